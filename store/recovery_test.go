@@ -243,3 +243,48 @@ func TestPartialTransactionDropped(t *testing.T) {
 	checkSeqs(t, s, "a", []uint64{1, 2, 3, 5})
 	checkSeqs(t, s, "b", []uint64{4, 6})
 }
+
+func TestVerifyReportsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{SegmentSize: 4 << 10})
+	createStreams(t, s, "a", "b")
+	appendSeqs(t, s, "a", 1, 200)
+	appendSeqs(t, s, "b", 201, 210)
+	writeSnap(t, s, "b", 210, []byte("state"))
+	s.Close()
+
+	rep, err := Verify(dir)
+	if err != nil || len(rep.Problems) != 0 || rep.Records != 210 || rep.Streams != 2 || rep.Snapshots != 1 {
+		t.Fatalf("clean verify: %+v, %v", rep, err)
+	}
+	// Damage a sealed segment of a, add a torn tail to b, break b's snapshot.
+	p := segPath(dir, "a", 1)
+	b, _ := os.ReadFile(p)
+	b[100] ^= 0xff
+	os.WriteFile(p, b, 0o644)
+	f, _ := os.OpenFile(segPath(dir, "b", 1), os.O_WRONLY|os.O_APPEND, 0)
+	f.Write([]byte{9, 9, 9})
+	f.Close()
+	sp := filepath.Join(dir, tablesDir, "b", snapshotsDir, snapshotName(210))
+	os.Truncate(sp, fileSize(t, sp)-1)
+
+	rep, err = Verify(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Damaged() || len(rep.Problems) != 3 {
+		t.Fatalf("verify found %d problems: %v", len(rep.Problems), rep.Problems)
+	}
+	var torn int
+	for _, pr := range rep.Problems {
+		if !pr.Corrupt {
+			torn++
+			if pr.File != segPath(dir, "b", 1) {
+				t.Fatalf("torn tail reported in %s", pr.File)
+			}
+		}
+	}
+	if torn != 1 {
+		t.Fatalf("want one torn tail, got %v", rep.Problems)
+	}
+}

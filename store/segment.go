@@ -130,6 +130,7 @@ type scanResult struct {
 	firstSeq uint64
 	lastSeq  uint64 // seq of the last commit frame (the last batch's last seq)
 	lastMs   int64  // unix_ms of that commit frame
+	records  int64  // records of committed batches, commit frames excluded
 	// size of the file as found.
 	size int64
 	// tail is set when the file continues past end with bytes that are not
@@ -219,6 +220,7 @@ func scanSegment(path string, prevSeq uint64) (scanResult, error) {
 			lastSeq = rec.Seq
 			res.lastSeq, res.lastMs = rec.Seq, rec.UnixMs
 			res.end = off + int64(n)
+			res.records += int64(pending)
 			pending = 0
 			batchStart = res.end
 			continue

@@ -178,7 +178,10 @@ const maxSnapshotRaw = 1 << 40
 // before the reader is returned; the reader reports ErrSnapshotDamaged if
 // the decompressed length differs from the recorded one.
 func (s *Store) OpenSnapshot(name string, seq uint64) (io.ReadCloser, error) {
-	path := s.snapshotPath(name, seq)
+	return openSnapshotFile(s.snapshotPath(name, seq), seq)
+}
+
+func openSnapshotFile(path string, seq uint64) (io.ReadCloser, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {

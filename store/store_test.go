@@ -231,3 +231,30 @@ func TestReadOnlyNeverTruncates(t *testing.T) {
 		t.Fatalf("writer open left %d bytes, want %d", got, size-3)
 	}
 }
+
+// TestWriteFailureStopsWrites breaks the active segment's file under the
+// writer: the failed batch is not acknowledged, later batches are refused
+// without another attempt, and a reopen recovers what was durable.
+func TestWriteFailureStopsWrites(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{})
+	createStreams(t, s, "a")
+	appendSeqs(t, s, "a", 1, 5)
+	st := s.mustStream(t, "a")
+	s.w.mu.Lock()
+	st.active.Close() // every write and fsync on it now fails
+	s.w.mu.Unlock()
+	if err := s.Append(Batch{{Stream: "a", Record: testRecord(6)}}); !errors.Is(err, ErrFailed) {
+		t.Fatalf("append on a broken file: %v", err)
+	}
+	if err := s.Append(Batch{{Stream: "a", Record: testRecord(7)}}); !errors.Is(err, ErrFailed) {
+		t.Fatalf("append after failure: %v", err)
+	}
+	checkSeqs(t, s, "a", seqRange(1, 5)) // readers never saw the failed batch
+	s.Close()
+	s = openT(t, dir, Options{})
+	defer s.Close()
+	checkSeqs(t, s, "a", seqRange(1, 5))
+	appendSeqs(t, s, "a", 6, 6)
+	checkSeqs(t, s, "a", seqRange(1, 6))
+}
