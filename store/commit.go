@@ -16,6 +16,11 @@ type commitPayload struct {
 }
 
 func encodeCommit(cp commitPayload) []byte {
+	if len(cp.Streams) == 0 && cp.N >= 0 && cp.N < 128 {
+		// The common single-table batch: map{"n": positive fixint}, the
+		// bytes msgpack.Marshal gives, without its allocations.
+		return []byte{0x81, 0xa1, 'n', byte(cp.N)}
+	}
 	b, err := msgpack.Marshal(&cp)
 	if err != nil {
 		// An int and a slice of strings always encode.

@@ -30,6 +30,7 @@ type Commit struct {
 type batchPart struct {
 	st  *stream
 	buf []byte
+	n   int // records, commit frame excluded
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
@@ -116,7 +117,6 @@ func (w *writer) submit(b Batch) *Commit {
 // its commit frame.
 func (w *writer) encode(c *Commit, b Batch) error {
 	var prev Record
-	idx := map[string]int{}
 	for i := range b {
 		e := &b[i]
 		r := &e.Record
@@ -135,17 +135,23 @@ func (w *writer) encode(c *Commit, b Batch) error {
 			return fmt.Errorf("store: record of %d bytes exceeds the limit of %d", n, MaxRecordSize)
 		}
 		prev = *r
-		k, ok := idx[e.Stream]
-		if !ok {
+		k := -1
+		for j := range c.parts { // batches touch few streams: a scan beats a map
+			if c.parts[j].st.name == e.Stream {
+				k = j
+				break
+			}
+		}
+		if k < 0 {
 			st, err := w.s.stream(e.Stream)
 			if err != nil {
 				return err
 			}
 			k = len(c.parts)
-			idx[e.Stream] = k
-			c.parts = append(c.parts, batchPart{st: st})
+			c.parts = append(c.parts, batchPart{st: st, buf: make([]byte, 0, batchBytes(b[i:])+commitFrameRoom)})
 		}
 		c.parts[k].buf = appendRecord(c.parts[k].buf, r)
+		c.parts[k].n++
 	}
 	var names []string
 	if len(c.parts) > 1 {
@@ -155,17 +161,25 @@ func (w *writer) encode(c *Commit, b Batch) error {
 		}
 		sort.Strings(names)
 	}
-	counts := map[string]int{}
-	for _, e := range b {
-		counts[e.Stream]++
-	}
 	for k := range c.parts {
 		p := &c.parts[k]
 		frame := Record{Seq: c.last.Seq, UnixMs: c.last.UnixMs, Type: EventCommit,
-			Payload: encodeCommit(commitPayload{N: counts[p.st.name], Streams: names})}
+			Payload: encodeCommit(commitPayload{N: p.n, Streams: names})}
 		p.buf = appendRecord(p.buf, &frame)
 	}
 	return nil
+}
+
+// commitFrameRoom is room enough for a single-table commit frame.
+const commitFrameRoom = recordHeaderSize + 10 + 8 + 1 + 4
+
+// batchBytes is the encoded size of the records of b.
+func batchBytes(b Batch) int {
+	n := 0
+	for i := range b {
+		n += b[i].Record.encodedSize()
+	}
+	return n
 }
 
 func (w *writer) run() {
