@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// event is a decoded write, the same whether it comes from a transaction
+// being committed or from the log being replayed.
+type event struct {
+	tbl   string
+	typ   store.EventType
+	key   Key
+	seq   uint64
+	ms    int64
+	doc   map[string]any // INSERT: the document
+	order []string       // INSERT: its top-level keys as written; PATCH: the patch's
+	patch map[string]any // PATCH: the merge patch
+	// raw is the msgpack of the document (INSERT) or patch (PATCH), when
+	// already encoded.
+	raw []byte
+}
+
+// liveDoc returns the decoded latest document of key k, or nil when the
+// row does not exist or is deleted.
+func (ts *tableState) liveDoc(k Key) (map[string]any, *version, error) {
+	r := ts.get(k)
+	if r == nil {
+		return nil, nil, nil
+	}
+	v := r.latest()
+	if v.doc == nil {
+		return nil, v, nil
+	}
+	doc, err := decodeDocBytes(v.doc)
+	if err != nil {
+		return nil, v, fmt.Errorf("engine: table %s key %s seq %d: %w", ts.spec.Name, k, v.seq, err)
+	}
+	return doc, v, nil
+}
+
+// apply adds the version an event makes to the table. It fails, changing
+// nothing, when the event does not fit the row's state (an INSERT of a
+// live key, a PATCH or SOFT_DELETE of a missing one).
+func (ts *tableState) apply(ev *event) error {
+	name := ts.spec.Name
+	prev, prevVer, err := ts.liveDoc(ev.key)
+	if err != nil {
+		return err
+	}
+	v := version{seq: ev.seq, ms: ev.ms, typ: ev.typ}
+	var doc map[string]any
+	switch ev.typ {
+	case store.EventInsert:
+		if prev != nil {
+			return wrapf(CodeUniqueViolation, ErrDuplicateKey,
+				"duplicate key value violates unique constraint %q: key (%s)=(%s) already exists",
+				name+"_pkey", ts.spec.PK, keyText(ev.key))
+		}
+		doc = ev.doc
+		v.doc = ev.raw
+		if v.doc == nil {
+			v.doc = encodeDoc(doc, ev.order)
+		}
+		ts.cols = ts.cols.observe(doc, ev.order)
+	case store.EventPatch:
+		if prev == nil {
+			return noRow(name, ev.key)
+		}
+		doc = mergePatch(prev, ev.patch).(map[string]any)
+		if pk, ok := doc[ts.spec.PK]; !ok || !sameKey(pk, ev.key) {
+			return errorf(CodeInvalidParameter, "a patch cannot change or remove the primary key %q", ts.spec.PK)
+		}
+		order, err := docKeys(prevVer.doc)
+		if err != nil {
+			return err
+		}
+		order = append(order, ev.order...)
+		v.doc = encodeDoc(doc, dedupeKeys(order, doc))
+		v.patch = ev.raw
+		if v.patch == nil {
+			v.patch = encodeDoc(ev.patch, ev.order)
+		}
+		ts.cols = ts.cols.observe(doc, patchKeys(ev.order, doc))
+	case store.EventSoftDelete:
+		if prev == nil {
+			return noRow(name, ev.key)
+		}
+	default:
+		return fmt.Errorf("engine: event type %v cannot be applied", ev.typ)
+	}
+	ts.addVersion(ev.key, v, doc)
+	return nil
+}
+
+func noRow(table string, k Key) error {
+	return wrapf(CodeNoData, ErrNoRow, "no live row with key %s in table %q", k, table)
+}
+
+func keyText(k Key) string {
+	if k.IsInt {
+		return k.String()
+	}
+	return k.Str
+}
+
+func sameKey(v any, k Key) bool {
+	k2, err := KeyOf(v)
+	return err == nil && k2 == k
+}
+
+// dedupeKeys keeps the first occurrence of each key still in doc.
+func dedupeKeys(order []string, doc map[string]any) []string {
+	seen := make(map[string]bool, len(order))
+	out := order[:0:0]
+	for _, k := range order {
+		if _, ok := doc[k]; ok && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// patchKeys returns the keys a patch set (not removed) in doc.
+func patchKeys(order []string, doc map[string]any) []string {
+	out := make([]string, 0, len(order))
+	for _, k := range order {
+		if _, ok := doc[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}

@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/google/btree"
+)
+
+// Compact merges a table's small sealed segments. Every query, AS OF
+// included, answers the same before and after.
+func (db *DB) Compact(name string) error {
+	if db.opts.ReadOnly {
+		return wrapf(CodeReadOnly, ErrReadOnly, "database is open read-only")
+	}
+	if _, err := db.View().table(name); err != nil {
+		return err
+	}
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
+	if err := db.st.MergeSegments(name); err != nil {
+		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	return nil
+}
+
+// CompactBeforeTime is CompactBefore at the last seq with unix_ms <= t.
+func (db *DB) CompactBeforeTime(name string, t time.Time) (uint64, error) {
+	v, err := db.ViewAtTime(t)
+	if err != nil {
+		return 0, err
+	}
+	return db.CompactBefore(name, v.Seq())
+}
+
+// CompactBefore folds the history of a table before seq h into the state
+// at h: each row keeps the version it had at h and everything after. The
+// horizon is recorded in a snapshot written first; only then are the old
+// segments dropped, so a crash at any point leaves either the old files or
+// the new state as the truth. AS OF before h then fails naming it. It
+// returns the horizon.
+func (db *DB) CompactBefore(name string, h uint64) (uint64, error) {
+	if db.opts.ReadOnly {
+		return 0, wrapf(CodeReadOnly, ErrReadOnly, "database is open read-only")
+	}
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
+
+	db.wmu.Lock()
+	if err := db.writable(); err != nil {
+		db.wmu.Unlock()
+		return 0, err
+	}
+	w, ok := db.work[name]
+	if !ok {
+		db.wmu.Unlock()
+		return 0, noTable(name)
+	}
+	if visible := db.visible.Load(); h > visible {
+		db.wmu.Unlock()
+		return 0, errorf(CodeInvalidParameter, "horizon @seq:%d is past the latest committed seq %d", h, visible)
+	}
+	if h <= w.horizon {
+		db.wmu.Unlock()
+		return w.horizon, nil
+	}
+	folded := w.clone()
+	folded.horizon = h
+	rows := btree.NewG(btreeDegree, rowLess)
+	w.rows.Ascend(func(r *row) bool {
+		if nr := foldRow(r, h); nr != nil {
+			rows.ReplaceOrInsert(nr)
+		}
+		return true
+	})
+	folded.rows = rows
+	if err := folded.rebuildIndexes(); err != nil {
+		db.wmu.Unlock()
+		return 0, err
+	}
+	db.work[name] = folded
+	db.publish(map[string]*tableState{name: folded}, nil)
+	db.wmu.Unlock()
+
+	seq, err := db.snapshotLocked(name)
+	if err != nil {
+		return 0, err
+	}
+	// Snapshots from before the horizon still hold the folded history:
+	// remove them so that none can bring it back.
+	if seqs, err := db.st.Snapshots(name); err == nil {
+		for _, s := range seqs {
+			if s < seq {
+				if err := db.st.RemoveSnapshot(name, s); err != nil {
+					return 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+				}
+			}
+		}
+	}
+	if err := db.st.DropBefore(name, h); err != nil {
+		return 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	return h, nil
+}
+
+// foldRow keeps the version a row had at h and every later one; nil when
+// nothing of the row is visible at or after h.
+func foldRow(r *row, h uint64) *row {
+	i := 0
+	for i < len(r.versions) && r.versions[i].seq <= h {
+		i++
+	}
+	start := i
+	if i > 0 {
+		if at := r.versions[i-1]; at.doc != nil {
+			start = i - 1 // live at h: keep that version
+		}
+	}
+	if start == len(r.versions) {
+		return nil
+	}
+	return &row{key: r.key, versions: append([]version(nil), r.versions[start:]...)}
+}

@@ -1,0 +1,307 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// Options configure a database.
+type Options struct {
+	// Store options: segment size, NoSync (unsafe bulk mode), ReadOnly.
+	Store store.Options
+	// ReadOnly opens without the writer lock; writes fail with 25006.
+	ReadOnly bool
+	// SnapshotEvents and SnapshotBytes trigger an automatic snapshot of a
+	// table after that many events or segment bytes since its last one.
+	// Negative disables automatic snapshots.
+	SnapshotEvents int64
+	SnapshotBytes  int64
+	// Logger receives warnings (a damaged snapshot skipped, a torn tail
+	// cut). Nil discards them.
+	Logger *slog.Logger
+	// Now is the clock (tests set it); nil is time.Now.
+	Now func() time.Time
+}
+
+// Defaults for Options.
+const (
+	DefaultSnapshotEvents = 100_000
+	DefaultSnapshotBytes  = 128 << 20
+)
+
+// EnsureDefaults fills unset fields.
+func (o *Options) EnsureDefaults() {
+	if o.SnapshotEvents == 0 {
+		o.SnapshotEvents = DefaultSnapshotEvents
+	}
+	if o.SnapshotBytes == 0 {
+		o.SnapshotBytes = DefaultSnapshotBytes
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	o.Store.ReadOnly = o.ReadOnly
+	if o.Store.Logger == nil {
+		o.Store.Logger = o.Logger
+	}
+	o.Store.EnsureDefaults()
+}
+
+// Validate reports settings that cannot work.
+func (o *Options) Validate() error { return o.Store.Validate() }
+
+// DB is an open database: a data directory of tables.
+type DB struct {
+	dir  string
+	opts Options
+	st   *store.Store
+	log  *slog.Logger
+
+	// wmu is the writer mutex: validation, seq assignment and hand-over to
+	// the store happen under it, in order.
+	wmu     sync.Mutex
+	work    map[string]*tableState // the writer's working copies
+	nextSeq uint64
+	lastMs  int64
+	failed  error
+	closed  bool
+
+	// pub is the state readers use; visible the highest seq they may see.
+	pub     atomic.Pointer[dbState]
+	visible atomic.Uint64
+
+	snapMu   sync.Mutex // one snapshot or compaction at a time
+	bg       sync.WaitGroup
+	snapping atomic.Bool
+}
+
+// dbState is what readers see: immutable table states and the timeline.
+type dbState struct {
+	tables map[string]*tableState
+	// times maps unix_ms to seqs: every point where unix_ms changed, with
+	// the first seq at that unix_ms, in order.
+	times []timePoint
+}
+
+type timePoint struct {
+	ms       int64
+	firstSeq uint64
+}
+
+// Open opens the database in dir, creating it if missing (unless
+// read-only), and loads every table: its newest valid snapshot, then the
+// events after it.
+func Open(dir string, opts Options) (*DB, error) {
+	opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(dir, opts.Store)
+	if err != nil {
+		var le *store.LockedError
+		if errors.As(err, &le) {
+			return nil, &Error{Code: CodeObjectInUse, Msg: err.Error(), Err: err}
+		}
+		return nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}}
+	state := &dbState{tables: map[string]*tableState{}}
+	var points []timePoint
+	for _, name := range st.Streams() {
+		ts, pts, err := db.loadTable(name)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		state.tables[name] = ts
+		db.work[name] = ts.clone()
+		points = append(points, pts...)
+	}
+	state.times = buildTimeline(points)
+	last := st.LastSeq()
+	for _, ts := range state.tables {
+		if ts.lastSnap > last {
+			last = ts.lastSnap
+		}
+	}
+	db.nextSeq = last + 1
+	db.lastMs = st.LastUnixMs()
+	if n := len(state.times); n > 0 && state.times[n-1].ms > db.lastMs {
+		db.lastMs = state.times[n-1].ms
+	}
+	db.visible.Store(last)
+	db.pub.Store(state)
+	return db, nil
+}
+
+// buildTimeline sorts (ms, seq) points by seq and keeps those where ms
+// changes.
+func buildTimeline(points []timePoint) []timePoint {
+	sort.Slice(points, func(i, j int) bool { return points[i].firstSeq < points[j].firstSeq })
+	var out []timePoint
+	for _, p := range points {
+		if n := len(out); n == 0 || p.ms > out[n-1].ms {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Dir returns the data directory.
+func (db *DB) Dir() string { return db.dir }
+
+// ReadOnly reports whether the database was opened read-only.
+func (db *DB) ReadOnly() bool { return db.opts.ReadOnly }
+
+// Seq returns the highest committed, visible seq.
+func (db *DB) Seq() uint64 { return db.visible.Load() }
+
+// Store returns the underlying store (for verification tools).
+func (db *DB) Store() *store.Store { return db.st }
+
+// Close waits for background work, then closes the store and releases the
+// writer lock.
+func (db *DB) Close() error {
+	db.wmu.Lock()
+	if db.closed {
+		db.wmu.Unlock()
+		return nil
+	}
+	db.closed = true
+	db.wmu.Unlock()
+	db.bg.Wait()
+	return db.st.Close()
+}
+
+// CreateTable creates a table. Its schema is written before its stream, so
+// a stream always has a schema.
+func (db *DB) CreateTable(spec TableSpec) error {
+	if err := spec.validate(); err != nil {
+		return err
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.writable(); err != nil {
+		return err
+	}
+	if _, ok := db.work[spec.Name]; ok {
+		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
+	}
+	dir := db.st.StreamDir(spec.Name)
+	if _, err := os.Stat(dir); err == nil && db.st.HasStream(spec.Name) {
+		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
+	}
+	if err := writeSchema(dir, &spec); err != nil {
+		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	if err := db.st.CreateStream(spec.Name); err != nil {
+		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	ts := newTableState(&spec)
+	db.work[spec.Name] = ts
+	db.publish(map[string]*tableState{spec.Name: ts}, nil)
+	return nil
+}
+
+// CreateIndex adds an index on field to a table and builds it.
+func (db *DB) CreateIndex(table, field string) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.writable(); err != nil {
+		return err
+	}
+	ts, ok := db.work[table]
+	if !ok {
+		return noTable(table)
+	}
+	for _, f := range ts.spec.Indexes {
+		if f == field {
+			return nil
+		}
+	}
+	spec := *ts.spec
+	spec.Indexes = append(append([]string(nil), spec.Indexes...), field)
+	if err := writeSchema(db.st.StreamDir(table), &spec); err != nil {
+		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	nts := ts.clone()
+	nts.spec = &spec
+	nts.indexes[field] = nil
+	if err := nts.rebuildIndexes(); err != nil {
+		return &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
+	}
+	db.work[table] = nts
+	db.publish(map[string]*tableState{table: nts}, nil)
+	return nil
+}
+
+func noTable(name string) error {
+	return wrapf(CodeUndefinedTable, ErrNoTable, "relation %q does not exist", name)
+}
+
+// writable reports why the database cannot be written now. Callers hold
+// wmu.
+func (db *DB) writable() error {
+	switch {
+	case db.closed:
+		return &Error{Code: CodeIOError, Msg: "database is closed", Err: ErrClosed}
+	case db.opts.ReadOnly:
+		return wrapf(CodeReadOnly, ErrReadOnly, "database is open read-only (another process holds the writer lock)")
+	case db.failed != nil:
+		return &Error{Code: CodeIOError, Msg: "database stopped after a write failure; reopen it: " + db.failed.Error(), Err: db.failed}
+	}
+	return nil
+}
+
+// publish makes changed table states (copies of the writer's working
+// states) visible to new readers, with new timeline points. Callers hold
+// wmu.
+func (db *DB) publish(changed map[string]*tableState, points []timePoint) {
+	old := db.pub.Load()
+	ns := &dbState{tables: make(map[string]*tableState, len(old.tables)+len(changed)), times: old.times}
+	for k, v := range old.tables {
+		ns.tables[k] = v
+	}
+	for name, ts := range changed {
+		pubTS := ts.clone()
+		ns.tables[name] = pubTS
+	}
+	for _, p := range points {
+		if n := len(ns.times); n == 0 || p.ms > ns.times[n-1].ms {
+			ns.times = append(ns.times, p)
+		}
+	}
+	db.pub.Store(ns)
+}
+
+// advance moves the visible seq up to seq (never down).
+func (db *DB) advance(seq uint64) {
+	for {
+		cur := db.visible.Load()
+		if seq <= cur || db.visible.CompareAndSwap(cur, seq) {
+			return
+		}
+	}
+}
+
+// Tables returns the names of the tables, sorted.
+func (db *DB) Tables() []string {
+	return db.View().Tables()
+}
+
+func (db *DB) now() int64 { return db.opts.Now().UnixMilli() }
+
+func ioError(err error) error {
+	return &Error{Code: CodeIOError, Msg: fmt.Sprintf("write failed: %v", err), Err: err}
+}

@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+)
+
+// SQLSTATE codes of the errors the engine returns.
+const (
+	CodeUniqueViolation     = "23505"
+	CodeNotNullViolation    = "23502"
+	CodeInvalidText         = "22P02" // malformed JSON, a value that is not of its column's type
+	CodeDatatypeMismatch    = "42804"
+	CodeInvalidParameter    = "22023" // bad argument: a seq past the head, a time in the future, ...
+	CodeNoData              = "02000"
+	CodeUndefinedTable      = "42P01"
+	CodeDuplicateTable      = "42P07"
+	CodeUndefinedColumn     = "42703"
+	CodeInvalidName         = "42602"
+	CodeReadOnly            = "25006"
+	CodeSnapshotTooOld      = "22023" // before the compaction horizon (the message names it)
+	CodeInternal            = "XX000"
+	CodeIOError             = "58030"
+	CodeFeatureUnsupported  = "0A000"
+	CodeObjectInUse         = "55006"
+	CodeProgramLimitReached = "54000"
+)
+
+// Error is an engine error with its SQLSTATE code.
+type Error struct {
+	Code string
+	Msg  string
+	Err  error // the cause, if any
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil && e.Msg == "" {
+		return e.Err.Error()
+	}
+	return e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// SQLState returns the error's SQLSTATE code.
+func (e *Error) SQLState() string { return e.Code }
+
+func errorf(code, format string, args ...any) error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Code returns the SQLSTATE of the first coded error in err's chain, or
+// CodeInternal.
+func Code(err error) string {
+	var e interface{ SQLState() string }
+	if errors.As(err, &e) {
+		return e.SQLState()
+	}
+	return CodeInternal
+}
+
+// Sentinels that callers test with errors.Is; each is wrapped in an *Error
+// carrying its code and a message that names the object.
+var (
+	ErrTableExists  = errors.New("engine: table exists")
+	ErrNoTable      = errors.New("engine: no such table")
+	ErrDuplicateKey = errors.New("engine: duplicate key")
+	ErrNoRow        = errors.New("engine: no such row")
+	ErrReadOnly     = errors.New("engine: read-only")
+	ErrHorizon      = errors.New("engine: before the compaction horizon")
+	ErrClosed       = errors.New("engine: closed")
+)
+
+func wrapf(code string, sentinel error, format string, args ...any) error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...), Err: sentinel}
+}

@@ -1,0 +1,288 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
+)
+
+// Event payloads (msgpack; see docs/FORMAT.md):
+//
+//	INSERT       the document: a map, top-level keys in the order written
+//	PATCH        map {"k": key, "p": merge patch (a map)}
+//	SOFT_DELETE  map {"k": key}
+//
+// Values map to msgpack as: nil -> nil, bool -> bool, int64 -> int, float64
+// -> float64, string -> str, []any -> array, map -> map, and json.Number (a
+// number kept exactly) -> ext type 1 holding its decimal text.
+
+// extNumber is the msgpack ext type of an exact decimal number.
+const extNumber = 1
+
+var encPool = sync.Pool{New: func() any {
+	buf := new(bytes.Buffer)
+	return &encoder{buf: buf, enc: msgpack.NewEncoder(buf)}
+}}
+
+type encoder struct {
+	buf *bytes.Buffer
+	enc *msgpack.Encoder
+}
+
+func getEncoder() *encoder {
+	e := encPool.Get().(*encoder)
+	e.buf.Reset()
+	return e
+}
+
+func (e *encoder) bytes() []byte {
+	out := append([]byte(nil), e.buf.Bytes()...)
+	encPool.Put(e)
+	return out
+}
+
+// encodeValue writes v; keys of the top-level map go in order when given.
+func (e *encoder) value(v any, order []string) error {
+	enc := e.enc
+	switch x := v.(type) {
+	case nil:
+		return enc.EncodeNil()
+	case bool:
+		return enc.EncodeBool(x)
+	case int64:
+		return enc.EncodeInt(x)
+	case int:
+		return enc.EncodeInt(int64(x))
+	case float64:
+		return enc.EncodeFloat64(x)
+	case json.Number:
+		if err := enc.EncodeExtHeader(extNumber, len(x)); err != nil {
+			return err
+		}
+		_, err := e.buf.WriteString(string(x))
+		return err
+	case string:
+		return enc.EncodeString(x)
+	case []any:
+		if err := enc.EncodeArrayLen(len(x)); err != nil {
+			return err
+		}
+		for _, el := range x {
+			if err := e.value(el, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	case map[string]any:
+		if err := enc.EncodeMapLen(len(x)); err != nil {
+			return err
+		}
+		keys := order
+		if len(keys) != len(x) {
+			keys = sortedKeys(x)
+		}
+		for _, k := range keys {
+			if err := enc.EncodeString(k); err != nil {
+				return err
+			}
+			if err := e.value(x[k], nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("engine: cannot encode %T", v)
+}
+
+// encodeDoc encodes a document, top-level keys in the given order (or
+// jsonb order when order does not list them all).
+func encodeDoc(doc map[string]any, order []string) []byte {
+	e := getEncoder()
+	if err := e.value(doc, order); err != nil {
+		panic(err) // documents only ever hold the types value() knows
+	}
+	return e.bytes()
+}
+
+// encodeKeyed encodes {"k": key} or {"k": key, "p": patch}.
+func encodeKeyed(key Key, patch map[string]any, order []string) []byte {
+	e := getEncoder()
+	n := 1
+	if patch != nil {
+		n = 2
+	}
+	e.enc.EncodeMapLen(n)
+	e.enc.EncodeString("k")
+	e.value(key.Value(), nil)
+	if patch != nil {
+		e.enc.EncodeString("p")
+		if err := e.value(patch, order); err != nil {
+			panic(err)
+		}
+	}
+	return e.bytes()
+}
+
+var decPool = sync.Pool{New: func() any {
+	r := bytes.NewReader(nil)
+	return &decoder{r: r, dec: msgpack.NewDecoder(r)}
+}}
+
+type decoder struct {
+	r   *bytes.Reader
+	dec *msgpack.Decoder
+}
+
+// decodeValueBytes decodes one msgpack value.
+func decodeMsgpack(b []byte) (any, error) {
+	d := decPool.Get().(*decoder)
+	d.r.Reset(b)
+	d.dec.Reset(d.r)
+	v, err := d.value(0)
+	decPool.Put(d)
+	return v, err
+}
+
+// decodeDocBytes decodes an encoded document.
+func decodeDocBytes(b []byte) (map[string]any, error) {
+	v, err := decodeMsgpack(b)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("engine: payload is %s, not an object", jsonKind(v))
+	}
+	return m, nil
+}
+
+// docKeys returns the top-level keys of an encoded map in stored order.
+func docKeys(b []byte) ([]string, error) {
+	d := decPool.Get().(*decoder)
+	defer decPool.Put(d)
+	d.r.Reset(b)
+	d.dec.Reset(d.r)
+	n, err := d.dec.DecodeMapLen()
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, n)
+	for range n {
+		k, err := d.dec.DecodeString()
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+		if err := d.dec.Skip(); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+func (d *decoder) value(depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("engine: payload nested deeper than %d", maxDepth)
+	}
+	c, err := d.dec.PeekCode()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c == msgpcode.Nil:
+		return nil, d.dec.DecodeNil()
+	case c == msgpcode.True || c == msgpcode.False:
+		return d.dec.DecodeBool()
+	case c == msgpcode.Float || c == msgpcode.Double:
+		return d.dec.DecodeFloat64()
+	case msgpcode.IsFixedNum(c) || (c >= msgpcode.Uint8 && c <= msgpcode.Int64):
+		if c == msgpcode.Uint64 {
+			u, err := d.dec.DecodeUint64()
+			if err != nil {
+				return nil, err
+			}
+			if u > 1<<63-1 {
+				return json.Number(fmt.Sprint(u)), nil
+			}
+			return int64(u), nil
+		}
+		return d.dec.DecodeInt64()
+	case msgpcode.IsString(c):
+		return d.dec.DecodeString()
+	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+		n, err := d.dec.DecodeArrayLen()
+		if err != nil {
+			return nil, err
+		}
+		if n > d.r.Len() {
+			return nil, fmt.Errorf("engine: array of %d elements in %d bytes", n, d.r.Len())
+		}
+		arr := make([]any, 0, n)
+		for range n {
+			v, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		return arr, nil
+	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
+		n, err := d.dec.DecodeMapLen()
+		if err != nil {
+			return nil, err
+		}
+		if n > d.r.Len() {
+			return nil, fmt.Errorf("engine: map of %d entries in %d bytes", n, d.r.Len())
+		}
+		m := make(map[string]any, n)
+		for range n {
+			k, err := d.dec.DecodeString()
+			if err != nil {
+				return nil, err
+			}
+			v, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+		}
+		return m, nil
+	case c >= msgpcode.FixExt1 && c <= msgpcode.FixExt16 || c >= msgpcode.Ext8 && c <= msgpcode.Ext32:
+		id, n, err := d.dec.DecodeExtHeader()
+		if err != nil {
+			return nil, err
+		}
+		if id != extNumber || n > d.r.Len() {
+			return nil, fmt.Errorf("engine: unknown msgpack ext %d", id)
+		}
+		buf := make([]byte, n)
+		if err := d.dec.ReadFull(buf); err != nil {
+			return nil, err
+		}
+		return json.Number(buf), nil
+	}
+	return nil, fmt.Errorf("engine: unexpected msgpack code %#x", c)
+}
+
+// decodeKeyed decodes a PATCH or SOFT_DELETE payload.
+func decodeKeyed(b []byte) (Key, map[string]any, error) {
+	m, err := decodeDocBytes(b)
+	if err != nil {
+		return Key{}, nil, err
+	}
+	k, err := KeyOf(m["k"])
+	if err != nil {
+		return Key{}, nil, fmt.Errorf("engine: payload key: %w", err)
+	}
+	var patch map[string]any
+	if p, ok := m["p"]; ok {
+		if patch, ok = p.(map[string]any); !ok {
+			return Key{}, nil, fmt.Errorf("engine: patch is %s, not an object", jsonKind(p))
+		}
+	}
+	return k, patch, nil
+}

@@ -1,0 +1,180 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// loadTable builds a table's state: its newest valid snapshot, then every
+// event after it. It returns the (unix_ms, seq) points of the versions for
+// the timeline.
+func (db *DB) loadTable(name string) (*tableState, []timePoint, error) {
+	spec, err := readSchema(db.st.StreamDir(name))
+	if err != nil {
+		return nil, nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	ts, from, err := db.loadSnapshot(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.replay(ts, from); err != nil {
+		return nil, nil, err
+	}
+	ts.segBytesAtSnp = db.st.SegmentBytes(name)
+	if ts.lastSnap == 0 {
+		ts.segBytesAtSnp = 0
+	}
+	var points []timePoint
+	ts.rows.Ascend(func(r *row) bool {
+		for _, v := range r.versions {
+			points = append(points, timePoint{ms: v.ms, firstSeq: v.seq})
+		}
+		return true
+	})
+	return ts, points, nil
+}
+
+// loadSnapshot loads the newest snapshot that reads back whole; damaged
+// ones are skipped with a warning. It returns the seq to replay after.
+func (db *DB) loadSnapshot(spec *TableSpec) (*tableState, uint64, error) {
+	seqs, err := db.st.Snapshots(spec.Name)
+	if err != nil {
+		return nil, 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	for _, seq := range seqs {
+		rc, err := db.st.OpenSnapshot(spec.Name, seq)
+		if err == nil {
+			var ts *tableState
+			var got uint64
+			ts, got, err = readSnapshotData(rc, spec)
+			rc.Close()
+			if err == nil && got == seq {
+				return ts, seq, nil
+			}
+			if err == nil {
+				err = fmt.Errorf("snapshot content is for seq %d", got)
+			}
+		}
+		db.log.Warn("skipping a snapshot that does not read back", "table", spec.Name, "seq", seq, "err", err)
+	}
+	return newTableState(spec), 0, nil
+}
+
+// replay applies every event of the table's log with seq > from.
+func (db *DB) replay(ts *tableState, from uint64) error {
+	name := ts.spec.Name
+	it, err := db.st.NewIterator(name, from+1)
+	if err != nil {
+		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	defer it.Close()
+	for it.Next() {
+		rec := it.Record()
+		if rec.Seq <= from {
+			continue
+		}
+		ev, err := decodeEvent(ts.spec, rec)
+		if err != nil {
+			return &Error{Code: CodeIOError, Msg: fmt.Sprintf("table %q seq %d: %v", name, rec.Seq, err), Err: err}
+		}
+		if err := ts.apply(ev); err != nil {
+			return &Error{Code: CodeIOError, Msg: fmt.Sprintf("table %q seq %d does not replay: %v", name, rec.Seq, err), Err: err}
+		}
+	}
+	if err := it.Err(); err != nil {
+		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	return nil
+}
+
+// decodeEvent turns a log record into an event. Payload bytes are copied:
+// the iterator reuses its buffer.
+func decodeEvent(spec *TableSpec, rec store.Record) (*event, error) {
+	ev := &event{tbl: spec.Name, typ: rec.Type, seq: rec.Seq, ms: rec.UnixMs}
+	switch rec.Type {
+	case store.EventInsert:
+		raw := bytes.Clone(rec.Payload)
+		doc, err := decodeDocBytes(raw)
+		if err != nil {
+			return nil, err
+		}
+		order, err := docKeys(raw)
+		if err != nil {
+			return nil, err
+		}
+		k, err := KeyOf(doc[spec.PK])
+		if err != nil {
+			return nil, err
+		}
+		ev.key, ev.doc, ev.order, ev.raw = k, doc, order, raw
+	case store.EventPatch, store.EventSoftDelete:
+		k, rawPatch, err := splitKeyed(rec.Payload)
+		if err != nil {
+			return nil, err
+		}
+		ev.key = k
+		if rec.Type == store.EventPatch {
+			if rawPatch == nil {
+				return nil, fmt.Errorf("PATCH without a patch")
+			}
+			if ev.patch, err = decodeDocBytes(rawPatch); err != nil {
+				return nil, err
+			}
+			if ev.order, err = docKeys(rawPatch); err != nil {
+				return nil, err
+			}
+			ev.raw = rawPatch
+		}
+	default:
+		return nil, fmt.Errorf("unknown event type %v", rec.Type)
+	}
+	return ev, nil
+}
+
+// splitKeyed reads {"k": key[, "p": patch]} and returns the key and the
+// raw msgpack of the patch (copied).
+func splitKeyed(b []byte) (Key, []byte, error) {
+	dec := msgpack.NewDecoder(bytes.NewReader(b))
+	n, err := dec.DecodeMapLen()
+	if err != nil {
+		return Key{}, nil, err
+	}
+	var k Key
+	var haveKey bool
+	var patch []byte
+	for range n {
+		name, err := dec.DecodeString()
+		if err != nil {
+			return Key{}, nil, err
+		}
+		switch name {
+		case "k":
+			v, err := dec.DecodeInterface()
+			if err != nil {
+				return Key{}, nil, err
+			}
+			if k, err = KeyOf(normalizeInt(v)); err != nil {
+				return Key{}, nil, err
+			}
+			haveKey = true
+		case "p":
+			raw, err := dec.DecodeRaw()
+			if err != nil {
+				return Key{}, nil, err
+			}
+			patch = bytes.Clone(raw)
+		default:
+			if err := dec.Skip(); err != nil {
+				return Key{}, nil, err
+			}
+		}
+	}
+	if !haveKey {
+		return Key{}, nil, fmt.Errorf("payload has no key")
+	}
+	return k, patch, nil
+}

@@ -1,0 +1,268 @@
+package engine
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// Snapshot content (before the store compresses and checksums it), one
+// msgpack stream:
+//
+//	header  map {"v": 1, "table": name, "seq": S, "horizon": H,
+//	             "cols": [[name, type, declared], ...], "rows": N}
+//	N rows  array [key, [[seq, unix_ms, type, doc|nil, patch|nil], ...]]
+//
+// A snapshot holds every version with seq <= S since the horizon, so that
+// time travel works the same after a reopen. Indexes are rebuilt from it.
+const snapshotVersion = 1
+
+type snapshotHeader struct {
+	V       int        `msgpack:"v"`
+	Table   string     `msgpack:"table"`
+	Seq     uint64     `msgpack:"seq"`
+	Horizon uint64     `msgpack:"horizon"`
+	Cols    [][]string `msgpack:"cols"`
+	Rows    int        `msgpack:"rows"`
+}
+
+// writeSnapshotData encodes ts as of seq.
+func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	enc := msgpack.NewEncoder(bw)
+	h := snapshotHeader{V: snapshotVersion, Table: ts.spec.Name, Seq: seq, Horizon: ts.horizon}
+	for _, c := range ts.cols.cols {
+		d := ""
+		if c.Declared {
+			d = "declared"
+		}
+		h.Cols = append(h.Cols, []string{c.Name, string(c.Type), d})
+	}
+	var rows []*row
+	ts.rows.Ascend(func(r *row) bool {
+		if r.versions[0].seq <= seq {
+			rows = append(rows, r)
+		}
+		return true
+	})
+	h.Rows = len(rows)
+	if err := enc.Encode(&h); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		n := 0
+		for n < len(r.versions) && r.versions[n].seq <= seq {
+			n++
+		}
+		enc.EncodeArrayLen(2)
+		if err := enc.Encode(r.key.Value()); err != nil {
+			return err
+		}
+		enc.EncodeArrayLen(n)
+		for _, v := range r.versions[:n] {
+			enc.EncodeArrayLen(5)
+			enc.EncodeUint(v.seq)
+			enc.EncodeInt(v.ms)
+			enc.EncodeUint(uint64(v.typ))
+			encodeBytesOrNil(enc, v.doc)
+			if err := encodeBytesOrNil(enc, v.patch); err != nil {
+				return err
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+func encodeBytesOrNil(enc *msgpack.Encoder, b []byte) error {
+	if b == nil {
+		return enc.EncodeNil()
+	}
+	return enc.EncodeBytes(b)
+}
+
+// readSnapshotData decodes a snapshot into a table state for spec.
+func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error) {
+	dec := msgpack.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	var h snapshotHeader
+	if err := dec.Decode(&h); err != nil {
+		return nil, 0, fmt.Errorf("snapshot header: %w", err)
+	}
+	if h.V != snapshotVersion || h.Table != spec.Name {
+		return nil, 0, fmt.Errorf("snapshot of %q version %d does not fit table %q", h.Table, h.V, spec.Name)
+	}
+	ts := newTableState(spec)
+	ts.horizon = h.Horizon
+	ts.lastSnap = h.Seq
+	reg := newRegistry(spec)
+	for _, c := range h.Cols {
+		if len(c) != 3 {
+			return nil, 0, errors.New("snapshot column entry malformed")
+		}
+		if i, ok := reg.index[c[0]]; ok {
+			if !reg.cols[i].Declared {
+				reg.cols[i].Type = Type(c[1])
+			}
+			continue
+		}
+		reg.add(Column{Name: c[0], Type: Type(c[1]), Declared: c[2] == "declared"})
+	}
+	ts.cols = reg
+	for range h.Rows {
+		if n, err := dec.DecodeArrayLen(); err != nil || n != 2 {
+			return nil, 0, fmt.Errorf("snapshot row: %d fields, %v", n, err)
+		}
+		kv, err := dec.DecodeInterface()
+		if err != nil {
+			return nil, 0, fmt.Errorf("snapshot row key: %w", err)
+		}
+		k, err := KeyOf(normalizeInt(kv))
+		if err != nil {
+			return nil, 0, fmt.Errorf("snapshot row key: %w", err)
+		}
+		nv, err := dec.DecodeArrayLen()
+		if err != nil || nv <= 0 {
+			return nil, 0, fmt.Errorf("snapshot row versions: %d, %v", nv, err)
+		}
+		r := &row{key: k, versions: make([]version, 0, nv)}
+		for range nv {
+			if n, err := dec.DecodeArrayLen(); err != nil || n != 5 {
+				return nil, 0, fmt.Errorf("snapshot version: %d fields, %v", n, err)
+			}
+			var v version
+			var typ uint64
+			if v.seq, err = dec.DecodeUint64(); err != nil {
+				return nil, 0, err
+			}
+			if v.ms, err = dec.DecodeInt64(); err != nil {
+				return nil, 0, err
+			}
+			if typ, err = dec.DecodeUint64(); err != nil {
+				return nil, 0, err
+			}
+			v.typ = store.EventType(typ)
+			if v.doc, err = dec.DecodeBytes(); err != nil {
+				return nil, 0, err
+			}
+			if v.patch, err = dec.DecodeBytes(); err != nil {
+				return nil, 0, err
+			}
+			if n := len(r.versions); n > 0 && r.versions[n-1].seq >= v.seq {
+				return nil, 0, fmt.Errorf("snapshot row %s: versions out of order", k)
+			}
+			r.versions = append(r.versions, v)
+		}
+		ts.rows.ReplaceOrInsert(r)
+	}
+	if err := ts.rebuildIndexes(); err != nil {
+		return nil, 0, err
+	}
+	return ts, h.Seq, nil
+}
+
+// normalizeInt turns the integer types msgpack decodes into int64.
+func normalizeInt(v any) any {
+	switch x := v.(type) {
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	}
+	return v
+}
+
+// SnapshotTable writes a snapshot of a table at the current committed seq
+// and returns that seq. Older snapshots but the previous one are removed.
+func (db *DB) SnapshotTable(name string) (uint64, error) {
+	if db.opts.ReadOnly {
+		return 0, wrapf(CodeReadOnly, ErrReadOnly, "database is open read-only")
+	}
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
+	return db.snapshotLocked(name)
+}
+
+func (db *DB) snapshotLocked(name string) (uint64, error) {
+	v := db.View()
+	ts, ok := v.state.tables[name]
+	if !ok {
+		return 0, noTable(name)
+	}
+	seq := v.seq
+	if seq == 0 {
+		return 0, nil // nothing was ever written
+	}
+	segBytes := db.st.SegmentBytes(name)
+	err := db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
+		return writeSnapshotData(w, ts, seq)
+	})
+	if err != nil {
+		return 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	db.wmu.Lock()
+	if w, ok := db.work[name]; ok {
+		w.lastSnap = seq
+		w.eventsSince = 0
+		w.segBytesAtSnp = segBytes
+	}
+	db.wmu.Unlock()
+	seqs, err := db.st.Snapshots(name)
+	if err == nil {
+		kept := 0
+		for _, s := range seqs {
+			if s > seq {
+				continue
+			}
+			kept++
+			if kept > 2 {
+				if err := db.st.RemoveSnapshot(name, s); err != nil {
+					db.log.Warn("could not remove an old snapshot", "table", name, "seq", s, "err", err)
+				}
+			}
+		}
+	}
+	return seq, nil
+}
+
+// maybeSnapshot starts a background snapshot of each changed table that
+// has gone past the thresholds since its last one.
+func (db *DB) maybeSnapshot(changed map[string]*tableState) {
+	for name, ts := range changed {
+		due := (db.opts.SnapshotEvents > 0 && ts.eventsSince >= db.opts.SnapshotEvents) ||
+			(db.opts.SnapshotBytes > 0 && db.st.SegmentBytes(name)-ts.segBytesAtSnp >= db.opts.SnapshotBytes)
+		if !due || !db.snapping.CompareAndSwap(false, true) {
+			continue
+		}
+		db.wmu.Lock()
+		closed := db.closed
+		if !closed {
+			db.bg.Add(1)
+		}
+		db.wmu.Unlock()
+		if closed {
+			db.snapping.Store(false)
+			return
+		}
+		go func(name string) {
+			defer db.bg.Done()
+			defer db.snapping.Store(false)
+			if _, err := db.SnapshotTable(name); err != nil {
+				db.log.Warn("automatic snapshot failed", "table", name, "err", err)
+			}
+		}(name)
+	}
+}

@@ -1,0 +1,194 @@
+package engine
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/google/btree"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// version is one state of a row, made by one event. Versions are never
+// changed once published.
+type version struct {
+	seq uint64
+	ms  int64
+	typ store.EventType
+	// doc is the msgpack document after the event; nil after SOFT_DELETE.
+	doc []byte
+	// patch is the msgpack merge patch of a PATCH event.
+	patch []byte
+}
+
+// row is a key and every version it has had since the horizon, oldest
+// first. A published row is immutable: the writer makes a new row to add a
+// version (sharing the backing array, appending past what readers see).
+type row struct {
+	key      Key
+	versions []version
+}
+
+// at returns the version visible at seq, or nil.
+func (r *row) at(seq uint64) *version {
+	v := r.versions
+	i := sort.Search(len(v), func(i int) bool { return v[i].seq > seq })
+	if i == 0 {
+		return nil
+	}
+	return &v[i-1]
+}
+
+// latest returns the newest version.
+func (r *row) latest() *version { return &r.versions[len(r.versions)-1] }
+
+func rowLess(a, b *row) bool { return compareKeys(a.key, b.key) < 0 }
+
+// indexEntry says that row key got value in the version made at seq. Entries
+// are only ever added; a lookup checks each candidate against the row's
+// version at the view's seq, so the answer is exact at any seq.
+type indexEntry struct {
+	val any
+	key Key
+	seq uint64
+}
+
+func indexLess(a, b indexEntry) bool {
+	if c := SortCompare(a.val, b.val); c != 0 {
+		return c < 0
+	}
+	if c := compareKeys(a.key, b.key); c != 0 {
+		return c < 0
+	}
+	return a.seq < b.seq
+}
+
+const btreeDegree = 32
+
+// tableState is a table as readers see it: immutable once published.
+type tableState struct {
+	spec    *TableSpec
+	rows    *btree.BTreeG[*row]
+	indexes map[string]*btree.BTreeG[indexEntry]
+	cols    *registry
+	// horizon is the seq before which history was folded away (0: none).
+	horizon uint64
+	// lastSnap is the seq of the newest snapshot, events the number of
+	// events since it and bytes the segment bytes at that time.
+	lastSnap      uint64
+	eventsSince   int64
+	segBytesAtSnp int64
+}
+
+func newTableState(spec *TableSpec) *tableState {
+	ts := &tableState{
+		spec:    spec,
+		rows:    btree.NewG(btreeDegree, rowLess),
+		indexes: map[string]*btree.BTreeG[indexEntry]{},
+		cols:    newRegistry(spec),
+	}
+	for _, f := range spec.Indexes {
+		ts.indexes[f] = btree.NewG(btreeDegree, indexLess)
+	}
+	return ts
+}
+
+// clone returns a copy for the writer to change while readers keep ts. The
+// B-tree clones are lazy: nodes are copied only when written.
+func (ts *tableState) clone() *tableState {
+	n := *ts
+	n.rows = ts.rows.Clone()
+	n.indexes = make(map[string]*btree.BTreeG[indexEntry], len(ts.indexes))
+	for f, idx := range ts.indexes {
+		n.indexes[f] = idx.Clone()
+	}
+	return &n
+}
+
+func (ts *tableState) get(k Key) *row {
+	r, _ := ts.rows.Get(&row{key: k})
+	return r
+}
+
+// addVersion appends v to the row of key k (creating the row), and indexes
+// the new document. doc is the decoded document after the event (nil
+// after SOFT_DELETE).
+func (ts *tableState) addVersion(k Key, v version, doc map[string]any) {
+	old := ts.get(k)
+	nr := &row{key: k}
+	if old != nil {
+		nr.versions = append(old.versions, v)
+	} else {
+		nr.versions = []version{v}
+	}
+	ts.rows.ReplaceOrInsert(nr)
+	ts.eventsSince++
+	if doc == nil {
+		return
+	}
+	for f, idx := range ts.indexes {
+		val, ok := lookupPath(doc, f)
+		if !ok || val == nil {
+			continue
+		}
+		idx.ReplaceOrInsert(indexEntry{val: val, key: k, seq: v.seq})
+	}
+}
+
+// lookupPath finds a field of a document: a top-level name, or a dotted
+// path into nested objects ("address.city") when no top-level field has
+// the whole name.
+func lookupPath(doc map[string]any, path string) (any, bool) {
+	if v, ok := doc[path]; ok {
+		return v, true
+	}
+	if !strings.Contains(path, ".") {
+		return nil, false
+	}
+	var cur any = doc
+	for _, part := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// LookupPath is lookupPath for the query layer.
+func LookupPath(doc map[string]any, path string) (any, bool) { return lookupPath(doc, path) }
+
+// rebuildIndexes recomputes every index from the rows (after loading a
+// snapshot, or compaction).
+func (ts *tableState) rebuildIndexes() error {
+	for f := range ts.indexes {
+		ts.indexes[f] = btree.NewG(btreeDegree, indexLess)
+	}
+	if len(ts.indexes) == 0 {
+		return nil
+	}
+	var err error
+	ts.rows.Ascend(func(r *row) bool {
+		for i := range r.versions {
+			v := &r.versions[i]
+			if v.doc == nil {
+				continue
+			}
+			doc, derr := decodeDocBytes(v.doc)
+			if derr != nil {
+				err = derr
+				return false
+			}
+			for f, idx := range ts.indexes {
+				if val, ok := lookupPath(doc, f); ok && val != nil {
+					idx.ReplaceOrInsert(indexEntry{val: val, key: r.key, seq: v.seq})
+				}
+			}
+		}
+		return true
+	})
+	return err
+}

@@ -1,0 +1,343 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// Txn is a transaction: writes over any tables that become visible all at
+// once at Commit, or leave no trace at Rollback. Each write is checked when
+// it is made against the transaction's view plus its own earlier writes,
+// and again against the latest state at commit. A Txn is used by one
+// goroutine.
+type Txn struct {
+	db   *DB
+	view *View
+	ops  []*event
+	// tables holds, per table touched, the keys written and their state
+	// after the transaction's writes so far.
+	pending map[string]map[Key]*pendingRow
+	done    bool
+}
+
+type pendingRow struct {
+	doc   map[string]any // nil when deleted
+	order []string
+}
+
+// Begin starts a transaction reading at the current committed seq.
+func (db *DB) Begin() *Txn {
+	return &Txn{db: db, view: db.View(), pending: map[string]map[Key]*pendingRow{}}
+}
+
+// View returns the transaction's read view: its snapshot plus its own
+// writes.
+func (tx *Txn) View() *View {
+	v := *tx.view
+	v.txn = tx
+	return &v
+}
+
+// Writes reports how many events the transaction holds.
+func (tx *Txn) Writes() int { return len(tx.ops) }
+
+func (tx *Txn) table(name string) (*tableState, error) {
+	if tx.done {
+		return nil, errors.New("engine: transaction is finished")
+	}
+	ts, ok := tx.view.state.tables[name]
+	if !ok {
+		return nil, noTable(name)
+	}
+	return ts, nil
+}
+
+// current returns the live document of key in table as the transaction
+// sees it, or nil.
+func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) {
+	if p, ok := tx.pending[ts.spec.Name][k]; ok {
+		return p.doc, p.order, nil
+	}
+	r := ts.get(k)
+	if r == nil {
+		return nil, nil, nil
+	}
+	v := r.at(tx.view.seq)
+	if v == nil || v.doc == nil {
+		return nil, nil, nil
+	}
+	doc, err := decodeDocBytes(v.doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	order, err := docKeys(v.doc)
+	return doc, order, err
+}
+
+func (tx *Txn) remember(table string, k Key, doc map[string]any, order []string) {
+	m := tx.pending[table]
+	if m == nil {
+		m = map[Key]*pendingRow{}
+		tx.pending[table] = m
+	}
+	m[k] = &pendingRow{doc: doc, order: order}
+}
+
+// Insert adds a document, given as JSON text of an object, to a table.
+func (tx *Txn) Insert(table string, docJSON []byte) (Key, error) {
+	doc, order, err := decodeDocument(docJSON)
+	if err != nil {
+		return Key{}, err
+	}
+	return tx.InsertDoc(table, doc, order)
+}
+
+// InsertDoc adds a decoded document (values of the types value.go lists);
+// order gives the top-level keys in the order written.
+func (tx *Txn) InsertDoc(table string, doc map[string]any, order []string) (Key, error) {
+	ts, err := tx.table(table)
+	if err != nil {
+		return Key{}, err
+	}
+	pkv, ok := doc[ts.spec.PK]
+	if !ok || pkv == nil {
+		return Key{}, errorf(CodeNotNullViolation, "document has no primary key field %q", ts.spec.PK)
+	}
+	k, err := tableKey(ts, pkv)
+	if err != nil {
+		return Key{}, err
+	}
+	doc[ts.spec.PK] = k.Value()
+	if err := checkDeclared(ts.spec, doc); err != nil {
+		return Key{}, err
+	}
+	if len(order) != len(doc) {
+		order = dedupeKeys(append(order, sortedKeys(doc)...), doc)
+	}
+	cur, _, err := tx.current(ts, k)
+	if err != nil {
+		return Key{}, err
+	}
+	if cur != nil {
+		return Key{}, wrapf(CodeUniqueViolation, ErrDuplicateKey,
+			"duplicate key value violates unique constraint %q: key (%s)=(%s) already exists",
+			table+"_pkey", ts.spec.PK, keyText(k))
+	}
+	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, doc: doc, order: order})
+	tx.remember(table, k, doc, order)
+	return k, nil
+}
+
+// Patch applies an RFC 7396 merge patch (JSON text of an object) to the
+// live row with the given key.
+func (tx *Txn) Patch(table string, key any, patchJSON []byte) error {
+	patch, order, err := decodeDocument(patchJSON)
+	if err != nil {
+		return err
+	}
+	return tx.PatchDoc(table, key, patch, order)
+}
+
+// PatchDoc is Patch with a decoded patch.
+func (tx *Txn) PatchDoc(table string, key any, patch map[string]any, order []string) error {
+	ts, err := tx.table(table)
+	if err != nil {
+		return err
+	}
+	k, err := tableKey(ts, key)
+	if err != nil {
+		return err
+	}
+	cur, curOrder, err := tx.current(ts, k)
+	if err != nil {
+		return err
+	}
+	if cur == nil {
+		return noRow(table, k)
+	}
+	if len(order) != len(patch) {
+		order = dedupeKeys(append(order, sortedKeys(patch)...), patch)
+	}
+	next := mergePatch(cur, patch).(map[string]any)
+	if pk, ok := next[ts.spec.PK]; !ok || !sameKey(pk, k) {
+		return errorf(CodeInvalidParameter, "a patch cannot change or remove the primary key %q", ts.spec.PK)
+	}
+	if err := checkDeclared(ts.spec, next); err != nil {
+		return err
+	}
+	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventPatch, key: k, patch: patch, order: order})
+	tx.remember(table, k, next, dedupeKeys(append(append([]string(nil), curOrder...), order...), next))
+	return nil
+}
+
+// SoftDelete hides the live row with the given key; its history stays.
+func (tx *Txn) SoftDelete(table string, key any) error {
+	ts, err := tx.table(table)
+	if err != nil {
+		return err
+	}
+	k, err := tableKey(ts, key)
+	if err != nil {
+		return err
+	}
+	cur, _, err := tx.current(ts, k)
+	if err != nil {
+		return err
+	}
+	if cur == nil {
+		return noRow(table, k)
+	}
+	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventSoftDelete, key: k})
+	tx.remember(table, k, nil, nil)
+	return nil
+}
+
+// tableKey converts a key value for a table, honouring a declared key type
+// (a digit string addresses an integer key).
+func tableKey(ts *tableState, v any) (Key, error) {
+	k, err := KeyOf(v)
+	if err != nil {
+		return Key{}, errorf(CodeDatatypeMismatch, "table %q: %v", ts.spec.Name, err)
+	}
+	c := ts.cols.cols[0]
+	if c.Type == TypeInt8 && !k.IsInt {
+		i, err := strconv.ParseInt(strings.TrimSpace(k.Str), 10, 64)
+		if err != nil {
+			return Key{}, errorf(CodeInvalidText, "invalid input syntax for type bigint: %q", k.Str)
+		}
+		return Key{Int: i, IsInt: true}, nil
+	}
+	if c.Type == TypeText && k.IsInt {
+		return Key{Str: k.String()}, nil
+	}
+	return k, nil
+}
+
+// Rollback ends the transaction leaving no trace.
+func (tx *Txn) Rollback() {
+	tx.done = true
+	tx.ops = nil
+	tx.pending = nil
+}
+
+// Commit writes the transaction as one batch and returns once it is
+// durable and visible, with the seq of its last event (the current seq for
+// a transaction without writes).
+func (tx *Txn) Commit(ctx context.Context) (uint64, error) {
+	if tx.done {
+		return 0, errors.New("engine: transaction is finished")
+	}
+	tx.done = true
+	if len(tx.ops) == 0 {
+		return tx.view.seq, nil
+	}
+	return tx.db.commit(ctx, tx.ops)
+}
+
+// commit validates ops against the latest state, assigns seqs, applies
+// them to working copies, hands the batch to the store under the writer
+// mutex, and waits for durability outside it.
+func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
+	db.wmu.Lock()
+	if err := db.writable(); err != nil {
+		db.wmu.Unlock()
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		db.wmu.Unlock()
+		return 0, err
+	}
+	ms := db.now()
+	if ms < db.lastMs {
+		ms = db.lastMs // the clock stepped back: time never does
+	}
+	changed := map[string]*tableState{}
+	batch := make(store.Batch, 0, len(ops))
+	seq := db.nextSeq
+	for _, ev := range ops {
+		name := ev.tbl
+		ts := changed[name]
+		if ts == nil {
+			w, ok := db.work[name]
+			if !ok {
+				db.wmu.Unlock()
+				return 0, noTable(name)
+			}
+			ts = w.clone()
+			changed[name] = ts
+		}
+		ev.seq, ev.ms = seq, ms
+		var payload []byte
+		switch ev.typ {
+		case store.EventInsert:
+			ev.raw = encodeDoc(ev.doc, ev.order)
+			payload = ev.raw
+		case store.EventPatch:
+			ev.raw = encodeDoc(ev.patch, ev.order)
+			payload = encodeKeyed(ev.key, ev.patch, ev.order)
+		case store.EventSoftDelete:
+			payload = encodeKeyed(ev.key, nil, nil)
+		}
+		if err := ts.apply(ev); err != nil {
+			db.wmu.Unlock()
+			return 0, err
+		}
+		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: payload}})
+		seq++
+	}
+	last := seq - 1
+	db.nextSeq = seq
+	db.lastMs = ms
+	for name, ts := range changed {
+		db.work[name] = ts
+	}
+	db.publish(changed, []timePoint{{ms: ms, firstSeq: batch[0].Record.Seq}})
+	c := db.st.Submit(batch)
+	db.wmu.Unlock()
+
+	if err := c.Wait(); err != nil {
+		db.wmu.Lock()
+		if db.failed == nil {
+			db.failed = err
+		}
+		db.wmu.Unlock()
+		return 0, ioError(err)
+	}
+	db.advance(last)
+	db.maybeSnapshot(changed)
+	return last, nil
+}
+
+// Insert, Patch and SoftDelete on the database run as one-statement
+// transactions.
+
+// Insert adds a document in its own transaction.
+func (db *DB) Insert(ctx context.Context, table string, docJSON []byte) (uint64, error) {
+	tx := db.Begin()
+	if _, err := tx.Insert(table, docJSON); err != nil {
+		return 0, err
+	}
+	return tx.Commit(ctx)
+}
+
+// Patch merges a patch into a row in its own transaction.
+func (db *DB) Patch(ctx context.Context, table string, key any, patchJSON []byte) (uint64, error) {
+	tx := db.Begin()
+	if err := tx.Patch(table, key, patchJSON); err != nil {
+		return 0, err
+	}
+	return tx.Commit(ctx)
+}
+
+// SoftDelete hides a row in its own transaction.
+func (db *DB) SoftDelete(ctx context.Context, table string, key any) (uint64, error) {
+	tx := db.Begin()
+	if err := tx.SoftDelete(table, key); err != nil {
+		return 0, err
+	}
+	return tx.Commit(ctx)
+}

@@ -1,0 +1,424 @@
+package engine
+
+import (
+	"sort"
+	"time"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// View is a consistent read of the database at one committed seq. Taking a
+// view never waits for the writer, and nothing the writer does later
+// changes what the view returns.
+type View struct {
+	db    *DB
+	state *dbState
+	seq   uint64
+	past  bool // taken AS OF an earlier point
+	txn   *Txn // when reading inside a transaction: its own writes too
+}
+
+// View returns a view at the current committed seq.
+func (db *DB) View() *View {
+	seq := db.visible.Load()
+	// Load the state after the seq: it holds every version up to seq.
+	return &View{db: db, state: db.pub.Load(), seq: seq}
+}
+
+// ViewAt returns a view of the state after every event with seq <= seq.
+func (db *DB) ViewAt(seq uint64) (*View, error) {
+	v := db.View()
+	if seq > v.seq {
+		return nil, errorf(CodeInvalidParameter, "AS OF @seq:%d is past the latest committed seq %d", seq, v.seq)
+	}
+	v.seq, v.past = seq, true
+	return v, nil
+}
+
+// ViewAtTime returns a view of the state after every event with unix_ms at
+// or before t.
+func (db *DB) ViewAtTime(t time.Time) (*View, error) {
+	v := db.View()
+	ms := t.UnixMilli()
+	if t.After(db.opts.Now()) {
+		return nil, errorf(CodeInvalidParameter, "AS OF %s is in the future", t.UTC().Format(time.RFC3339Nano))
+	}
+	times := v.state.times
+	// The first point with ms > t starts the events that are excluded.
+	i := sort.Search(len(times), func(i int) bool { return times[i].ms > ms })
+	seq := v.seq
+	if i < len(times) {
+		seq = times[i].firstSeq - 1
+	}
+	if seq > v.seq {
+		seq = v.seq
+	}
+	v.seq, v.past = seq, true
+	return v, nil
+}
+
+// Seq returns the seq the view reads at.
+func (v *View) Seq() uint64 { return v.seq }
+
+// Past reports whether the view was taken at an earlier point (AS OF).
+func (v *View) Past() bool { return v.past }
+
+// Tables returns the table names, sorted.
+func (v *View) Tables() []string {
+	names := make([]string, 0, len(v.state.tables))
+	for n := range v.state.tables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (v *View) table(name string) (*tableState, error) {
+	ts, ok := v.state.tables[name]
+	if !ok {
+		return nil, noTable(name)
+	}
+	if v.past && ts.horizon != 0 && v.seq < ts.horizon {
+		return nil, wrapf(CodeSnapshotTooOld, ErrHorizon,
+			"table %q was compacted before seq %d: AS OF @seq:%d is older than its history", name, ts.horizon, v.seq)
+	}
+	return ts, nil
+}
+
+// Spec returns a table's definition.
+func (v *View) Spec(table string) (*TableSpec, error) {
+	ts, ok := v.state.tables[table]
+	if !ok {
+		return nil, noTable(table)
+	}
+	spec := *ts.spec
+	return &spec, nil
+}
+
+// Columns returns a table's columns: the primary key, then every field
+// ever written in first-seen order.
+func (v *View) Columns(table string) ([]Column, error) {
+	ts, ok := v.state.tables[table]
+	if !ok {
+		return nil, noTable(table)
+	}
+	return ts.cols.columns(), nil
+}
+
+// Row is a row as a view sees it.
+type Row struct {
+	Key    Key
+	Seq    uint64 // seq of the event that made this version
+	UnixMs int64
+	doc    []byte
+	dec    map[string]any
+}
+
+// Doc returns the row's document, decoded. The map must not be changed.
+func (r *Row) Doc() (map[string]any, error) {
+	if r.dec == nil {
+		d, err := decodeDocBytes(r.doc)
+		if err != nil {
+			return nil, err
+		}
+		r.dec = d
+	}
+	return r.dec, nil
+}
+
+// Get returns the live row with key k, if any.
+func (v *View) Get(table string, key any) (*Row, bool, error) {
+	ts, err := v.table(table)
+	if err != nil {
+		return nil, false, err
+	}
+	k, err := tableKey(ts, key)
+	if err != nil {
+		return nil, false, err
+	}
+	if p, ok := v.pendingRow(table, k); ok {
+		if p.doc == nil {
+			return nil, false, nil
+		}
+		return &Row{Key: k, Seq: v.seq + 1, dec: p.doc}, true, nil
+	}
+	r := ts.get(k)
+	if r == nil {
+		return nil, false, nil
+	}
+	ver := r.at(v.seq)
+	if ver == nil || ver.doc == nil {
+		return nil, false, nil
+	}
+	return &Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}, true, nil
+}
+
+func (v *View) pendingRow(table string, k Key) (*pendingRow, bool) {
+	if v.txn == nil {
+		return nil, false
+	}
+	p, ok := v.txn.pending[table][k]
+	return p, ok
+}
+
+// Scan calls fn for every live row in key order until fn returns false.
+func (v *View) Scan(table string, fn func(*Row) bool) error {
+	ts, err := v.table(table)
+	if err != nil {
+		return err
+	}
+	pending := v.pendingSorted(table)
+	pi := 0
+	emitPending := func(upto *Key) bool {
+		for pi < len(pending) && (upto == nil || compareKeys(pending[pi].k, *upto) < 0) {
+			p := pending[pi]
+			pi++
+			if p.p.doc != nil && !fn(&Row{Key: p.k, Seq: v.seq + 1, dec: p.p.doc}) {
+				return false
+			}
+		}
+		return true
+	}
+	goOn := true
+	ts.rows.Ascend(func(r *row) bool {
+		if !emitPending(&r.key) {
+			goOn = false
+			return false
+		}
+		if pi < len(pending) && pending[pi].k == r.key {
+			pi++
+			if p := pending[pi-1].p; p.doc != nil {
+				goOn = fn(&Row{Key: r.key, Seq: v.seq + 1, dec: p.doc})
+			}
+			return goOn
+		}
+		ver := r.at(v.seq)
+		if ver == nil || ver.doc == nil {
+			return true
+		}
+		goOn = fn(&Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc})
+		return goOn
+	})
+	if goOn {
+		emitPending(nil)
+	}
+	return nil
+}
+
+type keyedPending struct {
+	k Key
+	p *pendingRow
+}
+
+func (v *View) pendingSorted(table string) []keyedPending {
+	if v.txn == nil || len(v.txn.pending[table]) == 0 {
+		return nil
+	}
+	out := make([]keyedPending, 0, len(v.txn.pending[table]))
+	for k, p := range v.txn.pending[table] {
+		out = append(out, keyedPending{k, p})
+	}
+	sort.Slice(out, func(i, j int) bool { return compareKeys(out[i].k, out[j].k) < 0 })
+	return out
+}
+
+// Indexed reports whether table has an index on field.
+func (v *View) Indexed(table, field string) bool {
+	ts, ok := v.state.tables[table]
+	if !ok {
+		return false
+	}
+	_, ok = ts.indexes[field]
+	return ok
+}
+
+// Op is a comparison an index answers.
+type Op int
+
+// Index operators.
+const (
+	OpEq Op = iota
+	OpLt
+	OpLe
+	OpGt
+	OpGe
+)
+
+func (op Op) holds(c int) bool {
+	switch op {
+	case OpEq:
+		return c == 0
+	case OpLt:
+		return c < 0
+	case OpLe:
+		return c <= 0
+	case OpGt:
+		return c > 0
+	case OpGe:
+		return c >= 0
+	}
+	return false
+}
+
+// IndexLookup calls fn, in key order, for every live row whose field
+// compares to value by op: exactly the rows a full scan with the same
+// condition returns. It fails if the field has no index.
+func (v *View) IndexLookup(table, field string, op Op, value any, fn func(*Row) bool) error {
+	ts, err := v.table(table)
+	if err != nil {
+		return err
+	}
+	idx, ok := ts.indexes[field]
+	if !ok {
+		return errorf(CodeUndefinedColumn, "table %q has no index on %q", table, field)
+	}
+	if v.txn != nil && len(v.txn.pending[table]) > 0 {
+		// The transaction's own writes are not indexed: scan instead.
+		return v.Scan(table, func(r *Row) bool {
+			if matchField(r, field, op, value) {
+				return fn(r)
+			}
+			return true
+		})
+	}
+	// Collect candidate keys from the index range, then check each row's
+	// version at the view's seq.
+	seen := map[Key]bool{}
+	var keys []Key
+	visit := func(e indexEntry) bool {
+		if e.seq <= v.seq && !seen[e.key] {
+			seen[e.key] = true
+			keys = append(keys, e.key)
+		}
+		return true
+	}
+	lo := indexEntry{val: value, key: minKey}
+	switch op {
+	case OpEq:
+		idx.AscendGreaterOrEqual(lo, func(e indexEntry) bool {
+			if c, ok := CompareValues(e.val, value); !ok || c != 0 {
+				return false
+			}
+			return visit(e)
+		})
+	case OpGt, OpGe:
+		idx.AscendGreaterOrEqual(lo, func(e indexEntry) bool {
+			c, ok := CompareValues(e.val, value)
+			if !ok {
+				return false // past the values of this kind
+			}
+			if op.holds(c) {
+				return visit(e)
+			}
+			return true
+		})
+	case OpLt, OpLe:
+		idx.DescendLessOrEqual(indexEntry{val: value, key: maxKey, seq: ^uint64(0)}, func(e indexEntry) bool {
+			c, ok := CompareValues(e.val, value)
+			if !ok {
+				return false
+			}
+			if op.holds(c) {
+				return visit(e)
+			}
+			return true
+		})
+	}
+	sort.Slice(keys, func(i, j int) bool { return compareKeys(keys[i], keys[j]) < 0 })
+	for _, k := range keys {
+		r := ts.get(k)
+		if r == nil {
+			continue
+		}
+		ver := r.at(v.seq)
+		if ver == nil || ver.doc == nil {
+			continue
+		}
+		row := &Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}
+		if !matchField(row, field, op, value) {
+			continue
+		}
+		if !fn(row) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// minKey sorts before every key, maxKey after every key.
+var minKey = Key{Int: -1 << 63, IsInt: true}
+
+var maxKey = Key{Str: string([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})}
+
+func matchField(r *Row, field string, op Op, value any) bool {
+	doc, err := r.Doc()
+	if err != nil {
+		return false
+	}
+	fv, ok := lookupPath(doc, field)
+	if !ok || fv == nil {
+		return false
+	}
+	c, ok := CompareValues(fv, value)
+	return ok && op.holds(c)
+}
+
+// Event is one entry of a row's history.
+type Event struct {
+	Seq    uint64
+	UnixMs int64
+	Type   store.EventType
+	// Change is the document (INSERT), the merge patch (PATCH), or nil
+	// (SOFT_DELETE).
+	Change map[string]any
+	// Doc is the whole document after the event (nil after SOFT_DELETE).
+	Doc map[string]any
+}
+
+// History returns every event of the row with key k up to the view's seq,
+// oldest first (since the compaction horizon).
+func (v *View) History(table string, key any) ([]Event, error) {
+	ts, err := v.table(table)
+	if err != nil {
+		return nil, err
+	}
+	k, err := tableKey(ts, key)
+	if err != nil {
+		return nil, err
+	}
+	r := ts.get(k)
+	if r == nil {
+		return nil, nil
+	}
+	var out []Event
+	for i := range r.versions {
+		ver := &r.versions[i]
+		if ver.seq > v.seq {
+			break
+		}
+		ev := Event{Seq: ver.seq, UnixMs: ver.ms, Type: ver.typ}
+		if ver.doc != nil {
+			if ev.Doc, err = decodeDocBytes(ver.doc); err != nil {
+				return nil, err
+			}
+		}
+		switch ver.typ {
+		case store.EventInsert:
+			ev.Change = ev.Doc
+		case store.EventPatch:
+			if ev.Change, err = decodeDocBytes(ver.patch); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// Horizon returns the compaction horizon of a table (0 when none).
+func (v *View) Horizon(table string) uint64 {
+	if ts, ok := v.state.tables[table]; ok {
+		return ts.horizon
+	}
+	return 0
+}
