@@ -25,8 +25,8 @@ type event struct {
 // liveDoc returns the decoded latest document of key k, or nil when the
 // row does not exist or is deleted.
 func (ts *tableState) liveDoc(k Key) (map[string]any, *version, error) {
-	r := ts.get(k)
-	if r == nil {
+	r, ok := ts.get(k)
+	if !ok {
 		return nil, nil, nil
 	}
 	v := r.latest()
@@ -90,7 +90,7 @@ func (ts *tableState) apply(ev *event) error {
 	default:
 		return fmt.Errorf("engine: event type %v cannot be applied", ev.typ)
 	}
-	ts.addVersion(ev.key, v, doc)
+	ts.addVersion(ev.key, v, doc, prev)
 	return nil
 }
 

@@ -66,13 +66,14 @@ func (db *DB) CompactBefore(name string, h uint64) (uint64, error) {
 	folded := w.clone()
 	folded.horizon = h
 	rows := btree.NewG(btreeDegree, rowLess)
-	w.rows.Ascend(func(r *row) bool {
-		if nr := foldRow(r, h); nr != nil {
+	w.rows.Ascend(func(r row) bool {
+		if nr, ok := foldRow(r, h); ok {
 			rows.ReplaceOrInsert(nr)
 		}
 		return true
 	})
 	folded.rows = rows
+	folded.fillPoint()
 	if err := folded.rebuildIndexes(); err != nil {
 		db.wmu.Unlock()
 		return 0, err
@@ -102,9 +103,9 @@ func (db *DB) CompactBefore(name string, h uint64) (uint64, error) {
 	return h, nil
 }
 
-// foldRow keeps the version a row had at h and every later one; nil when
+// foldRow keeps the version a row had at h and every later one; false when
 // nothing of the row is visible at or after h.
-func foldRow(r *row, h uint64) *row {
+func foldRow(r row, h uint64) (row, bool) {
 	i := 0
 	for i < len(r.versions) && r.versions[i].seq <= h {
 		i++
@@ -116,7 +117,7 @@ func foldRow(r *row, h uint64) *row {
 		}
 	}
 	if start == len(r.versions) {
-		return nil
+		return row{}, false
 	}
-	return &row{key: r.key, versions: append([]version(nil), r.versions[start:]...)}
+	return row{key: r.key, versions: append([]version(nil), r.versions[start:]...)}, true
 }

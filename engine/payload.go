@@ -160,6 +160,33 @@ func decodeDocBytes(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
+// docField finds one top-level field of an encoded document without
+// decoding the rest.
+func docField(b []byte, name string) (any, bool, error) {
+	d := decPool.Get().(*decoder)
+	defer decPool.Put(d)
+	d.r.Reset(b)
+	d.dec.Reset(d.r)
+	n, err := d.dec.DecodeMapLen()
+	if err != nil {
+		return nil, false, err
+	}
+	for range n {
+		k, err := d.dec.DecodeString()
+		if err != nil {
+			return nil, false, err
+		}
+		if k == name {
+			v, err := d.value(1)
+			return v, err == nil, err
+		}
+		if err := d.dec.Skip(); err != nil {
+			return nil, false, err
+		}
+	}
+	return nil, false, nil
+}
+
 // docKeys returns the top-level keys of an encoded map in stored order.
 func docKeys(b []byte) ([]string, error) {
 	d := decPool.Get().(*decoder)
@@ -266,23 +293,4 @@ func (d *decoder) value(depth int) (any, error) {
 		return json.Number(buf), nil
 	}
 	return nil, fmt.Errorf("engine: unexpected msgpack code %#x", c)
-}
-
-// decodeKeyed decodes a PATCH or SOFT_DELETE payload.
-func decodeKeyed(b []byte) (Key, map[string]any, error) {
-	m, err := decodeDocBytes(b)
-	if err != nil {
-		return Key{}, nil, err
-	}
-	k, err := KeyOf(m["k"])
-	if err != nil {
-		return Key{}, nil, fmt.Errorf("engine: payload key: %w", err)
-	}
-	var patch map[string]any
-	if p, ok := m["p"]; ok {
-		if patch, ok = p.(map[string]any); !ok {
-			return Key{}, nil, fmt.Errorf("engine: patch is %s, not an object", jsonKind(p))
-		}
-	}
-	return k, patch, nil
 }

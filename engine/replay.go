@@ -24,12 +24,13 @@ func (db *DB) loadTable(name string) (*tableState, []timePoint, error) {
 	if err := db.replay(ts, from); err != nil {
 		return nil, nil, err
 	}
+	ts.fillPoint()
 	ts.segBytesAtSnp = db.st.SegmentBytes(name)
 	if ts.lastSnap == 0 {
 		ts.segBytesAtSnp = 0
 	}
 	var points []timePoint
-	ts.rows.Ascend(func(r *row) bool {
+	ts.rows.Ascend(func(r row) bool {
 		for _, v := range r.versions {
 			points = append(points, timePoint{ms: v.ms, firstSeq: v.seq})
 		}

@@ -43,8 +43,8 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
 		}
 		h.Cols = append(h.Cols, []string{c.Name, string(c.Type), d})
 	}
-	var rows []*row
-	ts.rows.Ascend(func(r *row) bool {
+	var rows []row
+	ts.rows.Ascend(func(r row) bool {
 		if r.versions[0].seq <= seq {
 			rows = append(rows, r)
 		}
@@ -128,7 +128,7 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 		if err != nil || nv <= 0 {
 			return nil, 0, fmt.Errorf("snapshot row versions: %d, %v", nv, err)
 		}
-		r := &row{key: k, versions: make([]version, 0, nv)}
+		r := row{key: k, versions: make([]version, 0, nv)}
 		for range nv {
 			if n, err := dec.DecodeArrayLen(); err != nil || n != 5 {
 				return nil, 0, fmt.Errorf("snapshot version: %d fields, %v", n, err)
@@ -238,31 +238,40 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 	return seq, nil
 }
 
-// maybeSnapshot starts a background snapshot of each changed table that
-// has gone past the thresholds since its last one.
-func (db *DB) maybeSnapshot(changed map[string]*tableState) {
+// snapshotsDue returns the changed tables that have gone past a snapshot
+// threshold since their last snapshot. Callers hold wmu.
+func (db *DB) snapshotsDue(changed map[string]*tableState) []string {
+	var due []string
 	for name, ts := range changed {
-		due := (db.opts.SnapshotEvents > 0 && ts.eventsSince >= db.opts.SnapshotEvents) ||
-			(db.opts.SnapshotBytes > 0 && db.st.SegmentBytes(name)-ts.segBytesAtSnp >= db.opts.SnapshotBytes)
-		if !due || !db.snapping.CompareAndSwap(false, true) {
-			continue
+		if (db.opts.SnapshotEvents > 0 && ts.eventsSince >= db.opts.SnapshotEvents) ||
+			(db.opts.SnapshotBytes > 0 && db.st.SegmentBytes(name)-ts.segBytesAtSnp >= db.opts.SnapshotBytes) {
+			due = append(due, name)
 		}
-		db.wmu.Lock()
-		closed := db.closed
-		if !closed {
-			db.bg.Add(1)
-		}
+	}
+	return due
+}
+
+// startSnapshots snapshots the given tables in the background, one run at
+// a time; a table that is still due when a run is busy is taken next time.
+func (db *DB) startSnapshots(names []string) {
+	if len(names) == 0 || !db.snapping.CompareAndSwap(false, true) {
+		return
+	}
+	db.wmu.Lock()
+	if db.closed {
 		db.wmu.Unlock()
-		if closed {
-			db.snapping.Store(false)
-			return
-		}
-		go func(name string) {
-			defer db.bg.Done()
-			defer db.snapping.Store(false)
+		db.snapping.Store(false)
+		return
+	}
+	db.bg.Add(1)
+	db.wmu.Unlock()
+	go func() {
+		defer db.bg.Done()
+		defer db.snapping.Store(false)
+		for _, name := range names {
 			if _, err := db.SnapshotTable(name); err != nil {
 				db.log.Warn("automatic snapshot failed", "table", name, "err", err)
 			}
-		}(name)
-	}
+		}
+	}()
 }

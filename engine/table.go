@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"sort"
+	"sync"
 	"strings"
 
 	"github.com/google/btree"
@@ -32,17 +32,29 @@ type row struct {
 // at returns the version visible at seq, or nil.
 func (r *row) at(seq uint64) *version {
 	v := r.versions
-	i := sort.Search(len(v), func(i int) bool { return v[i].seq > seq })
-	if i == 0 {
+	// Most reads want the newest version: check it before searching.
+	if n := len(v); n > 0 && v[n-1].seq <= seq {
+		return &v[n-1]
+	}
+	lo, hi := 0, len(v) // first index with seq > the view's
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if v[m].seq > seq {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	if lo == 0 {
 		return nil
 	}
-	return &v[i-1]
+	return &v[lo-1]
 }
 
 // latest returns the newest version.
 func (r *row) latest() *version { return &r.versions[len(r.versions)-1] }
 
-func rowLess(a, b *row) bool { return compareKeys(a.key, b.key) < 0 }
+func rowLess(a, b row) bool { return compareKeys(a.key, b.key) < 0 }
 
 // indexEntry says that row key got value in the version made at seq. Entries
 // are only ever added; a lookup checks each candidate against the row's
@@ -68,9 +80,15 @@ const btreeDegree = 32
 // tableState is a table as readers see it: immutable once published.
 type tableState struct {
 	spec    *TableSpec
-	rows    *btree.BTreeG[*row]
+	rows    *btree.BTreeG[row] // rows by value: keys inline make lookups cache-friendly
 	indexes map[string]*btree.BTreeG[indexEntry]
 	cols    *registry
+	// point finds a row by key without walking the B-tree: a concurrent
+	// hash map (lock-free loads) shared by every state of the table since
+	// the last compaction. The writer stores a key's newest row once the
+	// transaction that wrote it is accepted; a reader still filters
+	// versions by its seq, so rows newer than its view change nothing.
+	point *sync.Map
 	// horizon is the seq before which history was folded away (0: none).
 	horizon uint64
 	// lastSnap is the seq of the newest snapshot, events the number of
@@ -86,6 +104,7 @@ func newTableState(spec *TableSpec) *tableState {
 		rows:    btree.NewG(btreeDegree, rowLess),
 		indexes: map[string]*btree.BTreeG[indexEntry]{},
 		cols:    newRegistry(spec),
+		point:   new(sync.Map),
 	}
 	for _, f := range spec.Indexes {
 		ts.indexes[f] = btree.NewG(btreeDegree, indexLess)
@@ -105,18 +124,46 @@ func (ts *tableState) clone() *tableState {
 	return &n
 }
 
-func (ts *tableState) get(k Key) *row {
-	r, _ := ts.rows.Get(&row{key: k})
-	return r
+// get finds a row in the B-tree: the writer's view of its working copy.
+func (ts *tableState) get(k Key) (row, bool) {
+	return ts.rows.Get(row{key: k})
+}
+
+// lookup finds a row for a reader through the point map.
+func (ts *tableState) lookup(k Key) (row, bool) {
+	v, ok := ts.point.Load(k)
+	if !ok {
+		return row{}, false
+	}
+	return *v.(*row), true
+}
+
+// refreshPoint stores the newest rows of keys into the point map.
+func (ts *tableState) refreshPoint(keys []Key) {
+	for _, k := range keys {
+		if r, ok := ts.get(k); ok {
+			ts.point.Store(k, &r)
+		}
+	}
+}
+
+// fillPoint builds a new point map from the B-tree.
+func (ts *tableState) fillPoint() {
+	m := new(sync.Map)
+	ts.rows.Ascend(func(r row) bool {
+		m.Store(r.key, &r)
+		return true
+	})
+	ts.point = m
 }
 
 // addVersion appends v to the row of key k (creating the row), and indexes
 // the new document. doc is the decoded document after the event (nil
 // after SOFT_DELETE).
-func (ts *tableState) addVersion(k Key, v version, doc map[string]any) {
-	old := ts.get(k)
-	nr := &row{key: k}
-	if old != nil {
+func (ts *tableState) addVersion(k Key, v version, doc map[string]any, prev map[string]any) {
+	old, ok := ts.get(k)
+	nr := row{key: k}
+	if ok {
 		nr.versions = append(old.versions, v)
 	} else {
 		nr.versions = []version{v}
@@ -129,6 +176,11 @@ func (ts *tableState) addVersion(k Key, v version, doc map[string]any) {
 	for f, idx := range ts.indexes {
 		val, ok := lookupPath(doc, f)
 		if !ok || val == nil {
+			continue
+		}
+		// An entry stands until the row's value changes: a version that
+		// keeps the value needs none (lookups check the row at their seq).
+		if pv, ok := lookupPath(prev, f); ok && pv != nil && EqualValues(pv, val) {
 			continue
 		}
 		idx.ReplaceOrInsert(indexEntry{val: val, key: k, seq: v.seq})
@@ -171,7 +223,7 @@ func (ts *tableState) rebuildIndexes() error {
 		return nil
 	}
 	var err error
-	ts.rows.Ascend(func(r *row) bool {
+	ts.rows.Ascend(func(r row) bool {
 		for i := range r.versions {
 			v := &r.versions[i]
 			if v.doc == nil {

@@ -62,8 +62,8 @@ func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) 
 	if p, ok := tx.pending[ts.spec.Name][k]; ok {
 		return p.doc, p.order, nil
 	}
-	r := ts.get(k)
-	if r == nil {
+	r, ok := ts.lookup(k)
+	if !ok {
 		return nil, nil, nil
 	}
 	v := r.at(tx.view.seq)
@@ -289,6 +289,13 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: payload}})
 		seq++
 	}
+	touched := map[string][]Key{}
+	for _, ev := range ops {
+		touched[ev.tbl] = append(touched[ev.tbl], ev.key)
+	}
+	for name, keys := range touched {
+		changed[name].refreshPoint(keys)
+	}
 	last := seq - 1
 	db.nextSeq = seq
 	db.lastMs = ms
@@ -296,6 +303,7 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		db.work[name] = ts
 	}
 	db.publish(changed, []timePoint{{ms: ms, firstSeq: batch[0].Record.Seq}})
+	due := db.snapshotsDue(changed)
 	c := db.st.Submit(batch)
 	db.wmu.Unlock()
 
@@ -308,7 +316,7 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		return 0, ioError(err)
 	}
 	db.advance(last)
-	db.maybeSnapshot(changed)
+	db.startSnapshots(due)
 	return last, nil
 }
 

@@ -127,30 +127,30 @@ func (r *Row) Doc() (map[string]any, error) {
 }
 
 // Get returns the live row with key k, if any.
-func (v *View) Get(table string, key any) (*Row, bool, error) {
+func (v *View) Get(table string, key any) (Row, bool, error) {
 	ts, err := v.table(table)
 	if err != nil {
-		return nil, false, err
+		return Row{}, false, err
 	}
 	k, err := tableKey(ts, key)
 	if err != nil {
-		return nil, false, err
+		return Row{}, false, err
 	}
 	if p, ok := v.pendingRow(table, k); ok {
 		if p.doc == nil {
-			return nil, false, nil
+			return Row{}, false, nil
 		}
-		return &Row{Key: k, Seq: v.seq + 1, dec: p.doc}, true, nil
+		return Row{Key: k, Seq: v.seq + 1, dec: p.doc}, true, nil
 	}
-	r := ts.get(k)
-	if r == nil {
-		return nil, false, nil
+	r, ok := ts.lookup(k)
+	if !ok {
+		return Row{}, false, nil
 	}
 	ver := r.at(v.seq)
 	if ver == nil || ver.doc == nil {
-		return nil, false, nil
+		return Row{}, false, nil
 	}
-	return &Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}, true, nil
+	return Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}, true, nil
 }
 
 func (v *View) pendingRow(table string, k Key) (*pendingRow, bool) {
@@ -180,7 +180,7 @@ func (v *View) Scan(table string, fn func(*Row) bool) error {
 		return true
 	}
 	goOn := true
-	ts.rows.Ascend(func(r *row) bool {
+	ts.rows.Ascend(func(r row) bool {
 		if !emitPending(&r.key) {
 			goOn = false
 			return false
@@ -326,8 +326,8 @@ func (v *View) IndexLookup(table, field string, op Op, value any, fn func(*Row) 
 	}
 	sort.Slice(keys, func(i, j int) bool { return compareKeys(keys[i], keys[j]) < 0 })
 	for _, k := range keys {
-		r := ts.get(k)
-		if r == nil {
+		r, ok := ts.lookup(k)
+		if !ok {
 			continue
 		}
 		ver := r.at(v.seq)
@@ -351,11 +351,21 @@ var minKey = Key{Int: -1 << 63, IsInt: true}
 var maxKey = Key{Str: string([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})}
 
 func matchField(r *Row, field string, op Op, value any) bool {
-	doc, err := r.Doc()
-	if err != nil {
-		return false
+	var fv any
+	var ok bool
+	if r.dec == nil && r.doc != nil {
+		var err error
+		if fv, ok, err = docField(r.doc, field); err != nil {
+			return false
+		}
 	}
-	fv, ok := lookupPath(doc, field)
+	if !ok {
+		doc, err := r.Doc()
+		if err != nil {
+			return false
+		}
+		fv, ok = lookupPath(doc, field)
+	}
 	if !ok || fv == nil {
 		return false
 	}
@@ -386,8 +396,8 @@ func (v *View) History(table string, key any) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := ts.get(k)
-	if r == nil {
+	r, ok := ts.lookup(k)
+	if !ok {
 		return nil, nil
 	}
 	var out []Event

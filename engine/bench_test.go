@@ -1,0 +1,159 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// The benchmark table: 200k keys, 5 versions each (an insert and four
+// patches), 1M events; "grp" is indexed with 10 rows per value.
+const (
+	benchKeys     = 200_000
+	benchVersions = 5
+)
+
+func buildBenchDB(b *testing.B, dir string) (*DB, uint64) {
+	b.Helper()
+	db, err := Open(dir, Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.CreateTable(TableSpec{Name: "users", PK: "id", Indexes: []string{"grp"}}); err != nil {
+		b.Fatal(err)
+	}
+	var mid uint64
+	for ver := range benchVersions {
+		tx := db.Begin()
+		for k := range benchKeys {
+			var err error
+			if ver == 0 {
+				_, err = tx.Insert("users", fmt.Appendf(nil,
+					`{"id": %d, "email": "user%d@example.com", "status": "active", "grp": %d, "amount": %d}`,
+					k, k, k/10, k))
+			} else {
+				err = tx.Patch("users", int64(k), fmt.Appendf(nil, `{"amount": %d, "status": "v%d"}`, k+ver, ver))
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if tx.Writes() == 1000 {
+				if _, err := tx.Commit(ctx); err != nil {
+					b.Fatal(err)
+				}
+				tx = db.Begin()
+			}
+		}
+		if _, err := tx.Commit(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if ver == 2 {
+			mid = db.Seq()
+		}
+	}
+	return db, mid
+}
+
+// BenchmarkPointLookup reads random keys at the current seq and AS OF a
+// random past seq, with and without decoding the document.
+func BenchmarkPointLookup(b *testing.B) {
+	db, _ := buildBenchDB(b, b.TempDir())
+	defer db.Close()
+	head := db.Seq()
+	for _, asOf := range []bool{false, true} {
+		for _, decode := range []bool{false, true} {
+			name := fmt.Sprintf("asof=%v/decode=%v", asOf, decode)
+			b.Run(name, func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				b.ReportAllocs()
+				for b.Loop() {
+					v := db.View()
+					if asOf {
+						v, _ = db.ViewAt(1 + rng.Uint64N(head))
+					}
+					r, ok, err := v.Get("users", int64(rng.IntN(benchKeys)))
+					if err != nil {
+						b.Fatal(err)
+					}
+					if ok && decode {
+						if _, err := r.Doc(); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+			})
+		}
+	}
+}
+
+// BenchmarkIndexLookup finds the 10 rows of one indexed value.
+func BenchmarkIndexLookup(b *testing.B) {
+	db, mid := buildBenchDB(b, b.TempDir())
+	defer db.Close()
+	for _, asOf := range []bool{false, true} {
+		b.Run(fmt.Sprintf("rows=10/asof=%v", asOf), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			b.ReportAllocs()
+			for b.Loop() {
+				v := db.View()
+				if asOf {
+					v, _ = db.ViewAt(mid)
+				}
+				n := 0
+				err := v.IndexLookup("users", "grp", OpEq, int64(rng.IntN(benchKeys/10)), func(*Row) bool {
+					n++
+					return true
+				})
+				if err != nil || n != 10 {
+					b.Fatalf("%d rows, %v", n, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOpen measures opening the 1M-event table from the log alone and
+// from a recent snapshot, and reports the heap per event.
+func BenchmarkOpen(b *testing.B) {
+	dir := b.TempDir()
+	db, _ := buildBenchDB(b, dir)
+	db.Close()
+	for _, snap := range []bool{false, true} {
+		b.Run(fmt.Sprintf("events=1M/snapshot=%v", snap), func(b *testing.B) {
+			if snap {
+				db, err := Open(dir, Options{SnapshotEvents: -1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := db.SnapshotTable("users"); err != nil {
+					b.Fatal(err)
+				}
+				db.Close()
+			} else {
+				os.RemoveAll(dir + "/tables/users/snapshots")
+				os.MkdirAll(dir+"/tables/users/snapshots", 0o755)
+			}
+			var heap uint64
+			for b.Loop() {
+				start := time.Now()
+				db, err := Open(dir, Options{SnapshotEvents: -1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = start
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				heap = ms.HeapAlloc
+				db.Close()
+			}
+			b.ReportMetric(float64(heap)/float64(benchKeys*benchVersions), "heap-bytes/event")
+		})
+	}
+}
