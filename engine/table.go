@@ -1,8 +1,8 @@
 package engine
 
 import (
-	"sync"
 	"strings"
+	"sync"
 
 	"github.com/google/btree"
 
