@@ -1,0 +1,392 @@
+package driftql
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// sqlLexer splits DriftQL and SQL into tokens. Rules are tried in order.
+var sqlLexer = lexer.MustSimple([]lexer.SimpleRule{
+	{Name: "Comment", Pattern: `--[^\n]*|/\*(?s:.*?)\*/`},
+	{Name: "Whitespace", Pattern: `[ \t\r\n\f]+`},
+	{Name: "Param", Pattern: `\$[0-9]+`},
+	{Name: "Number", Pattern: `(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?`},
+	{Name: "SQString", Pattern: `[eE]?'(?:[^']|'')*'`},
+	{Name: "DQString", Pattern: `"(?:[^"\\]|\\.|"")*"`},
+	{Name: "Op", Pattern: `::|<>|!=|<=|>=|\|\||[-+*/%=<>(),;.{}\[\]:]`},
+	{Name: "Ident", Pattern: `[A-Za-z_\x80-\x{10FFFF}][A-Za-z0-9_$\x80-\x{10FFFF}]*`},
+})
+
+var parser = participle.MustBuild[Script](
+	participle.Lexer(sqlLexer),
+	participle.Elide("Comment", "Whitespace"),
+	participle.CaseInsensitive("Ident"),
+	participle.Map(unquoteToken, "DQString", "SQString"),
+	participle.UseLookahead(4),
+)
+
+// Grammar returns the grammar in EBNF.
+func Grammar() string { return parser.String() }
+
+// MaxInput bounds the text Parse accepts.
+const MaxInput = 64 << 20
+
+// Error is a syntax error at a place in the text.
+type Error struct {
+	Line, Column int // 1-based
+	Offset       int // byte offset
+	// Position is the 1-based character position, as PostgreSQL reports it.
+	Position int
+	Msg      string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Msg) }
+
+// SQLState returns 42601 (syntax_error).
+func (e *Error) SQLState() string { return "42601" }
+
+// ErrorPosition returns the 1-based character position of the error.
+func (e *Error) ErrorPosition() int { return e.Position }
+
+// Parse parses text into its statements, in order. Empty or comment-only
+// text gives none.
+func Parse(src string) (stmts []*Statement, err error) {
+	if len(src) > MaxInput {
+		return nil, &Error{Line: 1, Column: 1, Position: 1, Msg: fmt.Sprintf("statement text of %d bytes exceeds the limit of %d", len(src), MaxInput)}
+	}
+	if !utf8.ValidString(src) {
+		return nil, &Error{Line: 1, Column: 1, Position: 1, Msg: "invalid UTF-8 in statement text"}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			stmts, err = nil, &Error{Line: 1, Column: 1, Position: 1, Msg: fmt.Sprintf("cannot parse: %v", r)}
+		}
+	}()
+	script, err := parser.ParseString("", src)
+	if err != nil {
+		return nil, syntaxError(src, err)
+	}
+	for _, s := range script.Statements {
+		s.SQL = strings.TrimSpace(src[s.Pos.Offset:s.EndPos.Offset])
+		if err := normalize(s); err != nil {
+			return nil, err
+		}
+	}
+	return script.Statements, nil
+}
+
+func syntaxError(src string, err error) error {
+	var perr participle.Error
+	if !errors.As(err, &perr) {
+		return &Error{Line: 1, Column: 1, Position: 1, Msg: err.Error()}
+	}
+	pos := perr.Position()
+	msg := perr.Message()
+	var ut *participle.UnexpectedTokenError
+	if errors.As(err, &ut) {
+		tok := ut.Unexpected
+		if tok.EOF() {
+			msg = "syntax error at end of input"
+		} else {
+			msg = fmt.Sprintf("syntax error at or near %q", tok.Value)
+		}
+		if ut.Expect != "" {
+			msg += " (expected " + ut.Expect + ")"
+		}
+	}
+	off := pos.Offset
+	if off > len(src) {
+		off = len(src)
+	}
+	return &Error{Line: pos.Line, Column: pos.Column, Offset: off,
+		Position: utf8.RuneCountInString(src[:off]) + 1, Msg: msg}
+}
+
+// unquoteToken turns a quoted token into its text: 'it”s' -> it's; a
+// double-quoted token with backslash escapes is a JSON string ("caf\u00e9"),
+// otherwise "" stands for a quote, as in SQL identifiers.
+func unquoteToken(t lexer.Token) (lexer.Token, error) {
+	v := t.Value
+	switch t.Type {
+	case sqlLexer.Symbols()["SQString"]:
+		escape := v[0] == 'e' || v[0] == 'E'
+		if escape {
+			v = v[1:]
+		}
+		v = strings.ReplaceAll(v[1:len(v)-1], "''", "'")
+		if escape {
+			var err error
+			if v, err = unescapeC(v); err != nil {
+				return t, participle.Errorf(t.Pos, "%v", err)
+			}
+		}
+	case sqlLexer.Symbols()["DQString"]:
+		if strings.ContainsRune(v, '\\') {
+			var s string
+			if err := json.Unmarshal([]byte(v), &s); err != nil {
+				return t, participle.Errorf(t.Pos, "invalid string %s: %v", v, err)
+			}
+			v = s
+		} else {
+			v = strings.ReplaceAll(v[1:len(v)-1], `""`, `"`)
+		}
+	}
+	t.Value = v
+	return t, nil
+}
+
+// unescapeC handles the backslash escapes of E'...' strings.
+func unescapeC(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String(), nil
+}
+
+func lowerASCII(s string) string { return strings.ToLower(s) }
+
+// Text returns a name as SQL means it: unquoted names fold to lower case,
+// quoted ones keep their case.
+func (n *Name) Text() string {
+	if n == nil {
+		return ""
+	}
+	if n.Ident != "" {
+		return strings.ToLower(n.Ident)
+	}
+	return n.Quoted
+}
+
+// Strings returns the parts of a path as names.
+func (p *Path) Strings() []string {
+	out := make([]string, len(p.Parts))
+	for i, n := range p.Parts {
+		out[i] = n.Text()
+	}
+	return out
+}
+
+// String joins a path with dots.
+func (p *Path) String() string { return strings.Join(p.Strings(), ".") }
+
+// Text returns the SQL type name, lower case, words joined by spaces.
+func (t *TypeName) Text() string {
+	return strings.ToLower(strings.Join(t.Words, " "))
+}
+
+// normalize makes the AST say what the text means: a name followed by an
+// argument list is a call, and the quoting rule applies: a double-quoted
+// name that stands as a value (the right side of a comparison, an element
+// of an IN list, a LIKE pattern, BETWEEN bounds) is a string literal, as
+// DriftQL writes status="paid". A dotted "users"."status" always stays a
+// name.
+func normalize(s *Statement) error {
+	v := visitor{
+		cmp: func(c *CmpExpr) {
+			if c.Right != nil {
+				valueOperand(c.Right)
+			}
+			if c.In != nil {
+				for _, v := range c.In.Values {
+					valueOperand(v)
+				}
+			}
+			if c.Like != nil {
+				valueOperand(c.Like.Pattern)
+			}
+			if c.Between != nil {
+				valueOperand(c.Between.Lo)
+				valueOperand(c.Between.Hi)
+			}
+		},
+		primary: func(p *Primary) {
+			if p.Call != nil && p.Column != nil {
+				p.Call.Name, p.Column = p.Column, nil
+			}
+		},
+	}
+	for _, e := range statementExprs(s) {
+		v.expr(e)
+	}
+	return nil
+}
+
+// valueOperand turns a lone double-quoted name into a string literal.
+func valueOperand(a *AddExpr) {
+	if a == nil || len(a.Rest) > 0 || len(a.Left.Rest) > 0 || a.Left.Left.Neg || len(a.Left.Left.Casts) > 0 {
+		return
+	}
+	p := a.Left.Left.Primary
+	if p == nil || p.Column == nil || p.Call != nil || len(p.Column.Parts) != 1 || p.Column.Parts[0].Ident != "" {
+		return
+	}
+	s := p.Column.Parts[0].Quoted
+	p.Str = &s
+	p.Column = nil
+}
+
+// statementExprs lists the top-level expressions of a statement.
+func statementExprs(s *Statement) []*Expr {
+	var exprs []*Expr
+	items := func(its []*SelItem) {
+		for _, it := range its {
+			exprs = append(exprs, it.Expr)
+		}
+	}
+	switch {
+	case s.Select != nil:
+		items(s.Select.Items)
+		exprs = append(exprs, s.Select.Where, s.Select.Limit, s.Select.Offset)
+		for _, o := range s.Select.OrderBy {
+			exprs = append(exprs, o.Expr)
+		}
+	case s.Update != nil:
+		exprs = append(exprs, s.Update.Where)
+		for _, a := range s.Update.Sets {
+			exprs = append(exprs, a.Value)
+		}
+		items(s.Update.Returning)
+	case s.Delete != nil:
+		exprs = append(exprs, s.Delete.Where)
+		items(s.Delete.Returning)
+	case s.Insert != nil:
+		for _, r := range s.Insert.Rows {
+			exprs = append(exprs, r.Values...)
+		}
+		items(s.Insert.Returning)
+	case s.CreateTable != nil:
+		for _, el := range s.CreateTable.Elems {
+			if el.Column != nil {
+				for _, c := range el.Column.Constraints {
+					exprs = append(exprs, c.Default)
+				}
+			}
+		}
+	}
+	return exprs
+}
+
+// visitor walks expressions, calling cmp for every comparison and primary
+// for every operand, nested ones included.
+type visitor struct {
+	cmp     func(*CmpExpr)
+	primary func(*Primary)
+}
+
+// WalkExpr calls fn for every comparison in e, nested ones included.
+func WalkExpr(e *Expr, fn func(*CmpExpr)) {
+	(&visitor{cmp: fn}).expr(e)
+}
+
+func (v *visitor) expr(e *Expr) {
+	if e == nil {
+		return
+	}
+	for _, a := range e.Or {
+		for _, n := range a.And {
+			c := n.Cond
+			if v.cmp != nil {
+				v.cmp(c)
+			}
+			v.add(c.Left)
+			v.add(c.Right)
+			if c.In != nil {
+				for _, x := range c.In.Values {
+					v.add(x)
+				}
+			}
+			if c.Like != nil {
+				v.add(c.Like.Pattern)
+			}
+			if c.Between != nil {
+				v.add(c.Between.Lo)
+				v.add(c.Between.Hi)
+			}
+		}
+	}
+}
+
+func (v *visitor) add(a *AddExpr) {
+	if a == nil {
+		return
+	}
+	v.mul(a.Left)
+	for _, r := range a.Rest {
+		v.mul(r.Right)
+	}
+}
+
+func (v *visitor) mul(m *MulExpr) {
+	v.prim(m.Left.Primary)
+	for _, r := range m.Rest {
+		v.prim(r.Right.Primary)
+	}
+}
+
+func (v *visitor) prim(p *Primary) {
+	if p == nil {
+		return
+	}
+	if v.primary != nil {
+		v.primary(p)
+	}
+	switch {
+	case p.Sub != nil:
+		v.expr(p.Sub)
+	case p.Call != nil:
+		for _, a := range p.Call.Args {
+			v.expr(a)
+		}
+	case p.Cast != nil:
+		v.expr(p.Cast.Expr)
+	}
+}
+
+// MaxParam returns the highest $n in a statement's text (0 when none).
+func (s *Statement) MaxParam() int {
+	max := 0
+	toks, err := sqlLexer.LexString("", s.SQL)
+	if err != nil {
+		return 0
+	}
+	paramType := sqlLexer.Symbols()["Param"]
+	for {
+		t, err := toks.Next()
+		if err != nil || t.EOF() {
+			return max
+		}
+		if t.Type == paramType {
+			var n int
+			fmt.Sscanf(t.Value[1:], "%d", &n)
+			if n > max {
+				max = n
+			}
+		}
+	}
+}
