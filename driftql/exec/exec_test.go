@@ -1,0 +1,167 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/driftdb/driftdb/engine"
+)
+
+var ctx = context.Background()
+
+func newSession(t *testing.T) *Session {
+	t.Helper()
+	db, err := engine.Open(t.TempDir(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := NewSession(db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// run executes sql and returns its last result rendered as text lines.
+func run(t *testing.T, s *Session, sql string, params ...any) *Result {
+	t.Helper()
+	rs, err := s.Exec(ctx, sql, params...)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	return rs[len(rs)-1]
+}
+
+func render(r *Result) string {
+	var b strings.Builder
+	for i, c := range r.Columns {
+		if i > 0 {
+			b.WriteString("|")
+		}
+		b.WriteString(c.Name)
+	}
+	for _, row := range r.Rows {
+		b.WriteString("\n")
+		for i, v := range row {
+			if i > 0 {
+				b.WriteString("|")
+			}
+			switch x := v.(type) {
+			case nil:
+				b.WriteString("NULL")
+			case []byte:
+				b.Write(x)
+			default:
+				fmt.Fprint(&b, x)
+			}
+		}
+	}
+	return b.String()
+}
+
+func wantErr(t *testing.T, s *Session, sql, code string) {
+	t.Helper()
+	_, err := s.Exec(ctx, sql)
+	if err == nil || engine.Code(err) != code {
+		t.Fatalf("%s: got %v (%s), want %s", sql, err, engine.Code(err), code)
+	}
+}
+
+func TestReadmeFlow(t *testing.T) {
+	s := newSession(t)
+	run(t, s, `CREATE TABLE orders (pk=id, INDEX(status, customer_id))`)
+	run(t, s, `INSERT INTO orders {"id": "order1", "status": "pending", "amount": 100, "customer_id": "cust1"}`)
+	run(t, s, `INSERT INTO orders {"id": "order2", "status": "pending", "amount": 250, "customer_id": "cust2"}`)
+	seq := s.db.Seq()
+	run(t, s, `PATCH orders KEY "order1" SET {"status": "paid"}`)
+	got := render(run(t, s, `SELECT * FROM orders WHERE status="paid"`))
+	if got != "id|status|amount|customer_id\norder1|paid|100|cust1" {
+		t.Fatalf("select paid:\n%s", got)
+	}
+	got = render(run(t, s, fmt.Sprintf(`SELECT * FROM orders WHERE customer_id="cust1" AS OF "@seq:%d"`, seq)))
+	if got != "id|status|amount|customer_id\norder1|pending|100|cust1" {
+		t.Fatalf("as of:\n%s", got)
+	}
+	run(t, s, `SOFT DELETE FROM orders KEY "order1"`)
+	if got := render(run(t, s, `SELECT id FROM orders ORDER BY id`)); got != "id\norder2" {
+		t.Fatalf("after delete:\n%s", got)
+	}
+	got = render(run(t, s, `SHOW DRIFT orders KEY "order1"`))
+	lines := strings.Split(got, "\n")
+	if len(lines) != 4 || !strings.Contains(lines[2], "PATCH") || !strings.Contains(lines[3], "SOFT_DELETE") {
+		t.Fatalf("drift:\n%s", got)
+	}
+	run(t, s, `SNAPSHOT orders; COMPACT orders`)
+	// SQL forms.
+	if got := render(run(t, s, `SELECT "orders"."status", amount FROM orders WHERE "status" = 'pending'`)); got != "status|amount\npending|250" {
+		t.Fatalf("sql quoting:\n%s", got)
+	}
+	if got := render(run(t, s, `SELECT count(*), sum(amount) FROM orders`)); got != "count|sum\n1|250" {
+		t.Fatalf("aggregates:\n%s", got)
+	}
+	wantErr(t, s, `SELECT * FROM nope`, "42P01")
+	wantErr(t, s, `SELECT nope FROM orders`, "42703")
+	wantErr(t, s, `INSERT INTO orders {"id": "order2"}`, "23505")
+	wantErr(t, s, `SELEC 1`, "42601")
+	wantErr(t, s, `SELECT * FROM orders AS OF "@seq:999999"`, "22023")
+}
+
+func TestSQLDriverStatements(t *testing.T) {
+	s := newSession(t)
+	run(t, s, `CREATE TABLE users (id int8 PRIMARY KEY, email text, status text, amount int8)`)
+	run(t, s, `INSERT INTO users (id, email, status, amount) VALUES (1, 'a@x', 'active', 10), (2, 'b@x', 'idle', 20)`)
+	run(t, s, `INSERT INTO users (id, email, status, amount) VALUES ($1, $2, $3, $4)`, int64(3), "c@x", "active", int64(30))
+	if got := render(run(t, s, `SELECT id, email FROM users WHERE status = $1 ORDER BY amount DESC LIMIT $2`, "active", int64(1))); got != "id|email\n3|c@x" {
+		t.Fatalf("params:\n%s", got)
+	}
+	r := run(t, s, `UPDATE users SET amount = amount + 5 WHERE id = 1`)
+	if r.Tag != "UPDATE 1" {
+		t.Fatalf("tag %q", r.Tag)
+	}
+	if got := render(run(t, s, `SELECT amount FROM users WHERE id = '1'`)); got != "amount\n15" {
+		t.Fatalf("after update:\n%s", got)
+	}
+	run(t, s, `BEGIN`)
+	run(t, s, `DELETE FROM users WHERE status = 'idle'`)
+	if got := render(run(t, s, `SELECT count(*) FROM users`)); got != "count\n2" {
+		t.Fatalf("inside txn:\n%s", got)
+	}
+	if s.TxStatus() != 'T' {
+		t.Fatal("not in a transaction")
+	}
+	run(t, s, `ROLLBACK`)
+	if got := render(run(t, s, `SELECT count(*) FROM users`)); got != "count\n3" {
+		t.Fatalf("after rollback:\n%s", got)
+	}
+	run(t, s, `BEGIN`)
+	if _, err := s.Exec(ctx, `INSERT INTO users (id) VALUES (1)`); engine.Code(err) != "23505" {
+		t.Fatalf("dup in txn: %v", err)
+	}
+	if s.TxStatus() != 'E' {
+		t.Fatal("failed transaction not marked")
+	}
+	wantErr(t, s, `SELECT 1`, "25P02")
+	if r := run(t, s, `COMMIT`); r.Tag != "ROLLBACK" {
+		t.Fatalf("commit of failed txn: %q", r.Tag)
+	}
+	if got := render(run(t, s, `SELECT version() LIKE 'PostgreSQL 16%', current_database(), current_setting('server_version')`)); got != "?column?|current_database|current_setting\ntrue|driftdb|16.4" {
+		t.Fatalf("functions:\n%s", got)
+	}
+	run(t, s, `SET driftdb.as_of = '@seq:2'`)
+	if got := render(run(t, s, `SELECT count(*) FROM users`)); got != "count\n2" {
+		t.Fatalf("session as_of:\n%s", got)
+	}
+	wantErr(t, s, `INSERT INTO users (id) VALUES (9)`, "25006")
+	if got := render(run(t, s, `SHOW driftdb.as_of`)); got != "driftdb.as_of\n@seq:2" {
+		t.Fatalf("show:\n%s", got)
+	}
+	run(t, s, `RESET driftdb.as_of`)
+	run(t, s, `INSERT INTO users (id) VALUES (9)`)
+	wantErr(t, s, `INSERT INTO users (id, amount) VALUES (10, 'x')`, "42804")
+}

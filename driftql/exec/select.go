@@ -1,0 +1,859 @@
+package exec
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/driftdb/driftdb/driftql"
+	"github.com/driftdb/driftdb/engine"
+)
+
+// tableCols returns a table's columns as the current view sees them.
+func (s *Session) tableCols(table string) ([]engine.Column, error) {
+	return s.db.View().Columns(table)
+}
+
+// colType returns the OID of a table column or system column, and whether
+// the name is known.
+func colType(cols []engine.Column, name string) (uint32, bool) {
+	switch name {
+	case colSeq:
+		return OIDInt8, true
+	case colTS:
+		return OIDTimestamptz, true
+	case colDoc:
+		return OIDJSONB, true
+	}
+	for _, c := range cols {
+		if c.Name == name {
+			return oidOf(c.Type), true
+		}
+	}
+	return 0, false
+}
+
+// queryTable returns the table a SELECT reads, its alias, and its AS OF.
+func (sel *selectInfo) init(st *Stmt) error {
+	q := st.ast.Select
+	sel.q = q
+	if q.From == nil {
+		return nil
+	}
+	parts := q.From.Table.Strings()
+	if len(parts) == 2 && (parts[0] == "public" || parts[0] == st.s.opts.Database) {
+		parts = parts[1:]
+	}
+	if len(parts) != 1 {
+		return errorf(CodeUndefinedTable, "relation %q does not exist", q.From.Table.String())
+	}
+	sel.table = parts[0]
+	if q.From.Alias != nil {
+		sel.alias = q.From.Alias.Text()
+	}
+	for _, a := range []*driftql.AsOf{q.From.AsOf, q.AsOf, q.AsOf2} {
+		if a != nil {
+			if sel.asOf != nil {
+				return errorf(CodeSyntax, "AS OF given twice")
+			}
+			sel.asOf = a
+		}
+	}
+	cols, err := st.s.tableCols(sel.table)
+	if err != nil {
+		return err
+	}
+	sel.cols = cols
+	return nil
+}
+
+type selectInfo struct {
+	q            *driftql.Select
+	table, alias string
+	asOf         *driftql.AsOf
+	cols         []engine.Column
+}
+
+// resolveColumn checks that a path names a column of the table (or a
+// system column) and returns its OID (jsonb for a path into a document).
+func (sel *selectInfo) resolveColumn(p *driftql.Path) (uint32, error) {
+	parts := p.Strings()
+	if len(parts) > 1 && (parts[0] == sel.table || parts[0] == sel.alias) {
+		parts = parts[1:]
+	}
+	oid, ok := colType(sel.cols, parts[0])
+	if !ok {
+		return 0, errorf(CodeUndefinedColumn, "column %q does not exist", p.String())
+	}
+	if len(parts) > 1 {
+		return OIDJSONB, nil
+	}
+	return oid, nil
+}
+
+// columns returns the result columns of the statement (nil when it
+// returns no rows).
+func (st *Stmt) columns() ([]Column, error) {
+	a := st.ast
+	switch {
+	case a.Select != nil:
+		var sel selectInfo
+		if err := sel.init(st); err != nil {
+			return nil, err
+		}
+		return sel.resultColumns()
+	case a.ShowDrift != nil:
+		return driftColumns, nil
+	case a.Show != nil:
+		r, err := st.execShow()
+		if err != nil {
+			return nil, err
+		}
+		return r.Columns, nil
+	case a.Insert != nil && len(a.Insert.Returning) > 0,
+		a.Update != nil && len(a.Update.Returning) > 0,
+		a.Delete != nil && len(a.Delete.Returning) > 0:
+		table, items := returningOf(a)
+		cols, err := st.s.tableCols(table)
+		if err != nil {
+			return nil, err
+		}
+		sel := selectInfo{table: table, cols: cols, q: &driftql.Select{Items: items}}
+		return sel.resultColumns()
+	}
+	return nil, nil
+}
+
+func returningOf(a *driftql.Statement) (string, []*driftql.SelItem) {
+	switch {
+	case a.Insert != nil:
+		return a.Insert.Table.Text(), a.Insert.Returning
+	case a.Update != nil:
+		return a.Update.Table.Text(), a.Update.Returning
+	case a.Delete != nil:
+		return a.Delete.Table.Text(), a.Delete.Returning
+	}
+	return "", nil
+}
+
+// resultColumns types the select list.
+func (sel *selectInfo) resultColumns() ([]Column, error) {
+	var out []Column
+	for _, it := range sel.q.Items {
+		if it.Star {
+			if sel.table == "" {
+				return nil, errorf(CodeSyntax, "SELECT * with no tables specified is not valid")
+			}
+			for i, c := range sel.cols {
+				out = append(out, Column{Name: c.Name, OID: oidOf(c.Type), Attr: int16(i + 1)})
+			}
+			continue
+		}
+		oid, err := sel.exprType(it.Expr)
+		if err != nil {
+			return nil, err
+		}
+		name := exprName(it.Expr)
+		if it.Alias != nil {
+			name = it.Alias.Text()
+		}
+		out = append(out, Column{Name: name, OID: oid})
+	}
+	return out, nil
+}
+
+// exprName is the column name PostgreSQL gives an unaliased expression.
+func exprName(e *driftql.Expr) string {
+	if p := soloPrimary(e); p != nil {
+		switch {
+		case p.Column != nil:
+			parts := p.Column.Strings()
+			return parts[len(parts)-1]
+		case p.Call != nil:
+			parts := p.Call.Name.Strings()
+			return parts[len(parts)-1]
+		case p.Cast != nil:
+			return exprName(p.Cast.Expr)
+		case p.Sub != nil:
+			return exprName(p.Sub)
+		}
+	}
+	return "?column?"
+}
+
+// soloPrimary returns the operand of an expression that is nothing but
+// one operand (casts allowed), or nil.
+func soloPrimary(e *driftql.Expr) *driftql.Primary {
+	if e == nil || len(e.Or) != 1 || len(e.Or[0].And) != 1 {
+		return nil
+	}
+	n := e.Or[0].And[0]
+	if n.Not || n.Cond.Op != "" || n.Cond.Is != nil || n.Cond.In != nil || n.Cond.Like != nil || n.Cond.Between != nil {
+		return nil
+	}
+	a := n.Cond.Left
+	if len(a.Rest) > 0 || len(a.Left.Rest) > 0 || a.Left.Left.Neg {
+		return nil
+	}
+	return a.Left.Left.Primary
+}
+
+// exprType infers the type of an expression without evaluating it.
+func (sel *selectInfo) exprType(e *driftql.Expr) (uint32, error) {
+	if len(e.Or) > 1 || len(e.Or[0].And) > 1 {
+		return OIDBool, sel.checkColumns(e)
+	}
+	n := e.Or[0].And[0]
+	c := n.Cond
+	if n.Not || c.Op != "" || c.Is != nil || c.In != nil || c.Like != nil || c.Between != nil {
+		return OIDBool, sel.checkColumns(e)
+	}
+	return sel.addType(c.Left)
+}
+
+func (sel *selectInfo) checkColumns(e *driftql.Expr) error {
+	var err error
+	driftql.WalkExpr(e, func(c *driftql.CmpExpr) {
+		for _, a := range []*driftql.AddExpr{c.Left, c.Right} {
+			if a != nil && err == nil {
+				_, err = sel.addType(a)
+			}
+		}
+	})
+	return err
+}
+
+func (sel *selectInfo) addType(a *driftql.AddExpr) (uint32, error) {
+	t, err := sel.mulType(a.Left)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range a.Rest {
+		u, err := sel.mulType(r.Right)
+		if err != nil {
+			return 0, err
+		}
+		if r.Op == "||" {
+			t = OIDText
+			continue
+		}
+		t = numericResult(t, u)
+	}
+	return t, nil
+}
+
+func (sel *selectInfo) mulType(m *driftql.MulExpr) (uint32, error) {
+	t, err := sel.unaryType(m.Left)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range m.Rest {
+		u, err := sel.unaryType(r.Right)
+		if err != nil {
+			return 0, err
+		}
+		t = numericResult(t, u)
+	}
+	return t, nil
+}
+
+func numericResult(a, b uint32) uint32 {
+	isInt := func(t uint32) bool { return t == OIDInt8 || t == OIDInt4 || t == OIDInt2 }
+	switch {
+	case isInt(a) && isInt(b):
+		return OIDInt8
+	case a == OIDNumeric || b == OIDNumeric:
+		return OIDNumeric
+	}
+	return OIDFloat8
+}
+
+func (sel *selectInfo) unaryType(u *driftql.Unary) (uint32, error) {
+	if n := len(u.Casts); n > 0 {
+		if _, err := sel.primaryType(u.Primary); err != nil {
+			return 0, err
+		}
+		oid, ok := oidOfTypeName(u.Casts[n-1].Text())
+		if !ok {
+			return 0, errorf(CodeUndefinedObject, "type %q does not exist", u.Casts[n-1].Text())
+		}
+		return oid, nil
+	}
+	return sel.primaryType(u.Primary)
+}
+
+func (sel *selectInfo) primaryType(p *driftql.Primary) (uint32, error) {
+	switch {
+	case p.Number != nil:
+		if _, err := strconv.ParseInt(*p.Number, 10, 64); err == nil {
+			if len(*p.Number) < 10 {
+				return OIDInt4, nil
+			}
+			return OIDInt8, nil
+		}
+		return OIDNumeric, nil
+	case p.SQ != nil, p.Str != nil:
+		return OIDText, nil
+	case p.Param != nil:
+		return OIDText, nil
+	case p.Bool != nil:
+		return OIDBool, nil
+	case p.Null:
+		return OIDText, nil
+	case p.Sub != nil:
+		return sel.exprType(p.Sub)
+	case p.Cast != nil:
+		oid, ok := oidOfTypeName(p.Cast.Type.Text())
+		if !ok {
+			return 0, errorf(CodeUndefinedObject, "type %q does not exist", p.Cast.Type.Text())
+		}
+		return oid, nil
+	case p.Doc != nil:
+		return OIDJSONB, nil
+	case p.Call != nil:
+		return sel.callType(p.Call)
+	case p.Column != nil:
+		if sel.table == "" {
+			parts := p.Column.Strings()
+			if len(parts) == 1 {
+				switch parts[0] {
+				case "current_timestamp", "localtimestamp", "now":
+					return OIDTimestamptz, nil
+				case "current_date":
+					return OIDDate, nil
+				case "current_user", "session_user", "user", "current_role", "current_catalog", "current_schema":
+					return OIDName, nil
+				}
+			}
+			return 0, errorf(CodeUndefinedColumn, "column %q does not exist", p.Column.String())
+		}
+		return sel.resolveColumn(p.Column)
+	}
+	return OIDText, nil
+}
+
+func (sel *selectInfo) callType(c *driftql.Call) (uint32, error) {
+	name := strings.TrimPrefix(strings.ToLower(c.Name.String()), "pg_catalog.")
+	argType := func() (uint32, error) {
+		if len(c.Args) == 0 {
+			return OIDText, nil
+		}
+		return sel.exprType(c.Args[0])
+	}
+	switch name {
+	case "count":
+		return OIDInt8, nil
+	case "sum":
+		t, err := argType()
+		if err != nil {
+			return 0, err
+		}
+		if t == OIDFloat8 {
+			return OIDFloat8, nil
+		}
+		return OIDNumeric, nil
+	case "avg":
+		t, err := argType()
+		if err != nil {
+			return 0, err
+		}
+		if t == OIDFloat8 {
+			return OIDFloat8, nil
+		}
+		return OIDNumeric, nil
+	case "min", "max", "coalesce", "abs":
+		return argType()
+	case "now", "current_timestamp", "statement_timestamp", "transaction_timestamp", "clock_timestamp":
+		return OIDTimestamptz, nil
+	case "pg_backend_pid", "length", "char_length":
+		return OIDInt4, nil
+	case "current_database", "current_schema", "current_user", "session_user":
+		return OIDName, nil
+	}
+	for _, a := range c.Args {
+		if err := sel.checkColumns(a); err != nil {
+			return 0, err
+		}
+	}
+	return OIDText, nil
+}
+
+// isAggregate reports whether a select item is an aggregate call.
+func isAggregate(it *driftql.SelItem) (*driftql.Call, bool) {
+	if it.Star {
+		return nil, false
+	}
+	p := soloPrimary(it.Expr)
+	if p == nil || p.Call == nil {
+		return nil, false
+	}
+	switch strings.ToLower(p.Call.Name.String()) {
+	case "count", "sum", "min", "max", "avg":
+		return p.Call, true
+	}
+	return nil, false
+}
+
+func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) {
+	var sel selectInfo
+	if err := sel.init(st); err != nil {
+		return nil, err
+	}
+	cols, err := sel.resultColumns()
+	if err != nil {
+		return nil, err
+	}
+	q := sel.q
+	res := &Result{Columns: cols}
+	if sel.table == "" {
+		row, err := ev.project(q.Items, cols, nil)
+		if err != nil {
+			return nil, err
+		}
+		if q.Where != nil {
+			ok, err := ev.truth(q.Where, nil)
+			if err != nil || !ok {
+				res.Tag = "SELECT 0"
+				return res, err
+			}
+		}
+		res.Rows = [][]any{row}
+		res.Tag = "SELECT 1"
+		return res, nil
+	}
+	asOf := ""
+	if sel.asOf != nil {
+		v, err := ev.value(sel.asOf.Point)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := v.(string)
+		if !ok {
+			return nil, errorf(CodeInvalidParameter, "AS OF wants \"@seq:N\" or an RFC 3339 time")
+		}
+		asOf = s
+	}
+	view, err := st.s.readView(asOf)
+	if err != nil {
+		return nil, err
+	}
+	limit, offset, err := ev.limits(q)
+	if err != nil {
+		return nil, err
+	}
+	aggs := 0
+	for _, it := range q.Items {
+		if _, ok := isAggregate(it); ok {
+			aggs++
+		}
+	}
+	if aggs > 0 && aggs != len(q.Items) {
+		return nil, errorf(CodeFeatureNotSupported, "mixing aggregates and plain columns needs GROUP BY, which is not supported")
+	}
+	// Without ORDER BY or aggregates the scan can stop early.
+	stopAt := -1
+	if len(q.OrderBy) == 0 && aggs == 0 && limit >= 0 {
+		stopAt = offset + limit
+	}
+	var envs []*rowEnv
+	err = sel.candidates(ctx, view, ev, q.Where, func(r *engine.Row, doc map[string]any) (bool, error) {
+		env := &rowEnv{table: sel.table, alias: sel.alias, doc: doc, row: r}
+		if q.Where != nil {
+			ok, err := ev.truth(q.Where, env)
+			if err != nil || !ok {
+				return err == nil, err
+			}
+		}
+		envs = append(envs, env)
+		return stopAt < 0 || len(envs) < stopAt, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if aggs > 0 {
+		row, err := ev.aggregate(q.Items, cols, envs)
+		if err != nil {
+			return nil, err
+		}
+		res.Rows = [][]any{row}
+		res.Tag = "SELECT 1"
+		return res, nil
+	}
+	if len(q.OrderBy) > 0 {
+		if err := ev.orderBy(q.OrderBy, q.Items, envs); err != nil {
+			return nil, err
+		}
+	}
+	if offset > len(envs) {
+		offset = len(envs)
+	}
+	envs = envs[offset:]
+	if limit >= 0 && limit < len(envs) {
+		envs = envs[:limit]
+	}
+	res.Rows = make([][]any, 0, len(envs))
+	for _, env := range envs {
+		row, err := ev.project(q.Items, cols, env)
+		if err != nil {
+			return nil, err
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+	return res, nil
+}
+
+// limits evaluates LIMIT and OFFSET (-1: no limit).
+func (ev *evaluator) limits(q *driftql.Select) (limit, offset int, err error) {
+	limit = -1
+	for _, x := range []struct {
+		e   *driftql.Expr
+		out *int
+		kw  string
+	}{{q.Limit, &limit, "LIMIT"}, {q.Offset, &offset, "OFFSET"}} {
+		if x.e == nil {
+			continue
+		}
+		v, err := ev.expr(x.e, nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		if v == nil {
+			continue
+		}
+		n, ok := outValue(v, OIDInt8).(int64)
+		if !ok || n < 0 {
+			return 0, 0, errorf(CodeInvalidParameter, "%s must be a non-negative integer", x.kw)
+		}
+		*x.out = int(n)
+	}
+	return limit, offset, nil
+}
+
+// project evaluates the select list for one row. A * stands for the
+// table columns, which resultColumns numbered from 1 (Attr).
+func (ev *evaluator) project(items []*driftql.SelItem, cols []Column, env *rowEnv) ([]any, error) {
+	row := make([]any, 0, len(cols))
+	for _, it := range items {
+		if it.Star {
+			i := len(row)
+			for j := 0; i+j < len(cols) && cols[i+j].Attr == int16(j+1); j++ {
+				var v any
+				if env != nil && env.doc != nil {
+					v = env.doc[cols[i+j].Name]
+				}
+				row = append(row, outValue(v, cols[i+j].OID))
+			}
+			continue
+		}
+		v, err := ev.expr(it.Expr, env)
+		if err != nil {
+			return nil, err
+		}
+		row = append(row, outValue(v, cols[len(row)].OID))
+	}
+	return row, nil
+}
+
+// orderBy sorts rows by the ORDER BY terms (a number names a select item).
+func (ev *evaluator) orderBy(terms []*driftql.OrderItem, items []*driftql.SelItem, envs []*rowEnv) error {
+	keys := make([][]any, len(envs))
+	for i, env := range envs {
+		keys[i] = make([]any, len(terms))
+		for j, t := range terms {
+			e := t.Expr
+			if p := soloPrimary(e); p != nil && p.Number != nil {
+				n, err := strconv.Atoi(*p.Number)
+				if err != nil || n < 1 || n > len(items) || items[n-1].Star {
+					return errorf(CodeInvalidParameter, "ORDER BY position %s is not in select list", *p.Number)
+				}
+				e = items[n-1].Expr
+			}
+			v, err := ev.expr(e, env)
+			if err != nil {
+				return err
+			}
+			keys[i][j] = v
+		}
+	}
+	idx := make([]int, len(envs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		for j, t := range terms {
+			x, y := keys[idx[a]][j], keys[idx[b]][j]
+			c := sortValues(x, y, t.Nulls)
+			if t.Desc {
+				c = -sortValues(x, y, flipNulls(t.Nulls))
+			}
+			if c != 0 {
+				return c < 0
+			}
+		}
+		return false
+	})
+	sorted := make([]*rowEnv, len(envs))
+	for i, k := range idx {
+		sorted[i] = envs[k]
+	}
+	copy(envs, sorted)
+	return nil
+}
+
+func flipNulls(n string) string {
+	switch strings.ToUpper(n) {
+	case "FIRST":
+		return "LAST"
+	case "LAST":
+		return "FIRST"
+	}
+	return ""
+}
+
+// sortValues orders values ascending, NULLs last unless asked first.
+func sortValues(a, b any, nulls string) int {
+	if a == nil || b == nil {
+		if a == nil && b == nil {
+			return 0
+		}
+		first := strings.EqualFold(nulls, "FIRST")
+		if (a == nil) != first {
+			return 1
+		}
+		return -1
+	}
+	if c, ok := compareCoerce(a, b); ok {
+		return c
+	}
+	return engine.SortCompare(a, b)
+}
+
+// aggregate computes count/sum/min/max/avg over the rows.
+func (ev *evaluator) aggregate(items []*driftql.SelItem, cols []Column, envs []*rowEnv) ([]any, error) {
+	row := make([]any, len(items))
+	for i, it := range items {
+		call, _ := isAggregate(it)
+		name := strings.ToLower(call.Name.String())
+		if call.Star {
+			if name != "count" {
+				return nil, errorf(CodeSyntax, "%s(*) is not valid", name)
+			}
+			row[i] = int64(len(envs))
+			continue
+		}
+		if len(call.Args) != 1 {
+			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(call.Args))
+		}
+		var (
+			count int64
+			acc   any
+		)
+		seen := map[string]bool{}
+		for _, env := range envs {
+			v, err := ev.expr(call.Args[0], env)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				continue
+			}
+			if call.Distinct {
+				k := string(engine.ToJSON(v))
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			count++
+			switch name {
+			case "sum", "avg":
+				if acc == nil {
+					acc = int64(0)
+				}
+				if acc, err = arith("+", acc, v); err != nil {
+					return nil, err
+				}
+			case "min", "max":
+				if acc == nil {
+					acc = v
+					continue
+				}
+				c, ok := compareCoerce(v, acc)
+				if ok && ((name == "min" && c < 0) || (name == "max" && c > 0)) {
+					acc = v
+				}
+			}
+		}
+		switch name {
+		case "count":
+			row[i] = int64(count)
+		case "avg":
+			if count > 0 {
+				f, _ := toFloat(acc)
+				acc = f / float64(count)
+			}
+			row[i] = outValue(acc, cols[i].OID)
+		default:
+			row[i] = outValue(acc, cols[i].OID)
+		}
+	}
+	return row, nil
+}
+
+// candidates calls fn for the rows a query may return: through the primary
+// key or an index when a top-level condition allows, else a scan. fn sees
+// every candidate and applies the whole WHERE itself.
+func (sel *selectInfo) candidates(ctx context.Context, v *engine.View, ev *evaluator, where *driftql.Expr,
+	fn func(*engine.Row, map[string]any) (bool, error)) error {
+	var ferr error
+	visit := func(r *engine.Row) bool {
+		if ferr = ctx.Err(); ferr != nil {
+			return false
+		}
+		doc, err := r.Doc()
+		if err != nil {
+			ferr = err
+			return false
+		}
+		more, err := fn(r, doc)
+		if err != nil {
+			ferr = err
+			return false
+		}
+		return more
+	}
+	if field, op, val, ok := sel.plan(v, ev, where); ok {
+		spec, _ := v.Spec(sel.table)
+		if field == spec.PK && op == engine.OpEq {
+			r, found, err := v.Get(sel.table, val)
+			if err != nil {
+				if engine.Code(err) == engine.CodeInvalidText || engine.Code(err) == engine.CodeDatatypeMismatch {
+					return nil // a value that is no key of this table matches nothing
+				}
+				return err
+			}
+			if found {
+				visit(&r)
+			}
+			return ferr
+		}
+		if err := v.IndexLookup(sel.table, field, op, val, visit); err != nil {
+			return err
+		}
+		return ferr
+	}
+	if err := v.Scan(sel.table, visit); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// plan finds a top-level condition "field op constant" that the primary
+// key or an index answers.
+func (sel *selectInfo) plan(v *engine.View, ev *evaluator, where *driftql.Expr) (string, engine.Op, any, bool) {
+	if where == nil || len(where.Or) != 1 {
+		return "", 0, nil, false
+	}
+	spec, err := v.Spec(sel.table)
+	if err != nil {
+		return "", 0, nil, false
+	}
+	var best struct {
+		field string
+		op    engine.Op
+		val   any
+		ok    bool
+	}
+	for _, n := range where.Or[0].And {
+		c := n.Cond
+		if n.Not || c.Op == "" || c.Op == "!=" || c.Op == "<>" {
+			continue
+		}
+		field, op, val, ok := sel.condition(ev, c)
+		if !ok {
+			continue
+		}
+		if field == spec.PK && op == engine.OpEq {
+			return field, op, val, true
+		}
+		if v.Indexed(sel.table, field) && (!best.ok || op == engine.OpEq) {
+			best.field, best.op, best.val, best.ok = field, op, val, true
+		}
+	}
+	return best.field, best.op, best.val, best.ok
+}
+
+// condition reads "column op constant" (either way round).
+func (sel *selectInfo) condition(ev *evaluator, c *driftql.CmpExpr) (string, engine.Op, any, bool) {
+	ops := map[string]engine.Op{"=": engine.OpEq, "<": engine.OpLt, "<=": engine.OpLe, ">": engine.OpGt, ">=": engine.OpGe}
+	flip := map[engine.Op]engine.Op{engine.OpEq: engine.OpEq, engine.OpLt: engine.OpGt, engine.OpLe: engine.OpGe, engine.OpGt: engine.OpLt, engine.OpGe: engine.OpLe}
+	op := ops[c.Op]
+	field, ok := sel.fieldOf(c.Left)
+	other := c.Right
+	if !ok {
+		if field, ok = sel.fieldOf(c.Right); !ok {
+			return "", 0, nil, false
+		}
+		other, op = c.Left, flip[op]
+	}
+	val, ok := ev.constant(other)
+	if !ok || val == nil {
+		return "", 0, nil, false
+	}
+	// An index compares values of one kind: a text constant against a
+	// numeric column is converted first, as the WHERE clause would.
+	if s, isStr := val.(string); isStr {
+		for _, col := range sel.cols {
+			if col.Name == field && (col.Type == engine.TypeInt8 || col.Type == engine.TypeFloat8 || col.Type == engine.TypeNumeric) {
+				n, ok := parseNumber(strings.TrimSpace(s))
+				if !ok {
+					return "", 0, nil, false
+				}
+				val = n
+			}
+		}
+	}
+	if _, isTime := val.(interface{ Unix() int64 }); isTime {
+		return "", 0, nil, false
+	}
+	return field, op, val, true
+}
+
+// fieldOf returns the field a lone column reference names.
+func (sel *selectInfo) fieldOf(a *driftql.AddExpr) (string, bool) {
+	if a == nil || len(a.Rest) > 0 || len(a.Left.Rest) > 0 || a.Left.Left.Neg || len(a.Left.Left.Casts) > 0 {
+		return "", false
+	}
+	p := a.Left.Left.Primary
+	if p.Column == nil || p.Call != nil {
+		return "", false
+	}
+	parts := p.Column.Strings()
+	if len(parts) > 1 && (parts[0] == sel.table || parts[0] == sel.alias) {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, "."), true
+}
+
+// constant evaluates an operand that does not depend on the row.
+func (ev *evaluator) constant(a *driftql.AddExpr) (any, bool) {
+	if a == nil || len(a.Rest) > 0 || len(a.Left.Rest) > 0 || len(a.Left.Left.Casts) > 0 {
+		return nil, false
+	}
+	p := a.Left.Left.Primary
+	if p.Number == nil && p.SQ == nil && p.Str == nil && p.Param == nil && p.Bool == nil {
+		return nil, false
+	}
+	v, err := ev.unary(a.Left.Left, nil)
+	if err != nil {
+		return nil, false
+	}
+	if n, ok := v.(json.Number); ok {
+		return n, true
+	}
+	return v, true
+}

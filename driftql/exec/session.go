@@ -1,0 +1,301 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/driftdb/driftdb/driftql"
+	"github.com/driftdb/driftdb/engine"
+)
+
+// ServerVersion is the PostgreSQL version DriftDB reports: a 16.x form that
+// libpq, pgjdbc and SQLAlchemy parse.
+const ServerVersion = "16.4"
+
+// Version is DriftDB's own version.
+const Version = "0.1.0"
+
+// Options configure a session.
+type Options struct {
+	User     string // default "driftdb"
+	Database string // default "driftdb"
+	// Settings are initial settings (startup parameters, -c options).
+	Settings map[string]string
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// Session runs statements for one client: a connection of the server, or
+// one command of the command line. It holds the open transaction and the
+// session settings. It is used by one goroutine at a time.
+type Session struct {
+	db       *engine.DB
+	opts     Options
+	txn      *engine.Txn
+	txFailed bool
+	settings map[string]string
+	pid      int
+}
+
+// defaultSettings are the settings a session starts with; the first group
+// are reported to clients with ParameterStatus.
+var defaultSettings = map[string]string{
+	"server_version":                ServerVersion,
+	"server_encoding":               "UTF8",
+	"client_encoding":               "UTF8",
+	"datestyle":                     "ISO, MDY",
+	"integer_datetimes":             "on",
+	"standard_conforming_strings":   "on",
+	"timezone":                      "UTC",
+	"intervalstyle":                 "postgres",
+	"application_name":              "",
+	"is_superuser":                  "on",
+	"default_transaction_isolation": "repeatable read",
+	"transaction_isolation":         "repeatable read",
+	"search_path":                   `"$user", public`,
+	"statement_timeout":             "0",
+	"idle_session_timeout":          "0",
+	"extra_float_digits":            "1",
+	"driftdb.as_of":                 "",
+}
+
+// reported lists the settings sent with ParameterStatus, with the names
+// clients expect.
+var reported = map[string]string{
+	"server_version":              "server_version",
+	"server_encoding":             "server_encoding",
+	"client_encoding":             "client_encoding",
+	"datestyle":                   "DateStyle",
+	"integer_datetimes":           "integer_datetimes",
+	"standard_conforming_strings": "standard_conforming_strings",
+	"timezone":                    "TimeZone",
+	"intervalstyle":               "IntervalStyle",
+	"application_name":            "application_name",
+	"is_superuser":                "is_superuser",
+	"session_authorization":       "session_authorization",
+}
+
+// NewSession starts a session on db.
+func NewSession(db *engine.DB, opts Options) (*Session, error) {
+	if opts.User == "" {
+		opts.User = "driftdb"
+	}
+	if opts.Database == "" {
+		opts.Database = "driftdb"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Session{db: db, opts: opts, settings: map[string]string{}, pid: os.Getpid()}
+	for k, v := range defaultSettings {
+		s.settings[k] = v
+	}
+	s.settings["session_authorization"] = opts.User
+	for k, v := range opts.Settings {
+		if err := s.set(strings.ToLower(k), v); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// DB returns the session's database.
+func (s *Session) DB() *engine.DB { return s.db }
+
+// TxStatus is 'I' (idle), 'T' (in a transaction) or 'E' (in a failed one).
+func (s *Session) TxStatus() byte {
+	switch {
+	case s.txn == nil:
+		return 'I'
+	case s.txFailed:
+		return 'E'
+	}
+	return 'T'
+}
+
+// Parameters returns the settings reported to clients, by their reported
+// names.
+func (s *Session) Parameters() map[string]string {
+	out := make(map[string]string, len(reported))
+	for k, name := range reported {
+		out[name] = s.settings[k]
+	}
+	return out
+}
+
+// Setting returns a setting's value.
+func (s *Session) Setting(name string) (string, bool) {
+	v, ok := s.settings[strings.ToLower(name)]
+	return v, ok
+}
+
+// Close rolls back an open transaction.
+func (s *Session) Close() error {
+	if s.txn != nil {
+		s.txn.Rollback()
+		s.txn = nil
+	}
+	return nil
+}
+
+// set changes a setting, checking the ones DriftDB gives meaning to.
+func (s *Session) set(name, value string) error {
+	switch name {
+	case "driftdb.as_of":
+		if strings.TrimSpace(value) != "" {
+			if _, err := s.viewAt(value); err != nil {
+				return err
+			}
+		}
+	case "server_version", "server_encoding", "integer_datetimes", "is_superuser", "session_authorization":
+		return errorf(CodeCantChangeRuntime, "parameter %q cannot be changed", name)
+	case "client_encoding":
+		v := strings.ToUpper(strings.ReplaceAll(value, "-", ""))
+		if v != "UTF8" && v != "UNICODE" {
+			return errorf(CodeFeatureNotSupported, "only UTF8 client encoding is supported, not %q", value)
+		}
+		value = "UTF8"
+	case "statement_timeout", "idle_session_timeout":
+		if _, err := parseDurationMs(value); err != nil {
+			return errorf(CodeInvalidParameter, "invalid value for parameter %q: %q", name, value)
+		}
+	case "timezone":
+		if _, err := time.LoadLocation(value); err != nil && !strings.EqualFold(value, "UTC") {
+			return errorf(CodeInvalidParameter, "invalid value for parameter \"TimeZone\": %q", value)
+		}
+	}
+	s.settings[name] = value
+	return nil
+}
+
+// parseDurationMs reads a PostgreSQL duration setting: a number of
+// milliseconds, or a number with a unit (ms, s, min, h).
+func parseDurationMs(v string) (time.Duration, error) {
+	v = strings.TrimSpace(strings.ToLower(v))
+	units := []struct {
+		suffix string
+		d      time.Duration
+	}{{"ms", time.Millisecond}, {"min", time.Minute}, {"s", time.Second}, {"h", time.Hour}}
+	for _, u := range units {
+		if strings.HasSuffix(v, u.suffix) {
+			var n float64
+			if _, err := fmt.Sscanf(strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), "%g", &n); err != nil {
+				return 0, err
+			}
+			return time.Duration(n * float64(u.d)), nil
+		}
+	}
+	var n int64
+	if _, err := fmt.Sscanf(v, "%d", &n); err != nil {
+		return 0, err
+	}
+	return time.Duration(n) * time.Millisecond, nil
+}
+
+// StatementTimeout returns the statement_timeout setting (0: none).
+func (s *Session) StatementTimeout() time.Duration {
+	d, _ := parseDurationMs(s.settings["statement_timeout"])
+	return d
+}
+
+// viewAt resolves a time travel point: "@seq:N" or an RFC 3339 time.
+func (s *Session) viewAt(point string) (*engine.View, error) {
+	p := strings.TrimSpace(point)
+	if strings.HasPrefix(p, "@seq:") {
+		var n uint64
+		if _, err := fmt.Sscanf(p[5:], "%d", &n); err != nil || fmt.Sprint(n) != strings.TrimSpace(p[5:]) {
+			return nil, errorf(CodeInvalidParameter, "invalid AS OF point %q: want \"@seq:N\" or an RFC 3339 time", point)
+		}
+		return s.db.ViewAt(n)
+	}
+	t, err := time.Parse(time.RFC3339Nano, p)
+	if err != nil {
+		if t, err = engine.ParseTimestamp(p); err != nil {
+			return nil, errorf(CodeInvalidParameter, "invalid AS OF point %q: want \"@seq:N\" or an RFC 3339 time", point)
+		}
+	}
+	return s.db.ViewAtTime(t)
+}
+
+// readView returns the view a read uses: the statement's AS OF, else the
+// session's driftdb.as_of, else the transaction's view, else now.
+func (s *Session) readView(asOf string) (*engine.View, error) {
+	if asOf != "" {
+		return s.viewAt(asOf)
+	}
+	if p := s.settings["driftdb.as_of"]; strings.TrimSpace(p) != "" {
+		return s.viewAt(p)
+	}
+	if s.txn != nil {
+		return s.txn.View(), nil
+	}
+	return s.db.View(), nil
+}
+
+// keywordValue answers the SQL names that are values without parentheses.
+func (s *Session) keywordValue(name string) (any, bool) {
+	switch name {
+	case "current_user", "session_user", "user", "current_role":
+		return s.opts.User, true
+	case "current_catalog":
+		return s.opts.Database, true
+	case "current_schema":
+		return "public", true
+	case "current_timestamp", "localtimestamp", "now":
+		return s.opts.Now().UTC(), true
+	case "current_date":
+		t := s.opts.Now().UTC()
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), true
+	}
+	return nil, false
+}
+
+// versionString is what version() returns.
+func versionString() string {
+	return "PostgreSQL " + ServerVersion + " (DriftDB " + Version + ") on x86_64-pc-linux-gnu, compiled by Go, 64-bit"
+}
+
+// settingNames lists every setting, sorted (SHOW ALL).
+func (s *Session) settingNames() []string {
+	names := make([]string, 0, len(s.settings))
+	for k := range s.settings {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Exec parses and runs every statement of sql in order and returns their
+// results; it stops at the first error. It is the command line's entry.
+func (s *Session) Exec(ctx context.Context, sql string, params ...any) ([]*Result, error) {
+	stmts, err := s.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Result
+	for _, st := range stmts {
+		r, err := st.Execute(ctx, params)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Parse parses sql into statements bound to this session.
+func (s *Session) Parse(sql string) ([]*Stmt, error) {
+	asts, err := driftql.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Stmt, len(asts))
+	for i, a := range asts {
+		out[i] = &Stmt{s: s, ast: a}
+	}
+	return out, nil
+}

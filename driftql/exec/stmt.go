@@ -1,0 +1,483 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/driftdb/driftdb/driftql"
+	"github.com/driftdb/driftdb/engine"
+)
+
+// Stmt is one parsed statement of a session.
+type Stmt struct {
+	s   *Session
+	ast *driftql.Statement
+}
+
+// Result is the outcome of a statement: its columns and rows (none for a
+// statement that returns no rows) and its command tag.
+type Result struct {
+	Columns []Column
+	Rows    [][]any
+	Tag     string
+	// Notice is a message for the client (for example "there is no
+	// transaction in progress").
+	Notice string
+}
+
+// SQL returns the statement's text.
+func (st *Stmt) SQL() string { return st.ast.SQL }
+
+// AST returns the parsed statement.
+func (st *Stmt) AST() *driftql.Statement { return st.ast }
+
+// NumParams returns the number of $n parameters the statement uses.
+func (st *Stmt) NumParams() int { return st.ast.MaxParam() }
+
+// Describe types the statement without running it: one type OID per
+// parameter (the client's where given, else inferred, else text) and the
+// result columns (nil when it returns no rows).
+func (st *Stmt) Describe(paramTypes []uint32) ([]uint32, []Column, error) {
+	n := st.NumParams()
+	params := make([]uint32, n)
+	for i := range params {
+		if i < len(paramTypes) && paramTypes[i] != 0 {
+			params[i] = paramTypes[i]
+		}
+	}
+	inferParamTypes(st, params)
+	for i := range params {
+		if params[i] == 0 {
+			params[i] = OIDText
+		}
+	}
+	cols, err := st.columns()
+	return params, cols, err
+}
+
+// Execute runs the statement with its parameters.
+func (st *Stmt) Execute(ctx context.Context, params []any) (*Result, error) {
+	s := st.s
+	a := st.ast
+	if s.txFailed && a.Commit == nil && a.Rollback == nil {
+		return nil, errorf(CodeInFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	r, err := st.execute(ctx, params)
+	if err != nil && s.txn != nil {
+		s.txFailed = true
+	}
+	return r, err
+}
+
+func (st *Stmt) execute(ctx context.Context, params []any) (*Result, error) {
+	s, a := st.s, st.ast
+	ev := &evaluator{s: s, params: params}
+	switch {
+	case a.Begin != nil:
+		if s.txn != nil {
+			return &Result{Tag: "BEGIN", Notice: "there is already a transaction in progress"}, nil
+		}
+		s.txn, s.txFailed = s.db.Begin(), false
+		return &Result{Tag: "BEGIN"}, nil
+	case a.Commit != nil:
+		if s.txn == nil {
+			return &Result{Tag: "COMMIT", Notice: "there is no transaction in progress"}, nil
+		}
+		tx, failed := s.txn, s.txFailed
+		s.txn, s.txFailed = nil, false
+		if failed {
+			tx.Rollback()
+			return &Result{Tag: "ROLLBACK"}, nil
+		}
+		if _, err := tx.Commit(ctx); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "COMMIT"}, nil
+	case a.Rollback != nil:
+		if s.txn == nil {
+			return &Result{Tag: "ROLLBACK", Notice: "there is no transaction in progress"}, nil
+		}
+		s.txn.Rollback()
+		s.txn, s.txFailed = nil, false
+		return &Result{Tag: "ROLLBACK"}, nil
+	case a.Set != nil:
+		return st.execSet(ev)
+	case a.Reset != nil:
+		if a.Reset.All {
+			for k, v := range defaultSettings {
+				s.settings[k] = v
+			}
+		} else {
+			name := strings.ToLower(a.Reset.Name.String())
+			if v, ok := defaultSettings[name]; ok {
+				s.settings[name] = v
+			} else {
+				delete(s.settings, name)
+			}
+		}
+		return &Result{Tag: "RESET"}, nil
+	case a.Show != nil:
+		return st.execShow()
+	case a.CreateTable != nil:
+		return st.execCreateTable()
+	case a.CreateIndex != nil:
+		ci := a.CreateIndex
+		if err := s.writable(); err != nil {
+			return nil, err
+		}
+		for _, f := range ci.Fields {
+			if err := s.db.CreateIndex(ci.Table.Text(), f.String()); err != nil {
+				return nil, err
+			}
+		}
+		return &Result{Tag: "CREATE INDEX"}, nil
+	case a.Select != nil:
+		return st.execSelect(ctx, ev)
+	case a.ShowDrift != nil:
+		return st.execDrift(ev)
+	case a.Snapshot != nil:
+		if err := s.writable(); err != nil {
+			return nil, err
+		}
+		if _, err := s.db.SnapshotTable(a.Snapshot.Table.Text()); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "SNAPSHOT"}, nil
+	case a.Compact != nil:
+		return st.execCompact(ev)
+	case a.Insert != nil, a.Patch != nil, a.SoftDelete != nil, a.Update != nil, a.Delete != nil:
+		return st.execWrite(ctx, ev)
+	}
+	return nil, errorf(CodeFeatureNotSupported, "statement not supported: %s", a.SQL)
+}
+
+// writable reports why the session may not write now.
+func (s *Session) writable() error {
+	if p := strings.TrimSpace(s.settings["driftdb.as_of"]); p != "" {
+		return errorf(CodeReadOnlyTxn, "cannot write while driftdb.as_of is set (%s): the session reads the past; RESET driftdb.as_of to write", p)
+	}
+	if s.db.ReadOnly() {
+		return errorf(CodeReadOnlyTxn, "cannot write: the database is open read-only")
+	}
+	return nil
+}
+
+func (st *Stmt) execSet(ev *evaluator) (*Result, error) {
+	set := st.ast.Set
+	name := "timezone"
+	args := []*driftql.SetArg{set.TimeZone}
+	if set.TimeZone == nil {
+		name = strings.ToLower(set.Name.String())
+		args = set.Values
+	}
+	var vals []string
+	for _, a := range args {
+		switch {
+		case a.Default:
+			vals = append(vals, defaultSettings[name])
+		case a.Ident != nil:
+			vals = append(vals, a.Ident.Text())
+		default:
+			v, err := ev.value(a.Value)
+			if err != nil {
+				return nil, err
+			}
+			vals = append(vals, fmt.Sprint(textOf(v)))
+		}
+	}
+	if err := st.s.set(name, strings.Join(vals, ", ")); err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "SET"}, nil
+}
+
+func (st *Stmt) execShow() (*Result, error) {
+	sh := st.ast.Show
+	s := st.s
+	switch {
+	case sh.Isolation:
+		return &Result{Columns: []Column{{Name: "transaction_isolation", OID: OIDText}},
+			Rows: [][]any{{s.settings["transaction_isolation"]}}, Tag: "SHOW"}, nil
+	case sh.All:
+		r := &Result{Columns: []Column{{Name: "name", OID: OIDText}, {Name: "setting", OID: OIDText}, {Name: "description", OID: OIDText}}, Tag: "SHOW"}
+		for _, n := range s.settingNames() {
+			r.Rows = append(r.Rows, []any{n, s.settings[n], ""})
+		}
+		return r, nil
+	}
+	name := strings.ToLower(sh.Name.String())
+	v, ok := s.settings[name]
+	if !ok {
+		return nil, errorf(CodeUndefinedSetting, "unrecognized configuration parameter %q", name)
+	}
+	col := name
+	if rn, ok := reported[name]; ok {
+		col = rn
+	}
+	return &Result{Columns: []Column{{Name: col, OID: OIDText}}, Rows: [][]any{{v}}, Tag: "SHOW"}, nil
+}
+
+func (st *Stmt) execCreateTable() (*Result, error) {
+	ct := st.ast.CreateTable
+	if err := st.s.writable(); err != nil {
+		return nil, err
+	}
+	spec := engine.TableSpec{Name: ct.Table.Text()}
+	for _, el := range ct.Elems {
+		switch {
+		case el.PK != nil:
+			spec.PK = el.PK.Text()
+		case el.Index != nil:
+			for _, n := range el.Index {
+				spec.Indexes = append(spec.Indexes, n.Text())
+			}
+		case el.PrimaryKey != nil:
+			if len(el.PrimaryKey) != 1 {
+				return nil, errorf(CodeFeatureNotSupported, "a primary key of several columns is not supported")
+			}
+			spec.PK = el.PrimaryKey[0].Text()
+		case el.Column != nil:
+			c := el.Column
+			typ, err := engine.ParseType(c.Type.Text())
+			if err != nil {
+				return nil, err
+			}
+			cs := engine.ColumnSpec{Name: c.Name.Text(), Type: typ}
+			for _, k := range c.Constraints {
+				if k.PrimaryKey {
+					if spec.PK != "" && spec.PK != cs.Name {
+						return nil, errorf(CodeInvalidParameter, "multiple primary keys for table %q are not allowed", spec.Name)
+					}
+					spec.PK = cs.Name
+				}
+				if k.NotNull {
+					cs.NotNull = true
+				}
+			}
+			spec.Columns = append(spec.Columns, cs)
+		}
+	}
+	if spec.PK == "" {
+		return nil, errorf(CodeInvalidParameter, "table %q needs a primary key: CREATE TABLE %s (pk=field, ...) or a PRIMARY KEY column", spec.Name, spec.Name)
+	}
+	if err := st.s.db.CreateTable(spec); err != nil {
+		if ct.IfNotExists && errors.Is(err, engine.ErrTableExists) {
+			return &Result{Tag: "CREATE TABLE", Notice: fmt.Sprintf("relation %q already exists, skipping", spec.Name)}, nil
+		}
+		return nil, err
+	}
+	return &Result{Tag: "CREATE TABLE"}, nil
+}
+
+func (st *Stmt) execCompact(ev *evaluator) (*Result, error) {
+	c := st.ast.Compact
+	if err := st.s.writable(); err != nil {
+		return nil, err
+	}
+	table := c.Table.Text()
+	if c.Before == nil {
+		if err := st.s.db.Compact(table); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "COMPACT"}, nil
+	}
+	v, err := ev.value(c.Before)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := textOf(v).(string)
+	if strings.HasPrefix(p, "@seq:") {
+		n, err := strconv.ParseUint(strings.TrimSpace(p[5:]), 10, 64)
+		if err != nil {
+			return nil, errorf(CodeInvalidParameter, "invalid horizon %q: want \"@seq:N\" or an RFC 3339 time", p)
+		}
+		if _, err := st.s.db.CompactBefore(table, n); err != nil {
+			return nil, err
+		}
+	} else {
+		t, err := time.Parse(time.RFC3339Nano, p)
+		if err != nil {
+			return nil, errorf(CodeInvalidParameter, "invalid horizon %q: want \"@seq:N\" or an RFC 3339 time", p)
+		}
+		if _, err := st.s.db.CompactBeforeTime(table, t); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "COMPACT"}, nil
+}
+
+// value evaluates a DriftQL value (KEY, AS OF, BEFORE, SET).
+func (ev *evaluator) value(v *driftql.Value) (any, error) {
+	var out any
+	switch {
+	case v.Number != nil:
+		n, ok := parseNumber(*v.Number)
+		if !ok {
+			return nil, errorf(CodeSyntax, "invalid number %q", *v.Number)
+		}
+		out = n
+	case v.SQ != nil:
+		out = *v.SQ
+	case v.DQ != nil:
+		out = *v.DQ
+	case v.Param != nil:
+		p, err := ev.param(v.Param)
+		if err != nil {
+			return nil, err
+		}
+		out = p
+	case v.Bool != nil:
+		out = bool(*v.Bool)
+	}
+	if v.Neg {
+		return arith("-", int64(0), out)
+	}
+	return out, nil
+}
+
+func (st *Stmt) execDrift(ev *evaluator) (*Result, error) {
+	d := st.ast.ShowDrift
+	key, err := ev.value(d.Key)
+	if err != nil {
+		return nil, err
+	}
+	v, err := st.s.readView("")
+	if err != nil {
+		return nil, err
+	}
+	hist, err := v.History(d.Table.Text(), key)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{Columns: driftColumns}
+	for _, e := range hist {
+		var change, doc any
+		if e.Change != nil {
+			change = engine.ToJSON(e.Change)
+		}
+		if e.Doc != nil {
+			doc = engine.ToJSON(e.Doc)
+		}
+		r.Rows = append(r.Rows, []any{int64(e.Seq), time.UnixMilli(e.UnixMs).UTC(), e.Type.String(), change, doc})
+	}
+	r.Tag = fmt.Sprintf("SELECT %d", len(r.Rows))
+	return r, nil
+}
+
+var driftColumns = []Column{
+	{Name: "seq", OID: OIDInt8},
+	{Name: "ts", OID: OIDTimestamptz},
+	{Name: "event", OID: OIDText},
+	{Name: "change", OID: OIDJSONB},
+	{Name: "doc", OID: OIDJSONB},
+}
+
+// call evaluates a function call that is not an aggregate.
+func (ev *evaluator) call(c *driftql.Call, env *rowEnv) (any, error) {
+	name := strings.ToLower(c.Name.String())
+	name = strings.TrimPrefix(name, "pg_catalog.")
+	args := make([]any, len(c.Args))
+	for i, a := range c.Args {
+		v, err := ev.expr(a, env)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	nargs := func(n int) error {
+		if len(args) != n {
+			return errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+		}
+		return nil
+	}
+	switch name {
+	case "version":
+		return versionString(), nargs(0)
+	case "current_database":
+		return ev.s.opts.Database, nargs(0)
+	case "current_schema":
+		return "public", nargs(0)
+	case "current_user", "session_user":
+		return ev.s.opts.User, nargs(0)
+	case "now", "current_timestamp", "statement_timestamp", "transaction_timestamp", "clock_timestamp":
+		return ev.s.opts.Now().UTC(), nargs(0)
+	case "pg_backend_pid":
+		return int64(ev.s.pid), nargs(0)
+	case "current_setting":
+		if len(args) < 1 || len(args) > 2 {
+			return nil, nargs(1)
+		}
+		n, _ := args[0].(string)
+		v, ok := ev.s.Setting(n)
+		if !ok {
+			if len(args) == 2 && args[1] == true {
+				return nil, nil
+			}
+			return nil, errorf(CodeUndefinedSetting, "unrecognized configuration parameter %q", n)
+		}
+		return v, nil
+	case "coalesce":
+		for _, a := range args {
+			if a != nil {
+				return a, nil
+			}
+		}
+		return nil, nil
+	case "lower", "upper", "length", "char_length":
+		if err := nargs(1); err != nil {
+			return nil, err
+		}
+		if args[0] == nil {
+			return nil, nil
+		}
+		s := fmt.Sprint(textOf(args[0]))
+		switch name {
+		case "lower":
+			return strings.ToLower(s), nil
+		case "upper":
+			return strings.ToUpper(s), nil
+		}
+		return int64(len([]rune(s))), nil
+	case "abs":
+		if err := nargs(1); err != nil {
+			return nil, err
+		}
+		switch x := args[0].(type) {
+		case int64:
+			if x < 0 {
+				return -x, nil
+			}
+			return x, nil
+		case float64:
+			if x < 0 {
+				return -x, nil
+			}
+			return x, nil
+		}
+		return args[0], nil
+	case "jsonb_typeof", "json_typeof":
+		if err := nargs(1); err != nil {
+			return nil, err
+		}
+		switch args[0].(type) {
+		case nil:
+			return nil, nil
+		case map[string]any:
+			return "object", nil
+		case []any:
+			return "array", nil
+		case string:
+			return "string", nil
+		case bool:
+			return "boolean", nil
+		}
+		return "number", nil
+	case "count", "sum", "min", "max", "avg":
+		return nil, errorf(CodeFeatureNotSupported, "aggregate %s() is only supported over a whole table (no GROUP BY) in the select list", name)
+	}
+	return nil, errorf(CodeUndefinedFunction, "function %s() does not exist", name)
+}
