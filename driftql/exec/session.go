@@ -202,15 +202,18 @@ func (s *Session) StatementTimeout() time.Duration {
 	return d
 }
 
-// viewAt resolves a time travel point: "@seq:N" or an RFC 3339 time.
-func (s *Session) viewAt(point string) (*engine.View, error) {
+func (s *Session) viewAt(point string) (*engine.View, error) { return ViewAt(s.db, point) }
+
+// ViewAt resolves a time travel point, "@seq:N" or an RFC 3339 time, to a
+// view of db.
+func ViewAt(db *engine.DB, point string) (*engine.View, error) {
 	p := strings.TrimSpace(point)
 	if strings.HasPrefix(p, "@seq:") {
 		var n uint64
 		if _, err := fmt.Sscanf(p[5:], "%d", &n); err != nil || fmt.Sprint(n) != strings.TrimSpace(p[5:]) {
 			return nil, errorf(CodeInvalidParameter, "invalid AS OF point %q: want \"@seq:N\" or an RFC 3339 time", point)
 		}
-		return s.db.ViewAt(n)
+		return db.ViewAt(n)
 	}
 	t, err := time.Parse(time.RFC3339Nano, p)
 	if err != nil {
@@ -218,7 +221,7 @@ func (s *Session) viewAt(point string) (*engine.View, error) {
 			return nil, errorf(CodeInvalidParameter, "invalid AS OF point %q: want \"@seq:N\" or an RFC 3339 time", point)
 		}
 	}
-	return s.db.ViewAtTime(t)
+	return db.ViewAtTime(t)
 }
 
 // readView returns the view a read uses: the statement's AS OF, else the

@@ -1,0 +1,532 @@
+// Command driftdb uses a DriftDB data directory directly, without a server:
+// create it, run DriftQL and SQL, query the past, read a row's history,
+// snapshot, compact, verify, import and export.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/driftdb/driftdb/driftql/exec"
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/store"
+)
+
+const usage = `driftdb: an append-only database with time travel, used directly.
+
+Usage:
+  driftdb init DIR
+  driftdb sql      -d DIR (-e STATEMENTS | -f FILE | < FILE) [--format F]
+  driftdb select   -d DIR --table T [--where COND] [--as-of POINT] [--limit N] [--format F]
+  driftdb drift    -d DIR --table T --key K [--format F]
+  driftdb snapshot -d DIR --table T
+  driftdb compact  -d DIR --table T [--before POINT]
+  driftdb verify   -d DIR
+  driftdb import   -d DIR --table T FILE.jsonl
+  driftdb export   -d DIR --table T [--as-of POINT]
+
+POINT is "@seq:N" or an RFC 3339 time. F is table (the default on a
+terminal), json, jsonl or csv. Run "driftdb COMMAND -h" for a command's flags.
+select, drift, verify and export open the directory read-only, so they work
+while driftdb-pg serves it.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c := &cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	cmds := map[string]func([]string) error{
+		"init":     c.init,
+		"sql":      c.sql,
+		"select":   c.selectCmd,
+		"drift":    c.drift,
+		"snapshot": c.snapshot,
+		"compact":  c.compact,
+		"verify":   c.verify,
+		"import":   c.importCmd,
+		"export":   c.export,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "driftdb: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	err := cmd(args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.Is(err, errDamaged):
+		return 1
+	}
+	fmt.Fprintf(stderr, "driftdb: %s\n", describe(err))
+	return 1
+}
+
+var (
+	errUsage   = errors.New("usage")
+	errDamaged = errors.New("damaged")
+)
+
+// describe renders an error with its SQLSTATE when it has one.
+func describe(err error) string {
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		return fmt.Sprintf("ERROR %s: %s", coded.SQLState(), err.Error())
+	}
+	return err.Error()
+}
+
+type cli struct {
+	ctx            context.Context
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// flags makes a command's flag set; -d names the data directory.
+func (c *cli) flags(name, synopsis string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(c.stderr, "Usage: driftdb %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	dir := fs.String("d", "", "data directory (required)")
+	return fs, dir
+}
+
+func (c *cli) parse(fs *flag.FlagSet, args []string, dir *string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if dir != nil && *dir == "" {
+		fmt.Fprintf(c.stderr, "driftdb %s: -d DIR is required\n", fs.Name())
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+// open opens the data directory. A writer that finds the lock taken gets
+// the holder's pid in the error.
+func (c *cli) open(dir string, readOnly bool) (*engine.DB, error) {
+	if readOnly {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("no data directory at %s (create it with: driftdb init %s)", dir, dir)
+		}
+	}
+	return engine.Open(dir, engine.Options{ReadOnly: readOnly})
+}
+
+func (c *cli) init(args []string) error {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() { fmt.Fprintf(c.stderr, "Usage: driftdb init DIR\n") }
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := engine.Open(fs.Arg(0), engine.Options{})
+	if err != nil {
+		return err
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "initialized DriftDB data directory %s\n", fs.Arg(0))
+	return nil
+}
+
+func (c *cli) format(fs *flag.FlagSet) *string {
+	return fs.String("format", "table", "output format: table, json, jsonl or csv")
+}
+
+func (c *cli) sql(args []string) error {
+	fs, dir := c.flags("sql", "-d DIR (-e STATEMENTS | -f FILE | < FILE)")
+	expr := fs.String("e", "", "statements to run")
+	file := fs.String("f", "", "file of statements to run")
+	format := c.format(fs)
+	if err := c.parse(fs, args, dir); err != nil {
+		return err
+	}
+	if !validFormat(*format) {
+		return fmt.Errorf("unknown format %q", *format)
+	}
+	text := *expr
+	switch {
+	case *expr != "" && *file != "":
+		return fmt.Errorf("give -e or -f, not both")
+	case *file != "":
+		b, err := os.ReadFile(*file)
+		if err != nil {
+			return err
+		}
+		text = string(b)
+	case *expr == "":
+		b, err := io.ReadAll(c.stdin)
+		if err != nil {
+			return err
+		}
+		text = string(b)
+	}
+	db, err := c.open(*dir, false)
+	var lockErr error
+	if engine.Code(err) == engine.CodeObjectInUse {
+		// Another process writes here: reads still work, read-only.
+		lockErr = err
+		db, err = c.open(*dir, true)
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s, err := exec.NewSession(db, exec.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	stmts, err := s.Parse(text)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		r, err := st.Execute(c.ctx, nil)
+		if err != nil {
+			if lockErr != nil && engine.Code(err) == exec.CodeReadOnlyTxn {
+				return lockErr
+			}
+			return err
+		}
+		if r.Notice != "" {
+			fmt.Fprintf(c.stderr, "NOTICE: %s\n", r.Notice)
+		}
+		if err := c.printResult(r, *format); err != nil {
+			return err
+		}
+	}
+	if s.TxStatus() != 'I' {
+		fmt.Fprintln(c.stderr, "NOTICE: the transaction was left open and is rolled back")
+	}
+	return nil
+}
+
+// printResult prints rows, or the command tag of a statement without rows.
+func (c *cli) printResult(r *exec.Result, format string) error {
+	if r.Columns == nil {
+		if format == "table" {
+			fmt.Fprintln(c.stdout, r.Tag)
+		}
+		return nil
+	}
+	t := &table{}
+	for _, col := range r.Columns {
+		t.cols = append(t.cols, col.Name)
+		t.jsonCols = append(t.jsonCols, col.OID == exec.OIDJSONB || col.OID == exec.OIDJSON)
+	}
+	t.rows = r.Rows
+	return writeTable(c.stdout, t, format)
+}
+
+// quoteIdent quotes a name for SQL.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// quoteString quotes a string literal for SQL.
+func quoteString(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+
+// query runs one statement on a read-only open and prints its result.
+func (c *cli) query(dir, sql, format string, params ...any) error {
+	if !validFormat(format) {
+		return fmt.Errorf("unknown format %q", format)
+	}
+	db, err := c.open(dir, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s, err := exec.NewSession(db, exec.Options{})
+	if err != nil {
+		return err
+	}
+	rs, err := s.Exec(c.ctx, sql, params...)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if err := c.printResult(r, format); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *cli) selectCmd(args []string) error {
+	fs, dir := c.flags("select", "-d DIR --table T [--where COND] [--as-of POINT] [--limit N]")
+	tbl := fs.String("table", "", "table to read (required)")
+	where := fs.String("where", "", `condition, for example 'status="active"'`)
+	asOf := fs.String("as-of", "", `read the past: "@seq:N" or an RFC 3339 time`)
+	limit := fs.Int("limit", -1, "at most this many rows")
+	format := c.format(fs)
+	if err := c.parse(fs, args, dir); err != nil {
+		return err
+	}
+	if *tbl == "" {
+		fmt.Fprintln(c.stderr, "driftdb select: --table is required")
+		return errUsage
+	}
+	q := "SELECT * FROM " + quoteIdent(*tbl)
+	if *where != "" {
+		q += " WHERE " + *where
+	}
+	if *asOf != "" {
+		q += " AS OF " + quoteString(*asOf)
+	}
+	if *limit >= 0 {
+		q += fmt.Sprintf(" LIMIT %d", *limit)
+	}
+	return c.query(*dir, q, *format)
+}
+
+func (c *cli) drift(args []string) error {
+	fs, dir := c.flags("drift", "-d DIR --table T --key K")
+	tbl := fs.String("table", "", "table (required)")
+	key := fs.String("key", "", "primary key of the row (required)")
+	format := c.format(fs)
+	if err := c.parse(fs, args, dir); err != nil {
+		return err
+	}
+	if *tbl == "" || *key == "" {
+		fmt.Fprintln(c.stderr, "driftdb drift: --table and --key are required")
+		return errUsage
+	}
+	return c.query(*dir, "SHOW DRIFT "+quoteIdent(*tbl)+" KEY $1", *format, *key)
+}
+
+// write runs one maintenance statement as the writer.
+func (c *cli) write(dir, sql string) error {
+	db, err := c.open(dir, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s, err := exec.NewSession(db, exec.Options{})
+	if err != nil {
+		return err
+	}
+	_, err = s.Exec(c.ctx, sql)
+	return err
+}
+
+func (c *cli) snapshot(args []string) error {
+	fs, dir := c.flags("snapshot", "-d DIR --table T")
+	tbl := fs.String("table", "", "table (required)")
+	if err := c.parse(fs, args, dir); err != nil {
+		return err
+	}
+	if *tbl == "" {
+		fmt.Fprintln(c.stderr, "driftdb snapshot: --table is required")
+		return errUsage
+	}
+	p := newProgress(c.stderr, "snapshot "+*tbl, 0)
+	err := c.write(*dir, "SNAPSHOT "+quoteIdent(*tbl))
+	p.finish()
+	if err == nil {
+		fmt.Fprintf(c.stdout, "snapshot of %s written\n", *tbl)
+	}
+	return err
+}
+
+func (c *cli) compact(args []string) error {
+	fs, dir := c.flags("compact", "-d DIR --table T [--before POINT]")
+	tbl := fs.String("table", "", "table (required)")
+	before := fs.String("before", "", `fold history before "@seq:N" or an RFC 3339 time`)
+	if err := c.parse(fs, args, dir); err != nil {
+		return err
+	}
+	if *tbl == "" {
+		fmt.Fprintln(c.stderr, "driftdb compact: --table is required")
+		return errUsage
+	}
+	q := "COMPACT " + quoteIdent(*tbl)
+	if *before != "" {
+		q += " BEFORE " + quoteString(*before)
+	}
+	p := newProgress(c.stderr, "compact "+*tbl, 0)
+	err := c.write(*dir, q)
+	p.finish()
+	if err == nil {
+		fmt.Fprintf(c.stdout, "%s compacted\n", *tbl)
+	}
+	return err
+}
+
+func (c *cli) verify(args []string) error {
+	fs, dir := c.flags("verify", "-d DIR")
+	if err := c.parse(fs, args, dir); err != nil {
+		return err
+	}
+	rep, err := store.Verify(*dir)
+	if err != nil {
+		return err
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintln(c.stdout, p.String())
+	}
+	damaged := rep.Damaged()
+	if !damaged {
+		// Every table must also load: schemas, snapshots and replay.
+		db, err := engine.Open(*dir, engine.Options{ReadOnly: true})
+		if err != nil {
+			fmt.Fprintf(c.stdout, "tables do not load: %v\n", err)
+			damaged = true
+		} else {
+			db.Close()
+		}
+	}
+	fmt.Fprintf(c.stdout, "%d tables, %d segments, %d records, %d bytes, %d snapshots: ",
+		rep.Streams, rep.Segments, rep.Records, rep.Bytes, rep.Snapshots)
+	if damaged {
+		fmt.Fprintln(c.stdout, "DAMAGED")
+		return errDamaged
+	}
+	fmt.Fprintln(c.stdout, "ok")
+	return nil
+}
+
+func (c *cli) importCmd(args []string) error {
+	fs, dir := c.flags("import", "-d DIR --table T FILE.jsonl")
+	tbl := fs.String("table", "", "table (required)")
+	batch := fs.Int("batch", 1000, "documents per transaction")
+	if err := c.parse(fs, args, dir); err != nil {
+		return err
+	}
+	if *tbl == "" || fs.NArg() != 1 || *batch < 1 {
+		fmt.Fprintln(c.stderr, "driftdb import: --table and one FILE are required")
+		return errUsage
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var total int64
+	if st, err := f.Stat(); err == nil {
+		total = st.Size()
+	}
+	db, err := c.open(*dir, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p := newProgress(c.stderr, "import "+*tbl, total)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), store.MaxRecordSize)
+	tx := db.Begin()
+	line, n := 0, 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		p.add(int64(len(sc.Bytes()) + 1))
+		if text == "" {
+			continue
+		}
+		if _, err := tx.Insert(*tbl, []byte(text)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+		n++
+		if tx.Writes() >= *batch {
+			if _, err := tx.Commit(c.ctx); err != nil {
+				return fmt.Errorf("line %d: %w", line, err)
+			}
+			tx = db.Begin()
+		}
+	}
+	if err := sc.Err(); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if _, err := tx.Commit(c.ctx); err != nil {
+		return err
+	}
+	p.finish()
+	fmt.Fprintf(c.stdout, "imported %d documents into %s\n", n, *tbl)
+	return nil
+}
+
+func (c *cli) export(args []string) error {
+	fs, dir := c.flags("export", "-d DIR --table T [--as-of POINT]")
+	tbl := fs.String("table", "", "table (required)")
+	asOf := fs.String("as-of", "", `export the past: "@seq:N" or an RFC 3339 time`)
+	if err := c.parse(fs, args, dir); err != nil {
+		return err
+	}
+	if *tbl == "" {
+		fmt.Fprintln(c.stderr, "driftdb export: --table is required")
+		return errUsage
+	}
+	db, err := c.open(*dir, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var v *engine.View
+	if *asOf == "" {
+		v = db.View()
+	} else {
+		if v, err = exec.ViewAt(db, *asOf); err != nil {
+			return err
+		}
+	}
+	w := bufio.NewWriterSize(c.stdout, 1<<16)
+	p := newProgress(c.stderr, "export "+*tbl, 0)
+	var werr error
+	err = v.Scan(*tbl, func(r *engine.Row) bool {
+		doc, err := r.Doc()
+		if err != nil {
+			werr = err
+			return false
+		}
+		w.Write(engine.ToJSON(doc))
+		if werr = w.WriteByte('\n'); werr != nil {
+			return false
+		}
+		p.add(1)
+		return true
+	})
+	p.finish()
+	if err == nil {
+		err = werr
+	}
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
