@@ -1,0 +1,243 @@
+// Command driftdb-pg serves a DriftDB data directory over the PostgreSQL
+// wire protocol, so that psql, pgx, JDBC, psycopg, node-postgres and BI
+// tools use it through their ordinary connectors.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/pgwire"
+	"github.com/driftdb/driftdb/store"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// env returns the environment's value for a flag, or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+type options struct {
+	data, listen, database, auth string
+	user, password, usersFile    string
+	tlsCert, tlsKey              string
+	logFormat, logLevel          string
+	maxConns                     int
+	stmtTimeout, idleTimeout     time.Duration
+	shutdownTimeout              time.Duration
+	noSync                       bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("driftdb-pg", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.data, "d", env("DRIFTDB_DATA", "./driftdb-data"), "data directory, created if missing (DRIFTDB_DATA)")
+	fs.StringVar(&o.listen, "listen", env("DRIFTDB_LISTEN", "127.0.0.1:5433"), "address to listen on (DRIFTDB_LISTEN)")
+	fs.StringVar(&o.database, "database", env("DRIFTDB_DATABASE", "driftdb"), "database name clients connect to (DRIFTDB_DATABASE)")
+	fs.StringVar(&o.auth, "auth", env("DRIFTDB_AUTH", ""), "trust, scram-sha-256 or password (cleartext, TLS only); trust is the default on loopback only (DRIFTDB_AUTH)")
+	fs.StringVar(&o.user, "user", env("DRIFTDB_USER", "driftdb"), "user for --password (DRIFTDB_USER)")
+	fs.StringVar(&o.password, "password", env("DRIFTDB_PASSWORD", ""), "password of --user (DRIFTDB_PASSWORD)")
+	fs.StringVar(&o.usersFile, "users-file", env("DRIFTDB_USERS_FILE", ""), "file of user:password lines (DRIFTDB_USERS_FILE)")
+	fs.StringVar(&o.tlsCert, "tls-cert", env("DRIFTDB_TLS_CERT", ""), "TLS certificate file (DRIFTDB_TLS_CERT)")
+	fs.StringVar(&o.tlsKey, "tls-key", env("DRIFTDB_TLS_KEY", ""), "TLS key file (DRIFTDB_TLS_KEY)")
+	fs.StringVar(&o.logFormat, "log-format", env("DRIFTDB_LOG_FORMAT", ""), "text or json; text on a terminal by default (DRIFTDB_LOG_FORMAT)")
+	fs.StringVar(&o.logLevel, "log-level", env("DRIFTDB_LOG_LEVEL", "info"), "debug, info, warn or error (DRIFTDB_LOG_LEVEL)")
+	fs.IntVar(&o.maxConns, "max-connections", envInt("DRIFTDB_MAX_CONNECTIONS", 100), "most concurrent sessions (DRIFTDB_MAX_CONNECTIONS)")
+	fs.DurationVar(&o.stmtTimeout, "statement-timeout", envDuration("DRIFTDB_STATEMENT_TIMEOUT", 0), "cancel statements running longer, 0 for none (DRIFTDB_STATEMENT_TIMEOUT)")
+	fs.DurationVar(&o.idleTimeout, "idle-session-timeout", envDuration("DRIFTDB_IDLE_SESSION_TIMEOUT", 0), "close sessions idle longer, 0 for never (DRIFTDB_IDLE_SESSION_TIMEOUT)")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", envDuration("DRIFTDB_SHUTDOWN_TIMEOUT", 10*time.Second), "how long running statements may finish on SIGTERM")
+	fs.BoolVar(&o.noSync, "unsafe-no-fsync", env("DRIFTDB_UNSAFE_NO_FSYNC", "") == "1", "UNSAFE bulk-load mode: acknowledge commits before fsync; a machine crash may lose them")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return o, nil
+}
+
+func newLogger(o *options, stderr io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return nil, fmt.Errorf("log level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	format := o.logFormat
+	if format == "" {
+		format = "json"
+		if f, ok := stderr.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(stderr, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(stderr, hopts)), nil
+	}
+	return nil, fmt.Errorf("unknown log format %q (text or json)", format)
+}
+
+// loadUsers reads a users file: one "user:password" a line, # comments.
+func loadUsers(path string, into map[string]string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		u, p, ok := strings.Cut(line, ":")
+		if !ok || u == "" {
+			return fmt.Errorf("%s:%d: want user:password", path, n)
+		}
+		into[u] = p
+	}
+	return sc.Err()
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func run(args []string, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "driftdb-pg:", err)
+		return 2
+	}
+	log, err := newLogger(o, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "driftdb-pg:", err)
+		return 2
+	}
+	cfg := pgwire.Config{
+		Database:           o.database,
+		Auth:               o.auth,
+		Users:              map[string]string{},
+		MaxConnections:     o.maxConns,
+		StatementTimeout:   o.stmtTimeout,
+		IdleSessionTimeout: o.idleTimeout,
+		Logger:             log,
+	}
+	if o.password != "" {
+		cfg.Users[o.user] = o.password
+	}
+	if o.usersFile != "" {
+		if err := loadUsers(o.usersFile, cfg.Users); err != nil {
+			log.Error("cannot read users file", "err", err)
+			return 2
+		}
+	}
+	if cfg.Auth == "" {
+		if !isLoopback(o.listen) {
+			log.Error("listening beyond loopback needs an explicit --auth (scram-sha-256, or trust if you mean it)", "listen", o.listen)
+			return 2
+		}
+		cfg.Auth = pgwire.AuthTrust
+	}
+	if o.tlsCert != "" || o.tlsKey != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			log.Error("cannot load TLS certificate", "err", err)
+			return 2
+		}
+		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	db, err := engine.Open(o.data, engine.Options{Logger: log, Store: store.Options{NoSync: o.noSync}})
+	if err != nil {
+		log.Error("cannot open data directory", "dir", o.data, "err", err)
+		return 1
+	}
+	srv, err := pgwire.NewServer(db, cfg)
+	if err != nil {
+		db.Close()
+		log.Error("bad configuration", "err", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		db.Close()
+		log.Error("cannot listen", "addr", o.listen, "err", err)
+		return 1
+	}
+	log.Info("driftdb-pg serving", "addr", ln.Addr().String(), "data", o.data, "database", cfg.Database,
+		"auth", cfg.Auth, "tls", cfg.TLS != nil, "unsafe_no_fsync", o.noSync)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	status := 0
+	select {
+	case sig := <-sigs:
+		log.Info("shutting down", "signal", sig.String())
+	case err := <-served:
+		if err != nil {
+			log.Error("serve failed", "err", err)
+			status = 1
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Warn("statements still running at the shutdown deadline were cancelled")
+	}
+	cancel()
+	if err := db.Close(); err != nil {
+		log.Error("close failed", "err", err)
+		return 1
+	}
+	log.Info("stopped; everything is durable and the lock is released")
+	return status
+}

@@ -1,0 +1,413 @@
+package pgwire
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/driftdb/driftdb/driftql/exec"
+)
+
+// conn is one client connection.
+type conn struct {
+	srv    *Server
+	nc     net.Conn
+	be     *pgproto3.Backend
+	log    *slog.Logger
+	pid    uint32
+	secret []byte
+	sess   *exec.Session
+	user   string
+	tls    bool
+
+	// running is the cancel function of the statement in progress.
+	mu        sync.Mutex
+	running   context.CancelFunc
+	cancelled bool // the running statement was cancelled by request
+	busy      bool
+	quit      bool // close once idle (shutdown)
+
+	stmts   map[string]*prepared
+	portals map[string]*portal
+	params  map[string]string // last reported ParameterStatus values
+}
+
+type prepared struct {
+	stmt   *exec.Stmt // nil for an empty query
+	params []uint32
+	cols   []exec.Column
+}
+
+type portal struct {
+	p       *prepared
+	args    []any
+	formats []int16
+	res     *exec.Result
+	next    int  // next row to send
+	done    bool // CommandComplete sent
+}
+
+func (c *conn) cancelRunning() {
+	c.mu.Lock()
+	if c.running != nil {
+		c.cancelled = true
+		c.running()
+	}
+	c.mu.Unlock()
+}
+
+func (c *conn) closeWhenIdle() {
+	c.mu.Lock()
+	c.quit = true
+	busy := c.busy
+	c.mu.Unlock()
+	if !busy {
+		c.nc.SetReadDeadline(time.Now())
+	}
+}
+
+func (c *conn) close() {
+	if c.sess != nil {
+		c.sess.Close()
+	}
+	if c.pid != 0 {
+		c.srv.unregister(c)
+	}
+	c.nc.Close()
+}
+
+// fatal sends a FATAL error; the connection closes after it.
+func (c *conn) fatal(code, msg string) {
+	c.be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: code, Message: msg})
+	c.be.Flush()
+}
+
+func (c *conn) serve() {
+	c.be = pgproto3.NewBackend(c.nc, c.nc)
+	c.be.SetMaxBodyLen(preAuthMaxBody)
+	c.nc.SetDeadline(time.Now().Add(30 * time.Second)) // startup must not hang
+	startup, err := c.startup()
+	if err != nil || startup == nil {
+		if err != nil && !errors.Is(err, io.EOF) {
+			c.log.Debug("startup failed", "err", err)
+		}
+		return
+	}
+	if !c.srv.register(c) {
+		c.fatal("53300", "sorry, too many clients already")
+		return
+	}
+	if !c.authenticate(startup) {
+		return
+	}
+	c.nc.SetDeadline(time.Time{})
+	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+	c.log = c.log.With("pid", c.pid, "user", c.user)
+	c.log.Debug("session started")
+	c.stmts = map[string]*prepared{}
+	c.portals = map[string]*portal{}
+	c.params = map[string]string{}
+	c.sendParameterChanges()
+	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret})
+	c.ready()
+	c.loop()
+}
+
+// startup reads SSLRequest/GSSENCRequest/CancelRequest until a
+// StartupMessage, and checks the database and user.
+func (c *conn) startup() (*pgproto3.StartupMessage, error) {
+	for {
+		msg, err := c.be.ReceiveStartupMessage()
+		if err != nil {
+			return nil, err
+		}
+		switch m := msg.(type) {
+		case *pgproto3.SSLRequest:
+			if c.srv.cfg.TLS == nil || c.tls {
+				if _, err := c.nc.Write([]byte{'N'}); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if _, err := c.nc.Write([]byte{'S'}); err != nil {
+				return nil, err
+			}
+			tc := tls.Server(c.nc, c.srv.cfg.TLS)
+			if err := tc.Handshake(); err != nil {
+				return nil, fmt.Errorf("tls handshake: %w", err)
+			}
+			c.nc, c.tls = tc, true
+			c.be = pgproto3.NewBackend(tc, tc)
+			c.be.SetMaxBodyLen(preAuthMaxBody)
+		case *pgproto3.GSSEncRequest:
+			if _, err := c.nc.Write([]byte{'N'}); err != nil {
+				return nil, err
+			}
+		case *pgproto3.CancelRequest:
+			c.srv.cancel(m.ProcessID, m.SecretKey)
+			return nil, nil
+		case *pgproto3.StartupMessage:
+			if m.ProtocolVersion != pgproto3.ProtocolVersion30 {
+				c.fatal("0A000", fmt.Sprintf("unsupported frontend protocol %d.%d: server supports 3.0",
+					m.ProtocolVersion>>16, m.ProtocolVersion&0xffff))
+				return nil, nil
+			}
+			c.user = m.Parameters["user"]
+			if c.user == "" {
+				c.fatal("28000", "no PostgreSQL user name specified in startup packet")
+				return nil, nil
+			}
+			db := m.Parameters["database"]
+			if db == "" {
+				db = c.user
+			}
+			if db != c.srv.cfg.Database {
+				c.fatal("3D000", fmt.Sprintf("database %q does not exist", db))
+				return nil, nil
+			}
+			return m, nil
+		default:
+			return nil, fmt.Errorf("unexpected startup message %T", msg)
+		}
+	}
+}
+
+// loop reads messages until Terminate or the connection ends.
+func (c *conn) loop() {
+	skipToSync := false
+	for {
+		c.mu.Lock()
+		quit := c.quit
+		c.mu.Unlock()
+		if quit {
+			c.fatal("57P01", "terminating connection due to administrator command")
+			return
+		}
+		if d := c.srv.cfg.IdleSessionTimeout; d > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(d))
+		}
+		msg, err := c.be.Receive()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				c.mu.Lock()
+				quit := c.quit
+				c.mu.Unlock()
+				if !quit {
+					c.fatal("57P05", "terminating connection due to idle-session timeout")
+					return
+				}
+				continue
+			}
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				// A malformed or oversized message: tell the client if we
+				// can, then close this connection only.
+				c.fatal("08P01", "invalid message: "+err.Error())
+			}
+			return
+		}
+		c.nc.SetReadDeadline(time.Time{})
+		c.setBusy(true)
+		switch m := msg.(type) {
+		case *pgproto3.Query:
+			skipToSync = false
+			c.simpleQuery(m.String)
+			c.ready()
+		case *pgproto3.Terminate:
+			return
+		case *pgproto3.Sync:
+			skipToSync = false
+			delete(c.portals, "")
+			c.ready()
+		case *pgproto3.Flush:
+			c.be.Flush()
+		default:
+			if skipToSync {
+				break
+			}
+			if err := c.extended(msg); err != nil {
+				c.sendError(err)
+				skipToSync = true
+			}
+		}
+		c.setBusy(false)
+	}
+}
+
+func (c *conn) setBusy(b bool) {
+	c.mu.Lock()
+	c.busy = b
+	c.mu.Unlock()
+}
+
+// ready sends ReadyForQuery and flushes.
+func (c *conn) ready() {
+	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})
+	if err := c.be.Flush(); err != nil {
+		c.nc.Close()
+	}
+}
+
+// sendParameterChanges reports settings that changed since last time.
+func (c *conn) sendParameterChanges() {
+	for k, v := range c.sess.Parameters() {
+		if old, ok := c.params[k]; !ok || old != v {
+			c.be.Send(&pgproto3.ParameterStatus{Name: k, Value: v})
+			c.params[k] = v
+		}
+	}
+}
+
+// run executes a statement under the statement timeout and cancellation.
+func (c *conn) run(st *exec.Stmt, args []any) (*exec.Result, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	timeout := c.srv.cfg.StatementTimeout
+	if t := c.sess.StatementTimeout(); t > 0 {
+		timeout = t
+	}
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	c.mu.Lock()
+	c.running, c.cancelled = cancel, false
+	c.mu.Unlock()
+	res, err := st.Execute(ctx, args)
+	c.mu.Lock()
+	c.running = nil
+	cancelled := c.cancelled
+	c.mu.Unlock()
+	cancel()
+	if err != nil {
+		switch {
+		case cancelled && errors.Is(err, context.Canceled):
+			err = &exec.Error{Code: "57014", Msg: "canceling statement due to user request"}
+		case errors.Is(err, context.DeadlineExceeded):
+			err = &exec.Error{Code: "57014", Msg: "canceling statement due to statement timeout"}
+		}
+	}
+	return res, err
+}
+
+// simpleQuery runs every statement of a query string.
+func (c *conn) simpleQuery(sql string) {
+	stmts, err := c.sess.Parse(sql)
+	if err != nil {
+		c.sendError(err)
+		return
+	}
+	if len(stmts) == 0 {
+		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		return
+	}
+	for _, st := range stmts {
+		res, err := c.run(st, nil)
+		if err != nil {
+			c.sendError(err)
+			return
+		}
+		if res.Notice != "" {
+			c.be.Send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: res.Notice})
+		}
+		if res.Columns != nil {
+			c.be.Send(rowDescription(res.Columns, nil))
+			if err := c.sendRows(res, 0, len(res.Rows), nil); err != nil {
+				c.sendError(err)
+				return
+			}
+		}
+		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)})
+		c.sendParameterChanges()
+	}
+}
+
+// rowDescription describes result columns in the given formats.
+func rowDescription(cols []exec.Column, formats []int16) *pgproto3.RowDescription {
+	rd := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, len(cols))}
+	for i, col := range cols {
+		rd.Fields[i] = pgproto3.FieldDescription{
+			Name:                 []byte(col.Name),
+			TableAttributeNumber: uint16(col.Attr),
+			DataTypeOID:          col.OID,
+			DataTypeSize:         typeSize(col.OID),
+			TypeModifier:         -1,
+			Format:               formatFor(formats, i),
+		}
+	}
+	return rd
+}
+
+// formatFor returns a column's format from Bind's result format codes:
+// none means text, one applies to all, else one per column.
+func formatFor(formats []int16, i int) int16 {
+	switch len(formats) {
+	case 0:
+		return 0
+	case 1:
+		return formats[0]
+	}
+	if i < len(formats) {
+		return formats[i]
+	}
+	return 0
+}
+
+// sendRows sends rows [from, to) of a result.
+func (c *conn) sendRows(res *exec.Result, from, to int, formats []int16) error {
+	for _, row := range res.Rows[from:to] {
+		vals := make([][]byte, len(row))
+		for i, v := range row {
+			if v == nil {
+				continue
+			}
+			oid := res.Columns[i].OID
+			if formatFor(formats, i) == 1 {
+				b, err := encodeBinary(nil, v, oid)
+				if err != nil {
+					return &exec.Error{Code: "22P03", Msg: fmt.Sprintf("column %q: %v", res.Columns[i].Name, err)}
+				}
+				vals[i] = b
+			} else {
+				vals[i] = encodeText(nil, v, oid)
+			}
+		}
+		c.be.Send(&pgproto3.DataRow{Values: vals})
+	}
+	return nil
+}
+
+// sendError sends an ErrorResponse with the error's SQLSTATE, position,
+// detail and hint.
+func (c *conn) sendError(err error) {
+	c.be.Send(errorResponse(err))
+}
+
+func errorResponse(err error) *pgproto3.ErrorResponse {
+	e := &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: ErrorCode(err), Message: err.Error()}
+	var pe interface{ ErrorPosition() int }
+	if errors.As(err, &pe) {
+		e.Position = int32(pe.ErrorPosition())
+	}
+	var he interface{ HintText() string }
+	if errors.As(err, &he) {
+		e.Hint = he.HintText()
+	}
+	return e
+}
+
+// ErrorCode finds the SQLSTATE of an error: the first code in its chain, or
+// XX000 (internal_error).
+func ErrorCode(err error) string {
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		return coded.SQLState()
+	}
+	return "XX000"
+}

@@ -1,0 +1,13 @@
+// Package pgwire is DriftDB's PostgreSQL protocol frontend: connections,
+// startup (SSLRequest with TLS, GSSENCRequest, CancelRequest), trust,
+// SCRAM-SHA-256 and TLS-only cleartext authentication, the simple and the
+// extended query protocols, text and binary encoding of values, errors with
+// their SQLSTATE, and the limits that keep one client from hurting others
+// (message size, connection count, statement and idle timeouts, a panic
+// recovered per connection).
+//
+// Every statement runs through package driftql/exec, the path the command
+// line uses too. The protocol messages come from
+// github.com/jackc/pgx/v5/pgproto3, which caps message bodies before
+// allocating them.
+package pgwire

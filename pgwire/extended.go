@@ -1,0 +1,180 @@
+package pgwire
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/driftdb/driftdb/driftql/exec"
+)
+
+// extended handles one message of the extended query protocol. An error
+// makes the caller send it and skip messages until Sync.
+func (c *conn) extended(msg pgproto3.FrontendMessage) error {
+	switch m := msg.(type) {
+	case *pgproto3.Parse:
+		return c.parse(m)
+	case *pgproto3.Bind:
+		return c.bind(m)
+	case *pgproto3.Describe:
+		return c.describe(m)
+	case *pgproto3.Execute:
+		return c.execute(m)
+	case *pgproto3.Close:
+		if m.ObjectType == 'S' {
+			delete(c.stmts, m.Name)
+		} else {
+			delete(c.portals, m.Name)
+		}
+		c.be.Send(&pgproto3.CloseComplete{})
+		return nil
+	}
+	return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("unexpected message %T", msg)}
+}
+
+func (c *conn) parse(m *pgproto3.Parse) error {
+	if m.Name != "" {
+		if _, exists := c.stmts[m.Name]; exists {
+			return &exec.Error{Code: "42P05", Msg: fmt.Sprintf("prepared statement %q already exists", m.Name)}
+		}
+	}
+	stmts, err := c.sess.Parse(m.Query)
+	if err != nil {
+		return err
+	}
+	if len(stmts) > 1 {
+		return &exec.Error{Code: "42601", Msg: "cannot insert multiple commands into a prepared statement"}
+	}
+	p := &prepared{}
+	if len(stmts) == 1 {
+		p.stmt = stmts[0]
+		params, cols, err := p.stmt.Describe(m.ParameterOIDs)
+		if err != nil {
+			return err
+		}
+		p.params, p.cols = params, cols
+	}
+	c.stmts[m.Name] = p
+	c.be.Send(&pgproto3.ParseComplete{})
+	return nil
+}
+
+func (c *conn) bind(m *pgproto3.Bind) error {
+	p, ok := c.stmts[m.PreparedStatement]
+	if !ok {
+		return &exec.Error{Code: "26000", Msg: fmt.Sprintf("prepared statement %q does not exist", m.PreparedStatement)}
+	}
+	if m.DestinationPortal != "" {
+		if _, exists := c.portals[m.DestinationPortal]; exists {
+			return &exec.Error{Code: "42P03", Msg: fmt.Sprintf("portal %q already exists", m.DestinationPortal)}
+		}
+	}
+	if len(m.Parameters) != len(p.params) {
+		return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("bind message supplies %d parameters, but prepared statement %q requires %d",
+			len(m.Parameters), m.PreparedStatement, len(p.params))}
+	}
+	if n := len(m.ParameterFormatCodes); n > 1 && n != len(m.Parameters) {
+		return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("bind message has %d parameter formats but %d parameters", n, len(m.Parameters))}
+	}
+	args := make([]any, len(m.Parameters))
+	for i, raw := range m.Parameters {
+		v, err := decodeParam(raw, p.params[i], formatFor(m.ParameterFormatCodes, i) == 1)
+		if err != nil {
+			return &exec.Error{Code: "22P02", Msg: fmt.Sprintf("parameter $%d: %v", i+1, err)}
+		}
+		args[i] = v
+	}
+	for _, f := range m.ResultFormatCodes {
+		if f != 0 && f != 1 {
+			return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("unsupported format code %d", f)}
+		}
+	}
+	if p.stmt != nil && p.cols != nil {
+		// A table's columns may have changed since Parse: drivers that
+		// cache statements must prepare again.
+		_, cols, err := p.stmt.Describe(p.params)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(cols, p.cols) {
+			return &exec.Error{Code: "0A000", Msg: "cached plan must not change result type"}
+		}
+	}
+	c.portals[m.DestinationPortal] = &portal{p: p, args: args, formats: m.ResultFormatCodes}
+	c.be.Send(&pgproto3.BindComplete{})
+	return nil
+}
+
+func (c *conn) describe(m *pgproto3.Describe) error {
+	if m.ObjectType == 'S' {
+		p, ok := c.stmts[m.Name]
+		if !ok {
+			return &exec.Error{Code: "26000", Msg: fmt.Sprintf("prepared statement %q does not exist", m.Name)}
+		}
+		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: p.params})
+		if p.cols == nil {
+			c.be.Send(&pgproto3.NoData{})
+		} else {
+			c.be.Send(rowDescription(p.cols, nil))
+		}
+		return nil
+	}
+	pt, ok := c.portals[m.Name]
+	if !ok {
+		return &exec.Error{Code: "34000", Msg: fmt.Sprintf("portal %q does not exist", m.Name)}
+	}
+	if pt.p.cols == nil {
+		c.be.Send(&pgproto3.NoData{})
+	} else {
+		c.be.Send(rowDescription(pt.p.cols, pt.formats))
+	}
+	return nil
+}
+
+func (c *conn) execute(m *pgproto3.Execute) error {
+	pt, ok := c.portals[m.Portal]
+	if !ok {
+		return &exec.Error{Code: "34000", Msg: fmt.Sprintf("portal %q does not exist", m.Portal)}
+	}
+	if pt.p.stmt == nil {
+		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		return nil
+	}
+	if pt.done {
+		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(pt.res.Tag)})
+		return nil
+	}
+	if pt.res == nil {
+		res, err := c.run(pt.p.stmt, pt.args)
+		if err != nil {
+			return err
+		}
+		if res.Notice != "" {
+			c.be.Send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: res.Notice})
+		}
+		if res.Columns != nil && pt.p.cols != nil && !slices.Equal(res.Columns, pt.p.cols) {
+			return &exec.Error{Code: "0A000", Msg: "cached plan must not change result type"}
+		}
+		pt.res = res
+	}
+	res := pt.res
+	end := len(res.Rows)
+	if m.MaxRows > 0 && pt.next+int(m.MaxRows) < end {
+		end = pt.next + int(m.MaxRows)
+	}
+	if res.Columns != nil {
+		if err := c.sendRows(res, pt.next, end, pt.formats); err != nil {
+			return err
+		}
+	}
+	pt.next = end
+	if end < len(res.Rows) {
+		c.be.Send(&pgproto3.PortalSuspended{})
+		return nil
+	}
+	pt.done = true
+	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)})
+	c.sendParameterChanges()
+	return nil
+}
