@@ -94,7 +94,7 @@ type TypeName struct {
 type CreateIndex struct {
 	Pos    lexer.Position
 	Unique bool    `parser:"@\"UNIQUE\"? \"INDEX\""`
-	Name   *Name   `parser:"(?! \"ON\") @@?"`
+	Name   *Name   `parser:"( (?! \"ON\") @@ )?"`
 	Table  *Name   `parser:"\"ON\" @@"`
 	Fields []*Path `parser:"\"(\" @@ (\",\" @@)* \")\""`
 }

@@ -46,7 +46,12 @@ type Error struct {
 	Msg      string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Msg) }
+// Error returns the message alone, as PostgreSQL words it; the place is
+// in Line, Column and Position (see Where).
+func (e *Error) Error() string { return e.Msg }
+
+// Where returns "line:col".
+func (e *Error) Where() string { return fmt.Sprintf("%d:%d", e.Line, e.Column) }
 
 // SQLState returns 42601 (syntax_error).
 func (e *Error) SQLState() string { return "42601" }

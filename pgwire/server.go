@@ -98,7 +98,6 @@ type Server struct {
 	ln       []net.Listener
 	closing  bool
 	nextPID  atomic.Uint32
-	active   atomic.Int32
 	wg       sync.WaitGroup
 	shutdown chan struct{}
 }

@@ -3,6 +3,7 @@ package pgwire
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
@@ -339,7 +340,9 @@ func decodeParam(b []byte, oid uint32, binaryFormat bool) (any, error) {
 		if len(b) == 0 || b[0] != 1 {
 			return nil, fmt.Errorf("unsupported jsonb binary version")
 		}
-		return string(b[1:]), nil
+		return json.RawMessage(append([]byte(nil), b[1:]...)), nil
+	case exec.OIDJSON:
+		return json.RawMessage(append([]byte(nil), b...)), nil
 	case exec.OIDTimestamptz, exec.OIDTimestamp:
 		if err := fixed(8); err != nil {
 			return nil, err
@@ -399,6 +402,8 @@ func decodeTextParam(s string, oid uint32) (any, error) {
 			return nil, fmt.Errorf("invalid input syntax for type timestamp: %q", s)
 		}
 		return t, nil
+	case exec.OIDJSON, exec.OIDJSONB:
+		return json.RawMessage(s), nil
 	case exec.OIDBytea:
 		if strings.HasPrefix(s, `\x`) {
 			return hex.DecodeString(s[2:])

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/driftdb/driftdb/driftql"
 	"github.com/driftdb/driftdb/driftql/exec"
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/store"
@@ -92,6 +93,10 @@ var (
 
 // describe renders an error with its SQLSTATE when it has one.
 func describe(err error) string {
+	var syn *driftql.Error
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("ERROR %s at %s: %s", syn.SQLState(), syn.Where(), syn.Msg)
+	}
 	var coded interface{ SQLState() string }
 	if errors.As(err, &coded) {
 		return fmt.Sprintf("ERROR %s: %s", coded.SQLState(), err.Error())

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -32,6 +33,7 @@ const (
 )
 
 type evaluator struct {
+	ctx    context.Context
 	s      *Session
 	params []any
 }
@@ -545,6 +547,16 @@ func (ev *evaluator) param(p *driftql.Param) (any, error) {
 		return nil, errorf(CodeUndefinedParameter, "there is no parameter %s", p.N)
 	}
 	v := ev.params[n-1]
+	if raw, ok := v.(json.RawMessage); ok {
+		// A json or jsonb parameter: its value, not its text.
+		var x any
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.UseNumber()
+		if err := dec.Decode(&x); err != nil {
+			return nil, errorf(CodeInvalidText, "parameter %s: invalid JSON: %v", p.N, err)
+		}
+		return normalizeJSON(x), nil
+	}
 	if b, ok := v.([]byte); ok {
 		return string(b), nil
 	}

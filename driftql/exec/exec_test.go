@@ -163,5 +163,10 @@ func TestSQLDriverStatements(t *testing.T) {
 	}
 	run(t, s, `RESET driftdb.as_of`)
 	run(t, s, `INSERT INTO users (id) VALUES (9)`)
-	wantErr(t, s, `INSERT INTO users (id, amount) VALUES (10, 'x')`, "42804")
+	wantErr(t, s, `INSERT INTO users (id, amount) VALUES (10, 'x')`, "22P02")
+	wantErr(t, s, `INSERT INTO users (id, amount) VALUES (10, true)`, "42804")
+	run(t, s, `INSERT INTO users (id, amount) VALUES (11, '42')`)
+	if got := render(run(t, s, `SELECT amount + 1 FROM users WHERE id = 11`)); got != "?column?\n43" {
+		t.Fatalf("literal into int8:\n%s", got)
+	}
 }

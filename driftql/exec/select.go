@@ -368,6 +368,8 @@ func (sel *selectInfo) callType(c *driftql.Call) (uint32, error) {
 		return argType()
 	case "now", "current_timestamp", "statement_timestamp", "transaction_timestamp", "clock_timestamp":
 		return OIDTimestamptz, nil
+	case "pg_sleep":
+		return OIDText, nil
 	case "pg_backend_pid", "length", "char_length":
 		return OIDInt4, nil
 	case "current_database", "current_schema", "current_user", "session_user":

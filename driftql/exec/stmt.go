@@ -75,7 +75,7 @@ func (st *Stmt) Execute(ctx context.Context, params []any) (*Result, error) {
 
 func (st *Stmt) execute(ctx context.Context, params []any) (*Result, error) {
 	s, a := st.s, st.ast
-	ev := &evaluator{s: s, params: params}
+	ev := &evaluator{ctx: ctx, s: s, params: params}
 	switch {
 	case a.Begin != nil:
 		if s.txn != nil {
@@ -420,6 +420,22 @@ func (ev *evaluator) call(c *driftql.Call, env *rowEnv) (any, error) {
 			return nil, errorf(CodeUndefinedSetting, "unrecognized configuration parameter %q", n)
 		}
 		return v, nil
+	case "pg_sleep":
+		if err := nargs(1); err != nil {
+			return nil, err
+		}
+		secs, ok := toFloat(args[0])
+		if !ok || secs < 0 {
+			return nil, errorf(CodeInvalidParameter, "pg_sleep wants a number of seconds")
+		}
+		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ev.ctx.Done():
+			return nil, ev.ctx.Err()
+		}
+		return nil, nil
 	case "coalesce":
 		for _, a := range args {
 			if a != nil {

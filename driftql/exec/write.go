@@ -81,6 +81,11 @@ func docText(ev *evaluator, doc *driftql.JSONObject, param *driftql.Param) ([]by
 	if doc != nil {
 		return []byte(doc.Text()), nil
 	}
+	if n, err := strconv.Atoi(param.N[1:]); err == nil && n >= 1 && n <= len(ev.params) {
+		if raw, ok := ev.params[n-1].(json.RawMessage); ok {
+			return raw, nil // keep the document's key order
+		}
+	}
 	v, err := ev.param(param)
 	if err != nil {
 		return nil, err
@@ -88,6 +93,8 @@ func docText(ev *evaluator, doc *driftql.JSONObject, param *driftql.Param) ([]by
 	switch x := v.(type) {
 	case string:
 		return []byte(x), nil
+	case json.RawMessage:
+		return x, nil
 	case map[string]any:
 		return engine.ToJSON(x), nil
 	case nil:
@@ -131,6 +138,10 @@ func (st *Stmt) insert(tx *engine.Txn, ev *evaluator) (*Result, error) {
 			cols = append(cols, c.Name)
 		}
 	}
+	spec, err := tx.View().Spec(table)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range ins.Rows {
 		if len(r.Values) > len(cols) {
 			return nil, errorf(CodeSyntax, "INSERT has more expressions than target columns")
@@ -144,6 +155,9 @@ func (st *Stmt) insert(tx *engine.Txn, ev *evaluator) (*Result, error) {
 			}
 			sv, err := storable(v)
 			if err != nil {
+				return nil, err
+			}
+			if sv, err = coerceDeclared(spec, cols[i], sv); err != nil {
 				return nil, err
 			}
 			if _, dup := doc[cols[i]]; dup {
@@ -177,6 +191,54 @@ func storable(v any) (any, error) {
 		return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16]), nil
 	}
 	return v, nil
+}
+
+// coerceDeclared converts text given for a declared non-text column to the
+// column's type, as PostgreSQL resolves an untyped literal ('10' into an
+// int8 column). Other values are left for the engine to check.
+func coerceDeclared(spec *engine.TableSpec, col string, v any) (any, error) {
+	s, ok := v.(string)
+	if !ok {
+		return v, nil
+	}
+	for _, c := range spec.Columns {
+		if c.Name != col {
+			continue
+		}
+		var oid uint32
+		switch c.Type {
+		case engine.TypeInt8:
+			oid = OIDInt8
+		case engine.TypeFloat8:
+			oid = OIDFloat8
+		case engine.TypeNumeric:
+			oid = OIDNumeric
+		case engine.TypeBool:
+			oid = OIDBool
+		case engine.TypeJSONB:
+			oid = OIDJSONB
+		default:
+			return v, nil
+		}
+		return castValue(s, typeNameOf(oid))
+	}
+	return v, nil
+}
+
+func typeNameOf(oid uint32) string {
+	switch oid {
+	case OIDInt8:
+		return "int8"
+	case OIDFloat8:
+		return "float8"
+	case OIDNumeric:
+		return "numeric"
+	case OIDBool:
+		return "bool"
+	case OIDJSONB:
+		return "jsonb"
+	}
+	return "text"
 }
 
 // returning builds the result of a write: RETURNING rows, or just the tag.
@@ -258,6 +320,11 @@ func (st *Stmt) update(ctx context.Context, tx *engine.Txn, ev *evaluator) (*Res
 			parts := as.Column.Strings()
 			if len(parts) > 1 && parts[0] == table {
 				parts = parts[1:]
+			}
+			if len(parts) == 1 {
+				if sv, err = coerceDeclared(spec, parts[0], sv); err != nil {
+					return nil, err
+				}
 			}
 			if parts[0] == spec.PK {
 				if pk, ok := docs[i][spec.PK]; !ok || !sameValue(pk, sv) {
@@ -358,7 +425,7 @@ func inferParamTypes(st *Stmt, params []uint32) {
 	cols, _ := v.Columns(table)
 	typeOf := func(name string) uint32 {
 		oid, ok := colType(cols, name)
-		if !ok || oid == OIDJSONB {
+		if !ok {
 			return OIDText
 		}
 		return oid
