@@ -93,8 +93,15 @@ func (v *JSONValue) write(b *strings.Builder) {
 }
 
 // jsonNumberText makes a SQL numeric literal valid JSON (".5" -> "0.5",
-// "5." -> "5").
+// "5." -> "5", "007" -> "7") without changing its value.
 func jsonNumberText(s string) string {
+	// JSON has no leading zeros: "007" -> "7", "00.5" -> "0.5".
+	if t := strings.TrimLeft(s, "0"); t != s {
+		if t == "" || t[0] < '0' || t[0] > '9' {
+			t = "0" + t
+		}
+		s = t
+	}
 	if strings.HasPrefix(s, ".") {
 		s = "0" + s
 	}
