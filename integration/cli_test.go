@@ -1,0 +1,149 @@
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/driftdb/driftdb/pgwire"
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// binary builds the command (once per test run) and returns its path.
+func builtBinary(t *testing.T, name string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "driftdb-bin-")
+		if buildErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", binDir+"/", "../cmd/...").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(binDir, name)
+}
+
+// driftdb runs the command line and returns stdout, stderr and the exit
+// status.
+func driftdb(t *testing.T, dir string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(builtBinary(t, "driftdb"), args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+var tsRE = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?Z`)
+
+// TestReadmeManualUsage runs every command of the README's manual usage, in
+// the README's order, and checks what each prints.
+func TestReadmeManualUsage(t *testing.T) {
+	dir := t.TempDir()
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"init", "./mydata"}, "initialized DriftDB data directory ./mydata\n"},
+		{[]string{"sql", "-d", "./mydata", "-e", `CREATE TABLE users (pk=id, INDEX(email, status))`}, "CREATE TABLE\n"},
+		{[]string{"sql", "-d", "./mydata", "-e", `INSERT INTO users {"id": "user1", "email": "alice@example.com", "status": "active"}`}, "INSERT 0 1\n"},
+		{[]string{"select", "-d", "./mydata", "--table", "users", "--where", `status="active"`},
+			" id   |       email       | status\n------+-------------------+-------\nuser1 | alice@example.com | active\n(1 row)\n"},
+		{[]string{"select", "-d", "./mydata", "--table", "users", "--as-of", "@seq:100"}, "ERROR"},
+		{[]string{"select", "-d", "./mydata", "--table", "users", "--as-of", "@seq:1", "--format", "jsonl"},
+			`{"id":"user1","email":"alice@example.com","status":"active"}` + "\n"},
+		{[]string{"drift", "-d", "./mydata", "--table", "users", "--key", "user1", "--format", "csv"},
+			"seq,ts,event,change,doc\n1,TS,INSERT,\"{\"\"id\"\": \"\"user1\"\", \"\"email\"\": \"\"alice@example.com\"\", \"\"status\"\": \"\"active\"\"}\",\"{\"\"id\"\": \"\"user1\"\", \"\"email\"\": \"\"alice@example.com\"\", \"\"status\"\": \"\"active\"\"}\"\n"},
+		{[]string{"snapshot", "-d", "./mydata", "--table", "users"}, "snapshot of users written\n"},
+		{[]string{"compact", "-d", "./mydata", "--table", "users"}, "users compacted\n"},
+		{[]string{"verify", "-d", "./mydata"}, "1 tables, 1 segments, 1 records, 104 bytes, 1 snapshots: ok\n"},
+	}
+	for _, st := range steps {
+		out, errOut, code := driftdb(t, dir, st.args...)
+		out = tsRE.ReplaceAllString(out, "TS")
+		if st.want == "ERROR" {
+			// @seq:100 is past the head: a clear error, exit 1.
+			if code != 1 || !strings.Contains(errOut, "22023") || !strings.Contains(errOut, "past the latest committed seq 1") {
+				t.Fatalf("%v: exit %d, stderr %q", st.args, code, errOut)
+			}
+			continue
+		}
+		if code != 0 || out != st.want {
+			t.Fatalf("driftdb %v: exit %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", st.args, code, out, st.want, errOut)
+		}
+	}
+}
+
+// TestCLIBesideServer: while driftdb-pg holds the writer lock, select,
+// drift and verify work read-only and a write fails naming the holder's
+// pid.
+func TestCLIBesideServer(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	mustExec(t, c, `CREATE TABLE t (pk=id)`)
+	mustExec(t, c, `INSERT INTO t {"id": 1, "v": "x"}`)
+	out, errOut, code := driftdb(t, "", "select", "-d", s.dir, "--table", "t", "--format", "jsonl")
+	if code != 0 || out != `{"id":1,"v":"x"}`+"\n" {
+		t.Fatalf("select beside the server: %d %q %q", code, out, errOut)
+	}
+	if _, errOut, code := driftdb(t, "", "verify", "-d", s.dir); code != 0 {
+		t.Fatalf("verify beside the server: %d %s", code, errOut)
+	}
+	_, errOut, code = driftdb(t, "", "sql", "-d", s.dir, "-e", `INSERT INTO t {"id": 2}`)
+	if code != 1 || !strings.Contains(errOut, fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("write beside the server: exit %d, %q", code, errOut)
+	}
+}
+
+// TestCLIErrorsAndFormats: bad input gets a message on stderr and exit 1;
+// usage errors exit 2; import and export round-trip JSON lines.
+func TestCLIErrorsAndFormats(t *testing.T) {
+	dir := t.TempDir()
+	driftdb(t, dir, "init", "d")
+	if _, errOut, code := driftdb(t, dir, "sql", "-d", "d", "-e", "SELEC 1"); code != 1 || !strings.Contains(errOut, "42601 at 1:1") {
+		t.Fatalf("syntax error: %d %q", code, errOut)
+	}
+	if _, _, code := driftdb(t, dir, "select", "--table", "x"); code != 2 {
+		t.Fatalf("missing -d: exit %d", code)
+	}
+	if out, _, code := driftdb(t, dir, "--help"); code != 0 || !strings.Contains(out, "driftdb import") {
+		t.Fatalf("help: %d %q", code, out)
+	}
+	driftdb(t, dir, "sql", "-d", "d", "-e", "CREATE TABLE t (pk=id)")
+	lines := `{"id": 1, "n": 1.5}` + "\n" + `{"id": 2, "tags": ["a"]}` + "\n"
+	os.WriteFile(filepath.Join(dir, "in.jsonl"), []byte(lines), 0o644)
+	if out, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "in.jsonl"); code != 0 || out != "imported 2 documents into t\n" {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+	out, _, code := driftdb(t, dir, "export", "-d", "d", "--table", "t")
+	if code != 0 || out != `{"n": 1.5, "id": 1}`+"\n"+`{"id": 2, "tags": ["a"]}`+"\n" {
+		t.Fatalf("export: %d %q", code, out)
+	}
+	os.WriteFile(filepath.Join(dir, "bad.jsonl"), []byte(`{"id": 3}`+"\n"+`{"id": `+"\n"), 0o644)
+	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "bad.jsonl"); code != 1 || !strings.Contains(errOut, "line 2") {
+		t.Fatalf("bad import: %d %q", code, errOut)
+	}
+}
