@@ -1,0 +1,22 @@
+-- DriftQL and SQL through psql, compared with basics.out.
+CREATE TABLE orders (pk=id, INDEX(status, customer_id));
+INSERT INTO orders {"id": "order1", "status": "pending", "amount": 100, "customer_id": "cust1"};
+INSERT INTO orders {"id": "order2", "status": "pending", "amount": 250.5, "customer_id": "cust2"};
+PATCH orders KEY "order1" SET {"status": "paid"};
+SELECT * FROM orders ORDER BY id;
+SELECT id, status FROM orders WHERE status="paid";
+SELECT id, status FROM orders WHERE "status" = 'pending';
+SELECT * FROM orders WHERE customer_id="cust1" AS OF "@seq:1";
+SOFT DELETE FROM orders KEY "order1";
+SELECT count(*) AS live FROM orders;
+BEGIN;
+INSERT INTO orders {"id": "order3", "status": "new", "customer_id": "cust3", "amount": 7};
+ROLLBACK;
+SELECT id FROM orders ORDER BY id;
+SET driftdb.as_of = '@seq:3';
+SHOW driftdb.as_of;
+SELECT id, status FROM orders ORDER BY id;
+RESET driftdb.as_of;
+SELECT current_database(), current_setting('server_version') AS version;
+SNAPSHOT orders;
+COMPACT orders;
