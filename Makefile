@@ -11,9 +11,11 @@ BENCH_DIRS  ?= store engine
 existing     = $(foreach d,$(1),$(if $(wildcard $(d)),./$(d)/...))
 FUZZTIME    ?= 10s
 
-.PHONY: help build test test-short race fuzz-short bench fmt lint ci clean
+.PHONY: help build test test-short race fuzz-short bench fmt lint ci clean demo run
 
 help:
+	@echo "make run         run driftdb-pg on ./driftdb-data, listening on 127.0.0.1:5433"
+	@echo "make demo        the 60-second demo: writes, a patch, a soft delete, time travel, history, snapshot, compaction"
 	@echo "make build       build every package; binaries into ./bin"
 	@echo "make test        unit, crash and integration tests, race detector, short fuzzing"
 	@echo "make bench       benchmarks (store, engine)"
@@ -64,3 +66,35 @@ ci: lint test
 
 clean:
 	rm -rf bin
+
+run: build
+	./bin/driftdb-pg
+
+# The 60-second demo, on a throwaway data directory.
+DEMO_DIR ?= $(shell mktemp -d)/demo
+DEMO = ./bin/driftdb
+demo: build
+	@set -e; d=$(DEMO_DIR); echo "# data directory: $$d"; \
+	run() { echo; echo "\$$ driftdb $$*"; $(DEMO) "$$@"; }; \
+	run init $$d; \
+	run sql -d $$d -e 'CREATE TABLE orders (pk=id, INDEX(status, customer_id))'; \
+	run sql -d $$d -e 'INSERT INTO orders {"id": "order1", "status": "pending", "amount": 100, "customer_id": "cust1"}'; \
+	run sql -d $$d -e 'INSERT INTO orders {"id": "order2", "status": "pending", "amount": 250, "customer_id": "cust2"}'; \
+	sleep 1.1; before=$$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ); sleep 0.1; \
+	run sql -d $$d -e 'PATCH orders KEY "order1" SET {"status": "paid"}'; \
+	run sql -d $$d -e 'SOFT DELETE FROM orders KEY "order2"'; \
+	run select -d $$d --table orders; \
+	run select -d $$d --table orders --where 'status="paid"'; \
+	echo; echo "# time travel by seq: the state after the first two inserts"; \
+	run select -d $$d --table orders --as-of "@seq:2"; \
+	echo; echo "# time travel by time: $$before, before the patch"; \
+	run select -d $$d --table orders --as-of "$$before"; \
+	run drift -d $$d --table orders --key order1; \
+	run drift -d $$d --table orders --key order2; \
+	run snapshot -d $$d --table orders; \
+	run compact -d $$d --table orders; \
+	run compact -d $$d --table orders --before "@seq:3"; \
+	run select -d $$d --table orders --as-of "@seq:3"; \
+	echo; echo "# before the horizon, history is folded away:"; \
+	$(DEMO) select -d $$d --table orders --as-of "@seq:1" || true; \
+	run verify -d $$d

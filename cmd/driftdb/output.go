@@ -199,12 +199,18 @@ func writeAligned(w io.Writer, t *table) error {
 		b.WriteString(strings.Repeat("-", width[i]))
 	}
 	b.WriteString("\n")
-	for _, row := range cells {
+	for r, row := range cells {
 		for i, s := range row {
 			if i > 0 {
 				b.WriteString(" | ")
 			}
-			b.WriteString(s + strings.Repeat(" ", width[i]-utf8.RuneCountInString(s)))
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(s))
+			switch t.rows[r][i].(type) {
+			case int64, float64:
+				b.WriteString(pad + s) // numbers align right, as psql does
+			default:
+				b.WriteString(s + pad)
+			}
 		}
 		b.WriteString("\n")
 	}
