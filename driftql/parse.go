@@ -302,11 +302,18 @@ func statementExprs(s *Statement) []*Expr {
 type visitor struct {
 	cmp     func(*CmpExpr)
 	primary func(*Primary)
+	unary   func(*Unary)
 }
 
 // WalkExpr calls fn for every comparison in e, nested ones included.
 func WalkExpr(e *Expr, fn func(*CmpExpr)) {
 	(&visitor{cmp: fn}).expr(e)
+}
+
+// WalkOperands calls fn for every operand (with its sign and casts) in e,
+// nested ones included.
+func WalkOperands(e *Expr, fn func(*Unary)) {
+	(&visitor{unary: fn}).expr(e)
 }
 
 func (v *visitor) expr(e *Expr) {
@@ -348,10 +355,17 @@ func (v *visitor) add(a *AddExpr) {
 }
 
 func (v *visitor) mul(m *MulExpr) {
-	v.prim(m.Left.Primary)
+	v.un(m.Left)
 	for _, r := range m.Rest {
-		v.prim(r.Right.Primary)
+		v.un(r.Right)
 	}
+}
+
+func (v *visitor) un(u *Unary) {
+	if v.unary != nil {
+		v.unary(u)
+	}
+	v.prim(u.Primary)
 }
 
 func (v *visitor) prim(p *Primary) {

@@ -106,3 +106,5 @@ func mustExec(t testing.TB, c *pgx.Conn, sql string, args ...any) pgconn.Command
 	}
 	return tag
 }
+
+func pgwireConfigDefault() pgwire.Config { return pgwire.Config{} }

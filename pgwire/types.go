@@ -153,6 +153,14 @@ func encodeBinary(dst []byte, v any, oid uint32) ([]byte, error) {
 		return binary.BigEndian.AppendUint32(dst, uint32(days)), nil
 	case exec.OIDUUID:
 		u, ok := v.([16]byte)
+		if s, isStr := v.(string); isStr {
+			b, err := hex.DecodeString(strings.ReplaceAll(s, "-", ""))
+			if err != nil || len(b) != 16 {
+				return nil, fmt.Errorf("invalid uuid %q", s)
+			}
+			copy(u[:], b)
+			ok = true
+		}
 		if !ok {
 			return nil, fmt.Errorf("cannot encode %T as uuid", v)
 		}

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"encoding/hex"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -681,6 +682,15 @@ func castValue(v any, typeName string) (any, error) {
 				return nil, errorf(CodeInvalidText, "invalid input syntax for type json")
 			}
 			return normalizeJSON(x), nil
+		}
+		return v, nil
+	case OIDBytea:
+		if s, ok := v.(string); ok && strings.HasPrefix(s, `\x`) {
+			b, err := hex.DecodeString(s[2:])
+			if err != nil {
+				return nil, errorf(CodeInvalidText, "invalid hexadecimal data for type bytea")
+			}
+			return b, nil
 		}
 		return v, nil
 	case OIDTimestamptz, OIDTimestamp, OIDDate:

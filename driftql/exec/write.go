@@ -437,6 +437,22 @@ func inferParamTypes(st *Stmt, params []uint32) {
 		return OIDText
 	}
 	sel := selectInfo{table: table, cols: cols}
+	// A cast says it first: $1::int8.
+	exprs := statementExprs(st)
+	if a.Insert != nil {
+		for _, r := range a.Insert.Rows {
+			exprs = append(exprs, r.Values...)
+		}
+	}
+	for _, e := range exprs {
+		driftql.WalkOperands(e, func(u *driftql.Unary) {
+			if n := len(u.Casts); n > 0 && u.Primary.Param != nil {
+				if oid, ok := oidOfTypeName(u.Casts[n-1].Text()); ok {
+					set(u.Primary.Param, oid)
+				}
+			}
+		})
+	}
 	for _, e := range statementExprs(st) {
 		driftql.WalkExpr(e, func(c *driftql.CmpExpr) {
 			if f, ok := sel.fieldOf(c.Left); ok {
