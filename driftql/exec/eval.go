@@ -1,8 +1,8 @@
 package exec
 
 import (
-	"encoding/hex"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
