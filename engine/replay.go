@@ -25,6 +25,7 @@ func (db *DB) loadTable(name string) (*tableState, []timePoint, error) {
 		return nil, nil, err
 	}
 	ts.fillPoint()
+	db.checkMeta(db.st.StreamDir(name), ts, ts.lastSnap)
 	ts.segBytesAtSnp = db.st.SegmentBytes(name)
 	if ts.lastSnap == 0 {
 		ts.segBytesAtSnp = 0
@@ -54,6 +55,9 @@ func (db *DB) loadSnapshot(spec *TableSpec) (*tableState, uint64, error) {
 			ts, got, err = readSnapshotData(rc, spec)
 			rc.Close()
 			if err == nil && got == seq {
+				if err := db.loadIndexes(db.st.StreamDir(spec.Name), ts, seq); err != nil {
+					return nil, 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+				}
 				return ts, seq, nil
 			}
 			if err == nil {

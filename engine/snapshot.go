@@ -158,9 +158,6 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 		}
 		ts.rows.ReplaceOrInsert(r)
 	}
-	if err := ts.rebuildIndexes(); err != nil {
-		return nil, 0, err
-	}
 	return ts, h.Seq, nil
 }
 
@@ -212,6 +209,15 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 	})
 	if err != nil {
 		return 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	// The caches that go with the snapshot: failing to write them costs a
+	// rebuild at the next open, nothing more.
+	dir := db.st.StreamDir(name)
+	if err := writeIndexFiles(dir, ts, seq); err != nil {
+		db.log.Warn("cannot write index files", "table", name, "err", err)
+	}
+	if err := writeMeta(dir, ts, seq); err != nil {
+		db.log.Warn("cannot write meta.json", "table", name, "err", err)
 	}
 	db.wmu.Lock()
 	if w, ok := db.work[name]; ok {

@@ -412,6 +412,11 @@ func (c *cli) verify(args []string) error {
 			fmt.Fprintf(c.stdout, "tables do not load: %v\n", err)
 			damaged = true
 		} else {
+			// Index files are caches: an unusable one is reported, and
+			// rebuilt from the rows, but is no damage.
+			for _, p := range db.CheckIndexFiles() {
+				fmt.Fprintln(c.stdout, p)
+			}
 			db.Close()
 		}
 	}

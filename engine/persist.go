@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+
+	"github.com/google/btree"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// Index files and meta.json are caches of the truth (snapshots and the
+// log): written after each snapshot, checked when read, and rebuilt from
+// the rows when missing, damaged or not for the snapshot being loaded.
+//
+// indexes/<field>.idx (little-endian; never change without a new version):
+//
+//	header  magic "DRFTIDX\n" | version u32 = 1 | crc32c u32 of everything after the header
+//	body    msgpack: map {"field", "seq" (the snapshot seq covered), "n"}, then n arrays
+//	        [value, key, seq], in index order
+const (
+	idxMagic      = "DRFTIDX\n"
+	idxVersion    = 1
+	idxHeaderSize = 16
+	indexesDir    = "indexes"
+	metaFile      = "meta.json"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+type idxHeader struct {
+	Field string `msgpack:"field"`
+	Seq   uint64 `msgpack:"seq"`
+	N     int    `msgpack:"n"`
+}
+
+func idxPath(tableDir, field string) string {
+	return filepath.Join(tableDir, indexesDir, field+".idx")
+}
+
+// writeIndexFiles persists every index of ts as it is at seq.
+func writeIndexFiles(tableDir string, ts *tableState, seq uint64) error {
+	if len(ts.indexes) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(tableDir, indexesDir), 0o755); err != nil {
+		return err
+	}
+	for field, idx := range ts.indexes {
+		var body bytes.Buffer
+		enc := msgpack.NewEncoder(&body)
+		var entries []indexEntry
+		idx.Ascend(func(e indexEntry) bool {
+			if e.seq <= seq {
+				entries = append(entries, e)
+			}
+			return true
+		})
+		if err := enc.Encode(&idxHeader{Field: field, Seq: seq, N: len(entries)}); err != nil {
+			return err
+		}
+		e := getEncoder()
+		for _, en := range entries {
+			e.buf.Reset()
+			e.enc.EncodeArrayLen(3)
+			if err := e.value(en.val, nil); err != nil {
+				return err
+			}
+			e.value(en.key.Value(), nil)
+			e.enc.EncodeUint(en.seq)
+			body.Write(e.buf.Bytes())
+		}
+		encPool.Put(e)
+		out := make([]byte, idxHeaderSize, idxHeaderSize+body.Len())
+		copy(out, idxMagic)
+		binary.LittleEndian.PutUint32(out[8:], idxVersion)
+		binary.LittleEndian.PutUint32(out[12:], crc32.Checksum(body.Bytes(), castagnoli))
+		out = append(out, body.Bytes()...)
+		if err := store.WriteFileAtomic(idxPath(tableDir, field), out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readIndexFile loads the index of field if its file is whole and covers
+// exactly seq.
+func readIndexFile(tableDir, field string, seq uint64) (*btree.BTreeG[indexEntry], error) {
+	b, err := os.ReadFile(idxPath(tableDir, field))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < idxHeaderSize || string(b[:8]) != idxMagic {
+		return nil, errors.New("not an index file")
+	}
+	if v := binary.LittleEndian.Uint32(b[8:]); v != idxVersion {
+		return nil, fmt.Errorf("index file version %d", v)
+	}
+	body := b[idxHeaderSize:]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[12:]) {
+		return nil, errors.New("index file checksum mismatch")
+	}
+	d := decPool.Get().(*decoder)
+	defer decPool.Put(d)
+	d.r.Reset(body)
+	d.dec.Reset(d.r)
+	var h idxHeader
+	if err := d.dec.Decode(&h); err != nil {
+		return nil, err
+	}
+	if h.Field != field || h.Seq != seq || h.N < 0 || h.N > len(body) {
+		return nil, fmt.Errorf("index file is for %q at seq %d, not %q at %d", h.Field, h.Seq, field, seq)
+	}
+	idx := btree.NewG(btreeDegree, indexLess)
+	for range h.N {
+		if n, err := d.dec.DecodeArrayLen(); err != nil || n != 3 {
+			return nil, fmt.Errorf("index entry: %v", err)
+		}
+		val, err := d.value(1)
+		if err != nil {
+			return nil, err
+		}
+		kv, err := d.value(1)
+		if err != nil {
+			return nil, err
+		}
+		k, err := KeyOf(kv)
+		if err != nil {
+			return nil, err
+		}
+		s, err := d.dec.DecodeUint64()
+		if err != nil {
+			return nil, err
+		}
+		idx.ReplaceOrInsert(indexEntry{val: val, key: k, seq: s})
+	}
+	if d.r.Len() != 0 {
+		return nil, errors.New("index file has data after its entries")
+	}
+	return idx, nil
+}
+
+// loadIndexes fills ts.indexes from index files covering seq, rebuilding
+// from the rows any that cannot be used.
+func (db *DB) loadIndexes(tableDir string, ts *tableState, seq uint64) error {
+	var rebuild bool
+	for field := range ts.indexes {
+		idx, err := readIndexFile(tableDir, field, seq)
+		if err != nil {
+			if !errors.Is(err, os.ErrNotExist) {
+				db.log.Warn("rebuilding an index whose file cannot be used", "table", ts.spec.Name, "field", field, "err", err)
+			}
+			rebuild = true
+			break
+		}
+		ts.indexes[field] = idx
+	}
+	if rebuild {
+		return ts.rebuildIndexes()
+	}
+	return nil
+}
+
+// meta is meta.json: what a person or a tool wants to know of a table
+// without reading its log. Nothing reads it back as truth.
+type meta struct {
+	Table    string   `json:"table"`
+	Seq      uint64   `json:"seq"`
+	Horizon  uint64   `json:"horizon,omitempty"`
+	Rows     int      `json:"rows"`
+	Versions int      `json:"versions"`
+	PK       string   `json:"pk"`
+	Indexes  []string `json:"indexes,omitempty"`
+	Columns  []metaColumn `json:"columns"`
+}
+
+type metaColumn struct {
+	Name     string `json:"name"`
+	Type     Type   `json:"type"`
+	Declared bool   `json:"declared,omitempty"`
+}
+
+// writeMeta writes meta.json for ts as of seq.
+func writeMeta(tableDir string, ts *tableState, seq uint64) error {
+	m := meta{Table: ts.spec.Name, Seq: seq, Horizon: ts.horizon, PK: ts.spec.PK, Indexes: ts.spec.Indexes}
+	for _, c := range ts.cols.columns() {
+		m.Columns = append(m.Columns, metaColumn(c))
+	}
+	ts.rows.Ascend(func(r row) bool {
+		n := 0
+		for n < len(r.versions) && r.versions[n].seq <= seq {
+			n++
+		}
+		if n > 0 {
+			m.Versions += n
+			if r.versions[n-1].doc != nil {
+				m.Rows++
+			}
+		}
+		return true
+	})
+	b, err := json.MarshalIndent(&m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return store.WriteFileAtomic(filepath.Join(tableDir, metaFile), append(b, '\n'))
+}
+
+// checkMeta compares meta.json with the loaded state and rewrites it when
+// it is missing or says something else.
+func (db *DB) checkMeta(tableDir string, ts *tableState, seq uint64) {
+	if db.opts.ReadOnly {
+		return
+	}
+	var m meta
+	b, err := os.ReadFile(filepath.Join(tableDir, metaFile))
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err == nil && m.Table == ts.spec.Name && m.Seq == seq && len(m.Columns) == len(ts.cols.cols) && m.Horizon == ts.horizon {
+		return
+	}
+	if err == nil {
+		db.log.Warn("meta.json is stale; rewriting it", "table", ts.spec.Name, "meta_seq", m.Seq, "seq", seq)
+	}
+	if err := writeMeta(tableDir, ts, seq); err != nil {
+		db.log.Warn("cannot write meta.json", "table", ts.spec.Name, "err", err)
+	}
+}
+
+// CheckIndexFiles reads every index file of every table against the
+// newest snapshot and returns what cannot be used. Such a file is only a
+// cache: the table rebuilds the index when it loads.
+func (db *DB) CheckIndexFiles() []string {
+	var problems []string
+	v := db.View()
+	for _, name := range v.Tables() {
+		ts := v.state.tables[name]
+		if ts.lastSnap == 0 {
+			continue
+		}
+		dir := db.st.StreamDir(name)
+		for field := range ts.indexes {
+			if _, err := readIndexFile(dir, field, ts.lastSnap); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v (rebuilt from the rows at every load until the next snapshot)", idxPath(dir, field), err))
+			}
+		}
+	}
+	return problems
+}
