@@ -270,3 +270,78 @@ func TestExtendedProtocol(t *testing.T) {
 }
 
 func typeName(m any) string { return fmt.Sprintf("%T", m) }
+
+// TestCancelRequest cancels a running statement with a CancelRequest
+// carrying the session's BackendKeyData: the statement fails with 57014
+// and the session goes on.
+func TestCancelRequest(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	nc, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
+		Parameters: map[string]string{"user": "driftdb", "database": "driftdb"}})
+	fe.Flush()
+	var key *pgproto3.BackendKeyData
+	for {
+		m, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k, ok := m.(*pgproto3.BackendKeyData); ok {
+			key = &pgproto3.BackendKeyData{ProcessID: k.ProcessID, SecretKey: append([]byte(nil), k.SecretKey...)}
+		}
+		if _, ok := m.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+	if key == nil {
+		t.Fatal("no BackendKeyData")
+	}
+	fe.Send(&pgproto3.Query{String: "SELECT pg_sleep(5)"})
+	fe.Flush()
+	time.Sleep(100 * time.Millisecond)
+	cc, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfe := pgproto3.NewFrontend(cc, cc)
+	cfe.Send(&pgproto3.CancelRequest{ProcessID: key.ProcessID, SecretKey: key.SecretKey})
+	cfe.Flush()
+	cc.Close()
+	start := time.Now()
+	m, err := fe.Receive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := m.(*pgproto3.ErrorResponse); !ok || e.Code != "57014" || time.Since(start) > 3*time.Second {
+		t.Fatalf("got %#v after %v", m, time.Since(start))
+	}
+	if _, ok := func() (pgproto3.BackendMessage, bool) { m, _ := fe.Receive(); _, ok := m.(*pgproto3.ReadyForQuery); return m, ok }(); !ok {
+		t.Fatal("no ReadyForQuery after the cancel")
+	}
+	// A wrong key cancels nothing.
+	fe.Send(&pgproto3.Query{String: "SELECT pg_sleep(0.3)"})
+	fe.Flush()
+	cc, _ = net.Dial("tcp", s.addr)
+	cfe = pgproto3.NewFrontend(cc, cc)
+	cfe.Send(&pgproto3.CancelRequest{ProcessID: key.ProcessID, SecretKey: []byte{1, 2, 3, 4}})
+	cfe.Flush()
+	cc.Close()
+	for {
+		m, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e, ok := m.(*pgproto3.ErrorResponse); ok {
+			t.Fatalf("cancelled by a wrong key: %v", e.Message)
+		}
+		if _, ok := m.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+}
