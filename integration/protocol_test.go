@@ -321,7 +321,11 @@ func TestCancelRequest(t *testing.T) {
 	if e, ok := m.(*pgproto3.ErrorResponse); !ok || e.Code != "57014" || time.Since(start) > 3*time.Second {
 		t.Fatalf("got %#v after %v", m, time.Since(start))
 	}
-	if _, ok := func() (pgproto3.BackendMessage, bool) { m, _ := fe.Receive(); _, ok := m.(*pgproto3.ReadyForQuery); return m, ok }(); !ok {
+	if _, ok := func() (pgproto3.BackendMessage, bool) {
+		m, _ := fe.Receive()
+		_, ok := m.(*pgproto3.ReadyForQuery)
+		return m, ok
+	}(); !ok {
 		t.Fatal("no ReadyForQuery after the cancel")
 	}
 	// A wrong key cancels nothing.
