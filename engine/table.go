@@ -2,7 +2,6 @@ package engine
 
 import (
 	"strings"
-	"sync"
 
 	"github.com/google/btree"
 
@@ -83,12 +82,12 @@ type tableState struct {
 	rows    *btree.BTreeG[row] // rows by value: keys inline make lookups cache-friendly
 	indexes map[string]*btree.BTreeG[indexEntry]
 	cols    *registry
-	// point finds a row by key without walking the B-tree: a concurrent
-	// hash map (lock-free loads) shared by every state of the table since
-	// the last compaction. The writer stores a key's newest row once the
+	// point finds a row by key without walking the B-tree: a lock-free
+	// hash table shared by every state of the table since the last
+	// compaction. The writer stores a key's newest row once the
 	// transaction that wrote it is accepted; a reader still filters
 	// versions by its seq, so rows newer than its view change nothing.
-	point *sync.Map
+	point *pointMap
 	// horizon is the seq before which history was folded away (0: none).
 	horizon uint64
 	// lastSnap is the seq of the newest snapshot, events the number of
@@ -104,7 +103,7 @@ func newTableState(spec *TableSpec) *tableState {
 		rows:    btree.NewG(btreeDegree, rowLess),
 		indexes: map[string]*btree.BTreeG[indexEntry]{},
 		cols:    newRegistry(spec),
-		point:   new(sync.Map),
+		point:   newPointMap(0),
 	}
 	for _, f := range spec.Indexes {
 		ts.indexes[f] = btree.NewG(btreeDegree, indexLess)
@@ -131,27 +130,23 @@ func (ts *tableState) get(k Key) (row, bool) {
 
 // lookup finds a row for a reader through the point map.
 func (ts *tableState) lookup(k Key) (row, bool) {
-	v, ok := ts.point.Load(k)
-	if !ok {
-		return row{}, false
-	}
-	return *v.(*row), true
+	return ts.point.load(k)
 }
 
 // refreshPoint stores the newest rows of keys into the point map.
 func (ts *tableState) refreshPoint(keys []Key) {
 	for _, k := range keys {
 		if r, ok := ts.get(k); ok {
-			ts.point.Store(k, &r)
+			ts.point.store(k, r)
 		}
 	}
 }
 
 // fillPoint builds a new point map from the B-tree.
 func (ts *tableState) fillPoint() {
-	m := new(sync.Map)
+	m := newPointMap(ts.rows.Len())
 	ts.rows.Ascend(func(r row) bool {
-		m.Store(r.key, &r)
+		m.store(r.key, r)
 		return true
 	})
 	ts.point = m

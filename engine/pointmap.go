@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"hash/maphash"
+	"sync/atomic"
+)
+
+// pointMap finds a row by key for readers without locks: an open-addressing
+// hash table whose slots are atomic pointers to immutable entries. One
+// writer stores entries; readers load the table and a slot and follow one
+// pointer, so a lookup touches about three cache lines where a B-tree walk
+// touches a dozen. Keys are never removed (a compaction builds a new map).
+type pointMap struct {
+	tab  atomic.Pointer[pointTable]
+	seed maphash.Seed
+	n    int // entries; writer only
+}
+
+type pointTable struct {
+	mask  uint64
+	slots []atomic.Pointer[pointEntry]
+}
+
+type pointEntry struct {
+	key Key
+	r   row
+}
+
+func newPointMap(capacity int) *pointMap {
+	m := &pointMap{seed: maphash.MakeSeed()}
+	size := 64
+	for size < 2*capacity {
+		size *= 2
+	}
+	m.tab.Store(&pointTable{mask: uint64(size - 1), slots: make([]atomic.Pointer[pointEntry], size)})
+	return m
+}
+
+func (m *pointMap) hash(k Key) uint64 {
+	if k.IsInt {
+		// A strong mix of the integer: sequential keys spread over slots.
+		x := uint64(k.Int) ^ 0x9e3779b97f4a7c15
+		x ^= x >> 30
+		x *= 0xbf58476d1ce4e5b9
+		x ^= x >> 27
+		x *= 0x94d049bb133111eb
+		return x ^ x>>31
+	}
+	return maphash.String(m.seed, k.Str)
+}
+
+// load returns the row stored for k.
+func (m *pointMap) load(k Key) (row, bool) {
+	t := m.tab.Load()
+	for i := m.hash(k) & t.mask; ; i = (i + 1) & t.mask {
+		e := t.slots[i].Load()
+		if e == nil {
+			return row{}, false
+		}
+		if e.key == k {
+			return e.r, true
+		}
+	}
+}
+
+// store sets the row of k. Only the writer calls it.
+func (m *pointMap) store(k Key, r row) {
+	t := m.tab.Load()
+	if 2*(m.n+1) > len(t.slots) {
+		t = m.grow(t)
+	}
+	e := &pointEntry{key: k, r: r}
+	for i := m.hash(k) & t.mask; ; i = (i + 1) & t.mask {
+		old := t.slots[i].Load()
+		if old == nil {
+			t.slots[i].Store(e)
+			m.n++
+			return
+		}
+		if old.key == k {
+			t.slots[i].Store(e)
+			return
+		}
+	}
+}
+
+// grow copies the entries into a table twice the size and publishes it.
+// Readers still on the old table see what it held when they loaded it,
+// which is every version up to their view's seq.
+func (m *pointMap) grow(old *pointTable) *pointTable {
+	size := 2 * len(old.slots)
+	t := &pointTable{mask: uint64(size - 1), slots: make([]atomic.Pointer[pointEntry], size)}
+	for i := range old.slots {
+		e := old.slots[i].Load()
+		if e == nil {
+			continue
+		}
+		for j := m.hash(e.key) & t.mask; ; j = (j + 1) & t.mask {
+			if t.slots[j].Load() == nil {
+				t.slots[j].Store(e)
+				break
+			}
+		}
+	}
+	m.tab.Store(t)
+	return t
+}

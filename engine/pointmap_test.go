@@ -1,0 +1,53 @@
+package engine
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestPointMapGrowsUnderReaders stores keys while readers look up every key
+// stored so far: each must be found with its newest or an earlier row,
+// through every resize.
+func TestPointMapGrowsUnderReaders(t *testing.T) {
+	m := newPointMap(0)
+	const n = 20000
+	var stored atomic.Int64
+	keyOf := func(i int) Key {
+		if i%2 == 0 {
+			return Key{Int: int64(i), IsInt: true}
+		}
+		return Key{Str: fmt.Sprintf("k%d", i)}
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for stored.Load() < n {
+				upto := int(stored.Load())
+				for i := 0; i < upto; i += 97 {
+					r, ok := m.load(keyOf(i))
+					if !ok || r.key != keyOf(i) || len(r.versions) == 0 || r.versions[0].seq != uint64(i+1) {
+						t.Errorf("key %d: %v %+v", i, ok, r)
+						return
+					}
+				}
+			}
+		})
+	}
+	for i := range n {
+		k := keyOf(i)
+		m.store(k, row{key: k, versions: []version{{seq: uint64(i + 1)}}})
+		if i%3 == 0 { // an update of an existing key
+			m.store(k, row{key: k, versions: []version{{seq: uint64(i + 1)}, {seq: uint64(n + i)}}})
+		}
+		stored.Store(int64(i + 1))
+	}
+	wg.Wait()
+	if _, ok := m.load(Key{Str: "absent"}); ok {
+		t.Fatal("found a key never stored")
+	}
+	if m.n != n {
+		t.Fatalf("%d entries, want %d", m.n, n)
+	}
+}
