@@ -171,13 +171,13 @@ func (db *DB) loadIndexes(tableDir string, ts *tableState, seq uint64) error {
 // meta is meta.json: what a person or a tool wants to know of a table
 // without reading its log. Nothing reads it back as truth.
 type meta struct {
-	Table    string   `json:"table"`
-	Seq      uint64   `json:"seq"`
-	Horizon  uint64   `json:"horizon,omitempty"`
-	Rows     int      `json:"rows"`
-	Versions int      `json:"versions"`
-	PK       string   `json:"pk"`
-	Indexes  []string `json:"indexes,omitempty"`
+	Table    string       `json:"table"`
+	Seq      uint64       `json:"seq"`
+	Horizon  uint64       `json:"horizon,omitempty"`
+	Rows     int          `json:"rows"`
+	Versions int          `json:"versions"`
+	PK       string       `json:"pk"`
+	Indexes  []string     `json:"indexes,omitempty"`
 	Columns  []metaColumn `json:"columns"`
 }
 
