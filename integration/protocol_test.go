@@ -349,3 +349,66 @@ func TestCancelRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestStartupNegotiation: SSLRequest without TLS and GSSENCRequest are
+// answered 'N' and the startup goes on; a SET of a reported setting sends
+// ParameterStatus.
+func TestStartupNegotiation(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	nc, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	for _, req := range []pgproto3.FrontendMessage{&pgproto3.GSSEncRequest{}, &pgproto3.SSLRequest{}} {
+		b, _ := req.Encode(nil)
+		nc.Write(b)
+		one := make([]byte, 1)
+		if _, err := nc.Read(one); err != nil || one[0] != 'N' {
+			t.Fatalf("%T answered %q, %v", req, one, err)
+		}
+	}
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
+		Parameters: map[string]string{"user": "driftdb", "database": "driftdb", "application_name": "probe"}})
+	fe.Flush()
+	params := map[string]string{}
+	for {
+		m, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := m.(*pgproto3.ParameterStatus); ok {
+			params[p.Name] = p.Value
+		}
+		if _, ok := m.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+	for name, want := range map[string]string{"server_version": "16.4", "server_encoding": "UTF8", "client_encoding": "UTF8",
+		"DateStyle": "ISO, MDY", "integer_datetimes": "on", "standard_conforming_strings": "on", "TimeZone": "UTC",
+		"IntervalStyle": "postgres", "application_name": "probe", "is_superuser": "on", "session_authorization": "driftdb"} {
+		if params[name] != want {
+			t.Errorf("ParameterStatus %s = %q, want %q", name, params[name], want)
+		}
+	}
+	fe.Send(&pgproto3.Query{String: "SET application_name = 'renamed'"})
+	fe.Flush()
+	var changed string
+	for {
+		m, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := m.(*pgproto3.ParameterStatus); ok && p.Name == "application_name" {
+			changed = p.Value
+		}
+		if _, ok := m.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+	if changed != "renamed" {
+		t.Fatalf("no ParameterStatus after SET application_name (%q)", changed)
+	}
+}
