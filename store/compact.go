@@ -122,31 +122,14 @@ func copySegmentBody(w io.Writer, seg *segment) error {
 // replaceSegment writes a new segment num with the header and what body
 // writes, synced, and atomically replaces the old file.
 func replaceSegment(dir string, num uint32, body func(w io.Writer) error) error {
-	path := filepath.Join(dir, segmentName(num))
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	err := replaceFile(filepath.Join(dir, segmentName(num)), func(f *os.File) error {
+		if _, err := f.Write(segmentHeader()); err != nil {
+			return err
+		}
+		return body(f)
+	})
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	_, err = f.Write(segmentHeader())
-	if err == nil {
-		err = body(f)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("store: rewrite %s: %w", path, err)
+		return fmt.Errorf("store: rewrite segment: %w", err)
 	}
 	return nil
 }

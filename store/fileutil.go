@@ -42,29 +42,41 @@ func mkdirSync(dir string) error {
 }
 
 // WriteFileAtomic replaces path with data so that after a crash the file
-// holds either its old content or data, never a mix: the bytes go to a
-// temporary file that is fsynced, renamed over path, and the directory is
-// fsynced.
+// holds either its old content or data, never a mix.
 func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	return replaceFile(path, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
+}
+
+// replaceFile makes path appear with what fill writes, atomically: fill
+// writes a temporary file path+".tmp" that is fsynced, renamed over path,
+// and the directory is fsynced. On any error the temporary file is removed
+// and path is untouched. The writer removes *.tmp files left by a crash
+// when it opens the data directory.
+func replaceFile(path string, fill func(f *os.File) error) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmpName := tmp.Name()
-	_, err = tmp.Write(data)
+	err = fill(f)
 	if err == nil {
-		err = tmp.Sync()
+		err = f.Sync()
 	}
-	if cerr := tmp.Close(); err == nil {
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmpName, path)
+		err = os.Rename(tmp, path)
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(path))
 	}
 	if err != nil {
-		os.Remove(tmpName)
+		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return syncDir(dir)
+	return nil
 }

@@ -100,25 +100,16 @@ func listSegments(dir string, clean bool) ([]uint32, error) {
 // under a temporary name, fsynced, renamed into place, directory fsynced.
 func createSegment(dir string, num uint32) (*os.File, error) {
 	path := filepath.Join(dir, segmentName(num))
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	err := replaceFile(path, func(f *os.File) error {
+		_, err := f.Write(segmentHeader())
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("create segment: %w", err)
 	}
-	_, err = f.Write(segmentHeader())
-	if err == nil {
-		err = f.Sync()
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return nil, fmt.Errorf("create segment %s: %w", path, err)
+		return nil, fmt.Errorf("create segment: %w", err)
 	}
 	return f, nil
 }

@@ -87,27 +87,9 @@ func (s *Store) WriteSnapshot(name string, seq uint64, write func(w io.Writer) e
 		return fmt.Errorf("store: snapshot dir: %w", err)
 	}
 	path := s.snapshotPath(name, seq)
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	err := replaceFile(path, func(f *os.File) error { return writeSnapshotFile(f, seq, write) })
 	if err != nil {
-		return fmt.Errorf("store: create snapshot: %w", err)
-	}
-	err = writeSnapshotFile(f, seq, write)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("store: write snapshot %s: %w", path, err)
+		return fmt.Errorf("store: snapshot: %w", err)
 	}
 	return nil
 }
