@@ -103,6 +103,14 @@ func (it *Iterator) Next() bool {
 				continue
 			}
 			if it.idx+1 < len(it.segs) || it.refresh() {
+				// A later segment exists, so this one is sealed: the writer
+				// published its final end before starting the next one.
+				// Read that end again, as it may have grown since the check
+				// above.
+				if end := seg.end.Load(); end > it.cr.limit {
+					it.cr.limit = end
+					continue
+				}
 				it.nextSegment()
 				continue
 			}
