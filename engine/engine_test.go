@@ -134,3 +134,22 @@ func joinWords(s []string) string {
 	}
 	return out
 }
+
+// TestTableCreatedInsideTransaction: DDL takes effect at once, so a
+// transaction that began before a table existed can write and read it.
+func TestTableCreatedInsideTransaction(t *testing.T) {
+	db := openDB(t, t.TempDir(), Options{})
+	defer db.Close()
+	tx := db.Begin()
+	mustExec(t, db.CreateTable(TableSpec{Name: "late", PK: "id"}))
+	_, err := tx.Insert("late", []byte(`{"id": 1}`))
+	mustExec(t, err)
+	if d := getDoc(t, tx.View(), "late", int64(1)); d == nil {
+		t.Fatal("own write in the new table not visible")
+	}
+	_, err = tx.Commit(ctx)
+	mustExec(t, err)
+	if d := getDoc(t, db.View(), "late", int64(1)); d == nil {
+		t.Fatal("committed row missing")
+	}
+}

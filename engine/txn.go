@@ -49,7 +49,7 @@ func (tx *Txn) table(name string) (*tableState, error) {
 	if tx.done {
 		return nil, errors.New("engine: transaction is finished")
 	}
-	ts, ok := tx.view.state.tables[name]
+	ts, ok := tx.view.lookupTable(name)
 	if !ok {
 		return nil, noTable(name)
 	}

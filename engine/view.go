@@ -57,6 +57,21 @@ func (db *DB) ViewAtTime(t time.Time) (*View, error) {
 	return v, nil
 }
 
+// lookupTable finds a table in the view's state. A table created after a
+// current view was taken (DDL takes effect at once, also inside a
+// transaction) is found in the latest state; a view of the past does not
+// see tables created after it.
+func (v *View) lookupTable(name string) (*tableState, bool) {
+	if ts, ok := v.state.tables[name]; ok {
+		return ts, true
+	}
+	if v.past {
+		return nil, false
+	}
+	ts, ok := v.db.pub.Load().tables[name]
+	return ts, ok
+}
+
 // Seq returns the seq the view reads at.
 func (v *View) Seq() uint64 { return v.seq }
 
@@ -74,7 +89,7 @@ func (v *View) Tables() []string {
 }
 
 func (v *View) table(name string) (*tableState, error) {
-	ts, ok := v.state.tables[name]
+	ts, ok := v.lookupTable(name)
 	if !ok {
 		return nil, noTable(name)
 	}
@@ -87,7 +102,7 @@ func (v *View) table(name string) (*tableState, error) {
 
 // Spec returns a table's definition.
 func (v *View) Spec(table string) (*TableSpec, error) {
-	ts, ok := v.state.tables[table]
+	ts, ok := v.lookupTable(table)
 	if !ok {
 		return nil, noTable(table)
 	}
@@ -98,7 +113,7 @@ func (v *View) Spec(table string) (*TableSpec, error) {
 // Columns returns a table's columns: the primary key, then every field
 // ever written in first-seen order.
 func (v *View) Columns(table string) ([]Column, error) {
-	ts, ok := v.state.tables[table]
+	ts, ok := v.lookupTable(table)
 	if !ok {
 		return nil, noTable(table)
 	}
@@ -224,7 +239,7 @@ func (v *View) pendingSorted(table string) []keyedPending {
 
 // Indexed reports whether table has an index on field.
 func (v *View) Indexed(table, field string) bool {
-	ts, ok := v.state.tables[table]
+	ts, ok := v.lookupTable(table)
 	if !ok {
 		return false
 	}
@@ -427,7 +442,7 @@ func (v *View) History(table string, key any) ([]Event, error) {
 
 // Horizon returns the compaction horizon of a table (0 when none).
 func (v *View) Horizon(table string) uint64 {
-	if ts, ok := v.state.tables[table]; ok {
+	if ts, ok := v.lookupTable(table); ok {
 		return ts.horizon
 	}
 	return 0
