@@ -1,0 +1,69 @@
+package integration
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/driftdb/driftdb/pgwire"
+)
+
+// need returns the path of a client program, skipping the test where it is
+// missing (CI installs them all and fails instead).
+func need(t *testing.T, path, pkg string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing (apt-get install %s)", path, pkg)
+		}
+		t.Skipf("%s is missing (apt-get install %s)", path, pkg)
+	}
+	return path
+}
+
+// TestPsycopg runs a psycopg2 script: implicit transactions, parameters
+// interpolated client side, jsonb and numeric values, DriftQL, an error
+// code.
+func TestPsycopg(t *testing.T) {
+	python := need(t, "/usr/bin/python3", "python3")
+	if err := exec.Command(python, "-c", "import psycopg2").Run(); err != nil {
+		need(t, "/nonexistent/psycopg2", "python3-psycopg2")
+	}
+	s := startServer(t, pgwire.Config{})
+	_, port, _ := net.SplitHostPort(s.addr)
+	out, err := exec.Command(python, "testdata/clients/psycopg_smoke.py", port).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := "[(1, 'a@x', Decimal('12.5'), {'k': [1, 2]}), (2, 'b@x', None, None)]\n('a@x',)\n2 events\nerror 23505\n160004\n"
+	if string(out) != want {
+		t.Fatalf("psycopg2 printed:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+// TestJDBC compiles and runs a pgjdbc program: prepared statements past
+// the server-side prepare threshold, a transaction, an error's SQLSTATE and
+// the server version the driver reads.
+func TestJDBC(t *testing.T) {
+	jar := need(t, "/usr/share/java/postgresql.jar", "libpostgresql-jdbc-java")
+	javac, err := exec.LookPath("javac")
+	if err != nil {
+		need(t, "/nonexistent/javac", "openjdk-17-jdk-headless")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command(javac, "-d", dir, "-cp", jar, "testdata/clients/Smoke.java").CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	s := startServer(t, pgwire.Config{})
+	_, port, _ := net.SplitHostPort(s.addr)
+	out, err := exec.Command("java", "-cp", jar+string(filepath.ListSeparator)+dir, "Smoke", port).CombinedOutput()
+	if err != nil {
+		t.Fatalf("java: %v\n%s", err, out)
+	}
+	want := "updated 1\n3 u3@x 5.5 false\nactive 5\nerror 23505\nPostgreSQL 16.4\n"
+	if string(out) != want {
+		t.Fatalf("JDBC printed:\n%s\nwant:\n%s", out, want)
+	}
+}
