@@ -170,3 +170,23 @@ func TestSQLDriverStatements(t *testing.T) {
 		t.Fatalf("literal into int8:\n%s", got)
 	}
 }
+
+// TestIndexAgreesWithScan: a condition answered through an index returns
+// what the same condition returns on a scan, also when text meets numbers.
+func TestIndexAgreesWithScan(t *testing.T) {
+	s := newSession(t)
+	run(t, s, `CREATE TABLE a (pk=id, INDEX(n, s, mixed))`)
+	run(t, s, `CREATE TABLE b (pk=id)`)
+	for _, tbl := range []string{"a", "b"} {
+		run(t, s, `INSERT INTO `+tbl+` {"id": 1, "n": 5, "s": "5", "mixed": 5}`)
+		run(t, s, `INSERT INTO `+tbl+` {"id": 2, "n": 7, "s": "x", "mixed": "5"}`)
+		run(t, s, `INSERT INTO `+tbl+` {"id": 3, "n": 5.0, "s": "05", "mixed": true}`)
+	}
+	for _, where := range []string{`n = 5`, `n = '5'`, `n >= '6'`, `s = 5`, `s = '5'`, `mixed = 5`, `mixed = '5'`, `n < 7 AND s = '05'`} {
+		a := render(run(t, s, `SELECT id FROM a WHERE `+where+` ORDER BY id`))
+		b := render(run(t, s, `SELECT id FROM b WHERE `+where+` ORDER BY id`))
+		if a != b {
+			t.Errorf("WHERE %s: indexed %q, scanned %q", where, a, b)
+		}
+	}
+}

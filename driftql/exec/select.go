@@ -806,21 +806,50 @@ func (sel *selectInfo) condition(ev *evaluator, c *driftql.CmpExpr) (string, eng
 	if !ok || val == nil {
 		return "", 0, nil, false
 	}
-	// An index compares values of one kind: a text constant against a
-	// numeric column is converted first, as the WHERE clause would.
-	if s, isStr := val.(string); isStr {
-		for _, col := range sel.cols {
-			if col.Name == field && (col.Type == engine.TypeInt8 || col.Type == engine.TypeFloat8 || col.Type == engine.TypeNumeric) {
-				n, ok := parseNumber(strings.TrimSpace(s))
-				if !ok {
-					return "", 0, nil, false
-				}
-				val = n
-			}
+	// An index compares values of one kind, while WHERE first reads text
+	// as the other side's kind: use the index only where both agree on
+	// every row, that is when the column holds one kind and the constant
+	// is (or converts to) that kind.
+	colType := engine.Type("")
+	for _, col := range sel.cols {
+		if col.Name == field {
+			colType = col.Type
 		}
 	}
-	if _, isTime := val.(interface{ Unix() int64 }); isTime {
-		return "", 0, nil, false
+	switch colType {
+	case engine.TypeInt8, engine.TypeFloat8, engine.TypeNumeric:
+		if s, isStr := val.(string); isStr {
+			n, ok := parseNumber(strings.TrimSpace(s))
+			if !ok {
+				return "", 0, nil, false
+			}
+			val = n
+		}
+		switch val.(type) {
+		case int64, float64, json.Number:
+		default:
+			return "", 0, nil, false
+		}
+	case engine.TypeText, engine.TypeTimestamptz:
+		if _, ok := val.(string); !ok {
+			return "", 0, nil, false
+		}
+	case engine.TypeBool:
+		if s, isStr := val.(string); isStr {
+			b, ok := parseBool(s)
+			if !ok {
+				return "", 0, nil, false
+			}
+			val = b
+		}
+		if _, ok := val.(bool); !ok {
+			return "", 0, nil, false
+		}
+	default:
+		// jsonb (mixed kinds) or a nested path: scan.
+		if colType != "" || !strings.Contains(field, ".") {
+			return "", 0, nil, false
+		}
 	}
 	return field, op, val, true
 }
