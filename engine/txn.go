@@ -142,22 +142,32 @@ func (tx *Txn) Patch(table string, key any, patchJSON []byte) error {
 	return tx.PatchDoc(table, key, patch, order)
 }
 
-// PatchDoc is Patch with a decoded patch.
-func (tx *Txn) PatchDoc(table string, key any, patch map[string]any, order []string) error {
+// liveRow finds the live row a PATCH or SOFT DELETE addresses, as the
+// transaction sees it.
+func (tx *Txn) liveRow(table string, key any) (*tableState, Key, map[string]any, []string, error) {
 	ts, err := tx.table(table)
 	if err != nil {
-		return err
+		return nil, Key{}, nil, nil, err
 	}
 	k, err := tableKey(ts, key)
 	if err != nil {
-		return err
+		return nil, Key{}, nil, nil, err
 	}
-	cur, curOrder, err := tx.current(ts, k)
+	cur, order, err := tx.current(ts, k)
 	if err != nil {
-		return err
+		return nil, Key{}, nil, nil, err
 	}
 	if cur == nil {
-		return noRow(table, k)
+		return nil, Key{}, nil, nil, noRow(table, k)
+	}
+	return ts, k, cur, order, nil
+}
+
+// PatchDoc is Patch with a decoded patch.
+func (tx *Txn) PatchDoc(table string, key any, patch map[string]any, order []string) error {
+	ts, k, cur, curOrder, err := tx.liveRow(table, key)
+	if err != nil {
+		return err
 	}
 	if len(order) != len(patch) {
 		order = dedupeKeys(append(order, sortedKeys(patch)...), patch)
@@ -176,20 +186,9 @@ func (tx *Txn) PatchDoc(table string, key any, patch map[string]any, order []str
 
 // SoftDelete hides the live row with the given key; its history stays.
 func (tx *Txn) SoftDelete(table string, key any) error {
-	ts, err := tx.table(table)
+	_, k, _, _, err := tx.liveRow(table, key)
 	if err != nil {
 		return err
-	}
-	k, err := tableKey(ts, key)
-	if err != nil {
-		return err
-	}
-	cur, _, err := tx.current(ts, k)
-	if err != nil {
-		return err
-	}
-	if cur == nil {
-		return noRow(table, k)
 	}
 	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventSoftDelete, key: k})
 	tx.remember(table, k, nil, nil)

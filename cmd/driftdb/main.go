@@ -86,6 +86,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return 1
 }
 
+// usageError reports a missing flag or argument of a command.
+func (c *cli) usageError(cmd, what string) error {
+	fmt.Fprintf(c.stderr, "driftdb %s: %s required (see driftdb %s -h)\n", cmd, what, cmd)
+	return errUsage
+}
+
 var (
 	errUsage   = errors.New("usage")
 	errDamaged = errors.New("damaged")
@@ -303,8 +309,7 @@ func (c *cli) selectCmd(args []string) error {
 		return err
 	}
 	if *tbl == "" {
-		fmt.Fprintln(c.stderr, "driftdb select: --table is required")
-		return errUsage
+		return c.usageError("select", "--table")
 	}
 	q := "SELECT * FROM " + quoteIdent(*tbl)
 	if *where != "" {
@@ -328,8 +333,7 @@ func (c *cli) drift(args []string) error {
 		return err
 	}
 	if *tbl == "" || *key == "" {
-		fmt.Fprintln(c.stderr, "driftdb drift: --table and --key are required")
-		return errUsage
+		return c.usageError("drift", "--table and --key")
 	}
 	return c.query(*dir, "SHOW DRIFT "+quoteIdent(*tbl)+" KEY $1", *format, *key)
 }
@@ -356,8 +360,7 @@ func (c *cli) snapshot(args []string) error {
 		return err
 	}
 	if *tbl == "" {
-		fmt.Fprintln(c.stderr, "driftdb snapshot: --table is required")
-		return errUsage
+		return c.usageError("snapshot", "--table")
 	}
 	p := newProgress(c.stderr, "snapshot "+*tbl, 0)
 	err := c.write(*dir, "SNAPSHOT "+quoteIdent(*tbl))
@@ -376,8 +379,7 @@ func (c *cli) compact(args []string) error {
 		return err
 	}
 	if *tbl == "" {
-		fmt.Fprintln(c.stderr, "driftdb compact: --table is required")
-		return errUsage
+		return c.usageError("compact", "--table")
 	}
 	q := "COMPACT " + quoteIdent(*tbl)
 	if *before != "" {
@@ -438,8 +440,7 @@ func (c *cli) importCmd(args []string) error {
 		return err
 	}
 	if *tbl == "" || fs.NArg() != 1 || *batch < 1 {
-		fmt.Fprintln(c.stderr, "driftdb import: --table and one FILE are required")
-		return errUsage
+		return c.usageError("import", "--table and one FILE")
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
@@ -499,8 +500,7 @@ func (c *cli) export(args []string) error {
 		return err
 	}
 	if *tbl == "" {
-		fmt.Fprintln(c.stderr, "driftdb export: --table is required")
-		return errUsage
+		return c.usageError("export", "--table")
 	}
 	db, err := c.open(*dir, true)
 	if err != nil {

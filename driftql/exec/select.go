@@ -346,16 +346,7 @@ func (sel *selectInfo) callType(c *driftql.Call) (uint32, error) {
 	switch name {
 	case "count":
 		return OIDInt8, nil
-	case "sum":
-		t, err := argType()
-		if err != nil {
-			return 0, err
-		}
-		if t == OIDFloat8 {
-			return OIDFloat8, nil
-		}
-		return OIDNumeric, nil
-	case "avg":
+	case "sum", "avg":
 		t, err := argType()
 		if err != nil {
 			return 0, err
