@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // usageError reports a missing flag or argument of a command.
 func (c *cli) usageError(cmd, what string) error {
-	fmt.Fprintf(c.stderr, "driftdb %s: %s required (see driftdb %s -h)\n", cmd, what, cmd)
+	fmt.Fprintf(c.stderr, "driftdb %s: missing %s (see driftdb %s -h)\n", cmd, what, cmd)
 	return errUsage
 }
 
