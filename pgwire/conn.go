@@ -298,7 +298,7 @@ func (c *conn) run(st *exec.Stmt, args []any) (*exec.Result, error) {
 
 // simpleQuery runs every statement of a query string.
 func (c *conn) simpleQuery(sql string) {
-	stmts, err := c.sess.Parse(sql)
+	stmts, args, err := c.sess.ParseSimple(sql)
 	if err != nil {
 		c.sendError(err)
 		return
@@ -308,7 +308,7 @@ func (c *conn) simpleQuery(sql string) {
 		return
 	}
 	for _, st := range stmts {
-		res, err := c.run(st, nil)
+		res, err := c.run(st, args)
 		if err != nil {
 			c.sendError(err)
 			return

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/driftdb/driftdb/driftql/exec"
 	"github.com/driftdb/driftdb/engine"
 )
 
@@ -93,6 +94,10 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 
+	// cache holds parsed statements of the simple protocol, shared by
+	// every session.
+	cache *exec.StmtCache
+
 	mu       sync.Mutex
 	conns    map[uint32]*conn // by process id
 	ln       []net.Listener
@@ -108,7 +113,8 @@ func NewServer(db *engine.DB, cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{db: db, cfg: cfg, log: cfg.Logger, conns: map[uint32]*conn{}, shutdown: make(chan struct{})}
+	s := &Server{db: db, cfg: cfg, log: cfg.Logger, conns: map[uint32]*conn{}, shutdown: make(chan struct{}),
+		cache: exec.NewStmtCache(4096)}
 	s.nextPID.Store(uint32(os.Getpid()) << 8)
 	return s, nil
 }

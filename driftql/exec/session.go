@@ -27,6 +27,9 @@ type Options struct {
 	Settings map[string]string
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Cache, when set, is shared by sessions to reuse parsed statements
+	// of the simple protocol (see ParseSimple).
+	Cache *StmtCache
 }
 
 // Session runs statements for one client: a connection of the server, or

@@ -1,0 +1,105 @@
+package exec
+
+import (
+	"container/list"
+	"sync"
+
+	"github.com/driftdb/driftdb/driftql"
+)
+
+// StmtCache keeps parsed statements by their text with constants lifted
+// out (driftql.LiftLiterals), so that queries differing only in constants
+// parse once. Parsed statements are never changed after parsing, so
+// sessions share them. It is safe for concurrent use.
+type StmtCache struct {
+	mu  sync.Mutex
+	cap int
+	ll  *list.List // front: most recently used
+	m   map[string]*list.Element
+}
+
+type cacheEntry struct {
+	key   string
+	stmts []*driftql.Statement
+}
+
+// maxCachedText bounds the statement texts the cache keeps.
+const maxCachedText = 8 << 10
+
+// NewStmtCache returns a cache of at most n statement texts.
+func NewStmtCache(n int) *StmtCache {
+	return &StmtCache{cap: n, ll: list.New(), m: map[string]*list.Element{}}
+}
+
+func (c *StmtCache) get(key string) ([]*driftql.Statement, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok {
+		return nil, false
+	}
+	c.ll.MoveToFront(e)
+	return e.Value.(*cacheEntry).stmts, true
+}
+
+func (c *StmtCache) put(key string, stmts []*driftql.Statement) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[key]; ok {
+		return
+	}
+	c.m[key] = c.ll.PushFront(&cacheEntry{key: key, stmts: stmts})
+	for c.ll.Len() > c.cap {
+		old := c.ll.Back()
+		c.ll.Remove(old)
+		delete(c.m, old.Value.(*cacheEntry).key)
+	}
+}
+
+// ParseSimple parses a query of the simple protocol, whose constants are
+// written into its text. With a cache, the constants after comparison
+// operators are lifted into parameters and the parsed form of the rest is
+// reused; the constants come back as the parameters to execute the
+// statements with. Without one it is Parse.
+func (s *Session) ParseSimple(sql string) ([]*Stmt, []any, error) {
+	c := s.opts.Cache
+	if c == nil || len(sql) > maxCachedText {
+		st, err := s.Parse(sql)
+		return st, nil, err
+	}
+	norm, lits, ok := driftql.LiftLiterals(sql)
+	if !ok {
+		st, err := s.Parse(sql)
+		return st, nil, err
+	}
+	asts, hit := c.get(norm)
+	if !hit {
+		var err error
+		if asts, err = driftql.Parse(norm); err != nil {
+			// The lifted form does not parse (a constant where the grammar
+			// wants a literal): parse the text as written, for its error
+			// positions too.
+			st, err := s.Parse(sql)
+			return st, nil, err
+		}
+		c.put(norm, asts)
+	}
+	params := make([]any, len(lits))
+	for i, l := range lits {
+		if !l.Number {
+			params[i] = l.Text
+			continue
+		}
+		n, ok := parseNumber(l.Text)
+		if !ok {
+			st, err := s.Parse(sql)
+			return st, nil, err
+		}
+		params[i] = n
+	}
+	out := make([]*Stmt, len(asts))
+	for i, a := range asts {
+		out[i] = &Stmt{s: s, ast: a}
+	}
+	return out, params, nil
+}

@@ -1,0 +1,172 @@
+package driftql
+
+import "strconv"
+
+// Literal is a constant LiftLiterals took out of a statement's text.
+type Literal struct {
+	Number bool   // a numeric literal; else a single-quoted string
+	Text   string // the number as written, or the string's value
+}
+
+// LiftLiterals replaces the constants that stand right after a comparison
+// operator (= <> != < <= > >=) with parameters $1, $2, ... and returns
+// the rewritten text and the constants in order. Queries that differ only
+// in those constants then share one text, so a parsed form can be reused.
+// It reports false for text it leaves alone: text that already has
+// parameters, or that it cannot scan with certainty. Constants inside JSON
+// documents, E” strings and everything else stay as written.
+func LiftLiterals(src string) (string, []Literal, bool) {
+	out := make([]byte, 0, len(src)+8)
+	var lits []Literal
+	depth := 0        // nesting of { } (JSON documents)
+	afterCmp := false // the last token was a comparison operator
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			out = append(out, c)
+			i++
+			continue
+		case c == '-' && i+1 < len(src) && src[i+1] == '-':
+			j := i
+			for j < len(src) && src[j] != '\n' {
+				j++
+			}
+			out = append(out, src[i:j]...)
+			i = j
+			continue
+		case c == '/' && i+1 < len(src) && src[i+1] == '*':
+			j := i + 2
+			for j+1 < len(src) && !(src[j] == '*' && src[j+1] == '/') {
+				j++
+			}
+			if j+1 >= len(src) {
+				return "", nil, false
+			}
+			out = append(out, src[i:j+2]...)
+			i = j + 2
+			continue
+		case c == '$':
+			return "", nil, false
+		case c == '\'':
+			j, val, ok := scanQuoted(src, i, '\'')
+			if !ok {
+				return "", nil, false
+			}
+			if afterCmp && depth == 0 {
+				lits = append(lits, Literal{Text: val})
+				out = append(out, '$')
+				out = strconv.AppendInt(out, int64(len(lits)), 10)
+			} else {
+				out = append(out, src[i:j]...)
+			}
+			i, afterCmp = j, false
+			continue
+		case c == '"':
+			j, _, ok := scanQuoted(src, i, '"')
+			if !ok {
+				return "", nil, false
+			}
+			out = append(out, src[i:j]...)
+			i, afterCmp = j, false
+			continue
+		case c >= '0' && c <= '9' || c == '.' && i+1 < len(src) && src[i+1] >= '0' && src[i+1] <= '9':
+			j := scanNumber(src, i)
+			if afterCmp && depth == 0 {
+				lits = append(lits, Literal{Number: true, Text: src[i:j]})
+				out = append(out, '$')
+				out = strconv.AppendInt(out, int64(len(lits)), 10)
+			} else {
+				out = append(out, src[i:j]...)
+			}
+			i, afterCmp = j, false
+			continue
+		case isIdentStart(c):
+			j := i + 1
+			for j < len(src) && isIdentPart(src[j]) {
+				j++
+			}
+			// E'...' strings keep their escapes: leave them in place.
+			if j == i+1 && (c == 'e' || c == 'E') && j < len(src) && src[j] == '\'' {
+				k, _, ok := scanQuoted(src, j, '\'')
+				if !ok {
+					return "", nil, false
+				}
+				j = k
+			}
+			out = append(out, src[i:j]...)
+			i, afterCmp = j, false
+			continue
+		}
+		// Operators and punctuation.
+		switch c {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		}
+		op := 1
+		if i+1 < len(src) {
+			switch src[i : i+2] {
+			case "<=", ">=", "<>", "!=", "::", "||":
+				op = 2
+			}
+		}
+		tok := src[i : i+op]
+		afterCmp = tok == "=" || tok == "<" || tok == ">" || tok == "<=" || tok == ">=" || tok == "<>" || tok == "!="
+		out = append(out, tok...)
+		i += op
+	}
+	return string(out), lits, true
+}
+
+// scanQuoted scans a quoted token starting at src[i] (a doubled quote
+// stands for one; inside double quotes a backslash escapes the next
+// byte). It returns the index after it and, for single quotes, the value.
+func scanQuoted(src string, i int, q byte) (int, string, bool) {
+	var val []byte
+	for j := i + 1; j < len(src); j++ {
+		switch {
+		case q == '"' && src[j] == '\\' && j+1 < len(src):
+			j++
+		case src[j] == q:
+			if j+1 < len(src) && src[j+1] == q {
+				val = append(val, q)
+				j++
+				continue
+			}
+			return j + 1, string(val), true
+		default:
+			val = append(val, src[j])
+		}
+	}
+	return 0, "", false
+}
+
+func scanNumber(src string, i int) int {
+	j := i
+	for j < len(src) && (src[j] >= '0' && src[j] <= '9' || src[j] == '.') {
+		j++
+	}
+	if j < len(src) && (src[j] == 'e' || src[j] == 'E') {
+		k := j + 1
+		if k < len(src) && (src[k] == '+' || src[k] == '-') {
+			k++
+		}
+		if k < len(src) && src[k] >= '0' && src[k] <= '9' {
+			for k < len(src) && src[k] >= '0' && src[k] <= '9' {
+				k++
+			}
+			j = k
+		}
+	}
+	return j
+}
+
+func isIdentStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
+}
+
+func isIdentPart(c byte) bool {
+	return isIdentStart(c) || c >= '0' && c <= '9' || c == '$'
+}

@@ -1,0 +1,33 @@
+package driftql
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestLiftLiterals(t *testing.T) {
+	cases := []struct {
+		in, out string
+		lits    []Literal
+		ok      bool
+	}{
+		{`SELECT * FROM t WHERE id = 42`, `SELECT * FROM t WHERE id = $1`, []Literal{{Number: true, Text: "42"}}, true},
+		{`select a from t where s='it''s' and n>=1.5e3 and m<>-1`, `select a from t where s=$1 and n>=$2 and m<>-1`,
+			[]Literal{{Text: "it's"}, {Number: true, Text: "1.5e3"}}, true},
+		{`SELECT 1, 'x' FROM t LIMIT 10`, `SELECT 1, 'x' FROM t LIMIT 10`, nil, true},
+		{`INSERT INTO t {"a": 1, "b": "x = 2"}`, `INSERT INTO t {"a": 1, "b": "x = 2"}`, nil, true},
+		{`SELECT * FROM t WHERE status="paid" AND x = E'a\n'`, `SELECT * FROM t WHERE status="paid" AND x = E'a\n'`, nil, true},
+		{`SELECT * FROM t WHERE a = 1 -- = 2` + "\n" + `AND b = 'y' /* = 3 */`, `SELECT * FROM t WHERE a = $1 -- = 2` + "\n" + `AND b = $2 /* = 3 */`,
+			[]Literal{{Number: true, Text: "1"}, {Text: "y"}}, true},
+		{`SELECT * FROM t WHERE id = $1`, "", nil, false},
+		{`SELECT 'unterminated`, "", nil, false},
+		{`SET application_name = 'psql'; SELECT x FROM t WHERE y < 3`, `SET application_name = $1; SELECT x FROM t WHERE y < $2`,
+			[]Literal{{Text: "psql"}, {Number: true, Text: "3"}}, true},
+	}
+	for _, c := range cases {
+		out, lits, ok := LiftLiterals(c.in)
+		if ok != c.ok || (ok && (out != c.out || !reflect.DeepEqual(lits, c.lits))) {
+			t.Errorf("%s:\n got %q %v %v\nwant %q %v %v", c.in, out, lits, ok, c.out, c.lits, c.ok)
+		}
+	}
+}
