@@ -253,8 +253,12 @@ func TestExtendedProtocol(t *testing.T) {
 	// again.
 	mustExec(t, c, `INSERT INTO t {"id": 6, "extra": true}`)
 	fe.Send(&pgproto3.Bind{DestinationPortal: "p2", PreparedStatement: "s1"})
+	fe.Send(&pgproto3.Execute{Portal: "p2"})
 	fe.Send(&pgproto3.Sync{})
 	fe.Flush()
+	if _, ok := recv().(*pgproto3.BindComplete); !ok {
+		t.Fatal("no BindComplete")
+	}
 	if e, ok := recv().(*pgproto3.ErrorResponse); !ok || e.Code != "0A000" {
 		t.Fatalf("want 0A000, got %#v", e)
 	}

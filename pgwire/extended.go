@@ -90,17 +90,6 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("unsupported format code %d", f)}
 		}
 	}
-	if p.stmt != nil && p.cols != nil {
-		// A table's columns may have changed since Parse: drivers that
-		// cache statements must prepare again.
-		_, cols, err := p.stmt.Describe(p.params)
-		if err != nil {
-			return err
-		}
-		if !slices.Equal(cols, p.cols) {
-			return &exec.Error{Code: "0A000", Msg: "cached plan must not change result type"}
-		}
-	}
 	c.portals[m.DestinationPortal] = &portal{p: p, args: args, formats: m.ResultFormatCodes}
 	c.be.Send(&pgproto3.BindComplete{})
 	return nil
@@ -153,6 +142,9 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		if res.Notice != "" {
 			c.be.Send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: res.Notice})
 		}
+		// A table's columns may have changed since Parse (a new field
+		// widens SELECT *): drivers that cache statements must prepare
+		// again.
 		if res.Columns != nil && pt.p.cols != nil && !slices.Equal(res.Columns, pt.p.cols) {
 			return &exec.Error{Code: "0A000", Msg: "cached plan must not change result type"}
 		}
