@@ -80,7 +80,10 @@ func TestDecodeRejectsHugeLengthBeforeAllocating(t *testing.T) {
 			t.Fatalf("huge length: %v", err)
 		}
 	})
-	if n > 1024 {
+	// The header claims 2 GiB. TotalAlloc counts every goroutine of the
+	// process (the race detector's included), so the bound is loose: far
+	// below the claimed length, far above background noise.
+	if n > 1<<20 {
 		t.Fatalf("decode of a huge length allocated %d bytes", n)
 	}
 }
