@@ -88,6 +88,15 @@ func TestReadmeFlow(t *testing.T) {
 	if got != "id|status|amount|customer_id\norder1|pending|100|cust1" {
 		t.Fatalf("as of:\n%s", got)
 	}
+	// A bare integer, as a literal or as text, is a seq too.
+	for _, point := range []string{fmt.Sprint(seq), fmt.Sprintf("'%d'", seq)} {
+		got = render(run(t, s, `SELECT status FROM orders WHERE id = 'order1' AS OF `+point))
+		if got != "status\npending" {
+			t.Fatalf("as of %s:\n%s", point, got)
+		}
+	}
+	wantErr(t, s, `SELECT * FROM orders AS OF -1`, "22023")
+	wantErr(t, s, `SELECT * FROM orders AS OF 1.5`, "22023")
 	run(t, s, `SOFT DELETE FROM orders KEY "order1"`)
 	if got := render(run(t, s, `SELECT id FROM orders ORDER BY id`)); got != "id\norder2" {
 		t.Fatalf("after delete:\n%s", got)

@@ -423,11 +423,19 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 		if err != nil {
 			return nil, err
 		}
-		s, ok := v.(string)
-		if !ok {
-			return nil, errorf(CodeInvalidParameter, "AS OF wants \"@seq:N\" or an RFC 3339 time")
+		switch v := v.(type) {
+		case string:
+			asOf = v
+		case int64:
+			// A bare integer is a seq: AS OF 42 is AS OF "@seq:42", and a
+			// prepared statement can take the seq as an int8 parameter.
+			if v < 0 {
+				return nil, errorf(CodeInvalidParameter, "AS OF seq %d is negative", v)
+			}
+			asOf = "@seq:" + strconv.FormatInt(v, 10)
+		default:
+			return nil, errorf(CodeInvalidParameter, "AS OF wants a seq, \"@seq:N\" or an RFC 3339 time")
 		}
-		asOf = s
 	}
 	view, err := st.s.readView(asOf)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -211,9 +212,10 @@ func (s *Session) viewAt(point string) (*engine.View, error) { return ViewAt(s.d
 // view of db.
 func ViewAt(db *engine.DB, point string) (*engine.View, error) {
 	p := strings.TrimSpace(point)
-	if strings.HasPrefix(p, "@seq:") {
-		var n uint64
-		if _, err := fmt.Sscanf(p[5:], "%d", &n); err != nil || fmt.Sprint(n) != strings.TrimSpace(p[5:]) {
+	// "@seq:N", or N alone: no time is written as a bare integer.
+	if digits, ok := strings.CutPrefix(p, "@seq:"); ok || isDigits(p) {
+		n, err := strconv.ParseUint(strings.TrimSpace(digits), 10, 64)
+		if err != nil {
 			return nil, errorf(CodeInvalidParameter, "invalid AS OF point %q: want \"@seq:N\" or an RFC 3339 time", point)
 		}
 		return db.ViewAt(n)
@@ -225,6 +227,18 @@ func ViewAt(db *engine.DB, point string) (*engine.View, error) {
 		}
 	}
 	return db.ViewAtTime(t)
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // readView returns the view a read uses: the statement's AS OF, else the
