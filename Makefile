@@ -11,7 +11,7 @@ BENCH_DIRS  ?= store engine
 existing     = $(foreach d,$(1),$(if $(wildcard $(d)),./$(d)/...))
 FUZZTIME    ?= 10s
 
-.PHONY: help build test test-short race fuzz-short bench fmt lint ci clean demo run
+.PHONY: help build test test-short race fuzz-short bench bench-pg fmt lint ci clean demo run
 
 help:
 	@echo "make run         run driftdb-pg on ./driftdb-data, listening on 127.0.0.1:5433"
@@ -19,6 +19,7 @@ help:
 	@echo "make build       build every package; binaries into ./bin"
 	@echo "make test        unit, crash and integration tests, race detector, short fuzzing"
 	@echo "make bench       benchmarks (store, engine)"
+	@echo "make bench-pg    race driftdb-pg against a throwaway PostgreSQL 15 with pgbench (about 10 minutes)"
 	@echo "make fmt         gofmt the tree"
 	@echo "make lint        gofmt check, go vet, staticcheck"
 	@echo "make ci          lint + test"
@@ -50,6 +51,12 @@ fuzz-short:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(call existing,$(BENCH_DIRS))
+
+# DriftDB against PostgreSQL 15 on this machine; BENCH_PG_FLAGS=-T 3s
+# -bulk 100000 -history 2 for a quick look. Results in bench/results/.
+BENCH_PG_FLAGS ?=
+bench-pg: build
+	$(GO) run ./bench/pgrace $(BENCH_PG_FLAGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -790,16 +790,28 @@ func (sel *selectInfo) plan(v *engine.View, ev *evaluator, where *driftql.Expr) 
 
 // condition reads "column op constant" (either way round).
 func (sel *selectInfo) condition(ev *evaluator, c *driftql.CmpExpr) (string, engine.Op, any, bool) {
-	ops := map[string]engine.Op{"=": engine.OpEq, "<": engine.OpLt, "<=": engine.OpLe, ">": engine.OpGt, ">=": engine.OpGe}
-	flip := map[engine.Op]engine.Op{engine.OpEq: engine.OpEq, engine.OpLt: engine.OpGt, engine.OpLe: engine.OpGe, engine.OpGt: engine.OpLt, engine.OpGe: engine.OpLe}
-	op := ops[c.Op]
+	var op, flipped engine.Op
+	switch c.Op {
+	case "=":
+		op, flipped = engine.OpEq, engine.OpEq
+	case "<":
+		op, flipped = engine.OpLt, engine.OpGt
+	case "<=":
+		op, flipped = engine.OpLe, engine.OpGe
+	case ">":
+		op, flipped = engine.OpGt, engine.OpLt
+	case ">=":
+		op, flipped = engine.OpGe, engine.OpLe
+	default:
+		return "", 0, nil, false
+	}
 	field, ok := sel.fieldOf(c.Left)
 	other := c.Right
 	if !ok {
 		if field, ok = sel.fieldOf(c.Right); !ok {
 			return "", 0, nil, false
 		}
-		other, op = c.Left, flip[op]
+		other, op = c.Left, flipped
 	}
 	val, ok := ev.constant(other)
 	if !ok || val == nil {
@@ -869,21 +881,44 @@ func (sel *selectInfo) fieldOf(a *driftql.AddExpr) (string, bool) {
 	return strings.Join(parts, "."), true
 }
 
-// constant evaluates an operand that does not depend on the row.
+// constant evaluates an operand that does not depend on the row: literals,
+// parameters, casts and operators over them ('status-' || $1).
 func (ev *evaluator) constant(a *driftql.AddExpr) (any, bool) {
-	if a == nil || len(a.Rest) > 0 || len(a.Left.Rest) > 0 || len(a.Left.Left.Casts) > 0 {
+	if a == nil || !rowFree(a) {
 		return nil, false
 	}
-	p := a.Left.Left.Primary
-	if p.Number == nil && p.SQ == nil && p.Str == nil && p.Param == nil && p.Bool == nil {
-		return nil, false
-	}
-	v, err := ev.unary(a.Left.Left, nil)
+	v, err := ev.add(a, nil)
 	if err != nil {
 		return nil, false
 	}
-	if n, ok := v.(json.Number); ok {
-		return n, true
-	}
 	return v, true
+}
+
+// rowFree reports whether a reads nothing of a row.
+func rowFree(a *driftql.AddExpr) bool {
+	if !mulRowFree(a.Left) {
+		return false
+	}
+	for _, op := range a.Rest {
+		if !mulRowFree(op.Right) {
+			return false
+		}
+	}
+	return true
+}
+
+func mulRowFree(m *driftql.MulExpr) bool {
+	if !primaryRowFree(m.Left.Primary) {
+		return false
+	}
+	for _, op := range m.Rest {
+		if !primaryRowFree(op.Right.Primary) {
+			return false
+		}
+	}
+	return true
+}
+
+func primaryRowFree(p *driftql.Primary) bool {
+	return p.Number != nil || p.SQ != nil || p.Str != nil || p.Param != nil || p.Bool != nil
 }

@@ -1,0 +1,348 @@
+// Command pgrace races driftdb-pg against a throwaway PostgreSQL cluster on
+// the same machine: it starts both, loads the same data into each, drives
+// them in turn with pgbench and the scripts in bench/, and prints a table of
+// throughput and latency. The results are also written as JSON and as a PNG
+// chart under bench/results/.
+//
+//	go run ./bench/pgrace [-T 10s] [-rows 100000] [-bulk 1000000] [-history 10]
+//
+// It needs pgbench and PostgreSQL 15's initdb and pg_ctl. Run as root, it
+// runs the PostgreSQL server as the postgres user, which it must be able to.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("pgrace: ")
+	cfg := config{}
+	flag.DurationVar(&cfg.duration, "T", 10*time.Second, "length of each pgbench run")
+	flag.IntVar(&cfg.rows, "rows", 100_000, "rows of the users table")
+	flag.IntVar(&cfg.bulk, "bulk", 1_000_000, "rows of the bulk load, 0 to skip it")
+	flag.IntVar(&cfg.history, "history", 10, "updates per user before the AS OF workload, 0 to skip it")
+	flag.StringVar(&cfg.only, "only", "", "comma-separated workload names to run (default all)")
+	flag.StringVar(&cfg.benchDir, "dir", "bench", "directory of the pgbench scripts")
+	flag.StringVar(&cfg.outDir, "out", "bench/results", "directory for the JSON and PNG results")
+	flag.StringVar(&cfg.server, "server", "bin/driftdb-pg", "driftdb-pg binary")
+	flag.StringVar(&cfg.pgBin, "pgbin", "/usr/lib/postgresql/15/bin", "directory of initdb and pg_ctl")
+	flag.Parse()
+	if err := run(context.Background(), cfg, os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+type config struct {
+	duration                time.Duration
+	rows, bulk, history     int
+	only                    string
+	benchDir, outDir        string
+	server, pgBin           string
+	statuses                int
+	scratch                 string
+	driftdbData, postgresDB string
+}
+
+// A workload is one line of the table: a pgbench invocation run against
+// each system, or against DriftDB alone.
+type workload struct {
+	Name    string `json:"name"`
+	Clients int    `json:"clients"`
+	Mode    string `json:"mode"` // simple or prepared
+	// Scripts are pgbench -f arguments (name[@weight]); a system runs
+	// name.<system>.sql instead of name.sql where the syntax differs.
+	Scripts []string `json:"scripts"`
+	// Baseline names the workload a DriftDB-only one is compared to.
+	Baseline string `json:"baseline,omitempty"`
+	write    bool
+}
+
+// A measurement is what one pgbench run reported.
+type measurement struct {
+	TPS    float64 `json:"tps"`
+	P50ms  float64 `json:"p50_ms"`
+	P99ms  float64 `json:"p99_ms"`
+	Count  int     `json:"transactions"`
+	Failed int     `json:"failed"`
+}
+
+type result struct {
+	workload
+	DriftDB    *measurement `json:"driftdb"`
+	PostgreSQL *measurement `json:"postgresql,omitempty"`
+	Base       *measurement `json:"baseline_driftdb,omitempty"`
+	Ratio      float64      `json:"ratio"`
+}
+
+type bulkResult struct {
+	Rows           int     `json:"rows"`
+	TxnSize        int     `json:"rows_per_transaction"`
+	DriftDBSeconds float64 `json:"driftdb_seconds"`
+	PGSeconds      float64 `json:"postgresql_seconds"`
+	DriftDBBytes   int64   `json:"driftdb_bytes"`
+	PGBytes        int64   `json:"postgresql_bytes"`
+}
+
+type report struct {
+	Started  time.Time    `json:"started"`
+	Duration string       `json:"duration_per_run"`
+	Rows     int          `json:"rows"`
+	Machine  string       `json:"machine"`
+	Results  []result     `json:"results"`
+	Bulk     *bulkResult  `json:"bulk,omitempty"`
+	Versions versionsInfo `json:"versions"`
+}
+
+type versionsInfo struct {
+	PostgreSQL string `json:"postgresql"`
+	DriftDB    string `json:"driftdb"`
+}
+
+func workloads() []workload {
+	return []workload{
+		{Name: "point select", Clients: 8, Mode: "simple", Scripts: []string{"point"}},
+		{Name: "point select", Clients: 8, Mode: "prepared", Scripts: []string{"point"}},
+		{Name: "indexed eq (10 rows)", Clients: 8, Mode: "simple", Scripts: []string{"status"}},
+		{Name: "indexed eq (10 rows)", Clients: 8, Mode: "prepared", Scripts: []string{"status"}},
+		{Name: "insert", Clients: 1, Mode: "prepared", Scripts: []string{"insert"}, write: true},
+		{Name: "insert", Clients: 16, Mode: "prepared", Scripts: []string{"insert"}, write: true},
+		{Name: "update by pk", Clients: 16, Mode: "simple", Scripts: []string{"update"}, write: true},
+		{Name: "mixed 80/20", Clients: 8, Mode: "simple", Scripts: []string{"point@80", "update@20"}, write: true},
+	}
+}
+
+func (w workload) key() string {
+	return fmt.Sprintf("%s, %d clients, %s", w.Name, w.Clients, w.Mode)
+}
+
+func run(ctx context.Context, cfg config, out io.Writer) error {
+	cfg.statuses = max(cfg.rows/10, 1)
+	for _, tool := range []string{"pgbench", filepath.Join(cfg.pgBin, "initdb"), cfg.server} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s not found (build the server with make build; PostgreSQL 15 and pgbench must be installed): %w", tool, err)
+		}
+	}
+	scratch, err := os.MkdirTemp("", "pgrace-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(scratch)
+	cfg.scratch = scratch
+
+	pg, err := startPostgres(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	defer pg.stop()
+	dd, err := startDriftDB(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("driftdb: %w", err)
+	}
+	defer dd.stop()
+	systems := []*system{dd, pg}
+
+	rep := &report{Started: time.Now().UTC(), Duration: cfg.duration.String(), Rows: cfg.rows, Machine: machine()}
+	rep.Versions.PostgreSQL, _ = pg.scalar(ctx, "SELECT version()")
+	rep.Versions.DriftDB, _ = dd.scalar(ctx, "SELECT version()")
+
+	for _, s := range systems {
+		start := time.Now()
+		if err := s.load(ctx, cfg); err != nil {
+			return fmt.Errorf("%s: load: %w", s.name, err)
+		}
+		fmt.Fprintf(out, "loaded %d users into %s in %.1fs\n", cfg.rows, s.name, time.Since(start).Seconds())
+	}
+
+	selected := func(name string) bool {
+		if cfg.only == "" {
+			return true
+		}
+		for _, n := range strings.Split(cfg.only, ",") {
+			if strings.EqualFold(strings.TrimSpace(n), name) {
+				return true
+			}
+		}
+		return false
+	}
+	vars := map[string]string{"rows": fmt.Sprint(cfg.rows), "statuses": fmt.Sprint(cfg.statuses)}
+	for _, w := range workloads() {
+		if !selected(w.Name) {
+			continue
+		}
+		r := result{workload: w}
+		// DriftDB first, then PostgreSQL: each system gets the machine to
+		// itself, in turn.
+		for _, s := range systems {
+			m, err := s.pgbench(ctx, cfg, w, vars)
+			if err != nil {
+				return fmt.Errorf("%s: %s: %w", s.name, w.key(), err)
+			}
+			if s == dd {
+				r.DriftDB = m
+			} else {
+				r.PostgreSQL = m
+			}
+		}
+		r.Ratio = r.DriftDB.TPS / r.PostgreSQL.TPS
+		fmt.Fprintf(out, "%-44s driftdb %9.0f tps  postgresql %9.0f tps  %.2fx\n", w.key(), r.DriftDB.TPS, r.PostgreSQL.TPS, r.Ratio)
+		rep.Results = append(rep.Results, r)
+	}
+
+	if cfg.history > 0 && selected("point select AS OF") {
+		rs, err := asOfRace(ctx, cfg, dd, vars, out)
+		if err != nil {
+			return fmt.Errorf("AS OF: %w", err)
+		}
+		rep.Results = append(rep.Results, rs...)
+	}
+
+	if cfg.bulk > 0 && selected("bulk load") {
+		b, err := bulkRace(ctx, cfg, dd, pg, out)
+		if err != nil {
+			return fmt.Errorf("bulk load: %w", err)
+		}
+		rep.Bulk = b
+	}
+
+	printTable(out, rep)
+	return save(cfg.outDir, rep, out)
+}
+
+// asOfRace writes cfg.history updates of every user into DriftDB, then
+// measures point selects at random seqs of that history against current
+// point selects in the same run.
+func asOfRace(ctx context.Context, cfg config, dd *system, vars map[string]string, out io.Writer) ([]result, error) {
+	lo, err := dd.seq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := dd.history(ctx, cfg); err != nil {
+		return nil, err
+	}
+	hi, err := dd.seq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "wrote %d updates into driftdb in %.1fs (seq %d..%d)\n", cfg.history*cfg.rows, time.Since(start).Seconds(), lo, hi)
+	v := map[string]string{"lo": fmt.Sprint(lo), "hi": fmt.Sprint(hi)}
+	for k, x := range vars {
+		v[k] = x
+	}
+	var rs []result
+	for _, mode := range []string{"simple", "prepared"} {
+		cur := workload{Name: "point select (after history)", Clients: 8, Mode: mode, Scripts: []string{"point"}}
+		past := workload{Name: "point select AS OF", Clients: 8, Mode: mode, Scripts: []string{"point_asof"}, Baseline: cur.key()}
+		mc, err := dd.pgbench(ctx, cfg, cur, v)
+		if err != nil {
+			return nil, err
+		}
+		mp, err := dd.pgbench(ctx, cfg, past, v)
+		if err != nil {
+			return nil, err
+		}
+		r := result{workload: past, DriftDB: mp, Base: mc, Ratio: mp.TPS / mc.TPS}
+		fmt.Fprintf(out, "%-44s driftdb %9.0f tps  current  %9.0f tps  %.2fx\n", past.key(), mp.TPS, mc.TPS, r.Ratio)
+		rs = append(rs, r)
+	}
+	return rs, nil
+}
+
+func bulkRace(ctx context.Context, cfg config, dd, pg *system, out io.Writer) (*bulkResult, error) {
+	b := &bulkResult{Rows: cfg.bulk, TxnSize: 1000}
+	for _, s := range []*system{dd, pg} {
+		start := time.Now()
+		if err := s.bulkLoad(ctx, cfg.bulk, b.TxnSize); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		secs := time.Since(start).Seconds()
+		size, err := s.tableBytes(ctx, "bulk")
+		if err != nil {
+			return nil, fmt.Errorf("%s: size: %w", s.name, err)
+		}
+		if s == dd {
+			b.DriftDBSeconds, b.DriftDBBytes = secs, size
+		} else {
+			b.PGSeconds, b.PGBytes = secs, size
+		}
+		fmt.Fprintf(out, "bulk load of %d rows into %s: %.1fs, %.1f MiB on disk\n", cfg.bulk, s.name, secs, float64(size)/(1<<20))
+	}
+	return b, nil
+}
+
+func printTable(out io.Writer, rep *report) {
+	fmt.Fprintf(out, "\n%-34s %7s %8s %10s %10s %6s %8s %8s %8s %8s\n",
+		"workload", "clients", "mode", "driftdb", "postgres", "ratio", "dd p50", "dd p99", "pg p50", "pg p99")
+	for _, r := range rep.Results {
+		other, p50, p99 := "", "", ""
+		switch {
+		case r.PostgreSQL != nil:
+			other = fmt.Sprintf("%.0f", r.PostgreSQL.TPS)
+			p50, p99 = ms(r.PostgreSQL.P50ms), ms(r.PostgreSQL.P99ms)
+		case r.Base != nil:
+			other = fmt.Sprintf("(%.0f)", r.Base.TPS)
+		}
+		fmt.Fprintf(out, "%-34s %7d %8s %10.0f %10s %5.2fx %8s %8s %8s %8s\n", r.Name, r.Clients, r.Mode,
+			r.DriftDB.TPS, other, r.Ratio, ms(r.DriftDB.P50ms), ms(r.DriftDB.P99ms), p50, p99)
+	}
+	fmt.Fprintln(out, "tps: transactions per second; latencies in ms; a ratio in () compares AS OF with current point selects of the same run")
+	if b := rep.Bulk; b != nil {
+		fmt.Fprintf(out, "\nbulk load, %d rows in transactions of %d: driftdb %.1fs, postgresql %.1fs (%.2fx the speed)\n",
+			b.Rows, b.TxnSize, b.DriftDBSeconds, b.PGSeconds, b.PGSeconds/b.DriftDBSeconds)
+		fmt.Fprintf(out, "bytes on disk, data and indexes: driftdb %.1f MiB, postgresql %.1f MiB (%.2fx)\n",
+			float64(b.DriftDBBytes)/(1<<20), float64(b.PGBytes)/(1<<20), float64(b.DriftDBBytes)/float64(b.PGBytes))
+	}
+}
+
+func ms(v float64) string { return fmt.Sprintf("%.2f", v) }
+
+func save(dir string, rep *report, out io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	stamp := rep.Started.Format("20060102-150405")
+	png, err := chart(rep)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, base := range []string{"pgrace-" + stamp, "latest"} {
+		errs = append(errs, os.WriteFile(filepath.Join(dir, base+".json"), append(data, '\n'), 0o644))
+		errs = append(errs, os.WriteFile(filepath.Join(dir, base+".png"), png, 0o644))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nresults: %s/pgrace-%s.{json,png} (and latest.{json,png})\n", dir, stamp)
+	return nil
+}
+
+func machine() string {
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	model, cpus := "", 0
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "model name") && model == "" {
+			_, model, _ = strings.Cut(line, ":")
+		}
+		if strings.HasPrefix(line, "processor") {
+			cpus++
+		}
+	}
+	return fmt.Sprintf("%d x %s", cpus, strings.TrimSpace(model))
+}
