@@ -9,8 +9,9 @@ type Literal struct {
 }
 
 // LiftLiterals replaces the constants that stand right after a comparison
-// operator (= <> != < <= > >=) with parameters $1, $2, ... and returns
-// the rewritten text and the constants in order. Queries that differ only
+// operator (= <> != < <= > >=), after || , after AS OF and KEY, and as the
+// items of a VALUES list with parameters $1, $2, ... and returns the
+// rewritten text and the constants in order. Queries that differ only
 // in those constants then share one text, so a parsed form can be reused.
 // It reports false for text it leaves alone: text that already has
 // parameters, or that it cannot scan with certainty. Constants inside JSON
@@ -19,7 +20,8 @@ func LiftLiterals(src string) (string, []Literal, bool) {
 	out := make([]byte, 0, len(src)+8)
 	var lits []Literal
 	depth := 0        // nesting of { } (JSON documents)
-	afterCmp := false // the last token was a comparison operator
+	afterCmp := false // a constant here is lifted
+	inValues := false // inside INSERT ... VALUES
 	for i := 0; i < len(src); {
 		c := src[i]
 		switch {
@@ -94,8 +96,17 @@ func LiftLiterals(src string) (string, []Literal, bool) {
 				}
 				j = k
 			}
-			out = append(out, src[i:j]...)
+			word := src[i:j]
+			out = append(out, word...)
 			i, afterCmp = j, false
+			switch {
+			case equalFold(word, "of"), equalFold(word, "key"):
+				afterCmp = true
+			case equalFold(word, "values"):
+				inValues = true
+			case equalFold(word, "returning"), equalFold(word, "on"):
+				inValues = false
+			}
 			continue
 		}
 		// Operators and punctuation.
@@ -113,7 +124,16 @@ func LiftLiterals(src string) (string, []Literal, bool) {
 			}
 		}
 		tok := src[i : i+op]
-		afterCmp = tok == "=" || tok == "<" || tok == ">" || tok == "<=" || tok == ">=" || tok == "<>" || tok == "!="
+		switch tok {
+		case "=", "<", ">", "<=", ">=", "<>", "!=", "||":
+			afterCmp = true
+		case "(", ",":
+			afterCmp = inValues && depth == 0
+		case ";":
+			afterCmp, inValues = false, false
+		default:
+			afterCmp = false
+		}
 		out = append(out, tok...)
 		i += op
 	}
@@ -161,6 +181,19 @@ func scanNumber(src string, i int) int {
 		}
 	}
 	return j
+}
+
+// equalFold compares an ASCII word with a lower-case keyword.
+func equalFold(word, kw string) bool {
+	if len(word) != len(kw) {
+		return false
+	}
+	for i := 0; i < len(word); i++ {
+		if word[i]|0x20 != kw[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func isIdentStart(c byte) bool {

@@ -23,6 +23,13 @@ func TestLiftLiterals(t *testing.T) {
 		{`SELECT 'unterminated`, "", nil, false},
 		{`SET application_name = 'psql'; SELECT x FROM t WHERE y < 3`, `SET application_name = $1; SELECT x FROM t WHERE y < $2`,
 			[]Literal{{Text: "psql"}, {Number: true, Text: "3"}}, true},
+		{`SELECT * FROM t WHERE s = 'status-' || 42 AS OF 7`, `SELECT * FROM t WHERE s = $1 || $2 AS OF $3`,
+			[]Literal{{Text: "status-"}, {Number: true, Text: "42"}, {Number: true, Text: "7"}}, true},
+		{`select * from t as of '2025-01-01T00:00:00Z'`, `select * from t as of $1`, []Literal{{Text: "2025-01-01T00:00:00Z"}}, true},
+		{`INSERT INTO t (a, b) VALUES (1, 'x'), (2.5, lower('Y')) RETURNING a, 3`, `INSERT INTO t (a, b) VALUES ($1, $2), ($3, lower($4)) RETURNING a, 3`,
+			[]Literal{{Number: true, Text: "1"}, {Text: "x"}, {Number: true, Text: "2.5"}, {Text: "Y"}}, true},
+		{`INSERT INTO t {"a": 1}; SELECT f(1, 2) FROM t`, `INSERT INTO t {"a": 1}; SELECT f(1, 2) FROM t`, nil, true},
+		{`PATCH t KEY 5 SET {"a": 1}`, `PATCH t KEY $1 SET {"a": 1}`, []Literal{{Number: true, Text: "5"}}, true},
 	}
 	for _, c := range cases {
 		out, lits, ok := LiftLiterals(c.in)
