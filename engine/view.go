@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -298,10 +299,22 @@ func (v *View) IndexLookup(table, field string, op Op, value any, fn func(*Row) 
 	}
 	// Collect candidate keys from the index range, then check each row's
 	// version at the view's seq.
-	seen := map[Key]bool{}
-	var keys []Key
+	// Entries of one value come in key order, so an equality lookup sees
+	// a key's entries side by side; ranges span values and need a set.
+	var seen map[Key]bool
+	if op != OpEq {
+		seen = map[Key]bool{}
+	}
+	keys := make([]Key, 0, 16)
 	visit := func(e indexEntry) bool {
-		if e.seq <= v.seq && !seen[e.key] {
+		if e.seq > v.seq {
+			return true
+		}
+		if seen == nil {
+			if len(keys) == 0 || keys[len(keys)-1] != e.key {
+				keys = append(keys, e.key)
+			}
+		} else if !seen[e.key] {
 			seen[e.key] = true
 			keys = append(keys, e.key)
 		}
@@ -339,7 +352,9 @@ func (v *View) IndexLookup(table, field string, op Op, value any, fn func(*Row) 
 			return true
 		})
 	}
-	sort.Slice(keys, func(i, j int) bool { return compareKeys(keys[i], keys[j]) < 0 })
+	if seen != nil {
+		slices.SortFunc(keys, compareKeys)
+	}
 	for _, k := range keys {
 		r, ok := ts.lookup(k)
 		if !ok {

@@ -60,6 +60,7 @@ type options struct {
 	stmtTimeout, idleTimeout     time.Duration
 	shutdownTimeout              time.Duration
 	noSync                       bool
+	pprof                        string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -82,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.idleTimeout, "idle-session-timeout", envDuration("DRIFTDB_IDLE_SESSION_TIMEOUT", 0), "close sessions idle longer, 0 for never (DRIFTDB_IDLE_SESSION_TIMEOUT)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", envDuration("DRIFTDB_SHUTDOWN_TIMEOUT", 10*time.Second), "how long running statements may finish on SIGTERM")
 	fs.BoolVar(&o.noSync, "unsafe-no-fsync", env("DRIFTDB_UNSAFE_NO_FSYNC", "") == "1", "UNSAFE bulk-load mode: acknowledge commits before fsync; a machine crash may lose them")
+	fs.StringVar(&o.pprof, "pprof", env("DRIFTDB_PPROF", ""), "serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060 (DRIFTDB_PPROF)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -215,6 +217,14 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log.Info("driftdb-pg serving", "addr", ln.Addr().String(), "data", o.data, "database", cfg.Database,
 		"auth", cfg.Auth, "tls", cfg.TLS != nil, "unsafe_no_fsync", o.noSync)
+	if o.pprof != "" {
+		if err := serveProfiler(o.pprof, log); err != nil {
+			ln.Close()
+			db.Close()
+			log.Error("cannot serve the profiler", "addr", o.pprof, "err", err)
+			return 2
+		}
+	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	served := make(chan error, 1)

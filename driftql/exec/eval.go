@@ -570,19 +570,21 @@ func (ev *evaluator) param(p *driftql.Param) (any, error) {
 // column resolves a name: a system column, a field of the document, or a
 // path into it; a leading table name or alias is dropped.
 func (ev *evaluator) column(p *driftql.Path, env *rowEnv) (any, error) {
-	parts := p.Strings()
+	parts := p.Parts // read with Text, which does not allocate for lower-case names
 	if env == nil || env.doc == nil && env.row == nil {
 		if len(parts) == 1 {
-			if v, ok := ev.s.keywordValue(parts[0]); ok {
+			if v, ok := ev.s.keywordValue(parts[0].Text()); ok {
 				return v, nil
 			}
 		}
 		return nil, errorf(CodeUndefinedColumn, "column %q does not exist", p.String())
 	}
-	if len(parts) > 1 && (parts[0] == env.table || parts[0] == env.alias) {
-		parts = parts[1:]
+	if len(parts) > 1 {
+		if first := parts[0].Text(); first == env.table || first == env.alias {
+			parts = parts[1:]
+		}
 	}
-	switch parts[0] {
+	switch parts[0].Text() {
 	case colSeq:
 		if env.row != nil {
 			return int64(env.row.Seq), nil
@@ -602,9 +604,9 @@ func (ev *evaluator) column(p *driftql.Path, env *rowEnv) (any, error) {
 		if !ok {
 			return nil, nil
 		}
-		if cur, ok = m[part]; !ok {
+		if cur, ok = m[part.Text()]; !ok {
 			if len(parts) == 1 {
-				if v, ok := ev.s.keywordValue(parts[0]); ok {
+				if v, ok := ev.s.keywordValue(part.Text()); ok {
 					return v, nil
 				}
 			}

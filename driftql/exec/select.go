@@ -460,9 +460,9 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 		stopAt = offset + limit
 	}
 	var envs []*rowEnv
-	err = sel.candidates(ctx, view, ev, q.Where, func(r *engine.Row, doc map[string]any) (bool, error) {
+	err = sel.candidates(ctx, view, ev, q.Where, func(r *engine.Row, doc map[string]any, holds bool) (bool, error) {
 		env := &rowEnv{table: sel.table, alias: sel.alias, doc: doc, row: r}
-		if q.Where != nil {
+		if q.Where != nil && !holds {
 			ok, err := ev.truth(q.Where, env)
 			if err != nil || !ok {
 				return err == nil, err
@@ -706,11 +706,13 @@ func (ev *evaluator) aggregate(items []*driftql.SelItem, cols []Column, envs []*
 }
 
 // candidates calls fn for the rows a query may return: through the primary
-// key or an index when a top-level condition allows, else a scan. fn sees
-// every candidate and applies the whole WHERE itself.
+// key or an index when a top-level condition allows, else a scan. fn
+// applies the WHERE itself, unless holds says the row is known to meet it
+// (the WHERE is the one condition the key or index answered).
 func (sel *selectInfo) candidates(ctx context.Context, v *engine.View, ev *evaluator, where *driftql.Expr,
-	fn func(*engine.Row, map[string]any) (bool, error)) error {
+	fn func(r *engine.Row, doc map[string]any, holds bool) (bool, error)) error {
 	var ferr error
+	holds := false
 	visit := func(r *engine.Row) bool {
 		if ferr = ctx.Err(); ferr != nil {
 			return false
@@ -720,7 +722,7 @@ func (sel *selectInfo) candidates(ctx context.Context, v *engine.View, ev *evalu
 			ferr = err
 			return false
 		}
-		more, err := fn(r, doc)
+		more, err := fn(r, doc, holds)
 		if err != nil {
 			ferr = err
 			return false
@@ -728,6 +730,7 @@ func (sel *selectInfo) candidates(ctx context.Context, v *engine.View, ev *evalu
 		return more
 	}
 	if field, op, val, ok := sel.plan(v, ev, where); ok {
+		holds = len(where.Or) == 1 && len(where.Or[0].And) == 1
 		spec, _ := v.Spec(sel.table)
 		if field == spec.PK && op == engine.OpEq {
 			r, found, err := v.Get(sel.table, val)
