@@ -19,6 +19,7 @@ type Batch []Entry
 
 // Commit is a batch on its way to disk.
 type Commit struct {
+	w     *writer
 	parts []batchPart
 	last  Record // seq and unix_ms of the batch's last record
 	done  chan struct{}
@@ -40,25 +41,36 @@ func failedCommit(err error) *Commit { return &Commit{done: closedChan, err: err
 // Wait blocks until the batch is durable (or, with NoSync, written) and
 // returns the error that kept it from being so.
 func (c *Commit) Wait() error {
+	if c.w != nil {
+		c.w.lead(c)
+	}
 	<-c.done
 	return c.err
 }
 
-// writer owns the active segments. One goroutine takes every batch queued
-// since its last round, writes them with one write per stream and one fsync
-// per file touched, then wakes all their waiters (group commit).
+// writer appends the batches of the store's committers. Batches queue in
+// seq order and are written in groups: one write per stream and one fsync
+// per file touched for every batch queued since the last group (group
+// commit). A committer that waits while no group is being written writes
+// the queue itself, so a lone committer reaches the disk without a hand-off
+// to another goroutine. Batches queued while a group is being written are
+// left to a background goroutine, which writes group after group for as
+// long as batches keep coming.
 type writer struct {
 	s *Store
 
 	qmu       sync.Mutex
 	queue     []*Commit
-	lastSeq   uint64 // last seq accepted by submit
+	leading   bool       // a group is being written
+	led       *sync.Cond // on qmu: a group was written
+	lastSeq   uint64     // last seq accepted by submit
 	lastMs    int64
 	closing   bool
 	failedErr error // set once a write or fsync failed
 
-	wake chan struct{} // capacity 1: "the queue is not empty"
-	done chan struct{} // closed when the goroutine ends
+	wake chan struct{} // capacity 1: "batches wait for the background writer"
+	stop chan struct{} // closed to end the background goroutine
+	done chan struct{} // closed when it has ended
 
 	// mu is held while a group is written, and by maintenance (merge,
 	// drop) that replaces segment files.
@@ -71,19 +83,21 @@ func newWriter(s *Store) *writer {
 		lastSeq: s.lastSeq.Load(),
 		lastMs:  s.lastMs.Load(),
 		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	w.led = sync.NewCond(&w.qmu)
 	go w.run()
 	return w
 }
 
 // submit checks and encodes a batch on the caller's goroutine, then queues
-// it.
+// it. Its Wait writes it.
 func (w *writer) submit(b Batch) *Commit {
 	if len(b) == 0 {
 		return failedCommit(errors.New("store: empty batch"))
 	}
-	c := &Commit{done: make(chan struct{}), last: b[len(b)-1].Record}
+	c := &Commit{w: w, done: make(chan struct{}), last: b[len(b)-1].Record}
 	if err := w.encode(c, b); err != nil {
 		return failedCommit(err)
 	}
@@ -106,10 +120,6 @@ func (w *writer) submit(b Batch) *Commit {
 	w.lastSeq, w.lastMs = c.last.Seq, c.last.UnixMs
 	w.queue = append(w.queue, c)
 	w.qmu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
 	return c
 }
 
@@ -182,32 +192,90 @@ func batchBytes(b Batch) int {
 	return n
 }
 
+// lead writes the queue, c's batch in it, when no group is being written.
+// Otherwise the group's writer passes the queue on when it is done.
+func (w *writer) lead(c *Commit) {
+	w.qmu.Lock()
+	select {
+	case <-c.done:
+		w.qmu.Unlock()
+		return
+	default:
+	}
+	if w.leading {
+		w.qmu.Unlock()
+		return
+	}
+	w.writeQueued() // c is queued: groups taken before it are complete
+	more := len(w.queue) > 0
+	w.qmu.Unlock()
+	if more {
+		w.kick()
+	}
+}
+
+// kick hands the queue to the background goroutine.
+func (w *writer) kick() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the background goroutine: it writes groups while batches wait and
+// no committer writes them.
 func (w *writer) run() {
 	defer close(w.done)
 	for {
+		select {
+		case <-w.stop:
+			return
+		case <-w.wake:
+		}
 		w.qmu.Lock()
-		group := w.queue
-		w.queue = nil
-		closing := w.closing
+		for !w.leading && len(w.queue) > 0 {
+			w.writeQueued()
+		}
 		w.qmu.Unlock()
-		if len(group) == 0 {
-			if closing {
-				return
-			}
-			<-w.wake
+	}
+}
+
+// drain writes every batch queued so far. Called with qmu held; returns
+// with it held.
+func (w *writer) drain() {
+	for w.leading || len(w.queue) > 0 {
+		if w.leading {
+			w.led.Wait()
 			continue
 		}
-		w.mu.Lock()
-		err := w.writeGroup(group)
-		w.mu.Unlock()
-		if err != nil {
-			err = w.fail(err)
-		}
-		for _, c := range group {
-			c.err = err
-			close(c.done)
-		}
+		w.writeQueued()
 	}
+}
+
+// writeQueued writes the queue as one group and completes its commits.
+// Called with qmu held and no group in progress; qmu is released while
+// the group is written and held again on return.
+func (w *writer) writeQueued() {
+	group := w.queue
+	w.queue = nil
+	if len(group) == 0 {
+		return
+	}
+	w.leading = true
+	w.qmu.Unlock()
+	w.mu.Lock()
+	err := w.writeGroup(group)
+	w.mu.Unlock()
+	if err != nil {
+		err = w.fail(err)
+	}
+	for _, c := range group {
+		c.err = err
+		close(c.done)
+	}
+	w.qmu.Lock()
+	w.leading = false
+	w.led.Broadcast()
 }
 
 // fail puts the store in the failed state: no write is accepted until it is
@@ -324,16 +392,17 @@ func lastSeqOf(group []*Commit, st *stream) uint64 {
 	return 0
 }
 
-// sync waits for everything queued so far and fsyncs the active segments.
+// sync writes everything queued so far and fsyncs the active segments.
 func (w *writer) sync() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.qmu.Lock()
+	w.drain()
 	ferr := w.failedErr
 	w.qmu.Unlock()
 	if ferr != nil {
 		return ferr
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	for _, st := range *w.s.streams.Load() {
 		if st.active != nil {
 			if err := st.active.Sync(); err != nil {
@@ -344,8 +413,8 @@ func (w *writer) sync() error {
 	return nil
 }
 
-// close stops accepting batches, lets the queued ones finish, and stops the
-// goroutine. In NoSync mode it syncs what was written.
+// close stops accepting batches and writes the queued ones. In NoSync
+// mode it syncs what was written.
 func (w *writer) close() error {
 	w.qmu.Lock()
 	if w.closing {
@@ -353,11 +422,9 @@ func (w *writer) close() error {
 		return nil
 	}
 	w.closing = true
+	w.drain()
 	w.qmu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+	close(w.stop)
 	<-w.done
 	if w.s.opts.NoSync {
 		return w.sync()
