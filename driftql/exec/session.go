@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"sort"
 	"strconv"
@@ -186,15 +185,15 @@ func parseDurationMs(v string) (time.Duration, error) {
 	}{{"ms", time.Millisecond}, {"min", time.Minute}, {"s", time.Second}, {"h", time.Hour}}
 	for _, u := range units {
 		if strings.HasSuffix(v, u.suffix) {
-			var n float64
-			if _, err := fmt.Sscanf(strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), "%g", &n); err != nil {
+			n, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), 64)
+			if err != nil {
 				return 0, err
 			}
 			return time.Duration(n * float64(u.d)), nil
 		}
 	}
-	var n int64
-	if _, err := fmt.Sscanf(v, "%d", &n); err != nil {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
 		return 0, err
 	}
 	return time.Duration(n) * time.Millisecond, nil
