@@ -76,6 +76,12 @@ type DB struct {
 	lastMs  int64
 	failed  error
 	closed  bool
+	// unpub names the tables whose working state holds commits not yet
+	// published, and unpubTimes their timeline points: the first committer
+	// to become durable publishes them all (once per group commit, not once
+	// per transaction).
+	unpub      map[string]bool
+	unpubTimes []timePoint
 
 	// pub is the state readers use; visible the highest seq they may see.
 	pub     atomic.Pointer[dbState]
@@ -115,7 +121,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		}
 		return nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
-	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}}
+	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}, unpub: map[string]bool{}}
 	state := &dbState{tables: map[string]*tableState{}}
 	var points []timePoint
 	for _, name := range st.Streams() {
@@ -283,6 +289,23 @@ func (db *DB) publish(changed map[string]*tableState, points []timePoint) {
 		}
 	}
 	db.pub.Store(ns)
+}
+
+// publishPending publishes the working states of the tables with
+// unpublished commits. Called with wmu held.
+func (db *DB) publishPending() {
+	if len(db.unpub) == 0 {
+		return
+	}
+	changed := make(map[string]*tableState, len(db.unpub))
+	for name := range db.unpub {
+		if ts, ok := db.work[name]; ok {
+			changed[name] = ts
+		}
+		delete(db.unpub, name)
+	}
+	db.publish(changed, db.unpubTimes)
+	db.unpubTimes = db.unpubTimes[:0]
 }
 
 // advance moves the visible seq up to seq (never down).

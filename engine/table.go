@@ -95,6 +95,35 @@ type tableState struct {
 	lastSnap      uint64
 	eventsSince   int64
 	segBytesAtSnp int64
+	// undo, while a commit applies its events to the writer's working
+	// state, records every B-tree change so that a failing event can take
+	// the transaction's earlier ones back.
+	undo *[]undoStep
+}
+
+// undoStep is one B-tree change: a row replaced or added (had tells which),
+// or an index entry added.
+type undoStep struct {
+	idx   *btree.BTreeG[indexEntry] // nil for a row
+	entry indexEntry
+	key   Key
+	old   row
+	had   bool
+}
+
+// rollback takes back the recorded changes, newest first.
+func (ts *tableState) rollback(steps []undoStep) {
+	for i := len(steps) - 1; i >= 0; i-- {
+		st := &steps[i]
+		switch {
+		case st.idx != nil:
+			st.idx.Delete(st.entry)
+		case st.had:
+			ts.rows.ReplaceOrInsert(st.old)
+		default:
+			ts.rows.Delete(row{key: st.key})
+		}
+	}
 }
 
 func newTableState(spec *TableSpec) *tableState {
@@ -164,6 +193,9 @@ func (ts *tableState) addVersion(k Key, v version, doc map[string]any, prev map[
 		nr.versions = []version{v}
 	}
 	ts.rows.ReplaceOrInsert(nr)
+	if ts.undo != nil {
+		*ts.undo = append(*ts.undo, undoStep{key: k, old: old, had: ok})
+	}
 	ts.eventsSince++
 	if doc == nil {
 		return
@@ -178,7 +210,11 @@ func (ts *tableState) addVersion(k Key, v version, doc map[string]any, prev map[
 		if pv, ok := lookupPath(prev, f); ok && pv != nil && EqualValues(pv, val) {
 			continue
 		}
-		idx.ReplaceOrInsert(indexEntry{val: val, key: k, seq: v.seq})
+		e := indexEntry{val: val, key: k, seq: v.seq}
+		idx.ReplaceOrInsert(e)
+		if ts.undo != nil {
+			*ts.undo = append(*ts.undo, undoStep{idx: idx, entry: e})
+		}
 	}
 }
 

@@ -238,8 +238,10 @@ func (tx *Txn) Commit(ctx context.Context) (uint64, error) {
 }
 
 // commit validates ops against the latest state, assigns seqs, applies
-// them to working copies, hands the batch to the store under the writer
-// mutex, and waits for durability outside it.
+// them to the working states, hands the batch to the store under the writer
+// mutex, and waits for durability outside it. The working states change in
+// place (a failing event takes the transaction's earlier ones back); their
+// B-trees are copy-on-write, so published states never change.
 func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 	db.wmu.Lock()
 	if err := db.writable(); err != nil {
@@ -254,20 +256,41 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 	if ms < db.lastMs {
 		ms = db.lastMs // the clock stepped back: time never does
 	}
-	changed := map[string]*tableState{}
+	type touched struct {
+		ts    *tableState
+		saved tableState // fields as they were, for a rollback
+		undo  []undoStep
+		keys  []Key
+	}
+	var tabs []*touched // transactions touch few tables: a scan beats a map
+	find := func(name string) *touched {
+		for _, t := range tabs {
+			if t.ts.spec.Name == name {
+				return t
+			}
+		}
+		return nil
+	}
+	rollback := func() {
+		for _, t := range tabs {
+			t.ts.rollback(t.undo)
+			*t.ts = t.saved
+		}
+	}
 	batch := make(store.Batch, 0, len(ops))
 	seq := db.nextSeq
 	for _, ev := range ops {
 		name := ev.tbl
-		ts := changed[name]
-		if ts == nil {
+		t := find(name)
+		if t == nil {
 			w, ok := db.work[name]
 			if !ok {
+				rollback()
 				db.wmu.Unlock()
 				return 0, noTable(name)
 			}
-			ts = w.clone()
-			changed[name] = ts
+			t = &touched{ts: w, saved: *w}
+			tabs = append(tabs, t)
 		}
 		ev.seq, ev.ms = seq, ms
 		var payload []byte
@@ -281,27 +304,28 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		case store.EventSoftDelete:
 			payload = encodeKeyed(ev.key, nil, nil)
 		}
-		if err := ts.apply(ev); err != nil {
+		t.ts.undo = &t.undo
+		err := t.ts.apply(ev)
+		t.ts.undo = nil
+		if err != nil {
+			rollback()
 			db.wmu.Unlock()
 			return 0, err
 		}
+		t.keys = append(t.keys, ev.key)
 		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: payload}})
 		seq++
 	}
-	touched := map[string][]Key{}
-	for _, ev := range ops {
-		touched[ev.tbl] = append(touched[ev.tbl], ev.key)
-	}
-	for name, keys := range touched {
-		changed[name].refreshPoint(keys)
+	changed := make(map[string]*tableState, len(tabs))
+	for _, t := range tabs {
+		t.ts.refreshPoint(t.keys)
+		changed[t.ts.spec.Name] = t.ts
+		db.unpub[t.ts.spec.Name] = true
 	}
 	last := seq - 1
 	db.nextSeq = seq
 	db.lastMs = ms
-	for name, ts := range changed {
-		db.work[name] = ts
-	}
-	db.publish(changed, []timePoint{{ms: ms, firstSeq: batch[0].Record.Seq}})
+	db.unpubTimes = append(db.unpubTimes, timePoint{ms: ms, firstSeq: batch[0].Record.Seq})
 	due := db.snapshotsDue(changed)
 	c := db.st.Submit(batch)
 	db.wmu.Unlock()
@@ -314,6 +338,9 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		db.wmu.Unlock()
 		return 0, ioError(err)
 	}
+	db.wmu.Lock()
+	db.publishPending()
+	db.wmu.Unlock()
 	db.advance(last)
 	db.startSnapshots(due)
 	return last, nil
