@@ -132,19 +132,17 @@ var decPool = sync.Pool{New: func() any {
 	return &decoder{r: r, dec: msgpack.NewDecoder(r)}
 }}
 
+// decoder reads msgpack through the library: index checkpoint files, whose
+// headers are structs.
 type decoder struct {
 	r   *bytes.Reader
 	dec *msgpack.Decoder
 }
 
-// decodeValueBytes decodes one msgpack value.
+// decodeMsgpack decodes one msgpack value of a payload.
 func decodeMsgpack(b []byte) (any, error) {
-	d := decPool.Get().(*decoder)
-	d.r.Reset(b)
-	d.dec.Reset(d.r)
-	v, err := d.value(0)
-	decPool.Put(d)
-	return v, err
+	r := mpReader{b: b}
+	return r.value(0)
 }
 
 // decodeDocBytes decodes an encoded document.
@@ -163,24 +161,29 @@ func decodeDocBytes(b []byte) (map[string]any, error) {
 // docField finds one top-level field of an encoded document without
 // decoding the rest.
 func docField(b []byte, name string) (any, bool, error) {
-	d := decPool.Get().(*decoder)
-	defer decPool.Put(d)
-	d.r.Reset(b)
-	d.dec.Reset(d.r)
-	n, err := d.dec.DecodeMapLen()
+	r := mpReader{b: b}
+	n, err := r.mapLen()
 	if err != nil {
 		return nil, false, err
 	}
 	for range n {
-		k, err := d.dec.DecodeString()
+		c, err := r.byte()
 		if err != nil {
 			return nil, false, err
 		}
-		if k == name {
-			v, err := d.value(1)
+		kn, err := r.strLen(c)
+		if err != nil {
+			return nil, false, err
+		}
+		k, err := r.next(kn)
+		if err != nil {
+			return nil, false, err
+		}
+		if string(k) == name {
+			v, err := r.value(1)
 			return v, err == nil, err
 		}
-		if err := d.dec.Skip(); err != nil {
+		if err := r.skip(1); err != nil {
 			return nil, false, err
 		}
 	}
@@ -189,22 +192,19 @@ func docField(b []byte, name string) (any, bool, error) {
 
 // docKeys returns the top-level keys of an encoded map in stored order.
 func docKeys(b []byte) ([]string, error) {
-	d := decPool.Get().(*decoder)
-	defer decPool.Put(d)
-	d.r.Reset(b)
-	d.dec.Reset(d.r)
-	n, err := d.dec.DecodeMapLen()
+	r := mpReader{b: b}
+	n, err := r.mapLen()
 	if err != nil {
 		return nil, err
 	}
 	keys := make([]string, 0, n)
 	for range n {
-		k, err := d.dec.DecodeString()
+		k, err := r.str()
 		if err != nil {
 			return nil, err
 		}
 		keys = append(keys, k)
-		if err := d.dec.Skip(); err != nil {
+		if err := r.skip(1); err != nil {
 			return nil, err
 		}
 	}
