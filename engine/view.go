@@ -365,6 +365,11 @@ func (v *View) IndexLookup(table, field string, op Op, value any, fn func(*Row) 
 			continue
 		}
 		row := &Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}
+		// Most candidates match and their callers read the document: decode
+		// it whole, once, rather than find the field and decode again.
+		if _, err := row.Doc(); err != nil {
+			return err
+		}
 		if !matchField(row, field, op, value) {
 			continue
 		}
