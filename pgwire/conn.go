@@ -38,6 +38,10 @@ type conn struct {
 	stmts   map[string]*prepared
 	portals map[string]*portal
 	params  map[string]string // last reported ParameterStatus values
+	// paramsGen is the session's settings generation when params was
+	// brought up to date (paramsSent: ever).
+	paramsGen  uint64
+	paramsSent bool
 }
 
 type prepared struct {
@@ -258,6 +262,11 @@ func (c *conn) ready() {
 
 // sendParameterChanges reports settings that changed since last time.
 func (c *conn) sendParameterChanges() {
+	gen := c.sess.SettingsGeneration()
+	if c.paramsSent && gen == c.paramsGen {
+		return
+	}
+	c.paramsGen, c.paramsSent = gen, true
 	for k, v := range c.sess.Parameters() {
 		if old, ok := c.params[k]; !ok || old != v {
 			c.be.Send(&pgproto3.ParameterStatus{Name: k, Value: v})

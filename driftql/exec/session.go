@@ -41,7 +41,10 @@ type Session struct {
 	txn      *engine.Txn
 	txFailed bool
 	settings map[string]string
-	pid      int
+	// settingsGen counts changes of settings, so that the reported ones are
+	// compared only after a change.
+	settingsGen uint64
+	pid         int
 }
 
 // defaultSettings are the settings a session starts with; the first group
@@ -130,6 +133,9 @@ func (s *Session) Parameters() map[string]string {
 	return out
 }
 
+// SettingsGeneration changes whenever a setting may have changed.
+func (s *Session) SettingsGeneration() uint64 { return s.settingsGen }
+
 // Setting returns a setting's value.
 func (s *Session) Setting(name string) (string, bool) {
 	v, ok := s.settings[strings.ToLower(name)]
@@ -172,6 +178,7 @@ func (s *Session) set(name, value string) error {
 		}
 	}
 	s.settings[name] = value
+	s.settingsGen++
 	return nil
 }
 

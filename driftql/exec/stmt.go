@@ -107,6 +107,7 @@ func (st *Stmt) execute(ctx context.Context, params []any) (*Result, error) {
 	case a.Set != nil:
 		return st.execSet(ev)
 	case a.Reset != nil:
+		s.settingsGen++
 		if a.Reset.All {
 			for k, v := range defaultSettings {
 				s.settings[k] = v
