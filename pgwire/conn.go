@@ -42,6 +42,10 @@ type conn struct {
 	// brought up to date (paramsSent: ever).
 	paramsGen  uint64
 	paramsSent bool
+	// rowBuf, rowVals and rowEnds are sendRows' scratch space.
+	rowBuf  []byte
+	rowVals [][]byte
+	rowEnds []int
 }
 
 type prepared struct {
@@ -370,25 +374,43 @@ func formatFor(formats []int16, i int) int16 {
 
 // sendRows sends rows [from, to) of a result.
 func (c *conn) sendRows(res *exec.Result, from, to int, formats []int16) error {
+	// Send encodes a message at once, so one buffer serves every row.
+	if c.rowBuf == nil {
+		c.rowBuf = make([]byte, 0, 512) // never nil: an empty value is not NULL
+	}
+	buf, vals := c.rowBuf[:0], c.rowVals[:0]
 	for _, row := range res.Rows[from:to] {
-		vals := make([][]byte, len(row))
+		buf, vals = buf[:0], vals[:0]
+		ends := c.rowEnds[:0]
 		for i, v := range row {
 			if v == nil {
+				ends = append(ends, -1)
 				continue
 			}
 			oid := res.Columns[i].OID
 			if formatFor(formats, i) == 1 {
-				b, err := encodeBinary(nil, v, oid)
-				if err != nil {
+				var err error
+				if buf, err = encodeBinary(buf, v, oid); err != nil {
 					return &exec.Error{Code: "22P03", Msg: fmt.Sprintf("column %q: %v", res.Columns[i].Name, err)}
 				}
-				vals[i] = b
 			} else {
-				vals[i] = encodeText(nil, v, oid)
+				buf = encodeText(buf, v, oid)
 			}
+			ends = append(ends, len(buf))
 		}
+		start := 0
+		for _, end := range ends {
+			if end < 0 {
+				vals = append(vals, nil)
+				continue
+			}
+			vals = append(vals, buf[start:end:end])
+			start = end
+		}
+		c.rowEnds = ends
 		c.be.Send(&pgproto3.DataRow{Values: vals})
 	}
+	c.rowBuf, c.rowVals = buf, vals
 	return nil
 }
 
