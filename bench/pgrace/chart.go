@@ -94,7 +94,11 @@ func chart(rep *report) ([]byte, error) {
 			by := y + j*(barH+4)
 			w := int(float64(barMax) * v / scale)
 			fill(img, image.Rect(labelW, by, labelW+max(w, 1), by+barH), c)
-			text(img, labelW+w+6, by+barH-3, ink, fmt.Sprintf("%.0f %s", v, p.unit))
+			label := fmt.Sprintf("%.0f %s", v, p.unit)
+			if p.unit == "MiB" {
+				label = fmt.Sprintf("%.1f %s", v, p.unit)
+			}
+			text(img, labelW+w+6, by+barH-3, ink, label)
 		}
 		text(img, labelW+barMax+130, y+barH+6, ink, p.remark)
 	}

@@ -45,14 +45,13 @@ func main() {
 }
 
 type config struct {
-	duration                time.Duration
-	rows, bulk, history     int
-	only                    string
-	benchDir, outDir        string
-	server, pgBin           string
-	statuses                int
-	scratch                 string
-	driftdbData, postgresDB string
+	duration            time.Duration
+	rows, bulk, history int
+	only                string
+	benchDir, outDir    string
+	server, pgBin       string
+	statuses            int
+	scratch             string
 }
 
 // A workload is one line of the table: a pgbench invocation run against
