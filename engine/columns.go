@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +20,10 @@ type Column struct {
 type registry struct {
 	cols  []Column
 	index map[string]int
+	// typed caches columns(): a registry does not change once published,
+	// so readers share one slice (and callers can tell a changed registry
+	// by a different slice).
+	typed atomic.Pointer[[]Column]
 }
 
 func newRegistry(spec *TableSpec) *registry {
@@ -39,6 +44,7 @@ func newRegistry(spec *TableSpec) *registry {
 func (r *registry) add(c Column) {
 	r.index[c.Name] = len(r.cols)
 	r.cols = append(r.cols, c)
+	r.typed.Store(nil)
 }
 
 func (r *registry) clone() *registry {
@@ -49,14 +55,19 @@ func (r *registry) clone() *registry {
 	return n
 }
 
-// columns returns the columns with unknown types reported as text.
+// columns returns the columns with unknown types reported as text. The
+// slice is shared: callers must not change it.
 func (r *registry) columns() []Column {
+	if p := r.typed.Load(); p != nil {
+		return *p
+	}
 	out := append([]Column(nil), r.cols...)
 	for i := range out {
 		if out[i].Type == "" {
 			out[i].Type = TypeText
 		}
 	}
+	r.typed.Store(&out)
 	return out
 }
 
@@ -84,6 +95,7 @@ func (r *registry) observe(doc map[string]any, keys []string) *registry {
 				out = r.clone()
 			}
 			out.cols[i].Type = w
+			out.typed.Store(nil)
 		}
 	}
 	return out

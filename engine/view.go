@@ -113,6 +113,9 @@ func (v *View) Spec(table string) (*TableSpec, error) {
 
 // Columns returns a table's columns: the primary key, then every field
 // ever written in first-seen order.
+//
+// The slice is shared by every caller until the columns change: it must not
+// be changed, and the same slice means the same columns.
 func (v *View) Columns(table string) ([]Column, error) {
 	ts, ok := v.lookupTable(table)
 	if !ok {

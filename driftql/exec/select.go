@@ -395,9 +395,17 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 	if err := sel.init(st); err != nil {
 		return nil, err
 	}
-	cols, err := sel.resultColumns()
-	if err != nil {
-		return nil, err
+	var cols []Column
+	if c := &st.selCols; len(sel.cols) > 0 && c.result != nil && c.from == &sel.cols[0] && c.n == len(sel.cols) {
+		cols = c.result
+	} else {
+		var err error
+		if cols, err = sel.resultColumns(); err != nil {
+			return nil, err
+		}
+		if len(sel.cols) > 0 {
+			c.from, c.n, c.result = &sel.cols[0], len(sel.cols), cols
+		}
 	}
 	q := sel.q
 	res := &Result{Columns: cols}

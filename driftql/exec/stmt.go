@@ -16,6 +16,13 @@ import (
 type Stmt struct {
 	s   *Session
 	ast *driftql.Statement
+	// selCols caches a SELECT's result columns for the table columns they
+	// were worked out from (the same slice means the same columns).
+	selCols struct {
+		from   *engine.Column
+		n      int
+		result []Column
+	}
 }
 
 // Result is the outcome of a statement: its columns and rows (none for a
