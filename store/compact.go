@@ -243,7 +243,7 @@ func (s *Store) rewriteAfter(st *stream, seg *segment, seq uint64, active bool) 
 			return nil, fmt.Errorf("store: reopen active segment: %w", err)
 		}
 		st.active.Close()
-		st.active, st.activeSize = f, end
+		st.active, st.activeSize, st.allocated = f, end, end
 	}
 	return nseg, nil
 }

@@ -271,7 +271,8 @@ func (s *Store) finishStream(ss *streamScan) error {
 	if err != nil {
 		return fmt.Errorf("store: open segment: %w", err)
 	}
-	if res.end < res.size {
+	allocated := res.size // zeros past end, if any, stay for the writer to fill
+	if res.tailErr != nil {
 		s.opts.Logger.Warn("cutting torn tail", "file", ss.segs[li].path, "offset", res.end,
 			"bytes", res.size-res.end, "reason", res.tailErr)
 		err := f.Truncate(res.end)
@@ -282,8 +283,9 @@ func (s *Store) finishStream(ss *streamScan) error {
 			f.Close()
 			return fmt.Errorf("store: cut torn tail of %s: %w", ss.segs[li].path, err)
 		}
+		allocated = res.end
 	}
-	st.active, st.activeSize = f, res.end
+	st.active, st.activeSize, st.allocated = f, res.end, allocated
 	return nil
 }
 

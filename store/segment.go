@@ -126,6 +126,8 @@ type scanResult struct {
 	size int64
 	// tail is set when the file continues past end with bytes that are not
 	// a complete committed batch (a torn write); tailErr says what was found.
+	// Zero bytes the writer wrote ahead of its data (preallocation) are no
+	// tail: a scan stops at them without an error.
 	tailErr error
 	// multi lists the batches of this segment that span several streams.
 	multi []multiCommit
@@ -174,6 +176,7 @@ func scanSegment(path string, prevSeq uint64) (scanResult, error) {
 
 	r := newChunkReader(f, segmentHeaderSize, res.size)
 	lastSeq := prevSeq
+	dataEnd := res.size // where the zeros written ahead begin, if any
 	var (
 		pending    int   // records since the last commit frame
 		batchStart int64 = segmentHeaderSize
@@ -186,6 +189,10 @@ func scanSegment(path string, prevSeq uint64) (scanResult, error) {
 			break
 		}
 		if err != nil {
+			if zeroFrom(f, off, res.size) {
+				dataEnd = off
+				break
+			}
 			if !laterBatchAfter(f, off+1, res.size) {
 				res.tailErr = fmt.Errorf("offset %d: %w", off, err)
 				break
@@ -226,10 +233,29 @@ func scanSegment(path string, prevSeq uint64) (scanResult, error) {
 		lastSeq = rec.Seq
 		pending++
 	}
-	if res.tailErr == nil && res.end < res.size {
+	if res.tailErr == nil && res.end < dataEnd {
 		res.tailErr = fmt.Errorf("offset %d: batch without commit frame", res.end)
 	}
 	return res, nil
+}
+
+// zeroFrom reports whether every byte of f from off to size is zero: space
+// the writer preallocated and has not written yet.
+func zeroFrom(f *os.File, off, size int64) bool {
+	buf := make([]byte, min(size-off, readAheadSize))
+	for off < size {
+		n := min(int64(len(buf)), size-off)
+		if _, err := f.ReadAt(buf[:n], off); err != nil && err != io.EOF {
+			return false
+		}
+		for _, b := range buf[:n] {
+			if b != 0 {
+				return false
+			}
+		}
+		off += n
+	}
+	return true
 }
 
 // laterBatchAfter reports whether a whole batch follows off: a valid commit

@@ -90,6 +90,10 @@ type stream struct {
 	// writer.mu by maintenance).
 	active     *os.File // newest segment, open for writing
 	activeSize int64    // bytes written to it (and synced, between groups)
+	// allocated is the size of the active file: its data, then zeros
+	// written ahead so that a commit's fsync finds the blocks in place and
+	// the file size unchanged.
+	allocated int64
 }
 
 func (st *stream) segments() []*segment { return *st.segs.Load() }
@@ -232,7 +236,7 @@ func (s *Store) startSegment(st *stream, num uint32) error {
 	if st.active != nil {
 		st.active.Close()
 	}
-	st.active, st.activeSize = f, segmentHeaderSize
+	st.active, st.activeSize, st.allocated = f, segmentHeaderSize, segmentHeaderSize
 	var segs []*segment
 	if p := st.segs.Load(); p != nil {
 		segs = append(segs, *p...)
@@ -312,6 +316,12 @@ func (s *Store) closeFiles() error {
 	if p := s.streams.Load(); p != nil {
 		for _, st := range *p {
 			if st.active != nil {
+				if s.w != nil && st.allocated > st.activeSize {
+					// Leave the file as long as its data.
+					if cerr := trimSegment(st); err == nil {
+						err = cerr
+					}
+				}
 				if cerr := st.active.Close(); err == nil && !errors.Is(cerr, os.ErrClosed) {
 					err = cerr
 				}

@@ -98,7 +98,7 @@ func verifySegments(rep *VerifyReport, segDir string) {
 				Corrupt: i < len(nums)-1, Err: res.tailErr})
 		}
 		rep.Records += res.records
-		rep.Bytes += res.size
+		rep.Bytes += res.end
 		if res.lastSeq != 0 {
 			prev = res.lastSeq
 		}

@@ -3,8 +3,10 @@ package store
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
+	"syscall"
 )
 
 // Entry is one record of a batch and the stream it goes to.
@@ -328,13 +330,17 @@ func (w *writer) writeGroup(group []*Commit) error {
 		// that filled it, so a torn write can only ever be in the newest
 		// segment.
 		if st.activeSize >= w.s.opts.SegmentSize {
-			if w.s.opts.NoSync {
-				if err := st.active.Sync(); err != nil {
-					return fmt.Errorf("store: fsync %s: %w", st.active.Name(), err)
-				}
+			// A sealed segment ends at its last record.
+			if err := trimSegment(st); err != nil {
+				return err
 			}
 			segs := st.segments()
 			if err := w.s.startSegment(st, segs[len(segs)-1].num+1); err != nil {
+				return err
+			}
+		}
+		if need := st.activeSize + int64(len(pd.buf)); need > st.allocated {
+			if err := w.preallocate(st, need); err != nil {
 				return err
 			}
 		}
@@ -344,7 +350,7 @@ func (w *writer) writeGroup(group []*Commit) error {
 	}
 	if !w.s.opts.NoSync {
 		for _, pd := range order {
-			if err := pd.st.active.Sync(); err != nil {
+			if err := fdatasync(pd.st.active); err != nil {
 				return fmt.Errorf("store: fsync %s: %w", pd.st.active.Name(), err)
 			}
 		}
@@ -365,6 +371,57 @@ func (w *writer) writeGroup(group []*Commit) error {
 	w.s.lastMs.Store(last.UnixMs)
 	w.s.lastSeq.Store(last.Seq)
 	return nil
+}
+
+// preallocChunk is how far ahead of its data the writer extends the active
+// segment with zeros. An fsync that must also record a new file size costs
+// a journal commit; within the zeros, a commit's fdatasync writes only data.
+const preallocChunk = 1 << 20
+
+var zeros = make([]byte, preallocChunk)
+
+// preallocate extends the active segment with zeros to hold at least need
+// bytes: up to the next whole chunk, or the segment size if that is less.
+func (w *writer) preallocate(st *stream, need int64) error {
+	target := (need + preallocChunk - 1) / preallocChunk * preallocChunk
+	if limit := max(need, w.s.opts.SegmentSize); target > limit {
+		target = limit
+	}
+	for off := st.allocated; off < target; {
+		n := min(target-off, int64(len(zeros)))
+		if _, err := st.active.WriteAt(zeros[:n], off); err != nil {
+			return fmt.Errorf("store: extend %s: %w", st.active.Name(), err)
+		}
+		off += n
+	}
+	st.allocated = target
+	return nil
+}
+
+// trimSegment cuts the zeros written ahead off the active segment and
+// syncs it.
+func trimSegment(st *stream) error {
+	if st.allocated > st.activeSize {
+		if err := st.active.Truncate(st.activeSize); err != nil {
+			return fmt.Errorf("store: trim %s: %w", st.active.Name(), err)
+		}
+	}
+	if err := st.active.Sync(); err != nil {
+		return fmt.Errorf("store: fsync %s: %w", st.active.Name(), err)
+	}
+	st.allocated = st.activeSize
+	return nil
+}
+
+// fdatasync makes f's data durable, with the metadata needed to read it
+// (the file size when it changed).
+func fdatasync(f *os.File) error {
+	for {
+		err := syscall.Fdatasync(int(f.Fd()))
+		if err != syscall.EINTR {
+			return err
+		}
+	}
 }
 
 func firstSeqOf(group []*Commit, st *stream) uint64 {
