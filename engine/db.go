@@ -82,6 +82,9 @@ type DB struct {
 	// per transaction).
 	unpub      map[string]bool
 	unpubTimes []timePoint
+	// pubSeq is the newest seq the published state holds for sure: every
+	// commit up to it was applied before the last publishPending.
+	pubSeq uint64
 
 	// pub is the state readers use; visible the highest seq they may see.
 	pub     atomic.Pointer[dbState]
@@ -292,11 +295,13 @@ func (db *DB) publish(changed map[string]*tableState, points []timePoint) {
 }
 
 // publishPending publishes the working states of the tables with
-// unpublished commits. Called with wmu held.
-func (db *DB) publishPending() {
-	if len(db.unpub) == 0 {
+// unpublished commits, unless the published state already holds seq.
+// Called with wmu held.
+func (db *DB) publishPending(seq uint64) {
+	if seq <= db.pubSeq || len(db.unpub) == 0 {
 		return
 	}
+	db.pubSeq = db.nextSeq - 1
 	changed := make(map[string]*tableState, len(db.unpub))
 	for name := range db.unpub {
 		if ts, ok := db.work[name]; ok {

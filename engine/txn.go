@@ -339,7 +339,7 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		return 0, ioError(err)
 	}
 	db.wmu.Lock()
-	db.publishPending()
+	db.publishPending(last)
 	db.wmu.Unlock()
 	db.advance(last)
 	db.startSnapshots(due)
