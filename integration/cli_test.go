@@ -142,6 +142,11 @@ func TestCLIErrorsAndFormats(t *testing.T) {
 	if code != 0 || out != `{"n": 1.5, "id": 1}`+"\n"+`{"id": 2, "tags": ["a"]}`+"\n" {
 		t.Fatalf("export: %d %q", code, out)
 	}
+	// -e may repeat: the statements run in order.
+	out, errOut, code := driftdb(t, dir, "sql", "-d", "d", "-e", `INSERT INTO t {"id": 10}`, "-e", "SELECT id FROM t WHERE id = 10")
+	if code != 0 || !strings.HasPrefix(out, "INSERT 0 1\n") || !strings.Contains(out, "10") {
+		t.Fatalf("repeated -e: %d %q %q", code, out, errOut)
+	}
 	os.WriteFile(filepath.Join(dir, "bad.jsonl"), []byte(`{"id": 3}`+"\n"+`{"id": `+"\n"), 0o644)
 	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "bad.jsonl"); code != 1 || !strings.Contains(errOut, "line 2") {
 		t.Fatalf("bad import: %d %q", code, errOut)

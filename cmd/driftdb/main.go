@@ -180,9 +180,20 @@ func (c *cli) format(fs *flag.FlagSet) *string {
 	return fs.String("format", "table", "output format: table, json, jsonl or csv")
 }
 
+// stringList is a flag that may be given more than once.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, "; ") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
 func (c *cli) sql(args []string) error {
-	fs, dir := c.flags("sql", "-d DIR (-e STATEMENTS | -f FILE | < FILE)")
-	expr := fs.String("e", "", "statements to run")
+	fs, dir := c.flags("sql", "-d DIR (-e STATEMENTS ... | -f FILE | < FILE)")
+	var exprs stringList
+	fs.Var(&exprs, "e", "statements to run; may be given more than once, to run in order")
 	file := fs.String("f", "", "file of statements to run")
 	format := c.format(fs)
 	if err := c.parse(fs, args, dir); err != nil {
@@ -191,9 +202,9 @@ func (c *cli) sql(args []string) error {
 	if !validFormat(*format) {
 		return fmt.Errorf("unknown format %q", *format)
 	}
-	text := *expr
+	text := strings.Join(exprs, ";\n")
 	switch {
-	case *expr != "" && *file != "":
+	case len(exprs) > 0 && *file != "":
 		return fmt.Errorf("give -e or -f, not both")
 	case *file != "":
 		b, err := os.ReadFile(*file)
@@ -201,7 +212,7 @@ func (c *cli) sql(args []string) error {
 			return err
 		}
 		text = string(b)
-	case *expr == "":
+	case len(exprs) == 0:
 		b, err := io.ReadAll(c.stdin)
 		if err != nil {
 			return err
