@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // Event payloads (msgpack; see docs/FORMAT.md):
@@ -127,18 +126,6 @@ func encodeKeyed(key Key, patch map[string]any, order []string) []byte {
 	return e.bytes()
 }
 
-var decPool = sync.Pool{New: func() any {
-	r := bytes.NewReader(nil)
-	return &decoder{r: r, dec: msgpack.NewDecoder(r)}
-}}
-
-// decoder reads msgpack through the library: index checkpoint files, whose
-// headers are structs.
-type decoder struct {
-	r   *bytes.Reader
-	dec *msgpack.Decoder
-}
-
 // decodeMsgpack decodes one msgpack value of a payload.
 func decodeMsgpack(b []byte) (any, error) {
 	r := mpReader{b: b}
@@ -209,88 +196,4 @@ func docKeys(b []byte) ([]string, error) {
 		}
 	}
 	return keys, nil
-}
-
-func (d *decoder) value(depth int) (any, error) {
-	if depth > maxDepth {
-		return nil, fmt.Errorf("engine: payload nested deeper than %d", maxDepth)
-	}
-	c, err := d.dec.PeekCode()
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case c == msgpcode.Nil:
-		return nil, d.dec.DecodeNil()
-	case c == msgpcode.True || c == msgpcode.False:
-		return d.dec.DecodeBool()
-	case c == msgpcode.Float || c == msgpcode.Double:
-		return d.dec.DecodeFloat64()
-	case msgpcode.IsFixedNum(c) || (c >= msgpcode.Uint8 && c <= msgpcode.Int64):
-		if c == msgpcode.Uint64 {
-			u, err := d.dec.DecodeUint64()
-			if err != nil {
-				return nil, err
-			}
-			if u > 1<<63-1 {
-				return json.Number(fmt.Sprint(u)), nil
-			}
-			return int64(u), nil
-		}
-		return d.dec.DecodeInt64()
-	case msgpcode.IsString(c):
-		return d.dec.DecodeString()
-	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
-		n, err := d.dec.DecodeArrayLen()
-		if err != nil {
-			return nil, err
-		}
-		if n > d.r.Len() {
-			return nil, fmt.Errorf("engine: array of %d elements in %d bytes", n, d.r.Len())
-		}
-		arr := make([]any, 0, n)
-		for range n {
-			v, err := d.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			arr = append(arr, v)
-		}
-		return arr, nil
-	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
-		n, err := d.dec.DecodeMapLen()
-		if err != nil {
-			return nil, err
-		}
-		if n > d.r.Len() {
-			return nil, fmt.Errorf("engine: map of %d entries in %d bytes", n, d.r.Len())
-		}
-		m := make(map[string]any, n)
-		for range n {
-			k, err := d.dec.DecodeString()
-			if err != nil {
-				return nil, err
-			}
-			v, err := d.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			m[k] = v
-		}
-		return m, nil
-	case c >= msgpcode.FixExt1 && c <= msgpcode.FixExt16 || c >= msgpcode.Ext8 && c <= msgpcode.Ext32:
-		id, n, err := d.dec.DecodeExtHeader()
-		if err != nil {
-			return nil, err
-		}
-		if id != extNumber || n > d.r.Len() {
-			return nil, fmt.Errorf("engine: unknown msgpack ext %d", id)
-		}
-		buf := make([]byte, n)
-		if err := d.dec.ReadFull(buf); err != nil {
-			return nil, err
-		}
-		return json.Number(buf), nil
-	}
-	return nil, fmt.Errorf("engine: unexpected msgpack code %#x", c)
 }

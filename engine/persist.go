@@ -107,27 +107,27 @@ func readIndexFile(tableDir, field string, seq uint64) (*btree.BTreeG[indexEntry
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[12:]) {
 		return nil, errors.New("index file checksum mismatch")
 	}
-	d := decPool.Get().(*decoder)
-	defer decPool.Put(d)
-	d.r.Reset(body)
-	d.dec.Reset(d.r)
+	r := bytes.NewReader(body)
 	var h idxHeader
-	if err := d.dec.Decode(&h); err != nil {
+	if err := msgpack.NewDecoder(r).Decode(&h); err != nil {
 		return nil, err
 	}
 	if h.Field != field || h.Seq != seq || h.N < 0 || h.N > len(body) {
 		return nil, fmt.Errorf("index file is for %q at seq %d, not %q at %d", h.Field, h.Seq, field, seq)
 	}
+	// The library decoder reads a bytes.Reader without reading ahead: the
+	// entries start where it stopped.
+	mr := mpReader{b: body, i: len(body) - r.Len()}
 	idx := btree.NewG(btreeDegree, indexLess)
 	for range h.N {
-		if n, err := d.dec.DecodeArrayLen(); err != nil || n != 3 {
-			return nil, fmt.Errorf("index entry: %v", err)
+		if c, err := mr.byte(); err != nil || c != 0x93 { // fixarray of 3
+			return nil, fmt.Errorf("index entry: not [value, key, seq] (%v)", err)
 		}
-		val, err := d.value(1)
+		val, err := mr.value(1)
 		if err != nil {
 			return nil, err
 		}
-		kv, err := d.value(1)
+		kv, err := mr.value(1)
 		if err != nil {
 			return nil, err
 		}
@@ -135,13 +135,17 @@ func readIndexFile(tableDir, field string, seq uint64) (*btree.BTreeG[indexEntry
 		if err != nil {
 			return nil, err
 		}
-		s, err := d.dec.DecodeUint64()
+		sv, err := mr.value(1)
 		if err != nil {
 			return nil, err
 		}
-		idx.ReplaceOrInsert(indexEntry{val: val, key: k, seq: s})
+		s, ok := sv.(int64)
+		if !ok || s < 0 {
+			return nil, fmt.Errorf("index entry: seq %v", sv)
+		}
+		idx.ReplaceOrInsert(indexEntry{val: val, key: k, seq: uint64(s)})
 	}
-	if d.r.Len() != 0 {
+	if mr.i != len(body) {
 		return nil, errors.New("index file has data after its entries")
 	}
 	return idx, nil

@@ -40,6 +40,17 @@ func TestIndexFilesAndMeta(t *testing.T) {
 		mustExec(t, db.View().IndexLookup("t", "g", OpEq, g, func(*Row) bool { n++; return true }))
 		return n
 	}
+	// The file as written reads back whole.
+	db = openDB(t, dir, Options{SnapshotEvents: -1})
+	if p := db.CheckIndexFiles(); len(p) != 0 {
+		t.Fatalf("a whole index file reported: %v", p)
+	}
+	idx, err := readIndexFile(filepath.Join(dir, "tables", "t"), "g", seq)
+	mustExec(t, err)
+	if idx.Len() != 100 {
+		t.Fatalf("index file holds %d entries, want 100", idx.Len())
+	}
+	db.Close()
 	for _, damage := range []func(){
 		func() {},
 		func() { // flip a byte of the body
