@@ -145,6 +145,62 @@ func (r *Row) Doc() (map[string]any, error) {
 	return r.dec, nil
 }
 
+// Fields reads the top-level fields names of the row's document into out
+// (nil where a field is missing), without decoding the rest.
+func (r *Row) Fields(names []string, out []any) error {
+	for i := range out {
+		out[i] = nil
+	}
+	if r.dec != nil || r.doc == nil {
+		for i, n := range names {
+			out[i] = r.dec[n]
+		}
+		return nil
+	}
+	rd := mpReader{b: r.doc}
+	n, err := rd.mapLen()
+	if err != nil {
+		return err
+	}
+	for range n {
+		c, err := rd.byte()
+		if err != nil {
+			return err
+		}
+		kn, err := rd.strLen(c)
+		if err != nil {
+			return err
+		}
+		k, err := rd.next(kn)
+		if err != nil {
+			return err
+		}
+		want := -1
+		for i, name := range names {
+			if name == string(k) {
+				want = i
+				break
+			}
+		}
+		if want < 0 {
+			if err := rd.skip(1); err != nil {
+				return err
+			}
+			continue
+		}
+		v, err := rd.value(1)
+		if err != nil {
+			return err
+		}
+		for i := want; i < len(names); i++ { // a name may be asked for twice
+			if names[i] == names[want] {
+				out[i] = v
+			}
+		}
+	}
+	return nil
+}
+
 // Get returns the live row with key k, if any.
 func (v *View) Get(table string, key any) (Row, bool, error) {
 	ts, err := v.table(table)
@@ -283,6 +339,17 @@ func (op Op) holds(c int) bool {
 // compares to value by op: exactly the rows a full scan with the same
 // condition returns. It fails if the field has no index.
 func (v *View) IndexLookup(table, field string, op Op, value any, fn func(*Row) bool) error {
+	return v.indexLookup(table, field, op, value, true, fn)
+}
+
+// IndexLookupLazy is IndexLookup for callers that read few fields of each
+// row (Row.Fields): it checks the condition on the encoded document and
+// leaves the rows undecoded.
+func (v *View) IndexLookupLazy(table, field string, op Op, value any, fn func(*Row) bool) error {
+	return v.indexLookup(table, field, op, value, false, fn)
+}
+
+func (v *View) indexLookup(table, field string, op Op, value any, decode bool, fn func(*Row) bool) error {
 	ts, err := v.table(table)
 	if err != nil {
 		return err
@@ -368,10 +435,12 @@ func (v *View) IndexLookup(table, field string, op Op, value any, fn func(*Row) 
 			continue
 		}
 		row := &Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}
-		// Most candidates match and their callers read the document: decode
+		// Most candidates match and most callers read the document: decode
 		// it whole, once, rather than find the field and decode again.
-		if _, err := row.Doc(); err != nil {
-			return err
+		if decode {
+			if _, err := row.Doc(); err != nil {
+				return err
+			}
 		}
 		if !matchField(row, field, op, value) {
 			continue

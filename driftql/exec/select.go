@@ -403,8 +403,9 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 		if cols, err = sel.resultColumns(); err != nil {
 			return nil, err
 		}
-		if len(sel.cols) > 0 {
+		if len(sel.cols) > 0 && len(cols) > 0 {
 			c.from, c.n, c.result = &sel.cols[0], len(sel.cols), cols
+			c.fields, c.fieldsKnown = nil, false
 		}
 	}
 	q := sel.q
@@ -468,7 +469,10 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 		stopAt = offset + limit
 	}
 	var envs []*rowEnv
-	err = sel.candidates(ctx, view, ev, q.Where, func(r *engine.Row, doc map[string]any, holds bool) (bool, error) {
+	if fields := st.plainFields(&sel, cols); fields != nil && aggs == 0 {
+		return sel.selectFields(ctx, view, ev, fields, cols, limit, offset, res)
+	}
+	err = sel.candidates(ctx, view, ev, q.Where, false, func(r *engine.Row, doc map[string]any, holds bool) (bool, error) {
 		env := &rowEnv{table: sel.table, alias: sel.alias, doc: doc, row: r}
 		if q.Where != nil && !holds {
 			ok, err := ev.truth(q.Where, env)
@@ -510,6 +514,113 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 			return nil, err
 		}
 		res.Rows = append(res.Rows, row)
+	}
+	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+	return res, nil
+}
+
+// plainFields returns, for a SELECT without ORDER BY whose items are all *
+// or plain columns of the table, the document field each result column
+// shows; else nil. Such a query reads those fields straight from each row.
+func (st *Stmt) plainFields(sel *selectInfo, cols []Column) []string {
+	c := &st.selCols
+	if c.result != nil && len(cols) > 0 && &c.result[0] == &cols[0] && c.fieldsKnown {
+		return c.fields
+	}
+	fields := sel.plainFieldsOf(st.s, cols)
+	if c.result != nil && len(cols) > 0 && &c.result[0] == &cols[0] {
+		c.fields, c.fieldsKnown = fields, true
+	}
+	return fields
+}
+
+func (sel *selectInfo) plainFieldsOf(s *Session, cols []Column) []string {
+	q := sel.q
+	if len(q.OrderBy) > 0 {
+		return nil
+	}
+	names := make([]string, 0, len(cols))
+	for _, it := range q.Items {
+		if it.Star {
+			i := len(names)
+			for j := 0; i+j < len(cols) && cols[i+j].Attr == int16(j+1); j++ {
+				names = append(names, cols[i+j].Name)
+			}
+			continue
+		}
+		p := soloPrimary(it.Expr)
+		if p == nil || p.Column == nil || p.Call != nil || len(it.Expr.Or[0].And[0].Cond.Left.Left.Left.Casts) > 0 {
+			return nil
+		}
+		parts := p.Column.Parts
+		if len(parts) == 2 {
+			if first := parts[0].Text(); first == sel.table || first == sel.alias {
+				parts = parts[1:]
+			}
+		}
+		if len(parts) != 1 {
+			return nil
+		}
+		name := parts[0].Text()
+		if _, kw := s.keywordValue(name); kw || name == colSeq || name == colTS || name == colDoc {
+			return nil
+		}
+		known := false
+		for _, c := range sel.cols {
+			if c.Name == name {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return nil
+		}
+		names = append(names, name)
+	}
+	if len(names) != len(cols) {
+		return nil
+	}
+	return names
+}
+
+// selectFields answers a SELECT of plain columns: each row's fields are
+// read from its encoded document, with no map and no expression.
+func (sel *selectInfo) selectFields(ctx context.Context, view *engine.View, ev *evaluator, fields []string, cols []Column,
+	limit, offset int, res *Result) (*Result, error) {
+	q := sel.q
+	skipped := 0
+	res.Rows = [][]any{}
+	if limit == 0 {
+		res.Tag = "SELECT 0"
+		return res, nil
+	}
+	err := sel.candidates(ctx, view, ev, q.Where, true, func(r *engine.Row, _ map[string]any, holds bool) (bool, error) {
+		if q.Where != nil && !holds {
+			doc, err := r.Doc()
+			if err != nil {
+				return false, err
+			}
+			ok, err := ev.truth(q.Where, &rowEnv{table: sel.table, alias: sel.alias, doc: doc, row: r})
+			if err != nil || !ok {
+				return err == nil, err
+			}
+		}
+		if skipped < offset {
+			skipped++
+			return true, nil
+		}
+		row := make([]any, len(fields))
+		if err := r.Fields(fields, row); err != nil {
+			return false, err
+		}
+		for i, v := range row {
+			row[i] = outValue(v, cols[i].OID)
+		}
+		res.Rows = append(res.Rows, row)
+		return limit < 0 || len(res.Rows) < limit, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
 	return res, nil
@@ -717,7 +828,9 @@ func (ev *evaluator) aggregate(items []*driftql.SelItem, cols []Column, envs []*
 // key or an index when a top-level condition allows, else a scan. fn
 // applies the WHERE itself, unless holds says the row is known to meet it
 // (the WHERE is the one condition the key or index answered).
-func (sel *selectInfo) candidates(ctx context.Context, v *engine.View, ev *evaluator, where *driftql.Expr,
+//
+// With lazy, rows come undecoded (doc is nil) for fn to read as it needs.
+func (sel *selectInfo) candidates(ctx context.Context, v *engine.View, ev *evaluator, where *driftql.Expr, lazy bool,
 	fn func(r *engine.Row, doc map[string]any, holds bool) (bool, error)) error {
 	var ferr error
 	holds := false
@@ -725,10 +838,13 @@ func (sel *selectInfo) candidates(ctx context.Context, v *engine.View, ev *evalu
 		if ferr = ctx.Err(); ferr != nil {
 			return false
 		}
-		doc, err := r.Doc()
-		if err != nil {
-			ferr = err
-			return false
+		var doc map[string]any
+		if !lazy {
+			var err error
+			if doc, err = r.Doc(); err != nil {
+				ferr = err
+				return false
+			}
 		}
 		more, err := fn(r, doc, holds)
 		if err != nil {
@@ -753,7 +869,11 @@ func (sel *selectInfo) candidates(ctx context.Context, v *engine.View, ev *evalu
 			}
 			return ferr
 		}
-		if err := v.IndexLookup(sel.table, field, op, val, visit); err != nil {
+		lookup := v.IndexLookup
+		if lazy {
+			lookup = v.IndexLookupLazy
+		}
+		if err := lookup(sel.table, field, op, val, visit); err != nil {
 			return err
 		}
 		return ferr

@@ -22,6 +22,9 @@ type Stmt struct {
 		from   *engine.Column
 		n      int
 		result []Column
+		// fields is plainFields for these columns (fieldsKnown: worked out).
+		fields      []string
+		fieldsKnown bool
 	}
 }
 

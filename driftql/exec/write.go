@@ -278,7 +278,7 @@ func (st *Stmt) matching(ctx context.Context, tx *engine.Txn, ev *evaluator, tab
 	}
 	var keys []engine.Key
 	var docs []map[string]any
-	err = sel.candidates(ctx, view, ev, where, func(r *engine.Row, doc map[string]any, holds bool) (bool, error) {
+	err = sel.candidates(ctx, view, ev, where, false, func(r *engine.Row, doc map[string]any, holds bool) (bool, error) {
 		if where != nil && !holds {
 			ok, err := ev.truth(where, &rowEnv{table: table, doc: doc, row: r})
 			if err != nil || !ok {
