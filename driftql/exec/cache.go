@@ -12,10 +12,11 @@ import (
 // parse once. Parsed statements are never changed after parsing, so
 // sessions share them. It is safe for concurrent use.
 type StmtCache struct {
-	mu  sync.Mutex
-	cap int
-	ll  *list.List // front: most recently used
-	m   map[string]*list.Element
+	mu    sync.Mutex
+	cap   int
+	bytes int // statement text held; parsed forms grow with it
+	ll    *list.List // front: most recently used
+	m     map[string]*list.Element
 }
 
 type cacheEntry struct {
@@ -23,8 +24,13 @@ type cacheEntry struct {
 	stmts []*driftql.Statement
 }
 
-// maxCachedText bounds the statement texts the cache keeps.
-const maxCachedText = 8 << 10
+// maxCachedText bounds the statement texts the cache keeps (long multi-row
+// INSERTs of one shape, as bulk loaders send them, fit), and maxCacheBytes
+// the text of all of them together.
+const (
+	maxCachedText = 128 << 10
+	maxCacheBytes = 4 << 20
+)
 
 // NewStmtCache returns a cache of at most n statement texts.
 func NewStmtCache(n int) *StmtCache {
@@ -49,10 +55,13 @@ func (c *StmtCache) put(key string, stmts []*driftql.Statement) {
 		return
 	}
 	c.m[key] = c.ll.PushFront(&cacheEntry{key: key, stmts: stmts})
-	for c.ll.Len() > c.cap {
+	c.bytes += len(key)
+	for c.ll.Len() > c.cap || c.bytes > maxCacheBytes {
 		old := c.ll.Back()
 		c.ll.Remove(old)
-		delete(c.m, old.Value.(*cacheEntry).key)
+		k := old.Value.(*cacheEntry).key
+		delete(c.m, k)
+		c.bytes -= len(k)
 	}
 }
 

@@ -317,3 +317,29 @@ func TestPlainColumnReads(t *testing.T) {
 		run(t, s, fmt.Sprintf(`INSERT INTO t {"id": %d, "a": "g2", "extra%d": 1}`, 1000+i, i)) // a new column
 	}
 }
+
+// TestStmtCacheBounds: the cache keeps at most its count of statements and
+// at most maxCacheBytes of statement text, dropping the least recently used.
+func TestStmtCacheBounds(t *testing.T) {
+	c := NewStmtCache(4)
+	for i := range 6 {
+		c.put(fmt.Sprintf("SELECT %d", i), nil)
+	}
+	if _, ok := c.get("SELECT 1"); ok || c.ll.Len() != 4 {
+		t.Fatalf("count bound: %d entries, oldest kept %v", c.ll.Len(), ok)
+	}
+	c = NewStmtCache(1000)
+	big := strings.Repeat("x", maxCachedText)
+	for i := range maxCacheBytes/maxCachedText + 3 {
+		c.put(fmt.Sprintf("%d %s", i, big), nil)
+	}
+	if c.bytes > maxCacheBytes {
+		t.Fatalf("cache holds %d bytes of text, bound %d", c.bytes, maxCacheBytes)
+	}
+	if _, ok := c.get("0 " + big); ok {
+		t.Fatal("oldest long statement kept past the byte bound")
+	}
+	if _, ok := c.get(fmt.Sprintf("%d %s", maxCacheBytes/maxCachedText+2, big)); !ok {
+		t.Fatal("newest long statement dropped")
+	}
+}
