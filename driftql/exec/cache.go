@@ -14,7 +14,7 @@ import (
 type StmtCache struct {
 	mu    sync.Mutex
 	cap   int
-	bytes int // statement text held; parsed forms grow with it
+	bytes int        // statement text held; parsed forms grow with it
 	ll    *list.List // front: most recently used
 	m     map[string]*list.Element
 }
