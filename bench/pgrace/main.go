@@ -91,6 +91,7 @@ type bulkResult struct {
 	DriftDBSeconds float64 `json:"driftdb_seconds"`
 	PGSeconds      float64 `json:"postgresql_seconds"`
 	DriftDBBytes   int64   `json:"driftdb_bytes"`
+	DriftDBSnaps   int64   `json:"driftdb_snapshot_bytes"`
 	PGBytes        int64   `json:"postgresql_bytes"`
 }
 
@@ -267,16 +268,21 @@ func bulkRace(ctx context.Context, cfg config, dd, pg *system, out io.Writer) (*
 			return nil, fmt.Errorf("%s: %w", s.name, err)
 		}
 		secs := time.Since(start).Seconds()
-		size, err := s.tableBytes(ctx, "bulk")
+		size, snaps, err := s.tableBytes(ctx, "bulk")
 		if err != nil {
 			return nil, fmt.Errorf("%s: size: %w", s.name, err)
 		}
 		if s == dd {
-			b.DriftDBSeconds, b.DriftDBBytes = secs, size
+			b.DriftDBSeconds, b.DriftDBBytes, b.DriftDBSnaps = secs, size, snaps
 		} else {
 			b.PGSeconds, b.PGBytes = secs, size
 		}
-		fmt.Fprintf(out, "bulk load of %d rows into %s: %.1fs, %.1f MiB on disk\n", cfg.bulk, s.name, secs, float64(size)/(1<<20))
+		extra := ""
+		if snaps > 0 {
+			extra = fmt.Sprintf(" (and %.1f MiB of snapshots)", float64(snaps)/(1<<20))
+		}
+		fmt.Fprintf(out, "bulk load of %d rows into %s: %.1fs, %.1f MiB on disk%s\n",
+			cfg.bulk, s.name, secs, float64(size)/(1<<20), extra)
 	}
 	return b, nil
 }
@@ -302,6 +308,8 @@ func printTable(out io.Writer, rep *report) {
 			b.Rows, b.TxnSize, b.DriftDBSeconds, b.PGSeconds, b.PGSeconds/b.DriftDBSeconds)
 		fmt.Fprintf(out, "bytes on disk, data and indexes: driftdb %.1f MiB, postgresql %.1f MiB (%.2fx)\n",
 			float64(b.DriftDBBytes)/(1<<20), float64(b.PGBytes)/(1<<20), float64(b.DriftDBBytes)/float64(b.PGBytes))
+		fmt.Fprintf(out, "with driftdb's snapshots: %.1f MiB (%.2fx)\n", float64(b.DriftDBBytes+b.DriftDBSnaps)/(1<<20),
+			float64(b.DriftDBBytes+b.DriftDBSnaps)/float64(b.PGBytes))
 	}
 }
 

@@ -260,16 +260,17 @@ func (s *system) inTxn(ctx context.Context, batch *pgx.Batch) error {
 }
 
 // tableBytes is what a table takes on disk with its indexes: for
-// PostgreSQL its relation, indexes and TOAST; for DriftDB every file under
-// the table's directory (segments, index checkpoints, snapshots).
-func (s *system) tableBytes(ctx context.Context, table string) (int64, error) {
+// PostgreSQL its relation, indexes and TOAST (not its share of the WAL);
+// for DriftDB its segments (the log, which is the data), index checkpoints
+// and meta.json. snapshots is what DriftDB's snapshots add on top: state
+// checkpoints that make opening fast, derived from the log.
+func (s *system) tableBytes(ctx context.Context, table string) (data, snapshots int64, err error) {
 	if s.name == "postgresql" {
-		var n int64
-		err := s.conn.QueryRow(ctx, "SELECT pg_total_relation_size($1)", table).Scan(&n)
-		return n, err
+		err := s.conn.QueryRow(ctx, "SELECT pg_total_relation_size($1)", table).Scan(&data)
+		return data, 0, err
 	}
-	var n int64
-	err := filepath.WalkDir(filepath.Join(s.dataDir, "tables", table), func(path string, d fs.DirEntry, err error) error {
+	dir := filepath.Join(s.dataDir, "tables", table)
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -277,10 +278,14 @@ func (s *system) tableBytes(ctx context.Context, table string) (int64, error) {
 		if err != nil {
 			return err
 		}
-		n += info.Size()
+		if rel, _ := filepath.Rel(dir, path); strings.HasPrefix(rel, "snapshots"+string(filepath.Separator)) {
+			snapshots += info.Size()
+		} else {
+			data += info.Size()
+		}
 		return nil
 	})
-	return n, err
+	return data, snapshots, err
 }
 
 var (
