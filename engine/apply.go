@@ -22,10 +22,9 @@ type event struct {
 	raw []byte
 }
 
-// liveDoc returns the decoded latest document of key k, or nil when the
-// row does not exist or is deleted.
-func (ts *tableState) liveDoc(k Key) (map[string]any, *version, error) {
-	r, ok := ts.get(k)
+// liveDoc returns the decoded latest document of row r (found: ok), or nil
+// when the row does not exist or is deleted.
+func (ts *tableState) liveDoc(r row, ok bool) (map[string]any, *version, error) {
 	if !ok {
 		return nil, nil, nil
 	}
@@ -35,7 +34,7 @@ func (ts *tableState) liveDoc(k Key) (map[string]any, *version, error) {
 	}
 	doc, err := decodeDocBytes(v.doc)
 	if err != nil {
-		return nil, v, fmt.Errorf("engine: table %s key %s seq %d: %w", ts.spec.Name, k, v.seq, err)
+		return nil, v, fmt.Errorf("engine: table %s key %s seq %d: %w", ts.spec.Name, r.key, v.seq, err)
 	}
 	return doc, v, nil
 }
@@ -45,7 +44,8 @@ func (ts *tableState) liveDoc(k Key) (map[string]any, *version, error) {
 // live key, a PATCH or SOFT_DELETE of a missing one).
 func (ts *tableState) apply(ev *event) error {
 	name := ts.spec.Name
-	prev, prevVer, err := ts.liveDoc(ev.key)
+	cur, found := ts.get(ev.key)
+	prev, prevVer, err := ts.liveDoc(cur, found)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (ts *tableState) apply(ev *event) error {
 	default:
 		return fmt.Errorf("engine: event type %v cannot be applied", ev.typ)
 	}
-	ts.addVersion(ev.key, v, doc, prev)
+	ts.addVersion(cur, found, ev.key, v, doc, prev)
 	return nil
 }
 

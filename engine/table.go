@@ -185,11 +185,10 @@ func (ts *tableState) fillPoint() {
 	ts.point = m
 }
 
-// addVersion appends v to the row of key k (creating the row), and indexes
-// the new document. doc is the decoded document after the event (nil
-// after SOFT_DELETE).
-func (ts *tableState) addVersion(k Key, v version, doc map[string]any, prev map[string]any) {
-	old, ok := ts.get(k)
+// addVersion appends v to the row of key k, old as the writer found it (ok:
+// it exists; else the row is created), and indexes the new document. doc is
+// the decoded document after the event (nil after SOFT_DELETE).
+func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[string]any, prev map[string]any) {
 	nr := row{key: k}
 	if ok {
 		nr.versions = append(old.versions, v)
