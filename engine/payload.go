@@ -148,52 +148,62 @@ func decodeDocBytes(b []byte) (map[string]any, error) {
 // docField finds one top-level field of an encoded document without
 // decoding the rest.
 func docField(b []byte, name string) (any, bool, error) {
-	r := mpReader{b: b}
-	n, err := r.mapLen()
-	if err != nil {
-		return nil, false, err
-	}
-	for range n {
-		c, err := r.byte()
-		if err != nil {
-			return nil, false, err
+	var v any
+	found := false
+	err := eachField(b, func(key []byte, r *mpReader) (bool, error) {
+		if string(key) != name {
+			return true, nil
 		}
-		kn, err := r.strLen(c)
-		if err != nil {
-			return nil, false, err
-		}
-		k, err := r.next(kn)
-		if err != nil {
-			return nil, false, err
-		}
-		if string(k) == name {
-			v, err := r.value(1)
-			return v, err == nil, err
-		}
-		if err := r.skip(1); err != nil {
-			return nil, false, err
-		}
-	}
-	return nil, false, nil
+		var err error
+		v, err = r.value(1)
+		found = err == nil
+		return false, err
+	})
+	return v, found, err
 }
 
 // docKeys returns the top-level keys of an encoded map in stored order.
 func docKeys(b []byte) ([]string, error) {
+	var keys []string
+	err := eachField(b, func(key []byte, _ *mpReader) (bool, error) {
+		keys = append(keys, string(key))
+		return true, nil
+	})
+	return keys, err
+}
+
+// eachField calls fn with the name of every top-level field of an encoded
+// document, in stored order, and a reader at the field's value. fn may read
+// the value (what it leaves unread is skipped) and returns false to stop.
+func eachField(b []byte, fn func(key []byte, r *mpReader) (bool, error)) error {
 	r := mpReader{b: b}
 	n, err := r.mapLen()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	keys := make([]string, 0, n)
 	for range n {
-		k, err := r.str()
+		c, err := r.byte()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		keys = append(keys, k)
-		if err := r.skip(1); err != nil {
-			return nil, err
+		kn, err := r.strLen(c)
+		if err != nil {
+			return err
+		}
+		key, err := r.next(kn)
+		if err != nil {
+			return err
+		}
+		at := r.i
+		more, err := fn(key, &r)
+		if err != nil || !more {
+			return err
+		}
+		if r.i == at {
+			if err := r.skip(1); err != nil {
+				return err
+			}
 		}
 	}
-	return keys, nil
+	return nil
 }

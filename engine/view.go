@@ -157,48 +157,28 @@ func (r *Row) Fields(names []string, out []any) error {
 		}
 		return nil
 	}
-	rd := mpReader{b: r.doc}
-	n, err := rd.mapLen()
-	if err != nil {
-		return err
-	}
-	for range n {
-		c, err := rd.byte()
-		if err != nil {
-			return err
-		}
-		kn, err := rd.strLen(c)
-		if err != nil {
-			return err
-		}
-		k, err := rd.next(kn)
-		if err != nil {
-			return err
-		}
+	return eachField(r.doc, func(key []byte, rd *mpReader) (bool, error) {
 		want := -1
 		for i, name := range names {
-			if name == string(k) {
+			if name == string(key) {
 				want = i
 				break
 			}
 		}
 		if want < 0 {
-			if err := rd.skip(1); err != nil {
-				return err
-			}
-			continue
+			return true, nil
 		}
 		v, err := rd.value(1)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for i := want; i < len(names); i++ { // a name may be asked for twice
 			if names[i] == names[want] {
 				out[i] = v
 			}
 		}
-	}
-	return nil
+		return true, nil
+	})
 }
 
 // Get returns the live row with key k, if any.

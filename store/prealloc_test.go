@@ -89,11 +89,7 @@ func TestSealedSegmentsEndAtTheirData(t *testing.T) {
 	createStreams(t, s, "a")
 	appendSeqs(t, s, "a", 1, 200)
 	defer s.Close()
-	st, err := s.stream("a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	segs := st.segments()
+	segs := s.mustStream(t, "a").segments()
 	if len(segs) < 3 {
 		t.Fatalf("%d segments, want several", len(segs))
 	}

@@ -396,16 +396,17 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 		return nil, err
 	}
 	var cols []Column
+	var fields []string // see plainFields
 	if c := &st.selCols; len(sel.cols) > 0 && c.result != nil && c.from == &sel.cols[0] && c.n == len(sel.cols) {
-		cols = c.result
+		cols, fields = c.result, c.fields
 	} else {
 		var err error
 		if cols, err = sel.resultColumns(); err != nil {
 			return nil, err
 		}
-		if len(sel.cols) > 0 && len(cols) > 0 {
-			c.from, c.n, c.result = &sel.cols[0], len(sel.cols), cols
-			c.fields, c.fieldsKnown = nil, false
+		fields = sel.plainFields(st.s, cols)
+		if len(sel.cols) > 0 {
+			c.from, c.n, c.result, c.fields = &sel.cols[0], len(sel.cols), cols, fields
 		}
 	}
 	q := sel.q
@@ -469,7 +470,7 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 		stopAt = offset + limit
 	}
 	var envs []*rowEnv
-	if fields := st.plainFields(&sel, cols); fields != nil && aggs == 0 {
+	if fields != nil && aggs == 0 {
 		return sel.selectFields(ctx, view, ev, fields, cols, limit, offset, res)
 	}
 	err = sel.candidates(ctx, view, ev, q.Where, false, func(r *engine.Row, doc map[string]any, holds bool) (bool, error) {
@@ -522,19 +523,7 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 // plainFields returns, for a SELECT without ORDER BY whose items are all *
 // or plain columns of the table, the document field each result column
 // shows; else nil. Such a query reads those fields straight from each row.
-func (st *Stmt) plainFields(sel *selectInfo, cols []Column) []string {
-	c := &st.selCols
-	if c.result != nil && len(cols) > 0 && &c.result[0] == &cols[0] && c.fieldsKnown {
-		return c.fields
-	}
-	fields := sel.plainFieldsOf(st.s, cols)
-	if c.result != nil && len(cols) > 0 && &c.result[0] == &cols[0] {
-		c.fields, c.fieldsKnown = fields, true
-	}
-	return fields
-}
-
-func (sel *selectInfo) plainFieldsOf(s *Session, cols []Column) []string {
+func (sel *selectInfo) plainFields(s *Session, cols []Column) []string {
 	q := sel.q
 	if len(q.OrderBy) > 0 {
 		return nil

@@ -16,15 +16,14 @@ import (
 type Stmt struct {
 	s   *Session
 	ast *driftql.Statement
-	// selCols caches a SELECT's result columns for the table columns they
-	// were worked out from (the same slice means the same columns).
+	// selCols caches a SELECT's result columns, and the fields they read
+	// (plainFields), for the table columns they were worked out from (the
+	// same slice means the same columns).
 	selCols struct {
 		from   *engine.Column
 		n      int
 		result []Column
-		// fields is plainFields for these columns (fieldsKnown: worked out).
-		fields      []string
-		fieldsKnown bool
+		fields []string
 	}
 }
 
