@@ -79,7 +79,7 @@ func (db *DB) CompactBefore(name string, h uint64) (uint64, error) {
 		return 0, err
 	}
 	db.work[name] = folded
-	db.publish(map[string]*tableState{name: folded}, nil)
+	db.publish(map[string]*tableState{name: folded})
 	db.wmu.Unlock()
 
 	seq, err := db.snapshotLocked(name)

@@ -76,17 +76,12 @@ type DB struct {
 	lastMs  int64
 	failed  error
 	closed  bool
-	// unpub names the tables whose working state holds commits not yet
-	// published, and unpubTimes their timeline points: the first committer
-	// to become durable publishes them all (once per group commit, not once
-	// per transaction).
-	unpub      map[string]bool
-	unpubTimes []timePoint
-	// pubSeq is the newest seq the published state holds for sure: every
-	// commit up to it was applied before the last publishPending.
-	pubSeq uint64
-
 	// pub is the state readers use; visible the highest seq they may see.
+	// A commit changes the working state in place and does not publish it:
+	// readers that follow a point map or a row's versions see it at once
+	// (filtered by seq), and a reader that walks a B-tree asks for a fresh
+	// copy of the table when the published one is older than its view
+	// (refresh). A table nobody scans is never copied.
 	pub     atomic.Pointer[dbState]
 	visible atomic.Uint64
 
@@ -124,7 +119,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		}
 		return nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
-	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}, unpub: map[string]bool{}}
+	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}}
 	state := &dbState{tables: map[string]*tableState{}}
 	var points []timePoint
 	for _, name := range st.Streams() {
@@ -148,6 +143,9 @@ func Open(dir string, opts Options) (*DB, error) {
 	db.lastMs = st.LastUnixMs()
 	if n := len(state.times); n > 0 && state.times[n-1].ms > db.lastMs {
 		db.lastMs = state.times[n-1].ms
+	}
+	for _, ts := range state.tables {
+		ts.upTo = last
 	}
 	db.visible.Store(last)
 	db.pub.Store(state)
@@ -219,7 +217,7 @@ func (db *DB) CreateTable(spec TableSpec) error {
 	}
 	ts := newTableState(&spec)
 	db.work[spec.Name] = ts
-	db.publish(map[string]*tableState{spec.Name: ts}, nil)
+	db.publish(map[string]*tableState{spec.Name: ts})
 	return nil
 }
 
@@ -251,7 +249,7 @@ func (db *DB) CreateIndex(table, field string) error {
 		return &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
 	}
 	db.work[table] = nts
-	db.publish(map[string]*tableState{table: nts}, nil)
+	db.publish(map[string]*tableState{table: nts})
 	return nil
 }
 
@@ -273,10 +271,9 @@ func (db *DB) writable() error {
 	return nil
 }
 
-// publish makes changed table states (copies of the writer's working
-// states) visible to new readers, with new timeline points. Callers hold
-// wmu.
-func (db *DB) publish(changed map[string]*tableState, points []timePoint) {
+// publish makes copies of changed working states visible to new readers.
+// Callers hold wmu.
+func (db *DB) publish(changed map[string]*tableState) {
 	old := db.pub.Load()
 	ns := &dbState{tables: make(map[string]*tableState, len(old.tables)+len(changed)), times: old.times}
 	for k, v := range old.tables {
@@ -284,33 +281,40 @@ func (db *DB) publish(changed map[string]*tableState, points []timePoint) {
 	}
 	for name, ts := range changed {
 		pubTS := ts.clone()
+		pubTS.upTo = db.nextSeq - 1
 		ns.tables[name] = pubTS
-	}
-	for _, p := range points {
-		if n := len(ns.times); n == 0 || p.ms > ns.times[n-1].ms {
-			ns.times = append(ns.times, p)
-		}
 	}
 	db.pub.Store(ns)
 }
 
-// publishPending publishes the working states of the tables with
-// unpublished commits, unless the published state already holds seq.
-// Called with wmu held.
-func (db *DB) publishPending(seq uint64) {
-	if seq <= db.pubSeq || len(db.unpub) == 0 {
+// refresh returns a published state of table name that holds every event
+// up to seq, copying the working state if the published one is older.
+// Copies are lazy (the B-trees share nodes until the writer changes them),
+// and one copy serves every reader until the next commit.
+func (db *DB) refresh(name string, seq uint64) *tableState {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if ts, ok := db.pub.Load().tables[name]; ok && ts.upTo >= seq {
+		return ts
+	}
+	w, ok := db.work[name]
+	if !ok {
+		return db.pub.Load().tables[name]
+	}
+	db.publish(map[string]*tableState{name: w})
+	return db.pub.Load().tables[name]
+}
+
+// addTimePoint extends the timeline when a commit is the first at its
+// unix_ms. A point may be published before its commit is durable: a view
+// never reads past its own seq, whatever the timeline says. Callers hold
+// wmu.
+func (db *DB) addTimePoint(ms int64, firstSeq uint64) {
+	old := db.pub.Load()
+	if n := len(old.times); n > 0 && ms <= old.times[n-1].ms {
 		return
 	}
-	db.pubSeq = db.nextSeq - 1
-	changed := make(map[string]*tableState, len(db.unpub))
-	for name := range db.unpub {
-		if ts, ok := db.work[name]; ok {
-			changed[name] = ts
-		}
-		delete(db.unpub, name)
-	}
-	db.publish(changed, db.unpubTimes)
-	db.unpubTimes = db.unpubTimes[:0]
+	db.pub.Store(&dbState{tables: old.tables, times: append(old.times, timePoint{ms: ms, firstSeq: firstSeq})})
 }
 
 // advance moves the visible seq up to seq (never down).

@@ -199,6 +199,7 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 	if !ok {
 		return 0, noTable(name)
 	}
+	ts = v.trees(name, ts)
 	seq := v.seq
 	if seq == 0 {
 		return 0, nil // nothing was ever written

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/google/btree"
 
@@ -86,6 +87,11 @@ type tableState struct {
 	rows    *btree.BTreeG[row] // rows by value: keys inline make lookups cache-friendly
 	indexes map[string]*btree.BTreeG[*indexEntry]
 	cols    *registry
+	// liveCols is the registry as of the newest accepted commit, shared by
+	// every state of the table: the writer stores its registry there when
+	// a commit changed it, so readers see new columns without a copy of
+	// the table being published.
+	liveCols *atomic.Pointer[registry]
 	// point finds a row by key without walking the B-tree: a lock-free
 	// hash table shared by every state of the table since the last
 	// compaction. The writer stores a key's newest row once the
@@ -94,6 +100,9 @@ type tableState struct {
 	point *pointMap
 	// horizon is the seq before which history was folded away (0: none).
 	horizon uint64
+	// upTo, in a published state, is the newest seq the writer had applied
+	// when the state was copied: its B-trees hold every event up to it.
+	upTo uint64
 	// lastSnap is the seq of the newest snapshot, events the number of
 	// events since it and bytes the segment bytes at that time.
 	lastSnap      uint64
@@ -132,11 +141,12 @@ func (ts *tableState) rollback(steps []undoStep) {
 
 func newTableState(spec *TableSpec) *tableState {
 	ts := &tableState{
-		spec:    spec,
-		rows:    btree.NewG(btreeDegree, rowLess),
-		indexes: map[string]*btree.BTreeG[*indexEntry]{},
-		cols:    newRegistry(spec),
-		point:   newPointMap(0),
+		spec:     spec,
+		rows:     btree.NewG(btreeDegree, rowLess),
+		indexes:  map[string]*btree.BTreeG[*indexEntry]{},
+		cols:     newRegistry(spec),
+		liveCols: new(atomic.Pointer[registry]),
+		point:    newPointMap(0),
 	}
 	for _, f := range spec.Indexes {
 		ts.indexes[f] = btree.NewG(btreeDegree, indexLess)
@@ -154,6 +164,14 @@ func (ts *tableState) clone() *tableState {
 		n.indexes[f] = idx.Clone()
 	}
 	return &n
+}
+
+// columns returns the registry readers use.
+func (ts *tableState) columns() *registry {
+	if r := ts.liveCols.Load(); r != nil {
+		return r
+	}
+	return ts.cols
 }
 
 // get finds a row in the B-tree: the writer's view of its working copy.

@@ -319,13 +319,15 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 	changed := make(map[string]*tableState, len(tabs))
 	for _, t := range tabs {
 		t.ts.refreshPoint(t.keys)
+		if t.ts.cols != t.saved.cols {
+			t.ts.liveCols.Store(t.ts.cols)
+		}
 		changed[t.ts.spec.Name] = t.ts
-		db.unpub[t.ts.spec.Name] = true
 	}
 	last := seq - 1
 	db.nextSeq = seq
 	db.lastMs = ms
-	db.unpubTimes = append(db.unpubTimes, timePoint{ms: ms, firstSeq: batch[0].Record.Seq})
+	db.addTimePoint(ms, batch[0].Record.Seq)
 	due := db.snapshotsDue(changed)
 	c := db.st.Submit(batch)
 	db.wmu.Unlock()
@@ -338,9 +340,6 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		db.wmu.Unlock()
 		return 0, ioError(err)
 	}
-	db.wmu.Lock()
-	db.publishPending(last)
-	db.wmu.Unlock()
 	db.advance(last)
 	db.startSnapshots(due)
 	return last, nil

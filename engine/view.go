@@ -73,6 +73,20 @@ func (v *View) lookupTable(name string) (*tableState, bool) {
 	return ts, ok
 }
 
+// trees returns the state of a table whose B-trees hold every event up to
+// the view's seq: ts when it is recent enough, else a fresh copy of the
+// writer's state. Lookups by key need no fresh copy: the point map and a
+// row's versions already hold every accepted event.
+func (v *View) trees(name string, ts *tableState) *tableState {
+	if ts.upTo >= v.seq {
+		return ts
+	}
+	if fresh := v.db.refresh(name, v.seq); fresh != nil {
+		return fresh
+	}
+	return ts
+}
+
 // Seq returns the seq the view reads at.
 func (v *View) Seq() uint64 { return v.seq }
 
@@ -121,7 +135,7 @@ func (v *View) Columns(table string) ([]Column, error) {
 	if !ok {
 		return nil, noTable(table)
 	}
-	return ts.cols.columns(), nil
+	return ts.columns().columns(), nil
 }
 
 // Row is a row as a view sees it.
@@ -222,6 +236,7 @@ func (v *View) Scan(table string, fn func(*Row) bool) error {
 	if err != nil {
 		return err
 	}
+	ts = v.trees(table, ts)
 	pending := v.pendingSorted(table)
 	pi := 0
 	emitPending := func(upto *Key) bool {
@@ -334,6 +349,7 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 	if err != nil {
 		return err
 	}
+	ts = v.trees(table, ts)
 	idx, ok := ts.indexes[field]
 	if !ok {
 		return errorf(CodeUndefinedColumn, "table %q has no index on %q", table, field)

@@ -242,8 +242,7 @@ func (s *Store) rewriteAfter(st *stream, seg *segment, seq uint64, active bool) 
 		if err != nil {
 			return nil, fmt.Errorf("store: reopen active segment: %w", err)
 		}
-		st.active.Close()
-		st.active, st.activeSize, st.allocated = f, end, end
+		s.setActive(st, f, end, end)
 	}
 	return nseg, nil
 }

@@ -285,7 +285,7 @@ func (s *Store) finishStream(ss *streamScan) error {
 		}
 		allocated = res.end
 	}
-	st.active, st.activeSize, st.allocated = f, res.end, allocated
+	s.setActive(st, f, res.end, allocated)
 	return nil
 }
 

@@ -94,6 +94,9 @@ type stream struct {
 	// written ahead so that a commit's fsync finds the blocks in place and
 	// the file size unchanged.
 	allocated int64
+	// direct writes commits to the active segment (direct.go); nil where
+	// the file system refuses direct writes, or commits are not synced.
+	direct *directFile
 }
 
 func (st *stream) segments() []*segment { return *st.segs.Load() }
@@ -233,10 +236,7 @@ func (s *Store) startSegment(st *stream, num uint32) error {
 	}
 	seg := &segment{num: num, path: filepath.Join(st.segDir, segmentName(num))}
 	seg.end.Store(segmentHeaderSize)
-	if st.active != nil {
-		st.active.Close()
-	}
-	st.active, st.activeSize, st.allocated = f, segmentHeaderSize, segmentHeaderSize
+	s.setActive(st, f, segmentHeaderSize, segmentHeaderSize)
 	var segs []*segment
 	if p := st.segs.Load(); p != nil {
 		segs = append(segs, *p...)
@@ -244,6 +244,27 @@ func (s *Store) startSegment(st *stream, num uint32) error {
 	segs = append(segs, seg)
 	st.segs.Store(&segs)
 	return nil
+}
+
+// setActive makes f the active segment of st, its data ending at size and
+// the file at allocated, closing the previous one. When commits are synced
+// it also opens the direct-write handle.
+func (s *Store) setActive(st *stream, f *os.File, size, allocated int64) {
+	st.direct.close()
+	st.direct = nil
+	if st.active != nil && st.active != f {
+		st.active.Close()
+	}
+	st.active, st.activeSize, st.allocated = f, size, allocated
+	if s.opts.NoSync || s.opts.ReadOnly {
+		return
+	}
+	d, err := openDirect(f.Name(), f, size)
+	if err != nil {
+		s.opts.Logger.Debug("direct writes unavailable; using buffered writes and fdatasync", "file", f.Name(), "err", err)
+		return
+	}
+	st.direct = d
 }
 
 // SegmentBytes returns the bytes of a stream's segments (0 for an unknown
@@ -322,6 +343,8 @@ func (s *Store) closeFiles() error {
 						err = cerr
 					}
 				}
+				st.direct.close()
+				st.direct = nil
 				if cerr := st.active.Close(); err == nil && !errors.Is(cerr, os.ErrClosed) {
 					err = cerr
 				}

@@ -243,6 +243,9 @@ func TestWriteFailureStopsWrites(t *testing.T) {
 	st := s.mustStream(t, "a")
 	s.w.mu.Lock()
 	st.active.Close() // every write and fsync on it now fails
+	if st.direct != nil {
+		st.direct.f.Close()
+	}
 	s.w.mu.Unlock()
 	if err := s.Append(Batch{{Stream: "a", Record: testRecord(6)}}); !errors.Is(err, ErrFailed) {
 		t.Fatalf("append on a broken file: %v", err)

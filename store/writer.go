@@ -304,8 +304,9 @@ func (w *writer) writeGroup(group []*Commit) error {
 		return ferr
 	}
 	type pending struct {
-		st  *stream
-		buf []byte
+		st   *stream
+		buf  []byte
+		sync bool // written through the page cache: needs an fdatasync
 	}
 	var order []*pending
 	byStream := map[*stream]*pending{}
@@ -339,6 +340,15 @@ func (w *writer) writeGroup(group []*Commit) error {
 				return err
 			}
 		}
+		if st.direct != nil {
+			ok, err := w.writeDirect(st, pd.buf)
+			if err != nil {
+				return err
+			}
+			if ok {
+				continue
+			}
+		}
 		if need := st.activeSize + int64(len(pd.buf)); need > st.allocated {
 			if err := w.preallocate(st, need); err != nil {
 				return err
@@ -347,9 +357,12 @@ func (w *writer) writeGroup(group []*Commit) error {
 		if _, err := st.active.WriteAt(pd.buf, st.activeSize); err != nil {
 			return fmt.Errorf("store: write %s: %w", st.active.Name(), err)
 		}
+		if !w.s.opts.NoSync {
+			pd.sync = true
+		}
 	}
-	if !w.s.opts.NoSync {
-		for _, pd := range order {
+	for _, pd := range order {
+		if pd.sync {
 			if err := fdatasync(pd.st.active); err != nil {
 				return fmt.Errorf("store: fsync %s: %w", pd.st.active.Name(), err)
 			}
@@ -371,6 +384,34 @@ func (w *writer) writeGroup(group []*Commit) error {
 	w.s.lastMs.Store(last.UnixMs)
 	w.s.lastSeq.Store(last.Seq)
 	return nil
+}
+
+// writeDirect writes buf after the data of st's active segment with a
+// direct, synchronous write (direct.go). It reports false, having written
+// nothing, when the file system refuses direct writes: st then uses
+// buffered writes from now on.
+func (w *writer) writeDirect(st *stream, buf []byte) (bool, error) {
+	if end := paddedEnd(st.activeSize, len(buf)); end > st.allocated {
+		// The zeros ahead, and the file size, must be durable before data
+		// inside them relies on them.
+		if err := w.preallocate(st, end); err != nil {
+			return false, err
+		}
+		if err := fdatasync(st.active); err != nil {
+			return false, fmt.Errorf("store: fsync %s: %w", st.active.Name(), err)
+		}
+	}
+	err := st.direct.write(buf, st.activeSize)
+	if errors.Is(err, syscall.EINVAL) {
+		w.s.opts.Logger.Warn("direct write refused; using buffered writes and fdatasync", "file", st.active.Name(), "err", err)
+		st.direct.close()
+		st.direct = nil
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: write %s: %w", st.active.Name(), err)
+	}
+	return true, nil
 }
 
 // preallocChunk is how far ahead of its data the writer extends the active
