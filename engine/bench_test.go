@@ -163,7 +163,9 @@ func BenchmarkOpen(b *testing.B) {
 // table of 100k rows with an indexed field shared by every new row, and a
 // patch of a random existing row.
 func BenchmarkCommit(b *testing.B) {
-	for _, kind := range []string{"insert", "patch"} {
+	// insert: keys in increasing order; insert-random: keys spread over the
+	// key space, as concurrent clients with random ids write them.
+	for _, kind := range []string{"insert", "insert-random", "patch"} {
 		b.Run(kind, func(b *testing.B) {
 			db, err := Open(b.TempDir(), Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1})
 			if err != nil {
@@ -187,9 +189,12 @@ func BenchmarkCommit(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				tx := db.Begin()
-				if kind == "insert" {
+				switch kind {
+				case "insert":
 					_, err = tx.Insert("users", fmt.Appendf(nil, `{"id": %d, "email": "new@example.com", "status": "new", "amount": %d}`, rows+i, i))
-				} else {
+				case "insert-random":
+					_, err = tx.Insert("users", fmt.Appendf(nil, `{"id": %d, "email": "new@example.com", "status": "new", "amount": %d}`, rows+rand.Int64N(1<<62), i))
+				default:
 					err = tx.Patch("users", int64(rand.IntN(rows)), fmt.Appendf(nil, `{"amount": %d}`, i))
 				}
 				if err != nil {

@@ -56,8 +56,8 @@ func writeIndexFiles(tableDir string, ts *tableState, seq uint64) error {
 	for field, idx := range ts.indexes {
 		var body bytes.Buffer
 		enc := msgpack.NewEncoder(&body)
-		var entries []*indexEntry
-		idx.Ascend(func(e *indexEntry) bool {
+		var entries []indexEntry
+		idx.Ascend(func(e indexEntry) bool {
 			if e.seq <= seq {
 				entries = append(entries, e)
 			}
@@ -92,7 +92,7 @@ func writeIndexFiles(tableDir string, ts *tableState, seq uint64) error {
 
 // readIndexFile loads the index of field if its file is whole and covers
 // exactly seq.
-func readIndexFile(tableDir, field string, seq uint64) (*btree.BTreeG[*indexEntry], error) {
+func readIndexFile(tableDir, field string, seq uint64) (*btree.BTreeG[indexEntry], error) {
 	b, err := os.ReadFile(idxPath(tableDir, field))
 	if err != nil {
 		return nil, err
@@ -143,7 +143,7 @@ func readIndexFile(tableDir, field string, seq uint64) (*btree.BTreeG[*indexEntr
 		if !ok || s < 0 {
 			return nil, fmt.Errorf("index entry: seq %v", sv)
 		}
-		idx.ReplaceOrInsert(&indexEntry{val: val, key: k, seq: uint64(s)})
+		idx.ReplaceOrInsert(indexEntry{val: val, key: k, seq: uint64(s)})
 	}
 	if mr.i != len(body) {
 		return nil, errors.New("index file has data after its entries")

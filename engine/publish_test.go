@@ -76,3 +76,36 @@ func TestLazyPublication(t *testing.T) {
 		t.Fatalf("columns %v", cols)
 	}
 }
+
+// TestIndexOrder checks the index comparison, with its shortcuts for
+// strings and integers, against the general sort order on values of every
+// kind, keys and seqs.
+func TestIndexOrder(t *testing.T) {
+	vals := []any{nil, "", "a", "b", "ab", int64(-3), int64(0), int64(7), 2.5, -0.5, true, false,
+		[]any{int64(1)}, map[string]any{"a": int64(1)}, int64(1 << 62), "new"}
+	keys := []Key{{Int: 1, IsInt: true}, {Int: -1, IsInt: true}, {Str: "k"}, {Str: ""}}
+	var entries []indexEntry
+	for _, v := range vals {
+		for _, k := range keys {
+			for _, seq := range []uint64{1, 9} {
+				entries = append(entries, indexEntry{val: v, key: k, seq: seq})
+			}
+		}
+	}
+	general := func(a, b indexEntry) bool {
+		if c := SortCompare(a.val, b.val); c != 0 {
+			return c < 0
+		}
+		if c := compareKeys(a.key, b.key); c != 0 {
+			return c < 0
+		}
+		return a.seq < b.seq
+	}
+	for _, a := range entries {
+		for _, b := range entries {
+			if got, want := indexLess(a, b), general(a, b); got != want {
+				t.Fatalf("indexLess(%v/%v/%d, %v/%v/%d) = %v, want %v", a.val, a.key, a.seq, b.val, b.key, b.seq, got, want)
+			}
+		}
+	}
+}

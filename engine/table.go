@@ -59,18 +59,37 @@ func rowLess(a, b row) bool { return compareKeys(a.key, b.key) < 0 }
 // indexEntry says that row key got value in the version made at seq. Entries
 // are only ever added; a lookup checks each candidate against the row's
 // version at the view's seq, so the answer is exact at any seq. Index trees
-// hold entries by pointer: a commit copies the path to each entry it adds
-// (copy-on-write, for readers), and nodes of pointers copy seven times
-// fewer bytes; lookups visit few entries, so the indirection costs little.
-// Rows stay inline, where scans go through all of them.
+// hold entries inline: an insert compares its entry with a dozen or more
+// others, and an entry behind a pointer costs a cache miss per comparison.
+// (A commit copies B-tree paths only after a reader took a copy of the
+// table, see View.trees.)
 type indexEntry struct {
 	val any
 	key Key
 	seq uint64
 }
 
-func indexLess(a, b *indexEntry) bool {
-	if c := SortCompare(a.val, b.val); c != 0 {
+func indexLess(a, b indexEntry) bool {
+	// Strings and integers, the usual indexed values, compare without the
+	// general path's kind checks.
+	var c int
+	switch x := a.val.(type) {
+	case string:
+		if y, ok := b.val.(string); ok {
+			c = strings.Compare(x, y)
+		} else {
+			c = SortCompare(a.val, b.val)
+		}
+	case int64:
+		if y, ok := b.val.(int64); ok {
+			c = cmpInt(x, y)
+		} else {
+			c = SortCompare(a.val, b.val)
+		}
+	default:
+		c = SortCompare(a.val, b.val)
+	}
+	if c != 0 {
 		return c < 0
 	}
 	if c := compareKeys(a.key, b.key); c != 0 {
@@ -85,7 +104,7 @@ const btreeDegree = 32
 type tableState struct {
 	spec    *TableSpec
 	rows    *btree.BTreeG[row] // rows by value: keys inline make lookups cache-friendly
-	indexes map[string]*btree.BTreeG[*indexEntry]
+	indexes map[string]*btree.BTreeG[indexEntry]
 	cols    *registry
 	// liveCols is the registry as of the newest accepted commit, shared by
 	// every state of the table: the writer stores its registry there when
@@ -117,8 +136,8 @@ type tableState struct {
 // undoStep is one B-tree change: a row replaced or added (had tells which),
 // or an index entry added.
 type undoStep struct {
-	idx   *btree.BTreeG[*indexEntry] // nil for a row
-	entry *indexEntry
+	idx   *btree.BTreeG[indexEntry] // nil for a row
+	entry indexEntry
 	key   Key
 	old   row
 	had   bool
@@ -143,7 +162,7 @@ func newTableState(spec *TableSpec) *tableState {
 	ts := &tableState{
 		spec:     spec,
 		rows:     btree.NewG(btreeDegree, rowLess),
-		indexes:  map[string]*btree.BTreeG[*indexEntry]{},
+		indexes:  map[string]*btree.BTreeG[indexEntry]{},
 		cols:     newRegistry(spec),
 		liveCols: new(atomic.Pointer[registry]),
 		point:    newPointMap(0),
@@ -159,7 +178,7 @@ func newTableState(spec *TableSpec) *tableState {
 func (ts *tableState) clone() *tableState {
 	n := *ts
 	n.rows = ts.rows.Clone()
-	n.indexes = make(map[string]*btree.BTreeG[*indexEntry], len(ts.indexes))
+	n.indexes = make(map[string]*btree.BTreeG[indexEntry], len(ts.indexes))
 	for f, idx := range ts.indexes {
 		n.indexes[f] = idx.Clone()
 	}
@@ -231,7 +250,7 @@ func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[str
 		if pv, ok := lookupPath(prev, f); ok && pv != nil && EqualValues(pv, val) {
 			continue
 		}
-		e := &indexEntry{val: val, key: k, seq: v.seq}
+		e := indexEntry{val: val, key: k, seq: v.seq}
 		idx.ReplaceOrInsert(e)
 		if ts.undo != nil {
 			*ts.undo = append(*ts.undo, undoStep{idx: idx, entry: e})
@@ -288,7 +307,7 @@ func (ts *tableState) rebuildIndexes() error {
 			}
 			for f, idx := range ts.indexes {
 				if val, ok := lookupPath(doc, f); ok && val != nil {
-					idx.ReplaceOrInsert(&indexEntry{val: val, key: r.key, seq: v.seq})
+					idx.ReplaceOrInsert(indexEntry{val: val, key: r.key, seq: v.seq})
 				}
 			}
 		}

@@ -372,7 +372,7 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 		seen = map[Key]bool{}
 	}
 	keys := make([]Key, 0, 16)
-	visit := func(e *indexEntry) bool {
+	visit := func(e indexEntry) bool {
 		if e.seq > v.seq {
 			return true
 		}
@@ -386,17 +386,17 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 		}
 		return true
 	}
-	lo := &indexEntry{val: value, key: minKey}
+	lo := indexEntry{val: value, key: minKey}
 	switch op {
 	case OpEq:
-		idx.AscendGreaterOrEqual(lo, func(e *indexEntry) bool {
+		idx.AscendGreaterOrEqual(lo, func(e indexEntry) bool {
 			if c, ok := CompareValues(e.val, value); !ok || c != 0 {
 				return false
 			}
 			return visit(e)
 		})
 	case OpGt, OpGe:
-		idx.AscendGreaterOrEqual(lo, func(e *indexEntry) bool {
+		idx.AscendGreaterOrEqual(lo, func(e indexEntry) bool {
 			c, ok := CompareValues(e.val, value)
 			if !ok {
 				return false // past the values of this kind
@@ -407,7 +407,7 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 			return true
 		})
 	case OpLt, OpLe:
-		idx.DescendLessOrEqual(&indexEntry{val: value, key: maxKey, seq: ^uint64(0)}, func(e *indexEntry) bool {
+		idx.DescendLessOrEqual(indexEntry{val: value, key: maxKey, seq: ^uint64(0)}, func(e indexEntry) bool {
 			c, ok := CompareValues(e.val, value)
 			if !ok {
 				return false
