@@ -71,6 +71,7 @@ type DB struct {
 	// wmu is the writer mutex: validation, seq assignment and hand-over to
 	// the store happen under it, in order.
 	wmu     sync.Mutex
+	scratch commitScratch
 	work    map[string]*tableState // the writer's working copies
 	nextSeq uint64
 	lastMs  int64

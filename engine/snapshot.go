@@ -245,17 +245,11 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 	return seq, nil
 }
 
-// snapshotsDue returns the changed tables that have gone past a snapshot
-// threshold since their last snapshot. Callers hold wmu.
-func (db *DB) snapshotsDue(changed map[string]*tableState) []string {
-	var due []string
-	for name, ts := range changed {
-		if (db.opts.SnapshotEvents > 0 && ts.eventsSince >= db.opts.SnapshotEvents) ||
-			(db.opts.SnapshotBytes > 0 && db.st.SegmentBytes(name)-ts.segBytesAtSnp >= db.opts.SnapshotBytes) {
-			due = append(due, name)
-		}
-	}
-	return due
+// snapshotDue reports whether a changed table has gone past a snapshot
+// threshold. Called with wmu held.
+func (db *DB) snapshotDue(ts *tableState) bool {
+	return (db.opts.SnapshotEvents > 0 && ts.eventsSince >= db.opts.SnapshotEvents) ||
+		(db.opts.SnapshotBytes > 0 && db.st.SegmentBytes(ts.spec.Name)-ts.segBytesAtSnp >= db.opts.SnapshotBytes)
 }
 
 // startSnapshots snapshots the given tables in the background, one run at

@@ -15,23 +15,16 @@ import (
 // and again against the latest state at commit. A Txn is used by one
 // goroutine.
 type Txn struct {
-	db   *DB
-	view *View
-	ops  []*event
-	// tables holds, per table touched, the keys written and their state
-	// after the transaction's writes so far.
-	pending map[string]map[Key]*pendingRow
+	db      *DB
+	view    *View
+	ops     []*event
+	pending pending
 	done    bool
-}
-
-type pendingRow struct {
-	doc   map[string]any // nil when deleted
-	order []string
 }
 
 // Begin starts a transaction reading at the current committed seq.
 func (db *DB) Begin() *Txn {
-	return &Txn{db: db, view: db.View(), pending: map[string]map[Key]*pendingRow{}}
+	return &Txn{db: db, view: db.View()}
 }
 
 // View returns the transaction's read view: its snapshot plus its own
@@ -41,6 +34,10 @@ func (tx *Txn) View() *View {
 	v.txn = tx
 	return &v
 }
+
+// Spec returns a table's definition as the transaction sees it; like
+// View.Spec, it must not be changed.
+func (tx *Txn) Spec(table string) (*TableSpec, error) { return tx.view.Spec(table) }
 
 // Writes reports how many events the transaction holds.
 func (tx *Txn) Writes() int { return len(tx.ops) }
@@ -59,7 +56,7 @@ func (tx *Txn) table(name string) (*tableState, error) {
 // current returns the live document of key in table as the transaction
 // sees it, or nil.
 func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) {
-	if p, ok := tx.pending[ts.spec.Name][k]; ok {
+	if p, ok := tx.pending.get(ts.spec.Name, k); ok {
 		return p.doc, p.order, nil
 	}
 	r, ok := ts.lookup(k)
@@ -79,12 +76,7 @@ func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) 
 }
 
 func (tx *Txn) remember(table string, k Key, doc map[string]any, order []string) {
-	m := tx.pending[table]
-	if m == nil {
-		m = map[Key]*pendingRow{}
-		tx.pending[table] = m
-	}
-	m[k] = &pendingRow{doc: doc, order: order}
+	tx.pending.put(table, k, pendingRow{doc: doc, order: order})
 }
 
 // Insert adds a document, given as JSON text of an object, to a table.
@@ -220,7 +212,7 @@ func tableKey(ts *tableState, v any) (Key, error) {
 func (tx *Txn) Rollback() {
 	tx.done = true
 	tx.ops = nil
-	tx.pending = nil
+	tx.pending = pending{}
 }
 
 // Commit writes the transaction as one batch and returns once it is
@@ -235,6 +227,22 @@ func (tx *Txn) Commit(ctx context.Context) (uint64, error) {
 		return tx.view.seq, nil
 	}
 	return tx.db.commit(ctx, tx.ops)
+}
+
+// touched is a table a commit changes: its working state, its fields as
+// they were (for a rollback), the B-tree changes made (undo) and the keys
+// written.
+type touched struct {
+	ts    *tableState
+	saved tableState
+	undo  []undoStep
+	keys  []Key
+}
+
+// commitScratch holds the slices a commit needs, kept for the next one.
+type commitScratch struct {
+	tabs  []touched
+	batch store.Batch
 }
 
 // commit validates ops against the latest state, assigns seqs, applies
@@ -256,28 +264,48 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 	if ms < db.lastMs {
 		ms = db.lastMs // the clock stepped back: time never does
 	}
-	type touched struct {
-		ts    *tableState
-		saved tableState // fields as they were, for a rollback
-		undo  []undoStep
-		keys  []Key
-	}
-	var tabs []*touched // transactions touch few tables: a scan beats a map
+	// The scratch slices are the writer's, reused from commit to commit
+	// under wmu.
+	sc := &db.scratch
+	tabs := sc.tabs[:0]
 	find := func(name string) *touched {
-		for _, t := range tabs {
-			if t.ts.spec.Name == name {
-				return t
+		for i := range tabs { // transactions touch few tables: a scan beats a map
+			if tabs[i].ts.spec.Name == name {
+				return &tabs[i]
 			}
 		}
 		return nil
 	}
+	batch := sc.batch[:0]
+	// done keeps the slices for the next commit, emptied so that they hold
+	// on to no rows; an outsized transaction's are let go.
+	done := func() {
+		for i := range tabs {
+			t := &tabs[i]
+			clear(t.undo)
+			clear(t.keys)
+			if cap(t.undo) > 4096 {
+				t.undo = nil
+			}
+			if cap(t.keys) > 4096 {
+				t.keys = nil
+			}
+			*t = touched{undo: t.undo[:0], keys: t.keys[:0]}
+		}
+		clear(batch)
+		if cap(batch) > 4096 {
+			batch = nil
+		}
+		sc.tabs, sc.batch = tabs[:0], batch[:0]
+	}
 	rollback := func() {
-		for _, t := range tabs {
+		for i := range tabs {
+			t := &tabs[i]
 			t.ts.rollback(t.undo)
 			*t.ts = t.saved
 		}
+		done()
 	}
-	batch := make(store.Batch, 0, len(ops))
 	seq := db.nextSeq
 	for _, ev := range ops {
 		name := ev.tbl
@@ -289,8 +317,14 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 				db.wmu.Unlock()
 				return 0, noTable(name)
 			}
-			t = &touched{ts: w, saved: *w}
-			tabs = append(tabs, t)
+			if len(tabs) < cap(tabs) {
+				tabs = tabs[:len(tabs)+1]
+				t = &tabs[len(tabs)-1]
+				t.ts, t.saved = w, *w
+			} else {
+				tabs = append(tabs, touched{ts: w, saved: *w})
+				t = &tabs[len(tabs)-1]
+			}
 		}
 		ev.seq, ev.ms = seq, ms
 		var payload []byte
@@ -316,20 +350,23 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: payload}})
 		seq++
 	}
-	changed := make(map[string]*tableState, len(tabs))
-	for _, t := range tabs {
+	var due []string
+	for i := range tabs {
+		t := &tabs[i]
 		t.ts.refreshPoint(t.keys)
 		if t.ts.cols != t.saved.cols {
 			t.ts.liveCols.Store(t.ts.cols)
 		}
-		changed[t.ts.spec.Name] = t.ts
+		if db.snapshotDue(t.ts) {
+			due = append(due, t.ts.spec.Name)
+		}
 	}
 	last := seq - 1
 	db.nextSeq = seq
 	db.lastMs = ms
 	db.addTimePoint(ms, batch[0].Record.Seq)
-	due := db.snapshotsDue(changed)
 	c := db.st.Submit(batch)
+	done()
 	db.wmu.Unlock()
 
 	if err := c.Wait(); err != nil {

@@ -115,14 +115,14 @@ func (v *View) table(name string) (*tableState, error) {
 	return ts, nil
 }
 
-// Spec returns a table's definition.
+// Spec returns a table's definition. It is shared, like the table state
+// it belongs to: it must not be changed (DDL makes a new one).
 func (v *View) Spec(table string) (*TableSpec, error) {
 	ts, ok := v.lookupTable(table)
 	if !ok {
 		return nil, noTable(table)
 	}
-	spec := *ts.spec
-	return &spec, nil
+	return ts.spec, nil
 }
 
 // Columns returns a table's columns: the primary key, then every field
@@ -222,12 +222,11 @@ func (v *View) Get(table string, key any) (Row, bool, error) {
 	return Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}, true, nil
 }
 
-func (v *View) pendingRow(table string, k Key) (*pendingRow, bool) {
+func (v *View) pendingRow(table string, k Key) (pendingRow, bool) {
 	if v.txn == nil {
-		return nil, false
+		return pendingRow{}, false
 	}
-	p, ok := v.txn.pending[table][k]
-	return p, ok
+	return v.txn.pending.get(table, k)
 }
 
 // Scan calls fn for every live row in key order until fn returns false.
@@ -277,17 +276,17 @@ func (v *View) Scan(table string, fn func(*Row) bool) error {
 
 type keyedPending struct {
 	k Key
-	p *pendingRow
+	p pendingRow
 }
 
 func (v *View) pendingSorted(table string) []keyedPending {
-	if v.txn == nil || len(v.txn.pending[table]) == 0 {
+	if v.txn == nil || v.txn.pending.count(table) == 0 {
 		return nil
 	}
-	out := make([]keyedPending, 0, len(v.txn.pending[table]))
-	for k, p := range v.txn.pending[table] {
+	out := make([]keyedPending, 0, v.txn.pending.count(table))
+	v.txn.pending.each(table, func(k Key, p pendingRow) {
 		out = append(out, keyedPending{k, p})
-	}
+	})
 	sort.Slice(out, func(i, j int) bool { return compareKeys(out[i].k, out[j].k) < 0 })
 	return out
 }
@@ -354,7 +353,7 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 	if !ok {
 		return errorf(CodeUndefinedColumn, "table %q has no index on %q", table, field)
 	}
-	if v.txn != nil && len(v.txn.pending[table]) > 0 {
+	if v.txn != nil && v.txn.pending.count(table) > 0 {
 		// The transaction's own writes are not indexed: scan instead.
 		return v.Scan(table, func(r *Row) bool {
 			if matchField(r, field, op, value) {

@@ -46,6 +46,17 @@ type conn struct {
 	rowBuf  []byte
 	rowVals [][]byte
 	rowEnds []int
+	// Messages sent after every statement, reused (Send encodes them at
+	// once), and the unnamed portal, which each Bind replaces.
+	complete pgproto3.CommandComplete
+	readyMsg pgproto3.ReadyForQuery
+	unnamed  portal
+}
+
+// sendComplete sends CommandComplete with tag.
+func (c *conn) sendComplete(tag string) {
+	c.complete.CommandTag = append(c.complete.CommandTag[:0], tag...)
+	c.be.Send(&c.complete)
 }
 
 type prepared struct {
@@ -258,7 +269,8 @@ func (c *conn) setBusy(b bool) {
 
 // ready sends ReadyForQuery and flushes.
 func (c *conn) ready() {
-	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})
+	c.readyMsg.TxStatus = c.sess.TxStatus()
+	c.be.Send(&c.readyMsg)
 	if err := c.be.Flush(); err != nil {
 		c.nc.Close()
 	}
@@ -336,7 +348,7 @@ func (c *conn) simpleQuery(sql string) {
 				return
 			}
 		}
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)})
+		c.sendComplete(res.Tag)
 		c.sendParameterChanges()
 	}
 }

@@ -65,7 +65,9 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	if !ok {
 		return &exec.Error{Code: "26000", Msg: fmt.Sprintf("prepared statement %q does not exist", m.PreparedStatement)}
 	}
-	if m.DestinationPortal != "" {
+	if m.DestinationPortal == "" {
+		delete(c.portals, "") // replaced, or gone if this Bind fails
+	} else {
 		if _, exists := c.portals[m.DestinationPortal]; exists {
 			return &exec.Error{Code: "42P03", Msg: fmt.Sprintf("portal %q already exists", m.DestinationPortal)}
 		}
@@ -77,7 +79,17 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	if n := len(m.ParameterFormatCodes); n > 1 && n != len(m.Parameters) {
 		return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("bind message has %d parameter formats but %d parameters", n, len(m.Parameters))}
 	}
-	args := make([]any, len(m.Parameters))
+	var pt *portal
+	var args []any
+	if m.DestinationPortal == "" {
+		// The unnamed portal lives until the next Bind: reuse it.
+		pt = &c.unnamed
+		args = pt.args[:0]
+		clear(pt.args)
+	} else {
+		pt = &portal{}
+	}
+	args = append(args, make([]any, len(m.Parameters))...)
 	for i, raw := range m.Parameters {
 		v, err := decodeParam(raw, p.params[i], formatFor(m.ParameterFormatCodes, i) == 1)
 		if err != nil {
@@ -90,7 +102,8 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("unsupported format code %d", f)}
 		}
 	}
-	c.portals[m.DestinationPortal] = &portal{p: p, args: args, formats: m.ResultFormatCodes}
+	*pt = portal{p: p, args: args, formats: m.ResultFormatCodes}
+	c.portals[m.DestinationPortal] = pt
 	c.be.Send(&pgproto3.BindComplete{})
 	return nil
 }
@@ -131,7 +144,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		return nil
 	}
 	if pt.done {
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(pt.res.Tag)})
+		c.sendComplete(pt.res.Tag)
 		return nil
 	}
 	if pt.res == nil {
@@ -166,7 +179,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		return nil
 	}
 	pt.done = true
-	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)})
+	c.sendComplete(res.Tag)
 	c.sendParameterChanges()
 	return nil
 }

@@ -305,6 +305,11 @@ func decodeParam(b []byte, oid uint32, binaryFormat bool) (any, error) {
 		return nil, nil
 	}
 	if !binaryFormat {
+		if oid == exec.OIDInt8 || oid == exec.OIDInt4 || oid == exec.OIDInt2 {
+			if n, ok := parseDecimal(b); ok {
+				return n, nil // the usual form, without a string
+			}
+		}
 		return decodeTextParam(string(b), oid)
 	}
 	fixed := func(n int) error {
@@ -380,6 +385,30 @@ func decodeParam(b []byte, oid uint32, binaryFormat bool) (any, error) {
 		return append([]byte(nil), b...), nil
 	}
 	return string(b), nil
+}
+
+// parseDecimal reads an integer written as an optional minus sign and
+// digits, as clients send them; anything else (spaces, a plus sign, out of
+// range) is left to strconv.
+func parseDecimal(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 { // 18 digits cannot overflow
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 func decodeTextParam(s string, oid uint32) (any, error) {

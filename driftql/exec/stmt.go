@@ -25,6 +25,8 @@ type Stmt struct {
 		result []Column
 		fields []string
 	}
+	// insCols caches the column names an INSERT lists.
+	insCols []string
 }
 
 // Result is the outcome of a statement: its columns and rows (none for a

@@ -123,11 +123,15 @@ func (st *Stmt) insert(tx *engine.Txn, ev *evaluator) (*Result, error) {
 				docs = append(docs, normalizeJSON(doc).(map[string]any))
 			}
 		}
-		return st.returning(ins.Returning, table, docs, fmt.Sprintf("INSERT 0 %d", 1), ev)
+		return st.returning(ins.Returning, table, docs, insertTag(1), ev)
 	}
-	cols := make([]string, len(ins.Columns))
-	for i, c := range ins.Columns {
-		cols[i] = c.Text()
+	cols := st.insCols
+	if cols == nil && len(ins.Columns) > 0 {
+		cols = make([]string, len(ins.Columns))
+		for i, c := range ins.Columns {
+			cols[i] = c.Text()
+		}
+		st.insCols = cols // a prepared INSERT names them once
 	}
 	if len(cols) == 0 {
 		tcols, err := tx.View().Columns(table)
@@ -138,7 +142,7 @@ func (st *Stmt) insert(tx *engine.Txn, ev *evaluator) (*Result, error) {
 			cols = append(cols, c.Name)
 		}
 	}
-	spec, err := tx.View().Spec(table)
+	spec, err := tx.Spec(table)
 	if err != nil {
 		return nil, err
 	}
@@ -169,9 +173,19 @@ func (st *Stmt) insert(tx *engine.Txn, ev *evaluator) (*Result, error) {
 		if _, err := tx.InsertDoc(table, doc, order); err != nil {
 			return nil, err
 		}
-		docs = append(docs, doc)
+		if len(ins.Returning) > 0 {
+			docs = append(docs, doc)
+		}
 	}
-	return st.returning(ins.Returning, table, docs, fmt.Sprintf("INSERT 0 %d", len(ins.Rows)), ev)
+	return st.returning(ins.Returning, table, docs, insertTag(len(ins.Rows)), ev)
+}
+
+// insertTag is the command tag of an INSERT of n rows.
+func insertTag(n int) string {
+	if n == 1 {
+		return "INSERT 0 1"
+	}
+	return "INSERT 0 " + strconv.Itoa(n)
 }
 
 // storable converts an evaluated value to a document value.
@@ -299,7 +313,7 @@ func (st *Stmt) update(ctx context.Context, tx *engine.Txn, ev *evaluator) (*Res
 	if err != nil {
 		return nil, err
 	}
-	spec, err := tx.View().Spec(table)
+	spec, err := tx.Spec(table)
 	if err != nil {
 		return nil, err
 	}
