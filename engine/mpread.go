@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unsafe"
 )
 
 // mpReader reads the msgpack the payload encoder writes (see payload.go)
@@ -16,6 +17,10 @@ import (
 type mpReader struct {
 	b []byte
 	i int
+	// alias makes strings point into b instead of copying: only for
+	// buffers that never change (a version's document), whose strings then
+	// keep them alive.
+	alias bool
 }
 
 var errShortPayload = errors.New("engine: payload ends early")
@@ -83,6 +88,14 @@ func (r *mpReader) mapLen() (int, error) {
 		return r.length(4)
 	}
 	return 0, fmt.Errorf("engine: msgpack code %#x is not a map", c)
+}
+
+// string returns p, a slice of r.b, as a string.
+func (r *mpReader) string(p []byte) string {
+	if r.alias && len(p) > 0 {
+		return unsafe.String(&p[0], len(p))
+	}
+	return string(p)
 }
 
 // str reads a string.
@@ -175,7 +188,10 @@ func (r *mpReader) value(depth int) (any, error) {
 			return nil, err
 		}
 		p, err := r.next(n)
-		return string(p), err
+		if err != nil {
+			return nil, err
+		}
+		return r.string(p), nil
 	}
 	switch c {
 	case 0xc0:

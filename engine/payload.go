@@ -148,62 +148,73 @@ func decodeDocBytes(b []byte) (map[string]any, error) {
 // docField finds one top-level field of an encoded document without
 // decoding the rest.
 func docField(b []byte, name string) (any, bool, error) {
-	var v any
-	found := false
-	err := eachField(b, func(key []byte, r *mpReader) (bool, error) {
-		if string(key) != name {
-			return true, nil
+	it := fieldsOf(b, false)
+	for it.next() {
+		if string(it.key) == name {
+			v, err := it.r.value(1)
+			return v, err == nil, err
 		}
-		var err error
-		v, err = r.value(1)
-		found = err == nil
-		return false, err
-	})
-	return v, found, err
+	}
+	return nil, false, it.err
 }
 
 // docKeys returns the top-level keys of an encoded map in stored order.
 func docKeys(b []byte) ([]string, error) {
 	var keys []string
-	err := eachField(b, func(key []byte, _ *mpReader) (bool, error) {
-		keys = append(keys, string(key))
-		return true, nil
-	})
-	return keys, err
+	it := fieldsOf(b, false)
+	for it.next() {
+		keys = append(keys, string(it.key))
+	}
+	return keys, it.err
 }
 
-// eachField calls fn with the name of every top-level field of an encoded
-// document, in stored order, and a reader at the field's value. fn may read
-// the value (what it leaves unread is skipped) and returns false to stop.
-func eachField(b []byte, fn func(key []byte, r *mpReader) (bool, error)) error {
-	r := mpReader{b: b}
-	n, err := r.mapLen()
+// fieldIter walks the top-level fields of an encoded document in stored
+// order: after next, key is the field's name and r is at its value, which
+// the caller may read (what it leaves unread is skipped). It is a value on
+// the caller's stack: reading a row's fields allocates nothing for it.
+type fieldIter struct {
+	r    mpReader
+	key  []byte
+	err  error
+	left int // fields not yet visited
+	at   int // where the current field's value starts
+}
+
+// fieldsOf starts a walk over b's fields. With alias, the strings read
+// point into b (see mpReader).
+func fieldsOf(b []byte, alias bool) fieldIter {
+	it := fieldIter{r: mpReader{b: b, alias: alias}, at: -1}
+	it.left, it.err = it.r.mapLen()
+	return it
+}
+
+// next moves to the next field; false at the end or on an error (err).
+func (it *fieldIter) next() bool {
+	if it.err != nil {
+		return false
+	}
+	if it.at >= 0 && it.r.i == it.at {
+		if it.err = it.r.skip(1); it.err != nil {
+			return false
+		}
+	}
+	if it.left == 0 {
+		return false
+	}
+	it.left--
+	c, err := it.r.byte()
 	if err != nil {
-		return err
+		it.err = err
+		return false
 	}
-	for range n {
-		c, err := r.byte()
-		if err != nil {
-			return err
-		}
-		kn, err := r.strLen(c)
-		if err != nil {
-			return err
-		}
-		key, err := r.next(kn)
-		if err != nil {
-			return err
-		}
-		at := r.i
-		more, err := fn(key, &r)
-		if err != nil || !more {
-			return err
-		}
-		if r.i == at {
-			if err := r.skip(1); err != nil {
-				return err
-			}
-		}
+	kn, err := it.r.strLen(c)
+	if err != nil {
+		it.err = err
+		return false
 	}
-	return nil
+	if it.key, it.err = it.r.next(kn); it.err != nil {
+		return false
+	}
+	it.at = it.r.i
+	return true
 }

@@ -171,28 +171,30 @@ func (r *Row) Fields(names []string, out []any) error {
 		}
 		return nil
 	}
-	return eachField(r.doc, func(key []byte, rd *mpReader) (bool, error) {
+	// A version's document never changes: its strings need no copy.
+	it := fieldsOf(r.doc, true)
+	for it.next() {
 		want := -1
 		for i, name := range names {
-			if name == string(key) {
+			if name == string(it.key) {
 				want = i
 				break
 			}
 		}
 		if want < 0 {
-			return true, nil
+			continue
 		}
-		v, err := rd.value(1)
+		v, err := it.r.value(1)
 		if err != nil {
-			return false, err
+			return err
 		}
 		for i := want; i < len(names); i++ { // a name may be asked for twice
 			if names[i] == names[want] {
 				out[i] = v
 			}
 		}
-		return true, nil
-	})
+	}
+	return it.err
 }
 
 // Get returns the live row with key k, if any.
@@ -366,22 +368,33 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 	// version at the view's seq.
 	// Entries of one value come in key order, so an equality lookup sees
 	// a key's entries side by side; ranges span values and need a set.
-	var seen map[Key]bool
-	if op != OpEq {
-		seen = map[Key]bool{}
+	// Each candidate keeps the newest seq of the entries that led to it: a
+	// row whose visible version was made at that seq holds the entry's
+	// value, which satisfies the condition, and needs no check.
+	type candidate struct {
+		key Key
+		seq uint64
 	}
-	keys := make([]Key, 0, 16)
+	var seen map[Key]int // ranges: index in cands
+	if op != OpEq {
+		seen = map[Key]int{}
+	}
+	cands := make([]candidate, 0, 16)
 	visit := func(e indexEntry) bool {
 		if e.seq > v.seq {
 			return true
 		}
 		if seen == nil {
-			if len(keys) == 0 || keys[len(keys)-1] != e.key {
-				keys = append(keys, e.key)
+			if n := len(cands); n > 0 && cands[n-1].key == e.key {
+				cands[n-1].seq = max(cands[n-1].seq, e.seq)
+			} else {
+				cands = append(cands, candidate{e.key, e.seq})
 			}
-		} else if !seen[e.key] {
-			seen[e.key] = true
-			keys = append(keys, e.key)
+		} else if i, ok := seen[e.key]; ok {
+			cands[i].seq = max(cands[i].seq, e.seq)
+		} else {
+			seen[e.key] = len(cands)
+			cands = append(cands, candidate{e.key, e.seq})
 		}
 		return true
 	}
@@ -418,9 +431,11 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 		})
 	}
 	if seen != nil {
-		slices.SortFunc(keys, compareKeys)
+		slices.SortFunc(cands, func(a, b candidate) int { return compareKeys(a.key, b.key) })
 	}
-	for _, k := range keys {
+	rows := make([]Row, len(cands)) // one allocation for the rows fn gets
+	for i, c := range cands {
+		k := c.key
 		r, ok := ts.lookup(k)
 		if !ok {
 			continue
@@ -429,7 +444,8 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 		if ver == nil || ver.doc == nil {
 			continue
 		}
-		row := &Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}
+		row := &rows[i]
+		*row = Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}
 		// Most candidates match and most callers read the document: decode
 		// it whole, once, rather than find the field and decode again.
 		if decode {
@@ -437,7 +453,7 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 				return err
 			}
 		}
-		if !matchField(row, field, op, value) {
+		if ver.seq != c.seq && !matchField(row, field, op, value) {
 			continue
 		}
 		if !fn(row) {

@@ -50,6 +50,7 @@ type conn struct {
 	// once), and the unnamed portal, which each Bind replaces.
 	complete pgproto3.CommandComplete
 	readyMsg pgproto3.ReadyForQuery
+	dataRow  pgproto3.DataRow
 	unnamed  portal
 }
 
@@ -60,9 +61,10 @@ func (c *conn) sendComplete(tag string) {
 }
 
 type prepared struct {
-	stmt   *exec.Stmt // nil for an empty query
-	params []uint32
-	cols   []exec.Column
+	stmt     *exec.Stmt // nil for an empty query
+	params   []uint32
+	cols     []exec.Column
+	textDesc *pgproto3.RowDescription // cols in text format, once asked for
 }
 
 type portal struct {
@@ -420,7 +422,8 @@ func (c *conn) sendRows(res *exec.Result, from, to int, formats []int16) error {
 			start = end
 		}
 		c.rowEnds = ends
-		c.be.Send(&pgproto3.DataRow{Values: vals})
+		c.dataRow.Values = vals
+		c.be.Send(&c.dataRow)
 	}
 	c.rowBuf, c.rowVals = buf, vals
 	return nil

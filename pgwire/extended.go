@@ -118,7 +118,7 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 		if p.cols == nil {
 			c.be.Send(&pgproto3.NoData{})
 		} else {
-			c.be.Send(rowDescription(p.cols, nil))
+			c.be.Send(p.describe(nil))
 		}
 		return nil
 	}
@@ -129,9 +129,24 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	if pt.p.cols == nil {
 		c.be.Send(&pgproto3.NoData{})
 	} else {
-		c.be.Send(rowDescription(pt.p.cols, pt.formats))
+		c.be.Send(pt.p.describe(pt.formats))
 	}
 	return nil
+}
+
+// describe returns the RowDescription of the statement's results in the
+// given formats. The all-text one, which clients ask for at every
+// execution, is made once.
+func (p *prepared) describe(formats []int16) *pgproto3.RowDescription {
+	for _, f := range formats {
+		if f != 0 {
+			return rowDescription(p.cols, formats)
+		}
+	}
+	if p.textDesc == nil {
+		p.textDesc = rowDescription(p.cols, nil)
+	}
+	return p.textDesc
 }
 
 func (c *conn) execute(m *pgproto3.Execute) error {

@@ -3,7 +3,6 @@ package exec
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -516,7 +515,7 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 		}
 		res.Rows = append(res.Rows, row)
 	}
-	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+	res.Tag = selectTag(len(res.Rows))
 	return res, nil
 }
 
@@ -583,6 +582,7 @@ func (sel *selectInfo) selectFields(ctx context.Context, view *engine.View, ev *
 		res.Tag = "SELECT 0"
 		return res, nil
 	}
+	var arena []any
 	err := sel.candidates(ctx, view, ev, q.Where, true, func(r *engine.Row, _ map[string]any, holds bool) (bool, error) {
 		if q.Where != nil && !holds {
 			doc, err := r.Doc()
@@ -598,7 +598,11 @@ func (sel *selectInfo) selectFields(ctx context.Context, view *engine.View, ev *
 			skipped++
 			return true, nil
 		}
-		row := make([]any, len(fields))
+		if len(arena) < len(fields) {
+			arena = make([]any, len(fields)*16) // rows share backing arrays
+		}
+		row := arena[:len(fields):len(fields)]
+		arena = arena[len(fields):]
 		if err := r.Fields(fields, row); err != nil {
 			return false, err
 		}
@@ -611,8 +615,19 @@ func (sel *selectInfo) selectFields(ctx context.Context, view *engine.View, ev *
 	if err != nil {
 		return nil, err
 	}
-	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+	res.Tag = selectTag(len(res.Rows))
 	return res, nil
+}
+
+// selectTag is the command tag of a SELECT that returned n rows.
+func selectTag(n int) string {
+	switch n {
+	case 0:
+		return "SELECT 0"
+	case 1:
+		return "SELECT 1"
+	}
+	return "SELECT " + strconv.Itoa(n)
 }
 
 // limits evaluates LIMIT and OFFSET (-1: no limit).

@@ -376,7 +376,7 @@ func (st *Stmt) execDrift(ev *evaluator) (*Result, error) {
 		}
 		r.Rows = append(r.Rows, []any{int64(e.Seq), time.UnixMilli(e.UnixMs).UTC(), e.Type.String(), change, doc})
 	}
-	r.Tag = fmt.Sprintf("SELECT %d", len(r.Rows))
+	r.Tag = selectTag(len(r.Rows))
 	return r, nil
 }
 

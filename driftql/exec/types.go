@@ -108,7 +108,7 @@ func outValue(v any, oid uint32) any {
 	case OIDInt8, OIDInt4, OIDInt2:
 		switch x := v.(type) {
 		case int64:
-			return x
+			return v // as it is: boxing x again would allocate
 		case float64:
 			if x == math.Trunc(x) && math.Abs(x) < 9.2e18 {
 				return int64(x)
@@ -131,7 +131,7 @@ func outValue(v any, oid uint32) any {
 	case OIDFloat8, OIDFloat4:
 		switch x := v.(type) {
 		case float64:
-			return x
+			return v
 		case int64:
 			return float64(x)
 		case json.Number:
@@ -160,7 +160,7 @@ func outValue(v any, oid uint32) any {
 	case OIDBool:
 		switch x := v.(type) {
 		case bool:
-			return x
+			return v
 		case string:
 			if b, ok := parseBool(x); ok {
 				return b
@@ -175,7 +175,7 @@ func outValue(v any, oid uint32) any {
 	case OIDTimestamptz, OIDTimestamp, OIDDate:
 		switch x := v.(type) {
 		case time.Time:
-			return x
+			return v
 		case string:
 			if t, err := engine.ParseTimestamp(x); err == nil {
 				return t
@@ -187,7 +187,7 @@ func outValue(v any, oid uint32) any {
 	case OIDBytea:
 		switch x := v.(type) {
 		case []byte:
-			return x
+			return v
 		case string:
 			return []byte(x)
 		}
@@ -204,7 +204,7 @@ func textOf(v any) any {
 	case nil:
 		return nil
 	case string:
-		return x
+		return v
 	case bool:
 		if x {
 			return "true"
