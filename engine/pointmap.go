@@ -24,6 +24,12 @@ type pointTable struct {
 type pointEntry struct {
 	key Key
 	r   row
+	// The newest version's seq, unix_ms and document, copied out of r's
+	// versions: most reads want the newest version, and reading it here
+	// saves the cache miss of following r.versions.
+	lastSeq uint64
+	lastMs  int64
+	lastDoc []byte
 }
 
 func newPointMap(capacity int) *pointMap {
@@ -51,14 +57,35 @@ func (m *pointMap) hash(k Key) uint64 {
 
 // load returns the row stored for k.
 func (m *pointMap) load(k Key) (row, bool) {
+	if e := m.entry(k); e != nil {
+		return e.r, true
+	}
+	return row{}, false
+}
+
+// loadAt returns the seq, unix_ms and document (nil when deleted) of k's
+// version visible at seq; ok is false when k has no version by then.
+func (m *pointMap) loadAt(k Key, seq uint64) (vseq uint64, ms int64, doc []byte, ok bool) {
+	e := m.entry(k)
+	if e == nil {
+		return 0, 0, nil, false
+	}
+	if e.lastSeq != 0 && e.lastSeq <= seq {
+		return e.lastSeq, e.lastMs, e.lastDoc, true
+	}
+	v := e.r.at(seq)
+	if v == nil {
+		return 0, 0, nil, false
+	}
+	return v.seq, v.ms, v.doc, true
+}
+
+func (m *pointMap) entry(k Key) *pointEntry {
 	t := m.tab.Load()
 	for i := m.hash(k) & t.mask; ; i = (i + 1) & t.mask {
 		e := t.slots[i].Load()
-		if e == nil {
-			return row{}, false
-		}
-		if e.key == k {
-			return e.r, true
+		if e == nil || e.key == k {
+			return e
 		}
 	}
 }
@@ -70,6 +97,10 @@ func (m *pointMap) store(k Key, r row) {
 		t = m.grow(t)
 	}
 	e := &pointEntry{key: k, r: r}
+	if n := len(r.versions); n > 0 {
+		last := &r.versions[n-1]
+		e.lastSeq, e.lastMs, e.lastDoc = last.seq, last.ms, last.doc
+	}
 	for i := m.hash(k) & t.mask; ; i = (i + 1) & t.mask {
 		old := t.slots[i].Load()
 		if old == nil {

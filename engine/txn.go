@@ -59,19 +59,15 @@ func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) 
 	if p, ok := tx.pending.get(ts.spec.Name, k); ok {
 		return p.doc, p.order, nil
 	}
-	r, ok := ts.lookup(k)
-	if !ok {
+	_, _, raw, ok := ts.point.loadAt(k, tx.view.seq)
+	if !ok || raw == nil {
 		return nil, nil, nil
 	}
-	v := r.at(tx.view.seq)
-	if v == nil || v.doc == nil {
-		return nil, nil, nil
-	}
-	doc, err := decodeDocBytes(v.doc)
+	doc, err := decodeDocBytes(raw)
 	if err != nil {
 		return nil, nil, err
 	}
-	order, err := docKeys(v.doc)
+	order, err := docKeys(raw)
 	return doc, order, err
 }
 

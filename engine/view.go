@@ -213,15 +213,11 @@ func (v *View) Get(table string, key any) (Row, bool, error) {
 		}
 		return Row{Key: k, Seq: v.seq + 1, dec: p.doc}, true, nil
 	}
-	r, ok := ts.lookup(k)
-	if !ok {
+	seq, ms, doc, ok := ts.point.loadAt(k, v.seq)
+	if !ok || doc == nil {
 		return Row{}, false, nil
 	}
-	ver := r.at(v.seq)
-	if ver == nil || ver.doc == nil {
-		return Row{}, false, nil
-	}
-	return Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}, true, nil
+	return Row{Key: k, Seq: seq, UnixMs: ms, doc: doc}, true, nil
 }
 
 func (v *View) pendingRow(table string, k Key) (pendingRow, bool) {
@@ -436,16 +432,12 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 	rows := make([]Row, len(cands)) // one allocation for the rows fn gets
 	for i, c := range cands {
 		k := c.key
-		r, ok := ts.lookup(k)
-		if !ok {
-			continue
-		}
-		ver := r.at(v.seq)
-		if ver == nil || ver.doc == nil {
+		seq, ms, doc, ok := ts.point.loadAt(k, v.seq)
+		if !ok || doc == nil {
 			continue
 		}
 		row := &rows[i]
-		*row = Row{Key: k, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc}
+		*row = Row{Key: k, Seq: seq, UnixMs: ms, doc: doc}
 		// Most candidates match and most callers read the document: decode
 		// it whole, once, rather than find the field and decode again.
 		if decode {
@@ -453,7 +445,7 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 				return err
 			}
 		}
-		if ver.seq != c.seq && !matchField(row, field, op, value) {
+		if seq != c.seq && !matchField(row, field, op, value) {
 			continue
 		}
 		if !fn(row) {
