@@ -43,25 +43,33 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
 		}
 		h.Cols = append(h.Cols, []string{c.Name, string(c.Type), d})
 	}
-	var rows []row
+	// Count first, then encode in a second walk: no copy of the rows.
 	ts.rows.Ascend(func(r row) bool {
 		if r.versions[0].seq <= seq {
-			rows = append(rows, r)
+			h.Rows++
 		}
 		return true
 	})
-	h.Rows = len(rows)
 	if err := enc.Encode(&h); err != nil {
 		return err
 	}
-	for _, r := range rows {
+	var err error
+	ts.rows.Ascend(func(r row) bool {
+		if r.versions[0].seq > seq {
+			return true
+		}
 		n := 0
 		for n < len(r.versions) && r.versions[n].seq <= seq {
 			n++
 		}
 		enc.EncodeArrayLen(2)
-		if err := enc.Encode(r.key.Value()); err != nil {
-			return err
+		if r.key.IsInt {
+			err = enc.EncodeInt64(r.key.Int) // the form Encode gives an int64
+		} else {
+			err = enc.EncodeString(r.key.Str)
+		}
+		if err != nil {
+			return false
 		}
 		enc.EncodeArrayLen(n)
 		for _, v := range r.versions[:n] {
@@ -70,10 +78,14 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
 			enc.EncodeInt(v.ms)
 			enc.EncodeUint(uint64(v.typ))
 			encodeBytesOrNil(enc, v.doc)
-			if err := encodeBytesOrNil(enc, v.patch); err != nil {
-				return err
+			if err = encodeBytesOrNil(enc, v.patch); err != nil {
+				return false
 			}
 		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	return bw.Flush()
 }
