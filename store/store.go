@@ -261,7 +261,7 @@ func (s *Store) setActive(st *stream, f *os.File, size, allocated int64) {
 	}
 	d, err := openDirect(f.Name(), f, size)
 	if err != nil {
-		s.opts.Logger.Debug("direct writes unavailable; using buffered writes and fdatasync", "file", f.Name(), "err", err)
+		s.opts.Logger.Info("direct writes unavailable; using buffered writes and fdatasync", "file", f.Name(), "err", err)
 		return
 	}
 	st.direct = d
