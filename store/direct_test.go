@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unsafe"
 )
 
 // directSupported reports whether dir's file system takes direct writes.
@@ -119,4 +120,37 @@ func TestDirectWrites(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDirectWriteRefused makes the kernel refuse a direct write (a
+// misaligned buffer gets EINVAL, as a file system that takes O_DIRECT at
+// open but not at write would): the commit goes through buffered writes
+// and fdatasync instead, and so do the ones after it.
+func TestDirectWriteRefused(t *testing.T) {
+	dir := t.TempDir()
+	if !directSupported(t, dir) {
+		t.Skip("the file system of the test directory refuses direct writes")
+	}
+	s := openT(t, dir, Options{})
+	createStreams(t, s, "a")
+	appendSeqs(t, s, "a", 1, 10)
+	st := s.mustStream(t, "a")
+	s.w.mu.Lock()
+	raw := make([]byte, 3*dioAlign)
+	off := 1
+	if uintptr(unsafe.Pointer(&raw[0]))%2 == 1 {
+		off = 2
+	}
+	st.direct.buf = raw[off : off+2*dioAlign] // not aligned: the kernel says EINVAL
+	s.w.mu.Unlock()
+	appendSeqs(t, s, "a", 11, 20)
+	if st.direct != nil {
+		t.Fatal("still writing directly after a refused write")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openT(t, dir, Options{})
+	defer s.Close()
+	checkSeqs(t, s, "a", seqRange(1, 20))
 }

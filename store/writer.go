@@ -388,8 +388,8 @@ func (w *writer) writeGroup(group []*Commit) error {
 
 // writeDirect writes buf after the data of st's active segment with a
 // direct, synchronous write (direct.go). It reports false, having written
-// nothing, when the file system refuses direct writes: st then uses
-// buffered writes from now on.
+// nothing, when the file system refuses direct writes (EINVAL for the
+// alignment it wants, EOPNOTSUPP): st then uses buffered writes from now on.
 func (w *writer) writeDirect(st *stream, buf []byte) (bool, error) {
 	if end := paddedEnd(st.activeSize, len(buf)); end > st.allocated {
 		// The zeros ahead, and the file size, must be durable before data
@@ -402,7 +402,7 @@ func (w *writer) writeDirect(st *stream, buf []byte) (bool, error) {
 		}
 	}
 	err := st.direct.write(buf, st.activeSize)
-	if errors.Is(err, syscall.EINVAL) {
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EOPNOTSUPP) {
 		w.s.opts.Logger.Warn("direct write refused; using buffered writes and fdatasync", "file", st.active.Name(), "err", err)
 		st.direct.close()
 		st.direct = nil
