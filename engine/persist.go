@@ -244,15 +244,25 @@ func (db *DB) checkMeta(tableDir string, ts *tableState, seq uint64) {
 // cache: the table rebuilds the index when it loads.
 func (db *DB) CheckIndexFiles() []string {
 	var problems []string
-	v := db.View()
-	for _, name := range v.Tables() {
-		ts := v.state.tables[name]
-		if ts.lastSnap == 0 {
+	for _, name := range db.View().Tables() {
+		// The newest snapshot is the writer's to know: a published state
+		// is not refreshed for a snapshot alone.
+		db.wmu.Lock()
+		var lastSnap uint64
+		var fields []string
+		if w, ok := db.work[name]; ok {
+			lastSnap = w.lastSnap
+			for f := range w.indexes {
+				fields = append(fields, f)
+			}
+		}
+		db.wmu.Unlock()
+		if lastSnap == 0 {
 			continue
 		}
 		dir := db.st.StreamDir(name)
-		for field := range ts.indexes {
-			if _, err := readIndexFile(dir, field, ts.lastSnap); err != nil {
+		for _, field := range fields {
+			if _, err := readIndexFile(dir, field, lastSnap); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v (rebuilt from the rows at every load until the next snapshot)", idxPath(dir, field), err))
 			}
 		}
