@@ -56,28 +56,41 @@ func writeIndexFiles(tableDir string, ts *tableState, seq uint64) error {
 	for field, idx := range ts.indexes {
 		var body bytes.Buffer
 		enc := msgpack.NewEncoder(&body)
-		var entries []indexEntry
+		// Count first, then encode in a second walk: no copy of the index.
+		n := 0
 		idx.Ascend(func(e indexEntry) bool {
 			if e.seq <= seq {
-				entries = append(entries, e)
+				n++
 			}
 			return true
 		})
-		if err := enc.Encode(&idxHeader{Field: field, Seq: seq, N: len(entries)}); err != nil {
+		if err := enc.Encode(&idxHeader{Field: field, Seq: seq, N: n}); err != nil {
 			return err
 		}
 		e := getEncoder()
-		for _, en := range entries {
+		var err error
+		idx.Ascend(func(en indexEntry) bool {
+			if en.seq > seq {
+				return true
+			}
 			e.buf.Reset()
 			e.enc.EncodeArrayLen(3)
-			if err := e.value(en.val, nil); err != nil {
-				return err
+			if err = e.value(en.val, nil); err != nil {
+				return false
 			}
-			e.value(en.key.Value(), nil)
+			if en.key.IsInt { // as e.value writes a key's value, unboxed
+				e.enc.EncodeInt(en.key.Int)
+			} else {
+				e.enc.EncodeString(en.key.Str)
+			}
 			e.enc.EncodeUint(en.seq)
 			body.Write(e.buf.Bytes())
-		}
+			return true
+		})
 		encPool.Put(e)
+		if err != nil {
+			return err
+		}
 		out := make([]byte, idxHeaderSize, idxHeaderSize+body.Len())
 		copy(out, idxMagic)
 		binary.LittleEndian.PutUint32(out[8:], idxVersion)
