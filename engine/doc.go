@@ -13,9 +13,12 @@
 //   - A transaction is validated against the latest state at commit and
 //     written as one store batch; it becomes visible (the published seq
 //     moves past it) only once the store says it is durable.
-//   - Readers take a View at a committed seq and never take the writer
-//     mutex: they read immutable row versions through copy-on-write B-trees
-//     published with atomic pointers, and ignore versions above their seq.
+//   - Readers take a View at a committed seq and ignore every version and
+//     index entry above it. Reads by key go through a lock-free point map
+//     shared with the writer; a reader that walks a B-tree uses a published
+//     copy-on-write clone holding its seq, and when the published one is
+//     older, takes the writer mutex for the moment it takes to clone the
+//     writer's trees (View.trees). Nothing a reader holds ever changes.
 //   - After a failed write the database refuses writes until reopened.
 //
 // The engine knows no SQL and no protocol; its errors carry SQLSTATE codes

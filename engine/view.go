@@ -9,8 +9,9 @@ import (
 )
 
 // View is a consistent read of the database at one committed seq. Taking a
-// view never waits for the writer, and nothing the writer does later
-// changes what the view returns.
+// view never waits for the writer (a scan or index lookup may, for the
+// moment it takes to clone the writer's B-trees), and nothing the writer
+// does later changes what the view returns.
 type View struct {
 	db    *DB
 	state *dbState
