@@ -52,6 +52,9 @@ func (ev *evaluator) truth(e *driftql.Expr, env *rowEnv) (bool, error) {
 }
 
 func (ev *evaluator) expr(e *driftql.Expr, env *rowEnv) (any, error) {
+	if u := soloUnary(e); u != nil {
+		return ev.unary(u, env) // a lone operand: no walk down the levels
+	}
 	var result any = false
 	for i, a := range e.Or {
 		v, err := ev.and(a, env)

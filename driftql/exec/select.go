@@ -183,9 +183,9 @@ func exprName(e *driftql.Expr) string {
 	return "?column?"
 }
 
-// soloPrimary returns the operand of an expression that is nothing but
-// one operand (casts allowed), or nil.
-func soloPrimary(e *driftql.Expr) *driftql.Primary {
+// soloUnary returns the operand of an expression that is nothing but one
+// operand (negated or cast, or not), or nil.
+func soloUnary(e *driftql.Expr) *driftql.Unary {
 	if e == nil || len(e.Or) != 1 || len(e.Or[0].And) != 1 {
 		return nil
 	}
@@ -194,10 +194,19 @@ func soloPrimary(e *driftql.Expr) *driftql.Primary {
 		return nil
 	}
 	a := n.Cond.Left
-	if len(a.Rest) > 0 || len(a.Left.Rest) > 0 || a.Left.Left.Neg {
+	if len(a.Rest) > 0 || len(a.Left.Rest) > 0 {
 		return nil
 	}
-	return a.Left.Left.Primary
+	return a.Left.Left
+}
+
+// soloPrimary returns the operand of an expression that is nothing but
+// one operand (casts allowed), or nil.
+func soloPrimary(e *driftql.Expr) *driftql.Primary {
+	if u := soloUnary(e); u != nil && !u.Neg {
+		return u.Primary
+	}
+	return nil
 }
 
 // exprType infers the type of an expression without evaluating it.
