@@ -10,11 +10,10 @@ type pending struct {
 }
 
 type pendingTable struct {
-	name  string
-	key   Key        // the first row written...
-	row   pendingRow // ...and its state
-	more  map[Key]pendingRow
-	count int
+	name string
+	key  Key                // the first row written...
+	row  pendingRow         // ...and its state
+	more map[Key]pendingRow // the rows after the first
 }
 
 type pendingRow struct {
@@ -53,7 +52,7 @@ func (p *pending) put(table string, k Key, r pendingRow) {
 		if p.tables == nil {
 			p.tables = p.first[:0]
 		}
-		p.tables = append(p.tables, pendingTable{name: table, key: k, row: r, count: 1})
+		p.tables = append(p.tables, pendingTable{name: table, key: k, row: r})
 		return
 	}
 	if t.key == k {
@@ -63,16 +62,13 @@ func (p *pending) put(table string, k Key, r pendingRow) {
 	if t.more == nil {
 		t.more = map[Key]pendingRow{}
 	}
-	if _, ok := t.more[k]; !ok {
-		t.count++
-	}
 	t.more[k] = r
 }
 
 // count returns how many rows of table the transaction wrote.
 func (p *pending) count(table string) int {
 	if t := p.table(table); t != nil {
-		return t.count
+		return 1 + len(t.more)
 	}
 	return 0
 }

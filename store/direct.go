@@ -101,6 +101,13 @@ func (d *directFile) close() {
 	}
 }
 
+// dropDirect closes st's direct-write handle: the stream writes through
+// the page cache until a segment opens one again.
+func (st *stream) dropDirect() {
+	st.direct.close()
+	st.direct = nil
+}
+
 func alignDown(x int64) int64 { return x &^ (dioAlign - 1) }
 
 func alignUp(x int64) int64 { return (x + dioAlign - 1) &^ (dioAlign - 1) }

@@ -250,8 +250,7 @@ func (s *Store) startSegment(st *stream, num uint32) error {
 // the file at allocated, closing the previous one. When commits are synced
 // it also opens the direct-write handle.
 func (s *Store) setActive(st *stream, f *os.File, size, allocated int64) {
-	st.direct.close()
-	st.direct = nil
+	st.dropDirect()
 	if st.active != nil && st.active != f {
 		st.active.Close()
 	}
@@ -343,8 +342,7 @@ func (s *Store) closeFiles() error {
 						err = cerr
 					}
 				}
-				st.direct.close()
-				st.direct = nil
+				st.dropDirect()
 				if cerr := st.active.Close(); err == nil && !errors.Is(cerr, os.ErrClosed) {
 					err = cerr
 				}

@@ -404,8 +404,7 @@ func (w *writer) writeDirect(st *stream, buf []byte) (bool, error) {
 	err := st.direct.write(buf, st.activeSize)
 	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EOPNOTSUPP) {
 		w.s.opts.Logger.Warn("direct write refused; using buffered writes and fdatasync", "file", st.active.Name(), "err", err)
-		st.direct.close()
-		st.direct = nil
+		st.dropDirect()
 		return false, nil
 	}
 	if err != nil {

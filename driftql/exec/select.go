@@ -545,10 +545,11 @@ func (sel *selectInfo) plainFields(s *Session, cols []Column) []string {
 			}
 			continue
 		}
-		p := soloPrimary(it.Expr)
-		if p == nil || p.Column == nil || p.Call != nil || len(it.Expr.Or[0].And[0].Cond.Left.Left.Left.Casts) > 0 {
+		u := soloUnary(it.Expr)
+		if u == nil || u.Neg || len(u.Casts) > 0 || u.Primary.Column == nil || u.Primary.Call != nil {
 			return nil
 		}
+		p := u.Primary
 		parts := p.Column.Parts
 		if len(parts) == 2 {
 			if first := parts[0].Text(); first == sel.table || first == sel.alias {
