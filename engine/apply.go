@@ -39,22 +39,28 @@ func (ts *tableState) liveDoc(r row, ok bool) (map[string]any, *version, error) 
 	return doc, v, nil
 }
 
-// apply adds the version an event makes to the table. It fails, changing
-// nothing, when the event does not fit the row's state (an INSERT of a
-// live key, a PATCH or SOFT_DELETE of a missing one).
-func (ts *tableState) apply(ev *event) error {
+// apply adds the version an event makes to the table and returns the row
+// as it now is. It fails, changing nothing, when the event does not fit the
+// row's state (an INSERT of a live key, a PATCH or SOFT_DELETE of a
+// missing one).
+func (ts *tableState) apply(ev *event) (row, error) {
+	if ev.typ == store.EventInsert {
+		if r, ok := ts.insertNew(ev); ok {
+			return r, nil
+		}
+	}
 	name := ts.spec.Name
 	cur, found := ts.get(ev.key)
 	prev, prevVer, err := ts.liveDoc(cur, found)
 	if err != nil {
-		return err
+		return row{}, err
 	}
 	v := version{seq: ev.seq, ms: ev.ms, typ: ev.typ}
 	var doc map[string]any
 	switch ev.typ {
 	case store.EventInsert:
 		if prev != nil {
-			return wrapf(CodeUniqueViolation, ErrDuplicateKey,
+			return row{}, wrapf(CodeUniqueViolation, ErrDuplicateKey,
 				"duplicate key value violates unique constraint %q: key (%s)=(%s) already exists",
 				name+"_pkey", ts.spec.PK, keyText(ev.key))
 		}
@@ -66,15 +72,15 @@ func (ts *tableState) apply(ev *event) error {
 		ts.cols = ts.cols.observe(doc, ev.order)
 	case store.EventPatch:
 		if prev == nil {
-			return noRow(name, ev.key)
+			return row{}, noRow(name, ev.key)
 		}
 		doc = mergePatch(prev, ev.patch).(map[string]any)
 		if pk, ok := doc[ts.spec.PK]; !ok || !sameKey(pk, ev.key) {
-			return errorf(CodeInvalidParameter, "a patch cannot change or remove the primary key %q", ts.spec.PK)
+			return row{}, errorf(CodeInvalidParameter, "a patch cannot change or remove the primary key %q", ts.spec.PK)
 		}
 		order, err := docKeys(prevVer.doc)
 		if err != nil {
-			return err
+			return row{}, err
 		}
 		order = append(order, ev.order...)
 		v.doc = encodeDoc(doc, dedupeKeys(order, doc))
@@ -85,13 +91,31 @@ func (ts *tableState) apply(ev *event) error {
 		ts.cols = ts.cols.observe(doc, patchKeys(ev.order, doc))
 	case store.EventSoftDelete:
 		if prev == nil {
-			return noRow(name, ev.key)
+			return row{}, noRow(name, ev.key)
 		}
 	default:
-		return fmt.Errorf("engine: event type %v cannot be applied", ev.typ)
+		return row{}, fmt.Errorf("engine: event type %v cannot be applied", ev.typ)
 	}
-	ts.addVersion(cur, found, ev.key, v, doc, prev)
-	return nil
+	return ts.addVersion(cur, found, ev.key, v, doc, prev), nil
+}
+
+// insertNew applies an INSERT of a key the table has never had, with one
+// descent of the B-tree instead of a lookup and then an insertion. It
+// reports false, having changed nothing, when the key is there (live or
+// deleted): apply then takes the general path.
+func (ts *tableState) insertNew(ev *event) (row, bool) {
+	v := version{seq: ev.seq, ms: ev.ms, typ: ev.typ, doc: ev.raw}
+	if v.doc == nil {
+		v.doc = encodeDoc(ev.doc, ev.order)
+	}
+	nr := row{key: ev.key, versions: []version{v}}
+	if old, had := ts.rows.ReplaceOrInsert(nr); had {
+		ts.rows.ReplaceOrInsert(old)
+		return row{}, false
+	}
+	ts.cols = ts.cols.observe(ev.doc, ev.order)
+	ts.versionAdded(row{}, false, ev.key, v, ev.doc, nil)
+	return nr, true
 }
 
 func noRow(table string, k Key) error {

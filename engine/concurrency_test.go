@@ -99,7 +99,7 @@ func getBal(t *testing.T, v *View, table, key string) int64 {
 func TestConcurrentCommitsConflict(t *testing.T) {
 	db := openDB(t, t.TempDir(), Options{})
 	defer db.Close()
-	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"who"}}))
 	t1, t2 := db.Begin(), db.Begin()
 	_, err := t1.Insert("t", []byte(`{"id": 1, "who": "one"}`))
 	mustExec(t, err)
@@ -112,5 +112,23 @@ func TestConcurrentCommitsConflict(t *testing.T) {
 	}
 	if d := getDoc(t, db.View(), "t", int64(1)); d["who"] != "one" {
 		t.Fatalf("row: %v", d)
+	}
+	// The refused insert left nothing behind: not in the rows, the history
+	// or the index.
+	mustExec(t, db.View().Scan("t", func(r *Row) bool {
+		if d, err := r.Doc(); err != nil || d["who"] != "one" {
+			t.Fatalf("scan after the refused insert: %v %v", d, err)
+		}
+		return true
+	}))
+	if h, err := db.View().History("t", int64(1)); err != nil || len(h) != 1 {
+		t.Fatalf("history after the refused insert: %v %v", h, err)
+	}
+	for who, want := range map[string]int{"one": 1, "two": 0} {
+		n := 0
+		mustExec(t, db.View().IndexLookup("t", "who", OpEq, who, func(*Row) bool { n++; return true }))
+		if n != want {
+			t.Fatalf("index lookup who=%s: %d rows, want %d", who, n, want)
+		}
 	}
 }

@@ -86,7 +86,7 @@ func (db *DB) replay(ts *tableState, from uint64) error {
 		if err != nil {
 			return &Error{Code: CodeIOError, Msg: fmt.Sprintf("table %q seq %d: %v", name, rec.Seq, err), Err: err}
 		}
-		if err := ts.apply(ev); err != nil {
+		if _, err := ts.apply(ev); err != nil {
 			return &Error{Code: CodeIOError, Msg: fmt.Sprintf("table %q seq %d does not replay: %v", name, rec.Seq, err), Err: err}
 		}
 	}

@@ -203,12 +203,11 @@ func (ts *tableState) lookup(k Key) (row, bool) {
 	return ts.point.load(k)
 }
 
-// refreshPoint stores the newest rows of keys into the point map.
-func (ts *tableState) refreshPoint(keys []Key) {
-	for _, k := range keys {
-		if r, ok := ts.get(k); ok {
-			ts.point.store(k, r)
-		}
+// refreshPoint stores rows, as a commit left them, into the point map; a
+// key written twice is stored twice, its newest row last.
+func (ts *tableState) refreshPoint(rows []row) {
+	for _, r := range rows {
+		ts.point.store(r.key, r)
 	}
 }
 
@@ -223,9 +222,10 @@ func (ts *tableState) fillPoint() {
 }
 
 // addVersion appends v to the row of key k, old as the writer found it (ok:
-// it exists; else the row is created), and indexes the new document. doc is
-// the decoded document after the event (nil after SOFT_DELETE).
-func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[string]any, prev map[string]any) {
+// it exists; else the row is created), indexes the new document and
+// returns the new row. doc is the decoded document after the event (nil
+// after SOFT_DELETE).
+func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[string]any, prev map[string]any) row {
 	nr := row{key: k}
 	if ok {
 		nr.versions = append(old.versions, v)
@@ -233,6 +233,13 @@ func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[str
 		nr.versions = []version{v}
 	}
 	ts.rows.ReplaceOrInsert(nr)
+	ts.versionAdded(old, ok, k, v, doc, prev)
+	return nr
+}
+
+// versionAdded does the rest of addVersion once the row is in the B-tree:
+// the undo step, the event count and the index entries.
+func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc map[string]any, prev map[string]any) {
 	if ts.undo != nil {
 		*ts.undo = append(*ts.undo, undoStep{key: k, old: old, had: ok})
 	}

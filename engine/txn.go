@@ -232,7 +232,7 @@ type touched struct {
 	ts    *tableState
 	saved tableState
 	undo  []undoStep
-	keys  []Key
+	rows  []row // as each event left its row, for the point map
 }
 
 // commitScratch holds the slices a commit needs, kept for the next one.
@@ -279,14 +279,14 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		for i := range tabs {
 			t := &tabs[i]
 			clear(t.undo)
-			clear(t.keys)
+			clear(t.rows)
 			if cap(t.undo) > 4096 {
 				t.undo = nil
 			}
-			if cap(t.keys) > 4096 {
-				t.keys = nil
+			if cap(t.rows) > 4096 {
+				t.rows = nil
 			}
-			*t = touched{undo: t.undo[:0], keys: t.keys[:0]}
+			*t = touched{undo: t.undo[:0], rows: t.rows[:0]}
 		}
 		clear(batch)
 		if cap(batch) > 4096 {
@@ -335,21 +335,21 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 			payload = encodeKeyed(ev.key, nil, nil)
 		}
 		t.ts.undo = &t.undo
-		err := t.ts.apply(ev)
+		r, err := t.ts.apply(ev)
 		t.ts.undo = nil
 		if err != nil {
 			rollback()
 			db.wmu.Unlock()
 			return 0, err
 		}
-		t.keys = append(t.keys, ev.key)
+		t.rows = append(t.rows, r)
 		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: payload}})
 		seq++
 	}
 	var due []string
 	for i := range tabs {
 		t := &tabs[i]
-		t.ts.refreshPoint(t.keys)
+		t.ts.refreshPoint(t.rows)
 		if t.ts.cols != t.saved.cols {
 			t.ts.liveCols.Store(t.ts.cols)
 		}
