@@ -146,14 +146,29 @@ func (st *Stmt) insert(tx *engine.Txn, ev *evaluator) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range ins.Rows {
+	if st.insOps == nil {
+		st.insOps = make([][]*driftql.Unary, len(ins.Rows))
+		for j, r := range ins.Rows {
+			st.insOps[j] = make([]*driftql.Unary, len(r.Values))
+			for i, e := range r.Values {
+				st.insOps[j][i] = soloUnary(e)
+			}
+		}
+	}
+	for j, r := range ins.Rows {
 		if len(r.Values) > len(cols) {
 			return nil, errorf(CodeSyntax, "INSERT has more expressions than target columns")
 		}
 		doc := make(map[string]any, len(r.Values))
 		order := make([]string, 0, len(r.Values))
 		for i, e := range r.Values {
-			v, err := ev.expr(e, nil)
+			var v any
+			var err error
+			if u := st.insOps[j][i]; u != nil {
+				v, err = ev.unary(u, nil)
+			} else {
+				v, err = ev.expr(e, nil)
+			}
 			if err != nil {
 				return nil, err
 			}
