@@ -65,10 +65,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 				name+"_pkey", ts.spec.PK, keyText(ev.key))
 		}
 		doc = ev.doc
-		v.doc = ev.raw
-		if v.doc == nil {
-			v.doc = encodeDoc(doc, ev.order)
-		}
+		v = insertVersion(ev)
 		ts.cols = ts.cols.observe(doc, ev.order)
 	case store.EventPatch:
 		if prev == nil {
@@ -104,10 +101,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 // reports false, having changed nothing, when the key is there (live or
 // deleted): apply then takes the general path.
 func (ts *tableState) insertNew(ev *event) (row, bool) {
-	v := version{seq: ev.seq, ms: ev.ms, typ: ev.typ, doc: ev.raw}
-	if v.doc == nil {
-		v.doc = encodeDoc(ev.doc, ev.order)
-	}
+	v := insertVersion(ev)
 	nr := row{key: ev.key, versions: []version{v}}
 	if old, had := ts.rows.ReplaceOrInsert(nr); had {
 		ts.rows.ReplaceOrInsert(old)
@@ -116,6 +110,15 @@ func (ts *tableState) insertNew(ev *event) (row, bool) {
 	ts.cols = ts.cols.observe(ev.doc, ev.order)
 	ts.versionAdded(row{}, false, ev.key, v, ev.doc, nil)
 	return nr, true
+}
+
+// insertVersion is the version an INSERT event makes.
+func insertVersion(ev *event) version {
+	v := version{seq: ev.seq, ms: ev.ms, typ: ev.typ, doc: ev.raw}
+	if v.doc == nil {
+		v.doc = encodeDoc(ev.doc, ev.order)
+	}
+	return v
 }
 
 func noRow(table string, k Key) error {
