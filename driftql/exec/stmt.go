@@ -25,11 +25,11 @@ type Stmt struct {
 		result []Column
 		fields []string
 	}
-	// insCols caches the column names an INSERT lists; insOps, for each
-	// VALUES row, the lone operand of each expression (nil for one that is
-	// more), so that a prepared INSERT does not look for it each time.
+	// insCols caches the column names an INSERT lists; insOps the lone
+	// operand of each VALUES expression, row after row (nil for one that
+	// is more), so that a prepared INSERT does not look for it each time.
 	insCols []string
-	insOps  [][]*driftql.Unary
+	insOps  []*driftql.Unary
 }
 
 // Result is the outcome of a statement: its columns and rows (none for a

@@ -147,15 +147,21 @@ func (st *Stmt) insert(tx *engine.Txn, ev *evaluator) (*Result, error) {
 		return nil, err
 	}
 	if st.insOps == nil {
-		st.insOps = make([][]*driftql.Unary, len(ins.Rows))
-		for j, r := range ins.Rows {
-			st.insOps[j] = make([]*driftql.Unary, len(r.Values))
-			for i, e := range r.Values {
-				st.insOps[j][i] = soloUnary(e)
+		// One slice for every row: a statement of the simple protocol is a
+		// new Stmt each time, and a bulk INSERT has a thousand rows.
+		n := 0
+		for _, r := range ins.Rows {
+			n += len(r.Values)
+		}
+		st.insOps = make([]*driftql.Unary, 0, n)
+		for _, r := range ins.Rows {
+			for _, e := range r.Values {
+				st.insOps = append(st.insOps, soloUnary(e))
 			}
 		}
 	}
-	for j, r := range ins.Rows {
+	ops := st.insOps
+	for _, r := range ins.Rows {
 		if len(r.Values) > len(cols) {
 			return nil, errorf(CodeSyntax, "INSERT has more expressions than target columns")
 		}
@@ -164,7 +170,7 @@ func (st *Stmt) insert(tx *engine.Txn, ev *evaluator) (*Result, error) {
 		for i, e := range r.Values {
 			var v any
 			var err error
-			if u := st.insOps[j][i]; u != nil {
+			if u := ops[i]; u != nil {
 				v, err = ev.unary(u, nil)
 			} else {
 				v, err = ev.expr(e, nil)
@@ -185,6 +191,7 @@ func (st *Stmt) insert(tx *engine.Txn, ev *evaluator) (*Result, error) {
 			doc[cols[i]] = sv
 			order = append(order, cols[i])
 		}
+		ops = ops[len(r.Values):]
 		if _, err := tx.InsertDoc(table, doc, order); err != nil {
 			return nil, err
 		}
