@@ -215,12 +215,24 @@ func (tx *Txn) Rollback() {
 // durable and visible, with the seq of its last event (the current seq for
 // a transaction without writes).
 func (tx *Txn) Commit(ctx context.Context) (uint64, error) {
+	cm, err := tx.Submit(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return cm.Wait()
+}
+
+// Submit applies the transaction and hands it to the store as one batch;
+// the Commit's Wait returns once it is durable and visible. Until then
+// it is visible to no other transaction, and its writer should not report
+// it done.
+func (tx *Txn) Submit(ctx context.Context) (*Commit, error) {
 	if tx.done {
-		return 0, errors.New("engine: transaction is finished")
+		return nil, errors.New("engine: transaction is finished")
 	}
 	tx.done = true
 	if len(tx.ops) == 0 {
-		return tx.view.seq, nil
+		return &Commit{last: tx.view.seq}, nil
 	}
 	return tx.db.commit(ctx, tx.ops)
 }
@@ -242,19 +254,20 @@ type commitScratch struct {
 }
 
 // commit validates ops against the latest state, assigns seqs, applies
-// them to the working states, hands the batch to the store under the writer
-// mutex, and waits for durability outside it. The working states change in
-// place (a failing event takes the transaction's earlier ones back); their
-// B-trees are copy-on-write, so published states never change.
-func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
+// them to the working states and hands the batch to the store under the
+// writer mutex; its caller waits for durability outside it. The working
+// states change in place (a failing event takes the transaction's earlier
+// ones back); their B-trees are copy-on-write, so published states never
+// change.
+func (db *DB) commit(ctx context.Context, ops []*event) (*Commit, error) {
 	db.wmu.Lock()
 	if err := db.writable(); err != nil {
 		db.wmu.Unlock()
-		return 0, err
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		db.wmu.Unlock()
-		return 0, err
+		return nil, err
 	}
 	ms := db.now()
 	if ms < db.lastMs {
@@ -311,7 +324,7 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 			if !ok {
 				rollback()
 				db.wmu.Unlock()
-				return 0, noTable(name)
+				return nil, noTable(name)
 			}
 			if len(tabs) < cap(tabs) {
 				tabs = tabs[:len(tabs)+1]
@@ -340,7 +353,7 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		if err != nil {
 			rollback()
 			db.wmu.Unlock()
-			return 0, err
+			return nil, err
 		}
 		t.rows = append(t.rows, r)
 		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: payload}})
@@ -364,8 +377,46 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 	c := db.st.Submit(batch)
 	done()
 	db.wmu.Unlock()
+	return &Commit{db: db, c: c, last: last, due: due}, nil
+}
 
-	if err := c.Wait(); err != nil {
+// Commit is a transaction handed to the store: applied, not yet durable
+// nor visible to other transactions.
+type Commit struct {
+	db   *DB
+	c    *store.Commit // nil: nothing to write
+	last uint64        // seq of the last event, or the view's for no writes
+	due  []string      // tables due for a snapshot
+}
+
+// Writes reports whether the transaction has anything to write: without,
+// it is done already.
+func (cm *Commit) Writes() bool { return cm.c != nil }
+
+// OnDurable arranges for f to run once the transaction is durable and
+// visible, on the goroutine that wrote it, before Wait returns (see
+// store.Commit.OnDurable): f must be quick and must not block. It reports
+// false, and f never runs, when the commit is already done or has nothing
+// to write; f does not run when the write fails.
+func (cm *Commit) OnDurable(f func()) bool {
+	if cm.c == nil {
+		return false
+	}
+	db, last := cm.db, cm.last
+	return cm.c.OnDurable(func() {
+		db.advance(last)
+		f()
+	})
+}
+
+// Wait returns once the transaction is durable and visible, with the seq
+// of its last event.
+func (cm *Commit) Wait() (uint64, error) {
+	if cm.c == nil {
+		return cm.last, nil
+	}
+	db := cm.db
+	if err := cm.c.Wait(); err != nil {
 		db.wmu.Lock()
 		if db.failed == nil {
 			db.failed = err
@@ -373,9 +424,10 @@ func (db *DB) commit(ctx context.Context, ops []*event) (uint64, error) {
 		db.wmu.Unlock()
 		return 0, ioError(err)
 	}
-	db.advance(last)
-	db.startSnapshots(due)
-	return last, nil
+	db.advance(cm.last)
+	db.startSnapshots(cm.due)
+	cm.due = nil
+	return cm.last, nil
 }
 
 // Insert, Patch and SoftDelete on the database run as one-statement

@@ -55,7 +55,7 @@ func (c *conn) authenticate(startup *pgproto3.StartupMessage) bool {
 			settings[k] = v
 		}
 	}
-	sess, err := exec.NewSession(c.srv.db, exec.Options{User: c.user, Database: cfg.Database, Settings: settings, Cache: c.srv.cache})
+	sess, err := exec.NewSession(c.srv.db, exec.Options{User: c.user, Database: cfg.Database, Settings: settings, Cache: c.srv.cache, DeferCommits: true})
 	if err != nil {
 		e := errorResponse(err)
 		e.Severity, e.SeverityUnlocalized = "FATAL", "FATAL"

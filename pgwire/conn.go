@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/driftdb/driftdb/driftql/exec"
+	"github.com/driftdb/driftdb/engine"
 )
 
 // conn is one client connection.
@@ -52,6 +54,15 @@ type conn struct {
 	readyMsg pgproto3.ReadyForQuery
 	dataRow  pgproto3.DataRow
 	unnamed  portal
+
+	// The reply held while a commit is pending (durable.go): raw is the
+	// socket for sendEarly, held the reply, mark where the committing
+	// statement's part of it starts, sent how much sendEarly wrote.
+	raw     syscall.RawConn
+	pending *engine.Commit
+	held    []byte
+	mark    int
+	sent    int
 }
 
 // sendComplete sends CommandComplete with tag.
@@ -96,6 +107,10 @@ func (c *conn) closeWhenIdle() {
 }
 
 func (c *conn) close() {
+	if cm := c.pending; cm != nil {
+		c.pending = nil
+		cm.Wait() // the client is gone: nobody to tell
+	}
 	if c.sess != nil {
 		c.sess.Close()
 	}
@@ -107,12 +122,13 @@ func (c *conn) close() {
 
 // fatal sends a FATAL error; the connection closes after it.
 func (c *conn) fatal(code, msg string) {
+	c.settle(false)
 	c.be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: code, Message: msg})
 	c.be.Flush()
 }
 
 func (c *conn) serve() {
-	c.be = pgproto3.NewBackend(c.nc, c.nc)
+	c.be = pgproto3.NewBackend(c.nc, sink{c})
 	c.be.SetMaxBodyLen(preAuthMaxBody)
 	c.nc.SetDeadline(time.Now().Add(30 * time.Second)) // startup must not hang
 	startup, err := c.startup()
@@ -130,6 +146,7 @@ func (c *conn) serve() {
 		return
 	}
 	c.nc.SetDeadline(time.Time{})
+	c.raw = rawConn(c.nc)
 	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 	c.log = c.log.With("pid", c.pid, "user", c.user)
 	c.log.Debug("session started")
@@ -237,6 +254,9 @@ func (c *conn) loop() {
 		}
 		c.nc.SetReadDeadline(time.Time{})
 		c.setBusy(true)
+		if _, sync := msg.(*pgproto3.Sync); !sync && !c.settle(false) {
+			skipToSync = true // the error is the last statement's
+		}
 		switch m := msg.(type) {
 		case *pgproto3.Query:
 			skipToSync = false
@@ -273,6 +293,10 @@ func (c *conn) setBusy(b bool) {
 func (c *conn) ready() {
 	c.readyMsg.TxStatus = c.sess.TxStatus()
 	c.be.Send(&c.readyMsg)
+	if !c.settle(true) {
+		c.readyMsg.TxStatus = c.sess.TxStatus()
+		c.be.Send(&c.readyMsg)
+	}
 	if err := c.be.Flush(); err != nil {
 		c.nc.Close()
 	}
@@ -307,6 +331,7 @@ func (c *conn) run(st *exec.Stmt, args []any) (*exec.Result, error) {
 	c.running, c.cancelled = cancel, false
 	c.mu.Unlock()
 	res, err := st.Execute(ctx, args)
+	c.deferCommit()
 	c.mu.Lock()
 	c.running = nil
 	cancelled := c.cancelled
@@ -335,6 +360,9 @@ func (c *conn) simpleQuery(sql string) {
 		return
 	}
 	for _, st := range stmts {
+		if !c.settle(false) {
+			return
+		}
 		res, err := c.run(st, args)
 		if err != nil {
 			c.sendError(err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -26,6 +27,8 @@ type Commit struct {
 	last  Record // seq and unix_ms of the batch's last record
 	done  chan struct{}
 	err   error
+	// hook is OnDurable's function; completed once the commit is done.
+	hook atomic.Pointer[func()]
 }
 
 // batchPart is the encoded share of a batch in one stream, commit frame
@@ -39,6 +42,22 @@ type batchPart struct {
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func failedCommit(err error) *Commit { return &Commit{done: closedChan, err: err} }
+
+// completed marks a commit's hook slot once the commit is done.
+var completed = func() *func() { f := func() {}; return &f }()
+
+// OnDurable arranges for f to run as soon as the batch is durable, on the
+// goroutine that wrote it, before Wait returns: a caller can have the
+// reply to its client sent without waiting to be scheduled again. f must
+// be quick and must not block. OnDurable reports false, and f never runs,
+// when the commit is already done (Wait then returns at once) or one
+// function is already set; f does not run when the write fails.
+func (c *Commit) OnDurable(f func()) bool {
+	if c.w == nil {
+		return false
+	}
+	return c.hook.CompareAndSwap(nil, &f)
+}
 
 // Wait blocks until the batch is durable (or, with NoSync, written) and
 // returns the error that kept it from being so.
@@ -271,13 +290,21 @@ func (w *writer) writeQueued() {
 	if err != nil {
 		err = w.fail(err)
 	}
+	// The next group may be written while this one's commits complete.
+	w.qmu.Lock()
+	w.leading = false
+	w.led.Broadcast()
+	w.qmu.Unlock()
+	for _, c := range group {
+		if f := c.hook.Swap(completed); f != nil && err == nil {
+			(*f)()
+		}
+	}
 	for _, c := range group {
 		c.err = err
 		close(c.done)
 	}
 	w.qmu.Lock()
-	w.leading = false
-	w.led.Broadcast()
 }
 
 // fail puts the store in the failed state: no write is accepted until it is

@@ -30,6 +30,12 @@ type Options struct {
 	// Cache, when set, is shared by sessions to reuse parsed statements
 	// of the simple protocol (see ParseSimple).
 	Cache *StmtCache
+	// DeferCommits makes a statement that commits return once its
+	// transaction is handed to the store, before it is durable: the caller
+	// takes the commit with TakeCommit and waits for it before it reports
+	// success. A server uses it to have the reply sent the moment the
+	// commit is durable.
+	DeferCommits bool
 }
 
 // Session runs statements for one client: a connection of the server, or
@@ -45,6 +51,9 @@ type Session struct {
 	// compared only after a change.
 	settingsGen uint64
 	pid         int
+	// pending is the commit of the last statement, not yet waited for
+	// (DeferCommits).
+	pending *engine.Commit
 }
 
 // defaultSettings are the settings a session starts with; the first group
@@ -144,9 +153,38 @@ func (s *Session) Setting(name string) (string, bool) {
 
 // Close rolls back an open transaction.
 func (s *Session) Close() error {
+	if cm := s.TakeCommit(); cm != nil {
+		cm.Wait()
+	}
 	if s.txn != nil {
 		s.txn.Rollback()
 		s.txn = nil
+	}
+	return nil
+}
+
+// TakeCommit returns the commit the last statement left to wait for, if
+// any (see Options.DeferCommits). The statement must not be reported done
+// before the commit's Wait returns nil.
+func (s *Session) TakeCommit() *engine.Commit {
+	cm := s.pending
+	s.pending = nil
+	return cm
+}
+
+// commit ends tx: it waits for durability, or leaves the wait to the
+// caller with DeferCommits.
+func (s *Session) commit(ctx context.Context, tx *engine.Txn) error {
+	if !s.opts.DeferCommits {
+		_, err := tx.Commit(ctx)
+		return err
+	}
+	cm, err := tx.Submit(ctx)
+	if err != nil {
+		return err
+	}
+	if cm.Writes() {
+		s.pending = cm
 	}
 	return nil
 }

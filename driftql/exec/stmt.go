@@ -77,6 +77,13 @@ func (st *Stmt) Describe(paramTypes []uint32) ([]uint32, []Column, error) {
 func (st *Stmt) Execute(ctx context.Context, params []any) (*Result, error) {
 	s := st.s
 	a := st.ast
+	if cm := s.TakeCommit(); cm != nil {
+		// The caller did not wait for the last statement's commit: this
+		// one must see it.
+		if _, err := cm.Wait(); err != nil {
+			return nil, err
+		}
+	}
 	if s.txFailed && a.Commit == nil && a.Rollback == nil {
 		return nil, errorf(CodeInFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 	}
@@ -107,7 +114,7 @@ func (st *Stmt) execute(ctx context.Context, params []any) (*Result, error) {
 			tx.Rollback()
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
-		if _, err := tx.Commit(ctx); err != nil {
+		if err := s.commit(ctx, tx); err != nil {
 			return nil, err
 		}
 		return &Result{Tag: "COMMIT"}, nil

@@ -32,7 +32,7 @@ func (st *Stmt) execWrite(ctx context.Context, ev *evaluator) (*Result, error) {
 		return nil, err
 	}
 	if auto {
-		if _, err := tx.Commit(ctx); err != nil {
+		if err := s.commit(ctx, tx); err != nil {
 			return nil, err
 		}
 	}

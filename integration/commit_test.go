@@ -1,0 +1,190 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/driftdb/driftdb/pgwire"
+)
+
+// kinds receives messages up to ReadyForQuery and names them, with the
+// tag of CommandComplete, the code of ErrorResponse and the values of
+// DataRow.
+func kinds(t *testing.T, fe *pgproto3.Frontend) string {
+	t.Helper()
+	var out []string
+	for {
+		m, err := fe.Receive()
+		if err != nil {
+			t.Fatalf("after %v: %v", out, err)
+		}
+		name := strings.TrimPrefix(typeName(m), "*pgproto3.")
+		switch m := m.(type) {
+		case *pgproto3.CommandComplete:
+			name += "(" + string(m.CommandTag) + ")"
+		case *pgproto3.ErrorResponse:
+			name += "(" + m.Code + ")"
+		case *pgproto3.DataRow:
+			var vals []string
+			for _, v := range m.Values {
+				vals = append(vals, string(v))
+			}
+			name += "(" + strings.Join(vals, ",") + ")"
+		case *pgproto3.ReadyForQuery:
+			return strings.Join(append(out, name+"("+string(m.TxStatus)+")"), " ")
+		}
+		out = append(out, name)
+	}
+}
+
+// TestCommitReply checks the reply to a statement that commits, which the
+// server holds until the commit is durable: a pipelined statement after it
+// sees its row, and another session sees the row as soon as the reply
+// arrives.
+func TestCommitReply(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	a := connect(t, s.url(""))
+	b := connect(t, s.url(""))
+	mustExec(t, a, `CREATE TABLE t (pk=id)`)
+	mustExec(t, a, `INSERT INTO t {"id": 1, "v": "a"}`)
+
+	nc, fe := rawStartup(t, s.addr)
+	defer nc.Close()
+	fe.Send(&pgproto3.Parse{Query: "INSERT INTO t (id, v) VALUES (2, 'b')"})
+	fe.Send(&pgproto3.Bind{})
+	fe.Send(&pgproto3.Execute{})
+	fe.Send(&pgproto3.Parse{Query: "SELECT v FROM t WHERE id = 2"})
+	fe.Send(&pgproto3.Bind{})
+	fe.Send(&pgproto3.Execute{})
+	fe.Send(&pgproto3.Sync{})
+	fe.Flush()
+	want := "ParseComplete BindComplete CommandComplete(INSERT 0 1) ParseComplete BindComplete DataRow(b) CommandComplete(SELECT 1) ReadyForQuery(I)"
+	if got := kinds(t, fe); got != want {
+		t.Fatalf("pipelined insert then select:\n got %s\nwant %s", got, want)
+	}
+	fe.Send(&pgproto3.Query{String: "INSERT INTO t (id, v) VALUES (3, 'c'); SELECT v FROM t WHERE id = 3"})
+	fe.Flush()
+	want = "CommandComplete(INSERT 0 1) RowDescription DataRow(c) CommandComplete(SELECT 1) ReadyForQuery(I)"
+	if got := kinds(t, fe); got != want {
+		t.Fatalf("insert then select in one query:\n got %s\nwant %s", got, want)
+	}
+	// An explicit transaction: COMMIT's reply waits for durability too.
+	fe.Send(&pgproto3.Query{String: "BEGIN; INSERT INTO t (id, v) VALUES (4, 'd'); COMMIT"})
+	fe.Flush()
+	want = "CommandComplete(BEGIN) CommandComplete(INSERT 0 1) CommandComplete(COMMIT) ReadyForQuery(I)"
+	if got := kinds(t, fe); got != want {
+		t.Fatalf("transaction:\n got %s\nwant %s", got, want)
+	}
+
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+		for id := 10; id < 210; id++ {
+			if _, err := a.Exec(bg, `INSERT INTO t (id, v) VALUES ($1, 'x')`, mode, id); err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			if err := b.QueryRow(bg, `SELECT count(*) FROM t WHERE id = $1`, mode, id).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("mode %v: row %d acknowledged to one session, %d rows of it seen by another (%v)", mode, id, n, err)
+			}
+		}
+		mustExec(t, a, `DELETE FROM t WHERE id >= 10`)
+	}
+}
+
+// breakSegments makes every write to the table's segment files fail from
+// now on, as a failing disk would: their descriptors in this process are
+// replaced with a read-only one.
+func breakSegments(t *testing.T, dir, table string) {
+	t.Helper()
+	ro, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	segs := filepath.Join(dir, "tables", table, "segments") + string(filepath.Separator)
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	n := 0
+	for _, e := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
+		if err != nil || !strings.HasPrefix(target, segs) || !strings.HasSuffix(target, ".seg") {
+			continue
+		}
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if err := syscall.Dup3(int(ro.Fd()), fd, syscall.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatalf("no open segment file under %s", segs)
+	}
+}
+
+// TestCommitFailureReply breaks the disk under a statement that commits:
+// the client gets the error in place of the statement's success, the
+// statements after it in the same pipeline do not run, and the row is
+// nowhere to be seen.
+func TestCommitFailureReply(t *testing.T) {
+	cases := []struct {
+		name string
+		send func(fe *pgproto3.Frontend)
+		want string
+	}{
+		{"extended", func(fe *pgproto3.Frontend) {
+			fe.Send(&pgproto3.Parse{Query: "INSERT INTO t (id) VALUES (2)"})
+			fe.Send(&pgproto3.Bind{})
+			fe.Send(&pgproto3.Execute{})
+			fe.Send(&pgproto3.Parse{Query: "SELECT 1"})
+			fe.Send(&pgproto3.Bind{})
+			fe.Send(&pgproto3.Execute{})
+			fe.Send(&pgproto3.Sync{})
+		}, "ParseComplete BindComplete ErrorResponse(58030) ReadyForQuery(I)"},
+		{"extended, reply at Sync", func(fe *pgproto3.Frontend) {
+			fe.Send(&pgproto3.Parse{Query: "INSERT INTO t (id) VALUES (2)"})
+			fe.Send(&pgproto3.Bind{})
+			fe.Send(&pgproto3.Execute{})
+			fe.Send(&pgproto3.Sync{})
+		}, "ParseComplete BindComplete ErrorResponse(58030) ReadyForQuery(I)"},
+		{"simple", func(fe *pgproto3.Frontend) {
+			fe.Send(&pgproto3.Query{String: "INSERT INTO t (id) VALUES (2); SELECT 1"})
+		}, "ErrorResponse(58030) ReadyForQuery(I)"},
+		{"simple, last statement", func(fe *pgproto3.Frontend) {
+			fe.Send(&pgproto3.Query{String: "SELECT 1; INSERT INTO t (id) VALUES (2)"})
+		}, "RowDescription DataRow(1) CommandComplete(SELECT 1) ErrorResponse(58030) ReadyForQuery(I)"},
+		{"commit", func(fe *pgproto3.Frontend) {
+			fe.Send(&pgproto3.Query{String: "BEGIN; INSERT INTO t (id) VALUES (2); COMMIT"})
+		}, "CommandComplete(BEGIN) CommandComplete(INSERT 0 1) ErrorResponse(58030) ReadyForQuery(I)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startServer(t, pgwire.Config{})
+			c := connect(t, s.url(""))
+			mustExec(t, c, `CREATE TABLE t (pk=id)`)
+			mustExec(t, c, `INSERT INTO t {"id": 1}`)
+			nc, fe := rawStartup(t, s.addr)
+			defer nc.Close()
+			breakSegments(t, s.dir, "t")
+			tc.send(fe)
+			fe.Flush()
+			if got := kinds(t, fe); got != tc.want {
+				t.Fatalf("\n got %s\nwant %s", got, tc.want)
+			}
+			var n int64
+			if err := c.QueryRow(bg, `SELECT count(*) FROM t`).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("after the failed commit: %d rows, %v; want the 1 committed before", n, err)
+			}
+		})
+	}
+}

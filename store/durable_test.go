@@ -1,0 +1,96 @@
+package store
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestOnDurable checks the function a committer leaves to run once its
+// batch is durable: it runs exactly once, before Wait returns, after the
+// batch is readable; never for a batch that failed; and it cannot be set
+// on a commit that is done.
+func TestOnDurable(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{})
+	defer s.Close()
+	createStreams(t, s, "a")
+
+	// Many committers at once: hooks run on whichever goroutine writes the
+	// group, each once.
+	const committers, each = 8, 50
+	var ran [committers * each]atomic.Int32
+	var wg sync.WaitGroup
+	var mu sync.Mutex // submit in seq order
+	next := uint64(1)
+	for g := 0; g < committers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				mu.Lock()
+				seq := next
+				next++
+				c := s.Submit(Batch{{Stream: "a", Record: testRecord(seq)}})
+				mu.Unlock()
+				var durable atomic.Bool
+				if !c.OnDurable(func() {
+					if s.LastSeq() < seq {
+						t.Errorf("hook of seq %d ran before the store's end reached it (%d)", seq, s.LastSeq())
+					}
+					ran[seq-1].Add(1)
+					durable.Store(true)
+				}) {
+					t.Errorf("seq %d: hook refused on a pending commit", seq)
+				}
+				if err := c.Wait(); err != nil {
+					t.Error(err)
+					return
+				}
+				if !durable.Load() {
+					t.Errorf("seq %d: Wait returned before the hook ran", seq)
+				}
+				if c.OnDurable(func() { t.Errorf("seq %d: hook set after the commit ran", seq) }) {
+					t.Errorf("seq %d: hook accepted on a done commit", seq)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range ran {
+		if n := ran[i].Load(); n != 1 {
+			t.Fatalf("hook of seq %d ran %d times", i+1, n)
+		}
+	}
+	checkSeqs(t, s, "a", seqRange(1, committers*each))
+
+	// A second hook is refused; the first still runs.
+	c := s.Submit(Batch{{Stream: "a", Record: testRecord(committers*each + 1)}})
+	first := false
+	if !c.OnDurable(func() { first = true }) || c.OnDurable(func() { t.Error("second hook ran") }) {
+		t.Fatal("want the first hook set and the second refused")
+	}
+	if err := c.Wait(); err != nil || !first {
+		t.Fatalf("wait: %v, first hook ran: %v", err, first)
+	}
+
+	// A batch that fails to reach the disk runs no hook.
+	st := s.mustStream(t, "a")
+	s.w.mu.Lock()
+	st.active.Close()
+	if st.direct != nil {
+		st.direct.f.Close()
+	}
+	s.w.mu.Unlock()
+	c = s.Submit(Batch{{Stream: "a", Record: testRecord(committers*each + 2)}})
+	c.OnDurable(func() { t.Error("hook ran for a failed write") })
+	if err := c.Wait(); !errors.Is(err, ErrFailed) {
+		t.Fatalf("write on a broken file: %v", err)
+	}
+	// A refused batch is done at once.
+	c = s.Submit(Batch{{Stream: "a", Record: testRecord(committers*each + 3)}})
+	if c.OnDurable(func() { t.Error("hook ran for a refused batch") }) {
+		t.Fatal("hook accepted on a refused batch")
+	}
+}
