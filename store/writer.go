@@ -89,9 +89,9 @@ type writer struct {
 	closing   bool
 	failedErr error // set once a write or fsync failed
 
-	wake chan struct{} // capacity 1: "batches wait for the background writer"
-	stop chan struct{} // closed to end the background goroutine
-	done chan struct{} // closed when it has ended
+	wake    chan struct{} // capacity 1: "batches wait for a background writer"
+	stop    chan struct{} // closed to end the background goroutines
+	running sync.WaitGroup
 
 	// mu is held while a group is written, and by maintenance (merge,
 	// drop) that replaces segment files.
@@ -105,10 +105,12 @@ func newWriter(s *Store) *writer {
 		lastMs:  s.lastMs.Load(),
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
 	}
 	w.led = sync.NewCond(&w.qmu)
-	go w.run()
+	w.running.Add(backgroundWriters)
+	for range backgroundWriters {
+		go w.run()
+	}
 	return w
 }
 
@@ -243,10 +245,14 @@ func (w *writer) kick() {
 	}
 }
 
-// run is the background goroutine: it writes groups while batches wait and
-// no committer writes them.
+// backgroundWriters is how many goroutines run: two, so that one writes the
+// next group while the other completes the commits of the last.
+const backgroundWriters = 2
+
+// run is a background goroutine: it writes groups while batches wait and
+// no one else writes them.
 func (w *writer) run() {
-	defer close(w.done)
+	defer w.running.Done()
 	for {
 		select {
 		case <-w.stop:
@@ -290,11 +296,16 @@ func (w *writer) writeQueued() {
 	if err != nil {
 		err = w.fail(err)
 	}
-	// The next group may be written while this one's commits complete.
+	// The next group is written while this one's commits complete: by a
+	// committer that arrives, or by the other background goroutine.
 	w.qmu.Lock()
 	w.leading = false
 	w.led.Broadcast()
+	more := len(w.queue) > 0
 	w.qmu.Unlock()
+	if more {
+		w.kick()
+	}
 	for _, c := range group {
 		if f := c.hook.Swap(completed); f != nil && err == nil {
 			(*f)()
@@ -549,7 +560,7 @@ func (w *writer) close() error {
 	w.drain()
 	w.qmu.Unlock()
 	close(w.stop)
-	<-w.done
+	w.running.Wait()
 	if w.s.opts.NoSync {
 		return w.sync()
 	}
