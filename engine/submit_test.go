@@ -3,9 +3,9 @@ package engine
 import "testing"
 
 // TestSubmitThenWait checks a transaction handed to the store without
-// waiting: other transactions do not see it until it is durable; the
-// function left to run at durability sees it visible; Wait returns its
-// seq; a transaction without writes is done at once.
+// waiting: other transactions do not see it until it is durable; Start
+// writes it; the function left to run at durability sees it visible; Wait
+// returns its seq; a transaction without writes is done at once.
 func TestSubmitThenWait(t *testing.T) {
 	db := openDB(t, t.TempDir(), Options{})
 	defer db.Close()
@@ -28,8 +28,16 @@ func TestSubmitThenWait(t *testing.T) {
 		t.Fatalf("seen before it is durable: seq %d (was %d)", db.Seq(), before)
 	}
 	var seenInHook map[string]any
-	if !cm.OnDurable(func() { seenInHook = getDoc(t, db.View(), "t", 1) }) {
+	if !cm.OnDone(func(durable bool) {
+		if durable {
+			seenInHook = getDoc(t, db.View(), "t", 1)
+		}
+	}) {
 		t.Fatal("hook refused on a pending commit")
+	}
+	cm.Start() // writes it here: no group is being written
+	if seenInHook["v"] != "a" || db.Seq() <= before {
+		t.Fatalf("after Start: hook saw %v, db at seq %d", seenInHook, db.Seq())
 	}
 	seq, err := cm.Wait()
 	if err != nil {
@@ -50,7 +58,7 @@ func TestSubmitThenWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cm.Writes() || cm.OnDurable(func() { t.Error("hook ran for nothing to write") }) {
+	if cm.Writes() || cm.OnDone(func(bool) { t.Error("hook ran for nothing to write") }) {
 		t.Fatal("a read-only transaction has something to write")
 	}
 	if s, err := cm.Wait(); err != nil || s != seq {

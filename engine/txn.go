@@ -393,20 +393,30 @@ type Commit struct {
 // it is done already.
 func (cm *Commit) Writes() bool { return cm.c != nil }
 
-// OnDurable arranges for f to run once the transaction is durable and
-// visible, on the goroutine that wrote it, before Wait returns (see
-// store.Commit.OnDurable): f must be quick and must not block. It reports
-// false, and f never runs, when the commit is already done or has nothing
-// to write; f does not run when the write fails.
-func (cm *Commit) OnDurable(f func()) bool {
+// OnDone arranges for f to run once the transaction is durable and
+// visible (f(true)) or has failed to be (f(false)), on the goroutine that
+// wrote it, before Wait returns (see store.Commit.OnDone): f must be quick
+// and must not block. It reports false, and f never runs, when the commit
+// is already done or has nothing to write. Wait must still be called.
+func (cm *Commit) OnDone(f func(durable bool)) bool {
 	if cm.c == nil {
 		return false
 	}
 	db, last := cm.db, cm.last
-	return cm.c.OnDurable(func() {
-		db.advance(last)
-		f()
+	return cm.c.OnDone(func(err error) {
+		if err == nil {
+			db.advance(last)
+		}
+		f(err == nil)
 	})
+}
+
+// Start sets the transaction on its way to disk without waiting for it
+// (see store.Commit.Start); OnDone's function tells when it is there.
+func (cm *Commit) Start() {
+	if cm.c != nil {
+		cm.c.Start()
+	}
 }
 
 // Wait returns once the transaction is durable and visible, with the seq

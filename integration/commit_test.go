@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -186,5 +187,61 @@ func TestCommitFailureReply(t *testing.T) {
 				t.Fatalf("after the failed commit: %d rows, %v; want the 1 committed before", n, err)
 			}
 		})
+	}
+}
+
+// TestCommitReplyLarge holds a reply bigger than the socket takes at once
+// behind a commit, from a client that reads it late: the goroutine that
+// finishes the commit sends what fits, the connection's own goroutine the
+// rest, in order, and the session goes on (its idle timeout not taken for
+// the wake-up).
+func TestCommitReplyLarge(t *testing.T) {
+	s := startServer(t, pgwire.Config{IdleSessionTimeout: 5 * time.Second})
+	c := connect(t, s.url(""))
+	mustExec(t, c, `CREATE TABLE big (id int8 PRIMARY KEY, blob text)`)
+	mustExec(t, c, `CREATE TABLE t (pk=id)`)
+	mustExec(t, c, `INSERT INTO t {"id": 1}`)
+	blob := strings.Repeat("x", 100<<10)
+	const rows = 160 // 16 MB of results
+	for i := 0; i < rows; i++ {
+		mustExec(t, c, `INSERT INTO big (id, blob) VALUES ($1, $2)`, i, blob)
+	}
+	nc, fe := rawStartup(t, s.addr)
+	defer nc.Close()
+	fe.Send(&pgproto3.Query{String: "SELECT id, blob FROM big ORDER BY id; INSERT INTO t (id) VALUES (2)"})
+	fe.Flush()
+	time.Sleep(300 * time.Millisecond) // the server's writes fill the socket meanwhile
+	nc.SetDeadline(time.Now().Add(30 * time.Second))
+	var got []string
+	n := 0
+	for {
+		m, err := fe.Receive()
+		if err != nil {
+			t.Fatalf("after %d rows, %v: %v", n, got, err)
+		}
+		switch m := m.(type) {
+		case *pgproto3.DataRow:
+			if string(m.Values[0]) != strconv.Itoa(n) || string(m.Values[1]) != blob {
+				t.Fatalf("row %d: id %q, blob of %d bytes", n, m.Values[0], len(m.Values[1]))
+			}
+			n++
+			continue
+		case *pgproto3.CommandComplete:
+			got = append(got, string(m.CommandTag))
+			continue
+		case *pgproto3.ReadyForQuery:
+		default:
+			got = append(got, typeName(m))
+			continue
+		}
+		break
+	}
+	if n != rows || strings.Join(got, ",") != "*pgproto3.RowDescription,SELECT 160,INSERT 0 1" {
+		t.Fatalf("%d rows, then %v", n, got)
+	}
+	fe.Send(&pgproto3.Query{String: "SELECT count(*) FROM t"})
+	fe.Flush()
+	if k := kinds(t, fe); k != "RowDescription DataRow(2) CommandComplete(SELECT 1) ReadyForQuery(I)" {
+		t.Fatalf("next query: %s", k)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -58,11 +59,14 @@ type conn struct {
 	// The reply held while a commit is pending (durable.go): raw is the
 	// socket for sendEarly, held the reply, mark where the committing
 	// statement's part of it starts, sent how much sendEarly wrote.
-	raw     syscall.RawConn
-	pending *engine.Commit
-	held    []byte
-	mark    int
-	sent    int
+	raw      syscall.RawConn
+	pending  *engine.Commit // the last statement's, reply held
+	inflight *engine.Commit // reply handed to sendEarly
+	held     []byte
+	mark     int
+	sent     int
+	// attention is set by sendEarly when the reader must finish inflight.
+	attention atomic.Bool
 }
 
 // sendComplete sends CommandComplete with tag.
@@ -107,10 +111,12 @@ func (c *conn) closeWhenIdle() {
 }
 
 func (c *conn) close() {
-	if cm := c.pending; cm != nil {
-		c.pending = nil
-		cm.Wait() // the client is gone: nobody to tell
+	for _, cm := range []*engine.Commit{c.inflight, c.pending} {
+		if cm != nil {
+			cm.Wait() // the client is gone: nobody to tell
+		}
 	}
+	c.inflight, c.pending = nil, nil
 	if c.sess != nil {
 		c.sess.Close()
 	}
@@ -229,8 +235,12 @@ func (c *conn) loop() {
 			c.fatal("57P01", "terminating connection due to administrator command")
 			return
 		}
+		idleFrom := time.Now()
 		if d := c.srv.cfg.IdleSessionTimeout; d > 0 {
-			c.nc.SetReadDeadline(time.Now().Add(d))
+			c.nc.SetReadDeadline(idleFrom.Add(d))
+		}
+		if c.attention.Load() { // its wake-up may predate the deadline just set
+			c.finish()
 		}
 		msg, err := c.be.Receive()
 		if err != nil {
@@ -239,10 +249,21 @@ func (c *conn) loop() {
 				c.mu.Lock()
 				quit := c.quit
 				c.mu.Unlock()
-				if !quit {
+				if quit {
+					continue
+				}
+				// A commit's reply to finish, or a wake-up for one that
+				// finished since: the session is not idle.
+				if c.attention.Load() {
+					c.nc.SetReadDeadline(time.Time{})
+					c.finish()
+					continue
+				}
+				if d := c.srv.cfg.IdleSessionTimeout; d > 0 && time.Since(idleFrom) >= d {
 					c.fatal("57P05", "terminating connection due to idle-session timeout")
 					return
 				}
+				c.nc.SetReadDeadline(time.Time{})
 				continue
 			}
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {

@@ -3,6 +3,9 @@ package pgwire
 import (
 	"net"
 	"syscall"
+	"time"
+
+	"github.com/driftdb/driftdb/engine"
 )
 
 // A statement that commits leaves its commit to the connection (the
@@ -10,10 +13,15 @@ import (
 // durable. When the client waits for it (Sync, or the end of a simple
 // query), the held reply is handed to the commit, and whichever goroutine
 // makes the commit durable writes it to the socket at once: the client
-// does not wait for this connection's goroutine to be scheduled again. Any
-// other message waits for the commit first, so a statement always sees
-// the ones before it. If the commit fails, the statement's part of the
-// held reply is replaced with the error.
+// does not wait for this connection's goroutine to be scheduled again, and
+// this goroutine does not wait for the commit but goes on to read the next
+// message. Whatever comes next (a message, a shutdown, the end of the
+// connection) completes the commit first, so a statement always sees the
+// ones before it and nothing else is written in between. If the commit
+// fails, or the socket takes only part of the reply, the goroutine that
+// finished the commit wakes the reader (an expired read deadline), which
+// sends the error in place of the statement's part of the reply, or the
+// rest of it.
 
 // sink is what the protocol backend writes to: the socket, or the held
 // reply while a commit is pending.
@@ -24,6 +32,9 @@ func (s sink) Write(p []byte) (int, error) {
 	if c.pending != nil {
 		c.held = append(c.held, p...)
 		return len(p), nil
+	}
+	if len(p) == 0 {
+		return 0, nil
 	}
 	return c.nc.Write(p)
 }
@@ -41,11 +52,17 @@ func (c *conn) deferCommit() {
 	c.mark = len(c.held)
 }
 
-// settle waits for the pending commit and sends the held reply; early
-// hands it to the commit to be sent the moment it is durable. When the
-// commit failed, the statement's part of the reply is dropped, its error
-// is queued in its place, and settle reports false.
+// settle completes the commits of earlier statements before anything else
+// is done or sent. With early, the pending commit's reply, which ends with
+// ReadyForQuery, is handed to the commit to be sent the moment it is
+// durable, and settle returns without waiting (finish completes it later).
+// Otherwise it waits and sends the held reply. When a commit failed, the
+// statement's part of the reply is dropped, its error is queued in its
+// place, and settle reports false.
 func (c *conn) settle(early bool) bool {
+	if !c.finish() {
+		return false
+	}
 	cm := c.pending
 	if cm == nil {
 		return true
@@ -53,12 +70,44 @@ func (c *conn) settle(early bool) bool {
 	c.be.Flush() // into held
 	c.pending = nil
 	c.sent = 0
-	hooked := early && c.raw != nil && cm.OnDurable(c.sendEarly)
+	if early && c.raw != nil {
+		c.inflight = cm
+		if cm.OnDone(c.sendEarly) {
+			cm.Start()
+			return true
+		}
+		c.inflight = nil
+	}
+	return c.conclude(cm, false)
+}
+
+// finish completes the commit whose reply sendEarly sends. If the commit
+// failed, the error and ReadyForQuery go out in place of the reply.
+func (c *conn) finish() bool {
+	if c.inflight == nil {
+		return true
+	}
+	if c.conclude(c.inflight, true) {
+		return true
+	}
+	c.readyMsg.TxStatus = c.sess.TxStatus()
+	c.be.Send(&c.readyMsg)
+	if err := c.be.Flush(); err != nil {
+		c.nc.Close()
+	}
+	return false
+}
+
+// conclude waits for the commit and sends what is left of the held reply
+// (after what sendEarly wrote, if early).
+func (c *conn) conclude(cm *engine.Commit, early bool) bool {
 	_, err := cm.Wait()
+	c.inflight = nil
+	c.attention.Store(false)
 	out := c.held
 	if err != nil {
 		out = out[:c.mark]
-	} else if hooked {
+	} else if early {
 		out = out[c.sent:]
 	}
 	if len(out) > 0 {
@@ -78,23 +127,32 @@ func (c *conn) settle(early bool) bool {
 	return true
 }
 
-// sendEarly writes as much of the held reply as the socket takes without
-// blocking. It runs on the goroutine that made the commit durable, while
-// this connection's goroutine waits for the commit.
-func (c *conn) sendEarly() {
-	c.raw.Write(func(fd uintptr) bool {
-		for c.sent < len(c.held) {
-			n, err := syscall.Write(int(fd), c.held[c.sent:])
-			if err == syscall.EINTR {
-				continue
+// sendEarly runs on the goroutine that finished the commit, while this
+// connection's goroutine may be waiting for the next message: on success
+// it writes as much of the held reply as the socket takes without
+// blocking. If anything is left to do (an error to report, the rest of the
+// reply), it wakes the reader.
+func (c *conn) sendEarly(durable bool) {
+	if durable {
+		c.raw.Write(func(fd uintptr) bool {
+			for c.sent < len(c.held) {
+				n, err := syscall.Write(int(fd), c.held[c.sent:])
+				if err == syscall.EINTR {
+					continue
+				}
+				if n <= 0 || err != nil {
+					break
+				}
+				c.sent += n
 			}
-			if n <= 0 || err != nil {
-				break // the connection's goroutine sends the rest, or fails
-			}
-			c.sent += n
+			return true // never wait for the socket here
+		})
+		if c.sent == len(c.held) {
+			return
 		}
-		return true // never wait for the socket here
-	})
+	}
+	c.attention.Store(true)
+	c.nc.SetReadDeadline(time.Now())
 }
 
 // rawConn is the socket of a plain connection, for sendEarly; nil for TLS,

@@ -7,11 +7,11 @@ import (
 	"testing"
 )
 
-// TestOnDurable checks the function a committer leaves to run once its
-// batch is durable: it runs exactly once, before Wait returns, after the
-// batch is readable; never for a batch that failed; and it cannot be set
-// on a commit that is done.
-func TestOnDurable(t *testing.T) {
+// TestOnDone checks the function a committer leaves to run once its batch
+// is done: it runs exactly once, before Wait returns, after the batch is
+// readable, with Wait's error when the write failed; it cannot be set on a
+// commit that is done; Start writes the batch without waiting for it.
+func TestOnDone(t *testing.T) {
 	dir := t.TempDir()
 	s := openT(t, dir, Options{})
 	defer s.Close()
@@ -35,7 +35,10 @@ func TestOnDurable(t *testing.T) {
 				c := s.Submit(Batch{{Stream: "a", Record: testRecord(seq)}})
 				mu.Unlock()
 				var durable atomic.Bool
-				if !c.OnDurable(func() {
+				if !c.OnDone(func(err error) {
+					if err != nil {
+						t.Errorf("seq %d: %v", seq, err)
+					}
 					if s.LastSeq() < seq {
 						t.Errorf("hook of seq %d ran before the store's end reached it (%d)", seq, s.LastSeq())
 					}
@@ -51,7 +54,7 @@ func TestOnDurable(t *testing.T) {
 				if !durable.Load() {
 					t.Errorf("seq %d: Wait returned before the hook ran", seq)
 				}
-				if c.OnDurable(func() { t.Errorf("seq %d: hook set after the commit ran", seq) }) {
+				if c.OnDone(func(error) { t.Errorf("seq %d: hook set after the commit ran", seq) }) {
 					t.Errorf("seq %d: hook accepted on a done commit", seq)
 				}
 			}
@@ -65,17 +68,23 @@ func TestOnDurable(t *testing.T) {
 	}
 	checkSeqs(t, s, "a", seqRange(1, committers*each))
 
-	// A second hook is refused; the first still runs.
-	c := s.Submit(Batch{{Stream: "a", Record: testRecord(committers*each + 1)}})
+	// A second hook is refused; the first runs. Start writes the batch
+	// (here, on this goroutine: no group is being written) and returns.
+	next = committers*each + 1
+	c := s.Submit(Batch{{Stream: "a", Record: testRecord(next)}})
 	first := false
-	if !c.OnDurable(func() { first = true }) || c.OnDurable(func() { t.Error("second hook ran") }) {
+	if !c.OnDone(func(error) { first = true }) || c.OnDone(func(error) { t.Error("second hook ran") }) {
 		t.Fatal("want the first hook set and the second refused")
 	}
-	if err := c.Wait(); err != nil || !first {
-		t.Fatalf("wait: %v, first hook ran: %v", err, first)
+	c.Start()
+	if !first || s.LastSeq() != next {
+		t.Fatalf("after Start: hook ran %v, store at seq %d, want %d", first, s.LastSeq(), next)
+	}
+	if err := c.Wait(); err != nil {
+		t.Fatal(err)
 	}
 
-	// A batch that fails to reach the disk runs no hook.
+	// A batch that fails to reach the disk runs its hook with the error.
 	st := s.mustStream(t, "a")
 	s.w.mu.Lock()
 	st.active.Close()
@@ -83,14 +92,17 @@ func TestOnDurable(t *testing.T) {
 		st.direct.f.Close()
 	}
 	s.w.mu.Unlock()
-	c = s.Submit(Batch{{Stream: "a", Record: testRecord(committers*each + 2)}})
-	c.OnDurable(func() { t.Error("hook ran for a failed write") })
-	if err := c.Wait(); !errors.Is(err, ErrFailed) {
-		t.Fatalf("write on a broken file: %v", err)
+	c = s.Submit(Batch{{Stream: "a", Record: testRecord(next + 1)}})
+	var hookErr error
+	if !c.OnDone(func(err error) { hookErr = err }) {
+		t.Fatal("hook refused on a pending commit")
+	}
+	if err := c.Wait(); !errors.Is(err, ErrFailed) || !errors.Is(hookErr, ErrFailed) {
+		t.Fatalf("write on a broken file: Wait %v, hook %v", err, hookErr)
 	}
 	// A refused batch is done at once.
-	c = s.Submit(Batch{{Stream: "a", Record: testRecord(committers*each + 3)}})
-	if c.OnDurable(func() { t.Error("hook ran for a refused batch") }) {
+	c = s.Submit(Batch{{Stream: "a", Record: testRecord(next + 2)}})
+	if c.OnDone(func(error) { t.Error("hook ran for a refused batch") }) {
 		t.Fatal("hook accepted on a refused batch")
 	}
 }

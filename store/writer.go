@@ -27,8 +27,8 @@ type Commit struct {
 	last  Record // seq and unix_ms of the batch's last record
 	done  chan struct{}
 	err   error
-	// hook is OnDurable's function; completed once the commit is done.
-	hook atomic.Pointer[func()]
+	// hook is OnDone's function; completed once the commit is done.
+	hook atomic.Pointer[func(error)]
 }
 
 // batchPart is the encoded share of a batch in one stream, commit frame
@@ -44,19 +44,28 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 func failedCommit(err error) *Commit { return &Commit{done: closedChan, err: err} }
 
 // completed marks a commit's hook slot once the commit is done.
-var completed = func() *func() { f := func() {}; return &f }()
+var completed = func() *func(error) { f := func(error) {}; return &f }()
 
-// OnDurable arranges for f to run as soon as the batch is durable, on the
-// goroutine that wrote it, before Wait returns: a caller can have the
-// reply to its client sent without waiting to be scheduled again. f must
-// be quick and must not block. OnDurable reports false, and f never runs,
-// when the commit is already done (Wait then returns at once) or one
-// function is already set; f does not run when the write fails.
-func (c *Commit) OnDurable(f func()) bool {
+// OnDone arranges for f to run as soon as the batch is durable, or has
+// failed to be, on the goroutine that wrote it and before Wait returns,
+// with Wait's error: a caller can have the reply to its client sent
+// without waiting to be scheduled again. f must be quick and must not
+// block. OnDone reports false, and f never runs, when the commit is
+// already done (Wait then returns at once) or one function is already set.
+func (c *Commit) OnDone(f func(error)) bool {
 	if c.w == nil {
 		return false
 	}
 	return c.hook.CompareAndSwap(nil, &f)
+}
+
+// Start sets the batch on its way without waiting for it: the caller
+// writes the queue, this batch in it, if no group is being written (and
+// returns when that write is done), else the group's writer takes it next.
+func (c *Commit) Start() {
+	if c.w != nil {
+		c.w.lead(c)
+	}
 }
 
 // Wait blocks until the batch is durable (or, with NoSync, written) and
@@ -307,8 +316,8 @@ func (w *writer) writeQueued() {
 		w.kick()
 	}
 	for _, c := range group {
-		if f := c.hook.Swap(completed); f != nil && err == nil {
-			(*f)()
+		if f := c.hook.Swap(completed); f != nil {
+			(*f)(err)
 		}
 	}
 	for _, c := range group {
