@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -325,10 +324,6 @@ func (w *writer) writeQueued() {
 		c.err = err
 		close(c.done)
 	}
-	// Let the goroutines just woken, and the connections whose clients
-	// were just answered, have the processor before this goroutine looks
-	// for another group: the next group is being written already.
-	runtime.Gosched()
 	w.qmu.Lock()
 }
 
