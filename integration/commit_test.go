@@ -45,6 +45,17 @@ func kinds(t *testing.T, fe *pgproto3.Frontend) string {
 	}
 }
 
+// pipeline sends each query as Parse, Bind and Execute of the unnamed
+// statement and portal, then one Sync.
+func pipeline(fe *pgproto3.Frontend, queries ...string) {
+	for _, q := range queries {
+		fe.Send(&pgproto3.Parse{Query: q})
+		fe.Send(&pgproto3.Bind{})
+		fe.Send(&pgproto3.Execute{})
+	}
+	fe.Send(&pgproto3.Sync{})
+}
+
 // TestCommitReply checks the reply to a statement that commits, which the
 // server holds until the commit is durable: a pipelined statement after it
 // sees its row, and another session sees the row as soon as the reply
@@ -58,13 +69,7 @@ func TestCommitReply(t *testing.T) {
 
 	nc, fe := rawStartup(t, s.addr)
 	defer nc.Close()
-	fe.Send(&pgproto3.Parse{Query: "INSERT INTO t (id, v) VALUES (2, 'b')"})
-	fe.Send(&pgproto3.Bind{})
-	fe.Send(&pgproto3.Execute{})
-	fe.Send(&pgproto3.Parse{Query: "SELECT v FROM t WHERE id = 2"})
-	fe.Send(&pgproto3.Bind{})
-	fe.Send(&pgproto3.Execute{})
-	fe.Send(&pgproto3.Sync{})
+	pipeline(fe, "INSERT INTO t (id, v) VALUES (2, 'b')", "SELECT v FROM t WHERE id = 2")
 	fe.Flush()
 	want := "ParseComplete BindComplete CommandComplete(INSERT 0 1) ParseComplete BindComplete DataRow(b) CommandComplete(SELECT 1) ReadyForQuery(I)"
 	if got := kinds(t, fe); got != want {
@@ -144,19 +149,10 @@ func TestCommitFailureReply(t *testing.T) {
 		want string
 	}{
 		{"extended", func(fe *pgproto3.Frontend) {
-			fe.Send(&pgproto3.Parse{Query: "INSERT INTO t (id) VALUES (2)"})
-			fe.Send(&pgproto3.Bind{})
-			fe.Send(&pgproto3.Execute{})
-			fe.Send(&pgproto3.Parse{Query: "SELECT 1"})
-			fe.Send(&pgproto3.Bind{})
-			fe.Send(&pgproto3.Execute{})
-			fe.Send(&pgproto3.Sync{})
+			pipeline(fe, "INSERT INTO t (id) VALUES (2)", "SELECT 1")
 		}, "ParseComplete BindComplete ErrorResponse(58030) ReadyForQuery(I)"},
 		{"extended, reply at Sync", func(fe *pgproto3.Frontend) {
-			fe.Send(&pgproto3.Parse{Query: "INSERT INTO t (id) VALUES (2)"})
-			fe.Send(&pgproto3.Bind{})
-			fe.Send(&pgproto3.Execute{})
-			fe.Send(&pgproto3.Sync{})
+			pipeline(fe, "INSERT INTO t (id) VALUES (2)")
 		}, "ParseComplete BindComplete ErrorResponse(58030) ReadyForQuery(I)"},
 		{"simple", func(fe *pgproto3.Frontend) {
 			fe.Send(&pgproto3.Query{String: "INSERT INTO t (id) VALUES (2); SELECT 1"})
