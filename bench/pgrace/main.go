@@ -20,8 +20,10 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -39,7 +41,17 @@ func main() {
 	flag.StringVar(&cfg.server, "server", "bin/driftdb-pg", "driftdb-pg binary")
 	flag.StringVar(&cfg.pgBin, "pgbin", "/usr/lib/postgresql/15/bin", "directory of initdb and pg_ctl")
 	flag.Parse()
-	if err := run(context.Background(), cfg, os.Stdout); err != nil {
+	// An interrupt, or a reader of the output that went away, stops the
+	// race: the servers are stopped and their directories removed on the
+	// way out. A second interrupt kills at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	err := run(ctx, cfg, os.Stdout)
+	stop()
+	if err != nil {
 		log.Fatal(err)
 	}
 }
