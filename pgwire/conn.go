@@ -65,6 +65,8 @@ type conn struct {
 	held     []byte
 	mark     int
 	sent     int
+	onDone   func(durable bool)    // sendEarly, for Commit.OnDone
+	writeRaw func(fd uintptr) bool // writeHeld, for raw.Write
 	// attention is set by sendEarly when the reader must finish inflight.
 	attention atomic.Bool
 }
@@ -152,7 +154,10 @@ func (c *conn) serve() {
 		return
 	}
 	c.nc.SetDeadline(time.Time{})
-	c.raw = rawConn(c.nc)
+	if c.raw = rawConn(c.nc); c.raw != nil {
+		// Method values allocate: made once, not at every commit.
+		c.onDone, c.writeRaw = c.sendEarly, c.writeHeld
+	}
 	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 	c.log = c.log.With("pid", c.pid, "user", c.user)
 	c.log.Debug("session started")
@@ -312,12 +317,21 @@ func (c *conn) setBusy(b bool) {
 
 // ready sends ReadyForQuery and flushes.
 func (c *conn) ready() {
+	c.sendReady()
+	if !c.settle(true) {
+		c.sendReady() // the first went with the reply the error replaced
+	}
+	c.flush()
+}
+
+// sendReady queues ReadyForQuery with the session's transaction status.
+func (c *conn) sendReady() {
 	c.readyMsg.TxStatus = c.sess.TxStatus()
 	c.be.Send(&c.readyMsg)
-	if !c.settle(true) {
-		c.readyMsg.TxStatus = c.sess.TxStatus()
-		c.be.Send(&c.readyMsg)
-	}
+}
+
+// flush sends what is queued; a connection that cannot take it is closed.
+func (c *conn) flush() {
 	if err := c.be.Flush(); err != nil {
 		c.nc.Close()
 	}

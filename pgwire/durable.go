@@ -70,13 +70,10 @@ func (c *conn) settle(early bool) bool {
 	c.be.Flush() // into held
 	c.pending = nil
 	c.sent = 0
-	if early && c.raw != nil {
+	if early && c.onDone != nil && cm.OnDone(c.onDone) {
 		c.inflight = cm
-		if cm.OnDone(c.sendEarly) {
-			cm.Start()
-			return true
-		}
-		c.inflight = nil
+		cm.Start()
+		return true
 	}
 	return c.conclude(cm, false)
 }
@@ -84,17 +81,16 @@ func (c *conn) settle(early bool) bool {
 // finish completes the commit whose reply sendEarly sends. If the commit
 // failed, the error and ReadyForQuery go out in place of the reply.
 func (c *conn) finish() bool {
-	if c.inflight == nil {
+	cm := c.inflight
+	if cm == nil {
 		return true
 	}
-	if c.conclude(c.inflight, true) {
+	c.inflight = nil
+	if c.conclude(cm, true) {
 		return true
 	}
-	c.readyMsg.TxStatus = c.sess.TxStatus()
-	c.be.Send(&c.readyMsg)
-	if err := c.be.Flush(); err != nil {
-		c.nc.Close()
-	}
+	c.sendReady()
+	c.flush()
 	return false
 }
 
@@ -102,8 +98,9 @@ func (c *conn) finish() bool {
 // (after what sendEarly wrote, if early).
 func (c *conn) conclude(cm *engine.Commit, early bool) bool {
 	_, err := cm.Wait()
-	c.inflight = nil
-	c.attention.Store(false)
+	if early {
+		c.attention.Store(false) // sendEarly has run: Wait returns after it
+	}
 	out := c.held
 	if err != nil {
 		out = out[:c.mark]
@@ -115,7 +112,6 @@ func (c *conn) conclude(cm *engine.Commit, early bool) bool {
 			c.nc.Close()
 		}
 	}
-	clear(c.held) // no reply data kept between statements
 	c.held = c.held[:0]
 	if cap(c.held) > 64<<10 {
 		c.held = nil
@@ -134,25 +130,29 @@ func (c *conn) conclude(cm *engine.Commit, early bool) bool {
 // reply), it wakes the reader.
 func (c *conn) sendEarly(durable bool) {
 	if durable {
-		c.raw.Write(func(fd uintptr) bool {
-			for c.sent < len(c.held) {
-				n, err := syscall.Write(int(fd), c.held[c.sent:])
-				if err == syscall.EINTR {
-					continue
-				}
-				if n <= 0 || err != nil {
-					break
-				}
-				c.sent += n
-			}
-			return true // never wait for the socket here
-		})
+		c.raw.Write(c.writeRaw)
 		if c.sent == len(c.held) {
 			return
 		}
 	}
 	c.attention.Store(true)
 	c.nc.SetReadDeadline(time.Now())
+}
+
+// writeHeld writes the held reply from sent on to the socket fd, as far as
+// it goes without blocking; it never asks to wait for the socket.
+func (c *conn) writeHeld(fd uintptr) bool {
+	for c.sent < len(c.held) {
+		n, err := syscall.Write(int(fd), c.held[c.sent:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if n <= 0 || err != nil {
+			break // the connection's goroutine sends the rest
+		}
+		c.sent += n
+	}
+	return true
 }
 
 // rawConn is the socket of a plain connection, for sendEarly; nil for TLS,
