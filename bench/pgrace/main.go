@@ -4,13 +4,14 @@
 // throughput and latency. The results are also written as JSON and as a PNG
 // chart under bench/results/.
 //
-//	go run ./bench/pgrace [-T 10s] [-rows 100000] [-bulk 1000000] [-history 10]
+//	go run ./bench/pgrace [-T 5s] [-rounds 3] [-rows 100000] [-bulk 1000000] [-history 10]
 //
 // It needs pgbench and PostgreSQL 15's initdb and pg_ctl. Run as root, it
 // runs the PostgreSQL server as the postgres user, which it must be able to.
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +33,8 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("pgrace: ")
 	cfg := config{}
-	flag.DurationVar(&cfg.duration, "T", 10*time.Second, "length of each pgbench run")
+	flag.DurationVar(&cfg.duration, "T", 5*time.Second, "length of each pgbench run")
+	flag.IntVar(&cfg.rounds, "rounds", 3, "runs of each workload per system, in turn; the median counts")
 	flag.IntVar(&cfg.rows, "rows", 100_000, "rows of the users table")
 	flag.IntVar(&cfg.bulk, "bulk", 1_000_000, "rows of the bulk load, 0 to skip it")
 	flag.IntVar(&cfg.history, "history", 10, "updates per user before the AS OF workload, 0 to skip it")
@@ -59,6 +62,7 @@ func main() {
 type config struct {
 	duration            time.Duration
 	rows, bulk, history int
+	rounds              int
 	only                string
 	benchDir, outDir    string
 	server, pgBin       string
@@ -87,6 +91,9 @@ type measurement struct {
 	P99ms  float64 `json:"p99_ms"`
 	Count  int     `json:"transactions"`
 	Failed int     `json:"failed"`
+	// Rounds is the tps of every round; the other fields are the median
+	// round's.
+	Rounds []float64 `json:"rounds_tps,omitempty"`
 }
 
 type result struct {
@@ -193,22 +200,22 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		if !selected(w.Name) {
 			continue
 		}
-		r := result{workload: w}
-		// DriftDB first, then PostgreSQL: each system gets the machine to
-		// itself, in turn.
-		for _, s := range systems {
-			m, err := s.pgbench(ctx, cfg, w, vars)
+		// DriftDB first, then PostgreSQL, round after round: each system
+		// gets the machine to itself, in turn.
+		ms, err := rounds(cfg.rounds, func(i int) (*measurement, error) {
+			m, err := systems[i].pgbench(ctx, cfg, w, vars)
 			if err != nil {
-				return fmt.Errorf("%s: %s: %w", s.name, w.key(), err)
+				return nil, fmt.Errorf("%s: %s: %w", systems[i].name, w.key(), err)
 			}
-			if s == dd {
-				r.DriftDB = m
-			} else {
-				r.PostgreSQL = m
-			}
+			return m, nil
+		}, len(systems))
+		if err != nil {
+			return err
 		}
+		r := result{workload: w, DriftDB: ms[0], PostgreSQL: ms[1]}
 		r.Ratio = r.DriftDB.TPS / r.PostgreSQL.TPS
-		fmt.Fprintf(out, "%-44s driftdb %9.0f tps  postgresql %9.0f tps  %.2fx\n", w.key(), r.DriftDB.TPS, r.PostgreSQL.TPS, r.Ratio)
+		fmt.Fprintf(out, "%-44s driftdb %9.0f tps  postgresql %9.0f tps  %.2fx  (rounds: %s / %s)\n", w.key(),
+			r.DriftDB.TPS, r.PostgreSQL.TPS, r.Ratio, roundsText(r.DriftDB), roundsText(r.PostgreSQL))
 		rep.Results = append(rep.Results, r)
 	}
 
@@ -257,19 +264,53 @@ func asOfRace(ctx context.Context, cfg config, dd *system, vars map[string]strin
 	for _, mode := range []string{"simple", "prepared"} {
 		cur := workload{Name: "point select (after history)", Clients: 8, Mode: mode, Scripts: []string{"point"}}
 		past := workload{Name: "point select AS OF", Clients: 8, Mode: mode, Scripts: []string{"point_asof"}, Baseline: cur.key()}
-		mc, err := dd.pgbench(ctx, cfg, cur, v)
+		ms, err := rounds(cfg.rounds, func(i int) (*measurement, error) {
+			return dd.pgbench(ctx, cfg, []workload{cur, past}[i], v)
+		}, 2)
 		if err != nil {
 			return nil, err
 		}
-		mp, err := dd.pgbench(ctx, cfg, past, v)
-		if err != nil {
-			return nil, err
-		}
+		mc, mp := ms[0], ms[1]
 		r := result{workload: past, DriftDB: mp, Base: mc, Ratio: mp.TPS / mc.TPS}
-		fmt.Fprintf(out, "%-44s driftdb %9.0f tps  current  %9.0f tps  %.2fx\n", past.key(), mp.TPS, mc.TPS, r.Ratio)
+		fmt.Fprintf(out, "%-44s driftdb %9.0f tps  current  %9.0f tps  %.2fx  (rounds: %s / %s)\n", past.key(),
+			mp.TPS, mc.TPS, r.Ratio, roundsText(mp), roundsText(mc))
 		rs = append(rs, r)
 	}
 	return rs, nil
+}
+
+// rounds runs each of n contenders n times in turn (0, 1, ..., 0, 1, ...)
+// and returns, for each, the run of median throughput: the machine is
+// shared and noisy, and one slow moment should not decide a ratio.
+func rounds(n int, run func(contender int) (*measurement, error), contenders int) ([]*measurement, error) {
+	runs := make([][]*measurement, contenders)
+	tps := make([][]float64, contenders) // in the order run
+	for range max(n, 1) {
+		for i := range contenders {
+			m, err := run(i)
+			if err != nil {
+				return nil, err
+			}
+			runs[i] = append(runs[i], m)
+			tps[i] = append(tps[i], m.TPS)
+		}
+	}
+	out := make([]*measurement, contenders)
+	for i, ms := range runs {
+		slices.SortFunc(ms, func(a, b *measurement) int { return cmp.Compare(a.TPS, b.TPS) })
+		out[i] = ms[len(ms)/2]
+		out[i].Rounds = tps[i]
+	}
+	return out, nil
+}
+
+// roundsText lists the tps of every round of m.
+func roundsText(m *measurement) string {
+	parts := make([]string, len(m.Rounds))
+	for i, t := range m.Rounds {
+		parts[i] = fmt.Sprintf("%.0f", t)
+	}
+	return strings.Join(parts, " ")
 }
 
 func bulkRace(ctx context.Context, cfg config, dd, pg *system, out io.Writer) (*bulkResult, error) {

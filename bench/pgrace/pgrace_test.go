@@ -76,3 +76,28 @@ func TestChart(t *testing.T) {
 		t.Fatalf("not a PNG: % x", png[:min(8, len(png))])
 	}
 }
+
+// TestRounds runs the contenders in turn and keeps each one's median round.
+func TestRounds(t *testing.T) {
+	tps := [][]float64{{300, 100, 200}, {10, 30, 20}}
+	var order []int
+	next := []int{0, 0}
+	ms, err := rounds(3, func(i int) (*measurement, error) {
+		order = append(order, i)
+		m := &measurement{TPS: tps[i][next[i]], Count: next[i]}
+		next[i]++
+		return m, nil
+	}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, 1, 0, 1, 0, 1}; !reflect.DeepEqual(order, want) {
+		t.Fatalf("order %v, want %v", order, want)
+	}
+	if ms[0].TPS != 200 || ms[0].Count != 2 || ms[1].TPS != 20 || ms[1].Count != 2 {
+		t.Fatalf("medians %+v %+v", ms[0], ms[1])
+	}
+	if !reflect.DeepEqual(ms[0].Rounds, tps[0]) || !reflect.DeepEqual(ms[1].Rounds, tps[1]) {
+		t.Fatalf("rounds %v %v", ms[0].Rounds, ms[1].Rounds)
+	}
+}
