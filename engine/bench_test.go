@@ -222,3 +222,17 @@ func BenchmarkScan(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*benchKeys)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkSnapshot writes a snapshot of the 200k-key, 1M-version table:
+// the work an automatic snapshot does in the background.
+func BenchmarkSnapshot(b *testing.B) {
+	db, _ := buildBenchDB(b, b.TempDir())
+	defer db.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := db.SnapshotTable("users"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(benchKeys*benchVersions), "ns/version")
+}

@@ -69,6 +69,16 @@ type conn struct {
 	writeRaw func(fd uintptr) bool // writeHeld, for raw.Write
 	// attention is set by sendEarly when the reader must finish inflight.
 	attention atomic.Bool
+	// woken is set by another goroutine before it sets a read deadline to
+	// wake the reader (wake): the reader clears the deadline after a
+	// message only when one may have been set.
+	woken atomic.Bool
+}
+
+// wake makes the reader's wait for the next message return with a timeout.
+func (c *conn) wake() {
+	c.woken.Store(true)
+	c.nc.SetReadDeadline(time.Now())
 }
 
 // sendComplete sends CommandComplete with tag.
@@ -108,7 +118,7 @@ func (c *conn) closeWhenIdle() {
 	busy := c.busy
 	c.mu.Unlock()
 	if !busy {
-		c.nc.SetReadDeadline(time.Now())
+		c.wake()
 	}
 }
 
@@ -240,9 +250,11 @@ func (c *conn) loop() {
 			c.fatal("57P01", "terminating connection due to administrator command")
 			return
 		}
-		idleFrom := time.Now()
-		if d := c.srv.cfg.IdleSessionTimeout; d > 0 {
-			c.nc.SetReadDeadline(idleFrom.Add(d))
+		var idleFrom time.Time
+		idle := c.srv.cfg.IdleSessionTimeout
+		if idle > 0 {
+			idleFrom = time.Now()
+			c.nc.SetReadDeadline(idleFrom.Add(idle))
 		}
 		if c.attention.Load() { // its wake-up may predate the deadline just set
 			c.finish()
@@ -264,7 +276,7 @@ func (c *conn) loop() {
 					c.finish()
 					continue
 				}
-				if d := c.srv.cfg.IdleSessionTimeout; d > 0 && time.Since(idleFrom) >= d {
+				if idle > 0 && time.Since(idleFrom) >= idle {
 					c.fatal("57P05", "terminating connection due to idle-session timeout")
 					return
 				}
@@ -278,7 +290,11 @@ func (c *conn) loop() {
 			}
 			return
 		}
-		c.nc.SetReadDeadline(time.Time{})
+		// A deadline set by wake after this point is left for the next
+		// read to trip over: the timeout path above handles it.
+		if c.woken.Swap(false) || idle > 0 {
+			c.nc.SetReadDeadline(time.Time{})
+		}
 		c.setBusy(true)
 		if _, sync := msg.(*pgproto3.Sync); !sync && !c.settle(false) {
 			skipToSync = true // the error is the last statement's

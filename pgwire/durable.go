@@ -3,7 +3,6 @@ package pgwire
 import (
 	"net"
 	"syscall"
-	"time"
 
 	"github.com/driftdb/driftdb/engine"
 )
@@ -136,7 +135,7 @@ func (c *conn) sendEarly(durable bool) {
 		}
 	}
 	c.attention.Store(true)
-	c.nc.SetReadDeadline(time.Now())
+	c.wake()
 }
 
 // writeHeld writes the held reply from sent on to the socket fd, as far as
