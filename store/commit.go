@@ -15,18 +15,23 @@ type commitPayload struct {
 	Streams []string `msgpack:"s,omitempty"` // all streams of the batch, when more than one
 }
 
-func encodeCommit(cp commitPayload) []byte {
+// commitSmallSize is the size of the common single-table commit payload.
+const commitSmallSize = 4
+
+// appendCommit appends the encoded commit payload to dst.
+func appendCommit(dst []byte, cp commitPayload) []byte {
 	if len(cp.Streams) == 0 && cp.N >= 0 && cp.N < 128 {
 		// The common single-table batch: map{"n": positive fixint}, the
 		// bytes msgpack.Marshal gives, without its allocations.
-		return []byte{0x81, 0xa1, 'n', byte(cp.N)}
+		return append(dst, 0x81, 0xa1, 'n', byte(cp.N))
 	}
-	b, err := msgpack.Marshal(&cp)
+	v := cp // escapes; cp itself stays on the stack in the common case
+	b, err := msgpack.Marshal(&v)
 	if err != nil {
 		// An int and a slice of strings always encode.
 		panic(fmt.Sprintf("store: encode commit frame: %v", err))
 	}
-	return b
+	return append(dst, b...)
 }
 
 func decodeCommit(b []byte) (commitPayload, error) {

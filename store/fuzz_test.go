@@ -18,7 +18,7 @@ func fuzzSeeds(f *testing.F) {
 		buf = appendRecord(buf, &r)
 		f.Add(append([]byte(nil), buf...))
 	}
-	cr := Record{Seq: 4, Type: EventCommit, Payload: encodeCommit(commitPayload{N: 4})}
+	cr := Record{Seq: 4, Type: EventCommit, Payload: appendCommit(nil, commitPayload{N: 4})}
 	f.Add(appendRecord(append([]byte(nil), buf...), &cr))
 	f.Add([]byte{})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})

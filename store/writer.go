@@ -24,7 +24,8 @@ type Batch []Entry
 type Commit struct {
 	w     *writer
 	parts []batchPart
-	last  Record // seq and unix_ms of the batch's last record
+	one   [1]batchPart // parts' room for the common single-stream batch
+	last  Record       // seq and unix_ms of the batch's last record
 	done  chan struct{}
 	err   error
 	// hook is OnDone's function; completed once the commit is done.
@@ -130,6 +131,7 @@ func (w *writer) submit(b Batch) *Commit {
 		return failedCommit(errors.New("store: empty batch"))
 	}
 	c := &Commit{w: w, done: make(chan struct{}), last: b[len(b)-1].Record}
+	c.parts = c.one[:0]
 	if err := w.encode(c, b); err != nil {
 		return failedCommit(err)
 	}
@@ -203,10 +205,11 @@ func (w *writer) encode(c *Commit, b Batch) error {
 		}
 		sort.Strings(names)
 	}
+	var small [commitSmallSize]byte
 	for k := range c.parts {
 		p := &c.parts[k]
 		frame := Record{Seq: c.last.Seq, UnixMs: c.last.UnixMs, Type: EventCommit,
-			Payload: encodeCommit(commitPayload{N: p.n, Streams: names})}
+			Payload: appendCommit(small[:0], commitPayload{N: p.n, Streams: names})}
 		p.buf = appendRecord(p.buf, &frame)
 	}
 	return nil
