@@ -58,10 +58,12 @@ func writeIndexFiles(tableDir string, ts *tableState, seq uint64) error {
 		enc := msgpack.NewEncoder(&body)
 		// Count first, then encode in a second walk: no copy of the index.
 		n := 0
+		var y yielder
 		idx.Ascend(func(e indexEntry) bool {
 			if e.seq <= seq {
 				n++
 			}
+			y.tick()
 			return true
 		})
 		if err := enc.Encode(&idxHeader{Field: field, Seq: seq, N: n}); err != nil {
@@ -70,6 +72,7 @@ func writeIndexFiles(tableDir string, ts *tableState, seq uint64) error {
 		e := getEncoder()
 		var err error
 		idx.Ascend(func(en indexEntry) bool {
+			y.tick()
 			if en.seq > seq {
 				return true
 			}
@@ -210,7 +213,9 @@ func writeMeta(tableDir string, ts *tableState, seq uint64) error {
 	for _, c := range ts.cols.columns() {
 		m.Columns = append(m.Columns, metaColumn(c))
 	}
+	var y yielder
 	ts.rows.Ascend(func(r row) bool {
+		y.tick()
 		n := 0
 		for n < len(r.versions) && r.versions[n].seq <= seq {
 			n++

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -31,6 +32,20 @@ type snapshotHeader struct {
 	Rows    int        `msgpack:"rows"`
 }
 
+// yielder lets a long pass over a table (a snapshot, an index checkpoint)
+// give up its processor every yieldEvery items: the goroutines serving
+// clients run in between, where the scheduler would otherwise let the pass
+// run for a whole time slice (10 ms) while they wait.
+type yielder int
+
+const yieldEvery = 256
+
+func (y *yielder) tick() {
+	if *y++; *y%yieldEvery == 0 {
+		runtime.Gosched()
+	}
+}
+
 // writeSnapshotData encodes ts as of seq.
 func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
@@ -44,10 +59,12 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
 		h.Cols = append(h.Cols, []string{c.Name, string(c.Type), d})
 	}
 	// Count first, then encode in a second walk: no copy of the rows.
+	var y yielder
 	ts.rows.Ascend(func(r row) bool {
 		if r.versions[0].seq <= seq {
 			h.Rows++
 		}
+		y.tick()
 		return true
 	})
 	if err := enc.Encode(&h); err != nil {
@@ -55,6 +72,7 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
 	}
 	var err error
 	ts.rows.Ascend(func(r row) bool {
+		y.tick()
 		if r.versions[0].seq > seq {
 			return true
 		}
@@ -217,6 +235,12 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 		return 0, nil // nothing was ever written
 	}
 	segBytes := db.st.SegmentBytes(name)
+	db.wmu.Lock()
+	var eventsBefore int64 // at least the events up to seq
+	if w, ok := db.work[name]; ok {
+		eventsBefore = w.eventsSince
+	}
+	db.wmu.Unlock()
 	err := db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
 		return writeSnapshotData(w, ts, seq)
 	})
@@ -235,7 +259,9 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 	db.wmu.Lock()
 	if w, ok := db.work[name]; ok {
 		w.lastSnap = seq
-		w.eventsSince = 0
+		// Events committed while the snapshot was written still count
+		// toward the next one.
+		w.eventsSince = max(w.eventsSince-eventsBefore, 0)
 		w.segBytesAtSnp = segBytes
 	}
 	db.wmu.Unlock()
@@ -282,6 +308,15 @@ func (db *DB) startSnapshots(names []string) {
 		defer db.bg.Done()
 		defer db.snapping.Store(false)
 		for _, name := range names {
+			// Commits made while the last run was busy asked for it
+			// again: skip a table that run has just taken.
+			db.wmu.Lock()
+			w, ok := db.work[name]
+			due := ok && db.snapshotDue(w)
+			db.wmu.Unlock()
+			if !due {
+				continue
+			}
 			if _, err := db.SnapshotTable(name); err != nil {
 				db.log.Warn("automatic snapshot failed", "table", name, "err", err)
 			}
