@@ -66,7 +66,38 @@ func (m *pointMap) load(k Key) (row, bool) {
 // loadAt returns the seq, unix_ms and document (nil when deleted) of k's
 // version visible at seq; ok is false when k has no version by then.
 func (m *pointMap) loadAt(k Key, seq uint64) (vseq uint64, ms int64, doc []byte, ok bool) {
-	e := m.entry(k)
+	return m.entry(k).at(seq)
+}
+
+// entries finds the entries of several keys (nil where a key has none),
+// out[i] for keys[i]. Each step runs over all the keys before the next, so
+// that the memory reads of different keys do not wait on each other: their
+// cache misses overlap, where one key after the other they add up.
+func (m *pointMap) entries(keys []Key, out []*pointEntry) {
+	t := m.tab.Load()
+	var at [entriesBatch]uint64
+	for lo := 0; lo < len(keys); lo += entriesBatch {
+		n := min(len(keys)-lo, entriesBatch)
+		ks, es := keys[lo:lo+n], out[lo:lo+n]
+		for i, k := range ks {
+			at[i] = m.hash(k) & t.mask
+			es[i] = t.slots[at[i]].Load()
+		}
+		for i, k := range ks {
+			for e := es[i]; e != nil && e.key != k; e = es[i] {
+				at[i] = (at[i] + 1) & t.mask
+				es[i] = t.slots[at[i]].Load()
+			}
+		}
+	}
+}
+
+// entriesBatch is how many keys entries looks up side by side.
+const entriesBatch = 32
+
+// at returns the seq, unix_ms and document (nil when deleted) of e's
+// version visible at seq; ok is false when it has none by then.
+func (e *pointEntry) at(seq uint64) (vseq uint64, ms int64, doc []byte, ok bool) {
 	if e == nil {
 		return 0, 0, nil, false
 	}

@@ -51,3 +51,38 @@ func TestPointMapGrowsUnderReaders(t *testing.T) {
 		t.Fatalf("%d entries, want %d", m.n, n)
 	}
 }
+
+// TestPointMapEntries looks up many keys at once, present and absent, in
+// a table full enough that probes run past other keys' slots: each answer
+// is what a lookup of that key alone gives.
+func TestPointMapEntries(t *testing.T) {
+	m := newPointMap(0)
+	keyOf := func(i int) Key {
+		if i%3 == 0 {
+			return Key{Str: fmt.Sprintf("k%d", i)}
+		}
+		return Key{Int: int64(i), IsInt: true}
+	}
+	const n = 5000
+	for i := 0; i < n; i += 2 { // odd keys stay absent
+		m.store(keyOf(i), row{key: keyOf(i), versions: []version{{seq: uint64(i + 1)}}})
+	}
+	for _, count := range []int{0, 1, 10, entriesBatch, entriesBatch + 1, 3*entriesBatch + 5} {
+		keys := make([]Key, count)
+		present := make([]bool, count)
+		for i := range keys {
+			j := (i * 7919) % (n + 10) // a spread, some past the stored range
+			keys[i], present[i] = keyOf(j), j%2 == 0 && j < n
+		}
+		got := make([]*pointEntry, count)
+		m.entries(keys, got)
+		for i, k := range keys {
+			if want := m.entry(k); got[i] != want {
+				t.Fatalf("%d keys: key %v: entry %p, alone %p", count, k, got[i], want)
+			}
+			if (got[i] != nil) != present[i] || got[i] != nil && got[i].key != k {
+				t.Fatalf("%d keys: key %v: entry %+v, want present=%v", count, k, got[i], present[i])
+			}
+		}
+	}
+}

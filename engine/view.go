@@ -431,9 +431,20 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 		slices.SortFunc(cands, func(a, b candidate) int { return compareKeys(a.key, b.key) })
 	}
 	rows := make([]Row, len(cands)) // one allocation for the rows fn gets
+	var keyBuf [16]Key
+	var entBuf [16]*pointEntry
+	keys, ents := keyBuf[:0], entBuf[:0]
+	if len(cands) > len(keyBuf) {
+		keys, ents = make([]Key, 0, len(cands)), make([]*pointEntry, 0, len(cands))
+	}
+	for _, c := range cands {
+		keys = append(keys, c.key)
+	}
+	ents = ents[:len(keys)]
+	ts.point.entries(keys, ents)
 	for i, c := range cands {
 		k := c.key
-		seq, ms, doc, ok := ts.point.loadAt(k, v.seq)
+		seq, ms, doc, ok := ents[i].at(v.seq)
 		if !ok || doc == nil {
 			continue
 		}
