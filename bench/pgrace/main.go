@@ -264,9 +264,10 @@ func asOfRace(ctx context.Context, cfg config, dd *system, vars map[string]strin
 	for _, mode := range []string{"simple", "prepared"} {
 		cur := workload{Name: "point select (after history)", Clients: 8, Mode: mode, Scripts: []string{"point"}}
 		past := workload{Name: "point select AS OF", Clients: 8, Mode: mode, Scripts: []string{"point_asof"}, Baseline: cur.key()}
+		both := [2]workload{cur, past}
 		ms, err := rounds(cfg.rounds, func(i int) (*measurement, error) {
-			return dd.pgbench(ctx, cfg, []workload{cur, past}[i], v)
-		}, 2)
+			return dd.pgbench(ctx, cfg, both[i], v)
+		}, len(both))
 		if err != nil {
 			return nil, err
 		}
@@ -279,8 +280,8 @@ func asOfRace(ctx context.Context, cfg config, dd *system, vars map[string]strin
 	return rs, nil
 }
 
-// rounds runs each of n contenders n times in turn (0, 1, ..., 0, 1, ...)
-// and returns, for each, the run of median throughput: the machine is
+// rounds runs each contender n times, in turn (0, 1, ..., 0, 1, ...), and
+// returns, for each, its run of median throughput: the machine is
 // shared and noisy, and one slow moment should not decide a ratio.
 func rounds(n int, run func(contender int) (*measurement, error), contenders int) ([]*measurement, error) {
 	runs := make([][]*measurement, contenders)
