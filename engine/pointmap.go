@@ -84,10 +84,7 @@ func (m *pointMap) entries(keys []Key, out []*pointEntry) {
 			es[i] = t.slots[at[i]].Load()
 		}
 		for i, k := range ks {
-			for e := es[i]; e != nil && e.key != k; e = es[i] {
-				at[i] = (at[i] + 1) & t.mask
-				es[i] = t.slots[at[i]].Load()
-			}
+			_, es[i] = t.probe(at[i], k, es[i])
 		}
 	}
 }
@@ -113,12 +110,19 @@ func (e *pointEntry) at(seq uint64) (vseq uint64, ms int64, doc []byte, ok bool)
 
 func (m *pointMap) entry(k Key) *pointEntry {
 	t := m.tab.Load()
-	for i := m.hash(k) & t.mask; ; i = (i + 1) & t.mask {
-		e := t.slots[i].Load()
-		if e == nil || e.key == k {
-			return e
-		}
+	i := m.hash(k) & t.mask
+	_, e := t.probe(i, k, t.slots[i].Load())
+	return e
+}
+
+// probe follows the slots from i, whose entry is e, to the slot of k's
+// entry or to the empty slot where k would go (entry nil).
+func (t *pointTable) probe(i uint64, k Key, e *pointEntry) (uint64, *pointEntry) {
+	for e != nil && e.key != k {
+		i = (i + 1) & t.mask
+		e = t.slots[i].Load()
 	}
+	return i, e
 }
 
 // store sets the row of k. Only the writer calls it.
@@ -132,18 +136,12 @@ func (m *pointMap) store(k Key, r row) {
 		last := &r.versions[n-1]
 		e.lastSeq, e.lastMs, e.lastDoc = last.seq, last.ms, last.doc
 	}
-	for i := m.hash(k) & t.mask; ; i = (i + 1) & t.mask {
-		old := t.slots[i].Load()
-		if old == nil {
-			t.slots[i].Store(e)
-			m.n++
-			return
-		}
-		if old.key == k {
-			t.slots[i].Store(e)
-			return
-		}
+	i := m.hash(k) & t.mask
+	i, old := t.probe(i, k, t.slots[i].Load())
+	if old == nil {
+		m.n++
 	}
+	t.slots[i].Store(e)
 }
 
 // grow copies the entries into a table twice the size and publishes it.

@@ -431,6 +431,8 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 		slices.SortFunc(cands, func(a, b candidate) int { return compareKeys(a.key, b.key) })
 	}
 	rows := make([]Row, len(cands)) // one allocation for the rows fn gets
+	// The candidates' entries, found together (pointMap.entries); the
+	// usual few keys and entries stay on the stack.
 	var keyBuf [16]Key
 	var entBuf [16]*pointEntry
 	keys, ents := keyBuf[:0], entBuf[:0]
