@@ -281,6 +281,8 @@ type Reset struct {
 type Path struct {
 	Pos   lexer.Position
 	Parts []*Name `parser:"@@ ( \".\" @@ )*"`
+	// names is Strings, worked out once after parsing (foldPaths).
+	names []string
 }
 
 // Param is $n.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -82,6 +83,7 @@ func Parse(src string) (stmts []*Statement, err error) {
 		if err := normalize(s); err != nil {
 			return nil, err
 		}
+		foldPaths(reflect.ValueOf(s))
 	}
 	return script.Statements, nil
 }
@@ -188,13 +190,53 @@ func (n *Name) Text() string {
 	return n.Quoted
 }
 
-// Strings returns the parts of a path as names.
+// Strings returns the parts of a path as names. The slice may be shared:
+// callers must not change its elements.
 func (p *Path) Strings() []string {
+	if p.names != nil {
+		return p.names[:len(p.names):len(p.names)]
+	}
+	return p.fold()
+}
+
+func (p *Path) fold() []string {
 	out := make([]string, len(p.Parts))
 	for i, n := range p.Parts {
 		out[i] = n.Text()
 	}
 	return out
+}
+
+var pathType = reflect.TypeFor[Path]()
+
+// foldPaths works out the names of every Path under v once, when the
+// statement is parsed: a parsed statement is shared by sessions and never
+// changed, so each execution can use them without folding or copying.
+func foldPaths(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			foldPaths(v.Elem())
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			foldPaths(v.Index(i))
+		}
+	case reflect.Struct:
+		if v.Type() == pathType {
+			if v.CanAddr() {
+				p := v.Addr().Interface().(*Path)
+				p.names = p.fold()
+			}
+			return
+		}
+		t := v.Type()
+		for i := range v.NumField() {
+			if t.Field(i).IsExported() {
+				foldPaths(v.Field(i))
+			}
+		}
+	}
 }
 
 // String joins a path with dots.
