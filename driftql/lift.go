@@ -1,6 +1,9 @@
 package driftql
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Literal is a constant LiftLiterals took out of a statement's text.
 type Literal struct {
@@ -15,10 +18,18 @@ type Literal struct {
 // in those constants then share one text, so a parsed form can be reused.
 // It reports false for text it leaves alone: text that already has
 // parameters, or that it cannot scan with certainty. Constants inside JSON
-// documents, E” strings and everything else stay as written.
+// documents, E'...' strings and everything else stay as written.
 func LiftLiterals(src string) (string, []Literal, bool) {
-	out := make([]byte, 0, len(src)+8)
-	var lits []Literal
+	out, lits, ok := AppendLifted(make([]byte, 0, len(src)+8), nil, src)
+	if !ok {
+		return "", nil, false
+	}
+	return string(out), lits, true
+}
+
+// AppendLifted is LiftLiterals appending the rewritten text to out and the
+// constants to lits, for a caller that reuses its buffers.
+func AppendLifted(out []byte, lits []Literal, src string) ([]byte, []Literal, bool) {
 	depth := 0        // nesting of { } (JSON documents)
 	afterCmp := false // a constant here is lifted
 	inValues := false // inside INSERT ... VALUES
@@ -43,17 +54,17 @@ func LiftLiterals(src string) (string, []Literal, bool) {
 				j++
 			}
 			if j+1 >= len(src) {
-				return "", nil, false
+				return out, lits, false
 			}
 			out = append(out, src[i:j+2]...)
 			i = j + 2
 			continue
 		case c == '$':
-			return "", nil, false
+			return out, lits, false
 		case c == '\'':
 			j, val, ok := scanQuoted(src, i, '\'')
 			if !ok {
-				return "", nil, false
+				return out, lits, false
 			}
 			if afterCmp && depth == 0 {
 				lits = append(lits, Literal{Text: val})
@@ -67,7 +78,7 @@ func LiftLiterals(src string) (string, []Literal, bool) {
 		case c == '"':
 			j, _, ok := scanQuoted(src, i, '"')
 			if !ok {
-				return "", nil, false
+				return out, lits, false
 			}
 			out = append(out, src[i:j]...)
 			i, afterCmp = j, false
@@ -92,7 +103,7 @@ func LiftLiterals(src string) (string, []Literal, bool) {
 			if j == i+1 && (c == 'e' || c == 'E') && j < len(src) && src[j] == '\'' {
 				k, _, ok := scanQuoted(src, j, '\'')
 				if !ok {
-					return "", nil, false
+					return out, lits, false
 				}
 				j = k
 			}
@@ -137,27 +148,33 @@ func LiftLiterals(src string) (string, []Literal, bool) {
 		out = append(out, tok...)
 		i += op
 	}
-	return string(out), lits, true
+	return out, lits, true
 }
 
 // scanQuoted scans a quoted token starting at src[i] (a doubled quote
 // stands for one; inside double quotes a backslash escapes the next
-// byte). It returns the index after it and, for single quotes, the value.
+// byte). It returns the index after it and, for single quotes, the value,
+// a copy: values outlive the statement text (index entries keep them).
 func scanQuoted(src string, i int, q byte) (int, string, bool) {
-	var val []byte
+	doubled := false
 	for j := i + 1; j < len(src); j++ {
 		switch {
 		case q == '"' && src[j] == '\\' && j+1 < len(src):
 			j++
 		case src[j] == q:
 			if j+1 < len(src) && src[j+1] == q {
-				val = append(val, q)
+				doubled = true
 				j++
 				continue
 			}
-			return j + 1, string(val), true
-		default:
-			val = append(val, src[j])
+			if q != '\'' {
+				return j + 1, "", true
+			}
+			val := src[i+1 : j]
+			if doubled {
+				return j + 1, strings.ReplaceAll(val, "''", "'"), true
+			}
+			return j + 1, strings.Clone(val), true
 		}
 	}
 	return 0, "", false

@@ -37,10 +37,10 @@ func NewStmtCache(n int) *StmtCache {
 	return &StmtCache{cap: n, ll: list.New(), m: map[string]*list.Element{}}
 }
 
-func (c *StmtCache) get(key string) ([]*driftql.Statement, bool) {
+func (c *StmtCache) get(key []byte) ([]*driftql.Statement, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[key]
+	e, ok := c.m[string(key)] // no copy of key for the lookup
 	if !ok {
 		return nil, false
 	}
@@ -76,7 +76,8 @@ func (s *Session) ParseSimple(sql string) ([]*Stmt, []any, error) {
 		st, err := s.Parse(sql)
 		return st, nil, err
 	}
-	norm, lits, ok := driftql.LiftLiterals(sql)
+	norm, lits, ok := driftql.AppendLifted(s.liftBuf[:0], s.liftLits[:0], sql)
+	s.liftBuf, s.liftLits = norm, lits
 	if !ok {
 		st, err := s.Parse(sql)
 		return st, nil, err
@@ -84,14 +85,14 @@ func (s *Session) ParseSimple(sql string) ([]*Stmt, []any, error) {
 	asts, hit := c.get(norm)
 	if !hit {
 		var err error
-		if asts, err = driftql.Parse(norm); err != nil {
+		if asts, err = driftql.Parse(string(norm)); err != nil {
 			// The lifted form does not parse (a constant where the grammar
 			// wants a literal): parse the text as written, for its error
 			// positions too.
 			st, err := s.Parse(sql)
 			return st, nil, err
 		}
-		c.put(norm, asts)
+		c.put(string(norm), asts)
 	}
 	params := make([]any, len(lits))
 	for i, l := range lits {
@@ -106,9 +107,25 @@ func (s *Session) ParseSimple(sql string) ([]*Stmt, []any, error) {
 		}
 		params[i] = n
 	}
+	return s.simpleStmts(asts), params, nil
+}
+
+// simpleStmts returns the session's statements for cached parses, made
+// the first time. The caller must not change the slice.
+func (s *Session) simpleStmts(asts []*driftql.Statement) []*Stmt {
+	if len(asts) == 0 {
+		return nil
+	}
+	if out, ok := s.simple[asts[0]]; ok {
+		return out
+	}
 	out := make([]*Stmt, len(asts))
 	for i, a := range asts {
 		out[i] = &Stmt{s: s, ast: a}
 	}
-	return out, params, nil
+	if s.simple == nil || len(s.simple) >= maxSimpleStmts {
+		s.simple = make(map[*driftql.Statement][]*Stmt)
+	}
+	s.simple[asts[0]] = out
+	return out
 }

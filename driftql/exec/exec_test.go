@@ -225,6 +225,17 @@ func TestParseSimpleMatchesParse(t *testing.T) {
 		`DELETE FROM t WHERE id = 2`,
 		`SELECT id FROM t WHERE id < 10 ORDER BY id`,
 		`SELECT id FROM t WHERE nope = 1`,
+		// Shapes seen before run the session's statements again: they
+		// must see columns that appeared since, and fold names the same.
+		`INSERT INTO t {"id": 4, "s": "d", "extra": 1}`,
+		`SELECT * FROM t WHERE id = 4`,
+		`SELECT * FROM t WHERE id = 3`,
+		`INSERT INTO t (id, s, n, b) VALUES (5, 'e', 1, true)`,
+		`INSERT INTO t (id, s, n, b) VALUES (6, 'f', 2, false)`,
+		`SELECT ID, "s", T.n FROM T WHERE Id = 6`,
+		`SELECT ID, "s", T.n FROM T WHERE Id = 5`,
+		`INSERT INTO t {"id": 7, "later": "x"}`,
+		`SELECT * FROM t WHERE id = 3`,
 	}
 	for _, sql := range stmts {
 		want, werr := plain.Exec(ctx, sql)
@@ -325,7 +336,7 @@ func TestStmtCacheBounds(t *testing.T) {
 	for i := range 6 {
 		c.put(fmt.Sprintf("SELECT %d", i), nil)
 	}
-	if _, ok := c.get("SELECT 1"); ok || c.ll.Len() != 4 {
+	if _, ok := c.get([]byte("SELECT 1")); ok || c.ll.Len() != 4 {
 		t.Fatalf("count bound: %d entries, oldest kept %v", c.ll.Len(), ok)
 	}
 	c = NewStmtCache(1000)
@@ -336,10 +347,10 @@ func TestStmtCacheBounds(t *testing.T) {
 	if c.bytes > maxCacheBytes {
 		t.Fatalf("cache holds %d bytes of text, bound %d", c.bytes, maxCacheBytes)
 	}
-	if _, ok := c.get("0 " + big); ok {
+	if _, ok := c.get([]byte("0 " + big)); ok {
 		t.Fatal("oldest long statement kept past the byte bound")
 	}
-	if _, ok := c.get(fmt.Sprintf("%d %s", maxCacheBytes/maxCachedText+2, big)); !ok {
+	if _, ok := c.get(fmt.Appendf(nil, "%d %s", maxCacheBytes/maxCachedText+2, big)); !ok {
 		t.Fatal("newest long statement dropped")
 	}
 }

@@ -54,7 +54,18 @@ type Session struct {
 	// pending is the commit of the last statement, not yet waited for
 	// (DeferCommits).
 	pending *engine.Commit
+	// simple keeps the statements ParseSimple made of cached parses, by
+	// the first parsed statement: a query of the same shape runs them
+	// again, with what they worked out before (result columns, INSERT
+	// targets).
+	simple map[*driftql.Statement][]*Stmt
+	// liftBuf and liftLits are ParseSimple's scratch space.
+	liftBuf  []byte
+	liftLits []driftql.Literal
 }
+
+// maxSimpleStmts bounds Session.simple; it starts over when full.
+const maxSimpleStmts = 256
 
 // defaultSettings are the settings a session starts with; the first group
 // are reported to clients with ParameterStatus.

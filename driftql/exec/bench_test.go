@@ -1,0 +1,105 @@
+package exec
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/store"
+)
+
+// benchSession is a session as the server makes one: a shared statement
+// cache and deferred commits, over a database that does not fsync (the
+// benchmarks measure the statement path, not the disk).
+func benchSession(b *testing.B) *Session {
+	b.Helper()
+	db, err := engine.Open(b.TempDir(), engine.Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	s, err := NewSession(db, Options{Cache: NewStmtCache(64), DeferCommits: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// simple runs one simple-protocol query the way the server does: parse
+// through the cache, execute, wait for the commit it left.
+func simple(b *testing.B, s *Session, sql string) *Result {
+	stmts, args, err := s.ParseSimple(sql)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var res *Result
+	for _, st := range stmts {
+		if res, err = st.Execute(ctx, args); err != nil {
+			b.Fatal(err)
+		}
+		if cm := s.TakeCommit(); cm != nil {
+			if _, err := cm.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return res
+}
+
+// BenchmarkSimpleQuery is the statement path of bench/'s pgbench scripts
+// in the simple protocol: the query text, constants written in, to a
+// result (the server then encodes it).
+func BenchmarkSimpleQuery(b *testing.B) {
+	const users = 10000
+	b.Run("insert", func(b *testing.B) {
+		s := benchSession(b)
+		simple(b, s, `CREATE TABLE orders (id int8 PRIMARY KEY, user_id int8 NOT NULL, status text NOT NULL, amount int8 NOT NULL)`)
+		simple(b, s, `CREATE INDEX orders_status ON orders (status)`)
+		queries := make([]string, b.N)
+		for i := range queries {
+			n := i * 7919 % 100000
+			queries[i] = fmt.Sprintf("INSERT INTO orders (id, user_id, status, amount) VALUES (%d, %d, 'new', %d);", i+1, n, n)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for _, q := range queries {
+			simple(b, s, q)
+		}
+	})
+	reads := func(b *testing.B, query func(i int) string, want int) {
+		s := benchSession(b)
+		simple(b, s, `CREATE TABLE users (id int8 PRIMARY KEY, email text NOT NULL, status text NOT NULL, amount int8 NOT NULL)`)
+		simple(b, s, `CREATE INDEX users_status ON users (status)`)
+		for i := 1; i <= users; i += 500 {
+			q := "INSERT INTO users (id, email, status, amount) VALUES "
+			for j := i; j < i+500; j++ {
+				if j > i {
+					q += ", "
+				}
+				q += fmt.Sprintf("(%d, 'user%d@example.com', 's%d', %d)", j, j, j%(users/10), j*3)
+			}
+			simple(b, s, q)
+		}
+		queries := make([]string, 1024)
+		for i := range queries {
+			queries[i] = query(i * 7919 % users)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			if res := simple(b, s, queries[i%len(queries)]); len(res.Rows) != want {
+				b.Fatalf("%d rows, want %d", len(res.Rows), want)
+			}
+		}
+	}
+	b.Run("point", func(b *testing.B) {
+		reads(b, func(i int) string {
+			return fmt.Sprintf("SELECT id, email, status, amount FROM users WHERE id = %d;", i+1)
+		}, 1)
+	})
+	b.Run("status", func(b *testing.B) {
+		reads(b, func(i int) string {
+			return fmt.Sprintf("SELECT id, email, status, amount FROM users WHERE status = 's%d';", i%(users/10))
+		}, 10)
+	})
+}
