@@ -31,9 +31,11 @@ type conn struct {
 	user   string
 	tls    bool
 
-	// running is the cancel function of the statement in progress.
+	// running is the context of the statement in progress, stmt the last
+	// statement's (stmtContext.next).
 	mu        sync.Mutex
-	running   context.CancelFunc
+	running   *stmtContext
+	stmt      *stmtContext
 	cancelled bool // the running statement was cancelled by request
 	busy      bool
 	quit      bool // close once idle (shutdown)
@@ -107,7 +109,7 @@ func (c *conn) cancelRunning() {
 	c.mu.Lock()
 	if c.running != nil {
 		c.cancelled = true
-		c.running()
+		c.running.cancel()
 	}
 	c.mu.Unlock()
 }
@@ -370,16 +372,19 @@ func (c *conn) sendParameterChanges() {
 
 // run executes a statement under the statement timeout and cancellation.
 func (c *conn) run(st *exec.Stmt, args []any) (*exec.Result, error) {
-	ctx, cancel := context.WithCancel(context.Background())
+	sc := c.stmt.next()
+	c.stmt = sc
+	var ctx context.Context = sc
 	timeout := c.srv.cfg.StatementTimeout
 	if t := c.sess.StatementTimeout(); t > 0 {
 		timeout = t
 	}
+	stop := context.CancelFunc(nil)
 	if timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, timeout)
+		ctx, stop = context.WithTimeout(ctx, timeout)
 	}
 	c.mu.Lock()
-	c.running, c.cancelled = cancel, false
+	c.running, c.cancelled = sc, false
 	c.mu.Unlock()
 	res, err := st.Execute(ctx, args)
 	c.deferCommit()
@@ -387,7 +392,10 @@ func (c *conn) run(st *exec.Stmt, args []any) (*exec.Result, error) {
 	c.running = nil
 	cancelled := c.cancelled
 	c.mu.Unlock()
-	cancel()
+	sc.cancel()
+	if stop != nil {
+		stop()
+	}
 	if err != nil {
 		switch {
 		case cancelled && errors.Is(err, context.Canceled):
