@@ -358,15 +358,21 @@ func (w *writer) writeGroup(group []*Commit) error {
 		buf  []byte
 		sync bool // written through the page cache: needs an fdatasync
 	}
-	var order []*pending
-	byStream := map[*stream]*pending{}
+	// Groups touch few streams: a scan beats a map.
+	var room [4]pending
+	order := room[:0]
 	for _, c := range group {
 		for _, p := range c.parts {
-			pd := byStream[p.st]
+			var pd *pending
+			for i := range order {
+				if order[i].st == p.st {
+					pd = &order[i]
+					break
+				}
+			}
 			if pd == nil {
-				pd = &pending{st: p.st}
-				byStream[p.st] = pd
-				order = append(order, pd)
+				order = append(order, pending{st: p.st})
+				pd = &order[len(order)-1]
 			}
 			if len(c.parts) == 1 && len(group) == 1 {
 				pd.buf = p.buf // the common case: no copy
@@ -375,7 +381,8 @@ func (w *writer) writeGroup(group []*Commit) error {
 			}
 		}
 	}
-	for _, pd := range order {
+	for i := range order {
+		pd := &order[i]
 		st := pd.st
 		// Seal a full segment before writing: it was synced with the group
 		// that filled it, so a torn write can only ever be in the newest
@@ -411,7 +418,8 @@ func (w *writer) writeGroup(group []*Commit) error {
 			pd.sync = true
 		}
 	}
-	for _, pd := range order {
+	for i := range order {
+		pd := &order[i]
 		if pd.sync {
 			if err := fdatasync(pd.st.active); err != nil {
 				return fmt.Errorf("store: fsync %s: %w", pd.st.active.Name(), err)
@@ -419,7 +427,8 @@ func (w *writer) writeGroup(group []*Commit) error {
 		}
 	}
 	// Publish: ends first, then the store's last seq.
-	for _, pd := range order {
+	for i := range order {
+		pd := &order[i]
 		st := pd.st
 		st.activeSize += int64(len(pd.buf))
 		segs := st.segments()
