@@ -67,19 +67,7 @@ func BenchmarkSimpleQuery(b *testing.B) {
 		}
 	})
 	reads := func(b *testing.B, query func(i int) string, want int) {
-		s := benchSession(b)
-		simple(b, s, `CREATE TABLE users (id int8 PRIMARY KEY, email text NOT NULL, status text NOT NULL, amount int8 NOT NULL)`)
-		simple(b, s, `CREATE INDEX users_status ON users (status)`)
-		for i := 1; i <= users; i += 500 {
-			q := "INSERT INTO users (id, email, status, amount) VALUES "
-			for j := i; j < i+500; j++ {
-				if j > i {
-					q += ", "
-				}
-				q += fmt.Sprintf("(%d, 'user%d@example.com', 's%d', %d)", j, j, j%(users/10), j*3)
-			}
-			simple(b, s, q)
-		}
+		s := benchUsers(b, users)
 		queries := make([]string, 1024)
 		for i := range queries {
 			queries[i] = query(i * 7919 % users)
@@ -102,4 +90,57 @@ func BenchmarkSimpleQuery(b *testing.B) {
 			return fmt.Sprintf("SELECT id, email, status, amount FROM users WHERE status = 's%d';", i%(users/10))
 		}, 10)
 	})
+}
+
+// BenchmarkPreparedQuery is the same reads through a prepared statement:
+// parsed once, executed with a parameter.
+func BenchmarkPreparedQuery(b *testing.B) {
+	const users = 10000
+	reads := func(b *testing.B, sql string, arg func(i int) any, want int) {
+		s := benchUsers(b, users)
+		stmts, err := s.Parse(sql)
+		if err != nil {
+			b.Fatal(err)
+		}
+		args := make([][]any, 1024)
+		for i := range args {
+			args[i] = []any{arg(i * 7919 % users)}
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			res, err := stmts[0].Execute(ctx, args[i%len(args)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(res.Rows) != want {
+				b.Fatalf("%d rows, want %d", len(res.Rows), want)
+			}
+		}
+	}
+	b.Run("point", func(b *testing.B) {
+		reads(b, "SELECT id, email, status, amount FROM users WHERE id = $1", func(i int) any { return int64(i + 1) }, 1)
+	})
+	b.Run("status", func(b *testing.B) {
+		reads(b, "SELECT id, email, status, amount FROM users WHERE status = $1", func(i int) any { return fmt.Sprintf("s%d", i%(users/10)) }, 10)
+	})
+}
+
+// benchUsers is a session over a users table of n rows, as bench/ loads
+// it: every status names ten users.
+func benchUsers(b *testing.B, n int) *Session {
+	s := benchSession(b)
+	simple(b, s, `CREATE TABLE users (id int8 PRIMARY KEY, email text NOT NULL, status text NOT NULL, amount int8 NOT NULL)`)
+	simple(b, s, `CREATE INDEX users_status ON users (status)`)
+	for i := 1; i <= n; i += 500 {
+		q := "INSERT INTO users (id, email, status, amount) VALUES "
+		for j := i; j < i+500; j++ {
+			if j > i {
+				q += ", "
+			}
+			q += fmt.Sprintf("(%d, 'user%d@example.com', 's%d', %d)", j, j, j%(n/10), j*3)
+		}
+		simple(b, s, q)
+	}
+	return s
 }
