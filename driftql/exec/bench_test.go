@@ -50,7 +50,7 @@ func simple(b *testing.B, s *Session, sql string) *Result {
 // in the simple protocol: the query text, constants written in, to a
 // result (the server then encodes it).
 func BenchmarkSimpleQuery(b *testing.B) {
-	const users = 10000
+	const users = 100000
 	b.Run("insert", func(b *testing.B) {
 		s := benchSession(b)
 		simple(b, s, `CREATE TABLE orders (id int8 PRIMARY KEY, user_id int8 NOT NULL, status text NOT NULL, amount int8 NOT NULL)`)
@@ -95,7 +95,7 @@ func BenchmarkSimpleQuery(b *testing.B) {
 // BenchmarkPreparedQuery is the same reads through a prepared statement:
 // parsed once, executed with a parameter.
 func BenchmarkPreparedQuery(b *testing.B) {
-	const users = 10000
+	const users = 100000
 	reads := func(b *testing.B, sql string, arg func(i int) any, want int) {
 		s := benchUsers(b, users)
 		stmts, err := s.Parse(sql)
