@@ -5,9 +5,9 @@ GOBIN       ?= $(shell $(GO) env GOPATH)/bin
 STATICCHECK ?= $(GOBIN)/staticcheck
 STATICCHECK_VERSION ?= v0.8.2
 # Packages with concurrency run under the race detector too; benchmarks
-# live in the storage layers.
+# live in the storage layers and the statement path.
 RACE_DIRS   ?= store engine pgwire integration
-BENCH_DIRS  ?= store engine
+BENCH_DIRS  ?= store engine driftql/exec
 existing     = $(foreach d,$(1),$(if $(wildcard $(d)),./$(d)/...))
 # Fuzzing budget per target, as a count of runs: with a duration, Go 1.26's
 # fuzzing coordinator can report a spurious "context deadline exceeded"
@@ -22,7 +22,7 @@ help:
 	@echo "make demo        the 60-second demo: writes, a patch, a soft delete, time travel, history, snapshot, compaction"
 	@echo "make build       build every package; binaries into ./bin"
 	@echo "make test        unit, crash and integration tests, race detector, short fuzzing"
-	@echo "make bench       benchmarks (store, engine)"
+	@echo "make bench       benchmarks (store, engine, statements)"
 	@echo "make bench-pg    race driftdb-pg against a throwaway PostgreSQL 15 with pgbench (about 10 minutes)"
 	@echo "make fmt         gofmt the tree"
 	@echo "make lint        gofmt check, go vet, staticcheck"
