@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -54,56 +56,72 @@ func writeIndexFiles(tableDir string, ts *tableState, seq uint64) error {
 		return err
 	}
 	for field, idx := range ts.indexes {
-		var body bytes.Buffer
-		enc := msgpack.NewEncoder(&body)
-		// Count first, then encode in a second walk: no copy of the index.
-		n := 0
-		var y yielder
-		idx.Ascend(func(e indexEntry) bool {
-			if e.seq <= seq {
-				n++
-			}
-			y.tick()
-			return true
+		err := store.ReplaceFile(idxPath(tableDir, field), func(f *os.File) error {
+			return writeIndexFile(f, field, idx, seq)
 		})
-		if err := enc.Encode(&idxHeader{Field: field, Seq: seq, N: n}); err != nil {
-			return err
-		}
-		e := getEncoder()
-		var err error
-		idx.Ascend(func(en indexEntry) bool {
-			y.tick()
-			if en.seq > seq {
-				return true
-			}
-			e.buf.Reset()
-			e.enc.EncodeArrayLen(3)
-			if err = e.value(en.val, nil); err != nil {
-				return false
-			}
-			if en.key.IsInt { // as e.value writes a key's value, unboxed
-				e.enc.EncodeInt(en.key.Int)
-			} else {
-				e.enc.EncodeString(en.key.Str)
-			}
-			e.enc.EncodeUint(en.seq)
-			body.Write(e.buf.Bytes())
-			return true
-		})
-		encPool.Put(e)
 		if err != nil {
-			return err
-		}
-		out := make([]byte, idxHeaderSize, idxHeaderSize+body.Len())
-		copy(out, idxMagic)
-		binary.LittleEndian.PutUint32(out[8:], idxVersion)
-		binary.LittleEndian.PutUint32(out[12:], crc32.Checksum(body.Bytes(), castagnoli))
-		out = append(out, body.Bytes()...)
-		if err := store.WriteFileAtomic(idxPath(tableDir, field), out); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeIndexFile writes one index file to f as it streams the entries:
+// the header's checksum, which covers the body, is filled in last.
+func writeIndexFile(f *os.File, field string, idx *btree.BTreeG[indexEntry], seq uint64) error {
+	bw := bufio.NewWriterSize(f, 256<<10)
+	hdr := make([]byte, idxHeaderSize)
+	copy(hdr, idxMagic)
+	binary.LittleEndian.PutUint32(hdr[8:], idxVersion)
+	if _, err := bw.Write(hdr); err != nil {
+		return err
+	}
+	crc := crc32.New(castagnoli)
+	body := io.MultiWriter(bw, crc)
+	// Count first, then encode in a second walk: no copy of the index.
+	n := 0
+	var y yielder
+	idx.Ascend(func(e indexEntry) bool {
+		if e.seq <= seq {
+			n++
+		}
+		y.tick()
+		return true
+	})
+	if err := msgpack.NewEncoder(body).Encode(&idxHeader{Field: field, Seq: seq, N: n}); err != nil {
+		return err
+	}
+	e := getEncoder()
+	defer encPool.Put(e)
+	var err error
+	idx.Ascend(func(en indexEntry) bool {
+		y.tick()
+		if en.seq > seq {
+			return true
+		}
+		e.buf.Reset()
+		e.enc.EncodeArrayLen(3)
+		if err = e.value(en.val, nil); err != nil {
+			return false
+		}
+		if en.key.IsInt { // as e.value writes a key's value, unboxed
+			e.enc.EncodeInt(en.key.Int)
+		} else {
+			e.enc.EncodeString(en.key.Str)
+		}
+		e.enc.EncodeUint(en.seq)
+		_, err = body.Write(e.buf.Bytes())
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	binary.LittleEndian.PutUint32(hdr[12:], crc.Sum32())
+	_, err = f.WriteAt(hdr, 0)
+	return err
 }
 
 // readIndexFile loads the index of field if its file is whole and covers

@@ -50,6 +50,12 @@ func WriteFileAtomic(path string, data []byte) error {
 	})
 }
 
+// ReplaceFile is WriteFileAtomic for a file written as it is made: fill
+// writes the new file, and may go back to fill in a header.
+func ReplaceFile(path string, fill func(f *os.File) error) error {
+	return replaceFile(path, fill)
+}
+
 // replaceFile makes path appear with what fill writes, atomically: fill
 // writes a temporary file path+".tmp" that is fsynced, renamed over path,
 // and the directory is fsynced. On any error the temporary file is removed

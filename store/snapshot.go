@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -94,6 +95,18 @@ func (s *Store) WriteSnapshot(name string, seq uint64, write func(w io.Writer) e
 	return nil
 }
 
+// snapshotEncoders keeps zstd encoders between snapshots: a new one
+// allocates its history windows, megabytes, every time.
+var snapshotEncoders sync.Pool
+
+func getSnapshotEncoder(w io.Writer) (*zstd.Encoder, error) {
+	if zw, ok := snapshotEncoders.Get().(*zstd.Encoder); ok {
+		zw.Reset(w)
+		return zw, nil
+	}
+	return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1))
+}
+
 func writeSnapshotFile(f *os.File, seq uint64, write func(w io.Writer) error) error {
 	bw := bufio.NewWriterSize(f, 1<<20)
 	cw := &crcWriter{w: bw, crc: crc32.New(crcTable)}
@@ -104,7 +117,7 @@ func writeSnapshotFile(f *os.File, seq uint64, write func(w io.Writer) error) er
 	if _, err := cw.Write(hdr); err != nil {
 		return err
 	}
-	zw, err := zstd.NewWriter(cw, zstd.WithEncoderConcurrency(1))
+	zw, err := getSnapshotEncoder(cw)
 	if err != nil {
 		return err
 	}
@@ -116,6 +129,7 @@ func writeSnapshotFile(f *os.File, seq uint64, write func(w io.Writer) error) er
 	if err := zw.Close(); err != nil {
 		return err
 	}
+	snapshotEncoders.Put(zw)
 	tr := make([]byte, snapshotTrailerSize)
 	binary.LittleEndian.PutUint64(tr, uint64(raw.n))
 	binary.LittleEndian.PutUint32(tr[8:], cw.crc.Sum32())
