@@ -21,6 +21,7 @@ func TestOnDone(t *testing.T) {
 	// group, each once.
 	const committers, each = 8, 50
 	var ran [committers * each]atomic.Int32
+	var hooked [committers * each]atomic.Bool
 	var wg sync.WaitGroup
 	var mu sync.Mutex // submit in seq order
 	next := uint64(1)
@@ -35,7 +36,7 @@ func TestOnDone(t *testing.T) {
 				c := s.Submit(Batch{{Stream: "a", Record: testRecord(seq)}})
 				mu.Unlock()
 				var durable atomic.Bool
-				if !c.OnDone(func(err error) {
+				set := c.OnDone(func(err error) {
 					if err != nil {
 						t.Errorf("seq %d: %v", seq, err)
 					}
@@ -44,14 +45,22 @@ func TestOnDone(t *testing.T) {
 					}
 					ran[seq-1].Add(1)
 					durable.Store(true)
-				}) {
-					t.Errorf("seq %d: hook refused on a pending commit", seq)
+				})
+				if !set {
+					// Refused: only right if another committer's group
+					// has already written and completed this batch.
+					select {
+					case <-c.done:
+					default:
+						t.Errorf("seq %d: hook refused on a pending commit", seq)
+					}
 				}
+				hooked[seq-1].Store(set)
 				if err := c.Wait(); err != nil {
 					t.Error(err)
 					return
 				}
-				if !durable.Load() {
+				if set && !durable.Load() {
 					t.Errorf("seq %d: Wait returned before the hook ran", seq)
 				}
 				if c.OnDone(func(error) { t.Errorf("seq %d: hook set after the commit ran", seq) }) {
@@ -61,10 +70,19 @@ func TestOnDone(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	set := 0
 	for i := range ran {
-		if n := ran[i].Load(); n != 1 {
-			t.Fatalf("hook of seq %d ran %d times", i+1, n)
+		want := int32(0)
+		if hooked[i].Load() {
+			want = 1
+			set++
 		}
+		if n := ran[i].Load(); n != want {
+			t.Fatalf("hook of seq %d ran %d times, want %d", i+1, n, want)
+		}
+	}
+	if set < committers*each/2 {
+		t.Fatalf("only %d of %d hooks set: commits completed before their committer could set one", set, committers*each)
 	}
 	checkSeqs(t, s, "a", seqRange(1, committers*each))
 
