@@ -147,3 +147,37 @@ func TestGrammarPrints(t *testing.T) {
 		t.Fatalf("grammar: %q", g)
 	}
 }
+
+// TestPathNamesFolded: a parsed statement's paths carry their names folded
+// once (unquoted names to lower case, quoted ones as written), and Strings
+// hands them out without a copy; a Path built by hand folds on each call.
+func TestPathNamesFolded(t *testing.T) {
+	stmts, err := Parse(`SELECT Addr.City, "Mixed" FROM Public.Users WHERE "Zip" = 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := stmts[0].Select
+	table := sel.From.Table
+	if got := table.Strings(); len(got) != 2 || got[0] != "public" || got[1] != "users" {
+		t.Fatalf("table path %q", got)
+	}
+	var paths []*Path
+	WalkOperands(sel.Items[0].Expr, func(u *Unary) {
+		if p := u.Primary; p != nil && p.Column != nil {
+			paths = append(paths, p.Column)
+		}
+	})
+	if len(paths) != 1 {
+		t.Fatalf("found %d column paths in the first item", len(paths))
+	}
+	if got := paths[0].Strings(); len(got) != 2 || got[0] != "addr" || got[1] != "city" {
+		t.Fatalf("column path %q", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = table.Strings() }); n != 0 {
+		t.Fatalf("Strings of a parsed path allocates %v times", n)
+	}
+	byHand := &Path{Parts: []*Name{{Ident: "ABC"}, {Quoted: "Def"}}}
+	if got := byHand.Strings(); len(got) != 2 || got[0] != "abc" || got[1] != "Def" {
+		t.Fatalf("hand-made path %q", got)
+	}
+}
