@@ -379,9 +379,8 @@ func (c *conn) run(st *exec.Stmt, args []any) (*exec.Result, error) {
 	if t := c.sess.StatementTimeout(); t > 0 {
 		timeout = t
 	}
-	stop := context.CancelFunc(nil)
 	if timeout > 0 {
-		ctx, stop = context.WithTimeout(ctx, timeout)
+		ctx = sc.withTimeout(timeout)
 	}
 	c.mu.Lock()
 	c.running, c.cancelled = sc, false
@@ -393,9 +392,6 @@ func (c *conn) run(st *exec.Stmt, args []any) (*exec.Result, error) {
 	cancelled := c.cancelled
 	c.mu.Unlock()
 	sc.cancel()
-	if stop != nil {
-		stop()
-	}
 	if err != nil {
 		switch {
 		case cancelled && errors.Is(err, context.Canceled):

@@ -15,6 +15,20 @@ type stmtContext struct {
 	mu   sync.Mutex
 	done chan struct{} // made by the first Done
 	err  error         // context.Canceled once cancelled
+	// stop cancels the deadline context of withTimeout, if any.
+	stop context.CancelFunc
+}
+
+// withTimeout returns a context that ends after d or when sc is
+// cancelled. It is not derived from sc: context.WithTimeout under a
+// context of another package's type watches its parent from a goroutine
+// of its own, one per statement; cancel stops it instead.
+func (sc *stmtContext) withTimeout(d time.Duration) context.Context {
+	ctx, stop := context.WithTimeout(context.Background(), d)
+	sc.mu.Lock()
+	sc.stop = stop
+	sc.mu.Unlock()
+	return ctx
 }
 
 // next returns a context for the next statement: sc itself, reset, or a
@@ -54,10 +68,15 @@ func (sc *stmtContext) Err() error {
 	return sc.err
 }
 
-// cancel ends the statement's context with context.Canceled.
+// cancel ends the statement's context, and its deadline context, with
+// context.Canceled.
 func (sc *stmtContext) cancel() {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
+	if sc.stop != nil {
+		sc.stop()
+		sc.stop = nil
+	}
 	if sc.err != nil {
 		return
 	}

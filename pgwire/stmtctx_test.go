@@ -69,6 +69,33 @@ func TestStmtContext(t *testing.T) {
 		t.Fatal("derived deadline never came")
 	}
 
+	// A statement timeout: its context ends with its deadline, or when
+	// the statement is cancelled, and leaves the context free for reuse.
+	sc = (&stmtContext{}).next()
+	ctx = sc.withTimeout(time.Millisecond)
+	select {
+	case <-ctx.Done():
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			t.Fatalf("statement deadline: %v", ctx.Err())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("statement deadline never came")
+	}
+	sc.cancel()
+	if sc.next() != sc {
+		t.Fatal("a context with a statement timeout was not used again")
+	}
+	ctx = sc.withTimeout(time.Hour)
+	sc.cancel() // a cancel request
+	select {
+	case <-ctx.Done():
+		if !errors.Is(ctx.Err(), context.Canceled) {
+			t.Fatalf("cancelled statement with a timeout: %v", ctx.Err())
+		}
+	case <-time.After(time.Second):
+		t.Fatal("cancel did not end the statement's deadline context")
+	}
+
 	// Done on a context cancelled before anyone asked is already closed.
 	late := (&stmtContext{}).next()
 	late.cancel()
