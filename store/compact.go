@@ -122,7 +122,7 @@ func copySegmentBody(w io.Writer, seg *segment) error {
 // replaceSegment writes a new segment num with the header and what body
 // writes, synced, and atomically replaces the old file.
 func replaceSegment(dir string, num uint32, body func(w io.Writer) error) error {
-	err := replaceFile(filepath.Join(dir, segmentName(num)), func(f *os.File) error {
+	err := ReplaceFile(filepath.Join(dir, segmentName(num)), func(f *os.File) error {
 		if _, err := f.Write(segmentHeader()); err != nil {
 			return err
 		}

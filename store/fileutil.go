@@ -44,24 +44,19 @@ func mkdirSync(dir string) error {
 // WriteFileAtomic replaces path with data so that after a crash the file
 // holds either its old content or data, never a mix.
 func WriteFileAtomic(path string, data []byte) error {
-	return replaceFile(path, func(f *os.File) error {
+	return ReplaceFile(path, func(f *os.File) error {
 		_, err := f.Write(data)
 		return err
 	})
 }
 
-// ReplaceFile is WriteFileAtomic for a file written as it is made: fill
-// writes the new file, and may go back to fill in a header.
+// ReplaceFile makes path appear with what fill writes, atomically: fill
+// writes a temporary file path+".tmp" (as it is made, and may go back to
+// fill in a header) that is fsynced, renamed over path, and the directory
+// is fsynced. On any error the temporary file is removed and path is
+// untouched. The writer removes *.tmp files left by a crash when it opens
+// the data directory.
 func ReplaceFile(path string, fill func(f *os.File) error) error {
-	return replaceFile(path, fill)
-}
-
-// replaceFile makes path appear with what fill writes, atomically: fill
-// writes a temporary file path+".tmp" that is fsynced, renamed over path,
-// and the directory is fsynced. On any error the temporary file is removed
-// and path is untouched. The writer removes *.tmp files left by a crash
-// when it opens the data directory.
-func replaceFile(path string, fill func(f *os.File) error) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {

@@ -100,7 +100,7 @@ func listSegments(dir string, clean bool) ([]uint32, error) {
 // under a temporary name, fsynced, renamed into place, directory fsynced.
 func createSegment(dir string, num uint32) (*os.File, error) {
 	path := filepath.Join(dir, segmentName(num))
-	err := replaceFile(path, func(f *os.File) error {
+	err := ReplaceFile(path, func(f *os.File) error {
 		_, err := f.Write(segmentHeader())
 		return err
 	})

@@ -88,7 +88,7 @@ func (s *Store) WriteSnapshot(name string, seq uint64, write func(w io.Writer) e
 		return fmt.Errorf("store: snapshot dir: %w", err)
 	}
 	path := s.snapshotPath(name, seq)
-	err := replaceFile(path, func(f *os.File) error { return writeSnapshotFile(f, seq, write) })
+	err := ReplaceFile(path, func(f *os.File) error { return writeSnapshotFile(f, seq, write) })
 	if err != nil {
 		return fmt.Errorf("store: snapshot: %w", err)
 	}
