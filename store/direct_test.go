@@ -2,9 +2,13 @@ package store
 
 import (
 	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -23,15 +27,26 @@ func directSupported(t *testing.T, dir string) bool {
 		return false
 	}
 	defer d.close()
-	return d.write([]byte("x"), 0) == nil
+	return d.write([]byte("x"), 0, true) == nil
 }
 
 // TestDirectWrites writes batches of many sizes, inside one block, across
-// blocks and across segments, through the direct-write path. The segment
-// files must hold the same bytes a buffered writer writes, every batch
-// must read back after a crash-like copy and after a clean close, and the
-// in-memory tail must always match the file.
+// blocks and across segments, through the direct-write path, with raw
+// system calls and with ordinary ones. The segment files must hold the
+// same bytes a buffered writer writes, every batch must read back after a
+// crash-like copy and after a clean close, and the in-memory tail must
+// always match the file.
 func TestDirectWrites(t *testing.T) {
+	t.Run("raw", func(t *testing.T) {
+		if !rawWrites || runtime.GOMAXPROCS(0) < 2 {
+			t.Skip("no raw writes on this machine")
+		}
+		testDirectWrites(t, false)
+	})
+	t.Run("plain", func(t *testing.T) { testDirectWrites(t, true) })
+}
+
+func testDirectWrites(t *testing.T, plain bool) {
 	dir := t.TempDir()
 	if !directSupported(t, dir) {
 		t.Skip("the file system of the test directory refuses direct writes")
@@ -42,11 +57,17 @@ func TestDirectWrites(t *testing.T) {
 	if direct.mustStream(t, "a").direct == nil {
 		t.Fatal("synced store on a file system with direct writes did not open a direct handle")
 	}
+	direct.w.mu.Lock()
+	if plain {
+		direct.w.plainUntil = time.Now().Add(time.Hour)
+	}
+	direct.w.slowWrite = time.Hour // however slow the test machine's disk
+	direct.w.mu.Unlock()
+	// The reference writes through the page cache only: unsynced stores
+	// never open a direct handle, on any segment.
 	bufDir := t.TempDir()
-	buffered := openT(t, bufDir, opts)
+	buffered := openT(t, bufDir, Options{SegmentSize: opts.SegmentSize, NoSync: true})
 	createStreams(t, buffered, "a")
-	buffered.mustStream(t, "a").direct.close()
-	buffered.mustStream(t, "a").direct = nil
 
 	// Sizes from a few bytes to several blocks, so that writes start and
 	// end at every offset within a block.
@@ -71,6 +92,12 @@ func TestDirectWrites(t *testing.T) {
 		st := direct.mustStream(t, "a")
 		if st.direct == nil {
 			t.Fatal("direct handle dropped")
+		}
+		direct.w.mu.Lock()
+		raw := time.Now().After(direct.w.plainUntil)
+		direct.w.mu.Unlock()
+		if raw == plain {
+			t.Fatalf("batch %d: raw writes %v, want %v", i, raw, !plain)
 		}
 		tail := make([]byte, st.activeSize-alignDown(st.activeSize))
 		if _, err := st.active.ReadAt(tail, alignDown(st.activeSize)); err != nil {
@@ -146,6 +173,55 @@ func TestDirectWriteRefused(t *testing.T) {
 	appendSeqs(t, s, "a", 11, 20)
 	if st.direct != nil {
 		t.Fatal("still writing directly after a refused write")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openT(t, dir, Options{})
+	defer s.Close()
+	checkSeqs(t, s, "a", seqRange(1, 20))
+}
+
+// TestSlowDirectWrite: a raw write slower than the limit (here, any) puts
+// the writer on ordinary system calls, with one warning, and later slow
+// writes keep it there without more warnings. Every commit survives.
+func TestSlowDirectWrite(t *testing.T) {
+	dir := t.TempDir()
+	if !directSupported(t, dir) {
+		t.Skip("the file system of the test directory refuses direct writes")
+	}
+	if !rawWrites || runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("no raw writes on this machine")
+	}
+	var logs bytes.Buffer
+	s := openT(t, dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	createStreams(t, s, "a")
+	s.w.mu.Lock()
+	s.w.slowWrite = 0
+	before := time.Now()
+	s.w.mu.Unlock()
+	appendSeqs(t, s, "a", 1, 1)
+	s.w.mu.Lock()
+	until := s.w.plainUntil
+	s.w.mu.Unlock()
+	if !until.After(before.Add(plainAfterSlow - time.Second)) {
+		t.Fatalf("after a slow raw write, ordinary calls until %v; want about %v from %v", until, plainAfterSlow, before)
+	}
+	if n := strings.Count(logs.String(), "slow commit write"); n != 1 {
+		t.Fatalf("%d warnings after one slow write, want 1:\n%s", n, logs.String())
+	}
+	appendSeqs(t, s, "a", 2, 20)
+	s.w.mu.Lock()
+	later := s.w.plainUntil
+	s.w.mu.Unlock()
+	if !later.After(until) {
+		t.Fatal("a slow ordinary write did not extend the time of ordinary calls")
+	}
+	if n := strings.Count(logs.String(), "slow commit write"); n != 1 {
+		t.Fatalf("%d warnings, want 1: slow ordinary writes are not news:\n%s", n, logs.String())
+	}
+	if s.mustStream(t, "a").direct == nil {
+		t.Fatal("slow writes dropped the direct handle")
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

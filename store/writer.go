@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Entry is one record of a batch and the stream it goes to.
@@ -106,15 +108,30 @@ type writer struct {
 	// mu is held while a group is written, and by maintenance (merge,
 	// drop) that replaces segment files.
 	mu sync.Mutex
+	// Direct writes are raw (direct.go) unless one took longer than
+	// slowWrite less than plainAfterSlow ago, that is before plainUntil.
+	// Under mu.
+	slowWrite  time.Duration
+	plainUntil time.Time
 }
+
+// slowDirectWrite is the time beyond which a direct write is slow: the
+// disk, not the scheduler, decides how long commits take, and a stalled
+// disk must not hold up the garbage collector (direct.go).
+const slowDirectWrite = 10 * time.Millisecond
+
+// plainAfterSlow is how long the writer makes ordinary system calls after
+// a slow direct write.
+const plainAfterSlow = time.Minute
 
 func newWriter(s *Store) *writer {
 	w := &writer{
-		s:       s,
-		lastSeq: s.lastSeq.Load(),
-		lastMs:  s.lastMs.Load(),
-		wake:    make(chan struct{}, 1),
-		stop:    make(chan struct{}),
+		s:         s,
+		lastSeq:   s.lastSeq.Load(),
+		lastMs:    s.lastMs.Load(),
+		slowWrite: slowDirectWrite,
+		wake:      make(chan struct{}, 1),
+		stop:      make(chan struct{}),
 	}
 	w.led = sync.NewCond(&w.qmu)
 	w.running.Add(backgroundWriters)
@@ -460,7 +477,16 @@ func (w *writer) writeDirect(st *stream, buf []byte) (bool, error) {
 			return false, fmt.Errorf("store: fsync %s: %w", st.active.Name(), err)
 		}
 	}
-	err := st.direct.write(buf, st.activeSize)
+	start := time.Now()
+	// With one P, a raw write would stop every goroutine while it lasts.
+	raw := rawWrites && runtime.GOMAXPROCS(0) > 1 && start.After(w.plainUntil)
+	err := st.direct.write(buf, st.activeSize, raw)
+	if took := time.Since(start); took > w.slowWrite {
+		if raw {
+			w.s.opts.Logger.Warn("slow commit write; making ordinary system calls for a while", "file", st.active.Name(), "took", took, "for", plainAfterSlow)
+		}
+		w.plainUntil = time.Now().Add(plainAfterSlow)
+	}
 	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EOPNOTSUPP) {
 		w.s.opts.Logger.Warn("direct write refused; using buffered writes and fdatasync", "file", st.active.Name(), "err", err)
 		st.dropDirect()
