@@ -274,8 +274,9 @@ func (w *writer) kick() {
 	}
 }
 
-// backgroundWriters is how many goroutines run: two, so that one writes the
-// next group while the other completes the commits of the last.
+// backgroundWriters is how many goroutines run: two, so that one can take
+// the next group a committer hands on while the other completes the
+// commits of the last.
 const backgroundWriters = 2
 
 // run is a background goroutine: it writes groups while batches wait and
@@ -325,16 +326,15 @@ func (w *writer) writeQueued() {
 	if err != nil {
 		err = w.fail(err)
 	}
-	// The next group is written while this one's commits complete: by a
-	// committer that arrives, or by the other background goroutine.
+	// The next group can be written while this one's commits complete, by
+	// a committer that arrives. Otherwise this goroutine's caller writes it
+	// (run) or hands it on (lead) afterwards: waking the other background
+	// goroutine now would only queue it for this goroutine's processor,
+	// which a raw write (direct.go) then keeps, and cost a wake-up besides.
 	w.qmu.Lock()
 	w.leading = false
 	w.led.Broadcast()
-	more := len(w.queue) > 0
 	w.qmu.Unlock()
-	if more {
-		w.kick()
-	}
 	for _, c := range group {
 		if f := c.hook.Swap(completed); f != nil {
 			(*f)(err)
