@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -27,21 +28,32 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
-// TestServerBinarySignals runs the driftdb-pg binary configured through
-// environment variables, writes through it, sends SIGTERM while a
-// statement runs, and checks that the statement finishes, the process exits
-// 0 releasing the lock, and the data is all there.
-func TestServerBinarySignals(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
+// binaryServer is a driftdb-pg process started by a test.
+type binaryServer struct {
+	cmd  *exec.Cmd
+	logs *bytes.Buffer
+	conn *pgx.Conn
+}
+
+// startBinary runs the driftdb-pg binary on a free loopback port with the
+// given environment (beside the test's own) and arguments, and connects
+// to it. The process is killed when the test ends, if still running.
+func startBinary(t *testing.T, env []string, args ...string) *binaryServer {
+	t.Helper()
 	addr := freePort(t)
-	cmd := exec.Command(builtBinary(t, "driftdb-pg"))
-	cmd.Env = append(os.Environ(), "DRIFTDB_DATA="+dir, "DRIFTDB_LISTEN="+addr, "DRIFTDB_LOG_FORMAT=json")
-	var logs bytes.Buffer
-	cmd.Stderr = &logs
+	cmd := exec.Command(builtBinary(t, "driftdb-pg"), args...)
+	cmd.Env = append(append(os.Environ(), "DRIFTDB_LISTEN="+addr, "DRIFTDB_LOG_FORMAT=json"), env...)
+	logs := &bytes.Buffer{}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
 	url := "postgres://driftdb@" + addr + "/driftdb?sslmode=disable"
 	var c *pgx.Conn
 	var err error
@@ -54,6 +66,26 @@ func TestServerBinarySignals(t *testing.T) {
 	if err != nil {
 		t.Fatalf("server did not come up: %v\n%s", err, logs.String())
 	}
+	return &binaryServer{cmd: cmd, logs: logs, conn: c}
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (b *binaryServer) stop(t *testing.T) {
+	t.Helper()
+	b.cmd.Process.Signal(syscall.SIGTERM)
+	if err := b.cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, b.logs.String())
+	}
+}
+
+// TestServerBinarySignals runs the driftdb-pg binary configured through
+// environment variables, writes through it, sends SIGTERM while a
+// statement runs, and checks that the statement finishes, the process exits
+// 0 releasing the lock, and the data is all there.
+func TestServerBinarySignals(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	b := startBinary(t, []string{"DRIFTDB_DATA=" + dir})
+	c, cmd, logs := b.conn, b.cmd, b.logs
 	mustExec(t, c, `CREATE TABLE t (id int8 PRIMARY KEY)`)
 	for i := range 50 {
 		mustExec(t, c, `INSERT INTO t (id) VALUES ($1)`, int64(i))
@@ -77,6 +109,74 @@ func TestServerBinarySignals(t *testing.T) {
 	out, errOut, code := driftdb(t, "", "sql", "-d", dir, "-e", "SELECT count(*) FROM t", "--format", "csv")
 	if code != 0 || out != "count\n50\n" {
 		t.Fatalf("after restart: %d %q %q", code, out, errOut)
+	}
+}
+
+// TestServerSnapshotSettings: -snapshot-events and DRIFTDB_SNAPSHOT_BYTES
+// set when tables are snapshotted automatically, 0 turns it off, and a bad
+// value stops the server at start with a message naming it.
+func TestServerSnapshotSettings(t *testing.T) {
+	snapshots := func(dir string) int {
+		ents, err := os.ReadDir(filepath.Join(dir, "tables", "t", "snapshots"))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), ".snap") {
+				n++
+			}
+		}
+		return n
+	}
+	write := func(b *binaryServer) {
+		mustExec(t, b.conn, `CREATE TABLE t (id int8 PRIMARY KEY)`)
+		for i := range 50 {
+			mustExec(t, b.conn, `INSERT INTO t (id) VALUES ($1)`, int64(i))
+		}
+	}
+
+	often := filepath.Join(t.TempDir(), "often")
+	b := startBinary(t, []string{"DRIFTDB_SNAPSHOT_BYTES=0"}, "-d", often, "-snapshot-events", "20")
+	write(b)
+	b.stop(t) // waits for snapshots in progress
+	if n := snapshots(often); n < 1 {
+		t.Fatalf("no automatic snapshot after 50 events with -snapshot-events 20\n%s", b.logs)
+	}
+
+	never := filepath.Join(t.TempDir(), "never")
+	b = startBinary(t, []string{"DRIFTDB_SNAPSHOT_EVENTS=0"}, "-d", never, "-snapshot-bytes", "0")
+	write(b)
+	b.stop(t)
+	if n := snapshots(never); n != 0 {
+		t.Fatalf("%d automatic snapshots with both thresholds 0", n)
+	}
+
+	bytesBased := filepath.Join(t.TempDir(), "bytes")
+	b = startBinary(t, []string{"DRIFTDB_SNAPSHOT_EVENTS=0", "DRIFTDB_SNAPSHOT_BYTES=1kB"}, "-d", bytesBased)
+	write(b)
+	b.stop(t)
+	if n := snapshots(bytesBased); n < 1 {
+		t.Fatalf("no automatic snapshot after 50 inserts with DRIFTDB_SNAPSHOT_BYTES=1kB\n%s", b.logs)
+	}
+
+	for _, bad := range []struct {
+		env, arg, want string
+	}{
+		{"DRIFTDB_SNAPSHOT_BYTES=12XB", "", `DRIFTDB_SNAPSHOT_BYTES="12XB"`},
+		{"DRIFTDB_MAX_CONNECTIONS=many", "", `DRIFTDB_MAX_CONNECTIONS="many"`},
+		{"", "-snapshot-events=-1", "-snapshot-events: -1 is negative"},
+	} {
+		cmd := exec.Command(builtBinary(t, "driftdb-pg"), "-d", filepath.Join(t.TempDir(), "bad"), "-listen", freePort(t))
+		if bad.arg != "" {
+			cmd.Args = append(cmd.Args, bad.arg)
+		}
+		cmd.Env = append(os.Environ(), bad.env)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), bad.want) {
+			t.Fatalf("%s %s: exit %v, output %q; want exit 2 naming %s", bad.env, bad.arg, err, out, bad.want)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -29,26 +30,13 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
-// env returns the environment's value for a flag, or def.
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
+// envName is the environment variable of a flag: DRIFTDB_ and the flag's
+// name in capitals, dashes as underscores (DRIFTDB_DATA for -d).
+func envName(flagName string) string {
+	if flagName == "d" {
+		return "DRIFTDB_DATA"
 	}
-	return def
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
+	return "DRIFTDB_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 type options struct {
@@ -61,36 +49,104 @@ type options struct {
 	shutdownTimeout              time.Duration
 	noSync                       bool
 	pprof                        string
+	snapshotEvents               int64
+	snapshotBytes                byteSize
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("driftdb-pg", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.data, "d", env("DRIFTDB_DATA", "./driftdb-data"), "data directory, created if missing (DRIFTDB_DATA)")
-	fs.StringVar(&o.listen, "listen", env("DRIFTDB_LISTEN", "127.0.0.1:5433"), "address to listen on (DRIFTDB_LISTEN)")
-	fs.StringVar(&o.database, "database", env("DRIFTDB_DATABASE", "driftdb"), "database name clients connect to (DRIFTDB_DATABASE)")
-	fs.StringVar(&o.auth, "auth", env("DRIFTDB_AUTH", ""), "trust, scram-sha-256 or password (cleartext, TLS only); trust is the default on loopback only (DRIFTDB_AUTH)")
-	fs.StringVar(&o.user, "user", env("DRIFTDB_USER", "driftdb"), "user for --password (DRIFTDB_USER)")
-	fs.StringVar(&o.password, "password", env("DRIFTDB_PASSWORD", ""), "password of --user (DRIFTDB_PASSWORD)")
-	fs.StringVar(&o.usersFile, "users-file", env("DRIFTDB_USERS_FILE", ""), "file of user:password lines (DRIFTDB_USERS_FILE)")
-	fs.StringVar(&o.tlsCert, "tls-cert", env("DRIFTDB_TLS_CERT", ""), "TLS certificate file (DRIFTDB_TLS_CERT)")
-	fs.StringVar(&o.tlsKey, "tls-key", env("DRIFTDB_TLS_KEY", ""), "TLS key file (DRIFTDB_TLS_KEY)")
-	fs.StringVar(&o.logFormat, "log-format", env("DRIFTDB_LOG_FORMAT", ""), "text or json; text on a terminal by default (DRIFTDB_LOG_FORMAT)")
-	fs.StringVar(&o.logLevel, "log-level", env("DRIFTDB_LOG_LEVEL", "info"), "debug, info, warn or error (DRIFTDB_LOG_LEVEL)")
-	fs.IntVar(&o.maxConns, "max-connections", envInt("DRIFTDB_MAX_CONNECTIONS", 100), "most concurrent sessions (DRIFTDB_MAX_CONNECTIONS)")
-	fs.DurationVar(&o.stmtTimeout, "statement-timeout", envDuration("DRIFTDB_STATEMENT_TIMEOUT", 0), "cancel statements running longer, 0 for none (DRIFTDB_STATEMENT_TIMEOUT)")
-	fs.DurationVar(&o.idleTimeout, "idle-session-timeout", envDuration("DRIFTDB_IDLE_SESSION_TIMEOUT", 0), "close sessions idle longer, 0 for never (DRIFTDB_IDLE_SESSION_TIMEOUT)")
-	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", envDuration("DRIFTDB_SHUTDOWN_TIMEOUT", 10*time.Second), "how long running statements may finish on SIGTERM")
-	fs.BoolVar(&o.noSync, "unsafe-no-fsync", env("DRIFTDB_UNSAFE_NO_FSYNC", "") == "1", "UNSAFE bulk-load mode: acknowledge commits before fsync; a machine crash may lose them")
-	fs.StringVar(&o.pprof, "pprof", env("DRIFTDB_PPROF", ""), "serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060 (DRIFTDB_PPROF)")
+	fs.StringVar(&o.data, "d", "./driftdb-data", "data directory, created if missing (DRIFTDB_DATA)")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:5433", "address to listen on (DRIFTDB_LISTEN)")
+	fs.StringVar(&o.database, "database", "driftdb", "database name clients connect to (DRIFTDB_DATABASE)")
+	fs.StringVar(&o.auth, "auth", "", "trust, scram-sha-256 or password (cleartext, TLS only); trust is the default on loopback only (DRIFTDB_AUTH)")
+	fs.StringVar(&o.user, "user", "driftdb", "user for --password (DRIFTDB_USER)")
+	fs.StringVar(&o.password, "password", "", "password of --user (DRIFTDB_PASSWORD)")
+	fs.StringVar(&o.usersFile, "users-file", "", "file of user:password lines (DRIFTDB_USERS_FILE)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (DRIFTDB_TLS_CERT)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "TLS key file (DRIFTDB_TLS_KEY)")
+	fs.StringVar(&o.logFormat, "log-format", "", "text or json; text on a terminal by default (DRIFTDB_LOG_FORMAT)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error (DRIFTDB_LOG_LEVEL)")
+	fs.IntVar(&o.maxConns, "max-connections", 100, "most concurrent sessions (DRIFTDB_MAX_CONNECTIONS)")
+	fs.DurationVar(&o.stmtTimeout, "statement-timeout", 0, "cancel statements running longer, 0 for none (DRIFTDB_STATEMENT_TIMEOUT)")
+	fs.DurationVar(&o.idleTimeout, "idle-session-timeout", 0, "close sessions idle longer, 0 for never (DRIFTDB_IDLE_SESSION_TIMEOUT)")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long running statements may finish on SIGTERM (DRIFTDB_SHUTDOWN_TIMEOUT)")
+	fs.BoolVar(&o.noSync, "unsafe-no-fsync", false, "UNSAFE bulk-load mode: acknowledge commits before fsync; a machine crash may lose them (DRIFTDB_UNSAFE_NO_FSYNC)")
+	fs.StringVar(&o.pprof, "pprof", "", "serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060 (DRIFTDB_PPROF)")
+	fs.Int64Var(&o.snapshotEvents, "snapshot-events", engine.DefaultSnapshotEvents, "snapshot a table automatically once this many events were written to it since its last snapshot, 0 for never (DRIFTDB_SNAPSHOT_EVENTS)")
+	o.snapshotBytes = engine.DefaultSnapshotBytes
+	fs.Var(&o.snapshotBytes, "snapshot-bytes", "snapshot a table automatically once this much log was written to it since its last snapshot (bytes, or with kB, MB, GB), 0 for never (DRIFTDB_SNAPSHOT_BYTES)")
+	// The environment sets what the command line does not. Its values go
+	// through the flags' own parsing: a bad one is an error, not ignored.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envName(f.Name)
+		if v, ok := os.LookupEnv(name); ok && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %w", name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return nil, envErr
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if o.snapshotEvents < 0 {
+		return nil, fmt.Errorf("-snapshot-events: %d is negative (0 turns snapshots by event count off)", o.snapshotEvents)
+	}
 	return o, nil
+}
+
+// never maps a flag's 0 ("never") to the engine's negative threshold.
+func never(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// byteSize is a flag of bytes, written as a number of bytes or with a
+// unit as PostgreSQL's settings take them: kB, MB, GB, TB (multiples of
+// 1024).
+type byteSize int64
+
+func (b *byteSize) String() string {
+	n := int64(*b)
+	for _, u := range []struct {
+		name  string
+		shift uint
+	}{{"TB", 40}, {"GB", 30}, {"MB", 20}, {"kB", 10}} {
+		if n != 0 && n%(1<<u.shift) == 0 {
+			return strconv.FormatInt(n>>u.shift, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func (b *byteSize) Set(s string) error {
+	t := strings.TrimSpace(s)
+	shift := uint(0)
+	for _, u := range []struct {
+		name  string
+		shift uint
+	}{{"kB", 10}, {"MB", 20}, {"GB", 30}, {"TB", 40}, {"B", 0}} {
+		if num, ok := strings.CutSuffix(t, u.name); ok {
+			t, shift = strings.TrimSpace(num), u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64>>shift {
+		return fmt.Errorf("invalid size %q: want a whole number of bytes, or of kB, MB, GB or TB, 0 or more", s)
+	}
+	*b = byteSize(n << shift)
+	return nil
 }
 
 func newLogger(o *options, stderr io.Writer) (*slog.Logger, error) {
@@ -198,7 +254,12 @@ func run(args []string, stderr io.Writer) int {
 		}
 		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	db, err := engine.Open(o.data, engine.Options{Logger: log, Store: store.Options{NoSync: o.noSync}})
+	db, err := engine.Open(o.data, engine.Options{
+		Logger:         log,
+		Store:          store.Options{NoSync: o.noSync},
+		SnapshotEvents: never(o.snapshotEvents),
+		SnapshotBytes:  never(int64(o.snapshotBytes)),
+	})
 	if err != nil {
 		log.Error("cannot open data directory", "dir", o.data, "err", err)
 		return 1
