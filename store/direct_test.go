@@ -174,11 +174,7 @@ func TestDirectWriteRefused(t *testing.T) {
 	if st.direct != nil {
 		t.Fatal("still writing directly after a refused write")
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = openT(t, dir, Options{})
-	defer s.Close()
+	s = reopenT(t, s, dir)
 	checkSeqs(t, s, "a", seqRange(1, 20))
 }
 
@@ -223,10 +219,6 @@ func TestSlowDirectWrite(t *testing.T) {
 	if s.mustStream(t, "a").direct == nil {
 		t.Fatal("slow writes dropped the direct handle")
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = openT(t, dir, Options{})
-	defer s.Close()
+	s = reopenT(t, s, dir)
 	checkSeqs(t, s, "a", seqRange(1, 20))
 }

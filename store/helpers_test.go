@@ -67,6 +67,18 @@ func readAll(t testing.TB, s *Store, stream string) []Record {
 	return out
 }
 
+// reopenT closes s, checking the close, and opens dir again; the test
+// closes the new store.
+func reopenT(t *testing.T, s *Store, dir string) *Store {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openT(t, dir, Options{})
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // checkSeqs checks that the stream holds exactly the records testRecord
 // makes for seqs.
 func checkSeqs(t testing.TB, s *Store, stream string, seqs []uint64) {

@@ -17,11 +17,7 @@ func TestAppendReopenRead(t *testing.T) {
 	if got := s.LastSeq(); got != 60 {
 		t.Fatalf("LastSeq = %d, want 60", got)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = openT(t, dir, Options{})
-	defer s.Close()
+	s = reopenT(t, s, dir)
 	checkSeqs(t, s, "a", seqRange(1, 50))
 	checkSeqs(t, s, "b", seqRange(51, 60))
 	if got, want := s.LastSeq(), uint64(60); got != want {
