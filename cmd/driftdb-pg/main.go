@@ -76,7 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.pprof, "pprof", "", "serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060 (DRIFTDB_PPROF)")
 	fs.Int64Var(&o.snapshotEvents, "snapshot-events", engine.DefaultSnapshotEvents, "snapshot a table automatically once this many events were written to it since its last snapshot, 0 for never (DRIFTDB_SNAPSHOT_EVENTS)")
 	o.snapshotBytes = engine.DefaultSnapshotBytes
-	fs.Var(&o.snapshotBytes, "snapshot-bytes", "snapshot a table automatically once this much log was written to it since its last snapshot (bytes, or with kB, MB, GB), 0 for never (DRIFTDB_SNAPSHOT_BYTES)")
+	fs.Var(&o.snapshotBytes, "snapshot-bytes", "snapshot a table automatically once this much log was written to it since its last snapshot (bytes, or with kB, MB, GB or TB), 0 for never (DRIFTDB_SNAPSHOT_BYTES)")
 	// The environment sets what the command line does not. Its values go
 	// through the flags' own parsing: a bad one is an error, not ignored.
 	var envErr error
@@ -84,7 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		name := envName(f.Name)
 		if v, ok := os.LookupEnv(name); ok && envErr == nil {
 			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("%s=%q: %w", name, v, err)
+				envErr = fmt.Errorf("%s=%q: invalid value for -%s: %w", name, v, f.Name, err)
 			}
 		}
 	})
@@ -116,12 +116,17 @@ func never(n int64) int64 {
 // 1024).
 type byteSize int64
 
+type sizeUnit struct {
+	name  string
+	shift uint
+}
+
+// sizeUnits are byteSize's units, largest first.
+var sizeUnits = []sizeUnit{{"TB", 40}, {"GB", 30}, {"MB", 20}, {"kB", 10}}
+
 func (b *byteSize) String() string {
 	n := int64(*b)
-	for _, u := range []struct {
-		name  string
-		shift uint
-	}{{"TB", 40}, {"GB", 30}, {"MB", 20}, {"kB", 10}} {
+	for _, u := range sizeUnits {
 		if n != 0 && n%(1<<u.shift) == 0 {
 			return strconv.FormatInt(n>>u.shift, 10) + u.name
 		}
@@ -132,10 +137,8 @@ func (b *byteSize) String() string {
 func (b *byteSize) Set(s string) error {
 	t := strings.TrimSpace(s)
 	shift := uint(0)
-	for _, u := range []struct {
-		name  string
-		shift uint
-	}{{"kB", 10}, {"MB", 20}, {"GB", 30}, {"TB", 40}, {"B", 0}} {
+	// Plain bytes ("512B") are tried after the larger units that end in B.
+	for _, u := range append(sizeUnits[:len(sizeUnits):len(sizeUnits)], sizeUnit{"B", 0}) {
 		if num, ok := strings.CutSuffix(t, u.name); ok {
 			t, shift = strings.TrimSpace(num), u.shift
 			break
