@@ -60,27 +60,13 @@ func TestStmtContext(t *testing.T) {
 	stop()
 	ctx, stop = context.WithTimeout(fresh.next(), time.Millisecond)
 	defer stop()
-	select {
-	case <-ctx.Done():
-		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			t.Fatalf("derived deadline: %v", ctx.Err())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("derived deadline never came")
-	}
+	waitDeadline(t, ctx, "derived deadline")
 
 	// A statement timeout: its context ends with its deadline, or when
 	// the statement is cancelled, and leaves the context free for reuse.
 	sc = (&stmtContext{}).next()
 	ctx = sc.withTimeout(time.Millisecond)
-	select {
-	case <-ctx.Done():
-		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			t.Fatalf("statement deadline: %v", ctx.Err())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("statement deadline never came")
-	}
+	waitDeadline(t, ctx, "statement deadline")
 	sc.cancel()
 	if sc.next() != sc {
 		t.Fatal("a context with a statement timeout was not used again")
@@ -103,5 +89,18 @@ func TestStmtContext(t *testing.T) {
 	case <-late.Done():
 	default:
 		t.Fatal("Done of a cancelled context is open")
+	}
+}
+
+// waitDeadline waits for ctx to end by its deadline.
+func waitDeadline(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	select {
+	case <-ctx.Done():
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			t.Fatalf("%s: %v", what, ctx.Err())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s never came", what)
 	}
 }
