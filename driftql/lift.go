@@ -5,30 +5,21 @@ import (
 	"strings"
 )
 
-// Literal is a constant LiftLiterals took out of a statement's text.
+// Literal is a constant AppendLifted took out of a statement's text.
 type Literal struct {
 	Number bool   // a numeric literal; else a single-quoted string
 	Text   string // the number as written, or the string's value
 }
 
-// LiftLiterals replaces the constants that stand right after a comparison
+// AppendLifted replaces the constants that stand right after a comparison
 // operator (= <> != < <= > >=), after || , after AS OF and KEY, and as the
-// items of a VALUES list with parameters $1, $2, ... and returns the
-// rewritten text and the constants in order. Queries that differ only
-// in those constants then share one text, so a parsed form can be reused.
-// It reports false for text it leaves alone: text that already has
-// parameters, or that it cannot scan with certainty. Constants inside JSON
-// documents, E'...' strings and everything else stay as written.
-func LiftLiterals(src string) (string, []Literal, bool) {
-	out, lits, ok := AppendLifted(make([]byte, 0, len(src)+8), nil, src)
-	if !ok {
-		return "", nil, false
-	}
-	return string(out), lits, true
-}
-
-// AppendLifted is LiftLiterals appending the rewritten text to out and the
-// constants to lits, for a caller that reuses its buffers.
+// items of a VALUES list with parameters $1, $2, ...: it appends the
+// rewritten text to out and the constants, in order, to lits. Queries that
+// differ only in those constants then share one text, so a parsed form can
+// be reused. It reports false for text it leaves alone: text that already
+// has parameters, or that it cannot scan with certainty. Constants inside
+// JSON documents, E'...' strings and everything else stay as written.
+// Callers reuse out and lits from query to query.
 func AppendLifted(out []byte, lits []Literal, src string) ([]byte, []Literal, bool) {
 	depth := 0        // nesting of { } (JSON documents)
 	afterCmp := false // a constant here is lifted

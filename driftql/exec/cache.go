@@ -8,7 +8,7 @@ import (
 )
 
 // StmtCache keeps parsed statements by their text with constants lifted
-// out (driftql.LiftLiterals), so that queries differing only in constants
+// out (driftql.AppendLifted), so that queries differing only in constants
 // parse once. Parsed statements are never changed after parsing, so
 // sessions share them. It is safe for concurrent use.
 type StmtCache struct {
