@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +37,7 @@ func directSupported(t *testing.T, dir string) bool {
 // always match the file.
 func TestDirectWrites(t *testing.T) {
 	t.Run("raw", func(t *testing.T) {
-		if !rawWrites || runtime.GOMAXPROCS(0) < 2 {
+		if !rawPossible() {
 			t.Skip("no raw writes on this machine")
 		}
 		testDirectWrites(t, false)
@@ -94,7 +93,7 @@ func testDirectWrites(t *testing.T, plain bool) {
 			t.Fatal("direct handle dropped")
 		}
 		direct.w.mu.Lock()
-		raw := time.Now().After(direct.w.plainUntil)
+		raw := direct.w.rawAt(time.Now())
 		direct.w.mu.Unlock()
 		if raw == plain {
 			t.Fatalf("batch %d: raw writes %v, want %v", i, raw, !plain)
@@ -186,7 +185,7 @@ func TestSlowDirectWrite(t *testing.T) {
 	if !directSupported(t, dir) {
 		t.Skip("the file system of the test directory refuses direct writes")
 	}
-	if !rawWrites || runtime.GOMAXPROCS(0) < 2 {
+	if !rawPossible() {
 		t.Skip("no raw writes on this machine")
 	}
 	var logs bytes.Buffer

@@ -124,6 +124,14 @@ const slowDirectWrite = 10 * time.Millisecond
 // a slow direct write.
 const plainAfterSlow = time.Minute
 
+// rawPossible reports whether direct writes can be raw at all: on 64-bit
+// machines, and with more than one P (with one, a raw write would stop
+// every goroutine while it lasts).
+func rawPossible() bool { return rawWrites && runtime.GOMAXPROCS(0) > 1 }
+
+// rawAt reports whether a direct write made at now is raw. Under mu.
+func (w *writer) rawAt(now time.Time) bool { return rawPossible() && now.After(w.plainUntil) }
+
 func newWriter(s *Store) *writer {
 	w := &writer{
 		s:         s,
@@ -478,8 +486,7 @@ func (w *writer) writeDirect(st *stream, buf []byte) (bool, error) {
 		}
 	}
 	start := time.Now()
-	// With one P, a raw write would stop every goroutine while it lasts.
-	raw := rawWrites && runtime.GOMAXPROCS(0) > 1 && start.After(w.plainUntil)
+	raw := w.rawAt(start)
 	err := st.direct.write(buf, st.activeSize, raw)
 	if took := time.Since(start); took > w.slowWrite {
 		if raw {
