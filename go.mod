@@ -11,7 +11,6 @@ require (
 	github.com/xdg-go/scram v1.1.2
 	go.uber.org/goleak v1.3.0
 	go.yaml.in/yaml/v3 v3.0.6
-	golang.org/x/image v0.47.0
 )
 
 require (

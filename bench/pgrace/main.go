@@ -4,7 +4,10 @@
 // throughput and latency. The results are also written as JSON and as a PNG
 // chart under bench/results/.
 //
-//	go run ./bench/pgrace [-T 5s] [-rounds 3] [-rows 100000] [-bulk 1000000] [-history 10]
+//	make bench-pg BENCH_PG_FLAGS='-T 5s -rounds 3 -rows 100000 -bulk 1000000 -history 10'
+//
+// It runs from the repository's top directory (bench/ is a module of its
+// own, so that the chart's library stays out of the server's go.mod).
 //
 // It needs pgbench and PostgreSQL 15's initdb and pg_ctl. Run as root, it
 // runs the PostgreSQL server as the postgres user, which it must be able to.
