@@ -85,6 +85,15 @@ type DB struct {
 	// (refresh). A table nobody scans is never copied.
 	pub     atomic.Pointer[dbState]
 	visible atomic.Uint64
+	// waiting are the goroutines waiting for the visible seq to reach a
+	// conflicting commit (Autocommit); nwaiting counts them, so that
+	// advance looks at the list only when someone waits.
+	waiting  waiters
+	nwaiting atomic.Int32
+
+	// testApplied, when set by a test, runs after each event a commit
+	// applies (to inject a panic in the middle of one).
+	testApplied func(*event)
 
 	snapMu   sync.Mutex // one snapshot or compaction at a time
 	bg       sync.WaitGroup
@@ -188,6 +197,7 @@ func (db *DB) Close() error {
 	}
 	db.closed = true
 	db.wmu.Unlock()
+	db.wakeWaiters(true)
 	db.bg.Wait()
 	return db.st.Close()
 }
@@ -322,7 +332,11 @@ func (db *DB) addTimePoint(ms int64, firstSeq uint64) {
 func (db *DB) advance(seq uint64) {
 	for {
 		cur := db.visible.Load()
-		if seq <= cur || db.visible.CompareAndSwap(cur, seq) {
+		if seq <= cur {
+			return
+		}
+		if db.visible.CompareAndSwap(cur, seq) {
+			db.wakeWaiters(false)
 			return
 		}
 	}

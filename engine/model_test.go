@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,9 +20,12 @@ type modelVersion struct {
 }
 
 type model struct {
-	tables  map[string]map[Key][]modelVersion
-	commits []timePoint // seq of each event with its unix_ms
-	horizon map[string]uint64
+	// conflicts counts the transactions refused with 40001, stale the
+	// writes refused so before commit.
+	conflicts, stale int
+	tables           map[string]map[Key][]modelVersion
+	commits          []timePoint // seq of each event with its unix_ms
+	horizon          map[string]uint64
 }
 
 func (m *model) at(table string, k Key, seq uint64) map[string]any {
@@ -134,82 +138,42 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	for step := range steps {
 		clock = clock.Add(time.Duration(rng.IntN(3)) * time.Millisecond)
 		switch op := rng.IntN(100); {
-		case op < 70: // a transaction of 1-4 writes, committed or rolled back
+		case op < 58: // a transaction of 1-4 writes, committed or rolled back
 			tx := db.Begin()
-			type pend struct {
-				table string
-				k     Key
-				doc   map[string]any
-			}
-			var writes []pend
-			overlay := map[string]map[string]any{}
-			cur := func(table string, k Key) map[string]any {
-				if d, ok := overlay[table+"/"+k.String()]; ok {
-					return d
-				}
-				return m.live(table, k)
-			}
+			w := newModelTxn(m, db.Seq())
 			for range 1 + rng.IntN(4) {
-				table := tables[rng.IntN(3)]
-				k := keyFor(table, rng.IntN(30))
-				live := cur(table, k)
-				switch w := rng.IntN(3); {
-				case w == 0 || live == nil && w == 1:
-					doc := randomDoc(rng, k)
-					_, err := tx.Insert(table, docJSON(doc))
-					if live != nil {
-						if Code(err) != CodeUniqueViolation {
-							t.Fatalf("step %d: insert of live key %v: %v", step, k, err)
-						}
-						continue
-					}
-					mustExec(t, err)
-					overlay[table+"/"+k.String()] = doc
-					writes = append(writes, pend{table, k, doc})
-				case w == 1:
-					p := randomPatch(rng)
-					mustExec(t, tx.Patch(table, k.Value(), docJSON(p)))
-					doc := modelMerge(live, p)
-					overlay[table+"/"+k.String()] = doc
-					writes = append(writes, pend{table, k, doc})
-				default:
-					err := tx.SoftDelete(table, k.Value())
-					if live == nil {
-						if Code(err) != CodeNoData {
-							t.Fatalf("step %d: delete of missing key: %v", step, err)
-						}
-						continue
-					}
-					mustExec(t, err)
-					overlay[table+"/"+k.String()] = nil
-					writes = append(writes, pend{table, k, nil})
-				}
+				w.write(t, rng, tx, tables, keyFor, 30, step, nil)
 			}
-			// Read-your-writes inside the transaction.
-			for _, w := range writes {
-				if got := getDoc(t, tx.View(), w.table, w.k.Value()); !reflect.DeepEqual(got, overlay[w.table+"/"+w.k.String()]) && !(got == nil && overlay[w.table+"/"+w.k.String()] == nil) {
-					t.Fatalf("step %d: txn reads %v, wrote %v", step, got, overlay[w.table+"/"+w.k.String()])
-				}
-			}
+			w.checkReads(t, tx, step)
 			if rng.IntN(5) == 0 {
 				tx.Rollback()
 				break
 			}
-			before := db.Seq()
-			last, err := tx.Commit(ctx)
-			mustExec(t, err)
-			if len(writes) == 0 {
-				break
+			w.commit(t, tx, clock, step, nil)
+		case op < 70: // two transactions over one snapshot: the second to commit conflicts if it changed a row the first did
+			t1, t2 := db.Begin(), db.Begin()
+			w1, w2 := newModelTxn(m, db.Seq()), newModelTxn(m, db.Seq())
+			if rng.IntN(2) == 0 {
+				t2.SetIsolation(Serializable)
+				w2.serializable = true
 			}
-			if want := before + uint64(len(writes)); last != want {
-				t.Fatalf("step %d: commit seq %d, want %d", step, last, want)
+			for range 1 + rng.IntN(3) {
+				// Few keys, so that the two often meet.
+				w1.write(t, rng, t1, tables, keyFor, 6, step, nil)
+				w2.write(t, rng, t2, tables, keyFor, 6, step, nil)
 			}
-			seq := before
-			for _, w := range writes {
-				seq++
-				m.tables[w.table][w.k] = append(m.tables[w.table][w.k], modelVersion{seq: seq, doc: w.doc})
-				m.commits = append(m.commits, timePoint{ms: clock.UnixMilli(), firstSeq: seq})
+			w1.commit(t, t1, clock, step, nil)
+			if rng.IntN(2) == 0 {
+				// A write after the first committed fails at once when it
+				// touches a row the first changed.
+				if !w2.write(t, rng, t2, tables, keyFor, 6, step, w1) {
+					m.stale++
+					t2.Rollback()
+					break
+				}
 			}
+			w2.checkReads(t, t2, step)
+			w2.commit(t, t2, clock, step, w1)
 		case op < 78:
 			_, err := db.SnapshotTable(tables[rng.IntN(3)])
 			mustExec(t, err)
@@ -228,6 +192,10 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			db = openDB(t, dir, opts)
 		}
 		checkModel(t, db, m, rng, step)
+	}
+	t.Logf("%d commits refused with 40001, %d writes refused so before commit", m.conflicts, m.stale)
+	if m.conflicts == 0 || m.stale == 0 && steps >= 300 {
+		t.Fatalf("the run made no conflict of each kind (%d at commit, %d before): the conflict checks went untested", m.conflicts, m.stale)
 	}
 }
 
@@ -337,5 +305,187 @@ func checkIndex(t *testing.T, v *View, table string, rows map[Key]map[string]any
 		if len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) {
 			t.Fatalf("step %d: index %s %s %v %v at %d: got %v, want %v", step, table, pr.field, pr.op, pr.val, v.Seq(), got, want)
 		}
+	}
+}
+
+// modelTxn is a transaction of the model: its writes, their documents,
+// and the snapshot it reads.
+type modelTxn struct {
+	m            *model
+	snap         uint64
+	writes       []modelWrite
+	overlay      map[string]map[string]any
+	changed      map[string]bool // table/key of rows written (any event)
+	patched      map[string]bool // of PATCH and SOFT_DELETE events
+	inserted     map[string]bool
+	readTables   map[string]bool // serializable: tables scanned
+	readKeys     map[string]bool // serializable: rows read by key
+	serializable bool
+}
+
+type modelWrite struct {
+	table string
+	k     Key
+	doc   map[string]any
+}
+
+func newModelTxn(m *model, snap uint64) *modelTxn {
+	return &modelTxn{m: m, snap: snap, overlay: map[string]map[string]any{}, changed: map[string]bool{},
+		patched: map[string]bool{}, inserted: map[string]bool{}, readTables: map[string]bool{}, readKeys: map[string]bool{}}
+}
+
+func (w *modelTxn) cur(table string, k Key) map[string]any {
+	if d, ok := w.overlay[table+"/"+k.String()]; ok {
+		return d
+	}
+	return w.m.at(table, k, w.snap)
+}
+
+// write makes one random write in tx and checks its outcome against the
+// model. first, when set, is a transaction that committed after tx's
+// snapshot: a write to a row it changed fails with 40001. write reports
+// false when the write failed so (the transaction is then done for).
+func (w *modelTxn) write(t *testing.T, rng *rand.Rand, tx *Txn, tables []string, keyFor func(string, int) Key, keys, step int, first *modelTxn) bool {
+	t.Helper()
+	table := tables[rng.IntN(len(tables))]
+	k := keyFor(table, rng.IntN(keys))
+	if first != nil && len(first.writes) > 0 && rng.IntN(2) == 0 {
+		fw := first.writes[rng.IntN(len(first.writes))] // meet the first on purpose
+		table, k = fw.table, fw.k
+	}
+	id := table + "/" + k.String()
+	live := w.cur(table, k)
+	_, mine := w.overlay[id]
+	stale := first != nil && first.changed[id] && !mine
+	if w.serializable {
+		// Reads that the commit checks: a row by key, or a whole table.
+		switch rng.IntN(4) {
+		case 0:
+			getDoc(t, tx.View(), table, k.Value())
+			if !mine {
+				w.readKeys[id] = true
+			}
+		case 1:
+			mustExec(t, tx.View().Scan(table, func(*Row) bool { return true }))
+			w.readTables[table] = true
+		}
+	}
+	switch op := rng.IntN(3); {
+	case op == 0 || live == nil && op == 1:
+		doc := randomDoc(rng, k)
+		_, err := tx.Insert(table, docJSON(doc))
+		switch {
+		case live != nil && stale:
+			if Code(err) != CodeSerializationFailure {
+				t.Fatalf("step %d: insert of a key changed since the snapshot: %v", step, err)
+			}
+			return false
+		case live != nil:
+			if Code(err) != CodeUniqueViolation {
+				t.Fatalf("step %d: insert of live key %v: %v", step, k, err)
+			}
+			return true
+		}
+		mustExec(t, err)
+		w.overlay[id] = doc
+		w.changed[id], w.inserted[id] = true, true
+		w.writes = append(w.writes, modelWrite{table, k, doc})
+	case op == 1:
+		p := randomPatch(rng)
+		err := tx.Patch(table, k.Value(), docJSON(p))
+		if stale {
+			if Code(err) != CodeSerializationFailure {
+				t.Fatalf("step %d: patch of a row changed since the snapshot: %v", step, err)
+			}
+			return false
+		}
+		mustExec(t, err)
+		doc := modelMerge(live, p)
+		w.overlay[id] = doc
+		w.changed[id], w.patched[id] = true, true
+		w.writes = append(w.writes, modelWrite{table, k, doc})
+	default:
+		err := tx.SoftDelete(table, k.Value())
+		switch {
+		case live == nil:
+			if Code(err) != CodeNoData {
+				t.Fatalf("step %d: delete of missing key: %v", step, err)
+			}
+			return true
+		case stale:
+			if Code(err) != CodeSerializationFailure {
+				t.Fatalf("step %d: delete of a row changed since the snapshot: %v", step, err)
+			}
+			return false
+		}
+		mustExec(t, err)
+		w.overlay[id] = nil
+		w.changed[id], w.patched[id] = true, true
+		w.writes = append(w.writes, modelWrite{table, k, nil})
+	}
+	return true
+}
+
+// checkReads reads the transaction's writes back inside it.
+func (w *modelTxn) checkReads(t *testing.T, tx *Txn, step int) {
+	t.Helper()
+	for _, wr := range w.writes {
+		want := w.overlay[wr.table+"/"+wr.k.String()]
+		if got := getDoc(t, tx.View(), wr.table, wr.k.Value()); !reflect.DeepEqual(got, want) && !(got == nil && want == nil) {
+			t.Fatalf("step %d: txn reads %v, wrote %v", step, got, want)
+		}
+	}
+}
+
+// commit commits tx and checks the outcome: first, when set, committed
+// after tx's snapshot; tx fails with 40001 if it patched or deleted a row
+// first changed (or, serializable, read a table first wrote), with 23505
+// if it inserted a key first inserted, and otherwise succeeds and goes
+// into the model.
+func (w *modelTxn) commit(t *testing.T, tx *Txn, clock time.Time, step int, first *modelTxn) {
+	t.Helper()
+	want := ""
+	if first != nil && len(w.writes) > 0 {
+		for id := range w.patched {
+			if first.changed[id] {
+				want = CodeSerializationFailure
+			}
+		}
+		for id := range first.changed {
+			if table, _, _ := strings.Cut(id, "/"); w.readTables[table] || w.readKeys[id] {
+				want = CodeSerializationFailure
+			}
+		}
+		if want == "" {
+			for id := range w.inserted {
+				if first.inserted[id] {
+					want = CodeUniqueViolation
+				}
+			}
+		}
+	}
+	before := tx.db.Seq()
+	last, err := tx.Commit(ctx)
+	if want != "" {
+		if Code(err) != want {
+			t.Fatalf("step %d: commit of a transaction that conflicts: %v, want %s", step, err, want)
+		}
+		if want == CodeSerializationFailure {
+			w.m.conflicts++
+		}
+		return
+	}
+	mustExec(t, err)
+	if len(w.writes) == 0 {
+		return
+	}
+	if want := before + uint64(len(w.writes)); last != want {
+		t.Fatalf("step %d: commit seq %d, want %d", step, last, want)
+	}
+	seq := before
+	for _, wr := range w.writes {
+		seq++
+		w.m.tables[wr.table][wr.k] = append(w.m.tables[wr.table][wr.k], modelVersion{seq: seq, doc: wr.doc})
+		w.m.commits = append(w.m.commits, timePoint{ms: clock.UnixMilli(), firstSeq: seq})
 	}
 }

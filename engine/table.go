@@ -124,8 +124,11 @@ type tableState struct {
 	upTo uint64
 	// lastSnap is the seq of the newest snapshot, events the number of
 	// events since it and bytes the segment bytes at that time.
-	lastSnap      uint64
-	eventsSince   int64
+	lastSnap    uint64
+	eventsSince int64
+	// lastWrite is the seq of the newest event applied to the table (in
+	// the writer's working state: accepted, maybe not yet durable).
+	lastWrite     uint64
 	segBytesAtSnp int64
 	// undo, while a commit applies its events to the writer's working
 	// state, records every B-tree change so that a failing event can take
@@ -244,6 +247,7 @@ func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc map[s
 		*ts.undo = append(*ts.undo, undoStep{key: k, old: old, had: ok})
 	}
 	ts.eventsSince++
+	ts.lastWrite = v.seq
 	if doc == nil {
 		return
 	}

@@ -20,6 +20,12 @@ type Txn struct {
 	ops     []*event
 	pending pending
 	done    bool
+	iso     Isolation
+	// checks are rows whose change after the snapshot fails the commit
+	// besides the ones written: locked (FOR UPDATE), or read by key under
+	// Serializable; scanned the tables read otherwise under Serializable.
+	checks  []rowCheck
+	scanned []string
 }
 
 // Begin starts a transaction reading at the current committed seq.
@@ -111,6 +117,12 @@ func (tx *Txn) InsertDoc(table string, doc map[string]any, order []string) (Key,
 		return Key{}, err
 	}
 	if cur != nil {
+		// A row the snapshot shows live that another transaction changed
+		// since (deleted, perhaps): the insert might succeed on a fresh
+		// snapshot, so this is a conflict, not a duplicate.
+		if err := tx.changedSince(ts, k); err != nil {
+			return Key{}, err
+		}
 		return Key{}, wrapf(CodeUniqueViolation, ErrDuplicateKey,
 			"duplicate key value violates unique constraint %q: key (%s)=(%s) already exists",
 			table+"_pkey", ts.spec.PK, keyText(k))
@@ -147,6 +159,11 @@ func (tx *Txn) liveRow(table string, key any) (*tableState, Key, map[string]any,
 	}
 	if cur == nil {
 		return nil, Key{}, nil, nil, noRow(table, k)
+	}
+	// A row changed after the snapshot fails now, as in PostgreSQL, rather
+	// than at commit (which checks again).
+	if err := tx.changedSince(ts, k); err != nil {
+		return nil, Key{}, nil, nil, err
 	}
 	return ts, k, cur, order, nil
 }
@@ -209,6 +226,7 @@ func (tx *Txn) Rollback() {
 	tx.done = true
 	tx.ops = nil
 	tx.pending = pending{}
+	tx.checks, tx.scanned = nil, nil
 }
 
 // Commit writes the transaction as one batch and returns once it is
@@ -232,9 +250,11 @@ func (tx *Txn) Submit(ctx context.Context) (*Commit, error) {
 	}
 	tx.done = true
 	if len(tx.ops) == 0 {
+		// Nothing to write, nothing to check: a read-only transaction saw
+		// one snapshot, which is a prefix of the commit order.
 		return &Commit{last: tx.view.seq}, nil
 	}
-	return tx.db.commit(ctx, tx.ops)
+	return tx.db.commit(ctx, tx)
 }
 
 // touched is a table a commit changes: its working state, its fields as
@@ -253,42 +273,34 @@ type commitScratch struct {
 	batch store.Batch
 }
 
-// commit validates ops against the latest state, assigns seqs, applies
-// them to the working states and hands the batch to the store under the
-// writer mutex; its caller waits for durability outside it. The working
-// states change in place (a failing event takes the transaction's earlier
-// ones back); their B-trees are copy-on-write, so published states never
-// change.
-func (db *DB) commit(ctx context.Context, ops []*event) (*Commit, error) {
+// commit validates a transaction against the latest state, assigns seqs,
+// applies its events to the working states and hands the batch to the
+// store under the writer mutex; its caller waits for durability outside
+// it. The working states change in place (a failing event, or a panic,
+// takes the transaction's earlier ones back); their B-trees are
+// copy-on-write, so published states never change.
+func (db *DB) commit(ctx context.Context, tx *Txn) (cm *Commit, err error) {
+	ops := tx.ops
 	db.wmu.Lock()
-	if err := db.writable(); err != nil {
-		db.wmu.Unlock()
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		db.wmu.Unlock()
-		return nil, err
-	}
-	ms := db.now()
-	if ms < db.lastMs {
-		ms = db.lastMs // the clock stepped back: time never does
-	}
 	// The scratch slices are the writer's, reused from commit to commit
 	// under wmu.
 	sc := &db.scratch
 	tabs := sc.tabs[:0]
-	find := func(name string) *touched {
-		for i := range tabs { // transactions touch few tables: a scan beats a map
-			if tabs[i].ts.spec.Name == name {
-				return &tabs[i]
+	batch := sc.batch[:0]
+	accepted := false
+	defer func() {
+		if !accepted {
+			// Take back what was applied: on an error, and on a panic,
+			// which goes on up once the working state is whole again and
+			// the mutex released.
+			for i := range tabs {
+				t := &tabs[i]
+				t.ts.rollback(t.undo)
+				*t.ts = t.saved
 			}
 		}
-		return nil
-	}
-	batch := sc.batch[:0]
-	// done keeps the slices for the next commit, emptied so that they hold
-	// on to no rows; an outsized transaction's are let go.
-	done := func() {
+		// Keep the slices for the next commit, emptied so that they hold
+		// on to no rows; an outsized transaction's are let go.
 		for i := range tabs {
 			t := &tabs[i]
 			clear(t.undo)
@@ -306,14 +318,28 @@ func (db *DB) commit(ctx context.Context, ops []*event) (*Commit, error) {
 			batch = nil
 		}
 		sc.tabs, sc.batch = tabs[:0], batch[:0]
+		db.wmu.Unlock()
+	}()
+	if err := db.writable(); err != nil {
+		return nil, err
 	}
-	rollback := func() {
-		for i := range tabs {
-			t := &tabs[i]
-			t.ts.rollback(t.undo)
-			*t.ts = t.saved
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := db.validate(tx.view.seq, ops, tx.checks, tx.scanned); err != nil {
+		return nil, err
+	}
+	ms := db.now()
+	if ms < db.lastMs {
+		ms = db.lastMs // the clock stepped back: time never does
+	}
+	find := func(name string) *touched {
+		for i := range tabs { // transactions touch few tables: a scan beats a map
+			if tabs[i].ts.spec.Name == name {
+				return &tabs[i]
+			}
 		}
-		done()
+		return nil
 	}
 	seq := db.nextSeq
 	for _, ev := range ops {
@@ -322,8 +348,6 @@ func (db *DB) commit(ctx context.Context, ops []*event) (*Commit, error) {
 		if t == nil {
 			w, ok := db.work[name]
 			if !ok {
-				rollback()
-				db.wmu.Unlock()
 				return nil, noTable(name)
 			}
 			if len(tabs) < cap(tabs) {
@@ -351,9 +375,10 @@ func (db *DB) commit(ctx context.Context, ops []*event) (*Commit, error) {
 		r, err := t.ts.apply(ev)
 		t.ts.undo = nil
 		if err != nil {
-			rollback()
-			db.wmu.Unlock()
 			return nil, err
+		}
+		if db.testApplied != nil {
+			db.testApplied(ev)
 		}
 		t.rows = append(t.rows, r)
 		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: payload}})
@@ -375,8 +400,7 @@ func (db *DB) commit(ctx context.Context, ops []*event) (*Commit, error) {
 	db.lastMs = ms
 	db.addTimePoint(ms, batch[0].Record.Seq)
 	c := db.st.Submit(batch)
-	done()
-	db.wmu.Unlock()
+	accepted = true
 	return &Commit{db: db, c: c, last: last, due: due}, nil
 }
 
@@ -432,6 +456,7 @@ func (cm *Commit) Wait() (uint64, error) {
 			db.failed = err
 		}
 		db.wmu.Unlock()
+		db.wakeWaiters(true)
 		return 0, ioError(err)
 	}
 	db.advance(cm.last)
@@ -445,27 +470,27 @@ func (cm *Commit) Wait() (uint64, error) {
 
 // Insert adds a document in its own transaction.
 func (db *DB) Insert(ctx context.Context, table string, docJSON []byte) (uint64, error) {
-	tx := db.Begin()
-	if _, err := tx.Insert(table, docJSON); err != nil {
-		return 0, err
-	}
-	return tx.Commit(ctx)
+	return db.autocommitWait(ctx, func(tx *Txn) error {
+		_, err := tx.Insert(table, docJSON)
+		return err
+	})
 }
 
 // Patch merges a patch into a row in its own transaction.
 func (db *DB) Patch(ctx context.Context, table string, key any, patchJSON []byte) (uint64, error) {
-	tx := db.Begin()
-	if err := tx.Patch(table, key, patchJSON); err != nil {
-		return 0, err
-	}
-	return tx.Commit(ctx)
+	return db.autocommitWait(ctx, func(tx *Txn) error { return tx.Patch(table, key, patchJSON) })
 }
 
 // SoftDelete hides a row in its own transaction.
 func (db *DB) SoftDelete(ctx context.Context, table string, key any) (uint64, error) {
-	tx := db.Begin()
-	if err := tx.SoftDelete(table, key); err != nil {
+	return db.autocommitWait(ctx, func(tx *Txn) error { return tx.SoftDelete(table, key) })
+}
+
+// autocommitWait is Autocommit followed by the commit's Wait.
+func (db *DB) autocommitWait(ctx context.Context, fn func(*Txn) error) (uint64, error) {
+	cm, err := db.Autocommit(ctx, fn)
+	if err != nil {
 		return 0, err
 	}
-	return tx.Commit(ctx)
+	return cm.Wait()
 }

@@ -214,6 +214,9 @@ func (v *View) Get(table string, key any) (Row, bool, error) {
 		}
 		return Row{Key: k, Seq: v.seq + 1, dec: p.doc}, true, nil
 	}
+	if v.txn != nil {
+		v.txn.noteRead(table, k)
+	}
 	seq, ms, doc, ok := ts.point.loadAt(k, v.seq)
 	if !ok || doc == nil {
 		return Row{}, false, nil
@@ -235,6 +238,9 @@ func (v *View) Scan(table string, fn func(*Row) bool) error {
 		return err
 	}
 	ts = v.trees(table, ts)
+	if v.txn != nil {
+		v.txn.noteScan(table)
+	}
 	pending := v.pendingSorted(table)
 	pi := 0
 	emitPending := func(upto *Key) bool {
@@ -351,6 +357,9 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 	idx, ok := ts.indexes[field]
 	if !ok {
 		return errorf(CodeUndefinedColumn, "table %q has no index on %q", table, field)
+	}
+	if v.txn != nil {
+		v.txn.noteScan(table)
 	}
 	if v.txn != nil && v.txn.pending.count(table) > 0 {
 		// The transaction's own writes are not indexed: scan instead.
