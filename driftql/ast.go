@@ -33,6 +33,7 @@ type Statement struct {
 	Begin       *Begin       `parser:"| @@"`
 	Commit      *Commit      `parser:"| @@"`
 	Rollback    *Rollback    `parser:"| @@"`
+	SetTxn      *SetTxn      `parser:"| @@"`
 	Set         *Set         `parser:"| @@"`
 	Reset       *Reset       `parser:"| @@"`
 
@@ -164,9 +165,21 @@ type Select struct {
 	Where   *Expr        `parser:"(\"WHERE\" @@)?"`
 	AsOf    *AsOf        `parser:"@@?"`
 	OrderBy []*OrderItem `parser:"(\"ORDER\" \"BY\" @@ (\",\" @@)*)?"`
+	Lock    *Locking     `parser:"@@?"`
 	Limit   *Expr        `parser:"(\"LIMIT\" @@)?"`
 	Offset  *Expr        `parser:"(\"OFFSET\" @@ (\"ROW\" | \"ROWS\")?)?"`
 	AsOf2   *AsOf        `parser:"@@?"`
+	Lock2   *Locking     `parser:"@@?"`
+}
+
+// Locking is FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE or FOR KEY SHARE,
+// with OF tables, NOWAIT or SKIP LOCKED.
+type Locking struct {
+	Pos        lexer.Position
+	Strength   []string `parser:"\"FOR\" @( \"UPDATE\" | \"NO\" \"KEY\" \"UPDATE\" | \"SHARE\" | \"KEY\" \"SHARE\" )"`
+	Of         []*Name  `parser:"( \"OF\" @@ (\",\" @@)* )?"`
+	NoWait     bool     `parser:"( @\"NOWAIT\""`
+	SkipLocked bool     `parser:"| @(\"SKIP\" \"LOCKED\") )?"`
 }
 
 // AsOf is AS OF "@seq:N" or AS OF "<time>".
@@ -180,7 +193,7 @@ type TableRef struct {
 	Pos   lexer.Position
 	Table *Path `parser:"@@"`
 	AsOf  *AsOf `parser:"( @@"`
-	Alias *Name `parser:" | \"AS\"? (?! \"WHERE\" | \"ORDER\" | \"LIMIT\" | \"OFFSET\") @@ )?"`
+	Alias *Name `parser:" | \"AS\"? (?! \"WHERE\" | \"ORDER\" | \"LIMIT\" | \"OFFSET\" | \"FOR\") @@ )?"`
 }
 
 // SelItem is one item of a select list.
@@ -233,8 +246,7 @@ type Begin struct {
 	Mode []*TxnMode `parser:"(@@ \",\"?)*"`
 }
 
-// TxnMode is a transaction mode (accepted; DriftDB transactions are
-// serializable snapshots of one writer).
+// TxnMode is a transaction mode.
 type TxnMode struct {
 	Isolation []string `parser:"(  \"ISOLATION\" \"LEVEL\" @(\"SERIALIZABLE\" | \"REPEATABLE\" \"READ\" | \"READ\" \"COMMITTED\" | \"READ\" \"UNCOMMITTED\")"`
 	ReadOnly  bool     `parser:" | \"READ\" ( @\"ONLY\" | \"WRITE\" )"`
@@ -251,6 +263,14 @@ type Commit struct {
 type Rollback struct {
 	Pos lexer.Position
 	Kw  string `parser:"( @\"ROLLBACK\" | @\"ABORT\" ) (\"TRANSACTION\" | \"WORK\")?"`
+}
+
+// SetTxn is SET TRANSACTION modes (for the transaction in progress) or
+// SET SESSION CHARACTERISTICS AS TRANSACTION modes (for the ones after).
+type SetTxn struct {
+	Pos     lexer.Position
+	Session bool       `parser:"\"SET\" @(\"SESSION\" \"CHARACTERISTICS\" \"AS\")? \"TRANSACTION\""`
+	Mode    []*TxnMode `parser:"@@ (\",\"? @@)*"`
 }
 
 // Set changes a session setting.

@@ -30,6 +30,7 @@ func freePort(t *testing.T) string {
 
 // binaryServer is a driftdb-pg process started by a test.
 type binaryServer struct {
+	addr string
 	cmd  *exec.Cmd
 	logs *bytes.Buffer
 	conn *pgx.Conn
@@ -66,7 +67,8 @@ func startBinary(t *testing.T, env []string, args ...string) *binaryServer {
 	if err != nil {
 		t.Fatalf("server did not come up: %v\n%s", err, logs.String())
 	}
-	return &binaryServer{cmd: cmd, logs: logs, conn: c}
+	t.Cleanup(func() { c.Close(bg) })
+	return &binaryServer{addr: addr, cmd: cmd, logs: logs, conn: c}
 }
 
 // stop sends SIGTERM and waits for a clean exit.

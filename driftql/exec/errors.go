@@ -23,6 +23,7 @@ const (
 	CodeCardinality         = "21000"
 	CodeUndefinedSetting    = "42704"
 	CodeCantChangeRuntime   = "55P02"
+	CodeActiveTxn           = "25001"
 )
 
 // Error is an error of the SQL layer with its SQLSTATE.

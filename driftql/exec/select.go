@@ -61,6 +61,14 @@ func (sel *selectInfo) init(st *Stmt) error {
 			sel.asOf = a
 		}
 	}
+	for _, l := range []*driftql.Locking{q.Lock, q.Lock2} {
+		if l != nil {
+			if sel.lock != nil {
+				return errorf(CodeSyntax, "FOR UPDATE or FOR SHARE given twice")
+			}
+			sel.lock = l
+		}
+	}
 	cols, err := st.s.tableCols(sel.table)
 	if err != nil {
 		return err
@@ -73,6 +81,7 @@ type selectInfo struct {
 	q            *driftql.Select
 	table, alias string
 	asOf         *driftql.AsOf
+	lock         *driftql.Locking
 	cols         []engine.Column
 }
 
@@ -455,6 +464,11 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 			return nil, errorf(CodeInvalidParameter, "AS OF wants a seq, \"@seq:N\" or an RFC 3339 time")
 		}
 	}
+	if sel.lock != nil {
+		if err := st.lockRows(ctx, ev, &sel, asOf); err != nil {
+			return nil, err
+		}
+	}
 	view, err := st.s.readView(asOf)
 	if err != nil {
 		return nil, err
@@ -526,6 +540,44 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 	}
 	res.Tag = selectTag(len(res.Rows))
 	return res, nil
+}
+
+// lockRows runs FOR UPDATE / FOR SHARE: inside a transaction, every row the
+// WHERE clause selects is checked at commit (engine.Txn.Lock); nothing
+// waits, and the first transaction to commit a change of such a row wins.
+// Outside a transaction the statement's own snapshot is all there is to
+// lock, as in PostgreSQL's autocommit. LIMIT does not narrow what is
+// checked.
+func (st *Stmt) lockRows(ctx context.Context, ev *evaluator, sel *selectInfo, asOf string) error {
+	s := st.s
+	if sel.lock.SkipLocked {
+		return errorf(CodeFeatureNotSupported, "SKIP LOCKED is not supported: DriftDB takes no row locks to skip (a change is checked when the transaction commits)")
+	}
+	if asOf != "" || strings.TrimSpace(s.settings["driftdb.as_of"]) != "" {
+		return errorf(CodeFeatureNotSupported, "FOR %s cannot be used with AS OF: the past cannot be changed", strings.Join(sel.lock.Strength, " "))
+	}
+	if s.txn == nil {
+		return nil
+	}
+	if s.txReadOnly {
+		return errorf(CodeReadOnlyTxn, "cannot execute SELECT FOR %s in a read-only transaction", strings.Join(sel.lock.Strength, " "))
+	}
+	where := sel.q.Where
+	var lerr error
+	err := sel.candidates(ctx, s.txn.View(), ev, where, false, func(r *engine.Row, doc map[string]any, holds bool) (bool, error) {
+		if where != nil && !holds {
+			ok, err := ev.truth(where, &rowEnv{table: sel.table, alias: sel.alias, doc: doc, row: r})
+			if err != nil || !ok {
+				return err == nil, err
+			}
+		}
+		lerr = s.txn.Lock(sel.table, r.Key.Value())
+		return lerr == nil, nil
+	})
+	if err != nil {
+		return err
+	}
+	return lerr
 }
 
 // plainFields returns, for a SELECT without ORDER BY whose items are all *

@@ -46,7 +46,11 @@ type Session struct {
 	opts     Options
 	txn      *engine.Txn
 	txFailed bool
-	settings map[string]string
+	// txReadOnly: the transaction in progress was begun READ ONLY; txRan:
+	// it has run a statement (its isolation can no longer change).
+	txReadOnly bool
+	txRan      bool
+	settings   map[string]string
 	// settingsGen counts changes of settings, so that the reported ones are
 	// compared only after a change.
 	settingsGen uint64
@@ -82,6 +86,8 @@ var defaultSettings = map[string]string{
 	"is_superuser":                  "on",
 	"default_transaction_isolation": "repeatable read",
 	"transaction_isolation":         "repeatable read",
+	"default_transaction_read_only": "off",
+	"transaction_read_only":         "off",
 	"search_path":                   `"$user", public`,
 	"statement_timeout":             "0",
 	"idle_session_timeout":          "0",
@@ -156,10 +162,99 @@ func (s *Session) Parameters() map[string]string {
 // SettingsGeneration changes whenever a setting may have changed.
 func (s *Session) SettingsGeneration() uint64 { return s.settingsGen }
 
-// Setting returns a setting's value.
+// Setting returns a setting's value. transaction_isolation and
+// transaction_read_only are those of the transaction in progress, else the
+// session's defaults.
 func (s *Session) Setting(name string) (string, bool) {
-	v, ok := s.settings[strings.ToLower(name)]
+	name = strings.ToLower(name)
+	switch name {
+	case "transaction_isolation":
+		if s.txn != nil {
+			return s.txn.Isolation().String(), true
+		}
+		name = "default_transaction_isolation"
+	case "transaction_read_only":
+		if s.txn != nil {
+			return onOff(s.txReadOnly), true
+		}
+		name = "default_transaction_read_only"
+	}
+	v, ok := s.settings[name]
 	return v, ok
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// isolationLevel reads an isolation level as SQL writes it. READ
+// UNCOMMITTED and READ COMMITTED run as REPEATABLE READ, the weakest level
+// DriftDB has (docs/ENGINE.md): a transaction reads one snapshot.
+func isolationLevel(v string) (engine.Isolation, error) {
+	switch strings.Join(strings.Fields(strings.ToLower(v)), " ") {
+	case "serializable":
+		return engine.Serializable, nil
+	case "repeatable read", "read committed", "read uncommitted":
+		return engine.RepeatableRead, nil
+	}
+	return 0, errorf(CodeInvalidParameter, "invalid value for parameter \"transaction_isolation\": %q", v)
+}
+
+// begin starts a transaction with the session's default modes.
+func (s *Session) begin() error {
+	iso, err := isolationLevel(s.settings["default_transaction_isolation"])
+	if err != nil {
+		return err
+	}
+	s.txn, s.txFailed, s.txRan = s.db.Begin(), false, false
+	s.txn.SetIsolation(iso)
+	s.txReadOnly = s.settings["default_transaction_read_only"] == "on"
+	return nil
+}
+
+// setTxnModes applies transaction modes: to the transaction in progress,
+// which must not have run a statement yet, or (session) to the defaults.
+func (s *Session) setTxnModes(modes []*driftql.TxnMode, session bool) error {
+	for _, m := range modes {
+		switch {
+		case len(m.Isolation) > 0:
+			level := strings.Join(m.Isolation, " ")
+			iso, err := isolationLevel(level)
+			if err != nil {
+				return err
+			}
+			if session || s.txn == nil {
+				if session {
+					s.settings["default_transaction_isolation"] = iso.String()
+					s.settingsGen++
+				}
+				continue
+			}
+			if s.txRan {
+				return errorf(CodeActiveTxn, "SET TRANSACTION ISOLATION LEVEL must be called before any query")
+			}
+			s.txn.SetIsolation(iso)
+		case m.Defer:
+			// DEFERRABLE matters only to SERIALIZABLE READ ONLY in
+			// PostgreSQL, which never fails there; neither does DriftDB's.
+		default:
+			if session || s.txn == nil {
+				if session {
+					s.settings["default_transaction_read_only"] = onOff(m.ReadOnly)
+					s.settingsGen++
+				}
+				continue
+			}
+			if !m.ReadOnly && s.txReadOnly && s.txRan {
+				return errorf(CodeActiveTxn, "transaction read-write mode must be set before any query")
+			}
+			s.txReadOnly = m.ReadOnly
+		}
+	}
+	return nil
 }
 
 // Close rolls back an open transaction.
@@ -174,6 +269,19 @@ func (s *Session) Close() error {
 	return nil
 }
 
+// finish ends a statement's commit: it waits for durability, or leaves the
+// wait to the caller with DeferCommits.
+func (s *Session) finish(cm *engine.Commit) error {
+	if !s.opts.DeferCommits {
+		_, err := cm.Wait()
+		return err
+	}
+	if cm.Writes() {
+		s.pending = cm
+	}
+	return nil
+}
+
 // TakeCommit returns the commit the last statement left to wait for, if
 // any (see Options.DeferCommits). The statement must not be reported done
 // before the commit's Wait returns nil.
@@ -183,21 +291,13 @@ func (s *Session) TakeCommit() *engine.Commit {
 	return cm
 }
 
-// commit ends tx: it waits for durability, or leaves the wait to the
-// caller with DeferCommits.
+// commit ends tx (see finish).
 func (s *Session) commit(ctx context.Context, tx *engine.Txn) error {
-	if !s.opts.DeferCommits {
-		_, err := tx.Commit(ctx)
-		return err
-	}
 	cm, err := tx.Submit(ctx)
 	if err != nil {
 		return err
 	}
-	if cm.Writes() {
-		s.pending = cm
-	}
-	return nil
+	return s.finish(cm)
 }
 
 // set changes a setting, checking the ones DriftDB gives meaning to.
@@ -225,6 +325,26 @@ func (s *Session) set(name, value string) error {
 		if _, err := time.LoadLocation(value); err != nil && !strings.EqualFold(value, "UTC") {
 			return errorf(CodeInvalidParameter, "invalid value for parameter \"TimeZone\": %q", value)
 		}
+	case "default_transaction_isolation", "transaction_isolation":
+		iso, err := isolationLevel(value)
+		if err != nil {
+			return err
+		}
+		if name == "transaction_isolation" {
+			// For the transaction in progress; outside one it changes
+			// nothing, as in PostgreSQL.
+			return s.setTxnModes([]*driftql.TxnMode{{Isolation: []string{iso.String()}}}, false)
+		}
+		value = iso.String()
+	case "default_transaction_read_only", "transaction_read_only":
+		on, ok := parseBool(value)
+		if !ok {
+			return errorf(CodeInvalidParameter, "parameter %q requires a Boolean value", name)
+		}
+		if name == "transaction_read_only" {
+			return s.setTxnModes([]*driftql.TxnMode{{ReadOnly: on}}, false)
+		}
+		value = onOff(on)
 	}
 	s.settings[name] = value
 	s.settingsGen++

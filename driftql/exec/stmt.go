@@ -88,8 +88,13 @@ func (st *Stmt) Execute(ctx context.Context, params []any) (*Result, error) {
 		return nil, errorf(CodeInFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	r, err := st.execute(ctx, params)
-	if err != nil && s.txn != nil {
-		s.txFailed = true
+	if s.txn != nil {
+		if err != nil {
+			s.txFailed = true
+		}
+		if a.Begin == nil && a.SetTxn == nil && a.Set == nil && a.Show == nil {
+			s.txRan = true
+		}
 	}
 	return r, err
 }
@@ -102,8 +107,23 @@ func (st *Stmt) execute(ctx context.Context, params []any) (*Result, error) {
 		if s.txn != nil {
 			return &Result{Tag: "BEGIN", Notice: "there is already a transaction in progress"}, nil
 		}
-		s.txn, s.txFailed = s.db.Begin(), false
+		if err := s.begin(); err != nil {
+			return nil, err
+		}
+		if err := s.setTxnModes(a.Begin.Mode, false); err != nil {
+			s.txn.Rollback()
+			s.txn = nil
+			return nil, err
+		}
 		return &Result{Tag: "BEGIN"}, nil
+	case a.SetTxn != nil:
+		if !a.SetTxn.Session && s.txn == nil {
+			return &Result{Tag: "SET", Notice: "SET TRANSACTION can only be used in transaction blocks"}, nil
+		}
+		if err := s.setTxnModes(a.SetTxn.Mode, a.SetTxn.Session); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "SET"}, nil
 	case a.Commit != nil:
 		if s.txn == nil {
 			return &Result{Tag: "COMMIT", Notice: "there is no transaction in progress"}, nil
@@ -179,6 +199,9 @@ func (st *Stmt) execute(ctx context.Context, params []any) (*Result, error) {
 
 // writable reports why the session may not write now.
 func (s *Session) writable() error {
+	if s.txn != nil && s.txReadOnly {
+		return errorf(CodeReadOnlyTxn, "cannot write in a read-only transaction")
+	}
 	if p := strings.TrimSpace(s.settings["driftdb.as_of"]); p != "" {
 		return errorf(CodeReadOnlyTxn, "cannot write while driftdb.as_of is set (%s): the session reads the past; RESET driftdb.as_of to write", p)
 	}
@@ -222,17 +245,19 @@ func (st *Stmt) execShow() (*Result, error) {
 	s := st.s
 	switch {
 	case sh.Isolation:
+		v, _ := s.Setting("transaction_isolation")
 		return &Result{Columns: []Column{{Name: "transaction_isolation", OID: OIDText}},
-			Rows: [][]any{{s.settings["transaction_isolation"]}}, Tag: "SHOW"}, nil
+			Rows: [][]any{{v}}, Tag: "SHOW"}, nil
 	case sh.All:
 		r := &Result{Columns: []Column{{Name: "name", OID: OIDText}, {Name: "setting", OID: OIDText}, {Name: "description", OID: OIDText}}, Tag: "SHOW"}
 		for _, n := range s.settingNames() {
-			r.Rows = append(r.Rows, []any{n, s.settings[n], ""})
+			v, _ := s.Setting(n)
+			r.Rows = append(r.Rows, []any{n, v, ""})
 		}
 		return r, nil
 	}
 	name := strings.ToLower(sh.Name.String())
-	v, ok := s.settings[name]
+	v, ok := s.Setting(name)
 	if !ok {
 		return nil, errorf(CodeUndefinedSetting, "unrecognized configuration parameter %q", name)
 	}

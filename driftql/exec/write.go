@@ -19,22 +19,22 @@ func (st *Stmt) execWrite(ctx context.Context, ev *evaluator) (*Result, error) {
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
-	tx := s.txn
-	auto := tx == nil
-	if auto {
-		tx = s.db.Begin()
+	if s.txn != nil {
+		return st.applyWrite(ctx, s.txn, ev)
 	}
-	res, err := st.applyWrite(ctx, tx, ev)
+	// Outside BEGIN a write is an atomic read-modify-write of the latest
+	// committed state: on a conflict the engine runs it again.
+	var res *Result
+	cm, err := s.db.Autocommit(ctx, func(tx *engine.Txn) error {
+		var err error
+		res, err = st.applyWrite(ctx, tx, ev)
+		return err
+	})
 	if err != nil {
-		if auto {
-			tx.Rollback()
-		}
 		return nil, err
 	}
-	if auto {
-		if err := s.commit(ctx, tx); err != nil {
-			return nil, err
-		}
+	if err := s.finish(cm); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -560,7 +560,11 @@ func statementExprs(st *Stmt) []*driftql.Expr {
 		}
 		return out
 	case a.Update != nil:
-		return []*driftql.Expr{a.Update.Where}
+		out := []*driftql.Expr{a.Update.Where}
+		for _, as := range a.Update.Sets {
+			out = append(out, as.Value)
+		}
+		return out
 	case a.Delete != nil:
 		return []*driftql.Expr{a.Delete.Where}
 	}
