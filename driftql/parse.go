@@ -38,13 +38,24 @@ func Grammar() string { return parser.String() }
 // MaxInput bounds the text Parse accepts.
 const MaxInput = 64 << 20
 
-// Error is a syntax error at a place in the text.
+// MaxNesting bounds how deep parentheses, brackets and braces nest in a
+// statement: the parser and everything that walks its tree recurse once per
+// level, and a goroutine that overflows its stack takes the whole process
+// down.
+const MaxNesting = 1000
+
+// Error is a syntax error at a place in the text, or text that cannot be
+// parsed at all (Code says which).
 type Error struct {
 	Line, Column int // 1-based
 	Offset       int // byte offset
 	// Position is the 1-based character position, as PostgreSQL reports it.
 	Position int
 	Msg      string
+	// Code is the SQLSTATE: 42601 (syntax_error) when empty; 22021 for
+	// invalid UTF-8, 54000 for text beyond MaxInput, 54001 for nesting
+	// beyond MaxNesting.
+	Code string
 }
 
 // Error returns the message alone, as PostgreSQL words it; the place is
@@ -54,26 +65,31 @@ func (e *Error) Error() string { return e.Msg }
 // Where returns "line:col".
 func (e *Error) Where() string { return fmt.Sprintf("%d:%d", e.Line, e.Column) }
 
-// SQLState returns 42601 (syntax_error).
-func (e *Error) SQLState() string { return "42601" }
+// SQLState returns the error's code.
+func (e *Error) SQLState() string {
+	if e.Code != "" {
+		return e.Code
+	}
+	return "42601"
+}
 
 // ErrorPosition returns the 1-based character position of the error.
 func (e *Error) ErrorPosition() int { return e.Position }
 
 // Parse parses text into its statements, in order. Empty or comment-only
 // text gives none.
-func Parse(src string) (stmts []*Statement, err error) {
+func Parse(src string) ([]*Statement, error) {
 	if len(src) > MaxInput {
-		return nil, &Error{Line: 1, Column: 1, Position: 1, Msg: fmt.Sprintf("statement text of %d bytes exceeds the limit of %d", len(src), MaxInput)}
+		return nil, &Error{Line: 1, Column: 1, Position: 1, Code: "54000", Msg: fmt.Sprintf("statement text of %d bytes exceeds the limit of %d", len(src), MaxInput)}
 	}
 	if !utf8.ValidString(src) {
-		return nil, &Error{Line: 1, Column: 1, Position: 1, Msg: "invalid UTF-8 in statement text"}
+		return nil, invalidUTF8(src)
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			stmts, err = nil, &Error{Line: 1, Column: 1, Position: 1, Msg: fmt.Sprintf("cannot parse: %v", r)}
-		}
-	}()
+	if off := tooDeep(src); off >= 0 {
+		e := errorAt(src, off, fmt.Sprintf("statement too complex: parentheses, brackets or braces nested deeper than %d", MaxNesting))
+		e.Code = "54001"
+		return nil, e
+	}
 	script, err := parser.ParseString("", src)
 	if err != nil {
 		return nil, syntaxError(src, err)
@@ -86,6 +102,86 @@ func Parse(src string) (stmts []*Statement, err error) {
 		foldPaths(reflect.ValueOf(s))
 	}
 	return script.Statements, nil
+}
+
+// errorAt is an error at byte offset off of src.
+func errorAt(src string, off int, msg string) *Error {
+	line, col := 1, 1
+	for _, r := range src[:off] {
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return &Error{Line: line, Column: col, Offset: off, Position: utf8.RuneCountInString(src[:off]) + 1, Msg: msg}
+}
+
+// invalidUTF8 is the error for text that is not UTF-8 (22021), at its
+// first bad byte, in PostgreSQL's words.
+func invalidUTF8(src string) error {
+	off := 0
+	for off < len(src) {
+		r, n := utf8.DecodeRuneInString(src[off:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		off += n
+	}
+	bad := src[off:min(len(src), off+2)]
+	msg := "invalid byte sequence for encoding \"UTF8\":"
+	for i := 0; i < len(bad); i++ {
+		msg += fmt.Sprintf(" 0x%02x", bad[i])
+	}
+	e := errorAt(src, off, msg)
+	e.Code = "22021"
+	return e
+}
+
+// tooDeep returns the offset where parentheses, brackets and braces first
+// nest deeper than MaxNesting, or -1. It skips what the lexer reads as
+// strings, quoted names and comments, as the lexer does.
+func tooDeep(src string) int {
+	depth := 0
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '(', '[', '{':
+			if depth++; depth > MaxNesting {
+				return i
+			}
+		case ')', ']', '}':
+			depth--
+		case '\'':
+			for i++; i < len(src); i++ { // '' stands for a quote: the loop sees two strings
+				if src[i] == '\'' {
+					break
+				}
+			}
+		case '"':
+			for i++; i < len(src); i++ {
+				if src[i] == '\\' {
+					i++
+				} else if src[i] == '"' {
+					break
+				}
+			}
+		case '-':
+			if i+1 < len(src) && src[i+1] == '-' {
+				for i < len(src) && src[i] != '\n' {
+					i++
+				}
+			}
+		case '/':
+			if i+1 < len(src) && src[i+1] == '*' {
+				end := strings.Index(src[i+2:], "*/")
+				if end < 0 {
+					return -1
+				}
+				i += 2 + end + 1
+			}
+		}
+	}
+	return -1
 }
 
 func syntaxError(src string, err error) error {

@@ -2,6 +2,7 @@ package driftql
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -179,5 +180,45 @@ func TestPathNamesFolded(t *testing.T) {
 	byHand := &Path{Parts: []*Name{{Ident: "ABC"}, {Quoted: "Def"}}}
 	if got := byHand.Strings(); len(got) != 2 || got[0] != "abc" || got[1] != "Def" {
 		t.Fatalf("hand-made path %q", got)
+	}
+}
+
+// TestParseLimits: text that cannot be parsed safely gets its own code
+// and place: invalid UTF-8 (22021), nesting beyond MaxNesting (54001,
+// whatever the depth: a goroutine's stack overflow would end the process);
+// brackets inside strings, quoted names and comments do not count.
+func TestParseLimits(t *testing.T) {
+	deep := func(n int) string {
+		return "SELECT " + strings.Repeat("(", n) + "1" + strings.Repeat(")", n)
+	}
+	for _, tc := range []struct {
+		name, src, code string
+		pos             int
+	}{
+		{"utf8", "INSERT INTO t (id, v) VALUES (5, 'x\xc3(y')", "22021", 36},
+		{"deep", deep(100_000), "54001", 8 + MaxNesting},
+		{"deep json", "INSERT INTO t " + strings.Repeat(`{"a": `, MaxNesting+1) + "1" + strings.Repeat("}", MaxNesting+1), "54001", 15 + 6*MaxNesting},
+		{"deep in", "SELECT * FROM t WHERE a IN " + strings.Repeat("(", 5000), "54001", 28 + MaxNesting},
+	} {
+		_, err := Parse(tc.src)
+		var e *Error
+		if !errors.As(err, &e) || e.SQLState() != tc.code || e.Position != tc.pos {
+			t.Errorf("%s: %v (%+v), want %s at %d", tc.name, err, e, tc.code, tc.pos)
+		}
+	}
+	if _, err := Parse(deep(MaxNesting)); err != nil {
+		t.Errorf("nesting at the limit: %v", err)
+	}
+	quoted := strings.Repeat("(", 5000)
+	for _, src := range []string{
+		"SELECT '" + quoted + "'",
+		`SELECT "` + quoted + `" FROM t`,
+		"SELECT 1 -- " + quoted,
+		"SELECT 1 /* " + quoted + " */",
+		`INSERT INTO t {"id": 1, "s": "` + quoted + `\" ` + quoted + `"}`,
+	} {
+		if _, err := Parse(src); err != nil && strings.Contains(err.Error(), "too complex") {
+			t.Errorf("brackets that are not nesting counted: %.40s...: %v", src, err)
+		}
 	}
 }

@@ -18,8 +18,10 @@ type event struct {
 	order []string       // INSERT: its top-level keys as written; PATCH: the patch's
 	patch map[string]any // PATCH: the merge patch
 	// raw is the msgpack of the document (INSERT) or patch (PATCH), when
-	// already encoded.
-	raw []byte
+	// already encoded; payload the record's payload (a transaction's
+	// events are encoded when they are made, outside the writer mutex).
+	raw     []byte
+	payload []byte
 }
 
 // liveDoc returns the decoded latest document of row r (found: ok), or nil

@@ -107,8 +107,9 @@ func encodeDoc(doc map[string]any, order []string) []byte {
 	return e.bytes()
 }
 
-// encodeKeyed encodes {"k": key} or {"k": key, "p": patch}.
-func encodeKeyed(key Key, patch map[string]any, order []string) []byte {
+// encodeKeyed encodes {"k": key}, or {"k": key, "p": patch} given the
+// patch already encoded.
+func encodeKeyed(key Key, patch []byte) []byte {
 	e := getEncoder()
 	n := 1
 	if patch != nil {
@@ -119,9 +120,7 @@ func encodeKeyed(key Key, patch map[string]any, order []string) []byte {
 	e.value(key.Value(), nil)
 	if patch != nil {
 		e.enc.EncodeString("p")
-		if err := e.value(patch, order); err != nil {
-			panic(err)
-		}
+		e.buf.Write(patch)
 	}
 	return e.bytes()
 }

@@ -87,12 +87,21 @@ func (tx *Txn) Insert(table string, docJSON []byte) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	return tx.InsertDoc(table, doc, order)
+	return tx.insertDoc(table, doc, order)
 }
 
 // InsertDoc adds a decoded document (values of the types value.go lists);
 // order gives the top-level keys in the order written.
 func (tx *Txn) InsertDoc(table string, doc map[string]any, order []string) (Key, error) {
+	if err := checkDoc(doc); err != nil {
+		return Key{}, err
+	}
+	return tx.insertDoc(table, doc, order)
+}
+
+// insertDoc is InsertDoc for a document known to be within the limits
+// (decodeDocument checks them as it reads).
+func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key, error) {
 	ts, err := tx.table(table)
 	if err != nil {
 		return Key{}, err
@@ -127,7 +136,13 @@ func (tx *Txn) InsertDoc(table string, doc map[string]any, order []string) (Key,
 			"duplicate key value violates unique constraint %q: key (%s)=(%s) already exists",
 			table+"_pkey", ts.spec.PK, keyText(k))
 	}
-	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, doc: doc, order: order})
+	// Encoded now, outside the writer mutex, and checked against what a
+	// record holds, so that the statement (not the commit) fails.
+	raw := encodeDoc(doc, order)
+	if err := checkSize("document", raw); err != nil {
+		return Key{}, err
+	}
+	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, doc: doc, order: order, raw: raw, payload: raw})
 	tx.remember(table, k, doc, order)
 	return k, nil
 }
@@ -139,7 +154,7 @@ func (tx *Txn) Patch(table string, key any, patchJSON []byte) error {
 	if err != nil {
 		return err
 	}
-	return tx.PatchDoc(table, key, patch, order)
+	return tx.patchDoc(table, key, patch, order)
 }
 
 // liveRow finds the live row a PATCH or SOFT DELETE addresses, as the
@@ -170,6 +185,13 @@ func (tx *Txn) liveRow(table string, key any) (*tableState, Key, map[string]any,
 
 // PatchDoc is Patch with a decoded patch.
 func (tx *Txn) PatchDoc(table string, key any, patch map[string]any, order []string) error {
+	if err := checkDoc(patch); err != nil {
+		return err
+	}
+	return tx.patchDoc(table, key, patch, order)
+}
+
+func (tx *Txn) patchDoc(table string, key any, patch map[string]any, order []string) error {
 	ts, k, cur, curOrder, err := tx.liveRow(table, key)
 	if err != nil {
 		return err
@@ -184,7 +206,12 @@ func (tx *Txn) PatchDoc(table string, key any, patch map[string]any, order []str
 	if err := checkDeclared(ts.spec, next); err != nil {
 		return err
 	}
-	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventPatch, key: k, patch: patch, order: order})
+	raw := encodeDoc(patch, order)
+	payload := encodeKeyed(k, raw)
+	if err := checkSize("patch", payload); err != nil {
+		return err
+	}
+	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventPatch, key: k, patch: patch, order: order, raw: raw, payload: payload})
 	tx.remember(table, k, next, dedupeKeys(append(append([]string(nil), curOrder...), order...), next))
 	return nil
 }
@@ -195,7 +222,7 @@ func (tx *Txn) SoftDelete(table string, key any) error {
 	if err != nil {
 		return err
 	}
-	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventSoftDelete, key: k})
+	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventSoftDelete, key: k, payload: encodeKeyed(k, nil)})
 	tx.remember(table, k, nil, nil)
 	return nil
 }
@@ -360,28 +387,25 @@ func (db *DB) commit(ctx context.Context, tx *Txn) (cm *Commit, err error) {
 			}
 		}
 		ev.seq, ev.ms = seq, ms
-		var payload []byte
-		switch ev.typ {
-		case store.EventInsert:
-			ev.raw = encodeDoc(ev.doc, ev.order)
-			payload = ev.raw
-		case store.EventPatch:
-			ev.raw = encodeDoc(ev.patch, ev.order)
-			payload = encodeKeyed(ev.key, ev.patch, ev.order)
-		case store.EventSoftDelete:
-			payload = encodeKeyed(ev.key, nil, nil)
-		}
 		t.ts.undo = &t.undo
 		r, err := t.ts.apply(ev)
 		t.ts.undo = nil
 		if err != nil {
 			return nil, err
 		}
+		if ev.typ == store.EventPatch {
+			// Snapshots and compaction write the whole document of a
+			// version: it must fit a record too. (Replay never checks:
+			// what the log holds was accepted.)
+			if err := checkSize("document after the patch", r.latest().doc); err != nil {
+				return nil, err
+			}
+		}
 		if db.testApplied != nil {
 			db.testApplied(ev)
 		}
 		t.rows = append(t.rows, r)
-		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: payload}})
+		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: ev.payload}})
 		seq++
 	}
 	var due []string

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Documents are JSON objects held as Go values of these types only:
@@ -28,6 +29,11 @@ const maxDepth = 512
 
 // decodeDocument parses JSON text that must be an object.
 func decodeDocument(text []byte) (map[string]any, []string, error) {
+	// encoding/json would take invalid UTF-8 in strings and change it to
+	// U+FFFD: refuse it instead, as PostgreSQL refuses such text.
+	if !utf8.Valid(text) {
+		return nil, nil, InvalidUTF8(text)
+	}
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	tok, err := dec.Token()

@@ -425,6 +425,12 @@ func (c *cli) verify(args []string) error {
 			fmt.Fprintf(c.stdout, "tables do not load: %v\n", err)
 			damaged = true
 		} else {
+			// Every payload must decode as reads decode it: a record can be
+			// well framed, with a good CRC, and still not be a document.
+			for _, p := range db.CheckPayloads() {
+				fmt.Fprintln(c.stdout, p)
+				damaged = true
+			}
 			// Index files are caches: an unusable one is reported, and
 			// rebuilt from the rows, but is no damage.
 			for _, p := range db.CheckIndexFiles() {
