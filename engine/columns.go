@@ -12,7 +12,8 @@ import (
 type Column struct {
 	Name     string
 	Type     Type
-	Declared bool // declared in CREATE TABLE; writes are checked against it
+	Typmod   Typmod // a declared numeric(p,s)
+	Declared bool   // declared in CREATE TABLE; writes are checked against it
 }
 
 // registry is the column list of a table. It is immutable once published;
@@ -35,7 +36,7 @@ func newRegistry(spec *TableSpec) *registry {
 	r.add(Column{Name: spec.PK, Type: pkType, Declared: pkType != ""})
 	for _, c := range spec.Columns {
 		if c.Name != spec.PK {
-			r.add(Column{Name: c.Name, Type: c.Type, Declared: true})
+			r.add(Column{Name: c.Name, Type: c.Type, Typmod: c.Typmod, Declared: true})
 		}
 	}
 	return r
@@ -150,7 +151,9 @@ func widen(a, b Type) Type {
 	return TypeJSONB
 }
 
-// checkDeclared checks a document against the declared columns of spec.
+// checkDeclared checks a document against the declared columns of spec,
+// and rounds what it writes to a numeric(p,s) column to its scale, in
+// place (a value too big for the precision fails with 22003).
 func checkDeclared(spec *TableSpec, doc map[string]any) error {
 	for _, c := range spec.Columns {
 		v, present := doc[c.Name]
@@ -164,8 +167,49 @@ func checkDeclared(spec *TableSpec, doc map[string]any) error {
 			return errorf(CodeDatatypeMismatch, "column %q of table %q is %s, but the value is %s",
 				c.Name, spec.Name, c.Type, describeValue(v))
 		}
+		if c.Type == TypeNumeric && c.Typmod.Precision != 0 {
+			r, err := conformNumeric(c.Typmod, v)
+			if err != nil {
+				return err
+			}
+			doc[c.Name] = r
+		}
 	}
 	return nil
+}
+
+// conformDeclared rounds the values a merge patch writes to numeric(p,s)
+// columns, in place, before the patch is stored: the stored patch then
+// replays to the stored document. checkDeclared checks the rest once the
+// patch is merged.
+func conformDeclared(spec *TableSpec, patch map[string]any) error {
+	for _, c := range spec.Columns {
+		if c.Type != TypeNumeric || c.Typmod.Precision == 0 {
+			continue
+		}
+		if v, ok := patch[c.Name]; ok && v != nil && valueFits(c.Type, v) {
+			r, err := conformNumeric(c.Typmod, v)
+			if err != nil {
+				return err
+			}
+			patch[c.Name] = r
+		}
+	}
+	return nil
+}
+
+// conformNumeric is the value a numeric(p,s) column stores for a number:
+// rounded to its scale, as exact decimal text. (A plain numeric column
+// stores the number as written.)
+func conformNumeric(m Typmod, v any) (any, error) {
+	d, err := NumericOf(v)
+	if err != nil {
+		return nil, err
+	}
+	if d, err = m.Apply(d); err != nil {
+		return nil, err
+	}
+	return json.Number(NumericText(d)), nil
 }
 
 func valueFits(t Type, v any) bool {

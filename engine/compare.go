@@ -3,9 +3,10 @@ package engine
 import (
 	"encoding/json"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 // Comparison of document values with SQL semantics, shared by indexes and
@@ -30,7 +31,7 @@ func kindOf(v any) kind {
 		return kindNull
 	case string:
 		return kindString
-	case int64, int, float64, json.Number:
+	case int64, int, float64, json.Number, *apd.Decimal:
 		return kindNumber
 	case bool:
 		return kindBool
@@ -91,7 +92,11 @@ func SortCompare(a, b any) int {
 }
 
 // compareNumbers compares two numbers exactly: int64s as integers, floats
-// as floats, and anything involving an exact decimal through big.Rat.
+// as floats, and anything else by its decimal digits (numText), which
+// needs no arithmetic whatever the exponents. A float64 stands for its
+// shortest decimal text, the digits it was written with (value.go keeps a
+// float only when it holds them all): 0.1 as a float equals the exact
+// decimal 0.1. The order is total: -Infinity < numbers < Infinity < NaN.
 func compareNumbers(a, b any) int {
 	switch x := a.(type) {
 	case int64:
@@ -99,23 +104,52 @@ func compareNumbers(a, b any) int {
 		case int64:
 			return cmpInt(x, y)
 		case float64:
-			return -cmpFloatInt(y, x)
+			if c, ok := cmpFloatInt(y, x); ok {
+				return -c
+			}
 		}
 	case float64:
 		switch y := b.(type) {
 		case float64:
 			return cmpFloat(x, y)
 		case int64:
-			return cmpFloatInt(x, y)
+			if c, ok := cmpFloatInt(x, y); ok {
+				return c
+			}
 		}
 	}
-	ra, oka := toRat(a)
-	rb, okb := toRat(b)
-	if !oka || !okb {
-		// NaN or infinities: fall back to float order.
-		return cmpFloat(toFloat(a), toFloat(b))
+	var ba, bb [32]byte
+	ta, tb := numTextOf(a, ba[:0]), numTextOf(b, bb[:0])
+	return compareNumText(&ta, &tb)
+}
+
+// numTextOf takes a number apart for compareNumText; buf is scratch space
+// for the text of an int64 or float64.
+func numTextOf(v any, buf []byte) numText {
+	var s string
+	switch x := v.(type) {
+	case int64:
+		s = string(strconv.AppendInt(buf, x, 10))
+	case int:
+		s = string(strconv.AppendInt(buf, int64(x), 10))
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			return numText{form: apd.NaN}
+		case math.IsInf(x, 0):
+			return numText{form: apd.Infinite, neg: x < 0}
+		}
+		s = string(strconv.AppendFloat(buf, x, 'e', -1, 64))
+	case json.Number:
+		s = string(x)
+	case *apd.Decimal:
+		s = string(AppendNumeric(buf, x))
 	}
-	return ra.Cmp(rb)
+	t, ok := scanNumber(s)
+	if !ok {
+		return numText{form: apd.NaN} // not a number: never stored, sorts last
+	}
+	return t
 }
 
 func cmpInt(x, y int64) int {
@@ -145,55 +179,30 @@ func cmpFloat(x, y float64) int {
 	return 0
 }
 
-// cmpFloatInt compares a float with an int64 without losing precision.
-func cmpFloatInt(x float64, y int64) int {
+// cmpFloatInt compares a float with an int64 when a comparison of their
+// binary values gives the same answer as one of their decimal values:
+// when y is exactly a float64, or x is below 2^53 (then no integer other
+// than its own lies between x and its decimal text). ok is false
+// otherwise (big values, compared as decimals).
+func cmpFloatInt(x float64, y int64) (int, bool) {
+	const exact = 1 << 53
 	if math.IsNaN(x) {
-		return 1
+		return 1, true
+	}
+	if (y > exact || y < -exact) && (x >= exact || x <= -exact) {
+		return 0, false
 	}
 	if x >= 9.3e18 {
-		return 1
+		return 1, true
 	}
 	if x <= -9.3e18 {
-		return -1
+		return -1, true
 	}
 	t := math.Trunc(x)
 	if c := cmpInt(int64(t), y); c != 0 {
-		return c
+		return c, true
 	}
-	return cmpFloat(x, t)
-}
-
-func toRat(v any) (*big.Rat, bool) {
-	switch x := v.(type) {
-	case int64:
-		return new(big.Rat).SetInt64(x), true
-	case int:
-		return new(big.Rat).SetInt64(int64(x)), true
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, false
-		}
-		return new(big.Rat).SetFloat64(x), true
-	case json.Number:
-		r, ok := new(big.Rat).SetString(string(x))
-		return r, ok
-	}
-	return nil, false
-}
-
-func toFloat(v any) float64 {
-	switch x := v.(type) {
-	case int64:
-		return float64(x)
-	case int:
-		return float64(x)
-	case float64:
-		return x
-	case json.Number:
-		f, _ := strconv.ParseFloat(string(x), 64)
-		return f
-	}
-	return math.NaN()
+	return cmpFloat(x, t), true
 }
 
 // EqualValues is SQL equality of two non-NULL values.

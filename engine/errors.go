@@ -24,13 +24,15 @@ const (
 	CodeFeatureUnsupported  = "0A000"
 	CodeObjectInUse         = "55006"
 	CodeProgramLimitReached = "54000"
+	CodeNumericRange        = "22003" // a number beyond its type: numeric(p,s) overflow, a numeric too long
 )
 
 // Error is an engine error with its SQLSTATE code.
 type Error struct {
-	Code string
-	Msg  string
-	Err  error // the cause, if any
+	Code   string
+	Msg    string
+	Detail string // more about it, for the client (PostgreSQL's DETAIL), if any
+	Err    error  // the cause, if any
 }
 
 func (e *Error) Error() string {
@@ -44,6 +46,9 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // SQLState returns the error's SQLSTATE code.
 func (e *Error) SQLState() string { return e.Code }
+
+// DetailText returns the error's detail ("" when none).
+func (e *Error) DetailText() string { return e.Detail }
 
 func errorf(code, format string, args ...any) error {
 	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}

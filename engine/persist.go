@@ -222,6 +222,7 @@ type meta struct {
 type metaColumn struct {
 	Name     string `json:"name"`
 	Type     Type   `json:"type"`
+	Typmod   Typmod `json:"typmod,omitzero"`
 	Declared bool   `json:"declared,omitempty"`
 }
 

@@ -53,10 +53,13 @@ func ParseType(name string) (Type, error) {
 	return "", errorf(CodeDatatypeMismatch, "type %q is not supported", name)
 }
 
-// ColumnSpec is a declared column.
+// ColumnSpec is a declared column. A numeric column may carry a precision
+// and scale (numeric(10,2)): writes are rounded to the scale and must fit
+// the precision.
 type ColumnSpec struct {
 	Name    string `yaml:"name"`
 	Type    Type   `yaml:"type"`
+	Typmod  Typmod `yaml:",inline"`
 	NotNull bool   `yaml:"not_null,omitempty"`
 }
 
@@ -94,6 +97,14 @@ func (s *TableSpec) validate() error {
 		}
 		t, _ := ParseType(string(c.Type))
 		s.Columns[i].Type = t
+		if c.Typmod != (Typmod{}) {
+			if t != TypeNumeric {
+				return errorf(CodeInvalidParameter, "column %q: only numeric takes a precision and scale, not %s", c.Name, t)
+			}
+			if err := c.Typmod.Validate(); err != nil {
+				return err
+			}
+		}
 		if c.Name == s.PK {
 			if t != TypeText && t != TypeInt8 {
 				return errorf(CodeDatatypeMismatch, "primary key %q must be text or an integer type, not %s", c.Name, c.Type)

@@ -199,6 +199,9 @@ func (tx *Txn) patchDoc(table string, key any, patch map[string]any, order []str
 	if len(order) != len(patch) {
 		order = dedupeKeys(append(order, sortedKeys(patch)...), patch)
 	}
+	if err := conformDeclared(ts.spec, patch); err != nil {
+		return err
+	}
 	next := mergePatch(cur, patch).(map[string]any)
 	if pk, ok := next[ts.spec.PK]; !ok || !sameKey(pk, k) {
 		return errorf(CodeInvalidParameter, "a patch cannot change or remove the primary key %q", ts.spec.PK)

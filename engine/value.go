@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 // Documents are JSON objects held as Go values of these types only:
@@ -341,7 +343,7 @@ func jsonKind(v any) string {
 		return "a boolean"
 	case string:
 		return "a string"
-	case int64, int, float64, json.Number:
+	case int64, int, float64, json.Number, *apd.Decimal:
 		return "a number"
 	case []any:
 		return "an array"
