@@ -100,8 +100,8 @@ func (s *Session) ParseSimple(sql string) ([]*Stmt, []any, error) {
 			params[i] = l.Text
 			continue
 		}
-		n, ok := parseNumber(l.Text)
-		if !ok {
+		n, err := literalNumber(l.Text) // typed as the literal in place would be
+		if err != nil {
 			st, err := s.Parse(sql)
 			return st, nil, err
 		}

@@ -12,6 +12,7 @@ const (
 	CodeUndefinedObject     = "42704"
 	CodeUndefinedParameter  = "42P02"
 	CodeDatatypeMismatch    = "42804"
+	CodeCannotCoerce        = "42846"
 	CodeInvalidText         = "22P02"
 	CodeInvalidParameter    = "22023"
 	CodeInvalidDatetime     = "22007"

@@ -5,19 +5,20 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
-	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/driftdb/driftdb/driftql"
 	"github.com/driftdb/driftdb/engine"
 )
 
 // Values during evaluation are document values (nil, bool, int64, float64,
-// json.Number, string, []any, map[string]any) and time.Time.
+// json.Number, string, []any, map[string]any), time.Time, and the numbers
+// of numeric.go (int16, int32, *apd.Decimal).
 
 // rowEnv is what names in an expression refer to.
 type rowEnv struct {
@@ -37,6 +38,11 @@ type evaluator struct {
 	ctx    context.Context
 	s      *Session
 	params []any
+	// typed holds the float8 and numeric columns of table typedOf (when
+	// typedOK), which a column read converts its numbers to (columnType).
+	typedOf string
+	typedOK bool
+	typed   []engine.Column
 }
 
 func (ev *evaluator) truth(e *driftql.Expr, env *rowEnv) (bool, error) {
@@ -288,13 +294,13 @@ func compareCoerce(a, b any) (int, bool) {
 			b = conv
 		}
 	}
-	return engine.CompareValues(a, b)
+	return engine.CompareValues(sortNumber(a), sortNumber(b))
 }
 
 // coerceString reads s as a value of like's kind.
 func coerceString(s string, like any) (any, bool) {
 	switch like.(type) {
-	case int64, float64, json.Number:
+	case int64, int32, int16, float64, json.Number, *apd.Decimal:
 		if n, ok := parseNumber(strings.TrimSpace(s)); ok {
 			return n, true
 		}
@@ -304,23 +310,6 @@ func coerceString(s string, like any) (any, bool) {
 		}
 	}
 	return nil, false
-}
-
-// parseNumber reads a numeric literal exactly.
-func parseNumber(s string) (any, bool) {
-	if s == "" {
-		return nil, false
-	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return i, true
-	}
-	if _, ok := new(big.Rat).SetString(s); !ok {
-		return nil, false
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "eE") && len(strings.TrimLeft(strings.ReplaceAll(s, ".", ""), "-+0")) <= 15 {
-		return f, true
-	}
-	return json.Number(s), true
 }
 
 func toTime(v any) (time.Time, bool) {
@@ -395,20 +384,26 @@ func (ev *evaluator) mul(m *driftql.MulExpr, env *rowEnv) (any, error) {
 	return v, nil
 }
 
+// unary evaluates an operand: as in PostgreSQL, -x::t is -(x::t), and a
+// minus before a bare number is part of the constant (-2147483648 is an
+// integer).
 func (ev *evaluator) unary(u *driftql.Unary, env *rowEnv) (any, error) {
+	if u.Neg {
+		if text, ok := constNumber(u); ok {
+			return literalNumber(text)
+		}
+	}
 	v, err := ev.primary(u.Primary, env)
 	if err != nil {
 		return nil, err
 	}
-	if u.Neg {
-		if v, err = arith("-", int64(0), v); err != nil {
+	for _, c := range u.Casts {
+		if v, err = castValue(v, c); err != nil {
 			return nil, err
 		}
 	}
-	for _, c := range u.Casts {
-		if v, err = castValue(v, c.Text()); err != nil {
-			return nil, err
-		}
+	if u.Neg {
+		return negate(v)
 	}
 	return v, nil
 }
@@ -431,86 +426,26 @@ func arith(op string, a, b any) (any, error) {
 			b = n
 		}
 	}
-	x, xok := a.(int64)
-	y, yok := b.(int64)
-	if xok && yok {
-		switch op {
-		case "+":
-			if r := x + y; (r > x) == (y > 0) {
-				return r, nil
-			}
-			return nil, errorf(CodeNumericRange, "bigint out of range")
-		case "-":
-			if r := x - y; (r < x) == (y > 0) {
-				return r, nil
-			}
-			return nil, errorf(CodeNumericRange, "bigint out of range")
-		case "*":
-			if x == 0 || y == 0 {
-				return int64(0), nil
-			}
-			r := x * y
-			if r/y != x || (x == -1 && y == math.MinInt64) || (y == -1 && x == math.MinInt64) {
-				return nil, errorf(CodeNumericRange, "bigint out of range")
-			}
-			return r, nil
-		case "/", "%":
-			if y == 0 {
-				return nil, errorf(CodeDivisionByZero, "division by zero")
-			}
-			if op == "/" {
-				return x / y, nil
-			}
-			return x % y, nil
-		}
-	}
-	fa, ok1 := toFloat(a)
-	fb, ok2 := toFloat(b)
-	if !ok1 || !ok2 {
+	if numKindOf(a) == notNumber || numKindOf(b) == notNumber {
 		return nil, errorf(CodeUndefinedFunction, "operator does not exist: %s %s %s", kindName(a), op, kindName(b))
 	}
-	switch op {
-	case "+":
-		return fa + fb, nil
-	case "-":
-		return fa - fb, nil
-	case "*":
-		return fa * fb, nil
-	case "/":
-		if fb == 0 {
-			return nil, errorf(CodeDivisionByZero, "division by zero")
-		}
-		return fa / fb, nil
-	case "%":
-		if fb == 0 {
-			return nil, errorf(CodeDivisionByZero, "division by zero")
-		}
-		return math.Mod(fa, fb), nil
-	}
-	return nil, errorf(CodeSyntax, "unknown operator %s", op)
+	return arithNumbers(op, a, b)
 }
 
+// toFloat converts a number to a float (for arguments such as
+// pg_sleep's).
 func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case float64:
-		return x, true
-	case json.Number:
-		f, err := strconv.ParseFloat(string(x), 64)
-		return f, err == nil
+	if numKindOf(v) == notNumber {
+		return 0, false
 	}
-	return 0, false
+	f, err := floatOf(v)
+	return f, err == nil
 }
 
 func (ev *evaluator) primary(p *driftql.Primary, env *rowEnv) (any, error) {
 	switch {
 	case p.Number != nil:
-		n, ok := parseNumber(*p.Number)
-		if !ok {
-			return nil, errorf(CodeSyntax, "invalid number %q", *p.Number)
-		}
-		return n, nil
+		return literalNumber(*p.Number)
 	case p.SQ != nil:
 		return *p.SQ, nil
 	case p.Str != nil:
@@ -528,7 +463,7 @@ func (ev *evaluator) primary(p *driftql.Primary, env *rowEnv) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return castValue(v, p.Cast.Type.Text())
+		return castValue(v, p.Cast.Type)
 	case p.Doc != nil:
 		var v any
 		dec := json.NewDecoder(strings.NewReader(p.Doc.Text()))
@@ -566,6 +501,12 @@ func (ev *evaluator) param(p *driftql.Param) (any, error) {
 	}
 	if i, ok := v.(int); ok {
 		return int64(i), nil
+	}
+	if d, ok := v.(*apd.Decimal); ok {
+		// A numeric parameter: checked as a literal would be.
+		if err := engine.CheckNumeric(d); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }
@@ -616,18 +557,56 @@ func (ev *evaluator) column(p *driftql.Path, env *rowEnv) (any, error) {
 			return nil, nil
 		}
 	}
+	if len(parts) == 1 {
+		return ev.columnType(env.table, parts[0].Text(), cur)
+	}
 	return cur, nil
+}
+
+// columnType gives a number read from a column its column's type: in a
+// numeric column an integer or a float is numeric (a float is the decimal
+// it was written as), in a float8 column an integer is a float. Columns
+// of other types hold one kind of number, or several (jsonb), which keep
+// their own.
+func (ev *evaluator) columnType(table, name string, v any) (any, error) {
+	switch v.(type) {
+	case int64, float64:
+	default:
+		return v, nil
+	}
+	if !ev.typedOK || ev.typedOf != table {
+		ev.typedOf, ev.typedOK, ev.typed = table, true, nil
+		cols, _ := ev.s.tableCols(table)
+		for _, c := range cols {
+			if c.Type == engine.TypeFloat8 || c.Type == engine.TypeNumeric {
+				ev.typed = append(ev.typed, c)
+			}
+		}
+	}
+	for _, c := range ev.typed {
+		if c.Name != name {
+			continue
+		}
+		switch x := v.(type) {
+		case int64:
+			if c.Type == engine.TypeFloat8 {
+				return float64(x), nil
+			}
+			return apd.New(x, 0), nil
+		case float64:
+			if c.Type == engine.TypeNumeric {
+				return engine.FloatNumeric(x, -1)
+			}
+		}
+	}
+	return v, nil
 }
 
 // normalizeJSON turns decoded JSON numbers into document values.
 func normalizeJSON(v any) any {
 	switch x := v.(type) {
 	case json.Number:
-		n, ok := parseNumber(string(x))
-		if !ok {
-			return x
-		}
-		return n
+		return engine.JSONNumber(x)
 	case []any:
 		for i := range x {
 			x[i] = normalizeJSON(x[i])
@@ -641,37 +620,38 @@ func normalizeJSON(v any) any {
 }
 
 // castValue converts v to the named type.
-func castValue(v any, typeName string) (any, error) {
+func castValue(v any, t *driftql.TypeName) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
-	oid, ok := oidOfTypeName(typeName)
+	name := t.Text()
+	oid, ok := oidOfTypeName(name)
 	if !ok {
-		return nil, errorf(CodeUndefinedObject, "type %q does not exist", typeName)
+		return nil, errorf(CodeUndefinedObject, "type %q does not exist", name)
 	}
+	var mod engine.Typmod
+	if oid == OIDNumeric {
+		var err error
+		if mod, err = numericTypmod(t.Args); err != nil {
+			return nil, err
+		}
+	}
+	return castTo(v, oid, mod)
+}
+
+// castTo converts v to the type oid (with a numeric's typmod).
+func castTo(v any, oid uint32, mod engine.Typmod) (any, error) {
 	switch oid {
-	case OIDInt8, OIDInt4, OIDInt2:
-		out := outValue(v, OIDInt8)
-		if out == nil {
-			if f, ok := toFloat(v); ok {
-				return int64(math.Round(f)), nil
-			}
-			return nil, errorf(CodeInvalidText, "invalid input syntax for type bigint: %q", fmt.Sprint(textOf(v)))
-		}
-		return out, nil
+	case OIDInt8:
+		return castInt(v, kindInt8)
+	case OIDInt4:
+		return castInt(v, kindInt4)
+	case OIDInt2:
+		return castInt(v, kindInt2)
 	case OIDFloat8, OIDFloat4:
-		out := outValue(v, OIDFloat8)
-		if out == nil {
-			return nil, errorf(CodeInvalidText, "invalid input syntax for type double precision: %q", fmt.Sprint(textOf(v)))
-		}
-		return out, nil
+		return castFloat(v, oid == OIDFloat4)
 	case OIDNumeric:
-		out := outValue(v, OIDNumeric)
-		if out == nil {
-			return nil, errorf(CodeInvalidText, "invalid input syntax for type numeric: %q", fmt.Sprint(textOf(v)))
-		}
-		n, _ := parseNumber(out.(string))
-		return n, nil
+		return castNumeric(v, mod)
 	case OIDBool:
 		out := outValue(v, OIDBool)
 		if out == nil {
@@ -687,6 +667,9 @@ func castValue(v any, typeName string) (any, error) {
 				return nil, errorf(CodeInvalidText, "invalid input syntax for type json")
 			}
 			return normalizeJSON(x), nil
+		}
+		if n := numKindOf(v); n != notNumber {
+			return docNumber(v)
 		}
 		return v, nil
 	case OIDBytea:
@@ -719,9 +702,13 @@ func kindName(v any) string {
 		return "boolean"
 	case int64:
 		return "bigint"
+	case int32:
+		return "integer"
+	case int16:
+		return "smallint"
 	case float64:
 		return "double precision"
-	case json.Number:
+	case json.Number, *apd.Decimal:
 		return "numeric"
 	case string:
 		return "text"

@@ -2,10 +2,11 @@ package exec
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/driftdb/driftdb/driftql"
 	"github.com/driftdb/driftdb/engine"
@@ -156,7 +157,7 @@ func (sel *selectInfo) resultColumns() ([]Column, error) {
 				return nil, errorf(CodeSyntax, "SELECT * with no tables specified is not valid")
 			}
 			for i, c := range sel.cols {
-				out = append(out, Column{Name: c.Name, OID: oidOf(c.Type), Attr: int16(i + 1)})
+				out = append(out, Column{Name: c.Name, OID: oidOf(c.Type), Attr: int16(i + 1), Typmod: c.Typmod})
 			}
 			continue
 		}
@@ -164,13 +165,56 @@ func (sel *selectInfo) resultColumns() ([]Column, error) {
 		if err != nil {
 			return nil, err
 		}
+		if oid == OIDUnknown {
+			oid = OIDText
+		}
 		name := exprName(it.Expr)
 		if it.Alias != nil {
 			name = it.Alias.Text()
 		}
-		out = append(out, Column{Name: name, OID: oid})
+		out = append(out, Column{Name: name, OID: oid, Typmod: sel.exprTypmod(it.Expr)})
 	}
 	return out, nil
+}
+
+// exprTypmod is the numeric typmod an expression shows: a declared
+// numeric(p,s) column's, or a cast's to numeric(p,s); none for anything
+// computed.
+func (sel *selectInfo) exprTypmod(e *driftql.Expr) engine.Typmod {
+	u := soloUnary(e)
+	if u == nil || u.Neg {
+		return engine.Typmod{}
+	}
+	cast := func(t *driftql.TypeName) engine.Typmod {
+		if oid, _ := oidOfTypeName(t.Text()); oid != OIDNumeric {
+			return engine.Typmod{}
+		}
+		m, _ := numericTypmod(t.Args)
+		return m
+	}
+	if n := len(u.Casts); n > 0 {
+		return cast(u.Casts[n-1])
+	}
+	p := u.Primary
+	switch {
+	case p.Cast != nil:
+		return cast(p.Cast.Type)
+	case p.Sub != nil:
+		return sel.exprTypmod(p.Sub)
+	case p.Column != nil && p.Call == nil:
+		parts := p.Column.Strings()
+		if len(parts) > 1 && (parts[0] == sel.table || parts[0] == sel.alias) {
+			parts = parts[1:]
+		}
+		if len(parts) == 1 {
+			for _, c := range sel.cols {
+				if c.Name == parts[0] {
+					return c.Typmod
+				}
+			}
+		}
+	}
+	return engine.Typmod{}
 }
 
 // exprName is the column name PostgreSQL gives an unaliased expression.
@@ -277,18 +321,69 @@ func (sel *selectInfo) mulType(m *driftql.MulExpr) (uint32, error) {
 	return t, nil
 }
 
+// numericResult is the type of an arithmetic operator's result, as
+// PostgreSQL resolves it: integers widen to the wider of the two; integer
+// with numeric is numeric; anything with double precision is double
+// precision (real only with real). Text, which is read as a number, takes
+// the other side's type. Operands whose type is not known before they are
+// evaluated (a parameter, a jsonb column) give numeric, which shows any
+// number exactly.
 func numericResult(a, b uint32) uint32 {
-	isInt := func(t uint32) bool { return t == OIDInt8 || t == OIDInt4 || t == OIDInt2 }
-	switch {
-	case isInt(a) && isInt(b):
-		return OIDInt8
-	case a == OIDNumeric || b == OIDNumeric:
-		return OIDNumeric
+	rank := func(t uint32) int {
+		switch t {
+		case OIDInt2:
+			return 1
+		case OIDInt4:
+			return 2
+		case OIDInt8:
+			return 3
+		case OIDNumeric:
+			return 4
+		case OIDFloat4:
+			return 5
+		case OIDFloat8:
+			return 6
+		}
+		return 0
 	}
-	return OIDFloat8
+	ra, rb := rank(a), rank(b)
+	switch {
+	case a == OIDText && rb > 0:
+		return b
+	case b == OIDText && ra > 0:
+		return a
+	case ra == 0 || rb == 0:
+		// A parameter, a jsonb column, text with text: a number of any
+		// type, which numeric shows exactly.
+		return OIDNumeric
+	case ra == 5 && rb == 5:
+		return OIDFloat4
+	case ra >= 5 || rb >= 5:
+		return OIDFloat8
+	case ra >= rb:
+		return a
+	}
+	return b
+}
+
+// literalType is the type literalNumber gives a numeric literal.
+func literalType(text string) uint32 {
+	n, _ := literalNumber(text)
+	switch n.(type) {
+	case int32:
+		return OIDInt4
+	case int64:
+		return OIDInt8
+	}
+	return OIDNumeric
 }
 
 func (sel *selectInfo) unaryType(u *driftql.Unary) (uint32, error) {
+	if u.Neg {
+		if text, ok := constNumber(u); ok {
+			return literalType(text), nil
+		}
+	}
 	if n := len(u.Casts); n > 0 {
 		if _, err := sel.primaryType(u.Primary); err != nil {
 			return 0, err
@@ -305,17 +400,13 @@ func (sel *selectInfo) unaryType(u *driftql.Unary) (uint32, error) {
 func (sel *selectInfo) primaryType(p *driftql.Primary) (uint32, error) {
 	switch {
 	case p.Number != nil:
-		if _, err := strconv.ParseInt(*p.Number, 10, 64); err == nil {
-			if len(*p.Number) < 10 {
-				return OIDInt4, nil
-			}
-			return OIDInt8, nil
-		}
-		return OIDNumeric, nil
+		return literalType(*p.Number), nil
 	case p.SQ != nil, p.Str != nil:
 		return OIDText, nil
 	case p.Param != nil:
-		return OIDText, nil
+		// Known only when bound: text on its own, numeric in arithmetic
+		// (numericResult).
+		return OIDUnknown, nil
 	case p.Bool != nil:
 		return OIDBool, nil
 	case p.Null:
@@ -368,10 +459,7 @@ func (sel *selectInfo) callType(c *driftql.Call) (uint32, error) {
 		if err != nil {
 			return 0, err
 		}
-		if t == OIDFloat8 {
-			return OIDFloat8, nil
-		}
-		return OIDNumeric, nil
+		return aggregateType(name, t), nil
 	case "min", "max", "coalesce", "abs":
 		return argType()
 	case "now", "current_timestamp", "statement_timestamp", "transaction_timestamp", "clock_timestamp":
@@ -389,6 +477,22 @@ func (sel *selectInfo) callType(c *driftql.Call) (uint32, error) {
 		}
 	}
 	return OIDText, nil
+}
+
+// aggregateType is the type of sum or avg over values of type t, as in
+// PostgreSQL: sum of smallint or integer is bigint, of bigint numeric
+// (it cannot overflow), of real or double precision the same; avg of
+// floats is double precision; anything else is numeric.
+func aggregateType(name string, t uint32) uint32 {
+	switch {
+	case t == OIDFloat8 || t == OIDFloat4 && name == "avg":
+		return OIDFloat8
+	case t == OIDFloat4:
+		return OIDFloat4
+	case name == "sum" && (t == OIDInt2 || t == OIDInt4):
+		return OIDInt8
+	}
+	return OIDNumeric
 }
 
 // isAggregate reports whether a select item is an aggregate call.
@@ -815,10 +919,13 @@ func sortValues(a, b any, nulls string) int {
 	if c, ok := compareCoerce(a, b); ok {
 		return c
 	}
-	return engine.SortCompare(a, b)
+	return engine.SortCompare(sortNumber(a), sortNumber(b))
 }
 
-// aggregate computes count/sum/min/max/avg over the rows.
+// aggregate computes count/sum/min/max/avg over the rows, each in the
+// type its result column has (aggregateType): sum of integers as an
+// int64 (bigint) or exactly (numeric), of floats as a float; avg as the
+// sum divided by the count in that type.
 func (ev *evaluator) aggregate(items []*driftql.SelItem, cols []Column, envs []*rowEnv) ([]any, error) {
 	row := make([]any, len(items))
 	for i, it := range items {
@@ -834,10 +941,7 @@ func (ev *evaluator) aggregate(items []*driftql.SelItem, cols []Column, envs []*
 		if len(call.Args) != 1 {
 			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(call.Args))
 		}
-		var (
-			count int64
-			acc   any
-		)
+		acc := accumulator{name: name, oid: cols[i].OID}
 		seen := map[string]bool{}
 		for _, env := range envs {
 			v, err := ev.expr(call.Args[0], env)
@@ -848,46 +952,150 @@ func (ev *evaluator) aggregate(items []*driftql.SelItem, cols []Column, envs []*
 				continue
 			}
 			if call.Distinct {
-				k := string(engine.ToJSON(v))
+				k := distinctKey(v)
 				if seen[k] {
 					continue
 				}
 				seen[k] = true
 			}
-			count++
-			switch name {
-			case "sum", "avg":
-				if acc == nil {
-					acc = int64(0)
-				}
-				if acc, err = arith("+", acc, v); err != nil {
-					return nil, err
-				}
-			case "min", "max":
-				if acc == nil {
-					acc = v
-					continue
-				}
-				c, ok := compareCoerce(v, acc)
-				if ok && ((name == "min" && c < 0) || (name == "max" && c > 0)) {
-					acc = v
-				}
+			if err := acc.add(v); err != nil {
+				return nil, err
 			}
 		}
-		switch name {
-		case "count":
-			row[i] = int64(count)
-		case "avg":
-			if count > 0 {
-				f, _ := toFloat(acc)
-				acc = f / float64(count)
-			}
-			row[i] = outValue(acc, cols[i].OID)
-		default:
-			row[i] = outValue(acc, cols[i].OID)
+		v, err := acc.result()
+		if err != nil {
+			return nil, err
 		}
+		row[i] = outValue(v, cols[i].OID)
 	}
 	return row, nil
+}
+
+// accumulator is the state of one aggregate.
+type accumulator struct {
+	name  string
+	oid   uint32 // the result's type
+	count int64
+	i     int64        // sum into bigint
+	f     float64      // sum of floats
+	d     *apd.Decimal // sum into numeric
+	best  any          // min, max
+}
+
+func (a *accumulator) add(v any) error {
+	a.count++
+	switch a.name {
+	case "count":
+		return nil
+	case "min", "max":
+		if a.best == nil {
+			a.best = v
+			return nil
+		}
+		c, ok := compareCoerce(v, a.best)
+		if ok && ((a.name == "min" && c < 0) || (a.name == "max" && c > 0)) {
+			a.best = v
+		}
+		return nil
+	}
+	if s, ok := v.(string); ok {
+		if n, ok := parseNumber(strings.TrimSpace(s)); ok {
+			v = n
+		}
+	}
+	if numKindOf(v) == notNumber {
+		return errorf(CodeUndefinedFunction, "function %s(%s) does not exist", a.name, kindName(v))
+	}
+	switch a.oid {
+	case OIDInt8:
+		n, err := castInt(v, kindInt8)
+		if err != nil {
+			return err
+		}
+		s, err := intArith("+", a.i, n.(int64), kindInt8)
+		if err != nil {
+			return err
+		}
+		a.i = s.(int64)
+	case OIDFloat8, OIDFloat4:
+		f, err := floatOf(v)
+		if err != nil {
+			return err
+		}
+		s, err := floatArith("+", a.f, f)
+		if err != nil {
+			return err
+		}
+		a.f = s.(float64)
+	default:
+		var d *apd.Decimal
+		var err error
+		if f, isFloat := v.(float64); isFloat {
+			d, err = engine.FloatNumeric(f, -1) // a float in a jsonb column: its digits
+		} else {
+			d, err = decimalOf(v)
+		}
+		if err != nil {
+			return err
+		}
+		if a.d == nil {
+			a.d = d
+			return nil
+		}
+		s, err := numericArith("+", a.d, d)
+		if err != nil {
+			return err
+		}
+		a.d = s.(*apd.Decimal)
+	}
+	return nil
+}
+
+func (a *accumulator) result() (any, error) {
+	switch a.name {
+	case "count":
+		return a.count, nil
+	case "min", "max":
+		return a.best, nil
+	}
+	if a.count == 0 {
+		return nil, nil
+	}
+	switch a.oid {
+	case OIDInt8:
+		return a.i, nil
+	case OIDFloat8, OIDFloat4:
+		if a.name == "avg" {
+			return floatArith("/", a.f, float64(a.count))
+		}
+		return a.f, nil
+	}
+	if a.name == "avg" {
+		return numericArith("/", a.d, apd.New(a.count, 0))
+	}
+	return a.d, nil
+}
+
+// distinctKey is what DISTINCT compares: equal numbers of any type and
+// scale (1, 1.0, 1.00) have one key, their text without trailing zeros.
+func distinctKey(v any) string {
+	if numKindOf(v) != notNumber {
+		var d *apd.Decimal
+		var err error
+		if f, ok := v.(float64); ok {
+			d, err = engine.FloatNumeric(f, -1)
+		} else {
+			d, err = decimalOf(v)
+		}
+		if err == nil {
+			t := engine.NumericText(d)
+			if strings.Contains(t, ".") {
+				t = strings.TrimRight(strings.TrimRight(t, "0"), ".")
+			}
+			return "n" + t
+		}
+	}
+	return string(engine.ToJSON(v))
 }
 
 // candidates calls fn for the rows a query may return: through the primary
@@ -1033,11 +1241,10 @@ func (sel *selectInfo) condition(ev *evaluator, c *driftql.CmpExpr) (string, eng
 			}
 			val = n
 		}
-		switch val.(type) {
-		case int64, float64, json.Number:
-		default:
+		if numKindOf(val) == notNumber {
 			return "", 0, nil, false
 		}
+		val = keyNumber(val)
 	case engine.TypeText, engine.TypeTimestamptz:
 		if _, ok := val.(string); !ok {
 			return "", 0, nil, false

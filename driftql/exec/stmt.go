@@ -294,6 +294,11 @@ func (st *Stmt) execCreateTable() (*Result, error) {
 				return nil, err
 			}
 			cs := engine.ColumnSpec{Name: c.Name.Text(), Type: typ}
+			if typ == engine.TypeNumeric {
+				if cs.Typmod, err = numericTypmod(c.Type.Args); err != nil {
+					return nil, err
+				}
+			}
 			for _, k := range c.Constraints {
 				if k.PrimaryKey {
 					if spec.PK != "" && spec.PK != cs.Name {
@@ -362,11 +367,15 @@ func (ev *evaluator) value(v *driftql.Value) (any, error) {
 	var out any
 	switch {
 	case v.Number != nil:
-		n, ok := parseNumber(*v.Number)
-		if !ok {
-			return nil, errorf(CodeSyntax, "invalid number %q", *v.Number)
+		text := *v.Number
+		if v.Neg {
+			text = "-" + text // one constant, as in an expression
 		}
-		out = n
+		n, err := literalNumber(text)
+		if err != nil {
+			return nil, err
+		}
+		return keyNumber(n), nil
 	case v.SQ != nil:
 		out = *v.SQ
 	case v.DQ != nil:
@@ -381,9 +390,13 @@ func (ev *evaluator) value(v *driftql.Value) (any, error) {
 		out = bool(*v.Bool)
 	}
 	if v.Neg {
-		return arith("-", int64(0), out)
+		n, err := negate(out)
+		if err != nil {
+			return nil, err
+		}
+		out = n
 	}
-	return out, nil
+	return keyNumber(out), nil
 }
 
 func (st *Stmt) execDrift(ev *evaluator) (*Result, error) {
@@ -453,7 +466,7 @@ func (ev *evaluator) call(c *driftql.Call, env *rowEnv) (any, error) {
 	case "now", "current_timestamp", "statement_timestamp", "transaction_timestamp", "clock_timestamp":
 		return ev.s.opts.Now().UTC(), nargs(0)
 	case "pg_backend_pid":
-		return int64(ev.s.pid), nargs(0)
+		return int32(ev.s.pid), nargs(0)
 	case "current_setting":
 		if len(args) < 1 || len(args) > 2 {
 			return nil, nargs(1)
@@ -504,24 +517,15 @@ func (ev *evaluator) call(c *driftql.Call, env *rowEnv) (any, error) {
 		case "upper":
 			return strings.ToUpper(s), nil
 		}
-		return int64(len([]rune(s))), nil
+		return int32(len([]rune(s))), nil
 	case "abs":
 		if err := nargs(1); err != nil {
 			return nil, err
 		}
-		switch x := args[0].(type) {
-		case int64:
-			if x < 0 {
-				return -x, nil
-			}
-			return x, nil
-		case float64:
-			if x < 0 {
-				return -x, nil
-			}
-			return x, nil
+		if args[0] == nil {
+			return nil, nil
 		}
-		return args[0], nil
+		return absValue(args[0])
 	case "jsonb_typeof", "json_typeof":
 		if err := nargs(1); err != nil {
 			return nil, err

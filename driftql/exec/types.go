@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/driftdb/driftdb/engine"
 )
 
@@ -38,6 +40,9 @@ type Column struct {
 	OID  uint32
 	// Table and Attr identify a table column (0 when not one).
 	Attr int16
+	// Typmod is a numeric's precision and scale (numeric(10,2)), when the
+	// column shows a declared one or a cast to one.
+	Typmod engine.Typmod
 }
 
 // oidOf maps an engine column type to a type OID.
@@ -97,9 +102,10 @@ func oidOfTypeName(name string) (uint32, bool) {
 	return 0, false
 }
 
-// outValue converts a document value to the Go value a result column of
-// type oid carries (see pgwire.Result): nil, bool, int64, float64, string
-// (text and numeric), []byte (json/jsonb text, bytea), time.Time.
+// outValue converts a value to the Go value a result column of type oid
+// carries (see pgwire.Result): nil, bool, int64 (every integer type),
+// float64, string (text, and numeric in PostgreSQL's text form), []byte
+// (json/jsonb text, bytea), time.Time.
 func outValue(v any, oid uint32) any {
 	if v == nil {
 		return nil
@@ -109,13 +115,17 @@ func outValue(v any, oid uint32) any {
 		switch x := v.(type) {
 		case int64:
 			return v // as it is: boxing x again would allocate
+		case int32:
+			return int64(x)
+		case int16:
+			return int64(x)
 		case float64:
 			if x == math.Trunc(x) && math.Abs(x) < 9.2e18 {
 				return int64(x)
 			}
-		case json.Number:
-			if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-				return i
+		case json.Number, *apd.Decimal:
+			if n, err := castInt(v, kindInt8); err == nil {
+				return n
 			}
 		case string:
 			if i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
@@ -132,31 +142,26 @@ func outValue(v any, oid uint32) any {
 		switch x := v.(type) {
 		case float64:
 			return v
-		case int64:
-			return float64(x)
-		case json.Number:
-			f, _ := strconv.ParseFloat(string(x), 64)
-			return f
 		case string:
 			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
 				return f
 			}
-		}
-		return nil
-	case OIDNumeric:
-		switch x := v.(type) {
-		case int64:
-			return strconv.FormatInt(x, 10)
-		case float64:
-			return strconv.FormatFloat(x, 'f', -1, 64)
-		case json.Number:
-			return numericText(string(x))
-		case string:
-			if _, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
-				return strings.TrimSpace(x)
+		default:
+			if numKindOf(v) != notNumber {
+				if f, err := floatOf(v); err == nil {
+					return f
+				}
 			}
 		}
 		return nil
+	case OIDNumeric:
+		if x, ok := v.(string); ok {
+			if d, err := engine.ParseNumeric(x); err == nil {
+				return engine.NumericText(d)
+			}
+			return nil
+		}
+		return numericOut(v)
 	case OIDBool:
 		switch x := v.(type) {
 		case bool:
@@ -197,14 +202,24 @@ func outValue(v any, oid uint32) any {
 	return textOf(v)
 }
 
-// textOf renders a value as text: strings as they are, everything else as
-// its JSON text.
+// textOf renders a value as text: strings as they are, numbers as
+// PostgreSQL writes them, everything else as its JSON text.
 func textOf(v any) any {
 	switch x := v.(type) {
 	case nil:
 		return nil
 	case string:
 		return v
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case int16:
+		return strconv.FormatInt(int64(x), 10)
+	case float64:
+		return string(AppendFloat(nil, x, 64))
+	case json.Number, *apd.Decimal:
+		return numericOut(v)
 	case bool:
 		if x {
 			return "true"
@@ -218,16 +233,35 @@ func textOf(v any) any {
 	return string(engine.ToJSON(v))
 }
 
-// numericText writes an exact decimal without exponent.
-func numericText(s string) string {
-	if !strings.ContainsAny(s, "eE") {
-		return s
+// AppendFloat appends a float in PostgreSQL's text form (12 and later):
+// the shortest digits that read back as f (bits 32 for real), written
+// without an exponent when it is from -4 to below 15 (6 for real), as
+// 1e+15 or 1.5e-05 otherwise; NaN, Infinity, -Infinity.
+func AppendFloat(dst []byte, f float64, bits int) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(dst, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-Infinity"...)
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return s
+	var buf [32]byte
+	e := strconv.AppendFloat(buf[:0], f, 'e', -1, bits)
+	// e is [-]d[.ddd]e±dd: read the exponent back.
+	i := len(e) - 1
+	for e[i] != 'e' {
+		i--
 	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
+	exp, _ := strconv.Atoi(string(e[i+1:]))
+	limit := 15
+	if bits == 32 {
+		limit = 6
+	}
+	if exp < -4 || exp >= limit {
+		return append(dst, e...)
+	}
+	return strconv.AppendFloat(dst, f, 'f', -1, bits)
 }
 
 func parseBool(s string) (bool, bool) {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/driftdb/driftdb/driftql"
 	"github.com/driftdb/driftdb/engine"
 )
@@ -178,11 +180,11 @@ func (st *Stmt) insert(tx *engine.Txn, ev *evaluator) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			sv, err := storable(v)
+			sv, err := coerceDeclared(spec, cols[i], v)
 			if err != nil {
 				return nil, err
 			}
-			if sv, err = coerceDeclared(spec, cols[i], sv); err != nil {
+			if sv, err = storable(sv); err != nil {
 				return nil, err
 			}
 			if _, dup := doc[cols[i]]; dup {
@@ -221,6 +223,8 @@ func storable(v any) (any, error) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, errorf(CodeInvalidText, "NaN and infinity cannot be stored in a JSON document")
 		}
+	case int32, int16, *apd.Decimal:
+		return docNumber(v)
 	case int:
 		return int64(x), nil
 	case [16]byte:
@@ -229,52 +233,38 @@ func storable(v any) (any, error) {
 	return v, nil
 }
 
-// coerceDeclared converts text given for a declared non-text column to the
-// column's type, as PostgreSQL resolves an untyped literal ('10' into an
-// int8 column). Other values are left for the engine to check.
+// coerceDeclared converts a value written to a declared column to the
+// column's type, as PostgreSQL's assignment does: text as an untyped
+// literal ('10' into an int8 column), a number to the column's number type
+// (2.5 into an int8 column is 3; into numeric(10,2) it is rounded by the
+// engine). Other values are left for the engine to check.
 func coerceDeclared(spec *engine.TableSpec, col string, v any) (any, error) {
-	s, ok := v.(string)
-	if !ok {
+	_, isText := v.(string)
+	isNumber := numKindOf(v) != notNumber
+	if !isText && !isNumber {
 		return v, nil
 	}
 	for _, c := range spec.Columns {
 		if c.Name != col {
 			continue
 		}
-		var oid uint32
 		switch c.Type {
 		case engine.TypeInt8:
-			oid = OIDInt8
+			return castTo(v, OIDInt8, engine.Typmod{})
 		case engine.TypeFloat8:
-			oid = OIDFloat8
+			return castTo(v, OIDFloat8, engine.Typmod{})
 		case engine.TypeNumeric:
-			oid = OIDNumeric
-		case engine.TypeBool:
-			oid = OIDBool
-		case engine.TypeJSONB:
-			oid = OIDJSONB
-		default:
-			return v, nil
+			if _, isFloat := v.(float64); isFloat || isText || c.Typmod.Precision != 0 {
+				return castTo(v, OIDNumeric, c.Typmod)
+			}
+		case engine.TypeBool, engine.TypeJSONB:
+			if isText {
+				return castTo(v, oidOf(c.Type), engine.Typmod{})
+			}
 		}
-		return castValue(s, typeNameOf(oid))
+		return v, nil
 	}
 	return v, nil
-}
-
-func typeNameOf(oid uint32) string {
-	switch oid {
-	case OIDInt8:
-		return "int8"
-	case OIDFloat8:
-		return "float8"
-	case OIDNumeric:
-		return "numeric"
-	case OIDBool:
-		return "bool"
-	case OIDJSONB:
-		return "jsonb"
-	}
-	return "text"
 }
 
 // returning builds the result of a write: RETURNING rows, or just the tag.
@@ -349,18 +339,18 @@ func (st *Stmt) update(ctx context.Context, tx *engine.Txn, ev *evaluator) (*Res
 			if err != nil {
 				return nil, err
 			}
-			sv, err := storable(v)
-			if err != nil {
-				return nil, err
-			}
 			parts := as.Column.Strings()
 			if len(parts) > 1 && parts[0] == table {
 				parts = parts[1:]
 			}
 			if len(parts) == 1 {
-				if sv, err = coerceDeclared(spec, parts[0], sv); err != nil {
+				if v, err = coerceDeclared(spec, parts[0], v); err != nil {
 					return nil, err
 				}
+			}
+			sv, err := storable(v)
+			if err != nil {
+				return nil, err
 			}
 			if parts[0] == spec.PK {
 				if pk, ok := docs[i][spec.PK]; !ok || !sameValue(pk, sv) {
