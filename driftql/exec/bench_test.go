@@ -144,3 +144,19 @@ func benchUsers(b *testing.B, n int) *Session {
 	}
 	return s
 }
+
+// BenchmarkSimpleUpdate is bench/'s update script in the simple protocol:
+// a read-modify-write of one row's number.
+func BenchmarkSimpleUpdate(b *testing.B) {
+	const users = 100000
+	s := benchUsers(b, users)
+	queries := make([]string, 1024)
+	for i := range queries {
+		queries[i] = fmt.Sprintf("UPDATE users SET amount = amount + 1 WHERE id = %d;", i*7919%users+1)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		simple(b, s, queries[i%len(queries)])
+	}
+}
