@@ -447,7 +447,7 @@ func rowDescription(cols []exec.Column, formats []int16) *pgproto3.RowDescriptio
 			TableAttributeNumber: uint16(col.Attr),
 			DataTypeOID:          col.OID,
 			DataTypeSize:         typeSize(col.OID),
-			TypeModifier:         -1,
+			TypeModifier:         col.Typmod.Mod(),
 			Format:               formatFor(formats, i),
 		}
 	}
@@ -527,6 +527,10 @@ func errorResponse(err error) *pgproto3.ErrorResponse {
 	var he interface{ HintText() string }
 	if errors.As(err, &he) {
 		e.Hint = he.HintText()
+	}
+	var de interface{ DetailText() string }
+	if errors.As(err, &de) {
+		e.Detail = de.DetailText()
 	}
 	return e
 }

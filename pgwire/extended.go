@@ -93,7 +93,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	for i, raw := range m.Parameters {
 		v, err := decodeParam(raw, p.params[i], formatFor(m.ParameterFormatCodes, i) == 1)
 		if err != nil {
-			return &exec.Error{Code: "22P02", Msg: fmt.Sprintf("parameter $%d: %v", i+1, err)}
+			return paramError(i, err)
 		}
 		args[i] = v
 	}
