@@ -3,6 +3,7 @@ package pgwire
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -299,4 +300,27 @@ func FuzzDecodeNumeric(f *testing.F) {
 			t.Fatalf("%x: %.40s encodes to %x, which reads %v %v", in, engine.NumericText(d), b, back, err)
 		}
 	})
+}
+
+// TestBinarySpecialValues sends NaN and infinities in binary with the
+// bytes PostgreSQL 15 sends for them.
+func TestBinarySpecialValues(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		oid  uint32
+		want string
+	}{
+		{math.NaN(), exec.OIDFloat8, "7ff8000000000000"},
+		{-math.NaN(), exec.OIDFloat8, "7ff8000000000000"},
+		{math.NaN(), exec.OIDFloat4, "7fc00000"},
+		{math.Inf(-1), exec.OIDFloat8, "fff0000000000000"},
+		{"NaN", exec.OIDNumeric, "00000000c0000000"},
+		{"Infinity", exec.OIDNumeric, "00000000d0000020"},
+		{"-Infinity", exec.OIDNumeric, "00000000f0000020"},
+	} {
+		b, err := encodeBinary(nil, c.v, c.oid)
+		if err != nil || fmt.Sprintf("%x", b) != c.want {
+			t.Errorf("%v as %d: %x, %v; want %s", c.v, c.oid, b, err, c.want)
+		}
+	}
 }

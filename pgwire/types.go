@@ -106,11 +106,17 @@ func encodeBinary(dst []byte, v any, oid uint32) ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("cannot encode %T as float8", v)
 		}
+		if math.IsNaN(f) {
+			return binary.BigEndian.AppendUint64(dst, 0x7ff8000000000000), nil // PostgreSQL's NaN
+		}
 		return binary.BigEndian.AppendUint64(dst, math.Float64bits(f)), nil
 	case exec.OIDFloat4:
 		f, ok := v.(float64)
 		if !ok {
 			return nil, fmt.Errorf("cannot encode %T as float4", v)
+		}
+		if math.IsNaN(f) {
+			return binary.BigEndian.AppendUint32(dst, 0x7fc00000), nil
 		}
 		return binary.BigEndian.AppendUint32(dst, math.Float32bits(float32(f))), nil
 	case exec.OIDBool:
@@ -184,9 +190,11 @@ func appendNumericBinary(dst []byte, s string) ([]byte, error) {
 	case "NaN":
 		return header(0, 0, numericNaN, 0), nil
 	case "Infinity":
-		return header(0, 0, numericPosInf, 0), nil
+		// PostgreSQL sends a dscale of 32 with infinities: bits of their
+		// header read as the scale.
+		return header(0, 0, numericPosInf, 32), nil
 	case "-Infinity":
-		return header(0, 0, numericNegInf, 0), nil
+		return header(0, 0, numericNegInf, 32), nil
 	}
 	text := s
 	neg := strings.HasPrefix(text, "-")
