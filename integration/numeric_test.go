@@ -25,37 +25,42 @@ import (
 var rewrite = flag.Bool("rewrite", false, "write PostgreSQL's answers into testdata/numeric.sql")
 
 // scriptCase is a statement of testdata/numeric.sql and what PostgreSQL
-// answers.
+// answers, after the comment lines before it.
 type scriptCase struct {
-	line int
-	kind string // "query" or "statement"
-	sql  string
-	want string
+	line    int
+	comment string
+	kind    string // "query" or "statement"; "" for a block of comments only
+	sql     string
+	want    string
 }
 
-func readScript(t *testing.T, path string) (header string, cases []scriptCase) {
+func readScript(t *testing.T, path string) []scriptCase {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks := strings.Split(strings.TrimSpace(string(b)), "\n\n")
+	var cases []scriptCase
 	line := 1
-	for _, blk := range blocks {
-		start := line
+	for _, blk := range strings.Split(strings.TrimSpace(string(b)), "\n\n") {
+		c := scriptCase{line: line}
 		line += strings.Count(blk, "\n") + 2
-		if strings.HasPrefix(blk, "#") {
-			header += blk + "\n\n"
-			continue
+		for strings.HasPrefix(blk, "#") {
+			first, rest, _ := strings.Cut(blk, "\n")
+			c.comment += first + "\n"
+			blk = rest
 		}
-		kind, rest, _ := strings.Cut(blk, "\n")
-		sql, want, ok := strings.Cut(rest, "\n----")
-		if !ok || kind != "query" && kind != "statement" {
-			t.Fatalf("%s:%d: a block is query or statement, then SQL, then ----", path, start)
+		if blk != "" {
+			kind, rest, _ := strings.Cut(blk, "\n")
+			sql, want, ok := strings.Cut(rest, "\n----")
+			if !ok || kind != "query" && kind != "statement" {
+				t.Fatalf("%s:%d: a block is query or statement, then SQL, then ----", path, c.line)
+			}
+			c.kind, c.sql, c.want = kind, strings.TrimSpace(sql), strings.TrimPrefix(want, "\n")
 		}
-		cases = append(cases, scriptCase{line: start, kind: kind, sql: strings.TrimSpace(sql), want: strings.TrimPrefix(want, "\n")})
+		cases = append(cases, c)
 	}
-	return header, cases
+	return cases
 }
 
 // answer is what a server answers to a statement: its rows as text, and
@@ -118,7 +123,7 @@ func ask(ctx context.Context, c *pgx.Conn, kind, sql string) answer {
 func TestNumbersLikePostgres(t *testing.T) {
 	ctx := context.Background()
 	const path = "testdata/numeric.sql"
-	header, cases := readScript(t, path)
+	cases := readScript(t, path)
 	s := startServer(t, pgwire.Config{})
 	dd := connect(t, s.url(""))
 	var pg *pgx.Conn
@@ -138,8 +143,12 @@ func TestNumbersLikePostgres(t *testing.T) {
 		t.Fatal("-rewrite needs PostgreSQL")
 	}
 	var out strings.Builder
-	out.WriteString(header)
 	for _, c := range cases {
+		out.WriteString(c.comment)
+		if c.kind == "" {
+			out.WriteString("\n")
+			continue
+		}
 		where := fmt.Sprintf("%s:%d: %s", path, c.line, c.sql)
 		got := ask(ctx, dd, c.kind, c.sql)
 		want := c.want

@@ -130,6 +130,10 @@ var numberCases = []struct{ sql, want string }{
 	{"CREATE TABLE nums (id int8 PRIMARY KEY, i int8, n numeric, f float8, m numeric(10,2))", "ok"},
 	{"INSERT INTO nums (id, i, n, f, m) VALUES (1, 10, 1.5, 0.1, 1.005), (2, 20, 2.25, 0.2, 2), (3, 9223372036854775807, 12345678901234567890.123, 1e300, -0.005), (4, NULL, NULL, NULL, NULL)", "ok"},
 	{"INSERT INTO nums (id, m) VALUES (5, 123456789)", "ERROR 22003: numeric field overflow"},
+	// Indexes answer the WHERE clauses below as a scan would.
+	{"CREATE INDEX nums_n ON nums (n)", "ok"},
+	{"CREATE INDEX nums_f ON nums (f)", "ok"},
+	{"CREATE INDEX nums_m ON nums (m)", "ok"},
 	{"INSERT INTO nums (id, m) VALUES (5, 'Infinity')", "ERROR 22003: numeric field overflow"},
 	{"SELECT id, i, n, f, m FROM nums ORDER BY id", "1|10|1.5|0.1|1.01;2|20|2.25|0.2|2.00;3|9223372036854775807|12345678901234567890.123|1e+300|-0.01;4||||"},
 	{"SELECT sum(i), avg(i), sum(n), avg(n), sum(f), sum(m), avg(m), count(m), count(*) FROM nums", "9223372036854775837|3074457345618258612|12345678901234567893.873|4115226300411522631.291|1e+300|3.00|1.00000000000000000000|3|4"},

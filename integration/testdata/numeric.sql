@@ -4,7 +4,7 @@
 # (TestNumbersLikePostgres). The expected blocks are what PostgreSQL 15
 # returns: rows with columns joined by |, NULL for NULL, or the error as
 # "ERROR code: message". With PostgreSQL at hand,
-#   go test ./integration -run TestNumbersLikePostgres -rewrite
+#   go test ./integration -run TestNumbersLikePostgres -args -rewrite
 # writes its answers here.
 
 query
@@ -154,6 +154,19 @@ statement
 INSERT INTO nums (id, m) VALUES (5, 123456789)
 ----
 ERROR 22003: numeric field overflow
+
+# Indexes answer the WHERE clauses below as a scan would.
+statement
+CREATE INDEX nums_n ON nums (n)
+----
+
+statement
+CREATE INDEX nums_f ON nums (f)
+----
+
+statement
+CREATE INDEX nums_m ON nums (m)
+----
 
 query
 SELECT id, i, n, f, m FROM nums ORDER BY id
