@@ -258,3 +258,30 @@ func TestNumericColumn(t *testing.T) {
 	defer db.Close()
 	check(db)
 }
+
+// BenchmarkCompareNumbers compares numbers of each representation,
+// including exact decimals with huge exponents (which big.Rat, used
+// before, had to build as integers).
+func BenchmarkCompareNumbers(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		a, b any
+	}{
+		{"int-int", int64(12345), int64(12346)},
+		{"int-float", int64(12345), float64(12345.5)},
+		{"decimal-int", json.Number("12345.67"), int64(12345)},
+		{"decimal-float", json.Number("0.1"), float64(0.1)},
+		{"decimal-decimal", json.Number("12345678901234567890.12"), json.Number("12345678901234567890.13")},
+		{"decimal-1e1000000", json.Number("1e1000000"), int64(5)},
+		{"decimal-1e-1000000", json.Number("1e-1000000"), json.Number("2e-1000000")},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := CompareValues(c.a, c.b); !ok {
+					b.Fatal("not comparable")
+				}
+			}
+		})
+	}
+}
