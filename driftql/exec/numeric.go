@@ -598,6 +598,9 @@ func parseNumber(s string) (any, bool) {
 // castInt converts v to an integer of kind k, as PostgreSQL's casts do:
 // numerics round half away from zero, floats half to even.
 func castInt(v any, k numKind) (any, error) {
+	if numKindOf(v) == k {
+		return v, nil // as it is: converting would box it again
+	}
 	switch x := v.(type) {
 	case float64:
 		r := math.RoundToEven(x)

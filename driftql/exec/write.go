@@ -250,8 +250,14 @@ func coerceDeclared(spec *engine.TableSpec, col string, v any) (any, error) {
 		}
 		switch c.Type {
 		case engine.TypeInt8:
+			if _, ok := v.(int64); ok {
+				return v, nil
+			}
 			return castTo(v, OIDInt8, engine.Typmod{})
 		case engine.TypeFloat8:
+			if _, ok := v.(float64); ok {
+				return v, nil
+			}
 			return castTo(v, OIDFloat8, engine.Typmod{})
 		case engine.TypeNumeric:
 			if _, isFloat := v.(float64); isFloat || isText || c.Typmod.Precision != 0 {
