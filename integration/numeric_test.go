@@ -22,9 +22,9 @@ import (
 	"github.com/driftdb/driftdb/pgwire"
 )
 
-var rewrite = flag.Bool("rewrite", false, "write PostgreSQL's answers into testdata/numeric.sql")
+var rewrite = flag.Bool("rewrite", false, "write PostgreSQL's answers into testdata/numeric.slt")
 
-// scriptCase is a statement of testdata/numeric.sql and what PostgreSQL
+// scriptCase is a statement of testdata/numeric.slt and what PostgreSQL
 // answers, after the comment lines before it.
 type scriptCase struct {
 	line    int
@@ -114,7 +114,7 @@ func ask(ctx context.Context, c *pgx.Conn, kind, sql string) answer {
 	return a
 }
 
-// TestNumbersLikePostgres runs testdata/numeric.sql on DriftDB and checks
+// TestNumbersLikePostgres runs testdata/numeric.slt on DriftDB and checks
 // every answer against PostgreSQL 15's: the text of the rows, the types
 // and type modifiers of the columns, and the bytes of the binary format.
 // With a PostgreSQL server at hand (DRIFTDB_TEST_PG, or PostgreSQL 15
@@ -122,7 +122,7 @@ func ask(ctx context.Context, c *pgx.Conn, kind, sql string) answer {
 // in the file, and the binary values against the text ones.
 func TestNumbersLikePostgres(t *testing.T) {
 	ctx := context.Background()
-	const path = "testdata/numeric.sql"
+	const path = "testdata/numeric.slt"
 	cases := readScript(t, path)
 	s := startServer(t, pgwire.Config{})
 	dd := connect(t, s.url(""))
