@@ -117,7 +117,7 @@ func ask(ctx context.Context, c *pgx.Conn, kind, sql string) answer {
 // TestNumbersLikePostgres runs testdata/numeric.slt on DriftDB and checks
 // every answer against PostgreSQL 15's: the text of the rows, the types
 // and type modifiers of the columns, and the bytes of the binary format.
-// With a PostgreSQL server at hand (DRIFTDB_TEST_PG, or PostgreSQL 15
+// With a PostgreSQL server at hand (DRIFTDB_PG_URL, or PostgreSQL 15
 // installed) it asks it too; else it checks against the answers written
 // in the file, and the binary values against the text ones.
 func TestNumbersLikePostgres(t *testing.T) {
@@ -131,7 +131,7 @@ func TestNumbersLikePostgres(t *testing.T) {
 		t.Logf("checking against %s only: %s", path, missing)
 	} else {
 		pg = connect(t, url)
-		// A schema of its own, so that DRIFTDB_TEST_PG may name a
+		// A schema of its own, so that DRIFTDB_PG_URL may name a
 		// database in use.
 		for _, q := range []string{"DROP SCHEMA IF EXISTS driftdb_numeric CASCADE", "CREATE SCHEMA driftdb_numeric", "SET search_path = driftdb_numeric"} {
 			if _, err := pg.Exec(ctx, q); err != nil {

@@ -19,20 +19,20 @@ import (
 const pgBin = "/usr/lib/postgresql/15/bin"
 
 // startPostgres returns a connection string of a PostgreSQL 15 server to
-// compare with: DRIFTDB_TEST_PG when set, else a throwaway cluster in the
+// compare with: DRIFTDB_PG_URL when set, else a throwaway cluster in the
 // test's temporary directory (run as the postgres user when the test runs
 // as root, since PostgreSQL refuses root), stopped when the test ends.
 // Without either it returns "" and why.
 func startPostgres(t *testing.T) (url, missing string) {
 	t.Helper()
-	if url := os.Getenv("DRIFTDB_TEST_PG"); url != "" {
+	if url := os.Getenv("DRIFTDB_PG_URL"); url != "" {
 		return url, ""
 	}
 	if testing.Short() {
 		return "", "-short does not start PostgreSQL 15"
 	}
 	if _, err := os.Stat(filepath.Join(pgBin, "initdb")); err != nil {
-		return "", fmt.Sprintf("PostgreSQL 15 is not installed (%s/initdb) and DRIFTDB_TEST_PG names no server", pgBin)
+		return "", fmt.Sprintf("PostgreSQL 15 is not installed (%s/initdb) and DRIFTDB_PG_URL names no server", pgBin)
 	}
 	asPostgres := func(name string, args ...string) *exec.Cmd {
 		if os.Geteuid() == 0 {
