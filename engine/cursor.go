@@ -1,0 +1,347 @@
+package engine
+
+import (
+	"context"
+	"slices"
+
+	"github.com/google/btree"
+)
+
+// cursorChunk is how many rows a Cursor takes from its table at a time:
+// the rows a cursor holds at once, whatever the size of the table.
+const cursorChunk = 256
+
+// cursorVisits bounds the B-tree rows or index entries one refill looks
+// at, so that a stretch of deleted or filtered-out rows does not keep Next
+// from checking its context for long.
+const cursorVisits = 16 * cursorChunk
+
+// maxRangeCandidates bounds the keys a range lookup (<, <=, >, >=) gathers
+// from an index before reading their rows: they must come in key order,
+// and the index holds them in value order. Past it the cursor reads the
+// table in key order instead and checks the condition on each row, which
+// returns the same rows with bounded memory.
+const maxRangeCandidates = 16384
+
+// Cursor reads the live rows of a table in key order, a bounded chunk at a
+// time, as a view sees them: it returns exactly the rows View.Scan, or
+// View.IndexLookup for an index cursor, would pass to their callback. A
+// cursor holds the table's state as of its view (immutable copy-on-write
+// B-trees), so rows written after it was made change nothing, and it can
+// be read from slowly, or in parts, for as long as its holder likes. The
+// writes of the view's own transaction are taken when the cursor is made.
+//
+// A cursor is used by one goroutine at a time.
+type Cursor struct {
+	v  *View
+	ts *tableState
+	// pending holds the transaction's writes to the table, in key order;
+	// pi is the next one to merge in.
+	pending []keyedPending
+	pi      int
+
+	// rows is the current chunk; next is the index of the next row to
+	// return.
+	rows []Row
+	next int
+	// after is the last key the cursor took from the table (started says
+	// whether there is one); done is set once the table has no more.
+	after   Key
+	started bool
+	done    bool
+
+	// Index cursors: field, op and value are the condition. For an
+	// equality, the index is walked a chunk of keys at a time; for a
+	// range, cands are the candidate keys in key order (ci the next one).
+	// filter, when set, makes the cursor a scan that keeps the rows
+	// meeting the condition.
+	idx    *btree.BTreeG[indexEntry]
+	field  string
+	op     Op
+	value  any
+	cands  []candidate
+	ci     int
+	filter bool
+	// lastEntry is the last index entry an equality cursor took.
+	lastEntry indexEntry
+	// keys and ents are scratch space for point map lookups.
+	keys []Key
+	ents []*pointEntry
+}
+
+// candidate is a key an index entry leads to, with the newest seq of the
+// entries that led to it (see View.IndexLookup).
+type candidate struct {
+	key Key
+	seq uint64
+}
+
+// Cursor returns a cursor over every live row of table, in key order.
+func (v *View) Cursor(table string) (*Cursor, error) {
+	ts, err := v.table(table)
+	if err != nil {
+		return nil, err
+	}
+	return &Cursor{v: v, ts: v.trees(table, ts), pending: v.pendingSorted(table)}, nil
+}
+
+// IndexCursor returns a cursor over the live rows whose field compares to
+// value by op, in key order: the rows IndexLookup passes to its callback.
+// It fails if the field has no index.
+func (v *View) IndexCursor(table, field string, op Op, value any) (*Cursor, error) {
+	ts, err := v.table(table)
+	if err != nil {
+		return nil, err
+	}
+	ts = v.trees(table, ts)
+	idx, ok := ts.indexes[field]
+	if !ok {
+		return nil, errorf(CodeUndefinedColumn, "table %q has no index on %q", table, field)
+	}
+	c := &Cursor{v: v, ts: ts, field: field, op: op, value: value}
+	if v.txn != nil && v.txn.pending.count(table) > 0 {
+		// The transaction's own writes are not indexed: scan instead.
+		c.pending, c.filter = v.pendingSorted(table), true
+		return c, nil
+	}
+	c.idx = idx
+	if op != OpEq && !c.gatherRange() {
+		c.idx, c.cands, c.filter = nil, nil, true
+	}
+	return c, nil
+}
+
+// Next returns the next row, or nil after the last. The row is valid until
+// the next call; its document must not be changed. ctx is checked before
+// each chunk is read: Next fails with ctx's error once it is done.
+func (c *Cursor) Next(ctx context.Context) (*Row, error) {
+	for c.next >= len(c.rows) {
+		if c.done && c.pi >= len(c.pending) {
+			c.rows = nil
+			return nil, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c.refill()
+	}
+	r := &c.rows[c.next]
+	c.next++
+	return r, nil
+}
+
+// Close releases what the cursor holds; Next then returns nil.
+func (c *Cursor) Close() {
+	*c = Cursor{done: true}
+}
+
+// refill reads the next chunk of rows.
+func (c *Cursor) refill() {
+	clear(c.rows) // let the documents of the last chunk go
+	c.rows, c.next = c.rows[:0], 0
+	switch {
+	case c.idx == nil:
+		c.scanChunk()
+	case c.op == OpEq:
+		c.equalChunk()
+	default:
+		c.rangeChunk()
+	}
+}
+
+// scanChunk takes the next rows from the table's B-tree, merging in the
+// transaction's writes, as View.Scan does.
+func (c *Cursor) scanChunk() {
+	if c.done {
+		// Only writes of the transaction past the table's last key remain.
+		c.emitPending(nil)
+		return
+	}
+	seq := c.v.seq
+	visits, stopped := 0, false
+	visit := func(r row) bool {
+		if c.started && compareKeys(r.key, c.after) <= 0 {
+			return true // the last chunk's final key
+		}
+		if len(c.rows) >= cursorChunk || visits >= cursorVisits {
+			stopped = true
+			return false
+		}
+		visits++
+		c.after, c.started = r.key, true
+		c.emitPending(&r.key)
+		if c.pi < len(c.pending) && c.pending[c.pi].k == r.key {
+			p := c.pending[c.pi]
+			c.pi++
+			if p.p.doc != nil {
+				c.add(Row{Key: r.key, Seq: seq + 1, dec: p.p.doc})
+			}
+			return true
+		}
+		ver := r.at(seq)
+		if ver == nil || ver.doc == nil {
+			return true
+		}
+		c.add(Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc})
+		return true
+	}
+	if c.started {
+		c.ts.rows.AscendGreaterOrEqual(row{key: c.after}, visit)
+	} else {
+		c.ts.rows.Ascend(visit)
+	}
+	if !stopped {
+		c.done = true
+		c.emitPending(nil)
+	}
+}
+
+// emitPending adds the transaction's rows with keys before upto (all of
+// them when upto is nil).
+func (c *Cursor) emitPending(upto *Key) {
+	for c.pi < len(c.pending) && (upto == nil || compareKeys(c.pending[c.pi].k, *upto) < 0) {
+		p := c.pending[c.pi]
+		c.pi++
+		if p.p.doc != nil {
+			c.add(Row{Key: p.k, Seq: c.v.seq + 1, dec: p.p.doc})
+		}
+	}
+}
+
+// add appends a row to the chunk, keeping the rows that a filtering
+// cursor's condition holds for.
+func (c *Cursor) add(r Row) {
+	c.rows = append(c.rows, r)
+	if c.filter && !matchField(&c.rows[len(c.rows)-1], c.field, c.op, c.value) {
+		c.rows = c.rows[:len(c.rows)-1]
+	}
+}
+
+// equalChunk reads the rows of the next keys an equality's index entries
+// lead to. The entries of one value come in key order, and the entries of
+// one key side by side, oldest first: a chunk ends between two keys, and
+// the next one starts after the last entry of the last key taken.
+func (c *Cursor) equalChunk() {
+	seq := c.v.seq
+	cands := c.cands[:0]
+	keys, stopped := 0, false
+	var cur indexEntry // the last entry visited
+	lo := indexEntry{val: c.value, key: minKey}
+	if c.started {
+		lo = indexEntry{val: c.lastEntry.val, key: c.lastEntry.key, seq: ^uint64(0)}
+	}
+	c.idx.AscendGreaterOrEqual(lo, func(e indexEntry) bool {
+		if cmp, ok := CompareValues(e.val, c.value); !ok || cmp != 0 {
+			return false
+		}
+		if keys == 0 || e.key != cur.key {
+			if len(cands) >= cursorChunk || keys >= cursorVisits {
+				stopped = true
+				return false
+			}
+			keys++
+		}
+		cur = e
+		if e.seq > seq {
+			return true // newer than the view
+		}
+		if n := len(cands); n > 0 && cands[n-1].key == e.key {
+			cands[n-1].seq = max(cands[n-1].seq, e.seq)
+		} else {
+			cands = append(cands, candidate{e.key, e.seq})
+		}
+		return true
+	})
+	if keys > 0 {
+		c.lastEntry, c.started = cur, true
+	}
+	c.cands = cands
+	c.rowsOf(cands)
+	if !stopped {
+		c.done = true
+	}
+}
+
+// gatherRange collects the candidate keys of a range condition, in key
+// order, as View.IndexLookup does. It reports false, having kept nothing,
+// when there are more than maxRangeCandidates.
+func (c *Cursor) gatherRange() bool {
+	seq := c.v.seq
+	seen := map[Key]int{} // index in cands
+	var cands []candidate
+	over := false
+	visit := func(e indexEntry) bool {
+		if e.seq > seq {
+			return true
+		}
+		if i, ok := seen[e.key]; ok {
+			cands[i].seq = max(cands[i].seq, e.seq)
+			return true
+		}
+		if len(cands) >= maxRangeCandidates {
+			over = true
+			return false
+		}
+		seen[e.key] = len(cands)
+		cands = append(cands, candidate{e.key, e.seq})
+		return true
+	}
+	switch c.op {
+	case OpGt, OpGe:
+		c.idx.AscendGreaterOrEqual(indexEntry{val: c.value, key: minKey}, func(e indexEntry) bool {
+			cmp, ok := CompareValues(e.val, c.value)
+			if !ok {
+				return false // past the values of this kind
+			}
+			return !c.op.holds(cmp) || visit(e)
+		})
+	case OpLt, OpLe:
+		c.idx.DescendLessOrEqual(indexEntry{val: c.value, key: maxKey, seq: ^uint64(0)}, func(e indexEntry) bool {
+			cmp, ok := CompareValues(e.val, c.value)
+			if !ok {
+				return false
+			}
+			return !c.op.holds(cmp) || visit(e)
+		})
+	}
+	if over {
+		return false
+	}
+	slices.SortFunc(cands, func(a, b candidate) int { return compareKeys(a.key, b.key) })
+	c.cands = cands
+	return true
+}
+
+// rangeChunk reads the rows of the next chunk of a range's candidates.
+func (c *Cursor) rangeChunk() {
+	end := min(c.ci+cursorChunk, len(c.cands))
+	c.rowsOf(c.cands[c.ci:end])
+	c.ci = end
+	if c.ci == len(c.cands) {
+		c.done = true
+		c.cands = nil
+	}
+}
+
+// rowsOf adds the rows of candidate keys at the view's seq: a row whose
+// version was made at its candidate's seq holds the entry's value, which
+// meets the condition; any other is checked.
+func (c *Cursor) rowsOf(cands []candidate) {
+	c.keys = c.keys[:0]
+	for _, cd := range cands {
+		c.keys = append(c.keys, cd.key)
+	}
+	c.ents = slices.Grow(c.ents[:0], len(c.keys))[:len(c.keys)]
+	c.ts.point.entries(c.keys, c.ents)
+	for i, cd := range cands {
+		seq, ms, doc, ok := c.ents[i].at(c.v.seq)
+		if !ok || len(doc) == 0 {
+			continue
+		}
+		c.rows = append(c.rows, Row{Key: cd.key, Seq: seq, UnixMs: ms, doc: doc})
+		if seq != cd.seq && !matchField(&c.rows[len(c.rows)-1], c.field, c.op, c.value) {
+			c.rows = c.rows[:len(c.rows)-1]
+		}
+	}
+	clear(c.ents)
+}
