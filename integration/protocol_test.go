@@ -416,3 +416,46 @@ func TestStartupNegotiation(t *testing.T) {
 		t.Fatalf("no ParameterStatus after SET application_name (%q)", changed)
 	}
 }
+
+// TestTLSReplies: over TLS, a reply of many batches of rows arrives whole,
+// and the reply to a write is held until its commit is durable: when the
+// commit fails, the client gets the error, not a success.
+func TestTLSReplies(t *testing.T) {
+	cert := selfSigned(t)
+	s := startServer(t, pgwire.Config{TLS: &tls.Config{Certificates: []tls.Certificate{cert}},
+		Auth: pgwire.AuthPassword, Users: map[string]string{"driftdb": "pw"}})
+	host, port, _ := net.SplitHostPort(s.addr)
+	c := connect(t, "postgres://driftdb:pw@"+host+":"+port+"/driftdb?sslmode=require")
+	mustExec(t, c, `CREATE TABLE t (id int8 PRIMARY KEY, pad text)`)
+	const rows = 3000 // about 300 KB of reply: several batches
+	pad := strings.Repeat("x", 90)
+	for i := 0; i < rows; i += 500 {
+		var vals []string
+		for j := i; j < i+500; j++ {
+			vals = append(vals, fmt.Sprintf("(%d, '%s')", j, pad))
+		}
+		mustExec(t, c, `INSERT INTO t (id, pad) VALUES `+strings.Join(vals, ", "))
+	}
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
+		r, err := c.Query(bg, `SELECT id, pad FROM t`, mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for r.Next() {
+			var id int64
+			var p string
+			if err := r.Scan(&id, &p); err != nil || id != int64(n) || p != pad {
+				t.Fatalf("%v: row %d: %d %q %v", mode, n, id, p, err)
+			}
+			n++
+		}
+		if r.Err() != nil || n != rows {
+			t.Fatalf("%v: %d rows of %d, %v", mode, n, rows, r.Err())
+		}
+	}
+	breakSegments(t, s.dir, "t")
+	if _, err := c.Exec(bg, `INSERT INTO t (id) VALUES (-1)`); sqlState(err) != "58030" {
+		t.Fatalf("a write whose commit fails, over TLS: %v, want 58030", err)
+	}
+}

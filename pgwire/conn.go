@@ -206,7 +206,7 @@ func (c *conn) startup() (*pgproto3.StartupMessage, error) {
 				return nil, fmt.Errorf("tls handshake: %w", err)
 			}
 			c.nc, c.tls = tc, true
-			c.be = pgproto3.NewBackend(tc, tc)
+			c.be = pgproto3.NewBackend(tc, sink{c}) // writes go to c.nc, now tc
 			c.be.SetMaxBodyLen(preAuthMaxBody)
 		case *pgproto3.GSSEncRequest:
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
