@@ -224,6 +224,9 @@ func (c *Cursor) add(r Row) {
 func (c *Cursor) equalChunk() {
 	seq := c.v.seq
 	cands := c.cands[:0]
+	if cands == nil {
+		cands = make([]candidate, 0, 16) // most equalities find few keys
+	}
 	keys, stopped := 0, false
 	var cur indexEntry // the last entry visited
 	lo := indexEntry{val: c.value, key: minKey}
@@ -327,11 +330,12 @@ func (c *Cursor) rangeChunk() {
 // version was made at its candidate's seq holds the entry's value, which
 // meets the condition; any other is checked.
 func (c *Cursor) rowsOf(cands []candidate) {
-	c.keys = c.keys[:0]
+	c.keys = slices.Grow(c.keys[:0], len(cands))
 	for _, cd := range cands {
 		c.keys = append(c.keys, cd.key)
 	}
 	c.ents = slices.Grow(c.ents[:0], len(c.keys))[:len(c.keys)]
+	c.rows = slices.Grow(c.rows, len(cands))
 	c.ts.point.entries(c.keys, c.ents)
 	for i, cd := range cands {
 		seq, ms, doc, ok := c.ents[i].at(c.v.seq)

@@ -3,11 +3,14 @@ package pgwire
 import (
 	"context"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -47,15 +50,19 @@ type conn struct {
 	// brought up to date (paramsSent: ever).
 	paramsGen  uint64
 	paramsSent bool
-	// rowBuf, rowVals and rowEnds are sendRows' scratch space.
-	rowBuf  []byte
-	rowVals [][]byte
-	rowEnds []int
+	// batch gathers the messages of a reply whose rows stream (see
+	// stream): while batching, the protocol backend writes into it too.
+	// It is written to the socket when it reaches rowBatch, and what is
+	// left goes out ahead of the next write. writing says that a batch is
+	// being written for the running statement, whose cancel then
+	// abandons the write.
+	batch    []byte
+	batching bool
+	writing  bool
 	// Messages sent after every statement, reused (Send encodes them at
 	// once), and the unnamed portal, which each Bind replaces.
 	complete pgproto3.CommandComplete
 	readyMsg pgproto3.ReadyForQuery
-	dataRow  pgproto3.DataRow
 	unnamed  portal
 
 	// The reply held while a commit is pending (durable.go): raw is the
@@ -100,16 +107,29 @@ type portal struct {
 	p       *prepared
 	args    []any
 	formats []int16
-	res     *exec.Result
-	next    int  // next row to send
-	done    bool // CommandComplete sent
+	// res is the statement's result once an Execute ran it; a streamed
+	// one keeps its cursor open between Executes with a row limit.
+	res  *exec.Result
+	done bool // CommandComplete sent
 }
 
+// close releases what the portal's result holds.
+func (pt *portal) close() {
+	if pt != nil && pt.res != nil {
+		pt.res.Close()
+	}
+}
+
+// cancelRunning cancels the running statement; a write of its rows that
+// the client does not take is abandoned (see writeBatch).
 func (c *conn) cancelRunning() {
 	c.mu.Lock()
 	if c.running != nil {
 		c.cancelled = true
 		c.running.cancel()
+		if c.writing {
+			c.nc.SetWriteDeadline(time.Now())
+		}
 	}
 	c.mu.Unlock()
 }
@@ -131,6 +151,9 @@ func (c *conn) close() {
 		}
 	}
 	c.inflight, c.pending = nil, nil
+	for _, pt := range c.portals {
+		pt.close()
+	}
 	if c.sess != nil {
 		c.sess.Close()
 	}
@@ -310,6 +333,7 @@ func (c *conn) loop() {
 			return
 		case *pgproto3.Sync:
 			skipToSync = false
+			c.portals[""].close()
 			delete(c.portals, "")
 			c.ready()
 		case *pgproto3.Flush:
@@ -370,8 +394,10 @@ func (c *conn) sendParameterChanges() {
 	}
 }
 
-// run executes a statement under the statement timeout and cancellation.
-func (c *conn) run(st *exec.Stmt, args []any) (*exec.Result, error) {
+// begin starts a statement's run under the statement timeout and
+// cancellation, and returns its context. The statement runs until end:
+// that covers the rows its reply streams, not only its execution.
+func (c *conn) begin() context.Context {
 	sc := c.stmt.next()
 	c.stmt = sc
 	var ctx context.Context = sc
@@ -385,13 +411,17 @@ func (c *conn) run(st *exec.Stmt, args []any) (*exec.Result, error) {
 	c.mu.Lock()
 	c.running, c.cancelled = sc, false
 	c.mu.Unlock()
-	res, err := st.Execute(ctx, args)
-	c.deferCommit()
+	return ctx
+}
+
+// end ends the statement begun last. An error it failed with because it
+// was cancelled or ran out of time becomes 57014.
+func (c *conn) end(err error) error {
 	c.mu.Lock()
 	c.running = nil
 	cancelled := c.cancelled
 	c.mu.Unlock()
-	sc.cancel()
+	c.stmt.cancel()
 	if err != nil {
 		switch {
 		case cancelled && errors.Is(err, context.Canceled):
@@ -400,6 +430,14 @@ func (c *conn) run(st *exec.Stmt, args []any) (*exec.Result, error) {
 			err = &exec.Error{Code: "57014", Msg: "canceling statement due to statement timeout"}
 		}
 	}
+	return err
+}
+
+// run executes a statement; its rows, if it streams them, are still to
+// be sent under ctx, before end.
+func (c *conn) run(ctx context.Context, st *exec.Stmt, args []any) (*exec.Result, error) {
+	res, err := st.Stream(ctx, args)
+	c.deferCommit()
 	return res, err
 }
 
@@ -418,24 +456,33 @@ func (c *conn) simpleQuery(sql string) {
 		if !c.settle(false) {
 			return
 		}
-		res, err := c.run(st, args)
-		if err != nil {
+		ctx := c.begin()
+		res, err := c.run(ctx, st, args)
+		if err == nil {
+			err = c.reply(ctx, res)
+		}
+		if err = c.end(err); err != nil {
 			c.sendError(err)
 			return
 		}
-		if res.Notice != "" {
-			c.be.Send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: res.Notice})
-		}
-		if res.Columns != nil {
-			c.be.Send(rowDescription(res.Columns, nil))
-			if err := c.sendRows(res, 0, len(res.Rows), nil); err != nil {
-				c.sendError(err)
-				return
-			}
-		}
-		c.sendComplete(res.Tag)
 		c.sendParameterChanges()
 	}
+}
+
+// reply sends a simple-protocol statement's result: its notice, its rows
+// and its CommandComplete.
+func (c *conn) reply(ctx context.Context, res *exec.Result) error {
+	if res.Notice != "" {
+		c.be.Send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: res.Notice})
+	}
+	if res.Columns != nil {
+		c.be.Send(rowDescription(res.Columns, nil))
+		if _, _, err := c.stream(ctx, res, 0, nil); err != nil {
+			return err
+		}
+	}
+	c.sendComplete(res.Tag)
+	return nil
 }
 
 // rowDescription describes result columns in the given formats.
@@ -469,47 +516,152 @@ func formatFor(formats []int16, i int) int16 {
 	return 0
 }
 
-// sendRows sends rows [from, to) of a result.
-func (c *conn) sendRows(res *exec.Result, from, to int, formats []int16) error {
-	// Send encodes a message at once, so one buffer serves every row.
-	if c.rowBuf == nil {
-		c.rowBuf = make([]byte, 0, 512) // never nil: an empty value is not NULL
+// rowBatch is how many bytes of DataRow messages a reply gathers before
+// it writes them to the socket. A connection holds at most one batch and
+// one row of a result, however many rows it has: a client that does not
+// read holds up its own statement, not the server's memory.
+const rowBatch = 64 << 10
+
+// stream sends up to max rows of a result (all when max is 0) as
+// DataRows, in batches of about rowBatch bytes, each written as soon as it
+// is full. It returns how many rows it sent and whether the result has
+// more. The result is closed when it fails.
+func (c *conn) stream(ctx context.Context, res *exec.Result, max int, formats []int16) (int, bool, error) {
+	if c.pending != nil {
+		// The reply is held for a commit (a write's RETURNING rows, which
+		// are materialized anyway): it goes to the held reply as it is.
+		return c.streamHeld(ctx, res, max, formats)
 	}
-	buf, vals := c.rowBuf[:0], c.rowVals[:0]
-	for _, row := range res.Rows[from:to] {
-		buf, vals = buf[:0], vals[:0]
-		ends := c.rowEnds[:0]
-		for i, v := range row {
-			if v == nil {
-				ends = append(ends, -1)
-				continue
-			}
-			oid := res.Columns[i].OID
-			if formatFor(formats, i) == 1 {
-				var err error
-				if buf, err = encodeBinary(buf, v, oid); err != nil {
-					return &exec.Error{Code: "22P03", Msg: fmt.Sprintf("column %q: %v", res.Columns[i].Name, err)}
-				}
-			} else {
-				buf = encodeText(buf, v, oid)
-			}
-			ends = append(ends, len(buf))
+	c.batching = true
+	defer func() { c.batching = false }()
+	c.be.Flush() // the messages before the rows, into the batch
+	n := 0
+	for max <= 0 || n < max {
+		row, err := res.Next(ctx)
+		if err != nil {
+			return n, false, err
 		}
-		start := 0
-		for _, end := range ends {
-			if end < 0 {
-				vals = append(vals, nil)
-				continue
-			}
-			vals = append(vals, buf[start:end:end])
-			start = end
+		if row == nil {
+			return n, false, nil
 		}
-		c.rowEnds = ends
-		c.dataRow.Values = vals
-		c.be.Send(&c.dataRow)
+		if c.batch, err = appendDataRow(c.batch, row, res.Columns, formats); err != nil {
+			res.Close()
+			return n, false, err
+		}
+		n++
+		if len(c.batch) >= rowBatch {
+			if err := c.writeBatch(ctx); err != nil {
+				res.Close()
+				return n, false, err
+			}
+		}
 	}
-	c.rowBuf, c.rowVals = buf, vals
-	return nil
+	return n, true, nil
+}
+
+// streamHeld is stream for a reply held for a commit: the rows go through
+// the protocol backend into the held reply.
+func (c *conn) streamHeld(ctx context.Context, res *exec.Result, max int, formats []int16) (int, bool, error) {
+	n := 0
+	for max <= 0 || n < max {
+		row, err := res.Next(ctx)
+		if err != nil || row == nil {
+			return n, false, err
+		}
+		if c.batch, err = appendDataRow(c.batch[:0], row, res.Columns, formats); err != nil {
+			res.Close()
+			return n, false, err
+		}
+		c.be.Send(rawMessages(c.batch))
+		c.batch = c.batch[:0]
+		n++
+	}
+	return n, true, nil
+}
+
+// rawMessages are messages already encoded, for the protocol backend to
+// send as they are.
+type rawMessages []byte
+
+func (rawMessages) Backend()                            {}
+func (rawMessages) Decode([]byte) error                 { return errors.New("pgwire: raw messages are only sent") }
+func (m rawMessages) Encode(dst []byte) ([]byte, error) { return append(dst, m...), nil }
+
+// errAbandoned reports a reply the connection stopped writing in the
+// middle of a message: the connection is closed.
+var errAbandoned = errors.New("pgwire: reply abandoned")
+
+// writeBatch writes the batched messages to the socket. A cancel or the
+// statement timeout abandons the write: before any of the batch was
+// written, the statement fails as usual (57014); after, the protocol
+// stream cannot be resumed in the middle of a message, and the connection
+// is closed.
+func (c *conn) writeBatch(ctx context.Context) error {
+	deadline, _ := ctx.Deadline()
+	c.mu.Lock()
+	if err := ctx.Err(); err != nil {
+		c.mu.Unlock()
+		c.batch = c.batch[:0]
+		return err
+	}
+	c.writing = true
+	c.nc.SetWriteDeadline(deadline)
+	c.mu.Unlock()
+	n, err := c.nc.Write(c.batch)
+	c.mu.Lock()
+	c.writing = false
+	c.nc.SetWriteDeadline(time.Time{})
+	c.mu.Unlock()
+	size := len(c.batch)
+	c.batch = c.batch[:0]
+	if cap(c.batch) > 4*rowBatch {
+		c.batch = nil // a huge row: do not keep its buffer
+	}
+	if err == nil {
+		return nil
+	}
+	cause := ctx.Err()
+	if cause == nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		cause = context.DeadlineExceeded // the timer of ctx is about to fire
+	}
+	if n == 0 && !c.tls && cause != nil {
+		return cause // the batch was not started: the stream is whole
+	}
+	if cause != nil {
+		c.log.Warn("closing the connection: its statement ended while the client was not reading its rows, in the middle of a message",
+			"written", n, "batch", size, "reason", cause.Error())
+	}
+	c.nc.Close()
+	return errAbandoned
+}
+
+// appendDataRow appends a DataRow message of row, its values encoded in
+// the given formats.
+func appendDataRow(b []byte, row []any, cols []exec.Column, formats []int16) ([]byte, error) {
+	start := len(b)
+	b = append(b, 'D', 0, 0, 0, 0)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(row)))
+	for i, v := range row {
+		if v == nil {
+			b = binary.BigEndian.AppendUint32(b, math.MaxUint32) // -1: NULL
+			continue
+		}
+		at := len(b)
+		b = append(b, 0, 0, 0, 0)
+		oid := cols[i].OID
+		if formatFor(formats, i) == 1 {
+			nb, err := encodeBinary(b, v, oid)
+			if err != nil {
+				return b[:start], &exec.Error{Code: "22P03", Msg: fmt.Sprintf("column %q: %v", cols[i].Name, err)}
+			}
+			b = nb
+		} else {
+			b = encodeText(b, v, oid)
+		}
+		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	}
+	binary.BigEndian.PutUint32(b[start+1:], uint32(len(b)-start-1))
+	return b, nil
 }
 
 // sendError sends an ErrorResponse with the error's SQLSTATE, position,

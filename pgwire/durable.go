@@ -28,14 +28,28 @@ type sink struct{ c *conn }
 
 func (s sink) Write(p []byte) (int, error) {
 	c := s.c
+	if c.batching {
+		c.batch = append(c.batch, p...)
+		return len(p), nil
+	}
+	n := len(p)
+	if len(c.batch) > 0 {
+		// The last rows of a streamed reply go out with what follows them.
+		c.batch = append(c.batch, p...)
+		p = c.batch
+		defer func() { c.batch = c.batch[:0] }()
+	}
 	if c.pending != nil {
 		c.held = append(c.held, p...)
-		return len(p), nil
+		return n, nil
 	}
 	if len(p) == 0 {
 		return 0, nil
 	}
-	return c.nc.Write(p)
+	if _, err := c.nc.Write(p); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // deferCommit takes the commit the statement just run left, if any, and

@@ -1,8 +1,11 @@
 package pgwire
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -25,6 +28,7 @@ func (c *conn) extended(msg pgproto3.FrontendMessage) error {
 		if m.ObjectType == 'S' {
 			delete(c.stmts, m.Name)
 		} else {
+			c.portals[m.Name].close()
 			delete(c.portals, m.Name)
 		}
 		c.be.Send(&pgproto3.CloseComplete{})
@@ -66,6 +70,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		return &exec.Error{Code: "26000", Msg: fmt.Sprintf("prepared statement %q does not exist", m.PreparedStatement)}
 	}
 	if m.DestinationPortal == "" {
+		c.portals[""].close()
 		delete(c.portals, "") // replaced, or gone if this Bind fails
 	} else {
 		if _, exists := c.portals[m.DestinationPortal]; exists {
@@ -149,6 +154,9 @@ func (p *prepared) describe(formats []int16) *pgproto3.RowDescription {
 	return p.textDesc
 }
 
+// execute runs a portal's statement, or goes on with the rows of one
+// that an earlier Execute suspended: each Execute is a statement of its
+// own for the timeout and for cancellation.
 func (c *conn) execute(m *pgproto3.Execute) error {
 	pt, ok := c.portals[m.Portal]
 	if !ok {
@@ -162,8 +170,14 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		c.sendComplete(pt.res.Tag)
 		return nil
 	}
+	ctx := c.begin()
+	err := c.executePortal(ctx, pt, int(m.MaxRows))
+	return c.end(err)
+}
+
+func (c *conn) executePortal(ctx context.Context, pt *portal, max int) error {
 	if pt.res == nil {
-		res, err := c.run(pt.p.stmt, pt.args)
+		res, err := c.run(ctx, pt.p.stmt, pt.args)
 		if err != nil {
 			return err
 		}
@@ -174,27 +188,32 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		// widens SELECT *): drivers that cache statements must prepare
 		// again.
 		if res.Columns != nil && pt.p.cols != nil && !slices.Equal(res.Columns, pt.p.cols) {
+			res.Close()
 			return &exec.Error{Code: "0A000", Msg: "cached plan must not change result type"}
 		}
 		pt.res = res
 	}
 	res := pt.res
-	end := len(res.Rows)
-	if m.MaxRows > 0 && pt.next+int(m.MaxRows) < end {
-		end = pt.next + int(m.MaxRows)
-	}
 	if res.Columns != nil {
-		if err := c.sendRows(res, pt.next, end, pt.formats); err != nil {
+		n, more, err := c.stream(ctx, res, max, pt.formats)
+		if err != nil {
 			return err
 		}
-	}
-	pt.next = end
-	if end < len(res.Rows) {
-		c.be.Send(&pgproto3.PortalSuspended{})
-		return nil
+		if more {
+			c.be.Send(&pgproto3.PortalSuspended{})
+			return nil
+		}
+		if strings.HasPrefix(res.Tag, "SELECT") {
+			// As PostgreSQL does, a SELECT's tag counts the rows of the
+			// Execute that finished it.
+			res.Tag = selectTag(n)
+		}
 	}
 	pt.done = true
 	c.sendComplete(res.Tag)
 	c.sendParameterChanges()
 	return nil
 }
+
+// selectTag is the command tag of a SELECT that returned n rows.
+func selectTag(n int) string { return "SELECT " + strconv.Itoa(n) }

@@ -590,15 +590,11 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 	if aggs > 0 && aggs != len(q.Items) {
 		return nil, errorf(CodeFeatureNotSupported, "mixing aggregates and plain columns needs GROUP BY, which is not supported")
 	}
-	// Without ORDER BY or aggregates the scan can stop early.
-	stopAt := -1
-	if len(q.OrderBy) == 0 && aggs == 0 && limit >= 0 {
-		stopAt = offset + limit
+	if len(q.OrderBy) == 0 && aggs == 0 {
+		return sel.streamSelect(view, ev, fields, cols, limit, offset)
 	}
+	// Sorting and aggregates need every row first.
 	var envs []*rowEnv
-	if fields != nil && aggs == 0 {
-		return sel.selectFields(ctx, view, ev, fields, cols, limit, offset, res)
-	}
 	err = sel.candidates(ctx, view, ev, q.Where, false, func(r *engine.Row, doc map[string]any, holds bool) (bool, error) {
 		env := &rowEnv{table: sel.table, alias: sel.alias, doc: doc, row: r}
 		if q.Where != nil && !holds {
@@ -608,7 +604,7 @@ func (st *Stmt) execSelect(ctx context.Context, ev *evaluator) (*Result, error) 
 			}
 		}
 		envs = append(envs, env)
-		return stopAt < 0 || len(envs) < stopAt, nil
+		return true, nil
 	})
 	if err != nil {
 		return nil, err
@@ -735,54 +731,6 @@ func (sel *selectInfo) plainFields(s *Session, cols []Column) []string {
 		return nil
 	}
 	return names
-}
-
-// selectFields answers a SELECT of plain columns: each row's fields are
-// read from its encoded document, with no map and no expression.
-func (sel *selectInfo) selectFields(ctx context.Context, view *engine.View, ev *evaluator, fields []string, cols []Column,
-	limit, offset int, res *Result) (*Result, error) {
-	q := sel.q
-	skipped := 0
-	res.Rows = [][]any{}
-	if limit == 0 {
-		res.Tag = "SELECT 0"
-		return res, nil
-	}
-	var arena []any
-	err := sel.candidates(ctx, view, ev, q.Where, true, func(r *engine.Row, _ map[string]any, holds bool) (bool, error) {
-		if q.Where != nil && !holds {
-			doc, err := r.Doc()
-			if err != nil {
-				return false, err
-			}
-			ok, err := ev.truth(q.Where, &rowEnv{table: sel.table, alias: sel.alias, doc: doc, row: r})
-			if err != nil || !ok {
-				return err == nil, err
-			}
-		}
-		if skipped < offset {
-			skipped++
-			return true, nil
-		}
-		if len(arena) < len(fields) {
-			arena = make([]any, len(fields)*16) // rows share backing arrays
-		}
-		row := arena[:len(fields):len(fields)]
-		arena = arena[len(fields):]
-		if err := r.Fields(fields, row); err != nil {
-			return false, err
-		}
-		for i, v := range row {
-			row[i] = outValue(v, cols[i].OID)
-		}
-		res.Rows = append(res.Rows, row)
-		return limit < 0 || len(res.Rows) < limit, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	res.Tag = selectTag(len(res.Rows))
-	return res, nil
 }
 
 // selectTag is the command tag of a SELECT that returned n rows.

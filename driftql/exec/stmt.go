@@ -34,6 +34,11 @@ type Stmt struct {
 
 // Result is the outcome of a statement: its columns and rows (none for a
 // statement that returns no rows) and its command tag.
+//
+// The rows are either materialized in Rows, or streamed (see Stmt.Stream):
+// then Rows is nil, the rows come from Next, and Tag is set once Next has
+// returned the last one. Next serves materialized rows too, so a caller
+// that pulls rows handles both alike.
 type Result struct {
 	Columns []Column
 	Rows    [][]any
@@ -41,6 +46,74 @@ type Result struct {
 	// Notice is a message for the client (for example "there is no
 	// transaction in progress").
 	Notice string
+
+	src  rowSource // the rows of a streamed result; nil once they ended
+	next int       // the next of Rows that Next returns
+	// sess and txn are the session and transaction of a streamed result,
+	// which an error from Next fails.
+	sess *Session
+	txn  *engine.Txn
+}
+
+// Streamed reports whether the result's rows are still to be pulled from
+// its source.
+func (r *Result) Streamed() bool { return r.src != nil }
+
+// Next returns the next row, or nil after the last. A streamed row is
+// valid until the next call; it must not be changed. ctx is the
+// statement's context: a streamed result reads its table as it goes, and
+// fails with ctx's error once ctx is done.
+func (r *Result) Next(ctx context.Context) ([]any, error) {
+	if r.src == nil {
+		if r.next >= len(r.Rows) {
+			return nil, nil
+		}
+		r.next++
+		return r.Rows[r.next-1], nil
+	}
+	row, err := r.src.next(ctx)
+	if err != nil {
+		r.Close()
+		if s := r.sess; s != nil && s.txn != nil && s.txn == r.txn {
+			s.txFailed = true
+		}
+		return nil, err
+	}
+	if row == nil {
+		r.Tag = selectTag(r.src.count())
+		r.src.close()
+		r.src = nil
+	}
+	return row, nil
+}
+
+// Close releases what a streamed result holds (its cursor, its view of
+// the table); the rows not read are dropped and Next returns nil.
+func (r *Result) Close() {
+	if r.src != nil {
+		r.src.close()
+		r.src = nil
+	}
+	r.next = len(r.Rows)
+}
+
+// materialize reads the rest of a streamed result into Rows.
+func (r *Result) materialize(ctx context.Context) error {
+	if r.src == nil {
+		return nil
+	}
+	if s, ok := r.src.(*selectStream); ok {
+		s.keep = true
+	}
+	r.Rows = [][]any{}
+	for {
+		row, err := r.Next(ctx)
+		if err != nil || row == nil {
+			r.next = 0
+			return err
+		}
+		r.Rows = append(r.Rows, row)
+	}
 }
 
 // SQL returns the statement's text.
@@ -73,8 +146,26 @@ func (st *Stmt) Describe(paramTypes []uint32) ([]uint32, []Column, error) {
 	return params, cols, err
 }
 
-// Execute runs the statement with its parameters.
+// Execute runs the statement with its parameters; the result's rows are
+// all in Rows.
 func (st *Stmt) Execute(ctx context.Context, params []any) (*Result, error) {
+	r, err := st.Stream(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.materialize(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Stream runs the statement with its parameters, like Execute, except
+// that a SELECT that needs no sort or aggregate returns its rows streamed:
+// they are read from the table as the caller pulls them with Result.Next,
+// under the context it passes there. The caller must Close a result it
+// does not read to the end. An error from Next fails the transaction, as
+// an error from Stream does.
+func (st *Stmt) Stream(ctx context.Context, params []any) (*Result, error) {
 	s := st.s
 	a := st.ast
 	if cm := s.TakeCommit(); cm != nil {
