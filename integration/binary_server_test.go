@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -41,8 +42,18 @@ type binaryServer struct {
 // to it. The process is killed when the test ends, if still running.
 func startBinary(t *testing.T, env []string, args ...string) *binaryServer {
 	t.Helper()
+	return startBinaryLimited(t, 0, env, args...)
+}
+
+// startBinaryLimited is startBinary with the limit on open files set to
+// nofile in the server's process, when not 0.
+func startBinaryLimited(t *testing.T, nofile int, env []string, args ...string) *binaryServer {
+	t.Helper()
 	addr := freePort(t)
 	cmd := exec.Command(builtBinary(t, "driftdb-pg"), args...)
+	if nofile > 0 {
+		cmd = limitedCommand(t, nofile, args...)
+	}
 	cmd.Env = append(append(os.Environ(), "DRIFTDB_LISTEN="+addr, "DRIFTDB_LOG_FORMAT=json"), env...)
 	logs := &bytes.Buffer{}
 	cmd.Stderr = logs
@@ -56,6 +67,7 @@ func startBinary(t *testing.T, env []string, args ...string) *binaryServer {
 		}
 	})
 	url := "postgres://driftdb@" + addr + "/driftdb?sslmode=disable"
+	b := &binaryServer{cmd: cmd, logs: logs, addr: addr}
 	var c *pgx.Conn
 	var err error
 	for range 100 {
@@ -68,7 +80,16 @@ func startBinary(t *testing.T, env []string, args ...string) *binaryServer {
 		t.Fatalf("server did not come up: %v\n%s", err, logs.String())
 	}
 	t.Cleanup(func() { c.Close(bg) })
-	return &binaryServer{addr: addr, cmd: cmd, logs: logs, conn: c}
+	b.conn = c
+	return b
+}
+
+// limitedCommand runs the driftdb-pg binary with args under a limit of
+// nofile open files (soft and hard), set by the shell before it starts.
+func limitedCommand(t *testing.T, nofile int, args ...string) *exec.Cmd {
+	t.Helper()
+	script := fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, nofile)
+	return exec.Command("/bin/sh", append([]string{"-c", script, builtBinary(t, "driftdb-pg")}, args...)...)
 }
 
 // stop sends SIGTERM and waits for a clean exit.

@@ -1,9 +1,15 @@
 package pgwire
 
 import (
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "emfile" {
+		os.Exit(emfileChild())
+	}
+	goleak.VerifyTestMain(m)
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/driftdb/driftdb/driftql/exec"
@@ -33,7 +34,9 @@ type Config struct {
 	// TLS enables SSLRequest upgrades; nil answers 'N'.
 	TLS *tls.Config
 	// MaxConnections bounds concurrent sessions (default 100); one more
-	// gets 53300.
+	// gets 53300. The server keeps at most MaxConnections+SpareSockets
+	// sockets open (see Sockets): past that it accepts no more until one
+	// closes, and new clients wait in the listen backlog.
 	MaxConnections int
 	// MaxMessageSize bounds a message body after authentication (default
 	// 64 MiB); before it the bound is 16 KiB.
@@ -88,6 +91,32 @@ func (c *Config) Validate() error {
 // preAuthMaxBody bounds messages before authentication.
 const preAuthMaxBody = 16 << 10
 
+// SpareSockets is how many sockets the server keeps open beyond
+// MaxConnections: connections in their startup, clients told 53300 when
+// every session is taken, and CancelRequests, which must get through when
+// the sessions are all busy.
+const SpareSockets = 16
+
+// Sockets is the most sockets a server with this configuration keeps
+// open: the file descriptors its connections can take.
+func (c *Config) Sockets() int {
+	n := c.MaxConnections
+	if n == 0 {
+		n = 100
+	}
+	return n + SpareSockets
+}
+
+// Accept backs off after a failure that a retry may overcome (out of file
+// descriptors or buffers, a connection aborted before it was accepted),
+// from acceptDelayMin doubling to acceptDelayMax, as net/http does.
+const (
+	acceptDelayMin = 5 * time.Millisecond
+	acceptDelayMax = time.Second
+	// acceptLogEvery bounds how often such failures are logged.
+	acceptLogEvery = 10 * time.Second
+)
+
 // Server serves one database over the PostgreSQL protocol.
 type Server struct {
 	db  *engine.DB
@@ -97,6 +126,10 @@ type Server struct {
 	// cache holds parsed statements of the simple protocol, shared by
 	// every session.
 	cache *exec.StmtCache
+
+	// sockets holds a token for each socket open: Serve takes one before
+	// it accepts, a connection gives it back when it closes.
+	sockets chan struct{}
 
 	mu       sync.Mutex
 	conns    map[uint32]*conn // by process id
@@ -114,12 +147,16 @@ func NewServer(db *engine.DB, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{db: db, cfg: cfg, log: cfg.Logger, conns: map[uint32]*conn{}, shutdown: make(chan struct{}),
-		cache: exec.NewStmtCache(4096)}
+		cache: exec.NewStmtCache(4096), sockets: make(chan struct{}, cfg.Sockets())}
 	s.nextPID.Store(uint32(os.Getpid()) << 8)
 	return s, nil
 }
 
-// Serve accepts connections on l until Shutdown.
+// Serve accepts connections on l until Shutdown. A failure to accept that
+// may pass (no file descriptor or buffer left, a connection aborted
+// early) is logged and retried after a pause, as net/http does: it never
+// ends Serve. With Config.Sockets sockets open, Serve waits for one to
+// close before it accepts again.
 func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	if s.closing {
@@ -128,27 +165,68 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 	s.ln = append(s.ln, l)
 	s.mu.Unlock()
+	var (
+		delay   time.Duration // the pause after the last failure; 0 after a success
+		logged  time.Time     // when a failure was last logged
+		skipped int           // failures not logged since
+	)
 	for {
+		select {
+		case s.sockets <- struct{}{}:
+		case <-s.shutdown:
+			return nil
+		}
 		nc, err := l.Accept()
 		if err != nil {
+			<-s.sockets
 			select {
 			case <-s.shutdown:
 				return nil
 			default:
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(10 * time.Millisecond)
-				continue
+			if !retryAccept(err) {
+				return err
 			}
-			return err
+			delay = min(max(2*delay, acceptDelayMin), acceptDelayMax)
+			if now := time.Now(); now.Sub(logged) >= acceptLogEvery {
+				s.log.Error("accept failed; retrying", "err", err, "retry_in", delay, "failures_not_logged", skipped)
+				logged, skipped = now, 0
+			} else {
+				skipped++
+			}
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-s.shutdown:
+				t.Stop()
+				return nil
+			}
+			continue
 		}
+		delay = 0
 		s.wg.Add(1)
 		go func() {
-			defer s.wg.Done()
+			defer func() {
+				<-s.sockets
+				s.wg.Done()
+			}()
 			s.handle(nc)
 		}()
 	}
+}
+
+// retryAccept reports whether an accept failure may pass: the process or
+// the system is out of file descriptors or memory for sockets, a client
+// gave up before its connection was accepted, or a timeout.
+func retryAccept(err error) bool {
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM,
+		syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EPROTO, syscall.EPERM, syscall.EINTR, syscall.EAGAIN} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Shutdown stops accepting, lets running statements finish until ctx ends,

@@ -273,6 +273,18 @@ func run(args []string, stderr io.Writer) int {
 		log.Error("bad configuration", "err", err)
 		return 2
 	}
+	// Every connection takes a file descriptor: the limit must hold them
+	// all, and the store's files, so that the connection cap is reached
+	// first.
+	fdLimit, err := raiseFileLimit()
+	if err == nil {
+		err = checkDescriptors(fdLimit, o.maxConns, cfg.Sockets(), len(db.View().Tables()))
+	}
+	if err != nil {
+		db.Close()
+		log.Error("too few file descriptors", "err", err)
+		return 2
+	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		db.Close()
@@ -280,7 +292,8 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	log.Info("driftdb-pg serving", "addr", ln.Addr().String(), "data", o.data, "database", cfg.Database,
-		"auth", cfg.Auth, "tls", cfg.TLS != nil, "unsafe_no_fsync", o.noSync)
+		"auth", cfg.Auth, "tls", cfg.TLS != nil, "unsafe_no_fsync", o.noSync,
+		"max_connections", o.maxConns, "open_files_limit", fdLimit)
 	if o.pprof != "" {
 		if err := serveProfiler(o.pprof, log); err != nil {
 			ln.Close()
