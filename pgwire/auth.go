@@ -1,8 +1,9 @@
 package pgwire
 
 import (
-	"crypto/rand"
+	"crypto/subtle"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/xdg-go/scram"
@@ -10,39 +11,19 @@ import (
 	"github.com/driftdb/driftdb/driftql/exec"
 )
 
-// scramIterations is the PBKDF2 iteration count of the credentials the
-// server derives from configured passwords (PostgreSQL's default).
-const scramIterations = 4096
-
 // authenticate runs the configured authentication and starts the session.
 // It reports false when the connection must close (the reason was sent).
 func (c *conn) authenticate(startup *pgproto3.StartupMessage) bool {
 	cfg := &c.srv.cfg
 	switch cfg.Auth {
-	case AuthSCRAM:
-		if !c.scram() {
-			return false
-		}
 	case AuthPassword:
 		if !c.tls {
 			c.fatal("28000", "cleartext password authentication is only allowed over TLS (connect with sslmode=require)")
 			return false
 		}
-		c.be.Send(&pgproto3.AuthenticationCleartextPassword{})
-		if err := c.be.Flush(); err != nil {
-			return false
-		}
-		if err := c.be.SetAuthType(pgproto3.AuthTypeCleartextPassword); err != nil {
-			return false
-		}
-		msg, err := c.be.Receive()
-		if err != nil {
-			return false
-		}
-		pm, ok := msg.(*pgproto3.PasswordMessage)
-		want, known := cfg.Users[c.user]
-		if !ok || !known || pm.Password != want {
-			c.fatal("28P01", fmt.Sprintf("password authentication failed for user %q", c.user))
+		fallthrough
+	case AuthSCRAM:
+		if !c.checkPassword() {
 			return false
 		}
 	}
@@ -67,65 +48,106 @@ func (c *conn) authenticate(startup *pgproto3.StartupMessage) bool {
 	return true
 }
 
+// checkPassword runs the password exchange, slowed down for an address
+// that failed before (see loginThrottle). It reports whether the client
+// proved its password; if not, the reason was sent.
+func (c *conn) checkPassword() bool {
+	addr, throttled := addrOf(c.nc.RemoteAddr())
+	if throttled {
+		if ok, retry := c.srv.logins.admit(addr); !ok {
+			c.fatal("28000", fmt.Sprintf("too many failed login attempts from %s: try again in %s", addr, retry.Round(time.Millisecond)))
+			return false
+		}
+	}
+	var res loginResult
+	if c.srv.cfg.Auth == AuthSCRAM {
+		res = c.scram()
+	} else {
+		res = c.cleartext()
+	}
+	if throttled {
+		if d := c.srv.logins.done(addr, res); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-c.srv.shutdown:
+				t.Stop()
+			}
+		}
+	}
+	if res == loginFailed {
+		c.fatal("28P01", fmt.Sprintf("password authentication failed for user %q", c.user))
+	}
+	return res == loginOK
+}
+
+// cleartext asks for the password in clear (over TLS only).
+func (c *conn) cleartext() loginResult {
+	c.be.Send(&pgproto3.AuthenticationCleartextPassword{})
+	if c.be.Flush() != nil || c.be.SetAuthType(pgproto3.AuthTypeCleartextPassword) != nil {
+		return loginAbandoned
+	}
+	msg, err := c.be.Receive()
+	if err != nil {
+		return loginAbandoned
+	}
+	pm, ok := msg.(*pgproto3.PasswordMessage)
+	if !ok {
+		c.fatal("28000", "expected a password message")
+		return loginAbandoned
+	}
+	want, known := c.srv.cfg.Users[c.user]
+	if !known || subtle.ConstantTimeCompare([]byte(pm.Password), []byte(want)) != 1 {
+		return loginFailed
+	}
+	return loginOK
+}
+
 // scram runs a SCRAM-SHA-256 exchange. The user name inside the SCRAM
 // messages is ignored, as PostgreSQL does: the startup packet names it.
-func (c *conn) scram() bool {
-	fail := func() bool {
-		c.fatal("28P01", fmt.Sprintf("password authentication failed for user %q", c.user))
-		return false
-	}
-	password, known := c.srv.cfg.Users[c.user]
-	salt := make([]byte, 16)
-	rand.Read(salt)
-	if !known {
-		// Go through the exchange anyway, so that an unknown user looks
-		// like a wrong password.
-		password = string(salt)
-	}
-	client, err := scram.SHA256.NewClient(c.user, password, "")
-	if err != nil {
-		return fail()
-	}
-	creds := client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
+func (c *conn) scram() loginResult {
+	// An unknown user goes through the exchange too, with a made-up
+	// verifier, so that it looks like a wrong password.
+	creds, known := c.srv.verifiers.lookup(c.user)
 	server, err := scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return creds, nil })
 	if err != nil {
-		return fail()
+		return loginFailed
 	}
 	conv := server.NewConversation()
 	c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
 	if c.be.Flush() != nil || c.be.SetAuthType(pgproto3.AuthTypeSASL) != nil {
-		return false
+		return loginAbandoned
 	}
 	msg, err := c.be.Receive()
 	if err != nil {
-		return false
+		return loginAbandoned
 	}
 	first, ok := msg.(*pgproto3.SASLInitialResponse)
 	if !ok || first.AuthMechanism != "SCRAM-SHA-256" {
 		c.fatal("28000", "expected a SCRAM-SHA-256 initial response")
-		return false
+		return loginAbandoned
 	}
 	out, err := conv.Step(string(first.Data))
 	if err != nil {
-		return fail()
+		return loginFailed
 	}
 	c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: []byte(out)})
 	if c.be.Flush() != nil || c.be.SetAuthType(pgproto3.AuthTypeSASLContinue) != nil {
-		return false
+		return loginAbandoned
 	}
 	msg, err = c.be.Receive()
 	if err != nil {
-		return false
+		return loginAbandoned
 	}
 	resp, ok := msg.(*pgproto3.SASLResponse)
 	if !ok {
 		c.fatal("28000", "expected a SCRAM response")
-		return false
+		return loginAbandoned
 	}
 	out, err = conv.Step(string(resp.Data))
 	if err != nil || !conv.Valid() || !known {
-		return fail()
+		return loginFailed
 	}
 	c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: []byte(out)})
-	return true
+	return loginOK
 }

@@ -126,6 +126,10 @@ type Server struct {
 	// cache holds parsed statements of the simple protocol, shared by
 	// every session.
 	cache *exec.StmtCache
+	// verifiers are the users' SCRAM verifiers (scram-sha-256 only).
+	verifiers *verifiers
+	// logins slows down failed logins per client address.
+	logins *loginThrottle
 
 	// sockets holds a token for each socket open: Serve takes one before
 	// it accepts, a connection gives it back when it closes.
@@ -147,8 +151,14 @@ func NewServer(db *engine.DB, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{db: db, cfg: cfg, log: cfg.Logger, conns: map[uint32]*conn{}, shutdown: make(chan struct{}),
-		cache: exec.NewStmtCache(4096), sockets: make(chan struct{}, cfg.Sockets())}
+		cache: exec.NewStmtCache(4096), sockets: make(chan struct{}, cfg.Sockets()), logins: newLoginThrottle()}
 	s.nextPID.Store(uint32(os.Getpid()) << 8)
+	if cfg.Auth == AuthSCRAM {
+		var err error
+		if s.verifiers, err = newVerifiers(cfg.Users); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
