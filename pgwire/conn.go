@@ -59,6 +59,9 @@ type conn struct {
 	batch    []byte
 	batching bool
 	writing  bool
+	// offloaded, when set, is closed when a parse the statement timeout
+	// or a cancel left behind has finished with the session (offload).
+	offloaded chan struct{}
 	// Messages sent after every statement, reused (Send encodes them at
 	// once), and the unnamed portal, which each Bind replaces.
 	complete pgproto3.CommandComplete
@@ -145,6 +148,7 @@ func (c *conn) closeWhenIdle() {
 }
 
 func (c *conn) close() {
+	c.waitOffloaded()
 	for _, cm := range []*engine.Commit{c.inflight, c.pending} {
 		if cm != nil {
 			cm.Wait() // the client is gone: nobody to tell
@@ -327,6 +331,7 @@ func (c *conn) loop() {
 		switch m := msg.(type) {
 		case *pgproto3.Query:
 			skipToSync = false
+			c.waitOffloaded()
 			c.simpleQuery(m.String)
 			c.ready()
 		case *pgproto3.Terminate:
@@ -342,6 +347,7 @@ func (c *conn) loop() {
 			if skipToSync {
 				break
 			}
+			c.waitOffloaded()
 			if err := c.extended(msg); err != nil {
 				c.sendError(err)
 				skipToSync = true
@@ -443,7 +449,7 @@ func (c *conn) run(ctx context.Context, st *exec.Stmt, args []any) (*exec.Result
 
 // simpleQuery runs every statement of a query string.
 func (c *conn) simpleQuery(sql string) {
-	stmts, args, err := c.sess.ParseSimple(sql)
+	stmts, args, err := c.parseSimple(sql)
 	if err != nil {
 		c.sendError(err)
 		return
@@ -466,6 +472,71 @@ func (c *conn) simpleQuery(sql string) {
 			return
 		}
 		c.sendParameterChanges()
+	}
+}
+
+// parseSimple parses a query string under the statement timeout and
+// cancellation.
+func (c *conn) parseSimple(sql string) (stmts []*exec.Stmt, args []any, err error) {
+	if len(sql) <= parseInline {
+		return c.sess.ParseSimple(sql)
+	}
+	ctx := c.begin()
+	err = c.offload(ctx, len(sql), func() (err error) {
+		stmts, args, err = c.sess.ParseSimple(sql)
+		return err
+	})
+	return stmts, args, c.end(err)
+}
+
+// parseInline is the longest statement text parsed on the connection's
+// own goroutine: it parses in well under a millisecond. The parser cannot
+// be interrupted, so a longer one is parsed on a goroutine of its own,
+// which the statement timeout or a cancel leaves behind (see offload).
+const parseInline = 4 << 10
+
+// offload runs fn, which parses statement text of size bytes with the
+// session, until it returns or ctx ends. A long text is parsed on a
+// goroutine of its own: when ctx ends first, offload returns ctx's error
+// at once and leaves fn to finish, and the connection uses its session
+// again only once fn has returned (waitOffloaded). A connection thus has
+// at most one parse running, answered or not.
+func (c *conn) offload(ctx context.Context, size int, fn func() error) error {
+	if size <= parseInline {
+		if err := fn(); err != nil {
+			return err
+		}
+		return ctx.Err()
+	}
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				c.log.Error("parse panicked", "panic", fmt.Sprint(r))
+				err = &exec.Error{Code: "XX000", Msg: fmt.Sprintf("internal error: %v", r)}
+			}
+		}()
+		err = fn()
+	}()
+	select {
+	case <-done:
+		if err != nil {
+			return err
+		}
+		return ctx.Err()
+	case <-ctx.Done():
+		c.offloaded = done
+		return ctx.Err()
+	}
+}
+
+// waitOffloaded waits for a parse the connection left running.
+func (c *conn) waitOffloaded() {
+	if c.offloaded != nil {
+		<-c.offloaded
+		c.offloaded = nil
 	}
 }
 

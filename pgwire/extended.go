@@ -37,31 +37,52 @@ func (c *conn) extended(msg pgproto3.FrontendMessage) error {
 	return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("unexpected message %T", msg)}
 }
 
+// parse prepares a statement. A statement with more parameters than a
+// Bind can carry is refused before it is parsed; the parse and the
+// description run under the statement timeout and cancellation, as
+// PostgreSQL's do.
 func (c *conn) parse(m *pgproto3.Parse) error {
 	if m.Name != "" {
 		if _, exists := c.stmts[m.Name]; exists {
 			return &exec.Error{Code: "42P05", Msg: fmt.Sprintf("prepared statement %q already exists", m.Name)}
 		}
 	}
-	stmts, err := c.sess.Parse(m.Query)
-	if err != nil {
+	if err := exec.CheckParams(m.Query); err != nil {
 		return err
 	}
-	if len(stmts) > 1 {
-		return &exec.Error{Code: "42601", Msg: "cannot insert multiple commands into a prepared statement"}
-	}
-	p := &prepared{}
-	if len(stmts) == 1 {
-		p.stmt = stmts[0]
-		params, cols, err := p.stmt.Describe(m.ParameterOIDs)
-		if err != nil {
-			return err
-		}
-		p.params, p.cols = params, cols
+	var p *prepared
+	ctx := c.begin()
+	err := c.offload(ctx, len(m.Query), func() (err error) {
+		p, err = c.prepare(m.Query, m.ParameterOIDs)
+		return err
+	})
+	if err = c.end(err); err != nil {
+		return err
 	}
 	c.stmts[m.Name] = p
 	c.be.Send(&pgproto3.ParseComplete{})
 	return nil
+}
+
+// prepare parses and describes a statement of the extended protocol.
+func (c *conn) prepare(query string, paramTypes []uint32) (*prepared, error) {
+	stmts, err := c.sess.Parse(query)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) > 1 {
+		return nil, &exec.Error{Code: "42601", Msg: "cannot insert multiple commands into a prepared statement"}
+	}
+	p := &prepared{}
+	if len(stmts) == 1 {
+		p.stmt = stmts[0]
+		params, cols, err := p.stmt.Describe(paramTypes)
+		if err != nil {
+			return nil, err
+		}
+		p.params, p.cols = params, cols
+	}
+	return p, nil
 }
 
 func (c *conn) bind(m *pgproto3.Bind) error {
@@ -95,12 +116,8 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		pt = &portal{}
 	}
 	args = append(args, make([]any, len(m.Parameters))...)
-	for i, raw := range m.Parameters {
-		v, err := decodeParam(raw, p.params[i], formatFor(m.ParameterFormatCodes, i) == 1)
-		if err != nil {
-			return paramError(i, err)
-		}
-		args[i] = v
+	if err := c.decodeParams(args, m, p); err != nil {
+		return err
 	}
 	for _, f := range m.ResultFormatCodes {
 		if f != 0 && f != 1 {
@@ -137,6 +154,26 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 		c.be.Send(pt.p.describe(pt.formats))
 	}
 	return nil
+}
+
+// decodeParams decodes a Bind's parameters into args, under the statement
+// timeout and cancellation: a Bind carries up to 65,535 of them, and
+// values of up to the message size.
+func (c *conn) decodeParams(args []any, m *pgproto3.Bind, p *prepared) error {
+	ctx := c.begin()
+	var err error
+	for i, raw := range m.Parameters {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		v, derr := decodeParam(raw, p.params[i], formatFor(m.ParameterFormatCodes, i) == 1)
+		if derr != nil {
+			err = paramError(i, derr)
+			break
+		}
+		args[i] = v
+	}
+	return c.end(err)
 }
 
 // describe returns the RowDescription of the statement's results in the

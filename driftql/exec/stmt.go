@@ -123,7 +123,24 @@ func (st *Stmt) SQL() string { return st.ast.SQL }
 func (st *Stmt) AST() *driftql.Statement { return st.ast }
 
 // NumParams returns the number of $n parameters the statement uses.
-func (st *Stmt) NumParams() int { return st.ast.MaxParam() }
+func (st *Stmt) NumParams() int { return driftql.MaxParamNumber(st.ast.SQL) }
+
+// MaxParams is the most parameters a statement may have: a Bind message
+// counts them in 16 bits.
+const MaxParams = 65535
+
+// codeProgramLimitExceeded is SQLSTATE 54000.
+const codeProgramLimitExceeded = "54000"
+
+// CheckParams refuses a statement text that uses more parameters than a
+// Bind message can carry (54000). It scans the text once, before anything
+// parses it.
+func CheckParams(sql string) error {
+	if n := driftql.MaxParamNumber(sql); n > MaxParams {
+		return errorf(codeProgramLimitExceeded, "too many parameters: $%d, where a statement may have at most %d", n, MaxParams)
+	}
+	return nil
+}
 
 // Describe types the statement without running it: one type OID per
 // parameter (the client's where given, else inferred, else text) and the
