@@ -1,6 +1,7 @@
 package pgwire
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -248,6 +249,12 @@ func (c *conn) startup() (*pgproto3.StartupMessage, error) {
 					m.ProtocolVersion>>16, m.ProtocolVersion&0xffff))
 				return nil, nil
 			}
+			for k, v := range m.Parameters {
+				if err := cmp.Or(checkUTF8(k), checkUTF8(v)); err != nil {
+					c.fatal(codeCharacterNotInRepertoire, err.Error())
+					return nil, nil
+				}
+			}
 			c.user = m.Parameters["user"]
 			if c.user == "" {
 				c.fatal("28000", "no PostgreSQL user name specified in startup packet")
@@ -449,6 +456,10 @@ func (c *conn) run(ctx context.Context, st *exec.Stmt, args []any) (*exec.Result
 
 // simpleQuery runs every statement of a query string.
 func (c *conn) simpleQuery(sql string) {
+	if err := checkUTF8(sql); err != nil {
+		c.sendError(err)
+		return
+	}
 	stmts, args, err := c.parseSimple(sql)
 	if err != nil {
 		c.sendError(err)

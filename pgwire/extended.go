@@ -15,6 +15,9 @@ import (
 // extended handles one message of the extended query protocol. An error
 // makes the caller send it and skip messages until Sync.
 func (c *conn) extended(msg pgproto3.FrontendMessage) error {
+	if err := checkNames(msg); err != nil {
+		return err
+	}
 	switch m := msg.(type) {
 	case *pgproto3.Parse:
 		return c.parse(m)
@@ -37,6 +40,29 @@ func (c *conn) extended(msg pgproto3.FrontendMessage) error {
 	return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("unexpected message %T", msg)}
 }
 
+// checkNames checks the statement and portal names a message carries.
+func checkNames(msg pgproto3.FrontendMessage) error {
+	var names [2]string
+	switch m := msg.(type) {
+	case *pgproto3.Parse:
+		names[0] = m.Name
+	case *pgproto3.Bind:
+		names = [2]string{m.DestinationPortal, m.PreparedStatement}
+	case *pgproto3.Describe:
+		names[0] = m.Name
+	case *pgproto3.Execute:
+		names[0] = m.Portal
+	case *pgproto3.Close:
+		names[0] = m.Name
+	}
+	for _, n := range names {
+		if err := checkUTF8(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // parse prepares a statement. A statement with more parameters than a
 // Bind can carry is refused before it is parsed; the parse and the
 // description run under the statement timeout and cancellation, as
@@ -46,6 +72,9 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 		if _, exists := c.stmts[m.Name]; exists {
 			return &exec.Error{Code: "42P05", Msg: fmt.Sprintf("prepared statement %q already exists", m.Name)}
 		}
+	}
+	if err := checkUTF8(m.Query); err != nil {
+		return err
 	}
 	if err := exec.CheckParams(m.Query); err != nil {
 		return err
@@ -166,7 +195,11 @@ func (c *conn) decodeParams(args []any, m *pgproto3.Bind, p *prepared) error {
 		if err = ctx.Err(); err != nil {
 			break
 		}
-		v, derr := decodeParam(raw, p.params[i], formatFor(m.ParameterFormatCodes, i) == 1)
+		binaryFormat := formatFor(m.ParameterFormatCodes, i) == 1
+		if err = checkUTF8Param(raw, p.params[i], binaryFormat); err != nil {
+			break
+		}
+		v, derr := decodeParam(raw, p.params[i], binaryFormat)
 		if derr != nil {
 			err = paramError(i, derr)
 			break
