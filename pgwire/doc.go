@@ -3,8 +3,10 @@
 // SCRAM-SHA-256 and TLS-only cleartext authentication, the simple and the
 // extended query protocols, text and binary encoding of values, errors with
 // their SQLSTATE, and the limits that keep one client from hurting others
-// (message size, connection count, statement and idle timeouts, a panic
-// recovered per connection).
+// (message size, connection and socket counts, statement and idle
+// timeouts, failed logins slowed per address, a panic recovered per
+// connection, rows streamed in bounded batches so that a client that does
+// not read holds up only its own statement).
 //
 // Every statement runs through package driftql/exec, the path the command
 // line uses too. The protocol messages come from
