@@ -2,10 +2,15 @@ package pgwire
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,7 +51,10 @@ func FuzzConn(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer db.Close()
-	srv, err := NewServer(db, Config{MaxMessageSize: 1 << 16})
+	// The server recovers a connection's panic so that the others go on;
+	// the fuzzer must still see it: it is logged, and the log fails the run.
+	panics := &panicLog{}
+	srv, err := NewServer(db, Config{MaxMessageSize: 1 << 16, Logger: slog.New(panics)})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -66,7 +74,45 @@ func FuzzConn(f *testing.F) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("session did not end at the end of its input")
 		}
+		if p := panics.take(); p != "" {
+			t.Fatalf("the session panicked: %s", p)
+		}
 	})
+}
+
+// panicLog is a log handler that keeps what the server logs of a
+// connection's panic.
+type panicLog struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (h *panicLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h *panicLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *panicLog) WithGroup(string) slog.Handler            { return h }
+
+func (h *panicLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != panicMessage {
+		return nil
+	}
+	var b strings.Builder
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, "%s: %v\n", a.Key, a.Value)
+		return true
+	})
+	h.mu.Lock()
+	h.got = append(h.got, b.String())
+	h.mu.Unlock()
+	return nil
+}
+
+// take returns and forgets what was logged.
+func (h *panicLog) take() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := strings.Join(h.got, "\n")
+	h.got = nil
+	return s
 }
 
 // inputConn is a connection whose client sends a fixed input, then closes;

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -308,11 +309,15 @@ func (s *Server) cancel(pid uint32, secret []byte) {
 
 // handle runs one connection from startup to close, recovering from any
 // panic so that one client never takes the server down.
+// panicMessage is logged when a connection's goroutine panics: the
+// connection is closed and every other goes on.
+const panicMessage = "connection panicked; closing it"
+
 func (s *Server) handle(nc net.Conn) {
 	c := &conn{srv: s, nc: nc, log: s.log.With("remote", nc.RemoteAddr().String())}
 	defer func() {
 		if r := recover(); r != nil {
-			c.log.Error("connection panicked; closing it", "panic", fmt.Sprint(r))
+			c.log.Error(panicMessage, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 		c.close()
 	}()
