@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -217,10 +216,10 @@ func (db *DB) CreateTable(spec TableSpec) error {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
 	}
 	dir := db.st.StreamDir(spec.Name)
-	if _, err := os.Stat(dir); err == nil && db.st.HasStream(spec.Name) {
+	if _, err := db.st.FS().Stat(dir); err == nil && db.st.HasStream(spec.Name) {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
 	}
-	if err := writeSchema(dir, &spec); err != nil {
+	if err := writeSchema(db.st.FS(), dir, &spec); err != nil {
 		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
 	if err := db.st.CreateStream(spec.Name); err != nil {
@@ -250,7 +249,7 @@ func (db *DB) CreateIndex(table, field string) error {
 	}
 	spec := *ts.spec
 	spec.Indexes = append(append([]string(nil), spec.Indexes...), field)
-	if err := writeSchema(db.st.StreamDir(table), &spec); err != nil {
+	if err := writeSchema(db.st.FS(), db.st.StreamDir(table), &spec); err != nil {
 		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
 	nts := ts.clone()

@@ -9,13 +9,14 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/google/btree"
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/driftdb/driftdb/store"
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 // Index files and meta.json are caches of the truth (snapshots and the
@@ -48,15 +49,15 @@ func idxPath(tableDir, field string) string {
 }
 
 // writeIndexFiles persists every index of ts as it is at seq.
-func writeIndexFiles(tableDir string, ts *tableState, seq uint64) error {
+func writeIndexFiles(fsys store.FS, tableDir string, ts *tableState, seq uint64) error {
 	if len(ts.indexes) == 0 {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Join(tableDir, indexesDir), 0o755); err != nil {
+	if err := vfs.MkdirAll(fsys, filepath.Join(tableDir, indexesDir)); err != nil {
 		return err
 	}
 	for field, idx := range ts.indexes {
-		err := store.ReplaceFile(idxPath(tableDir, field), func(f *os.File) error {
+		err := store.ReplaceFile(fsys, idxPath(tableDir, field), func(f store.File) error {
 			return writeIndexFile(f, field, idx, seq)
 		})
 		if err != nil {
@@ -68,7 +69,7 @@ func writeIndexFiles(tableDir string, ts *tableState, seq uint64) error {
 
 // writeIndexFile writes one index file to f as it streams the entries:
 // the header's checksum, which covers the body, is filled in last.
-func writeIndexFile(f *os.File, field string, idx *btree.BTreeG[indexEntry], seq uint64) error {
+func writeIndexFile(f store.File, field string, idx *btree.BTreeG[indexEntry], seq uint64) error {
 	bw := bufio.NewWriterSize(f, 256<<10)
 	hdr := make([]byte, idxHeaderSize)
 	copy(hdr, idxMagic)
@@ -126,8 +127,8 @@ func writeIndexFile(f *os.File, field string, idx *btree.BTreeG[indexEntry], seq
 
 // readIndexFile loads the index of field if its file is whole and covers
 // exactly seq.
-func readIndexFile(tableDir, field string, seq uint64) (*btree.BTreeG[indexEntry], error) {
-	b, err := os.ReadFile(idxPath(tableDir, field))
+func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*btree.BTreeG[indexEntry], error) {
+	b, err := vfs.ReadFile(fsys, idxPath(tableDir, field))
 	if err != nil {
 		return nil, err
 	}
@@ -190,9 +191,9 @@ func readIndexFile(tableDir, field string, seq uint64) (*btree.BTreeG[indexEntry
 func (db *DB) loadIndexes(tableDir string, ts *tableState, seq uint64) error {
 	var rebuild bool
 	for field := range ts.indexes {
-		idx, err := readIndexFile(tableDir, field, seq)
+		idx, err := readIndexFile(db.st.FS(), tableDir, field, seq)
 		if err != nil {
-			if !errors.Is(err, os.ErrNotExist) {
+			if !errors.Is(err, fs.ErrNotExist) {
 				db.log.Warn("rebuilding an index whose file cannot be used", "table", ts.spec.Name, "field", field, "err", err)
 			}
 			rebuild = true
@@ -227,7 +228,7 @@ type metaColumn struct {
 }
 
 // writeMeta writes meta.json for ts as of seq.
-func writeMeta(tableDir string, ts *tableState, seq uint64) error {
+func writeMeta(fsys store.FS, tableDir string, ts *tableState, seq uint64) error {
 	m := meta{Table: ts.spec.Name, Seq: seq, Horizon: ts.horizon, PK: ts.spec.PK, Indexes: ts.spec.Indexes}
 	for _, c := range ts.cols.columns() {
 		m.Columns = append(m.Columns, metaColumn(c))
@@ -251,7 +252,7 @@ func writeMeta(tableDir string, ts *tableState, seq uint64) error {
 	if err != nil {
 		return err
 	}
-	return store.WriteFileAtomic(filepath.Join(tableDir, metaFile), append(b, '\n'))
+	return store.WriteFileAtomic(fsys, filepath.Join(tableDir, metaFile), append(b, '\n'))
 }
 
 // checkMeta compares meta.json with the loaded state and rewrites it when
@@ -261,7 +262,7 @@ func (db *DB) checkMeta(tableDir string, ts *tableState, seq uint64) {
 		return
 	}
 	var m meta
-	b, err := os.ReadFile(filepath.Join(tableDir, metaFile))
+	b, err := vfs.ReadFile(db.st.FS(), filepath.Join(tableDir, metaFile))
 	if err == nil {
 		err = json.Unmarshal(b, &m)
 	}
@@ -271,7 +272,7 @@ func (db *DB) checkMeta(tableDir string, ts *tableState, seq uint64) {
 	if err == nil {
 		db.log.Warn("meta.json is stale; rewriting it", "table", ts.spec.Name, "meta_seq", m.Seq, "seq", seq)
 	}
-	if err := writeMeta(tableDir, ts, seq); err != nil {
+	if err := writeMeta(db.st.FS(), tableDir, ts, seq); err != nil {
 		db.log.Warn("cannot write meta.json", "table", ts.spec.Name, "err", err)
 	}
 }
@@ -299,7 +300,7 @@ func (db *DB) CheckIndexFiles() []string {
 		}
 		dir := db.st.StreamDir(name)
 		for _, field := range fields {
-			if _, err := readIndexFile(dir, field, lastSnap); err != nil {
+			if _, err := readIndexFile(db.st.FS(), dir, field, lastSnap); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v (rebuilt from the rows at every load until the next snapshot)", idxPath(dir, field), err))
 			}
 		}

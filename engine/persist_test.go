@@ -45,7 +45,7 @@ func TestIndexFilesAndMeta(t *testing.T) {
 	if p := db.CheckIndexFiles(); len(p) != 0 {
 		t.Fatalf("a whole index file reported: %v", p)
 	}
-	idx, err := readIndexFile(filepath.Join(dir, "tables", "t"), "g", seq)
+	idx, err := readIndexFile(db.st.FS(), filepath.Join(dir, "tables", "t"), "g", seq)
 	mustExec(t, err)
 	if idx.Len() != 100 {
 		t.Fatalf("index file holds %d entries, want 100", idx.Len())

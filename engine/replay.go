@@ -13,7 +13,7 @@ import (
 // event after it. It returns the (unix_ms, seq) points of the versions for
 // the timeline.
 func (db *DB) loadTable(name string) (*tableState, []timePoint, error) {
-	spec, err := readSchema(db.st.StreamDir(name))
+	spec, err := readSchema(db.st.FS(), db.st.StreamDir(name))
 	if err != nil {
 		return nil, nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/driftdb/driftdb/store"
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 // Type is the SQL type of a column.
@@ -133,19 +133,21 @@ func (s *TableSpec) declared(name string) (ColumnSpec, bool) {
 
 const schemaFile = "schema.yaml"
 
-func writeSchema(dir string, spec *TableSpec) error {
+// writeSchema writes schema.yaml of a table, atomically; its directory is
+// made first if need be, durably.
+func writeSchema(fsys store.FS, dir string, spec *TableSpec) error {
 	b, err := yaml.Marshal(spec)
 	if err != nil {
 		return fmt.Errorf("engine: encode schema: %w", err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := vfs.MkdirAll(fsys, dir); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
-	return store.WriteFileAtomic(filepath.Join(dir, schemaFile), b)
+	return store.WriteFileAtomic(fsys, filepath.Join(dir, schemaFile), b)
 }
 
-func readSchema(dir string) (*TableSpec, error) {
-	b, err := os.ReadFile(filepath.Join(dir, schemaFile))
+func readSchema(fsys store.FS, dir string) (*TableSpec, error) {
+	b, err := vfs.ReadFile(fsys, filepath.Join(dir, schemaFile))
 	if err != nil {
 		return nil, fmt.Errorf("engine: read schema: %w", err)
 	}

@@ -250,10 +250,10 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 	// The caches that go with the snapshot: failing to write them costs a
 	// rebuild at the next open, nothing more.
 	dir := db.st.StreamDir(name)
-	if err := writeIndexFiles(dir, ts, seq); err != nil {
+	if err := writeIndexFiles(db.st.FS(), dir, ts, seq); err != nil {
 		db.log.Warn("cannot write index files", "table", name, "err", err)
 	}
-	if err := writeMeta(dir, ts, seq); err != nil {
+	if err := writeMeta(db.st.FS(), dir, ts, seq); err != nil {
 		db.log.Warn("cannot write meta.json", "table", name, "err", err)
 	}
 	db.wmu.Lock()

@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 )
 
@@ -66,9 +65,9 @@ func (s *Store) MergeSegments(name string) error {
 // segment, then removes the others.
 func (s *Store) mergeRun(st *stream, run []*segment) (*segment, error) {
 	last := run[len(run)-1]
-	err := replaceSegment(st.segDir, last.num, func(w io.Writer) error {
+	err := replaceSegment(s.fs, st.segDir, last.num, func(w io.Writer) error {
 		for _, seg := range run {
-			if err := copySegmentBody(w, seg); err != nil {
+			if err := copySegmentBody(s.fs, w, seg); err != nil {
 				return err
 			}
 		}
@@ -86,19 +85,19 @@ func (s *Store) mergeRun(st *stream, run []*segment) (*segment, error) {
 	merged.firstSeq.Store(run[0].firstSeq.Load())
 	merged.lastSeq.Store(last.lastSeq.Load())
 	for _, seg := range run[:len(run)-1] {
-		if err := os.Remove(seg.path); err != nil {
+		if err := s.fs.Remove(seg.path); err != nil {
 			return nil, fmt.Errorf("store: remove merged segment: %w", err)
 		}
 	}
-	if err := syncDir(st.segDir); err != nil {
+	if err := syncDir(s.fs, st.segDir); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	return merged, nil
 }
 
 // copySegmentBody copies the verified records of seg (all but its header).
-func copySegmentBody(w io.Writer, seg *segment) error {
-	f, err := os.Open(seg.path)
+func copySegmentBody(fsys FS, w io.Writer, seg *segment) error {
+	f, err := fsys.Open(seg.path)
 	if err != nil {
 		return fmt.Errorf("store: open segment: %w", err)
 	}
@@ -121,8 +120,8 @@ func copySegmentBody(w io.Writer, seg *segment) error {
 
 // replaceSegment writes a new segment num with the header and what body
 // writes, synced, and atomically replaces the old file.
-func replaceSegment(dir string, num uint32, body func(w io.Writer) error) error {
-	err := ReplaceFile(filepath.Join(dir, segmentName(num)), func(f *os.File) error {
+func replaceSegment(fsys FS, dir string, num uint32, body func(w io.Writer) error) error {
+	err := ReplaceFile(fsys, filepath.Join(dir, segmentName(num)), func(f File) error {
 		if _, err := f.Write(segmentHeader()); err != nil {
 			return err
 		}
@@ -170,12 +169,12 @@ func (s *Store) DropBefore(name string, seq uint64) error {
 		keep[0] = nseg
 	}
 	for _, seg := range segs[:cut] {
-		if err := os.Remove(seg.path); err != nil {
+		if err := s.fs.Remove(seg.path); err != nil {
 			return fmt.Errorf("store: remove segment: %w", err)
 		}
 	}
 	if cut > 0 {
-		if err := syncDir(st.segDir); err != nil {
+		if err := syncDir(s.fs, st.segDir); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
 	}
@@ -191,8 +190,8 @@ func (s *Store) rewriteAfter(st *stream, seg *segment, seq uint64, active bool) 
 		end      int64 = segmentHeaderSize
 		firstSeq uint64
 	)
-	err := replaceSegment(st.segDir, seg.num, func(w io.Writer) error {
-		f, err := os.Open(seg.path)
+	err := replaceSegment(s.fs, st.segDir, seg.num, func(w io.Writer) error {
+		f, err := s.fs.Open(seg.path)
 		if err != nil {
 			return err
 		}
@@ -238,11 +237,11 @@ func (s *Store) rewriteAfter(st *stream, seg *segment, seq uint64, active bool) 
 		nseg.lastSeq.Store(seg.lastSeq.Load())
 	}
 	if active {
-		f, err := os.OpenFile(seg.path, os.O_RDWR, 0)
+		f, err := s.fs.OpenReadWrite(seg.path)
 		if err != nil {
 			return nil, fmt.Errorf("store: reopen active segment: %w", err)
 		}
-		s.setActive(st, f, end, end)
+		s.setActive(st, f, seg.path, end, end)
 	}
 	return nseg, nil
 }

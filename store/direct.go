@@ -1,19 +1,19 @@
 package store
 
 import (
+	"errors"
 	"fmt"
-	"io"
-	"os"
-	"runtime"
-	"syscall"
 	"unsafe"
+
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 // Commits reach the disk through a second handle on the active segment,
-// opened with O_DIRECT|O_DSYNC: one pwrite that returns when the data is
-// durable, instead of a buffered write and an fdatasync. On the disks we
-// measured this takes a third less time and CPU per commit (no page-cache
-// copy, no writeback of dirty pages, one system call).
+// opened for direct synchronous writes (vfs.DirectOpener: O_DIRECT|O_DSYNC
+// on the operating system's files): one pwrite that returns when the data
+// is durable, instead of a buffered write and an fdatasync. On the disks
+// we measured this takes a third less time and CPU per commit (no
+// page-cache copy, no writeback of dirty pages, one system call).
 //
 // Direct writes must start, end and sit in memory at multiples of the
 // device's block size. The writer keeps in memory the bytes of the
@@ -23,72 +23,58 @@ import (
 // an earlier commit made durable; the zeros are what a reader already
 // takes for the end of the data (see the preallocated tail in FORMAT.md).
 //
-// A file system that refuses O_DIRECT (tmpfs, some overlays) gets the
-// buffered write and fdatasync instead, decided when the segment is
-// opened, or at the first write it refuses.
+// A file system that refuses direct writes (tmpfs, some overlays, the
+// in-memory vfs.MemFS) gets the buffered write and fdatasync instead,
+// decided when the segment is opened, or at the first write it refuses.
 //
-// Holding the processor. An ordinary system call tells the Go scheduler
-// that the goroutine is about to block; once the call has lasted a few
-// tens of microseconds the scheduler gives the goroutine's processor (P)
-// to other goroutines. When the write returns, a busy server has no P
-// free, and the writer waits in the global run queue behind the
-// connections it is about to answer. A raw write keeps the P: the writer
-// goes on the moment the disk answers, and while it waits one P fewer
-// competes for the cores. On the 2-core machine we measure on, with
-// sixteen clients inserting, that took the commit write from about 490 to
-// 420 µs (168 µs with one client) and about 10 µs of processor time off
-// each transaction. The price is that a stop-the-world phase of the garbage
-// collector waits for the write to finish. So raw writes are only for
-// disks that answer quickly: after a write that took longer than
-// slowDirectWrite, the writer makes ordinary calls for plainAfterSlow
-// (writer.writeDirect). Nor are they made when Go runs goroutines on one
-// P only (GOMAXPROCS=1): the write would stop all of them.
+// The write is an ordinary system call. An earlier version made it raw
+// (syscall.RawSyscall6) so that the writer kept its processor (P) while
+// the disk answered, which saved about 10 µs of processor time per commit
+// on a busy 2-core machine. But to the Go runtime a goroutine in a raw
+// system call is running: a stop-the-world phase of the garbage collector
+// waits for it, and with it every goroutine of the server. When the disk
+// stalled (a write of 5 s), point reads from other goroutines waited for
+// the whole stall: p99 5 s, against 11 ms with ordinary calls (see
+// docs/OPERATIONS.md, Durability). A reader must never wait for the disk
+// under a writer, so the raw write is gone.
 
-// dioAlign is the alignment of direct writes: a multiple of the logical
-// block size of the devices in use (512 or 4096 bytes).
-const dioAlign = 4096
+// dioAlign is the alignment of direct writes.
+const dioAlign = vfs.DirectAlign
 
 // directFile is the direct-write handle of an active segment.
 type directFile struct {
-	f    *os.File
-	fd   uintptr // f's descriptor, for raw writes
-	tail []byte  // the file's bytes from the last aligned offset to the data's end
-	buf  []byte  // aligned scratch, kept between writes while small
+	w    vfs.DirectWriter
+	tail []byte // the file's bytes from the last aligned offset to the data's end
+	buf  []byte // aligned scratch, kept between writes while small
 }
 
-// openDirect opens path for direct, synchronous writes; size is the end of
-// its data, whose last partial block is read through buffered. It fails
-// where the file system does not support direct writes.
-func openDirect(path string, buffered *os.File, size int64) (*directFile, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_DIRECT|syscall.O_DSYNC, 0)
+// openDirect opens f for direct, synchronous writes; size is the end of
+// its data, whose last partial block is read through f. It fails where
+// the file system does not support direct writes.
+func openDirect(f File, size int64) (*directFile, error) {
+	do, ok := f.(vfs.DirectOpener)
+	if !ok {
+		return nil, vfs.ErrUnsupported
+	}
+	w, err := do.OpenDirect()
 	if err != nil {
 		return nil, err
 	}
 	start := alignDown(size)
 	tail := make([]byte, size-start, dioAlign)
-	if _, err := buffered.ReadAt(tail, start); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("read the last block of %s: %w", path, err)
+	if _, err := f.ReadAt(tail, start); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("read the last block: %w", err)
 	}
-	d := &directFile{f: f, tail: tail}
-	rc, err := f.SyscallConn()
-	if err == nil {
-		err = rc.Control(func(fd uintptr) { d.fd = fd })
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return d, nil
+	return &directFile{w: w, tail: tail}, nil
 }
 
 // paddedEnd is where a direct write of n bytes after size ends.
 func paddedEnd(size int64, n int) int64 { return alignUp(size + int64(n)) }
 
 // write appends data after size (the end of the data so far) and returns
-// once it is durable; raw makes the system call without releasing the
-// processor (see above).
-func (d *directFile) write(data []byte, size int64, raw bool) error {
+// once it is durable.
+func (d *directFile) write(data []byte, size int64) error {
 	start := alignDown(size)
 	head := len(d.tail)
 	if int64(head) != size-start {
@@ -100,40 +86,13 @@ func (d *directFile) write(data []byte, size int64, raw bool) error {
 	copy(buf, d.tail)
 	copy(buf[head:], data)
 	clear(buf[n:])
-	if err := d.pwrite(buf, start, raw); err != nil {
+	if m, err := d.w.WriteAt(buf, start); err != nil {
 		return err
+	} else if m != len(buf) {
+		return errors.New("short direct write")
 	}
 	end := size + int64(len(data))
 	d.tail = append(d.tail[:0], buf[alignDown(end)-start:n]...)
-	return nil
-}
-
-// rawWrites tells whether raw writes can be made: pwrite64 takes its
-// offset in one register only on 64-bit machines.
-const rawWrites = unsafe.Sizeof(uintptr(0)) == 8
-
-// pwrite writes all of b at off, as File.WriteAt does; raw makes each
-// system call without telling the scheduler.
-func (d *directFile) pwrite(b []byte, off int64, raw bool) error {
-	if !raw {
-		_, err := d.f.WriteAt(b, off)
-		return err
-	}
-	defer runtime.KeepAlive(d.f) // d.fd stays open until the writes are done
-	for len(b) > 0 {
-		n, _, errno := syscall.RawSyscall6(syscall.SYS_PWRITE64, d.fd,
-			uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(off), 0, 0)
-		switch {
-		case errno == syscall.EINTR:
-			continue
-		case errno != 0:
-			return &os.PathError{Op: "write", Path: d.f.Name(), Err: errno}
-		case n == 0:
-			return &os.PathError{Op: "write", Path: d.f.Name(), Err: io.ErrShortWrite}
-		}
-		b = b[n:]
-		off += int64(n)
-	}
 	return nil
 }
 
@@ -156,7 +115,7 @@ func (d *directFile) scratch(n int) []byte {
 
 func (d *directFile) close() {
 	if d != nil {
-		d.f.Close()
+		d.w.Close()
 	}
 }
 

@@ -2,50 +2,38 @@ package store
 
 import (
 	"bytes"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 	"unsafe"
+
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 // directSupported reports whether dir's file system takes direct writes.
 func directSupported(t *testing.T, dir string) bool {
 	t.Helper()
 	path := filepath.Join(dir, "probe")
-	f, err := os.Create(path)
+	f, err := vfs.OS().Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer os.Remove(path)
 	defer f.Close()
-	d, err := openDirect(path, f, 0)
+	d, err := openDirect(f, 0)
 	if err != nil {
 		return false
 	}
 	defer d.close()
-	return d.write([]byte("x"), 0, true) == nil
+	return d.write([]byte("x"), 0) == nil
 }
 
 // TestDirectWrites writes batches of many sizes, inside one block, across
-// blocks and across segments, through the direct-write path, with raw
-// system calls and with ordinary ones. The segment files must hold the
-// same bytes a buffered writer writes, every batch must read back after a
-// crash-like copy and after a clean close, and the in-memory tail must
-// always match the file.
+// blocks and across segments, through the direct-write path. The segment
+// files must hold the same bytes a buffered writer writes, every batch
+// must read back after a crash-like copy and after a clean close, and the
+// in-memory tail must always match the file.
 func TestDirectWrites(t *testing.T) {
-	t.Run("raw", func(t *testing.T) {
-		if !rawPossible() {
-			t.Skip("no raw writes on this machine")
-		}
-		testDirectWrites(t, false)
-	})
-	t.Run("plain", func(t *testing.T) { testDirectWrites(t, true) })
-}
-
-func testDirectWrites(t *testing.T, plain bool) {
 	dir := t.TempDir()
 	if !directSupported(t, dir) {
 		t.Skip("the file system of the test directory refuses direct writes")
@@ -56,12 +44,6 @@ func testDirectWrites(t *testing.T, plain bool) {
 	if direct.mustStream(t, "a").direct == nil {
 		t.Fatal("synced store on a file system with direct writes did not open a direct handle")
 	}
-	direct.w.mu.Lock()
-	if plain {
-		direct.w.plainUntil = time.Now().Add(time.Hour)
-	}
-	direct.w.slowWrite = time.Hour // however slow the test machine's disk
-	direct.w.mu.Unlock()
 	// The reference writes through the page cache only: unsynced stores
 	// never open a direct handle, on any segment.
 	bufDir := t.TempDir()
@@ -91,12 +73,6 @@ func testDirectWrites(t *testing.T, plain bool) {
 		st := direct.mustStream(t, "a")
 		if st.direct == nil {
 			t.Fatal("direct handle dropped")
-		}
-		direct.w.mu.Lock()
-		raw := direct.w.rawAt(time.Now())
-		direct.w.mu.Unlock()
-		if raw == plain {
-			t.Fatalf("batch %d: raw writes %v, want %v", i, raw, !plain)
 		}
 		tail := make([]byte, st.activeSize-alignDown(st.activeSize))
 		if _, err := st.active.ReadAt(tail, alignDown(st.activeSize)); err != nil {
@@ -172,51 +148,6 @@ func TestDirectWriteRefused(t *testing.T) {
 	appendSeqs(t, s, "a", 11, 20)
 	if st.direct != nil {
 		t.Fatal("still writing directly after a refused write")
-	}
-	s = reopenT(t, s, dir)
-	checkSeqs(t, s, "a", seqRange(1, 20))
-}
-
-// TestSlowDirectWrite: a raw write slower than the limit (here, any) puts
-// the writer on ordinary system calls, with one warning, and later slow
-// writes keep it there without more warnings. Every commit survives.
-func TestSlowDirectWrite(t *testing.T) {
-	dir := t.TempDir()
-	if !directSupported(t, dir) {
-		t.Skip("the file system of the test directory refuses direct writes")
-	}
-	if !rawPossible() {
-		t.Skip("no raw writes on this machine")
-	}
-	var logs bytes.Buffer
-	s := openT(t, dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	createStreams(t, s, "a")
-	s.w.mu.Lock()
-	s.w.slowWrite = 0
-	before := time.Now()
-	s.w.mu.Unlock()
-	appendSeqs(t, s, "a", 1, 1)
-	s.w.mu.Lock()
-	until := s.w.plainUntil
-	s.w.mu.Unlock()
-	if !until.After(before.Add(plainAfterSlow - time.Second)) {
-		t.Fatalf("after a slow raw write, ordinary calls until %v; want about %v from %v", until, plainAfterSlow, before)
-	}
-	if n := strings.Count(logs.String(), "slow commit write"); n != 1 {
-		t.Fatalf("%d warnings after one slow write, want 1:\n%s", n, logs.String())
-	}
-	appendSeqs(t, s, "a", 2, 20)
-	s.w.mu.Lock()
-	later := s.w.plainUntil
-	s.w.mu.Unlock()
-	if !later.After(until) {
-		t.Fatal("a slow ordinary write did not extend the time of ordinary calls")
-	}
-	if n := strings.Count(logs.String(), "slow commit write"); n != 1 {
-		t.Fatalf("%d warnings, want 1: slow ordinary writes are not news:\n%s", n, logs.String())
-	}
-	if s.mustStream(t, "a").direct == nil {
-		t.Fatal("slow writes dropped the direct handle")
 	}
 	s = reopenT(t, s, dir)
 	checkSeqs(t, s, "a", seqRange(1, 20))

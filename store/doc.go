@@ -7,6 +7,11 @@
 // sequence number, a unix_ms timestamp, an event type and a msgpack payload
 // that the engine defines. See docs/FORMAT.md for the exact bytes.
 //
+// Every file operation goes through an FS (Options.FS; package vfs has the
+// operating system's, an in-memory one that can simulate a crash, and a
+// fault injector), so that tests can check what survives a machine crash
+// and what a failing disk does.
+//
 // Invariants:
 //   - A batch (one transaction, possibly over several streams) is acknowledged
 //     only once every byte of it is on disk; after a crash it is either

@@ -107,7 +107,7 @@ func TestOnDone(t *testing.T) {
 	s.w.mu.Lock()
 	st.active.Close()
 	if st.direct != nil {
-		st.direct.f.Close()
+		st.direct.w.Close()
 	}
 	s.w.mu.Unlock()
 	c = s.Submit(Batch{{Stream: "a", Record: testRecord(next + 1)}})

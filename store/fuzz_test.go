@@ -1,9 +1,10 @@
 package store
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 // maxFuzzAlloc is what one fuzz input may make the decoder allocate: one
@@ -64,18 +65,21 @@ func FuzzScanSegment(f *testing.F) {
 		if len(data) > 1<<20 {
 			return
 		}
-		dir := t.TempDir()
+		// In memory: a fuzzer runs this thousands of times a second, and
+		// the files themselves are not under test.
+		mem := vfs.NewMem()
+		const dir = "/data"
 		segDir := filepath.Join(dir, tablesDir, "a", segmentsDir)
-		if err := os.MkdirAll(segDir, 0o755); err != nil {
+		if err := vfs.MkdirAll(mem, segDir); err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join(segDir, segmentName(1))
-		if err := os.WriteFile(path, append(segmentHeader(), data...), 0o644); err != nil {
+		if err := WriteFileAtomic(mem, path, append(segmentHeader(), data...)); err != nil {
 			t.Fatal(err)
 		}
 		var res scanResult
 		var err error
-		if a := allocBytes(func() { res, err = scanSegment(path, 0) }); a > maxFuzzAlloc {
+		if a := allocBytes(func() { res, err = scanSegment(mem, path, 0) }); a > maxFuzzAlloc {
 			t.Fatalf("scan allocated %d bytes", a)
 		}
 		if err != nil {
@@ -84,7 +88,7 @@ func FuzzScanSegment(f *testing.F) {
 		if res.end < segmentHeaderSize || res.end > res.size {
 			t.Fatalf("scan end %d outside the file (%d bytes)", res.end, res.size)
 		}
-		s, err := Open(dir, Options{ReadOnly: true})
+		s, err := Open(dir, Options{ReadOnly: true, FS: mem})
 		if err != nil {
 			return
 		}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 )
 
 // Position is a place in a stream: a segment and a byte offset in it.
@@ -19,10 +18,11 @@ type Position struct {
 // since (a read-only store sees only what was there when it was opened).
 // Commit frames are not returned.
 type Iterator struct {
+	fs      FS
 	st      *stream
 	segs    []*segment
 	idx     int // index in segs of the segment being read
-	f       *os.File
+	f       File
 	cr      *chunkReader
 	fromSeq uint64
 	start   int64 // offset to start reading the segment at idx
@@ -38,7 +38,7 @@ func (s *Store) NewIterator(name string, fromSeq uint64) (*Iterator, error) {
 	if err != nil {
 		return nil, err
 	}
-	it := &Iterator{st: st, segs: st.segments(), fromSeq: fromSeq, start: segmentHeaderSize}
+	it := &Iterator{fs: s.fs, st: st, segs: st.segments(), fromSeq: fromSeq, start: segmentHeaderSize}
 	// Start in the last segment whose first record is at or before fromSeq.
 	for i, seg := range it.segs {
 		if f := seg.firstSeq.Load(); f != 0 && f <= fromSeq {
@@ -55,7 +55,7 @@ func (s *Store) NewIteratorAt(name string, pos Position) (*Iterator, error) {
 	if err != nil {
 		return nil, err
 	}
-	it := &Iterator{st: st, segs: st.segments(), start: pos.Offset}
+	it := &Iterator{fs: s.fs, st: st, segs: st.segments(), start: pos.Offset}
 	if pos.Offset < segmentHeaderSize {
 		it.start = segmentHeaderSize
 	}
@@ -85,7 +85,7 @@ func (it *Iterator) Next() bool {
 		}
 		seg := it.segs[it.idx]
 		if it.cr == nil {
-			f, err := os.Open(seg.path)
+			f, err := it.fs.Open(seg.path)
 			if err != nil {
 				it.err = fmt.Errorf("store: open segment: %w", err)
 				return false

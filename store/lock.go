@@ -6,27 +6,23 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
-// lockFile is the writer lock of a data directory: an flock held for the
-// life of the writer, on a file that holds the writer's pid. flock locks
-// belong to the open file description, so a second open in the same process
-// conflicts just like another process does.
+// lockFile is the writer lock of a data directory: held for the life of
+// the writer (FS.Lock: an flock on the operating system's files), on a
+// file that holds the writer's pid.
 type lockFile struct {
-	f *os.File
+	f File
 }
 
-func acquireLock(path string) (*lockFile, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+func acquireLock(fsys FS, path string) (*lockFile, error) {
+	f, err := fsys.Lock(path)
 	if err != nil {
-		return nil, fmt.Errorf("open lock: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, &LockedError{Path: path, PID: readLockPID(path)}
+		if errors.Is(err, vfs.ErrLocked) {
+			return nil, &LockedError{Path: path, PID: readLockPID(fsys, path)}
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -48,9 +44,9 @@ func acquireLock(path string) (*lockFile, error) {
 
 // readLockPID reads the holder's pid. The holder writes it right after
 // taking the lock, so an empty file is retried briefly.
-func readLockPID(path string) int {
+func readLockPID(fsys FS, path string) int {
 	for range 20 {
-		b, err := os.ReadFile(path)
+		b, err := vfs.ReadFile(fsys, path)
 		if err != nil {
 			return 0
 		}
@@ -63,7 +59,7 @@ func readLockPID(path string) int {
 }
 
 func (l *lockFile) release() error {
-	// Closing the descriptor drops the flock. The pid is left in the file;
-	// it means nothing without the lock.
+	// Closing the file drops the lock. The pid is left in the file; it
+	// means nothing without the lock.
 	return l.f.Close()
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 // TestPreallocatedTail checks the zeros the writer writes ahead of its
@@ -41,7 +43,7 @@ func TestPreallocatedTail(t *testing.T) {
 	ro := openT(t, crashed, Options{ReadOnly: true})
 	checkSeqs(t, ro, "a", seqRange(1, 50))
 	ro.Close()
-	if rep, err := Verify(crashed); err != nil || len(rep.Problems) != 0 {
+	if rep, err := Verify(vfs.OS(), crashed); err != nil || len(rep.Problems) != 0 {
 		t.Fatalf("verify: %v %+v", err, rep)
 	}
 

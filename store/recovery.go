@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -35,9 +35,9 @@ func (ss *streamScan) lastSeq() uint64 {
 func (s *Store) recover() error {
 	empty := map[string]*stream{}
 	s.streams.Store(&empty)
-	ents, err := os.ReadDir(filepath.Join(s.dir, tablesDir))
+	ents, err := s.fs.ReadDir(filepath.Join(s.dir, tablesDir))
 	if err != nil {
-		if s.opts.ReadOnly && errors.Is(err, os.ErrNotExist) {
+		if s.opts.ReadOnly && errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 		return fmt.Errorf("store: list streams: %w", err)
@@ -50,7 +50,7 @@ func (s *Store) recover() error {
 		name := e.Name()
 		st := &stream{name: name, dir: s.StreamDir(name)}
 		st.segDir = filepath.Join(st.dir, segmentsDir)
-		if _, err := os.Stat(st.segDir); err != nil {
+		if _, err := s.fs.Stat(st.segDir); err != nil {
 			continue // a directory the stream was never created in
 		}
 		ss, err := s.scanStream(st)
@@ -75,12 +75,12 @@ func (s *Store) recover() error {
 
 // scanStream verifies every segment of a stream.
 func (s *Store) scanStream(st *stream) (*streamScan, error) {
-	nums, err := listSegments(st.segDir, !s.opts.ReadOnly)
+	nums, err := listSegments(s.fs, st.segDir, !s.opts.ReadOnly)
 	if err != nil {
 		return nil, fmt.Errorf("store: stream %q: %w", st.name, err)
 	}
 	if !s.opts.ReadOnly {
-		removeTemps(filepath.Join(st.dir, snapshotsDir))
+		removeTemps(s.fs, filepath.Join(st.dir, snapshotsDir))
 	}
 	nums, err = s.dropMergeLeftovers(st, nums)
 	if err != nil {
@@ -90,7 +90,7 @@ func (s *Store) scanStream(st *stream) (*streamScan, error) {
 	var prev uint64
 	for i, num := range nums {
 		path := filepath.Join(st.segDir, segmentName(num))
-		res, err := scanSegment(path, prev)
+		res, err := scanSegment(s.fs, path, prev)
 		if err != nil {
 			return nil, err
 		}
@@ -117,7 +117,7 @@ func (s *Store) scanStream(st *stream) (*streamScan, error) {
 func (s *Store) dropMergeLeftovers(st *stream, nums []uint32) ([]uint32, error) {
 	firsts := make([]uint64, len(nums))
 	for i, num := range nums {
-		f, err := firstRecordSeq(filepath.Join(st.segDir, segmentName(num)))
+		f, err := firstRecordSeq(s.fs, filepath.Join(st.segDir, segmentName(num)))
 		if err != nil {
 			return nil, err
 		}
@@ -143,10 +143,10 @@ func (s *Store) dropMergeLeftovers(st *stream, nums []uint32) ([]uint32, error) 
 			continue
 		}
 		s.opts.Logger.Warn("removing segment left over from an interrupted merge", "file", path)
-		if err := os.Remove(path); err != nil {
+		if err := s.fs.Remove(path); err != nil {
 			return nil, fmt.Errorf("store: remove merge leftover: %w", err)
 		}
-		if err := syncDir(st.segDir); err != nil {
+		if err := syncDir(s.fs, st.segDir); err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
@@ -155,8 +155,8 @@ func (s *Store) dropMergeLeftovers(st *stream, nums []uint32) ([]uint32, error) 
 
 // firstRecordSeq returns the seq of the first record of a segment, 0 when it
 // has none or the first record cannot be read (the full scan reports why).
-func firstRecordSeq(path string) (uint64, error) {
-	f, err := os.Open(path)
+func firstRecordSeq(fsys FS, path string) (uint64, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("store: open segment: %w", err)
 	}
@@ -267,7 +267,7 @@ func (s *Store) finishStream(ss *streamScan) error {
 		return nil
 	}
 	res := ss.scans[li]
-	f, err := os.OpenFile(ss.segs[li].path, os.O_RDWR, 0)
+	f, err := s.fs.OpenReadWrite(ss.segs[li].path)
 	if err != nil {
 		return fmt.Errorf("store: open segment: %w", err)
 	}
@@ -285,16 +285,16 @@ func (s *Store) finishStream(ss *streamScan) error {
 		}
 		allocated = res.end
 	}
-	s.setActive(st, f, res.end, allocated)
+	s.setActive(st, f, ss.segs[li].path, res.end, allocated)
 	return nil
 }
 
 // removeTemps removes the temporary files a crash left in dir.
-func removeTemps(dir string) {
-	ents, _ := os.ReadDir(dir)
+func removeTemps(fsys FS, dir string) {
+	ents, _ := fsys.ReadDir(dir)
 	for _, e := range ents {
 		if strings.HasSuffix(e.Name(), ".tmp") {
-			os.Remove(filepath.Join(dir, e.Name()))
+			fsys.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
 }

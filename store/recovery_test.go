@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 // buildStream makes a data directory with stream "a" holding one
@@ -253,7 +255,7 @@ func TestVerifyReportsEveryProblem(t *testing.T) {
 	writeSnap(t, s, "b", 210, []byte("state"))
 	s.Close()
 
-	rep, err := Verify(dir)
+	rep, err := Verify(vfs.OS(), dir)
 	if err != nil || len(rep.Problems) != 0 || rep.Records != 210 || rep.Streams != 2 || rep.Snapshots != 1 {
 		t.Fatalf("clean verify: %+v, %v", rep, err)
 	}
@@ -268,7 +270,7 @@ func TestVerifyReportsEveryProblem(t *testing.T) {
 	sp := filepath.Join(dir, tablesDir, "b", snapshotsDir, snapshotName(210))
 	os.Truncate(sp, fileSize(t, sp)-1)
 
-	rep, err = Verify(dir)
+	rep, err = Verify(vfs.OS(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -69,8 +68,8 @@ type segment struct {
 
 // listSegments returns the segment numbers in dir, ascending, and removes
 // temporary files a crash may have left behind (when clean is set).
-func listSegments(dir string, clean bool) ([]uint32, error) {
-	ents, err := os.ReadDir(dir)
+func listSegments(fsys FS, dir string, clean bool) ([]uint32, error) {
+	ents, err := fsys.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("list segments: %w", err)
 	}
@@ -79,7 +78,7 @@ func listSegments(dir string, clean bool) ([]uint32, error) {
 		name := e.Name()
 		if strings.HasSuffix(name, ".tmp") {
 			if clean {
-				os.Remove(filepath.Join(dir, name))
+				fsys.Remove(filepath.Join(dir, name))
 			}
 			continue
 		}
@@ -98,16 +97,16 @@ func listSegments(dir string, clean bool) ([]uint32, error) {
 
 // createSegment makes a new segment file holding only its header: written
 // under a temporary name, fsynced, renamed into place, directory fsynced.
-func createSegment(dir string, num uint32) (*os.File, error) {
+func createSegment(fsys FS, dir string, num uint32) (File, error) {
 	path := filepath.Join(dir, segmentName(num))
-	err := ReplaceFile(path, func(f *os.File) error {
+	err := ReplaceFile(fsys, path, func(f File) error {
 		_, err := f.Write(segmentHeader())
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create segment: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := fsys.OpenReadWrite(path)
 	if err != nil {
 		return nil, fmt.Errorf("create segment: %w", err)
 	}
@@ -155,8 +154,8 @@ const readAheadSize = 1 << 20
 // it, is a torn tail: the scan stops there and reports it in tailErr. A bad
 // record followed by valid data, a seq that goes backwards, or a commit
 // frame that does not match its batch is corruption.
-func scanSegment(path string, prevSeq uint64) (scanResult, error) {
-	f, err := os.Open(path)
+func scanSegment(fsys FS, path string, prevSeq uint64) (scanResult, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return scanResult{}, fmt.Errorf("open segment: %w", err)
 	}
@@ -167,7 +166,7 @@ func scanSegment(path string, prevSeq uint64) (scanResult, error) {
 	}
 	res := scanResult{size: st.Size(), end: segmentHeaderSize}
 	hdr := make([]byte, segmentHeaderSize)
-	if _, err := io.ReadFull(f, hdr); err != nil {
+	if _, err := f.ReadAt(hdr, 0); err != nil {
 		return res, &CorruptionError{File: path, Offset: 0, Err: fmt.Errorf("read segment header: %w", err)}
 	}
 	if err := checkSegmentHeader(hdr); err != nil {
@@ -241,7 +240,7 @@ func scanSegment(path string, prevSeq uint64) (scanResult, error) {
 
 // zeroFrom reports whether every byte of f from off to size is zero: space
 // the writer preallocated and has not written yet.
-func zeroFrom(f *os.File, off, size int64) bool {
+func zeroFrom(f File, off, size int64) bool {
 	buf := make([]byte, min(size-off, readAheadSize))
 	for off < size {
 		n := min(int64(len(buf)), size-off)
@@ -264,7 +263,7 @@ func zeroFrom(f *os.File, off, size int64) bool {
 // whatever of that batch survived around it, is a torn write; damage with a
 // later batch intact behind it is corruption. It only runs when a scan meets
 // a bad record, so its cost does not matter on the happy path.
-func laterBatchAfter(f *os.File, off, size int64) bool {
+func laterBatchAfter(f File, off, size int64) bool {
 	if off >= size {
 		return false
 	}

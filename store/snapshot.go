@@ -9,7 +9,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -84,11 +84,11 @@ func (s *Store) WriteSnapshot(name string, seq uint64, write func(w io.Writer) e
 		return err
 	}
 	dir := filepath.Join(s.StreamDir(name), snapshotsDir)
-	if err := mkdirSync(dir); err != nil {
+	if err := mkdirSync(s.fs, dir); err != nil {
 		return fmt.Errorf("store: snapshot dir: %w", err)
 	}
 	path := s.snapshotPath(name, seq)
-	err := ReplaceFile(path, func(f *os.File) error { return writeSnapshotFile(f, seq, write) })
+	err := ReplaceFile(s.fs, path, func(f File) error { return writeSnapshotFile(f, seq, write) })
 	if err != nil {
 		return fmt.Errorf("store: snapshot: %w", err)
 	}
@@ -107,7 +107,7 @@ func getSnapshotEncoder(w io.Writer) (*zstd.Encoder, error) {
 	return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1))
 }
 
-func writeSnapshotFile(f *os.File, seq uint64, write func(w io.Writer) error) error {
+func writeSnapshotFile(f File, seq uint64, write func(w io.Writer) error) error {
 	bw := bufio.NewWriterSize(f, 1<<20)
 	cw := &crcWriter{w: bw, crc: crc32.New(crcTable)}
 	hdr := make([]byte, snapshotHeaderSize)
@@ -143,9 +143,9 @@ func writeSnapshotFile(f *os.File, seq uint64, write func(w io.Writer) error) er
 // Snapshots returns the seqs of a stream's snapshot files, newest first. It
 // does not check them; OpenSnapshot does.
 func (s *Store) Snapshots(name string) ([]uint64, error) {
-	ents, err := os.ReadDir(filepath.Join(s.StreamDir(name), snapshotsDir))
+	ents, err := s.fs.ReadDir(filepath.Join(s.StreamDir(name), snapshotsDir))
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("store: list snapshots: %w", err)
@@ -174,13 +174,13 @@ const maxSnapshotRaw = 1 << 40
 // before the reader is returned; the reader reports ErrSnapshotDamaged if
 // the decompressed length differs from the recorded one.
 func (s *Store) OpenSnapshot(name string, seq uint64) (io.ReadCloser, error) {
-	return openSnapshotFile(s.snapshotPath(name, seq), seq)
+	return openSnapshotFile(s.fs, s.snapshotPath(name, seq), seq)
 }
 
-func openSnapshotFile(path string, seq uint64) (io.ReadCloser, error) {
-	f, err := os.Open(path)
+func openSnapshotFile(fsys FS, path string, seq uint64) (io.ReadCloser, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s", ErrSnapshotNotFound, path)
 		}
 		return nil, fmt.Errorf("store: open snapshot: %w", err)
@@ -202,7 +202,7 @@ func openSnapshotFile(path string, seq uint64) (io.ReadCloser, error) {
 
 // checkSnapshotFile verifies header, trailer and CRC, returning the raw and
 // compressed body lengths.
-func checkSnapshotFile(f *os.File, seq uint64) (rawLen uint64, bodyLen int64, err error) {
+func checkSnapshotFile(f File, seq uint64) (rawLen uint64, bodyLen int64, err error) {
 	st, err := f.Stat()
 	if err != nil {
 		return 0, 0, err
@@ -246,7 +246,7 @@ func checkSnapshotFile(f *os.File, seq uint64) (rawLen uint64, bodyLen int64, er
 }
 
 type snapshotReader struct {
-	f    *os.File
+	f    File
 	zr   *zstd.Decoder
 	n    uint64
 	want uint64
@@ -292,8 +292,8 @@ func (s *Store) RemoveSnapshot(name string, seq uint64) error {
 	if s.opts.ReadOnly {
 		return ErrReadOnly
 	}
-	if err := os.Remove(s.snapshotPath(name, seq)); err != nil {
+	if err := s.fs.Remove(s.snapshotPath(name, seq)); err != nil {
 		return fmt.Errorf("store: remove snapshot: %w", err)
 	}
-	return syncDir(filepath.Join(s.StreamDir(name), snapshotsDir))
+	return syncDir(s.fs, filepath.Join(s.StreamDir(name), snapshotsDir))
 }

@@ -3,12 +3,14 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 // Options configure a Store.
@@ -27,6 +29,10 @@ type Options struct {
 	// Logger receives warnings (a torn tail cut off, a leftover file
 	// removed). Nil discards them.
 	Logger *slog.Logger
+	// FS is the file system every file operation goes through. Nil is the
+	// operating system's (vfs.OS); tests pass a vfs.MemFS or a
+	// vfs.FaultFS.
+	FS FS
 }
 
 // DefaultSegmentSize is the default Options.SegmentSize.
@@ -42,6 +48,9 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.FS == nil {
+		o.FS = vfs.OS()
 	}
 }
 
@@ -65,6 +74,7 @@ const (
 type Store struct {
 	dir  string
 	opts Options
+	fs   FS
 	lock *lockFile
 
 	// streams is replaced whole (copy on write) when a stream is created, so
@@ -88,8 +98,9 @@ type stream struct {
 
 	// Writer-only state, touched by the writer goroutine (or under
 	// writer.mu by maintenance).
-	active     *os.File // newest segment, open for writing
-	activeSize int64    // bytes written to it (and synced, between groups)
+	active     File   // newest segment, open for writing
+	activePath string // its path
+	activeSize int64  // bytes written to it (and synced, between groups)
 	// allocated is the size of the active file: its data, then zeros
 	// written ahead so that a commit's fsync finds the blocks in place and
 	// the file size unchanged.
@@ -120,16 +131,16 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, opts: opts}
+	s := &Store{dir: dir, opts: opts, fs: opts.FS}
 	if opts.ReadOnly {
-		if _, err := os.Stat(dir); err != nil {
+		if _, err := s.fs.Stat(dir); err != nil {
 			return nil, fmt.Errorf("store: open %s: %w", dir, err)
 		}
 	} else {
-		if err := mkdirSync(filepath.Join(dir, tablesDir)); err != nil {
+		if err := mkdirSync(s.fs, filepath.Join(dir, tablesDir)); err != nil {
 			return nil, fmt.Errorf("store: create %s: %w", dir, err)
 		}
-		lock, err := acquireLock(filepath.Join(dir, lockName))
+		lock, err := acquireLock(s.fs, filepath.Join(dir, lockName))
 		if err != nil {
 			return nil, err
 		}
@@ -147,6 +158,10 @@ func Open(dir string, opts Options) (*Store, error) {
 
 // Dir returns the data directory.
 func (s *Store) Dir() string { return s.dir }
+
+// FS returns the file system the store works on, for the files a caller
+// keeps beside the store's (see StreamDir).
+func (s *Store) FS() FS { return s.fs }
 
 // ReadOnly reports whether the store was opened read-only.
 func (s *Store) ReadOnly() bool { return s.opts.ReadOnly }
@@ -204,10 +219,10 @@ func (s *Store) CreateStream(name string) error {
 	}
 	st := &stream{name: name, dir: s.StreamDir(name)}
 	st.segDir = filepath.Join(st.dir, segmentsDir)
-	if err := mkdirSync(filepath.Join(st.dir, snapshotsDir)); err != nil {
+	if err := mkdirSync(s.fs, filepath.Join(st.dir, snapshotsDir)); err != nil {
 		return fmt.Errorf("store: create stream %q: %w", name, err)
 	}
-	if err := mkdirSync(st.segDir); err != nil {
+	if err := mkdirSync(s.fs, st.segDir); err != nil {
 		return fmt.Errorf("store: create stream %q: %w", name, err)
 	}
 	if err := s.startSegment(st, 1); err != nil {
@@ -230,13 +245,13 @@ func (s *Store) publishStream(st *stream) {
 // startSegment creates segment num of st, makes it the active one and
 // publishes it. The previous active segment must be synced already.
 func (s *Store) startSegment(st *stream, num uint32) error {
-	f, err := createSegment(st.segDir, num)
+	f, err := createSegment(s.fs, st.segDir, num)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	seg := &segment{num: num, path: filepath.Join(st.segDir, segmentName(num))}
 	seg.end.Store(segmentHeaderSize)
-	s.setActive(st, f, segmentHeaderSize, segmentHeaderSize)
+	s.setActive(st, f, seg.path, segmentHeaderSize, segmentHeaderSize)
 	var segs []*segment
 	if p := st.segs.Load(); p != nil {
 		segs = append(segs, *p...)
@@ -246,21 +261,23 @@ func (s *Store) startSegment(st *stream, num uint32) error {
 	return nil
 }
 
-// setActive makes f the active segment of st, its data ending at size and
-// the file at allocated, closing the previous one. When commits are synced
-// it also opens the direct-write handle.
-func (s *Store) setActive(st *stream, f *os.File, size, allocated int64) {
+// setActive makes f (at path) the active segment of st, its data ending
+// at size and the file at allocated, closing the previous one. When
+// commits are synced it also opens the direct-write handle.
+func (s *Store) setActive(st *stream, f File, path string, size, allocated int64) {
 	st.dropDirect()
 	if st.active != nil && st.active != f {
 		st.active.Close()
 	}
-	st.active, st.activeSize, st.allocated = f, size, allocated
+	st.active, st.activePath, st.activeSize, st.allocated = f, path, size, allocated
 	if s.opts.NoSync || s.opts.ReadOnly {
 		return
 	}
-	d, err := openDirect(f.Name(), f, size)
+	d, err := openDirect(f, size)
 	if err != nil {
-		s.opts.Logger.Info("direct writes unavailable; using buffered writes and fdatasync", "file", f.Name(), "err", err)
+		if !errors.Is(err, vfs.ErrUnsupported) {
+			s.opts.Logger.Info("direct writes unavailable; using buffered writes and fdatasync", "file", path, "err", err)
+		}
 		return
 	}
 	st.direct = d
@@ -343,7 +360,7 @@ func (s *Store) closeFiles() error {
 					}
 				}
 				st.dropDirect()
-				if cerr := st.active.Close(); err == nil && !errors.Is(cerr, os.ErrClosed) {
+				if cerr := st.active.Close(); err == nil && !errors.Is(cerr, fs.ErrClosed) {
 					err = cerr
 				}
 				st.active = nil

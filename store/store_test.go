@@ -240,7 +240,7 @@ func TestWriteFailureStopsWrites(t *testing.T) {
 	s.w.mu.Lock()
 	st.active.Close() // every write and fsync on it now fails
 	if st.direct != nil {
-		st.direct.f.Close()
+		st.direct.w.Close()
 	}
 	s.w.mu.Unlock()
 	if err := s.Append(Batch{{Stream: "a", Record: testRecord(6)}}); !errors.Is(err, ErrFailed) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 )
@@ -50,13 +49,13 @@ func (r *VerifyReport) Damaged() bool {
 	return false
 }
 
-// Verify reads every segment and snapshot of the data directory and reports
-// what is wrong, going on past damage to find all of it. It changes no file
-// and needs no lock, so it runs beside a writer. The error is for a
-// directory that cannot be read at all.
-func Verify(dir string) (*VerifyReport, error) {
+// Verify reads every segment and snapshot of the data directory dir on
+// fsys and reports what is wrong, going on past damage to find all of it.
+// It changes no file and needs no lock, so it runs beside a writer. The
+// error is for a directory that cannot be read at all.
+func Verify(fsys FS, dir string) (*VerifyReport, error) {
 	rep := &VerifyReport{}
-	ents, err := os.ReadDir(filepath.Join(dir, tablesDir))
+	ents, err := fsys.ReadDir(filepath.Join(dir, tablesDir))
 	if err != nil {
 		return nil, fmt.Errorf("store: verify %s: %w", dir, err)
 	}
@@ -66,18 +65,18 @@ func Verify(dir string) (*VerifyReport, error) {
 		}
 		sdir := filepath.Join(dir, tablesDir, e.Name())
 		segDir := filepath.Join(sdir, segmentsDir)
-		if _, err := os.Stat(segDir); err != nil {
+		if _, err := fsys.Stat(segDir); err != nil {
 			continue
 		}
 		rep.Streams++
-		verifySegments(rep, segDir)
-		verifySnapshots(rep, filepath.Join(sdir, snapshotsDir))
+		verifySegments(fsys, rep, segDir)
+		verifySnapshots(fsys, rep, filepath.Join(sdir, snapshotsDir))
 	}
 	return rep, nil
 }
 
-func verifySegments(rep *VerifyReport, segDir string) {
-	nums, err := listSegments(segDir, false)
+func verifySegments(fsys FS, rep *VerifyReport, segDir string) {
+	nums, err := listSegments(fsys, segDir, false)
 	if err != nil {
 		rep.Problems = append(rep.Problems, Problem{File: segDir, Offset: -1, Corrupt: true, Err: err})
 		return
@@ -86,7 +85,7 @@ func verifySegments(rep *VerifyReport, segDir string) {
 	for i, num := range nums {
 		path := filepath.Join(segDir, segmentName(num))
 		rep.Segments++
-		res, err := scanSegment(path, prev)
+		res, err := scanSegment(fsys, path, prev)
 		var ce *CorruptionError
 		switch {
 		case errors.As(err, &ce):
@@ -105,8 +104,8 @@ func verifySegments(rep *VerifyReport, segDir string) {
 	}
 }
 
-func verifySnapshots(rep *VerifyReport, snapDir string) {
-	ents, err := os.ReadDir(snapDir)
+func verifySnapshots(fsys FS, rep *VerifyReport, snapDir string) {
+	ents, err := fsys.ReadDir(snapDir)
 	if err != nil {
 		return
 	}
@@ -125,15 +124,15 @@ func verifySnapshots(rep *VerifyReport, snapDir string) {
 			rep.Problems = append(rep.Problems, Problem{File: path, Offset: -1, Corrupt: true, Err: err})
 			continue
 		}
-		if err := readWholeSnapshot(path, seq); err != nil {
+		if err := readWholeSnapshot(fsys, path, seq); err != nil {
 			rep.Problems = append(rep.Problems, Problem{File: path, Offset: -1, Corrupt: true, Err: err})
 		}
 	}
 }
 
 // readWholeSnapshot checks a snapshot file and decompresses all of it.
-func readWholeSnapshot(path string, seq uint64) error {
-	rc, err := openSnapshotFile(path, seq)
+func readWholeSnapshot(fsys FS, path string, seq uint64) error {
+	rc, err := openSnapshotFile(fsys, path, seq)
 	if err != nil {
 		return err
 	}

@@ -3,13 +3,10 @@ package store
 import (
 	"errors"
 	"fmt"
-	"os"
-	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 )
 
 // Entry is one record of a batch and the stream it goes to.
@@ -108,38 +105,15 @@ type writer struct {
 	// mu is held while a group is written, and by maintenance (merge,
 	// drop) that replaces segment files.
 	mu sync.Mutex
-	// Direct writes are raw (direct.go) unless one took longer than
-	// slowWrite less than plainAfterSlow ago, that is before plainUntil.
-	// Under mu.
-	slowWrite  time.Duration
-	plainUntil time.Time
 }
-
-// slowDirectWrite is the time beyond which a direct write is slow: the
-// disk, not the scheduler, decides how long commits take, and a stalled
-// disk must not hold up the garbage collector (direct.go).
-const slowDirectWrite = 10 * time.Millisecond
-
-// plainAfterSlow is how long the writer makes ordinary system calls after
-// a slow direct write.
-const plainAfterSlow = time.Minute
-
-// rawPossible reports whether direct writes can be raw at all: on 64-bit
-// machines, and with more than one P (with one, a raw write would stop
-// every goroutine while it lasts).
-func rawPossible() bool { return rawWrites && runtime.GOMAXPROCS(0) > 1 }
-
-// rawAt reports whether a direct write made at now is raw. Under mu.
-func (w *writer) rawAt(now time.Time) bool { return rawPossible() && now.After(w.plainUntil) }
 
 func newWriter(s *Store) *writer {
 	w := &writer{
-		s:         s,
-		lastSeq:   s.lastSeq.Load(),
-		lastMs:    s.lastMs.Load(),
-		slowWrite: slowDirectWrite,
-		wake:      make(chan struct{}, 1),
-		stop:      make(chan struct{}),
+		s:       s,
+		lastSeq: s.lastSeq.Load(),
+		lastMs:  s.lastMs.Load(),
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
 	}
 	w.led = sync.NewCond(&w.qmu)
 	w.running.Add(backgroundWriters)
@@ -408,46 +382,17 @@ func (w *writer) writeGroup(group []*Commit) error {
 	}
 	for i := range order {
 		pd := &order[i]
-		st := pd.st
-		// Seal a full segment before writing: it was synced with the group
-		// that filled it, so a torn write can only ever be in the newest
-		// segment.
-		if st.activeSize >= w.s.opts.SegmentSize {
-			// A sealed segment ends at its last record.
-			if err := trimSegment(st); err != nil {
-				return err
-			}
-			segs := st.segments()
-			if err := w.s.startSegment(st, segs[len(segs)-1].num+1); err != nil {
-				return err
-			}
+		sync, err := w.writeShare(pd.st, pd.buf)
+		if err != nil {
+			return err
 		}
-		if st.direct != nil {
-			ok, err := w.writeDirect(st, pd.buf)
-			if err != nil {
-				return err
-			}
-			if ok {
-				continue
-			}
-		}
-		if need := st.activeSize + int64(len(pd.buf)); need > st.allocated {
-			if err := w.preallocate(st, need); err != nil {
-				return err
-			}
-		}
-		if _, err := st.active.WriteAt(pd.buf, st.activeSize); err != nil {
-			return fmt.Errorf("store: write %s: %w", st.active.Name(), err)
-		}
-		if !w.s.opts.NoSync {
-			pd.sync = true
-		}
+		pd.sync = sync && !w.s.opts.NoSync
 	}
 	for i := range order {
 		pd := &order[i]
 		if pd.sync {
-			if err := fdatasync(pd.st.active); err != nil {
-				return fmt.Errorf("store: fsync %s: %w", pd.st.active.Name(), err)
+			if err := pd.st.active.SyncData(); err != nil {
+				return fmt.Errorf("store: fsync %s: %w", pd.st.activePath, err)
 			}
 		}
 	}
@@ -470,6 +415,40 @@ func (w *writer) writeGroup(group []*Commit) error {
 	return nil
 }
 
+// writeShare writes buf, a group's share of st, after st's data. It
+// reports whether the write went through the page cache and needs an
+// fdatasync.
+func (w *writer) writeShare(st *stream, buf []byte) (bool, error) {
+	// Seal a full segment before writing: it was synced with the group
+	// that filled it, so a torn write can only ever be in the newest
+	// segment.
+	if st.activeSize >= w.s.opts.SegmentSize {
+		// A sealed segment ends at its last record.
+		if err := trimSegment(st); err != nil {
+			return false, err
+		}
+		segs := st.segments()
+		if err := w.s.startSegment(st, segs[len(segs)-1].num+1); err != nil {
+			return false, err
+		}
+	}
+	if st.direct != nil {
+		ok, err := w.writeDirect(st, buf)
+		if err != nil || ok {
+			return false, err
+		}
+	}
+	if need := st.activeSize + int64(len(buf)); need > st.allocated {
+		if err := w.preallocate(st, need); err != nil {
+			return false, err
+		}
+	}
+	if _, err := st.active.WriteAt(buf, st.activeSize); err != nil {
+		return false, fmt.Errorf("store: write %s: %w", st.activePath, err)
+	}
+	return true, nil
+}
+
 // writeDirect writes buf after the data of st's active segment with a
 // direct, synchronous write (direct.go). It reports false, having written
 // nothing, when the file system refuses direct writes (EINVAL for the
@@ -481,26 +460,18 @@ func (w *writer) writeDirect(st *stream, buf []byte) (bool, error) {
 		if err := w.preallocate(st, end); err != nil {
 			return false, err
 		}
-		if err := fdatasync(st.active); err != nil {
-			return false, fmt.Errorf("store: fsync %s: %w", st.active.Name(), err)
+		if err := st.active.SyncData(); err != nil {
+			return false, fmt.Errorf("store: fsync %s: %w", st.activePath, err)
 		}
 	}
-	start := time.Now()
-	raw := w.rawAt(start)
-	err := st.direct.write(buf, st.activeSize, raw)
-	if took := time.Since(start); took > w.slowWrite {
-		if raw {
-			w.s.opts.Logger.Warn("slow commit write; making ordinary system calls for a while", "file", st.active.Name(), "took", took, "for", plainAfterSlow)
-		}
-		w.plainUntil = time.Now().Add(plainAfterSlow)
-	}
+	err := st.direct.write(buf, st.activeSize)
 	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EOPNOTSUPP) {
-		w.s.opts.Logger.Warn("direct write refused; using buffered writes and fdatasync", "file", st.active.Name(), "err", err)
+		w.s.opts.Logger.Warn("direct write refused; using buffered writes and fdatasync", "file", st.activePath, "err", err)
 		st.dropDirect()
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("store: write %s: %w", st.active.Name(), err)
+		return false, fmt.Errorf("store: write %s: %w", st.activePath, err)
 	}
 	return true, nil
 }
@@ -522,7 +493,7 @@ func (w *writer) preallocate(st *stream, need int64) error {
 	for off := st.allocated; off < target; {
 		n := min(target-off, int64(len(zeros)))
 		if _, err := st.active.WriteAt(zeros[:n], off); err != nil {
-			return fmt.Errorf("store: extend %s: %w", st.active.Name(), err)
+			return fmt.Errorf("store: extend %s: %w", st.activePath, err)
 		}
 		off += n
 	}
@@ -535,25 +506,14 @@ func (w *writer) preallocate(st *stream, need int64) error {
 func trimSegment(st *stream) error {
 	if st.allocated > st.activeSize {
 		if err := st.active.Truncate(st.activeSize); err != nil {
-			return fmt.Errorf("store: trim %s: %w", st.active.Name(), err)
+			return fmt.Errorf("store: trim %s: %w", st.activePath, err)
 		}
 	}
 	if err := st.active.Sync(); err != nil {
-		return fmt.Errorf("store: fsync %s: %w", st.active.Name(), err)
+		return fmt.Errorf("store: fsync %s: %w", st.activePath, err)
 	}
 	st.allocated = st.activeSize
 	return nil
-}
-
-// fdatasync makes f's data durable, with the metadata needed to read it
-// (the file size when it changed).
-func fdatasync(f *os.File) error {
-	for {
-		err := syscall.Fdatasync(int(f.Fd()))
-		if err != syscall.EINTR {
-			return err
-		}
-	}
 }
 
 func firstSeqOf(group []*Commit, st *stream) uint64 {
@@ -595,7 +555,7 @@ func (w *writer) sync() error {
 	for _, st := range *w.s.streams.Load() {
 		if st.active != nil {
 			if err := st.active.Sync(); err != nil {
-				return w.fail(fmt.Errorf("store: fsync %s: %w", st.active.Name(), err))
+				return w.fail(fmt.Errorf("store: fsync %s: %w", st.activePath, err))
 			}
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/driftdb/driftdb/driftql/exec"
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/store"
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 const usage = `driftdb: an append-only database with time travel, used directly.
@@ -410,7 +411,7 @@ func (c *cli) verify(args []string) error {
 	if err := c.parse(fs, args, dir); err != nil {
 		return err
 	}
-	rep, err := store.Verify(*dir)
+	rep, err := store.Verify(vfs.OS(), *dir)
 	if err != nil {
 		return err
 	}

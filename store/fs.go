@@ -2,49 +2,40 @@ package store
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"github.com/driftdb/driftdb/store/vfs"
 )
+
+// FS is the file system under the store: every file operation of the
+// store, and of the engine's files beside it (schema.yaml, meta.json,
+// index files), goes through one (Options.FS). The interface lives in
+// package vfs, which also has the implementations: vfs.OS (the default,
+// with direct synchronous writes for commits where the file system allows
+// them), vfs.MemFS (in memory, with CrashClone to simulate a machine
+// crash) and vfs.FaultFS (injected errors, short writes, ENOSPC, delays).
+type FS = vfs.FS
+
+// File is an open file of an FS.
+type File = vfs.File
 
 // syncDir fsyncs a directory so that entries created, renamed or removed in
 // it survive a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open dir for sync: %w", err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
+func syncDir(fsys FS, dir string) error { return fsys.SyncDir(dir) }
+
+// mkdirSync creates dir (and missing parents) and fsyncs each new entry's
+// parent directory.
+func mkdirSync(fsys FS, dir string) error {
+	if err := vfs.MkdirAll(fsys, dir); err != nil {
+		return fmt.Errorf("mkdir: %w", err)
 	}
 	return nil
 }
 
-// mkdirSync creates dir (and missing parents) and fsyncs each new entry's
-// parent directory.
-func mkdirSync(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
-	parent := filepath.Dir(dir)
-	if parent != dir {
-		if err := mkdirSync(parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
-		return fmt.Errorf("mkdir: %w", err)
-	}
-	return syncDir(parent)
-}
-
 // WriteFileAtomic replaces path with data so that after a crash the file
 // holds either its old content or data, never a mix.
-func WriteFileAtomic(path string, data []byte) error {
-	return ReplaceFile(path, func(f *os.File) error {
+func WriteFileAtomic(fsys FS, path string, data []byte) error {
+	return ReplaceFile(fsys, path, func(f File) error {
 		_, err := f.Write(data)
 		return err
 	})
@@ -56,9 +47,9 @@ func WriteFileAtomic(path string, data []byte) error {
 // is fsynced. On any error the temporary file is removed and path is
 // untouched. The writer removes *.tmp files left by a crash when it opens
 // the data directory.
-func ReplaceFile(path string, fill func(f *os.File) error) error {
+func ReplaceFile(fsys FS, path string, fill func(f File) error) error {
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := fsys.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -70,13 +61,13 @@ func ReplaceFile(path string, fill func(f *os.File) error) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = fsys.Rename(tmp, path)
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(path))
+		err = syncDir(fsys, filepath.Dir(path))
 	}
 	if err != nil {
-		os.Remove(tmp)
+		fsys.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
