@@ -15,6 +15,11 @@ var (
 	// every write until it is reopened. A failed fsync is never retried: the
 	// kernel may already have dropped the dirty pages.
 	ErrFailed = errors.New("store: failed, reopen required")
+	// ErrDiskFull wraps the write error (ENOSPC or EDQUOT) after which the
+	// store refuses writes until Resume. The failed batches were cut off
+	// the files again, durably, before any of them was acknowledged, so
+	// nothing needs a reopen: once space is free, Resume and write again.
+	ErrDiskFull = errors.New("store: disk full, writes refused until resumed")
 	// ErrNoStream is returned for a stream that does not exist.
 	ErrNoStream = errors.New("store: no such stream")
 	// ErrStreamExists is returned by CreateStream for an existing stream.

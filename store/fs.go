@@ -19,9 +19,22 @@ type FS = vfs.FS
 // File is an open file of an FS.
 type File = vfs.File
 
+// syncError marks the failure of an fsync. A failed fsync is never
+// retried nor taken back: the kernel may have dropped the data it could
+// not write, so the store stops writing until it is reopened.
+type syncError struct{ err error }
+
+func (e *syncError) Error() string { return e.err.Error() }
+func (e *syncError) Unwrap() error { return e.err }
+
 // syncDir fsyncs a directory so that entries created, renamed or removed in
 // it survive a crash.
-func syncDir(fsys FS, dir string) error { return fsys.SyncDir(dir) }
+func syncDir(fsys FS, dir string) error {
+	if err := fsys.SyncDir(dir); err != nil {
+		return &syncError{err}
+	}
+	return nil
+}
 
 // mkdirSync creates dir (and missing parents) and fsyncs each new entry's
 // parent directory.
@@ -55,7 +68,9 @@ func ReplaceFile(fsys FS, path string, fill func(f File) error) error {
 	}
 	err = fill(f)
 	if err == nil {
-		err = f.Sync()
+		if err = f.Sync(); err != nil {
+			err = &syncError{err}
+		}
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

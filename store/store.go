@@ -327,6 +327,23 @@ func (s *Store) Append(b Batch) error {
 	return s.Submit(b).Wait()
 }
 
+// Resume takes writes again after they failed for lack of space
+// (ErrDiskFull). Every batch that failed, or was refused, since the failure
+// stays failed, and so does any still queued: a caller builds a batch on
+// the ones before it, so it must rebuild from what the store holds (its
+// last seq is LastSeq) before it writes again; Resume returns the streams
+// of those batches. If space is still short, the next write fails again
+// and cuts itself back the same way. After any other failure (ErrFailed:
+// a failed fsync, an I/O error, a cut-back that failed) Resume returns
+// that error: only a reopen, and recovery, can go on from there. Resume of
+// a store that has not failed does nothing.
+func (s *Store) Resume() ([]string, error) {
+	if s.w == nil {
+		return nil, ErrReadOnly
+	}
+	return s.w.resume()
+}
+
 // Sync waits until every batch submitted so far is written, and fsyncs the
 // active segments (which matters in NoSync mode).
 func (s *Store) Sync() error {

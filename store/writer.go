@@ -102,6 +102,14 @@ type writer struct {
 	stop    chan struct{} // closed to end the background goroutines
 	running sync.WaitGroup
 
+	// diskFull is set, with failedErr, when the failure was a write the
+	// disk had no room for and every file was cut back to its last
+	// acknowledged batch: Resume can then accept writes again.
+	diskFull bool
+	// refused collects the streams of the batches refused or failed since
+	// the store failed (Resume returns them).
+	refused map[string]bool
+
 	// mu is held while a group is written, and by maintenance (merge,
 	// drop) that replaces segment files.
 	mu sync.Mutex
@@ -141,6 +149,7 @@ func (w *writer) submit(b Batch) *Commit {
 		return failedCommit(ErrClosed)
 	case w.failedErr != nil:
 		err := w.failedErr
+		w.refuse(c)
 		w.qmu.Unlock()
 		return failedCommit(err)
 	case b[0].Record.Seq <= w.lastSeq:
@@ -306,7 +315,7 @@ func (w *writer) writeQueued() {
 	err := w.writeGroup(group)
 	w.mu.Unlock()
 	if err != nil {
-		err = w.fail(err)
+		err = w.fail(err, group)
 	}
 	// The next group can be written while this one's commits complete, by
 	// a committer that arrives. Otherwise this goroutine's caller writes it
@@ -329,17 +338,113 @@ func (w *writer) writeQueued() {
 	w.qmu.Lock()
 }
 
-// fail puts the store in the failed state: no write is accepted until it is
-// reopened, and recovery then decides what of the last group survived.
-func (w *writer) fail(err error) error {
+// fail puts the store in the failed state: no write is accepted until it
+// is reopened, and recovery then decides what of the last group survived;
+// or, when the disk was full and the group was cut back (*cutBackError),
+// until Resume. group's batches are the failed ones.
+func (w *writer) fail(err error, group []*Commit) error {
 	w.qmu.Lock()
-	if w.failedErr == nil {
-		w.failedErr = fmt.Errorf("%w: %w", ErrFailed, err)
+	for _, c := range group {
+		w.refuse(c)
 	}
-	ferr := w.failedErr
+	if w.failedErr == nil {
+		var cb *cutBackError
+		if errors.As(err, &cb) {
+			w.failedErr = fmt.Errorf("%w: %w", ErrDiskFull, cb.err)
+			w.diskFull = true
+		} else {
+			w.failedErr = fmt.Errorf("%w: %w", ErrFailed, err)
+		}
+	}
+	ferr, full := w.failedErr, w.diskFull
 	w.qmu.Unlock()
-	w.s.opts.Logger.Error("store write failed; refusing writes until reopened", "err", err)
+	if full {
+		w.s.opts.Logger.Error("store write failed for lack of space; refusing writes until space is freed", "err", err)
+	} else {
+		w.s.opts.Logger.Error("store write failed; refusing writes until reopened", "err", err)
+	}
 	return ferr
+}
+
+// refuse notes the streams of a batch that failed while the store is
+// failed. Called with qmu held.
+func (w *writer) refuse(c *Commit) {
+	if w.refused == nil {
+		w.refused = map[string]bool{}
+	}
+	for _, p := range c.parts {
+		w.refused[p.st.name] = true
+	}
+}
+
+// cutBackError is a write the disk had no room for (ENOSPC, EDQUOT), made
+// before anything of its group was synced, after which every stream of
+// the group was cut back to its last acknowledged batch, durably.
+type cutBackError struct{ err error }
+
+func (e *cutBackError) Error() string { return e.err.Error() }
+func (e *cutBackError) Unwrap() error { return e.err }
+
+// noSpace reports whether err says the disk (or the quota) is full, on a
+// write: a failed fsync is never taken back, whatever it says.
+func noSpace(err error) bool {
+	var se *syncError
+	return (errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)) && !errors.As(err, &se)
+}
+
+// writeFailed handles a failed write of a group, made before anything of
+// it was synced. When the disk was full, every stream of the group is cut
+// back to its last acknowledged batch, durably: the bytes written since,
+// and any half of a write, are gone, so later batches can go where the
+// failed ones were. It returns a *cutBackError then; any other failure, or
+// a cut-back that fails, leaves the store failed until reopened.
+func (w *writer) writeFailed(order []*stream, err error) error {
+	if !noSpace(err) {
+		return err
+	}
+	for _, st := range order {
+		if cerr := cutBack(st); cerr != nil {
+			return fmt.Errorf("%w; cutting back %s: %w", err, st.activePath, cerr)
+		}
+	}
+	return &cutBackError{err: err}
+}
+
+// cutBack truncates st's active segment to the end of its last
+// acknowledged batch and syncs it. The direct handle's tail is still
+// right: it changes only after a write succeeds.
+func cutBack(st *stream) error {
+	if err := st.active.Truncate(st.activeSize); err != nil {
+		return err
+	}
+	if err := st.active.Sync(); err != nil {
+		return err
+	}
+	st.allocated = st.activeSize
+	return nil
+}
+
+// resume takes writes again after a disk-full failure. Batches queued
+// since are failed first: their callers built them on top of the batches
+// that failed. It returns the streams whose batches failed.
+func (w *writer) resume() ([]string, error) {
+	w.qmu.Lock()
+	defer w.qmu.Unlock()
+	if w.failedErr == nil {
+		return nil, nil
+	}
+	if !w.diskFull {
+		return nil, w.failedErr
+	}
+	w.drain() // fails every queued batch with failedErr
+	names := make([]string, 0, len(w.refused))
+	for n := range w.refused {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	w.failedErr, w.diskFull, w.refused = nil, false, nil
+	w.lastSeq, w.lastMs = w.s.lastSeq.Load(), w.s.lastMs.Load()
+	return names, nil
 }
 
 // writeGroup writes a group of batches: per stream, one write of all its
@@ -384,7 +489,11 @@ func (w *writer) writeGroup(group []*Commit) error {
 		pd := &order[i]
 		sync, err := w.writeShare(pd.st, pd.buf)
 		if err != nil {
-			return err
+			streams := make([]*stream, len(order))
+			for j := range order {
+				streams[j] = order[j].st
+			}
+			return w.writeFailed(streams, err)
 		}
 		pd.sync = sync && !w.s.opts.NoSync
 	}
@@ -417,7 +526,8 @@ func (w *writer) writeGroup(group []*Commit) error {
 
 // writeShare writes buf, a group's share of st, after st's data. It
 // reports whether the write went through the page cache and needs an
-// fdatasync.
+// fdatasync. Nothing it writes is synced unless it succeeds, so on failure
+// the stream can be cut back (writeFailed).
 func (w *writer) writeShare(st *stream, buf []byte) (bool, error) {
 	// Seal a full segment before writing: it was synced with the group
 	// that filled it, so a torn write can only ever be in the newest
@@ -461,7 +571,7 @@ func (w *writer) writeDirect(st *stream, buf []byte) (bool, error) {
 			return false, err
 		}
 		if err := st.active.SyncData(); err != nil {
-			return false, fmt.Errorf("store: fsync %s: %w", st.activePath, err)
+			return false, fmt.Errorf("store: fsync %s: %w", st.activePath, &syncError{err})
 		}
 	}
 	err := st.direct.write(buf, st.activeSize)
@@ -510,7 +620,7 @@ func trimSegment(st *stream) error {
 		}
 	}
 	if err := st.active.Sync(); err != nil {
-		return fmt.Errorf("store: fsync %s: %w", st.activePath, err)
+		return fmt.Errorf("store: fsync %s: %w", st.activePath, &syncError{err})
 	}
 	st.allocated = st.activeSize
 	return nil
@@ -555,7 +665,7 @@ func (w *writer) sync() error {
 	for _, st := range *w.s.streams.Load() {
 		if st.active != nil {
 			if err := st.active.Sync(); err != nil {
-				return w.fail(fmt.Errorf("store: fsync %s: %w", st.activePath, err))
+				return w.fail(fmt.Errorf("store: fsync %s: %w", st.activePath, err), nil)
 			}
 		}
 	}
