@@ -18,7 +18,7 @@ func (db *DB) Compact(name string) error {
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
 	if err := db.st.MergeSegments(name); err != nil {
-		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+		return storageError(err)
 	}
 	return nil
 }
@@ -92,13 +92,13 @@ func (db *DB) CompactBefore(name string, h uint64) (uint64, error) {
 		for _, s := range seqs {
 			if s < seq {
 				if err := db.st.RemoveSnapshot(name, s); err != nil {
-					return 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+					return 0, storageError(err)
 				}
 			}
 		}
 	}
 	if err := db.st.DropBefore(name, h); err != nil {
-		return 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+		return 0, storageError(err)
 	}
 	return h, nil
 }

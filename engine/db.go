@@ -220,10 +220,10 @@ func (db *DB) CreateTable(spec TableSpec) error {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
 	}
 	if err := writeSchema(db.st.FS(), dir, &spec); err != nil {
-		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+		return storageError(err)
 	}
 	if err := db.st.CreateStream(spec.Name); err != nil {
-		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+		return storageError(err)
 	}
 	ts := newTableState(&spec)
 	db.work[spec.Name] = ts
@@ -250,7 +250,7 @@ func (db *DB) CreateIndex(table, field string) error {
 	spec := *ts.spec
 	spec.Indexes = append(append([]string(nil), spec.Indexes...), field)
 	if err := writeSchema(db.st.FS(), db.st.StreamDir(table), &spec); err != nil {
-		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+		return storageError(err)
 	}
 	nts := ts.clone()
 	nts.spec = &spec
@@ -276,7 +276,7 @@ func (db *DB) writable() error {
 	case db.opts.ReadOnly:
 		return wrapf(CodeReadOnly, ErrReadOnly, "database is open read-only (another process holds the writer lock)")
 	case db.failed != nil:
-		return &Error{Code: CodeIOError, Msg: "database stopped after a write failure; reopen it: " + db.failed.Error(), Err: db.failed}
+		return db.resume()
 	}
 	return nil
 }
@@ -349,5 +349,7 @@ func (db *DB) Tables() []string {
 func (db *DB) now() int64 { return db.opts.Now().UnixMilli() }
 
 func ioError(err error) error {
-	return &Error{Code: CodeIOError, Msg: fmt.Sprintf("write failed: %v", err), Err: err}
+	e := storageError(err)
+	e.Msg = fmt.Sprintf("write failed: %v", err)
+	return e
 }

@@ -19,7 +19,11 @@
 //     copy-on-write clone holding its seq, and when the published one is
 //     older, takes the writer mutex for the moment it takes to clone the
 //     writer's trees (View.trees). Nothing a reader holds ever changes.
-//   - After a failed write the database refuses writes until reopened.
+//   - After a failed write the database refuses writes until reopened
+//     (SQLSTATE 58030), with one exception: a commit that found the disk
+//     full (53100) was cut off the log again before anything of it was
+//     synced, so once there is space the next write rebuilds the tables
+//     the failed commits touched from the store and goes on (resume).
 //
 // The engine knows no SQL and no protocol; its errors carry SQLSTATE codes
 // (see Code) so that the layers above can report them.

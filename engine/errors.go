@@ -21,6 +21,7 @@ const (
 	CodeSnapshotTooOld      = "22023" // before the compaction horizon (the message names it)
 	CodeInternal            = "XX000"
 	CodeIOError             = "58030"
+	CodeDiskFull            = "53100" // a write found no space; writes go on once there is
 	CodeFeatureUnsupported  = "0A000"
 	CodeObjectInUse         = "55006"
 	CodeProgramLimitReached = "54000"

@@ -245,7 +245,7 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 		return writeSnapshotData(w, ts, seq)
 	})
 	if err != nil {
-		return 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+		return 0, storageError(err)
 	}
 	// The caches that go with the snapshot: failing to write them costs a
 	// rebuild at the next open, nothing more.
