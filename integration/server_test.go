@@ -43,8 +43,14 @@ type server struct {
 // test ends.
 func startServer(t testing.TB, cfg pgwire.Config) *server {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := engine.Open(dir, engine.Options{})
+	return startServerOn(t, cfg, t.TempDir(), engine.Options{})
+}
+
+// startServerOn starts a server on the database in dir, opened with opts
+// (a file system of the test's choice, say); it stops when the test ends.
+func startServerOn(t testing.TB, cfg pgwire.Config, dir string, opts engine.Options) *server {
+	t.Helper()
+	db, err := engine.Open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
