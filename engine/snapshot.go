@@ -117,7 +117,11 @@ func encodeBytesOrNil(enc *msgpack.Encoder, b []byte) error {
 
 // readSnapshotData decodes a snapshot into a table state for spec.
 func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error) {
-	dec := msgpack.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	size := 1 << 20
+	if s, ok := r.(interface{ Size() int64 }); ok {
+		size = int(min(max(s.Size(), 4<<10), int64(size)))
+	}
+	dec := msgpack.NewDecoder(bufio.NewReaderSize(r, size))
 	var h snapshotHeader
 	if err := dec.Decode(&h); err != nil {
 		return nil, 0, fmt.Errorf("snapshot header: %w", err)

@@ -172,7 +172,8 @@ const maxSnapshotRaw = 1 << 40
 // OpenSnapshot verifies the snapshot of a stream at seq and returns a
 // reader of its raw bytes. Every byte of the file is checked against the CRC
 // before the reader is returned; the reader reports ErrSnapshotDamaged if
-// the decompressed length differs from the recorded one.
+// the decompressed length differs from the recorded one. The reader has a
+// method Size() int64, the recorded length of the raw bytes.
 func (s *Store) OpenSnapshot(name string, seq uint64) (io.ReadCloser, error) {
 	return openSnapshotFile(s.fs, s.snapshotPath(name, seq), seq)
 }
@@ -191,7 +192,7 @@ func openSnapshotFile(fsys FS, path string, seq uint64) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("%w: %s: %w", ErrSnapshotDamaged, path, err)
 	}
 	body := io.NewSectionReader(f, snapshotHeaderSize, bodyLen)
-	zr, err := zstd.NewReader(bufio.NewReaderSize(body, 1<<20), zstd.WithDecoderConcurrency(1),
+	zr, err := zstd.NewReader(bufio.NewReaderSize(body, readBufSize(bodyLen)), zstd.WithDecoderConcurrency(1),
 		zstd.WithDecoderMaxMemory(maxSnapshotRaw))
 	if err != nil {
 		f.Close()
@@ -245,6 +246,11 @@ func checkSnapshotFile(f File, seq uint64) (rawLen uint64, bodyLen int64, err er
 	return rawLen, size - snapshotHeaderSize - snapshotTrailerSize, nil
 }
 
+// readBufSize is the size of a buffer for reading n bytes: n, within
+// bounds. A small table's snapshot does not need a megabyte of buffer,
+// which opening a database would allocate, and clear, for every table.
+func readBufSize(n int64) int { return int(min(max(n, 4<<10), 1<<20)) }
+
 type snapshotReader struct {
 	f    File
 	zr   *zstd.Decoder
@@ -267,6 +273,9 @@ func (r *snapshotReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// Size returns the length of the snapshot's raw bytes, as recorded.
+func (r *snapshotReader) Size() int64 { return int64(r.want) }
 
 func (r *snapshotReader) Close() error {
 	r.zr.Close()
