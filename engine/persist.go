@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"sort"
 
 	"github.com/google/btree"
 	"github.com/vmihailenco/msgpack/v5"
@@ -56,7 +57,15 @@ func writeIndexFiles(fsys store.FS, tableDir string, ts *tableState, seq uint64)
 	if err := vfs.MkdirAll(fsys, filepath.Join(tableDir, indexesDir)); err != nil {
 		return err
 	}
-	for field, idx := range ts.indexes {
+	// In field order: the same work makes the same file operations (the
+	// crash tests replay a workload by its seed).
+	fields := make([]string, 0, len(ts.indexes))
+	for field := range ts.indexes {
+		fields = append(fields, field)
+	}
+	sort.Strings(fields)
+	for _, field := range fields {
+		idx := ts.indexes[field]
 		err := store.ReplaceFile(fsys, idxPath(tableDir, field), func(f store.File) error {
 			return writeIndexFile(f, field, idx, seq)
 		})

@@ -1,0 +1,320 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/driftdb/driftdb/store"
+	"github.com/driftdb/driftdb/store/vfs"
+)
+
+// Crash tests on the memory file system. A SIGKILL leaves the page cache
+// behind, so only a simulated machine crash shows a missing fsync: these
+// tests run a workload on a vfs.MemFS and, before every operation that
+// changes it, take what a crash at that moment would leave and open a
+// database on it.
+//
+// DRIFTDB_CRASH_SEED=n replays the workload of seed n (a failure names
+// it); DRIFTDB_TORTURE=1 runs several long workloads (make torture).
+
+// torture reports whether the long runs are asked for.
+func torture() bool { return os.Getenv("DRIFTDB_TORTURE") != "" }
+
+// crashSeeds returns the seeds to run: the one given in
+// DRIFTDB_CRASH_SEED, else n new ones.
+func crashSeeds(t *testing.T, n int) []uint64 {
+	if s := os.Getenv("DRIFTDB_CRASH_SEED"); s != "" {
+		seed, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("DRIFTDB_CRASH_SEED=%q: %v", s, err)
+		}
+		return []uint64{seed}
+	}
+	seeds := make([]uint64, n)
+	for i := range seeds {
+		seeds[i] = rand.Uint64() % 1_000_000_000
+	}
+	return seeds
+}
+
+// crashState is what the workload has done, as the crash hook sees it.
+type crashState struct {
+	mu       sync.Mutex
+	acked    uint64 // seq of the last acknowledged commit
+	inflight uint64 // seq the commit being made will end at (0: none)
+	horizon  map[string]uint64
+	// pendingHorizon is a CompactBefore in progress: its table's horizon
+	// may or may not have moved.
+	pendingHorizon map[string]uint64
+}
+
+// TestCrashAtEveryOperation runs a seeded random workload (transactions
+// over three tables, rollbacks, snapshots, segment rotation, merges and
+// compaction before a horizon) on a MemFS and, before each operation
+// that changes the file system, opens a database on what a crash would
+// leave: once with exactly what was synced, once with the unsynced
+// changes up to a random point also kept, the last write torn. Each
+// must open, show exactly the acknowledged commits (the one being made
+// may be there too, whole, in every table, or nowhere), answer AS OF and
+// index lookups the same way, pass verify, and take a write.
+func TestCrashAtEveryOperation(t *testing.T) {
+	seeds, steps := crashSeeds(t, 1), 70
+	if torture() {
+		seeds, steps = crashSeeds(t, 8), 600
+	}
+	for _, seed := range seeds {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Logf("replay with DRIFTDB_CRASH_SEED=%d", seed)
+			crashWorkload(t, seed, steps)
+		})
+	}
+}
+
+func crashWorkload(t *testing.T, seed uint64, steps int) {
+	rng := rand.New(rand.NewPCG(seed, 17))
+	crashRng := rand.New(rand.NewPCG(seed, 18))
+	mem := vfs.NewMem()
+	faults := vfs.NewFaultFS(mem)
+	clock := time.UnixMilli(1_700_000_000_000)
+	opts := Options{
+		Store:          store.Options{SegmentSize: 4 << 10, FS: faults},
+		SnapshotEvents: -1, // snapshots only where the workload makes them: one goroutine, one order
+		SnapshotBytes:  -1,
+		Now:            func() time.Time { return clock },
+	}
+	db := openDB(t, "/data", opts)
+	defer func() { db.Close() }()
+	tables := []string{"a", "b", "c"}
+	m := &model{tables: map[string]map[Key][]modelVersion{}, horizon: map[string]uint64{}}
+	for _, name := range tables {
+		mustExec(t, db.CreateTable(TableSpec{Name: name, PK: "id", Indexes: []string{"status", "n"}}))
+		m.tables[name] = map[Key][]modelVersion{}
+	}
+	st := &crashState{horizon: map[string]uint64{}, pendingHorizon: map[string]uint64{}}
+	crashes := 0
+	// The hook may run on a goroutine of the store's writer: it reports a
+	// failed check by failing the operation (and every one after), and
+	// the workload stops at its next error with the check's.
+	var failed error
+	faults.SetHook(func(op vfs.Op, path string) error {
+		if op&vfs.OpChange == 0 {
+			return nil
+		}
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if failed != nil {
+			return failed
+		}
+		crashes++
+		where := fmt.Sprintf("seed %d, crash %d before %v %s", seed, crashes, op, path)
+		failed = checkCrash(where+" (synced only)", mem.CrashClone(), m, st)
+		if failed == nil {
+			now := mem.Changes()
+			keep := now - uint64(crashRng.IntN(int(min(now, 64))+1))
+			failed = checkCrash(where+fmt.Sprintf(" (kept changes up to %d of %d)", keep, now),
+				mem.CrashCloneKeeping(keep, crashRng), m, st)
+		}
+		return failed
+	})
+	defer faults.SetHook(nil)
+	mustExec := func(t *testing.T, err error) {
+		t.Helper()
+		st.mu.Lock()
+		check := failed
+		st.mu.Unlock()
+		if check != nil {
+			t.Fatal(check)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	key := func(i int) Key { return Key{Str: fmt.Sprintf("k%02d", i)} }
+	for step := range steps {
+		clock = clock.Add(time.Duration(rng.IntN(3)) * time.Millisecond)
+		switch op := rng.IntN(100); {
+		case op < 75:
+			tx := db.Begin()
+			type write struct {
+				table string
+				k     Key
+				doc   map[string]any
+			}
+			var writes []write
+			overlay := map[string]map[string]any{}
+			cur := func(table string, k Key) map[string]any {
+				if d, ok := overlay[table+"/"+k.Str]; ok {
+					return d
+				}
+				return m.live(table, k)
+			}
+			for range 1 + rng.IntN(4) {
+				table := tables[rng.IntN(len(tables))]
+				k := key(rng.IntN(25))
+				live := cur(table, k)
+				var doc map[string]any
+				switch w := rng.IntN(3); {
+				case live == nil || w == 0 && live == nil:
+					doc = randomDoc(rng, k)
+					_, err := tx.Insert(table, docJSON(doc))
+					mustExec(t, err)
+				case w < 2:
+					p := randomPatch(rng)
+					mustExec(t, tx.Patch(table, k.Str, docJSON(p)))
+					doc = modelMerge(live, p)
+				default:
+					mustExec(t, tx.SoftDelete(table, k.Str))
+				}
+				overlay[table+"/"+k.Str] = doc
+				writes = append(writes, write{table, k, doc})
+			}
+			if rng.IntN(6) == 0 {
+				tx.Rollback()
+				break
+			}
+			// The model holds the commit before it is made: the crash
+			// hook may find it on disk, whole.
+			seq := db.Seq()
+			st.mu.Lock()
+			for _, w := range writes {
+				seq++
+				m.tables[w.table][w.k] = append(m.tables[w.table][w.k], modelVersion{seq: seq, doc: w.doc})
+			}
+			st.inflight = seq
+			st.mu.Unlock()
+			last, err := tx.Commit(ctx)
+			mustExec(t, err)
+			if last != seq {
+				t.Fatalf("step %d: commit at seq %d, want %d", step, last, seq)
+			}
+			st.mu.Lock()
+			st.acked, st.inflight = seq, 0
+			st.mu.Unlock()
+		case op < 85:
+			_, err := db.SnapshotTable(tables[rng.IntN(len(tables))])
+			mustExec(t, err)
+		case op < 93:
+			mustExec(t, db.Compact(tables[rng.IntN(len(tables))]))
+		case db.Seq() > 10:
+			table := tables[rng.IntN(len(tables))]
+			h := m.horizon[table] + uint64(rng.IntN(int(db.Seq()-m.horizon[table])+1))
+			st.mu.Lock()
+			st.pendingHorizon[table] = h
+			st.mu.Unlock()
+			got, err := db.CompactBefore(table, h)
+			mustExec(t, err)
+			st.mu.Lock()
+			m.horizon[table] = max(m.horizon[table], got)
+			st.horizon[table] = m.horizon[table]
+			delete(st.pendingHorizon, table)
+			st.mu.Unlock()
+		}
+	}
+	mustExec(t, nil)
+	if crashes < steps {
+		t.Fatalf("only %d crash points in %d steps", crashes, steps)
+	}
+	t.Logf("%d crash points, each checked twice", crashes)
+}
+
+// checkCrash opens a database on fsys, the files a crash left, and
+// checks it against the model: its seq is the last acknowledged one, or
+// the one of the commit being made; every table reads as the model at
+// that seq, now and at an earlier seq at or after its horizon; verify
+// finds no damage; the database takes a write. Called with st.mu held.
+func checkCrash(where string, fsys *vfs.MemFS, m *model, st *crashState) (err error) {
+	db, err := Open("/data", Options{Store: store.Options{SegmentSize: 4 << 10, FS: fsys}, SnapshotEvents: -1, SnapshotBytes: -1})
+	if err != nil {
+		return fmt.Errorf("%s: open: %w", where, err)
+	}
+	defer func() {
+		if cerr := db.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("%s: close: %w", where, cerr)
+		}
+	}()
+	head := db.Seq()
+	if head != st.acked && (st.inflight == 0 || head != st.inflight) {
+		return fmt.Errorf("%s: seq %d after the crash, want %d (acknowledged) or %d (in flight)", where, head, st.acked, st.inflight)
+	}
+	for table, rows := range m.tables {
+		low := max(st.horizon[table], st.pendingHorizon[table])
+		for _, seq := range []uint64{head, head * 2 / 3} {
+			if seq < low {
+				continue
+			}
+			v, err := db.ViewAt(seq)
+			if err != nil {
+				return fmt.Errorf("%s: view at %d: %w", where, seq, err)
+			}
+			want := map[Key]map[string]any{}
+			for k := range rows {
+				if d := m.at(table, k, seq); d != nil {
+					want[k] = d
+				}
+			}
+			got := map[Key]map[string]any{}
+			var derr error
+			err = v.Scan(table, func(r *Row) bool {
+				got[r.Key], derr = r.Doc()
+				return derr == nil
+			})
+			if err = errors.Join(err, derr); err != nil {
+				return fmt.Errorf("%s: scan %s at %d: %w", where, table, seq, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				return fmt.Errorf("%s: %s at seq %d (head %d, acknowledged %d):\n got %v\nwant %v", where, table, seq, head, st.acked, got, want)
+			}
+			if err := indexMatches(v, table, want); err != nil {
+				return fmt.Errorf("%s: %s at seq %d: %w", where, table, seq, err)
+			}
+		}
+	}
+	rep, err := store.Verify(fsys, "/data")
+	if err != nil || rep.Damaged() {
+		return fmt.Errorf("%s: verify: %v %v", where, err, rep.Problems)
+	}
+	if _, err := db.Insert(ctx, "a", []byte(`{"id": "after-crash"}`)); err != nil {
+		return fmt.Errorf("%s: write after recovery: %w", where, err)
+	}
+	return nil
+}
+
+// indexMatches checks index lookups of v against rows, the table's live
+// rows at v's seq.
+func indexMatches(v *View, table string, rows map[Key]map[string]any) error {
+	for _, pr := range []struct {
+		field string
+		op    Op
+		val   any
+	}{
+		{"status", OpEq, "paid"},
+		{"status", OpGe, "paid"},
+		{"n", OpLt, int64(0)},
+		{"n", OpGe, 1.5},
+	} {
+		want := 0
+		for _, d := range rows {
+			if fv, ok := d[pr.field]; ok && fv != nil {
+				if c, ok := CompareValues(fv, pr.val); ok && pr.op.holds(c) {
+					want++
+				}
+			}
+		}
+		got := 0
+		if err := v.IndexLookup(table, pr.field, pr.op, pr.val, func(*Row) bool { got++; return true }); err != nil {
+			return err
+		}
+		if got != want {
+			return fmt.Errorf("index %s %v %v: %d rows, want %d", pr.field, pr.op, pr.val, got, want)
+		}
+	}
+	return nil
+}
