@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -241,16 +242,15 @@ func scanSegment(fsys FS, path string, prevSeq uint64) (scanResult, error) {
 // zeroFrom reports whether every byte of f from off to size is zero: space
 // the writer preallocated and has not written yet.
 func zeroFrom(f File, off, size int64) bool {
+	var _ [preallocChunk - readAheadSize]struct{} // zeros is long enough to compare with
 	buf := make([]byte, min(size-off, readAheadSize))
 	for off < size {
 		n := min(int64(len(buf)), size-off)
 		if _, err := f.ReadAt(buf[:n], off); err != nil && err != io.EOF {
 			return false
 		}
-		for _, b := range buf[:n] {
-			if b != 0 {
-				return false
-			}
+		if !bytes.Equal(buf[:n], zeros[:n]) { // zeros: the writer's, readAheadSize long
+			return false
 		}
 		off += n
 	}
