@@ -4,24 +4,29 @@ GO          ?= go
 GOBIN       ?= $(shell $(GO) env GOPATH)/bin
 STATICCHECK ?= $(GOBIN)/staticcheck
 STATICCHECK_VERSION ?= v0.8.2
-# Packages with concurrency run under the race detector too; benchmarks
-# live in the storage layers and the statement path.
+# Packages with concurrency run under the race detector (and only there,
+# in make test); the others run once without it. Benchmarks live in the
+# storage layers and the statement path.
 RACE_DIRS   ?= store engine pgwire integration
 BENCH_DIRS  ?= store engine driftql/exec
 existing     = $(foreach d,$(1),$(if $(wildcard $(d)),./$(d)/...))
+empty       :=
+space       := $(empty) $(empty)
+PLAIN_PKGS   = $(shell $(GO) list ./... | grep -v -E '/($(subst $(space),|,$(strip $(RACE_DIRS))))(/|$$)')
 # Fuzzing budget per target, as a count of runs: with a duration, Go 1.26's
 # fuzzing coordinator can report a spurious "context deadline exceeded"
 # failure when the time runs out on a busy machine (go.dev/issue/75804); a
 # count has no deadline to race.
 FUZZTIME    ?= 20000x
 
-.PHONY: help build test test-short race fuzz-short bench bench-pg fmt lint ci clean demo run
+.PHONY: help build test test-short race torture fuzz-short bench bench-pg fmt lint ci clean demo run
 
 help:
 	@echo "make run         run driftdb-pg on ./driftdb-data, listening on 127.0.0.1:5433"
 	@echo "make demo        the 60-second demo: writes, a patch, a soft delete, time travel, history, snapshot, compaction"
 	@echo "make build       build every package; binaries into ./bin"
-	@echo "make test        unit, crash and integration tests, race detector, short fuzzing"
+	@echo "make test        unit, crash and integration tests (short runs, race detector), short fuzzing"
+	@echo "make torture     the long runs: crash tests at every file operation over many seeds, kill loops, soaks"
 	@echo "make bench       benchmarks (store, engine, statements)"
 	@echo "make bench-pg    race driftdb-pg against a throwaway PostgreSQL 15 with pgbench (about 10 minutes)"
 	@echo "make fmt         gofmt the tree"
@@ -33,8 +38,10 @@ build:
 	@mkdir -p bin
 	@if [ -d cmd ]; then $(GO) build -o bin/ ./cmd/...; fi
 
+# The short runs of every test: packages with concurrency under the race
+# detector, the others without. The long runs are make torture's.
 test: build
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -short $(PLAIN_PKGS)
 	cd bench && $(GO) test -count=1 ./...
 	$(MAKE) race
 	$(MAKE) fuzz-short
@@ -44,6 +51,14 @@ test-short:
 
 race:
 	$(GO) test -count=1 -race -short $(call existing,$(RACE_DIRS))
+
+# The long runs: every test at full length (the crash tests on the memory
+# file system over 8 seeds of 600 steps and at every write, the SIGKILL
+# loops 50 rounds, the model over 3 seeds, a 5 s disk stall). A crash test
+# that fails names its seed: DRIFTDB_CRASH_SEED=n replays it.
+TORTURE_TIMEOUT ?= 2h
+torture: build
+	DRIFTDB_TORTURE=1 $(GO) test -count=1 -timeout $(TORTURE_TIMEOUT) ./...
 
 # Runs every fuzz target briefly, from its committed seed corpus.
 fuzz-short:

@@ -22,7 +22,8 @@ import (
 // database on it.
 //
 // DRIFTDB_CRASH_SEED=n replays the workload of seed n (a failure names
-// it); DRIFTDB_TORTURE=1 runs several long workloads (make torture).
+// it); DRIFTDB_TORTURE=1 runs several long workloads (make torture), and
+// -short a shorter one (make test runs these under the race detector).
 
 // torture reports whether the long runs are asked for.
 func torture() bool { return os.Getenv("DRIFTDB_TORTURE") != "" }
@@ -66,6 +67,9 @@ type crashState struct {
 // index lookups the same way, pass verify, and take a write.
 func TestCrashAtEveryOperation(t *testing.T) {
 	seeds, steps := crashSeeds(t, 1), 70
+	if testing.Short() {
+		steps = 30
+	}
 	if torture() {
 		seeds, steps = crashSeeds(t, 8), 600
 	}

@@ -65,7 +65,11 @@ func randomValue(rng *rand.Rand, depth int) any {
 // values, skip the same bytes, and find the same fields.
 func TestReaderMatchesLibrary(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range 2000 {
+	docs := 2000
+	if testing.Short() {
+		docs = 300
+	}
+	for i := range docs {
 		doc := map[string]any{"id": int64(i), "v": randomValue(rng, 0), "w": randomValue(rng, 0)}
 		b := encodeDoc(doc, []string{"id", "v", "w"})
 		d := decPool.Get().(*decoder)

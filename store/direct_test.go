@@ -54,7 +54,11 @@ func TestDirectWrites(t *testing.T) {
 	// end at every offset within a block.
 	seq := uint64(1)
 	var want []Record
-	for i := 0; i < 400; i++ {
+	batches := 400
+	if testing.Short() {
+		batches = 80
+	}
+	for i := 0; i < batches; i++ {
 		n := 1 + (i*997)%9000
 		var b Batch
 		for len(b) == 0 || n > 0 {

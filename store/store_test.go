@@ -5,6 +5,8 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 func TestAppendReopenRead(t *testing.T) {
@@ -114,7 +116,7 @@ func (s *Store) mustStream(t testing.TB, name string) *stream {
 }
 
 func TestIteratorFollowsWriter(t *testing.T) {
-	s := openT(t, t.TempDir(), Options{SegmentSize: 8 << 10})
+	s := openT(t, "/data", Options{SegmentSize: 8 << 10, FS: vfs.NewMem()})
 	defer s.Close()
 	createStreams(t, s, "a")
 	it, err := s.NewIterator("a", 0)
