@@ -22,5 +22,8 @@
 //     off at open by the writer; damage anywhere else is corruption and is
 //     reported as a *CorruptionError naming file and offset.
 //   - A failed fsync is never retried: the store refuses every later write
-//     until it is reopened.
+//     until it is reopened. A write that found the disk full, before any
+//     fsync of its group, is taken back (every file of the group truncated
+//     to its last acknowledged batch and fsynced); the store then refuses
+//     writes until Resume.
 package store
