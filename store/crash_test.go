@@ -84,7 +84,15 @@ func TestCrashAcknowledgedSurvive(t *testing.T) {
 		rounds = 5
 	}
 	dir := t.TempDir()
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	seed := rand.Uint64() % 1_000_000_000
+	if s := os.Getenv("DRIFTDB_CRASH_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("DRIFTDB_CRASH_SEED=%q: %v", s, err)
+		}
+	}
+	t.Logf("kill times from seed %d (DRIFTDB_CRASH_SEED replays them)", seed)
+	rng := rand.New(rand.NewPCG(seed, 7))
 	acked := map[uint64]bool{}
 	for round := range rounds {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
