@@ -14,7 +14,10 @@ import (
 
 // Options configure a database.
 type Options struct {
-	// Store options: segment size, NoSync (unsafe bulk mode), ReadOnly.
+	// Store options: segment size, NoSync (unsafe bulk mode), ReadOnly,
+	// and FS, the file system of every file of the database (the engine's
+	// schema.yaml, meta.json and index files too; nil is the operating
+	// system's).
 	Store store.Options
 	// ReadOnly opens without the writer lock; writes fail with 25006.
 	ReadOnly bool
