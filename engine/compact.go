@@ -45,42 +45,9 @@ func (db *DB) CompactBefore(name string, h uint64) (uint64, error) {
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
 
-	db.wmu.Lock()
-	if err := db.writable(); err != nil {
-		db.wmu.Unlock()
-		return 0, err
+	if hz, folded, err := db.fold(name, h); err != nil || !folded {
+		return hz, err
 	}
-	w, ok := db.work[name]
-	if !ok {
-		db.wmu.Unlock()
-		return 0, noTable(name)
-	}
-	if visible := db.visible.Load(); h > visible {
-		db.wmu.Unlock()
-		return 0, errorf(CodeInvalidParameter, "horizon @seq:%d is past the latest committed seq %d", h, visible)
-	}
-	if h <= w.horizon {
-		db.wmu.Unlock()
-		return w.horizon, nil
-	}
-	folded := w.clone()
-	folded.horizon = h
-	rows := btree.NewG(btreeDegree, rowLess)
-	w.rows.Ascend(func(r row) bool {
-		if nr, ok := foldRow(r, h); ok {
-			rows.ReplaceOrInsert(nr)
-		}
-		return true
-	})
-	folded.rows = rows
-	folded.fillPoint()
-	if err := folded.rebuildIndexes(); err != nil {
-		db.wmu.Unlock()
-		return 0, err
-	}
-	db.work[name] = folded
-	db.publish(map[string]*tableState{name: folded})
-	db.wmu.Unlock()
 
 	seq, err := db.snapshotLocked(name)
 	if err != nil {
@@ -120,4 +87,42 @@ func foldRow(r row, h uint64) (row, bool) {
 		return row{}, false
 	}
 	return row{key: r.key, versions: append([]version(nil), r.versions[start:]...)}, true
+}
+
+// fold replaces the working state of table name with its history folded
+// at horizon h, and publishes it. It reports false, with the horizon in
+// force, when the table was already folded at or past h.
+func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.writable(); err != nil {
+		return 0, false, err
+	}
+	w, ok := db.work[name]
+	if !ok {
+		return 0, false, noTable(name)
+	}
+	if visible := db.visible.Load(); h > visible {
+		return 0, false, errorf(CodeInvalidParameter, "horizon @seq:%d is past the latest committed seq %d", h, visible)
+	}
+	if h <= w.horizon {
+		return w.horizon, false, nil
+	}
+	folded := w.clone()
+	folded.horizon = h
+	rows := btree.NewG(btreeDegree, rowLess)
+	w.rows.Ascend(func(r row) bool {
+		if nr, ok := foldRow(r, h); ok {
+			rows.ReplaceOrInsert(nr)
+		}
+		return true
+	})
+	folded.rows = rows
+	folded.fillPoint()
+	if err := folded.rebuildIndexes(); err != nil {
+		return 0, false, err
+	}
+	db.work[name] = folded
+	db.publish(map[string]*tableState{name: folded})
+	return h, true, nil
 }

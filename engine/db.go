@@ -192,13 +192,11 @@ func (db *DB) Store() *store.Store { return db.st }
 // Close waits for background work, then closes the store and releases the
 // writer lock.
 func (db *DB) Close() error {
-	db.wmu.Lock()
-	if db.closed {
-		db.wmu.Unlock()
+	was := false
+	db.locked(func() { was, db.closed = db.closed, true })
+	if was {
 		return nil
 	}
-	db.closed = true
-	db.wmu.Unlock()
 	db.wakeWaiters(true)
 	db.bg.Wait()
 	return db.st.Close()
@@ -268,6 +266,14 @@ func (db *DB) CreateIndex(table, field string) error {
 
 func noTable(name string) error {
 	return wrapf(CodeUndefinedTable, ErrNoTable, "relation %q does not exist", name)
+}
+
+// locked runs f holding the writer mutex, which it releases even if f
+// panics.
+func (db *DB) locked(f func()) {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	f()
 }
 
 // writable reports why the database cannot be written now. Callers hold

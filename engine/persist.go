@@ -294,16 +294,16 @@ func (db *DB) CheckIndexFiles() []string {
 	for _, name := range db.View().Tables() {
 		// The newest snapshot is the writer's to know: a published state
 		// is not refreshed for a snapshot alone.
-		db.wmu.Lock()
 		var lastSnap uint64
 		var fields []string
-		if w, ok := db.work[name]; ok {
-			lastSnap = w.lastSnap
-			for f := range w.indexes {
-				fields = append(fields, f)
+		db.locked(func() {
+			if w, ok := db.work[name]; ok {
+				lastSnap = w.lastSnap
+				for f := range w.indexes {
+					fields = append(fields, f)
+				}
 			}
-		}
-		db.wmu.Unlock()
+		})
 		if lastSnap == 0 {
 			continue
 		}

@@ -239,12 +239,12 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 		return 0, nil // nothing was ever written
 	}
 	segBytes := db.st.SegmentBytes(name)
-	db.wmu.Lock()
 	var eventsBefore int64 // at least the events up to seq
-	if w, ok := db.work[name]; ok {
-		eventsBefore = w.eventsSince
-	}
-	db.wmu.Unlock()
+	db.locked(func() {
+		if w, ok := db.work[name]; ok {
+			eventsBefore = w.eventsSince
+		}
+	})
 	err := db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
 		return writeSnapshotData(w, ts, seq)
 	})
@@ -260,15 +260,15 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 	if err := writeMeta(db.st.FS(), dir, ts, seq); err != nil {
 		db.log.Warn("cannot write meta.json", "table", name, "err", err)
 	}
-	db.wmu.Lock()
-	if w, ok := db.work[name]; ok {
-		w.lastSnap = seq
-		// Events committed while the snapshot was written still count
-		// toward the next one.
-		w.eventsSince = max(w.eventsSince-eventsBefore, 0)
-		w.segBytesAtSnp = segBytes
-	}
-	db.wmu.Unlock()
+	db.locked(func() {
+		if w, ok := db.work[name]; ok {
+			w.lastSnap = seq
+			// Events committed while the snapshot was written still count
+			// toward the next one.
+			w.eventsSince = max(w.eventsSince-eventsBefore, 0)
+			w.segBytesAtSnp = segBytes
+		}
+	})
 	seqs, err := db.st.Snapshots(name)
 	if err == nil {
 		kept := 0
@@ -300,24 +300,27 @@ func (db *DB) startSnapshots(names []string) {
 	if len(names) == 0 || !db.snapping.CompareAndSwap(false, true) {
 		return
 	}
-	db.wmu.Lock()
-	if db.closed {
-		db.wmu.Unlock()
+	closed := false
+	db.locked(func() {
+		if closed = db.closed; !closed {
+			db.bg.Add(1)
+		}
+	})
+	if closed {
 		db.snapping.Store(false)
 		return
 	}
-	db.bg.Add(1)
-	db.wmu.Unlock()
 	go func() {
 		defer db.bg.Done()
 		defer db.snapping.Store(false)
 		for _, name := range names {
 			// Commits made while the last run was busy asked for it
 			// again: skip a table that run has just taken.
-			db.wmu.Lock()
-			w, ok := db.work[name]
-			due := ok && db.snapshotDue(w)
-			db.wmu.Unlock()
+			due := false
+			db.locked(func() {
+				w, ok := db.work[name]
+				due = ok && db.snapshotDue(w)
+			})
 			if !due {
 				continue
 			}
