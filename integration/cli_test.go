@@ -151,4 +151,12 @@ func TestCLIErrorsAndFormats(t *testing.T) {
 	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "bad.jsonl"); code != 1 || !strings.Contains(errOut, "line 2") {
 		t.Fatalf("bad import: %d %q", code, errOut)
 	}
+	// Text that is not UTF-8 is refused, not repaired into U+FFFD.
+	os.WriteFile(filepath.Join(dir, "latin1.jsonl"), []byte("{\"id\": 4, \"s\": \"caf\xe9\"}\n"), 0o644)
+	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "latin1.jsonl"); code != 1 || !strings.Contains(errOut, "22021") {
+		t.Fatalf("import of Latin-1 text: %d %q", code, errOut)
+	}
+	if out, _, _ := driftdb(t, dir, "sql", "-d", "d", "-e", "SELECT count(*) FROM t WHERE id = 4", "--format", "csv"); out != "count\n0\n" {
+		t.Fatalf("the refused line was stored: %q", out)
+	}
 }
