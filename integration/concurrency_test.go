@@ -379,12 +379,12 @@ func TestBank(t *testing.T) {
 // TestBankAcrossKill runs the bank against the driftdb-pg binary and kills
 // it with SIGKILL in the middle of the transfers, several times: after each
 // restart every acknowledged transfer is in the ledger, and the balances
-// agree with it to the cent. It kills 3 times, 30 under make torture
-// (DRIFTDB_TORTURE); the seed is logged.
+// agree with it to the cent. It kills 3 times with 6 clients, 55 times
+// with 16 under make torture (DRIFTDB_TORTURE); the seed is logged.
 func TestBankAcrossKill(t *testing.T) {
-	kills := 3
+	kills, clients := 3, 6
 	if os.Getenv("DRIFTDB_TORTURE") != "" {
-		kills = 30
+		kills, clients = 55, 16
 	}
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("DRIFTDB_SEED"); v != "" {
@@ -402,7 +402,7 @@ func TestBankAcrossKill(t *testing.T) {
 		var wg sync.WaitGroup
 		var killed atomic.Bool
 		ctx, cancel := context.WithCancel(bg)
-		for w := range 6 {
+		for w := range clients {
 			wseed := rng.Uint64()
 			wg.Go(func() {
 				c, err := pgx.Connect(ctx, "postgres://driftdb@"+addr+"/driftdb?sslmode=disable")
