@@ -24,11 +24,20 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected rows of testdata
 // its own); .ci/run sets it.
 const pgURLVar = "DRIFTDB_PG_URL"
 
-func files(t *testing.T) []*File {
+// files reads the logic test files: testdata/*.slt, which every run
+// takes, and with pending also testdata/pending/*.slt, files of features
+// DriftDB does not have yet: PostgreSQL runs them (so their expectations
+// are checked as they are written), DriftDB not until a file moves up
+// into testdata/ with the feature.
+func files(t *testing.T, pending bool) []*File {
 	t.Helper()
 	paths, err := filepath.Glob("testdata/*.slt")
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no testdata/*.slt: %v", err)
+	}
+	if pending {
+		more, _ := filepath.Glob("testdata/pending/*.slt")
+		paths = append(paths, more...)
 	}
 	var out []*File
 	for _, p := range paths {
@@ -44,7 +53,7 @@ func files(t *testing.T) []*File {
 // TestLogic runs every file against a DriftDB server of its own on a
 // loopback port.
 func TestLogic(t *testing.T) {
-	for _, f := range files(t) {
+	for _, f := range files(t, false) {
 		if f.Only != "" && f.Only != "driftdb" {
 			continue
 		}
@@ -72,11 +81,11 @@ func TestLogicPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
-	for i, f := range files(t) {
+	for i, f := range files(t, true) {
 		if f.Only != "" && f.Only != "postgres" {
 			continue
 		}
-		t.Run(filepath.Base(f.Name), func(t *testing.T) {
+		t.Run(strings.TrimPrefix(f.Name, "testdata/"), func(t *testing.T) {
 			db := fmt.Sprintf("driftdb_logic_%d_%d", os.Getpid(), i)
 			if _, err := admin.Exec(ctx, "CREATE DATABASE "+db).ReadAll(); err != nil {
 				t.Fatal(err)
