@@ -226,7 +226,7 @@ func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n  
 // Got is filled in for queries either way, so that a caller can rewrite the
 // file from it.
 func Run(ctx context.Context, c *pgconn.PgConn, r *Record) (got []string, err error) {
-	results, err := c.Exec(ctx, r.SQL).ReadAll()
+	results, err := readAll(c.Exec(ctx, r.SQL))
 	var pgErr *pgconn.PgError
 	if err != nil && !asPgError(err, &pgErr) {
 		return nil, err // the connection, not the statement
@@ -267,6 +267,21 @@ func Run(ctx context.Context, c *pgconn.PgConn, r *Record) (got []string, err er
 		return got, &Failure{Record: r, Got: got, Msg: "result differs"}
 	}
 	return got, nil
+}
+
+// readAll reads every result of a query. pgconn's ReadAll leaves a
+// result's column descriptions out when it has no rows: take them from
+// the reader.
+func readAll(mrr *pgconn.MultiResultReader) ([]*pgconn.Result, error) {
+	var out []*pgconn.Result
+	for mrr.NextResult() {
+		rr := mrr.ResultReader()
+		fds := append([]pgconn.FieldDescription(nil), rr.FieldDescriptions()...)
+		res := rr.Read()
+		res.FieldDescriptions = fds
+		out = append(out, res)
+	}
+	return out, mrr.Close()
 }
 
 // Format writes rows as a file writes them, sorted as mode says.
