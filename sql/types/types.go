@@ -97,7 +97,8 @@ type T struct {
 	Len       int16 // typlen: bytes, -1 variable, -2 a C string
 	// Mod is the type modifier (atttypmod): -1 for none; for varchar and
 	// bpchar the length plus 4, for numeric ((precision << 16) | scale) + 4,
-	// for timestamp(p), time(p) and interval the precision.
+	// for timestamp(p) and time(p) the precision, for interval PostgreSQL's
+	// (fields << 16) | precision.
 	Mod int32
 	// Elem is the element type of an array type; Array the array type of
 	// an element type (0: none).
@@ -114,8 +115,8 @@ func (t *T) String() string {
 	case OidVarchar, OidBpchar:
 		return fmt.Sprintf("%s(%d)", t.SQL, t.Mod-4)
 	case OidNumeric:
-		m := t.Mod - 4
-		return fmt.Sprintf("numeric(%d,%d)", m>>16, int16(m&0xffff))
+		p, s := NumericTypmod(t.Mod)
+		return fmt.Sprintf("numeric(%d,%d)", p, s)
 	case OidTimestamp:
 		return fmt.Sprintf("timestamp(%d) without time zone", t.Mod)
 	case OidTimestampTZ:
@@ -129,6 +130,15 @@ func (t *T) String() string {
 		return e.String() + "[]"
 	}
 	return t.SQL
+}
+
+// NumericTypmod returns the precision and scale of a numeric type
+// modifier (PostgreSQL 15 keeps the scale in 11 signed bits).
+func NumericTypmod(mod int32) (precision, scale int) {
+	m := mod - 4
+	precision = int(m>>16) & 0xffff
+	scale = int(((m & 0x7ff) ^ 1024) - 1024)
+	return precision, scale
 }
 
 // WithMod returns the type with a modifier (a copy; t itself for -1 and
