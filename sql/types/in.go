@@ -247,6 +247,11 @@ func parseReg(s string, t *T, c *Context) (Datum, error) {
 	if s != "" && strings.Trim(s, "0123456789") == "" {
 		return parseOid(s)
 	}
+	return lookupRegName(s, t, c)
+}
+
+// lookupRegName resolves a reg* name through the catalog's resolver.
+func lookupRegName(s string, t *T, c *Context) (Datum, error) {
 	if c.RegLookup != nil {
 		oid, err := c.RegLookup(t, s)
 		if err != nil {

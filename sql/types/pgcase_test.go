@@ -21,11 +21,12 @@ import (
 // The expected answers of the text tests are PostgreSQL 15's. They live
 // in testdata/*.txt, one case a line:
 //
-//	[@tz=Zone] in type "input" => "output"
-//	[@tz=Zone] in type "input" !! CODE "message"
+//	[@tz=Zone] kind type-or-types "input" => "output"
+//	[@tz=Zone] kind type-or-types "input" !! CODE "message"
 //
-// "in" checks the type's input and output functions (SELECT $1::type).
-// When
+// kind is "in" (the type's input and output functions: SELECT $1::type),
+// "cast" (from:to, an explicit cast of a value of from) or "assign"
+// (from:to, a value of from stored into a column of to). When
 // DRIFTDB_PG_URL names a server, every case also runs there and must
 // give the recorded answer; go test -run TestPG -rewrite rewrites the
 // files with the server's answers. "local" cases (now, today) skip the
@@ -108,6 +109,12 @@ func parseCaseLine(line string, n int) (*pgCase, error) {
 	switch c.kind {
 	case "in":
 		c.from = types
+	case "cast", "assign":
+		from, to, ok := strings.Cut(types, ":")
+		if !ok {
+			return nil, fmt.Errorf("line %d: want from:to", n)
+		}
+		c.from, c.to = from, to
 	default:
 		return nil, fmt.Errorf("line %d: unknown kind %q", n, c.kind)
 	}
@@ -195,7 +202,9 @@ func typeByName(t *testing.T, name string) *T {
 			if len(args) > 1 {
 				s, _ = strconv.Atoi(args[1])
 			}
-			mod = int32(a<<16|s&0xffff) + 4
+			mod = int32(a<<16|s&0x7ff) + 4
+		case "interval":
+			mod = int32(0x7FFF<<16 | a)
 		default:
 			mod = int32(a)
 		}
@@ -235,10 +244,23 @@ func runOurs(t *testing.T, c *pgCase) (out string, err error) {
 	if err != nil {
 		return "", err
 	}
+	typ := from
+	if c.kind != "in" {
+		to := typeByName(t, c.to)
+		cc := ContextExplicit
+		if c.kind == "assign" {
+			cc = ContextAssignment
+		}
+		d, err = CastWith(d, from, to, cc, ctx)
+		if err != nil {
+			return "", err
+		}
+		typ = to
+	}
 	if d == nil {
 		return "NULL", nil
 	}
-	return FormatText(d, from, ctx), nil
+	return FormatText(d, typ, ctx), nil
 }
 
 func checkAnswer(c *pgCase, out string, err error) string {
@@ -300,7 +322,18 @@ func runPG(t *testing.T, conn *pgx.Conn, c *pgCase) (out string, code string, ms
 	if _, err := conn.Exec(ctx, "SET TimeZone = '"+tz+"'"); err != nil {
 		t.Fatal(err)
 	}
-	sql := "SELECT $1::" + sqlType(c.from)
+	var sql string
+	switch c.kind {
+	case "in":
+		sql = "SELECT $1::" + sqlType(c.from)
+	case "cast":
+		sql = "SELECT CAST($1::" + sqlType(c.from) + " AS " + sqlType(c.to) + ")"
+	case "assign":
+		if _, err := conn.Exec(ctx, "DROP TABLE IF EXISTS pg_temp.assign_target; CREATE TEMP TABLE assign_target (v "+sqlType(c.to)+")"); err != nil {
+			t.Fatalf("line %d: %v", c.line, err)
+		}
+		sql = "INSERT INTO pg_temp.assign_target VALUES ($1::" + sqlType(c.from) + ") RETURNING v"
+	}
 	res := conn.PgConn().ExecParams(ctx, sql, [][]byte{[]byte(c.input)}, nil, nil, []int16{0}).Read()
 	if res.Err != nil {
 		var pe *pgconn.PgError
@@ -352,3 +385,5 @@ func runCaseFile(t *testing.T, path string) {
 }
 
 func TestPGTextIO(t *testing.T) { runCaseFile(t, "testdata/text_io.txt") }
+
+func TestPGCasts(t *testing.T) { runCaseFile(t, "testdata/casts.txt") }
