@@ -63,13 +63,9 @@ func CastContext(from, to *T) CoercionContext {
 	if e, ok := castTable[[2]Oid{from.Oid, to.Oid}]; ok {
 		return e.context
 	}
-	// int2vector and oidvector are their element's arrays (parse_coerce's
-	// binary-coercible special case).
-	if isVector(from) && to.Family == ArrayFamily && !isVector(to) && to.Elem != nil && to.Elem.Oid == from.Elem.Oid {
-		return ContextImplicit
-	}
-	if from.Family == ArrayFamily && to.Family == ArrayFamily && from.Elem != nil && to.Elem != nil &&
-		!isVector(from) && !isVector(to) {
+	// Arrays cast as their elements; int2vector and oidvector count as
+	// arrays of theirs on the way out.
+	if from.Family == ArrayFamily && to.Family == ArrayFamily && from.Elem != nil && to.Elem != nil && !isVector(to) {
 		if cc := CastContext(from.Elem, to.Elem); cc != ContextNone {
 			return cc
 		}
@@ -155,7 +151,7 @@ func convert(d Datum, from, to *T, explicit bool, c *Context) (Datum, error) {
 		switch {
 		case from.Oid == OidChar && to.Oid == OidInt4:
 			return toInt(d, from, to)
-		case to.Oid == OidRegclass && from.Oid != OidChar && from.Oid != OidName:
+		case to.Oid == OidRegclass && (from.Oid == OidText || from.Oid == OidVarchar):
 			// regclass(text) looks the name up, digits or not.
 			return lookupRegName(trimPad(d.(string)), to, c)
 		}
@@ -164,11 +160,10 @@ func convert(d Datum, from, to *T, explicit bool, c *Context) (Datum, error) {
 		return toString(d, from, to, c)
 	}
 	if from.Family == StringFamily {
+		// Through the source's output function: bpchar keeps its
+		// padding, "char" is written as charout does.
 		s := d.(string)
-		switch from.Oid {
-		case OidBpchar:
-			s = trimPad(s)
-		case OidChar:
+		if from.Oid == OidChar {
 			s = string(appendChar(nil, s))
 		}
 		return ParseText(s, to, c)
@@ -257,7 +252,11 @@ func toString(d Datum, from, to *T, c *Context) (Datum, error) {
 			s = string(appendChar(nil, s))
 		}
 	case BoolFamily:
-		if d.(bool) {
+		// bool's casts to text, varchar and bpchar say true and false;
+		// to the other string types it goes through boolout (t, f).
+		if _, ok := castTable[[2]Oid{from.Oid, to.Oid}]; !ok {
+			s = FormatText(d, from, c)
+		} else if d.(bool) {
 			s = "true"
 		} else {
 			s = "false"

@@ -250,8 +250,11 @@ func parseReg(s string, t *T, c *Context) (Datum, error) {
 	return lookupRegName(s, t, c)
 }
 
-// lookupRegName resolves a reg* name through the catalog's resolver.
+// lookupRegName resolves a reg* name through the catalog's resolver
+// (white space around a name does not count, as in PostgreSQL's name
+// parsing).
 func lookupRegName(s string, t *T, c *Context) (Datum, error) {
+	s = strings.TrimFunc(s, func(r rune) bool { return r < 0x80 && isSpace(byte(r)) })
 	if c.RegLookup != nil {
 		oid, err := c.RegLookup(t, s)
 		if err != nil {
@@ -409,19 +412,57 @@ func parseUUID(s string) (Datum, error) {
 	return u, nil
 }
 
-// parseVector reads int2vector and oidvector: numbers separated by
-// spaces.
+// parseVector is int2vectorin and oidvectorin: numbers separated by
+// white space.
 func parseVector(s string, t *T, c *Context) (Datum, error) {
-	a := &DArray{Elem: t.Elem}
-	for _, f := range strings.Fields(s) {
-		v, err := ParseText(f, t.Elem, c)
+	a := &DArray{Elem: t.Elem, Vals: []Datum{}}
+	rest := s
+	for {
+		for len(rest) > 0 && isSpace(rest[0]) {
+			rest = rest[1:]
+		}
+		if rest == "" {
+			return a, nil
+		}
+		var v int64
+		var err error
+		if t.Oid == OidInt2Vector {
+			v, rest, err = vectorInt2(rest)
+		} else {
+			v, rest, err = vectorOid(rest)
+		}
 		if err != nil {
 			return nil, err
 		}
 		a.Vals = append(a.Vals, v)
 	}
-	if len(a.Vals) > 100 {
-		return nil, pgcode.Newf(pgcode.InvalidTextRepresentation, "%s has too many elements", t.Name)
+}
+
+// vectorInt2 reads one element of an int2vector as strtol does; it must
+// end at a space or the end.
+func vectorInt2(s string) (int64, string, error) {
+	v, n, of := strtoi64(s)
+	if n == 0 {
+		return 0, "", errSyntax("smallint", s)
 	}
-	return a, nil
+	if of || v < math.MinInt16 || v > math.MaxInt16 {
+		return 0, "", errRange(s, "smallint")
+	}
+	if n < len(s) && s[n] != ' ' {
+		return 0, "", errSyntax("smallint", s)
+	}
+	return v, s[n:], nil
+}
+
+// vectorOid reads one element of an oidvector as strtoul does (a
+// negative number wraps around); the next may follow at once.
+func vectorOid(s string) (int64, string, error) {
+	v, n, of := strtoi64(s)
+	if n == 0 {
+		return 0, "", errSyntax("oid", s)
+	}
+	if of || v > math.MaxUint32 || v < math.MinInt32 {
+		return 0, "", errRange(s, "oid")
+	}
+	return int64(uint32(v)), s[n:], nil
 }

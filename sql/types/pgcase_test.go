@@ -387,3 +387,5 @@ func runCaseFile(t *testing.T, path string) {
 func TestPGTextIO(t *testing.T) { runCaseFile(t, "testdata/text_io.txt") }
 
 func TestPGCasts(t *testing.T) { runCaseFile(t, "testdata/casts.txt") }
+
+func TestPGCastPairs(t *testing.T) { runCaseFile(t, "testdata/cast_pairs.txt") }
