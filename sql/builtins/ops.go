@@ -1,0 +1,352 @@
+package builtins
+
+import (
+	"math"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Operators over the built-in types: comparison, arithmetic, text
+// concatenation and pattern matching.
+
+// comparable are the types with the six comparison operators over two
+// values of the type, in types.Compare's order.
+var comparable = []*types.T{
+	types.Bool, types.Int2, types.Int4, types.Int8, types.Float4, types.Float8, types.Numeric,
+	types.Text, types.Name, types.Bpchar, types.Char, types.Bytea, types.UUID, types.Date, types.Time,
+	types.Timestamp, types.TimestampTZ, types.Interval, types.JSONB, types.OidT,
+}
+
+// cmpOps maps an operator to what it says of a comparison's result.
+var cmpOps = map[string]func(int) bool{
+	"=":  func(c int) bool { return c == 0 },
+	"<>": func(c int) bool { return c != 0 },
+	"<":  func(c int) bool { return c < 0 },
+	"<=": func(c int) bool { return c <= 0 },
+	">":  func(c int) bool { return c > 0 },
+	">=": func(c int) bool { return c >= 0 },
+}
+
+var _ = register(comparisonOps()...)
+
+func comparisonOps() []*Overload {
+	var out []*Overload
+	for name, holds := range cmpOps {
+		holds := holds
+		for _, t := range comparable {
+			t := t
+			out = append(out, &Overload{Name: name, Args: []*types.T{t, t}, Ret: types.Bool, Strict: true,
+				Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+					return holds(types.Compare(a[0], a[1], t)), nil
+				}})
+		}
+		// Integers of different widths compare without a cast.
+		ints := []*types.T{types.Int2, types.Int4, types.Int8}
+		for _, x := range ints {
+			for _, y := range ints {
+				if x != y {
+					out = append(out, &Overload{Name: name, Args: []*types.T{x, y}, Ret: types.Bool, Strict: true,
+						Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+							return holds(cmpInt(a[0].(int64), a[1].(int64))), nil
+						}})
+				}
+			}
+		}
+		out = append(out, &Overload{Name: name, Args: []*types.T{types.AnyArray, types.AnyArray}, Ret: types.Bool, Strict: true,
+			Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+				return holds(types.Compare(a[0], a[1], types.ArrayOf(a[0].(*types.DArray).Elem))), nil
+			}})
+	}
+	return out
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// intName is how PostgreSQL's "out of range" errors name an integer type.
+func intName(t *types.T) string {
+	switch t.Oid {
+	case types.OidInt2:
+		return "smallint"
+	case types.OidInt4:
+		return "integer"
+	}
+	return "bigint"
+}
+
+// fitInt checks that n fits the integer type t (22003 otherwise).
+func fitInt(n int64, t *types.T) (types.Datum, error) {
+	switch t.Oid {
+	case types.OidInt2:
+		if n < math.MinInt16 || n > math.MaxInt16 {
+			return nil, pgcode.Newf(pgcode.NumericValueOutOfRange, "%s out of range", intName(t))
+		}
+	case types.OidInt4:
+		if n < math.MinInt32 || n > math.MaxInt32 {
+			return nil, pgcode.Newf(pgcode.NumericValueOutOfRange, "%s out of range", intName(t))
+		}
+	}
+	return n, nil
+}
+
+// intArith is integer arithmetic in type t: a result that does not fit
+// fails with 22003, division by zero with 22012.
+func intArith(op string, x, y int64, t *types.T) (types.Datum, error) {
+	rng := func() error { return pgcode.Newf(pgcode.NumericValueOutOfRange, "%s out of range", intName(t)) }
+	var r int64
+	switch op {
+	case "+":
+		r = x + y
+		if (r > x) != (y > 0) {
+			return nil, rng()
+		}
+	case "-":
+		r = x - y
+		if (r < x) != (y > 0) {
+			return nil, rng()
+		}
+	case "*":
+		if x != 0 && y != 0 {
+			r = x * y
+			if r/y != x || (x == -1 && y == math.MinInt64) || (y == -1 && x == math.MinInt64) {
+				return nil, rng()
+			}
+		}
+	case "/":
+		if y == 0 {
+			return nil, pgcode.New(pgcode.DivisionByZero, "division by zero")
+		}
+		if y == -1 && x == math.MinInt64 {
+			return nil, rng()
+		}
+		r = x / y
+	case "%":
+		if y == 0 {
+			return nil, pgcode.New(pgcode.DivisionByZero, "division by zero")
+		}
+		if y != -1 { // x % -1 is 0, also for the smallest x
+			r = x % y
+		}
+	}
+	return fitInt(r, t)
+}
+
+// floatArith is float arithmetic with PostgreSQL's checks: a finite
+// operation that overflows to infinity or underflows to zero is 22003.
+func floatArith(op string, x, y float64, f4 bool) (types.Datum, error) {
+	var r float64
+	switch op {
+	case "+":
+		r = x + y
+	case "-":
+		r = x - y
+	case "*":
+		r = x * y
+		if r == 0 && x != 0 && y != 0 {
+			return nil, pgcode.New(pgcode.NumericValueOutOfRange, "value out of range: underflow")
+		}
+	case "/":
+		if y == 0 && !math.IsNaN(x) {
+			return nil, pgcode.New(pgcode.DivisionByZero, "division by zero")
+		}
+		r = x / y
+		if r == 0 && x != 0 && !math.IsInf(y, 0) {
+			return nil, pgcode.New(pgcode.NumericValueOutOfRange, "value out of range: underflow")
+		}
+	}
+	if f4 {
+		r = float64(float32(r))
+	}
+	if math.IsInf(r, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+		return nil, pgcode.New(pgcode.NumericValueOutOfRange, "value out of range: overflow")
+	}
+	return r, nil
+}
+
+var _ = register(arithmeticOps()...)
+
+func arithmeticOps() []*Overload {
+	var out []*Overload
+	ints := []*types.T{types.Int2, types.Int4, types.Int8}
+	wider := func(a, b *types.T) *types.T {
+		if a.Len >= b.Len {
+			return a
+		}
+		return b
+	}
+	for _, op := range []string{"+", "-", "*", "/", "%"} {
+		op := op
+		for _, x := range ints {
+			for _, y := range ints {
+				t := wider(x, y)
+				out = append(out, &Overload{Name: op, Args: []*types.T{x, y}, Ret: t, Strict: true,
+					Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+						return intArith(op, a[0].(int64), a[1].(int64), t)
+					}})
+			}
+		}
+		out = append(out, &Overload{Name: op, Args: []*types.T{types.Numeric, types.Numeric}, Ret: types.Numeric, Strict: true,
+			Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+				return numericArith(op, a[0].(*apd.Decimal), a[1].(*apd.Decimal))
+			}})
+		if op == "%" {
+			continue
+		}
+		for _, f := range []*types.T{types.Float4, types.Float8} {
+			f4 := f == types.Float4
+			out = append(out, &Overload{Name: op, Args: []*types.T{f, f}, Ret: f, Strict: true,
+				Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+					return floatArith(op, a[0].(float64), a[1].(float64), f4)
+				}})
+		}
+	}
+	// Unary minus and plus.
+	for _, t := range ints {
+		t := t
+		out = append(out, &Overload{Name: "-", Args: []*types.T{t}, Ret: t, Strict: true,
+			Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+				x := a[0].(int64)
+				if x == math.MinInt64 {
+					return nil, pgcode.Newf(pgcode.NumericValueOutOfRange, "%s out of range", intName(t))
+				}
+				return fitInt(-x, t)
+			}},
+			&Overload{Name: "+", Args: []*types.T{t}, Ret: t, Strict: true,
+				Fn: func(_ *Context, a []types.Datum) (types.Datum, error) { return a[0], nil }})
+	}
+	for _, f := range []*types.T{types.Float4, types.Float8} {
+		out = append(out, &Overload{Name: "-", Args: []*types.T{f}, Ret: f, Strict: true,
+			Fn: func(_ *Context, a []types.Datum) (types.Datum, error) { return -a[0].(float64), nil }},
+			&Overload{Name: "+", Args: []*types.T{f}, Ret: f, Strict: true,
+				Fn: func(_ *Context, a []types.Datum) (types.Datum, error) { return a[0], nil }})
+	}
+	out = append(out, &Overload{Name: "-", Args: []*types.T{types.Numeric}, Ret: types.Numeric, Strict: true,
+		Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+			d := a[0].(*apd.Decimal)
+			if d.Form == apd.NaN {
+				return d, nil
+			}
+			n := new(apd.Decimal).Neg(d)
+			if n.IsZero() {
+				n.Negative = false
+			}
+			return n, nil
+		}},
+		&Overload{Name: "+", Args: []*types.T{types.Numeric}, Ret: types.Numeric, Strict: true,
+			Fn: func(_ *Context, a []types.Datum) (types.Datum, error) { return a[0], nil }})
+	return out
+}
+
+var _ = register(textOps()...)
+
+func textOps() []*Overload {
+	concat := func(_ *Context, a []types.Datum) (types.Datum, error) {
+		return a[0].(string) + a[1].(string), nil
+	}
+	out := []*Overload{
+		{Name: "||", Args: []*types.T{types.Text, types.Text}, Ret: types.Text, Strict: true, Fn: concat},
+	}
+	// text || any other type, and back: the other side in its text form
+	// (PostgreSQL's anytextcat and textanycat).
+	for _, t := range comparable {
+		if t.Category == types.CatString {
+			continue
+		}
+		t := t
+		out = append(out,
+			&Overload{Name: "||", Args: []*types.T{types.Text, t}, Ret: types.Text, Strict: true,
+				Fn: func(c *Context, a []types.Datum) (types.Datum, error) {
+					return a[0].(string) + types.FormatText(a[1], t, c.Types), nil
+				}},
+			&Overload{Name: "||", Args: []*types.T{t, types.Text}, Ret: types.Text, Strict: true,
+				Fn: func(c *Context, a []types.Datum) (types.Datum, error) {
+					return types.FormatText(a[0], t, c.Types) + a[1].(string), nil
+				}})
+	}
+	like := func(name string, fold, not bool) *Overload {
+		return &Overload{Name: name, Args: []*types.T{types.Text, types.Text}, Ret: types.Bool, Strict: true,
+			Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+				s, p := a[0].(string), a[1].(string)
+				if fold {
+					s, p = strings.ToLower(s), strings.ToLower(p)
+				}
+				ok, err := likeMatch(s, p)
+				if err != nil {
+					return nil, err
+				}
+				return ok != not, nil
+			}}
+	}
+	out = append(out, like("~~", false, false), like("!~~", false, true), like("~~*", true, false), like("!~~*", true, true))
+	return out
+}
+
+// likeMatch matches SQL's LIKE: % any run, _ one character, \ escapes the
+// next.
+func likeMatch(s, p string) (bool, error) {
+	sr, pr := []rune(s), []rune(p)
+	var m func(i, j int) (bool, error)
+	memo := map[[2]int]bool{}
+	m = func(i, j int) (bool, error) {
+		for j < len(pr) {
+			switch pr[j] {
+			case '%':
+				for j < len(pr) && pr[j] == '%' {
+					j++
+				}
+				if j == len(pr) {
+					return true, nil
+				}
+				for k := i; k <= len(sr); k++ {
+					key := [2]int{k, j}
+					if done, seen := memo[key]; seen {
+						if done {
+							return true, nil
+						}
+						continue
+					}
+					ok, err := m(k, j)
+					if err != nil {
+						return false, err
+					}
+					memo[key] = ok
+					if ok {
+						return true, nil
+					}
+				}
+				return false, nil
+			case '_':
+				if i >= len(sr) {
+					return false, nil
+				}
+				i, j = i+1, j+1
+			case '\\':
+				if j+1 >= len(pr) {
+					return false, pgcode.New(pgcode.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+				}
+				if i >= len(sr) || sr[i] != pr[j+1] {
+					return false, nil
+				}
+				i, j = i+1, j+2
+			default:
+				if i >= len(sr) || sr[i] != pr[j] {
+					return false, nil
+				}
+				i, j = i+1, j+1
+			}
+		}
+		return i == len(sr), nil
+	}
+	return m(0, 0)
+}

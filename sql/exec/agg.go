@@ -1,0 +1,206 @@
+package exec
+
+import (
+	"sort"
+
+	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// aggOp groups its input in a hash table and computes each group's
+// aggregates; without GROUP BY it yields one row, also for no input.
+type aggOp struct {
+	env    *Env
+	n      *plan.Agg
+	in     Operator
+	groups []evalFn
+	calls  []aggCall
+	table  map[string]*group
+	order  []*group
+	i      int
+	ready  bool
+	kw     keyWriter
+}
+
+type aggCall struct {
+	c      *plan.AggCall
+	args   []evalFn
+	filter func(Row) (bool, error)
+	keys   []evalFn // ORDER BY inside the call
+}
+
+type group struct {
+	key  Row
+	accs []builtins.Accumulator
+	// seen holds, per DISTINCT aggregate, the argument tuples added.
+	seen []map[string]struct{}
+	// sorted holds, per aggregate with ORDER BY, its rows to add in order.
+	sorted [][]sortRow
+}
+
+func newAgg(env *Env, n *plan.Agg) (Operator, error) {
+	op := &aggOp{env: env, n: n, table: map[string]*group{}}
+	var err error
+	if op.groups, err = env.compileAll(n.GroupBy); err != nil {
+		return nil, err
+	}
+	for _, c := range n.Aggs {
+		ac := aggCall{c: c}
+		if ac.args, err = env.compileAll(c.Args); err != nil {
+			return nil, err
+		}
+		if ac.filter, err = env.truth(c.Filter); err != nil {
+			return nil, err
+		}
+		for _, k := range c.OrderBy {
+			f, err := env.compile(k.E)
+			if err != nil {
+				return nil, err
+			}
+			ac.keys = append(ac.keys, f)
+		}
+		op.calls = append(op.calls, ac)
+	}
+	if op.in, err = build(env, n.Input); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+func (op *aggOp) newGroup(key Row) *group {
+	g := &group{key: key, accs: make([]builtins.Accumulator, len(op.calls)),
+		seen: make([]map[string]struct{}, len(op.calls)), sorted: make([][]sortRow, len(op.calls))}
+	for i, c := range op.calls {
+		g.accs[i] = c.c.Fn.Agg(typesOfExprs(c.c.Args))
+		if c.c.Distinct {
+			g.seen[i] = map[string]struct{}{}
+		}
+	}
+	return g
+}
+
+func typesOfExprs(es []plan.Expr) []*types.T {
+	out := make([]*types.T, len(es))
+	for i, e := range es {
+		out[i] = e.Type()
+	}
+	return out
+}
+
+func (op *aggOp) load() error {
+	c := op.env.Fn.Types
+	key := make(Row, len(op.groups))
+	return drain(op.in, func(r Row) error {
+		op.kw.reset()
+		for i, f := range op.groups {
+			v, err := f(r)
+			if err != nil {
+				return err
+			}
+			key[i] = v
+			op.kw.add(v, op.n.GroupBy[i].Type(), c)
+		}
+		g, ok := op.table[string(op.kw.b)]
+		if !ok {
+			g = op.newGroup(copyRow(key))
+			op.table[string(op.kw.b)] = g
+			op.order = append(op.order, g)
+		}
+		for i := range op.calls {
+			if err := op.add(g, i, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// add feeds one input row to a group's i-th aggregate.
+func (op *aggOp) add(g *group, i int, r Row) error {
+	ac := &op.calls[i]
+	if ok, err := ac.filter(r); err != nil || !ok {
+		return err
+	}
+	args := make([]types.Datum, len(ac.args))
+	for j, f := range ac.args {
+		v, err := f(r)
+		if err != nil {
+			return err
+		}
+		args[j] = v
+	}
+	if ac.c.Fn.Strict {
+		for _, a := range args {
+			if a == nil {
+				return nil // strict aggregates skip NULL inputs
+			}
+		}
+	}
+	if ac.c.Distinct {
+		var kw keyWriter
+		for j, a := range args {
+			kw.add(a, ac.c.Args[j].Type(), op.env.Fn.Types)
+		}
+		if _, dup := g.seen[i][string(kw.b)]; dup {
+			return nil
+		}
+		g.seen[i][string(kw.b)] = struct{}{}
+	}
+	if len(ac.keys) > 0 {
+		sr := sortRow{row: args, keys: make([]types.Datum, len(ac.keys))}
+		for j, f := range ac.keys {
+			v, err := f(r)
+			if err != nil {
+				return err
+			}
+			sr.keys[j] = v
+		}
+		g.sorted[i] = append(g.sorted[i], sr)
+		return nil
+	}
+	return g.accs[i].Add(op.env.Fn, args)
+}
+
+func (op *aggOp) Next() (Row, error) {
+	if !op.ready {
+		op.ready = true
+		if err := op.load(); err != nil {
+			return nil, err
+		}
+		if len(op.order) == 0 && len(op.groups) == 0 {
+			op.order = append(op.order, op.newGroup(nil))
+		}
+	}
+	if op.i >= len(op.order) {
+		return nil, nil
+	}
+	g := op.order[op.i]
+	op.order[op.i] = nil
+	op.i++
+	row := make(Row, 0, len(op.groups)+len(op.calls))
+	row = append(row, g.key...)
+	for i, ac := range op.calls {
+		if len(ac.keys) > 0 {
+			so := &sortOp{n: &plan.Sort{Keys: ac.c.OrderBy}}
+			rows := g.sorted[i]
+			sort.SliceStable(rows, func(a, b int) bool { return so.less(&rows[a], &rows[b]) })
+			for _, sr := range rows {
+				if err := g.accs[i].Add(op.env.Fn, sr.row); err != nil {
+					return nil, err
+				}
+			}
+		}
+		v, err := g.accs[i].Result(op.env.Fn)
+		if err != nil {
+			return nil, err
+		}
+		row = append(row, v)
+	}
+	return row, nil
+}
+
+func (op *aggOp) Close() {
+	op.in.Close()
+	op.table, op.order = nil, nil
+}

@@ -1,0 +1,294 @@
+package exec
+
+import (
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/plan"
+)
+
+// Counter is an operator that reports how many rows it changed (the
+// count of INSERT n, UPDATE n, DELETE n).
+type Counter interface {
+	Count() int64
+}
+
+// writeOp runs a write: it changes every row of its source in the
+// transaction, and yields the RETURNING rows as it goes.
+type writeOp struct {
+	env   *Env
+	src   Operator
+	ret   []evalFn
+	count int64
+	each  func(Row) (Row, bool, error) // the write of one source row; its table row after
+}
+
+func (op *writeOp) Count() int64 { return op.count }
+
+func (op *writeOp) Next() (Row, error) {
+	for {
+		if err := op.env.Ctx.Err(); err != nil {
+			return nil, err
+		}
+		r, err := op.src.Next()
+		if err != nil || r == nil {
+			return nil, err
+		}
+		row, wrote, err := op.each(r)
+		if err != nil {
+			return nil, err
+		}
+		if !wrote {
+			continue
+		}
+		op.count++
+		if op.ret == nil {
+			continue
+		}
+		out := make(Row, len(op.ret))
+		for i, f := range op.ret {
+			if out[i], err = f(row); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+}
+
+func (op *writeOp) Close() { op.src.Close() }
+
+func (env *Env) newWrite(src plan.Node, ret []plan.Expr) (*writeOp, error) {
+	if env.Txn == nil {
+		return nil, pgcode.New(pgcode.InternalError, "a write runs without a transaction")
+	}
+	op := &writeOp{env: env}
+	var err error
+	if len(ret) > 0 {
+		if op.ret, err = env.compileAll(ret); err != nil {
+			return nil, err
+		}
+	}
+	if op.src, err = build(env, src); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+// tableRow reads a document as the table's row (RETURNING).
+func (env *Env) tableRow(t *plan.Table, doc map[string]any) (Row, error) {
+	row := make(Row, len(t.Cols))
+	for i, c := range t.Cols {
+		v, err := fromDoc(doc[c.Name], c.Type, env.Fn.Types)
+		if err != nil {
+			return nil, err
+		}
+		row[i] = v
+	}
+	return row, nil
+}
+
+func newInsert(env *Env, n *plan.Insert) (Operator, error) {
+	op, err := env.newWrite(n.Source, n.Returning)
+	if err != nil {
+		return nil, err
+	}
+	srcCols := n.Source.Columns()
+	tx, t := env.Txn, n.Table
+	var sets []evalFn
+	var where func(Row) (bool, error)
+	if oc := n.OnConflict; oc != nil && !oc.DoNothing {
+		es := make([]plan.Expr, len(oc.Sets))
+		for i, s := range oc.Sets {
+			es[i] = s.E
+		}
+		if sets, err = env.compileAll(es); err != nil {
+			return nil, err
+		}
+		if where, err = env.truth(oc.Where); err != nil {
+			return nil, err
+		}
+	}
+	op.each = func(r Row) (Row, bool, error) {
+		doc := make(map[string]any, len(n.Names))
+		order := make([]string, 0, len(n.Names))
+		for i, name := range n.Names {
+			v, err := toDoc(r[i], srcCols[i].Type, env.Fn.Types)
+			if err != nil {
+				return nil, false, err
+			}
+			doc[name], order = v, append(order, name)
+		}
+		if oc := n.OnConflict; oc != nil {
+			key, ok := doc[t.Cols[0].Name]
+			if ok && key != nil {
+				// A concurrent insert of the key makes the commit fail and
+				// run again (outside a transaction), so it sees the row.
+				if err := tx.Lock(t.Name, key); err != nil {
+					return nil, false, err
+				}
+				cur, found, err := tx.View().Get(t.Name, key)
+				if err != nil {
+					return nil, false, err
+				}
+				if found {
+					if oc.DoNothing {
+						return nil, false, nil
+					}
+					return env.conflictUpdate(t, n.OnConflict, sets, where, &cur, doc)
+				}
+			}
+		}
+		if _, err := tx.InsertDoc(t.Name, doc, order); err != nil {
+			return nil, false, err
+		}
+		if op.ret == nil {
+			return nil, true, nil
+		}
+		row, err := env.tableRow(t, doc)
+		return row, true, err
+	}
+	return op, nil
+}
+
+// conflictUpdate runs ON CONFLICT DO UPDATE on the existing row cur with
+// the proposed document (excluded).
+func (env *Env) conflictUpdate(t *plan.Table, oc *plan.OnConflict, sets []evalFn, where func(Row) (bool, error), cur *engine.Row, proposed map[string]any) (Row, bool, error) {
+	doc, err := cur.Doc()
+	if err != nil {
+		return nil, false, err
+	}
+	existing, err := env.tableRow(t, doc)
+	if err != nil {
+		return nil, false, err
+	}
+	excluded, err := env.tableRow(t, proposed)
+	if err != nil {
+		return nil, false, err
+	}
+	row := append(existing, excluded...)
+	if ok, err := where(row); err != nil || !ok {
+		return nil, false, err
+	}
+	return env.patch(t, oc.Sets, sets, row, cur.Key.Value())
+}
+
+// patch applies SET items to the row with key, evaluated over row, and
+// returns the table's row after.
+func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row, key any) (Row, bool, error) {
+	patch := make(map[string]any, len(items))
+	order := make([]string, 0, len(items))
+	for i, it := range items {
+		v, err := fs[i](row)
+		if err != nil {
+			return nil, false, err
+		}
+		dv, err := toDoc(v, it.E.Type(), env.Fn.Types)
+		if err != nil {
+			return nil, false, err
+		}
+		if it.Col == t.Cols[0].Name && len(it.Path) == 0 {
+			if !sameKey(dv, key) {
+				return nil, false, pgcode.Newf(pgcode.FeatureNotSupported, "UPDATE cannot change the primary key %q; insert a new row instead", it.Col)
+			}
+		}
+		if _, isDefault := it.E.(*plan.Default); isDefault {
+			dv = nil
+		}
+		setPath(patch, append([]string{it.Col}, it.Path...), dv)
+		order = append(order, it.Col)
+	}
+	if err := env.Txn.PatchDoc(t.Name, key, patch, order); err != nil {
+		return nil, false, err
+	}
+	r, found, err := env.Txn.View().Get(t.Name, key)
+	if err != nil || !found {
+		return nil, true, err
+	}
+	doc, err := r.Doc()
+	if err != nil {
+		return nil, false, err
+	}
+	after, err := env.tableRow(t, doc)
+	return after, true, err
+}
+
+func sameKey(a, b any) bool {
+	ka, err1 := engine.KeyOf(a)
+	kb, err2 := engine.KeyOf(b)
+	return err1 == nil && err2 == nil && ka == kb
+}
+
+// setPath sets a (possibly nested) field in a merge patch. SQL's NULL
+// sets the field to null rather than removing it: the column reads as
+// NULL either way.
+func setPath(patch map[string]any, parts []string, v any) {
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := patch[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			patch[p] = next
+		}
+		patch = next
+	}
+	patch[parts[len(parts)-1]] = v
+}
+
+func newUpdate(env *Env, n *plan.Update) (Operator, error) {
+	op, err := env.newWrite(n.Source, n.Returning)
+	if err != nil {
+		return nil, err
+	}
+	es := make([]plan.Expr, len(n.Sets))
+	for i, s := range n.Sets {
+		es[i] = s.E
+	}
+	fs, err := env.compileAll(es)
+	if err != nil {
+		return nil, err
+	}
+	t := n.Table
+	keyT := t.Cols[0].Type
+	seen := map[engine.Key]bool{}
+	op.each = func(r Row) (Row, bool, error) {
+		key, err := toDoc(r[0], keyT, env.Fn.Types)
+		if err != nil {
+			return nil, false, err
+		}
+		// A row that FROM joins to several rows is updated once, as in
+		// PostgreSQL.
+		if k, err := engine.KeyOf(key); err == nil {
+			if seen[k] {
+				return nil, false, nil
+			}
+			seen[k] = true
+		}
+		return env.patch(t, n.Sets, fs, r, key)
+	}
+	return op, nil
+}
+
+func newDelete(env *Env, n *plan.Delete) (Operator, error) {
+	op, err := env.newWrite(n.Source, n.Returning)
+	if err != nil {
+		return nil, err
+	}
+	t := n.Table
+	keyT := t.Cols[0].Type
+	seen := map[engine.Key]bool{}
+	op.each = func(r Row) (Row, bool, error) {
+		key, err := toDoc(r[0], keyT, env.Fn.Types)
+		if err != nil {
+			return nil, false, err
+		}
+		if k, err := engine.KeyOf(key); err == nil {
+			if seen[k] {
+				return nil, false, nil
+			}
+			seen[k] = true
+		}
+		if err := env.Txn.SoftDelete(t.Name, key); err != nil {
+			return nil, false, err
+		}
+		return r[:len(t.Cols)], true, nil
+	}
+	return op, nil
+}

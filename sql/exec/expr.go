@@ -1,0 +1,566 @@
+package exec
+
+import (
+	"fmt"
+
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// evalFn computes an expression over a row.
+type evalFn func(row Row) (types.Datum, error)
+
+// compileAll compiles expressions.
+func (env *Env) compileAll(es []plan.Expr) ([]evalFn, error) {
+	out := make([]evalFn, len(es))
+	for i, e := range es {
+		f, err := env.compile(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+// truth is a compiled condition: true only when the value is true (NULL
+// and false both reject).
+func (env *Env) truth(e plan.Expr) (func(Row) (bool, error), error) {
+	if e == nil {
+		return func(Row) (bool, error) { return true, nil }, nil
+	}
+	f, err := env.compile(e)
+	if err != nil {
+		return nil, err
+	}
+	return func(r Row) (bool, error) {
+		v, err := f(r)
+		b, _ := v.(bool)
+		return b, err
+	}, nil
+}
+
+// compile turns an expression into a closure.
+func (env *Env) compile(e plan.Expr) (evalFn, error) {
+	switch x := e.(type) {
+	case *plan.Const:
+		v := x.Val
+		return func(Row) (types.Datum, error) { return v, nil }, nil
+	case *plan.Param:
+		n := x.N - 1
+		return func(Row) (types.Datum, error) {
+			if n >= len(env.Params) {
+				return nil, pgcode.Newf(pgcode.UndefinedParameter, "there is no parameter $%d", n+1)
+			}
+			return env.Params[n], nil
+		}, nil
+	case *plan.ColRef:
+		i := x.Idx
+		return func(r Row) (types.Datum, error) { return r[i], nil }, nil
+	case *plan.OuterRef:
+		d, i := x.Depth, x.Idx
+		return func(Row) (types.Datum, error) {
+			if d > len(env.outer) {
+				return nil, pgcode.New(pgcode.InternalError, "outer reference without an outer row")
+			}
+			return env.outer[len(env.outer)-d][i], nil
+		}, nil
+	case *plan.Call:
+		return env.compileCall(x)
+	case *plan.Cast:
+		f, err := env.compile(x.E)
+		if err != nil {
+			return nil, err
+		}
+		from, to, assign := x.E.Type(), x.T, x.Assign
+		return func(r Row) (types.Datum, error) {
+			v, err := f(r)
+			if err != nil || v == nil {
+				return nil, err
+			}
+			return env.cast(v, from, to, assign)
+		}, nil
+	case *plan.And:
+		fs, err := env.compileAll(x.Args)
+		if err != nil {
+			return nil, err
+		}
+		return func(r Row) (types.Datum, error) {
+			null := false
+			for _, f := range fs {
+				v, err := f(r)
+				if err != nil {
+					return nil, err
+				}
+				if v == nil {
+					null = true
+				} else if !v.(bool) {
+					return false, nil
+				}
+			}
+			if null {
+				return nil, nil
+			}
+			return true, nil
+		}, nil
+	case *plan.Or:
+		fs, err := env.compileAll(x.Args)
+		if err != nil {
+			return nil, err
+		}
+		return func(r Row) (types.Datum, error) {
+			null := false
+			for _, f := range fs {
+				v, err := f(r)
+				if err != nil {
+					return nil, err
+				}
+				if v == nil {
+					null = true
+				} else if v.(bool) {
+					return true, nil
+				}
+			}
+			if null {
+				return nil, nil
+			}
+			return false, nil
+		}, nil
+	case *plan.Not:
+		f, err := env.compile(x.E)
+		if err != nil {
+			return nil, err
+		}
+		return func(r Row) (types.Datum, error) {
+			v, err := f(r)
+			if err != nil || v == nil {
+				return nil, err
+			}
+			return !v.(bool), nil
+		}, nil
+	case *plan.IsNull:
+		f, err := env.compile(x.E)
+		if err != nil {
+			return nil, err
+		}
+		not := x.Not
+		return func(r Row) (types.Datum, error) {
+			v, err := f(r)
+			if err != nil {
+				return nil, err
+			}
+			return (v == nil) != not, nil
+		}, nil
+	case *plan.IsBool:
+		f, err := env.compile(x.E)
+		if err != nil {
+			return nil, err
+		}
+		what, not := x.What, x.Not
+		return func(r Row) (types.Datum, error) {
+			v, err := f(r)
+			if err != nil {
+				return nil, err
+			}
+			var is bool
+			switch what {
+			case -1:
+				is = v == nil
+			case 1:
+				is = v != nil && v.(bool)
+			default:
+				is = v != nil && !v.(bool)
+			}
+			return is != not, nil
+		}, nil
+	case *plan.Case:
+		return env.compileCase(x)
+	case *plan.Coalesce:
+		fs, err := env.compileAll(x.Args)
+		if err != nil {
+			return nil, err
+		}
+		return func(r Row) (types.Datum, error) {
+			for _, f := range fs {
+				v, err := f(r)
+				if err != nil || v != nil {
+					return v, err
+				}
+			}
+			return nil, nil
+		}, nil
+	case *plan.NullIf:
+		a, err := env.compile(x.A)
+		if err != nil {
+			return nil, err
+		}
+		b, err := env.compile(x.B)
+		if err != nil {
+			return nil, err
+		}
+		eq := x.Eq
+		return func(r Row) (types.Datum, error) {
+			av, err := a(r)
+			if err != nil || av == nil {
+				return av, err
+			}
+			bv, err := b(r)
+			if err != nil {
+				return nil, err
+			}
+			if bv == nil {
+				return av, nil
+			}
+			same, err := eq.Fn(env.Fn, []types.Datum{av, bv})
+			if err != nil {
+				return nil, err
+			}
+			if same == true {
+				return nil, nil
+			}
+			return av, nil
+		}, nil
+	case *plan.MinMax:
+		fs, err := env.compileAll(x.Args)
+		if err != nil {
+			return nil, err
+		}
+		t, greatest := x.T, x.Greatest
+		return func(r Row) (types.Datum, error) {
+			var best types.Datum
+			for _, f := range fs {
+				v, err := f(r)
+				if err != nil {
+					return nil, err
+				}
+				if v == nil {
+					continue
+				}
+				if best == nil {
+					best = v
+					continue
+				}
+				c := types.Compare(v, best, t)
+				if greatest && c > 0 || !greatest && c < 0 {
+					best = v
+				}
+			}
+			return best, nil
+		}, nil
+	case *plan.InList:
+		return env.compileIn(x)
+	case *plan.ArrayExpr:
+		fs, err := env.compileAll(x.Elems)
+		if err != nil {
+			return nil, err
+		}
+		elem := x.T.Elem
+		return func(r Row) (types.Datum, error) {
+			a := &types.DArray{Elem: elem, Vals: make([]types.Datum, len(fs))}
+			for i, f := range fs {
+				v, err := f(r)
+				if err != nil {
+					return nil, err
+				}
+				a.Vals[i] = v
+			}
+			return a, nil
+		}, nil
+	case *plan.ArrayOp:
+		return env.compileArrayOp(x)
+	case *plan.DistinctFrom:
+		a, err := env.compile(x.A)
+		if err != nil {
+			return nil, err
+		}
+		b, err := env.compile(x.B)
+		if err != nil {
+			return nil, err
+		}
+		eq, not := x.Eq, x.Not
+		return func(r Row) (types.Datum, error) {
+			av, err := a(r)
+			if err != nil {
+				return nil, err
+			}
+			bv, err := b(r)
+			if err != nil {
+				return nil, err
+			}
+			var same bool
+			switch {
+			case av == nil || bv == nil:
+				same = av == nil && bv == nil
+			default:
+				v, err := eq.Fn(env.Fn, []types.Datum{av, bv})
+				if err != nil {
+					return nil, err
+				}
+				same = v == true
+			}
+			return same == not, nil
+		}, nil
+	case *plan.Subscript:
+		return env.compileSubscript(x)
+	case *plan.DocPath:
+		f, err := env.compile(x.E)
+		if err != nil {
+			return nil, err
+		}
+		path := x.Path
+		return func(r Row) (types.Datum, error) {
+			v, err := f(r)
+			if err != nil || v == nil {
+				return nil, err
+			}
+			var cur any
+			switch d := v.(type) {
+			case types.DJSONB:
+				cur = d.V
+			default:
+				return nil, nil
+			}
+			for _, p := range path {
+				m, ok := cur.(map[string]any)
+				if !ok {
+					return nil, nil
+				}
+				if cur, ok = m[p]; !ok {
+					return nil, nil
+				}
+			}
+			return types.DJSONB{V: cur}, nil
+		}, nil
+	case *plan.Subquery:
+		return env.compileSubquery(x)
+	case *plan.Default:
+		return func(Row) (types.Datum, error) { return nil, nil }, nil
+	}
+	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "expression %T cannot run", e)
+}
+
+// compileCall compiles a function call; a strict function of a NULL is
+// NULL without a call.
+func (env *Env) compileCall(x *plan.Call) (evalFn, error) {
+	fs, err := env.compileAll(x.Args)
+	if err != nil {
+		return nil, err
+	}
+	fn, strict := x.Fn.Fn, x.Fn.Strict
+	if fn == nil {
+		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "function %s cannot be called here", x.Name)
+	}
+	return func(r Row) (types.Datum, error) {
+		var buf [4]types.Datum
+		args := buf[:0]
+		if len(fs) > len(buf) {
+			args = make([]types.Datum, 0, len(fs))
+		}
+		for _, f := range fs {
+			v, err := f(r)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil && strict {
+				return nil, nil
+			}
+			args = append(args, v)
+		}
+		return fn(env.Fn, args)
+	}, nil
+}
+
+func (env *Env) compileCase(x *plan.Case) (evalFn, error) {
+	type arm struct{ cond, then evalFn }
+	arms := make([]arm, len(x.Whens))
+	for i, w := range x.Whens {
+		c, err := env.compile(w.Cond)
+		if err != nil {
+			return nil, err
+		}
+		t, err := env.compile(w.Then)
+		if err != nil {
+			return nil, err
+		}
+		arms[i] = arm{c, t}
+	}
+	var els evalFn
+	if x.Else != nil {
+		var err error
+		if els, err = env.compile(x.Else); err != nil {
+			return nil, err
+		}
+	}
+	return func(r Row) (types.Datum, error) {
+		for _, a := range arms {
+			c, err := a.cond(r)
+			if err != nil {
+				return nil, err
+			}
+			if c == true {
+				return a.then(r)
+			}
+		}
+		if els != nil {
+			return els(r)
+		}
+		return nil, nil
+	}, nil
+}
+
+// compileIn compiles x IN (list): true on an equal item; else NULL if x
+// or an item is NULL; else false.
+func (env *Env) compileIn(x *plan.InList) (evalFn, error) {
+	e, err := env.compile(x.E)
+	if err != nil {
+		return nil, err
+	}
+	items, err := env.compileAll(x.List)
+	if err != nil {
+		return nil, err
+	}
+	eqs, not := x.Eq, x.Not
+	return func(r Row) (types.Datum, error) {
+		v, err := e(r)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		null := false
+		for i, it := range items {
+			w, err := it(r)
+			if err != nil {
+				return nil, err
+			}
+			if w == nil {
+				null = true
+				continue
+			}
+			same, err := eqs[i].Fn(env.Fn, []types.Datum{v, w})
+			if err != nil {
+				return nil, err
+			}
+			if same == true {
+				return !not, nil
+			}
+		}
+		if null {
+			return nil, nil
+		}
+		return not, nil
+	}, nil
+}
+
+// compileArrayOp compiles x op ANY/ALL (array).
+func (env *Env) compileArrayOp(x *plan.ArrayOp) (evalFn, error) {
+	l, err := env.compile(x.Left)
+	if err != nil {
+		return nil, err
+	}
+	a, err := env.compile(x.Array)
+	if err != nil {
+		return nil, err
+	}
+	op, all := x.Op, x.All
+	return func(r Row) (types.Datum, error) {
+		lv, err := l(r)
+		if err != nil {
+			return nil, err
+		}
+		av, err := a(r)
+		if err != nil || av == nil {
+			return nil, err
+		}
+		arr := av.(*types.DArray)
+		if len(arr.Vals) == 0 {
+			return all, nil
+		}
+		if lv == nil {
+			return nil, nil
+		}
+		null := false
+		for _, ev := range arr.Vals {
+			if ev == nil {
+				null = true
+				continue
+			}
+			v, err := op.Fn(env.Fn, []types.Datum{lv, ev})
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				null = true
+				continue
+			}
+			if b := v.(bool); b != all {
+				return b, nil
+			}
+		}
+		if null {
+			return nil, nil
+		}
+		return all, nil
+	}, nil
+}
+
+// compileSubscript compiles x[i].
+func (env *Env) compileSubscript(x *plan.Subscript) (evalFn, error) {
+	e, err := env.compile(x.E)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := env.compile(x.Index)
+	if err != nil {
+		return nil, err
+	}
+	return func(r Row) (types.Datum, error) {
+		v, err := e(r)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		iv, err := idx(r)
+		if err != nil || iv == nil {
+			return nil, err
+		}
+		i := iv.(int64)
+		switch a := v.(type) {
+		case *types.DArray:
+			if i < 1 || i > int64(len(a.Vals)) {
+				return nil, nil
+			}
+			return a.Vals[i-1], nil
+		case types.DJSONB:
+			arr, ok := a.V.([]any)
+			if !ok {
+				return nil, nil
+			}
+			if i < 0 {
+				i += int64(len(arr))
+			}
+			if i < 0 || i >= int64(len(arr)) {
+				return nil, nil
+			}
+			return types.DJSONB{V: arr[i]}, nil
+		}
+		return nil, nil
+	}, nil
+}
+
+func errUnsupported(n plan.Node) error {
+	return pgcode.Newf(pgcode.FeatureNotSupported, "plan node %T cannot run", n)
+}
+
+// cast converts a value between types (assign: an assignment's rules).
+func (env *Env) cast(v types.Datum, from, to *types.T, assign bool) (types.Datum, error) {
+	cc := types.ContextExplicit
+	if assign {
+		cc = types.ContextAssignment
+	}
+	out, err := types.CastWith(v, from, to, cc, env.Fn.Types)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var _ = fmt.Sprint

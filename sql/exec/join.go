@@ -1,0 +1,232 @@
+package exec
+
+import (
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// joinOp joins two inputs. With equality keys it builds a hash table of
+// the right side and probes it with each left row; otherwise it loops over
+// the right side's rows (kept in memory), or, for a lateral join, runs the
+// right side again for each left row.
+type joinOp struct {
+	env         *Env
+	n           *plan.Join
+	left        Operator
+	nl, nr      int
+	on          func(Row) (bool, error)
+	lkeys       []evalFn
+	rkeys       []evalFn
+	keyT        []*types.T
+	right       []Row            // the right side's rows (not lateral)
+	hash        map[string][]int // key -> indexes into right
+	matched     []bool           // right rows that found a match (RIGHT, FULL)
+	cur         Row              // the left row being joined
+	cands       []int            // its candidate right rows
+	ci          int              // next candidate
+	curMatched  bool
+	lat         Operator // lateral: the right side for cur
+	ready       bool
+	leftDone    bool
+	unmatchedAt int // RIGHT/FULL: the next right row to check after the left is done
+	kw          keyWriter
+}
+
+func newJoin(env *Env, n *plan.Join) (Operator, error) {
+	op := &joinOp{env: env, n: n, nl: len(n.Left.Columns()), nr: len(n.Right.Columns())}
+	var err error
+	if op.on, err = env.truth(n.On); err != nil {
+		return nil, err
+	}
+	if op.lkeys, err = env.compileAll(n.EqLeft); err != nil {
+		return nil, err
+	}
+	if op.rkeys, err = env.compileAll(n.EqRight); err != nil {
+		return nil, err
+	}
+	for _, e := range n.EqLeft {
+		op.keyT = append(op.keyT, e.Type())
+	}
+	if op.left, err = build(env, n.Left); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+// key writes a row's join key; ok is false when a part is NULL (NULL
+// matches nothing).
+func (op *joinOp) key(fs []evalFn, r Row) (string, bool, error) {
+	op.kw.reset()
+	for i, f := range fs {
+		v, err := f(r)
+		if err != nil {
+			return "", false, err
+		}
+		if v == nil {
+			return "", false, nil
+		}
+		op.kw.add(v, op.keyT[i], op.env.Fn.Types)
+	}
+	return string(op.kw.b), true, nil
+}
+
+// load reads the right side (unless lateral) and hashes it.
+func (op *joinOp) load() error {
+	if op.n.Lateral {
+		return nil
+	}
+	right, err := build(op.env, op.n.Right)
+	if err != nil {
+		return err
+	}
+	if err := drain(right, func(r Row) error { op.right = append(op.right, copyRow(r)); return nil }); err != nil {
+		return err
+	}
+	op.matched = make([]bool, len(op.right))
+	if len(op.rkeys) > 0 {
+		op.hash = map[string][]int{}
+		for i, r := range op.right {
+			k, ok, err := op.key(op.rkeys, r)
+			if err != nil {
+				return err
+			}
+			if ok {
+				op.hash[k] = append(op.hash[k], i)
+			}
+		}
+	}
+	return nil
+}
+
+// nextLeft takes the next left row and finds its candidates.
+func (op *joinOp) nextLeft() (bool, error) {
+	r, err := op.left.Next()
+	if err != nil {
+		return false, err
+	}
+	if r == nil {
+		return false, nil
+	}
+	op.cur, op.curMatched, op.ci = copyRow(r), false, 0
+	switch {
+	case op.n.Lateral:
+		if op.lat != nil {
+			op.lat.Close()
+		}
+		op.env.outer = append(op.env.outer, op.cur)
+		lat, err := build(op.env, op.n.Right)
+		op.env.outer = op.env.outer[:len(op.env.outer)-1]
+		if err != nil {
+			return false, err
+		}
+		op.right = op.right[:0]
+		op.env.outer = append(op.env.outer, op.cur)
+		err = drain(lat, func(r Row) error { op.right = append(op.right, copyRow(r)); return nil })
+		op.env.outer = op.env.outer[:len(op.env.outer)-1]
+		if err != nil {
+			return false, err
+		}
+		op.cands = op.cands[:0]
+		for i := range op.right {
+			op.cands = append(op.cands, i)
+		}
+	case op.hash != nil:
+		k, ok, err := op.key(op.lkeys, op.cur)
+		if err != nil {
+			return false, err
+		}
+		op.cands = nil
+		if ok {
+			op.cands = op.hash[k]
+		}
+	default:
+		if len(op.cands) != len(op.right) {
+			op.cands = make([]int, len(op.right))
+			for i := range op.cands {
+				op.cands[i] = i
+			}
+		}
+	}
+	return true, nil
+}
+
+func (op *joinOp) Next() (Row, error) {
+	if !op.ready {
+		op.ready = true
+		if err := op.load(); err != nil {
+			return nil, err
+		}
+	}
+	kind := op.n.Kind
+	for !op.leftDone {
+		if op.cur == nil {
+			ok, err := op.nextLeft()
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				op.leftDone = true
+				break
+			}
+		}
+		for op.ci < len(op.cands) {
+			ri := op.cands[op.ci]
+			op.ci++
+			row := make(Row, 0, op.nl+op.nr)
+			row = append(append(row, op.cur...), op.right[ri]...)
+			ok, err := op.on(row)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			op.curMatched = true
+			if op.matched != nil && !op.n.Lateral {
+				op.matched[ri] = true
+			}
+			switch kind {
+			case plan.SemiJoin:
+				op.ci = len(op.cands)
+				out := op.cur
+				op.cur = nil
+				return out, nil
+			case plan.AntiJoin:
+				op.ci = len(op.cands)
+			default:
+				return row, nil
+			}
+		}
+		left := op.cur
+		op.cur = nil
+		switch {
+		case kind == plan.AntiJoin && !op.curMatched:
+			return left, nil
+		case (kind == plan.LeftJoin || kind == plan.FullJoin) && !op.curMatched:
+			row := make(Row, op.nl+op.nr)
+			copy(row, left)
+			return row, nil
+		}
+	}
+	if kind == plan.RightJoin || kind == plan.FullJoin {
+		for op.unmatchedAt < len(op.right) {
+			i := op.unmatchedAt
+			op.unmatchedAt++
+			if !op.matched[i] {
+				row := make(Row, op.nl+op.nr)
+				copy(row[op.nl:], op.right[i])
+				return row, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+func (op *joinOp) Close() {
+	op.left.Close()
+	if op.lat != nil {
+		op.lat.Close()
+	}
+	op.right, op.hash = nil, nil
+	op.leftDone = true
+}

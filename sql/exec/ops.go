@@ -1,0 +1,749 @@
+package exec
+
+import (
+	"container/heap"
+	"encoding/binary"
+	"math"
+	"sort"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// valuesOp yields the rows of a VALUES list.
+type valuesOp struct {
+	rows [][]evalFn
+	i    int
+}
+
+func newValues(env *Env, n *plan.Values) (Operator, error) {
+	op := &valuesOp{}
+	for _, r := range n.Rows {
+		fs, err := env.compileAll(r)
+		if err != nil {
+			return nil, err
+		}
+		op.rows = append(op.rows, fs)
+	}
+	return op, nil
+}
+
+func (op *valuesOp) Next() (Row, error) {
+	if op.i >= len(op.rows) {
+		return nil, nil
+	}
+	fs := op.rows[op.i]
+	op.i++
+	row := make(Row, len(fs))
+	for i, f := range fs {
+		v, err := f(nil)
+		if err != nil {
+			return nil, err
+		}
+		row[i] = v
+	}
+	return row, nil
+}
+
+func (op *valuesOp) Close() { op.i = len(op.rows) }
+
+// filterOp passes the rows its condition holds for.
+type filterOp struct {
+	in   Operator
+	cond func(Row) (bool, error)
+}
+
+func newFilter(env *Env, n *plan.Filter) (Operator, error) {
+	cond, err := env.truth(n.Cond)
+	if err != nil {
+		return nil, err
+	}
+	in, err := build(env, n.Input)
+	if err != nil {
+		return nil, err
+	}
+	return &filterOp{in: in, cond: cond}, nil
+}
+
+func (op *filterOp) Next() (Row, error) {
+	for {
+		r, err := op.in.Next()
+		if err != nil || r == nil {
+			return r, err
+		}
+		ok, err := op.cond(r)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return r, nil
+		}
+	}
+}
+
+func (op *filterOp) Close() { op.in.Close() }
+
+// projectOp computes its expressions over each input row.
+type projectOp struct {
+	in    Operator
+	exprs []evalFn
+}
+
+func newProject(env *Env, n *plan.Project) (Operator, error) {
+	fs, err := env.compileAll(n.Exprs)
+	if err != nil {
+		return nil, err
+	}
+	in, err := build(env, n.Input)
+	if err != nil {
+		return nil, err
+	}
+	return &projectOp{in: in, exprs: fs}, nil
+}
+
+func (op *projectOp) Next() (Row, error) {
+	r, err := op.in.Next()
+	if err != nil || r == nil {
+		return nil, err
+	}
+	out := make(Row, len(op.exprs))
+	for i, f := range op.exprs {
+		if out[i], err = f(r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (op *projectOp) Close() { op.in.Close() }
+
+// limitOp skips Offset rows and passes Count.
+type limitOp struct {
+	in            Operator
+	count, offset int64
+	seen          int64
+}
+
+func newLimit(env *Env, n *plan.Limit) (Operator, error) {
+	count, err := limitValue(env, n.Count, "LIMIT", pgcode.InvalidRowCountInLimit)
+	if err != nil {
+		return nil, err
+	}
+	offset, err := limitValue(env, n.Offset, "OFFSET", pgcode.InvalidRowCountInResultOffset)
+	if err != nil {
+		return nil, err
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	in, err := build(env, n.Input)
+	if err != nil {
+		return nil, err
+	}
+	return &limitOp{in: in, count: count, offset: offset}, nil
+}
+
+// limitValue evaluates LIMIT or OFFSET: -1 for none.
+func limitValue(env *Env, e plan.Expr, what string, code pgcode.Code) (int64, error) {
+	if e == nil {
+		return -1, nil
+	}
+	f, err := env.compile(e)
+	if err != nil {
+		return 0, err
+	}
+	v, err := f(nil)
+	if err != nil {
+		return 0, err
+	}
+	if v == nil {
+		return -1, nil
+	}
+	n := v.(int64)
+	if n < 0 {
+		return 0, pgcode.Newf(code, "%s must not be negative", what)
+	}
+	return n, nil
+}
+
+func (op *limitOp) Next() (Row, error) {
+	for op.seen < op.offset {
+		r, err := op.in.Next()
+		if err != nil || r == nil {
+			return nil, err
+		}
+		op.seen++
+	}
+	if op.count >= 0 && op.seen-op.offset >= op.count {
+		op.in.Close()
+		return nil, nil
+	}
+	r, err := op.in.Next()
+	if err != nil || r == nil {
+		return nil, err
+	}
+	op.seen++
+	return r, nil
+}
+
+func (op *limitOp) Close() { op.in.Close() }
+
+// keyWriter writes values as bytes that are equal exactly when the values
+// are equal in SQL (1 and 1.0 as numeric, -0 and 0): the keys of hash
+// tables.
+type keyWriter struct{ b []byte }
+
+func (w *keyWriter) reset() { w.b = w.b[:0] }
+
+func (w *keyWriter) add(d types.Datum, t *types.T, c *types.Context) {
+	var tag byte
+	var text string
+	switch x := d.(type) {
+	case nil:
+		w.b = append(w.b, 0)
+		return
+	case int64:
+		w.b = append(w.b, 1)
+		w.b = binary.BigEndian.AppendUint64(w.b, uint64(x))
+		return
+	case float64:
+		if x == 0 {
+			x = 0 // -0 is 0
+		}
+		if math.IsNaN(x) {
+			x = math.NaN()
+		}
+		w.b = append(w.b, 2)
+		w.b = binary.BigEndian.AppendUint64(w.b, math.Float64bits(x))
+		return
+	case bool:
+		if x {
+			w.b = append(w.b, 5, 1)
+		} else {
+			w.b = append(w.b, 5, 0)
+		}
+		return
+	case *apd.Decimal:
+		var r apd.Decimal
+		r.Reduce(x) // 1.0 and 1 are one key
+		tag, text = 3, r.String()
+	case string:
+		tag, text = 4, x
+	default:
+		tag, text = 6, types.FormatText(d, t, c)
+	}
+	w.b = append(w.b, tag)
+	w.b = binary.AppendUvarint(w.b, uint64(len(text)))
+	w.b = append(w.b, text...)
+}
+
+// sortOp sorts its input; with a limit it keeps only the first rows (a
+// bounded heap: top-N).
+type sortOp struct {
+	env   *Env
+	n     *plan.Sort
+	in    Operator
+	keys  []evalFn
+	limit int64
+	rows  []sortRow
+	i     int
+	ready bool
+}
+
+type sortRow struct {
+	row  Row
+	keys []types.Datum
+}
+
+func newSort(env *Env, n *plan.Sort) (Operator, error) {
+	keys := make([]plan.Expr, len(n.Keys))
+	for i, k := range n.Keys {
+		keys[i] = k.E
+	}
+	fs, err := env.compileAll(keys)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := limitValue(env, n.Limit, "LIMIT", pgcode.InvalidRowCountInLimit)
+	if err != nil {
+		return nil, err
+	}
+	in, err := build(env, n.Input)
+	if err != nil {
+		return nil, err
+	}
+	return &sortOp{env: env, n: n, in: in, keys: fs, limit: limit}, nil
+}
+
+// less orders rows by the sort keys, NULLs placed as each key says.
+func (op *sortOp) less(a, b *sortRow) bool {
+	for i, k := range op.n.Keys {
+		x, y := a.keys[i], b.keys[i]
+		var c int
+		switch {
+		case x == nil && y == nil:
+			continue
+		case x == nil:
+			if k.NullsFirst {
+				return true
+			}
+			return false
+		case y == nil:
+			if k.NullsFirst {
+				return false
+			}
+			return true
+		default:
+			c = types.Compare(x, y, k.E.Type())
+		}
+		if c == 0 {
+			continue
+		}
+		if k.Desc {
+			return c > 0
+		}
+		return c < 0
+	}
+	return false
+}
+
+func (op *sortOp) load() error {
+	h := &topN{op: op}
+	err := drain(op.in, func(r Row) error {
+		sr := sortRow{row: copyRow(r), keys: make([]types.Datum, len(op.keys))}
+		for i, f := range op.keys {
+			v, err := f(r)
+			if err != nil {
+				return err
+			}
+			sr.keys[i] = v
+		}
+		if op.limit >= 0 {
+			if int64(h.Len()) < op.limit {
+				heap.Push(h, sr)
+			} else if op.limit > 0 && op.less(&sr, &h.rows[0]) {
+				h.rows[0] = sr
+				heap.Fix(h, 0)
+			}
+			return nil
+		}
+		op.rows = append(op.rows, sr)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if op.limit >= 0 {
+		op.rows = h.rows
+	}
+	sort.SliceStable(op.rows, func(i, j int) bool { return op.less(&op.rows[i], &op.rows[j]) })
+	return nil
+}
+
+func (op *sortOp) Next() (Row, error) {
+	if !op.ready {
+		op.ready = true
+		if err := op.load(); err != nil {
+			return nil, err
+		}
+	}
+	if op.i >= len(op.rows) {
+		return nil, nil
+	}
+	r := op.rows[op.i].row
+	op.rows[op.i] = sortRow{}
+	op.i++
+	return r, nil
+}
+
+func (op *sortOp) Close() {
+	op.in.Close()
+	op.rows = nil
+}
+
+// topN is a max-heap (by the sort order) of the first N rows.
+type topN struct {
+	op   *sortOp
+	rows []sortRow
+}
+
+func (h *topN) Len() int           { return len(h.rows) }
+func (h *topN) Less(i, j int) bool { return h.op.less(&h.rows[j], &h.rows[i]) }
+func (h *topN) Swap(i, j int)      { h.rows[i], h.rows[j] = h.rows[j], h.rows[i] }
+func (h *topN) Push(x any)         { h.rows = append(h.rows, x.(sortRow)) }
+func (h *topN) Pop() any {
+	r := h.rows[len(h.rows)-1]
+	h.rows = h.rows[:len(h.rows)-1]
+	return r
+}
+
+// distinctOp drops rows already seen (on every column, or on On).
+type distinctOp struct {
+	env  *Env
+	in   Operator
+	on   []evalFn
+	onT  []*types.T
+	cols []plan.Column
+	seen map[string]struct{}
+	kw   keyWriter
+}
+
+func newDistinct(env *Env, n *plan.Distinct) (Operator, error) {
+	in, err := build(env, n.Input)
+	if err != nil {
+		return nil, err
+	}
+	op := &distinctOp{env: env, in: in, cols: n.Input.Columns(), seen: map[string]struct{}{}}
+	if len(n.On) > 0 {
+		if op.on, err = env.compileAll(n.On); err != nil {
+			return nil, err
+		}
+		for _, e := range n.On {
+			op.onT = append(op.onT, e.Type())
+		}
+	}
+	return op, nil
+}
+
+func (op *distinctOp) Next() (Row, error) {
+	for {
+		r, err := op.in.Next()
+		if err != nil || r == nil {
+			return r, err
+		}
+		op.kw.reset()
+		if op.on != nil {
+			for i, f := range op.on {
+				v, err := f(r)
+				if err != nil {
+					return nil, err
+				}
+				op.kw.add(v, op.onT[i], op.env.Fn.Types)
+			}
+		} else {
+			for i, v := range r {
+				op.kw.add(v, op.cols[i].Type, op.env.Fn.Types)
+			}
+		}
+		if _, dup := op.seen[string(op.kw.b)]; dup {
+			continue
+		}
+		op.seen[string(op.kw.b)] = struct{}{}
+		return r, nil
+	}
+}
+
+func (op *distinctOp) Close() { op.in.Close() }
+
+// setOpOp computes UNION, INTERSECT and EXCEPT.
+type setOpOp struct {
+	env         *Env
+	n           *plan.SetOp
+	left, right Operator
+	onRight     bool
+	seen        map[string]int // UNION: rows sent; INTERSECT/EXCEPT: the right's counts
+	out         []Row
+	ready       bool
+	kw          keyWriter
+}
+
+func newSetOp(env *Env, n *plan.SetOp) (Operator, error) {
+	l, err := build(env, n.Left)
+	if err != nil {
+		return nil, err
+	}
+	r, err := build(env, n.Right)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return &setOpOp{env: env, n: n, left: l, right: r, seen: map[string]int{}}, nil
+}
+
+func (op *setOpOp) key(r Row) string {
+	op.kw.reset()
+	for i, v := range r {
+		op.kw.add(v, op.n.Cols[i].Type, op.env.Fn.Types)
+	}
+	return string(op.kw.b)
+}
+
+func (op *setOpOp) Next() (Row, error) {
+	if op.n.Kind == plan.Union {
+		for {
+			in := op.left
+			if op.onRight {
+				in = op.right
+			}
+			r, err := in.Next()
+			if err != nil {
+				return nil, err
+			}
+			if r == nil {
+				if op.onRight {
+					return nil, nil
+				}
+				op.onRight = true
+				continue
+			}
+			if op.n.All {
+				return r, nil
+			}
+			k := op.key(r)
+			if _, dup := op.seen[k]; dup {
+				continue
+			}
+			op.seen[k] = 1
+			return r, nil
+		}
+	}
+	if !op.ready {
+		op.ready = true
+		if err := drain(op.right, func(r Row) error { op.seen[op.key(r)]++; return nil }); err != nil {
+			return nil, err
+		}
+		sent := map[string]int{}
+		err := drain(op.left, func(r Row) error {
+			k := op.key(r)
+			n := op.seen[k]
+			switch {
+			case op.n.Kind == plan.Intersect && op.n.All:
+				if n > 0 {
+					op.seen[k]--
+					op.out = append(op.out, copyRow(r))
+				}
+			case op.n.Kind == plan.Intersect:
+				if n > 0 && sent[k] == 0 {
+					sent[k]++
+					op.out = append(op.out, copyRow(r))
+				}
+			case op.n.All: // EXCEPT ALL
+				if n > 0 {
+					op.seen[k]--
+				} else {
+					op.out = append(op.out, copyRow(r))
+				}
+			default: // EXCEPT
+				if n == 0 && sent[k] == 0 {
+					sent[k]++
+					op.out = append(op.out, copyRow(r))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(op.out) == 0 {
+		return nil, nil
+	}
+	r := op.out[0]
+	op.out = op.out[1:]
+	return r, nil
+}
+
+func (op *setOpOp) Close() {
+	op.left.Close()
+	op.right.Close()
+}
+
+// funcScanOp yields the rows of a function in FROM.
+type funcScanOp struct {
+	env   *Env
+	n     *plan.FuncScan
+	args  []evalFn
+	rows  interface{ Next() ([]types.Datum, error) }
+	one   bool // a scalar function: one row
+	done  bool
+	ord   int64
+	width int
+}
+
+func newFuncScan(env *Env, n *plan.FuncScan) (Operator, error) {
+	fs, err := env.compileAll(n.Args)
+	if err != nil {
+		return nil, err
+	}
+	op := &funcScanOp{env: env, n: n, args: fs, width: len(n.Cols)}
+	args := make([]types.Datum, len(fs))
+	var outer Row
+	if len(env.outer) > 0 {
+		outer = env.outer[len(env.outer)-1]
+	}
+	for i, f := range fs {
+		if args[i], err = f(outer); err != nil {
+			return nil, err
+		}
+	}
+	if n.Fn.SRF == nil {
+		v, err := n.Fn.Fn(env.Fn, args)
+		if err != nil {
+			return nil, err
+		}
+		op.one = true
+		op.rows = &oneRow{v: v}
+		return op, nil
+	}
+	if n.Fn.Strict {
+		for _, a := range args {
+			if a == nil {
+				op.done = true
+				return op, nil
+			}
+		}
+	}
+	if op.rows, err = n.Fn.SRF(env.Fn, args); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+type oneRow struct {
+	v    types.Datum
+	done bool
+}
+
+func (o *oneRow) Next() ([]types.Datum, error) {
+	if o.done {
+		return nil, nil
+	}
+	o.done = true
+	return []types.Datum{o.v}, nil
+}
+
+func (op *funcScanOp) Next() (Row, error) {
+	if op.done {
+		return nil, nil
+	}
+	if err := op.env.Ctx.Err(); err != nil {
+		return nil, err
+	}
+	vals, err := op.rows.Next()
+	if err != nil || vals == nil {
+		op.done = true
+		return nil, err
+	}
+	row := make(Row, op.width)
+	copy(row, vals)
+	if op.n.Ordinality {
+		op.ord++
+		row[op.width-1] = op.ord
+	}
+	return row, nil
+}
+
+func (op *funcScanOp) Close() { op.done = true }
+
+// cteRows are a WITH query's rows.
+type cteRows struct {
+	rows []Row
+}
+
+// cteScanOp reads a WITH query's rows, computing them on first use.
+type cteScanOp struct {
+	env  *Env
+	n    *plan.CTEScan
+	rows []Row
+	i    int
+}
+
+func newCTEScan(env *Env, n *plan.CTEScan) (Operator, error) {
+	cr, ok := env.ctes[n.CTE]
+	if !ok {
+		var err error
+		if cr, err = env.computeCTE(n.CTE); err != nil {
+			return nil, err
+		}
+	}
+	return &cteScanOp{env: env, n: n, rows: cr.rows}, nil
+}
+
+// computeCTE runs a WITH query; a recursive one runs its recursive part
+// over the last step's rows until a step yields none.
+func (env *Env) computeCTE(c *plan.CTE) (*cteRows, error) {
+	cr := &cteRows{}
+	if c.Recursive == nil {
+		op, err := build(env, c.Plan)
+		if err != nil {
+			return nil, err
+		}
+		if err := drain(op, func(r Row) error { cr.rows = append(cr.rows, copyRow(r)); return nil }); err != nil {
+			return nil, err
+		}
+		env.ctes[c] = cr
+		return cr, nil
+	}
+	var kw keyWriter
+	seen := map[string]struct{}{}
+	keep := func(r Row) bool {
+		if c.UnionAll {
+			return true
+		}
+		kw.reset()
+		for i, v := range r {
+			kw.add(v, c.Cols[i].Type, env.Fn.Types)
+		}
+		if _, dup := seen[string(kw.b)]; dup {
+			return false
+		}
+		seen[string(kw.b)] = struct{}{}
+		return true
+	}
+	op, err := build(env, c.Plan)
+	if err != nil {
+		return nil, err
+	}
+	var work []Row
+	if err := drain(op, func(r Row) error {
+		if keep(r) {
+			work = append(work, copyRow(r))
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	cr.rows = append(cr.rows, work...)
+	step := &cteRows{}
+	for len(work) > 0 {
+		if err := env.Ctx.Err(); err != nil {
+			return nil, err
+		}
+		// The recursive part reads the last step's rows under the CTE's
+		// name.
+		step.rows = work
+		env.ctes[c] = step
+		op, err := build(env, c.Recursive)
+		if err != nil {
+			return nil, err
+		}
+		var next []Row
+		if err := drain(op, func(r Row) error {
+			if keep(r) {
+				next = append(next, copyRow(r))
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		cr.rows = append(cr.rows, next...)
+		work = next
+		step = &cteRows{}
+	}
+	env.ctes[c] = cr
+	return cr, nil
+}
+
+func (op *cteScanOp) Next() (Row, error) {
+	if op.i >= len(op.rows) {
+		return nil, nil
+	}
+	r := op.rows[op.i]
+	op.i++
+	return copyRow(r), nil
+}
+
+func (op *cteScanOp) Close() { op.i = len(op.rows) }

@@ -1,0 +1,226 @@
+package exec
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// scanOp reads a table's rows: one by key, through an index cursor, or a
+// cursor over the whole table, a bounded chunk at a time.
+type scanOp struct {
+	env    *Env
+	n      *plan.Scan
+	cur    *engine.Cursor
+	one    *engine.Row // AccessKey: the row, until returned
+	done   bool
+	filter func(Row) (bool, error)
+	names  []string // fields to read, packed
+	at     []int    // where each packed field goes in the row
+	vals   []any
+	row    Row
+}
+
+func newScan(env *Env, n *plan.Scan) (Operator, error) {
+	if n.Travel.Kind == plan.TravelBetween || n.Travel.Kind == plan.TravelAll {
+		return newHistoryScan(env, n)
+	}
+	view, err := env.viewFor(n.Travel)
+	if err != nil {
+		return nil, err
+	}
+	op := &scanOp{env: env, n: n, row: make(Row, len(n.Cols))}
+	for i, f := range n.Fields {
+		if f != "" {
+			op.names = append(op.names, f)
+			op.at = append(op.at, i)
+		}
+	}
+	op.vals = make([]any, len(op.names))
+	if op.filter, err = env.truth(n.Filter); err != nil {
+		return nil, err
+	}
+	switch n.Access {
+	case plan.AccessKey:
+		k, err := env.keyValue(n.Key)
+		if err != nil {
+			return nil, err
+		}
+		if k == nil {
+			op.done = true
+			break
+		}
+		r, found, err := view.Get(n.Table, k)
+		if err != nil {
+			if c := engine.Code(err); c == engine.CodeInvalidText || c == engine.CodeDatatypeMismatch {
+				op.done = true // a value that is no key of this table matches nothing
+				break
+			}
+			return nil, err
+		}
+		if found {
+			op.one = &r
+		} else {
+			op.done = true
+		}
+	case plan.AccessIndex:
+		k, err := env.keyValue(n.Key)
+		if err != nil {
+			return nil, err
+		}
+		if k == nil {
+			op.done = true
+			break
+		}
+		if op.cur, err = view.IndexCursor(n.Table, n.Field, engine.Op(n.Op), k); err != nil {
+			return nil, err
+		}
+	default:
+		if op.cur, err = view.Cursor(n.Table); err != nil {
+			return nil, err
+		}
+	}
+	return op, nil
+}
+
+// viewFor returns the view a table reference reads at.
+func (env *Env) viewFor(tr plan.Travel) (*engine.View, error) {
+	if tr.Kind != plan.TravelAsOf {
+		return env.View(nil, false)
+	}
+	f, err := env.compile(tr.From)
+	if err != nil {
+		return nil, err
+	}
+	p, err := f(nil)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, pgcode.New(pgcode.InvalidParameterValue, "AS OF point is NULL")
+	}
+	return env.View(p, true)
+}
+
+// keyValue evaluates a key or index value and converts it to what
+// documents hold.
+func (env *Env) keyValue(e plan.Expr) (any, error) {
+	f, err := env.compile(e)
+	if err != nil {
+		return nil, err
+	}
+	v, err := f(nil)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return toDoc(v, e.Type(), env.Fn.Types)
+}
+
+func (op *scanOp) Next() (Row, error) {
+	for {
+		var r *engine.Row
+		switch {
+		case op.done:
+			return nil, nil
+		case op.one != nil:
+			r, op.one, op.done = op.one, nil, true
+		default:
+			var err error
+			if r, err = op.cur.Next(op.env.Ctx); err != nil {
+				return nil, err
+			}
+			if r == nil {
+				op.done = true
+				return nil, nil
+			}
+		}
+		if err := op.fill(r); err != nil {
+			return nil, err
+		}
+		ok, err := op.filter(op.row)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if op.n.Lock && op.env.Txn != nil {
+			if err := op.env.Txn.Lock(op.n.Table, r.Key.Value()); err != nil {
+				return nil, err
+			}
+		}
+		return op.row, nil
+	}
+}
+
+// fill converts an engine row into the operator's row.
+func (op *scanOp) fill(r *engine.Row) error {
+	n, c := op.n, op.env.Fn.Types
+	if len(op.names) > 0 {
+		if err := r.Fields(op.names, op.vals); err != nil {
+			return err
+		}
+		for i, at := range op.at {
+			d, err := fromDoc(op.vals[i], n.Cols[at].Type, c)
+			if err != nil {
+				return pgcode.Newf(pgcode.DataCorrupted, "table %q key %s column %q: %v", n.Table, r.Key, n.Cols[at].Name, err)
+			}
+			op.row[at] = d
+		}
+	}
+	for i, s := range n.Sys {
+		switch s {
+		case plan.SysSeq:
+			op.row[i] = int64(r.Seq)
+		case plan.SysTS:
+			op.row[i] = types.DTimestampTZ(r.UnixMs*1000 - pgEpochMicros)
+		case plan.SysDoc:
+			doc, err := r.Doc()
+			if err != nil {
+				return err
+			}
+			op.row[i] = types.DJSONB{V: doc}
+		}
+	}
+	return nil
+}
+
+// pgEpochMicros is 2000-01-01 in microseconds since the Unix epoch.
+const pgEpochMicros = 946684800 * 1_000_000
+
+func (op *scanOp) Close() {
+	if op.cur != nil {
+		op.cur.Close()
+		op.cur = nil
+	}
+	op.done = true
+}
+
+// newHistoryScan reads every version of a table's rows in a span (FOR
+// SYSTEM_TIME BETWEEN / ALL).
+func newHistoryScan(env *Env, n *plan.Scan) (Operator, error) {
+	return nil, pgcode.New(pgcode.FeatureNotSupported, "FOR SYSTEM_TIME ALL and BETWEEN are not supported yet")
+}
+
+// normalizeJSON turns a decoded JSON value into a document value.
+func normalizeJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		return engine.JSONNumber(x)
+	case []any:
+		for i := range x {
+			x[i] = normalizeJSON(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = normalizeJSON(x[k])
+		}
+	}
+	return v
+}
+
+func bytesReader(s string) *strings.Reader { return strings.NewReader(s) }

@@ -1,0 +1,74 @@
+package plan
+
+import (
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Catalog is what the binder needs to know of the database: its tables
+// as the statement sees them (the session supplies it from its view of the
+// engine).
+type Catalog interface {
+	// Table returns a table, or an error with 42P01.
+	Table(name string) (*Table, error)
+}
+
+// Table is a table as the binder sees it.
+type Table struct {
+	Name string
+	// Cols are the table's columns: the primary key first, then every
+	// field ever written, in first-seen order.
+	Cols    []TableCol
+	Indexes []string // the fields an index answers
+	Spec    *engine.TableSpec
+}
+
+// TableCol is a column of a table.
+type TableCol struct {
+	Name     string
+	Type     *types.T
+	Declared bool // declared in CREATE TABLE: writes are checked
+	NotNull  bool
+}
+
+// Col returns the index of a column by name, or -1.
+func (t *Table) Col(name string) int {
+	for i, c := range t.Cols {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Indexed reports whether a field has an index.
+func (t *Table) Indexed(field string) bool {
+	for _, f := range t.Indexes {
+		if f == field {
+			return true
+		}
+	}
+	return false
+}
+
+// TypeOfEngine is the SQL type of an engine column type.
+func TypeOfEngine(t engine.Type, mod engine.Typmod) *types.T {
+	switch t {
+	case engine.TypeInt8:
+		return types.Int8
+	case engine.TypeFloat8:
+		return types.Float8
+	case engine.TypeNumeric:
+		if mod.Precision > 0 {
+			return types.Numeric.WithMod(mod.Mod())
+		}
+		return types.Numeric
+	case engine.TypeBool:
+		return types.Bool
+	case engine.TypeJSONB:
+		return types.JSONB
+	case engine.TypeTimestamptz:
+		return types.TimestampTZ
+	}
+	return types.Text
+}

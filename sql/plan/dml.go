@@ -1,0 +1,422 @@
+package plan
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Insert writes the rows of Source, whose columns are the target columns
+// Names in order, each already of its column's type where the column is
+// declared.
+type Insert struct {
+	Table      *Table
+	Names      []string
+	Source     Node
+	OnConflict *OnConflict
+	Returning  []Expr   // over the row written: the table's columns (TableRow)
+	RetCols    []Column // the result's columns (nil without RETURNING)
+}
+
+// OnConflict is INSERT ... ON CONFLICT on the primary key: DO NOTHING, or
+// DO UPDATE SET ... [WHERE ...] over the existing row's columns followed
+// by the proposed row's (excluded.*).
+type OnConflict struct {
+	DoNothing bool
+	Sets      []SetItem
+	Where     Expr
+}
+
+// SetItem is one assignment of UPDATE or ON CONFLICT DO UPDATE: a column
+// (or a dotted path into a document, DriftQL's address.city) and its new
+// value.
+type SetItem struct {
+	Col  string
+	Path []string // nested fields below Col, for a document path
+	E    Expr
+}
+
+// Update changes the rows Source yields: Source's first columns are the
+// table's (TableRow), its key among them; Sets read Source's row.
+type Update struct {
+	Table     *Table
+	Source    Node
+	Sets      []SetItem
+	Returning []Expr // over the table's columns after the update
+	RetCols   []Column
+}
+
+// Delete soft-deletes the rows Source yields (the table's columns first).
+type Delete struct {
+	Table     *Table
+	Source    Node
+	Returning []Expr // over the table's columns before the delete
+	RetCols   []Column
+}
+
+// Columns of a write are those of its RETURNING list.
+func (n *Insert) Columns() []Column { return n.RetCols }
+func (n *Update) Columns() []Column { return n.RetCols }
+func (n *Delete) Columns() []Column { return n.RetCols }
+
+// tableScope is the scope of a table's row as writes see it: its columns
+// in order (the system columns are not part of a written row).
+func tableScope(t *Table, qual string) []scopeCol {
+	out := make([]scopeCol, len(t.Cols))
+	for i, c := range t.Cols {
+		out[i] = scopeCol{qualifier: qual, name: c.Name, t: c.Type, table: t.Name, attr: int16(i + 1), doc: -1}
+	}
+	return out
+}
+
+// returning binds a RETURNING list over a table's row.
+func (b *Binder) returning(list []*pg.Node, t *Table, qual string) ([]Expr, []Column, error) {
+	if len(list) == 0 {
+		return nil, nil, nil
+	}
+	s := &scope{cols: tableScope(t, qual)}
+	exprs, names, err := b.targetList(list, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	cols := make([]Column, len(exprs))
+	for i, e := range exprs {
+		cols[i] = Column{Name: names[i].name, Type: outputType(e), Table: names[i].table, Attr: names[i].attr}
+		if e.Type().Family == types.UnknownFamily {
+			exprs[i] = &Cast{E: e, T: types.Text}
+		}
+	}
+	return exprs, cols, nil
+}
+
+// BindInsert binds INSERT.
+func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Query, error) {
+	if ins.WithClause != nil {
+		return nil, pgcode.New(pgcode.FeatureNotSupported, "WITH before INSERT is not supported")
+	}
+	rv := ins.Relation
+	t, err := b.cat.Table(rv.Relname)
+	if err != nil {
+		return nil, withPos(err, b.pos(rv.Location))
+	}
+	qual := rv.Relname
+	if rv.Alias != nil {
+		qual = rv.Alias.Aliasname
+	}
+	node := &Insert{Table: t}
+	for _, c := range ins.Cols {
+		rt := c.GetResTarget()
+		if len(rt.Indirection) > 0 {
+			return nil, b.errorf(pgcode.FeatureNotSupported, rt.Location, "INSERT into a subfield or element is not supported")
+		}
+		for _, n := range node.Names {
+			if n == rt.Name {
+				return nil, b.errorf(pgcode.DuplicateColumn, rt.Location, "column %q specified more than once", rt.Name)
+			}
+		}
+		node.Names = append(node.Names, rt.Name)
+	}
+	if len(ins.Cols) == 0 {
+		for _, c := range t.Cols {
+			node.Names = append(node.Names, c.Name)
+		}
+	}
+	sel := ins.SelectStmt.GetSelectStmt()
+	var src Node
+	switch {
+	case sel == nil: // DEFAULT VALUES
+		src = &Values{Rows: [][]Expr{{}}}
+		node.Names = nil
+	case len(sel.ValuesLists) > 0 && sel.Op == pg.SetOperation_SETOP_NONE:
+		src, err = b.insertValues(sel, t, node)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		q, err := b.selectStmt(sel, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		cols := q.Columns()
+		if len(cols) > len(node.Names) {
+			return nil, pgcode.New(pgcode.SyntaxError, "INSERT has more expressions than target columns")
+		}
+		if len(ins.Cols) > 0 && len(cols) < len(node.Names) {
+			return nil, pgcode.New(pgcode.SyntaxError, "INSERT has more target columns than expressions")
+		}
+		node.Names = node.Names[:len(cols)]
+		proj := &Project{Input: q}
+		for i, c := range cols {
+			e, err := b.assign(&ColRef{Idx: i, T: c.Type, Name: c.Name}, t, node.Names[i], -1)
+			if err != nil {
+				return nil, err
+			}
+			proj.Exprs = append(proj.Exprs, e)
+			proj.Cols = append(proj.Cols, Column{Name: node.Names[i], Type: outputType(e)})
+		}
+		src = prune(proj)
+	}
+	for _, n := range node.Names {
+		if t.Col(n) < 0 && !validColumnName(n) {
+			return nil, pgcode.Newf(pgcode.InvalidName, "invalid column name %q", n)
+		}
+	}
+	node.Source = src
+	if oc := ins.OnConflictClause; oc != nil {
+		if node.OnConflict, err = b.onConflict(oc, t, qual, node); err != nil {
+			return nil, err
+		}
+	}
+	if node.Returning, node.RetCols, err = b.returning(ins.ReturningList, t, qual); err != nil {
+		return nil, err
+	}
+	return &Query{Plan: node, Cols: node.RetCols}, nil
+}
+
+// validColumnName: a new field's name must be one an identifier can
+// write (the table grows a column of that name).
+func validColumnName(n string) bool { return n != "" && len(n) <= 63 }
+
+// insertValues binds INSERT ... VALUES: each value coerced to its
+// column's type as an assignment (PostgreSQL resolves an untyped literal
+// to the column's type; a declared column gets an assignment cast).
+func (b *Binder) insertValues(sel *pg.SelectStmt, t *Table, node *Insert) (Node, error) {
+	v := &Values{}
+	width := -1
+	for _, l := range sel.ValuesLists {
+		items := l.GetList().GetItems()
+		if len(items) > len(node.Names) {
+			return nil, b.errorf(pgcode.SyntaxError, location(items[len(node.Names)]), "INSERT has more expressions than target columns")
+		}
+		if width >= 0 && len(items) != width {
+			return nil, b.errorf(pgcode.SyntaxError, location(items[0]), "VALUES lists must all be the same length")
+		}
+		width = len(items)
+		row := make([]Expr, len(items))
+		for i, it := range items {
+			if it.GetSetToDefault() != nil {
+				row[i] = &Default{Col: node.Names[i]}
+				continue
+			}
+			e, err := b.expr(it, nil, exprCtx{where: "VALUES", value: true})
+			if err != nil {
+				return nil, err
+			}
+			if row[i], err = b.assign(e, t, node.Names[i], location(it)); err != nil {
+				return nil, err
+			}
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	node.Names = node.Names[:width]
+	for i, n := range node.Names {
+		var ct *types.T
+		for _, r := range v.Rows {
+			if _, ok := r[i].(*Default); !ok {
+				ct = r[i].Type()
+				break
+			}
+		}
+		if ct == nil {
+			ct = types.Text
+		}
+		v.Cols = append(v.Cols, Column{Name: n, Type: ct})
+	}
+	return v, nil
+}
+
+// Default is DEFAULT in a VALUES list: the column's default (none yet:
+// the field is left out of the document).
+type Default struct{ Col string }
+
+// Type of DEFAULT is the column's; it stands only where a value of a
+// column is written.
+func (e *Default) Type() *types.T { return types.Unknown }
+
+// assign coerces a value written to a column: to the declared type (an
+// assignment cast, or the literal read as that type); an undeclared
+// column takes the value's own type (an untyped literal is text), as the
+// table's columns follow what is written.
+func (b *Binder) assign(e Expr, t *Table, col string, loc int32) (Expr, error) {
+	i := t.Col(col)
+	if i < 0 || !t.Cols[i].Declared {
+		if e.Type().Family == types.UnknownFamily {
+			return b.coerce(e, types.Text, types.ContextImplicit, loc)
+		}
+		return e, nil
+	}
+	ct := t.Cols[i].Type
+	out, err := b.coerce(e, ct, types.ContextAssignment, loc)
+	if err != nil {
+		if pe, ok := err.(*pgcode.Error); ok && pe.Code == pgcode.DatatypeMismatch {
+			return nil, b.errorf(pgcode.DatatypeMismatch, loc, "column %q is of type %s but expression is of type %s", col, ct, e.Type()).(*pgcode.Error).
+				WithHint("You will need to rewrite or cast the expression.")
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// onConflict binds ON CONFLICT.
+func (b *Binder) onConflict(oc *pg.OnConflictClause, t *Table, qual string, ins *Insert) (*OnConflict, error) {
+	out := &OnConflict{DoNothing: oc.Action == pg.OnConflictAction_ONCONFLICT_NOTHING}
+	if inf := oc.Infer; inf != nil {
+		if inf.Conname != "" && inf.Conname != t.Name+"_pkey" {
+			return nil, b.errorf(pgcode.UndefinedObject, oc.Location, "constraint %q for table %q does not exist", inf.Conname, t.Name)
+		}
+		if len(inf.IndexElems) > 0 {
+			el := inf.IndexElems[0].GetIndexElem()
+			if len(inf.IndexElems) != 1 || el == nil || el.Name != t.Cols[0].Name {
+				return nil, b.errorf(pgcode.InvalidColumnReference, oc.Location, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+			}
+		}
+	} else if !out.DoNothing {
+		return nil, b.errorf(pgcode.SyntaxError, oc.Location, "ON CONFLICT DO UPDATE requires inference specification or constraint name").(*pgcode.Error).
+			WithHint("For example, ON CONFLICT (column_name).")
+	}
+	if out.DoNothing {
+		return out, nil
+	}
+	// The existing row's columns, then excluded's (the proposed row,
+	// with every column of the table).
+	s := &scope{cols: tableScope(t, qual)}
+	for i, c := range t.Cols {
+		s.cols = append(s.cols, scopeCol{qualifier: "excluded", name: c.Name, t: c.Type, attr: int16(i + 1), doc: -1})
+	}
+	var err error
+	if out.Sets, err = b.setList(oc.TargetList, t, s); err != nil {
+		return nil, err
+	}
+	if oc.WhereClause != nil {
+		if out.Where, err = b.boolOperand(oc.WhereClause, s, exprCtx{where: "WHERE"}, "WHERE"); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// setList binds UPDATE's SET list over a scope.
+func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error) {
+	var out []SetItem
+	for _, n := range list {
+		rt := n.GetResTarget()
+		if mr := rt.Val.GetMultiAssignRef(); mr != nil {
+			return nil, b.errorf(pgcode.FeatureNotSupported, rt.Location, "SET (a, b) = ... is not supported")
+		}
+		item := SetItem{Col: rt.Name}
+		for _, ind := range rt.Indirection {
+			str := ind.GetString_()
+			if str == nil {
+				return nil, b.errorf(pgcode.FeatureNotSupported, rt.Location, "SET of an array element is not supported")
+			}
+			item.Path = append(item.Path, str.Sval)
+		}
+		if item.Col == t.Cols[0].Name && len(item.Path) == 0 {
+			// Setting the key to itself is harmless; to another value, it
+			// would make another row (checked when it runs).
+		}
+		for _, prev := range out {
+			if prev.Col == item.Col && len(prev.Path) == 0 && len(item.Path) == 0 {
+				return nil, b.errorf(pgcode.SyntaxError, rt.Location, "multiple assignments to same column %q", item.Col)
+			}
+		}
+		if rt.Val.GetSetToDefault() != nil {
+			item.E = &Default{Col: item.Col}
+			out = append(out, item)
+			continue
+		}
+		e, err := b.expr(rt.Val, s, exprCtx{where: "UPDATE", value: true})
+		if err != nil {
+			return nil, err
+		}
+		if len(item.Path) == 0 {
+			if e, err = b.assign(e, t, item.Col, location(rt.Val)); err != nil {
+				return nil, err
+			}
+		} else if e.Type().Family == types.UnknownFamily {
+			if e, err = b.coerce(e, types.Text, types.ContextImplicit, location(rt.Val)); err != nil {
+				return nil, err
+			}
+		}
+		item.E = e
+		out = append(out, item)
+	}
+	return out, nil
+}
+
+// BindUpdate binds UPDATE.
+func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Query, error) {
+	if up.WithClause != nil {
+		return nil, pgcode.New(pgcode.FeatureNotSupported, "WITH before UPDATE is not supported")
+	}
+	src, s, t, qual, err := b.writeSource(up.Relation, up.FromClause, up.WhereClause)
+	if err != nil {
+		return nil, err
+	}
+	node := &Update{Table: t, Source: src}
+	if node.Sets, err = b.setList(up.TargetList, t, s); err != nil {
+		return nil, err
+	}
+	if node.Returning, node.RetCols, err = b.returning(up.ReturningList, t, qual); err != nil {
+		return nil, err
+	}
+	needAll(src)
+	return &Query{Plan: node, Cols: node.RetCols}, nil
+}
+
+// BindDelete binds DELETE.
+func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Query, error) {
+	if del.WithClause != nil {
+		return nil, pgcode.New(pgcode.FeatureNotSupported, "WITH before DELETE is not supported")
+	}
+	src, _, t, qual, err := b.writeSource(del.Relation, del.UsingClause, del.WhereClause)
+	if err != nil {
+		return nil, err
+	}
+	node := &Delete{Table: t, Source: src}
+	if node.Returning, node.RetCols, err = b.returning(del.ReturningList, t, qual); err != nil {
+		return nil, err
+	}
+	needAll(src)
+	return &Query{Plan: node, Cols: node.RetCols}, nil
+}
+
+// writeSource binds the rows an UPDATE or DELETE changes: the target
+// table (its columns first), joined with FROM / USING items, filtered by
+// WHERE. Time travel cannot apply: the past does not change.
+func (b *Binder) writeSource(rv *pg.RangeVar, from []*pg.Node, where *pg.Node) (Node, *scope, *Table, string, error) {
+	t, err := b.cat.Table(rv.Relname)
+	if err != nil {
+		return nil, nil, nil, "", withPos(err, b.pos(rv.Location))
+	}
+	for _, c := range b.travel {
+		if c.Ref == int(rv.Location) || c.Ref < 0 {
+			return nil, nil, nil, "", pgcode.New(pgcode.ReadOnlySQLTransaction, "AS OF cannot be used in a write: the past does not change").At(c.Pos)
+		}
+	}
+	s := &scope{}
+	n, cols, err := b.rangeVar(rv, s)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	s.cols = cols
+	qual := cols[0].qualifier
+	for _, it := range from {
+		m, mc, err := b.fromItem(it, s)
+		if err != nil {
+			return nil, nil, nil, "", err
+		}
+		all := append(append([]scopeCol(nil), s.cols...), mc...)
+		n = &Join{Kind: CrossJoin, Left: n, Right: m, Cols: columnsOf(all), Lateral: isLateral(it)}
+		s.cols = all
+	}
+	if where != nil {
+		cond, err := b.boolOperand(where, s, exprCtx{where: "WHERE"}, "WHERE")
+		if err != nil {
+			return nil, nil, nil, "", err
+		}
+		n = &Filter{Input: n, Cond: cond}
+	}
+	return n, s, t, qual, nil
+}

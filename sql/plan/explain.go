@@ -1,0 +1,270 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Explain writes a plan as EXPLAIN shows it: one line per node, children
+// indented under "->", with the access path each scan takes and the
+// conditions each node checks. annotate, when set, adds to a node's line
+// (EXPLAIN ANALYZE's actual rows and time).
+func Explain(n Node, annotate func(Node) string) []string {
+	var out []string
+	explain(n, 0, true, annotate, &out)
+	return out
+}
+
+func explain(n Node, depth int, top bool, annotate func(Node) string, out *[]string) {
+	pad := strings.Repeat(" ", max(0, depth*6-6))
+	head := pad
+	if !top {
+		head += "->  "
+	}
+	detail := pad
+	if !top {
+		detail += "      "
+	} else {
+		detail += "  "
+	}
+	title, details, kids := describe(n)
+	if annotate != nil {
+		if a := annotate(n); a != "" {
+			title += "  " + a
+		}
+	}
+	*out = append(*out, head+title)
+	for _, d := range details {
+		*out = append(*out, detail+d)
+	}
+	for _, k := range kids {
+		explain(k, depth+1, false, annotate, out)
+	}
+}
+
+// describe gives a node's title, its detail lines and its children.
+func describe(n Node) (string, []string, []Node) {
+	cols := func(ns []Node) []Column {
+		var c []Column
+		for _, x := range ns {
+			c = append(c, x.Columns()...)
+		}
+		return c
+	}
+	switch x := n.(type) {
+	case *Scan:
+		var d []string
+		title := "Seq Scan on " + x.Table
+		switch x.Access {
+		case AccessKey:
+			title = fmt.Sprintf("Index Scan using %s_pkey on %s", x.Table, x.Table)
+			d = append(d, fmt.Sprintf("Index Cond: (%s = %s)", x.Field, FormatExpr(x.Key, x.Cols)))
+		case AccessIndex:
+			title = fmt.Sprintf("Index Scan using %s_%s_idx on %s", x.Table, x.Field, x.Table)
+			d = append(d, fmt.Sprintf("Index Cond: (%s %s %s)", x.Field, []string{"=", "<", "<=", ">", ">="}[x.Op], FormatExpr(x.Key, x.Cols)))
+		}
+		if x.Alias != x.Table && x.Alias != "" {
+			title += " " + x.Alias
+		}
+		switch x.Travel.Kind {
+		case TravelAsOf:
+			d = append(d, "As Of: "+FormatExpr(x.Travel.From, nil))
+		case TravelBetween:
+			d = append(d, "Versions Between: "+FormatExpr(x.Travel.From, nil)+" And "+FormatExpr(x.Travel.To, nil))
+		case TravelAll:
+			d = append(d, "Versions: all")
+		}
+		if x.Filter != nil {
+			d = append(d, "Filter: "+FormatExpr(x.Filter, x.Cols))
+		}
+		if x.Lock {
+			d = append(d, "Rows checked at commit (FOR UPDATE)")
+		}
+		return title, d, nil
+	case *Values:
+		if len(x.Cols) == 0 && len(x.Rows) == 1 {
+			return "Result", nil, nil
+		}
+		return fmt.Sprintf("Values Scan (%d rows)", len(x.Rows)), nil, nil
+	case *Filter:
+		return "Filter", []string{"Filter: " + FormatExpr(x.Cond, x.Input.Columns())}, []Node{x.Input}
+	case *Project:
+		return "Project", []string{"Output: " + formatList(x.Exprs, x.Input.Columns())}, []Node{x.Input}
+	case *Join:
+		kind := map[JoinKind]string{InnerJoin: "", LeftJoin: "Left ", RightJoin: "Right ", FullJoin: "Full ", CrossJoin: "", SemiJoin: "Semi ", AntiJoin: "Anti "}[x.Kind]
+		all := cols([]Node{x.Left, x.Right})
+		var d []string
+		title := "Nested Loop"
+		if kind != "" {
+			title += " " + strings.TrimSpace(kind) + " Join"
+		}
+		if len(x.EqLeft) > 0 {
+			title = "Hash " + kind + "Join"
+			var conds []string
+			for i := range x.EqLeft {
+				conds = append(conds, FormatExpr(x.EqLeft[i], x.Left.Columns())+" = "+FormatExpr(x.EqRight[i], x.Right.Columns()))
+			}
+			d = append(d, "Hash Cond: ("+strings.Join(conds, ") AND (")+")")
+		}
+		if x.Lateral {
+			d = append(d, "Lateral: the right side runs for each left row")
+		}
+		if x.On != nil {
+			d = append(d, "Join Filter: "+FormatExpr(x.On, all))
+		}
+		return strings.TrimSpace(title), d, []Node{x.Left, x.Right}
+	case *Agg:
+		title := "Aggregate"
+		var d []string
+		if len(x.GroupBy) > 0 {
+			title = "HashAggregate"
+			d = append(d, "Group Key: "+formatList(x.GroupBy, x.Input.Columns()))
+		}
+		return title, d, []Node{x.Input}
+	case *Sort:
+		var keys []string
+		for _, k := range x.Keys {
+			s := FormatExpr(k.E, x.Input.Columns())
+			if k.Desc {
+				s += " DESC"
+			}
+			keys = append(keys, s)
+		}
+		title := "Sort"
+		if x.Limit != nil {
+			title = "Sort (top-N heap: " + FormatExpr(x.Limit, nil) + " rows)"
+		}
+		return title, []string{"Sort Key: " + strings.Join(keys, ", ")}, []Node{x.Input}
+	case *Limit:
+		return "Limit", nil, []Node{x.Input}
+	case *Distinct:
+		if len(x.On) > 0 {
+			return "Unique", []string{"On: " + formatList(x.On, x.Input.Columns())}, []Node{x.Input}
+		}
+		return "HashAggregate (distinct)", nil, []Node{x.Input}
+	case *SetOp:
+		name := map[SetOpKind]string{Union: "Append (union)", Intersect: "HashSetOp Intersect", Except: "HashSetOp Except"}[x.Kind]
+		if x.All {
+			name += " All"
+		}
+		return name, nil, []Node{x.Left, x.Right}
+	case *Window:
+		return "WindowAgg", nil, []Node{x.Input}
+	case *FuncScan:
+		return "Function Scan on " + x.Name, nil, nil
+	case *CTEScan:
+		return "CTE Scan on " + x.CTE.Name, nil, nil
+	case *With:
+		kids := []Node{}
+		for _, c := range x.CTEs {
+			kids = append(kids, c.Plan)
+			if c.Recursive != nil {
+				kids = append(kids, c.Recursive)
+			}
+		}
+		return "With", nil, append(kids, x.Body)
+	case *Insert:
+		return "Insert on " + x.Table.Name, nil, []Node{x.Source}
+	case *Update:
+		return "Update on " + x.Table.Name, nil, []Node{x.Source}
+	case *Delete:
+		return "Delete on " + x.Table.Name, nil, []Node{x.Source}
+	}
+	return fmt.Sprintf("%T", n), nil, nil
+}
+
+func formatList(es []Expr, cols []Column) string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = FormatExpr(e, cols)
+	}
+	return strings.Join(s, ", ")
+}
+
+// FormatExpr writes an expression as SQL, naming columns of cols.
+func FormatExpr(e Expr, cols []Column) string {
+	switch x := e.(type) {
+	case nil:
+		return ""
+	case *Const:
+		if x.Val == nil {
+			return "NULL"
+		}
+		t := x.T
+		if t.Family == types.UnknownFamily {
+			t = types.Text
+		}
+		s := types.FormatText(x.Val, t, nil)
+		switch t.Family {
+		case types.IntFamily, types.FloatFamily, types.DecimalFamily, types.BoolFamily:
+			return s
+		}
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'::" + t.String()
+	case *Param:
+		return fmt.Sprintf("$%d", x.N)
+	case *ColRef:
+		if x.Idx < len(cols) {
+			c := cols[x.Idx]
+			if c.Qualifier != "" {
+				return c.Qualifier + "." + c.Name
+			}
+			return c.Name
+		}
+		if x.Name != "" {
+			return x.Name
+		}
+		return fmt.Sprintf("$col%d", x.Idx+1)
+	case *OuterRef:
+		return x.Name
+	case *Call:
+		if len(x.Args) == 2 && isOpName(x.Name) {
+			return "(" + FormatExpr(x.Args[0], cols) + " " + x.Name + " " + FormatExpr(x.Args[1], cols) + ")"
+		}
+		if len(x.Args) == 1 && isOpName(x.Name) {
+			return "(" + x.Name + FormatExpr(x.Args[0], cols) + ")"
+		}
+		return x.Name + "(" + formatList(x.Args, cols) + ")"
+	case *Cast:
+		return FormatExpr(x.E, cols) + "::" + x.T.String()
+	case *And:
+		return joinBool(x.Args, " AND ", cols)
+	case *Or:
+		return joinBool(x.Args, " OR ", cols)
+	case *Not:
+		return "(NOT " + FormatExpr(x.E, cols) + ")"
+	case *IsNull:
+		if x.Not {
+			return "(" + FormatExpr(x.E, cols) + " IS NOT NULL)"
+		}
+		return "(" + FormatExpr(x.E, cols) + " IS NULL)"
+	case *InList:
+		op := " IN "
+		if x.Not {
+			op = " NOT IN "
+		}
+		return "(" + FormatExpr(x.E, cols) + op + "(" + formatList(x.List, cols) + "))"
+	case *Subquery:
+		return "(SubPlan)"
+	case *DocPath:
+		return FormatExpr(x.E, cols) + "." + strings.Join(x.Path, ".")
+	case *Coalesce:
+		return "COALESCE(" + formatList(x.Args, cols) + ")"
+	case *Case:
+		return "CASE ... END"
+	}
+	return fmt.Sprintf("<%T>", e)
+}
+
+func joinBool(es []Expr, sep string, cols []Column) string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = FormatExpr(e, cols)
+	}
+	return "(" + strings.Join(s, sep) + ")"
+}
+
+func isOpName(n string) bool {
+	return n != "" && !(n[0] >= 'a' && n[0] <= 'z' || n[0] >= 'A' && n[0] <= 'Z' || n[0] == '_')
+}

@@ -1,0 +1,414 @@
+package plan
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// System columns of every table: outside *, available by name.
+const (
+	ColSeq   = "_seq"   // the seq of the event that made the row's version
+	ColTS    = "_ts"    // its time
+	ColDoc   = "_doc"   // the whole document
+	ColEvent = "_event" // history scans: INSERT, PATCH or SOFT_DELETE
+)
+
+// fromClause binds FROM: each item, cross-joined with the ones before it
+// (conditions in WHERE turn that into a proper join when the planner sees
+// equalities). Without FROM, one empty row.
+func (b *Binder) fromClause(items []*pg.Node, s *scope) (Node, error) {
+	if len(items) == 0 {
+		return &Values{Rows: [][]Expr{{}}}, nil
+	}
+	var n Node
+	for _, it := range items {
+		m, cols, err := b.fromItem(it, s)
+		if err != nil {
+			return nil, err
+		}
+		if n == nil {
+			n, s.cols = m, cols
+			continue
+		}
+		all := append(append([]scopeCol(nil), s.cols...), cols...)
+		n = &Join{Kind: CrossJoin, Left: n, Right: m, Cols: columnsOf(all), Lateral: isLateral(it)}
+		s.cols = all
+	}
+	return n, nil
+}
+
+func isLateral(n *pg.Node) bool {
+	switch x := n.Node.(type) {
+	case *pg.Node_RangeSubselect:
+		return x.RangeSubselect.Lateral
+	case *pg.Node_RangeFunction:
+		return true // a function in FROM may read the items before it
+	}
+	return false
+}
+
+// fromItem binds one FROM item; s.cols holds the columns of the items
+// before it (LATERAL items may read them).
+func (b *Binder) fromItem(n *pg.Node, s *scope) (Node, []scopeCol, error) {
+	switch x := n.Node.(type) {
+	case *pg.Node_RangeVar:
+		return b.rangeVar(x.RangeVar, s)
+	case *pg.Node_RangeSubselect:
+		rs := x.RangeSubselect
+		sel := rs.Subquery.GetSelectStmt()
+		if rs.Alias == nil {
+			return nil, nil, pgcode.New(pgcode.SyntaxError, "subquery in FROM must have an alias").
+				WithHint("For example, FROM (SELECT ...) [AS] foo.")
+		}
+		inner := &scope{parent: s.parent, ctes: s.ctes}
+		if rs.Lateral {
+			inner.parent = &scope{cols: s.cols, parent: s.parent, ctes: s.ctes}
+		}
+		p, err := b.selectStmt(sel, inner, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		cols, err := aliased(p.Columns(), rs.Alias)
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, scopeOf(cols, rs.Alias.Aliasname), nil
+	case *pg.Node_JoinExpr:
+		return b.join(x.JoinExpr, s)
+	case *pg.Node_RangeFunction:
+		return b.rangeFunction(x.RangeFunction, s)
+	}
+	return nil, nil, pgcode.Newf(pgcode.FeatureNotSupported, "FROM item %s is not supported", nodeName(n))
+}
+
+// aliased applies an alias's column names.
+func aliased(cols []Column, a *pg.Alias) ([]Column, error) {
+	out := append([]Column(nil), cols...)
+	if a == nil {
+		return out, nil
+	}
+	if len(a.Colnames) > len(out) {
+		return nil, pgcode.Newf(pgcode.InvalidColumnReference, "table %q has %d columns available but %d columns specified", a.Aliasname, len(out), len(a.Colnames))
+	}
+	for i, c := range a.Colnames {
+		out[i].Name = c.GetString_().GetSval()
+	}
+	for i := range out {
+		out[i].Qualifier = a.Aliasname
+	}
+	return out, nil
+}
+
+// rangeVar binds a table name: a WITH query of that name, else a table.
+func (b *Binder) rangeVar(rv *pg.RangeVar, s *scope) (Node, []scopeCol, error) {
+	qual := rv.Relname
+	if rv.Alias != nil {
+		qual = rv.Alias.Aliasname
+	}
+	if rv.Schemaname == "" {
+		if cte := s.lookupCTE(rv.Relname); cte != nil {
+			cols, err := aliased(cte.Cols, rv.Alias)
+			if err != nil {
+				return nil, nil, err
+			}
+			return &CTEScan{CTE: cte, Cols: cols}, scopeOf(cols, qual), nil
+		}
+	}
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return nil, nil, b.errorf(pgcode.UndefinedTable, rv.Location, "relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)
+	}
+	t, err := b.cat.Table(rv.Relname)
+	if err != nil {
+		return nil, nil, withPos(err, b.pos(rv.Location))
+	}
+	travel, err := b.travelFor(rv.Location)
+	if err != nil {
+		return nil, nil, err
+	}
+	scan := &Scan{Table: t.Name, Alias: qual, Travel: travel, Indexes: t.Indexes}
+	history := travel.Kind == TravelBetween || travel.Kind == TravelAll
+	for i, c := range t.Cols {
+		scan.Fields = append(scan.Fields, c.Name)
+		scan.Sys = append(scan.Sys, SysNone)
+		scan.Cols = append(scan.Cols, Column{Name: c.Name, Type: c.Type, Table: t.Name, Attr: int16(i + 1), Qualifier: qual})
+	}
+	sys := []struct {
+		name string
+		kind SysCol
+		t    *types.T
+	}{{ColSeq, SysSeq, types.Int8}, {ColTS, SysTS, types.TimestampTZ}, {ColDoc, SysDoc, types.JSONB}}
+	if history {
+		sys = append(sys, struct {
+			name string
+			kind SysCol
+			t    *types.T
+		}{ColEvent, SysEvent, types.Text})
+	}
+	for _, c := range sys {
+		scan.Fields = append(scan.Fields, "")
+		scan.Sys = append(scan.Sys, c.kind)
+		// History scans show their system columns in *: the versions are
+		// the point of such a query.
+		scan.Cols = append(scan.Cols, Column{Name: c.name, Type: c.t, Qualifier: qual, Hidden: !history || c.kind == SysDoc})
+	}
+	cols, err := aliased(scan.Cols, rv.Alias)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rv.Alias == nil {
+		for i := range cols {
+			cols[i].Qualifier = qual
+		}
+	}
+	scan.Cols = cols
+	sc := scopeOf(cols, qual)
+	doc := len(t.Cols) + 2
+	for i := range sc {
+		sc[i].doc = doc
+	}
+	return scan, sc, nil
+}
+
+// travelFor binds the time travel clause of the table reference at a
+// location: its own, else the statement's, else none (the session's
+// driftdb.as_of and the transaction's snapshot apply then).
+func (b *Binder) travelFor(loc int32) (Travel, error) {
+	var own, stmt *TravelClause
+	for i := range b.travel {
+		c := &b.travel[i]
+		switch {
+		case c.Ref == int(loc):
+			own = c
+		case c.Ref < 0:
+			stmt = c
+		}
+	}
+	c := own
+	if c == nil {
+		c = stmt
+	}
+	if c == nil {
+		return Travel{}, nil
+	}
+	tr := Travel{Kind: c.Kind}
+	var pts []Expr
+	for _, e := range c.Exprs {
+		x, err := b.expr(e, nil, exprCtx{where: "AS OF", value: true})
+		if err != nil {
+			return Travel{}, err
+		}
+		switch x.Type().Family {
+		case types.IntFamily, types.StringFamily, types.UnknownFamily, types.TimestampTZFamily, types.TimestampFamily:
+		default:
+			return Travel{}, pgcode.Newf(pgcode.InvalidParameterValue, "AS OF wants a seq, \"@seq:N\" or an RFC 3339 time, not %s", x.Type().SQL).At(c.Pos)
+		}
+		if p, ok := x.(*Param); ok && p.T.Family == types.UnknownFamily {
+			b.setParam(p.N, types.Text)
+			x = &Param{N: p.N, T: types.Text}
+		}
+		pts = append(pts, x)
+	}
+	if len(pts) > 0 {
+		tr.From = pts[0]
+	}
+	if len(pts) > 1 {
+		tr.To = pts[1]
+	}
+	return tr, nil
+}
+
+// join binds a JOIN.
+func (b *Binder) join(j *pg.JoinExpr, s *scope) (Node, []scopeCol, error) {
+	saved := s.cols
+	left, lcols, err := b.fromItem(j.Larg, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.cols = append(append([]scopeCol(nil), saved...), lcols...)
+	right, rcols, err := b.fromItem(j.Rarg, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.cols = saved
+	kind := map[pg.JoinType]JoinKind{pg.JoinType_JOIN_INNER: InnerJoin, pg.JoinType_JOIN_LEFT: LeftJoin,
+		pg.JoinType_JOIN_RIGHT: RightJoin, pg.JoinType_JOIN_FULL: FullJoin}[j.Jointype]
+	if j.Quals == nil && len(j.UsingClause) == 0 && !j.IsNatural && kind == InnerJoin {
+		kind = CrossJoin
+	}
+	all := append(append([]scopeCol(nil), lcols...), rcols...)
+	// Outer joins make the nullable side's columns NULL-able; the types
+	// stay.
+	node := &Join{Kind: kind, Left: left, Right: right, Lateral: isLateral(j.Rarg)}
+	js := &scope{cols: all, parent: s.parent, ctes: s.ctes}
+	var using []string
+	if j.IsNatural {
+		for _, l := range lcols {
+			if l.hidden {
+				continue
+			}
+			for _, r := range rcols {
+				if !r.hidden && r.name == l.name {
+					using = append(using, l.name)
+				}
+			}
+		}
+	}
+	for _, u := range j.UsingClause {
+		using = append(using, u.GetString_().GetSval())
+	}
+	var conds []Expr
+	var merged []scopeCol // USING columns, shown once, first
+	var mergedExprs []Expr
+	hide := map[int]bool{}
+	for _, name := range using {
+		li, ri := findCol(lcols, name), findCol(rcols, name)
+		if li < 0 || ri < 0 {
+			return nil, nil, pgcode.Newf(pgcode.UndefinedColumn, "column %q specified in USING clause does not exist in %s table", name, map[bool]string{true: "left", false: "right"}[li < 0])
+		}
+		l := &ColRef{Idx: li, T: lcols[li].t, Name: name}
+		r := &ColRef{Idx: len(lcols) + ri, T: rcols[ri].t, Name: name}
+		eq, err := b.callOp("=", []Expr{l, r}, -1)
+		if err != nil {
+			return nil, nil, err
+		}
+		conds = append(conds, eq)
+		hide[li], hide[len(lcols)+ri] = true, true
+		var e Expr = l
+		switch kind {
+		case RightJoin:
+			e = r
+		case FullJoin:
+			c := eq.(*Call)
+			e = &Coalesce{Args: []Expr{c.Args[0], c.Args[1]}, T: c.Args[0].Type()}
+		}
+		col := lcols[li]
+		col.qualifier = ""
+		col.t = e.Type()
+		merged = append(merged, col)
+		mergedExprs = append(mergedExprs, e)
+	}
+	if j.Quals != nil {
+		c, err := b.expr(j.Quals, js, exprCtx{where: "JOIN conditions"})
+		if err != nil {
+			return nil, nil, err
+		}
+		if c, err = b.asBool(c, "JOIN/ON", location(j.Quals)); err != nil {
+			return nil, nil, err
+		}
+		conds = append(conds, c)
+	}
+	if len(conds) == 1 {
+		node.On = conds[0]
+	} else if len(conds) > 1 {
+		node.On = &And{Args: conds}
+	}
+	node.Cols = columnsOf(all)
+	var n Node = node
+	out := all
+	if len(using) > 0 {
+		// The merged columns come first; the joined ones stay reachable by
+		// qualified name but leave * and unqualified names to the merged.
+		proj := &Project{Input: node}
+		out = nil
+		for i, m := range merged {
+			proj.Exprs = append(proj.Exprs, mergedExprs[i])
+			out = append(out, m)
+		}
+		for i, c := range all {
+			proj.Exprs = append(proj.Exprs, &ColRef{Idx: i, T: c.t, Name: c.name})
+			if hide[i] {
+				c.hidden = true
+				c.name = "\x00" + c.name // reachable only as qualifier.name, below
+			}
+			out = append(out, c)
+		}
+		proj.Cols = columnsOf(out)
+		n = proj
+		for i := range out {
+			if len(out[i].name) > 0 && out[i].name[0] == 0 {
+				out[i].name = out[i].name[1:]
+				out[i].usingHidden = true
+			}
+		}
+		if j.Alias != nil {
+			for i := range out {
+				out[i].qualifier = j.Alias.Aliasname
+			}
+		}
+	}
+	return n, out, nil
+}
+
+func findCol(cols []scopeCol, name string) int {
+	for i, c := range cols {
+		if c.name == name && !c.hidden {
+			return i
+		}
+	}
+	return -1
+}
+
+// rangeFunction binds a function in FROM: generate_series(1, 3),
+// unnest(ARRAY[...]), jsonb_array_elements(...), with ordinality.
+func (b *Binder) rangeFunction(rf *pg.RangeFunction, s *scope) (Node, []scopeCol, error) {
+	if rf.IsRowsfrom || len(rf.Functions) != 1 {
+		return nil, nil, pgcode.New(pgcode.FeatureNotSupported, "ROWS FROM is not supported")
+	}
+	items := rf.Functions[0].GetList().GetItems()
+	fc := items[0].GetFuncCall()
+	if fc == nil {
+		return nil, nil, pgcode.New(pgcode.FeatureNotSupported, "only a function call may stand in FROM")
+	}
+	name := fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
+	// Arguments may read the FROM items before this one (LATERAL).
+	ls := &scope{cols: s.cols, parent: s.parent, ctes: s.ctes}
+	inner := &scope{parent: ls}
+	args, err := b.args(fc.Args, inner, exprCtx{where: "FROM"})
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := builtins.Resolve(name, typesOf(args), builtins.SetReturning)
+	if err != nil {
+		// A scalar function in FROM gives one row.
+		if r, err = builtins.Resolve(name, typesOf(args), builtins.Normal); err != nil {
+			return nil, nil, withPos(err, b.pos(fc.Location))
+		}
+	}
+	for i, a := range args {
+		if args[i], err = b.coerce(a, r.ArgTypes[i], types.ContextImplicit, fc.Location); err != nil {
+			return nil, nil, err
+		}
+	}
+	fs := &FuncScan{Name: name, Fn: r.Fn, Args: args, Ordinality: rf.Ordinality}
+	qual := name
+	if rf.Alias != nil {
+		qual = rf.Alias.Aliasname
+	}
+	if len(r.Fn.SRFCols) == 0 {
+		colName := name
+		if rf.Alias != nil && len(rf.Alias.Colnames) == 0 {
+			colName = rf.Alias.Aliasname // FROM f(...) AS x: the column is x too
+		}
+		fs.Cols = append(fs.Cols, Column{Name: colName, Type: r.Ret})
+	} else {
+		for _, c := range r.Fn.SRFCols {
+			t := c.T
+			if t == nil {
+				t = r.Ret
+			}
+			fs.Cols = append(fs.Cols, Column{Name: c.Name, Type: t})
+		}
+	}
+	if rf.Ordinality {
+		fs.Cols = append(fs.Cols, Column{Name: "ordinality", Type: types.Int8})
+	}
+	cols, err := aliased(fs.Cols, rf.Alias)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs.Cols = cols
+	return fs, scopeOf(cols, qual), nil
+}

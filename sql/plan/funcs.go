@@ -1,0 +1,423 @@
+package plan
+
+import (
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// aggContext collects the aggregates of a query level while its select
+// list, HAVING and ORDER BY are bound.
+type aggContext struct {
+	calls []*AggCall
+	// inArg is set while an aggregate's arguments are bound: aggregates
+	// do not nest.
+	inArg bool
+}
+
+// aggRef stands for the i-th aggregate of the level until the select list
+// is rewritten over the Agg node's output.
+type aggRef struct {
+	i int
+	t *types.T
+}
+
+func (e *aggRef) Type() *types.T { return e.t }
+
+// windowContext collects the window functions of a query level.
+type windowContext struct {
+	calls   []*WindowCall
+	windows map[string]*pg.WindowDef // WINDOW w AS (...)
+}
+
+// winRef stands for the i-th window function until the Window node is
+// built.
+type winRef struct {
+	i int
+	t *types.T
+}
+
+func (e *winRef) Type() *types.T { return e.t }
+
+// funcCall binds a function call: a scalar function, an aggregate (in a
+// context that allows one) or a window function (with OVER).
+func (b *Binder) funcCall(f *pg.FuncCall, s *scope, ec exprCtx) (Expr, error) {
+	var parts []string
+	for _, n := range f.Funcname {
+		parts = append(parts, n.GetString_().GetSval())
+	}
+	name := parts[len(parts)-1]
+	if len(parts) == 2 && parts[0] != "pg_catalog" && parts[0] != "public" {
+		return nil, b.errorf(pgcode.UndefinedFunction, f.Location, "function %s does not exist", strings.Join(parts, "."))
+	}
+	kind := builtins.Normal
+	overloads := builtins.Lookup(name)
+	isAgg, isWin := false, false
+	for _, o := range overloads {
+		switch o.Kind {
+		case builtins.Aggregate:
+			isAgg = true
+		case builtins.Window:
+			isWin = true
+		}
+	}
+	switch {
+	case f.Over != nil && (isAgg || isWin):
+		kind = builtins.Aggregate
+		if isWin {
+			kind = builtins.Window
+		}
+	case f.Over != nil:
+		return nil, b.errorf(pgcode.WrongObjectType, f.Location, "OVER specified, but %s is not a window function nor an aggregate function", name)
+	case isWin:
+		return nil, b.errorf(pgcode.WrongObjectType, f.Location, "window function %s requires an OVER clause", name)
+	case isAgg:
+		kind = builtins.Aggregate
+	}
+	if (f.AggStar || f.AggDistinct || f.AggFilter != nil || len(f.AggOrder) > 0) && kind == builtins.Normal {
+		return nil, b.errorf(pgcode.WrongObjectType, f.Location, "%s specified, but %s is not an aggregate function", aggOption(f), name)
+	}
+	if kind == builtins.Aggregate && f.Over == nil {
+		return b.aggregate(name, f, s, ec)
+	}
+	if f.Over != nil {
+		return b.windowCall(name, kind, f, s, ec)
+	}
+	args, err := b.args(f.Args, s, ec)
+	if err != nil {
+		return nil, err
+	}
+	r, err := builtins.Resolve(name, typesOf(args), builtins.Normal)
+	if err != nil {
+		return nil, withPos(err, b.pos(f.Location))
+	}
+	return b.apply(name, r, args, f.Location)
+}
+
+func aggOption(f *pg.FuncCall) string {
+	switch {
+	case f.AggStar:
+		return "*"
+	case f.AggDistinct:
+		return "DISTINCT"
+	case f.AggFilter != nil:
+		return "FILTER"
+	}
+	return "ORDER BY"
+}
+
+// args binds function arguments.
+func (b *Binder) args(nodes []*pg.Node, s *scope, ec exprCtx) ([]Expr, error) {
+	out := make([]Expr, len(nodes))
+	for i, n := range nodes {
+		if na := n.GetNamedArgExpr(); na != nil {
+			return nil, b.errorf(pgcode.FeatureNotSupported, na.Location, "named arguments are not supported")
+		}
+		e, err := b.expr(n, s, exprCtx{where: ec.where, value: true})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+func typesOf(es []Expr) []*types.T {
+	out := make([]*types.T, len(es))
+	for i, e := range es {
+		out[i] = e.Type()
+	}
+	return out
+}
+
+// aggregate binds an aggregate call into the level's aggregate context and
+// returns its placeholder.
+func (b *Binder) aggregate(name string, f *pg.FuncCall, s *scope, ec exprCtx) (Expr, error) {
+	if s == nil || s.agg == nil {
+		where := ec.where
+		if where == "" {
+			where = "this context"
+		}
+		return nil, b.errorf(pgcode.GroupingError, f.Location, "aggregate functions are not allowed in %s", where)
+	}
+	if s.agg.inArg {
+		return nil, b.errorf(pgcode.GroupingError, f.Location, "aggregate function calls cannot be nested")
+	}
+	s.agg.inArg = true
+	defer func() { s.agg.inArg = false }()
+	call := &AggCall{Name: name, Distinct: f.AggDistinct, Star: f.AggStar}
+	var args []Expr
+	if !f.AggStar {
+		var err error
+		if args, err = b.args(f.Args, s, ec); err != nil {
+			return nil, err
+		}
+	}
+	r, err := builtins.Resolve(name, typesOf(args), builtins.Aggregate)
+	if err != nil {
+		return nil, withPos(err, b.pos(f.Location))
+	}
+	for i, a := range args {
+		if args[i], err = b.coerce(a, r.ArgTypes[i], types.ContextImplicit, f.Location); err != nil {
+			return nil, err
+		}
+	}
+	call.Fn, call.Args, call.T = r.Fn, args, r.Ret
+	if f.AggFilter != nil {
+		if call.Filter, err = b.boolOperand(f.AggFilter, s, exprCtx{where: "FILTER"}, "FILTER"); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range f.AggOrder {
+		k, err := b.sortKey(o.GetSortBy(), s)
+		if err != nil {
+			return nil, err
+		}
+		call.OrderBy = append(call.OrderBy, k)
+	}
+	s.agg.calls = append(s.agg.calls, call)
+	return &aggRef{i: len(s.agg.calls) - 1, t: call.T}, nil
+}
+
+// windowCall binds a window function (or an aggregate over a window).
+func (b *Binder) windowCall(name string, kind builtins.Kind, f *pg.FuncCall, s *scope, ec exprCtx) (Expr, error) {
+	if s == nil || s.win == nil {
+		where := ec.where
+		if where == "" {
+			where = "this context"
+		}
+		return nil, b.errorf(pgcode.WindowingError, f.Location, "window functions are not allowed in %s", where)
+	}
+	var args []Expr
+	if !f.AggStar {
+		var err error
+		if args, err = b.args(f.Args, s, ec); err != nil {
+			return nil, err
+		}
+	}
+	r, err := builtins.Resolve(name, typesOf(args), kind)
+	if err != nil {
+		return nil, withPos(err, b.pos(f.Location))
+	}
+	for i, a := range args {
+		if args[i], err = b.coerce(a, r.ArgTypes[i], types.ContextImplicit, f.Location); err != nil {
+			return nil, err
+		}
+	}
+	wd := f.Over
+	if wd.Refname != "" || (wd.Name != "" && len(wd.PartitionClause) == 0 && len(wd.OrderClause) == 0) {
+		ref := wd.Refname
+		if ref == "" {
+			ref = wd.Name
+		}
+		named, ok := s.win.windows[ref]
+		if !ok {
+			return nil, b.errorf(pgcode.UndefinedObject, wd.Location, "window %q does not exist", ref)
+		}
+		merged := &pg.WindowDef{PartitionClause: named.PartitionClause, OrderClause: named.OrderClause,
+			FrameOptions: named.FrameOptions, StartOffset: named.StartOffset, EndOffset: named.EndOffset, Location: wd.Location}
+		if len(wd.OrderClause) > 0 {
+			merged.OrderClause = wd.OrderClause
+		}
+		if wd.FrameOptions != 0 && wd.FrameOptions != frameDefault {
+			merged.FrameOptions, merged.StartOffset, merged.EndOffset = wd.FrameOptions, wd.StartOffset, wd.EndOffset
+		}
+		wd = merged
+	}
+	call := &WindowCall{Name: name, Fn: r.Fn, Args: args, T: r.Ret}
+	for _, p := range wd.PartitionClause {
+		e, err := b.expr(p, s, exprCtx{where: "PARTITION BY"})
+		if err != nil {
+			return nil, err
+		}
+		call.PartitionBy = append(call.PartitionBy, e)
+	}
+	for _, o := range wd.OrderClause {
+		k, err := b.sortKey(o.GetSortBy(), s)
+		if err != nil {
+			return nil, err
+		}
+		call.OrderBy = append(call.OrderBy, k)
+	}
+	if call.Frame, err = b.frame(wd, s); err != nil {
+		return nil, err
+	}
+	if f.AggFilter != nil {
+		if call.Filter, err = b.boolOperand(f.AggFilter, s, exprCtx{where: "FILTER"}, "FILTER"); err != nil {
+			return nil, err
+		}
+	}
+	s.win.calls = append(s.win.calls, call)
+	return &winRef{i: len(s.win.calls) - 1, t: call.T}, nil
+}
+
+// Frame option bits (PostgreSQL's FRAMEOPTION_*).
+const (
+	frameNonDefault           = 0x00001
+	frameRange                = 0x00002
+	frameRows                 = 0x00004
+	frameGroups               = 0x00008
+	frameBetween              = 0x00010
+	frameStartUnboundedPrec   = 0x00020
+	frameEndUnboundedPrec     = 0x00040
+	frameStartUnboundedFollow = 0x00080
+	frameEndUnboundedFollow   = 0x00100
+	frameStartCurrentRow      = 0x00200
+	frameEndCurrentRow        = 0x00400
+	frameStartOffsetPrec      = 0x00800
+	frameEndOffsetPrec        = 0x01000
+	frameStartOffsetFollow    = 0x02000
+	frameEndOffsetFollow      = 0x04000
+	frameExcludeCurrentRow    = 0x08000
+	frameExcludeGroup         = 0x10000
+	frameExcludeTies          = 0x20000
+	frameDefault              = frameRange | frameStartUnboundedPrec | frameEndCurrentRow
+)
+
+// Frame bound kinds of FrameBound.Kind.
+const (
+	BoundUnboundedPreceding uint8 = iota
+	BoundPreceding
+	BoundCurrentRow
+	BoundFollowing
+	BoundUnboundedFollowing
+)
+
+// Frame exclusions of WindowFrame.Exclude.
+const (
+	ExcludeNoOthers uint8 = iota
+	ExcludeCurrentRow
+	ExcludeGroup
+	ExcludeTies
+)
+
+// frame binds a window's frame clause (nil: the default, RANGE BETWEEN
+// UNBOUNDED PRECEDING AND CURRENT ROW).
+func (b *Binder) frame(wd *pg.WindowDef, s *scope) (*WindowFrame, error) {
+	o := wd.FrameOptions
+	if o&frameNonDefault == 0 {
+		return nil, nil
+	}
+	if o&frameGroups != 0 {
+		return nil, b.errorf(pgcode.FeatureNotSupported, wd.Location, "GROUPS frames are not supported")
+	}
+	fr := &WindowFrame{Rows: o&frameRows != 0}
+	bound := func(unbPrec, unbFol, cur, offPrec, offFol int32, off *pg.Node) (FrameBound, error) {
+		switch {
+		case o&unbPrec != 0:
+			return FrameBound{Kind: BoundUnboundedPreceding}, nil
+		case o&unbFol != 0:
+			return FrameBound{Kind: BoundUnboundedFollowing}, nil
+		case o&cur != 0:
+			return FrameBound{Kind: BoundCurrentRow}, nil
+		}
+		kind := BoundPreceding
+		if o&offFol != 0 {
+			kind = BoundFollowing
+		}
+		e, err := b.expr(off, nil, exprCtx{where: "window frame"})
+		if err != nil {
+			return FrameBound{}, err
+		}
+		if fr.Rows {
+			if e, err = b.coerce(e, types.Int8, types.ContextImplicit, wd.Location); err != nil {
+				return FrameBound{}, err
+			}
+		}
+		return FrameBound{Kind: kind, Offset: e}, nil
+	}
+	var err error
+	if fr.Start, err = bound(frameStartUnboundedPrec, frameStartUnboundedFollow, frameStartCurrentRow,
+		frameStartOffsetPrec, frameStartOffsetFollow, wd.StartOffset); err != nil {
+		return nil, err
+	}
+	if o&frameBetween != 0 {
+		if fr.End, err = bound(frameEndUnboundedPrec, frameEndUnboundedFollow, frameEndCurrentRow,
+			frameEndOffsetPrec, frameEndOffsetFollow, wd.EndOffset); err != nil {
+			return nil, err
+		}
+	} else {
+		fr.End = FrameBound{Kind: BoundCurrentRow}
+	}
+	switch {
+	case o&frameExcludeCurrentRow != 0:
+		fr.Exclude = ExcludeCurrentRow
+	case o&frameExcludeGroup != 0:
+		fr.Exclude = ExcludeGroup
+	case o&frameExcludeTies != 0:
+		fr.Exclude = ExcludeTies
+	}
+	return fr, nil
+}
+
+// subLink binds a subquery in an expression.
+func (b *Binder) subLink(sl *pg.SubLink, s *scope, ec exprCtx) (Expr, error) {
+	sel := sl.Subselect.GetSelectStmt()
+	if sel == nil {
+		return nil, b.errorf(pgcode.FeatureNotSupported, sl.Location, "this kind of subquery is not supported")
+	}
+	inner := &scope{parent: s}
+	if s != nil {
+		inner.ctes = nil
+	}
+	n, err := b.selectStmt(sel, inner, nil)
+	if err != nil {
+		return nil, err
+	}
+	cols := n.Columns()
+	sq := &Subquery{Plan: n, Correlated: inner.correlated}
+	switch sl.SubLinkType {
+	case pg.SubLinkType_EXISTS_SUBLINK:
+		sq.Kind, sq.T = ExistsSubquery, types.Bool
+		return sq, nil
+	case pg.SubLinkType_EXPR_SUBLINK:
+		if len(cols) != 1 {
+			return nil, b.errorf(pgcode.SyntaxError, sl.Location, "subquery must return only one column")
+		}
+		sq.Kind, sq.T = ScalarSubquery, cols[0].Type
+		return sq, nil
+	case pg.SubLinkType_ARRAY_SUBLINK:
+		if len(cols) != 1 {
+			return nil, b.errorf(pgcode.SyntaxError, sl.Location, "subquery must return only one column")
+		}
+		at := types.ArrayOf(cols[0].Type)
+		if at == nil {
+			return nil, b.errorf(pgcode.UndefinedObject, sl.Location, "could not find array type for data type %s", cols[0].Type.SQL)
+		}
+		sq.Kind, sq.T = ArraySubquery, at
+		return sq, nil
+	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
+		if len(cols) != 1 {
+			return nil, b.errorf(pgcode.SyntaxError, sl.Location, "subquery has too many columns")
+		}
+		left, err := b.expr(sl.Testexpr, s, ec)
+		if err != nil {
+			return nil, err
+		}
+		op := "="
+		if len(sl.OperName) > 0 {
+			op = opName(sl.OperName)
+		}
+		r, err := b.resolveOp(op, left.Type(), cols[0].Type, sl.Location)
+		if err != nil {
+			return nil, err
+		}
+		if left, err = b.coerce(left, r.ArgTypes[0], types.ContextImplicit, sl.Location); err != nil {
+			return nil, err
+		}
+		if !types.Identical(r.ArgTypes[1], cols[0].Type) && types.CastContext(cols[0].Type, r.ArgTypes[1]) != types.ContextImplicit {
+			return nil, b.errorf(pgcode.DatatypeMismatch, sl.Location, "operator %s cannot compare %s with %s", op, left.Type().SQL, cols[0].Type.SQL)
+		}
+		sq.Kind, sq.T, sq.Left, sq.Op = AnySubquery, types.Bool, left, r.Fn
+		if sl.SubLinkType == pg.SubLinkType_ALL_SUBLINK {
+			sq.Kind = AllSubquery
+		}
+		sq.Cast = r.ArgTypes[1]
+		return sq, nil
+	}
+	return nil, b.errorf(pgcode.FeatureNotSupported, sl.Location, "this kind of subquery is not supported")
+}

@@ -1,0 +1,345 @@
+package plan
+
+import (
+	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Optimize rewrites a bound plan into the one that runs: filters go down
+// to the scans they test (and, at a scan, a condition on the primary key
+// or an indexed field chooses how the table is read); a cross join with
+// an equality between its sides becomes a hash join.
+func Optimize(n Node) Node {
+	return optimize(n)
+}
+
+func optimize(n Node) Node {
+	switch x := n.(type) {
+	case *Filter:
+		x.Input = optimize(x.Input)
+		return pushFilter(x.Input, conjuncts(x.Cond))
+	case *Project:
+		x.Input = optimize(x.Input)
+	case *Join:
+		x.Left, x.Right = optimize(x.Left), optimize(x.Right)
+		if x.Kind == InnerJoin && x.On != nil {
+			on := x.On
+			x.On = nil
+			return pushFilter(x, conjuncts(on))
+		}
+	case *Agg:
+		x.Input = optimize(x.Input)
+	case *Sort:
+		x.Input = optimize(x.Input)
+	case *Limit:
+		x.Input = optimize(x.Input)
+	case *Distinct:
+		x.Input = optimize(x.Input)
+	case *SetOp:
+		x.Left, x.Right = optimize(x.Left), optimize(x.Right)
+	case *Window:
+		x.Input = optimize(x.Input)
+	case *With:
+		for _, c := range x.CTEs {
+			c.Plan = optimize(c.Plan)
+			if c.Recursive != nil {
+				c.Recursive = optimize(c.Recursive)
+			}
+		}
+		x.Body = optimize(x.Body)
+	case *Insert:
+		x.Source = optimize(x.Source)
+	case *Update:
+		x.Source = optimize(x.Source)
+	case *Delete:
+		x.Source = optimize(x.Source)
+	}
+	optimizeSubqueries(n)
+	return n
+}
+
+// optimizeSubqueries optimizes the plans of the subqueries in a node's
+// expressions.
+func optimizeSubqueries(n Node) {
+	visit := func(e Expr) {
+		Walk(e, func(x Expr) bool {
+			if sq, ok := x.(*Subquery); ok {
+				sq.Plan = optimize(sq.Plan)
+			}
+			return true
+		})
+	}
+	switch x := n.(type) {
+	case *Project:
+		for _, e := range x.Exprs {
+			visit(e)
+		}
+	case *Filter:
+		visit(x.Cond)
+	case *Scan:
+		visit(x.Filter)
+	case *Join:
+		visit(x.On)
+	}
+}
+
+// conjuncts splits a condition on AND.
+func conjuncts(e Expr) []Expr {
+	if a, ok := e.(*And); ok {
+		var out []Expr
+		for _, x := range a.Args {
+			out = append(out, conjuncts(x)...)
+		}
+		return out
+	}
+	return []Expr{e}
+}
+
+func conjoin(es []Expr) Expr {
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0]
+	}
+	return &And{Args: es}
+}
+
+// pushFilter places conditions as low as they can go over n.
+func pushFilter(n Node, conds []Expr) Node {
+	if len(conds) == 0 {
+		return n
+	}
+	switch x := n.(type) {
+	case *Scan:
+		return pushToScan(x, conds)
+	case *Filter:
+		return pushFilter(x.Input, append(conjuncts(x.Cond), conds...))
+	case *Join:
+		nl := len(x.Left.Columns())
+		var left, right, here []Expr
+		for _, c := range conds {
+			lo, hi, outer := colRange(c)
+			switch {
+			case outer || volatile(c):
+				here = append(here, c)
+			case hi < nl && (x.Kind == InnerJoin || x.Kind == CrossJoin || x.Kind == LeftJoin):
+				left = append(left, c)
+			case lo >= nl && hi >= 0 && (x.Kind == InnerJoin || x.Kind == CrossJoin || x.Kind == RightJoin) && !x.Lateral:
+				right = append(right, shift(c, -nl))
+			default:
+				here = append(here, c)
+			}
+		}
+		x.Left = pushFilter(x.Left, left)
+		x.Right = pushFilter(x.Right, right)
+		if x.Kind == CrossJoin && len(here) > 0 && !x.Lateral {
+			x.Kind = InnerJoin
+		}
+		if x.Kind == InnerJoin && !x.Lateral {
+			// Equalities between the sides make a hash join.
+			var rest []Expr
+			for _, c := range here {
+				if l, r, ok := equiKey(c, nl); ok {
+					x.EqLeft = append(x.EqLeft, l)
+					x.EqRight = append(x.EqRight, r)
+				} else {
+					rest = append(rest, c)
+				}
+			}
+			here = rest
+			if len(here) > 0 {
+				x.On = conjoin(append(conjuncts0(x.On), here...))
+				return x
+			}
+			return x
+		}
+		if len(here) > 0 {
+			return &Filter{Input: x, Cond: conjoin(here)}
+		}
+		return x
+	}
+	return &Filter{Input: n, Cond: conjoin(conds)}
+}
+
+func conjuncts0(e Expr) []Expr {
+	if e == nil {
+		return nil
+	}
+	return conjuncts(e)
+}
+
+// pushToScan gives a scan its conditions: one on the key or an index
+// chooses the access path; all of them are checked on each row.
+func pushToScan(s *Scan, conds []Expr) Node {
+	var rest []Expr
+	for _, c := range conds {
+		if s.Access == AccessScan {
+			if field, op, val, ok := indexable(s, c); ok {
+				switch {
+				case field == s.Fields[0] && op == OpEq:
+					s.Access, s.Key, s.Field, s.Op = AccessKey, val, field, op
+					continue
+				case field != "" && s.indexed(field):
+					s.Access, s.Key, s.Field, s.Op = AccessIndex, val, field, op
+				}
+			}
+		}
+		rest = append(rest, c)
+	}
+	s.Filter = conjoin(append(conjuncts0(s.Filter), rest...))
+	return s
+}
+
+// indexed is filled in by the binder from the catalog (Scan.Indexes).
+func (s *Scan) indexed(field string) bool {
+	for _, f := range s.Indexes {
+		if f == field {
+			return true
+		}
+	}
+	return false
+}
+
+// indexable recognises column op value, where the column is a field of
+// the scan's table and value reads no row.
+func indexable(s *Scan, c Expr) (string, IndexOp, Expr, bool) {
+	call, ok := c.(*Call)
+	if !ok || len(call.Args) != 2 || s.Travel.Kind == TravelBetween || s.Travel.Kind == TravelAll {
+		return "", 0, nil, false
+	}
+	op, ok := indexOps[call.Name]
+	if !ok {
+		return "", 0, nil, false
+	}
+	l, r := call.Args[0], call.Args[1]
+	col, ok := l.(*ColRef)
+	val := r
+	if !ok {
+		if col, ok = r.(*ColRef); !ok {
+			return "", 0, nil, false
+		}
+		val, op = l, flip(op)
+	}
+	if col.Idx >= len(s.Fields) || s.Fields[col.Idx] == "" && s.Sys[col.Idx] != SysNone || !constant(val) {
+		return "", 0, nil, false
+	}
+	// The comparison must be the column type's own: the index orders
+	// values as the engine does, which agrees with SQL for one type.
+	if !types.Identical(col.T, val.Type()) && col.T.Oid != val.Type().Oid {
+		return "", 0, nil, false
+	}
+	switch col.T.Family {
+	case types.IntFamily, types.StringFamily, types.BoolFamily, types.DecimalFamily, types.FloatFamily:
+	default:
+		return "", 0, nil, false
+	}
+	return s.Cols[col.Idx].Name, op, val, true
+}
+
+var indexOps = map[string]IndexOp{"=": OpEq, "<": OpLt, "<=": OpLe, ">": OpGt, ">=": OpGe}
+
+func flip(op IndexOp) IndexOp {
+	switch op {
+	case OpLt:
+		return OpGt
+	case OpLe:
+		return OpGe
+	case OpGt:
+		return OpLt
+	case OpGe:
+		return OpLe
+	}
+	return op
+}
+
+// constant reports whether an expression reads no row and changes
+// nothing (constants, parameters, stable functions of them).
+func constant(e Expr) bool {
+	ok := true
+	Walk(e, func(x Expr) bool {
+		switch y := x.(type) {
+		case *ColRef, *OuterRef, *Subquery, *aggRef, *winRef:
+			ok = false
+		case *Call:
+			if y.Fn.Volatility == builtins.Volatile {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+func volatile(e Expr) bool {
+	v := false
+	Walk(e, func(x Expr) bool {
+		if c, ok := x.(*Call); ok && c.Fn.Volatility == builtins.Volatile {
+			v = true
+		}
+		if _, ok := x.(*Subquery); ok {
+			v = true // a subquery stays where it was written
+		}
+		return !v
+	})
+	return v
+}
+
+// colRange returns the lowest and highest column an expression reads (-1,
+// -1 for none) and whether it reads an enclosing query's row.
+func colRange(e Expr) (lo, hi int, outer bool) {
+	lo, hi = -1, -1
+	Walk(e, func(x Expr) bool {
+		switch y := x.(type) {
+		case *ColRef:
+			if lo < 0 || y.Idx < lo {
+				lo = y.Idx
+			}
+			if y.Idx > hi {
+				hi = y.Idx
+			}
+		case *OuterRef:
+			outer = true
+		case *Subquery:
+			if y.Correlated {
+				outer = true
+			}
+		}
+		return true
+	})
+	return lo, hi, outer
+}
+
+// shift moves an expression's column references by d.
+func shift(e Expr, d int) Expr {
+	return mapExpr(e, func(x Expr) (Expr, bool) {
+		if c, ok := x.(*ColRef); ok {
+			return &ColRef{Idx: c.Idx + d, T: c.T, Name: c.Name}, true
+		}
+		return x, false
+	})
+}
+
+// equiKey recognises left = right between a join's sides, of one type.
+func equiKey(c Expr, nl int) (Expr, Expr, bool) {
+	call, ok := c.(*Call)
+	if !ok || call.Name != "=" || len(call.Args) != 2 {
+		return nil, nil, false
+	}
+	a, b := call.Args[0], call.Args[1]
+	if !types.Identical(a.Type(), b.Type()) && a.Type().Oid != b.Type().Oid {
+		return nil, nil, false
+	}
+	alo, ahi, aout := colRange(a)
+	blo, bhi, bout := colRange(b)
+	if aout || bout || alo < 0 || blo < 0 {
+		return nil, nil, false
+	}
+	switch {
+	case ahi < nl && blo >= nl:
+		return a, shift(b, -nl), true
+	case bhi < nl && alo >= nl:
+		return b, shift(a, -nl), true
+	}
+	return nil, nil, false
+}

@@ -1,0 +1,350 @@
+// Package plan turns parsed statements into typed plans: the binder
+// resolves names (tables, columns, functions, parameters) and types every
+// expression, and the planner chooses how each table is read (by key,
+// through an index, or by a scan with its filter pushed down), where
+// filters go, how joins run and where a sort can stop early. Nothing above
+// the binder sees pg_query's trees; nothing here reads a row.
+package plan
+
+import (
+	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Column is a column of a plan's output.
+type Column struct {
+	Name string
+	Type *types.T
+	// Table is the table a plain column comes from, Attr its 1-based
+	// number there (RowDescription carries both); "" and 0 otherwise.
+	Table string
+	Attr  int16
+	// Qualifier is the name the column can be qualified with in the query
+	// (the table's alias or name); Hidden columns (the system columns
+	// _seq, _ts, _doc, ...) are left out of *.
+	Qualifier string
+	Hidden    bool
+}
+
+// Node is an operator of a plan.
+type Node interface {
+	// Columns returns the node's output columns.
+	Columns() []Column
+}
+
+// TravelKind is how a table reference travels in time.
+type TravelKind uint8
+
+// Time travel kinds.
+const (
+	TravelNone    TravelKind = iota
+	TravelAsOf               // the state at a point
+	TravelBetween            // every version made between two points
+	TravelAll                // every version
+)
+
+// Travel is a table reference's point in time: an expression that gives a
+// seq or a time (evaluated when the statement runs, so parameters work).
+type Travel struct {
+	Kind     TravelKind
+	From, To Expr // AsOf: From; Between: both
+}
+
+// Access is how a Scan reads its table.
+type Access uint8
+
+// Access paths.
+const (
+	AccessScan  Access = iota // every row, in key order
+	AccessKey                 // one row by primary key (Key)
+	AccessIndex               // an index: Field Op Key
+)
+
+// Scan reads a table: its live rows at the statement's point (or a time
+// travel point), or, with History, every version in a span.
+type Scan struct {
+	Table  string
+	Alias  string
+	Travel Travel
+	// Fields are the document fields the output columns read, one per
+	// column ("" for a system column, see Sys).
+	Fields []string
+	Sys    []SysCol
+	Cols   []Column
+	// Filter is the part of WHERE that this scan checks on each row
+	// (pushed down); Access/Key/Field/Op choose the rows it reads.
+	Filter Expr
+	Access Access
+	Key    Expr
+	Field  string
+	Op     IndexOp
+	// Lock: SELECT ... FOR UPDATE / FOR SHARE rows are checked at commit.
+	Lock bool
+	// Indexes are the fields the table has an index on.
+	Indexes []string
+}
+
+// SysCol says which system column (or none) an output column of a Scan
+// is.
+type SysCol uint8
+
+// System columns.
+const (
+	SysNone  SysCol = iota
+	SysSeq          // _seq: the seq of the version
+	SysTS           // _ts: its time
+	SysDoc          // _doc: the whole document
+	SysEvent        // _event: INSERT, PATCH or SOFT_DELETE (history scans)
+	SysKey          // the primary key's value, typed as the key column
+)
+
+// IndexOp is an index comparison.
+type IndexOp uint8
+
+// Index comparisons.
+const (
+	OpEq IndexOp = iota
+	OpLt
+	OpLe
+	OpGt
+	OpGe
+)
+
+// Values is a VALUES list (or a SELECT without FROM: one row).
+type Values struct {
+	Rows [][]Expr
+	Cols []Column
+}
+
+// Filter keeps the rows for which Cond is true.
+type Filter struct {
+	Input Node
+	Cond  Expr
+}
+
+// Project computes expressions over each input row.
+type Project struct {
+	Input Node
+	Exprs []Expr
+	Cols  []Column
+}
+
+// JoinKind is the kind of a join.
+type JoinKind uint8
+
+// Join kinds.
+const (
+	InnerJoin JoinKind = iota
+	LeftJoin
+	RightJoin
+	FullJoin
+	CrossJoin
+	SemiJoin // rows of the left that have a match (EXISTS, IN)
+	AntiJoin // rows of the left that have none (NOT EXISTS)
+)
+
+// Join combines two inputs: its rows are the left's columns then the
+// right's. With EqLeft/EqRight (equality keys) it runs as a hash join;
+// else as a nested loop (Lateral: the right side reads the left row).
+type Join struct {
+	Kind            JoinKind
+	Left, Right     Node
+	On              Expr // the condition, after the equality keys
+	EqLeft, EqRight []Expr
+	Lateral         bool
+	Cols            []Column
+}
+
+// AggCall is an aggregate in an Agg node.
+type AggCall struct {
+	Name     string
+	Fn       *builtins.Overload
+	Args     []Expr // over the Agg's input
+	Distinct bool
+	Filter   Expr // FILTER (WHERE ...)
+	OrderBy  []SortKey
+	Star     bool // count(*)
+	T        *types.T
+}
+
+// Agg groups its input by GroupBy and computes aggregates per group. Its
+// output is the group keys, then the aggregates. Without GroupBy it
+// gives exactly one row.
+type Agg struct {
+	Input   Node
+	GroupBy []Expr
+	Aggs    []*AggCall
+	Cols    []Column
+}
+
+// SortKey is one ORDER BY term.
+type SortKey struct {
+	E          Expr
+	Desc       bool
+	NullsFirst bool
+}
+
+// Sort orders its input. With Limit >= 0 only the first Limit rows are
+// wanted (top-N: a bounded heap).
+type Sort struct {
+	Input Node
+	Keys  []SortKey
+	Limit Expr // nil: every row
+}
+
+// Limit passes Count rows after skipping Offset (either may be nil).
+type Limit struct {
+	Input         Node
+	Count, Offset Expr
+}
+
+// Distinct drops repeated rows (On: rows with repeated On values, keeping
+// the first: DISTINCT ON).
+type Distinct struct {
+	Input Node
+	On    []Expr
+}
+
+// SetOpKind is UNION, INTERSECT or EXCEPT.
+type SetOpKind uint8
+
+// Set operations.
+const (
+	Union SetOpKind = iota
+	Intersect
+	Except
+)
+
+// SetOp combines two inputs of the same columns.
+type SetOp struct {
+	Kind        SetOpKind
+	All         bool
+	Left, Right Node
+	Cols        []Column
+}
+
+// WindowFrame is a window's frame.
+type WindowFrame struct {
+	Rows       bool // ROWS rather than RANGE
+	Start, End FrameBound
+	Exclude    uint8
+}
+
+// FrameBound is one end of a frame.
+type FrameBound struct {
+	Kind   uint8 // unbounded preceding, preceding, current row, following, unbounded following
+	Offset Expr
+}
+
+// WindowCall is a window function over a partition and an order.
+type WindowCall struct {
+	Name        string
+	Fn          *builtins.Overload
+	Args        []Expr
+	PartitionBy []Expr
+	OrderBy     []SortKey
+	Frame       *WindowFrame
+	Filter      Expr
+	T           *types.T
+}
+
+// Window computes window functions: its output is its input's columns,
+// then one column per call.
+type Window struct {
+	Input Node
+	Calls []*WindowCall
+	Cols  []Column
+}
+
+// FuncScan is a set-returning function in FROM (generate_series, unnest,
+// jsonb_array_elements, ...).
+type FuncScan struct {
+	Name       string
+	Fn         *builtins.Overload
+	Args       []Expr
+	Ordinality bool
+	Cols       []Column
+}
+
+// CTEScan reads a common table expression's rows (computed once per
+// statement, shared by every reference).
+type CTEScan struct {
+	CTE  *CTE
+	Cols []Column
+}
+
+// CTE is a WITH query. A recursive one unions its anchor (Plan) with its
+// recursive part run over the rows of the last step until none come.
+type CTE struct {
+	Name      string
+	Plan      Node
+	Recursive Node // nil unless WITH RECURSIVE made it one
+	UnionAll  bool
+	Cols      []Column
+}
+
+// With runs Body with its CTEs in scope.
+type With struct {
+	CTEs []*CTE
+	Body Node
+}
+
+// Columns implementations.
+
+func (n *Scan) Columns() []Column     { return n.Cols }
+func (n *Values) Columns() []Column   { return n.Cols }
+func (n *Filter) Columns() []Column   { return n.Input.Columns() }
+func (n *Project) Columns() []Column  { return n.Cols }
+func (n *Join) Columns() []Column     { return n.Cols }
+func (n *Agg) Columns() []Column      { return n.Cols }
+func (n *Sort) Columns() []Column     { return n.Input.Columns() }
+func (n *Limit) Columns() []Column    { return n.Input.Columns() }
+func (n *Distinct) Columns() []Column { return n.Input.Columns() }
+func (n *SetOp) Columns() []Column    { return n.Cols }
+func (n *Window) Columns() []Column   { return n.Cols }
+func (n *FuncScan) Columns() []Column { return n.Cols }
+func (n *CTEScan) Columns() []Column  { return n.Cols }
+func (n *With) Columns() []Column     { return n.Body.Columns() }
+
+// WalkNodes calls fn for n and every node under it (CTE plans included,
+// subqueries in expressions not).
+func WalkNodes(n Node, fn func(Node)) {
+	if n == nil {
+		return
+	}
+	fn(n)
+	switch x := n.(type) {
+	case *Filter:
+		WalkNodes(x.Input, fn)
+	case *Project:
+		WalkNodes(x.Input, fn)
+	case *Join:
+		WalkNodes(x.Left, fn)
+		WalkNodes(x.Right, fn)
+	case *Agg:
+		WalkNodes(x.Input, fn)
+	case *Sort:
+		WalkNodes(x.Input, fn)
+	case *Limit:
+		WalkNodes(x.Input, fn)
+	case *Distinct:
+		WalkNodes(x.Input, fn)
+	case *SetOp:
+		WalkNodes(x.Left, fn)
+		WalkNodes(x.Right, fn)
+	case *Window:
+		WalkNodes(x.Input, fn)
+	case *With:
+		for _, c := range x.CTEs {
+			WalkNodes(c.Plan, fn)
+			WalkNodes(c.Recursive, fn)
+		}
+		WalkNodes(x.Body, fn)
+	case *Insert:
+		WalkNodes(x.Source, fn)
+	case *Update:
+		WalkNodes(x.Source, fn)
+	case *Delete:
+		WalkNodes(x.Source, fn)
+	}
+}

@@ -1,0 +1,154 @@
+package plan
+
+import (
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// scopeCol is a column a name can refer to in an expression: a column of
+// the row the expression runs on.
+type scopeCol struct {
+	qualifier string // the table's alias, or its name
+	name      string
+	t         *types.T
+	hidden    bool
+	table     string // the base table, for RowDescription
+	attr      int16
+	// doc is the index of the same table reference's _doc column (-1 for
+	// none): a dotted path into a document reads it.
+	doc int
+	// usingHidden: a column a JOIN ... USING merged into one; the name
+	// alone means the merged column, qualifier.name this one.
+	usingHidden bool
+}
+
+// scope is what the names of a query level refer to: its FROM clause's
+// columns, in the order of the row they make.
+type scope struct {
+	cols   []scopeCol
+	parent *scope // the enclosing query, for correlated subqueries
+	// correlated is set when a name of this scope's query resolved to an
+	// enclosing one.
+	correlated bool
+	// agg, while the select list of an aggregating query is bound, collects
+	// its aggregates.
+	agg *aggContext
+	// win collects window functions.
+	win *windowContext
+	// ctes are the WITH queries visible at this level (innermost last).
+	ctes []*CTE
+}
+
+// resolve finds a column by name (qual "" for an unqualified name). It
+// returns the index and the depth (0: this scope; 1: the enclosing
+// query...).
+func (s *scope) resolve(qual, name string, pos int) (int, int, *scopeCol, error) {
+	for depth, sc := 0, s; sc != nil; depth, sc = depth+1, sc.parent {
+		found := -1
+		qualFound := false
+		for i := range sc.cols {
+			c := &sc.cols[i]
+			if qual != "" && c.qualifier != qual {
+				continue
+			}
+			if qual != "" {
+				qualFound = true
+			}
+			if c.name != name || qual == "" && c.usingHidden {
+				continue
+			}
+			if found >= 0 {
+				if qual == "" {
+					return 0, 0, nil, pgcode.Newf(pgcode.AmbiguousColumn, "column reference %q is ambiguous", name).At(pos)
+				}
+				return 0, 0, nil, pgcode.Newf(pgcode.AmbiguousColumn, "column reference %q is ambiguous", qual+"."+name).At(pos)
+			}
+			found = i
+		}
+		if found >= 0 {
+			for x := s; x != sc; x = x.parent {
+				x.correlated = true
+			}
+			return found, depth, &sc.cols[found], nil
+		}
+		if qualFound {
+			return 0, 0, nil, pgcode.Newf(pgcode.UndefinedColumn, "column %s.%s does not exist", qual, name).At(pos)
+		}
+	}
+	if qual != "" && !s.hasQualifier(qual) {
+		return 0, 0, nil, pgcode.Newf(pgcode.UndefinedTable, "missing FROM-clause entry for table %q", qual).At(pos)
+	}
+	if qual != "" {
+		return 0, 0, nil, pgcode.Newf(pgcode.UndefinedColumn, "column %s.%s does not exist", qual, name).At(pos)
+	}
+	return 0, 0, nil, pgcode.Newf(pgcode.UndefinedColumn, "column %q does not exist", name).At(pos)
+}
+
+// hasQualifier reports whether any level has a table reference named q.
+func (s *scope) hasQualifier(q string) bool {
+	for sc := s; sc != nil; sc = sc.parent {
+		for _, c := range sc.cols {
+			if c.qualifier == q {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// star returns the columns * (or q.*) stands for.
+func (s *scope) star(qual string, pos int) ([]int, error) {
+	var out []int
+	seen := false
+	for i, c := range s.cols {
+		if qual != "" && c.qualifier != qual {
+			continue
+		}
+		seen = true
+		if !c.hidden {
+			out = append(out, i)
+		}
+	}
+	if qual != "" && !seen {
+		return nil, pgcode.Newf(pgcode.UndefinedTable, "missing FROM-clause entry for table %q", qual).At(pos)
+	}
+	if qual == "" && len(s.cols) == 0 {
+		return nil, pgcode.New(pgcode.SyntaxError, "SELECT * with no tables specified is not valid").At(pos)
+	}
+	return out, nil
+}
+
+// lookupCTE finds a WITH query by name, innermost first.
+func (s *scope) lookupCTE(name string) *CTE {
+	for sc := s; sc != nil; sc = sc.parent {
+		for i := len(sc.ctes) - 1; i >= 0; i-- {
+			if sc.ctes[i].Name == name {
+				return sc.ctes[i]
+			}
+		}
+	}
+	return nil
+}
+
+// columnsOf makes plan columns of scope columns.
+func columnsOf(cols []scopeCol) []Column {
+	out := make([]Column, len(cols))
+	for i, c := range cols {
+		out[i] = Column{Name: c.name, Type: c.t, Table: c.table, Attr: c.attr, Qualifier: c.qualifier, Hidden: c.hidden}
+	}
+	return out
+}
+
+// scopeOf makes scope columns of a plan node's columns, qualified by
+// qual (or by each column's own qualifier when qual is "").
+func scopeOf(cols []Column, qual string) []scopeCol {
+	out := make([]scopeCol, len(cols))
+	for i, c := range cols {
+		q := qual
+		if q == "" {
+			q = c.Qualifier
+		}
+		out[i] = scopeCol{qualifier: q, name: c.Name, t: c.Type, hidden: c.Hidden, table: c.Table, attr: c.Attr, doc: -1}
+	}
+	return out
+}
