@@ -137,45 +137,77 @@ func TestAutocommitStopsWithItsContext(t *testing.T) {
 
 // TestWriteSkew: two transactions each read both rows and write one. Under
 // RepeatableRead both commit (write skew, as in PostgreSQL); under
-// Serializable the second fails with 40001.
+// Serializable the second fails with 40001, whichever way the rows were
+// read: Scan, a Cursor, or an index cursor.
 func TestWriteSkew(t *testing.T) {
-	for _, iso := range []Isolation{RepeatableRead, Serializable} {
-		t.Run(iso.String(), func(t *testing.T) {
-			db := openDB(t, t.TempDir(), Options{})
-			defer db.Close()
-			mustExec(t, db.CreateTable(TableSpec{Name: "oncall", PK: "id"}))
-			for _, id := range []string{"alice", "bob"} {
-				_, err := db.Insert(ctx, "oncall", []byte(`{"id": "`+id+`", "on": true}`))
-				mustExec(t, err)
+	reads := map[string]func(v *View, fn func(*Row)) error{
+		"Scan": func(v *View, fn func(*Row)) error {
+			return v.Scan("oncall", func(r *Row) bool { fn(r); return true })
+		},
+		"Cursor": func(v *View, fn func(*Row)) error {
+			c, err := v.Cursor("oncall")
+			if err != nil {
+				return err
 			}
-			offDuty := func(tx *Txn, me string) {
-				on := 0
-				mustExec(t, tx.View().Scan("oncall", func(r *Row) bool {
-					if d, _ := r.Doc(); d["on"] == true {
-						on++
-					}
-					return true
-				}))
-				if on != 2 {
-					t.Fatalf("%s sees %d on call", me, on)
+			return drain(c, fn)
+		},
+		"IndexCursor": func(v *View, fn func(*Row)) error {
+			c, err := v.IndexCursor("oncall", "on", OpEq, true)
+			if err != nil {
+				return err
+			}
+			return drain(c, fn)
+		},
+	}
+	for name, read := range reads {
+		for _, iso := range []Isolation{RepeatableRead, Serializable} {
+			t.Run(name+"/"+iso.String(), func(t *testing.T) {
+				db := openDB(t, t.TempDir(), Options{})
+				defer db.Close()
+				mustExec(t, db.CreateTable(TableSpec{Name: "oncall", PK: "id", Indexes: []string{"on"}}))
+				for _, id := range []string{"alice", "bob"} {
+					_, err := db.Insert(ctx, "oncall", []byte(`{"id": "`+id+`", "on": true}`))
+					mustExec(t, err)
 				}
-				mustExec(t, tx.Patch("oncall", me, []byte(`{"on": false}`)))
-			}
-			t1, t2 := db.Begin(), db.Begin()
-			t1.SetIsolation(iso)
-			t2.SetIsolation(iso)
-			offDuty(t1, "alice")
-			offDuty(t2, "bob")
-			_, err := t1.Commit(ctx)
-			mustExec(t, err)
-			_, err = t2.Commit(ctx)
-			if iso == Serializable && Code(err) != CodeSerializationFailure {
-				t.Fatalf("serializable write skew committed: %v", err)
-			}
-			if iso == RepeatableRead && err != nil {
-				t.Fatalf("repeatable read refused write skew: %v", err)
-			}
-		})
+				offDuty := func(tx *Txn, me string) {
+					on := 0
+					mustExec(t, read(tx.View(), func(r *Row) {
+						if d, _ := r.Doc(); d["on"] == true {
+							on++
+						}
+					}))
+					if on != 2 {
+						t.Fatalf("%s sees %d on call", me, on)
+					}
+					mustExec(t, tx.Patch("oncall", me, []byte(`{"on": false}`)))
+				}
+				t1, t2 := db.Begin(), db.Begin()
+				t1.SetIsolation(iso)
+				t2.SetIsolation(iso)
+				offDuty(t1, "alice")
+				offDuty(t2, "bob")
+				_, err := t1.Commit(ctx)
+				mustExec(t, err)
+				_, err = t2.Commit(ctx)
+				if iso == Serializable && Code(err) != CodeSerializationFailure {
+					t.Fatalf("serializable write skew committed: %v", err)
+				}
+				if iso == RepeatableRead && err != nil {
+					t.Fatalf("repeatable read refused write skew: %v", err)
+				}
+			})
+		}
+	}
+}
+
+// drain passes every row of a cursor to fn.
+func drain(c *Cursor, fn func(*Row)) error {
+	for {
+		r, err := c.Next(ctx)
+		if err != nil || r == nil {
+			return err
+		}
+		fn(r)
 	}
 }
 

@@ -82,6 +82,9 @@ func (v *View) Cursor(table string) (*Cursor, error) {
 	if err != nil {
 		return nil, err
 	}
+	if v.txn != nil {
+		v.txn.noteScan(table)
+	}
 	return &Cursor{v: v, ts: v.trees(table, ts), pending: v.pendingSorted(table)}, nil
 }
 
@@ -97,6 +100,9 @@ func (v *View) IndexCursor(table, field string, op Op, value any) (*Cursor, erro
 	idx, ok := ts.indexes[field]
 	if !ok {
 		return nil, errorf(CodeUndefinedColumn, "table %q has no index on %q", table, field)
+	}
+	if v.txn != nil {
+		v.txn.noteScan(table)
 	}
 	c := &Cursor{v: v, ts: ts, field: field, op: op, value: value}
 	if v.txn != nil && v.txn.pending.count(table) > 0 {
