@@ -228,31 +228,43 @@ func (r *mpReader) value(depth int) (any, error) {
 		u, err := r.uint(8)
 		return int64(u), err
 	case 0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8:
-		var n int
-		switch c {
-		case 0xc7:
-			n, err = r.length(1)
-		case 0xc8:
-			n, err = r.length(2)
-		case 0xc9:
-			n, err = r.length(4)
-		default:
-			n = 1 << (c - 0xd4)
-		}
+		n, err := r.extLen(c)
 		if err != nil {
 			return nil, err
-		}
-		typ, err := r.byte()
-		if err != nil {
-			return nil, err
-		}
-		if int8(typ) != extNumber {
-			return nil, fmt.Errorf("engine: unknown msgpack ext %d", int8(typ))
 		}
 		p, err := r.next(n)
 		return json.Number(p), err
 	}
 	return nil, fmt.Errorf("engine: unexpected msgpack code %#x", c)
+}
+
+// extLen reads the rest of an ext header whose code c was read, checks
+// that the ext is one documents hold (a number's text), and returns the
+// length of its data.
+func (r *mpReader) extLen(c byte) (int, error) {
+	var n int
+	var err error
+	switch c {
+	case 0xc7:
+		n, err = r.length(1)
+	case 0xc8:
+		n, err = r.length(2)
+	case 0xc9:
+		n, err = r.length(4)
+	default:
+		n = 1 << (c - 0xd4)
+	}
+	if err != nil {
+		return 0, err
+	}
+	typ, err := r.byte()
+	if err != nil {
+		return 0, err
+	}
+	if int8(typ) != extNumber {
+		return 0, fmt.Errorf("engine: unknown msgpack ext %d", int8(typ))
+	}
+	return n, nil
 }
 
 // skip passes over one value.
@@ -297,6 +309,12 @@ func (r *mpReader) skip(depth int) error {
 		return err
 	case c >= 0xd0 && c <= 0xd3:
 		_, err = r.next(1 << (c - 0xd0))
+		return err
+	case c == 0xc7, c == 0xc8, c == 0xc9, c >= 0xd4 && c <= 0xd8:
+		if n, err = r.extLen(c); err != nil {
+			return err
+		}
+		_, err = r.next(n)
 		return err
 	default:
 		r.i--

@@ -174,7 +174,8 @@ func (r *Row) Fields(names []string, out []any) error {
 	}
 	// A version's document never changes: its strings need no copy.
 	it := fieldsOf(r.doc, true)
-	for it.next() {
+	left := len(names) // names not yet found: the rest is not read
+	for left > 0 && it.next() {
 		want := -1
 		for i, name := range names {
 			if name == string(it.key) {
@@ -192,6 +193,7 @@ func (r *Row) Fields(names []string, out []any) error {
 		for i := want; i < len(names); i++ { // a name may be asked for twice
 			if names[i] == names[want] {
 				out[i] = v
+				left--
 			}
 		}
 	}
