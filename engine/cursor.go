@@ -55,6 +55,11 @@ type Cursor struct {
 	// range, cands are the candidate keys in key order (ci the next one).
 	// filter, when set, makes the cursor a scan that keeps the rows
 	// meeting the condition.
+	// where are the predicates rows must pass (Where).
+	where []Pred
+	// rng is the state of an IndexRange cursor.
+	rng *rangeScan
+
 	idx    *btree.BTreeG[indexEntry]
 	field  string
 	op     Op
@@ -146,6 +151,8 @@ func (c *Cursor) refill() {
 	clear(c.rows) // let the documents of the last chunk go
 	c.rows, c.next = c.rows[:0], 0
 	switch {
+	case c.rng != nil:
+		c.rangeScanChunk()
 	case c.idx == nil:
 		c.scanChunk()
 	case c.op == OpEq:
@@ -218,7 +225,8 @@ func (c *Cursor) emitPending(upto *Key) {
 // cursor's condition holds for.
 func (c *Cursor) add(r Row) {
 	c.rows = append(c.rows, r)
-	if c.filter && !matchField(&c.rows[len(c.rows)-1], c.field, c.op, c.value) {
+	last := &c.rows[len(c.rows)-1]
+	if c.filter && !matchField(last, c.field, c.op, c.value) || len(c.where) > 0 && !c.pass(last) {
 		c.rows = c.rows[:len(c.rows)-1]
 	}
 }
@@ -349,7 +357,8 @@ func (c *Cursor) rowsOf(cands []candidate) {
 			continue
 		}
 		c.rows = append(c.rows, Row{Key: cd.key, Seq: seq, UnixMs: ms, doc: doc})
-		if seq != cd.seq && !matchField(&c.rows[len(c.rows)-1], c.field, c.op, c.value) {
+		last := &c.rows[len(c.rows)-1]
+		if seq != cd.seq && !matchField(last, c.field, c.op, c.value) || len(c.where) > 0 && !c.pass(last) {
 			c.rows = c.rows[:len(c.rows)-1]
 		}
 	}

@@ -1,0 +1,110 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// A Pred is a condition on a top-level field that a cursor checks on each
+// row's stored document before it hands the row out (Cursor.Where), so
+// that a scan with a selective condition does not decode the rows it
+// would throw away.
+//
+// A predicate only ever drops a row for which the condition is certainly
+// not true in SQL: the field is missing or null (a comparison with NULL
+// is not true), or it holds a value of Value's kind (a string, a number
+// or a boolean) that compares false. A row whose field holds a value of
+// another kind is kept, and the caller's own filter decides: the
+// predicate is a prefilter, never the filter itself.
+type Pred struct {
+	Field string
+	Op    Op
+	// Value is a string, a number (int64, float64, json.Number) or a
+	// bool.
+	Value any
+
+	str []byte // Value as bytes, for strings
+	k   kind
+}
+
+// Where makes the cursor drop the rows that fail one of preds (see Pred).
+// It is called before the first Next.
+func (c *Cursor) Where(preds ...Pred) error {
+	for _, p := range preds {
+		p.k = kindOf(p.Value)
+		switch p.k {
+		case kindString:
+			p.str = []byte(p.Value.(string))
+		case kindNumber, kindBool:
+		default:
+			return fmt.Errorf("engine: a predicate compares with a string, a number or a boolean, not %T", p.Value)
+		}
+		if p.Op < OpEq || p.Op > OpGe {
+			return fmt.Errorf("engine: unknown operator %d", p.Op)
+		}
+		c.where = append(c.where, p)
+	}
+	return nil
+}
+
+// pass reports whether a row may meet every predicate of the cursor.
+func (c *Cursor) pass(r *Row) bool {
+	for i := range c.where {
+		p := &c.where[i]
+		if r.dec != nil || r.doc == nil {
+			if !p.holdsFor(r.dec[p.Field]) {
+				return false
+			}
+			continue
+		}
+		if !p.holdsIn(r.doc) {
+			return false
+		}
+	}
+	return true
+}
+
+// holdsFor checks a decoded value.
+func (p *Pred) holdsFor(v any) bool {
+	k := kindOf(v)
+	if k == kindNull {
+		return false
+	}
+	if k != p.k {
+		return true // for the caller's filter to decide
+	}
+	cmp, _ := CompareValues(v, p.Value)
+	return p.Op.holds(cmp)
+}
+
+// holdsIn checks the field in an encoded document, reading a string
+// without copying it.
+func (p *Pred) holdsIn(doc []byte) bool {
+	it := fieldsOf(doc, true)
+	for it.next() {
+		if string(it.key) != p.Field {
+			continue
+		}
+		start := it.r.i
+		code, err := it.r.byte()
+		if err != nil {
+			return true // a damaged document: let the reader report it
+		}
+		if p.k == kindString {
+			if n, err := it.r.strLen(code); err == nil {
+				b, err := it.r.next(n)
+				if err != nil {
+					return true
+				}
+				return p.Op.holds(bytes.Compare(b, p.str))
+			}
+		}
+		it.r.i = start
+		v, err := it.r.value(1)
+		if err != nil {
+			return true
+		}
+		return p.holdsFor(v)
+	}
+	return it.err != nil // missing: NULL, which no comparison is true of
+}
