@@ -77,7 +77,10 @@ func TestPGBinary(t *testing.T) {
 		for _, c := range textCases {
 			// A NaN with a payload keeps it in PostgreSQL's bytes; DriftDB
 			// has one NaN.
-			if c.kind != "in" || c.local || c.code != "" || c.tz != "" || strings.Contains(c.input, "nan(") {
+			// Interval fields apply to literals only (a parameter is read
+			// without them).
+			if c.kind != "in" || c.local || c.code != "" || c.tz != "" || strings.Contains(c.input, "nan(") ||
+				strings.HasPrefix(c.from, "interval_") {
 				continue
 			}
 			cases = append(cases, binaryCase{typ: c.from, input: c.input, text: c.want})

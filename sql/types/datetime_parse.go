@@ -641,6 +641,12 @@ func (d *dtDecoder) validateDate(fmask int) dtErr {
 
 // decodeTime reads hh:mm[:ss[.fff]] (or mm:ss.fff).
 func decodeTime(str string) (hour int64, minute, sec int, usec int64, e dtErr) {
+	return decodeTimeRange(str, intervalFullRange)
+}
+
+// decodeTimeRange is decodeTime for an interval whose fields are rng:
+// MINUTE TO SECOND reads hh:mm as mm:ss.
+func decodeTimeRange(str string, rng int32) (hour int64, minute, sec int, usec int64, e dtErr) {
 	hour, n, of := strtoi64(str)
 	if of {
 		return 0, 0, 0, 0, dtFieldOverflow
@@ -656,6 +662,12 @@ func decodeTime(str string) (hour int64, minute, sec int, usec int64, e dtErr) {
 	cp = cp[1+n:]
 	switch {
 	case len(cp) == 0:
+		if rng == ivMinute|ivSecond {
+			if hour > math.MaxInt32 || hour < math.MinInt32 {
+				return 0, 0, 0, 0, dtFieldOverflow
+			}
+			sec, minute, hour = minute, int(hour), 0
+		}
 	case cp[0] == '.':
 		// mm:ss.fff
 		usec, e = parseFractionalSecond(cp)

@@ -13,7 +13,9 @@ import (
 // 22003, 22007, 22008 and the others PostgreSQL uses. A type modifier
 // (varchar(3), numeric(10,2), timestamp(0)) is not applied here: that is
 // Cast's business, as PostgreSQL reads a literal and then coerces it to
-// the declared length or precision.
+// the declared length or precision. The exception is an interval's
+// fields, which change how the text reads (INTERVAL '1' YEAR is a year,
+// INTERVAL '1:30' MINUTE TO SECOND a minute and a half).
 func ParseText(s string, t *T, c *Context) (Datum, error) {
 	c = ctxOrDefault(c)
 	switch t.Family {
@@ -60,7 +62,7 @@ func ParseText(s string, t *T, c *Context) (Datum, error) {
 		ts, err := parseTimestamp(s, true, c)
 		return DTimestampTZ(ts), err
 	case IntervalFamily:
-		return parseInterval(s)
+		return parseInterval(s, t.Mod)
 	case JSONFamily:
 		if err := validateJSON(s); err != nil {
 			return nil, err

@@ -131,8 +131,10 @@ func (it *itmIn) years(val int64, scale int) bool {
 	return ok
 }
 
-// decodeInterval reads the fields of interval text.
-func decodeInterval(fields []dtField) (itmIn, dtErr) {
+// decodeInterval reads the fields of interval text, for an interval
+// type whose fields are rng (intervalFullRange: all): the fields decide
+// the unit of a bare number ('1' as INTERVAL YEAR is a year).
+func decodeInterval(fields []dtField, rng int32) (itmIn, dtErr) {
 	var it itmIn
 	isBefore := false
 	fmask := 0
@@ -143,7 +145,7 @@ func decodeInterval(fields []dtField) (itmIn, dtErr) {
 		var tmask int
 		switch fields[i].ft {
 		case ftTime:
-			us, e := intervalTime(f)
+			us, e := intervalTime(f, rng)
 			if e != dtOK {
 				return it, e
 			}
@@ -152,7 +154,7 @@ func decodeInterval(fields []dtField) (itmIn, dtErr) {
 			typ, unitSet = dkDay, true
 		case ftTZ, ftDate, ftNumber:
 			if fields[i].ft == ftTZ && strings.IndexByte(f[1:], ':') >= 0 {
-				if us, e := intervalTime(f[1:]); e == dtOK {
+				if us, e := intervalTime(f[1:], rng); e == dtOK {
 					if f[0] == '-' {
 						if us == math.MinInt64 {
 							return it, dtFieldOverflow
@@ -166,7 +168,7 @@ func decodeInterval(fields []dtField) (itmIn, dtErr) {
 				}
 			}
 			if !unitSet {
-				typ, unitSet = dkSecond, true
+				typ, unitSet = rangeUnit(rng), true
 			}
 			val, n, of := strtoi64(f)
 			if of {
@@ -293,10 +295,28 @@ func decodeInterval(fields []dtField) (itmIn, dtErr) {
 	return it, dtOK
 }
 
+// rangeUnit is the unit of a bare number in an interval of fields rng:
+// its last field.
+func rangeUnit(rng int32) int {
+	switch rng {
+	case ivYear:
+		return dkYear
+	case ivMonth, ivYear | ivMonth:
+		return dkMonth
+	case ivDay:
+		return dkDay
+	case ivHour, ivDay | ivHour:
+		return dkHour
+	case ivMinute, ivHour | ivMinute, ivDay | ivHour | ivMinute:
+		return dkMinute
+	}
+	return dkSecond
+}
+
 // intervalTime reads hh:mm[:ss[.fff]] (or mm:ss.fff) as microseconds;
 // hours are not limited to a day.
-func intervalTime(s string) (int64, dtErr) {
-	h, m, sec, us, e := decodeTime(s)
+func intervalTime(s string, rng int32) (int64, dtErr) {
+	h, m, sec, us, e := decodeTimeRange(s, rng)
 	if e != dtOK {
 		return 0, e
 	}
@@ -515,12 +535,19 @@ func decodeISOInterval(str string) (itmIn, dtErr) {
 	return it, dtOK
 }
 
-// parseInterval reads interval text.
-func parseInterval(s string) (DInterval, error) {
+// parseInterval is interval_in for an interval type with modifier mod
+// (-1: none). A modifier's fields decide the unit of a bare number, and
+// the value is cut to them and rounded to its precision, as PostgreSQL's
+// input function does.
+func parseInterval(s string, mod int32) (DInterval, error) {
+	rng := int32(intervalFullRange)
+	if mod >= 0 {
+		rng = (mod >> 16) & 0x7FFF
+	}
 	fields, e := parseDateTime(s, intervalWorkBuf)
 	var it itmIn
 	if e == dtOK {
-		it, e = decodeInterval(fields)
+		it, e = decodeInterval(fields, rng)
 	}
 	if e == dtBadFormat {
 		it, e = decodeISOInterval(s)
@@ -535,5 +562,9 @@ func parseInterval(s string) (DInterval, error) {
 	if months > math.MaxInt32 || months < math.MinInt32 {
 		return DInterval{}, errDatetimeRange("interval out of range")
 	}
-	return DInterval{Months: int32(months), Days: it.mday, Micros: it.usec}, nil
+	iv := DInterval{Months: int32(months), Days: it.mday, Micros: it.usec}
+	if mod >= 0 {
+		iv = fitInterval(iv, mod)
+	}
+	return iv, nil
 }

@@ -190,6 +190,38 @@ func typeByName(t *testing.T, name string) *T {
 	isArray := strings.HasSuffix(name, "[]")
 	name = strings.TrimSuffix(name, "[]")
 	mod := int32(-1)
+	if fields, ok := strings.CutPrefix(name, "interval_"); ok {
+		// interval_day_to_second(3): PostgreSQL's typmod, fields << 16 | precision.
+		prec := int32(0xFFFF)
+		if i := strings.IndexByte(fields, '('); i >= 0 {
+			p, _ := strconv.Atoi(strings.TrimSuffix(fields[i+1:], ")"))
+			prec, fields = int32(p), fields[:i]
+		}
+		bits := map[string]int32{"year": ivYear, "month": ivMonth, "day": ivDay, "hour": ivHour, "minute": ivMinute, "second": ivSecond}
+		parts := strings.Split(fields, "_to_")
+		var rng int32
+		if len(parts) == 1 {
+			rng = bits[parts[0]]
+		} else {
+			on := false
+			for _, f := range []string{"year", "month", "day", "hour", "minute", "second"} {
+				if f == parts[0] {
+					on = true
+				}
+				if on {
+					rng |= bits[f]
+				}
+				if f == parts[1] {
+					break
+				}
+			}
+		}
+		typ := Interval.WithMod(rng<<16 | prec)
+		if isArray {
+			typ = ArrayOf(typ)
+		}
+		return typ
+	}
 	if i := strings.IndexByte(name, '('); i >= 0 {
 		args := strings.Split(strings.TrimSuffix(name[i+1:], ")"), ",")
 		name = name[:i]
@@ -232,6 +264,13 @@ func sqlType(name string) string {
 	suffix := name[len(base):]
 	if base == "char" {
 		return `"char"` + suffix
+	}
+	if fields, ok := strings.CutPrefix(base, "interval_"); ok {
+		prec := ""
+		if i := strings.IndexByte(fields, '('); i >= 0 {
+			prec, fields = fields[i:], fields[:i]
+		}
+		return "interval " + strings.ReplaceAll(fields, "_", " ") + prec + suffix
 	}
 	return strings.ReplaceAll(base, "_", " ") + suffix
 }
@@ -334,7 +373,14 @@ func runPG(t *testing.T, conn *pgx.Conn, c *pgCase) (out string, code string, ms
 		}
 		sql = "INSERT INTO pg_temp.assign_target VALUES ($1::" + sqlType(c.from) + ") RETURNING v"
 	}
-	res := conn.PgConn().ExecParams(ctx, sql, [][]byte{[]byte(c.input)}, nil, nil, []int16{0}).Read()
+	params := [][]byte{[]byte(c.input)}
+	if c.kind == "in" && strings.HasPrefix(c.from, "interval_") {
+		// An interval's fields change how its input reads, and a
+		// parameter is read without them: ask as a literal.
+		sql = "SELECT '" + strings.ReplaceAll(c.input, "'", "''") + "'::" + sqlType(c.from)
+		params = nil
+	}
+	res := conn.PgConn().ExecParams(ctx, sql, params, nil, nil, []int16{0}).Read()
 	if res.Err != nil {
 		var pe *pgconn.PgError
 		if errors.As(res.Err, &pe) {
