@@ -2,6 +2,8 @@ package types
 
 import (
 	"math"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -165,13 +167,43 @@ func (t *tm) toTimestamp(offset int) (int64, bool) {
 	return r, true
 }
 
+// zoneSpan is a period of a zone with one offset: [start, end) in Unix
+// seconds.
+type zoneSpan struct {
+	start, end int64
+	offset     int
+}
+
+// zoneSpans remembers, for each zone, the period of the last instant
+// looked up: the timestamps of a scan mostly fall in the same one, and
+// the lookup in the zone's rules costs more than writing the timestamp.
+var zoneSpans sync.Map // *time.Location -> *atomic.Pointer[zoneSpan]
+
 // zoneOffsetAt returns the offset (seconds east of UTC) of loc at the
 // instant unixSec.
 func zoneOffsetAt(loc *time.Location, unixSec int64) int {
 	if loc == time.UTC {
 		return 0
 	}
-	_, off := time.Unix(unixSec, 0).In(loc).Zone()
+	slot, ok := zoneSpans.Load(loc)
+	if !ok {
+		slot, _ = zoneSpans.LoadOrStore(loc, new(atomic.Pointer[zoneSpan]))
+	}
+	p := slot.(*atomic.Pointer[zoneSpan])
+	if sp := p.Load(); sp != nil && sp.start <= unixSec && unixSec < sp.end {
+		return sp.offset
+	}
+	t := time.Unix(unixSec, 0).In(loc)
+	_, off := t.Zone()
+	start, end := t.ZoneBounds()
+	sp := &zoneSpan{start: math.MinInt64, end: math.MaxInt64, offset: off}
+	if !start.IsZero() {
+		sp.start = start.Unix()
+	}
+	if !end.IsZero() {
+		sp.end = end.Unix()
+	}
+	p.Store(sp)
 	return off
 }
 

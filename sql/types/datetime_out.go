@@ -7,9 +7,16 @@ import "strconv"
 // with the session zone's offset (+00, +05:30, -04:56:02), years before 1
 // AD as 0001-01-01 BC.
 
+// appendZeroPad writes |v| with at least width digits.
 func appendZeroPad(dst []byte, v int64, width int) []byte {
 	if v < 0 {
 		v = -v
+	}
+	switch {
+	case v < 100 && width == 2:
+		return append(dst, byte('0'+v/10), byte('0'+v%10))
+	case v < 10000 && width == 4:
+		return append(dst, byte('0'+v/1000), byte('0'+v/100%10), byte('0'+v/10%10), byte('0'+v%10))
 	}
 	var buf [24]byte
 	s := strconv.AppendInt(buf[:0], v, 10)

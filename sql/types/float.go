@@ -28,7 +28,13 @@ func appendFloat(dst []byte, f float64, bits int, extraDigits int) []byte {
 		for e[i] != 'e' {
 			i--
 		}
-		exp, _ := strconv.Atoi(string(e[i+1:]))
+		exp := 0
+		for _, c := range e[i+2:] {
+			exp = exp*10 + int(c-'0')
+		}
+		if e[i+1] == '-' {
+			exp = -exp
+		}
 		limit := 15
 		if bits == 32 {
 			limit = 6
@@ -36,7 +42,37 @@ func appendFloat(dst []byte, f float64, bits int, extraDigits int) []byte {
 		if exp < -4 || exp >= limit {
 			return append(dst, e...)
 		}
-		return strconv.AppendFloat(dst, f, 'f', -1, bits)
+		// The same shortest digits, placed around the point.
+		mant := e[:i]
+		if mant[0] == '-' {
+			dst = append(dst, '-')
+			mant = mant[1:]
+		}
+		var digits [20]byte
+		nd := 0
+		for _, c := range mant {
+			if c != '.' {
+				digits[nd] = c
+				nd++
+			}
+		}
+		if exp < 0 {
+			dst = append(dst, '0', '.')
+			for k := -1; k > exp; k-- {
+				dst = append(dst, '0')
+			}
+			return append(dst, digits[:nd]...)
+		}
+		if nd <= exp+1 {
+			dst = append(dst, digits[:nd]...)
+			for k := nd; k <= exp; k++ {
+				dst = append(dst, '0')
+			}
+			return dst
+		}
+		dst = append(dst, digits[:exp+1]...)
+		dst = append(dst, '.')
+		return append(dst, digits[exp+1:nd]...)
 	}
 	digits := 15
 	if bits == 32 {
