@@ -37,6 +37,8 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata expectations from th
 type pgCase struct {
 	line    int
 	tz      string
+	efd     string // extra_float_digits, when not 1
+	order   string // the DateStyle order, when not MDY
 	local   bool
 	kind    string
 	from    string // the type of in, cast and assign
@@ -51,6 +53,12 @@ func (c *pgCase) String() string {
 	var b strings.Builder
 	if c.tz != "" {
 		b.WriteString("@tz=" + c.tz + " ")
+	}
+	if c.efd != "" {
+		b.WriteString("@efd=" + c.efd + " ")
+	}
+	if c.order != "" {
+		b.WriteString("@order=" + c.order + " ")
 	}
 	if c.local {
 		b.WriteString("@local ")
@@ -97,6 +105,10 @@ func parseCaseLine(line string, n int) (*pgCase, error) {
 		switch {
 		case strings.HasPrefix(w, "@tz="):
 			c.tz = w[4:]
+		case strings.HasPrefix(w, "@efd="):
+			c.efd = w[5:]
+		case strings.HasPrefix(w, "@order="):
+			c.order = w[7:]
 		case w == "@local":
 			c.local = true
 		default:
@@ -179,6 +191,15 @@ func caseContext(t *testing.T, c *pgCase) *Context {
 		if ctx.TimeZone == nil {
 			t.Fatalf("line %d: unknown zone %s", c.line, c.tz)
 		}
+	}
+	if c.efd != "" {
+		ctx.ExtraFloatDigits, _ = strconv.Atoi(c.efd)
+	}
+	switch c.order {
+	case "DMY":
+		ctx.DateOrder = DateOrderDMY
+	case "YMD":
+		ctx.DateOrder = DateOrderYMD
 	}
 	return ctx
 }
@@ -358,8 +379,17 @@ func runPG(t *testing.T, conn *pgx.Conn, c *pgCase) (out string, code string, ms
 	if tz == "" {
 		tz = "UTC"
 	}
-	if _, err := conn.Exec(ctx, "SET TimeZone = '"+tz+"'"); err != nil {
-		t.Fatal(err)
+	efd, order := c.efd, c.order
+	if efd == "" {
+		efd = "1"
+	}
+	if order == "" {
+		order = "MDY"
+	}
+	for _, q := range []string{"SET TimeZone = '" + tz + "'", "SET extra_float_digits = " + efd, "SET DateStyle = 'ISO, " + order + "'"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var sql string
 	switch c.kind {

@@ -26,6 +26,19 @@
 //	jsonb                           DJSONB
 //	arrays                          *DArray
 //
+// What the package does with values, each as PostgreSQL 15 does it:
+//
+//	AppendText, FormatText   typoutput (DateStyle ISO, IntervalStyle postgres)
+//	ParseText                typinput, with PostgreSQL's errors (*pgcode.Error)
+//	AppendBinary, ParseBinary  the protocol's binary format (typsend, typreceive)
+//	Compare, Equal, Hash     the btree order, = and a hash that agrees with =
+//	Cast, CastWith           casts, with rounding, range errors and modifiers
+//	CastContext, CanCast     whether a cast is implicit, assignment or explicit
+//
+// Context holds the session settings text input and output depend on
+// (time zone, extra_float_digits, date order, the clock). docs/TYPES.md
+// lists the formats and where DriftDB differs from PostgreSQL.
+//
 // The package knows no tables, plans or protocol.
 package types
 
