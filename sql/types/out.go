@@ -100,6 +100,11 @@ func AppendText(dst []byte, d Datum, t *T, c *Context) []byte {
 			if t.Oid == OidInt2Vector || t.Oid == OidOidVector {
 				return appendVector(dst, a, t, c)
 			}
+			if a.Elem == nil && t.Elem != nil {
+				b := *a
+				b.Elem = t.Elem
+				a = &b
+			}
 			return appendArray(dst, a, c)
 		}
 	case VoidFamily:
