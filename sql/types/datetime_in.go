@@ -28,22 +28,23 @@ func errDatetimeRange(msg string) error {
 	return pgcode.New(pgcode.DatetimeFieldOverflow, msg)
 }
 
-func decodeDateTimeText(s, typeName string, c *Context) (*dtDecoder, error) {
+// decodeDateTimeText cuts s into fields and decodes them into d.
+func decodeDateTimeText(d *dtDecoder, s, typeName string, c *Context) error {
 	fields, e := parseDateTime(s, dateWorkBuf)
 	if e != dtOK {
-		return nil, dtError(e, "", s, typeName)
+		return dtError(e, "", s, typeName)
 	}
-	d := &dtDecoder{c: c, fields: fields}
+	*d = dtDecoder{c: c, fields: fields}
 	if e := d.decodeDateTime(); e != dtOK {
-		return nil, dtError(e, d.badTzName, s, typeName)
+		return dtError(e, d.badTzName, s, typeName)
 	}
-	return d, nil
+	return nil
 }
 
 // parseDate is date_in.
 func parseDate(s string, c *Context) (DDate, error) {
-	d, err := decodeDateTimeText(s, "date", c)
-	if err != nil {
+	var d dtDecoder
+	if err := decodeDateTimeText(&d, s, "date", c); err != nil {
 		return 0, err
 	}
 	switch d.dtype {
@@ -74,8 +75,8 @@ func parseTimestamp(s string, zone bool, c *Context) (int64, error) {
 	if zone {
 		typeName = "timestamp with time zone"
 	}
-	d, err := decodeDateTimeText(s, typeName, c)
-	if err != nil {
+	var d dtDecoder
+	if err := decodeDateTimeText(&d, s, typeName, c); err != nil {
 		return 0, err
 	}
 	switch d.dtype {
@@ -105,7 +106,7 @@ func parseTime(s string, c *Context) (DTime, error) {
 	if e != dtOK {
 		return 0, dtError(e, "", s, "time")
 	}
-	d := &dtDecoder{c: c, fields: fields}
+	d := dtDecoder{c: c, fields: fields}
 	if e := d.decodeTimeOnly(); e != dtOK {
 		return 0, dtError(e, d.badTzName, s, "time")
 	}

@@ -268,6 +268,7 @@ const (
 // of all fields with one separator each, as PostgreSQL's work buffer.
 func parseDateTime(s string, buflen int) ([]dtField, dtErr) {
 	fields := make([]dtField, 0, 8)
+	var ends []int // where each field's text ends in buf
 	buf := make([]byte, 0, min(len(s), buflen))
 	used := 0 // bytes of the work buffer taken, separators included
 	add := func(c byte) bool {
@@ -419,8 +420,16 @@ func parseDateTime(s string, buflen int) ([]dtField, dtErr) {
 		default:
 			return nil, dtBadFormat
 		}
-		fields = append(fields, dtField{s: string(buf[start:]), ft: ft})
+		fields = append(fields, dtField{ft: ft})
+		ends = append(ends, len(buf))
 		used++ // the separator after each field
+	}
+	// One string for all the fields' text, cut into them.
+	all := string(buf)
+	start := 0
+	for i, end := range ends {
+		fields[i].s = all[start:end]
+		start = end
 	}
 	return fields, dtOK
 }
