@@ -217,6 +217,20 @@ func (t *numText) decimal(d *apd.Decimal) error {
 	if n := int64(t.ndigits() - first); exp+n-1 >= NumericMaxIntDigits {
 		return errNumericOverflow()
 	}
+	if n := t.ndigits() - first; n <= 18 {
+		// Fits a uint64: no big-number parse, no concatenation.
+		var u uint64
+		for i := first; i < len(t.int); i++ {
+			u = u*10 + uint64(t.int[i]-'0')
+		}
+		for i := max(first-len(t.int), 0); i < len(t.frac); i++ {
+			u = u*10 + uint64(t.frac[i]-'0')
+		}
+		d.Coeff.SetUint64(u)
+		d.Exponent = int32(exp)
+		d.Negative = t.neg
+		return nil
+	}
 	var digits string
 	switch {
 	case first >= len(t.int):

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -283,5 +285,51 @@ func BenchmarkCompareNumbers(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestParseNumericDigits: numbers of up to 18 significant digits (read
+// without big numbers) and longer ones read as apd reads them: the same
+// coefficient, exponent and sign.
+func TestParseNumericDigits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var b []byte
+		if rng.IntN(3) == 0 {
+			b = append(b, '-')
+		}
+		for range rng.IntN(4) {
+			b = append(b, '0')
+		}
+		for range 1 + rng.IntN(22) {
+			b = append(b, byte('0'+rng.IntN(10)))
+		}
+		if rng.IntN(2) == 0 {
+			b = append(b, '.')
+			for range rng.IntN(22) {
+				b = append(b, byte('0'+rng.IntN(10)))
+			}
+		}
+		if rng.IntN(4) == 0 {
+			b = fmt.Appendf(b, "e%d", rng.IntN(40)-20)
+		}
+		s := string(b)
+		got, err := ParseNumeric(s)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		want, _, err := apd.NewFromString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want.IsZero() {
+			// Zero keeps its scale, never a positive exponent (0e17 is 0,
+			// as in PostgreSQL).
+			want.Exponent = min(want.Exponent, 0)
+			want.Negative = false
+		}
+		if got.Cmp(want) != 0 || got.Exponent != want.Exponent || got.Negative != want.Negative {
+			t.Fatalf("%s: %s (exp %d), want %s (exp %d)", s, got, got.Exponent, want, want.Exponent)
+		}
 	}
 }
