@@ -77,7 +77,9 @@ type Overload struct {
 	// argument types instead (polymorphic results).
 	Ret   *types.T
 	RetFn func(args []*types.T) *types.T
-	// Fn computes a Normal overload.
+	// Fn computes a Normal overload. args is the caller's, reused for the
+	// next call: a function that keeps it (or returns it inside a value)
+	// copies it.
 	Fn func(c *Context, args []types.Datum) (types.Datum, error)
 	// Agg makes an accumulator for an Aggregate (or a Window function that
 	// is an aggregate over a frame).

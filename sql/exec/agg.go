@@ -16,11 +16,11 @@ type aggOp struct {
 	in     Operator
 	groups []evalFn
 	calls  []aggCall
-	table  map[string]*group
+	table  *tupleMap[*group]
 	order  []*group
 	i      int
 	ready  bool
-	kw     keyWriter
+	args   []types.Datum // scratch for an aggregate's arguments
 }
 
 type aggCall struct {
@@ -34,13 +34,13 @@ type group struct {
 	key  Row
 	accs []builtins.Accumulator
 	// seen holds, per DISTINCT aggregate, the argument tuples added.
-	seen []map[string]struct{}
+	seen []*tupleMap[struct{}]
 	// sorted holds, per aggregate with ORDER BY, its rows to add in order.
 	sorted [][]sortRow
 }
 
 func newAgg(env *Env, n *plan.Agg) (Operator, error) {
-	op := &aggOp{env: env, n: n, table: map[string]*group{}}
+	op := &aggOp{env: env, n: n, table: newTupleMap[*group](typesOfExprs(n.GroupBy))}
 	var err error
 	if op.groups, err = env.compileAll(n.GroupBy); err != nil {
 		return nil, err
@@ -70,11 +70,11 @@ func newAgg(env *Env, n *plan.Agg) (Operator, error) {
 
 func (op *aggOp) newGroup(key Row) *group {
 	g := &group{key: key, accs: make([]builtins.Accumulator, len(op.calls)),
-		seen: make([]map[string]struct{}, len(op.calls)), sorted: make([][]sortRow, len(op.calls))}
+		seen: make([]*tupleMap[struct{}], len(op.calls)), sorted: make([][]sortRow, len(op.calls))}
 	for i, c := range op.calls {
 		g.accs[i] = c.c.Fn.Agg(typesOfExprs(c.c.Args))
 		if c.c.Distinct {
-			g.seen[i] = map[string]struct{}{}
+			g.seen[i] = newTupleMap[struct{}](typesOfExprs(c.c.Args))
 		}
 	}
 	return g
@@ -89,24 +89,21 @@ func typesOfExprs(es []plan.Expr) []*types.T {
 }
 
 func (op *aggOp) load() error {
-	c := op.env.Fn.Types
 	key := make(Row, len(op.groups))
 	return drain(op.in, func(r Row) error {
-		op.kw.reset()
 		for i, f := range op.groups {
 			v, err := f(r)
 			if err != nil {
 				return err
 			}
 			key[i] = v
-			op.kw.add(v, op.n.GroupBy[i].Type(), c)
 		}
-		g, ok := op.table[string(op.kw.b)]
-		if !ok {
-			g = op.newGroup(copyRow(key))
-			op.table[string(op.kw.b)] = g
-			op.order = append(op.order, g)
+		p, stored, added := op.table.ref(key)
+		if added {
+			*p = op.newGroup(stored)
+			op.order = append(op.order, *p)
 		}
+		g := *p
 		for i := range op.calls {
 			if err := op.add(g, i, r); err != nil {
 				return err
@@ -122,7 +119,10 @@ func (op *aggOp) add(g *group, i int, r Row) error {
 	if ok, err := ac.filter(r); err != nil || !ok {
 		return err
 	}
-	args := make([]types.Datum, len(ac.args))
+	// The arguments go in a scratch list, which an accumulator does not
+	// keep (builtins.Accumulator); a sorted aggregate keeps a copy.
+	args := append(op.args[:0], make([]types.Datum, len(ac.args))...)
+	op.args = args
 	for j, f := range ac.args {
 		v, err := f(r)
 		if err != nil {
@@ -137,18 +137,11 @@ func (op *aggOp) add(g *group, i int, r Row) error {
 			}
 		}
 	}
-	if ac.c.Distinct {
-		var kw keyWriter
-		for j, a := range args {
-			kw.add(a, ac.c.Args[j].Type(), op.env.Fn.Types)
-		}
-		if _, dup := g.seen[i][string(kw.b)]; dup {
-			return nil
-		}
-		g.seen[i][string(kw.b)] = struct{}{}
+	if ac.c.Distinct && !g.seen[i].add(args) {
+		return nil
 	}
 	if len(ac.keys) > 0 {
-		sr := sortRow{row: args, keys: make([]types.Datum, len(ac.keys))}
+		sr := sortRow{row: copyRow(args), keys: make([]types.Datum, len(ac.keys))}
 		for j, f := range ac.keys {
 			v, err := f(r)
 			if err != nil {

@@ -60,14 +60,9 @@ func fromDoc(v any, t *types.T, c *types.Context) (types.Datum, error) {
 	case types.DecimalFamily:
 		switch v.(type) {
 		case int64, float64, json.Number:
-			d, err := engine.NumericOf(v)
-			if err != nil {
-				return nil, err
-			}
-			if t.Mod >= 0 {
-				return types.CastWith(d, types.Numeric, t, types.ContextAssignment, c)
-			}
-			return d, nil
+			// A numeric(p,s) column's values were rounded to it when
+			// written (the engine conforms them): read as they are.
+			return engine.NumericOf(v)
 		}
 	case types.BoolFamily:
 		if b, ok := v.(bool); ok {

@@ -351,13 +351,12 @@ func (env *Env) compileCall(x *plan.Call) (evalFn, error) {
 	if fn == nil {
 		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "function %s cannot be called here", x.Name)
 	}
+	// One argument list serves every call of this expression: an
+	// operator evaluates its expressions one at a time, and a function
+	// does not keep its arguments (builtins.Overload.Fn).
+	args := make([]types.Datum, len(fs))
 	return func(r Row) (types.Datum, error) {
-		var buf [4]types.Datum
-		args := buf[:0]
-		if len(fs) > len(buf) {
-			args = make([]types.Datum, 0, len(fs))
-		}
-		for _, f := range fs {
+		for i, f := range fs {
 			v, err := f(r)
 			if err != nil {
 				return nil, err
@@ -365,7 +364,7 @@ func (env *Env) compileCall(x *plan.Call) (evalFn, error) {
 			if v == nil && strict {
 				return nil, nil
 			}
-			args = append(args, v)
+			args[i] = v
 		}
 		return fn(env.Fn, args)
 	}, nil

@@ -19,7 +19,7 @@ type joinOp struct {
 	rkeys       []evalFn
 	keyT        []*types.T
 	right       []Row            // the right side's rows (not lateral)
-	hash        map[string][]int // key -> indexes into right
+	hash        *tupleMap[[]int] // key -> indexes into right
 	matched     []bool           // right rows that found a match (RIGHT, FULL)
 	cur         Row              // the left row being joined
 	cands       []int            // its candidate right rows
@@ -28,8 +28,9 @@ type joinOp struct {
 	lat         Operator // lateral: the right side for cur
 	ready       bool
 	leftDone    bool
-	unmatchedAt int // RIGHT/FULL: the next right row to check after the left is done
-	kw          keyWriter
+	unmatchedAt int           // RIGHT/FULL: the next right row to check after the left is done
+	kbuf        []types.Datum // a row's key, scratch
+	out         Row           // the joined row returned last
 }
 
 func newJoin(env *Env, n *plan.Join) (Operator, error) {
@@ -53,21 +54,21 @@ func newJoin(env *Env, n *plan.Join) (Operator, error) {
 	return op, nil
 }
 
-// key writes a row's join key; ok is false when a part is NULL (NULL
-// matches nothing).
-func (op *joinOp) key(fs []evalFn, r Row) (string, bool, error) {
-	op.kw.reset()
-	for i, f := range fs {
+// key evaluates a row's join key, valid until the next call; ok is false
+// when a part is NULL (NULL matches nothing).
+func (op *joinOp) key(fs []evalFn, r Row) ([]types.Datum, bool, error) {
+	op.kbuf = op.kbuf[:0]
+	for _, f := range fs {
 		v, err := f(r)
 		if err != nil {
-			return "", false, err
+			return nil, false, err
 		}
 		if v == nil {
-			return "", false, nil
+			return nil, false, nil
 		}
-		op.kw.add(v, op.keyT[i], op.env.Fn.Types)
+		op.kbuf = append(op.kbuf, v)
 	}
-	return string(op.kw.b), true, nil
+	return op.kbuf, true, nil
 }
 
 // load reads the right side (unless lateral) and hashes it.
@@ -84,14 +85,15 @@ func (op *joinOp) load() error {
 	}
 	op.matched = make([]bool, len(op.right))
 	if len(op.rkeys) > 0 {
-		op.hash = map[string][]int{}
+		op.hash = newTupleMap[[]int](op.keyT)
 		for i, r := range op.right {
 			k, ok, err := op.key(op.rkeys, r)
 			if err != nil {
 				return err
 			}
 			if ok {
-				op.hash[k] = append(op.hash[k], i)
+				p, _, _ := op.hash.ref(k)
+				*p = append(*p, i)
 			}
 		}
 	}
@@ -107,7 +109,10 @@ func (op *joinOp) nextLeft() (bool, error) {
 	if r == nil {
 		return false, nil
 	}
-	op.cur, op.curMatched, op.ci = copyRow(r), false, 0
+	// The left row stays the left input's until its next Next, which
+	// comes once every candidate of this one is joined: no copy. (A
+	// lateral right side is run with it as its outer row first.)
+	op.cur, op.curMatched, op.ci = r, false, 0
 	switch {
 	case op.n.Lateral:
 		if op.lat != nil {
@@ -137,7 +142,7 @@ func (op *joinOp) nextLeft() (bool, error) {
 		}
 		op.cands = nil
 		if ok {
-			op.cands = op.hash[k]
+			op.cands, _ = op.hash.get(k)
 		}
 	default:
 		if len(op.cands) != len(op.right) {
@@ -172,8 +177,10 @@ func (op *joinOp) Next() (Row, error) {
 		for op.ci < len(op.cands) {
 			ri := op.cands[op.ci]
 			op.ci++
-			row := make(Row, 0, op.nl+op.nr)
-			row = append(append(row, op.cur...), op.right[ri]...)
+			// The output row is reused: a consumer that keeps rows copies
+			// them (copyRow), as it does a scan's.
+			row := append(append(op.out[:0], op.cur...), op.right[ri]...)
+			op.out = row
 			ok, err := op.on(row)
 			if err != nil {
 				return nil, err

@@ -2,11 +2,7 @@ package exec
 
 import (
 	"container/heap"
-	"encoding/binary"
-	"math"
 	"sort"
-
-	"github.com/cockroachdb/apd/v3"
 
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
@@ -191,55 +187,6 @@ func (op *limitOp) Next() (Row, error) {
 
 func (op *limitOp) Close() { op.in.Close() }
 
-// keyWriter writes values as bytes that are equal exactly when the values
-// are equal in SQL (1 and 1.0 as numeric, -0 and 0): the keys of hash
-// tables.
-type keyWriter struct{ b []byte }
-
-func (w *keyWriter) reset() { w.b = w.b[:0] }
-
-func (w *keyWriter) add(d types.Datum, t *types.T, c *types.Context) {
-	var tag byte
-	var text string
-	switch x := d.(type) {
-	case nil:
-		w.b = append(w.b, 0)
-		return
-	case int64:
-		w.b = append(w.b, 1)
-		w.b = binary.BigEndian.AppendUint64(w.b, uint64(x))
-		return
-	case float64:
-		if x == 0 {
-			x = 0 // -0 is 0
-		}
-		if math.IsNaN(x) {
-			x = math.NaN()
-		}
-		w.b = append(w.b, 2)
-		w.b = binary.BigEndian.AppendUint64(w.b, math.Float64bits(x))
-		return
-	case bool:
-		if x {
-			w.b = append(w.b, 5, 1)
-		} else {
-			w.b = append(w.b, 5, 0)
-		}
-		return
-	case *apd.Decimal:
-		var r apd.Decimal
-		r.Reduce(x) // 1.0 and 1 are one key
-		tag, text = 3, r.String()
-	case string:
-		tag, text = 4, x
-	default:
-		tag, text = 6, types.FormatText(d, t, c)
-	}
-	w.b = append(w.b, tag)
-	w.b = binary.AppendUvarint(w.b, uint64(len(text)))
-	w.b = append(w.b, text...)
-}
-
 // sortOp sorts its input; with a limit it keeps only the first rows (a
 // bounded heap: top-N).
 type sortOp struct {
@@ -385,10 +332,8 @@ type distinctOp struct {
 	env  *Env
 	in   Operator
 	on   []evalFn
-	onT  []*types.T
-	cols []plan.Column
-	seen map[string]struct{}
-	kw   keyWriter
+	seen *tupleMap[struct{}]
+	key  []types.Datum // scratch
 }
 
 func newDistinct(env *Env, n *plan.Distinct) (Operator, error) {
@@ -396,14 +341,14 @@ func newDistinct(env *Env, n *plan.Distinct) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	op := &distinctOp{env: env, in: in, cols: n.Input.Columns(), seen: map[string]struct{}{}}
+	op := &distinctOp{env: env, in: in}
 	if len(n.On) > 0 {
 		if op.on, err = env.compileAll(n.On); err != nil {
 			return nil, err
 		}
-		for _, e := range n.On {
-			op.onT = append(op.onT, e.Type())
-		}
+		op.seen = newTupleMap[struct{}](typesOfExprs(n.On))
+	} else {
+		op.seen = newTupleMap[struct{}](columnTypes(n.Input.Columns()))
 	}
 	return op, nil
 }
@@ -414,25 +359,21 @@ func (op *distinctOp) Next() (Row, error) {
 		if err != nil || r == nil {
 			return r, err
 		}
-		op.kw.reset()
+		key := r
 		if op.on != nil {
-			for i, f := range op.on {
+			op.key = op.key[:0]
+			for _, f := range op.on {
 				v, err := f(r)
 				if err != nil {
 					return nil, err
 				}
-				op.kw.add(v, op.onT[i], op.env.Fn.Types)
+				op.key = append(op.key, v)
 			}
-		} else {
-			for i, v := range r {
-				op.kw.add(v, op.cols[i].Type, op.env.Fn.Types)
-			}
+			key = op.key
 		}
-		if _, dup := op.seen[string(op.kw.b)]; dup {
-			continue
+		if op.seen.add(key) {
+			return r, nil
 		}
-		op.seen[string(op.kw.b)] = struct{}{}
-		return r, nil
 	}
 }
 
@@ -444,10 +385,9 @@ type setOpOp struct {
 	n           *plan.SetOp
 	left, right Operator
 	onRight     bool
-	seen        map[string]int // UNION: rows sent; INTERSECT/EXCEPT: the right's counts
+	seen        *tupleMap[int] // UNION: rows sent; INTERSECT/EXCEPT: the right's counts
 	out         []Row
 	ready       bool
-	kw          keyWriter
 }
 
 func newSetOp(env *Env, n *plan.SetOp) (Operator, error) {
@@ -460,15 +400,16 @@ func newSetOp(env *Env, n *plan.SetOp) (Operator, error) {
 		l.Close()
 		return nil, err
 	}
-	return &setOpOp{env: env, n: n, left: l, right: r, seen: map[string]int{}}, nil
+	return &setOpOp{env: env, n: n, left: l, right: r, seen: newTupleMap[int](columnTypes(n.Cols))}, nil
 }
 
-func (op *setOpOp) key(r Row) string {
-	op.kw.reset()
-	for i, v := range r {
-		op.kw.add(v, op.n.Cols[i].Type, op.env.Fn.Types)
+// columnTypes returns the types of columns.
+func columnTypes(cols []plan.Column) []*types.T {
+	out := make([]*types.T, len(cols))
+	for i, c := range cols {
+		out[i] = c.Type
 	}
-	return string(op.kw.b)
+	return out
 }
 
 func (op *setOpOp) Next() (Row, error) {
@@ -492,43 +433,43 @@ func (op *setOpOp) Next() (Row, error) {
 			if op.n.All {
 				return r, nil
 			}
-			k := op.key(r)
-			if _, dup := op.seen[k]; dup {
-				continue
+			if op.seen.add(r) {
+				return r, nil
 			}
-			op.seen[k] = 1
-			return r, nil
 		}
 	}
 	if !op.ready {
 		op.ready = true
-		if err := drain(op.right, func(r Row) error { op.seen[op.key(r)]++; return nil }); err != nil {
+		if err := drain(op.right, func(r Row) error {
+			n, _, _ := op.seen.ref(r)
+			*n++
+			return nil
+		}); err != nil {
 			return nil, err
 		}
-		sent := map[string]int{}
+		sent := newTupleMap[struct{}](columnTypes(op.n.Cols))
 		err := drain(op.left, func(r Row) error {
-			k := op.key(r)
-			n := op.seen[k]
+			n, _ := op.seen.get(r)
 			switch {
 			case op.n.Kind == plan.Intersect && op.n.All:
 				if n > 0 {
-					op.seen[k]--
+					p, _, _ := op.seen.ref(r)
+					*p--
 					op.out = append(op.out, copyRow(r))
 				}
 			case op.n.Kind == plan.Intersect:
-				if n > 0 && sent[k] == 0 {
-					sent[k]++
+				if n > 0 && sent.add(r) {
 					op.out = append(op.out, copyRow(r))
 				}
 			case op.n.All: // EXCEPT ALL
 				if n > 0 {
-					op.seen[k]--
+					p, _, _ := op.seen.ref(r)
+					*p--
 				} else {
 					op.out = append(op.out, copyRow(r))
 				}
 			default: // EXCEPT
-				if n == 0 && sent[k] == 0 {
-					sent[k]++
+				if n == 0 && sent.add(r) {
 					op.out = append(op.out, copyRow(r))
 				}
 			}
@@ -677,22 +618,8 @@ func (env *Env) computeCTE(c *plan.CTE) (*cteRows, error) {
 		env.ctes[c] = cr
 		return cr, nil
 	}
-	var kw keyWriter
-	seen := map[string]struct{}{}
-	keep := func(r Row) bool {
-		if c.UnionAll {
-			return true
-		}
-		kw.reset()
-		for i, v := range r {
-			kw.add(v, c.Cols[i].Type, env.Fn.Types)
-		}
-		if _, dup := seen[string(kw.b)]; dup {
-			return false
-		}
-		seen[string(kw.b)] = struct{}{}
-		return true
-	}
+	seen := newTupleMap[struct{}](columnTypes(c.Cols))
+	keep := func(r Row) bool { return c.UnionAll || seen.add(r) }
 	op, err := build(env, c.Plan)
 	if err != nil {
 		return nil, err

@@ -79,12 +79,61 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 		if op.cur, err = view.IndexCursor(n.Table, n.Field, engine.Op(n.Op), k); err != nil {
 			return nil, err
 		}
+	case plan.AccessRange:
+		var bounds [2]*engine.Bound
+		for i, e := range []plan.Expr{n.Lo, n.Hi} {
+			if e == nil {
+				continue
+			}
+			v, err := env.keyValue(e)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				op.done = true // a comparison with NULL holds for no row
+				return op, nil
+			}
+			bounds[i] = &engine.Bound{Value: v, Incl: []bool{n.LoIncl, n.HiIncl}[i]}
+		}
+		if op.cur, err = view.IndexRange(n.Table, n.Field, bounds[0], bounds[1], false); err != nil {
+			return nil, err
+		}
 	default:
 		if op.cur, err = view.Cursor(n.Table); err != nil {
 			return nil, err
 		}
 	}
+	if op.cur != nil && len(n.Preds) > 0 {
+		preds, none, err := env.scanPreds(n.Preds)
+		if err != nil {
+			return nil, err
+		}
+		if none {
+			op.done = true
+		} else if err := op.cur.Where(preds...); err != nil {
+			return nil, err
+		}
+	}
 	return op, nil
+}
+
+// scanPreds evaluates a scan's predicates for the engine. A comparison
+// with NULL holds for no row (none); one whose value documents do not
+// hold as a string, a number or a boolean is left to the filter.
+func (env *Env) scanPreds(ps []plan.ScanPred) (out []engine.Pred, none bool, err error) {
+	for _, p := range ps {
+		v, err := env.keyValue(p.Val)
+		if err != nil {
+			return nil, false, err
+		}
+		switch v.(type) {
+		case nil:
+			return nil, true, nil
+		case string, int64, json.Number, bool:
+			out = append(out, engine.Pred{Field: p.Field, Op: engine.Op(p.Op), Value: v})
+		}
+	}
+	return out, false, nil
 }
 
 // viewFor returns the view a table reference reads at.

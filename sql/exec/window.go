@@ -107,24 +107,23 @@ func (op *windowOp) compute(c *plan.WindowCall, col int) error {
 		return err
 	}
 	// Partitions by their keys, in order of first appearance.
-	parts := map[string]*partition{}
+	parts := newTupleMap[*partition](typesOfExprs(c.PartitionBy))
 	var order []*partition
-	var kw keyWriter
+	key := make([]types.Datum, len(pfs))
 	for i, r := range op.rows {
-		kw.reset()
 		for j, f := range pfs {
 			v, err := f(r)
 			if err != nil {
 				return err
 			}
-			kw.add(v, c.PartitionBy[j].Type(), env.Fn.Types)
+			key[j] = v
 		}
-		p, ok := parts[string(kw.b)]
-		if !ok {
-			p = &partition{env: env, call: c}
-			parts[string(kw.b)] = p
-			order = append(order, p)
+		pp, _, added := parts.ref(key)
+		if added {
+			*pp = &partition{env: env, call: c}
+			order = append(order, *pp)
 		}
+		p := *pp
 		args := make([]types.Datum, len(afs))
 		for j, f := range afs {
 			if args[j], err = f(r); err != nil {

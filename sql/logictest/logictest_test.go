@@ -17,6 +17,8 @@ import (
 	"github.com/driftdb/driftdb/pgwire"
 )
 
+var pendingToo = flag.Bool("pending", false, "TestLogic runs testdata/pending/*.slt too, to see how far DriftDB is with them")
+
 var rewrite = flag.Bool("rewrite", false, "rewrite the expected rows of testdata/*.slt from what the server returns (PostgreSQL's, with TestLogicPostgres)")
 
 // pgURLVar names the environment variable that points the tests at a
@@ -53,7 +55,7 @@ func files(t *testing.T, pending bool) []*File {
 // TestLogic runs every file against a DriftDB server of its own on a
 // loopback port.
 func TestLogic(t *testing.T) {
-	for _, f := range files(t, false) {
+	for _, f := range files(t, *pendingToo) {
 		if f.Only != "" && f.Only != "driftdb" {
 			continue
 		}

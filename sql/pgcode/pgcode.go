@@ -181,6 +181,9 @@ type Error struct {
 	// Position is the 1-based character position in the statement text
 	// that the error points at; 0 when none.
 	Position int
+	// Where is the context the error arose in (the CONTEXT line of psql):
+	// which parameter, which function.
+	Where string
 	// Err is the cause, if any.
 	Err error
 }
@@ -212,6 +215,23 @@ func (e *Error) WithDetail(detail string) *Error { e.Detail = detail; return e }
 
 // WithHint sets the hint and returns e.
 func (e *Error) WithHint(hint string) *Error { e.Hint = hint; return e }
+
+// WithWhere sets the context and returns e.
+func (e *Error) WithWhere(where string) *Error { e.Where = where; return e }
+
+// ErrorPosition, DetailText, HintText and WhereText give the fields to
+// the protocol server, which finds them by these methods on errors of
+// other packages too.
+func (e *Error) ErrorPosition() int { return e.Position }
+
+// DetailText returns the detail.
+func (e *Error) DetailText() string { return e.Detail }
+
+// HintText returns the hint.
+func (e *Error) HintText() string { return e.Hint }
+
+// WhereText returns the context.
+func (e *Error) WhereText() string { return e.Where }
 
 // At sets the position and returns e.
 func (e *Error) At(pos int) *Error { e.Position = pos; return e }

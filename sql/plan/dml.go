@@ -237,11 +237,17 @@ func (e *Default) Type() *types.T { return types.Unknown }
 // assign coerces a value written to a column: to the declared type (an
 // assignment cast, or the literal read as that type); an undeclared
 // column takes the value's own type (an untyped literal is text), as the
-// table's columns follow what is written.
+// table's columns follow what is written. A parameter of unknown type
+// written to an undeclared column takes the type the column shows (text
+// for a new one): a client that sends a number for a bigint column gets
+// a number stored.
 func (b *Binder) assign(e Expr, t *Table, col string, loc int32) (Expr, error) {
 	i := t.Col(col)
 	if i < 0 || !t.Cols[i].Declared {
 		if e.Type().Family == types.UnknownFamily {
+			if _, ok := e.(*Param); ok && i >= 0 {
+				return b.coerce(e, t.Cols[i].Type, types.ContextImplicit, loc)
+			}
 			return b.coerce(e, types.Text, types.ContextImplicit, loc)
 		}
 		return e, nil

@@ -64,6 +64,20 @@ func describe(n Node) (string, []string, []Node) {
 		case AccessIndex:
 			title = fmt.Sprintf("Index Scan using %s_%s_idx on %s", x.Table, x.Field, x.Table)
 			d = append(d, fmt.Sprintf("Index Cond: (%s %s %s)", x.Field, []string{"=", "<", "<=", ">", ">="}[x.Op], FormatExpr(x.Key, x.Cols)))
+		case AccessRange:
+			title = fmt.Sprintf("Index Scan using %s_%s_idx on %s", x.Table, x.Field, x.Table)
+			var conds []string
+			if x.Lo != nil {
+				conds = append(conds, fmt.Sprintf("(%s %s %s)", x.Field, map[bool]string{true: ">=", false: ">"}[x.LoIncl], FormatExpr(x.Lo, x.Cols)))
+			}
+			if x.Hi != nil {
+				conds = append(conds, fmt.Sprintf("(%s %s %s)", x.Field, map[bool]string{true: "<=", false: "<"}[x.HiIncl], FormatExpr(x.Hi, x.Cols)))
+			}
+			cond := conds[0]
+			if len(conds) > 1 {
+				cond = "(" + strings.Join(conds, " AND ") + ")"
+			}
+			d = append(d, "Index Cond: "+cond)
 		}
 		if x.Alias != x.Table && x.Alias != "" {
 			title += " " + x.Alias

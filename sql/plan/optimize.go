@@ -170,25 +170,92 @@ func conjuncts0(e Expr) []Expr {
 }
 
 // pushToScan gives a scan its conditions: one on the key or an index
-// chooses the access path; all of them are checked on each row.
+// chooses the access path (a key equality, else an index equality, else
+// a range of one indexed field); all of them but a key equality are
+// checked on each row, and the simple comparisons among them also on the
+// stored document first (Scan.Preds).
 func pushToScan(s *Scan, conds []Expr) Node {
+	type cand struct {
+		cond  Expr
+		field string
+		op    IndexOp
+		val   Expr
+	}
+	var cands []cand
 	var rest []Expr
 	for _, c := range conds {
-		if s.Access == AccessScan {
-			if field, op, val, ok := indexable(s, c); ok {
-				switch {
-				case field == s.Fields[0] && op == OpEq:
-					s.Access, s.Key, s.Field, s.Op = AccessKey, val, field, op
-					continue
-				case field != "" && s.indexed(field):
-					s.Access, s.Key, s.Field, s.Op = AccessIndex, val, field, op
-				}
+		if field, op, val, ok := indexable(s, c); ok {
+			cands = append(cands, cand{c, field, op, val})
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	used := -1 // the key equality, which needs no check
+	if s.Access == AccessScan {
+		for i, c := range cands {
+			if c.field == s.Fields[0] && c.op == OpEq {
+				s.Access, s.Key, s.Field, s.Op = AccessKey, c.val, c.field, c.op
+				used = i
+				break
 			}
 		}
-		rest = append(rest, c)
+	}
+	if s.Access == AccessScan {
+		for _, c := range cands {
+			if c.op == OpEq && s.indexed(c.field) {
+				s.Access, s.Key, s.Field, s.Op = AccessIndex, c.val, c.field, c.op
+				break
+			}
+		}
+	}
+	if s.Access == AccessScan {
+		for _, c := range cands {
+			if c.op == OpEq || !s.indexed(c.field) || s.Access == AccessRange && c.field != s.Field {
+				continue
+			}
+			s.Access, s.Field = AccessRange, c.field
+			incl := c.op == OpLe || c.op == OpGe
+			switch {
+			case (c.op == OpGt || c.op == OpGe) && s.Lo == nil:
+				s.Lo, s.LoIncl = c.val, incl
+			case (c.op == OpLt || c.op == OpLe) && s.Hi == nil:
+				s.Hi, s.HiIncl = c.val, incl
+			}
+		}
+	}
+	for i, c := range cands {
+		if i == used {
+			continue
+		}
+		if pushable(s, c.field) {
+			s.Preds = append(s.Preds, ScanPred{Field: c.field, Op: c.op, Val: c.val})
+		}
+		rest = append(rest, c.cond)
 	}
 	s.Filter = conjoin(append(conjuncts0(s.Filter), rest...))
 	return s
+}
+
+// pushable reports whether comparisons on a field can be checked on the
+// stored documents: those of a column whose values documents hold as
+// strings, integers, numerics or booleans, compared as the engine
+// compares them. (float8's text is not its value, and bpchar compares
+// without trailing blanks.)
+func pushable(s *Scan, field string) bool {
+	for i, f := range s.Fields {
+		if f != field || s.Sys[i] != SysNone {
+			continue
+		}
+		t := s.Cols[i].Type
+		switch t.Family {
+		case types.StringFamily:
+			return t.Oid != types.OidBpchar
+		case types.IntFamily, types.DecimalFamily, types.BoolFamily:
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // indexed is filled in by the binder from the catalog (Scan.Indexes).
@@ -224,9 +291,11 @@ func indexable(s *Scan, c Expr) (string, IndexOp, Expr, bool) {
 	if col.Idx >= len(s.Fields) || s.Fields[col.Idx] == "" && s.Sys[col.Idx] != SysNone || !constant(val) {
 		return "", 0, nil, false
 	}
-	// The comparison must be the column type's own: the index orders
-	// values as the engine does, which agrees with SQL for one type.
-	if !types.Identical(col.T, val.Type()) && col.T.Oid != val.Type().Oid {
+	// The comparison must be the column type's own (or between two
+	// integer types): the index orders values as the engine does, which
+	// agrees with SQL for one type.
+	vt := val.Type()
+	if col.T.Oid != vt.Oid && !(col.T.Family == types.IntFamily && vt.Family == types.IntFamily) {
 		return "", 0, nil, false
 	}
 	switch col.T.Family {

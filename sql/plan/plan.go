@@ -58,6 +58,7 @@ const (
 	AccessScan  Access = iota // every row, in key order
 	AccessKey                 // one row by primary key (Key)
 	AccessIndex               // an index: Field Op Key
+	AccessRange               // an index range: Lo <(=) Field <(=) Hi, in Field's order
 )
 
 // Scan reads a table: its live rows at the statement's point (or a time
@@ -78,10 +79,25 @@ type Scan struct {
 	Key    Expr
 	Field  string
 	Op     IndexOp
+	// Lo and Hi bound an AccessRange (one may be nil), LoIncl and HiIncl
+	// say whether the bound itself is in.
+	Lo, Hi         Expr
+	LoIncl, HiIncl bool
+	// Preds are conditions of Filter that the engine checks on each
+	// row's stored document before the row is read (engine.Pred): a
+	// prefilter that drops only rows Filter would drop.
+	Preds []ScanPred
 	// Lock: SELECT ... FOR UPDATE / FOR SHARE rows are checked at commit.
 	Lock bool
 	// Indexes are the fields the table has an index on.
 	Indexes []string
+}
+
+// ScanPred is a comparison of a field with a value that reads no row.
+type ScanPred struct {
+	Field string
+	Op    IndexOp
+	Val   Expr
 }
 
 // SysCol says which system column (or none) an output column of a Scan

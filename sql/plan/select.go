@@ -2,6 +2,7 @@ package plan
 
 import (
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"slices"
 
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
@@ -95,13 +96,33 @@ func (b *Binder) selectBody(sel *pg.SelectStmt, s *scope) (Node, error) {
 	}
 	var distinctOn []Expr
 	distinct := len(sel.DistinctClause) > 0
-	if distinct && sel.DistinctClause[0] != nil {
+	if distinct && sel.DistinctClause[0] != nil && sel.DistinctClause[0].Node != nil {
 		for _, d := range sel.DistinctClause {
 			e, err := b.outputRef(d, s, targets, names, "DISTINCT ON")
 			if err != nil {
 				return nil, err
 			}
 			distinctOn = append(distinctOn, e)
+		}
+		// The leading ORDER BY keys must be the DISTINCT ON expressions
+		// (in any order): the first row of each group is the one kept.
+		for i, k := range keys {
+			if i >= len(distinctOn) {
+				break
+			}
+			e := orderExpr(k, targets, extra)
+			if !slices.ContainsFunc(distinctOn, func(d Expr) bool { return equalExpr(d, e) }) {
+				return nil, b.errorf(pgcode.InvalidColumnReference, sel.SortClause[i].GetSortBy().Location,
+					"SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+			}
+		}
+		// An expression DISTINCT ON needs that the select list lacks is
+		// computed beside it, hidden, as ORDER BY's are.
+		for _, d := range distinctOn {
+			if !slices.ContainsFunc(targets, func(t Expr) bool { return equalExpr(t, d) }) &&
+				!slices.ContainsFunc(extra, func(x Expr) bool { return equalExpr(x, d) }) {
+				extra = append(extra, d)
+			}
 		}
 	}
 	// Aggregation: the Agg node's output is the group keys, then the
@@ -243,6 +264,15 @@ func projected(e Expr, p *Project) Expr {
 		}
 	}
 	return e
+}
+
+// orderExpr is the expression a sort key of the select list sorts by.
+func orderExpr(k SortKey, targets, extra []Expr) Expr {
+	i := k.E.(*ColRef).Idx
+	if i < len(targets) {
+		return targets[i]
+	}
+	return extra[i-len(targets)]
 }
 
 // outName is a result column's name and, for a plain table column, where
