@@ -145,6 +145,8 @@ func buildOp(env *Env, n plan.Node) (Operator, error) {
 		return newFuncScan(env, x)
 	case *plan.CTEScan:
 		return newCTEScan(env, x)
+	case *plan.Fetch:
+		return newFetch(env, x)
 	case *plan.With:
 		return build(env, x.Body)
 	case *plan.Insert:

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"container/heap"
+	"math"
 	"sort"
 
 	"github.com/driftdb/driftdb/sql/pgcode"
@@ -218,6 +219,13 @@ func newSort(env *Env, n *plan.Sort) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
+	offset, err := limitValue(env, n.Offset, "OFFSET", pgcode.InvalidRowCountInResultOffset)
+	if err != nil {
+		return nil, err
+	}
+	if limit >= 0 && offset > 0 {
+		limit += min(offset, math.MaxInt64-limit) // the rows OFFSET skips are sorted too
+	}
 	in, err := build(env, n.Input)
 	if err != nil {
 		return nil, err
@@ -259,25 +267,30 @@ func (op *sortOp) less(a, b *sortRow) bool {
 
 func (op *sortOp) load() error {
 	h := &topN{op: op}
+	// The keys are worked out in scratch space first: under a limit, a
+	// row that does not make the first N is not copied.
+	scratch := sortRow{keys: make([]types.Datum, len(op.keys))}
 	err := drain(op.in, func(r Row) error {
-		sr := sortRow{row: copyRow(r), keys: make([]types.Datum, len(op.keys))}
 		for i, f := range op.keys {
 			v, err := f(r)
 			if err != nil {
 				return err
 			}
-			sr.keys[i] = v
+			scratch.keys[i] = v
 		}
-		if op.limit >= 0 {
-			if int64(h.Len()) < op.limit {
-				heap.Push(h, sr)
-			} else if op.limit > 0 && op.less(&sr, &h.rows[0]) {
-				h.rows[0] = sr
-				heap.Fix(h, 0)
-			}
+		if op.limit >= 0 && int64(h.Len()) >= op.limit && (op.limit == 0 || !op.less(&scratch, &h.rows[0])) {
 			return nil
 		}
-		op.rows = append(op.rows, sr)
+		sr := sortRow{row: copyRow(r), keys: append([]types.Datum(nil), scratch.keys...)}
+		switch {
+		case op.limit < 0:
+			op.rows = append(op.rows, sr)
+		case int64(h.Len()) < op.limit:
+			heap.Push(h, sr)
+		default:
+			h.rows[0] = sr
+			heap.Fix(h, 0)
+		}
 		return nil
 	})
 	if err != nil {

@@ -33,14 +33,7 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	op := &scanOp{env: env, n: n, row: make(Row, len(n.Cols))}
-	for i, f := range n.Fields {
-		if f != "" {
-			op.names = append(op.names, f)
-			op.at = append(op.at, i)
-		}
-	}
-	op.vals = make([]any, len(op.names))
+	op := newFiller(env, n)
 	if op.filter, err = env.truth(n.Filter); err != nil {
 		return nil, err
 	}
@@ -135,6 +128,66 @@ func (env *Env) scanPreds(ps []plan.ScanPred) (out []engine.Pred, none bool, err
 	}
 	return out, false, nil
 }
+
+// newFiller makes a scanOp that only fills rows (fill) with the columns
+// n reads.
+func newFiller(env *Env, n *plan.Scan) *scanOp {
+	op := &scanOp{env: env, n: n, row: make(Row, len(n.Cols))}
+	for i, f := range n.Fields {
+		if f != "" {
+			op.names = append(op.names, f)
+			op.at = append(op.at, i)
+		}
+	}
+	op.vals = make([]any, len(op.names))
+	return op
+}
+
+// fetchOp reads the rest of each input row by its key (plan.Fetch).
+type fetchOp struct {
+	env  *Env
+	in   Operator
+	fill *scanOp
+	view *engine.View
+}
+
+func newFetch(env *Env, n *plan.Fetch) (Operator, error) {
+	view, err := env.viewFor(n.Scan.Travel)
+	if err != nil {
+		return nil, err
+	}
+	in, err := build(env, n.Input)
+	if err != nil {
+		return nil, err
+	}
+	return &fetchOp{env: env, in: in, fill: newFiller(env, n.Scan), view: view}, nil
+}
+
+func (op *fetchOp) Next() (Row, error) {
+	r, err := op.in.Next()
+	if err != nil || r == nil {
+		return nil, err
+	}
+	n := op.fill.n
+	k, err := toDoc(r[0], n.Cols[0].Type, op.env.Fn.Types)
+	if err != nil {
+		return nil, err
+	}
+	er, found, err := op.view.Get(n.Table, k)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		// The scan below read this row at the same view.
+		return nil, pgcode.Newf(pgcode.InternalError, "table %q: row %v read by the scan is gone at its view", n.Table, r[0])
+	}
+	if err := op.fill.fill(&er); err != nil {
+		return nil, err
+	}
+	return op.fill.row, nil
+}
+
+func (op *fetchOp) Close() { op.in.Close() }
 
 // viewFor returns the view a table reference reads at.
 func (env *Env) viewFor(tr plan.Travel) (*engine.View, error) {

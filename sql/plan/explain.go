@@ -153,6 +153,8 @@ func describe(n Node) (string, []string, []Node) {
 		return title, []string{"Sort Key: " + strings.Join(keys, ", ")}, []Node{x.Input}
 	case *Limit:
 		return "Limit", nil, []Node{x.Input}
+	case *Fetch:
+		return fmt.Sprintf("Fetch by key on %s", x.Scan.Table), []string{"Key: " + x.Scan.Fields[0]}, []Node{x.Input}
 	case *Distinct:
 		if len(x.On) > 0 {
 			return "Unique", []string{"On: " + formatList(x.On, x.Input.Columns())}, []Node{x.Input}

@@ -8,9 +8,10 @@ import (
 // Optimize rewrites a bound plan into the one that runs: filters go down
 // to the scans they test (and, at a scan, a condition on the primary key
 // or an indexed field chooses how the table is read); a cross join with
-// an equality between its sides becomes a hash join.
+// an equality between its sides becomes a hash join; a top-N sort of a
+// table reads the rest of the rows it keeps by key (lateFetch).
 func Optimize(n Node) Node {
-	return optimize(n)
+	return lateFetch(optimize(n))
 }
 
 func optimize(n Node) Node {

@@ -205,7 +205,18 @@ type SortKey struct {
 type Sort struct {
 	Input Node
 	Keys  []SortKey
-	Limit Expr // nil: every row
+	// Limit, when set, makes the sort keep only its first Limit + Offset
+	// rows (top-N); the Limit node above still skips Offset of them.
+	Limit, Offset Expr
+}
+
+// Fetch reads, for each row of its input (a Scan's rows with only some
+// columns read, in some order), the rest of the row by its primary key
+// (column 0), at the view the scan read: a sort that keeps a few rows of
+// many decodes only what it sorts by (see lateFetch).
+type Fetch struct {
+	Input Node
+	Scan  *Scan // the columns to read, the table and its time travel
 }
 
 // Limit passes Count rows after skipping Offset (either may be nil).
@@ -349,6 +360,8 @@ func WalkNodes(n Node, fn func(Node)) {
 		WalkNodes(x.Left, fn)
 		WalkNodes(x.Right, fn)
 	case *Window:
+		WalkNodes(x.Input, fn)
+	case *Fetch:
 		WalkNodes(x.Input, fn)
 	case *With:
 		for _, c := range x.CTEs {

@@ -562,8 +562,8 @@ func (b *Binder) sortLimit(n Node, keys []SortKey, sel *pg.SelectStmt) (Node, er
 	}
 	if len(keys) > 0 {
 		srt := &Sort{Input: n, Keys: keys}
-		if count != nil && offset == nil {
-			srt.Limit = count // top-N
+		if count != nil {
+			srt.Limit, srt.Offset = count, offset // top-N
 		}
 		n = srt
 	}

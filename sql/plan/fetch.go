@@ -1,0 +1,101 @@
+package plan
+
+// lateFetch rewrites a top-N sort of a table's rows so that the scan
+// decodes only what the sort and the scan's own filter need, and the rest
+// of each row is read by key for the rows the sort keeps:
+//
+//	Sort(keys, limit)               Project(exprs)
+//	  Project(exprs)          =>      Fetch(scan's columns)
+//	    Scan(columns)                   Sort(keys over the scan, limit)
+//	                                      Scan(sort and filter columns, key)
+//
+// It applies where the sort reads a projection of one scan of the
+// present or of one point in the past (not versions, not FOR UPDATE), and
+// where the scan reads columns the sort does not need.
+func lateFetch(n Node) Node {
+	switch x := n.(type) {
+	case *Sort:
+		x.Input = lateFetch(x.Input)
+		if out := fetchLater(x); out != nil {
+			return out
+		}
+	case *Project:
+		x.Input = lateFetch(x.Input)
+	case *Filter:
+		x.Input = lateFetch(x.Input)
+	case *Limit:
+		x.Input = lateFetch(x.Input)
+	case *Distinct:
+		x.Input = lateFetch(x.Input)
+	case *Join:
+		x.Left, x.Right = lateFetch(x.Left), lateFetch(x.Right)
+	case *Agg:
+		x.Input = lateFetch(x.Input)
+	case *Window:
+		x.Input = lateFetch(x.Input)
+	case *SetOp:
+		x.Left, x.Right = lateFetch(x.Left), lateFetch(x.Right)
+	case *With:
+		for _, c := range x.CTEs {
+			c.Plan = lateFetch(c.Plan)
+		}
+		x.Body = lateFetch(x.Body)
+	}
+	return n
+}
+
+func fetchLater(s *Sort) Node {
+	proj, ok := s.Input.(*Project)
+	if !ok || s.Limit == nil {
+		return nil
+	}
+	scan, ok := proj.Input.(*Scan)
+	if !ok || scan.Lock || scan.Travel.Kind == TravelBetween || scan.Travel.Kind == TravelAll ||
+		len(scan.Fields) == 0 || scan.Fields[0] == "" && scan.Sys[0] == SysNone {
+		return nil
+	}
+	// The sort keys over the scan's row.
+	keys := make([]SortKey, len(s.Keys))
+	for i, k := range s.Keys {
+		keys[i] = k
+		keys[i].E = mapExpr(k.E, func(e Expr) (Expr, bool) {
+			if c, ok := e.(*ColRef); ok {
+				return proj.Exprs[c.Idx], true
+			}
+			return e, false
+		})
+		if volatile(keys[i].E) {
+			return nil
+		}
+	}
+	need := make([]bool, len(scan.Cols))
+	need[0] = true // the key, to fetch by
+	for _, k := range keys {
+		exprNeeds(k.E, need)
+	}
+	exprNeeds(scan.Filter, need)
+	saved := 0
+	slim := *scan
+	slim.Fields = append([]string(nil), scan.Fields...)
+	slim.Sys = append([]SysCol(nil), scan.Sys...)
+	for i := range slim.Fields {
+		if need[i] {
+			continue
+		}
+		if slim.Fields[i] != "" || slim.Sys[i] != SysNone {
+			saved++
+		}
+		slim.Fields[i], slim.Sys[i] = "", SysNone
+	}
+	if saved == 0 || slim.Fields[0] == "" {
+		return nil // the scan reads nothing the sort does not need
+	}
+	return &Project{
+		Input: &Fetch{Input: &Sort{Input: &slim, Keys: keys, Limit: s.Limit, Offset: s.Offset}, Scan: scan},
+		Exprs: proj.Exprs,
+		Cols:  proj.Cols,
+	}
+}
+
+// Columns of a Fetch are its scan's.
+func (f *Fetch) Columns() []Column { return f.Scan.Columns() }
