@@ -46,6 +46,10 @@ func (ts *tableState) liveDoc(r row, ok bool) (map[string]any, *version, error) 
 // row's state (an INSERT of a live key, a PATCH or SOFT_DELETE of a
 // missing one).
 func (ts *tableState) apply(ev *event) (row, error) {
+	if ev.typ == store.EventTruncate {
+		ts.truncate(ev, nil) // the rows it changes are its caller's to find
+		return row{}, nil
+	}
 	if ev.typ == store.EventInsert {
 		if r, ok := ts.insertNew(ev); ok {
 			return r, nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -148,20 +149,36 @@ func crashWorkload(t *testing.T, seed uint64, steps int) {
 		case op < 75:
 			tx := db.Begin()
 			type write struct {
-				table string
-				k     Key
-				doc   map[string]any
+				table    string
+				k        Key
+				doc      map[string]any
+				truncate bool
 			}
 			var writes []write
 			overlay := map[string]map[string]any{}
+			truncated := map[string]bool{}
 			cur := func(table string, k Key) map[string]any {
 				if d, ok := overlay[table+"/"+k.Str]; ok {
 					return d
+				}
+				if truncated[table] {
+					return nil
 				}
 				return m.live(table, k)
 			}
 			for range 1 + rng.IntN(4) {
 				table := tables[rng.IntN(len(tables))]
+				if rng.IntN(30) == 0 {
+					mustExec(t, tx.Truncate(table))
+					truncated[table] = true
+					for id := range overlay {
+						if strings.HasPrefix(id, table+"/") {
+							overlay[id] = nil
+						}
+					}
+					writes = append(writes, write{table: table, truncate: true})
+					continue
+				}
 				k := key(rng.IntN(25))
 				live := cur(table, k)
 				var doc map[string]any
@@ -178,7 +195,7 @@ func crashWorkload(t *testing.T, seed uint64, steps int) {
 					mustExec(t, tx.SoftDelete(table, k.Str))
 				}
 				overlay[table+"/"+k.Str] = doc
-				writes = append(writes, write{table, k, doc})
+				writes = append(writes, write{table: table, k: k, doc: doc})
 			}
 			if rng.IntN(6) == 0 {
 				tx.Rollback()
@@ -190,7 +207,15 @@ func crashWorkload(t *testing.T, seed uint64, steps int) {
 			st.mu.Lock()
 			for _, w := range writes {
 				seq++
-				m.tables[w.table][w.k] = append(m.tables[w.table][w.k], modelVersion{seq: seq, doc: w.doc})
+				if !w.truncate {
+					m.tables[w.table][w.k] = append(m.tables[w.table][w.k], modelVersion{seq: seq, doc: w.doc})
+					continue
+				}
+				for k, vs := range m.tables[w.table] {
+					if vs[len(vs)-1].doc != nil {
+						m.tables[w.table][k] = append(vs, modelVersion{seq: seq})
+					}
+				}
 			}
 			st.inflight = seq
 			st.mu.Unlock()

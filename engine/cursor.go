@@ -39,6 +39,9 @@ type Cursor struct {
 	// pi is the next one to merge in.
 	pending []keyedPending
 	pi      int
+	// trunc: the transaction truncated the table, so its rows are only
+	// those in pending.
+	trunc bool
 
 	// rows is the current chunk; next is the index of the next row to
 	// return.
@@ -90,7 +93,7 @@ func (v *View) Cursor(table string) (*Cursor, error) {
 	if v.txn != nil {
 		v.txn.noteScan(table)
 	}
-	return &Cursor{v: v, ts: v.trees(table, ts), pending: v.pendingSorted(table)}, nil
+	return &Cursor{v: v, ts: v.trees(table, ts), pending: v.pendingSorted(table), trunc: v.truncated(table)}, nil
 }
 
 // IndexCursor returns a cursor over the live rows whose field compares to
@@ -110,9 +113,9 @@ func (v *View) IndexCursor(table, field string, op Op, value any) (*Cursor, erro
 		v.txn.noteScan(table)
 	}
 	c := &Cursor{v: v, ts: ts, field: field, op: op, value: value}
-	if v.txn != nil && v.txn.pending.count(table) > 0 {
+	if v.txn != nil && (v.txn.pending.count(table) > 0 || v.truncated(table)) {
 		// The transaction's own writes are not indexed: scan instead.
-		c.pending, c.filter = v.pendingSorted(table), true
+		c.pending, c.filter, c.trunc = v.pendingSorted(table), true, v.truncated(table)
 		return c, nil
 	}
 	c.idx = idx
@@ -189,6 +192,9 @@ func (c *Cursor) scanChunk() {
 			if p.p.doc != nil {
 				c.add(Row{Key: r.key, Seq: seq + 1, dec: p.p.doc})
 			}
+			return true
+		}
+		if c.trunc {
 			return true
 		}
 		ver := r.at(seq)

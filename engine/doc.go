@@ -3,9 +3,9 @@
 // of the append-only log of package store.
 //
 // A table is a set of rows keyed by their primary key. Every write (INSERT,
-// PATCH, SOFT_DELETE) is an event with a global seq; a row keeps every
-// version it ever had, so a read at any committed seq is a binary search in
-// each row's versions, never a replay.
+// PATCH, SOFT_DELETE, TRUNCATE) is an event with a global seq; a row keeps
+// every version it ever had, so a read at any committed seq is a binary
+// search in each row's versions, never a replay.
 //
 // Invariants:
 //   - One writer: seqs and unix_ms are assigned under the writer mutex, in

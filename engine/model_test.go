@@ -19,6 +19,7 @@ import (
 type modelVersion struct {
 	seq uint64
 	doc map[string]any
+	typ store.EventType
 }
 
 type model struct {
@@ -28,6 +29,10 @@ type model struct {
 	tables           map[string]map[Key][]modelVersion
 	commits          []timePoint // seq of each event with its unix_ms
 	horizon          map[string]uint64
+	// trng chooses the truncates, apart from the other choices so that
+	// those stay as they were without truncates until one is made.
+	trng      *rand.Rand
+	truncates int
 }
 
 func (m *model) at(table string, k Key, seq uint64) map[string]any {
@@ -124,7 +129,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	db := openDB(t, dir, opts)
 	defer func() { db.Close() }()
 	tables := []string{"a", "b", "c"}
-	m := &model{tables: map[string]map[Key][]modelVersion{}, horizon: map[string]uint64{}}
+	m := &model{tables: map[string]map[Key][]modelVersion{}, horizon: map[string]uint64{}, trng: rand.New(rand.NewPCG(seed, 100))}
 	for i, name := range tables {
 		spec := TableSpec{Name: name, PK: "id", Indexes: []string{"status", "n"}}
 		if i == 2 {
@@ -197,7 +202,10 @@ func runModel(t *testing.T, seed uint64, steps int) {
 		}
 		checkModel(t, db, m, rng, step)
 	}
-	t.Logf("%d commits refused with 40001, %d writes refused so before commit", m.conflicts, m.stale)
+	t.Logf("%d commits refused with 40001, %d writes refused so before commit; %d truncates", m.conflicts, m.stale, m.truncates)
+	if m.truncates == 0 {
+		t.Fatal("the run made no truncate")
+	}
 	if m.conflicts == 0 || m.stale == 0 && steps >= 300 {
 		t.Fatalf("the run made no conflict of each kind (%d at commit, %d before): the conflict checks went untested", m.conflicts, m.stale)
 	}
@@ -249,6 +257,7 @@ func checkModel(t *testing.T, db *DB, m *model, rng *rand.Rand, step int) {
 			checkIndex(t, v, table, want, step)
 		}
 	}
+	checkHistory(t, db, m, step)
 	// AS OF a time: the last seq with unix_ms <= t.
 	if len(m.commits) > 0 {
 		p := m.commits[rng.IntN(len(m.commits))]
@@ -274,6 +283,43 @@ func checkModel(t *testing.T, db *DB, m *model, rng *rand.Rand, step int) {
 				if a, b := m.at(table, k, v.Seq()), m.at(table, k, want); !reflect.DeepEqual(a, b) {
 					t.Fatalf("step %d: AS OF time %d gives seq %d, want %d: %s %v differs", step, p.ms, v.Seq(), want, table, k)
 				}
+			}
+		}
+	}
+}
+
+// checkHistory reads a random span of each table's history with a
+// history cursor and compares it with the model's versions; a span that
+// starts before the horizon must fail.
+func checkHistory(t *testing.T, db *DB, m *model, step int) {
+	t.Helper()
+	head := db.Seq()
+	for table, rows := range m.tables {
+		h := m.horizon[table]
+		from := h + uint64(m.trng.IntN(int(head-h)+1))
+		to := from + uint64(m.trng.IntN(int(head-from)+2)) // past the head at times: cut at the view
+		c, err := db.View().HistoryCursor(table, from, to)
+		mustExec(t, err)
+		got := drainHistory(t, c)
+		keys := make([]Key, 0, len(rows))
+		for k := range rows {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return compareKeys(keys[i], keys[j]) < 0 })
+		var want []histItem
+		for _, k := range keys {
+			for _, v := range rows[k] {
+				if v.seq > from && v.seq <= min(to, head) {
+					want = append(want, histItem{k, v.seq, v.typ, v.doc})
+				}
+			}
+		}
+		if !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {
+			t.Fatalf("step %d: history of %s in (%d, %d]: %d versions, want %d\n got %v\nwant %v", step, table, from, to, len(got), len(want), got, want)
+		}
+		if h > 0 {
+			if _, err := db.View().HistoryCursor(table, h-1, head); Code(err) != CodeSnapshotTooOld {
+				t.Fatalf("step %d: history of %s from before its horizon %d: %v", step, table, h, err)
 			}
 		}
 	}
@@ -324,25 +370,48 @@ type modelTxn struct {
 	inserted     map[string]bool
 	readTables   map[string]bool // serializable: tables scanned
 	readKeys     map[string]bool // serializable: rows read by key
+	truncated    map[string]bool // tables the transaction truncated
 	serializable bool
 }
 
+// modelWrite is a write of a transaction: an event on row k (doc is the
+// document after it), or a TRUNCATE of the table (typ).
 type modelWrite struct {
 	table string
 	k     Key
 	doc   map[string]any
+	typ   store.EventType
 }
 
 func newModelTxn(m *model, snap uint64) *modelTxn {
 	return &modelTxn{m: m, snap: snap, overlay: map[string]map[string]any{}, changed: map[string]bool{},
-		patched: map[string]bool{}, inserted: map[string]bool{}, readTables: map[string]bool{}, readKeys: map[string]bool{}}
+		patched: map[string]bool{}, inserted: map[string]bool{}, readTables: map[string]bool{}, readKeys: map[string]bool{},
+		truncated: map[string]bool{}}
 }
 
 func (w *modelTxn) cur(table string, k Key) map[string]any {
 	if d, ok := w.overlay[table+"/"+k.String()]; ok {
 		return d
 	}
+	if w.truncated[table] {
+		return nil
+	}
 	return w.m.at(table, k, w.snap)
+}
+
+// truncate makes a TRUNCATE of table in tx: every row is gone for the
+// transaction, those it wrote too.
+func (w *modelTxn) truncate(t *testing.T, tx *Txn, table string) {
+	t.Helper()
+	mustExec(t, tx.Truncate(table))
+	w.m.truncates++
+	for id := range w.overlay {
+		if tb, _, _ := strings.Cut(id, "/"); tb == table {
+			w.overlay[id] = nil
+		}
+	}
+	w.truncated[table] = true
+	w.writes = append(w.writes, modelWrite{table: table, typ: store.EventTruncate})
 }
 
 // write makes one random write in tx and checks its outcome against the
@@ -355,7 +424,13 @@ func (w *modelTxn) write(t *testing.T, rng *rand.Rand, tx *Txn, tables []string,
 	k := keyFor(table, rng.IntN(keys))
 	if first != nil && len(first.writes) > 0 && rng.IntN(2) == 0 {
 		fw := first.writes[rng.IntN(len(first.writes))] // meet the first on purpose
-		table, k = fw.table, fw.k
+		if fw.typ != store.EventTruncate {
+			table, k = fw.table, fw.k
+		}
+	}
+	if w.m.trng != nil && w.m.trng.IntN(40) == 0 {
+		w.truncate(t, tx, table)
+		return true
 	}
 	id := table + "/" + k.String()
 	live := w.cur(table, k)
@@ -366,7 +441,7 @@ func (w *modelTxn) write(t *testing.T, rng *rand.Rand, tx *Txn, tables []string,
 		switch rng.IntN(4) {
 		case 0:
 			getDoc(t, tx.View(), table, k.Value())
-			if !mine {
+			if !mine && !w.truncated[table] { // after its truncate, the row is the transaction's alone
 				w.readKeys[id] = true
 			}
 		case 1:
@@ -393,7 +468,7 @@ func (w *modelTxn) write(t *testing.T, rng *rand.Rand, tx *Txn, tables []string,
 		mustExec(t, err)
 		w.overlay[id] = doc
 		w.changed[id], w.inserted[id] = true, true
-		w.writes = append(w.writes, modelWrite{table, k, doc})
+		w.writes = append(w.writes, modelWrite{table, k, doc, store.EventInsert})
 	case op == 1:
 		p := randomPatch(rng)
 		err := tx.Patch(table, k.Value(), docJSON(p))
@@ -407,7 +482,7 @@ func (w *modelTxn) write(t *testing.T, rng *rand.Rand, tx *Txn, tables []string,
 		doc := modelMerge(live, p)
 		w.overlay[id] = doc
 		w.changed[id], w.patched[id] = true, true
-		w.writes = append(w.writes, modelWrite{table, k, doc})
+		w.writes = append(w.writes, modelWrite{table, k, doc, store.EventPatch})
 	default:
 		err := tx.SoftDelete(table, k.Value())
 		switch {
@@ -425,7 +500,7 @@ func (w *modelTxn) write(t *testing.T, rng *rand.Rand, tx *Txn, tables []string,
 		mustExec(t, err)
 		w.overlay[id] = nil
 		w.changed[id], w.patched[id] = true, true
-		w.writes = append(w.writes, modelWrite{table, k, nil})
+		w.writes = append(w.writes, modelWrite{table, k, nil, store.EventSoftDelete})
 	}
 	return true
 }
@@ -434,6 +509,9 @@ func (w *modelTxn) write(t *testing.T, rng *rand.Rand, tx *Txn, tables []string,
 func (w *modelTxn) checkReads(t *testing.T, tx *Txn, step int) {
 	t.Helper()
 	for _, wr := range w.writes {
+		if wr.typ == store.EventTruncate {
+			continue
+		}
 		want := w.overlay[wr.table+"/"+wr.k.String()]
 		if got := getDoc(t, tx.View(), wr.table, wr.k.Value()); !reflect.DeepEqual(got, want) && !(got == nil && want == nil) {
 			t.Fatalf("step %d: txn reads %v, wrote %v", step, got, want)
@@ -460,12 +538,8 @@ func (w *modelTxn) commit(t *testing.T, tx *Txn, clock time.Time, step int, firs
 				want = CodeSerializationFailure
 			}
 		}
-		if want == "" {
-			for id := range w.inserted {
-				if first.inserted[id] {
-					want = CodeUniqueViolation
-				}
-			}
+		if want == "" && w.insertsLiveKey() {
+			want = CodeUniqueViolation
 		}
 	}
 	before := tx.db.Seq()
@@ -489,7 +563,52 @@ func (w *modelTxn) commit(t *testing.T, tx *Txn, clock time.Time, step int, firs
 	seq := before
 	for _, wr := range w.writes {
 		seq++
-		w.m.tables[wr.table][wr.k] = append(w.m.tables[wr.table][wr.k], modelVersion{seq: seq, doc: wr.doc})
 		w.m.commits = append(w.m.commits, timePoint{ms: clock.UnixMilli(), firstSeq: seq})
+		if wr.typ != store.EventTruncate {
+			w.m.tables[wr.table][wr.k] = append(w.m.tables[wr.table][wr.k], modelVersion{seq: seq, doc: wr.doc, typ: wr.typ})
+			continue
+		}
+		// The rows live when it is applied, whoever wrote them: each is
+		// changed by this transaction, for the conflicts of one after it.
+		for k, vs := range w.m.tables[wr.table] {
+			if vs[len(vs)-1].doc != nil {
+				w.m.tables[wr.table][k] = append(vs, modelVersion{seq: seq, typ: store.EventTruncate})
+				w.changed[wr.table+"/"+k.String()] = true
+			}
+		}
 	}
+}
+
+// insertsLiveKey reports whether the transaction, applied in order to
+// the latest state, inserts a key that is live then: its commit fails
+// with 23505.
+func (w *modelTxn) insertsLiveKey() bool {
+	live := map[string]bool{}
+	truncated := map[string]bool{}
+	isLive := func(table string, k Key) bool {
+		if l, ok := live[table+"/"+k.String()]; ok {
+			return l
+		}
+		return !truncated[table] && w.m.live(table, k) != nil
+	}
+	for _, wr := range w.writes {
+		id := wr.table + "/" + wr.k.String()
+		switch wr.typ {
+		case store.EventInsert:
+			if isLive(wr.table, wr.k) {
+				return true
+			}
+			live[id] = true
+		case store.EventSoftDelete:
+			live[id] = false
+		case store.EventTruncate:
+			truncated[wr.table] = true
+			for id := range live {
+				if tb, _, _ := strings.Cut(id, "/"); tb == wr.table {
+					live[id] = false
+				}
+			}
+		}
+	}
+	return false
 }

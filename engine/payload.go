@@ -14,6 +14,7 @@ import (
 //	INSERT       the document: a map, top-level keys in the order written
 //	PATCH        map {"k": key, "p": merge patch (a map)}
 //	SOFT_DELETE  map {"k": key}
+//	TRUNCATE     an empty map {}
 //
 // Values map to msgpack as: nil -> nil, bool -> bool, int64 -> int, float64
 // -> float64, string -> str, []any -> array, map -> map, and json.Number (a

@@ -11,9 +11,13 @@ type pending struct {
 
 type pendingTable struct {
 	name string
-	key  Key                // the first row written...
+	has  bool               // key and row hold the first row written...
+	key  Key                // ...its key...
 	row  pendingRow         // ...and its state
 	more map[Key]pendingRow // the rows after the first
+	// truncated is set once the transaction truncated the table: a row it
+	// did not write since is gone for it.
+	truncated bool
 }
 
 type pendingRow struct {
@@ -36,7 +40,7 @@ func (p *pending) get(table string, k Key) (pendingRow, bool) {
 	switch {
 	case t == nil:
 		return pendingRow{}, false
-	case t.key == k:
+	case t.has && t.key == k:
 		return t.row, true
 	case t.more == nil:
 		return pendingRow{}, false
@@ -47,16 +51,9 @@ func (p *pending) get(table string, k Key) (pendingRow, bool) {
 
 // put records the state of a row after a write.
 func (p *pending) put(table string, k Key, r pendingRow) {
-	t := p.table(table)
-	if t == nil {
-		if p.tables == nil {
-			p.tables = p.first[:0]
-		}
-		p.tables = append(p.tables, pendingTable{name: table, key: k, row: r})
-		return
-	}
-	if t.key == k {
-		t.row = r
+	t := p.add(table)
+	if !t.has || t.key == k {
+		t.has, t.key, t.row = true, k, r
 		return
 	}
 	if t.more == nil {
@@ -65,18 +62,51 @@ func (p *pending) put(table string, k Key, r pendingRow) {
 	t.more[k] = r
 }
 
+// add returns the table's entry, made if missing.
+func (p *pending) add(table string) *pendingTable {
+	if t := p.table(table); t != nil {
+		return t
+	}
+	if p.tables == nil {
+		p.tables = p.first[:0]
+	}
+	p.tables = append(p.tables, pendingTable{name: table})
+	return &p.tables[len(p.tables)-1]
+}
+
 // count returns how many rows of table the transaction wrote.
 func (p *pending) count(table string) int {
-	if t := p.table(table); t != nil {
-		return 1 + len(t.more)
+	t := p.table(table)
+	if t == nil || !t.has {
+		return 0
 	}
-	return 0
+	return 1 + len(t.more)
+}
+
+// truncate records a TRUNCATE of table: every row the transaction wrote
+// so far is deleted, and every other row is gone for it.
+func (p *pending) truncate(table string) {
+	t := p.add(table)
+	t.truncated = true
+	if t.has {
+		t.row = pendingRow{}
+	}
+	for k := range t.more {
+		t.more[k] = pendingRow{}
+	}
+}
+
+// isTruncated reports whether the transaction truncated table: then its
+// rows are only those the transaction wrote since.
+func (p *pending) isTruncated(table string) bool {
+	t := p.table(table)
+	return t != nil && t.truncated
 }
 
 // each calls fn for every row of table the transaction wrote.
 func (p *pending) each(table string, fn func(Key, pendingRow)) {
 	t := p.table(table)
-	if t == nil {
+	if t == nil || !t.has {
 		return
 	}
 	fn(t.key, t.row)

@@ -134,6 +134,10 @@ func decodeEvent(spec *TableSpec, rec store.Record) (*event, error) {
 			}
 			ev.raw = rawPatch
 		}
+	case store.EventTruncate:
+		if err := checkTruncatePayload(rec.Payload); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("unknown event type %v", rec.Type)
 	}

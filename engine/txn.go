@@ -65,6 +65,9 @@ func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) 
 	if p, ok := tx.pending.get(ts.spec.Name, k); ok {
 		return p.doc, p.order, nil
 	}
+	if tx.pending.isTruncated(ts.spec.Name) {
+		return nil, nil, nil
+	}
 	_, _, raw, ok := ts.point.loadAt(k, tx.view.seq)
 	if !ok || raw == nil {
 		return nil, nil, nil
@@ -391,7 +394,13 @@ func (db *DB) commit(ctx context.Context, tx *Txn) (cm *Commit, err error) {
 		}
 		ev.seq, ev.ms = seq, ms
 		t.ts.undo = &t.undo
-		r, err := t.ts.apply(ev)
+		var r row
+		var err error
+		if ev.typ == store.EventTruncate {
+			t.rows = t.ts.truncate(ev, t.rows)
+		} else {
+			r, err = t.ts.apply(ev)
+		}
 		t.ts.undo = nil
 		if err != nil {
 			return nil, err
@@ -407,7 +416,9 @@ func (db *DB) commit(ctx context.Context, tx *Txn) (cm *Commit, err error) {
 		if db.testApplied != nil {
 			db.testApplied(ev)
 		}
-		t.rows = append(t.rows, r)
+		if ev.typ != store.EventTruncate {
+			t.rows = append(t.rows, r)
+		}
 		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: ev.payload}})
 		seq++
 	}

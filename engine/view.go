@@ -216,6 +216,9 @@ func (v *View) Get(table string, key any) (Row, bool, error) {
 		}
 		return Row{Key: k, Seq: v.seq + 1, dec: p.doc}, true, nil
 	}
+	if v.truncated(table) {
+		return Row{}, false, nil
+	}
 	if v.txn != nil {
 		v.txn.noteRead(table, k)
 	}
@@ -224,6 +227,12 @@ func (v *View) Get(table string, key any) (Row, bool, error) {
 		return Row{}, false, nil
 	}
 	return Row{Key: k, Seq: seq, UnixMs: ms, doc: doc}, true, nil
+}
+
+// truncated reports whether the view's transaction truncated table: the
+// table's rows are then only those the transaction wrote since.
+func (v *View) truncated(table string) bool {
+	return v.txn != nil && v.txn.pending.isTruncated(table)
 }
 
 func (v *View) pendingRow(table string, k Key) (pendingRow, bool) {
@@ -244,6 +253,7 @@ func (v *View) Scan(table string, fn func(*Row) bool) error {
 		v.txn.noteScan(table)
 	}
 	pending := v.pendingSorted(table)
+	trunc := v.truncated(table)
 	pi := 0
 	emitPending := func(upto *Key) bool {
 		for pi < len(pending) && (upto == nil || compareKeys(pending[pi].k, *upto) < 0) {
@@ -267,6 +277,9 @@ func (v *View) Scan(table string, fn func(*Row) bool) error {
 				goOn = fn(&Row{Key: r.key, Seq: v.seq + 1, dec: p.doc})
 			}
 			return goOn
+		}
+		if trunc {
+			return true
 		}
 		ver := r.at(v.seq)
 		if ver == nil || ver.doc == nil {
@@ -363,7 +376,7 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 	if v.txn != nil {
 		v.txn.noteScan(table)
 	}
-	if v.txn != nil && v.txn.pending.count(table) > 0 {
+	if v.txn != nil && (v.txn.pending.count(table) > 0 || v.truncated(table)) {
 		// The transaction's own writes are not indexed: scan instead.
 		return v.Scan(table, func(r *Row) bool {
 			if matchField(r, field, op, value) {

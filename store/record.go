@@ -36,6 +36,9 @@ const (
 	EventInsert     EventType = 1 // payload: the whole document
 	EventPatch      EventType = 2 // payload: key and RFC 7396 merge patch
 	EventSoftDelete EventType = 3 // payload: key
+	// EventTruncate deletes every live row of the stream's table at its
+	// seq: one record, however many rows. Payload: an empty map (engine).
+	EventTruncate EventType = 4
 	// EventCommit closes a batch in a stream. Its seq is the seq of the last
 	// record of the batch; its payload is a commitPayload. Iterators never
 	// return it.
@@ -50,6 +53,8 @@ func (t EventType) String() string {
 		return "PATCH"
 	case EventSoftDelete:
 		return "SOFT_DELETE"
+	case EventTruncate:
+		return "TRUNCATE"
 	case EventCommit:
 		return "COMMIT"
 	}
@@ -59,7 +64,7 @@ func (t EventType) String() string {
 // Valid reports whether t is a known event type.
 func (t EventType) Valid() bool {
 	switch t {
-	case EventInsert, EventPatch, EventSoftDelete, EventCommit:
+	case EventInsert, EventPatch, EventSoftDelete, EventTruncate, EventCommit:
 		return true
 	}
 	return false

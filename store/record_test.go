@@ -10,7 +10,7 @@ import (
 )
 
 func TestRecordRoundTripEveryType(t *testing.T) {
-	for _, typ := range []EventType{EventInsert, EventPatch, EventSoftDelete, EventCommit} {
+	for _, typ := range []EventType{EventInsert, EventPatch, EventSoftDelete, EventTruncate, EventCommit} {
 		for _, r := range []Record{
 			{Seq: 1, UnixMs: 0, Type: typ, Payload: nil},
 			{Seq: 127, UnixMs: 1, Type: typ, Payload: []byte{0x80}},
@@ -32,12 +32,29 @@ func TestRecordRoundTripEveryType(t *testing.T) {
 	}
 }
 
+// TestRecordTypeCodes pins the event type codes, which are part of the
+// format, and checks that a record with any other code does not decode.
+func TestRecordTypeCodes(t *testing.T) {
+	want := map[EventType]string{1: "INSERT", 2: "PATCH", 3: "SOFT_DELETE", 4: "TRUNCATE", 16: "COMMIT"}
+	for code := range 256 {
+		typ := EventType(code)
+		name, known := want[typ]
+		if typ.Valid() != known || known && typ.String() != name {
+			t.Fatalf("code %d: valid %v, name %q; want valid %v, name %q", code, typ.Valid(), typ.String(), known, name)
+		}
+		buf := appendRecord(nil, &Record{Seq: 1, Type: typ, Payload: []byte{0x80}})
+		if _, _, err := decodeRecord(buf); (err == nil) != known {
+			t.Fatalf("code %d: decode error %v", code, err)
+		}
+	}
+}
+
 // TestRecordProperties checks, over random records, that a concatenation
 // decodes back record by record, that every proper prefix of a record is
 // short (never a wrong record), and that any single bit flip is caught.
 func TestRecordProperties(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	types := []EventType{EventInsert, EventPatch, EventSoftDelete, EventCommit}
+	types := []EventType{EventInsert, EventPatch, EventSoftDelete, EventTruncate, EventCommit}
 	for iter := range 300 {
 		var recs []Record
 		var buf []byte
@@ -46,7 +63,7 @@ func TestRecordProperties(t *testing.T) {
 			for i := range p {
 				p[i] = byte(rng.Uint32())
 			}
-			r := Record{Seq: rng.Uint64() >> rng.UintN(64), UnixMs: rng.Int64(), Type: types[rng.IntN(4)], Payload: p}
+			r := Record{Seq: rng.Uint64() >> rng.UintN(64), UnixMs: rng.Int64(), Type: types[rng.IntN(len(types))], Payload: p}
 			recs = append(recs, r)
 			buf = appendRecord(buf, &r)
 		}

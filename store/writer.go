@@ -173,7 +173,7 @@ func (w *writer) encode(c *Commit, b Batch) error {
 		e := &b[i]
 		r := &e.Record
 		switch r.Type {
-		case EventInsert, EventPatch, EventSoftDelete:
+		case EventInsert, EventPatch, EventSoftDelete, EventTruncate:
 		default:
 			return fmt.Errorf("store: event type %d cannot be appended", r.Type)
 		}
