@@ -97,7 +97,13 @@ func (v *View) IndexRange(table, field string, lo, hi *Bound, desc bool) (*Curso
 		}
 	}
 	slices.SortStableFunc(rs.pend, func(a, b rangePending) int { return rs.order(a.val, a.k, b.val, b.k) })
-	return &Cursor{v: v, ts: ts, idx: idx, field: field, rng: rs}, nil
+	c := &Cursor{v: v, ts: ts, idx: idx, field: field, rng: rs}
+	if v.truncated(table) {
+		// The transaction truncated the table: only its own rows are left.
+		c.trunc, c.done = true, true
+		c.rangeRows(nil, false)
+	}
+	return c, nil
 }
 
 // kindMin is the least value of v's kind in an index.
