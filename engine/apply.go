@@ -22,6 +22,9 @@ type event struct {
 	// events are encoded when they are made, outside the writer mutex).
 	raw     []byte
 	payload []byte
+	// gen is the generation of the table the write was checked against
+	// (0 in replay: not checked).
+	gen uint64
 }
 
 // liveDoc returns the decoded latest document of row r (found: ok), or nil

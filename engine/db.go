@@ -97,7 +97,10 @@ type DB struct {
 	// applies (to inject a panic in the middle of one).
 	testApplied func(*event)
 
-	snapMu   sync.Mutex // one snapshot or compaction at a time
+	// gens gives out table generations (ddl.go).
+	gens atomic.Uint64
+
+	snapMu   sync.Mutex // one snapshot, compaction or DDL statement at a time
 	bg       sync.WaitGroup
 	snapping atomic.Bool
 }
@@ -140,6 +143,7 @@ func Open(dir string, opts Options) (*DB, error) {
 			st.Close()
 			return nil, err
 		}
+		ts.gen = db.newGen()
 		state.tables[name] = ts
 		db.work[name] = ts.clone()
 		points = append(points, pts...)
@@ -227,6 +231,7 @@ func (db *DB) CreateTable(spec TableSpec) error {
 		return storageError(err)
 	}
 	ts := newTableState(&spec)
+	ts.gen = db.newGen()
 	db.work[spec.Name] = ts
 	db.publish(map[string]*tableState{spec.Name: ts})
 	return nil

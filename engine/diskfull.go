@@ -44,7 +44,8 @@ func (db *DB) resume() error {
 	// failure was seen late by its committer and is taken care of.
 	last := db.st.LastSeq()
 	for _, name := range names {
-		if _, ok := db.work[name]; !ok {
+		w, ok := db.work[name]
+		if !ok {
 			continue
 		}
 		ts, _, err := db.loadTable(name)
@@ -53,6 +54,7 @@ func (db *DB) resume() error {
 			return &Error{Code: CodeIOError, Msg: "database stopped after a write failure; reopen it: " + db.failed.Error(), Err: db.failed}
 		}
 		last = max(last, ts.lastSnap)
+		ts.gen = w.gen // the same definition
 		db.work[name] = ts
 	}
 	if len(names) > 0 {

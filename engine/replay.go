@@ -17,6 +17,16 @@ func (db *DB) loadTable(name string) (*tableState, []timePoint, error) {
 	if err != nil {
 		return nil, nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
+	if spec.Name != name {
+		// The directory's name is the table's: a crash came between a
+		// rename and the schema's new name.
+		spec.Name = name
+		if !db.opts.ReadOnly {
+			if err := writeSchema(db.st.FS(), db.st.StreamDir(name), spec); err != nil {
+				db.log.Warn("cannot correct the name in schema.yaml", "table", name, "err", err)
+			}
+		}
+	}
 	ts, from, err := db.loadSnapshot(spec)
 	if err != nil {
 		return nil, nil, err

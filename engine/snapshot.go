@@ -126,7 +126,9 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 	if err := dec.Decode(&h); err != nil {
 		return nil, 0, fmt.Errorf("snapshot header: %w", err)
 	}
-	if h.V != snapshotVersion || h.Table != spec.Name {
+	// h.Table is the table's name when the snapshot was written: a
+	// rename since does not make it any less the table's.
+	if h.V != snapshotVersion {
 		return nil, 0, fmt.Errorf("snapshot of %q version %d does not fit table %q", h.Table, h.V, spec.Name)
 	}
 	ts := newTableState(spec)

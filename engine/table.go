@@ -130,6 +130,9 @@ type tableState struct {
 	// the writer's working state: accepted, maybe not yet durable).
 	lastWrite     uint64
 	segBytesAtSnp int64
+	// gen is the table's generation: it changes with the definition of
+	// the table where that matters to writes (ddl.go).
+	gen uint64
 	// undo, while a commit applies its events to the writer's working
 	// state, records every B-tree change so that a failing event can take
 	// the transaction's earlier ones back.

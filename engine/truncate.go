@@ -28,7 +28,7 @@ func (tx *Txn) Truncate(table string) error {
 	if err != nil {
 		return err
 	}
-	tx.ops = append(tx.ops, &event{tbl: ts.spec.Name, typ: store.EventTruncate, payload: truncatePayload})
+	tx.ops = append(tx.ops, &event{tbl: ts.spec.Name, typ: store.EventTruncate, payload: truncatePayload, gen: ts.gen})
 	tx.pending.truncate(ts.spec.Name)
 	return nil
 }

@@ -145,7 +145,7 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	if err := checkSize("document", raw); err != nil {
 		return Key{}, err
 	}
-	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, doc: doc, order: order, raw: raw, payload: raw})
+	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, doc: doc, order: order, raw: raw, payload: raw, gen: ts.gen})
 	tx.remember(table, k, doc, order)
 	return k, nil
 }
@@ -217,18 +217,18 @@ func (tx *Txn) patchDoc(table string, key any, patch map[string]any, order []str
 	if err := checkSize("patch", payload); err != nil {
 		return err
 	}
-	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventPatch, key: k, patch: patch, order: order, raw: raw, payload: payload})
+	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventPatch, key: k, patch: patch, order: order, raw: raw, payload: payload, gen: ts.gen})
 	tx.remember(table, k, next, dedupeKeys(append(append([]string(nil), curOrder...), order...), next))
 	return nil
 }
 
 // SoftDelete hides the live row with the given key; its history stays.
 func (tx *Txn) SoftDelete(table string, key any) error {
-	_, k, _, _, err := tx.liveRow(table, key)
+	ts, k, _, _, err := tx.liveRow(table, key)
 	if err != nil {
 		return err
 	}
-	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventSoftDelete, key: k, payload: encodeKeyed(k, nil)})
+	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventSoftDelete, key: k, payload: encodeKeyed(k, nil), gen: ts.gen})
 	tx.remember(table, k, nil, nil)
 	return nil
 }
@@ -391,6 +391,9 @@ func (db *DB) commit(ctx context.Context, tx *Txn) (cm *Commit, err error) {
 				tabs = append(tabs, touched{ts: w, saved: *w})
 				t = &tabs[len(tabs)-1]
 			}
+		}
+		if ev.gen != 0 && ev.gen != t.ts.gen {
+			return nil, db.schemaChanged(name)
 		}
 		ev.seq, ev.ms = seq, ms
 		t.ts.undo = &t.undo

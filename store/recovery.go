@@ -35,6 +35,14 @@ func (ss *streamScan) lastSeq() uint64 {
 func (s *Store) recover() error {
 	empty := map[string]*stream{}
 	s.streams.Store(&empty)
+	retired, err := readRetired(s.fs, s.dir)
+	if err != nil {
+		return err
+	}
+	s.retired = retired
+	if !s.opts.ReadOnly {
+		removeTemps(s.fs, s.dir)
+	}
 	ents, err := s.fs.ReadDir(filepath.Join(s.dir, tablesDir))
 	if err != nil {
 		if s.opts.ReadOnly && errors.Is(err, fs.ErrNotExist) {
@@ -43,11 +51,18 @@ func (s *Store) recover() error {
 		return fmt.Errorf("store: list streams: %w", err)
 	}
 	scans := map[string]*streamScan{}
+	var dropped []string
 	for _, e := range ents {
 		if !e.IsDir() {
 			continue
 		}
 		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			if strings.HasPrefix(name, dropPrefix) {
+				dropped = append(dropped, name) // a drop past its commit point
+			}
+			continue
+		}
 		st := &stream{name: name, dir: s.StreamDir(name)}
 		st.segDir = filepath.Join(st.dir, segmentsDir)
 		if _, err := s.fs.Stat(st.segDir); err != nil {
@@ -58,6 +73,11 @@ func (s *Store) recover() error {
 			return err
 		}
 		scans[name] = ss
+	}
+	if !s.opts.ReadOnly {
+		if err := s.removeDropped(dropped); err != nil {
+			return err
+		}
 	}
 	if err := s.dropPartialBatches(scans); err != nil {
 		return err
@@ -70,6 +90,11 @@ func (s *Store) recover() error {
 		m[name] = ss.st
 	}
 	s.streams.Store(&m)
+	// The last seq of a stream dropped since may be the newest.
+	if s.retired.Seq > s.lastSeq.Load() {
+		s.lastSeq.Store(s.retired.Seq)
+		s.lastMs.Store(max(s.lastMs.Load(), s.retired.UnixMs))
+	}
 	return nil
 }
 
@@ -204,7 +229,7 @@ func (s *Store) dropPartialBatches(scans map[string]*streamScan) error {
 			li := ss.last()
 			res := &ss.scans[li]
 			for k, mc := range res.multi {
-				if batchComplete(scans, mc) {
+				if batchComplete(scans, mc, &s.retired) {
 					continue
 				}
 				s.opts.Logger.Warn("dropping a transaction that did not reach all its tables",
@@ -226,8 +251,13 @@ func (s *Store) dropPartialBatches(scans map[string]*streamScan) error {
 	return nil
 }
 
-func batchComplete(scans map[string]*streamScan, mc multiCommit) bool {
+// batchComplete reports whether every stream a batch names holds it; a
+// stream whose name was retired after the batch held it then.
+func batchComplete(scans map[string]*streamScan, mc multiCommit, retired *retiredState) bool {
 	for _, name := range mc.streams {
+		if retired.retiredAt(name, mc.seq) {
+			continue
+		}
 		other, ok := scans[name]
 		if !ok || other.lastSeq() < mc.seq {
 			return false

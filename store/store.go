@@ -84,6 +84,9 @@ type Store struct {
 
 	lastSeq atomic.Uint64 // highest durable seq
 	lastMs  atomic.Int64  // its unix_ms
+	// retired is retired.json: the names of streams dropped or renamed,
+	// and a floor for the last seq (retire.go). Changed under w.mu.
+	retired retiredState
 
 	w *writer // nil when read-only
 }
@@ -209,8 +212,8 @@ func (s *Store) CreateStream(name string) error {
 	if s.w == nil {
 		return ErrReadOnly
 	}
-	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
-		return fmt.Errorf("store: invalid stream name %q", name)
+	if err := validStreamName(name); err != nil {
+		return err
 	}
 	s.createMu.Lock()
 	defer s.createMu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // Problem is one thing Verify found wrong.
@@ -60,7 +61,7 @@ func Verify(fsys FS, dir string) (*VerifyReport, error) {
 		return nil, fmt.Errorf("store: verify %s: %w", dir, err)
 	}
 	for _, e := range ents {
-		if !e.IsDir() {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") { // a drop in progress
 			continue
 		}
 		sdir := filepath.Join(dir, tablesDir, e.Name())
