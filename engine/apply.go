@@ -75,7 +75,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 		}
 		doc = ev.doc
 		v = insertVersion(ev)
-		ts.cols = ts.cols.observe(doc, ev.order)
+		ts.cols = ts.cols.observe(doc, ev.order, ev.seq)
 	case store.EventPatch:
 		if prev == nil {
 			return row{}, noRow(name, ev.key)
@@ -94,7 +94,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 		if v.patch == nil {
 			v.patch = encodeDoc(ev.patch, ev.order)
 		}
-		ts.cols = ts.cols.observe(doc, patchKeys(ev.order, doc))
+		ts.cols = ts.cols.observe(doc, patchKeys(ev.order, doc), ev.seq)
 	case store.EventSoftDelete:
 		if prev == nil {
 			return row{}, noRow(name, ev.key)
@@ -116,7 +116,7 @@ func (ts *tableState) insertNew(ev *event) (row, bool) {
 		ts.rows.ReplaceOrInsert(old)
 		return row{}, false
 	}
-	ts.cols = ts.cols.observe(ev.doc, ev.order)
+	ts.cols = ts.cols.observe(ev.doc, ev.order, ev.seq)
 	ts.versionAdded(row{}, false, ev.key, v, ev.doc, nil)
 	return nr, true
 }

@@ -8,52 +8,146 @@ import (
 )
 
 // Column is a column of a table as the SQL layer shows it: the primary key
-// first, then every top-level field ever written, in first-seen order.
+// first, then the declared columns in the order declared, then every other
+// top-level field ever written, in first-seen order.
+//
+// Name is the column's name and Field the document field holding its
+// values: the same, unless the column was renamed (documents keep their
+// fields; see TableSpec). A reader of a document reads a column by its
+// Field. The declared column's constraints and SQL metadata come along
+// (see ColumnSpec).
 type Column struct {
 	Name     string
+	Field    string
 	Type     Type
 	Typmod   Typmod // a declared numeric(p,s)
-	Declared bool   // declared in CREATE TABLE; writes are checked against it
+	Declared bool   // declared (CREATE TABLE, ADD COLUMN); writes are checked against it
+	NotNull  bool
+	SQLType  string
+	Default  string
+	Identity string
 }
 
 // registry is the column list of a table. It is immutable once published;
 // observe returns a new one when a write adds or widens a column.
 type registry struct {
 	cols  []Column
-	index map[string]int
+	index map[string]int // by field
+	rules *colRules
 	// typed caches columns(): a registry does not change once published,
 	// so readers share one slice (and callers can tell a changed registry
 	// by a different slice).
 	typed atomic.Pointer[[]Column]
 }
 
-func newRegistry(spec *TableSpec) *registry {
-	r := &registry{index: map[string]int{}}
-	pkType := Type("")
-	if c, ok := spec.declared(spec.PK); ok {
-		pkType = c.Type
+// colRules is what a table's definition says of its columns besides the
+// declared ones: the names of renamed columns, and the dropped fields.
+type colRules struct {
+	names   map[string]string // field -> column name, where they differ
+	fields  map[string]string // column name -> field, where they differ
+	dropped map[string]uint64 // field -> seq of the drop
+}
+
+func rulesOf(spec *TableSpec) *colRules {
+	r := &colRules{}
+	name := func(field, col string) {
+		if r.names == nil {
+			r.names, r.fields = map[string]string{}, map[string]string{}
+		}
+		r.names[field], r.fields[col] = col, field
 	}
-	r.add(Column{Name: spec.PK, Type: pkType, Declared: pkType != ""})
 	for _, c := range spec.Columns {
-		if c.Name != spec.PK {
-			r.add(Column{Name: c.Name, Type: c.Type, Typmod: c.Typmod, Declared: true})
+		if c.Field != "" && c.Field != c.Name {
+			name(c.Field, c.Name)
+		}
+	}
+	for _, f := range spec.Renamed {
+		name(f.Field, f.Name)
+	}
+	for _, d := range spec.Dropped {
+		if r.dropped == nil {
+			r.dropped = map[string]uint64{}
+		}
+		r.dropped[d.Field] = max(r.dropped[d.Field], d.Seq)
+	}
+	return r
+}
+
+// nameOf is the column name of a field.
+func (r *colRules) nameOf(field string) string {
+	if n, ok := r.names[field]; ok {
+		return n
+	}
+	return field
+}
+
+// droppedAt reports whether field, written at seq, belongs to a column
+// dropped since (its values then are history, not a column).
+func (r *colRules) droppedAt(field string, seq uint64) bool {
+	d, ok := r.dropped[field]
+	return ok && seq <= d
+}
+
+func newRegistry(spec *TableSpec) *registry {
+	r := &registry{index: map[string]int{}, rules: rulesOf(spec)}
+	pk := Column{Name: r.rules.nameOf(spec.PK), Field: spec.PK}
+	if c, ok := spec.declared(spec.PK); ok {
+		pk = declaredColumn(c)
+	}
+	r.add(pk)
+	for _, c := range spec.Columns {
+		if c.StoredField() != spec.PK {
+			r.add(declaredColumn(c))
 		}
 	}
 	return r
 }
 
+func declaredColumn(c ColumnSpec) Column {
+	return Column{Name: c.Name, Field: c.StoredField(), Type: c.Type, Typmod: c.Typmod, Declared: true,
+		NotNull: c.NotNull, SQLType: c.SQLType, Default: c.Default, Identity: c.Identity}
+}
+
+// rebuild returns the registry of spec for a table whose registry was r:
+// the declared columns as spec has them, then r's other columns in their
+// order, named as spec names them, less the field drop.
+func (r *registry) rebuild(spec *TableSpec, drop string) *registry {
+	n := newRegistry(spec)
+	for _, c := range r.cols {
+		if _, ok := n.index[c.Field]; ok || c.Field == drop {
+			continue
+		}
+		if c.Declared {
+			c = Column{Field: c.Field} // no longer declared: its type is inferred again
+		}
+		c.Name = n.rules.nameOf(c.Field)
+		n.add(c)
+	}
+	return n
+}
+
 func (r *registry) add(c Column) {
-	r.index[c.Name] = len(r.cols)
+	r.index[c.Field] = len(r.cols)
 	r.cols = append(r.cols, c)
 	r.typed.Store(nil)
 }
 
 func (r *registry) clone() *registry {
-	n := &registry{cols: append([]Column(nil), r.cols...), index: make(map[string]int, len(r.index))}
+	n := &registry{cols: append([]Column(nil), r.cols...), index: make(map[string]int, len(r.index)), rules: r.rules}
 	for k, v := range r.index {
 		n.index[k] = v
 	}
 	return n
+}
+
+// byName finds a column by its name.
+func (r *registry) byName(name string) (Column, bool) {
+	for _, c := range r.cols {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Column{}, false
 }
 
 // columns returns the columns with unknown types reported as text. The
@@ -72,19 +166,23 @@ func (r *registry) columns() []Column {
 	return out
 }
 
-// observe records the fields of a written document (keys in written order)
-// and returns the registry to use from now on: r itself when nothing
-// changed.
-func (r *registry) observe(doc map[string]any, keys []string) *registry {
+// observe records the fields of a document written at seq (keys in
+// written order) and returns the registry to use from now on: r itself
+// when nothing changed. A field of a column dropped after seq makes no
+// column.
+func (r *registry) observe(doc map[string]any, keys []string, seq uint64) *registry {
 	out := r
 	for _, k := range keys {
 		t := inferType(doc[k])
 		i, ok := out.index[k]
 		if !ok {
+			if r.rules.droppedAt(k, seq) {
+				continue
+			}
 			if out == r {
 				out = r.clone()
 			}
-			out.add(Column{Name: k, Type: t})
+			out.add(Column{Name: r.rules.nameOf(k), Field: k, Type: t})
 			continue
 		}
 		c := out.cols[i]
@@ -156,7 +254,8 @@ func widen(a, b Type) Type {
 // place (a value too big for the precision fails with 22003).
 func checkDeclared(spec *TableSpec, doc map[string]any) error {
 	for _, c := range spec.Columns {
-		v, present := doc[c.Name]
+		f := c.StoredField()
+		v, present := doc[f]
 		if !present || v == nil {
 			if c.NotNull || c.Name == spec.PK {
 				return errorf(CodeNotNullViolation, "null value in column %q of table %q violates not-null constraint", c.Name, spec.Name)
@@ -172,7 +271,7 @@ func checkDeclared(spec *TableSpec, doc map[string]any) error {
 			if err != nil {
 				return err
 			}
-			doc[c.Name] = r
+			doc[f] = r
 		}
 	}
 	return nil
@@ -187,12 +286,12 @@ func conformDeclared(spec *TableSpec, patch map[string]any) error {
 		if c.Type != TypeNumeric || c.Typmod.Precision == 0 {
 			continue
 		}
-		if v, ok := patch[c.Name]; ok && v != nil && valueFits(c.Type, v) {
+		if v, ok := patch[c.StoredField()]; ok && v != nil && valueFits(c.Type, v) {
 			r, err := conformNumeric(c.Typmod, v)
 			if err != nil {
 				return err
 			}
-			patch[c.Name] = r
+			patch[c.StoredField()] = r
 		}
 	}
 	return nil
@@ -270,4 +369,45 @@ func ParseTimestamp(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, err
+}
+
+// toFields gives the top-level keys of a written document that are the
+// names of renamed columns their columns' fields, where the values are
+// stored; other keys stay as written (a renamed column's old name, while
+// no column takes it, is its field and writes it too). It returns doc
+// itself when no key changes. table names the table in errors.
+func (r *registry) toFields(table string, doc map[string]any, order []string) (map[string]any, []string, error) {
+	fields := r.rules.fields
+	if len(fields) == 0 {
+		return doc, order, nil
+	}
+	change := false
+	for k := range doc {
+		if _, ok := fields[k]; ok {
+			change = true
+			break
+		}
+	}
+	if !change {
+		return doc, order, nil
+	}
+	out := make(map[string]any, len(doc))
+	for k, v := range doc {
+		f := k
+		if ff, ok := fields[k]; ok {
+			f = ff
+		}
+		if _, dup := out[f]; dup {
+			return nil, nil, errorf(CodeDuplicateColumn, "column %q of relation %q is written twice (by its name and by its field %q)", r.rules.nameOf(f), table, f)
+		}
+		out[f] = v
+	}
+	o := make([]string, len(order))
+	for i, k := range order {
+		if ff, ok := fields[k]; ok {
+			k = ff
+		}
+		o[i] = k
+	}
+	return out, o, nil
 }

@@ -248,6 +248,9 @@ func (db *DB) CreateIndex(table, field string) error {
 	if !ok {
 		return noTable(table)
 	}
+	if f, ok := ts.cols.rules.fields[field]; ok {
+		field = f // a renamed column: its values are in its field
+	}
 	for _, f := range ts.spec.Indexes {
 		if f == field {
 			return nil

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/driftdb/driftdb/store"
@@ -194,4 +195,93 @@ func TestRenameTableCrash(t *testing.T) {
 	if before == 0 || after == 0 {
 		t.Fatalf("crash images: %d before the rename, %d after", before, after)
 	}
+}
+
+// columnState reports whether table t has column col, and checks that
+// every live row agrees: has holds for each row's document (the field's
+// value is want), or for none.
+func columnState(db *DB, col string, has func(d map[string]any) bool) (bool, error) {
+	cols, err := db.View().Columns("t")
+	if err != nil {
+		return false, err
+	}
+	listed := false
+	for _, c := range cols {
+		listed = listed || c.Name == col
+	}
+	rows, err := rowsOf(db, "t")
+	if err != nil {
+		return false, err
+	}
+	if len(rows) < 41 {
+		return false, fmt.Errorf("table t holds %d rows", len(rows))
+	}
+	for k, d := range rows {
+		if has(d) != listed {
+			return false, fmt.Errorf("column %s listed %v, row %s: %v", col, listed, k, d)
+		}
+	}
+	return listed, nil
+}
+
+func TestAddColumnCrash(t *testing.T) {
+	before, after := crashDDL(t, ddlSetup(t),
+		func(db *DB) error {
+			return db.AddColumn("t", ColumnSpec{Name: "status", Type: TypeText, NotNull: true}, "new")
+		},
+		func(db *DB, _ bool) (bool, error) {
+			if err := checkKeep(db); err != nil {
+				return false, err
+			}
+			return columnState(db, "status", func(d map[string]any) bool { return d["status"] == "new" })
+		}, "keep")
+	if before == 0 || after == 0 {
+		t.Fatalf("crash images: %d before, %d after", before, after)
+	}
+}
+
+func TestDropColumnCrash(t *testing.T) {
+	before, after := crashDDL(t, ddlSetup(t),
+		func(db *DB) error { return db.DropColumn("t", "s") },
+		func(db *DB, _ bool) (bool, error) {
+			if err := checkKeep(db); err != nil {
+				return false, err
+			}
+			listed, err := columnState(db, "s", func(d map[string]any) bool { _, ok := d["s"]; return ok })
+			if err == nil && db.View().Indexed("t", "s") != listed {
+				err = fmt.Errorf("column s listed %v, indexed %v", listed, !listed)
+			}
+			return !listed, err
+		}, "keep")
+	if before == 0 || after == 0 {
+		t.Fatalf("crash images: %d before, %d after", before, after)
+	}
+}
+
+func TestRenameColumnCrash(t *testing.T) {
+	crashDDL(t, ddlSetup(t),
+		func(db *DB) error { return db.RenameColumn("t", "s", "label") },
+		func(db *DB, _ bool) (bool, error) {
+			switch got := colNamesOf(db, "t"); got {
+			case "id s":
+				return false, checkWhole(db, "t")
+			case "id label(s)":
+				return true, checkWhole(db, "t")
+			default:
+				return false, fmt.Errorf("columns %s", got)
+			}
+		}, "keep")
+}
+
+func colNamesOf(db *DB, table string) string {
+	cols, _ := db.View().Columns(table)
+	var out []string
+	for _, c := range cols {
+		s := c.Name
+		if c.Field != c.Name {
+			s += "(" + c.Field + ")"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
 }

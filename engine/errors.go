@@ -7,25 +7,30 @@ import (
 
 // SQLSTATE codes of the errors the engine returns.
 const (
-	CodeUniqueViolation     = "23505"
-	CodeNotNullViolation    = "23502"
-	CodeInvalidText         = "22P02" // malformed JSON, a value that is not of its column's type
-	CodeDatatypeMismatch    = "42804"
-	CodeInvalidParameter    = "22023" // bad argument: a seq past the head, a time in the future, ...
-	CodeNoData              = "02000"
-	CodeUndefinedTable      = "42P01"
-	CodeDuplicateTable      = "42P07"
-	CodeUndefinedColumn     = "42703"
-	CodeInvalidName         = "42602"
-	CodeReadOnly            = "25006"
-	CodeSnapshotTooOld      = "22023" // before the compaction horizon (the message names it)
-	CodeInternal            = "XX000"
-	CodeIOError             = "58030"
-	CodeDiskFull            = "53100" // a write found no space; writes go on once there is
-	CodeFeatureUnsupported  = "0A000"
-	CodeObjectInUse         = "55006"
-	CodeProgramLimitReached = "54000"
-	CodeNumericRange        = "22003" // a number beyond its type: numeric(p,s) overflow, a numeric too long
+	CodeUniqueViolation        = "23505"
+	CodeNotNullViolation       = "23502"
+	CodeInvalidText            = "22P02" // malformed JSON, a value that is not of its column's type
+	CodeDatatypeMismatch       = "42804"
+	CodeInvalidParameter       = "22023" // bad argument: a seq past the head, a time in the future, ...
+	CodeNoData                 = "02000"
+	CodeUndefinedTable         = "42P01"
+	CodeDuplicateTable         = "42P07"
+	CodeUndefinedColumn        = "42703"
+	CodeDuplicateColumn        = "42701"
+	CodeUndefinedObject        = "42704" // an index, a constraint or a sequence that does not exist
+	CodeDuplicateObject        = "42710" // a constraint that exists
+	CodeDependentObjects       = "2BP01" // a column the primary key depends on
+	CodeInvalidTableDefinition = "42P16"
+	CodeInvalidName            = "42602"
+	CodeReadOnly               = "25006"
+	CodeSnapshotTooOld         = "22023" // before the compaction horizon (the message names it)
+	CodeInternal               = "XX000"
+	CodeIOError                = "58030"
+	CodeDiskFull               = "53100" // a write found no space; writes go on once there is
+	CodeFeatureUnsupported     = "0A000"
+	CodeObjectInUse            = "55006"
+	CodeProgramLimitReached    = "54000"
+	CodeNumericRange           = "22003" // a number beyond its type: numeric(p,s) overflow, a numeric too long
 )
 
 // Error is an engine error with its SQLSTATE code.

@@ -231,6 +231,7 @@ type meta struct {
 
 type metaColumn struct {
 	Name     string `json:"name"`
+	Field    string `json:"field,omitempty"`
 	Type     Type   `json:"type"`
 	Typmod   Typmod `json:"typmod,omitzero"`
 	Declared bool   `json:"declared,omitempty"`
@@ -240,7 +241,11 @@ type metaColumn struct {
 func writeMeta(fsys store.FS, tableDir string, ts *tableState, seq uint64) error {
 	m := meta{Table: ts.spec.Name, Seq: seq, Horizon: ts.horizon, PK: ts.spec.PK, Indexes: ts.spec.Indexes}
 	for _, c := range ts.cols.columns() {
-		m.Columns = append(m.Columns, metaColumn(c))
+		mc := metaColumn{Name: c.Name, Type: c.Type, Typmod: c.Typmod, Declared: c.Declared}
+		if c.Field != c.Name {
+			mc.Field = c.Field
+		}
+		m.Columns = append(m.Columns, mc)
 	}
 	var y yielder
 	ts.rows.Ascend(func(r row) bool {

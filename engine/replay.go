@@ -13,10 +13,43 @@ import (
 // event after it. It returns the (unix_ms, seq) points of the versions for
 // the timeline.
 func (db *DB) loadTable(name string) (*tableState, []timePoint, error) {
-	spec, err := readSchema(db.st.FS(), db.st.StreamDir(name))
+	fsys, dir := db.st.FS(), db.st.StreamDir(name)
+	spec, err := readSchema(fsys, dir)
 	if err != nil {
 		return nil, nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
+	next, err := readPendingSchema(fsys, dir)
+	if err != nil {
+		return nil, nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+	}
+	if next == nil {
+		return db.loadTableSpec(name, spec)
+	}
+	// A change of definition a crash interrupted (alter.go): it happened
+	// if its transaction did.
+	ts, pts, err := db.loadTableSpec(name, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	done := max(ts.lastSnap, ts.lastWrite) >= next.CommitSeq
+	if !db.opts.ReadOnly {
+		op, what := dropPendingSchema, "removing"
+		if done {
+			op, what = promotePendingSchema, "taking"
+		}
+		db.log.Warn(what+" the new definition of a table a crash left in schema.next.yaml", "table", name, "commit_seq", next.CommitSeq)
+		if err := op(fsys, dir); err != nil {
+			return nil, nil, storageError(err)
+		}
+	}
+	if !done {
+		return ts, pts, nil
+	}
+	return db.loadTableSpec(name, &next.Spec)
+}
+
+// loadTableSpec is loadTable with the table's definition read.
+func (db *DB) loadTableSpec(name string, spec *TableSpec) (*tableState, []timePoint, error) {
 	if spec.Name != name {
 		// The directory's name is the table's: a crash came between a
 		// rename and the schema's new name.

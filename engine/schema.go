@@ -56,11 +56,61 @@ func ParseType(name string) (Type, error) {
 // ColumnSpec is a declared column. A numeric column may carry a precision
 // and scale (numeric(10,2)): writes are rounded to the scale and must fit
 // the precision.
+//
+// The engine stores and checks values by Type; the rest is the SQL
+// layer's to read: SQLType is the type as declared ("varchar(20)",
+// "date", "uuid"), Default the text of the DEFAULT expression and
+// Identity the kind of an identity column ("always", "by default"). The
+// SQL layer evaluates them; the engine only keeps them.
 type ColumnSpec struct {
 	Name    string `yaml:"name"`
 	Type    Type   `yaml:"type"`
 	Typmod  Typmod `yaml:",inline"`
 	NotNull bool   `yaml:"not_null,omitempty"`
+	// Field is the document field that holds the column's values when it
+	// is not Name: the column was renamed (documents keep their fields).
+	Field    string `yaml:"field,omitempty"`
+	SQLType  string `yaml:"sql_type,omitempty"`
+	Default  string `yaml:"default,omitempty"`
+	Identity string `yaml:"identity,omitempty"`
+}
+
+// StoredField is the document field that holds the column's values.
+func (c *ColumnSpec) StoredField() string {
+	if c.Field != "" {
+		return c.Field
+	}
+	return c.Name
+}
+
+// Identity kinds of ColumnSpec.Identity.
+const (
+	IdentityAlways    = "always"
+	IdentityByDefault = "by default"
+)
+
+// CheckSpec is a CHECK constraint of a table: its name and the text of
+// its expression, which the SQL layer evaluates (the engine only keeps
+// it).
+type CheckSpec struct {
+	Name string `yaml:"name"`
+	Expr string `yaml:"expr"`
+}
+
+// FieldName names the column of an inferred (undeclared) field that was
+// renamed: documents keep the field, the column is called Name.
+type FieldName struct {
+	Field string `yaml:"field"`
+	Name  string `yaml:"name"`
+}
+
+// DroppedField records a dropped column: its field was removed from every
+// live row by the events up to Seq, and the versions up to Seq that still
+// hold it (history) no longer make it a column. Written again after Seq,
+// it is a new column.
+type DroppedField struct {
+	Field string `yaml:"field"`
+	Seq   uint64 `yaml:"seq"`
 }
 
 // TableSpec defines a table: its primary key field, indexed fields and
@@ -70,6 +120,12 @@ type TableSpec struct {
 	PK      string       `yaml:"pk"`
 	Indexes []string     `yaml:"indexes,omitempty"`
 	Columns []ColumnSpec `yaml:"columns,omitempty"`
+	// Checks are the table's CHECK constraints, in the order added.
+	Checks []CheckSpec `yaml:"checks,omitempty"`
+	// Renamed names renamed inferred columns; Dropped lists the fields
+	// of dropped columns (see DroppedField).
+	Renamed []FieldName    `yaml:"renamed,omitempty"`
+	Dropped []DroppedField `yaml:"dropped,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
@@ -86,17 +142,29 @@ func (s *TableSpec) validate() error {
 	if s.PK == "" {
 		return errorf(CodeInvalidParameter, "table %q needs a primary key field", s.Name)
 	}
-	seen := map[string]bool{}
-	for i, c := range s.Columns {
-		if c.Name == "" || seen[c.Name] {
-			return errorf(CodeInvalidParameter, "column %q declared twice", c.Name)
+	names := map[string]bool{}  // column names
+	fields := map[string]bool{} // their fields
+	for i := range s.Columns {
+		c := &s.Columns[i]
+		if c.Name == "" || names[c.Name] {
+			return errorf(CodeDuplicateColumn, "column %q declared twice", c.Name)
 		}
-		seen[c.Name] = true
-		if _, err := ParseType(string(c.Type)); err != nil {
+		names[c.Name] = true
+		if c.Field == c.Name {
+			c.Field = ""
+		}
+		if fields[c.StoredField()] {
+			return errorf(CodeDuplicateColumn, "field %q of column %q holds another column", c.StoredField(), c.Name)
+		}
+		fields[c.StoredField()] = true
+		t, err := ParseType(string(c.Type))
+		if err != nil {
 			return err
 		}
-		t, _ := ParseType(string(c.Type))
-		s.Columns[i].Type = t
+		if c.SQLType == "" && !strings.EqualFold(strings.TrimSpace(string(c.Type)), string(t)) {
+			c.SQLType = strings.ToLower(strings.TrimSpace(string(c.Type))) // as declared: int4, varchar(20)
+		}
+		c.Type = t
 		if c.Typmod != (Typmod{}) {
 			if t != TypeNumeric {
 				return errorf(CodeInvalidParameter, "column %q: only numeric takes a precision and scale, not %s", c.Name, t)
@@ -105,11 +173,29 @@ func (s *TableSpec) validate() error {
 				return err
 			}
 		}
-		if c.Name == s.PK {
+		if c.StoredField() == s.PK {
 			if t != TypeText && t != TypeInt8 {
 				return errorf(CodeDatatypeMismatch, "primary key %q must be text or an integer type, not %s", c.Name, c.Type)
 			}
 		}
+		switch c.Identity {
+		case "", IdentityAlways, IdentityByDefault:
+		default:
+			return errorf(CodeInvalidParameter, "column %q: identity %q is not %q or %q", c.Name, c.Identity, IdentityAlways, IdentityByDefault)
+		}
+	}
+	for _, r := range s.Renamed {
+		if r.Field == "" || r.Name == "" || r.Field == r.Name || names[r.Name] || fields[r.Field] {
+			return errorf(CodeDuplicateColumn, "column %q (field %q) named twice", r.Name, r.Field)
+		}
+		names[r.Name], fields[r.Field] = true, true
+	}
+	checks := map[string]bool{}
+	for _, c := range s.Checks {
+		if c.Name == "" || c.Expr == "" || checks[c.Name] {
+			return errorf(CodeDuplicateObject, "check constraint %q given twice or empty", c.Name)
+		}
+		checks[c.Name] = true
 	}
 	idx := map[string]bool{}
 	for _, f := range s.Indexes {
@@ -121,14 +207,26 @@ func (s *TableSpec) validate() error {
 	return nil
 }
 
-// declared returns the declared column name, if any.
-func (s *TableSpec) declared(name string) (ColumnSpec, bool) {
+// declared returns the declared column whose values are in field, if
+// any.
+func (s *TableSpec) declared(field string) (ColumnSpec, bool) {
 	for _, c := range s.Columns {
-		if c.Name == name {
+		if c.StoredField() == field {
 			return c, true
 		}
 	}
 	return ColumnSpec{}, false
+}
+
+// clone returns a deep copy of the spec, for a DDL statement to change.
+func (s *TableSpec) clone() *TableSpec {
+	n := *s
+	n.Indexes = append([]string(nil), s.Indexes...)
+	n.Columns = append([]ColumnSpec(nil), s.Columns...)
+	n.Checks = append([]CheckSpec(nil), s.Checks...)
+	n.Renamed = append([]FieldName(nil), s.Renamed...)
+	n.Dropped = append([]DroppedField(nil), s.Dropped...)
+	return &n
 }
 
 const schemaFile = "schema.yaml"

@@ -16,7 +16,7 @@ import (
 // msgpack stream:
 //
 //	header  map {"v": 1, "table": name, "seq": S, "horizon": H,
-//	             "cols": [[name, type, declared], ...], "rows": N}
+//	             "cols": [[field, type, declared], ...], "rows": N}
 //	N rows  array [key, [[seq, unix_ms, type, doc|nil, patch|nil], ...]]
 //
 // A snapshot holds every version with seq <= S since the horizon, so that
@@ -56,7 +56,7 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
 		if c.Declared {
 			d = "declared"
 		}
-		h.Cols = append(h.Cols, []string{c.Name, string(c.Type), d})
+		h.Cols = append(h.Cols, []string{c.Field, string(c.Type), d})
 	}
 	// Count first, then encode in a second walk: no copy of the rows.
 	var y yielder
@@ -145,7 +145,11 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 			}
 			continue
 		}
-		reg.add(Column{Name: c[0], Type: Type(c[1]), Declared: c[2] == "declared"})
+		if reg.rules.droppedAt(c[0], h.Seq) {
+			continue // dropped since the snapshot
+		}
+		// A column declared then and not now is inferred again.
+		reg.add(Column{Name: reg.rules.nameOf(c[0]), Field: c[0], Type: Type(c[1])})
 	}
 	ts.cols = reg
 	for range h.Rows {

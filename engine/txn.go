@@ -109,6 +109,9 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	if err != nil {
 		return Key{}, err
 	}
+	if doc, order, err = ts.cols.toFields(table, doc, order); err != nil {
+		return Key{}, err
+	}
 	pkv, ok := doc[ts.spec.PK]
 	if !ok || pkv == nil {
 		return Key{}, errorf(CodeNotNullViolation, "document has no primary key field %q", ts.spec.PK)
@@ -197,6 +200,9 @@ func (tx *Txn) PatchDoc(table string, key any, patch map[string]any, order []str
 func (tx *Txn) patchDoc(table string, key any, patch map[string]any, order []string) error {
 	ts, k, cur, curOrder, err := tx.liveRow(table, key)
 	if err != nil {
+		return err
+	}
+	if patch, order, err = ts.cols.toFields(table, patch, order); err != nil {
 		return err
 	}
 	if len(order) != len(patch) {
@@ -312,9 +318,16 @@ type commitScratch struct {
 // it. The working states change in place (a failing event, or a panic,
 // takes the transaction's earlier ones back); their B-trees are
 // copy-on-write, so published states never change.
-func (db *DB) commit(ctx context.Context, tx *Txn) (cm *Commit, err error) {
-	ops := tx.ops
+func (db *DB) commit(ctx context.Context, tx *Txn) (*Commit, error) {
 	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	return db.commitLocked(ctx, tx.view.seq, tx.ops, tx.checks, tx.scanned)
+}
+
+// commitLocked is commit with the writer mutex held: ops checked against
+// the snapshot at seq snap (see validate), applied and handed to the
+// store.
+func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, checks []rowCheck, scanned []string) (cm *Commit, err error) {
 	// The scratch slices are the writer's, reused from commit to commit
 	// under wmu.
 	sc := &db.scratch
@@ -351,7 +364,6 @@ func (db *DB) commit(ctx context.Context, tx *Txn) (cm *Commit, err error) {
 			batch = nil
 		}
 		sc.tabs, sc.batch = tabs[:0], batch[:0]
-		db.wmu.Unlock()
 	}()
 	if err := db.writable(); err != nil {
 		return nil, err
@@ -359,7 +371,7 @@ func (db *DB) commit(ctx context.Context, tx *Txn) (cm *Commit, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := db.validate(tx.view.seq, ops, tx.checks, tx.scanned); err != nil {
+	if err := db.validate(snap, ops, checks, scanned); err != nil {
 		return nil, err
 	}
 	ms := db.now()
