@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/google/btree"
 	"go.yaml.in/yaml/v3"
@@ -333,7 +335,13 @@ func (db *DB) DropColumn(table, name string) error {
 		s := a.spec
 		s.Columns = deleteFunc(s.Columns, func(x ColumnSpec) bool { return x.StoredField() == c.Field })
 		s.Renamed = deleteFunc(s.Renamed, func(x FieldName) bool { return x.Field == c.Field })
-		s.Indexes = deleteFunc(s.Indexes, func(f string) bool { return f == c.Field || len(f) > len(c.Field) && f[:len(c.Field)+1] == c.Field+"." })
+		on := func(f string) bool { return f == c.Field || strings.HasPrefix(f, c.Field+".") }
+		for _, d := range s.IndexDefs {
+			if slices.ContainsFunc(d.Fields, on) {
+				s.dropIndex(d.Name, d.Fields[0])
+			}
+		}
+		s.Indexes = deleteFunc(s.Indexes, on)
 		err = a.eachLive(func(k Key, v *version) error {
 			if _, ok, err := docField(v.doc, c.Field); err != nil || !ok {
 				return err

@@ -220,6 +220,11 @@ func (db *DB) CreateTable(spec TableSpec) error {
 	if _, ok := db.work[spec.Name]; ok {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
 	}
+	for _, d := range spec.IndexDefs {
+		if db.indexNamed(d.Name) != "" {
+			return errorf(CodeDuplicateTable, "relation %q already exists", d.Name)
+		}
+	}
 	dir := db.st.StreamDir(spec.Name)
 	if _, err := db.st.FS().Stat(dir); err == nil && db.st.HasStream(spec.Name) {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)

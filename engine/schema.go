@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -113,13 +114,29 @@ type DroppedField struct {
 	Seq   uint64 `yaml:"seq"`
 }
 
+// IndexSpec is a named index of a table (CREATE [UNIQUE] INDEX, a UNIQUE
+// constraint). The engine indexes its first field (a field, or a dotted
+// path into one); a unique index also makes the values of all its fields
+// together unique among the live rows (UNIQUE (room, hour)). Fields are
+// document fields (a renamed column's Field).
+type IndexSpec struct {
+	Name   string   `yaml:"name"`
+	Fields []string `yaml:"fields,flow"`
+	Unique bool     `yaml:"unique,omitempty"`
+}
+
 // TableSpec defines a table: its primary key field, indexed fields and
 // declared columns. It is stored as tables/<name>/schema.yaml.
 type TableSpec struct {
-	Name    string       `yaml:"name"`
-	PK      string       `yaml:"pk"`
-	Indexes []string     `yaml:"indexes,omitempty"`
-	Columns []ColumnSpec `yaml:"columns,omitempty"`
+	Name string `yaml:"name"`
+	PK   string `yaml:"pk"`
+	// Indexes are the indexed fields. IndexDefs name indexes and make
+	// some unique; the first field of each is in Indexes. A field of
+	// Indexes that no IndexDef starts with is a plain index, named
+	// <table>_<field>_idx.
+	Indexes   []string     `yaml:"indexes,omitempty"`
+	IndexDefs []IndexSpec  `yaml:"index_defs,omitempty"`
+	Columns   []ColumnSpec `yaml:"columns,omitempty"`
 	// Checks are the table's CHECK constraints, in the order added.
 	Checks []CheckSpec `yaml:"checks,omitempty"`
 	// Renamed names renamed inferred columns; Dropped lists the fields
@@ -204,7 +221,58 @@ func (s *TableSpec) validate() error {
 		}
 		idx[f] = true
 	}
+	defs := map[string]bool{}
+	for i := range s.IndexDefs {
+		d := &s.IndexDefs[i]
+		if len(d.Fields) == 0 || slices.Contains(d.Fields, "") {
+			return errorf(CodeInvalidParameter, "index %q has no fields", d.Name)
+		}
+		if d.Name == "" {
+			d.Name = defaultIndexName(s.Name, d.Fields, d.Unique)
+		}
+		if defs[d.Name] {
+			return errorf(CodeDuplicateTable, "relation %q already exists", d.Name)
+		}
+		defs[d.Name] = true
+		if !idx[d.Fields[0]] {
+			idx[d.Fields[0]] = true
+			s.Indexes = append(s.Indexes, d.Fields[0])
+		}
+	}
 	return nil
+}
+
+// defaultIndexName is PostgreSQL's name for an index made without one:
+// <table>_<fields>_key for a unique one, <table>_<fields>_idx otherwise.
+func defaultIndexName(table string, fields []string, unique bool) string {
+	suffix := "_idx"
+	if unique {
+		suffix = "_key"
+	}
+	return table + "_" + strings.ReplaceAll(strings.Join(fields, "_"), ".", "_") + suffix
+}
+
+// uniques returns the table's unique indexes.
+func (s *TableSpec) uniques() []IndexSpec {
+	var out []IndexSpec
+	for _, d := range s.IndexDefs {
+		if d.Unique {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// indexes returns every index of the table, named: the IndexDefs, and a
+// plain index for each indexed field no IndexDef starts with.
+func (s *TableSpec) indexes() []IndexSpec {
+	out := append([]IndexSpec(nil), s.IndexDefs...)
+	for _, f := range s.Indexes {
+		if !slices.ContainsFunc(s.IndexDefs, func(d IndexSpec) bool { return d.Fields[0] == f }) {
+			out = append(out, IndexSpec{Name: defaultIndexName(s.Name, []string{f}, false), Fields: []string{f}})
+		}
+	}
+	return out
 }
 
 // declared returns the declared column whose values are in field, if
@@ -222,6 +290,7 @@ func (s *TableSpec) declared(field string) (ColumnSpec, bool) {
 func (s *TableSpec) clone() *TableSpec {
 	n := *s
 	n.Indexes = append([]string(nil), s.Indexes...)
+	n.IndexDefs = append([]IndexSpec(nil), s.IndexDefs...)
 	n.Columns = append([]ColumnSpec(nil), s.Columns...)
 	n.Checks = append([]CheckSpec(nil), s.Checks...)
 	n.Renamed = append([]FieldName(nil), s.Renamed...)

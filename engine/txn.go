@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/btree"
+
 	"github.com/driftdb/driftdb/store"
 )
 
@@ -26,6 +28,9 @@ type Txn struct {
 	// Serializable; scanned the tables read otherwise under Serializable.
 	checks  []rowCheck
 	scanned []string
+	// uniq indexes the rows the transaction wrote by the first field of
+	// each unique index of their table (see checkUnique).
+	uniq map[string]*btree.BTreeG[indexEntry]
 }
 
 // Begin starts a transaction reading at the current committed seq.
@@ -142,6 +147,9 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 			"duplicate key value violates unique constraint %q: key (%s)=(%s) already exists",
 			table+"_pkey", ts.spec.PK, keyText(k))
 	}
+	if err := tx.checkUnique(ts, k, doc, nil); err != nil {
+		return Key{}, err
+	}
 	// Encoded now, outside the writer mutex, and checked against what a
 	// record holds, so that the statement (not the commit) fails.
 	raw := encodeDoc(doc, order)
@@ -150,6 +158,7 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	}
 	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, doc: doc, order: order, raw: raw, payload: raw, gen: ts.gen})
 	tx.remember(table, k, doc, order)
+	tx.noteUnique(ts, k, doc)
 	return k, nil
 }
 
@@ -218,6 +227,9 @@ func (tx *Txn) patchDoc(table string, key any, patch map[string]any, order []str
 	if err := checkDeclared(ts.spec, next); err != nil {
 		return err
 	}
+	if err := tx.checkUnique(ts, k, next, cur); err != nil {
+		return err
+	}
 	raw := encodeDoc(patch, order)
 	payload := encodeKeyed(k, raw)
 	if err := checkSize("patch", payload); err != nil {
@@ -225,6 +237,7 @@ func (tx *Txn) patchDoc(table string, key any, patch map[string]any, order []str
 	}
 	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventPatch, key: k, patch: patch, order: order, raw: raw, payload: payload, gen: ts.gen})
 	tx.remember(table, k, next, dedupeKeys(append(append([]string(nil), curOrder...), order...), next))
+	tx.noteUnique(ts, k, next)
 	return nil
 }
 
@@ -265,7 +278,7 @@ func (tx *Txn) Rollback() {
 	tx.done = true
 	tx.ops = nil
 	tx.pending = pending{}
-	tx.checks, tx.scanned = nil, nil
+	tx.checks, tx.scanned, tx.uniq = nil, nil, nil
 }
 
 // Commit writes the transaction as one batch and returns once it is
@@ -425,6 +438,11 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 			// version: it must fit a record too. (Replay never checks:
 			// what the log holds was accepted.)
 			if err := checkSize("document after the patch", r.latest().doc); err != nil {
+				return nil, err
+			}
+		}
+		if ev.typ == store.EventInsert || ev.typ == store.EventPatch {
+			if err := t.ts.checkUniqueLatest(ev, r); err != nil {
 				return nil, err
 			}
 		}

@@ -1,0 +1,390 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/btree"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// Named and unique indexes.
+//
+// A unique index makes the values of its fields, taken together, unique
+// among the live rows of its table. NULL (or a missing field) never
+// conflicts, as in PostgreSQL. A write is checked twice: when it is made,
+// against the transaction's snapshot and its own earlier writes; and at
+// commit, against the latest state, where of two transactions writing the
+// same value the second to commit fails. Both fail with 23505 and
+// PostgreSQL's message. The candidates come from the index on the first
+// field, which holds every value each row ever had: each is checked
+// against the row's version that counts, so that the answer is exact.
+
+// AddIndex adds a named index to a table (CREATE [UNIQUE] INDEX, a UNIQUE
+// constraint) and builds it. A field that is a column's name stands for
+// its column's field; the first path element of each field must be a
+// column (42703). Index names are unique in the database (42P07, as
+// PostgreSQL's relations); an empty name gets PostgreSQL's default
+// (<table>_<fields>_key or _idx). A unique index over rows that already
+// share a value fails with 23505 and is not made.
+func (db *DB) AddIndex(table string, ix IndexSpec) error {
+	if len(ix.Fields) == 0 {
+		return errorf(CodeInvalidParameter, "an index needs a field")
+	}
+	return db.alter(table, func(a *alteration) error {
+		ix.Fields = slices.Clone(ix.Fields)
+		for i, f := range ix.Fields {
+			head, rest, dotted := strings.Cut(f, ".")
+			if ff, ok := a.ts.cols.rules.fields[head]; ok {
+				head = ff
+			}
+			if _, ok := a.ts.cols.index[head]; !ok {
+				return errorf(CodeUndefinedColumn, "column %q does not exist", f)
+			}
+			if ix.Fields[i] = head; dotted {
+				ix.Fields[i] += "." + rest
+			}
+		}
+		if ix.Name == "" {
+			ix.Name = defaultIndexName(table, ix.Fields, ix.Unique)
+		}
+		if t := db.indexNamed(ix.Name); t != "" {
+			return errorf(CodeDuplicateTable, "relation %q already exists", ix.Name)
+		}
+		a.spec.IndexDefs = append(a.spec.IndexDefs, ix)
+		if ix.Unique {
+			return a.eachDuplicate(ix)
+		}
+		return nil
+	})
+}
+
+// DropIndex removes the index name of a table; a missing one fails with
+// 42704. The index's field stays indexed while another index starts with
+// it.
+func (db *DB) DropIndex(table, name string) error {
+	return db.alter(table, func(a *alteration) error {
+		for _, d := range a.spec.indexes() {
+			if d.Name == name {
+				a.spec.dropIndex(name, d.Fields[0])
+				return nil
+			}
+		}
+		return errorf(CodeUndefinedObject, "index %q does not exist", name)
+	})
+}
+
+// dropIndex removes the index def name (or the plain index on field0),
+// and the indexing of field0 unless another def starts with it.
+func (s *TableSpec) dropIndex(name, field0 string) {
+	s.IndexDefs = deleteFunc(s.IndexDefs, func(d IndexSpec) bool { return d.Name == name })
+	if !slices.ContainsFunc(s.IndexDefs, func(d IndexSpec) bool { return d.Fields[0] == field0 }) {
+		s.Indexes = deleteFunc(s.Indexes, func(f string) bool { return f == field0 })
+	}
+}
+
+// indexNamed returns the table that has an index called name, or "".
+// Callers hold wmu.
+func (db *DB) indexNamed(name string) string {
+	for t, ts := range db.work {
+		for _, d := range ts.spec.indexes() {
+			if d.Name == name {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+// Indexes returns a table's indexes, named (see TableSpec.Indexes).
+func (v *View) Indexes(table string) ([]IndexSpec, error) {
+	ts, ok := v.lookupTable(table)
+	if !ok {
+		return nil, noTable(table)
+	}
+	return ts.spec.indexes(), nil
+}
+
+// IndexNamed finds the index called name in any table (DROP INDEX names
+// no table).
+func (v *View) IndexNamed(name string) (table string, ix IndexSpec, ok bool) {
+	for _, t := range v.Tables() {
+		ts, _ := v.lookupTable(t)
+		for _, d := range ts.spec.indexes() {
+			if d.Name == name {
+				return t, d, true
+			}
+		}
+	}
+	return "", IndexSpec{}, false
+}
+
+// uniqueKey returns the values of the index's fields in doc, or nil when
+// one is NULL or missing: such a row never conflicts.
+func uniqueKey(ix IndexSpec, doc map[string]any) []any {
+	vals := make([]any, len(ix.Fields))
+	for i, f := range ix.Fields {
+		v, ok := lookupPath(doc, f)
+		if !ok || v == nil {
+			return nil
+		}
+		vals[i] = v
+	}
+	return vals
+}
+
+func sameKeyValues(a, b []any) bool {
+	for i := range a {
+		if !EqualValues(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// uniqueError is PostgreSQL's unique violation for the index ix and the
+// values vals.
+func uniqueError(ts *tableState, ix IndexSpec, vals []any) error {
+	cols := make([]string, len(ix.Fields))
+	texts := make([]string, len(vals))
+	for i, f := range ix.Fields {
+		cols[i] = ts.cols.rules.nameOf(f)
+		texts[i] = valueText(vals[i])
+	}
+	return &Error{Code: CodeUniqueViolation, Err: ErrDuplicateKey,
+		Msg:    fmt.Sprintf("duplicate key value violates unique constraint %q", ix.Name),
+		Detail: fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(cols, ", "), strings.Join(texts, ", "))}
+}
+
+// valueText is a value as PostgreSQL shows it in a message.
+func valueText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return string(ToJSON(v))
+}
+
+// candidates calls fn with each key the index tree idx has an entry of
+// value v for, with seq <= seq, once per key, in key order.
+func candidates(idx *btree.BTreeG[indexEntry], v any, seq uint64, fn func(Key) error) error {
+	if idx == nil {
+		return nil // a state from before the index: the commit checks
+	}
+	var err error
+	var last Key
+	first := true
+	idx.AscendGreaterOrEqual(indexEntry{val: v, key: minKey}, func(e indexEntry) bool {
+		if c, ok := CompareValues(e.val, v); !ok || c != 0 {
+			return false
+		}
+		if e.seq > seq || !first && e.key == last {
+			return true
+		}
+		first, last = false, e.key
+		err = fn(e.key)
+		return err == nil
+	})
+	return err
+}
+
+// checkUnique checks, when the transaction writes doc as the row k of
+// table ts (prev, its document before, or nil), that no other live row
+// has the values of a unique index doc has: among the rows of its
+// snapshot (a row changed since then fails with 40001: a fresh snapshot
+// may find no conflict) and those it wrote.
+func (tx *Txn) checkUnique(ts *tableState, k Key, doc, prev map[string]any) error {
+	uniques := ts.spec.uniques()
+	if len(uniques) == 0 {
+		return nil
+	}
+	name := ts.spec.Name
+	trees := tx.view.trees(name, ts)
+	trunc := tx.pending.isTruncated(name)
+	for _, ix := range uniques {
+		vals := uniqueKey(ix, doc)
+		if vals == nil {
+			continue
+		}
+		if prev != nil {
+			if pv := uniqueKey(ix, prev); pv != nil && sameKeyValues(pv, vals) {
+				continue // unchanged: checked when it was written
+			}
+		}
+		conflictsWith := func(other map[string]any) bool {
+			ov := uniqueKey(ix, other)
+			return ov != nil && sameKeyValues(ov, vals)
+		}
+		// The transaction's own rows.
+		if t := tx.uniq[uniqKey(name, ix.Fields[0])]; t != nil {
+			err := candidates(t, vals[0], ^uint64(0), func(c Key) error {
+				if p, ok := tx.pending.get(name, c); ok && c != k && p.doc != nil && conflictsWith(p.doc) {
+					return uniqueError(ts, ix, vals)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		// The snapshot's rows the transaction did not write.
+		if trunc {
+			continue
+		}
+		err := candidates(trees.indexes[ix.Fields[0]], vals[0], tx.view.seq, func(c Key) error {
+			if c == k {
+				return nil
+			}
+			if _, mine := tx.pending.get(name, c); mine {
+				return nil
+			}
+			_, _, raw, ok := ts.point.loadAt(c, tx.view.seq)
+			if !ok || raw == nil {
+				return nil
+			}
+			other, err := decodeDocBytes(raw)
+			if err != nil || !conflictsWith(other) {
+				return err
+			}
+			if e := ts.point.entry(c); e != nil && e.lastSeq > tx.view.seq {
+				return conflict(name, c, e.lastSeq)
+			}
+			return uniqueError(ts, ix, vals)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noteUnique records the row k the transaction wrote, with document doc,
+// in its own index of each unique index's first field, for checkUnique.
+func (tx *Txn) noteUnique(ts *tableState, k Key, doc map[string]any) {
+	for _, ix := range ts.spec.uniques() {
+		v, ok := lookupPath(doc, ix.Fields[0])
+		if !ok || v == nil {
+			continue
+		}
+		key := uniqKey(ts.spec.Name, ix.Fields[0])
+		t := tx.uniq[key]
+		if t == nil {
+			if tx.uniq == nil {
+				tx.uniq = map[string]*btree.BTreeG[indexEntry]{}
+			}
+			t = btree.NewG(btreeDegree, indexLess)
+			tx.uniq[key] = t
+		}
+		t.ReplaceOrInsert(indexEntry{val: v, key: k})
+	}
+}
+
+func uniqKey(table, field string) string { return table + "\x00" + field }
+
+// checkUniqueLatest checks, at commit, the row the event ev just made in
+// the working state: no other live row may have the values of a unique
+// index it has. The writer holds every accepted commit, so the second of
+// two transactions writing the same values fails here.
+func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
+	uniques := ts.spec.uniques()
+	if len(uniques) == 0 || r.latest().doc == nil {
+		return nil
+	}
+	var doc map[string]any
+	for _, ix := range uniques {
+		if ev.typ == store.EventPatch && !patchTouches(ev.patch, ix) {
+			continue
+		}
+		if doc == nil {
+			if ev.typ == store.EventInsert {
+				doc = ev.doc
+			} else {
+				var err error
+				if doc, err = decodeDocBytes(r.latest().doc); err != nil {
+					return err
+				}
+			}
+		}
+		vals := uniqueKey(ix, doc)
+		if vals == nil {
+			continue
+		}
+		err := candidates(ts.indexes[ix.Fields[0]], vals[0], ^uint64(0), func(c Key) error {
+			if c == ev.key {
+				return nil
+			}
+			other, ok := ts.get(c)
+			if !ok || other.latest().doc == nil {
+				return nil
+			}
+			od, err := decodeDocBytes(other.latest().doc)
+			if err != nil {
+				return err
+			}
+			if ov := uniqueKey(ix, od); ov != nil && sameKeyValues(ov, vals) {
+				return uniqueError(ts, ix, vals)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// patchTouches reports whether a merge patch sets or removes a field of
+// the index (the top-level field of each path).
+func patchTouches(patch map[string]any, ix IndexSpec) bool {
+	for _, f := range ix.Fields {
+		head, _, _ := strings.Cut(f, ".")
+		if _, ok := patch[head]; ok {
+			return true
+		}
+		if _, ok := patch[f]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// eachDuplicate fails with 23505 when two live rows have the same values
+// of the unique index ix (building it over them is refused).
+func (a *alteration) eachDuplicate(ix IndexSpec) error {
+	var rows [][]any
+	err := a.eachLive(func(k Key, v *version) error {
+		doc, err := decodeDocBytes(v.doc)
+		if err != nil {
+			return err
+		}
+		if vals := uniqueKey(ix, doc); vals != nil {
+			rows = append(rows, vals)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(rows, func(x, y []any) int {
+		for i := range x {
+			if c := SortCompare(x[i], y[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	for i := 1; i < len(rows); i++ {
+		if sameKeyValues(rows[i-1], rows[i]) {
+			cols := make([]string, len(ix.Fields))
+			texts := make([]string, len(ix.Fields))
+			for j, f := range ix.Fields {
+				cols[j], texts[j] = a.ts.cols.rules.nameOf(f), valueText(rows[i][j])
+			}
+			return &Error{Code: CodeUniqueViolation, Err: ErrDuplicateKey,
+				Msg:    fmt.Sprintf("could not create unique index %q", ix.Name),
+				Detail: fmt.Sprintf("Key (%s)=(%s) is duplicated.", strings.Join(cols, ", "), strings.Join(texts, ", "))}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,245 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+)
+
+func uniqueDB(t *testing.T) (*DB, func() *DB) {
+	t.Helper()
+	db, _, reopen := ddlDB(t)
+	mustExec(t, db.CreateTable(TableSpec{Name: "person", PK: "id",
+		Columns:   []ColumnSpec{{Name: "id", Type: TypeInt8}, {Name: "nick", Type: TypeText}, {Name: "n", Type: TypeNumeric}},
+		IndexDefs: []IndexSpec{{Fields: []string{"nick"}, Unique: true}}}))
+	return db, reopen
+}
+
+func wantUnique(t *testing.T, what string, err error, constraint string) {
+	t.Helper()
+	var e *Error
+	if Code(err) != CodeUniqueViolation || !errors.As(err, &e) ||
+		e.Msg != fmt.Sprintf("duplicate key value violates unique constraint %q", constraint) || !errors.Is(err, ErrDuplicateKey) {
+		t.Fatalf("%s: %v, want 23505 on %q", what, err, constraint)
+	}
+}
+
+// TestUnique: a unique index refuses a second live row with its value, by
+// INSERT or PATCH, with PostgreSQL's message; NULL and missing values
+// never conflict; a value is free again once its row is deleted,
+// truncated, or changed; numbers compare by value.
+func TestUnique(t *testing.T) {
+	db, reopen := uniqueDB(t)
+	ins := func(doc string) error { _, err := db.Insert(ctx, "person", []byte(doc)); return err }
+	mustExec(t, ins(`{"id": 1, "nick": "bee"}`))
+	err := ins(`{"id": 2, "nick": "bee"}`)
+	wantUnique(t, "insert of a taken value", err, "person_nick_key")
+	var e *Error
+	if errors.As(err, &e); e.Detail != "Key (nick)=(bee) already exists." {
+		t.Fatalf("detail %q", e.Detail)
+	}
+	mustExec(t, ins(`{"id": 2, "nick": null}`))
+	mustExec(t, ins(`{"id": 3}`))
+	mustExec(t, ins(`{"id": 4, "nick": null}`))
+	_, err = db.Patch(ctx, "person", 3, []byte(`{"nick": "bee"}`))
+	wantUnique(t, "patch to a taken value", err, "person_nick_key")
+	_, err = db.Patch(ctx, "person", 1, []byte(`{"n": 5}`)) // its own value stays
+	mustExec(t, err)
+	_, err = db.Patch(ctx, "person", 1, []byte(`{"nick": "bee"}`))
+	mustExec(t, err)
+
+	_, err = db.SoftDelete(ctx, "person", 1)
+	mustExec(t, err)
+	mustExec(t, ins(`{"id": 5, "nick": "bee"}`))
+	_, err = db.Patch(ctx, "person", 5, []byte(`{"nick": "wasp"}`))
+	mustExec(t, err)
+	mustExec(t, ins(`{"id": 6, "nick": "bee"}`))
+	_, err = db.Truncate(ctx, "person")
+	mustExec(t, err)
+	mustExec(t, ins(`{"id": 7, "nick": "wasp"}`))
+
+	// A unique index over a number: 1 and 1.0 are the same value.
+	mustExec(t, db.AddIndex("person", IndexSpec{Name: "person_n", Fields: []string{"n"}, Unique: true}))
+	mustExec(t, ins(`{"id": 8, "n": 1}`))
+	wantUnique(t, "1.0 after 1", ins(`{"id": 9, "n": 1.0}`), "person_n")
+
+	db = reopen()
+	wantUnique(t, "after a reopen", ins(`{"id": 10, "nick": "wasp"}`), "person_nick_key")
+	wantUnique(t, "after a reopen", ins(`{"id": 10, "n": 1}`), "person_n")
+}
+
+// TestUniqueInTransaction: a transaction's own rows count, as they are
+// when it writes: a value it freed (deleted, changed, truncated) can be
+// taken again; the check is made at the statement.
+func TestUniqueInTransaction(t *testing.T) {
+	db, _ := uniqueDB(t)
+	tx := db.Begin()
+	ins := func(doc string) error { _, err := tx.Insert("person", []byte(doc)); return err }
+	mustExec(t, ins(`{"id": 1, "nick": "a"}`))
+	wantUnique(t, "a second row of the transaction", ins(`{"id": 2, "nick": "a"}`), "person_nick_key")
+	mustExec(t, tx.SoftDelete("person", 1))
+	mustExec(t, ins(`{"id": 2, "nick": "a"}`))
+	mustExec(t, tx.Patch("person", 2, []byte(`{"nick": "b"}`)))
+	mustExec(t, ins(`{"id": 3, "nick": "a"}`))
+	wantUnique(t, "patch onto the transaction's row", tx.Patch("person", 2, []byte(`{"nick": "a"}`)), "person_nick_key")
+	mustExec(t, tx.Truncate("person"))
+	mustExec(t, ins(`{"id": 4, "nick": "a"}`))
+	_, err := tx.Commit(ctx)
+	mustExec(t, err)
+	if got := liveKeys(t, db.View(), "person"); !reflect.DeepEqual(got, []string{"4"}) {
+		t.Fatalf("rows %v", got)
+	}
+	// The snapshot's rows count too; those the transaction freed do not.
+	tx = db.Begin()
+	wantUnique(t, "a value of the snapshot", ins(`{"id": 5, "nick": "a"}`), "person_nick_key")
+	mustExec(t, tx.Patch("person", 4, []byte(`{"nick": "z"}`)))
+	mustExec(t, ins(`{"id": 5, "nick": "a"}`))
+	_, err = tx.Commit(ctx)
+	mustExec(t, err)
+}
+
+// TestUniqueConcurrent: of two transactions that write the same value,
+// the second to commit fails with 23505 (checked again at commit against
+// the latest state), also when many statements race outside
+// transactions: exactly one wins. A value whose row another transaction
+// freed after the snapshot fails with 40001 (a retry finds it free).
+func TestUniqueConcurrent(t *testing.T) {
+	db, _ := uniqueDB(t)
+	t1, t2 := db.Begin(), db.Begin()
+	_, err := t1.Insert("person", []byte(`{"id": 1, "nick": "x"}`))
+	mustExec(t, err)
+	_, err = t2.Insert("person", []byte(`{"id": 2, "nick": "x"}`))
+	mustExec(t, err)
+	_, err = t1.Commit(ctx)
+	mustExec(t, err)
+	_, err = t2.Commit(ctx)
+	wantUnique(t, "the second commit", err, "person_nick_key")
+
+	t3 := db.Begin()
+	_, err = db.Patch(ctx, "person", 1, []byte(`{"nick": "y"}`))
+	mustExec(t, err)
+	_, err = t3.Insert("person", []byte(`{"id": 3, "nick": "x"}`))
+	if Code(err) != CodeSerializationFailure {
+		t.Fatalf("a value freed after the snapshot: %v", err)
+	}
+	t3.Rollback()
+
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = db.Insert(ctx, "person", fmt.Appendf(nil, `{"id": %d, "nick": "race"}`, 100+i))
+		})
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case Code(err) != CodeUniqueViolation:
+			t.Fatalf("insert %d: %v", i, err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d of %d concurrent inserts of one value committed", won, n)
+	}
+	rows := 0
+	mustExec(t, db.View().Scan("person", func(r *Row) bool {
+		if d, _ := r.Doc(); d["nick"] == "race" {
+			rows++
+		}
+		return true
+	}))
+	if rows != 1 {
+		t.Fatalf("%d rows hold the value", rows)
+	}
+}
+
+// TestUniqueSeveralFields: UNIQUE (room, hour) refuses two rows with the
+// same pair only; a NULL in either never conflicts.
+func TestUniqueSeveralFields(t *testing.T) {
+	db, _, _ := ddlDB(t)
+	mustExec(t, db.CreateTable(TableSpec{Name: "slot", PK: "id",
+		IndexDefs: []IndexSpec{{Name: "one_booking", Fields: []string{"room", "hour"}, Unique: true}}}))
+	ins := func(doc string) error { _, err := db.Insert(ctx, "slot", []byte(doc)); return err }
+	mustExec(t, ins(`{"id": 1, "room": "a", "hour": 9}`))
+	mustExec(t, ins(`{"id": 2, "room": "a", "hour": 10}`))
+	mustExec(t, ins(`{"id": 3, "room": "b", "hour": 9}`))
+	mustExec(t, ins(`{"id": 5, "room": "a"}`))
+	mustExec(t, ins(`{"id": 6, "room": "a"}`))
+	err := ins(`{"id": 4, "room": "a", "hour": 9}`)
+	wantUnique(t, "a taken pair", err, "one_booking")
+	var e *Error
+	if errors.As(err, &e); e.Detail != "Key (room, hour)=(a, 9) already exists." {
+		t.Fatalf("detail %q", e.Detail)
+	}
+	_, err = db.Patch(ctx, "slot", 3, []byte(`{"room": "a"}`))
+	wantUnique(t, "a patch to a taken pair", err, "one_booking")
+}
+
+// TestIndexDefs: named indexes are listed, found by name, kept across a
+// reopen and dropped by name; names are unique in the database; a unique
+// index over rows that share a value is refused, and not made; columns
+// are named by their names, renamed ones too.
+func TestIndexDefs(t *testing.T) {
+	db, reopen := uniqueDB(t)
+	mustExec(t, db.CreateTable(TableSpec{Name: "other", PK: "id", Indexes: []string{"plain"}}))
+	for i, nick := range []string{"a", "b", "c"} {
+		_, err := db.Insert(ctx, "person", fmt.Appendf(nil, `{"id": %d, "nick": %q, "n": 1, "tag": "t%d"}`, i, nick, i))
+		mustExec(t, err)
+	}
+	err := db.AddIndex("person", IndexSpec{Name: "person_n_key", Fields: []string{"n"}, Unique: true})
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeUniqueViolation || e.Msg != `could not create unique index "person_n_key"` || e.Detail != "Key (n)=(1) is duplicated." {
+		t.Fatalf("unique index over duplicates: %v", err)
+	}
+	if db.View().Indexed("person", "n") {
+		t.Fatal("the refused index was made")
+	}
+	wantCode(t, "an index on an unknown column", db.AddIndex("person", IndexSpec{Fields: []string{"nope"}}), CodeUndefinedColumn)
+	wantCode(t, "a name another table's index has", db.AddIndex("person", IndexSpec{Name: "other_plain_idx", Fields: []string{"n"}}), CodeDuplicateTable)
+	mustExec(t, db.RenameColumn("person", "tag", "label"))
+	mustExec(t, db.AddIndex("person", IndexSpec{Name: "by_label", Fields: []string{"label"}, Unique: true}))
+	mustExec(t, db.AddIndex("person", IndexSpec{Fields: []string{"n"}}))
+	wantCode(t, "a name in use", db.AddIndex("person", IndexSpec{Name: "by_label", Fields: []string{"n"}}), CodeDuplicateTable)
+	_, err = db.Insert(ctx, "person", []byte(`{"id": 9, "label": "t1"}`))
+	if errors.As(err, &e); Code(err) != CodeUniqueViolation || e.Detail != "Key (label)=(t1) already exists." {
+		t.Fatalf("unique index on a renamed column: %v", err)
+	}
+
+	want := []IndexSpec{
+		{Name: "person_nick_key", Fields: []string{"nick"}, Unique: true},
+		{Name: "by_label", Fields: []string{"tag"}, Unique: true},
+		{Name: "person_n_idx", Fields: []string{"n"}},
+	}
+	for round := range 2 {
+		got, err := db.View().Indexes("person")
+		mustExec(t, err)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: indexes %+v", round, got)
+		}
+		if tb, ix, ok := db.View().IndexNamed("other_plain_idx"); !ok || tb != "other" || ix.Fields[0] != "plain" {
+			t.Fatalf("round %d: IndexNamed: %v %+v %v", round, tb, ix, ok)
+		}
+		db = reopen()
+	}
+	mustExec(t, db.DropIndex("person", "by_label"))
+	mustExec(t, db.DropIndex("other", "other_plain_idx"))
+	wantCode(t, "drop of a missing index", db.DropIndex("person", "by_label"), CodeUndefinedObject)
+	if db.View().Indexed("person", "tag") || db.View().Indexed("other", "plain") {
+		t.Fatal("dropped indexes still there")
+	}
+	_, err = db.Insert(ctx, "person", []byte(`{"id": 9, "label": "t1"}`))
+	mustExec(t, err)
+	// Dropping a column drops the indexes on it.
+	mustExec(t, db.DropColumn("person", "nick"))
+	got, err := db.View().Indexes("person")
+	mustExec(t, err)
+	if !reflect.DeepEqual(got, []IndexSpec{{Name: "person_n_idx", Fields: []string{"n"}}}) {
+		t.Fatalf("indexes after the drop of nick: %+v", got)
+	}
+}
