@@ -96,6 +96,20 @@ func TestIndexRange(t *testing.T) {
 	}))
 	check("in a transaction", tx.View())
 
+	// After TRUNCATE in the transaction, only its own later rows are in
+	// range.
+	tt := db.Begin()
+	defer tt.Rollback()
+	mustExec(t, tt.Truncate("t"))
+	_, err := tt.Insert("t", []byte(`{"id": 5, "n": 200}`))
+	mustExec(t, err)
+	c, err := tt.View().IndexRange("t", "n", b(int64(0), true), nil, false)
+	mustExec(t, err)
+	if got := drainCursor(t, c); len(got) != 1 || got[0].Key.Int != 5 {
+		t.Fatalf("range after TRUNCATE in the transaction: %v", got)
+	}
+	check("after TRUNCATE in a transaction", tt.View())
+
 	for _, bad := range []struct{ lo, hi *Bound }{{nil, nil}, {b("a", true), b(int64(1), true)}, {b([]any{}, true), nil}} {
 		if _, err := db.View().IndexRange("t", "n", bad.lo, bad.hi, false); err == nil {
 			t.Errorf("range [%v, %v] accepted", bad.lo, bad.hi)
