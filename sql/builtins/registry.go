@@ -81,6 +81,12 @@ type Overload struct {
 	// next call: a function that keeps it (or returns it inside a value)
 	// copies it.
 	Fn func(c *Context, args []types.Datum) (types.Datum, error)
+	// FnFor, when set, makes Fn for the argument types of a call: a
+	// function taking "any" (concat, format, pg_typeof, to_jsonb) writes
+	// or inspects each argument by its type, which a value alone does not
+	// tell (a NULL, a float4 or a float8, a "char" or a text). Resolve
+	// returns a copy of the overload whose Fn is FnFor(argument types).
+	FnFor func(args []*types.T) func(c *Context, args []types.Datum) (types.Datum, error)
 	// Agg makes an accumulator for an Aggregate (or a Window function that
 	// is an aggregate over a frame).
 	Agg func(args []*types.T) Accumulator

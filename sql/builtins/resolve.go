@@ -31,6 +31,17 @@ type Resolved struct {
 //
 // It fails with 42883 (no overload) or 42725 (ambiguous).
 func Resolve(name string, args []*types.T, kind Kind) (*Resolved, error) {
+	r, err := resolve(name, args, kind)
+	if err != nil || r.Fn.FnFor == nil {
+		return r, err
+	}
+	o := *r.Fn
+	o.Fn = o.FnFor(r.ArgTypes)
+	r.Fn = &o
+	return r, nil
+}
+
+func resolve(name string, args []*types.T, kind Kind) (*Resolved, error) {
 	all := Lookup(name)
 	var cands []*Overload
 	for _, o := range all {
@@ -223,10 +234,7 @@ func coerce(o *Overload, args []*types.T) (r *Resolved, exact, prefer int, ok bo
 			}
 			ts[i] = compat
 		case types.OidAny:
-			ts[i] = a
-			if a.Family == types.UnknownFamily {
-				ts[i] = types.Text
-			}
+			ts[i] = a // an untyped literal stays unknown, as PostgreSQL keeps it
 		default:
 			ts[i] = w
 		}
@@ -252,8 +260,8 @@ func expand(o *Overload, n int) ([]*types.T, bool) {
 	if o.Variadic == nil {
 		return o.Args, len(o.Args) == n
 	}
-	if n < len(o.Args) {
-		return nil, false
+	if n <= len(o.Args) {
+		return nil, false // a VARIADIC list has one value at least
 	}
 	out := append([]*types.T(nil), o.Args...)
 	for len(out) < n {
@@ -310,7 +318,10 @@ func undefined(name string, args []*types.T, kind Kind) error {
 		what = "operator"
 		hint = "No operator matches the given name and argument types. You might need to add explicit type casts."
 	}
-	return pgcode.Newf(pgcode.UndefinedFunction, "%s does not exist: %s", what, signature(name, args, kind)).WithHint(hint)
+	if what == "function" {
+		return pgcode.Newf(pgcode.UndefinedFunction, "function %s does not exist", signature(name, args, kind)).WithHint(hint)
+	}
+	return pgcode.Newf(pgcode.UndefinedFunction, "operator does not exist: %s", signature(name, args, kind)).WithHint(hint)
 }
 
 // signature writes a call as PostgreSQL's messages do: f(integer, text),

@@ -69,6 +69,11 @@ const (
 	MostSpecificTypeMismatch      Code = "2200G"
 	NonstandardUseOfEscapeChar    Code = "22P06"
 	ZeroLengthCharacterString     Code = "2200F"
+	SubstringError                Code = "22011"
+	InvalidArgumentForNtile       Code = "22014"
+	InvalidArgumentForNthValue    Code = "22016"
+	InvalidPrecedingFollowingSize Code = "22013"
+	TrimError                     Code = "22027"
 
 	// Class 23: integrity constraint violation.
 	IntegrityConstraintViolation Code = "23000"
