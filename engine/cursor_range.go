@@ -183,7 +183,7 @@ func (c *Cursor) rangeScanChunk() {
 		if n := len(cands); same && n > 0 && cands[n-1].key == e.key {
 			cands[n-1].seq = max(cands[n-1].seq, e.seq)
 		} else {
-			cands = append(cands, rangeCand{e.val, e.key, e.seq})
+			cands = append(cands, rangeCand(e))
 		}
 		return true
 	}
