@@ -102,14 +102,19 @@ func resolve(name string, args []*types.T, kind Kind) (*Resolved, error) {
 	if len(fits) > 1 {
 		// Unknown arguments: keep the candidates that take the string
 		// category there when any does, else the category's preferred
-		// type.
+		// type. The category is that of the declared type, as in
+		// PostgreSQL: a polymorphic argument is of none of them.
 		for i, a := range args {
 			if a.Family != types.UnknownFamily || len(fits) == 1 {
 				continue
 			}
+			declared := func(f fit) *types.T {
+				want, _ := expand(f.r.Fn, len(args))
+				return want[i]
+			}
 			var str []fit
 			for _, f := range fits {
-				if f.r.ArgTypes[i].Category == types.CatString {
+				if declared(f).Category == types.CatString {
 					str = append(str, f)
 				}
 			}
@@ -118,7 +123,7 @@ func resolve(name string, args []*types.T, kind Kind) (*Resolved, error) {
 				if len(fits) > 1 {
 					var text []fit
 					for _, f := range fits {
-						if f.r.ArgTypes[i].Preferred {
+						if declared(f).Preferred {
 							text = append(text, f)
 						}
 					}
@@ -130,10 +135,56 @@ func resolve(name string, args []*types.T, kind Kind) (*Resolved, error) {
 		}
 	}
 	if len(fits) > 1 {
+		cands := make([]*Overload, len(fits))
+		for i, f := range fits {
+			cands[i] = f.r.Fn
+		}
+		if k := sameAsKnown(args, cands); k >= 0 {
+			return fits[k].r, nil
+		}
+	}
+	if len(fits) > 1 {
 		return nil, pgcode.Newf(pgcode.AmbiguousFunction, "%s is not unique", signature(name, args, kind)).
 			WithHint("Could not choose a best candidate function. You might need to add explicit type casts.")
 	}
 	return fits[0].r, nil
+}
+
+// sameAsKnown is PostgreSQL's last attempt at a choice among candidates
+// when some arguments are unknown and the others all of one type: the
+// unknown ones are taken to be of that type, and the one candidate that
+// then takes the arguments is chosen ('{1}'::int[] || '{2}' concatenates
+// two arrays). It returns the candidate's index, or -1.
+func sameAsKnown(args []*types.T, cands []*Overload) int {
+	var known *types.T
+	unknowns := 0
+	for _, a := range args {
+		switch {
+		case a.Family == types.UnknownFamily:
+			unknowns++
+		case known == nil:
+			known = a
+		case known.Oid != a.Oid:
+			return -1
+		}
+	}
+	if known == nil || unknowns == 0 {
+		return -1
+	}
+	as := make([]*types.T, len(args))
+	for i := range as {
+		as[i] = known
+	}
+	found := -1
+	for i, o := range cands {
+		if _, _, _, ok := coerce(o, as); ok {
+			if found >= 0 {
+				return -1
+			}
+			found = i
+		}
+	}
+	return found
 }
 
 // exactly checks an overload against argument types that must match it
@@ -175,8 +226,18 @@ func coerce(o *Overload, args []*types.T) (r *Resolved, exact, prefer int, ok bo
 	}
 	ts := make([]*types.T, len(args))
 	// Polymorphic arguments first: anyelement / anycompatible take one
-	// type for all of them; anyarray an array of it.
+	// type for all of them; anyarray / anycompatiblearray an array of it.
 	var elem, compat *types.T
+	unite := func(t *types.T) bool {
+		if compat == nil {
+			compat = t
+		} else if c := CommonType(compat, t); c != nil {
+			compat = c
+		} else {
+			return false
+		}
+		return true
+	}
 	for i, w := range want {
 		a := args[i]
 		switch w.Oid {
@@ -203,11 +264,14 @@ func coerce(o *Overload, args []*types.T) (r *Resolved, exact, prefer int, ok bo
 			if a.Family == types.UnknownFamily {
 				continue
 			}
-			if compat == nil {
-				compat = a
-			} else if c := CommonType(compat, a); c != nil {
-				compat = c
-			} else {
+			if !unite(a) {
+				return nil, 0, 0, false
+			}
+		case types.OidAnyCompatArray:
+			if a.Family == types.UnknownFamily {
+				continue
+			}
+			if !a.IsArray() || a.Elem == nil || !unite(a.Elem.WithMod(a.Mod)) {
 				return nil, 0, 0, false
 			}
 		}
@@ -233,6 +297,13 @@ func coerce(o *Overload, args []*types.T) (r *Resolved, exact, prefer int, ok bo
 				compat = types.Text
 			}
 			ts[i] = compat
+		case types.OidAnyCompatArray:
+			if compat == nil {
+				compat = types.Text // all unknown: text[], as PostgreSQL resolves them
+			}
+			if ts[i] = types.ArrayOf(compat); ts[i] == nil {
+				return nil, 0, 0, false
+			}
 		case types.OidAny:
 			ts[i] = a // an untyped literal stays unknown, as PostgreSQL keeps it
 		default:
