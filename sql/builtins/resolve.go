@@ -144,7 +144,11 @@ func resolve(name string, args []*types.T, kind Kind) (*Resolved, error) {
 		}
 	}
 	if len(fits) > 1 {
-		return nil, pgcode.Newf(pgcode.AmbiguousFunction, "%s is not unique", signature(name, args, kind)).
+		if isOperator(name) {
+			return nil, pgcode.Newf(pgcode.AmbiguousFunction, "operator is not unique: %s", signature(name, args, kind)).
+				WithHint("Could not choose a best candidate operator. You might need to add explicit type casts.")
+		}
+		return nil, pgcode.Newf(pgcode.AmbiguousFunction, "function %s is not unique", signature(name, args, kind)).
 			WithHint("Could not choose a best candidate function. You might need to add explicit type casts.")
 	}
 	return fits[0].r, nil
@@ -343,8 +347,9 @@ func expand(o *Overload, n int) ([]*types.T, bool) {
 
 // CommonType is the type two values become in a UNION, CASE, COALESCE or
 // an anycompatible argument: PostgreSQL's select_common_type for two
-// inputs. Unknown yields to the other; within a category the preferred
-// type, or the type the other casts to implicitly. Nil when there is none.
+// inputs. Unknown yields to the other; within a category the first,
+// unless it is not the preferred type and casts implicitly to the second
+// but not back. Nil when there is none.
 func CommonType(a, b *types.T) *types.T {
 	switch {
 	case a.Family == types.UnknownFamily && b.Family == types.UnknownFamily:
@@ -363,17 +368,15 @@ func CommonType(a, b *types.T) *types.T {
 	}
 	ab := types.CastContext(a, b) == types.ContextImplicit
 	ba := types.CastContext(b, a) == types.ContextImplicit
+	// As select_common_type: the first type stays unless it is not the
+	// category's preferred type and casts implicitly to the second but
+	// not back ('a'::varchar and 'b'::text unite in varchar, 'b'::text
+	// and 'a'::varchar in text).
 	switch {
-	case a.Preferred && ba:
+	case !a.Preferred && ab && !ba:
+		return b
+	case ba:
 		return a
-	case b.Preferred && ab:
-		return b
-	case ab && !ba:
-		return b
-	case ba && !ab:
-		return a
-	case ab:
-		return b
 	}
 	return nil
 }
