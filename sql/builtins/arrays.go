@@ -56,10 +56,12 @@ func (o *Overload) polyRet(f func(args []*types.T) *types.T) *Overload {
 }
 
 // The result types of polymorphic overloads: the first argument's type,
-// the second's, an array of the first.
-func retFirst(args []*types.T) *types.T        { return args[0] }
-func retSecond(args []*types.T) *types.T       { return args[1] }
-func retArrayOfFirst(args []*types.T) *types.T { return types.ArrayOf(args[0]) }
+// the second's, an array of the first; without a modifier, as
+// PostgreSQL types a polymorphic result (array_append of a varchar(2)[]
+// is a varchar[]).
+func retFirst(args []*types.T) *types.T        { return args[0].WithMod(-1) }
+func retSecond(args []*types.T) *types.T       { return args[1].WithMod(-1) }
+func retArrayOfFirst(args []*types.T) *types.T { return types.ArrayOf(args[0].WithMod(-1)) }
 
 // fnFor sets an overload's FnFor: a body made for the argument types
 // of a call, for a function that needs an element type no value tells
@@ -71,8 +73,8 @@ func (o *Overload) fnFor(f func(args []*types.T) fnBody) *Overload {
 
 func asArray(d types.Datum) *types.DArray { return d.(*types.DArray) }
 
-// arrayElem is the element type of an array type.
-func arrayElem(t *types.T) *types.T { return t.Elem.WithMod(t.Mod) }
+// arrayElem is the element type of an array type, without a modifier.
+func arrayElem(t *types.T) *types.T { return t.Elem }
 
 func arrayLength(_ *Context, a []types.Datum) (types.Datum, error) {
 	if n := len(asArray(a[0]).Vals); n > 0 && a[1].(int64) == 1 {
@@ -114,7 +116,7 @@ func buildArray(elem *types.T, vals []types.Datum) (*types.DArray, error) {
 	if len(vals) > maxArraySize {
 		return nil, errArraySize()
 	}
-	return &types.DArray{Elem: elem.WithMod(-1), Vals: vals}, nil
+	return &types.DArray{Elem: elem, Vals: vals}, nil
 }
 
 func errArraySize() error {
@@ -308,7 +310,7 @@ func stringToArray(_ *Context, a []types.Datum) (types.Datum, error) {
 
 // arrayFill is array_fill(value, dimensions [, lower_bounds]).
 func arrayFill(args []*types.T) fnBody {
-	elem := args[0]
+	elem := args[0].WithMod(-1)
 	return func(_ *Context, a []types.Datum) (types.Datum, error) {
 		if a[1] == nil || len(a) > 2 && a[2] == nil {
 			return nil, pgcode.New(pgcode.NullValueNotAllowed, "dimension array or low bound array cannot be null")

@@ -233,6 +233,7 @@ func coerce(o *Overload, args []*types.T) (r *Resolved, exact, prefer int, ok bo
 	// type for all of them; anyarray / anycompatiblearray an array of it.
 	var elem, compat *types.T
 	unite := func(t *types.T) bool {
+		t = t.WithMod(-1) // a polymorphic type has no modifier
 		if compat == nil {
 			compat = t
 		} else if c := CommonType(compat, t); c != nil {
@@ -275,7 +276,7 @@ func coerce(o *Overload, args []*types.T) (r *Resolved, exact, prefer int, ok bo
 			if a.Family == types.UnknownFamily {
 				continue
 			}
-			if !a.IsArray() || a.Elem == nil || !unite(a.Elem.WithMod(a.Mod)) {
+			if !a.IsArray() || a.Elem == nil || !unite(a.Elem) {
 				return nil, 0, 0, false
 			}
 		}
