@@ -70,10 +70,10 @@ func readInt(s string, pos *int, kw string, width int, slurp bool) (int64, int, 
 		chunk := s[start : start+width]
 		n, used := leadingInt(chunk)
 		if used == 0 {
-			return 0, 0, errFormat("invalid value \""+chunk+"\" for \""+kw+"\"").WithDetail("Value must be an integer.")
+			return 0, 0, errFormat("invalid value \"" + chunk + "\" for \"" + kw + "\"").WithDetail("Value must be an integer.")
 		}
 		if used < width {
-			return 0, 0, errFormat("invalid value \""+chunk+"\" for \""+kw+"\"").
+			return 0, 0, errFormat("invalid value \"" + chunk + "\" for \"" + kw + "\"").
 				WithDetail("Field requires " + strconv.Itoa(width) + " characters, but only " + strconv.Itoa(used) + " could be parsed.")
 		}
 		*pos += width
@@ -85,7 +85,7 @@ func readInt(s string, pos *int, kw string, width int, slurp bool) (int64, int, 
 		if width > 0 && len(shown) > width {
 			shown = shown[:width]
 		}
-		return 0, 0, errFormat("invalid value \""+shown+"\" for \""+kw+"\"").WithDetail("Value must be an integer.")
+		return 0, 0, errFormat("invalid value \"" + shown + "\" for \"" + kw + "\"").WithDetail("Value must be an integer.")
 	}
 	if n > 2147483647 || n < -2147483648 {
 		return 0, 0, errFormat("value for \"" + kw + "\" in source string is out of range")
@@ -132,7 +132,7 @@ func matchName(s string, pos *int, names []string, kw string) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, errFormat("invalid value \""+rest+"\" for \""+kw+"\"").
+	return 0, errFormat("invalid value \"" + rest + "\" for \"" + kw + "\"").
 		WithDetail("The given value did not match any of the allowed values for this field.")
 }
 
