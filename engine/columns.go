@@ -258,7 +258,7 @@ func checkDeclared(spec *TableSpec, doc map[string]any) error {
 		v, present := doc[f]
 		if !present || v == nil {
 			if c.NotNull || c.Name == spec.PK {
-				return errorf(CodeNotNullViolation, "null value in column %q of table %q violates not-null constraint", c.Name, spec.Name)
+				return errorf(CodeNotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, spec.Name)
 			}
 			continue
 		}

@@ -119,7 +119,7 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	}
 	pkv, ok := doc[ts.spec.PK]
 	if !ok || pkv == nil {
-		return Key{}, errorf(CodeNotNullViolation, "document has no primary key field %q", ts.spec.PK)
+		return Key{}, errorf(CodeNotNullViolation, "null value in column %q of relation %q violates not-null constraint", ts.spec.PK, table)
 	}
 	k, err := tableKey(ts, pkv)
 	if err != nil {
@@ -143,9 +143,7 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 		if err := tx.changedSince(ts, k); err != nil {
 			return Key{}, err
 		}
-		return Key{}, wrapf(CodeUniqueViolation, ErrDuplicateKey,
-			"duplicate key value violates unique constraint %q: key (%s)=(%s) already exists",
-			table+"_pkey", ts.spec.PK, keyText(k))
+		return Key{}, duplicateKey(table+"_pkey", ts.spec.PK, keyText(k))
 	}
 	if err := tx.checkUnique(ts, k, doc, nil); err != nil {
 		return Key{}, err

@@ -158,6 +158,14 @@ func uniqueError(ts *tableState, ix IndexSpec, vals []any) error {
 		Detail: fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(cols, ", "), strings.Join(texts, ", "))}
 }
 
+// duplicateKey is the error of a second row with a primary key value, as
+// PostgreSQL words it.
+func duplicateKey(constraint, col, key string) error {
+	return &Error{Code: CodeUniqueViolation, Err: ErrDuplicateKey,
+		Msg:    fmt.Sprintf("duplicate key value violates unique constraint %q", constraint),
+		Detail: fmt.Sprintf("Key (%s)=(%s) already exists.", col, key)}
+}
+
 // valueText is a value as PostgreSQL shows it in a message.
 func valueText(v any) string {
 	if s, ok := v.(string); ok {

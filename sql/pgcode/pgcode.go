@@ -60,6 +60,7 @@ const (
 	StringDataLengthMismatch      Code = "22026"
 	InvalidTextRepresentation     Code = "22P02"
 	InvalidBinaryRepresentation   Code = "22P03"
+	BadCopyFileFormat             Code = "22P04"
 	ArraySubscriptError           Code = "2202E"
 	UntranslatableCharacter       Code = "22P05"
 	InvalidJSONText               Code = "22032"
@@ -240,6 +241,37 @@ func (e *Error) WhereText() string { return e.Where }
 
 // At sets the position and returns e.
 func (e *Error) At(pos int) *Error { e.Position = pos; return e }
+
+// From returns err as an *Error: err itself if it is one, else a new
+// Error with err's code (Of), message, and the detail, hint, position and
+// context its chain offers (by the methods DetailText, HintText,
+// ErrorPosition, WhereText), err as its cause. Changing the result
+// changes nothing of err.
+func From(err error) *Error {
+	var pe *Error
+	if errors.As(err, &pe) && pe == err {
+		out := *pe
+		return &out
+	}
+	out := &Error{Code: Of(err), Message: err.Error(), Err: err}
+	var de interface{ DetailText() string }
+	if errors.As(err, &de) {
+		out.Detail = de.DetailText()
+	}
+	var he interface{ HintText() string }
+	if errors.As(err, &he) {
+		out.Hint = he.HintText()
+	}
+	var po interface{ ErrorPosition() int }
+	if errors.As(err, &po) {
+		out.Position = po.ErrorPosition()
+	}
+	var we interface{ WhereText() string }
+	if errors.As(err, &we) {
+		out.Where = we.WhereText()
+	}
+	return out
+}
 
 // Of returns the SQLSTATE of the first error in err's chain that has one
 // (any error with a SQLState() string method), or InternalError; nil for
