@@ -210,6 +210,14 @@ func arithmeticOps() []*Overload {
 					return floatArith(op, a[0].(float64), a[1].(float64), f4)
 				}})
 		}
+		// float4 with float8 computes in float8, as PostgreSQL's
+		// float48pl and float84pl do: so float4 + int is float8.
+		for _, args := range [][]*types.T{{types.Float4, types.Float8}, {types.Float8, types.Float4}} {
+			out = append(out, &Overload{Name: op, Args: args, Ret: types.Float8, Strict: true,
+				Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+					return floatArith(op, a[0].(float64), a[1].(float64), false)
+				}})
+		}
 	}
 	// Unary minus and plus.
 	for _, t := range ints {
