@@ -11,10 +11,13 @@ import (
 
 // TestInputLimits: input beyond a limit gets its SQLSTATE, and the table,
 // the connection and the database go on working: a 17 MB document (54000,
-// not a write failure that stops every later write), a 10,000-level JSON
-// value through SQL (54000, and the table still reads and deletes), text
-// that is not UTF-8 (22021) and 100,000 nested parentheses (54001, not a
-// stack overflow that ends the process).
+// not a write failure that stops every later write), a 1,000-level JSON
+// value through SQL (deeper than a document may be: 54000, and the table
+// still reads and deletes), a 10,000-level one (deeper than jsonb's input
+// reads: 54001, as PostgreSQL's stack depth check), text
+// that is not UTF-8 (22021) and 100,000 nested parentheses (42601 "memory
+// exhausted", as PostgreSQL's parser says, not a stack overflow that ends
+// the process).
 func TestInputLimits(t *testing.T) {
 	s := startServer(t, pgwire.Config{})
 	c := connect(t, s.url(""))
@@ -36,11 +39,15 @@ func TestInputLimits(t *testing.T) {
 	expect("17 MB jsonb parameter", err, "54000")
 	mustExec(t, c, `INSERT INTO docs {"id": 2, "s": "small"}`)
 
-	deep := strings.Repeat(`{"a": `, 10_000) + "1" + strings.Repeat("}", 10_000)
-	_, err = c.Exec(bg, `INSERT INTO nj (id, d) VALUES (1, '`+deep+`')`, pgx.QueryExecModeSimpleProtocol)
-	expect("10,000-level JSON literal", err, "54000") // braces in a string are not nesting
-	_, err = c.Exec(bg, `INSERT INTO nj (id, d) VALUES (1, $1)`, deep)
-	expect("10,000-level JSON parameter", err, "54000")
+	nested := func(n int) string { return strings.Repeat(`{"a": `, n) + "1" + strings.Repeat("}", n) }
+	_, err = c.Exec(bg, `INSERT INTO nj (id, d) VALUES (1, '`+nested(1000)+`')`, pgx.QueryExecModeSimpleProtocol)
+	expect("1,000-level JSON literal", err, "54000") // braces in a string are not nesting
+	_, err = c.Exec(bg, `INSERT INTO nj (id, d) VALUES (1, $1)`, nested(1000))
+	expect("1,000-level JSON parameter", err, "54000")
+	_, err = c.Exec(bg, `INSERT INTO nj (id, d) VALUES (1, '`+nested(10_000)+`')`, pgx.QueryExecModeSimpleProtocol)
+	expect("10,000-level JSON literal", err, "54001")
+	_, err = c.Exec(bg, `INSERT INTO nj (id, d) VALUES (1, $1)`, nested(10_000))
+	expect("10,000-level JSON parameter", err, "54001")
 	var n int64
 	if err := c.QueryRow(bg, `SELECT count(*) FROM nj`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("table after the refused inserts: %d %v", n, err)
@@ -50,7 +57,7 @@ func TestInputLimits(t *testing.T) {
 	_, err = c.Exec(bg, "INSERT INTO docs (id, v) VALUES (5, 'x\xc3(y')", pgx.QueryExecModeSimpleProtocol)
 	expect("invalid UTF-8 in the statement", err, "22021")
 	_, err = c.Exec(bg, "SELECT "+strings.Repeat("(", 100_000)+"1"+strings.Repeat(")", 100_000), pgx.QueryExecModeSimpleProtocol)
-	expect("100,000 nested parentheses", err, "54001")
+	expect("100,000 nested parentheses", err, "42601") // PostgreSQL's parser: "memory exhausted"
 
 	// The connection, and another, still work; so does writing.
 	mustExec(t, c, `INSERT INTO docs {"id": 3}`)

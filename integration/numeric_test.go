@@ -17,9 +17,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/driftdb/driftdb/driftql/exec"
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/pgwire"
+	"github.com/driftdb/driftdb/sql/types"
 )
 
 var rewrite = flag.Bool("rewrite", false, "write PostgreSQL's answers into testdata/numeric.slt")
@@ -226,19 +226,16 @@ func checkBinaryMatchesText(t *testing.T, where string, a answer) {
 			}
 			var same bool
 			switch oid {
-			case exec.OIDInt2, exec.OIDInt4, exec.OIDInt8:
+			case types.OidInt2, types.OidInt4, types.OidInt8:
 				var n int64
 				err := m.Scan(oid, pgtype.BinaryFormatCode, v, &n)
 				same = err == nil && strconv.FormatInt(n, 10) == cells[j]
-			case exec.OIDFloat4, exec.OIDFloat8:
+			case types.OidFloat4, types.OidFloat8:
 				var f float64
 				err := m.Scan(oid, pgtype.BinaryFormatCode, v, &f)
-				bits := 64
-				if oid == exec.OIDFloat4 {
-					bits = 32
-				}
-				same = err == nil && (string(exec.AppendFloat(nil, f, bits)) == cells[j] || math.IsNaN(f) && cells[j] == "NaN")
-			case exec.OIDNumeric:
+				typ, _ := types.ByOid(oid)
+				same = err == nil && (types.FormatText(f, typ, nil) == cells[j] || math.IsNaN(f) && cells[j] == "NaN")
+			case types.OidNumeric:
 				var n pgtype.Numeric
 				err := m.Scan(oid, pgtype.BinaryFormatCode, v, &n)
 				want, perr := engine.ParseNumeric(cells[j])
@@ -344,7 +341,7 @@ func TestNumericOverPgx(t *testing.T) {
 		{[]byte{0, 1, 0x7f, 0xff, 0x12, 0x34, 0, 0, 0, 7}, "ERROR 22P03"},
 	} {
 		r := c.PgConn().ExecParams(ctx, `SELECT $1::numeric, length($1::numeric::text)`, [][]byte{p.in},
-			[]uint32{exec.OIDNumeric}, []int16{pgtype.BinaryFormatCode}, nil).Read()
+			[]uint32{types.OidNumeric}, []int16{pgtype.BinaryFormatCode}, nil).Read()
 		got := ""
 		if r.Err != nil {
 			got = "ERROR " + sqlState(r.Err)

@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/xdg-go/scram"
 
-	"github.com/driftdb/driftdb/driftql/exec"
+	"github.com/driftdb/driftdb/sql"
 )
 
 // authenticate runs the configured authentication and starts the session.
@@ -36,7 +36,7 @@ func (c *conn) authenticate(startup *pgproto3.StartupMessage) bool {
 			settings[k] = v
 		}
 	}
-	sess, err := exec.NewSession(c.srv.db, exec.Options{User: c.user, Database: cfg.Database, Settings: settings, Cache: c.srv.cache, DeferCommits: true})
+	sess, err := sql.NewSession(c.srv.db, sql.Options{User: c.user, Database: cfg.Database, Settings: settings, Cache: c.srv.cache, DeferCommits: true})
 	if err != nil {
 		e := errorResponse(err)
 		e.Severity, e.SeverityUnlocalized = "FATAL", "FATAL"

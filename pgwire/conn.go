@@ -19,8 +19,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/driftdb/driftdb/driftql/exec"
 	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
 )
 
 // conn is one client connection.
@@ -31,7 +33,7 @@ type conn struct {
 	log    *slog.Logger
 	pid    uint32
 	secret []byte
-	sess   *exec.Session
+	sess   *sql.Session
 	user   string
 	tls    bool
 
@@ -41,6 +43,7 @@ type conn struct {
 	running   *stmtContext
 	stmt      *stmtContext
 	cancelled bool // the running statement was cancelled by request
+	copying   bool // a COPY FROM STDIN waits for the client's data
 	busy      bool
 	quit      bool // close once idle (shutdown)
 
@@ -101,19 +104,20 @@ func (c *conn) sendComplete(tag string) {
 }
 
 type prepared struct {
-	stmt     *exec.Stmt // nil for an empty query
-	params   []uint32
-	cols     []exec.Column
+	stmt     *sql.Stmt // nil for an empty query
+	params   []*types.T
+	oids     []uint32 // of params, for ParameterDescription
+	cols     []sql.Column
 	textDesc *pgproto3.RowDescription // cols in text format, once asked for
 }
 
 type portal struct {
 	p       *prepared
-	args    []any
+	args    []types.Datum
 	formats []int16
 	// res is the statement's result once an Execute ran it; a streamed
 	// one keeps its cursor open between Executes with a row limit.
-	res  *exec.Result
+	res  *sql.Result
 	done bool // CommandComplete sent
 }
 
@@ -133,6 +137,9 @@ func (c *conn) cancelRunning() {
 		c.running.cancel()
 		if c.writing {
 			c.nc.SetWriteDeadline(time.Now())
+		}
+		if c.copying {
+			c.nc.SetReadDeadline(time.Now())
 		}
 	}
 	c.mu.Unlock()
@@ -251,7 +258,7 @@ func (c *conn) startup() (*pgproto3.StartupMessage, error) {
 			}
 			for k, v := range m.Parameters {
 				if err := cmp.Or(checkUTF8(k), checkUTF8(v)); err != nil {
-					c.fatal(codeCharacterNotInRepertoire, err.Error())
+					c.fatal(string(pgcode.CharacterNotInRepertoire), err.Error())
 					return nil, nil
 				}
 			}
@@ -350,6 +357,8 @@ func (c *conn) loop() {
 			c.ready()
 		case *pgproto3.Flush:
 			c.be.Flush()
+		case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
+			// The rest of a COPY that failed: dropped, as PostgreSQL does.
 		default:
 			if skipToSync {
 				break
@@ -438,9 +447,9 @@ func (c *conn) end(err error) error {
 	if err != nil {
 		switch {
 		case cancelled && errors.Is(err, context.Canceled):
-			err = &exec.Error{Code: "57014", Msg: "canceling statement due to user request"}
+			err = pgcode.New(pgcode.QueryCanceled, "canceling statement due to user request")
 		case errors.Is(err, context.DeadlineExceeded):
-			err = &exec.Error{Code: "57014", Msg: "canceling statement due to statement timeout"}
+			err = pgcode.New(pgcode.QueryCanceled, "canceling statement due to statement timeout")
 		}
 	}
 	return err
@@ -448,19 +457,19 @@ func (c *conn) end(err error) error {
 
 // run executes a statement; its rows, if it streams them, are still to
 // be sent under ctx, before end.
-func (c *conn) run(ctx context.Context, st *exec.Stmt, args []any) (*exec.Result, error) {
+func (c *conn) run(ctx context.Context, st *sql.Stmt, args []types.Datum) (*sql.Result, error) {
 	res, err := st.Stream(ctx, args)
 	c.deferCommit()
 	return res, err
 }
 
 // simpleQuery runs every statement of a query string.
-func (c *conn) simpleQuery(sql string) {
-	if err := checkUTF8(sql); err != nil {
+func (c *conn) simpleQuery(text string) {
+	if err := checkUTF8(text); err != nil {
 		c.sendError(err)
 		return
 	}
-	stmts, args, err := c.parseSimple(sql)
+	stmts, args, err := c.parseSimple(text)
 	if err != nil {
 		c.sendError(err)
 		return
@@ -488,13 +497,13 @@ func (c *conn) simpleQuery(sql string) {
 
 // parseSimple parses a query string under the statement timeout and
 // cancellation.
-func (c *conn) parseSimple(sql string) (stmts []*exec.Stmt, args []any, err error) {
-	if len(sql) <= parseInline {
-		return c.sess.ParseSimple(sql)
+func (c *conn) parseSimple(text string) (stmts []*sql.Stmt, args []types.Datum, err error) {
+	if len(text) <= parseInline {
+		return c.sess.ParseSimple(text)
 	}
 	ctx := c.begin()
-	err = c.offload(ctx, len(sql), func() (err error) {
-		stmts, args, err = c.sess.ParseSimple(sql)
+	err = c.offload(ctx, len(text), func() (err error) {
+		stmts, args, err = c.sess.ParseSimple(text)
 		return err
 	})
 	return stmts, args, c.end(err)
@@ -526,7 +535,7 @@ func (c *conn) offload(ctx context.Context, size int, fn func() error) error {
 		defer func() {
 			if r := recover(); r != nil {
 				c.log.Error("parse panicked", "panic", fmt.Sprint(r))
-				err = &exec.Error{Code: "XX000", Msg: fmt.Sprintf("internal error: %v", r)}
+				err = pgcode.Newf(pgcode.InternalError, "internal error: %v", r)
 			}
 		}()
 		err = fn()
@@ -553,11 +562,22 @@ func (c *conn) waitOffloaded() {
 
 // reply sends a simple-protocol statement's result: its notice, its rows
 // and its CommandComplete.
-func (c *conn) reply(ctx context.Context, res *exec.Result) error {
+func (c *conn) reply(ctx context.Context, res *sql.Result) error {
 	if res.Notice != "" {
 		c.be.Send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: res.Notice})
 	}
-	if res.Columns != nil {
+	switch {
+	case res.CopyIn != nil:
+		done, err := c.copyIn(ctx, res.CopyIn)
+		if err != nil {
+			return err
+		}
+		res = done
+	case res.CopyOut != nil:
+		if err := c.copyOut(ctx, res); err != nil {
+			return err
+		}
+	case res.Columns != nil:
 		c.be.Send(rowDescription(res.Columns, nil))
 		if _, _, err := c.stream(ctx, res, 0, nil); err != nil {
 			return err
@@ -568,15 +588,15 @@ func (c *conn) reply(ctx context.Context, res *exec.Result) error {
 }
 
 // rowDescription describes result columns in the given formats.
-func rowDescription(cols []exec.Column, formats []int16) *pgproto3.RowDescription {
+func rowDescription(cols []sql.Column, formats []int16) *pgproto3.RowDescription {
 	rd := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, len(cols))}
 	for i, col := range cols {
 		rd.Fields[i] = pgproto3.FieldDescription{
 			Name:                 []byte(col.Name),
 			TableAttributeNumber: uint16(col.Attr),
-			DataTypeOID:          col.OID,
-			DataTypeSize:         typeSize(col.OID),
-			TypeModifier:         col.Typmod.Mod(),
+			DataTypeOID:          col.Type.Oid,
+			DataTypeSize:         typeSize(col.Type),
+			TypeModifier:         col.Type.Mod,
 			Format:               formatFor(formats, i),
 		}
 	}
@@ -608,7 +628,7 @@ const rowBatch = 64 << 10
 // DataRows, in batches of about rowBatch bytes, each written as soon as it
 // is full. It returns how many rows it sent and whether the result has
 // more. The result is closed when it fails.
-func (c *conn) stream(ctx context.Context, res *exec.Result, max int, formats []int16) (int, bool, error) {
+func (c *conn) stream(ctx context.Context, res *sql.Result, max int, formats []int16) (int, bool, error) {
 	if c.pending != nil {
 		// The reply is held for a commit (a write's RETURNING rows, which
 		// are materialized anyway): it goes to the held reply as it is.
@@ -626,7 +646,7 @@ func (c *conn) stream(ctx context.Context, res *exec.Result, max int, formats []
 		if row == nil {
 			return n, false, nil
 		}
-		if c.batch, err = appendDataRow(c.batch, row, res.Columns, formats); err != nil {
+		if c.batch, err = appendDataRow(c.batch, row, res.Columns, formats, c.sess.TypesContext()); err != nil {
 			res.Close()
 			return n, false, err
 		}
@@ -643,14 +663,14 @@ func (c *conn) stream(ctx context.Context, res *exec.Result, max int, formats []
 
 // streamHeld is stream for a reply held for a commit: the rows go through
 // the protocol backend into the held reply.
-func (c *conn) streamHeld(ctx context.Context, res *exec.Result, max int, formats []int16) (int, bool, error) {
+func (c *conn) streamHeld(ctx context.Context, res *sql.Result, max int, formats []int16) (int, bool, error) {
 	n := 0
 	for max <= 0 || n < max {
 		row, err := res.Next(ctx)
 		if err != nil || row == nil {
 			return n, false, err
 		}
-		if c.batch, err = appendDataRow(c.batch[:0], row, res.Columns, formats); err != nil {
+		if c.batch, err = appendDataRow(c.batch[:0], row, res.Columns, formats, c.sess.TypesContext()); err != nil {
 			res.Close()
 			return n, false, err
 		}
@@ -719,7 +739,7 @@ func (c *conn) writeBatch(ctx context.Context) error {
 
 // appendDataRow appends a DataRow message of row, its values encoded in
 // the given formats.
-func appendDataRow(b []byte, row []any, cols []exec.Column, formats []int16) ([]byte, error) {
+func appendDataRow(b []byte, row []types.Datum, cols []sql.Column, formats []int16, tc *types.Context) ([]byte, error) {
 	start := len(b)
 	b = append(b, 'D', 0, 0, 0, 0)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(row)))
@@ -730,16 +750,11 @@ func appendDataRow(b []byte, row []any, cols []exec.Column, formats []int16) ([]
 		}
 		at := len(b)
 		b = append(b, 0, 0, 0, 0)
-		oid := cols[i].OID
-		if formatFor(formats, i) == 1 {
-			nb, err := encodeBinary(b, v, oid)
-			if err != nil {
-				return b[:start], &exec.Error{Code: "22P03", Msg: fmt.Sprintf("column %q: %v", cols[i].Name, err)}
-			}
-			b = nb
-		} else {
-			b = encodeText(b, v, oid)
+		nb, err := appendValue(b, v, &cols[i], formatFor(formats, i), tc)
+		if err != nil {
+			return b[:start], err
 		}
+		b = nb
 		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
 	binary.BigEndian.PutUint32(b[start+1:], uint32(len(b)-start-1))
@@ -765,6 +780,10 @@ func errorResponse(err error) *pgproto3.ErrorResponse {
 	var de interface{ DetailText() string }
 	if errors.As(err, &de) {
 		e.Detail = de.DetailText()
+	}
+	var we interface{ WhereText() string }
+	if errors.As(err, &we) {
+		e.Where = we.WhereText()
 	}
 	return e
 }

@@ -8,8 +8,8 @@
 // connection, rows streamed in bounded batches so that a client that does
 // not read holds up only its own statement).
 //
-// Every statement runs through package driftql/exec, the path the command
-// line uses too. The protocol messages come from
+// Every statement runs through a sql.Session, the path the command line
+// uses too. The protocol messages come from
 // github.com/jackc/pgx/v5/pgproto3, which caps message bodies before
 // allocating them.
 package pgwire

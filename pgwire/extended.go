@@ -2,14 +2,15 @@ package pgwire
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/driftdb/driftdb/driftql/exec"
+	"github.com/driftdb/driftdb/sql"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
 )
 
 // extended handles one message of the extended query protocol. An error
@@ -37,7 +38,7 @@ func (c *conn) extended(msg pgproto3.FrontendMessage) error {
 		c.be.Send(&pgproto3.CloseComplete{})
 		return nil
 	}
-	return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("unexpected message %T", msg)}
+	return pgcode.Newf(pgcode.ProtocolViolation, "unexpected message %T", msg)
 }
 
 // checkNames checks the statement and portal names a message carries.
@@ -70,13 +71,10 @@ func checkNames(msg pgproto3.FrontendMessage) error {
 func (c *conn) parse(m *pgproto3.Parse) error {
 	if m.Name != "" {
 		if _, exists := c.stmts[m.Name]; exists {
-			return &exec.Error{Code: "42P05", Msg: fmt.Sprintf("prepared statement %q already exists", m.Name)}
+			return pgcode.Newf(pgcode.DuplicatePreparedStatement, "prepared statement %q already exists", m.Name)
 		}
 	}
 	if err := checkUTF8(m.Query); err != nil {
-		return err
-	}
-	if err := exec.CheckParams(m.Query); err != nil {
 		return err
 	}
 	var p *prepared
@@ -93,23 +91,44 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	return nil
 }
 
+// maxParams is the most parameters a Bind message can carry.
+const maxParams = 65535
+
 // prepare parses and describes a statement of the extended protocol.
-func (c *conn) prepare(query string, paramTypes []uint32) (*prepared, error) {
+func (c *conn) prepare(query string, paramOids []uint32) (*prepared, error) {
+	paramTypes := make([]*types.T, len(paramOids))
+	for i, oid := range paramOids {
+		if oid == 0 {
+			continue // unspecified: inferred
+		}
+		t, ok := types.ByOid(oid)
+		if !ok {
+			return nil, pgcode.Newf(pgcode.UndefinedObject, "type with OID %d does not exist", oid)
+		}
+		paramTypes[i] = t
+	}
 	stmts, err := c.sess.Parse(query)
 	if err != nil {
 		return nil, err
 	}
 	if len(stmts) > 1 {
-		return nil, &exec.Error{Code: "42601", Msg: "cannot insert multiple commands into a prepared statement"}
+		return nil, pgcode.New(pgcode.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
 	p := &prepared{}
 	if len(stmts) == 1 {
 		p.stmt = stmts[0]
+		if n := p.stmt.NumParams(); n > maxParams {
+			return nil, pgcode.Newf(pgcode.ProgramLimitExceeded, "too many parameters: the statement uses $%d, a Bind carries at most %d", n, maxParams)
+		}
 		params, cols, err := p.stmt.Describe(paramTypes)
 		if err != nil {
 			return nil, err
 		}
 		p.params, p.cols = params, cols
+		p.oids = make([]uint32, len(params))
+		for i, t := range params {
+			p.oids[i] = t.Oid
+		}
 	}
 	return p, nil
 }
@@ -117,25 +136,25 @@ func (c *conn) prepare(query string, paramTypes []uint32) (*prepared, error) {
 func (c *conn) bind(m *pgproto3.Bind) error {
 	p, ok := c.stmts[m.PreparedStatement]
 	if !ok {
-		return &exec.Error{Code: "26000", Msg: fmt.Sprintf("prepared statement %q does not exist", m.PreparedStatement)}
+		return pgcode.Newf(pgcode.InvalidSQLStatementName, "prepared statement %q does not exist", m.PreparedStatement)
 	}
 	if m.DestinationPortal == "" {
 		c.portals[""].close()
 		delete(c.portals, "") // replaced, or gone if this Bind fails
 	} else {
 		if _, exists := c.portals[m.DestinationPortal]; exists {
-			return &exec.Error{Code: "42P03", Msg: fmt.Sprintf("portal %q already exists", m.DestinationPortal)}
+			return pgcode.Newf(pgcode.DuplicateCursor, "portal %q already exists", m.DestinationPortal)
 		}
 	}
 	if len(m.Parameters) != len(p.params) {
-		return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("bind message supplies %d parameters, but prepared statement %q requires %d",
-			len(m.Parameters), m.PreparedStatement, len(p.params))}
+		return pgcode.Newf(pgcode.ProtocolViolation, "bind message supplies %d parameters, but prepared statement %q requires %d",
+			len(m.Parameters), m.PreparedStatement, len(p.params))
 	}
 	if n := len(m.ParameterFormatCodes); n > 1 && n != len(m.Parameters) {
-		return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("bind message has %d parameter formats but %d parameters", n, len(m.Parameters))}
+		return pgcode.Newf(pgcode.ProtocolViolation, "bind message has %d parameter formats but %d parameters", n, len(m.Parameters))
 	}
 	var pt *portal
-	var args []any
+	var args []types.Datum
 	if m.DestinationPortal == "" {
 		// The unnamed portal lives until the next Bind: reuse it.
 		pt = &c.unnamed
@@ -144,13 +163,13 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	} else {
 		pt = &portal{}
 	}
-	args = append(args, make([]any, len(m.Parameters))...)
+	args = append(args, make([]types.Datum, len(m.Parameters))...)
 	if err := c.decodeParams(args, m, p); err != nil {
 		return err
 	}
 	for _, f := range m.ResultFormatCodes {
 		if f != 0 && f != 1 {
-			return &exec.Error{Code: "08P01", Msg: fmt.Sprintf("unsupported format code %d", f)}
+			return pgcode.Newf(pgcode.ProtocolViolation, "unsupported format code %d", f)
 		}
 	}
 	*pt = portal{p: p, args: args, formats: m.ResultFormatCodes}
@@ -163,9 +182,9 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	if m.ObjectType == 'S' {
 		p, ok := c.stmts[m.Name]
 		if !ok {
-			return &exec.Error{Code: "26000", Msg: fmt.Sprintf("prepared statement %q does not exist", m.Name)}
+			return pgcode.Newf(pgcode.InvalidSQLStatementName, "prepared statement %q does not exist", m.Name)
 		}
-		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: p.params})
+		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: p.oids})
 		if p.cols == nil {
 			c.be.Send(&pgproto3.NoData{})
 		} else {
@@ -175,7 +194,7 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	}
 	pt, ok := c.portals[m.Name]
 	if !ok {
-		return &exec.Error{Code: "34000", Msg: fmt.Sprintf("portal %q does not exist", m.Name)}
+		return pgcode.Newf(pgcode.InvalidCursorName, "portal %q does not exist", m.Name)
 	}
 	if pt.p.cols == nil {
 		c.be.Send(&pgproto3.NoData{})
@@ -188,8 +207,9 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 // decodeParams decodes a Bind's parameters into args, under the statement
 // timeout and cancellation: a Bind carries up to 65,535 of them, and
 // values of up to the message size.
-func (c *conn) decodeParams(args []any, m *pgproto3.Bind, p *prepared) error {
+func (c *conn) decodeParams(args []types.Datum, m *pgproto3.Bind, p *prepared) error {
 	ctx := c.begin()
+	tc := c.sess.TypesContext()
 	var err error
 	for i, raw := range m.Parameters {
 		if err = ctx.Err(); err != nil {
@@ -199,9 +219,9 @@ func (c *conn) decodeParams(args []any, m *pgproto3.Bind, p *prepared) error {
 		if err = checkUTF8Param(raw, p.params[i], binaryFormat); err != nil {
 			break
 		}
-		v, derr := decodeParam(raw, p.params[i], binaryFormat)
+		v, derr := decodeParam(raw, p.params[i], binaryFormat, tc)
 		if derr != nil {
-			err = paramError(i, derr)
+			err = paramError(i, raw, binaryFormat, m.DestinationPortal, derr)
 			break
 		}
 		args[i] = v
@@ -230,7 +250,7 @@ func (p *prepared) describe(formats []int16) *pgproto3.RowDescription {
 func (c *conn) execute(m *pgproto3.Execute) error {
 	pt, ok := c.portals[m.Portal]
 	if !ok {
-		return &exec.Error{Code: "34000", Msg: fmt.Sprintf("portal %q does not exist", m.Portal)}
+		return pgcode.Newf(pgcode.InvalidCursorName, "portal %q does not exist", m.Portal)
 	}
 	if pt.p.stmt == nil {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
@@ -257,14 +277,25 @@ func (c *conn) executePortal(ctx context.Context, pt *portal, max int) error {
 		// A table's columns may have changed since Parse (a new field
 		// widens SELECT *): drivers that cache statements must prepare
 		// again.
-		if res.Columns != nil && pt.p.cols != nil && !slices.Equal(res.Columns, pt.p.cols) {
+		if res.Columns != nil && pt.p.cols != nil && !sameColumns(res.Columns, pt.p.cols) {
 			res.Close()
-			return &exec.Error{Code: "0A000", Msg: "cached plan must not change result type"}
+			return pgcode.New(pgcode.FeatureNotSupported, "cached plan must not change result type")
 		}
 		pt.res = res
 	}
 	res := pt.res
-	if res.Columns != nil {
+	switch {
+	case res.CopyIn != nil:
+		done, err := c.copyIn(ctx, res.CopyIn)
+		if err != nil {
+			return err
+		}
+		pt.res, res = done, done
+	case res.CopyOut != nil:
+		if err := c.copyOut(ctx, res); err != nil {
+			return err
+		}
+	case res.Columns != nil:
 		n, more, err := c.stream(ctx, res, max, pt.formats)
 		if err != nil {
 			return err
@@ -283,6 +314,14 @@ func (c *conn) executePortal(ctx context.Context, pt *portal, max int) error {
 	c.sendComplete(res.Tag)
 	c.sendParameterChanges()
 	return nil
+}
+
+// sameColumns reports whether two results have the same columns: names,
+// types with their modifiers, and sources.
+func sameColumns(a, b []sql.Column) bool {
+	return slices.EqualFunc(a, b, func(x, y sql.Column) bool {
+		return x.Name == y.Name && types.Identical(x.Type, y.Type) && x.Table == y.Table && x.Attr == y.Attr
+	})
 }
 
 // selectTag is the command tag of a SELECT that returned n rows.

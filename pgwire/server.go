@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/driftdb/driftdb/driftql/exec"
 	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql"
 )
 
 // Auth methods.
@@ -126,7 +126,7 @@ type Server struct {
 
 	// cache holds parsed statements of the simple protocol, shared by
 	// every session.
-	cache *exec.StmtCache
+	cache *sql.StmtCache
 	// verifiers are the users' SCRAM verifiers (scram-sha-256 only).
 	verifiers *verifiers
 	// logins slows down failed logins per client address.
@@ -152,7 +152,7 @@ func NewServer(db *engine.DB, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{db: db, cfg: cfg, log: cfg.Logger, conns: map[uint32]*conn{}, shutdown: make(chan struct{}),
-		cache: exec.NewStmtCache(4096), sockets: make(chan struct{}, cfg.Sockets()), logins: newLoginThrottle()}
+		cache: sql.NewStmtCache(4096), sockets: make(chan struct{}, cfg.Sockets()), logins: newLoginThrottle()}
 	s.nextPID.Store(uint32(os.Getpid()) << 8)
 	if cfg.Auth == AuthSCRAM {
 		var err error

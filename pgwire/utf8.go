@@ -4,7 +4,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/driftdb/driftdb/driftql/exec"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
 )
 
 // The server speaks UTF8 only (server_encoding and client_encoding): text
@@ -15,9 +16,6 @@ import (
 // parameters, and parameters: every one in text format, and those of
 // text types (text, varchar, char, name, json, jsonb, xml, unknown) in
 // binary format. As in PostgreSQL, a NUL byte is refused in them too.
-
-// codeCharacterNotInRepertoire is SQLSTATE 22021.
-const codeCharacterNotInRepertoire = "22021"
 
 // checkUTF8 returns the 22021 error for the first invalid sequence of s,
 // or nil.
@@ -62,19 +60,19 @@ func invalidSequence(s string) error {
 		b.WriteByte(hex[s[i]>>4])
 		b.WriteByte(hex[s[i]&0xf])
 	}
-	return &exec.Error{Code: codeCharacterNotInRepertoire, Msg: b.String()}
+	return pgcode.New(pgcode.CharacterNotInRepertoire, b.String())
 }
 
 // checkUTF8Param checks a parameter value that is text: any in text
 // format, and those of text types in binary format.
-func checkUTF8Param(b []byte, oid uint32, binaryFormat bool) error {
+func checkUTF8Param(b []byte, t *types.T, binaryFormat bool) error {
 	if b == nil {
 		return nil
 	}
 	if binaryFormat {
-		switch oid {
-		case exec.OIDText, exec.OIDVarchar, exec.OIDName, exec.OIDJSON, exec.OIDUnknown, oidBpchar, oidChar, oidXML:
-		case exec.OIDJSONB:
+		switch t.Family {
+		case types.StringFamily, types.JSONFamily, types.UnknownFamily:
+		case types.JSONBFamily:
 			if len(b) > 0 {
 				b = b[1:] // the format version
 			}
@@ -84,10 +82,3 @@ func checkUTF8Param(b []byte, oid uint32, binaryFormat bool) error {
 	}
 	return checkUTF8(string(b))
 }
-
-// Text types that only ever come as parameters.
-const (
-	oidChar   uint32 = 18
-	oidXML    uint32 = 142
-	oidBpchar uint32 = 1042
-)

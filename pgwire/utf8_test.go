@@ -1,6 +1,10 @@
 package pgwire
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/driftdb/driftdb/sql/types"
+)
 
 // TestCheckUTF8: valid text passes; the first invalid sequence is named
 // as PostgreSQL names it (as many bytes as its first byte announces, as
@@ -29,16 +33,16 @@ func TestCheckUTF8(t *testing.T) {
 			t.Fatalf("%q: %v, want %s", in, err, want)
 		}
 	}
-	if err := checkUTF8Param([]byte("\xff"), 17 /* bytea */, true); err != nil {
+	if err := checkUTF8Param([]byte("\xff"), types.Bytea, true); err != nil {
 		t.Fatalf("binary bytea: %v", err)
 	}
-	if err := checkUTF8Param([]byte("\xff"), 17, false); err == nil {
+	if err := checkUTF8Param([]byte("\xff"), types.Bytea, false); err == nil {
 		t.Fatal("text-format parameter with a bad byte accepted")
 	}
-	if err := checkUTF8Param([]byte("\x01\"\xff\""), 3802 /* jsonb */, true); err == nil {
+	if err := checkUTF8Param([]byte("\x01\"\xff\""), types.JSONB, true); err == nil {
 		t.Fatal("binary jsonb with a bad byte accepted")
 	}
-	if err := checkUTF8Param([]byte{0, 0, 0, 1}, 23 /* int4 */, true); err != nil {
+	if err := checkUTF8Param([]byte{0, 0, 0, 1}, types.Int4, true); err != nil {
 		t.Fatalf("binary int4: %v", err)
 	}
 }

@@ -14,9 +14,10 @@ import (
 	"os/signal"
 	"strings"
 
-	"github.com/driftdb/driftdb/driftql"
-	"github.com/driftdb/driftdb/driftql/exec"
 	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
 	"github.com/driftdb/driftdb/store"
 	"github.com/driftdb/driftdb/store/vfs"
 )
@@ -100,15 +101,24 @@ var (
 
 // describe renders an error with its SQLSTATE when it has one.
 func describe(err error) string {
-	var syn *driftql.Error
-	if errors.As(err, &syn) {
-		return fmt.Sprintf("ERROR %s at %s: %s", syn.SQLState(), syn.Where(), syn.Msg)
-	}
 	var coded interface{ SQLState() string }
-	if errors.As(err, &coded) {
-		return fmt.Sprintf("ERROR %s: %s", coded.SQLState(), err.Error())
+	if !errors.As(err, &coded) {
+		return err.Error()
 	}
-	return err.Error()
+	out := fmt.Sprintf("ERROR %s: %s", coded.SQLState(), err.Error())
+	var pe *pgcode.Error
+	if errors.As(err, &pe) {
+		if pe.Position > 0 {
+			out += fmt.Sprintf(" (at character %d)", pe.Position)
+		}
+		if pe.Detail != "" {
+			out += "\nDETAIL: " + pe.Detail
+		}
+		if pe.Hint != "" {
+			out += "\nHINT: " + pe.Hint
+		}
+	}
+	return out
 }
 
 type cli struct {
@@ -231,7 +241,7 @@ func (c *cli) sql(args []string) error {
 		return err
 	}
 	defer db.Close()
-	s, err := exec.NewSession(db, exec.Options{})
+	s, err := sql.NewSession(db, sql.Options{})
 	if err != nil {
 		return err
 	}
@@ -243,7 +253,7 @@ func (c *cli) sql(args []string) error {
 	for _, st := range stmts {
 		r, err := st.Execute(c.ctx, nil)
 		if err != nil {
-			if lockErr != nil && engine.Code(err) == exec.CodeReadOnlyTxn {
+			if lockErr != nil && pgcode.Of(err) == pgcode.ReadOnlySQLTransaction {
 				return lockErr
 			}
 			return err
@@ -251,7 +261,7 @@ func (c *cli) sql(args []string) error {
 		if r.Notice != "" {
 			fmt.Fprintf(c.stderr, "NOTICE: %s\n", r.Notice)
 		}
-		if err := c.printResult(r, *format); err != nil {
+		if err := c.printResult(r, s.TypesContext(), *format); err != nil {
 			return err
 		}
 	}
@@ -262,20 +272,14 @@ func (c *cli) sql(args []string) error {
 }
 
 // printResult prints rows, or the command tag of a statement without rows.
-func (c *cli) printResult(r *exec.Result, format string) error {
+func (c *cli) printResult(r *sql.Result, tc *types.Context, format string) error {
 	if r.Columns == nil {
 		if format == "table" {
 			fmt.Fprintln(c.stdout, r.Tag)
 		}
 		return nil
 	}
-	t := &table{}
-	for _, col := range r.Columns {
-		t.cols = append(t.cols, col.Name)
-		t.jsonCols = append(t.jsonCols, col.OID == exec.OIDJSONB || col.OID == exec.OIDJSON)
-	}
-	t.rows = r.Rows
-	return writeTable(c.stdout, t, format)
+	return writeTable(c.stdout, &table{cols: r.Columns, rows: r.Rows, tc: tc}, format)
 }
 
 // quoteIdent quotes a name for SQL.
@@ -285,7 +289,7 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 func quoteString(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
 
 // query runs one statement on a read-only open and prints its result.
-func (c *cli) query(dir, sql, format string, params ...any) error {
+func (c *cli) query(dir, text, format string, params ...types.Datum) error {
 	if !validFormat(format) {
 		return fmt.Errorf("unknown format %q", format)
 	}
@@ -294,16 +298,16 @@ func (c *cli) query(dir, sql, format string, params ...any) error {
 		return err
 	}
 	defer db.Close()
-	s, err := exec.NewSession(db, exec.Options{})
+	s, err := sql.NewSession(db, sql.Options{})
 	if err != nil {
 		return err
 	}
-	rs, err := s.Exec(c.ctx, sql, params...)
+	rs, err := s.Exec(c.ctx, text, params...)
 	if err != nil {
 		return err
 	}
 	for _, r := range rs {
-		if err := c.printResult(r, format); err != nil {
+		if err := c.printResult(r, s.TypesContext(), format); err != nil {
 			return err
 		}
 	}
@@ -351,17 +355,17 @@ func (c *cli) drift(args []string) error {
 }
 
 // write runs one maintenance statement as the writer.
-func (c *cli) write(dir, sql string) error {
+func (c *cli) write(dir, text string) error {
 	db, err := c.open(dir, false)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	s, err := exec.NewSession(db, exec.Options{})
+	s, err := sql.NewSession(db, sql.Options{})
 	if err != nil {
 		return err
 	}
-	_, err = s.Exec(c.ctx, sql)
+	_, err = s.Exec(c.ctx, text)
 	return err
 }
 
@@ -529,7 +533,7 @@ func (c *cli) export(args []string) error {
 	if *asOf == "" {
 		v = db.View()
 	} else {
-		if v, err = exec.ViewAt(db, *asOf); err != nil {
+		if v, err = sql.ViewAt(db, *asOf); err != nil {
 			return err
 		}
 	}

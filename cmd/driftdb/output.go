@@ -2,23 +2,25 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
+	"math"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/driftdb/driftdb/sql"
+	"github.com/driftdb/driftdb/sql/types"
 )
 
-// table is a result ready for printing: column names and rows of values as
-// the SQL layer returns them (nil, bool, int64, float64, string, []byte
-// holding JSON for json columns, time.Time, [16]byte uuids).
+// table is a result ready for printing: its columns and rows as the SQL
+// layer returns them, and the context that writes their values as text.
 type table struct {
-	cols     []string
-	jsonCols []bool // columns whose []byte values are JSON text
-	rows     [][]any
+	cols []sql.Column
+	rows [][]types.Datum
+	tc   *types.Context
 }
 
 // formats the command line accepts for --format.
@@ -46,55 +48,44 @@ func writeTable(w io.Writer, t *table, format string) error {
 	}
 }
 
-// textValue renders a value as psql would in its aligned output.
-func textValue(v any, isJSON bool) string {
-	switch x := v.(type) {
-	case nil:
+// textValue renders a value as psql does: PostgreSQL's text output of its
+// type, and nothing for NULL.
+func (t *table) textValue(v types.Datum, i int) string {
+	if v == nil {
 		return ""
-	case bool:
-		if x {
-			return "t"
-		}
-		return "f"
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case string:
-		return x
-	case []byte:
-		if isJSON {
-			return string(x)
-		}
-		return `\x` + hex.EncodeToString(x)
-	case time.Time:
-		return x.UTC().Format("2006-01-02 15:04:05.999999Z07:00")
-	case [16]byte:
-		h := hex.EncodeToString(x[:])
-		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-	default:
-		return fmt.Sprint(x)
 	}
+	return types.FormatText(v, t.cols[i].Type, t.tc)
 }
 
-// jsonValue converts a value for JSON output, keeping JSON columns as JSON
-// and integers exact.
-func jsonValue(v any, isJSON bool) any {
-	switch x := v.(type) {
-	case []byte:
-		if isJSON && json.Valid(x) {
-			return json.RawMessage(x)
-		}
-		return textValue(x, false)
-	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
-	case [16]byte:
-		return textValue(x, false)
-	case float64:
-		return x
-	default:
-		return v
+// jsonValue converts a value of type typ for JSON output: booleans and
+// numbers as JSON's (numeric exactly, as its digits), json and jsonb as
+// the documents they are, arrays as arrays, anything else as its text.
+func (t *table) jsonValue(v types.Datum, typ *types.T) any {
+	if v == nil {
+		return nil
 	}
+	switch typ.Family {
+	case types.BoolFamily, types.IntFamily, types.OidFamily:
+		return v
+	case types.FloatFamily:
+		if f := v.(float64); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f
+		}
+	case types.DecimalFamily:
+		if d := v.(*apd.Decimal); d.Form == apd.Finite {
+			return json.Number(types.FormatText(v, typ, t.tc))
+		}
+	case types.JSONFamily, types.JSONBFamily:
+		return json.RawMessage(types.FormatText(v, typ, t.tc))
+	case types.ArrayFamily:
+		a := v.(*types.DArray)
+		out := make([]any, len(a.Vals))
+		for i, e := range a.Vals {
+			out[i] = t.jsonValue(e, a.Elem)
+		}
+		return out
+	}
+	return types.FormatText(v, typ, t.tc)
 }
 
 func writeJSON(w io.Writer, t *table, lines bool) error {
@@ -125,7 +116,7 @@ func writeJSON(w io.Writer, t *table, lines bool) error {
 // orderedRow marshals a row as a JSON object with keys in column order.
 type orderedRow struct {
 	t   *table
-	row []any
+	row []types.Datum
 }
 
 func (o orderedRow) MarshalJSON() ([]byte, error) {
@@ -135,10 +126,10 @@ func (o orderedRow) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(c)
+		k, _ := json.Marshal(c.Name)
 		b.Write(k)
 		b.WriteByte(':')
-		v, err := json.Marshal(jsonValue(o.row[i], o.t.jsonCols[i]))
+		v, err := json.Marshal(o.t.jsonValue(o.row[i], c.Type))
 		if err != nil {
 			return nil, err
 		}
@@ -150,13 +141,17 @@ func (o orderedRow) MarshalJSON() ([]byte, error) {
 
 func writeCSV(w io.Writer, t *table) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(t.cols); err != nil {
+	names := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		names[i] = c.Name
+	}
+	if err := cw.Write(names); err != nil {
 		return err
 	}
 	rec := make([]string, len(t.cols))
 	for _, r := range t.rows {
 		for i, v := range r {
-			rec[i] = textValue(v, t.jsonCols[i])
+			rec[i] = t.textValue(v, i)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -171,12 +166,12 @@ func writeAligned(w io.Writer, t *table) error {
 	width := make([]int, len(t.cols))
 	cells := make([][]string, len(t.rows))
 	for i, c := range t.cols {
-		width[i] = utf8.RuneCountInString(c)
+		width[i] = utf8.RuneCountInString(c.Name)
 	}
 	for r, row := range t.rows {
 		cells[r] = make([]string, len(row))
 		for i, v := range row {
-			s := strings.ReplaceAll(textValue(v, t.jsonCols[i]), "\n", `\n`)
+			s := strings.ReplaceAll(t.textValue(v, i), "\n", `\n`)
 			cells[r][i] = s
 			if n := utf8.RuneCountInString(s); n > width[i] {
 				width[i] = n
@@ -188,8 +183,8 @@ func writeAligned(w io.Writer, t *table) error {
 		if i > 0 {
 			b.WriteString(" | ")
 		}
-		pad := width[i] - utf8.RuneCountInString(c)
-		b.WriteString(strings.Repeat(" ", pad/2) + c + strings.Repeat(" ", pad-pad/2))
+		pad := width[i] - utf8.RuneCountInString(c.Name)
+		b.WriteString(strings.Repeat(" ", pad/2) + c.Name + strings.Repeat(" ", pad-pad/2))
 	}
 	b.WriteString("\n")
 	for i := range t.cols {
@@ -199,14 +194,14 @@ func writeAligned(w io.Writer, t *table) error {
 		b.WriteString(strings.Repeat("-", width[i]))
 	}
 	b.WriteString("\n")
-	for r, row := range cells {
+	for _, row := range cells {
 		for i, s := range row {
 			if i > 0 {
 				b.WriteString(" | ")
 			}
 			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(s))
-			switch t.rows[r][i].(type) {
-			case int64, float64:
+			switch t.cols[i].Type.Category {
+			case types.CatNumeric:
 				b.WriteString(pad + s) // numbers align right, as psql does
 			default:
 				b.WriteString(s + pad)

@@ -4,6 +4,8 @@ import (
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+	"strings"
 )
 
 // Counter is an operator that reports how many rows it changed (the
@@ -91,10 +93,73 @@ func newInsert(env *Env, n *plan.Insert) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
+	op.each, err = env.insertOne(n, op.ret != nil)
+	if err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+// Inserter inserts rows into a table one at a time as they come (COPY
+// FROM): each is given as the parameters of a bound INSERT ... VALUES
+// of one row of parameters, whose expressions make the row written.
+type Inserter struct {
+	env   *Env
+	exprs []evalFn
+	each  func(Row) (Row, bool, error)
+	row   Row
+	count int64
+}
+
+// NewInserter prepares an Inserter for n, whose Source is a Values of one
+// row.
+func NewInserter(env *Env, n *plan.Insert) (*Inserter, error) {
+	if env.Txn == nil {
+		return nil, pgcode.New(pgcode.InternalError, "a write runs without a transaction")
+	}
+	v, ok := n.Source.(*plan.Values)
+	if !ok || len(v.Rows) != 1 {
+		return nil, pgcode.New(pgcode.InternalError, "an inserter needs a VALUES of one row")
+	}
+	in := &Inserter{env: env, row: make(Row, len(v.Rows[0]))}
+	var err error
+	if in.exprs, err = env.compileAll(v.Rows[0]); err != nil {
+		return nil, err
+	}
+	if in.each, err = env.insertOne(n, false); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// Insert inserts the row the parameters make.
+func (in *Inserter) Insert(params []types.Datum) error {
+	in.env.Params = params
+	for i, f := range in.exprs {
+		v, err := f(nil)
+		if err != nil {
+			return err
+		}
+		in.row[i] = v
+	}
+	_, wrote, err := in.each(in.row)
+	if wrote {
+		in.count++
+	}
+	return err
+}
+
+// Count returns the number of rows inserted.
+func (in *Inserter) Count() int64 { return in.count }
+
+// insertOne makes the write of one source row of an INSERT; returning
+// says whether the table's row after is wanted.
+func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool, error), error) {
 	srcCols := n.Source.Columns()
 	tx, t := env.Txn, n.Table
 	var sets []evalFn
 	var where func(Row) (bool, error)
+	var err error
 	if oc := n.OnConflict; oc != nil && !oc.DoNothing {
 		es := make([]plan.Expr, len(oc.Sets))
 		for i, s := range oc.Sets {
@@ -107,7 +172,7 @@ func newInsert(env *Env, n *plan.Insert) (Operator, error) {
 			return nil, err
 		}
 	}
-	op.each = func(r Row) (Row, bool, error) {
+	return func(r Row) (Row, bool, error) {
 		doc := make(map[string]any, len(n.Names))
 		order := make([]string, 0, len(n.Names))
 		for i, name := range n.Names {
@@ -138,15 +203,14 @@ func newInsert(env *Env, n *plan.Insert) (Operator, error) {
 			}
 		}
 		if _, err := tx.InsertDoc(t.Name, doc, order); err != nil {
-			return nil, false, err
+			return nil, false, env.failingRow(t, doc, err)
 		}
-		if op.ret == nil {
+		if !returning {
 			return nil, true, nil
 		}
 		row, err := env.tableRow(t, doc)
 		return row, true, err
-	}
-	return op, nil
+	}, nil
 }
 
 // conflictUpdate runs ON CONFLICT DO UPDATE on the existing row cur with
@@ -291,4 +355,30 @@ func newDelete(env *Env, n *plan.Delete) (Operator, error) {
 		return r[:len(t.Cols)], true, nil
 	}
 	return op, nil
+}
+
+// failingRow gives a not-null violation PostgreSQL's detail: the row
+// that failed, every column in the table's order.
+func (env *Env) failingRow(t *plan.Table, doc map[string]any, err error) error {
+	if pgcode.Of(err) != pgcode.NotNullViolation {
+		return err
+	}
+	row, rerr := env.tableRow(t, doc)
+	if rerr != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("Failing row contains (")
+	for i, c := range t.Cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i >= len(row) || row[i] == nil {
+			b.WriteString("null")
+			continue
+		}
+		b.WriteString(types.FormatText(row[i], c.Type, env.Fn.Types))
+	}
+	b.WriteString(").")
+	return pgcode.From(err).WithDetail(b.String())
 }

@@ -1,0 +1,38 @@
+CREATE TABLE ct (id int8 PRIMARY KEY, name text, amount numeric(10,2));
+\copy ct FROM 'testdata/copy/rows.tsv'
+\copy ct FROM 'testdata/copy/rows.csv' WITH (FORMAT csv, HEADER true)
+SELECT * FROM ct ORDER BY id;
+\copy ct TO STDOUT
+\copy (SELECT id, name FROM ct WHERE id > 3) TO STDOUT WITH (FORMAT csv, HEADER)
+\copy (SELECT id, name, amount FROM ct WHERE id < 3) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)
+\copy (SELECT id, name, amount FROM ct WHERE id < 3) TO STDOUT WITH (DELIMITER '|', NULL 'nil')
+COPY ct FROM STDIN;
+7	bad	abc
+\.
+COPY ct FROM STDIN;
+7	bad
+\.
+COPY ct FROM STDIN;
+7	bad	1	2
+\.
+COPY ct FROM STDIN WITH (FORMAT csv);
+"7,unterminated
+\.
+COPY ct FROM STDIN WITH (FORMAT csv, HEADER match);
+id,nam,amount
+\.
+COPY ct FROM STDIN WITH (FORMAT text, QUOTE '"');
+\.
+SELECT count(*) FROM ct;
+COPY ct FROM STDIN;
+1	dup	1
+\.
+COPY ct (name) FROM STDIN;
+noid
+\.
+COPY ct FROM STDIN WITH (FORMAT csv);
+10,"a""b",1
+11,,
+12,"",2
+\.
+SELECT id, name IS NULL, name FROM ct WHERE id >= 10 ORDER BY id;

@@ -1,0 +1,54 @@
+package sql
+
+import (
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// catalog is the binder's view of the database: the tables as the
+// session's current view has them.
+type catalog struct {
+	s    *Session
+	view *engine.View
+	seen map[string]*plan.Table
+}
+
+// Table returns a table by name.
+func (c *catalog) Table(name string) (*plan.Table, error) {
+	if t, ok := c.seen[name]; ok {
+		return t, nil
+	}
+	spec, err := c.view.Spec(name)
+	if err != nil {
+		if engine.Code(err) == engine.CodeUndefinedTable {
+			return nil, pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", name)
+		}
+		return nil, err
+	}
+	cols, err := c.view.Columns(name)
+	if err != nil {
+		return nil, err
+	}
+	t := &plan.Table{Name: name, Spec: spec, Indexes: spec.Indexes}
+	for _, col := range cols {
+		tc := plan.TableCol{Name: col.Name, Type: plan.TypeOfEngine(col.Type, col.Typmod), Declared: col.Declared}
+		for _, d := range spec.Columns {
+			if d.Name == col.Name {
+				tc.NotNull = d.NotNull
+			}
+		}
+		if col.Name == spec.PK {
+			tc.NotNull = true
+		}
+		t.Cols = append(t.Cols, tc)
+	}
+	if c.seen == nil {
+		c.seen = map[string]*plan.Table{}
+	}
+	c.seen[name] = t
+	return t, nil
+}
+
+var _ = types.Text

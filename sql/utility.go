@@ -1,0 +1,394 @@
+package sql
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Utility statements: transactions, settings, DDL. They run directly,
+// without a plan.
+
+// endsTxn reports whether the statement may run in a failed transaction
+// (COMMIT and ROLLBACK end it).
+func (st *Stmt) endsTxn() bool {
+	if t := st.p.Stmt.GetTransactionStmt(); t != nil {
+		switch t.Kind {
+		case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+			return true
+		}
+	}
+	return false
+}
+
+// countsAsQuery reports whether the statement makes the transaction's
+// isolation level final (anything but BEGIN, SET and SHOW).
+func (st *Stmt) countsAsQuery() bool {
+	if st.p.Stmt == nil {
+		return true
+	}
+	switch st.p.Stmt.Node.(type) {
+	case *pg.Node_TransactionStmt, *pg.Node_VariableSetStmt, *pg.Node_VariableShowStmt:
+		return false
+	}
+	return true
+}
+
+// utilityColumns are the result columns of a statement that is not a
+// query (SHOW's; DriftQL's SHOW DRIFT), for Describe.
+func (st *Stmt) utilityColumns() ([]Column, error) {
+	if st.p.DriftQL != nil {
+		return st.driftQLColumns()
+	}
+	if st.p.Stmt.GetExplainStmt() != nil {
+		return []Column{{Name: "QUERY PLAN", Type: types.Text}}, nil
+	}
+	if sh := st.p.Stmt.GetVariableShowStmt(); sh != nil {
+		name := strings.ToLower(sh.Name)
+		if name == "all" {
+			return []Column{{Name: "name", Type: types.Text}, {Name: "setting", Type: types.Text}, {Name: "description", Type: types.Text}}, nil
+		}
+		return []Column{{Name: showColumn(name), Type: types.Text}}, nil
+	}
+	return nil, nil
+}
+
+// showColumn is the column name SHOW gives a setting.
+func showColumn(name string) string {
+	if rn, ok := reported[name]; ok {
+		return rn
+	}
+	return name
+}
+
+// runUtility runs a statement that has no plan.
+func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, error) {
+	s := st.s
+	switch x := st.p.Stmt.Node.(type) {
+	case *pg.Node_TransactionStmt:
+		return s.transaction(ctx, x.TransactionStmt)
+	case *pg.Node_VariableSetStmt:
+		return s.setStmt(x.VariableSetStmt)
+	case *pg.Node_VariableShowStmt:
+		return s.show(strings.ToLower(x.VariableShowStmt.Name))
+	case *pg.Node_CreateStmt:
+		return s.createTable(x.CreateStmt)
+	case *pg.Node_IndexStmt:
+		return s.createIndex(x.IndexStmt)
+	case *pg.Node_CopyStmt:
+		return st.copyStmt(ctx, x.CopyStmt, params)
+	case *pg.Node_ExplainStmt:
+		return st.explain(ctx, x.ExplainStmt, params)
+	case *pg.Node_DiscardStmt:
+		if s.txn != nil {
+			return nil, pgcode.New(pgcode.ActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
+		}
+		s.resetAll()
+		return &Result{Tag: "DISCARD ALL"}, nil
+	}
+	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "%s is not supported", statementName(st.p.Stmt))
+}
+
+// statementName names a statement kind for messages: CreateSeqStmt ->
+// CREATE SEQ.
+func statementName(n *pg.Node) string {
+	name := nodeKind(n)
+	name = strings.TrimSuffix(name, "Stmt")
+	var b strings.Builder
+	for i, r := range name {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
+}
+
+// transaction runs BEGIN, COMMIT and ROLLBACK.
+func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Result, error) {
+	switch t.Kind {
+	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+		if s.txn != nil {
+			return &Result{Tag: "BEGIN", Notice: "there is already a transaction in progress"}, nil
+		}
+		if err := s.begin(); err != nil {
+			return nil, err
+		}
+		modes, err := txnModes(t.Options)
+		if err == nil {
+			err = s.setTxnModes(modes, false)
+		}
+		if err != nil {
+			s.txn.Rollback()
+			s.txn = nil
+			return nil, err
+		}
+		return &Result{Tag: "BEGIN"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
+		if s.txn == nil {
+			return &Result{Tag: "COMMIT", Notice: "there is no transaction in progress"}, nil
+		}
+		tx, failed := s.txn, s.txFailed
+		s.txn, s.txFailed = nil, false
+		if failed {
+			tx.Rollback()
+			return &Result{Tag: "ROLLBACK"}, nil
+		}
+		cm, err := tx.Submit(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.finish(cm); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "COMMIT"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		if s.txn == nil {
+			return &Result{Tag: "ROLLBACK", Notice: "there is no transaction in progress"}, nil
+		}
+		s.txn.Rollback()
+		s.txn, s.txFailed = nil, false
+		return &Result{Tag: "ROLLBACK"}, nil
+	}
+	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "%s is not supported", strings.TrimPrefix(t.Kind.String(), "TRANS_STMT_"))
+}
+
+// txnModes reads the modes of BEGIN or SET TRANSACTION.
+func txnModes(opts []*pg.Node) ([]txnMode, error) {
+	var out []txnMode
+	for _, o := range opts {
+		d := o.GetDefElem()
+		if d == nil {
+			continue
+		}
+		switch d.Defname {
+		case "transaction_isolation":
+			out = append(out, txnMode{isolation: constText(d.Arg)})
+		case "transaction_read_only":
+			v := constText(d.Arg)
+			out = append(out, txnMode{readOnly: v == "true" || v == "1" || v == "on"})
+		case "transaction_deferrable":
+			// DEFERRABLE matters only to SERIALIZABLE READ ONLY in
+			// PostgreSQL, which never fails there; neither does DriftDB's.
+		}
+	}
+	return out, nil
+}
+
+// constText is a constant's text (A_Const or a TypeCast of one).
+func constText(n *pg.Node) string {
+	if n == nil {
+		return ""
+	}
+	if tc := n.GetTypeCast(); tc != nil {
+		return constText(tc.Arg)
+	}
+	c := n.GetAConst()
+	if c == nil {
+		if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
+			return cr.Fields[0].GetString_().GetSval()
+		}
+		return ""
+	}
+	switch v := c.Val.(type) {
+	case *pg.A_Const_Sval:
+		return v.Sval.Sval
+	case *pg.A_Const_Ival:
+		return strconv.Itoa(int(v.Ival.Ival))
+	case *pg.A_Const_Fval:
+		return v.Fval.Fval
+	case *pg.A_Const_Boolval:
+		if v.Boolval.Boolval {
+			return "true"
+		}
+		return "false"
+	}
+	return ""
+}
+
+// setStmt runs SET, SET TRANSACTION and RESET.
+func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
+	name := strings.ToLower(v.Name)
+	switch v.Kind {
+	case pg.VariableSetKind_VAR_SET_MULTI:
+		modes, err := txnModes(v.Args)
+		if err != nil {
+			return nil, err
+		}
+		session := name == "session characteristics"
+		if !session && s.txn == nil {
+			return &Result{Tag: "SET", Notice: "SET TRANSACTION can only be used in transaction blocks"}, nil
+		}
+		if err := s.setTxnModes(modes, session); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "SET"}, nil
+	case pg.VariableSetKind_VAR_RESET_ALL:
+		s.resetAll()
+		return &Result{Tag: "RESET"}, nil
+	case pg.VariableSetKind_VAR_RESET, pg.VariableSetKind_VAR_SET_DEFAULT:
+		s.settingsGen++
+		if d, ok := defaultSettings[name]; ok {
+			s.settings[name] = d
+		} else {
+			delete(s.settings, name)
+		}
+		if v.Kind == pg.VariableSetKind_VAR_RESET {
+			return &Result{Tag: "RESET"}, nil
+		}
+		return &Result{Tag: "SET"}, nil
+	}
+	var vals []string
+	for _, a := range v.Args {
+		vals = append(vals, constText(a))
+	}
+	value := strings.Join(vals, ", ")
+	if name == "timezone" && len(v.Args) == 1 && v.Args[0].GetTypeCast() != nil {
+		// SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE.
+		value = constText(v.Args[0])
+	}
+	if err := s.set(name, value); err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "SET"}, nil
+}
+
+func (s *Session) resetAll() {
+	s.settingsGen++
+	for k, v := range defaultSettings {
+		s.settings[k] = v
+	}
+}
+
+// show runs SHOW.
+func (s *Session) show(name string) (*Result, error) {
+	if name == "all" {
+		r := &Result{Columns: []Column{{Name: "name", Type: types.Text}, {Name: "setting", Type: types.Text}, {Name: "description", Type: types.Text}}, Tag: "SHOW"}
+		for _, n := range s.settingNames() {
+			v, _ := s.Setting(n)
+			r.Rows = append(r.Rows, []types.Datum{n, v, ""})
+		}
+		return r, nil
+	}
+	v, ok := s.Setting(name)
+	if !ok {
+		return nil, pgcode.Newf(pgcode.UndefinedObject, "unrecognized configuration parameter %q", name)
+	}
+	return &Result{Columns: []Column{{Name: showColumn(name), Type: types.Text}}, Rows: [][]types.Datum{{v}}, Tag: "SHOW"}, nil
+}
+
+// createTable runs CREATE TABLE: a primary key (one column of an integer
+// or text type) and declared columns.
+func (s *Session) createTable(c *pg.CreateStmt) (*Result, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	rv := c.Relation
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return nil, pgcode.Newf(pgcode.InvalidSchemaName, "schema %q does not exist", rv.Schemaname)
+	}
+	if rv.Relpersistence == "t" {
+		return nil, pgcode.New(pgcode.FeatureNotSupported, "temporary tables are not supported")
+	}
+	spec := engine.TableSpec{Name: rv.Relname}
+	setPK := func(name string) error {
+		if spec.PK != "" && spec.PK != name {
+			return pgcode.Newf(pgcode.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", spec.Name)
+		}
+		spec.PK = name
+		return nil
+	}
+	for _, el := range c.TableElts {
+		switch x := el.Node.(type) {
+		case *pg.Node_ColumnDef:
+			cd := x.ColumnDef
+			t, err := plan.TypeName(cd.TypeName)
+			if err != nil {
+				return nil, err
+			}
+			typ, err := engine.ParseType(t.Name)
+			if err != nil {
+				return nil, pgcode.Newf(pgcode.FeatureNotSupported, "columns of type %s are not supported yet", t)
+			}
+			cs := engine.ColumnSpec{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+			if t.Oid == types.OidNumeric && t.Mod >= 0 {
+				m := t.Mod - 4
+				cs.Typmod = engine.Typmod{Precision: int(m >> 16), Scale: int(int16(m & 0xffff))}
+			}
+			for _, k := range cd.Constraints {
+				con := k.GetConstraint()
+				switch con.Contype {
+				case pg.ConstrType_CONSTR_PRIMARY:
+					if err := setPK(cs.Name); err != nil {
+						return nil, err
+					}
+				case pg.ConstrType_CONSTR_NOTNULL:
+					cs.NotNull = true
+				case pg.ConstrType_CONSTR_NULL:
+				default:
+					return nil, pgcode.Newf(pgcode.FeatureNotSupported, "column constraint %s is not supported yet", strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
+				}
+			}
+			spec.Columns = append(spec.Columns, cs)
+		case *pg.Node_Constraint:
+			con := x.Constraint
+			if con.Contype != pg.ConstrType_CONSTR_PRIMARY {
+				return nil, pgcode.Newf(pgcode.FeatureNotSupported, "table constraint %s is not supported yet", strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
+			}
+			if len(con.Keys) != 1 {
+				return nil, pgcode.New(pgcode.FeatureNotSupported, "a primary key of several columns is not supported")
+			}
+			if err := setPK(con.Keys[0].GetString_().GetSval()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if spec.PK == "" {
+		return nil, pgcode.Newf(pgcode.InvalidTableDefinition, "table %q needs a primary key: one column, declared PRIMARY KEY", spec.Name).
+			WithHint("For example, CREATE TABLE t (id int8 PRIMARY KEY, ...).")
+	}
+	if err := s.db.CreateTable(spec); err != nil {
+		if c.IfNotExists && engine.Code(err) == engine.CodeDuplicateTable {
+			return &Result{Tag: "CREATE TABLE", Notice: "relation \"" + spec.Name + "\" already exists, skipping"}, nil
+		}
+		return nil, err
+	}
+	return &Result{Tag: "CREATE TABLE"}, nil
+}
+
+// createIndex runs CREATE INDEX on one column (or a dotted path into a
+// document).
+func (s *Session) createIndex(ix *pg.IndexStmt) (*Result, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	if ix.Unique {
+		return nil, pgcode.New(pgcode.FeatureNotSupported, "UNIQUE indexes are not supported yet")
+	}
+	for _, p := range ix.IndexParams {
+		el := p.GetIndexElem()
+		if el == nil || el.Name == "" {
+			return nil, pgcode.New(pgcode.FeatureNotSupported, "indexes on expressions are not supported")
+		}
+		if err := s.db.CreateIndex(ix.Relation.Relname, el.Name); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "CREATE INDEX"}, nil
+}
+
+// nodeKind names a node's type: "SelectStmt".
+func nodeKind(n *pg.Node) string {
+	if n == nil {
+		return ""
+	}
+	full := strings.TrimPrefix(strings.TrimPrefix(typeName(n.Node), "*pg_query.Node_"), "*pg_query.")
+	return full
+}
