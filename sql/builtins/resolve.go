@@ -192,8 +192,9 @@ func sameAsKnown(args []*types.T, cands []*Overload) int {
 }
 
 // exactly checks an overload against argument types that must match it
-// as they are (unknown arguments match anything but a polymorphic type's
-// rules).
+// as they are. An unknown argument matches nothing exactly, as in
+// PostgreSQL: with several overloads it could take, the order they were
+// registered in must not choose; coerce and the category rules do.
 func exactly(o *Overload, args []*types.T) (*Resolved, bool) {
 	want, ok := expand(o, len(args))
 	if !ok {
@@ -201,22 +202,14 @@ func exactly(o *Overload, args []*types.T) (*Resolved, bool) {
 	}
 	for i, w := range want {
 		if w.Family == types.AnyFamily || args[i].Family == types.UnknownFamily {
-			if w.Family == types.AnyFamily {
-				return nil, false // polymorphic: coerce works it out
-			}
-			continue
+			return nil, false // polymorphic or unknown: coerce works it out
 		}
 		if args[i].Oid != w.Oid {
 			return nil, false
 		}
 	}
 	ts := make([]*types.T, len(args))
-	for i := range args {
-		ts[i] = want[i]
-		if args[i].Family != types.UnknownFamily {
-			ts[i] = args[i] // keep the argument's modifier
-		}
-	}
+	copy(ts, args) // the arguments' own types keep their modifiers
 	return &Resolved{Fn: o, ArgTypes: ts, Ret: o.ReturnType(ts)}, true
 }
 
