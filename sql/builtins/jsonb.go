@@ -480,7 +480,23 @@ func jsonbOps() []*Overload {
 		}
 		return jsonbOf(out), nil
 	}
+	cmp := func(holds func(int) bool) fnBody {
+		return func(_ *Context, a []types.Datum) (types.Datum, error) {
+			return holds(types.Compare(a[0], a[1], types.JSONB)), nil
+		}
+	}
 	return []*Overload{
+		// jsonb_cmp gives -1, 0 or 1; PostgreSQL's may be any number of
+		// the sign, where strings differ.
+		def(4044, "jsonb_cmp", ts(J, J), I, func(_ *Context, a []types.Datum) (types.Datum, error) {
+			return int64(types.Compare(a[0], a[1], types.JSONB)), nil
+		}),
+		def(4043, "jsonb_eq", ts(J, J), B, cmp(cmpOps["="])),
+		def(4038, "jsonb_ne", ts(J, J), B, cmp(cmpOps["<>"])),
+		def(4039, "jsonb_lt", ts(J, J), B, cmp(cmpOps["<"])),
+		def(4041, "jsonb_le", ts(J, J), B, cmp(cmpOps["<="])),
+		def(4040, "jsonb_gt", ts(J, J), B, cmp(cmpOps[">"])),
+		def(4042, "jsonb_ge", ts(J, J), B, cmp(cmpOps[">="])),
 		def(3478, "->", ts(J, T), J, field),
 		def(3478, "jsonb_object_field", ts(J, T), J, field),
 		def(3214, "->>", ts(J, T), T, fieldText),

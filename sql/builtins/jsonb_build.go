@@ -297,7 +297,31 @@ func jsonBuildFuncs() []*Overload {
 	constant := func(v types.Datum) fnBody {
 		return func(*Context, []types.Datum) (types.Datum, error) { return v, nil }
 	}
+	arrayToJSON := func(at []*types.T) fnBody {
+		return func(c *Context, a []types.Datum) (types.Datum, error) {
+			t := argType(at, 0)
+			if len(a) < 2 || !a[1].(bool) {
+				var b strings.Builder
+				appendJSON(c, &b, a[0], t)
+				return types.DJSON(b.String()), nil
+			}
+			// Pretty: each element after the first on a line of its own.
+			var b strings.Builder
+			elem := arrayElem(a[0], known(t))
+			b.WriteByte('[')
+			for i, e := range a[0].(*types.DArray).Vals {
+				if i > 0 {
+					b.WriteString(",\n ")
+				}
+				appendJSON(c, &b, e, elem)
+			}
+			b.WriteByte(']')
+			return types.DJSON(b.String()), nil
+		}
+	}
 	return []*Overload{
+		def(3153, "array_to_json", ts(types.AnyArray), JS, nil).stable().forTypes(arrayToJSON),
+		def(3154, "array_to_json", ts(types.AnyArray, types.Bool), JS, nil).stable().forTypes(arrayToJSON),
 		def(3787, "to_jsonb", any1, J, nil).stable().forTypes(toJSONBFn),
 		def(3176, "to_json", any1, JS, nil).stable().forTypes(toJSONFn),
 		def(3273, "jsonb_build_object", nil, J, nil).variadic(types.AnyT).lenient().stable().forTypes(buildObject),
