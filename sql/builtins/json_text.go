@@ -247,6 +247,19 @@ func jsonStripNulls(b *strings.Builder, s string) {
 // jtext returns a json argument's text, trimmed.
 func jtext(d types.Datum) string { return jsonTrim(string(d.(types.DJSON))) }
 
+// jtextDecoded is jtext for the functions that decode the strings of the
+// text as they read it, as PostgreSQL's do: an escape no text can hold
+// (\u0000, a lone surrogate) anywhere in it is an error.
+func jtextDecoded(d types.Datum) (string, error) {
+	s := jtext(d)
+	if strings.Contains(s, `\u`) {
+		if _, err := types.ParseJSONB(s); err != nil {
+			return "", err
+		}
+	}
+	return s, nil
+}
+
 var _ = register(jsonTextFuncs()...)
 
 func jsonTextFuncs() []*Overload {
@@ -264,24 +277,34 @@ func jsonTextFuncs() []*Overload {
 		}
 		return jsonAsText(s), nil
 	}
-	field := func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return asJSON(jsonField(jtext(a[0]), str(a[1])))
+	// decoded runs f on the argument's text once its strings decode.
+	decoded := func(f func(s string, a []types.Datum) (types.Datum, error)) fnBody {
+		return func(_ *Context, a []types.Datum) (types.Datum, error) {
+			s, err := jtextDecoded(a[0])
+			if err != nil {
+				return nil, err
+			}
+			return f(s, a)
+		}
 	}
-	fieldText := func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return asText(jsonField(jtext(a[0]), str(a[1])))
-	}
-	elem := func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return asJSON(jsonElement(jtext(a[0]), int(a[1].(int64))))
-	}
-	elemText := func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return asText(jsonElement(jtext(a[0]), int(a[1].(int64))))
-	}
-	path := func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return asJSON(jsonPath(jtext(a[0]), a[1].(*types.DArray)))
-	}
-	pathText := func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return asText(jsonPath(jtext(a[0]), a[1].(*types.DArray)))
-	}
+	field := decoded(func(s string, a []types.Datum) (types.Datum, error) {
+		return asJSON(jsonField(s, str(a[1])))
+	})
+	fieldText := decoded(func(s string, a []types.Datum) (types.Datum, error) {
+		return asText(jsonField(s, str(a[1])))
+	})
+	elem := decoded(func(s string, a []types.Datum) (types.Datum, error) {
+		return asJSON(jsonElement(s, int(a[1].(int64))))
+	})
+	elemText := decoded(func(s string, a []types.Datum) (types.Datum, error) {
+		return asText(jsonElement(s, int(a[1].(int64))))
+	})
+	path := decoded(func(s string, a []types.Datum) (types.Datum, error) {
+		return asJSON(jsonPath(s, a[1].(*types.DArray)))
+	})
+	pathText := decoded(func(s string, a []types.Datum) (types.Datum, error) {
+		return asText(jsonPath(s, a[1].(*types.DArray)))
+	})
 	return []*Overload{
 		def(3947, "->", ts(JS, T), JS, field),
 		def(3947, "json_object_field", ts(JS, T), JS, field),
@@ -308,11 +331,11 @@ func jsonTextFuncs() []*Overload {
 			}
 			return nil, pgcode.New(pgcode.InvalidParameterValue, "cannot get array length of a scalar")
 		}),
-		def(3261, "json_strip_nulls", ts(JS), JS, func(_ *Context, a []types.Datum) (types.Datum, error) {
+		def(3261, "json_strip_nulls", ts(JS), JS, decoded(func(s string, _ []types.Datum) (types.Datum, error) {
 			var b strings.Builder
-			jsonStripNulls(&b, jtext(a[0]))
+			jsonStripNulls(&b, s)
 			return types.DJSON(b.String()), nil
-		}),
+		})),
 	}
 }
 
@@ -326,6 +349,13 @@ func jsonTextSRFs() []*Overload {
 	elements := func(name string, text bool) func(*Context, []types.Datum) (Rows, error) {
 		return func(_ *Context, a []types.Datum) (Rows, error) {
 			s := jtext(a[0])
+			if text {
+				// Only the text form decodes the strings.
+				var err error
+				if s, err = jtextDecoded(a[0]); err != nil {
+					return nil, err
+				}
+			}
 			switch jsonKind(s) {
 			case "array":
 			case "object":
@@ -346,7 +376,10 @@ func jsonTextSRFs() []*Overload {
 	}
 	each := func(text bool) func(*Context, []types.Datum) (Rows, error) {
 		return func(_ *Context, a []types.Datum) (Rows, error) {
-			s := jtext(a[0])
+			s, err := jtextDecoded(a[0])
+			if err != nil {
+				return nil, err
+			}
 			switch jsonKind(s) {
 			case "object":
 			case "array":
@@ -366,7 +399,10 @@ func jsonTextSRFs() []*Overload {
 		}
 	}
 	keys := func(_ *Context, a []types.Datum) (Rows, error) {
-		s := jtext(a[0])
+		s, err := jtextDecoded(a[0])
+		if err != nil {
+			return nil, err
+		}
 		switch jsonKind(s) {
 		case "object":
 		case "array":
