@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/driftdb/driftdb/sql/pgcode"
@@ -244,11 +245,7 @@ func jsonbKeys(m map[string]any) []string {
 }
 
 func sortJSONBKeys(keys []string) {
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && jsonbKeyBefore(keys[j], keys[j-1]); j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
+	sort.Slice(keys, func(i, j int) bool { return jsonbKeyBefore(keys[i], keys[j]) })
 }
 
 func jsonbKeyBefore(a, b string) bool {
