@@ -186,7 +186,7 @@ func jsonbContains(a, b any) bool {
 		return false
 	case sb:
 		if arr, ok := a.([]any); ok {
-			return arrayContains(arr, []any{b})
+			return jsonArrayContains(arr, []any{b})
 		}
 		return false
 	}
@@ -211,7 +211,7 @@ func deepContains(a, b any) bool {
 		return true
 	case []any:
 		x, ok := a.([]any)
-		return ok && arrayContains(x, y)
+		return ok && jsonArrayContains(x, y)
 	}
 	if !isJSONBScalar(a) {
 		return false
@@ -219,9 +219,9 @@ func deepContains(a, b any) bool {
 	return jsonbEqual(a, b)
 }
 
-// arrayContains reports whether every element of y is in x: a scalar as
+// jsonArrayContains reports whether every element of y is in x: a scalar as
 // an equal element, a container as one some element of x contains.
-func arrayContains(x, y []any) bool {
+func jsonArrayContains(x, y []any) bool {
 	for _, e := range y {
 		found := false
 		for _, f := range x {

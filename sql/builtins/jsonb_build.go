@@ -71,9 +71,9 @@ func known(t *types.T) *types.T {
 	return t
 }
 
-// arrayElem is an array type's element type, from the value where the
+// arrayElemAt is an array type's element type, from the value where the
 // type does not say.
-func arrayElem(v types.Datum, t *types.T) *types.T {
+func arrayElemAt(v types.Datum, t *types.T) *types.T {
 	if a, ok := v.(*types.DArray); ok && a.Elem != nil {
 		return a.Elem
 	}
@@ -118,7 +118,7 @@ func toJSONB(c *Context, v types.Datum, t *types.T) (any, error) {
 		}
 		return j.V, nil
 	case types.ArrayFamily:
-		elem := arrayElem(v, t)
+		elem := arrayElemAt(v, t)
 		vals := v.(*types.DArray).Vals
 		out := make([]any, len(vals))
 		for i, e := range vals {
@@ -159,7 +159,7 @@ func appendJSON(c *Context, b *strings.Builder, v types.Datum, t *types.T) {
 		b.WriteString(types.FormatText(v, t, nil))
 		return
 	case types.ArrayFamily:
-		elem := arrayElem(v, t)
+		elem := arrayElemAt(v, t)
 		b.WriteByte('[')
 		for i, e := range v.(*types.DArray).Vals {
 			if i > 0 {
@@ -307,7 +307,7 @@ func jsonBuildFuncs() []*Overload {
 			}
 			// Pretty: each element after the first on a line of its own.
 			var b strings.Builder
-			elem := arrayElem(a[0], known(t))
+			elem := arrayElemAt(a[0], known(t))
 			b.WriteByte('[')
 			for i, e := range a[0].(*types.DArray).Vals {
 				if i > 0 {
