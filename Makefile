@@ -7,8 +7,8 @@ STATICCHECK_VERSION ?= v0.8.2
 # Packages with concurrency run under the race detector (and only there,
 # in make test); the others run once without it. Benchmarks live in the
 # storage layers and the statement path.
-RACE_DIRS   ?= store engine pgwire integration
-BENCH_DIRS  ?= store engine driftql/exec
+RACE_DIRS   ?= store engine sql pgwire integration
+BENCH_DIRS  ?= store engine sql
 existing     = $(foreach d,$(1),$(if $(wildcard $(d)),./$(d)/...))
 empty       :=
 space       := $(empty) $(empty)

@@ -14,6 +14,7 @@
 // KEY, AS OF, BEFORE, SET), where a lone double-quoted token is a string, as
 // DriftQL writes status="paid". A dotted "users"."status" is always a name.
 //
-// The package imports nothing else of DriftDB and knows nothing of tables;
-// package driftql/exec runs the statements against the engine.
+// The package imports nothing else of DriftDB and knows nothing of tables.
+// Package sql/parser tries this grammar where PostgreSQL's refuses a
+// statement, and package sql runs what it reads.
 package driftql

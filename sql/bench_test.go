@@ -1,4 +1,4 @@
-package exec
+package sql
 
 import (
 	"fmt"
