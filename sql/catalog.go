@@ -33,7 +33,7 @@ func (c *catalog) Table(name string) (*plan.Table, error) {
 	}
 	t := &plan.Table{Name: name, Spec: spec, Indexes: spec.Indexes}
 	for _, col := range cols {
-		tc := plan.TableCol{Name: col.Name, Type: plan.TypeOfEngine(col.Type, col.Typmod), Declared: col.Declared}
+		tc := plan.TableCol{Name: col.Name, Field: col.Field, Type: plan.TypeOfEngine(col.Type, col.Typmod), Declared: col.Declared}
 		for _, d := range spec.Columns {
 			if d.Name == col.Name {
 				tc.NotNull = d.NotNull

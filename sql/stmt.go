@@ -135,7 +135,9 @@ func (st *Stmt) bind() (*bound, error) {
 }
 
 func sameColumns(a, b *plan.Table) bool {
-	if len(a.Cols) != len(b.Cols) || len(a.Indexes) != len(b.Indexes) {
+	// A change of definition (DDL) makes a new spec: defaults, checks,
+	// indexes and column names bind again.
+	if a.Spec != b.Spec || len(a.Cols) != len(b.Cols) || len(a.Indexes) != len(b.Indexes) {
 		return false
 	}
 	for i := range a.Cols {

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -9,7 +10,6 @@ import (
 
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/pgcode"
-	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
 )
 
@@ -79,7 +79,15 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 	case *pg.Node_VariableShowStmt:
 		return s.show(strings.ToLower(x.VariableShowStmt.Name))
 	case *pg.Node_CreateStmt:
-		return s.createTable(x.CreateStmt)
+		return s.createTable(ctx, x.CreateStmt)
+	case *pg.Node_DropStmt:
+		return s.dropStmt(x.DropStmt)
+	case *pg.Node_TruncateStmt:
+		return s.truncate(ctx, x.TruncateStmt)
+	case *pg.Node_AlterTableStmt:
+		return s.alterTable(ctx, x.AlterTableStmt)
+	case *pg.Node_RenameStmt:
+		return s.renameStmt(x.RenameStmt)
 	case *pg.Node_IndexStmt:
 		return s.createIndex(x.IndexStmt)
 	case *pg.Node_CopyStmt:
@@ -285,8 +293,9 @@ func (s *Session) show(name string) (*Result, error) {
 }
 
 // createTable runs CREATE TABLE: a primary key (one column of an integer
-// or text type) and declared columns.
-func (s *Session) createTable(c *pg.CreateStmt) (*Result, error) {
+// or text type), declared columns with NOT NULL and DEFAULT, UNIQUE and
+// CHECK constraints.
+func (s *Session) createTable(ctx context.Context, c *pg.CreateStmt) (*Result, error) {
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
@@ -305,48 +314,46 @@ func (s *Session) createTable(c *pg.CreateStmt) (*Result, error) {
 		spec.PK = name
 		return nil
 	}
+	// Constraints other than the key are added once the table is there;
+	// a column's own apply to it.
+	var later []*pg.Constraint
 	for _, el := range c.TableElts {
 		switch x := el.Node.(type) {
 		case *pg.Node_ColumnDef:
-			cd := x.ColumnDef
-			t, err := plan.TypeName(cd.TypeName)
+			cs, cons, err := columnSpec(x.ColumnDef)
 			if err != nil {
 				return nil, err
 			}
-			typ, err := engine.ParseType(t.Name)
-			if err != nil {
-				return nil, pgcode.Newf(pgcode.FeatureNotSupported, "columns of type %s are not supported yet", t)
-			}
-			cs := engine.ColumnSpec{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
-			if t.Oid == types.OidNumeric && t.Mod >= 0 {
-				m := t.Mod - 4
-				cs.Typmod = engine.Typmod{Precision: int(m >> 16), Scale: int(int16(m & 0xffff))}
-			}
-			for _, k := range cd.Constraints {
-				con := k.GetConstraint()
+			for _, con := range cons {
 				switch con.Contype {
 				case pg.ConstrType_CONSTR_PRIMARY:
 					if err := setPK(cs.Name); err != nil {
 						return nil, err
 					}
-				case pg.ConstrType_CONSTR_NOTNULL:
-					cs.NotNull = true
-				case pg.ConstrType_CONSTR_NULL:
+				case pg.ConstrType_CONSTR_UNIQUE:
+					if len(con.Keys) == 0 {
+						con.Keys = []*pg.Node{pg.MakeStrNode(cs.Name)}
+					}
+					later = append(later, con)
 				default:
-					return nil, pgcode.Newf(pgcode.FeatureNotSupported, "column constraint %s is not supported yet", strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
+					later = append(later, con)
 				}
 			}
 			spec.Columns = append(spec.Columns, cs)
 		case *pg.Node_Constraint:
 			con := x.Constraint
-			if con.Contype != pg.ConstrType_CONSTR_PRIMARY {
+			switch con.Contype {
+			case pg.ConstrType_CONSTR_PRIMARY:
+				if len(con.Keys) != 1 {
+					return nil, pgcode.New(pgcode.FeatureNotSupported, "a primary key of several columns is not supported")
+				}
+				if err := setPK(con.Keys[0].GetString_().GetSval()); err != nil {
+					return nil, err
+				}
+			case pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_CHECK:
+				later = append(later, con)
+			default:
 				return nil, pgcode.Newf(pgcode.FeatureNotSupported, "table constraint %s is not supported yet", strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
-			}
-			if len(con.Keys) != 1 {
-				return nil, pgcode.New(pgcode.FeatureNotSupported, "a primary key of several columns is not supported")
-			}
-			if err := setPK(con.Keys[0].GetString_().GetSval()); err != nil {
-				return nil, err
 			}
 		}
 	}
@@ -360,26 +367,58 @@ func (s *Session) createTable(c *pg.CreateStmt) (*Result, error) {
 		}
 		return nil, err
 	}
+	for _, con := range later {
+		if err := s.addConstraint(ctx, spec.Name, con); err != nil {
+			// The table was made for this statement: it goes with it.
+			s.db.DropTable(spec.Name, true)
+			return nil, err
+		}
+	}
 	return &Result{Tag: "CREATE TABLE"}, nil
 }
 
-// createIndex runs CREATE INDEX on one column (or a dotted path into a
-// document).
+// createIndex runs CREATE [UNIQUE] INDEX [name] ON t (col, ...): a plain
+// index on one column (or a dotted path into a document), or a named or
+// unique one on columns.
 func (s *Session) createIndex(ix *pg.IndexStmt) (*Result, error) {
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
-	if ix.Unique {
-		return nil, pgcode.New(pgcode.FeatureNotSupported, "UNIQUE indexes are not supported yet")
+	table, err := relName(ix.Relation)
+	if err != nil {
+		return nil, err
 	}
+	var fields []string
 	for _, p := range ix.IndexParams {
 		el := p.GetIndexElem()
 		if el == nil || el.Name == "" {
 			return nil, pgcode.New(pgcode.FeatureNotSupported, "indexes on expressions are not supported")
 		}
-		if err := s.db.CreateIndex(ix.Relation.Relname, el.Name); err != nil {
-			return nil, err
+		fields = append(fields, el.Name)
+	}
+	if ix.WhereClause != nil {
+		return nil, pgcode.New(pgcode.FeatureNotSupported, "partial indexes are not supported")
+	}
+	if ix.Idxname == "" && !ix.Unique {
+		for _, f := range fields {
+			if err := s.db.CreateIndex(table, f); err != nil {
+				return nil, err
+			}
 		}
+		return &Result{Tag: "CREATE INDEX"}, nil
+	}
+	name := ix.Idxname
+	if name == "" {
+		name = table + "_" + strings.Join(fields, "_") + "_idx"
+		if ix.Unique {
+			name = table + "_" + strings.Join(fields, "_") + "_key"
+		}
+	}
+	if _, _, ok := s.db.View().IndexNamed(name); ok && ix.IfNotExists {
+		return &Result{Tag: "CREATE INDEX", Notice: fmt.Sprintf("relation %q already exists, skipping", name)}, nil
+	}
+	if err := s.db.AddIndex(table, engine.IndexSpec{Name: name, Fields: fields, Unique: ix.Unique}); err != nil {
+		return nil, err
 	}
 	return &Result{Tag: "CREATE INDEX"}, nil
 }

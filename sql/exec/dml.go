@@ -79,7 +79,7 @@ func (env *Env) newWrite(src plan.Node, ret []plan.Expr) (*writeOp, error) {
 func (env *Env) tableRow(t *plan.Table, doc map[string]any) (Row, error) {
 	row := make(Row, len(t.Cols))
 	for i, c := range t.Cols {
-		v, err := fromDoc(doc[c.Name], c.Type, env.Fn.Types)
+		v, err := fromDoc(doc[t.FieldOf(c.Name)], c.Type, env.Fn.Types)
 		if err != nil {
 			return nil, err
 		}
@@ -172,6 +172,10 @@ func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool,
 			return nil, err
 		}
 	}
+	checks, err := env.checks(t, n.Checks)
+	if err != nil {
+		return nil, err
+	}
 	return func(r Row) (Row, bool, error) {
 		doc := make(map[string]any, len(n.Names))
 		order := make([]string, 0, len(n.Names))
@@ -180,10 +184,11 @@ func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool,
 			if err != nil {
 				return nil, false, err
 			}
-			doc[name], order = v, append(order, name)
+			f := t.FieldOf(name)
+			doc[f], order = v, append(order, f)
 		}
 		if oc := n.OnConflict; oc != nil {
-			key, ok := doc[t.Cols[0].Name]
+			key, ok := doc[t.FieldOf(t.Cols[0].Name)]
 			if ok && key != nil {
 				// A concurrent insert of the key makes the commit fail and
 				// run again (outside a transaction), so it sees the row.
@@ -198,8 +203,17 @@ func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool,
 					if oc.DoNothing {
 						return nil, false, nil
 					}
-					return env.conflictUpdate(t, n.OnConflict, sets, where, &cur, doc)
+					return env.conflictUpdate(t, n.OnConflict, sets, where, &cur, doc, checks)
 				}
+			}
+		}
+		if checks != nil {
+			row, err := env.tableRow(t, doc)
+			if err != nil {
+				return nil, false, err
+			}
+			if err := checks(row); err != nil {
+				return nil, false, err
 			}
 		}
 		if _, err := tx.InsertDoc(t.Name, doc, order); err != nil {
@@ -215,7 +229,7 @@ func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool,
 
 // conflictUpdate runs ON CONFLICT DO UPDATE on the existing row cur with
 // the proposed document (excluded).
-func (env *Env) conflictUpdate(t *plan.Table, oc *plan.OnConflict, sets []evalFn, where func(Row) (bool, error), cur *engine.Row, proposed map[string]any) (Row, bool, error) {
+func (env *Env) conflictUpdate(t *plan.Table, oc *plan.OnConflict, sets []evalFn, where func(Row) (bool, error), cur *engine.Row, proposed map[string]any, checks func(Row) error) (Row, bool, error) {
 	doc, err := cur.Doc()
 	if err != nil {
 		return nil, false, err
@@ -232,12 +246,12 @@ func (env *Env) conflictUpdate(t *plan.Table, oc *plan.OnConflict, sets []evalFn
 	if ok, err := where(row); err != nil || !ok {
 		return nil, false, err
 	}
-	return env.patch(t, oc.Sets, sets, row, cur.Key.Value())
+	return env.patch(t, oc.Sets, sets, row, cur.Key.Value(), checks)
 }
 
 // patch applies SET items to the row with key, evaluated over row, and
 // returns the table's row after.
-func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row, key any) (Row, bool, error) {
+func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row, key any, checks func(Row) error) (Row, bool, error) {
 	patch := make(map[string]any, len(items))
 	order := make([]string, 0, len(items))
 	for i, it := range items {
@@ -257,8 +271,9 @@ func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row,
 		if _, isDefault := it.E.(*plan.Default); isDefault {
 			dv = nil
 		}
-		setPath(patch, append([]string{it.Col}, it.Path...), dv)
-		order = append(order, it.Col)
+		f := t.FieldOf(it.Col)
+		setPath(patch, append([]string{f}, it.Path...), dv)
+		order = append(order, f)
 	}
 	if err := env.Txn.PatchDoc(t.Name, key, patch, order); err != nil {
 		return nil, false, err
@@ -272,6 +287,9 @@ func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row,
 		return nil, false, err
 	}
 	after, err := env.tableRow(t, doc)
+	if err == nil && checks != nil {
+		err = checks(after)
+	}
 	return after, true, err
 }
 
@@ -312,6 +330,10 @@ func newUpdate(env *Env, n *plan.Update) (Operator, error) {
 	t := n.Table
 	keyT := t.Cols[0].Type
 	seen := map[engine.Key]bool{}
+	checks, err := env.checks(t, n.Checks)
+	if err != nil {
+		return nil, err
+	}
 	op.each = func(r Row) (Row, bool, error) {
 		key, err := toDoc(r[0], keyT, env.Fn.Types)
 		if err != nil {
@@ -325,7 +347,7 @@ func newUpdate(env *Env, n *plan.Update) (Operator, error) {
 			}
 			seen[k] = true
 		}
-		return env.patch(t, n.Sets, fs, r, key)
+		return env.patch(t, n.Sets, fs, r, key, checks)
 	}
 	return op, nil
 }
@@ -367,9 +389,44 @@ func (env *Env) failingRow(t *plan.Table, doc map[string]any, err error) error {
 	if rerr != nil {
 		return err
 	}
+	return pgcode.From(err).WithDetail(failingRowText(t, row, env.Fn.Types))
+}
+
+// checks compiles a table's CHECK constraints into one function of the
+// row written (nil when there are none): a row fails a check whose
+// expression is false, with PostgreSQL's error and the row in its detail.
+func (env *Env) checks(t *plan.Table, cs []plan.Check) (func(Row) error, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	fs := make([]evalFn, len(cs))
+	for i, c := range cs {
+		f, err := env.compile(c.E)
+		if err != nil {
+			return nil, err
+		}
+		fs[i] = f
+	}
+	return func(r Row) error {
+		for i, f := range fs {
+			v, err := f(r)
+			if err != nil {
+				return err
+			}
+			if v == false {
+				return pgcode.Newf(pgcode.CheckViolation, "new row for relation %q violates check constraint %q", t.Name, cs[i].Name).
+					WithDetail(failingRowText(t, r, env.Fn.Types))
+			}
+		}
+		return nil
+	}, nil
+}
+
+// failingRowText is PostgreSQL's detail of a row a constraint refused.
+func failingRowText(t *plan.Table, row Row, c *types.Context) string {
 	var b strings.Builder
 	b.WriteString("Failing row contains (")
-	for i, c := range t.Cols {
+	for i, col := range t.Cols {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -377,8 +434,8 @@ func (env *Env) failingRow(t *plan.Table, doc map[string]any, err error) error {
 			b.WriteString("null")
 			continue
 		}
-		b.WriteString(types.FormatText(row[i], c.Type, env.Fn.Types))
+		b.WriteString(types.FormatText(row[i], col.Type, c))
 	}
 	b.WriteString(").")
-	return pgcode.From(err).WithDetail(b.String())
+	return b.String()
 }

@@ -111,6 +111,9 @@ func truncate(s string, n int) string {
 }
 
 // toDoc converts a Datum of type t to the value a document holds.
+// ToDoc converts a value of type t to its form in a document.
+func ToDoc(d types.Datum, t *types.T, c *types.Context) (any, error) { return toDoc(d, t, c) }
+
 func toDoc(d types.Datum, t *types.T, c *types.Context) (any, error) {
 	switch x := d.(type) {
 	case nil:

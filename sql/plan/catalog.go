@@ -25,10 +25,22 @@ type Table struct {
 
 // TableCol is a column of a table.
 type TableCol struct {
-	Name     string
+	Name string
+	// Field is the document field that holds the column's values: its
+	// name, unless the column was renamed (documents keep their fields).
+	Field    string
 	Type     *types.T
 	Declared bool // declared in CREATE TABLE: writes are checked
 	NotNull  bool
+}
+
+// FieldOf returns the document field of a column by name: a column that
+// is no column of the table (yet) is a field of its name.
+func (t *Table) FieldOf(name string) string {
+	if i := t.Col(name); i >= 0 && t.Cols[i].Field != "" {
+		return t.Cols[i].Field
+	}
+	return name
 }
 
 // Col returns the index of a column by name, or -1.

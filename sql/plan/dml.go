@@ -15,6 +15,7 @@ type Insert struct {
 	Names      []string
 	Source     Node
 	OnConflict *OnConflict
+	Checks     []Check  // over the row written
 	Returning  []Expr   // over the row written: the table's columns (TableRow)
 	RetCols    []Column // the result's columns (nil without RETURNING)
 }
@@ -43,7 +44,8 @@ type Update struct {
 	Table     *Table
 	Source    Node
 	Sets      []SetItem
-	Returning []Expr // over the table's columns after the update
+	Checks    []Check // over the table's columns after the update
+	Returning []Expr  // over the table's columns after the update
 	RetCols   []Column
 }
 
@@ -162,6 +164,12 @@ func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Query, error) {
 			return nil, pgcode.Newf(pgcode.InvalidName, "invalid column name %q", n)
 		}
 	}
+	if src, err = b.withDefaults(t, node, src); err != nil {
+		return nil, err
+	}
+	if node.Checks, err = b.checks(t); err != nil {
+		return nil, err
+	}
 	node.Source = src
 	if oc := ins.OnConflictClause; oc != nil {
 		if node.OnConflict, err = b.onConflict(oc, t, qual, node); err != nil {
@@ -196,7 +204,15 @@ func (b *Binder) insertValues(sel *pg.SelectStmt, t *Table, node *Insert) (Node,
 		row := make([]Expr, len(items))
 		for i, it := range items {
 			if it.GetSetToDefault() != nil {
-				row[i] = &Default{Col: node.Names[i]}
+				d, err := b.columnDefault(t, node.Names[i])
+				if err != nil {
+					return nil, err
+				}
+				if d == nil {
+					row[i] = &Default{Col: node.Names[i]}
+				} else {
+					row[i] = d
+				}
 				continue
 			}
 			e, err := b.expr(it, nil, exprCtx{where: "VALUES", value: true})
@@ -328,7 +344,13 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 			}
 		}
 		if rt.Val.GetSetToDefault() != nil {
-			item.E = &Default{Col: item.Col}
+			d, err := b.columnDefault(t, item.Col)
+			if err != nil {
+				return nil, err
+			}
+			if item.E = d; d == nil {
+				item.E = &Default{Col: item.Col}
+			}
 			out = append(out, item)
 			continue
 		}
@@ -362,6 +384,9 @@ func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Query, error) {
 	}
 	node := &Update{Table: t, Source: src}
 	if node.Sets, err = b.setList(up.TargetList, t, s); err != nil {
+		return nil, err
+	}
+	if node.Checks, err = b.checks(t); err != nil {
 		return nil, err
 	}
 	if node.Returning, node.RetCols, err = b.returning(up.ReturningList, t, qual); err != nil {

@@ -131,7 +131,7 @@ func (b *Binder) rangeVar(rv *pg.RangeVar, s *scope) (Node, []scopeCol, error) {
 	scan := &Scan{Table: t.Name, Alias: qual, Travel: travel, Indexes: t.Indexes}
 	history := travel.Kind == TravelBetween || travel.Kind == TravelAll
 	for i, c := range t.Cols {
-		scan.Fields = append(scan.Fields, c.Name)
+		scan.Fields = append(scan.Fields, t.FieldOf(c.Name))
 		scan.Sys = append(scan.Sys, SysNone)
 		scan.Cols = append(scan.Cols, Column{Name: c.Name, Type: c.Type, Table: t.Name, Attr: int16(i + 1), Qualifier: qual})
 	}

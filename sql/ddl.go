@@ -1,0 +1,460 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/exec"
+	"github.com/driftdb/driftdb/sql/parser"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// DDL: DROP, TRUNCATE, ALTER TABLE, RENAME. A change of definition takes
+// effect when its statement runs, inside a transaction block too (a
+// ROLLBACK does not undo it); TRUNCATE is a write like DELETE and belongs
+// to the transaction. docs/SQL.md says so.
+
+// relName checks a relation's schema and returns its name.
+func relName(rv *pg.RangeVar) (string, error) {
+	if rv.Schemaname != "" && rv.Schemaname != "public" && rv.Schemaname != "pg_catalog" {
+		return "", pgcode.Newf(pgcode.InvalidSchemaName, "schema %q does not exist", rv.Schemaname)
+	}
+	return rv.Relname, nil
+}
+
+// dropStmt runs DROP TABLE and DROP INDEX.
+func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	var tag string
+	switch d.RemoveType {
+	case pg.ObjectType_OBJECT_TABLE:
+		tag = "DROP TABLE"
+	case pg.ObjectType_OBJECT_INDEX:
+		tag = "DROP INDEX"
+	default:
+		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "DROP %s is not supported", strings.TrimPrefix(d.RemoveType.String(), "OBJECT_"))
+	}
+	if d.Behavior == pg.DropBehavior_DROP_CASCADE {
+		// Nothing depends on a table or an index yet: CASCADE drops what
+		// RESTRICT does.
+	}
+	var notices []string
+	for _, o := range d.Objects {
+		names := o.GetList().GetItems()
+		name := names[len(names)-1].GetString_().GetSval()
+		if len(names) > 1 {
+			if schema := names[0].GetString_().GetSval(); schema != "public" {
+				return nil, pgcode.Newf(pgcode.InvalidSchemaName, "schema %q does not exist", schema)
+			}
+		}
+		var err error
+		switch d.RemoveType {
+		case pg.ObjectType_OBJECT_TABLE:
+			if _, serr := s.db.View().Spec(name); serr != nil && engine.Code(serr) == engine.CodeUndefinedTable {
+				if d.MissingOk {
+					notices = append(notices, fmt.Sprintf("table %q does not exist, skipping", name))
+					continue
+				}
+				return nil, pgcode.Newf(pgcode.UndefinedTable, "table %q does not exist", name)
+			}
+			err = s.db.DropTable(name, d.MissingOk)
+		case pg.ObjectType_OBJECT_INDEX:
+			table, _, ok := s.db.View().IndexNamed(name)
+			if !ok {
+				if d.MissingOk {
+					notices = append(notices, fmt.Sprintf("index %q does not exist, skipping", name))
+					continue
+				}
+				return nil, pgcode.Newf(pgcode.UndefinedObject, "index %q does not exist", name)
+			}
+			err = s.db.DropIndex(table, name)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: tag, Notice: strings.Join(notices, "\n")}, nil
+}
+
+// truncate runs TRUNCATE: every row of each table deleted, as one event
+// per table in the transaction (the history stays).
+func (s *Session) truncate(ctx context.Context, t *pg.TruncateStmt) (*Result, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, r := range t.Relations {
+		name, err := relName(r.GetRangeVar())
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.db.View().Spec(name); err != nil {
+			if engine.Code(err) == engine.CodeUndefinedTable {
+				return nil, pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", name)
+			}
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	write := func(tx *engine.Txn) error {
+		for _, n := range names {
+			if err := tx.Truncate(n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.driftWrite(ctx, "TRUNCATE TABLE", write)
+}
+
+// renameStmt runs ALTER TABLE ... RENAME [COLUMN] ... TO and ALTER INDEX
+// ... RENAME TO.
+func (s *Session) renameStmt(r *pg.RenameStmt) (*Result, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	name, err := relName(r.Relation)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.tableExists(name, r.MissingOk); err != nil {
+		return nil, err
+	}
+	switch r.RenameType {
+	case pg.ObjectType_OBJECT_TABLE:
+		return &Result{Tag: "ALTER TABLE"}, s.db.RenameTable(name, r.Newname)
+	case pg.ObjectType_OBJECT_COLUMN:
+		return &Result{Tag: "ALTER TABLE"}, s.db.RenameColumn(name, r.Subname, r.Newname)
+	}
+	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "ALTER %s ... RENAME is not supported", strings.TrimPrefix(r.RenameType.String(), "OBJECT_"))
+}
+
+// tableExists is 42P01 for a missing table.
+func (s *Session) tableExists(name string, missingOK bool) error {
+	if _, err := s.db.View().Spec(name); err != nil {
+		if engine.Code(err) == engine.CodeUndefinedTable {
+			return pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", name)
+		}
+		return err
+	}
+	return nil
+}
+
+// alterTable runs ALTER TABLE's column and constraint commands, one at a
+// time.
+func (s *Session) alterTable(ctx context.Context, a *pg.AlterTableStmt) (*Result, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	if a.Objtype != pg.ObjectType_OBJECT_TABLE {
+		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "ALTER %s is not supported", strings.TrimPrefix(a.Objtype.String(), "OBJECT_"))
+	}
+	name, err := relName(a.Relation)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.db.View().Spec(name); err != nil {
+		if engine.Code(err) == engine.CodeUndefinedTable {
+			if a.MissingOk {
+				return &Result{Tag: "ALTER TABLE", Notice: fmt.Sprintf("relation %q does not exist, skipping", name)}, nil
+			}
+			return nil, pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", name)
+		}
+		return nil, err
+	}
+	res := &Result{Tag: "ALTER TABLE"}
+	for _, c := range a.Cmds {
+		cmd := c.GetAlterTableCmd()
+		notice, err := s.alterCmd(ctx, name, cmd)
+		if err != nil {
+			return nil, err
+		}
+		if notice != "" {
+			res.Notice = notice
+		}
+	}
+	return res, nil
+}
+
+func (s *Session) alterCmd(ctx context.Context, table string, cmd *pg.AlterTableCmd) (string, error) {
+	switch cmd.Subtype {
+	case pg.AlterTableType_AT_AddColumn:
+		cd := cmd.Def.GetColumnDef()
+		cs, cons, err := columnSpec(cd)
+		if err != nil {
+			return "", err
+		}
+		t, err := (&catalog{s: s, view: s.db.View()}).Table(table)
+		if err != nil {
+			return "", err
+		}
+		if t.Col(cs.Name) >= 0 {
+			if cmd.MissingOk {
+				return fmt.Sprintf("column %q of relation %q already exists, skipping", cs.Name, table), nil
+			}
+			return "", pgcode.Newf(pgcode.DuplicateColumn, "column %q of relation %q already exists", cs.Name, table)
+		}
+		for _, k := range cons {
+			switch k.Contype {
+			case pg.ConstrType_CONSTR_PRIMARY:
+				return "", pgcode.Newf(pgcode.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", table)
+			case pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_CHECK:
+				return "", pgcode.New(pgcode.FeatureNotSupported, "ADD COLUMN with a UNIQUE or CHECK constraint is not supported; add the constraint with ADD CONSTRAINT")
+			}
+		}
+		// The rows there get the default, evaluated once, as PostgreSQL
+		// does for a default that is no volatile function.
+		var fill any
+		if cs.Default != "" {
+			v, err := s.evalDefault(ctx, t, cs)
+			if err != nil {
+				return "", err
+			}
+			fill = v
+		}
+		return "", s.db.AddColumn(table, cs, fill)
+	case pg.AlterTableType_AT_DropColumn:
+		err := s.db.DropColumn(table, cmd.Name)
+		if err != nil && cmd.MissingOk && pgcode.Of(err) == pgcode.UndefinedColumn {
+			return fmt.Sprintf("column %q of relation %q does not exist, skipping", cmd.Name, table), nil
+		}
+		return "", err
+	case pg.AlterTableType_AT_ColumnDefault:
+		expr := ""
+		if cmd.Def != nil {
+			var err error
+			if expr, err = deparseExpr(cmd.Def); err != nil {
+				return "", err
+			}
+		}
+		return "", s.db.SetColumnDefault(table, cmd.Name, expr)
+	case pg.AlterTableType_AT_SetNotNull:
+		return "", s.db.SetColumnNotNull(table, cmd.Name, true)
+	case pg.AlterTableType_AT_DropNotNull:
+		return "", s.db.SetColumnNotNull(table, cmd.Name, false)
+	case pg.AlterTableType_AT_AddConstraint:
+		return "", s.addConstraint(ctx, table, cmd.Def.GetConstraint())
+	case pg.AlterTableType_AT_DropConstraint:
+		err := s.dropConstraint(table, cmd.Name)
+		if err != nil && cmd.MissingOk && pgcode.Of(err) == pgcode.UndefinedObject {
+			return fmt.Sprintf("constraint %q of relation %q does not exist, skipping", cmd.Name, table), nil
+		}
+		return "", err
+	}
+	return "", pgcode.Newf(pgcode.FeatureNotSupported, "ALTER TABLE %s is not supported", strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
+}
+
+// addConstraint adds a UNIQUE or CHECK constraint to a table.
+func (s *Session) addConstraint(ctx context.Context, table string, con *pg.Constraint) error {
+	switch con.Contype {
+	case pg.ConstrType_CONSTR_UNIQUE:
+		ix := engine.IndexSpec{Name: con.Conname, Unique: true}
+		for _, k := range con.Keys {
+			ix.Fields = append(ix.Fields, k.GetString_().GetSval())
+		}
+		if ix.Name == "" {
+			ix.Name = table + "_" + strings.Join(ix.Fields, "_") + "_key"
+		}
+		return s.db.AddIndex(table, ix)
+	case pg.ConstrType_CONSTR_CHECK:
+		expr, err := deparseExpr(con.RawExpr)
+		if err != nil {
+			return err
+		}
+		name := con.Conname
+		if name == "" {
+			name = checkName(table, con.RawExpr)
+		}
+		if err := s.checkRows(ctx, table, name, expr); err != nil {
+			return err
+		}
+		return s.db.AddCheck(table, engine.CheckSpec{Name: name, Expr: expr}, nil)
+	}
+	return pgcode.Newf(pgcode.FeatureNotSupported, "constraint %s is not supported", strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
+}
+
+// dropConstraint drops a UNIQUE or CHECK constraint by name.
+func (s *Session) dropConstraint(table, name string) error {
+	ixs, err := s.db.View().Indexes(table)
+	if err != nil {
+		return err
+	}
+	for _, ix := range ixs {
+		if ix.Name == name && ix.Unique {
+			return s.db.DropIndex(table, name)
+		}
+	}
+	return s.db.DropCheck(table, name)
+}
+
+// checkName is PostgreSQL's name for an unnamed CHECK: table_column_check
+// for a check of one column, else table_check.
+func checkName(table string, e *pg.Node) string {
+	cols := map[string]bool{}
+	var walk func(n any)
+	walk = func(n any) {
+		switch x := n.(type) {
+		case *pg.Node:
+			if x == nil {
+				return
+			}
+			if cr := x.GetColumnRef(); cr != nil {
+				if f := cr.Fields; len(f) > 0 {
+					cols[f[len(f)-1].GetString_().GetSval()] = true
+				}
+				return
+			}
+			walk(x.GetAExpr())
+			walk(x.GetBoolExpr())
+			walk(x.GetFuncCall())
+			walk(x.GetTypeCast())
+			walk(x.GetNullTest())
+			walk(x.GetSubLink())
+		case *pg.A_Expr:
+			if x != nil {
+				walk(x.Lexpr)
+				walk(x.Rexpr)
+				for _, a := range x.GetRexpr().GetList().GetItems() {
+					walk(a)
+				}
+			}
+		case *pg.BoolExpr:
+			if x != nil {
+				for _, a := range x.Args {
+					walk(a)
+				}
+			}
+		case *pg.FuncCall:
+			if x != nil {
+				for _, a := range x.Args {
+					walk(a)
+				}
+			}
+		case *pg.TypeCast:
+			if x != nil {
+				walk(x.Arg)
+			}
+		case *pg.NullTest:
+			if x != nil {
+				walk(x.Arg)
+			}
+		}
+	}
+	walk(e)
+	if len(cols) == 1 {
+		for c := range cols {
+			return table + "_" + c + "_check"
+		}
+	}
+	return table + "_check"
+}
+
+// deparseExpr writes an expression back as SQL text, to keep in a table's
+// definition (DEFAULT, CHECK).
+func deparseExpr(e *pg.Node) (string, error) {
+	tree := &pg.ParseResult{Version: treeVersion(), Stmts: []*pg.RawStmt{{Stmt: &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: &pg.SelectStmt{
+		TargetList: []*pg.Node{{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Val: e}}}},
+		Op:         pg.SetOperation_SETOP_NONE, LimitOption: pg.LimitOption_LIMIT_OPTION_DEFAULT,
+	}}}}}}
+	text, err := pg.Deparse(tree)
+	if err != nil {
+		return "", pgcode.Newf(pgcode.FeatureNotSupported, "expression cannot be kept: %v", err)
+	}
+	return strings.TrimPrefix(text, "SELECT "), nil
+}
+
+// treeVersion is the parse tree version the grammar writes, which
+// Deparse wants.
+var treeVersion = sync.OnceValue(func() int32 {
+	res, err := pg.Parse("SELECT 1")
+	if err != nil {
+		return 0
+	}
+	return res.Version
+})
+
+// columnSpec makes a column's definition from CREATE TABLE's or ADD
+// COLUMN's; it returns the constraints it leaves to the caller (PRIMARY
+// KEY, UNIQUE, CHECK).
+func columnSpec(cd *pg.ColumnDef) (engine.ColumnSpec, []*pg.Constraint, error) {
+	t, err := plan.TypeName(cd.TypeName)
+	if err != nil {
+		return engine.ColumnSpec{}, nil, err
+	}
+	typ, err := engine.ParseType(t.Name)
+	if err != nil {
+		return engine.ColumnSpec{}, nil, pgcode.Newf(pgcode.FeatureNotSupported, "columns of type %s are not supported yet", t)
+	}
+	cs := engine.ColumnSpec{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+	if t.Oid == types.OidNumeric && t.Mod >= 0 {
+		m := t.Mod - 4
+		cs.Typmod = engine.Typmod{Precision: int(m >> 16), Scale: int(int16(m & 0xffff))}
+	}
+	var rest []*pg.Constraint
+	for _, k := range cd.Constraints {
+		con := k.GetConstraint()
+		switch con.Contype {
+		case pg.ConstrType_CONSTR_NOTNULL:
+			cs.NotNull = true
+		case pg.ConstrType_CONSTR_NULL:
+		case pg.ConstrType_CONSTR_DEFAULT:
+			if cs.Default, err = deparseExpr(con.RawExpr); err != nil {
+				return cs, nil, err
+			}
+		case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_CHECK:
+			rest = append(rest, con)
+		default:
+			return cs, nil, pgcode.Newf(pgcode.FeatureNotSupported, "column constraint %s is not supported yet", strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
+		}
+	}
+	return cs, rest, nil
+}
+
+// evalDefault evaluates a column's default once, for the rows a table
+// has when the column is added.
+func (s *Session) evalDefault(ctx context.Context, t *plan.Table, cs engine.ColumnSpec) (any, error) {
+	typ := plan.TypeOfEngine(cs.Type, cs.Typmod)
+	r, err := s.queryOne(ctx, "SELECT ("+cs.Default+")::"+typ.SQL)
+	if err != nil {
+		return nil, err
+	}
+	return exec.ToDoc(r, typ, s.TypesContext())
+}
+
+// queryOne runs a query of one value in the session.
+func (s *Session) queryOne(ctx context.Context, text string) (types.Datum, error) {
+	ps, err := parser.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	res, err := (&Stmt{s: s, p: ps[0]}).Execute(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Rows) == 0 {
+		return nil, nil
+	}
+	return res.Rows[0][0], nil
+}
+
+// checkRows fails with 23514 when a live row of the table fails a CHECK
+// expression (NULL passes, as PostgreSQL has it).
+func (s *Session) checkRows(ctx context.Context, table, name, expr string) error {
+	v, err := s.queryOne(ctx, "SELECT count(*) FROM "+quoteIdent(table)+" WHERE NOT ("+expr+")")
+	if err != nil {
+		return err
+	}
+	if n, _ := v.(int64); n > 0 {
+		return pgcode.Newf(pgcode.CheckViolation, "check constraint %q of relation %q is violated by some row", name, table)
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+package plan
+
+import (
+	"slices"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// A table's DEFAULTs and CHECKs are kept as SQL text in its definition
+// (engine.TableSpec); a write binds them with the statement.
+
+// Check is a CHECK constraint bound over the row written: the table's
+// columns (TableRow). A row passes unless the expression is false.
+type Check struct {
+	Name string
+	E    Expr
+}
+
+// parseExpr reads the text of a kept expression.
+func parseExpr(text string) (*pg.Node, error) {
+	res, err := pg.Parse("SELECT " + text)
+	if err != nil || len(res.Stmts) != 1 {
+		return nil, pgcode.Newf(pgcode.InternalError, "kept expression %q does not parse: %v", text, err)
+	}
+	sel := res.Stmts[0].Stmt.GetSelectStmt()
+	if sel == nil || len(sel.TargetList) != 1 {
+		return nil, pgcode.Newf(pgcode.InternalError, "kept expression %q is no expression", text)
+	}
+	return sel.TargetList[0].GetResTarget().Val, nil
+}
+
+// columnDefault binds the DEFAULT of a column, coerced to it; nil when it
+// has none.
+func (b *Binder) columnDefault(t *Table, col string) (Expr, error) {
+	if t.Spec == nil {
+		return nil, nil
+	}
+	for _, c := range t.Spec.Columns {
+		if c.Name != col || c.Default == "" {
+			continue
+		}
+		n, err := parseExpr(c.Default)
+		if err != nil {
+			return nil, err
+		}
+		// The expression's positions are in its own text: errors carry
+		// none.
+		saved := b.text
+		b.text = ""
+		e, err := b.expr(n, nil, exprCtx{where: "DEFAULT", value: true})
+		b.text = saved
+		if err != nil {
+			return nil, err
+		}
+		return b.assign(e, t, col, -1)
+	}
+	return nil, nil
+}
+
+// checks binds the table's CHECK constraints over its row.
+func (b *Binder) checks(t *Table) ([]Check, error) {
+	if t.Spec == nil || len(t.Spec.Checks) == 0 {
+		return nil, nil
+	}
+	s := &scope{cols: tableScope(t, t.Name)}
+	var out []Check
+	for _, c := range t.Spec.Checks {
+		n, err := parseExpr(c.Expr)
+		if err != nil {
+			return nil, err
+		}
+		saved := b.text
+		b.text = ""
+		e, err := b.expr(n, s, exprCtx{where: "CHECK", value: true})
+		b.text = saved
+		if err != nil {
+			return nil, err
+		}
+		if e, err = b.coerce(e, types.Bool, types.ContextImplicit, -1); err != nil {
+			return nil, err
+		}
+		out = append(out, Check{Name: c.Name, E: e})
+	}
+	return out, nil
+}
+
+// withDefaults adds to an INSERT the columns it does not write that have
+// a DEFAULT: the source's rows get the default's value.
+func (b *Binder) withDefaults(t *Table, node *Insert, src Node) (Node, error) {
+	if t.Spec == nil {
+		return src, nil
+	}
+	var names []string
+	var exprs []Expr
+	for _, c := range t.Spec.Columns {
+		if c.Default == "" || slices.Contains(node.Names, c.Name) {
+			continue
+		}
+		e, err := b.columnDefault(t, c.Name)
+		if err != nil {
+			return nil, err
+		}
+		names, exprs = append(names, c.Name), append(exprs, e)
+	}
+	if len(names) == 0 {
+		return src, nil
+	}
+	proj := &Project{Input: src}
+	for i, c := range src.Columns() {
+		proj.Exprs = append(proj.Exprs, &ColRef{Idx: i, T: c.Type, Name: c.Name})
+		proj.Cols = append(proj.Cols, c)
+	}
+	for i, e := range exprs {
+		proj.Exprs = append(proj.Exprs, e)
+		proj.Cols = append(proj.Cols, Column{Name: names[i], Type: outputType(e)})
+	}
+	node.Names = append(node.Names, names...)
+	return proj, nil
+}
