@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/store"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
@@ -302,10 +303,116 @@ func (op *scanOp) Close() {
 	op.done = true
 }
 
-// newHistoryScan reads every version of a table's rows in a span (FOR
-// SYSTEM_TIME BETWEEN / ALL).
+// historyOp reads every version of a table's rows in a span (FOR
+// SYSTEM_TIME BETWEEN / ALL), each as a row with its system columns:
+// versions made by the events with from < seq <= to, in key order and
+// oldest first within a row. A version a SOFT_DELETE or TRUNCATE made
+// has NULL columns and _event says which.
+type historyOp struct {
+	*scanOp
+	hc *engine.HistoryCursor
+}
+
 func newHistoryScan(env *Env, n *plan.Scan) (Operator, error) {
-	return nil, pgcode.New(pgcode.FeatureNotSupported, "FOR SYSTEM_TIME ALL and BETWEEN are not supported yet")
+	view, err := env.View(nil, false)
+	if err != nil {
+		return nil, err
+	}
+	from, to := view.Horizon(n.Table), view.Seq()
+	if n.Travel.Kind == plan.TravelBetween {
+		// BETWEEN a AND b: the events from a to b, both included.
+		lo, err := env.viewFor(plan.Travel{Kind: plan.TravelAsOf, From: n.Travel.From})
+		if err != nil {
+			return nil, err
+		}
+		to = view.Seq()
+		hi, err := env.viewFor(plan.Travel{Kind: plan.TravelAsOf, From: n.Travel.To})
+		switch {
+		case err == nil:
+			to = hi.Seq()
+		case !pastTheEnd(err):
+			// An end after the last event (a later seq, a time to come)
+			// is the last event.
+			return nil, err
+		}
+		from = max(lo.Seq(), 1) - 1
+	}
+	op := &historyOp{scanOp: newFiller(env, n)}
+	if op.filter, err = env.truth(n.Filter); err != nil {
+		return nil, err
+	}
+	if op.hc, err = view.HistoryCursor(n.Table, from, to); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+func (op *historyOp) Next() (Row, error) {
+	for {
+		if op.hc == nil {
+			return nil, nil
+		}
+		h, err := op.hc.Next(op.env.Ctx)
+		if err != nil || h == nil {
+			return nil, err
+		}
+		if err := op.fill(&h.Row); err != nil {
+			return nil, err
+		}
+		if h.Deleted() && len(op.n.Fields) > 0 && op.n.Fields[0] != "" {
+			// A deleted version keeps its key.
+			if op.row[0], err = fromDoc(h.Key.Value(), op.n.Cols[0].Type, op.env.Fn.Types); err != nil {
+				return nil, err
+			}
+		}
+		for i, s := range op.n.Sys {
+			switch s {
+			case plan.SysEvent:
+				op.row[i] = eventName(h.Type)
+			case plan.SysDoc:
+				if h.Deleted() {
+					op.row[i] = nil
+				}
+			}
+		}
+		ok, err := op.filter(op.row)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return op.row, nil
+		}
+	}
+}
+
+func (op *historyOp) Close() {
+	if op.hc != nil {
+		op.hc.Close()
+		op.hc = nil
+	}
+}
+
+// pastTheEnd reports whether err says a point lies after the last
+// event.
+func pastTheEnd(err error) bool {
+	msg := err.Error()
+	return engine.Code(err) == engine.CodeInvalidParameter &&
+		(strings.Contains(msg, "past the latest") || strings.Contains(msg, "in the future"))
+}
+
+// eventName is an event type as _event shows it.
+func eventName(t store.EventType) string {
+	switch t {
+	case store.EventInsert:
+		return "INSERT"
+	case store.EventPatch:
+		return "PATCH"
+	case store.EventSoftDelete:
+		return "SOFT_DELETE"
+	case store.EventTruncate:
+		return "TRUNCATE"
+	}
+	return strings.ToUpper(t.String())
 }
 
 // normalizeJSON turns a decoded JSON value into a document value.

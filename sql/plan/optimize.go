@@ -182,6 +182,12 @@ func pushToScan(s *Scan, conds []Expr) Node {
 		op    IndexOp
 		val   Expr
 	}
+	if s.Travel.Kind == TravelBetween || s.Travel.Kind == TravelAll {
+		// A history scan reads every version in its span: each condition
+		// is checked on each version.
+		s.Filter = conjoin(append(conjuncts0(s.Filter), conds...))
+		return s
+	}
 	var cands []cand
 	var rest []Expr
 	for _, c := range conds {
