@@ -1,0 +1,2 @@
+-- Analytic: count every row (a full scan).
+SELECT count(*) FROM users;
