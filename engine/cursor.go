@@ -60,6 +60,8 @@ type Cursor struct {
 	// meeting the condition.
 	// where are the predicates rows must pass (Where).
 	where []Pred
+	// keys0 limits a plain cursor to a range of keys (KeyRange).
+	keys0 *keyBounds
 	// rng is the state of an IndexRange cursor.
 	rng *rangeScan
 
@@ -179,6 +181,14 @@ func (c *Cursor) scanChunk() {
 		if c.started && compareKeys(r.key, c.after) <= 0 {
 			return true // the last chunk's final key
 		}
+		if c.keys0 != nil {
+			if c.keys0.below(r.key) {
+				return true
+			}
+			if c.keys0.above(r.key) {
+				return false // the end of the range: done
+			}
+		}
 		if len(c.rows) >= cursorChunk || visits >= cursorVisits {
 			stopped = true
 			return false
@@ -204,9 +214,12 @@ func (c *Cursor) scanChunk() {
 		c.add(Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc})
 		return true
 	}
-	if c.started {
+	switch {
+	case c.started:
 		c.ts.rows.AscendGreaterOrEqual(row{key: c.after}, visit)
-	} else {
+	case c.keys0 != nil && c.keys0.lo != nil:
+		c.ts.rows.AscendGreaterOrEqual(row{key: *c.keys0.lo}, visit)
+	default:
 		c.ts.rows.Ascend(visit)
 	}
 	if !stopped {

@@ -89,7 +89,19 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 			}
 			bounds[i] = &engine.Bound{Value: v, Incl: []bool{n.LoIncl, n.HiIncl}[i]}
 		}
-		if op.cur, err = view.IndexRange(n.Table, n.Field, bounds[0], bounds[1], false); err != nil {
+		if n.Field == n.Fields[0] {
+			// A range of the primary key; bounds that are no keys of the
+			// table (the filter decides) make it a scan.
+			var ok bool
+			if op.cur, ok, err = view.KeyRange(n.Table, bounds[0], bounds[1]); err != nil {
+				return nil, err
+			}
+			if !ok {
+				if op.cur, err = view.Cursor(n.Table); err != nil {
+					return nil, err
+				}
+			}
+		} else if op.cur, err = view.IndexRange(n.Table, n.Field, bounds[0], bounds[1], false); err != nil {
 			return nil, err
 		}
 	default:

@@ -88,6 +88,9 @@ func Parse(text string) ([]*Statement, error) {
 	if n := numParams(text); n > MaxParams {
 		return nil, pgcode.Newf(pgcode.ProgramLimitExceeded, "too many parameters: the statement uses $%d, a Bind carries at most %d", n, MaxParams)
 	}
+	if err := checkDepth(text); err != nil {
+		return nil, err
+	}
 	// The whole text at once: one call into the grammar for the common
 	// case of one statement.
 	st, first := parseOne(text, 0)

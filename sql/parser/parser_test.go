@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -86,6 +87,11 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT x\xff", "22021", "", 0},
 		{"SELECT $70000", "54000", "too many parameters", 0},
 		{"SELECT " + strings.Repeat("(", 100_000) + "1" + strings.Repeat(")", 100_000), "42601", "", 0},
+		// Left-deep chains need no grammar stack: the parser bounds them
+		// before PostgreSQL's C code builds (and walks) the tree.
+		{"SELECT " + strings.Repeat("1+", 100_000) + "1", "54001", "statement too complex", 0},
+		{"SELECT 1" + strings.Repeat("::int", 50_000), "54001", "statement too complex", 0},
+		{"SELECT " + strings.Repeat("- ", 100_000) + "1", "54001", "statement too complex", 0},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.text)
@@ -175,5 +181,24 @@ func TestLift(t *testing.T) {
 	}
 	if _, ok := Lift(`SELECT * FROM t WHERE id = $1`); ok {
 		t.Error("text with parameters lifted")
+	}
+}
+
+// TestLongStatements: long statements of flat lists are no deep trees.
+func TestLongStatements(t *testing.T) {
+	var values, in, or []string
+	for i := range 20_000 {
+		values = append(values, fmt.Sprintf("(%d, 'x' || %d, -%d)", i, i, i))
+		in = append(in, fmt.Sprint(i))
+		or = append(or, fmt.Sprintf("a + 1 = %d", i))
+	}
+	for _, q := range []string{
+		"INSERT INTO t VALUES " + strings.Join(values, ", "),
+		"SELECT * FROM t WHERE a IN (" + strings.Join(in, ", ") + ")",
+		"SELECT * FROM t WHERE " + strings.Join(or, " OR "),
+	} {
+		if _, err := Parse(q); err != nil {
+			t.Errorf("%.40s...: %v", q, err)
+		}
 	}
 }

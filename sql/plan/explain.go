@@ -66,6 +66,9 @@ func describe(n Node) (string, []string, []Node) {
 			d = append(d, fmt.Sprintf("Index Cond: (%s %s %s)", x.Field, []string{"=", "<", "<=", ">", ">="}[x.Op], FormatExpr(x.Key, x.Cols)))
 		case AccessRange:
 			title = fmt.Sprintf("Index Scan using %s_%s_idx on %s", x.Table, x.Field, x.Table)
+			if x.Field == x.Fields[0] {
+				title = fmt.Sprintf("Index Scan using %s_pkey on %s", x.Table, x.Table)
+			}
 			var conds []string
 			if x.Lo != nil {
 				conds = append(conds, fmt.Sprintf("(%s %s %s)", x.Field, map[bool]string{true: ">=", false: ">"}[x.LoIncl], FormatExpr(x.Lo, x.Cols)))

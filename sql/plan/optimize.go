@@ -217,7 +217,8 @@ func pushToScan(s *Scan, conds []Expr) Node {
 	}
 	if s.Access == AccessScan {
 		for _, c := range cands {
-			if c.op == OpEq || !s.indexed(c.field) || s.Access == AccessRange && c.field != s.Field {
+			// The primary key is a range of the table itself.
+			if c.op == OpEq || !s.indexed(c.field) && c.field != s.Fields[0] || s.Access == AccessRange && c.field != s.Field {
 				continue
 			}
 			s.Access, s.Field = AccessRange, c.field
