@@ -58,6 +58,10 @@ func TestInputLimits(t *testing.T) {
 	expect("invalid UTF-8 in the statement", err, "22021")
 	_, err = c.Exec(bg, "SELECT "+strings.Repeat("(", 100_000)+"1"+strings.Repeat(")", 100_000), pgx.QueryExecModeSimpleProtocol)
 	expect("100,000 nested parentheses", err, "42601") // PostgreSQL's parser: "memory exhausted"
+	// A chain of 100,000 additions needs no parser stack but makes a tree
+	// as deep: refused before it is built (PostgreSQL: stack depth, 54001).
+	_, err = c.Exec(bg, "SELECT "+strings.Repeat("1+", 100_000)+"1", pgx.QueryExecModeSimpleProtocol)
+	expect("100,000 chained additions", err, "54001")
 
 	// The connection, and another, still work; so does writing.
 	mustExec(t, c, `INSERT INTO docs {"id": 3}`)
