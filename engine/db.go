@@ -100,6 +100,9 @@ type DB struct {
 	// gens gives out table generations (ddl.go).
 	gens atomic.Uint64
 
+	// seqs are the sequences (sequence.go).
+	seqs sequenceSet
+
 	snapMu   sync.Mutex // one snapshot, compaction or DDL statement at a time
 	bg       sync.WaitGroup
 	snapping atomic.Bool
@@ -149,6 +152,10 @@ func Open(dir string, opts Options) (*DB, error) {
 		points = append(points, pts...)
 	}
 	state.times = buildTimeline(points)
+	if db.seqs.m, err = db.loadSequences(st.Streams()); err != nil {
+		st.Close()
+		return nil, err
+	}
 	last := st.LastSeq()
 	for _, ts := range state.tables {
 		if ts.lastSnap > last {
@@ -203,6 +210,7 @@ func (db *DB) Close() error {
 	}
 	db.wakeWaiters(true)
 	db.bg.Wait()
+	db.saveSequences()
 	return db.st.Close()
 }
 
@@ -220,8 +228,11 @@ func (db *DB) CreateTable(spec TableSpec) error {
 	if _, ok := db.work[spec.Name]; ok {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
 	}
+	if _, ok := db.seqs.get(spec.Name); ok {
+		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
+	}
 	for _, d := range spec.IndexDefs {
-		if db.indexNamed(d.Name) != "" {
+		if _, isSeq := db.seqs.get(d.Name); isSeq || db.indexNamed(d.Name) != "" {
 			return errorf(CodeDuplicateTable, "relation %q already exists", d.Name)
 		}
 	}

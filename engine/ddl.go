@@ -47,19 +47,46 @@ func (db *DB) DropTable(name string, ifExists bool) error {
 		return err
 	}
 	if _, ok := db.work[name]; !ok {
+		if _, isSeq := db.seqs.get(name); isSeq {
+			return errorf(CodeWrongObjectType, "%q is not a table", name)
+		}
 		if ifExists {
 			return nil
 		}
 		return wrapf(CodeUndefinedTable, ErrNoTable, "table %q does not exist", name)
 	}
+	// The sequences the table's columns own are in its directory and go
+	// with it; they are held meanwhile, so that no Nextval writes there.
+	owned, release := db.holdOwned(name)
+	defer release()
 	// The store writes the commits accepted so far, this table's among
 	// them, before it removes anything.
 	if err := db.st.DropStream(name); err != nil {
 		return db.ddlStoreError(err)
 	}
+	for _, s := range owned {
+		s.dropped = true
+		delete(db.seqs.m, s.name)
+	}
 	delete(db.work, name)
 	db.unpublish(name)
 	return nil
+}
+
+// holdOwned locks the set of sequences and each sequence the table owns,
+// until release is called. Callers hold wmu.
+func (db *DB) holdOwned(table string) (owned []*sequence, release func()) {
+	db.seqs.mu.Lock()
+	owned = db.seqs.owned(table)
+	for _, s := range owned {
+		s.mu.Lock()
+	}
+	return owned, func() {
+		for _, s := range owned {
+			s.mu.Unlock()
+		}
+		db.seqs.mu.Unlock()
+	}
 }
 
 // RenameTable gives a table a new name. Its rows, history, indexes,
@@ -81,11 +108,17 @@ func (db *DB) RenameTable(old, new string) error {
 	if !ok {
 		return noTable(old)
 	}
-	if _, ok := db.work[new]; ok || db.st.HasStream(new) {
+	if db.relationExists(new) {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", new)
 	}
+	// The sequences the table owns are in its directory and go with it.
+	owned, release := db.holdOwned(old)
+	defer release()
 	if err := db.st.RenameStream(old, new); err != nil {
 		return db.ddlStoreError(err)
+	}
+	for _, s := range owned {
+		s.def.OwnedBy.Table = new
 	}
 	spec := *ts.spec
 	spec.Name = new

@@ -30,7 +30,9 @@ const (
 	CodeFeatureUnsupported     = "0A000"
 	CodeObjectInUse            = "55006"
 	CodeProgramLimitReached    = "54000"
-	CodeNumericRange           = "22003" // a number beyond its type: numeric(p,s) overflow, a numeric too long
+	CodeNumericRange           = "22003" // a number beyond its type: numeric(p,s) overflow, a numeric too long; setval out of bounds
+	CodeSequenceLimit          = "2200H" // nextval past the end of a sequence that does not cycle
+	CodeWrongObjectType        = "42809" // DROP SEQUENCE of a table, DROP TABLE of a sequence
 )
 
 // Error is an engine error with its SQLSTATE code.
@@ -80,6 +82,7 @@ var (
 	ErrReadOnly     = errors.New("engine: read-only")
 	ErrHorizon      = errors.New("engine: before the compaction horizon")
 	ErrClosed       = errors.New("engine: closed")
+	ErrNoSequence   = errors.New("engine: no such sequence")
 )
 
 func wrapf(code string, sentinel error, format string, args ...any) error {
