@@ -60,8 +60,11 @@ func (db *DB) writeSequence(s *sequence, last int64, called bool) error {
 
 // removeSequenceFile removes s's file, durably. Callers hold s.mu.
 func (db *DB) removeSequenceFile(s *sequence) error {
-	path := db.seqPath(s)
-	fsys := db.st.FS()
+	return removeDurably(db.st.FS(), db.seqPath(s))
+}
+
+// removeDurably removes the file path and syncs its directory.
+func removeDurably(fsys store.FS, path string) error {
 	if err := fsys.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove %s: %w", path, err)
 	}

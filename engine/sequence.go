@@ -475,3 +475,61 @@ func (db *DB) Sequences() []SequenceInfo {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// SetSequenceOwner makes a column own a sequence, or with the zero owner
+// no column (ALTER SEQUENCE OWNED BY). The file moves to its owner's
+// directory: the new copy is written before the old one is removed, and
+// a crash in between leaves both, of which the owned one is taken when
+// the database opens. A move from one table to another goes through no
+// owner, so a crash may leave the sequence owned by none.
+func (db *DB) SetSequenceOwner(name string, owner SequenceOwner) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.writable(); err != nil {
+		return err
+	}
+	if owner != (SequenceOwner{}) {
+		ts, ok := db.work[owner.Table]
+		if !ok {
+			return noTable(owner.Table)
+		}
+		if _, ok := ts.cols.byName(owner.Column); !ok {
+			return errorf(CodeUndefinedColumn, "column %q of relation %q does not exist", owner.Column, owner.Table)
+		}
+	}
+	db.seqs.mu.Lock()
+	defer db.seqs.mu.Unlock()
+	s, ok := db.seqs.m[name]
+	if !ok {
+		return noSequence(name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	from := s.def.OwnedBy.Table
+	if from != "" && owner.Table != "" && from != owner.Table {
+		if err := db.moveSequence(s, SequenceOwner{}); err != nil {
+			return err
+		}
+	}
+	return db.moveSequence(s, owner)
+}
+
+// moveSequence writes s's file for its new owner, with its exact state,
+// and removes the old file if it was elsewhere. Callers hold s.mu.
+func (db *DB) moveSequence(s *sequence, owner SequenceOwner) error {
+	oldPath := db.seqPath(s)
+	was := s.def.OwnedBy
+	s.def.OwnedBy = owner
+	if err := db.writeSequence(s, s.last, s.called); err != nil {
+		s.def.OwnedBy = was
+		return storageError(err)
+	}
+	s.logCnt = 0
+	if was.Table == owner.Table {
+		return nil
+	}
+	if err := removeDurably(db.st.FS(), oldPath); err != nil {
+		return storageError(err)
+	}
+	return nil
+}

@@ -397,3 +397,56 @@ func TestDropTableSequenceCrash(t *testing.T) {
 		t.Fatalf("crash images: %d before the drop, %d after", before, after)
 	}
 }
+
+// TestSetSequenceOwner: ALTER SEQUENCE OWNED BY moves the sequence with
+// its state; it then goes with its new table, and no longer with the old.
+func TestSetSequenceOwner(t *testing.T) {
+	db, _, reopen := ddlDB(t)
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	mustExec(t, db.CreateTable(TableSpec{Name: "u", PK: "id"}))
+	mustExec(t, db.CreateSequence("s", SequenceOptions{}))
+	nextvals(t, db, "s", 5)
+	wantErr(t, db.SetSequenceOwner("s", SequenceOwner{Table: "t", Column: "x"}), "42703", `column "x" of relation "t" does not exist`)
+	wantErr(t, db.SetSequenceOwner("nosuch", SequenceOwner{}), "42P01", `relation "nosuch" does not exist`)
+	mustExec(t, db.SetSequenceOwner("s", SequenceOwner{Table: "t", Column: "id"}))
+	nextvals(t, db, "s", 5)
+	mustExec(t, db.SetSequenceOwner("s", SequenceOwner{Table: "u", Column: "id"}))
+	db = reopen()
+	if info, err := db.SequenceInfo("s"); err != nil || info.OwnedBy.Table != "u" || info.LastValue != 10 {
+		t.Fatalf("after reopen: %+v, %v", info, err)
+	}
+	mustExec(t, db.DropTable("t", false))
+	if got := nextvals(t, db, "s", 1); got[0] != 11 {
+		t.Fatalf("nextval %v", got)
+	}
+	mustExec(t, db.SetSequenceOwner("s", SequenceOwner{}))
+	mustExec(t, db.DropTable("u", false))
+	db = reopen()
+	if info, err := db.SequenceInfo("s"); err != nil || info.OwnedBy.Table != "" || info.LastValue != 11 {
+		t.Fatalf("after the drop of its former owner: %+v, %v", info, err)
+	}
+}
+
+// TestSetSequenceOwnerCrash: a crash while a sequence gets an owner leaves
+// it owned or not, never missing, with its values.
+func TestSetSequenceOwnerCrash(t *testing.T) {
+	setup := func(db *DB) {
+		ddlSetup(t)(db)
+		mustExec(t, db.CreateSequence("s", SequenceOptions{}))
+		nextvals(t, db, "s", 3)
+	}
+	before, after := crashDDL(t, setup, func(db *DB) error { return db.SetSequenceOwner("s", SequenceOwner{Table: "t", Column: "id"}) },
+		func(db *DB, image bool) (bool, error) {
+			info, err := db.SequenceInfo("s")
+			if err != nil {
+				return false, err
+			}
+			if info.LastValue < 3 {
+				return false, fmt.Errorf("sequence went back: %+v", info)
+			}
+			return info.OwnedBy.Table == "t", nil
+		}, "keep")
+	if before == 0 || after == 0 {
+		t.Fatalf("crash images: %d before, %d after", before, after)
+	}
+}
