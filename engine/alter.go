@@ -324,7 +324,7 @@ func (db *DB) AddColumn(table string, col ColumnSpec, fill any) error {
 // field of that name written later makes a new column. The primary key
 // cannot be dropped (2BP01).
 func (db *DB) DropColumn(table, name string) error {
-	return db.alter(table, func(a *alteration) error {
+	err := db.alter(table, func(a *alteration) error {
 		c, err := a.column(name)
 		if err != nil {
 			return err
@@ -356,6 +356,10 @@ func (db *DB) DropColumn(table, name string) error {
 		a.drop, a.bump = c.Field, true
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return db.ownerColumnChanged(table, name, "")
 }
 
 // RenameColumn renames a column. Documents keep their fields: the column
@@ -367,7 +371,7 @@ func (db *DB) DropColumn(table, name string) error {
 // or a rename): that column then gets a field of its own. A name in use
 // fails with 42701. CHECK expressions are the SQL layer's to rewrite.
 func (db *DB) RenameColumn(table, old, new string) error {
-	return db.alter(table, func(a *alteration) error {
+	err := db.alter(table, func(a *alteration) error {
 		c, err := a.column(old)
 		if err != nil {
 			return err
@@ -389,6 +393,10 @@ func (db *DB) RenameColumn(table, old, new string) error {
 		a.bump = true
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return db.ownerColumnChanged(table, old, new)
 }
 
 // SetColumnNotNull sets or drops NOT NULL on a declared column. Setting

@@ -533,3 +533,43 @@ func (db *DB) moveSequence(s *sequence, owner SequenceOwner) error {
 	}
 	return nil
 }
+
+// ownerColumnChanged follows a column that owns sequences: renamed (to
+// new), the sequences name it; dropped (new ""), they are dropped, as
+// PostgreSQL drops them with the column. It runs after the column's
+// change: a crash in between leaves the sequences as they were, owned by
+// a name the table no longer has, and dropped with the table.
+func (db *DB) ownerColumnChanged(table, column, new string) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.writable(); err != nil {
+		return err
+	}
+	db.seqs.mu.Lock()
+	defer db.seqs.mu.Unlock()
+	for _, s := range db.seqs.owned(table) {
+		if err := db.followColumn(s, column, new); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// followColumn renames or drops s if column owns it. Callers hold wmu
+// and seqs.mu.
+func (db *DB) followColumn(s *sequence, column, new string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.def.OwnedBy.Column != column {
+		return nil
+	}
+	if new == "" {
+		if err := db.removeSequenceFile(s); err != nil {
+			return storageError(err)
+		}
+		s.dropped = true
+		delete(db.seqs.m, s.name)
+		return nil
+	}
+	return db.moveSequence(s, SequenceOwner{Table: s.def.OwnedBy.Table, Column: new})
+}

@@ -450,3 +450,48 @@ func TestSetSequenceOwnerCrash(t *testing.T) {
 		t.Fatalf("crash images: %d before, %d after", before, after)
 	}
 }
+
+// TestRenameTableSequenceCrash: a crash while a table is renamed leaves
+// the sequence it owns owned by it, under its old name or its new one.
+func TestRenameTableSequenceCrash(t *testing.T) {
+	setup := func(db *DB) {
+		ddlSetup(t)(db)
+		mustExec(t, db.CreateSequence("t_seq", SequenceOptions{OwnedBy: SequenceOwner{Table: "t", Column: "id"}}))
+		nextvals(t, db, "t_seq", 3)
+	}
+	before, after := crashDDL(t, setup, func(db *DB) error { return db.RenameTable("t", "u") },
+		func(db *DB, image bool) (bool, error) {
+			info, err := db.SequenceInfo("t_seq")
+			if err != nil {
+				return false, err
+			}
+			owner := info.OwnedBy.Table
+			if _, err := db.View().Spec(owner); err != nil || owner != "t" && owner != "u" {
+				return false, fmt.Errorf("sequence owned by %q: %v", owner, err)
+			}
+			if v, err := db.Nextval("t_seq"); image && (err != nil || v <= 3) {
+				return false, fmt.Errorf("nextval %d, %v", v, err)
+			}
+			return owner == "u", nil
+		}, "keep")
+	if before == 0 || after == 0 {
+		t.Fatalf("crash images: %d before, %d after", before, after)
+	}
+}
+
+// TestSequenceOwnerColumn: a sequence follows a rename of the column that
+// owns it and is dropped with it.
+func TestSequenceOwnerColumn(t *testing.T) {
+	db, _, reopen := ddlDB(t)
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Columns: []ColumnSpec{{Name: "id", Type: TypeInt8}, {Name: "n", Type: TypeInt8}}}))
+	mustExec(t, db.CreateSequence("a", SequenceOptions{OwnedBy: SequenceOwner{Table: "t", Column: "id"}}))
+	mustExec(t, db.CreateSequence("b", SequenceOptions{OwnedBy: SequenceOwner{Table: "t", Column: "n"}}))
+	nextvals(t, db, "a", 2)
+	mustExec(t, db.RenameColumn("t", "id", "key"))
+	mustExec(t, db.DropColumn("t", "n"))
+	db = reopen()
+	got := db.Sequences()
+	if len(got) != 1 || got[0].Name != "a" || got[0].OwnedBy != (SequenceOwner{Table: "t", Column: "key"}) || got[0].LastValue != 2 {
+		t.Fatalf("sequences %+v", got)
+	}
+}
