@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -40,6 +41,8 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 		tag = "DROP TABLE"
 	case pg.ObjectType_OBJECT_INDEX:
 		tag = "DROP INDEX"
+	case pg.ObjectType_OBJECT_SEQUENCE:
+		tag = "DROP SEQUENCE"
 	default:
 		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "DROP %s is not supported", strings.TrimPrefix(d.RemoveType.String(), "OBJECT_"))
 	}
@@ -77,6 +80,12 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 				return nil, pgcode.Newf(pgcode.UndefinedObject, "index %q does not exist", name)
 			}
 			err = s.db.DropIndex(table, name)
+		case pg.ObjectType_OBJECT_SEQUENCE:
+			if _, serr := s.db.SequenceInfo(name); serr != nil && errors.Is(serr, engine.ErrNoSequence) && d.MissingOk {
+				notices = append(notices, fmt.Sprintf("sequence %q does not exist, skipping", name))
+				continue
+			}
+			err = s.db.DropSequence(name, d.MissingOk)
 		}
 		if err != nil {
 			return nil, err
@@ -189,9 +198,12 @@ func (s *Session) alterCmd(ctx context.Context, table string, cmd *pg.AlterTable
 	switch cmd.Subtype {
 	case pg.AlterTableType_AT_AddColumn:
 		cd := cmd.Def.GetColumnDef()
-		cs, cons, err := columnSpec(cd)
+		cs, cons, seq, err := columnSpec(table, cd)
 		if err != nil {
 			return "", err
+		}
+		if seq != nil {
+			return "", pgcode.New(pgcode.FeatureNotSupported, "ADD COLUMN of a serial or identity column is not supported")
 		}
 		t, err := (&catalog{s: s, view: s.db.View()}).Table(table)
 		if err != nil {
@@ -385,21 +397,28 @@ var treeVersion = sync.OnceValue(func() int32 {
 // columnSpec makes a column's definition from CREATE TABLE's or ADD
 // COLUMN's; it returns the constraints it leaves to the caller (PRIMARY
 // KEY, UNIQUE, CHECK).
-func columnSpec(cd *pg.ColumnDef) (engine.ColumnSpec, []*pg.Constraint, error) {
+//
+// A serial column, or an identity column, gets a sequence of its own
+// (table_column_seq, owned by the column): seq is its options, and the
+// column's default is its nextval.
+func columnSpec(table string, cd *pg.ColumnDef) (cs engine.ColumnSpec, rest []*pg.Constraint, seq *engine.SequenceOptions, err error) {
 	t, err := plan.TypeName(cd.TypeName)
 	if err != nil {
-		return engine.ColumnSpec{}, nil, err
+		return engine.ColumnSpec{}, nil, nil, err
 	}
 	typ, err := engine.ParseType(t.Name)
 	if err != nil {
-		return engine.ColumnSpec{}, nil, pgcode.Newf(pgcode.FeatureNotSupported, "columns of type %s are not supported yet", t)
+		return engine.ColumnSpec{}, nil, nil, pgcode.Newf(pgcode.FeatureNotSupported, "columns of type %s are not supported yet", t)
 	}
-	cs := engine.ColumnSpec{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+	cs = engine.ColumnSpec{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
 	if t.Oid == types.OidNumeric && t.Mod >= 0 {
 		m := t.Mod - 4
 		cs.Typmod = engine.Typmod{Precision: int(m >> 16), Scale: int(int16(m & 0xffff))}
 	}
-	var rest []*pg.Constraint
+	seqType := map[types.Oid]string{types.OidInt2: "smallint", types.OidInt4: "integer", types.OidInt8: "bigint"}[t.Oid]
+	if names := cd.TypeName.Names; len(names) > 0 && types.IsSerial(names[len(names)-1].GetString_().GetSval()) {
+		seq = &engine.SequenceOptions{Type: seqType}
+	}
 	for _, k := range cd.Constraints {
 		con := k.GetConstraint()
 		switch con.Contype {
@@ -408,16 +427,42 @@ func columnSpec(cd *pg.ColumnDef) (engine.ColumnSpec, []*pg.Constraint, error) {
 		case pg.ConstrType_CONSTR_NULL:
 		case pg.ConstrType_CONSTR_DEFAULT:
 			if cs.Default, err = deparseExpr(con.RawExpr); err != nil {
-				return cs, nil, err
+				return cs, nil, nil, err
+			}
+		case pg.ConstrType_CONSTR_IDENTITY:
+			if seqType == "" {
+				return cs, nil, nil, pgcode.Newf(pgcode.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
+			}
+			opts, err := sequenceOptions(con.Options)
+			if err != nil {
+				return cs, nil, nil, err
+			}
+			if opts.Type == "" {
+				opts.Type = seqType
+			}
+			seq = &opts
+			cs.Identity = engine.IdentityByDefault
+			if con.GeneratedWhen == "a" {
+				cs.Identity = engine.IdentityAlways
 			}
 		case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_CHECK:
 			rest = append(rest, con)
 		default:
-			return cs, nil, pgcode.Newf(pgcode.FeatureNotSupported, "column constraint %s is not supported yet", strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
+			return cs, nil, nil, pgcode.Newf(pgcode.FeatureNotSupported, "column constraint %s is not supported yet", strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
 		}
 	}
-	return cs, rest, nil
+	if seq != nil {
+		if cs.Default != "" {
+			return cs, nil, nil, pgcode.Newf(pgcode.SyntaxError, "multiple default values specified for column %q of table %q", cs.Name, table)
+		}
+		cs.NotNull = true
+		cs.Default = "nextval(" + quoteLiteral(table+"_"+cs.Name+"_seq") + ")"
+	}
+	return cs, rest, seq, nil
 }
+
+// quoteLiteral writes s as a SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // evalDefault evaluates a column's default once, for the rows a table
 // has when the column is added.

@@ -52,6 +52,11 @@ type Session struct {
 	txRan      bool
 	txTime     time.Time // the transaction's start: now()
 	settings   map[string]string
+	// currval is the last value nextval gave each sequence in the
+	// session; lastval the last of all.
+	currval    map[string]int64
+	lastval    int64
+	hasLastval bool
 	// simple holds the statements ParseSimple lifted, bound, by lifted
 	// text and constant types.
 	simple map[string]*Stmt

@@ -82,6 +82,8 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 		return s.createTable(ctx, x.CreateStmt)
 	case *pg.Node_DropStmt:
 		return s.dropStmt(x.DropStmt)
+	case *pg.Node_CreateSeqStmt:
+		return s.createSequence(x.CreateSeqStmt)
 	case *pg.Node_TruncateStmt:
 		return s.truncate(ctx, x.TruncateStmt)
 	case *pg.Node_AlterTableStmt:
@@ -317,12 +319,20 @@ func (s *Session) createTable(ctx context.Context, c *pg.CreateStmt) (*Result, e
 	// Constraints other than the key are added once the table is there;
 	// a column's own apply to it.
 	var later []*pg.Constraint
+	type ownedSeq struct {
+		col  string
+		opts engine.SequenceOptions
+	}
+	var seqs []ownedSeq
 	for _, el := range c.TableElts {
 		switch x := el.Node.(type) {
 		case *pg.Node_ColumnDef:
-			cs, cons, err := columnSpec(x.ColumnDef)
+			cs, cons, seq, err := columnSpec(spec.Name, x.ColumnDef)
 			if err != nil {
 				return nil, err
+			}
+			if seq != nil {
+				seqs = append(seqs, ownedSeq{col: cs.Name, opts: *seq})
 			}
 			for _, con := range cons {
 				switch con.Contype {
@@ -366,6 +376,13 @@ func (s *Session) createTable(ctx context.Context, c *pg.CreateStmt) (*Result, e
 			return &Result{Tag: "CREATE TABLE", Notice: "relation \"" + spec.Name + "\" already exists, skipping"}, nil
 		}
 		return nil, err
+	}
+	for _, q := range seqs {
+		q.opts.OwnedBy = engine.SequenceOwner{Table: spec.Name, Column: q.col}
+		if err := s.db.CreateSequence(spec.Name+"_"+q.col+"_seq", q.opts); err != nil {
+			s.db.DropTable(spec.Name, true)
+			return nil, err
+		}
 	}
 	for _, con := range later {
 		if err := s.addConstraint(ctx, spec.Name, con); err != nil {

@@ -5,10 +5,10 @@ import (
 	"strings"
 
 	"github.com/driftdb/driftdb/engine"
-	"github.com/driftdb/driftdb/store"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
+	"github.com/driftdb/driftdb/store"
 )
 
 // scanOp reads a table's rows: one by key, through an index cursor, or a

@@ -83,6 +83,7 @@ const (
 	ForeignKeyViolation          Code = "23503"
 	UniqueViolation              Code = "23505"
 	CheckViolation               Code = "23514"
+	GeneratedAlways              Code = "428C9"
 
 	// Class 24: invalid cursor state; 25: invalid transaction state.
 	InvalidCursorState      Code = "24000"

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -119,4 +120,20 @@ func (b *Binder) withDefaults(t *Table, node *Insert, src Node) (Node, error) {
 	}
 	node.Names = append(node.Names, names...)
 	return proj, nil
+}
+
+// checkIdentity refuses a value written to a GENERATED ALWAYS identity
+// column, unless the INSERT says OVERRIDING SYSTEM VALUE.
+func checkIdentity(t *Table, col string, override pg.OverridingKind) error {
+	if t.Spec == nil || override == pg.OverridingKind_OVERRIDING_SYSTEM_VALUE {
+		return nil
+	}
+	for _, c := range t.Spec.Columns {
+		if c.Name == col && c.Identity == "always" {
+			return pgcode.Newf(pgcode.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", col).
+				WithDetail(fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", col)).
+				WithHint("Use OVERRIDING SYSTEM VALUE to override.")
+		}
+	}
+	return nil
 }

@@ -131,7 +131,7 @@ func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Query, error) {
 		src = &Values{Rows: [][]Expr{{}}}
 		node.Names = nil
 	case len(sel.ValuesLists) > 0 && sel.Op == pg.SetOperation_SETOP_NONE:
-		src, err = b.insertValues(sel, t, node)
+		src, err = b.insertValues(sel, t, node, ins.Override)
 		if err != nil {
 			return nil, err
 		}
@@ -148,6 +148,11 @@ func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Query, error) {
 			return nil, pgcode.New(pgcode.SyntaxError, "INSERT has more target columns than expressions")
 		}
 		node.Names = node.Names[:len(cols)]
+		for _, n := range node.Names {
+			if err := checkIdentity(t, n, ins.Override); err != nil {
+				return nil, err
+			}
+		}
 		proj := &Project{Input: q}
 		for i, c := range cols {
 			e, err := b.assign(&ColRef{Idx: i, T: c.Type, Name: c.Name}, t, node.Names[i], -1)
@@ -189,7 +194,7 @@ func validColumnName(n string) bool { return n != "" && len(n) <= 63 }
 // insertValues binds INSERT ... VALUES: each value coerced to its
 // column's type as an assignment (PostgreSQL resolves an untyped literal
 // to the column's type; a declared column gets an assignment cast).
-func (b *Binder) insertValues(sel *pg.SelectStmt, t *Table, node *Insert) (Node, error) {
+func (b *Binder) insertValues(sel *pg.SelectStmt, t *Table, node *Insert, override pg.OverridingKind) (Node, error) {
 	v := &Values{}
 	width := -1
 	for _, l := range sel.ValuesLists {
@@ -214,6 +219,9 @@ func (b *Binder) insertValues(sel *pg.SelectStmt, t *Table, node *Insert) (Node,
 					row[i] = d
 				}
 				continue
+			}
+			if err := checkIdentity(t, node.Names[i], override); err != nil {
+				return nil, err
 			}
 			e, err := b.expr(it, nil, exprCtx{where: "VALUES", value: true})
 			if err != nil {

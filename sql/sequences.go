@@ -1,0 +1,192 @@
+package sql
+
+import (
+	"fmt"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Sequences: CREATE / DROP SEQUENCE, nextval, currval, setval, lastval,
+// and the serial and identity columns made of them. A sequence is the
+// engine's (durable, not transactional: a rolled back nextval is not
+// given back, as in PostgreSQL); currval and lastval are the session's.
+
+// createSequence runs CREATE SEQUENCE.
+func (s *Session) createSequence(c *pg.CreateSeqStmt) (*Result, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	name, err := relName(c.Sequence)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := sequenceOptions(c.Options)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.CreateSequence(name, opts); err != nil {
+		if c.IfNotExists && engine.Code(err) == engine.CodeDuplicateTable {
+			return &Result{Tag: "CREATE SEQUENCE", Notice: fmt.Sprintf("relation %q already exists, skipping", name)}, nil
+		}
+		return nil, err
+	}
+	return &Result{Tag: "CREATE SEQUENCE"}, nil
+}
+
+// sequenceOptions reads CREATE SEQUENCE's options (and an identity
+// column's).
+func sequenceOptions(list []*pg.Node) (engine.SequenceOptions, error) {
+	var o engine.SequenceOptions
+	num := func(d *pg.DefElem) (*int64, error) {
+		if d.Arg == nil {
+			return nil, nil
+		}
+		var v int64
+		switch {
+		case d.Arg.GetInteger() != nil:
+			v = int64(d.Arg.GetInteger().Ival)
+		case d.Arg.GetFloat() != nil:
+			if _, err := fmt.Sscan(d.Arg.GetFloat().Fval, &v); err != nil {
+				return nil, pgcode.Newf(pgcode.InvalidParameterValue, "%s %s is out of range", d.Defname, d.Arg.GetFloat().Fval)
+			}
+		default:
+			return nil, pgcode.Newf(pgcode.SyntaxError, "option %q needs a number", d.Defname)
+		}
+		return &v, nil
+	}
+	for _, n := range list {
+		d := n.GetDefElem()
+		var err error
+		switch d.Defname {
+		case "start":
+			o.Start, err = num(d)
+		case "increment":
+			o.Increment, err = num(d)
+		case "minvalue":
+			o.Min, err = num(d)
+		case "maxvalue":
+			o.Max, err = num(d)
+		case "cache":
+			o.Cache, err = num(d)
+		case "cycle":
+			o.Cycle = d.Arg == nil || d.Arg.GetBoolean() == nil || d.Arg.GetBoolean().Boolval
+		case "as":
+			t, terr := plan.TypeName(d.Arg.GetTypeName())
+			if terr != nil {
+				return o, terr
+			}
+			switch t.Oid {
+			case types.OidInt2:
+				o.Type = "smallint"
+			case types.OidInt4:
+				o.Type = "integer"
+			case types.OidInt8:
+				o.Type = "bigint"
+			default:
+				return o, pgcode.New(pgcode.InvalidParameterValue, "sequence type must be smallint, integer, or bigint")
+			}
+		case "restart", "owned_by", "sequence_name":
+			// Ignored here: an identity column's sequence is named and
+			// owned by its column; RESTART belongs to ALTER SEQUENCE.
+		default:
+			return o, pgcode.Newf(pgcode.FeatureNotSupported, "sequence option %s is not supported", d.Defname)
+		}
+		if err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// sequenceName reads a sequence's name as nextval('...') gives it: a
+// qualified name, folded to lower case unless quoted.
+func sequenceName(text string) (string, error) {
+	parts := strings.Split(text, ".")
+	if len(parts) > 2 {
+		return "", pgcode.Newf(pgcode.InvalidName, "improper relation name (too many dotted names): %s", text)
+	}
+	for i, p := range parts {
+		if strings.HasPrefix(p, `"`) && strings.HasSuffix(p, `"`) && len(p) >= 2 {
+			parts[i] = strings.ReplaceAll(p[1:len(p)-1], `""`, `"`)
+		} else {
+			parts[i] = strings.ToLower(p)
+		}
+	}
+	if len(parts) == 2 {
+		if parts[0] != "public" {
+			return "", pgcode.Newf(pgcode.InvalidSchemaName, "schema %q does not exist", parts[0])
+		}
+		return parts[1], nil
+	}
+	return parts[0], nil
+}
+
+// The functions builtins calls, by way of fnSession.
+
+func (f fnSession) Nextval(name string) (int64, error) {
+	s := f.s
+	n, err := sequenceName(name)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.writable(); err != nil {
+		return 0, err
+	}
+	v, err := s.db.Nextval(n)
+	if err != nil {
+		return 0, err
+	}
+	if s.currval == nil {
+		s.currval = map[string]int64{}
+	}
+	s.currval[n], s.lastval, s.hasLastval = v, v, true
+	return v, nil
+}
+
+func (f fnSession) Currval(name string) (int64, error) {
+	s := f.s
+	n, err := sequenceName(name)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.db.SequenceInfo(n); err != nil {
+		return 0, err
+	}
+	v, ok := s.currval[n]
+	if !ok {
+		return 0, pgcode.Newf(pgcode.ObjectNotInPrerequisiteState, "currval of sequence %q is not yet defined in this session", n)
+	}
+	return v, nil
+}
+
+func (f fnSession) Setval(name string, v int64, called bool) (int64, error) {
+	s := f.s
+	n, err := sequenceName(name)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.writable(); err != nil {
+		return 0, err
+	}
+	out, err := s.db.Setval(n, v, called)
+	if err == nil && called {
+		if s.currval == nil {
+			s.currval = map[string]int64{}
+		}
+		s.currval[n] = v
+	}
+	return out, err
+}
+
+func (f fnSession) Lastval() (int64, error) {
+	if !f.s.hasLastval {
+		return 0, pgcode.New(pgcode.ObjectNotInPrerequisiteState, "lastval is not yet defined in this session")
+	}
+	return f.s.lastval, nil
+}
