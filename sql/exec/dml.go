@@ -176,6 +176,9 @@ func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool,
 	if err != nil {
 		return nil, err
 	}
+	// affected are the keys the statement inserted or updated: ON
+	// CONFLICT DO UPDATE must not reach one twice.
+	affected := map[engine.Key]bool{}
 	return func(r Row) (Row, bool, error) {
 		doc := make(map[string]any, len(n.Names))
 		order := make([]string, 0, len(n.Names))
@@ -189,6 +192,13 @@ func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool,
 		}
 		if oc := n.OnConflict; oc != nil {
 			key, ok := doc[t.FieldOf(t.Cols[0].Name)]
+			if k, err := engine.KeyOf(key); ok && key != nil && err == nil && !oc.DoNothing {
+				if affected[k] {
+					return nil, false, pgcode.New(pgcode.CardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time").
+						WithHint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values.")
+				}
+				affected[k] = true
+			}
 			if ok && key != nil {
 				// A concurrent insert of the key makes the commit fail and
 				// run again (outside a transaction), so it sees the row.
@@ -254,6 +264,7 @@ func (env *Env) conflictUpdate(t *plan.Table, oc *plan.OnConflict, sets []evalFn
 func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row, key any, checks func(Row) error) (Row, bool, error) {
 	patch := make(map[string]any, len(items))
 	order := make([]string, 0, len(items))
+	var newKey any // the row's new key, when the UPDATE changes it
 	for i, it := range items {
 		v, err := fs[i](row)
 		if err != nil {
@@ -264,9 +275,13 @@ func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row,
 			return nil, false, err
 		}
 		if it.Col == t.Cols[0].Name && len(it.Path) == 0 {
-			if !sameKey(dv, key) {
-				return nil, false, pgcode.Newf(pgcode.FeatureNotSupported, "UPDATE cannot change the primary key %q; insert a new row instead", it.Col)
+			if dv == nil {
+				return nil, false, pgcode.Newf(pgcode.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", it.Col, t.Name)
 			}
+			if !sameKey(dv, key) {
+				newKey = dv
+			}
+			continue
 		}
 		if _, isDefault := it.E.(*plan.Default); isDefault {
 			dv = nil
@@ -285,6 +300,24 @@ func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row,
 	doc, err := r.Doc()
 	if err != nil {
 		return nil, false, err
+	}
+	if newKey != nil {
+		// A new key is a new row: the row under the old key is deleted
+		// (its history stays) and the document goes in under the new
+		// one, which must be free (23505).
+		moved := make(map[string]any, len(doc))
+		for k, v := range doc {
+			moved[k] = v
+		}
+		pk := t.FieldOf(t.Cols[0].Name)
+		moved[pk] = newKey
+		if _, err := env.Txn.InsertDoc(t.Name, moved, docOrder(t, moved)); err != nil {
+			return nil, false, err
+		}
+		if err := env.Txn.SoftDelete(t.Name, key); err != nil {
+			return nil, false, err
+		}
+		doc = moved
 	}
 	after, err := env.tableRow(t, doc)
 	if err == nil && checks != nil {
@@ -438,4 +471,23 @@ func failingRowText(t *plan.Table, row Row, c *types.Context) string {
 	}
 	b.WriteString(").")
 	return b.String()
+}
+
+// docOrder lists a document's fields in the table's column order, then
+// any others.
+func docOrder(t *plan.Table, doc map[string]any) []string {
+	out := make([]string, 0, len(doc))
+	seen := make(map[string]bool, len(doc))
+	for _, c := range t.Cols {
+		f := t.FieldOf(c.Name)
+		if _, ok := doc[f]; ok && !seen[f] {
+			out, seen[f] = append(out, f), true
+		}
+	}
+	for f := range doc {
+		if !seen[f] {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -61,8 +61,20 @@ func fromDoc(v any, t *types.T, c *types.Context) (types.Datum, error) {
 		switch v.(type) {
 		case int64, float64, json.Number:
 			// A numeric(p,s) column's values were rounded to it when
-			// written (the engine conforms them): read as they are.
-			return engine.NumericOf(v)
+			// written (the engine conforms them); a whole number may
+			// still be stored without the scale's zeros, which it is
+			// read with (0 in a numeric(12,2) reads 0.00).
+			d, err := engine.NumericOf(v)
+			if err != nil || t.Mod < 4 {
+				return d, err
+			}
+			if scale := int32((t.Mod - 4) & 0xffff); d.Form == apd.Finite && -d.Exponent < scale {
+				q := new(apd.Decimal)
+				if _, err := apd.BaseContext.WithPrecision(1000).Quantize(q, d, -scale); err == nil {
+					return q, nil
+				}
+			}
+			return d, nil
 		}
 	case types.BoolFamily:
 		if b, ok := v.(bool); ok {

@@ -165,8 +165,8 @@ func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Query, error) {
 		src = prune(proj)
 	}
 	for _, n := range node.Names {
-		if t.Col(n) < 0 && !validColumnName(n) {
-			return nil, pgcode.Newf(pgcode.InvalidName, "invalid column name %q", n)
+		if err := newColumn(t, n); err != nil {
+			return nil, err
 		}
 	}
 	if src, err = b.withDefaults(t, node, src); err != nil {
@@ -185,6 +185,23 @@ func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Query, error) {
 		return nil, err
 	}
 	return &Query{Plan: node, Cols: node.RetCols}, nil
+}
+
+// newColumn checks a column a write names that the table may not have.
+// A table whose columns were declared (SQL's CREATE TABLE) has those and
+// no others, as in PostgreSQL (42703); a DriftQL table (pk=...) grows a
+// column for each new field written.
+func newColumn(t *Table, n string) error {
+	if t.Col(n) >= 0 {
+		return nil
+	}
+	if t.Spec != nil && len(t.Spec.Columns) > 0 {
+		return pgcode.Newf(pgcode.UndefinedColumn, "column %q of relation %q does not exist", n, t.Name)
+	}
+	if !validColumnName(n) {
+		return pgcode.Newf(pgcode.InvalidName, "invalid column name %q", n)
+	}
+	return nil
 }
 
 // validColumnName: a new field's name must be one an identifier can
@@ -331,10 +348,22 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 	var out []SetItem
 	for _, n := range list {
 		rt := n.GetResTarget()
-		if mr := rt.Val.GetMultiAssignRef(); mr != nil {
-			return nil, b.errorf(pgcode.FeatureNotSupported, rt.Location, "SET (a, b) = ... is not supported")
+		val := rt.Val
+		if mr := val.GetMultiAssignRef(); mr != nil {
+			// SET (a, b) = (x, y): each column its item of the row.
+			row := mr.Source.GetRowExpr()
+			if row == nil {
+				return nil, b.errorf(pgcode.FeatureNotSupported, rt.Location, "SET (a, b) = (SELECT ...) is not supported")
+			}
+			if len(row.Args) != int(mr.Ncolumns) {
+				return nil, b.errorf(pgcode.SyntaxError, rt.Location, "number of columns does not match number of values")
+			}
+			val = row.Args[mr.Colno-1]
 		}
 		item := SetItem{Col: rt.Name}
+		if err := newColumn(t, rt.Name); err != nil {
+			return nil, withPos(err, b.pos(rt.Location))
+		}
 		for _, ind := range rt.Indirection {
 			str := ind.GetString_()
 			if str == nil {
@@ -351,7 +380,7 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 				return nil, b.errorf(pgcode.SyntaxError, rt.Location, "multiple assignments to same column %q", item.Col)
 			}
 		}
-		if rt.Val.GetSetToDefault() != nil {
+		if val.GetSetToDefault() != nil {
 			d, err := b.columnDefault(t, item.Col)
 			if err != nil {
 				return nil, err
@@ -362,16 +391,16 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 			out = append(out, item)
 			continue
 		}
-		e, err := b.expr(rt.Val, s, exprCtx{where: "UPDATE", value: true})
+		e, err := b.expr(val, s, exprCtx{where: "UPDATE", value: true})
 		if err != nil {
 			return nil, err
 		}
 		if len(item.Path) == 0 {
-			if e, err = b.assign(e, t, item.Col, location(rt.Val)); err != nil {
+			if e, err = b.assign(e, t, item.Col, location(val)); err != nil {
 				return nil, err
 			}
 		} else if e.Type().Family == types.UnknownFamily {
-			if e, err = b.coerce(e, types.Text, types.ContextImplicit, location(rt.Val)); err != nil {
+			if e, err = b.coerce(e, types.Text, types.ContextImplicit, location(val)); err != nil {
 				return nil, err
 			}
 		}
