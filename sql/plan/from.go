@@ -33,6 +33,9 @@ func (b *Binder) fromClause(items []*pg.Node, s *scope) (Node, error) {
 			n, s.cols = m, cols
 			continue
 		}
+		if err := checkNames(s.cols, cols); err != nil {
+			return nil, err
+		}
 		all := append(append([]scopeCol(nil), s.cols...), cols...)
 		n = &Join{Kind: CrossJoin, Left: n, Right: m, Cols: columnsOf(all), Lateral: isLateral(it)}
 		s.cols = all
@@ -63,7 +66,7 @@ func (b *Binder) fromItem(n *pg.Node, s *scope) (Node, []scopeCol, error) {
 			return nil, nil, pgcode.New(pgcode.SyntaxError, "subquery in FROM must have an alias").
 				WithHint("For example, FROM (SELECT ...) [AS] foo.")
 		}
-		inner := &scope{parent: s.parent, ctes: s.ctes}
+		inner := &scope{parent: s.parent, ctes: s.ctes, unreachable: s.cols}
 		if rs.Lateral {
 			inner.parent = &scope{cols: s.cols, parent: s.parent, ctes: s.ctes}
 		}
@@ -233,6 +236,9 @@ func (b *Binder) join(j *pg.JoinExpr, s *scope) (Node, []scopeCol, error) {
 		return nil, nil, err
 	}
 	s.cols = saved
+	if err := checkNames(lcols, rcols); err != nil {
+		return nil, nil, err
+	}
 	kind := map[pg.JoinType]JoinKind{pg.JoinType_JOIN_INNER: InnerJoin, pg.JoinType_JOIN_LEFT: LeftJoin,
 		pg.JoinType_JOIN_RIGHT: RightJoin, pg.JoinType_JOIN_FULL: FullJoin}[j.Jointype]
 	if j.Quals == nil && len(j.UsingClause) == 0 && !j.IsNatural && kind == InnerJoin {
@@ -242,7 +248,7 @@ func (b *Binder) join(j *pg.JoinExpr, s *scope) (Node, []scopeCol, error) {
 	// Outer joins make the nullable side's columns NULL-able; the types
 	// stay.
 	node := &Join{Kind: kind, Left: left, Right: right, Lateral: isLateral(j.Rarg)}
-	js := &scope{cols: all, parent: s.parent, ctes: s.ctes}
+	js := &scope{cols: all, parent: s.parent, ctes: s.ctes, unreachable: saved}
 	var using []string
 	if j.IsNatural {
 		for _, l := range lcols {

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"fmt"
+
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
 )
@@ -37,6 +39,10 @@ type scope struct {
 	win *windowContext
 	// ctes are the WITH queries visible at this level (innermost last).
 	ctes []*CTE
+	// unreachable are the columns of FROM items beside this query (a
+	// subquery in FROM without LATERAL, a JOIN's ON condition) that it
+	// cannot see: they only make a better error message.
+	unreachable []scopeCol
 }
 
 // resolve finds a column by name (qual "" for an unqualified name). It
@@ -76,6 +82,10 @@ func (s *scope) resolve(qual, name string, pos int) (int, int, *scopeCol, error)
 		}
 	}
 	if qual != "" && !s.hasQualifier(qual) {
+		if s.canNotReach(qual) {
+			return 0, 0, nil, pgcode.Newf(pgcode.UndefinedTable, "invalid reference to FROM-clause entry for table %q", qual).At(pos).
+				WithHint(fmt.Sprintf("There is an entry for table %q, but it cannot be referenced from this part of the query.", qual))
+		}
 		return 0, 0, nil, pgcode.Newf(pgcode.UndefinedTable, "missing FROM-clause entry for table %q", qual).At(pos)
 	}
 	if qual != "" {
@@ -94,6 +104,36 @@ func (s *scope) hasQualifier(q string) bool {
 		}
 	}
 	return false
+}
+
+// canNotReach reports whether a table reference named q stands beside
+// some level of s, out of its reach.
+func (s *scope) canNotReach(q string) bool {
+	for sc := s; sc != nil; sc = sc.parent {
+		for _, c := range sc.unreachable {
+			if c.qualifier == q {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkNames fails when a FROM item's table names repeat ones of the
+// items beside it in the same FROM list.
+func checkNames(left, right []scopeCol) error {
+	names := map[string]bool{}
+	for _, c := range left {
+		if c.qualifier != "" {
+			names[c.qualifier] = true
+		}
+	}
+	for _, c := range right {
+		if c.qualifier != "" && names[c.qualifier] {
+			return pgcode.Newf(pgcode.DuplicateAlias, "table name %q specified more than once", c.qualifier)
+		}
+	}
+	return nil
 }
 
 // star returns the columns * (or q.*) stands for.
