@@ -6,18 +6,35 @@ import (
 	"github.com/driftdb/driftdb/sql/types"
 )
 
-// subResult is the first column of an uncorrelated subquery's rows,
-// computed once per statement.
+// subResult is an uncorrelated subquery's rows, computed once per
+// statement.
 type subResult struct {
-	vals []types.Datum
+	rows []Row
 }
 
 // subValues runs a subquery for a row and returns its first column: all
 // of it, or up to limit values (limit > 0).
 func (env *Env) subValues(x *plan.Subquery, r Row, limit int) ([]types.Datum, error) {
+	rows, err := env.subRows(x, r, limit)
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]types.Datum, len(rows))
+	for i, row := range rows {
+		if len(row) > 0 {
+			vals[i] = row[0]
+		}
+	}
+	return vals, nil
+}
+
+// subRows runs a subquery for a row and returns its rows: all of them, or
+// up to limit rows (limit > 0). An uncorrelated subquery runs once: its
+// rows are kept for the rest of the statement.
+func (env *Env) subRows(x *plan.Subquery, r Row, limit int) ([]Row, error) {
 	if !x.Correlated {
 		if res, ok := env.subs[x]; ok {
-			return res.vals, nil
+			return res.rows, nil
 		}
 		limit = 0 // cached whole for every row after this one
 	} else {
@@ -29,8 +46,8 @@ func (env *Env) subValues(x *plan.Subquery, r Row, limit int) ([]types.Datum, er
 		return nil, err
 	}
 	defer op.Close()
-	var vals []types.Datum
-	for limit <= 0 || len(vals) < limit {
+	var rows []Row
+	for limit <= 0 || len(rows) < limit {
 		row, err := op.Next()
 		if err != nil {
 			return nil, err
@@ -38,16 +55,12 @@ func (env *Env) subValues(x *plan.Subquery, r Row, limit int) ([]types.Datum, er
 		if row == nil {
 			break
 		}
-		var v types.Datum
-		if len(row) > 0 {
-			v = row[0]
-		}
-		vals = append(vals, v)
+		rows = append(rows, append(Row(nil), row...))
 	}
 	if !x.Correlated {
-		env.subs[x] = &subResult{vals: vals}
+		env.subs[x] = &subResult{rows: rows}
 	}
-	return vals, nil
+	return rows, nil
 }
 
 // compileSubquery compiles a subquery in an expression.
@@ -82,40 +95,31 @@ func (env *Env) compileSubquery(x *plan.Subquery) (evalFn, error) {
 			return &types.DArray{Elem: elem, Vals: append([]types.Datum(nil), vals...)}, nil
 		}, nil
 	}
-	left, err := env.compile(x.Left)
+	lefts, err := env.compileAll(x.Left)
 	if err != nil {
 		return nil, err
 	}
 	all := x.Kind == plan.AllSubquery
-	from := x.Plan.Columns()[0].Type
-	to := x.Cast
+	cols := x.Plan.Columns()
+	cmp := func(lv []types.Datum, row Row) (types.Datum, error) {
+		return env.compareRow(x, cols, lv, row)
+	}
+	lv := make([]types.Datum, len(lefts))
 	return func(r Row) (types.Datum, error) {
-		lv, err := left(r)
+		for i, f := range lefts {
+			v, err := f(r)
+			if err != nil {
+				return nil, err
+			}
+			lv[i] = v
+		}
+		rows, err := env.subRows(x, r, 0)
 		if err != nil {
 			return nil, err
-		}
-		vals, err := env.subValues(x, r, 0)
-		if err != nil {
-			return nil, err
-		}
-		if len(vals) == 0 {
-			return all, nil
-		}
-		if lv == nil {
-			return nil, nil
 		}
 		null := false
-		for _, v := range vals {
-			if v == nil {
-				null = true
-				continue
-			}
-			if to != nil && !types.Identical(from, to) {
-				if v, err = env.cast(v, from, to, false); err != nil {
-					return nil, err
-				}
-			}
-			res, err := x.Op.Fn(env.Fn, []types.Datum{lv, v})
+		for _, row := range rows {
+			res, err := cmp(lv, row)
 			if err != nil {
 				return nil, err
 			}
@@ -132,4 +136,42 @@ func (env *Env) compileSubquery(x *plan.Subquery) (evalFn, error) {
 		}
 		return all, nil
 	}, nil
+}
+
+// compareRow compares the left operand of an ANY/ALL subquery with one of
+// the subquery's rows. A row is equal when every column is (NULL when
+// none differs but some are unknown), and unequal when any column is.
+func (env *Env) compareRow(x *plan.Subquery, cols []plan.Column, lv []types.Datum, row Row) (types.Datum, error) {
+	// For = the columns' results are ANDed, for <> ORed: stop is the
+	// result that decides.
+	stop := x.Unequal
+	null := false
+	for i, l := range lv {
+		v := row[i]
+		if l == nil || v == nil {
+			null = true
+			continue
+		}
+		if to := x.Cast[i]; to != nil && !types.Identical(cols[i].Type, to) {
+			var err error
+			if v, err = env.cast(v, cols[i].Type, to, false); err != nil {
+				return nil, err
+			}
+		}
+		res, err := x.Op[i].Fn(env.Fn, []types.Datum{l, v})
+		if err != nil {
+			return nil, err
+		}
+		if res == nil {
+			null = true
+			continue
+		}
+		if res.(bool) == stop {
+			return stop, nil
+		}
+	}
+	if null {
+		return nil, nil
+	}
+	return !stop, nil
 }

@@ -172,11 +172,18 @@ const (
 // to the enclosing row through OuterRef and run again for each row;
 // uncorrelated ones run once per statement.
 type Subquery struct {
-	Kind       SubqueryKind
-	Plan       Node
-	Left       Expr               // ANY/ALL: the left operand
-	Op         *builtins.Overload // ANY/ALL: the comparison
-	Cast       *types.T           // ANY/ALL: the type the subquery's values are compared as
+	Kind SubqueryKind
+	Plan Node
+	// ANY/ALL: the left operand, one expression for each of the
+	// subquery's columns (several for a row: (a, b) IN (SELECT x, y ...)),
+	// the comparison of each, and the type each column's values are
+	// compared as.
+	Left []Expr
+	Op   []*builtins.Overload
+	Cast []*types.T
+	// Unequal is set for a row compared with <>: unequal when any column
+	// is (a row compared with = is equal when every column is).
+	Unequal    bool
 	Correlated bool
 	T          *types.T
 }
@@ -260,7 +267,9 @@ func Walk(e Expr, fn func(Expr) bool) {
 			Walk(a, fn)
 		}
 	case *Subquery:
-		Walk(x.Left, fn)
+		for _, a := range x.Left {
+			Walk(a, fn)
+		}
 	case *DistinctFrom:
 		Walk(x.A, fn)
 		Walk(x.B, fn)

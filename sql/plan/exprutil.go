@@ -71,7 +71,7 @@ func mapExpr(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		return &ArrayExpr{Elems: ms(x.Elems), T: x.T}
 	case *Subquery:
 		c := *x
-		c.Left = m(x.Left)
+		c.Left = ms(x.Left)
 		return &c
 	case *DistinctFrom:
 		return &DistinctFrom{A: m(x.A), B: m(x.B), Eq: x.Eq, Not: x.Not}

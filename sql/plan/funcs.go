@@ -391,33 +391,62 @@ func (b *Binder) subLink(sl *pg.SubLink, s *scope, ec exprCtx) (Expr, error) {
 		sq.Kind, sq.T = ArraySubquery, at
 		return sq, nil
 	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
-		if len(cols) != 1 {
-			return nil, b.errorf(pgcode.SyntaxError, sl.Location, "subquery has too many columns")
-		}
-		left, err := b.expr(sl.Testexpr, s, ec)
-		if err != nil {
+		if err := b.quantified(sq, sl, cols, s, ec); err != nil {
 			return nil, err
 		}
-		op := "="
-		if len(sl.OperName) > 0 {
-			op = opName(sl.OperName)
-		}
-		r, err := b.resolveOp(op, left.Type(), cols[0].Type, sl.Location)
-		if err != nil {
-			return nil, err
-		}
-		if left, err = b.coerce(left, r.ArgTypes[0], types.ContextImplicit, sl.Location); err != nil {
-			return nil, err
-		}
-		if !types.Identical(r.ArgTypes[1], cols[0].Type) && types.CastContext(cols[0].Type, r.ArgTypes[1]) != types.ContextImplicit {
-			return nil, b.errorf(pgcode.DatatypeMismatch, sl.Location, "operator %s cannot compare %s with %s", op, left.Type().SQL, cols[0].Type.SQL)
-		}
-		sq.Kind, sq.T, sq.Left, sq.Op = AnySubquery, types.Bool, left, r.Fn
-		if sl.SubLinkType == pg.SubLinkType_ALL_SUBLINK {
-			sq.Kind = AllSubquery
-		}
-		sq.Cast = r.ArgTypes[1]
 		return sq, nil
 	}
 	return nil, b.errorf(pgcode.FeatureNotSupported, sl.Location, "this kind of subquery is not supported")
+}
+
+// quantified binds the comparison of x op ANY (SELECT ...) or x op ALL
+// (SELECT ...); x may be a row, (a, b) IN (SELECT x, y ...), compared
+// with the subquery's rows column by column.
+func (b *Binder) quantified(sq *Subquery, sl *pg.SubLink, cols []Column, s *scope, ec exprCtx) error {
+	var lefts []*pg.Node
+	if row := sl.Testexpr.GetRowExpr(); row != nil {
+		lefts = row.Args
+	} else {
+		lefts = []*pg.Node{sl.Testexpr}
+	}
+	switch {
+	case len(cols) > len(lefts):
+		return b.errorf(pgcode.SyntaxError, sl.Location, "subquery has too many columns")
+	case len(cols) < len(lefts):
+		return b.errorf(pgcode.SyntaxError, sl.Location, "subquery has too few columns")
+	}
+	op := "="
+	if len(sl.OperName) > 0 {
+		op = opName(sl.OperName)
+	}
+	if len(lefts) > 1 && op != "=" && op != "<>" {
+		return b.errorf(pgcode.FeatureNotSupported, sl.Location, "row comparison with operator %s and a subquery is not supported", op)
+	}
+	for i, n := range lefts {
+		left, err := b.expr(n, s, ec)
+		if err != nil {
+			return err
+		}
+		r, err := b.resolveOp(op, left.Type(), cols[i].Type, sl.Location)
+		if err != nil {
+			return err
+		}
+		if left, err = b.coerce(left, r.ArgTypes[0], types.ContextImplicit, sl.Location); err != nil {
+			return err
+		}
+		if !types.Identical(r.ArgTypes[1], cols[i].Type) && types.CastContext(cols[i].Type, r.ArgTypes[1]) != types.ContextImplicit {
+			return b.errorf(pgcode.DatatypeMismatch, sl.Location, "operator %s cannot compare %s with %s", op, left.Type().SQL, cols[i].Type.SQL)
+		}
+		if r.Ret.Family != types.BoolFamily {
+			return b.errorf(pgcode.DatatypeMismatch, sl.Location, "row comparison operator must yield type boolean, not type %s", r.Ret.SQL)
+		}
+		sq.Left = append(sq.Left, left)
+		sq.Op = append(sq.Op, r.Fn)
+		sq.Cast = append(sq.Cast, r.ArgTypes[1])
+	}
+	sq.Kind, sq.T, sq.Unequal = AnySubquery, types.Bool, len(lefts) > 1 && op == "<>"
+	if sl.SubLinkType == pg.SubLinkType_ALL_SUBLINK {
+		sq.Kind = AllSubquery
+	}
+	return nil
 }
