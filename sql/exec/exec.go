@@ -148,7 +148,7 @@ func buildOp(env *Env, n plan.Node) (Operator, error) {
 	case *plan.Fetch:
 		return newFetch(env, x)
 	case *plan.With:
-		return build(env, x.Body)
+		return newWith(env, x)
 	case *plan.Insert:
 		return newInsert(env, x)
 	case *plan.Update:

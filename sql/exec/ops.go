@@ -592,6 +592,20 @@ func (op *funcScanOp) Next() (Row, error) {
 
 func (op *funcScanOp) Close() { op.done = true }
 
+// newWith starts a query with its WITH queries: those that change data
+// run first, to their end, whether the query reads their rows or not;
+// the others run when first read.
+func newWith(env *Env, n *plan.With) (Operator, error) {
+	for _, c := range n.CTEs {
+		if _, done := env.ctes[c]; c.Write && !done {
+			if _, err := env.computeCTE(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return build(env, n.Body)
+}
+
 // cteRows are a WITH query's rows.
 type cteRows struct {
 	rows []Row

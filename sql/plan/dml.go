@@ -94,9 +94,33 @@ func (b *Binder) returning(list []*pg.Node, t *Table, qual string) ([]Expr, []Co
 
 // BindInsert binds INSERT.
 func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Query, error) {
-	if ins.WithClause != nil {
-		return nil, pgcode.New(pgcode.FeatureNotSupported, "WITH before INSERT is not supported")
+	with, err := b.writeWith(ins.WithClause)
+	if err != nil {
+		return nil, err
 	}
+	return b.insert(ins, with)
+}
+
+// writeWith binds the WITH clause of a write: its queries may be
+// data-modifying statements themselves.
+func (b *Binder) writeWith(w *pg.WithClause) ([]*CTE, error) {
+	if w == nil {
+		return nil, nil
+	}
+	return b.withClause(w, &scope{}, true)
+}
+
+// withSource makes a write's source run with the write's WITH queries in
+// scope.
+func withSource(with []*CTE, src Node) Node {
+	if len(with) == 0 {
+		return src
+	}
+	return &With{CTEs: with, Body: src}
+}
+
+// insert binds INSERT with the WITH queries before it.
+func (b *Binder) insert(ins *pg.InsertStmt, with []*CTE) (*Query, error) {
 	rv := ins.Relation
 	t, err := b.cat.Table(rv.Relname)
 	if err != nil {
@@ -136,7 +160,7 @@ func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Query, error) {
 			return nil, err
 		}
 	default:
-		q, err := b.selectStmt(sel, nil, nil)
+		q, err := b.selectStmt(sel, &scope{ctes: with}, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -175,7 +199,7 @@ func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Query, error) {
 	if node.Checks, err = b.checks(t); err != nil {
 		return nil, err
 	}
-	node.Source = src
+	node.Source = withSource(with, src)
 	if oc := ins.OnConflictClause; oc != nil {
 		if node.OnConflict, err = b.onConflict(oc, t, qual, node); err != nil {
 			return nil, err
@@ -412,10 +436,16 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 
 // BindUpdate binds UPDATE.
 func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Query, error) {
-	if up.WithClause != nil {
-		return nil, pgcode.New(pgcode.FeatureNotSupported, "WITH before UPDATE is not supported")
+	with, err := b.writeWith(up.WithClause)
+	if err != nil {
+		return nil, err
 	}
-	src, s, t, qual, err := b.writeSource(up.Relation, up.FromClause, up.WhereClause)
+	return b.update(up, with)
+}
+
+// update binds UPDATE with the WITH queries before it.
+func (b *Binder) update(up *pg.UpdateStmt, with []*CTE) (*Query, error) {
+	src, s, t, qual, err := b.writeSource(up.Relation, up.FromClause, up.WhereClause, with)
 	if err != nil {
 		return nil, err
 	}
@@ -430,15 +460,22 @@ func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Query, error) {
 		return nil, err
 	}
 	needAll(src)
+	node.Source = withSource(with, src)
 	return &Query{Plan: node, Cols: node.RetCols}, nil
 }
 
 // BindDelete binds DELETE.
 func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Query, error) {
-	if del.WithClause != nil {
-		return nil, pgcode.New(pgcode.FeatureNotSupported, "WITH before DELETE is not supported")
+	with, err := b.writeWith(del.WithClause)
+	if err != nil {
+		return nil, err
 	}
-	src, _, t, qual, err := b.writeSource(del.Relation, del.UsingClause, del.WhereClause)
+	return b.delete(del, with)
+}
+
+// delete binds DELETE with the WITH queries before it.
+func (b *Binder) delete(del *pg.DeleteStmt, with []*CTE) (*Query, error) {
+	src, _, t, qual, err := b.writeSource(del.Relation, del.UsingClause, del.WhereClause, with)
 	if err != nil {
 		return nil, err
 	}
@@ -447,13 +484,15 @@ func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Query, error) {
 		return nil, err
 	}
 	needAll(src)
+	node.Source = withSource(with, src)
 	return &Query{Plan: node, Cols: node.RetCols}, nil
 }
 
 // writeSource binds the rows an UPDATE or DELETE changes: the target
 // table (its columns first), joined with FROM / USING items, filtered by
-// WHERE. Time travel cannot apply: the past does not change.
-func (b *Binder) writeSource(rv *pg.RangeVar, from []*pg.Node, where *pg.Node) (Node, *scope, *Table, string, error) {
+// WHERE, with the statement's WITH queries in scope. Time travel cannot
+// apply: the past does not change.
+func (b *Binder) writeSource(rv *pg.RangeVar, from []*pg.Node, where *pg.Node, with []*CTE) (Node, *scope, *Table, string, error) {
 	t, err := b.cat.Table(rv.Relname)
 	if err != nil {
 		return nil, nil, nil, "", withPos(err, b.pos(rv.Location))
@@ -464,11 +503,11 @@ func (b *Binder) writeSource(rv *pg.RangeVar, from []*pg.Node, where *pg.Node) (
 		}
 	}
 	s := &scope{}
-	n, cols, err := b.rangeVar(rv, s)
+	n, cols, err := b.rangeVar(rv, s) // a table, never a WITH query
 	if err != nil {
 		return nil, nil, nil, "", err
 	}
-	s.cols = cols
+	s.cols, s.ctes = cols, with
 	qual := cols[0].qualifier
 	for _, it := range from {
 		m, mc, err := b.fromItem(it, s)

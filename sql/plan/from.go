@@ -113,6 +113,9 @@ func (b *Binder) rangeVar(rv *pg.RangeVar, s *scope) (Node, []scopeCol, error) {
 	}
 	if rv.Schemaname == "" {
 		if cte := s.lookupCTE(rv.Relname); cte != nil {
+			if cte.Write && len(cte.Cols) == 0 {
+				return nil, nil, b.errorf(pgcode.FeatureNotSupported, rv.Location, "WITH query %q does not have a RETURNING clause", cte.Name)
+			}
 			cols, err := aliased(cte.Cols, rv.Alias)
 			if err != nil {
 				return nil, nil, err

@@ -308,6 +308,9 @@ type CTE struct {
 	Recursive Node // nil unless WITH RECURSIVE made it one
 	UnionAll  bool
 	Cols      []Column
+	// Write is set for a data-modifying statement (INSERT, UPDATE or
+	// DELETE): it runs once, to its end, whether its rows are read or not.
+	Write bool
 }
 
 // With runs Body with its CTEs in scope.

@@ -18,7 +18,7 @@ func (b *Binder) selectStmt(sel *pg.SelectStmt, s *scope, _ []*CTE) (Node, error
 	var with []*CTE
 	if sel.WithClause != nil {
 		var err error
-		if with, err = b.withClause(sel.WithClause, s); err != nil {
+		if with, err = b.withClause(sel.WithClause, s, false); err != nil {
 			return nil, err
 		}
 	}
@@ -782,14 +782,35 @@ func unwindow(e Expr, base int) Expr {
 }
 
 // withClause binds WITH: each CTE in order, visible to the ones after it
-// (and to itself, recursive).
-func (b *Binder) withClause(w *pg.WithClause, s *scope) ([]*CTE, error) {
+// (and to itself, recursive). writes allows data-modifying statements (a
+// WITH before INSERT, UPDATE or DELETE).
+func (b *Binder) withClause(w *pg.WithClause, s *scope, writes bool) ([]*CTE, error) {
 	var out []*CTE
 	for _, n := range w.Ctes {
 		c := n.GetCommonTableExpr()
+		for _, prev := range out {
+			if prev.Name == c.Ctename {
+				return nil, b.errorf(pgcode.DuplicateAlias, c.Location, "WITH query name %q specified more than once", c.Ctename)
+			}
+		}
 		sel := c.Ctequery.GetSelectStmt()
 		if sel == nil {
-			return nil, b.errorf(pgcode.FeatureNotSupported, c.Location, "WITH %s: only SELECT queries are supported in WITH", c.Ctename)
+			cte, err := b.writeCTE(c, writes, append(append([]*CTE(nil), s.ctes...), out...))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, cte)
+			continue
+		}
+		if w.Recursive && refersTo(sel, c.Ctename) {
+			if sel.Op != pg.SetOperation_SETOP_UNION || !refersTo(sel.Rarg, c.Ctename) {
+				return nil, b.errorf(pgcode.InvalidRecursion, c.Location,
+					"recursive query %q does not have the form non-recursive-term UNION [ALL] recursive-term", c.Ctename)
+			}
+			if refersTo(sel.Larg, c.Ctename) {
+				return nil, b.errorf(pgcode.InvalidRecursion, c.Location,
+					"recursive reference to query %q must not appear within its non-recursive term", c.Ctename)
+			}
 		}
 		var aliases []string
 		for _, a := range c.Aliascolnames {
@@ -838,6 +859,54 @@ func (b *Binder) withClause(w *pg.WithClause, s *scope) ([]*CTE, error) {
 	}
 	s.ctes = append(s.ctes, out...)
 	return out, nil
+}
+
+// writeCTE binds a data-modifying statement in WITH; ctes are the WITH
+// queries before it.
+func (b *Binder) writeCTE(c *pg.CommonTableExpr, writes bool, ctes []*CTE) (*CTE, error) {
+	var q *Query
+	var err error
+	switch x := c.Ctequery.Node.(type) {
+	case *pg.Node_InsertStmt:
+		err = b.writeCTEAllowed(c, writes, x.InsertStmt.WithClause)
+		if err == nil {
+			q, err = b.insert(x.InsertStmt, ctes)
+		}
+	case *pg.Node_UpdateStmt:
+		err = b.writeCTEAllowed(c, writes, x.UpdateStmt.WithClause)
+		if err == nil {
+			q, err = b.update(x.UpdateStmt, ctes)
+		}
+	case *pg.Node_DeleteStmt:
+		err = b.writeCTEAllowed(c, writes, x.DeleteStmt.WithClause)
+		if err == nil {
+			q, err = b.delete(x.DeleteStmt, ctes)
+		}
+	default:
+		return nil, b.errorf(pgcode.FeatureNotSupported, c.Location, "WITH %s: only SELECT, INSERT, UPDATE and DELETE are supported in WITH", c.Ctename)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var aliases []string
+	for _, a := range c.Aliascolnames {
+		aliases = append(aliases, a.GetString_().GetSval())
+	}
+	return &CTE{Name: c.Ctename, Plan: q.Plan, Cols: renameCols(q.Plan.Columns(), aliases), Write: true}, nil
+}
+
+// writeCTEAllowed fails for a data-modifying statement in WITH where
+// DriftDB cannot run one: below the top level, or before a SELECT (whose
+// rows stream out of a read-only statement).
+func (b *Binder) writeCTEAllowed(c *pg.CommonTableExpr, writes bool, own *pg.WithClause) error {
+	if !writes {
+		return b.errorf(pgcode.FeatureNotSupported, c.Location,
+			"WITH %s: a data-modifying statement in WITH is supported only at the top level of an INSERT, UPDATE or DELETE", c.Ctename)
+	}
+	if own != nil {
+		return b.errorf(pgcode.FeatureNotSupported, c.Location, "WITH %s: a WITH clause in a data-modifying statement in WITH is not supported", c.Ctename)
+	}
+	return nil
 }
 
 // refersTo reports whether a query names a relation (a CTE's own name in
