@@ -21,15 +21,24 @@ import (
 // statement (a write is written, as in PostgreSQL) and adds each node's
 // rows and time.
 func (st *Stmt) explain(ctx context.Context, ex *pg.ExplainStmt, params []types.Datum) (*Result, error) {
-	analyze := false
+	analyze, jsonFormat := false, false
 	for _, o := range ex.Options {
 		d := o.GetDefElem()
 		switch d.Defname {
 		case "analyze":
 			analyze = constText(d.Arg) != "false"
 		case "format":
-			if f := constText(d.Arg); f != "text" {
-				return nil, pgcode.Newf(pgcode.FeatureNotSupported, "EXPLAIN format %s is not supported; use TEXT", f)
+			f := constText(d.Arg)
+			if s := d.Arg.GetString_(); s != nil {
+				f = s.Sval
+			}
+			switch strings.ToLower(f) {
+			case "text":
+				jsonFormat = false
+			case "json":
+				jsonFormat = true
+			default:
+				return nil, pgcode.Newf(pgcode.FeatureNotSupported, "EXPLAIN format %s is not supported; use TEXT or JSON", f)
 			}
 		}
 	}
@@ -53,6 +62,9 @@ func (st *Stmt) explain(ctx context.Context, ex *pg.ExplainStmt, params []types.
 		}
 		total = time.Since(start)
 	}
+	if jsonFormat {
+		return explainJSON(b.q.Plan, stats, analyze, total)
+	}
 	var annotate func(plan.Node) string
 	if stats != nil {
 		annotate = func(n plan.Node) string {
@@ -72,6 +84,31 @@ func (st *Stmt) explain(ctx context.Context, ex *pg.ExplainStmt, params []types.
 		r.Rows = append(r.Rows, []types.Datum{strings.TrimRight(l, " ")})
 	}
 	return r, nil
+}
+
+// explainJSON makes the result of EXPLAIN (FORMAT JSON): one json value.
+func explainJSON(n plan.Node, stats map[plan.Node]*exec.NodeStats, analyze bool, total time.Duration) (*Result, error) {
+	var annotate func(plan.Node) []plan.Field
+	var extra []plan.Field
+	if analyze {
+		annotate = func(n plan.Node) []plan.Field {
+			s := stats[n]
+			if s == nil {
+				return []plan.Field{{Key: "Actual Loops", Value: 0}}
+			}
+			return []plan.Field{
+				{Key: "Actual Total Time", Value: float64(s.Time.Microseconds()) / 1000},
+				{Key: "Actual Rows", Value: s.Rows},
+				{Key: "Actual Loops", Value: s.Loops},
+			}
+		}
+		extra = append(extra, plan.Field{Key: "Execution Time", Value: float64(total.Microseconds()) / 1000})
+	}
+	text, err := plan.ExplainJSON(n, annotate, extra...)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Columns: []Column{{Name: "QUERY PLAN", Type: types.JSON}}, Tag: "EXPLAIN", Rows: [][]types.Datum{{types.DJSON(text)}}}, nil
 }
 
 // runAnalyzed runs a bound statement to its end, collecting each node's
