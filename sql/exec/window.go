@@ -3,10 +3,7 @@ package exec
 import (
 	"sort"
 
-	"github.com/cockroachdb/apd/v3"
-
 	"github.com/driftdb/driftdb/sql/builtins"
-	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
 )
@@ -181,187 +178,6 @@ func permute[T any](s []T, idx []int) []T {
 	return out
 }
 
-// bounds works out every row's peer group and frame.
-func (p *partition) bounds(so *sortOp) error {
-	n := len(p.rows)
-	p.peerS, p.peerE, p.frS, p.frE = make([]int, n), make([]int, n), make([]int, n), make([]int, n)
-	for i := 0; i < n; {
-		j := i + 1
-		for j < n && len(p.call.OrderBy) > 0 && !so.less(&sortRow{keys: p.keys[i]}, &sortRow{keys: p.keys[j]}) {
-			j++
-		}
-		if len(p.call.OrderBy) == 0 {
-			j = n // without ORDER BY every row is a peer of every other
-		}
-		for k := i; k < j; k++ {
-			p.peerS[k], p.peerE[k] = i, j
-		}
-		i = j
-	}
-	fr := p.call.Frame
-	for i := 0; i < n; i++ {
-		if fr == nil {
-			p.frS[i], p.frE[i] = 0, p.peerE[i]
-			continue
-		}
-		s, err := p.bound(fr, fr.Start, i, true)
-		if err != nil {
-			return err
-		}
-		e, err := p.bound(fr, fr.End, i, false)
-		if err != nil {
-			return err
-		}
-		p.frS[i], p.frE[i] = max(0, min(s, n)), max(0, min(e, n))
-	}
-	return nil
-}
-
-// bound is one end of row i's frame: an index for the start, one past it
-// for the end.
-func (p *partition) bound(fr *plan.WindowFrame, b plan.FrameBound, i int, start bool) (int, error) {
-	n := len(p.rows)
-	switch b.Kind {
-	case plan.BoundUnboundedPreceding:
-		return 0, nil
-	case plan.BoundUnboundedFollowing:
-		return n, nil
-	case plan.BoundCurrentRow:
-		if fr.Rows {
-			if start {
-				return i, nil
-			}
-			return i + 1, nil
-		}
-		if start {
-			return p.peerS[i], nil
-		}
-		return p.peerE[i], nil
-	}
-	f, err := p.env.compile(b.Offset)
-	if err != nil {
-		return 0, err
-	}
-	off, err := f(nil)
-	if err != nil {
-		return 0, err
-	}
-	if off == nil {
-		return 0, pgcode.New(pgcode.NullValueNotAllowed, "frame starting offset must not be null")
-	}
-	if fr.Rows {
-		k := off.(int64)
-		if k < 0 {
-			return 0, pgcode.New(pgcode.InvalidParameterValue, "frame starting offset must not be negative")
-		}
-		pos := int64(i)
-		if b.Kind == plan.BoundPreceding {
-			pos -= k
-		} else {
-			pos += k
-		}
-		if !start {
-			pos++
-		}
-		return int(max(min(pos, int64(n)), 0)), nil
-	}
-	// RANGE with an offset: rows whose ORDER BY value is within the
-	// offset of this row's.
-	if len(p.call.OrderBy) != 1 {
-		return 0, pgcode.New(pgcode.WindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
-	}
-	key := p.call.OrderBy[0]
-	cur := p.keys[i][0]
-	if cur == nil {
-		if start {
-			return p.peerS[i], nil
-		}
-		return p.peerE[i], nil
-	}
-	desc := key.Desc
-	forward := (b.Kind == plan.BoundFollowing) != desc
-	limit, err := rangeShift(cur, off, forward)
-	if err != nil {
-		return 0, err
-	}
-	t := key.E.Type()
-	if start {
-		for j := 0; j < n; j++ {
-			v := p.keys[j][0]
-			if v == nil {
-				continue
-			}
-			c := types.Compare(v, limit, t)
-			if desc {
-				c = -c
-			}
-			if c >= 0 {
-				return j, nil
-			}
-		}
-		return n, nil
-	}
-	for j := n - 1; j >= 0; j-- {
-		v := p.keys[j][0]
-		if v == nil {
-			continue
-		}
-		c := types.Compare(v, limit, t)
-		if desc {
-			c = -c
-		}
-		if c <= 0 {
-			return j + 1, nil
-		}
-	}
-	return 0, nil
-}
-
-// rangeShift adds (forward) or subtracts an offset from a value.
-func rangeShift(v, off types.Datum, forward bool) (types.Datum, error) {
-	switch x := v.(type) {
-	case int64:
-		k, ok := off.(int64)
-		if !ok {
-			return nil, pgcode.New(pgcode.FeatureNotSupported, "RANGE offset of this type is not supported")
-		}
-		if forward {
-			return x + k, nil
-		}
-		return x - k, nil
-	case float64:
-		k, ok := off.(float64)
-		if !ok {
-			if ki, ok := off.(int64); ok {
-				k = float64(ki)
-			}
-		}
-		if forward {
-			return x + k, nil
-		}
-		return x - k, nil
-	case *apd.Decimal:
-		k, ok := off.(*apd.Decimal)
-		if !ok {
-			if ki, ok := off.(int64); ok {
-				k = apd.New(ki, 0)
-			}
-		}
-		if k == nil {
-			return nil, pgcode.New(pgcode.FeatureNotSupported, "RANGE offset of this type is not supported")
-		}
-		out := new(apd.Decimal)
-		var err error
-		if forward {
-			_, err = apd.BaseContext.WithPrecision(1000).Add(out, x, k)
-		} else {
-			_, err = apd.BaseContext.WithPrecision(1000).Sub(out, x, k)
-		}
-		return out, err
-	}
-	return nil, pgcode.New(pgcode.FeatureNotSupported, "RANGE with an offset is supported for numbers only")
-}
-
 // values computes the call for every row of the partition.
 func (p *partition) values() ([]types.Datum, error) {
 	n := len(p.rows)
@@ -379,9 +195,12 @@ func (p *partition) values() ([]types.Datum, error) {
 		}
 		return out, nil
 	}
+	args := typesOfExprs(p.call.Args)
+	if fr := p.call.Frame; fr != nil && fr.Exclude != plan.ExcludeNoOthers {
+		return p.excludingValues(args)
+	}
 	// An aggregate over each row's frame. Frames that start at the
 	// partition's start grow: add rows as they come.
-	args := typesOfExprs(p.call.Args)
 	var acc builtins.Accumulator
 	added := 0
 	for i := 0; i < n; i++ {

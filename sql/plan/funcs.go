@@ -32,6 +32,9 @@ func (e *aggRef) Type() *types.T { return e.t }
 type windowContext struct {
 	calls   []*WindowCall
 	windows map[string]*pg.WindowDef // WINDOW w AS (...)
+	// inArg is set while a window function's arguments, PARTITION BY and
+	// ORDER BY are bound: window functions do not nest.
+	inArg bool
 }
 
 // winRef stands for the i-th window function until the Window node is
@@ -183,6 +186,37 @@ func (b *Binder) aggregate(name string, f *pg.FuncCall, s *scope, ec exprCtx) (E
 	return &aggRef{i: len(s.agg.calls) - 1, t: call.T}, nil
 }
 
+// windowDef resolves a named window of the WINDOW clause that extends an
+// earlier one, w AS (p ORDER BY ...): the result has p's PARTITION BY and
+// its own or p's ORDER BY.
+func (b *Binder) windowDef(wd *pg.WindowDef, defined map[string]*pg.WindowDef) (*pg.WindowDef, error) {
+	if _, dup := defined[wd.Name]; dup {
+		return nil, b.errorf(pgcode.WindowingError, wd.Location, "window %q is already defined", wd.Name)
+	}
+	if wd.Refname == "" {
+		return wd, nil
+	}
+	ref, ok := defined[wd.Refname]
+	if !ok {
+		return nil, b.errorf(pgcode.UndefinedObject, wd.Location, "window %q does not exist", wd.Refname)
+	}
+	if len(wd.PartitionClause) > 0 {
+		return nil, b.errorf(pgcode.WindowingError, wd.Location, "cannot override PARTITION BY clause of window %q", wd.Refname)
+	}
+	if len(ref.OrderClause) > 0 && len(wd.OrderClause) > 0 {
+		return nil, b.errorf(pgcode.WindowingError, wd.Location, "cannot override ORDER BY clause of window %q", wd.Refname)
+	}
+	if ref.FrameOptions&frameNonDefault != 0 {
+		return nil, b.errorf(pgcode.WindowingError, wd.Location, "cannot copy window %q because it has a frame clause", wd.Refname)
+	}
+	out := &pg.WindowDef{Name: wd.Name, PartitionClause: ref.PartitionClause, OrderClause: wd.OrderClause,
+		FrameOptions: wd.FrameOptions, StartOffset: wd.StartOffset, EndOffset: wd.EndOffset, Location: wd.Location}
+	if len(out.OrderClause) == 0 {
+		out.OrderClause = ref.OrderClause
+	}
+	return out, nil
+}
+
 // windowCall binds a window function (or an aggregate over a window).
 func (b *Binder) windowCall(name string, kind builtins.Kind, f *pg.FuncCall, s *scope, ec exprCtx) (Expr, error) {
 	if s == nil || s.win == nil {
@@ -192,6 +226,14 @@ func (b *Binder) windowCall(name string, kind builtins.Kind, f *pg.FuncCall, s *
 		}
 		return nil, b.errorf(pgcode.WindowingError, f.Location, "window functions are not allowed in %s", where)
 	}
+	if s.agg != nil && s.agg.inArg {
+		return nil, b.errorf(pgcode.GroupingError, f.Location, "aggregate function calls cannot contain window function calls")
+	}
+	if s.win.inArg {
+		return nil, b.errorf(pgcode.WindowingError, f.Location, "window function calls cannot be nested")
+	}
+	s.win.inArg = true
+	defer func() { s.win.inArg = false }()
 	var args []Expr
 	if !f.AggStar {
 		var err error
@@ -243,7 +285,7 @@ func (b *Binder) windowCall(name string, kind builtins.Kind, f *pg.FuncCall, s *
 		}
 		call.OrderBy = append(call.OrderBy, k)
 	}
-	if call.Frame, err = b.frame(wd, s); err != nil {
+	if call.Frame, err = b.frame(wd, call.OrderBy); err != nil {
 		return nil, err
 	}
 	if f.AggFilter != nil {
@@ -296,16 +338,13 @@ const (
 )
 
 // frame binds a window's frame clause (nil: the default, RANGE BETWEEN
-// UNBOUNDED PRECEDING AND CURRENT ROW).
-func (b *Binder) frame(wd *pg.WindowDef, s *scope) (*WindowFrame, error) {
+// UNBOUNDED PRECEDING AND CURRENT ROW) over the window's ORDER BY.
+func (b *Binder) frame(wd *pg.WindowDef, orderBy []SortKey) (*WindowFrame, error) {
 	o := wd.FrameOptions
 	if o&frameNonDefault == 0 {
 		return nil, nil
 	}
-	if o&frameGroups != 0 {
-		return nil, b.errorf(pgcode.FeatureNotSupported, wd.Location, "GROUPS frames are not supported")
-	}
-	fr := &WindowFrame{Rows: o&frameRows != 0}
+	fr := &WindowFrame{Rows: o&frameRows != 0, Groups: o&frameGroups != 0}
 	bound := func(unbPrec, unbFol, cur, offPrec, offFol int32, off *pg.Node) (FrameBound, error) {
 		switch {
 		case o&unbPrec != 0:
@@ -323,12 +362,13 @@ func (b *Binder) frame(wd *pg.WindowDef, s *scope) (*WindowFrame, error) {
 		if err != nil {
 			return FrameBound{}, err
 		}
-		if fr.Rows {
+		if fr.Rows || fr.Groups {
 			if e, err = b.coerce(e, types.Int8, types.ContextImplicit, wd.Location); err != nil {
 				return FrameBound{}, err
 			}
+			return FrameBound{Kind: kind, Offset: e}, nil
 		}
-		return FrameBound{Kind: kind, Offset: e}, nil
+		return b.rangeBound(kind, e, orderBy, wd.Location)
 	}
 	var err error
 	if fr.Start, err = bound(frameStartUnboundedPrec, frameStartUnboundedFollow, frameStartCurrentRow,
@@ -352,6 +392,48 @@ func (b *Binder) frame(wd *pg.WindowDef, s *scope) (*WindowFrame, error) {
 		fr.Exclude = ExcludeTies
 	}
 	return fr, nil
+}
+
+// rangeBound binds a RANGE frame's offset bound: the ORDER BY value of
+// the current row moved by the offset, up or down as the bound and the
+// order's direction say.
+func (b *Binder) rangeBound(kind uint8, off Expr, orderBy []SortKey, loc int32) (FrameBound, error) {
+	if len(orderBy) != 1 {
+		return FrameBound{}, b.errorf(pgcode.WindowingError, loc, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+	}
+	key := orderBy[0]
+	kt := key.E.Type()
+	var ot *types.T
+	switch kt.Family {
+	case types.IntFamily, types.FloatFamily, types.DecimalFamily, types.IntervalFamily:
+		ot = kt
+	case types.DateFamily, types.TimestampFamily, types.TimestampTZFamily, types.TimeFamily:
+		ot = types.Interval
+	default:
+		return FrameBound{}, b.errorf(pgcode.FeatureNotSupported, loc, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt.SQL)
+	}
+	if off.Type().Family == types.UnknownFamily || off.Type().Family != ot.Family {
+		var err error
+		if off, err = b.coerce(off, ot, types.ContextImplicit, loc); err != nil {
+			return FrameBound{}, err
+		}
+	}
+	op := "-"
+	if (kind == BoundFollowing) != key.Desc {
+		op = "+"
+	}
+	cur := &ColRef{Idx: 0, T: kt}
+	limit, err := b.callOp(op, []Expr{cur, off}, loc)
+	if err != nil {
+		return FrameBound{}, err
+	}
+	var k Expr = cur
+	if !types.Identical(kt, limit.Type()) {
+		if k, err = b.coerce(cur, limit.Type(), types.ContextImplicit, loc); err != nil {
+			return FrameBound{}, err
+		}
+	}
+	return FrameBound{Kind: kind, Offset: off, Limit: limit, Key: k}, nil
 }
 
 // subLink binds a subquery in an expression.

@@ -253,6 +253,7 @@ type SetOp struct {
 // WindowFrame is a window's frame.
 type WindowFrame struct {
 	Rows       bool // ROWS rather than RANGE
+	Groups     bool // GROUPS rather than RANGE: offsets count peer groups
 	Start, End FrameBound
 	Exclude    uint8
 }
@@ -261,6 +262,11 @@ type WindowFrame struct {
 type FrameBound struct {
 	Kind   uint8 // unbounded preceding, preceding, current row, following, unbounded following
 	Offset Expr
+	// RANGE with an offset: Limit computes the bound's value from the
+	// current row's ORDER BY value (its ColRef 0), the offset added or
+	// taken away; Key gives a row's ORDER BY value (its ColRef 0) in the
+	// type of Limit, to compare with it.
+	Limit, Key Expr
 }
 
 // WindowCall is a window function over a partition and an order.

@@ -70,7 +70,10 @@ func (b *Binder) selectBody(sel *pg.SelectStmt, s *scope) (Node, error) {
 	s.agg = &aggContext{}
 	s.win = &windowContext{windows: map[string]*pg.WindowDef{}}
 	for _, w := range sel.WindowClause {
-		wd := w.GetWindowDef()
+		wd, err := b.windowDef(w.GetWindowDef(), s.win.windows)
+		if err != nil {
+			return nil, err
+		}
 		s.win.windows[wd.Name] = wd
 	}
 	targets, names, err := b.targetList(sel.TargetList, s)
