@@ -317,6 +317,9 @@ func (st *Stmt) run(ctx context.Context, params []types.Datum) (*Result, error) 
 	case *plan.Insert, *plan.Update, *plan.Delete:
 		return st.runWrite(ctx, b, params)
 	}
+	if b.q.Writes {
+		return st.runWrite(ctx, b, params)
+	}
 	return st.runQuery(ctx, b, params)
 }
 
@@ -424,7 +427,11 @@ func (st *Stmt) runWrite(ctx context.Context, b *bound, params []types.Datum) (*
 			}
 			rows = append(rows, row)
 		}
-		count = op.(exec.Counter).Count()
+		if c, ok := op.(exec.Counter); ok {
+			count = c.Count()
+		} else {
+			count = int64(len(rows))
+		}
 		return nil
 	}
 	if s.txn != nil {
@@ -449,6 +456,8 @@ func (st *Stmt) runWrite(ctx context.Context, b *bound, params []types.Datum) (*
 		r.Tag = "UPDATE " + n
 	case *plan.Delete:
 		r.Tag = "DELETE " + n
+	default:
+		r.Tag = "SELECT " + n
 	}
 	return r, nil
 }

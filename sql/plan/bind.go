@@ -32,6 +32,10 @@ type Binder struct {
 	// travel are the statement's time travel clauses.
 	travel []TravelClause
 	tctx   *types.Context
+	// topSelect is the statement's own SELECT; wrote is set when a
+	// data-modifying statement in its WITH was bound.
+	topSelect *pg.SelectStmt
+	wrote     bool
 	// Volatile is set when the statement calls a volatile function (its
 	// plan cannot be reused for another execution's constants).
 	Volatile bool
@@ -96,16 +100,20 @@ type Query struct {
 	// Cols are the result's columns (the RETURNING list's for a write; nil
 	// for a write without one).
 	Cols []Column
+	// Writes: a query with data-modifying statements in WITH, which
+	// runs as a write.
+	Writes bool
 }
 
 // BindQuery binds a SELECT (or VALUES, or a set operation).
 func (b *Binder) BindQuery(stmt *pg.SelectStmt) (*Query, error) {
+	b.topSelect = stmt
 	n, err := b.selectStmt(stmt, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	n = prune(n)
-	return &Query{Plan: n, Cols: visible(n.Columns())}, nil
+	return &Query{Plan: n, Cols: visible(n.Columns()), Writes: b.wrote}, nil
 }
 
 // visible drops hidden columns (ORDER BY's helpers never reach the

@@ -18,8 +18,16 @@ func (b *Binder) selectStmt(sel *pg.SelectStmt, s *scope, _ []*CTE) (Node, error
 	var with []*CTE
 	if sel.WithClause != nil {
 		var err error
-		if with, err = b.withClause(sel.WithClause, s, false); err != nil {
+		// Data-modifying statements in WITH: at the top of the statement
+		// only (a query that writes runs as a write).
+		top := b.topSelect == sel
+		if with, err = b.withClause(sel.WithClause, s, top); err != nil {
 			return nil, err
+		}
+		for _, c := range with {
+			if c.Write {
+				b.wrote = true
+			}
 		}
 	}
 	n, err := b.selectBody(sel, s)
