@@ -1,6 +1,10 @@
 package sql
 
 import (
+	"sync"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
@@ -34,6 +38,11 @@ func (c *catalog) Table(name string) (*plan.Table, error) {
 	t := &plan.Table{Name: name, Spec: spec, Indexes: spec.Indexes}
 	for _, col := range cols {
 		tc := plan.TableCol{Name: col.Name, Field: col.Field, Type: plan.TypeOfEngine(col.Type, col.Typmod), Declared: col.Declared}
+		if col.SQLType != "" {
+			if t := declaredType(col.SQLType); t != nil {
+				tc.Type = t
+			}
+		}
 		for _, d := range spec.Columns {
 			if d.Name == col.Name {
 				tc.NotNull = d.NotNull
@@ -51,4 +60,27 @@ func (c *catalog) Table(name string) (*plan.Table, error) {
 	return t, nil
 }
 
-var _ = types.Text
+// declaredTypes caches the types of declared type names (int4,
+// character varying(20)) by their text.
+var declaredTypes sync.Map
+
+// declaredType reads a column's declared SQL type, or nil.
+func declaredType(name string) *types.T {
+	if t, ok := declaredTypes.Load(name); ok {
+		return t.(*types.T)
+	}
+	res, err := pg.Parse("SELECT NULL::" + name)
+	if err != nil || len(res.Stmts) != 1 {
+		return nil
+	}
+	tc := res.Stmts[0].Stmt.GetSelectStmt().GetTargetList()[0].GetResTarget().GetVal().GetTypeCast()
+	if tc == nil {
+		return nil
+	}
+	t, err := plan.TypeName(tc.TypeName)
+	if err != nil {
+		return nil
+	}
+	declaredTypes.Store(name, t)
+	return t
+}

@@ -411,6 +411,12 @@ func columnSpec(table string, cd *pg.ColumnDef) (cs engine.ColumnSpec, rest []*p
 		return engine.ColumnSpec{}, nil, nil, pgcode.Newf(pgcode.FeatureNotSupported, "columns of type %s are not supported yet", t)
 	}
 	cs = engine.ColumnSpec{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+	if declared(t, typ) {
+		// The type as declared, which the engine stores in a wider one
+		// (int4 in int8, varchar(20) in text, date in timestamptz):
+		// queries see the declared one.
+		cs.SQLType = t.SQL
+	}
 	if t.Oid == types.OidNumeric && t.Mod >= 0 {
 		m := t.Mod - 4
 		cs.Typmod = engine.Typmod{Precision: int(m >> 16), Scale: int(int16(m & 0xffff))}
@@ -502,4 +508,19 @@ func (s *Session) checkRows(ctx context.Context, table, name, expr string) error
 		return pgcode.Newf(pgcode.CheckViolation, "check constraint %q of relation %q is violated by some row", name, table)
 	}
 	return nil
+}
+
+// declared reports whether a column keeps its declared SQL type beside
+// the engine's: a type the engine stores in one of its own that it
+// converts to and from exactly.
+func declared(t *types.T, e engine.Type) bool {
+	switch e {
+	case engine.TypeInt8:
+		return t.Oid == types.OidInt2 || t.Oid == types.OidInt4
+	case engine.TypeText:
+		return t.Family == types.StringFamily && t.Oid != types.OidText
+	case engine.TypeTimestamptz:
+		return t.Family == types.DateFamily || t.Family == types.TimestampFamily
+	}
+	return false
 }

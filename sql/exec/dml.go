@@ -380,7 +380,11 @@ func newUpdate(env *Env, n *plan.Update) (Operator, error) {
 			}
 			seen[k] = true
 		}
-		return env.patch(t, n.Sets, fs, r, key, checks)
+		after, wrote, err := env.patch(t, n.Sets, fs, r, key, checks)
+		if err != nil || !n.RetFull || after == nil {
+			return after, wrote, err
+		}
+		return append(after[:len(t.Cols):len(t.Cols)], r[len(t.Cols):]...), wrote, nil
 	}
 	return op, nil
 }
@@ -406,6 +410,9 @@ func newDelete(env *Env, n *plan.Delete) (Operator, error) {
 		}
 		if err := env.Txn.SoftDelete(t.Name, key); err != nil {
 			return nil, false, err
+		}
+		if n.RetFull {
+			return r, true, nil
 		}
 		return r[:len(t.Cols)], true, nil
 	}

@@ -46,6 +46,9 @@ type Update struct {
 	Sets      []SetItem
 	Checks    []Check // over the table's columns after the update
 	Returning []Expr  // over the table's columns after the update
+	// RetFull: RETURNING reads the source's whole row (UPDATE ... FROM),
+	// the table's columns as updated.
+	RetFull bool
 	RetCols   []Column
 }
 
@@ -53,6 +56,7 @@ type Update struct {
 type Delete struct {
 	Table     *Table
 	Source    Node
+	RetFull   bool   // RETURNING reads the source's whole row (DELETE ... USING)
 	Returning []Expr // over the table's columns before the delete
 	RetCols   []Column
 }
@@ -74,10 +78,15 @@ func tableScope(t *Table, qual string) []scopeCol {
 
 // returning binds a RETURNING list over a table's row.
 func (b *Binder) returning(list []*pg.Node, t *Table, qual string) ([]Expr, []Column, error) {
+	return b.returningIn(list, &scope{cols: tableScope(t, qual)})
+}
+
+// returningIn binds a RETURNING list over a scope: an UPDATE ... FROM's
+// or a DELETE ... USING's returns the other tables' columns too.
+func (b *Binder) returningIn(list []*pg.Node, s *scope) ([]Expr, []Column, error) {
 	if len(list) == 0 {
 		return nil, nil, nil
 	}
-	s := &scope{cols: tableScope(t, qual)}
 	exprs, names, err := b.targetList(list, s)
 	if err != nil {
 		return nil, nil, err
@@ -456,7 +465,13 @@ func (b *Binder) update(up *pg.UpdateStmt, with []*CTE) (*Query, error) {
 	if node.Checks, err = b.checks(t); err != nil {
 		return nil, err
 	}
-	if node.Returning, node.RetCols, err = b.returning(up.ReturningList, t, qual); err != nil {
+	if len(up.FromClause) > 0 {
+		node.RetFull = true
+		node.Returning, node.RetCols, err = b.returningIn(up.ReturningList, &scope{cols: s.cols, ctes: s.ctes})
+	} else {
+		node.Returning, node.RetCols, err = b.returning(up.ReturningList, t, qual)
+	}
+	if err != nil {
 		return nil, err
 	}
 	needAll(src)
@@ -475,12 +490,18 @@ func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Query, error) {
 
 // delete binds DELETE with the WITH queries before it.
 func (b *Binder) delete(del *pg.DeleteStmt, with []*CTE) (*Query, error) {
-	src, _, t, qual, err := b.writeSource(del.Relation, del.UsingClause, del.WhereClause, with)
+	src, ds, t, qual, err := b.writeSource(del.Relation, del.UsingClause, del.WhereClause, with)
 	if err != nil {
 		return nil, err
 	}
 	node := &Delete{Table: t, Source: src}
-	if node.Returning, node.RetCols, err = b.returning(del.ReturningList, t, qual); err != nil {
+	if len(del.UsingClause) > 0 {
+		node.RetFull = true
+		node.Returning, node.RetCols, err = b.returningIn(del.ReturningList, &scope{cols: ds.cols, ctes: ds.ctes})
+	} else {
+		node.Returning, node.RetCols, err = b.returning(del.ReturningList, t, qual)
+	}
+	if err != nil {
 		return nil, err
 	}
 	needAll(src)
