@@ -102,6 +102,8 @@ type DB struct {
 
 	// seqs are the sequences (sequence.go).
 	seqs sequenceSet
+	// views are the views (viewdef.go).
+	views viewSet
 
 	snapMu   sync.Mutex // one snapshot, compaction or DDL statement at a time
 	bg       sync.WaitGroup
@@ -153,6 +155,10 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	state.times = buildTimeline(points)
 	if db.seqs.m, err = db.loadSequences(st.Streams()); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if db.views.m, err = db.loadViews(); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -228,11 +234,11 @@ func (db *DB) CreateTable(spec TableSpec) error {
 	if _, ok := db.work[spec.Name]; ok {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
 	}
-	if _, ok := db.seqs.get(spec.Name); ok {
+	if k := db.relationKind(spec.Name); k == "sequence" || k == "view" || k == "index" {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
 	}
 	for _, d := range spec.IndexDefs {
-		if _, isSeq := db.seqs.get(d.Name); isSeq || db.indexNamed(d.Name) != "" {
+		if db.relationKind(d.Name) != "" {
 			return errorf(CodeDuplicateTable, "relation %q already exists", d.Name)
 		}
 	}

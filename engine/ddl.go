@@ -37,8 +37,23 @@ func (db *DB) schemaChanged(table string) error {
 // new table, which starts empty. Seqs are never given again: the
 // database's last seq survives the drop even when the table held it.
 // With ifExists, a missing table is no error. A crash leaves the table
-// whole or gone.
+// whole or gone. A table a view reads fails with 2BP01 (see
+// DropTableCascade); a view, a sequence or an index of that name fails
+// with 42809, with ifExists too.
 func (db *DB) DropTable(name string, ifExists bool) error {
+	return db.dropTable(name, ifExists, false)
+}
+
+// DropTableCascade drops a table as DropTable does, and first every view
+// that reads it, directly or through other views (DROP TABLE ...
+// CASCADE). Each view is dropped before the views it reads, and the
+// table last: a crash may leave some of them gone and the table whole,
+// but never a view whose table or view is gone.
+func (db *DB) DropTableCascade(name string, ifExists bool) error {
+	return db.dropTable(name, ifExists, true)
+}
+
+func (db *DB) dropTable(name string, ifExists, cascade bool) error {
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
 	db.wmu.Lock()
@@ -50,10 +65,16 @@ func (db *DB) DropTable(name string, ifExists bool) error {
 		if _, isSeq := db.seqs.get(name); isSeq {
 			return errorf(CodeWrongObjectType, "%q is not a table", name)
 		}
+		if _, isView := db.views.get(name); isView {
+			return wrongType(name, "table", "view")
+		}
 		if ifExists {
 			return nil
 		}
 		return wrapf(CodeUndefinedTable, ErrNoTable, "table %q does not exist", name)
+	}
+	if err := db.tableDependents(name, cascade); err != nil {
+		return err
 	}
 	// The sequences the table's columns own are in its directory and go
 	// with it; they are held meanwhile, so that no Nextval writes there.
@@ -110,6 +131,9 @@ func (db *DB) RenameTable(old, new string) error {
 	}
 	if db.relationExists(new) {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", new)
+	}
+	if deps, _ := db.views.dependencies("table", old); len(deps) > 0 {
+		return renameRefused(old, deps)
 	}
 	// The sequences the table owns are in its directory and go with it.
 	owned, release := db.holdOwned(old)

@@ -32,7 +32,8 @@ const (
 	CodeProgramLimitReached    = "54000"
 	CodeNumericRange           = "22003" // a number beyond its type: numeric(p,s) overflow, a numeric too long; setval out of bounds
 	CodeSequenceLimit          = "2200H" // nextval past the end of a sequence that does not cycle
-	CodeWrongObjectType        = "42809" // DROP SEQUENCE of a table, DROP TABLE of a sequence
+	CodeWrongObjectType        = "42809" // DROP SEQUENCE of a table, DROP TABLE of a sequence or a view
+	CodeInvalidObjectDef       = "42P17" // a view that would read itself
 )
 
 // Error is an engine error with its SQLSTATE code.
@@ -40,6 +41,7 @@ type Error struct {
 	Code   string
 	Msg    string
 	Detail string // more about it, for the client (PostgreSQL's DETAIL), if any
+	Hint   string // what to do about it (PostgreSQL's HINT), if any
 	Err    error  // the cause, if any
 }
 
@@ -57,6 +59,9 @@ func (e *Error) SQLState() string { return e.Code }
 
 // DetailText returns the error's detail ("" when none).
 func (e *Error) DetailText() string { return e.Detail }
+
+// HintText returns the error's hint ("" when none).
+func (e *Error) HintText() string { return e.Hint }
 
 func errorf(code, format string, args ...any) error {
 	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
@@ -83,6 +88,7 @@ var (
 	ErrHorizon      = errors.New("engine: before the compaction horizon")
 	ErrClosed       = errors.New("engine: closed")
 	ErrNoSequence   = errors.New("engine: no such sequence")
+	ErrNoView       = errors.New("engine: no such view")
 )
 
 func wrapf(code string, sentinel error, format string, args ...any) error {

@@ -287,15 +287,9 @@ func (db *DB) CreateSequence(name string, opts SequenceOptions) error {
 	return nil
 }
 
-// relationExists reports whether a table, an index or a sequence is
-// called name. Callers hold wmu.
-func (db *DB) relationExists(name string) bool {
-	if _, ok := db.work[name]; ok || db.st.HasStream(name) || db.indexNamed(name) != "" {
-		return true
-	}
-	_, ok := db.seqs.get(name)
-	return ok
-}
+// relationExists reports whether a table, an index, a sequence or a view
+// is called name. Callers hold wmu.
+func (db *DB) relationExists(name string) bool { return db.relationKind(name) != "" }
 
 // DropSequence drops a sequence. A missing one fails with 42P01, or does
 // nothing with ifExists; a table of that name fails with 42809.
@@ -311,6 +305,9 @@ func (db *DB) DropSequence(name string, ifExists bool) error {
 	if !ok {
 		if _, isTable := db.work[name]; isTable {
 			return errorf(CodeWrongObjectType, "%q is not a sequence", name)
+		}
+		if _, isView := db.views.get(name); isView {
+			return wrongType(name, "sequence", "view")
 		}
 		if ifExists {
 			return nil

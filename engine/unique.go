@@ -50,7 +50,7 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 		if ix.Name == "" {
 			ix.Name = defaultIndexName(table, ix.Fields, ix.Unique)
 		}
-		if _, isSeq := db.seqs.get(ix.Name); isSeq || db.indexNamed(ix.Name) != "" {
+		if db.relationKind(ix.Name) != "" {
 			return errorf(CodeDuplicateTable, "relation %q already exists", ix.Name)
 		}
 		a.spec.IndexDefs = append(a.spec.IndexDefs, ix)
