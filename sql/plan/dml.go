@@ -49,7 +49,7 @@ type Update struct {
 	// RetFull: RETURNING reads the source's whole row (UPDATE ... FROM),
 	// the table's columns as updated.
 	RetFull bool
-	RetCols   []Column
+	RetCols []Column
 }
 
 // Delete soft-deletes the rows Source yields (the table's columns first).
