@@ -17,6 +17,9 @@ type catalog struct {
 	s    *Session
 	view *engine.View
 	seen map[string]*plan.Table
+	// views are the views binding read, by name, with their text: a
+	// change of one binds again.
+	views map[string]string
 }
 
 // Table returns a table by name.
@@ -58,6 +61,19 @@ func (c *catalog) Table(name string) (*plan.Table, error) {
 	}
 	c.seen[name] = t
 	return t, nil
+}
+
+// View returns a view's query and columns.
+func (c *catalog) View(name string) (string, []string, bool) {
+	def, ok := c.s.db.ViewDef(name)
+	if !ok {
+		return "", nil, false
+	}
+	if c.views == nil {
+		c.views = map[string]string{}
+	}
+	c.views[name] = def.SQL
+	return def.SQL, def.Columns, true
 }
 
 // declaredTypes caches the types of declared type names (int4,

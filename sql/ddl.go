@@ -43,13 +43,12 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 		tag = "DROP INDEX"
 	case pg.ObjectType_OBJECT_SEQUENCE:
 		tag = "DROP SEQUENCE"
+	case pg.ObjectType_OBJECT_VIEW:
+		tag = "DROP VIEW"
 	default:
 		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "DROP %s is not supported", strings.TrimPrefix(d.RemoveType.String(), "OBJECT_"))
 	}
-	if d.Behavior == pg.DropBehavior_DROP_CASCADE {
-		// Nothing depends on a table or an index yet: CASCADE drops what
-		// RESTRICT does.
-	}
+	cascade := d.Behavior == pg.DropBehavior_DROP_CASCADE
 	var notices []string
 	for _, o := range d.Objects {
 		names := o.GetList().GetItems()
@@ -62,14 +61,32 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 		var err error
 		switch d.RemoveType {
 		case pg.ObjectType_OBJECT_TABLE:
-			if _, serr := s.db.View().Spec(name); serr != nil && engine.Code(serr) == engine.CodeUndefinedTable {
-				if d.MissingOk {
-					notices = append(notices, fmt.Sprintf("table %q does not exist, skipping", name))
+			if _, isView := s.db.ViewDef(name); !isView {
+				if _, serr := s.db.View().Spec(name); serr != nil && engine.Code(serr) == engine.CodeUndefinedTable {
+					if d.MissingOk {
+						notices = append(notices, fmt.Sprintf("table %q does not exist, skipping", name))
+						continue
+					}
+					return nil, pgcode.Newf(pgcode.UndefinedTable, "table %q does not exist", name)
+				}
+			}
+			if cascade {
+				err = s.db.DropTableCascade(name, d.MissingOk)
+			} else {
+				err = s.db.DropTable(name, d.MissingOk)
+			}
+		case pg.ObjectType_OBJECT_VIEW:
+			if _, ok := s.db.ViewDef(name); !ok && d.MissingOk {
+				if _, serr := s.db.View().Spec(name); serr != nil {
+					notices = append(notices, fmt.Sprintf("view %q does not exist, skipping", name))
 					continue
 				}
-				return nil, pgcode.Newf(pgcode.UndefinedTable, "table %q does not exist", name)
 			}
-			err = s.db.DropTable(name, d.MissingOk)
+			if cascade {
+				err = s.db.DropViewCascade(name, d.MissingOk)
+			} else {
+				err = s.db.DropView(name, d.MissingOk)
+			}
 		case pg.ObjectType_OBJECT_INDEX:
 			table, _, ok := s.db.View().IndexNamed(name)
 			if !ok {
@@ -407,6 +424,10 @@ func columnSpec(table string, cd *pg.ColumnDef) (cs engine.ColumnSpec, rest []*p
 		return engine.ColumnSpec{}, nil, nil, err
 	}
 	typ, err := engine.ParseType(t.Name)
+	if t.Family == types.ArrayFamily {
+		// An array is a JSON array in the document.
+		typ, err = engine.TypeJSONB, nil
+	}
 	if err != nil {
 		return engine.ColumnSpec{}, nil, nil, pgcode.Newf(pgcode.FeatureNotSupported, "columns of type %s are not supported yet", t)
 	}
@@ -521,6 +542,8 @@ func declared(t *types.T, e engine.Type) bool {
 		return t.Family == types.StringFamily && t.Oid != types.OidText
 	case engine.TypeTimestamptz:
 		return t.Family == types.DateFamily || t.Family == types.TimestampFamily
+	case engine.TypeJSONB:
+		return t.Family == types.ArrayFamily
 	}
 	return false
 }

@@ -51,6 +51,7 @@ type bound struct {
 	// tables are the catalog's tables as binding saw them: a change of
 	// their columns binds again.
 	tables map[string]*plan.Table
+	views  map[string]string // the views it read, with their text
 }
 
 // SQL returns the statement's text.
@@ -98,6 +99,11 @@ func (st *Stmt) bind() (*bound, error) {
 				break
 			}
 		}
+		for name, text := range b.views {
+			if def, ok := st.s.db.ViewDef(name); !ok || def.SQL != text {
+				fresh = false
+			}
+		}
 		if fresh {
 			return b, nil
 		}
@@ -123,7 +129,7 @@ func (st *Stmt) bind() (*bound, error) {
 		return nil, err
 	}
 	q.Plan = plan.Optimize(q.Plan)
-	out := &bound{q: q, params: b.Params(), tables: cat.seen}
+	out := &bound{q: q, params: b.Params(), tables: cat.seen, views: cat.views}
 	for _, c := range q.Cols {
 		if c.Hidden {
 			continue

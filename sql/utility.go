@@ -84,6 +84,8 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 		return s.dropStmt(x.DropStmt)
 	case *pg.Node_CreateSeqStmt:
 		return s.createSequence(x.CreateSeqStmt)
+	case *pg.Node_ViewStmt:
+		return s.createView(ctx, x.ViewStmt)
 	case *pg.Node_TruncateStmt:
 		return s.truncate(ctx, x.TruncateStmt)
 	case *pg.Node_AlterTableStmt:

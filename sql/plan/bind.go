@@ -36,6 +36,7 @@ type Binder struct {
 	// data-modifying statement in its WITH was bound.
 	topSelect *pg.SelectStmt
 	wrote     bool
+	viewDepth int // views being bound, one in another
 	// Volatile is set when the statement calls a volatile function (its
 	// plan cannot be reused for another execution's constants).
 	Volatile bool

@@ -11,6 +11,8 @@ import (
 type Catalog interface {
 	// Table returns a table, or an error with 42P01.
 	Table(name string) (*Table, error)
+	// View returns a view's query as SQL text and its columns' names.
+	View(name string) (sql string, cols []string, ok bool)
 }
 
 // Table is a table as the binder sees it.

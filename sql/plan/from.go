@@ -126,6 +126,9 @@ func (b *Binder) rangeVar(rv *pg.RangeVar, s *scope) (Node, []scopeCol, error) {
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, nil, b.errorf(pgcode.UndefinedTable, rv.Location, "relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)
 	}
+	if text, cols, ok := b.cat.View(rv.Relname); ok {
+		return b.view(rv, text, cols, s)
+	}
 	t, err := b.cat.Table(rv.Relname)
 	if err != nil {
 		return nil, nil, withPos(err, b.pos(rv.Location))
@@ -420,4 +423,51 @@ func (b *Binder) rangeFunction(rf *pg.RangeFunction, s *scope) (Node, []scopeCol
 	}
 	fs.Cols = cols
 	return fs, scopeOf(cols, qual), nil
+}
+
+// maxViewDepth bounds views reading views.
+const maxViewDepth = 32
+
+// view binds a view's query where its name stands, as a subquery in FROM
+// with the view's name (or the reference's alias) and its columns' names.
+// Its tables travel in time with the statement (AS OF at the end, SET
+// driftdb.as_of, the transaction's snapshot); a clause on the view's own
+// reference is refused.
+func (b *Binder) view(rv *pg.RangeVar, text string, cols []string, s *scope) (Node, []scopeCol, error) {
+	for _, c := range b.travel {
+		if c.Ref == int(rv.Location) {
+			return nil, nil, pgcode.Newf(pgcode.FeatureNotSupported, "AS OF on a view (%s) is not supported: give it at the end of the statement", rv.Relname).At(c.Pos)
+		}
+	}
+	if b.viewDepth >= maxViewDepth {
+		return nil, nil, pgcode.Newf(pgcode.StatementTooComplex, "views nested deeper than %d", maxViewDepth)
+	}
+	res, err := pg.Parse(text)
+	if err != nil || len(res.Stmts) != 1 || res.Stmts[0].Stmt.GetSelectStmt() == nil {
+		return nil, nil, pgcode.Newf(pgcode.InternalError, "view %q: its query does not parse: %v", rv.Relname, err)
+	}
+	alias := &pg.Alias{Aliasname: rv.Relname}
+	if rv.Alias != nil {
+		alias.Aliasname = rv.Alias.Aliasname
+		alias.Colnames = rv.Alias.Colnames
+	}
+	if len(alias.Colnames) == 0 {
+		for _, c := range cols {
+			alias.Colnames = append(alias.Colnames, pg.MakeStrNode(c))
+		}
+	}
+	// The view's text has positions of its own, and clauses of the
+	// statement's table references do not reach into it.
+	savedText, savedTravel := b.text, b.travel
+	b.text = ""
+	b.travel = nil
+	for _, c := range savedTravel {
+		if c.Ref < 0 {
+			b.travel = append(b.travel, c)
+		}
+	}
+	b.viewDepth++
+	defer func() { b.text, b.travel = savedText, savedTravel; b.viewDepth-- }()
+	sub := &pg.Node{Node: &pg.Node_RangeSubselect{RangeSubselect: &pg.RangeSubselect{Subquery: res.Stmts[0].Stmt, Alias: alias}}}
+	return b.fromItem(sub, &scope{parent: s.parent, ctes: nil})
 }
