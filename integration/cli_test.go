@@ -159,4 +159,18 @@ func TestCLIErrorsAndFormats(t *testing.T) {
 	if out, _, _ := driftdb(t, dir, "sql", "-d", "d", "-e", "SELECT count(*) FROM t WHERE id = 4", "--format", "csv"); out != "count\n0\n" {
 		t.Fatalf("the refused line was stored: %q", out)
 	}
+	// Rows of csv go in through COPY: the table's checks apply, and a
+	// file is all or nothing.
+	driftdb(t, dir, "sql", "-d", "d", "-e", "CREATE TABLE r (id int8 PRIMARY KEY, name text NOT NULL, n int4 CHECK (n > 0) DEFAULT 7)")
+	os.WriteFile(filepath.Join(dir, "r.csv"), []byte("id,name\n1,one\n2,\"t,wo\"\n"), 0o644)
+	if out, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "r", "--header", "r.csv"); code != 0 || out != "imported 2 rows into r\n" {
+		t.Fatalf("csv import: %d %q %q", code, out, errOut)
+	}
+	os.WriteFile(filepath.Join(dir, "bad.tsv"), []byte("3\tthree\t1\n4\tfour\t0\n"), 0o644)
+	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "r", "bad.tsv"); code != 1 || !strings.Contains(errOut, "23514") || !strings.Contains(errOut, "line 2") {
+		t.Fatalf("text import with a failing check: %d %q", code, errOut)
+	}
+	if out, _, _ := driftdb(t, dir, "sql", "-d", "d", "-e", "SELECT id, name, n FROM r ORDER BY id", "--format", "csv"); out != "id,name,n\n1,one,7\n2,\"t,wo\",7\n" {
+		t.Fatalf("after the imports: %q", out)
+	}
 }

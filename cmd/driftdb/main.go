@@ -6,12 +6,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 
 	"github.com/driftdb/driftdb/engine"
@@ -116,6 +118,9 @@ func describe(err error) string {
 		}
 		if pe.Hint != "" {
 			out += "\nHINT: " + pe.Hint
+		}
+		if pe.Where != "" {
+			out += "\nCONTEXT: " + pe.Where
 		}
 	}
 	return out
@@ -455,14 +460,26 @@ func (c *cli) verify(args []string) error {
 }
 
 func (c *cli) importCmd(args []string) error {
-	fs, dir := c.flags("import", "-d DIR --table T FILE.jsonl")
+	fs, dir := c.flags("import", "-d DIR --table T [--format jsonl|csv|text] [--header] FILE")
 	tbl := fs.String("table", "", "table (required)")
-	batch := fs.Int("batch", 1000, "documents per transaction")
+	batch := fs.Int("batch", 1000, "documents per transaction (jsonl)")
+	format := fs.String("format", "", "jsonl (documents, one a line), csv or text (rows, as COPY reads them); by default from the file's extension, else jsonl")
+	header := fs.Bool("header", false, "csv and text: the first line names the columns")
 	if err := c.parse(fs, args, dir); err != nil {
 		return err
 	}
 	if *tbl == "" || fs.NArg() != 1 || *batch < 1 {
 		return c.usageError("import", "--table and one FILE")
+	}
+	if *format == "" {
+		switch strings.ToLower(filepath.Ext(fs.Arg(0))) {
+		case ".csv":
+			*format = "csv"
+		case ".tsv", ".txt":
+			*format = "text"
+		default:
+			*format = "jsonl"
+		}
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
@@ -479,6 +496,13 @@ func (c *cli) importCmd(args []string) error {
 	}
 	defer db.Close()
 	p := newProgress(c.stderr, "import "+*tbl, total)
+	switch *format {
+	case "jsonl":
+	case "csv", "text":
+		return c.importCopy(db, *tbl, *format, *header, f, p)
+	default:
+		return c.usageError("import", "--format is jsonl, csv or text")
+	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), store.MaxRecordSize)
 	tx := db.Begin()
@@ -511,6 +535,70 @@ func (c *cli) importCmd(args []string) error {
 	}
 	p.finish()
 	fmt.Fprintf(c.stdout, "imported %d documents into %s\n", n, *tbl)
+	return nil
+}
+
+// importCopy loads rows of csv or text through COPY ... FROM STDIN, the
+// path psql's \copy takes: the table's defaults, checks and constraints
+// apply, and the file goes in as one transaction.
+func (c *cli) importCopy(db *engine.DB, table, format string, header bool, f io.Reader, p *progress) error {
+	s, err := sql.NewSession(db, sql.Options{})
+	if err != nil {
+		return err
+	}
+	// A header names the columns the rows hold, in their order.
+	cols := ""
+	if header {
+		br := bufio.NewReader(f)
+		line, err := br.ReadString('\n')
+		if err != nil && err != io.EOF {
+			return err
+		}
+		p.add(int64(len(line)))
+		line = strings.TrimRight(line, "\r\n")
+		var names []string
+		if format == "csv" {
+			if names, err = csv.NewReader(strings.NewReader(line)).Read(); err != nil {
+				return fmt.Errorf("header line: %w", err)
+			}
+		} else {
+			names = strings.Split(line, "\t")
+		}
+		for i, n := range names {
+			names[i] = quoteIdent(n)
+		}
+		cols = " (" + strings.Join(names, ", ") + ")"
+		f = br
+	}
+	stmt := fmt.Sprintf("COPY %s%s FROM STDIN (FORMAT %s)", quoteIdent(table), cols, format)
+	rs, err := s.Exec(c.ctx, stmt)
+	if err != nil {
+		return err
+	}
+	cin := rs[0].CopyIn
+	buf := make([]byte, 256<<10)
+	for {
+		n, rerr := f.Read(buf)
+		if n > 0 {
+			p.add(int64(n))
+			if err := cin.Write(buf[:n]); err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			cin.Fail(rerr.Error())
+			return rerr
+		}
+	}
+	res, err := cin.Done()
+	if err != nil {
+		return err
+	}
+	p.finish()
+	fmt.Fprintf(c.stdout, "imported %s rows into %s\n", strings.TrimPrefix(res.Tag, "COPY "), table)
 	return nil
 }
 

@@ -109,6 +109,18 @@ func (b *Binder) withDefaults(t *Table, node *Insert, src Node) (Node, error) {
 	if len(names) == 0 {
 		return src, nil
 	}
+	node.Names = append(node.Names, names...)
+	if v, ok := src.(*Values); ok {
+		// VALUES rows get the defaults as items of their own (COPY's
+		// inserter runs one such row at a time).
+		for i := range v.Rows {
+			v.Rows[i] = append(v.Rows[i], exprs...)
+		}
+		for i, e := range exprs {
+			v.Cols = append(v.Cols, Column{Name: names[i], Type: outputType(e)})
+		}
+		return v, nil
+	}
 	proj := &Project{Input: src}
 	for i, c := range src.Columns() {
 		proj.Exprs = append(proj.Exprs, &ColRef{Idx: i, T: c.Type, Name: c.Name})
@@ -118,7 +130,6 @@ func (b *Binder) withDefaults(t *Table, node *Insert, src Node) (Node, error) {
 		proj.Exprs = append(proj.Exprs, e)
 		proj.Cols = append(proj.Cols, Column{Name: names[i], Type: outputType(e)})
 	}
-	node.Names = append(node.Names, names...)
 	return proj, nil
 }
 
