@@ -147,7 +147,8 @@ loop:
 				pg.Token_LIMIT, pg.Token_OFFSET, pg.Token_UNION, pg.Token_INTERSECT, pg.Token_EXCEPT,
 				pg.Token_FETCH, pg.Token_FOR, pg.Token_RETURNING, pg.Token_ON, pg.Token_USING,
 				pg.Token_JOIN, pg.Token_INNER_P, pg.Token_LEFT, pg.Token_RIGHT, pg.Token_FULL,
-				pg.Token_CROSS, pg.Token_NATURAL:
+				pg.Token_CROSS, pg.Token_NATURAL, pg.Token_VALUES, pg.Token_SELECT, pg.Token_SET,
+				pg.Token_DEFAULT, pg.Token_OVERRIDING:
 				break loop
 			case pg.Token_IDENT:
 				if operand && !at(toks, j+1, pg.Token_ASCII_40) && !at(toks, j+1, pg.Token_ASCII_46) {

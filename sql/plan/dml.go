@@ -135,6 +135,11 @@ func (b *Binder) insert(ins *pg.InsertStmt, with []*CTE) (*Query, error) {
 	if err != nil {
 		return nil, withPos(err, b.pos(rv.Location))
 	}
+	for _, c := range b.travel {
+		if c.Ref == int(rv.Location) || c.Ref < 0 {
+			return nil, pgcode.New(pgcode.ReadOnlySQLTransaction, "AS OF cannot be used in a write: the past does not change").At(c.Pos)
+		}
+	}
 	qual := rv.Relname
 	if rv.Alias != nil {
 		qual = rv.Alias.Aliasname
