@@ -354,7 +354,8 @@ func (st *Stmt) env(ctx context.Context, params []types.Datum, tx *engine.Txn) *
 		Params: params,
 		Fn: &builtins.Context{Ctx: ctx, Types: s.TypesContext(), StatementTime: now, TxnTime: txTime,
 			Session: fnSession{s}},
-		Txn: tx,
+		Txn:     tx,
+		Virtual: s.vtableSource,
 	}
 	// The statement reads one snapshot: every table reference that names
 	// no point of its own reads the same view, taken at its first use

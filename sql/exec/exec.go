@@ -16,6 +16,7 @@ import (
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
+	"github.com/driftdb/driftdb/sql/vtable"
 )
 
 // Row is a row of values.
@@ -41,6 +42,9 @@ type Env struct {
 	View func(point types.Datum, hasPoint bool) (*engine.View, error)
 	// Txn is the transaction writes go to (and FOR UPDATE locks).
 	Txn *engine.Txn
+	// Virtual returns what the virtual tables of pg_catalog and
+	// information_schema are made from at a view; nil: the view alone.
+	Virtual func(v *engine.View) *vtable.Source
 	// outer is the stack of enclosing rows, for correlated subqueries and
 	// the right side of a lateral join: outer[len-1] is depth 1.
 	outer []Row
@@ -145,6 +149,8 @@ func buildOp(env *Env, n plan.Node) (Operator, error) {
 		return newFuncScan(env, x)
 	case *plan.CTEScan:
 		return newCTEScan(env, x)
+	case *plan.VirtualScan:
+		return newVirtualScan(env, x)
 	case *plan.Fetch:
 		return newFetch(env, x)
 	case *plan.With:

@@ -6,6 +6,7 @@ import (
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
+	"github.com/driftdb/driftdb/sql/vtable"
 )
 
 // System columns of every table: outside *, available by name.
@@ -123,6 +124,9 @@ func (b *Binder) rangeVar(rv *pg.RangeVar, s *scope) (Node, []scopeCol, error) {
 			return &CTEScan{CTE: cte, Cols: cols}, scopeOf(cols, qual), nil
 		}
 	}
+	if virtualSchema(rv.Schemaname) {
+		return b.virtualTable(rv, rv.Schemaname)
+	}
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, nil, b.errorf(pgcode.UndefinedTable, rv.Location, "relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)
 	}
@@ -131,6 +135,10 @@ func (b *Binder) rangeVar(rv *pg.RangeVar, s *scope) (Node, []scopeCol, error) {
 	}
 	t, err := b.cat.Table(rv.Relname)
 	if err != nil {
+		// pg_catalog is on the search path: its tables need no schema.
+		if _, ok := vtable.Lookup(vtable.PgCatalog, rv.Relname); ok && rv.Schemaname == "" && pgcode.Of(err) == pgcode.UndefinedTable {
+			return b.virtualTable(rv, vtable.PgCatalog)
+		}
 		return nil, nil, withPos(err, b.pos(rv.Location))
 	}
 	travel, err := b.travelFor(rv.Location)

@@ -1,0 +1,59 @@
+package plan
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/vtable"
+)
+
+// VirtualScan reads a virtual table of pg_catalog or information_schema:
+// its rows are made when the scan starts, from the view the statement
+// reads (Travel as for a Scan).
+type VirtualScan struct {
+	Table  *vtable.Table
+	Travel Travel
+	Cols   []Column
+}
+
+// Columns returns the table's columns.
+func (n *VirtualScan) Columns() []Column { return n.Cols }
+
+// virtualSchema reports whether a schema holds virtual tables only.
+func virtualSchema(name string) bool {
+	return name == vtable.PgCatalog || name == vtable.InformationSchema
+}
+
+// virtualTable binds a table of pg_catalog or information_schema, or
+// fails with 42P01 when there is none of the name.
+func (b *Binder) virtualTable(rv *pg.RangeVar, schema string) (Node, []scopeCol, error) {
+	t, ok := vtable.Lookup(schema, rv.Relname)
+	if !ok {
+		name := rv.Relname
+		if rv.Schemaname != "" {
+			name = rv.Schemaname + "." + name
+		}
+		return nil, nil, b.errorf(pgcode.UndefinedTable, rv.Location, "relation %q does not exist", name)
+	}
+	travel, err := b.travelFor(rv.Location)
+	if err != nil {
+		return nil, nil, err
+	}
+	if travel.Kind == TravelBetween || travel.Kind == TravelAll {
+		return nil, nil, b.errorf(pgcode.FeatureNotSupported, rv.Location, "history of %s.%s is not supported", schema, rv.Relname)
+	}
+	qual := rv.Relname
+	if rv.Alias != nil {
+		qual = rv.Alias.Aliasname
+	}
+	n := &VirtualScan{Table: t, Travel: travel}
+	for _, c := range t.Cols {
+		n.Cols = append(n.Cols, Column{Name: c.Name, Type: c.Type, Qualifier: qual})
+	}
+	cols, err := aliased(n.Cols, rv.Alias)
+	if err != nil {
+		return nil, nil, err
+	}
+	n.Cols = cols
+	return n, scopeOf(cols, qual), nil
+}

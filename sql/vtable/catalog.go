@@ -1,0 +1,325 @@
+package vtable
+
+import (
+	"hash/fnv"
+	"sort"
+	"strings"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Catalog is the database's relations as one view sees them, with their
+// OIDs.
+type Catalog struct {
+	src    *Source
+	Tables []*TableInfo
+	Seqs   []engine.SequenceInfo
+	Views  []engine.ViewDef
+	rels   []*Rel
+	byName map[string]*Rel
+	byOid  map[int64]*Rel
+	cons   []*Constraint
+	conOid map[int64]*Constraint
+}
+
+// Rel is a relation: a table, index, sequence or view, of the user's
+// (public) or a virtual table (pg_catalog, information_schema).
+type Rel struct {
+	Oid       int64
+	Name      string
+	Namespace int64
+	Kind      byte       // 'r', 'i', 'S', 'v'
+	Table     *TableInfo // a table, or an index's table
+	Index     *IndexInfo // an index
+	Virtual   *Table     // a virtual table
+	View      *engine.ViewDef
+}
+
+// TableInfo is a user table.
+type TableInfo struct {
+	Rel     *Rel
+	Spec    *engine.TableSpec
+	Cols    []ColInfo
+	Indexes []*IndexInfo
+}
+
+// ColInfo is a column of a table.
+type ColInfo struct {
+	Name     string
+	Type     *types.T
+	NotNull  bool
+	Default  string
+	Identity string
+}
+
+// IndexInfo is an index of a table: the primary key's, a unique
+// constraint's or one made by CREATE INDEX.
+type IndexInfo struct {
+	Rel     *Rel
+	Fields  []string // document fields or paths
+	Attnums []int    // the columns' numbers; 0 for a path into one
+	Unique  bool
+	Primary bool
+	// Constraint is set when a constraint (PRIMARY KEY, UNIQUE) made the
+	// index.
+	Constraint bool
+}
+
+// Constraint is a table constraint: 'p' primary key, 'u' unique, 'c'
+// check.
+type Constraint struct {
+	Oid   int64
+	Name  string
+	Type  byte
+	Table *TableInfo
+	Index *IndexInfo // 'p' and 'u'
+	Expr  string     // 'c'
+}
+
+// User relations' OIDs are at least firstUserOid (PostgreSQL's
+// FirstNormalObjectId); the virtual tables' are below it.
+const (
+	firstUserOid   = 16384
+	firstSystemOid = 12000
+)
+
+// hashOid derives an OID in [lo, hi) from a name.
+func hashOid(name string, lo, hi int64) int64 {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return lo + int64(h.Sum32())%(hi-lo)
+}
+
+// assignOids gives each name an OID in [lo, hi): its hash, or on a
+// collision the next free one, the names taken in sorted order.
+func assignOids(names []string, lo, hi int64, used map[int64]bool) map[string]int64 {
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	out := make(map[string]int64, len(names))
+	for _, n := range sorted {
+		o := hashOid(n, lo, hi)
+		for used[o] {
+			o++
+			if o >= hi {
+				o = lo
+			}
+		}
+		used[o] = true
+		out[n] = o
+	}
+	return out
+}
+
+// Load reads the relations src's view sees.
+func Load(src *Source) (*Catalog, error) {
+	c := &Catalog{src: src, byName: map[string]*Rel{}, byOid: map[int64]*Rel{}, conOid: map[int64]*Constraint{}}
+	if err := c.loadTables(); err != nil {
+		return nil, err
+	}
+	if src.DB != nil {
+		c.Seqs = src.DB.Sequences()
+		c.Views = src.DB.Views()
+	}
+	for _, s := range c.Seqs {
+		c.rels = append(c.rels, &Rel{Name: s.Name, Kind: 'S', Namespace: OidPublic})
+	}
+	for i := range c.Views {
+		c.rels = append(c.rels, &Rel{Name: c.Views[i].Name, Kind: 'v', Namespace: OidPublic, View: &c.Views[i]})
+	}
+	var names []string
+	for _, r := range c.rels {
+		names = append(names, r.Name)
+	}
+	oids := assignOids(names, firstUserOid, 1<<31, map[int64]bool{})
+	for _, r := range c.rels {
+		r.Oid = oids[r.Name]
+	}
+	c.addVirtual()
+	for _, r := range c.rels {
+		c.byOid[r.Oid] = r
+		if r.Namespace == OidPublic {
+			c.byName[r.Name] = r
+		} else if _, ok := c.byName[r.Name]; !ok && r.Namespace == OidPgCatalog {
+			c.byName[r.Name] = r
+		}
+		c.byName[nspName(r.Namespace)+"."+r.Name] = r
+	}
+	c.loadConstraints()
+	return c, nil
+}
+
+func (c *Catalog) loadTables() error {
+	v := c.src.View
+	if v == nil {
+		return nil
+	}
+	for _, name := range v.Tables() {
+		spec, err := v.Spec(name)
+		if err != nil {
+			return err
+		}
+		cols, err := v.Columns(name)
+		if err != nil {
+			return err
+		}
+		t := &TableInfo{Spec: spec}
+		t.Rel = &Rel{Name: name, Kind: 'r', Namespace: OidPublic, Table: t}
+		c.rels = append(c.rels, t.Rel)
+		c.Tables = append(c.Tables, t)
+		attnum := map[string]int{}
+		for i, col := range cols {
+			ci := ColInfo{Name: col.Name, Type: c.typeOf(col), NotNull: col.NotNull || col.Field == spec.PK,
+				Default: col.Default, Identity: col.Identity}
+			for _, d := range spec.Columns {
+				if d.Name == col.Name {
+					ci.NotNull = ci.NotNull || d.NotNull
+					if ci.Default == "" {
+						ci.Default = d.Default
+					}
+					if ci.Identity == "" {
+						ci.Identity = d.Identity
+					}
+				}
+			}
+			t.Cols = append(t.Cols, ci)
+			attnum[col.Field] = i + 1
+			if col.Field == "" {
+				attnum[col.Name] = i + 1
+			}
+		}
+		pk := &IndexInfo{Fields: []string{spec.PK}, Unique: true, Primary: true, Constraint: true}
+		pk.Rel = &Rel{Name: name + "_pkey", Kind: 'i', Namespace: OidPublic, Table: t, Index: pk}
+		t.Indexes = append(t.Indexes, pk)
+		ixs, err := v.Indexes(name)
+		if err != nil {
+			return err
+		}
+		for _, ix := range ixs {
+			ii := &IndexInfo{Fields: ix.Fields, Unique: ix.Unique, Constraint: ix.Unique && strings.HasSuffix(ix.Name, "_key")}
+			ii.Rel = &Rel{Name: ix.Name, Kind: 'i', Namespace: OidPublic, Table: t, Index: ii}
+			t.Indexes = append(t.Indexes, ii)
+		}
+		for _, ix := range t.Indexes {
+			for _, f := range ix.Fields {
+				ix.Attnums = append(ix.Attnums, attnum[f])
+			}
+			c.rels = append(c.rels, ix.Rel)
+		}
+	}
+	return nil
+}
+
+func (c *Catalog) typeOf(col engine.Column) *types.T {
+	if c.src.TypeOf != nil {
+		if t := c.src.TypeOf(col); t != nil {
+			return t
+		}
+	}
+	return engineType(col.Type, col.Typmod)
+}
+
+// engineType is the SQL type of an engine column type.
+func engineType(t engine.Type, mod engine.Typmod) *types.T {
+	switch t {
+	case engine.TypeInt8:
+		return types.Int8
+	case engine.TypeFloat8:
+		return types.Float8
+	case engine.TypeNumeric:
+		if mod.Precision > 0 {
+			return types.Numeric.WithMod(mod.Mod())
+		}
+		return types.Numeric
+	case engine.TypeBool:
+		return types.Bool
+	case engine.TypeJSONB:
+		return types.JSONB
+	case engine.TypeTimestamptz:
+		return types.TimestampTZ
+	}
+	return types.Text
+}
+
+// addVirtual adds the virtual tables as relations of their schemas.
+func (c *Catalog) addVirtual() {
+	all := All()
+	var names []string
+	for _, t := range all {
+		names = append(names, key(t.Schema, t.Name))
+	}
+	oids := assignOids(names, firstSystemOid, firstUserOid, map[int64]bool{})
+	for _, t := range all {
+		kind := byte('r')
+		if t.view {
+			kind = 'v'
+		}
+		ns := int64(OidPgCatalog)
+		if t.Schema == InformationSchema {
+			ns = OidInformationSchema
+		}
+		c.rels = append(c.rels, &Rel{Oid: oids[key(t.Schema, t.Name)], Name: t.Name, Namespace: ns, Kind: kind, Virtual: t})
+	}
+}
+
+func (c *Catalog) loadConstraints() {
+	var names []string
+	for _, t := range c.Tables {
+		for _, ix := range t.Indexes {
+			if ix.Constraint {
+				typ := byte('u')
+				if ix.Primary {
+					typ = 'p'
+				}
+				c.cons = append(c.cons, &Constraint{Name: ix.Rel.Name, Type: typ, Table: t, Index: ix})
+			}
+		}
+		for _, ck := range t.Spec.Checks {
+			c.cons = append(c.cons, &Constraint{Name: ck.Name, Type: 'c', Table: t, Expr: ck.Expr})
+		}
+	}
+	for _, k := range c.cons {
+		names = append(names, k.Table.Rel.Name+"."+k.Name)
+	}
+	used := map[int64]bool{}
+	for o := range c.byOid {
+		used[o] = true
+	}
+	oids := assignOids(names, firstUserOid, 1<<31, used)
+	for _, k := range c.cons {
+		k.Oid = oids[k.Table.Rel.Name+"."+k.Name]
+		c.conOid[k.Oid] = k
+	}
+}
+
+func nspName(oid int64) string {
+	switch oid {
+	case OidPgCatalog:
+		return PgCatalog
+	case OidInformationSchema:
+		return InformationSchema
+	}
+	return Public
+}
+
+// Rels returns every relation.
+func (c *Catalog) Rels() []*Rel { return c.rels }
+
+// RelByName finds a relation by name, qualified by its schema or not
+// (then a user relation, else a pg_catalog one).
+func (c *Catalog) RelByName(name string) (*Rel, bool) {
+	r, ok := c.byName[name]
+	return r, ok
+}
+
+// RelByOid finds a relation by OID.
+func (c *Catalog) RelByOid(oid int64) (*Rel, bool) {
+	r, ok := c.byOid[oid]
+	return r, ok
+}
+
+// ConstraintByOid finds a constraint by OID.
+func (c *Catalog) ConstraintByOid(oid int64) (*Constraint, bool) {
+	k, ok := c.conOid[oid]
+	return k, ok
+}
