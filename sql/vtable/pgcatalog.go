@@ -427,3 +427,15 @@ func pgSequence(c *Catalog, emit func(row)) error {
 	}
 	return nil
 }
+
+// IndexColumn is the text of an index's column col (1-based), as
+// pg_get_indexdef(index, col, pretty) writes it.
+func (c *Catalog) IndexColumn(ix *IndexInfo, col int) (string, bool, error) {
+	if col < 1 || col > len(ix.Fields) {
+		return "", false, nil
+	}
+	if n := ix.Attnums[col-1]; n > 0 {
+		return quoteIdent(ix.Rel.Table.Cols[n-1].Name), true, nil
+	}
+	return ix.Fields[col-1], true, nil
+}

@@ -1,0 +1,132 @@
+package builtins
+
+import (
+	"strconv"
+
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Functions of the system catalog that psql's \d commands and drivers'
+// introspection call.
+
+// CatalogReader is what a session answers of its catalog by OID, for the
+// functions that print definitions. A Session that is no CatalogReader
+// knows no relations: those functions return NULL.
+type CatalogReader interface {
+	// IndexDef is pg_get_indexdef's text of an index, or of its column
+	// col (1-based; 0: the whole definition).
+	IndexDef(oid int64, col int) (string, bool, error)
+	// ConstraintDef is pg_get_constraintdef's text of a constraint.
+	ConstraintDef(oid int64) (string, bool, error)
+	// RelationVisible reports whether a relation exists (and so is
+	// visible: DriftDB has one schema of user relations).
+	RelationVisible(oid int64) (bool, error)
+}
+
+// Role OIDs pg_get_userbyid knows.
+const (
+	oidSuperuser     = 10
+	oidDatabaseOwner = 6171
+)
+
+var _ = register(catalogFuncs()...)
+
+func catalogFuncs() []*Overload {
+	catalog := func(c *Context) (CatalogReader, bool) {
+		r, ok := c.Session.(CatalogReader)
+		return r, ok
+	}
+	indexDef := func(c *Context, oid int64, col int) (types.Datum, error) {
+		r, ok := catalog(c)
+		if !ok {
+			return nil, nil
+		}
+		s, found, err := r.IndexDef(oid, col)
+		if err != nil || !found {
+			return nil, err
+		}
+		return s, nil
+	}
+	constraintDef := func(c *Context, a []types.Datum) (types.Datum, error) {
+		r, ok := catalog(c)
+		if !ok {
+			return nil, nil
+		}
+		s, found, err := r.ConstraintDef(a[0].(int64))
+		if err != nil || !found {
+			return nil, err
+		}
+		return s, nil
+	}
+	null := func(*Context, []types.Datum) (types.Datum, error) { return nil, nil }
+	expr := func(_ *Context, a []types.Datum) (types.Datum, error) { return a[0], nil }
+	oid := types.OidT
+	return []*Overload{
+		{Name: "pg_get_userbyid", Args: []*types.T{oid}, Ret: types.Name, Strict: true, Volatility: Stable,
+			Fn: func(c *Context, a []types.Datum) (types.Datum, error) {
+				switch a[0].(int64) {
+				case oidSuperuser:
+					return c.Session.User(), nil
+				case oidDatabaseOwner:
+					return "pg_database_owner", nil
+				}
+				return "unknown (OID=" + strconv.FormatInt(a[0].(int64), 10) + ")", nil
+			}},
+		{Name: "pg_table_is_visible", Args: []*types.T{oid}, Ret: types.Bool, Strict: true, Volatility: Stable,
+			Fn: func(c *Context, a []types.Datum) (types.Datum, error) {
+				r, ok := catalog(c)
+				if !ok {
+					return nil, nil
+				}
+				vis, err := r.RelationVisible(a[0].(int64))
+				if err != nil || !vis {
+					return nil, err
+				}
+				return true, nil
+			}},
+		{Name: "format_type", Args: []*types.T{oid, types.Int4}, Ret: types.Text, Volatility: Stable,
+			Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+				if a[0] == nil {
+					return nil, nil
+				}
+				t, ok := types.ByOid(uint32(a[0].(int64)))
+				if !ok {
+					return "???", nil
+				}
+				if a[1] != nil {
+					t = t.WithMod(int32(a[1].(int64)))
+				}
+				return t.String(), nil
+			}},
+		{Name: "pg_get_indexdef", Args: []*types.T{oid}, Ret: types.Text, Strict: true, Volatility: Stable,
+			Fn: func(c *Context, a []types.Datum) (types.Datum, error) { return indexDef(c, a[0].(int64), 0) }},
+		{Name: "pg_get_indexdef", Args: []*types.T{oid, types.Int4, types.Bool}, Ret: types.Text, Strict: true, Volatility: Stable,
+			Fn: func(c *Context, a []types.Datum) (types.Datum, error) {
+				return indexDef(c, a[0].(int64), int(a[1].(int64)))
+			}},
+		{Name: "pg_get_constraintdef", Args: []*types.T{oid}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: constraintDef},
+		{Name: "pg_get_constraintdef", Args: []*types.T{oid, types.Bool}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: constraintDef},
+		// Expressions of the catalog (defaults, checks) are kept as SQL
+		// text: the node tree is its own deparsed form.
+		{Name: "pg_get_expr", Args: []*types.T{types.PgNodeTree, oid}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: expr},
+		{Name: "pg_get_expr", Args: []*types.T{types.PgNodeTree, oid, types.Bool}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: expr},
+		{Name: "obj_description", Args: []*types.T{oid}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: null},
+		{Name: "obj_description", Args: []*types.T{oid, types.Name}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: null},
+		{Name: "col_description", Args: []*types.T{oid, types.Int4}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: null},
+		{Name: "shobj_description", Args: []*types.T{oid, types.Name}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: null},
+		// DriftDB has no extended statistics and no publications.
+		{Name: "pg_get_statisticsobjdef_columns", Args: []*types.T{oid}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: null},
+		{Name: "pg_relation_is_publishable", Args: []*types.T{types.Regclass}, Ret: types.Bool, Strict: true, Volatility: Stable,
+			Fn: func(*Context, []types.Datum) (types.Datum, error) { return false, nil }},
+		{Name: "pg_encoding_to_char", Args: []*types.T{types.Int4}, Ret: types.Name, Strict: true, Volatility: Stable,
+			Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+				switch a[0].(int64) {
+				case 0:
+					return "SQL_ASCII", nil
+				case 6:
+					return "UTF8", nil
+				}
+				return "", nil
+			}},
+	}
+}
