@@ -436,7 +436,7 @@ func columnSpec(table string, cd *pg.ColumnDef) (cs engine.ColumnSpec, rest []*p
 		// The type as declared, which the engine stores in a wider one
 		// (int4 in int8, varchar(20) in text, date in timestamptz):
 		// queries see the declared one.
-		cs.SQLType = t.SQL
+		cs.SQLType = t.String()
 	}
 	if t.Oid == types.OidNumeric && t.Mod >= 0 {
 		m := t.Mod - 4
