@@ -49,8 +49,8 @@ type Table struct {
 	rows func(c *Catalog, emit func(row)) error
 }
 
-// row is a row by column name; a column it leaves out is its type's zero
-// (false, 0) or NULL.
+// row is a row by column name; a column it leaves out is NULL, or in
+// pg_catalog its type's zero (false, 0) where it has one.
 type row map[string]types.Datum
 
 // Source is what the rows of a virtual table are made from.
@@ -166,7 +166,7 @@ func (t *Table) RowsOf(c *Catalog) ([][]types.Datum, error) {
 		vals := make([]types.Datum, len(t.Cols))
 		for i, col := range t.Cols {
 			v, ok := r[col.Name]
-			if !ok {
+			if !ok && t.Schema == PgCatalog {
 				v = zero(col.Type)
 			}
 			vals[i] = v
