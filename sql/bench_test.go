@@ -160,3 +160,32 @@ func BenchmarkSimpleUpdate(b *testing.B) {
 		simple(b, s, queries[i%len(queries)])
 	}
 }
+
+// BenchmarkAnalytic is bench/'s analytic workloads over 100,000 users,
+// prepared: a full count, a filtered scan, a grouping, a top-N, a self
+// join with grouping, and a range of the primary key.
+func BenchmarkAnalytic(b *testing.B) {
+	const users = 100000
+	s := benchUsers(b, users)
+	for _, q := range []struct{ name, sql string }{
+		{"count", "SELECT count(*) FROM users"},
+		{"filter", "SELECT count(*), sum(amount) FROM users WHERE amount BETWEEN 1000 AND 4000"},
+		{"group_by", "SELECT status, count(*), sum(amount) FROM users GROUP BY status ORDER BY 3 DESC, 1 LIMIT 10"},
+		{"top_n", "SELECT id, email, amount FROM users ORDER BY amount DESC, id LIMIT 10"},
+		{"join_agg", "SELECT a.status, count(*) FROM users a JOIN users b ON b.id = a.amount / 3 GROUP BY a.status ORDER BY 2 DESC, 1 LIMIT 5"},
+		{"pk_range", "SELECT id, email, amount FROM users WHERE id BETWEEN 5000 AND 5099"},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			stmts, err := s.Parse(q.sql)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := stmts[0].Execute(ctx, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -90,6 +90,24 @@ func typesOfExprs(es []plan.Expr) []*types.T {
 
 func (op *aggOp) load() error {
 	key := make(Row, len(op.groups))
+	if len(op.groups) == 0 {
+		// One group, whatever the rows: no key to hash.
+		var g *group
+		return drain(op.in, func(r Row) error {
+			if g == nil {
+				p, stored, _ := op.table.ref(key)
+				*p = op.newGroup(stored)
+				op.order = append(op.order, *p)
+				g = *p
+			}
+			for i := range op.calls {
+				if err := op.add(g, i, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	return drain(op.in, func(r Row) error {
 		for i, f := range op.groups {
 			v, err := f(r)
