@@ -259,7 +259,12 @@ func numericSqrt(x *apd.Decimal) (types.Datum, error) {
 	}
 	weight, _ := nbaseLead(x)
 	sweight := weight*decDigits/2 + 1
-	rscale := clampScale(max(minSigDigits-sweight, int64(scaleOf(x))))
+	return sqrtRound(x, clampScale(max(minSigDigits-sweight, int64(scaleOf(x))))), nil
+}
+
+// sqrtRound is the square root of a finite x >= 0 rounded half up to
+// rscale digits after the point.
+func sqrtRound(x *apd.Decimal, rscale int32) *apd.Decimal {
 	// q = isqrt(x * 10^(2 rscale)), rounded: up when 4 x 10^(2 rscale) >=
 	// (2q + 1)^2.
 	e := int64(x.Exponent) + 2*int64(rscale)
@@ -286,7 +291,7 @@ func numericSqrt(x *apd.Decimal) (types.Datum, error) {
 	}
 	out := &apd.Decimal{Exponent: -rscale}
 	out.Coeff.SetMathBigInt(q)
-	return out, nil
+	return out
 }
 
 // numericExp is exp(numeric).

@@ -36,6 +36,11 @@ func AppendText(dst []byte, d Datum, t *T, c *Context) []byte {
 			if t.Oid != OidOid && n == 0 {
 				return append(dst, '-') // reg* types show InvalidOid as "-"
 			}
+			if t.Oid == OidRegtype {
+				if rt, ok := byOid[uint32(n)]; ok {
+					return append(dst, rt.SQL...) // regtypeout writes format_type's name
+				}
+			}
 			return strconv.AppendUint(dst, uint64(uint32(n)), 10)
 		}
 	case FloatFamily:
