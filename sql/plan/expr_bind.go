@@ -583,6 +583,9 @@ func (b *Binder) commonArgs(nodes []*pg.Node, s *scope, ec exprCtx, what string,
 func (b *Binder) commonType(args []Expr, what string, loc int32) (*types.T, error) {
 	t := types.Unknown
 	for _, a := range args {
+		if a.Type().Family == types.UnknownFamily {
+			continue // an untyped literal takes the others' type
+		}
 		c := builtins.CommonType(t, a.Type())
 		if c == nil {
 			return nil, b.errorf(pgcode.DatatypeMismatch, loc, "%s types %s and %s cannot be matched", what, t.SQL, a.Type().SQL)
