@@ -147,6 +147,8 @@ func buildOp(env *Env, n plan.Node) (Operator, error) {
 		return newWindow(env, x)
 	case *plan.FuncScan:
 		return newFuncScan(env, x)
+	case *plan.ProjectSet:
+		return newProjectSet(env, x)
 	case *plan.CTEScan:
 		return newCTEScan(env, x)
 	case *plan.VirtualScan:

@@ -171,6 +171,8 @@ func describe(n Node) (string, []string, []Node) {
 		return name, nil, []Node{x.Left, x.Right}
 	case *Window:
 		return "WindowAgg", nil, []Node{x.Input}
+	case *ProjectSet:
+		return "ProjectSet", nil, []Node{x.Input}
 	case *FuncScan:
 		return "Function Scan on " + x.Name, nil, nil
 	case *CTEScan:

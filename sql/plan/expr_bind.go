@@ -186,6 +186,11 @@ func (b *Binder) columnRef(c *pg.ColumnRef, s *scope, ec exprCtx) (Expr, error) 
 	switch len(parts) {
 	case 1:
 		idx, depth, col, err := s.resolve("", parts[0], b.pos(c.Location))
+		if err != nil && pgcode.Of(err) == pgcode.UndefinedColumn {
+			if e, ok := b.wholeRow(parts[0], s); ok {
+				return e, nil
+			}
+		}
 		if err != nil {
 			if ec.value && b.quotedAt(c.Location) && pgcode.Of(err) == pgcode.UndefinedColumn {
 				return &Const{Val: parts[0], T: types.Unknown}, nil

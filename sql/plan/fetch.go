@@ -33,6 +33,8 @@ func lateFetch(n Node) Node {
 		x.Input = lateFetch(x.Input)
 	case *Window:
 		x.Input = lateFetch(x.Input)
+	case *ProjectSet:
+		x.Input = lateFetch(x.Input)
 	case *SetOp:
 		x.Left, x.Right = lateFetch(x.Left), lateFetch(x.Right)
 	case *With:

@@ -372,55 +372,39 @@ func findCol(cols []scopeCol, name string) int {
 }
 
 // rangeFunction binds a function in FROM: generate_series(1, 3),
-// unnest(ARRAY[...]), jsonb_array_elements(...), with ordinality.
+// unnest(ARRAY[...]), jsonb_array_elements(...), several side by side in
+// ROWS FROM (...), with ordinality.
 func (b *Binder) rangeFunction(rf *pg.RangeFunction, s *scope) (Node, []scopeCol, error) {
-	if rf.IsRowsfrom || len(rf.Functions) != 1 {
-		return nil, nil, pgcode.New(pgcode.FeatureNotSupported, "ROWS FROM is not supported")
-	}
-	items := rf.Functions[0].GetList().GetItems()
-	fc := items[0].GetFuncCall()
-	if fc == nil {
-		return nil, nil, pgcode.New(pgcode.FeatureNotSupported, "only a function call may stand in FROM")
-	}
-	name := fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
 	// Arguments may read the FROM items before this one (LATERAL).
 	ls := &scope{cols: s.cols, parent: s.parent, ctes: s.ctes}
 	inner := &scope{parent: ls}
-	args, err := b.args(fc.Args, inner, exprCtx{where: "FROM"})
-	if err != nil {
-		return nil, nil, err
-	}
-	r, err := builtins.Resolve(name, typesOf(args), builtins.SetReturning)
-	if err != nil {
-		// A scalar function in FROM gives one row.
-		if r, err = builtins.Resolve(name, typesOf(args), builtins.Normal); err != nil {
-			return nil, nil, withPos(err, b.pos(fc.Location))
+	fs := &FuncScan{Ordinality: rf.Ordinality}
+	for _, f := range rf.Functions {
+		items := f.GetList().GetItems()
+		if len(items) > 1 && len(items[1].GetList().GetItems()) > 0 {
+			return nil, nil, pgcode.New(pgcode.FeatureNotSupported, "a column definition list is not supported")
 		}
-	}
-	for i, a := range args {
-		if args[i], err = b.coerce(a, r.ArgTypes[i], types.ContextImplicit, fc.Location); err != nil {
+		fc := items[0].GetFuncCall()
+		if fc == nil {
+			return nil, nil, pgcode.New(pgcode.FeatureNotSupported, "only a function call may stand in FROM")
+		}
+		calls, err := b.fromCall(fc, inner, !rf.IsRowsfrom && len(rf.Functions) == 1)
+		if err != nil {
 			return nil, nil, err
 		}
+		fs.Funcs = append(fs.Funcs, calls...)
 	}
-	fs := &FuncScan{Name: name, Fn: r.Fn, Args: args, Ordinality: rf.Ordinality}
-	qual := name
+	fs.Name = fs.Funcs[0].Name
+	qual := fs.Name
 	if rf.Alias != nil {
 		qual = rf.Alias.Aliasname
 	}
-	if len(r.Fn.SRFCols) == 0 {
-		colName := name
-		if rf.Alias != nil && len(rf.Alias.Colnames) == 0 {
-			colName = rf.Alias.Aliasname // FROM f(...) AS x: the column is x too
-		}
-		fs.Cols = append(fs.Cols, Column{Name: colName, Type: r.Ret})
-	} else {
-		for _, c := range r.Fn.SRFCols {
-			t := c.T
-			if t == nil {
-				t = r.Ret
-			}
-			fs.Cols = append(fs.Cols, Column{Name: c.Name, Type: t})
-		}
+	for _, c := range fs.Funcs {
+		fs.Cols = append(fs.Cols, c.Cols...)
+	}
+	if len(fs.Funcs) == 1 && len(fs.Funcs[0].Cols) == 1 && len(fs.Funcs[0].Fn.SRFCols) == 0 &&
+		rf.Alias != nil && len(rf.Alias.Colnames) == 0 {
+		fs.Cols[0].Name = rf.Alias.Aliasname // FROM f(...) AS x: the column is x too
 	}
 	if rf.Ordinality {
 		fs.Cols = append(fs.Cols, Column{Name: "ordinality", Type: types.Int8})
@@ -430,7 +414,70 @@ func (b *Binder) rangeFunction(rf *pg.RangeFunction, s *scope) (Node, []scopeCol
 		return nil, nil, err
 	}
 	fs.Cols = cols
-	return fs, scopeOf(cols, qual), nil
+	sc := scopeOf(cols, qual)
+	if len(fs.Funcs) == 1 && len(fs.Funcs[0].Fn.SRFCols) <= 1 {
+		// The function's value under the item's name (FROM f(...) AS e:
+		// e is the value), as the whole row of a function of one column.
+		for i := range sc {
+			sc[i].scalarFunc = i == 0
+		}
+	}
+	return fs, sc, nil
+}
+
+// fromCall binds one function call of a FROM item. unnest of several
+// arrays, alone in FROM, is a call of unnest per array side by side.
+func (b *Binder) fromCall(fc *pg.FuncCall, s *scope, alone bool) ([]*SRFCall, error) {
+	name := fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
+	args, err := b.args(fc.Args, s, exprCtx{where: "FROM"})
+	if err != nil {
+		return nil, err
+	}
+	if name == "unnest" && len(args) > 1 {
+		if !alone {
+			return nil, b.errorf(pgcode.SyntaxError, fc.Location, "UNNEST() with multiple arguments cannot have a column definition list")
+		}
+		var out []*SRFCall
+		for _, a := range args {
+			c, err := b.fromCallArgs(name, []Expr{a}, fc.Location)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+		return out, nil
+	}
+	c, err := b.fromCallArgs(name, args, fc.Location)
+	if err != nil {
+		return nil, err
+	}
+	return []*SRFCall{c}, nil
+}
+
+func (b *Binder) fromCallArgs(name string, args []Expr, loc int32) (*SRFCall, error) {
+	r, err := builtins.Resolve(name, typesOf(args), builtins.SetReturning)
+	if err != nil {
+		// A scalar function in FROM gives one row.
+		if r, err = builtins.Resolve(name, typesOf(args), builtins.Normal); err != nil {
+			return nil, withPos(err, b.pos(loc))
+		}
+	}
+	for i, a := range args {
+		if args[i], err = b.coerce(a, r.ArgTypes[i], types.ContextImplicit, loc); err != nil {
+			return nil, err
+		}
+	}
+	if r.Fn.Volatility == builtins.Volatile {
+		b.Volatile = true
+	}
+	c := &SRFCall{Name: name, Fn: r.Fn, Args: args}
+	if len(r.Fn.SRFCols) == 0 {
+		c.Cols = []Column{{Name: name, Type: r.Ret}}
+	}
+	for i, col := range r.Fn.SRFCols {
+		c.Cols = append(c.Cols, Column{Name: col.Name, Type: srfColType(r, i)})
+	}
+	return c, nil
 }
 
 // maxViewDepth bounds views reading views.

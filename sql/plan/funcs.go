@@ -98,6 +98,9 @@ func (b *Binder) funcCall(f *pg.FuncCall, s *scope, ec exprCtx) (Expr, error) {
 	if err != nil {
 		return nil, withPos(err, b.pos(f.Location))
 	}
+	if r.Fn.Kind == builtins.SetReturning {
+		return b.srfCall(name, r, args, s, ec, f.Location)
+	}
 	return b.apply(name, r, args, f.Location)
 }
 

@@ -40,6 +40,8 @@ func optimize(n Node) Node {
 		x.Left, x.Right = optimize(x.Left), optimize(x.Right)
 	case *Window:
 		x.Input = optimize(x.Input)
+	case *ProjectSet:
+		x.Input = optimize(x.Input)
 	case *With:
 		for _, c := range x.CTEs {
 			c.Plan = optimize(c.Plan)
@@ -81,6 +83,18 @@ func optimizeSubqueries(n Node) {
 		visit(x.Filter)
 	case *Join:
 		visit(x.On)
+	case *ProjectSet:
+		for _, c := range x.Calls {
+			for _, e := range c.Args {
+				visit(e)
+			}
+		}
+	case *FuncScan:
+		for _, c := range x.Funcs {
+			for _, e := range c.Args {
+				visit(e)
+			}
+		}
 	}
 }
 

@@ -290,11 +290,12 @@ type Window struct {
 }
 
 // FuncScan is a set-returning function in FROM (generate_series, unnest,
-// jsonb_array_elements, ...).
+// jsonb_array_elements, ...), or several side by side (ROWS FROM, unnest
+// of several arrays): the rows last as long as the longest function's,
+// the others' columns NULL once they are done.
 type FuncScan struct {
-	Name       string
-	Fn         *builtins.Overload
-	Args       []Expr
+	Name       string // the first function's, for EXPLAIN
+	Funcs      []*SRFCall
 	Ordinality bool
 	Cols       []Column
 }
@@ -369,6 +370,8 @@ func WalkNodes(n Node, fn func(Node)) {
 		WalkNodes(x.Left, fn)
 		WalkNodes(x.Right, fn)
 	case *Window:
+		WalkNodes(x.Input, fn)
+	case *ProjectSet:
 		WalkNodes(x.Input, fn)
 	case *Fetch:
 		WalkNodes(x.Input, fn)

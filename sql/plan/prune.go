@@ -103,6 +103,15 @@ func need(n Node, used []bool) {
 			exprNeeds(c.Filter, u)
 		}
 		need(x.Input, u)
+	case *ProjectSet:
+		nin := len(x.Input.Columns())
+		u := append([]bool(nil), used[:nin]...)
+		for _, c := range x.Calls {
+			for _, e := range c.Args {
+				exprNeeds(e, u)
+			}
+		}
+		need(x.Input, u)
 	case *With:
 		for _, c := range x.CTEs {
 			needAll(c.Plan)

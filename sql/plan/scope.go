@@ -22,6 +22,9 @@ type scopeCol struct {
 	// usingHidden: a column a JOIN ... USING merged into one; the name
 	// alone means the merged column, qualifier.name this one.
 	usingHidden bool
+	// scalarFunc marks the column of a function in FROM that yields one
+	// column: the item's name alone stands for its value.
+	scalarFunc bool
 }
 
 // scope is what the names of a query level refer to: its FROM clause's
@@ -37,6 +40,9 @@ type scope struct {
 	agg *aggContext
 	// win collects window functions.
 	win *windowContext
+	// srf, while the select list is bound, collects its set-returning
+	// functions.
+	srf *srfContext
 	// ctes are the WITH queries visible at this level (innermost last).
 	ctes []*CTE
 	// unreachable are the columns of FROM items beside this query (a

@@ -84,10 +84,13 @@ func (b *Binder) selectBody(sel *pg.SelectStmt, s *scope) (Node, error) {
 		}
 		s.win.windows[wd.Name] = wd
 	}
+	s.srf = &srfContext{}
 	targets, names, err := b.targetList(sel.TargetList, s)
 	if err != nil {
 		return nil, err
 	}
+	srfCalls := s.srf.calls
+	s.srf = nil
 	groups, err := b.groupBy(sel.GroupClause, s, targets, names)
 	if err != nil {
 		return nil, err
@@ -164,6 +167,13 @@ func (b *Binder) selectBody(sel *pg.SelectStmt, s *scope) (Node, error) {
 				return nil, err
 			}
 		}
+		for _, c := range srfCalls {
+			for i := range c.Args {
+				if c.Args[i], err = rw(c.Args[i]); err != nil {
+					return nil, err
+				}
+			}
+		}
 		for _, w := range s.win.calls {
 			for i := range w.Args {
 				if w.Args[i], err = rw(w.Args[i]); err != nil {
@@ -207,9 +217,16 @@ func (b *Binder) selectBody(sel *pg.SelectStmt, s *scope) (Node, error) {
 		for i := range extra {
 			extra[i] = unwindow(extra[i], base)
 		}
+		for _, c := range srfCalls {
+			for i := range c.Args {
+				c.Args[i] = unwindow(c.Args[i], base)
+			}
+		}
 		input = win
 	}
 	s.win = nil
+	// Set-returning functions of the select list.
+	input = projectSet(input, srfCalls, targets, extra, distinctOn)
 	// The projection: the select list, then what ORDER BY needs besides.
 	proj := &Project{Input: input, Exprs: append(targets, extra...)}
 	for i, e := range proj.Exprs {
@@ -766,7 +783,7 @@ func (b *Binder) regroup(e Expr, groups []Expr) (Expr, error) {
 		switch y := x.(type) {
 		case *aggRef:
 			return &ColRef{Idx: len(groups) + y.i, T: y.t}, true
-		case *winRef:
+		case *winRef, *srfRef:
 			return x, true
 		case *ColRef:
 			err = pgcode.Newf(pgcode.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", y.Name)

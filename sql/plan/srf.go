@@ -1,0 +1,139 @@
+package plan
+
+import (
+	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Set-returning functions in the select list (SELECT generate_series(1, 3),
+// unnest(tags) ...) run in a ProjectSet node between the query's input
+// (after aggregation and window functions) and its projection: for each
+// input row the calls run side by side, and the row repeats as long as
+// the longest of them yields, the shorter ones giving NULL once done, as
+// PostgreSQL 10 and later do.
+
+// SRFCall is a call of a set-returning function (or, in ROWS FROM, of a
+// scalar function, which yields one row).
+type SRFCall struct {
+	Name string
+	Fn   *builtins.Overload
+	Args []Expr
+	// Cols are the columns a call yields: one, or more for a function
+	// with several output columns (in FROM only).
+	Cols []Column
+}
+
+// ProjectSet evaluates set-returning functions over each row of its
+// input: its output is the input's columns, then one column per call.
+type ProjectSet struct {
+	Input Node
+	Calls []*SRFCall
+	Cols  []Column
+}
+
+// Columns returns the input's columns and the calls'.
+func (n *ProjectSet) Columns() []Column { return n.Cols }
+
+// srfContext collects the set-returning functions of a select list.
+type srfContext struct {
+	calls []*SRFCall
+}
+
+// srfRef stands for the i-th set-returning function of the select list
+// until the ProjectSet node is built.
+type srfRef struct {
+	i int
+	t *types.T
+}
+
+func (e *srfRef) Type() *types.T { return e.t }
+
+// srfCall binds a set-returning function in an expression: allowed in the
+// select list only, where it joins the level's ProjectSet.
+func (b *Binder) srfCall(name string, r *builtins.Resolved, args []Expr, s *scope, ec exprCtx, loc int32) (Expr, error) {
+	if s == nil || s.srf == nil {
+		where := ec.where
+		if where == "" {
+			where = "this context"
+		}
+		return nil, b.errorf(pgcode.FeatureNotSupported, loc, "set-returning functions are not allowed in %s", where)
+	}
+	if s.agg != nil && s.agg.inArg {
+		return nil, b.errorf(pgcode.FeatureNotSupported, loc, "aggregate function calls cannot contain set-returning function calls").(*pgcode.Error).
+			WithHint("You might be able to move the set-returning function into a LATERAL FROM item.")
+	}
+	if len(r.Fn.SRFCols) > 1 {
+		return nil, b.errorf(pgcode.FeatureNotSupported, loc, "set-returning function %s returns rows of several columns: call it in FROM", name)
+	}
+	for _, a := range args {
+		nested := false
+		Walk(a, func(x Expr) bool {
+			if _, ok := x.(*srfRef); ok {
+				nested = true
+			}
+			return !nested
+		})
+		if nested {
+			return nil, b.errorf(pgcode.FeatureNotSupported, loc, "a set-returning function in the arguments of another is not supported")
+		}
+	}
+	c, err := b.apply(name, r, args, loc)
+	if err != nil {
+		return nil, err
+	}
+	call := c.(*Call)
+	t := srfColType(r, 0)
+	s.srf.calls = append(s.srf.calls, &SRFCall{Name: name, Fn: call.Fn, Args: call.Args,
+		Cols: []Column{{Name: name, Type: t}}})
+	return &srfRef{i: len(s.srf.calls) - 1, t: t}, nil
+}
+
+// srfColType is the type of a set-returning function's i-th column.
+func srfColType(r *builtins.Resolved, i int) *types.T {
+	if i < len(r.Fn.SRFCols) && r.Fn.SRFCols[i].T != nil {
+		return r.Fn.SRFCols[i].T
+	}
+	return r.Ret
+}
+
+// projectSet puts the select list's set-returning functions over input
+// and rewrites the expressions that read them.
+func projectSet(input Node, calls []*SRFCall, exprs ...[]Expr) Node {
+	if len(calls) == 0 {
+		return input
+	}
+	base := len(input.Columns())
+	ps := &ProjectSet{Input: input, Calls: calls, Cols: append([]Column(nil), input.Columns()...)}
+	for _, c := range calls {
+		ps.Cols = append(ps.Cols, c.Cols...)
+	}
+	for _, list := range exprs {
+		for i := range list {
+			list[i] = mapExpr(list[i], func(x Expr) (Expr, bool) {
+				if r, ok := x.(*srfRef); ok {
+					return &ColRef{Idx: base + r.i, T: r.t, Name: calls[r.i].Name}, true
+				}
+				return x, false
+			})
+		}
+	}
+	return ps
+}
+
+// wholeRow binds a FROM item's name used as a value: for a function of
+// one column, that column's value.
+func (b *Binder) wholeRow(name string, s *scope) (Expr, bool) {
+	for depth, sc := 0, s; sc != nil; depth, sc = depth+1, sc.parent {
+		for i := range sc.cols {
+			c := &sc.cols[i]
+			if c.qualifier == name && c.scalarFunc {
+				for x := s; x != sc; x = x.parent {
+					x.correlated = true
+				}
+				return colRef(i, depth, c), true
+			}
+		}
+	}
+	return nil, false
+}
