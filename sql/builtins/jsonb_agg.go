@@ -28,7 +28,7 @@ func jsonAggregates() []*Overload {
 			t := argType(at, 0)
 			// PostgreSQL starts an array or a row value after the first
 			// on a line of its own.
-			return &jsonAggAcc{t: t, sep: t != nil && t.IsArray()}
+			return &jsonAggAcc{t: t, sep: t != nil && (t.IsArray() || t.Family == types.RecordFamily)}
 		}),
 		agg(3270, "jsonb_object_agg", pair, types.JSONB, func(at []*types.T) Accumulator {
 			return &jsonbObjectAggAcc{kt: argType(at, 0), vt: argType(at, 1)}

@@ -117,6 +117,20 @@ func toJSONB(c *Context, v types.Datum, t *types.T) (any, error) {
 			return nil, err
 		}
 		return j.V, nil
+	case types.RecordFamily:
+		r, ok := v.(*types.DRecord)
+		if !ok {
+			break
+		}
+		out := make(map[string]any, len(r.Vals))
+		for i, f := range r.Vals {
+			j, err := toJSONB(c, f, r.Types[i])
+			if err != nil {
+				return nil, err
+			}
+			out[r.Names[i]] = j
+		}
+		return out, nil
 	case types.ArrayFamily:
 		elem := arrayElemAt(v, t)
 		vals := v.(*types.DArray).Vals
@@ -169,6 +183,20 @@ func appendJSON(c *Context, b *strings.Builder, v types.Datum, t *types.T) {
 		}
 		b.WriteByte(']')
 		return
+	case types.RecordFamily:
+		if r, ok := v.(*types.DRecord); ok {
+			b.WriteByte('{')
+			for i, f := range r.Vals {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(jsonQuote(r.Names[i]))
+				b.WriteByte(':')
+				appendJSON(c, b, f, r.Types[i])
+			}
+			b.WriteByte('}')
+			return
+		}
 	}
 	b.WriteString(jsonQuote(jsonScalarText(c, v, t)))
 }

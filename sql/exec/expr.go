@@ -267,6 +267,23 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 			}
 			return a, nil
 		}, nil
+	case *plan.RowExpr:
+		fs, err := env.compileAll(x.Args)
+		if err != nil {
+			return nil, err
+		}
+		ts := typesOfExprs(x.Args)
+		return func(r Row) (types.Datum, error) {
+			rec := &types.DRecord{Names: x.Names, Types: ts, Vals: make([]types.Datum, len(fs))}
+			for i, f := range fs {
+				v, err := f(r)
+				if err != nil {
+					return nil, err
+				}
+				rec.Vals[i] = v
+			}
+			return rec, nil
+		}, nil
 	case *plan.ArrayOp:
 		return env.compileArrayOp(x)
 	case *plan.DistinctFrom:

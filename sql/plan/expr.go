@@ -121,6 +121,16 @@ type InList struct {
 	Not  bool
 }
 
+// RowExpr is a row value: ROW(a, b), or a FROM item's name standing for
+// its whole row. Names are the fields' names.
+type RowExpr struct {
+	Args  []Expr
+	Names []string
+}
+
+// Type is record.
+func (e *RowExpr) Type() *types.T { return types.Record }
+
 // ArrayExpr is ARRAY[...].
 type ArrayExpr struct {
 	Elems []Expr
@@ -264,6 +274,10 @@ func Walk(e Expr, fn func(Expr) bool) {
 		}
 	case *ArrayExpr:
 		for _, a := range x.Elems {
+			Walk(a, fn)
+		}
+	case *RowExpr:
+		for _, a := range x.Args {
 			Walk(a, fn)
 		}
 	case *Subquery:

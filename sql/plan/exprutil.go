@@ -69,6 +69,8 @@ func mapExpr(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		return &InList{E: m(x.E), List: ms(x.List), Eq: x.Eq, Not: x.Not}
 	case *ArrayExpr:
 		return &ArrayExpr{Elems: ms(x.Elems), T: x.T}
+	case *RowExpr:
+		return &RowExpr{Args: ms(x.Args), Names: x.Names}
 	case *Subquery:
 		c := *x
 		c.Left = ms(x.Left)
@@ -166,6 +168,8 @@ func equalExpr(a, b Expr) bool {
 		return x.Not == y.Not && equalExpr(x.E, y.E) && eqs(x.List, y.List)
 	case *ArrayExpr:
 		return eqs(x.Elems, b.(*ArrayExpr).Elems)
+	case *RowExpr:
+		return eqs(x.Args, b.(*RowExpr).Args)
 	case *DistinctFrom:
 		y := b.(*DistinctFrom)
 		return x.Not == y.Not && equalExpr(x.A, y.A) && equalExpr(x.B, y.B)
@@ -182,6 +186,8 @@ func equalExpr(a, b Expr) bool {
 		return x.i == b.(*aggRef).i
 	case *winRef:
 		return x.i == b.(*winRef).i
+	case *srfRef:
+		return x.i == b.(*srfRef).i
 	}
 	return a == b // subqueries: only the same one
 }

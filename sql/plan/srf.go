@@ -122,18 +122,41 @@ func projectSet(input Node, calls []*SRFCall, exprs ...[]Expr) Node {
 }
 
 // wholeRow binds a FROM item's name used as a value: for a function of
-// one column, that column's value.
+// one column, that column's value; else a row of the item's columns (its
+// visible ones, in order).
 func (b *Binder) wholeRow(name string, s *scope) (Expr, bool) {
 	for depth, sc := 0, s; sc != nil; depth, sc = depth+1, sc.parent {
+		var row *RowExpr
 		for i := range sc.cols {
 			c := &sc.cols[i]
-			if c.qualifier == name && c.scalarFunc {
-				for x := s; x != sc; x = x.parent {
-					x.correlated = true
-				}
+			if c.qualifier != name {
+				continue
+			}
+			if c.scalarFunc {
+				markCorrelated(s, sc)
 				return colRef(i, depth, c), true
 			}
+			if row == nil {
+				row = &RowExpr{}
+			}
+			if c.hidden {
+				continue
+			}
+			row.Args = append(row.Args, colRef(i, depth, c))
+			row.Names = append(row.Names, c.name)
+		}
+		if row != nil {
+			markCorrelated(s, sc)
+			return row, true
 		}
 	}
 	return nil, false
+}
+
+// markCorrelated marks the scopes from s up to (not including) the one
+// a name resolved in as reading an enclosing query.
+func markCorrelated(s, found *scope) {
+	for x := s; x != found; x = x.parent {
+		x.correlated = true
+	}
 }

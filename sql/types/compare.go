@@ -66,6 +66,12 @@ func Compare(a, b Datum, t *T) int {
 		return compareJSONBTop(a.(DJSONB).V, b.(DJSONB).V)
 	case ArrayFamily:
 		return compareArray(a.(*DArray), b.(*DArray), t.Elem)
+	case RecordFamily:
+		if x, ok := a.(*DRecord); ok {
+			if y, ok := b.(*DRecord); ok {
+				return compareRecord(x, y)
+			}
+		}
 	}
 	return 0
 }
@@ -385,6 +391,10 @@ func Hash(d Datum, t *T, h *maphash.Hash) {
 			}
 			h.WriteByte(1)
 			hashElem(v, t.Elem, h)
+		}
+	case RecordFamily:
+		if r, ok := d.(*DRecord); ok {
+			hashRecord(r, h)
 		}
 	}
 }

@@ -100,6 +100,10 @@ func AppendText(dst []byte, d Datum, t *T, c *Context) []byte {
 		if v, ok := d.(DJSONB); ok {
 			return appendJSONB(dst, v.V)
 		}
+	case RecordFamily:
+		if r, ok := d.(*DRecord); ok {
+			return appendRecord(dst, r, c)
+		}
 	case ArrayFamily:
 		if a, ok := d.(*DArray); ok {
 			if t.Oid == OidInt2Vector || t.Oid == OidOidVector {
