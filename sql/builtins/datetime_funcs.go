@@ -629,6 +629,9 @@ func datetimeFuncs() []*Overload {
 			return makeInterval(v, secs)
 		}))
 	}
+	full := out[len(out)-1]
+	full.ArgNames = []string{"years", "months", "weeks", "days", "hours", "mins", "secs"}
+	full.Defaults = []types.Datum{int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), 0.0}
 	series := func(oid uint32, t *types.T, tz bool) *Overload {
 		o := &Overload{Name: "generate_series", Oid: oid, Kind: SetReturning, Args: ts(t, t, IV), Ret: t, Strict: true,
 			SRF: func(c *Context, a []types.Datum) (Rows, error) {

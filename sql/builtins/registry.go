@@ -73,6 +73,12 @@ type Overload struct {
 	// Variadic, when set, is the element type of a trailing VARIADIC
 	// argument list.
 	Variadic *types.T
+	// ArgNames, when set, name the arguments, so that a call may pass
+	// them by name (make_interval(days => 3)); Defaults are the values of
+	// the last len(Defaults) arguments when a call by name leaves them
+	// out (pg_proc's proargnames and proargdefaults).
+	ArgNames []string
+	Defaults []types.Datum
 	// Ret is the result type; RetFn, when set, works it out from the
 	// argument types instead (polymorphic results).
 	Ret   *types.T

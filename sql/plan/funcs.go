@@ -90,7 +90,7 @@ func (b *Binder) funcCall(f *pg.FuncCall, s *scope, ec exprCtx) (Expr, error) {
 	if f.Over != nil {
 		return b.windowCall(name, kind, f, s, ec)
 	}
-	args, err := b.args(f.Args, s, ec)
+	args, err := b.callArgs(name, f.Args, s, ec, f.Location)
 	if err != nil {
 		return nil, err
 	}
