@@ -76,15 +76,25 @@ func asArray(d types.Datum) *types.DArray { return d.(*types.DArray) }
 // arrayElem is the element type of an array type, without a modifier.
 func arrayElem(t *types.T) *types.T { return t.Elem }
 
+// dimLen is the length of dimension dim (1-based) of an array, false
+// when it has no such dimension.
+func dimLen(arr *types.DArray, dim int64) (int64, bool) {
+	dims := arr.DimLens()
+	if dim < 1 || dim > int64(len(dims)) {
+		return 0, false
+	}
+	return int64(dims[dim-1]), true
+}
+
 func arrayLength(_ *Context, a []types.Datum) (types.Datum, error) {
-	if n := len(asArray(a[0]).Vals); n > 0 && a[1].(int64) == 1 {
-		return int64(n), nil
+	if n, ok := dimLen(asArray(a[0]), a[1].(int64)); ok {
+		return n, nil
 	}
 	return nil, nil
 }
 
 func arrayLower(_ *Context, a []types.Datum) (types.Datum, error) {
-	if len(asArray(a[0]).Vals) > 0 && a[1].(int64) == 1 {
+	if _, ok := dimLen(asArray(a[0]), a[1].(int64)); ok {
 		return int64(1), nil
 	}
 	return nil, nil
@@ -93,18 +103,22 @@ func arrayLower(_ *Context, a []types.Datum) (types.Datum, error) {
 func arrayUpper(c *Context, a []types.Datum) (types.Datum, error) { return arrayLength(c, a) }
 
 func arrayNdims(_ *Context, a []types.Datum) (types.Datum, error) {
-	if len(asArray(a[0]).Vals) == 0 {
-		return nil, nil
+	if n := asArray(a[0]).NDims(); n > 0 {
+		return int64(n), nil
 	}
-	return int64(1), nil
+	return nil, nil
 }
 
 func arrayDims(_ *Context, a []types.Datum) (types.Datum, error) {
-	n := len(asArray(a[0]).Vals)
-	if n == 0 {
+	dims := asArray(a[0]).DimLens()
+	if len(dims) == 0 {
 		return nil, nil
 	}
-	return "[1:" + strconv.Itoa(n) + "]", nil
+	var b strings.Builder
+	for _, n := range dims {
+		b.WriteString("[1:" + strconv.Itoa(n) + "]")
+	}
+	return b.String(), nil
 }
 
 func cardinality(_ *Context, a []types.Datum) (types.Datum, error) {
@@ -130,6 +144,9 @@ func arrayAppend(args []*types.T) fnBody {
 	return func(_ *Context, a []types.Datum) (types.Datum, error) {
 		var vals []types.Datum
 		if a[0] != nil {
+			if asArray(a[0]).NDims() > 1 {
+				return nil, errNotOneDim
+			}
 			vals = asArray(a[0]).Vals
 		}
 		return buildArray(elem, append(append(make([]types.Datum, 0, len(vals)+1), vals...), a[1]))
@@ -142,6 +159,9 @@ func arrayPrepend(args []*types.T) fnBody {
 	return func(_ *Context, a []types.Datum) (types.Datum, error) {
 		var vals []types.Datum
 		if a[1] != nil {
+			if asArray(a[1]).NDims() > 1 {
+				return nil, errNotOneDim
+			}
 			vals = asArray(a[1]).Vals
 		}
 		return buildArray(elem, append(append(make([]types.Datum, 0, len(vals)+1), a[0]), vals...))
@@ -156,8 +176,7 @@ func arrayCat(_ *Context, a []types.Datum) (types.Datum, error) {
 	case a[1] == nil:
 		return a[0], nil
 	}
-	x, y := asArray(a[0]), asArray(a[1])
-	return buildArray(x.Elem, append(append(make([]types.Datum, 0, len(x.Vals)+len(y.Vals)), x.Vals...), y.Vals...))
+	return catArrays(asArray(a[0]), asArray(a[1]))
 }
 
 // elemNotDistinct is IS NOT DISTINCT FROM for two elements of type t.
@@ -182,6 +201,9 @@ func arrayPosition(_ *Context, a []types.Datum) (types.Datum, error) {
 		start = max(a[2].(int64), 1)
 	}
 	arr := asArray(a[0])
+	if arr.NDims() > 1 {
+		return nil, errSearchMultiDim
+	}
 	for i := start - 1; i < int64(len(arr.Vals)); i++ {
 		if elemNotDistinct(arr.Vals[i], a[1], arr.Elem) {
 			return i + 1, nil
@@ -197,6 +219,9 @@ func arrayPositions(_ *Context, a []types.Datum) (types.Datum, error) {
 		return nil, nil
 	}
 	arr := asArray(a[0])
+	if arr.NDims() > 1 {
+		return nil, errSearchMultiDim
+	}
 	out := &types.DArray{Elem: types.Int4, Vals: []types.Datum{}}
 	for i, v := range arr.Vals {
 		if elemNotDistinct(v, a[1], arr.Elem) {
@@ -213,6 +238,9 @@ func arrayRemove(_ *Context, a []types.Datum) (types.Datum, error) {
 		return nil, nil
 	}
 	arr := asArray(a[0])
+	if arr.NDims() > 1 {
+		return nil, pgcode.New(pgcode.FeatureNotSupported, "removing elements from multidimensional arrays is not supported")
+	}
 	vals := make([]types.Datum, 0, len(arr.Vals))
 	for _, v := range arr.Vals {
 		if !elemNotDistinct(v, a[1], arr.Elem) {
@@ -236,7 +264,11 @@ func arrayReplace(_ *Context, a []types.Datum) (types.Datum, error) {
 		}
 		vals[i] = v
 	}
-	return buildArray(arr.Elem, vals)
+	out, err := buildArray(arr.Elem, vals)
+	if err != nil {
+		return nil, err
+	}
+	return out.WithDims(arr.Dims), nil
 }
 
 // arrayToString is array_to_string(array, delimiter [, null_string]):
@@ -344,17 +376,28 @@ func arrayFill(args []*types.T) fnBody {
 		if n == 0 {
 			return buildArray(elem, []types.Datum{})
 		}
-		if len(dims) > 1 {
-			return nil, pgcode.New(pgcode.FeatureNotSupported, "multidimensional arrays are not supported")
+		if len(dims) > types.MaxArrayDims {
+			return nil, pgcode.Newf(pgcode.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (%d)",
+				len(dims), types.MaxArrayDims)
 		}
-		if len(lbs) > 0 && lbs[0].(int64) != 1 {
-			return nil, pgcode.New(pgcode.FeatureNotSupported, "array lower bounds other than 1 are not supported")
+		for _, lb := range lbs {
+			if lb.(int64) != 1 {
+				return nil, pgcode.New(pgcode.FeatureNotSupported, "array lower bounds other than 1 are not supported")
+			}
 		}
 		vals := make([]types.Datum, n)
 		for i := range vals {
 			vals[i] = a[0]
 		}
-		return buildArray(elem, vals)
+		out, err := buildArray(elem, vals)
+		if err != nil {
+			return nil, err
+		}
+		lens := make([]int, len(dims))
+		for i, d := range dims {
+			lens[i] = int(d.(int64))
+		}
+		return out.WithDims(lens), nil
 	}
 }
 
@@ -363,8 +406,25 @@ func arrayFill(args []*types.T) fnBody {
 func trimArray(_ *Context, a []types.Datum) (types.Datum, error) {
 	arr := asArray(a[0])
 	n := a[1].(int64)
-	if n < 0 || n > int64(len(arr.Vals)) {
-		return nil, pgcode.Newf(pgcode.ArraySubscriptError, "number of elements to trim must be between 0 and %d", len(arr.Vals))
+	dims := arr.DimLens()
+	first := 0
+	if len(dims) > 0 {
+		first = dims[0]
 	}
-	return buildArray(arr.Elem, append([]types.Datum{}, arr.Vals[:int64(len(arr.Vals))-n]...))
+	if n < 0 || n > int64(first) {
+		return nil, pgcode.Newf(pgcode.ArraySubscriptError, "number of elements to trim must be between 0 and %d", first)
+	}
+	// The last n items of the first dimension go.
+	keep := len(arr.Vals)
+	if first > 0 {
+		keep = len(arr.Vals) / first * (first - int(n))
+	}
+	out, err := buildArray(arr.Elem, append([]types.Datum{}, arr.Vals[:keep]...))
+	if err != nil {
+		return nil, err
+	}
+	if len(dims) > 1 {
+		out.WithDims(append([]int{first - int(n)}, dims[1:]...))
+	}
+	return out, nil
 }

@@ -256,6 +256,9 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 			return nil, err
 		}
 		elem := x.T.Elem
+		if x.Multi {
+			return multiArray(fs, elem), nil
+		}
 		return func(r Row) (types.Datum, error) {
 			a := &types.DArray{Elem: elem, Vals: make([]types.Datum, len(fs))}
 			for i, f := range fs {
@@ -320,6 +323,8 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 		}, nil
 	case *plan.Subscript:
 		return env.compileSubscript(x)
+	case *plan.ArraySub:
+		return env.compileArraySub(x)
 	case *plan.DocPath:
 		f, err := env.compile(x.E)
 		if err != nil {

@@ -131,10 +131,13 @@ type RowExpr struct {
 // Type is record.
 func (e *RowExpr) Type() *types.T { return types.Record }
 
-// ArrayExpr is ARRAY[...].
+// ArrayExpr is ARRAY[...]. With Multi its elements are arrays of T
+// themselves, the items of a first dimension ahead of theirs
+// (ARRAY[[1, 2], [3, 4]]).
 type ArrayExpr struct {
 	Elems []Expr
 	T     *types.T // the array type
+	Multi bool
 }
 
 // DistinctFrom is a IS [NOT] DISTINCT FROM b: equality where NULL equals
@@ -158,6 +161,20 @@ type Subscript struct {
 	E, Index Expr
 	T        *types.T
 }
+
+// ArraySub is subscripting of an array: an element, x[i][j] (NULL when
+// the subscripts do not fit), or with Slice a part of it, x[a:b][c:d]
+// (a subscript without colon then runs from 1; Lower and Upper entries
+// are nil where a bound is left out).
+type ArraySub struct {
+	E            Expr
+	Lower, Upper []Expr
+	Slice        bool
+	T            *types.T
+}
+
+// Type is the element type, or the array type for a slice.
+func (e *ArraySub) Type() *types.T { return e.T }
 
 // DocPath is a dotted path into a jsonb value (DriftQL's address.city):
 // the value there, jsonb, or NULL where the path leads nowhere.
@@ -293,6 +310,12 @@ func Walk(e Expr, fn func(Expr) bool) {
 	case *Subscript:
 		Walk(x.E, fn)
 		Walk(x.Index, fn)
+	case *ArraySub:
+		Walk(x.E, fn)
+		for i := range x.Upper {
+			Walk(x.Lower[i], fn)
+			Walk(x.Upper[i], fn)
+		}
 	case *DocPath:
 		Walk(x.E, fn)
 	}

@@ -730,6 +730,10 @@ func (b *Binder) arrayExpr(elems []*pg.Node, s *scope, ec exprCtx, loc int32) (E
 	if err != nil {
 		return nil, err
 	}
+	if t.IsArray() && t.Elem != nil {
+		// Sub-arrays: an array of one dimension more, of the same type.
+		return &ArrayExpr{Elems: args, T: t.WithMod(-1), Multi: true}, nil
+	}
 	at := types.ArrayOf(t)
 	if at == nil {
 		return nil, b.errorf(pgcode.UndefinedObject, loc, "could not find array type for data type %s", t.SQL)
@@ -737,33 +741,71 @@ func (b *Binder) arrayExpr(elems []*pg.Node, s *scope, ec exprCtx, loc int32) (E
 	return &ArrayExpr{Elems: args, T: at}, nil
 }
 
-// indirection binds x[i] (an array element) and x[a:b] is not supported.
+// indirection binds subscripts: of an array, an element (x[i], x[i][j])
+// or a slice (x[a:b]); of a jsonb array, an element.
 func (b *Binder) indirection(ind *pg.A_Indirection, s *scope, ec exprCtx) (Expr, error) {
 	e, err := b.expr(ind.Arg, s, ec)
 	if err != nil {
 		return nil, err
 	}
-	for _, in := range ind.Indirection {
-		ai := in.GetAIndices()
-		if ai == nil || ai.IsSlice {
-			return nil, pgcode.New(pgcode.FeatureNotSupported, "only array subscripts x[i] are supported here")
+	sub := func(n *pg.Node) (Expr, error) {
+		if n == nil {
+			return nil, nil
 		}
-		idx, err := b.expr(ai.Uidx, s, exprCtx{where: ec.where, value: true})
+		x, err := b.expr(n, s, exprCtx{where: ec.where, value: true})
 		if err != nil {
 			return nil, err
 		}
-		if idx, err = b.coerce(idx, types.Int4, types.ContextImplicit, -1); err != nil {
+		return b.coerce(x, types.Int4, types.ContextImplicit, -1)
+	}
+	rest := ind.Indirection
+	for len(rest) > 0 {
+		t := e.Type()
+		if t.IsArray() && t.Elem != nil {
+			// The subscripts in a row make one subscripting.
+			as := &ArraySub{E: e}
+			for len(rest) > 0 && rest[0].GetAIndices() != nil {
+				ai := rest[0].GetAIndices()
+				rest = rest[1:]
+				lo, err := sub(ai.Lidx)
+				if err != nil {
+					return nil, err
+				}
+				hi, err := sub(ai.Uidx)
+				if err != nil {
+					return nil, err
+				}
+				as.Slice = as.Slice || ai.IsSlice
+				as.Lower = append(as.Lower, lo)
+				as.Upper = append(as.Upper, hi)
+			}
+			if len(as.Upper) == 0 {
+				return nil, pgcode.New(pgcode.FeatureNotSupported, "only subscripts are supported after an array")
+			}
+			if len(as.Upper) > types.MaxArrayDims {
+				return nil, pgcode.Newf(pgcode.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (%d)",
+					len(as.Upper), types.MaxArrayDims)
+			}
+			as.T = t.Elem
+			if as.Slice {
+				as.T = t.WithMod(-1)
+			}
+			e = as
+			continue
+		}
+		ai := rest[0].GetAIndices()
+		if ai == nil || ai.IsSlice {
+			return nil, pgcode.New(pgcode.FeatureNotSupported, "only subscripts x[i] of an array or jsonb are supported here")
+		}
+		rest = rest[1:]
+		idx, err := sub(ai.Uidx)
+		if err != nil {
 			return nil, err
 		}
-		t := e.Type()
-		switch {
-		case t.IsArray() && t.Elem != nil:
-			e = &Subscript{E: e, Index: idx, T: t.Elem}
-		case t.Family == types.JSONBFamily:
-			e = &Subscript{E: e, Index: idx, T: types.JSONB}
-		default:
+		if t.Family != types.JSONBFamily {
 			return nil, pgcode.Newf(pgcode.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", t.SQL)
 		}
+		e = &Subscript{E: e, Index: idx, T: types.JSONB}
 	}
 	return e, nil
 }

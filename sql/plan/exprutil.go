@@ -68,7 +68,7 @@ func mapExpr(e Expr, fn func(Expr) (Expr, bool)) Expr {
 	case *InList:
 		return &InList{E: m(x.E), List: ms(x.List), Eq: x.Eq, Not: x.Not}
 	case *ArrayExpr:
-		return &ArrayExpr{Elems: ms(x.Elems), T: x.T}
+		return &ArrayExpr{Elems: ms(x.Elems), T: x.T, Multi: x.Multi}
 	case *RowExpr:
 		return &RowExpr{Args: ms(x.Args), Names: x.Names}
 	case *Subquery:
@@ -81,6 +81,8 @@ func mapExpr(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		return &ArrayOp{Left: m(x.Left), Array: m(x.Array), Op: x.Op, All: x.All}
 	case *Subscript:
 		return &Subscript{E: m(x.E), Index: m(x.Index), T: x.T}
+	case *ArraySub:
+		return &ArraySub{E: m(x.E), Lower: ms(x.Lower), Upper: ms(x.Upper), Slice: x.Slice, T: x.T}
 	case *DocPath:
 		return &DocPath{E: m(x.E), Path: x.Path}
 	}
@@ -179,6 +181,9 @@ func equalExpr(a, b Expr) bool {
 	case *Subscript:
 		y := b.(*Subscript)
 		return equalExpr(x.E, y.E) && equalExpr(x.Index, y.Index)
+	case *ArraySub:
+		y := b.(*ArraySub)
+		return x.Slice == y.Slice && equalExpr(x.E, y.E) && eqs(x.Lower, y.Lower) && eqs(x.Upper, y.Upper)
 	case *DocPath:
 		y := b.(*DocPath)
 		return equalExpr(x.E, y.E) && reflect.DeepEqual(x.Path, y.Path)

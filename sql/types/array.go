@@ -166,16 +166,15 @@ func arrayCount(orig, s string) (ndim int, dims []int, err error) {
 	return ndim, append([]int(nil), temp[:ndim]...), nil
 }
 
-// readArrayElems splits a one-dimensional array's braces into its
-// elements, removing quotes and escapes; null marks the unquoted NULLs.
+// readArrayElems splits an array's braces (which arrayCount checked)
+// into its elements in order, removing quotes and escapes; null marks
+// the unquoted NULLs.
 func readArrayElems(s string) (elems []string, null []bool) {
-	p := 1 // after '{'
+	p := 0
 	for p < len(s) {
-		for p < len(s) && isArraySpace(s[p]) {
+		if c := s[p]; c == '{' || c == '}' || c == ',' || isArraySpace(c) {
 			p++
-		}
-		if p < len(s) && s[p] == '}' {
-			break
+			continue
 		}
 		var buf []byte
 		quoted, inQuotes := false, false
@@ -220,11 +219,6 @@ func readArrayElems(s string) (elems []string, null []bool) {
 		isNull := !quoted && len(buf) == 4 && (buf[0]|0x20) == 'n' && (buf[1]|0x20) == 'u' && (buf[2]|0x20) == 'l' && (buf[3]|0x20) == 'l'
 		elems = append(elems, string(buf))
 		null = append(null, isNull)
-		if p < len(s) && s[p] == ',' {
-			p++
-			continue
-		}
-		break
 	}
 	return elems, null
 }
@@ -282,7 +276,7 @@ func parseArray(orig string, t *T, c *Context) (Datum, error) {
 		if i >= len(s) || s[i] != '{' {
 			return nil, malformedArray(orig, `Array value must start with "{" or dimension information.`)
 		}
-		ndim, _, err = arrayCount(orig, s[i:])
+		ndim, counted, err = arrayCount(orig, s[i:])
 		if err != nil {
 			return nil, err
 		}
@@ -310,9 +304,6 @@ func parseArray(orig string, t *T, c *Context) (Datum, error) {
 			}
 		}
 	}
-	if ndim > 1 {
-		return nil, pgcode.New(pgcode.FeatureNotSupported, "multidimensional arrays are not supported")
-	}
 	for _, lb := range lbounds {
 		if lb != 1 {
 			return nil, pgcode.New(pgcode.FeatureNotSupported, "array lower bounds other than 1 are not supported")
@@ -334,6 +325,9 @@ func parseArray(orig string, t *T, c *Context) (Datum, error) {
 			return nil, err
 		}
 		a.Vals[k] = v
+	}
+	if ndim > 1 {
+		a.Dims = counted
 	}
 	return a, nil
 }

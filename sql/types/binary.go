@@ -129,11 +129,17 @@ func appendArrayBinary(dst []byte, a *DArray, t *T) ([]byte, error) {
 	if isVector(t) {
 		lbound = 0
 	}
-	dst = binary.BigEndian.AppendUint32(dst, 1)
+	dims := a.DimLens()
+	if len(dims) == 0 {
+		dims = []int{0} // an empty vector keeps its one dimension
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(dims)))
 	dst = binary.BigEndian.AppendUint32(dst, hasNull)
 	dst = binary.BigEndian.AppendUint32(dst, elem.Oid)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(a.Vals)))
-	dst = binary.BigEndian.AppendUint32(dst, lbound)
+	for _, n := range dims {
+		dst = binary.BigEndian.AppendUint32(dst, uint32(n))
+		dst = binary.BigEndian.AppendUint32(dst, lbound)
+	}
 	for _, v := range a.Vals {
 		if v == nil {
 			dst = binary.BigEndian.AppendUint32(dst, math.MaxUint32)
@@ -350,21 +356,27 @@ func parseArrayBinary(b []byte, t *T) (Datum, error) {
 	if int(ndim)*8 > len(b) {
 		return nil, errInsufficient()
 	}
-	if ndim > 1 {
-		return nil, pgcode.New(pgcode.FeatureNotSupported, "multidimensional arrays are not supported")
-	}
-	n := int32(binary.BigEndian.Uint32(b))
-	lbound := int32(binary.BigEndian.Uint32(b[4:]))
-	b = b[8:]
 	want := int32(1)
 	if isVector(t) {
 		want = 0
 	}
-	if n < 0 {
-		return nil, binaryError("invalid array dimensions")
+	n := int32(1)
+	dims := make([]int, ndim)
+	for k := range dims {
+		d := int32(binary.BigEndian.Uint32(b))
+		lbound := int32(binary.BigEndian.Uint32(b[4:]))
+		b = b[8:]
+		if d < 0 || (d > 0 && int64(n)*int64(d) > math.MaxInt32) {
+			return nil, binaryError("invalid array dimensions")
+		}
+		if d > 0 && lbound != want {
+			return nil, pgcode.New(pgcode.FeatureNotSupported, "array lower bounds other than 1 are not supported")
+		}
+		dims[k] = int(d)
+		n *= d
 	}
-	if n > 0 && lbound != want {
-		return nil, pgcode.New(pgcode.FeatureNotSupported, "array lower bounds other than 1 are not supported")
+	if ndim > 1 && n > 0 {
+		a.Dims = dims
 	}
 	// Each element takes at least its 4-byte length: check before
 	// allocating.

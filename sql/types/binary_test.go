@@ -234,7 +234,7 @@ func TestParseBinaryErrors(t *testing.T) {
 		{"int4[]", "00000001" + "00000000" + "00000014", pgcode.DatatypeMismatch},
 		{"int4[]", "00000001" + "00000000" + "00000017" + "7fffffff00000001", pgcode.InvalidBinaryRepresentation},
 		{"int4[]", "00000001" + "00000000" + "00000017" + "0000000100000000" + "0000000400000001", pgcode.FeatureNotSupported},
-		{"int4[]", "00000002" + "00000000" + "00000017" + "0000000100000001" + "0000000100000001" + "0000000400000001", pgcode.FeatureNotSupported},
+		{"int4[]", "00000002" + "00000000" + "00000017" + "0000000100000001" + "0000000100000000" + "0000000400000001", pgcode.FeatureNotSupported},
 		{"int4[]", "00000001" + "00000000" + "00000017" + "0000000100000001" + "00000004000001", pgcode.InvalidBinaryRepresentation},
 		{"int4[]", "00000001" + "00000000" + "00000017" + "0000000100000001" + "0000000400000001" + "00", pgcode.InvalidBinaryRepresentation},
 		{"int4[]", "00000001" + "00000000" + "00000017" + "0000000100000001" + "0000000300000001", pgcode.InvalidBinaryRepresentation},

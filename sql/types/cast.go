@@ -219,7 +219,7 @@ func convert(d Datum, from, to *T, explicit bool, c *Context) (Datum, error) {
 }
 
 func castArray(a *DArray, from, to *T, explicit bool, c *Context) (Datum, error) {
-	out := &DArray{Elem: to, Vals: make([]Datum, len(a.Vals))}
+	out := &DArray{Elem: to, Vals: make([]Datum, len(a.Vals)), Dims: a.Dims}
 	for i, v := range a.Vals {
 		if v == nil {
 			continue
@@ -652,7 +652,7 @@ func applyMod(d Datum, t *T, explicit bool) (Datum, error) {
 	if t.Family == ArrayFamily && t.Elem != nil && !isVector(t) {
 		a := d.(*DArray)
 		elem := t.Elem.WithMod(t.Mod)
-		out := &DArray{Elem: a.Elem, Vals: make([]Datum, len(a.Vals))}
+		out := &DArray{Elem: a.Elem, Vals: make([]Datum, len(a.Vals)), Dims: a.Dims}
 		for i, v := range a.Vals {
 			if v == nil {
 				continue

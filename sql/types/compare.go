@@ -201,7 +201,20 @@ func compareArray(a, b *DArray, elem *T) int {
 			return c
 		}
 	}
-	return cmp64(int64(len(a.Vals)), int64(len(b.Vals)))
+	if c := cmp64(int64(len(a.Vals)), int64(len(b.Vals))); c != 0 {
+		return c
+	}
+	// Equal elements: then by the number of dimensions and their lengths.
+	da, db := a.DimLens(), b.DimLens()
+	if c := cmp64(int64(len(da)), int64(len(db))); c != 0 {
+		return c
+	}
+	for k := range da {
+		if c := cmp64(int64(da[k]), int64(db[k])); c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
 // jsonb's order of kinds: null < string < number < boolean < array <
@@ -384,6 +397,11 @@ func Hash(d Datum, t *T, h *maphash.Hash) {
 	case ArrayFamily:
 		a := d.(*DArray)
 		h.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(len(a.Vals))))
+		if len(a.Dims) > 1 {
+			for _, n := range a.Dims {
+				h.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(n)))
+			}
+		}
 		for _, v := range a.Vals {
 			if v == nil {
 				h.WriteByte(0)

@@ -57,11 +57,14 @@ type DJSON string
 // map[string]any.
 type DJSONB struct{ V any }
 
-// DArray is a one-dimensional array with lower bound 1. Elements are
-// Datums of Elem (nil for a NULL element).
+// DArray is an array with lower bounds 1. Elements are Datums of Elem
+// (nil for a NULL element), in row-major order. Dims holds the length of
+// each dimension of an array of more than one; nil means one dimension
+// of len(Vals) (none when Vals is empty).
 type DArray struct {
 	Elem *T
 	Vals []Datum
+	Dims []int
 }
 
 // pgEpoch is 2000-01-01 00:00:00 UTC, where PostgreSQL's dates and

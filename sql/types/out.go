@@ -171,6 +171,9 @@ func appendVector(dst []byte, a *DArray, t *T, c *Context) []byte {
 // quoted when it is empty, reads as NULL, or holds a brace, comma, quote,
 // backslash or white space; quotes and backslashes inside escaped.
 func appendArray(dst []byte, a *DArray, c *Context) []byte {
+	if len(a.Dims) > 1 {
+		return appendArrayDims(dst, a, c)
+	}
 	dst = append(dst, '{')
 	var buf []byte
 	for i, v := range a.Vals {
