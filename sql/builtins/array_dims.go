@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
@@ -115,4 +116,51 @@ func (a *arrayOfArraysAcc) Result(*Context) (types.Datum, error) {
 	}
 	out := &types.DArray{Elem: a.elem, Vals: append([]types.Datum(nil), a.vals...)}
 	return out.WithDims(append([]int{a.n}, a.dims...)), nil
+}
+
+// appendJSONArray writes an array as array_to_json: nested brackets for
+// its dimensions, pretty putting each item of the first on a line of its
+// own.
+func appendJSONArray(c *Context, b *strings.Builder, a *types.DArray, elem *types.T, pretty bool) {
+	dims := a.DimLens()
+	if len(dims) == 0 {
+		b.WriteString("[]")
+		return
+	}
+	at := 0
+	var dim func(k int, pretty bool)
+	dim = func(k int, pretty bool) {
+		b.WriteByte('[')
+		for i := 0; i < dims[k]; i++ {
+			if i > 0 {
+				if pretty {
+					b.WriteString(",\n ")
+				} else {
+					b.WriteByte(',')
+				}
+			}
+			if k+1 == len(dims) {
+				appendJSON(c, b, a.Vals[at], elem)
+				at++
+			} else {
+				dim(k+1, false)
+			}
+		}
+		b.WriteByte(']')
+	}
+	dim(0, pretty)
+}
+
+// nestJSON arranges the flat elements of an array of several dimensions
+// into nested JSON arrays.
+func nestJSON(flat []any, dims []int) []any {
+	if len(dims) == 1 {
+		return flat
+	}
+	size := len(flat) / dims[0]
+	out := make([]any, dims[0])
+	for i := range out {
+		out[i] = nestJSON(flat[i*size:(i+1)*size], dims[1:])
+	}
+	return out
 }

@@ -133,13 +133,16 @@ func toJSONB(c *Context, v types.Datum, t *types.T) (any, error) {
 		return out, nil
 	case types.ArrayFamily:
 		elem := arrayElemAt(v, t)
-		vals := v.(*types.DArray).Vals
-		out := make([]any, len(vals))
-		for i, e := range vals {
+		arr := v.(*types.DArray)
+		out := make([]any, len(arr.Vals))
+		for i, e := range arr.Vals {
 			var err error
 			if out[i], err = toJSONB(c, e, elem); err != nil {
 				return nil, err
 			}
+		}
+		if len(arr.Dims) > 1 {
+			return nestJSON(out, arr.Dims), nil
 		}
 		return out, nil
 	}
@@ -173,15 +176,7 @@ func appendJSON(c *Context, b *strings.Builder, v types.Datum, t *types.T) {
 		b.WriteString(types.FormatText(v, t, nil))
 		return
 	case types.ArrayFamily:
-		elem := arrayElemAt(v, t)
-		b.WriteByte('[')
-		for i, e := range v.(*types.DArray).Vals {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			appendJSON(c, b, e, elem)
-		}
-		b.WriteByte(']')
+		appendJSONArray(c, b, v.(*types.DArray), arrayElemAt(v, t), false)
 		return
 	case types.RecordFamily:
 		if r, ok := v.(*types.DRecord); ok {
@@ -333,17 +328,9 @@ func jsonBuildFuncs() []*Overload {
 				appendJSON(c, &b, a[0], t)
 				return types.DJSON(b.String()), nil
 			}
-			// Pretty: each element after the first on a line of its own.
+			// Pretty: each item after the first on a line of its own.
 			var b strings.Builder
-			elem := arrayElemAt(a[0], known(t))
-			b.WriteByte('[')
-			for i, e := range a[0].(*types.DArray).Vals {
-				if i > 0 {
-					b.WriteString(",\n ")
-				}
-				appendJSON(c, &b, e, elem)
-			}
-			b.WriteByte(']')
+			appendJSONArray(c, &b, a[0].(*types.DArray), arrayElemAt(a[0], known(t)), true)
 			return types.DJSON(b.String()), nil
 		}
 	}

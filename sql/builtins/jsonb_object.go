@@ -17,16 +17,26 @@ import (
 func objectPairs(a []types.Datum) (keys []string, vals []types.Datum, err error) {
 	var kv, vv []types.Datum
 	if len(a) == 1 {
-		all := a[0].(*types.DArray).Vals
-		if len(all)%2 != 0 {
-			return nil, nil, pgcode.New(pgcode.ArraySubscriptError, "array must have even number of elements")
+		arr := a[0].(*types.DArray)
+		all := arr.Vals
+		switch arr.NDims() {
+		case 0, 1:
+			if len(all)%2 != 0 {
+				return nil, nil, pgcode.New(pgcode.ArraySubscriptError, "array must have even number of elements")
+			}
+		case 2:
+			if arr.Dims[1] != 2 {
+				return nil, nil, pgcode.New(pgcode.ArraySubscriptError, "array must have two columns")
+			}
+		default:
+			return nil, nil, pgcode.New(pgcode.ArraySubscriptError, "wrong number of array subscripts")
 		}
 		for i := 0; i < len(all); i += 2 {
 			kv, vv = append(kv, all[i]), append(vv, all[i+1])
 		}
 	} else {
 		kv, vv = a[0].(*types.DArray).Vals, a[1].(*types.DArray).Vals
-		if (len(kv) == 0) != (len(vv) == 0) {
+		if nk, nv := a[0].(*types.DArray).NDims(), a[1].(*types.DArray).NDims(); nk > 1 || nk != nv {
 			// An empty array has no dimensions to PostgreSQL.
 			return nil, nil, pgcode.New(pgcode.ArraySubscriptError, "wrong number of array subscripts")
 		}
