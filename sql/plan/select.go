@@ -151,7 +151,7 @@ func (b *Binder) selectBody(sel *pg.SelectStmt, s *scope) (Node, error) {
 		for _, a := range aggCalls {
 			agg.Cols = append(agg.Cols, Column{Name: a.Name, Type: a.T})
 		}
-		rw := func(e Expr) (Expr, error) { return b.regroup(e, groups) }
+		rw := func(e Expr) (Expr, error) { return b.regroup(e, groups, s.cols) }
 		for i := range targets {
 			if targets[i], err = rw(targets[i]); err != nil {
 				return nil, err
@@ -769,7 +769,7 @@ func hasAggOrWin(e Expr) bool {
 // regroup rewrites an expression of an aggregating query over the Agg
 // node's output: a GROUP BY expression becomes its key's column, an
 // aggregate its result's; a column of the input outside both is an error.
-func (b *Binder) regroup(e Expr, groups []Expr) (Expr, error) {
+func (b *Binder) regroup(e Expr, groups []Expr, cols []scopeCol) (Expr, error) {
 	var err error
 	out := mapExpr(e, func(x Expr) (Expr, bool) {
 		if err != nil {
@@ -786,7 +786,11 @@ func (b *Binder) regroup(e Expr, groups []Expr) (Expr, error) {
 		case *winRef, *srfRef:
 			return x, true
 		case *ColRef:
-			err = pgcode.Newf(pgcode.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", y.Name)
+			name := y.Name
+			if y.Idx < len(cols) && cols[y.Idx].qualifier != "" {
+				name = cols[y.Idx].qualifier + "." + name
+			}
+			err = pgcode.Newf(pgcode.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", name)
 			return x, true
 		case *Subquery:
 			if y.Correlated {
