@@ -375,9 +375,22 @@ func findCol(cols []scopeCol, name string) int {
 // unnest(ARRAY[...]), jsonb_array_elements(...), several side by side in
 // ROWS FROM (...), with ordinality.
 func (b *Binder) rangeFunction(rf *pg.RangeFunction, s *scope) (Node, []scopeCol, error) {
-	// Arguments may read the FROM items before this one (LATERAL).
-	ls := &scope{cols: s.cols, parent: s.parent, ctes: s.ctes}
-	inner := &scope{parent: ls}
+	// Arguments may read the FROM items before this one (LATERAL), whose
+	// row the join runs this item under as an outer row; the first item
+	// runs under none, so its arguments see the enclosing queries only.
+	var inner, above *scope
+	if len(s.cols) == 0 {
+		inner = &scope{parent: s.parent, ctes: s.ctes}
+		above = inner
+	} else {
+		above = &scope{cols: s.cols, parent: s.parent, ctes: s.ctes}
+		inner = &scope{parent: above}
+	}
+	defer func() {
+		if above.correlated {
+			s.correlated = true // a name resolved in an enclosing query
+		}
+	}()
 	fs := &FuncScan{Ordinality: rf.Ordinality}
 	for _, f := range rf.Functions {
 		items := f.GetList().GetItems()
