@@ -191,3 +191,154 @@ func sliceArray(a *types.DArray, dims, los, his []int) *types.DArray {
 	res := &types.DArray{Elem: a.Elem, Vals: vals}
 	return res.WithDims(out)
 }
+
+// compileArraySet compiles an array with one element replaced.
+func (env *Env) compileArraySet(x *plan.ArraySet) (evalFn, error) {
+	base, err := env.compile(x.Base)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := env.compileAll(x.Index)
+	if err != nil {
+		return nil, err
+	}
+	val, err := env.compile(x.Val)
+	if err != nil {
+		return nil, err
+	}
+	return func(r Row) (types.Datum, error) {
+		b, err := base(r)
+		if err != nil {
+			return nil, err
+		}
+		subs := make([]int64, len(idx))
+		for k, f := range idx {
+			v, err := f(r)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				return nil, pgcode.New(pgcode.NullValueNotAllowed, "array subscript in assignment must not be null")
+			}
+			subs[k] = v.(int64)
+		}
+		v, err := val(r)
+		if err != nil {
+			return nil, err
+		}
+		var a *types.DArray
+		if b != nil {
+			a = b.(*types.DArray)
+		}
+		return setElement(a, x.T.Elem, subs, v)
+	}, nil
+}
+
+// setElement returns a copy of a with the element at subs set to v.
+func setElement(a *types.DArray, elem *types.T, subs []int64, v types.Datum) (types.Datum, error) {
+	if a == nil || len(a.Vals) == 0 {
+		// A new array of the one element: its lower bounds are the
+		// subscripts, which must be 1 here.
+		for _, s := range subs {
+			if s != 1 {
+				return nil, pgcode.New(pgcode.FeatureNotSupported, "array lower bounds other than 1 are not supported")
+			}
+		}
+		dims := make([]int, len(subs))
+		for i := range dims {
+			dims[i] = 1
+		}
+		out := &types.DArray{Elem: elem, Vals: []types.Datum{v}}
+		return out.WithDims(dims), nil
+	}
+	dims := a.DimLens()
+	if len(subs) != len(dims) {
+		return nil, pgcode.New(pgcode.ArraySubscriptError, "wrong number of array subscripts")
+	}
+	if len(dims) == 1 {
+		i := subs[0]
+		if i < 1 {
+			return nil, pgcode.New(pgcode.FeatureNotSupported, "array lower bounds other than 1 are not supported")
+		}
+		if i > 1<<27 {
+			return nil, pgcode.Newf(pgcode.ProgramLimitExceeded, "array size exceeds the maximum allowed (%d)", 1<<27)
+		}
+		n := max(int(i), len(a.Vals))
+		vals := make([]types.Datum, n)
+		copy(vals, a.Vals)
+		vals[i-1] = v
+		return &types.DArray{Elem: a.Elem, Vals: vals}, nil
+	}
+	at := 0
+	for k, s := range subs {
+		if s < 1 || s > int64(dims[k]) {
+			return nil, pgcode.New(pgcode.ArraySubscriptError, "array subscript out of range")
+		}
+		at = at*dims[k] + int(s-1)
+	}
+	vals := append([]types.Datum(nil), a.Vals...)
+	vals[at] = v
+	out := &types.DArray{Elem: a.Elem, Vals: vals}
+	return out.WithDims(dims), nil
+}
+
+// nestDoc arranges an array's flat elements into nested JSON arrays, one
+// level per dimension, as a document holds an array of several.
+func nestDoc(flat []any, dims []int) []any {
+	if len(dims) <= 1 {
+		return flat
+	}
+	size := len(flat) / dims[0]
+	out := make([]any, dims[0])
+	for i := range out {
+		out[i] = nestDoc(flat[i*size:(i+1)*size], dims[1:])
+	}
+	return out
+}
+
+// flattenDoc reads nested JSON arrays of a regular shape as the
+// elements and dimensions of an array; an irregular nesting stays one
+// dimension of its items.
+func flattenDoc(arr []any) ([]any, []int) {
+	var dims []int
+	level := arr
+	for {
+		dims = append(dims, len(level))
+		if len(level) == 0 {
+			return arr, nil
+		}
+		next, ok := level[0].([]any)
+		if !ok {
+			break
+		}
+		level = next
+	}
+	if len(dims) == 1 {
+		return arr, nil
+	}
+	var flat []any
+	var walk func(v []any, k int) bool
+	walk = func(v []any, k int) bool {
+		if len(v) != dims[k] {
+			return false
+		}
+		for _, e := range v {
+			if k+1 == len(dims) {
+				if _, nested := e.([]any); nested {
+					return false
+				}
+				flat = append(flat, e)
+				continue
+			}
+			sub, ok := e.([]any)
+			if !ok || !walk(sub, k+1) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(arr, 0) {
+		return arr, nil
+	}
+	return flat, dims
+}

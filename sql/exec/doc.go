@@ -91,15 +91,20 @@ func fromDoc(v any, t *types.T, c *types.Context) (types.Datum, error) {
 		return types.DJSON(engine.ToJSON(v)), nil
 	case types.ArrayFamily:
 		if arr, ok := v.([]any); ok && t.Elem != nil {
-			out := &types.DArray{Elem: t.Elem, Vals: make([]types.Datum, len(arr))}
-			for i, e := range arr {
+			// Nested JSON arrays are an array of several dimensions.
+			flat, dims := arr, []int(nil)
+			if t.Elem.Family != types.JSONFamily && t.Elem.Family != types.JSONBFamily {
+				flat, dims = flattenDoc(arr)
+			}
+			out := &types.DArray{Elem: t.Elem, Vals: make([]types.Datum, len(flat))}
+			for i, e := range flat {
 				d, err := fromDoc(e, t.Elem, c)
 				if err != nil {
 					return nil, err
 				}
 				out.Vals[i] = d
 			}
-			return out, nil
+			return out.WithDims(dims), nil
 		}
 	}
 	// Times, dates, uuids, bytes, intervals are kept as text; and a value
@@ -160,6 +165,9 @@ func toDoc(d types.Datum, t *types.T, c *types.Context) (any, error) {
 				return nil, err
 			}
 			out[i] = v
+		}
+		if len(x.Dims) > 1 {
+			return nestDoc(out, x.Dims), nil
 		}
 		return out, nil
 	case types.DTimestampTZ:

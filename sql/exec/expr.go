@@ -325,6 +325,8 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 		return env.compileSubscript(x)
 	case *plan.ArraySub:
 		return env.compileArraySub(x)
+	case *plan.ArraySet:
+		return env.compileArraySet(x)
 	case *plan.DocPath:
 		f, err := env.compile(x.E)
 		if err != nil {

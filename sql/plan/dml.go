@@ -402,6 +402,14 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 		if err := newColumn(t, rt.Name); err != nil {
 			return nil, withPos(err, b.pos(rt.Location))
 		}
+		if len(rt.Indirection) > 0 && rt.Indirection[0].GetAIndices() != nil {
+			// SET a[i] = v: the column's array with the element replaced.
+			var err error
+			if out, err = b.setElement(out, rt, val, t, s); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		for _, ind := range rt.Indirection {
 			str := ind.GetString_()
 			if str == nil {

@@ -310,6 +310,12 @@ func Walk(e Expr, fn func(Expr) bool) {
 	case *Subscript:
 		Walk(x.E, fn)
 		Walk(x.Index, fn)
+	case *ArraySet:
+		Walk(x.Base, fn)
+		for _, i := range x.Index {
+			Walk(i, fn)
+		}
+		Walk(x.Val, fn)
 	case *ArraySub:
 		Walk(x.E, fn)
 		for i := range x.Upper {

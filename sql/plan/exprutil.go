@@ -81,6 +81,8 @@ func mapExpr(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		return &ArrayOp{Left: m(x.Left), Array: m(x.Array), Op: x.Op, All: x.All}
 	case *Subscript:
 		return &Subscript{E: m(x.E), Index: m(x.Index), T: x.T}
+	case *ArraySet:
+		return &ArraySet{Base: m(x.Base), Index: ms(x.Index), Val: m(x.Val), T: x.T}
 	case *ArraySub:
 		return &ArraySub{E: m(x.E), Lower: ms(x.Lower), Upper: ms(x.Upper), Slice: x.Slice, T: x.T}
 	case *DocPath:
@@ -181,6 +183,9 @@ func equalExpr(a, b Expr) bool {
 	case *Subscript:
 		y := b.(*Subscript)
 		return equalExpr(x.E, y.E) && equalExpr(x.Index, y.Index)
+	case *ArraySet:
+		y := b.(*ArraySet)
+		return equalExpr(x.Base, y.Base) && eqs(x.Index, y.Index) && equalExpr(x.Val, y.Val)
 	case *ArraySub:
 		y := b.(*ArraySub)
 		return x.Slice == y.Slice && equalExpr(x.E, y.E) && eqs(x.Lower, y.Lower) && eqs(x.Upper, y.Upper)
