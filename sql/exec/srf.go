@@ -12,6 +12,7 @@ type srfRun struct {
 	rows  builtins.Rows
 	width int
 	done  bool
+	rowOf []plan.Column // the row's columns, when it yields them as one record
 }
 
 // srfCompiled is a call with its arguments compiled.
@@ -36,7 +37,7 @@ func (env *Env) compileSRFs(calls []*plan.SRFCall) ([]*srfCompiled, error) {
 // start evaluates the call's arguments over row and starts it. A strict
 // function of a NULL yields no rows.
 func (c *srfCompiled) start(env *Env, row Row) (*srfRun, error) {
-	run := &srfRun{width: len(c.call.Cols)}
+	run := &srfRun{width: len(c.call.Cols), rowOf: c.call.RowOf}
 	var err error
 	for i, f := range c.args {
 		if c.vals[i], err = f(row); err != nil {
@@ -82,6 +83,10 @@ func (r *srfRun) next(dst []types.Datum) (bool, error) {
 			return false, err
 		}
 		if vals != nil {
+			if r.rowOf != nil {
+				dst[0] = recordOf(vals, r.rowOf)
+				return true, nil
+			}
 			copy(dst[:r.width], vals)
 			return true, nil
 		}
@@ -230,3 +235,13 @@ func (op *projectSetOp) Next() (Row, error) {
 }
 
 func (op *projectSetOp) Close() { op.in.Close() }
+
+// recordOf makes a row value of a set-returning function's row.
+func recordOf(vals []types.Datum, cols []plan.Column) *types.DRecord {
+	r := &types.DRecord{Names: make([]string, len(cols)), Types: make([]*types.T, len(cols)),
+		Vals: append([]types.Datum(nil), vals[:len(cols)]...)}
+	for i, c := range cols {
+		r.Names[i], r.Types[i] = c.Name, c.Type
+	}
+	return r
+}

@@ -95,6 +95,9 @@ func (b *Binder) expr(n *pg.Node, s *scope, ec exprCtx) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := b.noSRF(args, "COALESCE", x.CoalesceExpr.Location); err != nil {
+			return nil, err
+		}
 		return &Coalesce{Args: args, T: t}, nil
 	case *pg.Node_MinMaxExpr:
 		name := "GREATEST"
@@ -660,6 +663,9 @@ func (b *Binder) caseExpr(c *pg.CaseExpr, s *scope, ec exprCtx) (Expr, error) {
 		if out.Else, err = b.coerce(els, t, types.ContextImplicit, c.Location); err != nil {
 			return nil, err
 		}
+	}
+	if err := b.noSRF(append(append([]Expr{operand}, conds...), results...), "CASE", c.Location); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

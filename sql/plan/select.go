@@ -502,6 +502,9 @@ func (b *Binder) groupBy(items []*pg.Node, s *scope, targets []Expr, names []out
 		if hasAggOrWin(e) {
 			return nil, b.errorf(pgcode.GroupingError, location(it), "aggregate functions are not allowed in GROUP BY")
 		}
+		if err := b.noSRF([]Expr{e}, "GROUP BY", location(it)); err != nil {
+			return nil, err
+		}
 		out = append(out, e)
 	}
 	return out, nil

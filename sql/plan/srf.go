@@ -20,8 +20,11 @@ type SRFCall struct {
 	Fn   *builtins.Overload
 	Args []Expr
 	// Cols are the columns a call yields: one, or more for a function
-	// with several output columns (in FROM only).
+	// with several output columns (in FROM).
 	Cols []Column
+	// RowOf, in the select list, are the output columns of a function
+	// with several, which its one column holds as a record.
+	RowOf []Column
 }
 
 // ProjectSet evaluates set-returning functions over each row of its
@@ -63,9 +66,6 @@ func (b *Binder) srfCall(name string, r *builtins.Resolved, args []Expr, s *scop
 		return nil, b.errorf(pgcode.FeatureNotSupported, loc, "aggregate function calls cannot contain set-returning function calls").(*pgcode.Error).
 			WithHint("You might be able to move the set-returning function into a LATERAL FROM item.")
 	}
-	if len(r.Fn.SRFCols) > 1 {
-		return nil, b.errorf(pgcode.FeatureNotSupported, loc, "set-returning function %s returns rows of several columns: call it in FROM", name)
-	}
 	for _, a := range args {
 		nested := false
 		Walk(a, func(x Expr) bool {
@@ -84,8 +84,16 @@ func (b *Binder) srfCall(name string, r *builtins.Resolved, args []Expr, s *scop
 	}
 	call := c.(*Call)
 	t := srfColType(r, 0)
-	s.srf.calls = append(s.srf.calls, &SRFCall{Name: name, Fn: call.Fn, Args: call.Args,
-		Cols: []Column{{Name: name, Type: t}}})
+	sc := &SRFCall{Name: name, Fn: call.Fn, Args: call.Args}
+	if len(r.Fn.SRFCols) > 1 {
+		// jsonb_each(...) in the select list: each row one record.
+		t = types.Record
+		for i, col := range r.Fn.SRFCols {
+			sc.RowOf = append(sc.RowOf, Column{Name: col.Name, Type: srfColType(r, i)})
+		}
+	}
+	sc.Cols = []Column{{Name: name, Type: t}}
+	s.srf.calls = append(s.srf.calls, sc)
 	return &srfRef{i: len(s.srf.calls) - 1, t: t}, nil
 }
 
@@ -159,4 +167,27 @@ func markCorrelated(s, found *scope) {
 	for x := s; x != found; x = x.parent {
 		x.correlated = true
 	}
+}
+
+// noSRF refuses set-returning functions of the select list inside
+// expressions that do not run them for every row (CASE, COALESCE), and in
+// GROUP BY, which groups before they run.
+func (b *Binder) noSRF(es []Expr, where string, loc int32) error {
+	found := false
+	for _, e := range es {
+		Walk(e, func(x Expr) bool {
+			if _, ok := x.(*srfRef); ok {
+				found = true
+			}
+			return !found
+		})
+	}
+	if !found {
+		return nil
+	}
+	err := b.errorf(pgcode.FeatureNotSupported, loc, "set-returning functions are not allowed in %s", where).(*pgcode.Error)
+	if where != "GROUP BY" {
+		err = err.WithHint("You might be able to move the set-returning function into a LATERAL FROM item.")
+	}
+	return err
 }
