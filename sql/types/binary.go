@@ -98,6 +98,10 @@ func AppendBinary(dst []byte, d Datum, t *T) ([]byte, error) {
 		return appendJSONB(dst, d.(DJSONB).V), nil
 	case ArrayFamily:
 		return appendArrayBinary(dst, d.(*DArray), t)
+	case RecordFamily:
+		if r, ok := d.(*DRecord); ok {
+			return appendRecordBinary(dst, r)
+		}
 	case VoidFamily:
 		return dst, nil
 	}

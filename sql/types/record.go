@@ -92,3 +92,24 @@ func hashRecord(r *DRecord, h *maphash.Hash) {
 		hashElem(v, r.Types[i], h)
 	}
 }
+
+// appendRecordBinary is record_send: the number of fields, then each
+// field's type OID and its value as a length (-1 for NULL) and bytes.
+func appendRecordBinary(dst []byte, r *DRecord) ([]byte, error) {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(r.Vals)))
+	for i, v := range r.Vals {
+		dst = binary.BigEndian.AppendUint32(dst, r.Types[i].Oid)
+		if v == nil {
+			dst = binary.BigEndian.AppendUint32(dst, 0xFFFFFFFF)
+			continue
+		}
+		at := len(dst)
+		dst = append(dst, 0, 0, 0, 0)
+		var err error
+		if dst, err = AppendBinary(dst, v, r.Types[i]); err != nil {
+			return nil, err
+		}
+		binary.BigEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
+	}
+	return dst, nil
+}
