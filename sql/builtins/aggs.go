@@ -98,13 +98,24 @@ func (a *sumIntAcc) Result(*Context) (types.Datum, error) {
 }
 
 // sumNumAcc sums exactly into numeric.
-type sumNumAcc struct{ d *apd.Decimal }
+// sumNumAcc sums into a numeric. Integers add up in an int64 while they
+// fit (no decimal per row); what does not fit, and numeric inputs, go
+// into the decimal.
+type sumNumAcc struct {
+	d      *apd.Decimal
+	i      int64
+	hasInt bool
+}
 
 func (a *sumNumAcc) Add(_ *Context, v []types.Datum) error {
 	var x *apd.Decimal
 	switch n := v[0].(type) {
 	case int64:
-		x = apd.New(n, 0)
+		if s := a.i + n; (s > a.i) == (n > 0) || n == 0 {
+			a.i, a.hasInt = s, true
+			return nil
+		}
+		x = apd.New(n, 0) // a.i + n overflows: n goes in the decimal
 	case *apd.Decimal:
 		x = n
 	}
@@ -121,10 +132,16 @@ func (a *sumNumAcc) Add(_ *Context, v []types.Datum) error {
 }
 
 func (a *sumNumAcc) Result(*Context) (types.Datum, error) {
-	if a.d == nil {
-		return nil, nil
+	switch {
+	case !a.hasInt:
+		if a.d == nil {
+			return nil, nil
+		}
+		return a.d, nil
+	case a.d == nil:
+		return apd.New(a.i, 0), nil
 	}
-	return a.d, nil
+	return numericArith("+", a.d, apd.New(a.i, 0))
 }
 
 type sumFloatAcc struct {
@@ -165,7 +182,11 @@ func (a *avgNumAcc) Result(*Context) (types.Datum, error) {
 	if a.n == 0 {
 		return nil, nil
 	}
-	return numericArith("/", a.sum.d, apd.New(a.n, 0))
+	sum, err := a.sum.Result(nil)
+	if err != nil {
+		return nil, err
+	}
+	return numericArith("/", sum.(*apd.Decimal), apd.New(a.n, 0))
 }
 
 type avgFloatAcc struct {
