@@ -67,3 +67,35 @@ func TestJDBC(t *testing.T) {
 		t.Fatalf("JDBC printed:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// TestSQLAlchemy runs SQLAlchemy's psycopg2 dialect: it connects (reading
+// the catalog as it does at connect), and its inspector lists tables,
+// views, columns with their types and defaults, the primary key, indexes
+// and unique constraints, and reflects a table into a query.
+func TestSQLAlchemy(t *testing.T) {
+	python := need(t, "/usr/bin/python3", "python3")
+	if err := exec.Command(python, "-c", "import sqlalchemy, psycopg2").Run(); err != nil {
+		need(t, "/nonexistent/sqlalchemy", "python3-sqlalchemy python3-psycopg2")
+	}
+	s := startServer(t, pgwire.Config{})
+	_, port, _ := net.SplitHostPort(s.addr)
+	out, err := exec.Command(python, "testdata/clients/sqlalchemy_inspect.py", port).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := "[(1, 'a@x', 5), (2, 'b@x', 50)]\n" +
+		"['users'] ['big']\n" +
+		// PostgreSQL writes nextval('users_id_seq'::regclass): DriftDB's
+		// nextval takes the name as text (docs/SQL.md).
+		"id INTEGER False nextval('users_id_seq')\n" +
+		"email VARCHAR(80) False None\n" +
+		"n INTEGER True 0\n" +
+		"['id']\n" +
+		"[('users_email_key', ['email'], True), ('users_n', ['n'], False)]\n" +
+		"[['email']]\n" +
+		"[]\n" +
+		"['b@x']\n"
+	if string(out) != want {
+		t.Fatalf("SQLAlchemy printed:\n%s\nwant:\n%s", out, want)
+	}
+}

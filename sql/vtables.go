@@ -2,6 +2,7 @@ package sql
 
 import (
 	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
 	"github.com/driftdb/driftdb/sql/vtable"
@@ -83,4 +84,78 @@ func (f fnSession) RelationVisible(oid int64) (bool, error) {
 	}
 	_, ok := c.RelByOid(oid)
 	return ok, nil
+}
+
+// regLookup resolves a relation's name for regclass input ('t'::regclass)
+// from the catalog as the session reads it; other reg* types are read by
+// number only.
+func (s *Session) regLookup(t *types.T, name string) (types.Oid, error) {
+	if t.Oid == types.OidRegtype {
+		if rt, ok := types.ByName(name); ok {
+			return rt.Oid, nil
+		}
+		return 0, pgcode.Newf(pgcode.UndefinedObject, "type %q does not exist", name)
+	}
+	if t.Oid != types.OidRegclass {
+		return 0, pgcode.Newf(pgcode.FeatureNotSupported, "%s input by name is not supported", t.SQL)
+	}
+	n, err := sequenceName(name)
+	if err != nil {
+		return 0, err
+	}
+	c, err := s.vcatalog()
+	if err != nil {
+		return 0, err
+	}
+	if r, ok := c.RelByName(n); ok {
+		return types.Oid(r.Oid), nil
+	}
+	return 0, pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", n)
+}
+
+// regName names a relation for regclass output.
+func (s *Session) regName(t *types.T, oid types.Oid) (string, bool) {
+	if t.Oid != types.OidRegclass {
+		return "", false
+	}
+	c, err := s.vcatalog()
+	if err != nil {
+		return "", false
+	}
+	r, ok := c.RelByOid(int64(oid))
+	if !ok {
+		return "", false
+	}
+	if r.Namespace == vtable.OidPgCatalog || r.Namespace == vtable.OidInformationSchema {
+		return r.Name, true // on the search path; information_schema's are written qualified by PostgreSQL
+	}
+	return quoteIdentIfNeeded(r.Name), true
+}
+
+// quoteIdentIfNeeded quotes a name only where SQL needs it.
+func quoteIdentIfNeeded(s string) string {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
+			return quoteIdent(s)
+		}
+	}
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+// SerialSequence answers pg_get_serial_sequence: the sequence a column
+// owns, schema-qualified.
+func (f fnSession) SerialSequence(table, column string) (string, bool, error) {
+	t, err := sequenceName(table)
+	if err != nil {
+		return "", false, err
+	}
+	for _, sq := range f.s.db.Sequences() {
+		if sq.OwnedBy.Table == t && sq.OwnedBy.Column == column {
+			return "public." + quoteIdentIfNeeded(sq.Name), true, nil
+		}
+	}
+	return "", false, nil
 }

@@ -62,3 +62,44 @@ var _ = register(
 // volatile marks an overload VOLATILE: it is called on every row and
 // never folded.
 func (o *Overload) volatile() *Overload { o.Volatility = Volatile; return o }
+
+// serialSequencer answers pg_get_serial_sequence.
+type serialSequencer interface {
+	SerialSequence(table, column string) (string, bool, error)
+}
+
+var _ = register(
+	def(1665, "pg_get_serial_sequence", ts(types.Text, types.Text), types.Text, func(c *Context, a []types.Datum) (types.Datum, error) {
+		sq, ok := c.Session.(serialSequencer)
+		if !ok {
+			return nil, nil
+		}
+		name, found, err := sq.SerialSequence(a[0].(string), a[1].(string))
+		if err != nil || !found {
+			return nil, err
+		}
+		return name, nil
+	}).stable(),
+)
+
+// Types, functions, operators and the rest live in pg_catalog or public,
+// both on the search path: every one is visible.
+var _ = register(
+	visibleFn(2080, "pg_type_is_visible"),
+	visibleFn(2081, "pg_function_is_visible"),
+	visibleFn(2082, "pg_operator_is_visible"),
+	visibleFn(2083, "pg_opclass_is_visible"),
+	visibleFn(3829, "pg_opfamily_is_visible"),
+	visibleFn(2093, "pg_conversion_is_visible"),
+	visibleFn(3756, "pg_ts_parser_is_visible"),
+	visibleFn(3757, "pg_ts_dict_is_visible"),
+	visibleFn(3768, "pg_ts_template_is_visible"),
+	visibleFn(3758, "pg_ts_config_is_visible"),
+	visibleFn(3815, "pg_collation_is_visible"),
+)
+
+func visibleFn(oid uint32, name string) *Overload {
+	return def(oid, name, ts(types.OidT), types.Bool, func(_ *Context, a []types.Datum) (types.Datum, error) {
+		return a[0].(int64) != 0, nil
+	}).stable()
+}

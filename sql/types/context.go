@@ -31,6 +31,9 @@ type Context struct {
 	// RegLookup resolves a name given as reg* input ('pg_class'::regclass)
 	// to an OID; the catalog owns the names. nil: only numbers are read.
 	RegLookup func(t *T, name string) (Oid, error)
+	// RegName names an OID for reg* output (a regclass shows its
+	// relation's name); nil or false: the number.
+	RegName func(t *T, oid Oid) (string, bool)
 }
 
 // DateOrder is the order of day, month and year in a date written with

@@ -41,6 +41,11 @@ func AppendText(dst []byte, d Datum, t *T, c *Context) []byte {
 					return append(dst, rt.SQL...) // regtypeout writes format_type's name
 				}
 			}
+			if t.Oid != OidOid && c != nil && c.RegName != nil {
+				if name, ok := c.RegName(t, Oid(n)); ok {
+					return append(dst, name...)
+				}
+			}
 			return strconv.AppendUint(dst, uint64(uint32(n)), 10)
 		}
 	case FloatFamily:
