@@ -139,3 +139,18 @@ func subscriptRows(_ *Context, a []types.Datum) (Rows, error) {
 	}
 	return &intRows{next: 1, stop: n, step: 1, lo: 1, hi: n}, nil
 }
+
+// information_schema._pg_expandarray(anyarray): each element with its
+// position, as rows of (x, n); drivers read primary keys with it
+// (pgjdbc's getPrimaryKeys).
+var _ = register(&Overload{Name: "_pg_expandarray", Oid: 13187, Kind: SetReturning, Args: ts(types.AnyArray),
+	RetFn:   func(args []*types.T) *types.T { return arrayElem(args[0]) },
+	SRFCols: []SRFCol{{Name: "x"}, {Name: "n", T: types.Int4}}, Strict: true,
+	SRF: func(_ *Context, a []types.Datum) (Rows, error) {
+		vals := asArray(a[0]).Vals
+		rows := &sliceRows{rows: make([][]types.Datum, len(vals))}
+		for i, v := range vals {
+			rows.rows[i] = []types.Datum{v, int64(i + 1)}
+		}
+		return rows, nil
+	}})

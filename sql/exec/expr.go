@@ -325,6 +325,22 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 		return env.compileSubscript(x)
 	case *plan.ArraySub:
 		return env.compileArraySub(x)
+	case *plan.FieldSelect:
+		f, err := env.compile(x.E)
+		if err != nil {
+			return nil, err
+		}
+		return func(r Row) (types.Datum, error) {
+			v, err := f(r)
+			if err != nil || v == nil {
+				return nil, err
+			}
+			rec, ok := v.(*types.DRecord)
+			if !ok || x.Idx >= len(rec.Vals) {
+				return nil, pgcode.Newf(pgcode.InternalError, "field %s of a value that is no record", x.Field)
+			}
+			return rec.Vals[x.Idx], nil
+		}, nil
 	case *plan.ArraySet:
 		return env.compileArraySet(x)
 	case *plan.DocPath:

@@ -131,6 +131,17 @@ type RowExpr struct {
 // Type is record.
 func (e *RowExpr) Type() *types.T { return types.Record }
 
+// FieldSelect is (row).field: the field Idx of a row value.
+type FieldSelect struct {
+	E     Expr
+	Field string
+	Idx   int
+	T     *types.T
+}
+
+// Type is the field's.
+func (e *FieldSelect) Type() *types.T { return e.T }
+
 // ArrayExpr is ARRAY[...]. With Multi its elements are arrays of T
 // themselves, the items of a first dimension ahead of theirs
 // (ARRAY[[1, 2], [3, 4]]).
@@ -316,6 +327,8 @@ func Walk(e Expr, fn func(Expr) bool) {
 			Walk(i, fn)
 		}
 		Walk(x.Val, fn)
+	case *FieldSelect:
+		Walk(x.E, fn)
 	case *ArraySub:
 		Walk(x.E, fn)
 		for i := range x.Upper {

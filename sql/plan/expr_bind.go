@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
@@ -799,6 +800,16 @@ func (b *Binder) indirection(ind *pg.A_Indirection, s *scope, ec exprCtx) (Expr,
 			e = as
 			continue
 		}
+		if f := rest[0].GetString_(); f != nil {
+			// (row).field: a set-returning function's row in the select
+			// list, or a row constructed in place.
+			fs, err := b.fieldSelect(e, f.Sval, s)
+			if err != nil {
+				return nil, err
+			}
+			e, rest = fs, rest[1:]
+			continue
+		}
 		ai := rest[0].GetAIndices()
 		if ai == nil || ai.IsSlice {
 			return nil, pgcode.New(pgcode.FeatureNotSupported, "only subscripts x[i] of an array or jsonb are supported here")
@@ -953,4 +964,34 @@ func nodeName(n *pg.Node) string {
 		s = strings.Trim(s[:i], `{"`)
 	}
 	return s
+}
+
+// fieldSelect binds (e).name where e is a row whose fields are known.
+func (b *Binder) fieldSelect(e Expr, name string, s *scope) (Expr, error) {
+	var fields []Column
+	switch x := e.(type) {
+	case *srfRef:
+		for sc := s; sc != nil && fields == nil; sc = sc.parent {
+			if sc.srf != nil && x.i < len(sc.srf.calls) {
+				fields = sc.srf.calls[x.i].RowOf
+			}
+		}
+	case *RowExpr:
+		for i, a := range x.Args {
+			n := fmt.Sprintf("f%d", i+1)
+			if i < len(x.Names) {
+				n = x.Names[i]
+			}
+			fields = append(fields, Column{Name: n, Type: a.Type()})
+		}
+	}
+	for i, f := range fields {
+		if f.Name == name {
+			return &FieldSelect{E: e, Field: name, Idx: i, T: f.Type}, nil
+		}
+	}
+	if fields == nil {
+		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "field selection .%s from a %s is not supported", name, e.Type().SQL)
+	}
+	return nil, pgcode.Newf(pgcode.UndefinedColumn, "column %q not found in data type record", name)
 }

@@ -85,6 +85,8 @@ func mapExpr(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		return &ArraySet{Base: m(x.Base), Index: ms(x.Index), Val: m(x.Val), T: x.T}
 	case *ArraySub:
 		return &ArraySub{E: m(x.E), Lower: ms(x.Lower), Upper: ms(x.Upper), Slice: x.Slice, T: x.T}
+	case *FieldSelect:
+		return &FieldSelect{E: m(x.E), Field: x.Field, Idx: x.Idx, T: x.T}
 	case *DocPath:
 		return &DocPath{E: m(x.E), Path: x.Path}
 	}
@@ -186,6 +188,9 @@ func equalExpr(a, b Expr) bool {
 	case *ArraySet:
 		y := b.(*ArraySet)
 		return equalExpr(x.Base, y.Base) && eqs(x.Index, y.Index) && equalExpr(x.Val, y.Val)
+	case *FieldSelect:
+		y := b.(*FieldSelect)
+		return x.Idx == y.Idx && equalExpr(x.E, y.E)
 	case *ArraySub:
 		y := b.(*ArraySub)
 		return x.Slice == y.Slice && equalExpr(x.E, y.E) && eqs(x.Lower, y.Lower) && eqs(x.Upper, y.Upper)

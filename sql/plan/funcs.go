@@ -54,7 +54,10 @@ func (b *Binder) funcCall(f *pg.FuncCall, s *scope, ec exprCtx) (Expr, error) {
 		parts = append(parts, n.GetString_().GetSval())
 	}
 	name := parts[len(parts)-1]
-	if len(parts) == 2 && parts[0] != "pg_catalog" && parts[0] != "public" {
+	// information_schema's own helpers (_pg_expandarray, ...) are
+	// builtins too.
+	if len(parts) == 2 && parts[0] != "pg_catalog" && parts[0] != "public" &&
+		!(parts[0] == "information_schema" && strings.HasPrefix(name, "_pg_")) {
 		return nil, b.errorf(pgcode.UndefinedFunction, f.Location, "function %s does not exist", strings.Join(parts, "."))
 	}
 	kind := builtins.Normal

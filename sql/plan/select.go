@@ -379,6 +379,15 @@ func figureName(n *pg.Node) string {
 	case *pg.Node_FuncCall:
 		f := x.FuncCall.Funcname
 		return f[len(f)-1].GetString_().GetSval()
+	case *pg.Node_AIndirection:
+		// (row).field is named after the field; x[i] after x.
+		ind := x.AIndirection.Indirection
+		if len(ind) > 0 {
+			if s := ind[len(ind)-1].GetString_(); s != nil {
+				return s.Sval
+			}
+		}
+		return figureName(x.AIndirection.Arg)
 	case *pg.Node_TypeCast:
 		if name := figureName(x.TypeCast.Arg); name != "?column?" {
 			return name
@@ -402,8 +411,6 @@ func figureName(n *pg.Node) string {
 			return "greatest"
 		}
 		return "least"
-	case *pg.Node_AIndirection:
-		return figureName(x.AIndirection.Arg)
 	case *pg.Node_SqlvalueFunction:
 		return map[pg.SQLValueFunctionOp]string{
 			pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE: "current_date", pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME: "current_time",
