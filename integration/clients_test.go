@@ -44,8 +44,9 @@ func TestPsycopg(t *testing.T) {
 }
 
 // TestJDBC compiles and runs a pgjdbc program: prepared statements past
-// the server-side prepare threshold, a transaction, an error's SQLSTATE and
-// the server version the driver reads.
+// the server-side prepare threshold, a transaction, an error's SQLSTATE,
+// the server version the driver reads, and its metadata: getTables,
+// getColumns, getIndexInfo and a result's table and nullability.
 func TestJDBC(t *testing.T) {
 	jar := need(t, "/usr/share/java/postgresql.jar", "libpostgresql-jdbc-java")
 	javac, err := exec.LookPath("javac")
@@ -62,7 +63,9 @@ func TestJDBC(t *testing.T) {
 	if err != nil {
 		t.Fatalf("java: %v\n%s", err, out)
 	}
-	want := "updated 1\n3 u3@x 5.5 false\nactive 5\nerror 23505\nPostgreSQL 16.4\n"
+	want := "updated 1\n3 u3@x 5.5 false\nactive 5\nerror 23505\nPostgreSQL 16.4\n" +
+		"table users\ncolumn id int8 0\ncolumn email text 1\ncolumn amount float8 1\ncolumn active bool 1\n" +
+		"index users_pkey id\nresult users email 0\n"
 	if string(out) != want {
 		t.Fatalf("JDBC printed:\n%s\nwant:\n%s", out, want)
 	}

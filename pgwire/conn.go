@@ -593,6 +593,7 @@ func rowDescription(cols []sql.Column, formats []int16) *pgproto3.RowDescription
 	for i, col := range cols {
 		rd.Fields[i] = pgproto3.FieldDescription{
 			Name:                 []byte(col.Name),
+			TableOID:             col.TableOid,
 			TableAttributeNumber: uint16(col.Attr),
 			DataTypeOID:          col.Type.Oid,
 			DataTypeSize:         typeSize(col.Type),

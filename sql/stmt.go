@@ -26,6 +26,8 @@ type Column struct {
 	// 0 otherwise): RowDescription carries them.
 	Table string
 	Attr  int16
+	// TableOid is the table's OID in the catalog (0 with no table).
+	TableOid uint32
 }
 
 // Stmt is one parsed statement of a session.
@@ -136,6 +138,7 @@ func (st *Stmt) bind() (*bound, error) {
 		}
 		out.cols = append(out.cols, Column{Name: c.Name, Type: c.Type, Table: c.Table, Attr: c.Attr})
 	}
+	st.s.tableOids(out.cols)
 	st.bound = out
 	return out, nil
 }

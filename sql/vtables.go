@@ -159,3 +159,25 @@ func (f fnSession) SerialSequence(table, column string) (string, bool, error) {
 	}
 	return "", false, nil
 }
+
+// tableOids gives the result columns that show a table's column their
+// table's OID, as the catalog numbers it (RowDescription carries it, and
+// drivers look the table up by it). The catalog is read once per bound
+// statement, and only for a result with such columns.
+func (s *Session) tableOids(cols []Column) {
+	var c *vtable.Catalog
+	for i := range cols {
+		if cols[i].Table == "" {
+			continue
+		}
+		if c == nil {
+			var err error
+			if c, err = s.vcatalog(); err != nil {
+				return
+			}
+		}
+		if r, ok := c.RelByName(cols[i].Table); ok {
+			cols[i].TableOid = uint32(r.Oid)
+		}
+	}
+}

@@ -38,6 +38,20 @@ public class Smoke {
             }
             DatabaseMetaData md = c.getMetaData();
             System.out.println(md.getDatabaseProductName() + " " + md.getDatabaseProductVersion());
+            // The catalog, as tools read it.
+            try (ResultSet r = md.getTables(null, "public", "%", new String[]{"TABLE"})) {
+                while (r.next()) System.out.println("table " + r.getString("TABLE_NAME"));
+            }
+            try (ResultSet r = md.getColumns(null, "public", "users", "%")) {
+                while (r.next()) System.out.println("column " + r.getString("COLUMN_NAME") + " " + r.getString("TYPE_NAME") + " " + r.getInt("NULLABLE"));
+            }
+            try (ResultSet r = md.getIndexInfo(null, "public", "users", false, false)) {
+                while (r.next()) System.out.println("index " + r.getString("INDEX_NAME") + " " + r.getString("COLUMN_NAME"));
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, email FROM users")) {
+                ResultSetMetaData rm = rs.getMetaData();
+                System.out.println("result " + rm.getTableName(1) + " " + rm.getColumnName(2) + " " + rm.isNullable(1));
+            }
         }
     }
 }
