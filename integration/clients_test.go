@@ -65,7 +65,7 @@ func TestJDBC(t *testing.T) {
 	}
 	want := "updated 1\n3 u3@x 5.5 false\nactive 5\nerror 23505\nPostgreSQL 16.4\n" +
 		"table users\ncolumn id int8 0\ncolumn email text 1\ncolumn amount float8 1\ncolumn active bool 1\n" +
-		"index users_pkey id\nresult users email 0\n"
+		"key id users_pkey\nindex users_pkey id\nresult users email 0\n"
 	if string(out) != want {
 		t.Fatalf("JDBC printed:\n%s\nwant:\n%s", out, want)
 	}

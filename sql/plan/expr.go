@@ -31,6 +31,8 @@ type ColRef struct {
 	Idx  int
 	T    *types.T
 	Name string // for EXPLAIN and errors
+	// Row are a record column's fields, where known.
+	Row []Column
 }
 
 // OuterRef is a column of an enclosing query's row, for a correlated

@@ -224,7 +224,7 @@ func (b *Binder) columnRef(c *pg.ColumnRef, s *scope, ec exprCtx) (Expr, error) 
 
 func colRef(idx, depth int, c *scopeCol) Expr {
 	if depth == 0 {
-		return &ColRef{Idx: idx, T: c.t, Name: c.name}
+		return &ColRef{Idx: idx, T: c.t, Name: c.name, Row: c.row}
 	}
 	return &OuterRef{Depth: depth, Idx: idx, T: c.t, Name: c.name}
 }
@@ -970,6 +970,8 @@ func nodeName(n *pg.Node) string {
 func (b *Binder) fieldSelect(e Expr, name string, s *scope) (Expr, error) {
 	var fields []Column
 	switch x := e.(type) {
+	case *ColRef:
+		fields = x.Row
 	case *srfRef:
 		for sc := s; sc != nil && fields == nil; sc = sc.parent {
 			if sc.srf != nil && x.i < len(sc.srf.calls) {

@@ -24,6 +24,9 @@ type Column struct {
 	// _seq, _ts, _doc, ...) are left out of *.
 	Qualifier string
 	Hidden    bool
+	// Row are a record column's fields, where they are known (a
+	// set-returning function's row): (col).field reads them.
+	Row []Column
 }
 
 // Node is an operator of a plan.

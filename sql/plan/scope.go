@@ -25,6 +25,8 @@ type scopeCol struct {
 	// scalarFunc marks the column of a function in FROM that yields one
 	// column: the item's name alone stands for its value.
 	scalarFunc bool
+	// row are a record column's fields, where known.
+	row []Column
 }
 
 // scope is what the names of a query level refer to: its FROM clause's
@@ -194,7 +196,7 @@ func scopeOf(cols []Column, qual string) []scopeCol {
 		if q == "" {
 			q = c.Qualifier
 		}
-		out[i] = scopeCol{qualifier: q, name: c.Name, t: c.Type, hidden: c.Hidden, table: c.Table, attr: c.Attr, doc: -1}
+		out[i] = scopeCol{qualifier: q, name: c.Name, t: c.Type, hidden: c.Hidden, table: c.Table, attr: c.Attr, doc: -1, row: c.Row}
 	}
 	return out
 }

@@ -231,6 +231,11 @@ func (b *Binder) selectBody(sel *pg.SelectStmt, s *scope) (Node, error) {
 	proj := &Project{Input: input, Exprs: append(targets, extra...)}
 	for i, e := range proj.Exprs {
 		c := Column{Name: "?column?", Type: outputType(e)}
+		if cr, ok := e.(*ColRef); ok {
+			if in := input.Columns(); cr.Idx < len(in) {
+				c.Row = in[cr.Idx].Row
+			}
+		}
 		if i < len(names) {
 			c.Name = names[i].name
 			c.Table, c.Attr = names[i].table, names[i].attr

@@ -92,7 +92,7 @@ func (b *Binder) srfCall(name string, r *builtins.Resolved, args []Expr, s *scop
 			sc.RowOf = append(sc.RowOf, Column{Name: col.Name, Type: srfColType(r, i)})
 		}
 	}
-	sc.Cols = []Column{{Name: name, Type: t}}
+	sc.Cols = []Column{{Name: name, Type: t, Row: sc.RowOf}}
 	s.srf.calls = append(s.srf.calls, sc)
 	return &srfRef{i: len(s.srf.calls) - 1, t: t}, nil
 }

@@ -45,6 +45,9 @@ public class Smoke {
             try (ResultSet r = md.getColumns(null, "public", "users", "%")) {
                 while (r.next()) System.out.println("column " + r.getString("COLUMN_NAME") + " " + r.getString("TYPE_NAME") + " " + r.getInt("NULLABLE"));
             }
+            try (ResultSet r = md.getPrimaryKeys(null, "public", "users")) {
+                while (r.next()) System.out.println("key " + r.getString("COLUMN_NAME") + " " + r.getString("PK_NAME"));
+            }
             try (ResultSet r = md.getIndexInfo(null, "public", "users", false, false)) {
                 while (r.next()) System.out.println("index " + r.getString("INDEX_NAME") + " " + r.getString("COLUMN_NAME"));
             }
