@@ -30,10 +30,12 @@ func fromDoc(v any, t *types.T, c *types.Context) (types.Datum, error) {
 		return nil, nil
 	}
 	switch t.Family {
+	// A value already of the datum's Go type is returned as the interface
+	// it came in: no second boxing per row.
 	case types.IntFamily, types.OidFamily:
 		switch x := v.(type) {
 		case int64:
-			return x, nil
+			return v, nil
 		case float64:
 			if x == math.Trunc(x) && x >= -1<<63 && x < 1<<63 {
 				return int64(x), nil
@@ -53,7 +55,7 @@ func fromDoc(v any, t *types.T, c *types.Context) (types.Datum, error) {
 		case int64:
 			return float64(x), nil
 		case float64:
-			return x, nil
+			return v, nil
 		case json.Number:
 			return strconv.ParseFloat(string(x), 64)
 		}
@@ -77,12 +79,12 @@ func fromDoc(v any, t *types.T, c *types.Context) (types.Datum, error) {
 			return d, nil
 		}
 	case types.BoolFamily:
-		if b, ok := v.(bool); ok {
-			return b, nil
+		if _, ok := v.(bool); ok {
+			return v, nil
 		}
 	case types.StringFamily:
-		if s, ok := v.(string); ok {
-			return s, nil
+		if _, ok := v.(string); ok {
+			return v, nil
 		}
 		return string(engine.ToJSON(v)), nil
 	case types.JSONBFamily:
