@@ -54,6 +54,32 @@ type bound struct {
 	// their columns binds again.
 	tables map[string]*plan.Table
 	views  map[string]string // the views it read, with their text
+	stamps map[string]tableStamp
+}
+
+// tableStamp is what a table's definition and columns were when a
+// statement bound: the engine's shared values, compared by identity.
+type tableStamp struct {
+	spec *engine.TableSpec
+	cols *engine.Column
+	n    int
+}
+
+func stampOf(v *engine.View, name string) tableStamp {
+	spec, err := v.Spec(name)
+	if err != nil {
+		return tableStamp{}
+	}
+	cols, err := v.Columns(name)
+	if err != nil || len(cols) == 0 {
+		return tableStamp{}
+	}
+	return tableStamp{spec: spec, cols: &cols[0], n: len(cols)}
+}
+
+// same reports whether the table is still as stamped.
+func (t tableStamp) same(v *engine.View, name string) bool {
+	return t.spec != nil && stampOf(v, name) == t
 }
 
 // SQL returns the statement's text.
@@ -95,6 +121,11 @@ func (st *Stmt) bind() (*bound, error) {
 	if b := st.bound; b != nil {
 		fresh := true
 		for name, t := range b.tables {
+			// The engine makes a new definition and a new column list
+			// when either changes: the same ones mean the same table.
+			if sp, ok := b.stamps[name]; ok && sp.same(cat.view, name) {
+				continue
+			}
 			now, err := cat.Table(name)
 			if err != nil || !sameColumns(now, t) {
 				fresh = false
@@ -131,7 +162,10 @@ func (st *Stmt) bind() (*bound, error) {
 		return nil, err
 	}
 	q.Plan = plan.Optimize(q.Plan)
-	out := &bound{q: q, params: b.Params(), tables: cat.seen, views: cat.views}
+	out := &bound{q: q, params: b.Params(), tables: cat.seen, views: cat.views, stamps: map[string]tableStamp{}}
+	for name := range cat.seen {
+		out.stamps[name] = stampOf(cat.view, name)
+	}
 	for _, c := range q.Cols {
 		if c.Hidden {
 			continue
