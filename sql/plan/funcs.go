@@ -84,6 +84,33 @@ func (b *Binder) funcCall(f *pg.FuncCall, s *scope, ec exprCtx) (Expr, error) {
 	case isAgg:
 		kind = builtins.Aggregate
 	}
+	if f.AggWithinGroup {
+		if f.Over != nil {
+			return nil, b.errorf(pgcode.WrongObjectType, f.Location, "OVER is not supported for ordered-set aggregate %s", name)
+		}
+		// An ordered-set aggregate (percentile_cont(0.5) WITHIN GROUP
+		// (ORDER BY x)) takes its direct arguments and then the sorted
+		// values, as its overloads declare: x is an argument too, and the
+		// rows come to it in x's order.
+		g := pg.FuncCall{Funcname: f.Funcname, Args: append([]*pg.Node(nil), f.Args...), AggOrder: f.AggOrder,
+			AggFilter: f.AggFilter, AggDistinct: f.AggDistinct, FuncVariadic: f.FuncVariadic, Funcformat: f.Funcformat, Location: f.Location}
+		for _, o := range f.AggOrder {
+			g.Args = append(g.Args, o.GetSortBy().Node)
+		}
+		if kind != builtins.Aggregate {
+			// No aggregate takes these arguments: PostgreSQL's error.
+			args, err := b.args(g.Args, s, ec)
+			if err != nil {
+				return nil, err
+			}
+			_, err = builtins.Resolve(name, typesOf(args), builtins.Aggregate)
+			if err == nil {
+				err = pgcode.Newf(pgcode.UndefinedFunction, "function %s does not exist", name)
+			}
+			return nil, withPos(err, b.pos(f.Location))
+		}
+		return b.aggregate(name, &g, s, ec)
+	}
 	if (f.AggStar || f.AggDistinct || f.AggFilter != nil || len(f.AggOrder) > 0) && kind == builtins.Normal {
 		return nil, b.errorf(pgcode.WrongObjectType, f.Location, "%s specified, but %s is not an aggregate function", aggOption(f), name)
 	}
