@@ -355,3 +355,20 @@ func TestStmtCacheBounds(t *testing.T) {
 		t.Fatal("newest long statement dropped")
 	}
 }
+
+// TestColumnNames: result columns are named as PostgreSQL names them
+// (FigureColname).
+func TestColumnNames(t *testing.T) {
+	s := newSession(t)
+	run(t, s, `CREATE TABLE cn (id int8 PRIMARY KEY, a int4[])`)
+	r := run(t, s, `SELECT nullif(1, 2), coalesce(1, 2), CASE WHEN true THEN 1 END, a[1], greatest(1, 2),
+		(information_schema._pg_expandarray(ARRAY[1])).n, 1 + 2, id::text FROM cn`)
+	var got []string
+	for _, c := range r.Columns {
+		got = append(got, c.Name)
+	}
+	want := "nullif coalesce case a greatest n ?column? id"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("names: %q, want %q", strings.Join(got, " "), want)
+	}
+}

@@ -416,6 +416,10 @@ func figureName(n *pg.Node) string {
 			return "greatest"
 		}
 		return "least"
+	case *pg.Node_AExpr:
+		if x.AExpr.Kind == pg.A_Expr_Kind_AEXPR_NULLIF {
+			return "nullif"
+		}
 	case *pg.Node_SqlvalueFunction:
 		return map[pg.SQLValueFunctionOp]string{
 			pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE: "current_date", pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME: "current_time",
@@ -444,7 +448,7 @@ func figureName(n *pg.Node) string {
 		}
 	case *pg.Node_AArrayExpr:
 		return "array"
-	case *pg.Node_BoolExpr, *pg.Node_AExpr, *pg.Node_AConst, *pg.Node_ParamRef, *pg.Node_NullTest, *pg.Node_BooleanTest:
+	case *pg.Node_BoolExpr, *pg.Node_AConst, *pg.Node_ParamRef, *pg.Node_NullTest, *pg.Node_BooleanTest:
 	}
 	return "?column?"
 }
