@@ -40,7 +40,11 @@ type group struct {
 }
 
 func newAgg(env *Env, n *plan.Agg) (Operator, error) {
-	op := &aggOp{env: env, n: n, table: newTupleMap[*group](typesOfExprs(n.GroupBy))}
+	keyTypes := typesOfExprs(n.GroupBy)
+	if n.Sets != nil {
+		keyTypes = append(keyTypes, types.Int8) // which set
+	}
+	op := &aggOp{env: env, n: n, table: newTupleMap[*group](keyTypes)}
 	var err error
 	if op.groups, err = env.compileAll(n.GroupBy); err != nil {
 		return nil, err
@@ -89,6 +93,9 @@ func typesOfExprs(es []plan.Expr) []*types.T {
 }
 
 func (op *aggOp) load() error {
+	if op.n.Sets != nil {
+		return op.loadSets()
+	}
 	key := make(Row, len(op.groups))
 	if len(op.groups) == 0 {
 		// One group, whatever the rows: no key to hash.
@@ -190,7 +197,10 @@ func (op *aggOp) Next() (Row, error) {
 	op.order[op.i] = nil
 	op.i++
 	row := make(Row, 0, len(op.groups)+len(op.calls))
-	row = append(row, g.key...)
+	row = append(row, g.key[:min(len(g.key), len(op.groups))]...)
+	for len(row) < len(op.groups) {
+		row = append(row, nil) // the grand total of no rows
+	}
 	for i, ac := range op.calls {
 		if len(ac.keys) > 0 {
 			so := &sortOp{n: &plan.Sort{Keys: ac.c.OrderBy}}
@@ -214,4 +224,49 @@ func (op *aggOp) Next() (Row, error) {
 func (op *aggOp) Close() {
 	op.in.Close()
 	op.table, op.order = nil, nil
+}
+
+// loadSets groups each input row once per grouping set: its key holds
+// the set's expressions, NULL for the others, and the set's number. The
+// empty set makes a group even of no rows, as PostgreSQL's grand total.
+func (op *aggOp) loadSets() error {
+	vals := make(Row, len(op.groups))
+	key := make(Row, len(op.groups)+1)
+	err := drain(op.in, func(r Row) error {
+		for i, f := range op.groups {
+			v, err := f(r)
+			if err != nil {
+				return err
+			}
+			vals[i] = v
+		}
+		for si, set := range op.n.Sets {
+			clear(key)
+			for _, j := range set {
+				key[j] = vals[j]
+			}
+			key[len(op.groups)] = int64(si)
+			p, stored, added := op.table.ref(key)
+			if added {
+				*p = op.newGroup(stored)
+				op.order = append(op.order, *p)
+			}
+			g := *p
+			for i := range op.calls {
+				if err := op.add(g, i, r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || len(op.order) > 0 {
+		return err
+	}
+	for _, set := range op.n.Sets {
+		if len(set) == 0 {
+			op.order = append(op.order, op.newGroup(nil))
+		}
+	}
+	return nil
 }

@@ -192,8 +192,12 @@ type AggCall struct {
 type Agg struct {
 	Input   Node
 	GroupBy []Expr
-	Aggs    []*AggCall
-	Cols    []Column
+	// Sets are the grouping sets (GROUPING SETS, ROLLUP, CUBE): each the
+	// indices of the GroupBy expressions it groups by, the others NULL in
+	// its rows; nil for one plain grouping by all of GroupBy.
+	Sets [][]int
+	Aggs []*AggCall
+	Cols []Column
 }
 
 // SortKey is one ORDER BY term.

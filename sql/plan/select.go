@@ -91,7 +91,7 @@ func (b *Binder) selectBody(sel *pg.SelectStmt, s *scope) (Node, error) {
 	}
 	srfCalls := s.srf.calls
 	s.srf = nil
-	groups, err := b.groupBy(sel.GroupClause, s, targets, names)
+	groups, sets, err := b.groupBy(sel.GroupClause, s, targets, names)
 	if err != nil {
 		return nil, err
 	}
@@ -143,8 +143,8 @@ func (b *Binder) selectBody(sel *pg.SelectStmt, s *scope) (Node, error) {
 	// aggregates; everything above it refers to those.
 	aggCalls := s.agg.calls
 	s.agg = nil
-	if len(aggCalls) > 0 || len(groups) > 0 || having != nil {
-		agg := &Agg{Input: input, GroupBy: groups, Aggs: aggCalls}
+	if len(aggCalls) > 0 || len(groups) > 0 || having != nil || sets != nil {
+		agg := &Agg{Input: input, GroupBy: groups, Aggs: aggCalls, Sets: sets}
 		for _, g := range groups {
 			agg.Cols = append(agg.Cols, Column{Name: exprName(g), Type: g.Type()})
 		}
@@ -498,32 +498,139 @@ func (b *Binder) outputRef(n *pg.Node, s *scope, targets []Expr, names []outName
 	return b.expr(n, s, exprCtx{where: what})
 }
 
-// groupBy binds GROUP BY.
-func (b *Binder) groupBy(items []*pg.Node, s *scope, targets []Expr, names []outName) ([]Expr, error) {
+// groupBy binds GROUP BY. With grouping sets (GROUPING SETS, ROLLUP,
+// CUBE, ()) it also returns the sets, each a list of indices into the
+// expressions; nil when there are none.
+func (b *Binder) groupBy(items []*pg.Node, s *scope, targets []Expr, names []outName) ([]Expr, [][]int, error) {
 	var out []Expr
 	saved := s.agg
 	s.agg = nil // no aggregates in GROUP BY
 	defer func() { s.agg = saved }()
-	for _, it := range items {
-		if gs := it.GetGroupingSet(); gs != nil {
-			if gs.Kind != pg.GroupingSetKind_GROUPING_SET_EMPTY {
-				return nil, b.errorf(pgcode.FeatureNotSupported, gs.Location, "GROUPING SETS, ROLLUP and CUBE are not supported")
-			}
-			continue
-		}
+	index := func(it *pg.Node) (int, error) {
 		e, err := b.outputRef(it, s, targets, names, "GROUP BY")
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		if hasAggOrWin(e) {
-			return nil, b.errorf(pgcode.GroupingError, location(it), "aggregate functions are not allowed in GROUP BY")
+			return 0, b.errorf(pgcode.GroupingError, location(it), "aggregate functions are not allowed in GROUP BY")
 		}
 		if err := b.noSRF([]Expr{e}, "GROUP BY", location(it)); err != nil {
-			return nil, err
+			return 0, err
+		}
+		for i, o := range out {
+			if equalExpr(o, e) {
+				return i, nil
+			}
 		}
 		out = append(out, e)
+		return len(out) - 1, nil
 	}
-	return out, nil
+	// unit binds a grouping unit: an expression, or a parenthesized list
+	// of them.
+	unit := func(it *pg.Node) ([]int, error) {
+		if row := it.GetRowExpr(); row != nil {
+			var u []int
+			for _, a := range row.Args {
+				i, err := index(a)
+				if err != nil {
+					return nil, err
+				}
+				u = append(u, i)
+			}
+			return u, nil
+		}
+		i, err := index(it)
+		return []int{i}, err
+	}
+	var setsOf func(gs *pg.GroupingSet) ([][]int, error)
+	setsOf = func(gs *pg.GroupingSet) ([][]int, error) {
+		var units [][]int
+		if gs.Kind != pg.GroupingSetKind_GROUPING_SET_SETS {
+			for _, it := range gs.Content {
+				u, err := unit(it)
+				if err != nil {
+					return nil, err
+				}
+				units = append(units, u)
+			}
+		}
+		switch gs.Kind {
+		case pg.GroupingSetKind_GROUPING_SET_EMPTY:
+			return [][]int{{}}, nil
+		case pg.GroupingSetKind_GROUPING_SET_ROLLUP:
+			var out [][]int
+			for n := len(units); n >= 0; n-- {
+				out = append(out, slices.Concat(units[:n]...))
+			}
+			return out, nil
+		case pg.GroupingSetKind_GROUPING_SET_CUBE:
+			if len(units) > 12 {
+				return nil, b.errorf(pgcode.ProgramLimitExceeded, gs.Location, "CUBE is limited to 12 elements")
+			}
+			var out [][]int
+			for mask := (1 << len(units)) - 1; mask >= 0; mask-- {
+				set := []int{}
+				for i, u := range units {
+					if mask&(1<<i) != 0 {
+						set = append(set, u...)
+					}
+				}
+				out = append(out, set)
+			}
+			return out, nil
+		}
+		// GROUPING SETS (...): each item a set, or sets of its own.
+		var out [][]int
+		for _, it := range gs.Content {
+			if inner := it.GetGroupingSet(); inner != nil {
+				more, err := setsOf(inner)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, more...)
+				continue
+			}
+			u, err := unit(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, u)
+		}
+		return out, nil
+	}
+	sets := [][]int{{}}
+	grouping := false
+	for _, it := range items {
+		if gs := it.GetGroupingSet(); gs != nil {
+			if gs.Kind == pg.GroupingSetKind_GROUPING_SET_EMPTY && len(items) == 1 {
+				continue // GROUP BY (): one group, as no GROUP BY with aggregates
+			}
+			grouping = true
+			more, err := setsOf(gs)
+			if err != nil {
+				return nil, nil, err
+			}
+			var next [][]int
+			for _, a := range sets {
+				for _, m := range more {
+					next = append(next, slices.Concat(a, m))
+				}
+			}
+			sets = next
+			continue
+		}
+		i, err := index(it)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k := range sets {
+			sets[k] = append(sets[k], i)
+		}
+	}
+	if !grouping {
+		return out, nil, nil
+	}
+	return out, sets, nil
 }
 
 // orderBy binds ORDER BY: its keys over the projection's output (the
