@@ -218,6 +218,21 @@ func (op *aggOp) Next() (Row, error) {
 		}
 		row = append(row, v)
 	}
+	if op.n.Sets != nil {
+		// The number of the row's grouping set (GROUPING reads it); the
+		// grand total of no rows is the empty set's.
+		set := int64(-1)
+		if len(g.key) > len(op.groups) {
+			set = g.key[len(op.groups)].(int64)
+		} else {
+			for si, s := range op.n.Sets {
+				if len(s) == 0 {
+					set = int64(si)
+				}
+			}
+		}
+		row = append(row, set)
+	}
 	return row, nil
 }
 

@@ -325,6 +325,22 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 		return env.compileSubscript(x)
 	case *plan.ArraySub:
 		return env.compileArraySub(x)
+	case *plan.GroupingExpr:
+		f, err := env.compile(x.Set)
+		if err != nil {
+			return nil, err
+		}
+		return func(r Row) (types.Datum, error) {
+			v, err := f(r)
+			if err != nil {
+				return nil, err
+			}
+			i, _ := v.(int64)
+			if i < 0 || int(i) >= len(x.Masks) {
+				return nil, pgcode.Newf(pgcode.InternalError, "grouping set %d out of range", i)
+			}
+			return x.Masks[i], nil
+		}, nil
 	case *plan.FieldSelect:
 		f, err := env.compile(x.E)
 		if err != nil {

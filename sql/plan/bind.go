@@ -37,6 +37,10 @@ type Binder struct {
 	topSelect *pg.SelectStmt
 	wrote     bool
 	viewDepth int // views being bound, one in another
+	// sets and setCol are the grouping sets of the query level being
+	// bound and the column of its Agg that numbers them (GROUPING).
+	sets   [][]int
+	setCol int
 	// Volatile is set when the statement calls a volatile function (its
 	// plan cannot be reused for another execution's constants).
 	Volatile bool

@@ -133,6 +133,16 @@ type RowExpr struct {
 // Type is record.
 func (e *RowExpr) Type() *types.T { return types.Record }
 
+// GroupingExpr is GROUPING(...) over an Agg with grouping sets: Set reads
+// the number of the row's set, Masks the value for each set.
+type GroupingExpr struct {
+	Set   Expr
+	Masks []int64
+}
+
+// Type is integer.
+func (e *GroupingExpr) Type() *types.T { return types.Int4 }
+
 // FieldSelect is (row).field: the field Idx of a row value.
 type FieldSelect struct {
 	E     Expr
@@ -331,6 +341,8 @@ func Walk(e Expr, fn func(Expr) bool) {
 		Walk(x.Val, fn)
 	case *FieldSelect:
 		Walk(x.E, fn)
+	case *GroupingExpr:
+		Walk(x.Set, fn)
 	case *ArraySub:
 		Walk(x.E, fn)
 		for i := range x.Upper {

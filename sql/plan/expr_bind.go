@@ -91,6 +91,18 @@ func (b *Binder) expr(n *pg.Node, s *scope, ec exprCtx) (Expr, error) {
 		return b.funcCall(x.FuncCall, s, ec)
 	case *pg.Node_CaseExpr:
 		return b.caseExpr(x.CaseExpr, s, ec)
+	case *pg.Node_GroupingFunc:
+		// GROUPING(a, b): which of its arguments the row's grouping set
+		// leaves out, as bits; worked out once the GROUP BY is known.
+		g := &groupingRef{loc: x.GroupingFunc.Location}
+		for _, a := range x.GroupingFunc.Args {
+			e, err := b.expr(a, s, exprCtx{where: "GROUPING", value: true})
+			if err != nil {
+				return nil, err
+			}
+			g.args = append(g.args, e)
+		}
+		return g, nil
 	case *pg.Node_CoalesceExpr:
 		args, t, err := b.commonArgs(x.CoalesceExpr.Args, s, ec, "COALESCE", x.CoalesceExpr.Location)
 		if err != nil {

@@ -87,6 +87,8 @@ func mapExpr(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		return &ArraySub{E: m(x.E), Lower: ms(x.Lower), Upper: ms(x.Upper), Slice: x.Slice, T: x.T}
 	case *FieldSelect:
 		return &FieldSelect{E: m(x.E), Field: x.Field, Idx: x.Idx, T: x.T}
+	case *GroupingExpr:
+		return &GroupingExpr{Set: m(x.Set), Masks: x.Masks}
 	case *DocPath:
 		return &DocPath{E: m(x.E), Path: x.Path}
 	}

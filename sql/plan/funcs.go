@@ -28,6 +28,14 @@ type aggRef struct {
 
 func (e *aggRef) Type() *types.T { return e.t }
 
+// groupingRef is GROUPING(args) until the grouping sets are known.
+type groupingRef struct {
+	args []Expr
+	loc  int32
+}
+
+func (e *groupingRef) Type() *types.T { return types.Int4 }
+
 // windowContext collects the window functions of a query level.
 type windowContext struct {
 	calls   []*WindowCall

@@ -145,11 +145,15 @@ func (b *Binder) selectBody(sel *pg.SelectStmt, s *scope) (Node, error) {
 	s.agg = nil
 	if len(aggCalls) > 0 || len(groups) > 0 || having != nil || sets != nil {
 		agg := &Agg{Input: input, GroupBy: groups, Aggs: aggCalls, Sets: sets}
+		b.sets, b.setCol = sets, len(groups)+len(aggCalls)
 		for _, g := range groups {
 			agg.Cols = append(agg.Cols, Column{Name: exprName(g), Type: g.Type()})
 		}
 		for _, a := range aggCalls {
 			agg.Cols = append(agg.Cols, Column{Name: a.Name, Type: a.T})
+		}
+		if sets != nil {
+			agg.Cols = append(agg.Cols, Column{Name: "grouping set", Type: types.Int8, Hidden: true})
 		}
 		rw := func(e Expr) (Expr, error) { return b.regroup(e, groups, s.cols) }
 		for i := range targets {
@@ -909,6 +913,10 @@ func (b *Binder) regroup(e Expr, groups []Expr, cols []scopeCol) (Expr, error) {
 		switch y := x.(type) {
 		case *aggRef:
 			return &ColRef{Idx: len(groups) + y.i, T: y.t}, true
+		case *groupingRef:
+			var g Expr
+			g, err = b.grouping(y, groups)
+			return g, true
 		case *winRef, *srfRef:
 			return x, true
 		case *ColRef:
@@ -1149,4 +1157,36 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// grouping binds GROUPING(args): each argument must be one of the GROUP
+// BY expressions; the value has a bit set, first argument highest, for
+// each argument the row's grouping set leaves out.
+func (b *Binder) grouping(g *groupingRef, groups []Expr) (Expr, error) {
+	idx := make([]int, len(g.args))
+	for k, a := range g.args {
+		idx[k] = -1
+		for i, e := range groups {
+			if equalExpr(a, e) {
+				idx[k] = i
+			}
+		}
+		if idx[k] < 0 {
+			return nil, b.errorf(pgcode.GroupingError, g.loc, "arguments to GROUPING must be grouping expressions of the associated query level")
+		}
+	}
+	if b.sets == nil {
+		return &Const{Val: int64(0), T: types.Int4}, nil
+	}
+	ge := &GroupingExpr{Set: &ColRef{Idx: b.setCol, T: types.Int8, Name: "grouping set"}}
+	for _, set := range b.sets {
+		var m int64
+		for k, i := range idx {
+			if !slices.Contains(set, i) {
+				m |= 1 << (len(idx) - 1 - k)
+			}
+		}
+		ge.Masks = append(ge.Masks, m)
+	}
+	return ge, nil
 }
