@@ -249,7 +249,10 @@ func pushToScan(s *Scan, conds []Expr) Node {
 		if i == used {
 			continue
 		}
-		if pushable(s, c.field) {
+		// The index equality the scan reads by needs no check on the
+		// stored document: every row it yields has the value.
+		indexEq := s.Access == AccessIndex && c.field == s.Field && c.op == OpEq && c.op == s.Op && equalExpr(c.val, s.Key)
+		if pushable(s, c.field) && !indexEq {
 			s.Preds = append(s.Preds, ScanPred{Field: c.field, Op: c.op, Val: c.val})
 		}
 		rest = append(rest, c.cond)
