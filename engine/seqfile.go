@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -77,17 +76,8 @@ func removeDurably(fsys store.FS, path string) error {
 // readSequenceFile reads the file of the sequence name in dir.
 func readSequenceFile(fsys store.FS, dir, name string) (*seqFile, error) {
 	path := filepath.Join(dir, name+".json")
-	f, err := fsys.Open(path)
+	b, err := vfs.ReadFile(fsys, path)
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, st.Size())
-	if _, err := f.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	var sf seqFile

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -88,17 +87,8 @@ func (db *DB) loadViews() (map[string]*ViewDef, error) {
 
 // readViewFile reads the file path of the view name.
 func readViewFile(fsys store.FS, path, name string) (*ViewDef, error) {
-	f, err := fsys.Open(path)
+	b, err := vfs.ReadFile(fsys, path)
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, st.Size())
-	if _, err := f.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	var vf viewFile

@@ -40,12 +40,7 @@ func (c *catalog) Table(name string) (*plan.Table, error) {
 	}
 	t := &plan.Table{Name: name, Spec: spec, Indexes: spec.Indexes}
 	for _, col := range cols {
-		tc := plan.TableCol{Name: col.Name, Field: col.Field, Type: plan.TypeOfEngine(col.Type, col.Typmod), Declared: col.Declared}
-		if col.SQLType != "" {
-			if t := declaredType(col.SQLType); t != nil {
-				tc.Type = t
-			}
-		}
+		tc := plan.TableCol{Name: col.Name, Field: col.Field, Type: columnType(col), Declared: col.Declared}
 		for _, d := range spec.Columns {
 			if d.Name == col.Name {
 				tc.NotNull = d.NotNull

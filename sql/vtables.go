@@ -2,6 +2,7 @@ package sql
 
 import (
 	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
@@ -129,20 +130,7 @@ func (s *Session) regName(t *types.T, oid types.Oid) (string, bool) {
 	if r.Namespace == vtable.OidPgCatalog || r.Namespace == vtable.OidInformationSchema {
 		return r.Name, true // on the search path; information_schema's are written qualified by PostgreSQL
 	}
-	return quoteIdentIfNeeded(r.Name), true
-}
-
-// quoteIdentIfNeeded quotes a name only where SQL needs it.
-func quoteIdentIfNeeded(s string) string {
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
-			return quoteIdent(s)
-		}
-	}
-	if s == "" {
-		return `""`
-	}
-	return s
+	return builtins.QuoteIdent(r.Name), true
 }
 
 // SerialSequence answers pg_get_serial_sequence: the sequence a column
@@ -154,7 +142,7 @@ func (f fnSession) SerialSequence(table, column string) (string, bool, error) {
 	}
 	for _, sq := range f.s.db.Sequences() {
 		if sq.OwnedBy.Table == t && sq.OwnedBy.Column == column {
-			return "public." + quoteIdentIfNeeded(sq.Name), true, nil
+			return "public." + builtins.QuoteIdent(sq.Name), true, nil
 		}
 	}
 	return "", false, nil

@@ -253,7 +253,7 @@ func format(c *Context, f string, a []types.Datum, at []*types.T) (types.Datum, 
 			s = "NULL"
 		case v == nil:
 		case conv == 'I':
-			s = quoteIdent(outText(c, v, t))
+			s = QuoteIdent(outText(c, v, t))
 		case conv == 'L':
 			s = quoteLiteral(outText(c, v, t))
 		default:

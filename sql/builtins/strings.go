@@ -198,7 +198,7 @@ func stringFuncs() []*Overload {
 			return strconv.FormatUint(uint64(a[0].(int64)), 16), nil
 		}),
 		def(1282, "quote_ident", ts(T), T, func(_ *Context, a []types.Datum) (types.Datum, error) {
-			return quoteIdent(str(a[0])), nil
+			return QuoteIdent(str(a[0])), nil
 		}),
 		def(1283, "quote_literal", ts(T), T, func(_ *Context, a []types.Datum) (types.Datum, error) {
 			return quoteLiteral(str(a[0])), nil
@@ -431,10 +431,10 @@ func chr(_ *Context, a []types.Datum) (types.Datum, error) {
 	return string(rune(n)), nil
 }
 
-// quoteIdent quotes an identifier when SQL needs it to: anything but
-// lower-case letters, digits and underscores (not first a digit), or a
-// keyword that is not unreserved.
-func quoteIdent(s string) string {
+// QuoteIdent quotes an identifier when SQL needs it to, as quote_ident
+// does: anything but lower-case letters, digits and underscores (not first
+// a digit), or a keyword that is not unreserved.
+func QuoteIdent(s string) string {
 	safe := s != "" && (s[0] >= 'a' && s[0] <= 'z' || s[0] == '_')
 	for i := 0; safe && i < len(s); i++ {
 		c := s[i]

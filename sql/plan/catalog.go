@@ -3,6 +3,7 @@ package plan
 import (
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/types"
+	"github.com/driftdb/driftdb/sql/vtable"
 )
 
 // Catalog is what the binder needs to know of the database: its tables
@@ -66,23 +67,4 @@ func (t *Table) Indexed(field string) bool {
 }
 
 // TypeOfEngine is the SQL type of an engine column type.
-func TypeOfEngine(t engine.Type, mod engine.Typmod) *types.T {
-	switch t {
-	case engine.TypeInt8:
-		return types.Int8
-	case engine.TypeFloat8:
-		return types.Float8
-	case engine.TypeNumeric:
-		if mod.Precision > 0 {
-			return types.Numeric.WithMod(mod.Mod())
-		}
-		return types.Numeric
-	case engine.TypeBool:
-		return types.Bool
-	case engine.TypeJSONB:
-		return types.JSONB
-	case engine.TypeTimestamptz:
-		return types.TimestampTZ
-	}
-	return types.Text
-}
+func TypeOfEngine(t engine.Type, mod engine.Typmod) *types.T { return vtable.EngineType(t, mod) }

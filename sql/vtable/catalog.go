@@ -216,11 +216,12 @@ func (c *Catalog) typeOf(col engine.Column) *types.T {
 			return t
 		}
 	}
-	return engineType(col.Type, col.Typmod)
+	return EngineType(col.Type, col.Typmod)
 }
 
-// engineType is the SQL type of an engine column type.
-func engineType(t engine.Type, mod engine.Typmod) *types.T {
+// EngineType is the SQL type of an engine column type (plan.TypeOfEngine
+// for the binder).
+func EngineType(t engine.Type, mod engine.Typmod) *types.T {
 	switch t {
 	case engine.TypeInt8:
 		return types.Int8

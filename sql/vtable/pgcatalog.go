@@ -3,6 +3,7 @@ package vtable
 import (
 	"strings"
 
+	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/types"
 )
 
@@ -338,7 +339,7 @@ func (c *Catalog) IndexDef(ix *IndexInfo) string {
 	if ix.Unique {
 		b.WriteString("UNIQUE ")
 	}
-	b.WriteString("INDEX " + quoteIdent(ix.Rel.Name) + " ON public." + quoteIdent(ix.Rel.Table.Rel.Name) + " USING btree (")
+	b.WriteString("INDEX " + builtins.QuoteIdent(ix.Rel.Name) + " ON public." + builtins.QuoteIdent(ix.Rel.Table.Rel.Name) + " USING btree (")
 	b.WriteString(c.indexCols(ix))
 	b.WriteString(")")
 	return b.String()
@@ -348,7 +349,7 @@ func (c *Catalog) indexCols(ix *IndexInfo) string {
 	var cols []string
 	for i, f := range ix.Fields {
 		if n := ix.Attnums[i]; n > 0 {
-			cols = append(cols, quoteIdent(ix.Rel.Table.Cols[n-1].Name))
+			cols = append(cols, builtins.QuoteIdent(ix.Rel.Table.Cols[n-1].Name))
 		} else {
 			cols = append(cols, f)
 		}
@@ -371,26 +372,6 @@ func (c *Catalog) ConstraintDef(k *Constraint) string {
 	}
 	return "CHECK (" + e + ")"
 }
-
-// quoteIdent quotes a name as PostgreSQL's quote_ident does when it must.
-func quoteIdent(s string) string {
-	plain := s != ""
-	for i, r := range s {
-		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
-			plain = false
-			break
-		}
-	}
-	if plain && !reserved[s] {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// reserved are keywords a name must be quoted as (the common ones).
-var reserved = map[string]bool{"all": true, "and": true, "any": true, "as": true, "select": true, "from": true,
-	"where": true, "table": true, "order": true, "group": true, "user": true, "check": true, "default": true,
-	"primary": true, "unique": true, "references": true, "to": true, "when": true, "end": true, "case": true}
 
 func pgSequences(c *Catalog, emit func(row)) error {
 	for _, s := range c.Seqs {
@@ -435,7 +416,7 @@ func (c *Catalog) IndexColumn(ix *IndexInfo, col int) (string, bool, error) {
 		return "", false, nil
 	}
 	if n := ix.Attnums[col-1]; n > 0 {
-		return quoteIdent(ix.Rel.Table.Cols[n-1].Name), true, nil
+		return builtins.QuoteIdent(ix.Rel.Table.Cols[n-1].Name), true, nil
 	}
 	return ix.Fields[col-1], true, nil
 }
