@@ -18,6 +18,7 @@ import (
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
+	"github.com/driftdb/driftdb/sql/vtable"
 )
 
 // Options configure a session.
@@ -57,6 +58,11 @@ type Session struct {
 	currval    map[string]int64
 	lastval    int64
 	hasLastval bool
+	// stmtGen counts the statements run; vcat is the catalog the one
+	// numbered vcatGen loaded (vcatalog).
+	stmtGen uint64
+	vcat    *vtable.Catalog
+	vcatGen uint64
 	// simple holds the statements ParseSimple lifted, bound, by lifted
 	// text and constant types.
 	simple map[string]*Stmt

@@ -195,6 +195,7 @@ func sameColumns(a, b *plan.Table) bool {
 // (the client's where given, else inferred, else text) and the result
 // columns (nil when it returns no rows).
 func (st *Stmt) Describe(paramTypes []*types.T) ([]*types.T, []Column, error) {
+	st.s.stmtGen++ // a catalog loaded before is not this statement's
 	if len(paramTypes) > 0 {
 		st.given, st.bound = paramTypes, nil
 	}
@@ -313,6 +314,7 @@ func (st *Stmt) Execute(ctx context.Context, params []types.Datum) (*Result, err
 // Stream does.
 func (st *Stmt) Stream(ctx context.Context, params []types.Datum) (*Result, error) {
 	s := st.s
+	s.stmtGen++
 	if cm := s.TakeCommit(); cm != nil {
 		// The caller did not wait for the last statement's commit: this
 		// one must see it.

@@ -40,12 +40,23 @@ func columnType(c engine.Column) *types.T {
 }
 
 // vcatalog loads the catalog as the session reads the database now.
+//
+// One statement loads it once: the catalog functions it calls row after
+// row (pg_table_is_visible, regclass output) share it.
 func (s *Session) vcatalog() (*vtable.Catalog, error) {
+	if s.vcat != nil && s.vcatGen == s.stmtGen {
+		return s.vcat, nil
+	}
 	v, err := s.readView()
 	if err != nil {
 		return nil, err
 	}
-	return vtable.Load(s.vtableSource(v))
+	c, err := vtable.Load(s.vtableSource(v))
+	if err != nil {
+		return nil, err
+	}
+	s.vcat, s.vcatGen = c, s.stmtGen
+	return c, nil
 }
 
 // IndexDef answers pg_get_indexdef.
