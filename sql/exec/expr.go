@@ -69,18 +69,10 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 	case *plan.Call:
 		return env.compileCall(x)
 	case *plan.Cast:
-		f, err := env.compile(x.E)
-		if err != nil {
-			return nil, err
-		}
 		from, to, assign := x.E.Type(), x.T, x.Assign
-		return func(r Row) (types.Datum, error) {
-			v, err := f(r)
-			if err != nil || v == nil {
-				return nil, err
-			}
+		return env.strictUnary(x.E, func(v types.Datum) (types.Datum, error) {
 			return env.cast(v, from, to, assign)
-		}, nil
+		})
 	case *plan.And:
 		fs, err := env.compileAll(x.Args)
 		if err != nil {
@@ -128,17 +120,7 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 			return false, nil
 		}, nil
 	case *plan.Not:
-		f, err := env.compile(x.E)
-		if err != nil {
-			return nil, err
-		}
-		return func(r Row) (types.Datum, error) {
-			v, err := f(r)
-			if err != nil || v == nil {
-				return nil, err
-			}
-			return !v.(bool), nil
-		}, nil
+		return env.strictUnary(x.E, func(v types.Datum) (types.Datum, error) { return !v.(bool), nil })
 	case *plan.IsNull:
 		f, err := env.compile(x.E)
 		if err != nil {
@@ -326,50 +308,26 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 	case *plan.ArraySub:
 		return env.compileArraySub(x)
 	case *plan.GroupingExpr:
-		f, err := env.compile(x.Set)
-		if err != nil {
-			return nil, err
-		}
-		return func(r Row) (types.Datum, error) {
-			v, err := f(r)
-			if err != nil {
-				return nil, err
-			}
-			i, _ := v.(int64)
+		return env.strictUnary(x.Set, func(v types.Datum) (types.Datum, error) {
+			i := v.(int64)
 			if i < 0 || int(i) >= len(x.Masks) {
 				return nil, pgcode.Newf(pgcode.InternalError, "grouping set %d out of range", i)
 			}
 			return x.Masks[i], nil
-		}, nil
+		})
 	case *plan.FieldSelect:
-		f, err := env.compile(x.E)
-		if err != nil {
-			return nil, err
-		}
-		return func(r Row) (types.Datum, error) {
-			v, err := f(r)
-			if err != nil || v == nil {
-				return nil, err
-			}
+		return env.strictUnary(x.E, func(v types.Datum) (types.Datum, error) {
 			rec, ok := v.(*types.DRecord)
 			if !ok || x.Idx >= len(rec.Vals) {
 				return nil, pgcode.Newf(pgcode.InternalError, "field %s of a value that is no record", x.Field)
 			}
 			return rec.Vals[x.Idx], nil
-		}, nil
+		})
 	case *plan.ArraySet:
 		return env.compileArraySet(x)
 	case *plan.DocPath:
-		f, err := env.compile(x.E)
-		if err != nil {
-			return nil, err
-		}
 		path := x.Path
-		return func(r Row) (types.Datum, error) {
-			v, err := f(r)
-			if err != nil || v == nil {
-				return nil, err
-			}
+		return env.strictUnary(x.E, func(v types.Datum) (types.Datum, error) {
 			var cur any
 			switch d := v.(type) {
 			case types.DJSONB:
@@ -387,7 +345,7 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 				}
 			}
 			return types.DJSONB{V: cur}, nil
-		}, nil
+		})
 	case *plan.Subquery:
 		return env.compileSubquery(x)
 	case *plan.Default:
@@ -619,3 +577,19 @@ func (env *Env) cast(v types.Datum, from, to *types.T, assign bool) (types.Datum
 }
 
 var _ = fmt.Sprint
+
+// strictUnary compiles an expression of one operand that is NULL when
+// its operand is: fn sees only the operand's non-NULL values.
+func (env *Env) strictUnary(e plan.Expr, fn func(types.Datum) (types.Datum, error)) (evalFn, error) {
+	f, err := env.compile(e)
+	if err != nil {
+		return nil, err
+	}
+	return func(r Row) (types.Datum, error) {
+		v, err := f(r)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		return fn(v)
+	}, nil
+}
