@@ -2,18 +2,18 @@ package integration
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/driftdb/driftdb/pgwire"
 )
@@ -167,7 +167,7 @@ func TestCopyTimeout(t *testing.T) {
 	mustExec(t, c, `CREATE TABLE ct (id int8 PRIMARY KEY)`)
 	mustExec(t, c, `SET statement_timeout = 200`)
 	start := time.Now()
-	_, err := c.PgConn().CopyFrom(bg, &stallingReader{d: time.Second, done: make(chan struct{})}, `COPY ct FROM STDIN`)
+	_, err := c.PgConn().CopyFrom(bg, stallingReader{d: time.Second}, `COPY ct FROM STDIN`)
 	if sqlState(err) != "57014" || time.Since(start) > 5*time.Second {
 		t.Fatalf("COPY under a 200 ms timeout: %v after %v", err, time.Since(start))
 	}
@@ -176,28 +176,47 @@ func TestCopyTimeout(t *testing.T) {
 	if err := c.QueryRow(bg, `SELECT count(*) FROM ct`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("after: %d %v", n, err)
 	}
-	// A cancel.
-	ctx, cancel := context.WithTimeout(bg, 200*time.Millisecond)
-	defer cancel()
-	r := &stallingReader{d: time.Second, done: make(chan struct{})}
-	_, err = c.PgConn().CopyFrom(ctx, r, `COPY ct FROM STDIN`)
-	if err == nil {
-		t.Fatal("a cancelled COPY succeeded")
+	// A CancelRequest while the server waits for COPY data: the server
+	// answers 57014 on the session, which goes on.
+	nc, fe, key := rawSession(t, s.addr)
+	defer nc.Close()
+	fe.Send(&pgproto3.Query{String: "COPY ct FROM STDIN"})
+	fe.Flush()
+	if m, err := fe.Receive(); err != nil {
+		t.Fatal(err)
+	} else if _, ok := m.(*pgproto3.CopyInResponse); !ok {
+		t.Fatalf("COPY answered %#v", m)
 	}
-	<-r.done
+	fe.Send(&pgproto3.CopyData{Data: []byte("41\n")})
+	fe.Flush()
+	cc, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfe := pgproto3.NewFrontend(cc, cc)
+	cfe.Send(&pgproto3.CancelRequest{ProcessID: key.ProcessID, SecretKey: key.SecretKey})
+	cfe.Flush()
+	cc.Close()
+	m, err := fe.Receive()
+	if e, ok := m.(*pgproto3.ErrorResponse); err != nil || !ok || e.Code != "57014" {
+		t.Fatalf("cancelled COPY: %#v %v", m, err)
+	}
+	if m, err := fe.Receive(); err != nil {
+		t.Fatal(err)
+	} else if _, ok := m.(*pgproto3.ReadyForQuery); !ok {
+		t.Fatalf("after the cancel: %#v", m)
+	}
+	if err := c.QueryRow(bg, `SELECT count(*) FROM ct`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("rows of the cancelled COPY: %d %v", n, err)
+	}
 }
 
-// stallingReader gives no data for a while, then ends: the client's
-// reading goroutine must end for pgconn's CopyFrom to return, whatever
-// the server answered meanwhile.
-type stallingReader struct {
-	d    time.Duration
-	once sync.Once
-	done chan struct{} // closed once Read has returned
-}
+// stallingReader gives no data for a while, then ends: pgconn's
+// CopyFrom waits for its reading goroutine, whatever the server answered
+// meanwhile.
+type stallingReader struct{ d time.Duration }
 
-func (r *stallingReader) Read([]byte) (int, error) {
+func (r stallingReader) Read([]byte) (int, error) {
 	time.Sleep(r.d)
-	r.once.Do(func() { close(r.done) })
 	return 0, io.EOF
 }
