@@ -86,9 +86,12 @@ var (
 	ErrNoRow        = errors.New("engine: no such row")
 	ErrReadOnly     = errors.New("engine: read-only")
 	ErrHorizon      = errors.New("engine: before the compaction horizon")
-	ErrClosed       = errors.New("engine: closed")
-	ErrNoSequence   = errors.New("engine: no such sequence")
-	ErrNoView       = errors.New("engine: no such view")
+	// ErrPastEnd: a point in time after the last committed event (a
+	// later seq, a time to come).
+	ErrPastEnd    = errors.New("engine: past the last committed event")
+	ErrClosed     = errors.New("engine: closed")
+	ErrNoSequence = errors.New("engine: no such sequence")
+	ErrNoView     = errors.New("engine: no such view")
 )
 
 func wrapf(code string, sentinel error, format string, args ...any) error {

@@ -31,7 +31,7 @@ func (db *DB) View() *View {
 func (db *DB) ViewAt(seq uint64) (*View, error) {
 	v := db.View()
 	if seq > v.seq {
-		return nil, errorf(CodeInvalidParameter, "AS OF @seq:%d is past the latest committed seq %d", seq, v.seq)
+		return nil, wrapf(CodeInvalidParameter, ErrPastEnd, "AS OF @seq:%d is past the latest committed seq %d", seq, v.seq)
 	}
 	v.seq, v.past = seq, true
 	return v, nil
@@ -43,7 +43,7 @@ func (db *DB) ViewAtTime(t time.Time) (*View, error) {
 	v := db.View()
 	ms := t.UnixMilli()
 	if t.After(db.opts.Now()) {
-		return nil, errorf(CodeInvalidParameter, "AS OF %s is in the future", t.UTC().Format(time.RFC3339Nano))
+		return nil, wrapf(CodeInvalidParameter, ErrPastEnd, "AS OF %s is in the future", t.UTC().Format(time.RFC3339Nano))
 	}
 	times := v.state.times
 	// The first point with ms > t starts the events that are excluded.

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/driftdb/driftdb/engine"
@@ -342,7 +343,7 @@ func newHistoryScan(env *Env, n *plan.Scan) (Operator, error) {
 		switch {
 		case err == nil:
 			to = hi.Seq()
-		case !pastTheEnd(err):
+		case !errors.Is(err, engine.ErrPastEnd):
 			// An end after the last event (a later seq, a time to come)
 			// is the last event.
 			return nil, err
@@ -402,14 +403,6 @@ func (op *historyOp) Close() {
 		op.hc.Close()
 		op.hc = nil
 	}
-}
-
-// pastTheEnd reports whether err says a point lies after the last
-// event.
-func pastTheEnd(err error) bool {
-	msg := err.Error()
-	return engine.Code(err) == engine.CodeInvalidParameter &&
-		(strings.Contains(msg, "past the latest") || strings.Contains(msg, "in the future"))
 }
 
 // eventName is an event type as _event shows it.
