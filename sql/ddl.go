@@ -123,10 +123,7 @@ func (s *Session) truncate(ctx context.Context, t *pg.TruncateStmt) (*Result, er
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.db.View().Spec(name); err != nil {
-			if engine.Code(err) == engine.CodeUndefinedTable {
-				return nil, pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", name)
-			}
+		if err := s.tableExists(name); err != nil {
 			return nil, err
 		}
 		names = append(names, name)
@@ -152,20 +149,34 @@ func (s *Session) renameStmt(r *pg.RenameStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.tableExists(name, r.MissingOk); err != nil {
-		return nil, err
+	if err := s.tableExists(name); err != nil {
+		return skipMissing(err, r.MissingOk, name)
 	}
 	switch r.RenameType {
 	case pg.ObjectType_OBJECT_TABLE:
-		return &Result{Tag: "ALTER TABLE"}, s.db.RenameTable(name, r.Newname)
+		err = s.db.RenameTable(name, r.Newname)
 	case pg.ObjectType_OBJECT_COLUMN:
-		return &Result{Tag: "ALTER TABLE"}, s.db.RenameColumn(name, r.Subname, r.Newname)
+		err = s.db.RenameColumn(name, r.Subname, r.Newname)
+	default:
+		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "ALTER %s ... RENAME is not supported", strings.TrimPrefix(r.RenameType.String(), "OBJECT_"))
 	}
-	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "ALTER %s ... RENAME is not supported", strings.TrimPrefix(r.RenameType.String(), "OBJECT_"))
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "ALTER TABLE"}, nil
+}
+
+// skipMissing answers ALTER TABLE IF EXISTS of a missing table with
+// PostgreSQL's notice; other errors stay.
+func skipMissing(err error, missingOK bool, name string) (*Result, error) {
+	if missingOK && pgcode.Of(err) == pgcode.UndefinedTable {
+		return &Result{Tag: "ALTER TABLE", Notice: fmt.Sprintf("relation %q does not exist, skipping", name)}, nil
+	}
+	return nil, err
 }
 
 // tableExists is 42P01 for a missing table.
-func (s *Session) tableExists(name string, missingOK bool) error {
+func (s *Session) tableExists(name string) error {
 	if _, err := s.db.View().Spec(name); err != nil {
 		if engine.Code(err) == engine.CodeUndefinedTable {
 			return pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", name)
@@ -188,14 +199,8 @@ func (s *Session) alterTable(ctx context.Context, a *pg.AlterTableStmt) (*Result
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.db.View().Spec(name); err != nil {
-		if engine.Code(err) == engine.CodeUndefinedTable {
-			if a.MissingOk {
-				return &Result{Tag: "ALTER TABLE", Notice: fmt.Sprintf("relation %q does not exist, skipping", name)}, nil
-			}
-			return nil, pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", name)
-		}
-		return nil, err
+	if err := s.tableExists(name); err != nil {
+		return skipMissing(err, a.MissingOk, name)
 	}
 	res := &Result{Tag: "ALTER TABLE"}
 	for _, c := range a.Cmds {
