@@ -3,9 +3,8 @@ package sql
 import (
 	"sync"
 
-	pg "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/parser"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
@@ -80,11 +79,11 @@ func declaredType(name string) *types.T {
 	if t, ok := declaredTypes.Load(name); ok {
 		return t.(*types.T)
 	}
-	res, err := pg.Parse("SELECT NULL::" + name)
-	if err != nil || len(res.Stmts) != 1 {
+	n, err := parser.ParseExpr("NULL::" + name)
+	if err != nil {
 		return nil
 	}
-	tc := res.Stmts[0].Stmt.GetSelectStmt().GetTargetList()[0].GetResTarget().GetVal().GetTypeCast()
+	tc := n.GetTypeCast()
 	if tc == nil {
 		return nil
 	}

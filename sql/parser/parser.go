@@ -332,3 +332,18 @@ func split(text string) ([]piece, error) {
 	}
 	return out, nil
 }
+
+// ParseExpr reads the text of one expression (a kept DEFAULT or CHECK, a
+// declared type as NULL::type).
+func ParseExpr(text string) (*pg.Node, error) {
+	res, err := pg.Parse("SELECT " + text)
+	if err != nil {
+		return nil, convert(err)
+	}
+	if len(res.Stmts) == 1 {
+		if sel := res.Stmts[0].Stmt.GetSelectStmt(); sel != nil && len(sel.TargetList) == 1 && len(sel.FromClause) == 0 {
+			return sel.TargetList[0].GetResTarget().Val, nil
+		}
+	}
+	return nil, pgcode.Newf(pgcode.SyntaxError, "%q is not one expression", text)
+}

@@ -6,6 +6,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/driftdb/driftdb/sql/parser"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
 )
@@ -22,15 +23,11 @@ type Check struct {
 
 // parseExpr reads the text of a kept expression.
 func parseExpr(text string) (*pg.Node, error) {
-	res, err := pg.Parse("SELECT " + text)
-	if err != nil || len(res.Stmts) != 1 {
+	n, err := parser.ParseExpr(text)
+	if err != nil {
 		return nil, pgcode.Newf(pgcode.InternalError, "kept expression %q does not parse: %v", text, err)
 	}
-	sel := res.Stmts[0].Stmt.GetSelectStmt()
-	if sel == nil || len(sel.TargetList) != 1 {
-		return nil, pgcode.Newf(pgcode.InternalError, "kept expression %q is no expression", text)
-	}
-	return sel.TargetList[0].GetResTarget().Val, nil
+	return n, nil
 }
 
 // columnDefault binds the DEFAULT of a column, coerced to it; nil when it
