@@ -19,7 +19,7 @@ var sqlLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Param", Pattern: `\$[0-9]+`},
 	{Name: "Number", Pattern: `(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?`},
 	{Name: "SQString", Pattern: `[eE]?'(?:[^']|'')*'`},
-	{Name: "DQString", Pattern: `"(?:[^"\\]|\\.|"")*"`},
+	{Name: "DQString", Pattern: `"(?:[^"\\]|\\(?s:.)|"")*"`},
 	{Name: "Op", Pattern: `::|<>|!=|<=|>=|\|\||[-+*/%=<>(),;.{}\[\]:]`},
 	{Name: "Ident", Pattern: `[A-Za-z_\x80-\x{10FFFF}][A-Za-z0-9_$\x80-\x{10FFFF}]*`},
 })
