@@ -125,7 +125,9 @@ func floorDiv(a, b int64) (q, r int64) {
 func splitTimestamp(ts int64) (t tm, ok bool) {
 	date, tod := floorDiv(ts, usecsPerDay)
 	date += pgEpochJDate
-	if date < 0 || date > math.MaxInt32 {
+	// Day -1 is the eve of Julian day 0: the first instant of the range,
+	// shown in a zone west of Greenwich, falls on it.
+	if date < -1 || date > math.MaxInt32 {
 		return t, false
 	}
 	t.year, t.mon, t.mday = j2date(int(date))
