@@ -25,6 +25,10 @@ type Pred struct {
 
 	str []byte // Value as bytes, for strings
 	k   kind
+	// i is Value when it is an int64 (isInt): stored integers compare
+	// with it without being decoded into an interface.
+	i     int64
+	isInt bool
 }
 
 // Where makes the cursor drop the rows that fail one of preds (see Pred).
@@ -35,7 +39,9 @@ func (c *Cursor) Where(preds ...Pred) error {
 		switch p.k {
 		case kindString:
 			p.str = []byte(p.Value.(string))
-		case kindNumber, kindBool:
+		case kindNumber:
+			p.i, p.isInt = p.Value.(int64)
+		case kindBool:
 		default:
 			return fmt.Errorf("engine: a predicate compares with a string, a number or a boolean, not %T", p.Value)
 		}
@@ -89,6 +95,15 @@ func (p *Pred) holdsIn(doc []byte) bool {
 		code, err := it.r.byte()
 		if err != nil {
 			return true // a damaged document: let the reader report it
+		}
+		if p.isInt {
+			v, ok, err := it.r.int(code)
+			if err != nil {
+				return true
+			}
+			if ok {
+				return p.Op.holds(cmpInt(v, p.i))
+			}
 		}
 		if p.k == kindString {
 			if n, err := it.r.strLen(code); err == nil {

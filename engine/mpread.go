@@ -126,6 +126,40 @@ func (r *mpReader) strLen(c byte) (int, error) {
 	return 0, fmt.Errorf("engine: msgpack code %#x is not a string", c)
 }
 
+// int reads an integer whose code c was read, without boxing it. ok is
+// false when c is not the code of an integer that fits int64 (the reader
+// has then read nothing more).
+func (r *mpReader) int(c byte) (v int64, ok bool, err error) {
+	switch {
+	case c <= 0x7f:
+		return int64(c), true, nil
+	case c >= 0xe0:
+		return int64(int8(c)), true, nil
+	case c >= 0xcc && c <= 0xcf:
+		u, err := r.uint(1 << (c - 0xcc))
+		if err != nil || u > math.MaxInt64 {
+			r.i -= 1 << (c - 0xcc) // a big uint64: the caller decodes it
+			return 0, false, err
+		}
+		return int64(u), true, nil
+	case c >= 0xd0 && c <= 0xd3:
+		u, err := r.uint(1 << (c - 0xd0))
+		if err != nil {
+			return 0, false, err
+		}
+		switch c {
+		case 0xd0:
+			return int64(int8(u)), true, nil
+		case 0xd1:
+			return int64(int16(u)), true, nil
+		case 0xd2:
+			return int64(int32(u)), true, nil
+		}
+		return int64(u), true, nil
+	}
+	return 0, false, nil
+}
+
 // value reads one value: nil, bool, int64, float64, string, json.Number,
 // []any or map[string]any.
 func (r *mpReader) value(depth int) (any, error) {

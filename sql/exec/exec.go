@@ -94,11 +94,15 @@ func (op *statsOp) Count() int64 {
 
 // Start returns the operator of a plan.
 func Start(env *Env, n plan.Node) (Operator, error) {
+	return build(env, n)
+}
+
+// setCTE records the rows of a CTE for the rest of the statement.
+func (env *Env) setCTE(c *plan.CTE, cr *cteRows) {
 	if env.ctes == nil {
 		env.ctes = map[*plan.CTE]*cteRows{}
-		env.subs = map[*plan.Subquery]*subResult{}
 	}
-	return build(env, n)
+	env.ctes[c] = cr
 }
 
 // build makes the operator of a node.

@@ -41,6 +41,16 @@ func (env *Env) truth(e plan.Expr) (func(Row) (bool, error), error) {
 	}, nil
 }
 
+// colRefs are the closures that read the first columns of a row, made
+// once: a plan's column references compile to them without allocating.
+var colRefs = func() []evalFn {
+	fns := make([]evalFn, 32)
+	for i := range fns {
+		fns[i] = func(r Row) (types.Datum, error) { return r[i], nil }
+	}
+	return fns
+}()
+
 // compile turns an expression into a closure.
 func (env *Env) compile(e plan.Expr) (evalFn, error) {
 	switch x := e.(type) {
@@ -56,6 +66,9 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 			return env.Params[n], nil
 		}, nil
 	case *plan.ColRef:
+		if x.Idx >= 0 && x.Idx < len(colRefs) {
+			return colRefs[x.Idx], nil
+		}
 		i := x.Idx
 		return func(r Row) (types.Datum, error) { return r[i], nil }, nil
 	case *plan.OuterRef:

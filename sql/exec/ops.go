@@ -555,7 +555,7 @@ func (env *Env) computeCTE(c *plan.CTE) (*cteRows, error) {
 		if err := drain(op, func(r Row) error { cr.rows = append(cr.rows, copyRow(r)); return nil }); err != nil {
 			return nil, err
 		}
-		env.ctes[c] = cr
+		env.setCTE(c, cr)
 		return cr, nil
 	}
 	seen := newTupleMap[struct{}](columnTypes(c.Cols))
@@ -582,7 +582,7 @@ func (env *Env) computeCTE(c *plan.CTE) (*cteRows, error) {
 		// The recursive part reads the last step's rows under the CTE's
 		// name.
 		step.rows = work
-		env.ctes[c] = step
+		env.setCTE(c, step)
 		op, err := build(env, c.Recursive)
 		if err != nil {
 			return nil, err
@@ -600,7 +600,7 @@ func (env *Env) computeCTE(c *plan.CTE) (*cteRows, error) {
 		work = next
 		step = &cteRows{}
 	}
-	env.ctes[c] = cr
+	env.setCTE(c, cr)
 	return cr, nil
 }
 

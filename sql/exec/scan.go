@@ -3,6 +3,7 @@ package exec
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/driftdb/driftdb/engine"
@@ -146,16 +147,38 @@ func (env *Env) scanPreds(ps []plan.ScanPred) (out []engine.Pred, none bool, err
 // newFiller makes a scanOp that only fills rows (fill) with the columns
 // n reads.
 func newFiller(env *Env, n *plan.Scan) *scanOp {
-	op := &scanOp{env: env, n: n, row: make(Row, len(n.Cols))}
-	for i, f := range n.Fields {
-		if f != "" {
-			op.names = append(op.names, f)
-			op.at = append(op.at, i)
+	// The row and the fields read share one allocation.
+	buf := make([]any, len(n.Cols)+len(n.Fields))
+	op := &scanOp{env: env, n: n, row: buf[:len(n.Cols):len(n.Cols)]}
+	k := slices.Index(n.Fields, "")
+	if k < 0 {
+		k = len(n.Fields)
+	}
+	if k <= len(identity) && !slices.ContainsFunc(n.Fields[k:], func(f string) bool { return f != "" }) {
+		// The columns are fields in order, then system columns: the
+		// usual case, with nothing to make.
+		op.names, op.at = n.Fields[:k:k], identity[:k:k]
+	} else {
+		for i, f := range n.Fields {
+			if f != "" {
+				op.names = append(op.names, f)
+				op.at = append(op.at, i)
+			}
 		}
 	}
-	op.vals = make([]any, len(op.names))
+	op.vals = buf[len(n.Cols):][:len(op.names)]
 	return op
 }
+
+// identity is 0, 1, 2 ...: the positions of a scan whose columns are all
+// fields.
+var identity = func() []int {
+	s := make([]int, 64)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}()
 
 // fetchOp reads the rest of each input row by its key (plan.Fetch).
 type fetchOp struct {

@@ -58,6 +58,9 @@ func (env *Env) subRows(x *plan.Subquery, r Row, limit int) ([]Row, error) {
 		rows = append(rows, append(Row(nil), row...))
 	}
 	if !x.Correlated {
+		if env.subs == nil {
+			env.subs = map[*plan.Subquery]*subResult{}
+		}
 		env.subs[x] = &subResult{rows: rows}
 	}
 	return rows, nil
