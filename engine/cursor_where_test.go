@@ -23,7 +23,9 @@ func TestCursorWhere(t *testing.T) {
 		case 0:
 			patch = fmt.Sprintf(`{"s": "v%d"}`, rng.IntN(20))
 		case 1:
-			patch = fmt.Sprintf(`{"s": %d}`, rng.IntN(20))
+			// Integers of every stored width, and one past int64.
+			patch = fmt.Sprintf(`{"s": %s}`, []string{"0", "7", "19", "-5", "-200", "200", "-40000", "70000",
+				"5000000000", "-5000000000", "9223372036854775807", "18446744073709551615", "7.0"}[rng.IntN(13)])
 		case 2:
 			patch = `{"s": null}`
 		case 3:
@@ -43,6 +45,9 @@ func TestCursorWhere(t *testing.T) {
 		{{Field: "s", Op: OpLt, Value: "v"}},
 		{{Field: "s", Op: OpEq, Value: int64(7)}},
 		{{Field: "s", Op: OpGt, Value: 3.5}},
+		{{Field: "s", Op: OpGe, Value: int64(-200)}, {Field: "s", Op: OpLt, Value: int64(70000)}},
+		{{Field: "s", Op: OpGt, Value: int64(5000000000)}},
+		{{Field: "s", Op: OpLe, Value: int64(-5)}},
 		{{Field: "n", Op: OpLe, Value: int64(300)}, {Field: "grp", Op: OpEq, Value: int64(1)}},
 		{{Field: "n", Op: OpGt, Value: 2.5}},
 		{{Field: "again", Op: OpEq, Value: true}},
