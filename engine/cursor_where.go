@@ -55,19 +55,15 @@ func (c *Cursor) Where(preds ...Pred) error {
 
 // pass reports whether a row may meet every predicate of the cursor.
 func (c *Cursor) pass(r *Row) bool {
-	for i := range c.where {
-		p := &c.where[i]
-		if r.dec != nil || r.doc == nil {
-			if !p.holdsFor(r.dec[p.Field]) {
+	if r.dec != nil || r.doc == nil {
+		for i := range c.where {
+			if p := &c.where[i]; !p.holdsFor(r.dec[p.Field]) {
 				return false
 			}
-			continue
 		}
-		if !p.holdsIn(r.doc) {
-			return false
-		}
+		return true
 	}
-	return true
+	return holdIn(c.where, r.doc)
 }
 
 // holdsFor checks a decoded value.
@@ -83,43 +79,61 @@ func (p *Pred) holdsFor(v any) bool {
 	return p.Op.holds(cmp)
 }
 
-// holdsIn checks the field in an encoded document, reading a string
-// without copying it.
-func (p *Pred) holdsIn(doc []byte) bool {
+// holdIn checks preds on an encoded document in one walk over its
+// fields, reading strings without copying them.
+func holdIn(preds []Pred, doc []byte) bool {
+	found := 0
 	it := fieldsOf(doc, true)
 	for it.next() {
-		if string(it.key) != p.Field {
-			continue
-		}
-		start := it.r.i
-		code, err := it.r.byte()
-		if err != nil {
-			return true // a damaged document: let the reader report it
-		}
-		if p.isInt {
-			v, ok, err := it.r.int(code)
-			if err != nil {
-				return true
+		for i := range preds {
+			p := &preds[i]
+			if string(it.key) != p.Field {
+				continue
 			}
-			if ok {
-				return p.Op.holds(cmpInt(v, p.i))
+			start := it.r.i
+			ok := p.holdsAt(&it.r)
+			it.r.i = start
+			if !ok {
+				return false
 			}
+			found++
 		}
-		if p.k == kindString {
-			if n, err := it.r.strLen(code); err == nil {
-				b, err := it.r.next(n)
-				if err != nil {
-					return true
-				}
-				return p.Op.holds(bytes.Compare(b, p.str))
-			}
+		if found == len(preds) {
+			return true
 		}
-		it.r.i = start
-		v, err := it.r.value(1)
+	}
+	return it.err != nil // a field missing: NULL, which no comparison is true of
+}
+
+// holdsAt checks the value r is at.
+func (p *Pred) holdsAt(r *mpReader) bool {
+	start := r.i
+	code, err := r.byte()
+	if err != nil {
+		return true // a damaged document: let the reader report it
+	}
+	if p.isInt {
+		v, ok, err := r.int(code)
 		if err != nil {
 			return true
 		}
-		return p.holdsFor(v)
+		if ok {
+			return p.Op.holds(cmpInt(v, p.i))
+		}
 	}
-	return it.err != nil // missing: NULL, which no comparison is true of
+	if p.k == kindString {
+		if n, err := r.strLen(code); err == nil {
+			b, err := r.next(n)
+			if err != nil {
+				return true
+			}
+			return p.Op.holds(bytes.Compare(b, p.str))
+		}
+	}
+	r.i = start
+	v, err := r.value(1)
+	if err != nil {
+		return true
+	}
+	return p.holdsFor(v)
 }
