@@ -109,7 +109,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 // deleted): apply then takes the general path.
 func (ts *tableState) insertNew(ev *event) (row, bool) {
 	v := insertVersion(ev)
-	nr := row{key: ev.key, versions: []version{v}}
+	nr := newRow(ev.key, []version{v})
 	if old, had := ts.rows.ReplaceOrInsert(nr); had {
 		ts.rows.ReplaceOrInsert(old)
 		return row{}, false

@@ -86,7 +86,7 @@ func foldRow(r row, h uint64) (row, bool) {
 	if start == len(r.versions) {
 		return row{}, false
 	}
-	return row{key: r.key, versions: append([]version(nil), r.versions[start:]...)}, true
+	return newRow(r.key, append([]version(nil), r.versions[start:]...)), true
 }
 
 // fold replaces the working state of table name with its history folded

@@ -207,6 +207,12 @@ func (c *Cursor) scanChunk() {
 		if c.trunc {
 			return true
 		}
+		if r.newest.seq <= seq { // the present: no need to search versions
+			if r.newest.doc != nil {
+				c.add(Row{Key: r.key, Seq: r.newest.seq, UnixMs: r.newest.ms, doc: r.newest.doc})
+			}
+			return true
+		}
 		ver := r.at(seq)
 		if ver == nil || ver.doc == nil {
 			return true

@@ -168,7 +168,7 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 		if err != nil || nv <= 0 {
 			return nil, 0, fmt.Errorf("snapshot row versions: %d, %v", nv, err)
 		}
-		r := row{key: k, versions: make([]version, 0, nv)}
+		vs := make([]version, 0, nv)
 		for range nv {
 			if n, err := dec.DecodeArrayLen(); err != nil || n != 5 {
 				return nil, 0, fmt.Errorf("snapshot version: %d fields, %v", n, err)
@@ -191,12 +191,12 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 			if v.patch, err = dec.DecodeBytes(); err != nil {
 				return nil, 0, err
 			}
-			if n := len(r.versions); n > 0 && r.versions[n-1].seq >= v.seq {
+			if n := len(vs); n > 0 && vs[n-1].seq >= v.seq {
 				return nil, 0, fmt.Errorf("snapshot row %s: versions out of order", k)
 			}
-			r.versions = append(r.versions, v)
+			vs = append(vs, v)
 		}
-		ts.rows.ReplaceOrInsert(r)
+		ts.rows.ReplaceOrInsert(newRow(k, vs))
 	}
 	return ts, h.Seq, nil
 }

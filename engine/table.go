@@ -27,6 +27,23 @@ type version struct {
 type row struct {
 	key      Key
 	versions []version
+	// newest is a copy of the last version's seq, time and document, so
+	// that a scan of the present reads them from the B-tree's node without
+	// following versions (see newRow).
+	newest struct {
+		seq uint64
+		ms  int64
+		doc []byte
+	}
+}
+
+// newRow makes the row of k with versions vs (at least one, oldest
+// first). Every row in a table's B-tree is made by it.
+func newRow(k Key, vs []version) row {
+	r := row{key: k, versions: vs}
+	last := &vs[len(vs)-1]
+	r.newest.seq, r.newest.ms, r.newest.doc = last.seq, last.ms, last.doc
+	return r
 }
 
 // at returns the version visible at seq, or nil.
@@ -232,11 +249,11 @@ func (ts *tableState) fillPoint() {
 // returns the new row. doc is the decoded document after the event (nil
 // after SOFT_DELETE).
 func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[string]any, prev map[string]any) row {
-	nr := row{key: k}
+	var nr row
 	if ok {
-		nr.versions = append(old.versions, v)
+		nr = newRow(k, append(old.versions, v))
 	} else {
-		nr.versions = []version{v}
+		nr = newRow(k, []version{v})
 	}
 	ts.rows.ReplaceOrInsert(nr)
 	ts.versionAdded(old, ok, k, v, doc, prev)
