@@ -124,6 +124,10 @@ func (db *DB) alter(table string, f func(a *alteration) error) error {
 	if err := a.spec.validate(); err != nil {
 		return err
 	}
+	// A new index or constraint gets its OIDs.
+	if err := db.giveOIDs(a.spec.oids()); err != nil {
+		return err
+	}
 	return db.applyAlteration(a)
 }
 
@@ -475,6 +479,7 @@ func (db *DB) AddCheck(table string, ch CheckSpec, check func(*Row) error) error
 				return err
 			}
 		}
+		ch.OID = 0
 		a.spec.Checks = append(a.spec.Checks, ch)
 		a.bump = true
 		return nil

@@ -99,6 +99,8 @@ type DB struct {
 
 	// gens gives out table generations (ddl.go).
 	gens atomic.Uint64
+	// oids gives out OIDs (oid.go); guarded by wmu.
+	oids oidCounter
 
 	// seqs are the sequences (sequence.go).
 	seqs sequenceSet
@@ -162,6 +164,10 @@ func Open(dir string, opts Options) (*DB, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := db.openOIDs(state); err != nil {
+		st.Close()
+		return nil, err
+	}
 	last := st.LastSeq()
 	for _, ts := range state.tables {
 		if ts.lastSnap > last {
@@ -222,10 +228,12 @@ func (db *DB) Close() error {
 
 // CreateTable creates a table. Its schema is written before its stream, so
 // a stream always has a schema.
-func (db *DB) CreateTable(spec TableSpec) error {
+func (db *DB) CreateTable(def TableSpec) error {
+	spec := *def.clone()
 	if err := spec.validate(); err != nil {
 		return err
 	}
+	spec.clearOIDs()
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if err := db.writable(); err != nil {
@@ -245,6 +253,9 @@ func (db *DB) CreateTable(spec TableSpec) error {
 	dir := db.st.StreamDir(spec.Name)
 	if _, err := db.st.FS().Stat(dir); err == nil && db.st.HasStream(spec.Name) {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", spec.Name)
+	}
+	if err := db.giveOIDs(spec.oids()); err != nil {
+		return err
 	}
 	if err := writeSchema(db.st.FS(), dir, &spec); err != nil {
 		return storageError(err)
@@ -278,13 +289,17 @@ func (db *DB) CreateIndex(table, field string) error {
 			return nil
 		}
 	}
-	spec := *ts.spec
-	spec.Indexes = append(append([]string(nil), spec.Indexes...), field)
-	if err := writeSchema(db.st.FS(), db.st.StreamDir(table), &spec); err != nil {
+	spec := ts.spec.clone()
+	spec.Indexes = append(spec.Indexes, field)
+	spec.syncIndexOIDs()
+	if err := db.giveOIDs(spec.oids()); err != nil {
+		return err
+	}
+	if err := writeSchema(db.st.FS(), db.st.StreamDir(table), spec); err != nil {
 		return storageError(err)
 	}
 	nts := ts.clone()
-	nts.spec = &spec
+	nts.spec = spec
 	nts.indexes[field] = nil
 	if err := nts.rebuildIndexes(); err != nil {
 		return &Error{Code: CodeInternal, Msg: err.Error(), Err: err}

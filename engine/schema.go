@@ -96,6 +96,8 @@ const (
 type CheckSpec struct {
 	Name string `yaml:"name"`
 	Expr string `yaml:"expr"`
+	// OID is the constraint's (see TableSpec.OID).
+	OID uint32 `yaml:"oid,omitempty"`
 }
 
 // FieldName names the column of an inferred (undeclared) field that was
@@ -123,13 +125,28 @@ type IndexSpec struct {
 	Name   string   `yaml:"name"`
 	Fields []string `yaml:"fields,flow"`
 	Unique bool     `yaml:"unique,omitempty"`
+	// OID is the index's and ConstraintOID, for a unique index, its
+	// constraint's (see TableSpec.OID).
+	OID           uint32 `yaml:"oid,omitempty"`
+	ConstraintOID uint32 `yaml:"constraint_oid,omitempty"`
+}
+
+// FieldOID is the OID of the plain index on a field.
+type FieldOID struct {
+	Field string `yaml:"field"`
+	OID   uint32 `yaml:"oid"`
 }
 
 // TableSpec defines a table: its primary key field, indexed fields and
 // declared columns. It is stored as tables/<name>/schema.yaml.
 type TableSpec struct {
 	Name string `yaml:"name"`
-	PK   string `yaml:"pk"`
+	// OID is the table's object identifier (oid.go): given when the
+	// table is made and kept for its life, a rename included. The
+	// engine gives every OID of a definition; those a caller sets are
+	// not kept.
+	OID uint32 `yaml:"oid,omitempty"`
+	PK  string `yaml:"pk"`
 	// Indexes are the indexed fields. IndexDefs name indexes and make
 	// some unique; the first field of each is in Indexes. A field of
 	// Indexes that no IndexDef starts with is a plain index, named
@@ -143,6 +160,13 @@ type TableSpec struct {
 	// of dropped columns (see DroppedField).
 	Renamed []FieldName    `yaml:"renamed,omitempty"`
 	Dropped []DroppedField `yaml:"dropped,omitempty"`
+	// PKIndexOID and PKConstraintOID are the OIDs of the primary key's
+	// index and constraint; IndexOIDs those of the plain indexes, in the
+	// order of Indexes. The OIDs of named indexes and of CHECK
+	// constraints are in IndexDefs and Checks.
+	PKIndexOID      uint32     `yaml:"pk_index_oid,omitempty"`
+	PKConstraintOID uint32     `yaml:"pk_constraint_oid,omitempty"`
+	IndexOIDs       []FieldOID `yaml:"index_oids,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
@@ -239,6 +263,7 @@ func (s *TableSpec) validate() error {
 			s.Indexes = append(s.Indexes, d.Fields[0])
 		}
 	}
+	s.syncIndexOIDs()
 	return nil
 }
 
@@ -269,7 +294,7 @@ func (s *TableSpec) indexes() []IndexSpec {
 	out := append([]IndexSpec(nil), s.IndexDefs...)
 	for _, f := range s.Indexes {
 		if !slices.ContainsFunc(s.IndexDefs, func(d IndexSpec) bool { return d.Fields[0] == f }) {
-			out = append(out, IndexSpec{Name: defaultIndexName(s.Name, []string{f}, false), Fields: []string{f}})
+			out = append(out, IndexSpec{Name: defaultIndexName(s.Name, []string{f}, false), Fields: []string{f}, OID: s.plainIndexOID(f)})
 		}
 	}
 	return out
@@ -295,6 +320,7 @@ func (s *TableSpec) clone() *TableSpec {
 	n.Checks = append([]CheckSpec(nil), s.Checks...)
 	n.Renamed = append([]FieldName(nil), s.Renamed...)
 	n.Dropped = append([]DroppedField(nil), s.Dropped...)
+	n.IndexOIDs = append([]FieldOID(nil), s.IndexOIDs...)
 	return &n
 }
 

@@ -28,6 +28,9 @@ type seqFile struct {
 	Def    seqDef `json:"def"`
 	Last   int64  `json:"last"`
 	Called bool   `json:"called"`
+	// OID is the sequence's (oid.go); a file written before OIDs were
+	// stored has none.
+	OID uint32 `json:"oid,omitempty"`
 }
 
 // seqDirOf returns the directory of the sequences the table owns, or with
@@ -46,7 +49,7 @@ func (db *DB) seqPath(s *sequence) string {
 // writeSequence writes s's file with the state last, called. Callers
 // hold s.mu (or have not published s yet).
 func (db *DB) writeSequence(s *sequence, last int64, called bool) error {
-	b, err := json.Marshal(seqFile{Def: s.def, Last: last, Called: called})
+	b, err := json.Marshal(seqFile{Def: s.def, Last: last, Called: called, OID: s.oid})
 	if err != nil {
 		return err
 	}
@@ -124,7 +127,7 @@ func (db *DB) loadSequences(tables []string) (map[string]*sequence, error) {
 					}
 				}
 			}
-			out[name] = &sequence{name: name, def: sf.Def, last: sf.Last, called: sf.Called}
+			out[name] = &sequence{name: name, oid: sf.OID, def: sf.Def, last: sf.Last, called: sf.Called}
 		}
 	}
 	return out, nil

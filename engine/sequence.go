@@ -54,7 +54,9 @@ type SequenceOptions struct {
 // SequenceInfo describes a sequence and its state, as pg_sequences shows
 // it.
 type SequenceInfo struct {
-	Name      string
+	Name string
+	// OID is the sequence's object identifier (oid.go).
+	OID       uint32
 	Type      string // "smallint", "integer" or "bigint"
 	Start     int64
 	Increment int64
@@ -85,6 +87,7 @@ type seqDef struct {
 // sequence is an open sequence. mu guards everything but name.
 type sequence struct {
 	name string
+	oid  uint32 // set when made (or at open), never changed
 	mu   sync.Mutex
 	def  seqDef
 	last int64
@@ -214,7 +217,7 @@ func (d *seqDef) ahead(v int64, n int) (int64, int) {
 
 func (s *sequence) info() SequenceInfo {
 	d := s.def
-	return SequenceInfo{Name: s.name, Type: d.Type, Start: d.Start, Increment: d.Increment, Min: d.Min,
+	return SequenceInfo{Name: s.name, OID: s.oid, Type: d.Type, Start: d.Start, Increment: d.Increment, Min: d.Min,
 		Max: d.Max, Cache: d.Cache, Cycle: d.Cycle, OwnedBy: d.OwnedBy, LastValue: s.last, IsCalled: s.called}
 }
 
@@ -280,6 +283,9 @@ func (db *DB) CreateSequence(name string, opts SequenceOptions) error {
 	s := &sequence{name: name, def: def, last: def.Start}
 	db.seqs.mu.Lock()
 	defer db.seqs.mu.Unlock()
+	if err := db.giveOIDs([]*uint32{&s.oid}); err != nil {
+		return err
+	}
 	if err := db.writeSequence(s, s.last, s.called); err != nil {
 		return storageError(err)
 	}

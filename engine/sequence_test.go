@@ -42,7 +42,7 @@ func TestSequenceNextval(t *testing.T) {
 	mustExec(t, db.CreateSequence("s", SequenceOptions{}))
 	info, err := db.SequenceInfo("s")
 	mustExec(t, err)
-	want := SequenceInfo{Name: "s", Type: "bigint", Start: 1, Increment: 1, Min: 1, Max: math.MaxInt64, Cache: 1, LastValue: 1}
+	want := SequenceInfo{Name: "s", OID: FirstOID, Type: "bigint", Start: 1, Increment: 1, Min: 1, Max: math.MaxInt64, Cache: 1, LastValue: 1}
 	if info != want {
 		t.Fatalf("info %+v, want %+v", info, want)
 	}

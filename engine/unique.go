@@ -53,6 +53,7 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 		if db.relationKind(ix.Name) != "" {
 			return errorf(CodeDuplicateTable, "relation %q already exists", ix.Name)
 		}
+		ix.OID, ix.ConstraintOID = 0, 0
 		a.spec.IndexDefs = append(a.spec.IndexDefs, ix)
 		if ix.Unique {
 			return a.eachDuplicate(ix)

@@ -30,6 +30,9 @@ type ViewDef struct {
 	// listed here cannot be dropped while the view exists (2BP01), unless
 	// the view is dropped with it (DropTableCascade, DropViewCascade).
 	Tables []string
+	// OID is the view's object identifier (oid.go), given by CreateView
+	// (which ignores the caller's) and kept by a replace.
+	OID uint32
 }
 
 func (d ViewDef) clone() ViewDef {
@@ -219,6 +222,13 @@ func (db *DB) CreateView(def ViewDef, replace bool) error {
 		return wrapf(CodeDuplicateTable, ErrTableExists, "relation %q already exists", def.Name)
 	}
 	if err := db.checkViewReads(&def); err != nil {
+		return err
+	}
+	def.OID = 0
+	if old, ok := db.views.get(def.Name); ok {
+		def.OID = old.OID
+	}
+	if err := db.giveOIDs([]*uint32{&def.OID}); err != nil {
 		return err
 	}
 	if err := db.writeView(&def); err != nil {

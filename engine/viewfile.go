@@ -24,6 +24,9 @@ type viewFile struct {
 	SQL     string   `json:"sql"`
 	Columns []string `json:"columns"`
 	Tables  []string `json:"tables,omitempty"`
+	// OID is the view's (oid.go); a file written before OIDs were
+	// stored has none.
+	OID uint32 `json:"oid,omitempty"`
 }
 
 func (db *DB) viewPath(name string) string {
@@ -36,7 +39,7 @@ func (db *DB) writeView(d *ViewDef) error {
 	if cols == nil {
 		cols = []string{}
 	}
-	b, err := json.Marshal(viewFile{SQL: d.SQL, Columns: cols, Tables: d.Tables})
+	b, err := json.Marshal(viewFile{SQL: d.SQL, Columns: cols, Tables: d.Tables, OID: d.OID})
 	if err != nil {
 		return err
 	}
@@ -95,7 +98,7 @@ func readViewFile(fsys store.FS, path, name string) (*ViewDef, error) {
 	if err := json.Unmarshal(b, &vf); err != nil {
 		return nil, fmt.Errorf("view %s: %w", path, err)
 	}
-	d := &ViewDef{Name: name, SQL: vf.SQL, Columns: vf.Columns, Tables: vf.Tables}
+	d := &ViewDef{Name: name, SQL: vf.SQL, Columns: vf.Columns, Tables: vf.Tables, OID: vf.OID}
 	if err := d.validate(); err != nil {
 		return nil, fmt.Errorf("view %s: bad definition: %v", path, err)
 	}

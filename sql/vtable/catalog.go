@@ -64,6 +64,7 @@ type IndexInfo struct {
 	// Constraint is set when a constraint (PRIMARY KEY, UNIQUE) made the
 	// index.
 	Constraint bool
+	conOid     int64 // the constraint's OID
 }
 
 // Constraint is a table constraint: 'p' primary key, 'u' unique, 'c'
@@ -77,10 +78,11 @@ type Constraint struct {
 	Expr  string     // 'c'
 }
 
-// User relations' OIDs are at least firstUserOid (PostgreSQL's
-// FirstNormalObjectId); the virtual tables' are below it.
+// User relations' OIDs are those the engine gave them (engine.FirstOID
+// and up, as PostgreSQL's FirstNormalObjectId); the virtual tables' are
+// below, derived from their names.
 const (
-	firstUserOid   = 16384
+	firstUserOid   = engine.FirstOID
 	firstSystemOid = 12000
 )
 
@@ -122,18 +124,11 @@ func Load(src *Source) (*Catalog, error) {
 		c.Views = src.DB.Views()
 	}
 	for _, s := range c.Seqs {
-		c.rels = append(c.rels, &Rel{Name: s.Name, Kind: 'S', Namespace: OidPublic})
+		c.rels = append(c.rels, &Rel{Oid: int64(s.OID), Name: s.Name, Kind: 'S', Namespace: OidPublic})
 	}
 	for i := range c.Views {
-		c.rels = append(c.rels, &Rel{Name: c.Views[i].Name, Kind: 'v', Namespace: OidPublic, View: &c.Views[i]})
-	}
-	var names []string
-	for _, r := range c.rels {
-		names = append(names, r.Name)
-	}
-	oids := assignOids(names, firstUserOid, 1<<31, map[int64]bool{})
-	for _, r := range c.rels {
-		r.Oid = oids[r.Name]
+		v := &c.Views[i]
+		c.rels = append(c.rels, &Rel{Oid: int64(v.OID), Name: v.Name, Kind: 'v', Namespace: OidPublic, View: v})
 	}
 	c.addVirtual()
 	for _, r := range c.rels {
@@ -164,7 +159,7 @@ func (c *Catalog) loadTables() error {
 			return err
 		}
 		t := &TableInfo{Spec: spec}
-		t.Rel = &Rel{Name: name, Kind: 'r', Namespace: OidPublic, Table: t}
+		t.Rel = &Rel{Oid: int64(spec.OID), Name: name, Kind: 'r', Namespace: OidPublic, Table: t}
 		c.rels = append(c.rels, t.Rel)
 		c.Tables = append(c.Tables, t)
 		attnum := map[string]int{}
@@ -188,16 +183,17 @@ func (c *Catalog) loadTables() error {
 				attnum[col.Name] = i + 1
 			}
 		}
-		pk := &IndexInfo{Fields: []string{spec.PK}, Unique: true, Primary: true, Constraint: true}
-		pk.Rel = &Rel{Name: name + "_pkey", Kind: 'i', Namespace: OidPublic, Table: t, Index: pk}
+		pk := &IndexInfo{Fields: []string{spec.PK}, Unique: true, Primary: true, Constraint: true, conOid: int64(spec.PKConstraintOID)}
+		pk.Rel = &Rel{Oid: int64(spec.PKIndexOID), Name: name + "_pkey", Kind: 'i', Namespace: OidPublic, Table: t, Index: pk}
 		t.Indexes = append(t.Indexes, pk)
 		ixs, err := v.Indexes(name)
 		if err != nil {
 			return err
 		}
 		for _, ix := range ixs {
-			ii := &IndexInfo{Fields: ix.Fields, Unique: ix.Unique, Constraint: ix.Unique && strings.HasSuffix(ix.Name, "_key")}
-			ii.Rel = &Rel{Name: ix.Name, Kind: 'i', Namespace: OidPublic, Table: t, Index: ii}
+			ii := &IndexInfo{Fields: ix.Fields, Unique: ix.Unique, Constraint: ix.Unique && strings.HasSuffix(ix.Name, "_key"),
+				conOid: int64(ix.ConstraintOID)}
+			ii.Rel = &Rel{Oid: int64(ix.OID), Name: ix.Name, Kind: 'i', Namespace: OidPublic, Table: t, Index: ii}
 			t.Indexes = append(t.Indexes, ii)
 		}
 		for _, ix := range t.Indexes {
@@ -264,7 +260,6 @@ func (c *Catalog) addVirtual() {
 }
 
 func (c *Catalog) loadConstraints() {
-	var names []string
 	for _, t := range c.Tables {
 		for _, ix := range t.Indexes {
 			if ix.Constraint {
@@ -272,23 +267,14 @@ func (c *Catalog) loadConstraints() {
 				if ix.Primary {
 					typ = 'p'
 				}
-				c.cons = append(c.cons, &Constraint{Name: ix.Rel.Name, Type: typ, Table: t, Index: ix})
+				c.cons = append(c.cons, &Constraint{Oid: ix.conOid, Name: ix.Rel.Name, Type: typ, Table: t, Index: ix})
 			}
 		}
 		for _, ck := range t.Spec.Checks {
-			c.cons = append(c.cons, &Constraint{Name: ck.Name, Type: 'c', Table: t, Expr: ck.Expr})
+			c.cons = append(c.cons, &Constraint{Oid: int64(ck.OID), Name: ck.Name, Type: 'c', Table: t, Expr: ck.Expr})
 		}
 	}
 	for _, k := range c.cons {
-		names = append(names, k.Table.Rel.Name+"."+k.Name)
-	}
-	used := map[int64]bool{}
-	for o := range c.byOid {
-		used[o] = true
-	}
-	oids := assignOids(names, firstUserOid, 1<<31, used)
-	for _, k := range c.cons {
-		k.Oid = oids[k.Table.Rel.Name+"."+k.Name]
 		c.conOid[k.Oid] = k
 	}
 }

@@ -3,8 +3,11 @@
 // rows, made at scan time from the statement's view of the engine (so that
 // they agree with AS OF and the transaction).
 //
-// DriftDB keeps no catalog of OIDs: a relation's OID is derived from its
-// name (see oid.go), the same in every connection and after a restart.
+// The OIDs of user tables, indexes, sequences, views and constraints are
+// the engine's: given when the object is made and stored with it, so
+// they are the same in every connection, after a restart and after a
+// rename. The virtual tables' OIDs are derived from their names (see
+// catalog.go).
 package vtable
 
 import (
