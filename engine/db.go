@@ -257,6 +257,7 @@ func (db *DB) CreateTable(def TableSpec) error {
 	if err := db.giveOIDs(spec.oids()); err != nil {
 		return err
 	}
+	spec.CreatedUnixMs = db.now()
 	if err := writeSchema(db.st.FS(), dir, &spec); err != nil {
 		return storageError(err)
 	}

@@ -167,6 +167,9 @@ type TableSpec struct {
 	PKIndexOID      uint32     `yaml:"pk_index_oid,omitempty"`
 	PKConstraintOID uint32     `yaml:"pk_constraint_oid,omitempty"`
 	IndexOIDs       []FieldOID `yaml:"index_oids,omitempty"`
+	// CreatedUnixMs is when the table was made (CreateTable sets it); 0
+	// for a table made before it was kept.
+	CreatedUnixMs int64 `yaml:"created_unix_ms,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)

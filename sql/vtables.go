@@ -111,7 +111,7 @@ func (s *Session) regLookup(t *types.T, name string) (types.Oid, error) {
 	if t.Oid != types.OidRegclass {
 		return 0, pgcode.Newf(pgcode.FeatureNotSupported, "%s input by name is not supported", t.SQL)
 	}
-	n, err := sequenceName(name)
+	schema, n, err := relationName(name)
 	if err != nil {
 		return 0, err
 	}
@@ -119,10 +119,14 @@ func (s *Session) regLookup(t *types.T, name string) (types.Oid, error) {
 	if err != nil {
 		return 0, err
 	}
-	if r, ok := c.RelByName(n); ok {
+	key := n
+	if schema != "" {
+		key = schema + "." + n
+	}
+	if r, ok := c.RelByName(key); ok {
 		return types.Oid(r.Oid), nil
 	}
-	return 0, pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", n)
+	return 0, pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", key)
 }
 
 // regName names a relation for regclass output.
@@ -140,6 +144,9 @@ func (s *Session) regName(t *types.T, oid types.Oid) (string, bool) {
 	}
 	if r.Namespace == vtable.OidPgCatalog || r.Namespace == vtable.OidInformationSchema {
 		return r.Name, true // on the search path; information_schema's are written qualified by PostgreSQL
+	}
+	if r.Namespace == vtable.OidDriftDB {
+		return vtable.DriftDB + "." + builtins.QuoteIdent(r.Name), true // not on the search path
 	}
 	return builtins.QuoteIdent(r.Name), true
 }

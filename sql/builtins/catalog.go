@@ -110,9 +110,9 @@ func catalogFuncs() []*Overload {
 		// text: the node tree is its own deparsed form.
 		{Name: "pg_get_expr", Args: []*types.T{types.PgNodeTree, oid}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: expr},
 		{Name: "pg_get_expr", Args: []*types.T{types.PgNodeTree, oid, types.Bool}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: expr},
-		{Name: "obj_description", Args: []*types.T{oid}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: null},
-		{Name: "obj_description", Args: []*types.T{oid, types.Name}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: null},
-		{Name: "col_description", Args: []*types.T{oid, types.Int4}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: null},
+		{Name: "obj_description", Args: []*types.T{oid}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: objDescriptionAny},
+		{Name: "obj_description", Args: []*types.T{oid, types.Name}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: objDescription},
+		{Name: "col_description", Args: []*types.T{oid, types.Int4}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: colDescription},
 		{Name: "shobj_description", Args: []*types.T{oid, types.Name}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: null},
 		// DriftDB has no extended statistics and no publications.
 		{Name: "pg_get_statisticsobjdef_columns", Args: []*types.T{oid}, Ret: types.Text, Strict: true, Volatility: Stable, Fn: null},

@@ -442,6 +442,11 @@ func (b *Binder) rangeFunction(rf *pg.RangeFunction, s *scope) (Node, []scopeCol
 // arrays, alone in FROM, is a call of unnest per array side by side.
 func (b *Binder) fromCall(fc *pg.FuncCall, s *scope, alone bool) ([]*SRFCall, error) {
 	name := fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
+	if len(fc.Funcname) == 2 {
+		if qualified, ok := driftdbFunc([]string{fc.Funcname[0].GetString_().GetSval(), name}); ok {
+			name = qualified
+		}
+	}
 	args, err := b.args(fc.Args, s, exprCtx{where: "FROM"})
 	if err != nil {
 		return nil, err

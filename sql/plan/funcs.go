@@ -63,8 +63,10 @@ func (b *Binder) funcCall(f *pg.FuncCall, s *scope, ec exprCtx) (Expr, error) {
 	}
 	name := parts[len(parts)-1]
 	// information_schema's own helpers (_pg_expandarray, ...) are
-	// builtins too.
-	if len(parts) == 2 && parts[0] != "pg_catalog" && parts[0] != "public" &&
+	// builtins too; the driftdb schema's go by their qualified name.
+	if qualified, ok := driftdbFunc(parts); ok {
+		name = qualified
+	} else if len(parts) == 2 && parts[0] != "pg_catalog" && parts[0] != "public" &&
 		!(parts[0] == "information_schema" && strings.HasPrefix(name, "_pg_")) {
 		return nil, b.errorf(pgcode.UndefinedFunction, f.Location, "function %s does not exist", strings.Join(parts, "."))
 	}

@@ -21,7 +21,18 @@ func (n *VirtualScan) Columns() []Column { return n.Cols }
 
 // virtualSchema reports whether a schema holds virtual tables only.
 func virtualSchema(name string) bool {
-	return name == vtable.PgCatalog || name == vtable.InformationSchema
+	return name == vtable.PgCatalog || name == vtable.InformationSchema || name == vtable.DriftDB
+}
+
+// driftdbFunc returns the name under which builtins registers a function
+// of the driftdb schema called by its qualified name (driftdb.history),
+// or false for a name of another schema. The schema is not on the search
+// path: history(...) alone is no such function.
+func driftdbFunc(parts []string) (string, bool) {
+	if len(parts) != 2 || parts[0] != vtable.DriftDB {
+		return "", false
+	}
+	return vtable.DriftDB + "." + parts[1], true
 }
 
 // virtualTable binds a table of pg_catalog or information_schema, or

@@ -252,8 +252,11 @@ func (c *Catalog) addVirtual() {
 			kind = 'v'
 		}
 		ns := int64(OidPgCatalog)
-		if t.Schema == InformationSchema {
+		switch t.Schema {
+		case InformationSchema:
 			ns = OidInformationSchema
+		case DriftDB:
+			ns = OidDriftDB
 		}
 		c.rels = append(c.rels, &Rel{Oid: oids[key(t.Schema, t.Name)], Name: t.Name, Namespace: ns, Kind: kind, Virtual: t})
 	}
@@ -285,6 +288,8 @@ func nspName(oid int64) string {
 		return PgCatalog
 	case OidInformationSchema:
 		return InformationSchema
+	case OidDriftDB:
+		return DriftDB
 	}
 	return Public
 }

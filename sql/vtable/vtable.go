@@ -88,6 +88,15 @@ func load() {
 		t.rows = builders[k]
 		registry[k] = t
 	}
+	for k, def := range driftdbColumns {
+		_, name, _ := strings.Cut(k, ".")
+		registry[k] = &Table{Schema: DriftDB, Name: name, Cols: parseColumns(def), view: driftdbViews[name]}
+	}
+	for k, b := range driftdbBuilders {
+		if t, ok := registry[k]; ok {
+			t.rows = b
+		}
+	}
 }
 
 // views are the pg_catalog tables that are views in PostgreSQL.

@@ -1,0 +1,134 @@
+package sql
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+	"github.com/driftdb/driftdb/sql/vtable"
+	"github.com/driftdb/driftdb/store"
+)
+
+// TableHistory answers driftdb.history: every version of the table's
+// rows the history keeps, up to the view the session reads, as FOR
+// SYSTEM_TIME ALL reads them.
+func (f fnSession) TableHistory(c *builtins.Context, oid int64) (builtins.Rows, error) {
+	cat, err := f.s.vcatalog()
+	if err != nil {
+		return nil, err
+	}
+	r, ok := cat.RelByOid(oid)
+	if !ok {
+		return nil, pgcode.Newf(pgcode.UndefinedTable, "relation with OID %d does not exist", oid)
+	}
+	if r.Table == nil || r.Kind != 'r' {
+		return nil, pgcode.Newf(pgcode.WrongObjectType, "%q is not a table", r.Name)
+	}
+	v, err := f.s.readView()
+	if err != nil {
+		return nil, err
+	}
+	hc, err := v.HistoryCursor(r.Name, v.Horizon(r.Name), v.Seq())
+	if err != nil {
+		return nil, err
+	}
+	return &historyRows{c: c, hc: hc}, nil
+}
+
+// historyRows are driftdb.history's rows (builtins.HistoryCols).
+type historyRows struct {
+	c   *builtins.Context
+	hc  *engine.HistoryCursor
+	row [6]types.Datum
+}
+
+func (h *historyRows) Next() ([]types.Datum, error) {
+	v, err := h.hc.Next(h.c.Ctx)
+	if err != nil || v == nil {
+		h.hc.Close()
+		return nil, err
+	}
+	key := fmt.Sprint(v.Key.Value())
+	h.row = [6]types.Datum{key, int64(v.Seq), types.DTimestampTZ(v.UnixMs*1000 - pgEpochMicros), historyEvent(v.Type), nil, nil}
+	if doc, err := v.Doc(); err != nil {
+		return nil, err
+	} else if doc != nil {
+		h.row[4] = types.DJSONB{V: doc}
+	}
+	if ch, err := v.Change(); err != nil {
+		return nil, err
+	} else if ch != nil {
+		h.row[5] = types.DJSONB{V: ch}
+	}
+	return h.row[:], nil
+}
+
+// pgEpochMicros is 2000-01-01 in microseconds since the Unix epoch.
+const pgEpochMicros = 946684800 * 1_000_000
+
+// historyEvent is an event type as _event shows it.
+func historyEvent(t store.EventType) string {
+	switch t {
+	case store.EventInsert:
+		return "INSERT"
+	case store.EventPatch:
+		return "PATCH"
+	case store.EventSoftDelete:
+		return "SOFT_DELETE"
+	case store.EventTruncate:
+		return "TRUNCATE"
+	}
+	return t.String()
+}
+
+// Description answers obj_description and col_description from the
+// catalog's comments (pg_description).
+func (f fnSession) Description(objOid, classOid int64, subID int) (string, bool, error) {
+	c, err := f.s.vcatalog()
+	if err != nil {
+		return "", false, err
+	}
+	s, ok := c.Description(objOid, classOid, subID)
+	return s, ok, nil
+}
+
+// CatalogOid returns the OID of the pg_catalog table name.
+func (f fnSession) CatalogOid(name string) (int64, bool, error) {
+	c, err := f.s.vcatalog()
+	if err != nil {
+		return 0, false, err
+	}
+	r, ok := c.RelByName(vtable.PgCatalog + "." + name)
+	if !ok {
+		return 0, false, nil
+	}
+	return r.Oid, true, nil
+}
+
+// relationName reads a relation's name as regclass input gives it: a name
+// qualified by a schema or not, folded to lower case unless quoted. A
+// schema that does not exist fails with 3F000.
+func relationName(text string) (schema, name string, err error) {
+	parts := strings.Split(text, ".")
+	if len(parts) > 2 {
+		return "", "", pgcode.Newf(pgcode.InvalidName, "improper relation name (too many dotted names): %s", text)
+	}
+	for i, p := range parts {
+		if strings.HasPrefix(p, `"`) && strings.HasSuffix(p, `"`) && len(p) >= 2 {
+			parts[i] = strings.ReplaceAll(p[1:len(p)-1], `""`, `"`)
+		} else {
+			parts[i] = strings.ToLower(p)
+		}
+	}
+	if len(parts) == 1 {
+		return "", parts[0], nil
+	}
+	switch parts[0] {
+	case vtable.Public, vtable.PgCatalog, vtable.InformationSchema, vtable.DriftDB:
+		return parts[0], parts[1], nil
+	}
+	return "", "", pgcode.Newf(pgcode.InvalidSchemaName, "schema %q does not exist", parts[0])
+}

@@ -1,0 +1,187 @@
+package vtable
+
+import (
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// The driftdb schema: DriftDB's history, where a tool that browses the
+// catalog finds it. It holds the view driftdb.tables (a row per table:
+// rows, versions, the span of its history) and the function
+// driftdb.history(regclass) (package builtins), and pg_description
+// documents them, the schema and the system columns every table has.
+
+// DriftDB is the schema of DriftDB's own views and functions.
+const (
+	DriftDB    = "driftdb"
+	OidDriftDB = 11900
+	// OidHistoryFunc is driftdb.history's pg_proc OID.
+	OidHistoryFunc = 11901
+)
+
+// System columns of every table (package plan binds them), as
+// pg_attribute shows them: outside *, with negative attnums as
+// PostgreSQL's system columns have.
+var systemColumns = []struct {
+	num  int
+	name string
+	t    *types.T
+	doc  string
+}{
+	{-1, "_seq", types.Int8, "DriftDB system column: the seq of the event that made the row's version"},
+	{-2, "_ts", types.TimestampTZ, "DriftDB system column: the time of the event that made the row's version"},
+	{-3, "_doc", types.JSONB, "DriftDB system column: the whole row as a jsonb document"},
+	{-4, "_event", types.Text, "DriftDB system column, in FOR SYSTEM_TIME ALL, BETWEEN and FROM ... TO scans: " +
+		"the event that made the version (INSERT, PATCH, SOFT_DELETE or TRUNCATE)"},
+}
+
+// driftdbColumns are the columns of the driftdb schema's views.
+var driftdbColumns = map[string]string{
+	"driftdb.tables": `
+table_name name
+relid oid
+created_at timestamp with time zone
+live_rows bigint
+versions bigint
+first_seq bigint
+last_seq bigint
+first_event_at timestamp with time zone
+last_event_at timestamp with time zone
+horizon_seq bigint`,
+}
+
+// driftdbViews are the driftdb schema's tables that are views.
+var driftdbViews = map[string]bool{"tables": true}
+
+// driftdbBuilders make the rows of the driftdb schema's views, and of the
+// pg_catalog tables that show them (they take the place of builders'
+// entries of the same name).
+var driftdbBuilders = map[string]func(c *Catalog, emit func(row)) error{
+	"driftdb.tables":            driftdbTables,
+	"pg_catalog.pg_description": pgDescription,
+	"pg_catalog.pg_attribute":   pgAttributeWithSystem,
+}
+
+// descriptions document the driftdb schema and its objects.
+var (
+	schemaDoc = "DriftDB's history: driftdb.tables sums up each table's rows and history, " +
+		"driftdb.history(regclass) lists every version of a table's rows. Any table's past reads with " +
+		"AS OF and FOR SYSTEM_TIME, and every table has the system columns _seq, _ts and _doc."
+	historyDoc = "every version of the table's rows the history keeps, oldest first within a row: " +
+		"key, seq, ts, event (INSERT, PATCH, SOFT_DELETE, TRUNCATE), doc (the row after the event) and change " +
+		"(what the event wrote)"
+	tableDocs = map[string][]string{
+		"tables": {"one row per table: its rows and its history at the statement's point in time",
+			"the table's name",
+			"the table's OID (pg_class.oid)",
+			"when the table was made (NULL for a table made before DriftDB kept it)",
+			"rows live at the statement's point in time",
+			"versions the history keeps, one per event (INSERT, PATCH, SOFT_DELETE, TRUNCATE), since the compaction horizon",
+			"seq of the oldest version kept",
+			"seq of the newest version",
+			"time of the oldest version kept",
+			"time of the newest version",
+			"compaction horizon: history before this seq is folded away (NULL: none)"},
+	}
+)
+
+func driftdbTables(c *Catalog, emit func(row)) error {
+	v := c.src.View
+	if v == nil {
+		return nil
+	}
+	for _, t := range c.Tables {
+		st, err := v.Stats(t.Rel.Name)
+		if err != nil {
+			return err
+		}
+		r := row{"table_name": t.Rel.Name, "relid": t.Rel.Oid, "live_rows": st.LiveRows, "versions": st.Versions}
+		if ms := t.Spec.CreatedUnixMs; ms != 0 {
+			r["created_at"] = timestamptz(ms)
+		}
+		if st.Versions > 0 {
+			r["first_seq"], r["last_seq"] = int64(st.FirstSeq), int64(st.LastSeq)
+			r["first_event_at"], r["last_event_at"] = timestamptz(st.FirstUnixMs), timestamptz(st.LastUnixMs)
+		}
+		if st.Horizon != 0 {
+			r["horizon_seq"] = int64(st.Horizon)
+		}
+		emit(r)
+	}
+	return nil
+}
+
+// timestamptz is a Unix time in milliseconds as a timestamptz.
+func timestamptz(ms int64) types.DTimestampTZ {
+	const pgEpochMicros = 946684800 * 1_000_000 // 2000-01-01
+	return types.DTimestampTZ(ms*1000 - pgEpochMicros)
+}
+
+// pgAttributeWithSystem is pg_attribute with the system columns of every
+// table.
+func pgAttributeWithSystem(c *Catalog, emit func(row)) error {
+	if err := pgAttribute(c, emit); err != nil {
+		return err
+	}
+	for _, t := range c.Tables {
+		for _, sc := range systemColumns {
+			emit(attribute(t.Rel.Oid, sc.num, sc.name, sc.t, sc.num > -3, false, ""))
+		}
+	}
+	return nil
+}
+
+// Description is one row of pg_description.
+type Description struct {
+	ObjOid, ClassOid int64
+	SubID            int
+	Text             string
+}
+
+// Descriptions returns the comments of the catalog's objects: the driftdb
+// schema, its views and their columns, driftdb.history, and the system
+// columns of every table.
+func (c *Catalog) Descriptions() []Description {
+	classOid := func(name string) int64 {
+		if r, ok := c.RelByName(PgCatalog + "." + name); ok {
+			return r.Oid
+		}
+		return 0
+	}
+	pgClass, pgNamespace, pgProc := classOid("pg_class"), classOid("pg_namespace"), classOid("pg_proc")
+	out := []Description{
+		{OidDriftDB, pgNamespace, 0, schemaDoc},
+		{OidHistoryFunc, pgProc, 0, historyDoc},
+	}
+	for _, r := range c.rels {
+		if r.Virtual == nil || r.Virtual.Schema != DriftDB {
+			continue
+		}
+		for i, d := range tableDocs[r.Name] {
+			out = append(out, Description{r.Oid, pgClass, i, d})
+		}
+	}
+	for _, t := range c.Tables {
+		for _, sc := range systemColumns {
+			out = append(out, Description{t.Rel.Oid, pgClass, sc.num, sc.doc})
+		}
+	}
+	return out
+}
+
+// Description finds the comment of an object: by its OID, the OID of its
+// catalog (0: any) and a column number (0: the object itself).
+func (c *Catalog) Description(objOid, classOid int64, subID int) (string, bool) {
+	for _, d := range c.Descriptions() {
+		if d.ObjOid == objOid && (classOid == 0 || d.ClassOid == classOid) && d.SubID == subID {
+			return d.Text, true
+		}
+	}
+	return "", false
+}
+
+func pgDescription(c *Catalog, emit func(row)) error {
+	for _, d := range c.Descriptions() {
+		emit(row{"objoid": d.ObjOid, "classoid": d.ClassOid, "objsubid": int64(d.SubID), "description": d.Text})
+	}
+	return nil
+}
