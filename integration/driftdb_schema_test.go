@@ -82,6 +82,8 @@ func TestDriftdbSchema(t *testing.T) {
 	wantRows(t, c, `SELECT nspname, obj_description(oid, 'pg_namespace') IS NOT NULL FROM pg_namespace WHERE nspname = 'driftdb'`,
 		"driftdb|t")
 	wantRows(t, c, `SELECT schema_name FROM information_schema.schemata WHERE schema_name = 'driftdb'`, "driftdb")
+	wantRows(t, c, `SELECT table_type, (SELECT count(*) FROM information_schema.columns c WHERE c.table_schema = t.table_schema
+			AND c.table_name = t.table_name) FROM information_schema.tables t WHERE table_schema = 'driftdb'`, "VIEW|10")
 
 	// driftdb.tables: a row per table.
 	wantRows(t, c, `SELECT table_name, relid = 't'::regclass, live_rows, versions, first_seq, last_seq, horizon_seq,
