@@ -402,46 +402,64 @@ func TestOIDsOfAnOlderDirectoryCrash(t *testing.T) {
 	t.Logf("%d crash points", crashes)
 }
 
-// TestCreateTableOIDCrash crashes before every file operation of a CREATE
-// TABLE: the image has the table with all its OIDs or not at all, and a
-// table made after the crash gets an OID no object had before.
-func TestCreateTableOIDCrash(t *testing.T) {
-	var given map[string]uint32
-	spec := TableSpec{Name: "n", PK: "id", IndexDefs: []IndexSpec{{Fields: []string{"a"}, Unique: true}},
-		Checks: []CheckSpec{{Name: "c", Expr: "a > 0"}}}
-	before, after := crashDDL(t, func(db *DB) {
-		ddlSetup(t)(db)
-		mustExec(t, db.CreateSequence("s", SequenceOptions{}))
-		given = mustOIDs(t, db)
-	}, func(db *DB) error { return db.CreateTable(spec) },
-		func(db *DB, image bool) (bool, error) {
-			have, err := oidsOf(db)
-			if err != nil {
-				return false, err
-			}
-			for what, o := range given {
-				if have[what] != o {
-					return false, fmt.Errorf("%s has OID %d, had %d", what, have[what], o)
-				}
-			}
-			_, done := have["table n"]
-			if image {
-				if err := db.CreateTable(TableSpec{Name: "m", PK: "id"}); err != nil {
-					return done, err
-				}
-				now, err := oidsOf(db)
+// TestCreateOIDCrash crashes before every file operation of a statement
+// that makes objects: the image has each object with its OIDs or not at
+// all, the OIDs of the objects made before are unchanged, and an object
+// made after the crash gets an OID past every one given before.
+func TestCreateOIDCrash(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		op   func(db *DB) error
+		made string // an object op makes
+	}{
+		{"table", func(db *DB) error {
+			return db.CreateTable(TableSpec{Name: "n", PK: "id", IndexDefs: []IndexSpec{{Fields: []string{"a"}, Unique: true}},
+				Checks: []CheckSpec{{Name: "c", Expr: "a > 0"}}})
+		}, "table n"},
+		{"index", func(db *DB) error {
+			return db.AddIndex("t", IndexSpec{Name: "t_id_key", Fields: []string{"id"}, Unique: true})
+		}, "constraint t.t_id_key"},
+		{"sequence", func(db *DB) error { return db.CreateSequence("s2", SequenceOptions{}) }, "sequence s2"},
+		{"view", func(db *DB) error {
+			return db.CreateView(ViewDef{Name: "v", SQL: "SELECT id FROM t", Columns: []string{"id"}, Tables: []string{"t"}}, false)
+		}, "view v"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var given map[string]uint32
+			before, after := crashDDL(t, func(db *DB) {
+				ddlSetup(t)(db)
+				mustExec(t, db.CreateSequence("s", SequenceOptions{}))
+				given = mustOIDs(t, db)
+			}, tc.op, func(db *DB, image bool) (bool, error) {
+				have, err := oidsOf(db)
 				if err != nil {
-					return done, err
+					return false, err
 				}
-				for _, o := range given {
-					if now["table m"] <= o {
-						return done, fmt.Errorf("new table's OID %d is not past %d", now["table m"], o)
+				for what, o := range given {
+					if have[what] != o {
+						return false, fmt.Errorf("%s has OID %d, had %d", what, have[what], o)
 					}
 				}
+				_, done := have[tc.made]
+				if image {
+					if err := db.CreateTable(TableSpec{Name: "m", PK: "id"}); err != nil {
+						return done, err
+					}
+					now, err := oidsOf(db)
+					if err != nil {
+						return done, err
+					}
+					for what, o := range have {
+						if now["table m"] <= o {
+							return done, fmt.Errorf("new table's OID %d is not past %s's %d", now["table m"], what, o)
+						}
+					}
+				}
+				return done, nil
+			}, "keep")
+			if before == 0 || after == 0 {
+				t.Fatalf("crash images: %d before the statement, %d after", before, after)
 			}
-			return done, nil
-		}, "keep")
-	if before == 0 || after == 0 {
-		t.Fatalf("crash images: %d before the create, %d after", before, after)
+		})
 	}
 }

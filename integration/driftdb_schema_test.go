@@ -103,6 +103,10 @@ func TestDriftdbSchema(t *testing.T) {
 	wantRows(t, c, `SELECT count(*) FROM driftdb.history((SELECT relid FROM driftdb.tables WHERE table_name = 't'))`, "5")
 	wantRows(t, c, `SELECT (driftdb.history('t')).event LIMIT 1`, "INSERT")
 	wantRows(t, c, `SELECT count(*) FROM driftdb.history('empty')`, "0")
+	var n int64
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM driftdb.history($1)`, "t").Scan(&n); err != nil || n != 5 {
+		t.Fatalf("driftdb.history($1) over the extended protocol: %d %v", n, err)
+	}
 	for q, code := range map[string]string{
 		`SELECT * FROM history('t')`:            "42883",
 		`SELECT * FROM driftdb.history('tv')`:   "42809",
