@@ -103,6 +103,9 @@ func TestDriftdbSchema(t *testing.T) {
 	wantRows(t, c, `SELECT count(*) FROM driftdb.history((SELECT relid FROM driftdb.tables WHERE table_name = 't'))`, "5")
 	wantRows(t, c, `SELECT (driftdb.history('t')).event LIMIT 1`, "INSERT")
 	wantRows(t, c, `SELECT count(*) FROM driftdb.history('empty')`, "0")
+	wantRows(t, c, fmt.Sprintf(`SELECT key, seq, event FROM driftdb.history('t', %d, %d) ORDER BY seq`, seqs[1], seqs[3]),
+		rowsText(t, c, fmt.Sprintf(`SELECT id::text, _seq, _event FROM t FOR SYSTEM_TIME FROM %d TO %d ORDER BY _seq`, seqs[1], seqs[3]))...)
+	wantRows(t, c, fmt.Sprintf(`SELECT count(*) FROM driftdb.history('t', %d, 1000000)`, seqs[4]), "1")
 	var n int64
 	if err := c.QueryRow(ctx, `SELECT count(*) FROM driftdb.history($1)`, "t").Scan(&n); err != nil || n != 5 {
 		t.Fatalf("driftdb.history($1) over the extended protocol: %d %v", n, err)

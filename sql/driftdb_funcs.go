@@ -12,10 +12,11 @@ import (
 	"github.com/driftdb/driftdb/store"
 )
 
-// TableHistory answers driftdb.history: every version of the table's
-// rows the history keeps, up to the view the session reads, as FOR
-// SYSTEM_TIME ALL reads them.
-func (f fnSession) TableHistory(c *builtins.Context, oid int64) (builtins.Rows, error) {
+// TableHistory answers driftdb.history: the versions of the table's rows
+// the events from seq from to seq to made, up to the view the session
+// reads, as FOR SYSTEM_TIME FROM ... TO reads them (from 0: since the
+// compaction horizon; a span that starts before it fails with 22023).
+func (f fnSession) TableHistory(c *builtins.Context, oid, from, to int64) (builtins.Rows, error) {
 	cat, err := f.s.vcatalog()
 	if err != nil {
 		return nil, err
@@ -31,7 +32,16 @@ func (f fnSession) TableHistory(c *builtins.Context, oid int64) (builtins.Rows, 
 	if err != nil {
 		return nil, err
 	}
-	hc, err := v.HistoryCursor(r.Name, v.Horizon(r.Name), v.Seq())
+	if from < 0 || to < 0 {
+		return nil, pgcode.Newf(pgcode.InvalidParameterValue, "a seq is not negative: %d", min(from, to))
+	}
+	lo, hi := uint64(from), uint64(to)
+	if from == 0 {
+		lo = v.Horizon(r.Name)
+	} else {
+		lo-- // the cursor starts after lo
+	}
+	hc, err := v.HistoryCursor(r.Name, lo, min(hi, v.Seq()))
 	if err != nil {
 		return nil, err
 	}

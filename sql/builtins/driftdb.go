@@ -1,6 +1,8 @@
 package builtins
 
 import (
+	"math"
+
 	"github.com/driftdb/driftdb/sql/types"
 )
 
@@ -11,9 +13,11 @@ import (
 // HistoryReader is what a session answers for driftdb.history. A Session
 // that is no HistoryReader has no tables: the function fails.
 type HistoryReader interface {
-	// TableHistory returns the versions of the table with OID table, as
-	// rows of HistoryCols, at the statement's view.
-	TableHistory(c *Context, table int64) (Rows, error)
+	// TableHistory returns the versions of the table with OID table
+	// made by the events from seq from to seq to, both included (all
+	// there is with from 0 and to the largest int64), as rows of
+	// HistoryCols, at the statement's view.
+	TableHistory(c *Context, table, from, to int64) (Rows, error)
 }
 
 // Describer is what a session answers of pg_description for
@@ -27,7 +31,8 @@ type Describer interface {
 	CatalogOid(name string) (int64, bool, error)
 }
 
-// HistoryOid is driftdb.history's pg_proc OID (vtable.OidHistoryFunc).
+// HistoryOid is driftdb.history's pg_proc OID (vtable.OidHistoryFunc); the
+// overload with a span of seqs has the next.
 const HistoryOid = 11901
 
 // HistoryCols are the columns of driftdb.history.
@@ -40,15 +45,29 @@ var HistoryCols = []SRFCol{
 	{Name: "change", T: types.JSONB},
 }
 
-var _ = register(&Overload{Name: "driftdb.history", Oid: HistoryOid, Kind: SetReturning, Args: ts(types.Regclass),
-	Ret: types.Record, SRFCols: HistoryCols, Strict: true, Volatility: Stable, ArgNames: []string{"tab"},
-	SRF: func(c *Context, a []types.Datum) (Rows, error) {
-		r, ok := c.Session.(HistoryReader)
-		if !ok {
-			return &sliceRows{}, nil
-		}
-		return r.TableHistory(c, a[0].(int64))
-	}})
+var _ = register(
+	&Overload{Name: "driftdb.history", Oid: HistoryOid, Kind: SetReturning, Args: ts(types.Regclass),
+		Ret: types.Record, SRFCols: HistoryCols, Strict: true, Volatility: Stable, ArgNames: []string{"tab"},
+		SRF: func(c *Context, a []types.Datum) (Rows, error) {
+			return tableHistory(c, a[0].(int64), 0, math.MaxInt64)
+		}},
+	// driftdb.history(tab, from_seq, to_seq): the versions the events
+	// from from_seq to to_seq made, as FOR SYSTEM_TIME FROM ... TO reads
+	// them.
+	&Overload{Name: "driftdb.history", Oid: HistoryOid + 1, Kind: SetReturning, Args: ts(types.Regclass, types.Int8, types.Int8),
+		Ret: types.Record, SRFCols: HistoryCols, Strict: true, Volatility: Stable, ArgNames: []string{"tab", "from_seq", "to_seq"},
+		SRF: func(c *Context, a []types.Datum) (Rows, error) {
+			return tableHistory(c, a[0].(int64), a[1].(int64), a[2].(int64))
+		}},
+)
+
+func tableHistory(c *Context, table, from, to int64) (Rows, error) {
+	r, ok := c.Session.(HistoryReader)
+	if !ok {
+		return &sliceRows{}, nil
+	}
+	return r.TableHistory(c, table, from, to)
+}
 
 // objDescription is obj_description(oid, name): the comment of an object
 // of the catalog named.

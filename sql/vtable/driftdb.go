@@ -14,8 +14,11 @@ import (
 const (
 	DriftDB    = "driftdb"
 	OidDriftDB = 11900
-	// OidHistoryFunc is driftdb.history's pg_proc OID.
-	OidHistoryFunc = 11901
+	// OidHistoryFunc and OidHistorySpanFunc are the pg_proc OIDs of
+	// driftdb.history(regclass) and driftdb.history(regclass, bigint,
+	// bigint).
+	OidHistoryFunc     = 11901
+	OidHistorySpanFunc = 11902
 )
 
 // System columns of every table (package plan binds them), as
@@ -65,7 +68,7 @@ var driftdbBuilders = map[string]func(c *Catalog, emit func(row)) error{
 // descriptions document the driftdb schema and its objects.
 var (
 	schemaDoc = "DriftDB's history: driftdb.tables sums up each table's rows and history, " +
-		"driftdb.history(regclass) lists every version of a table's rows. Any table's past reads with " +
+		"driftdb.history(regclass [, from_seq, to_seq]) lists the versions of a table's rows. Any table's past reads with " +
 		"AS OF and FOR SYSTEM_TIME, and every table has the system columns _seq, _ts and _doc."
 	historyDoc = "every version of the table's rows the history keeps, oldest first within a row: " +
 		"key, seq, ts, event (INSERT, PATCH, SOFT_DELETE, TRUNCATE), doc (the row after the event) and change " +
@@ -172,6 +175,7 @@ func (c *Catalog) Descriptions() []Description {
 	out := []Description{
 		{OidDriftDB, pgNamespace, 0, schemaDoc},
 		{OidHistoryFunc, pgProc, 0, historyDoc},
+		{OidHistorySpanFunc, pgProc, 0, historyDoc + "; those the events from from_seq to to_seq made"},
 	}
 	for _, r := range c.rels {
 		if r.Virtual == nil || r.Virtual.Schema != DriftDB {
