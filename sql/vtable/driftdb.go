@@ -60,7 +60,7 @@ var driftdbViews = map[string]bool{"tables": true}
 // entries of the same name).
 var driftdbBuilders = map[string]func(c *Catalog, emit func(row)) error{
 	"driftdb.tables":             driftdbTables,
-	"pg_catalog.pg_description":  pgDescription,
+	"pg_catalog.pg_description":  descriptionRows,
 	"pg_catalog.pg_attribute":    pgAttributeWithSystem,
 	"information_schema.columns": isColumnsWithDriftDB,
 }
@@ -100,11 +100,11 @@ func driftdbTables(c *Catalog, emit func(row)) error {
 		}
 		r := row{"table_name": t.Rel.Name, "relid": t.Rel.Oid, "live_rows": st.LiveRows, "versions": st.Versions}
 		if ms := t.Spec.CreatedUnixMs; ms != 0 {
-			r["created_at"] = timestamptz(ms)
+			r["created_at"] = unixMsTimestamptz(ms)
 		}
 		if st.Versions > 0 {
 			r["first_seq"], r["last_seq"] = int64(st.FirstSeq), int64(st.LastSeq)
-			r["first_event_at"], r["last_event_at"] = timestamptz(st.FirstUnixMs), timestamptz(st.LastUnixMs)
+			r["first_event_at"], r["last_event_at"] = unixMsTimestamptz(st.FirstUnixMs), unixMsTimestamptz(st.LastUnixMs)
 		}
 		if st.Horizon != 0 {
 			r["horizon_seq"] = int64(st.Horizon)
@@ -114,8 +114,8 @@ func driftdbTables(c *Catalog, emit func(row)) error {
 	return nil
 }
 
-// timestamptz is a Unix time in milliseconds as a timestamptz.
-func timestamptz(ms int64) types.DTimestampTZ {
+// unixMsTimestamptz is a Unix time in milliseconds as a timestamptz.
+func unixMsTimestamptz(ms int64) types.DTimestampTZ {
 	const pgEpochMicros = 946684800 * 1_000_000 // 2000-01-01
 	return types.DTimestampTZ(ms*1000 - pgEpochMicros)
 }
@@ -204,7 +204,7 @@ func (c *Catalog) Description(objOid, classOid int64, subID int) (string, bool) 
 	return "", false
 }
 
-func pgDescription(c *Catalog, emit func(row)) error {
+func descriptionRows(c *Catalog, emit func(row)) error {
 	for _, d := range c.Descriptions() {
 		emit(row{"objoid": d.ObjOid, "classoid": d.ClassOid, "objsubid": int64(d.SubID), "description": d.Text})
 	}
