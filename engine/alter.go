@@ -293,6 +293,7 @@ func (db *DB) AddColumn(table string, col ColumnSpec, fill any) error {
 		} else if _, used := reg.index[col.Field]; used {
 			return errorf(CodeDuplicateColumn, "field %q of column %q holds another column of relation %q", col.Field, col.Name, table)
 		}
+		col.DefaultOID = 0
 		a.spec.Columns = append(a.spec.Columns, col)
 		if err := a.spec.validate(); err != nil {
 			return err
@@ -452,6 +453,9 @@ func (db *DB) SetColumnDefault(table, name, expr string) error {
 		d, err := a.declared(c, "DEFAULT")
 		if err != nil {
 			return err
+		}
+		if d.Default != expr {
+			d.DefaultOID = 0 // a new default is a new object (pg_attrdef)
 		}
 		d.Default = expr
 		return nil

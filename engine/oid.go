@@ -160,11 +160,14 @@ type oidSlot struct {
 	// noLegacy: the SQL layer gave this object no OID (a unique index
 	// whose name does not look like a constraint's had no constraint).
 	noLegacy bool
+	// attrdef: a column's default, whose OID the SQL layer took from the
+	// hash of <table>.<column> alone, without looking at other OIDs.
+	attrdef bool
 }
 
 // oidSlots returns the OIDs of a table's definition: the table's, its
 // primary key's index, its named and plain indexes', then its
-// constraints'. The spec must be validated (IndexOIDs lists its plain
+// constraints', then its columns' defaults'. The spec must be validated (IndexOIDs lists its plain
 // indexes).
 func (s *TableSpec) oidSlots() []oidSlot {
 	out := []oidSlot{{oid: &s.OID, key: s.Name}, {oid: &s.PKIndexOID, key: s.Name + "_pkey"}}
@@ -187,6 +190,12 @@ func (s *TableSpec) oidSlots() []oidSlot {
 	for i := range s.Checks {
 		c := &s.Checks[i]
 		out = append(out, oidSlot{oid: &c.OID, key: s.Name + "." + c.Name, constraint: true})
+	}
+	for i := range s.Columns {
+		c := &s.Columns[i]
+		if c.Default != "" {
+			out = append(out, oidSlot{oid: &c.DefaultOID, key: s.Name + "." + c.Name, attrdef: true})
+		}
 	}
 	return out
 }
@@ -242,7 +251,8 @@ func (s *TableSpec) plainIndexOID(field string) uint32 {
 // relation's OID from its name: the FNV-1a hash of the name, taken into
 // [FirstOID, 2^31), or on a collision the next free one, the names taken
 // in sorted order; then each constraint's likewise from
-// <table>.<constraint>, past the relations' OIDs.
+// <table>.<constraint>, past the relations' OIDs; and each column
+// default's from the hash of <table>.<column> alone.
 const legacyOIDLimit = 1 << 31
 
 func legacyHash(name string) uint32 {
@@ -283,11 +293,11 @@ func (db *DB) openOIDs(state *dbState) error {
 	// did; the counter's taken ones are (after a crash in the middle of
 	// storing them) the same legacy OIDs again.
 	used := map[uint32]bool{}
-	var rels, cons, fresh []oidSlot
+	var rels, cons, defaults, fresh []oidSlot
 	var tables []string
 	add := func(sl oidSlot) bool {
 		if o := *sl.oid; o != 0 {
-			if !sl.noLegacy {
+			if !sl.noLegacy && !sl.attrdef {
 				used[o] = true
 			}
 			if o >= db.oids.next {
@@ -298,6 +308,8 @@ func (db *DB) openOIDs(state *dbState) error {
 		switch {
 		case sl.noLegacy:
 			fresh = append(fresh, sl)
+		case sl.attrdef:
+			defaults = append(defaults, sl)
 		case sl.constraint:
 			cons = append(cons, sl)
 		default:
@@ -330,12 +342,15 @@ func (db *DB) openOIDs(state *dbState) error {
 			views = append(views, d)
 		}
 	}
-	if len(rels)+len(cons)+len(fresh) == 0 {
+	if len(rels)+len(cons)+len(defaults)+len(fresh) == 0 {
 		return nil
 	}
 	legacyOIDs(rels, used)
 	legacyOIDs(cons, used)
-	for _, sl := range append(rels, cons...) {
+	for _, sl := range defaults {
+		*sl.oid = legacyHash(sl.key)
+	}
+	for _, sl := range slices.Concat(rels, cons, defaults) {
 		if *sl.oid >= db.oids.next {
 			db.oids.taken[*sl.oid] = true
 		}

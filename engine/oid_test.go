@@ -233,11 +233,12 @@ func stripOIDs(t *testing.T, fsys store.FS, dir string) {
 			for _, k := range []string{"oid", "pk_index_oid", "pk_constraint_oid", "index_oids"} {
 				delete(m, k)
 			}
-			for _, k := range []string{"index_defs", "checks"} {
+			for _, k := range []string{"index_defs", "checks", "columns"} {
 				list, _ := m[k].([]any)
 				for _, d := range list {
 					delete(d.(map[string]any), "oid")
 					delete(d.(map[string]any), "constraint_oid")
+					delete(d.(map[string]any), "default_oid")
 				}
 			}
 		})
@@ -269,7 +270,8 @@ func legacyDir(t *testing.T, mem *vfs.MemFS) map[string]uint32 {
 	opts := Options{Store: store.Options{FS: mem}, SnapshotEvents: -1, SnapshotBytes: -1}
 	db := openDB(t, "/data", opts)
 	oidObjects(t, db)
-	mustExec(t, db.CreateTable(TableSpec{Name: "other", PK: "id"}))
+	mustExec(t, db.CreateTable(TableSpec{Name: "other", PK: "id",
+		Columns: []ColumnSpec{{Name: "id", Type: TypeInt8}, {Name: "d", Type: TypeText, Default: "'x'"}}}))
 	mustExec(t, db.CreateSequence("other_id_seq", SequenceOptions{OwnedBy: SequenceOwner{Table: "other", Column: "id"}}))
 	mustExec(t, db.Close())
 	stripOIDs(t, mem, "/data")
@@ -326,6 +328,12 @@ func TestOIDsOfAnOlderDirectory(t *testing.T) {
 	mustExec(t, err)
 	if spec.OID != want["table t"] || spec.PKIndexOID != want["index t_pkey"] || spec.PKConstraintOID != want["constraint t.t_pkey"] {
 		t.Fatalf("after rename and reopen: %d %d %d, want %v", spec.OID, spec.PKIndexOID, spec.PKConstraintOID, want)
+	}
+	// A default's OID was the hash of <table>.<column> alone.
+	h := fnv.New32a()
+	h.Write([]byte("other.d"))
+	if spec, _ := db.View().Spec("other"); int64(spec.Columns[1].DefaultOID) != 16384+int64(h.Sum32())%(1<<31-16384) {
+		t.Fatalf("default's OID %d", spec.Columns[1].DefaultOID)
 	}
 	// New objects get OIDs from FirstOID on, past those taken.
 	taken := map[uint32]bool{}
@@ -461,5 +469,36 @@ func TestCreateOIDCrash(t *testing.T) {
 				t.Fatalf("crash images: %d before the statement, %d after", before, after)
 			}
 		})
+	}
+}
+
+func TestDefaultOIDs(t *testing.T) {
+	db, _, reopen := ddlDB(t)
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Columns: []ColumnSpec{
+		{Name: "id", Type: TypeInt8}, {Name: "a", Type: TypeText, Default: "'x'", DefaultOID: 3}, {Name: "b", Type: TypeInt8}}}))
+	def := func(col int) uint32 {
+		t.Helper()
+		spec, err := db.View().Spec("t")
+		mustExec(t, err)
+		return spec.Columns[col].DefaultOID
+	}
+	first := def(1)
+	if first < FirstOID || def(2) != 0 {
+		t.Fatalf("default OIDs %d %d", first, def(2))
+	}
+	db = reopen()
+	mustExec(t, db.SetColumnDefault("t", "a", "'x'"))
+	mustExec(t, db.RenameColumn("t", "a", "c"))
+	if def(1) != first {
+		t.Fatalf("default OID %d after reopen, the same default and a rename; was %d", def(1), first)
+	}
+	mustExec(t, db.SetColumnDefault("t", "c", "'y'"))
+	if def(1) <= first {
+		t.Fatalf("a new default has OID %d, not past %d", def(1), first)
+	}
+	mustExec(t, db.SetColumnDefault("t", "c", ""))
+	mustExec(t, db.SetColumnDefault("t", "b", "7"))
+	if def(1) != 0 || def(2) <= first {
+		t.Fatalf("dropped default's OID %d, new default's %d", def(1), def(2))
 	}
 }

@@ -74,6 +74,9 @@ type ColumnSpec struct {
 	SQLType  string `yaml:"sql_type,omitempty"`
 	Default  string `yaml:"default,omitempty"`
 	Identity string `yaml:"identity,omitempty"`
+	// DefaultOID is the OID of the default (PostgreSQL's pg_attrdef row),
+	// given with it (see TableSpec.OID); a new default gets a new one.
+	DefaultOID uint32 `yaml:"default_oid,omitempty"`
 }
 
 // StoredField is the document field that holds the column's values.
@@ -209,6 +212,9 @@ func (s *TableSpec) validate() error {
 			c.SQLType = strings.ToLower(strings.TrimSpace(string(c.Type))) // as declared: int4, varchar(20)
 		}
 		c.Type = t
+		if c.Default == "" {
+			c.DefaultOID = 0
+		}
 		if c.Typmod != (Typmod{}) {
 			if t != TypeNumeric {
 				return errorf(CodeInvalidParameter, "column %q: only numeric takes a precision and scale, not %s", c.Name, t)

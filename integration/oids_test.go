@@ -57,6 +57,7 @@ func catalogOids(t *testing.T, c *pgx.Conn) map[string]uint32 {
 	for _, q := range []string{
 		`SELECT 'rel ' || relname::text, oid FROM pg_class WHERE relnamespace = 2200`,
 		`SELECT 'con ' || conname::text, oid FROM pg_constraint WHERE connamespace = 2200`,
+		`SELECT 'def ' || adnum::text, oid FROM pg_attrdef`,
 	} {
 		rows, err := c.Query(context.Background(), q)
 		if err != nil {
@@ -89,7 +90,7 @@ func TestOidsStable(t *testing.T) {
 	s, stop := startStoppable(t, dir)
 	c := connect(t, s.url(""))
 	for _, q := range []string{
-		`CREATE TABLE keep (id int8 PRIMARY KEY, u text UNIQUE, n int8 CHECK (n > 0))`,
+		`CREATE TABLE keep (id int8 PRIMARY KEY, u text UNIQUE, n int8 DEFAULT 1 CHECK (n > 0))`,
 		`CREATE INDEX keep_n ON keep (n)`,
 		`CREATE SEQUENCE sq`,
 		`CREATE VIEW kv AS SELECT id, n FROM keep`,
@@ -110,7 +111,7 @@ func TestOidsStable(t *testing.T) {
 		t.Fatalf("pg_class.oid %d, regclass %d", keepOid, reg)
 	}
 	want := catalogOids(t, c)
-	if len(want) != 9 { // keep, keep_pkey, keep_u_key, keep_n, sq, kv; 3 constraints
+	if len(want) != 10 { // keep, keep_pkey, keep_u_key, keep_n, sq, kv; 3 constraints; n's default
 		t.Fatalf("catalog %v", want)
 	}
 	rowDescTable := func(c *pgx.Conn) uint32 {

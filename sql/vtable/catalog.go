@@ -51,6 +51,8 @@ type ColInfo struct {
 	NotNull  bool
 	Default  string
 	Identity string
+	// DefaultOid is the OID of the default (pg_attrdef's).
+	DefaultOid int64
 }
 
 // IndexInfo is an index of a table: the primary key's, a unique
@@ -171,6 +173,9 @@ func (c *Catalog) loadTables() error {
 					ci.NotNull = ci.NotNull || d.NotNull
 					if ci.Default == "" {
 						ci.Default = d.Default
+					}
+					if ci.Default == d.Default {
+						ci.DefaultOid = int64(d.DefaultOID)
 					}
 					if ci.Identity == "" {
 						ci.Identity = d.Identity

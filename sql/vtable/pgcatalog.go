@@ -296,7 +296,11 @@ func pgAttrdef(c *Catalog, emit func(row)) error {
 			if col.Default == "" {
 				continue
 			}
-			emit(row{"oid": hashOid(t.Rel.Name+"."+col.Name, firstUserOid, 1<<31), "adrelid": t.Rel.Oid,
+			oid := col.DefaultOid
+			if oid == 0 {
+				oid = hashOid(t.Rel.Name+"."+col.Name, firstUserOid, 1<<31)
+			}
+			emit(row{"oid": oid, "adrelid": t.Rel.Oid,
 				"adnum": int64(i + 1), "adbin": col.Default})
 		}
 	}
