@@ -28,12 +28,12 @@ func (f fnSession) TableHistory(c *builtins.Context, oid, from, to int64) (built
 	if r.Table == nil || r.Kind != 'r' {
 		return nil, pgcode.Newf(pgcode.WrongObjectType, "%q is not a table", r.Name)
 	}
+	if from < 0 || to < 0 {
+		return nil, pgcode.Newf(pgcode.InvalidParameterValue, "seq %d is out of range: seqs are not negative", min(from, to))
+	}
 	v, err := f.s.readView()
 	if err != nil {
 		return nil, err
-	}
-	if from < 0 || to < 0 {
-		return nil, pgcode.Newf(pgcode.InvalidParameterValue, "a seq is not negative: %d", min(from, to))
 	}
 	lo, hi := uint64(from), uint64(to)
 	if from == 0 {
@@ -50,9 +50,8 @@ func (f fnSession) TableHistory(c *builtins.Context, oid, from, to int64) (built
 
 // historyRows are driftdb.history's rows (builtins.HistoryCols).
 type historyRows struct {
-	c   *builtins.Context
-	hc  *engine.HistoryCursor
-	row [6]types.Datum
+	c  *builtins.Context
+	hc *engine.HistoryCursor
 }
 
 func (h *historyRows) Next() ([]types.Datum, error) {
@@ -61,19 +60,20 @@ func (h *historyRows) Next() ([]types.Datum, error) {
 		h.hc.Close()
 		return nil, err
 	}
-	key := fmt.Sprint(v.Key.Value())
-	h.row = [6]types.Datum{key, int64(v.Seq), types.DTimestampTZ(v.UnixMs*1000 - pgEpochMicros), historyEvent(v.Type), nil, nil}
+	// Each row is a new slice: the caller may keep it.
+	row := []types.Datum{fmt.Sprint(v.Key.Value()), int64(v.Seq), types.DTimestampTZ(v.UnixMs*1000 - pgEpochMicros),
+		historyEvent(v.Type), nil, nil}
 	if doc, err := v.Doc(); err != nil {
 		return nil, err
 	} else if doc != nil {
-		h.row[4] = types.DJSONB{V: doc}
+		row[4] = types.DJSONB{V: doc}
 	}
 	if ch, err := v.Change(); err != nil {
 		return nil, err
 	} else if ch != nil {
-		h.row[5] = types.DJSONB{V: ch}
+		row[5] = types.DJSONB{V: ch}
 	}
-	return h.row[:], nil
+	return row, nil
 }
 
 // pgEpochMicros is 2000-01-01 in microseconds since the Unix epoch.
