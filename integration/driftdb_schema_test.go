@@ -111,10 +111,11 @@ func TestDriftdbSchema(t *testing.T) {
 		t.Fatalf("driftdb.history($1) over the extended protocol: %d %v", n, err)
 	}
 	for q, code := range map[string]string{
-		`SELECT * FROM history('t')`:            "42883",
-		`SELECT * FROM driftdb.history('tv')`:   "42809",
-		`SELECT * FROM driftdb.history('nope')`: "42P01",
-		`SELECT * FROM driftdb.nope`:            "42P01",
+		`SELECT * FROM history('t')`:                "42883",
+		`SELECT * FROM driftdb.history('tv')`:       "42809",
+		`SELECT * FROM driftdb.history('nope')`:     "42P01",
+		`SELECT * FROM driftdb.nope`:                "42P01",
+		`SELECT * FROM driftdb.history('t', -1, 5)`: "22023",
 	} {
 		if _, err := c.Exec(ctx, q); sqlState(err) != code {
 			t.Errorf("%s: %v, want %s", q, err, code)
