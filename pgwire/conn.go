@@ -578,14 +578,22 @@ func (c *conn) reply(ctx context.Context, res *sql.Result) error {
 			return err
 		}
 	case res.Columns != nil:
-		c.be.Send(rowDescription(res.Columns, nil))
-		if _, _, err := c.stream(ctx, res, 0, nil); err != nil {
+		var formats []int16
+		if res.Binary {
+			formats = binaryFormat
+		}
+		c.be.Send(rowDescription(res.Columns, formats))
+		if _, _, err := c.stream(ctx, res, 0, formats); err != nil {
 			return err
 		}
 	}
 	c.sendComplete(res.Tag)
 	return nil
 }
+
+// binaryFormat is the result formats of rows all in binary (FETCH from
+// a BINARY cursor).
+var binaryFormat = []int16{1}
 
 // rowDescription describes result columns in the given formats.
 func rowDescription(cols []sql.Column, formats []int16) *pgproto3.RowDescription {

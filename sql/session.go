@@ -77,6 +77,8 @@ type Session struct {
 	// setting changes.
 	tctx    *types.Context
 	tctxGen uint64
+	// cursors are the open cursors (DECLARE), by name.
+	cursors map[string]*cursor
 }
 
 // defaultSettings are the settings a session starts with.
@@ -296,6 +298,7 @@ func (s *Session) Close() error {
 		s.txn.Rollback()
 		s.txn = nil
 	}
+	s.closeCursors(func(*cursor) bool { return true })
 	return nil
 }
 

@@ -199,6 +199,10 @@ func (st *Stmt) Describe(paramTypes []*types.T) ([]*types.T, []Column, error) {
 	if len(paramTypes) > 0 {
 		st.given, st.bound = paramTypes, nil
 	}
+	if d := st.p.Stmt.GetDeclareCursorStmt(); d != nil {
+		params, err := st.describeDeclare(d)
+		return params, nil, err
+	}
 	if !st.isQuery() {
 		params := make([]*types.T, st.p.NumParams)
 		for i := range params {
@@ -231,6 +235,9 @@ type Result struct {
 	// for COPY ... TO STDOUT, writes the rows (Next) in the COPY's format.
 	CopyIn  *CopyIn
 	CopyOut *CopyOut
+	// Binary says that the rows go to the client in binary format (FETCH
+	// from a BINARY cursor).
+	Binary bool
 
 	op     exec.Operator
 	env    *exec.Env
@@ -255,6 +262,7 @@ func (r *Result) Next(ctx context.Context) ([]types.Datum, error) {
 		return nil, nil
 	}
 	r.env.Ctx = ctx
+	r.env.Fn.Ctx = ctx
 	row, err := r.op.Next()
 	if err != nil || row == nil {
 		r.finish(err)
@@ -325,7 +333,11 @@ func (st *Stmt) Stream(ctx context.Context, params []types.Datum) (*Result, erro
 	if s.txFailed && !st.endsTxn() {
 		return nil, pgcode.New(pgcode.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
-	r, err := st.run(ctx, params)
+	err := st.freezeCursors(ctx)
+	var r *Result
+	if err == nil {
+		r, err = st.run(ctx, params)
+	}
 	if s.txn != nil {
 		if err != nil {
 			s.txFailed = true

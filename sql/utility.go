@@ -50,6 +50,9 @@ func (st *Stmt) utilityColumns() ([]Column, error) {
 	if st.p.Stmt.GetExplainStmt() != nil {
 		return []Column{{Name: "QUERY PLAN", Type: types.Text}}, nil
 	}
+	if f := st.p.Stmt.GetFetchStmt(); f != nil {
+		return st.s.cursorColumns(f), nil
+	}
 	if sh := st.p.Stmt.GetVariableShowStmt(); sh != nil {
 		name := strings.ToLower(sh.Name)
 		if name == "all" {
@@ -71,6 +74,9 @@ func showColumn(name string) string {
 // runUtility runs a statement that has no plan.
 func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, error) {
 	s := st.s
+	if cursorStmt(st.p.Stmt) {
+		return st.runCursorStmt(ctx, params)
+	}
 	switch x := st.p.Stmt.Node.(type) {
 	case *pg.Node_TransactionStmt:
 		return s.transaction(ctx, x.TransactionStmt)
@@ -103,6 +109,7 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 			return nil, pgcode.New(pgcode.ActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
 		}
 		s.resetAll()
+		s.closeCursors(func(*cursor) bool { return true })
 		return &Result{Tag: "DISCARD ALL"}, nil
 	}
 	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "%s is not supported", statementName(st.p.Stmt))
@@ -151,13 +158,15 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		s.txn, s.txFailed = nil, false
 		if failed {
 			tx.Rollback()
+			s.endCursors(tx, false)
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
 		cm, err := tx.Submit(ctx)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			err = s.finish(cm)
 		}
-		if err := s.finish(cm); err != nil {
+		s.endCursors(tx, err == nil)
+		if err != nil {
 			return nil, err
 		}
 		return &Result{Tag: "COMMIT"}, nil
@@ -166,6 +175,7 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 			return &Result{Tag: "ROLLBACK", Notice: "there is no transaction in progress"}, nil
 		}
 		s.txn.Rollback()
+		s.endCursors(s.txn, false)
 		s.txn, s.txFailed = nil, false
 		return &Result{Tag: "ROLLBACK"}, nil
 	}

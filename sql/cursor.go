@@ -1,0 +1,644 @@
+package sql
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/exec"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// SQL cursors: DECLARE, FETCH, MOVE and CLOSE.
+//
+// A cursor's query reads one view, taken at DECLARE: the transaction's
+// (its snapshot and the writes it made before), or the database's now
+// outside a transaction block. Its rows come from the executor as FETCH
+// asks for them; they are kept only where they must be: a SCROLL cursor
+// keeps the rows it has read, to go back over them, and a cursor whose
+// transaction writes again reads the rest of its rows first, so that it
+// does not see writes made after it was declared. A WITH HOLD cursor goes
+// on reading its view after its transaction commits: views are immutable,
+// so the rows stay what they were at DECLARE without being copied.
+//
+// Positions follow PostgreSQL's portals: pos counts the rows up to the
+// current one (1-based; 0 before the first), atStart and atEnd say that
+// the cursor stands before the first row or after the last.
+
+// fetchAll is the count of FETCH ALL (the grammar's FETCH_ALL, LONG_MAX).
+const fetchAll = math.MaxInt64
+
+// Cursor options as the grammar sets them (CURSOR_OPT_*).
+const (
+	cursorBinary   = 0x0001
+	cursorScroll   = 0x0002
+	cursorNoScroll = 0x0004
+	cursorHold     = 0x0020
+)
+
+// cursor is an open cursor of a session.
+type cursor struct {
+	name    string
+	sql     string // the DECLARE statement, for pg_cursors
+	cols    []Column
+	binary  bool
+	scroll  bool
+	hold    bool
+	created time.Time
+	// txn is the transaction the cursor was declared in, until it commits
+	// (nil: declared outside a transaction block, or held past its
+	// transaction's commit).
+	txn *engine.Txn
+
+	op      exec.Operator
+	env     *exec.Env
+	drained bool // op has returned its last row (and is closed)
+	failed  bool // a FETCH or MOVE failed: only CLOSE is left
+	// rows, for a SCROLL cursor, are the rows read so far: row n is
+	// rows[n-1]. queue, for another, are rows read ahead of the client
+	// (see freeze).
+	rows  [][]types.Datum
+	queue [][]types.Datum
+
+	pos     int64
+	atStart bool
+	atEnd   bool
+}
+
+// pull returns the query's next row: one read ahead, else the
+// executor's; nil after the last.
+func (c *cursor) pull() ([]types.Datum, error) {
+	if len(c.queue) > 0 {
+		row := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		return row, nil
+	}
+	return c.read()
+}
+
+// read reads the query's next row from the executor: nil after the last.
+func (c *cursor) read() ([]types.Datum, error) {
+	if c.drained {
+		return nil, nil
+	}
+	c.env.Fn.Ctx = c.env.Ctx
+	row, err := c.op.Next()
+	if err != nil {
+		return nil, err
+	}
+	if row == nil {
+		c.drained = true
+		c.op.Close()
+	}
+	return row, nil
+}
+
+// forwardRow returns row pos+1, or nil past the last.
+func (c *cursor) forwardRow() ([]types.Datum, error) {
+	if !c.scroll {
+		return c.pull()
+	}
+	if c.pos < int64(len(c.rows)) {
+		return c.rows[c.pos], nil
+	}
+	row, err := c.pull()
+	if row == nil || err != nil {
+		return nil, err
+	}
+	row = append([]types.Datum(nil), row...)
+	c.rows = append(c.rows, row)
+	return row, nil
+}
+
+// freeze reads the rest of the cursor's rows, so that writes its
+// transaction is about to make do not show in them.
+func (c *cursor) freeze(ctx context.Context) error {
+	c.env.Ctx = ctx
+	for {
+		row, err := c.read()
+		if err != nil {
+			return err
+		}
+		if row == nil {
+			break
+		}
+		row = append([]types.Datum(nil), row...)
+		if c.scroll {
+			c.rows = append(c.rows, row)
+		} else {
+			c.queue = append(c.queue, row)
+		}
+	}
+	return nil
+}
+
+// close releases the cursor's executor.
+func (c *cursor) close() {
+	if !c.drained {
+		c.drained = true
+		c.op.Close()
+	}
+	c.rows, c.queue = nil, nil
+}
+
+// errNoScroll is the error of a backward move of a NO SCROLL cursor.
+func errNoScroll() error {
+	return pgcode.New(pgcode.ObjectNotInPrerequisiteState, "cursor can only scan forward").
+		WithHint("Declare it with SCROLL option to enable backward scan.")
+}
+
+// rewind goes back before the first row.
+func (c *cursor) rewind() error {
+	if c.atStart && !c.atEnd {
+		return nil // not moved yet
+	}
+	if !c.scroll {
+		return errNoScroll()
+	}
+	c.pos, c.atStart, c.atEnd = 0, true, false
+	return nil
+}
+
+// step is one run of a cursor in one direction, of count rows (fetchAll:
+// to the end), its rows taken one at a time.
+type step struct {
+	c       *cursor
+	forward bool
+	count   int64
+	moving  bool
+	n       int64
+	// out: the run found no more rows; ended: end was called.
+	out   bool
+	ended bool
+}
+
+// start begins a run, as PostgreSQL's PortalRunSelect does: a run that
+// cannot move (count 0, or at the end it goes to) returns no rows.
+func (c *cursor) start(forward bool, count int64) (*step, error) {
+	r := &step{c: c, forward: forward, count: count}
+	if forward {
+		r.moving = !c.atEnd && count > 0
+		return r, nil
+	}
+	if !c.scroll {
+		return nil, errNoScroll()
+	}
+	r.moving = !c.atStart && count > 0
+	return r, nil
+}
+
+// next returns the run's next row, or nil at its end.
+func (r *step) next() ([]types.Datum, error) {
+	c := r.c
+	if !r.moving || r.ended || (r.count != fetchAll && r.n >= r.count) {
+		return nil, nil
+	}
+	if r.forward {
+		row, err := c.forwardRow()
+		if row == nil || err != nil {
+			r.out = err == nil
+			return nil, err
+		}
+		c.pos++
+		c.atStart = false
+		r.n++
+		return row, nil
+	}
+	prev := c.pos
+	if !c.atEnd {
+		prev--
+	}
+	if prev < 1 {
+		r.out = true
+		return nil, nil
+	}
+	c.atEnd, c.pos = false, prev
+	r.n++
+	return c.rows[prev-1], nil
+}
+
+// end ends the run: a run that ran out of rows leaves the cursor at the
+// end it went to. One that its caller stopped early leaves it on the
+// last row it returned.
+func (r *step) end() {
+	if r.ended {
+		return
+	}
+	r.ended = true
+	if !r.out {
+		return
+	}
+	c := r.c
+	if r.forward {
+		c.atEnd = true
+	} else {
+		c.atStart, c.pos = true, 0
+	}
+}
+
+// skip runs a run without returning its rows, and counts them.
+func (c *cursor) skip(forward bool, count int64) (int64, error) {
+	r, err := c.start(forward, count)
+	if err != nil {
+		return 0, err
+	}
+	defer r.end()
+	for {
+		row, err := r.next()
+		if err != nil {
+			return r.n, err
+		}
+		if row == nil {
+			return r.n, nil
+		}
+	}
+}
+
+// position makes the moves a FETCH or MOVE makes before its last run,
+// and returns that run's direction and count. A MOVE that needs no last
+// run has its answer in done.
+func (c *cursor) position(dir pg.FetchDirection, count int64, move bool) (forward bool, n int64, done *int64, err error) {
+	some := func(v int64) (bool, int64, *int64, error) { return false, 0, &v, nil }
+	switch dir {
+	case pg.FetchDirection_FETCH_FORWARD, pg.FetchDirection_FETCH_DIRECTION_UNDEFINED:
+		forward = true
+		if count < 0 {
+			forward, count = false, -count
+		}
+	case pg.FetchDirection_FETCH_BACKWARD:
+		if count < 0 {
+			forward, count = true, -count
+		}
+	case pg.FetchDirection_FETCH_ABSOLUTE:
+		switch {
+		case count > 0:
+			// Rewind when the row is nearer the start than here.
+			if count-1 <= c.pos/2 {
+				if err := c.rewind(); err != nil {
+					return false, 0, nil, err
+				}
+				if count > 1 {
+					if _, err := c.skip(true, count-1); err != nil {
+						return false, 0, nil, err
+					}
+				}
+			} else {
+				pos := c.pos
+				if c.atEnd {
+					pos++
+				}
+				if count <= pos {
+					if _, err := c.skip(false, pos-count+1); err != nil {
+						return false, 0, nil, err
+					}
+				} else if count > pos+1 {
+					if _, err := c.skip(true, count-pos-1); err != nil {
+						return false, 0, nil, err
+					}
+				}
+			}
+			return true, 1, nil, nil
+		case count < 0:
+			if _, err := c.skip(true, fetchAll); err != nil {
+				return false, 0, nil, err
+			}
+			if count < -1 {
+				if _, err := c.skip(false, -count-1); err != nil {
+					return false, 0, nil, err
+				}
+			}
+			return false, 1, nil, nil
+		}
+		if err := c.rewind(); err != nil {
+			return false, 0, nil, err
+		}
+		return true, 0, nil, nil
+	case pg.FetchDirection_FETCH_RELATIVE:
+		switch {
+		case count > 0:
+			if count > 1 {
+				if _, err := c.skip(true, count-1); err != nil {
+					return false, 0, nil, err
+				}
+			}
+			return true, 1, nil, nil
+		case count < 0:
+			if count < -1 {
+				if _, err := c.skip(false, -count-1); err != nil {
+					return false, 0, nil, err
+				}
+			}
+			return false, 1, nil, nil
+		}
+		forward = true
+	}
+	if count == 0 {
+		// The current row again, if the cursor stands on one.
+		onRow := !c.atStart && !c.atEnd
+		if move {
+			if onRow {
+				return some(1)
+			}
+			return some(0)
+		}
+		if onRow {
+			if _, err := c.skip(false, 1); err != nil {
+				return false, 0, nil, err
+			}
+			return true, 1, nil, nil
+		}
+		return forward, 0, nil, nil
+	}
+	if !forward && count == fetchAll && move {
+		// MOVE BACKWARD ALL: back before the first row.
+		n := c.pos
+		if n > 0 && !c.atEnd {
+			n--
+		}
+		if err := c.rewind(); err != nil {
+			return false, 0, nil, err
+		}
+		return some(n)
+	}
+	return forward, count, nil, nil
+}
+
+// cursorStmt reports whether a statement is one of the cursor statements,
+// which run as utility statements.
+func cursorStmt(n *pg.Node) bool {
+	switch n.Node.(type) {
+	case *pg.Node_DeclareCursorStmt, *pg.Node_FetchStmt, *pg.Node_ClosePortalStmt:
+		return true
+	}
+	return false
+}
+
+// runCursorStmt runs DECLARE, FETCH, MOVE or CLOSE.
+func (st *Stmt) runCursorStmt(ctx context.Context, params []types.Datum) (*Result, error) {
+	s := st.s
+	switch x := st.p.Stmt.Node.(type) {
+	case *pg.Node_DeclareCursorStmt:
+		return st.declare(ctx, x.DeclareCursorStmt, params)
+	case *pg.Node_FetchStmt:
+		return s.fetch(ctx, x.FetchStmt)
+	case *pg.Node_ClosePortalStmt:
+		name := x.ClosePortalStmt.Portalname
+		if name == "" {
+			s.closeCursors(func(*cursor) bool { return true })
+			return &Result{Tag: "CLOSE CURSOR ALL"}, nil
+		}
+		c, ok := s.cursors[name]
+		if !ok {
+			return nil, errNoCursor(name)
+		}
+		c.close()
+		delete(s.cursors, name)
+		return &Result{Tag: "CLOSE CURSOR"}, nil
+	}
+	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "%s is not supported", statementName(st.p.Stmt))
+}
+
+func errNoCursor(name string) error {
+	return pgcode.Newf(pgcode.InvalidCursorName, "cursor %q does not exist", name)
+}
+
+// query is the statement DECLARE runs, to bind.
+func (st *Stmt) query(d *pg.DeclareCursorStmt) *Stmt {
+	p := *st.p
+	p.Stmt = d.Query
+	return &Stmt{s: st.s, p: &p, given: st.given}
+}
+
+// describeDeclare types DECLARE's parameters from its query's.
+func (st *Stmt) describeDeclare(d *pg.DeclareCursorStmt) ([]*types.T, error) {
+	b, err := st.query(d).bind()
+	if err != nil {
+		return nil, err
+	}
+	return b.params, nil
+}
+
+// declare runs DECLARE: it binds the query and starts it on the view the
+// cursor reads.
+func (st *Stmt) declare(ctx context.Context, d *pg.DeclareCursorStmt, params []types.Datum) (*Result, error) {
+	s := st.s
+	hold := d.Options&cursorHold != 0
+	if !hold && s.txn == nil {
+		return nil, pgcode.New(pgcode.NoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
+	}
+	if _, ok := s.cursors[d.Portalname]; ok {
+		return nil, pgcode.Newf(pgcode.DuplicateCursor, "cursor %q already exists", d.Portalname)
+	}
+	q := st.query(d)
+	b, err := q.bind()
+	if err == nil {
+		if len(params) < len(b.params) {
+			return nil, pgcode.Newf(pgcode.ProtocolViolation, "statement needs %d parameters, %d given", len(b.params), len(params))
+		}
+		params, err = s.coerceParams(params, b.params)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if b.q.Writes {
+		return nil, pgcode.New(pgcode.FeatureNotSupported, "DECLARE CURSOR must not contain data-modifying statements in WITH")
+	}
+	scroll := d.Options&cursorScroll != 0
+	var tx *engine.Txn
+	if hasLock(b.q.Plan) {
+		switch {
+		case hold:
+			return nil, pgcode.New(pgcode.FeatureNotSupported, "DECLARE CURSOR WITH HOLD ... FOR UPDATE is not supported").
+				WithDetail("Holdable cursors must be READ ONLY.")
+		case scroll:
+			return nil, pgcode.New(pgcode.FeatureNotSupported, "DECLARE SCROLL CURSOR ... FOR UPDATE is not supported").
+				WithDetail("Scrollable cursors must be READ ONLY.")
+		}
+		if err := s.writableForLock(); err != nil {
+			return nil, err
+		}
+		tx = s.txn
+	}
+	view, err := s.readView()
+	if err != nil {
+		return nil, err
+	}
+	env := q.env(ctx, params, tx)
+	env.View = func(point types.Datum, has bool) (*engine.View, error) {
+		if has {
+			return s.viewAtPoint(point)
+		}
+		return view, nil
+	}
+	op, err := exec.Start(env, b.q.Plan)
+	if err != nil {
+		return nil, err
+	}
+	c := &cursor{
+		name: d.Portalname, sql: st.p.SQL, cols: b.cols,
+		binary: d.Options&cursorBinary != 0, scroll: scroll, hold: hold,
+		created: s.opts.Now(), txn: s.txn, op: op, env: env, atStart: true,
+	}
+	if s.cursors == nil {
+		s.cursors = map[string]*cursor{}
+	}
+	s.cursors[c.name] = c
+	return &Result{Tag: "DECLARE CURSOR"}, nil
+}
+
+// fetch runs FETCH and MOVE. FETCH's rows stream from the cursor as the
+// caller pulls them.
+func (s *Session) fetch(ctx context.Context, f *pg.FetchStmt) (*Result, error) {
+	c, ok := s.cursors[f.Portalname]
+	if !ok {
+		return nil, errNoCursor(f.Portalname)
+	}
+	if c.failed {
+		return nil, pgcode.Newf(pgcode.ObjectNotInPrerequisiteState, "portal %q cannot be run", c.name)
+	}
+	c.env.Ctx = ctx
+	forward, count, done, err := c.position(f.Direction, f.HowMany, f.Ismove)
+	if err == nil && f.Ismove {
+		n := int64(0)
+		if done != nil {
+			n = *done
+		} else {
+			n, err = c.skip(forward, count)
+		}
+		if err == nil {
+			return &Result{Tag: "MOVE " + strconv.FormatInt(n, 10)}, nil
+		}
+	}
+	var r *step
+	if err == nil {
+		r, err = c.start(forward, count)
+	}
+	if err != nil {
+		s.cursorFailed(c)
+		return nil, err
+	}
+	res := &Result{Columns: c.cols, Binary: c.binary, op: &fetchOp{r: r}, env: c.env}
+	res.onDone = func(n int, err error) {
+		res.Tag = "FETCH " + strconv.Itoa(n)
+		if err != nil {
+			if s.txn != nil {
+				s.txFailed = true
+			}
+			s.cursorFailed(c)
+		}
+	}
+	return res, nil
+}
+
+// cursorFailed marks a cursor whose FETCH or MOVE failed: it cannot be
+// run again (a held one outlives the transaction the error fails), only
+// closed.
+func (s *Session) cursorFailed(c *cursor) {
+	c.close()
+	c.failed = true
+}
+
+// fetchOp gives a FETCH's rows to its result.
+type fetchOp struct{ r *step }
+
+func (o *fetchOp) Next() (exec.Row, error) { return o.r.next() }
+func (o *fetchOp) Close()                  { o.r.end() }
+
+// closeCursors closes the cursors drop says to.
+func (s *Session) closeCursors(drop func(*cursor) bool) {
+	for name, c := range s.cursors {
+		if drop(c) {
+			c.close()
+			delete(s.cursors, name)
+		}
+	}
+}
+
+// endCursors closes the cursors a transaction's end closes: all but the
+// WITH HOLD ones, and those too when it did not commit. The held
+// cursors of a commit read on from the transaction's view.
+func (s *Session) endCursors(tx *engine.Txn, committed bool) {
+	s.closeCursors(func(c *cursor) bool {
+		if !c.hold {
+			return true
+		}
+		if c.txn != tx {
+			return false
+		}
+		if committed {
+			c.txn = nil
+			return false
+		}
+		return true
+	})
+}
+
+// freezeCursors reads ahead the rows of the open cursors of the
+// transaction, before a statement that may write in it runs.
+func (st *Stmt) freezeCursors(ctx context.Context) error {
+	s := st.s
+	if s.txn == nil || len(s.cursors) == 0 || !st.writesTxn() {
+		return nil
+	}
+	for _, c := range s.cursors {
+		if c.txn == s.txn && !c.drained {
+			if err := c.freeze(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writesTxn reports whether a statement may write in the session's
+// transaction.
+func (st *Stmt) writesTxn() bool {
+	if st.p.Stmt == nil {
+		return true // DriftQL
+	}
+	switch x := st.p.Stmt.Node.(type) {
+	case *pg.Node_InsertStmt, *pg.Node_UpdateStmt, *pg.Node_DeleteStmt, *pg.Node_TruncateStmt, *pg.Node_ExplainStmt:
+		return true
+	case *pg.Node_CopyStmt:
+		return x.CopyStmt.IsFrom
+	case *pg.Node_SelectStmt:
+		return x.SelectStmt.WithClause != nil
+	}
+	return false
+}
+
+// cursorColumns are the columns FETCH returns from the named cursor, if
+// it is open.
+func (s *Session) cursorColumns(f *pg.FetchStmt) []Column {
+	if c, ok := s.cursors[f.Portalname]; ok && !f.Ismove {
+		return c.cols
+	}
+	return nil
+}
+
+// CursorInfo describes an open cursor (pg_cursors).
+type CursorInfo struct {
+	Name       string
+	Statement  string
+	Holdable   bool
+	Binary     bool
+	Scrollable bool
+	Created    time.Time
+}
+
+// Cursors lists the session's open cursors by name.
+func (s *Session) Cursors() []CursorInfo {
+	out := make([]CursorInfo, 0, len(s.cursors))
+	for _, c := range s.cursors {
+		out = append(out, CursorInfo{Name: c.name, Statement: c.sql, Holdable: c.hold, Binary: c.binary, Scrollable: c.scroll, Created: c.created})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
