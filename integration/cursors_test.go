@@ -1,0 +1,195 @@
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"io"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/driftdb/driftdb/pgwire"
+)
+
+// The expected outputs below are what the same programs print against
+// PostgreSQL 15.
+
+// TestPsycopgNamedCursors runs psycopg2's named cursors: iteration by
+// itersize, fetchone, fetchmany, fetchall, scroll (relative, absolute,
+// backward on a scrollable cursor, refused on a NO SCROLL one), and a
+// cursor WITH HOLD across commits.
+func TestPsycopgNamedCursors(t *testing.T) {
+	python := need(t, "/usr/bin/python3", "python3")
+	if err := exec.Command(python, "-c", "import psycopg2").Run(); err != nil {
+		need(t, "/nonexistent/psycopg2", "python3-psycopg2")
+	}
+	s := startServer(t, pgwire.Config{})
+	out, err := exec.Command(python, "testdata/clients/psycopg_cursors.py", s.url("")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := `iterated 990 500445 FETCH 0
+(1, 'v1') 1
+[(2, 'v2'), (3, 'v3'), (4, 'v4')] 3
+(15, 'v15') 1
+(501, 'v501') 1
+499 (502, 'v502') (1000, 'v1000') FETCH 499
+[] None
+error 55000
+[(1,), (2,), (3,), (4,), (5,)]
+(3,)
+(1,)
+[(20,)]
+(2,) 1
+(1, 'v1')
+[(2, 'v2'), (3, 'v3')]
+[(4, 'v4'), (5, 'v5')]
+('changed',)
+`
+	if string(out) != want {
+		t.Fatalf("psycopg2 printed:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+// TestJDBCFetchSize runs pgjdbc with autocommit off and a fetch size over
+// 1000 rows, through a proxy that counts the Execute messages it sends:
+// the rows must come in portions of the fetch size (an Execute with that
+// row limit for each), while other statements run between them; and SQL
+// cursors through JDBC.
+func TestJDBCFetchSize(t *testing.T) {
+	jar := need(t, "/usr/share/java/postgresql.jar", "libpostgresql-jdbc-java")
+	javac, err := exec.LookPath("javac")
+	if err != nil {
+		need(t, "/nonexistent/javac", "openjdk-17-jdk-headless")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command(javac, "-d", dir, "-cp", jar, "testdata/clients/Cursors.java").CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	s := startServer(t, pgwire.Config{})
+	p := startExecCounter(t, s.addr)
+	url := "jdbc:postgresql://" + p.addr + "/driftdb?user=driftdb&sslmode=disable"
+	out, err := exec.Command("java", "-cp", jar+string(filepath.ListSeparator)+dir, "Cursors", url).CombinedOutput()
+	if err != nil {
+		t.Fatalf("java: %v\n%s", err, out)
+	}
+	want := "count 1000\nrows 1000 sum 500500 last v1000\nrows 1000\nfetched v1 v2 v3\nmoved 1\nbackward 29 28\n"
+	if string(out) != want {
+		t.Fatalf("JDBC printed:\n%s\nwant:\n%s", out, want)
+	}
+	// 1000 rows by 10: 100 portions and one Execute that finds the end
+	// (PostgreSQL suspends a portal that gave its limit without looking
+	// further). By 100: 10 and one.
+	limits := p.counts()
+	if limits[10] != 101 || limits[100] != 11 {
+		t.Errorf("Execute messages by row limit: %v, want 101 with limit 10 and 11 with limit 100", limits)
+	}
+}
+
+// execCounter is a proxy to a server that counts the Execute messages
+// its clients send, by their row limit.
+type execCounter struct {
+	addr   string
+	mu     sync.Mutex
+	limits map[uint32]int
+}
+
+func (p *execCounter) counts() map[uint32]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[uint32]int{}
+	for k, v := range p.limits {
+		out[k] = v
+	}
+	return out
+}
+
+// startExecCounter starts a proxy to the server at addr until the test
+// ends.
+func startExecCounter(t *testing.T, addr string) *execCounter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &execCounter{addr: ln.Addr().String(), limits: map[uint32]int{}}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", addr)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				io.Copy(client, server)
+				client.Close()
+			}()
+			go func() {
+				defer wg.Done()
+				p.forward(server, client)
+				server.Close()
+			}()
+		}
+	}()
+	return p
+}
+
+// forward copies the client's messages to the server, counting the
+// Execute messages: untyped ones (SSLRequest, the startup message) until
+// the startup message, typed ones after.
+func (p *execCounter) forward(server io.Writer, client io.Reader) {
+	r := bufio.NewReader(client)
+	started := false
+	var head [5]byte
+	for {
+		h := head[1:]
+		if started {
+			h = head[:]
+		}
+		if _, err := io.ReadFull(r, h); err != nil {
+			return
+		}
+		n := int(binary.BigEndian.Uint32(h[len(h)-4:])) - 4
+		if n < 0 {
+			return
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r, body); err != nil {
+			return
+		}
+		if !started {
+			// SSLRequest and GSSENCRequest come before the startup
+			// message; anything else is it.
+			code := uint32(0)
+			if len(body) >= 4 {
+				code = binary.BigEndian.Uint32(body)
+			}
+			started = code != 80877103 && code != 80877104
+		} else if head[0] == 'E' {
+			if i := bytes.IndexByte(body, 0); i >= 0 && len(body) >= i+5 {
+				p.mu.Lock()
+				p.limits[binary.BigEndian.Uint32(body[i+1:])]++
+				p.mu.Unlock()
+			}
+		}
+		if _, err := server.Write(append(append([]byte(nil), h...), body...)); err != nil {
+			return
+		}
+	}
+}
