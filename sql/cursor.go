@@ -13,6 +13,7 @@ import (
 	"github.com/driftdb/driftdb/sql/exec"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
+	"github.com/driftdb/driftdb/sql/vtable"
 )
 
 // SQL cursors: DECLARE, FETCH, MOVE and CLOSE.
@@ -623,21 +624,11 @@ func (s *Session) cursorColumns(f *pg.FetchStmt) []Column {
 	return nil
 }
 
-// CursorInfo describes an open cursor (pg_cursors).
-type CursorInfo struct {
-	Name       string
-	Statement  string
-	Holdable   bool
-	Binary     bool
-	Scrollable bool
-	Created    time.Time
-}
-
-// Cursors lists the session's open cursors by name.
-func (s *Session) Cursors() []CursorInfo {
-	out := make([]CursorInfo, 0, len(s.cursors))
+// Cursors lists the session's open cursors by name (pg_cursors).
+func (s *Session) Cursors() []vtable.Cursor {
+	out := make([]vtable.Cursor, 0, len(s.cursors))
 	for _, c := range s.cursors {
-		out = append(out, CursorInfo{Name: c.name, Statement: c.sql, Holdable: c.hold, Binary: c.binary, Scrollable: c.scroll, Created: c.created})
+		out = append(out, vtable.Cursor{Name: c.name, Statement: c.sql, Holdable: c.hold, Binary: c.binary, Scrollable: c.scroll, Created: c.created})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -25,7 +25,8 @@ func (s *Session) vtableSource(v *engine.View) *vtable.Source {
 			}
 			return out
 		},
-		TypeOf: columnType,
+		TypeOf:  columnType,
+		Cursors: s.Cursors,
 	}
 }
 

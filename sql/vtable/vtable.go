@@ -67,6 +67,9 @@ type Source struct {
 	// Settings lists the session's settings by name (pg_settings); nil
 	// leaves pg_settings empty.
 	Settings func() [][2]string
+	// Cursors lists the session's open cursors (pg_cursors); nil leaves
+	// pg_cursors empty.
+	Cursors func() []Cursor
 	// TypeOf is the SQL type of a table's column (its declared type when
 	// it has one); nil maps the engine's type.
 	TypeOf func(c engine.Column) *types.T
