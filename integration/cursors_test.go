@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -86,6 +88,52 @@ func TestJDBCFetchSize(t *testing.T) {
 	limits := p.counts()
 	if limits[10] != 101 || limits[100] != 11 {
 		t.Errorf("Execute messages by row limit: %v, want 101 with limit 10 and 11 with limit 100", limits)
+	}
+}
+
+// TestCursorParams declares a cursor with parameters through the
+// extended protocol: the cursor keeps its own values when the unnamed
+// portal is bound again, and FETCH describes the cursor's columns.
+func TestCursorParams(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	for _, sql := range []string{
+		"CREATE TABLE cp (id int8 PRIMARY KEY, v text)",
+		"INSERT INTO cp SELECT g, 'v' || g FROM generate_series(1, 100) g",
+		"BEGIN",
+	} {
+		if _, err := c.Exec(bg, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	if _, err := c.Exec(bg, "DECLARE c CURSOR FOR SELECT id, v FROM cp WHERE id >= $1 AND v <> $2 ORDER BY id", int64(97), "v99"); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	if err := c.QueryRow(bg, "SELECT count(*) FROM cp WHERE id < $1 AND v <> $2", int64(5), "x").Scan(&n); err != nil || n != 4 {
+		t.Fatalf("count: %d %v", n, err)
+	}
+	rows, err := c.Query(bg, "FETCH ALL FROM c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var id int64
+		var v string
+		if err := rows.Scan(&id, &v); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s", id, v))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if tag := rows.CommandTag().String(); tag != "FETCH 3" || strings.Join(got, ",") != "97 v97,98 v98,100 v100" {
+		t.Errorf("FETCH ALL: %q %v", tag, got)
+	}
+	if _, err := c.Exec(bg, "COMMIT"); err != nil {
+		t.Fatal(err)
 	}
 }
 

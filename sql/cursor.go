@@ -70,6 +70,9 @@ type cursor struct {
 	pos     int64
 	atStart bool
 	atEnd   bool
+	// batch, for a cursor declared outside a transaction block in a text
+	// of several statements, is that text's number (see endBatchCursors).
+	batch uint64
 }
 
 // pull returns the query's next row: one read ahead, else the
@@ -431,7 +434,7 @@ func (st *Stmt) describeDeclare(d *pg.DeclareCursorStmt) ([]*types.T, error) {
 func (st *Stmt) declare(ctx context.Context, d *pg.DeclareCursorStmt, params []types.Datum) (*Result, error) {
 	s := st.s
 	hold := d.Options&cursorHold != 0
-	if !hold && s.txn == nil {
+	if !hold && s.txn == nil && st.batch == 0 {
 		return nil, pgcode.New(pgcode.NoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
 	}
 	if _, ok := s.cursors[d.Portalname]; ok {
@@ -451,6 +454,9 @@ func (st *Stmt) declare(ctx context.Context, d *pg.DeclareCursorStmt, params []t
 	if b.q.Writes {
 		return nil, pgcode.New(pgcode.FeatureNotSupported, "DECLARE CURSOR must not contain data-modifying statements in WITH")
 	}
+	// The caller may reuse its parameters' slice (the protocol's unnamed
+	// portal does): the cursor outlives this statement.
+	params = append([]types.Datum(nil), params...)
 	scroll := d.Options&cursorScroll != 0
 	var tx *engine.Txn
 	if hasLock(b.q.Plan) {
@@ -486,6 +492,9 @@ func (st *Stmt) declare(ctx context.Context, d *pg.DeclareCursorStmt, params []t
 		name: d.Portalname, sql: st.p.SQL, cols: b.cols,
 		binary: d.Options&cursorBinary != 0, scroll: scroll, hold: hold,
 		created: s.opts.Now(), txn: s.txn, op: op, env: env, atStart: true,
+	}
+	if !hold && s.txn == nil {
+		c.batch = st.batch
 	}
 	if s.cursors == nil {
 		s.cursors = map[string]*cursor{}
@@ -579,6 +588,21 @@ func (s *Session) endCursors(tx *engine.Txn, committed bool) {
 		}
 		return true
 	})
+}
+
+// endBatchCursors closes the cursors declared outside a transaction
+// block by a text of several statements other than batch's. PostgreSQL
+// runs such a text as one implicit transaction, in which a cursor
+// without HOLD may be declared; it is closed when the text's statements
+// are done, which is seen here as the next statement from another text
+// begins.
+func (s *Session) endBatchCursors(batch uint64) {
+	for name, c := range s.cursors {
+		if c.batch != 0 && c.batch != batch {
+			c.close()
+			delete(s.cursors, name)
+		}
+	}
 }
 
 // freezeCursors reads ahead the rows of the open cursors of the

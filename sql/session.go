@@ -77,8 +77,10 @@ type Session struct {
 	// setting changes.
 	tctx    *types.Context
 	tctxGen uint64
-	// cursors are the open cursors (DECLARE), by name.
+	// cursors are the open cursors (DECLARE), by name; batches counts
+	// the texts of several statements parsed (Stmt.batch).
 	cursors map[string]*cursor
+	batches uint64
 }
 
 // defaultSettings are the settings a session starts with.

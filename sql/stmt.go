@@ -43,6 +43,9 @@ type Stmt struct {
 	// text as sent: the statement is parsed again from it when the lifted
 	// form fails to bind.
 	orig string
+	// batch numbers the text of several statements the statement came
+	// in (0: it came alone); see endBatchCursors.
+	batch uint64
 }
 
 // bound is a bound and planned query or write.
@@ -95,8 +98,13 @@ func (s *Session) Parse(text string) ([]*Stmt, error) {
 		return nil, err
 	}
 	out := make([]*Stmt, len(ps))
+	var batch uint64
+	if len(ps) > 1 {
+		s.batches++
+		batch = s.batches
+	}
 	for i, p := range ps {
-		out[i] = &Stmt{s: s, p: p}
+		out[i] = &Stmt{s: s, p: p, batch: batch}
 	}
 	return out, nil
 }
@@ -333,6 +341,7 @@ func (st *Stmt) Stream(ctx context.Context, params []types.Datum) (*Result, erro
 	if s.txFailed && !st.endsTxn() {
 		return nil, pgcode.New(pgcode.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
+	s.endBatchCursors(st.batch)
 	err := st.freezeCursors(ctx)
 	var r *Result
 	if err == nil {
