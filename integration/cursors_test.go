@@ -59,8 +59,9 @@ error 55000
 // TestJDBCFetchSize runs pgjdbc with autocommit off and a fetch size over
 // 1000 rows, through a proxy that counts the Execute messages it sends:
 // the rows must come in portions of the fetch size (an Execute with that
-// row limit for each), while other statements run between them; and SQL
-// cursors through JDBC.
+// row limit for each), while other statements run between them, and
+// writes of the transaction made between them do not show in them; and
+// SQL cursors through JDBC.
 func TestJDBCFetchSize(t *testing.T) {
 	jar := need(t, "/usr/share/java/postgresql.jar", "libpostgresql-jdbc-java")
 	javac, err := exec.LookPath("javac")
@@ -78,16 +79,17 @@ func TestJDBCFetchSize(t *testing.T) {
 	if err != nil {
 		t.Fatalf("java: %v\n%s", err, out)
 	}
-	want := "count 1000\nrows 1000 sum 500500 last v1000\nrows 1000\nfetched v1 v2 v3\nmoved 1\nbackward 29 28\n"
+	want := "count 1000\nrows 1000 sum 500500 last v1000\nrows 1000\n" +
+		"snapshot 5=v5 10=v10 15=v15 20=v20 25=v25 rows 25\nfetched v1 v2 v3\nmoved 1\nbackward 29 28\n"
 	if string(out) != want {
 		t.Fatalf("JDBC printed:\n%s\nwant:\n%s", out, want)
 	}
 	// 1000 rows by 10: 100 portions and one Execute that finds the end
 	// (PostgreSQL suspends a portal that gave its limit without looking
-	// further). By 100: 10 and one.
+	// further), then 25 rows in 3; 1000 rows by 100: 10 and one.
 	limits := p.counts()
-	if limits[10] != 101 || limits[100] != 11 {
-		t.Errorf("Execute messages by row limit: %v, want 101 with limit 10 and 11 with limit 100", limits)
+	if limits[10] != 101+3 || limits[100] != 11 {
+		t.Errorf("Execute messages by row limit: %v, want 104 with limit 10 and 11 with limit 100", limits)
 	}
 }
 

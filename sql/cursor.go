@@ -606,10 +606,12 @@ func (s *Session) endBatchCursors(batch uint64) {
 }
 
 // freezeCursors reads ahead the rows of the open cursors of the
-// transaction, before a statement that may write in it runs.
+// transaction, and of its query results still streaming (a portal that
+// Execute suspended), before a statement that may write in it runs: a
+// query reads the transaction's view as it was when it began.
 func (st *Stmt) freezeCursors(ctx context.Context) error {
 	s := st.s
-	if s.txn == nil || len(s.cursors) == 0 || !st.writesTxn() {
+	if s.txn == nil || (len(s.cursors) == 0 && len(s.streams) == 0) || !st.writesTxn() {
 		return nil
 	}
 	for _, c := range s.cursors {
@@ -619,7 +621,81 @@ func (st *Stmt) freezeCursors(ctx context.Context) error {
 			}
 		}
 	}
+	for _, r := range s.streams {
+		r.readAhead(ctx)
+	}
+	s.streams = s.streams[:0]
 	return nil
+}
+
+// track notes a streamed query result of the transaction in progress,
+// which freezeCursors reads ahead.
+func (s *Session) track(r *Result) {
+	if s.txn == nil {
+		return
+	}
+	if s.streamsTxn != s.txn {
+		clear(s.streams)
+		s.streams, s.streamsTxn = s.streams[:0], s.txn
+	}
+	if len(s.streams) >= 16 {
+		// Keep the ones still streaming.
+		live := s.streams[:0]
+		for _, x := range s.streams {
+			if !x.done {
+				live = append(live, x)
+			}
+		}
+		clear(s.streams[len(live):])
+		s.streams = live
+	}
+	s.streams = append(s.streams, r)
+}
+
+// aheadRows are rows a result read ahead of its caller.
+type aheadRows struct {
+	rows [][]types.Datum
+	i    int
+}
+
+// readAhead reads the rest of a streamed result's rows into memory: the
+// caller gets them, and then the error that ended them, if any, as it
+// would have.
+func (r *Result) readAhead(ctx context.Context) {
+	if r.op == nil || r.done || r.ahead != nil {
+		return
+	}
+	a := &aheadRows{}
+	r.env.Ctx = ctx
+	r.env.Fn.Ctx = ctx
+	for {
+		row, err := r.op.Next()
+		if err != nil {
+			r.aheadErr = err
+			break
+		}
+		if row == nil {
+			break
+		}
+		a.rows = append(a.rows, append([]types.Datum(nil), row...))
+	}
+	r.op.Close()
+	r.ahead = a
+}
+
+// nextAhead is Next for a result read ahead.
+func (r *Result) nextAhead() ([]types.Datum, error) {
+	a := r.ahead
+	if a.i < len(a.rows) {
+		row := a.rows[a.i]
+		a.rows[a.i] = nil
+		a.i++
+		r.count++
+		return row, nil
+	}
+	err := r.aheadErr
+	r.finish(err)
+	return nil, err
 }
 
 // writesTxn reports whether a statement may write in the session's

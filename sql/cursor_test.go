@@ -138,3 +138,44 @@ func TestCursorDescribe(t *testing.T) {
 		t.Errorf("Cursors after ROLLBACK: %+v", cs)
 	}
 }
+
+// TestStreamBeforeWrite checks that a query result still streaming (a
+// suspended portal) does not see the writes its transaction makes
+// before its last row is pulled, as in PostgreSQL; its rows are read
+// ahead at the write.
+func TestStreamBeforeWrite(t *testing.T) {
+	s := newSession(t)
+	run(t, s, "CREATE TABLE p (id int8 PRIMARY KEY, v text)")
+	run(t, s, "INSERT INTO p SELECT g, 'old' FROM generate_series(1, 5) g")
+	run(t, s, "BEGIN")
+	sts, err := s.Parse("SELECT a.id, (SELECT v FROM p b WHERE b.id = a.id) FROM p a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sts[0].Stream(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	pull := func() bool {
+		row, err := r.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row != nil {
+			got = append(got, row[1].(string))
+		}
+		return row != nil
+	}
+	pull()
+	run(t, s, "UPDATE p SET v = 'new'")
+	run(t, s, "INSERT INTO p VALUES (6, 'inserted')")
+	for pull() {
+	}
+	if strings.Join(got, ",") != "old,old,old,old,old" || r.Tag != "SELECT 5" {
+		t.Errorf("rows %v, tag %q", got, r.Tag)
+	}
+	if got := render(run(t, s, "SELECT count(*) FROM p WHERE v = 'new'")); got != "count\n5" {
+		t.Errorf("after the write:\n%s", got)
+	}
+}

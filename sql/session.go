@@ -81,6 +81,10 @@ type Session struct {
 	// the texts of several statements parsed (Stmt.batch).
 	cursors map[string]*cursor
 	batches uint64
+	// streams are the streamed query results begun in the transaction in
+	// progress (see readAhead).
+	streams    []*Result
+	streamsTxn *engine.Txn
 }
 
 // defaultSettings are the settings a session starts with.

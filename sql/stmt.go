@@ -253,6 +253,10 @@ type Result struct {
 	done   bool
 	onDone func(n int, err error) // fixes the tag, ends the statement
 	i      int
+	// ahead, once set, holds the rows read ahead of the caller (see
+	// readAhead), then aheadErr the error that ended them.
+	ahead    *aheadRows
+	aheadErr error
 }
 
 // Next returns the next row of a streamed result, or nil after the last;
@@ -268,6 +272,9 @@ func (r *Result) Next(ctx context.Context) ([]types.Datum, error) {
 	}
 	if r.done {
 		return nil, nil
+	}
+	if r.ahead != nil {
+		return r.nextAhead()
 	}
 	r.env.Ctx = ctx
 	r.env.Fn.Ctx = ctx
@@ -462,6 +469,7 @@ func (st *Stmt) runQuery(ctx context.Context, b *bound, params []types.Datum) (*
 			st.s.txFailed = true
 		}
 	}
+	st.s.track(r)
 	return r, nil
 }
 

@@ -45,6 +45,29 @@ public class Cursors {
                 }
             }
             c.commit();
+            // A suspended portal reads the transaction as it was when it
+            // began: the writes made between its portions do not show.
+            try (PreparedStatement ps = c.prepareStatement(
+                     "SELECT a.id, (SELECT v FROM fs b WHERE b.id = a.id) FROM fs a WHERE a.id <= 25")) {
+                ps.setFetchSize(10);
+                try (ResultSet rs = ps.executeQuery();
+                     Statement w = c.createStatement()) {
+                    StringBuilder b = new StringBuilder("snapshot");
+                    long n = 0;
+                    while (rs.next()) {
+                        n++;
+                        if (n == 5) {
+                            w.executeUpdate("UPDATE fs SET v = 'new' WHERE id <= 30");
+                            w.executeUpdate("DELETE FROM fs WHERE id = 20");
+                        }
+                        if (n % 5 == 0) {
+                            b.append(' ').append(rs.getLong(1)).append('=').append(rs.getString(2));
+                        }
+                    }
+                    System.out.println(b + " rows " + n);
+                }
+            }
+            c.rollback();
             try (Statement st = c.createStatement()) {
                 st.execute("DECLARE cj SCROLL CURSOR FOR SELECT id, v FROM fs WHERE id <= 30 ORDER BY id");
                 try (ResultSet rs = st.executeQuery("FETCH 3 FROM cj")) {
