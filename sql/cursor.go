@@ -35,12 +35,12 @@ import (
 // fetchAll is the count of FETCH ALL (the grammar's FETCH_ALL, LONG_MAX).
 const fetchAll = math.MaxInt64
 
-// Cursor options as the grammar sets them (CURSOR_OPT_*).
+// Cursor options as the grammar sets them (CURSOR_OPT_*). NO SCROLL is
+// what a cursor without SCROLL is anyway.
 const (
-	cursorBinary   = 0x0001
-	cursorScroll   = 0x0002
-	cursorNoScroll = 0x0004
-	cursorHold     = 0x0020
+	cursorBinary = 0x0001
+	cursorScroll = 0x0002
+	cursorHold   = 0x0020
 )
 
 // cursor is an open cursor of a session.
@@ -59,8 +59,9 @@ type cursor struct {
 
 	op      exec.Operator
 	env     *exec.Env
-	drained bool // op has returned its last row (and is closed)
-	failed  bool // a FETCH or MOVE failed: only CLOSE is left
+	drained bool  // op has returned its last row, or err (and is closed)
+	err     error // the error that ended the rows read ahead (see freeze)
+	failed  bool  // a FETCH or MOVE failed: only CLOSE is left
 	// rows, for a SCROLL cursor, are the rows read so far: row n is
 	// rows[n-1]. queue, for another, are rows read ahead of the client
 	// (see freeze).
@@ -90,7 +91,7 @@ func (c *cursor) pull() ([]types.Datum, error) {
 // read reads the query's next row from the executor: nil after the last.
 func (c *cursor) read() ([]types.Datum, error) {
 	if c.drained {
-		return nil, nil
+		return nil, c.err
 	}
 	c.env.Fn.Ctx = c.env.Ctx
 	row, err := c.op.Next()
@@ -122,16 +123,19 @@ func (c *cursor) forwardRow() ([]types.Datum, error) {
 }
 
 // freeze reads the rest of the cursor's rows, so that writes its
-// transaction is about to make do not show in them.
-func (c *cursor) freeze(ctx context.Context) error {
+// transaction is about to make do not show in them. An error of the
+// query is kept for the FETCH that reaches it.
+func (c *cursor) freeze(ctx context.Context) {
 	c.env.Ctx = ctx
 	for {
 		row, err := c.read()
 		if err != nil {
-			return err
+			c.err, c.drained = err, true
+			c.op.Close()
+			return
 		}
 		if row == nil {
-			break
+			return
 		}
 		row = append([]types.Datum(nil), row...)
 		if c.scroll {
@@ -140,7 +144,6 @@ func (c *cursor) freeze(ctx context.Context) error {
 			c.queue = append(c.queue, row)
 		}
 	}
-	return nil
 }
 
 // close releases the cursor's executor.
@@ -609,23 +612,21 @@ func (s *Session) endBatchCursors(batch uint64) {
 // transaction, and of its query results still streaming (a portal that
 // Execute suspended), before a statement that may write in it runs: a
 // query reads the transaction's view as it was when it began.
-func (st *Stmt) freezeCursors(ctx context.Context) error {
+func (st *Stmt) freezeCursors(ctx context.Context) {
 	s := st.s
 	if s.txn == nil || (len(s.cursors) == 0 && len(s.streams) == 0) || !st.writesTxn() {
-		return nil
+		return
 	}
 	for _, c := range s.cursors {
 		if c.txn == s.txn && !c.drained {
-			if err := c.freeze(ctx); err != nil {
-				return err
-			}
+			c.freeze(ctx)
 		}
 	}
 	for _, r := range s.streams {
 		r.readAhead(ctx)
 	}
+	clear(s.streams)
 	s.streams = s.streams[:0]
-	return nil
 }
 
 // track notes a streamed query result of the transaction in progress,

@@ -349,11 +349,8 @@ func (st *Stmt) Stream(ctx context.Context, params []types.Datum) (*Result, erro
 		return nil, pgcode.New(pgcode.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	s.endBatchCursors(st.batch)
-	err := st.freezeCursors(ctx)
-	var r *Result
-	if err == nil {
-		r, err = st.run(ctx, params)
-	}
+	st.freezeCursors(ctx)
+	r, err := st.run(ctx, params)
 	if s.txn != nil {
 		if err != nil {
 			s.txFailed = true
