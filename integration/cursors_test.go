@@ -95,7 +95,8 @@ func TestJDBCFetchSize(t *testing.T) {
 
 // TestCursorParams declares a cursor with parameters through the
 // extended protocol: the cursor keeps its own values when the unnamed
-// portal is bound again, and FETCH describes the cursor's columns.
+// portal is bound again, FETCH describes the cursor's columns, and an
+// UPDATE ... WHERE CURRENT OF takes the client's parameters alone.
 func TestCursorParams(t *testing.T) {
 	s := startServer(t, pgwire.Config{})
 	c := connect(t, s.url(""))
@@ -115,6 +116,14 @@ func TestCursorParams(t *testing.T) {
 	if err := c.QueryRow(bg, "SELECT count(*) FROM cp WHERE id < $1 AND v <> $2", int64(5), "x").Scan(&n); err != nil || n != 4 {
 		t.Fatalf("count: %d %v", n, err)
 	}
+	var id int64
+	var v string
+	if err := c.QueryRow(bg, "FETCH c").Scan(&id, &v); err != nil || id != 97 {
+		t.Fatalf("FETCH c: %d %v", id, err)
+	}
+	if tag, err := c.Exec(bg, "UPDATE cp SET v = $1 WHERE CURRENT OF c", "current"); err != nil || tag.String() != "UPDATE 1" {
+		t.Fatalf("UPDATE ... WHERE CURRENT OF: %v %v", tag, err)
+	}
 	rows, err := c.Query(bg, "FETCH ALL FROM c")
 	if err != nil {
 		t.Fatal(err)
@@ -131,11 +140,14 @@ func TestCursorParams(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if tag := rows.CommandTag().String(); tag != "FETCH 3" || strings.Join(got, ",") != "97 v97,98 v98,100 v100" {
+	if tag := rows.CommandTag().String(); tag != "FETCH 2" || strings.Join(got, ",") != "98 v98,100 v100" {
 		t.Errorf("FETCH ALL: %q %v", tag, got)
 	}
 	if _, err := c.Exec(bg, "COMMIT"); err != nil {
 		t.Fatal(err)
+	}
+	if err := c.QueryRow(bg, "SELECT v FROM cp WHERE id = 97").Scan(&v); err != nil || v != "current" {
+		t.Errorf("row 97 after COMMIT: %q %v", v, err)
 	}
 }
 

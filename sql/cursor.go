@@ -74,6 +74,12 @@ type cursor struct {
 	// batch, for a cursor declared outside a transaction block in a text
 	// of several statements, is that text's number (see endBatchCursors).
 	batch uint64
+	// table is the table a cursor WHERE CURRENT OF can name scans, keyCol
+	// the column of its rows that holds the table's key (-1: none), and
+	// key the key of the last row returned.
+	table  string
+	keyCol int
+	key    types.Datum
 }
 
 // pull returns the query's next row: one read ahead, else the
@@ -216,6 +222,7 @@ func (r *step) next() ([]types.Datum, error) {
 		c.pos++
 		c.atStart = false
 		r.n++
+		c.noteKey(row)
 		return row, nil
 	}
 	prev := c.pos
@@ -228,7 +235,15 @@ func (r *step) next() ([]types.Datum, error) {
 	}
 	c.atEnd, c.pos = false, prev
 	r.n++
+	c.noteKey(c.rows[prev-1])
 	return c.rows[prev-1], nil
+}
+
+// noteKey keeps the key of the row the cursor moved onto.
+func (c *cursor) noteKey(row []types.Datum) {
+	if c.keyCol >= 0 {
+		c.key = row[c.keyCol]
+	}
 }
 
 // end ends the run: a run that ran out of rows leaves the cursor at the
@@ -444,7 +459,21 @@ func (st *Stmt) declare(ctx context.Context, d *pg.DeclareCursorStmt, params []t
 		return nil, pgcode.Newf(pgcode.DuplicateCursor, "cursor %q already exists", d.Portalname)
 	}
 	q := st.query(d)
-	b, err := q.bind()
+	keyCol, table := -1, ""
+	var b *bound
+	var err error
+	if kq, t, ok := s.keyedQuery(d.Query); ok {
+		// A query the key cannot be added to (an aggregate's) runs as
+		// written.
+		k := st.query(d)
+		k.p.Stmt = kq
+		if b, err = k.bind(); err == nil {
+			q, keyCol, table = k, len(b.cols)-1, t
+		}
+	}
+	if keyCol < 0 {
+		b, err = q.bind()
+	}
 	if err == nil {
 		if len(params) < len(b.params) {
 			return nil, pgcode.Newf(pgcode.ProtocolViolation, "statement needs %d parameters, %d given", len(b.params), len(params))
@@ -491,8 +520,12 @@ func (st *Stmt) declare(ctx context.Context, d *pg.DeclareCursorStmt, params []t
 	if err != nil {
 		return nil, err
 	}
+	cols := b.cols
+	if keyCol >= 0 {
+		cols = cols[:keyCol]
+	}
 	c := &cursor{
-		name: d.Portalname, sql: st.p.SQL, cols: b.cols,
+		name: d.Portalname, sql: st.p.SQL, cols: cols, table: table, keyCol: keyCol,
 		binary: d.Options&cursorBinary != 0, scroll: scroll, hold: hold,
 		created: s.opts.Now(), txn: s.txn, op: op, env: env, atStart: true,
 	}
@@ -561,8 +594,14 @@ func (s *Session) cursorFailed(c *cursor) {
 // fetchOp gives a FETCH's rows to its result.
 type fetchOp struct{ r *step }
 
-func (o *fetchOp) Next() (exec.Row, error) { return o.r.next() }
-func (o *fetchOp) Close()                  { o.r.end() }
+func (o *fetchOp) Next() (exec.Row, error) {
+	row, err := o.r.next()
+	if row != nil && o.r.c.keyCol >= 0 {
+		row = row[:o.r.c.keyCol] // the key WHERE CURRENT OF reads
+	}
+	return row, err
+}
+func (o *fetchOp) Close() { o.r.end() }
 
 // closeCursors closes the cursors drop says to.
 func (s *Session) closeCursors(drop func(*cursor) bool) {
@@ -733,4 +772,123 @@ func (s *Session) Cursors() []vtable.Cursor {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// WHERE CURRENT OF.
+//
+// A cursor over one table, without grouping, DISTINCT or set operations,
+// reads that table's key as a last column of its own, which FETCH leaves
+// out: UPDATE and DELETE ... WHERE CURRENT OF c then run as WHERE key =
+// the key of the row c stands on, given as one more parameter.
+
+// keyedQuery returns the query with the key of the table it scans added
+// as its last column, and the table, if it scans one table in the way
+// WHERE CURRENT OF can name its rows.
+func (s *Session) keyedQuery(n *pg.Node) (*pg.Node, string, bool) {
+	sel := n.GetSelectStmt()
+	if sel == nil || sel.Op != pg.SetOperation_SETOP_NONE || len(sel.FromClause) != 1 || len(sel.GroupClause) > 0 ||
+		sel.HavingClause != nil || len(sel.DistinctClause) > 0 || len(sel.ValuesLists) > 0 || sel.IntoClause != nil {
+		return nil, "", false
+	}
+	rv := sel.FromClause[0].GetRangeVar()
+	if rv == nil || (rv.Schemaname != "" && rv.Schemaname != "public") {
+		return nil, "", false
+	}
+	spec, err := s.db.View().Spec(rv.Relname)
+	if err != nil || spec.PK == "" {
+		return nil, "", false
+	}
+	ref := rv.Relname
+	if rv.Alias != nil && rv.Alias.Aliasname != "" {
+		ref = rv.Alias.Aliasname
+	}
+	key := pg.MakeResTargetNodeWithVal(pg.MakeColumnRefNode([]*pg.Node{pg.MakeStrNode(ref), pg.MakeStrNode(spec.PK)}, -1), -1)
+	out := &pg.SelectStmt{
+		TargetList:  append(append([]*pg.Node(nil), sel.TargetList...), key),
+		FromClause:  sel.FromClause,
+		WhereClause: sel.WhereClause, WindowClause: sel.WindowClause,
+		SortClause: sel.SortClause, LimitOffset: sel.LimitOffset, LimitCount: sel.LimitCount,
+		LimitOption: sel.LimitOption, LockingClause: sel.LockingClause, WithClause: sel.WithClause,
+		Op: sel.Op,
+	}
+	return &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: out}}, rv.Relname, true
+}
+
+// currentOf is the cursor an UPDATE or DELETE names in WHERE CURRENT OF,
+// and the table it writes.
+func (st *Stmt) currentOf() (cursor, table string, ok bool) {
+	if st.p.Stmt == nil {
+		return "", "", false
+	}
+	var where *pg.Node
+	var rel *pg.RangeVar
+	switch x := st.p.Stmt.Node.(type) {
+	case *pg.Node_UpdateStmt:
+		where, rel = x.UpdateStmt.WhereClause, x.UpdateStmt.Relation
+	case *pg.Node_DeleteStmt:
+		where, rel = x.DeleteStmt.WhereClause, x.DeleteStmt.Relation
+	}
+	co := where.GetCurrentOfExpr()
+	if co == nil || rel == nil {
+		return "", "", false
+	}
+	return co.CursorName, rel.Relname, true
+}
+
+// rewriteCurrentOf makes WHERE CURRENT OF c of an UPDATE or DELETE
+// WHERE key = $n, n one past the statement's parameters: the key of the
+// row the cursor stands on is passed as $n when the statement runs.
+func (st *Stmt) rewriteCurrentOf() error {
+	name, table, ok := st.currentOf()
+	if !ok {
+		return nil
+	}
+	spec, err := st.s.db.View().Spec(table)
+	if err != nil {
+		return err
+	}
+	p := *st.p
+	p.NumParams++
+	cond := pg.MakeAExprNode(pg.A_Expr_Kind_AEXPR_OP, []*pg.Node{pg.MakeStrNode("=")},
+		pg.MakeColumnRefNode([]*pg.Node{pg.MakeStrNode(spec.PK)}, -1), pg.MakeParamRefNode(int32(p.NumParams), -1), -1)
+	switch x := st.p.Stmt.Node.(type) {
+	case *pg.Node_UpdateStmt:
+		u := x.UpdateStmt
+		p.Stmt = &pg.Node{Node: &pg.Node_UpdateStmt{UpdateStmt: &pg.UpdateStmt{Relation: u.Relation, TargetList: u.TargetList,
+			WhereClause: cond, FromClause: u.FromClause, ReturningList: u.ReturningList, WithClause: u.WithClause}}}
+	case *pg.Node_DeleteStmt:
+		d := x.DeleteStmt
+		p.Stmt = &pg.Node{Node: &pg.Node_DeleteStmt{DeleteStmt: &pg.DeleteStmt{Relation: d.Relation, UsingClause: d.UsingClause,
+			WhereClause: cond, ReturningList: d.ReturningList, WithClause: d.WithClause}}}
+	}
+	st.p = &p
+	st.cur = &currentOfRef{cursor: name, table: table, param: p.NumParams}
+	return nil
+}
+
+// currentOfRef is the cursor a statement's WHERE CURRENT OF named, once
+// rewritten (see rewriteCurrentOf).
+type currentOfRef struct {
+	cursor, table string
+	param         int // the parameter that carries the key
+}
+
+// currentKey checks the cursor a rewritten WHERE CURRENT OF names, and
+// returns the parameters with the key of its row in its place.
+func (st *Stmt) currentKey(params []types.Datum) ([]types.Datum, error) {
+	ref := st.cur
+	c, ok := st.s.cursors[ref.cursor]
+	if !ok {
+		return nil, errNoCursor(ref.cursor)
+	}
+	if c.table != ref.table || c.keyCol < 0 {
+		return nil, pgcode.Newf(pgcode.InvalidCursorState, "cursor %q is not a simply updatable scan of table %q", ref.cursor, ref.table)
+	}
+	if c.atStart || c.atEnd || c.failed || c.key == nil {
+		return nil, pgcode.Newf(pgcode.InvalidCursorState, "cursor %q is not positioned on a row", ref.cursor)
+	}
+	out := make([]types.Datum, ref.param)
+	copy(out, params)
+	out[ref.param-1] = c.key
+	return out, nil
 }

@@ -46,6 +46,8 @@ type Stmt struct {
 	// batch numbers the text of several statements the statement came
 	// in (0: it came alone); see endBatchCursors.
 	batch uint64
+	// cur is the cursor of its WHERE CURRENT OF, once rewritten.
+	cur *currentOfRef
 }
 
 // bound is a bound and planned query or write.
@@ -222,9 +224,16 @@ func (st *Stmt) Describe(paramTypes []*types.T) ([]*types.T, []Column, error) {
 		cols, err := st.utilityColumns()
 		return params, cols, err
 	}
+	if err := st.rewriteCurrentOf(); err != nil {
+		return nil, nil, err
+	}
 	b, err := st.bind()
 	if err != nil {
 		return nil, nil, err
+	}
+	if st.cur != nil {
+		// The key of the cursor's row is the server's parameter.
+		return b.params[:st.cur.param-1], b.cols, nil
 	}
 	return b.params, b.cols, nil
 }
@@ -369,6 +378,13 @@ func (st *Stmt) run(ctx context.Context, params []types.Datum) (*Result, error) 
 	}
 	if !st.isQuery() {
 		return st.runUtility(ctx, params)
+	}
+	err := st.rewriteCurrentOf()
+	if err == nil && st.cur != nil {
+		params, err = st.currentKey(params)
+	}
+	if err != nil {
+		return nil, err
 	}
 	b, err := st.bind()
 	if err == nil {
