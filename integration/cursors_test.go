@@ -151,6 +151,32 @@ func TestCursorParams(t *testing.T) {
 	}
 }
 
+// TestBinaryCursor fetches from a BINARY cursor through the simple
+// protocol: the rows come in binary format, as PostgreSQL sends them.
+func TestBinaryCursor(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	res, err := c.PgConn().Exec(bg, "BEGIN; DECLARE b BINARY CURSOR FOR SELECT 258::int8 AS n, 'hi'::text AS t; FETCH b; COMMIT").ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 4 {
+		t.Fatalf("%d results", len(res))
+	}
+	f := res[2]
+	if f.CommandTag.String() != "FETCH 1" || len(f.FieldDescriptions) != 2 || len(f.Rows) != 1 {
+		t.Fatalf("FETCH b: %v %v %v", f.CommandTag, f.FieldDescriptions, f.Rows)
+	}
+	for _, fd := range f.FieldDescriptions {
+		if fd.Format != 1 {
+			t.Errorf("column %s in format %d", fd.Name, fd.Format)
+		}
+	}
+	if got := f.Rows[0]; !bytes.Equal(got[0], []byte{0, 0, 0, 0, 0, 0, 1, 2}) || string(got[1]) != "hi" {
+		t.Errorf("row %v", got)
+	}
+}
+
 // execCounter is a proxy to a server that counts the Execute messages
 // its clients send, by their row limit.
 type execCounter struct {
