@@ -12,6 +12,7 @@ import (
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/exec"
 	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
 	"github.com/driftdb/driftdb/sql/vtable"
 )
@@ -21,12 +22,20 @@ import (
 // A cursor's query reads one view, taken at DECLARE: the transaction's
 // (its snapshot and the writes it made before), or the database's now
 // outside a transaction block. Its rows come from the executor as FETCH
-// asks for them; they are kept only where they must be: a SCROLL cursor
-// keeps the rows it has read, to go back over them, and a cursor whose
-// transaction writes again reads the rest of its rows first, so that it
-// does not see writes made after it was declared. A WITH HOLD cursor goes
-// on reading its view after its transaction commits: views are immutable,
-// so the rows stay what they were at DECLARE without being copied.
+// asks for them, and are kept only where they must be:
+//
+//   - a SCROLL cursor keeps the rows it has read, to go back over them;
+//   - a cursor declared with neither SCROLL nor NO SCROLL (nor FOR
+//     UPDATE) goes back by running its query again from the start on the
+//     same view, which gives the same rows (PostgreSQL too runs a query
+//     again to go back, volatile functions included);
+//   - a cursor whose transaction writes again reads its rows first (the
+//     rest, or all of them for one that goes back by running again), so
+//     that it does not see writes made after it was declared.
+//
+// A WITH HOLD cursor goes on reading its view after its transaction
+// commits: views are immutable, so the rows stay what they were at
+// DECLARE without being copied.
 //
 // Positions follow PostgreSQL's portals: pos counts the rows up to the
 // current one (1-based; 0 before the first), atStart and atEnd say that
@@ -35,23 +44,26 @@ import (
 // fetchAll is the count of FETCH ALL (the grammar's FETCH_ALL, LONG_MAX).
 const fetchAll = math.MaxInt64
 
-// Cursor options as the grammar sets them (CURSOR_OPT_*). NO SCROLL is
-// what a cursor without SCROLL is anyway.
+// Cursor options as the grammar sets them (CURSOR_OPT_*).
 const (
-	cursorBinary = 0x0001
-	cursorScroll = 0x0002
-	cursorHold   = 0x0020
+	cursorBinary   = 0x0001
+	cursorScroll   = 0x0002
+	cursorNoScroll = 0x0004
+	cursorHold     = 0x0020
 )
 
 // cursor is an open cursor of a session.
 type cursor struct {
-	name    string
-	sql     string // the DECLARE statement, for pg_cursors
-	cols    []Column
-	binary  bool
-	scroll  bool
-	hold    bool
-	created time.Time
+	name   string
+	sql    string // the DECLARE statement, for pg_cursors
+	cols   []Column
+	binary bool
+	// scroll: the cursor may go back; buffered: by the rows it keeps
+	// (else by running its query again).
+	scroll   bool
+	buffered bool
+	hold     bool
+	created  time.Time
 	// txn is the transaction the cursor was declared in, until it commits
 	// (nil: declared outside a transaction block, or held past its
 	// transaction's commit).
@@ -59,10 +71,12 @@ type cursor struct {
 
 	op      exec.Operator
 	env     *exec.Env
+	plan    plan.Node
+	ranTo   int64 // the rows op has given (but buffered ones)
 	drained bool  // op has returned its last row, or err (and is closed)
 	err     error // the error that ended the rows read ahead (see freeze)
 	failed  bool  // a FETCH or MOVE failed: only CLOSE is left
-	// rows, for a SCROLL cursor, are the rows read so far: row n is
+	// rows, for a buffered cursor, are the rows read so far: row n is
 	// rows[n-1]. queue, for another, are rows read ahead of the client
 	// (see freeze).
 	rows  [][]types.Datum
@@ -113,8 +127,15 @@ func (c *cursor) read() ([]types.Datum, error) {
 
 // forwardRow returns row pos+1, or nil past the last.
 func (c *cursor) forwardRow() ([]types.Datum, error) {
-	if !c.scroll {
-		return c.pull()
+	if !c.buffered {
+		if err := c.seek(c.pos); err != nil {
+			return nil, err
+		}
+		row, err := c.pull()
+		if row != nil {
+			c.ranTo++
+		}
+		return row, err
 	}
 	if c.pos < int64(len(c.rows)) {
 		return c.rows[c.pos], nil
@@ -128,11 +149,48 @@ func (c *cursor) forwardRow() ([]types.Datum, error) {
 	return row, nil
 }
 
-// freeze reads the rest of the cursor's rows, so that writes its
-// transaction is about to make do not show in them. An error of the
-// query is kept for the FETCH that reaches it.
+// seek makes the executor's next row row n+1, running the query again
+// from the start if it has gone past it.
+func (c *cursor) seek(n int64) error {
+	if c.ranTo == n {
+		return nil
+	}
+	if c.ranTo > n {
+		if len(c.queue) > 0 {
+			return errNoScroll() // not reached: such a cursor goes only forward
+		}
+		c.op.Close()
+		op, err := exec.Start(c.env, c.plan)
+		if err != nil {
+			c.drained = true
+			return err
+		}
+		c.op, c.drained, c.err, c.ranTo = op, false, nil, 0
+	}
+	for c.ranTo < n {
+		row, err := c.pull()
+		if err != nil || row == nil {
+			return err
+		}
+		c.ranTo++
+	}
+	return nil
+}
+
+// freeze reads the cursor's rows, so that writes its transaction is
+// about to make do not show in them: the rest of them, or all of them
+// for a cursor that would run its query again to go back, which keeps
+// them from then on. An error of the query is kept for the FETCH that
+// reaches it.
 func (c *cursor) freeze(ctx context.Context) {
 	c.env.Ctx = ctx
+	if c.scroll && !c.buffered {
+		if err := c.seek(0); err != nil {
+			c.err, c.drained = err, true
+			return
+		}
+		c.buffered = true
+	}
 	for {
 		row, err := c.read()
 		if err != nil {
@@ -144,7 +202,7 @@ func (c *cursor) freeze(ctx context.Context) {
 			return
 		}
 		row = append([]types.Datum(nil), row...)
-		if c.scroll {
+		if c.buffered {
 			c.rows = append(c.rows, row)
 		} else {
 			c.queue = append(c.queue, row)
@@ -187,6 +245,10 @@ type step struct {
 	count   int64
 	moving  bool
 	n       int64
+	// back, going back in a cursor that runs its query again, are the
+	// rows the run returns: rows lo and on.
+	back [][]types.Datum
+	lo   int64
 	// out: the run found no more rows; ended: end was called.
 	out   bool
 	ended bool
@@ -204,7 +266,44 @@ func (c *cursor) start(forward bool, count int64) (*step, error) {
 		return nil, errNoScroll()
 	}
 	r.moving = !c.atStart && count > 0
+	if r.moving && !c.buffered {
+		if err := r.readBack(); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// readBack reads the rows a run back in a cursor that runs its query
+// again returns, by running it up to them.
+func (r *step) readBack() error {
+	c := r.c
+	hi := c.pos
+	if !c.atEnd {
+		hi--
+	}
+	r.lo = 1
+	if r.count != fetchAll && hi-r.count+1 > 1 {
+		r.lo = hi - r.count + 1
+	}
+	if hi < r.lo {
+		return nil
+	}
+	if err := c.seek(r.lo - 1); err != nil {
+		return err
+	}
+	for i := r.lo; i <= hi; i++ {
+		row, err := c.pull()
+		if err != nil {
+			return err
+		}
+		if row == nil {
+			break
+		}
+		c.ranTo++
+		r.back = append(r.back, append([]types.Datum(nil), row...))
+	}
+	return nil
 }
 
 // next returns the run's next row, or nil at its end.
@@ -233,10 +332,19 @@ func (r *step) next() ([]types.Datum, error) {
 		r.out = true
 		return nil, nil
 	}
+	var row []types.Datum
+	if c.buffered {
+		row = c.rows[prev-1]
+	} else if i := prev - r.lo; i >= 0 && i < int64(len(r.back)) {
+		row = r.back[i]
+	} else {
+		r.out = true
+		return nil, nil
+	}
 	c.atEnd, c.pos = false, prev
 	r.n++
-	c.noteKey(c.rows[prev-1])
-	return c.rows[prev-1], nil
+	c.noteKey(row)
+	return row, nil
 }
 
 // noteKey keeps the key of the row the cursor moved onto.
@@ -490,6 +598,10 @@ func (st *Stmt) declare(ctx context.Context, d *pg.DeclareCursorStmt, params []t
 	// portal does): the cursor outlives this statement.
 	params = append([]types.Datum(nil), params...)
 	scroll := d.Options&cursorScroll != 0
+	// Neither SCROLL nor NO SCROLL: back by running the query again,
+	// unless it locks its rows (as PostgreSQL's, which are then NO
+	// SCROLL).
+	rerun := d.Options&(cursorScroll|cursorNoScroll) == 0 && !hasLock(b.q.Plan)
 	var tx *engine.Txn
 	if hasLock(b.q.Plan) {
 		switch {
@@ -526,7 +638,7 @@ func (st *Stmt) declare(ctx context.Context, d *pg.DeclareCursorStmt, params []t
 	}
 	c := &cursor{
 		name: d.Portalname, sql: st.p.SQL, cols: cols, table: table, keyCol: keyCol,
-		binary: d.Options&cursorBinary != 0, scroll: scroll, hold: hold,
+		binary: d.Options&cursorBinary != 0, scroll: scroll || rerun, buffered: scroll, hold: hold, plan: b.q.Plan,
 		created: s.opts.Now(), txn: s.txn, op: op, env: env, atStart: true,
 	}
 	if !hold && s.txn == nil {
@@ -657,7 +769,7 @@ func (st *Stmt) freezeCursors(ctx context.Context) {
 		return
 	}
 	for _, c := range s.cursors {
-		if c.txn == s.txn && !c.drained {
+		if c.txn == s.txn && (!c.drained || (c.scroll && !c.buffered)) {
 			c.freeze(ctx)
 		}
 	}

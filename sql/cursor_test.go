@@ -83,6 +83,17 @@ func TestCursorStreams(t *testing.T) {
 	if got := render(run(t, s, "FETCH h")); got != "?column?\n2012" {
 		t.Errorf("FETCH h after a FETCH closed early:\n%s", got)
 	}
+	// Declared with neither SCROLL nor NO SCROLL, it goes back by running
+	// its query again, without keeping its rows.
+	if got := render(run(t, s, "FETCH PRIOR FROM h")); got != "?column?\n2010" {
+		t.Errorf("FETCH PRIOR FROM h:\n%s", got)
+	}
+	if got := render(run(t, s, "FETCH RELATIVE -1000 FROM h")); got != "?column?\n10" {
+		t.Errorf("FETCH RELATIVE -1000 FROM h:\n%s", got)
+	}
+	if c := s.cursors["h"]; c.buffered || len(c.rows) > 0 {
+		t.Errorf("cursor h keeps %d rows", len(c.rows))
+	}
 }
 
 // TestCursorDescribe checks what the extended protocol sees of cursor
@@ -129,7 +140,7 @@ func TestCursorDescribe(t *testing.T) {
 		t.Errorf("FETCH from a BINARY cursor: binary %v\n%s", r.Binary, render(r))
 	}
 	cs := s.Cursors()
-	if len(cs) != 1 || cs[0].Name != "c" || !cs[0].Binary || cs[0].Holdable || cs[0].Scrollable ||
+	if len(cs) != 1 || cs[0].Name != "c" || !cs[0].Binary || cs[0].Holdable || !cs[0].Scrollable ||
 		!strings.HasPrefix(cs[0].Statement, "DECLARE c BINARY CURSOR") {
 		t.Errorf("Cursors: %+v", cs)
 	}
