@@ -310,7 +310,12 @@ func coerce(o *Overload, args []*types.T) (r *Resolved, exact, prefer int, ok bo
 		switch {
 		case a.Family == types.UnknownFamily:
 		case a.Oid == ts[i].Oid:
-			exact++
+			// An exact match is with the declared type, as PostgreSQL
+			// counts them: a polymorphic one matches no type exactly
+			// ('a' || 'b'::name is text || text, not an array's).
+			if w.Oid == a.Oid {
+				exact++
+			}
 			ts[i] = a
 		case types.CastContext(a, ts[i]) == types.ContextImplicit:
 			if ts[i].Preferred {
