@@ -169,12 +169,23 @@ func (f fnSession) SerialSequence(table, column string) (string, bool, error) {
 
 // tableOids gives the result columns that show a table's column their
 // table's OID, as the catalog numbers it (RowDescription carries it, and
-// drivers look the table up by it). The catalog is read once per bound
-// statement, and only for a result with such columns.
+// drivers look the table up by it). A user table's OID is in its spec;
+// the whole catalog is loaded only for a column of a virtual table.
 func (s *Session) tableOids(cols []Column) {
+	var v *engine.View
 	var c *vtable.Catalog
 	for i := range cols {
 		if cols[i].Table == "" {
+			continue
+		}
+		if v == nil {
+			var err error
+			if v, err = s.readView(); err != nil {
+				return
+			}
+		}
+		if spec, err := v.Spec(cols[i].Table); err == nil && spec.OID != 0 {
+			cols[i].TableOid = spec.OID
 			continue
 		}
 		if c == nil {
