@@ -80,7 +80,8 @@ func (op *joinOp) load() error {
 	if err != nil {
 		return err
 	}
-	if err := drain(right, func(r Row) error { op.right = append(op.right, copyRow(r)); return nil }); err != nil {
+	var arena datumArena
+	if err := drain(right, func(r Row) error { op.right = append(op.right, arena.copy(r)); return nil }); err != nil {
 		return err
 	}
 	op.matched = make([]bool, len(op.right))

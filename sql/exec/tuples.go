@@ -12,20 +12,32 @@ import (
 // bpchar, '1 mon' and '30 days'), and NULL equal to NULL. It hashes with
 // types.Hash, which agrees with types.Equal, and checks candidates with
 // Equal: no text is made of a value to find its tuple.
+//
+// Its tuples live in one slice, chained by hash, and their values in
+// chunks shared by many tuples: adding a tuple allocates nothing most of
+// the time.
 type tupleMap[V any] struct {
 	types []*types.T
 	h     maphash.Hash
-	m     map[uint64][]tupleEntry[V]
-	n     int
+	// heads holds, for each hash, 1 + the index of the last entry added
+	// with it; each entry links to the one added before it (next, also
+	// 1 + an index; 0 ends the chain).
+	heads   map[uint64]int32
+	entries []tupleEntry[V]
+	arena   datumArena // the tuples' copies
 }
 
 type tupleEntry[V any] struct {
-	key []types.Datum
-	val V
+	key  []types.Datum
+	val  V
+	next int32
 }
 
+// tupleArena is how many values a chunk of tuple copies holds.
+const tupleArena = 4096
+
 func newTupleMap[V any](ts []*types.T) *tupleMap[V] {
-	m := &tupleMap[V]{types: ts, m: map[uint64][]tupleEntry[V]{}}
+	m := &tupleMap[V]{types: ts}
 	m.h.SetSeed(tupleSeed)
 	return m
 }
@@ -34,7 +46,7 @@ func newTupleMap[V any](ts []*types.T) *tupleMap[V] {
 var tupleSeed = maphash.MakeSeed()
 
 // Len returns the number of tuples in the map.
-func (m *tupleMap[V]) Len() int { return m.n }
+func (m *tupleMap[V]) Len() int { return len(m.entries) }
 
 func (m *tupleMap[V]) hash(key []types.Datum) uint64 {
 	m.h.Reset()
@@ -65,13 +77,23 @@ func (m *tupleMap[V]) equal(a, b []types.Datum) bool {
 
 // get returns the value of key's tuple.
 func (m *tupleMap[V]) get(key []types.Datum) (V, bool) {
-	for _, e := range m.m[m.hash(key)] {
-		if m.equal(e.key, key) {
-			return e.val, true
-		}
+	if e := m.find(m.hash(key), key); e != nil {
+		return e.val, true
 	}
 	var zero V
 	return zero, false
+}
+
+// find returns the entry of key, whose hash is h, or nil.
+func (m *tupleMap[V]) find(h uint64, key []types.Datum) *tupleEntry[V] {
+	for i := m.heads[h]; i != 0; {
+		e := &m.entries[i-1]
+		if m.equal(e.key, key) {
+			return e
+		}
+		i = e.next
+	}
+	return nil
 }
 
 // ref returns a pointer to the value of key's tuple, adding the tuple
@@ -80,17 +102,39 @@ func (m *tupleMap[V]) get(key []types.Datum) (V, bool) {
 // map's copy of the tuple.
 func (m *tupleMap[V]) ref(key []types.Datum) (v *V, stored []types.Datum, added bool) {
 	h := m.hash(key)
-	es := m.m[h]
-	for i := range es {
-		if m.equal(es[i].key, key) {
-			return &es[i].val, es[i].key, false
-		}
+	if e := m.find(h, key); e != nil {
+		return &e.val, e.key, false
 	}
-	es = append(es, tupleEntry[V]{key: append([]types.Datum(nil), key...)})
-	m.m[h] = es
-	m.n++
-	e := &es[len(es)-1]
+	if m.heads == nil {
+		m.heads = map[uint64]int32{}
+	}
+	m.entries = append(m.entries, tupleEntry[V]{key: m.copyKey(key), next: m.heads[h]})
+	m.heads[h] = int32(len(m.entries))
+	e := &m.entries[len(m.entries)-1]
 	return &e.val, e.key, true
+}
+
+// copyKey copies a tuple into the arena.
+func (m *tupleMap[V]) copyKey(key []types.Datum) []types.Datum { return m.arena.copy(key) }
+
+// datumArena hands out copies of rows and tuples from chunks it
+// allocates, one chunk for many copies. A copy lives as long as any copy
+// of its chunk does.
+type datumArena struct {
+	buf []types.Datum
+}
+
+// copy returns a copy of r in the arena.
+func (a *datumArena) copy(r []types.Datum) []types.Datum {
+	n := len(r)
+	if n > tupleArena/8 {
+		return append([]types.Datum(nil), r...)
+	}
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]types.Datum, 0, tupleArena)
+	}
+	a.buf = append(a.buf, r...)
+	return a.buf[len(a.buf)-n : len(a.buf) : len(a.buf)]
 }
 
 // add adds key's tuple if it is new, and reports whether it was.
