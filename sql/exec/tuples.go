@@ -19,18 +19,48 @@ import (
 type tupleMap[V any] struct {
 	types []*types.T
 	h     maphash.Hash
-	// heads holds, for each hash, 1 + the index of the last entry added
-	// with it; each entry links to the one added before it (next, also
-	// 1 + an index; 0 ends the chain).
-	heads   map[uint64]int32
+	// heads is an open-addressing table of the hashes: for each, 1 + the
+	// index of the last entry added with it; each entry links to the one
+	// added before it (next, also 1 + an index; 0 ends the chain).
+	heads   []tupleHead
 	entries []tupleEntry[V]
-	arena   datumArena // the tuples' copies
+	// distinct is the number of hashes in heads.
+	distinct int
+	arena    datumArena // the tuples' copies
 }
 
 type tupleEntry[V any] struct {
 	key  []types.Datum
 	val  V
 	next int32
+}
+
+type tupleHead struct {
+	hash uint64
+	head int32 // 0: a free slot
+}
+
+// slot returns the index of h's slot in heads: the one that holds it, or
+// the free one where it goes. heads has a free slot (it is at most half
+// full).
+func (m *tupleMap[V]) slot(h uint64) int {
+	mask := len(m.heads) - 1
+	i := int(h) & mask
+	for m.heads[i].head != 0 && m.heads[i].hash != h {
+		i = (i + 1) & mask
+	}
+	return i
+}
+
+// grow doubles heads (or makes it), placing every hash anew.
+func (m *tupleMap[V]) grow() {
+	old := m.heads
+	m.heads = make([]tupleHead, max(16, 2*len(old)))
+	for _, sl := range old {
+		if sl.head != 0 {
+			m.heads[m.slot(sl.hash)] = sl
+		}
+	}
 }
 
 // tupleArena is how many values a chunk of tuple copies holds.
@@ -86,7 +116,10 @@ func (m *tupleMap[V]) get(key []types.Datum) (V, bool) {
 
 // find returns the entry of key, whose hash is h, or nil.
 func (m *tupleMap[V]) find(h uint64, key []types.Datum) *tupleEntry[V] {
-	for i := m.heads[h]; i != 0; {
+	if len(m.heads) == 0 {
+		return nil
+	}
+	for i := m.heads[m.slot(h)].head; i != 0; {
 		e := &m.entries[i-1]
 		if m.equal(e.key, key) {
 			return e
@@ -105,11 +138,16 @@ func (m *tupleMap[V]) ref(key []types.Datum) (v *V, stored []types.Datum, added 
 	if e := m.find(h, key); e != nil {
 		return &e.val, e.key, false
 	}
-	if m.heads == nil {
-		m.heads = map[uint64]int32{}
+	if 2*(m.distinct+1) > len(m.heads) {
+		m.grow()
 	}
-	m.entries = append(m.entries, tupleEntry[V]{key: m.copyKey(key), next: m.heads[h]})
-	m.heads[h] = int32(len(m.entries))
+	sl := &m.heads[m.slot(h)]
+	if sl.head == 0 {
+		sl.hash = h
+		m.distinct++
+	}
+	m.entries = append(m.entries, tupleEntry[V]{key: m.copyKey(key), next: sl.head})
+	sl.head = int32(len(m.entries))
 	e := &m.entries[len(m.entries)-1]
 	return &e.val, e.key, true
 }
