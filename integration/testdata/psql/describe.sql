@@ -1,0 +1,19 @@
+-- psql's describe commands over a small schema. PostgreSQL 15 prints the
+-- same for the same schema when connected as postgres to a database named
+-- psqlmeta (TestPsqlMeta checks that when it has a PostgreSQL server).
+-- \d of a view is left out: DriftDB gives a view's columns the type text.
+-- postgres: same
+CREATE TABLE items (id int8 PRIMARY KEY, name text NOT NULL, price numeric(10,2), qty int4 DEFAULT 0, added timestamptz);
+CREATE UNIQUE INDEX items_name ON items (name);
+CREATE INDEX items_qty ON items (qty);
+CREATE TABLE tags (tag varchar(20) PRIMARY KEY, note text);
+CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;
+\dt
+\d items
+\d+ items
+\d tags
+\d items_pkey
+\di
+\dn
+\dv
+\l psqlmeta
