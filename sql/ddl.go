@@ -544,7 +544,10 @@ func declared(t *types.T, e engine.Type) bool {
 	case engine.TypeInt8:
 		return t.Oid == types.OidInt2 || t.Oid == types.OidInt4
 	case engine.TypeText:
-		return t.Family == types.StringFamily && t.Oid != types.OidText
+		// uuid and bytea are kept as their text (lower-case hex), whose
+		// order is theirs.
+		return t.Family == types.StringFamily && t.Oid != types.OidText ||
+			t.Family == types.UUIDFamily || t.Family == types.BytesFamily
 	case engine.TypeTimestamptz:
 		return t.Family == types.DateFamily || t.Family == types.TimestampFamily
 	case engine.TypeJSONB:
