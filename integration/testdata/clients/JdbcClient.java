@@ -1,0 +1,187 @@
+import java.math.BigDecimal;
+import java.sql.*;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+// pgjdbc against a server: the catalog through DatabaseMetaData, a
+// result's metadata, a rewritten batch and a prepared statement with many
+// types. The first argument is a JDBC URL; the lines printed are compared
+// by TestJDBCClient.
+public class JdbcClient {
+    public static void main(String[] args) throws Exception {
+        try (Connection c = DriverManager.getConnection(args[0])) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE items (id int8 PRIMARY KEY, name varchar(40) NOT NULL, price numeric(10,2), qty int4 DEFAULT 0)");
+                s.execute("CREATE UNIQUE INDEX items_name ON items (name)");
+                s.execute("CREATE TABLE kinds (k serial PRIMARY KEY, b bool, i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, n numeric, t text, "
+                        + "d date, ts timestamp, tz timestamptz, u uuid, by bytea, j jsonb)");
+            }
+            DatabaseMetaData md = c.getMetaData();
+            section("schemas", () -> schemas(md));
+            section("tables", () -> tables(md));
+            section("columns", () -> columns(md));
+            section("keys", () -> keys(md));
+            section("indexes", () -> indexes(md));
+            section("typeinfo", () -> typeInfo(md));
+            section("result", () -> resultMetadata(c));
+            section("batch", () -> batch(c));
+            section("types", () -> types(c));
+        }
+    }
+
+    interface Section {
+        void run() throws SQLException;
+    }
+
+    // section runs one part; a failure prints the part's name and the
+    // error's SQLSTATE and message, and the next part runs.
+    static void section(String name, Section s) {
+        try {
+            s.run();
+        } catch (SQLException e) {
+            System.out.println(name + " error " + e.getSQLState() + " " + e.getMessage().split("\n")[0]);
+        }
+    }
+
+    static void schemas(DatabaseMetaData md) throws SQLException {
+        try (ResultSet r = md.getSchemas()) {
+            StringBuilder b = new StringBuilder("schemas");
+            while (r.next()) b.append(' ').append(r.getString("TABLE_SCHEM"));
+            System.out.println(b);
+        }
+    }
+
+    static void tables(DatabaseMetaData md) throws SQLException {
+        try (ResultSet r = md.getTables(null, "public", "%", new String[]{"TABLE"})) {
+            while (r.next()) System.out.println("tables " + r.getString("TABLE_SCHEM") + "." + r.getString("TABLE_NAME") + " " + r.getString("TABLE_TYPE"));
+        }
+    }
+
+    static void columns(DatabaseMetaData md) throws SQLException {
+        try (ResultSet r = md.getColumns(null, "public", "items", "%")) {
+            while (r.next()) {
+                System.out.println("columns " + r.getInt("ORDINAL_POSITION") + " " + r.getString("COLUMN_NAME") + " " + r.getString("TYPE_NAME")
+                        + " " + r.getInt("DATA_TYPE") + " " + r.getInt("COLUMN_SIZE") + " " + r.getInt("DECIMAL_DIGITS")
+                        + " " + r.getString("IS_NULLABLE") + " " + r.getString("COLUMN_DEF") + " " + r.getString("IS_AUTOINCREMENT"));
+            }
+        }
+    }
+
+    static void keys(DatabaseMetaData md) throws SQLException {
+        try (ResultSet r = md.getPrimaryKeys(null, "public", "items")) {
+            while (r.next()) System.out.println("keys " + r.getString("COLUMN_NAME") + " " + r.getShort("KEY_SEQ") + " " + r.getString("PK_NAME"));
+        }
+    }
+
+    static void indexes(DatabaseMetaData md) throws SQLException {
+        try (ResultSet r = md.getIndexInfo(null, "public", "items", false, false)) {
+            while (r.next()) {
+                System.out.println("indexes " + r.getString("INDEX_NAME") + " " + r.getString("COLUMN_NAME") + " unique=" + !r.getBoolean("NON_UNIQUE")
+                        + " " + r.getShort("ORDINAL_POSITION"));
+            }
+        }
+        try (ResultSet r = md.getIndexInfo(null, "public", "items", true, false)) {
+            int n = 0;
+            while (r.next()) n++;
+            System.out.println("indexes unique " + n);
+        }
+    }
+
+    static void typeInfo(DatabaseMetaData md) throws SQLException {
+        try (ResultSet r = md.getTypeInfo()) {
+            StringBuilder b = new StringBuilder("typeinfo");
+            java.util.Set<String> want = java.util.Set.of("bool", "int8", "text", "numeric", "timestamptz", "jsonb", "uuid", "bytea");
+            java.util.TreeMap<String, Integer> seen = new java.util.TreeMap<>();
+            while (r.next()) {
+                if (want.contains(r.getString("TYPE_NAME"))) seen.put(r.getString("TYPE_NAME"), r.getInt("DATA_TYPE"));
+            }
+            seen.forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+            System.out.println(b);
+        }
+    }
+
+    static void resultMetadata(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, name, price, qty, 1 AS one FROM items")) {
+            ResultSetMetaData m = rs.getMetaData();
+            for (int i = 1; i <= m.getColumnCount(); i++) {
+                System.out.println("result " + i + " " + m.getColumnLabel(i) + " table=" + m.getTableName(i) + " column=" + m.getColumnName(i)
+                        + " schema=" + m.getSchemaName(i) + " nullable=" + m.isNullable(i) + " " + m.getColumnTypeName(i)
+                        + " auto=" + m.isAutoIncrement(i));
+            }
+        }
+    }
+
+    static void batch(Connection c) throws SQLException {
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO items (id, name, price) VALUES (?, ?, ?)")) {
+            for (int i = 1; i <= 1000; i++) {
+                ps.setLong(1, i);
+                ps.setString(2, "item" + i);
+                ps.setBigDecimal(3, BigDecimal.valueOf(i, 2));
+                ps.addBatch();
+            }
+            int total = 0;
+            for (int n : ps.executeBatch()) total += n == Statement.SUCCESS_NO_INFO ? 1 : n;
+            System.out.println("batch " + total);
+        }
+        c.commit();
+        c.setAutoCommit(true);
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT name), sum(price), min(id), max(id) FROM items")) {
+            rs.next();
+            System.out.println("batch rows " + rs.getLong(1) + " " + rs.getLong(2) + " " + rs.getBigDecimal(3) + " " + rs.getLong(4) + " " + rs.getLong(5));
+        }
+    }
+
+    static void types(Connection c) throws SQLException {
+        String insert = "INSERT INTO kinds (b, i2, i4, i8, f4, f8, n, t, d, ts, tz, u, by, j) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)";
+        UUID u = UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+        // Six rounds pass pgjdbc's prepareThreshold (5): the last ones use
+        // a named server-side statement and binary transfer.
+        for (int round = 0; round < 6; round++) {
+            try (PreparedStatement ps = c.prepareStatement(insert)) {
+                ps.setBoolean(1, round % 2 == 0);
+                ps.setShort(2, (short) -round);
+                ps.setInt(3, 2000000000 + round);
+                ps.setLong(4, 9000000000000000000L + round);
+                ps.setFloat(5, 1.5f);
+                ps.setDouble(6, 0.1 + round);
+                ps.setBigDecimal(7, new BigDecimal("12345678901234567890.123456789"));
+                ps.setString(8, "héllo " + round);
+                ps.setObject(9, LocalDate.of(2026, 2, 28).plusDays(round));
+                ps.setTimestamp(10, Timestamp.valueOf("2026-12-02 10:11:12.345678"));
+                ps.setObject(11, OffsetDateTime.of(2026, 12, 2, 10, 11, 12, 0, ZoneOffset.ofHours(2)));
+                ps.setObject(12, u);
+                ps.setBytes(13, new byte[]{0, 1, (byte) 0xfe, (byte) round});
+                ps.setString(14, "{\"k\": [1, 2], \"r\": " + round + "}");
+                ps.executeUpdate();
+            }
+        }
+        for (int round = 0; round < 6; round++) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT b, i2, i4, i8, f4, f8, n, t, d, ts, tz, u, by, j FROM kinds WHERE i4 = ? AND t LIKE ? AND by <> ?")) {
+                ps.setInt(1, 2000000005);
+                ps.setString(2, "h%");
+                ps.setBytes(3, new byte[]{(byte) round});
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) throw new SQLException("no row");
+                    if (round < 5) continue;
+                    byte[] by = rs.getBytes(13);
+                    System.out.println("types " + rs.getBoolean(1) + " " + rs.getShort(2) + " " + rs.getInt(3) + " " + rs.getLong(4) + " " + rs.getFloat(5)
+                            + " " + rs.getDouble(6) + " " + rs.getBigDecimal(7) + " " + rs.getString(8) + " " + rs.getObject(9, LocalDate.class)
+                            + " " + rs.getTimestamp(10) + " " + rs.getObject(11, OffsetDateTime.class).withOffsetSameInstant(ZoneOffset.UTC)
+                            + " " + rs.getObject(12) + " " + by.length + ":" + (by[2] & 0xff) + ":" + by[3] + " " + rs.getString(14));
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM kinds WHERE tz > ? AND u = ? AND b = ?")) {
+            ps.setObject(1, OffsetDateTime.of(2026, 12, 2, 8, 0, 0, 0, ZoneOffset.UTC));
+            ps.setObject(2, u);
+            ps.setBoolean(3, true);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                System.out.println("types count " + rs.getLong(1));
+            }
+        }
+    }
+}
