@@ -1,0 +1,54 @@
+package integration
+
+import (
+	"os/exec"
+	"testing"
+)
+
+// python returns /usr/bin/python3 when it imports the modules, skipping
+// the test where it does not (CI installs them and fails instead).
+func python(t *testing.T, modules, pkgs string) string {
+	t.Helper()
+	py := need(t, "/usr/bin/python3", "python3")
+	if err := exec.Command(py, "-c", "import "+modules).Run(); err != nil {
+		need(t, "/nonexistent/python3 module "+modules, pkgs)
+	}
+	return py
+}
+
+// runPython returns a clientRun of a Python script, which takes host,
+// port, user and database name as arguments.
+func runPython(py, script string) clientRun {
+	return func(t *testing.T, to target) []byte {
+		out, err := exec.Command(py, script, to.host, to.port, to.user, to.db).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", script, err, out)
+		}
+		return out
+	}
+}
+
+// TestSQLAlchemyORM runs SQLAlchemy's ORM and inspector (psycopg2
+// dialect): a declarative model, create_all, the inspector's columns,
+// keys, indexes, unique and foreign key constraints, a session's add and
+// commit, queries with filter, order_by, group_by and limit, update,
+// delete, a unique violation's SQLSTATE and drop_all. What it prints is
+// PostgreSQL 15's answer (testdata/clients/sqlalchemy_orm.out).
+func TestSQLAlchemyORM(t *testing.T) {
+	py := python(t, "sqlalchemy, psycopg2", "python3-sqlalchemy python3-psycopg2")
+	checkClient(t, "orm", "testdata/clients/sqlalchemy_orm.out", nil, runPython(py, "testdata/clients/sqlalchemy_orm.py"))
+}
+
+// TestPandas runs pandas over a SQLAlchemy engine: to_sql appending to a
+// table, read_sql of a query (with parameters) and of a table by name,
+// and the round trip of int, float, text, bool and timestamp columns'
+// dtypes. What it prints is PostgreSQL 15's answer
+// (testdata/clients/pandas_sql.out).
+func TestPandas(t *testing.T) {
+	py := python(t, "pandas, sqlalchemy, psycopg2", "python3-pandas python3-sqlalchemy python3-psycopg2")
+	pending := map[string]string{
+		"replace": "to_sql's CREATE TABLE declares no primary key, which DriftDB's tables need",
+		"new":     "to_sql's CREATE TABLE declares no primary key, which DriftDB's tables need",
+	}
+	checkClient(t, "pandas", "testdata/clients/pandas_sql.out", pending, runPython(py, "testdata/clients/pandas_sql.py"))
+}
