@@ -69,7 +69,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 	switch ev.typ {
 	case store.EventInsert:
 		if prev != nil {
-			return row{}, duplicateKey(name+"_pkey", ts.spec.PK, keyText(ev.key))
+			return row{}, duplicateKey(name, ts.spec.PK, keyText(ev.key))
 		}
 		doc = ev.doc
 		v = insertVersion(ev)

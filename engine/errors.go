@@ -43,6 +43,9 @@ type Error struct {
 	Detail string // more about it, for the client (PostgreSQL's DETAIL), if any
 	Hint   string // what to do about it (PostgreSQL's HINT), if any
 	Err    error  // the cause, if any
+	// Table and Constraint name the table and the constraint a violation
+	// is of (PostgreSQL's table and constraint fields), if any.
+	Table, Constraint string
 }
 
 func (e *Error) Error() string {
@@ -62,6 +65,12 @@ func (e *Error) DetailText() string { return e.Detail }
 
 // HintText returns the error's hint ("" when none).
 func (e *Error) HintText() string { return e.Hint }
+
+// TableName returns the table a violation is of ("" when none).
+func (e *Error) TableName() string { return e.Table }
+
+// ConstraintName returns the constraint a violation is of ("" when none).
+func (e *Error) ConstraintName() string { return e.Constraint }
 
 func errorf(code, format string, args ...any) error {
 	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}

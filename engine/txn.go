@@ -143,7 +143,7 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 		if err := tx.changedSince(ts, k); err != nil {
 			return Key{}, err
 		}
-		return Key{}, duplicateKey(table+"_pkey", ts.spec.PK, keyText(k))
+		return Key{}, duplicateKey(table, ts.spec.PK, keyText(k))
 	}
 	if err := tx.checkUnique(ts, k, doc, nil); err != nil {
 		return Key{}, err

@@ -156,15 +156,18 @@ func uniqueError(ts *tableState, ix IndexSpec, vals []any) error {
 	}
 	return &Error{Code: CodeUniqueViolation, Err: ErrDuplicateKey,
 		Msg:    fmt.Sprintf("duplicate key value violates unique constraint %q", ix.Name),
-		Detail: fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(cols, ", "), strings.Join(texts, ", "))}
+		Detail: fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(cols, ", "), strings.Join(texts, ", ")),
+		Table:  ts.spec.Name, Constraint: ix.Name}
 }
 
-// duplicateKey is the error of a second row with a primary key value, as
-// PostgreSQL words it.
-func duplicateKey(constraint, col, key string) error {
+// duplicateKey is the error of a second row with a primary key value in
+// table, as PostgreSQL words it.
+func duplicateKey(table, col, key string) error {
+	constraint := table + "_pkey"
 	return &Error{Code: CodeUniqueViolation, Err: ErrDuplicateKey,
 		Msg:    fmt.Sprintf("duplicate key value violates unique constraint %q", constraint),
-		Detail: fmt.Sprintf("Key (%s)=(%s) already exists.", col, key)}
+		Detail: fmt.Sprintf("Key (%s)=(%s) already exists.", col, key),
+		Table:  table, Constraint: constraint}
 }
 
 // valueText is a value as PostgreSQL shows it in a message.

@@ -794,6 +794,16 @@ func errorResponse(err error) *pgproto3.ErrorResponse {
 	if errors.As(err, &we) {
 		e.Where = we.WhereText()
 	}
+	// A constraint's violation names the table and the constraint, as
+	// PostgreSQL's does; every table is in schema public.
+	var te interface{ TableName() string }
+	if errors.As(err, &te) && te.TableName() != "" {
+		e.SchemaName, e.TableName = "public", te.TableName()
+	}
+	var ce interface{ ConstraintName() string }
+	if errors.As(err, &ce) {
+		e.ConstraintName = ce.ConstraintName()
+	}
 	return e
 }
 
