@@ -4,7 +4,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/driftdb/driftdb/pgwire"
@@ -48,21 +47,10 @@ func TestPsycopg(t *testing.T) {
 // the server version the driver reads, and its metadata: getTables,
 // getColumns, getIndexInfo and a result's table and nullability.
 func TestJDBC(t *testing.T) {
-	jar := need(t, "/usr/share/java/postgresql.jar", "libpostgresql-jdbc-java")
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		need(t, "/nonexistent/javac", "openjdk-17-jdk-headless")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command(javac, "-d", dir, "-cp", jar, "testdata/clients/Smoke.java").CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s", err, out)
-	}
+	javaClasses(t)
 	s := startServer(t, pgwire.Config{})
 	_, port, _ := net.SplitHostPort(s.addr)
-	out, err := exec.Command("java", "-cp", jar+string(filepath.ListSeparator)+dir, "Smoke", port).CombinedOutput()
-	if err != nil {
-		t.Fatalf("java: %v\n%s", err, out)
-	}
+	out := runJava(t, "Smoke", port)
 	want := "updated 1\n3 u3@x 5.5 false\nactive 5\nerror 23505\nPostgreSQL 16.4\n" +
 		"table users\ncolumn id int8 0\ncolumn email text 1\ncolumn amount float8 1\ncolumn active bool 1\n" +
 		"key id users_pkey\nindex users_pkey id\nresult users email 0\n"

@@ -1,10 +1,58 @@
 package integration
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 )
+
+var (
+	javaOnce sync.Once
+	javaDir  string
+	javaErr  error
+)
+
+// javaClasses compiles testdata/clients/*.java (once per test run, with
+// one javac) and returns pgjdbc's jar and the classes' directory; the
+// test is skipped where pgjdbc or a JDK is missing.
+func javaClasses(t *testing.T) (jar, dir string) {
+	t.Helper()
+	jar = need(t, "/usr/share/java/postgresql.jar", "libpostgresql-jdbc-java")
+	javac, err := exec.LookPath("javac")
+	if err != nil {
+		need(t, "/nonexistent/javac", "openjdk-17-jdk-headless")
+	}
+	javaOnce.Do(func() {
+		javaDir, javaErr = os.MkdirTemp("", "driftdb-java-")
+		if javaErr != nil {
+			return
+		}
+		sources, _ := filepath.Glob("testdata/clients/*.java")
+		args := append([]string{"-d", javaDir, "-cp", jar}, sources...)
+		if out, err := exec.Command(javac, args...).CombinedOutput(); err != nil {
+			javaErr = fmt.Errorf("javac: %v\n%s", err, out)
+		}
+	})
+	if javaErr != nil {
+		t.Fatal(javaErr)
+	}
+	return jar, javaDir
+}
+
+// runJava runs a class of testdata/clients with its arguments.
+func runJava(t *testing.T, class string, args ...string) []byte {
+	t.Helper()
+	jar, dir := javaClasses(t)
+	args = append([]string{"-cp", jar + string(filepath.ListSeparator) + dir, class}, args...)
+	out, err := exec.Command("java", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("java %s: %v\n%s", class, err, out)
+	}
+	return out
+}
 
 // TestJDBCClient runs testdata/clients/JdbcClient.java with pgjdbc:
 // DatabaseMetaData (getSchemas, getTables, getColumns, getPrimaryKeys,
@@ -14,26 +62,13 @@ import (
 // the server-side prepare threshold. What it prints is PostgreSQL 15's
 // answer (testdata/clients/JdbcClient.out).
 func TestJDBCClient(t *testing.T) {
-	jar := need(t, "/usr/share/java/postgresql.jar", "libpostgresql-jdbc-java")
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		need(t, "/nonexistent/javac", "openjdk-17-jdk-headless")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command(javac, "-d", dir, "-cp", jar, "testdata/clients/JdbcClient.java").CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s", err, out)
-	}
+	javaClasses(t)
 	pending := map[string]string{
 		"schemas":  "getSchemas calls current_schemas(boolean)",
 		"typeinfo": "getTypeInfo calls current_schemas(boolean)",
 	}
 	checkClient(t, "jdbc", "testdata/clients/JdbcClient.out", pending, func(t *testing.T, to target) []byte {
-		url := "jdbc:postgresql://" + to.host + ":" + to.port + "/" + to.db + "?user=" + to.user +
-			"&sslmode=disable&reWriteBatchedInserts=true"
-		out, err := exec.Command("java", "-cp", jar+string(filepath.ListSeparator)+dir, "JdbcClient", url).CombinedOutput()
-		if err != nil {
-			t.Fatalf("java: %v\n%s", err, out)
-		}
-		return out
+		return runJava(t, "JdbcClient", "jdbc:postgresql://"+to.host+":"+to.port+"/"+to.db+"?user="+to.user+
+			"&sslmode=disable&reWriteBatchedInserts=true")
 	})
 }
