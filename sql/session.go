@@ -107,7 +107,11 @@ var defaultSettings = map[string]string{
 	"statement_timeout":             "0",
 	"idle_session_timeout":          "0",
 	"extra_float_digits":            "1",
-	"driftdb.as_of":                 "",
+	// PostgreSQL's preset limits, which drivers read (pgjdbc's
+	// getImportedKeys reads max_index_keys from pg_settings).
+	"max_index_keys":        "32",
+	"max_identifier_length": "63",
+	"driftdb.as_of":         "",
 }
 
 // reported lists the settings sent with ParameterStatus, with the names
@@ -340,6 +344,8 @@ func (s *Session) set(name, value string) error {
 			}
 		}
 	case "server_version", "server_encoding", "integer_datetimes", "is_superuser", "session_authorization":
+		return pgcode.Newf(pgcode.CantChangeRuntimeParam, "parameter %q cannot be changed", name)
+	case "max_index_keys", "max_identifier_length":
 		return pgcode.Newf(pgcode.CantChangeRuntimeParam, "parameter %q cannot be changed", name)
 	case "client_encoding":
 		v := strings.ToUpper(strings.ReplaceAll(value, "-", ""))
