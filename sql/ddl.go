@@ -543,6 +543,8 @@ func declared(t *types.T, e engine.Type) bool {
 	switch e {
 	case engine.TypeInt8:
 		return t.Oid == types.OidInt2 || t.Oid == types.OidInt4
+	case engine.TypeFloat8:
+		return t.Oid == types.OidFloat4
 	case engine.TypeText:
 		// uuid and bytea are kept as their text (lower-case hex), whose
 		// order is theirs.
