@@ -542,5 +542,18 @@ func (b *Binder) view(rv *pg.RangeVar, text string, cols []string, s *scope) (No
 	b.viewDepth++
 	defer func() { b.text, b.travel = savedText, savedTravel; b.viewDepth-- }()
 	sub := &pg.Node{Node: &pg.Node_RangeSubselect{RangeSubselect: &pg.RangeSubselect{Subquery: res.Stmts[0].Stmt, Alias: alias}}}
-	return b.fromItem(sub, &scope{parent: s.parent, ctes: nil})
+	node, sc, err := b.fromItem(sub, &scope{parent: s.parent, ctes: nil})
+	if err != nil {
+		return nil, nil, err
+	}
+	// The columns come from the view, as PostgreSQL's RowDescription
+	// says, not from the tables under it.
+	attr := int16(0)
+	for i := range sc {
+		if !sc[i].hidden {
+			attr++
+			sc[i].table, sc[i].attr = rv.Relname, attr
+		}
+	}
+	return node, sc, nil
 }
