@@ -15,6 +15,7 @@ public class JdbcClient {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE items (id int8 PRIMARY KEY, name varchar(40) NOT NULL, price numeric(10,2), qty int4 DEFAULT 0)");
                 s.execute("CREATE UNIQUE INDEX items_name ON items (name)");
+                s.execute("CREATE VIEW cheap AS SELECT id, name, price * 2 AS twice FROM items WHERE price < 1");
                 s.execute("CREATE TABLE kinds (k serial PRIMARY KEY, b bool, i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, n numeric, t text, "
                         + "d date, ts timestamp, tz timestamptz, u uuid, by bytea, j jsonb)");
             }
@@ -22,7 +23,9 @@ public class JdbcClient {
             section("schemas", () -> schemas(md));
             section("tables", () -> tables(md));
             section("columns", () -> columns(md));
+            section("kinds", () -> kinds(md));
             section("keys", () -> keys(md));
+            section("fks", () -> foreignKeys(md));
             section("indexes", () -> indexes(md));
             section("typeinfo", () -> typeInfo(md));
             section("result", () -> resultMetadata(c));
@@ -69,6 +72,26 @@ public class JdbcClient {
         }
     }
 
+    static void kinds(DatabaseMetaData md) throws SQLException {
+        try (ResultSet r = md.getColumns(null, "public", "kinds", "%")) {
+            while (r.next()) {
+                System.out.println("kinds " + r.getString("COLUMN_NAME") + " " + r.getString("TYPE_NAME") + " " + r.getInt("DATA_TYPE")
+                        + " " + r.getInt("COLUMN_SIZE") + " " + r.getInt("DECIMAL_DIGITS") + " " + r.getString("IS_AUTOINCREMENT"));
+            }
+        }
+    }
+
+    static void foreignKeys(DatabaseMetaData md) throws SQLException {
+        int n = 0;
+        try (ResultSet r = md.getImportedKeys(null, "public", "items")) {
+            while (r.next()) n++;
+        }
+        try (ResultSet r = md.getExportedKeys(null, "public", "items")) {
+            while (r.next()) n++;
+        }
+        System.out.println("fks " + n);
+    }
+
     static void keys(DatabaseMetaData md) throws SQLException {
         try (ResultSet r = md.getPrimaryKeys(null, "public", "items")) {
             while (r.next()) System.out.println("keys " + r.getString("COLUMN_NAME") + " " + r.getShort("KEY_SEQ") + " " + r.getString("PK_NAME"));
@@ -103,12 +126,16 @@ public class JdbcClient {
     }
 
     static void resultMetadata(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, name, price, qty, 1 AS one FROM items")) {
-            ResultSetMetaData m = rs.getMetaData();
-            for (int i = 1; i <= m.getColumnCount(); i++) {
-                System.out.println("result " + i + " " + m.getColumnLabel(i) + " table=" + m.getTableName(i) + " column=" + m.getColumnName(i)
-                        + " schema=" + m.getSchemaName(i) + " nullable=" + m.isNullable(i) + " " + m.getColumnTypeName(i)
-                        + " auto=" + m.isAutoIncrement(i));
+        // A table's columns, an expression, and a view's columns: those
+        // name the view, as PostgreSQL's RowDescription does.
+        for (String q : new String[]{"SELECT id, name, price, qty, 1 AS one FROM items", "SELECT id, twice FROM cheap"}) {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(q)) {
+                ResultSetMetaData m = rs.getMetaData();
+                for (int i = 1; i <= m.getColumnCount(); i++) {
+                    System.out.println("result " + i + " " + m.getColumnLabel(i) + " table=" + m.getTableName(i) + " column=" + m.getColumnName(i)
+                            + " schema=" + m.getSchemaName(i) + " nullable=" + m.isNullable(i) + " " + m.getColumnTypeName(i)
+                            + " auto=" + m.isAutoIncrement(i));
+                }
             }
         }
     }
