@@ -52,3 +52,14 @@ func TestPandas(t *testing.T) {
 	}
 	checkClient(t, "pandas", "testdata/clients/pandas_sql.out", pending, runPython(py, "testdata/clients/pandas_sql.py"))
 }
+
+// TestPsycopgExtras runs psycopg2 beyond plain execute: execute_values,
+// execute_batch and executemany, RealDictCursor, uuid adaptation, COPY in
+// and out through copy_expert, a cursor's description, a read-only
+// session, autocommit, notices, RETURNING and ON CONFLICT, arrays. What
+// it prints is PostgreSQL 15's answer
+// (testdata/clients/psycopg_extras.out).
+func TestPsycopgExtras(t *testing.T) {
+	py := python(t, "psycopg2", "python3-psycopg2")
+	checkClient(t, "extras", "testdata/clients/psycopg_extras.out", nil, runPython(py, "testdata/clients/psycopg_extras.py"))
+}
