@@ -546,10 +546,10 @@ func declared(t *types.T, e engine.Type) bool {
 	case engine.TypeFloat8:
 		return t.Oid == types.OidFloat4
 	case engine.TypeText:
-		// uuid and bytea are kept as their text (lower-case hex), whose
-		// order is theirs.
+		// uuid, bytea and time are kept as their text (lower-case hex,
+		// hours of two digits), whose order is theirs.
 		return t.Family == types.StringFamily && t.Oid != types.OidText ||
-			t.Family == types.UUIDFamily || t.Family == types.BytesFamily
+			t.Family == types.UUIDFamily || t.Family == types.BytesFamily || t.Oid == types.OidTime
 	case engine.TypeTimestamptz:
 		return t.Family == types.DateFamily || t.Family == types.TimestampFamily
 	case engine.TypeJSONB:
