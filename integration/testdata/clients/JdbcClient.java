@@ -31,6 +31,7 @@ public class JdbcClient {
             section("result", () -> resultMetadata(c));
             section("batch", () -> batch(c));
             section("types", () -> types(c));
+            section("misc", () -> misc(c));
         }
     }
 
@@ -159,6 +160,48 @@ public class JdbcClient {
             rs.next();
             System.out.println("batch rows " + rs.getLong(1) + " " + rs.getLong(2) + " " + rs.getBigDecimal(3) + " " + rs.getLong(4) + " " + rs.getLong(5));
         }
+    }
+
+    // misc: generated keys, an updatable and a scrollable result set,
+    // read-only mode and the connection check.
+    static void misc(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE notes (id serial PRIMARY KEY, body text)");
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO notes (body) VALUES (?)", Statement.RETURN_GENERATED_KEYS)) {
+            for (String b : new String[]{"a", "b", "c"}) {
+                ps.setString(1, b);
+                ps.executeUpdate();
+                try (ResultSet r = ps.getGeneratedKeys()) {
+                    r.next();
+                    System.out.println("misc key " + r.getLong("id"));
+                }
+            }
+        }
+        try (Statement s = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_UPDATABLE);
+             ResultSet r = s.executeQuery("SELECT id, body FROM notes WHERE id = 2")) {
+            r.next();
+            r.updateString("body", "B");
+            r.updateRow();
+        }
+        try (Statement s = c.createStatement(ResultSet.TYPE_SCROLL_INSENSITIVE, ResultSet.CONCUR_READ_ONLY);
+             ResultSet r = s.executeQuery("SELECT id, body FROM notes ORDER BY id")) {
+            r.last();
+            int n = r.getRow();
+            r.absolute(2);
+            System.out.println("misc scroll " + n + " " + r.getString("body"));
+        }
+        c.setAutoCommit(false);
+        c.setReadOnly(true);
+        try (Statement s = c.createStatement()) {
+            s.execute("DELETE FROM notes");
+        } catch (SQLException e) {
+            System.out.println("misc readonly " + e.getSQLState());
+        }
+        c.rollback();
+        c.setReadOnly(false);
+        c.setAutoCommit(true);
+        System.out.println("misc valid " + c.isValid(5));
     }
 
     static void types(Connection c) throws SQLException {

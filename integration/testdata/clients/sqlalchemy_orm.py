@@ -18,7 +18,7 @@ Base = orm.declarative_base()
 
 class Author(Base):
     __tablename__ = "authors"
-    id = sa.Column(sa.Integer, primary_key=True)
+    id = sa.Column(sa.Integer, sa.CheckConstraint("id > 0"), primary_key=True)
     name = sa.Column(sa.String(60), nullable=False, unique=True)
 
 
@@ -53,7 +53,12 @@ def inspect():
     print("indexes", sorted((i["name"], i["column_names"], i["unique"]) for i in insp.get_indexes("books")))
     print("unique", sorted((u["name"], u["column_names"]) for u in insp.get_unique_constraints("authors")))
     print("fks", insp.get_foreign_keys("books"))
-    print("has", insp.has_table("books"), insp.has_table("nope"))
+    print("has", insp.has_table("books"), insp.has_table("nope"), insp.has_sequence("books_id_seq"))
+    print("checks", insp.get_check_constraints("authors"))
+    print("schemas", insp.get_schema_names(), sorted(insp.get_sequence_names()))
+    m = sa.MetaData()
+    m.reflect(bind=engine)
+    print("reflect", sorted(m.tables), [c.name for c in m.tables["books"].primary_key])
 
 
 def add():
