@@ -42,7 +42,7 @@ func ParseType(name string) (Type, error) {
 		return TypeFloat8, nil
 	case "numeric", "decimal":
 		return TypeNumeric, nil
-	case "text", "varchar", "character varying", "char", "character", "string", "name", "uuid", "bytea", "time", "time without time zone":
+	case "text", "varchar", "character varying", "char", "character", "bpchar", "string", "name", "uuid", "bytea", "time", "time without time zone":
 		return TypeText, nil
 	case "bool", "boolean":
 		return TypeBool, nil
