@@ -8,6 +8,7 @@ CREATE UNIQUE INDEX items_name ON items (name);
 CREATE INDEX items_qty ON items (qty);
 CREATE TABLE tags (tag varchar(20) PRIMARY KEY, note text);
 CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;
+CREATE SEQUENCE ids START 10 INCREMENT 5;
 \dt
 \d items
 \d+ items
@@ -16,4 +17,9 @@ CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;
 \di
 \dn
 \dv
+\ds
+\d ids
+\dt i*
+\di tags*
+\dp items
 \l psqlmeta
