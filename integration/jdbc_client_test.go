@@ -68,7 +68,7 @@ func TestJDBCClient(t *testing.T) {
 		"typeinfo": "getTypeInfo calls current_schemas(boolean)",
 		"kinds":    "getColumns looks types outside its cache (uuid, jsonb ...) up with current_schemas(boolean)",
 	}
-	checkClient(t, "jdbc", "testdata/clients/JdbcClient.out", pending, func(t *testing.T, to target) []byte {
+	checkClient(t, "client_jdbc", "testdata/clients/JdbcClient.out", pending, func(t *testing.T, to target) []byte {
 		return runJava(t, "JdbcClient", "jdbc:postgresql://"+to.host+":"+to.port+"/"+to.db+"?user="+to.user+
 			"&sslmode=disable&reWriteBatchedInserts=true")
 	})

@@ -19,7 +19,7 @@ func TestNodePostgres(t *testing.T) {
 		node = need(t, "/usr/bin/node", "nodejs npm")
 	}
 	need(t, "testdata/node/node_modules/pg/package.json", "nodejs npm, then npm ci in integration/testdata/node")
-	checkClient(t, "node", "testdata/node/client.out", nil, func(t *testing.T, to target) []byte {
+	checkClient(t, "client_node", "testdata/node/client.out", nil, func(t *testing.T, to target) []byte {
 		cmd := exec.Command(node, "client.js", to.host, to.port, to.user, to.db)
 		cmd.Dir = "testdata/node"
 		// pg reads a date as midnight in the local time zone.

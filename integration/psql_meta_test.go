@@ -18,7 +18,7 @@ import (
 
 // psqlMetaDB is the database name psql connects to in TestPsqlMeta, on
 // DriftDB and on PostgreSQL alike, so that \l prints the same line.
-const psqlMetaDB = "psqlmeta"
+const psqlMetaDB = "client_psql"
 
 // TestPsqlMeta runs each testdata/psql/*.sql with psql (meta-commands:
 // \d and its variants, \x, \copy) and compares what it prints with the

@@ -36,7 +36,7 @@ func runPython(py, script string) clientRun {
 // PostgreSQL 15's answer (testdata/clients/sqlalchemy_orm.out).
 func TestSQLAlchemyORM(t *testing.T) {
 	py := python(t, "sqlalchemy, psycopg2", "python3-sqlalchemy python3-psycopg2")
-	checkClient(t, "orm", "testdata/clients/sqlalchemy_orm.out", nil, runPython(py, "testdata/clients/sqlalchemy_orm.py"))
+	checkClient(t, "client_orm", "testdata/clients/sqlalchemy_orm.out", nil, runPython(py, "testdata/clients/sqlalchemy_orm.py"))
 }
 
 // TestPandas runs pandas over a SQLAlchemy engine: to_sql appending to a
@@ -50,7 +50,7 @@ func TestPandas(t *testing.T) {
 		"replace": "to_sql's CREATE TABLE declares no primary key, which DriftDB's tables need",
 		"new":     "to_sql's CREATE TABLE declares no primary key, which DriftDB's tables need",
 	}
-	checkClient(t, "pandas", "testdata/clients/pandas_sql.out", pending, runPython(py, "testdata/clients/pandas_sql.py"))
+	checkClient(t, "client_pandas", "testdata/clients/pandas_sql.out", pending, runPython(py, "testdata/clients/pandas_sql.py"))
 }
 
 // TestPsycopgExtras runs psycopg2 beyond plain execute: execute_values,
@@ -61,5 +61,5 @@ func TestPandas(t *testing.T) {
 // (testdata/clients/psycopg_extras.out).
 func TestPsycopgExtras(t *testing.T) {
 	py := python(t, "psycopg2", "python3-psycopg2")
-	checkClient(t, "extras", "testdata/clients/psycopg_extras.out", nil, runPython(py, "testdata/clients/psycopg_extras.py"))
+	checkClient(t, "client_extras", "testdata/clients/psycopg_extras.out", nil, runPython(py, "testdata/clients/psycopg_extras.py"))
 }

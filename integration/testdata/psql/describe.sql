@@ -1,6 +1,6 @@
 -- psql's describe commands over a small schema. PostgreSQL 15 prints the
 -- same for the same schema when connected as postgres to a database named
--- psqlmeta (TestPsqlMeta checks that when it has a PostgreSQL server).
+-- client_psql (TestPsqlMeta checks that when it has a PostgreSQL server).
 -- \d of a view is left out: DriftDB gives a view's columns the type text.
 -- postgres: same
 CREATE TABLE items (id int8 PRIMARY KEY, name text NOT NULL, price numeric(10,2), qty int4 DEFAULT 0, added timestamptz);
@@ -22,4 +22,4 @@ CREATE SEQUENCE ids START 10 INCREMENT 5;
 \dt i*
 \di tags*
 \dp items
-\l psqlmeta
+\l client_psql
