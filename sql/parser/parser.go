@@ -218,11 +218,44 @@ func driftQLOnly(text string) bool {
 	case "SHOW":
 		return len(words) > 1 && strings.EqualFold(words[1], "DRIFT")
 	case "INSERT":
-		return strings.Contains(text, "{")
+		// A document ({...}) outside the string literals: a '{' in a
+		// literal ('{"k": 1}' for a jsonb column) is PostgreSQL's.
+		return strings.Contains(blankLiterals(text), "{")
 	case "CREATE":
 		return strings.Contains(strings.ToLower(text), "pk=") || strings.Contains(strings.ToLower(text), "pk =")
 	}
 	return false
+}
+
+// blankLiterals returns text without its single-quoted string literals
+// (a doubled quote inside one is a quote; in an E'...' literal, a
+// backslash escapes the next character).
+func blankLiterals(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\'' {
+			b.WriteByte(text[i])
+			continue
+		}
+		escapes := i > 0 && (text[i-1] == 'E' || text[i-1] == 'e') && (i == 1 || !isIdentByte(text[i-2]))
+		for i++; i < len(text); i++ {
+			if escapes && text[i] == '\\' {
+				i++
+			} else if text[i] == '\'' {
+				if i+1 < len(text) && text[i+1] == '\'' {
+					i++
+					continue
+				}
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+// isIdentByte reports whether c may continue an identifier.
+func isIdentByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 0x80 || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
 // stripComments drops a leading run of comments and blanks.

@@ -82,6 +82,10 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT 'é'; SELEC 1", "42601", `syntax error at or near "SELEC"`, 13},
 		{"SELECT 'abc", "42601", "unterminated quoted string at or near \"'abc\"", 8},
 		{"PATCH t KEY", "42601", "", 0},
+		// A '{' in a literal does not make an INSERT DriftQL's.
+		{`INSERT INTO t VALUES (1, ?, '{"k": 1}')`, "42601", `syntax error at or near ","`, 27},
+		{`INSERT INTO t VALUES (E'\'{', ?)`, "42601", `syntax error at or near ")"`, 32},
+		{`INSERT INTO t {"k": ?}`, "42601", "", 0},
 		{"SELECT 1 FROM t FOR SYSTEM_TIME SOMETIME", "42601", `syntax error at or near "SOMETIME"`, 33},
 		{"SELECT 1 FROM t AS OF (1 +)", "42601", `syntax error at or near ")"`, 27},
 		{"SELECT x\xff", "22021", "", 0},
