@@ -65,8 +65,9 @@ func TestJDBCClient(t *testing.T) {
 	javaClasses(t)
 	pending := map[string]string{
 		"schemas":  "getSchemas calls current_schemas(boolean)",
-		"typeinfo": "getTypeInfo calls current_schemas(boolean)",
-		"kinds":    "getColumns looks types outside its cache (uuid, jsonb ...) up with current_schemas(boolean)",
+		"typeinfo": "getTypeInfo calls current_schemas(boolean) and reads 'pg_catalog.array_in'::regproc",
+		"kinds": "getColumns looks types outside its cache (uuid, jsonb ...) up with current_schemas(boolean) " +
+			"and 'pg_catalog.array_in'::regproc",
 	}
 	checkClient(t, "client_jdbc", "testdata/clients/JdbcClient.out", pending, func(t *testing.T, to target) []byte {
 		return runJava(t, "JdbcClient", "jdbc:postgresql://"+to.host+":"+to.port+"/"+to.db+"?user="+to.user+
