@@ -46,7 +46,8 @@ func javaClasses(t *testing.T) (jar, dir string) {
 func runJava(t *testing.T, class string, args ...string) []byte {
 	t.Helper()
 	jar, dir := javaClasses(t)
-	args = append([]string{"-cp", jar + string(filepath.ListSeparator) + dir, class}, args...)
+	// The session's time zone is the JVM's: UTC, whatever the machine's.
+	args = append([]string{"-Duser.timezone=UTC", "-cp", jar + string(filepath.ListSeparator) + dir, class}, args...)
 	out, err := exec.Command("java", args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("java %s: %v\n%s", class, err, out)

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"os"
 	"os/exec"
 	"testing"
 )
@@ -20,7 +21,11 @@ func python(t *testing.T, modules, pkgs string) string {
 // port, user and database name as arguments.
 func runPython(py, script string) clientRun {
 	return func(t *testing.T, to target) []byte {
-		out, err := exec.Command(py, script, to.host, to.port, to.user, to.db).CombinedOutput()
+		cmd := exec.Command(py, script, to.host, to.port, to.user, to.db)
+		// libpq sets the session's time zone from PGTZ: UTC on both
+		// servers, whatever the machine's.
+		cmd.Env = append(os.Environ(), "PGTZ=UTC", "TZ=UTC")
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", script, err, out)
 		}
