@@ -67,7 +67,7 @@ func isColumns(c *Catalog, emit func(row)) error {
 		case r.Table != nil && r.Kind == 'r':
 			for i, col := range r.Table.Cols {
 				rw := columnRow(c, r, i+1, col.Name, col.Type, !col.NotNull)
-				if col.Default != "" {
+				if col.Default != "" && col.Identity == "" {
 					rw["column_default"] = col.Default
 				}
 				if col.Identity != "" {

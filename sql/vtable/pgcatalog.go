@@ -150,7 +150,9 @@ func pgAttribute(c *Catalog, emit func(row)) error {
 		switch {
 		case r.Kind == 'r' && r.Table != nil:
 			for i, col := range r.Table.Cols {
-				emit(attribute(r.Oid, i+1, col.Name, col.Type, col.NotNull, col.Default != "", col.Identity))
+				// An identity column has no default of its own, as in
+				// PostgreSQL: its sequence fills it.
+				emit(attribute(r.Oid, i+1, col.Name, col.Type, col.NotNull, col.Default != "" && col.Identity == "", col.Identity))
 			}
 		case r.Kind == 'i':
 			for i, f := range r.Index.Fields {
@@ -293,7 +295,7 @@ func int2Array(ns []int) *types.DArray {
 func pgAttrdef(c *Catalog, emit func(row)) error {
 	for _, t := range c.Tables {
 		for i, col := range t.Cols {
-			if col.Default == "" {
+			if col.Default == "" || col.Identity != "" {
 				continue
 			}
 			oid := col.DefaultOid
