@@ -6,9 +6,11 @@
 import datetime
 import decimal
 import sys
+import uuid
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.dialects import postgresql as pg
 
 host, port, user, dbname = sys.argv[1:5]
 engine = sa.create_engine("postgresql+psycopg2://%s@%s:%s/%s" % (user, host, port, dbname))
@@ -31,6 +33,22 @@ class Book(Base):
     published = sa.Column(sa.Date)
     added = sa.Column(sa.DateTime(timezone=True))
     in_print = sa.Column(sa.Boolean, default=True)
+
+
+class Thing(Base):
+    # Many types, an identity key and server defaults.
+    __tablename__ = "things"
+    id = sa.Column(sa.Integer, sa.Identity(), primary_key=True)
+    uid = sa.Column(pg.UUID(as_uuid=True))
+    data = sa.Column(pg.JSONB)
+    tags = sa.Column(pg.ARRAY(sa.String))
+    blob = sa.Column(sa.LargeBinary)
+    created = sa.Column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    t = sa.Column(sa.Time)
+    f = sa.Column(sa.Float)
+    small = sa.Column(sa.SmallInteger)
+    flag = sa.Column(sa.Boolean, server_default=sa.true())
+    name = sa.Column(sa.String(20), server_default="x")
 
 
 def part(name, fn):
@@ -110,11 +128,47 @@ def delete():
             print("delete duplicate", e.orig.pgcode)
 
 
+def things():
+    insp = sa.inspect(engine)
+    print("things columns", [(c["name"], str(c["type"]), c["nullable"], c.get("identity") is not None, c["default"] is not None)
+                             for c in insp.get_columns("things")])
+    with orm.Session(engine) as s:
+        s.add(Thing(uid=uuid.UUID(int=5), data={"a": [1, {"b": None}]}, tags=["a", "b"], blob=b"\x00\x01",
+                    t=datetime.time(10, 11, 12), f=1.5, small=3))
+        s.add(Thing(uid=uuid.UUID(int=6)))
+        s.commit()
+        print("things rows", [(x.id, x.uid, x.data, x.tags, x.blob, x.t, x.f, x.small, x.flag, x.name, x.created is not None)
+                              for x in s.query(Thing).order_by(Thing.id)])
+        print("things where", s.query(Thing.id).filter(Thing.data["a"][0].astext == "1").all(),
+              s.query(Thing.id).filter(Thing.tags.any("b")).all(), s.query(Thing.id).filter(Thing.data.has_key("a")).all(),
+              s.query(Thing.id).filter(Thing.tags.contains(["a"])).all(),
+              s.query(sa.func.count()).select_from(Thing).filter(Thing.uid == uuid.UUID(int=6)).scalar())
+        x = s.get(Thing, 1)
+        x.data, x.tags = {"a": [2]}, ["z"]
+        s.commit()
+        print("things update", s.get(Thing, 1).data, s.get(Thing, 1).tags)
+        s.bulk_insert_mappings(Thing, [{"uid": uuid.UUID(int=100 + i), "small": i} for i in range(50)])
+        s.commit()
+        print("things bulk", s.query(sa.func.count(Thing.id), sa.func.sum(Thing.small)).one())
+        print("things page", [x.id for x in s.query(Thing).order_by(Thing.id).offset(2).limit(3)],
+              [x.id for x in s.query(Thing).filter(Thing.id == 2).with_for_update()])
+    with engine.begin() as c:
+        r = c.execute(sa.insert(Thing).values([{"small": 1}, {"small": 2}]).returning(Thing.id, Thing.small))
+        print("things returning", r.all())
+        st = pg.insert(Thing).values(id=1, small=9)
+        c.execute(st.on_conflict_do_update(index_elements=[Thing.id], set_={"small": st.excluded.small}))
+        print("things upsert", c.execute(sa.select(Thing.small).where(Thing.id == 1)).scalar())
+        low = sa.select(Thing.id).where(Thing.id < 3).cte("low")
+        print("things window", c.execute(sa.select(Thing.id, sa.func.row_number().over(order_by=Thing.id.desc()))
+                                         .where(Thing.id < 4).order_by(Thing.id)).all(),
+              c.execute(sa.select(sa.func.count()).select_from(low)).scalar())
+
+
 def drop():
     Base.metadata.drop_all(engine)
     print("drop", sa.inspect(engine).get_table_names())
 
 
 for name, fn in [("create", create), ("inspect", inspect), ("add", add), ("query", query),
-                 ("update", update), ("delete", delete), ("drop", drop)]:
+                 ("update", update), ("delete", delete), ("things", things), ("drop", drop)]:
     part(name, fn)
