@@ -39,7 +39,7 @@ func identParts(name string) ([]string, error) {
 			i++
 			for {
 				if i >= len(name) {
-					return nil, errUnterminated
+					return nil, errImproperName
 				}
 				if name[i] == '"' {
 					if i+1 < len(name) && name[i+1] == '"' {
@@ -68,10 +68,11 @@ func identParts(name string) ([]string, error) {
 			return parts, nil
 		}
 		if name[i] != '.' {
-			return nil, errUnterminated
+			return nil, errImproperName
 		}
 		i++
 	}
 }
 
-var errUnterminated = errors.New("improper qualified name")
+// errImproperName is identParts' refusal of a name it cannot split.
+var errImproperName = errors.New("improper qualified name")

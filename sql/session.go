@@ -107,11 +107,11 @@ var defaultSettings = map[string]string{
 	"statement_timeout":             "0",
 	"idle_session_timeout":          "0",
 	"extra_float_digits":            "1",
+	"driftdb.as_of":                 "",
 	// PostgreSQL's preset limits, which drivers read (pgjdbc's
 	// getImportedKeys reads max_index_keys from pg_settings).
 	"max_index_keys":        "32",
 	"max_identifier_length": "63",
-	"driftdb.as_of":         "",
 }
 
 // reported lists the settings sent with ParameterStatus, with the names
