@@ -56,3 +56,20 @@ func TestDeclaredColumnsOverPgx(t *testing.T) {
 		t.Errorf("column types %v, want %v", names, want)
 	}
 }
+
+// TestVoidParameter: a parameter the client types void is no argument of
+// the function it stands in, as in PostgreSQL, where pgjdbc sends
+// {? = call f(?)} as f($1, $2) with $1 of type void.
+func TestVoidParameter(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	pc := c.PgConn()
+	const voidOid, textOid = 2278, 25
+	if _, err := pc.Prepare(bg, "", "SELECT * FROM upper($1, $2) AS result", []uint32{voidOid, textOid}); err != nil {
+		t.Fatal(err)
+	}
+	res := pc.ExecPrepared(bg, "", [][]byte{nil, []byte("abc")}, nil, nil).Read()
+	if res.Err != nil || len(res.Rows) != 1 || string(res.Rows[0][0]) != "ABC" {
+		t.Fatalf("upper(void, text): %v %q", res.Err, res.Rows)
+	}
+}

@@ -157,9 +157,13 @@ func aggOption(f *pg.FuncCall) string {
 }
 
 // args binds function arguments.
+//
+// A parameter the client typed void is no argument, as in PostgreSQL:
+// pgjdbc sends {? = call f(?)} as f($1, $2) with the result's placeholder
+// $1 of type void.
 func (b *Binder) args(nodes []*pg.Node, s *scope, ec exprCtx) ([]Expr, error) {
-	out := make([]Expr, len(nodes))
-	for i, n := range nodes {
+	out := make([]Expr, 0, len(nodes))
+	for _, n := range nodes {
 		if na := n.GetNamedArgExpr(); na != nil {
 			return nil, b.errorf(pgcode.FeatureNotSupported, na.Location, "named arguments are not supported")
 		}
@@ -167,7 +171,10 @@ func (b *Binder) args(nodes []*pg.Node, s *scope, ec exprCtx) ([]Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[i] = e
+		if p, ok := e.(*Param); ok && p.T != nil && p.T.Oid == types.OidVoid {
+			continue
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }
