@@ -202,6 +202,14 @@ public class JdbcClient {
         c.setReadOnly(false);
         c.setAutoCommit(true);
         System.out.println("misc valid " + c.isValid(5));
+        // A function call with an out parameter: pgjdbc sends the result's
+        // placeholder as a parameter of type void.
+        try (CallableStatement cs = c.prepareCall("{? = call upper(?)}")) {
+            cs.registerOutParameter(1, Types.VARCHAR);
+            cs.setString(2, "abc");
+            cs.execute();
+            System.out.println("misc call " + cs.getString(1));
+        }
     }
 
     static void types(Connection c) throws SQLException {
