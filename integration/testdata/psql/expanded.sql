@@ -16,4 +16,8 @@ SELECT id, name, price, added FROM items ORDER BY id;
 CREATE TABLE copied (id int8 PRIMARY KEY, name text NOT NULL, price numeric(10,2), added date);
 \copy copied FROM 'items.csv' WITH (FORMAT csv, HEADER)
 \copy copied (id, name) FROM 'names.txt'
+\copy copied (id, name, price) FROM stdin WITH (FORMAT csv)
+20,"twenty, inline",2.5
+21,"",
+\.
 SELECT * FROM copied ORDER BY id;
