@@ -52,7 +52,10 @@ public class JdbcClient {
     static void schemas(DatabaseMetaData md) throws SQLException {
         try (ResultSet r = md.getSchemas()) {
             StringBuilder b = new StringBuilder("schemas");
-            while (r.next()) b.append(' ').append(r.getString("TABLE_SCHEM"));
+            while (r.next()) {
+                // DriftDB adds its schema driftdb (history for tools).
+                if (!r.getString("TABLE_SCHEM").equals("driftdb")) b.append(' ').append(r.getString("TABLE_SCHEM"));
+            }
             System.out.println(b);
         }
     }

@@ -73,7 +73,9 @@ def inspect():
     print("fks", insp.get_foreign_keys("books"))
     print("has", insp.has_table("books"), insp.has_table("nope"), insp.has_sequence("books_id_seq"))
     print("checks", insp.get_check_constraints("authors"))
-    print("schemas", insp.get_schema_names(), sorted(insp.get_sequence_names()))
+    # DriftDB adds its schema driftdb (history for tools; docs/SQL.md).
+    schemas = [n for n in insp.get_schema_names() if n != "driftdb"]
+    print("schemas", schemas, sorted(insp.get_sequence_names()))
     m = sa.MetaData()
     m.reflect(bind=engine)
     print("reflect", sorted(m.tables), [c.name for c in m.tables["books"].primary_key])

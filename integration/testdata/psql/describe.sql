@@ -2,6 +2,7 @@
 -- same for the same schema when connected as postgres to a database named
 -- client_psql (TestPsqlMeta checks that when it has a PostgreSQL server).
 -- \d of a view is left out: DriftDB gives a view's columns the type text.
+-- \dn and \dv name public: DriftDB has a schema driftdb too (driftdb.sql).
 -- postgres: same
 CREATE TABLE items (id int8 PRIMARY KEY, name text NOT NULL, price numeric(10,2), qty int4 DEFAULT 0, added timestamptz);
 CREATE UNIQUE INDEX items_name ON items (name);
@@ -15,8 +16,8 @@ CREATE SEQUENCE ids START 10 INCREMENT 5;
 \d tags
 \d items_pkey
 \di
-\dn
-\dv
+\dn public
+\dv public.*
 \ds
 \d ids
 \dt i*
