@@ -429,36 +429,43 @@ func (st *Stmt) env(ctx context.Context, params []types.Datum, tx *engine.Txn) *
 	if s.txn != nil {
 		txTime = s.txTime
 	}
-	env := &exec.Env{
-		Ctx:    ctx,
-		Params: params,
-		Fn: &builtins.Context{Ctx: ctx, Types: s.TypesContext(), StatementTime: now, TxnTime: txTime,
-			Session: fnSession{s}},
-		Txn:     tx,
-		Virtual: s.vtableSource,
+	// One allocation holds the environment, the functions' context and
+	// the statement's snapshot.
+	se := &stmtEnv{s: s, tx: tx}
+	se.fn = builtins.Context{Ctx: ctx, Types: s.TypesContext(), StatementTime: now, TxnTime: txTime,
+		Session: fnSession{s}}
+	se.env = exec.Env{Ctx: ctx, Params: params, Fn: &se.fn, Txn: tx, Virtual: s.vtableSource, View: se.view}
+	return &se.env
+}
+
+// stmtEnv is what one execution of a statement runs with.
+type stmtEnv struct {
+	env  exec.Env
+	fn   builtins.Context
+	s    *Session
+	tx   *engine.Txn
+	snap *engine.View
+}
+
+// view is the view a table reference reads. The statement reads one
+// snapshot: every table reference that names no point of its own reads
+// the same view, taken at its first use (a self-join outside a
+// transaction must not see a commit between its two scans).
+func (se *stmtEnv) view(point types.Datum, has bool) (*engine.View, error) {
+	if has {
+		return se.s.viewAtPoint(point)
 	}
-	// The statement reads one snapshot: every table reference that names
-	// no point of its own reads the same view, taken at its first use
-	// (a self-join outside a transaction must not see a commit between
-	// its two scans).
-	var snap *engine.View
-	env.View = func(point types.Datum, has bool) (*engine.View, error) {
-		if has {
-			return s.viewAtPoint(point)
-		}
-		if tx != nil {
-			return tx.View(), nil
-		}
-		if snap == nil {
-			v, err := s.readView()
-			if err != nil {
-				return nil, err
-			}
-			snap = v
-		}
-		return snap, nil
+	if se.tx != nil {
+		return se.tx.View(), nil
 	}
-	return env
+	if se.snap == nil {
+		v, err := se.s.readView()
+		if err != nil {
+			return nil, err
+		}
+		se.snap = v
+	}
+	return se.snap, nil
 }
 
 // runQuery starts a query: its rows are pulled by the caller.
