@@ -85,6 +85,8 @@ type Session struct {
 	// progress (see readAhead).
 	streams    []*Result
 	streamsTxn *engine.Txn
+	// xact is the transaction's number, once txid_current asked for it.
+	xact xactNumber
 }
 
 // defaultSettings are the settings a session starts with.

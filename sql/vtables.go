@@ -99,17 +99,30 @@ func (f fnSession) RelationVisible(oid int64) (bool, error) {
 	return ok, nil
 }
 
-// regLookup resolves a relation's name for regclass input ('t'::regclass)
-// from the catalog as the session reads it; other reg* types are read by
-// number only.
+// regLookup resolves a name given as reg* input ('t'::regclass,
+// 'now'::regproc) from the catalog as the session reads it.
 func (s *Session) regLookup(t *types.T, name string) (types.Oid, error) {
-	if t.Oid == types.OidRegtype {
+	switch t.Oid {
+	case types.OidRegtype:
 		if rt, ok := types.ByName(name); ok {
 			return rt.Oid, nil
 		}
 		return 0, pgcode.Newf(pgcode.UndefinedObject, "type %q does not exist", name)
-	}
-	if t.Oid != types.OidRegclass {
+	case types.OidRegproc:
+		oid, err := builtins.LookupRegproc(name)
+		return types.Oid(oid), err
+	case types.OidRegprocedure:
+		oid, err := builtins.LookupRegprocedure(name)
+		return types.Oid(oid), err
+	case types.OidRegoper:
+		oid, err := builtins.LookupRegoper(name)
+		return types.Oid(oid), err
+	case types.OidRegnamespace:
+		return s.namespaceOid(name)
+	case types.OidRegrole:
+		return s.roleOid(name)
+	case types.OidRegclass:
+	default:
 		return 0, pgcode.Newf(pgcode.FeatureNotSupported, "%s input by name is not supported", t.SQL)
 	}
 	schema, n, err := relationName(name)
@@ -130,9 +143,62 @@ func (s *Session) regLookup(t *types.T, name string) (types.Oid, error) {
 	return 0, pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", key)
 }
 
-// regName names a relation for regclass output.
+// namespaceOid resolves regnamespace input: a schema's name.
+func (s *Session) namespaceOid(name string) (types.Oid, error) {
+	parts, err := builtins.SplitQualifiedName(name)
+	if err != nil {
+		return 0, err
+	}
+	if len(parts) != 1 {
+		return 0, pgcode.New(pgcode.InvalidTextRepresentation, "invalid name syntax")
+	}
+	if oid, ok := vtable.NamespaceOid(parts[0]); ok {
+		return types.Oid(oid), nil
+	}
+	return 0, pgcode.Newf(pgcode.InvalidSchemaName, "schema %q does not exist", parts[0])
+}
+
+// roleOid resolves regrole input: the session's role or
+// pg_database_owner.
+func (s *Session) roleOid(name string) (types.Oid, error) {
+	parts, err := builtins.SplitQualifiedName(name)
+	if err != nil {
+		return 0, err
+	}
+	if len(parts) != 1 {
+		return 0, pgcode.New(pgcode.InvalidTextRepresentation, "invalid name syntax")
+	}
+	switch parts[0] {
+	case s.opts.User:
+		return vtable.OidSuperuser, nil
+	case "pg_database_owner":
+		return vtable.OidDatabaseOwner, nil
+	}
+	return 0, pgcode.Newf(pgcode.UndefinedObject, "role %q does not exist", parts[0])
+}
+
+// regName names an OID for reg* output.
 func (s *Session) regName(t *types.T, oid types.Oid) (string, bool) {
-	if t.Oid != types.OidRegclass {
+	switch t.Oid {
+	case types.OidRegproc:
+		return builtins.RegprocName(uint32(oid))
+	case types.OidRegprocedure:
+		return builtins.RegprocedureName(uint32(oid))
+	case types.OidRegoper:
+		return builtins.RegoperName(uint32(oid))
+	case types.OidRegnamespace:
+		name, ok := vtable.NamespaceName(int64(oid))
+		return builtins.QuoteIdent(name), ok
+	case types.OidRegrole:
+		switch oid {
+		case vtable.OidSuperuser:
+			return builtins.QuoteIdent(s.opts.User), true
+		case vtable.OidDatabaseOwner:
+			return "pg_database_owner", true
+		}
+		return "", false
+	case types.OidRegclass:
+	default:
 		return "", false
 	}
 	c, err := s.vcatalog()

@@ -44,7 +44,7 @@ var namespaces = []struct {
 	oid   int64
 	name  string
 	owner int64
-}{{OidPgCatalog, PgCatalog, OidSuperuser}, {OidPublic, Public, 6171}, {OidInformationSchema, InformationSchema, OidSuperuser},
+}{{OidPgCatalog, PgCatalog, OidSuperuser}, {OidPublic, Public, OidDatabaseOwner}, {OidInformationSchema, InformationSchema, OidSuperuser},
 	{OidDriftDB, DriftDB, OidSuperuser}}
 
 func pgNamespace(c *Catalog, emit func(row)) error {

@@ -1,0 +1,319 @@
+package builtins
+
+import (
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Functions clients call to learn about the server and its objects: the
+// search path, key words, relation sizes, privileges, transaction IDs
+// and the definitions of functions.
+
+// RelationReader is what a session answers of its relations for the
+// privilege and size functions. A Session that is no RelationReader
+// knows no relations.
+type RelationReader interface {
+	// Relation describes the relation with an OID.
+	Relation(oid int64) (Relation, bool, error)
+	// RelationSize is the bytes a relation keeps on disk: its data
+	// (fork "main"), or the data of its indexes (fork "indexes").
+	RelationSize(oid int64, fork string) (int64, error)
+}
+
+// Relation is a table, index, sequence or view, as RelationReader
+// describes it.
+type Relation struct {
+	Name    string
+	Kind    byte // pg_class.relkind: 'r', 'i', 'S', 'v'
+	Columns []string
+	// Indexes are the OIDs of a table's indexes.
+	Indexes []int64
+}
+
+// XactReader is a session that numbers its transactions (txid_current,
+// pg_current_xact_id).
+type XactReader interface {
+	XactID() int64
+}
+
+// startTime is when the server started, as pg_postmaster_start_time and
+// pg_conf_load_time report it: DriftDB reads no configuration file after
+// it starts.
+var startTime = time.Now()
+
+var _ = register(catFuncs()...)
+
+func catFuncs() []*Overload {
+	T, B, I8, O := types.Text, types.Bool, types.Int8, types.OidT
+	rc := types.Regclass
+	start := func(*Context, []types.Datum) (types.Datum, error) { return types.TimestampTZFromTime(startTime), nil }
+	size := func(oid uint32, name string, args []*types.T, f func(c *Context, r RelationReader, a []types.Datum) (types.Datum, error)) *Overload {
+		return def(oid, name, args, I8, func(c *Context, a []types.Datum) (types.Datum, error) {
+			r, ok := c.Session.(RelationReader)
+			if !ok {
+				return nil, nil
+			}
+			return f(c, r, a)
+		}).volatile()
+	}
+	xact := func(c *Context, _ []types.Datum) (types.Datum, error) {
+		if x, ok := c.Session.(XactReader); ok {
+			return x.XactID(), nil
+		}
+		return nil, nil
+	}
+	funcs := []*Overload{
+		def(1403, "current_schemas", ts(B), types.ArrayOf(types.Name), currentSchemas).stable(),
+		{Name: "pg_get_keywords", Oid: 1686, Kind: SetReturning, Ret: types.Record, Strict: true, Volatility: Stable,
+			SRF: keywordRows, SRFCols: []SRFCol{{"word", T}, {"catcode", types.Char}, {"barelabel", B}, {"catdesc", T}, {"baredesc", T}}},
+		def(2288, "pg_size_pretty", ts(I8), T, func(_ *Context, a []types.Datum) (types.Datum, error) {
+			return sizePretty(big.NewInt(a[0].(int64))), nil
+		}),
+		def(3166, "pg_size_pretty", ts(types.Numeric), T, func(_ *Context, a []types.Datum) (types.Datum, error) {
+			return sizePrettyNumeric(a[0].(*apd.Decimal)), nil
+		}),
+		size(2325, "pg_relation_size", ts(rc), func(c *Context, r RelationReader, a []types.Datum) (types.Datum, error) {
+			return relationSize(r, a[0].(int64), "main")
+		}),
+		size(2332, "pg_relation_size", ts(rc, T), func(c *Context, r RelationReader, a []types.Datum) (types.Datum, error) {
+			switch fork := a[1].(string); fork {
+			case "main":
+				return relationSize(r, a[0].(int64), fork)
+			case "fsm", "vm", "init":
+				return relationSize(r, a[0].(int64), fork)
+			}
+			return nil, pgcode.New(pgcode.InvalidParameterValue, "invalid fork name").
+				WithHint(`Valid fork names are "main", "fsm", "vm", and "init".`)
+		}),
+		size(2997, "pg_table_size", ts(rc), func(c *Context, r RelationReader, a []types.Datum) (types.Datum, error) {
+			return relationSize(r, a[0].(int64), "main")
+		}),
+		size(2998, "pg_indexes_size", ts(rc), func(c *Context, r RelationReader, a []types.Datum) (types.Datum, error) {
+			return relationSize(r, a[0].(int64), "indexes")
+		}),
+		size(2286, "pg_total_relation_size", ts(rc), func(c *Context, r RelationReader, a []types.Datum) (types.Datum, error) {
+			return relationSize(r, a[0].(int64), "main", "indexes")
+		}),
+		def(2943, "txid_current", nil, I8, xact).stable(),
+		def(5059, "pg_current_xact_id", nil, types.Xid8, xact).stable(),
+		def(2560, "pg_postmaster_start_time", nil, types.TimestampTZ, start).stable(),
+		def(2034, "pg_conf_load_time", nil, types.TimestampTZ, start).stable(),
+		def(3810, "pg_is_in_recovery", nil, B, func(*Context, []types.Datum) (types.Datum, error) { return false, nil }).volatile(),
+		def(2162, "pg_get_function_arguments", ts(O), T, procText(FunctionArguments)).stable(),
+		def(2232, "pg_get_function_identity_arguments", ts(O), T, procText(FunctionIdentityArguments)).stable(),
+		def(2165, "pg_get_function_result", ts(O), T, procText(FunctionResult)).stable(),
+		def(2081, "pg_function_is_visible", ts(O), B, func(_ *Context, a []types.Datum) (types.Datum, error) {
+			if _, ok := ProcByOid(uint32(a[0].(int64))); ok {
+				return true, nil
+			}
+			return nil, nil
+		}).stable(),
+		def(2083, "pg_operator_is_visible", ts(O), B, func(_ *Context, a []types.Datum) (types.Datum, error) {
+			if _, ok := OperByOid(uint32(a[0].(int64))); ok {
+				return true, nil
+			}
+			return nil, nil
+		}).stable(),
+	}
+	return append(funcs, privilegeFuncs()...)
+}
+
+func procText(f func(*Proc) string) fnBody {
+	return func(_ *Context, a []types.Datum) (types.Datum, error) {
+		p, ok := ProcByOid(uint32(a[0].(int64)))
+		if !ok {
+			return nil, nil
+		}
+		return f(p), nil
+	}
+}
+
+// currentSchemas lists the schemas of search_path that exist, with
+// pg_catalog first when implicit is true and the path does not name it.
+func currentSchemas(c *Context, a []types.Datum) (types.Datum, error) {
+	path, _ := c.Session.Setting("search_path")
+	out := &types.DArray{Elem: types.Name}
+	if a[0].(bool) && !strings.Contains(path, "pg_catalog") {
+		out.Vals = append(out.Vals, "pg_catalog")
+	}
+	for _, part := range strings.Split(path, ",") {
+		name := strings.TrimSpace(part)
+		if unq, ok := strings.CutPrefix(name, `"`); ok {
+			name = strings.ReplaceAll(strings.TrimSuffix(unq, `"`), `""`, `"`)
+		} else {
+			name = strings.ToLower(name)
+		}
+		if name == "$user" {
+			name = c.Session.User()
+		}
+		switch name {
+		case "pg_catalog", "public", "information_schema":
+			out.Vals = append(out.Vals, name)
+		}
+	}
+	return out, nil
+}
+
+// keywordRows are pg_get_keywords()'s rows.
+func keywordRows(*Context, []types.Datum) (Rows, error) {
+	rows := make([][]types.Datum, len(pgKeywords))
+	for i, k := range pgKeywords {
+		cat := map[byte]string{'U': "unreserved", 'C': "unreserved (cannot be function or type name)",
+			'T': "reserved (can be function or type name)", 'R': "reserved"}[k.catcode]
+		bare := "requires AS"
+		if k.barelabel {
+			bare = "can be bare label"
+		}
+		rows[i] = []types.Datum{k.word, string(k.catcode), k.barelabel, cat, bare}
+	}
+	return &sliceRows{rows: rows}, nil
+}
+
+// Units of pg_size_pretty: each is used below its limit; the next is
+// 2^bits of it.
+var sizeUnits = []struct {
+	name  string
+	limit int64
+	round bool
+	bits  uint
+}{{"bytes", 10 * 1024, false, 0}, {"kB", 20*1024 - 1, true, 10}, {"MB", 20*1024 - 1, true, 20},
+	{"GB", 20*1024 - 1, true, 30}, {"TB", 20*1024 - 1, true, 40}, {"PB", 20*1024 - 1, true, 50}}
+
+// sizePretty writes a number of bytes in the largest unit that keeps it
+// below the unit's limit, halving with rounding away from zero where a
+// unit rounds.
+func sizePretty(n *big.Int) string {
+	n = new(big.Int).Set(n)
+	for i, u := range sizeUnits {
+		last := i == len(sizeUnits)-1
+		if last || new(big.Int).Abs(n).Cmp(big.NewInt(u.limit)) < 0 {
+			if u.round {
+				n = halfRounded(n)
+			}
+			return n.String() + " " + u.name
+		}
+		next := sizeUnits[i+1]
+		bits := next.bits - u.bits
+		if next.round {
+			bits--
+		}
+		if u.round {
+			bits++
+		}
+		n.Quo(n, new(big.Int).Lsh(big.NewInt(1), bits))
+	}
+	panic("unreachable")
+}
+
+// halfRounded is (n ± 1) / 2, truncated: n halved, rounded away from
+// zero.
+func halfRounded(n *big.Int) *big.Int {
+	one := big.NewInt(1)
+	if n.Sign() < 0 {
+		one.Neg(one)
+	}
+	m := new(big.Int).Add(n, one)
+	return m.Quo(m, big.NewInt(2))
+}
+
+// sizePrettyNumeric is pg_size_pretty of a numeric: a size below the
+// first limit is written as it is; a larger one is truncated to whole
+// bytes before it is divided down.
+func sizePrettyNumeric(d *apd.Decimal) string {
+	if d.Form != apd.Finite {
+		return types.FormatText(d, types.Numeric, nil) + " bytes"
+	}
+	lim := apd.New(sizeUnits[0].limit, 0)
+	abs := new(apd.Decimal).Abs(d)
+	if abs.Cmp(lim) < 0 {
+		return types.FormatText(d, types.Numeric, nil) + " bytes"
+	}
+	var whole apd.Decimal
+	ctx := apd.BaseContext.WithPrecision(1000)
+	ctx.Rounding = apd.RoundDown
+	if _, err := ctx.RoundToIntegralValue(&whole, d); err != nil {
+		return types.FormatText(d, types.Numeric, nil) + " bytes"
+	}
+	n, ok := new(big.Int).SetString(types.FormatText(&whole, types.Numeric, nil), 10)
+	if !ok {
+		return types.FormatText(d, types.Numeric, nil) + " bytes"
+	}
+	return sizePretty(n)
+}
+
+// relationSize adds up the forks of a relation; NULL when there is no
+// relation with the OID.
+func relationSize(r RelationReader, oid int64, forks ...string) (types.Datum, error) {
+	if _, ok, err := r.Relation(oid); err != nil || !ok {
+		return nil, err
+	}
+	var total int64
+	for _, f := range forks {
+		n, err := r.RelationSize(oid, f)
+		if err != nil {
+			return nil, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// FunctionArguments is pg_get_function_arguments' text of a function:
+// its arguments with their names, modes and defaults.
+func FunctionArguments(p *Proc) string {
+	if p.pg.args != "" {
+		return p.pg.args
+	}
+	return plainArguments(p)
+}
+
+// FunctionIdentityArguments is pg_get_function_identity_arguments' text:
+// the arguments without their defaults.
+func FunctionIdentityArguments(p *Proc) string {
+	if p.pg.identity != "" {
+		return p.pg.identity
+	}
+	return FunctionArguments(p)
+}
+
+// FunctionResult is pg_get_function_result's text: the result type.
+func FunctionResult(p *Proc) string {
+	if p.pg.result != "" {
+		return p.pg.result
+	}
+	s := p.Ret.String()
+	if p.RetSet {
+		s = "SETOF " + s
+	}
+	return s
+}
+
+// plainArguments writes the arguments of a function PostgreSQL's texts do
+// not cover.
+func plainArguments(p *Proc) string {
+	var parts []string
+	for i, t := range p.Args {
+		s := t.String()
+		if i < len(p.Overload.ArgNames) && p.Overload.ArgNames[i] != "" {
+			s = QuoteIdent(p.Overload.ArgNames[i]) + " " + s
+		}
+		if p.Variadic != nil && i == len(p.Args)-1 {
+			s = "VARIADIC " + s
+		}
+		parts = append(parts, s)
+	}
+	for _, c := range p.OutCols {
+		t := c.T
+		if t == nil {
+			t = p.Overload.Ret
+		}
+		parts = append(parts, "OUT "+QuoteIdent(c.Name)+" "+t.String())
+	}
+	return strings.Join(parts, ", ")
+}
