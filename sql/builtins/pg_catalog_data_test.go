@@ -27,7 +27,8 @@ const (
 SELECT p.key, p.oid,
   CASE WHEN p.args = p.plain THEN '' ELSE p.args END,
   CASE WHEN p.ident = p.args THEN '' ELSE p.ident END,
-  CASE WHEN p.result = CASE WHEN p.proretset THEN 'SETOF ' ELSE '' END || format_type(p.prorettype, NULL) THEN '' ELSE p.result END
+  CASE WHEN p.result = CASE WHEN p.proretset THEN 'SETOF ' ELSE '' END || format_type(p.prorettype, NULL) THEN '' ELSE p.result END,
+  p.proisstrict, p.provolatile
 FROM p
 WHERE p.pronamespace = 'pg_catalog'::regnamespace
   AND p.prorettype NOT IN (2281, 2275, 2279, 3838, 2280, 3115, 3310, 325, 269)
@@ -59,14 +60,16 @@ func TestPgCatalogData(t *testing.T) {
 	b.WriteString("// pgProcs are PostgreSQL's functions by name and argument type OIDs,\n")
 	b.WriteString("// \"abs(23)\": their OIDs and the texts of pg_get_function_arguments,\n")
 	b.WriteString("// pg_get_function_identity_arguments and pg_get_function_result where\n")
-	b.WriteString("// they are not the plain list of types (\"\").\n")
+	b.WriteString("// they are not the plain list of types (\"\"), whether it is strict and its\n")
+	b.WriteString("// volatility.\n")
 	b.WriteString("var pgProcs = map[string]pgProc{\n")
 	for _, r := range res[0].Rows {
+		strict := string(r[5]) == "t"
 		if string(r[2]) == "" && string(r[3]) == "" && string(r[4]) == "" {
-			fmt.Fprintf(&b, "\t%q: {oid: %s},\n", r[0], r[1])
+			fmt.Fprintf(&b, "\t%q: {oid: %s, strict: %v, volatility: '%s'},\n", r[0], r[1], strict, r[6])
 			continue
 		}
-		fmt.Fprintf(&b, "\t%q: {%s, %q, %q, %q},\n", r[0], r[1], r[2], r[3], r[4])
+		fmt.Fprintf(&b, "\t%q: {%s, %q, %q, %q, %v, '%s'},\n", r[0], r[1], r[2], r[3], r[4], strict, r[6])
 	}
 	b.WriteString("}\n\n")
 	b.WriteString("// pgOperators are PostgreSQL's operators.\n")

@@ -34,9 +34,13 @@ type Proc struct {
 	RetSet bool
 	// OutCols are the output columns of a set-returning function of
 	// several columns (its OUT arguments).
-	OutCols  []SRFCol
-	Overload *Overload
-	pg       pgProc // PostgreSQL's texts of the function, when it has it
+	OutCols []SRFCol
+	// Strict and Volatility are proisstrict and provolatile ('i', 's',
+	// 'v'): PostgreSQL's declaration of the function where it has it.
+	Strict     bool
+	Volatility byte
+	Overload   *Overload
+	pg         pgProc // PostgreSQL's texts of the function, when it has it
 }
 
 // Oper is an operator, as a row of pg_operator.
@@ -59,7 +63,11 @@ const (
 	endDerivedOid   = 10000
 )
 
-var procCatalog struct {
+var procCatalog procCatalogT
+
+// procCatalogT holds the registry's functions and operators as catalog
+// rows, made once.
+type procCatalogT struct {
 	once   sync.Once
 	procs  []*Proc
 	byOid  map[uint32]*Proc
@@ -168,6 +176,7 @@ func loadProcs() {
 			seen[k] = true
 			if pg, ok := pgProcs[k]; ok {
 				p.Oid, p.pg = pg.oid, pg
+				p.Strict, p.Volatility = pg.strict, pg.volatility
 			} else if o.Oid != 0 && !used[o.Oid] {
 				p.Oid = o.Oid
 				used[o.Oid] = true
@@ -177,6 +186,7 @@ func loadProcs() {
 			c.procs = append(c.procs, p)
 		}
 	}
+	derived = c.dropDefaultForms(derived)
 	for _, p := range derived {
 		p.Oid = deriveOid(p.key(), used)
 	}
@@ -192,6 +202,35 @@ func loadProcs() {
 	for _, op := range c.opers {
 		c.operBy[op.Oid] = op
 	}
+}
+
+// dropDefaultForms leaves out of the catalog the overloads that are a
+// shorter form of one of PostgreSQL's functions, which declares the
+// arguments they leave out with defaults (make_interval(int4), jsonb_set
+// without create_if_missing): PostgreSQL lists the one function.
+func (c *procCatalogT) dropDefaultForms(derived []*Proc) []*Proc {
+	drop := map[*Proc]bool{}
+	for _, p := range derived {
+		for _, q := range c.procs {
+			if q.pg.oid != 0 && q.Name == p.Name && len(q.Args) > len(p.Args) && sameTypes(q.Args[:len(p.Args)], p.Args) {
+				drop[p] = true
+			}
+		}
+	}
+	kept := derived[:0]
+	for _, p := range derived {
+		if !drop[p] {
+			kept = append(kept, p)
+		}
+	}
+	procs := c.procs[:0]
+	for _, p := range c.procs {
+		if !drop[p] {
+			procs = append(procs, p)
+		}
+	}
+	c.procs = procs
+	return kept
 }
 
 // deriveOid gives a signature an OID in the derived range: its hash, or
@@ -211,7 +250,8 @@ func deriveOid(key string, used map[uint32]bool) uint32 {
 }
 
 func newProc(name string, o *Overload) *Proc {
-	p := &Proc{Name: name, Kind: 'f', Args: append([]*types.T(nil), o.Args...), Overload: o}
+	p := &Proc{Name: name, Kind: 'f', Args: append([]*types.T(nil), o.Args...), Overload: o, Strict: o.Strict,
+		Volatility: "isv"[o.Volatility]}
 	switch o.Kind {
 	case Aggregate:
 		p.Kind = 'a'
@@ -342,10 +382,12 @@ type pgOperator struct {
 // pgProc is a function of PostgreSQL's pg_proc: its OID and, where they
 // are not the plain list of its types, the texts of its arguments (with
 // their names, modes and defaults), of its identity arguments and of its
-// result.
+// result, whether it is strict and its volatility.
 type pgProc struct {
 	oid                    uint32
 	args, identity, result string
+	strict                 bool
+	volatility             byte // 'i', 's' or 'v'
 }
 
 // pgKeyword is a row of pg_get_keywords(): a key word, its category

@@ -182,6 +182,24 @@ func parseTypeList(s string) ([]*types.T, error) {
 	return out, nil
 }
 
+// typeByName finds a type by a name of SQL ("integer", "int4") or, quoted,
+// by its pg_type name ("char" is the one-byte type, not character).
+func typeByName(name string) (*types.T, bool) {
+	if bare, ok := strings.CutPrefix(name, `"`); ok {
+		bare = strings.TrimSuffix(bare, `"`)
+		for _, t := range types.All() {
+			if t.Name == bare {
+				return t, true
+			}
+		}
+		return nil, false
+	}
+	if strings.EqualFold(name, types.AnyCompatArray.Name) {
+		return types.AnyCompatArray, true
+	}
+	return types.ByName(name)
+}
+
 // parseTypeName reads one type name of a signature: modifiers are
 // dropped, [] makes an array, a quoted name is taken as written.
 func parseTypeName(s string) (*types.T, error) {
@@ -196,9 +214,9 @@ func parseTypeName(s string) (*types.T, error) {
 			name = strings.TrimSpace(name[:i] + name[j+1:])
 		}
 	}
-	bare := strings.Trim(name, `"`)
-	t, ok := types.ByName(bare)
+	t, ok := typeByName(name)
 	if !ok {
+		bare := strings.Trim(name, `"`)
 		return nil, pgcode.Newf(pgcode.UndefinedObject, "type %q does not exist", bare)
 	}
 	for ; arrays > 0; arrays-- {
