@@ -25,9 +25,22 @@ func (s *Session) vtableSource(v *engine.View) *vtable.Source {
 			}
 			return out
 		},
-		TypeOf:  columnType,
-		Cursors: s.Cursors,
+		TypeOf:   columnType,
+		Cursors:  s.Cursors,
+		Activity: s.activity,
 	}
+}
+
+// activity is what pg_stat_activity shows: the session itself, running
+// the statement that reads it. (Other sessions are the server's, which
+// the session does not see.)
+func (s *Session) activity() []vtable.Activity {
+	app, _ := s.Setting("application_name")
+	a := vtable.Activity{PID: s.pid, User: s.opts.User, Application: app, Active: true}
+	if s.txn != nil {
+		a.XactStart = s.txTime
+	}
+	return []vtable.Activity{a}
 }
 
 // columnType is the SQL type of a table's column, as the binder gives it.

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/types"
@@ -73,6 +74,23 @@ type Source struct {
 	// TypeOf is the SQL type of a table's column (its declared type when
 	// it has one); nil maps the engine's type.
 	TypeOf func(c engine.Column) *types.T
+	// Activity lists the server's sessions (pg_stat_activity); nil
+	// leaves it empty.
+	Activity func() []Activity
+}
+
+// Activity is a session as pg_stat_activity shows it.
+type Activity struct {
+	PID         int
+	User        string
+	Application string
+	// BackendStart is when the session began, XactStart its
+	// transaction's start and QueryStart its statement's (zero: none).
+	BackendStart, XactStart, QueryStart time.Time
+	// Query is the statement it runs, or ran last.
+	Query string
+	// Active: it runs a statement now.
+	Active bool
 }
 
 var (
@@ -122,6 +140,8 @@ func typeOf(s string) *types.T {
 	switch s {
 	case "character varying(3)":
 		return types.Varchar.WithMod(3 + 4)
+	case "timestamp(2) with time zone":
+		return types.TimestampTZ.WithMod(2)
 	case "xid":
 		return types.OidT
 	case "aclitem[]":

@@ -1,0 +1,186 @@
+package vtable
+
+import (
+	"strconv"
+
+	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// More of information_schema: routines and their parameters, character
+// sets, roles, and the columns and clauses of constraints.
+
+func init() {
+	for name, b := range map[string]func(*Catalog, func(row)) error{
+		"information_schema.routines":                isRoutines,
+		"information_schema.parameters":              isParameters,
+		"information_schema.character_sets":          isCharacterSets,
+		"information_schema.enabled_roles":           isEnabledRoles,
+		"information_schema.key_column_usage":        isKeyColumnUsage,
+		"information_schema.constraint_column_usage": isConstraintColumnUsage,
+		"information_schema.check_constraints":       isCheckConstraints,
+		"information_schema.sequences":               isSequences,
+	} {
+		builders[name] = b
+	}
+}
+
+// dataType is information_schema's data_type of a type: ARRAY for an
+// array, else format_type's name.
+func dataType(t *types.T) string {
+	if t.IsArray() {
+		return "ARRAY"
+	}
+	return t.SQL
+}
+
+func specificName(p *builtins.Proc) string {
+	return p.Name + "_" + strconv.FormatUint(uint64(p.Oid), 10)
+}
+
+func isRoutines(c *Catalog, emit func(row)) error {
+	db := c.src.Database
+	for _, p := range builtins.Procs() {
+		var routineType types.Datum
+		if p.Kind == 'f' {
+			routineType = "FUNCTION"
+		}
+		emit(row{"specific_catalog": db, "specific_schema": PgCatalog, "specific_name": specificName(p),
+			"routine_catalog": db, "routine_schema": PgCatalog, "routine_name": p.Name,
+			"routine_type": routineType, "data_type": dataType(p.Ret), "type_udt_catalog": db,
+			"type_udt_schema": PgCatalog, "type_udt_name": p.Ret.Name, "dtd_identifier": "0",
+			"routine_body": "EXTERNAL", "routine_definition": p.Name, "external_language": "INTERNAL",
+			"parameter_style": "GENERAL", "is_deterministic": yesNo(p.Volatility == 'i'),
+			"sql_data_access": "MODIFIES", "is_null_call": yesNo(p.Strict), "schema_level_routine": "YES",
+			"max_dynamic_result_sets": int64(0), "security_type": "INVOKER", "as_locator": "NO",
+			"is_udt_dependent": "NO"})
+	}
+	return nil
+}
+
+func isParameters(c *Catalog, emit func(row)) error {
+	db := c.src.Database
+	for _, p := range builtins.Procs() {
+		param := func(n int, mode, name string, t *types.T) {
+			var pname types.Datum
+			if name != "" {
+				pname = name
+			}
+			emit(row{"specific_catalog": db, "specific_schema": PgCatalog, "specific_name": specificName(p),
+				"ordinal_position": int64(n), "parameter_mode": mode, "is_result": "NO", "as_locator": "NO",
+				"parameter_name": pname, "data_type": dataType(t), "udt_catalog": db, "udt_schema": PgCatalog,
+				"udt_name": t.Name, "dtd_identifier": strconv.Itoa(n)})
+		}
+		for i, t := range p.Args {
+			name := ""
+			if i < len(p.Overload.ArgNames) {
+				name = p.Overload.ArgNames[i]
+			}
+			param(i+1, "IN", name, t)
+		}
+		for i, col := range p.OutCols {
+			t := col.T
+			if t == nil {
+				t = p.Overload.Ret
+			}
+			param(len(p.Args)+i+1, "OUT", col.Name, t)
+		}
+	}
+	return nil
+}
+
+func isCharacterSets(c *Catalog, emit func(row)) error {
+	emit(row{"character_set_name": "UTF8", "character_repertoire": "UCS", "form_of_use": "UTF8",
+		"default_collate_catalog": c.src.Database})
+	return nil
+}
+
+func isEnabledRoles(c *Catalog, emit func(row)) error {
+	emit(row{"role_name": c.src.User})
+	emit(row{"role_name": "pg_database_owner"})
+	return nil
+}
+
+// constraintColumns are the columns of a primary key or unique
+// constraint, in its order.
+func constraintColumns(k *Constraint) []string {
+	var cols []string
+	for i, f := range k.Index.Fields {
+		if n := k.Index.Attnums[i]; n > 0 {
+			f = k.Table.Cols[n-1].Name
+		}
+		cols = append(cols, f)
+	}
+	return cols
+}
+
+func isKeyColumnUsage(c *Catalog, emit func(row)) error {
+	db := c.src.Database
+	for _, k := range c.cons {
+		if k.Index == nil {
+			continue
+		}
+		for i, col := range constraintColumns(k) {
+			emit(row{"constraint_catalog": db, "constraint_schema": Public, "constraint_name": k.Name,
+				"table_catalog": db, "table_schema": Public, "table_name": k.Table.Rel.Name, "column_name": col,
+				"ordinal_position": int64(i + 1)})
+		}
+	}
+	return nil
+}
+
+// isConstraintColumnUsage lists the columns of primary keys and unique
+// constraints. (A check constraint's columns are PostgreSQL's from the
+// dependencies of its expression, which DriftDB does not record.)
+func isConstraintColumnUsage(c *Catalog, emit func(row)) error {
+	db := c.src.Database
+	for _, k := range c.cons {
+		if k.Index == nil {
+			continue
+		}
+		for _, col := range constraintColumns(k) {
+			emit(row{"table_catalog": db, "table_schema": Public, "table_name": k.Table.Rel.Name,
+				"column_name": col, "constraint_catalog": db, "constraint_schema": Public,
+				"constraint_name": k.Name})
+		}
+	}
+	return nil
+}
+
+// isCheckConstraints lists the check constraints of the tables and, as
+// PostgreSQL does, their NOT NULL columns as checks named
+// <schema oid>_<table oid>_<column number>_not_null.
+func isCheckConstraints(c *Catalog, emit func(row)) error {
+	db := c.src.Database
+	for _, k := range c.cons {
+		if k.Type != 'c' {
+			continue
+		}
+		emit(row{"constraint_catalog": db, "constraint_schema": Public, "constraint_name": k.Name,
+			"check_clause": c.ConstraintDef(k)[len("CHECK "):]})
+	}
+	for _, t := range c.Tables {
+		for i, col := range t.Cols {
+			if !col.NotNull {
+				continue
+			}
+			name := strconv.Itoa(OidPublic) + "_" + strconv.FormatInt(t.Rel.Oid, 10) + "_" + strconv.Itoa(i+1) + "_not_null"
+			emit(row{"constraint_catalog": db, "constraint_schema": Public, "constraint_name": name,
+				"check_clause": builtins.QuoteIdent(col.Name) + " IS NOT NULL"})
+		}
+	}
+	return nil
+}
+
+func isSequences(c *Catalog, emit func(row)) error {
+	db := c.src.Database
+	for _, s := range c.Seqs {
+		t := seqType(s.Type)
+		emit(row{"sequence_catalog": db, "sequence_schema": Public, "sequence_name": s.Name,
+			"data_type": t.SQL, "numeric_precision": int64(t.Len) * 8, "numeric_precision_radix": int64(2),
+			"numeric_scale": int64(0), "start_value": strconv.FormatInt(s.Start, 10),
+			"minimum_value": strconv.FormatInt(s.Min, 10), "maximum_value": strconv.FormatInt(s.Max, 10),
+			"increment": strconv.FormatInt(s.Increment, 10), "cycle_option": yesNo(s.Cycle)})
+	}
+	return nil
+}
