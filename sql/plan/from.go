@@ -125,7 +125,7 @@ func (b *Binder) rangeVar(rv *pg.RangeVar, s *scope) (Node, []scopeCol, error) {
 		}
 	}
 	if virtualSchema(rv.Schemaname) {
-		return b.virtualTable(rv, rv.Schemaname)
+		return b.virtualTable(rv, rv.Schemaname, s)
 	}
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, nil, b.errorf(pgcode.UndefinedTable, rv.Location, "relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)
@@ -137,7 +137,7 @@ func (b *Binder) rangeVar(rv *pg.RangeVar, s *scope) (Node, []scopeCol, error) {
 	if err != nil {
 		// pg_catalog is on the search path: its tables need no schema.
 		if _, ok := vtable.Lookup(vtable.PgCatalog, rv.Relname); ok && rv.Schemaname == "" && pgcode.Of(err) == pgcode.UndefinedTable {
-			return b.virtualTable(rv, vtable.PgCatalog)
+			return b.virtualTable(rv, vtable.PgCatalog, s)
 		}
 		return nil, nil, withPos(err, b.pos(rv.Location))
 	}

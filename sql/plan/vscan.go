@@ -36,8 +36,9 @@ func driftdbFunc(parts []string) (string, bool) {
 }
 
 // virtualTable binds a table of pg_catalog or information_schema, or
-// fails with 42P01 when there is none of the name.
-func (b *Binder) virtualTable(rv *pg.RangeVar, schema string) (Node, []scopeCol, error) {
+// fails with 42P01 when there is none of the name. A table defined by a
+// query over others binds as a view.
+func (b *Binder) virtualTable(rv *pg.RangeVar, schema string, s *scope) (Node, []scopeCol, error) {
 	t, ok := vtable.Lookup(schema, rv.Relname)
 	if !ok {
 		name := rv.Relname
@@ -45,6 +46,9 @@ func (b *Binder) virtualTable(rv *pg.RangeVar, schema string) (Node, []scopeCol,
 			name = rv.Schemaname + "." + name
 		}
 		return nil, nil, b.errorf(pgcode.UndefinedTable, rv.Location, "relation %q does not exist", name)
+	}
+	if t.Query != "" {
+		return b.virtualView(rv, t, s)
 	}
 	travel, err := b.travelFor(rv.Location)
 	if err != nil {
@@ -67,4 +71,24 @@ func (b *Binder) virtualTable(rv *pg.RangeVar, schema string) (Node, []scopeCol,
 	}
 	n.Cols = cols
 	return n, scopeOf(cols, qual), nil
+}
+
+// virtualView binds a virtual table defined by a query, as a view. Unlike
+// a user's view it may travel on its own: an AS OF clause on its
+// reference applies to the catalog tables the query reads.
+func (b *Binder) virtualView(rv *pg.RangeVar, t *vtable.Table, s *scope) (Node, []scopeCol, error) {
+	names := make([]string, len(t.Cols))
+	for i, c := range t.Cols {
+		names[i] = c.Name
+	}
+	saved := b.travel
+	defer func() { b.travel = saved }()
+	for _, c := range saved {
+		if c.Ref == int(rv.Location) {
+			own := c
+			own.Ref = -1
+			b.travel = []TravelClause{own}
+		}
+	}
+	return b.view(rv, t.Query, names, s)
 }

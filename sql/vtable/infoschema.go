@@ -6,39 +6,11 @@ import (
 	"github.com/driftdb/driftdb/sql/types"
 )
 
-func isSchemata(c *Catalog, emit func(row)) error {
-	for _, n := range namespaces {
-		owner := c.src.User
-		if n.oid == OidPublic {
-			owner = "pg_database_owner"
-		}
-		emit(row{"catalog_name": c.src.Database, "schema_name": n.name, "schema_owner": owner})
-	}
-	return nil
-}
-
 func yesNo(b bool) string {
 	if b {
 		return "YES"
 	}
 	return "NO"
-}
-
-func isTables(c *Catalog, emit func(row)) error {
-	for _, r := range c.rels {
-		typ := ""
-		switch {
-		case r.Kind == 'r' && r.Table != nil:
-			typ = "BASE TABLE"
-		case r.Kind == 'v':
-			typ = "VIEW"
-		default:
-			continue
-		}
-		emit(row{"table_catalog": c.src.Database, "table_schema": nspName(r.Namespace), "table_name": r.Name,
-			"table_type": typ, "is_insertable_into": yesNo(r.Table != nil), "is_typed": "NO"})
-	}
-	return nil
 }
 
 func isViews(c *Catalog, emit func(row)) error {

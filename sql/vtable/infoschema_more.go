@@ -19,7 +19,6 @@ func init() {
 		"information_schema.key_column_usage":        isKeyColumnUsage,
 		"information_schema.constraint_column_usage": isConstraintColumnUsage,
 		"information_schema.check_constraints":       isCheckConstraints,
-		"information_schema.sequences":               isSequences,
 	} {
 		builders[name] = b
 	}
@@ -168,19 +167,6 @@ func isCheckConstraints(c *Catalog, emit func(row)) error {
 			emit(row{"constraint_catalog": db, "constraint_schema": Public, "constraint_name": name,
 				"check_clause": builtins.QuoteIdent(col.Name) + " IS NOT NULL"})
 		}
-	}
-	return nil
-}
-
-func isSequences(c *Catalog, emit func(row)) error {
-	db := c.src.Database
-	for _, s := range c.Seqs {
-		t := seqType(s.Type)
-		emit(row{"sequence_catalog": db, "sequence_schema": Public, "sequence_name": s.Name,
-			"data_type": t.SQL, "numeric_precision": int64(t.Len) * 8, "numeric_precision_radix": int64(2),
-			"numeric_scale": int64(0), "start_value": strconv.FormatInt(s.Start, 10),
-			"minimum_value": strconv.FormatInt(s.Min, 10), "maximum_value": strconv.FormatInt(s.Max, 10),
-			"increment": strconv.FormatInt(s.Increment, 10), "cycle_option": yesNo(s.Cycle)})
 	}
 	return nil
 }

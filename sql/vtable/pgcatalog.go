@@ -28,8 +28,6 @@ var builders = map[string]func(c *Catalog, emit func(row)) error{
 	"pg_catalog.pg_indexes":                pgIndexes,
 	"pg_catalog.pg_sequences":              pgSequences,
 	"pg_catalog.pg_sequence":               pgSequence,
-	"information_schema.schemata":          isSchemata,
-	"information_schema.tables":            isTables,
 	"information_schema.columns":           isColumns,
 	"information_schema.views":             isViews,
 	"information_schema.table_constraints": isTableConstraints,

@@ -50,7 +50,11 @@ type Table struct {
 	// view is set for the tables that are views in PostgreSQL (relkind
 	// 'v'): pg_tables, information_schema.columns ...
 	view bool
-	rows func(c *Catalog, emit func(row)) error
+	// Query, when set, defines the table as a view: a SELECT over other
+	// virtual tables that the binder binds where the table is named
+	// (see queries.go). Such a table has no rows of its own.
+	Query string
+	rows  func(c *Catalog, emit func(row)) error
 }
 
 // row is a row by column name; a column it leaves out is NULL, or in
@@ -107,6 +111,7 @@ func load() {
 		t := &Table{Schema: schema, Name: name, Cols: parseColumns(def)}
 		t.view = schema == InformationSchema || views[name]
 		t.rows = builders[k]
+		t.Query = queries[k]
 		registry[k] = t
 	}
 	for k, def := range driftdbColumns {
