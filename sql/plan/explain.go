@@ -177,6 +177,16 @@ func describe(n Node) (string, []string, []Node) {
 		return "Function Scan on " + x.Name, nil, nil
 	case *CTEScan:
 		return "CTE Scan on " + x.CTE.Name, nil, nil
+	case *VirtualScan:
+		title := "Catalog Scan on " + x.Table.Schema + "." + x.Table.Name
+		if len(x.Cols) > 0 && x.Cols[0].Qualifier != "" && x.Cols[0].Qualifier != x.Table.Name {
+			title += " " + x.Cols[0].Qualifier
+		}
+		var d []string
+		if x.Travel.Kind == TravelAsOf {
+			d = append(d, "As Of: "+FormatExpr(x.Travel.From, nil))
+		}
+		return title, d, nil
 	case *With:
 		kids := []Node{}
 		for _, c := range x.CTEs {
