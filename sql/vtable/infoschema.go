@@ -13,26 +13,6 @@ func yesNo(b bool) string {
 	return "NO"
 }
 
-func isViews(c *Catalog, emit func(row)) error {
-	for _, v := range c.Views {
-		emit(row{"table_catalog": c.src.Database, "table_schema": Public, "table_name": v.Name,
-			"view_definition": v.SQL, "check_option": "NONE", "is_updatable": "NO", "is_insertable_into": "NO",
-			"is_trigger_updatable": "NO", "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"})
-	}
-	return nil
-}
-
-func isTableConstraints(c *Catalog, emit func(row)) error {
-	for _, k := range c.cons {
-		typ := map[byte]string{'p': "PRIMARY KEY", 'u': "UNIQUE", 'c': "CHECK"}[k.Type]
-		emit(row{"constraint_catalog": c.src.Database, "constraint_schema": Public, "constraint_name": k.Name,
-			"table_catalog": c.src.Database, "table_schema": Public, "table_name": k.Table.Rel.Name,
-			"constraint_type": typ, "is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES",
-			"nulls_distinct": nil})
-	}
-	return nil
-}
-
 func isColumns(c *Catalog, emit func(row)) error {
 	for _, r := range c.rels {
 		switch {

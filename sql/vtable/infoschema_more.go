@@ -7,18 +7,14 @@ import (
 	"github.com/driftdb/driftdb/sql/types"
 )
 
-// More of information_schema: routines and their parameters, character
-// sets, roles, and the columns and clauses of constraints.
+// More of information_schema: routines and their parameters, and the
+// roles. (The views of constraints are queries: see queries.go.)
 
 func init() {
 	for name, b := range map[string]func(*Catalog, func(row)) error{
-		"information_schema.routines":                isRoutines,
-		"information_schema.parameters":              isParameters,
-		"information_schema.character_sets":          isCharacterSets,
-		"information_schema.enabled_roles":           isEnabledRoles,
-		"information_schema.key_column_usage":        isKeyColumnUsage,
-		"information_schema.constraint_column_usage": isConstraintColumnUsage,
-		"information_schema.check_constraints":       isCheckConstraints,
+		"information_schema.routines":      isRoutines,
+		"information_schema.parameters":    isParameters,
+		"information_schema.enabled_roles": isEnabledRoles,
 	} {
 		builders[name] = b
 	}
@@ -88,85 +84,8 @@ func isParameters(c *Catalog, emit func(row)) error {
 	return nil
 }
 
-func isCharacterSets(c *Catalog, emit func(row)) error {
-	emit(row{"character_set_name": "UTF8", "character_repertoire": "UCS", "form_of_use": "UTF8",
-		"default_collate_catalog": c.src.Database})
-	return nil
-}
-
 func isEnabledRoles(c *Catalog, emit func(row)) error {
 	emit(row{"role_name": c.src.User})
 	emit(row{"role_name": "pg_database_owner"})
-	return nil
-}
-
-// constraintColumns are the columns of a primary key or unique
-// constraint, in its order.
-func constraintColumns(k *Constraint) []string {
-	var cols []string
-	for i, f := range k.Index.Fields {
-		if n := k.Index.Attnums[i]; n > 0 {
-			f = k.Table.Cols[n-1].Name
-		}
-		cols = append(cols, f)
-	}
-	return cols
-}
-
-func isKeyColumnUsage(c *Catalog, emit func(row)) error {
-	db := c.src.Database
-	for _, k := range c.cons {
-		if k.Index == nil {
-			continue
-		}
-		for i, col := range constraintColumns(k) {
-			emit(row{"constraint_catalog": db, "constraint_schema": Public, "constraint_name": k.Name,
-				"table_catalog": db, "table_schema": Public, "table_name": k.Table.Rel.Name, "column_name": col,
-				"ordinal_position": int64(i + 1)})
-		}
-	}
-	return nil
-}
-
-// isConstraintColumnUsage lists the columns of primary keys and unique
-// constraints. (A check constraint's columns are PostgreSQL's from the
-// dependencies of its expression, which DriftDB does not record.)
-func isConstraintColumnUsage(c *Catalog, emit func(row)) error {
-	db := c.src.Database
-	for _, k := range c.cons {
-		if k.Index == nil {
-			continue
-		}
-		for _, col := range constraintColumns(k) {
-			emit(row{"table_catalog": db, "table_schema": Public, "table_name": k.Table.Rel.Name,
-				"column_name": col, "constraint_catalog": db, "constraint_schema": Public,
-				"constraint_name": k.Name})
-		}
-	}
-	return nil
-}
-
-// isCheckConstraints lists the check constraints of the tables and, as
-// PostgreSQL does, their NOT NULL columns as checks named
-// <schema oid>_<table oid>_<column number>_not_null.
-func isCheckConstraints(c *Catalog, emit func(row)) error {
-	db := c.src.Database
-	for _, k := range c.cons {
-		if k.Type != 'c' {
-			continue
-		}
-		emit(row{"constraint_catalog": db, "constraint_schema": Public, "constraint_name": k.Name,
-			"check_clause": c.ConstraintDef(k)[len("CHECK "):]})
-	}
-	for _, t := range c.Tables {
-		for i, col := range t.Cols {
-			if !col.NotNull {
-				continue
-			}
-			name := strconv.Itoa(OidPublic) + "_" + strconv.FormatInt(t.Rel.Oid, 10) + "_" + strconv.Itoa(i+1) + "_not_null"
-			emit(row{"constraint_catalog": db, "constraint_schema": Public, "constraint_name": name,
-				"check_clause": builtins.QuoteIdent(col.Name) + " IS NOT NULL"})
-		}
-	}
 	return nil
 }
