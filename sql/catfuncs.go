@@ -83,6 +83,15 @@ func (f fnSession) RelationSize(oid int64, fork string) (int64, error) {
 	return 0, nil
 }
 
+// DatabaseSize answers pg_database_size: the bytes of the data directory.
+func (f fnSession) DatabaseSize() (int64, error) {
+	dir := f.s.db.Dir()
+	if dir == "" {
+		return 0, nil
+	}
+	return dirSize(dir, ""), nil
+}
+
 // dirSize adds up the sizes of the files under dir, but for those under
 // skip; a file that goes away meanwhile counts nothing.
 func dirSize(dir, skip string) int64 {
@@ -138,3 +147,4 @@ func (f fnSession) XactID() int64 {
 
 var _ builtins.RelationReader = fnSession{}
 var _ builtins.XactReader = fnSession{}
+var _ builtins.DatabaseSizer = fnSession{}

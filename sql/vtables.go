@@ -222,8 +222,11 @@ func (s *Session) regName(t *types.T, oid types.Oid) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if r.Namespace == vtable.OidPgCatalog || r.Namespace == vtable.OidInformationSchema {
-		return r.Name, true // on the search path; information_schema's are written qualified by PostgreSQL
+	switch r.Namespace {
+	case vtable.OidPgCatalog:
+		return r.Name, true // on the search path
+	case vtable.OidInformationSchema:
+		return vtable.InformationSchema + "." + r.Name, true
 	}
 	if r.Namespace == vtable.OidDriftDB {
 		return vtable.DriftDB + "." + builtins.QuoteIdent(r.Name), true // not on the search path

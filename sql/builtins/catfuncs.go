@@ -114,14 +114,85 @@ func catFuncs() []*Overload {
 			}
 			return nil, nil
 		}).stable(),
-		def(2083, "pg_operator_is_visible", ts(O), B, func(_ *Context, a []types.Datum) (types.Datum, error) {
+		def(2082, "pg_operator_is_visible", ts(O), B, func(_ *Context, a []types.Datum) (types.Datum, error) {
 			if _, ok := OperByOid(uint32(a[0].(int64))); ok {
 				return true, nil
 			}
 			return nil, nil
 		}).stable(),
+		def(2080, "pg_type_is_visible", ts(O), B, func(_ *Context, a []types.Datum) (types.Datum, error) {
+			if _, ok := types.ByOid(uint32(a[0].(int64))); ok {
+				return true, nil
+			}
+			return nil, nil
+		}).stable(),
+		// DriftDB has no extended statistics: no OID names one.
+		def(3403, "pg_statistics_obj_is_visible", ts(O), B, func(*Context, []types.Datum) (types.Datum, error) { return nil, nil }).stable(),
+		def(3815, "pg_collation_is_visible", ts(O), B, func(_ *Context, a []types.Datum) (types.Datum, error) {
+			switch a[0].(int64) {
+			case 100, 950, 951:
+				return true, nil
+			}
+			return nil, nil
+		}).stable(),
+		def(1039, "getdatabaseencoding", nil, types.Name, func(*Context, []types.Datum) (types.Datum, error) { return "UTF8", nil }).stable(),
+		def(1264, "pg_char_to_encoding", ts(types.Name), types.Int4, func(_ *Context, a []types.Datum) (types.Datum, error) {
+			return encodingNumber(a[0].(string)), nil
+		}).stable(),
+		// The tablespaces are the built-in ones, which live in the data
+		// directory: their location is "".
+		def(3778, "pg_tablespace_location", ts(O), T, func(*Context, []types.Datum) (types.Datum, error) { return "", nil }).stable(),
+		def(2168, "pg_database_size", ts(types.Name), I8, func(c *Context, a []types.Datum) (types.Datum, error) {
+			if a[0].(string) != c.Session.Database() {
+				return nil, pgcode.Newf(pgcode.InvalidCatalogName, "database %q does not exist", a[0].(string))
+			}
+			return databaseSize(c)
+		}).volatile(),
+		def(2324, "pg_database_size", ts(O), I8, func(c *Context, a []types.Datum) (types.Datum, error) {
+			if a[0].(int64) != oidDatabase {
+				return nil, nil
+			}
+			return databaseSize(c)
+		}).volatile(),
 	}
 	return append(funcs, privilegeFuncs()...)
+}
+
+// DatabaseSizer is a session that knows the size of its database.
+type DatabaseSizer interface {
+	// DatabaseSize is the bytes of the database's data directory.
+	DatabaseSize() (int64, error)
+}
+
+func databaseSize(c *Context) (types.Datum, error) {
+	d, ok := c.Session.(DatabaseSizer)
+	if !ok {
+		return int64(0), nil
+	}
+	n, err := d.DatabaseSize()
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// encodingNumber is pg_char_to_encoding: the number of an encoding
+// PostgreSQL knows by its name (any case), -1 for another name. DriftDB
+// speaks UTF8 only; the names clients ask for are these.
+func encodingNumber(name string) int64 {
+	switch strings.ToUpper(strings.ReplaceAll(name, "-", "")) {
+	case "SQL_ASCII":
+		return 0
+	case "EUC_JP":
+		return 1
+	case "UTF8", "UNICODE":
+		return 6
+	case "LATIN1":
+		return 8
+	case "WIN1252":
+		return 24
+	}
+	return -1
 }
 
 func procText(f func(*Proc) string) fnBody {

@@ -82,12 +82,11 @@ var _ = register(
 	}).stable(),
 )
 
-// Types, functions, operators and the rest live in pg_catalog or public,
-// both on the search path: every one is visible.
+// Operator classes, text search objects and the rest live in pg_catalog
+// or public, both on the search path: every one is visible. (Types,
+// functions, operators and collations are visible when they exist: see
+// catfuncs.go.)
 var _ = register(
-	visibleFn(2080, "pg_type_is_visible"),
-	visibleFn(2081, "pg_function_is_visible"),
-	visibleFn(2082, "pg_operator_is_visible"),
 	visibleFn(2083, "pg_opclass_is_visible"),
 	visibleFn(3829, "pg_opfamily_is_visible"),
 	visibleFn(2093, "pg_conversion_is_visible"),
@@ -95,7 +94,6 @@ var _ = register(
 	visibleFn(3757, "pg_ts_dict_is_visible"),
 	visibleFn(3768, "pg_ts_template_is_visible"),
 	visibleFn(3758, "pg_ts_config_is_visible"),
-	visibleFn(3815, "pg_collation_is_visible"),
 )
 
 func visibleFn(oid uint32, name string) *Overload {

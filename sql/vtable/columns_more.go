@@ -52,6 +52,178 @@ is_dst boolean`
 abbrev text
 utc_offset interval
 is_dst boolean`
+	columnDefs["pg_catalog.pg_language"] = `
+oid oid
+lanname name
+lanowner oid
+lanispl boolean
+lanpltrusted boolean
+lanplcallfoid oid
+laninline oid
+lanvalidator oid
+lanacl aclitem[]`
+	columnDefs["pg_catalog.pg_conversion"] = `
+oid oid
+conname name
+connamespace oid
+conowner oid
+conforencoding integer
+contoencoding integer
+conproc regproc
+condefault boolean`
+	columnDefs["pg_catalog.pg_foreign_server"] = `
+oid oid
+srvname name
+srvowner oid
+srvfdw oid
+srvtype text
+srvversion text
+srvacl aclitem[]
+srvoptions text[]`
+	columnDefs["pg_catalog.pg_foreign_data_wrapper"] = `
+oid oid
+fdwname name
+fdwowner oid
+fdwhandler oid
+fdwvalidator oid
+fdwacl aclitem[]
+fdwoptions text[]`
+	columnDefs["pg_catalog.pg_user_mapping"] = `
+oid oid
+umuser oid
+umserver oid
+umoptions text[]`
+	columnDefs["pg_catalog.pg_db_role_setting"] = `
+setdatabase oid
+setrole oid
+setconfig text[]`
+	columnDefs["pg_catalog.pg_subscription"] = `
+oid oid
+subdbid oid
+subskiplsn pg_lsn
+subname name
+subowner oid
+subenabled boolean
+subbinary boolean
+substream boolean
+subtwophasestate "char"
+subdisableonerr boolean
+subconninfo text
+subslotname name
+subsynccommit text
+subpublications text[]`
+	columnDefs["pg_catalog.pg_ts_config"] = `
+oid oid
+cfgname name
+cfgnamespace oid
+cfgowner oid
+cfgparser oid`
+	columnDefs["pg_catalog.pg_ts_dict"] = `
+oid oid
+dictname name
+dictnamespace oid
+dictowner oid
+dicttemplate oid
+dictinitoption text`
+	columnDefs["pg_catalog.pg_ts_parser"] = `
+oid oid
+prsname name
+prsnamespace oid
+prsstart regproc
+prstoken regproc
+prsend regproc
+prsheadline regproc
+prslextype regproc`
+	columnDefs["pg_catalog.pg_ts_template"] = `
+oid oid
+tmplname name
+tmplnamespace oid
+tmplinit regproc
+tmpllexize regproc`
+	columnDefs["pg_catalog.pg_opclass"] = `
+oid oid
+opcmethod oid
+opcname name
+opcnamespace oid
+opcowner oid
+opcfamily oid
+opcintype oid
+opcdefault boolean
+opckeytype oid`
+	columnDefs["pg_catalog.pg_opfamily"] = `
+oid oid
+opfmethod oid
+opfname name
+opfnamespace oid
+opfowner oid`
+	columnDefs["pg_catalog.pg_default_acl"] = `
+oid oid
+defaclrole oid
+defaclnamespace oid
+defaclobjtype "char"
+defaclacl aclitem[]`
+	columnDefs["pg_catalog.pg_init_privs"] = `
+objoid oid
+classoid oid
+objsubid integer
+privtype "char"
+initprivs aclitem[]`
+	columnDefs["pg_catalog.pg_stat_database"] = `
+datid oid
+datname name
+numbackends integer
+xact_commit bigint
+xact_rollback bigint
+blks_read bigint
+blks_hit bigint
+tup_returned bigint
+tup_fetched bigint
+tup_inserted bigint
+tup_updated bigint
+tup_deleted bigint
+conflicts bigint
+temp_files bigint
+temp_bytes bigint
+deadlocks bigint
+checksum_failures bigint
+checksum_last_failure timestamp with time zone
+blk_read_time double precision
+blk_write_time double precision
+session_time double precision
+active_time double precision
+idle_in_transaction_time double precision
+sessions bigint
+sessions_abandoned bigint
+sessions_fatal bigint
+sessions_killed bigint
+stats_reset timestamp with time zone`
+	columnDefs["pg_catalog.pg_statio_user_tables"] = `
+relid oid
+schemaname name
+relname name
+heap_blks_read bigint
+heap_blks_hit bigint
+idx_blks_read bigint
+idx_blks_hit bigint
+toast_blks_read bigint
+toast_blks_hit bigint
+tidx_blks_read bigint
+tidx_blks_hit bigint`
+	columnDefs["pg_catalog.pg_stat_user_indexes"] = `
+relid oid
+indexrelid oid
+schemaname name
+relname name
+indexrelname name
+idx_scan bigint
+idx_tup_read bigint
+idx_tup_fetch bigint`
+	columnDefs["pg_catalog.pg_prepared_xacts"] = `
+transaction xid
+gid text
+prepared timestamp with time zone
+owner name
+database name`
 	columnDefs["information_schema.routines"] = `
 specific_catalog name
 specific_schema name

@@ -11,17 +11,22 @@ import (
 
 func init() {
 	for name, b := range map[string]func(*Catalog, func(row)) error{
-		"pg_catalog.pg_stat_activity":    pgStatActivity,
-		"pg_catalog.pg_stat_user_tables": pgStatUserTables,
-		"pg_catalog.pg_timezone_names":   pgTimezoneNames,
-		"pg_catalog.pg_timezone_abbrevs": pgTimezoneAbbrevs,
-		"pg_catalog.pg_tablespace":       pgTablespace,
-		"pg_catalog.pg_collation":        pgCollation,
-		"pg_catalog.pg_extension":        pgExtension,
+		"pg_catalog.pg_stat_activity":      pgStatActivity,
+		"pg_catalog.pg_stat_user_tables":   pgStatUserTables,
+		"pg_catalog.pg_timezone_names":     pgTimezoneNames,
+		"pg_catalog.pg_timezone_abbrevs":   pgTimezoneAbbrevs,
+		"pg_catalog.pg_tablespace":         pgTablespace,
+		"pg_catalog.pg_collation":          pgCollation,
+		"pg_catalog.pg_extension":          pgExtension,
+		"pg_catalog.pg_language":           pgLanguage,
+		"pg_catalog.pg_stat_database":      pgStatDatabase,
+		"pg_catalog.pg_stat_user_indexes":  pgStatUserIndexes,
+		"pg_catalog.pg_statio_user_tables": pgStatioUserTables,
 	} {
 		builders[name] = b
 	}
-	for _, name := range []string{"pg_stat_user_tables", "pg_locks", "pg_timezone_names", "pg_timezone_abbrevs"} {
+	for _, name := range []string{"pg_stat_user_tables", "pg_locks", "pg_timezone_names", "pg_timezone_abbrevs",
+		"pg_stat_database", "pg_stat_user_indexes", "pg_statio_user_tables", "pg_prepared_xacts"} {
 		views[name] = true
 	}
 }
@@ -124,4 +129,53 @@ func nullIfEmpty(s string) types.Datum {
 		return nil
 	}
 	return s
+}
+
+// pgLanguage has PostgreSQL's languages: internal (DriftDB's functions),
+// c and sql, and plpgsql, as pg_extension has it.
+func pgLanguage(_ *Catalog, emit func(row)) error {
+	for _, l := range []struct {
+		oid                        int64
+		name                       string
+		pl, trusted                bool
+		handler, inline, validator int64
+	}{{12, "internal", false, false, 0, 0, 2246}, {13, "c", false, false, 0, 0, 2247},
+		{14, "sql", false, true, 0, 0, 2248}, {13563, "plpgsql", true, true, 13560, 13561, 13562}} {
+		emit(row{"oid": l.oid, "lanname": l.name, "lanowner": int64(OidSuperuser), "lanispl": l.pl,
+			"lanpltrusted": l.trusted, "lanplcallfoid": l.handler, "laninline": l.inline, "lanvalidator": l.validator})
+	}
+	return nil
+}
+
+// pgStatDatabase has a row for the shared objects (datid 0) and one for
+// the database, with the session counted as its backend; DriftDB counts
+// no transactions, blocks or tuples.
+func pgStatDatabase(c *Catalog, emit func(row)) error {
+	for _, db := range []struct {
+		oid      int64
+		name     types.Datum
+		backends int64
+	}{{0, nil, 0}, {OidDatabase, c.src.Database, 1}} {
+		r := row{"datid": db.oid, "datname": db.name, "numbackends": db.backends, "checksum_failures": nil}
+		emit(r)
+	}
+	return nil
+}
+
+func pgStatUserIndexes(c *Catalog, emit func(row)) error {
+	for _, t := range c.Tables {
+		for _, ix := range t.Indexes {
+			emit(row{"relid": t.Rel.Oid, "indexrelid": ix.Rel.Oid, "schemaname": Public, "relname": t.Rel.Name,
+				"indexrelname": ix.Rel.Name})
+		}
+	}
+	return nil
+}
+
+func pgStatioUserTables(c *Catalog, emit func(row)) error {
+	for _, t := range c.Tables {
+		emit(row{"relid": t.Rel.Oid, "schemaname": Public, "relname": t.Rel.Name, "toast_blks_read": nil,
+			"toast_blks_hit": nil, "tidx_blks_read": nil, "tidx_blks_hit": nil})
+	}
+	return nil
 }

@@ -151,7 +151,7 @@ func typeOf(s string) *types.T {
 		return types.OidT
 	case "aclitem[]":
 		return types.ArrayOf(types.Text)
-	case "aclitem", "inet", "anyarray":
+	case "aclitem", "inet", "anyarray", "pg_lsn":
 		return types.Text
 	}
 	if elem, ok := strings.CutSuffix(s, "[]"); ok {
