@@ -154,8 +154,116 @@ func catFuncs() []*Overload {
 			}
 			return databaseSize(c)
 		}).volatile(),
+		def(2098, "pg_get_functiondef", ts(O), T, functionDef).stable(),
+		// No function has a body of SQL statements (BEGIN ATOMIC).
+		def(6197, "pg_get_function_sqlbody", ts(O), T, func(*Context, []types.Datum) (types.Datum, error) { return nil, nil }).stable(),
+		def(2322, "pg_tablespace_size", ts(O), I8, func(c *Context, a []types.Datum) (types.Datum, error) {
+			switch a[0].(int64) {
+			case oidDefaultTablespace:
+				return databaseSize(c)
+			case oidGlobalTablespace:
+				return int64(0), nil
+			}
+			return nil, nil
+		}).volatile(),
+		def(2323, "pg_tablespace_size", ts(types.Name), I8, func(c *Context, a []types.Datum) (types.Datum, error) {
+			switch a[0].(string) {
+			case "pg_default":
+				return databaseSize(c)
+			case "pg_global":
+				return int64(0), nil
+			}
+			return nil, pgcode.Newf(pgcode.UndefinedObject, "tablespace %q does not exist", a[0].(string))
+		}).volatile(),
+		def(3537, "pg_describe_object", ts(O, O, types.Int4), T, describeObject).stable(),
 	}
 	return append(funcs, privilegeFuncs()...)
+}
+
+// The tablespaces: the database's and the shared catalogs'. DriftDB keeps
+// both in the data directory; the shared catalogs are virtual.
+const (
+	oidDefaultTablespace = 1663
+	oidGlobalTablespace  = 1664
+)
+
+// functionDef is pg_get_functiondef: the CREATE FUNCTION statement of a
+// built-in function, in the language internal (its source the name of
+// the Go function's entry, which is the function's name).
+func functionDef(_ *Context, a []types.Datum) (types.Datum, error) {
+	p, ok := ProcByOid(uint32(a[0].(int64)))
+	if !ok {
+		return nil, nil
+	}
+	if p.Kind == 'a' {
+		return nil, pgcode.Newf(pgcode.WrongObjectType, "%q is an aggregate function", p.Name)
+	}
+	var b strings.Builder
+	b.WriteString("CREATE OR REPLACE FUNCTION pg_catalog." + QuoteIdent(p.Name) + "(" + FunctionArguments(p) + ")\n")
+	b.WriteString(" RETURNS " + FunctionResult(p) + "\n")
+	b.WriteString(" LANGUAGE internal\n")
+	if p.Kind == 'w' {
+		b.WriteString(" WINDOW")
+	}
+	switch p.Volatility {
+	case 'i':
+		b.WriteString(" IMMUTABLE")
+	case 's':
+		b.WriteString(" STABLE")
+	}
+	b.WriteString(" PARALLEL SAFE")
+	if p.Strict {
+		b.WriteString(" STRICT")
+	}
+	b.WriteString("\nAS $function$" + p.Name + "$function$\n")
+	return b.String(), nil
+}
+
+// describeObject is pg_describe_object: what an object of the catalog
+// table classid is, in words ("table t", "column a of table t", "function
+// abs(integer)"), for relations, functions, types and schemas; NULL for
+// another catalog or an object that does not exist.
+func describeObject(c *Context, a []types.Datum) (types.Datum, error) {
+	r, ok := c.Session.(RelationReader)
+	if !ok {
+		return nil, nil
+	}
+	class, found, err := r.Relation(a[0].(int64))
+	if err != nil || !found {
+		return nil, err
+	}
+	oid, sub := a[1].(int64), a[2].(int64)
+	switch class.Name {
+	case "pg_class":
+		rel, found, err := r.Relation(oid)
+		if err != nil || !found {
+			return nil, err
+		}
+		kind := map[byte]string{'r': "table", 'i': "index", 'S': "sequence", 'v': "view"}[rel.Kind]
+		s := kind + " " + QuoteIdent(rel.Name)
+		if sub > 0 && sub <= int64(len(rel.Columns)) {
+			s = "column " + QuoteIdent(rel.Columns[sub-1]) + " of " + s
+		}
+		return s, nil
+	case "pg_proc":
+		if s, ok := RegprocedureName(uint32(oid)); ok {
+			return "function " + s, nil
+		}
+	case "pg_type":
+		if t, ok := types.ByOid(uint32(oid)); ok {
+			return "type " + t.SQL, nil
+		}
+	case "pg_namespace":
+		switch oid {
+		case 11:
+			return "schema pg_catalog", nil
+		case 2200:
+			return "schema public", nil
+		case 13207:
+			return "schema information_schema", nil
+		}
+	}
+	return nil, nil
 }
 
 // DatabaseSizer is a session that knows the size of its database.

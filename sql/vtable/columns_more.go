@@ -387,4 +387,28 @@ minimum_value character varying
 maximum_value character varying
 increment character varying
 cycle_option character varying(3)`
+	columnDefs["pg_catalog.pg_user_mappings"] = `
+umid oid
+srvid oid
+srvname name
+umuser oid
+usename name
+umoptions text[]`
+	columnDefs["pg_catalog.pg_amop"] = `
+oid oid
+amopfamily oid
+amoplefttype oid
+amoprighttype oid
+amopstrategy smallint
+amoppurpose "char"
+amopopr oid
+amopmethod oid
+amopsortfamily oid`
+	columnDefs["pg_catalog.pg_amproc"] = `
+oid oid
+amprocfamily oid
+amproclefttype oid
+amprocrighttype oid
+amprocnum smallint
+amproc regproc`
 }

@@ -26,7 +26,7 @@ func init() {
 		builders[name] = b
 	}
 	for _, name := range []string{"pg_stat_user_tables", "pg_locks", "pg_timezone_names", "pg_timezone_abbrevs",
-		"pg_stat_database", "pg_stat_user_indexes", "pg_statio_user_tables", "pg_prepared_xacts"} {
+		"pg_stat_database", "pg_stat_user_indexes", "pg_statio_user_tables", "pg_prepared_xacts", "pg_user_mappings"} {
 		views[name] = true
 	}
 }
