@@ -21,9 +21,18 @@ func newVirtualScan(env *Env, n *plan.VirtualScan) (Operator, error) {
 	if env.Virtual != nil {
 		src = env.Virtual(v)
 	}
-	rows, err := n.Table.Rows(src)
+	c, err := vtable.Load(src)
 	if err != nil {
 		return nil, err
+	}
+	rows, err := n.Table.RowsOf(c)
+	if err != nil {
+		return nil, err
+	}
+	// The hidden tableoid column follows the table's own.
+	oid := types.Datum(c.TableOid(n.Table))
+	for i, r := range rows {
+		rows[i] = append(r, oid)
 	}
 	return &virtualScanOp{rows: rows}, nil
 }

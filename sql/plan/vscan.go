@@ -4,12 +4,13 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
 	"github.com/driftdb/driftdb/sql/vtable"
 )
 
 // VirtualScan reads a virtual table of pg_catalog or information_schema:
 // its rows are made when the scan starts, from the view the statement
-// reads (Travel as for a Scan).
+// reads (Travel as for a Scan). Its last column is the hidden tableoid.
 type VirtualScan struct {
 	Table  *vtable.Table
 	Travel Travel
@@ -18,6 +19,9 @@ type VirtualScan struct {
 
 // Columns returns the table's columns.
 func (n *VirtualScan) Columns() []Column { return n.Cols }
+
+// ColTableOid is the system column that holds a row's table's OID.
+const ColTableOid = "tableoid"
 
 // virtualSchema reports whether a schema holds virtual tables only.
 func virtualSchema(name string) bool {
@@ -65,6 +69,9 @@ func (b *Binder) virtualTable(rv *pg.RangeVar, schema string, s *scope) (Node, [
 	for _, c := range t.Cols {
 		n.Cols = append(n.Cols, Column{Name: c.Name, Type: c.Type, Qualifier: qual})
 	}
+	// tableoid, the system column of every relation: the catalog table's
+	// own OID, which pg_description.classoid and pg_depend.classid hold.
+	n.Cols = append(n.Cols, Column{Name: ColTableOid, Type: types.OidT, Qualifier: qual, Hidden: true})
 	cols, err := aliased(n.Cols, rv.Alias)
 	if err != nil {
 		return nil, nil, err

@@ -23,3 +23,11 @@ func NamespaceName(oid int64) (string, bool) {
 	}
 	return "", false
 }
+
+// TableOid is the OID of a virtual table in the catalog.
+func (c *Catalog) TableOid(t *Table) int64 {
+	if r, ok := c.RelByName(t.Schema + "." + t.Name); ok {
+		return r.Oid
+	}
+	return 0
+}
