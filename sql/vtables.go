@@ -103,13 +103,18 @@ func (f fnSession) ConstraintDef(oid int64) (string, bool, error) {
 }
 
 // RelationVisible answers pg_table_is_visible.
-func (f fnSession) RelationVisible(oid int64) (bool, error) {
+func (f fnSession) RelationVisible(oid int64) (visible, found bool, err error) {
 	c, err := f.s.vcatalog()
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	_, ok := c.RelByOid(oid)
-	return ok, nil
+	r, ok := c.RelByOid(oid)
+	if !ok {
+		return false, false, nil
+	}
+	// information_schema is not on the search path: its relations exist
+	// but are not visible.
+	return r.Namespace != vtable.OidInformationSchema, true, nil
 }
 
 // regLookup resolves a name given as reg* input ('t'::regclass,

@@ -18,9 +18,10 @@ type CatalogReader interface {
 	IndexDef(oid int64, col int) (string, bool, error)
 	// ConstraintDef is pg_get_constraintdef's text of a constraint.
 	ConstraintDef(oid int64) (string, bool, error)
-	// RelationVisible reports whether a relation exists (and so is
-	// visible: DriftDB has one schema of user relations).
-	RelationVisible(oid int64) (bool, error)
+	// RelationVisible reports whether a relation exists and whether it
+	// is visible: on the search path (public, pg_catalog), not in
+	// information_schema.
+	RelationVisible(oid int64) (visible, found bool, err error)
 }
 
 // Role OIDs pg_get_userbyid knows.
@@ -78,11 +79,11 @@ func catalogFuncs() []*Overload {
 				if !ok {
 					return nil, nil
 				}
-				vis, err := r.RelationVisible(a[0].(int64))
-				if err != nil || !vis {
+				vis, found, err := r.RelationVisible(a[0].(int64))
+				if err != nil || !found {
 					return nil, err
 				}
-				return true, nil
+				return vis, nil
 			}},
 		{Name: "format_type", Args: []*types.T{oid, types.Int4}, Ret: types.Text, Volatility: Stable,
 			Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
