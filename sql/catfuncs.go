@@ -41,10 +41,12 @@ func (f fnSession) Relation(oid int64) (builtins.Relation, bool, error) {
 		}
 	case r.View != nil:
 		out.Columns = append(out.Columns, r.View.Columns...)
+		out.Query = r.View.SQL
 	case r.Virtual != nil:
 		for _, col := range r.Virtual.Cols {
 			out.Columns = append(out.Columns, col.Name)
 		}
+		out.Query = r.Virtual.Query
 	case r.Kind == 'S':
 		out.Columns = []string{"last_value", "log_cnt", "is_called"}
 	}

@@ -34,6 +34,8 @@ type Relation struct {
 	Columns []string
 	// Indexes are the OIDs of a table's indexes.
 	Indexes []int64
+	// Query is a view's query.
+	Query string
 }
 
 // XactReader is a session that numbers its transactions (txid_current,
@@ -176,6 +178,11 @@ func catFuncs() []*Overload {
 			return nil, pgcode.Newf(pgcode.UndefinedObject, "tablespace %q does not exist", a[0].(string))
 		}).volatile(),
 		def(3537, "pg_describe_object", ts(O, O, types.Int4), T, describeObject).stable(),
+		def(1641, "pg_get_viewdef", ts(O), T, viewDef).stable(),
+		def(2506, "pg_get_viewdef", ts(O, B), T, viewDef).stable(),
+		def(3159, "pg_get_viewdef", ts(O, types.Int4), T, viewDef).stable(),
+		def(1640, "pg_get_viewdef", ts(T), T, viewDefByName).stable(),
+		def(2505, "pg_get_viewdef", ts(T, B), T, viewDefByName).stable(),
 	}
 	return append(funcs, privilegeFuncs()...)
 }
@@ -217,6 +224,31 @@ func functionDef(_ *Context, a []types.Datum) (types.Datum, error) {
 	}
 	b.WriteString("\nAS $function$" + p.Name + "$function$\n")
 	return b.String(), nil
+}
+
+// viewDef is pg_get_viewdef of a view's OID: its query as it was
+// written (DriftDB keeps the text, not a tree to write anew; pretty
+// printing and the wrap column change nothing). NULL for a relation that
+// is no view or an OID that names nothing.
+func viewDef(c *Context, a []types.Datum) (types.Datum, error) {
+	r, ok := c.Session.(RelationReader)
+	if !ok {
+		return nil, nil
+	}
+	rel, found, err := r.Relation(a[0].(int64))
+	if err != nil || !found || rel.Kind != 'v' || rel.Query == "" {
+		return nil, err
+	}
+	return rel.Query, nil
+}
+
+// viewDefByName is pg_get_viewdef of a view's name.
+func viewDefByName(c *Context, a []types.Datum) (types.Datum, error) {
+	oid, err := relationByName(c, a[0].(string))
+	if err != nil {
+		return nil, err
+	}
+	return viewDef(c, []types.Datum{oid})
 }
 
 // describeObject is pg_describe_object: what an object of the catalog
