@@ -135,6 +135,9 @@ func (s *Session) regLookup(t *types.T, name string) (types.Oid, error) {
 	case types.OidRegoper:
 		oid, err := builtins.LookupRegoper(name)
 		return types.Oid(oid), err
+	case types.OidRegoperator:
+		oid, err := builtins.LookupRegoperator(name)
+		return types.Oid(oid), err
 	case types.OidRegnamespace:
 		return s.namespaceOid(name)
 	case types.OidRegrole:
@@ -204,6 +207,8 @@ func (s *Session) regName(t *types.T, oid types.Oid) (string, bool) {
 		return builtins.RegprocedureName(uint32(oid))
 	case types.OidRegoper:
 		return builtins.RegoperName(uint32(oid))
+	case types.OidRegoperator:
+		return builtins.RegoperatorName(uint32(oid))
 	case types.OidRegnamespace:
 		name, ok := vtable.NamespaceName(int64(oid))
 		return builtins.QuoteIdent(name), ok

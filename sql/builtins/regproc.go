@@ -302,3 +302,59 @@ func RegoperName(oid uint32) (string, bool) {
 	}
 	return op.Name, true
 }
+
+// LookupRegoperator resolves regoperator input: an operator's name and
+// its operand types, NONE for a missing one: "+(integer,integer)",
+// "-(NONE,numeric)".
+func LookupRegoperator(s string) (uint32, error) {
+	open := strings.IndexByte(s, '(')
+	if open < 0 {
+		return 0, pgcode.New(pgcode.InvalidTextRepresentation, "expected a left parenthesis")
+	}
+	rest := strings.TrimRightFunc(s[open+1:], func(r rune) bool { return r < 0x80 && isSpaceByte(byte(r)) })
+	if !strings.HasSuffix(rest, ")") {
+		return 0, pgcode.New(pgcode.InvalidTextRepresentation, "expected a right parenthesis")
+	}
+	name := strings.TrimPrefix(strings.TrimSpace(s[:open]), "pg_catalog.")
+	parts := strings.Split(rest[:len(rest)-1], ",")
+	if len(parts) != 2 {
+		if len(parts) > 2 {
+			return 0, pgcode.New(pgcode.TooManyArguments, "too many arguments").
+				WithHint("Provide two argument types for operator.")
+		}
+		return 0, pgcode.New(pgcode.UndefinedParameter, "missing argument").
+			WithHint("Use NONE to denote the missing argument of a unary operator.")
+	}
+	var operands [2]uint32
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if strings.EqualFold(p, "none") {
+			continue
+		}
+		t, err := parseTypeName(p)
+		if err != nil {
+			return 0, err
+		}
+		operands[i] = uint32(t.Oid)
+	}
+	for _, op := range Opers() {
+		if op.Name == name && oidOf(op.Left) == operands[0] && oidOf(op.Right) == operands[1] {
+			return op.Oid, nil
+		}
+	}
+	return 0, pgcode.New(pgcode.UndefinedFunction, "operator does not exist: "+s)
+}
+
+// RegoperatorName is regoperator's output: the operator's name and its
+// operand types.
+func RegoperatorName(oid uint32) (string, bool) {
+	op, ok := OperByOid(oid)
+	if !ok {
+		return "", false
+	}
+	left := "NONE"
+	if op.Left != nil {
+		left = op.Left.String()
+	}
+	return op.Name + "(" + left + "," + op.Right.String() + ")", true
+}

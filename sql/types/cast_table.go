@@ -26,6 +26,7 @@ var castTable = map[[2]Oid]castEntry{
 	{20, 1700}:   {ContextImplicit, 'f'},   // bigint -> numeric
 	{20, 2202}:   {ContextImplicit, 'f'},   // bigint -> regprocedure
 	{20, 2203}:   {ContextImplicit, 'f'},   // bigint -> regoper
+	{20, 2204}:   {ContextImplicit, 'f'},   // bigint -> regoperator
 	{20, 2205}:   {ContextImplicit, 'f'},   // bigint -> regclass
 	{20, 2206}:   {ContextImplicit, 'f'},   // bigint -> regtype
 	{20, 4089}:   {ContextImplicit, 'f'},   // bigint -> regnamespace
@@ -39,6 +40,7 @@ var castTable = map[[2]Oid]castEntry{
 	{21, 1700}:   {ContextImplicit, 'f'},   // smallint -> numeric
 	{21, 2202}:   {ContextImplicit, 'f'},   // smallint -> regprocedure
 	{21, 2203}:   {ContextImplicit, 'f'},   // smallint -> regoper
+	{21, 2204}:   {ContextImplicit, 'f'},   // smallint -> regoperator
 	{21, 2205}:   {ContextImplicit, 'f'},   // smallint -> regclass
 	{21, 2206}:   {ContextImplicit, 'f'},   // smallint -> regtype
 	{21, 4089}:   {ContextImplicit, 'f'},   // smallint -> regnamespace
@@ -54,6 +56,7 @@ var castTable = map[[2]Oid]castEntry{
 	{23, 1700}:   {ContextImplicit, 'f'},   // integer -> numeric
 	{23, 2202}:   {ContextImplicit, 'b'},   // integer -> regprocedure
 	{23, 2203}:   {ContextImplicit, 'b'},   // integer -> regoper
+	{23, 2204}:   {ContextImplicit, 'b'},   // integer -> regoperator
 	{23, 2205}:   {ContextImplicit, 'b'},   // integer -> regclass
 	{23, 2206}:   {ContextImplicit, 'b'},   // integer -> regtype
 	{23, 4089}:   {ContextImplicit, 'b'},   // integer -> regnamespace
@@ -72,6 +75,7 @@ var castTable = map[[2]Oid]castEntry{
 	{26, 24}:     {ContextImplicit, 'b'},   // oid -> regproc
 	{26, 2202}:   {ContextImplicit, 'b'},   // oid -> regprocedure
 	{26, 2203}:   {ContextImplicit, 'b'},   // oid -> regoper
+	{26, 2204}:   {ContextImplicit, 'b'},   // oid -> regoperator
 	{26, 2205}:   {ContextImplicit, 'b'},   // oid -> regclass
 	{26, 2206}:   {ContextImplicit, 'b'},   // oid -> regtype
 	{26, 4089}:   {ContextImplicit, 'b'},   // oid -> regnamespace
@@ -126,6 +130,11 @@ var castTable = map[[2]Oid]castEntry{
 	{2203, 20}:   {ContextAssignment, 'f'}, // regoper -> bigint
 	{2203, 23}:   {ContextAssignment, 'b'}, // regoper -> integer
 	{2203, 26}:   {ContextImplicit, 'b'},   // regoper -> oid
+	{2203, 2204}: {ContextImplicit, 'b'},   // regoper -> regoperator
+	{2204, 20}:   {ContextAssignment, 'f'}, // regoperator -> bigint
+	{2204, 23}:   {ContextAssignment, 'b'}, // regoperator -> integer
+	{2204, 26}:   {ContextImplicit, 'b'},   // regoperator -> oid
+	{2204, 2203}: {ContextImplicit, 'b'},   // regoperator -> regoper
 	{2205, 20}:   {ContextAssignment, 'f'}, // regclass -> bigint
 	{2205, 23}:   {ContextAssignment, 'b'}, // regclass -> integer
 	{2205, 26}:   {ContextImplicit, 'b'},   // regclass -> oid

@@ -33,8 +33,8 @@ func AppendText(dst []byte, d Datum, t *T, c *Context) []byte {
 		}
 	case OidFamily:
 		if n, ok := d.(int64); ok {
-			if t.Oid != OidOid && t.Oid != OidRegoper && n == 0 {
-				return append(dst, '-') // reg* types but regoper show InvalidOid as "-"
+			if t.Oid != OidOid && t.Oid != OidRegoper && t.Oid != OidRegoperator && n == 0 {
+				return append(dst, '-') // reg* types but regoper(ator) show InvalidOid as "-"
 			}
 			if t.Oid == OidRegtype {
 				if rt, ok := byOid[uint32(n)]; ok {
