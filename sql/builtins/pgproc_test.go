@@ -4,7 +4,8 @@ import "testing"
 
 // TestProcCatalog checks the registry's pg_proc and pg_operator rows:
 // OIDs are unique, a function PostgreSQL has keeps its OID, and every
-// function's regprocedure output reads back as the same function.
+// function's regprocedure output (and every operator's regoperator
+// output) reads back as the same one.
 func TestProcCatalog(t *testing.T) {
 	seen := map[uint32]string{}
 	for _, p := range Procs() {
@@ -32,6 +33,10 @@ func TestProcCatalog(t *testing.T) {
 		ops[op.Oid] = true
 		if _, ok := RegoperName(op.Oid); !ok {
 			t.Errorf("%s: no regoper output", op.key())
+		}
+		sig, _ := RegoperatorName(op.Oid)
+		if back, err := LookupRegoperator(sig); err != nil || back != op.Oid {
+			t.Errorf("%s: reads back as %d, %v; want %d", sig, back, err, op.Oid)
 		}
 	}
 	if len(Procs()) < 400 || len(Opers()) < 300 {
