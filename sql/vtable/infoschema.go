@@ -34,6 +34,16 @@ func isColumns(c *Catalog, emit func(row)) error {
 				rw["is_updatable"] = "NO"
 				emit(rw)
 			}
+		case r.Virtual != nil:
+			// The catalog's own tables and views, as PostgreSQL lists
+			// them.
+			for i, col := range r.Virtual.Cols {
+				rw := columnRow(c, r, i+1, col.Name, col.Type, true)
+				if r.Kind != 'r' {
+					rw["is_updatable"] = "NO"
+				}
+				emit(rw)
+			}
 		}
 	}
 	return nil
