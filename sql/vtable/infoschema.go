@@ -34,9 +34,9 @@ func isColumns(c *Catalog, emit func(row)) error {
 				rw["is_updatable"] = "NO"
 				emit(rw)
 			}
-		case r.Virtual != nil:
+		case r.Virtual != nil && r.Virtual.Schema != DriftDB:
 			// The catalog's own tables and views, as PostgreSQL lists
-			// them.
+			// them. (The driftdb schema's are isColumnsWithDriftDB's.)
 			for i, col := range r.Virtual.Cols {
 				rw := columnRow(c, r, i+1, col.Name, col.Type, true)
 				if r.Kind != 'r' {
