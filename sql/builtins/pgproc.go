@@ -125,8 +125,8 @@ func OperByOid(oid uint32) (*Oper, bool) {
 	return o, ok
 }
 
-// internalNames are registry entries that are no functions a user calls
-// by name: the binder's forms of SQL syntax.
+// internalName reports whether a registry entry is no function a user
+// calls by name: one of the binder's forms of SQL syntax.
 func internalName(name string) bool {
 	return strings.HasPrefix(name, "_") || strings.Contains(name, " ")
 }

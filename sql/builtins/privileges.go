@@ -12,18 +12,15 @@ import (
 // role and the object exist and that the privileges are ones the object
 // has, as PostgreSQL does, and answer true.
 
-// Role OIDs of the catalog (vtable's).
-const oidPgDatabaseOwner = 6171
-
-// Database OID of the catalog (vtable's).
+// oidDatabase is the database's OID (vtable's).
 const oidDatabase = 5
 
 // privKind is a kind of object the privilege functions take.
 type privKind struct {
 	name  string // has_<name>_privilege
 	privs []string
-	// oids are the pg_proc OIDs of the overloads, by their arguments
-	// (see privilegeFuncs).
+	// byName resolves an object's name, or fails as PostgreSQL does for
+	// one that does not exist.
 	byName func(c *Context, name string) (int64, error)
 	// exists reports whether an object of the kind has an OID; a
 	// relation of another kind is an error.
@@ -117,18 +114,17 @@ func relationExists(kind byte) func(c *Context, oid int64) (bool, error) {
 	}
 }
 
-// roleByName checks that a role exists.
+// roleByName checks that a role exists: the session's, pg_database_owner
+// or PUBLIC, which the functions take for every role.
 func roleByName(c *Context, name string) error {
-	if name == c.Session.User() || name == "pg_database_owner" {
-		return nil
-	}
-	if strings.EqualFold(name, "public") {
+	if name == c.Session.User() || name == "pg_database_owner" || name == "public" {
 		return nil
 	}
 	return pgcode.Newf(pgcode.UndefinedObject, "role %q does not exist", name)
 }
 
-func roleExists(oid int64) bool { return oid == oidSuperuser || oid == oidPgDatabaseOwner }
+// roleExists reports whether a role OID names a role.
+func roleExists(oid int64) bool { return oid == oidSuperuser || oid == oidDatabaseOwner }
 
 // privileges reads a privilege list, "SELECT, UPDATE WITH GRANT OPTION",
 // and reports whether it asks for any privilege a role can hold (RULE is
