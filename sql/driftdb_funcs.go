@@ -2,7 +2,7 @@ package sql
 
 import (
 	"fmt"
-	"strings"
+	"slices"
 
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/builtins"
@@ -122,16 +122,12 @@ func (f fnSession) CatalogOid(name string) (int64, bool, error) {
 // qualified by a schema or not, folded to lower case unless quoted. A
 // schema that does not exist fails with 3F000.
 func relationName(text string) (schema, name string, err error) {
-	parts := strings.Split(text, ".")
+	parts, err := identParts(text)
+	if err != nil || slices.Contains(parts, "") {
+		return "", "", pgcode.Newf(pgcode.InvalidName, "invalid name syntax")
+	}
 	if len(parts) > 2 {
 		return "", "", pgcode.Newf(pgcode.InvalidName, "improper relation name (too many dotted names): %s", text)
-	}
-	for i, p := range parts {
-		if strings.HasPrefix(p, `"`) && strings.HasSuffix(p, `"`) && len(p) >= 2 {
-			parts[i] = strings.ReplaceAll(p[1:len(p)-1], `""`, `"`)
-		} else {
-			parts[i] = strings.ToLower(p)
-		}
 	}
 	if len(parts) == 1 {
 		return "", parts[0], nil

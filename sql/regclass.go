@@ -2,31 +2,7 @@ package sql
 
 import (
 	"errors"
-
-	"github.com/driftdb/driftdb/sql/pgcode"
-	"github.com/driftdb/driftdb/sql/types"
 )
-
-// regclassInput resolves regclass input ('t'::regclass) with a schema:
-// a relation of pg_catalog or information_schema is named by its schema
-// as PostgreSQL's are ('pg_catalog.pg_class'::regclass, which psql's \d
-// of a sequence and \dx send); the rest goes to regLookup.
-func (s *Session) regclassInput(t *types.T, name string) (types.Oid, error) {
-	if t.Oid == types.OidRegclass {
-		if parts, err := identParts(name); err == nil && len(parts) == 2 &&
-			(parts[0] == "pg_catalog" || parts[0] == "information_schema") {
-			c, err := s.vcatalog()
-			if err != nil {
-				return 0, err
-			}
-			if r, ok := c.RelByName(parts[0] + "." + parts[1]); ok {
-				return types.Oid(r.Oid), nil
-			}
-			return 0, pgcode.Newf(pgcode.UndefinedTable, "relation %q does not exist", name)
-		}
-	}
-	return s.regLookup(t, name)
-}
 
 // identParts splits a possibly qualified name at its dots, as
 // PostgreSQL reads one: a double-quoted part keeps its case and may hold

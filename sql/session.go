@@ -226,7 +226,7 @@ func (s *Session) TypesContext() *types.Context {
 		c.ExtraFloatDigits = n
 	}
 	c.Now = s.opts.Now
-	c.RegLookup, c.RegName = s.regclassInput, s.regName
+	c.RegLookup, c.RegName = s.regLookup, s.regName
 	s.tctx, s.tctxGen = c, s.settingsGen
 	return c
 }
