@@ -3,51 +3,14 @@ package integration
 import (
 	"context"
 	"fmt"
-	"net"
 	"reflect"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/pgwire"
 )
-
-// startStoppable starts a server on dir that the test can stop before it
-// ends (to start another on the same directory).
-func startStoppable(t *testing.T, dir string) (s *server, stop func()) {
-	t.Helper()
-	db, err := engine.Open(dir, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := pgwire.NewServer(db, pgwire.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			srv.Shutdown(ctx)
-			<-done
-			if err := db.Close(); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return &server{addr: ln.Addr().String(), dir: dir, db: db, srv: srv}, stop
-}
 
 // catalogOids returns the OID of every relation and constraint of the
 // public schema, by kind and name.
@@ -87,7 +50,7 @@ func catalogOids(t *testing.T, c *pgx.Conn) map[string]uint32 {
 func TestOidsStable(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, stop := startStoppable(t, dir)
+	s, stop := startStoppableOn(t, pgwire.Config{}, dir, engine.Options{})
 	c := connect(t, s.url(""))
 	for _, q := range []string{
 		`CREATE TABLE keep (id int8 PRIMARY KEY, u text UNIQUE, n int8 DEFAULT 1 CHECK (n > 0))`,
@@ -145,7 +108,7 @@ func TestOidsStable(t *testing.T) {
 	stop()
 
 	// A restart keeps every OID, and a new connection sees them.
-	s, _ = startStoppable(t, dir)
+	s, _ = startStoppableOn(t, pgwire.Config{}, dir, engine.Options{})
 	c = connect(t, s.url(""))
 	defer c.Close(ctx)
 	if got := catalogOids(t, c); !reflect.DeepEqual(got, all) {

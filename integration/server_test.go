@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,6 +53,15 @@ func startServer(t testing.TB, cfg pgwire.Config) *server {
 // (a file system of the test's choice, say); it stops when the test ends.
 func startServerOn(t testing.TB, cfg pgwire.Config, dir string, opts engine.Options) *server {
 	t.Helper()
+	s, _ := startStoppableOn(t, cfg, dir, opts)
+	return s
+}
+
+// startStoppableOn is startServerOn with a stop function, for a test that
+// stops the server itself (to start another on the same directory); the
+// end of the test stops it too if the test did not.
+func startStoppableOn(t testing.TB, cfg pgwire.Config, dir string, opts engine.Options) (*server, func()) {
+	t.Helper()
 	db, err := engine.Open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -66,14 +76,18 @@ func startServerOn(t testing.TB, cfg pgwire.Config, dir string, opts engine.Opti
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-		db.Close()
-	})
-	return &server{addr: ln.Addr().String(), dir: dir, db: db, srv: srv}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			srv.Shutdown(ctx)
+			<-done
+			db.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &server{addr: ln.Addr().String(), dir: dir, db: db, srv: srv}, stop
 }
 
 func (s *server) url(extra string) string {

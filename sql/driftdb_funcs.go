@@ -6,10 +6,10 @@ import (
 
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/exec"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
 	"github.com/driftdb/driftdb/sql/vtable"
-	"github.com/driftdb/driftdb/store"
 )
 
 // TableHistory answers driftdb.history: the versions of the table's rows
@@ -61,8 +61,8 @@ func (h *historyRows) Next() ([]types.Datum, error) {
 		return nil, err
 	}
 	// Each row is a new slice: the caller may keep it.
-	row := []types.Datum{fmt.Sprint(v.Key.Value()), int64(v.Seq), types.DTimestampTZ(v.UnixMs*1000 - pgEpochMicros),
-		historyEvent(v.Type), nil, nil}
+	row := []types.Datum{fmt.Sprint(v.Key.Value()), int64(v.Seq), types.TimestampTZFromUnixMs(v.UnixMs),
+		exec.EventName(v.Type), nil, nil}
 	if doc, err := v.Doc(); err != nil {
 		return nil, err
 	} else if doc != nil {
@@ -74,24 +74,6 @@ func (h *historyRows) Next() ([]types.Datum, error) {
 		row[5] = types.DJSONB{V: ch}
 	}
 	return row, nil
-}
-
-// pgEpochMicros is 2000-01-01 in microseconds since the Unix epoch.
-const pgEpochMicros = 946684800 * 1_000_000
-
-// historyEvent is an event type as _event shows it.
-func historyEvent(t store.EventType) string {
-	switch t {
-	case store.EventInsert:
-		return "INSERT"
-	case store.EventPatch:
-		return "PATCH"
-	case store.EventSoftDelete:
-		return "SOFT_DELETE"
-	case store.EventTruncate:
-		return "TRUNCATE"
-	}
-	return t.String()
 }
 
 // Description answers obj_description and col_description from the

@@ -316,7 +316,7 @@ func (op *scanOp) fill(r *engine.Row) error {
 		case plan.SysSeq:
 			op.row[i] = int64(r.Seq)
 		case plan.SysTS:
-			op.row[i] = types.DTimestampTZ(r.UnixMs*1000 - pgEpochMicros)
+			op.row[i] = types.TimestampTZFromUnixMs(r.UnixMs)
 		case plan.SysDoc:
 			doc, err := r.Doc()
 			if err != nil {
@@ -327,9 +327,6 @@ func (op *scanOp) fill(r *engine.Row) error {
 	}
 	return nil
 }
-
-// pgEpochMicros is 2000-01-01 in microseconds since the Unix epoch.
-const pgEpochMicros = 946684800 * 1_000_000
 
 func (op *scanOp) Close() {
 	if op.cur != nil {
@@ -404,7 +401,7 @@ func (op *historyOp) Next() (Row, error) {
 		for i, s := range op.n.Sys {
 			switch s {
 			case plan.SysEvent:
-				op.row[i] = eventName(h.Type)
+				op.row[i] = EventName(h.Type)
 			case plan.SysDoc:
 				if h.Deleted() {
 					op.row[i] = nil
@@ -428,8 +425,8 @@ func (op *historyOp) Close() {
 	}
 }
 
-// eventName is an event type as _event shows it.
-func eventName(t store.EventType) string {
+// EventName is an event type as _event shows it.
+func EventName(t store.EventType) string {
 	switch t {
 	case store.EventInsert:
 		return "INSERT"

@@ -80,6 +80,12 @@ func TimestampTZFromTime(t time.Time) DTimestampTZ {
 	return DTimestampTZ(unixMicrosRounded(t) - pgEpochUnixMicros)
 }
 
+// TimestampTZFromUnixMs converts milliseconds since the Unix epoch (an
+// event's time) to a DTimestampTZ.
+func TimestampTZFromUnixMs(ms int64) DTimestampTZ {
+	return DTimestampTZ(ms*1000 - pgEpochUnixMicros)
+}
+
 // Time returns the instant as a time.Time in UTC.
 func (t DTimestampTZ) Time() time.Time {
 	return time.UnixMicro(int64(t) + pgEpochUnixMicros).UTC()

@@ -100,11 +100,11 @@ func driftdbTables(c *Catalog, emit func(row)) error {
 		}
 		r := row{"table_name": t.Rel.Name, "relid": t.Rel.Oid, "live_rows": st.LiveRows, "versions": st.Versions}
 		if ms := t.Spec.CreatedUnixMs; ms != 0 {
-			r["created_at"] = unixMsTimestamptz(ms)
+			r["created_at"] = types.TimestampTZFromUnixMs(ms)
 		}
 		if st.Versions > 0 {
 			r["first_seq"], r["last_seq"] = int64(st.FirstSeq), int64(st.LastSeq)
-			r["first_event_at"], r["last_event_at"] = unixMsTimestamptz(st.FirstUnixMs), unixMsTimestamptz(st.LastUnixMs)
+			r["first_event_at"], r["last_event_at"] = types.TimestampTZFromUnixMs(st.FirstUnixMs), types.TimestampTZFromUnixMs(st.LastUnixMs)
 		}
 		if st.Horizon != 0 {
 			r["horizon_seq"] = int64(st.Horizon)
@@ -112,12 +112,6 @@ func driftdbTables(c *Catalog, emit func(row)) error {
 		emit(r)
 	}
 	return nil
-}
-
-// unixMsTimestamptz is a Unix time in milliseconds as a timestamptz.
-func unixMsTimestamptz(ms int64) types.DTimestampTZ {
-	const pgEpochMicros = 946684800 * 1_000_000 // 2000-01-01
-	return types.DTimestampTZ(ms*1000 - pgEpochMicros)
 }
 
 // pgAttributeWithSystem is pg_attribute with the system columns of every
