@@ -215,7 +215,15 @@ func (b *Binder) columnRef(c *pg.ColumnRef, s *scope, ec exprCtx) (Expr, error) 
 		}
 		return colRef(idx, depth, col), nil
 	default:
-		// table.column first; then column.path; then table.column.path.
+		// schema.table.column first; then table.column; then column.path;
+		// then table.column.path.
+		if len(parts) == 3 && s.hasSchemaQualifier(parts[0], parts[1]) {
+			idx, depth, col, err := s.resolve(parts[1], parts[2], b.pos(c.Location))
+			if err != nil {
+				return nil, err
+			}
+			return colRef(idx, depth, col), nil
+		}
 		idx, depth, col, err := s.resolve(parts[0], parts[1], b.pos(c.Location))
 		if err == nil {
 			if len(parts) == 2 {
@@ -228,6 +236,11 @@ func (b *Binder) columnRef(c *pg.ColumnRef, s *scope, ec exprCtx) (Expr, error) 
 		}
 		idx, depth, col, err2 := s.resolve("", parts[0], b.pos(c.Location))
 		if err2 != nil {
+			if len(parts) == 3 && (s.hasQualifier(parts[1]) || s.hasRelation(parts[1])) {
+				// schema.table.column where the table is in FROM under an
+				// alias or in no such schema.
+				return nil, b.errorf(pgcode.UndefinedTable, c.Location, "invalid reference to FROM-clause entry for table %q", parts[1])
+			}
 			return nil, err
 		}
 		return b.docPath(colRef(idx, depth, col), parts[1:], c.Location)

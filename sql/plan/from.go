@@ -107,7 +107,31 @@ func aliased(cols []Column, a *pg.Alias) ([]Column, error) {
 }
 
 // rangeVar binds a table name: a WITH query of that name, else a table.
+// The columns of a relation named without an alias keep its schema, for
+// names qualified by schema and table (public.t.c).
 func (b *Binder) rangeVar(rv *pg.RangeVar, s *scope) (Node, []scopeCol, error) {
+	n, sc, err := b.rangeVarNode(rv, s)
+	if err != nil || rv.Alias != nil {
+		return n, sc, err
+	}
+	if _, ok := n.(*CTEScan); ok {
+		return n, sc, nil
+	}
+	schema := rv.Schemaname
+	if schema == "" {
+		schema = "public"
+		if _, ok := n.(*VirtualScan); ok {
+			schema = vtable.PgCatalog
+		}
+	}
+	for i := range sc {
+		sc[i].schema = schema
+	}
+	return n, sc, nil
+}
+
+// rangeVarNode binds a table name to the node that reads it.
+func (b *Binder) rangeVarNode(rv *pg.RangeVar, s *scope) (Node, []scopeCol, error) {
 	qual := rv.Relname
 	if rv.Alias != nil {
 		qual = rv.Alias.Aliasname

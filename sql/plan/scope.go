@@ -27,6 +27,9 @@ type scopeCol struct {
 	scalarFunc bool
 	// row are a record column's fields, where known.
 	row []Column
+	// schema is the schema of a relation named without an alias ("" for
+	// other FROM items): schema.table.column names it.
+	schema string
 }
 
 // scope is what the names of a query level refer to: its FROM clause's
@@ -107,6 +110,32 @@ func (s *scope) hasQualifier(q string) bool {
 	for sc := s; sc != nil; sc = sc.parent {
 		for _, c := range sc.cols {
 			if c.qualifier == q {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasSchemaQualifier reports whether any level has a relation named q,
+// without an alias, of schema schema.
+func (s *scope) hasSchemaQualifier(schema, q string) bool {
+	for sc := s; sc != nil; sc = sc.parent {
+		for _, c := range sc.cols {
+			if c.qualifier == q && c.schema == schema {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasRelation reports whether any level reads the table or view named
+// name, under its name or an alias.
+func (s *scope) hasRelation(name string) bool {
+	for sc := s; sc != nil; sc = sc.parent {
+		for _, c := range sc.cols {
+			if c.table == name {
 				return true
 			}
 		}
