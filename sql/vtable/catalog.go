@@ -21,6 +21,31 @@ type Catalog struct {
 	byOid  map[int64]*Rel
 	cons   []*Constraint
 	conOid map[int64]*Constraint
+	// viewTypes caches the types of views' columns by view name.
+	viewTypes map[string][]*types.T
+}
+
+// ViewColumnTypes returns the types of a view's columns: those of its
+// query's columns, text where they cannot be known.
+func (c *Catalog) ViewColumnTypes(v *engine.ViewDef) []*types.T {
+	if ts, ok := c.viewTypes[v.Name]; ok {
+		return ts
+	}
+	var ts []*types.T
+	if c.src.ViewTypes != nil {
+		ts = c.src.ViewTypes(*v)
+	}
+	if len(ts) != len(v.Columns) {
+		ts = make([]*types.T, len(v.Columns))
+		for i := range ts {
+			ts[i] = types.Text
+		}
+	}
+	if c.viewTypes == nil {
+		c.viewTypes = map[string][]*types.T{}
+	}
+	c.viewTypes[v.Name] = ts
+	return ts
 }
 
 // Rel is a relation: a table, index, sequence or view, of the user's

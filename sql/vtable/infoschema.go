@@ -29,8 +29,9 @@ func isColumns(c *Catalog, emit func(row)) error {
 				emit(rw)
 			}
 		case r.View != nil:
+			ts := c.ViewColumnTypes(r.View)
 			for i, name := range r.View.Columns {
-				rw := columnRow(c, r, i+1, name, types.Text, true)
+				rw := columnRow(c, r, i+1, name, ts[i], true)
 				rw["is_updatable"] = "NO"
 				emit(rw)
 			}

@@ -160,8 +160,9 @@ func pgAttribute(c *Catalog, emit func(row)) error {
 				emit(attribute(r.Oid, i+1, f, t, false, false, ""))
 			}
 		case r.View != nil:
+			ts := c.ViewColumnTypes(r.View)
 			for i, name := range r.View.Columns {
-				emit(attribute(r.Oid, i+1, name, types.Text, false, false, ""))
+				emit(attribute(r.Oid, i+1, name, ts[i], false, false, ""))
 			}
 		case r.Virtual != nil:
 			for i, col := range r.Virtual.Cols {
@@ -255,7 +256,7 @@ func pgSettings(c *Catalog, emit func(row)) error {
 	}
 	for _, s := range c.src.Settings() {
 		emit(row{"name": s[0], "setting": s[1], "category": "Ungrouped", "context": "user",
-			"vartype": "string", "source": "session", "pending_restart": false})
+			"vartype": settingType(s[0]), "source": "session", "pending_restart": false})
 	}
 	return nil
 }

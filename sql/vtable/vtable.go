@@ -75,6 +75,9 @@ type Source struct {
 	// Cursors lists the session's open cursors (pg_cursors); nil leaves
 	// pg_cursors empty.
 	Cursors func() []Cursor
+	// ViewTypes are the types of a view's columns, as its query binds;
+	// nil (or a nil answer) makes them text.
+	ViewTypes func(v engine.ViewDef) []*types.T
 	// TypeOf is the SQL type of a table's column (its declared type when
 	// it has one); nil maps the engine's type.
 	TypeOf func(c engine.Column) *types.T

@@ -1,0 +1,36 @@
+package vtable
+
+// What the catalog tables that tools read hold beyond their first forms:
+// the types of pg_settings' values.
+
+// settingTypes are the types of the settings' values that are not
+// strings, as pg_settings.vartype names them.
+var settingTypes = map[string]string{
+	"bytea_output":                        "enum",
+	"client_min_messages":                 "enum",
+	"default_transaction_isolation":       "enum",
+	"default_transaction_read_only":       "bool",
+	"extra_float_digits":                  "integer",
+	"idle_in_transaction_session_timeout": "integer",
+	"idle_session_timeout":                "integer",
+	"integer_datetimes":                   "bool",
+	"intervalstyle":                       "enum",
+	"lock_timeout":                        "integer",
+	"max_identifier_length":               "integer",
+	"max_index_keys":                      "integer",
+	"row_security":                        "bool",
+	"server_version_num":                  "integer",
+	"standard_conforming_strings":         "bool",
+	"statement_timeout":                   "integer",
+	"transaction_isolation":               "enum",
+	"transaction_read_only":               "bool",
+	"xmloption":                           "enum",
+}
+
+// settingType is the type pg_settings.vartype gives a setting's value.
+func settingType(name string) string {
+	if t, ok := settingTypes[name]; ok {
+		return t
+	}
+	return "string"
+}
