@@ -345,7 +345,7 @@ func (s *Session) set(name, value string) error {
 				return err
 			}
 		}
-	case "server_version", "server_encoding", "integer_datetimes", "is_superuser", "session_authorization":
+	case "server_version", "server_version_num", "server_encoding", "integer_datetimes", "is_superuser", "session_authorization":
 		return pgcode.Newf(pgcode.CantChangeRuntimeParam, "parameter %q cannot be changed", name)
 	case "max_index_keys", "max_identifier_length":
 		return pgcode.Newf(pgcode.CantChangeRuntimeParam, "parameter %q cannot be changed", name)

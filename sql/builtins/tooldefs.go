@@ -1,0 +1,150 @@
+package builtins
+
+import (
+	"strings"
+
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// Catalog functions that database tools call when they read a schema:
+// pg_get_viewdef, pg_get_partkeydef and parse_ident.
+
+// viewDefiner answers pg_get_viewdef: the query of the view with an OID
+// or a name, as the session keeps it.
+type viewDefiner interface {
+	ViewDefByOid(oid int64) (string, bool, error)
+	ViewDefByName(name string) (string, bool, error)
+}
+
+var _ = register(toolCatalogFuncs()...)
+
+func toolCatalogFuncs() []*Overload {
+	byOid := func(c *Context, a []types.Datum) (types.Datum, error) {
+		vd, ok := c.Session.(viewDefiner)
+		if !ok {
+			return nil, nil
+		}
+		s, found, err := vd.ViewDefByOid(a[0].(int64))
+		if err != nil || !found {
+			return nil, err
+		}
+		return s, nil
+	}
+	byName := func(c *Context, a []types.Datum) (types.Datum, error) {
+		vd, ok := c.Session.(viewDefiner)
+		if !ok {
+			return nil, nil
+		}
+		s, found, err := vd.ViewDefByName(str(a[0]))
+		if err != nil || !found {
+			return nil, err
+		}
+		return s, nil
+	}
+	oid := types.OidT
+	return []*Overload{
+		def(1641, "pg_get_viewdef", ts(oid), types.Text, byOid).stable(),
+		def(2506, "pg_get_viewdef", ts(oid, types.Bool), types.Text, byOid).stable(),
+		def(3159, "pg_get_viewdef", ts(oid, types.Int4), types.Text, byOid).stable(),
+		def(1640, "pg_get_viewdef", ts(types.Text), types.Text, byName).stable(),
+		def(2505, "pg_get_viewdef", ts(types.Text, types.Bool), types.Text, byName).stable(),
+		// DriftDB has no partitioned tables: no relation has a partition key.
+		def(3352, "pg_get_partkeydef", ts(oid), types.Text, func(*Context, []types.Datum) (types.Datum, error) {
+			return nil, nil
+		}).stable(),
+		def(1268, "parse_ident", ts(types.Text, types.Bool), types.ArrayOf(types.Text), parseIdentFn),
+		{Name: "parse_ident", Oid: 1268, Args: ts(types.Text), Ret: types.ArrayOf(types.Text), Strict: true,
+			Fn: parseIdentFn},
+	}
+}
+
+// parseIdentFn is parse_ident(qualified_identifier [, strict]).
+func parseIdentFn(_ *Context, a []types.Datum) (types.Datum, error) {
+	strict := len(a) < 2 || a[1].(bool)
+	parts, err := parseIdent(str(a[0]), strict)
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]types.Datum, len(parts))
+	for i, p := range parts {
+		vals[i] = p
+	}
+	return buildArray(types.Text, vals)
+}
+
+// parseIdent splits a qualified identifier (a, "A".b) into its names:
+// quoted ones as written (a doubled quote for a quote), the others in
+// lower case. Without strict it stops quietly at what follows the last
+// name.
+func parseIdent(s string, strict bool) ([]string, error) {
+	invalid := func(detail string) error {
+		err := pgcode.Newf(pgcode.InvalidParameterValue, `string is not a valid identifier: "%s"`, s)
+		if detail != "" {
+			return err.WithDetail(detail)
+		}
+		return err
+	}
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' }
+	isStart := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80 }
+	isCont := func(c byte) bool { return isStart(c) || c >= '0' && c <= '9' || c == '$' }
+	var parts []string
+	i := 0
+	afterDot := false
+	for {
+		for i < len(s) && isSpace(s[i]) {
+			i++
+		}
+		switch {
+		case i < len(s) && s[i] == '"':
+			var b strings.Builder
+			i++
+			for {
+				j := strings.IndexByte(s[i:], '"')
+				if j < 0 {
+					return nil, invalid("String has unclosed double quotes.")
+				}
+				b.WriteString(s[i : i+j])
+				i += j + 1
+				if i < len(s) && s[i] == '"' {
+					b.WriteByte('"')
+					i++
+					continue
+				}
+				break
+			}
+			if b.Len() == 0 {
+				return nil, invalid("Quoted identifier must not be empty.")
+			}
+			parts = append(parts, b.String())
+		case i < len(s) && isStart(s[i]):
+			j := i
+			for j < len(s) && isCont(s[j]) {
+				j++
+			}
+			parts = append(parts, strings.ToLower(s[i:j]))
+			i = j
+		case i < len(s) && s[i] == '.':
+			if afterDot {
+				return nil, invalid(`No valid identifier after ".".`)
+			}
+			return nil, invalid(`No valid identifier before ".".`)
+		case afterDot:
+			return nil, invalid(`No valid identifier after ".".`)
+		default:
+			return nil, invalid("")
+		}
+		for i < len(s) && isSpace(s[i]) {
+			i++
+		}
+		if i < len(s) && s[i] == '.' {
+			i++
+			afterDot = true
+			continue
+		}
+		if i < len(s) && strict {
+			return nil, invalid("")
+		}
+		return parts, nil
+	}
+}
