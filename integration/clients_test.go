@@ -76,9 +76,7 @@ func TestSQLAlchemy(t *testing.T) {
 	}
 	want := "[(1, 'a@x', 5), (2, 'b@x', 50)]\n" +
 		"['users'] ['big']\n" +
-		// PostgreSQL writes nextval('users_id_seq'::regclass): DriftDB's
-		// nextval takes the name as text (docs/SQL.md).
-		"id INTEGER False nextval('users_id_seq')\n" +
+		"id INTEGER False nextval('users_id_seq'::regclass)\n" +
 		"email VARCHAR(80) False None\n" +
 		"n INTEGER True 0\n" +
 		"['id']\n" +

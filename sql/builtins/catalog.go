@@ -60,7 +60,12 @@ func catalogFuncs() []*Overload {
 		return s, nil
 	}
 	null := func(*Context, []types.Datum) (types.Datum, error) { return nil, nil }
-	expr := func(_ *Context, a []types.Datum) (types.Datum, error) { return a[0], nil }
+	expr := func(_ *Context, a []types.Datum) (types.Datum, error) {
+		if len(a) > 2 && a[2].(bool) {
+			return prettyExpr(str(a[0])), nil
+		}
+		return a[0], nil
+	}
 	oid := types.OidT
 	return []*Overload{
 		{Name: "pg_get_userbyid", Args: []*types.T{oid}, Ret: types.Name, Strict: true, Volatility: Stable,

@@ -148,3 +148,42 @@ func parseIdent(s string, strict bool) ([]string, error) {
 		return parts, nil
 	}
 }
+
+// prettyExpr is pg_get_expr's pretty form of an expression's text: without
+// the parentheses around the whole of it, or around the operand of a cast
+// that is the whole of it ((2)::numeric is 2::numeric).
+func prettyExpr(s string) string {
+	if end := closingParen(s); end == len(s)-1 {
+		return s[1:end]
+	} else if end > 0 && strings.HasPrefix(s[end+1:], "::") && !strings.ContainsAny(s[end+1:], "()'") {
+		return s[1:end] + s[end+1:]
+	}
+	return s
+}
+
+// closingParen is the index of the parenthesis that closes the one s
+// starts with (quoted text aside), or -1.
+func closingParen(s string) int {
+	if !strings.HasPrefix(s, "(") {
+		return -1
+	}
+	depth, quote := 0, byte(0)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}

@@ -207,6 +207,9 @@ func (c *Catalog) loadTables() error {
 					}
 				}
 			}
+			if ci.Default != "" && c.src.DefaultText != nil {
+				ci.Default = c.src.DefaultText(ci.Default, ci.Type)
+			}
 			t.Cols = append(t.Cols, ci)
 			attnum[col.Field] = i + 1
 			if col.Field == "" {

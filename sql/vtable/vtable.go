@@ -75,6 +75,9 @@ type Source struct {
 	// Cursors lists the session's open cursors (pg_cursors); nil leaves
 	// pg_cursors empty.
 	Cursors func() []Cursor
+	// DefaultText is the catalog's text of a column's default kept as
+	// text, for a column of type t; nil shows it as kept.
+	DefaultText func(text string, t *types.T) string
 	// ViewTypes are the types of a view's columns, as its query binds;
 	// nil (or a nil answer) makes them text.
 	ViewTypes func(v engine.ViewDef) []*types.T

@@ -1,0 +1,283 @@
+package sql
+
+import (
+	"strconv"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/parser"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// The catalog shows a column's default (pg_attrdef.adbin through
+// pg_get_expr, information_schema.columns.column_default) as PostgreSQL
+// writes the expression it stored: each constant labelled with the type
+// the parser gave it where the label is needed ('x'::text, '-5'::integer,
+// 5, 1.5, true), an operator's expression in parentheses, a sequence's
+// name for nextval as regclass. Tools read these texts (a serial column is
+// one whose default starts with nextval(). A default whose form is not
+// known here is shown as kept.
+
+// defaultText is the catalog's text of a default kept as text for a
+// column of type col.
+func defaultText(text string, col *types.T) string {
+	n, err := parser.ParseExpr(text)
+	if err != nil {
+		return text
+	}
+	w := defaultWriter{}
+	out, _, ok := w.expr(n, baseType(col))
+	if !ok {
+		return text
+	}
+	return out
+}
+
+// defaultWriter writes a default's parse tree as PostgreSQL's deparser
+// writes the tree it made of it.
+type defaultWriter struct{}
+
+// expr writes n where a value of type want is wanted (the type an untyped
+// literal takes there; nil for none) and returns the type of what it
+// wrote (nil where unknown). ok is false for a form it does not know.
+func (w defaultWriter) expr(n *pg.Node, want *types.T) (string, *types.T, bool) {
+	switch x := n.Node.(type) {
+	case *pg.Node_AConst:
+		return w.aconst(x.AConst, want)
+	case *pg.Node_TypeCast:
+		return w.typeCast(x.TypeCast)
+	case *pg.Node_FuncCall:
+		return w.funcCall(x.FuncCall)
+	case *pg.Node_AExpr:
+		return w.aexpr(x.AExpr)
+	case *pg.Node_SqlvalueFunction:
+		return sqlValueFunction(x.SqlvalueFunction)
+	}
+	return "", nil, false
+}
+
+// aconst writes a literal: typed as PostgreSQL's parser types it (an
+// integer int4, or int8 when it does not fit; a number with a point
+// numeric), a quoted string as the type it is wanted as (text where
+// nothing wants a type).
+func (w defaultWriter) aconst(c *pg.A_Const, want *types.T) (string, *types.T, bool) {
+	switch v := c.Val.(type) {
+	case *pg.A_Const_Ival:
+		return defaultConstText(strconv.FormatInt(int64(v.Ival.Ival), 10), types.Int4), types.Int4, true
+	case *pg.A_Const_Fval:
+		s := v.Fval.Fval
+		if !strings.ContainsAny(s, ".eE") {
+			if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return defaultConstText(s, types.Int8), types.Int8, true
+			}
+		}
+		d, err := types.ParseText(s, types.Numeric, nil)
+		if err != nil {
+			return "", nil, false
+		}
+		return defaultConstText(types.FormatText(d, types.Numeric, nil), types.Numeric), types.Numeric, true
+	case *pg.A_Const_Boolval:
+		return strconv.FormatBool(v.Boolval.Boolval), types.Bool, true
+	case *pg.A_Const_Sval:
+		t := want
+		if t == nil || t.Oid == types.OidUnknown {
+			t = types.Text
+		}
+		if t.Oid == types.OidRegclass {
+			// A relation's name, written back as regclass output writes
+			// it: DriftDB's relations are all on the search path.
+			return defaultConstText(v.Sval.Sval, t), t, true
+		}
+		d, err := types.ParseText(v.Sval.Sval, t, nil)
+		if err != nil {
+			return "", nil, false
+		}
+		return defaultConstText(types.FormatText(d, t, nil), t), t, true
+	}
+	return "", nil, false
+}
+
+// typeCast writes a literal cast to a type: the constant of that type.
+// Other casts are left as kept.
+func (w defaultWriter) typeCast(tc *pg.TypeCast) (string, *types.T, bool) {
+	t, err := plan.TypeName(tc.TypeName)
+	if err != nil || t.Mod >= 0 {
+		return "", nil, false
+	}
+	c := tc.Arg.GetAConst()
+	if c == nil {
+		return "", nil, false
+	}
+	if c.GetSval() != nil {
+		return w.aconst(c, t)
+	}
+	// A number cast: the cast stays, around the number's constant.
+	inner, it, ok := w.aconst(c, nil)
+	if !ok {
+		return "", nil, false
+	}
+	if it.Oid == t.Oid {
+		return inner, t, true
+	}
+	return "(" + inner + ")::" + t.String(), t, true
+}
+
+// funcCall writes a call: its name and its arguments, each literal as the
+// type the chosen overload takes. nextval, currval and setval take a
+// sequence as regclass in PostgreSQL.
+func (w defaultWriter) funcCall(f *pg.FuncCall) (string, *types.T, bool) {
+	if f.AggStar || f.AggDistinct || f.FuncVariadic || f.Over != nil || len(f.AggOrder) > 0 || f.AggFilter != nil || len(f.Funcname) != 1 {
+		return "", nil, false
+	}
+	name := f.Funcname[0].GetString_().GetSval()
+	argTypes := make([]*types.T, len(f.Args))
+	for i, a := range f.Args {
+		argTypes[i] = literalType(a)
+		if argTypes[i] == nil {
+			return "", nil, false
+		}
+	}
+	r, err := builtins.Resolve(name, argTypes, builtins.Normal)
+	if err != nil {
+		return "", nil, false
+	}
+	args := make([]string, len(f.Args))
+	for i, a := range f.Args {
+		want := r.ArgTypes[i]
+		if i == 0 && (name == "nextval" || name == "currval" || name == "setval") {
+			want = types.Regclass
+		}
+		s, _, ok := w.expr(a, want)
+		if !ok {
+			return "", nil, false
+		}
+		args[i] = s
+	}
+	return name + "(" + strings.Join(args, ", ") + ")", r.Ret, true
+}
+
+// aexpr writes a binary operator's expression in parentheses, an untyped
+// literal as the other operand's type (text when both are untyped).
+func (w defaultWriter) aexpr(a *pg.A_Expr) (string, *types.T, bool) {
+	if a.Kind != pg.A_Expr_Kind_AEXPR_OP || a.Lexpr == nil || a.Rexpr == nil || len(a.Name) != 1 {
+		return "", nil, false
+	}
+	op := a.Name[0].GetString_().GetSval()
+	lt, rt := literalType(a.Lexpr), literalType(a.Rexpr)
+	if lt == nil || rt == nil {
+		return "", nil, false
+	}
+	switch {
+	case lt.Oid == types.OidUnknown && rt.Oid == types.OidUnknown:
+		lt, rt = types.Text, types.Text
+	case lt.Oid == types.OidUnknown:
+		lt = rt
+	case rt.Oid == types.OidUnknown:
+		rt = lt
+	}
+	r, err := builtins.Resolve(op, []*types.T{lt, rt}, builtins.Normal)
+	if err != nil {
+		return "", nil, false
+	}
+	l, _, ok := w.expr(a.Lexpr, r.ArgTypes[0])
+	if !ok {
+		return "", nil, false
+	}
+	rs, _, ok := w.expr(a.Rexpr, r.ArgTypes[1])
+	if !ok {
+		return "", nil, false
+	}
+	return "(" + l + " " + op + " " + rs + ")", r.Ret, true
+}
+
+// literalType is the type the parser gives an argument before a call is
+// resolved: unknown for a quoted string, the literal's type for others,
+// the cast's type for a cast; nil where it cannot tell.
+func literalType(n *pg.Node) *types.T {
+	switch x := n.Node.(type) {
+	case *pg.Node_AConst:
+		switch v := x.AConst.Val.(type) {
+		case *pg.A_Const_Ival:
+			return types.Int4
+		case *pg.A_Const_Fval:
+			if !strings.ContainsAny(v.Fval.Fval, ".eE") {
+				if _, err := strconv.ParseInt(v.Fval.Fval, 10, 64); err == nil {
+					return types.Int8
+				}
+			}
+			return types.Numeric
+		case *pg.A_Const_Boolval:
+			return types.Bool
+		case *pg.A_Const_Sval:
+			return types.Unknown
+		}
+	case *pg.Node_TypeCast:
+		if t, err := plan.TypeName(x.TypeCast.TypeName); err == nil {
+			return t
+		}
+	}
+	return nil
+}
+
+// defaultConstText writes a constant's text as PostgreSQL's deparser does: an
+// int4 bare unless negative; a numeric bare when it is not negative and
+// has a point or an exponent; a bool bare; others quoted and labelled.
+func defaultConstText(s string, t *types.T) string {
+	switch t.Oid {
+	case types.OidInt4:
+		if !strings.HasPrefix(s, "-") {
+			return s
+		}
+	case types.OidNumeric:
+		if s != "" && s[0] >= '0' && s[0] <= '9' && strings.ContainsAny(s, ".eE") {
+			return s
+		}
+	case types.OidBool:
+		if s == "t" {
+			return "true"
+		}
+		return "false"
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'::" + typeLabel(t)
+}
+
+// typeLabel is format_type's name of a constant's type (without a type
+// modifier: the parser's constants have none).
+func typeLabel(t *types.T) string {
+	if t.Oid == types.OidBpchar {
+		return "bpchar"
+	}
+	return baseType(t).String()
+}
+
+// baseType is t without its type modifier.
+func baseType(t *types.T) *types.T {
+	if t.Mod < 0 {
+		return t
+	}
+	return t.WithMod(-1)
+}
+
+// sqlValueFunction writes CURRENT_DATE and its kin as PostgreSQL does.
+func sqlValueFunction(f *pg.SQLValueFunction) (string, *types.T, bool) {
+	name := map[pg.SQLValueFunctionOp]string{
+		pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:      "CURRENT_DATE",
+		pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME:      "CURRENT_TIME",
+		pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP: "CURRENT_TIMESTAMP",
+		pg.SQLValueFunctionOp_SVFOP_LOCALTIME:         "LOCALTIME",
+		pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP:    "LOCALTIMESTAMP",
+		pg.SQLValueFunctionOp_SVFOP_CURRENT_ROLE:      "CURRENT_ROLE",
+		pg.SQLValueFunctionOp_SVFOP_CURRENT_USER:      "CURRENT_USER",
+		pg.SQLValueFunctionOp_SVFOP_USER:              "USER",
+		pg.SQLValueFunctionOp_SVFOP_SESSION_USER:      "SESSION_USER",
+		pg.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:   "CURRENT_CATALOG",
+		pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:    "CURRENT_SCHEMA",
+	}[f.Op]
+	if name == "" {
+		return "", nil, false
+	}
+	return name, nil, true
+}
