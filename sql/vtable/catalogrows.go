@@ -1,7 +1,9 @@
 package vtable
 
+import "github.com/driftdb/driftdb/sql/types"
+
 // What the catalog tables that tools read hold beyond their first forms:
-// the types of pg_settings' values.
+// the types of pg_settings' values, a sequence's columns.
 
 // settingTypes are the types of the settings' values that are not
 // strings, as pg_settings.vartype names them.
@@ -33,4 +35,12 @@ func settingType(name string) string {
 		return t
 	}
 	return "string"
+}
+
+// sequenceAttributes emits the columns a sequence has when it is read as
+// a relation (SELECT * FROM seq): last_value, log_cnt and is_called.
+func sequenceAttributes(relid int64, emit func(row)) {
+	emit(attribute(relid, 1, "last_value", types.Int8, true, false, ""))
+	emit(attribute(relid, 2, "log_cnt", types.Int8, true, false, ""))
+	emit(attribute(relid, 3, "is_called", types.Bool, true, false, ""))
 }

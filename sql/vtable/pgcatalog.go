@@ -150,6 +150,8 @@ func pgAttribute(c *Catalog, emit func(row)) error {
 				// PostgreSQL: its sequence fills it.
 				emit(attribute(r.Oid, i+1, col.Name, col.Type, col.NotNull, col.Default != "" && col.Identity == "", col.Identity))
 			}
+		case r.Kind == 'S':
+			sequenceAttributes(r.Oid, emit)
 		case r.Kind == 'i':
 			for i, f := range r.Index.Fields {
 				t := types.Text
