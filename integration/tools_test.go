@@ -37,6 +37,10 @@ import (
 //	                               the values (for catalogs that differ
 //	                               elsewhere)
 //	-- expect: WORD, ...           words the answer must hold somewhere
+//	-- fields                      the columns' types, type modifiers and
+//	                               source (table and column number, which
+//	                               JDBC's result set metadata reads) must
+//	                               be PostgreSQL's
 //	-- pending: REASON             not yet answered: run, and logged only
 //
 // Statement text and argument values may hold {db} (the current database's
@@ -66,6 +70,7 @@ type toolQuery struct {
 	onlyCol string
 	onlyIn  []string
 	expect  []string
+	fields  bool
 	pending string
 }
 
@@ -125,6 +130,8 @@ func readToolFile(t *testing.T, path string) (simple bool, qs []toolQuery) {
 					q.expect = splitList(val)
 				case "pending":
 					q.pending = val
+				case "fields":
+					q.fields = true
 				}
 				continue
 			}
@@ -160,9 +167,10 @@ var toolPlaceholder = regexp.MustCompile(`\{(db|oid:[a-z_]+|nsp:[a-z_]+)\}`)
 
 // toolAnswer is a statement's answer in text form.
 type toolAnswer struct {
-	cols []string
-	rows [][]*string
-	err  error
+	cols   []string
+	fields []string // each column's type, modifier and source
+	rows   [][]*string
+	err    error
 }
 
 // runTool runs q on c as the tool would, with the placeholders replaced
@@ -214,6 +222,15 @@ func runTool(ctx context.Context, t *testing.T, c *pgx.Conn, simple bool, q tool
 	a := toolAnswer{}
 	for _, f := range res.FieldDescriptions {
 		a.cols = append(a.cols, f.Name)
+		source := "-"
+		if f.TableOID != 0 {
+			var rel string
+			if err := c.QueryRow(ctx, "SELECT relname::text FROM pg_class WHERE oid = $1", f.TableOID).Scan(&rel); err != nil {
+				rel = fmt.Sprintf("oid %d (%v)", f.TableOID, err)
+			}
+			source = fmt.Sprintf("%s.%d", rel, f.TableAttributeNumber)
+		}
+		a.fields = append(a.fields, fmt.Sprintf("%s type %d mod %d from %s", f.Name, f.DataTypeOID, f.TypeModifier, source))
 	}
 	for _, r := range res.Rows {
 		row := make([]*string, len(r))
@@ -347,12 +364,18 @@ func TestToolsCatalogQueries(t *testing.T) {
 						t.Errorf("%s: no %q in the answer, columns %q", where, w, got.cols)
 					}
 				}
-				if pg == nil || q.compare == nil {
+				if pg == nil || q.compare == nil && !q.fields {
 					continue
 				}
 				ref := runTool(ctx, t, pg, simple, q)
 				if ref.err != nil {
 					t.Errorf("%s: PostgreSQL: %v", where, ref.err)
+					continue
+				}
+				if q.fields && !slices.Equal(got.fields, ref.fields) {
+					t.Errorf("%s: columns\n%s\nPostgreSQL's\n%s", where, strings.Join(got.fields, "\n"), strings.Join(ref.fields, "\n"))
+				}
+				if q.compare == nil {
 					continue
 				}
 				want, err := ref.view(q)
@@ -395,4 +418,48 @@ func toolsPostgres(ctx context.Context, t *testing.T, u string) *pgx.Conn {
 		}
 	}
 	return pg
+}
+
+// TestToolsViewColumnSource checks that the columns read from a view name
+// the view and their numbers in it in RowDescription, as PostgreSQL's do:
+// JDBC's result set metadata (DBeaver's data editor) looks them up.
+func TestToolsViewColumnSource(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	for _, q := range []string{
+		`CREATE TABLE base (id int8 PRIMARY KEY, a text, b int4)`,
+		`CREATE VIEW v AS SELECT b, id FROM base`,
+		// pgconn keeps the column descriptions of a result with rows.
+		`INSERT INTO base VALUES (1, 'x', 2)`,
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var view, base uint32
+	if err := c.QueryRow(ctx, "SELECT 'v'::regclass::oid, 'base'::regclass::oid").Scan(&view, &base); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SELECT * FROM v", []string{"b v.1", "id v.2"}},
+		{"SELECT x.id, x.b FROM v x", []string{"id v.2", "b v.1"}},
+		{"SELECT v.id, base.a FROM v JOIN base USING (id)", []string{"id v.2", "a base.2"}},
+	} {
+		res := c.PgConn().ExecParams(ctx, tc.sql, nil, nil, nil, nil).Read()
+		if res.Err != nil {
+			t.Fatalf("%s: %v", tc.sql, res.Err)
+		}
+		var got []string
+		for _, f := range res.FieldDescriptions {
+			rel := map[uint32]string{view: "v", base: "base"}[f.TableOID]
+			got = append(got, fmt.Sprintf("%s %s.%d", f.Name, rel, f.TableAttributeNumber))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: columns %q, want %q", tc.sql, got, tc.want)
+		}
+	}
 }

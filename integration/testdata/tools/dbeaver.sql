@@ -214,3 +214,25 @@ SELECT c.contoencoding as encid,pg_catalog.pg_encoding_to_char(c.contoencoding) 
 FROM pg_catalog.pg_conversion c
 GROUP BY c.contoencoding
 ORDER BY 2;
+
+-- The data editor reads a table's rows; its result set metadata then asks
+-- for each column's source table and number (RowDescription).
+-- fields
+-- compare: *
+SELECT t.* FROM public.customers t
+LIMIT 200;
+
+-- pgjdbc PgResultSetMetaData.fetchFieldMetaData for those columns (the
+-- table's OID and the column numbers from RowDescription are spliced in)
+-- compare: attnum, attname, relname, nspname, ?column?
+SELECT c.oid, a.attnum, a.attname, c.relname, n.nspname, a.attnotnull OR (t.typtype = 'd' AND t.typnotnull), a.attidentity != '' OR pg_catalog.pg_get_expr(d.adbin, d.adrelid) LIKE '%nextval(%' FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON (c.relnamespace = n.oid) JOIN pg_catalog.pg_attribute a ON (c.oid = a.attrelid) JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid) LEFT JOIN pg_catalog.pg_attrdef d ON (d.adrelid = a.attrelid AND d.adnum = a.attnum) JOIN (SELECT {oid:customers} AS oid , 1 AS attnum UNION ALL SELECT {oid:customers}, 2 UNION ALL SELECT {oid:customers}, 3 UNION ALL SELECT {oid:customers}, 4) vals ON (c.oid = vals.oid AND a.attnum = vals.attnum) ;
+
+-- The data editor on a view and on a join
+-- fields
+-- compare: *
+SELECT t.* FROM public.big_orders t
+LIMIT 200;
+
+-- fields
+-- compare: *
+SELECT o.id, o.total, c.email, o.total * 2 AS double_total FROM orders o JOIN customers c ON c.id = o.customer_id;
