@@ -111,3 +111,16 @@ SELECT created AS "time", extract(epoch from created) as "time_sec", email
 FROM customers
 WHERE created >= '2024-01-01T00:00:00Z' AND created < '2024-01-31T00:00:00Z'
 ORDER BY 1;
+
+-- A dashboard variable (query variable)
+-- compare: *
+SELECT DISTINCT email FROM customers ORDER BY 1;
+
+-- $__timeGroup with $__unixEpochFilter on a number column, and
+-- $__unixEpochGroupAlias
+-- compare: *
+SELECT floor((id)/2)*2 AS "time", sum(total) AS total
+FROM orders
+WHERE id >= 1 AND id <= 1735689600
+GROUP BY 1
+ORDER BY 1;

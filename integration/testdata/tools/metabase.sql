@@ -57,3 +57,29 @@ SELECT "public"."customers"."id" AS "id", "public"."customers"."email" AS "email
 -- postgres.clj: sql.qp/date :week on a timestamptz column, grouped (a question's breakout)
 -- compare: *
 SELECT DATE_TRUNC('week', "public"."customers"."created") AS "created", COUNT(*) AS "count" FROM "public"."customers" GROUP BY DATE_TRUNC('week', "public"."customers"."created") ORDER BY DATE_TRUNC('week', "public"."customers"."created") ASC;
+
+-- sync's field values: the distinct values of a category field
+-- compare: *
+SELECT "public"."customers"."name" AS "name" FROM "public"."customers" GROUP BY "public"."customers"."name" ORDER BY "public"."customers"."name" ASC LIMIT 1000;
+
+-- A question's row count
+-- fields
+-- compare: *
+SELECT COUNT(*) AS "count" FROM "public"."orders";
+
+-- A question: orders by customer, with a join, a filter and a sum
+-- fields
+-- compare: *
+SELECT "Customers"."email" AS "Customers__email", SUM("public"."orders"."total") AS "sum" FROM "public"."orders" LEFT JOIN "public"."customers" AS "Customers" ON "public"."orders"."customer_id" = "Customers"."id" WHERE "public"."orders"."total" > 10 GROUP BY "Customers"."email" ORDER BY "sum" DESC, "Customers"."email" ASC;
+
+-- A question on a nested query (a saved question as source)
+-- compare: *
+SELECT "source"."customer_id" AS "customer_id", COUNT(*) AS "count" FROM (SELECT "public"."orders"."id" AS "id", "public"."orders"."customer_id" AS "customer_id", "public"."orders"."total" AS "total" FROM "public"."orders") AS "source" GROUP BY "source"."customer_id" ORDER BY "source"."customer_id" ASC;
+
+-- A question bucketed by day of a timestamptz column, in the report time zone
+-- compare: *
+SELECT CAST("public"."customers"."created" AS date) AS "created", COUNT(*) AS "count" FROM "public"."customers" WHERE ("public"."customers"."created" >= timestamp with time zone '2024-01-01 00:00:00.000Z') AND ("public"."customers"."created" < timestamp with time zone '2024-02-01 00:00:00.000Z') GROUP BY CAST("public"."customers"."created" AS date) ORDER BY CAST("public"."customers"."created" AS date) ASC;
+
+-- A question with a distinct count and an average, and an extracted hour
+-- compare: *
+SELECT CAST(extract(hour from "public"."customers"."created") AS integer) AS "created", COUNT(DISTINCT "public"."customers"."email") AS "count", AVG("public"."customers"."id") AS "avg" FROM "public"."customers" GROUP BY CAST(extract(hour from "public"."customers"."created") AS integer) ORDER BY CAST(extract(hour from "public"."customers"."created") AS integer) ASC;

@@ -248,3 +248,32 @@ FROM public.customers
 GROUP BY DATE_TRUNC('week', created)
 ORDER BY count DESC
 LIMIT 10000;
+
+-- SQL Lab: a query run with the row limit applied around it
+-- compare: *
+SELECT email, name
+FROM public.customers
+WHERE created < '2024-01-10'
+LIMIT 1001;
+
+-- A chart on a time range (PostgresBaseEngineSpec.convert_dttm writes
+-- TO_TIMESTAMP for timestamp columns)
+-- compare: *
+SELECT DATE_TRUNC('day', created) AS created,
+       COUNT(*) AS count
+FROM public.customers
+WHERE created >= TO_TIMESTAMP('2024-01-01 00:00:00.000000', 'YYYY-MM-DD HH24:MI:SS.US')
+  AND created < TO_TIMESTAMP('2024-02-01 00:00:00.000000', 'YYYY-MM-DD HH24:MI:SS.US')
+GROUP BY DATE_TRUNC('day', created)
+ORDER BY count DESC
+LIMIT 10000;
+
+-- A table chart with a metric on a virtual dataset (a subquery)
+-- compare: *
+SELECT customer_id AS customer_id,
+       sum(total) AS "SUM(total)"
+FROM
+  (SELECT * FROM orders WHERE note IS NULL) AS virtual_table
+GROUP BY customer_id
+ORDER BY "SUM(total)" DESC
+LIMIT 1000;
