@@ -101,9 +101,8 @@ SELECT pg_catalog.pg_am.oid, pg_catalog.pg_am.amname
 FROM pg_catalog.pg_am 
 WHERE pg_catalog.pg_am.amname = 'btree';
 
--- Inspector.get_indexes: the operator classes that are not their type's default
--- pending: pg_catalog.pg_opclass is not there yet
--- compare: *
+-- Inspector.get_indexes: the operator classes that are not their type's
+-- default (DriftDB's indexes use their types' defaults: it lists none)
 SELECT pg_catalog.pg_opclass.oid, pg_catalog.pg_opclass.opcname 
 FROM pg_catalog.pg_opclass 
 WHERE NOT pg_catalog.pg_opclass.opcdefault;
