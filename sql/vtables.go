@@ -3,7 +3,6 @@ package sql
 import (
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/builtins"
-	"github.com/driftdb/driftdb/sql/parser"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
@@ -292,51 +291,4 @@ func (s *Session) tableOids(cols []Column) {
 			cols[i].TableOid = uint32(r.Oid)
 		}
 	}
-}
-
-// ViewDefByOid answers pg_get_viewdef of a view's OID: its query as kept.
-func (f fnSession) ViewDefByOid(oid int64) (string, bool, error) {
-	c, err := f.s.vcatalog()
-	if err != nil {
-		return "", false, err
-	}
-	r, ok := c.RelByOid(oid)
-	if !ok || r.View == nil {
-		return "", false, nil
-	}
-	return r.View.SQL, true, nil
-}
-
-// ViewDefByName answers pg_get_viewdef of a view's name.
-func (f fnSession) ViewDefByName(name string) (string, bool, error) {
-	n, err := sequenceName(name)
-	if err != nil {
-		return "", false, err
-	}
-	def, ok := f.s.db.ViewDef(n)
-	if !ok {
-		return "", false, nil
-	}
-	return def.SQL, true, nil
-}
-
-// viewColumnTypes binds a view's query at v and returns the types of its
-// columns; nil when it no longer binds (a table it reads was altered).
-func (s *Session) viewColumnTypes(v *engine.View, def engine.ViewDef) []*types.T {
-	ps, err := parser.Parse(def.SQL)
-	if err != nil || len(ps) != 1 || ps[0].Stmt.GetSelectStmt() == nil {
-		return nil
-	}
-	b := plan.NewBinder(&catalog{s: s, view: v}, "", 0, nil, nil, s.TypesContext())
-	q, err := b.BindQuery(ps[0].Stmt.GetSelectStmt())
-	if err != nil {
-		return nil
-	}
-	var ts []*types.T
-	for _, c := range q.Cols {
-		if !c.Hidden {
-			ts = append(ts, c.Type)
-		}
-	}
-	return ts
 }
