@@ -52,7 +52,7 @@ import (
 // PostgreSQL alike.
 var toolsSchema = []string{
 	`CREATE TABLE customers (id serial PRIMARY KEY, email varchar(80) NOT NULL UNIQUE, name text DEFAULT 'anon', created timestamptz DEFAULT now())`,
-	`CREATE TABLE orders (id int8 PRIMARY KEY, customer_id int4 NOT NULL, total numeric(10,2) DEFAULT 0, note text)`,
+	`CREATE TABLE orders (id int8 PRIMARY KEY, customer_id int4 NOT NULL, total numeric(10,2) DEFAULT 0 CHECK (total >= 0), note text)`,
 	`CREATE INDEX orders_customer ON orders (customer_id)`,
 	`CREATE SEQUENCE invoice_no START 100`,
 	`CREATE VIEW big_orders AS SELECT id, customer_id, total FROM orders WHERE total > 100`,

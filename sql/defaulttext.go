@@ -1,10 +1,12 @@
 package sql
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/parser"
@@ -36,9 +38,59 @@ func defaultText(text string, col *types.T) string {
 	return out
 }
 
-// defaultWriter writes a default's parse tree as PostgreSQL's deparser
-// writes the tree it made of it.
-type defaultWriter struct{}
+// checkText is the catalog's text of a CHECK constraint's expression kept
+// as text, on a table whose columns have the types cols: as PostgreSQL
+// writes it, with the casts its parser put in where an operator's
+// operand is of another type ((0)::numeric).
+//
+// It also returns the names of the columns the expression reads.
+func checkText(text string, cols map[string]*types.T) (string, []string) {
+	n, err := parser.ParseExpr(text)
+	if err != nil {
+		return text, nil
+	}
+	var names []string
+	columnRefs(n.ProtoReflect(), func(c *pg.ColumnRef) {
+		if len(c.Fields) == 1 {
+			if name := c.Fields[0].GetString_().GetSval(); name != "" && !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	})
+	w := defaultWriter{cols: cols}
+	out, _, ok := w.expr(n, types.Bool)
+	if !ok {
+		return text, names
+	}
+	return out, names
+}
+
+// columnRefs calls f with each column reference in a parse tree.
+func columnRefs(m protoreflect.Message, f func(*pg.ColumnRef)) {
+	if c, ok := m.Interface().(*pg.ColumnRef); ok {
+		f(c)
+		return
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.Message() == nil || fd.IsMap():
+		case fd.IsList():
+			for i, l := 0, v.List(); i < l.Len(); i++ {
+				columnRefs(l.Get(i).Message(), f)
+			}
+		default:
+			columnRefs(v.Message(), f)
+		}
+		return true
+	})
+}
+
+// defaultWriter writes an expression's parse tree as PostgreSQL's
+// deparser writes the tree it made of it.
+type defaultWriter struct {
+	// cols are the types of the columns the expression may name.
+	cols map[string]*types.T
+}
 
 // expr writes n where a value of type want is wanted (the type an untyped
 // literal takes there; nil for none) and returns the type of what it
@@ -55,6 +107,50 @@ func (w defaultWriter) expr(n *pg.Node, want *types.T) (string, *types.T, bool) 
 		return w.aexpr(x.AExpr)
 	case *pg.Node_SqlvalueFunction:
 		return sqlValueFunction(x.SqlvalueFunction)
+	case *pg.Node_ColumnRef:
+		if len(x.ColumnRef.Fields) != 1 {
+			return "", nil, false
+		}
+		name := x.ColumnRef.Fields[0].GetString_().GetSval()
+		t, ok := w.cols[name]
+		if !ok {
+			return "", nil, false
+		}
+		return builtins.QuoteIdent(name), t, true
+	case *pg.Node_BoolExpr:
+		return w.boolExpr(x.BoolExpr)
+	case *pg.Node_NullTest:
+		arg, _, ok := w.expr(x.NullTest.Arg, nil)
+		if !ok {
+			return "", nil, false
+		}
+		if x.NullTest.Nulltesttype == pg.NullTestType_IS_NOT_NULL {
+			return "(" + arg + " IS NOT NULL)", types.Bool, true
+		}
+		return "(" + arg + " IS NULL)", types.Bool, true
+	}
+	return "", nil, false
+}
+
+// boolExpr writes AND, OR and NOT in parentheses.
+func (w defaultWriter) boolExpr(e *pg.BoolExpr) (string, *types.T, bool) {
+	args := make([]string, len(e.Args))
+	for i, a := range e.Args {
+		s, _, ok := w.expr(a, types.Bool)
+		if !ok {
+			return "", nil, false
+		}
+		args[i] = s
+	}
+	switch e.Boolop {
+	case pg.BoolExprType_AND_EXPR:
+		return "(" + strings.Join(args, " AND ") + ")", types.Bool, true
+	case pg.BoolExprType_OR_EXPR:
+		return "(" + strings.Join(args, " OR ") + ")", types.Bool, true
+	case pg.BoolExprType_NOT_EXPR:
+		if len(args) == 1 {
+			return "(NOT " + args[0] + ")", types.Bool, true
+		}
 	}
 	return "", nil, false
 }
@@ -135,7 +231,7 @@ func (w defaultWriter) funcCall(f *pg.FuncCall) (string, *types.T, bool) {
 	name := f.Funcname[0].GetString_().GetSval()
 	argTypes := make([]*types.T, len(f.Args))
 	for i, a := range f.Args {
-		argTypes[i] = literalType(a)
+		argTypes[i] = w.operandType(a)
 		if argTypes[i] == nil {
 			return "", nil, false
 		}
@@ -150,7 +246,15 @@ func (w defaultWriter) funcCall(f *pg.FuncCall) (string, *types.T, bool) {
 		if i == 0 && (name == "nextval" || name == "currval" || name == "setval") {
 			want = types.Regclass
 		}
-		s, _, ok := w.expr(a, want)
+		if want.Oid == types.OidRegclass {
+			s, _, ok := w.expr(a, want)
+			if !ok {
+				return "", nil, false
+			}
+			args[i] = s
+			continue
+		}
+		s, ok := w.operand(a, argTypes[i], want)
 		if !ok {
 			return "", nil, false
 		}
@@ -166,10 +270,11 @@ func (w defaultWriter) aexpr(a *pg.A_Expr) (string, *types.T, bool) {
 		return "", nil, false
 	}
 	op := a.Name[0].GetString_().GetSval()
-	lt, rt := literalType(a.Lexpr), literalType(a.Rexpr)
+	lt, rt := w.operandType(a.Lexpr), w.operandType(a.Rexpr)
 	if lt == nil || rt == nil {
 		return "", nil, false
 	}
+	lhave, rhave := lt, rt
 	switch {
 	case lt.Oid == types.OidUnknown && rt.Oid == types.OidUnknown:
 		lt, rt = types.Text, types.Text
@@ -182,15 +287,45 @@ func (w defaultWriter) aexpr(a *pg.A_Expr) (string, *types.T, bool) {
 	if err != nil {
 		return "", nil, false
 	}
-	l, _, ok := w.expr(a.Lexpr, r.ArgTypes[0])
+	l, ok := w.operand(a.Lexpr, lhave, r.ArgTypes[0])
 	if !ok {
 		return "", nil, false
 	}
-	rs, _, ok := w.expr(a.Rexpr, r.ArgTypes[1])
+	rs, ok := w.operand(a.Rexpr, rhave, r.ArgTypes[1])
 	if !ok {
 		return "", nil, false
 	}
 	return "(" + l + " " + op + " " + rs + ")", r.Ret, true
+}
+
+// operandType is the type of an operator's operand before the operator
+// is resolved: unknown for a quoted string.
+func (w defaultWriter) operandType(n *pg.Node) *types.T {
+	if t := literalType(n); t != nil {
+		return t
+	}
+	_, t, ok := w.expr(n, nil)
+	if !ok {
+		return nil
+	}
+	return t
+}
+
+// operand writes an operator's operand of type have where the operator
+// takes want: an untyped literal as want, another type with the cast the
+// parser put in, except between integer types and between float types,
+// which have operators of their own across types.
+func (w defaultWriter) operand(n *pg.Node, have, want *types.T) (string, bool) {
+	s, _, ok := w.expr(n, want)
+	if !ok {
+		return "", false
+	}
+	if have.Oid == types.OidUnknown || have.Oid == want.Oid ||
+		have.Family == types.IntFamily && want.Family == types.IntFamily ||
+		have.Family == types.FloatFamily && want.Family == types.FloatFamily {
+		return s, true
+	}
+	return "(" + s + ")::" + typeLabel(want), true
 }
 
 // literalType is the type the parser gives an argument before a call is

@@ -8,7 +8,7 @@ import (
 )
 
 // What the catalog answers that database tools read when they sync a
-// schema: the types of a view's columns and view definitions.
+// schema: the types of a view's columns.
 
 // viewColumnTypes binds a view's query at v and returns the types of its
 // columns; nil when it no longer binds (a table it reads was altered).
@@ -29,30 +29,4 @@ func (s *Session) viewColumnTypes(v *engine.View, def engine.ViewDef) []*types.T
 		}
 	}
 	return ts
-}
-
-// ViewDefByOid answers pg_get_viewdef of a view's OID: its query as kept.
-func (f fnSession) ViewDefByOid(oid int64) (string, bool, error) {
-	c, err := f.s.vcatalog()
-	if err != nil {
-		return "", false, err
-	}
-	r, ok := c.RelByOid(oid)
-	if !ok || r.View == nil {
-		return "", false, nil
-	}
-	return r.View.SQL, true, nil
-}
-
-// ViewDefByName answers pg_get_viewdef of a view's name.
-func (f fnSession) ViewDefByName(name string) (string, bool, error) {
-	n, err := sequenceName(name)
-	if err != nil {
-		return "", false, err
-	}
-	def, ok := f.s.db.ViewDef(n)
-	if !ok {
-		return "", false, nil
-	}
-	return def.SQL, true, nil
 }

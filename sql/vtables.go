@@ -13,11 +13,13 @@ import (
 // information_schema) are made from at a view.
 func (s *Session) vtableSource(v *engine.View) *vtable.Source {
 	return &vtable.Source{
-		View:      v,
-		DB:        s.db,
-		User:      s.opts.User,
-		Database:  s.opts.Database,
-		ViewTypes: func(def engine.ViewDef) []*types.T { return s.viewColumnTypes(v, def) },
+		View:        v,
+		DB:          s.db,
+		User:        s.opts.User,
+		Database:    s.opts.Database,
+		ViewTypes:   func(def engine.ViewDef) []*types.T { return s.viewColumnTypes(v, def) },
+		DefaultText: defaultText,
+		CheckText:   checkText,
 		Settings: func() [][2]string {
 			var out [][2]string
 			for _, name := range s.settingNames() {

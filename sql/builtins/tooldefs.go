@@ -8,47 +8,13 @@ import (
 )
 
 // Catalog functions that database tools call when they read a schema:
-// pg_get_viewdef, pg_get_partkeydef and parse_ident.
-
-// viewDefiner answers pg_get_viewdef: the query of the view with an OID
-// or a name, as the session keeps it.
-type viewDefiner interface {
-	ViewDefByOid(oid int64) (string, bool, error)
-	ViewDefByName(name string) (string, bool, error)
-}
+// pg_get_partkeydef and parse_ident.
 
 var _ = register(toolCatalogFuncs()...)
 
 func toolCatalogFuncs() []*Overload {
-	byOid := func(c *Context, a []types.Datum) (types.Datum, error) {
-		vd, ok := c.Session.(viewDefiner)
-		if !ok {
-			return nil, nil
-		}
-		s, found, err := vd.ViewDefByOid(a[0].(int64))
-		if err != nil || !found {
-			return nil, err
-		}
-		return s, nil
-	}
-	byName := func(c *Context, a []types.Datum) (types.Datum, error) {
-		vd, ok := c.Session.(viewDefiner)
-		if !ok {
-			return nil, nil
-		}
-		s, found, err := vd.ViewDefByName(str(a[0]))
-		if err != nil || !found {
-			return nil, err
-		}
-		return s, nil
-	}
 	oid := types.OidT
 	return []*Overload{
-		def(1641, "pg_get_viewdef", ts(oid), types.Text, byOid).stable(),
-		def(2506, "pg_get_viewdef", ts(oid, types.Bool), types.Text, byOid).stable(),
-		def(3159, "pg_get_viewdef", ts(oid, types.Int4), types.Text, byOid).stable(),
-		def(1640, "pg_get_viewdef", ts(types.Text), types.Text, byName).stable(),
-		def(2505, "pg_get_viewdef", ts(types.Text, types.Bool), types.Text, byName).stable(),
 		// DriftDB has no partitioned tables: no relation has a partition key.
 		def(3352, "pg_get_partkeydef", ts(oid), types.Text, func(*Context, []types.Datum) (types.Datum, error) {
 			return nil, nil

@@ -280,6 +280,9 @@ func pgConstraint(c *Catalog, emit func(row)) error {
 		}
 		if k.Type == 'c' {
 			r["conbin"] = k.Expr
+			if len(k.Cols) > 0 {
+				r["conkey"] = int2Array(k.Cols)
+			}
 		}
 		emit(r)
 	}
