@@ -14,13 +14,16 @@ import (
 	"github.com/driftdb/driftdb/sql/types"
 )
 
-// The catalog shows a column's default (pg_attrdef.adbin through
-// pg_get_expr, information_schema.columns.column_default) as PostgreSQL
-// writes the expression it stored: each constant labelled with the type
-// the parser gave it where the label is needed ('x'::text, '-5'::integer,
-// 5, 1.5, true), an operator's expression in parentheses, a sequence's
-// name for nextval as regclass. Tools read these texts (a serial column is
-// one whose default starts with nextval(). A default whose form is not
+// The catalog shows the expressions it keeps as text as PostgreSQL writes
+// the trees it stores: a column's default (pg_attrdef.adbin through
+// pg_get_expr, information_schema.columns.column_default) and a CHECK
+// constraint (pg_get_constraintdef). Each constant is labelled with the
+// type the parser gave it where the label is needed ('x'::text,
+// '-5'::integer, 5, 1.5, true), an operator's expression and AND, OR and
+// NOT are in parentheses, an operand of another type than the operator
+// takes is cast as the parser cast it ((0)::numeric), and a sequence's
+// name for nextval is a regclass. Tools read these texts (a serial column
+// is one whose default starts with nextval(). An expression of a form not
 // known here is shown as kept.
 
 // defaultText is the catalog's text of a default kept as text for a
