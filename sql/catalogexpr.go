@@ -22,9 +22,9 @@ import (
 // '-5'::integer, 5, 1.5, true), an operator's expression and AND, OR and
 // NOT are in parentheses, an operand of another type than the operator
 // takes is cast as the parser cast it ((0)::numeric), and a sequence's
-// name for nextval is a regclass. Tools read these texts (a serial column
-// is one whose default starts with nextval(). An expression of a form not
-// known here is shown as kept.
+// name for nextval is a regclass. Tools read these texts: to them a
+// serial column is one whose default starts with "nextval(". An
+// expression of a form not known here is shown as kept.
 
 // defaultText is the catalog's text of a default kept as text for a
 // column of type col.
