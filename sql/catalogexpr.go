@@ -12,6 +12,7 @@ import (
 	"github.com/driftdb/driftdb/sql/parser"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
+	"github.com/driftdb/driftdb/sql/vtable"
 )
 
 // The catalog shows the expressions it keeps as text as PostgreSQL writes
@@ -45,12 +46,12 @@ func defaultText(text string, col *types.T) string {
 // as text, on a table whose columns have the types cols: as PostgreSQL
 // writes it, with the casts its parser put in where an operator's
 // operand is of another type ((0)::numeric).
-//
-// It also returns the names of the columns the expression reads.
-func checkText(text string, cols map[string]*types.T) (string, []string) {
+// It writes the pretty form too, and lists the names of the columns the
+// expression reads.
+func checkText(text string, cols map[string]*types.T) vtable.CheckDef {
 	n, err := parser.ParseExpr(text)
 	if err != nil {
-		return text, nil
+		return vtable.CheckDef{}
 	}
 	var names []string
 	columnRefs(n.ProtoReflect(), func(c *pg.ColumnRef) {
@@ -60,12 +61,19 @@ func checkText(text string, cols map[string]*types.T) (string, []string) {
 			}
 		}
 	})
+	def := vtable.CheckDef{Cols: names}
 	w := defaultWriter{cols: cols}
 	out, _, ok := w.expr(n, types.Bool)
 	if !ok {
-		return text, names
+		return def
 	}
-	return out, names
+	w.pretty = true
+	pretty, _, ok := w.expr(n, types.Bool)
+	if !ok {
+		return def
+	}
+	def.Text, def.Pretty = out, pretty
+	return def
 }
 
 // columnRefs calls f with each column reference in a parse tree.
@@ -93,69 +101,127 @@ func columnRefs(m protoreflect.Message, f func(*pg.ColumnRef)) {
 type defaultWriter struct {
 	// cols are the types of the columns the expression may name.
 	cols map[string]*types.T
+	// pretty writes pg_get_constraintdef's pretty form: without the
+	// parentheses that are not needed.
+	pretty bool
 }
 
-// expr writes n where a value of type want is wanted (the type an untyped
-// literal takes there; nil for none) and returns the type of what it
-// wrote (nil where unknown). ok is false for a form it does not know.
+// kind is what sort of expression a written part is, for the
+// parentheses around it.
+type kind uint8
+
+const (
+	kAtom kind = iota // a constant, column, call or cast
+	kOp               // an operator's expression
+	kAnd
+	kOr
+	kNot
+	kNullTest
+	kTop // (as a parent) the whole expression
+)
+
+// part is a written expression without the parentheses around it, with
+// its sort and type (nil where unknown).
+type part struct {
+	text string
+	kind kind
+	t    *types.T
+}
+
+// wrap writes p where parent takes it: PostgreSQL's deparser puts every
+// expression but an atom in parentheses; its pretty form only those that
+// would not read back as the same tree.
+func (w defaultWriter) wrap(p part, parent kind) string {
+	if p.kind == kAtom {
+		return p.text
+	}
+	paren := !w.pretty
+	if w.pretty {
+		switch parent {
+		case kOp, kNullTest:
+			paren = true
+		case kAnd:
+			paren = p.kind == kOr
+		case kNot:
+			paren = p.kind == kAnd || p.kind == kOr
+		}
+	}
+	if paren {
+		return "(" + p.text + ")"
+	}
+	return p.text
+}
+
+// expr writes n, all of it, where a value of type want is wanted (the
+// type an untyped literal takes there; nil for none), and returns the
+// type of what it wrote (nil where unknown). ok is false for a form it
+// does not know.
 func (w defaultWriter) expr(n *pg.Node, want *types.T) (string, *types.T, bool) {
+	p, ok := w.node(n, want)
+	if !ok {
+		return "", nil, false
+	}
+	return w.wrap(p, kTop), p.t, true
+}
+
+// node writes n without the parentheses around it.
+func (w defaultWriter) node(n *pg.Node, want *types.T) (part, bool) {
+	atom := func(s string, t *types.T, ok bool) (part, bool) { return part{s, kAtom, t}, ok }
 	switch x := n.Node.(type) {
 	case *pg.Node_AConst:
-		return w.aconst(x.AConst, want)
+		return atom(w.aconst(x.AConst, want))
 	case *pg.Node_TypeCast:
-		return w.typeCast(x.TypeCast)
+		return atom(w.typeCast(x.TypeCast))
 	case *pg.Node_FuncCall:
-		return w.funcCall(x.FuncCall)
+		return atom(w.funcCall(x.FuncCall))
 	case *pg.Node_AExpr:
 		return w.aexpr(x.AExpr)
 	case *pg.Node_SqlvalueFunction:
-		return sqlValueFunction(x.SqlvalueFunction)
+		return atom(sqlValueFunction(x.SqlvalueFunction))
 	case *pg.Node_ColumnRef:
 		if len(x.ColumnRef.Fields) != 1 {
-			return "", nil, false
+			return part{}, false
 		}
 		name := x.ColumnRef.Fields[0].GetString_().GetSval()
 		t, ok := w.cols[name]
-		if !ok {
-			return "", nil, false
-		}
-		return builtins.QuoteIdent(name), t, true
+		return atom(builtins.QuoteIdent(name), t, ok)
 	case *pg.Node_BoolExpr:
 		return w.boolExpr(x.BoolExpr)
 	case *pg.Node_NullTest:
-		arg, _, ok := w.expr(x.NullTest.Arg, nil)
+		arg, ok := w.node(x.NullTest.Arg, nil)
 		if !ok {
-			return "", nil, false
+			return part{}, false
 		}
+		test := " IS NULL"
 		if x.NullTest.Nulltesttype == pg.NullTestType_IS_NOT_NULL {
-			return "(" + arg + " IS NOT NULL)", types.Bool, true
+			test = " IS NOT NULL"
 		}
-		return "(" + arg + " IS NULL)", types.Bool, true
+		return part{w.wrap(arg, kNullTest) + test, kNullTest, types.Bool}, true
 	}
-	return "", nil, false
+	return part{}, false
 }
 
-// boolExpr writes AND, OR and NOT in parentheses.
-func (w defaultWriter) boolExpr(e *pg.BoolExpr) (string, *types.T, bool) {
+// boolExpr writes AND, OR and NOT.
+func (w defaultWriter) boolExpr(e *pg.BoolExpr) (part, bool) {
+	k := map[pg.BoolExprType]kind{pg.BoolExprType_AND_EXPR: kAnd, pg.BoolExprType_OR_EXPR: kOr, pg.BoolExprType_NOT_EXPR: kNot}[e.Boolop]
+	if k == kAtom || k == kNot && len(e.Args) != 1 {
+		return part{}, false
+	}
 	args := make([]string, len(e.Args))
 	for i, a := range e.Args {
-		s, _, ok := w.expr(a, types.Bool)
+		p, ok := w.node(a, types.Bool)
 		if !ok {
-			return "", nil, false
+			return part{}, false
 		}
-		args[i] = s
+		args[i] = w.wrap(p, k)
 	}
-	switch e.Boolop {
-	case pg.BoolExprType_AND_EXPR:
-		return "(" + strings.Join(args, " AND ") + ")", types.Bool, true
-	case pg.BoolExprType_OR_EXPR:
-		return "(" + strings.Join(args, " OR ") + ")", types.Bool, true
-	case pg.BoolExprType_NOT_EXPR:
-		if len(args) == 1 {
-			return "(NOT " + args[0] + ")", types.Bool, true
-		}
+	switch k {
+	case kAnd:
+		return part{strings.Join(args, " AND "), k, types.Bool}, true
+	case kOr:
+		return part{strings.Join(args, " OR "), k, types.Bool}, true
 	}
-	return "", nil, false
+	return part{"NOT " + args[0], k, types.Bool}, true
 }
 
 // aconst writes a literal: typed as PostgreSQL's parser types it (an
@@ -199,8 +265,8 @@ func (w defaultWriter) aconst(c *pg.A_Const, want *types.T) (string, *types.T, b
 	return "", nil, false
 }
 
-// typeCast writes a literal cast to a type: the constant of that type.
-// Other casts are left as kept.
+// typeCast writes a literal cast to a type: the constant of that type,
+// or a number's constant with the cast.
 func (w defaultWriter) typeCast(tc *pg.TypeCast) (string, *types.T, bool) {
 	t, err := plan.TypeName(tc.TypeName)
 	if err != nil || t.Mod >= 0 {
@@ -213,7 +279,6 @@ func (w defaultWriter) typeCast(tc *pg.TypeCast) (string, *types.T, bool) {
 	if c.GetSval() != nil {
 		return w.aconst(c, t)
 	}
-	// A number cast: the cast stays, around the number's constant.
 	inner, it, ok := w.aconst(c, nil)
 	if !ok {
 		return "", nil, false
@@ -221,12 +286,20 @@ func (w defaultWriter) typeCast(tc *pg.TypeCast) (string, *types.T, bool) {
 	if it.Oid == t.Oid {
 		return inner, t, true
 	}
-	return "(" + inner + ")::" + t.String(), t, true
+	return w.cast(inner, t), t, true
 }
 
-// funcCall writes a call: its name and its arguments, each literal as the
-// type the chosen overload takes. nextval, currval and setval take a
-// sequence as regclass in PostgreSQL.
+// cast writes s cast to t: (s)::t, or s::t in the pretty form.
+func (w defaultWriter) cast(s string, t *types.T) string {
+	if w.pretty {
+		return s + "::" + typeLabel(t)
+	}
+	return "(" + s + ")::" + typeLabel(t)
+}
+
+// funcCall writes a call: its name and its arguments, each as the type the
+// chosen overload takes. nextval, currval and setval take a sequence as
+// regclass in PostgreSQL.
 func (w defaultWriter) funcCall(f *pg.FuncCall) (string, *types.T, bool) {
 	if f.AggStar || f.AggDistinct || f.FuncVariadic || f.Over != nil || len(f.AggOrder) > 0 || f.AggFilter != nil || len(f.Funcname) != 1 {
 		return "", nil, false
@@ -248,16 +321,9 @@ func (w defaultWriter) funcCall(f *pg.FuncCall) (string, *types.T, bool) {
 		want := r.ArgTypes[i]
 		if i == 0 && (name == "nextval" || name == "currval" || name == "setval") {
 			want = types.Regclass
+			argTypes[i] = types.Unknown
 		}
-		if want.Oid == types.OidRegclass {
-			s, _, ok := w.expr(a, want)
-			if !ok {
-				return "", nil, false
-			}
-			args[i] = s
-			continue
-		}
-		s, ok := w.operand(a, argTypes[i], want)
+		s, ok := w.operand(a, argTypes[i], want, kTop)
 		if !ok {
 			return "", nil, false
 		}
@@ -266,16 +332,16 @@ func (w defaultWriter) funcCall(f *pg.FuncCall) (string, *types.T, bool) {
 	return name + "(" + strings.Join(args, ", ") + ")", r.Ret, true
 }
 
-// aexpr writes a binary operator's expression in parentheses, an untyped
-// literal as the other operand's type (text when both are untyped).
-func (w defaultWriter) aexpr(a *pg.A_Expr) (string, *types.T, bool) {
+// aexpr writes a binary operator's expression, an untyped literal as the
+// other operand's type (text when both are untyped).
+func (w defaultWriter) aexpr(a *pg.A_Expr) (part, bool) {
 	if a.Kind != pg.A_Expr_Kind_AEXPR_OP || a.Lexpr == nil || a.Rexpr == nil || len(a.Name) != 1 {
-		return "", nil, false
+		return part{}, false
 	}
 	op := a.Name[0].GetString_().GetSval()
 	lt, rt := w.operandType(a.Lexpr), w.operandType(a.Rexpr)
 	if lt == nil || rt == nil {
-		return "", nil, false
+		return part{}, false
 	}
 	lhave, rhave := lt, rt
 	switch {
@@ -288,17 +354,17 @@ func (w defaultWriter) aexpr(a *pg.A_Expr) (string, *types.T, bool) {
 	}
 	r, err := builtins.Resolve(op, []*types.T{lt, rt}, builtins.Normal)
 	if err != nil {
-		return "", nil, false
+		return part{}, false
 	}
-	l, ok := w.operand(a.Lexpr, lhave, r.ArgTypes[0])
+	l, ok := w.operand(a.Lexpr, lhave, r.ArgTypes[0], kOp)
 	if !ok {
-		return "", nil, false
+		return part{}, false
 	}
-	rs, ok := w.operand(a.Rexpr, rhave, r.ArgTypes[1])
+	rs, ok := w.operand(a.Rexpr, rhave, r.ArgTypes[1], kOp)
 	if !ok {
-		return "", nil, false
+		return part{}, false
 	}
-	return "(" + l + " " + op + " " + rs + ")", r.Ret, true
+	return part{l + " " + op + " " + rs, kOp, r.Ret}, true
 }
 
 // operandType is the type of an operator's operand before the operator
@@ -307,28 +373,34 @@ func (w defaultWriter) operandType(n *pg.Node) *types.T {
 	if t := literalType(n); t != nil {
 		return t
 	}
-	_, t, ok := w.expr(n, nil)
+	p, ok := w.node(n, nil)
 	if !ok {
 		return nil
 	}
-	return t
+	return p.t
 }
 
-// operand writes an operator's operand of type have where the operator
-// takes want: an untyped literal as want, another type with the cast the
-// parser put in, except between integer types and between float types,
-// which have operators of their own across types.
-func (w defaultWriter) operand(n *pg.Node, have, want *types.T) (string, bool) {
-	s, _, ok := w.expr(n, want)
+// operand writes an operator's or a function's operand of type have
+// where want is taken, under parent: an untyped literal as want, another
+// type with the cast the parser put in, except between integer types and
+// between float types, which have operators of their own across types.
+func (w defaultWriter) operand(n *pg.Node, have, want *types.T, parent kind) (string, bool) {
+	p, ok := w.node(n, want)
 	if !ok {
 		return "", false
 	}
 	if have.Oid == types.OidUnknown || have.Oid == want.Oid ||
 		have.Family == types.IntFamily && want.Family == types.IntFamily ||
 		have.Family == types.FloatFamily && want.Family == types.FloatFamily {
-		return s, true
+		return w.wrap(p, parent), true
 	}
-	return "(" + s + ")::" + typeLabel(want), true
+	if p.kind == kAtom {
+		return w.cast(p.text, want), true
+	}
+	if w.pretty {
+		return "(" + p.text + ")::" + typeLabel(want), true
+	}
+	return "((" + p.text + "))::" + typeLabel(want), true
 }
 
 // literalType is the type the parser gives an argument before a call is

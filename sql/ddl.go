@@ -306,7 +306,9 @@ func (s *Session) addConstraint(ctx context.Context, table string, con *pg.Const
 		}
 		name := con.Conname
 		if name == "" {
-			name = checkName(table, con.RawExpr)
+			if name, err = s.uniqueCheckName(table, checkName(table, con.RawExpr)); err != nil {
+				return err
+			}
 		}
 		if err := s.checkRows(ctx, table, name, expr); err != nil {
 			return err

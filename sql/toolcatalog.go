@@ -30,3 +30,16 @@ func (s *Session) viewColumnTypes(v *engine.View, def engine.ViewDef) []*types.T
 	}
 	return ts
 }
+
+// ConstraintDefPretty answers pg_get_constraintdef(oid, true).
+func (f fnSession) ConstraintDefPretty(oid int64) (string, bool, error) {
+	c, err := f.s.vcatalog()
+	if err != nil {
+		return "", false, err
+	}
+	k, ok := c.ConstraintByOid(oid)
+	if !ok {
+		return "", false, nil
+	}
+	return c.ConstraintDefPretty(k), true, nil
+}

@@ -53,6 +53,9 @@ func catalogFuncs() []*Overload {
 		if !ok {
 			return nil, nil
 		}
+		if p, ok := r.(prettyConstraintDefiner); ok && len(a) > 1 && a[1].(bool) {
+			return prettyConstraintDef(p, a[0].(int64))
+		}
 		s, found, err := r.ConstraintDef(a[0].(int64))
 		if err != nil || !found {
 			return nil, err

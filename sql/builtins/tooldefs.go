@@ -153,3 +153,17 @@ func closingParen(s string) int {
 	}
 	return -1
 }
+
+// prettyConstraintDefiner answers pg_get_constraintdef(oid, true): a
+// constraint's definition in the pretty form.
+type prettyConstraintDefiner interface {
+	ConstraintDefPretty(oid int64) (string, bool, error)
+}
+
+func prettyConstraintDef(p prettyConstraintDefiner, oid int64) (types.Datum, error) {
+	s, found, err := p.ConstraintDefPretty(oid)
+	if err != nil || !found {
+		return nil, err
+	}
+	return s, nil
+}

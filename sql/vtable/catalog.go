@@ -25,29 +25,6 @@ type Catalog struct {
 	viewTypes map[string][]*types.T
 }
 
-// checkText is the catalog's text of a CHECK constraint of t, and the
-// numbers of the columns it reads, in order.
-func (c *Catalog) checkText(t *TableInfo, expr string) (string, []int) {
-	if c.src.CheckText == nil {
-		return expr, nil
-	}
-	colTypes := make(map[string]*types.T, len(t.Cols))
-	attnum := map[string]int{}
-	for i, col := range t.Cols {
-		colTypes[col.Name] = col.Type
-		attnum[col.Name] = i + 1
-	}
-	text, names := c.src.CheckText(expr, colTypes)
-	var cols []int
-	for _, n := range names {
-		if a, ok := attnum[n]; ok {
-			cols = append(cols, a)
-		}
-	}
-	sort.Ints(cols)
-	return text, cols
-}
-
 // ViewColumnTypes returns the types of a view's columns: those of its
 // query's columns, text where they cannot be known.
 func (c *Catalog) ViewColumnTypes(v *engine.ViewDef) []*types.T {
@@ -126,7 +103,11 @@ type Constraint struct {
 	Table *TableInfo
 	Index *IndexInfo // 'p' and 'u'
 	Expr  string     // 'c'
-	Cols  []int      // 'c': the numbers of the columns it reads
+	// Pretty is a CHECK's expression in pg_get_constraintdef's pretty
+	// form, where it is written as PostgreSQL writes it; Cols are the
+	// numbers of the columns it reads.
+	Pretty string
+	Cols   []int
 }
 
 // User relations' OIDs are those the engine gave them (engine.FirstOID
@@ -331,8 +312,9 @@ func (c *Catalog) loadConstraints() {
 			}
 		}
 		for _, ck := range t.Spec.Checks {
-			expr, cols := c.checkText(t, ck.Expr)
-			c.cons = append(c.cons, &Constraint{Oid: int64(ck.OID), Name: ck.Name, Type: 'c', Table: t, Expr: expr, Cols: cols})
+			k := c.check(t, ck.Name, ck.Expr)
+			k.Oid = int64(ck.OID)
+			c.cons = append(c.cons, k)
 		}
 	}
 	for _, k := range c.cons {

@@ -1,6 +1,10 @@
 package vtable
 
-import "github.com/driftdb/driftdb/sql/types"
+import (
+	"sort"
+
+	"github.com/driftdb/driftdb/sql/types"
+)
 
 // What the catalog tables that tools read hold beyond their first forms:
 // the types of pg_settings' values, a sequence's columns.
@@ -43,4 +47,47 @@ func sequenceAttributes(relid int64, emit func(row)) {
 	emit(attribute(relid, 1, "last_value", types.Int8, true, false, ""))
 	emit(attribute(relid, 2, "log_cnt", types.Int8, true, false, ""))
 	emit(attribute(relid, 3, "is_called", types.Bool, true, false, ""))
+}
+
+// CheckDef is a CHECK constraint's expression as PostgreSQL writes it:
+// Text as pg_get_constraintdef writes it within CHECK (...), Pretty as its
+// pretty form does ("" for both where it cannot be written so), and the
+// names of the columns it reads.
+type CheckDef struct {
+	Text, Pretty string
+	Cols         []string
+}
+
+// check is the constraint of a CHECK of t named name on expr.
+func (c *Catalog) check(t *TableInfo, name, expr string) *Constraint {
+	k := &Constraint{Name: name, Type: 'c', Table: t, Expr: expr}
+	if c.src.CheckText == nil {
+		return k
+	}
+	colTypes := make(map[string]*types.T, len(t.Cols))
+	attnum := map[string]int{}
+	for i, col := range t.Cols {
+		colTypes[col.Name] = col.Type
+		attnum[col.Name] = i + 1
+	}
+	def := c.src.CheckText(expr, colTypes)
+	if def.Text != "" {
+		k.Expr, k.Pretty = def.Text, def.Pretty
+	}
+	for _, n := range def.Cols {
+		if a, ok := attnum[n]; ok {
+			k.Cols = append(k.Cols, a)
+		}
+	}
+	sort.Ints(k.Cols)
+	return k
+}
+
+// ConstraintDefPretty is a constraint's definition as
+// pg_get_constraintdef(oid, true) writes it.
+func (c *Catalog) ConstraintDefPretty(k *Constraint) string {
+	if k.Type == 'c' && k.Pretty != "" {
+		return "CHECK (" + k.Pretty + ")"
+	}
+	return c.ConstraintDef(k)
 }

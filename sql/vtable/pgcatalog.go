@@ -376,8 +376,8 @@ func (c *Catalog) ConstraintDef(k *Constraint) string {
 		return "UNIQUE (" + c.indexCols(k.Index) + ")"
 	}
 	e := strings.TrimSpace(k.Expr)
-	if !strings.HasPrefix(e, "(") || !strings.HasSuffix(e, ")") {
-		e = "(" + e + ")"
+	if k.Pretty == "" && (!strings.HasPrefix(e, "(") || !strings.HasSuffix(e, ")")) {
+		e = "(" + e + ")" // kept as written: no parentheses of its own
 	}
 	return "CHECK (" + e + ")"
 }

@@ -81,10 +81,9 @@ type Source struct {
 	// ViewTypes are the types of a view's columns, as its query binds;
 	// nil (or a nil answer) makes them text.
 	ViewTypes func(v engine.ViewDef) []*types.T
-	// CheckText is the catalog's text of a CHECK constraint's expression
-	// kept as text, on a table whose columns have the types cols, and the
-	// names of the columns it reads; nil shows it as kept.
-	CheckText func(text string, cols map[string]*types.T) (string, []string)
+	// CheckText writes a CHECK constraint's expression kept as text, on a
+	// table whose columns have the types cols; nil shows it as kept.
+	CheckText func(text string, cols map[string]*types.T) CheckDef
 	// TypeOf is the SQL type of a table's column (its declared type when
 	// it has one); nil maps the engine's type.
 	TypeOf func(c engine.Column) *types.T
