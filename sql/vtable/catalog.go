@@ -173,6 +173,7 @@ func Load(src *Source) (*Catalog, error) {
 		c.byName[nspName(r.Namespace)+"."+r.Name] = r
 	}
 	c.loadConstraints()
+	c.writeChecks()
 	return c, nil
 }
 
@@ -312,9 +313,7 @@ func (c *Catalog) loadConstraints() {
 			}
 		}
 		for _, ck := range t.Spec.Checks {
-			k := c.check(t, ck.Name, ck.Expr)
-			k.Oid = int64(ck.OID)
-			c.cons = append(c.cons, k)
+			c.cons = append(c.cons, &Constraint{Oid: int64(ck.OID), Name: ck.Name, Type: 'c', Table: t, Expr: ck.Expr})
 		}
 	}
 	for _, k := range c.cons {

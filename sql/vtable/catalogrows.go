@@ -58,29 +58,34 @@ type CheckDef struct {
 	Cols         []string
 }
 
-// check is the constraint of a CHECK of t named name on expr.
-func (c *Catalog) check(t *TableInfo, name, expr string) *Constraint {
-	k := &Constraint{Name: name, Type: 'c', Table: t, Expr: expr}
+// writeChecks writes the CHECK constraints' expressions as PostgreSQL
+// writes them, where the session can (Source.CheckText).
+func (c *Catalog) writeChecks() {
 	if c.src.CheckText == nil {
-		return k
+		return
 	}
-	colTypes := make(map[string]*types.T, len(t.Cols))
-	attnum := map[string]int{}
-	for i, col := range t.Cols {
-		colTypes[col.Name] = col.Type
-		attnum[col.Name] = i + 1
-	}
-	def := c.src.CheckText(expr, colTypes)
-	if def.Text != "" {
-		k.Expr, k.Pretty = def.Text, def.Pretty
-	}
-	for _, n := range def.Cols {
-		if a, ok := attnum[n]; ok {
-			k.Cols = append(k.Cols, a)
+	for _, k := range c.cons {
+		if k.Type != 'c' {
+			continue
 		}
+		t := k.Table
+		colTypes := make(map[string]*types.T, len(t.Cols))
+		attnum := map[string]int{}
+		for i, col := range t.Cols {
+			colTypes[col.Name] = col.Type
+			attnum[col.Name] = i + 1
+		}
+		def := c.src.CheckText(k.Expr, colTypes)
+		if def.Text != "" {
+			k.Expr, k.Pretty = def.Text, def.Pretty
+		}
+		for _, n := range def.Cols {
+			if a, ok := attnum[n]; ok {
+				k.Cols = append(k.Cols, a)
+			}
+		}
+		sort.Ints(k.Cols)
 	}
-	sort.Ints(k.Cols)
-	return k
 }
 
 // ConstraintDefPretty is a constraint's definition as
