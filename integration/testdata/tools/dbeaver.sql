@@ -110,7 +110,8 @@ LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=c.oid AND d.objsubid=0 A
 WHERE c.relnamespace=$1 AND c.relkind not in ('i','I','c') AND relname=$2;
 
 -- model/PostgreSchema.java: TableCache children (columns of a schema's
--- relations; DriftDB's relations have no system columns such as ctid)
+-- relations; the system columns, attnum < 0, are DriftDB's own: _seq,
+-- _ts, _doc, _event, not PostgreSQL's ctid, xmin...)
 -- args: int8 {nsp:public}
 -- only: attname in id, email, name, created, customer_id, total, note, last_value, log_cnt, is_called
 -- compare: relname, attname, atttypid, attnum, attlen, atttypmod, attnotnull, atthasdef, attidentity, attgenerated, def_value, description
@@ -123,7 +124,8 @@ LEFT OUTER JOIN pg_depend dep on dep.refobjid = a.attrelid AND dep.deptype = 'i'
 WHERE NOT a.attisdropped AND c.relkind not in ('i','I','c') AND c.relnamespace=$1
 ORDER BY a.attnum;
 
--- model/PostgreSchema.java: TableCache children (columns of one table)
+-- model/PostgreSchema.java: TableCache children (columns of one table;
+-- the user columns are compared)
 -- args: int8 {oid:customers}
 -- only: attname in id, email, name, created
 -- compare: relname, attname, atttypid, attnum, atttypmod, attnotnull, atthasdef, def_value

@@ -18,7 +18,9 @@ select current_schema();
 -- compare: *
 show standard_conforming_strings;
 
--- Inspector.get_schema_names
+-- Inspector.get_schema_names (DriftDB's own schema driftdb is left out
+-- of the comparison)
+-- only: nspname in public, information_schema
 -- compare: *
 SELECT pg_catalog.pg_namespace.nspname 
 FROM pg_catalog.pg_namespace 

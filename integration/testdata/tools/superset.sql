@@ -24,7 +24,9 @@ show standard_conforming_strings;
 -- expect: repeatable read
 show transaction isolation level;
 
--- Inspector.get_schema_names
+-- Inspector.get_schema_names (DriftDB's own schema driftdb is left out
+-- of the comparison)
+-- only: nspname in public, information_schema
 -- compare: *
 SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg_%' ORDER BY nspname;
 
