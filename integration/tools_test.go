@@ -344,7 +344,11 @@ func TestToolsCatalogQueries(t *testing.T) {
 				where := fmt.Sprintf("%s:%d", path, q.line)
 				got := runTool(ctx, t, dd, simple, q)
 				if q.pending != "" {
-					t.Logf("%s: pending (%s): error %v", where, q.pending, got.err)
+					if got.err == nil {
+						t.Logf("%s: pending (%s), but it runs now: the mark may go", where, q.pending)
+					} else {
+						t.Logf("%s: pending (%s): %v", where, q.pending, got.err)
+					}
 					continue
 				}
 				if got.err != nil {

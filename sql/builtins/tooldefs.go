@@ -8,7 +8,7 @@ import (
 )
 
 // Catalog functions that database tools call when they read a schema:
-// pg_get_partkeydef and parse_ident.
+// pg_get_partkeydef, pg_stat_get_numscans and parse_ident.
 
 var _ = register(toolCatalogFuncs()...)
 
@@ -18,6 +18,11 @@ func toolCatalogFuncs() []*Overload {
 		// DriftDB has no partitioned tables: no relation has a partition key.
 		def(3352, "pg_get_partkeydef", ts(oid), types.Text, func(*Context, []types.Datum) (types.Datum, error) {
 			return nil, nil
+		}).stable(),
+		// DriftDB keeps no statistics of index scans: every index has had
+		// none, as a new one in PostgreSQL.
+		def(1928, "pg_stat_get_numscans", ts(oid), types.Int8, func(*Context, []types.Datum) (types.Datum, error) {
+			return int64(0), nil
 		}).stable(),
 		def(1268, "parse_ident", ts(types.Text, types.Bool), types.ArrayOf(types.Text), parseIdentFn),
 		{Name: "parse_ident", Oid: 1268, Args: ts(types.Text), Ret: types.ArrayOf(types.Text), Strict: true,
