@@ -160,10 +160,10 @@ LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=c.oid AND d.objsubid=0 A
 WHERE c.conrelid=$1
 ORDER BY c.oid;
 
--- model/PostgreSchema.java: IndexCache (indexes of a schema)
--- pending: pg_relation_size is not there yet
+-- model/PostgreSchema.java: IndexCache (indexes of a schema; sizes are
+-- the storage's own and not compared)
 -- args: int8 {nsp:public}
--- compare: relname, tabrelname, indnatts, indnkeyatts, indisunique, indisprimary, indisexclusion, indimmediate, indisvalid, keys, indoption, pred_expr, expr, index_rel_size, index_num_scans
+-- compare: relname, tabrelname, indnatts, indnkeyatts, indisunique, indisprimary, indisexclusion, indimmediate, indisvalid, keys, indoption, pred_expr, expr, index_num_scans
 SELECT i.*,i.indkey as keys,c.relname,c.relnamespace,c.relam,c.reltablespace,tc.relname as tabrelname,dsc.description,pg_catalog.pg_get_expr(i.indpred, i.indrelid) as pred_expr,pg_catalog.pg_get_expr(i.indexprs, i.indrelid, true) as expr,pg_catalog.pg_relation_size(i.indexrelid) as index_rel_size,pg_catalog.pg_stat_get_numscans(i.indexrelid) as index_num_scans
 FROM pg_catalog.pg_index i
 INNER JOIN pg_catalog.pg_class c ON c.oid=i.indexrelid
@@ -172,7 +172,6 @@ LEFT OUTER JOIN pg_catalog.pg_description dsc ON i.indexrelid=dsc.objoid
 WHERE  c.relnamespace=$1 ORDER BY c.relname;
 
 -- model/PostgreSchema.java: IndexCache (indexes of one table)
--- pending: pg_relation_size is not there yet
 -- args: int8 {oid:orders}
 -- compare: relname, tabrelname, indnatts, indisunique, indisprimary, keys, pred_expr, expr
 SELECT i.*,i.indkey as keys,c.relname,c.relnamespace,c.relam,c.reltablespace,tc.relname as tabrelname,dsc.description,pg_catalog.pg_get_expr(i.indpred, i.indrelid) as pred_expr,pg_catalog.pg_get_expr(i.indexprs, i.indrelid, true) as expr,pg_catalog.pg_relation_size(i.indexrelid) as index_rel_size,pg_catalog.pg_stat_get_numscans(i.indexrelid) as index_num_scans

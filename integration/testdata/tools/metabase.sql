@@ -14,7 +14,6 @@ show timezone;
 SET SESSION TIMEZONE TO 'UTC';
 
 -- pgjdbc PgDatabaseMetaData.getSchemas, called by sql-jdbc's syncable-schemas
--- pending: current_schemas is not there yet
 -- only: table_schem in public, information_schema, pg_catalog
 -- compare: *
 SELECT nspname AS TABLE_SCHEM, NULL AS TABLE_CATALOG FROM pg_catalog.pg_namespace  WHERE nspname <> 'pg_toast' AND (nspname !~ '^pg_temp_'  OR nspname = (pg_catalog.current_schemas(true))[1]) AND (nspname !~ '^pg_toast_temp_'  OR nspname = replace((pg_catalog.current_schemas(true))[1], 'pg_temp_', 'pg_toast_temp_'))  ORDER BY TABLE_SCHEM;
@@ -24,13 +23,11 @@ SELECT nspname AS TABLE_SCHEM, NULL AS TABLE_CATALOG FROM pg_catalog.pg_namespac
 SELECT nspname, typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid IN (SELECT DISTINCT enumtypid FROM pg_enum e);
 
 -- postgres.clj: get-tables-sql (describe-database)
--- pending: pg_stat_user_tables is not there yet
 -- args: varchar ^pg_, varchar information_schema, varchar public
 -- compare: schema, name, type, description, estimated_row_count
 SELECT "n"."nspname" AS "schema", "c"."relname" AS "name", CASE "c"."relkind" WHEN 'r' THEN 'TABLE' WHEN 'p' THEN 'PARTITIONED TABLE' WHEN 'v' THEN 'VIEW' WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE NULL END AS "type", "d"."description" AS "description", "stat"."n_live_tup" AS "estimated_row_count" FROM "pg_catalog"."pg_class" AS "c" INNER JOIN "pg_catalog"."pg_namespace" AS "n" ON "c"."relnamespace" = "n"."oid" LEFT JOIN "pg_catalog"."pg_description" AS "d" ON ("c"."oid" = "d"."objoid") AND ("d"."objsubid" = 0) AND ("d"."classoid" = 'pg_class'::regclass) LEFT JOIN "pg_stat_user_tables" AS "stat" ON ("n"."nspname" = "stat"."schemaname") AND ("c"."relname" = "stat"."relname") WHERE ("c"."relnamespace" = "n"."oid") AND ("n"."nspname" !~ $1) AND ("n"."nspname" <> $2) AND c.relkind in ('r', 'p', 'v', 'f', 'm') AND ("n"."nspname" IN ($3)) ORDER BY "type" ASC, "schema" ASC, "name" ASC;
 
 -- sql_jdbc/sync/describe_database.clj: have-select-privilege-fn, per table
--- pending: has_table_privilege is not there yet
 -- args: varchar public, varchar orders
 -- compare: *
 SELECT has_table_privilege(quote_ident($1) || '.' || quote_ident($2), 'SELECT') AS "select";
