@@ -186,6 +186,10 @@ func loadProcs() {
 			c.procs = append(c.procs, p)
 		}
 	}
+	for oid := range pgTypeFuncs {
+		used[oid] = true
+	}
+	c.addTypeFuncs(used)
 	derived = c.dropDefaultForms(derived)
 	for _, p := range derived {
 		p.Oid = deriveOid(p.key(), used)

@@ -266,6 +266,11 @@ var (
 	Cstring      = scalar(OidCstring, "cstring", "cstring", StringFamily, CatPseudo, false, -2, 1263)
 	Int2Vector   = scalar(OidInt2Vector, "int2vector", "int2vector", ArrayFamily, CatArray, false, -1, 1006)
 	OidVector    = scalar(OidOidVector, "oidvector", "oidvector", ArrayFamily, CatArray, false, -1, 1013)
+
+	// Internal is the pseudo-type of the arguments and results of the
+	// functions only the server calls (a type's typreceive). It has no
+	// values.
+	Internal = scalar(OidInternal, "internal", "internal", VoidFamily, CatPseudo, false, 8, 0)
 )
 
 func init() {
@@ -285,7 +290,7 @@ var scalars = []*T{
 var byOid = func() map[Oid]*T {
 	m := map[Oid]*T{}
 	for _, t := range append(scalars, Unknown, Void, AnyT, AnyElement, AnyArray, AnyNonArray, AnyCompat,
-		PgNodeTree, Int2Vector, OidVector) {
+		PgNodeTree, Int2Vector, OidVector, Internal) {
 		m[t.Oid] = t
 	}
 	for _, t := range scalars {
@@ -355,7 +360,7 @@ var names = map[string]*T{
 	"uuid":    UUID,
 	"regproc": Regproc, "regprocedure": Regprocedure, "regoper": Regoper,
 	"regclass": Regclass, "regtype": Regtype, "regnamespace": Regnamespace, "regrole": Regrole,
-	"record": Record, "void": Void, "unknown": Unknown, "cstring": Cstring,
+	"record": Record, "void": Void, "unknown": Unknown, "cstring": Cstring, "internal": Internal,
 	"anyelement": AnyElement, "anyarray": AnyArray, "anynonarray": AnyNonArray,
 	"anycompatible": AnyCompat, "any": AnyT,
 	"int2vector": Int2Vector, "oidvector": OidVector, "pg_node_tree": PgNodeTree,

@@ -186,10 +186,13 @@ func pgType(c *Catalog, emit func(row)) error {
 		if t.Elem != nil {
 			elem = int64(t.Elem.Oid)
 		}
+		io := builtins.TypeIO(t.Oid)
 		emit(row{"oid": int64(t.Oid), "typname": t.Name, "typnamespace": int64(OidPgCatalog),
 			"typowner": int64(OidSuperuser), "typlen": length, "typbyval": byval, "typtype": typtype,
 			"typcategory": string(t.Category), "typispreferred": t.Preferred, "typisdefined": true,
-			"typdelim": ",", "typelem": elem, "typarray": int64(t.Array), "typalign": align,
+			"typdelim": ",", "typelem": elem, "typarray": int64(t.Array), "typinput": int64(io[0]),
+			"typoutput": int64(io[1]), "typreceive": int64(io[2]), "typsend": int64(io[3]),
+			"typmodin": int64(io[4]), "typmodout": int64(io[5]), "typalign": align,
 			"typstorage": store, "typtypmod": int64(-1), "typcollation": collation(t)})
 	}
 	return nil
