@@ -36,7 +36,7 @@ func TestPsycopg(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	want := "[(1, 'a@x', Decimal('12.5'), {'k': [1, 2]}), (2, 'b@x', None, None)]\n('a@x',)\n2 events\nerror 23505\n160004\n"
+	want := "[(1, 'a@x', Decimal('12.5'), {'k': [1, 2]}), (2, 'b@x', None, None)]\n('a@x',)\n2 events\nerror 23505\n150018\n"
 	if string(out) != want {
 		t.Fatalf("psycopg2 printed:\n%s\nwant:\n%s", out, want)
 	}
@@ -51,7 +51,7 @@ func TestJDBC(t *testing.T) {
 	s := startServer(t, pgwire.Config{})
 	_, port, _ := net.SplitHostPort(s.addr)
 	out := runJava(t, "Smoke", port)
-	want := "updated 1\n3 u3@x 5.5 false\nactive 5\nerror 23505\nPostgreSQL 16.4\n" +
+	want := "updated 1\n3 u3@x 5.5 false\nactive 5\nerror 23505\nPostgreSQL 15.18\n" +
 		"table users\ncolumn id int8 0\ncolumn email text 1\ncolumn amount float8 1\ncolumn active bool 1\n" +
 		"key id users_pkey\nindex users_pkey id\nresult users email 0\n"
 	if string(out) != want {

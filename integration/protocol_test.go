@@ -395,7 +395,7 @@ func TestStartupNegotiation(t *testing.T) {
 			break
 		}
 	}
-	for name, want := range map[string]string{"server_version": "16.4", "server_encoding": "UTF8", "client_encoding": "UTF8",
+	for name, want := range map[string]string{"server_version": "15.18", "server_encoding": "UTF8", "client_encoding": "UTF8",
 		"DateStyle": "ISO, MDY", "integer_datetimes": "on", "standard_conforming_strings": "on", "TimeZone": "UTC",
 		"IntervalStyle": "postgres", "application_name": "probe", "is_superuser": "on", "session_authorization": "driftdb"} {
 		if params[name] != want {

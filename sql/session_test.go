@@ -158,7 +158,7 @@ func TestSQLDriverStatements(t *testing.T) {
 	if r := run(t, s, `COMMIT`); r.Tag != "ROLLBACK" {
 		t.Fatalf("commit of failed txn: %q", r.Tag)
 	}
-	if got := render(run(t, s, `SELECT version() LIKE 'PostgreSQL 16%', current_database(), current_setting('server_version')`)); got != "?column?|current_database|current_setting\nt|driftdb|16.4" {
+	if got := render(run(t, s, `SELECT version() LIKE 'PostgreSQL 15%', current_database(), current_setting('server_version')`)); got != "?column?|current_database|current_setting\nt|driftdb|15.18" {
 		t.Fatalf("functions:\n%s", got)
 	}
 	run(t, s, `SET driftdb.as_of = '@seq:2'`)

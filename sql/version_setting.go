@@ -11,8 +11,8 @@ func init() {
 	defaultSettings["server_version_num"] = serverVersionNum(builtins.ServerVersion)
 }
 
-// serverVersionNum is server_version_num's form of a version: 16.4 is
-// 160004.
+// serverVersionNum is server_version_num's form of a version: 15.18 is
+// 150018.
 func serverVersionNum(v string) string {
 	major, minor, _ := strings.Cut(v, ".")
 	ma, _ := strconv.Atoi(major)

@@ -11,10 +11,12 @@ import (
 // Functions of the session and the clock.
 
 // Version is DriftDB's own version, and ServerVersion the PostgreSQL
-// version it reports: a 16.x form that libpq, pgjdbc and SQLAlchemy parse.
+// version it reports: the PostgreSQL release whose catalog DriftDB mirrors
+// (pg_catalog's columns and built-in rows are 15's), in the form libpq,
+// pgjdbc and SQLAlchemy parse.
 const (
 	Version       = "0.1.0"
-	ServerVersion = "16.4"
+	ServerVersion = "15.18"
 )
 
 // VersionString is what version() returns.
