@@ -61,6 +61,12 @@ func (v *View) KeyRange(table string, lo, hi *Bound) (c *Cursor, ok bool, err er
 	if err != nil {
 		return nil, false, err
 	}
+	c.limit(kb)
+	return c, true, nil
+}
+
+// limit makes a plain cursor read only the keys within kb.
+func (c *Cursor) limit(kb *keyBounds) {
 	c.keys0 = kb
 	// The transaction's own writes outside the range are not the range's.
 	in := c.pending[:0:0]
@@ -70,5 +76,4 @@ func (v *View) KeyRange(table string, lo, hi *Bound) (c *Cursor, ok bool, err er
 		}
 	}
 	c.pending = in
-	return c, true, nil
 }
