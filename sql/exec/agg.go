@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"context"
 	"sort"
 
 	"github.com/driftdb/driftdb/sql/builtins"
@@ -21,6 +22,10 @@ type aggOp struct {
 	i      int
 	ready  bool
 	args   []types.Datum // scratch for an aggregate's arguments
+	// parts are the other parts of a parallel aggregation (parallel.go),
+	// loaded beside this one and merged into it; cancel stops them.
+	parts  []*aggOp
+	cancel context.CancelFunc
 }
 
 type aggCall struct {
@@ -40,6 +45,14 @@ type group struct {
 }
 
 func newAgg(env *Env, n *plan.Agg) (Operator, error) {
+	if op, err := newParallelAgg(env, n); op != nil || err != nil {
+		return op, err
+	}
+	return newSerialAgg(env, n)
+}
+
+// newSerialAgg returns an aggregation that reads its input itself.
+func newSerialAgg(env *Env, n *plan.Agg) (*aggOp, error) {
 	keyTypes := typesOfExprs(n.GroupBy)
 	if n.Sets != nil {
 		keyTypes = append(keyTypes, types.Int8) // which set
@@ -183,7 +196,11 @@ func (op *aggOp) add(g *group, i int, r Row) error {
 func (op *aggOp) Next() (Row, error) {
 	if !op.ready {
 		op.ready = true
-		if err := op.load(); err != nil {
+		load := op.load
+		if op.parts != nil {
+			load = op.loadParts
+		}
+		if err := load(); err != nil {
 			return nil, err
 		}
 		if len(op.order) == 0 && len(op.groups) == 0 {
@@ -239,6 +256,12 @@ func (op *aggOp) Next() (Row, error) {
 func (op *aggOp) Close() {
 	op.in.Close()
 	op.table, op.order = nil, nil
+	for _, p := range op.parts {
+		p.Close()
+	}
+	if op.cancel != nil {
+		op.cancel()
+	}
 }
 
 // loadSets groups each input row once per grouping set: its key holds

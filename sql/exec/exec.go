@@ -52,6 +52,9 @@ type Env struct {
 	ctes map[*plan.CTE]*cteRows
 	// subs caches the results of uncorrelated subqueries.
 	subs map[*plan.Subquery]*subResult
+	// split, in a part of a parallel plan, is the cursor its table scan
+	// reads (parallel.go).
+	split *splitPart
 	// Stats, when set (EXPLAIN ANALYZE), collects each node's rows and
 	// time.
 	Stats map[plan.Node]*NodeStats

@@ -107,7 +107,9 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 			return nil, err
 		}
 	default:
-		if op.cur, err = view.Cursor(n.Table); err != nil {
+		if env.split != nil && env.split.scan == n {
+			op.cur = env.split.cur
+		} else if op.cur, err = view.Cursor(n.Table); err != nil {
 			return nil, err
 		}
 	}

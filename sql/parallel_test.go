@@ -1,0 +1,87 @@
+package sql
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/driftdb/driftdb/sql/exec"
+)
+
+// TestParallelAgg: aggregations over tables large enough to be read in
+// parts give exactly the rows one reader gives (GOMAXPROCS 1), groups in
+// the same order: integer and text keys, filters, NULLs, every kind of
+// aggregate that merges and some that do not, a transaction's own writes,
+// a past point, and an error in a late part.
+func TestParallelAgg(t *testing.T) {
+	s := newSession(t)
+	run(t, s, `CREATE TABLE pa (id int8 PRIMARY KEY, g text, n int8, x numeric, f float8, b bool)`)
+	run(t, s, `INSERT INTO pa SELECT i, 'g' || (i % 97), CASE WHEN i % 5 = 0 THEN NULL ELSE i * 3 - 40000 END,
+		(i % 7)::numeric / 3, (i % 11) * 0.5, i % 3 = 0 FROM generate_series(1, 40000) i`)
+	run(t, s, `CREATE TABLE pt (k text PRIMARY KEY, v int4)`)
+	run(t, s, `INSERT INTO pt SELECT 'k' || lpad((i * 7919 % 50000)::text, 6, '0'), i FROM generate_series(1, 40000) i`)
+	queries := []string{
+		`SELECT count(*) FROM pa`,
+		`SELECT count(*), count(n), sum(n), avg(n), min(n), max(n), sum(x), avg(x), sum(f), avg(f), bool_and(b), bool_or(b), min(g), max(g) FROM pa`,
+		`SELECT g, count(*), sum(n), avg(x), max(f) FROM pa GROUP BY g`,
+		`SELECT g, count(*) FILTER (WHERE b), sum(n) FROM pa WHERE n BETWEEN -1000 AND 50000 GROUP BY g ORDER BY 3 DESC, 1 LIMIT 5`,
+		`SELECT n % 10 AS d, array_agg(id) FROM pa WHERE id % 1000 = 7 GROUP BY 1`,
+		`SELECT count(*), sum(n) FROM pa WHERE n > 1e9`,
+		`SELECT length(g), count(DISTINCT g), string_agg(g, ',') FILTER (WHERE id < 30) FROM pa GROUP BY 1`,
+		`SELECT count(*), sum(v), min(k), max(k) FROM pt`,
+		`SELECT substr(k, 1, 3), count(*), sum(v) FROM pt GROUP BY 1`,
+		`SELECT count(*), sum(n) FROM pa AS OF '@seq:2'`,
+	}
+	answers := func(procs int) []string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		var out []string
+		for _, q := range queries {
+			out = append(out, render(run(t, s, q)))
+		}
+		run(t, s, `BEGIN`)
+		run(t, s, `INSERT INTO pa VALUES (40001, 'new', 1, 1, 1, true), (-5, 'new', 2, 2, 2, false)`)
+		run(t, s, `DELETE FROM pa WHERE id % 100 = 1`)
+		run(t, s, `UPDATE pa SET n = 0 WHERE id % 100 = 2`)
+		out = append(out, render(run(t, s, `SELECT g, count(*), sum(n) FROM pa GROUP BY g`)))
+		run(t, s, `ROLLBACK`)
+		_, err := s.Exec(ctx, `SELECT g, sum(1 / (id - 39000)) FROM pa GROUP BY g`)
+		out = append(out, errString(err))
+		return out
+	}
+	before := exec.ParallelAggregations()
+	one := answers(1)
+	if n := exec.ParallelAggregations(); n != before {
+		t.Fatalf("%d aggregations read in parts with GOMAXPROCS 1", n-before)
+	}
+	for _, procs := range []int{2, 4} {
+		before := exec.ParallelAggregations()
+		many := answers(procs)
+		if n := exec.ParallelAggregations() - before; n < int64(len(queries)) {
+			t.Errorf("GOMAXPROCS %d: %d aggregations read in parts, want at least %d", procs, n, len(queries))
+		}
+		for i := range one {
+			if one[i] != many[i] {
+				q := "the transaction's"
+				if i < len(queries) {
+					q = queries[i]
+				}
+				t.Errorf("GOMAXPROCS %d, %s:\n%s\nwant\n%s", procs, q, cut(many[i]), cut(one[i]))
+			}
+		}
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	return err.Error()
+}
+
+// cut shortens a long answer for an error message.
+func cut(s string) string {
+	if lines := strings.Split(s, "\n"); len(lines) > 12 {
+		return strings.Join(lines[:12], "\n") + "\n..."
+	}
+	return s
+}
