@@ -8,9 +8,9 @@ import (
 	"github.com/driftdb/driftdb/sql/exec"
 )
 
-// TestParallelAgg: aggregations over tables large enough to be read in
-// parts give exactly the rows one reader gives (GOMAXPROCS 1), groups in
-// the same order: integer and text keys, filters, NULLs, every kind of
+// TestParallelAgg: aggregations and top-N sorts over tables large enough
+// to be read in parts give exactly the rows one reader gives (GOMAXPROCS
+// 1), groups in the same order: integer and text keys, filters, NULLs, every kind of
 // aggregate that merges and some that do not, a transaction's own writes,
 // a past point, and an error in a late part.
 func TestParallelAgg(t *testing.T) {
@@ -31,6 +31,10 @@ func TestParallelAgg(t *testing.T) {
 		`SELECT count(*), sum(v), min(k), max(k) FROM pt`,
 		`SELECT substr(k, 1, 3), count(*), sum(v) FROM pt GROUP BY 1`,
 		`SELECT count(*), sum(n) FROM pa AS OF '@seq:2'`,
+		`SELECT id, g, n FROM pa ORDER BY n DESC NULLS LAST, id LIMIT 7`,
+		`SELECT id, f FROM pa WHERE b ORDER BY f, id DESC LIMIT 3 OFFSET 2`,
+		`SELECT k, v FROM pt ORDER BY v % 1000, k LIMIT 5`,
+		`SELECT id FROM pa ORDER BY id DESC LIMIT 0`,
 	}
 	answers := func(procs int) []string {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
@@ -43,21 +47,24 @@ func TestParallelAgg(t *testing.T) {
 		run(t, s, `DELETE FROM pa WHERE id % 100 = 1`)
 		run(t, s, `UPDATE pa SET n = 0 WHERE id % 100 = 2`)
 		out = append(out, render(run(t, s, `SELECT g, count(*), sum(n) FROM pa GROUP BY g`)))
+		out = append(out, render(run(t, s, `SELECT id, n FROM pa ORDER BY n, id LIMIT 4`)))
 		run(t, s, `ROLLBACK`)
 		_, err := s.Exec(ctx, `SELECT g, sum(1 / (id - 39000)) FROM pa GROUP BY g`)
 		out = append(out, errString(err))
+		_, err = s.Exec(ctx, `SELECT id FROM pa ORDER BY 1 / (id - 39000) LIMIT 2`)
+		out = append(out, errString(err))
 		return out
 	}
-	before := exec.ParallelAggregations()
+	before := exec.ParallelPlans()
 	one := answers(1)
-	if n := exec.ParallelAggregations(); n != before {
-		t.Fatalf("%d aggregations read in parts with GOMAXPROCS 1", n-before)
+	if n := exec.ParallelPlans(); n != before {
+		t.Fatalf("%d plans read in parts with GOMAXPROCS 1", n-before)
 	}
 	for _, procs := range []int{2, 4} {
-		before := exec.ParallelAggregations()
+		before := exec.ParallelPlans()
 		many := answers(procs)
-		if n := exec.ParallelAggregations() - before; n < int64(len(queries)) {
-			t.Errorf("GOMAXPROCS %d: %d aggregations read in parts, want at least %d", procs, n, len(queries))
+		if n := exec.ParallelPlans() - before; n < int64(len(queries)) {
+			t.Errorf("GOMAXPROCS %d: %d plans read in parts, want at least %d", procs, n, len(queries))
 		}
 		for i := range one {
 			if one[i] != many[i] {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"container/heap"
+	"context"
 	"math"
 	"sort"
 
@@ -199,6 +200,10 @@ type sortOp struct {
 	rows  []sortRow
 	i     int
 	ready bool
+	// parts are the other parts of a parallel top-N (parallel.go);
+	// cancel stops them.
+	parts  []*sortOp
+	cancel context.CancelFunc
 }
 
 type sortRow struct {
@@ -207,6 +212,14 @@ type sortRow struct {
 }
 
 func newSort(env *Env, n *plan.Sort) (Operator, error) {
+	if op, err := newParallelSort(env, n); op != nil || err != nil {
+		return op, err
+	}
+	return newSerialSort(env, n)
+}
+
+// newSerialSort returns a sort that reads its input itself.
+func newSerialSort(env *Env, n *plan.Sort) (*sortOp, error) {
 	keys := make([]plan.Expr, len(n.Keys))
 	for i, k := range n.Keys {
 		keys[i] = k.E
@@ -281,15 +294,21 @@ func (op *sortOp) load() error {
 		if op.limit >= 0 && int64(h.Len()) >= op.limit && (op.limit == 0 || !op.less(&scratch, &h.rows[0])) {
 			return nil
 		}
-		sr := sortRow{row: copyRow(r), keys: append([]types.Datum(nil), scratch.keys...)}
-		switch {
-		case op.limit < 0:
-			op.rows = append(op.rows, sr)
-		case int64(h.Len()) < op.limit:
-			heap.Push(h, sr)
-		default:
-			h.rows[0] = sr
+		if op.limit >= 0 && int64(h.Len()) >= op.limit {
+			// The row takes the place of the last of the first N, in
+			// its space: rows that come in order fill a top-N without
+			// allocating.
+			last := &h.rows[0]
+			last.row = append(last.row[:0], r...)
+			last.keys = append(last.keys[:0], scratch.keys...)
 			heap.Fix(h, 0)
+			return nil
+		}
+		sr := sortRow{row: copyRow(r), keys: append([]types.Datum(nil), scratch.keys...)}
+		if op.limit < 0 {
+			op.rows = append(op.rows, sr)
+		} else {
+			heap.Push(h, sr)
 		}
 		return nil
 	})
@@ -306,7 +325,11 @@ func (op *sortOp) load() error {
 func (op *sortOp) Next() (Row, error) {
 	if !op.ready {
 		op.ready = true
-		if err := op.load(); err != nil {
+		load := op.load
+		if op.parts != nil {
+			load = op.loadParts
+		}
+		if err := load(); err != nil {
 			return nil, err
 		}
 	}
@@ -322,6 +345,12 @@ func (op *sortOp) Next() (Row, error) {
 func (op *sortOp) Close() {
 	op.in.Close()
 	op.rows = nil
+	for _, p := range op.parts {
+		p.Close()
+	}
+	if op.cancel != nil {
+		op.cancel()
+	}
 }
 
 // topN is a max-heap (by the sort order) of the first N rows.

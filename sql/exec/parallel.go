@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -14,15 +15,18 @@ import (
 	"github.com/driftdb/driftdb/sql/plan"
 )
 
-// Parallel aggregation. An aggregation over a whole table's scan (through
-// filters and projections) reads the table in parts side by side, each
-// part in a goroutine of its own with its own operators and hash table,
-// and merges the parts' groups in key order: the result is the one a
-// single reader makes, groups in the same order, while the processors
-// share the work. It is chosen at run time, when the table is large
-// enough to split (engine.View.Split) and every expression on the way can
-// run on its own: no subqueries, no volatile functions, and aggregates
-// that merge (builtins.Merger) without DISTINCT or ORDER BY.
+// Parallel plans. An aggregation, or a top-N sort (ORDER BY ... LIMIT),
+// over a whole table's scan (through filters and projections) reads the
+// table in parts side by side, each part in a goroutine of its own with
+// its own operators, then merges the parts in key order: an aggregation
+// the parts' groups (the rows and their order are what a single reader
+// gives), a top-N the parts' first rows (rows that tie on every sort key
+// may come out in another order, as SQL allows). It is chosen at run time,
+// when the table is large enough to split (engine.View.Split) and every
+// expression on the way can run on its own: no subqueries, no volatile
+// functions, and aggregates that merge (builtins.Merger) without DISTINCT
+// or ORDER BY. Memory: each part holds what its operator would hold alone
+// (its groups, or its first rows) and a cursor's chunk.
 
 // maxParts bounds how many parts a table is read in.
 const maxParts = 4
@@ -37,8 +41,7 @@ type splitPart struct {
 // newParallelAgg returns an aggregation that reads its input in parts, or
 // nil when the plan or the table does not allow it.
 func newParallelAgg(env *Env, n *plan.Agg) (Operator, error) {
-	parts := min(runtime.GOMAXPROCS(0), maxParts)
-	if parts < 2 || env.Stats != nil || env.split != nil || n.Sets != nil {
+	if !parallelOK(env) || n.Sets != nil {
 		return nil, nil
 	}
 	scan := splittable(n.Input)
@@ -53,32 +56,110 @@ func newParallelAgg(env *Env, n *plan.Agg) (Operator, error) {
 			return nil, nil
 		}
 	}
+	ops, cancel, err := partsOf(env, scan, func(penv *Env) (*aggOp, error) { return newSerialAgg(penv, n) })
+	if ops == nil {
+		return nil, err
+	}
+	ops[0].parts, ops[0].cancel = ops[1:], cancel
+	parallelPlans.Add(1)
+	return ops[0], nil
+}
+
+// newParallelSort returns a top-N sort (ORDER BY ... LIMIT) that reads
+// its input in parts, each keeping its own first rows, or nil when the
+// plan or the table does not allow it.
+func newParallelSort(env *Env, n *plan.Sort) (Operator, error) {
+	if n.Limit == nil || !parallelOK(env) {
+		return nil, nil
+	}
+	scan := splittable(n.Input)
+	if scan == nil {
+		return nil, nil
+	}
+	for _, k := range n.Keys {
+		if !parallelSafe(k.E) {
+			return nil, nil
+		}
+	}
+	ops, cancel, err := partsOf(env, scan, func(penv *Env) (*sortOp, error) { return newSerialSort(penv, n) })
+	if ops == nil {
+		return nil, err
+	}
+	if ops[0].limit < 0 { // LIMIT ALL or NULL: a whole sort, made alone
+		for _, op := range ops {
+			op.Close()
+		}
+		cancel()
+		return nil, nil
+	}
+	ops[0].parts, ops[0].cancel = ops[1:], cancel
+	parallelPlans.Add(1)
+	return ops[0], nil
+}
+
+// parallelOK reports whether a plan may run in parts at all: there is
+// more than one processor, the plan is not itself a part, and EXPLAIN
+// ANALYZE is not counting rows and time (which parts would share).
+func parallelOK(env *Env) bool {
+	return runtime.GOMAXPROCS(0) > 1 && env.Stats == nil && env.split == nil
+}
+
+// partsOf builds, with build, one operator per part of the table scan
+// reads: each has an Env of its own, whose split gives the scan its part's
+// cursor, and whose context cancel ends. It returns nil ops when the
+// table is read as one part.
+func partsOf[T interface{ Close() }](env *Env, scan *plan.Scan, build func(*Env) (T, error)) (ops []T, cancel context.CancelFunc, err error) {
 	view, err := env.viewFor(scan.Travel)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	curs, err := view.Split(scan.Table, parts)
+	curs, err := view.Split(scan.Table, min(runtime.GOMAXPROCS(0), maxParts))
 	if err != nil || len(curs) < 2 {
-		return nil, err
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(env.Ctx)
-	ops := make([]*aggOp, 0, len(curs))
 	for _, cur := range curs {
 		penv := *env
 		penv.Ctx, penv.split = ctx, &splitPart{scan: scan, cur: cur}
-		op, err := newSerialAgg(&penv, n)
+		op, err := build(&penv)
 		if err != nil {
 			for _, o := range ops {
 				o.Close()
 			}
 			cancel()
-			return nil, err
+			return nil, nil, err
 		}
 		ops = append(ops, op)
 	}
-	ops[0].parts, ops[0].cancel = ops[1:], cancel
-	parallelAggs.Add(1)
-	return ops[0], nil
+	return ops, cancel, nil
+}
+
+// loadParts runs the loads of a plan's parts, the first in this
+// goroutine and the others in goroutines of their own, and waits for all:
+// an error in one cancels the others.
+func loadParts(cancel context.CancelFunc, loads []func() error) error {
+	errs := make([]error, len(loads))
+	var wg sync.WaitGroup
+	for i, load := range loads[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i+1] = pgcode.New(pgcode.InternalError, fmt.Sprint("parallel plan: ", r))
+					cancel()
+				}
+			}()
+			if errs[i+1] = load(); errs[i+1] != nil {
+				cancel()
+			}
+		}()
+	}
+	if errs[0] = loads[0](); errs[0] != nil {
+		cancel()
+	}
+	wg.Wait()
+	return firstError(errs)
 }
 
 // splittable returns the scan of a whole table that n reads through
@@ -130,32 +211,15 @@ func parallelSafe(es ...plan.Expr) bool {
 	return safe
 }
 
-// loadParts loads the other parts in goroutines of their own while op
-// loads its own, then merges their groups into op's, in the parts' order.
+// loadParts loads the other parts beside op's own, then merges their
+// groups into op's, in the parts' order.
 func (op *aggOp) loadParts() error {
 	defer op.cancel()
-	errs := make([]error, len(op.parts)+1)
-	var wg sync.WaitGroup
-	for i, p := range op.parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					errs[i+1] = pgcode.New(pgcode.InternalError, fmt.Sprint("parallel aggregation: ", r))
-					op.cancel()
-				}
-			}()
-			if errs[i+1] = p.load(); errs[i+1] != nil {
-				op.cancel()
-			}
-		}()
+	loads := []func() error{op.load}
+	for _, p := range op.parts {
+		loads = append(loads, p.load)
 	}
-	if errs[0] = op.load(); errs[0] != nil {
-		op.cancel()
-	}
-	wg.Wait()
-	if err := firstError(errs); err != nil {
+	if err := loadParts(op.cancel, loads); err != nil {
 		return err
 	}
 	for _, p := range op.parts {
@@ -178,6 +242,26 @@ func (op *aggOp) loadParts() error {
 	return nil
 }
 
+// loadParts loads the other parts beside op's own, then keeps the first
+// rows of all of theirs.
+func (op *sortOp) loadParts() error {
+	defer op.cancel()
+	loads := []func() error{op.load}
+	for _, p := range op.parts {
+		loads = append(loads, p.load)
+	}
+	if err := loadParts(op.cancel, loads); err != nil {
+		return err
+	}
+	for _, p := range op.parts {
+		op.rows = append(op.rows, p.rows...)
+		p.Close()
+	}
+	sort.SliceStable(op.rows, func(i, j int) bool { return op.less(&op.rows[i], &op.rows[j]) })
+	op.rows = op.rows[:min(int64(len(op.rows)), op.limit)]
+	return nil
+}
+
 // firstError returns the first of the parts' errors that is not a
 // cancellation (another part's error cancels the rest), else the first
 // cancellation: the statement's own, when that is what stopped them.
@@ -197,9 +281,10 @@ func firstError(errs []error) error {
 	return canceled
 }
 
-// parallelAggs counts the aggregations that read their table in parts.
-var parallelAggs atomic.Int64
+// parallelPlans counts the aggregations and sorts that read their table
+// in parts.
+var parallelPlans atomic.Int64
 
-// ParallelAggregations returns how many aggregations since the process
+// ParallelPlans returns how many aggregations and sorts since the process
 // started have read their table in parts.
-func ParallelAggregations() int64 { return parallelAggs.Load() }
+func ParallelPlans() int64 { return parallelPlans.Load() }
