@@ -55,6 +55,9 @@ type Env struct {
 	// split, in a part of a parallel plan, is the cursor its table scan
 	// reads (parallel.go).
 	split *splitPart
+	// builds are the hash joins whose right side the parts of a parallel
+	// plan build once and share.
+	builds map[*plan.Join]*sharedBuild
 	// Stats, when set (EXPLAIN ANALYZE), collects each node's rows and
 	// time.
 	Stats map[plan.Node]*NodeStats

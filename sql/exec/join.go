@@ -1,6 +1,10 @@
 package exec
 
 import (
+	"hash/maphash"
+	"math"
+
+	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
 )
@@ -10,20 +14,25 @@ import (
 // the right side's rows (kept in memory), or, for a lateral join, runs the
 // right side again for each left row.
 type joinOp struct {
-	env         *Env
-	n           *plan.Join
-	left        Operator
-	nl, nr      int
-	on          func(Row) (bool, error)
-	lkeys       []evalFn
-	rkeys       []evalFn
-	keyT        []*types.T
-	right       []Row            // the right side's rows (not lateral)
-	hash        *tupleMap[[]int] // key -> indexes into right
-	matched     []bool           // right rows that found a match (RIGHT, FULL)
-	cur         Row              // the left row being joined
-	cands       []int            // its candidate right rows
-	ci          int              // next candidate
+	env    *Env
+	n      *plan.Join
+	left   Operator
+	nl, nr int
+	on     func(Row) (bool, error)
+	lkeys  []evalFn
+	rkeys  []evalFn
+	keyT   []*types.T
+	right  []Row // the right side's rows (not lateral)
+	// hash leads from a key to the first and last of the right rows that
+	// have it; next chains each right row to the following one with its
+	// key (-1 at the end), in the right side's order.
+	hash        *tupleMap[chain]
+	next        []int32
+	hh          maphash.Hash // hashes probes (the map may be shared)
+	matched     []bool       // right rows that found a match (RIGHT, FULL)
+	cur         Row          // the left row being joined
+	cands       []int        // its candidate right rows
+	ci          int          // next candidate
 	curMatched  bool
 	lat         Operator // lateral: the right side for cur
 	ready       bool
@@ -35,6 +44,7 @@ type joinOp struct {
 
 func newJoin(env *Env, n *plan.Join) (Operator, error) {
 	op := &joinOp{env: env, n: n, nl: len(n.Left.Columns()), nr: len(n.Right.Columns())}
+	op.hh.SetSeed(tupleSeed)
 	var err error
 	if op.on, err = env.truth(n.On); err != nil {
 		return nil, err
@@ -71,11 +81,26 @@ func (op *joinOp) key(fs []evalFn, r Row) ([]types.Datum, bool, error) {
 	return op.kbuf, true, nil
 }
 
-// load reads the right side (unless lateral) and hashes it.
+// load reads the right side (unless lateral) and hashes it; in a part of
+// a parallel plan, the first part to get here does so for all (parallel.go).
 func (op *joinOp) load() error {
 	if op.n.Lateral {
 		return nil
 	}
+	b := op.env.builds[op.n]
+	if b == nil {
+		return op.build()
+	}
+	b.once.Do(func() {
+		b.err = op.build()
+		b.right, b.hash, b.next = op.right, op.hash, op.next
+	})
+	op.right, op.hash, op.next = b.right, b.hash, b.next
+	return b.err
+}
+
+// build reads the right side and hashes it.
+func (op *joinOp) build() error {
 	right, err := build(op.env, op.n.Right)
 	if err != nil {
 		return err
@@ -86,20 +111,35 @@ func (op *joinOp) load() error {
 	}
 	op.matched = make([]bool, len(op.right))
 	if len(op.rkeys) > 0 {
-		op.hash = newTupleMap[[]int](op.keyT)
+		if len(op.right) > math.MaxInt32 {
+			return pgcode.New(pgcode.ProgramLimitExceeded, "hash join: too many rows on the inner side")
+		}
+		op.hash = newTupleMap[chain](op.keyT)
+		op.next = make([]int32, len(op.right))
 		for i, r := range op.right {
+			op.next[i] = -1
 			k, ok, err := op.key(op.rkeys, r)
 			if err != nil {
 				return err
 			}
-			if ok {
-				p, _, _ := op.hash.ref(k)
-				*p = append(*p, i)
+			if !ok {
+				continue
 			}
+			c, _, added := op.hash.ref(k)
+			if !added {
+				op.next[c.last] = int32(i)
+			} else {
+				c.first = int32(i)
+			}
+			c.last = int32(i)
 		}
 	}
 	return nil
 }
+
+// chain is where the right rows of one hash join key start and end in
+// joinOp.next.
+type chain struct{ first, last int32 }
 
 // nextLeft takes the next left row and finds its candidates.
 func (op *joinOp) nextLeft() (bool, error) {
@@ -141,9 +181,13 @@ func (op *joinOp) nextLeft() (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		op.cands = nil
+		op.cands = op.cands[:0]
 		if ok {
-			op.cands, _ = op.hash.get(k)
+			if c, found := op.hash.getWith(&op.hh, k); found {
+				for i := c.first; i >= 0; i = op.next[i] {
+					op.cands = append(op.cands, int(i))
+				}
+			}
 		}
 	default:
 		if len(op.cands) != len(op.right) {
@@ -235,6 +279,6 @@ func (op *joinOp) Close() {
 	if op.lat != nil {
 		op.lat.Close()
 	}
-	op.right, op.hash = nil, nil
+	op.right, op.hash, op.next = nil, nil, nil
 	op.leftDone = true
 }

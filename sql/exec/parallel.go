@@ -56,7 +56,7 @@ func newParallelAgg(env *Env, n *plan.Agg) (Operator, error) {
 			return nil, nil
 		}
 	}
-	ops, cancel, err := partsOf(env, scan, func(penv *Env) (*aggOp, error) { return newSerialAgg(penv, n) })
+	ops, cancel, err := partsOf(env, n.Input, scan, func(penv *Env) (*aggOp, error) { return newSerialAgg(penv, n) })
 	if ops == nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func newParallelSort(env *Env, n *plan.Sort) (Operator, error) {
 			return nil, nil
 		}
 	}
-	ops, cancel, err := partsOf(env, scan, func(penv *Env) (*sortOp, error) { return newSerialSort(penv, n) })
+	ops, cancel, err := partsOf(env, n.Input, scan, func(penv *Env) (*sortOp, error) { return newSerialSort(penv, n) })
 	if ops == nil {
 		return nil, err
 	}
@@ -105,10 +105,11 @@ func parallelOK(env *Env) bool {
 }
 
 // partsOf builds, with build, one operator per part of the table scan
-// reads: each has an Env of its own, whose split gives the scan its part's
-// cursor, and whose context cancel ends. It returns nil ops when the
-// table is read as one part.
-func partsOf[T interface{ Close() }](env *Env, scan *plan.Scan, build func(*Env) (T, error)) (ops []T, cancel context.CancelFunc, err error) {
+// reads, scan being splittable(input): each has an Env of its own, whose
+// split gives the scan its part's cursor, whose builds share the right
+// sides of the hash joins on the way, and whose context cancel ends. It
+// returns nil ops when the table is read as one part.
+func partsOf[T interface{ Close() }](env *Env, input plan.Node, scan *plan.Scan, build func(*Env) (T, error)) (ops []T, cancel context.CancelFunc, err error) {
 	view, err := env.viewFor(scan.Travel)
 	if err != nil {
 		return nil, nil, err
@@ -118,9 +119,21 @@ func partsOf[T interface{ Close() }](env *Env, scan *plan.Scan, build func(*Env)
 		return nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(env.Ctx)
+	builds := map[*plan.Join]*sharedBuild{}
+	for n := input; n != plan.Node(scan); {
+		switch x := n.(type) {
+		case *plan.Filter:
+			n = x.Input
+		case *plan.Project:
+			n = x.Input
+		case *plan.Join:
+			builds[x] = &sharedBuild{}
+			n = x.Left
+		}
+	}
 	for _, cur := range curs {
 		penv := *env
-		penv.Ctx, penv.split = ctx, &splitPart{scan: scan, cur: cur}
+		penv.Ctx, penv.split, penv.builds = ctx, &splitPart{scan: scan, cur: cur}, builds
 		op, err := build(&penv)
 		if err != nil {
 			for _, o := range ops {
@@ -162,12 +175,28 @@ func loadParts(cancel context.CancelFunc, loads []func() error) error {
 	return firstError(errs)
 }
 
+// sharedBuild is the right side of a hash join in a parallel plan: the
+// first part to need it builds it, and every part reads it.
+type sharedBuild struct {
+	once  sync.Once
+	err   error
+	right []Row
+	hash  *tupleMap[chain]
+	next  []int32
+}
+
 // splittable returns the scan of a whole table that n reads through
-// filters and projections, if every expression on the way can run in a
-// part of its own.
+// filters, projections and the probe side of hash joins, if every
+// expression on the way can run in a part of its own.
 func splittable(n plan.Node) *plan.Scan {
 	for {
 		switch x := n.(type) {
+		case *plan.Join:
+			if x.Kind != plan.InnerJoin && x.Kind != plan.LeftJoin || x.Lateral || len(x.EqLeft) == 0 ||
+				!parallelSafe(x.On) || !parallelSafe(x.EqLeft...) || !parallelSafe(x.EqRight...) || !readsAlone(x.Right) {
+				return nil
+			}
+			n = x.Left
 		case *plan.Filter:
 			if !parallelSafe(x.Cond) {
 				return nil
@@ -186,6 +215,30 @@ func splittable(n plan.Node) *plan.Scan {
 			return x
 		default:
 			return nil
+		}
+	}
+}
+
+// readsAlone reports whether a plan only reads a table through filters
+// and projections that can run in any goroutine: a hash join's right side
+// that a part builds for all.
+func readsAlone(n plan.Node) bool {
+	for {
+		switch x := n.(type) {
+		case *plan.Filter:
+			if !parallelSafe(x.Cond) {
+				return false
+			}
+			n = x.Input
+		case *plan.Project:
+			if !parallelSafe(x.Exprs...) {
+				return false
+			}
+			n = x.Input
+		case *plan.Scan:
+			return !x.Lock && parallelSafe(x.Filter, x.Key, x.Lo, x.Hi)
+		default:
+			return false
 		}
 	}
 }

@@ -78,17 +78,20 @@ var tupleSeed = maphash.MakeSeed()
 // Len returns the number of tuples in the map.
 func (m *tupleMap[V]) Len() int { return len(m.entries) }
 
-func (m *tupleMap[V]) hash(key []types.Datum) uint64 {
-	m.h.Reset()
+func (m *tupleMap[V]) hash(key []types.Datum) uint64 { return m.hashWith(&m.h, key) }
+
+// hashWith hashes key with h, which must have tupleSeed.
+func (m *tupleMap[V]) hashWith(h *maphash.Hash, key []types.Datum) uint64 {
+	h.Reset()
 	for i, v := range key {
 		if v == nil {
-			m.h.WriteByte(0)
+			h.WriteByte(0)
 			continue
 		}
-		m.h.WriteByte(1)
-		types.Hash(v, m.types[i], &m.h)
+		h.WriteByte(1)
+		types.Hash(v, m.types[i], h)
 	}
-	return m.h.Sum64()
+	return h.Sum64()
 }
 
 func (m *tupleMap[V]) equal(a, b []types.Datum) bool {
@@ -108,6 +111,17 @@ func (m *tupleMap[V]) equal(a, b []types.Datum) bool {
 // get returns the value of key's tuple.
 func (m *tupleMap[V]) get(key []types.Datum) (V, bool) {
 	if e := m.find(m.hash(key), key); e != nil {
+		return e.val, true
+	}
+	var zero V
+	return zero, false
+}
+
+// getWith is get with a hash of the caller's (seeded with tupleSeed):
+// goroutines that each have their own may read a map that no one changes
+// at once.
+func (m *tupleMap[V]) getWith(h *maphash.Hash, key []types.Datum) (V, bool) {
+	if e := m.find(m.hashWith(h, key), key); e != nil {
 		return e.val, true
 	}
 	var zero V

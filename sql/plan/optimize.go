@@ -28,6 +28,9 @@ func optimize(n Node) Node {
 			x.On = nil
 			return pushFilter(x, conjuncts(on))
 		}
+		if x.On != nil && !x.Lateral {
+			outerOn(x)
+		}
 	case *Agg:
 		x.Input = optimize(x.Input)
 	case *Sort:
@@ -175,6 +178,35 @@ func pushFilter(n Node, conds []Expr) Node {
 		return x
 	}
 	return &Filter{Input: n, Cond: conjoin(conds)}
+}
+
+// outerOn plans the ON condition of a join other than an inner one:
+// equalities between the sides become hash keys, and, where the right
+// side's rows only count when they match (LEFT, semi and anti joins),
+// conditions on the right side alone go down into it. The rest is
+// checked on each pair of rows with equal keys.
+func outerOn(x *Join) {
+	nl := len(x.Left.Columns())
+	var rest, right []Expr
+	for _, c := range conjuncts(x.On) {
+		lo, hi, outer := colRange(c)
+		if outer || volatile(c) {
+			rest = append(rest, c)
+			continue
+		}
+		if l, r, ok := equiKey(c, nl); ok {
+			x.EqLeft = append(x.EqLeft, l)
+			x.EqRight = append(x.EqRight, r)
+			continue
+		}
+		if lo >= nl && hi >= 0 && (x.Kind == LeftJoin || x.Kind == SemiJoin || x.Kind == AntiJoin) {
+			right = append(right, shift(c, -nl))
+			continue
+		}
+		rest = append(rest, c)
+	}
+	x.Right = pushFilter(x.Right, right)
+	x.On = conjoin(rest)
 }
 
 func conjuncts0(e Expr) []Expr {
@@ -421,7 +453,7 @@ func equiKey(c Expr, nl int) (Expr, Expr, bool) {
 		return nil, nil, false
 	}
 	a, b := call.Args[0], call.Args[1]
-	if !types.Identical(a.Type(), b.Type()) && a.Type().Oid != b.Type().Oid {
+	if !hashable(a.Type(), b.Type()) {
 		return nil, nil, false
 	}
 	alo, ahi, aout := colRange(a)
@@ -436,4 +468,20 @@ func equiKey(c Expr, nl int) (Expr, Expr, bool) {
 		return b, shift(a, -nl), true
 	}
 	return nil, nil, false
+}
+
+// hashable reports whether values of types a and b that are equal hash
+// alike, so that an equality between them can be a hash join's key: the
+// same type, or integers of any width, or text and varchar (values of
+// these families are held and hashed alike, see types.Hash).
+func hashable(a, b *types.T) bool {
+	switch {
+	case types.Identical(a, b) || a.Oid == b.Oid:
+		return true
+	case a.Family == types.IntFamily && b.Family == types.IntFamily:
+		return true
+	case a.Family == types.StringFamily && b.Family == types.StringFamily:
+		return a.Oid != types.OidBpchar && b.Oid != types.OidBpchar
+	}
+	return false
 }
