@@ -71,6 +71,7 @@ func tableConflict(table string, seq uint64) error {
 type rowCheck struct {
 	table string
 	key   Key
+	lock  bool // FOR UPDATE / FOR SHARE, not a serializable read
 }
 
 // SetIsolation sets the transaction's isolation level. It must be called
@@ -97,7 +98,7 @@ func (tx *Txn) Lock(table string, key any) error {
 	if err := tx.changedSince(ts, k); err != nil {
 		return err
 	}
-	tx.checks = append(tx.checks, rowCheck{table, k})
+	tx.checks = append(tx.checks, rowCheck{table: table, key: k, lock: true})
 	return nil
 }
 
@@ -117,7 +118,7 @@ func (tx *Txn) changedSince(ts *tableState, k Key) error {
 // noteRead records, for a serializable transaction, a row read by key.
 func (tx *Txn) noteRead(table string, k Key) {
 	if tx.iso == Serializable {
-		tx.checks = append(tx.checks, rowCheck{table, k})
+		tx.checks = append(tx.checks, rowCheck{table: table, key: k})
 	}
 }
 

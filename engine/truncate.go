@@ -29,6 +29,7 @@ func (tx *Txn) Truncate(table string) error {
 		return err
 	}
 	tx.ops = append(tx.ops, &event{tbl: ts.spec.Name, typ: store.EventTruncate, payload: truncatePayload, gen: ts.gen})
+	tx.logTruncate(ts.spec.Name)
 	tx.pending.truncate(ts.spec.Name)
 	return nil
 }

@@ -31,6 +31,10 @@ type Txn struct {
 	// uniq indexes the rows the transaction wrote by the first field of
 	// each unique index of their table (see checkUnique).
 	uniq map[string]*btree.BTreeG[indexEntry]
+	// undo, once a savepoint was taken (undoing), logs what each write
+	// replaced in pending, for RollbackTo.
+	undo    []pendingUndo
+	undoing bool
 }
 
 // Begin starts a transaction reading at the current committed seq.
@@ -86,6 +90,7 @@ func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) 
 }
 
 func (tx *Txn) remember(table string, k Key, doc map[string]any, order []string) {
+	tx.logPut(table, k)
 	tx.pending.put(table, k, pendingRow{doc: doc, order: order})
 }
 
@@ -277,6 +282,7 @@ func (tx *Txn) Rollback() {
 	tx.ops = nil
 	tx.pending = pending{}
 	tx.checks, tx.scanned, tx.uniq = nil, nil, nil
+	tx.undo = nil
 }
 
 // Commit writes the transaction as one batch and returns once it is
