@@ -64,6 +64,9 @@ type cursor struct {
 	buffered bool
 	hold     bool
 	created  time.Time
+	// number orders the cursors by their DECLARE (see
+	// Session.cursorCount).
+	number uint64
 	// txn is the transaction the cursor was declared in, until it commits
 	// (nil: declared outside a transaction block, or held past its
 	// transaction's commit).
@@ -647,6 +650,8 @@ func (st *Stmt) declare(ctx context.Context, d *pg.DeclareCursorStmt, params []t
 	if s.cursors == nil {
 		s.cursors = map[string]*cursor{}
 	}
+	s.cursorCount++
+	c.number = s.cursorCount
 	s.cursors[c.name] = c
 	return &Result{Tag: "DECLARE CURSOR"}, nil
 }

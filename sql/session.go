@@ -81,6 +81,10 @@ type Session struct {
 	// the texts of several statements parsed (Stmt.batch).
 	cursors map[string]*cursor
 	batches uint64
+	// cursorCount numbers the cursors declared (cursor.number);
+	// savepoints are the transaction's, oldest first.
+	cursorCount uint64
+	savepoints  []savepoint
 	// streams are the streamed query results begun in the transaction in
 	// progress (see readAhead).
 	streams    []*Result
@@ -251,6 +255,8 @@ func (s *Session) begin() error {
 		return err
 	}
 	s.txn, s.txFailed, s.txRan = s.db.Begin(), false, false
+	clear(s.savepoints)
+	s.savepoints = s.savepoints[:0]
 	s.txn.SetIsolation(iso)
 	s.txReadOnly = s.settings["default_transaction_read_only"] == "on"
 	s.txTime = s.opts.Now()
@@ -282,6 +288,9 @@ func (s *Session) setTxnModes(modes []txnMode, session bool) error {
 			}
 			if s.txRan {
 				return pgcode.New(pgcode.ActiveSQLTransaction, "SET TRANSACTION ISOLATION LEVEL must be called before any query")
+			}
+			if len(s.savepoints) > 0 && iso != s.txn.Isolation() {
+				return pgcode.New(pgcode.ActiveSQLTransaction, "SET TRANSACTION ISOLATION LEVEL must not be called in a subtransaction")
 			}
 			s.txn.SetIsolation(iso)
 			continue

@@ -17,11 +17,12 @@ import (
 // without a plan.
 
 // endsTxn reports whether the statement may run in a failed transaction
-// (COMMIT and ROLLBACK end it).
+// (COMMIT and ROLLBACK end it, ROLLBACK TO takes it back to a savepoint).
 func (st *Stmt) endsTxn() bool {
 	if t := st.p.Stmt.GetTransactionStmt(); t != nil {
 		switch t.Kind {
-		case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK,
+			pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
 			return true
 		}
 	}
@@ -130,9 +131,13 @@ func statementName(n *pg.Node) string {
 	return strings.ToUpper(b.String())
 }
 
-// transaction runs BEGIN, COMMIT and ROLLBACK.
+// transaction runs BEGIN, COMMIT and ROLLBACK, and the savepoint
+// statements.
 func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Result, error) {
 	switch t.Kind {
+	case pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT, pg.TransactionStmtKind_TRANS_STMT_RELEASE,
+		pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		return s.savepointStmt(t)
 	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
 		if s.txn != nil {
 			return &Result{Tag: "BEGIN", Notice: "there is already a transaction in progress"}, nil

@@ -93,6 +93,9 @@ const (
 	InFailedSQLTransaction  Code = "25P02"
 	InvalidTransactionState Code = "25000"
 
+	// Class 3B: savepoint exception.
+	InvalidSavepointSpecification Code = "3B001"
+
 	// Class 26: invalid SQL statement name; 28: authorization.
 	InvalidSQLStatementName           Code = "26000"
 	InvalidAuthorizationSpecification Code = "28000"
