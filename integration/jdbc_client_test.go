@@ -59,8 +59,10 @@ func runJava(t *testing.T, class string, args ...string) []byte {
 // DatabaseMetaData (getSchemas, getTables, getColumns, getPrimaryKeys,
 // getIndexInfo, getTypeInfo), a result's metadata (table, column and
 // nullability of a plain SELECT's columns), a batch of 1000 inserts with
-// reWriteBatchedInserts, and prepared statements over many types past
-// the server-side prepare threshold. What it prints is PostgreSQL 15's
+// reWriteBatchedInserts, prepared statements over many types past
+// the server-side prepare threshold, and savepoints (setSavepoint,
+// rollback(Savepoint), releaseSavepoint, and a connection with
+// autosave=always that goes on after failed statements). What it prints is PostgreSQL 15's
 // answer (testdata/clients/JdbcClient.out).
 func TestJDBCClient(t *testing.T) {
 	javaClasses(t)

@@ -37,7 +37,8 @@ func runPython(py, script string) clientRun {
 // dialect): a declarative model, create_all, the inspector's columns,
 // keys, indexes, unique and foreign key constraints, a session's add and
 // commit, queries with filter, order_by, group_by and limit, update,
-// delete, a unique violation's SQLSTATE and drop_all. What it prints is
+// delete, a unique violation's SQLSTATE, nested transactions
+// (begin_nested's savepoints) and drop_all. What it prints is
 // PostgreSQL 15's answer (testdata/clients/sqlalchemy_orm.out).
 func TestSQLAlchemyORM(t *testing.T) {
 	py := python(t, "sqlalchemy, psycopg2", "python3-sqlalchemy python3-psycopg2")

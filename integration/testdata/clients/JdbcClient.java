@@ -6,8 +6,8 @@ import java.time.ZoneOffset;
 import java.util.UUID;
 
 // pgjdbc against a server: the catalog through DatabaseMetaData, a
-// result's metadata, a rewritten batch and a prepared statement with many
-// types. The first argument is a JDBC URL; the lines printed are compared
+// result's metadata, a rewritten batch, a prepared statement with many
+// types, and savepoints (by hand and with autosave=always). The first argument is a JDBC URL; the lines printed are compared
 // by TestJDBCClient.
 public class JdbcClient {
     public static void main(String[] args) throws Exception {
@@ -32,6 +32,8 @@ public class JdbcClient {
             section("batch", () -> batch(c));
             section("types", () -> types(c));
             section("misc", () -> misc(c));
+            section("savepoints", () -> savepoints(c));
+            section("autosave", () -> autosave(args[0]));
         }
     }
 
@@ -264,5 +266,102 @@ public class JdbcClient {
                 System.out.println("types count " + rs.getLong(1));
             }
         }
+    }
+
+    // savepoints: setSavepoint, rollback(Savepoint) (also out of a failed
+    // transaction) and releaseSavepoint, which pgjdbc sends through the
+    // extended protocol.
+    static void savepoints(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE sp (id int8 PRIMARY KEY, v text)");
+        }
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO sp (id, v) VALUES (?, ?)")) {
+            insert(ps, 1, "one");
+            Savepoint a = c.setSavepoint("a");
+            insert(ps, 2, "two");
+            Savepoint unnamed = c.setSavepoint();
+            insert(ps, 3, "three");
+            c.rollback(unnamed);
+            System.out.println("savepoints after rollback(unnamed) " + ids(c));
+            try {
+                insert(ps, 1, "again");
+            } catch (SQLException e) {
+                System.out.println("savepoints duplicate " + e.getSQLState());
+            }
+            try {
+                ids(c);
+            } catch (SQLException e) {
+                System.out.println("savepoints aborted " + e.getSQLState());
+            }
+            c.rollback(a);
+            System.out.println("savepoints after rollback(a) " + ids(c));
+            insert(ps, 4, "four");
+            c.releaseSavepoint(a);
+            try {
+                c.rollback(a);
+            } catch (SQLException e) {
+                System.out.println("savepoints released " + e.getSQLState());
+            }
+        }
+        c.rollback();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO sp (id, v) VALUES (?, ?)")) {
+            insert(ps, 1, "one");
+            Savepoint a = c.setSavepoint("a");
+            insert(ps, 2, "two");
+            c.releaseSavepoint(a);
+            Savepoint b = c.setSavepoint("b");
+            insert(ps, 3, "three");
+            c.rollback(b);
+        }
+        c.commit();
+        c.setAutoCommit(true);
+        System.out.println("savepoints committed " + ids(c));
+    }
+
+    // autosave: with autosave=always pgjdbc takes a savepoint before each
+    // statement of a transaction and rolls back to it when the statement
+    // fails, so the transaction goes on.
+    static void autosave(String url) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url + "&autosave=always")) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement(); PreparedStatement ps = c.prepareStatement("INSERT INTO sp (id, v) VALUES (?, ?)")) {
+                s.executeUpdate("INSERT INTO sp (id, v) VALUES (10, 'ten')");
+                try {
+                    s.executeUpdate("INSERT INTO sp (id, v) VALUES (11, 'eleven'), (10, 'again')");
+                } catch (SQLException e) {
+                    System.out.println("autosave duplicate " + e.getSQLState());
+                }
+                insert(ps, 12, "twelve");
+                try {
+                    insert(ps, 12, "again");
+                } catch (SQLException e) {
+                    System.out.println("autosave duplicate " + e.getSQLState());
+                }
+                try (ResultSet r = s.executeQuery("SELECT 1 / 0")) {
+                    r.next();
+                } catch (SQLException e) {
+                    System.out.println("autosave query " + e.getSQLState());
+                }
+                insert(ps, 13, "thirteen");
+            }
+            c.commit();
+            c.setAutoCommit(true);
+            System.out.println("autosave committed " + ids(c));
+        }
+    }
+
+    static void insert(PreparedStatement ps, long id, String v) throws SQLException {
+        ps.setLong(1, id);
+        ps.setString(2, v);
+        ps.executeUpdate();
+    }
+
+    static String ids(Connection c) throws SQLException {
+        StringBuilder b = new StringBuilder();
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT id, v FROM sp ORDER BY id")) {
+            while (r.next()) b.append(b.length() > 0 ? " " : "").append(r.getLong(1)).append('=').append(r.getString(2));
+        }
+        return b.toString();
     }
 }

@@ -1,6 +1,6 @@
 # SQLAlchemy (psycopg2 dialect): the inspector over a schema and the ORM
 # through a whole life: create_all, add and commit, query with filter and
-# order_by, update, delete, drop_all. Arguments: host, port, user, dbname.
+# order_by, update, delete, nested transactions (SAVEPOINT), drop_all. Arguments: host, port, user, dbname.
 # Each line's first word names its part; a part that fails prints its
 # error's SQLSTATE (TestSQLAlchemyORM compares the lines).
 import datetime
@@ -166,11 +166,35 @@ def things():
               c.execute(sa.select(sa.func.count()).select_from(low)).scalar())
 
 
+def nested():
+    # Session.begin_nested runs SAVEPOINT; a failed flush inside it rolls
+    # back to the savepoint and the session's transaction goes on.
+    with orm.Session(engine) as s:
+        s.add(Author(id=10, name="Cy"))
+        s.flush()
+        try:
+            with s.begin_nested():
+                s.add(Author(id=11, name="Cy"))
+        except sa.exc.IntegrityError as e:
+            print("nested duplicate", e.orig.pgcode)
+        with s.begin_nested():
+            s.add(Author(id=12, name="Di"))
+        sp = s.begin_nested()
+        s.add(Author(id=13, name="Ed"))
+        s.flush()
+        sp.rollback()
+        sp = s.begin_nested()
+        s.execute(sa.update(Author).where(Author.id == 12).values(name="Dee"))
+        sp.commit()
+        s.commit()
+        print("nested", s.scalars(sa.select(Author.name).where(Author.id >= 10).order_by(Author.id)).all())
+
+
 def drop():
     Base.metadata.drop_all(engine)
     print("drop", sa.inspect(engine).get_table_names())
 
 
 for name, fn in [("create", create), ("inspect", inspect), ("add", add), ("query", query),
-                 ("update", update), ("delete", delete), ("things", things), ("drop", drop)]:
+                 ("update", update), ("delete", delete), ("things", things), ("nested", nested), ("drop", drop)]:
     part(name, fn)
