@@ -2,12 +2,12 @@ package engine
 
 import "maps"
 
-// Savepoints. A Savepoint is a mark in a transaction: how many events,
-// commit checks and scanned tables it held, and how long its undo log was.
-// RollbackTo cuts the three lists back to the mark and plays the undo log
-// backwards, so that the transaction's own rows are as they were: what it
-// wrote since no longer exists for it, nor for the commit's first
-// committer wins check. The transaction keeps its snapshot.
+// Savepoints. A Savepoint is a mark in a transaction: how many events and
+// commit checks it held, and how long its undo log was. RollbackTo cuts
+// the events back to the mark, drops the row locks taken since, and plays
+// the undo log backwards, so that the transaction's own rows are as they
+// were: what it wrote since no longer exists for it, nor for the commit's
+// first committer wins check. The transaction keeps its snapshot.
 //
 // The undo log holds the state each write after the first Savepoint
 // replaced in the transaction's pending rows; a transaction that never
@@ -18,7 +18,7 @@ import "maps"
 
 // Savepoint is a point in a transaction that RollbackTo returns to.
 type Savepoint struct {
-	ops, checks, scanned, undo int
+	ops, checks, undo int
 }
 
 // pendingUndo is what one change of the pending rows replaced: the row of
@@ -36,7 +36,7 @@ type pendingUndo struct {
 // writes from now on are logged so that they can be undone.
 func (tx *Txn) Savepoint() Savepoint {
 	tx.undoing = true
-	return Savepoint{ops: len(tx.ops), checks: len(tx.checks), scanned: len(tx.scanned), undo: len(tx.undo)}
+	return Savepoint{ops: len(tx.ops), checks: len(tx.checks), undo: len(tx.undo)}
 }
 
 // RollbackTo undoes every write the transaction made since sp was taken:
@@ -46,7 +46,7 @@ func (tx *Txn) Savepoint() Savepoint {
 // checked: what was read may have decided what the transaction wrote
 // before or writes after. A savepoint taken after sp is no longer valid.
 func (tx *Txn) RollbackTo(sp Savepoint) {
-	if tx.done || sp.ops > len(tx.ops) || sp.undo > len(tx.undo) {
+	if tx.done || sp.ops > len(tx.ops) || sp.checks > len(tx.checks) || sp.undo > len(tx.undo) {
 		return
 	}
 	clear(tx.ops[sp.ops:])
