@@ -91,6 +91,9 @@ func (r *colRules) droppedAt(field string, seq uint64) bool {
 func newRegistry(spec *TableSpec) *registry {
 	r := &registry{index: map[string]int{}, rules: rulesOf(spec)}
 	pk := Column{Name: r.rules.nameOf(spec.PK), Field: spec.PK}
+	if spec.RowID {
+		pk.Type = TypeInt8
+	}
 	if c, ok := spec.declared(spec.PK); ok {
 		pk = declaredColumn(c)
 	}

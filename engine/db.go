@@ -160,6 +160,10 @@ func Open(dir string, opts Options) (*DB, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := db.loadRowIDs(state); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if db.views.m, err = db.loadViews(); err != nil {
 		st.Close()
 		return nil, err
@@ -263,6 +267,11 @@ func (db *DB) CreateTable(def TableSpec) error {
 	}
 	if err := db.st.CreateStream(spec.Name); err != nil {
 		return storageError(err)
+	}
+	if spec.RowID {
+		if err := db.createRowID(spec.Name); err != nil {
+			return err
+		}
 	}
 	ts := newTableState(&spec)
 	ts.gen = db.newGen()

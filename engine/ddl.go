@@ -87,8 +87,11 @@ func (db *DB) dropTable(name string, ifExists, cascade bool) error {
 	}
 	for _, s := range owned {
 		s.dropped = true
-		delete(db.seqs.m, s.name)
+		if s.name != rowidName {
+			delete(db.seqs.m, s.name)
+		}
 	}
+	delete(db.seqs.rowids, name)
 	delete(db.work, name)
 	db.unpublish(name)
 	return nil
@@ -99,6 +102,9 @@ func (db *DB) dropTable(name string, ifExists, cascade bool) error {
 func (db *DB) holdOwned(table string) (owned []*sequence, release func()) {
 	db.seqs.mu.Lock()
 	owned = db.seqs.owned(table)
+	if s, ok := db.seqs.rowids[table]; ok {
+		owned = append(owned, s)
+	}
 	for _, s := range owned {
 		s.mu.Lock()
 	}
@@ -143,6 +149,10 @@ func (db *DB) RenameTable(old, new string) error {
 	}
 	for _, s := range owned {
 		s.def.OwnedBy.Table = new
+	}
+	if s, ok := db.seqs.rowids[old]; ok {
+		delete(db.seqs.rowids, old)
+		db.seqs.rowids[new] = s
 	}
 	spec := *ts.spec
 	spec.Name = new

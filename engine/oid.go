@@ -166,11 +166,16 @@ type oidSlot struct {
 }
 
 // oidSlots returns the OIDs of a table's definition: the table's, its
-// primary key's index, its named and plain indexes', then its
-// constraints', then its columns' defaults'. The spec must be validated (IndexOIDs lists its plain
-// indexes).
+// primary key's index (if it has a primary key), its named and plain
+// indexes', then its constraints', then its columns' defaults'. The spec
+// must be validated (IndexOIDs lists its plain indexes).
 func (s *TableSpec) oidSlots() []oidSlot {
-	out := []oidSlot{{oid: &s.OID, key: s.Name}, {oid: &s.PKIndexOID, key: s.Name + "_pkey"}}
+	// A table without a primary key (RowID) has no key index or
+	// constraint, nor their OIDs.
+	out := []oidSlot{{oid: &s.OID, key: s.Name}}
+	if !s.RowID {
+		out = append(out, oidSlot{oid: &s.PKIndexOID, key: s.Name + "_pkey"})
+	}
 	for i := range s.IndexDefs {
 		d := &s.IndexDefs[i]
 		out = append(out, oidSlot{oid: &d.OID, key: d.Name})
@@ -179,7 +184,9 @@ func (s *TableSpec) oidSlots() []oidSlot {
 		f := &s.IndexOIDs[i]
 		out = append(out, oidSlot{oid: &f.OID, key: defaultIndexName(s.Name, []string{f.Field}, false)})
 	}
-	out = append(out, oidSlot{oid: &s.PKConstraintOID, key: s.Name + "." + s.Name + "_pkey", constraint: true})
+	if !s.RowID {
+		out = append(out, oidSlot{oid: &s.PKConstraintOID, key: s.Name + "." + s.Name + "_pkey", constraint: true})
+	}
 	for i := range s.IndexDefs {
 		d := &s.IndexDefs[i]
 		if d.Unique {

@@ -150,6 +150,11 @@ type TableSpec struct {
 	// not kept.
 	OID uint32 `yaml:"oid,omitempty"`
 	PK  string `yaml:"pk"`
+	// RowID says the table has no primary key of its own: its rows are
+	// keyed by the hidden field _rowid (RowIDField, PK), an integer the
+	// engine gives each insert from the table's row-id counter
+	// (rowid.go). The SQL layer shows no such column and no primary key.
+	RowID bool `yaml:"rowid,omitempty"`
 	// Indexes are the indexed fields. IndexDefs name indexes and make
 	// some unique; the first field of each is in Indexes. A field of
 	// Indexes that no IndexDef starts with is a plain index, named
@@ -186,6 +191,12 @@ func (s *TableSpec) validate() error {
 	if !ValidName(s.Name) {
 		return errorf(CodeInvalidName, "invalid table name %q", s.Name)
 	}
+	if s.RowID {
+		if s.PK != "" && s.PK != RowIDField {
+			return errorf(CodeInvalidTableDefinition, "table %q has a hidden key and a primary key %q", s.Name, s.PK)
+		}
+		s.PK = RowIDField
+	}
 	if s.PK == "" {
 		return errorf(CodeInvalidParameter, "table %q needs a primary key field", s.Name)
 	}
@@ -197,6 +208,9 @@ func (s *TableSpec) validate() error {
 			return errorf(CodeDuplicateColumn, "column %q declared twice", c.Name)
 		}
 		names[c.Name] = true
+		if s.RowID && (c.Name == RowIDField || c.Field == RowIDField) {
+			return errorf(CodeDuplicateColumn, "column name %q conflicts with a system column name", RowIDField)
+		}
 		if c.Field == c.Name {
 			c.Field = ""
 		}
@@ -235,6 +249,9 @@ func (s *TableSpec) validate() error {
 		}
 	}
 	for _, r := range s.Renamed {
+		if s.RowID && (r.Field == RowIDField || r.Name == RowIDField) {
+			return errorf(CodeFeatureUnsupported, "cannot rename system column %q", RowIDField)
+		}
 		if r.Field == "" || r.Name == "" || r.Field == r.Name || names[r.Name] || fields[r.Field] {
 			return errorf(CodeDuplicateColumn, "column %q (field %q) named twice", r.Name, r.Field)
 		}

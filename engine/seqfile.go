@@ -108,6 +108,9 @@ func (db *DB) loadSequences(tables []string) (map[string]*sequence, error) {
 			return nil, err
 		}
 		for _, name := range names {
+			if name == rowidName {
+				continue // a table's row-id counter (rowid.go)
+			}
 			sf, err := readSequenceFile(db.st.FS(), dir, name)
 			if err != nil {
 				return nil, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
@@ -168,7 +171,14 @@ func (db *DB) saveSequences() {
 	}
 	db.seqs.mu.Lock()
 	defer db.seqs.mu.Unlock()
+	all := make([]*sequence, 0, len(db.seqs.m)+len(db.seqs.rowids))
 	for _, s := range db.seqs.m {
+		all = append(all, s)
+	}
+	for _, s := range db.seqs.rowids {
+		all = append(all, s)
+	}
+	for _, s := range all {
 		s.mu.Lock()
 		if s.logCnt > 0 {
 			if err := db.writeSequence(s, s.last, s.called); err != nil {

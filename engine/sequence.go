@@ -98,6 +98,9 @@ type sequence struct {
 	// ahead of last are taken.
 	logCnt  int
 	dropped bool
+	// logVals, when not 0, is how many values a write of the file
+	// covers, in place of seqLogVals.
+	logVals int
 }
 
 // seqTypeRange returns the canonical name of a sequence type and its
@@ -226,6 +229,9 @@ func (s *sequence) info() SequenceInfo {
 type sequenceSet struct {
 	mu sync.RWMutex
 	m  map[string]*sequence
+	// rowids are the row-id counters of the tables without a primary
+	// key, by table (rowid.go).
+	rowids map[string]*sequence
 }
 
 func (ss *sequenceSet) get(name string) (*sequence, bool) {
@@ -337,13 +343,24 @@ func (db *DB) DropSequence(name string, ifExists bool) error {
 // handing out a value not yet covered by the sequence's file, it writes
 // the file, with fsync, seqLogVals values ahead.
 func (db *DB) Nextval(name string) (int64, error) {
+	return db.nextOf(func() (*sequence, error) {
+		if s, ok := db.seqs.get(name); ok {
+			return s, nil
+		}
+		return nil, noSequence(name)
+	})
+}
+
+// nextOf is Nextval of the sequence get finds; get is called again when
+// the sequence it found was dropped meanwhile.
+func (db *DB) nextOf(get func() (*sequence, error)) (int64, error) {
 	if db.opts.ReadOnly {
 		return 0, wrapf(CodeReadOnly, ErrReadOnly, "database is open read-only (another process holds the writer lock)")
 	}
 	for {
-		s, ok := db.seqs.get(name)
-		if !ok {
-			return 0, noSequence(name)
+		s, err := get()
+		if err != nil {
+			return 0, err
 		}
 		v, done, err := s.nextFromMemory()
 		if done || err != nil {
@@ -364,12 +381,12 @@ func (db *DB) Nextval(name string) (int64, error) {
 }
 
 // nextFromMemory hands out the next value if the file covers it; done is
-// false when the file must be written first.
+// false when the file must be written first, or the sequence was dropped.
 func (s *sequence) nextFromMemory() (v int64, done bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dropped {
-		return 0, true, noSequence(s.name)
+		return 0, false, nil
 	}
 	if s.logCnt == 0 {
 		return 0, false, nil
@@ -382,17 +399,14 @@ func (s *sequence) nextFromMemory() (v int64, done bool, err error) {
 	return v, true, nil
 }
 
-// nextLogged writes the sequence's file seqLogVals values ahead and hands
-// out the next value. done is false when the sequence was dropped and
-// made again meanwhile: the caller starts over.
+// nextLogged writes the sequence's file seqLogVals values ahead (or its
+// own logVals) and hands out the next value. done is false when the
+// sequence was dropped meanwhile: the caller looks it up again.
 func (db *DB) nextLogged(s *sequence) (v int64, done bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dropped {
-		if cur, ok := db.seqs.get(s.name); ok && cur != s {
-			return 0, false, nil
-		}
-		return 0, true, noSequence(s.name)
+		return 0, false, nil
 	}
 	if s.logCnt > 0 { // another caller wrote it meanwhile
 		v, err = s.next()
@@ -405,7 +419,11 @@ func (db *DB) nextLogged(s *sequence) (v int64, done bool, err error) {
 	if v, err = s.next(); err != nil {
 		return 0, true, err
 	}
-	upTo, n := s.def.ahead(v, seqLogVals)
+	ahead := seqLogVals
+	if s.logVals > 0 {
+		ahead = s.logVals
+	}
+	upTo, n := s.def.ahead(v, ahead)
 	if err := db.writeSequence(s, upTo, true); err != nil {
 		return 0, true, storageError(err)
 	}

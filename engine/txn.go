@@ -122,6 +122,11 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	if doc, order, err = ts.cols.toFields(table, doc, order); err != nil {
 		return Key{}, err
 	}
+	if ts.spec.RowID {
+		if doc, order, err = tx.giveRowID(ts, doc, order); err != nil {
+			return Key{}, err
+		}
+	}
 	pkv, ok := doc[ts.spec.PK]
 	if !ok || pkv == nil {
 		return Key{}, errorf(CodeNotNullViolation, "null value in column %q of relation %q violates not-null constraint", ts.spec.PK, table)

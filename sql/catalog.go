@@ -47,6 +47,7 @@ func (c *catalog) Table(name string) (*plan.Table, error) {
 		}
 		if col.Name == spec.PK {
 			tc.NotNull = true
+			tc.Hidden = spec.RowID
 		}
 		t.Cols = append(t.Cols, tc)
 	}

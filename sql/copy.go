@@ -226,7 +226,9 @@ func copyColumns(c *pg.CopyStmt, t *plan.Table) ([]string, error) {
 	}
 	if len(names) == 0 {
 		for _, col := range t.Cols {
-			names = append(names, col.Name)
+			if !col.Hidden {
+				names = append(names, col.Name)
+			}
 		}
 	}
 	return names, nil

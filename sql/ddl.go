@@ -156,6 +156,9 @@ func (s *Session) renameStmt(r *pg.RenameStmt) (*Result, error) {
 	case pg.ObjectType_OBJECT_TABLE:
 		err = s.db.RenameTable(name, r.Newname)
 	case pg.ObjectType_OBJECT_COLUMN:
+		if s.hiddenKey(name, r.Subname) {
+			return nil, pgcode.Newf(pgcode.FeatureNotSupported, "cannot rename system column %q", r.Subname)
+		}
 		err = s.db.RenameColumn(name, r.Subname, r.Newname)
 	default:
 		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "ALTER %s ... RENAME is not supported", strings.TrimPrefix(r.RenameType.String(), "OBJECT_"))
@@ -216,7 +219,32 @@ func (s *Session) alterTable(ctx context.Context, a *pg.AlterTableStmt) (*Result
 	return res, nil
 }
 
+// hiddenKey reports whether column is the hidden key (_rowid) of table, a
+// table without a primary key.
+func (s *Session) hiddenKey(table, column string) bool {
+	spec, err := s.db.View().Spec(table)
+	return err == nil && spec.RowID && column == engine.RowIDField
+}
+
+// noPrimaryKey is the error of an attempt to give a table made without a
+// primary key one: its rows are keyed by _rowid for all their history.
+func noPrimaryKey(table string) error {
+	return pgcode.Newf(pgcode.FeatureNotSupported, "cannot add a primary key to table %q, which was made without one", table).
+		WithDetail("Its rows are keyed by the hidden column _rowid, which their history keeps.").
+		WithHint("Create a new table with the primary key and copy the rows into it (INSERT INTO ... SELECT).")
+}
+
 func (s *Session) alterCmd(ctx context.Context, table string, cmd *pg.AlterTableCmd) (string, error) {
+	switch cmd.Subtype {
+	case pg.AlterTableType_AT_DropColumn:
+		if s.hiddenKey(table, cmd.Name) {
+			return "", pgcode.Newf(pgcode.FeatureNotSupported, "cannot drop system column %q", cmd.Name)
+		}
+	case pg.AlterTableType_AT_ColumnDefault, pg.AlterTableType_AT_SetNotNull, pg.AlterTableType_AT_DropNotNull:
+		if s.hiddenKey(table, cmd.Name) {
+			return "", pgcode.Newf(pgcode.FeatureNotSupported, "cannot alter system column %q", cmd.Name)
+		}
+	}
 	switch cmd.Subtype {
 	case pg.AlterTableType_AT_AddColumn:
 		cd := cmd.Def.GetColumnDef()
@@ -240,6 +268,9 @@ func (s *Session) alterCmd(ctx context.Context, table string, cmd *pg.AlterTable
 		for _, k := range cons {
 			switch k.Contype {
 			case pg.ConstrType_CONSTR_PRIMARY:
+				if t.Spec.RowID {
+					return "", noPrimaryKey(table)
+				}
 				return "", pgcode.Newf(pgcode.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", table)
 			case pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_CHECK:
 				return "", pgcode.New(pgcode.FeatureNotSupported, "ADD COLUMN with a UNIQUE or CHECK constraint is not supported; add the constraint with ADD CONSTRAINT")
@@ -290,10 +321,19 @@ func (s *Session) alterCmd(ctx context.Context, table string, cmd *pg.AlterTable
 // addConstraint adds a UNIQUE or CHECK constraint to a table.
 func (s *Session) addConstraint(ctx context.Context, table string, con *pg.Constraint) error {
 	switch con.Contype {
+	case pg.ConstrType_CONSTR_PRIMARY:
+		if spec, err := s.db.View().Spec(table); err == nil && spec.RowID {
+			return noPrimaryKey(table)
+		}
+		return pgcode.Newf(pgcode.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", table)
 	case pg.ConstrType_CONSTR_UNIQUE:
 		ix := engine.IndexSpec{Name: con.Conname, Unique: true}
 		for _, k := range con.Keys {
-			ix.Fields = append(ix.Fields, k.GetString_().GetSval())
+			f := k.GetString_().GetSval()
+			if s.hiddenKey(table, f) {
+				return pgcode.New(pgcode.FeatureNotSupported, "index creation on system columns is not supported")
+			}
+			ix.Fields = append(ix.Fields, f)
 		}
 		if ix.Name == "" {
 			ix.Name = table + "_" + strings.Join(ix.Fields, "_") + "_key"

@@ -312,8 +312,9 @@ func (s *Session) show(name string) (*Result, error) {
 }
 
 // createTable runs CREATE TABLE: a primary key (one column of an integer
-// or text type), declared columns with NOT NULL and DEFAULT, UNIQUE and
-// CHECK constraints.
+// or text type) or none (the rows are keyed by the hidden _rowid),
+// declared columns with NOT NULL and DEFAULT, UNIQUE and CHECK
+// constraints.
 func (s *Session) createTable(ctx context.Context, c *pg.CreateStmt) (*Result, error) {
 	if err := s.writable(); err != nil {
 		return nil, err
@@ -384,10 +385,8 @@ func (s *Session) createTable(ctx context.Context, c *pg.CreateStmt) (*Result, e
 			}
 		}
 	}
-	if spec.PK == "" {
-		return nil, pgcode.Newf(pgcode.InvalidTableDefinition, "table %q needs a primary key: one column, declared PRIMARY KEY", spec.Name).
-			WithHint("For example, CREATE TABLE t (id int8 PRIMARY KEY, ...).")
-	}
+	// A table without a primary key is keyed by the hidden _rowid.
+	spec.RowID = spec.PK == ""
 	if err := s.db.CreateTable(spec); err != nil {
 		if c.IfNotExists && engine.Code(err) == engine.CodeDuplicateTable {
 			return &Result{Tag: "CREATE TABLE", Notice: "relation \"" + spec.Name + "\" already exists, skipping"}, nil
@@ -427,6 +426,9 @@ func (s *Session) createIndex(ix *pg.IndexStmt) (*Result, error) {
 		el := p.GetIndexElem()
 		if el == nil || el.Name == "" {
 			return nil, pgcode.New(pgcode.FeatureNotSupported, "indexes on expressions are not supported")
+		}
+		if s.hiddenKey(table, el.Name) {
+			return nil, pgcode.New(pgcode.FeatureNotSupported, "index creation on system columns is not supported")
 		}
 		fields = append(fields, el.Name)
 	}

@@ -226,8 +226,12 @@ func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool,
 				return nil, false, err
 			}
 		}
-		if _, err := tx.InsertDoc(t.Name, doc, order); err != nil {
+		k, err := tx.InsertDoc(t.Name, doc, order)
+		if err != nil {
 			return nil, false, env.failingRow(t, doc, err)
+		}
+		if t.Spec != nil && t.Spec.RowID {
+			doc[engine.RowIDField] = k.Value() // the key the engine gave, for RETURNING
 		}
 		if !returning {
 			return nil, true, nil
@@ -466,10 +470,13 @@ func (env *Env) checks(t *plan.Table, cs []plan.Check) (func(Row) error, error) 
 func failingRowText(t *plan.Table, row Row, c *types.Context) string {
 	var b strings.Builder
 	b.WriteString("Failing row contains (")
+	sep := ""
 	for i, col := range t.Cols {
-		if i > 0 {
-			b.WriteString(", ")
+		if col.Hidden {
+			continue
 		}
+		b.WriteString(sep)
+		sep = ", "
 		if i >= len(row) || row[i] == nil {
 			b.WriteString("null")
 			continue

@@ -35,6 +35,30 @@ type TableCol struct {
 	Type     *types.T
 	Declared bool // declared in CREATE TABLE: writes are checked
 	NotNull  bool
+	// Hidden marks the hidden key of a table without a primary key
+	// (engine.RowIDField): a system column, outside * and the default
+	// column lists of INSERT and COPY, readable by name, never written.
+	Hidden bool
+}
+
+// AttRowID is the attribute number of the hidden key _rowid of a table
+// without a primary key: a system column's, after DriftDB's others.
+const AttRowID = -5
+
+// Attnum returns the attribute number of the table's column i, as
+// pg_attribute numbers it: the visible columns from 1, a hidden key
+// AttRowID.
+func (t *Table) Attnum(i int) int16 {
+	if t.Cols[i].Hidden {
+		return AttRowID
+	}
+	n := int16(i + 1)
+	for _, c := range t.Cols[:i] {
+		if c.Hidden {
+			n--
+		}
+	}
+	return n
 }
 
 // FieldOf returns the document field of a column by name: a column that

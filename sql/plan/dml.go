@@ -71,7 +71,7 @@ func (n *Delete) Columns() []Column { return n.RetCols }
 func tableScope(t *Table, qual string) []scopeCol {
 	out := make([]scopeCol, len(t.Cols))
 	for i, c := range t.Cols {
-		out[i] = scopeCol{qualifier: qual, name: c.Name, t: c.Type, table: t.Name, attr: int16(i + 1), doc: -1}
+		out[i] = scopeCol{qualifier: qual, name: c.Name, t: c.Type, table: t.Name, attr: t.Attnum(i), doc: -1, hidden: c.Hidden}
 	}
 	return out
 }
@@ -155,11 +155,16 @@ func (b *Binder) insert(ins *pg.InsertStmt, with []*CTE) (*Query, error) {
 				return nil, b.errorf(pgcode.DuplicateColumn, rt.Location, "column %q specified more than once", rt.Name)
 			}
 		}
+		if i := t.Col(rt.Name); i >= 0 && t.Cols[i].Hidden {
+			return nil, b.errorf(pgcode.UndefinedColumn, rt.Location, "column %q of relation %q does not exist", rt.Name, t.Name)
+		}
 		node.Names = append(node.Names, rt.Name)
 	}
 	if len(ins.Cols) == 0 {
 		for _, c := range t.Cols {
-			node.Names = append(node.Names, c.Name)
+			if !c.Hidden {
+				node.Names = append(node.Names, c.Name)
+			}
 		}
 	}
 	sel := ins.SelectStmt.GetSelectStmt()
@@ -347,12 +352,12 @@ func (b *Binder) assign(e Expr, t *Table, col string, loc int32) (Expr, error) {
 func (b *Binder) onConflict(oc *pg.OnConflictClause, t *Table, qual string, ins *Insert) (*OnConflict, error) {
 	out := &OnConflict{DoNothing: oc.Action == pg.OnConflictAction_ONCONFLICT_NOTHING}
 	if inf := oc.Infer; inf != nil {
-		if inf.Conname != "" && inf.Conname != t.Name+"_pkey" {
+		if inf.Conname != "" && (inf.Conname != t.Name+"_pkey" || t.Cols[0].Hidden) {
 			return nil, b.errorf(pgcode.UndefinedObject, oc.Location, "constraint %q for table %q does not exist", inf.Conname, t.Name)
 		}
 		if len(inf.IndexElems) > 0 {
 			el := inf.IndexElems[0].GetIndexElem()
-			if len(inf.IndexElems) != 1 || el == nil || el.Name != t.Cols[0].Name {
+			if len(inf.IndexElems) != 1 || el == nil || el.Name != t.Cols[0].Name || t.Cols[0].Hidden {
 				return nil, b.errorf(pgcode.InvalidColumnReference, oc.Location, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 			}
 		}
@@ -367,7 +372,7 @@ func (b *Binder) onConflict(oc *pg.OnConflictClause, t *Table, qual string, ins 
 	// with every column of the table).
 	s := &scope{cols: tableScope(t, qual)}
 	for i, c := range t.Cols {
-		s.cols = append(s.cols, scopeCol{qualifier: "excluded", name: c.Name, t: c.Type, attr: int16(i + 1), doc: -1})
+		s.cols = append(s.cols, scopeCol{qualifier: "excluded", name: c.Name, t: c.Type, attr: t.Attnum(i), doc: -1, hidden: c.Hidden})
 	}
 	var err error
 	if out.Sets, err = b.setList(oc.TargetList, t, s); err != nil {
@@ -399,6 +404,9 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 			val = row.Args[mr.Colno-1]
 		}
 		item := SetItem{Col: rt.Name}
+		if i := t.Col(rt.Name); i >= 0 && t.Cols[i].Hidden {
+			return nil, b.errorf(pgcode.FeatureNotSupported, rt.Location, "cannot assign to system column %q", rt.Name)
+		}
 		if err := newColumn(t, rt.Name); err != nil {
 			return nil, withPos(err, b.pos(rt.Location))
 		}

@@ -61,6 +61,11 @@ func describe(n Node) (string, []string, []Node) {
 		case AccessKey:
 			title = fmt.Sprintf("Index Scan using %s_pkey on %s", x.Table, x.Table)
 			d = append(d, fmt.Sprintf("Index Cond: (%s = %s)", x.Field, FormatExpr(x.Key, x.Cols)))
+			if x.RowID {
+				// PostgreSQL's read of a row by its ctid.
+				title = "Tid Scan on " + x.Table
+				d[len(d)-1] = fmt.Sprintf("TID Cond: (%s = %s)", x.Field, FormatExpr(x.Key, x.Cols))
+			}
 		case AccessIndex:
 			title = fmt.Sprintf("Index Scan using %s_%s_idx on %s", x.Table, x.Field, x.Table)
 			d = append(d, fmt.Sprintf("Index Cond: (%s %s %s)", x.Field, []string{"=", "<", "<=", ">", ">="}[x.Op], FormatExpr(x.Key, x.Cols)))
@@ -68,6 +73,9 @@ func describe(n Node) (string, []string, []Node) {
 			title = fmt.Sprintf("Index Scan using %s_%s_idx on %s", x.Table, x.Field, x.Table)
 			if x.Field == x.Fields[0] {
 				title = fmt.Sprintf("Index Scan using %s_pkey on %s", x.Table, x.Table)
+				if x.RowID {
+					title = "Tid Range Scan on " + x.Table
+				}
 			}
 			var conds []string
 			if x.Lo != nil {
@@ -80,7 +88,11 @@ func describe(n Node) (string, []string, []Node) {
 			if len(conds) > 1 {
 				cond = "(" + strings.Join(conds, " AND ") + ")"
 			}
-			d = append(d, "Index Cond: "+cond)
+			if x.RowID && x.Field == x.Fields[0] {
+				d = append(d, "TID Cond: "+cond)
+			} else {
+				d = append(d, "Index Cond: "+cond)
+			}
 		}
 		if x.Alias != x.Table && x.Alias != "" {
 			title += " " + x.Alias

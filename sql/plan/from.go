@@ -169,12 +169,12 @@ func (b *Binder) rangeVarNode(rv *pg.RangeVar, s *scope) (Node, []scopeCol, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	scan := &Scan{Table: t.Name, Alias: qual, Travel: travel, Indexes: t.Indexes}
+	scan := &Scan{Table: t.Name, Alias: qual, Travel: travel, Indexes: t.Indexes, RowID: t.Spec != nil && t.Spec.RowID}
 	history := travel.Kind == TravelBetween || travel.Kind == TravelAll
 	for i, c := range t.Cols {
 		scan.Fields = append(scan.Fields, t.FieldOf(c.Name))
 		scan.Sys = append(scan.Sys, SysNone)
-		scan.Cols = append(scan.Cols, Column{Name: c.Name, Type: c.Type, Table: t.Name, Attr: int16(i + 1), Qualifier: qual})
+		scan.Cols = append(scan.Cols, Column{Name: c.Name, Type: c.Type, Table: t.Name, Attr: t.Attnum(i), Qualifier: qual, Hidden: c.Hidden && !history})
 	}
 	sys := []struct {
 		name string

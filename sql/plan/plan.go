@@ -94,6 +94,9 @@ type Scan struct {
 	Lock bool
 	// Indexes are the fields the table has an index on.
 	Indexes []string
+	// RowID: the table has no primary key; its key is the hidden _rowid
+	// (EXPLAIN names no primary key index for it).
+	RowID bool
 }
 
 // ScanPred is a comparison of a field with a value that reads no row.

@@ -196,6 +196,9 @@ func (c *Catalog) loadTables() error {
 		c.rels = append(c.rels, t.Rel)
 		c.Tables = append(c.Tables, t)
 		attnum := map[string]int{}
+		if spec.RowID && len(cols) > 0 && cols[0].Field == spec.PK {
+			cols = cols[1:] // the hidden key is a system column (driftdb.go)
+		}
 		for i, col := range cols {
 			ci := ColInfo{Name: col.Name, Type: c.typeOf(col), NotNull: col.NotNull || col.Field == spec.PK,
 				Default: col.Default, Identity: col.Identity}
@@ -222,9 +225,11 @@ func (c *Catalog) loadTables() error {
 				attnum[col.Name] = i + 1
 			}
 		}
-		pk := &IndexInfo{Fields: []string{spec.PK}, Unique: true, Primary: true, Constraint: true, conOid: int64(spec.PKConstraintOID)}
-		pk.Rel = &Rel{Oid: int64(spec.PKIndexOID), Name: name + "_pkey", Kind: 'i', Namespace: OidPublic, Table: t, Index: pk}
-		t.Indexes = append(t.Indexes, pk)
+		if !spec.RowID {
+			pk := &IndexInfo{Fields: []string{spec.PK}, Unique: true, Primary: true, Constraint: true, conOid: int64(spec.PKConstraintOID)}
+			pk.Rel = &Rel{Oid: int64(spec.PKIndexOID), Name: name + "_pkey", Kind: 'i', Namespace: OidPublic, Table: t, Index: pk}
+			t.Indexes = append(t.Indexes, pk)
+		}
 		ixs, err := v.Indexes(name)
 		if err != nil {
 			return err

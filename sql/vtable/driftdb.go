@@ -1,6 +1,7 @@
 package vtable
 
 import (
+	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/types"
 )
 
@@ -24,17 +25,34 @@ const (
 // System columns of every table (package plan binds them), as
 // pg_attribute shows them: outside *, with negative attnums as
 // PostgreSQL's system columns have.
-var systemColumns = []struct {
-	num  int
-	name string
-	t    *types.T
-	doc  string
-}{
+var systemColumns = []systemColumn{
 	{-1, "_seq", types.Int8, "DriftDB system column: the seq of the event that made the row's version"},
 	{-2, "_ts", types.TimestampTZ, "DriftDB system column: the time of the event that made the row's version"},
 	{-3, "_doc", types.JSONB, "DriftDB system column: the whole row as a jsonb document"},
 	{-4, "_event", types.Text, "DriftDB system column, in FOR SYSTEM_TIME ALL, BETWEEN and FROM ... TO scans: " +
 		"the event that made the version (INSERT, PATCH, SOFT_DELETE or TRUNCATE)"},
+}
+
+// systemColumn is a system column as pg_attribute and pg_description
+// show it.
+type systemColumn struct {
+	num  int
+	name string
+	t    *types.T
+	doc  string
+}
+
+// rowidColumn is the system column of a table without a primary key:
+// the hidden key its rows are kept by (plan.AttRowID).
+var rowidColumn = systemColumn{-5, engine.RowIDField, types.Int8,
+	"DriftDB system column of a table without a primary key: the key DriftDB gave the row when it was inserted"}
+
+// systemColumns returns the system columns of the table.
+func (t *TableInfo) systemColumns() []systemColumn {
+	if t.Spec.RowID {
+		return append(append([]systemColumn(nil), systemColumns...), rowidColumn)
+	}
+	return systemColumns
 }
 
 // driftdbColumns are the columns of the driftdb schema's views.
@@ -121,8 +139,8 @@ func pgAttributeWithSystem(c *Catalog, emit func(row)) error {
 		return err
 	}
 	for _, t := range c.Tables {
-		for _, sc := range systemColumns {
-			emit(attribute(t.Rel.Oid, sc.num, sc.name, sc.t, sc.num > -3, false, ""))
+		for _, sc := range t.systemColumns() {
+			emit(attribute(t.Rel.Oid, sc.num, sc.name, sc.t, sc.num > -3 || sc.num == rowidColumn.num, false, ""))
 		}
 	}
 	return nil
@@ -180,7 +198,7 @@ func (c *Catalog) Descriptions() []Description {
 		}
 	}
 	for _, t := range c.Tables {
-		for _, sc := range systemColumns {
+		for _, sc := range t.systemColumns() {
 			out = append(out, Description{t.Rel.Oid, pgClass, sc.num, sc.doc})
 		}
 	}
