@@ -46,17 +46,14 @@ func TestSQLAlchemyORM(t *testing.T) {
 }
 
 // TestPandas runs pandas over a SQLAlchemy engine: to_sql appending to a
-// table, read_sql of a query (with parameters) and of a table by name,
+// table, replacing it and making a new one (tables without a primary
+// key), read_sql of a query (with parameters) and of a table by name,
 // and the round trip of int, float, text, bool and timestamp columns'
 // dtypes. What it prints is PostgreSQL 15's answer
 // (testdata/clients/pandas_sql.out).
 func TestPandas(t *testing.T) {
 	py := python(t, "pandas, sqlalchemy, psycopg2", "python3-pandas python3-sqlalchemy python3-psycopg2")
-	pending := map[string]string{
-		"replace": "to_sql's CREATE TABLE declares no primary key, which DriftDB's tables need",
-		"new":     "to_sql's CREATE TABLE declares no primary key, which DriftDB's tables need",
-	}
-	checkClient(t, "client_pandas", "testdata/clients/pandas_sql.out", pending, runPython(py, "testdata/clients/pandas_sql.py"))
+	checkClient(t, "client_pandas", "testdata/clients/pandas_sql.out", nil, runPython(py, "testdata/clients/pandas_sql.py"))
 }
 
 // TestPsycopgExtras runs psycopg2 beyond plain execute: execute_values,

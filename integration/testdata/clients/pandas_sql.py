@@ -35,8 +35,8 @@ def dtypes(df):
 
 
 def create():
-    # to_sql has no primary key to give: DriftDB's tables need one, so the
-    # table is made first and the frame appended to it.
+    # The table is made first, with a primary key, and the frame appended
+    # to it.
     with engine.begin() as c:
         c.execute(sa.text("CREATE TABLE scores (id int8 PRIMARY KEY, score float8, name text, ok bool, at timestamp)"))
     n = frame.to_sql("scores", engine, if_exists="append", index=False)
