@@ -83,7 +83,9 @@ func TestSQLAlchemy(t *testing.T) {
 		"[('users_email_key', ['email'], True), ('users_n', ['n'], False)]\n" +
 		"[['email']]\n" +
 		"[]\n" +
-		"['b@x']\n"
+		"['b@x']\n" +
+		"['body', 'at'] [] []\n" +
+		"[('x', 1), ('x', 1)]\n"
 	if string(out) != want {
 		t.Fatalf("SQLAlchemy printed:\n%s\nwant:\n%s", out, want)
 	}

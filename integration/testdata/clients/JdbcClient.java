@@ -34,6 +34,7 @@ public class JdbcClient {
             section("misc", () -> misc(c));
             section("savepoints", () -> savepoints(c));
             section("autosave", () -> autosave(args[0]));
+            section("nokey", () -> noKey(c, md));
         }
     }
 
@@ -101,6 +102,34 @@ public class JdbcClient {
     static void keys(DatabaseMetaData md) throws SQLException {
         try (ResultSet r = md.getPrimaryKeys(null, "public", "items")) {
             while (r.next()) System.out.println("keys " + r.getString("COLUMN_NAME") + " " + r.getShort("KEY_SEQ") + " " + r.getString("PK_NAME"));
+        }
+    }
+
+    // noKey: a table without a primary key has its declared columns, no
+    // key and no index.
+    static void noKey(Connection c, DatabaseMetaData md) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE jots (body text, at int4)");
+            s.execute("INSERT INTO jots VALUES ('x', 1), ('x', 1)");
+        }
+        StringBuilder b = new StringBuilder("nokey columns");
+        try (ResultSet r = md.getColumns(null, "public", "jots", "%")) {
+            while (r.next()) b.append(' ').append(r.getString("COLUMN_NAME")).append(':').append(r.getString("TYPE_NAME"));
+        }
+        System.out.println(b);
+        int keys = 0, indexes = 0;
+        try (ResultSet r = md.getPrimaryKeys(null, "public", "jots")) {
+            while (r.next()) keys++;
+        }
+        try (ResultSet r = md.getIndexInfo(null, "public", "jots", false, false)) {
+            while (r.next()) indexes++;
+        }
+        System.out.println("nokey keys " + keys + " indexes " + indexes);
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT * FROM jots")) {
+            ResultSetMetaData m = r.getMetaData();
+            int n = 0;
+            while (r.next()) n++;
+            System.out.println("nokey select " + m.getColumnCount() + " columns " + n + " rows " + m.getColumnName(1) + " " + m.getColumnName(2));
         }
     }
 

@@ -22,3 +22,12 @@ with e.connect() as c:
     print(insp.get_foreign_keys("users"))
     users = sa.Table("users", sa.MetaData(), autoload_with=c)
     print(c.execute(sa.select(users.c.email).where(users.c.n > 10)).scalars().all())
+# A table without a primary key: its declared columns, and no key.
+with e.begin() as c:
+    c.execute(sa.text("CREATE TABLE notes (body text, at int4)"))
+    c.execute(sa.text("INSERT INTO notes VALUES (:b, :a)"), [{"b": "x", "a": 1}, {"b": "x", "a": 1}])
+with e.connect() as c:
+    insp = sa.inspect(c)
+    print([col["name"] for col in insp.get_columns("notes")], insp.get_pk_constraint("notes")["constrained_columns"], insp.get_indexes("notes"))
+    notes = sa.Table("notes", sa.MetaData(), autoload_with=c)
+    print(c.execute(sa.select(notes)).fetchall())

@@ -24,3 +24,6 @@ CREATE SEQUENCE ids START 10 INCREMENT 5;
 \di tags*
 \dp items
 \l client_psql
+CREATE TABLE notes (body text NOT NULL, at int4, tag varchar(10) UNIQUE);
+\d notes
+\d+ notes
