@@ -334,7 +334,7 @@ func (db *DB) DropColumn(table, name string) error {
 		if err != nil {
 			return err
 		}
-		if c.Field == a.spec.PK {
+		if c.Field == a.spec.PK || slices.Contains(a.spec.PKColumns, c.Field) {
 			return errorf(CodeDependentObjects, "cannot drop column %q of table %q: it is the primary key", name, table)
 		}
 		s := a.spec
@@ -413,7 +413,7 @@ func (db *DB) SetColumnNotNull(table, name string, notNull bool) error {
 		if err != nil {
 			return err
 		}
-		if c.Field == a.spec.PK {
+		if c.Field == a.spec.PK || slices.Contains(a.spec.PKColumns, c.Field) {
 			if notNull {
 				return nil
 			}

@@ -69,6 +69,9 @@ func (ts *tableState) apply(ev *event) (row, error) {
 	switch ev.typ {
 	case store.EventInsert:
 		if prev != nil {
+			if len(ts.spec.PKColumns) > 0 {
+				return row{}, compositeDuplicate(ts.spec, ev.doc)
+			}
 			return row{}, duplicateKey(name, ts.spec.PK, keyText(ev.key))
 		}
 		doc = ev.doc

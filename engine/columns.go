@@ -94,6 +94,9 @@ func newRegistry(spec *TableSpec) *registry {
 	if spec.RowID {
 		pk.Type = TypeInt8
 	}
+	if len(spec.PKColumns) > 0 {
+		pk.Type = TypeText
+	}
 	if c, ok := spec.declared(spec.PK); ok {
 		pk = declaredColumn(c)
 	}

@@ -155,6 +155,11 @@ type TableSpec struct {
 	// engine gives each insert from the table's row-id counter
 	// (rowid.go). The SQL layer shows no such column and no primary key.
 	RowID bool `yaml:"rowid,omitempty"`
+	// PKColumns are the fields of a primary key of several columns, in
+	// order (declared int8 or text columns). The rows are then keyed by
+	// the hidden text field _pk (KeyField, PK), which the engine derives
+	// from their values (pkey.go).
+	PKColumns []string `yaml:"pk_columns,flow,omitempty"`
 	// Indexes are the indexed fields. IndexDefs name indexes and make
 	// some unique; the first field of each is in Indexes. A field of
 	// Indexes that no IndexDef starts with is a plain index, named
@@ -191,6 +196,12 @@ func (s *TableSpec) validate() error {
 	if !ValidName(s.Name) {
 		return errorf(CodeInvalidName, "invalid table name %q", s.Name)
 	}
+	if len(s.PKColumns) > 0 {
+		if len(s.PKColumns) < 2 || s.RowID || (s.PK != "" && s.PK != KeyField) {
+			return errorf(CodeInvalidTableDefinition, "table %q: a primary key of several columns needs two or more and no other key", s.Name)
+		}
+		s.PK = KeyField
+	}
 	if s.RowID {
 		if s.PK != "" && s.PK != RowIDField {
 			return errorf(CodeInvalidTableDefinition, "table %q has a hidden key and a primary key %q", s.Name, s.PK)
@@ -210,6 +221,9 @@ func (s *TableSpec) validate() error {
 		names[c.Name] = true
 		if s.RowID && (c.Name == RowIDField || c.Field == RowIDField) {
 			return errorf(CodeDuplicateColumn, "column name %q conflicts with a system column name", RowIDField)
+		}
+		if len(s.PKColumns) > 0 && (c.Name == KeyField || c.Field == KeyField) {
+			return errorf(CodeDuplicateColumn, "column name %q conflicts with a system column name", KeyField)
 		}
 		if c.Field == c.Name {
 			c.Field = ""
@@ -246,6 +260,23 @@ func (s *TableSpec) validate() error {
 		case "", IdentityAlways, IdentityByDefault:
 		default:
 			return errorf(CodeInvalidParameter, "column %q: identity %q is not %q or %q", c.Name, c.Identity, IdentityAlways, IdentityByDefault)
+		}
+	}
+	for i, f := range s.PKColumns {
+		c, ok := s.declared(f)
+		if !ok {
+			return errorf(CodeUndefinedColumn, "column %q named in key does not exist", f)
+		}
+		if c.Type != TypeText && c.Type != TypeInt8 {
+			return errorf(CodeDatatypeMismatch, "primary key column %q must be text or an integer type, not %s", c.Name, c.Type)
+		}
+		if slices.Contains(s.PKColumns[:i], f) {
+			return errorf(CodeDuplicateColumn, "column %q appears twice in primary key constraint", c.Name)
+		}
+		for j := range s.Columns { // a key column is NOT NULL
+			if s.Columns[j].StoredField() == f {
+				s.Columns[j].NotNull = true
+			}
 		}
 	}
 	for _, r := range s.Renamed {
@@ -341,6 +372,7 @@ func (s *TableSpec) declared(field string) (ColumnSpec, bool) {
 func (s *TableSpec) clone() *TableSpec {
 	n := *s
 	n.Indexes = append([]string(nil), s.Indexes...)
+	n.PKColumns = append([]string(nil), s.PKColumns...)
 	n.IndexDefs = append([]IndexSpec(nil), s.IndexDefs...)
 	n.Columns = append([]ColumnSpec(nil), s.Columns...)
 	n.Checks = append([]CheckSpec(nil), s.Checks...)

@@ -127,6 +127,14 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 			return Key{}, err
 		}
 	}
+	if len(ts.spec.PKColumns) > 0 {
+		if err := checkDeclared(ts.spec, doc); err != nil {
+			return Key{}, err
+		}
+		if doc, order, err = giveCompositeKey(ts.spec, doc, order); err != nil {
+			return Key{}, err
+		}
+	}
 	pkv, ok := doc[ts.spec.PK]
 	if !ok || pkv == nil {
 		return Key{}, errorf(CodeNotNullViolation, "null value in column %q of relation %q violates not-null constraint", ts.spec.PK, table)
@@ -152,6 +160,9 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 		// snapshot, so this is a conflict, not a duplicate.
 		if err := tx.changedSince(ts, k); err != nil {
 			return Key{}, err
+		}
+		if len(ts.spec.PKColumns) > 0 {
+			return Key{}, compositeDuplicate(ts.spec, doc)
 		}
 		return Key{}, duplicateKey(table, ts.spec.PK, keyText(k))
 	}
@@ -231,6 +242,11 @@ func (tx *Txn) patchDoc(table string, key any, patch map[string]any, order []str
 	next := mergePatch(cur, patch).(map[string]any)
 	if pk, ok := next[ts.spec.PK]; !ok || !sameKey(pk, k) {
 		return errorf(CodeInvalidParameter, "a patch cannot change or remove the primary key %q", ts.spec.PK)
+	}
+	if len(ts.spec.PKColumns) > 0 {
+		if nk, err := compositeKey(ts.spec, next); err != nil || nk != k.Str {
+			return errorf(CodeInvalidParameter, "a patch cannot change or remove a column of the primary key (%s)", strings.Join(ts.spec.PKColumns, ", "))
+		}
 	}
 	if err := checkDeclared(ts.spec, next); err != nil {
 		return err

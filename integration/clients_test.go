@@ -85,7 +85,8 @@ func TestSQLAlchemy(t *testing.T) {
 		"[]\n" +
 		"['b@x']\n" +
 		"['body', 'at'] [] []\n" +
-		"[('x', 1), ('x', 1)]\n"
+		"[('x', 1), ('x', 1)]\n" +
+		"memberships_pkey ['usr', 'grp']\n"
 	if string(out) != want {
 		t.Fatalf("SQLAlchemy printed:\n%s\nwant:\n%s", out, want)
 	}

@@ -47,7 +47,7 @@ func (c *catalog) Table(name string) (*plan.Table, error) {
 		}
 		if col.Name == spec.PK {
 			tc.NotNull = true
-			tc.Hidden = spec.RowID
+			tc.Hidden = spec.RowID || len(spec.PKColumns) > 0
 		}
 		t.Cols = append(t.Cols, tc)
 	}

@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -328,7 +329,7 @@ func (s *Session) createTable(ctx context.Context, c *pg.CreateStmt) (*Result, e
 	}
 	spec := engine.TableSpec{Name: rv.Relname}
 	setPK := func(name string) error {
-		if spec.PK != "" && spec.PK != name {
+		if spec.PK != "" && spec.PK != name || len(spec.PKColumns) > 0 {
 			return pgcode.Newf(pgcode.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", spec.Name)
 		}
 		spec.PK = name
@@ -372,11 +373,19 @@ func (s *Session) createTable(ctx context.Context, c *pg.CreateStmt) (*Result, e
 			con := x.Constraint
 			switch con.Contype {
 			case pg.ConstrType_CONSTR_PRIMARY:
-				if len(con.Keys) != 1 {
-					return nil, pgcode.New(pgcode.FeatureNotSupported, "a primary key of several columns is not supported")
+				if len(con.Keys) == 1 {
+					if err := setPK(con.Keys[0].GetString_().GetSval()); err != nil {
+						return nil, err
+					}
+					break
 				}
-				if err := setPK(con.Keys[0].GetString_().GetSval()); err != nil {
-					return nil, err
+				// A key of several columns: the rows are keyed by the
+				// engine's encoding of their values (engine.KeyField).
+				if spec.PK != "" || len(spec.PKColumns) > 0 {
+					return nil, pgcode.Newf(pgcode.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", spec.Name)
+				}
+				for _, k := range con.Keys {
+					spec.PKColumns = append(spec.PKColumns, k.GetString_().GetSval())
 				}
 			case pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_CHECK:
 				later = append(later, con)
@@ -386,7 +395,12 @@ func (s *Session) createTable(ctx context.Context, c *pg.CreateStmt) (*Result, e
 		}
 	}
 	// A table without a primary key is keyed by the hidden _rowid.
-	spec.RowID = spec.PK == ""
+	spec.RowID = spec.PK == "" && len(spec.PKColumns) == 0
+	for _, f := range spec.PKColumns {
+		if !slices.ContainsFunc(spec.Columns, func(c engine.ColumnSpec) bool { return c.Name == f }) {
+			return nil, pgcode.Newf(pgcode.UndefinedColumn, "column %q named in key does not exist", f)
+		}
+	}
 	if err := s.db.CreateTable(spec); err != nil {
 		if c.IfNotExists && engine.Code(err) == engine.CodeDuplicateTable {
 			return &Result{Tag: "CREATE TABLE", Notice: "relation \"" + spec.Name + "\" already exists, skipping"}, nil

@@ -1,11 +1,13 @@
 package exec
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
-	"strings"
 )
 
 // Counter is an operator that reports how many rows it changed (the
@@ -192,6 +194,13 @@ func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool,
 		}
 		if oc := n.OnConflict; oc != nil {
 			key, ok := doc[t.FieldOf(t.Cols[0].Name)]
+			if t.Spec != nil && len(t.Spec.PKColumns) > 0 {
+				var err error
+				if key, err = engine.KeyOfDoc(t.Spec, doc); err != nil {
+					key = nil // the insert reports it
+				}
+				ok = key != nil
+			}
 			if k, err := engine.KeyOf(key); ok && key != nil && err == nil && !oc.DoNothing {
 				if affected[k] {
 					return nil, false, pgcode.New(pgcode.CardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time").
@@ -269,6 +278,10 @@ func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row,
 	patch := make(map[string]any, len(items))
 	order := make([]string, 0, len(items))
 	var newKey any // the row's new key, when the UPDATE changes it
+	// keySets are the new values of the columns of a primary key of
+	// several columns, by field.
+	var keySets map[string]any
+	composite := t.Spec != nil && len(t.Spec.PKColumns) > 0
 	for i, it := range items {
 		v, err := fs[i](row)
 		if err != nil {
@@ -277,6 +290,16 @@ func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row,
 		dv, err := toDoc(v, it.E.Type(), env.Fn.Types)
 		if err != nil {
 			return nil, false, err
+		}
+		if f := t.FieldOf(it.Col); composite && len(it.Path) == 0 && slices.Contains(t.Spec.PKColumns, f) {
+			if dv == nil {
+				return nil, false, pgcode.Newf(pgcode.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", it.Col, t.Name)
+			}
+			if keySets == nil {
+				keySets = map[string]any{}
+			}
+			keySets[f] = dv
+			continue
 		}
 		if it.Col == t.Cols[0].Name && len(it.Path) == 0 {
 			if dv == nil {
@@ -305,6 +328,21 @@ func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row,
 	if err != nil {
 		return nil, false, err
 	}
+	if keySets != nil {
+		// The key columns' new values make a new key when they differ.
+		next := make(map[string]any, len(doc))
+		for k, v := range doc {
+			next[k] = v
+		}
+		for f, v := range keySets {
+			next[f] = v
+		}
+		if k, err := engine.KeyOfDoc(t.Spec, next); err != nil {
+			return nil, false, err
+		} else if !sameKey(k, key) {
+			newKey = k
+		}
+	}
 	if newKey != nil {
 		// A new key is a new row: the row under the old key is deleted
 		// (its history stays) and the document goes in under the new
@@ -315,6 +353,9 @@ func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row,
 		}
 		pk := t.FieldOf(t.Cols[0].Name)
 		moved[pk] = newKey
+		for f, v := range keySets {
+			moved[f] = v
+		}
 		if _, err := env.Txn.InsertDoc(t.Name, moved, docOrder(t, moved)); err != nil {
 			return nil, false, err
 		}

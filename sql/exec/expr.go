@@ -3,6 +3,7 @@ package exec
 import (
 	"fmt"
 
+	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
@@ -81,6 +82,8 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 		}, nil
 	case *plan.Call:
 		return env.compileCall(x)
+	case *plan.TupleKey:
+		return env.compileTupleKey(x)
 	case *plan.Cast:
 		from, to, assign := x.E.Type(), x.T, x.Assign
 		return env.strictUnary(x.E, func(v types.Datum) (types.Datum, error) {
@@ -604,5 +607,31 @@ func (env *Env) strictUnary(e plan.Expr, fn func(types.Datum) (types.Datum, erro
 			return nil, err
 		}
 		return fn(v)
+	}, nil
+}
+
+// compileTupleKey evaluates the key of a row of a table whose primary key
+// has several columns from its columns' values: NULL when one is.
+func (env *Env) compileTupleKey(x *plan.TupleKey) (evalFn, error) {
+	fs, err := env.compileAll(x.Vals)
+	if err != nil {
+		return nil, err
+	}
+	return func(r Row) (types.Datum, error) {
+		vals := make([]any, len(fs))
+		for i, f := range fs {
+			v, err := f(r)
+			if err != nil || v == nil {
+				return nil, err
+			}
+			if vals[i], err = toDoc(v, x.Vals[i].Type(), env.Fn.Types); err != nil {
+				return nil, err
+			}
+		}
+		k, err := engine.EncodeKey(vals)
+		if err != nil {
+			return nil, pgcode.New(pgcode.InternalError, err.Error())
+		}
+		return k, nil
 	}, nil
 }

@@ -36,7 +36,8 @@ type TableCol struct {
 	Declared bool // declared in CREATE TABLE: writes are checked
 	NotNull  bool
 	// Hidden marks the hidden key of a table without a primary key
-	// (engine.RowIDField): a system column, outside * and the default
+	// (engine.RowIDField) or with one of several columns
+	// (engine.KeyField): a system column, outside * and the default
 	// column lists of INSERT and COPY, readable by name, never written.
 	Hidden bool
 }
@@ -46,11 +47,15 @@ type TableCol struct {
 const AttRowID = -5
 
 // Attnum returns the attribute number of the table's column i, as
-// pg_attribute numbers it: the visible columns from 1, a hidden key
-// AttRowID.
+// pg_attribute numbers it: the visible columns from 1, a hidden _rowid
+// AttRowID (the hidden key of a primary key of several columns is not in
+// pg_attribute: 0).
 func (t *Table) Attnum(i int) int16 {
 	if t.Cols[i].Hidden {
-		return AttRowID
+		if t.Spec != nil && t.Spec.RowID {
+			return AttRowID
+		}
+		return 0
 	}
 	n := int16(i + 1)
 	for _, c := range t.Cols[:i] {

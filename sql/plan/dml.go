@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/driftdb/driftdb/sql/pgcode"
@@ -355,11 +357,8 @@ func (b *Binder) onConflict(oc *pg.OnConflictClause, t *Table, qual string, ins 
 		if inf.Conname != "" && (inf.Conname != t.Name+"_pkey" || t.Cols[0].Hidden) {
 			return nil, b.errorf(pgcode.UndefinedObject, oc.Location, "constraint %q for table %q does not exist", inf.Conname, t.Name)
 		}
-		if len(inf.IndexElems) > 0 {
-			el := inf.IndexElems[0].GetIndexElem()
-			if len(inf.IndexElems) != 1 || el == nil || el.Name != t.Cols[0].Name || t.Cols[0].Hidden {
-				return nil, b.errorf(pgcode.InvalidColumnReference, oc.Location, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
-			}
+		if len(inf.IndexElems) > 0 && !inferKey(t, inf.IndexElems) {
+			return nil, b.errorf(pgcode.InvalidColumnReference, oc.Location, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 		}
 	} else if !out.DoNothing {
 		return nil, b.errorf(pgcode.SyntaxError, oc.Location, "ON CONFLICT DO UPDATE requires inference specification or constraint name").(*pgcode.Error).
@@ -384,6 +383,33 @@ func (b *Binder) onConflict(oc *pg.OnConflictClause, t *Table, qual string, ins 
 		}
 	}
 	return out, nil
+}
+
+// inferKey reports whether ON CONFLICT's columns are the table's primary
+// key: its column, or every column of a key of several, in any order.
+func inferKey(t *Table, elems []*pg.Node) bool {
+	var names []string
+	for _, n := range elems {
+		el := n.GetIndexElem()
+		if el == nil || el.Name == "" {
+			return false
+		}
+		if !slices.Contains(names, el.Name) {
+			names = append(names, el.Name)
+		}
+	}
+	if t.Spec != nil && len(t.Spec.PKColumns) > 0 {
+		if len(names) != len(t.Spec.PKColumns) {
+			return false
+		}
+		for _, n := range names {
+			if !slices.Contains(t.Spec.PKColumns, t.FieldOf(n)) {
+				return false
+			}
+		}
+		return true
+	}
+	return len(names) == 1 && names[0] == t.Cols[0].Name && !t.Cols[0].Hidden
 }
 
 // setList binds UPDATE's SET list over a scope.

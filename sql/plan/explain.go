@@ -61,6 +61,13 @@ func describe(n Node) (string, []string, []Node) {
 		case AccessKey:
 			title = fmt.Sprintf("Index Scan using %s_pkey on %s", x.Table, x.Table)
 			d = append(d, fmt.Sprintf("Index Cond: (%s = %s)", x.Field, FormatExpr(x.Key, x.Cols)))
+			if k, ok := x.Key.(*TupleKey); ok {
+				conds := make([]string, len(k.Vals))
+				for i, v := range k.Vals {
+					conds[i] = fmt.Sprintf("(%s = %s)", k.Names[i], FormatExpr(v, x.Cols))
+				}
+				d[len(d)-1] = "Index Cond: (" + strings.Join(conds, " AND ") + ")"
+			}
 			if x.RowID {
 				// PostgreSQL's read of a row by its ctid.
 				title = "Tid Scan on " + x.Table

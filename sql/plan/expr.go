@@ -53,6 +53,18 @@ type Call struct {
 	T    *types.T
 }
 
+// TupleKey is the key of a row of a table whose primary key has several
+// columns, made of the values Vals of its key columns Names, in the key's
+// order: text (engine.EncodeKey), NULL when a value is. The planner
+// makes it for a point read; it is no expression SQL writes.
+type TupleKey struct {
+	Names []string
+	Vals  []Expr
+}
+
+// Type of a TupleKey is text, as the key field's.
+func (e *TupleKey) Type() *types.T { return types.Text }
+
 // Cast converts its operand to a type.
 type Cast struct {
 	E Expr

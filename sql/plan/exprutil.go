@@ -91,6 +91,8 @@ func mapExpr(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		return &GroupingExpr{Set: m(x.Set), Masks: x.Masks}
 	case *DocPath:
 		return &DocPath{E: m(x.E), Path: x.Path}
+	case *TupleKey:
+		return &TupleKey{Names: x.Names, Vals: ms(x.Vals)}
 	}
 	return r
 }

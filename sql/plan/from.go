@@ -170,11 +170,14 @@ func (b *Binder) rangeVarNode(rv *pg.RangeVar, s *scope) (Node, []scopeCol, erro
 		return nil, nil, err
 	}
 	scan := &Scan{Table: t.Name, Alias: qual, Travel: travel, Indexes: t.Indexes, RowID: t.Spec != nil && t.Spec.RowID}
+	if t.Spec != nil {
+		scan.KeyFields = t.Spec.PKColumns
+	}
 	history := travel.Kind == TravelBetween || travel.Kind == TravelAll
 	for i, c := range t.Cols {
 		scan.Fields = append(scan.Fields, t.FieldOf(c.Name))
 		scan.Sys = append(scan.Sys, SysNone)
-		scan.Cols = append(scan.Cols, Column{Name: c.Name, Type: c.Type, Table: t.Name, Attr: t.Attnum(i), Qualifier: qual, Hidden: c.Hidden && !history})
+		scan.Cols = append(scan.Cols, Column{Name: c.Name, Type: c.Type, Table: t.Name, Attr: t.Attnum(i), Qualifier: qual, Hidden: c.Hidden && !(history && scan.RowID)})
 	}
 	sys := []struct {
 		name string

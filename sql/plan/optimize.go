@@ -243,14 +243,32 @@ func pushToScan(s *Scan, conds []Expr) Node {
 			rest = append(rest, c)
 		}
 	}
-	used := -1 // the key equality, which needs no check
+	used := map[int]bool{} // the key equalities, which need no check
 	if s.Access == AccessScan {
 		for i, c := range cands {
 			if c.field == s.Fields[0] && c.op == OpEq {
 				s.Access, s.Key, s.Field, s.Op = AccessKey, c.val, c.field, c.op
-				used = i
+				used[i] = true
 				break
 			}
+		}
+	}
+	if s.Access == AccessScan && len(s.KeyFields) > 0 {
+		// Equalities on every column of a key of several columns read
+		// one row by the key they make.
+		key := &TupleKey{}
+		take := map[int]bool{}
+		for _, f := range s.KeyFields {
+			for i, c := range cands {
+				if c.field == f && c.op == OpEq && !take[i] && keyValueFits(s, f, c.val) {
+					key.Names, key.Vals, take[i] = append(key.Names, s.colName(f)), append(key.Vals, c.val), true
+					break
+				}
+			}
+		}
+		if len(key.Vals) == len(s.KeyFields) {
+			s.Access, s.Key, s.Field, s.Op = AccessKey, key, s.Fields[0], OpEq
+			used = take
 		}
 	}
 	if s.Access == AccessScan {
@@ -278,7 +296,7 @@ func pushToScan(s *Scan, conds []Expr) Node {
 		}
 	}
 	for i, c := range cands {
-		if i == used {
+		if used[i] {
 			continue
 		}
 		// The index equality the scan reads by needs no check on the
@@ -291,6 +309,37 @@ func pushToScan(s *Scan, conds []Expr) Node {
 	}
 	s.Filter = conjoin(append(conjuncts0(s.Filter), rest...))
 	return s
+}
+
+// keyValueFits reports whether an equality of a key column with val
+// holds exactly when their key values are equal: an integer column with
+// an integer, a text column (not char(n), which ignores trailing blanks)
+// with text.
+func keyValueFits(s *Scan, field string, val Expr) bool {
+	for i, f := range s.Fields {
+		if f != field || s.Sys[i] != SysNone {
+			continue
+		}
+		ct, vt := s.Cols[i].Type, val.Type()
+		switch ct.Family {
+		case types.IntFamily:
+			return vt.Family == types.IntFamily
+		case types.StringFamily:
+			return ct.Oid != types.OidBpchar && vt.Family == types.StringFamily && vt.Oid != types.OidBpchar
+		}
+		return false
+	}
+	return false
+}
+
+// colName is the name of the column that reads field.
+func (s *Scan) colName(field string) string {
+	for i, f := range s.Fields {
+		if f == field && s.Sys[i] == SysNone {
+			return s.Cols[i].Name
+		}
+	}
+	return field
 }
 
 // pushable reports whether comparisons on a field can be checked on the

@@ -97,6 +97,9 @@ type Scan struct {
 	// RowID: the table has no primary key; its key is the hidden _rowid
 	// (EXPLAIN names no primary key index for it).
 	RowID bool
+	// KeyFields are the fields of a primary key of several columns, in
+	// order: equalities on all of them read one row (a TupleKey).
+	KeyFields []string
 }
 
 // ScanPred is a comparison of a field with a value that reads no row.

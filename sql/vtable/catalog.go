@@ -196,8 +196,8 @@ func (c *Catalog) loadTables() error {
 		c.rels = append(c.rels, t.Rel)
 		c.Tables = append(c.Tables, t)
 		attnum := map[string]int{}
-		if spec.RowID && len(cols) > 0 && cols[0].Field == spec.PK {
-			cols = cols[1:] // the hidden key is a system column (driftdb.go)
+		if (spec.RowID || len(spec.PKColumns) > 0) && len(cols) > 0 && cols[0].Field == spec.PK {
+			cols = cols[1:] // the hidden key: a system column (driftdb.go) or none
 		}
 		for i, col := range cols {
 			ci := ColInfo{Name: col.Name, Type: c.typeOf(col), NotNull: col.NotNull || col.Field == spec.PK,
@@ -227,6 +227,9 @@ func (c *Catalog) loadTables() error {
 		}
 		if !spec.RowID {
 			pk := &IndexInfo{Fields: []string{spec.PK}, Unique: true, Primary: true, Constraint: true, conOid: int64(spec.PKConstraintOID)}
+			if len(spec.PKColumns) > 0 {
+				pk.Fields = spec.PKColumns
+			}
 			pk.Rel = &Rel{Oid: int64(spec.PKIndexOID), Name: name + "_pkey", Kind: 'i', Namespace: OidPublic, Table: t, Index: pk}
 			t.Indexes = append(t.Indexes, pk)
 		}

@@ -35,6 +35,7 @@ public class JdbcClient {
             section("savepoints", () -> savepoints(c));
             section("autosave", () -> autosave(args[0]));
             section("nokey", () -> noKey(c, md));
+            section("pairkey", () -> pairKey(c, md));
         }
     }
 
@@ -130,6 +131,31 @@ public class JdbcClient {
             int n = 0;
             while (r.next()) n++;
             System.out.println("nokey select " + m.getColumnCount() + " columns " + n + " rows " + m.getColumnName(1) + " " + m.getColumnName(2));
+        }
+    }
+
+    // pairKey: a primary key of two columns, listed in the key's order.
+    static void pairKey(Connection c, DatabaseMetaData md) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE memberships (grp text, usr int8, since date, PRIMARY KEY (usr, grp))");
+        }
+        try (ResultSet r = md.getPrimaryKeys(null, "public", "memberships")) {
+            while (r.next()) System.out.println("pairkey " + r.getString("COLUMN_NAME") + " " + r.getShort("KEY_SEQ") + " " + r.getString("PK_NAME"));
+        }
+        try (ResultSet r = md.getIndexInfo(null, "public", "memberships", true, false)) {
+            while (r.next()) {
+                System.out.println("pairkey index " + r.getString("INDEX_NAME") + " " + r.getString("COLUMN_NAME") + " " + r.getShort("ORDINAL_POSITION"));
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO memberships VALUES (?, ?, NULL)")) {
+            ps.setString(1, "admins");
+            ps.setLong(2, 7);
+            ps.executeUpdate();
+            try {
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                System.out.println("pairkey duplicate " + e.getSQLState() + " " + ((org.postgresql.util.PSQLException) e).getServerErrorMessage().getDetail());
+            }
         }
     }
 

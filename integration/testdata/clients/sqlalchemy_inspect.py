@@ -31,3 +31,9 @@ with e.connect() as c:
     print([col["name"] for col in insp.get_columns("notes")], insp.get_pk_constraint("notes")["constrained_columns"], insp.get_indexes("notes"))
     notes = sa.Table("notes", sa.MetaData(), autoload_with=c)
     print(c.execute(sa.select(notes)).fetchall())
+# A primary key of two columns, in the key's order.
+with e.begin() as c:
+    c.execute(sa.text("CREATE TABLE memberships (grp text, usr int8, PRIMARY KEY (usr, grp))"))
+with e.connect() as c:
+    pk = sa.inspect(c).get_pk_constraint("memberships")
+    print(pk["name"], pk["constrained_columns"])

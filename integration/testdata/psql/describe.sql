@@ -27,3 +27,6 @@ CREATE SEQUENCE ids START 10 INCREMENT 5;
 CREATE TABLE notes (body text NOT NULL, at int4, tag varchar(10) UNIQUE);
 \d notes
 \d+ notes
+CREATE TABLE pairs (a int, b text, v text, PRIMARY KEY (b, a));
+\d pairs
+\d pairs_pkey
