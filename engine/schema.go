@@ -280,8 +280,8 @@ func (s *TableSpec) validate() error {
 		}
 	}
 	for _, r := range s.Renamed {
-		if s.RowID && (r.Field == RowIDField || r.Name == RowIDField) {
-			return errorf(CodeFeatureUnsupported, "cannot rename system column %q", RowIDField)
+		if (s.RowID || len(s.PKColumns) > 0) && (r.Field == s.PK || r.Name == s.PK) {
+			return errorf(CodeFeatureUnsupported, "cannot rename system column %q", s.PK)
 		}
 		if r.Field == "" || r.Name == "" || r.Field == r.Name || names[r.Name] || fields[r.Field] {
 			return errorf(CodeDuplicateColumn, "column %q (field %q) named twice", r.Name, r.Field)

@@ -219,11 +219,12 @@ func (s *Session) alterTable(ctx context.Context, a *pg.AlterTableStmt) (*Result
 	return res, nil
 }
 
-// hiddenKey reports whether column is the hidden key (_rowid) of table, a
-// table without a primary key.
+// hiddenKey reports whether column is the hidden key of table: _rowid of
+// a table without a primary key, _pk of one whose key has several
+// columns.
 func (s *Session) hiddenKey(table, column string) bool {
 	spec, err := s.db.View().Spec(table)
-	return err == nil && spec.RowID && column == engine.RowIDField
+	return err == nil && (spec.RowID || len(spec.PKColumns) > 0) && column == spec.PK
 }
 
 // noPrimaryKey is the error of an attempt to give a table made without a
