@@ -174,3 +174,27 @@ func TestCLIErrorsAndFormats(t *testing.T) {
 		t.Fatalf("after the imports: %q", out)
 	}
 }
+
+// TestCLINoPrimaryKey: export of a table without a primary key writes its
+// columns, not the hidden key, so an import gives the rows keys of their
+// own; csv goes in through COPY's column list.
+func TestCLINoPrimaryKey(t *testing.T) {
+	dir := t.TempDir()
+	driftdb(t, dir, "init", "d")
+	driftdb(t, dir, "sql", "-d", "d", "-e", "CREATE TABLE log (at int, msg text); INSERT INTO log VALUES (1, 'a'), (1, 'a')")
+	out, errOut, code := driftdb(t, dir, "export", "-d", "d", "--table", "log")
+	if code != 0 || out != `{"at": 1, "msg": "a"}`+"\n"+`{"at": 1, "msg": "a"}`+"\n" {
+		t.Fatalf("export: %d %q %q", code, out, errOut)
+	}
+	os.WriteFile(filepath.Join(dir, "log.jsonl"), []byte(out), 0o644)
+	if out, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "log", "log.jsonl"); code != 0 || out != "imported 2 documents into log\n" {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+	os.WriteFile(filepath.Join(dir, "log.csv"), []byte("at,msg\n2,b\n"), 0o644)
+	if out, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "log", "--header", "log.csv"); code != 0 || out != "imported 1 rows into log\n" {
+		t.Fatalf("csv import: %d %q %q", code, out, errOut)
+	}
+	if out, _, _ := driftdb(t, dir, "sql", "-d", "d", "-e", "SELECT _rowid, at, msg FROM log ORDER BY _rowid", "--format", "csv"); out != "_rowid,at,msg\n1,1,a\n2,1,a\n3,1,a\n4,1,a\n5,2,b\n" {
+		t.Fatalf("after the imports: %q", out)
+	}
+}

@@ -625,6 +625,13 @@ func (c *cli) export(args []string) error {
 			return err
 		}
 	}
+	// The hidden key of a table without a primary key, or with one of
+	// several columns, is DriftDB's, not the data's: an import gives
+	// the rows keys of their own.
+	hidden := ""
+	if spec, err := v.Spec(*tbl); err == nil && (spec.RowID || len(spec.PKColumns) > 0) {
+		hidden = spec.PK
+	}
 	w := bufio.NewWriterSize(c.stdout, 1<<16)
 	p := newProgress(c.stderr, "export "+*tbl, 0)
 	var werr error
@@ -633,6 +640,9 @@ func (c *cli) export(args []string) error {
 		if err != nil {
 			werr = err
 			return false
+		}
+		if hidden != "" {
+			delete(doc, hidden)
 		}
 		w.Write(engine.ToJSON(doc))
 		if werr = w.WriteByte('\n'); werr != nil {
