@@ -209,7 +209,7 @@ func TestHistoryCursorEvents(t *testing.T) {
 		t.Fatalf("document after the delete: %v", d)
 	}
 	out := make([]any, 1)
-	mustExec(t, got[2].Fields([]string{"status"}, out))
+	mustExec(t, got[2].Fields([]string{"status"}, out, nil))
 	if out[0] != nil {
 		t.Fatalf("field of a deleted version: %v", out[0])
 	}

@@ -161,8 +161,9 @@ func (r *Row) Doc() (map[string]any, error) {
 }
 
 // Fields reads the top-level fields names of the row's document into out
-// (nil where a field is missing), without decoding the rest.
-func (r *Row) Fields(names []string, out []any) error {
+// (nil where a field is missing), without decoding the rest. Integers and
+// strings are boxed from b when it is not nil (see Boxes).
+func (r *Row) Fields(names []string, out []any, b *Boxes) error {
 	for i := range out {
 		out[i] = nil
 	}
@@ -186,7 +187,7 @@ func (r *Row) Fields(names []string, out []any) error {
 		if want < 0 {
 			continue
 		}
-		v, err := it.r.value(1)
+		v, err := it.r.boxedValue(b)
 		if err != nil {
 			return err
 		}

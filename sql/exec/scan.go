@@ -26,6 +26,7 @@ type scanOp struct {
 	at     []int    // where each packed field goes in the row
 	vals   []any
 	row    Row
+	boxes  engine.Boxes
 }
 
 func newScan(env *Env, n *plan.Scan) (Operator, error) {
@@ -302,7 +303,7 @@ func (op *scanOp) Next() (Row, error) {
 func (op *scanOp) fill(r *engine.Row) error {
 	n, c := op.n, op.env.Fn.Types
 	if len(op.names) > 0 {
-		if err := r.Fields(op.names, op.vals); err != nil {
+		if err := r.Fields(op.names, op.vals, &op.boxes); err != nil {
 			return err
 		}
 		for i, at := range op.at {
