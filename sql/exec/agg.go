@@ -29,10 +29,11 @@ type aggOp struct {
 }
 
 type aggCall struct {
-	c      *plan.AggCall
-	args   []evalFn
-	filter func(Row) (bool, error)
-	keys   []evalFn // ORDER BY inside the call
+	c        *plan.AggCall
+	argTypes []*types.T
+	args     []evalFn
+	filter   func(Row) (bool, error)
+	keys     []evalFn // ORDER BY inside the call
 }
 
 type group struct {
@@ -63,7 +64,7 @@ func newSerialAgg(env *Env, n *plan.Agg) (*aggOp, error) {
 		return nil, err
 	}
 	for _, c := range n.Aggs {
-		ac := aggCall{c: c}
+		ac := aggCall{c: c, argTypes: typesOfExprs(c.Args)}
 		if ac.args, err = env.compileAll(c.Args); err != nil {
 			return nil, err
 		}
@@ -86,12 +87,17 @@ func newSerialAgg(env *Env, n *plan.Agg) (*aggOp, error) {
 }
 
 func (op *aggOp) newGroup(key Row) *group {
-	g := &group{key: key, accs: make([]builtins.Accumulator, len(op.calls)),
-		seen: make([]*tupleMap[struct{}], len(op.calls)), sorted: make([][]sortRow, len(op.calls))}
+	g := &group{key: key, accs: make([]builtins.Accumulator, len(op.calls))}
 	for i, c := range op.calls {
-		g.accs[i] = c.c.Fn.Agg(typesOfExprs(c.c.Args))
+		g.accs[i] = c.c.Fn.Agg(c.argTypes)
 		if c.c.Distinct {
-			g.seen[i] = newTupleMap[struct{}](typesOfExprs(c.c.Args))
+			if g.seen == nil {
+				g.seen = make([]*tupleMap[struct{}], len(op.calls))
+			}
+			g.seen[i] = newTupleMap[struct{}](c.argTypes)
+		}
+		if len(c.keys) > 0 && g.sorted == nil {
+			g.sorted = make([][]sortRow, len(op.calls))
 		}
 	}
 	return g
