@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math"
 
+	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
@@ -40,6 +41,11 @@ type joinOp struct {
 	unmatchedAt int           // RIGHT/FULL: the next right row to check after the left is done
 	kbuf        []types.Datum // a row's key, scratch
 	out         Row           // the joined row returned last
+	// look reads a lookup join's right row by key (plan.Join.Lookup),
+	// from lookView; lookT is the type of the left's key.
+	look     *scanOp
+	lookView *engine.View
+	lookT    *types.T
 }
 
 func newJoin(env *Env, n *plan.Join) (Operator, error) {
@@ -58,10 +64,43 @@ func newJoin(env *Env, n *plan.Join) (Operator, error) {
 	for _, e := range n.EqLeft {
 		op.keyT = append(op.keyT, e.Type())
 	}
+	if n.Lookup {
+		right := n.Right.(*plan.Scan)
+		if op.lookView, err = env.viewFor(right.Travel); err != nil {
+			return nil, err
+		}
+		op.look, op.lookT = newFiller(env, right), n.EqLeft[0].Type()
+		if op.look.filter, err = env.truth(right.Filter); err != nil {
+			return nil, err
+		}
+	}
 	if op.left, err = build(env, n.Left); err != nil {
 		return nil, err
 	}
 	return op, nil
+}
+
+// lookup makes the right row of a lookup join whose key is v the
+// candidate of the left row, if it exists and passes the right side's
+// filter.
+func (op *joinOp) lookup(v types.Datum) error {
+	op.right, op.cands = op.right[:0], op.cands[:0]
+	k, err := toDoc(v, op.lookT, op.env.Fn.Types)
+	if err != nil || k == nil {
+		return err
+	}
+	r, found, err := getByKey(op.lookView, op.look.n.Table, k)
+	if err != nil || !found {
+		return err
+	}
+	if err := op.look.fill(&r); err != nil {
+		return err
+	}
+	if ok, err := op.look.filter(op.look.row); err != nil || !ok {
+		return err
+	}
+	op.right, op.cands = append(op.right, op.look.row), append(op.cands, 0)
+	return nil
 }
 
 // key evaluates a row's join key, valid until the next call; ok is false
@@ -84,7 +123,7 @@ func (op *joinOp) key(fs []evalFn, r Row) ([]types.Datum, bool, error) {
 // load reads the right side (unless lateral) and hashes it; in a part of
 // a parallel plan, the first part to get here does so for all (parallel.go).
 func (op *joinOp) load() error {
-	if op.n.Lateral {
+	if op.n.Lateral || op.n.Lookup {
 		return nil
 	}
 	b := op.env.builds[op.n]
@@ -175,6 +214,17 @@ func (op *joinOp) nextLeft() (bool, error) {
 		op.cands = op.cands[:0]
 		for i := range op.right {
 			op.cands = append(op.cands, i)
+		}
+	case op.look != nil:
+		k, ok, err := op.key(op.lkeys, op.cur)
+		if err != nil {
+			return false, err
+		}
+		op.right, op.cands = op.right[:0], op.cands[:0]
+		if ok {
+			if err := op.lookup(k[0]); err != nil {
+				return false, err
+			}
 		}
 	case op.hash != nil:
 		k, ok, err := op.key(op.lkeys, op.cur)

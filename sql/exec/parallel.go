@@ -192,7 +192,7 @@ func splittable(n plan.Node) *plan.Scan {
 	for {
 		switch x := n.(type) {
 		case *plan.Join:
-			if x.Kind != plan.InnerJoin && x.Kind != plan.LeftJoin || x.Lateral || len(x.EqLeft) == 0 ||
+			if x.Kind != plan.InnerJoin && x.Kind != plan.LeftJoin || x.Lateral || x.Lookup || len(x.EqLeft) == 0 ||
 				!parallelSafe(x.On) || !parallelSafe(x.EqLeft...) || !parallelSafe(x.EqRight...) || !readsAlone(x.Right) {
 				return nil
 			}

@@ -51,12 +51,8 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 			op.done = true
 			break
 		}
-		r, found, err := view.Get(n.Table, k)
+		r, found, err := getByKey(view, n.Table, k)
 		if err != nil {
-			if c := engine.Code(err); c == engine.CodeInvalidText || c == engine.CodeDatatypeMismatch {
-				op.done = true // a value that is no key of this table matches nothing
-				break
-			}
 			return nil, err
 		}
 		if found {
@@ -145,6 +141,19 @@ func (env *Env) scanPreds(ps []plan.ScanPred) (out []engine.Pred, none bool, err
 		}
 	}
 	return out, false, nil
+}
+
+// getByKey reads the row of a table whose key is k; a value that is no
+// key of the table (a string for an integer key) has none.
+func getByKey(view *engine.View, table string, k any) (engine.Row, bool, error) {
+	r, found, err := view.Get(table, k)
+	if err != nil {
+		if c := engine.Code(err); c == engine.CodeInvalidText || c == engine.CodeDatatypeMismatch {
+			return engine.Row{}, false, nil
+		}
+		return engine.Row{}, false, err
+	}
+	return r, found, nil
 }
 
 // newFiller makes a scanOp that only fills rows (fill) with the columns

@@ -136,6 +136,17 @@ func describe(n Node) (string, []string, []Node) {
 		if kind != "" {
 			title += " " + strings.TrimSpace(kind) + " Join"
 		}
+		if x.Lookup {
+			// The right side as PostgreSQL shows an inner index scan:
+			// its key comes from each left row.
+			right := *x.Right.(*Scan)
+			right.Access, right.Field, right.Op = AccessKey, right.Fields[0], OpEq
+			right.Key = &OuterRef{Name: FormatExpr(x.EqLeft[0], x.Left.Columns())}
+			if x.On != nil {
+				d = append(d, "Join Filter: "+FormatExpr(x.On, all))
+			}
+			return title, d, []Node{x.Left, &right}
+		}
 		if len(x.EqLeft) > 0 {
 			title = "Hash " + kind + "Join"
 			var conds []string

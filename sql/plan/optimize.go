@@ -11,7 +11,82 @@ import (
 // an equality between its sides becomes a hash join; a top-N sort of a
 // table reads the rest of the rows it keeps by key (lateFetch).
 func Optimize(n Node) Node {
-	return lateFetch(optimize(n))
+	n = lateFetch(optimize(n))
+	chooseLookups(n)
+	return n
+}
+
+// chooseLookups makes the hash joins of n whose right side is a table
+// joined on its primary key, and whose left side reads few rows, read the
+// right side by key for each left row (Join.Lookup): a join of a handful
+// of rows with a large table then costs a handful of lookups, not a read
+// of the whole table. The left side reads few rows when it reads its
+// table by key, an index or a key or index range, or is a VALUES list.
+func chooseLookups(n Node) {
+	var joins []*Join
+	WalkNodes(n, func(n Node) {
+		if j, ok := n.(*Join); ok {
+			joins = append(joins, j)
+		}
+	})
+	// Inner joins first: whether a join's left side reads few rows
+	// depends on how the joins within it read.
+	for i := len(joins) - 1; i >= 0; i-- {
+		j := joins[i]
+		if j.Lateral || len(j.EqLeft) != 1 || !few(j.Left) {
+			continue
+		}
+		switch j.Kind {
+		case InnerJoin, LeftJoin, SemiJoin, AntiJoin:
+		default:
+			continue
+		}
+		s, ok := j.Right.(*Scan)
+		if !ok || s.Access != AccessScan || s.Lock || len(s.KeyFields) > 0 ||
+			s.Travel.Kind == TravelBetween || s.Travel.Kind == TravelAll || len(s.Sys) > 0 && s.Sys[0] != SysNone {
+			continue
+		}
+		if r, ok := j.EqRight[0].(*ColRef); ok && r.Idx == 0 && len(s.Fields) > 0 && s.Fields[0] != "" {
+			j.Lookup = true
+		}
+	}
+}
+
+// few reports whether a plan reads few rows: see chooseLookups.
+func few(n Node) bool {
+	for {
+		switch x := n.(type) {
+		case *Filter:
+			n = x.Input
+		case *Project:
+			n = x.Input
+		case *Sort:
+			n = x.Input
+		case *Fetch:
+			n = x.Input
+		case *Limit:
+			if c, ok := x.Count.(*Const); ok && c.Val != nil {
+				if v, ok := c.Val.(int64); ok && v <= 1000 {
+					return true
+				}
+			}
+			n = x.Input
+		case *Join:
+			if x.Kind != InnerJoin && x.Kind != LeftJoin && x.Kind != SemiJoin && x.Kind != AntiJoin {
+				return false
+			}
+			if !x.Lookup && x.Kind != SemiJoin && x.Kind != AntiJoin {
+				return false // a hash join can give more rows than its left side
+			}
+			n = x.Left
+		case *Values:
+			return len(x.Rows) <= 1000
+		case *Scan:
+			return x.Access != AccessScan && x.Travel.Kind != TravelBetween && x.Travel.Kind != TravelAll
+		default:
+			return false
+		}
+	}
 }
 
 func optimize(n Node) Node {
@@ -71,6 +146,7 @@ func optimizeSubqueries(n Node) {
 		Walk(e, func(x Expr) bool {
 			if sq, ok := x.(*Subquery); ok {
 				sq.Plan = optimize(sq.Plan)
+				chooseLookups(sq.Plan)
 			}
 			return true
 		})

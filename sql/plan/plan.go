@@ -177,7 +177,12 @@ type Join struct {
 	On              Expr // the condition, after the equality keys
 	EqLeft, EqRight []Expr
 	Lateral         bool
-	Cols            []Column
+	// Lookup: the right side is a table read by its primary key, one
+	// lookup per left row (EqLeft[0] gives the key), instead of a hash
+	// table of all its rows: chosen when the left side reads few rows
+	// (see chooseLookups).
+	Lookup bool
+	Cols   []Column
 }
 
 // AggCall is an aggregate in an Agg node.
