@@ -347,6 +347,7 @@ func (db *DB) DropColumn(table, name string) error {
 			}
 		}
 		s.Indexes = deleteFunc(s.Indexes, on)
+		delete(s.ColumnComments, c.Field)
 		err = a.eachLive(func(k Key, v *version) error {
 			if _, ok, err := docField(v.doc, c.Field); err != nil || !ok {
 				return err

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -183,6 +184,13 @@ type TableSpec struct {
 	// CreatedUnixMs is when the table was made (CreateTable sets it); 0
 	// for a table made before it was kept.
 	CreatedUnixMs int64 `yaml:"created_unix_ms,omitempty"`
+	// Comment is the table's comment (COMMENT ON TABLE); ColumnComments
+	// those of its columns, by field (a rename keeps them), and
+	// IndexComments those of its indexes, by OID (a table's rename
+	// renames some of its indexes; their OIDs stay).
+	Comment        string            `yaml:"comment,omitempty"`
+	ColumnComments map[string]string `yaml:"column_comments,omitempty"`
+	IndexComments  map[uint32]string `yaml:"index_comments,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
@@ -321,6 +329,7 @@ func (s *TableSpec) validate() error {
 		}
 	}
 	s.syncIndexOIDs()
+	s.pruneIndexComments()
 	return nil
 }
 
@@ -379,6 +388,8 @@ func (s *TableSpec) clone() *TableSpec {
 	n.Renamed = append([]FieldName(nil), s.Renamed...)
 	n.Dropped = append([]DroppedField(nil), s.Dropped...)
 	n.IndexOIDs = append([]FieldOID(nil), s.IndexOIDs...)
+	n.ColumnComments = maps.Clone(s.ColumnComments)
+	n.IndexComments = maps.Clone(s.IndexComments)
 	return &n
 }
 

@@ -70,6 +70,8 @@ type SequenceInfo struct {
 	// pg_sequences shows NULL.
 	LastValue int64
 	IsCalled  bool
+	// Comment is the sequence's comment (COMMENT ON SEQUENCE).
+	Comment string
 }
 
 // seqDef is a sequence's definition, with every default resolved.
@@ -82,6 +84,8 @@ type seqDef struct {
 	Cache     int64         `json:"cache"`
 	Cycle     bool          `json:"cycle"`
 	OwnedBy   SequenceOwner `json:"owned_by,omitzero"`
+	// Comment is the sequence's comment (COMMENT ON SEQUENCE).
+	Comment string `json:"comment,omitempty"`
 }
 
 // sequence is an open sequence. mu guards everything but name.
@@ -221,7 +225,7 @@ func (d *seqDef) ahead(v int64, n int) (int64, int) {
 func (s *sequence) info() SequenceInfo {
 	d := s.def
 	return SequenceInfo{Name: s.name, OID: s.oid, Type: d.Type, Start: d.Start, Increment: d.Increment, Min: d.Min,
-		Max: d.Max, Cache: d.Cache, Cycle: d.Cycle, OwnedBy: d.OwnedBy, LastValue: s.last, IsCalled: s.called}
+		Max: d.Max, Cache: d.Cache, Cycle: d.Cycle, OwnedBy: d.OwnedBy, LastValue: s.last, IsCalled: s.called, Comment: d.Comment}
 }
 
 // sequenceSet is the database's sequences. Lock order: DB.wmu, then mu,

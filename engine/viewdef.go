@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -33,11 +34,17 @@ type ViewDef struct {
 	// OID is the view's object identifier (oid.go), given by CreateView
 	// (which ignores the caller's) and kept by a replace.
 	OID uint32
+	// Comment is the view's comment (COMMENT ON VIEW) and ColumnComments
+	// those of its columns, by name; CreateView ignores the caller's, and
+	// a replace keeps them.
+	Comment        string
+	ColumnComments map[string]string
 }
 
 func (d ViewDef) clone() ViewDef {
 	d.Columns = slices.Clone(d.Columns)
 	d.Tables = slices.Clone(d.Tables)
+	d.ColumnComments = maps.Clone(d.ColumnComments)
 	return d
 }
 
@@ -224,9 +231,9 @@ func (db *DB) CreateView(def ViewDef, replace bool) error {
 	if err := db.checkViewReads(&def); err != nil {
 		return err
 	}
-	def.OID = 0
+	def.OID, def.Comment, def.ColumnComments = 0, "", nil
 	if old, ok := db.views.get(def.Name); ok {
-		def.OID = old.OID
+		def.OID, def.Comment, def.ColumnComments = old.OID, old.Comment, maps.Clone(old.ColumnComments)
 	}
 	if err := db.giveOIDs([]*uint32{&def.OID}); err != nil {
 		return err

@@ -27,6 +27,9 @@ type viewFile struct {
 	// OID is the view's (oid.go); a file written before OIDs were
 	// stored has none.
 	OID uint32 `json:"oid,omitempty"`
+	// Comment and ColumnComments are the view's comments (ViewDef).
+	Comment        string            `json:"comment,omitempty"`
+	ColumnComments map[string]string `json:"column_comments,omitempty"`
 }
 
 func (db *DB) viewPath(name string) string {
@@ -39,7 +42,8 @@ func (db *DB) writeView(d *ViewDef) error {
 	if cols == nil {
 		cols = []string{}
 	}
-	b, err := json.Marshal(viewFile{SQL: d.SQL, Columns: cols, Tables: d.Tables, OID: d.OID})
+	b, err := json.Marshal(viewFile{SQL: d.SQL, Columns: cols, Tables: d.Tables, OID: d.OID,
+		Comment: d.Comment, ColumnComments: d.ColumnComments})
 	if err != nil {
 		return err
 	}
@@ -98,7 +102,8 @@ func readViewFile(fsys store.FS, path, name string) (*ViewDef, error) {
 	if err := json.Unmarshal(b, &vf); err != nil {
 		return nil, fmt.Errorf("view %s: %w", path, err)
 	}
-	d := &ViewDef{Name: name, SQL: vf.SQL, Columns: vf.Columns, Tables: vf.Tables, OID: vf.OID}
+	d := &ViewDef{Name: name, SQL: vf.SQL, Columns: vf.Columns, Tables: vf.Tables, OID: vf.OID,
+		Comment: vf.Comment, ColumnComments: vf.ColumnComments}
 	if err := d.validate(); err != nil {
 		return nil, fmt.Errorf("view %s: bad definition: %v", path, err)
 	}

@@ -61,8 +61,8 @@ func TestJDBC(t *testing.T) {
 
 // TestSQLAlchemy runs SQLAlchemy's psycopg2 dialect: it connects (reading
 // the catalog as it does at connect), and its inspector lists tables,
-// views, columns with their types and defaults, the primary key, indexes
-// and unique constraints, and reflects a table into a query.
+// views, columns with their types, defaults and comments, the table's
+// comment, the primary key, indexes and unique constraints, and reflects a table into a query.
 func TestSQLAlchemy(t *testing.T) {
 	python := need(t, "/usr/bin/python3", "python3")
 	if err := exec.Command(python, "-c", "import sqlalchemy, psycopg2").Run(); err != nil {
@@ -76,9 +76,10 @@ func TestSQLAlchemy(t *testing.T) {
 	}
 	want := "[(1, 'a@x', 5), (2, 'b@x', 50)]\n" +
 		"['users'] ['big']\n" +
-		"id INTEGER False nextval('users_id_seq'::regclass)\n" +
-		"email VARCHAR(80) False None\n" +
-		"n INTEGER True 0\n" +
+		"id INTEGER False nextval('users_id_seq'::regclass) None\n" +
+		"email VARCHAR(80) False None where to write\n" +
+		"n INTEGER True 0 None\n" +
+		"{'text': 'who signed up'}\n" +
 		"['id']\n" +
 		"[('users_email_key', ['email'], True), ('users_n', ['n'], False)]\n" +
 		"[['email']]\n" +

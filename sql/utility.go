@@ -100,6 +100,8 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 		return s.alterTable(ctx, x.AlterTableStmt)
 	case *pg.Node_RenameStmt:
 		return s.renameStmt(x.RenameStmt)
+	case *pg.Node_CommentStmt:
+		return s.commentStmt(x.CommentStmt)
 	case *pg.Node_IndexStmt:
 		return s.createIndex(x.IndexStmt)
 	case *pg.Node_CopyStmt:

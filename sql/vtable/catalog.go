@@ -59,6 +59,8 @@ type Rel struct {
 	Index     *IndexInfo // an index
 	Virtual   *Table     // a virtual table
 	View      *engine.ViewDef
+	// Comment is the relation's comment (COMMENT ON), "" for none.
+	Comment string
 }
 
 // TableInfo is a user table.
@@ -78,6 +80,8 @@ type ColInfo struct {
 	Identity string
 	// DefaultOid is the OID of the default (pg_attrdef's).
 	DefaultOid int64
+	// Comment is the column's comment (COMMENT ON COLUMN).
+	Comment string
 }
 
 // IndexInfo is an index of a table: the primary key's, a unique
@@ -156,11 +160,11 @@ func Load(src *Source) (*Catalog, error) {
 		c.Views = src.DB.Views()
 	}
 	for _, s := range c.Seqs {
-		c.rels = append(c.rels, &Rel{Oid: int64(s.OID), Name: s.Name, Kind: 'S', Namespace: OidPublic})
+		c.rels = append(c.rels, &Rel{Oid: int64(s.OID), Name: s.Name, Kind: 'S', Namespace: OidPublic, Comment: s.Comment})
 	}
 	for i := range c.Views {
 		v := &c.Views[i]
-		c.rels = append(c.rels, &Rel{Oid: int64(v.OID), Name: v.Name, Kind: 'v', Namespace: OidPublic, View: v})
+		c.rels = append(c.rels, &Rel{Oid: int64(v.OID), Name: v.Name, Kind: 'v', Namespace: OidPublic, View: v, Comment: v.Comment})
 	}
 	c.addVirtual()
 	for _, r := range c.rels {
@@ -192,7 +196,7 @@ func (c *Catalog) loadTables() error {
 			return err
 		}
 		t := &TableInfo{Spec: spec}
-		t.Rel = &Rel{Oid: int64(spec.OID), Name: name, Kind: 'r', Namespace: OidPublic, Table: t}
+		t.Rel = &Rel{Oid: int64(spec.OID), Name: name, Kind: 'r', Namespace: OidPublic, Table: t, Comment: spec.Comment}
 		c.rels = append(c.rels, t.Rel)
 		c.Tables = append(c.Tables, t)
 		attnum := map[string]int{}
@@ -201,7 +205,7 @@ func (c *Catalog) loadTables() error {
 		}
 		for i, col := range cols {
 			ci := ColInfo{Name: col.Name, Type: c.typeOf(col), NotNull: col.NotNull || col.Field == spec.PK,
-				Default: col.Default, Identity: col.Identity}
+				Default: col.Default, Identity: col.Identity, Comment: spec.ColumnComments[col.Field]}
 			for _, d := range spec.Columns {
 				if d.Name == col.Name {
 					ci.NotNull = ci.NotNull || d.NotNull
@@ -244,6 +248,7 @@ func (c *Catalog) loadTables() error {
 			t.Indexes = append(t.Indexes, ii)
 		}
 		for _, ix := range t.Indexes {
+			ix.Rel.Comment = spec.IndexComments[uint32(ix.Rel.Oid)]
 			for _, f := range ix.Fields {
 				ix.Attnums = append(ix.Attnums, attnum[f])
 			}

@@ -202,6 +202,35 @@ func (c *Catalog) Descriptions() []Description {
 			out = append(out, Description{t.Rel.Oid, pgClass, sc.num, sc.doc})
 		}
 	}
+	return append(out, c.userComments(pgClass)...)
+}
+
+// userComments are the comments COMMENT ON gave the user's relations and
+// their columns.
+func (c *Catalog) userComments(pgClass int64) []Description {
+	var out []Description
+	for _, r := range c.rels {
+		if r.Namespace != OidPublic {
+			continue
+		}
+		if r.Comment != "" {
+			out = append(out, Description{r.Oid, pgClass, 0, r.Comment})
+		}
+		switch {
+		case r.Kind == 'r' && r.Table != nil:
+			for i, col := range r.Table.Cols {
+				if col.Comment != "" {
+					out = append(out, Description{r.Oid, pgClass, i + 1, col.Comment})
+				}
+			}
+		case r.View != nil:
+			for i, col := range r.View.Columns {
+				if s := r.View.ColumnComments[col]; s != "" {
+					out = append(out, Description{r.Oid, pgClass, i + 1, s})
+				}
+			}
+		}
+	}
 	return out
 }
 

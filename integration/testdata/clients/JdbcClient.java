@@ -15,6 +15,8 @@ public class JdbcClient {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE items (id int8 PRIMARY KEY, name varchar(40) NOT NULL, price numeric(10,2), qty int4 DEFAULT 0)");
                 s.execute("CREATE UNIQUE INDEX items_name ON items (name)");
+                s.execute("COMMENT ON TABLE items IS 'what is sold'");
+                s.execute("COMMENT ON COLUMN items.price IS 'in euros'");
                 s.execute("CREATE VIEW cheap AS SELECT id, name, price * 2 AS twice FROM items WHERE price < 1");
                 s.execute("CREATE TABLE kinds (k serial PRIMARY KEY, b bool, i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, n numeric, t text, "
                         + "d date, ts timestamp, tz timestamptz, u uuid, by bytea, j jsonb)");
@@ -66,7 +68,8 @@ public class JdbcClient {
 
     static void tables(DatabaseMetaData md) throws SQLException {
         try (ResultSet r = md.getTables(null, "public", "%", new String[]{"TABLE"})) {
-            while (r.next()) System.out.println("tables " + r.getString("TABLE_SCHEM") + "." + r.getString("TABLE_NAME") + " " + r.getString("TABLE_TYPE"));
+            while (r.next()) System.out.println("tables " + r.getString("TABLE_SCHEM") + "." + r.getString("TABLE_NAME") + " " + r.getString("TABLE_TYPE")
+                    + " " + r.getString("REMARKS"));
         }
     }
 
@@ -75,7 +78,8 @@ public class JdbcClient {
             while (r.next()) {
                 System.out.println("columns " + r.getInt("ORDINAL_POSITION") + " " + r.getString("COLUMN_NAME") + " " + r.getString("TYPE_NAME")
                         + " " + r.getInt("DATA_TYPE") + " " + r.getInt("COLUMN_SIZE") + " " + r.getInt("DECIMAL_DIGITS")
-                        + " " + r.getString("IS_NULLABLE") + " " + r.getString("COLUMN_DEF") + " " + r.getString("IS_AUTOINCREMENT"));
+                        + " " + r.getString("IS_NULLABLE") + " " + r.getString("COLUMN_DEF") + " " + r.getString("IS_AUTOINCREMENT")
+                        + " " + r.getString("REMARKS"));
             }
         }
     }

@@ -10,6 +10,9 @@ CREATE INDEX items_qty ON items (qty);
 CREATE TABLE tags (tag varchar(20) PRIMARY KEY, note text);
 CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;
 CREATE SEQUENCE ids START 10 INCREMENT 5;
+COMMENT ON TABLE items IS 'what is sold';
+COMMENT ON COLUMN items.price IS 'in euros';
+COMMENT ON VIEW cheap IS 'under ten';
 \dt
 \d items
 \d+ items
@@ -30,3 +33,4 @@ CREATE TABLE notes (body text NOT NULL, at int4, tag varchar(10) UNIQUE);
 CREATE TABLE pairs (a int, b text, v text, PRIMARY KEY (b, a));
 \d pairs
 \d pairs_pkey
+\dv+ public.*

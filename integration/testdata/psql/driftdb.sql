@@ -7,3 +7,5 @@ UPDATE items SET name = 'c' WHERE id = 2;
 \dv driftdb.*
 SELECT table_name, live_rows, versions FROM driftdb.tables ORDER BY table_name;
 SELECT key, event, doc FROM driftdb.history('items') ORDER BY seq;
+COMMENT ON TABLE items IS 'two items';
+\dt+
