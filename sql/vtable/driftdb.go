@@ -77,10 +77,9 @@ var driftdbViews = map[string]bool{"tables": true}
 // pg_catalog tables that show them (they take the place of builders'
 // entries of the same name).
 var driftdbBuilders = map[string]func(c *Catalog, emit func(row)) error{
-	"driftdb.tables":             driftdbTables,
-	"pg_catalog.pg_description":  descriptionRows,
-	"pg_catalog.pg_attribute":    pgAttributeWithSystem,
-	"information_schema.columns": isColumnsWithDriftDB,
+	"driftdb.tables":            driftdbTables,
+	"pg_catalog.pg_description": descriptionRows,
+	"pg_catalog.pg_attribute":   pgAttributeWithSystem,
 }
 
 // descriptions document the driftdb schema and its objects.
@@ -141,26 +140,6 @@ func pgAttributeWithSystem(c *Catalog, emit func(row)) error {
 	for _, t := range c.Tables {
 		for _, sc := range t.systemColumns() {
 			emit(attribute(t.Rel.Oid, sc.num, sc.name, sc.t, sc.num > -3 || sc.num == rowidColumn.num, false, ""))
-		}
-	}
-	return nil
-}
-
-// isColumnsWithDriftDB is information_schema.columns with the columns of
-// the driftdb schema's views, which a tool that found them in
-// information_schema.tables looks for there.
-func isColumnsWithDriftDB(c *Catalog, emit func(row)) error {
-	if err := isColumns(c, emit); err != nil {
-		return err
-	}
-	for _, r := range c.rels {
-		if r.Virtual == nil || r.Virtual.Schema != DriftDB {
-			continue
-		}
-		for i, col := range r.Virtual.Cols {
-			rw := columnRow(c, r, i+1, col.Name, col.Type, true)
-			rw["is_updatable"] = "NO"
-			emit(rw)
 		}
 	}
 	return nil

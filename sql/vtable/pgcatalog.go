@@ -10,25 +10,24 @@ import (
 // builders make the rows of the tables that have any; the others are
 // empty.
 var builders = map[string]func(c *Catalog, emit func(row)) error{
-	"pg_catalog.pg_namespace":    pgNamespace,
-	"pg_catalog.pg_class":        pgClass,
-	"pg_catalog.pg_attribute":    pgAttribute,
-	"pg_catalog.pg_type":         pgType,
-	"pg_catalog.pg_index":        pgIndex,
-	"pg_catalog.pg_database":     pgDatabase,
-	"pg_catalog.pg_roles":        pgRoles,
-	"pg_catalog.pg_user":         pgUser,
-	"pg_catalog.pg_authid":       pgAuthid,
-	"pg_catalog.pg_settings":     pgSettings,
-	"pg_catalog.pg_am":           pgAm,
-	"pg_catalog.pg_constraint":   pgConstraint,
-	"pg_catalog.pg_attrdef":      pgAttrdef,
-	"pg_catalog.pg_tables":       pgTables,
-	"pg_catalog.pg_views":        pgViews,
-	"pg_catalog.pg_indexes":      pgIndexes,
-	"pg_catalog.pg_sequences":    pgSequences,
-	"pg_catalog.pg_sequence":     pgSequence,
-	"information_schema.columns": isColumns,
+	"pg_catalog.pg_namespace":  pgNamespace,
+	"pg_catalog.pg_class":      pgClass,
+	"pg_catalog.pg_attribute":  pgAttribute,
+	"pg_catalog.pg_type":       pgType,
+	"pg_catalog.pg_index":      pgIndex,
+	"pg_catalog.pg_database":   pgDatabase,
+	"pg_catalog.pg_roles":      pgRoles,
+	"pg_catalog.pg_user":       pgUser,
+	"pg_catalog.pg_authid":     pgAuthid,
+	"pg_catalog.pg_settings":   pgSettings,
+	"pg_catalog.pg_am":         pgAm,
+	"pg_catalog.pg_constraint": pgConstraint,
+	"pg_catalog.pg_attrdef":    pgAttrdef,
+	"pg_catalog.pg_tables":     pgTables,
+	"pg_catalog.pg_views":      pgViews,
+	"pg_catalog.pg_indexes":    pgIndexes,
+	"pg_catalog.pg_sequences":  pgSequences,
+	"pg_catalog.pg_sequence":   pgSequence,
 }
 
 const (
@@ -239,6 +238,8 @@ func pgRoles(c *Catalog, emit func(row)) error {
 	emit(row{"rolname": c.src.User, "rolsuper": true, "rolinherit": true, "rolcreaterole": true,
 		"rolcreatedb": true, "rolcanlogin": true, "rolreplication": true, "rolconnlimit": int64(-1),
 		"rolpassword": "********", "rolbypassrls": true, "oid": int64(OidSuperuser)})
+	emit(row{"rolname": "pg_database_owner", "rolinherit": true, "rolconnlimit": int64(-1), "rolpassword": "********",
+		"oid": int64(OidDatabaseOwner)})
 	return nil
 }
 
@@ -246,6 +247,9 @@ func pgAuthid(c *Catalog, emit func(row)) error {
 	emit(row{"oid": int64(OidSuperuser), "rolname": c.src.User, "rolsuper": true, "rolinherit": true,
 		"rolcreaterole": true, "rolcreatedb": true, "rolcanlogin": true, "rolreplication": true,
 		"rolbypassrls": true, "rolconnlimit": int64(-1)})
+	// pg_database_owner, the role that owns the public schema: whoever
+	// owns the database is a member.
+	emit(row{"oid": int64(OidDatabaseOwner), "rolname": "pg_database_owner", "rolinherit": true, "rolconnlimit": int64(-1)})
 	return nil
 }
 
