@@ -4,8 +4,10 @@ import (
 	"hash/fnv"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/types"
 )
 
@@ -116,7 +118,8 @@ type Constraint struct {
 
 // User relations' OIDs are those the engine gave them (engine.FirstOID
 // and up, as PostgreSQL's FirstNormalObjectId); the virtual tables' are
-// below, derived from their names.
+// below: PostgreSQL's for the tables and views it has (pg_class is 1259),
+// derived from their names for the others.
 const (
 	firstUserOid   = engine.FirstOID
 	firstSystemOid = 12000
@@ -290,15 +293,32 @@ func EngineType(t engine.Type, mod engine.Typmod) *types.T {
 	return types.Text
 }
 
+// virtualOids are the virtual tables' OIDs by qualified name:
+// PostgreSQL's where it has the table, else one derived from the name in
+// [firstSystemOid, firstUserOid) that none of PostgreSQL's takes.
+var virtualOids = sync.OnceValue(func() map[string]int64 {
+	out := map[string]int64{}
+	used := map[int64]bool{}
+	var derived []string
+	for _, t := range All() {
+		k := key(t.Schema, t.Name)
+		if oid, ok := builtins.CatalogRelationOid(k); ok {
+			out[k] = int64(oid)
+			used[int64(oid)] = true
+		} else {
+			derived = append(derived, k)
+		}
+	}
+	for k, oid := range assignOids(derived, firstSystemOid, firstUserOid, used) {
+		out[k] = oid
+	}
+	return out
+})
+
 // addVirtual adds the virtual tables as relations of their schemas.
 func (c *Catalog) addVirtual() {
-	all := All()
-	var names []string
-	for _, t := range all {
-		names = append(names, key(t.Schema, t.Name))
-	}
-	oids := assignOids(names, firstSystemOid, firstUserOid, map[int64]bool{})
-	for _, t := range all {
+	oids := virtualOids()
+	for _, t := range All() {
 		kind := byte('r')
 		if t.view {
 			kind = 'v'
