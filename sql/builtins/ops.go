@@ -265,23 +265,37 @@ func textOps() []*Overload {
 	out := []*Overload{
 		{Name: "||", Args: []*types.T{types.Text, types.Text}, Ret: types.Text, Strict: true, Fn: concat},
 	}
-	// text || any other type, and back: the other side in its text form
-	// (PostgreSQL's anytextcat and textanycat).
-	for _, t := range comparable {
-		if t.Category == types.CatString {
-			continue
-		}
-		t := t
-		out = append(out,
-			&Overload{Name: "||", Args: []*types.T{types.Text, t}, Ret: types.Text, Strict: true,
-				Fn: func(c *Context, a []types.Datum) (types.Datum, error) {
-					return a[0].(string) + types.FormatText(a[1], t, c.Types), nil
-				}},
-			&Overload{Name: "||", Args: []*types.T{t, types.Text}, Ret: types.Text, Strict: true,
-				Fn: func(c *Context, a []types.Datum) (types.Datum, error) {
-					return types.FormatText(a[0], t, c.Types) + a[1].(string), nil
-				}})
-	}
+	// text || anynonarray and back (PostgreSQL's textanycat and
+	// anytextcat): the other side cast to text, as PostgreSQL's SQL
+	// functions do ($1::text || $2: true || 'x' is 'truex'). They are
+	// polymorphic, as PostgreSQL declares them, so that every type that
+	// is no array takes them (cstring too, which casts to text only
+	// explicitly), and the resolver chooses among them as PostgreSQL
+	// does ('x'::cstring || 'y' is text: the string category of text
+	// wins the unknown operand over array_prepend's anycompatiblearray).
+	out = append(out,
+		&Overload{Name: "||", Args: []*types.T{types.Text, types.AnyNonArray}, Ret: types.Text, Strict: true,
+			FnFor: func(ts []*types.T) fnBody {
+				t := ts[1]
+				return func(c *Context, a []types.Datum) (types.Datum, error) {
+					s, err := types.Cast(a[1], t, types.Text, c.Types)
+					if err != nil {
+						return nil, err
+					}
+					return a[0].(string) + s.(string), nil
+				}
+			}},
+		&Overload{Name: "||", Args: []*types.T{types.AnyNonArray, types.Text}, Ret: types.Text, Strict: true,
+			FnFor: func(ts []*types.T) fnBody {
+				t := ts[0]
+				return func(c *Context, a []types.Datum) (types.Datum, error) {
+					s, err := types.Cast(a[0], t, types.Text, c.Types)
+					if err != nil {
+						return nil, err
+					}
+					return s.(string) + a[1].(string), nil
+				}
+			}})
 	like := func(name string, fold, not bool) *Overload {
 		return &Overload{Name: name, Args: []*types.T{types.Text, types.Text}, Ret: types.Bool, Strict: true,
 			Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
