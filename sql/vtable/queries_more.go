@@ -208,7 +208,7 @@ SELECT current_database()::name AS specific_catalog,
        NULL::name AS scope_name,
        NULL::int4 AS maximum_cardinality,
        x.n::text::name AS dtd_identifier,
-       NULL::varchar AS parameter_default
+       pg_catalog.pg_get_function_arg_default(p.oid, x.n::int4)::varchar AS parameter_default
 FROM pg_catalog.pg_namespace n
      JOIN pg_catalog.pg_proc p ON n.oid = p.pronamespace
      CROSS JOIN LATERAL unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY AS x(typid, n)

@@ -16,9 +16,8 @@ SELECT * FROM information_schema.columns WHERE table_schema = 'public' AND table
 -- only: specific_name in abs_1397, abs_1396, lower_870, make_interval_3464, now_1299, count_2147, count_2803, unnest_2331, json_each_3958, generate_series_1067, date_trunc_1217, jsonb_set_3305, string_agg_3538, pg_get_keywords_1686
 SELECT * FROM information_schema.routines ORDER BY specific_name;
 
--- their parameters: PostgreSQL names some DriftDB does not, and gives
--- the defaults (make_interval's, jsonb_set's)
--- compare: specific_schema, specific_name, ordinal_position, parameter_mode, is_result, as_locator, data_type, character_maximum_length, character_octet_length, character_set_schema, character_set_name, collation_schema, collation_name, numeric_precision, numeric_precision_radix, numeric_scale, datetime_precision, interval_type, interval_precision, udt_schema, udt_name, scope_schema, scope_name, maximum_cardinality, dtd_identifier
+-- their parameters (PostgreSQL names some DriftDB does not)
+-- compare: specific_schema, specific_name, ordinal_position, parameter_mode, is_result, as_locator, data_type, character_maximum_length, character_octet_length, character_set_schema, character_set_name, collation_schema, collation_name, numeric_precision, numeric_precision_radix, numeric_scale, datetime_precision, interval_type, interval_precision, udt_schema, udt_name, scope_schema, scope_name, maximum_cardinality, dtd_identifier, parameter_default
 -- only: specific_name in abs_1397, abs_1396, lower_870, make_interval_3464, now_1299, count_2147, count_2803, unnest_2331, json_each_3958, generate_series_1067, date_trunc_1217, jsonb_set_3305, string_agg_3538, pg_get_keywords_1686
 SELECT * FROM information_schema.parameters ORDER BY specific_name, ordinal_position;
 
