@@ -189,17 +189,22 @@ func (c *Catalog) loadTables() error {
 	if v == nil {
 		return nil
 	}
+	var now *engine.View
+	if c.src.DB != nil {
+		now = c.src.DB.View()
+	}
 	for _, name := range v.Tables() {
 		spec, err := v.Spec(name)
 		if err != nil {
 			return err
 		}
+		notes := commentsOf(now, name, spec)
 		cols, err := v.Columns(name)
 		if err != nil {
 			return err
 		}
 		t := &TableInfo{Spec: spec}
-		t.Rel = &Rel{Oid: int64(spec.OID), Name: name, Kind: 'r', Namespace: OidPublic, Table: t, Comment: spec.Comment}
+		t.Rel = &Rel{Oid: int64(spec.OID), Name: name, Kind: 'r', Namespace: OidPublic, Table: t, Comment: notes.Comment}
 		c.rels = append(c.rels, t.Rel)
 		c.Tables = append(c.Tables, t)
 		attnum := map[string]int{}
@@ -208,7 +213,7 @@ func (c *Catalog) loadTables() error {
 		}
 		for i, col := range cols {
 			ci := ColInfo{Name: col.Name, Type: c.typeOf(col), NotNull: col.NotNull || col.Field == spec.PK,
-				Default: col.Default, Identity: col.Identity, Comment: spec.ColumnComments[col.Field]}
+				Default: col.Default, Identity: col.Identity, Comment: notes.ColumnComments[col.Field]}
 			for _, d := range spec.Columns {
 				if d.Name == col.Name {
 					ci.NotNull = ci.NotNull || d.NotNull
@@ -251,7 +256,7 @@ func (c *Catalog) loadTables() error {
 			t.Indexes = append(t.Indexes, ii)
 		}
 		for _, ix := range t.Indexes {
-			ix.Rel.Comment = spec.IndexComments[uint32(ix.Rel.Oid)]
+			ix.Rel.Comment = notes.IndexComments[uint32(ix.Rel.Oid)]
 			for _, f := range ix.Fields {
 				ix.Attnums = append(ix.Attnums, attnum[f])
 			}
@@ -259,6 +264,21 @@ func (c *Catalog) loadTables() error {
 		}
 	}
 	return nil
+}
+
+// commentsOf returns the definition that holds the current comments of
+// a table: comments are not versioned, so a transaction's view or a view
+// of the past shows them as they are now (a transaction sees its own
+// COMMENT, which takes effect when it runs). It is spec when the table is
+// gone or there is no current view.
+func commentsOf(now *engine.View, name string, spec *engine.TableSpec) *engine.TableSpec {
+	if now == nil {
+		return spec
+	}
+	if cur, err := now.Spec(name); err == nil && cur.OID == spec.OID {
+		return cur
+	}
+	return spec
 }
 
 func (c *Catalog) typeOf(col engine.Column) *types.T {
