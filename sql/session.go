@@ -63,6 +63,12 @@ type Session struct {
 	stmtGen uint64
 	vcat    *vtable.Catalog
 	vcatGen uint64
+	// vsrc is the source of the virtual tables the statement numbered
+	// vsrcGen scans at the view vsrcView: its scans share the catalog it
+	// loads once (vtableSource).
+	vsrc     *vtable.Source
+	vsrcView *engine.View
+	vsrcGen  uint64
 	// simple holds the statements ParseSimple lifted, bound, by lifted
 	// text and constant types.
 	simple map[string]*Stmt

@@ -10,8 +10,19 @@ import (
 )
 
 // vtableSource is what the session's virtual tables (pg_catalog,
-// information_schema) are made from at a view.
+// information_schema) are made from at a view. The scans of one
+// statement at one view share one source, so that the catalog is loaded
+// once for all of them (information_schema's views join a dozen catalog
+// tables).
 func (s *Session) vtableSource(v *engine.View) *vtable.Source {
+	if s.vsrc != nil && s.vsrcView == v && s.vsrcGen == s.stmtGen {
+		return s.vsrc
+	}
+	s.vsrc, s.vsrcView, s.vsrcGen = s.newVtableSource(v), v, s.stmtGen
+	return s.vsrc
+}
+
+func (s *Session) newVtableSource(v *engine.View) *vtable.Source {
 	return &vtable.Source{
 		View:        v,
 		DB:          s.db,

@@ -152,8 +152,22 @@ func assignOids(names []string, lo, hi int64, used map[int64]bool) map[string]in
 	return out
 }
 
-// Load reads the relations src's view sees.
+// Load reads the relations src's view sees, once per source: the scans
+// that share a source share the catalog.
 func Load(src *Source) (*Catalog, error) {
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	if src.loaded != nil {
+		return src.loaded, nil
+	}
+	c, err := loadCatalog(src)
+	if err == nil {
+		src.loaded = c
+	}
+	return c, err
+}
+
+func loadCatalog(src *Source) (*Catalog, error) {
 	c := &Catalog{src: src, byName: map[string]*Rel{}, byOid: map[int64]*Rel{}, conOid: map[int64]*Constraint{}}
 	if err := c.loadTables(); err != nil {
 		return nil, err

@@ -90,6 +90,11 @@ type Source struct {
 	// Activity lists the server's sessions (pg_stat_activity); nil
 	// leaves it empty.
 	Activity func() []Activity
+
+	// mu guards loaded, the catalog Load made from the source: the
+	// scans that share a source share it.
+	mu     sync.Mutex
+	loaded *Catalog
 }
 
 // Activity is a session as pg_stat_activity shows it.
