@@ -71,7 +71,7 @@ func (s *scope) resolve(qual, name string, pos int) (int, int, *scopeCol, error)
 			if qual != "" {
 				qualFound = true
 			}
-			if c.name != name || qual == "" && c.usingHidden {
+			if c.name != name || c.usingHidden && (qual == "" || sc.merged(*c)) {
 				continue
 			}
 			if found >= 0 {
@@ -182,7 +182,7 @@ func (s *scope) star(qual string, pos int) ([]int, error) {
 			continue
 		}
 		seen = true
-		if !c.hidden {
+		if !c.hidden || qual != "" && c.usingHidden && !s.merged(c) {
 			out = append(out, i)
 		}
 	}
@@ -193,6 +193,19 @@ func (s *scope) star(qual string, pos int) ([]int, error) {
 		return nil, pgcode.New(pgcode.SyntaxError, "SELECT * with no tables specified is not valid").At(pos)
 	}
 	return out, nil
+}
+
+// merged reports whether the column a JOIN ... USING merged c into has
+// c's qualifier: the join has an alias, and alias.* is the join's columns
+// (the merged one once). Without an alias, q.* of a table of the join
+// has the table's own column, as PostgreSQL's does.
+func (s *scope) merged(c scopeCol) bool {
+	for _, m := range s.cols {
+		if !m.hidden && !m.usingHidden && m.name == c.name && m.qualifier == c.qualifier {
+			return true
+		}
+	}
+	return false
 }
 
 // lookupCTE finds a WITH query by name, innermost first.
