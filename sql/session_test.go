@@ -371,4 +371,19 @@ func TestColumnNames(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Fatalf("names: %q, want %q", strings.Join(got, " "), want)
 	}
+	// A cast names its column after its type unless what it casts has a
+	// name of its own: a cast of a cast, or of CASE, takes the outer
+	// type's (PostgreSQL 15's names).
+	r = run(t, s, `SELECT 'pg_class'::regclass::oid, 'a'::text::varchar, (CASE WHEN true THEN 1 END)::text,
+		(CASE WHEN true THEN 1 ELSE 2 END)::text, 1::int::text, (x)::text, CAST(CAST(1 AS int) AS text),
+		ARRAY[1]::int[]::text[], '{1}'::text::int[], (SELECT 1)::text, (SELECT 'a'::text)::varchar, '{1}'::int[]
+		FROM (SELECT 1 AS x) s`)
+	got = nil
+	for _, c := range r.Columns {
+		got = append(got, c.Name)
+	}
+	want = "oid varchar text text text x text array int4 ?column? text int4"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("names: %q, want %q", strings.Join(got, " "), want)
+	}
 }

@@ -377,52 +377,59 @@ func isStar(cr *pg.ColumnRef) (bool, string) {
 // figureName is the name PostgreSQL gives an unnamed result column
 // (FigureColname).
 func figureName(n *pg.Node) string {
+	name, _ := figureNameStrength(n)
+	return name
+}
+
+// figureNameStrength is figureName with how strong the name is, as
+// PostgreSQL's FigureColnameInternal ranks them: 2 for a name of its own
+// (a column, a function, coalesce), 1 for a cast's type or "case", which
+// a cast around it replaces ('pg_class'::regclass::oid is oid), 0 for
+// none.
+func figureNameStrength(n *pg.Node) (string, int) {
 	switch x := n.Node.(type) {
 	case *pg.Node_ColumnRef:
 		f := x.ColumnRef.Fields
 		if len(f) > 0 {
 			if s := f[len(f)-1].GetString_(); s != nil {
-				return s.Sval
+				return s.Sval, 2
 			}
 		}
 	case *pg.Node_FuncCall:
 		f := x.FuncCall.Funcname
-		return f[len(f)-1].GetString_().GetSval()
+		return f[len(f)-1].GetString_().GetSval(), 2
 	case *pg.Node_AIndirection:
 		// (row).field is named after the field; x[i] after x.
 		ind := x.AIndirection.Indirection
 		if len(ind) > 0 {
 			if s := ind[len(ind)-1].GetString_(); s != nil {
-				return s.Sval
+				return s.Sval, 2
 			}
 		}
-		return figureName(x.AIndirection.Arg)
+		return figureNameStrength(x.AIndirection.Arg)
 	case *pg.Node_TypeCast:
-		if name := figureName(x.TypeCast.Arg); name != "?column?" {
-			return name
+		if name, strength := figureNameStrength(x.TypeCast.Arg); strength > 1 {
+			return name, strength
 		}
 		names := x.TypeCast.TypeName.Names
-		t := names[len(names)-1].GetString_().GetSval()
-		if len(x.TypeCast.TypeName.ArrayBounds) == 0 {
-			return t
-		}
+		return names[len(names)-1].GetString_().GetSval(), 1
 	case *pg.Node_CaseExpr:
 		if x.CaseExpr.Defresult != nil {
-			if name := figureName(x.CaseExpr.Defresult); name != "?column?" {
-				return name
+			if name, strength := figureNameStrength(x.CaseExpr.Defresult); strength > 1 {
+				return name, strength
 			}
 		}
-		return "case"
+		return "case", 1
 	case *pg.Node_CoalesceExpr:
-		return "coalesce"
+		return "coalesce", 2
 	case *pg.Node_MinMaxExpr:
 		if x.MinMaxExpr.Op == pg.MinMaxOp_IS_GREATEST {
-			return "greatest"
+			return "greatest", 2
 		}
-		return "least"
+		return "least", 2
 	case *pg.Node_AExpr:
 		if x.AExpr.Kind == pg.A_Expr_Kind_AEXPR_NULLIF {
-			return "nullif"
+			return "nullif", 2
 		}
 	case *pg.Node_SqlvalueFunction:
 		return map[pg.SQLValueFunctionOp]string{
@@ -434,27 +441,31 @@ func figureName(n *pg.Node) string {
 			pg.SQLValueFunctionOp_SVFOP_CURRENT_USER: "current_user", pg.SQLValueFunctionOp_SVFOP_USER: "user",
 			pg.SQLValueFunctionOp_SVFOP_SESSION_USER: "session_user", pg.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG: "current_catalog",
 			pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA: "current_schema",
-		}[x.SqlvalueFunction.Op]
+		}[x.SqlvalueFunction.Op], 2
 	case *pg.Node_SubLink:
 		switch x.SubLink.SubLinkType {
 		case pg.SubLinkType_EXISTS_SUBLINK:
-			return "exists"
+			return "exists", 2
 		case pg.SubLinkType_ARRAY_SUBLINK:
-			return "array"
+			return "array", 2
 		case pg.SubLinkType_EXPR_SUBLINK:
+			// The subquery's column name, whatever it is: a cast
+			// around it keeps it ((SELECT 1)::text is ?column?).
 			if sel := x.SubLink.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) == 1 {
 				rt := sel.TargetList[0].GetResTarget()
 				if rt.Name != "" {
-					return rt.Name
+					return rt.Name, 2
 				}
-				return figureName(rt.Val)
+				return figureName(rt.Val), 2
 			}
 		}
 	case *pg.Node_AArrayExpr:
-		return "array"
+		return "array", 2
+	case *pg.Node_RowExpr:
+		return "row", 2
 	case *pg.Node_BoolExpr, *pg.Node_AConst, *pg.Node_ParamRef, *pg.Node_NullTest, *pg.Node_BooleanTest:
 	}
-	return "?column?"
+	return "?column?", 0
 }
 
 // exprName names an expression for an Agg's column (EXPLAIN only).
