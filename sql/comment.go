@@ -95,7 +95,7 @@ func (s *Session) commentTarget(names []string) (commentRel, error) {
 		r.kind, r.table, r.oid = "index", t, ix.OID
 	} else {
 		for _, t := range v.Tables() {
-			if spec, err := v.Spec(t); err == nil && t+"_pkey" == name {
+			if spec, err := v.Spec(t); err == nil && !spec.RowID && t+"_pkey" == name {
 				r.kind, r.table, r.oid = "index", t, spec.PKIndexOID
 				break
 			}
