@@ -52,6 +52,17 @@ func (v *View) Split(table string, parts int) ([]*Cursor, error) {
 	return out, nil
 }
 
+// ApproxRows returns about how many rows table has: the rows it keeps,
+// live or deleted, as of the newest state the view can see without
+// reading them (for plans to weigh one way of reading against another).
+func (v *View) ApproxRows(table string) (int64, error) {
+	ts, err := v.table(table)
+	if err != nil {
+		return 0, err
+	}
+	return int64(v.trees(table, ts).rows.Len()), nil
+}
+
 // splitKeys returns up to parts-1 increasing keys strictly between lo and
 // hi that cut [lo, hi] into about equal spans; none when the keys are of
 // different kinds or too close together.

@@ -37,7 +37,11 @@ func (c *catalog) Table(name string) (*plan.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &plan.Table{Name: name, Spec: spec, Indexes: spec.Indexes}
+	rows, err := c.view.ApproxRows(name)
+	if err != nil {
+		return nil, err
+	}
+	t := &plan.Table{Name: name, Spec: spec, Indexes: spec.Indexes, Rows: rows}
 	for _, col := range cols {
 		tc := plan.TableCol{Name: col.Name, Field: col.Field, Type: columnType(col), Declared: col.Declared}
 		for _, d := range spec.Columns {

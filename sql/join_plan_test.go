@@ -7,17 +7,25 @@ import (
 
 // TestJoinPlans: a join of a few rows with a table on its primary key
 // reads the table by key (a nested loop over an index scan, as
-// PostgreSQL shows it); a join of two whole tables, or on a column that
-// is not the key, hashes; outer joins hash on their ON equalities.
+// PostgreSQL shows it), as does a join with a table on its key that has
+// at least half as many rows as the left side's; a join with a much
+// smaller table, or on a column that is not the key, hashes; outer joins
+// hash on their ON equalities.
 func TestJoinPlans(t *testing.T) {
 	s := newSession(t)
 	run(t, s, `CREATE TABLE u (id int8 PRIMARY KEY, name text, amount int8)`)
 	run(t, s, `CREATE TABLE o (id int8 PRIMARY KEY, uid int4, total int8)`)
+	run(t, s, `CREATE TABLE big (id int8 PRIMARY KEY, v int8)`)
+	run(t, s, `INSERT INTO u SELECT i, 'u' || i, i FROM generate_series(1, 10) i`)
+	run(t, s, `INSERT INTO o SELECT i, i % 10, i FROM generate_series(1, 100) i`)
+	run(t, s, `INSERT INTO big SELECT i, i FROM generate_series(1, 60) i`)
 	for _, c := range []struct{ sql, want, not string }{
 		{`SELECT o.id, u.name FROM o JOIN u ON u.id = o.uid WHERE o.id < 5`, "Nested Loop|Index Scan using u_pkey on u|Index Cond: (id = o.uid)", "Hash"},
 		{`SELECT o.id, u.name FROM o LEFT JOIN u ON u.id = o.uid AND u.amount > 1 WHERE o.id = 5`, "Nested Loop Left Join|Filter: (u.amount > 1)", "Hash"},
 		{`SELECT o.id, u.name FROM (VALUES (1), (2)) v(x) JOIN o ON o.id = v.x JOIN u ON u.id = o.uid`, "Index Scan using o_pkey on o|Index Scan using u_pkey on u", "Hash"},
 		{`SELECT o.id, u.name FROM o JOIN u ON u.id = o.uid`, "Hash Join", "Nested Loop"},
+		{`SELECT o.id, big.v FROM o JOIN big ON big.id = o.total`, "Nested Loop|Index Scan using big_pkey on big", "Hash"},
+		{`SELECT o.id, big.v FROM big JOIN o ON o.id = big.v`, "Nested Loop|Index Scan using o_pkey on o", "Hash"},
 		{`SELECT o.id, u.name FROM o JOIN u ON u.amount = o.total WHERE o.id < 5`, "Hash Join", "Nested Loop"},
 		{`SELECT o.id, u.name FROM o LEFT JOIN u ON u.amount = o.total`, "Hash Left Join", "Nested Loop"},
 		{`SELECT o.id FROM o FULL JOIN u ON u.id = o.uid`, "Hash Full Join", "Nested Loop"},

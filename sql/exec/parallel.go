@@ -44,7 +44,7 @@ func newParallelAgg(env *Env, n *plan.Agg) (Operator, error) {
 	if !parallelOK(env) || n.Sets != nil {
 		return nil, nil
 	}
-	scan := splittable(n.Input)
+	scan := splittable(n.Input, env.Txn != nil)
 	if scan == nil || !parallelSafe(n.GroupBy...) {
 		return nil, nil
 	}
@@ -72,7 +72,7 @@ func newParallelSort(env *Env, n *plan.Sort) (Operator, error) {
 	if n.Limit == nil || !parallelOK(env) {
 		return nil, nil
 	}
-	scan := splittable(n.Input)
+	scan := splittable(n.Input, env.Txn != nil)
 	if scan == nil {
 		return nil, nil
 	}
@@ -188,11 +188,14 @@ type sharedBuild struct {
 // splittable returns the scan of a whole table that n reads through
 // filters, projections and the probe side of hash joins, if every
 // expression on the way can run in a part of its own.
-func splittable(n plan.Node) *plan.Scan {
+//
+// A lookup join's reads by key may run in parts only outside a
+// transaction (txn false): a serializable transaction records them.
+func splittable(n plan.Node, txn bool) *plan.Scan {
 	for {
 		switch x := n.(type) {
 		case *plan.Join:
-			if x.Kind != plan.InnerJoin && x.Kind != plan.LeftJoin || x.Lateral || x.Lookup || len(x.EqLeft) == 0 ||
+			if x.Kind != plan.InnerJoin && x.Kind != plan.LeftJoin || x.Lateral || x.Lookup && txn || len(x.EqLeft) == 0 ||
 				!parallelSafe(x.On) || !parallelSafe(x.EqLeft...) || !parallelSafe(x.EqRight...) || !readsAlone(x.Right) {
 				return nil
 			}

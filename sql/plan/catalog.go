@@ -24,6 +24,8 @@ type Table struct {
 	Cols    []TableCol
 	Indexes []string // the fields an index answers
 	Spec    *engine.TableSpec
+	// Rows is about how many rows the table has (engine.View.ApproxRows).
+	Rows int64
 }
 
 // TableCol is a column of a table.

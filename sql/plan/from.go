@@ -169,7 +169,7 @@ func (b *Binder) rangeVarNode(rv *pg.RangeVar, s *scope) (Node, []scopeCol, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	scan := &Scan{Table: t.Name, Alias: qual, Travel: travel, Indexes: t.Indexes, RowID: t.Spec != nil && t.Spec.RowID}
+	scan := &Scan{Table: t.Name, Alias: qual, Travel: travel, Indexes: t.Indexes, RowID: t.Spec != nil && t.Spec.RowID, Rows: t.Rows}
 	if t.Spec != nil {
 		scan.KeyFields = t.Spec.PKColumns
 	}

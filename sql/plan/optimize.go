@@ -17,11 +17,14 @@ func Optimize(n Node) Node {
 }
 
 // chooseLookups makes the hash joins of n whose right side is a table
-// joined on its primary key, and whose left side reads few rows, read the
-// right side by key for each left row (Join.Lookup): a join of a handful
-// of rows with a large table then costs a handful of lookups, not a read
-// of the whole table. The left side reads few rows when it reads its
-// table by key, an index or a key or index range, or is a VALUES list.
+// joined on its primary key read the right side by key for each left row
+// (Join.Lookup) when that costs less than hashing the whole table: when
+// the left side reads few rows (its table by key, an index or a key or
+// index range, a VALUES list, a small LIMIT), or when the right table has
+// at least half as many rows as the left's (a lookup costs about what
+// hashing a row does, and holds nothing). A join of a handful of rows
+// with a large table then costs a handful of lookups, not a read of the
+// whole table.
 func chooseLookups(n Node) {
 	var joins []*Join
 	WalkNodes(n, func(n Node) {
@@ -33,7 +36,7 @@ func chooseLookups(n Node) {
 	// depends on how the joins within it read.
 	for i := len(joins) - 1; i >= 0; i-- {
 		j := joins[i]
-		if j.Lateral || len(j.EqLeft) != 1 || !few(j.Left) {
+		if j.Lateral || len(j.EqLeft) != 1 {
 			continue
 		}
 		switch j.Kind {
@@ -46,8 +49,34 @@ func chooseLookups(n Node) {
 			s.Travel.Kind == TravelBetween || s.Travel.Kind == TravelAll || len(s.Sys) > 0 && s.Sys[0] != SysNone {
 			continue
 		}
-		if r, ok := j.EqRight[0].(*ColRef); ok && r.Idx == 0 && len(s.Fields) > 0 && s.Fields[0] != "" {
+		r, ok := j.EqRight[0].(*ColRef)
+		if !ok || r.Idx != 0 || len(s.Fields) == 0 || s.Fields[0] == "" {
+			continue
+		}
+		if left := rowsOf(j.Left); few(j.Left) || left >= 0 && 2*s.Rows >= left {
 			j.Lookup = true
+		}
+	}
+}
+
+// rowsOf returns about how many rows the table a plan reads through
+// filters, projections, sorts and the left side of joins has; -1 when
+// it reads no one table so.
+func rowsOf(n Node) int64 {
+	for {
+		switch x := n.(type) {
+		case *Filter:
+			n = x.Input
+		case *Project:
+			n = x.Input
+		case *Sort:
+			n = x.Input
+		case *Join:
+			n = x.Left
+		case *Scan:
+			return x.Rows
+		default:
+			return -1
 		}
 	}
 }

@@ -94,6 +94,8 @@ type Scan struct {
 	Lock bool
 	// Indexes are the fields the table has an index on.
 	Indexes []string
+	// Rows is about how many rows the table has (Table.Rows).
+	Rows int64
 	// RowID: the table has no primary key; its key is the hidden _rowid
 	// (EXPLAIN names no primary key index for it).
 	RowID bool
