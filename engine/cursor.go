@@ -249,11 +249,10 @@ func (c *Cursor) emitPending(upto *Key) {
 // add appends a row to the chunk, keeping the rows that a filtering
 // cursor's condition holds for.
 func (c *Cursor) add(r Row) {
-	c.rows = append(c.rows, r)
-	last := &c.rows[len(c.rows)-1]
-	if c.filter && !matchField(last, c.field, c.op, c.value) || len(c.where) > 0 && !c.pass(last) {
-		c.rows = c.rows[:len(c.rows)-1]
+	if c.filter && !matchField(&r, c.field, c.op, c.value) || len(c.where) > 0 && !c.pass(&r) {
+		return
 	}
+	c.rows = append(c.rows, r)
 }
 
 // equalChunk reads the rows of the next keys an equality's index entries
