@@ -182,6 +182,10 @@ func catFuncs() []*Overload {
 		def(2506, "pg_get_viewdef", ts(O, B), T, viewDef).stable(),
 		def(3159, "pg_get_viewdef", ts(O, types.Int4), T, viewDef).stable(),
 		def(1640, "pg_get_viewdef", ts(T), T, viewDefByName).stable(),
+		// DriftDB has no rules (pg_rewrite is empty): no oid is a rule's,
+		// and PostgreSQL gives NULL for an oid that is none.
+		def(1573, "pg_get_ruledef", ts(O), T, func(*Context, []types.Datum) (types.Datum, error) { return nil, nil }).stable(),
+		def(2504, "pg_get_ruledef", ts(O, B), T, func(*Context, []types.Datum) (types.Datum, error) { return nil, nil }).stable(),
 		def(2505, "pg_get_viewdef", ts(T, B), T, viewDefByName).stable(),
 	}
 	return append(funcs, privilegeFuncs()...)
