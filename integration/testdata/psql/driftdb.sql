@@ -9,3 +9,5 @@ SELECT table_name, live_rows, versions FROM driftdb.tables ORDER BY table_name;
 SELECT key, event, doc FROM driftdb.history('items') ORDER BY seq;
 COMMENT ON TABLE items IS 'two items';
 \dt+
+CREATE VIEW named AS SELECT id, name FROM items WHERE id > 1;
+\d+ named
