@@ -13,8 +13,16 @@ type Boxes struct {
 	strs []string
 }
 
-// boxSlab is how many values a slab holds.
-const boxSlab = 256
+// boxSlab is how many values a slab holds at most; the first slabs are
+// smaller (boxFirst, then doubling), so that reading a row or two costs
+// little.
+const (
+	boxSlab  = 256
+	boxFirst = 4
+)
+
+// nextSlab is the size of the slab after one of n values.
+func nextSlab(n int) int { return min(max(2*n, boxFirst), boxSlab) }
 
 // eface is the layout of an interface value: its dynamic type and a
 // pointer to its data.
@@ -44,7 +52,7 @@ func (b *Boxes) Int(v int64) any {
 		return v // the runtime boxes small integers without allocating
 	}
 	if len(b.ints) == cap(b.ints) {
-		b.ints = make([]int64, 0, boxSlab)
+		b.ints = make([]int64, 0, nextSlab(cap(b.ints)))
 	}
 	b.ints = append(b.ints, v)
 	return box(intType, unsafe.Pointer(&b.ints[len(b.ints)-1]))
@@ -56,7 +64,7 @@ func (b *Boxes) String(s string) any {
 		return s
 	}
 	if len(b.strs) == cap(b.strs) {
-		b.strs = make([]string, 0, boxSlab)
+		b.strs = make([]string, 0, nextSlab(cap(b.strs)))
 	}
 	b.strs = append(b.strs, s)
 	return box(strType, unsafe.Pointer(&b.strs[len(b.strs)-1]))
