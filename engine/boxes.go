@@ -83,16 +83,9 @@ func (r *mpReader) boxedValue(b *Boxes) (any, error) {
 		return b.Int(v), err
 	}
 	r.i = at + 1
-	if c >= 0xa0 && c <= 0xbf || c >= 0xd9 && c <= 0xdb {
-		n, err := r.strLen(c)
-		if err != nil {
-			return nil, err
-		}
-		p, err := r.next(n)
-		if err != nil {
-			return nil, err
-		}
-		return b.String(r.string(p)), nil
+	if isStrCode(c) {
+		s, err := r.strBody(c)
+		return b.String(s), err
 	}
 	r.i = at
 	return r.value(1)

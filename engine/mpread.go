@@ -98,6 +98,22 @@ func (r *mpReader) string(p []byte) string {
 	return string(p)
 }
 
+// isStrCode reports whether c is the code of a string.
+func isStrCode(c byte) bool { return c >= 0xa0 && c <= 0xbf || c >= 0xd9 && c <= 0xdb }
+
+// strBody reads the rest of a string whose code c was read.
+func (r *mpReader) strBody(c byte) (string, error) {
+	n, err := r.strLen(c)
+	if err != nil {
+		return "", err
+	}
+	p, err := r.next(n)
+	if err != nil {
+		return "", err
+	}
+	return r.string(p), nil
+}
+
 // str reads a string.
 func (r *mpReader) str() (string, error) {
 	c, err := r.byte()
@@ -216,16 +232,8 @@ func (r *mpReader) value(depth int) (any, error) {
 			arr = append(arr, v)
 		}
 		return arr, nil
-	case c >= 0xa0 && c <= 0xbf, c >= 0xd9 && c <= 0xdb:
-		n, err := r.strLen(c)
-		if err != nil {
-			return nil, err
-		}
-		p, err := r.next(n)
-		if err != nil {
-			return nil, err
-		}
-		return r.string(p), nil
+	case isStrCode(c):
+		return r.strBody(c)
 	}
 	switch c {
 	case 0xc0:

@@ -147,10 +147,14 @@ func partsOf[T interface{ Close() }](env *Env, input plan.Node, scan *plan.Scan,
 	return ops, cancel, nil
 }
 
-// loadParts runs the loads of a plan's parts, the first in this
-// goroutine and the others in goroutines of their own, and waits for all:
-// an error in one cancels the others.
-func loadParts(cancel context.CancelFunc, loads []func() error) error {
+// loadAll loads the parts of a plan, the first in this goroutine and the
+// others in goroutines of their own, and waits for all: an error in one
+// cancels the others.
+func loadAll[T interface{ load() error }](cancel context.CancelFunc, first T, others []T) error {
+	loads := []func() error{first.load}
+	for _, p := range others {
+		loads = append(loads, p.load)
+	}
 	errs := make([]error, len(loads))
 	var wg sync.WaitGroup
 	for i, load := range loads[1:] {
@@ -271,11 +275,7 @@ func parallelSafe(es ...plan.Expr) bool {
 // groups into op's, in the parts' order.
 func (op *aggOp) loadParts() error {
 	defer op.cancel()
-	loads := []func() error{op.load}
-	for _, p := range op.parts {
-		loads = append(loads, p.load)
-	}
-	if err := loadParts(op.cancel, loads); err != nil {
+	if err := loadAll(op.cancel, op, op.parts); err != nil {
 		return err
 	}
 	for _, p := range op.parts {
@@ -302,11 +302,7 @@ func (op *aggOp) loadParts() error {
 // rows of all of theirs.
 func (op *sortOp) loadParts() error {
 	defer op.cancel()
-	loads := []func() error{op.load}
-	for _, p := range op.parts {
-		loads = append(loads, p.load)
-	}
-	if err := loadParts(op.cancel, loads); err != nil {
+	if err := loadAll(op.cancel, op, op.parts); err != nil {
 		return err
 	}
 	for _, p := range op.parts {

@@ -59,10 +59,9 @@ func chooseLookups(n Node) {
 	}
 }
 
-// rowsOf returns about how many rows the table a plan reads through
-// filters, projections, sorts and the left side of joins has; -1 when
-// it reads no one table so.
-func rowsOf(n Node) int64 {
+// through skips the nodes over n that pass on some of its rows, as they
+// are or computed from: filters, projections, sorts and fetches.
+func through(n Node) Node {
 	for {
 		switch x := n.(type) {
 		case *Filter:
@@ -71,6 +70,20 @@ func rowsOf(n Node) int64 {
 			n = x.Input
 		case *Sort:
 			n = x.Input
+		case *Fetch:
+			n = x.Input
+		default:
+			return n
+		}
+	}
+}
+
+// rowsOf returns about how many rows the table a plan reads through
+// filters, projections, sorts and the left side of joins has; -1 when
+// it reads no one table so.
+func rowsOf(n Node) int64 {
+	for {
+		switch x := through(n).(type) {
 		case *Join:
 			n = x.Left
 		case *Scan:
@@ -84,15 +97,7 @@ func rowsOf(n Node) int64 {
 // few reports whether a plan reads few rows: see chooseLookups.
 func few(n Node) bool {
 	for {
-		switch x := n.(type) {
-		case *Filter:
-			n = x.Input
-		case *Project:
-			n = x.Input
-		case *Sort:
-			n = x.Input
-		case *Fetch:
-			n = x.Input
+		switch x := through(n).(type) {
 		case *Limit:
 			if c, ok := x.Count.(*Const); ok && c.Val != nil {
 				if v, ok := c.Val.(int64); ok && v <= 1000 {
