@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -236,34 +235,4 @@ func BenchmarkSnapshot(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(benchKeys*benchVersions), "ns/version")
-}
-
-// BenchmarkCursorScan reads every row of the 200k-key table through a
-// Cursor, a chunk at a time: the path of a SQL scan.
-func BenchmarkCursorScan(b *testing.B) {
-	db, _ := buildBenchDB(b, b.TempDir())
-	defer db.Close()
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		c, err := db.View().Cursor("users")
-		if err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for {
-			r, err := c.Next(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if r == nil {
-				break
-			}
-			n++
-		}
-		if n != benchKeys {
-			b.Fatalf("%d rows", n)
-		}
-	}
-	b.ReportMetric(float64(b.N*benchKeys)/b.Elapsed().Seconds(), "rows/s")
 }
