@@ -3,6 +3,7 @@ package pgwire
 import (
 	"crypto/subtle"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -36,7 +37,12 @@ func (c *conn) authenticate(startup *pgproto3.StartupMessage) bool {
 			settings[k] = v
 		}
 	}
-	sess, err := sql.NewSession(c.srv.db, sql.Options{User: c.user, Database: cfg.Database, Settings: settings, Cache: c.srv.cache, DeferCommits: true})
+	opts := sql.Options{User: c.user, Database: cfg.Database, Settings: settings, Cache: c.srv.cache, DeferCommits: true,
+		PID: int(c.pid), Cancel: c.cancelRunning, Terminate: c.terminate}
+	if ap, err := netip.ParseAddrPort(c.nc.RemoteAddr().String()); err == nil {
+		opts.ClientAddr, opts.ClientPort = ap.Addr().Unmap().String(), int(ap.Port())
+	}
+	sess, err := sql.NewSession(c.srv.db, opts)
 	if err != nil {
 		e := errorResponse(err)
 		e.Severity, e.SeverityUnlocalized = "FATAL", "FATAL"

@@ -43,9 +43,16 @@ type conn struct {
 	running   *stmtContext
 	stmt      *stmtContext
 	cancelled bool // the running statement was cancelled by request
-	copying   bool // a COPY FROM STDIN waits for the client's data
-	busy      bool
-	quit      bool // close once idle (shutdown)
+	// cancelPending: a cancel came while the connection was busy with a
+	// message but between statements; the next statement of that message
+	// begins cancelled, as a cancel is never lost while a query runs.
+	cancelPending bool
+	copying       bool // a COPY FROM STDIN waits for the client's data
+	busy          bool
+	quit          bool // close once idle (shutdown)
+	// terminated: pg_terminate_backend ends the connection; its running
+	// statement is cancelled and the client told only why it closes.
+	terminated bool
 
 	stmts   map[string]*prepared
 	portals map[string]*portal
@@ -105,6 +112,7 @@ func (c *conn) sendComplete(tag string) {
 
 type prepared struct {
 	stmt     *sql.Stmt // nil for an empty query
+	text     string    // the query text, as the client sent it
 	params   []*types.T
 	oids     []uint32 // of params, for ParameterDescription
 	cols     []sql.Column
@@ -141,8 +149,31 @@ func (c *conn) cancelRunning() {
 		if c.copying {
 			c.nc.SetReadDeadline(time.Now())
 		}
+	} else if c.busy {
+		c.cancelPending = true
 	}
 	c.mu.Unlock()
+}
+
+// terminate ends the connection for pg_terminate_backend: a running
+// statement is cancelled, and the connection closes with 57P01 once it
+// has stopped.
+func (c *conn) terminate() {
+	c.mu.Lock()
+	c.quit, c.terminated = true, true
+	busy := c.busy
+	c.mu.Unlock()
+	c.cancelRunning()
+	if !busy {
+		c.wake()
+	}
+}
+
+// isTerminated reports whether pg_terminate_backend ended the connection.
+func (c *conn) isTerminated() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.terminated
 }
 
 func (c *conn) closeWhenIdle() {
@@ -376,11 +407,18 @@ func (c *conn) loop() {
 func (c *conn) setBusy(b bool) {
 	c.mu.Lock()
 	c.busy = b
+	c.cancelPending = false
 	c.mu.Unlock()
 }
 
-// ready sends ReadyForQuery and flushes.
+// ready sends ReadyForQuery and flushes; the session is idle from now
+// on. A connection pg_terminate_backend ended sends none: it closes.
 func (c *conn) ready() {
+	c.sess.EndStatement()
+	if c.isTerminated() {
+		c.settle(false)
+		return
+	}
 	c.sendReady()
 	if !c.settle(true) {
 		c.sendReady() // the first went with the reply the error replaced
@@ -432,6 +470,10 @@ func (c *conn) begin() context.Context {
 	}
 	c.mu.Lock()
 	c.running, c.cancelled = sc, false
+	if c.cancelPending || c.terminated {
+		c.cancelPending, c.cancelled = false, true
+		sc.cancel()
+	}
 	c.mu.Unlock()
 	return ctx
 }
@@ -469,6 +511,7 @@ func (c *conn) simpleQuery(text string) {
 		c.sendError(err)
 		return
 	}
+	c.sess.StartStatement(text)
 	stmts, args, err := c.parseSimple(text)
 	if err != nil {
 		c.sendError(err)
@@ -773,6 +816,9 @@ func appendDataRow(b []byte, row []types.Datum, cols []sql.Column, formats []int
 // sendError sends an ErrorResponse with the error's SQLSTATE, position,
 // detail and hint.
 func (c *conn) sendError(err error) {
+	if c.isTerminated() {
+		return // the FATAL error that closes the connection says why
+	}
 	c.be.Send(errorResponse(err))
 }
 

@@ -114,7 +114,7 @@ func (c *conn) prepare(query string, paramOids []uint32) (*prepared, error) {
 	if len(stmts) > 1 {
 		return nil, pgcode.New(pgcode.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
-	p := &prepared{}
+	p := &prepared{text: query}
 	if len(stmts) == 1 {
 		p.stmt = stmts[0]
 		if n := p.stmt.NumParams(); n > maxParams {
@@ -260,6 +260,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		c.sendComplete(pt.res.Tag)
 		return nil
 	}
+	c.sess.StartStatement(pt.p.text)
 	ctx := c.begin()
 	err := c.executePortal(ctx, pt, int(m.MaxRows))
 	return c.end(err)

@@ -38,6 +38,19 @@ type Options struct {
 	// success (the server sends the reply the moment the commit is
 	// durable).
 	DeferCommits bool
+	// PID is the session's process id, as the client was told it
+	// (BackendKeyData) and pg_backend_pid() and pg_stat_activity show it;
+	// 0 is the process's own.
+	PID int
+	// ClientAddr and ClientPort are the client's address, for
+	// pg_stat_activity ("": a session of the process itself).
+	ClientAddr string
+	ClientPort int
+	// Cancel cancels the statement the session runs, and Terminate ends
+	// the session's connection: pg_cancel_backend and pg_terminate_backend
+	// of other sessions call them, from other goroutines. nil: the session
+	// cannot be signalled.
+	Cancel, Terminate func()
 }
 
 // Session runs statements for one client. It holds the open transaction
@@ -97,6 +110,9 @@ type Session struct {
 	streamsTxn *engine.Txn
 	// xact is the transaction's number, once txid_current asked for it.
 	xact xactNumber
+	// act is the session's row of pg_stat_activity, in the sessions of
+	// its database from NewSession until Close.
+	act *activity
 }
 
 // defaultSettings are the settings a session starts with.
@@ -153,7 +169,10 @@ func NewSession(db *engine.DB, opts Options) (*Session, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Session{db: db, opts: opts, settings: map[string]string{}, pid: os.Getpid()}
+	if opts.PID == 0 {
+		opts.PID = os.Getpid()
+	}
+	s := &Session{db: db, opts: opts, settings: map[string]string{}, pid: opts.PID}
 	for k, v := range defaultSettings {
 		s.settings[k] = v
 	}
@@ -163,6 +182,7 @@ func NewSession(db *engine.DB, opts Options) (*Session, error) {
 			return nil, err
 		}
 	}
+	s.joinRegistry()
 	return s, nil
 }
 
@@ -316,8 +336,13 @@ func (s *Session) setTxnModes(modes []txnMode, session bool) error {
 	return nil
 }
 
-// Close rolls back an open transaction.
+// Close rolls back an open transaction, and the session leaves
+// pg_stat_activity.
 func (s *Session) Close() error {
+	if s.act != nil {
+		leave(s.db, s.act)
+		s.act = nil
+	}
 	if cm := s.TakeCommit(); cm != nil {
 		cm.Wait()
 	}
@@ -546,6 +571,8 @@ func (s *Session) writable() error {
 // results, rows read in full; it stops at the first error. It is the
 // command line's entry.
 func (s *Session) Exec(ctx context.Context, text string, params ...types.Datum) ([]*Result, error) {
+	s.StartStatement(text)
+	defer s.EndStatement()
 	stmts, err := s.Parse(text)
 	if err != nil {
 		return nil, err
@@ -571,3 +598,12 @@ func (f fnSession) BackendPID() int                    { return f.s.pid }
 func (f fnSession) SetSetting(name, value string, local bool) error {
 	return f.s.set(strings.ToLower(name), value)
 }
+
+// SignalBackend cancels the statement of the session with process id
+// pid, or ends it (pg_cancel_backend, pg_terminate_backend).
+func (f fnSession) SignalBackend(pid int, terminate bool) bool {
+	return f.s.signalBackend(pid, terminate)
+}
+
+// BackendLive reports whether a session with process id pid is live.
+func (f fnSession) BackendLive(pid int) bool { return f.s.backendLive(pid) }

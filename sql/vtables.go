@@ -41,20 +41,8 @@ func (s *Session) newVtableSource(v *engine.View) *vtable.Source {
 		},
 		TypeOf:   columnType,
 		Cursors:  s.Cursors,
-		Activity: s.activity,
+		Activity: s.activities,
 	}
-}
-
-// activity is what pg_stat_activity shows: the session itself, running
-// the statement that reads it. (Other sessions are the server's, which
-// the session does not see.)
-func (s *Session) activity() []vtable.Activity {
-	app, _ := s.Setting("application_name")
-	a := vtable.Activity{PID: s.pid, User: s.opts.User, Application: app, Active: true}
-	if s.txn != nil {
-		a.XactStart = s.txTime
-	}
-	return []vtable.Activity{a}
 }
 
 // columnType is the SQL type of a table's column, as the binder gives it.

@@ -43,16 +43,28 @@ func pgStatActivity(c *Catalog, emit func(row)) error {
 		return nil
 	}
 	for _, a := range c.src.Activity() {
-		state := "idle"
-		if a.Active {
-			state = "active"
+		state := a.State
+		if state == "" {
+			state = "idle"
+			if a.Active {
+				state = "active"
+			}
+		}
+		stateChange := a.StateChange
+		if stateChange.IsZero() {
+			stateChange = a.QueryStart
+		}
+		var addr, port types.Datum
+		if a.ClientAddr != "" {
+			addr, port = a.ClientAddr, int64(a.ClientPort)
 		}
 		emit(row{"datid": int64(OidDatabase), "datname": c.src.Database, "pid": int64(a.PID),
 			"usesysid": int64(OidSuperuser), "usename": a.User, "application_name": a.Application,
+			"client_addr": addr, "client_port": port,
 			"backend_start": timestamptz(a.BackendStart), "xact_start": timestamptz(a.XactStart),
-			"query_start": timestamptz(a.QueryStart), "state_change": timestamptz(a.QueryStart),
-			"leader_pid": nil, "client_port": nil, "backend_xid": nil, "backend_xmin": nil, "query_id": nil,
-			"state": state, "query": nullIfEmpty(a.Query), "backend_type": "client backend"})
+			"query_start": timestamptz(a.QueryStart), "state_change": timestamptz(stateChange),
+			"leader_pid": nil, "backend_xid": nil, "backend_xmin": nil, "query_id": nil,
+			"state": state, "query": a.Query, "backend_type": "client backend"})
 	}
 	return nil
 }
@@ -122,13 +134,6 @@ func pgExtension(_ *Catalog, emit func(row)) error {
 	emit(row{"oid": int64(13559), "extname": "plpgsql", "extowner": int64(OidSuperuser),
 		"extnamespace": int64(OidPgCatalog), "extrelocatable": false, "extversion": "1.0"})
 	return nil
-}
-
-func nullIfEmpty(s string) types.Datum {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // pgLanguage has PostgreSQL's languages: internal (DriftDB's functions),

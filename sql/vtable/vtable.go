@@ -102,9 +102,17 @@ type Activity struct {
 	PID         int
 	User        string
 	Application string
+	// ClientAddr and ClientPort are the client's address ("" and 0: a
+	// session of the server's own process).
+	ClientAddr string
+	ClientPort int
 	// BackendStart is when the session began, XactStart its
-	// transaction's start and QueryStart its statement's (zero: none).
-	BackendStart, XactStart, QueryStart time.Time
+	// transaction's start, QueryStart its last statement's and
+	// StateChange when State last changed (zero: none).
+	BackendStart, XactStart, QueryStart, StateChange time.Time
+	// State is "active", "idle", "idle in transaction" or "idle in
+	// transaction (aborted)"; "" is "active" when Active, else "idle".
+	State string
 	// Query is the statement it runs, or ran last.
 	Query string
 	// Active: it runs a statement now.
