@@ -69,6 +69,11 @@ func TestStatActivity(t *testing.T) {
 	mustExec(t, idle, "SELECT 1 AS idle_marker")
 	mustExec(t, inTx, "BEGIN")
 	mustExec(t, inTx, "SELECT 2 AS tx_marker")
+	failed := connect(t, s.url("application_name=failed"))
+	mustExec(t, failed, "BEGIN")
+	if _, err := failed.Exec(ctx, "SELECT 1/0"); sqlState(err) != "22012" {
+		t.Fatalf("SELECT 1/0: %v", err)
+	}
 	slept := make(chan error, 1)
 	go func() {
 		_, err := sleeper.Exec(ctx, "SELECT pg_sleep(5)")
@@ -83,6 +88,8 @@ func TestStatActivity(t *testing.T) {
 		"intx":    {pid: inTx.PgConn().PID(), state: "idle in transaction", query: "SELECT 2 AS tx_marker", xact: true},
 		"sleeper": {pid: sleeper.PgConn().PID(), state: "active", query: "SELECT pg_sleep(5)", xact: true},
 		"reader":  {pid: reader.PgConn().PID(), state: "active", xact: true},
+		// An aborted transaction shows no start, as PostgreSQL's.
+		"failed": {pid: failed.PgConn().PID(), state: "idle in transaction (aborted)", query: "SELECT 1/0"},
 	}
 	if len(a) != len(want) {
 		t.Errorf("pg_stat_activity has %d sessions, want %d: %+v", len(a), len(want), a)
@@ -141,7 +148,7 @@ func TestStatActivity(t *testing.T) {
 	idle.Close(ctx)
 	waitActivity(t, reader, "the closed session gone", func(a map[string]backend) bool {
 		_, ok := a["idle"]
-		return !ok && len(a) == 2
+		return !ok && len(a) == 3
 	})
 }
 
