@@ -23,6 +23,8 @@ type savepoint struct {
 	// cursors is the session's cursor count when it was taken: the
 	// cursors declared since have a higher number.
 	cursors uint64
+	// settings are the session's settings when it was taken.
+	settings txSettings
 }
 
 // savepointStmt runs SAVEPOINT, RELEASE and ROLLBACK TO.
@@ -31,7 +33,7 @@ func (s *Session) savepointStmt(t *pg.TransactionStmt) (*Result, error) {
 		return nil, pgcode.Newf(pgcode.NoActiveSQLTransaction, "%s can only be used in transaction blocks", savepointVerb(t.Kind))
 	}
 	if t.Kind == pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT {
-		s.savepoints = append(s.savepoints, savepoint{name: t.SavepointName, mark: s.txn.Savepoint(), cursors: s.cursorCount})
+		s.savepoints = append(s.savepoints, savepoint{name: t.SavepointName, mark: s.txn.Savepoint(), cursors: s.cursorCount, settings: s.markSettings()})
 		return &Result{Tag: "SAVEPOINT"}, nil
 	}
 	i := s.findSavepoint(t.SavepointName)
@@ -50,6 +52,7 @@ func (s *Session) savepointStmt(t *pg.TransactionStmt) (*Result, error) {
 	s.savepoints = s.savepoints[:i+1]
 	s.txn.RollbackTo(sp.mark)
 	s.closeCursors(func(c *cursor) bool { return c.number > sp.cursors })
+	s.undoSettings(sp.settings)
 	s.txFailed = false
 	return &Result{Tag: "ROLLBACK"}, nil
 }

@@ -66,6 +66,9 @@ type Session struct {
 	txRan      bool
 	txTime     time.Time // the transaction's start: now()
 	settings   map[string]string
+	// txSet is what the transaction block keeps of the settings
+	// (txsettings.go).
+	txSet txSettings
 	// currval is the last value nextval gave each sequence in the
 	// session; lastval the last of all.
 	currval    map[string]int64
@@ -286,6 +289,7 @@ func (s *Session) begin() error {
 	s.txn.SetIsolation(iso)
 	s.txReadOnly = s.settings["default_transaction_read_only"] == "on"
 	s.txTime = s.opts.Now()
+	s.beginSettings()
 	return nil
 }
 
@@ -374,6 +378,21 @@ func (s *Session) TakeCommit() *engine.Commit {
 	cm := s.pending
 	s.pending = nil
 	return cm
+}
+
+// setScoped changes a setting by SET (local false) or SET LOCAL: see
+// txsettings.go. SET LOCAL outside a transaction block changes nothing.
+func (s *Session) setScoped(name, value string, local bool) error {
+	if local && s.txn == nil {
+		return nil
+	}
+	if err := s.set(name, value); err != nil {
+		return err
+	}
+	if !local {
+		s.noteSet(name)
+	}
+	return nil
 }
 
 // set changes a setting, checking the ones DriftDB gives meaning to.
@@ -596,7 +615,7 @@ func (f fnSession) Database() string                   { return f.s.opts.Databas
 func (f fnSession) Setting(name string) (string, bool) { return f.s.Setting(name) }
 func (f fnSession) BackendPID() int                    { return f.s.pid }
 func (f fnSession) SetSetting(name, value string, local bool) error {
-	return f.s.set(strings.ToLower(name), value)
+	return f.s.setScoped(strings.ToLower(name), value, local)
 }
 
 // SignalBackend cancels the statement of the session with process id

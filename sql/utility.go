@@ -155,6 +155,7 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		if err != nil {
 			s.txn.Rollback()
 			s.txn = nil
+			s.endSettings(false)
 			return nil, err
 		}
 		return &Result{Tag: "BEGIN"}, nil
@@ -167,6 +168,7 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		if failed {
 			tx.Rollback()
 			s.endCursors(tx, false)
+			s.endSettings(false)
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
 		cm, err := tx.Submit(ctx)
@@ -174,6 +176,7 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 			err = s.finish(cm)
 		}
 		s.endCursors(tx, err == nil)
+		s.endSettings(err == nil)
 		if err != nil {
 			return nil, err
 		}
@@ -185,6 +188,7 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		s.txn.Rollback()
 		s.endCursors(s.txn, false)
 		s.txn, s.txFailed = nil, false
+		s.endSettings(false)
 		return &Result{Tag: "ROLLBACK"}, nil
 	}
 	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "%s is not supported", strings.TrimPrefix(t.Kind.String(), "TRANS_STMT_"))
@@ -262,13 +266,22 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		return &Result{Tag: "SET"}, nil
 	case pg.VariableSetKind_VAR_RESET_ALL:
 		s.resetAll()
+		for k := range defaultSettings {
+			s.noteSet(k)
+		}
 		return &Result{Tag: "RESET"}, nil
 	case pg.VariableSetKind_VAR_RESET, pg.VariableSetKind_VAR_SET_DEFAULT:
+		if v.IsLocal && s.txn == nil {
+			return &Result{Tag: "SET", Notice: "SET LOCAL can only be used in transaction blocks"}, nil
+		}
 		s.settingsGen++
 		if d, ok := defaultSettings[name]; ok {
 			s.settings[name] = d
 		} else {
 			delete(s.settings, name)
+		}
+		if !v.IsLocal {
+			s.noteSet(name)
 		}
 		if v.Kind == pg.VariableSetKind_VAR_RESET {
 			return &Result{Tag: "RESET"}, nil
@@ -284,7 +297,10 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		// SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE.
 		value = constText(v.Args[0])
 	}
-	if err := s.set(name, value); err != nil {
+	if v.IsLocal && s.txn == nil {
+		return &Result{Tag: "SET", Notice: "SET LOCAL can only be used in transaction blocks"}, nil
+	}
+	if err := s.setScoped(name, value, v.IsLocal); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "SET"}, nil
