@@ -18,35 +18,41 @@ const splitMinRows = 32768
 // last keys (by their integer value, or by the first bytes of text keys),
 // so they hold about as many rows each when keys are spread evenly; they
 // are never wrong, only uneven, when keys are not. A table of fewer than
-// splitMinRows rows, or with keys of both kinds, is one part.
+// splitMinRows rows, or with keys of both kinds, is not split: Split then
+// returns no cursors, and the caller reads the table with Cursor.
 func (v *View) Split(table string, parts int) ([]*Cursor, error) {
 	ts, err := v.table(table)
 	if err != nil {
 		return nil, err
 	}
 	ts = v.trees(table, ts)
-	var cuts []Key
-	if parts > 1 && ts.rows.Len() >= splitMinRows {
-		first, _ := ts.rows.Min()
-		last, _ := ts.rows.Max()
-		cuts = splitKeys(first.key, last.key, parts)
+	if parts < 2 || ts.rows.Len() < splitMinRows {
+		return nil, nil
+	}
+	first, _ := ts.rows.Min()
+	last, _ := ts.rows.Max()
+	cuts := splitKeys(first.key, last.key, parts)
+	if len(cuts) == 0 {
+		return nil, nil
+	}
+	// One cursor made, the parts its copies: the transaction's writes are
+	// gathered once.
+	whole, err := v.Cursor(table)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]*Cursor, 0, len(cuts)+1)
 	for i := 0; i <= len(cuts); i++ {
-		c, err := v.Cursor(table)
-		if err != nil {
-			return nil, err
+		kb := &keyBounds{loIncl: true}
+		if i > 0 {
+			kb.lo = &cuts[i-1]
 		}
-		if len(cuts) > 0 {
-			kb := &keyBounds{loIncl: true}
-			if i > 0 {
-				kb.lo = &cuts[i-1]
-			}
-			if i < len(cuts) {
-				kb.hi = &cuts[i]
-			}
-			c.limit(kb)
+		if i < len(cuts) {
+			kb.hi = &cuts[i]
 		}
+		c := new(Cursor)
+		*c = *whole
+		c.limit(kb)
 		out = append(out, c)
 	}
 	return out, nil

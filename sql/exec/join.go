@@ -23,13 +23,8 @@ type joinOp struct {
 	lkeys  []evalFn
 	rkeys  []evalFn
 	keyT   []*types.T
-	right  []Row // the right side's rows (not lateral)
-	// hash leads from a key to the first and last of the right rows that
-	// have it; next chains each right row to the following one with its
-	// key (-1 at the end), in the right side's order.
-	hash        *tupleMap[chain]
-	next        []int32
-	hh          maphash.Hash // hashes probes (the map may be shared)
+	joinTable
+	hh          maphash.Hash // hashes probes (the table may be shared)
 	matched     []bool       // right rows that found a match (RIGHT, FULL)
 	cur         Row          // the left row being joined
 	cands       []int        // its candidate right rows
@@ -81,10 +76,9 @@ func newJoin(env *Env, n *plan.Join) (Operator, error) {
 }
 
 // lookup makes the right row of a lookup join whose key is v the
-// candidate of the left row, if it exists and passes the right side's
-// filter.
+// candidate of the left row (right and cands are empty), if it exists and
+// passes the right side's filter.
 func (op *joinOp) lookup(v types.Datum) error {
-	op.right, op.cands = op.right[:0], op.cands[:0]
 	k, err := toDoc(v, op.lookT, op.env.Fn.Types)
 	if err != nil || k == nil {
 		return err
@@ -132,9 +126,9 @@ func (op *joinOp) load() error {
 	}
 	b.once.Do(func() {
 		b.err = op.build()
-		b.right, b.hash, b.next = op.right, op.hash, op.next
+		b.table = op.joinTable
 	})
-	op.right, op.hash, op.next = b.right, b.hash, b.next
+	op.joinTable = b.table
 	return b.err
 }
 
@@ -176,8 +170,19 @@ func (op *joinOp) build() error {
 	return nil
 }
 
+// joinTable is the right side of a join, read once: its rows (not
+// lateral) and, for a hash join, hash, which leads from a key to the
+// first and last of the right rows that have it, and next, which chains
+// each right row to the following one with its key (-1 at the end), in
+// the right side's order.
+type joinTable struct {
+	right []Row
+	hash  *tupleMap[chain]
+	next  []int32
+}
+
 // chain is where the right rows of one hash join key start and end in
-// joinOp.next.
+// joinTable.next.
 type chain struct{ first, last int32 }
 
 // nextLeft takes the next left row and finds its candidates.
@@ -329,6 +334,6 @@ func (op *joinOp) Close() {
 	if op.lat != nil {
 		op.lat.Close()
 	}
-	op.right, op.hash, op.next = nil, nil, nil
+	op.joinTable = joinTable{}
 	op.leftDone = true
 }

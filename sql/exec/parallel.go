@@ -44,7 +44,7 @@ func newParallelAgg(env *Env, n *plan.Agg) (Operator, error) {
 	if !parallelOK(env) || n.Sets != nil {
 		return nil, nil
 	}
-	scan := splittable(n.Input, env.Txn != nil)
+	scan, joins := splittable(n.Input, env.Txn != nil)
 	if scan == nil || !parallelSafe(n.GroupBy...) {
 		return nil, nil
 	}
@@ -56,7 +56,7 @@ func newParallelAgg(env *Env, n *plan.Agg) (Operator, error) {
 			return nil, nil
 		}
 	}
-	ops, cancel, err := partsOf(env, n.Input, scan, func(penv *Env) (*aggOp, error) { return newSerialAgg(penv, n) })
+	ops, cancel, err := partsOf(env, scan, joins, func(penv *Env) (*aggOp, error) { return newSerialAgg(penv, n) })
 	if ops == nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func newParallelSort(env *Env, n *plan.Sort) (Operator, error) {
 	if n.Limit == nil || !parallelOK(env) {
 		return nil, nil
 	}
-	scan := splittable(n.Input, env.Txn != nil)
+	scan, joins := splittable(n.Input, env.Txn != nil)
 	if scan == nil {
 		return nil, nil
 	}
@@ -81,7 +81,7 @@ func newParallelSort(env *Env, n *plan.Sort) (Operator, error) {
 			return nil, nil
 		}
 	}
-	ops, cancel, err := partsOf(env, n.Input, scan, func(penv *Env) (*sortOp, error) { return newSerialSort(penv, n) })
+	ops, cancel, err := partsOf(env, scan, joins, func(penv *Env) (*sortOp, error) { return newSerialSort(penv, n) })
 	if ops == nil {
 		return nil, err
 	}
@@ -105,11 +105,11 @@ func parallelOK(env *Env) bool {
 }
 
 // partsOf builds, with build, one operator per part of the table scan
-// reads, scan being splittable(input): each has an Env of its own, whose
-// split gives the scan its part's cursor, whose builds share the right
-// sides of the hash joins on the way, and whose context cancel ends. It
+// reads, scan and joins being what splittable found: each has an Env of
+// its own, whose split gives the scan its part's cursor, whose builds
+// share the right sides of the joins, and whose context cancel ends. It
 // returns nil ops when the table is read as one part.
-func partsOf[T interface{ Close() }](env *Env, input plan.Node, scan *plan.Scan, build func(*Env) (T, error)) (ops []T, cancel context.CancelFunc, err error) {
+func partsOf[T interface{ Close() }](env *Env, scan *plan.Scan, joins []*plan.Join, build func(*Env) (T, error)) (ops []T, cancel context.CancelFunc, err error) {
 	view, err := env.viewFor(scan.Travel)
 	if err != nil {
 		return nil, nil, err
@@ -120,16 +120,8 @@ func partsOf[T interface{ Close() }](env *Env, input plan.Node, scan *plan.Scan,
 	}
 	ctx, cancel := context.WithCancel(env.Ctx)
 	builds := map[*plan.Join]*sharedBuild{}
-	for n := input; n != plan.Node(scan); {
-		switch x := n.(type) {
-		case *plan.Filter:
-			n = x.Input
-		case *plan.Project:
-			n = x.Input
-		case *plan.Join:
-			builds[x] = &sharedBuild{}
-			n = x.Left
-		}
+	for _, j := range joins {
+		builds[j] = &sharedBuild{}
 	}
 	for _, cur := range curs {
 		penv := *env
@@ -184,44 +176,35 @@ func loadAll[T interface{ load() error }](cancel context.CancelFunc, first T, ot
 type sharedBuild struct {
 	once  sync.Once
 	err   error
-	right []Row
-	hash  *tupleMap[chain]
-	next  []int32
+	table joinTable
 }
 
 // splittable returns the scan of a whole table that n reads through
 // filters, projections and the probe side of hash joins, if every
-// expression on the way can run in a part of its own.
+// expression on the way can run in a part of its own, and the hash joins
+// on the way (whose right sides the parts share).
 //
 // A lookup join's reads by key may run in parts only outside a
 // transaction (txn false): a serializable transaction records them.
-func splittable(n plan.Node, txn bool) *plan.Scan {
+func splittable(n plan.Node, txn bool) (*plan.Scan, []*plan.Join) {
+	var joins []*plan.Join
 	for {
-		switch x := n.(type) {
+		switch x := safeBelow(n).(type) {
 		case *plan.Join:
 			if x.Kind != plan.InnerJoin && x.Kind != plan.LeftJoin || x.Lateral || x.Lookup && txn || len(x.EqLeft) == 0 ||
 				!parallelSafe(x.On) || !parallelSafe(x.EqLeft...) || !parallelSafe(x.EqRight...) || !readsAlone(x.Right) {
-				return nil
+				return nil, nil
 			}
+			joins = append(joins, x)
 			n = x.Left
-		case *plan.Filter:
-			if !parallelSafe(x.Cond) {
-				return nil
-			}
-			n = x.Input
-		case *plan.Project:
-			if !parallelSafe(x.Exprs...) {
-				return nil
-			}
-			n = x.Input
 		case *plan.Scan:
 			if x.Access != plan.AccessScan || x.Lock || x.Travel.Kind == plan.TravelBetween ||
 				x.Travel.Kind == plan.TravelAll || !parallelSafe(x.Filter) {
-				return nil
+				return nil, nil
 			}
-			return x
+			return x, joins
 		default:
-			return nil
+			return nil, nil
 		}
 	}
 }
@@ -230,22 +213,28 @@ func splittable(n plan.Node, txn bool) *plan.Scan {
 // and projections that can run in any goroutine: a hash join's right side
 // that a part builds for all.
 func readsAlone(n plan.Node) bool {
+	s, ok := safeBelow(n).(*plan.Scan)
+	return ok && !s.Lock && parallelSafe(s.Filter, s.Key, s.Lo, s.Hi)
+}
+
+// safeBelow returns the node under the filters and projections over n
+// whose expressions can run in a part of its own; the first one that
+// cannot, when there is one (which is then no scan or join).
+func safeBelow(n plan.Node) plan.Node {
 	for {
 		switch x := n.(type) {
 		case *plan.Filter:
 			if !parallelSafe(x.Cond) {
-				return false
+				return x
 			}
 			n = x.Input
 		case *plan.Project:
 			if !parallelSafe(x.Exprs...) {
-				return false
+				return x
 			}
 			n = x.Input
-		case *plan.Scan:
-			return !x.Lock && parallelSafe(x.Filter, x.Key, x.Lo, x.Hi)
 		default:
-			return false
+			return n
 		}
 	}
 }
