@@ -266,16 +266,7 @@ func pushFilter(n Node, conds []Expr) Node {
 		}
 		if x.Kind == InnerJoin && !x.Lateral {
 			// Equalities between the sides make a hash join.
-			var rest []Expr
-			for _, c := range here {
-				if l, r, ok := equiKey(c, nl); ok {
-					x.EqLeft = append(x.EqLeft, l)
-					x.EqRight = append(x.EqRight, r)
-				} else {
-					rest = append(rest, c)
-				}
-			}
-			here = rest
+			here = hashKeys(x, here)
 			if len(here) > 0 {
 				x.On = conjoin(append(conjuncts0(x.On), here...))
 				return x
@@ -297,26 +288,39 @@ func pushFilter(n Node, conds []Expr) Node {
 // checked on each pair of rows with equal keys.
 func outerOn(x *Join) {
 	nl := len(x.Left.Columns())
-	var rest, right []Expr
+	var rest, plain, right []Expr
 	for _, c := range conjuncts(x.On) {
-		lo, hi, outer := colRange(c)
-		if outer || volatile(c) {
+		if _, _, outer := colRange(c); outer || volatile(c) {
 			rest = append(rest, c)
-			continue
+		} else {
+			plain = append(plain, c)
 		}
-		if l, r, ok := equiKey(c, nl); ok {
-			x.EqLeft = append(x.EqLeft, l)
-			x.EqRight = append(x.EqRight, r)
-			continue
-		}
-		if lo >= nl && hi >= 0 && (x.Kind == LeftJoin || x.Kind == SemiJoin || x.Kind == AntiJoin) {
+	}
+	for _, c := range hashKeys(x, plain) {
+		if lo, hi, _ := colRange(c); lo >= nl && hi >= 0 && (x.Kind == LeftJoin || x.Kind == SemiJoin || x.Kind == AntiJoin) {
 			right = append(right, shift(c, -nl))
-			continue
+		} else {
+			rest = append(rest, c)
 		}
-		rest = append(rest, c)
 	}
 	x.Right = pushFilter(x.Right, right)
 	x.On = conjoin(rest)
+}
+
+// hashKeys makes the equalities between a join's sides among conds its
+// hash keys, and returns the other conditions.
+func hashKeys(x *Join, conds []Expr) []Expr {
+	nl := len(x.Left.Columns())
+	var rest []Expr
+	for _, c := range conds {
+		if l, r, ok := equiKey(c, nl); ok {
+			x.EqLeft = append(x.EqLeft, l)
+			x.EqRight = append(x.EqRight, r)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	return rest
 }
 
 func conjuncts0(e Expr) []Expr {
