@@ -7,6 +7,23 @@ package vtable
 // UTF8, four bytes a character at most. A view's column is never
 // updatable: DriftDB writes no view.
 
+// nullTypeAttrs are the columns of a routine's result or a parameter that
+// describe its type beyond its name, NULL in PostgreSQL for both.
+const nullTypeAttrs = `       NULL::int4 AS character_maximum_length,
+       NULL::int4 AS character_octet_length,
+       NULL::name AS character_set_catalog,
+       NULL::name AS character_set_schema,
+       NULL::name AS character_set_name,
+       NULL::name AS collation_catalog,
+       NULL::name AS collation_schema,
+       NULL::name AS collation_name,
+       NULL::int4 AS numeric_precision,
+       NULL::int4 AS numeric_precision_radix,
+       NULL::int4 AS numeric_scale,
+       NULL::int4 AS datetime_precision,
+       NULL::varchar AS interval_type,
+       NULL::int4 AS interval_precision,`
+
 func init() {
 	queries["information_schema.columns"] = `
 SELECT current_database()::name AS table_catalog,
@@ -95,20 +112,7 @@ SELECT current_database()::name AS specific_catalog,
              WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY'
              WHEN nt.nspname = 'pg_catalog' THEN pg_catalog.format_type(t.oid, NULL)
              ELSE 'USER-DEFINED' END)::varchar AS data_type,
-       NULL::int4 AS character_maximum_length,
-       NULL::int4 AS character_octet_length,
-       NULL::name AS character_set_catalog,
-       NULL::name AS character_set_schema,
-       NULL::name AS character_set_name,
-       NULL::name AS collation_catalog,
-       NULL::name AS collation_schema,
-       NULL::name AS collation_name,
-       NULL::int4 AS numeric_precision,
-       NULL::int4 AS numeric_precision_radix,
-       NULL::int4 AS numeric_scale,
-       NULL::int4 AS datetime_precision,
-       NULL::varchar AS interval_type,
-       NULL::int4 AS interval_precision,
+` + nullTypeAttrs + `
        (CASE WHEN nt.nspname IS NOT NULL THEN current_database() END)::name AS type_udt_catalog,
        nt.nspname AS type_udt_schema,
        t.typname AS type_udt_name,
@@ -186,20 +190,7 @@ SELECT current_database()::name AS specific_catalog,
        (CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY'
              WHEN nt.nspname = 'pg_catalog' THEN pg_catalog.format_type(t.oid, NULL)
              ELSE 'USER-DEFINED' END)::varchar AS data_type,
-       NULL::int4 AS character_maximum_length,
-       NULL::int4 AS character_octet_length,
-       NULL::name AS character_set_catalog,
-       NULL::name AS character_set_schema,
-       NULL::name AS character_set_name,
-       NULL::name AS collation_catalog,
-       NULL::name AS collation_schema,
-       NULL::name AS collation_name,
-       NULL::int4 AS numeric_precision,
-       NULL::int4 AS numeric_precision_radix,
-       NULL::int4 AS numeric_scale,
-       NULL::int4 AS datetime_precision,
-       NULL::varchar AS interval_type,
-       NULL::int4 AS interval_precision,
+` + nullTypeAttrs + `
        current_database()::name AS udt_catalog,
        nt.nspname AS udt_schema,
        t.typname AS udt_name,
