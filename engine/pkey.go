@@ -28,30 +28,38 @@ const KeyField = "_pk"
 // EncodeKey encodes the values of a primary key of several columns
 // (each an int64 or a string) as the text KeyField holds.
 func EncodeKey(vals []any) (string, error) {
-	var b strings.Builder
+	var b []byte
 	for _, v := range vals {
 		switch x := v.(type) {
 		case int64:
 			if x >= 0 {
-				b.WriteByte('p')
-				fmt.Fprintf(&b, "%019d", x)
+				b = appendDigits19(append(b, 'p'), uint64(x))
 			} else {
-				b.WriteByte('n')
-				fmt.Fprintf(&b, "%019d", uint64(x)+1<<63)
+				b = appendDigits19(append(b, 'n'), uint64(x)+1<<63)
 			}
 		case string:
 			for i := 0; i < len(x); i++ {
 				if c := x[i]; c <= 2 {
-					b.WriteByte(2)
+					b = append(b, 2)
 				}
-				b.WriteByte(x[i])
+				b = append(b, x[i])
 			}
 		default:
 			return "", fmt.Errorf("a key value must be an integer or a string, not %s", describeValue(v))
 		}
-		b.WriteByte(1)
+		b = append(b, 1)
 	}
-	return b.String(), nil
+	return string(b), nil
+}
+
+// appendDigits19 appends the 19 decimal digits of u < 10^19, zero-padded.
+func appendDigits19(b []byte, u uint64) []byte {
+	var d [19]byte
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i] = byte('0' + u%10)
+		u /= 10
+	}
+	return append(b, d[:]...)
 }
 
 // compositeKey returns the key of doc in a table whose primary key has
