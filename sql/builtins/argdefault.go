@@ -18,10 +18,12 @@ var _ = register(
 func argDefault(_ *Context, a []types.Datum) (types.Datum, error) {
 	p, ok := ProcByOid(uint32(a[0].(int64)))
 	n := int(a[1].(int64))
-	if !ok || n < 1 {
+	// Only PostgreSQL's texts have defaults; the text written for the
+	// other functions (plainArguments) has none.
+	if !ok || n < 1 || !strings.Contains(p.pg.args, " DEFAULT ") {
 		return nil, nil
 	}
-	args := splitArguments(FunctionArguments(p))
+	args := splitArguments(p.pg.args)
 	if n > len(args) {
 		return nil, nil
 	}
