@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -330,13 +331,9 @@ func (env *Env) patch(t *plan.Table, items []plan.SetItem, fs []evalFn, row Row,
 	}
 	if keySets != nil {
 		// The key columns' new values make a new key when they differ.
-		next := make(map[string]any, len(doc))
-		for k, v := range doc {
-			next[k] = v
-		}
-		for f, v := range keySets {
-			next[f] = v
-		}
+		next := make(map[string]any, len(doc)+len(keySets))
+		maps.Copy(next, doc)
+		maps.Copy(next, keySets)
 		if k, err := engine.KeyOfDoc(t.Spec, next); err != nil {
 			return nil, false, err
 		} else if !sameKey(k, key) {
