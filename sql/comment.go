@@ -93,12 +93,9 @@ func (s *Session) commentTarget(names []string) (commentRel, error) {
 		r.kind = "sequence"
 	} else if t, ix, ok := v.IndexNamed(name); ok {
 		r.kind, r.table, r.oid = "index", t, ix.OID
-	} else {
-		for _, t := range v.Tables() {
-			if spec, err := v.Spec(t); err == nil && !spec.RowID && t+"_pkey" == name {
-				r.kind, r.table, r.oid = "index", t, spec.PKIndexOID
-				break
-			}
+	} else if t, ok := strings.CutSuffix(name, "_pkey"); ok {
+		if spec, err := v.Spec(t); err == nil && !spec.RowID {
+			r.kind, r.table, r.oid = "index", t, spec.PKIndexOID
 		}
 	}
 	if r.kind == "" {
