@@ -1,6 +1,8 @@
 package vtable
 
 import (
+	"slices"
+
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/types"
 )
@@ -47,10 +49,14 @@ type systemColumn struct {
 var rowidColumn = systemColumn{-5, engine.RowIDField, types.Int8,
 	"DriftDB system column of a table without a primary key: the key DriftDB gave the row when it was inserted"}
 
+// rowidSystemColumns are the system columns of a table without a
+// primary key.
+var rowidSystemColumns = append(slices.Clip(systemColumns), rowidColumn)
+
 // systemColumns returns the system columns of the table.
 func (t *TableInfo) systemColumns() []systemColumn {
 	if t.Spec.RowID {
-		return append(append([]systemColumn(nil), systemColumns...), rowidColumn)
+		return rowidSystemColumns
 	}
 	return systemColumns
 }
