@@ -71,6 +71,10 @@ func TestCommentsReopen(t *testing.T) {
 
 	// A replaced view keeps its comments.
 	mustExec(t, db.CreateView(ViewDef{Name: "v", SQL: "SELECT id, name FROM t", Columns: []string{"id", "name"}, Tables: []string{"t"}}, true))
+	if v, _ := db.ViewDef("v"); v.Comment != "a view" || v.ColumnComments["id"] != "an id" {
+		t.Fatalf("a replaced view's comments: %q %v", v.Comment, v.ColumnComments)
+	}
+	// A dropped view's go with it.
 	mustExec(t, db.DropView("v", false))
 	mustExec(t, db.CreateView(ViewDef{Name: "v", SQL: "SELECT id FROM t", Columns: []string{"id"}, Tables: []string{"t"}}, false))
 	if v, _ := db.ViewDef("v"); v.Comment != "" || v.ColumnComments != nil {
