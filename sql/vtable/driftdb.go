@@ -28,25 +28,26 @@ const (
 // pg_attribute shows them: outside *, with negative attnums as
 // PostgreSQL's system columns have.
 var systemColumns = []systemColumn{
-	{-1, "_seq", types.Int8, "DriftDB system column: the seq of the event that made the row's version"},
-	{-2, "_ts", types.TimestampTZ, "DriftDB system column: the time of the event that made the row's version"},
-	{-3, "_doc", types.JSONB, "DriftDB system column: the whole row as a jsonb document"},
-	{-4, "_event", types.Text, "DriftDB system column, in FOR SYSTEM_TIME ALL, BETWEEN and FROM ... TO scans: " +
+	{-1, "_seq", types.Int8, true, "DriftDB system column: the seq of the event that made the row's version"},
+	{-2, "_ts", types.TimestampTZ, true, "DriftDB system column: the time of the event that made the row's version"},
+	{-3, "_doc", types.JSONB, false, "DriftDB system column: the whole row as a jsonb document"},
+	{-4, "_event", types.Text, false, "DriftDB system column, in FOR SYSTEM_TIME ALL, BETWEEN and FROM ... TO scans: " +
 		"the event that made the version (INSERT, PATCH, SOFT_DELETE or TRUNCATE)"},
 }
 
 // systemColumn is a system column as pg_attribute and pg_description
 // show it.
 type systemColumn struct {
-	num  int
-	name string
-	t    *types.T
-	doc  string
+	num     int
+	name    string
+	t       *types.T
+	notNull bool
+	doc     string
 }
 
 // rowidColumn is the system column of a table without a primary key:
 // the hidden key its rows are kept by (plan.AttRowID).
-var rowidColumn = systemColumn{-5, engine.RowIDField, types.Int8,
+var rowidColumn = systemColumn{-5, engine.RowIDField, types.Int8, true,
 	"DriftDB system column of a table without a primary key: the key DriftDB gave the row when it was inserted"}
 
 // rowidSystemColumns are the system columns of a table without a
@@ -145,7 +146,7 @@ func pgAttributeWithSystem(c *Catalog, emit func(row)) error {
 	}
 	for _, t := range c.Tables {
 		for _, sc := range t.systemColumns() {
-			emit(attribute(t.Rel.Oid, sc.num, sc.name, sc.t, sc.num > -3 || sc.num == rowidColumn.num, false, ""))
+			emit(attribute(t.Rel.Oid, sc.num, sc.name, sc.t, sc.notNull, false, ""))
 		}
 	}
 	return nil
