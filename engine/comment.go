@@ -1,6 +1,9 @@
 package engine
 
-import "maps"
+import (
+	"maps"
+	"slices"
+)
 
 // Comments (COMMENT ON) are kept with the object they describe: a
 // table's, its columns' and its indexes' in schema.yaml, a view's in its
@@ -95,11 +98,7 @@ func (db *DB) CommentView(name, column, comment string) error {
 	if column == "" {
 		d.Comment = comment
 	} else {
-		found := false
-		for _, c := range d.Columns {
-			found = found || c == column
-		}
-		if !found {
+		if !slices.Contains(d.Columns, column) {
 			return errorf(CodeUndefinedColumn, "column %q of relation %q does not exist", column, name)
 		}
 		d.ColumnComments = setComment(d.ColumnComments, column, comment)
