@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -23,13 +24,10 @@ const (
 // on other goroutines take a copy under mu.
 type activity struct {
 	// Set when the session is made, read-only after.
-	pid        int
-	user       string
-	clientAddr string
-	clientPort int
-	start      time.Time
-	cancel     func()
-	terminate  func()
+	pid       int
+	start     time.Time
+	cancel    func()
+	terminate func()
 
 	mu  sync.Mutex
 	row vtable.Activity
@@ -42,97 +40,61 @@ func (a *activity) snapshot() vtable.Activity {
 	return a.row
 }
 
-// sessions are the live sessions of one database.
-type sessions struct {
-	mu    sync.Mutex
-	byPID map[int][]*activity // a command line's sessions share the process id
-}
-
-// registries holds the sessions of each open database, while it has any.
-var registries struct {
+// registry holds the live sessions of each open database, by process id
+// (a command line's sessions share the process id), while it has any.
+var registry struct {
 	mu sync.Mutex
-	m  map[*engine.DB]*sessions
+	m  map[*engine.DB]map[int][]*activity
 }
 
 // join adds a session to the sessions of its database.
 func join(db *engine.DB, a *activity) {
-	registries.mu.Lock()
-	defer registries.mu.Unlock()
-	if registries.m == nil {
-		registries.m = map[*engine.DB]*sessions{}
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if registry.m == nil {
+		registry.m = map[*engine.DB]map[int][]*activity{}
 	}
-	r := registries.m[db]
-	if r == nil {
-		r = &sessions{byPID: map[int][]*activity{}}
-		registries.m[db] = r
+	byPID := registry.m[db]
+	if byPID == nil {
+		byPID = map[int][]*activity{}
+		registry.m[db] = byPID
 	}
-	r.mu.Lock()
-	r.byPID[a.pid] = append(r.byPID[a.pid], a)
-	r.mu.Unlock()
+	byPID[a.pid] = append(byPID[a.pid], a)
 }
 
 // leave removes a session from the sessions of its database; the
-// database's registry goes when its last session leaves.
+// database's entry goes when its last session leaves.
 func leave(db *engine.DB, a *activity) {
-	registries.mu.Lock()
-	defer registries.mu.Unlock()
-	r := registries.m[db]
-	if r == nil {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	byPID := registry.m[db]
+	list := slices.DeleteFunc(byPID[a.pid], func(x *activity) bool { return x == a })
+	if len(list) > 0 {
+		byPID[a.pid] = list
 		return
 	}
-	r.mu.Lock()
-	list := r.byPID[a.pid]
-	for i, x := range list {
-		if x == a {
-			list = append(list[:i:i], list[i+1:]...)
-			break
-		}
-	}
-	if len(list) == 0 {
-		delete(r.byPID, a.pid)
-	} else {
-		r.byPID[a.pid] = list
-	}
-	empty := len(r.byPID) == 0
-	r.mu.Unlock()
-	if empty {
-		delete(registries.m, db)
+	delete(byPID, a.pid)
+	if len(byPID) == 0 {
+		delete(registry.m, db)
 	}
 }
 
-// registry returns the sessions of db (nil: none).
-func registry(db *engine.DB) *sessions {
-	registries.mu.Lock()
-	defer registries.mu.Unlock()
-	return registries.m[db]
+// sessionsOf returns the live sessions of db with process id pid.
+func sessionsOf(db *engine.DB, pid int) []*activity {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	return slices.Clone(registry.m[db][pid])
 }
 
-// list returns the rows of the sessions, oldest session first.
-func (r *sessions) list() []vtable.Activity {
-	r.mu.Lock()
+// allSessions returns the live sessions of db.
+func allSessions(db *engine.DB) []*activity {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
 	var all []*activity
-	for _, list := range r.byPID {
+	for _, list := range registry.m[db] {
 		all = append(all, list...)
 	}
-	r.mu.Unlock()
-	sort.Slice(all, func(i, j int) bool {
-		if !all[i].start.Equal(all[j].start) {
-			return all[i].start.Before(all[j].start)
-		}
-		return all[i].pid < all[j].pid
-	})
-	out := make([]vtable.Activity, len(all))
-	for i, a := range all {
-		out[i] = a.snapshot()
-	}
-	return out
-}
-
-// find returns the sessions with a process id.
-func (r *sessions) find(pid int) []*activity {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]*activity(nil), r.byPID[pid]...)
+	return all
 }
 
 // joinRegistry makes the session's row and adds it to its database's
@@ -140,8 +102,7 @@ func (r *sessions) find(pid int) []*activity {
 func (s *Session) joinRegistry() {
 	now := s.opts.Now()
 	app := s.settings["application_name"]
-	s.act = &activity{pid: s.pid, user: s.opts.User, clientAddr: s.opts.ClientAddr, clientPort: s.opts.ClientPort,
-		start: now, cancel: s.opts.Cancel, terminate: s.opts.Terminate}
+	s.act = &activity{pid: s.pid, start: now, cancel: s.opts.Cancel, terminate: s.opts.Terminate}
 	s.act.row = vtable.Activity{PID: s.pid, User: s.opts.User, Application: app, BackendStart: now,
 		StateChange: now, State: stateIdle, ClientAddr: s.opts.ClientAddr, ClientPort: s.opts.ClientPort}
 	join(s.db, s.act)
@@ -192,24 +153,28 @@ func (s *Session) EndStatement() {
 }
 
 // activities lists the sessions of the session's database for
-// pg_stat_activity.
+// pg_stat_activity, oldest session first.
 func (s *Session) activities() []vtable.Activity {
-	if r := registry(s.db); r != nil {
-		return r.list()
+	all := allSessions(s.db)
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].start.Equal(all[j].start) {
+			return all[i].start.Before(all[j].start)
+		}
+		return all[i].pid < all[j].pid
+	})
+	out := make([]vtable.Activity, len(all))
+	for i, a := range all {
+		out[i] = a.snapshot()
 	}
-	return nil
+	return out
 }
 
 // signalBackend cancels the running statement of the sessions of the
 // database with process id pid, or (terminate) ends them. It reports
 // whether there was such a session that can be signalled.
 func (s *Session) signalBackend(pid int, terminate bool) bool {
-	r := registry(s.db)
-	if r == nil {
-		return false
-	}
 	sent := false
-	for _, a := range r.find(pid) {
+	for _, a := range sessionsOf(s.db, pid) {
 		fn := a.cancel
 		if terminate {
 			fn = a.terminate
@@ -224,6 +189,5 @@ func (s *Session) signalBackend(pid int, terminate bool) bool {
 
 // backendLive reports whether a session with process id pid is live.
 func (s *Session) backendLive(pid int) bool {
-	r := registry(s.db)
-	return r != nil && len(r.find(pid)) > 0
+	return len(sessionsOf(s.db, pid)) > 0
 }
