@@ -284,8 +284,6 @@ func (s *Session) begin() error {
 		return err
 	}
 	s.txn, s.txFailed, s.txRan = s.db.Begin(), false, false
-	clear(s.savepoints)
-	s.savepoints = s.savepoints[:0]
 	s.txn.SetIsolation(iso)
 	s.txReadOnly = s.settings["default_transaction_read_only"] == "on"
 	s.txTime = s.opts.Now()

@@ -167,16 +167,14 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		s.txn, s.txFailed = nil, false
 		if failed {
 			tx.Rollback()
-			s.endCursors(tx, false)
-			s.endSettings(false)
+			s.endBlock(tx, false)
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
 		cm, err := tx.Submit(ctx)
 		if err == nil {
 			err = s.finish(cm)
 		}
-		s.endCursors(tx, err == nil)
-		s.endSettings(err == nil)
+		s.endBlock(tx, err == nil)
 		if err != nil {
 			return nil, err
 		}
@@ -186,12 +184,20 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 			return &Result{Tag: "ROLLBACK", Notice: "there is no transaction in progress"}, nil
 		}
 		s.txn.Rollback()
-		s.endCursors(s.txn, false)
+		s.endBlock(s.txn, false)
 		s.txn, s.txFailed = nil, false
-		s.endSettings(false)
 		return &Result{Tag: "ROLLBACK"}, nil
 	}
 	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "%s is not supported", strings.TrimPrefix(t.Kind.String(), "TRANS_STMT_"))
+}
+
+// endBlock ends the transaction block of tx, committed or not: the
+// cursors and settings it scoped end with it, and its savepoints go.
+func (s *Session) endBlock(tx *engine.Txn, committed bool) {
+	s.endCursors(tx, committed)
+	s.endSettings(committed)
+	clear(s.savepoints)
+	s.savepoints = s.savepoints[:0]
 }
 
 // txnModes reads the modes of BEGIN or SET TRANSACTION.
