@@ -130,3 +130,28 @@ func TestSavepointConflicts(t *testing.T) {
 		t.Fatalf("balances %v %v, want [1 2 33]", got, err)
 	}
 }
+
+// TestSessionCharacteristicsInBlock: SET SESSION CHARACTERISTICS in a
+// transaction block is undone by ROLLBACK TO and kept by COMMIT, as
+// PostgreSQL keeps it.
+func TestSessionCharacteristicsInBlock(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	for _, q := range []string{
+		`SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE`,
+		`BEGIN`,
+		`SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`,
+		`SAVEPOINT s`,
+		`SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ`,
+		`ROLLBACK TO s`,
+		`COMMIT`,
+	} {
+		mustExec(t, c, q)
+	}
+	for name, want := range map[string]string{"default_transaction_read_only": "on", "default_transaction_isolation": "serializable"} {
+		var got string
+		if err := c.QueryRow(bg, "SHOW "+name).Scan(&got); err != nil || got != want {
+			t.Errorf("%s after COMMIT: %q %v, want %q", name, got, err, want)
+		}
+	}
+}

@@ -311,6 +311,7 @@ func (s *Session) setTxnModes(modes []txnMode, session bool) error {
 				if session {
 					s.settings["default_transaction_isolation"] = iso.String()
 					s.settingsGen++
+					s.noteSet("default_transaction_isolation")
 				}
 				continue
 			}
@@ -327,6 +328,7 @@ func (s *Session) setTxnModes(modes []txnMode, session bool) error {
 			if session {
 				s.settings["default_transaction_read_only"] = onOff(m.readOnly)
 				s.settingsGen++
+				s.noteSet("default_transaction_read_only")
 			}
 			continue
 		}
