@@ -69,6 +69,9 @@ type Session struct {
 	// txSet is what the transaction block keeps of the settings
 	// (txsettings.go).
 	txSet txSettings
+	// settingsShared and keepShared: settings and txSet.keep are also a
+	// mark's, and are copied before they change (changeSettings, noteSet).
+	settingsShared, keepShared bool
 	// currval is the last value nextval gave each sequence in the
 	// session; lastval the last of all.
 	currval    map[string]int64
@@ -309,8 +312,7 @@ func (s *Session) setTxnModes(modes []txnMode, session bool) error {
 			}
 			if session || s.txn == nil {
 				if session {
-					s.settings["default_transaction_isolation"] = iso.String()
-					s.settingsGen++
+					s.changeSettings()["default_transaction_isolation"] = iso.String()
 					s.noteSet("default_transaction_isolation")
 				}
 				continue
@@ -326,8 +328,7 @@ func (s *Session) setTxnModes(modes []txnMode, session bool) error {
 		}
 		if session || s.txn == nil {
 			if session {
-				s.settings["default_transaction_read_only"] = onOff(m.readOnly)
-				s.settingsGen++
+				s.changeSettings()["default_transaction_read_only"] = onOff(m.readOnly)
 				s.noteSet("default_transaction_read_only")
 			}
 			continue
@@ -448,8 +449,7 @@ func (s *Session) set(name, value string) error {
 		}
 		value = onOff(on)
 	}
-	s.settings[name] = value
-	s.settingsGen++
+	s.changeSettings()[name] = value
 	return nil
 }
 

@@ -24,8 +24,20 @@ type setValue struct {
 }
 
 // beginSettings marks the settings at the start of a transaction block.
+// A mark shares the settings' map until they change (changeSettings).
 func (s *Session) beginSettings() {
-	s.txSet = txSettings{at: maps.Clone(s.settings)}
+	s.txSet = txSettings{at: s.settings}
+	s.settingsShared, s.keepShared = true, false
+}
+
+// changeSettings returns the settings' map for a change, copied first if
+// a mark holds it, and counts the change.
+func (s *Session) changeSettings() map[string]string {
+	s.settingsGen++
+	if s.settingsShared {
+		s.settings, s.settingsShared = maps.Clone(s.settings), false
+	}
+	return s.settings
 }
 
 // noteSet records, in a transaction block, that a setting was given its
@@ -33,6 +45,9 @@ func (s *Session) beginSettings() {
 func (s *Session) noteSet(name string) {
 	if s.txn == nil || s.txSet.at == nil {
 		return
+	}
+	if s.keepShared {
+		s.txSet.keep, s.keepShared = maps.Clone(s.txSet.keep), false
 	}
 	if s.txSet.keep == nil {
 		s.txSet.keep = map[string]setValue{}
@@ -47,28 +62,31 @@ func (s *Session) endSettings(commit bool) {
 	if s.txSet.at == nil {
 		return
 	}
-	s.settings = s.txSet.at
-	if commit {
+	s.settings, s.settingsShared = s.txSet.at, true
+	s.settingsGen++
+	if commit && len(s.txSet.keep) > 0 {
+		m := s.changeSettings()
 		for name, v := range s.txSet.keep {
 			if v.ok {
-				s.settings[name] = v.v
+				m[name] = v.v
 			} else {
-				delete(s.settings, name)
+				delete(m, name)
 			}
 		}
 	}
 	s.txSet = txSettings{}
-	s.settingsGen++
 }
 
-// markSettings copies the settings for a savepoint; undoSettings goes
-// back to such a copy (ROLLBACK TO).
+// markSettings marks the settings for a savepoint; undoSettings goes back
+// to such a mark (ROLLBACK TO). The mark shares the maps until they
+// change.
 func (s *Session) markSettings() txSettings {
-	return txSettings{at: maps.Clone(s.settings), keep: maps.Clone(s.txSet.keep)}
+	s.settingsShared, s.keepShared = true, true
+	return txSettings{at: s.settings, keep: s.txSet.keep}
 }
 
 func (s *Session) undoSettings(m txSettings) {
-	s.settings = maps.Clone(m.at)
-	s.txSet.keep = maps.Clone(m.keep)
+	s.settings, s.txSet.keep = m.at, m.keep
+	s.settingsShared, s.keepShared = true, true
 	s.settingsGen++
 }

@@ -280,11 +280,11 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		if v.IsLocal && s.txn == nil {
 			return &Result{Tag: "SET", Notice: "SET LOCAL can only be used in transaction blocks"}, nil
 		}
-		s.settingsGen++
+		m := s.changeSettings()
 		if d, ok := defaultSettings[name]; ok {
-			s.settings[name] = d
+			m[name] = d
 		} else {
-			delete(s.settings, name)
+			delete(m, name)
 		}
 		if !v.IsLocal {
 			s.noteSet(name)
@@ -313,9 +313,9 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 }
 
 func (s *Session) resetAll() {
-	s.settingsGen++
+	m := s.changeSettings()
 	for k, v := range defaultSettings {
-		s.settings[k] = v
+		m[k] = v
 	}
 }
 
