@@ -1,10 +1,6 @@
 package engine
 
-import (
-	"time"
-
-	"github.com/google/btree"
-)
+import "time"
 
 // Compact merges a table's small sealed segments. Every query, AS OF
 // included, answers the same before and after.
@@ -110,7 +106,7 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 	}
 	folded := w.clone()
 	folded.horizon = h
-	rows := btree.NewG(btreeDegree, rowLess)
+	rows := newRowTree()
 	w.rows.Ascend(func(r row) bool {
 		if nr, ok := foldRow(r, h); ok {
 			rows.ReplaceOrInsert(nr)

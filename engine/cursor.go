@@ -47,11 +47,16 @@ type Cursor struct {
 	// return.
 	rows []Row
 	next int
-	// after is the last key the cursor took from the table (started says
-	// whether there is one); done is set once the table has no more.
-	after   Key
-	started bool
+	// walk is a plain cursor's place in the table's rows (walking says
+	// whether it has started) and rest the rows of its current leaf not
+	// yet looked at; done is set once the table has no more.
+	walk    rowIter
+	rest    []row
+	walking bool
 	done    bool
+	// started says whether an equality cursor took an index entry
+	// (lastEntry).
+	started bool
 
 	// Index cursors: field, op and value are the condition. For an
 	// equality, the index is walked a chunk of keys at a time; for a
@@ -175,62 +180,66 @@ func (c *Cursor) scanChunk() {
 		c.emitPending(nil)
 		return
 	}
-	seq := c.v.seq
-	visits, stopped := 0, false
-	visit := func(r row) bool {
-		if c.started && compareKeys(r.key, c.after) <= 0 {
-			return true // the last chunk's final key
-		}
+	if !c.walking {
+		var from *Key
 		if c.keys0 != nil {
-			if c.keys0.below(r.key) {
-				return true
-			}
-			if c.keys0.above(r.key) {
-				return false // the end of the range: done
-			}
+			from = c.keys0.lo
 		}
-		if len(c.rows) >= cursorChunk || visits >= cursorVisits {
-			stopped = true
-			return false
-		}
-		visits++
-		c.after, c.started = r.key, true
-		c.emitPending(&r.key)
-		if c.pi < len(c.pending) && c.pending[c.pi].k == r.key {
-			p := c.pending[c.pi]
-			c.pi++
-			if p.p.doc != nil {
-				c.add(Row{Key: r.key, Seq: seq + 1, dec: p.p.doc})
-			}
-			return true
-		}
-		if c.trunc {
-			return true
-		}
-		if r.newest.seq <= seq { // the present: no need to search versions
-			if r.newest.doc != nil {
-				c.add(Row{Key: r.key, Seq: r.newest.seq, UnixMs: r.newest.ms, doc: r.newest.doc})
-			}
-			return true
-		}
-		ver := r.at(seq)
-		if ver == nil || ver.doc == nil {
-			return true
-		}
-		c.add(Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc})
-		return true
+		c.walk, c.walking = c.ts.rows.seek(from), true
 	}
-	switch {
-	case c.started:
-		c.ts.rows.AscendGreaterOrEqual(row{key: c.after}, visit)
-	case c.keys0 != nil && c.keys0.lo != nil:
-		c.ts.rows.AscendGreaterOrEqual(row{key: *c.keys0.lo}, visit)
-	default:
-		c.ts.rows.Ascend(visit)
-	}
-	if !stopped {
-		c.done = true
-		c.emitPending(nil)
+	seq := c.v.seq
+	visits := 0
+	for {
+		if len(c.rest) == 0 {
+			if c.rest = c.walk.next(); c.rest == nil {
+				c.done = true
+				c.emitPending(nil)
+				return
+			}
+		}
+		rs := c.rest
+		for i := range rs {
+			if len(c.rows) >= cursorChunk || visits >= cursorVisits {
+				c.rest = rs[i:]
+				return
+			}
+			r := &rs[i]
+			if c.keys0 != nil {
+				if c.keys0.below(r.key) {
+					continue
+				}
+				if c.keys0.above(r.key) {
+					c.rest, c.done = nil, true // the end of the range
+					c.emitPending(nil)
+					return
+				}
+			}
+			visits++
+			if c.pi < len(c.pending) {
+				c.emitPending(&r.key)
+				if c.pi < len(c.pending) && c.pending[c.pi].k == r.key {
+					p := c.pending[c.pi]
+					c.pi++
+					if p.p.doc != nil {
+						c.add(Row{Key: r.key, Seq: seq + 1, dec: p.p.doc})
+					}
+					continue
+				}
+			}
+			if c.trunc {
+				continue
+			}
+			if r.newest.seq <= seq { // the present: no need to search versions
+				if r.newest.doc != nil {
+					c.add(Row{Key: r.key, Seq: r.newest.seq, UnixMs: r.newest.ms, doc: r.newest.doc})
+				}
+				continue
+			}
+			if ver := r.at(seq); ver != nil && ver.doc != nil {
+				c.add(Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc})
+			}
+		}
+		c.rest = nil
 	}
 }
 

@@ -71,8 +71,6 @@ func (r *row) at(seq uint64) *version {
 // latest returns the newest version.
 func (r *row) latest() *version { return &r.versions[len(r.versions)-1] }
 
-func rowLess(a, b row) bool { return compareKeys(a.key, b.key) < 0 }
-
 // indexEntry says that row key got value in the version made at seq. Entries
 // are only ever added; a lookup checks each candidate against the row's
 // version at the view's seq, so the answer is exact at any seq. Index trees
@@ -120,7 +118,7 @@ const btreeDegree = 32
 // tableState is a table as readers see it: immutable once published.
 type tableState struct {
 	spec    *TableSpec
-	rows    *btree.BTreeG[row] // rows by value: keys inline make lookups cache-friendly
+	rows    *rowTree
 	indexes map[string]*btree.BTreeG[indexEntry]
 	cols    *registry
 	// liveCols is the registry as of the newest accepted commit, shared by
@@ -176,7 +174,7 @@ func (ts *tableState) rollback(steps []undoStep) {
 		case st.had:
 			ts.rows.ReplaceOrInsert(st.old)
 		default:
-			ts.rows.Delete(row{key: st.key})
+			ts.rows.Delete(st.key)
 		}
 	}
 }
@@ -184,7 +182,7 @@ func (ts *tableState) rollback(steps []undoStep) {
 func newTableState(spec *TableSpec) *tableState {
 	ts := &tableState{
 		spec:     spec,
-		rows:     btree.NewG(btreeDegree, rowLess),
+		rows:     newRowTree(),
 		indexes:  map[string]*btree.BTreeG[indexEntry]{},
 		cols:     newRegistry(spec),
 		liveCols: new(atomic.Pointer[registry]),
@@ -218,7 +216,7 @@ func (ts *tableState) columns() *registry {
 
 // get finds a row in the B-tree: the writer's view of its working copy.
 func (ts *tableState) get(k Key) (row, bool) {
-	return ts.rows.Get(row{key: k})
+	return ts.rows.Get(k)
 }
 
 // lookup finds a row for a reader through the point map.

@@ -1,0 +1,189 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// modelRows is a tree's rows as a sorted slice: what the tree must hold.
+type modelRows []row
+
+func (m modelRows) find(k Key) (int, bool) {
+	return slices.BinarySearchFunc(m, k, func(r row, k Key) int { return compareKeys(r.key, k) })
+}
+
+func (m *modelRows) put(r row) (row, bool) {
+	i, ok := m.find(r.key)
+	if ok {
+		old := (*m)[i]
+		(*m)[i] = r
+		return old, true
+	}
+	*m = slices.Insert(*m, i, r)
+	return row{}, false
+}
+
+func (m *modelRows) del(k Key) (row, bool) {
+	i, ok := m.find(k)
+	if !ok {
+		return row{}, false
+	}
+	old := (*m)[i]
+	*m = slices.Delete(*m, i, i+1)
+	return old, true
+}
+
+// checkTree compares every way of reading t with the model.
+func checkTree(t *testing.T, what string, tr *rowTree, m modelRows, rng *rand.Rand, keyOf func(int) Key) {
+	t.Helper()
+	if tr.Len() != len(m) {
+		t.Fatalf("%s: Len %d, want %d", what, tr.Len(), len(m))
+	}
+	var got []row
+	tr.Ascend(func(r row) bool { got = append(got, r); return true })
+	if len(got) != len(m) {
+		t.Fatalf("%s: Ascend gave %d rows, want %d", what, len(got), len(m))
+	}
+	for i := range got {
+		if got[i].key != m[i].key || got[i].newest.seq != m[i].newest.seq {
+			t.Fatalf("%s: row %d is %v/%d, want %v/%d", what, i, got[i].key, got[i].newest.seq, m[i].key, m[i].newest.seq)
+		}
+	}
+	lo, okLo := tr.Min()
+	hi, okHi := tr.Max()
+	if okLo != (len(m) > 0) || okHi != (len(m) > 0) {
+		t.Fatalf("%s: Min/Max found %v/%v with %d rows", what, okLo, okHi, len(m))
+	}
+	if len(m) > 0 && (lo.key != m[0].key || hi.key != m[len(m)-1].key) {
+		t.Fatalf("%s: Min/Max %v/%v, want %v/%v", what, lo.key, hi.key, m[0].key, m[len(m)-1].key)
+	}
+	for range 20 {
+		k := keyOf(rng.IntN(1200) - 100)
+		r, ok := tr.Get(k)
+		i, want := m.find(k)
+		if ok != want || ok && r.newest.seq != m[i].newest.seq {
+			t.Fatalf("%s: Get(%v) = %v %v, want %v", what, k, r.newest.seq, ok, want)
+		}
+		// A walk from k, stopped after a few rows.
+		var from []Key
+		tr.AscendGreaterOrEqual(k, func(r row) bool { from = append(from, r.key); return len(from) < 70 })
+		var wantFrom []Key
+		for _, r := range m[i:] {
+			if len(wantFrom) == 70 {
+				break
+			}
+			wantFrom = append(wantFrom, r.key)
+		}
+		if !slices.Equal(from, wantFrom) {
+			t.Fatalf("%s: AscendGreaterOrEqual(%v) = %v, want %v", what, k, from, wantFrom)
+		}
+	}
+}
+
+// TestRowTree puts, replaces and deletes rows at random, in random and in
+// key order, and checks the tree against a sorted slice after each round;
+// it clones the tree along the way and checks that the clones keep the
+// rows they had, however the tree changes after.
+func TestRowTree(t *testing.T) {
+	for _, kind := range []string{"int", "text", "mixed"} {
+		t.Run(kind, func(t *testing.T) {
+			keyOf := func(i int) Key {
+				switch {
+				case kind == "int", kind == "mixed" && i%2 == 0:
+					return Key{Int: int64(i), IsInt: true}
+				}
+				return Key{Str: fmt.Sprintf("k%05d", i)}
+			}
+			rng := rand.New(rand.NewPCG(1, uint64(len(kind))))
+			tr := newRowTree()
+			var m modelRows
+			type frozen struct {
+				tree  *rowTree
+				rows  modelRows
+				round int
+			}
+			var clones []frozen
+			seq := uint64(0)
+			for round := range 60 {
+				switch round % 4 {
+				case 0, 1: // random puts and deletes
+					for range 300 {
+						k := keyOf(rng.IntN(1000))
+						if rng.IntN(3) == 0 {
+							got, had := tr.Delete(k)
+							want, wantHad := m.del(k)
+							if had != wantHad || got.newest.seq != want.newest.seq {
+								t.Fatalf("Delete(%v) = %d %v, want %d %v", k, got.newest.seq, had, want.newest.seq, wantHad)
+							}
+							continue
+						}
+						seq++
+						r := row{key: k}
+						r.newest.seq = seq
+						got, had := tr.ReplaceOrInsert(r)
+						want, wantHad := m.put(r)
+						if had != wantHad || got.newest.seq != want.newest.seq {
+							t.Fatalf("ReplaceOrInsert(%v) = %d %v, want %d %v", k, got.newest.seq, had, want.newest.seq, wantHad)
+						}
+					}
+				case 2: // a run in key order, as a load makes
+					start := rng.IntN(1000)
+					for i := start; i < start+rng.IntN(400); i++ {
+						seq++
+						r := row{key: keyOf(i)}
+						r.newest.seq = seq
+						tr.ReplaceOrInsert(r)
+						m.put(r)
+					}
+				case 3: // delete nearly everything, then check
+					for _, r := range slices.Clone(m) {
+						if rng.IntN(10) != 0 {
+							tr.Delete(r.key)
+							m.del(r.key)
+						}
+					}
+				}
+				checkTree(t, fmt.Sprintf("round %d", round), tr, m, rng, keyOf)
+				if round%3 == 0 {
+					clones = append(clones, frozen{tr.Clone(), slices.Clone(m), round})
+				}
+			}
+			for _, c := range clones {
+				checkTree(t, fmt.Sprintf("clone of round %d", c.round), c.tree, c.rows, rng, keyOf)
+			}
+		})
+	}
+}
+
+// TestRowIterLeaves checks that an iterator hands out every row once, in
+// order, a leaf at a time, from any start key.
+func TestRowIterLeaves(t *testing.T) {
+	tr := newRowTree()
+	for i := range 5000 {
+		tr.ReplaceOrInsert(row{key: Key{Int: int64(i * 2), IsInt: true}})
+	}
+	for _, from := range []int64{-1, 0, 1, 127, 128, 129, 9998, 9999} {
+		k := Key{Int: from, IsInt: true}
+		it := tr.seek(&k)
+		want := max((from+1)/2, 0)
+		for rs := it.next(); rs != nil; rs = it.next() {
+			if len(rs) > leafRows {
+				t.Fatalf("from %d: %d rows at once, more than a leaf", from, len(rs))
+			}
+			for _, r := range rs {
+				if r.key.Int != want*2 {
+					t.Fatalf("from %d: row %d, want %d", from, r.key.Int, want*2)
+				}
+				want++
+			}
+		}
+		if want != 5000 {
+			t.Fatalf("from %d: ended at %d rows", from, want)
+		}
+	}
+	if it := newRowTree().seek(nil); it.next() != nil {
+		t.Fatal("an empty tree has rows")
+	}
+}
