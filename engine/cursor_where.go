@@ -79,30 +79,26 @@ func (p *Pred) holdsFor(v any) bool {
 	return p.Op.holds(cmp)
 }
 
-// holdIn checks preds on an encoded document in one walk over its
-// fields, reading strings without copying them.
+// holdIn checks preds on an encoded document, reading strings without
+// copying them. Each field is looked for once for the conditions on it
+// that come side by side, as the two of a BETWEEN do.
 func holdIn(preds []Pred, doc []byte) bool {
-	found := 0
-	it := fieldsOf(doc, true)
-	for it.next() {
-		for i := range preds {
-			p := &preds[i]
-			if string(it.key) != p.Field {
-				continue
+	at := -1
+	for i := range preds {
+		p := &preds[i]
+		if i == 0 || p.Field != preds[i-1].Field {
+			if at = valueAt(doc, p.Field); at < 0 {
+				// A field missing is NULL, which no comparison is true
+				// of; a damaged document is left for the reader to report.
+				return at == -2
 			}
-			start := it.r.i
-			ok := p.holdsAt(&it.r)
-			it.r.i = start
-			if !ok {
-				return false
-			}
-			found++
 		}
-		if found == len(preds) {
-			return true
+		r := mpReader{b: doc, i: at, alias: true}
+		if !p.holdsAt(&r) {
+			return false
 		}
 	}
-	return it.err != nil // a field missing: NULL, which no comparison is true of
+	return true
 }
 
 // holdsAt checks the value r is at.
