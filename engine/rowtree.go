@@ -167,7 +167,7 @@ func (t *rowTree) insert(n *rowNode, r row) (old row, had bool, right *rowNode, 
 			old, n.rows[i] = n.rows[i], r
 			return old, true, nil, Key{}
 		}
-		n.rows = slices.Insert(n.rows, i, r)
+		n.rows = insertRow(n.rows, i, r)
 		if len(n.rows) <= leafRows {
 			return row{}, false, nil, Key{}
 		}
@@ -199,6 +199,19 @@ func (t *rowTree) insert(n *rowNode, r row) (old row, had bool, right *rowNode, 
 	clear(n.lows[at:])
 	n.kids, n.lows = n.kids[:at], n.lows[:at]
 	return old, had, right, low
+}
+
+// insertRow inserts r at rows[i]. A leaf's space grows as a slice's does,
+// but never past what a full leaf and the row that splits it take.
+func insertRow(rows []row, i int, r row) []row {
+	if len(rows) < cap(rows) {
+		return slices.Insert(rows, i, r)
+	}
+	grown := make([]row, len(rows)+1, min(max(2*cap(rows), 4), leafRows+1))
+	copy(grown, rows[:i])
+	grown[i] = r
+	copy(grown[i+1:], rows[i:])
+	return grown
 }
 
 // splitAt returns where a node of n entries that just took one at i is

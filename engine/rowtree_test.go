@@ -187,3 +187,24 @@ func TestRowIterLeaves(t *testing.T) {
 		t.Fatal("an empty tree has rows")
 	}
 }
+
+// TestRowTreeLeafSpace checks that leaves filled in key order, as a load
+// fills them, hold no more space than a full leaf takes.
+func TestRowTreeLeafSpace(t *testing.T) {
+	tr := newRowTree()
+	for i := range 10000 {
+		tr.ReplaceOrInsert(row{key: Key{Int: int64(i), IsInt: true}})
+	}
+	it := tr.seek(nil)
+	leaves, space := 0, 0
+	for rs := it.next(); rs != nil; rs = it.next() {
+		leaves++
+		space += cap(rs)
+	}
+	if want := (10000 + leafRows - 1) / leafRows; leaves != want {
+		t.Errorf("%d leaves, want %d", leaves, want)
+	}
+	if space > 10000*(leafRows+1)/leafRows+leafRows {
+		t.Errorf("leaves have room for %d rows, for 10000 rows", space)
+	}
+}
