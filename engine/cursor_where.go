@@ -12,16 +12,20 @@ import (
 //
 // A predicate only ever drops a row for which the condition is certainly
 // not true in SQL: the field is missing or null (a comparison with NULL
-// is not true), or it holds a value of Value's kind (a string, a number
-// or a boolean) that compares false. A row whose field holds a value of
-// another kind is kept, and the caller's own filter decides: the
-// predicate is a prefilter, never the filter itself.
+// is not true), unless KeepNull is set, or it holds a value of Value's
+// kind (a string, a number or a boolean) that compares false. A row whose
+// field holds a value of another kind is kept, and the caller's own filter
+// decides: the predicate is a prefilter, never the filter itself.
 type Pred struct {
 	Field string
 	Op    Op
 	// Value is a string, a number (int64, float64, json.Number) or a
 	// bool.
 	Value any
+	// KeepNull keeps the rows whose field is missing or null: a bound
+	// (Cursor.Bound) of a sort that places NULLs before the values it
+	// keeps.
+	KeepNull bool
 
 	str []byte // Value as bytes, for strings
 	k   kind
@@ -35,22 +39,84 @@ type Pred struct {
 // It is called before the first Next.
 func (c *Cursor) Where(preds ...Pred) error {
 	for _, p := range preds {
-		p.k = kindOf(p.Value)
-		switch p.k {
-		case kindString:
-			p.str = []byte(p.Value.(string))
-		case kindNumber:
-			p.i, p.isInt = p.Value.(int64)
-		case kindBool:
-		default:
-			return fmt.Errorf("engine: a predicate compares with a string, a number or a boolean, not %T", p.Value)
-		}
-		if p.Op < OpEq || p.Op > OpGe {
-			return fmt.Errorf("engine: unknown operator %d", p.Op)
+		if err := p.prepare(); err != nil {
+			return err
 		}
 		c.where = append(c.where, p)
 	}
 	return nil
+}
+
+// Bound adds a predicate to the cursor at any time, before or after Next
+// has started, and returns a handle to move its value with (Tighten). It
+// is checked from the next chunk the cursor reads on: rows already read
+// may still come. A bound is made for a top-N sort, which passes down the
+// value its worst row holds, and lets the cursor drop the rows that could
+// not take its place before they are copied or decoded.
+func (c *Cursor) Bound(p Pred) (int, error) {
+	if err := p.prepare(); err != nil {
+		return 0, err
+	}
+	// A copy of the predicates: Tighten changes them in place, and a
+	// cursor's copies (View.Split) must not see it.
+	c.where = append(c.where[:len(c.where):len(c.where)], p)
+	return len(c.where) - 1, nil
+}
+
+// Tighten sets the value of the predicate Bound returned h for to v, a
+// value of the same kind; its field and operator stay. Moving an integer
+// bound to another integer costs no allocation.
+func (c *Cursor) Tighten(h int, v any) error {
+	if h < 0 || h >= len(c.where) {
+		return fmt.Errorf("engine: no bound %d", h)
+	}
+	p := &c.where[h]
+	if i, ok := v.(int64); ok && p.isInt {
+		p.Value, p.i = v, i
+		return nil
+	}
+	q := *p
+	q.Value = v
+	if err := q.prepare(); err != nil {
+		return err
+	}
+	if q.k != p.k {
+		return fmt.Errorf("engine: a bound on %s moves to a %T", kindName(p.k), v)
+	}
+	*p = q
+	return nil
+}
+
+// prepare checks a predicate and works out what its checks use.
+func (p *Pred) prepare() error {
+	p.k = kindOf(p.Value)
+	p.str, p.i, p.isInt = nil, 0, false
+	switch p.k {
+	case kindString:
+		p.str = []byte(p.Value.(string))
+	case kindNumber:
+		p.i, p.isInt = p.Value.(int64)
+	case kindBool:
+	default:
+		return fmt.Errorf("engine: a predicate compares with a string, a number or a boolean, not %T", p.Value)
+	}
+	if p.Op < OpEq || p.Op > OpGe {
+		return fmt.Errorf("engine: unknown operator %d", p.Op)
+	}
+	return nil
+}
+
+// kindName names a kind of value in an error.
+func kindName(k kind) string {
+	switch k {
+	case kindString:
+		return "strings"
+	case kindNumber:
+		return "numbers"
+	case kindBool:
+		return "booleans"
+	}
+	return "nothing"
 }
 
 // pass reports whether a row may meet every predicate of the cursor.
@@ -70,7 +136,7 @@ func (c *Cursor) pass(r *Row) bool {
 func (p *Pred) holdsFor(v any) bool {
 	k := kindOf(v)
 	if k == kindNull {
-		return false
+		return p.KeepNull
 	}
 	if k != p.k {
 		return true // for the caller's filter to decide
@@ -87,11 +153,17 @@ func holdIn(preds []Pred, doc []byte) bool {
 	for i := range preds {
 		p := &preds[i]
 		if i == 0 || p.Field != preds[i-1].Field {
-			if at = valueAt(doc, p.Field); at < 0 {
-				// A field missing is NULL, which no comparison is true
-				// of; a damaged document is left for the reader to report.
-				return at == -2
+			at = valueAt(doc, p.Field)
+		}
+		switch at {
+		case -2:
+			return true // a damaged document: let the reader report it
+		case -1:
+			// A field missing is NULL, which no comparison is true of.
+			if !p.KeepNull {
+				return false
 			}
+			continue
 		}
 		r := mpReader{b: doc, i: at, alias: true}
 		if !p.holdsAt(&r) {
