@@ -200,6 +200,9 @@ type sortOp struct {
 	rows  []sortRow
 	i     int
 	ready bool
+	// bound, for a top-N over a table scan, drops in the scan's cursor
+	// the rows that cannot enter the first N (see scanBound).
+	bound *scanBound
 	// parts are the other parts of a parallel top-N (parallel.go);
 	// cancel stops them.
 	parts  []*sortOp
@@ -243,7 +246,11 @@ func newSerialSort(env *Env, n *plan.Sort) (*sortOp, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sortOp{env: env, n: n, in: in, keys: fs, limit: limit}, nil
+	op := &sortOp{env: env, n: n, in: in, keys: fs, limit: limit}
+	if limit > 0 {
+		op.bound = boundFor(n, in)
+	}
+	return op, nil
 }
 
 // less orders rows by the sort keys, NULLs placed as each key says.
@@ -302,13 +309,16 @@ func (op *sortOp) load() error {
 			last.row = append(last.row[:0], r...)
 			last.keys = append(last.keys[:0], scratch.keys...)
 			heap.Fix(h, 0)
-			return nil
+			return op.bound.tighten(&h.rows[0])
 		}
 		sr := sortRow{row: copyRow(r), keys: append([]types.Datum(nil), scratch.keys...)}
 		if op.limit < 0 {
 			op.rows = append(op.rows, sr)
-		} else {
-			heap.Push(h, sr)
+			return nil
+		}
+		heap.Push(h, sr)
+		if int64(h.Len()) == op.limit {
+			return op.bound.tighten(&h.rows[0])
 		}
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/pgcode"
@@ -470,3 +471,177 @@ func normalizeJSON(v any) any {
 }
 
 func bytesReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// scanBound is a bound a top-N sort keeps on the cursor of the table scan
+// it reads, through projections and filters: once the sort holds its N
+// rows, a row whose first sort key comes after the worst of them cannot
+// take its place, and the cursor drops it before it is copied or decoded
+// (engine.Cursor.Bound). The bound is inclusive, as a row that ties with
+// the worst on the first key is decided by the others; and it keeps the
+// rows whose key is NULL when NULLs come first.
+//
+// It is kept only where the engine orders the key's stored values as SQL
+// does (integer columns, bounded by an int64), and where no row it drops
+// would have made a difference before the sort: every expression the rows
+// meet on their way to it (filters, projections, the other sort keys)
+// reads only its row and can neither fail nor have an effect.
+type scanBound struct {
+	scan *scanOp
+	pred engine.Pred
+	h    int  // the handle of the cursor's bound, once set
+	set  bool // whether it is
+}
+
+// topNBounds counts the top-N sorts that have bounded their scan.
+var topNBounds atomic.Int64
+
+// TopNBounds returns how many top-N sorts since the process started have
+// passed a bound on their first key down to the cursor of their scan.
+func TopNBounds() int64 { return topNBounds.Load() }
+
+// boundFor returns the bound a top-N sort n, reading from in, may keep on
+// its scan's cursor, or nil when it may keep none.
+func boundFor(n *plan.Sort, in Operator) *scanBound {
+	key := n.Keys[0]
+	for _, k := range n.Keys[1:] {
+		if !cannotFail(k.E) {
+			return nil
+		}
+	}
+	c, ok := key.E.(*plan.ColRef)
+	if !ok || !boundableType(c.T) {
+		return nil
+	}
+	var scan *plan.Scan
+	for node := n.Input; scan == nil; {
+		switch x := node.(type) {
+		case *plan.Project:
+			if c, ok = x.Exprs[c.Idx].(*plan.ColRef); !ok || !cannotFail(x.Exprs...) {
+				return nil
+			}
+			node = x.Input
+		case *plan.Filter:
+			if !cannotFail(x.Cond) {
+				return nil
+			}
+			node = x.Input
+		case *plan.Scan:
+			scan = x
+		default:
+			return nil
+		}
+	}
+	if scan.Lock || c.Idx >= len(scan.Fields) || scan.Fields[c.Idx] == "" ||
+		!boundableType(scan.Cols[c.Idx].Type) || !cannotFail(scan.Filter) {
+		return nil
+	}
+	op := scanOpOf(in)
+	if op == nil || op.n != scan || op.cur == nil {
+		return nil
+	}
+	p := engine.Pred{Field: scan.Fields[c.Idx], Op: engine.OpLe, KeepNull: key.NullsFirst}
+	if key.Desc {
+		p.Op = engine.OpGe
+	}
+	return &scanBound{scan: op, pred: p}
+}
+
+// boundableType reports whether the engine compares a column's stored
+// values as SQL compares the column's: integers.
+func boundableType(t *types.T) bool {
+	return t.Oid == types.OidInt2 || t.Oid == types.OidInt4 || t.Oid == types.OidInt8
+}
+
+// scanOpOf returns the table scan an operator reads through projections
+// and filters, or nil.
+func scanOpOf(op Operator) *scanOp {
+	for {
+		switch x := op.(type) {
+		case *statsOp:
+			op = x.in
+		case *projectOp:
+			op = x.in
+		case *filterOp:
+			op = x.in
+		case *scanOp:
+			return x
+		default:
+			return nil
+		}
+	}
+}
+
+// cannotFail reports whether expressions read only their row, constants
+// and parameters, and neither fail nor have an effect whatever the row:
+// comparisons of numbers, strings and booleans, combined with AND, OR,
+// NOT, IS [NOT] NULL and COALESCE.
+func cannotFail(es ...plan.Expr) bool {
+	ok := true
+	for _, e := range es {
+		plan.Walk(e, func(e plan.Expr) bool {
+			if !ok {
+				return false
+			}
+			switch x := e.(type) {
+			case *plan.ColRef, *plan.Const, *plan.Param, *plan.And, *plan.Or, *plan.Not, *plan.IsNull, *plan.Coalesce:
+			case *plan.Call:
+				ok = isComparison(x)
+			default:
+				ok = false
+			}
+			return ok
+		})
+	}
+	return ok
+}
+
+// isComparison reports whether a call compares two numbers, strings or
+// booleans, which cannot fail.
+func isComparison(c *plan.Call) bool {
+	switch c.Fn.Name {
+	case "=", "<>", "<", "<=", ">", ">=":
+	default:
+		return false
+	}
+	if len(c.Args) != 2 {
+		return false
+	}
+	for _, a := range c.Args {
+		switch a.Type().Family {
+		case types.IntFamily, types.FloatFamily, types.DecimalFamily, types.StringFamily, types.BoolFamily:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// tighten moves the bound to the first key of the sort's worst row (its
+// heap's top), setting it the first time.
+func (b *scanBound) tighten(worst *sortRow) error {
+	if b == nil {
+		return nil
+	}
+	v, ok := worst.keys[0].(int64)
+	cur := b.scan.cur
+	if !ok || cur == nil {
+		// A NULL worst: with NULLs last any row may enter, and with
+		// NULLs first the bound set before, if any, still holds.
+		return nil
+	}
+	if b.set {
+		if b.pred.Value.(int64) == v {
+			return nil
+		}
+		b.pred.Value = worst.keys[0]
+		return cur.Tighten(b.h, b.pred.Value)
+	}
+	b.pred.Value = worst.keys[0]
+	h, err := cur.Bound(b.pred)
+	if err != nil {
+		return err
+	}
+	b.h, b.set = h, true
+	topNBounds.Add(1)
+	return nil
+}
