@@ -63,8 +63,11 @@ type Cursor struct {
 	// range, cands are the candidate keys in key order (ci the next one).
 	// filter, when set, makes the cursor a scan that keeps the rows
 	// meeting the condition.
-	// where are the predicates rows must pass (Where).
-	where []Pred
+	// where are the predicates rows must pass (Where, Bound); live
+	// counts those not lifted, dropped the rows they have dropped.
+	where   []Pred
+	live    int
+	dropped int64
 	// keys0 limits a plain cursor to a range of keys (KeyRange).
 	keys0 *keyBounds
 	// rng is the state of an IndexRange cursor.

@@ -10,9 +10,9 @@ import (
 // boundDB is cursorDB's table with some values of n made NULL (the field
 // missing, or null), some made strings, and a transaction that inserts,
 // patches and deletes rows on top, left open for the caller.
-func boundDB(t *testing.T) (*DB, *Txn) {
+func boundDB(t *testing.T, rows int) (*DB, *Txn) {
 	t.Helper()
-	db, _ := cursorDB(t, 6*cursorChunk+9, 3)
+	db, _ := cursorDB(t, rows, 3)
 	rng := rand.New(rand.NewPCG(3, 3))
 	tx := db.Begin()
 	mustExec(t, tx.View().Scan("t", func(r *Row) bool {
@@ -48,9 +48,9 @@ func boundDB(t *testing.T) (*DB, *Txn) {
 		var doc string
 		switch i % 4 {
 		case 0:
-			doc = fmt.Sprintf(`{"id": %d, "n": %d}`, 2*rng.IntN(6*cursorChunk)+1, rng.IntN(1200))
+			doc = fmt.Sprintf(`{"id": %d, "n": %d}`, 2*rng.IntN(rows)+1, rng.IntN(1200))
 		case 1:
-			doc = fmt.Sprintf(`{"id": %d}`, 2*rng.IntN(6*cursorChunk)+1)
+			doc = fmt.Sprintf(`{"id": %d}`, 2*rng.IntN(rows)+1)
 		case 2:
 			doc = fmt.Sprintf(`{"id": %d, "n": null}`, 200001+i)
 		default:
@@ -88,7 +88,7 @@ func boundKeeps(v any, p Pred) bool {
 // Checked at the head and in a transaction whose own writes are merged
 // in, for both directions, with NULLs kept and dropped.
 func TestCursorBound(t *testing.T) {
-	db, tx := boundDB(t)
+	db, tx := boundDB(t, 6*cursorChunk+9)
 	// slack bounds how many rows past the point where a bound changed
 	// may come unchecked: the rest of the chunk, which may hold the
 	// transaction's writes besides its cursorChunk rows of the table.
@@ -128,21 +128,15 @@ func TestCursorBound(t *testing.T) {
 				read(len(all))
 
 				// got must be all[:100], then a subsequence of the rest
-				// that holds every row the firm bound keeps, and no row
-				// the loose bound drops past the slack of its change, nor
-				// one the firm bound drops past the slack of its own.
+				// that holds every row the firm bound keeps; of the rows
+				// past a change of the bound, only those left in the
+				// chunk being read (slack) may fail it; and every row
+				// left out is one the cursor counts as dropped.
 				sameRows(t, what+", before the bound", got[:min(100, len(got))], all[:100])
-				tightened := slices.IndexFunc(all, func(r seen) bool { return r.Key == got[at-1].Key }) + 1
 				i := 100
 				for j, r := range all[100:] {
 					pos := 100 + j
 					if i < len(got) && got[i].Key == r.Key {
-						if pos >= 100+slack && !boundKeeps(r.Doc["n"], p) {
-							t.Fatalf("%s: row %v (n %v) came %d rows past the bound", what, r.Key, r.Doc["n"], pos-100)
-						}
-						if pos >= tightened+slack && !boundKeeps(r.Doc["n"], firm) {
-							t.Fatalf("%s: row %v (n %v) came past the tightened bound", what, r.Key, r.Doc["n"])
-						}
 						sameRows(t, what, got[i:i+1], all[pos:pos+1])
 						i++
 						continue
@@ -153,6 +147,23 @@ func TestCursorBound(t *testing.T) {
 				}
 				if i != len(got) {
 					t.Fatalf("%s: %d rows, %d of them in order", what, len(got), i)
+				}
+				failing := func(rows []seen, p Pred) (n int) {
+					for _, r := range rows {
+						if !boundKeeps(r.Doc["n"], p) {
+							n++
+						}
+					}
+					return n
+				}
+				if n := failing(got[100:], p); n > slack {
+					t.Fatalf("%s: %d rows past the bound fail it", what, n)
+				}
+				if n := failing(got[at:], firm); n > slack {
+					t.Fatalf("%s: %d rows past the tightened bound fail it", what, n)
+				}
+				if d := cur.Dropped(); d != int64(len(all)-len(got)) {
+					t.Fatalf("%s: %d rows dropped, %d left out", what, d, len(all)-len(got))
 				}
 				if len(got) >= len(all)*9/10 {
 					t.Fatalf("%s: %d rows of %d: the bound dropped few", what, len(got), len(all))
@@ -180,13 +191,89 @@ func TestCursorBound(t *testing.T) {
 	}
 }
 
+// TestCursorBoundLift: a lifted bound keeps every row from the next chunk
+// on until Tighten checks it again; Dropped counts the rows the bound
+// dropped.
+func TestCursorBoundLift(t *testing.T) {
+	// Rows enough for chunks that end at cursorVisits rows visited.
+	db, tx := boundDB(t, 4*cursorVisits)
+	slack := cursorChunk + 100
+	for _, v := range []*View{db.View(), tx.View()} {
+		all := scanAll(t, v, "t")
+		pos := func(k Key) int { return slices.IndexFunc(all, func(r seen) bool { return r.Key == k }) }
+		cur, err := v.Cursor("t")
+		mustExec(t, err)
+		p := Pred{Field: "n", Op: OpGe, Value: int64(900)}
+		h, err := cur.Bound(p)
+		mustExec(t, err)
+		var got []seen
+		read := func(n int) {
+			for range n {
+				r, err := cur.Next(ctx)
+				mustExec(t, err)
+				if r == nil {
+					return
+				}
+				d, err := r.Doc()
+				mustExec(t, err)
+				got = append(got, seen{r.Key, r.Seq, d})
+			}
+		}
+		read(30)
+		for _, r := range got {
+			if !boundKeeps(r.Doc["n"], p) {
+				t.Fatalf("txn %v: row %v (n %v) came with the bound on", v.txn != nil, r.Key, r.Doc["n"])
+			}
+		}
+		// A lifted bound drops no more rows: those left out are the ones
+		// dropped before (in the chunks read so far).
+		dropped := cur.Dropped()
+		if dropped == 0 {
+			t.Fatalf("txn %v: no rows dropped", v.txn != nil)
+		}
+		mustExec(t, cur.Lift(h))
+		mustExec(t, cur.Lift(h))
+		read(len(all) / 2)
+		last := pos(got[len(got)-1].Key)
+		if d := cur.Dropped(); d != dropped || int64(last+1-len(got)) != d {
+			t.Fatalf("txn %v: lifted: %d rows dropped, was %d; %d of %d rows came", v.txn != nil, d, dropped, len(got), last+1)
+		}
+		sameRows(t, "lifted", got[len(got)-cursorChunk:], all[last+1-cursorChunk:last+1])
+		// Tightened again, the bound drops rows again.
+		mustExec(t, cur.Tighten(h, int64(900)))
+		at := len(got)
+		read(len(all))
+		if d := cur.Dropped(); d == dropped || d != int64(len(all)-len(got)) {
+			t.Fatalf("txn %v: tightened again: %d rows dropped, was %d; %d of %d rows came", v.txn != nil, d, dropped, len(got), len(all))
+		}
+		n := 0
+		for _, r := range got[at:] {
+			if !boundKeeps(r.Doc["n"], p) {
+				n++
+			}
+		}
+		if n > slack {
+			t.Fatalf("txn %v: %d rows fail the bound on again", v.txn != nil, n)
+		}
+	}
+	cur, err := db.View().Cursor("t")
+	mustExec(t, err)
+	mustExec(t, cur.Where(Pred{Field: "n", Op: OpGe, Value: int64(1)}))
+	if err := cur.Lift(0); err == nil {
+		t.Error("a predicate of Where was lifted")
+	}
+	if err := cur.Tighten(0, int64(5)); err == nil {
+		t.Error("a predicate of Where was tightened")
+	}
+}
+
 // TestCursorBoundTopN: a top-N that tightens its cursor's bound each time
 // its worst row changes keeps exactly the rows a sort of all of them
 // gives first, reading far fewer: NULLs first and last, ascending and
 // descending, ties on n decided by the key, at the head and in a
 // transaction.
 func TestCursorBoundTopN(t *testing.T) {
-	db, tx := boundDB(t)
+	db, tx := boundDB(t, 6*cursorChunk+9)
 	type entry struct {
 		key  Key
 		n    any // int64, or nil

@@ -33,6 +33,9 @@ type Pred struct {
 	// with it without being decoded into an interface.
 	i     int64
 	isInt bool
+	// bound: the predicate was added by Bound; lifted: it is not
+	// checked (Lift).
+	bound, lifted bool
 }
 
 // Where makes the cursor drop the rows that fail one of preds (see Pred).
@@ -43,6 +46,7 @@ func (c *Cursor) Where(preds ...Pred) error {
 			return err
 		}
 		c.where = append(c.where, p)
+		c.live++
 	}
 	return nil
 }
@@ -57,34 +61,66 @@ func (c *Cursor) Bound(p Pred) (int, error) {
 	if err := p.prepare(); err != nil {
 		return 0, err
 	}
+	p.bound = true
 	// A copy of the predicates: Tighten changes them in place, and a
 	// cursor's copies (View.Split) must not see it.
 	c.where = append(c.where[:len(c.where):len(c.where)], p)
+	c.live++
 	return len(c.where) - 1, nil
 }
 
-// Tighten sets the value of the predicate Bound returned h for to v, a
-// value of the same kind; its field and operator stay. Moving an integer
-// bound to another integer costs no allocation.
+// Tighten sets the value of the bound h (Bound) to v, a value of the same
+// kind, and checks it again if it was lifted (Lift); its field and
+// operator stay. Moving an integer bound to another integer costs no
+// allocation.
 func (c *Cursor) Tighten(h int, v any) error {
-	if h < 0 || h >= len(c.where) {
-		return fmt.Errorf("engine: no bound %d", h)
-	}
-	p := &c.where[h]
-	if i, ok := v.(int64); ok && p.isInt {
-		p.Value, p.i = v, i
-		return nil
-	}
-	q := *p
-	q.Value = v
-	if err := q.prepare(); err != nil {
+	p, err := c.boundOf(h)
+	if err != nil {
 		return err
 	}
-	if q.k != p.k {
-		return fmt.Errorf("engine: a bound on %s moves to a %T", kindName(p.k), v)
+	if i, ok := v.(int64); ok && p.isInt {
+		p.Value, p.i = v, i
+	} else {
+		q := *p
+		q.Value = v
+		if err := q.prepare(); err != nil {
+			return err
+		}
+		if q.k != p.k {
+			return fmt.Errorf("engine: a bound on %s moves to a %T", kindName(p.k), v)
+		}
+		*p = q
 	}
-	*p = q
+	if p.lifted {
+		p.lifted = false
+		c.live++
+	}
 	return nil
+}
+
+// Lift stops checking the bound h until the next Tighten: a caller that
+// finds it drops too few rows to pay for the reading of their field.
+func (c *Cursor) Lift(h int) error {
+	p, err := c.boundOf(h)
+	if err != nil {
+		return err
+	}
+	if !p.lifted {
+		p.lifted = true
+		c.live--
+	}
+	return nil
+}
+
+// Dropped returns how many rows the cursor's predicates have dropped.
+func (c *Cursor) Dropped() int64 { return c.dropped }
+
+// boundOf returns the bound h.
+func (c *Cursor) boundOf(h int) (*Pred, error) {
+	if h < 0 || h >= len(c.where) || !c.where[h].bound {
+		return nil, fmt.Errorf("engine: no bound %d", h)
+	}
+	return &c.where[h], nil
 }
 
 // prepare checks a predicate and works out what its checks use.
@@ -119,17 +155,26 @@ func kindName(k kind) string {
 	return "nothing"
 }
 
-// pass reports whether a row may meet every predicate of the cursor.
+// pass reports whether a row may meet every predicate of the cursor,
+// counting the rows that do not.
 func (c *Cursor) pass(r *Row) bool {
+	if c.live == 0 {
+		return true
+	}
 	if r.dec != nil || r.doc == nil {
 		for i := range c.where {
-			if p := &c.where[i]; !p.holdsFor(r.dec[p.Field]) {
+			if p := &c.where[i]; !p.lifted && !p.holdsFor(r.dec[p.Field]) {
+				c.dropped++
 				return false
 			}
 		}
 		return true
 	}
-	return holdIn(c.where, r.doc)
+	if !holdIn(c.where, r.doc) {
+		c.dropped++
+		return false
+	}
+	return true
 }
 
 // holdsFor checks a decoded value.
@@ -145,16 +190,21 @@ func (p *Pred) holdsFor(v any) bool {
 	return p.Op.holds(cmp)
 }
 
-// holdIn checks preds on an encoded document, reading strings without
-// copying them. Each field is looked for once for the conditions on it
-// that come side by side, as the two of a BETWEEN do.
+// holdIn checks the predicates that are not lifted on an encoded
+// document, reading strings without copying them. Each field is looked
+// for once for the conditions on it that come side by side, as the two of
+// a BETWEEN do.
 func holdIn(preds []Pred, doc []byte) bool {
-	at := -1
+	at, last := -1, -1 // last: the predicate whose field at is of
 	for i := range preds {
 		p := &preds[i]
-		if i == 0 || p.Field != preds[i-1].Field {
+		if p.lifted {
+			continue
+		}
+		if last < 0 || p.Field != preds[last].Field {
 			at = valueAt(doc, p.Field)
 		}
+		last = i
 		switch at {
 		case -2:
 			return true // a damaged document: let the reader report it
