@@ -17,8 +17,9 @@ import (
 // an error a row would raise is raised.
 func TestTopNBound(t *testing.T) {
 	s := newSession(t)
-	run(t, s, `CREATE TABLE tb (id int8 PRIMARY KEY, n int4, f float8, t text)`)
-	run(t, s, `INSERT INTO tb SELECT i, CASE WHEN i % 11 = 0 THEN NULL ELSE i * 7919 % 100003 END, i * 0.5, 'v' || i
+	run(t, s, `CREATE TABLE tb (id int8 PRIMARY KEY, n int4, f float8, t text, w int8)`)
+	run(t, s, `INSERT INTO tb SELECT i, CASE WHEN i % 11 = 0 THEN NULL ELSE i * 7919 % 100003 END, i * 0.5, 'v' || i,
+		CASE WHEN i <= 5000 THEN i ELSE -i END
 		FROM generate_series(1, 50000) i`)
 	scanned := regexp.MustCompile(`Seq Scan on tb .*rows=(\d+)`)
 	serial := func(q string) (rows int, bounded bool) {
@@ -41,6 +42,11 @@ func TestTopNBound(t *testing.T) {
 		{`SELECT id, n FROM tb ORDER BY n, id LIMIT 10`, 2000},
 		{`SELECT id, n, t FROM tb ORDER BY n NULLS FIRST, id LIMIT 10 OFFSET 5000`, 25000},
 		{`SELECT id AS k, n AS m FROM tb WHERE t <> 'v7' ORDER BY m DESC NULLS LAST, k LIMIT 3`, 2000},
+		// Rows in the sort's order first, which lift the bound, then
+		// rows it drops, which set it again.
+		{`SELECT id, w FROM tb ORDER BY w DESC LIMIT 10`, 10000},
+		// Every row enters: all come, the bound lifted.
+		{`SELECT id, w FROM tb WHERE w > 0 ORDER BY w DESC LIMIT 10`, 5000},
 	} {
 		if rows, bounded := serial(c.q); !bounded || rows > c.max {
 			t.Errorf("%s: the scan handed on %d rows of 50000 (bounded %v)", c.q, rows, bounded)

@@ -299,7 +299,10 @@ func (op *sortOp) load() error {
 			scratch.keys[i] = v
 		}
 		if op.limit >= 0 && int64(h.Len()) >= op.limit && (op.limit == 0 || !op.less(&scratch, &h.rows[0])) {
-			return nil
+			return op.bound.saw(false)
+		}
+		if err := op.bound.saw(true); err != nil {
+			return err
 		}
 		if op.limit >= 0 && int64(h.Len()) >= op.limit {
 			// The row takes the place of the last of the first N, in

@@ -485,12 +485,30 @@ func bytesReader(s string) *strings.Reader { return strings.NewReader(s) }
 // would have made a difference before the sort: every expression the rows
 // meet on their way to it (filters, projections, the other sort keys)
 // reads only its row and can neither fail nor have an effect.
+//
+// Checking the bound costs the cursor a walk over each document, which
+// rows that come in the sort's order (each better than the last) pay in
+// vain: the bound is lifted (engine.Cursor.Lift) while it drops too few of
+// the rows of a window, and set again once the sort finds it would drop
+// many.
 type scanBound struct {
 	scan *scanOp
-	pred engine.Pred
-	h    int  // the handle of the cursor's bound, once set
-	set  bool // whether it is
+	pred engine.Pred // its Value, the worst row's first key, once set
+	h    int         // the handle of the cursor's bound, once set
+	set  bool        // whether it is
+	// lifted: the cursor does not check the bound; got counts the rows
+	// the sort has got in this window, would those of them that did not
+	// enter it (while lifted), and dropped is the cursor's count of rows
+	// dropped when the window began.
+	lifted  bool
+	got     int
+	would   int
+	dropped int64
 }
+
+// boundWindow is how many rows a top-N gets between two judgements of
+// its bound.
+const boundWindow = 1024
 
 // topNBounds counts the top-N sorts that have bounded their scan.
 var topNBounds atomic.Int64
@@ -629,19 +647,52 @@ func (b *scanBound) tighten(worst *sortRow) error {
 		// NULLs first the bound set before, if any, still holds.
 		return nil
 	}
-	if b.set {
-		if b.pred.Value.(int64) == v {
-			return nil
+	switch {
+	case !b.set:
+		b.pred.Value = worst.keys[0]
+		h, err := cur.Bound(b.pred)
+		if err != nil {
+			return err
 		}
+		b.h, b.set, b.dropped = h, true, cur.Dropped()
+		topNBounds.Add(1)
+	case b.pred.Value.(int64) == v:
+	case b.lifted:
+		b.pred.Value = worst.keys[0]
+	default:
 		b.pred.Value = worst.keys[0]
 		return cur.Tighten(b.h, b.pred.Value)
 	}
-	b.pred.Value = worst.keys[0]
-	h, err := cur.Bound(b.pred)
-	if err != nil {
-		return err
-	}
-	b.h, b.set = h, true
-	topNBounds.Add(1)
 	return nil
+}
+
+// saw notes a row the sort got from its input, and whether it entered the
+// first N, and at the end of a window lifts the bound or sets it again.
+func (b *scanBound) saw(entered bool) error {
+	if b == nil || !b.set {
+		return nil
+	}
+	b.got++
+	if !entered {
+		b.would++
+	}
+	if b.got < boundWindow {
+		return nil
+	}
+	cur := b.scan.cur
+	if cur == nil {
+		return nil
+	}
+	var err error
+	switch {
+	case !b.lifted && cur.Dropped()-b.dropped < int64(b.got/4):
+		// The bound dropped less than a fifth of the rows read.
+		b.lifted = true
+		err = cur.Lift(b.h)
+	case b.lifted && b.would >= b.got/2:
+		b.lifted = false
+		err = cur.Tighten(b.h, b.pred.Value)
+	}
+	b.got, b.would, b.dropped = 0, 0, cur.Dropped()
+	return err
 }
