@@ -232,13 +232,11 @@ func (t *rowTree) Delete(k Key) (row, bool) {
 	t.root = t.own(t.root)
 	old := t.remove(t.root, &k)
 	t.n--
-	switch {
-	case t.n == 0:
+	if t.n == 0 {
 		t.root = nil
-	default:
-		for t.root.kids != nil && len(t.root.kids) == 1 {
-			t.root = t.root.kids[0]
-		}
+	}
+	for t.root != nil && len(t.root.kids) == 1 {
+		t.root = t.root.kids[0] // a root of one child: the child is the root
 	}
 	return old, true
 }
