@@ -189,6 +189,9 @@ func (c *Cursor) scanChunk() {
 			from = c.keys0.lo
 		}
 		c.walk, c.walking = c.ts.rows.seek(from), true
+		if c.rows == nil {
+			c.rows = make([]Row, 0, c.keys0.span())
+		}
 	}
 	seq := c.v.seq
 	visits := 0

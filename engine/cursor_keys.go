@@ -15,6 +15,19 @@ func (b *keyBounds) below(k Key) bool {
 	return c < 0 || c == 0 && !b.loIncl
 }
 
+// span returns how many rows a chunk of a cursor limited to b holds at
+// most: the keys between two integer bounds, or a whole chunk (also for
+// a cursor not limited, b nil).
+func (b *keyBounds) span() int {
+	if b == nil || b.lo == nil || b.hi == nil || !b.lo.IsInt || !b.hi.IsInt {
+		return cursorChunk
+	}
+	if n := uint64(b.hi.Int - b.lo.Int); n < cursorChunk {
+		return int(n) + 1
+	}
+	return cursorChunk
+}
+
 func (b *keyBounds) above(k Key) bool {
 	if b.hi == nil {
 		return false
