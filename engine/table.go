@@ -151,32 +151,56 @@ type tableState struct {
 	// undo, while a commit applies its events to the writer's working
 	// state, records every B-tree change so that a failing event can take
 	// the transaction's earlier ones back.
-	undo *[]undoStep
+	undo *undoLog
 }
 
-// undoStep is one B-tree change: a row replaced or added (had tells which),
-// or an index entry added.
-type undoStep struct {
-	idx   *btree.BTreeG[indexEntry] // nil for a row
+// undoLog records the B-tree changes a commit's events made: the keys of
+// the rows they added, the rows they replaced as they were, and the index
+// entries they added. Events never take a row out of the B-tree, so a key
+// is added at most once in a commit and before any replacement of its
+// row: taking back the replacements, newest first, and then the rows
+// added, undoes every change. Each kind holds only what undoing it needs
+// (a load adds a key and an index entry per row).
+type undoLog struct {
+	added    []Key
+	replaced []row
+	entries  []indexUndo
+}
+
+// indexUndo is an index entry a commit added.
+type indexUndo struct {
+	idx   *btree.BTreeG[indexEntry]
 	entry indexEntry
-	key   Key
-	old   row
-	had   bool
 }
 
-// rollback takes back the recorded changes, newest first.
-func (ts *tableState) rollback(steps []undoStep) {
-	for i := len(steps) - 1; i >= 0; i-- {
-		st := &steps[i]
-		switch {
-		case st.idx != nil:
-			st.idx.Delete(st.entry)
-		case st.had:
-			ts.rows.ReplaceOrInsert(st.old)
-		default:
-			ts.rows.Delete(st.key)
-		}
+// rollback takes back the changes u recorded.
+func (ts *tableState) rollback(u *undoLog) {
+	for i := len(u.replaced) - 1; i >= 0; i-- {
+		ts.rows.ReplaceOrInsert(u.replaced[i])
 	}
+	for _, k := range u.added {
+		ts.rows.Delete(k)
+	}
+	for _, e := range u.entries {
+		e.idx.Delete(e.entry)
+	}
+}
+
+// reset empties u for the next commit, letting go of the slices an
+// outsized one grew.
+func (u *undoLog) reset() {
+	u.added = resetSlice(u.added)
+	u.replaced = resetSlice(u.replaced)
+	u.entries = resetSlice(u.entries)
+}
+
+// resetSlice empties s, keeping its space unless it is outsized.
+func resetSlice[S ~[]E, E any](s S) S {
+	if cap(s) > 4096 {
+		return nil
+	}
+	clear(s)
+	return s[:0]
 }
 
 func newTableState(spec *TableSpec) *tableState {
@@ -261,8 +285,12 @@ func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[str
 // versionAdded does the rest of addVersion once the row is in the B-tree:
 // the undo step, the event count and the index entries.
 func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc map[string]any, prev map[string]any) {
-	if ts.undo != nil {
-		*ts.undo = append(*ts.undo, undoStep{key: k, old: old, had: ok})
+	if u := ts.undo; u != nil {
+		if ok {
+			u.replaced = append(u.replaced, old)
+		} else {
+			u.added = append(u.added, k)
+		}
 	}
 	ts.eventsSince++
 	ts.lastWrite = v.seq
@@ -281,8 +309,8 @@ func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc map[s
 		}
 		e := indexEntry{val: val, key: k, seq: v.seq}
 		idx.ReplaceOrInsert(e)
-		if ts.undo != nil {
-			*ts.undo = append(*ts.undo, undoStep{idx: idx, entry: e})
+		if u := ts.undo; u != nil {
+			u.entries = append(u.entries, indexUndo{idx, e})
 		}
 	}
 }

@@ -340,7 +340,7 @@ func (tx *Txn) Submit(ctx context.Context) (*Commit, error) {
 type touched struct {
 	ts    *tableState
 	saved tableState
-	undo  []undoStep
+	undo  undoLog
 	rows  []row // as each event left its row, for the point map
 }
 
@@ -379,7 +379,7 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 			// the mutex released.
 			for i := range tabs {
 				t := &tabs[i]
-				t.ts.rollback(t.undo)
+				t.ts.rollback(&t.undo)
 				*t.ts = t.saved
 			}
 		}
@@ -387,21 +387,10 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		// on to no rows; an outsized transaction's are let go.
 		for i := range tabs {
 			t := &tabs[i]
-			clear(t.undo)
-			clear(t.rows)
-			if cap(t.undo) > 4096 {
-				t.undo = nil
-			}
-			if cap(t.rows) > 4096 {
-				t.rows = nil
-			}
-			*t = touched{undo: t.undo[:0], rows: t.rows[:0]}
+			t.undo.reset()
+			*t = touched{undo: t.undo, rows: resetSlice(t.rows)}
 		}
-		clear(batch)
-		if cap(batch) > 4096 {
-			batch = nil
-		}
-		sc.tabs, sc.batch = tabs[:0], batch[:0]
+		sc.tabs, sc.batch = tabs[:0], resetSlice(batch)
 	}()
 	if err := db.writable(); err != nil {
 		return nil, err
