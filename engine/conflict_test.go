@@ -267,32 +267,37 @@ func TestLock(t *testing.T) {
 	mustExec(t, err)
 }
 
+// commitPanicking commits tx with a panic injected after its event number
+// at (from 1) is applied, and checks that the commit lets it through.
+func commitPanicking(t *testing.T, db *DB, tx *Txn, at int) {
+	t.Helper()
+	n := 0
+	db.testApplied = func(*event) {
+		if n++; n == at {
+			panic("injected")
+		}
+	}
+	defer func() {
+		db.testApplied = nil
+		if r := recover(); r != "injected" {
+			t.Fatalf("recovered %v", r)
+		}
+	}()
+	tx.Commit(ctx)
+}
+
 // TestCommitPanicReleasesWriter: a panic in the middle of a commit's events
 // takes the applied ones back and releases the writer mutex; the database
 // goes on.
 func TestCommitPanicReleasesWriter(t *testing.T) {
 	db := counterDB(t)
 	before := db.Seq()
-	n := 0
-	db.testApplied = func(*event) {
-		if n++; n == 2 {
-			panic("injected")
-		}
-	}
 	tx := db.Begin()
 	_, err := tx.Insert("c", []byte(`{"id": 10}`))
 	mustExec(t, err)
 	_, err = tx.Insert("c", []byte(`{"id": 11}`))
 	mustExec(t, err)
-	func() {
-		defer func() {
-			if r := recover(); r != "injected" {
-				t.Fatalf("recovered %v", r)
-			}
-		}()
-		tx.Commit(ctx)
-	}()
-	db.testApplied = nil
+	commitPanicking(t, db, tx, 2)
 	done := make(chan error, 1)
 	go func() {
 		_, err := db.Insert(ctx, "c", []byte(`{"id": 12}`))
@@ -316,7 +321,7 @@ func TestCommitPanicReleasesWriter(t *testing.T) {
 	if h, err := v.History("c", int64(12)); err != nil || len(h) != 1 || h[0].Seq != before+1 {
 		t.Fatalf("history of the next insert: %v %v", h, err)
 	}
-	n = 0
+	n := 0
 	mustExec(t, v.Scan("c", func(*Row) bool { n++; return true }))
 	if n != 2 {
 		t.Fatalf("%d rows after the panicked commit, want 2", n)

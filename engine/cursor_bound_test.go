@@ -104,18 +104,7 @@ func TestCursorBound(t *testing.T) {
 				cur, err := v.Cursor("t")
 				mustExec(t, err)
 				var got []seen
-				read := func(n int) {
-					for range n {
-						r, err := cur.Next(ctx)
-						mustExec(t, err)
-						if r == nil {
-							return
-						}
-						d, err := r.Doc()
-						mustExec(t, err)
-						got = append(got, seen{r.Key, r.Seq, d})
-					}
-				}
+				read := func(n int) { got = append(got, readCursor(t, cur, n)...) }
 				read(100)
 				p := Pred{Field: "n", Op: c.op, Value: c.loose, KeepNull: keepNull}
 				h, err := cur.Bound(p)
@@ -207,18 +196,7 @@ func TestCursorBoundLift(t *testing.T) {
 		h, err := cur.Bound(p)
 		mustExec(t, err)
 		var got []seen
-		read := func(n int) {
-			for range n {
-				r, err := cur.Next(ctx)
-				mustExec(t, err)
-				if r == nil {
-					return
-				}
-				d, err := r.Doc()
-				mustExec(t, err)
-				got = append(got, seen{r.Key, r.Seq, d})
-			}
-		}
+		read := func(n int) { got = append(got, readCursor(t, cur, n)...) }
 		read(30)
 		for _, r := range got {
 			if !boundKeeps(r.Doc["n"], p) {

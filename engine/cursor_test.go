@@ -44,17 +44,24 @@ func lookupAll(t *testing.T, v *View, table, field string, op Op, val any) []see
 
 func drainCursor(t *testing.T, c *Cursor) []seen {
 	t.Helper()
+	return readCursor(t, c, -1)
+}
+
+// readCursor reads up to n rows from c (every row when n < 0).
+func readCursor(t *testing.T, c *Cursor, n int) []seen {
+	t.Helper()
 	var out []seen
-	for {
+	for ; n != 0; n-- {
 		r, err := c.Next(ctx)
 		mustExec(t, err)
 		if r == nil {
-			return out
+			break
 		}
 		d, err := r.Doc()
 		mustExec(t, err)
 		out = append(out, seen{r.Key, r.Seq, d})
 	}
+	return out
 }
 
 func sameRows(t *testing.T, what string, got, want []seen) {

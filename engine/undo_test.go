@@ -61,22 +61,7 @@ func TestCommitUndo(t *testing.T) {
 				mustExec(t, tx.Patch("u", int64(10), []byte(`{"g": 3}`))) // patched twice
 				mustExec(t, tx.SoftDelete("u", int64(20)))
 			}
-			events := len(tx.ops)
-			n := 0
-			db.testApplied = func(*event) {
-				if n++; n == events {
-					panic("injected")
-				}
-			}
-			func() {
-				defer func() {
-					if r := recover(); r != "injected" {
-						t.Fatalf("recovered %v", r)
-					}
-				}()
-				tx.Commit(ctx)
-			}()
-			db.testApplied = nil
+			commitPanicking(t, db, tx, len(tx.ops))
 
 			// A view after the next commit, to another table, reads the
 			// writer's state of u, which the failed commit changed and
