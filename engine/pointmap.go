@@ -22,14 +22,11 @@ type pointTable struct {
 }
 
 type pointEntry struct {
-	key Key
-	r   row
-	// The newest version's seq, unix_ms and document, copied out of r's
-	// versions: most reads want the newest version, and reading it here
-	// saves the cache miss of following r.versions.
-	lastSeq uint64
-	lastMs  int64
-	lastDoc []byte
+	// r is the row. It holds its key and a copy of its newest version's
+	// seq, unix_ms and document (newRow): most reads want the newest
+	// version, and reading it here saves the cache miss of following
+	// r.versions.
+	r row
 }
 
 func newPointMap(capacity int) *pointMap {
@@ -98,8 +95,8 @@ func (e *pointEntry) at(seq uint64) (vseq uint64, ms int64, doc []byte, ok bool)
 	if e == nil {
 		return 0, 0, nil, false
 	}
-	if e.lastSeq != 0 && e.lastSeq <= seq {
-		return e.lastSeq, e.lastMs, e.lastDoc, true
+	if n := &e.r.newest; n.seq != 0 && n.seq <= seq {
+		return n.seq, n.ms, n.doc, true
 	}
 	v := e.r.at(seq)
 	if v == nil {
@@ -118,26 +115,22 @@ func (m *pointMap) entry(k Key) *pointEntry {
 // probe follows the slots from i, whose entry is e, to the slot of k's
 // entry or to the empty slot where k would go (entry nil).
 func (t *pointTable) probe(i uint64, k Key, e *pointEntry) (uint64, *pointEntry) {
-	for e != nil && e.key != k {
+	for e != nil && e.r.key != k {
 		i = (i + 1) & t.mask
 		e = t.slots[i].Load()
 	}
 	return i, e
 }
 
-// store sets the row of k. Only the writer calls it.
-func (m *pointMap) store(k Key, r row) {
+// store sets the row of its key. Only the writer calls it.
+func (m *pointMap) store(r row) {
 	t := m.tab.Load()
 	if 2*(m.n+1) > len(t.slots) {
 		t = m.grow(t)
 	}
-	e := &pointEntry{key: k, r: r}
-	if n := len(r.versions); n > 0 {
-		last := &r.versions[n-1]
-		e.lastSeq, e.lastMs, e.lastDoc = last.seq, last.ms, last.doc
-	}
-	i := m.hash(k) & t.mask
-	i, old := t.probe(i, k, t.slots[i].Load())
+	e := &pointEntry{r: r}
+	i := m.hash(r.key) & t.mask
+	i, old := t.probe(i, r.key, t.slots[i].Load())
 	if old == nil {
 		m.n++
 	}
@@ -155,7 +148,7 @@ func (m *pointMap) grow(old *pointTable) *pointTable {
 		if e == nil {
 			continue
 		}
-		for j := m.hash(e.key) & t.mask; ; j = (j + 1) & t.mask {
+		for j := m.hash(e.r.key) & t.mask; ; j = (j + 1) & t.mask {
 			if t.slots[j].Load() == nil {
 				t.slots[j].Store(e)
 				break

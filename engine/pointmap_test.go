@@ -37,9 +37,9 @@ func TestPointMapGrowsUnderReaders(t *testing.T) {
 	}
 	for i := range n {
 		k := keyOf(i)
-		m.store(k, newRow(k, []version{{seq: uint64(i + 1)}}))
+		m.store(newRow(k, []version{{seq: uint64(i + 1)}}))
 		if i%3 == 0 { // an update of an existing key
-			m.store(k, newRow(k, []version{{seq: uint64(i + 1)}, {seq: uint64(n + i)}}))
+			m.store(newRow(k, []version{{seq: uint64(i + 1)}, {seq: uint64(n + i)}}))
 		}
 		stored.Store(int64(i + 1))
 	}
@@ -65,7 +65,7 @@ func TestPointMapEntries(t *testing.T) {
 	}
 	const n = 5000
 	for i := 0; i < n; i += 2 { // odd keys stay absent
-		m.store(keyOf(i), newRow(keyOf(i), []version{{seq: uint64(i + 1)}}))
+		m.store(newRow(keyOf(i), []version{{seq: uint64(i + 1)}}))
 	}
 	for _, count := range []int{0, 1, 10, entriesBatch, entriesBatch + 1, 3*entriesBatch + 5} {
 		keys := make([]Key, count)
@@ -80,7 +80,7 @@ func TestPointMapEntries(t *testing.T) {
 			if want := m.entry(k); got[i] != want {
 				t.Fatalf("%d keys: key %v: entry %p, alone %p", count, k, got[i], want)
 			}
-			if (got[i] != nil) != present[i] || got[i] != nil && got[i].key != k {
+			if (got[i] != nil) != present[i] || got[i] != nil && got[i].r.key != k {
 				t.Fatalf("%d keys: key %v: entry %+v, want present=%v", count, k, got[i], present[i])
 			}
 		}

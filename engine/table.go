@@ -252,7 +252,7 @@ func (ts *tableState) lookup(k Key) (row, bool) {
 // key written twice is stored twice, its newest row last.
 func (ts *tableState) refreshPoint(rows []row) {
 	for _, r := range rows {
-		ts.point.store(r.key, r)
+		ts.point.store(r)
 	}
 }
 
@@ -260,7 +260,7 @@ func (ts *tableState) refreshPoint(rows []row) {
 func (ts *tableState) fillPoint() {
 	m := newPointMap(ts.rows.Len())
 	ts.rows.Ascend(func(r row) bool {
-		m.store(r.key, r)
+		m.store(r)
 		return true
 	})
 	ts.point = m
