@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -267,6 +268,10 @@ func run(args []string, stderr io.Writer) int {
 		log.Error("cannot open data directory", "dir", o.data, "err", err)
 		return 1
 	}
+	// Opening decoded the snapshots and the log: the memory it used only
+	// while loading goes back to the system now, rather than staying with
+	// the process until its heap grows that far again.
+	debug.FreeOSMemory()
 	srv, err := pgwire.NewServer(db, cfg)
 	if err != nil {
 		db.Close()
