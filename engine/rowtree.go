@@ -167,7 +167,7 @@ func (t *rowTree) insert(n *rowNode, r row) (old row, had bool, right *rowNode, 
 			old, n.rows[i] = n.rows[i], r
 			return old, true, nil, Key{}
 		}
-		n.rows = insertRow(n.rows, i, r)
+		n.rows = insertRow(n.rows, i, r, t.n >= leafRows)
 		if len(n.rows) <= leafRows {
 			return row{}, false, nil, Key{}
 		}
@@ -201,13 +201,19 @@ func (t *rowTree) insert(n *rowNode, r row) (old row, had bool, right *rowNode, 
 	return old, had, right, low
 }
 
-// insertRow inserts r at rows[i]. A leaf's space grows as a slice's does,
-// but never past what a full leaf and the row that splits it take.
-func insertRow(rows []row, i int, r row) []row {
+// insertRow inserts r at rows[i]. A leaf of a tree of more than one leaf
+// (big) grows to a full leaf's space at once, as it will likely fill; a
+// small tree's only leaf grows as a slice does. Neither grows past what a
+// full leaf and the row that splits it take.
+func insertRow(rows []row, i int, r row, big bool) []row {
 	if len(rows) < cap(rows) {
 		return slices.Insert(rows, i, r)
 	}
-	grown := make([]row, len(rows)+1, min(max(2*cap(rows), 4), leafRows+1))
+	size := min(max(2*cap(rows), 4), leafRows+1)
+	if big {
+		size = leafRows + 1
+	}
+	grown := make([]row, len(rows)+1, size)
 	copy(grown, rows[:i])
 	grown[i] = r
 	copy(grown[i+1:], rows[i:])
