@@ -195,23 +195,58 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*btree.BT
 	return idx, nil
 }
 
-// loadIndexes fills ts.indexes from index files covering seq, rebuilding
-// from the rows any that cannot be used.
-func (db *DB) loadIndexes(tableDir string, ts *tableState, seq uint64) error {
-	var rebuild bool
-	for field := range ts.indexes {
-		idx, err := readIndexFile(db.st.FS(), tableDir, field, seq)
-		if err != nil {
-			if !errors.Is(err, fs.ErrNotExist) {
-				db.log.Warn("rebuilding an index whose file cannot be used", "table", ts.spec.Name, "field", field, "err", err)
+// indexFiles is the reading of a table's index files for a snapshot's seq,
+// under way beside the reading of the snapshot itself (readIndexFiles).
+type indexFiles struct {
+	done  chan struct{}
+	trees map[string]*btree.BTreeG[indexEntry]
+	err   error // the first file that cannot be used
+	field string
+}
+
+// readIndexFiles starts reading the index files of spec covering seq in a
+// goroutine of their own: they are independent of the snapshot, which the
+// caller reads meanwhile. A table without indexes reads nothing.
+func (db *DB) readIndexFiles(tableDir string, spec *TableSpec, seq uint64) *indexFiles {
+	f := &indexFiles{done: make(chan struct{}), trees: make(map[string]*btree.BTreeG[indexEntry], len(spec.Indexes))}
+	if len(spec.Indexes) == 0 {
+		close(f.done)
+		return f
+	}
+	fsys := db.st.FS()
+	go func() {
+		defer close(f.done)
+		for _, field := range spec.Indexes {
+			idx, err := readIndexFile(fsys, tableDir, field, seq)
+			if err != nil {
+				f.err, f.field = err, field
+				return
 			}
-			rebuild = true
-			break
+			f.trees[field] = idx
+		}
+	}()
+	return f
+}
+
+// wait waits for the reading to end.
+func (f *indexFiles) wait() { <-f.done }
+
+// useIndexes fills ts.indexes from the index files read for the seq of
+// its snapshot, rebuilding them from the rows when one cannot be used.
+func (db *DB) useIndexes(ts *tableState, f *indexFiles) error {
+	f.wait()
+	if f.err != nil {
+		if !errors.Is(f.err, fs.ErrNotExist) {
+			db.log.Warn("rebuilding an index whose file cannot be used", "table", ts.spec.Name, "field", f.field, "err", f.err)
+		}
+		return ts.rebuildIndexes()
+	}
+	for field := range ts.indexes {
+		idx, ok := f.trees[field]
+		if !ok {
+			return ts.rebuildIndexes() // not one of the files read
 		}
 		ts.indexes[field] = idx
-	}
-	if rebuild {
-		return ts.rebuildIndexes()
 	}
 	return nil
 }

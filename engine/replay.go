@@ -67,12 +67,18 @@ func (db *DB) loadTableSpec(name string, spec *TableSpec) (*tableState, []timePo
 	if err := db.replay(ts, from); err != nil {
 		return nil, nil, err
 	}
-	ts.fillPoint()
 	db.checkMeta(db.st.StreamDir(name), ts, ts.lastSnap)
 	ts.segBytesAtSnp = db.st.SegmentBytes(name)
 	if ts.lastSnap == 0 {
 		ts.segBytesAtSnp = 0
 	}
+	// The point map is built beside the gathering of the timeline's
+	// points: both only read the rows.
+	filled := make(chan struct{})
+	go func() {
+		defer close(filled)
+		ts.fillPoint()
+	}()
 	var points []timePoint
 	ts.rows.Ascend(func(r row) bool {
 		for _, v := range r.versions {
@@ -80,6 +86,7 @@ func (db *DB) loadTableSpec(name string, spec *TableSpec) (*tableState, []timePo
 		}
 		return true
 	})
+	<-filled
 	return ts, points, nil
 }
 
@@ -93,16 +100,18 @@ func (db *DB) loadSnapshot(spec *TableSpec) (*tableState, uint64, error) {
 	for _, seq := range seqs {
 		rc, err := db.st.OpenSnapshot(spec.Name, seq)
 		if err == nil {
+			idx := db.readIndexFiles(db.st.StreamDir(spec.Name), spec, seq)
 			var ts *tableState
 			var got uint64
 			ts, got, err = readSnapshotData(rc, spec)
 			rc.Close()
 			if err == nil && got == seq {
-				if err := db.loadIndexes(db.st.StreamDir(spec.Name), ts, seq); err != nil {
+				if err := db.useIndexes(ts, idx); err != nil {
 					return nil, 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 				}
 				return ts, seq, nil
 			}
+			idx.wait()
 			if err == nil {
 				err = fmt.Errorf("snapshot content is for seq %d", got)
 			}
