@@ -270,8 +270,9 @@ func run(args []string, stderr io.Writer) int {
 	}
 	// Opening decoded the snapshots and the log: the memory it used only
 	// while loading goes back to the system now, rather than staying with
-	// the process until its heap grows that far again.
-	debug.FreeOSMemory()
+	// the process until its heap grows that far again. The collection
+	// runs beside the server, which does not wait for it.
+	go debug.FreeOSMemory()
 	srv, err := pgwire.NewServer(db, cfg)
 	if err != nil {
 		db.Close()
