@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/btree"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/driftdb/driftdb/store"
@@ -197,7 +196,7 @@ func (ts *tableState) syncIndexes() error {
 			build = true
 		}
 	}
-	n := make(map[string]*btree.BTreeG[indexEntry], len(want))
+	n := make(map[string]*indexTree, len(want))
 	for f, idx := range ts.indexes {
 		if want[f] {
 			n[f] = idx

@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"slices"
-
-	"github.com/google/btree"
 )
 
 // cursorChunk is how many rows a Cursor takes from its table at a time:
@@ -73,7 +71,7 @@ type Cursor struct {
 	// rng is the state of an IndexRange cursor.
 	rng *rangeScan
 
-	idx    *btree.BTreeG[indexEntry]
+	idx    *indexTree
 	field  string
 	op     Op
 	value  any
@@ -184,9 +182,9 @@ func (c *Cursor) scanChunk() {
 		return
 	}
 	if !c.walking {
-		var from *Key
-		if c.keys0 != nil {
-			from = c.keys0.lo
+		var from *row
+		if c.keys0 != nil && c.keys0.lo != nil {
+			from = &row{key: *c.keys0.lo}
 		}
 		c.walk, c.walking = c.ts.rows.seek(from), true
 		if c.rows == nil {

@@ -159,7 +159,7 @@ func (c *HistoryCursor) refill() {
 		return true
 	}
 	if c.started {
-		c.ts.rows.AscendGreaterOrEqual(c.after, visit)
+		c.ts.rows.AscendGreaterOrEqual(row{key: c.after}, visit)
 	} else {
 		c.ts.rows.Ascend(visit)
 	}

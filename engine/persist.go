@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/google/btree"
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/driftdb/driftdb/store"
@@ -78,7 +77,7 @@ func writeIndexFiles(fsys store.FS, tableDir string, ts *tableState, seq uint64)
 
 // writeIndexFile writes one index file to f as it streams the entries:
 // the header's checksum, which covers the body, is filled in last.
-func writeIndexFile(f store.File, field string, idx *btree.BTreeG[indexEntry], seq uint64) error {
+func writeIndexFile(f store.File, field string, idx *indexTree, seq uint64) error {
 	bw := bufio.NewWriterSize(f, 256<<10)
 	hdr := make([]byte, idxHeaderSize)
 	copy(hdr, idxMagic)
@@ -136,7 +135,7 @@ func writeIndexFile(f store.File, field string, idx *btree.BTreeG[indexEntry], s
 
 // readIndexFile loads the index of field if its file is whole and covers
 // exactly seq.
-func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*btree.BTreeG[indexEntry], error) {
+func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTree, error) {
 	b, err := vfs.ReadFile(fsys, idxPath(tableDir, field))
 	if err != nil {
 		return nil, err
@@ -162,7 +161,7 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*btree.BT
 	// The library decoder reads a bytes.Reader without reading ahead: the
 	// entries start where it stopped.
 	mr := mpReader{b: body, i: len(body) - r.Len()}
-	idx := btree.NewG(btreeDegree, indexLess)
+	idx := newIndexTree()
 	for range h.N {
 		if c, err := mr.byte(); err != nil || c != 0x93 { // fixarray of 3
 			return nil, fmt.Errorf("index entry: not [value, key, seq] (%v)", err)
@@ -199,7 +198,7 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*btree.BT
 // under way beside the reading of the snapshot itself (readIndexFiles).
 type indexFiles struct {
 	done  chan struct{}
-	trees map[string]*btree.BTreeG[indexEntry]
+	trees map[string]*indexTree
 	err   error // the first file that cannot be used
 	field string
 }
@@ -208,7 +207,7 @@ type indexFiles struct {
 // goroutine of their own: they are independent of the snapshot, which the
 // caller reads meanwhile. A table without indexes reads nothing.
 func (db *DB) readIndexFiles(tableDir string, spec *TableSpec, seq uint64) *indexFiles {
-	f := &indexFiles{done: make(chan struct{}), trees: make(map[string]*btree.BTreeG[indexEntry], len(spec.Indexes))}
+	f := &indexFiles{done: make(chan struct{}), trees: make(map[string]*indexTree, len(spec.Indexes))}
 	if len(spec.Indexes) == 0 {
 		close(f.done)
 		return f

@@ -103,8 +103,8 @@ func TestIndexOrder(t *testing.T) {
 	}
 	for _, a := range entries {
 		for _, b := range entries {
-			if got, want := indexLess(a, b), general(a, b); got != want {
-				t.Fatalf("indexLess(%v/%v/%d, %v/%v/%d) = %v, want %v", a.val, a.key, a.seq, b.val, b.key, b.seq, got, want)
+			if got, want := compareEntries(&a, &b) < 0, general(a, b); got != want {
+				t.Fatalf("compareEntries(%v/%v/%d, %v/%v/%d) < 0 is %v, want %v", a.val, a.key, a.seq, b.val, b.key, b.seq, got, want)
 			}
 		}
 	}

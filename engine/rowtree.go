@@ -2,69 +2,104 @@ package engine
 
 import "slices"
 
-// rowTree holds a table's rows in key order: a copy-on-write B+ tree whose
-// leaves keep the rows inline, side by side, so that a scan reads them as
-// one run of memory per leaf. Inner nodes hold only children and the keys
-// that divide them.
+// bpTree holds items in order: a copy-on-write B+ tree whose leaves keep
+// the items inline, side by side, so that a walk reads them as one run of
+// memory per leaf. Inner nodes hold only children and the keys that divide
+// them. A table's rows are one (rowTree, by key), and each of its indexes
+// another (indexTree, by value, key and seq).
 //
 // Copies are lazy, as a reader's copy must be cheap: Clone shares every
 // node, and a tree changes in place only the nodes it made itself since
 // it was last cloned; any other node on the path of a change is copied
 // first. A tree that was cloned, and every node it holds, is therefore
 // never changed again by the other tree, which is what lets a reader walk
-// it for as long as it likes without a lock (rowIter).
+// it for as long as it likes without a lock (treeIter).
 //
-// Rows are only ever deleted from the table's B-tree by a rollback of an
-// insert and by compaction, so the tree does not rebalance on delete: it
-// drops nodes that become empty and nothing more.
-type rowTree struct {
-	root  *rowNode
+// Rows leave a table's tree only when a commit that added them fails, and
+// index entries when the commit that added them fails or an index is
+// rebuilt, so the tree does not rebalance on delete: it drops nodes that
+// become empty and nothing more.
+type bpTree[T treeItem] struct {
+	root  *bpNode[T]
 	n     int
 	owner *treeOwner
 }
+
+// treeItem is what a tree holds: rows, ordered by key, or index entries,
+// ordered by value, key and seq.
+type treeItem interface{ row | indexEntry }
+
+type (
+	rowTree   = bpTree[row]
+	indexTree = bpTree[indexEntry]
+)
+
+// compareItems is negative, zero or positive as a comes before b, with it,
+// or after it. (A type switch rather than a method of the item: a pointer
+// handed to a method of a type parameter escapes, and would cost every
+// search an allocation.)
+func compareItems[T treeItem](a, b *T) int {
+	switch a := any(a).(type) {
+	case *row:
+		return compareKeys(a.key, any(b).(*row).key)
+	case *indexEntry:
+		return compareEntries(a, any(b).(*indexEntry))
+	}
+	panic("engine: a tree of an unknown item")
+}
+
+// sepOf returns the part of an item that divides two nodes: a row's key
+// alone, so that an inner node keeps nothing else of it alive.
+func sepOf[T treeItem](x *T) T {
+	if r, ok := any(x).(*row); ok {
+		return any(row{key: r.key}).(T)
+	}
+	return *x
+}
+
+func newRowTree() *rowTree     { return &rowTree{owner: new(treeOwner)} }
+func newIndexTree() *indexTree { return &indexTree{owner: new(treeOwner)} }
 
 // treeOwner marks the nodes a tree may change in place. It has a size so
 // that each one has an address of its own.
 type treeOwner struct{ _ byte }
 
 const (
-	// leafRows is the most rows a leaf holds.
-	leafRows = 64
+	// leafItems is the most items a leaf holds.
+	leafItems = 64
 	// innerKids is the most children an inner node holds.
 	innerKids = 64
 )
 
-// rowNode is a leaf (kids nil) or an inner node. No node but a root leaf
+// bpNode is a leaf (kids nil) or an inner node. No node but a root leaf
 // is ever empty.
-type rowNode struct {
+type bpNode[T any] struct {
 	owner *treeOwner
-	rows  []row // a leaf's rows, in key order
-	kids  []*rowNode
-	// lows[i], for i > 0, divides kids[i-1] from kids[i]: every key under
-	// kids[i] is at least lows[i], every key under kids[i-1] is below it.
+	items []T // a leaf's items, in order
+	kids  []*bpNode[T]
+	// lows[i], for i > 0, divides kids[i-1] from kids[i]: every item under
+	// kids[i] is at least lows[i], every item under kids[i-1] is below it.
 	// lows[0] is not used.
-	lows []Key
+	lows []T
 }
 
-func newRowTree() *rowTree { return &rowTree{owner: new(treeOwner)} }
-
-// Len returns the number of rows.
-func (t *rowTree) Len() int { return t.n }
+// Len returns the number of items.
+func (t *bpTree[T]) Len() int { return t.n }
 
 // Clone returns a copy of t. Both share their nodes until either changes.
-func (t *rowTree) Clone() *rowTree {
-	c := &rowTree{root: t.root, n: t.n, owner: new(treeOwner)}
+func (t *bpTree[T]) Clone() *bpTree[T] {
+	c := &bpTree[T]{root: t.root, n: t.n, owner: new(treeOwner)}
 	t.owner = new(treeOwner)
 	return c
 }
 
-// kid returns the index of the child of inner node n whose keys would
-// hold k.
-func (n *rowNode) kid(k *Key) int {
+// kid returns the index of the child of inner node n whose items would
+// hold x.
+func (t *bpTree[T]) kid(n *bpNode[T], x *T) int {
 	lo, hi := 1, len(n.kids)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if compareKeys(n.lows[m], *k) <= 0 {
+		if compareItems(&n.lows[m], x) <= 0 {
 			lo = m + 1
 		} else {
 			hi = m
@@ -73,44 +108,52 @@ func (n *rowNode) kid(k *Key) int {
 	return lo - 1
 }
 
-// search returns the position of the first row of leaf n whose key is at
-// least k, and whether that row's key is k.
-func (n *rowNode) search(k *Key) (int, bool) {
-	lo, hi := 0, len(n.rows)
+// search returns the position of the first item of leaf n that is at
+// least x, and whether that item is x.
+func (t *bpTree[T]) search(n *bpNode[T], x *T) (int, bool) {
+	lo, hi := 0, len(n.items)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if compareKeys(n.rows[m].key, *k) < 0 {
+		if compareItems(&n.items[m], x) < 0 {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo, lo < len(n.rows) && compareKeys(n.rows[lo].key, *k) == 0
+	return lo, lo < len(n.items) && compareItems(&n.items[lo], x) == 0
 }
 
-// Get returns the row whose key is k.
-func (t *rowTree) Get(k Key) (row, bool) {
+// leafOf returns the leaf whose items would hold x.
+func (t *bpTree[T]) leafOf(x *T) *bpNode[T] {
 	n := t.root
-	if n == nil {
-		return row{}, false
-	}
 	for n.kids != nil {
-		n = n.kids[n.kid(&k)]
+		n = n.kids[t.kid(n, x)]
 	}
-	if i, ok := n.search(&k); ok {
-		return n.rows[i], true
-	}
-	return row{}, false
+	return n
 }
 
-// Min returns the row with the lowest key; Max, the highest.
-func (t *rowTree) Min() (row, bool) { return t.end(false) }
+// Get returns the item that orders with x.
+func (t *bpTree[T]) Get(x T) (T, bool) {
+	var zero T
+	if t.root == nil {
+		return zero, false
+	}
+	n := t.leafOf(&x)
+	if i, ok := t.search(n, &x); ok {
+		return n.items[i], true
+	}
+	return zero, false
+}
 
-func (t *rowTree) Max() (row, bool) { return t.end(true) }
+// Min returns the first item; Max, the last.
+func (t *bpTree[T]) Min() (T, bool) { return t.end(false) }
 
-func (t *rowTree) end(last bool) (row, bool) {
+func (t *bpTree[T]) Max() (T, bool) { return t.end(true) }
+
+func (t *bpTree[T]) end(last bool) (T, bool) {
 	if t.n == 0 {
-		return row{}, false
+		var zero T
+		return zero, false
 	}
 	n := t.root
 	for n.kids != nil {
@@ -121,36 +164,37 @@ func (t *rowTree) end(last bool) (row, bool) {
 		}
 	}
 	if last {
-		return n.rows[len(n.rows)-1], true
+		return n.items[len(n.items)-1], true
 	}
-	return n.rows[0], true
+	return n.items[0], true
 }
 
 // own returns n if t may change it in place, else a copy that t owns.
-func (t *rowTree) own(n *rowNode) *rowNode {
+func (t *bpTree[T]) own(n *bpNode[T]) *bpNode[T] {
 	if n.owner == t.owner {
 		return n
 	}
-	c := &rowNode{owner: t.owner}
+	c := &bpNode[T]{owner: t.owner}
 	if n.kids == nil {
-		c.rows = append(make([]row, 0, len(n.rows)+1), n.rows...)
+		c.items = append(make([]T, 0, len(n.items)+1), n.items...)
 	} else {
-		c.kids = append(make([]*rowNode, 0, len(n.kids)+1), n.kids...)
-		c.lows = append(make([]Key, 0, len(n.lows)+1), n.lows...)
+		c.kids = append(make([]*bpNode[T], 0, len(n.kids)+1), n.kids...)
+		c.lows = append(make([]T, 0, len(n.lows)+1), n.lows...)
 	}
 	return c
 }
 
-// ReplaceOrInsert puts r in the tree, in place of the row with its key if
-// there is one, which it returns.
-func (t *rowTree) ReplaceOrInsert(r row) (row, bool) {
+// ReplaceOrInsert puts x in the tree, in place of the item that orders
+// with it if there is one, which it returns.
+func (t *bpTree[T]) ReplaceOrInsert(x T) (T, bool) {
 	if t.root == nil {
-		t.root = &rowNode{owner: t.owner}
+		t.root = &bpNode[T]{owner: t.owner}
 	}
 	t.root = t.own(t.root)
-	old, had, right, low := t.insert(t.root, r)
+	old, had, right, low := t.insert(t.root, x, t.afterLast(&x))
 	if right != nil {
-		t.root = &rowNode{owner: t.owner, kids: []*rowNode{t.root, right}, lows: []Key{{}, low}}
+		t.root = &bpNode[T]{owner: t.owner, kids: []*bpNode[T]{t.root, right}, lows: make([]T, 2)}
+		t.root.lows[1] = low
 	}
 	if !had {
 		t.n++
@@ -158,41 +202,59 @@ func (t *rowTree) ReplaceOrInsert(r row) (row, bool) {
 	return old, had
 }
 
-// insert puts r under n, which t owns. A node that grows too big is split:
-// right is its upper part, whose keys are all at least low.
-func (t *rowTree) insert(n *rowNode, r row) (old row, had bool, right *rowNode, low Key) {
-	if n.kids == nil {
-		i, found := n.search(&r.key)
-		if found {
-			old, n.rows[i] = n.rows[i], r
-			return old, true, nil, Key{}
-		}
-		n.rows = insertRow(n.rows, i, r, t.n >= leafRows)
-		if len(n.rows) <= leafRows {
-			return row{}, false, nil, Key{}
-		}
-		at := splitAt(len(n.rows), i, leafRows)
-		right = &rowNode{owner: t.owner, rows: append(make([]row, 0, len(n.rows)-at+1), n.rows[at:]...)}
-		clear(n.rows[at:]) // the leaf's old space must not keep documents alive
-		n.rows = n.rows[:at]
-		return row{}, false, right, right.rows[0].key
+// afterLast reports whether x comes after every item of the tree, as
+// items added in order do: they go at the end of the last leaf, found
+// without a search.
+func (t *bpTree[T]) afterLast(x *T) bool {
+	n := t.root
+	for n.kids != nil {
+		n = n.kids[len(n.kids)-1]
 	}
-	i := n.kid(&r.key)
+	return len(n.items) > 0 && compareItems(&n.items[len(n.items)-1], x) < 0
+}
+
+// insert puts x under n, which t owns; atEnd says that x comes after
+// every item (afterLast). A node that grows too big is split: right is its
+// upper part, whose items are all at least low.
+func (t *bpTree[T]) insert(n *bpNode[T], x T, atEnd bool) (old T, had bool, right *bpNode[T], low T) {
+	if n.kids == nil {
+		i, found := len(n.items), false
+		if !atEnd {
+			i, found = t.search(n, &x)
+		}
+		if found {
+			old, n.items[i] = n.items[i], x
+			return old, true, nil, low
+		}
+		n.items = insertItem(n.items, i, x, t.n >= leafItems)
+		if len(n.items) <= leafItems {
+			return old, false, nil, low
+		}
+		at := splitAt(len(n.items), i, leafItems)
+		right = &bpNode[T]{owner: t.owner, items: append(make([]T, 0, len(n.items)-at+1), n.items[at:]...)}
+		clear(n.items[at:]) // the leaf's old space must not keep what it held alive
+		n.items = n.items[:at]
+		return old, false, right, sepOf(&right.items[0])
+	}
+	i := len(n.kids) - 1
+	if !atEnd {
+		i = t.kid(n, &x)
+	}
 	n.kids[i] = t.own(n.kids[i])
-	old, had, kr, kl := t.insert(n.kids[i], r)
+	old, had, kr, kl := t.insert(n.kids[i], x, atEnd)
 	if kr == nil {
-		return old, had, nil, Key{}
+		return old, had, nil, low
 	}
 	n.kids = slices.Insert(n.kids, i+1, kr)
 	n.lows = slices.Insert(n.lows, i+1, kl)
 	if len(n.kids) <= innerKids {
-		return old, had, nil, Key{}
+		return old, had, nil, low
 	}
 	at := splitAt(len(n.kids), i+1, innerKids)
-	right = &rowNode{
+	right = &bpNode[T]{
 		owner: t.owner,
-		kids:  append(make([]*rowNode, 0, len(n.kids)-at+1), n.kids[at:]...),
-		lows:  append(make([]Key, 0, len(n.kids)-at+1), n.lows[at:]...),
+		kids:  append(make([]*bpNode[T], 0, len(n.kids)-at+1), n.kids[at:]...),
+		lows:  append(make([]T, 0, len(n.kids)-at+1), n.lows[at:]...),
 	}
 	low = n.lows[at]
 	clear(n.kids[at:])
@@ -201,28 +263,28 @@ func (t *rowTree) insert(n *rowNode, r row) (old row, had bool, right *rowNode, 
 	return old, had, right, low
 }
 
-// insertRow inserts r at rows[i]. A leaf of a tree of more than one leaf
-// (big) grows to a full leaf's space at once, as it will likely fill; a
-// small tree's only leaf grows as a slice does. Neither grows past what a
-// full leaf and the row that splits it take.
-func insertRow(rows []row, i int, r row, big bool) []row {
-	if len(rows) < cap(rows) {
-		return slices.Insert(rows, i, r)
+// insertItem inserts x at items[i]. A leaf of a tree of more than one
+// leaf (big) grows to a full leaf's space at once, as it will likely fill;
+// a small tree's only leaf grows as a slice does. Neither grows past what
+// a full leaf and the item that splits it take.
+func insertItem[T any](items []T, i int, x T, big bool) []T {
+	if len(items) < cap(items) {
+		return slices.Insert(items, i, x)
 	}
-	size := min(max(2*cap(rows), 4), leafRows+1)
+	size := min(max(2*cap(items), 4), leafItems+1)
 	if big {
-		size = leafRows + 1
+		size = leafItems + 1
 	}
-	grown := make([]row, len(rows)+1, size)
-	copy(grown, rows[:i])
-	grown[i] = r
-	copy(grown[i+1:], rows[i:])
+	grown := make([]T, len(items)+1, size)
+	copy(grown, items[:i])
+	grown[i] = x
+	copy(grown[i+1:], items[i:])
 	return grown
 }
 
 // splitAt returns where a node of n entries that just took one at i is
-// cut. An entry added at the end, as rows inserted in key order are, leaves
-// the lower node full; any other, two halves.
+// cut. An entry added at the end, as items added in order are, leaves the
+// lower node full; any other, two halves.
 func splitAt(n, i, most int) int {
 	if i == n-1 {
 		return most
@@ -230,13 +292,14 @@ func splitAt(n, i, most int) int {
 	return n / 2
 }
 
-// Delete removes the row whose key is k and returns it.
-func (t *rowTree) Delete(k Key) (row, bool) {
-	if _, ok := t.Get(k); !ok {
-		return row{}, false // nothing copied for nothing
+// Delete removes the item that orders with x and returns it.
+func (t *bpTree[T]) Delete(x T) (T, bool) {
+	if _, ok := t.Get(x); !ok {
+		var zero T
+		return zero, false // nothing copied for nothing
 	}
 	t.root = t.own(t.root)
-	old := t.remove(t.root, &k)
+	old := t.remove(t.root, &x)
 	t.n--
 	if t.n == 0 {
 		t.root = nil
@@ -247,106 +310,174 @@ func (t *rowTree) Delete(k Key) (row, bool) {
 	return old, true
 }
 
-// remove takes the row with key k, which is there, from under n, which t
-// owns. A child left empty is dropped.
-func (t *rowTree) remove(n *rowNode, k *Key) row {
+// remove takes the item that orders with x, which is there, from under n,
+// which t owns. A child left empty is dropped.
+func (t *bpTree[T]) remove(n *bpNode[T], x *T) T {
 	if n.kids == nil {
-		i, _ := n.search(k)
-		old := n.rows[i]
-		n.rows = slices.Delete(n.rows, i, i+1)
+		i, _ := t.search(n, x)
+		old := n.items[i]
+		n.items = slices.Delete(n.items, i, i+1)
 		return old
 	}
-	i := n.kid(k)
+	i := t.kid(n, x)
 	n.kids[i] = t.own(n.kids[i])
-	old := t.remove(n.kids[i], k)
-	if c := n.kids[i]; len(c.rows) == 0 && len(c.kids) == 0 {
+	old := t.remove(n.kids[i], x)
+	if c := n.kids[i]; len(c.items) == 0 && len(c.kids) == 0 {
 		n.kids = slices.Delete(n.kids, i, i+1)
 		n.lows = slices.Delete(n.lows, i, i+1)
 	}
 	return old
 }
 
-// Ascend calls fn with each row in key order until it returns false.
-func (t *rowTree) Ascend(fn func(r row) bool) { t.ascend(nil, fn) }
+// Ascend calls fn with each item in order until it returns false.
+func (t *bpTree[T]) Ascend(fn func(x T) bool) { t.ascend(nil, fn) }
 
-// AscendGreaterOrEqual calls fn with each row whose key is at least k, in
-// key order, until it returns false.
-func (t *rowTree) AscendGreaterOrEqual(k Key, fn func(r row) bool) { t.ascend(&k, fn) }
+// AscendGreaterOrEqual calls fn with each item from the first that is at
+// least pivot, in order, until it returns false.
+func (t *bpTree[T]) AscendGreaterOrEqual(pivot T, fn func(x T) bool) { t.ascend(&pivot, fn) }
 
-func (t *rowTree) ascend(k *Key, fn func(r row) bool) {
-	it := t.seek(k)
-	for rs := it.next(); rs != nil; rs = it.next() {
-		for i := range rs {
-			if !fn(rs[i]) {
+func (t *bpTree[T]) ascend(from *T, fn func(x T) bool) {
+	it := t.seek(from)
+	for xs := it.next(); xs != nil; xs = it.next() {
+		for i := range xs {
+			if !fn(xs[i]) {
 				return
 			}
 		}
 	}
 }
 
-// rowIter walks a tree's rows in key order, a leaf's worth at a time. The
-// tree must not change while it is walked: it is a reader's clone.
-type rowIter struct {
-	path []iterStep // the inner nodes above the leaf, root first
-	rest []row      // the leaf's rows not yet returned
+// Descend calls fn with each item in reverse order until it returns
+// false.
+func (t *bpTree[T]) Descend(fn func(x T) bool) { t.descend(nil, fn) }
+
+// DescendLessOrEqual calls fn with each item from the last that is at
+// most pivot, in reverse order, until it returns false.
+func (t *bpTree[T]) DescendLessOrEqual(pivot T, fn func(x T) bool) { t.descend(&pivot, fn) }
+
+func (t *bpTree[T]) descend(from *T, fn func(x T) bool) {
+	it := t.seekBack(from)
+	for xs := it.prev(); xs != nil; xs = it.prev() {
+		for i := len(xs) - 1; i >= 0; i-- {
+			if !fn(xs[i]) {
+				return
+			}
+		}
+	}
 }
 
+// treeIter walks a tree's items a leaf's worth at a time, forwards (seek,
+// next) or backwards (seekBack, prev). The tree must not change while it
+// is walked: it is a reader's clone.
+type treeIter[T any] struct {
+	path []iterStep[T] // the inner nodes above the leaf, root first
+	rest []T           // the leaf's items not yet returned
+}
+
+// rowIter walks a table's rows.
+type rowIter = treeIter[row]
+
 // iterStep is an inner node and the child the walk is under.
-type iterStep struct {
-	n *rowNode
+type iterStep[T any] struct {
+	n *bpNode[T]
 	i int
 }
 
-// seek returns an iterator at the first row whose key is at least k (the
-// first row of all when k is nil).
-func (t *rowTree) seek(k *Key) rowIter {
-	var it rowIter
+// seek returns an iterator at the first item that is at least from (the
+// first of all when from is nil).
+func (t *bpTree[T]) seek(from *T) treeIter[T] {
+	var it treeIter[T]
 	n := t.root
 	if n == nil {
 		return it
 	}
 	for n.kids != nil {
 		i := 0
-		if k != nil {
-			i = n.kid(k)
+		if from != nil {
+			i = t.kid(n, from)
 		}
-		it.path = append(it.path, iterStep{n, i})
+		it.path = append(it.path, iterStep[T]{n, i})
 		n = n.kids[i]
 	}
 	i := 0
-	if k != nil {
-		i, _ = n.search(k)
+	if from != nil {
+		i, _ = t.search(n, from)
 	}
-	it.rest = n.rows[i:]
+	it.rest = n.items[i:]
 	return it
 }
 
-// next returns the rows not yet returned of the current leaf, and moves
-// on to the next leaf; nil after the last row. The rows are the tree's
+// seekBack returns an iterator at the last item that is at most from (the
+// last of all when from is nil), for prev.
+func (t *bpTree[T]) seekBack(from *T) treeIter[T] {
+	var it treeIter[T]
+	n := t.root
+	if n == nil {
+		return it
+	}
+	for n.kids != nil {
+		i := len(n.kids) - 1
+		if from != nil {
+			i = t.kid(n, from)
+		}
+		it.path = append(it.path, iterStep[T]{n, i})
+		n = n.kids[i]
+	}
+	end := len(n.items)
+	if from != nil {
+		i, found := t.search(n, from)
+		if end = i; found {
+			end++
+		}
+	}
+	it.rest = n.items[:end]
+	return it
+}
+
+// next returns the items not yet returned of the current leaf, and moves
+// on to the next leaf; nil after the last item. The items are the tree's
 // own: they must not be changed.
-func (it *rowIter) next() []row {
+func (it *treeIter[T]) next() []T {
 	for len(it.rest) == 0 {
-		if !it.nextLeaf() {
+		if !it.step(1) {
 			return nil
 		}
 	}
-	rs := it.rest
+	xs := it.rest
 	it.rest = nil
-	return rs
+	return xs
 }
 
-// nextLeaf moves to the leaf after the current one.
-func (it *rowIter) nextLeaf() bool {
+// prev is next backwards: it returns the items of the current leaf up to
+// where the walk is (to be read from the end), and moves to the leaf
+// before; nil after the first item.
+func (it *treeIter[T]) prev() []T {
+	for len(it.rest) == 0 {
+		if !it.step(-1) {
+			return nil
+		}
+	}
+	xs := it.rest
+	it.rest = nil
+	return xs
+}
+
+// step moves to the leaf after (dir 1) or before (dir -1) the current one.
+func (it *treeIter[T]) step(dir int) bool {
 	for len(it.path) > 0 {
 		top := &it.path[len(it.path)-1]
-		if top.i+1 < len(top.n.kids) {
-			top.i++
-			n := top.n.kids[top.i]
+		if j := top.i + dir; j >= 0 && j < len(top.n.kids) {
+			top.i = j
+			n := top.n.kids[j]
 			for n.kids != nil {
-				it.path = append(it.path, iterStep{n, 0})
-				n = n.kids[0]
+				k := 0
+				if dir < 0 {
+					k = len(n.kids) - 1
+				}
+				it.path = append(it.path, iterStep[T]{n, k})
+				n = n.kids[k]
 			}
-			it.rest = n.rows
+			it.rest = n.items
 			return true
 		}
 		it.path = it.path[:len(it.path)-1]

@@ -43,6 +43,16 @@ func checkTree(t *testing.T, what string, tr *rowTree, m modelRows, rng *rand.Ra
 	}
 	var got []row
 	tr.Ascend(func(r row) bool { got = append(got, r); return true })
+	var down []Key
+	tr.Descend(func(r row) bool { down = append(down, r.key); return true })
+	if len(down) != len(m) {
+		t.Fatalf("%s: Descend gave %d rows, want %d", what, len(down), len(m))
+	}
+	for i, k := range down {
+		if k != m[len(m)-1-i].key {
+			t.Fatalf("%s: Descend's row %d is %v, want %v", what, i, k, m[len(m)-1-i].key)
+		}
+	}
 	if len(got) != len(m) {
 		t.Fatalf("%s: Ascend gave %d rows, want %d", what, len(got), len(m))
 	}
@@ -61,14 +71,14 @@ func checkTree(t *testing.T, what string, tr *rowTree, m modelRows, rng *rand.Ra
 	}
 	for range 20 {
 		k := keyOf(rng.IntN(1200) - 100)
-		r, ok := tr.Get(k)
+		r, ok := tr.Get(row{key: k})
 		i, want := m.find(k)
 		if ok != want || ok && r.newest.seq != m[i].newest.seq {
 			t.Fatalf("%s: Get(%v) = %v %v, want %v", what, k, r.newest.seq, ok, want)
 		}
 		// A walk from k, stopped after a few rows.
 		var from []Key
-		tr.AscendGreaterOrEqual(k, func(r row) bool { from = append(from, r.key); return len(from) < 70 })
+		tr.AscendGreaterOrEqual(row{key: k}, func(r row) bool { from = append(from, r.key); return len(from) < 70 })
 		var wantFrom []Key
 		for _, r := range m[i:] {
 			if len(wantFrom) == 70 {
@@ -78,6 +88,20 @@ func checkTree(t *testing.T, what string, tr *rowTree, m modelRows, rng *rand.Ra
 		}
 		if !slices.Equal(from, wantFrom) {
 			t.Fatalf("%s: AscendGreaterOrEqual(%v) = %v, want %v", what, k, from, wantFrom)
+		}
+		// And backwards from k.
+		var back []Key
+		tr.DescendLessOrEqual(row{key: k}, func(r row) bool { back = append(back, r.key); return len(back) < 70 })
+		var wantBack []Key
+		j := i - 1
+		if ok {
+			j = i
+		}
+		for ; j >= 0 && len(wantBack) < 70; j-- {
+			wantBack = append(wantBack, m[j].key)
+		}
+		if !slices.Equal(back, wantBack) {
+			t.Fatalf("%s: DescendLessOrEqual(%v) = %v, want %v", what, k, back, wantBack)
 		}
 	}
 }
@@ -112,7 +136,7 @@ func TestRowTree(t *testing.T) {
 					for range 300 {
 						k := keyOf(rng.IntN(1000))
 						if rng.IntN(3) == 0 {
-							got, had := tr.Delete(k)
+							got, had := tr.Delete(row{key: k})
 							want, wantHad := m.del(k)
 							if had != wantHad || got.newest.seq != want.newest.seq {
 								t.Fatalf("Delete(%v) = %d %v, want %d %v", k, got.newest.seq, had, want.newest.seq, wantHad)
@@ -140,7 +164,7 @@ func TestRowTree(t *testing.T) {
 				case 3: // delete nearly everything, then check
 					for _, r := range slices.Clone(m) {
 						if rng.IntN(10) != 0 {
-							tr.Delete(r.key)
+							tr.Delete(row{key: r.key})
 							m.del(r.key)
 						}
 					}
@@ -166,10 +190,10 @@ func TestRowIterLeaves(t *testing.T) {
 	}
 	for _, from := range []int64{-1, 0, 1, 127, 128, 129, 9998, 9999} {
 		k := Key{Int: from, IsInt: true}
-		it := tr.seek(&k)
+		it := tr.seek(&row{key: k})
 		want := max((from+1)/2, 0)
 		for rs := it.next(); rs != nil; rs = it.next() {
-			if len(rs) > leafRows {
+			if len(rs) > leafItems {
 				t.Fatalf("from %d: %d rows at once, more than a leaf", from, len(rs))
 			}
 			for _, r := range rs {
@@ -201,10 +225,67 @@ func TestRowTreeLeafSpace(t *testing.T) {
 		leaves++
 		space += cap(rs)
 	}
-	if want := (10000 + leafRows - 1) / leafRows; leaves != want {
+	if want := (10000 + leafItems - 1) / leafItems; leaves != want {
 		t.Errorf("%d leaves, want %d", leaves, want)
 	}
-	if space > 10000*(leafRows+1)/leafRows+leafRows {
+	if space > 10000*(leafItems+1)/leafItems+leafItems {
 		t.Errorf("leaves have room for %d rows, for 10000 rows", space)
+	}
+}
+
+// TestIndexTree puts index entries of mixed values into an index tree and
+// checks its walks, both ways from random pivots, against a sorted slice.
+func TestIndexTree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	vals := []any{"", "a", "b", "ab", int64(-3), int64(0), int64(7), 2.5, true, nil}
+	entry := func() indexEntry {
+		return indexEntry{val: vals[rng.IntN(len(vals))], key: Key{Int: int64(rng.IntN(300)), IsInt: true}, seq: uint64(rng.IntN(5))}
+	}
+	tr := newIndexTree()
+	var m []indexEntry
+	find := func(e indexEntry) (int, bool) {
+		return slices.BinarySearchFunc(m, e, func(a, b indexEntry) int { return compareEntries(&a, &b) })
+	}
+	for round := range 4 {
+		for range 3000 {
+			e := entry()
+			i, ok := find(e)
+			if round == 3 && ok {
+				tr.Delete(e)
+				m = slices.Delete(m, i, i+1)
+				continue
+			}
+			if _, had := tr.ReplaceOrInsert(e); had != ok {
+				t.Fatalf("ReplaceOrInsert(%v) had %v, want %v", e, had, ok)
+			}
+			if !ok {
+				m = slices.Insert(m, i, e)
+			}
+		}
+		var all []indexEntry
+		tr.Ascend(func(e indexEntry) bool { all = append(all, e); return true })
+		if !slices.EqualFunc(all, m, func(a, b indexEntry) bool { return compareEntries(&a, &b) == 0 }) {
+			t.Fatalf("round %d: Ascend differs from the model (%d entries, want %d)", round, len(all), len(m))
+		}
+		for range 50 {
+			p := entry()
+			i, ok := find(p)
+			var up, down []indexEntry
+			tr.AscendGreaterOrEqual(p, func(e indexEntry) bool { up = append(up, e); return len(up) < 100 })
+			tr.DescendLessOrEqual(p, func(e indexEntry) bool { down = append(down, e); return len(down) < 100 })
+			wantUp := m[i:min(len(m), i+100)]
+			j := i
+			if ok {
+				j++
+			}
+			var wantDown []indexEntry
+			for k := j - 1; k >= 0 && len(wantDown) < 100; k-- {
+				wantDown = append(wantDown, m[k])
+			}
+			same := func(a, b indexEntry) bool { return compareEntries(&a, &b) == 0 }
+			if !slices.EqualFunc(up, wantUp, same) || !slices.EqualFunc(down, wantDown, same) {
+				t.Fatalf("round %d: walks from %v differ from the model", round, p)
+			}
+		}
 	}
 }

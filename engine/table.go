@@ -1,10 +1,9 @@
 package engine
 
 import (
+	"cmp"
 	"strings"
 	"sync/atomic"
-
-	"github.com/google/btree"
 
 	"github.com/driftdb/driftdb/store"
 )
@@ -84,7 +83,8 @@ type indexEntry struct {
 	seq uint64
 }
 
-func indexLess(a, b indexEntry) bool {
+// compareEntries orders index entries by value, then key, then seq.
+func compareEntries(a, b *indexEntry) int {
 	// Strings and integers, the usual indexed values, compare without the
 	// general path's kind checks.
 	var c int
@@ -105,21 +105,19 @@ func indexLess(a, b indexEntry) bool {
 		c = SortCompare(a.val, b.val)
 	}
 	if c != 0 {
-		return c < 0
+		return c
 	}
 	if c := compareKeys(a.key, b.key); c != 0 {
-		return c < 0
+		return c
 	}
-	return a.seq < b.seq
+	return cmp.Compare(a.seq, b.seq)
 }
-
-const btreeDegree = 32
 
 // tableState is a table as readers see it: immutable once published.
 type tableState struct {
 	spec    *TableSpec
 	rows    *rowTree
-	indexes map[string]*btree.BTreeG[indexEntry]
+	indexes map[string]*indexTree
 	cols    *registry
 	// liveCols is the registry as of the newest accepted commit, shared by
 	// every state of the table: the writer stores its registry there when
@@ -169,7 +167,7 @@ type undoLog struct {
 
 // indexUndo is an index entry a commit added.
 type indexUndo struct {
-	idx   *btree.BTreeG[indexEntry]
+	idx   *indexTree
 	entry indexEntry
 }
 
@@ -179,7 +177,7 @@ func (ts *tableState) rollback(u *undoLog) {
 		ts.rows.ReplaceOrInsert(u.replaced[i])
 	}
 	for _, k := range u.added {
-		ts.rows.Delete(k)
+		ts.rows.Delete(row{key: k})
 	}
 	for _, e := range u.entries {
 		e.idx.Delete(e.entry)
@@ -207,13 +205,13 @@ func newTableState(spec *TableSpec) *tableState {
 	ts := &tableState{
 		spec:     spec,
 		rows:     newRowTree(),
-		indexes:  map[string]*btree.BTreeG[indexEntry]{},
+		indexes:  map[string]*indexTree{},
 		cols:     newRegistry(spec),
 		liveCols: new(atomic.Pointer[registry]),
 		point:    newPointMap(0),
 	}
 	for _, f := range spec.Indexes {
-		ts.indexes[f] = btree.NewG(btreeDegree, indexLess)
+		ts.indexes[f] = newIndexTree()
 	}
 	return ts
 }
@@ -223,7 +221,7 @@ func newTableState(spec *TableSpec) *tableState {
 func (ts *tableState) clone() *tableState {
 	n := *ts
 	n.rows = ts.rows.Clone()
-	n.indexes = make(map[string]*btree.BTreeG[indexEntry], len(ts.indexes))
+	n.indexes = make(map[string]*indexTree, len(ts.indexes))
 	for f, idx := range ts.indexes {
 		n.indexes[f] = idx.Clone()
 	}
@@ -240,7 +238,7 @@ func (ts *tableState) columns() *registry {
 
 // get finds a row in the B-tree: the writer's view of its working copy.
 func (ts *tableState) get(k Key) (row, bool) {
-	return ts.rows.Get(k)
+	return ts.rows.Get(row{key: k})
 }
 
 // lookup finds a row for a reader through the point map.
@@ -345,7 +343,7 @@ func LookupPath(doc map[string]any, path string) (any, bool) { return lookupPath
 // snapshot, or compaction).
 func (ts *tableState) rebuildIndexes() error {
 	for f := range ts.indexes {
-		ts.indexes[f] = btree.NewG(btreeDegree, indexLess)
+		ts.indexes[f] = newIndexTree()
 	}
 	if len(ts.indexes) == 0 {
 		return nil

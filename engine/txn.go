@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/btree"
-
 	"github.com/driftdb/driftdb/store"
 )
 
@@ -30,7 +28,7 @@ type Txn struct {
 	scanned []string
 	// uniq indexes the rows the transaction wrote by the first field of
 	// each unique index of their table (see checkUnique).
-	uniq map[string]*btree.BTreeG[indexEntry]
+	uniq map[string]*indexTree
 	// undo, once a savepoint was taken (undoing), logs what each write
 	// replaced in pending, for RollbackTo.
 	undo    []pendingUndo

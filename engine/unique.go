@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/btree"
-
 	"github.com/driftdb/driftdb/store"
 )
 
@@ -180,7 +178,7 @@ func valueText(v any) string {
 
 // candidates calls fn with each key the index tree idx has an entry of
 // value v for, with seq <= seq, once per key, in key order.
-func candidates(idx *btree.BTreeG[indexEntry], v any, seq uint64, fn func(Key) error) error {
+func candidates(idx *indexTree, v any, seq uint64, fn func(Key) error) error {
 	if idx == nil {
 		return nil // a state from before the index: the commit checks
 	}
@@ -283,9 +281,9 @@ func (tx *Txn) noteUnique(ts *tableState, k Key, doc map[string]any) {
 		t := tx.uniq[key]
 		if t == nil {
 			if tx.uniq == nil {
-				tx.uniq = map[string]*btree.BTreeG[indexEntry]{}
+				tx.uniq = map[string]*indexTree{}
 			}
-			t = btree.NewG(btreeDegree, indexLess)
+			t = newIndexTree()
 			tx.uniq[key] = t
 		}
 		t.ReplaceOrInsert(indexEntry{val: v, key: k})
