@@ -96,6 +96,9 @@ type DB struct {
 	// testApplied, when set by a test, runs after each event a commit
 	// applies (to inject a panic in the middle of one).
 	testApplied func(*event)
+	// testPlaced, when set by a test, runs once a commit has applied
+	// every event and placed the index entries it held back.
+	testPlaced func()
 
 	// gens gives out table generations (ddl.go).
 	gens atomic.Uint64

@@ -129,10 +129,22 @@ func (db *DB) replay(ts *tableState, from uint64) error {
 		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
 	defer it.Close()
+	// The log's index entries are added sorted, a batch at a time (a
+	// replay makes no unique checks: what the log holds was accepted).
+	var held heldEntries
+	held.hold(nil)
+	ts.held = &held
+	defer func() { ts.held = nil }()
+	n := 0
 	for it.Next() {
 		rec := it.Record()
 		if rec.Seq <= from {
 			continue
+		}
+		if n++; n%replayBatch == 0 {
+			held.place()
+			held.reset()
+			held.hold(nil)
 		}
 		ev, err := decodeEvent(ts.spec, rec)
 		if err != nil {
@@ -145,8 +157,13 @@ func (db *DB) replay(ts *tableState, from uint64) error {
 	if err := it.Err(); err != nil {
 		return &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
+	held.place()
 	return nil
 }
+
+// replayBatch is how many events a replay applies between placings of
+// their index entries.
+const replayBatch = 1 << 17
 
 // decodeEvent turns a log record into an event. Payload bytes are copied:
 // the iterator reuses its buffer.

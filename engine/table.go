@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -150,6 +151,66 @@ type tableState struct {
 	// state, records every B-tree change so that a failing event can take
 	// the transaction's earlier ones back.
 	undo *undoLog
+	// held, while set, takes the new index entries of the fields it does
+	// not keep, to be added in order once the batch of writes is applied.
+	held *heldEntries
+}
+
+// heldEntries are index entries held back from their trees during a large
+// batch of writes (a big commit, the replay of a log) and added sorted at
+// its end: each insertion then descends the tree beside the one before,
+// through nodes in the cache, instead of anywhere at random. Only the
+// batch's own reads need the entries sooner, and those are the unique
+// checks, which read the index on the first field of each unique index:
+// keep names those fields.
+type heldEntries struct {
+	on   bool
+	keep []string
+	by   map[*indexTree][]indexEntry
+}
+
+// hold starts holding the entries of every field but keep's.
+func (h *heldEntries) hold(keep []string) {
+	h.on, h.keep = true, keep
+	if h.by == nil {
+		h.by = map[*indexTree][]indexEntry{}
+	}
+}
+
+// take holds e for idx, the tree of field f, unless f is kept.
+func (h *heldEntries) take(f string, idx *indexTree, e indexEntry) bool {
+	if slices.Contains(h.keep, f) {
+		return false
+	}
+	h.by[idx] = append(h.by[idx], e)
+	return true
+}
+
+// place adds the held entries to their trees, each tree's in order.
+func (h *heldEntries) place() {
+	for idx, es := range h.by {
+		slices.SortFunc(es, func(a, b indexEntry) int { return compareEntries(&a, &b) })
+		for _, e := range es {
+			idx.ReplaceOrInsert(e)
+		}
+	}
+}
+
+// unplace takes the held entries out of their trees again (a commit that
+// fails after placing them; entries not placed are not found).
+func (h *heldEntries) unplace() {
+	for idx, es := range h.by {
+		for _, e := range es {
+			idx.Delete(e)
+		}
+	}
+}
+
+// reset empties h for the next batch. The map goes too: the next batch
+// writes to other trees (each commit's are clones).
+func (h *heldEntries) reset() {
+	clear(h.by)
+	h.on, h.keep = false, nil
 }
 
 // undoLog records the B-tree changes a commit's events made: the keys of
@@ -306,6 +367,9 @@ func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc map[s
 			continue
 		}
 		e := indexEntry{val: val, key: k, seq: v.seq}
+		if h := ts.held; h != nil && h.take(f, idx, e) {
+			continue // its undo is the held set's
+		}
 		idx.ReplaceOrInsert(e)
 		if u := ts.undo; u != nil {
 			u.entries = append(u.entries, indexUndo{idx, e})

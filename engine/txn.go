@@ -339,8 +339,13 @@ type touched struct {
 	ts    *tableState
 	saved tableState
 	undo  undoLog
-	rows  []row // as each event left its row, for the point map
+	held  heldEntries // a large commit's index entries, added at its end
+	rows  []row       // as each event left its row, for the point map
 }
+
+// holdMin is the number of events from which a commit holds its index
+// entries back and adds them sorted (see heldEntries).
+const holdMin = 256
 
 // commitScratch holds the slices a commit needs, kept for the next one.
 type commitScratch struct {
@@ -377,6 +382,7 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 			// the mutex released.
 			for i := range tabs {
 				t := &tabs[i]
+				t.held.unplace()
 				t.ts.rollback(&t.undo)
 				*t.ts = t.saved
 			}
@@ -386,7 +392,8 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		for i := range tabs {
 			t := &tabs[i]
 			t.undo.reset()
-			*t = touched{undo: t.undo, rows: resetSlice(t.rows)}
+			t.held.reset()
+			*t = touched{undo: t.undo, held: t.held, rows: resetSlice(t.rows)}
 		}
 		sc.tabs, sc.batch = tabs[:0], resetSlice(batch)
 	}()
@@ -428,12 +435,18 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 				tabs = append(tabs, touched{ts: w, saved: *w})
 				t = &tabs[len(tabs)-1]
 			}
+			if len(ops) >= holdMin {
+				t.held.hold(w.spec.uniqueFirstFields())
+			}
 		}
 		if ev.gen != 0 && ev.gen != t.ts.gen {
 			return nil, db.schemaChanged(name)
 		}
 		ev.seq, ev.ms = seq, ms
 		t.ts.undo = &t.undo
+		if t.held.on {
+			t.ts.held = &t.held
+		}
 		var r row
 		var err error
 		if ev.typ == store.EventTruncate {
@@ -441,7 +454,7 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		} else {
 			r, err = t.ts.apply(ev)
 		}
-		t.ts.undo = nil
+		t.ts.undo, t.ts.held = nil, nil
 		if err != nil {
 			return nil, err
 		}
@@ -468,6 +481,12 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		seq++
 	}
 	var due []string
+	for i := range tabs {
+		tabs[i].held.place()
+	}
+	if db.testPlaced != nil {
+		db.testPlaced()
+	}
 	for i := range tabs {
 		t := &tabs[i]
 		t.ts.refreshPoint(t.rows)

@@ -24,15 +24,26 @@ func tableImage(t *testing.T, v *View, table string, groups int) string {
 		}))
 		out += "\n"
 	}
+	// Lookups check each entry against the row, so a stray entry would
+	// not show in them: count the entries too.
+	ts, ok := v.lookupTable(table)
+	if !ok {
+		t.Fatalf("no table %s", table)
+	}
+	for f, idx := range v.trees(table, ts).indexes {
+		out += fmt.Sprintf("%s: %d entries\n", f, idx.Len())
+	}
 	return out
 }
 
 // TestCommitUndo: a commit that fails at its last event takes back every
 // change its earlier events made to the row tree and the index, whatever
 // their mix: rows added, a row added and then patched, a row patched
-// twice, a row deleted, and a truncate followed by inserts.
+// twice, a row deleted, and a truncate followed by inserts; "late" fails
+// once every event is applied and the index entries it held back are in
+// their tree.
 func TestCommitUndo(t *testing.T) {
-	for _, mix := range []string{"changes", "truncate"} {
+	for _, mix := range []string{"changes", "truncate", "late"} {
 		t.Run(mix, func(t *testing.T) {
 			db := openDB(t, t.TempDir(), Options{})
 			defer db.Close()
@@ -51,17 +62,26 @@ func TestCommitUndo(t *testing.T) {
 			if mix == "truncate" {
 				mustExec(t, tx.Truncate("u"))
 			}
-			for i := range 200 { // new keys between the old ones, and past them
+			for i := range 300 { // new keys between the old ones, and past them
 				_, err := tx.Insert("u", fmt.Appendf(nil, `{"id": %d, "g": %d}`, i*4+1, i%5))
 				mustExec(t, err)
 			}
-			if mix == "changes" {
+			if mix != "truncate" {
 				mustExec(t, tx.Patch("u", int64(1), []byte(`{"g": 4}`))) // added, then patched
 				mustExec(t, tx.Patch("u", int64(10), []byte(`{"g": 4}`)))
 				mustExec(t, tx.Patch("u", int64(10), []byte(`{"g": 3}`))) // patched twice
 				mustExec(t, tx.SoftDelete("u", int64(20)))
 			}
-			commitPanicking(t, db, tx, len(tx.ops))
+			if len(tx.ops) < holdMin {
+				t.Fatalf("%d events: the commit would not hold its index entries", len(tx.ops))
+			}
+			if mix == "late" {
+				db.testPlaced = func() { panic("injected") }
+				commitPanicking(t, db, tx, 0)
+				db.testPlaced = nil
+			} else {
+				commitPanicking(t, db, tx, len(tx.ops))
+			}
 
 			// A view after the next commit, to another table, reads the
 			// writer's state of u, which the failed commit changed and

@@ -105,6 +105,7 @@ func TestUniqueInTransaction(t *testing.T) {
 // the latest state), also when many statements race outside
 // transactions: exactly one wins. A value whose row another transaction
 // freed after the snapshot fails with 40001 (a retry finds it free).
+// A large commit checks every row too.
 func TestUniqueConcurrent(t *testing.T) {
 	db, _ := uniqueDB(t)
 	t1, t2 := db.Begin(), db.Begin()
@@ -125,6 +126,18 @@ func TestUniqueConcurrent(t *testing.T) {
 		t.Fatalf("a value freed after the snapshot: %v", err)
 	}
 	t3.Rollback()
+
+	// A commit large enough to hold its index entries back still checks
+	// each of its rows against what committed since its snapshot.
+	t4 := db.Begin()
+	for i := range holdMin + 44 {
+		_, err = t4.Insert("person", fmt.Appendf(nil, `{"id": %d, "nick": "big%d"}`, 1000+i, i))
+		mustExec(t, err)
+	}
+	_, err = db.Insert(ctx, "person", fmt.Appendf(nil, `{"id": 999, "nick": "big%d"}`, holdMin+43))
+	mustExec(t, err)
+	_, err = t4.Commit(ctx)
+	wantUnique(t, "a large commit", err, "person_nick_key")
 
 	const n = 16
 	var wg sync.WaitGroup
