@@ -416,7 +416,11 @@ type CopyIn struct {
 	ended bool   // the end marker was read
 	vals  []types.Datum
 	raw   []byte // the line being read, for errors (text and csv)
-	err   error  // the COPY failed: later data is dropped
+	// fields and arena are the line splitter's, reused line to line: a
+	// line's fields are read before the next line is split.
+	fields []field
+	arena  []byte
+	err    error // the COPY failed: later data is dropped
 }
 
 // Binary reports whether the data is in the binary format.
@@ -646,6 +650,8 @@ func (c *CopyIn) splitLine(b []byte, final bool) (n int, fields []field, err err
 		c.ended = true
 		return n, nil, nil
 	}
+	fields = c.fields[:0]
+	defer func() { c.fields = fields[:0] }()
 	start := 0
 	for i := 0; i <= len(line); i++ {
 		if i < len(line) && line[i] == '\\' {
@@ -757,19 +763,27 @@ func (c *CopyIn) splitCSV(b []byte, final bool) (n int, fields []field, err erro
 			return end + 1, nil, nil
 		}
 	}
-	var cur []byte
-	quoted, inQuote := false, false
-	push := func() {
-		f := field{text: append([]byte(nil), cur...), quoted: quoted}
-		f.null = !quoted && string(cur) == o.null
-		fields = append(fields, f)
-		cur, quoted = cur[:0], false
+	// A field's text is a slice of b, unless quotes make it differ from
+	// its bytes: then it is copied into the line's arena, which only
+	// grows while the line is read (earlier fields keep their bytes).
+	fields = c.fields[:0]
+	arena := c.arena[:0]
+	defer func() { c.fields, c.arena = fields[:0], arena[:0] }()
+	start, mark := 0, 0
+	copied, quoted, inQuote := false, false, false
+	push := func(end int) {
+		text := b[start:end]
+		if copied {
+			text = arena[mark:len(arena):len(arena)]
+		}
+		fields = append(fields, field{text: text, quoted: quoted, null: !quoted && string(text) == o.null})
+		start, copied, quoted = end+1, false, false
 	}
 	for i := 0; i < len(b); i++ {
 		ch := b[i]
 		if inQuote {
 			if ch == o.escape && i+1 < len(b) && (b[i+1] == o.quote || b[i+1] == o.escape) {
-				cur = append(cur, b[i+1])
+				arena = append(arena, b[i+1])
 				i++
 				continue
 			}
@@ -782,16 +796,21 @@ func (c *CopyIn) splitCSV(b []byte, final bool) (n int, fields []field, err erro
 					continue
 				}
 			}
-			cur = append(cur, ch)
+			arena = append(arena, ch)
 			continue
 		}
 		switch ch {
 		case o.quote:
+			if !copied {
+				mark = len(arena)
+				arena = append(arena, b[start:i]...)
+				copied = true
+			}
 			inQuote, quoted = true, true
 		case o.delim:
-			push()
+			push(i)
 		case '\n', '\r':
-			push()
+			push(i)
 			if ch == '\r' && i+1 < len(b) && b[i+1] == '\n' {
 				i++
 			} else if ch == '\r' && i+1 == len(b) && !final {
@@ -799,7 +818,9 @@ func (c *CopyIn) splitCSV(b []byte, final bool) (n int, fields []field, err erro
 			}
 			return i + 1, fields, nil
 		default:
-			cur = append(cur, ch)
+			if copied {
+				arena = append(arena, ch)
+			}
 		}
 	}
 	if !final {
@@ -809,7 +830,7 @@ func (c *CopyIn) splitCSV(b []byte, final bool) (n int, fields []field, err erro
 		c.line++
 		return 0, nil, pgcode.New(pgcode.BadCopyFileFormat, "unterminated CSV quoted field")
 	}
-	push()
+	push(len(b))
 	return len(b), fields, nil
 }
 

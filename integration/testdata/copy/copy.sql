@@ -34,5 +34,13 @@ COPY ct FROM STDIN WITH (FORMAT csv);
 10,"a""b",1
 11,,
 12,"",2
+13,ab"c,d"ef,3
+14,"x"y"z",4
+15,"""",5
+\.
+COPY ct FROM STDIN WITH (FORMAT csv, QUOTE '''', ESCAPE '\', FORCE_NULL (name));
+16,'it\'s',5
+17,'',6
+18,a'\''b,7
 \.
 SELECT id, name IS NULL, name FROM ct WHERE id >= 10 ORDER BY id;
