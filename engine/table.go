@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -189,11 +190,92 @@ func (h *heldEntries) take(f string, idx *indexTree, e indexEntry) bool {
 // place adds the held entries to their trees, each tree's in order.
 func (h *heldEntries) place() {
 	for idx, es := range h.by {
-		slices.SortFunc(es, func(a, b indexEntry) int { return compareEntries(&a, &b) })
+		sortEntries(es)
 		for _, e := range es {
 			idx.ReplaceOrInsert(e)
 		}
 	}
+}
+
+// sortEntries sorts index entries as their tree orders them. When every
+// value is a string, or every value an integer (the usual indexes), each
+// entry is ranked by a prefix of its value that orders as the value does,
+// and by its key and seq when the prefix holds the whole value and the
+// key is an integer: most comparisons then read no string and no entry.
+func sortEntries(es []indexEntry) {
+	rank := rankOf(es)
+	if rank == nil {
+		slices.SortFunc(es, func(a, b indexEntry) int { return compareEntries(&a, &b) })
+		return
+	}
+	rs := make([]ranked, len(es))
+	for i := range es {
+		rs[i] = rank(&es[i])
+		rs[i].i = i
+	}
+	slices.SortFunc(rs, func(a, b ranked) int {
+		if c := cmp.Compare(a.pfx, b.pfx); c != 0 {
+			return c
+		}
+		if !a.whole || !b.whole {
+			return compareEntries(&es[a.i], &es[b.i])
+		}
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	sorted := make([]indexEntry, len(es))
+	for j, r := range rs {
+		sorted[j] = es[r.i]
+	}
+	copy(es, sorted)
+}
+
+// ranked is an index entry as sortEntries ranks it: pfx orders as the
+// value; whole, the prefix is the whole value and the key the integer key.
+type ranked struct {
+	pfx   uint64
+	key   int64
+	seq   uint64
+	i     int
+	whole bool
+}
+
+// rankOf returns how sortEntries ranks es, or nil when their values are
+// not all strings or all integers.
+func rankOf(es []indexEntry) func(e *indexEntry) ranked {
+	if len(es) < 2 {
+		return nil
+	}
+	switch es[0].val.(type) {
+	case string:
+		for i := range es {
+			if _, ok := es[i].val.(string); !ok {
+				return nil
+			}
+		}
+		// Seven bytes, zero-padded, then the length up to 8: a string
+		// that fits in seven bytes ranks exactly, before every longer
+		// one it begins.
+		return func(e *indexEntry) ranked {
+			s := e.val.(string)
+			var b [8]byte
+			copy(b[:7], s)
+			b[7] = byte(min(len(s), 8))
+			return ranked{pfx: binary.BigEndian.Uint64(b[:]), key: e.key.Int, seq: e.seq, whole: len(s) <= 7 && e.key.IsInt}
+		}
+	case int64:
+		for i := range es {
+			if _, ok := es[i].val.(int64); !ok {
+				return nil
+			}
+		}
+		return func(e *indexEntry) ranked {
+			return ranked{pfx: uint64(e.val.(int64)) ^ 1<<63, key: e.key.Int, seq: e.seq, whole: e.key.IsInt}
+		}
+	}
+	return nil
 }
 
 // unplace takes the held entries out of their trees again (a commit that

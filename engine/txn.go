@@ -374,6 +374,9 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 	sc := &db.scratch
 	tabs := sc.tabs[:0]
 	batch := sc.batch[:0]
+	if cap(batch) < len(ops) {
+		batch = make(store.Batch, 0, len(ops)) // a large transaction: sized once
+	}
 	accepted := false
 	defer func() {
 		if !accepted {
@@ -437,6 +440,9 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 			}
 			if len(ops) >= holdMin {
 				t.held.hold(w.spec.uniqueFirstFields())
+				if cap(t.rows) < len(ops) {
+					t.rows = make([]row, 0, len(ops))
+				}
 			}
 		}
 		if ev.gen != 0 && ev.gen != t.ts.gen {
