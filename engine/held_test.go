@@ -31,6 +31,9 @@ func TestSortEntries(t *testing.T) {
 			}
 			return fmt.Sprintf("abcdefgh%d", r.IntN(50))
 		},
+		"shared start": func(r *rand.Rand) any {
+			return fmt.Sprintf("status-%d", r.IntN(3000)) + strs[r.IntN(len(strs))]
+		},
 		"integers": func(r *rand.Rand) any { return int64(r.IntN(200)-100) << (r.IntN(3) * 30) },
 		"mixed": func(r *rand.Rand) any {
 			if r.IntN(2) == 0 {
@@ -57,7 +60,7 @@ func TestSortEntries(t *testing.T) {
 // BenchmarkSortEntries compares the ranked sort of a commit's held
 // entries with the plain one, for string values.
 func BenchmarkSortEntries(b *testing.B) {
-	es := entriesOf(200000, func(r *rand.Rand) any { return fmt.Sprintf("s%d", r.IntN(20000)) })
+	es := entriesOf(200000, func(r *rand.Rand) any { return fmt.Sprintf("status-%d", r.IntN(20000)) })
 	for _, bc := range []struct {
 		name string
 		sort func([]indexEntry)

@@ -250,16 +250,27 @@ func rankOf(es []indexEntry) func(e *indexEntry) ranked {
 	}
 	switch es[0].val.(type) {
 	case string:
+		// The values often share their first bytes ("status-..."): the
+		// prefix is taken after the part all of them share, which orders
+		// them as their whole does.
+		first := es[0].val.(string)
+		common := len(first)
 		for i := range es {
-			if _, ok := es[i].val.(string); !ok {
+			s, ok := es[i].val.(string)
+			if !ok {
 				return nil
 			}
+			n := 0
+			for n < common && n < len(s) && s[n] == first[n] {
+				n++
+			}
+			common = n
 		}
-		// Seven bytes, zero-padded, then the length up to 8: a string
-		// that fits in seven bytes ranks exactly, before every longer
-		// one it begins.
+		// Then seven bytes, zero-padded, and the length left up to 8: a
+		// rest that fits in seven bytes ranks exactly, before every
+		// longer one it begins.
 		return func(e *indexEntry) ranked {
-			s := e.val.(string)
+			s := e.val.(string)[common:]
 			var b [8]byte
 			copy(b[:7], s)
 			b[7] = byte(min(len(s), 8))

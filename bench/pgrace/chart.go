@@ -57,6 +57,13 @@ func chart(rep *report) ([]byte, error) {
 			remark: fmt.Sprintf("%.2fx", float64(b.DriftDBBytes)/float64(b.PGBytes))})
 	}
 
+	if c := rep.Copy; c != nil && c.DriftDBSeconds > 0 && c.PGSeconds > 0 {
+		pairs = append(pairs, barPair{label: fmt.Sprintf("COPY %dk rows, indexed", c.Rows/1000),
+			dd: float64(c.Rows) / c.DriftDBSeconds, other: float64(c.Rows) / c.PGSeconds,
+			otherLabel: "PostgreSQL", otherColor: pgColor, unit: "rows/s",
+			remark: fmt.Sprintf("%.2fx", c.Ratio)})
+	}
+
 	const (
 		width, labelW, barMax, rowH, barH, top = 1100, 330, 560, 46, 16, 70
 	)

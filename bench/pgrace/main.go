@@ -40,6 +40,7 @@ func main() {
 	flag.IntVar(&cfg.rounds, "rounds", 3, "runs of each workload per system, in turn; the median counts")
 	flag.IntVar(&cfg.rows, "rows", 100_000, "rows of the users table")
 	flag.IntVar(&cfg.bulk, "bulk", 1_000_000, "rows of the bulk load, 0 to skip it")
+	flag.IntVar(&cfg.copyRows, "copy", 1_000_000, "rows of the COPY load, 0 to skip it")
 	flag.IntVar(&cfg.history, "history", 10, "updates per user before the AS OF workload, 0 to skip it")
 	flag.StringVar(&cfg.only, "only", "", "comma-separated workload names to run (default all)")
 	flag.StringVar(&cfg.benchDir, "dir", "bench", "directory of the pgbench scripts")
@@ -65,6 +66,7 @@ func main() {
 type config struct {
 	duration            time.Duration
 	rows, bulk, history int
+	copyRows            int
 	rounds              int
 	only                string
 	benchDir, outDir    string
@@ -117,6 +119,15 @@ type bulkResult struct {
 	PGBytes        int64   `json:"postgresql_bytes"`
 }
 
+// copyResult is a COPY FROM STDIN (csv) of rows into an empty table with
+// a primary key and a secondary index, one statement on each system.
+type copyResult struct {
+	Rows           int     `json:"rows"`
+	DriftDBSeconds float64 `json:"driftdb_seconds"`
+	PGSeconds      float64 `json:"postgresql_seconds"`
+	Ratio          float64 `json:"ratio"` // DriftDB's rows/s over PostgreSQL's
+}
+
 type report struct {
 	Started  time.Time    `json:"started"`
 	Duration string       `json:"duration_per_run"`
@@ -124,6 +135,7 @@ type report struct {
 	Machine  string       `json:"machine"`
 	Results  []result     `json:"results"`
 	Bulk     *bulkResult  `json:"bulk,omitempty"`
+	Copy     *copyResult  `json:"copy,omitempty"`
 	Versions versionsInfo `json:"versions"`
 }
 
@@ -244,6 +256,14 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		rep.Bulk = b
 	}
 
+	if cfg.copyRows > 0 && selected("copy load") {
+		c, err := copyRace(ctx, cfg, dd, pg, out)
+		if err != nil {
+			return fmt.Errorf("copy load: %w", err)
+		}
+		rep.Copy = c
+	}
+
 	printTable(out, rep)
 	return save(cfg.outDir, rep, out)
 }
@@ -350,6 +370,27 @@ func bulkRace(ctx context.Context, cfg config, dd, pg *system, out io.Writer) (*
 	return b, nil
 }
 
+// copyRace loads cfg.copyRows rows by one COPY into each system, in turn,
+// the same csv text for both.
+func copyRace(ctx context.Context, cfg config, dd, pg *system, out io.Writer) (*copyResult, error) {
+	data := copyData(cfg.copyRows)
+	c := &copyResult{Rows: cfg.copyRows}
+	for _, s := range []*system{dd, pg} {
+		secs, err := s.copyLoad(ctx, data, cfg.copyRows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		if s == dd {
+			c.DriftDBSeconds = secs
+		} else {
+			c.PGSeconds = secs
+		}
+		fmt.Fprintf(out, "COPY of %d rows into %s: %.2fs (%.0f rows/s)\n", cfg.copyRows, s.name, secs, float64(cfg.copyRows)/secs)
+	}
+	c.Ratio = c.PGSeconds / c.DriftDBSeconds
+	return c, nil
+}
+
 func printTable(out io.Writer, rep *report) {
 	fmt.Fprintf(out, "\n%-34s %7s %8s %10s %10s %6s %8s %8s %8s %8s\n",
 		"workload", "clients", "mode", "driftdb", "postgres", "ratio", "dd p50", "dd p99", "pg p50", "pg p99")
@@ -373,6 +414,10 @@ func printTable(out io.Writer, rep *report) {
 			float64(b.DriftDBBytes)/(1<<20), float64(b.PGBytes)/(1<<20), float64(b.DriftDBBytes)/float64(b.PGBytes))
 		fmt.Fprintf(out, "with driftdb's snapshots: %.1f MiB (%.2fx)\n", float64(b.DriftDBBytes+b.DriftDBSnaps)/(1<<20),
 			float64(b.DriftDBBytes+b.DriftDBSnaps)/float64(b.PGBytes))
+	}
+	if c := rep.Copy; c != nil {
+		fmt.Fprintf(out, "\nCOPY of %d rows into an indexed table: driftdb %.2fs, postgresql %.2fs (%.2fx the speed)\n",
+			c.Rows, c.DriftDBSeconds, c.PGSeconds, c.Ratio)
 	}
 }
 

@@ -176,6 +176,8 @@ var schema = []string{
 	`CREATE INDEX orders_status ON orders (status)`,
 	`CREATE TABLE bulk (id int8 PRIMARY KEY, email text NOT NULL, status text NOT NULL, amount int8 NOT NULL)`,
 	`CREATE INDEX bulk_status ON bulk (status)`,
+	`CREATE TABLE copied (id int8 PRIMARY KEY, email text NOT NULL, status text NOT NULL, amount int8 NOT NULL, note text)`,
+	`CREATE INDEX copied_status ON copied (status)`,
 }
 
 // load creates the tables and fills users: cfg.rows rows, each status
@@ -245,6 +247,32 @@ func (s *system) bulkLoad(ctx context.Context, rows, txn int) error {
 		return err
 	}
 	return nil
+}
+
+// copyData is the csv the COPY load sends: rows of about 160 bytes, the
+// statuses shared by about ten rows each and in no order.
+func copyData(rows int) []byte {
+	var b bytes.Buffer
+	note := strings.Repeat("n", 100)
+	for id := 1; id <= rows; id++ {
+		fmt.Fprintf(&b, "%d,user%d@example.com,status-%d,%d,%s\n", id, id, id*7919%max(rows/10, 1), id*7%100_000, note)
+	}
+	return b.Bytes()
+}
+
+// copyLoad sends data by COPY FROM STDIN into copied and returns how long
+// the statement took, to its reply.
+func (s *system) copyLoad(ctx context.Context, data []byte, rows int) (float64, error) {
+	start := time.Now()
+	tag, err := s.conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), "COPY copied FROM STDIN WITH (FORMAT csv)")
+	secs := time.Since(start).Seconds()
+	if err != nil {
+		return 0, err
+	}
+	if tag.RowsAffected() != int64(rows) {
+		return 0, fmt.Errorf("COPY %d, want %d rows", tag.RowsAffected(), rows)
+	}
+	return secs, nil
 }
 
 func (s *system) inTxn(ctx context.Context, batch *pgx.Batch) error {
