@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/driftdb/driftdb/store"
 )
 
 // entriesOf makes n index entries of the values val gives, keys and seqs
@@ -77,5 +79,83 @@ func BenchmarkSortEntries(b *testing.B) {
 				bc.sort(work)
 			}
 		})
+	}
+}
+
+// TestHeldRuns: a commit and a replay of more entries than a run, whose
+// full runs are sorted beside the batch, leave the index as entries added
+// one by one would; a commit that fails once it placed them leaves none.
+func TestHeldRuns(t *testing.T) {
+	defer func(n int) { heldRun = n }(heldRun)
+	heldRun = 1000
+	dir := t.TempDir()
+	opts := Options{SnapshotEvents: -1, Store: store.Options{NoSync: true}}
+	db := openDB(t, dir, opts)
+	mustExec(t, db.CreateTable(TableSpec{Name: "u", PK: "id", Indexes: []string{"g"}}))
+	load := func() *Txn {
+		tx := db.Begin()
+		for i := range 2*heldRun + 100 {
+			_, err := tx.Insert("u", fmt.Appendf(nil, `{"id": %d, "g": %d}`, i*7919%(3*heldRun), i%5))
+			mustExec(t, err)
+		}
+		return tx
+	}
+	empty := tableImage(t, db.View(), "u", 5)
+	db.testPlaced = func() { panic("injected") }
+	commitPanicking(t, db, load(), 0)
+	db.testPlaced = nil
+	if got := tableImage(t, db.View(), "u", 5); got != empty {
+		t.Fatalf("after the failed commit:\n%.300s", got)
+	}
+
+	// The reference: the same rows in commits too small to hold entries.
+	ref := openDB(t, t.TempDir(), opts)
+	defer ref.Close()
+	mustExec(t, ref.CreateTable(TableSpec{Name: "u", PK: "id", Indexes: []string{"g"}}))
+	for lo := 0; lo < 2*heldRun+100; lo += holdMin - 1 {
+		tx := ref.Begin()
+		for i := lo; i < min(lo+holdMin-1, 2*heldRun+100); i++ {
+			_, err := tx.Insert("u", fmt.Appendf(nil, `{"id": %d, "g": %d}`, i*7919%(3*heldRun), i%5))
+			mustExec(t, err)
+		}
+		_, err := tx.Commit(ctx)
+		mustExec(t, err)
+	}
+	want := tableImage(t, ref.View(), "u", 5)
+
+	_, err := load().Commit(ctx)
+	mustExec(t, err)
+	if got := tableImage(t, db.View(), "u", 5); got != want {
+		t.Fatal("after the large commit, the index differs from the one of single inserts")
+	}
+	mustExec(t, db.Close())
+	db = openDB(t, dir, opts) // replays the log: no snapshot
+	defer db.Close()
+	if got := tableImage(t, db.View(), "u", 5); got != want {
+		t.Fatal("after the replay, the index differs from the one of single inserts")
+	}
+}
+
+// TestMergeRuns: merging sorted runs, empty ones among them, gives every
+// entry once, in order.
+func TestMergeRuns(t *testing.T) {
+	es := entriesOf(3000, func(r *rand.Rand) any { return int64(r.IntN(40)) })
+	want := slices.Clone(es)
+	sortEntries(want)
+	var runs [][]indexEntry
+	for lo, n := 0, 0; lo < len(es); lo, n = lo+n, (n*7+5)%400 {
+		run := es[lo:min(lo+n, len(es))]
+		sortEntries(run)
+		runs = append(runs, run)
+	}
+	var got []indexEntry
+	mergeRuns(runs, func(e indexEntry) { got = append(got, e) })
+	if len(got) != len(want) {
+		t.Fatalf("%d entries, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if compareEntries(&got[i], &want[i]) != 0 {
+			t.Fatalf("at %d: %v, want %v", i, got[i], want[i])
+		}
 	}
 }

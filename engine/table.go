@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/driftdb/driftdb/store"
@@ -164,17 +165,34 @@ type tableState struct {
 // batch's own reads need the entries sooner, and those are the unique
 // checks, which read the index on the first field of each unique index:
 // keep names those fields.
+//
+// The entries of a tree are sorted a run at a time, each full run beside
+// the batch as it goes on (on another processor), so that at the end only
+// the last run is left to sort; the runs then go into the tree one after
+// the other.
 type heldEntries struct {
-	on   bool
-	keep []string
-	by   map[*indexTree][]indexEntry
+	on    bool
+	keep  []string
+	by    map[*indexTree]*heldRuns
+	sorts sync.WaitGroup // the runs being sorted
 }
+
+// heldRuns are one tree's held entries: runs sorted (or being sorted),
+// and the run being filled.
+type heldRuns struct {
+	sorted [][]indexEntry
+	cur    []indexEntry
+}
+
+// heldRun is the length of a run sorted beside the batch (a variable for
+// the tests).
+var heldRun = 1 << 16
 
 // hold starts holding the entries of every field but keep's.
 func (h *heldEntries) hold(keep []string) {
 	h.on, h.keep = true, keep
 	if h.by == nil {
-		h.by = map[*indexTree][]indexEntry{}
+		h.by = map[*indexTree]*heldRuns{}
 	}
 }
 
@@ -183,18 +201,89 @@ func (h *heldEntries) take(f string, idx *indexTree, e indexEntry) bool {
 	if slices.Contains(h.keep, f) {
 		return false
 	}
-	h.by[idx] = append(h.by[idx], e)
+	r := h.by[idx]
+	if r == nil {
+		r = &heldRuns{}
+		h.by[idx] = r
+	}
+	r.cur = append(r.cur, e)
+	if len(r.cur) == heldRun {
+		run := r.cur
+		r.sorted, r.cur = append(r.sorted, run), nil
+		h.sorts.Go(func() { sortEntries(run) })
+	}
 	return true
 }
 
-// place adds the held entries to their trees, each tree's in order.
+// place adds the held entries to their trees, each run in order.
 func (h *heldEntries) place() {
-	for idx, es := range h.by {
-		sortEntries(es)
-		for _, e := range es {
-			idx.ReplaceOrInsert(e)
+	for _, r := range h.by {
+		sortEntries(r.cur)
+	}
+	h.sorts.Wait()
+	for idx, r := range h.by {
+		mergeRuns(append(r.sorted, r.cur), func(e indexEntry) { idx.ReplaceOrInsert(e) })
+	}
+}
+
+// mergeRuns calls fn with the entries of sorted runs, in order.
+func mergeRuns(runs [][]indexEntry, fn func(e indexEntry)) {
+	// A binary heap of the runs not yet done, by their first entry.
+	heads := make([][]indexEntry, 0, len(runs))
+	for _, r := range runs {
+		if len(r) > 0 {
+			heads = append(heads, r)
 		}
 	}
+	less := func(i, j int) bool { return compareEntries(&heads[i][0], &heads[j][0]) < 0 }
+	down := func(i int) {
+		for {
+			m := i
+			if l := 2*i + 1; l < len(heads) && less(l, m) {
+				m = l
+			}
+			if r := 2*i + 2; r < len(heads) && less(r, m) {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			heads[i], heads[m] = heads[m], heads[i]
+			i = m
+		}
+	}
+	for i := len(heads)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for len(heads) > 0 {
+		fn(heads[0][0])
+		if heads[0] = heads[0][1:]; len(heads[0]) == 0 {
+			heads[0] = heads[len(heads)-1]
+			heads = heads[:len(heads)-1]
+		}
+		down(0)
+	}
+}
+
+// unplace takes the held entries out of their trees again (a commit that
+// fails after placing them; entries not placed are not found).
+func (h *heldEntries) unplace() {
+	h.sorts.Wait()
+	for idx, r := range h.by {
+		for _, run := range append(r.sorted, r.cur) {
+			for _, e := range run {
+				idx.Delete(e)
+			}
+		}
+	}
+}
+
+// reset empties h for the next batch. The map goes too: the next batch
+// writes to other trees (each commit's are clones).
+func (h *heldEntries) reset() {
+	h.sorts.Wait()
+	clear(h.by)
+	h.on, h.keep = false, nil
 }
 
 // sortEntries sorts index entries as their tree orders them. When every
@@ -287,23 +376,6 @@ func rankOf(es []indexEntry) func(e *indexEntry) ranked {
 		}
 	}
 	return nil
-}
-
-// unplace takes the held entries out of their trees again (a commit that
-// fails after placing them; entries not placed are not found).
-func (h *heldEntries) unplace() {
-	for idx, es := range h.by {
-		for _, e := range es {
-			idx.Delete(e)
-		}
-	}
-}
-
-// reset empties h for the next batch. The map goes too: the next batch
-// writes to other trees (each commit's are clones).
-func (h *heldEntries) reset() {
-	clear(h.by)
-	h.on, h.keep = false, nil
 }
 
 // undoLog records the B-tree changes a commit's events made: the keys of

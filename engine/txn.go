@@ -339,8 +339,8 @@ type touched struct {
 	ts    *tableState
 	saved tableState
 	undo  undoLog
-	held  heldEntries // a large commit's index entries, added at its end
-	rows  []row       // as each event left its row, for the point map
+	held  *heldEntries // a large commit's index entries, added at its end
+	rows  []row        // as each event left its row, for the point map
 }
 
 // holdMin is the number of events from which a commit holds its index
@@ -385,7 +385,9 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 			// the mutex released.
 			for i := range tabs {
 				t := &tabs[i]
-				t.held.unplace()
+				if t.held != nil {
+					t.held.unplace()
+				}
 				t.ts.rollback(&t.undo)
 				*t.ts = t.saved
 			}
@@ -395,8 +397,10 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		for i := range tabs {
 			t := &tabs[i]
 			t.undo.reset()
-			t.held.reset()
-			*t = touched{undo: t.undo, held: t.held, rows: resetSlice(t.rows)}
+			if t.held != nil {
+				t.held.reset() // kept for the next large commit
+			}
+			t.ts, t.saved, t.rows = nil, tableState{}, resetSlice(t.rows)
 		}
 		sc.tabs, sc.batch = tabs[:0], resetSlice(batch)
 	}()
@@ -439,6 +443,9 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 				t = &tabs[len(tabs)-1]
 			}
 			if len(ops) >= holdMin {
+				if t.held == nil {
+					t.held = &heldEntries{}
+				}
 				t.held.hold(w.spec.uniqueFirstFields())
 				if cap(t.rows) < len(ops) {
 					t.rows = make([]row, 0, len(ops))
@@ -450,8 +457,8 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		}
 		ev.seq, ev.ms = seq, ms
 		t.ts.undo = &t.undo
-		if t.held.on {
-			t.ts.held = &t.held
+		if t.held != nil && t.held.on {
+			t.ts.held = t.held
 		}
 		var r row
 		var err error
@@ -488,7 +495,9 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 	}
 	var due []string
 	for i := range tabs {
-		tabs[i].held.place()
+		if h := tabs[i].held; h != nil && h.on {
+			h.place()
+		}
 	}
 	if db.testPlaced != nil {
 		db.testPlaced()

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -9,20 +10,20 @@ import (
 // key, seq and document by a scan, and the keys each index lookup finds.
 func tableImage(t *testing.T, v *View, table string, groups int) string {
 	t.Helper()
-	out := ""
+	var out strings.Builder
 	mustExec(t, v.Scan(table, func(r *Row) bool {
 		d, err := r.Doc()
 		mustExec(t, err)
-		out += fmt.Sprintf("%v@%d %v\n", r.Key, r.Seq, d)
+		fmt.Fprintf(&out, "%v@%d %v\n", r.Key, r.Seq, d)
 		return true
 	}))
 	for g := range groups {
-		out += fmt.Sprintf("g=%d:", g)
+		fmt.Fprintf(&out, "g=%d:", g)
 		mustExec(t, v.IndexLookup(table, "g", OpEq, int64(g), func(r *Row) bool {
-			out += fmt.Sprintf(" %v", r.Key)
+			fmt.Fprintf(&out, " %v", r.Key)
 			return true
 		}))
-		out += "\n"
+		out.WriteString("\n")
 	}
 	// Lookups check each entry against the row, so a stray entry would
 	// not show in them: count the entries too.
@@ -31,9 +32,9 @@ func tableImage(t *testing.T, v *View, table string, groups int) string {
 		t.Fatalf("no table %s", table)
 	}
 	for f, idx := range v.trees(table, ts).indexes {
-		out += fmt.Sprintf("%s: %d entries\n", f, idx.Len())
+		fmt.Fprintf(&out, "%s: %d entries\n", f, idx.Len())
 	}
-	return out
+	return out.String()
 }
 
 // TestCommitUndo: a commit that fails at its last event takes back every
