@@ -188,30 +188,17 @@ func (db *DB) applyAlteration(a *alteration) error {
 // syncIndexes makes the index trees those the spec lists: trees of fields
 // no longer indexed go, new ones are built from the rows.
 func (ts *tableState) syncIndexes() error {
-	want := map[string]bool{}
-	build := false
+	n := make(map[string]*indexTree, len(ts.spec.Indexes))
+	var missing []string
 	for _, f := range ts.spec.Indexes {
-		want[f] = true
-		if _, ok := ts.indexes[f]; !ok {
-			build = true
-		}
-	}
-	n := make(map[string]*indexTree, len(want))
-	for f, idx := range ts.indexes {
-		if want[f] {
+		if idx, ok := ts.indexes[f]; ok {
 			n[f] = idx
-		}
-	}
-	for f := range want {
-		if _, ok := n[f]; !ok {
-			n[f] = nil
+		} else {
+			missing = append(missing, f)
 		}
 	}
 	ts.indexes = n
-	if build {
-		return ts.rebuildIndexes()
-	}
-	return nil
+	return ts.buildIndexes(missing) // the others are whole already
 }
 
 func writePendingSchema(fsys store.FS, dir string, spec *TableSpec, commitSeq uint64) error {

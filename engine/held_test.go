@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/driftdb/driftdb/store"
@@ -82,9 +83,10 @@ func BenchmarkSortEntries(b *testing.B) {
 	}
 }
 
-// TestHeldRuns: a commit and a replay of more entries than a run, whose
-// full runs are sorted beside the batch, leave the index as entries added
-// one by one would; a commit that fails once it placed them leaves none.
+// TestHeldRuns: a commit, a replay and CREATE INDEX over more entries
+// than a run, whose full runs are sorted beside the batch, leave the index
+// as entries added one by one would; a commit that fails once it placed
+// them leaves none.
 func TestHeldRuns(t *testing.T) {
 	defer func(n int) { heldRun = n }(heldRun)
 	heldRun = 1000
@@ -95,7 +97,7 @@ func TestHeldRuns(t *testing.T) {
 	load := func() *Txn {
 		tx := db.Begin()
 		for i := range 2*heldRun + 100 {
-			_, err := tx.Insert("u", fmt.Appendf(nil, `{"id": %d, "g": %d}`, i*7919%(3*heldRun), i%5))
+			_, err := tx.Insert("u", fmt.Appendf(nil, `{"id": %d, "g": %d, "n": {"c": %d}}`, i*7919%(3*heldRun), i%5, i%3))
 			mustExec(t, err)
 		}
 		return tx
@@ -111,11 +113,11 @@ func TestHeldRuns(t *testing.T) {
 	// The reference: the same rows in commits too small to hold entries.
 	ref := openDB(t, t.TempDir(), opts)
 	defer ref.Close()
-	mustExec(t, ref.CreateTable(TableSpec{Name: "u", PK: "id", Indexes: []string{"g"}}))
+	mustExec(t, ref.CreateTable(TableSpec{Name: "u", PK: "id", Indexes: []string{"g", "n.c"}}))
 	for lo := 0; lo < 2*heldRun+100; lo += holdMin - 1 {
 		tx := ref.Begin()
 		for i := lo; i < min(lo+holdMin-1, 2*heldRun+100); i++ {
-			_, err := tx.Insert("u", fmt.Appendf(nil, `{"id": %d, "g": %d}`, i*7919%(3*heldRun), i%5))
+			_, err := tx.Insert("u", fmt.Appendf(nil, `{"id": %d, "g": %d, "n": {"c": %d}}`, i*7919%(3*heldRun), i%5, i%3))
 			mustExec(t, err)
 		}
 		_, err := tx.Commit(ctx)
@@ -125,8 +127,24 @@ func TestHeldRuns(t *testing.T) {
 
 	_, err := load().Commit(ctx)
 	mustExec(t, err)
+	// The index on n.c, built from the rows that are there.
+	mustExec(t, db.AddIndex("u", IndexSpec{Fields: []string{"n.c"}}))
 	if got := tableImage(t, db.View(), "u", 5); got != want {
 		t.Fatal("after the large commit, the index differs from the one of single inserts")
+	}
+	lookups := func(db *DB) string {
+		var out strings.Builder
+		for c := range 3 {
+			fmt.Fprintf(&out, "c=%d:", c)
+			mustExec(t, db.View().IndexLookup("u", "n.c", OpEq, int64(c), func(r *Row) bool {
+				fmt.Fprintf(&out, " %v", r.Key)
+				return true
+			}))
+		}
+		return out.String()
+	}
+	if got, want := lookups(db), lookups(ref); got != want || len(got) < 3*heldRun {
+		t.Fatalf("the index built by CREATE INDEX differs from the one of single inserts:\n%.200s\nwant\n%.200s", got, want)
 	}
 	mustExec(t, db.Close())
 	db = openDB(t, dir, opts) // replays the log: no snapshot

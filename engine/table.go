@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"encoding/binary"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -571,11 +572,22 @@ func LookupPath(doc map[string]any, path string) (any, bool) { return lookupPath
 // rebuildIndexes recomputes every index from the rows (after loading a
 // snapshot, or compaction).
 func (ts *tableState) rebuildIndexes() error {
-	for f := range ts.indexes {
-		ts.indexes[f] = newIndexTree()
-	}
-	if len(ts.indexes) == 0 {
+	return ts.buildIndexes(slices.Collect(maps.Keys(ts.indexes)))
+}
+
+// buildIndexes builds the indexes of fields afresh from the rows, their
+// entries added sorted (see heldEntries): the other indexes stay.
+func (ts *tableState) buildIndexes(fields []string) error {
+	if len(fields) == 0 {
 		return nil
+	}
+	var h heldEntries
+	h.hold(nil)
+	defer h.reset()
+	trees := make([]*indexTree, len(fields))
+	for i, f := range fields {
+		trees[i] = newIndexTree()
+		ts.indexes[f] = trees[i]
 	}
 	var err error
 	ts.rows.Ascend(func(r row) bool {
@@ -584,18 +596,29 @@ func (ts *tableState) rebuildIndexes() error {
 			if v.doc == nil {
 				continue
 			}
-			doc, derr := decodeDocBytes(v.doc)
-			if derr != nil {
-				err = derr
-				return false
-			}
-			for f, idx := range ts.indexes {
-				if val, ok := lookupPath(doc, f); ok && val != nil {
-					idx.ReplaceOrInsert(indexEntry{val: val, key: r.key, seq: v.seq})
+			var doc map[string]any // decoded only for a dotted path
+			for j, f := range fields {
+				val, ok, ferr := docField(v.doc, f)
+				if ferr == nil && !ok && strings.Contains(f, ".") {
+					if doc == nil {
+						doc, ferr = decodeDocBytes(v.doc)
+					}
+					val, ok = lookupPath(doc, f)
+				}
+				if ferr != nil {
+					err = ferr
+					return false
+				}
+				if ok && val != nil {
+					h.take(f, trees[j], indexEntry{val: val, key: r.key, seq: v.seq})
 				}
 			}
 		}
 		return true
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	h.place()
+	return nil
 }

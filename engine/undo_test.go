@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -31,8 +33,9 @@ func tableImage(t *testing.T, v *View, table string, groups int) string {
 	if !ok {
 		t.Fatalf("no table %s", table)
 	}
-	for f, idx := range v.trees(table, ts).indexes {
-		fmt.Fprintf(&out, "%s: %d entries\n", f, idx.Len())
+	indexes := v.trees(table, ts).indexes
+	for _, f := range slices.Sorted(maps.Keys(indexes)) {
+		fmt.Fprintf(&out, "%s: %d entries\n", f, indexes[f].Len())
 	}
 	return out.String()
 }
