@@ -378,6 +378,23 @@ func (s *TableSpec) indexes() []IndexSpec {
 	return out
 }
 
+// IndexOn returns the name of the index whose tree a lookup on field
+// reads: the one on that field alone, else the first that starts with it,
+// else the plain index of the field ("" when the field is not indexed).
+func (s *TableSpec) IndexOn(field string) string {
+	name := ""
+	for _, d := range s.indexes() {
+		switch {
+		case d.Fields[0] != field:
+		case len(d.Fields) == 1:
+			return d.Name
+		case name == "":
+			name = d.Name
+		}
+	}
+	return name
+}
+
 // declared returns the declared column whose values are in field, if
 // any.
 func (s *TableSpec) declared(field string) (ColumnSpec, bool) {

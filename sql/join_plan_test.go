@@ -45,3 +45,26 @@ func TestJoinPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainIndexNames: EXPLAIN names the index a scan reads as the
+// catalog does: the index on the column alone, else the first that starts
+// with it.
+func TestExplainIndexNames(t *testing.T) {
+	s := newSession(t)
+	run(t, s, `CREATE TABLE p (id int8 PRIMARY KEY, status text, email text, n int8)`)
+	run(t, s, `CREATE INDEX p_by_status ON p (status)`)
+	run(t, s, `CREATE UNIQUE INDEX p_mail ON p (email, n)`)
+	run(t, s, `INSERT INTO p SELECT i, 's' || (i % 3), 'e' || i, i FROM generate_series(1, 50) i`)
+	for _, c := range []struct{ sql, want string }{
+		{`SELECT id FROM p WHERE status = 's1'`, "Index Scan using p_by_status on p"},
+		{`SELECT id FROM p WHERE email = 'e7'`, "Index Scan using p_mail on p"},
+	} {
+		var plan []string
+		for _, r := range run(t, s, "EXPLAIN "+c.sql).Rows {
+			plan = append(plan, r[0].(string))
+		}
+		if text := strings.Join(plan, "\n"); !strings.Contains(text, c.want) {
+			t.Errorf("%s: no %q in\n%s", c.sql, c.want, text)
+		}
+	}
+}

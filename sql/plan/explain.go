@@ -74,10 +74,10 @@ func describe(n Node) (string, []string, []Node) {
 				d[len(d)-1] = fmt.Sprintf("TID Cond: (%s = %s)", x.Field, FormatExpr(x.Key, x.Cols))
 			}
 		case AccessIndex:
-			title = fmt.Sprintf("Index Scan using %s_%s_idx on %s", x.Table, x.Field, x.Table)
+			title = fmt.Sprintf("Index Scan using %s on %s", x.indexName(), x.Table)
 			d = append(d, fmt.Sprintf("Index Cond: (%s %s %s)", x.Field, []string{"=", "<", "<=", ">", ">="}[x.Op], FormatExpr(x.Key, x.Cols)))
 		case AccessRange:
-			title = fmt.Sprintf("Index Scan using %s_%s_idx on %s", x.Table, x.Field, x.Table)
+			title = fmt.Sprintf("Index Scan using %s on %s", x.indexName(), x.Table)
 			if x.Field == x.Fields[0] {
 				title = fmt.Sprintf("Index Scan using %s_pkey on %s", x.Table, x.Table)
 				if x.RowID {
@@ -328,4 +328,12 @@ func joinBool(es []Expr, sep string, cols []Column) string {
 
 func isOpName(n string) bool {
 	return n != "" && !(n[0] >= 'a' && n[0] <= 'z' || n[0] >= 'A' && n[0] <= 'Z' || n[0] == '_')
+}
+
+// indexName is the name of the index the scan reads by Field.
+func (s *Scan) indexName() string {
+	if n := s.IndexNames[s.Field]; n != "" {
+		return n
+	}
+	return s.Table + "_" + s.Field + "_idx"
 }

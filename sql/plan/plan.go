@@ -92,8 +92,10 @@ type Scan struct {
 	Preds []ScanPred
 	// Lock: SELECT ... FOR UPDATE / FOR SHARE rows are checked at commit.
 	Lock bool
-	// Indexes are the fields the table has an index on.
-	Indexes []string
+	// Indexes are the fields the table has an index on; IndexNames name
+	// the index a lookup on each reads, for EXPLAIN.
+	Indexes    []string
+	IndexNames map[string]string
 	// Rows is about how many rows the table has (Table.Rows).
 	Rows int64
 	// RowID: the table has no primary key; its key is the hidden _rowid
