@@ -566,6 +566,23 @@ func lookupPath(doc map[string]any, path string) (any, bool) {
 	return cur, true
 }
 
+// fieldAt is lookupPath on an encoded document: a top-level field is read
+// without decoding the rest; for a dotted path the document is decoded
+// once into *doc.
+func fieldAt(b []byte, path string, doc *map[string]any) (any, bool, error) {
+	v, ok, err := docField(b, path)
+	if err != nil || ok || !strings.Contains(path, ".") {
+		return v, ok, err
+	}
+	if *doc == nil {
+		if *doc, err = decodeDocBytes(b); err != nil {
+			return nil, false, err
+		}
+	}
+	v, ok = lookupPath(*doc, path)
+	return v, ok, nil
+}
+
 // LookupPath is lookupPath for the query layer.
 func LookupPath(doc map[string]any, path string) (any, bool) { return lookupPath(doc, path) }
 
@@ -598,13 +615,7 @@ func (ts *tableState) buildIndexes(fields []string) error {
 			}
 			var doc map[string]any // decoded only for a dotted path
 			for j, f := range fields {
-				val, ok, ferr := docField(v.doc, f)
-				if ferr == nil && !ok && strings.Contains(f, ".") {
-					if doc == nil {
-						doc, ferr = decodeDocBytes(v.doc)
-					}
-					val, ok = lookupPath(doc, f)
-				}
+				val, ok, ferr := fieldAt(v.doc, f, &doc)
 				if ferr != nil {
 					err = ferr
 					return false

@@ -364,13 +364,20 @@ func patchTouches(patch map[string]any, ix IndexSpec) bool {
 func (a *alteration) eachDuplicate(ix IndexSpec) error {
 	var rows [][]any
 	err := a.eachLive(func(k Key, v *version) error {
-		doc, err := decodeDocBytes(v.doc)
-		if err != nil {
-			return err
+		// uniqueKey on the stored document: the fields alone are read.
+		var doc map[string]any
+		vals := make([]any, len(ix.Fields))
+		for i, f := range ix.Fields {
+			val, ok, err := fieldAt(v.doc, f, &doc)
+			if err != nil {
+				return err
+			}
+			if !ok || val == nil {
+				return nil
+			}
+			vals[i] = val
 		}
-		if vals := uniqueKey(ix, doc); vals != nil {
-			rows = append(rows, vals)
-		}
+		rows = append(rows, vals)
 		return nil
 	})
 	if err != nil {
