@@ -50,6 +50,8 @@ type alteration struct {
 	bump bool
 	// drop is the field of a dropped column: it leaves the column list.
 	drop string
+	// built is an index built beside the writer for the change, if any.
+	built *backfill
 }
 
 // lastSeq is the seq the alteration's writes end at, or with none the
@@ -107,6 +109,11 @@ func (a *alteration) patch(k Key, field string, v any) error {
 func (db *DB) alter(table string, f func(a *alteration) error) error {
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
+	return db.alterLocked(table, f)
+}
+
+// alterLocked is alter for a caller that holds snapMu.
+func (db *DB) alterLocked(table string, f func(a *alteration) error) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if err := db.writable(); err != nil {
@@ -140,7 +147,7 @@ func (db *DB) applyAlteration(a *alteration) error {
 	if a.bump {
 		nts.gen = db.newGen()
 	}
-	if err := nts.syncIndexes(); err != nil {
+	if err := nts.syncIndexes(a.built, ts); err != nil {
 		return &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
 	}
 	fsys, dir := db.st.FS(), db.st.StreamDir(name)
@@ -186,8 +193,9 @@ func (db *DB) applyAlteration(a *alteration) error {
 }
 
 // syncIndexes makes the index trees those the spec lists: trees of fields
-// no longer indexed go, new ones are built from the rows.
-func (ts *tableState) syncIndexes() error {
+// no longer indexed go, new ones are built from the rows, or taken from
+// built when it fits (cur is the state ts was cloned from).
+func (ts *tableState) syncIndexes(built *backfill, cur *tableState) error {
 	n := make(map[string]*indexTree, len(ts.spec.Indexes))
 	var missing []string
 	for _, f := range ts.spec.Indexes {
@@ -198,6 +206,16 @@ func (ts *tableState) syncIndexes() error {
 		}
 	}
 	ts.indexes = n
+	for i, f := range missing {
+		ok, err := built.install(cur, ts, f)
+		if err != nil {
+			return err
+		}
+		if ok {
+			missing = append(missing[:i], missing[i+1:]...)
+			break
+		}
+	}
 	return ts.buildIndexes(missing) // the others are whole already
 }
 

@@ -96,6 +96,9 @@ type DB struct {
 	// testApplied, when set by a test, runs after each event a commit
 	// applies (to inject a panic in the middle of one).
 	testApplied func(*event)
+	// testBackfilled, when set by a test, runs once an index is built
+	// beside the writer, before it is caught up and installed.
+	testBackfilled func(*backfill)
 	// testPlaced, when set by a test, runs once a commit has applied
 	// every event and placed the index entries it held back.
 	testPlaced func()
@@ -283,8 +286,27 @@ func (db *DB) CreateTable(def TableSpec) error {
 	return nil
 }
 
-// CreateIndex adds an index on field to a table and builds it.
+// CreateIndex adds an index on field to a table and builds it, beside
+// the writer (backfill.go).
 func (db *DB) CreateIndex(table, field string) error {
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
+	stored := func(ts *tableState) string {
+		if f, ok := ts.cols.rules.fields[field]; ok {
+			return f // a renamed column: its values are in its field
+		}
+		return field
+	}
+	var field0 string
+	db.wmu.Lock()
+	if ts, ok := db.work[table]; ok {
+		field0 = stored(ts)
+	}
+	db.wmu.Unlock()
+	built, err := db.backfillIndex(table, field0)
+	if err != nil {
+		return err
+	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if err := db.writable(); err != nil {
@@ -294,9 +316,7 @@ func (db *DB) CreateIndex(table, field string) error {
 	if !ok {
 		return noTable(table)
 	}
-	if f, ok := ts.cols.rules.fields[field]; ok {
-		field = f // a renamed column: its values are in its field
-	}
+	field = stored(ts)
 	for _, f := range ts.spec.Indexes {
 		if f == field {
 			return nil
@@ -313,9 +333,12 @@ func (db *DB) CreateIndex(table, field string) error {
 	}
 	nts := ts.clone()
 	nts.spec = spec
-	nts.indexes[field] = nil
-	if err := nts.rebuildIndexes(); err != nil {
-		return &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
+	if ok, err := built.install(ts, nts, field); err != nil {
+		return err
+	} else if !ok {
+		if err := nts.buildIndexes([]string{field}); err != nil {
+			return &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
+		}
 	}
 	db.work[table] = nts
 	db.publish(map[string]*tableState{table: nts})

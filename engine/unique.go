@@ -31,18 +31,26 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 	if len(ix.Fields) == 0 {
 		return errorf(CodeInvalidParameter, "an index needs a field")
 	}
-	return db.alter(table, func(a *alteration) error {
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
+	// The index of the first field is built beside the writer first.
+	var field0 string
+	db.wmu.Lock()
+	if ts, ok := db.work[table]; ok {
+		field0, _ = ts.indexField(ix.Fields[0])
+	}
+	db.wmu.Unlock()
+	built, err := db.backfillIndex(table, field0)
+	if err != nil {
+		return err
+	}
+	return db.alterLocked(table, func(a *alteration) error {
+		a.built = built
 		ix.Fields = slices.Clone(ix.Fields)
 		for i, f := range ix.Fields {
-			head, rest, dotted := strings.Cut(f, ".")
-			if ff, ok := a.ts.cols.rules.fields[head]; ok {
-				head = ff
-			}
-			if _, ok := a.ts.cols.index[head]; !ok {
-				return errorf(CodeUndefinedColumn, "column %q does not exist", f)
-			}
-			if ix.Fields[i] = head; dotted {
-				ix.Fields[i] += "." + rest
+			var err error
+			if ix.Fields[i], err = a.ts.indexField(f); err != nil {
+				return err
 			}
 		}
 		if ix.Name == "" {
@@ -58,6 +66,22 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 		}
 		return nil
 	})
+}
+
+// indexField returns the stored field an index on column (or dotted path)
+// f reads: a renamed column's field.
+func (ts *tableState) indexField(f string) (string, error) {
+	head, rest, dotted := strings.Cut(f, ".")
+	if ff, ok := ts.cols.rules.fields[head]; ok {
+		head = ff
+	}
+	if _, ok := ts.cols.index[head]; !ok {
+		return "", errorf(CodeUndefinedColumn, "column %q does not exist", f)
+	}
+	if dotted {
+		head += "." + rest
+	}
+	return head, nil
 }
 
 // DropIndex removes the index name of a table; a missing one fails with

@@ -1,0 +1,90 @@
+package engine
+
+// Building an index reads every version of the table. It runs beside the
+// writer: the statement takes snapMu (no other DDL statement, snapshot or
+// compaction meanwhile), copies the table's row tree under the writer
+// mutex (a copy-on-write clone, no row is copied), releases the mutex and
+// builds the index from the copy while commits go on. It then takes the
+// mutex again and adds the entries of the versions committed since the
+// copy, found by one walk of the rows that decodes only rows written since,
+// before the new definition is installed as before. Writers wait only for
+// that walk and the install.
+
+// backfill is an index tree built beside the writer from a table's rows
+// as they were at seq upTo.
+type backfill struct {
+	from  *tableState // the working state the rows were copied from
+	field string
+	tree  *indexTree
+	upTo  uint64
+}
+
+// backfillIndex builds the index of field of table beside the writer, or
+// returns nil when there is nothing to build (no such table, the field
+// indexed already: the statement then reports or does what it does
+// without one). Callers hold snapMu, not wmu.
+func (db *DB) backfillIndex(table, field string) (*backfill, error) {
+	if field == "" {
+		return nil, nil
+	}
+	db.wmu.Lock()
+	ts, ok := db.work[table]
+	if !ok || db.writable() != nil {
+		db.wmu.Unlock()
+		return nil, nil
+	}
+	if _, indexed := ts.indexes[field]; indexed {
+		db.wmu.Unlock()
+		return nil, nil
+	}
+	base := &tableState{rows: ts.rows.Clone(), indexes: map[string]*indexTree{}}
+	upTo := db.nextSeq - 1
+	db.wmu.Unlock()
+	if err := base.buildIndexes([]string{field}); err != nil {
+		return nil, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
+	}
+	b := &backfill{from: ts, field: field, tree: base.indexes[field], upTo: upTo}
+	if db.testBackfilled != nil {
+		db.testBackfilled(b)
+	}
+	return b, nil
+}
+
+// install catches b up with the versions written since its copy, found in
+// nts (the new working state of the table, cloned from cur), and makes it
+// nts's index of b.field. It reports false, changing nothing, when b does
+// not fit: another field, or a table state that is no longer the one the
+// copy was taken from (the table was loaded again after a failed write).
+// Callers hold wmu.
+func (b *backfill) install(cur, nts *tableState, field string) (bool, error) {
+	if b == nil || b.field != field || cur != b.from {
+		return false, nil
+	}
+	var err error
+	nts.rows.Ascend(func(r row) bool {
+		if r.latest().seq <= b.upTo {
+			return true
+		}
+		for i := range r.versions {
+			v := &r.versions[i]
+			if v.seq <= b.upTo || v.doc == nil {
+				continue
+			}
+			var doc map[string]any
+			val, ok, ferr := fieldAt(v.doc, field, &doc)
+			if ferr != nil {
+				err = ferr
+				return false
+			}
+			if ok && val != nil {
+				b.tree.ReplaceOrInsert(indexEntry{val: val, key: r.key, seq: v.seq})
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return false, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
+	}
+	nts.indexes[field] = b.tree
+	return true, nil
+}

@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// TestBackfillBesideWriter: CREATE INDEX builds the index while commits go
+// on (a commit made between the build and the install does not wait for
+// the statement), and the index it installs finds what a scan finds, now
+// and as of a seq before those commits, for every value: rows inserted,
+// changed and deleted during the build included. Other writers commit
+// throughout.
+func TestBackfillBesideWriter(t *testing.T) {
+	db := openDB(t, t.TempDir(), Options{Store: store.Options{NoSync: true}})
+	defer db.Close()
+	mustExec(t, db.CreateTable(TableSpec{Name: "u", PK: "id",
+		Columns: []ColumnSpec{{Name: "id", Type: TypeInt8}, {Name: "g", Type: TypeInt8}, {Name: "h", Type: TypeInt8}}}))
+	const rows = 3000
+	for lo := 0; lo < rows; lo += 200 {
+		tx := db.Begin()
+		for i := lo; i < lo+200; i++ {
+			_, err := tx.Insert("u", fmt.Appendf(nil, `{"id": %d, "g": %d, "h": %d}`, i, i%7, i%5))
+			mustExec(t, err)
+		}
+		_, err := tx.Commit(ctx)
+		mustExec(t, err)
+	}
+
+	// Writers beside the statements, on keys of their own.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var once sync.Once
+	halt := func() { once.Do(func() { close(stop); wg.Wait() }) }
+	defer halt() // before the database closes, also on a failure
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_, err := db.Insert(ctx, "u", fmt.Appendf(nil, `{"id": %d, "g": %d, "h": %d}`, 100000+i, i%7, i%5))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+
+	var before uint64
+	var built *backfill
+	during := func(n int) func(*backfill) {
+		return func(b *backfill) {
+			built, before = b, db.Seq()
+			for i := range n {
+				_, err := db.Patch(ctx, "u", int64(i*11%rows), fmt.Appendf(nil, `{"g": %d, "h": %d}`, 100+i%3, 200+i%3))
+				mustExec(t, err)
+				_, err = db.Insert(ctx, "u", fmt.Appendf(nil, `{"id": %d, "g": %d, "h": %d}`, 50000+n*1000+i, i%7, i%5))
+				mustExec(t, err)
+				if i%10 == 0 {
+					_, err = db.SoftDelete(ctx, "u", int64(2000+n*10+i))
+					mustExec(t, err)
+				}
+			}
+		}
+	}
+	db.testBackfilled = during(40)
+	// The tree built beside the writer is the one installed.
+	installed := func(field string) {
+		t.Helper()
+		db.wmu.Lock()
+		tree := db.work["u"].indexes[field]
+		db.wmu.Unlock()
+		if built == nil || built.field != field || tree != built.tree {
+			t.Fatalf("the index of %s was not the one built beside the writer", field)
+		}
+	}
+	mustExec(t, db.AddIndex("u", IndexSpec{Name: "u_by_g", Fields: []string{"g"}}))
+	installed("g")
+	beforeG := before
+	db.testBackfilled = during(30)
+	mustExec(t, db.CreateIndex("u", "h"))
+	installed("h")
+	beforeH := before
+	db.testBackfilled = nil
+	halt()
+
+	check := func(v *View, field string, values []int64) {
+		t.Helper()
+		for _, val := range values {
+			var byIndex, byScan []Key
+			mustExec(t, v.IndexLookup("u", field, OpEq, val, func(r *Row) bool {
+				byIndex = append(byIndex, r.Key)
+				return true
+			}))
+			mustExec(t, v.Scan("u", func(r *Row) bool {
+				if d, err := r.Doc(); err == nil && EqualValues(d[field], val) {
+					byScan = append(byScan, r.Key)
+				}
+				return true
+			}))
+			slices.SortFunc(byIndex, compareKeys)
+			if !slices.Equal(byIndex, byScan) || len(byScan) == 0 && val < 7 {
+				t.Fatalf("seq %d, %s = %d: the index finds %d rows, a scan %d", v.Seq(), field, val, len(byIndex), len(byScan))
+			}
+		}
+	}
+	gs := []int64{0, 1, 2, 3, 4, 5, 6, 100, 101, 102}
+	hs := []int64{0, 1, 2, 3, 4, 200, 201, 202}
+	check(db.View(), "g", gs)
+	check(db.View(), "h", hs)
+	for _, seq := range []uint64{beforeG, beforeH} {
+		v, err := db.ViewAt(seq)
+		mustExec(t, err)
+		check(v, "g", gs)
+		check(v, "h", hs)
+	}
+}
