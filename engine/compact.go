@@ -1,6 +1,10 @@
 package engine
 
-import "time"
+import (
+	"maps"
+	"slices"
+	"time"
+)
 
 // Compact merges a table's small sealed segments. Every query, AS OF
 // included, answers the same before and after.
@@ -87,38 +91,117 @@ func foldRow(r row, h uint64) (row, bool) {
 
 // fold replaces the working state of table name with its history folded
 // at horizon h, and publishes it. It reports false, with the horizon in
-// force, when the table was already folded at or past h.
+// force, when the table was already folded at or past h. Callers hold
+// snapMu.
+//
+// The fold runs beside the writer, as an index build does (backfill.go):
+// the row tree is copied under the writer mutex, folded with its point map
+// and indexes built from the copy while commits go on, and caught up under
+// the mutex with the rows written since.
 func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
+	db.wmu.Lock()
+	if err := db.writable(); err != nil {
+		db.wmu.Unlock()
+		return 0, false, err
+	}
+	w, ok := db.work[name]
+	if !ok {
+		db.wmu.Unlock()
+		return 0, false, noTable(name)
+	}
+	if visible := db.visible.Load(); h > visible {
+		db.wmu.Unlock()
+		return 0, false, errorf(CodeInvalidParameter, "horizon @seq:%d is past the latest committed seq %d", h, visible)
+	}
+	if h <= w.horizon {
+		db.wmu.Unlock()
+		return w.horizon, false, nil
+	}
+	base := w.rows.Clone()
+	fields := slices.Collect(maps.Keys(w.indexes))
+	upTo := db.nextSeq - 1
+	db.wmu.Unlock()
+
+	part, err := foldRows(base, h, fields)
+	if err != nil {
+		return 0, false, err
+	}
+	if db.testFolded != nil {
+		db.testFolded()
+	}
+
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if err := db.writable(); err != nil {
 		return 0, false, err
 	}
-	w, ok := db.work[name]
-	if !ok {
-		return 0, false, noTable(name)
+	if cur, ok := db.work[name]; !ok || cur != w {
+		// Loaded again after a failed write: fold what is there now,
+		// under the mutex.
+		if !ok {
+			return 0, false, noTable(name)
+		}
+		w = cur
+		upTo = 0
+		if part, err = foldRows(w.rows.Clone(), h, fields); err != nil {
+			return 0, false, err
+		}
 	}
-	if visible := db.visible.Load(); h > visible {
-		return 0, false, errorf(CodeInvalidParameter, "horizon @seq:%d is past the latest committed seq %d", h, visible)
-	}
-	if h <= w.horizon {
-		return w.horizon, false, nil
-	}
-	folded := w.clone()
-	folded.horizon = h
-	rows := newRowTree()
+	// The rows written since the copy: folded again, whole.
+	var cerr error
 	w.rows.Ascend(func(r row) bool {
-		if nr, ok := foldRow(r, h); ok {
-			rows.ReplaceOrInsert(nr)
+		if upTo == 0 || r.latest().seq <= upTo {
+			return true
+		}
+		nr, ok := foldRow(r, h)
+		if !ok {
+			return true
+		}
+		part.rows.ReplaceOrInsert(nr)
+		part.point.store(nr)
+		for i := range nr.versions {
+			v := &nr.versions[i]
+			if v.seq <= upTo || v.doc == nil {
+				continue
+			}
+			var doc map[string]any
+			for _, f := range fields {
+				val, ok, err := fieldAt(v.doc, f, &doc)
+				if err != nil {
+					cerr = err
+					return false
+				}
+				if ok && val != nil {
+					part.indexes[f].ReplaceOrInsert(indexEntry{val: val, key: nr.key, seq: v.seq})
+				}
+			}
 		}
 		return true
 	})
-	folded.rows = rows
-	folded.fillPoint()
-	if err := folded.rebuildIndexes(); err != nil {
-		return 0, false, err
+	if cerr != nil {
+		return 0, false, cerr
 	}
+	folded := w.clone()
+	folded.horizon = h
+	folded.rows, folded.point, folded.indexes = part.rows, part.point, part.indexes
 	db.work[name] = folded
 	db.publish(map[string]*tableState{name: folded})
 	return h, true, nil
+}
+
+// foldRows folds the rows of a row tree at horizon h into a new one, with
+// its point map and the indexes of fields.
+func foldRows(rows *rowTree, h uint64, fields []string) (*tableState, error) {
+	part := &tableState{rows: newRowTree(), indexes: map[string]*indexTree{}}
+	rows.Ascend(func(r row) bool {
+		if nr, ok := foldRow(r, h); ok {
+			part.rows.ReplaceOrInsert(nr)
+		}
+		return true
+	})
+	part.fillPoint()
+	if err := part.buildIndexes(fields); err != nil {
+		return nil, err
+	}
+	return part, nil
 }

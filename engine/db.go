@@ -99,6 +99,9 @@ type DB struct {
 	// testBackfilled, when set by a test, runs once an index is built
 	// beside the writer, before it is caught up and installed.
 	testBackfilled func(*backfill)
+	// testFolded, when set by a test, runs once COMPACT BEFORE has folded
+	// its copy of a table, before it catches up and installs it.
+	testFolded func()
 	// testPlaced, when set by a test, runs once a commit has applied
 	// every event and placed the index entries it held back.
 	testPlaced func()
