@@ -14,9 +14,16 @@ package engine
 // as they were at seq upTo.
 type backfill struct {
 	from  *tableState // the working state the rows were copied from
+	rows  *rowTree    // the copy
 	field string
 	tree  *indexTree
 	upTo  uint64
+}
+
+// fits reports whether b can serve as the index of field of cur, the
+// table's working state.
+func (b *backfill) fits(cur *tableState, field string) bool {
+	return b != nil && b.field == field && cur == b.from
 }
 
 // backfillIndex builds the index of field of table beside the writer, or
@@ -43,7 +50,7 @@ func (db *DB) backfillIndex(table, field string) (*backfill, error) {
 	if err := base.buildIndexes([]string{field}); err != nil {
 		return nil, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
 	}
-	b := &backfill{from: ts, field: field, tree: base.indexes[field], upTo: upTo}
+	b := &backfill{from: ts, rows: base.rows, field: field, tree: base.indexes[field], upTo: upTo}
 	if db.testBackfilled != nil {
 		db.testBackfilled(b)
 	}
@@ -57,7 +64,7 @@ func (db *DB) backfillIndex(table, field string) (*backfill, error) {
 // copy was taken from (the table was loaded again after a failed write).
 // Callers hold wmu.
 func (b *backfill) install(cur, nts *tableState, field string) (bool, error) {
-	if b == nil || b.field != field || cur != b.from {
+	if !b.fits(cur, field) {
 		return false, nil
 	}
 	var err error

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -120,4 +121,63 @@ func TestBackfillBesideWriter(t *testing.T) {
 		check(v, "g", gs)
 		check(v, "h", hs)
 	}
+}
+
+// TestUniqueBackfill: CREATE UNIQUE INDEX looks for duplicates in the copy
+// beside the writer, and under the mutex among the rows written since and
+// between those and the others: a value written during the build that
+// repeats one already there, or one written during it, fails the
+// statement; a value freed during the build may be taken again.
+func TestUniqueBackfill(t *testing.T) {
+	db := openDB(t, t.TempDir(), Options{Store: store.Options{NoSync: true}})
+	defer db.Close()
+	mustExec(t, db.CreateTable(TableSpec{Name: "p", PK: "id",
+		Columns: []ColumnSpec{{Name: "id", Type: TypeInt8}, {Name: "n", Type: TypeInt8}}}))
+	tx := db.Begin()
+	for i := range 1000 {
+		_, err := tx.Insert("p", fmt.Appendf(nil, `{"id": %d, "n": %d}`, i, i))
+		mustExec(t, err)
+	}
+	_, err := tx.Commit(ctx)
+	mustExec(t, err)
+	ins := func(id, n int) {
+		_, err := db.Insert(ctx, "p", fmt.Appendf(nil, `{"id": %d, "n": %d}`, id, n))
+		mustExec(t, err)
+	}
+	for _, c := range []struct {
+		name   string
+		during func()
+		dup    string // the detail of the failure, "" for none
+		undo   int64  // the row to delete after a failure
+	}{
+		{"repeats a row already there", func() { ins(5000, 17) }, "Key (n)=(17) is duplicated.", 5000},
+		{"repeats a row written during it", func() { ins(5001, 9000); ins(5002, 9000) }, "Key (n)=(9000) is duplicated.", 5001},
+		{"takes a value freed during it", func() {
+			_, err := db.Patch(ctx, "p", int64(3), []byte(`{"n": 3000}`))
+			mustExec(t, err)
+			ins(5003, 3)
+		}, "", 0},
+	} {
+		var ran bool
+		db.testBackfilled = func(*backfill) { c.during(); ran = true }
+		err := db.AddIndex("p", IndexSpec{Name: "p_n", Fields: []string{"n"}, Unique: true})
+		db.testBackfilled = nil
+		if !ran {
+			t.Fatalf("%s: nothing was built beside the writer", c.name)
+		}
+		var e *Error
+		switch {
+		case c.dup == "" && err != nil:
+			t.Fatalf("%s: %v", c.name, err)
+		case c.dup != "" && (!errors.As(err, &e) || e.Code != CodeUniqueViolation || e.Detail != c.dup):
+			t.Fatalf("%s: %v, want 23505 with %q", c.name, err, c.dup)
+		}
+		if c.dup != "" {
+			// Take the duplicate back for the next case.
+			_, err := db.SoftDelete(ctx, "p", c.undo)
+			mustExec(t, err)
+		}
+	}
+	_, err = db.Insert(ctx, "p", []byte(`{"id": 7000, "n": 3}`))
+	wantUnique(t, "an insert after the index is made", err, "p_n")
 }

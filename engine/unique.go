@@ -33,16 +33,34 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 	}
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
-	// The index of the first field is built beside the writer first.
-	var field0 string
+	// The index of the first field is built beside the writer first, and
+	// a unique index's duplicates are looked for there too: under the
+	// writer mutex only the rows written since are.
+	var fields []string
+	var ts0 *tableState
 	db.wmu.Lock()
 	if ts, ok := db.work[table]; ok {
-		field0, _ = ts.indexField(ix.Fields[0])
+		ts0 = ts
+		for _, f := range ix.Fields {
+			if f, err := ts.indexField(f); err == nil {
+				fields = append(fields, f)
+			}
+		}
 	}
 	db.wmu.Unlock()
-	built, err := db.backfillIndex(table, field0)
-	if err != nil {
-		return err
+	var built *backfill
+	if len(fields) == len(ix.Fields) {
+		var err error
+		if built, err = db.backfillIndex(table, fields[0]); err != nil {
+			return err
+		}
+		if built != nil && ix.Unique {
+			pre := ix
+			pre.Fields = fields
+			if err := ts0.findDuplicate(built.rows, pre, 0); err != nil {
+				return err
+			}
+		}
 	}
 	return db.alterLocked(table, func(a *alteration) error {
 		a.built = built
@@ -61,10 +79,13 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 		}
 		ix.OID, ix.ConstraintOID = 0, 0
 		a.spec.IndexDefs = append(a.spec.IndexDefs, ix)
-		if ix.Unique {
-			return a.eachDuplicate(ix)
+		if !ix.Unique {
+			return nil
 		}
-		return nil
+		if built.fits(a.ts, ix.Fields[0]) && slices.Equal(ix.Fields, fields) {
+			return a.ts.changedDuplicate(ix, built)
+		}
+		return a.ts.findDuplicate(a.ts.rows, ix, 0)
 	})
 }
 
@@ -383,31 +404,27 @@ func patchTouches(patch map[string]any, ix IndexSpec) bool {
 	return false
 }
 
-// eachDuplicate fails with 23505 when two live rows have the same values
-// of the unique index ix (building it over them is refused).
-func (a *alteration) eachDuplicate(ix IndexSpec) error {
-	var rows [][]any
-	err := a.eachLive(func(k Key, v *version) error {
-		// uniqueKey on the stored document: the fields alone are read.
-		var doc map[string]any
-		vals := make([]any, len(ix.Fields))
-		for i, f := range ix.Fields {
-			val, ok, err := fieldAt(v.doc, f, &doc)
-			if err != nil {
-				return err
-			}
-			if !ok || val == nil {
-				return nil
-			}
-			vals[i] = val
+// findDuplicate looks for two live rows of rows that share the values of
+// unique index ix, among the rows whose latest version is after seq since
+// (0: all), and fails with 23505 naming them.
+func (ts *tableState) findDuplicate(rows *rowTree, ix IndexSpec, since uint64) error {
+	var vals [][]any
+	var err error
+	rows.Ascend(func(r row) bool {
+		v := r.latest()
+		if v.doc == nil || v.seq <= since {
+			return true
 		}
-		rows = append(rows, vals)
-		return nil
+		var k []any
+		if k, err = uniqueKeyAt(ix, v.doc); k != nil {
+			vals = append(vals, k)
+		}
+		return err == nil
 	})
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(rows, func(x, y []any) int {
+	slices.SortFunc(vals, func(x, y []any) int {
 		for i := range x {
 			if c := SortCompare(x[i], y[i]); c != 0 {
 				return c
@@ -415,17 +432,78 @@ func (a *alteration) eachDuplicate(ix IndexSpec) error {
 		}
 		return 0
 	})
-	for i := 1; i < len(rows); i++ {
-		if sameKeyValues(rows[i-1], rows[i]) {
-			cols := make([]string, len(ix.Fields))
-			texts := make([]string, len(ix.Fields))
-			for j, f := range ix.Fields {
-				cols[j], texts[j] = a.ts.cols.rules.nameOf(f), valueText(rows[i][j])
-			}
-			return &Error{Code: CodeUniqueViolation, Err: ErrDuplicateKey,
-				Msg:    fmt.Sprintf("could not create unique index %q", ix.Name),
-				Detail: fmt.Sprintf("Key (%s)=(%s) is duplicated.", strings.Join(cols, ", "), strings.Join(texts, ", "))}
+	for i := 1; i < len(vals); i++ {
+		if sameKeyValues(vals[i-1], vals[i]) {
+			return ts.duplicated(ix, vals[i])
 		}
 	}
 	return nil
+}
+
+// changedDuplicate is findDuplicate under the writer mutex once b, the
+// index of ix's first field built beside the writer, was checked for
+// duplicates as of its copy: only the rows written since are read, each
+// against the others and, through b, against the rows not written since.
+func (ts *tableState) changedDuplicate(ix IndexSpec, b *backfill) error {
+	if err := ts.findDuplicate(ts.rows, ix, b.upTo); err != nil {
+		return err
+	}
+	var err error
+	ts.rows.Ascend(func(r row) bool {
+		v := r.latest()
+		if v.doc == nil || v.seq <= b.upTo {
+			return true
+		}
+		var vals []any
+		if vals, err = uniqueKeyAt(ix, v.doc); vals == nil {
+			return err == nil
+		}
+		err = candidates(b.tree, vals[0], b.upTo, func(c Key) error {
+			other, ok := ts.get(c)
+			if c == r.key || !ok {
+				return nil
+			}
+			ov := other.latest()
+			if ov.doc == nil || ov.seq > b.upTo {
+				return nil // deleted, or written since: compared above
+			}
+			if o, err := uniqueKeyAt(ix, ov.doc); err != nil || (o != nil && sameKeyValues(o, vals)) {
+				if err != nil {
+					return err
+				}
+				return ts.duplicated(ix, vals)
+			}
+			return nil
+		})
+		return err == nil
+	})
+	return err
+}
+
+// uniqueKeyAt is uniqueKey on an encoded document, reading its fields
+// only.
+func uniqueKeyAt(ix IndexSpec, doc []byte) ([]any, error) {
+	var dec map[string]any
+	vals := make([]any, len(ix.Fields))
+	for i, f := range ix.Fields {
+		v, ok, err := fieldAt(doc, f, &dec)
+		if err != nil || !ok || v == nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	return vals, nil
+}
+
+// duplicated is the error of a unique index that cannot be made: two
+// live rows hold vals.
+func (ts *tableState) duplicated(ix IndexSpec, vals []any) error {
+	cols := make([]string, len(ix.Fields))
+	texts := make([]string, len(ix.Fields))
+	for j, f := range ix.Fields {
+		cols[j], texts[j] = ts.cols.rules.nameOf(f), valueText(vals[j])
+	}
+	return &Error{Code: CodeUniqueViolation, Err: ErrDuplicateKey,
+		Msg:    fmt.Sprintf("could not create unique index %q", ix.Name),
+		Detail: fmt.Sprintf("Key (%s)=(%s) is duplicated.", strings.Join(cols, ", "), strings.Join(texts, ", "))}
 }
