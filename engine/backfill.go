@@ -72,22 +72,8 @@ func (b *backfill) install(cur, nts *tableState, field string) (bool, error) {
 		if r.latest().seq <= b.upTo {
 			return true
 		}
-		for i := range r.versions {
-			v := &r.versions[i]
-			if v.seq <= b.upTo || v.doc == nil {
-				continue
-			}
-			var doc map[string]any
-			val, ok, ferr := fieldAt(v.doc, field, &doc)
-			if ferr != nil {
-				err = ferr
-				return false
-			}
-			if ok && val != nil {
-				b.tree.ReplaceOrInsert(indexEntry{val: val, key: r.key, seq: v.seq})
-			}
-		}
-		return true
+		err = rowEntries(r, b.upTo, []string{field}, func(_ int, e indexEntry) { b.tree.ReplaceOrInsert(e) })
+		return err == nil
 	})
 	if err != nil {
 		return false, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}

@@ -159,24 +159,8 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 		}
 		part.rows.ReplaceOrInsert(nr)
 		part.point.store(nr)
-		for i := range nr.versions {
-			v := &nr.versions[i]
-			if v.seq <= upTo || v.doc == nil {
-				continue
-			}
-			var doc map[string]any
-			for _, f := range fields {
-				val, ok, err := fieldAt(v.doc, f, &doc)
-				if err != nil {
-					cerr = err
-					return false
-				}
-				if ok && val != nil {
-					part.indexes[f].ReplaceOrInsert(indexEntry{val: val, key: nr.key, seq: v.seq})
-				}
-			}
-		}
-		return true
+		cerr = rowEntries(nr, upTo, fields, func(j int, e indexEntry) { part.indexes[fields[j]].ReplaceOrInsert(e) })
+		return cerr == nil
 	})
 	if cerr != nil {
 		return 0, false, cerr

@@ -608,28 +608,36 @@ func (ts *tableState) buildIndexes(fields []string) error {
 	}
 	var err error
 	ts.rows.Ascend(func(r row) bool {
-		for i := range r.versions {
-			v := &r.versions[i]
-			if v.doc == nil {
-				continue
-			}
-			var doc map[string]any // decoded only for a dotted path
-			for j, f := range fields {
-				val, ok, ferr := fieldAt(v.doc, f, &doc)
-				if ferr != nil {
-					err = ferr
-					return false
-				}
-				if ok && val != nil {
-					h.take(f, trees[j], indexEntry{val: val, key: r.key, seq: v.seq})
-				}
-			}
-		}
-		return true
+		err = rowEntries(r, 0, fields, func(j int, e indexEntry) { h.take(fields[j], trees[j], e) })
+		return err == nil
 	})
 	if err != nil {
 		return err
 	}
 	h.place()
+	return nil
+}
+
+// rowEntries calls add with the entry each version of r after seq since
+// makes in the index of each of fields (j: the field's place in fields),
+// reading the fields of each version without decoding the rest of it
+// (unless a dotted path needs it).
+func rowEntries(r row, since uint64, fields []string, add func(j int, e indexEntry)) error {
+	for i := range r.versions {
+		v := &r.versions[i]
+		if v.seq <= since || v.doc == nil {
+			continue
+		}
+		var doc map[string]any
+		for j, f := range fields {
+			val, ok, err := fieldAt(v.doc, f, &doc)
+			if err != nil {
+				return err
+			}
+			if ok && val != nil {
+				add(j, indexEntry{val: val, key: r.key, seq: v.seq})
+			}
+		}
+	}
 	return nil
 }
