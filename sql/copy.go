@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -420,7 +421,16 @@ type CopyIn struct {
 	// line's fields are read before the next line is split.
 	fields []field
 	arena  []byte
-	err    error // the COPY failed: later data is dropped
+	// The inserter (copy_pipe.go): batch is being filled, pipe takes
+	// batches to it and free brings them back; werr is its error, read
+	// once failed is set or inserted is closed.
+	batch    *copyBatch
+	pipe     chan *copyBatch
+	free     chan *copyBatch
+	inserted chan struct{}
+	failed   atomic.Bool
+	werr     error
+	err      error // the COPY failed: later data is dropped
 }
 
 // Binary reports whether the data is in the binary format.
@@ -497,6 +507,7 @@ func (c *CopyIn) rollback() {
 // session's fails.
 func (c *CopyIn) fail(err error) error {
 	if c.err == nil {
+		c.stopInserter() // it writes into the transaction
 		c.err = err
 		c.rollback()
 		if !c.own && c.s.txn != nil {
@@ -518,7 +529,7 @@ func (c *CopyIn) Write(data []byte) error {
 	c.buf = append(c.buf, data...)
 	n, err := c.parse(c.buf, false)
 	if err != nil {
-		return c.fail(err)
+		return c.fail(c.before(err))
 	}
 	c.buf = append(c.buf[:0], c.buf[n:]...)
 	if cap(c.buf) > 1<<20 && len(c.buf) < 1<<16 {
@@ -535,8 +546,11 @@ func (c *CopyIn) Done() (*Result, error) {
 	}
 	if !c.ended && len(c.buf) > 0 {
 		if _, err := c.parse(c.buf, true); err != nil {
-			return nil, c.fail(err)
+			return nil, c.fail(c.before(err))
 		}
+	}
+	if err := c.drain(); err != nil {
+		return nil, c.fail(err)
 	}
 	// Binary data may end after its last tuple without the trailer, as
 	// PostgreSQL allows; not within a tuple.
@@ -559,6 +573,15 @@ func (c *CopyIn) Done() (*Result, error) {
 	return r, nil
 }
 
+// before returns the error of a row queued before the one that failed
+// with err, if one failed, else err.
+func (c *CopyIn) before(err error) error {
+	if werr := c.drain(); werr != nil {
+		return werr
+	}
+	return err
+}
+
 // Fail ends a COPY the client gave up on (CopyFail).
 func (c *CopyIn) Fail(msg string) error {
 	return c.fail(pgcode.Newf(pgcode.QueryCanceled, "COPY from stdin failed: %s", msg))
@@ -568,7 +591,12 @@ func (c *CopyIn) Fail(msg string) error {
 // column with its value for a value that does not read, else the line
 // with its text (c.raw).
 func (c *CopyIn) context(err error, col int, value []byte) error {
-	where := fmt.Sprintf("COPY %s, line %d", c.table, c.line)
+	return c.contextAt(err, c.line, c.raw, col, value)
+}
+
+// contextAt is context for the line numbered line, whose text is raw.
+func (c *CopyIn) contextAt(err error, line int, raw []byte, col int, value []byte) error {
+	where := fmt.Sprintf("COPY %s, line %d", c.table, line)
 	quote := func(b []byte) string {
 		v := string(b)
 		if len(v) > 100 {
@@ -582,8 +610,8 @@ func (c *CopyIn) context(err error, col int, value []byte) error {
 		if value != nil {
 			where += ": " + quote(value)
 		}
-	case c.raw != nil:
-		where += ": " + quote(c.raw)
+	case raw != nil:
+		where += ": " + quote(raw)
 	}
 	out := pgcode.From(err)
 	out.Where, out.Position = where, 0
@@ -887,15 +915,7 @@ func (c *CopyIn) row(fields []field) error {
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
-	if err := c.ins.Insert(c.vals); err != nil {
-		if pgcode.Of(err) != pgcode.NotNullViolation {
-			// The row read; a constraint of the table failed, which
-			// PostgreSQL checks once the line is gone.
-			c.raw = nil
-		}
-		return c.context(err, -1, nil)
-	}
-	return nil
+	return c.queue(c.vals)
 }
 
 // parseBinary reads the binary format's header and complete tuples.
