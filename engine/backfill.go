@@ -18,6 +18,9 @@ type backfill struct {
 	field string
 	tree  *indexTree
 	upTo  uint64
+	// existing: the field was indexed already; tree is a copy of its
+	// index, never installed.
+	existing bool
 }
 
 // fits reports whether b can serve as the index of field of cur, the
@@ -26,10 +29,10 @@ func (b *backfill) fits(cur *tableState, field string) bool {
 	return b != nil && b.field == field && cur == b.from
 }
 
-// backfillIndex builds the index of field of table beside the writer, or
-// returns nil when there is nothing to build (no such table, the field
-// indexed already: the statement then reports or does what it does
-// without one). Callers hold snapMu, not wmu.
+// backfillIndex builds the index of field of table beside the writer (a
+// copy of the index, when the field is indexed already), or returns nil
+// for no such table: the statement then reports it. Callers hold snapMu,
+// not wmu.
 func (db *DB) backfillIndex(table, field string) (*backfill, error) {
 	if field == "" {
 		return nil, nil
@@ -40,17 +43,21 @@ func (db *DB) backfillIndex(table, field string) (*backfill, error) {
 		db.wmu.Unlock()
 		return nil, nil
 	}
-	if _, indexed := ts.indexes[field]; indexed {
-		db.wmu.Unlock()
-		return nil, nil
-	}
 	base := &tableState{rows: ts.rows.Clone(), indexes: map[string]*indexTree{}}
 	upTo := db.nextSeq - 1
-	db.wmu.Unlock()
-	if err := base.buildIndexes([]string{field}); err != nil {
-		return nil, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
+	b := &backfill{from: ts, rows: base.rows, field: field, upTo: upTo}
+	if idx, indexed := ts.indexes[field]; indexed {
+		// Nothing to build: a copy of the index there serves a unique
+		// index's check for duplicates.
+		b.tree, b.existing = idx.Clone(), true
 	}
-	b := &backfill{from: ts, rows: base.rows, field: field, tree: base.indexes[field], upTo: upTo}
+	db.wmu.Unlock()
+	if !b.existing {
+		if err := base.buildIndexes([]string{field}); err != nil {
+			return nil, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
+		}
+		b.tree = base.indexes[field]
+	}
 	if db.testBackfilled != nil {
 		db.testBackfilled(b)
 	}
@@ -64,7 +71,7 @@ func (db *DB) backfillIndex(table, field string) (*backfill, error) {
 // copy was taken from (the table was loaded again after a failed write).
 // Callers hold wmu.
 func (b *backfill) install(cur, nts *tableState, field string) (bool, error) {
-	if !b.fits(cur, field) {
+	if !b.fits(cur, field) || b.existing {
 		return false, nil
 	}
 	var err error

@@ -127,8 +127,19 @@ func TestBackfillBesideWriter(t *testing.T) {
 // beside the writer, and under the mutex among the rows written since and
 // between those and the others: a value written during the build that
 // repeats one already there, or one written during it, fails the
-// statement; a value freed during the build may be taken again.
+// statement; a value freed during the build may be taken again. The same
+// when the field was indexed already (the copy of its index serves).
 func TestUniqueBackfill(t *testing.T) {
+	for _, indexed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("indexed=%v", indexed), func(t *testing.T) {
+			uniqueBackfill(t, indexed)
+		})
+	}
+}
+
+// uniqueBackfill is TestUniqueBackfill with the field indexed beforehand
+// or not.
+func uniqueBackfill(t *testing.T, indexed bool) {
 	db := openDB(t, t.TempDir(), Options{Store: store.Options{NoSync: true}})
 	defer db.Close()
 	mustExec(t, db.CreateTable(TableSpec{Name: "p", PK: "id",
@@ -140,6 +151,9 @@ func TestUniqueBackfill(t *testing.T) {
 	}
 	_, err := tx.Commit(ctx)
 	mustExec(t, err)
+	if indexed {
+		mustExec(t, db.CreateIndex("p", "n"))
+	}
 	ins := func(id, n int) {
 		_, err := db.Insert(ctx, "p", fmt.Appendf(nil, `{"id": %d, "n": %d}`, id, n))
 		mustExec(t, err)
