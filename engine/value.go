@@ -29,6 +29,10 @@ import (
 // maxDepth bounds the nesting of a document.
 const maxDepth = 512
 
+// DecodeDocument parses JSON text that must be an object, as Txn.Insert
+// does, for Txn.InsertDoc: a loader may decode beside its inserts.
+func DecodeDocument(text []byte) (map[string]any, []string, error) { return decodeDocument(text) }
+
 // decodeDocument parses JSON text that must be an object.
 func decodeDocument(text []byte) (map[string]any, []string, error) {
 	// encoding/json would take invalid UTF-8 in strings and change it to

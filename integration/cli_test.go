@@ -151,6 +151,23 @@ func TestCLIErrorsAndFormats(t *testing.T) {
 	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "bad.jsonl"); code != 1 || !strings.Contains(errOut, "line 2") {
 		t.Fatalf("bad import: %d %q", code, errOut)
 	}
+	// Past the first batches the lines keep their order: a key repeated at
+	// line 300 is the error, not the broken line 500 read before it went in.
+	var many strings.Builder
+	for i := 1; i <= 600; i++ {
+		switch i {
+		case 300:
+			many.WriteString(`{"id": 1001}` + "\n") // line 1's
+		case 500:
+			many.WriteString(`{"id": ` + "\n")
+		default:
+			fmt.Fprintf(&many, `{"id": %d}`+"\n", 1000+i)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "many.jsonl"), []byte(many.String()), 0o644)
+	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "--batch", "100000", "many.jsonl"); code != 1 || !strings.Contains(errOut, "line 300") || !strings.Contains(errOut, "23505") {
+		t.Fatalf("import with a repeated key before a broken line: %d %q", code, errOut)
+	}
 	// Text that is not UTF-8 is refused, not repaired into U+FFFD.
 	os.WriteFile(filepath.Join(dir, "latin1.jsonl"), []byte("{\"id\": 4, \"s\": \"caf\xe9\"}\n"), 0o644)
 	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "latin1.jsonl"); code != 1 || !strings.Contains(errOut, "22021") {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -503,32 +504,74 @@ func (c *cli) importCmd(args []string) error {
 	default:
 		return c.usageError("import", "--format is jsonl, csv or text")
 	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), store.MaxRecordSize)
-	tx := db.Begin()
-	line, n := 0, 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(sc.Text())
-		p.add(int64(len(sc.Bytes()) + 1))
-		if text == "" {
-			continue
-		}
-		if _, err := tx.Insert(*tbl, []byte(text)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("line %d: %w", line, err)
-		}
-		n++
-		if tx.Writes() >= *batch {
-			if _, err := tx.Commit(c.ctx); err != nil {
-				return fmt.Errorf("line %d: %w", line, err)
-			}
-			tx = db.Begin()
-		}
+	// The lines are read and decoded on a goroutine of their own, a batch
+	// at a time, beside the inserts and commits; each keeps its place, so
+	// an error is reported at its line after the lines before it went in.
+	type doc struct {
+		line  int
+		doc   map[string]any
+		order []string
+		err   error
 	}
-	if err := sc.Err(); err != nil {
-		tx.Rollback()
-		return err
+	docs := make(chan []doc, 4)
+	quit := make(chan struct{})
+	defer close(quit)
+	go func() {
+		defer close(docs)
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), store.MaxRecordSize)
+		var part []doc
+		send := func() bool {
+			select {
+			case docs <- part:
+				part = nil
+				return true
+			case <-quit:
+				return false
+			}
+		}
+		line := 0
+		for sc.Scan() {
+			line++
+			p.add(int64(len(sc.Bytes()) + 1))
+			text := bytes.TrimSpace(sc.Bytes())
+			if len(text) == 0 {
+				continue
+			}
+			d := doc{line: line}
+			d.doc, d.order, d.err = engine.DecodeDocument(text)
+			if part = append(part, d); len(part) == 256 && !send() {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			part = append(part, doc{err: err}) // line 0: the file's, not a line's
+		}
+		send()
+	}()
+	tx := db.Begin()
+	n := 0
+	for part := range docs {
+		for _, d := range part {
+			err := d.err
+			if err == nil {
+				_, err = tx.InsertDoc(*tbl, d.doc, d.order)
+			}
+			if err != nil {
+				tx.Rollback()
+				if d.line == 0 {
+					return err
+				}
+				return fmt.Errorf("line %d: %w", d.line, err)
+			}
+			n++
+			if tx.Writes() >= *batch {
+				if _, err := tx.Commit(c.ctx); err != nil {
+					return fmt.Errorf("line %d: %w", d.line, err)
+				}
+				tx = db.Begin()
+			}
+		}
 	}
 	if _, err := tx.Commit(c.ctx); err != nil {
 		return err
