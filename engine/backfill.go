@@ -74,17 +74,26 @@ func (b *backfill) install(cur, nts *tableState, field string) (bool, error) {
 	if !b.fits(cur, field) || b.existing {
 		return false, nil
 	}
-	var err error
-	nts.rows.Ascend(func(r row) bool {
-		if r.latest().seq <= b.upTo {
-			return true
-		}
-		err = rowEntries(r, b.upTo, []string{field}, func(_ int, e indexEntry) { b.tree.ReplaceOrInsert(e) })
-		return err == nil
+	err := writtenSince(nts.rows, b.upTo, func(r row) error {
+		return rowEntries(r, b.upTo, []string{field}, func(_ int, e indexEntry) { b.tree.ReplaceOrInsert(e) })
 	})
 	if err != nil {
 		return false, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
 	}
 	nts.indexes[field] = b.tree
 	return true, nil
+}
+
+// writtenSince calls fn, in key order, with each row of rows whose newest
+// version is after seq upTo: the rows a copy taken at upTo must catch up
+// with. It stops at fn's first error. The walk reads no document.
+func writtenSince(rows *rowTree, upTo uint64, fn func(r row) error) error {
+	var err error
+	rows.Ascend(func(r row) bool {
+		if r.latest().seq > upTo {
+			err = fn(r)
+		}
+		return err == nil
+	})
+	return err
 }

@@ -142,28 +142,23 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 			return 0, false, noTable(name)
 		}
 		w = cur
-		upTo = 0
 		if part, err = foldRows(w.rows.Clone(), h, fields); err != nil {
 			return 0, false, err
 		}
-	}
-	// The rows written since the copy: folded again, whole.
-	var cerr error
-	w.rows.Ascend(func(r row) bool {
-		if upTo == 0 || r.latest().seq <= upTo {
-			return true
+	} else {
+		// The rows written since the copy: folded again, whole.
+		err := writtenSince(w.rows, upTo, func(r row) error {
+			nr, ok := foldRow(r, h)
+			if !ok {
+				return nil
+			}
+			part.rows.ReplaceOrInsert(nr)
+			part.point.store(nr)
+			return rowEntries(nr, upTo, fields, func(j int, e indexEntry) { part.indexes[fields[j]].ReplaceOrInsert(e) })
+		})
+		if err != nil {
+			return 0, false, err
 		}
-		nr, ok := foldRow(r, h)
-		if !ok {
-			return true
-		}
-		part.rows.ReplaceOrInsert(nr)
-		part.point.store(nr)
-		cerr = rowEntries(nr, upTo, fields, func(j int, e indexEntry) { part.indexes[fields[j]].ReplaceOrInsert(e) })
-		return cerr == nil
-	})
-	if cerr != nil {
-		return 0, false, cerr
 	}
 	folded := w.clone()
 	folded.horizon = h

@@ -132,7 +132,6 @@ func (db *DB) replay(ts *tableState, from uint64) error {
 	// The log's index entries are added sorted, a batch at a time (a
 	// replay makes no unique checks: what the log holds was accepted).
 	var held heldEntries
-	held.hold(nil)
 	ts.held = &held
 	defer func() { ts.held = nil }()
 	n := 0
@@ -144,7 +143,6 @@ func (db *DB) replay(ts *tableState, from uint64) error {
 		if n++; n%replayBatch == 0 {
 			held.place()
 			held.reset()
-			held.hold(nil)
 		}
 		ev, err := decodeEvent(ts.spec, rec)
 		if err != nil {

@@ -354,18 +354,6 @@ func (s *TableSpec) uniques() []IndexSpec {
 	return out
 }
 
-// uniqueFirstFields returns the first field of each unique index: the
-// indexes a commit's unique checks read.
-func (s *TableSpec) uniqueFirstFields() []string {
-	var out []string
-	for _, d := range s.IndexDefs {
-		if d.Unique && len(d.Fields) > 0 {
-			out = append(out, d.Fields[0])
-		}
-	}
-	return out
-}
-
 // indexes returns every index of the table, named: the IndexDefs, and a
 // plain index for each indexed field no IndexDef starts with.
 func (s *TableSpec) indexes() []IndexSpec {

@@ -165,15 +165,14 @@ type tableState struct {
 // through nodes in the cache, instead of anywhere at random. Only the
 // batch's own reads need the entries sooner, and those are the unique
 // checks, which read the index on the first field of each unique index:
-// keep names those fields.
+// keep lists those trees, whose entries go in at once.
 //
 // The entries of a tree are sorted a run at a time, each full run beside
 // the batch as it goes on (on another processor), so that at the end only
 // the last run is left to sort; the runs then go into the tree one after
 // the other.
 type heldEntries struct {
-	on    bool
-	keep  []string
+	keep  []*indexTree
 	by    map[*indexTree]*heldRuns
 	sorts sync.WaitGroup // the runs being sorted
 }
@@ -189,18 +188,13 @@ type heldRuns struct {
 // the tests).
 var heldRun = 1 << 16
 
-// hold starts holding the entries of every field but keep's.
-func (h *heldEntries) hold(keep []string) {
-	h.on, h.keep = true, keep
+// take holds e for idx, unless idx is kept.
+func (h *heldEntries) take(idx *indexTree, e indexEntry) bool {
+	if slices.Contains(h.keep, idx) {
+		return false
+	}
 	if h.by == nil {
 		h.by = map[*indexTree]*heldRuns{}
-	}
-}
-
-// take holds e for idx, the tree of field f, unless f is kept.
-func (h *heldEntries) take(f string, idx *indexTree, e indexEntry) bool {
-	if slices.Contains(h.keep, f) {
-		return false
 	}
 	r := h.by[idx]
 	if r == nil {
@@ -284,7 +278,7 @@ func (h *heldEntries) unplace() {
 func (h *heldEntries) reset() {
 	h.sorts.Wait()
 	clear(h.by)
-	h.on, h.keep = false, nil
+	h.keep = h.keep[:0]
 }
 
 // sortEntries sorts index entries as their tree orders them. When every
@@ -533,7 +527,7 @@ func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc map[s
 			continue
 		}
 		e := indexEntry{val: val, key: k, seq: v.seq}
-		if h := ts.held; h != nil && h.take(f, idx, e) {
+		if h := ts.held; h != nil && h.take(idx, e) {
 			continue // its undo is the held set's
 		}
 		idx.ReplaceOrInsert(e)
@@ -599,7 +593,6 @@ func (ts *tableState) buildIndexes(fields []string) error {
 		return nil
 	}
 	var h heldEntries
-	h.hold(nil)
 	defer h.reset()
 	trees := make([]*indexTree, len(fields))
 	for i, f := range fields {
@@ -608,7 +601,7 @@ func (ts *tableState) buildIndexes(fields []string) error {
 	}
 	var err error
 	ts.rows.Ascend(func(r row) bool {
-		err = rowEntries(r, 0, fields, func(j int, e indexEntry) { h.take(fields[j], trees[j], e) })
+		err = rowEntries(r, 0, fields, func(j int, e indexEntry) { h.take(trees[j], e) })
 		return err == nil
 	})
 	if err != nil {

@@ -339,8 +339,7 @@ type touched struct {
 	ts    *tableState
 	saved tableState
 	undo  undoLog
-	held  *heldEntries // a large commit's index entries, added at its end
-	rows  []row        // as each event left its row, for the point map
+	rows  []row // as each event left its row, for the point map
 }
 
 // holdMin is the number of events from which a commit holds its index
@@ -351,6 +350,7 @@ const holdMin = 256
 type commitScratch struct {
 	tabs  []touched
 	batch store.Batch
+	held  heldEntries // a large commit's index entries, added at its end
 }
 
 // commit validates a transaction against the latest state, assigns seqs,
@@ -377,17 +377,16 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 	if cap(batch) < len(ops) {
 		batch = make(store.Batch, 0, len(ops)) // a large transaction: sized once
 	}
+	holding := len(ops) >= holdMin
 	accepted := false
 	defer func() {
 		if !accepted {
 			// Take back what was applied: on an error, and on a panic,
 			// which goes on up once the working state is whole again and
 			// the mutex released.
+			sc.held.unplace()
 			for i := range tabs {
 				t := &tabs[i]
-				if t.held != nil {
-					t.held.unplace()
-				}
 				t.ts.rollback(&t.undo)
 				*t.ts = t.saved
 			}
@@ -397,12 +396,10 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		for i := range tabs {
 			t := &tabs[i]
 			t.undo.reset()
-			if t.held != nil {
-				t.held.reset() // kept for the next large commit
-			}
 			t.ts, t.saved, t.rows = nil, tableState{}, resetSlice(t.rows)
 		}
 		sc.tabs, sc.batch = tabs[:0], resetSlice(batch)
+		sc.held.reset()
 	}()
 	if err := db.writable(); err != nil {
 		return nil, err
@@ -442,11 +439,12 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 				tabs = append(tabs, touched{ts: w, saved: *w})
 				t = &tabs[len(tabs)-1]
 			}
-			if len(ops) >= holdMin {
-				if t.held == nil {
-					t.held = &heldEntries{}
+			if holding {
+				// The commit's unique checks read the trees of the
+				// unique indexes' first fields: those are not held.
+				for _, d := range w.spec.uniques() {
+					sc.held.keep = append(sc.held.keep, w.indexes[d.Fields[0]])
 				}
-				t.held.hold(w.spec.uniqueFirstFields())
 				if cap(t.rows) < len(ops) {
 					t.rows = make([]row, 0, len(ops))
 				}
@@ -457,8 +455,8 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		}
 		ev.seq, ev.ms = seq, ms
 		t.ts.undo = &t.undo
-		if t.held != nil && t.held.on {
-			t.ts.held = t.held
+		if holding {
+			t.ts.held = &sc.held
 		}
 		var r row
 		var err error
@@ -494,11 +492,7 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		seq++
 	}
 	var due []string
-	for i := range tabs {
-		if h := tabs[i].held; h != nil && h.on {
-			h.place()
-		}
-	}
+	sc.held.place()
 	if db.testPlaced != nil {
 		db.testPlaced()
 	}

@@ -57,7 +57,7 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 		if built != nil && ix.Unique {
 			pre := ix
 			pre.Fields = fields
-			if err := ts0.findDuplicate(built.rows, pre, 0); err != nil {
+			if err := ts0.findDuplicate(built.rows, pre); err != nil {
 				return err
 			}
 		}
@@ -85,7 +85,7 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 		if built.fits(a.ts, ix.Fields[0]) && slices.Equal(ix.Fields, fields) {
 			return a.ts.changedDuplicate(ix, built)
 		}
-		return a.ts.findDuplicate(a.ts.rows, ix, 0)
+		return a.ts.findDuplicate(a.ts.rows, ix)
 	})
 }
 
@@ -404,26 +404,65 @@ func patchTouches(patch map[string]any, ix IndexSpec) bool {
 	return false
 }
 
-// findDuplicate looks for two live rows of rows that share the values of
-// unique index ix, among the rows whose latest version is after seq since
-// (0: all), and fails with 23505 naming them.
-func (ts *tableState) findDuplicate(rows *rowTree, ix IndexSpec, since uint64) error {
+// findDuplicate fails with 23505 when two live rows of rows share the
+// values of unique index ix.
+func (ts *tableState) findDuplicate(rows *rowTree, ix IndexSpec) error {
 	var vals [][]any
-	var err error
-	rows.Ascend(func(r row) bool {
-		v := r.latest()
-		if v.doc == nil || v.seq <= since {
-			return true
-		}
-		var k []any
-		if k, err = uniqueKeyAt(ix, v.doc); k != nil {
+	err := writtenSince(rows, 0, func(r row) error { // every row: seqs start at 1
+		k, err := liveUniqueKey(ix, r)
+		if k != nil {
 			vals = append(vals, k)
 		}
-		return err == nil
+		return err
 	})
 	if err != nil {
 		return err
 	}
+	return ts.duplicateAmong(ix, vals)
+}
+
+// changedDuplicate is findDuplicate under the writer mutex once b, the
+// index of ix's first field built beside the writer, was checked for
+// duplicates as of its copy: only the rows written since are read, each
+// against the others and, through b, against the rows not written since.
+func (ts *tableState) changedDuplicate(ix IndexSpec, b *backfill) error {
+	var keys []Key
+	var vals [][]any
+	err := writtenSince(ts.rows, b.upTo, func(r row) error {
+		k, err := liveUniqueKey(ix, r)
+		if k != nil {
+			keys, vals = append(keys, r.key), append(vals, k)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := ts.duplicateAmong(ix, slices.Clone(vals)); err != nil {
+		return err
+	}
+	for i, k := range keys {
+		err := candidates(b.tree, vals[i][0], b.upTo, func(c Key) error {
+			other, ok := ts.get(c)
+			if c == k || !ok || other.latest().seq > b.upTo {
+				return nil // written since: compared above
+			}
+			o, err := liveUniqueKey(ix, other)
+			if err == nil && o != nil && sameKeyValues(o, vals[i]) {
+				err = ts.duplicated(ix, vals[i])
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// duplicateAmong fails with 23505 when two of vals, values of unique
+// index ix, are the same; it sorts vals.
+func (ts *tableState) duplicateAmong(ix IndexSpec, vals [][]any) error {
 	slices.SortFunc(vals, func(x, y []any) int {
 		for i := range x {
 			if c := SortCompare(x[i], y[i]); c != 0 {
@@ -440,44 +479,14 @@ func (ts *tableState) findDuplicate(rows *rowTree, ix IndexSpec, since uint64) e
 	return nil
 }
 
-// changedDuplicate is findDuplicate under the writer mutex once b, the
-// index of ix's first field built beside the writer, was checked for
-// duplicates as of its copy: only the rows written since are read, each
-// against the others and, through b, against the rows not written since.
-func (ts *tableState) changedDuplicate(ix IndexSpec, b *backfill) error {
-	if err := ts.findDuplicate(ts.rows, ix, b.upTo); err != nil {
-		return err
+// liveUniqueKey is uniqueKeyAt of a row's newest version; nil when the
+// row is deleted.
+func liveUniqueKey(ix IndexSpec, r row) ([]any, error) {
+	v := r.latest()
+	if v.doc == nil {
+		return nil, nil
 	}
-	var err error
-	ts.rows.Ascend(func(r row) bool {
-		v := r.latest()
-		if v.doc == nil || v.seq <= b.upTo {
-			return true
-		}
-		var vals []any
-		if vals, err = uniqueKeyAt(ix, v.doc); vals == nil {
-			return err == nil
-		}
-		err = candidates(b.tree, vals[0], b.upTo, func(c Key) error {
-			other, ok := ts.get(c)
-			if c == r.key || !ok {
-				return nil
-			}
-			ov := other.latest()
-			if ov.doc == nil || ov.seq > b.upTo {
-				return nil // deleted, or written since: compared above
-			}
-			if o, err := uniqueKeyAt(ix, ov.doc); err != nil || (o != nil && sameKeyValues(o, vals)) {
-				if err != nil {
-					return err
-				}
-				return ts.duplicated(ix, vals)
-			}
-			return nil
-		})
-		return err == nil
-	})
-	return err
+	return uniqueKeyAt(ix, v.doc)
 }
 
 // uniqueKeyAt is uniqueKey on an encoded document, reading its fields
