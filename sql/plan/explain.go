@@ -332,8 +332,10 @@ func isOpName(n string) bool {
 
 // indexName is the name of the index the scan reads by Field.
 func (s *Scan) indexName() string {
-	if n := s.IndexNames[s.Field]; n != "" {
-		return n
+	if s.Spec != nil {
+		if n := s.Spec.IndexOn(s.Field); n != "" {
+			return n
+		}
 	}
 	return s.Table + "_" + s.Field + "_idx"
 }

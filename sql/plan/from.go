@@ -169,13 +169,7 @@ func (b *Binder) rangeVarNode(rv *pg.RangeVar, s *scope) (Node, []scopeCol, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	scan := &Scan{Table: t.Name, Alias: qual, Travel: travel, Indexes: t.Indexes, RowID: t.Spec != nil && t.Spec.RowID, Rows: t.Rows}
-	if t.Spec != nil && len(t.Indexes) > 0 {
-		scan.IndexNames = make(map[string]string, len(t.Indexes))
-		for _, f := range t.Indexes {
-			scan.IndexNames[f] = t.Spec.IndexOn(f)
-		}
-	}
+	scan := &Scan{Table: t.Name, Alias: qual, Travel: travel, Indexes: t.Indexes, Spec: t.Spec, RowID: t.Spec != nil && t.Spec.RowID, Rows: t.Rows}
 	if t.Spec != nil {
 		scan.KeyFields = t.Spec.PKColumns
 	}

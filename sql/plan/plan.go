@@ -7,6 +7,7 @@
 package plan
 
 import (
+	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/types"
 )
@@ -92,10 +93,11 @@ type Scan struct {
 	Preds []ScanPred
 	// Lock: SELECT ... FOR UPDATE / FOR SHARE rows are checked at commit.
 	Lock bool
-	// Indexes are the fields the table has an index on; IndexNames name
-	// the index a lookup on each reads, for EXPLAIN.
-	Indexes    []string
-	IndexNames map[string]string
+	// Indexes are the fields the table has an index on.
+	Indexes []string
+	// Spec is the table's definition (nil for a catalog table), for
+	// EXPLAIN to name the index a lookup reads.
+	Spec *engine.TableSpec
 	// Rows is about how many rows the table has (Table.Rows).
 	Rows int64
 	// RowID: the table has no primary key; its key is the hidden _rowid
