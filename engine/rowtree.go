@@ -437,23 +437,18 @@ func (t *bpTree[T]) seekBack(from *T) treeIter[T] {
 // next returns the items not yet returned of the current leaf, and moves
 // on to the next leaf; nil after the last item. The items are the tree's
 // own: they must not be changed.
-func (it *treeIter[T]) next() []T {
-	for len(it.rest) == 0 {
-		if !it.step(1) {
-			return nil
-		}
-	}
-	xs := it.rest
-	it.rest = nil
-	return xs
-}
+func (it *treeIter[T]) next() []T { return it.leaf(1) }
 
 // prev is next backwards: it returns the items of the current leaf up to
 // where the walk is (to be read from the end), and moves to the leaf
 // before; nil after the first item.
-func (it *treeIter[T]) prev() []T {
+func (it *treeIter[T]) prev() []T { return it.leaf(-1) }
+
+// leaf returns the items of the current leaf not yet returned, and steps
+// to the next leaf in direction dir once they are taken.
+func (it *treeIter[T]) leaf(dir int) []T {
 	for len(it.rest) == 0 {
-		if !it.step(-1) {
+		if !it.step(dir) {
 			return nil
 		}
 	}
