@@ -384,8 +384,15 @@ type iterStep[T any] struct {
 }
 
 // seek returns an iterator at the first item that is at least from (the
-// first of all when from is nil).
-func (t *bpTree[T]) seek(from *T) treeIter[T] {
+// first of all when from is nil), for next.
+func (t *bpTree[T]) seek(from *T) treeIter[T] { return t.seekDir(from, false) }
+
+// seekBack returns an iterator at the last item that is at most from (the
+// last of all when from is nil), for prev.
+func (t *bpTree[T]) seekBack(from *T) treeIter[T] { return t.seekDir(from, true) }
+
+// seekDir is seek, or seekBack when back is set.
+func (t *bpTree[T]) seekDir(from *T, back bool) treeIter[T] {
 	var it treeIter[T]
 	n := t.root
 	if n == nil {
@@ -393,44 +400,29 @@ func (t *bpTree[T]) seek(from *T) treeIter[T] {
 	}
 	for n.kids != nil {
 		i := 0
-		if from != nil {
+		switch {
+		case from != nil:
 			i = t.kid(n, from)
+		case back:
+			i = len(n.kids) - 1
 		}
 		it.path = append(it.path, iterStep[T]{n, i})
 		n = n.kids[i]
 	}
-	i := 0
+	i, found := len(n.items), false
 	if from != nil {
-		i, _ = t.search(n, from)
+		i, found = t.search(n, from)
+	} else if !back {
+		i = 0
 	}
-	it.rest = n.items[i:]
-	return it
-}
-
-// seekBack returns an iterator at the last item that is at most from (the
-// last of all when from is nil), for prev.
-func (t *bpTree[T]) seekBack(from *T) treeIter[T] {
-	var it treeIter[T]
-	n := t.root
-	if n == nil {
+	if !back {
+		it.rest = n.items[i:]
 		return it
 	}
-	for n.kids != nil {
-		i := len(n.kids) - 1
-		if from != nil {
-			i = t.kid(n, from)
-		}
-		it.path = append(it.path, iterStep[T]{n, i})
-		n = n.kids[i]
+	if found {
+		i++ // from itself is in
 	}
-	end := len(n.items)
-	if from != nil {
-		i, found := t.search(n, from)
-		if end = i; found {
-			end++
-		}
-	}
-	it.rest = n.items[:end]
+	it.rest = n.items[:i]
 	return it
 }
 
