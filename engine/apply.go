@@ -81,16 +81,17 @@ func (ts *tableState) apply(ev *event) (row, error) {
 		if prev == nil {
 			return row{}, noRow(name, ev.key)
 		}
-		doc = mergePatch(prev, ev.patch).(map[string]any)
-		if pk, ok := doc[ts.spec.PK]; !ok || !sameKey(pk, ev.key) {
-			return row{}, errorf(CodeInvalidParameter, "a patch cannot change or remove the primary key %q", ts.spec.PK)
-		}
 		order, err := docKeys(prevVer.doc)
 		if err != nil {
 			return row{}, err
 		}
-		order = append(order, ev.order...)
-		v.doc = encodeDoc(doc, dedupeKeys(order, doc))
+		p := patcher{doc: prev, order: order}
+		p.merge(ev.patch, ev.order)
+		doc = p.doc
+		if pk, ok := doc[ts.spec.PK]; !ok || !sameKey(pk, ev.key) {
+			return row{}, errorf(CodeInvalidParameter, "a patch cannot change or remove the primary key %q", ts.spec.PK)
+		}
+		v.doc = p.encode()
 		v.patch = ev.raw
 		if v.patch == nil {
 			v.patch = encodeDoc(ev.patch, ev.order)

@@ -71,22 +71,31 @@ func (db *DB) CompactBefore(name string, h uint64) (uint64, error) {
 }
 
 // foldRow keeps the version a row had at h and every later one; false when
-// nothing of the row is visible at or after h.
-func foldRow(r row, h uint64) (row, bool) {
+// nothing of the row is visible at or after h. The version kept at h keeps
+// its whole document.
+func foldRow(r row, h uint64) (row, bool, error) {
 	i := 0
 	for i < len(r.versions) && r.versions[i].seq <= h {
 		i++
 	}
 	start := i
-	if i > 0 {
-		if at := r.versions[i-1]; at.doc != nil {
-			start = i - 1 // live at h: keep that version
-		}
+	if i > 0 && !r.versions[i-1].deleted() {
+		start = i - 1 // live at h: keep that version
 	}
 	if start == len(r.versions) {
-		return row{}, false
+		return row{}, false, nil
 	}
-	return newRow(r.key, append([]version(nil), r.versions[start:]...)), true
+	vs := append([]version(nil), r.versions[start:]...)
+	if vs[0].doc == nil && vs[0].patch != nil {
+		// The kept version's document was let go: the versions it was
+		// rebuilt from are folded away, so it keeps it again.
+		doc, err := r.docOf(start)
+		if err != nil {
+			return row{}, false, err
+		}
+		vs[0].doc = doc
+	}
+	return newRow(r.key, vs), true, nil
 }
 
 // fold replaces the working state of table name with its history folded
@@ -148,9 +157,9 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 	} else {
 		// The rows written since the copy: folded again, whole.
 		err := writtenSince(w.rows, upTo, func(r row) error {
-			nr, ok := foldRow(r, h)
-			if !ok {
-				return nil
+			nr, ok, err := foldRow(r, h)
+			if err != nil || !ok {
+				return err
 			}
 			part.rows.ReplaceOrInsert(nr)
 			part.point.store(nr)
@@ -172,12 +181,18 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 // its point map and the indexes of fields.
 func foldRows(rows *rowTree, h uint64, fields []string) (*tableState, error) {
 	part := &tableState{rows: newRowTree(), indexes: map[string]*indexTree{}}
+	var err error
 	rows.Ascend(func(r row) bool {
-		if nr, ok := foldRow(r, h); ok {
+		var nr row
+		var ok bool
+		if nr, ok, err = foldRow(r, h); ok {
 			part.rows.ReplaceOrInsert(nr)
 		}
-		return true
+		return err == nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	part.fillPoint()
 	if err := part.buildIndexes(fields); err != nil {
 		return nil, err

@@ -83,6 +83,8 @@ type Cursor struct {
 	// keys and ents are scratch space for point map lookups.
 	keys []Key
 	ents []*pointEntry
+	// err ends the cursor: a document could not be read.
+	err error
 }
 
 // candidate is a key an index entry leads to, with the newest seq of the
@@ -137,7 +139,10 @@ func (v *View) IndexCursor(table, field string, op Op, value any) (*Cursor, erro
 // the next call; its document must not be changed. ctx is checked before
 // each chunk is read: Next fails with ctx's error once it is done.
 func (c *Cursor) Next(ctx context.Context) (*Row, error) {
-	for c.next >= len(c.rows) {
+	for c.next >= len(c.rows) || c.err != nil {
+		if c.err != nil {
+			return nil, c.err
+		}
 		if c.done && c.pi >= len(c.pending) {
 			c.rows = nil
 			return nil, nil
@@ -155,6 +160,11 @@ func (c *Cursor) Next(ctx context.Context) (*Row, error) {
 // Close releases what the cursor holds; Next then returns nil.
 func (c *Cursor) Close() {
 	*c = Cursor{done: true}
+}
+
+// fail ends the cursor with err: Next returns it.
+func (c *Cursor) fail(err error) {
+	c.err, c.done, c.pi = err, true, len(c.pending)
 }
 
 // refill reads the next chunk of rows.
@@ -239,8 +249,13 @@ func (c *Cursor) scanChunk() {
 				}
 				continue
 			}
-			if ver := r.at(seq); ver != nil && ver.doc != nil {
-				c.add(Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc})
+			ver, doc, err := r.docAt(seq)
+			if err != nil {
+				c.fail(err)
+				return
+			}
+			if doc != nil {
+				c.add(Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: doc})
 			}
 		}
 		c.rest = nil
@@ -389,8 +404,12 @@ func (c *Cursor) rowsOf(cands []candidate) {
 	c.rows = slices.Grow(c.rows, len(cands))
 	c.ts.point.entries(c.keys, c.ents)
 	for i, cd := range cands {
-		seq, ms, doc, ok := c.ents[i].at(c.v.seq)
-		if !ok || len(doc) == 0 {
+		seq, ms, doc, err := c.ents[i].at(c.v.seq)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if len(doc) == 0 {
 			continue
 		}
 		c.rows = append(c.rows, Row{Key: cd.key, Seq: seq, UnixMs: ms, doc: doc})

@@ -235,8 +235,12 @@ func (c *Cursor) rangeRows(cands []rangeCand, more bool) {
 	c.ts.point.entries(c.keys, c.ents)
 	for i, cd := range cands {
 		c.addPendingBefore(cd.val, cd.key)
-		seq, ms, doc, ok := c.ents[i].at(c.v.seq)
-		if !ok || len(doc) == 0 {
+		seq, ms, doc, err := c.ents[i].at(c.v.seq)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if len(doc) == 0 {
 			continue
 		}
 		r := Row{Key: cd.key, Seq: seq, UnixMs: ms, doc: doc}

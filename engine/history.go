@@ -60,6 +60,8 @@ type HistoryCursor struct {
 	afterSeq uint64
 	started  bool
 	done     bool
+	// err ends the cursor: a document could not be read.
+	err error
 }
 
 // HistoryCursor returns a cursor over every version of every row of table
@@ -98,7 +100,10 @@ func (v *View) HistoryCursor(table string, from, to uint64) (*HistoryCursor, err
 // until the next call; its document must not be changed. ctx is checked
 // before each chunk is read.
 func (c *HistoryCursor) Next(ctx context.Context) (*HistoryRow, error) {
-	for c.next >= len(c.rows) {
+	for c.next >= len(c.rows) || c.err != nil {
+		if c.err != nil {
+			return nil, c.err
+		}
 		if c.done {
 			c.rows = nil
 			return nil, nil
@@ -135,6 +140,7 @@ func (c *HistoryCursor) refill() {
 			return true
 		}
 		i := sort.Search(len(vs), func(i int) bool { return vs[i].seq > lo })
+		var prev []byte // the document of version i-1, when read
 		for ; i < len(vs) && vs[i].seq <= c.to; i++ {
 			if len(c.rows) >= cursorChunk || visits >= cursorVisits {
 				stopped = true
@@ -142,8 +148,14 @@ func (c *HistoryCursor) refill() {
 			}
 			visits++
 			ver := &vs[i]
+			doc, err := r.nextDoc(i, prev)
+			if err != nil {
+				c.err, stopped = err, true
+				return false
+			}
+			prev = doc
 			c.rows = append(c.rows, HistoryRow{
-				Row:   Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc},
+				Row:   Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: doc},
 				Type:  ver.typ,
 				patch: ver.patch,
 			})

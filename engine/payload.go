@@ -178,6 +178,7 @@ type fieldIter struct {
 	err  error
 	left int // fields not yet visited
 	at   int // where the current field's value starts
+	kat  int // where the current field's name starts
 }
 
 // fieldsOf starts a walk over b's fields. With alias, the strings read
@@ -205,6 +206,7 @@ func (it *fieldIter) next() bool {
 		return false
 	}
 	it.left--
+	it.kat = r.i
 	if i := r.i; i < len(r.b) && r.b[i] >= 0xa0 && r.b[i] <= 0xbf {
 		// A name of up to 31 bytes, as nearly every field's is.
 		if n := int(r.b[i] & 0x1f); n < len(r.b)-i {
@@ -229,6 +231,21 @@ func (it *fieldIter) next() bool {
 	}
 	it.at = r.i
 	return true
+}
+
+// field returns the current field's name and value as stored: the
+// msgpack bytes of each, header included. The value counts as read.
+func (it *fieldIter) field() (name, val []byte, err error) {
+	r := &it.r
+	if r.i != it.at {
+		return nil, nil, fmt.Errorf("engine: field value already read")
+	}
+	if j := skipScalar(r.b, r.i); j >= 0 {
+		r.i = j
+	} else if err := r.skip(1); err != nil {
+		return nil, nil, err
+	}
+	return r.b[it.kat:it.at], r.b[it.at:r.i], nil
 }
 
 // skipScalar returns where the value at b[i] ends when it is a number, a

@@ -290,7 +290,7 @@ func writeMeta(fsys store.FS, tableDir string, ts *tableState, seq uint64) error
 		}
 		if n > 0 {
 			m.Versions += n
-			if r.versions[n-1].doc != nil {
+			if !r.versions[n-1].deleted() {
 				m.Rows++
 			}
 		}

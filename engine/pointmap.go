@@ -60,9 +60,9 @@ func (m *pointMap) load(k Key) (row, bool) {
 	return row{}, false
 }
 
-// loadAt returns the seq, unix_ms and document (nil when deleted) of k's
-// version visible at seq; ok is false when k has no version by then.
-func (m *pointMap) loadAt(k Key, seq uint64) (vseq uint64, ms int64, doc []byte, ok bool) {
+// loadAt returns the seq, unix_ms and document of k's version visible at
+// seq; doc is nil when k has no live version by then.
+func (m *pointMap) loadAt(k Key, seq uint64) (vseq uint64, ms int64, doc []byte, err error) {
 	return m.entry(k).at(seq)
 }
 
@@ -89,20 +89,20 @@ func (m *pointMap) entries(keys []Key, out []*pointEntry) {
 // entriesBatch is how many keys entries looks up side by side.
 const entriesBatch = 32
 
-// at returns the seq, unix_ms and document (nil when deleted) of e's
-// version visible at seq; ok is false when it has none by then.
-func (e *pointEntry) at(seq uint64) (vseq uint64, ms int64, doc []byte, ok bool) {
+// at returns the seq, unix_ms and document of e's version visible at
+// seq; doc is nil when it has no live version by then.
+func (e *pointEntry) at(seq uint64) (vseq uint64, ms int64, doc []byte, err error) {
 	if e == nil {
-		return 0, 0, nil, false
+		return 0, 0, nil, nil
 	}
 	if n := &e.r.newest; n.seq != 0 && n.seq <= seq {
-		return n.seq, n.ms, n.doc, true
+		return n.seq, n.ms, n.doc, nil
 	}
-	v := e.r.at(seq)
-	if v == nil {
-		return 0, 0, nil, false
+	v, doc, err := e.r.docAt(seq)
+	if v == nil || err != nil {
+		return 0, 0, nil, err
 	}
-	return v.seq, v.ms, v.doc, true
+	return v.seq, v.ms, doc, nil
 }
 
 func (m *pointMap) entry(k Key) *pointEntry {

@@ -90,17 +90,21 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
 			return false
 		}
 		enc.EncodeArrayLen(n)
-		for _, v := range r.versions[:n] {
+		// Every version is written with its whole document: a snapshot
+		// stands alone, whatever the rows let go of in memory.
+		werr := r.eachDoc(n, func(v *version, doc []byte) bool {
 			enc.EncodeArrayLen(5)
 			enc.EncodeUint(v.seq)
 			enc.EncodeInt(v.ms)
 			enc.EncodeUint(uint64(v.typ))
-			encodeBytesOrNil(enc, v.doc)
-			if err = encodeBytesOrNil(enc, v.patch); err != nil {
-				return false
-			}
+			encodeBytesOrNil(enc, doc)
+			err = encodeBytesOrNil(enc, v.patch)
+			return err == nil
+		})
+		if err == nil {
+			err = werr
 		}
-		return true
+		return err == nil
 	})
 	if err != nil {
 		return err
@@ -196,6 +200,7 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 			}
 			vs = append(vs, v)
 		}
+		letGo(vs)
 		ts.rows.ReplaceOrInsert(newRow(k, vs))
 	}
 	return ts, h.Seq, nil

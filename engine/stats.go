@@ -39,7 +39,7 @@ func (v *View) Stats(table string) (TableStats, error) {
 				st.LastSeq, st.LastUnixMs = ver.seq, ver.ms
 			}
 		}
-		if ver := r.at(v.seq); ver != nil && ver.doc != nil {
+		if ver := r.at(v.seq); ver != nil && !ver.deleted() {
 			st.LiveRows++
 		}
 		return true

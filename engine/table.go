@@ -49,12 +49,21 @@ func newRow(k Key, vs []version) row {
 	return r
 }
 
-// at returns the version visible at seq, or nil.
+// at returns the version visible at seq, or nil. Its doc may have been
+// let go: docAt and docOf read the document.
 func (r *row) at(seq uint64) *version {
+	if i := r.index(seq); i >= 0 {
+		return &r.versions[i]
+	}
+	return nil
+}
+
+// index returns the index of the version visible at seq, or -1.
+func (r *row) index(seq uint64) int {
 	v := r.versions
 	// Most reads want the newest version: check it before searching.
 	if n := len(v); n > 0 && v[n-1].seq <= seq {
-		return &v[n-1]
+		return n - 1
 	}
 	lo, hi := 0, len(v) // first index with seq > the view's
 	for lo < hi {
@@ -65,10 +74,7 @@ func (r *row) at(seq uint64) *version {
 			lo = m + 1
 		}
 	}
-	if lo == 0 {
-		return nil
-	}
-	return &v[lo-1]
+	return lo - 1
 }
 
 // latest returns the newest version.
@@ -492,7 +498,7 @@ func (ts *tableState) fillPoint() {
 func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[string]any, prev map[string]any) row {
 	var nr row
 	if ok {
-		nr = newRow(k, append(old.versions, v))
+		nr = newRow(k, appendVersion(old.versions, v))
 	} else {
 		nr = newRow(k, []version{v})
 	}
@@ -616,21 +622,26 @@ func (ts *tableState) buildIndexes(fields []string) error {
 // reading the fields of each version without decoding the rest of it
 // (unless a dotted path needs it).
 func rowEntries(r row, since uint64, fields []string, add func(j int, e indexEntry)) error {
-	for i := range r.versions {
-		v := &r.versions[i]
-		if v.seq <= since || v.doc == nil {
-			continue
+	var err error
+	werr := r.eachDoc(len(r.versions), func(v *version, b []byte) bool {
+		if v.seq <= since || b == nil {
+			return true
 		}
 		var doc map[string]any
 		for j, f := range fields {
-			val, ok, err := fieldAt(v.doc, f, &doc)
-			if err != nil {
-				return err
+			var val any
+			var ok bool
+			if val, ok, err = fieldAt(b, f, &doc); err != nil {
+				return false
 			}
 			if ok && val != nil {
 				add(j, indexEntry{val: val, key: r.key, seq: v.seq})
 			}
 		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
-	return nil
+	return werr
 }

@@ -75,9 +75,9 @@ func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) 
 	if tx.pending.isTruncated(ts.spec.Name) {
 		return nil, nil, nil
 	}
-	_, _, raw, ok := ts.point.loadAt(k, tx.view.seq)
-	if !ok || raw == nil {
-		return nil, nil, nil
+	_, _, raw, err := ts.point.loadAt(k, tx.view.seq)
+	if raw == nil {
+		return nil, nil, err
 	}
 	doc, err := decodeDocBytes(raw)
 	if err != nil {

@@ -294,9 +294,9 @@ func (tx *Txn) checkUnique(ts *tableState, k Key, doc, prev map[string]any) erro
 			if _, mine := tx.pending.get(name, c); mine {
 				return nil
 			}
-			_, _, raw, ok := ts.point.loadAt(c, tx.view.seq)
-			if !ok || raw == nil {
-				return nil
+			_, _, raw, err := ts.point.loadAt(c, tx.view.seq)
+			if raw == nil {
+				return err
 			}
 			other, err := decodeDocBytes(raw)
 			if err != nil || !conflictsWith(other) {

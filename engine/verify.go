@@ -34,9 +34,8 @@ func (db *DB) CheckPayloads() []string {
 		}
 		it.Close()
 		ts.rows.Ascend(func(r row) bool {
-			for i := range r.versions {
-				ver := &r.versions[i]
-				for _, b := range [][]byte{ver.doc, ver.patch} {
+			err := r.eachDoc(len(r.versions), func(ver *version, doc []byte) bool {
+				for _, b := range [][]byte{doc, ver.patch} {
 					if b == nil {
 						continue
 					}
@@ -44,6 +43,10 @@ func (db *DB) CheckPayloads() []string {
 						problems = append(problems, fmt.Sprintf("table %q key %s seq %d: stored document does not decode: %v", name, r.key, ver.seq, err))
 					}
 				}
+				return true
+			})
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("table %q: %v", name, err))
 			}
 			return true
 		})

@@ -223,9 +223,9 @@ func (v *View) Get(table string, key any) (Row, bool, error) {
 	if v.txn != nil {
 		v.txn.noteRead(table, k)
 	}
-	seq, ms, doc, ok := ts.point.loadAt(k, v.seq)
-	if !ok || doc == nil {
-		return Row{}, false, nil
+	seq, ms, doc, err := ts.point.loadAt(k, v.seq)
+	if doc == nil {
+		return Row{}, false, err
 	}
 	return Row{Key: k, Seq: seq, UnixMs: ms, doc: doc}, true, nil
 }
@@ -282,13 +282,20 @@ func (v *View) Scan(table string, fn func(*Row) bool) error {
 		if trunc {
 			return true
 		}
-		ver := r.at(v.seq)
-		if ver == nil || ver.doc == nil {
+		ver, doc, derr := r.docAt(v.seq)
+		if derr != nil {
+			err, goOn = derr, false
+			return false
+		}
+		if doc == nil {
 			return true
 		}
-		goOn = fn(&Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: ver.doc})
+		goOn = fn(&Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: doc})
 		return goOn
 	})
+	if err != nil {
+		return err
+	}
 	if goOn {
 		emitPending(nil)
 	}
@@ -475,8 +482,11 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 	// one another.
 	var touch byte
 	for i, c := range cands {
-		seq, ms, doc, ok := ents[i].at(v.seq)
-		if ok && len(doc) > 0 {
+		seq, ms, doc, err := ents[i].at(v.seq)
+		if err != nil {
+			return err
+		}
+		if len(doc) > 0 {
 			rows[i] = Row{Key: c.key, Seq: seq, UnixMs: ms, doc: doc}
 			touch |= doc[0]
 		}
@@ -566,14 +576,20 @@ func (v *View) History(table string, key any) ([]Event, error) {
 		return nil, nil
 	}
 	var out []Event
+	var prev []byte // the document of the version before
 	for i := range r.versions {
 		ver := &r.versions[i]
 		if ver.seq > v.seq {
 			break
 		}
 		ev := Event{Seq: ver.seq, UnixMs: ver.ms, Type: ver.typ}
-		if ver.doc != nil {
-			if ev.Doc, err = decodeDocBytes(ver.doc); err != nil {
+		doc, err := r.nextDoc(i, prev)
+		if err != nil {
+			return nil, err
+		}
+		prev = doc
+		if doc != nil {
+			if ev.Doc, err = decodeDocBytes(doc); err != nil {
 				return nil, err
 			}
 		}

@@ -1,0 +1,234 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// A row's versions keep their change, not each a copy of the whole
+// document. A PATCH version that is not the row's newest lets its
+// document go (doc nil, patch kept) once the writer holds the versions in
+// an array no reader has seen (letGo); reading it applies the patches
+// after the nearest earlier version that kept its document, as the commit
+// did (docOf). One version in docEvery of a run of patches keeps its
+// document, so a read applies at most docEvery-1 patches.
+//
+// A version with neither a document nor a patch is a deletion.
+const docEvery = 8
+
+// deleted reports whether the version hides the row: a SOFT_DELETE or a
+// TRUNCATE (a PATCH whose document was let go still has its patch).
+func (v *version) deleted() bool { return v.doc == nil && v.patch == nil }
+
+// docOf returns the document of r.versions[i], nil when that version is a
+// deletion.
+func (r *row) docOf(i int) ([]byte, error) {
+	v := &r.versions[i]
+	if v.doc != nil || v.patch == nil {
+		return v.doc, nil
+	}
+	j := i - 1
+	for j >= 0 && r.versions[j].doc == nil {
+		if r.versions[j].patch == nil {
+			j = -1 // a deletion before the base: cannot happen
+			break
+		}
+		j--
+	}
+	if j < 0 {
+		return nil, fmt.Errorf("engine: row %s seq %d: no document to apply its patch to", r.key, v.seq)
+	}
+	var p rebuild
+	if err := p.start(r.versions[j].doc); err != nil {
+		return nil, r.damaged(j, err)
+	}
+	for k := j + 1; k <= i; k++ {
+		if err := p.apply(r.versions[k].patch); err != nil {
+			return nil, r.damaged(k, err)
+		}
+	}
+	return p.encode(), nil
+}
+
+func (r *row) damaged(i int, err error) error {
+	return fmt.Errorf("engine: row %s seq %d: %w", r.key, r.versions[i].seq, err)
+}
+
+// docAt returns the version visible at seq and its document (nil: no
+// version, or a deletion).
+func (r *row) docAt(seq uint64) (*version, []byte, error) {
+	i := r.index(seq)
+	if i < 0 {
+		return nil, nil, nil
+	}
+	doc, err := r.docOf(i)
+	return &r.versions[i], doc, err
+}
+
+// eachDoc calls fn with every version from the first up to (not
+// including) n, oldest first, and its document, rebuilding let-go
+// documents one patch at a time as it goes. It stops at fn's false.
+func (r *row) eachDoc(n int, fn func(v *version, doc []byte) bool) error {
+	var prev []byte
+	for i := range r.versions[:n] {
+		doc, err := r.nextDoc(i, prev)
+		if err != nil {
+			return err
+		}
+		if !fn(&r.versions[i], doc) {
+			return nil
+		}
+		prev = doc
+	}
+	return nil
+}
+
+// nextDoc is docOf(i) given prev, the document of version i-1 (nil when
+// not known, or a deletion): a let-go document is then one patch away.
+func (r *row) nextDoc(i int, prev []byte) ([]byte, error) {
+	v := &r.versions[i]
+	if v.doc != nil || v.patch == nil || prev == nil {
+		return r.docOf(i)
+	}
+	var p rebuild
+	if err := p.start(prev); err != nil {
+		return nil, r.damaged(i-1, err)
+	}
+	if err := p.apply(v.patch); err != nil {
+		return nil, r.damaged(i, err)
+	}
+	return p.encode(), nil
+}
+
+// patcher applies a patch to a decoded document as a commit does: RFC
+// 7396 merge, top-level keys in the order they were first written (a key
+// removed and set again goes last).
+type patcher struct {
+	doc   map[string]any
+	order []string
+}
+
+// merge merges a decoded patch whose top-level keys are order.
+func (p *patcher) merge(patch map[string]any, order []string) {
+	p.doc = mergePatch(p.doc, patch).(map[string]any)
+	p.order = dedupeKeys(append(p.order, order...), p.doc)
+}
+
+func (p *patcher) encode() []byte { return encodeDoc(p.doc, p.order) }
+
+// rebuild applies encoded patches to an encoded document as patcher does,
+// giving the same bytes, but on the stored bytes of the top-level fields:
+// only a field that a patch sets to an object (a nested merge) is decoded.
+type rebuild struct {
+	names, vals [][]byte // each field's name and value, as stored
+}
+
+func (p *rebuild) start(doc []byte) error {
+	it := fieldsOf(doc, true)
+	if it.err == nil {
+		p.names = make([][]byte, 0, it.left+4)
+		p.vals = make([][]byte, 0, it.left+4)
+	}
+	for it.next() {
+		name, val, err := it.field()
+		if err != nil {
+			return err
+		}
+		p.names = append(p.names, name)
+		p.vals = append(p.vals, val)
+	}
+	return it.err
+}
+
+// apply merges one encoded patch.
+func (p *rebuild) apply(patch []byte) error {
+	it := fieldsOf(patch, true)
+	for it.next() {
+		name, val, err := it.field()
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(p.names, func(n []byte) bool { return bytes.Equal(n, name) })
+		switch {
+		case val[0] == 0xc0: // null removes the field
+			if i >= 0 {
+				p.names = slices.Delete(p.names, i, i+1)
+				p.vals = slices.Delete(p.vals, i, i+1)
+			}
+			continue
+		case val[0] >= 0x80 && val[0] <= 0x8f || val[0] == 0xde || val[0] == 0xdf:
+			// An object merges into the field's object (or into none).
+			pv, err := decodeMsgpack(val)
+			if err != nil {
+				return err
+			}
+			var target any
+			if i >= 0 {
+				if target, err = decodeMsgpack(p.vals[i]); err != nil {
+					return err
+				}
+			}
+			e := getEncoder()
+			if err := e.value(mergePatch(target, pv), nil); err != nil {
+				return err
+			}
+			val = e.bytes()
+		}
+		if i >= 0 {
+			p.vals[i] = val
+		} else {
+			p.names = append(p.names, name)
+			p.vals = append(p.vals, val)
+		}
+	}
+	return it.err
+}
+
+func (p *rebuild) encode() []byte {
+	e := getEncoder()
+	e.enc.EncodeMapLen(len(p.names))
+	for i, name := range p.names {
+		e.buf.Write(name)
+		e.buf.Write(p.vals[i])
+	}
+	return e.bytes()
+}
+
+// letGo lets go of the documents of the PATCH versions of vs that a read
+// can rebuild (see docEvery). vs must be an array no reader has seen; its
+// last version keeps its document.
+func letGo(vs []version) {
+	run := 0
+	for i := 1; i < len(vs)-1; i++ {
+		v := &vs[i]
+		switch {
+		case v.typ != store.EventPatch || v.patch == nil:
+			run = 0
+		case v.doc == nil:
+			run++
+		case run+1 < docEvery:
+			v.doc = nil
+			run++
+		default:
+			run = 0
+		}
+	}
+}
+
+// appendVersion returns vs with v added. When vs has no room, the
+// versions move to a new array, a quarter larger, whose let-go documents
+// are dropped on the way (readers hold the old array).
+func appendVersion(vs []version, v version) []version {
+	if len(vs) < cap(vs) {
+		return append(vs, v)
+	}
+	n := len(vs) + 1
+	nv := make([]version, n, n+n/4)
+	copy(nv, vs)
+	nv[n-1] = v
+	letGo(nv)
+	return nv
+}

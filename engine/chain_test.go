@@ -1,0 +1,299 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/driftdb/driftdb/store"
+)
+
+// chainCase writes rows with long runs of patches, deletes and new lives,
+// and records each row's document bytes as the commit made them.
+type chainCase struct {
+	t    *testing.T
+	dir  string
+	db   *DB
+	keys int
+	// docs[k] lists, oldest first, the seq of each event of key k and the
+	// document after it (nil: deleted).
+	docs map[int64][]chainDoc
+}
+
+type chainDoc struct {
+	seq uint64
+	doc []byte
+}
+
+func newChainCase(t *testing.T) *chainCase {
+	c := &chainCase{t: t, dir: t.TempDir(), keys: 12, docs: map[int64][]chainDoc{}}
+	c.open()
+	t.Cleanup(func() { c.db.Close() })
+	if err := c.db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"status"}}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *chainCase) open() {
+	db, err := Open(c.dir, Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.db = db
+}
+
+func (c *chainCase) reopen() {
+	if err := c.db.Close(); err != nil {
+		c.t.Fatal(err)
+	}
+	c.open()
+}
+
+// write makes n random events and records what each made.
+func (c *chainCase) write(rng *rand.Rand, n int) {
+	ctx := context.Background()
+	for range n {
+		k := int64(rng.IntN(c.keys))
+		vs := c.docs[k]
+		live := len(vs) > 0 && vs[len(vs)-1].doc != nil
+		var seq uint64
+		var err error
+		switch r := rng.IntN(20); {
+		case !live:
+			seq, err = c.db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "status": "s%d", "n": %d, "tags": {"a": 1}}`, k, rng.IntN(3), rng.IntN(100)))
+		case r == 0:
+			seq, err = c.db.SoftDelete(ctx, "t", k)
+		default:
+			var p string
+			switch rng.IntN(8) {
+			case 0:
+				p = fmt.Sprintf(`{"status": "s%d"}`, rng.IntN(3))
+			case 1:
+				p = fmt.Sprintf(`{"extra%d": "x%d", "n": null}`, rng.IntN(4), rng.IntN(9))
+			case 2:
+				p = fmt.Sprintf(`{"tags": {"b": %d, "a": null}, "n": %d}`, rng.IntN(9), rng.IntN(100))
+			case 3:
+				p = fmt.Sprintf(`{"extra%d": null, "status": "s%d"}`, rng.IntN(4), rng.IntN(3))
+			case 5:
+				p = fmt.Sprintf(`{"tags": {"c": {"d": %d, "e": null}}, "status": null}`, rng.IntN(9))
+			case 6:
+				p = fmt.Sprintf(`{"arr": [1, "x", {"y": null}], "a_field_name_longer_than_thirty_one_bytes_%d": "%s"}`, rng.IntN(2), strings.Repeat("v", rng.IntN(300)))
+			default:
+				p = fmt.Sprintf(`{"n": %d.5, "arr": null}`, rng.IntN(100))
+			}
+			seq, err = c.db.Patch(ctx, "t", k, []byte(p))
+		}
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		r, ok, err := c.db.View().Get("t", k)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		var doc []byte
+		if ok {
+			doc = bytes.Clone(r.doc)
+		}
+		c.docs[k] = append(vs, chainDoc{seq, doc})
+	}
+}
+
+// want returns key k's document at seq (nil: none or deleted).
+func (c *chainCase) want(k int64, seq uint64) []byte {
+	var doc []byte
+	for _, d := range c.docs[k] {
+		if d.seq > seq {
+			break
+		}
+		doc = d.doc
+	}
+	return doc
+}
+
+// letGo counts the versions of the table whose document was let go.
+func (c *chainCase) letGo() int {
+	c.db.wmu.Lock()
+	defer c.db.wmu.Unlock()
+	n := 0
+	c.db.work["t"].rows.Ascend(func(r row) bool {
+		for i := range r.versions {
+			if v := &r.versions[i]; v.doc == nil && v.patch != nil {
+				n++
+			}
+		}
+		return true
+	})
+	return n
+}
+
+// check reads every key at every seq from `from` on, by key, by scan, by
+// the index and through its history, and compares with what the commits
+// made, byte for byte.
+func (c *chainCase) check(from uint64) {
+	t := c.t
+	head := c.db.Seq()
+	for seq := from; seq <= head; seq++ {
+		v, err := c.db.ViewAt(seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scanned := map[int64][]byte{}
+		if err := v.Scan("t", func(r *Row) bool { scanned[r.Key.Int] = bytes.Clone(r.doc); return true }); err != nil {
+			t.Fatal(err)
+		}
+		indexed := map[int64]bool{}
+		for s := range 3 {
+			err := v.IndexLookup("t", "status", OpEq, fmt.Sprintf("s%d", s), func(r *Row) bool {
+				indexed[r.Key.Int] = true
+				if got, want := r.doc, c.want(r.Key.Int, seq); !bytes.Equal(got, want) {
+					t.Errorf("seq %d key %d by index: %x, want %x", seq, r.Key.Int, got, want)
+				}
+				return true
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k := range int64(c.keys) {
+			want := c.want(k, seq)
+			r, ok, err := v.Get("t", k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.doc; ok != (want != nil) || !bytes.Equal(got, want) {
+				t.Fatalf("seq %d key %d by key: %x, want %x", seq, k, got, want)
+			}
+			if !bytes.Equal(scanned[k], want) {
+				t.Fatalf("seq %d key %d by scan: %x, want %x", seq, k, scanned[k], want)
+			}
+			var status bool
+			if want != nil {
+				_, status, _ = docField(want, "status")
+			}
+			if indexed[k] != status {
+				t.Fatalf("seq %d key %d: found by the index %v, has a status %v", seq, k, indexed[k], status)
+			}
+		}
+	}
+	v := c.db.View()
+	for k := range int64(c.keys) {
+		evs, err := v.History("t", k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			want := c.want(k, ev.Seq)
+			if (ev.Doc == nil) != (want == nil) {
+				t.Fatalf("key %d seq %d in history: %v, want %x", k, ev.Seq, ev.Doc, want)
+			}
+			if want != nil {
+				got := encodeDoc(ev.Doc, nil)
+				wd, _ := decodeDocBytes(want)
+				if !bytes.Equal(got, encodeDoc(wd, nil)) {
+					t.Fatalf("key %d seq %d in history: %v, want %v", k, ev.Seq, ev.Doc, wd)
+				}
+			}
+		}
+	}
+	hfrom := from - 1 // from 1: all of it; from a horizon: after it
+	if from > 1 {
+		hfrom = from
+	}
+	hc, err := v.HistoryCursor("t", hfrom, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		h, err := hc.Next(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == nil {
+			break
+		}
+		n++
+		if want := c.want(h.Key.Int, h.Seq); !bytes.Equal(h.doc, want) {
+			t.Fatalf("history cursor key %d seq %d: %x, want %x", h.Key.Int, h.Seq, h.doc, want)
+		}
+	}
+	if n == 0 {
+		t.Fatal("history cursor read nothing")
+	}
+}
+
+// TestLetGoDocuments checks that versions which let their documents go
+// read back byte for byte as their commits made them, at every seq and
+// through every read path, after a snapshot and a reopen, and after a
+// compaction keeps a let-go version as the first of its row.
+func TestLetGoDocuments(t *testing.T) {
+	c := newChainCase(t)
+	rng := rand.New(rand.NewPCG(7, 19))
+	c.write(rng, 600)
+	if n := c.letGo(); n < 300 {
+		t.Fatalf("%d versions let their documents go, want most of 600", n)
+	}
+	c.check(1)
+
+	// From the log alone, and from a snapshot.
+	c.reopen()
+	if n := c.letGo(); n < 300 {
+		t.Fatalf("after replay, %d versions let their documents go", n)
+	}
+	c.check(1)
+	if _, err := c.db.SnapshotTable("t"); err != nil {
+		t.Fatal(err)
+	}
+	c.write(rng, 100)
+	c.reopen()
+	if n := c.letGo(); n < 300 {
+		t.Fatalf("after a snapshot, %d versions let their documents go", n)
+	}
+	c.check(1)
+
+	// Fold at a seq where many rows show a version that let its
+	// document go.
+	mid := c.db.Seq() / 2
+	if _, err := c.db.CompactBefore("t", mid); err != nil {
+		t.Fatal(err)
+	}
+	c.check(mid)
+	c.write(rng, 100)
+	c.check(mid)
+	c.reopen()
+	c.check(mid)
+	if problems := c.db.CheckPayloads(); len(problems) > 0 {
+		t.Fatal(problems)
+	}
+}
+
+// TestLetGoBounded checks that a read rebuilds a document from at most
+// docEvery-1 patches.
+func TestLetGoBounded(t *testing.T) {
+	var vs []version
+	vs = appendVersion(vs, version{seq: 1, typ: store.EventInsert, doc: []byte{0x80}})
+	for i := range 100 {
+		vs = appendVersion(vs, version{seq: uint64(i + 2), typ: store.EventPatch, doc: []byte{0x80}, patch: []byte{0x80}})
+	}
+	run, gone := 0, 0
+	for i, v := range vs {
+		if v.doc != nil {
+			run = 0
+			continue
+		}
+		gone++
+		if run++; run >= docEvery {
+			t.Fatalf("version %d is %d patches from a document", i, run)
+		}
+	}
+	if vs[len(vs)-1].doc == nil {
+		t.Fatal("the newest version let its document go")
+	}
+	if gone < 80 {
+		t.Fatalf("only %d of 101 versions let their documents go", gone)
+	}
+}
