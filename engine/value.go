@@ -40,6 +40,15 @@ func decodeDocument(text []byte) (map[string]any, []string, error) {
 	if !utf8.Valid(text) {
 		return nil, nil, InvalidUTF8(text)
 	}
+	if doc, keys, ok := parseDocument(text); ok {
+		return doc, keys, nil
+	}
+	return decodeDocumentSlow(text)
+}
+
+// decodeDocumentSlow is decodeDocument through encoding/json: the path
+// that decides every text parseDocument does not take, errors included.
+func decodeDocumentSlow(text []byte) (map[string]any, []string, error) {
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	tok, err := dec.Token()
