@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -295,5 +297,162 @@ func TestLetGoBounded(t *testing.T) {
 	}
 	if gone < 80 {
 		t.Fatalf("only %d of 101 versions let their documents go", gone)
+	}
+}
+
+// snapshotKinds returns the snapshot files of table t: seq and whether
+// each is a delta.
+func (c *chainCase) snapshotKinds() map[uint64]bool {
+	c.t.Helper()
+	seqs, err := c.db.st.Snapshots("t")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	kinds := map[uint64]bool{}
+	for _, s := range seqs {
+		rc, err := c.db.st.OpenSnapshot("t", s)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		_, h, err := readSnapshotHeader(rc, &TableSpec{Name: "t"})
+		rc.Close()
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		kinds[s] = h.V == deltaVersion
+	}
+	return kinds
+}
+
+func (c *chainCase) chain() snapChain {
+	c.db.wmu.Lock()
+	defer c.db.wmu.Unlock()
+	return c.db.work["t"].snaps
+}
+
+// TestSnapshotDeltas checks that a snapshot after a few changes holds
+// only the rows changed, that a table loads from its whole snapshot and
+// the deltas after it exactly as it was (every read at every seq, index
+// lookups included, for an index made after the whole snapshot too),
+// that a delta that does not read back ends the chain where the log takes
+// over, and that a fold starts a new chain.
+func TestSnapshotDeltas(t *testing.T) {
+	c := newChainCase(t)
+	c.keys = 40
+	rng := rand.New(rand.NewPCG(3, 5))
+	c.write(rng, 200)
+	full, err := c.db.SnapshotTable("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.db.CreateIndex("t", "n"); err != nil {
+		t.Fatal(err)
+	}
+	var deltas []uint64
+	for range 5 {
+		c.write(rng, 4)
+		s, err := c.db.SnapshotTable("t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		deltas = append(deltas, s)
+	}
+	ch := c.chain()
+	if ch.full != full || ch.deltas != 5 || ch.last != deltas[4] || ch.deltaRows > 20 || ch.deltaRows < 5 {
+		t.Fatalf("chain %+v: want whole %d and 5 deltas of at most 4 rows each", ch, full)
+	}
+	kinds := c.snapshotKinds()
+	if len(kinds) != 6 || kinds[full] {
+		t.Fatalf("snapshot files %v: want the whole one at %d and 5 deltas", kinds, full)
+	}
+	for _, s := range deltas {
+		if !kinds[s] {
+			t.Fatalf("snapshot at %d is whole, want a delta", s)
+		}
+	}
+	c.write(rng, 30) // replayed from the log after the deltas
+	c.reopen()
+	if ch := c.chain(); ch.full != full || ch.deltas != 5 || ch.last != deltas[4] {
+		t.Fatalf("loaded chain %+v", ch)
+	}
+	c.check(1)
+	c.checkIndex("n")
+
+	// A damaged delta: the chain ends before it, the log replays the rest.
+	if err := os.WriteFile(filepath.Join(c.dir, "tables/t/snapshots", fmt.Sprintf("%08d.snap", deltas[2])), []byte("damaged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.reopen()
+	if ch := c.chain(); ch.last != deltas[1] || ch.deltas != 2 {
+		t.Fatalf("chain %+v after a damaged delta: want it to end at %d", ch, deltas[1])
+	}
+	c.check(1)
+	c.checkIndex("n")
+
+	// Deltas stop once they would hold as many rows as the whole one.
+	c.write(rng, 400)
+	s, err := c.db.SnapshotTable("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := c.chain(); ch.full != s || ch.deltas != 0 || ch.prev != full {
+		t.Fatalf("chain %+v: want a whole snapshot at %d after %d", ch, s, full)
+	}
+	if kinds := c.snapshotKinds(); len(kinds) != 2 || kinds[s] || kinds[full] {
+		t.Fatalf("snapshot files %v: want the whole ones at %d and %d", kinds, full, s)
+	}
+
+	// A fold starts a new chain.
+	c.write(rng, 4)
+	if _, err := c.db.SnapshotTable("t"); err != nil {
+		t.Fatal(err)
+	}
+	if ch := c.chain(); ch.deltas != 1 {
+		t.Fatalf("chain %+v: want a delta", ch)
+	}
+	mid := c.db.Seq() - 20
+	if _, err := c.db.CompactBefore("t", mid); err != nil {
+		t.Fatal(err)
+	}
+	if ch := c.chain(); ch.deltas != 0 || ch.horizon != mid {
+		t.Fatalf("chain %+v after a fold: want a whole snapshot", ch)
+	}
+	c.write(rng, 4)
+	if _, err := c.db.SnapshotTable("t"); err != nil {
+		t.Fatal(err)
+	}
+	c.reopen()
+	if ch := c.chain(); ch.deltas != 1 {
+		t.Fatalf("chain %+v: want a delta on the fold's snapshot", ch)
+	}
+	c.check(mid)
+	c.checkIndex("n")
+}
+
+// checkIndex compares lookups of every value of an index at the newest
+// seq with a scan.
+func (c *chainCase) checkIndex(field string) {
+	t := c.t
+	v := c.db.View()
+	want := map[any]int{}
+	if err := v.Scan("t", func(r *Row) bool {
+		if val, ok, _ := docField(r.doc, field); ok && val != nil {
+			want[val]++
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for val, n := range want {
+		got := 0
+		if err := v.IndexLookup("t", field, OpEq, val, func(*Row) bool { got++; return true }); err != nil {
+			t.Fatal(err)
+		}
+		if got != n {
+			t.Fatalf("index on %s finds %d rows of %v, a scan %d", field, got, val, n)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("no row has %s", field)
 	}
 }

@@ -337,7 +337,7 @@ func (db *DB) CheckIndexFiles() []string {
 		var fields []string
 		db.locked(func() {
 			if w, ok := db.work[name]; ok {
-				lastSnap = w.lastSnap
+				lastSnap = w.snaps.full // the index files go with it
 				for f := range w.indexes {
 					fields = append(fields, f)
 				}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -92,12 +93,16 @@ func (db *DB) loadTableSpec(name string, spec *TableSpec) (*tableState, []timePo
 
 // loadSnapshot loads the newest snapshot that reads back whole; damaged
 // ones are skipped with a warning. It returns the seq to replay after.
+//
+// The newest whole snapshot that reads back is loaded, then the deltas
+// after it, oldest first, as far as they read back and each is on the
+// one before.
 func (db *DB) loadSnapshot(spec *TableSpec) (*tableState, uint64, error) {
-	seqs, err := db.st.Snapshots(spec.Name)
+	seqs, err := db.st.Snapshots(spec.Name) // newest first
 	if err != nil {
 		return nil, 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
-	for _, seq := range seqs {
+	for i, seq := range seqs {
 		rc, err := db.st.OpenSnapshot(spec.Name, seq)
 		if err == nil {
 			idx := db.readIndexFiles(db.st.StreamDir(spec.Name), spec, seq)
@@ -109,9 +114,16 @@ func (db *DB) loadSnapshot(spec *TableSpec) (*tableState, uint64, error) {
 				if err := db.useIndexes(ts, idx); err != nil {
 					return nil, 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 				}
-				return ts, seq, nil
+				if i+1 < len(seqs) {
+					ts.snaps.prev = seqs[i+1]
+				}
+				db.loadDeltas(ts, seqs[:i])
+				return ts, ts.lastSnap, nil
 			}
 			idx.wait()
+			if errors.Is(err, errDelta) {
+				continue // read on its whole snapshot, if it has one
+			}
 			if err == nil {
 				err = fmt.Errorf("snapshot content is for seq %d", got)
 			}
@@ -119,6 +131,24 @@ func (db *DB) loadSnapshot(spec *TableSpec) (*tableState, uint64, error) {
 		db.log.Warn("skipping a snapshot that does not read back", "table", spec.Name, "seq", seq, "err", err)
 	}
 	return newTableState(spec), 0, nil
+}
+
+// loadDeltas reads the deltas among newer (newest first) onto ts, oldest
+// first, until one does not read back or is not on the one before: the
+// log is replayed from there.
+func (db *DB) loadDeltas(ts *tableState, newer []uint64) {
+	for i := len(newer) - 1; i >= 0; i-- {
+		seq := newer[i]
+		rc, err := db.st.OpenSnapshot(ts.spec.Name, seq)
+		if err == nil {
+			err = readSnapshotDelta(rc, ts)
+			rc.Close()
+		}
+		if err != nil {
+			db.log.Warn("replaying the log from a snapshot on: a delta after it does not read back", "table", ts.spec.Name, "from", ts.lastSnap, "seq", seq, "err", err)
+			return
+		}
+	}
 }
 
 // replay applies every event of the table's log with seq > from.

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"runtime"
+	"slices"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -19,17 +21,53 @@ import (
 //	             "cols": [[field, type, declared], ...], "rows": N}
 //	N rows  array [key, [[seq, unix_ms, type, doc|nil, patch|nil], ...]]
 //
-// A snapshot holds every version with seq <= S since the horizon, so that
-// time travel works the same after a reopen. Indexes are rebuilt from it.
-const snapshotVersion = 1
+// A whole snapshot (v 1) holds every version with seq <= S since the
+// horizon, so that time travel works the same after a reopen. A delta (v
+// 2, with "base": B) holds only the rows that have a version with
+// B < seq <= S, each whole: it is the snapshot at B with those rows
+// replaced. B is the snapshot before it, whole or a delta; a chain starts
+// at a whole one. Indexes are rebuilt from the rows, or read from the
+// index files of the whole snapshot and brought up with the deltas' rows.
+const (
+	snapshotVersion = 1
+	deltaVersion    = 2
+)
 
 type snapshotHeader struct {
 	V       int        `msgpack:"v"`
 	Table   string     `msgpack:"table"`
 	Seq     uint64     `msgpack:"seq"`
+	Base    uint64     `msgpack:"base,omitempty"`
 	Horizon uint64     `msgpack:"horizon"`
 	Cols    [][]string `msgpack:"cols"`
 	Rows    int        `msgpack:"rows"`
+}
+
+// snapChain is what a table knows of its snapshots: the newest whole one
+// (full, with fullRows rows), the deltas written on it since (deltas of
+// them, deltaRows rows in all; last is the newest snapshot, whole or
+// not), prev the snapshot before full, which is kept, and the horizon
+// full was written at.
+type snapChain struct {
+	full, last, prev    uint64
+	fullRows, deltaRows int
+	deltas              int
+	horizon             uint64
+}
+
+// maxDeltas bounds a chain: opening the table reads every delta of it.
+const maxDeltas = 16
+
+// deltaBase returns the snapshot a delta at seq would build on, and how
+// many rows it may hold before a whole snapshot is the better choice (the
+// deltas of a chain hold at most as many rows as its whole snapshot, so
+// the snapshots written add up to at most about twice the table); 0 when
+// the next snapshot must be whole.
+func (c snapChain) deltaBase(seq, horizon uint64) (base uint64, budget int) {
+	if c.full == 0 || c.last >= seq || c.horizon != horizon || c.deltas >= maxDeltas || c.deltaRows >= c.fullRows {
+		return 0, 0
+	}
+	return c.last, c.fullRows - c.deltaRows
 }
 
 // yielder lets a long pass over a table (a snapshot, an index checkpoint)
@@ -46,8 +84,10 @@ func (y *yielder) tick() {
 	}
 }
 
-// writeSnapshotData encodes ts as of seq.
-func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
+// writeSnapshotData encodes ts as of seq: a delta on the snapshot at base
+// when base is not 0 and at most budget rows changed since it, else the
+// whole table. It returns the rows written and whether they are a delta.
+func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int) (int, bool, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := msgpack.NewEncoder(bw)
 	h := snapshotHeader{V: snapshotVersion, Table: ts.spec.Name, Seq: seq, Horizon: ts.horizon}
@@ -59,26 +99,52 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
 		h.Cols = append(h.Cols, []string{c.Field, string(c.Type), d})
 	}
 	// Count first, then encode in a second walk: no copy of the rows.
-	var y yielder
-	ts.rows.Ascend(func(r row) bool {
-		if r.versions[0].seq <= seq {
-			h.Rows++
-		}
-		y.tick()
-		return true
-	})
-	if err := enc.Encode(&h); err != nil {
-		return err
-	}
-	var err error
-	ts.rows.Ascend(func(r row) bool {
-		y.tick()
-		if r.versions[0].seq > seq {
-			return true
-		}
+	// A row goes in with its versions up to seq; a delta takes it only
+	// when the newest of those is after base.
+	since := uint64(0)
+	upTo := func(r *row) int {
 		n := 0
 		for n < len(r.versions) && r.versions[n].seq <= seq {
 			n++
+		}
+		if n > 0 && r.versions[n-1].seq <= since {
+			return 0
+		}
+		return n
+	}
+	count := func() int {
+		var y yielder
+		rows := 0
+		ts.rows.Ascend(func(r row) bool {
+			if upTo(&r) > 0 {
+				rows++
+			}
+			y.tick()
+			return true
+		})
+		return rows
+	}
+	if base != 0 {
+		since = base
+		if h.Rows = count(); h.Rows <= budget {
+			h.V, h.Base = deltaVersion, base
+		} else {
+			since = 0
+		}
+	}
+	if since == 0 {
+		h.Rows = count()
+	}
+	if err := enc.Encode(&h); err != nil {
+		return 0, false, err
+	}
+	var err error
+	var y yielder
+	ts.rows.Ascend(func(r row) bool {
+		y.tick()
+		n := upTo(&r)
+		if n == 0 {
+			return true
 		}
 		enc.EncodeArrayLen(2)
 		if r.key.IsInt {
@@ -107,9 +173,9 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq uint64) error {
 		return err == nil
 	})
 	if err != nil {
-		return err
+		return 0, false, err
 	}
-	return bw.Flush()
+	return h.Rows, since != 0, bw.Flush()
 }
 
 func encodeBytesOrNil(enc *msgpack.Encoder, b []byte) error {
@@ -119,8 +185,12 @@ func encodeBytesOrNil(enc *msgpack.Encoder, b []byte) error {
 	return enc.EncodeBytes(b)
 }
 
-// readSnapshotData decodes a snapshot into a table state for spec.
-func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error) {
+// errDelta says that a snapshot is a delta: readSnapshotDelta reads it
+// onto its base.
+var errDelta = errors.New("snapshot is a delta")
+
+// readSnapshotHeader starts the decoding of a snapshot.
+func readSnapshotHeader(r io.Reader, spec *TableSpec) (*msgpack.Decoder, snapshotHeader, error) {
 	size := 1 << 20
 	if s, ok := r.(interface{ Size() int64 }); ok {
 		size = int(min(max(s.Size(), 4<<10), int64(size)))
@@ -128,20 +198,95 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 	dec := msgpack.NewDecoder(bufio.NewReaderSize(r, size))
 	var h snapshotHeader
 	if err := dec.Decode(&h); err != nil {
-		return nil, 0, fmt.Errorf("snapshot header: %w", err)
+		return nil, h, fmt.Errorf("snapshot header: %w", err)
 	}
 	// h.Table is the table's name when the snapshot was written: a
 	// rename since does not make it any less the table's.
-	if h.V != snapshotVersion {
-		return nil, 0, fmt.Errorf("snapshot of %q version %d does not fit table %q", h.Table, h.V, spec.Name)
+	if h.V != snapshotVersion && h.V != deltaVersion {
+		return nil, h, fmt.Errorf("snapshot of %q version %d does not fit table %q", h.Table, h.V, spec.Name)
+	}
+	return dec, h, nil
+}
+
+// readSnapshotData decodes a whole snapshot into a table state for spec;
+// errDelta if it is a delta.
+func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error) {
+	dec, h, err := readSnapshotHeader(r, spec)
+	if err != nil {
+		return nil, 0, err
+	}
+	if h.V == deltaVersion {
+		return nil, h.Seq, errDelta
 	}
 	ts := newTableState(spec)
 	ts.horizon = h.Horizon
 	ts.lastSnap = h.Seq
+	ts.snaps = snapChain{full: h.Seq, last: h.Seq, fullRows: h.Rows, horizon: h.Horizon}
+	if ts.cols, err = snapshotColumns(h, spec); err != nil {
+		return nil, 0, err
+	}
+	for range h.Rows {
+		r, err := readSnapshotRow(dec)
+		if err != nil {
+			return nil, 0, err
+		}
+		ts.rows.ReplaceOrInsert(r)
+	}
+	return ts, h.Seq, nil
+}
+
+// readSnapshotDelta reads a delta onto ts, the table as of the delta's
+// base with its indexes. It changes nothing when it fails.
+func readSnapshotDelta(r io.Reader, ts *tableState) error {
+	dec, h, err := readSnapshotHeader(r, ts.spec)
+	if err != nil {
+		return err
+	}
+	switch {
+	case h.V != deltaVersion:
+		return fmt.Errorf("snapshot at seq %d is not a delta", h.Seq)
+	case h.Base != ts.lastSnap:
+		return fmt.Errorf("delta at seq %d is on the snapshot at seq %d, not on seq %d", h.Seq, h.Base, ts.lastSnap)
+	case h.Horizon != ts.horizon:
+		return fmt.Errorf("delta at seq %d has horizon %d, its base %d", h.Seq, h.Horizon, ts.horizon)
+	}
+	cols, err := snapshotColumns(h, ts.spec)
+	if err != nil {
+		return err
+	}
+	rows := make([]row, 0, h.Rows)
+	for range h.Rows {
+		r, err := readSnapshotRow(dec)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r)
+	}
+	fields := slices.Collect(maps.Keys(ts.indexes))
+	for _, r := range rows {
+		ts.rows.ReplaceOrInsert(r)
+		// The row's versions up to the base are those it had there:
+		// the entries of the later ones are what the index lacks.
+		err := rowEntries(r, h.Base, fields, func(j int, e indexEntry) { ts.indexes[fields[j]].ReplaceOrInsert(e) })
+		if err != nil {
+			return err
+		}
+	}
+	ts.cols = cols
+	ts.lastSnap = h.Seq
+	ts.snaps.last = h.Seq
+	ts.snaps.deltas++
+	ts.snaps.deltaRows += h.Rows
+	return nil
+}
+
+// snapshotColumns is the column registry a snapshot's header lists, on
+// the table's definition of now.
+func snapshotColumns(h snapshotHeader, spec *TableSpec) (*registry, error) {
 	reg := newRegistry(spec)
 	for _, c := range h.Cols {
 		if len(c) != 3 {
-			return nil, 0, errors.New("snapshot column entry malformed")
+			return nil, errors.New("snapshot column entry malformed")
 		}
 		if i, ok := reg.index[c[0]]; ok {
 			if !reg.cols[i].Declared {
@@ -155,55 +300,56 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 		// A column declared then and not now is inferred again.
 		reg.add(Column{Name: reg.rules.nameOf(c[0]), Field: c[0], Type: Type(c[1])})
 	}
-	ts.cols = reg
-	for range h.Rows {
-		if n, err := dec.DecodeArrayLen(); err != nil || n != 2 {
-			return nil, 0, fmt.Errorf("snapshot row: %d fields, %v", n, err)
-		}
-		kv, err := dec.DecodeInterface()
-		if err != nil {
-			return nil, 0, fmt.Errorf("snapshot row key: %w", err)
-		}
-		k, err := KeyOf(normalizeInt(kv))
-		if err != nil {
-			return nil, 0, fmt.Errorf("snapshot row key: %w", err)
-		}
-		nv, err := dec.DecodeArrayLen()
-		if err != nil || nv <= 0 {
-			return nil, 0, fmt.Errorf("snapshot row versions: %d, %v", nv, err)
-		}
-		vs := make([]version, 0, nv)
-		for range nv {
-			if n, err := dec.DecodeArrayLen(); err != nil || n != 5 {
-				return nil, 0, fmt.Errorf("snapshot version: %d fields, %v", n, err)
-			}
-			var v version
-			var typ uint64
-			if v.seq, err = dec.DecodeUint64(); err != nil {
-				return nil, 0, err
-			}
-			if v.ms, err = dec.DecodeInt64(); err != nil {
-				return nil, 0, err
-			}
-			if typ, err = dec.DecodeUint64(); err != nil {
-				return nil, 0, err
-			}
-			v.typ = store.EventType(typ)
-			if v.doc, err = dec.DecodeBytes(); err != nil {
-				return nil, 0, err
-			}
-			if v.patch, err = dec.DecodeBytes(); err != nil {
-				return nil, 0, err
-			}
-			if n := len(vs); n > 0 && vs[n-1].seq >= v.seq {
-				return nil, 0, fmt.Errorf("snapshot row %s: versions out of order", k)
-			}
-			vs = append(vs, v)
-		}
-		letGo(vs)
-		ts.rows.ReplaceOrInsert(newRow(k, vs))
+	return reg, nil
+}
+
+// readSnapshotRow decodes one row of a snapshot.
+func readSnapshotRow(dec *msgpack.Decoder) (row, error) {
+	if n, err := dec.DecodeArrayLen(); err != nil || n != 2 {
+		return row{}, fmt.Errorf("snapshot row: %d fields, %v", n, err)
 	}
-	return ts, h.Seq, nil
+	kv, err := dec.DecodeInterface()
+	if err != nil {
+		return row{}, fmt.Errorf("snapshot row key: %w", err)
+	}
+	k, err := KeyOf(normalizeInt(kv))
+	if err != nil {
+		return row{}, fmt.Errorf("snapshot row key: %w", err)
+	}
+	nv, err := dec.DecodeArrayLen()
+	if err != nil || nv <= 0 {
+		return row{}, fmt.Errorf("snapshot row versions: %d, %v", nv, err)
+	}
+	vs := make([]version, 0, nv)
+	for range nv {
+		if n, err := dec.DecodeArrayLen(); err != nil || n != 5 {
+			return row{}, fmt.Errorf("snapshot version: %d fields, %v", n, err)
+		}
+		var v version
+		var typ uint64
+		if v.seq, err = dec.DecodeUint64(); err != nil {
+			return row{}, err
+		}
+		if v.ms, err = dec.DecodeInt64(); err != nil {
+			return row{}, err
+		}
+		if typ, err = dec.DecodeUint64(); err != nil {
+			return row{}, err
+		}
+		v.typ = store.EventType(typ)
+		if v.doc, err = dec.DecodeBytes(); err != nil {
+			return row{}, err
+		}
+		if v.patch, err = dec.DecodeBytes(); err != nil {
+			return row{}, err
+		}
+		if n := len(vs); n > 0 && vs[n-1].seq >= v.seq {
+			return row{}, fmt.Errorf("snapshot row %s: versions out of order", k)
+		}
+		vs = append(vs, v)
+	}
+	letGo(vs)
+	return newRow(k, vs), nil
 }
 
 // normalizeInt turns the integer types msgpack decodes into int64.
@@ -251,22 +397,40 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 	}
 	segBytes := db.st.SegmentBytes(name)
 	var eventsBefore int64 // at least the events up to seq
+	var chain snapChain
 	db.locked(func() {
 		if w, ok := db.work[name]; ok {
 			eventsBefore = w.eventsSince
+			chain = w.snaps
 		}
 	})
+	// A delta when the chain allows it (snapChain.deltaBase).
+	base, budget := chain.deltaBase(seq, ts.horizon)
+	var rows int
+	var delta bool
 	err := db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
-		return writeSnapshotData(w, ts, seq)
+		var err error
+		rows, delta, err = writeSnapshotData(w, ts, seq, base, budget)
+		return err
 	})
 	if err != nil {
 		return 0, storageError(err)
 	}
+	next := snapChain{full: seq, last: seq, prev: chain.full, fullRows: rows, horizon: ts.horizon}
+	if delta {
+		next = chain
+		next.last = seq
+		next.deltas++
+		next.deltaRows += rows
+	}
 	// The caches that go with the snapshot: failing to write them costs a
-	// rebuild at the next open, nothing more.
+	// rebuild at the next open, nothing more. Index files go with a whole
+	// snapshot; a delta's rows bring them up to date when it is loaded.
 	dir := db.st.StreamDir(name)
-	if err := writeIndexFiles(db.st.FS(), dir, ts, seq); err != nil {
-		db.log.Warn("cannot write index files", "table", name, "err", err)
+	if !delta {
+		if err := writeIndexFiles(db.st.FS(), dir, ts, seq); err != nil {
+			db.log.Warn("cannot write index files", "table", name, "err", err)
+		}
 	}
 	if err := writeMeta(db.st.FS(), dir, ts, seq); err != nil {
 		db.log.Warn("cannot write meta.json", "table", name, "err", err)
@@ -274,21 +438,20 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 	db.locked(func() {
 		if w, ok := db.work[name]; ok {
 			w.lastSnap = seq
+			w.snaps = next
 			// Events committed while the snapshot was written still count
 			// toward the next one.
 			w.eventsSince = max(w.eventsSince-eventsBefore, 0)
 			w.segBytesAtSnp = segBytes
 		}
 	})
+	// Kept: the newest whole snapshot with the deltas on it, and the
+	// snapshot before it (to fall back on when the newest whole one does
+	// not read back).
 	seqs, err := db.st.Snapshots(name)
 	if err == nil {
-		kept := 0
 		for _, s := range seqs {
-			if s > seq {
-				continue
-			}
-			kept++
-			if kept > 2 {
+			if s < next.full && s != next.prev {
 				if err := db.st.RemoveSnapshot(name, s); err != nil {
 					db.log.Warn("could not remove an old snapshot", "table", name, "seq", s, "err", err)
 				}

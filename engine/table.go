@@ -149,6 +149,8 @@ type tableState struct {
 	// events since it and bytes the segment bytes at that time.
 	lastSnap    uint64
 	eventsSince int64
+	// snaps is the chain of snapshots lastSnap ends (snapshot.go).
+	snaps snapChain
 	// lastWrite is the seq of the newest event applied to the table (in
 	// the writer's working state: accepted, maybe not yet durable).
 	lastWrite     uint64
