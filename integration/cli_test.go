@@ -168,6 +168,24 @@ func TestCLIErrorsAndFormats(t *testing.T) {
 	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "--batch", "100000", "many.jsonl"); code != 1 || !strings.Contains(errOut, "line 300") || !strings.Contains(errOut, "23505") {
 		t.Fatalf("import with a repeated key before a broken line: %d %q", code, errOut)
 	}
+	// A key of the batch before, which may still be on its way to disk
+	// while the next one is filled, fails at its own line; the batches
+	// before the one that repeats it are in, that one is not.
+	var across strings.Builder
+	for i := 1; i <= 350; i++ {
+		k := 5000 + i
+		if i == 250 {
+			k = 5000 + 150 // a key of the batch just before
+		}
+		fmt.Fprintf(&across, `{"id": %d}`+"\n", k)
+	}
+	os.WriteFile(filepath.Join(dir, "across.jsonl"), []byte(across.String()), 0o644)
+	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "--batch", "100", "across.jsonl"); code != 1 || !strings.Contains(errOut, "line 250:") || !strings.Contains(errOut, "23505") {
+		t.Fatalf("import with a key of an earlier batch: %d %q", code, errOut)
+	}
+	if out, _, _ := driftdb(t, dir, "sql", "-d", "d", "-e", "SELECT count(*) FROM t WHERE id > 5000", "--format", "csv"); out != "count\n200\n" {
+		t.Fatalf("after an import that failed in its third batch: %q", out)
+	}
 	// Text that is not UTF-8 is refused, not repaired into U+FFFD.
 	os.WriteFile(filepath.Join(dir, "latin1.jsonl"), []byte("{\"id\": 4, \"s\": \"caf\xe9\"}\n"), 0o644)
 	if _, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "t", "latin1.jsonl"); code != 1 || !strings.Contains(errOut, "22021") {

@@ -549,6 +549,50 @@ func (c *cli) importCmd(args []string) error {
 		}
 		send()
 	}()
+	// A batch is checked and accepted when it is submitted, and set on
+	// its way to disk; the next one is filled while it is written, and
+	// waits for it before it goes itself. A batch accepted after one
+	// that then fails to be written fails with it (ENGINE.md).
+	var inFlight *engine.Commit
+	inFlightLine := 0
+	wait := func() error {
+		if inFlight == nil {
+			return nil
+		}
+		_, err := inFlight.Wait()
+		if err != nil {
+			return fmt.Errorf("line %d: %w", inFlightLine, err)
+		}
+		return nil
+	}
+	var batchDocs []doc // the documents of the transaction being filled
+	submit := func(tx *engine.Txn) error {
+		line := batchDocs[len(batchDocs)-1].line
+		cm, err := tx.Submit(c.ctx)
+		if err != nil {
+			// Checked against the batch before it, which this one's
+			// inserts did not see: find the line that fails now that
+			// they do.
+			if werr := wait(); werr != nil {
+				return werr
+			}
+			retry := db.Begin()
+			defer retry.Rollback()
+			for _, d := range batchDocs {
+				if _, ierr := retry.InsertDoc(*tbl, d.doc, d.order); ierr != nil {
+					return fmt.Errorf("line %d: %w", d.line, ierr)
+				}
+			}
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+		cm.Start()
+		if err := wait(); err != nil {
+			return err
+		}
+		inFlight, inFlightLine = cm, line
+		batchDocs = batchDocs[:0]
+		return nil
+	}
 	tx := db.Begin()
 	n := 0
 	for part := range docs {
@@ -559,21 +603,32 @@ func (c *cli) importCmd(args []string) error {
 			}
 			if err != nil {
 				tx.Rollback()
+				if werr := wait(); werr != nil {
+					return werr
+				}
 				if d.line == 0 {
 					return err
 				}
 				return fmt.Errorf("line %d: %w", d.line, err)
 			}
 			n++
+			batchDocs = append(batchDocs, d)
 			if tx.Writes() >= *batch {
-				if _, err := tx.Commit(c.ctx); err != nil {
-					return fmt.Errorf("line %d: %w", d.line, err)
+				if err := submit(tx); err != nil {
+					return err
 				}
 				tx = db.Begin()
 			}
 		}
 	}
-	if _, err := tx.Commit(c.ctx); err != nil {
+	if len(batchDocs) > 0 {
+		if err := submit(tx); err != nil {
+			return err
+		}
+	} else {
+		tx.Rollback()
+	}
+	if err := wait(); err != nil {
 		return err
 	}
 	p.finish()
