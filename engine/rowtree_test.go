@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -289,3 +292,40 @@ func TestIndexTree(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareEntries checks the shortcuts of compareEntries for strings
+// and integers against the order of the values themselves, with values of
+// other kinds beside them.
+func TestCompareEntries(t *testing.T) {
+	strs := []string{"", "\x00", "a", "a\x00", "a\x00\x00", "ab", "status-1", "status-15838", "status-7919",
+		"status-\x00", "status-\xff", "status-12", "\xff\xff\xff\xff\xff\xff\xff\xff", "\xff\xff\xff\xff\xff\xff\xff\xff\x00", "é", "zzzzzzzzzzzz"}
+	vals := []any{int64(math.MinInt64), int64(-1), int64(0), int64(1), int64(255), int64(256), int64(math.MaxInt64),
+		1.5, -0.5, json.Number("12345678901234567890"), true, false}
+	for _, s := range strs {
+		vals = append(vals, s)
+	}
+	keys := []Key{{Int: 1, IsInt: true}, {Int: 2, IsInt: true}}
+	var es []indexEntry
+	for _, v := range vals {
+		for _, k := range keys {
+			es = append(es, indexEntry{val: v, key: k, seq: 3}, indexEntry{val: v, key: k, seq: 4})
+		}
+	}
+	for i := range es {
+		for j := range es {
+			a, b := &es[i], &es[j]
+			want := SortCompare(a.val, b.val)
+			if want == 0 {
+				want = compareKeys(a.key, b.key)
+			}
+			if want == 0 {
+				want = cmp.Compare(a.seq, b.seq)
+			}
+			if got := compareEntries(a, b); sign(got) != sign(want) {
+				t.Fatalf("compareEntries(%q/%v/%d, %q/%v/%d) = %d, want %d", a.val, a.key, a.seq, b.val, b.key, b.seq, got, want)
+			}
+		}
+	}
+}
+
+func sign(c int) int { return cmp.Compare(c, 0) }
