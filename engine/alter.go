@@ -83,7 +83,7 @@ func (a *alteration) declared(c Column, what string) (*ColumnSpec, error) {
 func (a *alteration) eachLive(fn func(k Key, v *version) error) error {
 	var err error
 	a.ts.rows.Ascend(func(r row) bool {
-		if v := r.latest(); v.doc != nil {
+		if v := r.latest(); v.d != nil {
 			err = fn(r.key, v)
 		}
 		return err == nil
@@ -353,7 +353,7 @@ func (db *DB) DropColumn(table, name string) error {
 		s.Indexes = deleteFunc(s.Indexes, on)
 		delete(s.ColumnComments, c.Field)
 		err = a.eachLive(func(k Key, v *version) error {
-			if _, ok, err := docField(v.doc, c.Field); err != nil || !ok {
+			if _, ok, err := docField(v.doc(), c.Field); err != nil || !ok {
 				return err
 			}
 			return a.patch(k, c.Field, nil)
@@ -430,7 +430,7 @@ func (db *DB) SetColumnNotNull(table, name string, notNull bool) error {
 		}
 		if notNull && !d.NotNull {
 			err := a.eachLive(func(k Key, v *version) error {
-				val, ok, err := docField(v.doc, c.Field)
+				val, ok, err := docField(v.doc(), c.Field)
 				if err == nil && (!ok || val == nil) {
 					err = errorf(CodeNotNullViolation, "column %q of relation %q contains null values", name, table)
 				}
@@ -482,7 +482,7 @@ func (db *DB) AddCheck(table string, ch CheckSpec, check func(*Row) error) error
 		}
 		if check != nil {
 			err := a.eachLive(func(k Key, v *version) error {
-				return check(&Row{Key: k, Seq: v.seq, UnixMs: v.ms, doc: v.doc})
+				return check(&Row{Key: k, Seq: v.seq, UnixMs: v.ms, doc: v.doc()})
 			})
 			if err != nil {
 				return err

@@ -34,10 +34,10 @@ func (ts *tableState) liveDoc(r row, ok bool) (map[string]any, *version, error) 
 		return nil, nil, nil
 	}
 	v := r.latest()
-	if v.doc == nil {
+	if v.d == nil {
 		return nil, v, nil
 	}
-	doc, err := decodeDocBytes(v.doc)
+	doc, err := decodeDocBytes(v.doc())
 	if err != nil {
 		return nil, v, fmt.Errorf("engine: table %s key %s seq %d: %w", ts.spec.Name, r.key, v.seq, err)
 	}
@@ -81,7 +81,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 		if prev == nil {
 			return row{}, noRow(name, ev.key)
 		}
-		order, err := docKeys(prevVer.doc)
+		order, err := docKeys(prevVer.doc())
 		if err != nil {
 			return row{}, err
 		}
@@ -91,11 +91,12 @@ func (ts *tableState) apply(ev *event) (row, error) {
 		if pk, ok := doc[ts.spec.PK]; !ok || !sameKey(pk, ev.key) {
 			return row{}, errorf(CodeInvalidParameter, "a patch cannot change or remove the primary key %q", ts.spec.PK)
 		}
-		v.doc = p.encode()
-		v.patch = ev.raw
-		if v.patch == nil {
-			v.patch = encodeDoc(ev.patch, ev.order)
+		v.setDoc(p.encode())
+		patch := ev.raw
+		if patch == nil {
+			patch = encodeDoc(ev.patch, ev.order)
 		}
+		v.setPatch(patch)
 		ts.cols = ts.cols.observe(doc, patchKeys(ev.order, doc), ev.seq)
 	case store.EventSoftDelete:
 		if prev == nil {
@@ -125,10 +126,12 @@ func (ts *tableState) insertNew(ev *event) (row, bool) {
 
 // insertVersion is the version an INSERT event makes.
 func insertVersion(ev *event) version {
-	v := version{seq: ev.seq, ms: ev.ms, typ: ev.typ, doc: ev.raw}
-	if v.doc == nil {
-		v.doc = encodeDoc(ev.doc, ev.order)
+	v := version{seq: ev.seq, ms: ev.ms, typ: ev.typ}
+	doc := ev.raw
+	if doc == nil {
+		doc = encodeDoc(ev.doc, ev.order)
 	}
+	v.setDoc(doc)
 	return v
 }
 

@@ -21,18 +21,18 @@ const docEvery = 8
 
 // deleted reports whether the version hides the row: a SOFT_DELETE or a
 // TRUNCATE (a PATCH whose document was let go still has its patch).
-func (v *version) deleted() bool { return v.doc == nil && v.patch == nil }
+func (v *version) deleted() bool { return v.d == nil && v.p == nil }
 
 // docOf returns the document of r.versions[i], nil when that version is a
 // deletion.
 func (r *row) docOf(i int) ([]byte, error) {
 	v := &r.versions[i]
-	if v.doc != nil || v.patch == nil {
-		return v.doc, nil
+	if v.d != nil || v.p == nil {
+		return v.doc(), nil
 	}
 	j := i - 1
-	for j >= 0 && r.versions[j].doc == nil {
-		if r.versions[j].patch == nil {
+	for j >= 0 && r.versions[j].d == nil {
+		if r.versions[j].p == nil {
 			j = -1 // a deletion before the base: cannot happen
 			break
 		}
@@ -42,11 +42,11 @@ func (r *row) docOf(i int) ([]byte, error) {
 		return nil, fmt.Errorf("engine: row %s seq %d: no document to apply its patch to", r.key, v.seq)
 	}
 	var p rebuild
-	if err := p.start(r.versions[j].doc); err != nil {
+	if err := p.start(r.versions[j].doc()); err != nil {
 		return nil, r.damaged(j, err)
 	}
 	for k := j + 1; k <= i; k++ {
-		if err := p.apply(r.versions[k].patch); err != nil {
+		if err := p.apply(r.versions[k].patch()); err != nil {
 			return nil, r.damaged(k, err)
 		}
 	}
@@ -90,14 +90,14 @@ func (r *row) eachDoc(n int, fn func(v *version, doc []byte) bool) error {
 // not known, or a deletion): a let-go document is then one patch away.
 func (r *row) nextDoc(i int, prev []byte) ([]byte, error) {
 	v := &r.versions[i]
-	if v.doc != nil || v.patch == nil || prev == nil {
+	if v.d != nil || v.p == nil || prev == nil {
 		return r.docOf(i)
 	}
 	var p rebuild
 	if err := p.start(prev); err != nil {
 		return nil, r.damaged(i-1, err)
 	}
-	if err := p.apply(v.patch); err != nil {
+	if err := p.apply(v.patch()); err != nil {
 		return nil, r.damaged(i, err)
 	}
 	return p.encode(), nil
@@ -205,12 +205,12 @@ func letGo(vs []version) {
 	for i := 1; i < len(vs)-1; i++ {
 		v := &vs[i]
 		switch {
-		case v.typ != store.EventPatch || v.patch == nil:
+		case v.typ != store.EventPatch || v.p == nil:
 			run = 0
-		case v.doc == nil:
+		case v.d == nil:
 			run++
 		case run+1 < docEvery:
-			v.doc = nil
+			v.setDoc(nil)
 			run++
 		default:
 			run = 0

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/driftdb/driftdb/store"
 )
@@ -123,7 +124,7 @@ func (c *chainCase) letGo() int {
 	n := 0
 	c.db.work["t"].rows.Ascend(func(r row) bool {
 		for i := range r.versions {
-			if v := &r.versions[i]; v.doc == nil && v.patch != nil {
+			if v := &r.versions[i]; v.d == nil && v.p != nil {
 				n++
 			}
 		}
@@ -277,13 +278,13 @@ func TestLetGoDocuments(t *testing.T) {
 // docEvery-1 patches.
 func TestLetGoBounded(t *testing.T) {
 	var vs []version
-	vs = appendVersion(vs, version{seq: 1, typ: store.EventInsert, doc: []byte{0x80}})
+	vs = appendVersion(vs, versionOf(1, store.EventInsert, []byte{0x80}, nil))
 	for i := range 100 {
-		vs = appendVersion(vs, version{seq: uint64(i + 2), typ: store.EventPatch, doc: []byte{0x80}, patch: []byte{0x80}})
+		vs = appendVersion(vs, versionOf(uint64(i+2), store.EventPatch, []byte{0x80}, []byte{0x80}))
 	}
 	run, gone := 0, 0
 	for i, v := range vs {
-		if v.doc != nil {
+		if v.d != nil {
 			run = 0
 			continue
 		}
@@ -292,7 +293,7 @@ func TestLetGoBounded(t *testing.T) {
 			t.Fatalf("version %d is %d patches from a document", i, run)
 		}
 	}
-	if vs[len(vs)-1].doc == nil {
+	if vs[len(vs)-1].d == nil {
 		t.Fatal("the newest version let its document go")
 	}
 	if gone < 80 {
@@ -454,5 +455,20 @@ func (c *chainCase) checkIndex(field string) {
 	}
 	if len(want) == 0 {
 		t.Fatalf("no row has %s", field)
+	}
+}
+
+func versionOf(seq uint64, typ store.EventType, doc, patch []byte) version {
+	v := version{seq: seq, typ: typ}
+	v.setDoc(doc)
+	v.setPatch(patch)
+	return v
+}
+
+// TestVersionSize guards the size of a version: every version of every
+// row is in memory.
+func TestVersionSize(t *testing.T) {
+	if n := unsafe.Sizeof(version{}); n != 48 {
+		t.Fatalf("a version is %d bytes, want 48", n)
 	}
 }

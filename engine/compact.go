@@ -86,14 +86,14 @@ func foldRow(r row, h uint64) (row, bool, error) {
 		return row{}, false, nil
 	}
 	vs := append([]version(nil), r.versions[start:]...)
-	if vs[0].doc == nil && vs[0].patch != nil {
+	if vs[0].d == nil && vs[0].p != nil {
 		// The kept version's document was let go: the versions it was
 		// rebuilt from are folded away, so it keeps it again.
 		doc, err := r.docOf(start)
 		if err != nil {
 			return row{}, false, err
 		}
-		vs[0].doc = doc
+		vs[0].setDoc(doc)
 	}
 	return newRow(r.key, vs), true, nil
 }

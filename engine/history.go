@@ -157,7 +157,7 @@ func (c *HistoryCursor) refill() {
 			c.rows = append(c.rows, HistoryRow{
 				Row:   Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: doc},
 				Type:  ver.typ,
-				patch: ver.patch,
+				patch: ver.patch(),
 			})
 			c.after, c.afterSeq, c.started = r.key, ver.seq, true
 		}

@@ -164,7 +164,7 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 			enc.EncodeInt(v.ms)
 			enc.EncodeUint(uint64(v.typ))
 			encodeBytesOrNil(enc, doc)
-			err = encodeBytesOrNil(enc, v.patch)
+			err = encodeBytesOrNil(enc, v.patch())
 			return err == nil
 		})
 		if err == nil {
@@ -337,12 +337,16 @@ func readSnapshotRow(dec *msgpack.Decoder) (row, error) {
 			return row{}, err
 		}
 		v.typ = store.EventType(typ)
-		if v.doc, err = dec.DecodeBytes(); err != nil {
+		doc, err := dec.DecodeBytes()
+		if err != nil {
 			return row{}, err
 		}
-		if v.patch, err = dec.DecodeBytes(); err != nil {
+		patch, err := dec.DecodeBytes()
+		if err != nil {
 			return row{}, err
 		}
+		v.setDoc(doc)
+		v.setPatch(patch)
 		if n := len(vs); n > 0 && vs[n-1].seq >= v.seq {
 			return row{}, fmt.Errorf("snapshot row %s: versions out of order", k)
 		}

@@ -8,20 +8,59 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/driftdb/driftdb/store"
 )
 
 // version is one state of a row, made by one event. Versions are never
 // changed once published.
+//
+// A version is 48 bytes: its document and patch are held as a pointer
+// and a length each, not as slices (24 bytes each), since every version
+// of every row is in memory. doc and patch read them; setDoc and
+// setPatch set them.
 type version struct {
 	seq uint64
 	ms  int64
-	typ store.EventType
-	// doc is the msgpack document after the event; nil after SOFT_DELETE.
-	doc []byte
-	// patch is the msgpack merge patch of a PATCH event.
-	patch []byte
+	// d is the msgpack document after the event (nil after a deletion,
+	// or when the document was let go: chain.go); p the msgpack merge
+	// patch of a PATCH event.
+	d, p       *byte
+	dLen, pLen uint32
+	typ        store.EventType
+}
+
+// doc returns the version's document as stored (nil: none).
+func (v *version) doc() []byte {
+	if v.d == nil {
+		return nil
+	}
+	return unsafe.Slice(v.d, v.dLen)
+}
+
+// patch returns the version's patch (nil: none).
+func (v *version) patch() []byte {
+	if v.p == nil {
+		return nil
+	}
+	return unsafe.Slice(v.p, v.pLen)
+}
+
+// setDoc sets the document (nil: none). Documents and patches are at
+// most a record long (store.MaxRecordSize), far below 4 GiB.
+func (v *version) setDoc(b []byte) {
+	v.d, v.dLen = nil, 0
+	if b != nil {
+		v.d, v.dLen = unsafe.SliceData(b), uint32(len(b))
+	}
+}
+
+func (v *version) setPatch(b []byte) {
+	v.p, v.pLen = nil, 0
+	if b != nil {
+		v.p, v.pLen = unsafe.SliceData(b), uint32(len(b))
+	}
 }
 
 // row is a key and every version it has had since the horizon, oldest
@@ -45,7 +84,7 @@ type row struct {
 func newRow(k Key, vs []version) row {
 	r := row{key: k, versions: vs}
 	last := &vs[len(vs)-1]
-	r.newest.seq, r.newest.ms, r.newest.doc = last.seq, last.ms, last.doc
+	r.newest.seq, r.newest.ms, r.newest.doc = last.seq, last.ms, last.doc()
 	return r
 }
 

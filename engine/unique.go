@@ -343,7 +343,7 @@ func uniqKey(table, field string) string { return table + "\x00" + field }
 // two transactions writing the same values fails here.
 func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
 	uniques := ts.spec.uniques()
-	if len(uniques) == 0 || r.latest().doc == nil {
+	if len(uniques) == 0 || r.latest().d == nil {
 		return nil
 	}
 	var doc map[string]any
@@ -356,7 +356,7 @@ func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
 				doc = ev.doc
 			} else {
 				var err error
-				if doc, err = decodeDocBytes(r.latest().doc); err != nil {
+				if doc, err = decodeDocBytes(r.latest().doc()); err != nil {
 					return err
 				}
 			}
@@ -370,10 +370,10 @@ func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
 				return nil
 			}
 			other, ok := ts.get(c)
-			if !ok || other.latest().doc == nil {
+			if !ok || other.latest().d == nil {
 				return nil
 			}
-			od, err := decodeDocBytes(other.latest().doc)
+			od, err := decodeDocBytes(other.latest().doc())
 			if err != nil {
 				return err
 			}
@@ -483,10 +483,10 @@ func (ts *tableState) duplicateAmong(ix IndexSpec, vals [][]any) error {
 // row is deleted.
 func liveUniqueKey(ix IndexSpec, r row) ([]any, error) {
 	v := r.latest()
-	if v.doc == nil {
+	if v.d == nil {
 		return nil, nil
 	}
-	return uniqueKeyAt(ix, v.doc)
+	return uniqueKeyAt(ix, v.doc())
 }
 
 // uniqueKeyAt is uniqueKey on an encoded document, reading its fields

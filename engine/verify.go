@@ -35,7 +35,7 @@ func (db *DB) CheckPayloads() []string {
 		it.Close()
 		ts.rows.Ascend(func(r row) bool {
 			err := r.eachDoc(len(r.versions), func(ver *version, doc []byte) bool {
-				for _, b := range [][]byte{doc, ver.patch} {
+				for _, b := range [][]byte{doc, ver.patch()} {
 					if b == nil {
 						continue
 					}

@@ -597,7 +597,7 @@ func (v *View) History(table string, key any) ([]Event, error) {
 		case store.EventInsert:
 			ev.Change = ev.Doc
 		case store.EventPatch:
-			if ev.Change, err = decodeDocBytes(ver.patch); err != nil {
+			if ev.Change, err = decodeDocBytes(ver.patch()); err != nil {
 				return nil, err
 			}
 		}
