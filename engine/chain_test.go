@@ -332,7 +332,7 @@ func (c *chainCase) chain() snapChain {
 }
 
 // TestSnapshotDeltas checks that a snapshot after a few changes holds
-// only the rows changed, that a table loads from its whole snapshot and
+// only the versions they made, that a table loads from its whole snapshot and
 // the deltas after it exactly as it was (every read at every seq, index
 // lookups included, for an index made after the whole snapshot too),
 // that a delta that does not read back ends the chain where the log takes
@@ -359,8 +359,8 @@ func TestSnapshotDeltas(t *testing.T) {
 		deltas = append(deltas, s)
 	}
 	ch := c.chain()
-	if ch.full != full || ch.deltas != 5 || ch.last != deltas[4] || ch.deltaRows > 20 || ch.deltaRows < 5 {
-		t.Fatalf("chain %+v: want whole %d and 5 deltas of at most 4 rows each", ch, full)
+	if ch.full != full || ch.deltas != 5 || ch.last != deltas[4] || ch.deltaVersions != 20 || ch.fullVersions != 200 {
+		t.Fatalf("chain %+v: want whole %d of 200 versions and 5 deltas of 4 versions each", ch, full)
 	}
 	kinds := c.snapshotKinds()
 	if len(kinds) != 6 || kinds[full] {
@@ -390,7 +390,7 @@ func TestSnapshotDeltas(t *testing.T) {
 	c.check(1)
 	c.checkIndex("n")
 
-	// Deltas stop once they would hold as many rows as the whole one.
+	// Deltas stop once they would hold more versions than the whole one.
 	c.write(rng, 400)
 	s, err := c.db.SnapshotTable("t")
 	if err != nil {
@@ -470,5 +470,81 @@ func versionOf(seq uint64, typ store.EventType, doc, patch []byte) version {
 func TestVersionSize(t *testing.T) {
 	if n := unsafe.Sizeof(version{}); n != 48 {
 		t.Fatalf("a version is %d bytes, want 48", n)
+	}
+}
+
+// TestSnapshotOnClose checks that a clean close leaves one whole snapshot
+// at the last seq when the log after the last one is long or a chain of
+// deltas leads to it, and nothing new otherwise.
+func TestSnapshotOnClose(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Store: store.Options{NoSync: true}} // automatic snapshots on
+	db, err := Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"g"}}); err != nil {
+		t.Fatal(err)
+	}
+	write := func(db *DB, from, n int) {
+		tx := db.Begin()
+		for k := from; k < from+n; k++ {
+			if _, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "g": %d}`, k, k%7)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := tx.Commit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(db, 0, closeSnapshotEvents+10)
+	last := db.Seq()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &chainCase{t: t, db: db}
+	if ch := c.chain(); ch.full != last || ch.deltas != 0 {
+		t.Fatalf("after a close with %d events since the last snapshot: chain %+v, want a whole snapshot at %d", closeSnapshotEvents+10, ch, last)
+	}
+	// A delta on it, then a close: one whole snapshot again.
+	write(db, 100_000, 10)
+	s, err := db.SnapshotTable("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := c.chain(); ch.deltas != 1 {
+		t.Fatalf("chain %+v, want a delta", ch)
+	}
+	db.Close()
+	db, err = Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.db = db
+	if ch := c.chain(); ch.full != s || ch.deltas != 0 {
+		t.Fatalf("after a close on a delta: chain %+v, want a whole snapshot at %d", ch, s)
+	}
+	if kinds := c.snapshotKinds(); len(kinds) != 2 || kinds[s] || kinds[last] {
+		t.Fatalf("snapshot files %v: want the whole ones at %d and %d", kinds, last, s)
+	}
+	// Few events since: nothing is written.
+	write(db, 200_000, 10)
+	db.Close()
+	db, err = Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c.db = db
+	if ch := c.chain(); ch.full != s {
+		t.Fatalf("after a close with 10 events since the last snapshot: chain %+v, want it at %d still", ch, s)
+	}
+	n := 0
+	if err := db.View().Scan("t", func(*Row) bool { n++; return true }); err != nil || n != closeSnapshotEvents+30 {
+		t.Fatalf("%d rows after the reopens (%v), want %d", n, err, closeSnapshotEvents+30)
 	}
 }

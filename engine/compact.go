@@ -49,7 +49,7 @@ func (db *DB) CompactBefore(name string, h uint64) (uint64, error) {
 		return hz, err
 	}
 
-	seq, err := db.snapshotLocked(name)
+	seq, err := db.snapshotLocked(name, false)
 	if err != nil {
 		return 0, err
 	}

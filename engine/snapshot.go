@@ -23,11 +23,12 @@ import (
 //
 // A whole snapshot (v 1) holds every version with seq <= S since the
 // horizon, so that time travel works the same after a reopen. A delta (v
-// 2, with "base": B) holds only the rows that have a version with
-// B < seq <= S, each whole: it is the snapshot at B with those rows
-// replaced. B is the snapshot before it, whole or a delta; a chain starts
-// at a whole one. Indexes are rebuilt from the rows, or read from the
-// index files of the whole snapshot and brought up with the deltas' rows.
+// 2, with "base": B) holds the versions with B < seq <= S, by row: it is
+// the snapshot at B with those versions added to their rows (a row it
+// names that B lacks is new). B is the snapshot before it, whole or a
+// delta; a chain starts at a whole one. Indexes are rebuilt from the
+// rows, or read from the index files of the whole snapshot and brought up
+// with the deltas' versions.
 const (
 	snapshotVersion = 1
 	deltaVersion    = 2
@@ -44,30 +45,32 @@ type snapshotHeader struct {
 }
 
 // snapChain is what a table knows of its snapshots: the newest whole one
-// (full, with fullRows rows), the deltas written on it since (deltas of
-// them, deltaRows rows in all; last is the newest snapshot, whole or
-// not), prev the snapshot before full, which is kept, and the horizon
-// full was written at.
+// (full, with fullVersions versions), the deltas written on it since
+// (deltas of them, deltaVersions versions in all; last is the newest
+// snapshot, whole or not), prev the snapshot before full, which is kept,
+// and the horizon full was written at.
 type snapChain struct {
-	full, last, prev    uint64
-	fullRows, deltaRows int
-	deltas              int
-	horizon             uint64
+	full, last, prev            uint64
+	fullVersions, deltaVersions int
+	deltas                      int
+	horizon                     uint64
 }
 
 // maxDeltas bounds a chain: opening the table reads every delta of it.
 const maxDeltas = 16
 
 // deltaBase returns the snapshot a delta at seq would build on, and how
-// many rows it may hold before a whole snapshot is the better choice (the
-// deltas of a chain hold at most as many rows as its whole snapshot, so
-// the snapshots written add up to at most about twice the table); 0 when
-// the next snapshot must be whole.
+// many versions it may hold before a whole snapshot is the better choice:
+// the deltas of a chain hold at most half as many versions as its whole
+// snapshot, so that loading the chain costs at most half as much again as
+// loading the whole one, and the snapshots written add up to a few times
+// the table.
+// base is 0 when the next snapshot must be whole.
 func (c snapChain) deltaBase(seq, horizon uint64) (base uint64, budget int) {
-	if c.full == 0 || c.last >= seq || c.horizon != horizon || c.deltas >= maxDeltas || c.deltaRows >= c.fullRows {
+	if c.full == 0 || c.last >= seq || c.horizon != horizon || c.deltas >= maxDeltas || 2*c.deltaVersions >= c.fullVersions {
 		return 0, 0
 	}
-	return c.last, c.fullRows - c.deltaRows
+	return c.last, c.fullVersions/2 - c.deltaVersions
 }
 
 // yielder lets a long pass over a table (a snapshot, an index checkpoint)
@@ -85,8 +88,9 @@ func (y *yielder) tick() {
 }
 
 // writeSnapshotData encodes ts as of seq: a delta on the snapshot at base
-// when base is not 0 and at most budget rows changed since it, else the
-// whole table. It returns the rows written and whether they are a delta.
+// when base is not 0 and at most budget versions were made since it, else
+// the whole table. It returns the versions written and whether they are a
+// delta.
 func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int) (int, bool, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := msgpack.NewEncoder(bw)
@@ -98,42 +102,42 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 		}
 		h.Cols = append(h.Cols, []string{c.Field, string(c.Type), d})
 	}
-	// Count first, then encode in a second walk: no copy of the rows.
-	// A row goes in with its versions up to seq; a delta takes it only
-	// when the newest of those is after base.
+	// Count first, then encode in a second walk: no copy of the rows. A
+	// row goes in with its versions after since (0: all) up to seq.
 	since := uint64(0)
-	upTo := func(r *row) int {
-		n := 0
-		for n < len(r.versions) && r.versions[n].seq <= seq {
-			n++
+	span := func(r *row) (from, to int) {
+		for to < len(r.versions) && r.versions[to].seq <= seq {
+			to++
 		}
-		if n > 0 && r.versions[n-1].seq <= since {
-			return 0
+		from = to
+		for from > 0 && r.versions[from-1].seq > since {
+			from--
 		}
-		return n
+		return from, to
 	}
-	count := func() int {
+	count := func() (rows, versions int) {
 		var y yielder
-		rows := 0
 		ts.rows.Ascend(func(r row) bool {
-			if upTo(&r) > 0 {
+			if from, to := span(&r); to > from {
 				rows++
+				versions += to - from
 			}
 			y.tick()
 			return true
 		})
-		return rows
+		return rows, versions
 	}
+	var versions int
 	if base != 0 {
 		since = base
-		if h.Rows = count(); h.Rows <= budget {
+		if h.Rows, versions = count(); versions <= budget {
 			h.V, h.Base = deltaVersion, base
 		} else {
 			since = 0
 		}
 	}
 	if since == 0 {
-		h.Rows = count()
+		h.Rows, versions = count()
 	}
 	if err := enc.Encode(&h); err != nil {
 		return 0, false, err
@@ -142,8 +146,8 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 	var y yielder
 	ts.rows.Ascend(func(r row) bool {
 		y.tick()
-		n := upTo(&r)
-		if n == 0 {
+		from, to := span(&r)
+		if to == from {
 			return true
 		}
 		enc.EncodeArrayLen(2)
@@ -155,27 +159,30 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 		if err != nil {
 			return false
 		}
-		enc.EncodeArrayLen(n)
+		enc.EncodeArrayLen(to - from)
 		// Every version is written with its whole document: a snapshot
 		// stands alone, whatever the rows let go of in memory.
-		werr := r.eachDoc(n, func(v *version, doc []byte) bool {
+		var prev []byte
+		for i := from; i < to && err == nil; i++ {
+			var doc []byte
+			if doc, err = r.nextDoc(i, prev); err != nil {
+				break
+			}
+			prev = doc
+			v := &r.versions[i]
 			enc.EncodeArrayLen(5)
 			enc.EncodeUint(v.seq)
 			enc.EncodeInt(v.ms)
 			enc.EncodeUint(uint64(v.typ))
 			encodeBytesOrNil(enc, doc)
 			err = encodeBytesOrNil(enc, v.patch())
-			return err == nil
-		})
-		if err == nil {
-			err = werr
 		}
 		return err == nil
 	})
 	if err != nil {
 		return 0, false, err
 	}
-	return h.Rows, since != 0, bw.Flush()
+	return versions, since != 0, bw.Flush()
 }
 
 func encodeBytesOrNil(enc *msgpack.Encoder, b []byte) error {
@@ -221,22 +228,27 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 	ts := newTableState(spec)
 	ts.horizon = h.Horizon
 	ts.lastSnap = h.Seq
-	ts.snaps = snapChain{full: h.Seq, last: h.Seq, fullRows: h.Rows, horizon: h.Horizon}
+	ts.snaps = snapChain{full: h.Seq, last: h.Seq, horizon: h.Horizon}
 	if ts.cols, err = snapshotColumns(h, spec); err != nil {
 		return nil, 0, err
 	}
+	versions := 0
 	for range h.Rows {
 		r, err := readSnapshotRow(dec)
 		if err != nil {
 			return nil, 0, err
 		}
+		versions += len(r.versions)
+		letGo(r.versions)
 		ts.rows.ReplaceOrInsert(r)
 	}
+	ts.snaps.fullVersions = versions
 	return ts, h.Seq, nil
 }
 
 // readSnapshotDelta reads a delta onto ts, the table as of the delta's
-// base with its indexes. It changes nothing when it fails.
+// base with its indexes: each of its rows' versions go after those the
+// row had. It changes nothing when it fails.
 func readSnapshotDelta(r io.Reader, ts *tableState) error {
 	dec, h, err := readSnapshotHeader(r, ts.spec)
 	if err != nil {
@@ -255,28 +267,47 @@ func readSnapshotDelta(r io.Reader, ts *tableState) error {
 		return err
 	}
 	rows := make([]row, 0, h.Rows)
+	versions := 0
 	for range h.Rows {
 		r, err := readSnapshotRow(dec)
 		if err != nil {
 			return err
 		}
+		if r.versions[0].seq <= h.Base {
+			return fmt.Errorf("delta at seq %d: row %s has a version at seq %d, not after its base", h.Seq, r.key, r.versions[0].seq)
+		}
 		rows = append(rows, r)
+		versions += len(r.versions)
 	}
 	fields := slices.Collect(maps.Keys(ts.indexes))
+	// The index entries of the delta's versions go in sorted, as a
+	// replay's do (heldEntries).
+	var held heldEntries
+	defer held.reset()
 	for _, r := range rows {
-		ts.rows.ReplaceOrInsert(r)
-		// The row's versions up to the base are those it had there:
-		// the entries of the later ones are what the index lacks.
-		err := rowEntries(r, h.Base, fields, func(j int, e indexEntry) { ts.indexes[fields[j]].ReplaceOrInsert(e) })
+		// The delta's versions still hold their documents (letGo runs on
+		// the joined array): their index entries first.
+		err := rowEntries(r, 0, fields, func(j int, e indexEntry) {
+			if t := ts.indexes[fields[j]]; !held.take(t, e) {
+				t.ReplaceOrInsert(e)
+			}
+		})
 		if err != nil {
 			return err
 		}
+		vs := r.versions
+		if old, ok := ts.rows.Get(row{key: r.key}); ok {
+			vs = append(slices.Clip(old.versions), vs...)
+		}
+		letGo(vs)
+		ts.rows.ReplaceOrInsert(newRow(r.key, vs))
 	}
+	held.place()
 	ts.cols = cols
 	ts.lastSnap = h.Seq
 	ts.snaps.last = h.Seq
 	ts.snaps.deltas++
-	ts.snaps.deltaRows += h.Rows
+	ts.snaps.deltaVersions += versions
 	return nil
 }
 
@@ -352,7 +383,6 @@ func readSnapshotRow(dec *msgpack.Decoder) (row, error) {
 		}
 		vs = append(vs, v)
 	}
-	letGo(vs)
 	return newRow(k, vs), nil
 }
 
@@ -385,10 +415,13 @@ func (db *DB) SnapshotTable(name string) (uint64, error) {
 	}
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
-	return db.snapshotLocked(name)
+	return db.snapshotLocked(name, false)
 }
 
-func (db *DB) snapshotLocked(name string) (uint64, error) {
+// snapshotLocked writes a snapshot of table name: a whole one when whole
+// is set or its chain wants one (snapChain.deltaBase), else a delta.
+// Callers hold snapMu.
+func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	v := db.View()
 	ts, ok := v.state.tables[name]
 	if !ok {
@@ -410,22 +443,25 @@ func (db *DB) snapshotLocked(name string) (uint64, error) {
 	})
 	// A delta when the chain allows it (snapChain.deltaBase).
 	base, budget := chain.deltaBase(seq, ts.horizon)
-	var rows int
+	if whole {
+		base = 0
+	}
+	var versions int
 	var delta bool
 	err := db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
 		var err error
-		rows, delta, err = writeSnapshotData(w, ts, seq, base, budget)
+		versions, delta, err = writeSnapshotData(w, ts, seq, base, budget)
 		return err
 	})
 	if err != nil {
 		return 0, storageError(err)
 	}
-	next := snapChain{full: seq, last: seq, prev: chain.full, fullRows: rows, horizon: ts.horizon}
+	next := snapChain{full: seq, last: seq, prev: chain.full, fullVersions: versions, horizon: ts.horizon}
 	if delta {
 		next = chain
 		next.last = seq
 		next.deltas++
-		next.deltaRows += rows
+		next.deltaVersions += versions
 	}
 	// The caches that go with the snapshot: failing to write them costs a
 	// rebuild at the next open, nothing more. Index files go with a whole
