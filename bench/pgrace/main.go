@@ -27,6 +27,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -129,14 +130,27 @@ type copyResult struct {
 }
 
 type report struct {
-	Started  time.Time    `json:"started"`
-	Duration string       `json:"duration_per_run"`
-	Rows     int          `json:"rows"`
-	Machine  string       `json:"machine"`
-	Results  []result     `json:"results"`
-	Bulk     *bulkResult  `json:"bulk,omitempty"`
-	Copy     *copyResult  `json:"copy,omitempty"`
-	Versions versionsInfo `json:"versions"`
+	Started  time.Time     `json:"started"`
+	Duration string        `json:"duration_per_run"`
+	Rows     int           `json:"rows"`
+	Machine  string        `json:"machine"`
+	Results  []result      `json:"results"`
+	Bulk     *bulkResult   `json:"bulk,omitempty"`
+	Copy     *copyResult   `json:"copy,omitempty"`
+	Memory   *memoryResult `json:"memory,omitempty"`
+	Versions versionsInfo  `json:"versions"`
+}
+
+// memoryResult is DriftDB's memory and opening with the history the AS OF
+// race wrote: the server's resident memory while it serves, then, after a
+// clean restart, how long it took to take a connection, its memory then,
+// and after a count(*) and a scan of every row's document.
+type memoryResult struct {
+	Versions     int64   `json:"versions"` // of every table, as driftdb.tables counts them
+	RSSServingMB float64 `json:"rss_mb_serving"`
+	OpenSeconds  float64 `json:"open_seconds"`
+	RSSOpenMB    float64 `json:"rss_mb_after_open"`
+	RSSScanMB    float64 `json:"rss_mb_after_scan"`
 }
 
 type versionsInfo struct {
@@ -246,6 +260,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			return fmt.Errorf("AS OF: %w", err)
 		}
 		rep.Results = append(rep.Results, rs...)
+		if rep.Memory, err = memoryRace(ctx, cfg, dd, out); err != nil {
+			return fmt.Errorf("memory: %w", err)
+		}
 	}
 
 	if cfg.bulk > 0 && selected("bulk load") {
@@ -307,6 +324,43 @@ func asOfRace(ctx context.Context, cfg config, dd *system, vars map[string]strin
 		rs = append(rs, r)
 	}
 	return rs, nil
+}
+
+// memoryRace measures DriftDB's memory while serving, and its opening
+// after a clean restart (memoryResult).
+func memoryRace(ctx context.Context, cfg config, dd *system, out io.Writer) (*memoryResult, error) {
+	var m memoryResult
+	versions, err := dd.scalar(ctx, "SELECT sum(versions)::int8 FROM driftdb.tables")
+	if err != nil {
+		return nil, err
+	}
+	if m.Versions, err = strconv.ParseInt(versions, 10, 64); err != nil {
+		return nil, err
+	}
+	if m.RSSServingMB, err = dd.rssMB(); err != nil {
+		return nil, err
+	}
+	dd.stop()
+	nd, err := startDriftDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	*dd = *nd
+	m.OpenSeconds = dd.ready.Seconds()
+	if m.RSSOpenMB, err = dd.rssMB(); err != nil {
+		return nil, err
+	}
+	for _, q := range []string{"SELECT count(*) FROM users", "SELECT sum(length(email)) FROM users"} {
+		if _, err := dd.scalar(ctx, q); err != nil {
+			return nil, err
+		}
+	}
+	if m.RSSScanMB, err = dd.rssMB(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "driftdb with %d versions: %.0f MiB serving; restarted, ready in %.2fs with %.0f MiB, %.0f MiB after a count and a scan\n",
+		m.Versions, m.RSSServingMB, m.OpenSeconds, m.RSSOpenMB, m.RSSScanMB)
+	return &m, nil
 }
 
 // rounds runs each contender n times, in turn (0, 1, ..., 0, 1, ...), and
@@ -414,6 +468,10 @@ func printTable(out io.Writer, rep *report) {
 			float64(b.DriftDBBytes)/(1<<20), float64(b.PGBytes)/(1<<20), float64(b.DriftDBBytes)/float64(b.PGBytes))
 		fmt.Fprintf(out, "with driftdb's snapshots: %.1f MiB (%.2fx)\n", float64(b.DriftDBBytes+b.DriftDBSnaps)/(1<<20),
 			float64(b.DriftDBBytes+b.DriftDBSnaps)/float64(b.PGBytes))
+	}
+	if m := rep.Memory; m != nil {
+		fmt.Fprintf(out, "\ndriftdb with %d versions: %.0f MiB serving; after a restart ready in %.2fs, %.0f MiB, %.0f MiB after a count and a scan\n",
+			m.Versions, m.RSSServingMB, m.OpenSeconds, m.RSSOpenMB, m.RSSScanMB)
 	}
 	if c := rep.Copy; c != nil {
 		fmt.Fprintf(out, "\nCOPY of %d rows into an indexed table: driftdb %.2fs, postgresql %.2fs (%.2fx the speed)\n",

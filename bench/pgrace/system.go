@@ -31,6 +31,26 @@ type system struct {
 	dataDir  string
 	conn     *pgx.Conn
 	stop     func()
+	// pid is the server's process (DriftDB's; PostgreSQL's is many).
+	pid int
+	// ready is how long the server took from its start to take a
+	// connection.
+	ready time.Duration
+}
+
+// rssMB returns the resident memory of the server process in MiB.
+func (s *system) rssMB() (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, err := strconv.ParseFloat(f[1], 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", s.pid)
 }
 
 func (s *system) url() string {
@@ -58,7 +78,7 @@ func (s *system) connect(ctx context.Context, wait time.Duration) error {
 		if time.Now().After(deadline) {
 			return err
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -73,9 +93,11 @@ func startDriftDB(ctx context.Context, cfg config) (*system, error) {
 	cmd := exec.Command(cfg.server, "-d", s.dataDir, "-listen", net.JoinHostPort(s.host, port),
 		"-log-level", "warn", "-log-format", "text", "-max-connections", "200")
 	cmd.Stderr = &logs
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	s.pid = cmd.Process.Pid
 	s.stop = func() {
 		if s.conn != nil {
 			s.conn.Close(context.Background())
@@ -90,10 +112,11 @@ func startDriftDB(ctx context.Context, cfg config) (*system, error) {
 			<-done
 		}
 	}
-	if err := s.connect(ctx, 20*time.Second); err != nil {
+	if err := s.connect(ctx, 120*time.Second); err != nil {
 		s.stop()
 		return nil, fmt.Errorf("did not come up: %w\n%s", err, logs.String())
 	}
+	s.ready = time.Since(started)
 	return s, nil
 }
 
