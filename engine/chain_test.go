@@ -2,11 +2,14 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -547,4 +550,23 @@ func TestSnapshotOnClose(t *testing.T) {
 	if err := db.View().Scan("t", func(*Row) bool { n++; return true }); err != nil || n != closeSnapshotEvents+30 {
 		t.Fatalf("%d rows after the reopens (%v), want %d", n, err, closeSnapshotEvents+30)
 	}
+}
+
+// TestSortPoints checks the radix sort of the timeline's points against a
+// comparison sort, for seqs of one to several passes.
+func TestSortPoints(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, top := range []uint64{1, 2000, 1 << 20, 1 << 40, math.MaxUint64} {
+		points := make([]timePoint, 5000)
+		for i := range points {
+			points[i] = timePoint{ms: int64(i), firstSeq: rng.Uint64N(top) + 1}
+		}
+		want := slices.Clone(points)
+		slices.SortStableFunc(want, func(a, b timePoint) int { return cmp.Compare(a.firstSeq, b.firstSeq) })
+		sortPoints(points)
+		if !slices.Equal(points, want) {
+			t.Fatalf("seqs up to %d: not sorted as a stable comparison sort sorts them", top)
+		}
+	}
+	sortPoints(nil)
 }

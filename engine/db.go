@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -204,7 +203,7 @@ func Open(dir string, opts Options) (*DB, error) {
 // buildTimeline sorts (ms, seq) points by seq and keeps those where ms
 // changes.
 func buildTimeline(points []timePoint) []timePoint {
-	sort.Slice(points, func(i, j int) bool { return points[i].firstSeq < points[j].firstSeq })
+	sortPoints(points)
 	var out []timePoint
 	for _, p := range points {
 		if n := len(out); n == 0 || p.ms > out[n-1].ms {
@@ -212,6 +211,41 @@ func buildTimeline(points []timePoint) []timePoint {
 		}
 	}
 	return out
+}
+
+// sortPoints sorts points by seq: a radix sort, 11 bits a pass and only
+// as many passes as the largest seq needs, since a table's versions come
+// in key order and there is one point per version (a comparison sort of
+// 2.2M points took 0.45 s of a 2.4 s open).
+func sortPoints(points []timePoint) {
+	const bits = 11
+	if len(points) < 2 {
+		return
+	}
+	var top uint64
+	for _, p := range points {
+		top = max(top, p.firstSeq)
+	}
+	buf := make([]timePoint, len(points))
+	src, dst := points, buf
+	for shift := uint(0); shift < 64 && top>>shift > 0; shift += bits {
+		var count [1<<bits + 1]int
+		for _, p := range src {
+			count[(p.firstSeq>>shift)&(1<<bits-1)+1]++
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, p := range src {
+			d := (p.firstSeq >> shift) & (1<<bits - 1)
+			dst[count[d]] = p
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &points[0] {
+		copy(points, src)
+	}
 }
 
 // Dir returns the data directory.

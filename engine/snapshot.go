@@ -234,7 +234,7 @@ func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error)
 	}
 	versions := 0
 	for range h.Rows {
-		r, err := readSnapshotRow(dec)
+		r, err := readSnapshotRow(dec, true)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -269,7 +269,7 @@ func readSnapshotDelta(r io.Reader, ts *tableState) error {
 	rows := make([]row, 0, h.Rows)
 	versions := 0
 	for range h.Rows {
-		r, err := readSnapshotRow(dec)
+		r, err := readSnapshotRow(dec, false) // its index entries read the documents
 		if err != nil {
 			return err
 		}
@@ -335,7 +335,10 @@ func snapshotColumns(h snapshotHeader, spec *TableSpec) (*registry, error) {
 }
 
 // readSnapshotRow decodes one row of a snapshot.
-func readSnapshotRow(dec *msgpack.Decoder) (row, error) {
+//
+// With letGoDocs, the documents of the PATCH versions that letGo would
+// let go are skipped, not read: most of a long history's.
+func readSnapshotRow(dec *msgpack.Decoder, letGoDocs bool) (row, error) {
 	if n, err := dec.DecodeArrayLen(); err != nil || n != 2 {
 		return row{}, fmt.Errorf("snapshot row: %d fields, %v", n, err)
 	}
@@ -352,7 +355,8 @@ func readSnapshotRow(dec *msgpack.Decoder) (row, error) {
 		return row{}, fmt.Errorf("snapshot row versions: %d, %v", nv, err)
 	}
 	vs := make([]version, 0, nv)
-	for range nv {
+	run := 0 // patches since the last version that keeps its document (see letGo)
+	for i := range nv {
 		if n, err := dec.DecodeArrayLen(); err != nil || n != 5 {
 			return row{}, fmt.Errorf("snapshot version: %d fields, %v", n, err)
 		}
@@ -368,13 +372,26 @@ func readSnapshotRow(dec *msgpack.Decoder) (row, error) {
 			return row{}, err
 		}
 		v.typ = store.EventType(typ)
-		doc, err := dec.DecodeBytes()
+		var doc []byte
+		switch {
+		case letGoDocs && v.typ == store.EventPatch && i > 0 && i < nv-1 && run+1 < docEvery:
+			run++
+			err = dec.Skip()
+		default:
+			if v.typ == store.EventPatch && i > 0 {
+				run = 0
+			}
+			doc, err = dec.DecodeBytes()
+		}
 		if err != nil {
 			return row{}, err
 		}
 		patch, err := dec.DecodeBytes()
 		if err != nil {
 			return row{}, err
+		}
+		if doc == nil && patch == nil && v.typ == store.EventPatch {
+			return row{}, fmt.Errorf("snapshot row %s: PATCH at seq %d without its patch", k, v.seq)
 		}
 		v.setDoc(doc)
 		v.setPatch(patch)
