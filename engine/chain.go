@@ -41,8 +41,14 @@ func (r *row) docOf(i int) ([]byte, error) {
 	if j < 0 {
 		return nil, fmt.Errorf("engine: row %s seq %d: no document to apply its patch to", r.key, v.seq)
 	}
+	return r.rebuildFrom(r.versions[j].doc(), j, i)
+}
+
+// rebuildFrom applies the patches of versions j+1 to i to base, the
+// document of version j.
+func (r *row) rebuildFrom(base []byte, j, i int) ([]byte, error) {
 	var p rebuild
-	if err := p.start(r.versions[j].doc()); err != nil {
+	if err := p.start(base); err != nil {
 		return nil, r.damaged(j, err)
 	}
 	for k := j + 1; k <= i; k++ {
@@ -93,14 +99,7 @@ func (r *row) nextDoc(i int, prev []byte) ([]byte, error) {
 	if v.d != nil || v.p == nil || prev == nil {
 		return r.docOf(i)
 	}
-	var p rebuild
-	if err := p.start(prev); err != nil {
-		return nil, r.damaged(i-1, err)
-	}
-	if err := p.apply(v.patch()); err != nil {
-		return nil, r.damaged(i, err)
-	}
-	return p.encode(), nil
+	return r.rebuildFrom(prev, i-1, i)
 }
 
 // patcher applies a patch to a decoded document as a commit does: RFC
@@ -201,21 +200,35 @@ func (p *rebuild) encode() []byte {
 // can rebuild (see docEvery). vs must be an array no reader has seen; its
 // last version keeps its document.
 func letGo(vs []version) {
-	run := 0
-	for i := 1; i < len(vs)-1; i++ {
+	var run docRun
+	for i := range vs {
 		v := &vs[i]
-		switch {
-		case v.typ != store.EventPatch || v.p == nil:
-			run = 0
-		case v.d == nil:
-			run++
-		case run+1 < docEvery:
+		if run.without(i, len(vs), v.typ, v.p != nil, v.d == nil) {
 			v.setDoc(nil)
-			run++
-		default:
-			run = 0
 		}
 	}
+}
+
+// docRun walks a row's versions, oldest first, counting the PATCH
+// versions since the last that keeps its document: the rule of letGo,
+// which a snapshot's reader follows too.
+type docRun int
+
+// without reports whether version i of n, of type typ (with its patch:
+// patch; whose document was let go already: gone), goes without its
+// document. The first and the newest version keep theirs, and so does
+// any but a PATCH with its patch, and one PATCH in docEvery of a run.
+func (run *docRun) without(i, n int, typ store.EventType, patch, gone bool) bool {
+	switch {
+	case i == 0 || i == n-1 || typ != store.EventPatch || !patch:
+		*run = 0
+		return false
+	case gone || int(*run)+1 < docEvery:
+		*run++
+		return true
+	}
+	*run = 0
+	return false
 }
 
 // appendVersion returns vs with v added. When vs has no room, the

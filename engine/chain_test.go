@@ -338,6 +338,13 @@ func (c *chainCase) chain() snapChain {
 	return c.db.work["t"].snaps
 }
 
+// lastSnap is the seq of table t's newest snapshot, whole or a delta.
+func (c *chainCase) lastSnap() uint64 {
+	c.db.wmu.Lock()
+	defer c.db.wmu.Unlock()
+	return c.db.work["t"].lastSnap
+}
+
 // TestSnapshotDeltas checks that a snapshot after a few changes holds
 // only the versions they made, that a table loads from its whole snapshot and
 // the deltas after it exactly as it was (every read at every seq, index
@@ -366,7 +373,7 @@ func TestSnapshotDeltas(t *testing.T) {
 		deltas = append(deltas, s)
 	}
 	ch := c.chain()
-	if ch.full != full || ch.deltas != 5 || ch.last != deltas[4] || ch.deltaVersions != 20 || ch.fullVersions != 200 {
+	if ch.full != full || ch.deltas != 5 || c.lastSnap() != deltas[4] || ch.deltaVersions != 20 || ch.fullVersions != 200 {
 		t.Fatalf("chain %+v: want whole %d of 200 versions and 5 deltas of 4 versions each", ch, full)
 	}
 	kinds := c.snapshotKinds()
@@ -380,7 +387,7 @@ func TestSnapshotDeltas(t *testing.T) {
 	}
 	c.write(rng, 30) // replayed from the log after the deltas
 	c.reopen()
-	if ch := c.chain(); ch.full != full || ch.deltas != 5 || ch.last != deltas[4] {
+	if ch := c.chain(); ch.full != full || ch.deltas != 5 || c.lastSnap() != deltas[4] {
 		t.Fatalf("loaded chain %+v", ch)
 	}
 	c.check(1)
@@ -391,7 +398,7 @@ func TestSnapshotDeltas(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.reopen()
-	if ch := c.chain(); ch.last != deltas[1] || ch.deltas != 2 {
+	if ch := c.chain(); c.lastSnap() != deltas[1] || ch.deltas != 2 {
 		t.Fatalf("chain %+v after a damaged delta: want it to end at %d", ch, deltas[1])
 	}
 	c.check(1)

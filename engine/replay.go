@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -91,46 +90,60 @@ func (db *DB) loadTableSpec(name string, spec *TableSpec) (*tableState, []timePo
 	return ts, points, nil
 }
 
-// loadSnapshot loads the newest snapshot that reads back whole; damaged
-// ones are skipped with a warning. It returns the seq to replay after.
-//
-// The newest whole snapshot that reads back is loaded, then the deltas
-// after it, oldest first, as far as they read back and each is on the
-// one before.
+// loadSnapshot loads the newest whole snapshot that reads back, then the
+// deltas after it, oldest first, as far as they read back and each is on
+// the one before; damaged snapshots are skipped with a warning. It
+// returns the seq to replay after.
 func (db *DB) loadSnapshot(spec *TableSpec) (*tableState, uint64, error) {
 	seqs, err := db.st.Snapshots(spec.Name) // newest first
 	if err != nil {
 		return nil, 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
 	for i, seq := range seqs {
-		rc, err := db.st.OpenSnapshot(spec.Name, seq)
-		if err == nil {
-			idx := db.readIndexFiles(db.st.StreamDir(spec.Name), spec, seq)
-			var ts *tableState
-			var got uint64
-			ts, got, err = readSnapshotData(rc, spec)
-			rc.Close()
-			if err == nil && got == seq {
-				if err := db.useIndexes(ts, idx); err != nil {
-					return nil, 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
-				}
-				if i+1 < len(seqs) {
-					ts.snaps.prev = seqs[i+1]
-				}
-				db.loadDeltas(ts, seqs[:i])
-				return ts, ts.lastSnap, nil
-			}
-			idx.wait()
-			if errors.Is(err, errDelta) {
-				continue // read on its whole snapshot, if it has one
-			}
-			if err == nil {
-				err = fmt.Errorf("snapshot content is for seq %d", got)
-			}
+		ts, idx, delta, err := db.readWholeSnapshot(spec, seq)
+		switch {
+		case delta:
+			continue // read on its whole snapshot, if it has one
+		case err != nil:
+			db.log.Warn("skipping a snapshot that does not read back", "table", spec.Name, "seq", seq, "err", err)
+			continue
 		}
-		db.log.Warn("skipping a snapshot that does not read back", "table", spec.Name, "seq", seq, "err", err)
+		if err := db.useIndexes(ts, idx); err != nil {
+			return nil, 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
+		}
+		if i+1 < len(seqs) {
+			ts.snaps.prev = seqs[i+1]
+		}
+		db.loadDeltas(ts, seqs[:i])
+		return ts, ts.lastSnap, nil
 	}
 	return newTableState(spec), 0, nil
+}
+
+// readWholeSnapshot reads the snapshot at seq, when it is a whole one,
+// and starts reading its index files beside the rows (delta: it is not,
+// and nothing more was read).
+func (db *DB) readWholeSnapshot(spec *TableSpec, seq uint64) (ts *tableState, idx *indexFiles, delta bool, err error) {
+	rc, err := db.st.OpenSnapshot(spec.Name, seq)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer rc.Close()
+	dec, h, err := readSnapshotHeader(rc, spec)
+	switch {
+	case err != nil:
+		return nil, nil, false, err
+	case h.V == deltaVersion:
+		return nil, nil, true, nil
+	case h.Seq != seq:
+		return nil, nil, false, fmt.Errorf("snapshot content is for seq %d", h.Seq)
+	}
+	idx = db.readIndexFiles(db.st.StreamDir(spec.Name), spec, seq)
+	if ts, err = readSnapshotData(dec, h, spec); err != nil {
+		idx.wait()
+		return nil, nil, false, err
+	}
+	return ts, idx, false, nil
 }
 
 // loadDeltas reads the deltas among newer (newest first) onto ts, oldest

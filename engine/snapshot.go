@@ -46,11 +46,11 @@ type snapshotHeader struct {
 
 // snapChain is what a table knows of its snapshots: the newest whole one
 // (full, with fullVersions versions), the deltas written on it since
-// (deltas of them, deltaVersions versions in all; last is the newest
-// snapshot, whole or not), prev the snapshot before full, which is kept,
-// and the horizon full was written at.
+// (deltas of them, deltaVersions versions in all; the newest snapshot,
+// whole or not, is tableState.lastSnap), prev the snapshot before full,
+// which is kept, and the horizon full was written at.
 type snapChain struct {
-	full, last, prev            uint64
+	full, prev                  uint64
 	fullVersions, deltaVersions int
 	deltas                      int
 	horizon                     uint64
@@ -59,18 +59,19 @@ type snapChain struct {
 // maxDeltas bounds a chain: opening the table reads every delta of it.
 const maxDeltas = 16
 
-// deltaBase returns the snapshot a delta at seq would build on, and how
+// deltaBase returns the snapshot a delta at seq would build on (last, the
+// table's newest snapshot), and how
 // many versions it may hold before a whole snapshot is the better choice:
 // the deltas of a chain hold at most half as many versions as its whole
 // snapshot, so that loading the chain costs at most half as much again as
 // loading the whole one, and the snapshots written add up to a few times
 // the table.
 // base is 0 when the next snapshot must be whole.
-func (c snapChain) deltaBase(seq, horizon uint64) (base uint64, budget int) {
-	if c.full == 0 || c.last >= seq || c.horizon != horizon || c.deltas >= maxDeltas || 2*c.deltaVersions >= c.fullVersions {
+func (c snapChain) deltaBase(last, seq, horizon uint64) (base uint64, budget int) {
+	if c.full == 0 || last >= seq || c.horizon != horizon || c.deltas >= maxDeltas || 2*c.deltaVersions >= c.fullVersions {
 		return 0, 0
 	}
-	return c.last, c.fullVersions/2 - c.deltaVersions
+	return last, c.fullVersions/2 - c.deltaVersions
 }
 
 // yielder lets a long pass over a table (a snapshot, an index checkpoint)
@@ -103,9 +104,9 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 		h.Cols = append(h.Cols, []string{c.Field, string(c.Type), d})
 	}
 	// Count first, then encode in a second walk: no copy of the rows. A
-	// row goes in with its versions after since (0: all) up to seq.
-	since := uint64(0)
-	span := func(r *row) (from, to int) {
+	// row goes in with its versions after since (0: all) up to seq. The
+	// count walk counts both ways, whole and on base.
+	span := func(r *row, since uint64) (from, to int) {
 		for to < len(r.versions) && r.versions[to].seq <= seq {
 			to++
 		}
@@ -115,38 +116,35 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 		}
 		return from, to
 	}
-	count := func() (rows, versions int) {
-		var y yielder
-		ts.rows.Ascend(func(r row) bool {
-			if from, to := span(&r); to > from {
-				rows++
-				versions += to - from
-			}
-			y.tick()
-			return true
-		})
-		return rows, versions
-	}
-	var versions int
-	if base != 0 {
-		since = base
-		if h.Rows, versions = count(); versions <= budget {
-			h.V, h.Base = deltaVersion, base
-		} else {
-			since = 0
+	var whole, onBase struct{ rows, versions int }
+	var y yielder
+	ts.rows.Ascend(func(r row) bool {
+		if from, to := span(&r, 0); to > from {
+			whole.rows++
+			whole.versions += to - from
 		}
-	}
-	if since == 0 {
-		h.Rows, versions = count()
+		if base != 0 {
+			if from, to := span(&r, base); to > from {
+				onBase.rows++
+				onBase.versions += to - from
+			}
+		}
+		y.tick()
+		return true
+	})
+	since, versions := uint64(0), whole.versions
+	h.Rows = whole.rows
+	if base != 0 && onBase.versions <= budget {
+		since, versions = base, onBase.versions
+		h.V, h.Base, h.Rows = deltaVersion, base, onBase.rows
 	}
 	if err := enc.Encode(&h); err != nil {
 		return 0, false, err
 	}
 	var err error
-	var y yielder
 	ts.rows.Ascend(func(r row) bool {
 		y.tick()
-		from, to := span(&r)
+		from, to := span(&r, since)
 		if to == from {
 			return true
 		}
@@ -192,10 +190,6 @@ func encodeBytesOrNil(enc *msgpack.Encoder, b []byte) error {
 	return enc.EncodeBytes(b)
 }
 
-// errDelta says that a snapshot is a delta: readSnapshotDelta reads it
-// onto its base.
-var errDelta = errors.New("snapshot is a delta")
-
 // readSnapshotHeader starts the decoding of a snapshot.
 func readSnapshotHeader(r io.Reader, spec *TableSpec) (*msgpack.Decoder, snapshotHeader, error) {
 	size := 1 << 20
@@ -215,35 +209,28 @@ func readSnapshotHeader(r io.Reader, spec *TableSpec) (*msgpack.Decoder, snapsho
 	return dec, h, nil
 }
 
-// readSnapshotData decodes a whole snapshot into a table state for spec;
-// errDelta if it is a delta.
-func readSnapshotData(r io.Reader, spec *TableSpec) (*tableState, uint64, error) {
-	dec, h, err := readSnapshotHeader(r, spec)
-	if err != nil {
-		return nil, 0, err
-	}
-	if h.V == deltaVersion {
-		return nil, h.Seq, errDelta
-	}
+// readSnapshotData decodes the rows of a whole snapshot, whose header h
+// readSnapshotHeader read, into a table state for spec.
+func readSnapshotData(dec *msgpack.Decoder, h snapshotHeader, spec *TableSpec) (*tableState, error) {
 	ts := newTableState(spec)
 	ts.horizon = h.Horizon
 	ts.lastSnap = h.Seq
-	ts.snaps = snapChain{full: h.Seq, last: h.Seq, horizon: h.Horizon}
+	ts.snaps = snapChain{full: h.Seq, horizon: h.Horizon}
+	var err error
 	if ts.cols, err = snapshotColumns(h, spec); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	versions := 0
 	for range h.Rows {
 		r, err := readSnapshotRow(dec, true)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		versions += len(r.versions)
-		letGo(r.versions)
 		ts.rows.ReplaceOrInsert(r)
 	}
 	ts.snaps.fullVersions = versions
-	return ts, h.Seq, nil
+	return ts, nil
 }
 
 // readSnapshotDelta reads a delta onto ts, the table as of the delta's
@@ -279,22 +266,18 @@ func readSnapshotDelta(r io.Reader, ts *tableState) error {
 		rows = append(rows, r)
 		versions += len(r.versions)
 	}
+	// The index entries of the delta's versions, found before anything
+	// changes, go in sorted, as a replay's do (heldEntries); a delta's
+	// rows still hold every document (letGo runs on the joined arrays).
 	fields := slices.Collect(maps.Keys(ts.indexes))
-	// The index entries of the delta's versions go in sorted, as a
-	// replay's do (heldEntries).
 	var held heldEntries
 	defer held.reset()
 	for _, r := range rows {
-		// The delta's versions still hold their documents (letGo runs on
-		// the joined array): their index entries first.
-		err := rowEntries(r, 0, fields, func(j int, e indexEntry) {
-			if t := ts.indexes[fields[j]]; !held.take(t, e) {
-				t.ReplaceOrInsert(e)
-			}
-		})
-		if err != nil {
+		if err := rowEntries(r, 0, fields, func(j int, e indexEntry) { held.take(ts.indexes[fields[j]], e) }); err != nil {
 			return err
 		}
+	}
+	for _, r := range rows {
 		vs := r.versions
 		if old, ok := ts.rows.Get(row{key: r.key}); ok {
 			vs = append(slices.Clip(old.versions), vs...)
@@ -305,7 +288,6 @@ func readSnapshotDelta(r io.Reader, ts *tableState) error {
 	held.place()
 	ts.cols = cols
 	ts.lastSnap = h.Seq
-	ts.snaps.last = h.Seq
 	ts.snaps.deltas++
 	ts.snaps.deltaVersions += versions
 	return nil
@@ -355,7 +337,7 @@ func readSnapshotRow(dec *msgpack.Decoder, letGoDocs bool) (row, error) {
 		return row{}, fmt.Errorf("snapshot row versions: %d, %v", nv, err)
 	}
 	vs := make([]version, 0, nv)
-	run := 0 // patches since the last version that keeps its document (see letGo)
+	var run docRun
 	for i := range nv {
 		if n, err := dec.DecodeArrayLen(); err != nil || n != 5 {
 			return row{}, fmt.Errorf("snapshot version: %d fields, %v", n, err)
@@ -373,14 +355,9 @@ func readSnapshotRow(dec *msgpack.Decoder, letGoDocs bool) (row, error) {
 		}
 		v.typ = store.EventType(typ)
 		var doc []byte
-		switch {
-		case letGoDocs && v.typ == store.EventPatch && i > 0 && i < nv-1 && run+1 < docEvery:
-			run++
-			err = dec.Skip()
-		default:
-			if v.typ == store.EventPatch && i > 0 {
-				run = 0
-			}
+		if letGoDocs && run.without(i, nv, v.typ, true, false) {
+			err = dec.Skip() // a PATCH without its patch fails below
+		} else {
 			doc, err = dec.DecodeBytes()
 		}
 		if err != nil {
@@ -452,14 +429,14 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	segBytes := db.st.SegmentBytes(name)
 	var eventsBefore int64 // at least the events up to seq
 	var chain snapChain
+	var last uint64
 	db.locked(func() {
 		if w, ok := db.work[name]; ok {
-			eventsBefore = w.eventsSince
-			chain = w.snaps
+			eventsBefore, chain, last = w.eventsSince, w.snaps, w.lastSnap
 		}
 	})
 	// A delta when the chain allows it (snapChain.deltaBase).
-	base, budget := chain.deltaBase(seq, ts.horizon)
+	base, budget := chain.deltaBase(last, seq, ts.horizon)
 	if whole {
 		base = 0
 	}
@@ -473,10 +450,9 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	if err != nil {
 		return 0, storageError(err)
 	}
-	next := snapChain{full: seq, last: seq, prev: chain.full, fullVersions: versions, horizon: ts.horizon}
+	next := snapChain{full: seq, prev: chain.full, fullVersions: versions, horizon: ts.horizon}
 	if delta {
 		next = chain
-		next.last = seq
 		next.deltas++
 		next.deltaVersions += versions
 	}

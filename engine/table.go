@@ -32,35 +32,32 @@ type version struct {
 }
 
 // doc returns the version's document as stored (nil: none).
-func (v *version) doc() []byte {
-	if v.d == nil {
-		return nil
-	}
-	return unsafe.Slice(v.d, v.dLen)
-}
+func (v *version) doc() []byte { return bytesAt(v.d, v.dLen) }
 
 // patch returns the version's patch (nil: none).
-func (v *version) patch() []byte {
-	if v.p == nil {
+func (v *version) patch() []byte { return bytesAt(v.p, v.pLen) }
+
+// setDoc sets the document (nil: none).
+func (v *version) setDoc(b []byte) { v.d, v.dLen = bytesRef(b) }
+
+func (v *version) setPatch(b []byte) { v.p, v.pLen = bytesRef(b) }
+
+// bytesRef returns where b starts and its length (nil for nil). Documents
+// and patches are at most a record long (store.MaxRecordSize), far below
+// 4 GiB.
+func bytesRef(b []byte) (*byte, uint32) {
+	if b == nil {
+		return nil, 0
+	}
+	return unsafe.SliceData(b), uint32(len(b))
+}
+
+// bytesAt is the slice bytesRef described.
+func bytesAt(p *byte, n uint32) []byte {
+	if p == nil {
 		return nil
 	}
-	return unsafe.Slice(v.p, v.pLen)
-}
-
-// setDoc sets the document (nil: none). Documents and patches are at
-// most a record long (store.MaxRecordSize), far below 4 GiB.
-func (v *version) setDoc(b []byte) {
-	v.d, v.dLen = nil, 0
-	if b != nil {
-		v.d, v.dLen = unsafe.SliceData(b), uint32(len(b))
-	}
-}
-
-func (v *version) setPatch(b []byte) {
-	v.p, v.pLen = nil, 0
-	if b != nil {
-		v.p, v.pLen = unsafe.SliceData(b), uint32(len(b))
-	}
+	return unsafe.Slice(p, n)
 }
 
 // row is a key and every version it has had since the horizon, oldest
