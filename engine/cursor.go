@@ -295,9 +295,9 @@ func (c *Cursor) equalChunk() {
 	}
 	keys, stopped := 0, false
 	var cur indexEntry // the last entry visited
-	lo := indexEntry{val: c.value, key: minKey}
+	lo := newEntry(c.value, minKey, 0)
 	if c.started {
-		lo = indexEntry{val: c.lastEntry.val, key: c.lastEntry.key, seq: ^uint64(0)}
+		lo = newEntry(c.lastEntry.val, c.lastEntry.key, ^uint64(0))
 	}
 	c.idx.AscendGreaterOrEqual(lo, func(e indexEntry) bool {
 		if cmp, ok := CompareValues(e.val, c.value); !ok || cmp != 0 {
@@ -357,7 +357,7 @@ func (c *Cursor) gatherRange() bool {
 	}
 	switch c.op {
 	case OpGt, OpGe:
-		c.idx.AscendGreaterOrEqual(indexEntry{val: c.value, key: minKey}, func(e indexEntry) bool {
+		c.idx.AscendGreaterOrEqual(newEntry(c.value, minKey, 0), func(e indexEntry) bool {
 			cmp, ok := CompareValues(e.val, c.value)
 			if !ok {
 				return false // past the values of this kind
@@ -365,7 +365,7 @@ func (c *Cursor) gatherRange() bool {
 			return !c.op.holds(cmp) || visit(e)
 		})
 	case OpLt, OpLe:
-		c.idx.DescendLessOrEqual(indexEntry{val: c.value, key: maxKey, seq: ^uint64(0)}, func(e indexEntry) bool {
+		c.idx.DescendLessOrEqual(newEntry(c.value, maxKey, ^uint64(0)), func(e indexEntry) bool {
 			cmp, ok := CompareValues(e.val, c.value)
 			if !ok {
 				return false

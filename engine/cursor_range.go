@@ -183,19 +183,19 @@ func (c *Cursor) rangeScanChunk() {
 		if n := len(cands); same && n > 0 && cands[n-1].key == e.key {
 			cands[n-1].seq = max(cands[n-1].seq, e.seq)
 		} else {
-			cands = append(cands, rangeCand(e))
+			cands = append(cands, rangeCand{val: e.val, key: e.key, seq: e.seq})
 		}
 		return true
 	}
 	switch {
 	case !rs.desc && rs.started:
-		c.idx.AscendGreaterOrEqual(indexEntry{val: rs.last.val, key: rs.last.key}, visit)
+		c.idx.AscendGreaterOrEqual(newEntry(rs.last.val, rs.last.key, 0), visit)
 	case !rs.desc:
-		c.idx.AscendGreaterOrEqual(indexEntry{val: rs.lo.Value, key: minKey}, visit)
+		c.idx.AscendGreaterOrEqual(newEntry(rs.lo.Value, minKey, 0), visit)
 	case rs.started:
-		c.idx.DescendLessOrEqual(indexEntry{val: rs.last.val, key: rs.last.key, seq: math.MaxUint64}, visit)
+		c.idx.DescendLessOrEqual(newEntry(rs.last.val, rs.last.key, math.MaxUint64), visit)
 	case rs.hi != nil:
-		c.idx.DescendLessOrEqual(indexEntry{val: rs.hi.Value, key: maxKey, seq: math.MaxUint64}, visit)
+		c.idx.DescendLessOrEqual(newEntry(rs.hi.Value, maxKey, math.MaxUint64), visit)
 	default:
 		c.descendKind(visit)
 	}

@@ -186,7 +186,7 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTre
 		if !ok || s < 0 {
 			return nil, fmt.Errorf("index entry: seq %v", sv)
 		}
-		idx.ReplaceOrInsert(indexEntry{val: val, key: k, seq: uint64(s)})
+		idx.ReplaceOrInsert(newEntry(val, k, uint64(s)))
 	}
 	if mr.i != len(body) {
 		return nil, errors.New("index file has data after its entries")

@@ -88,7 +88,7 @@ func TestIndexOrder(t *testing.T) {
 	for _, v := range vals {
 		for _, k := range keys {
 			for _, seq := range []uint64{1, 9} {
-				entries = append(entries, indexEntry{val: v, key: k, seq: seq})
+				entries = append(entries, newEntry(v, k, seq))
 			}
 		}
 	}

@@ -242,7 +242,7 @@ func TestIndexTree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	vals := []any{"", "a", "b", "ab", int64(-3), int64(0), int64(7), 2.5, true, nil}
 	entry := func() indexEntry {
-		return indexEntry{val: vals[rng.IntN(len(vals))], key: Key{Int: int64(rng.IntN(300)), IsInt: true}, seq: uint64(rng.IntN(5))}
+		return newEntry(vals[rng.IntN(len(vals))], Key{Int: int64(rng.IntN(300)), IsInt: true}, uint64(rng.IntN(5)))
 	}
 	tr := newIndexTree()
 	var m []indexEntry
@@ -298,7 +298,19 @@ func TestIndexTree(t *testing.T) {
 // other kinds beside them.
 func TestCompareEntries(t *testing.T) {
 	strs := []string{"", "\x00", "a", "a\x00", "a\x00\x00", "ab", "status-1", "status-15838", "status-7919",
-		"status-\x00", "status-\xff", "status-12", "\xff\xff\xff\xff\xff\xff\xff\xff", "\xff\xff\xff\xff\xff\xff\xff\xff\x00", "é", "zzzzzzzzzzzz"}
+		"status-\x00", "status-\xff", "status-12", "\xff\xff\xff\xff\xff\xff\xff\xff", "\xff\xff\xff\xff\xff\xff\xff\xff\x00", "é", "zzzzzzzzzzzz",
+		// Around the 15 bytes an entry's prefix holds.
+		"aaaaaaaaaaaaaa", "aaaaaaaaaaaaaa\x00", "aaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaa\x00", "aaaaaaaaaaaaaaaa",
+		"aaaaaaaaaaaaaaaa\x00", "aaaaaaaaaaaaaaab", "aaaaaaaaaaaaaaaab", "aaaaaaaaaaaaaab", "aaaaaaaaaaaaaaa\xff"}
+	// And strings of a small alphabet, so that many share long prefixes.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 60 {
+		b := make([]byte, rng.IntN(20))
+		for i := range b {
+			b[i] = "\x00ab"[rng.IntN(3)]
+		}
+		strs = append(strs, string(b))
+	}
 	vals := []any{int64(math.MinInt64), int64(-1), int64(0), int64(1), int64(255), int64(256), int64(math.MaxInt64),
 		1.5, -0.5, json.Number("12345678901234567890"), true, false}
 	for _, s := range strs {
@@ -308,7 +320,7 @@ func TestCompareEntries(t *testing.T) {
 	var es []indexEntry
 	for _, v := range vals {
 		for _, k := range keys {
-			es = append(es, indexEntry{val: v, key: k, seq: 3}, indexEntry{val: v, key: k, seq: 4})
+			es = append(es, newEntry(v, k, 3), newEntry(v, k, 4))
 		}
 	}
 	for i := range es {

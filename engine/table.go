@@ -127,23 +127,56 @@ type indexEntry struct {
 	val any
 	key Key
 	seq uint64
+	// pfx orders as val does when val is a string or an integer, read
+	// inline rather than through val's box: a search compares its entry
+	// with a dozen or more in the tree, and a pointer followed for each
+	// is a cache miss (see entryPrefix).
+	pfx [2]uint64
+}
+
+// newEntry returns the index entry of val for key's version at seq.
+func newEntry(val any, key Key, seq uint64) indexEntry {
+	return indexEntry{val: val, key: key, seq: seq, pfx: entryPrefix(val)}
+}
+
+// prefixWhole is the last byte of a string's prefix when the string is
+// longer than the prefix holds.
+const prefixWhole = 16
+
+// entryPrefix returns the prefix of an index value: a string's first 15
+// bytes, zero-padded, then its length up to 16 (prefixWhole); an integer
+// with its sign bit flipped. Two strings' prefixes order as the strings
+// do, and equal prefixes below prefixWhole are equal strings.
+func entryPrefix(val any) [2]uint64 {
+	switch x := val.(type) {
+	case string:
+		var b [16]byte
+		copy(b[:15], x)
+		b[15] = byte(min(len(x), prefixWhole))
+		return [2]uint64{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+	case int64:
+		return [2]uint64{uint64(x) ^ 1<<63}
+	}
+	return [2]uint64{}
 }
 
 // compareEntries orders index entries by value, then key, then seq.
 func compareEntries(a, b *indexEntry) int {
-	// Strings and integers, the usual indexed values, compare without the
-	// general path's kind checks.
+	// Strings and integers, the usual indexed values, compare by their
+	// prefixes, without reading their boxes where the prefix decides.
 	var c int
-	switch x := a.val.(type) {
+	switch a.val.(type) {
 	case string:
-		if y, ok := b.val.(string); ok {
-			c = strings.Compare(x, y)
-		} else {
+		if _, ok := b.val.(string); !ok {
 			c = SortCompare(a.val, b.val)
+		} else if c = cmp.Compare(a.pfx[0], b.pfx[0]); c == 0 {
+			if c = cmp.Compare(a.pfx[1], b.pfx[1]); c == 0 && a.pfx[1]&0xff == prefixWhole {
+				c = strings.Compare(a.val.(string), b.val.(string))
+			}
 		}
 	case int64:
-		if y, ok := b.val.(int64); ok {
-			c = cmpInt(x, y)
+		if _, ok := b.val.(int64); ok {
+			c = cmp.Compare(a.pfx[0], b.pfx[0])
 		} else {
 			c = SortCompare(a.val, b.val)
 		}
@@ -325,96 +358,9 @@ func (h *heldEntries) reset() {
 	h.keep = h.keep[:0]
 }
 
-// sortEntries sorts index entries as their tree orders them. When every
-// value is a string, or every value an integer (the usual indexes), each
-// entry is ranked by a prefix of its value that orders as the value does,
-// and by its key and seq when the prefix holds the whole value and the
-// key is an integer: most comparisons then read no string and no entry.
+// sortEntries sorts index entries as their tree orders them.
 func sortEntries(es []indexEntry) {
-	rank := rankOf(es)
-	if rank == nil {
-		slices.SortFunc(es, func(a, b indexEntry) int { return compareEntries(&a, &b) })
-		return
-	}
-	rs := make([]ranked, len(es))
-	for i := range es {
-		rs[i] = rank(&es[i])
-		rs[i].i = i
-	}
-	slices.SortFunc(rs, func(a, b ranked) int {
-		if c := cmp.Compare(a.pfx, b.pfx); c != 0 {
-			return c
-		}
-		if !a.whole || !b.whole {
-			return compareEntries(&es[a.i], &es[b.i])
-		}
-		if c := cmp.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
-	sorted := make([]indexEntry, len(es))
-	for j, r := range rs {
-		sorted[j] = es[r.i]
-	}
-	copy(es, sorted)
-}
-
-// ranked is an index entry as sortEntries ranks it: pfx orders as the
-// value; whole, the prefix is the whole value and the key the integer key.
-type ranked struct {
-	pfx   uint64
-	key   int64
-	seq   uint64
-	i     int
-	whole bool
-}
-
-// rankOf returns how sortEntries ranks es, or nil when their values are
-// not all strings or all integers.
-func rankOf(es []indexEntry) func(e *indexEntry) ranked {
-	if len(es) < 2 {
-		return nil
-	}
-	switch es[0].val.(type) {
-	case string:
-		// The values often share their first bytes ("status-..."): the
-		// prefix is taken after the part all of them share, which orders
-		// them as their whole does.
-		first := es[0].val.(string)
-		common := len(first)
-		for i := range es {
-			s, ok := es[i].val.(string)
-			if !ok {
-				return nil
-			}
-			n := 0
-			for n < common && n < len(s) && s[n] == first[n] {
-				n++
-			}
-			common = n
-		}
-		// Then seven bytes, zero-padded, and the length left up to 8: a
-		// rest that fits in seven bytes ranks exactly, before every
-		// longer one it begins.
-		return func(e *indexEntry) ranked {
-			s := e.val.(string)[common:]
-			var b [8]byte
-			copy(b[:7], s)
-			b[7] = byte(min(len(s), 8))
-			return ranked{pfx: binary.BigEndian.Uint64(b[:]), key: e.key.Int, seq: e.seq, whole: len(s) <= 7 && e.key.IsInt}
-		}
-	case int64:
-		for i := range es {
-			if _, ok := es[i].val.(int64); !ok {
-				return nil
-			}
-		}
-		return func(e *indexEntry) ranked {
-			return ranked{pfx: uint64(e.val.(int64)) ^ 1<<63, key: e.key.Int, seq: e.seq, whole: e.key.IsInt}
-		}
-	}
-	return nil
+	slices.SortFunc(es, func(a, b indexEntry) int { return compareEntries(&a, &b) })
 }
 
 // undoLog records the B-tree changes a commit's events made: the keys of
@@ -570,7 +516,7 @@ func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc map[s
 		if pv, ok := lookupPath(prev, f); ok && pv != nil && EqualValues(pv, val) {
 			continue
 		}
-		e := indexEntry{val: val, key: k, seq: v.seq}
+		e := newEntry(val, k, v.seq)
 		if h := ts.held; h != nil && h.take(idx, e) {
 			continue // its undo is the held set's
 		}
@@ -673,7 +619,7 @@ func rowEntries(r row, since uint64, fields []string, add func(j int, e indexEnt
 				return false
 			}
 			if ok && val != nil {
-				add(j, indexEntry{val: val, key: r.key, seq: v.seq})
+				add(j, newEntry(val, r.key, v.seq))
 			}
 		}
 		return true

@@ -230,7 +230,7 @@ func candidates(idx *indexTree, v any, seq uint64, fn func(Key) error) error {
 	var err error
 	var last Key
 	first := true
-	idx.AscendGreaterOrEqual(indexEntry{val: v, key: minKey}, func(e indexEntry) bool {
+	idx.AscendGreaterOrEqual(newEntry(v, minKey, 0), func(e indexEntry) bool {
 		if c, ok := CompareValues(e.val, v); !ok || c != 0 {
 			return false
 		}
@@ -331,7 +331,7 @@ func (tx *Txn) noteUnique(ts *tableState, k Key, doc map[string]any) {
 			t = newIndexTree()
 			tx.uniq[key] = t
 		}
-		t.ReplaceOrInsert(indexEntry{val: v, key: k})
+		t.ReplaceOrInsert(newEntry(v, k, 0))
 	}
 }
 

@@ -427,7 +427,7 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 		}
 		return true
 	}
-	lo := indexEntry{val: value, key: minKey}
+	lo := newEntry(value, minKey, 0)
 	switch op {
 	case OpEq:
 		idx.AscendGreaterOrEqual(lo, func(e indexEntry) bool {
@@ -448,7 +448,7 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 			return true
 		})
 	case OpLt, OpLe:
-		idx.DescendLessOrEqual(indexEntry{val: value, key: maxKey, seq: ^uint64(0)}, func(e indexEntry) bool {
+		idx.DescendLessOrEqual(newEntry(value, maxKey, ^uint64(0)), func(e indexEntry) bool {
 			c, ok := CompareValues(e.val, value)
 			if !ok {
 				return false
