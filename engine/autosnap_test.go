@@ -50,3 +50,51 @@ func TestAutomaticSnapshotNotRepeated(t *testing.T) {
 		t.Fatalf("snapshots after 10 more events: %v, want a new one at %d", got, db.Seq())
 	}
 }
+
+// TestDeferSnapshots: with DeferSnapshots, a table that grows past the
+// automatic threshold many times over gets no snapshot while open, and one
+// whole snapshot, with its index files, when it closes; the next open
+// loads it and replays nothing.
+func TestDeferSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir, Options{SnapshotEvents: 100, DeferSnapshots: true})
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"g"}}))
+	n := closeSnapshotEvents + 500
+	for from := 0; from < n; from += 500 {
+		tx := db.Begin()
+		for k := from; k < from+500; k++ {
+			_, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "g": %d}`, k, k%7))
+			mustExec(t, err)
+		}
+		_, err := tx.Commit(ctx)
+		mustExec(t, err)
+	}
+	db.bg.Wait()
+	if seqs, err := db.st.Snapshots("t"); err != nil || len(seqs) != 0 {
+		t.Fatalf("snapshots while open: %v (%v), want none", seqs, err)
+	}
+	last := db.Seq()
+	mustExec(t, db.Close())
+
+	db = openDB(t, dir, Options{SnapshotEvents: 100})
+	defer db.Close()
+	if seqs, err := db.st.Snapshots("t"); err != nil || !reflect.DeepEqual(seqs, []uint64{last}) {
+		t.Fatalf("snapshots after close: %v (%v), want [%d]", seqs, err, last)
+	}
+	c := &chainCase{t: t, db: db}
+	if ch := c.chain(); ch.full != last || ch.deltas != 0 {
+		t.Fatalf("chain %+v, want a whole snapshot at %d", ch, last)
+	}
+	if _, err := readIndexFile(db.st.FS(), db.st.StreamDir("t"), "g", last); err != nil {
+		t.Fatalf("index file of the snapshot at close: %v", err)
+	}
+	w := db.work["t"]
+	if w.eventsSince != 0 {
+		t.Fatalf("open replayed %d events, want none", w.eventsSince)
+	}
+	rows := 0
+	mustExec(t, db.View().IndexLookup("t", "g", OpEq, int64(3), func(*Row) bool { rows++; return true }))
+	if want := (n + 3) / 7; rows != want {
+		t.Fatalf("g = 3: %d rows, want %d", rows, want)
+	}
+}

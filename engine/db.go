@@ -26,6 +26,10 @@ type Options struct {
 	// Negative disables automatic snapshots.
 	SnapshotEvents int64
 	SnapshotBytes  int64
+	// DeferSnapshots holds automatic snapshots back until Close, which
+	// writes each table due one once: a bulk load (driftdb import) then
+	// writes its table once rather than again and again as it grows.
+	DeferSnapshots bool
 	// Logger receives warnings (a damaged snapshot skipped, a torn tail
 	// cut). Nil discards them.
 	Logger *slog.Logger

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -440,6 +441,15 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	if whole {
 		base = 0
 	}
+	// The caches that go with the snapshot: failing to write them costs a
+	// rebuild at the next open, nothing more. Index files go with a whole
+	// snapshot, written beside its data when it is known to be whole; a
+	// delta's rows bring them up to date when it is loaded.
+	dir := db.st.StreamDir(name)
+	var indexes sync.WaitGroup
+	if base == 0 {
+		indexes.Go(func() { db.saveIndexFiles(dir, ts, seq) })
+	}
 	var versions int
 	var delta bool
 	err := db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
@@ -447,6 +457,10 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 		versions, delta, err = writeSnapshotData(w, ts, seq, base, budget)
 		return err
 	})
+	if err == nil && !delta && base != 0 {
+		db.saveIndexFiles(dir, ts, seq) // the delta went over its budget
+	}
+	indexes.Wait()
 	if err != nil {
 		return 0, storageError(err)
 	}
@@ -455,15 +469,6 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 		next = chain
 		next.deltas++
 		next.deltaVersions += versions
-	}
-	// The caches that go with the snapshot: failing to write them costs a
-	// rebuild at the next open, nothing more. Index files go with a whole
-	// snapshot; a delta's rows bring them up to date when it is loaded.
-	dir := db.st.StreamDir(name)
-	if !delta {
-		if err := writeIndexFiles(db.st.FS(), dir, ts, seq); err != nil {
-			db.log.Warn("cannot write index files", "table", name, "err", err)
-		}
 	}
 	if err := writeMeta(db.st.FS(), dir, ts, seq); err != nil {
 		db.log.Warn("cannot write meta.json", "table", name, "err", err)
@@ -492,6 +497,14 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 		}
 	}
 	return seq, nil
+}
+
+// saveIndexFiles writes the index files of table ts at seq into dir; a
+// failure is logged.
+func (db *DB) saveIndexFiles(dir string, ts *tableState, seq uint64) {
+	if err := writeIndexFiles(db.st.FS(), dir, ts, seq); err != nil {
+		db.log.Warn("cannot write index files", "table", ts.spec.Name, "err", err)
+	}
 }
 
 // snapshotDue reports whether a changed table has gone past a snapshot

@@ -502,7 +502,7 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		if t.ts.cols != t.saved.cols {
 			t.ts.liveCols.Store(t.ts.cols)
 		}
-		if db.snapshotDue(t.ts) {
+		if !db.opts.DeferSnapshots && db.snapshotDue(t.ts) {
 			due = append(due, t.ts.spec.Name)
 		}
 	}

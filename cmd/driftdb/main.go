@@ -171,6 +171,12 @@ func (c *cli) open(dir string, readOnly bool) (*engine.DB, error) {
 	return engine.Open(dir, engine.Options{ReadOnly: readOnly})
 }
 
+// openBulk opens dir for a bulk load: its tables are snapshotted once,
+// when it closes, not again and again as they grow.
+func (c *cli) openBulk(dir string) (*engine.DB, error) {
+	return engine.Open(dir, engine.Options{DeferSnapshots: true})
+}
+
 func (c *cli) init(args []string) error {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
@@ -491,7 +497,7 @@ func (c *cli) importCmd(args []string) error {
 	if st, err := f.Stat(); err == nil {
 		total = st.Size()
 	}
-	db, err := c.open(*dir, false)
+	db, err := c.openBulk(*dir)
 	if err != nil {
 		return err
 	}
