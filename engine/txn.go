@@ -491,11 +491,10 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: ev.payload}})
 		seq++
 	}
+	// The held index entries go into their trees beside the point maps'
+	// refresh, which reads no index.
 	var due []string
-	sc.held.place()
-	if db.testPlaced != nil {
-		db.testPlaced()
-	}
+	sc.held.start()
 	for i := range tabs {
 		t := &tabs[i]
 		t.ts.refreshPoint(t.rows)
@@ -505,6 +504,10 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		if !db.opts.DeferSnapshots && db.snapshotDue(t.ts) {
 			due = append(due, t.ts.spec.Name)
 		}
+	}
+	sc.held.wait()
+	if db.testPlaced != nil {
+		db.testPlaced()
 	}
 	last := seq - 1
 	db.nextSeq = seq
