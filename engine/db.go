@@ -76,7 +76,7 @@ type DB struct {
 
 	// wmu is the writer mutex: validation, seq assignment and hand-over to
 	// the store happen under it, in order.
-	wmu     sync.Mutex
+	wmu     writerMutex
 	scratch commitScratch
 	work    map[string]*tableState // the writer's working copies
 	nextSeq uint64
@@ -430,6 +430,22 @@ func noTable(name string) error {
 
 // locked runs f holding the writer mutex, which it releases even if f
 // panics.
+// writerMutex is the writer's mutex. A large commit lets it go while its
+// index entries are still being added to the working state's trees
+// (placing); whoever takes it next waits for them first, so that the
+// holder always finds the working state whole.
+type writerMutex struct {
+	mu      sync.Mutex
+	placing sync.WaitGroup
+}
+
+func (m *writerMutex) Lock() {
+	m.mu.Lock()
+	m.placing.Wait()
+}
+
+func (m *writerMutex) Unlock() { m.mu.Unlock() }
+
 func (db *DB) locked(f func()) {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()

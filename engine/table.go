@@ -252,10 +252,6 @@ type heldEntries struct {
 	keep  []*indexTree
 	by    map[*indexTree]*heldRuns
 	sorts sync.WaitGroup // the runs being sorted
-	// placing is the placement started beside the rest of the commit
-	// (start), and failed what it panicked with.
-	placing sync.WaitGroup
-	failed  any
 }
 
 // heldRuns are one tree's held entries: runs sorted (or being sorted),
@@ -302,27 +298,6 @@ func (h *heldEntries) place() {
 	}
 }
 
-// start places the held entries on a goroutine of its own, beside the
-// rest of the commit, which touches no index tree until wait returns.
-func (h *heldEntries) start() {
-	if len(h.by) == 0 {
-		return
-	}
-	h.placing.Go(func() {
-		defer func() { h.failed = recover() }()
-		h.place()
-	})
-}
-
-// wait waits for the placement start began, and panics as it did.
-func (h *heldEntries) wait() {
-	h.placing.Wait()
-	if p := h.failed; p != nil {
-		h.failed = nil
-		panic(p)
-	}
-}
-
 // mergeRuns calls fn with the entries of sorted runs, in order.
 func mergeRuns(runs [][]indexEntry, fn func(e indexEntry)) {
 	// A binary heap of the runs not yet done, by their first entry.
@@ -365,8 +340,6 @@ func mergeRuns(runs [][]indexEntry, fn func(e indexEntry)) {
 // unplace takes the held entries out of their trees again (a commit that
 // fails after placing them; entries not placed are not found).
 func (h *heldEntries) unplace() {
-	h.placing.Wait()
-	h.failed = nil
 	h.sorts.Wait()
 	for idx, r := range h.by {
 		for _, run := range append(r.sorted, r.cur) {
@@ -380,7 +353,6 @@ func (h *heldEntries) unplace() {
 // reset empties h for the next batch. The map goes too: the next batch
 // writes to other trees (each commit's are clones).
 func (h *heldEntries) reset() {
-	h.placing.Wait()
 	h.sorts.Wait()
 	clear(h.by)
 	h.keep = h.keep[:0]

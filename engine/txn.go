@@ -378,12 +378,14 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		batch = make(store.Batch, 0, len(ops)) // a large transaction: sized once
 	}
 	holding := len(ops) >= holdMin
-	accepted := false
+	sc.held.reset() // the last commit's, placed once it had the mutex
+	accepted, placing := false, false
 	defer func() {
 		if !accepted {
 			// Take back what was applied: on an error, and on a panic,
 			// which goes on up once the working state is whole again and
 			// the mutex released.
+			db.wmu.placing.Wait()
 			sc.held.unplace()
 			for i := range tabs {
 				t := &tabs[i]
@@ -399,7 +401,9 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 			t.ts, t.saved, t.rows = nil, tableState{}, resetSlice(t.rows)
 		}
 		sc.tabs, sc.batch = tabs[:0], resetSlice(batch)
-		sc.held.reset()
+		if !placing {
+			sc.held.reset()
+		}
 	}()
 	if err := db.writable(); err != nil {
 		return nil, err
@@ -491,10 +495,18 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: ev.payload}})
 		seq++
 	}
-	// The held index entries go into their trees beside the point maps'
-	// refresh, which reads no index.
+	// The held index entries go into their trees on a goroutine of their
+	// own, beside the rest of this commit and what its caller does next
+	// (fill the next transaction): the next holder of the writer mutex
+	// waits for them (writerMutex). Nothing here reads an index.
+	if db.testPlaced != nil {
+		sc.held.place()
+		db.testPlaced()
+	} else if len(sc.held.by) > 0 {
+		placing = true
+		db.wmu.placing.Go(sc.held.place)
+	}
 	var due []string
-	sc.held.start()
 	for i := range tabs {
 		t := &tabs[i]
 		t.ts.refreshPoint(t.rows)
@@ -504,10 +516,6 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		if !db.opts.DeferSnapshots && db.snapshotDue(t.ts) {
 			due = append(due, t.ts.spec.Name)
 		}
-	}
-	sc.held.wait()
-	if db.testPlaced != nil {
-		db.testPlaced()
 	}
 	last := seq - 1
 	db.nextSeq = seq
