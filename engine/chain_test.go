@@ -279,6 +279,9 @@ func TestLetGoDocuments(t *testing.T) {
 	if problems := c.db.CheckPayloads(); len(problems) > 0 {
 		t.Fatal(problems)
 	}
+	if problems := c.db.CheckIndexes(); len(problems) > 0 {
+		t.Fatal(problems)
+	}
 }
 
 // TestLetGoBounded checks that a read rebuilds a document from at most

@@ -218,6 +218,9 @@ func storeOpts(segSize int64) (o store.Options) {
 
 func checkModel(t *testing.T, db *DB, m *model, rng *rand.Rand, step int) {
 	t.Helper()
+	if p := db.CheckIndexes(); len(p) != 0 {
+		t.Fatalf("step %d: %v", step, p)
+	}
 	head := db.Seq()
 	seqs := []uint64{head}
 	for range 3 {

@@ -1,6 +1,10 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
 
 // CheckPayloads decodes the payload of every event in every table's log,
 // and the document and patch of every version the tables hold (those a
@@ -52,4 +56,80 @@ func (db *DB) CheckPayloads() []string {
 		})
 	}
 	return problems
+}
+
+// CheckIndexes checks every index of every table against the table's
+// rows, as a lookup reads them: each run of versions of a row that hold
+// one value in the indexed field must be found under that value, by an
+// entry at or before the run's first version (an entry is added when a
+// row's value changes, and a lookup checks the row at its own seq). It
+// returns what is missing, a line for each index that misses entries.
+func (db *DB) CheckIndexes() []string {
+	var problems []string
+	v := db.View()
+	for _, name := range v.Tables() {
+		ts, ok := v.lookupTable(name)
+		if !ok {
+			continue
+		}
+		fields := slices.Sorted(maps.Keys(ts.indexes))
+		for _, f := range fields {
+			missing, first, err := indexMisses(ts, f)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("table %q index on %s: %v", name, f, err))
+			}
+			if missing > 0 {
+				problems = append(problems, fmt.Sprintf("table %q index on %s: %d versions not found under their value, the first %s",
+					name, f, missing, first))
+			}
+		}
+	}
+	return problems
+}
+
+// indexMisses counts the runs of versions of ts's rows that the index on
+// field does not find, and describes the first.
+func indexMisses(ts *tableState, field string) (missing int, first string, err error) {
+	idx := ts.indexes[field]
+	ts.rows.Ascend(func(r row) bool {
+		var prev any
+		err = r.eachDoc(len(r.versions), func(ver *version, b []byte) bool {
+			var val any
+			if b != nil {
+				var doc map[string]any
+				var ok bool
+				if val, ok, err = fieldAt(b, field, &doc); err != nil {
+					err = fmt.Errorf("key %s seq %d: %w", r.key, ver.seq, err)
+					return false
+				}
+				if !ok {
+					val = nil
+				}
+			}
+			if val == nil || prev != nil && EqualValues(prev, val) {
+				prev = val
+				return true
+			}
+			prev = val
+			if !indexFinds(idx, val, r.key, ver.seq) {
+				if missing++; missing == 1 {
+					first = fmt.Sprintf("key %s seq %d value %v", r.key, ver.seq, val)
+				}
+			}
+			return true
+		})
+		return err == nil
+	})
+	return missing, first, err
+}
+
+// indexFinds reports whether idx holds an entry of val for key at or
+// before seq.
+func indexFinds(idx *indexTree, val any, k Key, seq uint64) bool {
+	found := false
+	idx.AscendGreaterOrEqual(newEntry(val, k, 0), func(e indexEntry) bool {
+		found = SortCompare(e.val, val) == 0 && e.key == k && e.seq <= seq
+		return false
+	})
+	return found
 }

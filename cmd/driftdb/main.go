@@ -453,6 +453,13 @@ func (c *cli) verify(args []string) error {
 			for _, p := range db.CheckIndexFiles() {
 				fmt.Fprintln(c.stdout, p)
 			}
+			// An index that does not find a row under its value gives
+			// wrong answers: that is damage (removing the table's index
+			// files makes the next open rebuild them from the rows).
+			for _, p := range db.CheckIndexes() {
+				fmt.Fprintln(c.stdout, p)
+				damaged = true
+			}
 			db.Close()
 		}
 	}
