@@ -203,6 +203,58 @@ func TestServerSnapshotSettings(t *testing.T) {
 	}
 }
 
+// TestServerSnapshotAtShutdown: a clean shutdown snapshots a table with
+// 10,000 or more events since its last snapshot, below the automatic
+// threshold, and not one with fewer; the data reads back after either.
+func TestServerSnapshotAtShutdown(t *testing.T) {
+	snapshots := func(dir, table string) []string {
+		ents, err := os.ReadDir(filepath.Join(dir, "tables", table, "snapshots"))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), ".snap") {
+				names = append(names, e.Name())
+			}
+		}
+		return names
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	b := startBinary(t, nil, "-d", dir)
+	mustExec(t, b.conn, `CREATE TABLE big (id int8 PRIMARY KEY, g text)`)
+	mustExec(t, b.conn, `CREATE INDEX big_g ON big (g)`)
+	mustExec(t, b.conn, `CREATE TABLE small (id int8 PRIMARY KEY)`)
+	rows := make([][]any, 12_000)
+	for i := range rows {
+		rows[i] = []any{int64(i), fmt.Sprintf("g%d", i%17)}
+	}
+	if n, err := b.conn.CopyFrom(bg, pgx.Identifier{"big"}, []string{"id", "g"}, pgx.CopyFromRows(rows)); err != nil || n != int64(len(rows)) {
+		t.Fatalf("COPY: %d %v", n, err)
+	}
+	for i := range 20 {
+		mustExec(t, b.conn, `INSERT INTO small (id) VALUES ($1)`, int64(i))
+	}
+	if got := snapshots(dir, "big"); len(got) != 0 {
+		t.Fatalf("snapshots of big before the shutdown: %v", got)
+	}
+	b.stop(t)
+	if got := snapshots(dir, "big"); len(got) != 1 {
+		t.Fatalf("snapshots of big after a clean shutdown: %v, want one\n%s", got, b.logs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tables", "big", "indexes", "g.idx")); err != nil {
+		t.Fatalf("index file of the shutdown's snapshot: %v", err)
+	}
+	if got := snapshots(dir, "small"); len(got) != 0 {
+		t.Fatalf("snapshots of small (20 events) after a clean shutdown: %v, want none", got)
+	}
+	out, errOut, code := driftdb(t, "", "sql", "-d", dir, "--format", "csv",
+		"-e", "SELECT count(*) FROM big WHERE g = 'g5'", "-e", "SELECT count(*) FROM small")
+	if code != 0 || out != "count\n706\ncount\n20\n" {
+		t.Fatalf("after restart: %d %q %q", code, out, errOut)
+	}
+}
+
 // TestOversizeBeforeAuth: a startup packet over the pre-authentication
 // limit closes that connection without taking a byte more.
 func TestOversizeBeforeAuth(t *testing.T) {
