@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -21,16 +22,29 @@ func entriesOf(n int, val func(r *rand.Rand) any) []indexEntry {
 	return es
 }
 
-// BenchmarkIndexInsert adds entries of string values that share their
-// first bytes to an index tree, in random order, as a bulk load into an
-// indexed column does.
+// BenchmarkIndexInsert adds index entries to a tree in random order, as
+// a bulk load into an indexed column does: strings that share their
+// first bytes, integers, floats and exact decimals.
 func BenchmarkIndexInsert(b *testing.B) {
-	es := entriesOf(200000, func(r *rand.Rand) any { return fmt.Sprintf("status-%d", r.IntN(20000)) })
-	for b.Loop() {
-		t := newIndexTree()
-		for _, e := range es {
-			t.ReplaceOrInsert(e)
-		}
+	kinds := []struct {
+		name string
+		val  func(r *rand.Rand) any
+	}{
+		{"strings", func(r *rand.Rand) any { return fmt.Sprintf("status-%d", r.IntN(20000)) }},
+		{"integers", func(r *rand.Rand) any { return int64(r.IntN(20000)) * 7919 }},
+		{"floats", func(r *rand.Rand) any { return float64(r.IntN(20000)) / 8 }},
+		{"decimals", func(r *rand.Rand) any { return JSONNumber(json.Number(fmt.Sprintf("%d.%018d", r.IntN(20000), r.IntN(100)))) }},
+	}
+	for _, k := range kinds {
+		es := entriesOf(200000, k.val)
+		b.Run(k.name, func(b *testing.B) {
+			for b.Loop() {
+				t := newIndexTree()
+				for _, e := range es {
+					t.ReplaceOrInsert(e)
+				}
+			}
+		})
 	}
 }
 

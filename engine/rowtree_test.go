@@ -7,7 +7,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 // modelRows is a tree's rows as a sorted slice: what the tree must hold.
@@ -293,9 +296,9 @@ func TestIndexTree(t *testing.T) {
 	}
 }
 
-// TestCompareEntries checks the shortcuts of compareEntries for strings
-// and integers against the order of the values themselves, with values of
-// other kinds beside them.
+// TestCompareEntries checks compareEntries, which orders values by their
+// prefixes where those decide, against the order of the values themselves
+// (SortCompare), for every kind and around every limit of the prefix.
 func TestCompareEntries(t *testing.T) {
 	strs := []string{"", "\x00", "a", "a\x00", "a\x00\x00", "ab", "status-1", "status-15838", "status-7919",
 		"status-\x00", "status-\xff", "status-12", "\xff\xff\xff\xff\xff\xff\xff\xff", "\xff\xff\xff\xff\xff\xff\xff\xff\x00", "é", "zzzzzzzzzzzz",
@@ -312,7 +315,37 @@ func TestCompareEntries(t *testing.T) {
 		strs = append(strs, string(b))
 	}
 	vals := []any{int64(math.MinInt64), int64(-1), int64(0), int64(1), int64(255), int64(256), int64(math.MaxInt64),
-		1.5, -0.5, json.Number("12345678901234567890"), true, false}
+		1.5, -0.5, json.Number("12345678901234567890"), true, false,
+		0.1, -0.0, 1.0, 1e300, -1e300, 5e-324, math.Inf(1), math.Inf(-1), math.NaN(), float64(1 << 53), float64(1<<53) + 2,
+		json.Number("0.1"), json.Number("1.000"), json.Number("-0.000"), json.Number("9223372036854775808"),
+		json.Number("-9223372036854775809"), json.Number("1e40000"), json.Number("9e39999"), json.Number("-1e40000"),
+		json.Number("-9e39999"), json.Number("1e-40000"), json.Number("9e-40001"), json.Number("-1e-40000"),
+		json.Number("1e32766"), json.Number("1e32767"), json.Number("1e-32768"), json.Number("1e-32769"),
+		// Around the 24 digits the prefix holds.
+		json.Number("123456789012345678901234"), json.Number("123456789012345678901234.5"),
+		json.Number("123456789012345678901234.6"), json.Number("123456789012345678901235"),
+		json.Number("-123456789012345678901234"), json.Number("-123456789012345678901234.5"),
+		json.Number("-123456789012345678901234.6"), json.Number("-123456789012345678901235"),
+		[]any{int64(1), "a"}, []any{int64(1), "b"}, []any{}, map[string]any{"a": int64(1)}, map[string]any{}}
+	for _, n := range []string{"1.23", "-4.5", "0", "1e2", "100", "-0.001", "NaN", "Infinity", "-Infinity"} {
+		d, _, err := apd.NewFromString(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals = append(vals, d)
+	}
+	// Random numbers of few digits and exponents, as every kind.
+	for range 80 {
+		digits := fmt.Sprint(rng.IntN(1000))
+		if rng.IntN(3) == 0 {
+			digits += strings.Repeat("9", 20+rng.IntN(8))
+		}
+		n := json.Number(fmt.Sprintf("%s%se%d", []string{"", "-"}[rng.IntN(2)], digits, rng.IntN(7)-3))
+		vals = append(vals, JSONNumber(n), n)
+		if f, err := n.Float64(); err == nil {
+			vals = append(vals, f)
+		}
+	}
 	for _, s := range strs {
 		vals = append(vals, s)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -127,10 +128,9 @@ type indexEntry struct {
 	val any
 	key Key
 	seq uint64
-	// pfx orders as val does when val is a string or an integer, read
-	// inline rather than through val's box: a search compares its entry
-	// with a dozen or more in the tree, and a pointer followed for each
-	// is a cache miss (see entryPrefix).
+	// pfx orders as val does (entryPrefix), read inline rather than
+	// through val's box: a search compares its entry with a dozen or more
+	// in the tree, and a pointer followed for each is a cache miss.
 	pfx [2]uint64
 }
 
@@ -139,52 +139,181 @@ func newEntry(val any, key Key, seq uint64) indexEntry {
 	return indexEntry{val: val, key: key, seq: seq, pfx: entryPrefix(val)}
 }
 
-// prefixWhole is the last byte of a string's prefix when the string is
-// longer than the prefix holds.
-const prefixWhole = 16
+// The first byte of an entry's prefix: the kinds in SortCompare's order,
+// and numbers by their sign.
+const (
+	pfxString byte = 0x10
+	pfxNegInf byte = 0x20
+	pfxNeg    byte = 0x21
+	pfxZero   byte = 0x22
+	pfxPos    byte = 0x23
+	pfxPosInf byte = 0x24
+	pfxNaN    byte = 0x25
+	pfxFalse  byte = 0x30
+	pfxTrue   byte = 0x31
+	pfxArray  byte = 0x40
+	pfxObject byte = 0x50
+	pfxNull   byte = 0xf0
+)
 
-// entryPrefix returns the prefix of an index value: a string's first 15
-// bytes, zero-padded, then its length up to 16 (prefixWhole); an integer
-// with its sign bit flipped. Two strings' prefixes order as the strings
-// do, and equal prefixes below prefixWhole are equal strings.
+// Byte 15 of a text's prefix when the text is longer than the 14 bytes
+// the prefix holds of it.
+const textMore = 15
+
+// Nibbles of the digits a number's prefix holds (bytes 3 to 14).
+const prefixDigits = 24
+
+// entryPrefix returns 16 bytes, as two big-endian words, that order as
+// index values do (SortCompare): two values whose prefixes differ compare
+// as their prefixes, and two whose prefixes are equal and exact
+// (prefixExact) are equal.
+//
+//   - A string, array or object (by its JSON text, as SortCompare orders
+//     them): the kind, the text's first 14 bytes, zero-padded, then its
+//     length up to 15 (textMore: longer, and not exact).
+//   - A number: its sign, then the decimal exponent of its first
+//     significant digit (2 bytes, biased, saturated at the ends: then not
+//     exact), then its significant digits as nibbles (a digit d as d+1,
+//     0 ends them, so a number whose digits begin another's comes first),
+//     then whether digits are left over. Negative numbers have every byte
+//     after the first inverted, so greater magnitudes come first. Integers,
+//     floats (by their shortest decimal text) and exact decimals all take
+//     one form, as they compare (compareNumbers).
+//   - false, true, and the infinities, NaN and zero: the first byte alone.
 func entryPrefix(val any) [2]uint64 {
+	var b [16]byte
 	switch x := val.(type) {
 	case string:
-		var b [16]byte
-		copy(b[:15], x)
-		b[15] = byte(min(len(x), prefixWhole))
-		return [2]uint64{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
-	case int64:
-		return [2]uint64{uint64(x) ^ 1<<63}
+		textPrefix(&b, pfxString, x)
+	case bool:
+		b[0] = pfxFalse
+		if x {
+			b[0] = pfxTrue
+		}
+	case []any:
+		textPrefix(&b, pfxArray, string(ToJSON(x)))
+	case map[string]any:
+		textPrefix(&b, pfxObject, string(ToJSON(x)))
+	default:
+		if kindOf(val) == kindNumber {
+			numberPrefix(&b, val)
+		} else {
+			b[0] = pfxNull
+		}
 	}
-	return [2]uint64{}
+	return [2]uint64{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
 }
 
-// compareEntries orders index entries by value, then key, then seq.
-func compareEntries(a, b *indexEntry) int {
-	// Strings and integers, the usual indexed values, compare by their
-	// prefixes, without reading their boxes where the prefix decides.
-	var c int
-	switch a.val.(type) {
-	case string:
-		if _, ok := b.val.(string); !ok {
-			c = SortCompare(a.val, b.val)
-		} else if c = cmp.Compare(a.pfx[0], b.pfx[0]); c == 0 {
-			if c = cmp.Compare(a.pfx[1], b.pfx[1]); c == 0 && a.pfx[1]&0xff == prefixWhole {
-				c = strings.Compare(a.val.(string), b.val.(string))
-			}
+func textPrefix(b *[16]byte, tag byte, s string) {
+	b[0] = tag
+	copy(b[1:15], s)
+	b[15] = byte(min(len(s), textMore))
+}
+
+func numberPrefix(b *[16]byte, v any) {
+	var buf [32]byte
+	var digits []byte // the significant digits, from the first nonzero one
+	var neg bool
+	var e int64 // the exponent of the first significant digit, as cmpMagnitude takes it
+	if x, ok := v.(int64); ok {
+		// An integer's digits, without taking its text apart.
+		if x == 0 {
+			b[0] = pfxZero
+			return
 		}
-	case int64:
-		if _, ok := b.val.(int64); ok {
-			c = cmp.Compare(a.pfx[0], b.pfx[0])
-		} else {
-			c = SortCompare(a.val, b.val)
+		u := uint64(x)
+		if neg = x < 0; neg {
+			u = -u
 		}
-	default:
-		c = SortCompare(a.val, b.val)
+		digits = strconv.AppendUint(buf[:0], u, 10)
+		e = int64(len(digits))
+	} else {
+		t := numTextOf(v, buf[:0])
+		switch t.rank() {
+		case 0:
+			b[0] = pfxNegInf
+			return
+		case 2:
+			b[0] = pfxPosInf
+			return
+		case 3:
+			b[0] = pfxNaN
+			return
+		}
+		lead := t.lead()
+		if lead < 0 {
+			b[0] = pfxZero
+			return
+		}
+		neg, e = t.neg, t.exp+int64(t.ndigits()-lead)
+		digits = make([]byte, 0, 32)
+		for i := lead; i < t.ndigits(); i++ {
+			digits = append(digits, t.digit(i))
+		}
 	}
-	if c != 0 {
+	for digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+	}
+	// Past the ends the exponent saturates, and the digits are left out:
+	// they would order numbers of other exponents by their digits.
+	e += 1 << 15
+	n, more := len(digits), false
+	if e < 1 || e > 1<<16-2 {
+		e, n, more = min(max(e, 0), 1<<16-1), 0, true
+	}
+	binary.BigEndian.PutUint16(b[1:3], uint16(e))
+	if n > prefixDigits {
+		n, more = prefixDigits, true
+	}
+	for i, d := range digits[:n] {
+		d = d - '0' + 1
+		if i%2 == 0 {
+			b[3+i/2] = d << 4
+		} else {
+			b[3+i/2] |= d
+		}
+	}
+	if more {
+		b[15] = 1
+	}
+	b[0] = pfxPos
+	if neg {
+		b[0] = pfxNeg
+		for i := 1; i < 16; i++ {
+			b[i] = ^b[i]
+		}
+	}
+}
+
+// prefixExact reports whether a value with prefix p is the only one with
+// that prefix.
+func prefixExact(p [2]uint64) bool {
+	last := byte(p[1])
+	switch byte(p[0] >> 56) {
+	case pfxString, pfxArray, pfxObject:
+		return last < textMore
+	case pfxPos:
+		return last == 0
+	case pfxNeg:
+		return last == 0xff
+	}
+	return true
+}
+
+// compareEntries orders index entries by value, then key, then seq. The
+// prefixes decide the values' order, but for two equal ones that are not
+// exact.
+func compareEntries(a, b *indexEntry) int {
+	if c := cmp.Compare(a.pfx[0], b.pfx[0]); c != 0 {
 		return c
+	}
+	if c := cmp.Compare(a.pfx[1], b.pfx[1]); c != 0 {
+		return c
+	}
+	if !prefixExact(a.pfx) {
+		if c := SortCompare(a.val, b.val); c != 0 {
+			return c
+		}
 	}
 	if c := compareKeys(a.key, b.key); c != 0 {
 		return c
