@@ -179,8 +179,11 @@ func (r *registry) columns() []Column {
 func (r *registry) observe(doc map[string]any, keys []string, seq uint64) *registry {
 	out := r
 	for _, k := range keys {
-		t := inferType(doc[k])
 		i, ok := out.index[k]
+		if ok && out.cols[i].Declared {
+			continue // a declared column's type is its own, whatever the value
+		}
+		t := inferType(doc[k])
 		if !ok {
 			if r.rules.droppedAt(k, seq) {
 				continue
@@ -192,9 +195,6 @@ func (r *registry) observe(doc map[string]any, keys []string, seq uint64) *regis
 			continue
 		}
 		c := out.cols[i]
-		if c.Declared {
-			continue
-		}
 		if w := widen(c.Type, t); w != c.Type {
 			if out == r {
 				out = r.clone()

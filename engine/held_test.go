@@ -33,7 +33,9 @@ func BenchmarkIndexInsert(b *testing.B) {
 		{"strings", func(r *rand.Rand) any { return fmt.Sprintf("status-%d", r.IntN(20000)) }},
 		{"integers", func(r *rand.Rand) any { return int64(r.IntN(20000)) * 7919 }},
 		{"floats", func(r *rand.Rand) any { return float64(r.IntN(20000)) / 8 }},
-		{"decimals", func(r *rand.Rand) any { return JSONNumber(json.Number(fmt.Sprintf("%d.%018d", r.IntN(20000), r.IntN(100)))) }},
+		{"decimals", func(r *rand.Rand) any {
+			return JSONNumber(json.Number(fmt.Sprintf("%d.%018d", r.IntN(20000), r.IntN(100))))
+		}},
 	}
 	for _, k := range kinds {
 		es := entriesOf(200000, k.val)
