@@ -54,8 +54,24 @@ func (ts *tableState) apply(ev *event) (row, error) {
 		return row{}, nil
 	}
 	if ev.typ == store.EventInsert {
+		if ev.doc == nil && ev.order == nil {
+			// An insert held encoded only (keepDocs): its keys are read
+			// from it, and its values where needed.
+			var err error
+			if ev.order, err = docKeys(ev.raw); err != nil {
+				return row{}, err
+			}
+			defer func() { ev.order = nil }()
+		}
 		if r, ok := ts.insertNew(ev); ok {
 			return r, nil
+		}
+		if ev.doc == nil {
+			var err error
+			if ev.doc, err = decodeDocBytes(ev.raw); err != nil {
+				return row{}, err
+			}
+			defer func() { ev.doc = nil }()
 		}
 	}
 	name := ts.spec.Name
@@ -76,7 +92,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 		}
 		doc = ev.doc
 		v = insertVersion(ev)
-		ts.cols = ts.cols.observe(doc, ev.order, ev.seq)
+		ts.cols = ts.cols.observe(docValues{doc: doc}, ev.order, ev.seq)
 	case store.EventPatch:
 		if prev == nil {
 			return row{}, noRow(name, ev.key)
@@ -97,7 +113,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 			patch = encodeDoc(ev.patch, ev.order)
 		}
 		v.setPatch(patch)
-		ts.cols = ts.cols.observe(doc, patchKeys(ev.order, doc), ev.seq)
+		ts.cols = ts.cols.observe(docValues{doc: doc}, patchKeys(ev.order, doc), ev.seq)
 	case store.EventSoftDelete:
 		if prev == nil {
 			return row{}, noRow(name, ev.key)
@@ -119,9 +135,32 @@ func (ts *tableState) insertNew(ev *event) (row, bool) {
 		ts.rows.ReplaceOrInsert(old)
 		return row{}, false
 	}
-	ts.cols = ts.cols.observe(ev.doc, ev.order, ev.seq)
-	ts.versionAdded(row{}, false, ev.key, v, ev.doc, nil)
+	values := docValues{doc: ev.doc, raw: ev.raw}
+	ts.cols = ts.cols.observe(values, ev.order, ev.seq)
+	ts.versionAdded(row{}, false, ev.key, v)
+	ts.indexVersion(ev.key, v, values, nil)
 	return nr, true
+}
+
+// docValues are the values of a document: decoded, or read from its
+// encoding when it is held encoded only (keepDocs).
+type docValues struct {
+	doc map[string]any
+	raw []byte
+	dec map[string]any // raw decoded, for a nested path
+}
+
+// field returns the value at a top-level key or a dotted path.
+func (d *docValues) field(path string) (any, bool) {
+	if d.doc != nil || d.raw == nil {
+		return lookupPath(d.doc, path)
+	}
+	v, ok, err := fieldAt(d.raw, path, &d.dec)
+	if err != nil {
+		// The encoding of a document the transaction checked.
+		panic(fmt.Sprintf("engine: an insert's document does not decode: %v", err))
+	}
+	return v, ok
 }
 
 // insertVersion is the version an INSERT event makes.

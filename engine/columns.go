@@ -176,14 +176,15 @@ func (r *registry) columns() []Column {
 // written order) and returns the registry to use from now on: r itself
 // when nothing changed. A field of a column dropped after seq makes no
 // column.
-func (r *registry) observe(doc map[string]any, keys []string, seq uint64) *registry {
+func (r *registry) observe(doc docValues, keys []string, seq uint64) *registry {
 	out := r
 	for _, k := range keys {
 		i, ok := out.index[k]
 		if ok && out.cols[i].Declared {
 			continue // a declared column's type is its own, whatever the value
 		}
-		t := inferType(doc[k])
+		v, _ := doc.field(k)
+		t := inferType(v)
 		if !ok {
 			if r.rules.droppedAt(k, seq) {
 				continue

@@ -106,7 +106,7 @@ func (tx *Txn) Lock(table string, key any) error {
 // row k after tx's snapshot (a change already accepted counts, durable or
 // not: it committed first).
 func (tx *Txn) changedSince(ts *tableState, k Key) error {
-	if _, mine := tx.pending.get(ts.spec.Name, k); mine {
+	if _, mine := tx.pending.held(ts.spec.Name, k); mine {
 		return nil // tx wrote it since: checked then
 	}
 	if e := ts.point.entry(k); e != nil && e.r.newest.seq > tx.view.seq {

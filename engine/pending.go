@@ -1,5 +1,7 @@
 package engine
 
+import "fmt"
+
 // pending is what a transaction wrote so far: per table, the keys written
 // and their state after its writes. Transactions touch few tables, and most
 // often one row: a table's first row is held inline and a map is made only
@@ -21,8 +23,28 @@ type pendingTable struct {
 }
 
 type pendingRow struct {
-	doc   map[string]any // nil when deleted
+	doc   map[string]any // nil when deleted or held as raw
 	order []string
+	// raw is the encoded document of a row a large transaction inserted,
+	// held instead of doc and order (keepDocs); get decodes it.
+	raw []byte
+}
+
+// decoded returns r with its document decoded, if it is held as raw.
+func (r pendingRow) decoded() pendingRow {
+	if r.doc != nil || r.raw == nil {
+		return r
+	}
+	doc, err := decodeDocBytes(r.raw)
+	if err == nil {
+		r.order, err = docKeys(r.raw)
+	}
+	if err != nil {
+		// The transaction's own encoding of a document it checked.
+		panic(fmt.Sprintf("engine: a pending document does not decode: %v", err))
+	}
+	r.doc = doc
+	return r
 }
 
 func (p *pending) table(name string) *pendingTable {
@@ -34,8 +56,15 @@ func (p *pending) table(name string) *pendingTable {
 	return nil
 }
 
-// get returns the transaction's state of a row, if it wrote it.
+// get returns the transaction's state of a row, if it wrote it, its
+// document decoded.
 func (p *pending) get(table string, k Key) (pendingRow, bool) {
+	r, ok := p.held(table, k)
+	return r.decoded(), ok
+}
+
+// held is get without decoding a document held as raw.
+func (p *pending) held(table string, k Key) (pendingRow, bool) {
 	t := p.table(table)
 	switch {
 	case t == nil:
@@ -109,8 +138,8 @@ func (p *pending) each(table string, fn func(Key, pendingRow)) {
 	if t == nil || !t.has {
 		return
 	}
-	fn(t.key, t.row)
+	fn(t.key, t.row.decoded())
 	for k, r := range t.more {
-		fn(k, r)
+		fn(k, r.decoded())
 	}
 }

@@ -72,7 +72,7 @@ func (tx *Txn) logPut(table string, k Key) {
 	if !tx.undoing {
 		return
 	}
-	r, had := tx.pending.get(table, k)
+	r, had := tx.pending.held(table, k)
 	tx.undo = append(tx.undo, pendingUndo{table: table, key: k, row: r, had: had})
 }
 

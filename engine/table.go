@@ -616,13 +616,15 @@ func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[str
 		nr = newRow(k, []version{v})
 	}
 	ts.rows.ReplaceOrInsert(nr)
-	ts.versionAdded(old, ok, k, v, doc, prev)
+	ts.versionAdded(old, ok, k, v)
+	ts.indexVersion(k, v, docValues{doc: doc}, prev)
 	return nr
 }
 
-// versionAdded does the rest of addVersion once the row is in the B-tree:
-// the undo step, the event count and the index entries.
-func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc map[string]any, prev map[string]any) {
+// versionAdded does the rest of addVersion once the row is in the B-tree,
+// but for the index entries (indexVersion): the undo step and the event
+// count.
+func (ts *tableState) versionAdded(old row, ok bool, k Key, v version) {
 	if u := ts.undo; u != nil {
 		if ok {
 			u.replaced = append(u.replaced, old)
@@ -632,11 +634,16 @@ func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc map[s
 	}
 	ts.eventsSince++
 	ts.lastWrite = v.seq
-	if doc == nil {
+}
+
+// indexVersion adds the index entries of version v of the row with key k,
+// whose document has values doc, and prev before it (nil for none).
+func (ts *tableState) indexVersion(k Key, v version, doc docValues, prev map[string]any) {
+	if doc.doc == nil && doc.raw == nil {
 		return
 	}
 	for f, idx := range ts.indexes {
-		val, ok := lookupPath(doc, f)
+		val, ok := doc.field(f)
 		if !ok || val == nil {
 			continue
 		}

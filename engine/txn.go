@@ -87,9 +87,9 @@ func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) 
 	return doc, order, err
 }
 
-func (tx *Txn) remember(table string, k Key, doc map[string]any, order []string) {
+func (tx *Txn) remember(table string, k Key, r pendingRow) {
 	tx.logPut(table, k)
-	tx.pending.put(table, k, pendingRow{doc: doc, order: order})
+	tx.pending.put(table, k, r)
 }
 
 // Insert adds a document, given as JSON text of an object, to a table.
@@ -173,11 +173,24 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	if err := checkSize("document", raw); err != nil {
 		return Key{}, err
 	}
-	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, doc: doc, order: order, raw: raw, payload: raw, gen: ts.gen})
-	tx.remember(table, k, doc, order)
 	tx.noteUnique(ts, k, doc)
+	if len(tx.ops) >= keepDocs {
+		// A large transaction (a COPY, say) holds its inserts encoded
+		// only: the commit and the transaction's own reads decode them.
+		tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, raw: raw, payload: raw, gen: ts.gen})
+		tx.remember(table, k, pendingRow{raw: raw})
+		return k, nil
+	}
+	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, doc: doc, order: order, raw: raw, payload: raw, gen: ts.gen})
+	tx.remember(table, k, pendingRow{doc: doc, order: order})
 	return k, nil
 }
+
+// keepDocs is how many writes of a transaction keep the decoded
+// documents of their inserts; the inserts after them hold their encoded
+// documents only, a third of the memory (a decoded document costs about
+// twice its encoding, in maps, key lists and boxed values).
+const keepDocs = 1024
 
 // Patch applies an RFC 7396 merge patch (JSON text of an object) to the
 // live row with the given key.
@@ -258,7 +271,7 @@ func (tx *Txn) patchDoc(table string, key any, patch map[string]any, order []str
 		return err
 	}
 	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventPatch, key: k, patch: patch, order: order, raw: raw, payload: payload, gen: ts.gen})
-	tx.remember(table, k, next, dedupeKeys(append(append([]string(nil), curOrder...), order...), next))
+	tx.remember(table, k, pendingRow{doc: next, order: dedupeKeys(append(append([]string(nil), curOrder...), order...), next)})
 	tx.noteUnique(ts, k, next)
 	return nil
 }
@@ -270,7 +283,7 @@ func (tx *Txn) SoftDelete(table string, key any) error {
 		return err
 	}
 	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventSoftDelete, key: k, payload: encodeKeyed(k, nil), gen: ts.gen})
-	tx.remember(table, k, nil, nil)
+	tx.remember(table, k, pendingRow{})
 	return nil
 }
 

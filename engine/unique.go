@@ -291,7 +291,7 @@ func (tx *Txn) checkUnique(ts *tableState, k Key, doc, prev map[string]any) erro
 			if c == k {
 				return nil
 			}
-			if _, mine := tx.pending.get(name, c); mine {
+			if _, mine := tx.pending.held(name, c); mine {
 				return nil
 			}
 			_, _, raw, err := ts.point.loadAt(c, tx.view.seq)
@@ -352,9 +352,9 @@ func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
 			continue
 		}
 		if doc == nil {
-			if ev.typ == store.EventInsert {
+			if ev.typ == store.EventInsert && ev.doc != nil {
 				doc = ev.doc
-			} else {
+			} else { // a patch, or an insert held encoded only (keepDocs)
 				var err error
 				if doc, err = decodeDocBytes(r.latest().doc()); err != nil {
 					return err

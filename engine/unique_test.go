@@ -262,3 +262,90 @@ func TestIndexDefs(t *testing.T) {
 		t.Fatalf("indexes after the drop of nick: %+v", got)
 	}
 }
+
+// TestLargeTransaction: the inserts of a transaction past keepDocs are held
+// encoded only, and everything reads them as before: the transaction's own
+// reads (by key, by scan, by index range), its unique and duplicate-key
+// checks, a patch of such a row, a rollback to a savepoint among them, the
+// commit's unique checks and indexes, and a reopen.
+func TestLargeTransaction(t *testing.T) {
+	db, reopen := uniqueDB(t)
+	n := keepDocs + 500
+	tx := db.Begin()
+	for i := range n {
+		_, err := tx.Insert("person", fmt.Appendf(nil, `{"id": %d, "nick": "n%d", "n": %d, "g": %d}`, i, i, i%7, i%5))
+		mustExec(t, err)
+	}
+	k := int64(keepDocs + 100) // a row held encoded
+	v := tx.View()
+	if doc := getDoc(t, v, "person", k); doc["nick"] != fmt.Sprintf("n%d", k) {
+		t.Fatalf("own read of key %d: %v", k, doc)
+	}
+	rows := 0
+	mustExec(t, v.Scan("person", func(*Row) bool { rows++; return true }))
+	if rows != n {
+		t.Fatalf("own scan: %d rows, want %d", rows, n)
+	}
+	wantUnique(t, "insert of a value an encoded row holds",
+		insertErr(tx, fmt.Sprintf(`{"id": %d, "nick": "n%d"}`, n, k)), "person_nick_key")
+	if _, err := tx.Insert("person", fmt.Appendf(nil, `{"id": %d}`, k)); Code(err) != CodeUniqueViolation {
+		t.Fatalf("insert of an encoded row's key: %v", err)
+	}
+	mustExec(t, tx.Patch("person", k, []byte(`{"nick": "patched"}`)))
+	sp := tx.Savepoint()
+	for i := n; i < n+10; i++ {
+		_, err := tx.Insert("person", fmt.Appendf(nil, `{"id": %d, "nick": "late%d"}`, i, i))
+		mustExec(t, err)
+	}
+	tx.RollbackTo(sp)
+	if _, ok, _ := tx.View().Get("person", int64(n)); ok {
+		t.Fatal("a row inserted after the savepoint outlived the rollback to it")
+	}
+	// Another transaction takes a value an encoded row holds, unseen
+	// until the commits' checks.
+	other := db.Begin()
+	_, err := other.Insert("person", fmt.Appendf(nil, `{"id": %d, "nick": "n%d"}`, n+200, keepDocs+50))
+	mustExec(t, err)
+	_, err = tx.Commit(ctx)
+	mustExec(t, err)
+	_, err = other.Commit(ctx)
+	wantUnique(t, "a commit after the large one, of a value an encoded row holds", err, "person_nick_key")
+
+	check := func(db *DB, when string) {
+		t.Helper()
+		if p := db.CheckIndexes(); len(p) != 0 {
+			t.Fatalf("%s: %v", when, p)
+		}
+		v := db.View()
+		if doc := getDoc(t, v, "person", k); doc["nick"] != "patched" || doc["g"] != k%5 {
+			t.Fatalf("%s: key %d: %v", when, k, doc)
+		}
+		count := 0
+		mustExec(t, v.Scan("person", func(*Row) bool { count++; return true }))
+		if count != n {
+			t.Fatalf("%s: %d rows, want %d", when, count, n)
+		}
+		_, err = db.Insert(ctx, "person", fmt.Appendf(nil, `{"id": %d, "nick": "n%d"}`, n+100, n-1))
+		wantUnique(t, when+": a value the last encoded row holds", err, "person_nick_key")
+	}
+	check(db, "after the commit")
+	db = reopen()
+	check(db, "after a reopen")
+
+	// A large transaction whose encoded insert takes a value another
+	// transaction committed first fails at its commit.
+	big := db.Begin()
+	for i := range keepDocs + 10 {
+		_, err := big.Insert("person", fmt.Appendf(nil, `{"id": %d, "nick": "big%d"}`, 10*n+i, i))
+		mustExec(t, err)
+	}
+	_, err = db.Insert(ctx, "person", fmt.Appendf(nil, `{"id": %d, "nick": "big%d"}`, 20*n, keepDocs+5))
+	mustExec(t, err)
+	_, err = big.Commit(ctx)
+	wantUnique(t, "the commit of an encoded insert of a value committed first", err, "person_nick_key")
+}
+
+func insertErr(tx *Txn, doc string) error {
+	_, err := tx.Insert("person", []byte(doc))
+	return err
+}
