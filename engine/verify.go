@@ -14,16 +14,11 @@ import (
 // this does.
 func (db *DB) CheckPayloads() []string {
 	var problems []string
-	v := db.View()
-	for _, name := range v.Tables() {
-		ts, ok := v.lookupTable(name)
-		if !ok {
-			continue
-		}
+	db.eachTable(func(name string, ts *tableState) {
 		it, err := db.st.NewIterator(name, 1)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("table %q: %v", name, err))
-			continue
+			return
 		}
 		for it.Next() {
 			rec := it.Record()
@@ -54,8 +49,18 @@ func (db *DB) CheckPayloads() []string {
 			}
 			return true
 		})
-	}
+	})
 	return problems
+}
+
+// eachTable calls fn with every table as the latest view has it.
+func (db *DB) eachTable(fn func(name string, ts *tableState)) {
+	v := db.View()
+	for _, name := range v.Tables() {
+		if ts, ok := v.lookupTable(name); ok {
+			fn(name, ts)
+		}
+	}
 }
 
 // CheckIndexes checks every index of every table against the table's
@@ -66,12 +71,7 @@ func (db *DB) CheckPayloads() []string {
 // returns what is missing, a line for each index that misses entries.
 func (db *DB) CheckIndexes() []string {
 	var problems []string
-	v := db.View()
-	for _, name := range v.Tables() {
-		ts, ok := v.lookupTable(name)
-		if !ok {
-			continue
-		}
+	db.eachTable(func(name string, ts *tableState) {
 		fields := slices.Sorted(maps.Keys(ts.indexes))
 		for _, f := range fields {
 			missing, first, err := indexMisses(ts, f)
@@ -83,7 +83,7 @@ func (db *DB) CheckIndexes() []string {
 					name, f, missing, first))
 			}
 		}
-	}
+	})
 	return problems
 }
 
