@@ -255,6 +255,29 @@ func TestServerSnapshotAtShutdown(t *testing.T) {
 	}
 }
 
+// TestServerMemoryLimit: -memory-limit (DRIFTDB_MEMORY_LIMIT) sets the
+// heap's soft limit, which the server reports as it starts serving; a
+// value that is not a size stops it at start, naming the setting.
+func TestServerMemoryLimit(t *testing.T) {
+	b := startBinary(t, []string{"DRIFTDB_MEMORY_LIMIT=256MB"}, "-d", filepath.Join(t.TempDir(), "data"))
+	mustExec(t, b.conn, `CREATE TABLE t (id int8 PRIMARY KEY)`)
+	b.stop(t)
+	if !strings.Contains(b.logs.String(), `"memory_limit":"256MB"`) {
+		t.Fatalf("no memory_limit 256MB in the serving line:\n%s", b.logs)
+	}
+	b = startBinary(t, []string{"GOMEMLIMIT=off"}, "-d", filepath.Join(t.TempDir(), "data"))
+	b.stop(t)
+	if !strings.Contains(b.logs.String(), `"memory_limit":"none"`) {
+		t.Fatalf("no memory_limit none without the setting:\n%s", b.logs)
+	}
+	cmd := exec.Command(builtBinary(t, "driftdb-pg"), "-d", filepath.Join(t.TempDir(), "bad"), "-listen", freePort(t), "-memory-limit", "lots")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "-memory-limit") {
+		t.Fatalf("-memory-limit lots: exit %v, output %q; want exit 2 naming the flag", err, out)
+	}
+}
+
 // TestOversizeBeforeAuth: a startup packet over the pre-authentication
 // limit closes that connection without taking a byte more.
 func TestOversizeBeforeAuth(t *testing.T) {

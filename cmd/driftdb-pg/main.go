@@ -52,6 +52,7 @@ type options struct {
 	pprof                        string
 	snapshotEvents               int64
 	snapshotBytes                byteSize
+	memoryLimit                  byteSize
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -78,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Int64Var(&o.snapshotEvents, "snapshot-events", engine.DefaultSnapshotEvents, "snapshot a table automatically once this many events were written to it since its last snapshot, 0 for never (DRIFTDB_SNAPSHOT_EVENTS)")
 	o.snapshotBytes = engine.DefaultSnapshotBytes
 	fs.Var(&o.snapshotBytes, "snapshot-bytes", "snapshot a table automatically once this much log was written to it since its last snapshot (bytes, or with kB, MB, GB or TB), 0 for never (DRIFTDB_SNAPSHOT_BYTES)")
+	fs.Var(&o.memoryLimit, "memory-limit", "a soft limit on the server's heap, as Go's GOMEMLIMIT (bytes, or with kB, MB, GB or TB): the garbage collector works harder as the heap nears it, trading throughput for memory; it does not bound the data itself, which is held in memory. 0 leaves it to GOMEMLIMIT (DRIFTDB_MEMORY_LIMIT)")
 	// The environment sets what the command line does not. Its values go
 	// through the flags' own parsing: a bad one is an error, not ignored.
 	var envErr error
@@ -102,6 +104,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("-snapshot-events: %d is negative (0 turns snapshots by event count off)", o.snapshotEvents)
 	}
 	return o, nil
+}
+
+// memoryLimit is the heap's soft limit in force, as a size, or "none".
+func memoryLimit() string {
+	n := debug.SetMemoryLimit(-1) // reads it
+	if n == math.MaxInt64 {
+		return "none"
+	}
+	b := byteSize(n)
+	return b.String()
 }
 
 // never maps a flag's 0 ("never") to the engine's negative threshold.
@@ -258,6 +270,9 @@ func run(args []string, stderr io.Writer) int {
 		}
 		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	if o.memoryLimit > 0 {
+		debug.SetMemoryLimit(int64(o.memoryLimit)) // before opening: loading counts too
+	}
 	db, err := engine.Open(o.data, engine.Options{
 		Logger:         log,
 		Store:          store.Options{NoSync: o.noSync},
@@ -299,7 +314,7 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log.Info("driftdb-pg serving", "addr", ln.Addr().String(), "data", o.data, "database", cfg.Database,
 		"auth", cfg.Auth, "tls", cfg.TLS != nil, "unsafe_no_fsync", o.noSync,
-		"max_connections", o.maxConns, "open_files_limit", fdLimit)
+		"max_connections", o.maxConns, "open_files_limit", fdLimit, "memory_limit", memoryLimit())
 	if o.pprof != "" {
 		if err := serveProfiler(o.pprof, log); err != nil {
 			ln.Close()
