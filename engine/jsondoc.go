@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -67,7 +68,7 @@ func (p *jsonParser) object(depth int, wantKeys bool) (map[string]any, []string,
 		if !p.eat('"') {
 			return nil, nil, false
 		}
-		k, ok := p.str()
+		k, ok := p.str(true)
 		if !ok {
 			return nil, nil, false
 		}
@@ -80,6 +81,9 @@ func (p *jsonParser) object(depth int, wantKeys bool) (map[string]any, []string,
 			return nil, nil, false
 		}
 		if _, dup := m[k]; !dup && wantKeys {
+			if keys == nil {
+				keys = make([]string, 0, 8) // one allocation for most documents
+			}
 			keys = append(keys, k)
 		}
 		m[k] = v
@@ -102,7 +106,7 @@ func (p *jsonParser) value(depth int) (any, bool) {
 	switch c := p.b[p.i]; {
 	case c == '"':
 		p.i++
-		return p.str()
+		return p.str(false)
 	case c == '{':
 		p.i++
 		m, _, ok := p.object(depth+1, false)
@@ -211,12 +215,17 @@ func (p *jsonParser) digits() int {
 }
 
 // str reads a string whose '"' was consumed.
-func (p *jsonParser) str() (string, bool) {
+func (p *jsonParser) str(key bool) (string, bool) {
 	start := p.i
 	for p.i < len(p.b) {
 		switch c := p.b[p.i]; {
 		case c == '"':
-			s := string(p.b[start:p.i])
+			var s string
+			if key {
+				s = internKey(p.b[start:p.i])
+			} else {
+				s = string(p.b[start:p.i])
+			}
 			p.i++
 			return s, true
 		case c == '\\':
@@ -227,6 +236,30 @@ func (p *jsonParser) str() (string, bool) {
 		p.i++
 	}
 	return "", false
+}
+
+// keyCache holds object keys read lately, so that the documents that
+// repeat them (most do) share one string for each instead of allocating
+// it again. A slot is overwritten by the next key that hashes to it; two
+// parsers racing on a slot cost an allocation, nothing more.
+var keyCache [1024]atomic.Pointer[string]
+
+// internKey returns b as a string, from keyCache when it is there.
+func internKey(b []byte) string {
+	if len(b) == 0 || len(b) > 64 {
+		return string(b)
+	}
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &keyCache[h%uint32(len(keyCache))]
+	if s := slot.Load(); s != nil && *s == string(b) {
+		return *s
+	}
+	s := string(b)
+	slot.Store(&s)
+	return s
 }
 
 // escaped reads the rest of a string from its first backslash at p.i;

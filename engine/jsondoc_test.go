@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 )
 
 var documentSeeds = []string{
@@ -97,4 +98,24 @@ func ExampleDecodeDocument() {
 	doc, keys, err := DecodeDocument([]byte(`{"b": 1, "a": 2.5, "b": "x"}`))
 	fmt.Println(doc, keys, err)
 	// Output: map[a:2.5 b:x] [b a] <nil>
+}
+
+// TestKeysShared: documents that repeat a key share one string for it, and
+// keys that meet in a slot of the cache each still read back as written.
+func TestKeysShared(t *testing.T) {
+	_, k1, err := decodeDocument([]byte(`{"shared_key": 1}`))
+	mustExec(t, err)
+	_, k2, err := decodeDocument([]byte(`{"shared_key": "two"}`))
+	mustExec(t, err)
+	if unsafe.StringData(k1[0]) != unsafe.StringData(k2[0]) {
+		t.Fatal("a repeated key was allocated again")
+	}
+	for i := range 5000 { // more keys than slots
+		key := fmt.Sprintf("k%d", i%3000)
+		_, keys, err := decodeDocument(fmt.Appendf(nil, `{%q: %d}`, key, i))
+		mustExec(t, err)
+		if len(keys) != 1 || keys[0] != key {
+			t.Fatalf("keys %q, want [%s]", keys, key)
+		}
+	}
 }
