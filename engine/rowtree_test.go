@@ -316,7 +316,7 @@ func TestCompareEntries(t *testing.T) {
 	}
 	vals := []any{int64(math.MinInt64), int64(-1), int64(0), int64(1), int64(255), int64(256), int64(math.MaxInt64),
 		1.5, -0.5, json.Number("12345678901234567890"), true, false,
-		0.1, -0.0, 1.0, 1e300, -1e300, 5e-324, math.Inf(1), math.Inf(-1), math.NaN(), float64(1 << 53), float64(1<<53) + 2,
+		0.1, math.Copysign(0, -1), 1.0, 1e300, -1e300, 5e-324, math.Inf(1), math.Inf(-1), math.NaN(), float64(1 << 53), float64(1<<53) + 2,
 		json.Number("0.1"), json.Number("1.000"), json.Number("-0.000"), json.Number("9223372036854775808"),
 		json.Number("-9223372036854775809"), json.Number("1e40000"), json.Number("9e39999"), json.Number("-1e40000"),
 		json.Number("-9e39999"), json.Number("1e-40000"), json.Number("9e-40001"), json.Number("-1e-40000"),
