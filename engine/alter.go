@@ -165,6 +165,7 @@ func (db *DB) applyAlteration(a *alteration) error {
 	}
 	db.work[name] = nts
 	cm, err := db.commitLocked(context.Background(), db.nextSeq-1, a.ops, nil, nil)
+	db.wmu.settle() // nts is published below, its index entries placed
 	if err != nil {
 		db.work[name] = ts
 		if rerr := dropPendingSchema(fsys, dir); rerr != nil {

@@ -446,6 +446,11 @@ func (m *writerMutex) Lock() {
 
 func (m *writerMutex) Unlock() { m.mu.Unlock() }
 
+// settle waits for the placement a commit started, for a holder that
+// goes on changing or publishing the working state after the commit
+// without letting the mutex go (an ALTER TABLE).
+func (m *writerMutex) settle() { m.placing.Wait() }
+
 func (db *DB) locked(f func()) {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
