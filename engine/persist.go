@@ -10,8 +10,10 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
+	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -50,23 +52,68 @@ func idxPath(tableDir, field string) string {
 
 // writeIndexFiles persists every index of ts as it is at seq.
 func writeIndexFiles(fsys store.FS, tableDir string, ts *tableState, seq uint64) error {
-	if len(ts.indexes) == 0 {
-		return nil
-	}
-	if err := vfs.MkdirAll(fsys, filepath.Join(tableDir, indexesDir)); err != nil {
-		return err
-	}
-	// In field order: the same work makes the same file operations (the
-	// crash tests replay a workload by its seed).
-	fields := make([]string, 0, len(ts.indexes))
-	for field := range ts.indexes {
-		fields = append(fields, field)
-	}
-	sort.Strings(fields)
-	for _, field := range fields {
-		idx := ts.indexes[field]
-		err := store.ReplaceFile(fsys, idxPath(tableDir, field), func(f store.File) error {
-			return writeIndexFile(f, field, idx, seq)
+	return encodeIndexFiles(ts, seq).write(fsys, tableDir)
+}
+
+// indexEncoding is the index files of a table being encoded on a
+// goroutine of their own, in field order, each handed over when the one
+// before has been taken: the next is encoded while the last is written,
+// and at most two are in memory. The file operations stay with the
+// writer, in one order: the same work makes the same file operations (the
+// crash tests replay a workload by its seed).
+type indexEncoding struct {
+	out  chan encodedIndex
+	stop chan struct{}
+	once sync.Once
+}
+
+type encodedIndex struct {
+	field string
+	data  []byte
+	err   error
+}
+
+// encodeIndexFiles starts encoding the index files of ts at seq.
+func encodeIndexFiles(ts *tableState, seq uint64) *indexEncoding {
+	fields := slices.Sorted(maps.Keys(ts.indexes))
+	e := &indexEncoding{out: make(chan encodedIndex), stop: make(chan struct{})}
+	go func() {
+		defer close(e.out)
+		for _, field := range fields {
+			select {
+			case <-e.stop:
+				return
+			default:
+			}
+			var f memFile
+			err := writeIndexFile(&f, field, ts.indexes[field], seq)
+			select {
+			case e.out <- encodedIndex{field, f.b, err}:
+			case <-e.stop:
+				return
+			}
+		}
+	}()
+	return e
+}
+
+// write writes the encoded index files into tableDir.
+func (e *indexEncoding) write(fsys store.FS, tableDir string) error {
+	defer e.abandon()
+	made := false
+	for ix := range e.out {
+		if ix.err != nil {
+			return ix.err
+		}
+		if !made {
+			if err := vfs.MkdirAll(fsys, filepath.Join(tableDir, indexesDir)); err != nil {
+				return err
+			}
+			made = true
+		}
+		err := store.ReplaceFile(fsys, idxPath(tableDir, ix.field), func(f store.File) error {
+			_, err := f.Write(ix.data)
+			return err
 		})
 		if err != nil {
 			return err
@@ -75,9 +122,35 @@ func writeIndexFiles(fsys store.FS, tableDir string, ts *tableState, seq uint64)
 	return nil
 }
 
+// abandon stops the encoding, what is not written is not, and returns
+// once the encoding goroutine is done.
+func (e *indexEncoding) abandon() {
+	e.once.Do(func() { close(e.stop) })
+	for range e.out {
+	}
+}
+
+// memFile is an index file in memory.
+type memFile struct{ b []byte }
+
+func (f *memFile) Write(p []byte) (int, error) {
+	f.b = append(f.b, p...)
+	return len(p), nil
+}
+
+func (f *memFile) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > int64(len(f.b)) {
+		return 0, errors.New("engine: write past the end of an index file in memory")
+	}
+	return copy(f.b[off:], p), nil
+}
+
 // writeIndexFile writes one index file to f as it streams the entries:
 // the header's checksum, which covers the body, is filled in last.
-func writeIndexFile(f store.File, field string, idx *indexTree, seq uint64) error {
+func writeIndexFile(f interface {
+	io.Writer
+	io.WriterAt
+}, field string, idx *indexTree, seq uint64) error {
 	bw := bufio.NewWriterSize(f, 256<<10)
 	hdr := make([]byte, idxHeaderSize)
 	copy(hdr, idxMagic)

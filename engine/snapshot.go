@@ -8,7 +8,6 @@ import (
 	"maps"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -443,12 +442,12 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	}
 	// The caches that go with the snapshot: failing to write them costs a
 	// rebuild at the next open, nothing more. Index files go with a whole
-	// snapshot, written beside its data when it is known to be whole; a
-	// delta's rows bring them up to date when it is loaded.
-	dir := db.st.StreamDir(name)
-	var indexes sync.WaitGroup
+	// snapshot, encoded beside its data when it is known to be whole and
+	// written after it; a delta's rows bring them up to date when it is
+	// loaded.
+	var indexes *indexEncoding
 	if base == 0 {
-		indexes.Go(func() { db.saveIndexFiles(dir, ts, seq) })
+		indexes = encodeIndexFiles(ts, seq)
 	}
 	var versions int
 	var delta bool
@@ -457,12 +456,20 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 		versions, delta, err = writeSnapshotData(w, ts, seq, base, budget)
 		return err
 	})
-	if err == nil && !delta && base != 0 {
-		db.saveIndexFiles(dir, ts, seq) // the delta went over its budget
-	}
-	indexes.Wait()
 	if err != nil {
+		if indexes != nil {
+			indexes.abandon()
+		}
 		return 0, storageError(err)
+	}
+	dir := db.st.StreamDir(name)
+	if !delta {
+		if indexes == nil {
+			indexes = encodeIndexFiles(ts, seq) // the delta went over its budget
+		}
+		if err := indexes.write(db.st.FS(), dir); err != nil {
+			db.log.Warn("cannot write index files", "table", name, "err", err)
+		}
 	}
 	next := snapChain{full: seq, prev: chain.full, fullVersions: versions, horizon: ts.horizon}
 	if delta {
@@ -497,14 +504,6 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 		}
 	}
 	return seq, nil
-}
-
-// saveIndexFiles writes the index files of table ts at seq into dir; a
-// failure is logged.
-func (db *DB) saveIndexFiles(dir string, ts *tableState, seq uint64) {
-	if err := writeIndexFiles(db.st.FS(), dir, ts, seq); err != nil {
-		db.log.Warn("cannot write index files", "table", ts.spec.Name, "err", err)
-	}
 }
 
 // snapshotDue reports whether a changed table has gone past a snapshot
