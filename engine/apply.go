@@ -137,8 +137,7 @@ func (ts *tableState) insertNew(ev *event) (row, bool) {
 	}
 	values := docValues{doc: ev.doc, raw: ev.raw}
 	ts.cols = ts.cols.observe(values, ev.order, ev.seq)
-	ts.versionAdded(row{}, false, ev.key, v)
-	ts.indexVersion(ev.key, v, values, nil)
+	ts.versionAdded(row{}, false, ev.key, v, values, nil)
 	return nr, true
 }
 

@@ -295,9 +295,12 @@ func (c *Cursor) equalChunk() {
 	}
 	keys, stopped := 0, false
 	var cur indexEntry // the last entry visited
-	lo := newEntry(c.value, minKey, 0)
+	var lo indexEntry
 	if c.started {
-		lo = newEntry(c.lastEntry.val, c.lastEntry.key, ^uint64(0))
+		lo = c.lastEntry // its prefix made already
+		lo.seq = ^uint64(0)
+	} else {
+		lo = newEntry(c.value, minKey, 0)
 	}
 	c.idx.AscendGreaterOrEqual(lo, func(e indexEntry) bool {
 		if cmp, ok := CompareValues(e.val, c.value); !ok || cmp != 0 {

@@ -109,6 +109,10 @@ type DB struct {
 	// testPlaced, when set by a test, runs once a commit has applied
 	// every event and placed the index entries it held back.
 	testPlaced func()
+	// testPlacing, when set by a test, runs on the goroutine that places
+	// a large commit's index entries after the commit let the writer
+	// mutex go, before it places them.
+	testPlacing func()
 
 	// gens gives out table generations (ddl.go).
 	gens atomic.Uint64

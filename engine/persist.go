@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -85,10 +84,9 @@ func encodeIndexFiles(ts *tableState, seq uint64) *indexEncoding {
 				return
 			default:
 			}
-			var f memFile
-			err := writeIndexFile(&f, field, ts.indexes[field], seq)
+			data, err := encodeIndexFile(field, ts.indexes[field], seq)
 			select {
-			case e.out <- encodedIndex{field, f.b, err}:
+			case e.out <- encodedIndex{field, data, err}:
 			case <-e.stop:
 				return
 			}
@@ -130,36 +128,17 @@ func (e *indexEncoding) abandon() {
 	}
 }
 
-// memFile is an index file in memory.
-type memFile struct{ b []byte }
-
-func (f *memFile) Write(p []byte) (int, error) {
-	f.b = append(f.b, p...)
-	return len(p), nil
-}
-
-func (f *memFile) WriteAt(p []byte, off int64) (int, error) {
-	if off < 0 || off+int64(len(p)) > int64(len(f.b)) {
-		return 0, errors.New("engine: write past the end of an index file in memory")
-	}
-	return copy(f.b[off:], p), nil
-}
-
-// writeIndexFile writes one index file to f as it streams the entries:
-// the header's checksum, which covers the body, is filled in last.
-func writeIndexFile(f interface {
-	io.Writer
-	io.WriterAt
-}, field string, idx *indexTree, seq uint64) error {
-	bw := bufio.NewWriterSize(f, 256<<10)
+// encodeIndexFile returns the index file of idx at seq: the header's
+// checksum, which covers the body, is filled in once the entries are
+// written.
+func encodeIndexFile(field string, idx *indexTree, seq uint64) ([]byte, error) {
+	var out bytes.Buffer
 	hdr := make([]byte, idxHeaderSize)
 	copy(hdr, idxMagic)
 	binary.LittleEndian.PutUint32(hdr[8:], idxVersion)
-	if _, err := bw.Write(hdr); err != nil {
-		return err
-	}
+	out.Write(hdr)
 	crc := crc32.New(castagnoli)
-	body := io.MultiWriter(bw, crc)
+	body := io.MultiWriter(&out, crc)
 	// Count first, then encode in a second walk: no copy of the index.
 	n := 0
 	var y yielder
@@ -171,7 +150,7 @@ func writeIndexFile(f interface {
 		return true
 	})
 	if err := msgpack.NewEncoder(body).Encode(&idxHeader{Field: field, Seq: seq, N: n}); err != nil {
-		return err
+		return nil, err
 	}
 	e := getEncoder()
 	defer encPool.Put(e)
@@ -196,14 +175,11 @@ func writeIndexFile(f interface {
 		return err == nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	binary.LittleEndian.PutUint32(hdr[12:], crc.Sum32())
-	_, err = f.WriteAt(hdr, 0)
-	return err
+	b := out.Bytes()
+	binary.LittleEndian.PutUint32(b[12:], crc.Sum32())
+	return b, nil
 }
 
 // readIndexFile loads the index of field if its file is whole and covers

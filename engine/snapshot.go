@@ -107,14 +107,7 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 	// row goes in with its versions after since (0: all) up to seq. The
 	// count walk counts both ways, whole and on base.
 	span := func(r *row, since uint64) (from, to int) {
-		for to < len(r.versions) && r.versions[to].seq <= seq {
-			to++
-		}
-		from = to
-		for from > 0 && r.versions[from-1].seq > since {
-			from--
-		}
-		return from, to
+		return r.index(since) + 1, r.index(seq) + 1
 	}
 	var whole, onBase struct{ rows, versions int }
 	var y yielder

@@ -616,15 +616,15 @@ func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[str
 		nr = newRow(k, []version{v})
 	}
 	ts.rows.ReplaceOrInsert(nr)
-	ts.versionAdded(old, ok, k, v)
-	ts.indexVersion(k, v, docValues{doc: doc}, prev)
+	ts.versionAdded(old, ok, k, v, docValues{doc: doc}, prev)
 	return nr
 }
 
-// versionAdded does the rest of addVersion once the row is in the B-tree,
-// but for the index entries (indexVersion): the undo step and the event
-// count.
-func (ts *tableState) versionAdded(old row, ok bool, k Key, v version) {
+// versionAdded does the rest of addVersion once the row is in the B-tree:
+// the undo step, the event count and the index entries of v, the version
+// of the row with key k whose document has values doc, and prev before it
+// (nil for none).
+func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc docValues, prev map[string]any) {
 	if u := ts.undo; u != nil {
 		if ok {
 			u.replaced = append(u.replaced, old)
@@ -634,11 +634,6 @@ func (ts *tableState) versionAdded(old row, ok bool, k Key, v version) {
 	}
 	ts.eventsSince++
 	ts.lastWrite = v.seq
-}
-
-// indexVersion adds the index entries of version v of the row with key k,
-// whose document has values doc, and prev before it (nil for none).
-func (ts *tableState) indexVersion(k Key, v version, doc docValues, prev map[string]any) {
 	if doc.doc == nil && doc.raw == nil {
 		return
 	}

@@ -517,7 +517,12 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		db.testPlaced()
 	} else if len(sc.held.by) > 0 {
 		placing = true
-		db.wmu.placing.Go(sc.held.place)
+		db.wmu.placing.Go(func() {
+			if h := db.testPlacing; h != nil {
+				h()
+			}
+			sc.held.place()
+		})
 	}
 	var due []string
 	for i := range tabs {
