@@ -58,6 +58,7 @@ func (s *Store) MergeSegments(name string) error {
 	}
 	out = append(out, segs[len(segs)-1])
 	st.segs.Store(&out)
+	closeSegments(segs, out)
 	return nil
 }
 
@@ -179,6 +180,7 @@ func (s *Store) DropBefore(name string, seq uint64) error {
 		}
 	}
 	st.segs.Store(&keep)
+	closeSegments(segs, keep)
 	return nil
 }
 

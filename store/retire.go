@@ -238,6 +238,9 @@ func (s *Store) RenameStream(old, new string) error {
 // unpublishStream removes a stream from the published map.
 func (s *Store) unpublishStream(name string) {
 	old := *s.streams.Load()
+	if st, ok := old[name]; ok {
+		closeSegments(st.segments(), nil)
+	}
 	m := make(map[string]*stream, len(old))
 	for k, v := range old {
 		if k != name {

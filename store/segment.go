@@ -65,6 +65,8 @@ type segment struct {
 	// is updated by the writer along with end.
 	firstSeq atomic.Uint64
 	lastSeq  atomic.Uint64
+	// seqs finds records by seq (readseq.go).
+	seqs seqIndex
 }
 
 // listSegments returns the segment numbers in dir, ascending, and removes
@@ -300,6 +302,8 @@ type chunkReader struct {
 	pos   int   // next byte of buf to decode
 	base  int64 // file offset of buf[0]
 	limit int64 // file offset not to read past
+	// window is how much to read at once (0: readAheadSize).
+	window int64
 }
 
 func newChunkReader(r io.ReaderAt, off, limit int64) *chunkReader {
@@ -331,6 +335,9 @@ func (c *chunkReader) next() (Record, int, error) {
 			return Record{}, 0, errShort
 		}
 		want := int64(readAheadSize)
+		if c.window > 0 {
+			want = c.window
+		}
 		if need := needBytes(c.buf[c.pos:]); need > want {
 			want = need
 		}

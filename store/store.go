@@ -372,6 +372,9 @@ func (s *Store) closeFiles() error {
 	var err error
 	if p := s.streams.Load(); p != nil {
 		for _, st := range *p {
+			if segs := st.segs.Load(); segs != nil {
+				closeSegments(*segs, nil)
+			}
 			if st.active != nil {
 				if s.w != nil && st.allocated > st.activeSize {
 					// Leave the file as long as its data.

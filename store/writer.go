@@ -515,8 +515,10 @@ func (w *writer) writeGroup(group []*Commit) error {
 		if seg.firstSeq.Load() == 0 {
 			seg.firstSeq.Store(firstSeqOf(group, st))
 		}
-		seg.lastSeq.Store(lastSeqOf(group, st))
+		// end before lastSeq: a reader that sees a seq (ReadRecord) sees
+		// the bytes that hold it.
 		seg.end.Store(st.activeSize)
+		seg.lastSeq.Store(lastSeqOf(group, st))
 	}
 	last := group[len(group)-1].last
 	w.s.lastMs.Store(last.UnixMs)

@@ -1,0 +1,314 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Reading one record by its seq.
+//
+// A record's seq names it for good: a merge of segments copies records
+// unchanged, and a rewrite by DropBefore keeps the records it keeps as
+// they were, so a seq stays valid where an offset would not. Each segment
+// keeps a sparse map of seqs to offsets (seqIndex), made the first time a
+// record of the segment is read and extended as the segment grows: one
+// entry per seqIndexStep bytes of records. A read finds the segment by its
+// seq range, the last entry at or before the seq, and reads forward from
+// there, a few kilobytes, checking each record's CRC as it goes.
+
+// ErrNoRecord is returned by ReadRecord for a seq the stream has no
+// durable record of.
+var ErrNoRecord = errors.New("store: no such record")
+
+const (
+	// seqIndexStep is the spacing of a segment's seq map, in bytes of
+	// records: a read decodes at most about this much before its record.
+	seqIndexStep = 4 << 10
+	// readWindow is what a read takes from the file at once: the step
+	// and a record after it, for most records.
+	readWindow = seqIndexStep + 1<<10
+)
+
+// seqIndex maps seqs to offsets in one segment, sparsely, and holds the
+// segment open for reads. The handle reads the file the map was made of:
+// a merge or a rewrite puts a new file at the segment's path (and a new
+// segment in the list), and closes the old segment's handle once the new
+// list is out.
+type seqIndex struct {
+	mu     sync.Mutex
+	f      File
+	closed bool     // the segment left its stream: no more reads
+	seqs   []uint64 // the seq of a record ...
+	offs   []int64  // ... and its offset, one every seqIndexStep bytes
+	end    int64    // offset up to which records are mapped (0: none yet)
+	last   uint64   // seq of the last record mapped
+}
+
+// errSegmentGone is a read of a segment that left its stream; the read
+// tries again with the stream's new list.
+var errSegmentGone = errors.New("store: segment replaced")
+
+// locate returns the segment's file and the offset of a record at or
+// before seq from which a read forward finds the record of seq, if the
+// segment has it. It maps the records up to the segment's durable end
+// first, where seq is past what is mapped.
+func (x *seqIndex) locate(fsys FS, seg *segment, seq uint64) (File, int64, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return nil, 0, errSegmentGone
+	}
+	if x.f == nil {
+		f, err := openSegmentFile(fsys, seg)
+		if err != nil {
+			return nil, 0, err
+		}
+		x.f, x.end = f, segmentHeaderSize
+	}
+	if seq > x.last {
+		if end := seg.end.Load(); end > x.end {
+			if err := x.extend(seg.path, end); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	i := sort.Search(len(x.seqs), func(i int) bool { return x.seqs[i] > seq }) - 1
+	if i < 0 {
+		return x.f, segmentHeaderSize, nil
+	}
+	return x.f, x.offs[i], nil
+}
+
+// openSegmentFile opens seg's file for reads, and checks that it is the
+// file seg describes: between the rename of a merged or rewritten file
+// and the new list, the path holds a file whose first record is another.
+func openSegmentFile(fsys FS, seg *segment) (File, error) {
+	f, err := fsys.Open(seg.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errSegmentGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open segment: %w", err)
+	}
+	cr := newChunkReader(f, segmentHeaderSize, seg.end.Load())
+	cr.window = peekSize
+	if _, first, _, err := cr.peek(); err != nil || first != seg.firstSeq.Load() {
+		f.Close()
+		return nil, errSegmentGone
+	}
+	return f, nil
+}
+
+// extend maps the records from x.end to end.
+func (x *seqIndex) extend(path string, end int64) error {
+	cr := newChunkReader(x.f, x.end, end)
+	next := x.end // an entry is due at the first record at or after next
+	if n := len(x.offs); n > 0 {
+		next = x.offs[n-1] + seqIndexStep
+	}
+	for {
+		off := cr.offset()
+		rec, _, err := cr.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &CorruptionError{File: path, Offset: off, Err: err}
+		}
+		x.end = cr.offset()
+		if rec.Type == EventCommit {
+			continue
+		}
+		if off >= next {
+			x.seqs = append(x.seqs, rec.Seq)
+			x.offs = append(x.offs, off)
+			next = off + seqIndexStep
+		}
+		x.last = rec.Seq
+	}
+}
+
+// close closes the segment for reads, once it has left its stream's list.
+func (x *seqIndex) close() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.closed = true
+	if x.f != nil {
+		x.f.Close()
+		x.f = nil
+	}
+}
+
+// closeSegments closes for reads the segments of old that are not in
+// now.
+func closeSegments(old, now []*segment) {
+	for _, seg := range old {
+		if !slices.Contains(now, seg) {
+			seg.seqs.close()
+		}
+	}
+}
+
+// ReadRecord returns the record of stream name whose seq is seq, read from
+// its segment and checked. Its Payload is the caller's. A seq the stream
+// has no durable record of is ErrNoRecord: never written to this stream,
+// not yet durable, or dropped by DropBefore.
+func (s *Store) ReadRecord(name string, seq uint64) (Record, error) {
+	st, err := s.stream(name)
+	if err != nil {
+		return Record{}, err
+	}
+	// A merge or a rewrite may replace a segment between the look at the
+	// list and the read: the record is then in the new list.
+	for attempt := 0; ; attempt++ {
+		segs := st.segs.Load()
+		rec, err := s.readRecord(*segs, seq)
+		if err == nil || attempt == 3 {
+			return rec, err
+		}
+		if errors.Is(err, errSegmentGone) {
+			// The new list is on its way: the replacement is done, only
+			// the removal of what it replaced is left.
+			for wait := 0; st.segs.Load() == segs && wait < 5000; wait++ {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		if st.segs.Load() == segs {
+			return rec, err
+		}
+	}
+}
+
+func (s *Store) readRecord(segs []*segment, seq uint64) (Record, error) {
+	// The segment holding seq is the last whose first seq is at or below
+	// it.
+	i := len(segs) - 1
+	for i >= 0 {
+		if f := segs[i].firstSeq.Load(); f != 0 && f <= seq {
+			break
+		}
+		i--
+	}
+	if i < 0 || seq > segs[i].lastSeq.Load() {
+		return Record{}, ErrNoRecord
+	}
+	seg := segs[i]
+	f, off, err := seg.seqs.locate(s.fs, seg, seq)
+	if err != nil {
+		return Record{}, err
+	}
+	// Walk the records before seq's by their length fields only: the
+	// record read is the one whose CRC is checked, so damage elsewhere in
+	// the segment does not stop the read.
+	cr := newChunkReader(f, off, seg.end.Load())
+	cr.window = readWindow
+	bp := readBuffers.Get().(*[]byte)
+	cr.buf = (*bp)[:0]
+	defer func() {
+		if cap(cr.buf) == readWindow {
+			*bp = cr.buf[:0]
+			readBuffers.Put(bp)
+		}
+	}()
+	for {
+		at := cr.offset()
+		n, rseq, typ, err := cr.peek()
+		if err == nil && (rseq < seq || typ == EventCommit) {
+			cr.skip(n)
+			continue
+		}
+		if err == nil && rseq > seq {
+			return Record{}, ErrNoRecord
+		}
+		if err == io.EOF {
+			return Record{}, ErrNoRecord
+		}
+		var rec Record
+		if err == nil {
+			rec, _, err = cr.next()
+		}
+		if err != nil {
+			return Record{}, &CorruptionError{File: seg.path, Offset: at, Err: err}
+		}
+		rec.Payload = bytes.Clone(rec.Payload)
+		return rec, nil
+	}
+}
+
+// readBuffers holds the buffers of reads by seq.
+var readBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, readWindow)
+	return &b
+}}
+
+// peekSize is enough of a record's start to hold its header, seq, time
+// and type.
+const peekSize = recordHeaderSize + binary.MaxVarintLen64 + 9
+
+// peek reads the size, seq and type of the record at the current offset
+// without checking its CRC. It returns io.EOF at the limit.
+func (c *chunkReader) peek() (n int64, seq uint64, typ EventType, err error) {
+	if err := c.fill(peekSize); err != nil {
+		return 0, 0, 0, err
+	}
+	b := c.buf[c.pos:]
+	if len(b) < recordHeaderSize {
+		return 0, 0, 0, errShort
+	}
+	bodyLen := binary.LittleEndian.Uint32(b)
+	if bodyLen < minBodySize || bodyLen > MaxRecordSize {
+		return 0, 0, 0, fmt.Errorf("store: record length %d out of range", bodyLen)
+	}
+	n = recordHeaderSize + int64(bodyLen)
+	body := b[recordHeaderSize:min(len(b), int(n))]
+	seq, k := binary.Uvarint(body)
+	if k <= 0 || len(body) < k+9 {
+		return 0, 0, 0, errors.New("store: bad record header")
+	}
+	return n, seq, EventType(body[k+8]), nil
+}
+
+// skip moves past n bytes.
+func (c *chunkReader) skip(n int64) {
+	if int64(len(c.buf)-c.pos) >= n {
+		c.pos += int(n)
+		return
+	}
+	c.base, c.pos, c.buf = c.offset()+n, 0, c.buf[:0]
+}
+
+// fill makes buf hold at least want bytes from the current offset, or all
+// there are before the limit (io.EOF: none).
+func (c *chunkReader) fill(want int) error {
+	if len(c.buf)-c.pos >= want {
+		return nil
+	}
+	off := c.offset()
+	if off >= c.limit {
+		return io.EOF
+	}
+	size := max(int64(want), c.window, 1)
+	if c.window == 0 {
+		size = max(size, readAheadSize)
+	}
+	size = min(size, c.limit-off)
+	if int64(cap(c.buf)) < size {
+		c.buf = make([]byte, size)
+	}
+	c.buf = c.buf[:size]
+	m, err := c.r.ReadAt(c.buf, off)
+	c.buf = c.buf[:m]
+	c.base, c.pos = off, 0
+	if m < min(want, int(size)) && err != nil && err != io.EOF {
+		return fmt.Errorf("read segment: %w", err)
+	}
+	return nil
+}
