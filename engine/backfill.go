@@ -43,7 +43,7 @@ func (db *DB) backfillIndex(table, field string) (*backfill, error) {
 		db.wmu.Unlock()
 		return nil, nil
 	}
-	base := &tableState{rows: ts.rows.Clone(), indexes: map[string]*indexTree{}}
+	base := &tableState{rows: ts.rows.Clone(), indexes: map[string]*indexTree{}, log: ts.log}
 	upTo := db.nextSeq - 1
 	b := &backfill{from: ts, rows: base.rows, field: field, upTo: upTo}
 	if idx, indexed := ts.indexes[field]; indexed {
@@ -75,7 +75,7 @@ func (b *backfill) install(cur, nts *tableState, field string) (bool, error) {
 		return false, nil
 	}
 	err := writtenSince(nts.rows, b.upTo, func(r row) error {
-		return rowEntries(r, b.upTo, []string{field}, func(_ int, e indexEntry) { b.tree.ReplaceOrInsert(e) })
+		return rowEntries(nts.log, r, b.upTo, []string{field}, func(_ int, e indexEntry) { b.tree.ReplaceOrInsert(e) })
 	})
 	if err != nil {
 		return false, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}

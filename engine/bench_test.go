@@ -61,13 +61,34 @@ func buildBenchDB(b *testing.B, dir string) (*DB, uint64) {
 
 // BenchmarkPointLookup reads random keys at the current seq and AS OF a
 // random past seq, with and without decoding the document.
+//
+// reopened: the table was snapshotted and opened again, so its older
+// INSERTs read their documents from the log.
 func BenchmarkPointLookup(b *testing.B) {
-	db, _ := buildBenchDB(b, b.TempDir())
-	defer db.Close()
+	dir := b.TempDir()
+	db, _ := buildBenchDB(b, dir)
+	defer func() { db.Close() }()
 	head := db.Seq()
-	for _, asOf := range []bool{false, true} {
-		for _, decode := range []bool{false, true} {
+	for _, c := range []struct{ asOf, decode, reopened bool }{
+		{false, false, false}, {false, true, false}, {true, false, false}, {true, true, false},
+		{true, false, true},
+	} {
+		asOf, decode := c.asOf, c.decode
+		if c.reopened {
+			if _, err := db.SnapshotTable("users"); err != nil {
+				b.Fatal(err)
+			}
+			db.Close()
+			var err error
+			if db, err = Open(dir, Options{SnapshotEvents: -1}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		{
 			name := fmt.Sprintf("asof=%v/decode=%v", asOf, decode)
+			if c.reopened {
+				name += "/reopened"
+			}
 			b.Run(name, func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 2))
 				b.ReportAllocs()

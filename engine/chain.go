@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/driftdb/driftdb/store"
 )
@@ -16,23 +17,77 @@ import (
 // did (docOf). One version in docEvery of a run of patches keeps its
 // document, so a read applies at most docEvery-1 patches.
 //
-// A version with neither a document nor a patch is a deletion.
+// An INSERT version that is not its row's newest lets its document go too,
+// once its record is durable and after the table's horizon (a fold drops
+// the records before it): the document is its record's payload, read from
+// the table's log by seq when needed (inLog, tableLog). A document is the
+// bulk of a row's bytes; patches are small and stay, so a read of an old
+// version reads at most one record, for the INSERT it starts from.
+//
+// A version with no document and no patch, held or in the log, is a
+// deletion.
 const docEvery = 8
 
 // deleted reports whether the version hides the row: a SOFT_DELETE or a
 // TRUNCATE (a PATCH whose document was let go still has its patch).
-func (v *version) deleted() bool { return v.d == nil && v.p == nil }
+func (v *version) deleted() bool { return v.d == nil && v.p == nil && !v.inLog }
+
+// ownDoc reports whether the version's document is its own: held, or an
+// INSERT's in the log. Any other live version's document is rebuilt with
+// the patches after the nearest earlier one that has its own.
+func (v *version) ownDoc() bool { return v.d != nil || v.inLog }
+
+// tableLog reads documents from a table's log: the stream of the table,
+// by its name.
+type tableLog struct {
+	st    *store.Store
+	cache *docCache // nil: none
+	// name is the table's name: a rename changes it for every state of
+	// the table, old views included, as it moves the stream.
+	name atomic.Pointer[string]
+}
+
+func newTableLog(st *store.Store, cache *docCache, name string) *tableLog {
+	lg := &tableLog{st: st, cache: cache}
+	lg.name.Store(&name)
+	return lg
+}
+
+// read returns the document of v, an INSERT of row k whose document is
+// in the log.
+func (lg *tableLog) read(k Key, v *version) ([]byte, error) {
+	if lg == nil || lg.st == nil {
+		return nil, fmt.Errorf("engine: row %s seq %d: its record is in a log this state cannot read", k, v.seq)
+	}
+	ck := cacheKey{lg, v.seq}
+	if doc := lg.cache.get(ck); doc != nil {
+		return doc, nil
+	}
+	name := *lg.name.Load()
+	rec, err := lg.st.ReadRecord(name, v.seq)
+	if err != nil {
+		return nil, storageError(fmt.Errorf("engine: table %s row %s seq %d: %w", name, k, v.seq, err))
+	}
+	if rec.Type != store.EventInsert {
+		return nil, fmt.Errorf("engine: table %s row %s seq %d: the log has a %v, not an INSERT", name, k, v.seq, rec.Type)
+	}
+	lg.cache.put(ck, rec.Payload)
+	return rec.Payload, nil
+}
 
 // docOf returns the document of r.versions[i], nil when that version is a
 // deletion.
-func (r *row) docOf(i int) ([]byte, error) {
+func (r *row) docOf(lg *tableLog, i int) ([]byte, error) {
 	v := &r.versions[i]
-	if v.d != nil || v.p == nil {
+	switch {
+	case v.d != nil || v.deleted():
 		return v.doc(), nil
+	case v.ownDoc():
+		return lg.read(r.key, v)
 	}
 	j := i - 1
-	for j >= 0 && r.versions[j].d == nil {
-		if r.versions[j].p == nil {
+	for j >= 0 && !r.versions[j].ownDoc() {
+		if r.versions[j].deleted() {
 			j = -1 // a deletion before the base: cannot happen
 			break
 		}
@@ -41,12 +96,16 @@ func (r *row) docOf(i int) ([]byte, error) {
 	if j < 0 {
 		return nil, fmt.Errorf("engine: row %s seq %d: no document to apply its patch to", r.key, v.seq)
 	}
-	return r.rebuildFrom(r.versions[j].doc(), j, i)
+	base, err := r.docOf(lg, j)
+	if err != nil {
+		return nil, err
+	}
+	return r.rebuildFrom(lg, base, j, i)
 }
 
 // rebuildFrom applies the patches of versions j+1 to i to base, the
 // document of version j.
-func (r *row) rebuildFrom(base []byte, j, i int) ([]byte, error) {
+func (r *row) rebuildFrom(lg *tableLog, base []byte, j, i int) ([]byte, error) {
 	var p rebuild
 	if err := p.start(base); err != nil {
 		return nil, r.damaged(j, err)
@@ -65,22 +124,22 @@ func (r *row) damaged(i int, err error) error {
 
 // docAt returns the version visible at seq and its document (nil: no
 // version, or a deletion).
-func (r *row) docAt(seq uint64) (*version, []byte, error) {
+func (r *row) docAt(lg *tableLog, seq uint64) (*version, []byte, error) {
 	i := r.index(seq)
 	if i < 0 {
 		return nil, nil, nil
 	}
-	doc, err := r.docOf(i)
+	doc, err := r.docOf(lg, i)
 	return &r.versions[i], doc, err
 }
 
-// eachDoc calls fn with every version from the first up to (not
-// including) n, oldest first, and its document, rebuilding let-go
-// documents one patch at a time as it goes. It stops at fn's false.
-func (r *row) eachDoc(n int, fn func(v *version, doc []byte) bool) error {
+// eachDoc calls fn with every version from the one at from on, oldest
+// first, and its document, rebuilding let-go documents one patch at a time
+// as it goes. It stops at fn's false.
+func (r *row) eachDoc(lg *tableLog, from int, fn func(v *version, doc []byte) bool) error {
 	var prev []byte
-	for i := range r.versions[:n] {
-		doc, err := r.nextDoc(i, prev)
+	for i := from; i < len(r.versions); i++ {
+		doc, err := r.nextDoc(lg, i, prev)
 		if err != nil {
 			return err
 		}
@@ -94,12 +153,12 @@ func (r *row) eachDoc(n int, fn func(v *version, doc []byte) bool) error {
 
 // nextDoc is docOf(i) given prev, the document of version i-1 (nil when
 // not known, or a deletion): a let-go document is then one patch away.
-func (r *row) nextDoc(i int, prev []byte) ([]byte, error) {
+func (r *row) nextDoc(lg *tableLog, i int, prev []byte) ([]byte, error) {
 	v := &r.versions[i]
-	if v.d != nil || v.p == nil || prev == nil {
-		return r.docOf(i)
+	if v.ownDoc() || v.deleted() || prev == nil {
+		return r.docOf(lg, i)
 	}
-	return r.rebuildFrom(prev, i-1, i)
+	return r.rebuildFrom(lg, prev, i-1, i)
 }
 
 // patcher applies a patch to a decoded document as a commit does: RFC
@@ -197,16 +256,45 @@ func (p *rebuild) encode() []byte {
 }
 
 // letGo lets go of the documents of the PATCH versions of vs that a read
-// can rebuild (see docEvery). vs must be an array no reader has seen; its
-// last version keeps its document.
-func letGo(vs []version) {
+// can rebuild (see docEvery), and of the INSERTs in w, read from the log
+// from then on. vs must be an array no reader has seen; its last version
+// keeps its document.
+func letGo(vs []version, w logWindow) {
 	var run docRun
 	for i := range vs {
 		v := &vs[i]
 		if run.without(i, len(vs), v.typ, v.p != nil, v.d == nil) {
 			v.setDoc(nil)
 		}
+		if i < len(vs)-1 && !v.inLog && w.has(v) {
+			v.setDoc(nil)
+			v.inLog = true
+		}
 	}
+}
+
+// logWindow is the INSERT versions whose documents may be read from the
+// log rather than held: after the table's horizon (a fold drops the
+// records before it) and durable (at or below durable).
+type logWindow struct{ horizon, durable uint64 }
+
+func (w logWindow) has(v *version) bool { return v.seq <= w.durable && inLogAt(v, w.horizon) }
+
+// inLogAt reports whether v, a durable version that is not its row's
+// newest, may have its document read from the log: an INSERT after the
+// table's horizon.
+func inLogAt(v *version, horizon uint64) bool {
+	return v.typ == store.EventInsert && v.seq > horizon
+}
+
+// logWindow is the window of ts's versions whose documents may go to the
+// log now.
+func (ts *tableState) logWindow() logWindow {
+	w := logWindow{horizon: ts.horizon}
+	if ts.log != nil && ts.log.st != nil {
+		w.durable = ts.log.st.LastSeq()
+	}
+	return w
 }
 
 // docRun walks a row's versions, oldest first, counting the PATCH
@@ -232,9 +320,10 @@ func (run *docRun) without(i, n int, typ store.EventType, patch, gone bool) bool
 }
 
 // appendVersion returns vs with v added. When vs has no room, the
-// versions move to a new array, a quarter larger, whose let-go documents
-// are dropped on the way (readers hold the old array).
-func appendVersion(vs []version, v version) []version {
+// versions move to a new array, a quarter larger, whose let-go documents,
+// and the bytes of its versions in w, are dropped on the way (readers hold
+// the old array).
+func appendVersion(vs []version, v version, w logWindow) []version {
 	if len(vs) < cap(vs) {
 		return append(vs, v)
 	}
@@ -242,6 +331,6 @@ func appendVersion(vs []version, v version) []version {
 	nv := make([]version, n, n+n/4)
 	copy(nv, vs)
 	nv[n-1] = v
-	letGo(nv)
+	letGo(nv, w)
 	return nv
 }

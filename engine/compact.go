@@ -71,9 +71,10 @@ func (db *DB) CompactBefore(name string, h uint64) (uint64, error) {
 }
 
 // foldRow keeps the version a row had at h and every later one; false when
-// nothing of the row is visible at or after h. The version kept at h keeps
-// its whole document.
-func foldRow(r row, h uint64) (row, bool, error) {
+// nothing of the row is visible at or after h. The first version kept
+// holds its whole document: the versions it was rebuilt from are folded
+// away, and so is its record when it is at or before h.
+func foldRow(lg *tableLog, r row, h uint64) (row, bool, error) {
 	i := 0
 	for i < len(r.versions) && r.versions[i].seq <= h {
 		i++
@@ -86,14 +87,13 @@ func foldRow(r row, h uint64) (row, bool, error) {
 		return row{}, false, nil
 	}
 	vs := append([]version(nil), r.versions[start:]...)
-	if vs[0].d == nil && vs[0].p != nil {
-		// The kept version's document was let go: the versions it was
-		// rebuilt from are folded away, so it keeps it again.
-		doc, err := r.docOf(start)
+	if v := &vs[0]; v.d == nil && !v.deleted() {
+		doc, err := r.docOf(lg, start)
 		if err != nil {
 			return row{}, false, err
 		}
-		vs[0].setDoc(doc)
+		v.setDoc(doc)
+		v.inLog = false
 	}
 	return newRow(r.key, vs), true, nil
 }
@@ -131,7 +131,7 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 	upTo := db.nextSeq - 1
 	db.wmu.Unlock()
 
-	part, err := foldRows(base, h, fields)
+	part, err := foldRows(w.log, base, h, fields)
 	if err != nil {
 		return 0, false, err
 	}
@@ -151,19 +151,19 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 			return 0, false, noTable(name)
 		}
 		w = cur
-		if part, err = foldRows(w.rows.Clone(), h, fields); err != nil {
+		if part, err = foldRows(w.log, w.rows.Clone(), h, fields); err != nil {
 			return 0, false, err
 		}
 	} else {
 		// The rows written since the copy: folded again, whole.
 		err := writtenSince(w.rows, upTo, func(r row) error {
-			nr, ok, err := foldRow(r, h)
+			nr, ok, err := foldRow(w.log, r, h)
 			if err != nil || !ok {
 				return err
 			}
 			part.rows.ReplaceOrInsert(nr)
 			part.point.store(nr)
-			return rowEntries(nr, upTo, fields, func(j int, e indexEntry) { part.indexes[fields[j]].ReplaceOrInsert(e) })
+			return rowEntries(w.log, nr, upTo, fields, func(j int, e indexEntry) { part.indexes[fields[j]].ReplaceOrInsert(e) })
 		})
 		if err != nil {
 			return 0, false, err
@@ -179,13 +179,13 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 
 // foldRows folds the rows of a row tree at horizon h into a new one, with
 // its point map and the indexes of fields.
-func foldRows(rows *rowTree, h uint64, fields []string) (*tableState, error) {
-	part := &tableState{rows: newRowTree(), indexes: map[string]*indexTree{}}
+func foldRows(lg *tableLog, rows *rowTree, h uint64, fields []string) (*tableState, error) {
+	part := &tableState{rows: newRowTree(), indexes: map[string]*indexTree{}, log: lg}
 	var err error
 	rows.Ascend(func(r row) bool {
 		var nr row
 		var ok bool
-		if nr, ok, err = foldRow(r, h); ok {
+		if nr, ok, err = foldRow(lg, r, h); ok {
 			part.rows.ReplaceOrInsert(nr)
 		}
 		return err == nil

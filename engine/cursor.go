@@ -249,7 +249,7 @@ func (c *Cursor) scanChunk() {
 				}
 				continue
 			}
-			ver, doc, err := r.docAt(seq)
+			ver, doc, err := r.docAt(c.ts.log, seq)
 			if err != nil {
 				c.fail(err)
 				return
@@ -407,7 +407,7 @@ func (c *Cursor) rowsOf(cands []candidate) {
 	c.rows = slices.Grow(c.rows, len(cands))
 	c.ts.point.entries(c.keys, c.ents)
 	for i, cd := range cands {
-		seq, ms, doc, err := c.ents[i].at(c.v.seq)
+		seq, ms, doc, err := c.ents[i].at(c.ts.log, c.v.seq)
 		if err != nil {
 			c.fail(err)
 			return

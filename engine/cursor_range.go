@@ -235,7 +235,7 @@ func (c *Cursor) rangeRows(cands []rangeCand, more bool) {
 	c.ts.point.entries(c.keys, c.ents)
 	for i, cd := range cands {
 		c.addPendingBefore(cd.val, cd.key)
-		seq, ms, doc, err := c.ents[i].at(c.v.seq)
+		seq, ms, doc, err := c.ents[i].at(c.ts.log, c.v.seq)
 		if err != nil {
 			c.fail(err)
 			return

@@ -35,12 +35,17 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (tests set it); nil is time.Now.
 	Now func() time.Time
+	// CacheSize bounds the memory of the documents kept after they were
+	// read back from the log (chain.go): 0 is DefaultCacheSize, negative
+	// keeps none.
+	CacheSize int64
 }
 
 // Defaults for Options.
 const (
 	DefaultSnapshotEvents = 100_000
 	DefaultSnapshotBytes  = 128 << 20
+	DefaultCacheSize      = 256 << 20
 )
 
 // EnsureDefaults fills unset fields.
@@ -50,6 +55,9 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.SnapshotBytes == 0 {
 		o.SnapshotBytes = DefaultSnapshotBytes
+	}
+	if o.CacheSize == 0 {
+		o.CacheSize = DefaultCacheSize
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -64,6 +72,9 @@ func (o *Options) EnsureDefaults() {
 	o.Store.EnsureDefaults()
 }
 
+// tableLog returns a reader of the documents in the log of table name.
+func (db *DB) tableLog(name string) *tableLog { return newTableLog(db.st, db.docs, name) }
+
 // Validate reports settings that cannot work.
 func (o *Options) Validate() error { return o.Store.Validate() }
 
@@ -73,6 +84,8 @@ type DB struct {
 	opts Options
 	st   *store.Store
 	log  *slog.Logger
+	// docs holds documents read back from the log (nil: none).
+	docs *docCache
 
 	// wmu is the writer mutex: validation, seq assignment and hand-over to
 	// the store happen under it, in order.
@@ -158,7 +171,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		}
 		return nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
-	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}}
+	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}, docs: newDocCache(opts.CacheSize)}
 	state := &dbState{tables: map[string]*tableState{}}
 	var points []timePoint
 	for _, name := range st.Streams() {
@@ -362,7 +375,7 @@ func (db *DB) CreateTable(def TableSpec) error {
 			return err
 		}
 	}
-	ts := newTableState(&spec)
+	ts := newTableState(&spec, db.tableLog(spec.Name))
 	ts.gen = db.newGen()
 	db.work[spec.Name] = ts
 	db.publish(map[string]*tableState{spec.Name: ts})

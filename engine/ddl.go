@@ -164,6 +164,7 @@ func (db *DB) RenameTable(old, new string) error {
 	nts := ts.clone()
 	nts.spec = &spec
 	nts.gen = db.newGen()
+	nts.log.name.Store(&new)
 	delete(db.work, old)
 	db.work[new] = nts
 	db.unpublish(old)

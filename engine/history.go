@@ -148,7 +148,7 @@ func (c *HistoryCursor) refill() {
 			}
 			visits++
 			ver := &vs[i]
-			doc, err := r.nextDoc(i, prev)
+			doc, err := r.nextDoc(c.ts.log, i, prev)
 			if err != nil {
 				c.err, stopped = err, true
 				return false

@@ -62,8 +62,8 @@ func (m *pointMap) load(k Key) (row, bool) {
 
 // loadAt returns the seq, unix_ms and document of k's version visible at
 // seq; doc is nil when k has no live version by then.
-func (m *pointMap) loadAt(k Key, seq uint64) (vseq uint64, ms int64, doc []byte, err error) {
-	return m.entry(k).at(seq)
+func (m *pointMap) loadAt(lg *tableLog, k Key, seq uint64) (vseq uint64, ms int64, doc []byte, err error) {
+	return m.entry(k).at(lg, seq)
 }
 
 // entries finds the entries of several keys (nil where a key has none),
@@ -91,14 +91,14 @@ const entriesBatch = 32
 
 // at returns the seq, unix_ms and document of e's version visible at
 // seq; doc is nil when it has no live version by then.
-func (e *pointEntry) at(seq uint64) (vseq uint64, ms int64, doc []byte, err error) {
+func (e *pointEntry) at(lg *tableLog, seq uint64) (vseq uint64, ms int64, doc []byte, err error) {
 	if e == nil {
 		return 0, 0, nil, nil
 	}
 	if n := &e.r.newest; n.seq != 0 && n.seq <= seq {
 		return n.seq, n.ms, n.doc, nil
 	}
-	v, doc, err := e.r.docAt(seq)
+	v, doc, err := e.r.docAt(lg, seq)
 	if v == nil || err != nil {
 		return 0, 0, nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
 
 	"github.com/driftdb/driftdb/store"
 )
@@ -17,21 +18,30 @@ import (
 // Snapshot content (before the store compresses and checksums it), one
 // msgpack stream:
 //
-//	header  map {"v": 1, "table": name, "seq": S, "horizon": H,
+//	header  map {"v": 3, "table": name, "seq": S, "horizon": H,
 //	             "cols": [[field, type, declared], ...], "rows": N}
-//	N rows  array [key, [[seq, unix_ms, type, doc|nil, patch|nil], ...]]
+//	N rows  array [key, [[seq, unix_ms, type, doc|nil, patch|nil|true], ...]]
 //
-// A whole snapshot (v 1) holds every version with seq <= S since the
-// horizon, so that time travel works the same after a reopen. A delta (v
-// 2, with "base": B) holds the versions with B < seq <= S, by row: it is
-// the snapshot at B with those versions added to their rows (a row it
-// names that B lacks is new). B is the snapshot before it, whole or a
-// delta; a chain starts at a whole one. Indexes are rebuilt from the
-// rows, or read from the index files of the whole snapshot and brought up
-// with the deltas' versions.
+// A whole snapshot (v 3) holds every version with seq <= S since the
+// horizon, so that time travel works the same after a reopen. An INSERT
+// after the horizon that is not the last version of its row written has
+// no document and true for its patch: its document is its record's, read
+// from the log when needed. A PATCH has its patch, and its document only
+// if the row kept it (chain.go); the last version of a row has its
+// document. A whole snapshot of v 1, from before, has every version's
+// document; it still loads.
+//
+// A delta (v 2, with "base": B) holds the versions with B < seq <= S, by
+// row, each with its document and patch: it is the snapshot at B with
+// those versions added to their rows (a row it names that B lacks is
+// new). B is the snapshot before it, whole or a delta; a chain starts at
+// a whole one. Indexes are rebuilt from the rows, or read from the index
+// files of the whole snapshot and brought up with the deltas' versions.
 const (
-	snapshotVersion = 1
+	snapshotVersion = 3
 	deltaVersion    = 2
+	// wholeV1 is a whole snapshot with every version's bytes.
+	wholeV1 = 1
 )
 
 type snapshotHeader struct {
@@ -151,21 +161,21 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 			return false
 		}
 		enc.EncodeArrayLen(to - from)
-		// Every version is written with its whole document: a snapshot
-		// stands alone, whatever the rows let go of in memory.
+		if since == 0 {
+			err = writeWholeRow(enc, ts, &r, to)
+			return err == nil
+		}
+		// A delta's versions are written with their whole documents: its
+		// rows stand alone, whatever the rows let go of in memory.
 		var prev []byte
 		for i := from; i < to && err == nil; i++ {
 			var doc []byte
-			if doc, err = r.nextDoc(i, prev); err != nil {
+			if doc, err = r.nextDoc(ts.log, i, prev); err != nil {
 				break
 			}
 			prev = doc
 			v := &r.versions[i]
-			enc.EncodeArrayLen(5)
-			enc.EncodeUint(v.seq)
-			enc.EncodeInt(v.ms)
-			enc.EncodeUint(uint64(v.typ))
-			encodeBytesOrNil(enc, doc)
+			encodeVersion(enc, v, doc)
 			err = encodeBytesOrNil(enc, v.patch())
 		}
 		return err == nil
@@ -174,6 +184,46 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 		return 0, false, err
 	}
 	return versions, since != 0, bw.Flush()
+}
+
+// writeWholeRow writes the versions of r up to (not including) to, for a
+// whole snapshot, as the row holds them: a document where the row holds
+// one, and for an INSERT whose document is read from the log (inLogAt)
+// true in place of its patch. The last version written has its whole
+// document.
+func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int) error {
+	for i := range to {
+		v := &r.versions[i]
+		doc := v.doc()
+		if i == to-1 && doc == nil && !v.deleted() {
+			var err error
+			if doc, err = r.docOf(ts.log, i); err != nil {
+				return err
+			}
+		}
+		if i < to-1 && inLogAt(v, ts.horizon) {
+			encodeVersion(enc, v, nil)
+			if err := enc.EncodeBool(true); err != nil {
+				return err
+			}
+			continue
+		}
+		encodeVersion(enc, v, doc)
+		if err := encodeBytesOrNil(enc, v.patch()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeVersion writes a snapshot version's seq, time, type and
+// document; its patch follows.
+func encodeVersion(enc *msgpack.Encoder, v *version, doc []byte) {
+	enc.EncodeArrayLen(5)
+	enc.EncodeUint(v.seq)
+	enc.EncodeInt(v.ms)
+	enc.EncodeUint(uint64(v.typ))
+	encodeBytesOrNil(enc, doc)
 }
 
 func encodeBytesOrNil(enc *msgpack.Encoder, b []byte) error {
@@ -196,7 +246,7 @@ func readSnapshotHeader(r io.Reader, spec *TableSpec) (*msgpack.Decoder, snapsho
 	}
 	// h.Table is the table's name when the snapshot was written: a
 	// rename since does not make it any less the table's.
-	if h.V != snapshotVersion && h.V != deltaVersion {
+	if h.V != snapshotVersion && h.V != deltaVersion && h.V != wholeV1 {
 		return nil, h, fmt.Errorf("snapshot of %q version %d does not fit table %q", h.Table, h.V, spec.Name)
 	}
 	return dec, h, nil
@@ -204,8 +254,8 @@ func readSnapshotHeader(r io.Reader, spec *TableSpec) (*msgpack.Decoder, snapsho
 
 // readSnapshotData decodes the rows of a whole snapshot, whose header h
 // readSnapshotHeader read, into a table state for spec.
-func readSnapshotData(dec *msgpack.Decoder, h snapshotHeader, spec *TableSpec) (*tableState, error) {
-	ts := newTableState(spec)
+func readSnapshotData(dec *msgpack.Decoder, h snapshotHeader, spec *TableSpec, lg *tableLog) (*tableState, error) {
+	ts := newTableState(spec, lg)
 	ts.horizon = h.Horizon
 	ts.lastSnap = h.Seq
 	ts.snaps = snapChain{full: h.Seq, horizon: h.Horizon}
@@ -266,7 +316,7 @@ func readSnapshotDelta(r io.Reader, ts *tableState) error {
 	var held heldEntries
 	defer held.reset()
 	for _, r := range rows {
-		if err := rowEntries(r, 0, fields, func(j int, e indexEntry) { held.take(ts.indexes[fields[j]], e) }); err != nil {
+		if err := rowEntries(ts.log, r, 0, fields, func(j int, e indexEntry) { held.take(ts.indexes[fields[j]], e) }); err != nil {
 			return err
 		}
 	}
@@ -275,7 +325,7 @@ func readSnapshotDelta(r io.Reader, ts *tableState) error {
 		if old, ok := ts.rows.Get(row{key: r.key}); ok {
 			vs = append(slices.Clip(old.versions), vs...)
 		}
-		letGo(vs)
+		letGo(vs, ts.logWindow())
 		ts.rows.ReplaceOrInsert(newRow(r.key, vs))
 	}
 	held.place()
@@ -348,7 +398,11 @@ func readSnapshotRow(dec *msgpack.Decoder, letGoDocs bool) (row, error) {
 		}
 		v.typ = store.EventType(typ)
 		var doc []byte
-		if letGoDocs && run.without(i, nv, v.typ, true, false) {
+		gone := false // the snapshot has no document for the version
+		if c, err := dec.PeekCode(); err == nil && c == msgpcode.Nil {
+			gone = true
+		}
+		if letGoDocs && run.without(i, nv, v.typ, true, gone) {
 			err = dec.Skip() // a PATCH without its patch fails below
 		} else {
 			doc, err = dec.DecodeBytes()
@@ -356,12 +410,16 @@ func readSnapshotRow(dec *msgpack.Decoder, letGoDocs bool) (row, error) {
 		if err != nil {
 			return row{}, err
 		}
-		patch, err := dec.DecodeBytes()
-		if err != nil {
+		var patch []byte
+		if c, err := dec.PeekCode(); err == nil && c == msgpcode.True && i < nv-1 &&
+			v.typ == store.EventInsert && doc == nil {
+			dec.Skip()
+			v.inLog = true
+		} else if patch, err = dec.DecodeBytes(); err != nil {
 			return row{}, err
 		}
-		if doc == nil && patch == nil && v.typ == store.EventPatch {
-			return row{}, fmt.Errorf("snapshot row %s: PATCH at seq %d without its patch", k, v.seq)
+		if doc == nil && patch == nil && !v.inLog && v.typ != store.EventSoftDelete && v.typ != store.EventTruncate {
+			return row{}, fmt.Errorf("snapshot row %s: %v at seq %d without its document or patch", k, v.typ, v.seq)
 		}
 		v.setDoc(doc)
 		v.setPatch(patch)

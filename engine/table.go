@@ -30,6 +30,10 @@ type version struct {
 	d, p       *byte
 	dLen, pLen uint32
 	typ        store.EventType
+	// inLog: the version is an INSERT whose document is not held (d is
+	// nil): it is its record's payload, read from the table's log when
+	// needed (chain.go).
+	inLog bool
 }
 
 // doc returns the version's document as stored (nil: none).
@@ -338,6 +342,8 @@ type tableState struct {
 	// transaction that wrote it is accepted; a reader still filters
 	// versions by its seq, so rows newer than its view change nothing.
 	point *pointMap
+	// log reads the versions whose bytes are in the table's log.
+	log *tableLog
 	// horizon is the seq before which history was folded away (0: none).
 	horizon uint64
 	// upTo, in a published state, is the newest seq the writer had applied
@@ -541,9 +547,10 @@ func resetSlice[S ~[]E, E any](s S) S {
 	return s[:0]
 }
 
-func newTableState(spec *TableSpec) *tableState {
+func newTableState(spec *TableSpec, lg *tableLog) *tableState {
 	ts := &tableState{
 		spec:     spec,
+		log:      lg,
 		rows:     newRowTree(),
 		indexes:  map[string]*indexTree{},
 		cols:     newRegistry(spec),
@@ -611,7 +618,7 @@ func (ts *tableState) fillPoint() {
 func (ts *tableState) addVersion(old row, ok bool, k Key, v version, doc map[string]any, prev map[string]any) row {
 	var nr row
 	if ok {
-		nr = newRow(k, appendVersion(old.versions, v))
+		nr = newRow(k, appendVersion(old.versions, v, ts.logWindow()))
 	} else {
 		nr = newRow(k, []version{v})
 	}
@@ -722,7 +729,7 @@ func (ts *tableState) buildIndexes(fields []string) error {
 	}
 	var err error
 	ts.rows.Ascend(func(r row) bool {
-		err = rowEntries(r, 0, fields, func(j int, e indexEntry) { h.take(trees[j], e) })
+		err = rowEntries(ts.log, r, 0, fields, func(j int, e indexEntry) { h.take(trees[j], e) })
 		return err == nil
 	})
 	if err != nil {
@@ -736,10 +743,10 @@ func (ts *tableState) buildIndexes(fields []string) error {
 // makes in the index of each of fields (j: the field's place in fields),
 // reading the fields of each version without decoding the rest of it
 // (unless a dotted path needs it).
-func rowEntries(r row, since uint64, fields []string, add func(j int, e indexEntry)) error {
+func rowEntries(lg *tableLog, r row, since uint64, fields []string, add func(j int, e indexEntry)) error {
 	var err error
-	werr := r.eachDoc(len(r.versions), func(v *version, b []byte) bool {
-		if v.seq <= since || b == nil {
+	werr := r.eachDoc(lg, r.index(since)+1, func(v *version, b []byte) bool {
+		if b == nil {
 			return true
 		}
 		var doc map[string]any

@@ -75,7 +75,7 @@ func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) 
 	if tx.pending.isTruncated(ts.spec.Name) {
 		return nil, nil, nil
 	}
-	_, _, raw, err := ts.point.loadAt(k, tx.view.seq)
+	_, _, raw, err := ts.point.loadAt(ts.log, k, tx.view.seq)
 	if raw == nil {
 		return nil, nil, err
 	}

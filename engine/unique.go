@@ -294,7 +294,7 @@ func (tx *Txn) checkUnique(ts *tableState, k Key, doc, prev map[string]any) erro
 			if _, mine := tx.pending.held(name, c); mine {
 				return nil
 			}
-			_, _, raw, err := ts.point.loadAt(c, tx.view.seq)
+			_, _, raw, err := ts.point.loadAt(ts.log, c, tx.view.seq)
 			if raw == nil {
 				return err
 			}

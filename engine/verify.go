@@ -33,7 +33,7 @@ func (db *DB) CheckPayloads() []string {
 		}
 		it.Close()
 		ts.rows.Ascend(func(r row) bool {
-			err := r.eachDoc(len(r.versions), func(ver *version, doc []byte) bool {
+			err := r.eachDoc(ts.log, 0, func(ver *version, doc []byte) bool {
 				for _, b := range [][]byte{doc, ver.patch()} {
 					if b == nil {
 						continue
@@ -93,7 +93,7 @@ func indexMisses(ts *tableState, field string) (missing int, first string, err e
 	idx := ts.indexes[field]
 	ts.rows.Ascend(func(r row) bool {
 		var prev any
-		err = r.eachDoc(len(r.versions), func(ver *version, b []byte) bool {
+		err = r.eachDoc(ts.log, 0, func(ver *version, b []byte) bool {
 			var val any
 			if b != nil {
 				var doc map[string]any

@@ -223,7 +223,7 @@ func (v *View) Get(table string, key any) (Row, bool, error) {
 	if v.txn != nil {
 		v.txn.noteRead(table, k)
 	}
-	seq, ms, doc, err := ts.point.loadAt(k, v.seq)
+	seq, ms, doc, err := ts.point.loadAt(ts.log, k, v.seq)
 	if doc == nil {
 		return Row{}, false, err
 	}
@@ -282,7 +282,7 @@ func (v *View) Scan(table string, fn func(*Row) bool) error {
 		if trunc {
 			return true
 		}
-		ver, doc, derr := r.docAt(v.seq)
+		ver, doc, derr := r.docAt(ts.log, v.seq)
 		if derr != nil {
 			err, goOn = derr, false
 			return false
@@ -482,7 +482,7 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 	// one another.
 	var touch byte
 	for i, c := range cands {
-		seq, ms, doc, err := ents[i].at(v.seq)
+		seq, ms, doc, err := ents[i].at(ts.log, v.seq)
 		if err != nil {
 			return err
 		}
@@ -583,7 +583,7 @@ func (v *View) History(table string, key any) ([]Event, error) {
 			break
 		}
 		ev := Event{Seq: ver.seq, UnixMs: ver.ms, Type: ver.typ}
-		doc, err := r.nextDoc(i, prev)
+		doc, err := r.nextDoc(ts.log, i, prev)
 		if err != nil {
 			return nil, err
 		}

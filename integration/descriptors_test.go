@@ -114,8 +114,8 @@ func TestFileDescriptorLimit(t *testing.T) {
 	// More connections than the limit holds: refused at start.
 	cmd := limitedCommand(t, 256, "-d", dir, "--max-connections", "300", "--listen", freePort(t))
 	out, err := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), "--max-connections 300 needs up to 382 file descriptors") ||
-		!strings.Contains(string(out), "the limit on open files is 256") || !strings.Contains(string(out), "lower --max-connections to 174") {
+	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), "--max-connections 300 needs up to 383 file descriptors") ||
+		!strings.Contains(string(out), "the limit on open files is 256") || !strings.Contains(string(out), "lower --max-connections to 173") {
 		t.Fatalf("exit %d, %v:\n%s", code, err, out)
 	}
 }

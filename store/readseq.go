@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,15 +42,22 @@ const (
 // segment open for reads. The handle reads the file the map was made of:
 // a merge or a rewrite puts a new file at the segment's path (and a new
 // segment in the list), and closes the old segment's handle once the new
-// list is out.
+// list is out. Reads find the map without a lock; mapping more of the
+// segment, and closing it, take mu.
 type seqIndex struct {
 	mu     sync.Mutex
-	f      File
-	closed bool     // the segment left its stream: no more reads
-	seqs   []uint64 // the seq of a record ...
-	offs   []int64  // ... and its offset, one every seqIndexStep bytes
-	end    int64    // offset up to which records are mapped (0: none yet)
-	last   uint64   // seq of the last record mapped
+	m      atomic.Pointer[seqMap]
+	closed bool // the segment left its stream: no more reads
+}
+
+// seqMap is a seqIndex's map as of a point of the segment. A new map
+// shares the arrays of the one before, adding after their ends.
+type seqMap struct {
+	f    File
+	seqs []uint64 // the seq of a record ...
+	offs []int64  // ... and its offset, one every seqIndexStep bytes
+	end  int64    // offset up to which records are mapped
+	last uint64   // seq of the last record mapped
 }
 
 // errSegmentGone is a read of a segment that left its stream; the read
@@ -61,30 +69,80 @@ var errSegmentGone = errors.New("store: segment replaced")
 // segment has it. It maps the records up to the segment's durable end
 // first, where seq is past what is mapped.
 func (x *seqIndex) locate(fsys FS, seg *segment, seq uint64) (File, int64, error) {
+	m := x.m.Load()
+	if m == nil || seq > m.last && m.end < seg.end.Load() {
+		var err error
+		if m, err = x.extend(fsys, seg); err != nil {
+			return nil, 0, err
+		}
+	}
+	i := sort.Search(len(m.seqs), func(i int) bool { return m.seqs[i] > seq }) - 1
+	if i < 0 {
+		return m.f, segmentHeaderSize, nil
+	}
+	return m.f, m.offs[i], nil
+}
+
+// extend maps the records up to the segment's durable end, opening it
+// first if it is not open.
+func (x *seqIndex) extend(fsys FS, seg *segment) (*seqMap, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed {
-		return nil, 0, errSegmentGone
+		return nil, errSegmentGone
 	}
-	if x.f == nil {
+	old := x.m.Load()
+	var m seqMap
+	if old != nil {
+		m = *old
+	} else {
 		f, err := openSegmentFile(fsys, seg)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		x.f, x.end = f, segmentHeaderSize
+		m = seqMap{f: f, end: segmentHeaderSize}
 	}
-	if seq > x.last {
-		if end := seg.end.Load(); end > x.end {
-			if err := x.extend(seg.path, end); err != nil {
-				return nil, 0, err
+	end := seg.end.Load()
+	if m.end >= end {
+		if old == nil {
+			x.m.Store(&m)
+		}
+		return x.m.Load(), nil
+	}
+	// The map needs the records' lengths and seqs only: the CRC of a
+	// record is checked when it is read, so that damage to one record
+	// does not keep the others from being read.
+	cr := newChunkReader(m.f, m.end, end)
+	next := m.end // an entry is due at the first record at or after next
+	if n := len(m.offs); n > 0 {
+		next = m.offs[n-1] + seqIndexStep
+	}
+	for {
+		off := cr.offset()
+		n, seq, typ, err := cr.peek()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if old == nil {
+				m.f.Close()
 			}
+			return nil, &CorruptionError{File: seg.path, Offset: off, Err: err}
 		}
+		cr.skip(n)
+		m.end = cr.offset()
+		if typ == EventCommit {
+			continue
+		}
+		if off >= next {
+			m.seqs = append(m.seqs, seq)
+			m.offs = append(m.offs, off)
+			next = off + seqIndexStep
+		}
+		m.last = seq
 	}
-	i := sort.Search(len(x.seqs), func(i int) bool { return x.seqs[i] > seq }) - 1
-	if i < 0 {
-		return x.f, segmentHeaderSize, nil
-	}
-	return x.f, x.offs[i], nil
+	x.m.Store(&m)
+	return &m, nil
 }
 
 // openSegmentFile opens seg's file for reads, and checks that it is the
@@ -107,43 +165,15 @@ func openSegmentFile(fsys FS, seg *segment) (File, error) {
 	return f, nil
 }
 
-// extend maps the records from x.end to end.
-func (x *seqIndex) extend(path string, end int64) error {
-	cr := newChunkReader(x.f, x.end, end)
-	next := x.end // an entry is due at the first record at or after next
-	if n := len(x.offs); n > 0 {
-		next = x.offs[n-1] + seqIndexStep
-	}
-	for {
-		off := cr.offset()
-		rec, _, err := cr.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return &CorruptionError{File: path, Offset: off, Err: err}
-		}
-		x.end = cr.offset()
-		if rec.Type == EventCommit {
-			continue
-		}
-		if off >= next {
-			x.seqs = append(x.seqs, rec.Seq)
-			x.offs = append(x.offs, off)
-			next = off + seqIndexStep
-		}
-		x.last = rec.Seq
-	}
-}
-
 // close closes the segment for reads, once it has left its stream's list.
+// A read already under way with its handle fails, and tries again with
+// the new list.
 func (x *seqIndex) close() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.closed = true
-	if x.f != nil {
-		x.f.Close()
-		x.f = nil
+	if m := x.m.Swap(nil); m != nil {
+		m.f.Close()
 	}
 }
 
@@ -311,4 +341,18 @@ func (c *chunkReader) fill(want int) error {
 		return fmt.Errorf("read segment: %w", err)
 	}
 	return nil
+}
+
+// Segments returns how many segments the store's streams have: each may
+// hold a file open for reads by seq.
+func (s *Store) Segments() int {
+	n := 0
+	if p := s.streams.Load(); p != nil {
+		for _, st := range *p {
+			if segs := st.segs.Load(); segs != nil {
+				n += len(*segs)
+			}
+		}
+	}
+	return n
 }

@@ -204,7 +204,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("driftdb: %w", err)
 	}
-	defer dd.stop()
+	// memoryRace restarts the server in place: stop the one running at
+	// the end, not the one started here.
+	defer func() { dd.stop() }()
 	systems := []*system{dd, pg}
 
 	rep := &report{Started: time.Now().UTC(), Duration: cfg.duration.String(), Rows: cfg.rows, Machine: machine()}
@@ -255,7 +257,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 
 	if cfg.history > 0 && selected("point select AS OF") {
-		rs, err := asOfRace(ctx, cfg, dd, vars, out)
+		rs, v, err := asOfRace(ctx, cfg, dd, vars, out)
 		if err != nil {
 			return fmt.Errorf("AS OF: %w", err)
 		}
@@ -263,6 +265,12 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		if rep.Memory, err = memoryRace(ctx, cfg, dd, out); err != nil {
 			return fmt.Errorf("memory: %w", err)
 		}
+		// After the restart the history is read as a reopened table
+		// holds it: older versions from the log.
+		if rs, err = asOfRounds(ctx, cfg, dd, v, out, "after a restart"); err != nil {
+			return fmt.Errorf("AS OF after a restart: %w", err)
+		}
+		rep.Results = append(rep.Results, rs...)
 	}
 
 	if cfg.bulk > 0 && selected("bulk load") {
@@ -288,28 +296,40 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 // asOfRace writes cfg.history updates of every user into DriftDB, then
 // measures point selects at random seqs of that history against current
 // point selects in the same run.
-func asOfRace(ctx context.Context, cfg config, dd *system, vars map[string]string, out io.Writer) ([]result, error) {
+func asOfRace(ctx context.Context, cfg config, dd *system, vars map[string]string, out io.Writer) ([]result, map[string]string, error) {
 	lo, err := dd.seq(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	start := time.Now()
 	if err := dd.history(ctx, cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hi, err := dd.seq(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fmt.Fprintf(out, "wrote %d updates into driftdb in %.1fs (seq %d..%d)\n", cfg.history*cfg.rows, time.Since(start).Seconds(), lo, hi)
 	v := map[string]string{"lo": fmt.Sprint(lo), "hi": fmt.Sprint(hi)}
 	for k, x := range vars {
 		v[k] = x
 	}
+	rs, err := asOfRounds(ctx, cfg, dd, v, out, "")
+	return rs, v, err
+}
+
+// asOfRounds measures point selects at random seqs between the variables
+// lo and hi against current point selects; when is added to the names of
+// the workloads.
+func asOfRounds(ctx context.Context, cfg config, dd *system, v map[string]string, out io.Writer, when string) ([]result, error) {
+	curName, pastName := "point select (after history)", "point select AS OF"
+	if when != "" {
+		curName, pastName = "point select ("+when+")", "point select AS OF ("+when+")"
+	}
 	var rs []result
 	for _, mode := range []string{"simple", "prepared"} {
-		cur := workload{Name: "point select (after history)", Clients: 8, Mode: mode, Scripts: []string{"point"}}
-		past := workload{Name: "point select AS OF", Clients: 8, Mode: mode, Scripts: []string{"point_asof"}, Baseline: cur.key()}
+		cur := workload{Name: curName, Clients: 8, Mode: mode, Scripts: []string{"point"}}
+		past := workload{Name: pastName, Clients: 8, Mode: mode, Scripts: []string{"point_asof"}, Baseline: cur.key()}
 		both := [2]workload{cur, past}
 		ms, err := rounds(cfg.rounds, func(i int) (*measurement, error) {
 			return dd.pgbench(ctx, cfg, both[i], v)

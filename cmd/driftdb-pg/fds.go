@@ -9,7 +9,9 @@ import (
 // pgwire.Config.Sockets):
 const (
 	// fdsPerTable: a table's active segment is open twice, for buffered
-	// reads and syncs and for direct commit writes.
+	// reads and syncs and for direct commit writes. Each segment a
+	// document was read back from is open once more (store.ReadRecord):
+	// one descriptor a segment counts for those.
 	fdsPerTable = 2
 	// fdReserve covers the process itself (standard streams, the
 	// listener, the network poller, the lock file, the runtime's cgroup
@@ -20,9 +22,9 @@ const (
 )
 
 // descriptorsNeeded is how many file descriptors a server with this many
-// sockets and tables may need.
-func descriptorsNeeded(sockets, tables int) int {
-	return sockets + fdsPerTable*tables + fdReserve
+// sockets, tables and segments may need.
+func descriptorsNeeded(sockets, tables, segments int) int {
+	return sockets + fdsPerTable*tables + segments + fdReserve
 }
 
 // raiseFileLimit raises the soft limit on open files to the hard limit, as
@@ -43,8 +45,8 @@ func raiseFileLimit() (uint64, error) {
 
 // checkDescriptors says what to do when the limit on open files is below
 // what the connections and tables may need, or returns nil.
-func checkDescriptors(limit uint64, maxConns, sockets, tables int) error {
-	need := descriptorsNeeded(sockets, tables)
+func checkDescriptors(limit uint64, maxConns, sockets, tables, segments int) error {
+	need := descriptorsNeeded(sockets, tables, segments)
 	if uint64(need) <= limit {
 		return nil
 	}
@@ -52,6 +54,6 @@ func checkDescriptors(limit uint64, maxConns, sockets, tables int) error {
 	if fit := maxConns - (need - int(limit)); fit >= 1 {
 		hint += fmt.Sprintf(", or lower --max-connections to %d", fit)
 	}
-	return fmt.Errorf("--max-connections %d needs up to %d file descriptors (%d sockets, %d for %d tables, %d in reserve), but the limit on open files is %d: %s",
-		maxConns, need, sockets, fdsPerTable*tables, tables, fdReserve, limit, hint)
+	return fmt.Errorf("--max-connections %d needs up to %d file descriptors (%d sockets, %d for %d tables and %d segments, %d in reserve), but the limit on open files is %d: %s",
+		maxConns, need, sockets, fdsPerTable*tables+segments, tables, segments, fdReserve, limit, hint)
 }

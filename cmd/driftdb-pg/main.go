@@ -53,6 +53,7 @@ type options struct {
 	snapshotEvents               int64
 	snapshotBytes                byteSize
 	memoryLimit                  byteSize
+	cacheSize                    byteSize
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -80,6 +81,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o.snapshotBytes = engine.DefaultSnapshotBytes
 	fs.Var(&o.snapshotBytes, "snapshot-bytes", "snapshot a table automatically once this much log was written to it since its last snapshot (bytes, or with kB, MB, GB or TB), 0 for never (DRIFTDB_SNAPSHOT_BYTES)")
 	fs.Var(&o.memoryLimit, "memory-limit", "a soft limit on the server's heap, as Go's GOMEMLIMIT (bytes, or with kB, MB, GB or TB): the garbage collector works harder as the heap nears it, trading throughput for memory; it does not bound the data itself, which is held in memory. 0 leaves it to GOMEMLIMIT (DRIFTDB_MEMORY_LIMIT)")
+	o.cacheSize = engine.DefaultCacheSize
+	fs.Var(&o.cacheSize, "cache-size", "memory for documents read back from the log, kept for the reads after (bytes, or with kB, MB, GB or TB), 0 for none (DRIFTDB_CACHE_SIZE)")
 	// The environment sets what the command line does not. Its values go
 	// through the flags' own parsing: a bad one is an error, not ignored.
 	var envErr error
@@ -278,6 +281,7 @@ func run(args []string, stderr io.Writer) int {
 		Store:          store.Options{NoSync: o.noSync},
 		SnapshotEvents: never(o.snapshotEvents),
 		SnapshotBytes:  never(int64(o.snapshotBytes)),
+		CacheSize:      never(int64(o.cacheSize)),
 	})
 	if err != nil {
 		log.Error("cannot open data directory", "dir", o.data, "err", err)
@@ -299,7 +303,7 @@ func run(args []string, stderr io.Writer) int {
 	// first.
 	fdLimit, err := raiseFileLimit()
 	if err == nil {
-		err = checkDescriptors(fdLimit, o.maxConns, cfg.Sockets(), len(db.View().Tables()))
+		err = checkDescriptors(fdLimit, o.maxConns, cfg.Sockets(), len(db.View().Tables()), db.Store().Segments())
 	}
 	if err != nil {
 		db.Close()
@@ -314,7 +318,8 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log.Info("driftdb-pg serving", "addr", ln.Addr().String(), "data", o.data, "database", cfg.Database,
 		"auth", cfg.Auth, "tls", cfg.TLS != nil, "unsafe_no_fsync", o.noSync,
-		"max_connections", o.maxConns, "open_files_limit", fdLimit, "memory_limit", memoryLimit())
+		"max_connections", o.maxConns, "open_files_limit", fdLimit, "memory_limit", memoryLimit(),
+		"cache_size", o.cacheSize.String())
 	if o.pprof != "" {
 		if err := serveProfiler(o.pprof, log); err != nil {
 			ln.Close()
