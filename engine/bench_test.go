@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -247,13 +248,21 @@ func BenchmarkScan(b *testing.B) {
 // BenchmarkSnapshot writes a snapshot of the 200k-key, 1M-version table:
 // the work an automatic snapshot does in the background.
 func BenchmarkSnapshot(b *testing.B) {
-	db, _ := buildBenchDB(b, b.TempDir())
+	dir := b.TempDir()
+	db, _ := buildBenchDB(b, dir)
 	defer db.Close()
 	b.ReportAllocs()
+	var seq uint64
 	for b.Loop() {
-		if _, err := db.SnapshotTable("users"); err != nil {
+		var err error
+		if seq, err = db.SnapshotTable("users"); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(benchKeys*benchVersions), "ns/version")
+	fi, err := os.Stat(filepath.Join(dir, "tables", "users", "snapshots", fmt.Sprintf("%08d.snap", seq)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(fi.Size()), "file-bytes")
 }
