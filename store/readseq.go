@@ -325,19 +325,8 @@ func (c *chunkReader) fill(want int) error {
 	if off >= c.limit {
 		return io.EOF
 	}
-	size := max(int64(want), c.window, 1)
-	if c.window == 0 {
-		size = max(size, readAheadSize)
-	}
-	size = min(size, c.limit-off)
-	if int64(cap(c.buf)) < size {
-		c.buf = make([]byte, size)
-	}
-	c.buf = c.buf[:size]
-	m, err := c.r.ReadAt(c.buf, off)
-	c.buf = c.buf[:m]
-	c.base, c.pos = off, 0
-	if m < min(want, int(size)) && err != nil && err != io.EOF {
+	m, err := c.load(off, max(int64(want), c.chunk()))
+	if m < min(want, int(c.limit-off)) && err != nil && err != io.EOF {
 		return fmt.Errorf("read segment: %w", err)
 	}
 	return nil

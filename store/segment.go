@@ -334,23 +334,7 @@ func (c *chunkReader) next() (Record, int, error) {
 		if off+avail >= c.limit {
 			return Record{}, 0, errShort
 		}
-		want := int64(readAheadSize)
-		if c.window > 0 {
-			want = c.window
-		}
-		if need := needBytes(c.buf[c.pos:]); need > want {
-			want = need
-		}
-		if want > c.limit-off {
-			want = c.limit - off
-		}
-		if int64(cap(c.buf)) < want {
-			c.buf = make([]byte, want)
-		}
-		c.buf = c.buf[:want]
-		m, rerr := c.r.ReadAt(c.buf, off)
-		c.buf = c.buf[:m]
-		c.base, c.pos = off, 0
+		m, rerr := c.load(off, max(c.chunk(), needBytes(c.buf[c.pos:])))
 		if m == 0 && rerr != nil {
 			if rerr == io.EOF {
 				return Record{}, 0, errShort
@@ -358,6 +342,28 @@ func (c *chunkReader) next() (Record, int, error) {
 			return Record{}, 0, fmt.Errorf("read segment: %w", rerr)
 		}
 	}
+}
+
+// chunk is how much the reader reads at once.
+func (c *chunkReader) chunk() int64 {
+	if c.window > 0 {
+		return c.window
+	}
+	return readAheadSize
+}
+
+// load reads up to size bytes at off, not past the limit; buf then starts
+// at off.
+func (c *chunkReader) load(off, size int64) (int, error) {
+	size = min(size, c.limit-off)
+	if int64(cap(c.buf)) < size {
+		c.buf = make([]byte, size)
+	}
+	c.buf = c.buf[:size]
+	m, err := c.r.ReadAt(c.buf, off)
+	c.buf = c.buf[:m]
+	c.base, c.pos = off, 0
+	return m, err
 }
 
 // needBytes is the size of the record starting in b, as far as its length
