@@ -267,6 +267,11 @@ func letGo(vs []version, w logWindow) {
 			v.setDoc(nil)
 		}
 		if i < len(vs)-1 && !v.inLog && w.has(v) {
+			// The document goes to the cache on its way out: the read
+			// of it that may follow soon need not go to the log.
+			if w.lg != nil {
+				w.lg.cache.put(cacheKey{w.lg, v.seq}, v.doc())
+			}
 			v.setDoc(nil)
 			v.inLog = true
 		}
@@ -275,8 +280,12 @@ func letGo(vs []version, w logWindow) {
 
 // logWindow is the INSERT versions whose documents may be read from the
 // log rather than held: after the table's horizon (a fold drops the
-// records before it) and durable (at or below durable).
-type logWindow struct{ horizon, durable uint64 }
+// records before it) and durable (at or below durable). lg is the log
+// they are read from.
+type logWindow struct {
+	horizon, durable uint64
+	lg               *tableLog
+}
 
 func (w logWindow) has(v *version) bool { return v.seq <= w.durable && inLogAt(v, w.horizon) }
 
@@ -290,7 +299,7 @@ func inLogAt(v *version, horizon uint64) bool {
 // logWindow is the window of ts's versions whose documents may go to the
 // log now.
 func (ts *tableState) logWindow() logWindow {
-	w := logWindow{horizon: ts.horizon}
+	w := logWindow{horizon: ts.horizon, lg: ts.log}
 	if ts.log != nil && ts.log.st != nil {
 		w.durable = ts.log.st.LastSeq()
 	}
