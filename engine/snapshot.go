@@ -496,6 +496,14 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	// snapshot, encoded beside its data when it is known to be whole and
 	// written after it; a delta's rows bring them up to date when it is
 	// loaded.
+	// A whole snapshot refers to INSERT records in the log for their
+	// documents: they must be on disk before it is. Commits are synced
+	// when acknowledged, unless the store does not sync them.
+	if db.opts.Store.NoSync {
+		if err := db.st.Sync(); err != nil {
+			return 0, storageError(err)
+		}
+	}
 	var indexes *indexEncoding
 	if base == 0 {
 		indexes = encodeIndexFiles(ts, seq)
