@@ -89,6 +89,7 @@ func (s *Store) mergeRun(st *stream, run []*segment) (*segment, error) {
 		if err := s.fs.Remove(seg.path); err != nil {
 			return nil, fmt.Errorf("store: remove merged segment: %w", err)
 		}
+		s.fs.Remove(sealPath(seg.path)) // a seal left behind is never read
 	}
 	if err := syncDir(s.fs, st.segDir); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -173,6 +174,7 @@ func (s *Store) DropBefore(name string, seq uint64) error {
 		if err := s.fs.Remove(seg.path); err != nil {
 			return fmt.Errorf("store: remove segment: %w", err)
 		}
+		s.fs.Remove(sealPath(seg.path)) // a seal left behind is never read
 	}
 	if cut > 0 {
 		if err := syncDir(s.fs, st.segDir); err != nil {

@@ -30,8 +30,10 @@ func (ss *streamScan) lastSeq() uint64 {
 	return 0
 }
 
-// recover finds every stream, verifies every record, cuts torn tails and
-// removes batches that did not reach all the streams they span.
+// recover finds every stream, verifies every record of each stream's
+// newest segment and of the segments it has not sealed yet (seal.go),
+// cuts torn tails and removes batches that did not reach all the streams
+// they span.
 func (s *Store) recover() error {
 	empty := map[string]*stream{}
 	s.streams.Store(&empty)
@@ -115,14 +117,26 @@ func (s *Store) scanStream(st *stream) (*streamScan, error) {
 	var prev uint64
 	for i, num := range nums {
 		path := filepath.Join(st.segDir, segmentName(num))
-		res, err := scanSegment(s.fs, path, prev)
-		if err != nil {
-			return nil, err
+		sealed := i < len(nums)-1
+		res, ok := scanResult{}, false
+		if sealed {
+			res, ok = sealedScan(s.fs, path, prev) // seal.go
 		}
-		if i < len(nums)-1 && res.tailErr != nil {
-			// Only the newest segment can have a torn tail: a sealed one
-			// was synced whole before the next was started.
-			return nil, &CorruptionError{File: path, Offset: res.end, Err: fmt.Errorf("sealed segment: %w", res.tailErr)}
+		if !ok {
+			var err error
+			if res, err = scanSegment(s.fs, path, prev); err != nil {
+				return nil, err
+			}
+			if sealed && res.tailErr != nil {
+				// Only the newest segment can have a torn tail: a sealed one
+				// was synced whole before the next was started.
+				return nil, &CorruptionError{File: path, Offset: res.end, Err: fmt.Errorf("sealed segment: %w", res.tailErr)}
+			}
+			if sealed && res.lastSeq != 0 && !s.opts.ReadOnly {
+				if err := writeSeal(s.fs, path, res); err != nil {
+					s.opts.Logger.Warn("cannot seal a segment; the next open reads it whole again", "file", path, "err", err)
+				}
+			}
 		}
 		if res.lastSeq != 0 {
 			prev = res.lastSeq

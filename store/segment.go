@@ -123,6 +123,7 @@ type scanResult struct {
 	firstSeq uint64
 	lastSeq  uint64 // seq of the last commit frame (the last batch's last seq)
 	lastMs   int64  // unix_ms of that commit frame
+	lastOff  int64  // offset of that commit frame
 	records  int64  // records of committed batches, commit frames excluded
 	// size of the file as found.
 	size int64
@@ -218,7 +219,7 @@ func scanSegment(fsys FS, path string, prevSeq uint64) (scanResult, error) {
 				res.firstSeq = batchFirst
 			}
 			lastSeq = rec.Seq
-			res.lastSeq, res.lastMs = rec.Seq, rec.UnixMs
+			res.lastSeq, res.lastMs, res.lastOff = rec.Seq, rec.UnixMs, off
 			res.end = off + int64(n)
 			res.records += int64(pending)
 			pending = 0

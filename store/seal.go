@@ -1,0 +1,106 @@
+package store
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+	"strings"
+)
+
+// Seals. A segment that is not its stream's newest is sealed: the writer
+// synced it whole before it started the next one, and nothing but a merge
+// or a rewrite, which put a new file in its place, changes it again.
+// Opening a store reads every record of a segment it has not seen sealed
+// before, then writes beside it what that scan found (NNNNNNNN.seal); the
+// next open takes a sealed segment's bounds from there, after checking
+// them against the file, instead of reading it all. Only the newest
+// segment of each stream is read whole at every open: a torn write can be
+// nowhere else. A damaged record of a sealed segment is found when it is
+// read (each read checks its CRC) and by Verify, which reads everything.
+//
+// Seal layout (little-endian), 64 bytes:
+//
+//	magic "DRFTSEAL" | end u64 | last_off u64 | first_seq u64 | last_seq u64
+//	| last_ms u64 | records u64 | reserved u32 | crc32c of bytes 0..59 u32
+//
+// end is the offset past the last batch, last_off that of its commit
+// frame. A seal holds for a file whose header is good, whose first record
+// has first_seq, and which has at last_off a commit frame of last_seq and
+// last_ms that ends at end. Anything else (a missing, damaged or stale
+// seal: a merge left a new file under the same number) and the segment is
+// read whole, and sealed again.
+const (
+	sealExt   = ".seal"
+	sealMagic = "DRFTSEAL"
+	sealSize  = 64
+)
+
+func sealPath(segPath string) string { return strings.TrimSuffix(segPath, segmentExt) + sealExt }
+
+func encodeSeal(r scanResult) []byte {
+	b := make([]byte, sealSize)
+	copy(b, sealMagic)
+	le := binary.LittleEndian
+	le.PutUint64(b[8:], uint64(r.end))
+	le.PutUint64(b[16:], uint64(r.lastOff))
+	le.PutUint64(b[24:], r.firstSeq)
+	le.PutUint64(b[32:], r.lastSeq)
+	le.PutUint64(b[40:], uint64(r.lastMs))
+	le.PutUint64(b[48:], uint64(r.records))
+	le.PutUint32(b[60:], crc32.Checksum(b[:60], crcTable))
+	return b
+}
+
+// writeSeal seals the segment at path with what its scan found.
+func writeSeal(fsys FS, path string, r scanResult) error {
+	return ReplaceFile(fsys, sealPath(path), func(f File) error {
+		_, err := f.Write(encodeSeal(r))
+		return err
+	})
+}
+
+// sealedScan returns the scan of the sealed segment at path as its seal
+// has it, when the seal holds for the file and its first record follows
+// prevSeq (ok false otherwise: read the segment whole).
+func sealedScan(fsys FS, path string, prevSeq uint64) (r scanResult, ok bool) {
+	sf, err := fsys.Open(sealPath(path))
+	if err != nil {
+		return r, false
+	}
+	b := make([]byte, sealSize)
+	n, _ := sf.ReadAt(b, 0)
+	sf.Close()
+	le := binary.LittleEndian
+	if n != sealSize || string(b[:8]) != sealMagic || le.Uint32(b[60:]) != crc32.Checksum(b[:60], crcTable) {
+		return r, false
+	}
+	r = scanResult{end: int64(le.Uint64(b[8:])), lastOff: int64(le.Uint64(b[16:])), firstSeq: le.Uint64(b[24:]),
+		lastSeq: le.Uint64(b[32:]), lastMs: int64(le.Uint64(b[40:])), records: int64(le.Uint64(b[48:]))}
+	if r.firstSeq <= prevSeq || r.lastSeq < r.firstSeq || r.lastOff < segmentHeaderSize || r.lastOff >= r.end {
+		return r, false
+	}
+	f, err := fsys.Open(path)
+	if err != nil {
+		return r, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() < r.end {
+		return r, false
+	}
+	r.size = st.Size()
+	hdr := make([]byte, segmentHeaderSize)
+	if _, err := f.ReadAt(hdr, 0); err != nil || checkSegmentHeader(hdr) != nil {
+		return r, false
+	}
+	first := newChunkReader(f, segmentHeaderSize, r.end)
+	first.window = peekSize
+	if _, seq, _, err := first.peek(); err != nil || seq != r.firstSeq {
+		return r, false
+	}
+	last := newChunkReader(f, r.lastOff, r.end)
+	rec, n2, err := last.next()
+	if err != nil || rec.Type != EventCommit || rec.Seq != r.lastSeq || rec.UnixMs != r.lastMs || r.lastOff+int64(n2) != r.end {
+		return r, false
+	}
+	return r, true
+}
