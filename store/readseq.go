@@ -60,9 +60,15 @@ type seqMap struct {
 	last uint64   // seq of the last record mapped
 }
 
-// errSegmentGone is a read of a segment that left its stream; the read
-// tries again with the stream's new list.
-var errSegmentGone = errors.New("store: segment replaced")
+// errSegmentGone is a read of a segment whose file was replaced (a merge
+// or a rewrite is under way); the read waits for the stream's new list and
+// tries again. errSegmentClosed is a read of a segment that left its
+// stream (a new list is out: the read tries again with it), or of a
+// stream dropped or a store closed (it fails).
+var (
+	errSegmentGone   = errors.New("store: segment replaced")
+	errSegmentClosed = errors.New("store: segment closed")
+)
 
 // locate returns the segment's file and the offset of a record at or
 // before seq from which a read forward finds the record of seq, if the
@@ -89,7 +95,7 @@ func (x *seqIndex) extend(fsys FS, seg *segment) (*seqMap, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed {
-		return nil, errSegmentGone
+		return nil, errSegmentClosed
 	}
 	old := x.m.Load()
 	var m seqMap
@@ -264,6 +270,9 @@ func (s *Store) readRecord(segs []*segment, seq uint64) (Record, error) {
 		var rec Record
 		if err == nil {
 			rec, _, err = cr.next()
+		}
+		if errors.Is(err, fs.ErrClosed) {
+			return Record{}, errSegmentClosed // closed under the read
 		}
 		if err != nil {
 			return Record{}, &CorruptionError{File: seg.path, Offset: at, Err: err}

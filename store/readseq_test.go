@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 )
 
 // bigRecord is testRecord with a payload large enough that some records
@@ -202,4 +203,30 @@ func TestReadRecordConcurrent(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestReadRecordClosed: a read from a dropped stream or a closed store
+// fails at once.
+func TestReadRecordClosed(t *testing.T) {
+	s := openT(t, t.TempDir(), Options{})
+	createStreams(t, s, "a", "b")
+	appendBatches(t, s, 1, 50)
+	if _, err := s.ReadRecord("a", 1); err != nil {
+		t.Fatal(err)
+	}
+	st := s.mustStream(t, "a")
+	if err := s.DropStream("a"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := s.readRecord(st.segments(), 1); !errors.Is(err, errSegmentClosed) {
+		t.Fatalf("read of a dropped stream: %v", err)
+	}
+	s.Close()
+	if _, err := s.ReadRecord("b", 3); err == nil {
+		t.Fatal("read after close")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("the failed reads took %v", d)
+	}
 }
