@@ -76,7 +76,7 @@ var (
 // first, where seq is past what is mapped.
 func (x *seqIndex) locate(fsys FS, seg *segment, seq uint64) (File, int64, error) {
 	m := x.m.Load()
-	if m == nil || seq > m.last && m.end < seg.end.Load() {
+	if m == nil || m.f == nil || seq > m.last && m.end < seg.end.Load() {
 		var err error
 		if m, err = x.extend(fsys, seg); err != nil {
 			return nil, 0, err
@@ -99,21 +99,28 @@ func (x *seqIndex) extend(fsys FS, seg *segment) (*seqMap, error) {
 	}
 	old := x.m.Load()
 	var m seqMap
-	if old != nil {
+	switch {
+	case old != nil:
 		m = *old
-	} else {
+	default:
+		// A sealed segment's map is in its seal; any other starts empty.
+		if sm, ok := readSealMap(fsys, seg); ok {
+			m = sm
+		} else {
+			m = seqMap{end: segmentHeaderSize}
+		}
+	}
+	if m.f == nil {
 		f, err := openSegmentFile(fsys, seg)
 		if err != nil {
 			return nil, err
 		}
-		m = seqMap{f: f, end: segmentHeaderSize}
+		m.f = f
 	}
 	end := seg.end.Load()
 	if m.end >= end {
-		if old == nil {
-			x.m.Store(&m)
-		}
-		return x.m.Load(), nil
+		x.m.Store(&m)
+		return &m, nil
 	}
 	// The map needs the records' lengths and seqs only: the CRC of a
 	// record is checked when it is read, so that damage to one record
@@ -130,7 +137,7 @@ func (x *seqIndex) extend(fsys FS, seg *segment) (*seqMap, error) {
 			break
 		}
 		if err != nil {
-			if old == nil {
+			if old == nil || old.f == nil {
 				m.f.Close()
 			}
 			return nil, &CorruptionError{File: seg.path, Offset: off, Err: err}
@@ -178,7 +185,7 @@ func (x *seqIndex) close() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.closed = true
-	if m := x.m.Swap(nil); m != nil {
+	if m := x.m.Swap(nil); m != nil && m.f != nil {
 		m.f.Close()
 	}
 }

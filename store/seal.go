@@ -17,10 +17,14 @@ import (
 // nowhere else. A damaged record of a sealed segment is found when it is
 // read (each read checks its CRC) and by Verify, which reads everything.
 //
-// Seal layout (little-endian), 64 bytes:
+// Seal layout (little-endian): a header of 64 bytes,
 //
 //	magic "DRFTSEAL" | end u64 | last_off u64 | first_seq u64 | last_seq u64
-//	| last_ms u64 | records u64 | reserved u32 | crc32c of bytes 0..59 u32
+//	| last_ms u64 | records u64 | entries u32 | crc32c of bytes 0..59 u32
+//
+// then the segment's seq map (readseq.go), entries pairs of a record's seq
+// u64 and offset u64, and a crc32c of them u32. An open reads the header
+// only; the first read by seq of the segment reads the map.
 //
 // end is the offset past the last batch, last_off that of its commit
 // frame. A seal holds for a file whose header is good, whose first record
@@ -37,7 +41,7 @@ const (
 func sealPath(segPath string) string { return strings.TrimSuffix(segPath, segmentExt) + sealExt }
 
 func encodeSeal(r scanResult) []byte {
-	b := make([]byte, sealSize)
+	b := make([]byte, sealSize, sealSize+16*len(r.seqs)+4)
 	copy(b, sealMagic)
 	le := binary.LittleEndian
 	le.PutUint64(b[8:], uint64(r.end))
@@ -46,8 +50,50 @@ func encodeSeal(r scanResult) []byte {
 	le.PutUint64(b[32:], r.lastSeq)
 	le.PutUint64(b[40:], uint64(r.lastMs))
 	le.PutUint64(b[48:], uint64(r.records))
+	le.PutUint32(b[56:], uint32(len(r.seqs)))
 	le.PutUint32(b[60:], crc32.Checksum(b[:60], crcTable))
-	return b
+	for i, seq := range r.seqs {
+		b = le.AppendUint64(b, seq)
+		b = le.AppendUint64(b, uint64(r.offs[i]))
+	}
+	return le.AppendUint32(b, crc32.Checksum(b[sealSize:], crcTable))
+}
+
+// readSealMap returns the seq map in seg's seal, if the seal is seg's:
+// its bounds are seg's, and its map checks.
+func readSealMap(fsys FS, seg *segment) (seqMap, bool) {
+	f, err := fsys.Open(sealPath(seg.path))
+	if err != nil {
+		return seqMap{}, false
+	}
+	defer f.Close()
+	hdr := make([]byte, sealSize)
+	if n, _ := f.ReadAt(hdr, 0); n != sealSize {
+		return seqMap{}, false
+	}
+	le := binary.LittleEndian
+	end, first, last := int64(le.Uint64(hdr[8:])), le.Uint64(hdr[24:]), le.Uint64(hdr[32:])
+	if string(hdr[:8]) != sealMagic || le.Uint32(hdr[60:]) != crc32.Checksum(hdr[:60], crcTable) ||
+		end != seg.end.Load() || first != seg.firstSeq.Load() || last != seg.lastSeq.Load() {
+		return seqMap{}, false
+	}
+	n := int(le.Uint32(hdr[56:]))
+	if n > int(end/seqIndexStep)+1 {
+		return seqMap{}, false
+	}
+	b := make([]byte, 16*n+4)
+	if m, _ := f.ReadAt(b, sealSize); m != len(b) || le.Uint32(b[16*n:]) != crc32.Checksum(b[:16*n], crcTable) {
+		return seqMap{}, false
+	}
+	m := seqMap{seqs: make([]uint64, n), offs: make([]int64, n), end: end, last: last}
+	for i := range n {
+		m.seqs[i] = le.Uint64(b[16*i:])
+		m.offs[i] = int64(le.Uint64(b[16*i+8:]))
+		if m.offs[i] < segmentHeaderSize || m.offs[i] >= end || i > 0 && (m.seqs[i] <= m.seqs[i-1] || m.offs[i] <= m.offs[i-1]) {
+			return seqMap{}, false
+		}
+	}
+	return m, true
 }
 
 // writeSeal seals the segment at path with what its scan found.

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -91,5 +92,68 @@ func TestSeals(t *testing.T) {
 	checkSeqs(t, s, "a", seqRange(1, 310))
 	if _, err := s.ReadRecord("a", 150); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSealMap: a sealed segment's first read by seq takes the segment's
+// seq map from its seal, the same map a walk of the segment makes; a
+// damaged map is walked past.
+func TestSealMap(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{SegmentSize: 16 << 10}
+	s := openT(t, dir, opts)
+	createStreams(t, s, "a", "b")
+	appendBatches(t, s, 1, 400)
+	s.Close()
+	s = openT(t, dir, opts) // seals, with the maps its scans made
+	// The segments this open read whole have their maps already.
+	for _, seg := range s.mustStream(t, "a").segments() {
+		if m := seg.seqs.m.Load(); m == nil || len(m.seqs) == 0 || m.f != nil {
+			t.Fatalf("%s: no map from the open's scan", seg.path)
+		}
+	}
+	walked := map[string][]int64{}
+	for _, seg := range s.mustStream(t, "a").segments() {
+		var x seqIndex
+		m, err := x.extend(s.fs, seg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		walked[seg.path] = m.offs
+		if got := seg.seqs.m.Load().offs; !slices.Equal(got, m.offs) {
+			t.Fatalf("%s: the scan's map %v, a walk's %v", seg.path, got, m.offs)
+		}
+		m.f.Close()
+	}
+	s.Close()
+
+	for _, damage := range []bool{false, true} {
+		if damage {
+			for path := range walked {
+				sp := sealPath(path)
+				if b, err := os.ReadFile(sp); err == nil {
+					b[sealSize+3] ^= 1
+					os.WriteFile(sp, b, 0o644)
+				}
+			}
+		}
+		s = openT(t, dir, opts)
+		segs := s.mustStream(t, "a").segments()
+		for _, seg := range segs[:len(segs)-1] {
+			if seg.seqs.m.Load() != nil {
+				t.Fatalf("%s: a sealed segment read at open", seg.path)
+			}
+			_, fromSeal := readSealMap(s.fs, seg)
+			if fromSeal == damage {
+				t.Fatalf("%s: map from the seal %v, damaged %v", seg.path, fromSeal, damage)
+			}
+		}
+		checkReads(t, s, 400, 0)
+		for _, seg := range segs {
+			if got := seg.seqs.m.Load().offs; !slices.Equal(got, walked[seg.path]) {
+				t.Fatalf("%s: map %v, a walk's %v", seg.path, got, walked[seg.path])
+			}
+		}
+		s.Close()
 	}
 }
