@@ -80,7 +80,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	v := version{seq: ev.seq, ms: ev.ms, typ: ev.typ}
+	v := newVersion(ev.seq, ev.ms, ev.typ)
 	var doc map[string]any
 	switch ev.typ {
 	case store.EventInsert:
@@ -164,7 +164,7 @@ func (d *docValues) field(path string) (any, bool) {
 
 // insertVersion is the version an INSERT event makes.
 func insertVersion(ev *event) version {
-	v := version{seq: ev.seq, ms: ev.ms, typ: ev.typ}
+	v := newVersion(ev.seq, ev.ms, ev.typ)
 	doc := ev.raw
 	if doc == nil {
 		doc = encodeDoc(ev.doc, ev.order)

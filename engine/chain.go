@@ -30,12 +30,16 @@ const docEvery = 8
 
 // deleted reports whether the version hides the row: a SOFT_DELETE or a
 // TRUNCATE (a PATCH whose document was let go still has its patch).
-func (v *version) deleted() bool { return v.d == nil && v.p == nil && !v.inLog }
+func (v *version) deleted() bool { return v.d == nil && v.p == nil && !v.inLog() }
+
+// inLog reports whether the version is an INSERT whose document is read
+// from the log: an INSERT holds its document otherwise.
+func (v *version) inLog() bool { return v.d == nil && v.typ() == store.EventInsert }
 
 // ownDoc reports whether the version's document is its own: held, or an
 // INSERT's in the log. Any other live version's document is rebuilt with
 // the patches after the nearest earlier one that has its own.
-func (v *version) ownDoc() bool { return v.d != nil || v.inLog }
+func (v *version) ownDoc() bool { return v.d != nil || v.inLog() }
 
 // tableLog reads documents from a table's log: the stream of the table,
 // by its name.
@@ -263,17 +267,16 @@ func letGo(vs []version, w logWindow) {
 	var run docRun
 	for i := range vs {
 		v := &vs[i]
-		if run.without(i, len(vs), v.typ, v.p != nil, v.d == nil) {
+		if run.without(i, len(vs), v.typ(), v.p != nil, v.d == nil) {
 			v.setDoc(nil)
 		}
-		if i < len(vs)-1 && !v.inLog && w.has(v) {
+		if i < len(vs)-1 && !v.inLog() && w.has(v) {
 			// The document goes to the cache on its way out: the read
 			// of it that may follow soon need not go to the log.
 			if w.lg != nil {
 				w.lg.cache.put(cacheKey{w.lg, v.seq}, v.doc())
 			}
 			v.setDoc(nil)
-			v.inLog = true
 		}
 	}
 }
@@ -293,7 +296,7 @@ func (w logWindow) has(v *version) bool { return v.seq <= w.durable && inLogAt(v
 // newest, may have its document read from the log: an INSERT after the
 // table's horizon.
 func inLogAt(v *version, horizon uint64) bool {
-	return v.typ == store.EventInsert && v.seq > horizon
+	return v.typ() == store.EventInsert && v.seq > horizon
 }
 
 // logWindow is the window of ts's versions whose documents may go to the

@@ -93,7 +93,6 @@ func foldRow(lg *tableLog, r row, h uint64) (row, bool, error) {
 			return row{}, false, err
 		}
 		v.setDoc(doc)
-		v.inLog = false
 	}
 	return newRow(r.key, vs), true, nil
 }

@@ -156,7 +156,7 @@ func (c *HistoryCursor) refill() {
 			prev = doc
 			c.rows = append(c.rows, HistoryRow{
 				Row:   Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: doc},
-				Type:  ver.typ,
+				Type:  ver.typ(),
 				patch: ver.patch(),
 			})
 			c.after, c.afterSeq, c.started = r.key, ver.seq, true

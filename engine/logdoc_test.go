@@ -100,7 +100,7 @@ func (c *logDocCase) inLog() int {
 	n := 0
 	c.db.work[c.name].rows.Ascend(func(r row) bool {
 		for i := range r.versions {
-			if r.versions[i].inLog {
+			if r.versions[i].inLog() {
 				n++
 			}
 		}

@@ -222,7 +222,7 @@ func encodeVersion(enc *msgpack.Encoder, v *version, doc []byte) {
 	enc.EncodeArrayLen(5)
 	enc.EncodeUint(v.seq)
 	enc.EncodeInt(v.ms)
-	enc.EncodeUint(uint64(v.typ))
+	enc.EncodeUint(uint64(v.typ()))
 	encodeBytesOrNil(enc, doc)
 }
 
@@ -396,13 +396,16 @@ func readSnapshotRow(dec *msgpack.Decoder, letGoDocs bool) (row, error) {
 		if typ, err = dec.DecodeUint64(); err != nil {
 			return row{}, err
 		}
-		v.typ = store.EventType(typ)
+		if typ > 0xff {
+			return row{}, fmt.Errorf("snapshot row %s: event type %d", k, typ)
+		}
+		v = newVersion(v.seq, v.ms, store.EventType(typ))
 		var doc []byte
 		gone := false // the snapshot has no document for the version
 		if c, err := dec.PeekCode(); err == nil && c == msgpcode.Nil {
 			gone = true
 		}
-		if letGoDocs && run.without(i, nv, v.typ, true, gone) {
+		if letGoDocs && run.without(i, nv, v.typ(), true, gone) {
 			err = dec.Skip() // a PATCH without its patch fails below
 		} else {
 			doc, err = dec.DecodeBytes()
@@ -411,15 +414,19 @@ func readSnapshotRow(dec *msgpack.Decoder, letGoDocs bool) (row, error) {
 			return row{}, err
 		}
 		var patch []byte
+		inLog := false // an INSERT whose document is in the log
 		if c, err := dec.PeekCode(); err == nil && c == msgpcode.True && i < nv-1 &&
-			v.typ == store.EventInsert && doc == nil {
+			v.typ() == store.EventInsert && doc == nil {
 			dec.Skip()
-			v.inLog = true
+			inLog = true
 		} else if patch, err = dec.DecodeBytes(); err != nil {
 			return row{}, err
 		}
-		if doc == nil && patch == nil && !v.inLog && v.typ != store.EventSoftDelete && v.typ != store.EventTruncate {
-			return row{}, fmt.Errorf("snapshot row %s: %v at seq %d without its document or patch", k, v.typ, v.seq)
+		if len(patch) > MaxDocumentBytes {
+			return row{}, fmt.Errorf("snapshot row %s: a patch of %d bytes at seq %d", k, len(patch), v.seq)
+		}
+		if doc == nil && !inLog && (patch == nil && v.typ() != store.EventSoftDelete && v.typ() != store.EventTruncate || v.typ() == store.EventInsert) {
+			return row{}, fmt.Errorf("snapshot row %s: %v at seq %d without its document or patch", k, v.typ(), v.seq)
 		}
 		v.setDoc(doc)
 		v.setPatch(patch)

@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"encoding/binary"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -17,35 +18,52 @@ import (
 // version is one state of a row, made by one event. Versions are never
 // changed once published.
 //
-// A version is 48 bytes: its document and patch are held as a pointer
-// and a length each, not as slices (24 bytes each), since every version
-// of every row is in memory. doc and patch read them; setDoc and
-// setPatch set them.
+// A version is 40 bytes: its document and patch are held as a pointer
+// and a length each, not as slices (24 bytes each), and its type shares
+// a word with the patch's length, since every version of every row is in
+// memory. doc and patch read them; setDoc and setPatch set them.
 type version struct {
 	seq uint64
 	ms  int64
 	// d is the msgpack document after the event (nil after a deletion,
-	// or when the document was let go: chain.go); p the msgpack merge
-	// patch of a PATCH event.
-	d, p       *byte
-	dLen, pLen uint32
-	typ        store.EventType
-	// inLog: the version is an INSERT whose document is not held (d is
-	// nil): it is its record's payload, read from the table's log when
-	// needed (chain.go).
-	inLog bool
+	// when the document was let go, or for an INSERT whose document is
+	// read from the log: chain.go); p the msgpack merge patch of a PATCH
+	// event.
+	d, p *byte
+	// dLen is the document's length; pt the patch's length in its low 24
+	// bits and the event type above them.
+	dLen, pt uint32
 }
+
+// lenBits is the width of a patch's length in version.pt: a patch is
+// part of an event's payload, at most MaxDocumentBytes, below 16 MiB.
+const lenBits = 24
+
+func newVersion(seq uint64, ms int64, typ store.EventType) version {
+	return version{seq: seq, ms: ms, pt: uint32(typ) << lenBits}
+}
+
+// typ returns the type of the event that made the version.
+func (v *version) typ() store.EventType { return store.EventType(v.pt >> lenBits) }
 
 // doc returns the version's document as stored (nil: none).
 func (v *version) doc() []byte { return bytesAt(v.d, v.dLen) }
 
 // patch returns the version's patch (nil: none).
-func (v *version) patch() []byte { return bytesAt(v.p, v.pLen) }
+func (v *version) patch() []byte { return bytesAt(v.p, v.pt&(1<<lenBits-1)) }
 
 // setDoc sets the document (nil: none).
 func (v *version) setDoc(b []byte) { v.d, v.dLen = bytesRef(b) }
 
-func (v *version) setPatch(b []byte) { v.p, v.pLen = bytesRef(b) }
+// setPatch sets the patch (nil: none).
+func (v *version) setPatch(b []byte) {
+	var n uint32
+	v.p, n = bytesRef(b)
+	if n >= 1<<lenBits {
+		panic(fmt.Sprintf("engine: a patch of %d bytes held in a version", n))
+	}
+	v.pt = v.pt&^(1<<lenBits-1) | n
+}
 
 // bytesRef returns where b starts and its length (nil for nil). Documents
 // and patches are at most a record long (store.MaxRecordSize), far below

@@ -50,7 +50,7 @@ func (ts *tableState) truncate(ev *event, out []row) []row {
 		}
 		return true
 	})
-	v := version{seq: ev.seq, ms: ev.ms, typ: store.EventTruncate}
+	v := newVersion(ev.seq, ev.ms, store.EventTruncate)
 	for _, r := range live {
 		out = append(out, ts.addVersion(r, true, r.key, v, nil, nil))
 	}

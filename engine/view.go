@@ -582,7 +582,7 @@ func (v *View) History(table string, key any) ([]Event, error) {
 		if ver.seq > v.seq {
 			break
 		}
-		ev := Event{Seq: ver.seq, UnixMs: ver.ms, Type: ver.typ}
+		ev := Event{Seq: ver.seq, UnixMs: ver.ms, Type: ver.typ()}
 		doc, err := r.nextDoc(ts.log, i, prev)
 		if err != nil {
 			return nil, err
@@ -593,7 +593,7 @@ func (v *View) History(table string, key any) ([]Event, error) {
 				return nil, err
 			}
 		}
-		switch ver.typ {
+		switch ver.typ() {
 		case store.EventInsert:
 			ev.Change = ev.Doc
 		case store.EventPatch:
