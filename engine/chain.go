@@ -39,7 +39,7 @@ func (v *version) inLog() bool { return v.d == nil && v.typ() == store.EventInse
 // ownDoc reports whether the version's document is its own: held, or an
 // INSERT's in the log. Any other live version's document is rebuilt with
 // the patches after the nearest earlier one that has its own.
-func (v *version) ownDoc() bool { return v.d != nil || v.inLog() }
+func (v *version) ownDoc() bool { return v.d != nil || v.typ() == store.EventInsert }
 
 // tableLog reads documents from a table's log: the stream of the table,
 // by its name.
@@ -60,7 +60,7 @@ func newTableLog(st *store.Store, cache *docCache, name string) *tableLog {
 // read returns the document of v, an INSERT of row k whose document is
 // in the log.
 func (lg *tableLog) read(k Key, v *version) ([]byte, error) {
-	if lg == nil || lg.st == nil {
+	if lg == nil {
 		return nil, fmt.Errorf("engine: row %s seq %d: its record is in a log this state cannot read", k, v.seq)
 	}
 	ck := cacheKey{lg, v.seq}
@@ -86,7 +86,7 @@ func (r *row) docOf(lg *tableLog, i int) ([]byte, error) {
 	switch {
 	case v.d != nil || v.deleted():
 		return v.doc(), nil
-	case v.ownDoc():
+	case v.inLog():
 		return lg.read(r.key, v)
 	}
 	j := i - 1
@@ -303,7 +303,7 @@ func inLogAt(v *version, horizon uint64) bool {
 // log now.
 func (ts *tableState) logWindow() logWindow {
 	w := logWindow{horizon: ts.horizon, lg: ts.log}
-	if ts.log != nil && ts.log.st != nil {
+	if ts.log != nil {
 		w.durable = ts.log.st.LastSeq()
 	}
 	return w

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/driftdb/driftdb/store"
@@ -79,16 +81,29 @@ func (c *logDocCase) check(from uint64) {
 				c.t.Fatalf("key %d seq %d (event %d): read %q (%v), want %q", k, d.seq, i, r.doc, ok, d.doc)
 			}
 		}
+		// The history ends with the events after from, each with the
+		// document it made.
 		h, err := c.db.View().History(c.name, k)
 		mustExec(c.t, err)
-		n := 0
+		var after []chainDoc
 		for _, d := range docs {
 			if d.seq > from {
-				n++
+				after = append(after, d)
 			}
 		}
-		if len(h) < n {
-			c.t.Fatalf("key %d: history of %d events, want at least %d", k, len(h), n)
+		if len(h) < len(after) {
+			c.t.Fatalf("key %d: history of %d events, want at least %d", k, len(h), len(after))
+		}
+		for i, d := range after {
+			ev := h[len(h)-len(after)+i]
+			var want map[string]any
+			if d.doc != nil {
+				want, err = decodeDocBytes(d.doc)
+				mustExec(c.t, err)
+			}
+			if ev.Seq != d.seq || !reflect.DeepEqual(ev.Doc, want) {
+				c.t.Fatalf("key %d: history event at seq %d has %v, want seq %d with %v", k, ev.Seq, ev.Doc, d.seq, want)
+			}
 		}
 	}
 }
@@ -180,7 +195,7 @@ func TestDocumentFromLogDamaged(t *testing.T) {
 		path := filepath.Join(dir, e.Name())
 		b, err := os.ReadFile(path)
 		mustExec(t, err)
-		if i := indexOf(b, target.doc); i >= 0 {
+		if i := bytes.Index(b, target.doc); i >= 0 {
 			b[i+len(target.doc)-2] ^= 0x01
 			mustExec(t, os.WriteFile(path, b, 0o644))
 			damaged = true
@@ -205,13 +220,4 @@ func TestDocumentFromLogDamaged(t *testing.T) {
 	if r, ok, err := c.db.View().Get(c.name, int64(7)); err != nil || !ok || string(r.doc) != string(c.docs[7][len(c.docs[7])-1].doc) {
 		t.Fatalf("key 7 now: %v %v", ok, err)
 	}
-}
-
-func indexOf(b, sub []byte) int {
-	for i := 0; i+len(sub) <= len(b); i++ {
-		if string(b[i:i+len(sub)]) == string(sub) {
-			return i
-		}
-	}
-	return -1
 }

@@ -19,11 +19,12 @@ import (
 // A record's seq names it for good: a merge of segments copies records
 // unchanged, and a rewrite by DropBefore keeps the records it keeps as
 // they were, so a seq stays valid where an offset would not. Each segment
-// keeps a sparse map of seqs to offsets (seqIndex), made the first time a
-// record of the segment is read and extended as the segment grows: one
-// entry per seqIndexStep bytes of records. A read finds the segment by its
-// seq range, the last entry at or before the seq, and reads forward from
-// there, a few kilobytes, checking each record's CRC as it goes.
+// keeps a sparse map of seqs to offsets (seqIndex): one entry per
+// seqIndexStep bytes of records, from its seal, from the scan of an open,
+// or made the first time a record of the segment is read, and extended as
+// the segment grows. A read finds the segment by its seq range, the last
+// entry at or before the seq, and reads forward from there, a few
+// kilobytes, checking the CRC of the record it returns.
 
 // ErrNoRecord is returned by ReadRecord for a seq the stream has no
 // durable record of.
@@ -53,11 +54,44 @@ type seqIndex struct {
 // seqMap is a seqIndex's map as of a point of the segment. A new map
 // shares the arrays of the one before, adding after their ends.
 type seqMap struct {
-	f    File
-	seqs []uint64 // the seq of a record ...
-	offs []int64  // ... and its offset, one every seqIndexStep bytes
-	end  int64    // offset up to which records are mapped
-	last uint64   // seq of the last record mapped
+	f File
+	seqSamples
+	end  int64  // offset up to which records are mapped
+	last uint64 // seq of the last record mapped
+}
+
+// seqSamples are the entries of a seq map: the seq of a record and its
+// offset, for the first record at or past every seqIndexStep bytes.
+type seqSamples struct {
+	seqs []uint64
+	offs []int64
+}
+
+// add takes the record of seq at off, the next record of the segment, if
+// an entry is due there.
+func (s *seqSamples) add(seq uint64, off int64) {
+	if n := len(s.offs); n == 0 || off >= s.offs[n-1]+seqIndexStep {
+		s.seqs = append(s.seqs, seq)
+		s.offs = append(s.offs, off)
+	}
+}
+
+// trim drops the entries at or past end.
+func (s *seqSamples) trim(end int64) {
+	n := len(s.offs)
+	for n > 0 && s.offs[n-1] >= end {
+		n--
+	}
+	s.seqs, s.offs = s.seqs[:n], s.offs[:n]
+}
+
+// from returns the offset to read forward from to find the record of seq.
+func (s *seqSamples) from(seq uint64) int64 {
+	i := sort.Search(len(s.seqs), func(i int) bool { return s.seqs[i] > seq }) - 1
+	if i < 0 {
+		return segmentHeaderSize
+	}
+	return s.offs[i]
 }
 
 // errSegmentGone is a read of a segment whose file was replaced (a merge
@@ -82,11 +116,7 @@ func (x *seqIndex) locate(fsys FS, seg *segment, seq uint64) (File, int64, error
 			return nil, 0, err
 		}
 	}
-	i := sort.Search(len(m.seqs), func(i int) bool { return m.seqs[i] > seq }) - 1
-	if i < 0 {
-		return m.f, segmentHeaderSize, nil
-	}
-	return m.f, m.offs[i], nil
+	return m.f, m.from(seq), nil
 }
 
 // extend maps the records up to the segment's durable end, opening it
@@ -126,10 +156,6 @@ func (x *seqIndex) extend(fsys FS, seg *segment) (*seqMap, error) {
 	// record is checked when it is read, so that damage to one record
 	// does not keep the others from being read.
 	cr := newChunkReader(m.f, m.end, end)
-	next := m.end // an entry is due at the first record at or after next
-	if n := len(m.offs); n > 0 {
-		next = m.offs[n-1] + seqIndexStep
-	}
 	for {
 		off := cr.offset()
 		n, seq, typ, err := cr.peek()
@@ -147,11 +173,7 @@ func (x *seqIndex) extend(fsys FS, seg *segment) (*seqMap, error) {
 		if typ == EventCommit {
 			continue
 		}
-		if off >= next {
-			m.seqs = append(m.seqs, seq)
-			m.offs = append(m.offs, off)
-			next = off + seqIndexStep
-		}
+		m.add(seq, off)
 		m.last = seq
 	}
 	x.m.Store(&m)
@@ -346,18 +368,4 @@ func (c *chunkReader) fill(want int) error {
 		return fmt.Errorf("read segment: %w", err)
 	}
 	return nil
-}
-
-// Segments returns how many segments the store's streams have: each may
-// hold a file open for reads by seq.
-func (s *Store) Segments() int {
-	n := 0
-	if p := s.streams.Load(); p != nil {
-		for _, st := range *p {
-			if segs := st.segs.Load(); segs != nil {
-				n += len(*segs)
-			}
-		}
-	}
-	return n
 }

@@ -69,12 +69,19 @@ func checkReads(t *testing.T, s *Store, to, droppedTo uint64) {
 	}
 }
 
-func TestReadRecord(t *testing.T) {
-	dir := t.TempDir()
-	opts := Options{SegmentSize: 16 << 10}
-	s := openT(t, dir, opts)
+// batchStore returns a store in dir of streams a and b, with seqs 1 to
+// 400 in batches over several segments of 16 KiB (opts).
+func batchStore(t *testing.T) (dir string, opts Options, s *Store) {
+	t.Helper()
+	dir, opts = t.TempDir(), Options{SegmentSize: 16 << 10}
+	s = openT(t, dir, opts)
 	createStreams(t, s, "a", "b")
 	appendBatches(t, s, 1, 400)
+	return dir, opts, s
+}
+
+func TestReadRecord(t *testing.T) {
+	dir, opts, s := batchStore(t)
 	if n := len(s.mustStream(t, "a").segments()); n < 3 {
 		t.Fatalf("%d segments: the test wants several", n)
 	}

@@ -297,12 +297,12 @@ func (s *Store) finishStream(ss *streamScan) error {
 	li := ss.last()
 	for i, seg := range ss.segs {
 		res := ss.scans[i]
-		res.trimMap() // the end may have moved back (dropPartialBatches)
+		res.samples.trim(res.end) // the end may have moved back (dropPartialBatches)
 		seg.end.Store(res.end)
 		seg.firstSeq.Store(res.firstSeq)
 		seg.lastSeq.Store(res.lastSeq)
-		if res.seqs != nil {
-			seg.seqs.m.Store(&seqMap{seqs: res.seqs, offs: res.offs, end: res.end, last: res.lastSeq})
+		if res.samples.seqs != nil {
+			seg.seqs.m.Store(&seqMap{seqSamples: res.samples, end: res.end, last: res.lastSeq})
 		}
 		if res.lastSeq > s.lastSeq.Load() {
 			s.lastSeq.Store(res.lastSeq)

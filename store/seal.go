@@ -41,7 +41,7 @@ const (
 func sealPath(segPath string) string { return strings.TrimSuffix(segPath, segmentExt) + sealExt }
 
 func encodeSeal(r scanResult) []byte {
-	b := make([]byte, sealSize, sealSize+16*len(r.seqs)+4)
+	b := make([]byte, sealSize, sealSize+16*len(r.samples.seqs)+4)
 	copy(b, sealMagic)
 	le := binary.LittleEndian
 	le.PutUint64(b[8:], uint64(r.end))
@@ -50,11 +50,11 @@ func encodeSeal(r scanResult) []byte {
 	le.PutUint64(b[32:], r.lastSeq)
 	le.PutUint64(b[40:], uint64(r.lastMs))
 	le.PutUint64(b[48:], uint64(r.records))
-	le.PutUint32(b[56:], uint32(len(r.seqs)))
+	le.PutUint32(b[56:], uint32(len(r.samples.seqs)))
 	le.PutUint32(b[60:], crc32.Checksum(b[:60], crcTable))
-	for i, seq := range r.seqs {
+	for i, seq := range r.samples.seqs {
 		b = le.AppendUint64(b, seq)
-		b = le.AppendUint64(b, uint64(r.offs[i]))
+		b = le.AppendUint64(b, uint64(r.samples.offs[i]))
 	}
 	return le.AppendUint32(b, crc32.Checksum(b[sealSize:], crcTable))
 }
@@ -85,7 +85,7 @@ func readSealMap(fsys FS, seg *segment) (seqMap, bool) {
 	if m, _ := f.ReadAt(b, sealSize); m != len(b) || le.Uint32(b[16*n:]) != crc32.Checksum(b[:16*n], crcTable) {
 		return seqMap{}, false
 	}
-	m := seqMap{seqs: make([]uint64, n), offs: make([]int64, n), end: end, last: last}
+	m := seqMap{seqSamples: seqSamples{seqs: make([]uint64, n), offs: make([]int64, n)}, end: end, last: last}
 	for i := range n {
 		m.seqs[i] = le.Uint64(b[16*i:])
 		m.offs[i] = int64(le.Uint64(b[16*i+8:]))

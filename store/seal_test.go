@@ -99,11 +99,7 @@ func TestSeals(t *testing.T) {
 // seq map from its seal, the same map a walk of the segment makes; a
 // damaged map is walked past.
 func TestSealMap(t *testing.T) {
-	dir := t.TempDir()
-	opts := Options{SegmentSize: 16 << 10}
-	s := openT(t, dir, opts)
-	createStreams(t, s, "a", "b")
-	appendBatches(t, s, 1, 400)
+	dir, opts, s := batchStore(t)
 	s.Close()
 	s = openT(t, dir, opts) // seals, with the maps its scans made
 	// The segments this open read whole have their maps already.

@@ -134,19 +134,8 @@ type scanResult struct {
 	tailErr error
 	// multi lists the batches of this segment that span several streams.
 	multi []multiCommit
-	// seqs and offs sample the records: a seq map (readseq.go) as far as
-	// end.
-	seqs []uint64
-	offs []int64
-}
-
-// trimMap drops the entries of the seq map at or past the scan's end.
-func (r *scanResult) trimMap() {
-	n := len(r.offs)
-	for n > 0 && r.offs[n-1] >= r.end {
-		n--
-	}
-	r.seqs, r.offs = r.seqs[:n], r.offs[:n]
+	// samples is the segment's seq map (readseq.go) as far as end.
+	samples seqSamples
 }
 
 // multiCommit is a batch of a segment that spans several streams.
@@ -243,10 +232,7 @@ func scanSegment(fsys FS, path string, prevSeq uint64) (scanResult, error) {
 			return res, &CorruptionError{File: path, Offset: off,
 				Err: fmt.Errorf("seq %d does not follow %d", rec.Seq, lastSeq)}
 		}
-		if n := len(res.offs); n == 0 || off >= res.offs[n-1]+seqIndexStep {
-			res.seqs = append(res.seqs, rec.Seq)
-			res.offs = append(res.offs, off)
-		}
+		res.samples.add(rec.Seq, off)
 		if pending == 0 {
 			batchFirst = rec.Seq
 		}
@@ -256,7 +242,7 @@ func scanSegment(fsys FS, path string, prevSeq uint64) (scanResult, error) {
 	if res.tailErr == nil && res.end < dataEnd {
 		res.tailErr = fmt.Errorf("offset %d: batch without commit frame", res.end)
 	}
-	res.trimMap()
+	res.samples.trim(res.end)
 	return res, nil
 }
 

@@ -286,6 +286,20 @@ func (s *Store) setActive(st *stream, f File, path string, size, allocated int64
 	st.direct = d
 }
 
+// Segments returns how many segments the store's streams have: each may
+// hold a file open for reads by seq.
+func (s *Store) Segments() int {
+	n := 0
+	if p := s.streams.Load(); p != nil {
+		for _, st := range *p {
+			if segs := st.segs.Load(); segs != nil {
+				n += len(*segs)
+			}
+		}
+	}
+	return n
+}
+
 // SegmentBytes returns the bytes of a stream's segments (0 for an unknown
 // stream).
 func (s *Store) SegmentBytes(name string) int64 {
