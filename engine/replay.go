@@ -129,7 +129,7 @@ func (db *DB) readWholeSnapshot(spec *TableSpec, seq uint64) (ts *tableState, id
 		return nil, nil, false, err
 	}
 	defer rc.Close()
-	dec, h, err := readSnapshotHeader(rc, spec)
+	rows, h, err := readSnapshotHeader(rc, spec)
 	switch {
 	case err != nil:
 		return nil, nil, false, err
@@ -139,7 +139,7 @@ func (db *DB) readWholeSnapshot(spec *TableSpec, seq uint64) (ts *tableState, id
 		return nil, nil, false, fmt.Errorf("snapshot content is for seq %d", h.Seq)
 	}
 	idx = db.readIndexFiles(db.st.StreamDir(spec.Name), spec, seq)
-	if ts, err = readSnapshotData(dec, h, spec, db.tableLog(spec.Name)); err != nil {
+	if ts, err = readSnapshotData(rows, h, spec, db.tableLog(spec.Name)); err != nil {
 		idx.wait()
 		return nil, nil, false, err
 	}

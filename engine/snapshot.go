@@ -10,9 +10,6 @@ import (
 	"slices"
 
 	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
-
-	"github.com/driftdb/driftdb/store"
 )
 
 // Snapshot content (before the store compresses and checksums it), one
@@ -234,12 +231,11 @@ func encodeBytesOrNil(enc *msgpack.Encoder, b []byte) error {
 }
 
 // readSnapshotHeader starts the decoding of a snapshot.
-func readSnapshotHeader(r io.Reader, spec *TableSpec) (*msgpack.Decoder, snapshotHeader, error) {
-	size := 1 << 20
-	if s, ok := r.(interface{ Size() int64 }); ok {
-		size = int(min(max(s.Size(), 4<<10), int64(size)))
-	}
-	dec := msgpack.NewDecoder(bufio.NewReaderSize(r, size))
+func readSnapshotHeader(r io.Reader, spec *TableSpec) (*snapshotRows, snapshotHeader, error) {
+	// The decoder reads no further than the header from a reader that
+	// can unread a byte: the rows follow in the same reader.
+	br := bufio.NewReaderSize(r, 4<<10)
+	dec := msgpack.NewDecoder(br)
 	var h snapshotHeader
 	if err := dec.Decode(&h); err != nil {
 		return nil, h, fmt.Errorf("snapshot header: %w", err)
@@ -249,12 +245,12 @@ func readSnapshotHeader(r io.Reader, spec *TableSpec) (*msgpack.Decoder, snapsho
 	if h.V != snapshotVersion && h.V != deltaVersion && h.V != wholeV1 {
 		return nil, h, fmt.Errorf("snapshot of %q version %d does not fit table %q", h.Table, h.V, spec.Name)
 	}
-	return dec, h, nil
+	return newSnapshotRows(br), h, nil
 }
 
 // readSnapshotData decodes the rows of a whole snapshot, whose header h
 // readSnapshotHeader read, into a table state for spec.
-func readSnapshotData(dec *msgpack.Decoder, h snapshotHeader, spec *TableSpec, lg *tableLog) (*tableState, error) {
+func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg *tableLog) (*tableState, error) {
 	ts := newTableState(spec, lg)
 	ts.horizon = h.Horizon
 	ts.lastSnap = h.Seq
@@ -265,7 +261,7 @@ func readSnapshotData(dec *msgpack.Decoder, h snapshotHeader, spec *TableSpec, l
 	}
 	versions := 0
 	for range h.Rows {
-		r, err := readSnapshotRow(dec, true)
+		r, err := rows.next(true)
 		if err != nil {
 			return nil, err
 		}
@@ -280,7 +276,7 @@ func readSnapshotData(dec *msgpack.Decoder, h snapshotHeader, spec *TableSpec, l
 // base with its indexes: each of its rows' versions go after those the
 // row had. It changes nothing when it fails.
 func readSnapshotDelta(r io.Reader, ts *tableState) error {
-	dec, h, err := readSnapshotHeader(r, ts.spec)
+	src, h, err := readSnapshotHeader(r, ts.spec)
 	if err != nil {
 		return err
 	}
@@ -299,7 +295,7 @@ func readSnapshotDelta(r io.Reader, ts *tableState) error {
 	rows := make([]row, 0, h.Rows)
 	versions := 0
 	for range h.Rows {
-		r, err := readSnapshotRow(dec, false) // its index entries read the documents
+		r, err := src.next(false) // its index entries read the documents
 		if err != nil {
 			return err
 		}
@@ -357,85 +353,6 @@ func snapshotColumns(h snapshotHeader, spec *TableSpec) (*registry, error) {
 		reg.add(Column{Name: reg.rules.nameOf(c[0]), Field: c[0], Type: Type(c[1])})
 	}
 	return reg, nil
-}
-
-// readSnapshotRow decodes one row of a snapshot.
-//
-// With letGoDocs, the documents of the PATCH versions that letGo would
-// let go are skipped, not read: most of a long history's.
-func readSnapshotRow(dec *msgpack.Decoder, letGoDocs bool) (row, error) {
-	if n, err := dec.DecodeArrayLen(); err != nil || n != 2 {
-		return row{}, fmt.Errorf("snapshot row: %d fields, %v", n, err)
-	}
-	kv, err := dec.DecodeInterface()
-	if err != nil {
-		return row{}, fmt.Errorf("snapshot row key: %w", err)
-	}
-	k, err := KeyOf(normalizeInt(kv))
-	if err != nil {
-		return row{}, fmt.Errorf("snapshot row key: %w", err)
-	}
-	nv, err := dec.DecodeArrayLen()
-	if err != nil || nv <= 0 {
-		return row{}, fmt.Errorf("snapshot row versions: %d, %v", nv, err)
-	}
-	vs := make([]version, 0, nv)
-	var run docRun
-	for i := range nv {
-		if n, err := dec.DecodeArrayLen(); err != nil || n != 5 {
-			return row{}, fmt.Errorf("snapshot version: %d fields, %v", n, err)
-		}
-		var v version
-		var typ uint64
-		if v.seq, err = dec.DecodeUint64(); err != nil {
-			return row{}, err
-		}
-		if v.ms, err = dec.DecodeInt64(); err != nil {
-			return row{}, err
-		}
-		if typ, err = dec.DecodeUint64(); err != nil {
-			return row{}, err
-		}
-		if typ > 0xff {
-			return row{}, fmt.Errorf("snapshot row %s: event type %d", k, typ)
-		}
-		v = newVersion(v.seq, v.ms, store.EventType(typ))
-		var doc []byte
-		gone := false // the snapshot has no document for the version
-		if c, err := dec.PeekCode(); err == nil && c == msgpcode.Nil {
-			gone = true
-		}
-		if letGoDocs && run.without(i, nv, v.typ(), true, gone) {
-			err = dec.Skip() // a PATCH without its patch fails below
-		} else {
-			doc, err = dec.DecodeBytes()
-		}
-		if err != nil {
-			return row{}, err
-		}
-		var patch []byte
-		inLog := false // an INSERT whose document is in the log
-		if c, err := dec.PeekCode(); err == nil && c == msgpcode.True && i < nv-1 &&
-			v.typ() == store.EventInsert && doc == nil {
-			dec.Skip()
-			inLog = true
-		} else if patch, err = dec.DecodeBytes(); err != nil {
-			return row{}, err
-		}
-		if len(patch) > MaxDocumentBytes {
-			return row{}, fmt.Errorf("snapshot row %s: a patch of %d bytes at seq %d", k, len(patch), v.seq)
-		}
-		if doc == nil && !inLog && (patch == nil && v.typ() != store.EventSoftDelete && v.typ() != store.EventTruncate || v.typ() == store.EventInsert) {
-			return row{}, fmt.Errorf("snapshot row %s: %v at seq %d without its document or patch", k, v.typ(), v.seq)
-		}
-		v.setDoc(doc)
-		v.setPatch(patch)
-		if n := len(vs); n > 0 && vs[n-1].seq >= v.seq {
-			return row{}, fmt.Errorf("snapshot row %s: versions out of order", k)
-		}
-		vs = append(vs, v)
-	}
-	return newRow(k, vs), nil
 }
 
 // normalizeInt turns the integer types msgpack decodes into int64.
