@@ -234,47 +234,10 @@ func textPrefix(b *[16]byte, tag byte, s string) {
 
 func numberPrefix(b *[16]byte, v any) {
 	var buf [32]byte
-	var digits []byte // the significant digits, from the first nonzero one
-	var neg bool
-	var e int64 // the exponent of the first significant digit, as cmpMagnitude takes it
-	if x, ok := v.(int64); ok {
-		// An integer's digits, without taking its text apart.
-		if x == 0 {
-			b[0] = pfxZero
-			return
-		}
-		u := uint64(x)
-		if neg = x < 0; neg {
-			u = -u
-		}
-		digits = strconv.AppendUint(buf[:0], u, 10)
-		e = int64(len(digits))
-	} else {
-		t := numTextOf(v, buf[:0])
-		switch t.rank() {
-		case 0:
-			b[0] = pfxNegInf
-			return
-		case 2:
-			b[0] = pfxPosInf
-			return
-		case 3:
-			b[0] = pfxNaN
-			return
-		}
-		lead := t.lead()
-		if lead < 0 {
-			b[0] = pfxZero
-			return
-		}
-		neg, e = t.neg, t.exp+int64(t.ndigits()-lead)
-		digits = make([]byte, 0, 32)
-		for i := lead; i < t.ndigits(); i++ {
-			digits = append(digits, t.digit(i))
-		}
-	}
-	for digits[len(digits)-1] == '0' {
-		digits = digits[:len(digits)-1]
+	tag, e, digits := numberDigits(v, buf[:0])
+	b[0] = tag
+	if tag != pfxPos && tag != pfxNeg {
+		return
 	}
 	// Past the ends the exponent saturates, and the digits are left out:
 	// they would order numbers of other exponents by their digits.
@@ -298,13 +261,60 @@ func numberPrefix(b *[16]byte, v any) {
 	if more {
 		b[15] = 1
 	}
-	b[0] = pfxPos
-	if neg {
-		b[0] = pfxNeg
+	if tag == pfxNeg {
 		for i := 1; i < 16; i++ {
 			b[i] = ^b[i]
 		}
 	}
+}
+
+// numberDigits takes a number apart as its ordered forms need it: the
+// tag (pfxNegInf to pfxNaN), and for any other than zero, the infinities
+// and NaN, the decimal exponent of its first significant digit (as
+// cmpMagnitude takes it) and its significant digits from the first
+// nonzero one, trailing zeros removed. Integers, floats (by their
+// shortest decimal text) and exact decimals all take one form, as they
+// compare (compareNumbers). buf is scratch space for the digits.
+func numberDigits(v any, buf []byte) (tag byte, e int64, digits []byte) {
+	neg := false
+	if x, ok := v.(int64); ok {
+		// An integer's digits, without taking its text apart.
+		if x == 0 {
+			return pfxZero, 0, nil
+		}
+		u := uint64(x)
+		if neg = x < 0; neg {
+			u = -u
+		}
+		digits = strconv.AppendUint(buf, u, 10)
+		e = int64(len(digits))
+	} else {
+		t := numTextOf(v, buf)
+		switch t.rank() {
+		case 0:
+			return pfxNegInf, 0, nil
+		case 2:
+			return pfxPosInf, 0, nil
+		case 3:
+			return pfxNaN, 0, nil
+		}
+		lead := t.lead()
+		if lead < 0 {
+			return pfxZero, 0, nil
+		}
+		neg, e = t.neg, t.exp+int64(t.ndigits()-lead)
+		digits = make([]byte, 0, t.ndigits()-lead)
+		for i := lead; i < t.ndigits(); i++ {
+			digits = append(digits, t.digit(i))
+		}
+	}
+	for digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+	}
+	if neg {
+		return pfxNeg, e, digits
+	}
+	return pfxPos, e, digits
 }
 
 // prefixExact reports whether a value with prefix p is the only one with
