@@ -30,6 +30,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -43,6 +44,23 @@ const (
 )
 
 var durableKey = []byte{tagMeta, 'd', 'u', 'r', 'a', 'b', 'l', 'e'}
+
+// comparer orders keys as bytes, as pebble's default does, and splits a
+// version's or an entry's key into its prefix and its 8-byte seq, so that
+// the bloom filters are of (table, key) and a point read seeks within its
+// key's versions only. The split is sound because the engine's encodings
+// are prefix-free: two keys with different prefixes differ within them.
+var comparer = func() *pebble.Comparer {
+	c := *pebble.DefaultComparer
+	c.Split = func(k []byte) int {
+		if len(k) >= 13 && (k[0] == tagVersion || k[0] == tagEntry) {
+			return len(k) - 8
+		}
+		return len(k)
+	}
+	c.Name = "driftdb.vindex.v1"
+	return &c
+}()
 
 // ErrDamaged is returned for an entry that cannot be decoded: the index
 // is to be rebuilt from the segments.
@@ -85,6 +103,12 @@ func Open(dir string, o Options) (*Index, error) {
 		Cache:        cache,
 		MemTableSize: mem,
 		Logger:       quietLogger{},
+		Comparer:     comparer,
+	}
+	// Bloom filters of the prefixes (Split) on every level, so that a
+	// point read skips the tables that do not hold its key.
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	if o.FS != nil {
 		opts.FS = o.FS
@@ -334,7 +358,7 @@ func (r *Versions) Close() error { return r.it.Close() }
 func (r *Versions) Seek(table uint32, key []byte, seq uint64) bool {
 	r.prefix = append(binary.BigEndian.AppendUint32(append(r.prefix[:0], tagVersion), table), key...)
 	r.seek = binary.BigEndian.AppendUint64(append(r.seek[:0], r.prefix...), ^seq)
-	return r.load(r.it.SeekGE(r.seek))
+	return r.load(r.it.SeekPrefixGE(r.seek))
 }
 
 // Next moves to the next older version of the same key.

@@ -2,6 +2,7 @@ package vindex
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -329,6 +330,9 @@ func BenchmarkSeek(b *testing.B) {
 		}
 	}
 	if err := x.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := x.db.Compact(context.Background(), []byte{0}, []byte{0xff}, true); err != nil {
 		b.Fatal(err)
 	}
 	r, err := x.NewVersions()
