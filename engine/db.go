@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/driftdb/driftdb/store"
+	"github.com/driftdb/driftdb/vindex"
 )
 
 // Options configure a database.
@@ -39,6 +40,14 @@ type Options struct {
 	// read back from the log (chain.go): 0 is DefaultCacheSize, negative
 	// keeps none.
 	CacheSize int64
+	// VersionIndex keeps the version index beside the rows, in
+	// <dir>/vindex (versionindex.go): written by the snapshots, checked by
+	// CheckVersionIndex. Reads do not use it yet.
+	VersionIndex bool
+	// VersionIndexFS is the version index's file system when Store.FS is
+	// not the operating system's (tests keep it across a reopen); nil is
+	// a new one in memory.
+	VersionIndexFS vindex.FS
 }
 
 // Defaults for Options.
@@ -137,7 +146,9 @@ type DB struct {
 	// views are the views (viewdef.go).
 	views viewSet
 
-	snapMu   sync.Mutex // one snapshot, compaction or DDL statement at a time
+	snapMu sync.Mutex // one snapshot, compaction or DDL statement at a time
+	// vx is the version index, nil when the options keep none.
+	vx       *vindex.Index
 	bg       sync.WaitGroup
 	snapping atomic.Bool
 }
@@ -199,6 +210,10 @@ func Open(dir string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	if err := db.openOIDs(state); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := db.openVersionIndex(); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -292,6 +307,7 @@ func (db *DB) Close() error {
 	db.wakeWaiters(true)
 	db.bg.Wait()
 	db.snapshotOnClose()
+	db.closeVersionIndex()
 	db.saveSequences()
 	return db.st.Close()
 }

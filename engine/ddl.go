@@ -92,6 +92,9 @@ func (db *DB) dropTable(name string, ifExists, cascade bool) error {
 		}
 	}
 	delete(db.seqs.rowids, name)
+	if w := db.work[name]; w != nil {
+		db.unindexTable(w.spec.OID)
+	}
 	delete(db.work, name)
 	db.unpublish(name)
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/driftdb/driftdb/store"
 	"github.com/driftdb/driftdb/store/vfs"
+	"github.com/driftdb/driftdb/vindex"
 )
 
 // The model: every table a map from key to the versions of that row, each
@@ -111,11 +112,21 @@ func TestModel(t *testing.T) {
 		seeds, steps = seeds[:1], 150
 	}
 	for _, seed := range seeds {
-		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) { runModel(t, seed, steps) })
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) { runModel(t, seed, steps, false) })
 	}
 }
 
-func runModel(t *testing.T, seed uint64, steps int) {
+// TestModelVersionIndex runs the model with the version index kept: after
+// every step it holds what the rows hold up to each table's mark.
+func TestModelVersionIndex(t *testing.T) {
+	steps := 400
+	if testing.Short() {
+		steps = 200
+	}
+	runModel(t, 4, steps, true)
+}
+
+func runModel(t *testing.T, seed uint64, steps int, versionIndex bool) {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	// In memory: reopening the same MemFS is a clean restart; the crash
 	// tests cover the files.
@@ -125,6 +136,9 @@ func runModel(t *testing.T, seed uint64, steps int) {
 		Store:          store.Options{SegmentSize: 4 << 10, FS: vfs.NewMem()},
 		SnapshotEvents: 50,
 		Now:            func() time.Time { return clock },
+	}
+	if versionIndex {
+		opts.VersionIndex, opts.VersionIndexFS = true, vindex.MemFS()
 	}
 	db := openDB(t, dir, opts)
 	defer func() { db.Close() }()
@@ -202,6 +216,15 @@ func runModel(t *testing.T, seed uint64, steps int) {
 		}
 		checkModel(t, db, m, rng, step)
 	}
+	if versionIndex {
+		// The check above checked something: every table has been indexed.
+		for _, name := range tables {
+			ts, _ := db.View().lookupTable(name)
+			if mk, ok, err := db.vx.Mark(ts.spec.OID); err != nil || !ok || mk.Seq == 0 {
+				t.Fatalf("table %s has no mark in the version index: %+v %v %v", name, mk, ok, err)
+			}
+		}
+	}
 	t.Logf("%d commits refused with 40001, %d writes refused so before commit; %d truncates", m.conflicts, m.stale, m.truncates)
 	if m.truncates == 0 {
 		t.Fatal("the run made no truncate")
@@ -219,6 +242,9 @@ func storeOpts(segSize int64) (o store.Options) {
 func checkModel(t *testing.T, db *DB, m *model, rng *rand.Rand, step int) {
 	t.Helper()
 	if p := db.CheckIndexes(); len(p) != 0 {
+		t.Fatalf("step %d: %v", step, p)
+	}
+	if p := db.CheckVersionIndex(); len(p) != 0 {
 		t.Fatalf("step %d: %v", step, p)
 	}
 	head := db.Seq()

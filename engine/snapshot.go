@@ -463,6 +463,9 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	if err := writeMeta(db.st.FS(), dir, ts, seq); err != nil {
 		db.log.Warn("cannot write meta.json", "table", name, "err", err)
 	}
+	if err := db.indexVersions(ts, seq); err != nil {
+		db.log.Warn("cannot write the version index", "table", name, "err", err)
+	}
 	db.locked(func() {
 		if w, ok := db.work[name]; ok {
 			w.lastSnap = seq

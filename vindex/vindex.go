@@ -6,18 +6,22 @@
 //
 // The segments are the log and the truth; this index is derived from them
 // and can be rebuilt from them. It is an LSM (pebble) with its own
-// write-ahead log off: a batch of entries goes in with the seq it brings
-// the index to, and what survives a crash is a prefix of the batches, the
-// seq they reached included (Durable), so that opening replays the
-// segments past that seq and nothing else.
+// write-ahead log off: what survives a crash is a prefix of the batches
+// applied, and each table's mark (the seq up to which the index holds its
+// versions) goes in with the batch that completes it, so that a table's
+// mark after a crash never claims a version the index lost.
 //
 // Keys are bytes the caller encodes in an order-preserving form (the
 // engine's ordered encoding); the index adds the table, the index and the
 // seq around them:
 //
-//	version:  'v' table(4) key ^seq(8)          newest version of a key first
-//	entry:    'i' table(4) index(4) value key seq(8)
-//	durable:  'm' "durable"                      the seq the index holds to
+//	version:  'v' table(4) key 0x00 ^seq(8) 0x09       newest version of a key first
+//	entry:    'i' table(4) index(4) value key 0x00 seq(8) 0x09
+//	mark:     'm' table(4)                       → seq(8) horizon(8)
+//
+// A version's or an entry's key is a prefix (up to the 0x00) and a
+// suffix, the seq and the suffix's length (comparer): the bloom filters
+// are of prefixes, and a point read seeks within one prefix.
 //
 // All integers are big-endian.
 package vindex
@@ -27,7 +31,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -37,28 +40,60 @@ import (
 // FS is the file system an index lives on.
 type FS = vfs.FS
 
+// MemFS returns a new file system in memory, for an index that need not
+// outlive its process.
+func MemFS() FS { return vfs.NewMem() }
+
 const (
 	tagVersion byte = 'v'
 	tagEntry   byte = 'i'
 	tagMeta    byte = 'm'
 )
 
-var durableKey = []byte{tagMeta, 'd', 'u', 'r', 'a', 'b', 'l', 'e'}
+// suffixLen is the length of a version's or an entry's suffix: the seq
+// and the length byte itself.
+const suffixLen = 9
 
-// comparer orders keys as bytes, as pebble's default does, and splits a
-// version's or an entry's key into its prefix and its 8-byte seq, so that
-// the bloom filters are of (table, key) and a point read seeks within its
-// key's versions only. The split is sound because the engine's encodings
-// are prefix-free: two keys with different prefixes differ within them.
+// split returns the length of k's prefix: all of k but a suffix, which a
+// version's or an entry's key ends with (after the 0x00 that ends its
+// prefix).
+func split(k []byte) int {
+	n := len(k)
+	if n > 1+4+suffixLen && (k[0] == tagVersion || k[0] == tagEntry) && k[n-1] == suffixLen && k[n-suffixLen-1] == 0 {
+		return n - suffixLen
+	}
+	return n
+}
+
+// comparer orders keys by prefix, then suffix, as pebble's prefix
+// iteration and bloom filters need: a prefix with nothing after it sorts
+// before its versions, and the prefix's immediate successor (a 0x00
+// added) after them all. Within a prefix the suffixes order as bytes:
+// a version's ^seq puts the newest first. Keys are not shortened for the
+// tables' index blocks (Separator and Successor give their first
+// argument back): a shortened key would split where no key does.
 var comparer = func() *pebble.Comparer {
 	c := *pebble.DefaultComparer
-	c.Split = func(k []byte) int {
-		if len(k) >= 13 && (k[0] == tagVersion || k[0] == tagEntry) {
-			return len(k) - 8
+	c.Split = split
+	c.Compare = func(a, b []byte) int {
+		pa, pb := split(a), split(b)
+		if (pa == len(a)) == (pb == len(b)) {
+			// Both with a suffix or both without: their prefixes are
+			// prefix-free encodings ended by 0x00, which differ within
+			// both where they differ, so the bytes order them alike.
+			return bytes.Compare(a, b)
 		}
-		return len(k)
+		if c := bytes.Compare(a[:pa], b[:pb]); c != 0 {
+			return c
+		}
+		return bytes.Compare(a[pa:], b[pb:])
 	}
-	c.Name = "driftdb.vindex.v1"
+	c.Equal = func(a, b []byte) bool { return bytes.Equal(a, b) }
+	c.ComparePointSuffixes = bytes.Compare
+	c.CompareRangeSuffixes = bytes.Compare
+	c.Separator = func(dst, a, _ []byte) []byte { return append(dst, a...) }
+	c.Successor = func(dst, a []byte) []byte { return append(dst, a...) }
+	c.Name = "driftdb.vindex.v2"
 	return &c
 }()
 
@@ -76,15 +111,15 @@ type Options struct {
 	// FS is the file system (nil: the operating system's); tests pass a
 	// crashable one in memory.
 	FS FS
+	// ReadOnly opens an existing index for reading only.
+	ReadOnly bool
 }
 
 // Index is an open version index. Its methods are safe for concurrent
-// use; batches are applied in the order of their seqs by one writer.
+// use.
 type Index struct {
-	db      *pebble.DB
-	cache   *pebble.Cache
-	applied atomic.Uint64 // the seq the newest applied batch brought the index to
-	durable atomic.Uint64 // a seq the index holds after a crash (at least)
+	db    *pebble.DB
+	cache *pebble.Cache
 }
 
 // Open opens the index in dir, creating it if it does not exist.
@@ -104,12 +139,16 @@ func Open(dir string, o Options) (*Index, error) {
 		MemTableSize: mem,
 		Logger:       quietLogger{},
 		Comparer:     comparer,
+		ReadOnly:     o.ReadOnly,
 	}
 	// Bloom filters of the prefixes (Split) on every level, so that a
 	// point read skips the tables that do not hold its key.
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
+	// The operating system's, unwrapped: pebble's disk-health checker
+	// would run a goroutine of its own, and outlive an open that fails.
+	opts.FS = vfs.Default
 	if o.FS != nil {
 		opts.FS = o.FS
 	}
@@ -118,54 +157,49 @@ func Open(dir string, o Options) (*Index, error) {
 		cache.Unref()
 		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
 	}
-	x := &Index{db: db, cache: cache}
-	v, closer, err := db.Get(durableKey)
-	switch {
-	case errors.Is(err, pebble.ErrNotFound):
-	case err != nil:
-		x.Close()
-		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
-	default:
-		ok := len(v) == 8
-		if ok {
-			x.durable.Store(binary.BigEndian.Uint64(v))
-		}
-		closer.Close()
-		if !ok {
-			x.Close()
-			return nil, fmt.Errorf("vindex: open %s: %w", dir, ErrDamaged)
-		}
-	}
-	x.applied.Store(x.durable.Load())
-	return x, nil
+	return &Index{db: db, cache: cache}, nil
 }
 
-// Close closes the index without flushing it: entries not yet durable are
-// dropped, and the next open replays their segments.
+// Close closes the index without flushing it: what is not yet durable is
+// dropped, marks included.
 func (x *Index) Close() error {
 	err := x.db.Close()
 	x.cache.Unref()
 	return err
 }
 
-// Durable returns a seq up to which every batch survives a crash: at
-// least the seq of the last batch applied before the last Flush, and
-// after an open, exactly the seq the index was found at.
-func (x *Index) Durable() uint64 { return x.durable.Load() }
-
-// Applied returns the seq of the newest batch applied.
-func (x *Index) Applied() uint64 { return x.applied.Load() }
-
 // Flush makes every batch applied so far durable.
 func (x *Index) Flush() error {
-	at := x.applied.Load()
 	if err := x.db.Flush(); err != nil {
 		return fmt.Errorf("vindex: flush: %w", err)
 	}
-	if at > x.durable.Load() {
-		x.durable.Store(at)
-	}
 	return nil
+}
+
+// A Mark says up to which seq the index holds a table's versions, and at
+// which horizon (the seq before which history was folded away) they were
+// written.
+type Mark struct {
+	Seq, Horizon uint64
+}
+
+func markKey(table uint32) []byte { return binary.BigEndian.AppendUint32([]byte{tagMeta}, table) }
+
+// Mark returns table's mark; ok is false when the index holds nothing of
+// the table.
+func (x *Index) Mark(table uint32) (m Mark, ok bool, err error) {
+	v, closer, err := x.db.Get(markKey(table))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("vindex: mark of table %d: %w", table, err)
+	}
+	defer closer.Close()
+	if len(v) != 16 {
+		return m, false, fmt.Errorf("vindex: mark of table %d: %w", table, ErrDamaged)
+	}
+	return Mark{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}, true, nil
 }
 
 // A Batch gathers entries to apply at once.
@@ -196,8 +230,11 @@ func (b *Batch) PutEntry(table, index uint32, value, key []byte, seq uint64) err
 	return b.b.Set(b.key, nil, nil)
 }
 
-// DeleteTable removes every version and entry of table.
+// DeleteTable removes every version and entry of table, and its mark.
 func (b *Batch) DeleteTable(table uint32) error {
+	if err := b.b.Delete(markKey(table), nil); err != nil {
+		return err
+	}
 	for _, tag := range []byte{tagVersion, tagEntry} {
 		lo := binary.BigEndian.AppendUint32([]byte{tag}, table)
 		hi := binary.BigEndian.AppendUint32([]byte{tag}, table+1)
@@ -211,26 +248,26 @@ func (b *Batch) DeleteTable(table uint32) error {
 	return nil
 }
 
-// Apply applies the batch, which brings the index to seq: every batch
-// with a lower seq has been applied, and none with a higher one. The
-// batch is not durable until a Flush, or a flush of its own accord when
-// the memtable fills; either way what survives a crash is a prefix of the
-// batches.
-func (b *Batch) Apply(seq uint64) error {
-	if seq < b.x.applied.Load() {
-		return fmt.Errorf("vindex: batch at seq %d after one at %d", seq, b.x.applied.Load())
-	}
-	var at [8]byte
-	binary.BigEndian.PutUint64(at[:], seq)
-	if err := b.b.Set(durableKey, at[:], nil); err != nil {
-		return err
-	}
+// Discard releases the batch without applying it.
+func (b *Batch) Discard() { b.b.Close() }
+
+// SetMark sets table's mark when the batch is applied.
+func (b *Batch) SetMark(table uint32, m Mark) error {
+	var v [16]byte
+	binary.BigEndian.PutUint64(v[:], m.Seq)
+	binary.BigEndian.PutUint64(v[8:], m.Horizon)
+	return b.b.Set(markKey(table), v[:], nil)
+}
+
+// Apply applies the batch, at once, and releases it. It is not durable
+// until a Flush, or a flush of its own accord when the memtable fills;
+// either way what survives a crash is a prefix of the batches applied.
+func (b *Batch) Apply() error {
+	defer b.b.Close()
 	if err := b.b.Commit(pebble.NoSync); err != nil {
-		b.b.Close()
 		return fmt.Errorf("vindex: apply: %w", err)
 	}
-	b.x.applied.Store(seq)
-	return b.b.Close()
+	return nil
 }
 
 // VersionKey appends the index key of version seq of key of table.
@@ -238,7 +275,13 @@ func VersionKey(dst []byte, table uint32, key []byte, seq uint64) []byte {
 	dst = append(dst, tagVersion)
 	dst = binary.BigEndian.AppendUint32(dst, table)
 	dst = append(dst, key...)
-	return binary.BigEndian.AppendUint64(dst, ^seq)
+	return appendSuffix(dst, ^seq)
+}
+
+// appendSuffix ends a prefix and appends the suffix of x.
+func appendSuffix(dst []byte, x uint64) []byte {
+	dst = binary.BigEndian.AppendUint64(append(dst, 0), x)
+	return append(dst, suffixLen)
 }
 
 // EntryKey appends the index key of an entry.
@@ -248,7 +291,7 @@ func EntryKey(dst []byte, table, index uint32, value, key []byte, seq uint64) []
 	dst = binary.BigEndian.AppendUint32(dst, index)
 	dst = append(dst, value...)
 	dst = append(dst, key...)
-	return binary.BigEndian.AppendUint64(dst, seq)
+	return appendSuffix(dst, seq)
 }
 
 // Version is what the index holds of a version: the type of the event
@@ -327,12 +370,15 @@ func decodeVersion(b []byte) (Version, error) {
 	return v, nil
 }
 
-// Versions reads the versions of one key, newest first. It is not safe
-// for concurrent use; each reader takes its own.
+// Versions reads versions: those of one key, newest first (Seek), or
+// every version of a table, key by key (Scan). It is not safe for
+// concurrent use; each reader takes its own.
 type Versions struct {
 	it     *pebble.Iterator
-	prefix []byte // 'v' table key
+	prefix []byte // 'v' table key, or 'v' table for a scan
+	scan   bool
 	seek   []byte
+	key    []byte
 	seq    uint64
 	v      Version
 	err    error
@@ -354,14 +400,26 @@ func (x *Index) NewVersions() (*Versions, error) {
 func (r *Versions) Close() error { return r.it.Close() }
 
 // Seek positions the reader at the newest version of key of table at or
-// below seq, and reports whether there is one.
+// below seq, and reports whether there is one. Next then moves to older
+// versions of the key.
 func (r *Versions) Seek(table uint32, key []byte, seq uint64) bool {
-	r.prefix = append(binary.BigEndian.AppendUint32(append(r.prefix[:0], tagVersion), table), key...)
-	r.seek = binary.BigEndian.AppendUint64(append(r.seek[:0], r.prefix...), ^seq)
+	r.prefix = append(append(binary.BigEndian.AppendUint32(append(r.prefix[:0], tagVersion), table), key...), 0)
+	r.seek = VersionKey(r.seek[:0], table, key, seq)
+	r.scan, r.err = false, nil
 	return r.load(r.it.SeekPrefixGE(r.seek))
 }
 
-// Next moves to the next older version of the same key.
+// Scan positions the reader at the first version of table, and reports
+// whether there is one. Next then moves through every version of the
+// table: by key, and a key's newest first.
+func (r *Versions) Scan(table uint32) bool {
+	r.prefix = binary.BigEndian.AppendUint32(append(r.prefix[:0], tagVersion), table)
+	r.scan, r.err = true, nil
+	return r.load(r.it.SeekGE(r.prefix))
+}
+
+// Next moves to the next version: the next older one of the same key
+// after a Seek, the next one of the table after a Scan.
 func (r *Versions) Next() bool { return r.load(r.it.Next()) }
 
 func (r *Versions) load(ok bool) bool {
@@ -370,7 +428,11 @@ func (r *Versions) load(ok bool) bool {
 		return false
 	}
 	k := r.it.Key()
-	if len(k) != len(r.prefix)+8 || !bytes.HasPrefix(k, r.prefix) {
+	if !bytes.HasPrefix(k, r.prefix) {
+		return false
+	}
+	if split(k) == len(k) || !r.scan && len(k) != len(r.prefix)+suffixLen {
+		r.err = ErrDamaged
 		return false
 	}
 	val, err := r.it.ValueAndErr()
@@ -381,9 +443,14 @@ func (r *Versions) load(ok bool) bool {
 		r.err = err
 		return false
 	}
-	r.seq = ^binary.BigEndian.Uint64(k[len(k)-8:])
+	r.key = k[5 : len(k)-suffixLen-1]
+	r.seq = ^binary.BigEndian.Uint64(k[len(k)-suffixLen:])
 	return true
 }
+
+// Key returns the key of the version the reader is at (as put); it is
+// valid until the reader moves.
+func (r *Versions) Key() []byte { return r.key }
 
 // Seq returns the seq of the version the reader is at.
 func (r *Versions) Seq() uint64 { return r.seq }
@@ -444,7 +511,7 @@ func (e *Entries) Next() bool { return e.it.Next() }
 // the bytes are valid until the reader moves.
 func (e *Entries) Entry() (valueKey []byte, seq uint64) {
 	k := e.it.Key()
-	return k[len(e.prefix) : len(k)-8], binary.BigEndian.Uint64(k[len(k)-8:])
+	return k[len(e.prefix) : len(k)-suffixLen-1], binary.BigEndian.Uint64(k[len(k)-suffixLen:])
 }
 
 // Err returns the error that ended the reader, if any.

@@ -48,7 +48,10 @@ func fill(t *testing.T, x *Index, m *model, r *rand.Rand, next uint64, n, keys i
 			m.versions[k] = append(m.versions[k], next)
 			next++
 		}
-		if err := b.Apply(next - 1); err != nil {
+		if err := b.SetMark(7, Mark{Seq: next - 1, Horizon: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Apply(); err != nil {
 			t.Fatal(err)
 		}
 		if after != nil {
@@ -121,18 +124,18 @@ func TestVersions(t *testing.T) {
 	m, r := newModel(), rand.New(rand.NewPCG(1, 2))
 	next := fill(t, x, m, r, 1, 200, 300, nil)
 	check(t, x, m, next)
-	if err := x.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if x.Durable() != next-1 {
-		t.Fatalf("durable %d after a flush, want %d", x.Durable(), next-1)
+	if m, ok, err := x.Mark(7); err != nil || !ok || m != (Mark{next - 1, 3}) {
+		t.Fatalf("mark %+v %v %v, want seq %d", m, ok, err, next-1)
 	}
 	// Another table's versions of the same keys are apart.
 	b := x.NewBatch()
 	if err := b.PutVersion(8, key(1), next, Version{Type: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Apply(next); err != nil {
+	if err := b.SetMark(8, Mark{Seq: next}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Apply(); err != nil {
 		t.Fatal(err)
 	}
 	next++
@@ -142,34 +145,64 @@ func TestVersions(t *testing.T) {
 	if err := x.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// Read-only, as verify opens it: the same versions.
+	ro, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, ro, m, next)
+	if err := ro.NewBatch().Apply(); err == nil {
+		t.Error("a read-only index took a batch")
+	}
+	ro.Close()
 	x, err = Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer x.Close()
-	if x.Durable() != next-1 {
-		t.Fatalf("durable %d after reopening, want %d", x.Durable(), next-1)
+	if m, ok, err := x.Mark(8); err != nil || !ok || m.Seq != next-1 {
+		t.Fatalf("mark of table 8 after reopening: %+v %v %v", m, ok, err)
 	}
 	check(t, x, m, next)
+	// A scan of table 7 meets every version once, by key and newest first.
+	total := 0
+	for _, seqs := range m.versions {
+		total += len(seqs)
+	}
+	vr, _ := x.NewVersions()
+	var prevKey []byte
+	var prevSeq uint64
+	n := 0
+	for ok := vr.Scan(7); ok; ok = vr.Next() {
+		c := bytes.Compare(prevKey, vr.Key())
+		if n > 0 && (c > 0 || c == 0 && vr.Seq() >= prevSeq) {
+			t.Fatalf("scan: %x/%d after %x/%d", vr.Key(), vr.Seq(), prevKey, prevSeq)
+		}
+		prevKey, prevSeq = append(prevKey[:0], vr.Key()...), vr.Seq()
+		n++
+	}
+	if vr.Err() != nil || n != total {
+		t.Fatalf("scan met %d versions (%v), want %d", n, vr.Err(), total)
+	}
+	vr.Close()
 
 	// Dropping table 8 leaves table 7 as it was.
 	b = x.NewBatch()
 	if err := b.DeleteTable(8); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Apply(next); err != nil {
+	if err := b.Apply(); err != nil {
 		t.Fatal(err)
 	}
-	vr, _ := x.NewVersions()
+	vr, _ = x.NewVersions()
 	defer vr.Close()
-	if vr.Seek(8, key(1), next) {
+	if vr.Seek(8, key(1), next) || vr.Scan(8) {
 		t.Fatal("table 8 has a version after its deletion")
 	}
-	check(t, x, m, next)
-
-	if err := x.NewBatch().Apply(next - 5); err == nil {
-		t.Fatal("a batch went in below the seq of the one before")
+	if _, ok, _ := x.Mark(8); ok {
+		t.Fatal("table 8 has a mark after its deletion")
 	}
+	check(t, x, m, next)
 }
 
 // TestCrashKeepsAPrefix crashes the index's file system at random points
@@ -218,7 +251,11 @@ func TestCrashKeepsAPrefix(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer y.Close()
-			d := y.Durable()
+			mk, _, err := y.Mark(7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := mk.Seq
 			t.Logf("crash after batch %d: durable %d, flushed before %d", crashAt, d, flushedBefore)
 			if d < flushedBefore {
 				t.Fatalf("durable %d after the crash, below the %d flushed before it", d, flushedBefore)
@@ -257,7 +294,7 @@ func TestEntries(t *testing.T) {
 			want = append(want, e{v, k, uint64(i + 1)})
 		}
 	}
-	if err := b.Apply(100); err != nil {
+	if err := b.Apply(); err != nil {
 		t.Fatal(err)
 	}
 	slices.SortFunc(want, func(a, b e) int { return bytes.Compare([]byte(a.v+a.k), []byte(b.v+b.k)) })
@@ -325,7 +362,7 @@ func BenchmarkSeek(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		if err := batch.Apply(seq); err != nil {
+		if err := batch.Apply(); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -345,6 +382,124 @@ func BenchmarkSeek(b *testing.B) {
 	for range b.N {
 		if !r.Seek(7, key(rng.IntN(keys)), keys+rng.Uint64N(seq-keys)) {
 			b.Fatal("no version")
+		}
+	}
+}
+
+// TestSeekAcrossBlocks puts keys with many versions each, so that the
+// blocks of a table end between versions of one key and a key's history
+// spans tables, and reads every key's history with Seek and Next.
+func TestSeekAcrossBlocks(t *testing.T) {
+	x, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	const keys, versions = 2000, 20
+	b := x.NewBatch()
+	// As a table's first indexing does.
+	if err := b.DeleteTable(7); err != nil {
+		t.Fatal(err)
+	}
+	for k := range keys {
+		for v := range versions / 2 {
+			seq := uint64(v*keys + k + 1)
+			if err := b.PutVersion(7, key(k), seq, Version{Type: 2, Patch: bytes.Repeat([]byte{'p'}, 40)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// The newer versions of every key in tables of their own, one flush
+	// each: a key's history spans files.
+	for v := versions / 2; v < versions; v++ {
+		b := x.NewBatch()
+		for k := range keys {
+			if err := b.PutVersion(7, key(k), uint64(v*keys+k+1), Version{Type: 2, Patch: []byte{'q'}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Apply(); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := x.NewVersions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for k := range keys {
+		n := 0
+		for ok := r.Seek(7, key(k), ^uint64(0)); ok; ok = r.Next() {
+			n++
+		}
+		if n != versions || r.Err() != nil {
+			t.Fatalf("key %d: %d versions (%v), want %d", k, n, r.Err(), versions)
+		}
+	}
+}
+
+// TestSeekAcrossFlushSplits flushes one memtable large enough to be
+// written as several tables: a key whose versions straddle two of them
+// must read whole (a flush splits only between prefixes, as the comparer
+// defines them).
+func TestSeekAcrossFlushSplits(t *testing.T) {
+	x, err := Open(t.TempDir(), Options{MemTableSize: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	const keys, versions = 40_000, 4
+	b := x.NewBatch()
+	if err := b.DeleteTable(7); err != nil {
+		t.Fatal(err)
+	}
+	for k := range keys {
+		for v := range versions {
+			if err := b.PutVersion(7, key(k), uint64(v*keys+k+1), Version{Type: 2, Patch: bytes.Repeat([]byte{'p'}, 60)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b.Len() >= 4096 {
+			if err := b.Apply(); err != nil {
+				t.Fatal(err)
+			}
+			b = x.NewBatch()
+		}
+	}
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	tables, err := x.db.SSTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tables[0]); n < 2 {
+		t.Fatalf("the flush wrote %d tables: nothing straddles", n)
+	}
+	r, err := x.NewVersions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for k := range keys {
+		n := 0
+		for ok := r.Seek(7, key(k), ^uint64(0)); ok; ok = r.Next() {
+			n++
+		}
+		if n != versions || r.Err() != nil {
+			t.Fatalf("key %d: %d versions (%v), want %d", k, n, r.Err(), versions)
 		}
 	}
 }

@@ -437,7 +437,7 @@ func (c *cli) verify(args []string) error {
 	damaged := rep.Damaged()
 	if !damaged {
 		// Every table must also load: schemas, snapshots and replay.
-		db, err := engine.Open(*dir, engine.Options{ReadOnly: true})
+		db, err := engine.Open(*dir, engine.Options{ReadOnly: true, VersionIndex: true})
 		if err != nil {
 			fmt.Fprintf(c.stdout, "tables do not load: %v\n", err)
 			damaged = true
@@ -459,6 +459,13 @@ func (c *cli) verify(args []string) error {
 			for _, p := range db.CheckIndexes() {
 				fmt.Fprintln(c.stdout, p)
 				damaged = true
+			}
+			// The version index, where there is one, must hold what the
+			// rows hold up to its marks. Reads do not use it yet: a
+			// difference is reported, and removing DIR/vindex makes the
+			// next snapshots write it anew.
+			for _, p := range db.CheckVersionIndex() {
+				fmt.Fprintln(c.stdout, p)
 			}
 			db.Close()
 		}
