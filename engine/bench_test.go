@@ -64,24 +64,28 @@ func buildBenchDB(b *testing.B, dir string) (*DB, uint64) {
 // random past seq, with and without decoding the document.
 //
 // reopened: the table was snapshotted and opened again, so its older
-// INSERTs read their documents from the log.
+// INSERTs read their documents from the log; vindex: with the version
+// index, so that its older versions read theirs from it.
 func BenchmarkPointLookup(b *testing.B) {
 	dir := b.TempDir()
 	db, _ := buildBenchDB(b, dir)
 	defer func() { db.Close() }()
 	head := db.Seq()
-	for _, c := range []struct{ asOf, decode, reopened bool }{
-		{false, false, false}, {false, true, false}, {true, false, false}, {true, true, false},
-		{true, false, true},
+	for _, c := range []struct{ asOf, decode, reopened, vindex bool }{
+		{false, false, false, false}, {false, true, false, false}, {true, false, false, false}, {true, true, false, false},
+		{true, false, true, false}, {true, true, true, false}, {true, true, true, true},
 	} {
 		asOf, decode := c.asOf, c.decode
 		if c.reopened {
-			db = reopenBench(b, db, dir)
+			db = reopenBench(b, db, dir, Options{SnapshotEvents: -1, VersionIndex: c.vindex, CacheSize: -1})
 		}
 		{
 			name := fmt.Sprintf("asof=%v/decode=%v", asOf, decode)
 			if c.reopened {
 				name += "/reopened"
+			}
+			if c.vindex {
+				name += "/vindex"
 			}
 			b.Run(name, func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 2))
@@ -270,7 +274,7 @@ func BenchmarkCreateIndex(b *testing.B) {
 	defer func() { db.Close() }()
 	for _, reopened := range []bool{false, true} {
 		if reopened {
-			db = reopenBench(b, db, dir)
+			db = reopenBench(b, db, dir, Options{SnapshotEvents: -1})
 		}
 		b.Run(fmt.Sprintf("reopened=%v", reopened), func(b *testing.B) {
 			for b.Loop() {
@@ -289,13 +293,27 @@ func BenchmarkCreateIndex(b *testing.B) {
 
 // reopenBench snapshots the benchmark table and opens its database again:
 // the rows' older INSERTs then read their documents from the log.
-func reopenBench(b *testing.B, db *DB, dir string) *DB {
+func reopenBench(b *testing.B, db *DB, dir string, opts Options) *DB {
 	b.Helper()
-	if _, err := db.SnapshotTable("users"); err != nil {
+	if db.opts.VersionIndex != opts.VersionIndex {
+		// The snapshot the next open loads is written with the index
+		// kept, or without it.
+		db.Close()
+		var err error
+		if db, err = Open(dir, opts); err != nil {
+			b.Fatal(err)
+		}
+		db.snapMu.Lock()
+		_, err = db.snapshotLocked("users", true)
+		db.snapMu.Unlock()
+		if err != nil {
+			b.Fatal(err)
+		}
+	} else if _, err := db.SnapshotTable("users"); err != nil {
 		b.Fatal(err)
 	}
 	db.Close()
-	db, err := Open(dir, Options{SnapshotEvents: -1})
+	db, err := Open(dir, opts)
 	if err != nil {
 		b.Fatal(err)
 	}

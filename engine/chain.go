@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/driftdb/driftdb/store"
+	"github.com/driftdb/driftdb/vindex"
 )
 
 // A row's versions keep their change, not each a copy of the whole
@@ -30,22 +31,24 @@ const docEvery = 8
 
 // deleted reports whether the version hides the row: a SOFT_DELETE or a
 // TRUNCATE (a PATCH whose document was let go still has its patch).
-func (v *version) deleted() bool { return v.d == nil && v.p == nil && !v.inLog() }
+func (v *version) deleted() bool { return v.d == nil && v.p == nil && !v.inLog() && !v.inIndex() }
 
 // inLog reports whether the version is an INSERT whose document is read
 // from the log: an INSERT holds its document otherwise.
-func (v *version) inLog() bool { return v.d == nil && v.typ() == store.EventInsert }
+func (v *version) inLog() bool { return v.d == nil && v.typ() == store.EventInsert && !v.inIndex() }
 
 // ownDoc reports whether the version's document is its own: held, or an
 // INSERT's in the log. Any other live version's document is rebuilt with
 // the patches after the nearest earlier one that has its own.
-func (v *version) ownDoc() bool { return v.d != nil || v.typ() == store.EventInsert }
+func (v *version) ownDoc() bool { return v.d != nil || v.typ() == store.EventInsert || v.inIndex() }
 
 // tableLog reads documents from a table's log: the stream of the table,
-// by its name.
+// by its name, and from the version index, by the table's OID.
 type tableLog struct {
 	st    *store.Store
 	cache *docCache // nil: none
+	vx    *vindex.Index
+	oid   uint32
 	// name is the table's name: a rename changes it for every state of
 	// the table, old views included, as it moves the stream.
 	name atomic.Pointer[string]
@@ -86,6 +89,8 @@ func (r *row) docOf(lg *tableLog, i int) ([]byte, error) {
 	switch {
 	case v.d != nil || v.deleted():
 		return v.doc(), nil
+	case v.inIndex():
+		return lg.indexedDoc(r.key, v)
 	case v.inLog():
 		return lg.read(r.key, v)
 	}
@@ -105,6 +110,14 @@ func (r *row) docOf(lg *tableLog, i int) ([]byte, error) {
 		return nil, err
 	}
 	return r.rebuildFrom(lg, base, j, i)
+}
+
+// patchOf returns the patch of r.versions[i] (nil: none).
+func (r *row) patchOf(lg *tableLog, i int) ([]byte, error) {
+	if v := &r.versions[i]; v.inIndex() {
+		return lg.indexedPatch(r.key, v)
+	}
+	return r.versions[i].patch(), nil
 }
 
 // rebuildFrom applies the patches of versions j+1 to i to base, the

@@ -42,7 +42,7 @@ type Options struct {
 	CacheSize int64
 	// VersionIndex keeps the version index beside the rows, in
 	// <dir>/vindex (versionindex.go): written by the snapshots, checked by
-	// CheckVersionIndex. Reads do not use it yet.
+	// CheckVersionIndex; whole snapshots leave the versions' bytes to it.
 	VersionIndex bool
 	// VersionIndexFS is the version index's file system when Store.FS is
 	// not the operating system's (tests keep it across a reopen); nil is
@@ -82,7 +82,11 @@ func (o *Options) EnsureDefaults() {
 }
 
 // tableLog returns a reader of the documents in the log of table name.
-func (db *DB) tableLog(name string) *tableLog { return newTableLog(db.st, db.docs, name) }
+func (db *DB) tableLog(spec *TableSpec) *tableLog {
+	lg := newTableLog(db.st, db.docs, spec.Name)
+	lg.vx, lg.oid = db.vx, spec.OID
+	return lg
+}
 
 // Validate reports settings that cannot work.
 func (o *Options) Validate() error { return o.Store.Validate() }
@@ -183,11 +187,18 @@ func Open(dir string, opts Options) (*DB, error) {
 		return nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
 	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}, docs: newDocCache(opts.CacheSize)}
+	// The version index before the tables: their snapshots may leave
+	// bytes to it.
+	if err := db.openVersionIndex(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	state := &dbState{tables: map[string]*tableState{}}
 	var points []timePoint
 	for _, name := range st.Streams() {
 		ts, pts, err := db.loadTable(name)
 		if err != nil {
+			db.closeVersionIndex()
 			st.Close()
 			return nil, err
 		}
@@ -198,24 +209,27 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	state.times = buildTimeline(points)
 	if db.seqs.m, err = db.loadSequences(st.Streams()); err != nil {
+		db.closeVersionIndex()
 		st.Close()
 		return nil, err
 	}
 	if err := db.loadRowIDs(state); err != nil {
+		db.closeVersionIndex()
 		st.Close()
 		return nil, err
 	}
 	if db.views.m, err = db.loadViews(); err != nil {
+		db.closeVersionIndex()
 		st.Close()
 		return nil, err
 	}
 	if err := db.openOIDs(state); err != nil {
+		db.closeVersionIndex()
 		st.Close()
 		return nil, err
 	}
-	if err := db.openVersionIndex(); err != nil {
-		st.Close()
-		return nil, err
+	for _, ts := range state.tables {
+		ts.log.oid = ts.spec.OID // given just now to a table from before OIDs
 	}
 	last := st.LastSeq()
 	for _, ts := range state.tables {
@@ -391,7 +405,7 @@ func (db *DB) CreateTable(def TableSpec) error {
 			return err
 		}
 	}
-	ts := newTableState(&spec, db.tableLog(spec.Name))
+	ts := newTableState(&spec, db.tableLog(&spec))
 	ts.gen = db.newGen()
 	db.work[spec.Name] = ts
 	db.publish(map[string]*tableState{spec.Name: ts})

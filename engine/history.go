@@ -154,10 +154,15 @@ func (c *HistoryCursor) refill() {
 				return false
 			}
 			prev = doc
+			patch, err := r.patchOf(c.ts.log, i)
+			if err != nil {
+				c.err, stopped = err, true
+				return false
+			}
 			c.rows = append(c.rows, HistoryRow{
 				Row:   Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: doc},
 				Type:  ver.typ(),
-				patch: ver.patch(),
+				patch: patch,
 			})
 			c.after, c.afterSeq, c.started = r.key, ver.seq, true
 		}

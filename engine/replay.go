@@ -117,7 +117,7 @@ func (db *DB) loadSnapshot(spec *TableSpec) (*tableState, uint64, error) {
 		db.loadDeltas(ts, seqs[:i])
 		return ts, ts.lastSnap, nil
 	}
-	return newTableState(spec, db.tableLog(spec.Name)), 0, nil
+	return newTableState(spec, db.tableLog(spec)), 0, nil
 }
 
 // readWholeSnapshot reads the snapshot at seq, when it is a whole one,
@@ -139,7 +139,7 @@ func (db *DB) readWholeSnapshot(spec *TableSpec, seq uint64) (ts *tableState, id
 		return nil, nil, false, fmt.Errorf("snapshot content is for seq %d", h.Seq)
 	}
 	idx = db.readIndexFiles(db.st.StreamDir(spec.Name), spec, seq)
-	if ts, err = readSnapshotData(rows, h, spec, db.tableLog(spec.Name)); err != nil {
+	if ts, err = readSnapshotData(rows, h, spec, db.tableLog(spec)); err != nil {
 		idx.wait()
 		return nil, nil, false, err
 	}

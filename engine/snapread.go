@@ -25,6 +25,9 @@ type snapshotRows struct {
 	n    int
 	eof  bool
 	vers []snapVersion // the row being parsed
+	// indexed: false in a version's patch says the version index holds
+	// its bytes (a whole snapshot of wholeIndexed).
+	indexed bool
 }
 
 // snapVersion is a version parsed from the window: its bytes are spans
@@ -33,6 +36,7 @@ type snapVersion struct {
 	v          version
 	doc, patch span
 	inLog      bool
+	inIndex    bool
 }
 
 // span is buf[off:off+n] of the window; n < 0: none (nil).
@@ -140,6 +144,9 @@ func (s *snapshotRows) parseRow(r *mpReader, letGoDocs bool) (Key, error) {
 		if c, ok := peek(r); ok && c == 0xc3 && i < nv-1 && sv.v.typ() == store.EventInsert && sv.doc.n < 0 {
 			r.i++
 			sv.inLog, sv.patch = true, noSpan
+		} else if ok && c == 0xc2 && s.indexed && i < nv-1 && sv.doc.n < 0 {
+			r.i++
+			sv.inIndex, sv.patch = true, noSpan
 		} else if sv.patch, err = bytesSpan(r); err != nil {
 			return Key{}, shortOr(err, fmt.Errorf("snapshot row %s seq %d: patch: %w", k, seq, err))
 		}
@@ -147,7 +154,7 @@ func (s *snapshotRows) parseRow(r *mpReader, letGoDocs bool) (Key, error) {
 			return Key{}, fmt.Errorf("snapshot row %s: a patch of %d bytes at seq %d", k, sv.patch.n, seq)
 		}
 		t := sv.v.typ()
-		if sv.doc.n < 0 && !sv.inLog && (sv.patch.n < 0 && t != store.EventSoftDelete && t != store.EventTruncate || t == store.EventInsert) {
+		if sv.doc.n < 0 && !sv.inLog && !sv.inIndex && (sv.patch.n < 0 && t != store.EventSoftDelete && t != store.EventTruncate || t == store.EventInsert) {
 			return Key{}, fmt.Errorf("snapshot row %s: %v at seq %d without its document or patch", k, t, seq)
 		}
 		if n := len(s.vers); n > 0 && s.vers[n-1].v.seq >= seq {
@@ -186,6 +193,9 @@ func (s *snapshotRows) build(k Key, b []byte) row {
 			v.setDoc(take(sv.doc))
 		}
 		v.setPatch(take(sv.patch))
+		if sv.inIndex {
+			v.setInIndex()
+		}
 		vs[i] = v
 	}
 	return newRow(k, vs)

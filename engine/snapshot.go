@@ -28,6 +28,13 @@ import (
 // document. A whole snapshot of v 1, from before, has every version's
 // document; it still loads.
 //
+// A whole snapshot of v 4 (with "indexed": I) is one of v 3 written when
+// the version index held the table's versions up to I (versionindex.go):
+// a version at or below I that is not its row's last written, and has a
+// document or a patch, has false for its patch and no document; its bytes
+// are the index's. It loads only when the index still holds the table up
+// to I at the same horizon.
+//
 // A delta (v 2, with "base": B) holds the versions with B < seq <= S, by
 // row, each with its document and patch: it is the snapshot at B with
 // those versions added to their rows (a row it names that B lacks is
@@ -37,6 +44,9 @@ import (
 const (
 	snapshotVersion = 3
 	deltaVersion    = 2
+	// wholeIndexed is a whole snapshot whose versions' bytes are in the
+	// version index up to its "indexed" seq.
+	wholeIndexed = 4
 	// wholeV1 is a whole snapshot with every version's bytes.
 	wholeV1 = 1
 )
@@ -47,6 +57,7 @@ type snapshotHeader struct {
 	Seq     uint64     `msgpack:"seq"`
 	Base    uint64     `msgpack:"base,omitempty"`
 	Horizon uint64     `msgpack:"horizon"`
+	Indexed uint64     `msgpack:"indexed,omitempty"`
 	Cols    [][]string `msgpack:"cols"`
 	Rows    int        `msgpack:"rows"`
 }
@@ -97,9 +108,10 @@ func (y *yielder) tick() {
 
 // writeSnapshotData encodes ts as of seq: a delta on the snapshot at base
 // when base is not 0 and at most budget versions were made since it, else
-// the whole table. It returns the versions written and whether they are a
-// delta.
-func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int) (int, bool, error) {
+// the whole table, leaving out the bytes of the versions the version
+// index holds when indexed (the seq it holds the table to) is not 0. It
+// returns the versions written and whether they are a delta.
+func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int, indexed uint64) (int, bool, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := msgpack.NewEncoder(bw)
 	h := snapshotHeader{V: snapshotVersion, Table: ts.spec.Name, Seq: seq, Horizon: ts.horizon}
@@ -137,6 +149,8 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 	if base != 0 && onBase.versions <= budget {
 		since, versions = base, onBase.versions
 		h.V, h.Base, h.Rows = deltaVersion, base, onBase.rows
+	} else if indexed != 0 {
+		h.V, h.Indexed = wholeIndexed, indexed
 	}
 	if err := enc.Encode(&h); err != nil {
 		return 0, false, err
@@ -159,7 +173,7 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 		}
 		enc.EncodeArrayLen(to - from)
 		if since == 0 {
-			err = writeWholeRow(enc, ts, &r, to)
+			err = writeWholeRow(enc, ts, &r, to, h.Indexed)
 			return err == nil
 		}
 		// A delta's versions are written with their whole documents: its
@@ -185,10 +199,11 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 
 // writeWholeRow writes the versions of r up to (not including) to, for a
 // whole snapshot, as the row holds them: a document where the row holds
-// one, and for an INSERT whose document is read from the log (inLogAt)
-// true in place of its patch. The last version written has its whole
-// document.
-func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int) error {
+// one, for an INSERT whose document is read from the log (inLogAt) true
+// in place of its patch, and for a version the version index holds (at
+// or below indexed, when not 0) false. The last version written has its
+// whole document.
+func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int, indexed uint64) error {
 	for i := range to {
 		v := &r.versions[i]
 		doc := v.doc()
@@ -197,6 +212,38 @@ func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int) error {
 			if doc, err = r.docOf(ts.log, i); err != nil {
 				return err
 			}
+		}
+		if i < to-1 && v.seq > ts.horizon && (v.inIndex() && v.seq <= indexed || indexed != 0 && v.seq <= indexed && (v.d != nil || v.p != nil)) {
+			encodeVersion(enc, v, nil)
+			if err := enc.EncodeBool(false); err != nil {
+				return err
+			}
+			continue
+		}
+		if v.inIndex() {
+			// A snapshot the index does not hold: the version's bytes
+			// from it, written whole.
+			iv, err := ts.log.indexedVersion(r.key, v)
+			if err != nil {
+				return err
+			}
+			if inLogAt(v, ts.horizon) && i < to-1 {
+				encodeVersion(enc, v, nil)
+				if err := enc.EncodeBool(true); err != nil {
+					return err
+				}
+				continue
+			}
+			if iv.Doc == nil && (i == to-1 || iv.Patch == nil) {
+				if iv.Doc, err = r.docOf(ts.log, i); err != nil {
+					return err
+				}
+			}
+			encodeVersion(enc, v, iv.Doc)
+			if err := encodeBytesOrNil(enc, iv.Patch); err != nil {
+				return err
+			}
+			continue
 		}
 		if i < to-1 && inLogAt(v, ts.horizon) {
 			encodeVersion(enc, v, nil)
@@ -242,15 +289,24 @@ func readSnapshotHeader(r io.Reader, spec *TableSpec) (*snapshotRows, snapshotHe
 	}
 	// h.Table is the table's name when the snapshot was written: a
 	// rename since does not make it any less the table's.
-	if h.V != snapshotVersion && h.V != deltaVersion && h.V != wholeV1 {
+	if h.V != snapshotVersion && h.V != deltaVersion && h.V != wholeV1 && h.V != wholeIndexed {
 		return nil, h, fmt.Errorf("snapshot of %q version %d does not fit table %q", h.Table, h.V, spec.Name)
 	}
-	return newSnapshotRows(br), h, nil
+	rows := newSnapshotRows(br)
+	rows.indexed = h.V == wholeIndexed
+	return rows, h, nil
 }
 
 // readSnapshotData decodes the rows of a whole snapshot, whose header h
 // readSnapshotHeader read, into a table state for spec.
 func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg *tableLog) (*tableState, error) {
+	var rebuild error // the version index does not hold what the snapshot left it
+	if h.V == wholeIndexed {
+		if lg.vx == nil {
+			return nil, fmt.Errorf("snapshot at seq %d: its versions' bytes are in the version index, which is not kept", h.Seq)
+		}
+		rebuild = indexHolds(lg, h)
+	}
 	ts := newTableState(spec, lg)
 	ts.horizon = h.Horizon
 	ts.lastSnap = h.Seq
@@ -269,6 +325,11 @@ func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg 
 		ts.rows.ReplaceOrInsert(r)
 	}
 	ts.snaps.fullVersions = versions
+	if rebuild != nil {
+		if err := rebuildIndexed(ts, h); err != nil {
+			return nil, fmt.Errorf("%v; %w", rebuild, err)
+		}
+	}
 	return ts, nil
 }
 
@@ -428,15 +489,21 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 			return 0, storageError(err)
 		}
 	}
+	// The version index first: a whole snapshot leaves out the bytes it
+	// holds, once they are durable.
+	indexed, err := db.indexAndFlush(ts, seq)
+	if err != nil {
+		db.log.Warn("cannot write the version index", "table", name, "err", err)
+	}
 	var indexes *indexEncoding
 	if base == 0 {
 		indexes = encodeIndexFiles(ts, seq)
 	}
 	var versions int
 	var delta bool
-	err := db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
+	err = db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
 		var err error
-		versions, delta, err = writeSnapshotData(w, ts, seq, base, budget)
+		versions, delta, err = writeSnapshotData(w, ts, seq, base, budget, indexed)
 		return err
 	})
 	if err != nil {
@@ -462,9 +529,6 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	}
 	if err := writeMeta(db.st.FS(), dir, ts, seq); err != nil {
 		db.log.Warn("cannot write meta.json", "table", name, "err", err)
-	}
-	if err := db.indexVersions(ts, seq); err != nil {
-		db.log.Warn("cannot write the version index", "table", name, "err", err)
 	}
 	db.locked(func() {
 		if w, ok := db.work[name]; ok {

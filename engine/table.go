@@ -31,9 +31,13 @@ type version struct {
 	// event.
 	d, p *byte
 	// dLen is the document's length; pt the patch's length in its low 24
-	// bits and the event type above them.
+	// bits, the event type in the 7 above them, and inIndexBit.
 	dLen, pt uint32
 }
+
+// inIndexBit, in version.pt, says that the version's document and patch
+// are in the version index rather than held (versionindex.go).
+const inIndexBit = 1 << 31
 
 // lenBits is the width of a patch's length in version.pt: a patch is
 // part of an event's payload, at most MaxDocumentBytes, below 16 MiB.
@@ -44,7 +48,18 @@ func newVersion(seq uint64, ms int64, typ store.EventType) version {
 }
 
 // typ returns the type of the event that made the version.
-func (v *version) typ() store.EventType { return store.EventType(v.pt >> lenBits) }
+func (v *version) typ() store.EventType { return store.EventType(v.pt &^ inIndexBit >> lenBits) }
+
+// inIndex reports whether the version's bytes are read from the version
+// index.
+func (v *version) inIndex() bool { return v.pt&inIndexBit != 0 }
+
+// setInIndex lets go of the version's bytes: they are read from the
+// version index from then on.
+func (v *version) setInIndex() {
+	v.d, v.dLen, v.p = nil, 0, nil
+	v.pt = v.pt&^(1<<lenBits-1) | inIndexBit
+}
 
 // doc returns the version's document as stored (nil: none).
 func (v *version) doc() []byte { return bytesAt(v.d, v.dLen) }
@@ -52,8 +67,14 @@ func (v *version) doc() []byte { return bytesAt(v.d, v.dLen) }
 // patch returns the version's patch (nil: none).
 func (v *version) patch() []byte { return bytesAt(v.p, v.pt&(1<<lenBits-1)) }
 
-// setDoc sets the document (nil: none).
-func (v *version) setDoc(b []byte) { v.d, v.dLen = bytesRef(b) }
+// setDoc sets the document (nil: none). A version given its document
+// holds it, no longer read from the version index.
+func (v *version) setDoc(b []byte) {
+	v.d, v.dLen = bytesRef(b)
+	if b != nil {
+		v.pt &^= inIndexBit
+	}
+}
 
 // setPatch sets the patch (nil: none).
 func (v *version) setPatch(b []byte) {

@@ -34,7 +34,14 @@ func (db *DB) CheckPayloads() []string {
 		it.Close()
 		ts.rows.Ascend(func(r row) bool {
 			err := r.eachDoc(ts.log, 0, func(ver *version, doc []byte) bool {
-				for _, b := range [][]byte{doc, ver.patch()} {
+				patch := ver.patch()
+				if ver.inIndex() {
+					var err error
+					if patch, err = ts.log.indexedPatch(r.key, ver); err != nil {
+						problems = append(problems, fmt.Sprintf("table %q key %s seq %d: %v", name, r.key, ver.seq, err))
+					}
+				}
+				for _, b := range [][]byte{doc, patch} {
 					if b == nil {
 						continue
 					}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -71,17 +72,8 @@ func TestVersionIndexOnDisk(t *testing.T) {
 	mustExec(t, db.Close())
 	db = openDB(t, dir, opts)
 	ts, _ := db.View().lookupTable("t")
-	chained := 0
-	ts.rows.Ascend(func(r row) bool {
-		for i := range r.versions {
-			if v := &r.versions[i]; v.d == nil && v.p != nil {
-				chained++
-			}
-		}
-		return true
-	})
-	if chained == 0 {
-		t.Fatal("no version rebuilt from patches: the chain went untested")
+	if n := inIndexVersions(ts); n == 0 {
+		t.Fatal("no version left its bytes to the index: its reads went untested")
 	}
 	checkVersionIndex(t, db, seq, 0)
 	versionIndexWorkload(t, db, rng, 40, 10)
@@ -104,7 +96,8 @@ func TestVersionIndexOnDisk(t *testing.T) {
 		t.Fatalf("a version the rows lack: %v", p)
 	}
 
-	// A damaged index is made again.
+	// A damaged index is made again, from the log for what the snapshot
+	// left to it, though a fold dropped the log's first records.
 	mustExec(t, db.Close())
 	files, _ := filepath.Glob(filepath.Join(dir, versionIndexDir, "MANIFEST-*"))
 	if len(files) == 0 {
@@ -114,9 +107,42 @@ func TestVersionIndexOnDisk(t *testing.T) {
 		mustExec(t, os.WriteFile(f, []byte("not a manifest"), 0o644))
 	}
 	db = openDB(t, dir, opts)
-	if _, ok, _ := db.vx.Mark(ts.spec.OID); ok {
-		t.Fatal("a mark survived the damage")
+	ts, _ = db.View().lookupTable("t")
+	if n := inIndexVersions(ts); n == 0 {
+		t.Fatal("no version left its bytes to the index after the fold")
 	}
+	checkVersionIndex(t, db, seq, h)
+	versionIndexWorkload(t, db, rng, 40, 5)
+	seq, err = db.SnapshotTable("t")
+	mustExec(t, err)
+	checkVersionIndex(t, db, seq, h)
+
+	// With the option off, an index the directory has is still read: a
+	// whole snapshot then takes the bytes back from it, and the table
+	// loads without it.
+	want := historyDocs(t, db)
+	mustExec(t, db.Close())
+	off := opts
+	off.VersionIndex = false
+	db = openDB(t, dir, off)
+	if got := historyDocs(t, db); !maps.Equal(got, want) {
+		t.Fatal("the history read with the option off differs")
+	}
+	db.snapMu.Lock()
+	_, err = db.snapshotLocked("t", true)
+	db.snapMu.Unlock()
+	mustExec(t, err)
+	mustExec(t, db.Close())
+	mustExec(t, os.RemoveAll(filepath.Join(dir, versionIndexDir)))
+	db = openDB(t, dir, off)
+	if db.vx != nil {
+		t.Fatal("a version index was made with the option off")
+	}
+	if got := historyDocs(t, db); !maps.Equal(got, want) {
+		t.Fatal("the history read without the index differs")
+	}
+	mustExec(t, db.Close())
+	db = openDB(t, dir, opts)
 	seq, err = db.SnapshotTable("t")
 	mustExec(t, err)
 	checkVersionIndex(t, db, seq, h)
@@ -129,4 +155,38 @@ func TestVersionIndexOnDisk(t *testing.T) {
 	if r.Scan(ts.spec.OID) {
 		t.Fatal("the dropped table's versions are in the index")
 	}
+}
+
+// inIndexVersions counts the versions of ts whose bytes are in the
+// version index.
+func inIndexVersions(ts *tableState) int {
+	n := 0
+	ts.rows.Ascend(func(r row) bool {
+		for i := range r.versions {
+			if r.versions[i].inIndex() {
+				n++
+			}
+		}
+		return true
+	})
+	return n
+}
+
+// historyDocs returns the document of every version of table t, by seq,
+// as JSON.
+func historyDocs(t *testing.T, db *DB) map[uint64]string {
+	t.Helper()
+	ts, _ := db.View().lookupTable("t")
+	out := map[uint64]string{}
+	ts.rows.Ascend(func(r row) bool {
+		mustExec(t, r.eachDoc(ts.log, 0, func(v *version, doc []byte) bool {
+			out[v.seq] = string(doc)
+			return true
+		}))
+		return true
+	})
+	if len(out) == 0 {
+		t.Fatal("no history")
+	}
+	return out
 }

@@ -597,7 +597,11 @@ func (v *View) History(table string, key any) ([]Event, error) {
 		case store.EventInsert:
 			ev.Change = ev.Doc
 		case store.EventPatch:
-			if ev.Change, err = decodeDocBytes(ver.patch()); err != nil {
+			patch, err := r.patchOf(ts.log, i)
+			if err != nil {
+				return nil, err
+			}
+			if ev.Change, err = decodeDocBytes(patch); err != nil {
 				return nil, err
 			}
 		}

@@ -431,20 +431,7 @@ func TestSeekAcrossBlocks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r, err := x.NewVersions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	for k := range keys {
-		n := 0
-		for ok := r.Seek(7, key(k), ^uint64(0)); ok; ok = r.Next() {
-			n++
-		}
-		if n != versions || r.Err() != nil {
-			t.Fatalf("key %d: %d versions (%v), want %d", k, n, r.Err(), versions)
-		}
-	}
+	checkHistories(t, x, keys, versions)
 }
 
 // TestSeekAcrossFlushSplits flushes one memtable large enough to be
@@ -488,6 +475,45 @@ func TestSeekAcrossFlushSplits(t *testing.T) {
 	if n := len(tables[0]); n < 2 {
 		t.Fatalf("the flush wrote %d tables: nothing straddles", n)
 	}
+	checkHistories(t, x, keys, versions)
+}
+
+// TestPooledReadersSeeNewBatches checks that a reader from the pool sees
+// every batch applied before it was acquired.
+func TestPooledReadersSeeNewBatches(t *testing.T) {
+	x, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for seq := uint64(1); seq <= 50; seq++ {
+		b := x.NewBatch()
+		if err := b.PutVersion(7, key(1), seq, Version{Type: 2, Patch: []byte{'p'}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Apply(); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // the second and third reuse the first's reader
+			r, err := x.AcquireVersions()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Seek(7, key(1), ^uint64(0)) || r.Seq() != seq {
+				t.Fatalf("after the batch of seq %d a pooled reader finds seq %d", seq, r.Seq())
+			}
+			x.ReleaseVersions(r)
+		}
+	}
+	if n := len(x.pool.free); n != 1 {
+		t.Fatalf("%d readers pooled, want 1", n)
+	}
+}
+
+// checkHistories checks that each of keys keys of table 7 reads versions
+// versions with Seek and Next.
+func checkHistories(t *testing.T, x *Index, keys, versions int) {
+	t.Helper()
 	r, err := x.NewVersions()
 	if err != nil {
 		t.Fatal(err)

@@ -461,11 +461,13 @@ func (c *cli) verify(args []string) error {
 				damaged = true
 			}
 			// The version index, where there is one, must hold what the
-			// rows hold up to its marks. Reads do not use it yet: a
-			// difference is reported, and removing DIR/vindex makes the
-			// next snapshots write it anew.
+			// rows hold up to its marks: AS OF and history reads of the
+			// versions a snapshot left to it read it. A difference is
+			// damage; removing DIR/vindex makes the next open rebuild it
+			// from the log.
 			for _, p := range db.CheckVersionIndex() {
 				fmt.Fprintln(c.stdout, p)
+				damaged = true
 			}
 			db.Close()
 		}
