@@ -531,7 +531,6 @@ func (r *Versions) Err() error { return r.err }
 type Entries struct {
 	it     *pebble.Iterator
 	prefix []byte // 'i' table index
-	buf    []byte
 }
 
 // NewEntries returns a reader of the entries of index of table whose
