@@ -251,12 +251,10 @@ func indexHolds(lg *tableLog, h snapshotHeader) error {
 // document), and from the rows for what they hold (the versions at the
 // horizon above all, whose records a fold dropped).
 func rebuildIndexed(ts *tableState, h snapshotHeader) error {
+	// What the index has of the table stays: a version put again is put
+	// the same, and what the rows lack is read by no one.
 	lg := ts.log
 	w := newVersionWriter(lg.vx, lg.oid)
-	if err := w.b.DeleteTable(lg.oid); err != nil {
-		w.b.Discard()
-		return err
-	}
 	err := func() error {
 		it, err := lg.st.NewIterator(*lg.name.Load(), h.Horizon+1)
 		if err != nil {
