@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	pvfs "github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/driftdb/driftdb/store"
 	"github.com/driftdb/driftdb/store/vfs"
+	"github.com/driftdb/driftdb/vindex"
 )
 
 // Crash tests on the memory file system. A SIGKILL leaves the page cache
@@ -55,6 +57,19 @@ type crashState struct {
 	// pendingHorizon is a CompactBefore in progress: its table's horizon
 	// may or may not have moved.
 	pendingHorizon map[string]uint64
+	// index is the version index's file system, when it is kept, and
+	// inIndex counts the versions the reopened tables read from it.
+	index   *pvfs.MemFS
+	inIndex int
+}
+
+// crashIndex returns what a crash leaves of the version index, with
+// unsynced parts kept at that percentage, or nil when none is kept.
+func (st *crashState) crashIndex(unsynced int, rng *rand.Rand) vindex.FS {
+	if st.index == nil {
+		return nil
+	}
+	return st.index.CrashClone(pvfs.CrashCloneCfg{UnsyncedDataPercent: unsynced, RNG: rng})
 }
 
 // TestCrashAtEveryOperation runs a seeded random workload (transactions
@@ -77,12 +92,32 @@ func TestCrashAtEveryOperation(t *testing.T) {
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			t.Logf("replay with DRIFTDB_CRASH_SEED=%d", seed)
-			crashWorkload(t, seed, steps)
+			crashWorkload(t, seed, steps, false)
 		})
 	}
 }
 
-func crashWorkload(t *testing.T, seed uint64, steps int) {
+// TestCrashAtEveryOperationVersionIndex runs the same with the version
+// index kept, on a file system of its own crashed at the same points:
+// whole snapshots then leave old versions' bytes to it, and every crash
+// must still read as the model, the index holding what the rows hold.
+func TestCrashAtEveryOperationVersionIndex(t *testing.T) {
+	seeds, steps := crashSeeds(t, 1), 70
+	if testing.Short() {
+		steps = 30
+	}
+	if torture() {
+		seeds, steps = crashSeeds(t, 4), 600
+	}
+	for _, seed := range seeds {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Logf("replay with DRIFTDB_CRASH_SEED=%d", seed)
+			crashWorkload(t, seed, steps, true)
+		})
+	}
+}
+
+func crashWorkload(t *testing.T, seed uint64, steps int, versionIndex bool) {
 	rng := rand.New(rand.NewPCG(seed, 17))
 	crashRng := rand.New(rand.NewPCG(seed, 18))
 	mem := vfs.NewMem()
@@ -94,6 +129,11 @@ func crashWorkload(t *testing.T, seed uint64, steps int) {
 		SnapshotBytes:  -1,
 		Now:            func() time.Time { return clock },
 	}
+	st := &crashState{horizon: map[string]uint64{}, pendingHorizon: map[string]uint64{}}
+	if versionIndex {
+		st.index = pvfs.NewCrashableMem()
+		opts.VersionIndex, opts.VersionIndexFS = true, st.index
+	}
 	db := openDB(t, "/data", opts)
 	defer func() { db.Close() }()
 	tables := []string{"a", "b", "c"}
@@ -102,7 +142,6 @@ func crashWorkload(t *testing.T, seed uint64, steps int) {
 		mustExec(t, db.CreateTable(TableSpec{Name: name, PK: "id", Indexes: []string{"status", "n"}}))
 		m.tables[name] = map[Key][]modelVersion{}
 	}
-	st := &crashState{horizon: map[string]uint64{}, pendingHorizon: map[string]uint64{}}
 	crashes := 0
 	// The hook may run on a goroutine of the store's writer: it reports a
 	// failed check by failing the operation (and every one after), and
@@ -119,12 +158,12 @@ func crashWorkload(t *testing.T, seed uint64, steps int) {
 		}
 		crashes++
 		where := fmt.Sprintf("seed %d, crash %d before %v %s", seed, crashes, op, path)
-		failed = checkCrash(where+" (synced only)", mem.CrashClone(), m, st)
+		failed = checkCrash(where+" (synced only)", mem.CrashClone(), st.crashIndex(0, nil), m, st)
 		if failed == nil {
 			now := mem.Changes()
 			keep := now - uint64(crashRng.IntN(int(min(now, 64))+1))
 			failed = checkCrash(where+fmt.Sprintf(" (kept changes up to %d of %d)", keep, now),
-				mem.CrashCloneKeeping(keep, crashRng), m, st)
+				mem.CrashCloneKeeping(keep, crashRng), st.crashIndex(crashRng.IntN(101), crashRng), m, st)
 		}
 		return failed
 	})
@@ -251,6 +290,9 @@ func crashWorkload(t *testing.T, seed uint64, steps int) {
 	if crashes < steps {
 		t.Fatalf("only %d crash points in %d steps", crashes, steps)
 	}
+	if versionIndex && st.inIndex == 0 {
+		t.Fatal("no reopened table read versions from the index: the crashes did not test it")
+	}
 	t.Logf("%d crash points, each checked twice", crashes)
 }
 
@@ -259,8 +301,12 @@ func crashWorkload(t *testing.T, seed uint64, steps int) {
 // the one of the commit being made; every table reads as the model at
 // that seq, now and at an earlier seq at or after its horizon; verify
 // finds no damage; the database takes a write. Called with st.mu held.
-func checkCrash(where string, fsys *vfs.MemFS, m *model, st *crashState) (err error) {
-	db, err := Open("/data", Options{Store: store.Options{SegmentSize: 4 << 10, FS: fsys}, SnapshotEvents: -1, SnapshotBytes: -1})
+func checkCrash(where string, fsys *vfs.MemFS, index vindex.FS, m *model, st *crashState) (err error) {
+	opts := Options{Store: store.Options{SegmentSize: 4 << 10, FS: fsys}, SnapshotEvents: -1, SnapshotBytes: -1}
+	if index != nil {
+		opts.VersionIndex, opts.VersionIndexFS = true, index
+	}
+	db, err := Open("/data", opts)
 	if err != nil {
 		return fmt.Errorf("%s: open: %w", where, err)
 	}
@@ -309,6 +355,13 @@ func checkCrash(where string, fsys *vfs.MemFS, m *model, st *crashState) (err er
 	rep, err := store.Verify(fsys, "/data")
 	if err != nil || rep.Damaged() {
 		return fmt.Errorf("%s: verify: %v %v", where, err, rep.Problems)
+	}
+	if p := db.CheckVersionIndex(); len(p) != 0 {
+		return fmt.Errorf("%s: %v", where, p)
+	}
+	for _, name := range db.View().Tables() {
+		ts, _ := db.View().lookupTable(name)
+		st.inIndex += inIndexVersions(ts)
 	}
 	if _, err := db.Insert(ctx, "a", []byte(`{"id": "after-crash"}`)); err != nil {
 		return fmt.Errorf("%s: write after recovery: %w", where, err)
