@@ -261,13 +261,21 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 			return err
 		}
 		defer it.Close()
+		// Each live key's run of patches: the document it starts from and
+		// the patches since, so that one PATCH in docEvery gets its
+		// document, as the index holds them when the snapshots write it.
+		type run struct {
+			base    []byte
+			patches [][]byte
+		}
+		runs := map[Key]*run{}
 		for it.Next() {
 			rec := it.Record()
 			if rec.Seq > h.Indexed {
 				break
 			}
+			v := vindex.Version{Type: byte(rec.Type), Ms: rec.UnixMs}
 			var k Key
-			var patch []byte
 			switch rec.Type {
 			case store.EventInsert:
 				ev, err := decodeEvent(ts.spec, rec)
@@ -275,14 +283,47 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 					return fmt.Errorf("seq %d: %w", rec.Seq, err)
 				}
 				k = ev.key
+				runs[k] = &run{base: ev.raw} // its document is its record's
 			case store.EventPatch:
-				if k, patch, err = splitKeyed(rec.Payload); err != nil {
+				if k, v.Patch, err = splitKeyed(rec.Payload); err != nil {
 					return fmt.Errorf("seq %d: %w", rec.Seq, err)
 				}
-			default:
+				ru := runs[k]
+				if r, ok := ts.get(k); ru == nil && ok && r.versions[0].seq <= h.Horizon {
+					// A run from the version a fold kept at the horizon.
+					base, err := r.docOf(lg, 0)
+					if err != nil {
+						return err
+					}
+					ru = &run{base: base}
+					runs[k] = ru
+				}
+				if ru == nil {
+					break // no document to start from: reads walk back further
+				}
+				if ru.patches = append(ru.patches, v.Patch); len(ru.patches) == docEvery {
+					var p rebuild
+					if err := p.start(ru.base); err != nil {
+						return fmt.Errorf("seq %d: %w", rec.Seq, err)
+					}
+					for _, patch := range ru.patches {
+						if err := p.apply(patch); err != nil {
+							return fmt.Errorf("seq %d: %w", rec.Seq, err)
+						}
+					}
+					v.Doc = p.encode()
+					ru.base, ru.patches = v.Doc, nil
+				}
+			case store.EventSoftDelete:
+				if k, _, err := splitKeyed(rec.Payload); err == nil {
+					delete(runs, k)
+				}
 				continue // a deletion: the rows have it
+			default:
+				clear(runs) // a TRUNCATE
+				continue
 			}
-			if err := w.put(k, rec.Seq, vindex.Version{Type: byte(rec.Type), Ms: rec.UnixMs, Patch: patch}); err != nil {
+			if err := w.put(k, rec.Seq, v); err != nil {
 				return err
 			}
 		}
@@ -518,11 +559,24 @@ func checkIndexedTable(x *vindex.Index, ts *tableState) error {
 	defer r.Close()
 	// Every version the index holds is a row's, as the row holds it.
 	indexed := 0
+	var runKey []byte // the key whose run of patches without a document is counted
+	run := 0
 	for ok := r.Scan(ts.spec.OID); ok; ok = r.Next() {
 		if r.Seq() > m.Seq {
 			continue // put by a snapshot still under way, which sets the mark last
 		}
 		indexed++
+		// A read walks back at most docEvery-1 patches to a document.
+		if !bytes.Equal(runKey, r.Key()) {
+			runKey, run = append(runKey[:0], r.Key()...), 0
+		}
+		if iv := r.Version(); store.EventType(iv.Type) == store.EventPatch && iv.Doc == nil {
+			if run++; run >= docEvery {
+				return fmt.Errorf("key %x seq %d: %d patches in a row without a document", r.Key(), r.Seq(), run)
+			}
+		} else {
+			run = 0
+		}
 		k, rest, err := readOrderedKey(r.Key())
 		if err != nil || len(rest) > 0 {
 			return fmt.Errorf("a key that does not decode: %x", r.Key())
