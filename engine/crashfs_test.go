@@ -81,38 +81,28 @@ func (st *crashState) crashIndex(unsynced int, rng *rand.Rand) vindex.FS {
 // must open, show exactly the acknowledged commits (the one being made
 // may be there too, whole, in every table, or nowhere), answer AS OF and
 // index lookups the same way, pass verify, and take a write.
-func TestCrashAtEveryOperation(t *testing.T) {
-	seeds, steps := crashSeeds(t, 1), 70
-	if testing.Short() {
-		steps = 30
-	}
-	if torture() {
-		seeds, steps = crashSeeds(t, 8), 600
-	}
-	for _, seed := range seeds {
-		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
-			t.Logf("replay with DRIFTDB_CRASH_SEED=%d", seed)
-			crashWorkload(t, seed, steps, false)
-		})
-	}
-}
+func TestCrashAtEveryOperation(t *testing.T) { runCrashWorkloads(t, 8, false) }
 
 // TestCrashAtEveryOperationVersionIndex runs the same with the version
 // index kept, on a file system of its own crashed at the same points:
 // whole snapshots then leave old versions' bytes to it, and every crash
 // must still read as the model, the index holding what the rows hold.
-func TestCrashAtEveryOperationVersionIndex(t *testing.T) {
+func TestCrashAtEveryOperationVersionIndex(t *testing.T) { runCrashWorkloads(t, 4, true) }
+
+// runCrashWorkloads runs crashWorkload over one seed, or tortureSeeds
+// seeds and longer under make torture.
+func runCrashWorkloads(t *testing.T, tortureSeeds int, versionIndex bool) {
 	seeds, steps := crashSeeds(t, 1), 70
 	if testing.Short() {
 		steps = 30
 	}
 	if torture() {
-		seeds, steps = crashSeeds(t, 4), 600
+		seeds, steps = crashSeeds(t, tortureSeeds), 600
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			t.Logf("replay with DRIFTDB_CRASH_SEED=%d", seed)
-			crashWorkload(t, seed, steps, true)
+			crashWorkload(t, seed, steps, versionIndex)
 		})
 	}
 }
