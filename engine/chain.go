@@ -135,6 +135,22 @@ func (r *row) rebuildFrom(lg *tableLog, base []byte, j, i int) ([]byte, error) {
 	return p.encode(), nil
 }
 
+// applyPatches applies patches, oldest first, to base, a document as
+// stored: what rebuildFrom does with a row's own patches, for patches read
+// from elsewhere (the version index, the log).
+func applyPatches(base []byte, patches [][]byte) ([]byte, error) {
+	var p rebuild
+	if err := p.start(base); err != nil {
+		return nil, err
+	}
+	for _, patch := range patches {
+		if err := p.apply(patch); err != nil {
+			return nil, err
+		}
+	}
+	return p.encode(), nil
+}
+
 func (r *row) damaged(i int, err error) error {
 	return fmt.Errorf("engine: row %s seq %d: %w", r.key, r.versions[i].seq, err)
 }

@@ -213,34 +213,9 @@ func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int, indexed
 				return err
 			}
 		}
-		if i < to-1 && v.seq > ts.horizon && (v.inIndex() && v.seq <= indexed || indexed != 0 && v.seq <= indexed && (v.d != nil || v.p != nil)) {
+		if i < to-1 && v.seq > ts.horizon && indexed != 0 && v.seq <= indexed && (v.inIndex() || v.d != nil || v.p != nil) {
 			encodeVersion(enc, v, nil)
 			if err := enc.EncodeBool(false); err != nil {
-				return err
-			}
-			continue
-		}
-		if v.inIndex() {
-			// A snapshot the index does not hold: the version's bytes
-			// from it, written whole.
-			iv, err := ts.log.indexedVersion(r.key, v)
-			if err != nil {
-				return err
-			}
-			if inLogAt(v, ts.horizon) && i < to-1 {
-				encodeVersion(enc, v, nil)
-				if err := enc.EncodeBool(true); err != nil {
-					return err
-				}
-				continue
-			}
-			if iv.Doc == nil && (i == to-1 || iv.Patch == nil) {
-				if iv.Doc, err = r.docOf(ts.log, i); err != nil {
-					return err
-				}
-			}
-			encodeVersion(enc, v, iv.Doc)
-			if err := encodeBytesOrNil(enc, iv.Patch); err != nil {
 				return err
 			}
 			continue
@@ -252,8 +227,21 @@ func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int, indexed
 			}
 			continue
 		}
+		patch := v.patch()
+		if v.inIndex() {
+			// A snapshot the index does not hold: the version's bytes
+			// back from it, written whole (the last version's document
+			// is read above).
+			iv, err := ts.log.indexedVersion(r.key, v)
+			if err != nil {
+				return err
+			}
+			if patch = iv.Patch; i < to-1 {
+				doc = iv.Doc
+			}
+		}
 		encodeVersion(enc, v, doc)
-		if err := encodeBytesOrNil(enc, v.patch()); err != nil {
+		if err := encodeBytesOrNil(enc, patch); err != nil {
 			return err
 		}
 	}

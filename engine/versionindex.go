@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/driftdb/driftdb/store"
 	"github.com/driftdb/driftdb/store/vfs"
@@ -117,11 +118,9 @@ func (db *DB) closeVersionIndex() {
 }
 
 // indexVersions puts the versions of ts up to seq that the index does not
-// hold yet, and sets its mark to seq. Callers hold snapMu: one writer.
+// hold yet, and sets its mark to seq. Callers hold snapMu, one writer,
+// and check that the index is kept and written (indexAndFlush).
 func (db *DB) indexVersions(ts *tableState, seq uint64) error {
-	if db.vx == nil || db.opts.ReadOnly || !db.opts.VersionIndex {
-		return nil
-	}
 	oid := ts.spec.OID
 	m, ok, err := db.vx.Mark(oid)
 	if err != nil {
@@ -175,9 +174,9 @@ func newVersionWriter(x *vindex.Index, oid uint32) *versionWriter {
 	return &versionWriter{x: x, b: x.NewBatch(), oid: oid}
 }
 
-// putRow puts version i of r (indexedVersion).
+// putRow puts version i of r (versionEntry).
 func (w *versionWriter) putRow(lg *tableLog, r *row, i int, horizon uint64, keep bool) error {
-	iv, err := indexedVersion(lg, r, i, horizon, keep)
+	iv, err := versionEntry(lg, r, i, horizon, keep)
 	if err != nil {
 		return err
 	}
@@ -302,16 +301,9 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 					break // no document to start from: reads walk back further
 				}
 				if ru.patches = append(ru.patches, v.Patch); len(ru.patches) == docEvery {
-					var p rebuild
-					if err := p.start(ru.base); err != nil {
+					if v.Doc, err = applyPatches(ru.base, ru.patches); err != nil {
 						return fmt.Errorf("seq %d: %w", rec.Seq, err)
 					}
-					for _, patch := range ru.patches {
-						if err := p.apply(patch); err != nil {
-							return fmt.Errorf("seq %d: %w", rec.Seq, err)
-						}
-					}
-					v.Doc = p.encode()
 					ru.base, ru.patches = v.Doc, nil
 				}
 			case store.EventSoftDelete:
@@ -377,10 +369,10 @@ func (c *indexDocs) keeps(i int, v *version, horizon uint64) bool {
 	return false
 }
 
-// indexedVersion is what the index holds of version i of r, a row of a
-// table at horizon whose log is lg: its type, time and patch, and when
-// keep, its document.
-func indexedVersion(lg *tableLog, r *row, i int, horizon uint64, keep bool) (vindex.Version, error) {
+// versionEntry is what the index holds of version i of r, a row of a table
+// at horizon whose log is lg: its type, time and patch, and when keep,
+// its document.
+func versionEntry(lg *tableLog, r *row, i int, horizon uint64, keep bool) (vindex.Version, error) {
 	v := &r.versions[i]
 	iv := vindex.Version{Type: byte(v.typ()), Ms: v.ms, Patch: v.patch()}
 	if keep {
@@ -421,17 +413,14 @@ func (lg *tableLog) indexedDoc(k Key, v *version) ([]byte, error) {
 	if doc := lg.cache.get(ck); doc != nil {
 		return doc, nil
 	}
-	if lg.vx == nil {
-		return nil, fmt.Errorf("engine: row %s seq %d: its bytes are in a version index this state cannot read", k, v.seq)
-	}
-	r, err := lg.vx.AcquireVersions()
+	r, err := lg.readerOf(k, v)
 	if err != nil {
-		return nil, storageError(err)
+		return nil, err
 	}
 	defer lg.vx.ReleaseVersions(r)
-	_, vseq, doc, found, err := lg.indexedDocAt(r, k, v.seq)
+	vseq, doc, found, err := lg.indexedDocAt(r, k, v.seq)
 	if err == nil && (!found || vseq != v.seq) {
-		err = fmt.Errorf("engine: version index: table %s row %s: no version at seq %d", *lg.name.Load(), k, v.seq)
+		err = lg.notIndexed(k, v)
 	}
 	if err != nil {
 		return nil, err
@@ -450,36 +439,52 @@ func (lg *tableLog) indexedPatch(k Key, v *version) ([]byte, error) {
 // indexedVersion returns what the version index holds of v, a version of
 // row k whose bytes are in it.
 func (lg *tableLog) indexedVersion(k Key, v *version) (vindex.Version, error) {
-	if lg.vx == nil {
-		return vindex.Version{}, fmt.Errorf("engine: row %s seq %d: its bytes are in a version index this state cannot read", k, v.seq)
-	}
-	r, err := lg.vx.AcquireVersions()
+	r, err := lg.readerOf(k, v)
 	if err != nil {
-		return vindex.Version{}, storageError(err)
+		return vindex.Version{}, err
 	}
 	defer lg.vx.ReleaseVersions(r)
-	if !r.Seek(lg.oid, appendOrderedKey(nil, k), v.seq) || r.Seq() != v.seq {
+	var kb [32]byte
+	if !r.Seek(lg.oid, appendOrderedKey(kb[:0], k), v.seq) || r.Seq() != v.seq {
 		if err := r.Err(); err != nil {
 			return vindex.Version{}, err
 		}
-		return vindex.Version{}, fmt.Errorf("engine: version index: table %s row %s: no version at seq %d", *lg.name.Load(), k, v.seq)
+		return vindex.Version{}, lg.notIndexed(k, v)
 	}
 	iv := r.Version()
 	iv.Doc, iv.Patch = bytes.Clone(iv.Doc), bytes.Clone(iv.Patch)
 	return iv, nil
 }
 
-// indexedDocAt reads from the index the version of key k visible at seq,
-// and its document as the rows would give it: a document the index
-// holds, an INSERT's from the log, or one rebuilt with the patches after
-// the nearest earlier version that has its own. found is false when the
-// index has no version of k at or below seq; doc is nil for a deletion.
-func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (v vindex.Version, vseq uint64, doc []byte, found bool, err error) {
-	if !r.Seek(lg.oid, appendOrderedKey(nil, k), seq) {
-		return v, 0, nil, false, r.Err()
+// readerOf returns a pooled reader of the version index, for v, a version
+// of row k whose bytes are in it; it goes back with ReleaseVersions.
+func (lg *tableLog) readerOf(k Key, v *version) (*vindex.Versions, error) {
+	if lg.vx == nil {
+		return nil, fmt.Errorf("engine: row %s seq %d: its bytes are in a version index this state cannot read", k, v.seq)
 	}
-	v, vseq = r.Version(), r.Seq()
-	v.Doc, v.Patch = bytes.Clone(v.Doc), bytes.Clone(v.Patch)
+	r, err := lg.vx.AcquireVersions()
+	if err != nil {
+		return nil, storageError(err)
+	}
+	return r, nil
+}
+
+func (lg *tableLog) notIndexed(k Key, v *version) error {
+	return fmt.Errorf("engine: version index: table %s row %s: no version at seq %d", *lg.name.Load(), k, v.seq)
+}
+
+// indexedDocAt reads from the index the version of key k visible at seq:
+// its seq, and its document as the rows would give it: a document the
+// index holds, an INSERT's from the log, or one rebuilt with the patches
+// after the nearest earlier version that has its own. found is false when
+// the index has no version of k at or below seq; doc is nil for a
+// deletion.
+func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (vseq uint64, doc []byte, found bool, err error) {
+	var kb [32]byte
+	if !r.Seek(lg.oid, appendOrderedKey(kb[:0], k), seq) {
+		return 0, nil, false, r.Err()
+	}
+	vseq = r.Seq()
 	var patches [][]byte // newest first
 	for at := r.Version(); ; at = r.Version() {
 		switch {
@@ -494,7 +499,7 @@ func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (v vinde
 				if err = r.Err(); err == nil {
 					err = fmt.Errorf("engine: version index: row %s seq %d: no document to apply its patch to", k, vseq)
 				}
-				return v, vseq, nil, true, err
+				return vseq, nil, true, err
 			}
 			continue
 		default: // a deletion
@@ -505,18 +510,11 @@ func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (v vinde
 		break
 	}
 	if err != nil || len(patches) == 0 {
-		return v, vseq, doc, true, err
+		return vseq, doc, true, err
 	}
-	var p rebuild
-	if err := p.start(doc); err != nil {
-		return v, vseq, nil, true, err
-	}
-	for i := len(patches) - 1; i >= 0; i-- {
-		if err := p.apply(patches[i]); err != nil {
-			return v, vseq, nil, true, err
-		}
-	}
-	return v, vseq, p.encode(), true, nil
+	slices.Reverse(patches)
+	doc, err = applyPatches(doc, patches)
+	return vseq, doc, true, err
 }
 
 // CheckVersionIndex checks the version index against the rows: for each
@@ -616,7 +614,7 @@ func checkIndexedTable(x *vindex.Index, ts *tableState) error {
 			if v.seq > m.Seq {
 				return false
 			}
-			_, _, got, found, err := ts.log.indexedDocAt(r, row.key, v.seq)
+			_, got, found, err := ts.log.indexedDocAt(r, row.key, v.seq)
 			switch {
 			case err != nil:
 				differs = fmt.Errorf("row %s seq %d: %w", row.key, v.seq, err)

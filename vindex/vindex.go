@@ -1,8 +1,8 @@
 // Package vindex is the version index: an ordered index on disk of every
-// version of every row, and of every entry of every secondary index, so
-// that a point read at any seq is one seek and an index range one scan,
+// version of every row, so that a point read at any seq is one seek,
 // without the versions in the process heap (docs/ENGINE.md, Storage beyond
-// memory).
+// memory). Secondary index entries are to follow, under keys of their own
+// ('i', reserved).
 //
 // The segments are the log and the truth; this index is derived from them
 // and can be rebuilt from them. It is an LSM (pebble) with its own
@@ -12,16 +12,15 @@
 // mark after a crash never claims a version the index lost.
 //
 // Keys are bytes the caller encodes in an order-preserving form (the
-// engine's ordered encoding); the index adds the table, the index and the
-// seq around them:
+// engine's ordered encoding); the index adds the table and the seq around
+// them:
 //
 //	version:  'v' table(4) key 0x00 ^seq(8) 0x09       newest version of a key first
-//	entry:    'i' table(4) index(4) value key 0x00 seq(8) 0x09
 //	mark:     'm' table(4)                       → seq(8) horizon(8)
 //
-// A version's or an entry's key is a prefix (up to the 0x00) and a
-// suffix, the seq and the suffix's length (comparer): the bloom filters
-// are of prefixes, and a point read seeks within one prefix.
+// A version's key is a prefix (up to the 0x00) and a suffix, the seq and
+// the suffix's length (comparer): the bloom filters are of prefixes, and
+// a point read seeks within one prefix.
 //
 // All integers are big-endian.
 package vindex
@@ -49,20 +48,19 @@ func MemFS() FS { return vfs.NewMem() }
 
 const (
 	tagVersion byte = 'v'
-	tagEntry   byte = 'i'
 	tagMeta    byte = 'm'
 )
 
-// suffixLen is the length of a version's or an entry's suffix: the seq
+// suffixLen is the length of a version's suffix: the seq
 // and the length byte itself.
 const suffixLen = 9
 
 // split returns the length of k's prefix: all of k but a suffix, which a
-// version's or an entry's key ends with (after the 0x00 that ends its
+// version's key ends with (after the 0x00 that ends its
 // prefix).
 func split(k []byte) int {
 	n := len(k)
-	if n > 1+4+suffixLen && (k[0] == tagVersion || k[0] == tagEntry) && k[n-1] == suffixLen && k[n-suffixLen-1] == 0 {
+	if n > 1+4+suffixLen && k[0] == tagVersion && k[n-1] == suffixLen && k[n-suffixLen-1] == 0 {
 		return n - suffixLen
 	}
 	return n
@@ -285,29 +283,17 @@ func (b *Batch) PutVersion(table uint32, key []byte, seq uint64, v Version) erro
 	return b.b.Set(b.key, b.val, nil)
 }
 
-// PutEntry adds the entry of index of table for version seq of key, whose
-// value the index holds (value and key both ordered-encoded).
-func (b *Batch) PutEntry(table, index uint32, value, key []byte, seq uint64) error {
-	b.key = EntryKey(b.key[:0], table, index, value, key, seq)
-	return b.b.Set(b.key, nil, nil)
-}
-
-// DeleteTable removes every version and entry of table, and its mark.
+// DeleteTable removes every version of table, and its mark.
 func (b *Batch) DeleteTable(table uint32) error {
 	if err := b.b.Delete(markKey(table), nil); err != nil {
 		return err
 	}
-	for _, tag := range []byte{tagVersion, tagEntry} {
-		lo := binary.BigEndian.AppendUint32([]byte{tag}, table)
-		hi := binary.BigEndian.AppendUint32([]byte{tag}, table+1)
-		if table == ^uint32(0) {
-			hi = []byte{tag + 1}
-		}
-		if err := b.b.DeleteRange(lo, hi, nil); err != nil {
-			return err
-		}
+	lo := binary.BigEndian.AppendUint32([]byte{tagVersion}, table)
+	hi := binary.BigEndian.AppendUint32([]byte{tagVersion}, table+1)
+	if table == ^uint32(0) {
+		hi = []byte{tagVersion + 1}
 	}
-	return nil
+	return b.b.DeleteRange(lo, hi, nil)
 }
 
 // Discard releases the batch without applying it.
@@ -345,16 +331,6 @@ func VersionKey(dst []byte, table uint32, key []byte, seq uint64) []byte {
 func appendSuffix(dst []byte, x uint64) []byte {
 	dst = binary.BigEndian.AppendUint64(append(dst, 0), x)
 	return append(dst, suffixLen)
-}
-
-// EntryKey appends the index key of an entry.
-func EntryKey(dst []byte, table, index uint32, value, key []byte, seq uint64) []byte {
-	dst = append(dst, tagEntry)
-	dst = binary.BigEndian.AppendUint32(dst, table)
-	dst = binary.BigEndian.AppendUint32(dst, index)
-	dst = append(dst, value...)
-	dst = append(dst, key...)
-	return appendSuffix(dst, seq)
 }
 
 // Version is what the index holds of a version: the type of the event
@@ -525,63 +501,6 @@ func (r *Versions) Version() Version { return r.v }
 
 // Err returns the error that ended the reader's last move, if any.
 func (r *Versions) Err() error { return r.err }
-
-// Entries reads the entries of a secondary index in order. It is not safe
-// for concurrent use.
-type Entries struct {
-	it     *pebble.Iterator
-	prefix []byte // 'i' table index
-}
-
-// NewEntries returns a reader of the entries of index of table whose
-// value and key bytes (value then key, ordered-encoded) are at least lo
-// and below hi (nil: no bound).
-func (x *Index) NewEntries(table, index uint32, lo, hi []byte) (*Entries, error) {
-	prefix := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32([]byte{tagEntry}, table), index)
-	lower := append(append([]byte(nil), prefix...), lo...)
-	var upper []byte
-	if hi != nil {
-		upper = append(append([]byte(nil), prefix...), hi...)
-	} else {
-		upper = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32([]byte{tagEntry}, table), index)
-		upper = successor(upper)
-	}
-	it, err := x.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-	if err != nil {
-		return nil, err
-	}
-	return &Entries{it: it, prefix: prefix}, nil
-}
-
-// successor returns the smallest key above every key that b begins.
-func successor(b []byte) []byte {
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] != 0xff {
-			b[i]++
-			return b[:i+1]
-		}
-	}
-	return nil // every byte 0xff: no bound
-}
-
-// First moves to the first entry in range.
-func (e *Entries) First() bool { return e.it.First() }
-
-// Next moves to the next entry.
-func (e *Entries) Next() bool { return e.it.Next() }
-
-// Entry returns the entry's value and key bytes (as put) and its seq;
-// the bytes are valid until the reader moves.
-func (e *Entries) Entry() (valueKey []byte, seq uint64) {
-	k := e.it.Key()
-	return k[len(e.prefix) : len(k)-suffixLen-1], binary.BigEndian.Uint64(k[len(k)-suffixLen:])
-}
-
-// Err returns the error that ended the reader, if any.
-func (e *Entries) Err() error { return e.it.Error() }
-
-// Close releases the reader.
-func (e *Entries) Close() error { return e.it.Close() }
 
 type quietLogger struct{}
 

@@ -265,69 +265,6 @@ func TestCrashKeepsAPrefix(t *testing.T) {
 	}
 }
 
-func TestEntries(t *testing.T) {
-	x, err := Open(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	b := x.NewBatch()
-	type e struct {
-		v, k string
-		seq  uint64
-	}
-	var want []e
-	for i := range 100 {
-		v := fmt.Sprintf("v%02d", i%10)
-		k := fmt.Sprintf("k%03d", i)
-		if err := b.PutEntry(7, 2, []byte(v), []byte(k), uint64(i+1)); err != nil {
-			t.Fatal(err)
-		}
-		// Entries of other indexes and tables are apart.
-		if err := b.PutEntry(7, 3, []byte(v), []byte(k), uint64(i+1)); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.PutEntry(6, 2, []byte(v), []byte(k), uint64(i+1)); err != nil {
-			t.Fatal(err)
-		}
-		if v >= "v03" && v < "v05" {
-			want = append(want, e{v, k, uint64(i + 1)})
-		}
-	}
-	if err := b.Apply(); err != nil {
-		t.Fatal(err)
-	}
-	slices.SortFunc(want, func(a, b e) int { return bytes.Compare([]byte(a.v+a.k), []byte(b.v+b.k)) })
-	es, err := x.NewEntries(7, 2, []byte("v03"), []byte("v05"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer es.Close()
-	var got []e
-	for ok := es.First(); ok; ok = es.Next() {
-		vk, seq := es.Entry()
-		got = append(got, e{string(vk[:3]), string(vk[3:]), seq})
-	}
-	if es.Err() != nil {
-		t.Fatal(es.Err())
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("entries %v, want %v", got, want)
-	}
-	all, err := x.NewEntries(7, 3, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer all.Close()
-	n := 0
-	for ok := all.First(); ok; ok = all.Next() {
-		n++
-	}
-	if n != 100 {
-		t.Fatalf("index 3 has %d entries, want 100", n)
-	}
-}
-
 func TestDamagedVersion(t *testing.T) {
 	for _, b := range [][]byte{
 		nil, {1}, {1, 4, 0}, {1, 0}, {1, hasDoc, 2, 5, 'a'}, {1, 0, 2, 'x'}, {1, hasPatch, 2},
