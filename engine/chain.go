@@ -27,20 +27,26 @@ import (
 //
 // A version with no document and no patch, held or in the log, is a
 // deletion.
+//
+// A gap (version.gap) stands for versions the row no longer holds: the
+// version index has them (versionindex.go). A read of a seq in a gap seeks
+// the index (gapAt); a walk of every version reads the gap's versions
+// from it (expanded).
 const docEvery = 8
 
 // deleted reports whether the version hides the row: a SOFT_DELETE or a
 // TRUNCATE (a PATCH whose document was let go still has its patch).
-func (v *version) deleted() bool { return v.d == nil && v.p == nil && !v.inLog() && !v.inIndex() }
+func (v *version) deleted() bool { return v.d == nil && v.p == nil && !v.inLog() && !v.gap() }
 
 // inLog reports whether the version is an INSERT whose document is read
 // from the log: an INSERT holds its document otherwise.
-func (v *version) inLog() bool { return v.d == nil && v.typ() == store.EventInsert && !v.inIndex() }
+func (v *version) inLog() bool { return v.d == nil && v.typ() == store.EventInsert }
 
 // ownDoc reports whether the version's document is its own: held, or an
 // INSERT's in the log. Any other live version's document is rebuilt with
-// the patches after the nearest earlier one that has its own.
-func (v *version) ownDoc() bool { return v.d != nil || v.typ() == store.EventInsert || v.inIndex() }
+// the patches after the nearest earlier one that has its own. A gap's is
+// the document of its newest version, read from the index.
+func (v *version) ownDoc() bool { return v.d != nil || v.typ() == store.EventInsert || v.gap() }
 
 // tableLog reads documents from a table's log: the stream of the table,
 // by its name, and from the version index, by the table's OID.
@@ -83,14 +89,15 @@ func (lg *tableLog) read(k Key, v *version) ([]byte, error) {
 }
 
 // docOf returns the document of r.versions[i], nil when that version is a
-// deletion.
+// deletion; for a gap, the document of its newest version.
 func (r *row) docOf(lg *tableLog, i int) ([]byte, error) {
 	v := &r.versions[i]
 	switch {
 	case v.d != nil || v.deleted():
 		return v.doc(), nil
-	case v.inIndex():
-		return lg.indexedDoc(r.key, v)
+	case v.gap():
+		_, _, doc, err := r.gapAt(lg, i, r.versions[i+1].seq-1)
+		return doc, err
 	case v.inLog():
 		return lg.read(r.key, v)
 	}
@@ -110,14 +117,6 @@ func (r *row) docOf(lg *tableLog, i int) ([]byte, error) {
 		return nil, err
 	}
 	return r.rebuildFrom(lg, base, j, i)
-}
-
-// patchOf returns the patch of r.versions[i] (nil: none).
-func (r *row) patchOf(lg *tableLog, i int) ([]byte, error) {
-	if v := &r.versions[i]; v.inIndex() {
-		return lg.indexedPatch(r.key, v)
-	}
-	return r.versions[i].patch(), nil
 }
 
 // rebuildFrom applies the patches of versions j+1 to i to base, the
@@ -155,23 +154,35 @@ func (r *row) damaged(i int, err error) error {
 	return fmt.Errorf("engine: row %s seq %d: %w", r.key, r.versions[i].seq, err)
 }
 
-// docAt returns the version visible at seq and its document (nil: no
-// version, or a deletion).
-func (r *row) docAt(lg *tableLog, seq uint64) (*version, []byte, error) {
+// docAt returns the seq and time of the version visible at seq (seq 0:
+// none) and its document (nil: none, or a deletion).
+func (r *row) docAt(lg *tableLog, seq uint64) (uint64, int64, []byte, error) {
 	i := r.index(seq)
 	if i < 0 {
-		return nil, nil, nil
+		return 0, 0, nil, nil
+	}
+	v := &r.versions[i]
+	if v.gap() {
+		return r.gapAt(lg, i, seq)
 	}
 	doc, err := r.docOf(lg, i)
-	return &r.versions[i], doc, err
+	return v.seq, v.ms, doc, err
 }
 
-// eachDoc calls fn with every version from the one at from on, oldest
-// first, and its document, rebuilding let-go documents one patch at a time
-// as it goes. It stops at fn's false.
-func (r *row) eachDoc(lg *tableLog, from int, fn func(v *version, doc []byte) bool) error {
+// eachDoc calls fn with every version after seq after, oldest first, and
+// its document, rebuilding let-go documents one patch at a time as it
+// goes, and reading the versions of gaps from the version index. It stops
+// at fn's false.
+func (r *row) eachDoc(lg *tableLog, after uint64, fn func(v *version, doc []byte) bool) error {
+	if r.hasGap(max(r.index(after), 0), len(r.versions)) {
+		x, err := r.expanded(lg)
+		if err != nil {
+			return err
+		}
+		r = &x
+	}
 	var prev []byte
-	for i := from; i < len(r.versions); i++ {
+	for i := r.index(after) + 1; i < len(r.versions); i++ {
 		doc, err := r.nextDoc(lg, i, prev)
 		if err != nil {
 			return err
@@ -182,6 +193,48 @@ func (r *row) eachDoc(lg *tableLog, from int, fn func(v *version, doc []byte) bo
 		prev = doc
 	}
 	return nil
+}
+
+// hasGap reports whether a version of r from the one at from up to (not
+// including) the one at to is a gap.
+func (r *row) hasGap(from, to int) bool {
+	for i := from; i < to; i++ {
+		if r.versions[i].gap() {
+			return true
+		}
+	}
+	return false
+}
+
+// expanded returns r with the versions of its gaps read from the version
+// index in their place, holding what the index holds of them (r itself
+// when it has no gap): for the reads that walk every version.
+func (r *row) expanded(lg *tableLog) (row, error) {
+	if !r.hasGap(0, len(r.versions)) {
+		return *r, nil
+	}
+	vs := make([]version, 0, r.versionCount())
+	for i := range r.versions {
+		if !r.versions[i].gap() {
+			vs = append(vs, r.versions[i])
+			continue
+		}
+		var err error
+		if vs, err = r.appendGap(lg, vs, i); err != nil {
+			return row{}, err
+		}
+	}
+	return newRow(r.key, vs), nil
+}
+
+// versionCount returns how many versions r has, those of its gaps
+// included.
+func (r *row) versionCount() int {
+	n := 0
+	for i := range r.versions {
+		n += r.versions[i].count()
+	}
+	return n
 }
 
 // nextDoc is docOf(i) given prev, the document of version i-1 (nil when

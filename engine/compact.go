@@ -73,11 +73,19 @@ func (db *DB) CompactBefore(name string, h uint64) (uint64, error) {
 // foldRow keeps the version a row had at h and every later one; false when
 // nothing of the row is visible at or after h. The first version kept
 // holds its whole document: the versions it was rebuilt from are folded
-// away, and so is its record when it is at or before h.
+// away, and so is its record when it is at or before h (a gap kept first
+// is after h: the index and the log keep its versions).
 func foldRow(lg *tableLog, r row, h uint64) (row, bool, error) {
-	i := 0
-	for i < len(r.versions) && r.versions[i].seq <= h {
-		i++
+	i := r.index(h) + 1
+	if i > 0 && r.versions[i-1].gap() {
+		// The version at h is in a gap: the row's versions are held
+		// again. A gap after h stays: the index holds its versions, at
+		// the horizon before as at h.
+		var err error
+		if r, err = r.expanded(lg); err != nil {
+			return row{}, false, err
+		}
+		i = r.index(h) + 1
 	}
 	start := i
 	if i > 0 && !r.versions[i-1].deleted() {
@@ -87,7 +95,7 @@ func foldRow(lg *tableLog, r row, h uint64) (row, bool, error) {
 		return row{}, false, nil
 	}
 	vs := append([]version(nil), r.versions[start:]...)
-	if v := &vs[0]; v.d == nil && !v.deleted() {
+	if v := &vs[0]; v.d == nil && !v.deleted() && !v.gap() {
 		doc, err := r.docOf(lg, start)
 		if err != nil {
 			return row{}, false, err

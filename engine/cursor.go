@@ -249,13 +249,13 @@ func (c *Cursor) scanChunk() {
 				}
 				continue
 			}
-			ver, doc, err := r.docAt(c.ts.log, seq)
+			vseq, ms, doc, err := r.docAt(c.ts.log, seq)
 			if err != nil {
 				c.fail(err)
 				return
 			}
 			if doc != nil {
-				c.add(Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: doc})
+				c.add(Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: doc})
 			}
 		}
 		c.rest = nil

@@ -263,6 +263,49 @@ func buildTimeline(points []timePoint) []timePoint {
 	return out
 }
 
+// gapTimeline gathers the points of the timeline of versions a snapshot
+// leaves to the version index: the first seq of each unix_ms, which is
+// all buildTimeline can keep of them.
+type gapTimeline map[int64]uint64
+
+// newGapTimeline returns a timeline holding points.
+func newGapTimeline(points []timePoint) gapTimeline {
+	t := make(gapTimeline, len(points))
+	for _, p := range points {
+		t.addPoint(p.ms, p.firstSeq)
+	}
+	return t
+}
+
+func (t gapTimeline) addPoint(ms int64, seq uint64) {
+	if s, ok := t[ms]; !ok || seq < s {
+		t[ms] = seq
+	}
+}
+
+// add adds the points of vs; a gap among them has its points in the
+// timeline already (ts.gapTimes), its first one included.
+func (t gapTimeline) add(vs []version) {
+	for i := range vs {
+		t.addPoint(vs[i].ms, vs[i].seq)
+	}
+}
+
+// points returns the timeline as (unix_ms, seq) pairs where unix_ms
+// changes, in order (snapshotHeader.Times).
+func (t gapTimeline) points() []int64 {
+	pts := make([]timePoint, 0, len(t))
+	for ms, seq := range t {
+		pts = append(pts, timePoint{ms: ms, firstSeq: seq})
+	}
+	pts = buildTimeline(pts)
+	out := make([]int64, 0, 2*len(pts))
+	for _, p := range pts {
+		out = append(out, p.ms, int64(p.firstSeq))
+	}
+	return out
+}
+
 // sortPoints sorts points by seq: a radix sort, 11 bits a pass and only
 // as many passes as the largest seq needs, since a table's versions come
 // in key order and there is one point per version (a comparison sort of

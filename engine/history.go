@@ -130,7 +130,6 @@ func (c *HistoryCursor) refill() {
 	c.rows, c.next = c.rows[:0], 0
 	visits, stopped := 0, false
 	visit := func(r row) bool {
-		vs := r.versions
 		// The first version after from (or after the last one taken, in
 		// the row the last chunk stopped in).
 		lo := c.from
@@ -139,6 +138,15 @@ func (c *HistoryCursor) refill() {
 		} else if c.started && compareKeys(r.key, c.after) < 0 {
 			return true
 		}
+		if r.hasGap(max(r.index(lo), 0), len(r.versions)) {
+			x, err := r.expanded(c.ts.log)
+			if err != nil {
+				c.err, stopped = err, true
+				return false
+			}
+			r = x
+		}
+		vs := r.versions
 		i := sort.Search(len(vs), func(i int) bool { return vs[i].seq > lo })
 		var prev []byte // the document of version i-1, when read
 		for ; i < len(vs) && vs[i].seq <= c.to; i++ {
@@ -154,15 +162,10 @@ func (c *HistoryCursor) refill() {
 				return false
 			}
 			prev = doc
-			patch, err := r.patchOf(c.ts.log, i)
-			if err != nil {
-				c.err, stopped = err, true
-				return false
-			}
 			c.rows = append(c.rows, HistoryRow{
 				Row:   Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: doc},
 				Type:  ver.typ(),
-				patch: patch,
+				patch: ver.patch(),
 			})
 			c.after, c.afterSeq, c.started = r.key, ver.seq, true
 		}

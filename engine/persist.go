@@ -331,20 +331,20 @@ func writeMeta(fsys store.FS, tableDir string, ts *tableState, seq uint64) error
 		m.Columns = append(m.Columns, mc)
 	}
 	var y yielder
+	var err error
 	ts.rows.Ascend(func(r row) bool {
 		y.tick()
-		n := 0
-		for n < len(r.versions) && r.versions[n].seq <= seq {
-			n++
+		n, _, _, live, cerr := r.countAt(ts.log, seq)
+		m.Versions += n
+		if live {
+			m.Rows++
 		}
-		if n > 0 {
-			m.Versions += n
-			if !r.versions[n-1].deleted() {
-				m.Rows++
-			}
-		}
-		return true
+		err = cerr
+		return err == nil
 	})
+	if err != nil {
+		return err
+	}
 	b, err := json.MarshalIndent(&m, "", "  ")
 	if err != nil {
 		return err

@@ -98,11 +98,7 @@ func (e *pointEntry) at(lg *tableLog, seq uint64) (vseq uint64, ms int64, doc []
 	if n := &e.r.newest; n.seq != 0 && n.seq <= seq {
 		return n.seq, n.ms, n.doc, nil
 	}
-	v, doc, err := e.r.docAt(lg, seq)
-	if v == nil || err != nil {
-		return 0, 0, nil, err
-	}
-	return v.seq, v.ms, doc, nil
+	return e.r.docAt(lg, seq)
 }
 
 func (m *pointMap) entry(k Key) *pointEntry {

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -79,7 +80,7 @@ func (db *DB) loadTableSpec(name string, spec *TableSpec) (*tableState, []timePo
 		defer close(filled)
 		ts.fillPoint()
 	}()
-	var points []timePoint
+	points := slices.Clone(ts.gapTimes)
 	ts.rows.Ascend(func(r row) bool {
 		for _, v := range r.versions {
 			points = append(points, timePoint{ms: v.ms, firstSeq: v.seq})

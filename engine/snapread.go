@@ -25,9 +25,12 @@ type snapshotRows struct {
 	n    int
 	eof  bool
 	vers []snapVersion // the row being parsed
-	// indexed: false in a version's patch says the version index holds
-	// its bytes (a whole snapshot of wholeIndexed).
-	indexed bool
+	// gaps: a version of type 0 is a gap (a whole snapshot of
+	// wholeGaps); indexed: false in a version's patch says the version
+	// index holds its bytes (wholeIndexed), and a run of them loads as a
+	// gap, whose points of the timeline go to times.
+	gaps, indexed bool
+	times         []timePoint
 }
 
 // snapVersion is a version parsed from the window: its bytes are spans
@@ -36,7 +39,6 @@ type snapVersion struct {
 	v          version
 	doc, patch span
 	inLog      bool
-	inIndex    bool
 }
 
 // span is buf[off:off+n] of the window; n < 0: none (nil).
@@ -118,6 +120,7 @@ func (s *snapshotRows) parseRow(r *mpReader, letGoDocs bool) (Key, error) {
 	}
 	s.vers = s.vers[:0]
 	var run docRun
+	var prev uint64 // the seq of the version before
 	for i := range nv {
 		if n, err := arrayLen(r); err != nil || n != 5 {
 			return Key{}, shortOr(err, fmt.Errorf("snapshot row %s: a version of %d fields", k, n))
@@ -134,6 +137,16 @@ func (s *snapshotRows) parseRow(r *mpReader, letGoDocs bool) (Key, error) {
 		if err != nil || typ > 0xff {
 			return Key{}, shortOr(err, fmt.Errorf("snapshot row %s: event type %d", k, typ))
 		}
+		if i > 0 && seq <= prev {
+			return Key{}, fmt.Errorf("snapshot row %s: versions out of order", k)
+		}
+		prev = seq
+		if typ == 0 && s.gaps {
+			if err := s.parseGap(r, k, seq, ms, i == nv-1); err != nil {
+				return Key{}, err
+			}
+			continue
+		}
 		sv := snapVersion{v: newVersion(seq, ms, store.EventType(typ))}
 		if sv.doc, err = bytesSpan(r); err != nil {
 			return Key{}, shortOr(err, fmt.Errorf("snapshot row %s seq %d: document: %w", k, seq, err))
@@ -146,7 +159,8 @@ func (s *snapshotRows) parseRow(r *mpReader, letGoDocs bool) (Key, error) {
 			sv.inLog, sv.patch = true, noSpan
 		} else if ok && c == 0xc2 && s.indexed && i < nv-1 && sv.doc.n < 0 {
 			r.i++
-			sv.inIndex, sv.patch = true, noSpan
+			s.addGap(seq, ms, 1, true)
+			continue
 		} else if sv.patch, err = bytesSpan(r); err != nil {
 			return Key{}, shortOr(err, fmt.Errorf("snapshot row %s seq %d: patch: %w", k, seq, err))
 		}
@@ -154,15 +168,47 @@ func (s *snapshotRows) parseRow(r *mpReader, letGoDocs bool) (Key, error) {
 			return Key{}, fmt.Errorf("snapshot row %s: a patch of %d bytes at seq %d", k, sv.patch.n, seq)
 		}
 		t := sv.v.typ()
-		if sv.doc.n < 0 && !sv.inLog && !sv.inIndex && (sv.patch.n < 0 && t != store.EventSoftDelete && t != store.EventTruncate || t == store.EventInsert) {
+		if sv.doc.n < 0 && !sv.inLog && (sv.patch.n < 0 && t != store.EventSoftDelete && t != store.EventTruncate || t == store.EventInsert) {
 			return Key{}, fmt.Errorf("snapshot row %s: %v at seq %d without its document or patch", k, t, seq)
-		}
-		if n := len(s.vers); n > 0 && s.vers[n-1].v.seq >= seq {
-			return Key{}, fmt.Errorf("snapshot row %s: versions out of order", k)
 		}
 		s.vers = append(s.vers, sv)
 	}
 	return k, nil
+}
+
+// parseGap parses the rest of a gap, nil and its count of versions, made
+// at seq and ms; last: it is its row's last version, which a gap never
+// is.
+func (s *snapshotRows) parseGap(r *mpReader, k Key, seq uint64, ms int64, last bool) error {
+	if c, ok := peek(r); !ok {
+		return errShortPayload
+	} else if c != 0xc0 {
+		return fmt.Errorf("snapshot row %s seq %d: a gap with a document", k, seq)
+	}
+	r.i++
+	n, err := uintValue(r)
+	switch {
+	case err != nil:
+		return shortOr(err, fmt.Errorf("snapshot row %s seq %d: gap: %w", k, seq, err))
+	case n == 0 || n > 1<<32-1 || last:
+		return fmt.Errorf("snapshot row %s seq %d: a gap of %d versions, last %v", k, seq, n, last)
+	}
+	s.addGap(seq, ms, int(n), false)
+	return nil
+}
+
+// addGap adds a run of n versions the index holds, the first made at seq
+// and ms, to the row being parsed: a gap, or more of the gap before it.
+// point: the run's points are not in the snapshot's timeline.
+func (s *snapshotRows) addGap(seq uint64, ms int64, n int, point bool) {
+	if point {
+		s.times = append(s.times, timePoint{ms: ms, firstSeq: seq})
+	}
+	if k := len(s.vers); k > 0 && s.vers[k-1].v.gap() {
+		s.vers[k-1].v.dLen += uint32(n)
+		return
+	}
+	s.vers = append(s.vers, snapVersion{v: newGap(seq, ms, n), doc: noSpan, patch: noSpan})
 }
 
 // build makes the row of k from s.vers, whose spans are of b.
@@ -187,15 +233,16 @@ func (s *snapshotRows) build(k Key, b []byte) row {
 	vs := make([]version, len(s.vers))
 	for i, sv := range s.vers {
 		v := sv.v
+		if v.gap() {
+			vs[i] = v
+			continue
+		}
 		if i == last && sv.doc.n >= 0 {
 			v.setDoc(append([]byte(nil), b[sv.doc.off:sv.doc.off+sv.doc.n]...))
 		} else {
 			v.setDoc(take(sv.doc))
 		}
 		v.setPatch(take(sv.patch))
-		if sv.inIndex {
-			v.setInIndex()
-		}
 		vs[i] = v
 	}
 	return newRow(k, vs)

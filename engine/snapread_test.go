@@ -6,6 +6,10 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/driftdb/driftdb/store"
 )
 
 // rawSnapshot writes a whole snapshot of chain case c's table and returns
@@ -108,6 +112,61 @@ func TestSnapshotRows(t *testing.T) {
 			if rows, err := readRows(raw[:cut], window); err == nil {
 				t.Fatalf("a stream cut at %d of %d bytes (window %d) read back %d rows", cut, len(raw), window, len(rows))
 			}
+		}
+	}
+}
+
+// TestSnapshotGaps reads gaps: a v 5 row's, and a v 4 row's runs of
+// versions left to the index, each of which loads as one gap whose
+// points of the timeline are kept; a gap as a row's last version, or
+// with a document, does not read.
+func TestSnapshotGaps(t *testing.T) {
+	stream := func(v int, versions ...[]any) []byte {
+		var b bytes.Buffer
+		enc := msgpack.NewEncoder(&b)
+		h := snapshotHeader{V: v, Table: "t", Seq: 9, Indexed: 9, Rows: 1, Times: []int64{1001, 2}}
+		if v == wholeIndexed {
+			h.Times = nil
+		}
+		mustExec(t, enc.Encode(&h))
+		mustExec(t, enc.Encode([]any{int64(7), versions}))
+		return b.Bytes()
+	}
+	doc, patch := []byte{0x81, 0xa1, 'n', 0x05}, []byte{0x81, 0xa1, 'n', 0x05}
+	last := []any{uint64(6), int64(1006), uint64(store.EventPatch), doc, patch}
+	check := func(name string, raw []byte, wantTimes []timePoint) {
+		t.Helper()
+		rows, h, err := readSnapshotHeader(bytes.NewReader(raw), &TableSpec{Name: "t"})
+		mustExec(t, err)
+		r, err := rows.next(true)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		vs := r.versions
+		if len(vs) != 3 || vs[0].typ() != store.EventInsert || !vs[0].inLog() ||
+			!vs[1].gap() || vs[1].seq != 2 || vs[1].ms != 1001 || vs[1].count() != 3 || vs[2].seq != 6 {
+			t.Fatalf("%s: versions %+v", name, vs)
+		}
+		if got := rows.times; !slices.Equal(got, wantTimes) {
+			t.Fatalf("%s: timeline %v, want %v (header %v)", name, got, wantTimes, h.Times)
+		}
+	}
+	insert := []any{uint64(1), int64(1000), uint64(store.EventInsert), nil, true}
+	check("v 5", stream(wholeGaps, insert, []any{uint64(2), int64(1001), uint64(0), nil, uint64(3)}, last), nil)
+	marker := func(seq uint64, ms int64) []any { return []any{seq, ms, uint64(store.EventPatch), nil, false} }
+	check("v 4", stream(wholeIndexed, insert, marker(2, 1001), marker(3, 1001), marker(4, 1005), last),
+		[]timePoint{{1001, 2}, {1001, 3}, {1005, 4}})
+
+	for name, raw := range map[string][]byte{
+		"a gap last":         stream(wholeGaps, insert, []any{uint64(2), int64(1001), uint64(0), nil, uint64(3)}),
+		"a gap with a doc":   stream(wholeGaps, insert, []any{uint64(2), int64(1001), uint64(0), doc, uint64(3)}, last),
+		"a gap of nothing":   stream(wholeGaps, insert, []any{uint64(2), int64(1001), uint64(0), nil, uint64(0)}, last),
+		"a gap out of order": stream(wholeGaps, insert, []any{uint64(1), int64(1001), uint64(0), nil, uint64(2)}, last),
+	} {
+		rows, _, err := readSnapshotHeader(bytes.NewReader(raw), &TableSpec{Name: "t"})
+		mustExec(t, err)
+		if r, err := rows.next(true); err == nil {
+			t.Fatalf("%s: read as %+v", name, r.versions)
 		}
 	}
 }

@@ -28,12 +28,21 @@ import (
 // document. A whole snapshot of v 1, from before, has every version's
 // document; it still loads.
 //
-// A whole snapshot of v 4 (with "indexed": I) is one of v 3 written when
+// A whole snapshot of v 5 (with "indexed": I) is one of v 3 written when
 // the version index held the table's versions up to I (versionindex.go):
-// a version at or below I that is not its row's last written, and has a
-// document or a patch, has false for its patch and no document; its bytes
-// are the index's. It loads only when the index still holds the table up
-// to I at the same horizon.
+// each run of versions after the horizon and at or below I, but the last
+// of its row written, is a gap, [seq, unix_ms, 0, nil, n]: the seq and
+// time of the run's first version and how many versions it has; the
+// versions are the index's, and a loaded row holds the gap (version.gap)
+// in their place. "times" is the timeline of the versions in gaps, as
+// (unix_ms, seq) pairs where unix_ms changes (db.go). It loads only when
+// the index still holds the table up to I at the same horizon, or after
+// the table's versions are put into it again from the log.
+//
+// A whole snapshot of v 4 (with "indexed": I), from before, is one of v 3
+// whose versions at or below I that are not their row's last written and
+// have a document or a patch have false for their patch and no document;
+// their bytes are the index's. It loads as v 5, each run of them a gap.
 //
 // A delta (v 2, with "base": B) holds the versions with B < seq <= S, by
 // row, each with its document and patch: it is the snapshot at B with
@@ -44,8 +53,11 @@ import (
 const (
 	snapshotVersion = 3
 	deltaVersion    = 2
+	// wholeGaps is a whole snapshot whose rows leave the versions the
+	// version index holds, up to its "indexed" seq, to it: gaps.
+	wholeGaps = 5
 	// wholeIndexed is a whole snapshot whose versions' bytes are in the
-	// version index up to its "indexed" seq.
+	// version index up to its "indexed" seq, from before gaps.
 	wholeIndexed = 4
 	// wholeV1 is a whole snapshot with every version's bytes.
 	wholeV1 = 1
@@ -58,8 +70,18 @@ type snapshotHeader struct {
 	Base    uint64     `msgpack:"base,omitempty"`
 	Horizon uint64     `msgpack:"horizon"`
 	Indexed uint64     `msgpack:"indexed,omitempty"`
+	Times   []int64    `msgpack:"times,omitempty"`
 	Cols    [][]string `msgpack:"cols"`
 	Rows    int        `msgpack:"rows"`
+}
+
+// timePoints returns the header's timeline of the versions in gaps.
+func (h *snapshotHeader) timePoints() []timePoint {
+	pts := make([]timePoint, 0, len(h.Times)/2)
+	for i := 0; i+1 < len(h.Times); i += 2 {
+		pts = append(pts, timePoint{ms: h.Times[i], firstSeq: uint64(h.Times[i+1])})
+	}
+	return pts
 }
 
 // snapChain is what a table knows of its snapshots: the newest whole one
@@ -110,8 +132,9 @@ func (y *yielder) tick() {
 // when base is not 0 and at most budget versions were made since it, else
 // the whole table, leaving out the bytes of the versions the version
 // index holds when indexed (the seq it holds the table to) is not 0. It
-// returns the versions written and whether they are a delta.
-func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int, indexed uint64) (int, bool, error) {
+// returns the versions written and whether they are a delta, and the
+// snapshot's header.
+func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int, indexed uint64) (int, snapshotHeader, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := msgpack.NewEncoder(bw)
 	h := snapshotHeader{V: snapshotVersion, Table: ts.spec.Name, Seq: seq, Horizon: ts.horizon}
@@ -124,43 +147,60 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 	}
 	// Count first, then encode in a second walk: no copy of the rows. A
 	// row goes in with its versions after since (0: all) up to seq. The
-	// count walk counts both ways, whole and on base.
-	span := func(r *row, since uint64) (from, to int) {
-		return r.index(since) + 1, r.index(seq) + 1
-	}
+	// count walk counts both ways, whole and on base, and gathers the
+	// timeline of the versions a whole snapshot leaves to the index.
 	var whole, onBase struct{ rows, versions int }
+	times := newGapTimeline(ts.gapTimes)
 	var y yielder
+	var err error
 	ts.rows.Ascend(func(r row) bool {
-		if from, to := span(&r, 0); to > from {
+		y.tick()
+		var wr row
+		var to int
+		if wr, _, to, err = snapshotRow(ts.log, &r, 0, seq, indexed); err != nil {
+			return false
+		}
+		if to > 0 {
 			whole.rows++
-			whole.versions += to - from
+			wholeElems(&wr, to, ts.horizon, indexed, func(i, j int, gap bool) error {
+				whole.versions++
+				if gap {
+					times.add(wr.versions[i:j])
+				}
+				return nil
+			})
 		}
 		if base != 0 {
-			if from, to := span(&r, base); to > from {
+			var from int
+			if _, from, to, err = snapshotRow(ts.log, &r, base, seq, 0); err != nil {
+				return false
+			}
+			if to > from {
 				onBase.rows++
 				onBase.versions += to - from
 			}
 		}
-		y.tick()
 		return true
 	})
+	if err != nil {
+		return 0, h, err
+	}
 	since, versions := uint64(0), whole.versions
 	h.Rows = whole.rows
 	if base != 0 && onBase.versions <= budget {
 		since, versions = base, onBase.versions
 		h.V, h.Base, h.Rows = deltaVersion, base, onBase.rows
 	} else if indexed != 0 {
-		h.V, h.Indexed = wholeIndexed, indexed
+		h.V, h.Indexed, h.Times = wholeGaps, indexed, times.points()
 	}
 	if err := enc.Encode(&h); err != nil {
-		return 0, false, err
+		return 0, h, err
 	}
-	var err error
 	ts.rows.Ascend(func(r row) bool {
 		y.tick()
-		from, to := span(&r, since)
-		if to == from {
-			return true
+		var from, to int
+		if r, from, to, err = snapshotRow(ts.log, &r, since, seq, h.Indexed); err != nil || to == from {
+			return err == nil
 		}
 		enc.EncodeArrayLen(2)
 		if r.key.IsInt {
@@ -171,13 +211,16 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 		if err != nil {
 			return false
 		}
-		enc.EncodeArrayLen(to - from)
 		if since == 0 {
+			n := 0
+			wholeElems(&r, to, ts.horizon, h.Indexed, func(int, int, bool) error { n++; return nil })
+			enc.EncodeArrayLen(n)
 			err = writeWholeRow(enc, ts, &r, to, h.Indexed)
 			return err == nil
 		}
 		// A delta's versions are written with their whole documents: its
 		// rows stand alone, whatever the rows let go of in memory.
+		enc.EncodeArrayLen(to - from)
 		var prev []byte
 		for i := from; i < to && err == nil; i++ {
 			var doc []byte
@@ -192,20 +235,85 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 		return err == nil
 	})
 	if err != nil {
-		return 0, false, err
+		return 0, h, err
 	}
-	return versions, since != 0, bw.Flush()
+	return versions, h, bw.Flush()
+}
+
+// snapshotRow returns r as a snapshot writes it, with the span of its
+// versions written: those after since (0: a whole snapshot) up to seq.
+// The gaps of a row stay gaps in a whole snapshot the version index holds
+// (indexed not 0); r is expanded (its gaps read from the index) where the
+// versions written would include a gap the snapshot cannot hold: any in a
+// delta or a whole snapshot without the index, and a gap as the last
+// version written, which must have its document.
+func snapshotRow(lg *tableLog, r *row, since, seq, indexed uint64) (row, int, int, error) {
+	from, to := r.index(since)+1, r.index(seq)+1
+	lo := from
+	if since != 0 {
+		lo = max(from-1, 0) // a gap the delta starts in
+	}
+	if from < to && (r.versions[to-1].gap() || (since != 0 || indexed == 0) && r.hasGap(lo, to)) {
+		x, err := r.expanded(lg)
+		if err != nil {
+			return row{}, 0, 0, err
+		}
+		return x, x.index(since) + 1, x.index(seq) + 1, nil
+	}
+	return *r, from, to, nil
+}
+
+// wholeElems calls fn with each element of r's versions before to, as a
+// whole snapshot writes them: a version (i, i+1, false), or a gap of the
+// versions i to j-1 (true) when the version index holds them (indexed
+// not 0: it holds the table up to indexed), all but the last written
+// after the horizon. A gap of the row is always in one of those: the
+// index holds it, and snapshotRow expanded it otherwise.
+func wholeElems(r *row, to int, horizon, indexed uint64, fn func(i, j int, gap bool) error) error {
+	inGap := func(k int) bool {
+		v := &r.versions[k]
+		return indexed != 0 && k < to-1 && v.seq > horizon && v.seq <= indexed
+	}
+	for i := 0; i < to; {
+		j := i
+		for j < to && inGap(j) {
+			j++
+		}
+		if j > i {
+			if err := fn(i, j, true); err != nil {
+				return err
+			}
+			i = j
+			continue
+		}
+		if err := fn(i, i+1, false); err != nil {
+			return err
+		}
+		i++
+	}
+	return nil
 }
 
 // writeWholeRow writes the versions of r up to (not including) to, for a
 // whole snapshot, as the row holds them: a document where the row holds
 // one, for an INSERT whose document is read from the log (inLogAt) true
-// in place of its patch, and for a version the version index holds (at
-// or below indexed, when not 0) false. The last version written has its
-// whole document.
+// in place of its patch, and for the versions the version index holds
+// (indexed not 0, see wholeElems) a gap. The last version written has
+// its whole document.
 func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int, indexed uint64) error {
-	for i := range to {
+	return wholeElems(r, to, ts.horizon, indexed, func(i, j int, gap bool) error {
 		v := &r.versions[i]
+		if gap {
+			n := 0
+			for k := i; k < j; k++ {
+				n += r.versions[k].count()
+			}
+			encodeVersion(enc, &version{seq: v.seq, ms: v.ms}, nil)
+			return enc.EncodeUint(uint64(n))
+		}
+		if v.gap() {
+			return fmt.Errorf("engine: row %s seq %d: a gap the snapshot cannot hold", r.key, v.seq)
+		}
 		doc := v.doc()
 		if i == to-1 && doc == nil && !v.deleted() {
 			var err error
@@ -213,39 +321,13 @@ func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int, indexed
 				return err
 			}
 		}
-		if i < to-1 && v.seq > ts.horizon && indexed != 0 && v.seq <= indexed && (v.inIndex() || v.d != nil || v.p != nil) {
-			encodeVersion(enc, v, nil)
-			if err := enc.EncodeBool(false); err != nil {
-				return err
-			}
-			continue
-		}
 		if i < to-1 && inLogAt(v, ts.horizon) {
 			encodeVersion(enc, v, nil)
-			if err := enc.EncodeBool(true); err != nil {
-				return err
-			}
-			continue
-		}
-		patch := v.patch()
-		if v.inIndex() {
-			// A snapshot the index does not hold: the version's bytes
-			// back from it, written whole (the last version's document
-			// is read above).
-			iv, err := ts.log.indexedVersion(r.key, v)
-			if err != nil {
-				return err
-			}
-			if patch = iv.Patch; i < to-1 {
-				doc = iv.Doc
-			}
+			return enc.EncodeBool(true)
 		}
 		encodeVersion(enc, v, doc)
-		if err := encodeBytesOrNil(enc, patch); err != nil {
-			return err
-		}
-	}
-	return nil
+		return encodeBytesOrNil(enc, v.patch())
+	})
 }
 
 // encodeVersion writes a snapshot version's seq, time, type and
@@ -277,11 +359,14 @@ func readSnapshotHeader(r io.Reader, spec *TableSpec) (*snapshotRows, snapshotHe
 	}
 	// h.Table is the table's name when the snapshot was written: a
 	// rename since does not make it any less the table's.
-	if h.V != snapshotVersion && h.V != deltaVersion && h.V != wholeV1 && h.V != wholeIndexed {
+	if h.V != snapshotVersion && h.V != deltaVersion && h.V != wholeV1 && h.V != wholeIndexed && h.V != wholeGaps {
 		return nil, h, fmt.Errorf("snapshot of %q version %d does not fit table %q", h.Table, h.V, spec.Name)
 	}
 	rows := newSnapshotRows(br)
-	rows.indexed = h.V == wholeIndexed
+	rows.indexed, rows.gaps = h.V == wholeIndexed, h.V == wholeGaps
+	if len(h.Times)%2 != 0 {
+		return nil, h, fmt.Errorf("snapshot at seq %d: a timeline of %d numbers", h.Seq, len(h.Times))
+	}
 	return rows, h, nil
 }
 
@@ -289,7 +374,7 @@ func readSnapshotHeader(r io.Reader, spec *TableSpec) (*snapshotRows, snapshotHe
 // readSnapshotHeader read, into a table state for spec.
 func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg *tableLog) (*tableState, error) {
 	var rebuild error // the version index does not hold what the snapshot left it
-	if h.V == wholeIndexed {
+	if h.V == wholeIndexed || h.V == wholeGaps {
 		if lg.vx == nil {
 			return nil, fmt.Errorf("snapshot at seq %d: its versions' bytes are in the version index, which is not kept", h.Seq)
 		}
@@ -313,6 +398,10 @@ func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg 
 		ts.rows.ReplaceOrInsert(r)
 	}
 	ts.snaps.fullVersions = versions
+	ts.gapTimes = h.timePoints()
+	if h.V == wholeIndexed {
+		ts.gapTimes = buildTimeline(rows.times) // a point for each version
+	}
 	if rebuild != nil {
 		if err := rebuildIndexed(ts, h); err != nil {
 			return nil, fmt.Errorf("%v; %w", rebuild, err)
@@ -488,12 +577,13 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 		indexes = encodeIndexFiles(ts, seq)
 	}
 	var versions int
-	var delta bool
+	var h snapshotHeader
 	err = db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
 		var err error
-		versions, delta, err = writeSnapshotData(w, ts, seq, base, budget, indexed)
+		versions, h, err = writeSnapshotData(w, ts, seq, base, budget, indexed)
 		return err
 	})
+	delta := h.V == deltaVersion
 	if err != nil {
 		if indexes != nil {
 			indexes.abandon()
@@ -528,6 +618,9 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 			w.segBytesAtSnp = segBytes
 		}
 	})
+	if h.V == wholeGaps {
+		db.trimRows(name, h.Horizon, h.Indexed, h.timePoints())
+	}
 	// Kept: the newest whole snapshot with the deltas on it, and the
 	// snapshot before it (to fall back on when the newest whole one does
 	// not read back).

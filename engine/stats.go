@@ -25,24 +25,24 @@ func (v *View) Stats(table string) (TableStats, error) {
 	}
 	st := TableStats{Horizon: ts.horizon}
 	ts = v.trees(table, ts)
+	// A row with gaps has versions in the version index only: they are
+	// counted there.
 	ts.rows.Ascend(func(r row) bool {
-		for i := range r.versions {
-			ver := &r.versions[i]
-			if ver.seq > v.seq {
-				break
-			}
-			st.Versions++
-			if st.FirstSeq == 0 || ver.seq < st.FirstSeq {
-				st.FirstSeq, st.FirstUnixMs = ver.seq, ver.ms
-			}
-			if ver.seq > st.LastSeq {
-				st.LastSeq, st.LastUnixMs = ver.seq, ver.ms
-			}
+		n, last, lastMs, live, cerr := r.countAt(ts.log, v.seq)
+		if err = cerr; err != nil || n == 0 {
+			return err == nil
 		}
-		if ver := r.at(v.seq); ver != nil && !ver.deleted() {
+		st.Versions += int64(n)
+		if first := &r.versions[0]; st.FirstSeq == 0 || first.seq < st.FirstSeq {
+			st.FirstSeq, st.FirstUnixMs = first.seq, first.ms
+		}
+		if last > st.LastSeq {
+			st.LastSeq, st.LastUnixMs = last, lastMs
+		}
+		if live {
 			st.LiveRows++
 		}
 		return true
 	})
-	return st, nil
+	return st, err
 }

@@ -20,7 +20,7 @@ import (
 //
 // A version is 40 bytes: its document and patch are held as a pointer
 // and a length each, not as slices (24 bytes each), and its type shares
-// a word with the patch's length, since every version of every row is in
+// a word with the patch's length, since every version a row holds is in
 // memory. doc and patch read them; setDoc and setPatch set them.
 type version struct {
 	seq uint64
@@ -31,13 +31,16 @@ type version struct {
 	// event.
 	d, p *byte
 	// dLen is the document's length; pt the patch's length in its low 24
-	// bits, the event type in the 7 above them, and inIndexBit.
+	// bits, the event type in the 7 above them, and gapBit.
 	dLen, pt uint32
 }
 
-// inIndexBit, in version.pt, says that the version's document and patch
-// are in the version index rather than held (versionindex.go).
-const inIndexBit = 1 << 31
+// gapBit, in version.pt, makes the version a gap: it stands for a run of
+// versions the row does not hold, whose bytes, times and types are in the
+// version index only (versionindex.go). A gap holds the seq and time of
+// the run's first version and, in dLen, how many versions the run has. It
+// is never a row's last version.
+const gapBit = 1 << 31
 
 // lenBits is the width of a patch's length in version.pt: a patch is
 // part of an event's payload, at most MaxDocumentBytes, below 16 MiB.
@@ -47,18 +50,23 @@ func newVersion(seq uint64, ms int64, typ store.EventType) version {
 	return version{seq: seq, ms: ms, pt: uint32(typ) << lenBits}
 }
 
-// typ returns the type of the event that made the version.
-func (v *version) typ() store.EventType { return store.EventType(v.pt &^ inIndexBit >> lenBits) }
+// newGap returns a gap of n versions, the first made at seq and ms.
+func newGap(seq uint64, ms int64, n int) version {
+	return version{seq: seq, ms: ms, dLen: uint32(n), pt: gapBit}
+}
 
-// inIndex reports whether the version's bytes are read from the version
-// index.
-func (v *version) inIndex() bool { return v.pt&inIndexBit != 0 }
+// typ returns the type of the event that made the version (0 for a gap).
+func (v *version) typ() store.EventType { return store.EventType(v.pt &^ gapBit >> lenBits) }
 
-// setInIndex lets go of the version's bytes: they are read from the
-// version index from then on.
-func (v *version) setInIndex() {
-	v.d, v.dLen, v.p = nil, 0, nil
-	v.pt = v.pt&^(1<<lenBits-1) | inIndexBit
+// gap reports whether the version is a gap (gapBit).
+func (v *version) gap() bool { return v.pt&gapBit != 0 }
+
+// count returns how many versions v is: a gap's run, else 1.
+func (v *version) count() int {
+	if v.gap() {
+		return int(v.dLen)
+	}
+	return 1
 }
 
 // doc returns the version's document as stored (nil: none).
@@ -67,14 +75,8 @@ func (v *version) doc() []byte { return bytesAt(v.d, v.dLen) }
 // patch returns the version's patch (nil: none).
 func (v *version) patch() []byte { return bytesAt(v.p, v.pt&(1<<lenBits-1)) }
 
-// setDoc sets the document (nil: none). A version given its document
-// holds it, no longer read from the version index.
-func (v *version) setDoc(b []byte) {
-	v.d, v.dLen = bytesRef(b)
-	if b != nil {
-		v.pt &^= inIndexBit
-	}
-}
+// setDoc sets the document (nil: none).
+func (v *version) setDoc(b []byte) { v.d, v.dLen = bytesRef(b) }
 
 // setPatch sets the patch (nil: none).
 func (v *version) setPatch(b []byte) {
@@ -127,15 +129,6 @@ func newRow(k Key, vs []version) row {
 	last := &vs[len(vs)-1]
 	r.newest.seq, r.newest.ms, r.newest.doc = last.seq, last.ms, last.doc()
 	return r
-}
-
-// at returns the version visible at seq, or nil. Its doc may have been
-// let go: docAt and docOf read the document.
-func (r *row) at(seq uint64) *version {
-	if i := r.index(seq); i >= 0 {
-		return &r.versions[i]
-	}
-	return nil
 }
 
 // index returns the index of the version visible at seq, or -1.
@@ -395,6 +388,11 @@ type tableState struct {
 	log *tableLog
 	// horizon is the seq before which history was folded away (0: none).
 	horizon uint64
+	// gapTimes are the points of the timeline (db.go) of the versions in
+	// the rows' gaps, read from the snapshot that made the gaps and
+	// written into the next (versions the rows do not hold give no points
+	// otherwise). Immutable: a snapshot replaces it whole.
+	gapTimes []timePoint
 	// upTo, in a published state, is the newest seq the writer had applied
 	// when the state was copied: its B-trees hold every event up to it.
 	upTo uint64
@@ -794,7 +792,7 @@ func (ts *tableState) buildIndexes(fields []string) error {
 // (unless a dotted path needs it).
 func rowEntries(lg *tableLog, r row, since uint64, fields []string, add func(j int, e indexEntry)) error {
 	var err error
-	werr := r.eachDoc(lg, r.index(since)+1, func(v *version, b []byte) bool {
+	werr := r.eachDoc(lg, since, func(v *version, b []byte) bool {
 		if b == nil {
 			return true
 		}

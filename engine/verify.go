@@ -34,14 +34,7 @@ func (db *DB) CheckPayloads() []string {
 		it.Close()
 		ts.rows.Ascend(func(r row) bool {
 			err := r.eachDoc(ts.log, 0, func(ver *version, doc []byte) bool {
-				patch := ver.patch()
-				if ver.inIndex() {
-					var err error
-					if patch, err = ts.log.indexedPatch(r.key, ver); err != nil {
-						problems = append(problems, fmt.Sprintf("table %q key %s seq %d: %v", name, r.key, ver.seq, err))
-					}
-				}
-				for _, b := range [][]byte{doc, patch} {
+				for _, b := range [][]byte{doc, ver.patch()} {
 					if b == nil {
 						continue
 					}

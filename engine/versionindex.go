@@ -134,6 +134,13 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) error {
 	switch {
 	case !ok:
 		// Nothing of the table is trusted: what a run cut short left.
+		// Rows with gaps have their versions in the index only: they
+		// come from a snapshot loaded with the table's mark set, which
+		// nothing but a DROP removes.
+		if tableHasGap(ts) {
+			w.b.Discard()
+			return fmt.Errorf("engine: table %s: the version index lost the table, whose rows have versions only there", ts.spec.Name)
+		}
 		if err := w.b.DeleteTable(oid); err != nil {
 			w.b.Discard()
 			return err
@@ -142,8 +149,8 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) error {
 	case m.Horizon != ts.horizon || m.Seq > seq:
 		// A fold since: the versions the rows kept are put again, as they
 		// now hold them (the version at the horizon with its document);
-		// those the fold dropped stay, read by no one. A version whose
-		// bytes are in the index is as it was.
+		// those the fold dropped stay, read by no one. A gap's versions
+		// are in the index as they were.
 		since = 0
 	}
 	var y yielder
@@ -152,13 +159,54 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) error {
 		var docs indexDocs
 		for i := 0; i <= r.index(seq) && err == nil; i++ {
 			v := &r.versions[i]
-			if keep := docs.keeps(i, v, ts.horizon); v.seq > since && !v.inIndex() {
+			if i > 0 && v.seq > since && r.versions[i-1].seq <= since && !r.versions[i-1].gap() && r.hasGap(0, i-1) {
+				// The first version put after versions put before, with
+				// a gap before them: where their run of patches stands
+				// is the index's to say (keeps counted from the gap).
+				if docs, err = ts.log.indexRun(r.key, since); err != nil {
+					break
+				}
+			}
+			if keep := docs.keeps(&r, i, ts.horizon); v.seq > since && !v.gap() {
 				err = w.putRow(ts.log, &r, i, ts.horizon, keep)
 			}
 		}
 		return err == nil
 	})
 	return w.finish(err, vindex.Mark{Seq: seq, Horizon: ts.horizon})
+}
+
+// indexRun returns how many PATCH versions without a document the version
+// index has of key k at or below seq, newest first, before one with
+// its document (at most docEvery).
+func (lg *tableLog) indexRun(k Key, seq uint64) (indexDocs, error) {
+	rd, err := lg.reader(k)
+	if err != nil {
+		return 0, err
+	}
+	defer lg.vx.ReleaseVersions(rd)
+	n := indexDocs(0)
+	var kb [32]byte
+	for ok := rd.Seek(lg.oid, appendOrderedKey(kb[:0], k), seq); ok && n < docEvery; ok = rd.Next() {
+		if iv := rd.Version(); store.EventType(iv.Type) != store.EventPatch || iv.Doc != nil {
+			break
+		}
+		n++
+	}
+	if err := rd.Err(); err != nil {
+		return 0, storageError(err)
+	}
+	return n, nil
+}
+
+// tableHasGap reports whether a row of ts has a gap.
+func tableHasGap(ts *tableState) bool {
+	found := false
+	ts.rows.Ascend(func(r row) bool {
+		found = r.hasGap(0, len(r.versions))
+		return !found
+	})
+	return found
 }
 
 // versionWriter puts versions of a table into the version index, in
@@ -268,6 +316,17 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 			patches [][]byte
 		}
 		runs := map[Key]*run{}
+		// The keys live as the log goes, each of which a TRUNCATE gives a
+		// version: those live at the horizon, and those inserted since.
+		live := map[Key]bool{}
+		if h.Horizon != 0 {
+			ts.rows.Ascend(func(r row) bool {
+				if v := &r.versions[0]; v.seq <= h.Horizon && !v.deleted() {
+					live[r.key] = true
+				}
+				return true
+			})
+		}
 		for it.Next() {
 			rec := it.Record()
 			if rec.Seq > h.Indexed {
@@ -283,6 +342,7 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 				}
 				k = ev.key
 				runs[k] = &run{base: ev.raw} // its document is its record's
+				live[k] = true
 			case store.EventPatch:
 				if k, v.Patch, err = splitKeyed(rec.Payload); err != nil {
 					return fmt.Errorf("seq %d: %w", rec.Seq, err)
@@ -307,12 +367,21 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 					ru.base, ru.patches = v.Doc, nil
 				}
 			case store.EventSoftDelete:
-				if k, _, err := splitKeyed(rec.Payload); err == nil {
-					delete(runs, k)
+				if k, _, err = splitKeyed(rec.Payload); err != nil {
+					return fmt.Errorf("seq %d: %w", rec.Seq, err)
 				}
-				continue // a deletion: the rows have it
+				delete(runs, k)
+				delete(live, k)
+			case store.EventTruncate:
+				for lk := range live {
+					if err := w.put(lk, rec.Seq, v); err != nil {
+						return err
+					}
+				}
+				clear(runs)
+				clear(live)
+				continue
 			default:
-				clear(runs) // a TRUNCATE
 				continue
 			}
 			if err := w.put(k, rec.Seq, v); err != nil {
@@ -326,7 +395,7 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 			var docs indexDocs
 			for i := 0; i < len(r.versions) && r.versions[i].seq <= h.Indexed && err == nil; i++ {
 				v := &r.versions[i]
-				if keep := docs.keeps(i, v, ts.horizon); !v.inIndex() {
+				if keep := docs.keeps(&r, i, ts.horizon); !v.gap() {
 					err = w.putRow(ts.log, &r, i, ts.horizon, keep)
 				}
 			}
@@ -342,18 +411,24 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 
 // indexDocs walks a row's versions, oldest first, choosing those whose
 // documents the index holds: one PATCH in docEvery of a run of patches,
-// as the rows keep them (chain.go), and a version at the horizon, whose
-// record a fold may have dropped; an INSERT's after the horizon is its
-// record's in the log. It does not depend on the row's length, so the
-// versions put by one snapshot and the next agree.
+// as the rows keep them (chain.go), the PATCH before a gap and the first
+// after it (the runs in a gap were counted when the row held them, maybe
+// from another start), and a version at the horizon, whose record a fold
+// may have dropped; an INSERT's after the horizon is its record's in the
+// log. It does not depend on the row's length, so the versions put by one
+// snapshot and the next agree.
 type indexDocs int
 
-// keeps reports whether the index holds the document of v, version i of
-// its row, of a table at horizon.
-func (c *indexDocs) keeps(i int, v *version, horizon uint64) bool {
+// keeps reports whether the index holds the document of version i of r,
+// a row of a table at horizon.
+func (c *indexDocs) keeps(r *row, i int, horizon uint64) bool {
+	v := &r.versions[i]
 	switch t := v.typ(); {
+	case v.gap():
+		*c = docEvery - 1
+		return false
 	case t == store.EventPatch && i > 0:
-		if *c++; *c < docEvery {
+		if *c++; *c < docEvery && (i+1 == len(r.versions) || !r.versions[i+1].gap()) {
 			return false
 		}
 		*c = 0
@@ -406,61 +481,114 @@ func (db *DB) unindexTable(oid uint32) {
 	}
 }
 
-// indexedDoc returns the document of v, a version of row k whose bytes
-// are in the version index.
-func (lg *tableLog) indexedDoc(k Key, v *version) ([]byte, error) {
-	ck := cacheKey{lg, v.seq}
-	if doc := lg.cache.get(ck); doc != nil {
-		return doc, nil
-	}
-	r, err := lg.readerOf(k, v)
+// gapAt reads from the version index the version of r visible at seq, a
+// seq in the gap at r.versions[i]: its seq, time and document.
+func (r *row) gapAt(lg *tableLog, i int, seq uint64) (uint64, int64, []byte, error) {
+	rd, err := lg.reader(r.key)
 	if err != nil {
-		return nil, err
+		return 0, 0, nil, err
 	}
-	defer lg.vx.ReleaseVersions(r)
-	vseq, doc, found, err := lg.indexedDocAt(r, k, v.seq)
-	if err == nil && (!found || vseq != v.seq) {
-		err = lg.notIndexed(k, v)
-	}
-	if err != nil {
-		return nil, err
-	}
-	lg.cache.put(ck, doc)
-	return doc, nil
-}
-
-// indexedPatch returns the patch of v, a version of row k whose bytes
-// are in the version index.
-func (lg *tableLog) indexedPatch(k Key, v *version) ([]byte, error) {
-	iv, err := lg.indexedVersion(k, v)
-	return iv.Patch, err
-}
-
-// indexedVersion returns what the version index holds of v, a version of
-// row k whose bytes are in it.
-func (lg *tableLog) indexedVersion(k Key, v *version) (vindex.Version, error) {
-	r, err := lg.readerOf(k, v)
-	if err != nil {
-		return vindex.Version{}, err
-	}
-	defer lg.vx.ReleaseVersions(r)
+	defer lg.vx.ReleaseVersions(rd)
 	var kb [32]byte
-	if !r.Seek(lg.oid, appendOrderedKey(kb[:0], k), v.seq) || r.Seq() != v.seq {
-		if err := r.Err(); err != nil {
-			return vindex.Version{}, err
+	if !rd.Seek(lg.oid, appendOrderedKey(kb[:0], r.key), seq) || rd.Seq() < r.versions[i].seq {
+		if err := rd.Err(); err != nil {
+			return 0, 0, nil, storageError(err)
 		}
-		return vindex.Version{}, lg.notIndexed(k, v)
+		return 0, 0, nil, r.gapLost(lg, i)
 	}
-	iv := r.Version()
-	iv.Doc, iv.Patch = bytes.Clone(iv.Doc), bytes.Clone(iv.Patch)
-	return iv, nil
+	vseq, ms := rd.Seq(), rd.Version().Ms
+	// The document cache holds documents by seq, read from here or from
+	// the log.
+	ck := cacheKey{lg, vseq}
+	if doc := lg.cache.get(ck); doc != nil {
+		return vseq, ms, doc, nil
+	}
+	doc, err := lg.indexedDoc(rd, r.key)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if doc != nil {
+		lg.cache.put(ck, doc)
+	}
+	return vseq, ms, doc, nil
 }
 
-// readerOf returns a pooled reader of the version index, for v, a version
-// of row k whose bytes are in it; it goes back with ReleaseVersions.
-func (lg *tableLog) readerOf(k Key, v *version) (*vindex.Versions, error) {
+// appendGap appends to vs the versions of the gap at r.versions[i], read
+// from the version index, oldest first: each with its type, time and
+// patch, and its document where the index holds it (an INSERT's is its
+// record's in the log otherwise, as the gap is after the horizon).
+func (r *row) appendGap(lg *tableLog, vs []version, i int) ([]version, error) {
+	start := len(vs)
+	err := r.eachGapVersion(lg, i, r.versions[i+1].seq-1, func(seq uint64, iv vindex.Version) {
+		v := newVersion(seq, iv.Ms, store.EventType(iv.Type))
+		v.setDoc(bytes.Clone(iv.Doc))
+		v.setPatch(bytes.Clone(iv.Patch))
+		vs = append(vs, v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if got := vs[start:]; len(got) != r.versions[i].count() {
+		return nil, r.gapLost(lg, i)
+	}
+	slices.Reverse(vs[start:])
+	return vs, nil
+}
+
+// eachGapVersion calls fn with the versions of the gap at r.versions[i]
+// at or below seq, newest first, as the version index holds them (their
+// bytes valid during the call). The gap's first version must be there.
+func (r *row) eachGapVersion(lg *tableLog, i int, seq uint64, fn func(seq uint64, iv vindex.Version)) error {
+	rd, err := lg.reader(r.key)
+	if err != nil {
+		return err
+	}
+	defer lg.vx.ReleaseVersions(rd)
+	g := &r.versions[i]
+	last := uint64(0)
+	var kb [32]byte
+	for ok := rd.Seek(lg.oid, appendOrderedKey(kb[:0], r.key), seq); ok && rd.Seq() >= g.seq; ok = rd.Next() {
+		last = rd.Seq()
+		fn(last, rd.Version())
+	}
+	if err := rd.Err(); err != nil {
+		return storageError(err)
+	}
+	if last != g.seq {
+		return r.gapLost(lg, i)
+	}
+	return nil
+}
+
+// countAt returns how many versions r has at or below seq, those of its
+// gaps included, and the version visible at seq: its seq and time, and
+// whether it is live.
+func (r *row) countAt(lg *tableLog, seq uint64) (n int, vseq uint64, ms int64, live bool, err error) {
+	top := r.index(seq)
+	for i := range top {
+		n += r.versions[i].count()
+	}
+	if top < 0 {
+		return 0, 0, 0, false, nil
+	}
+	v := &r.versions[top]
+	if !v.gap() {
+		return n + 1, v.seq, v.ms, !v.deleted(), nil
+	}
+	err = r.eachGapVersion(lg, top, seq, func(s uint64, iv vindex.Version) {
+		if n++; vseq == 0 {
+			t := store.EventType(iv.Type)
+			vseq, ms, live = s, iv.Ms, t != store.EventSoftDelete && t != store.EventTruncate
+		}
+	})
+	return n, vseq, ms, live, err
+}
+
+// reader returns a pooled reader of the version index, for a read of row
+// k; it goes back with ReleaseVersions.
+func (lg *tableLog) reader(k Key) (*vindex.Versions, error) {
 	if lg.vx == nil {
-		return nil, fmt.Errorf("engine: row %s seq %d: its bytes are in a version index this state cannot read", k, v.seq)
+		return nil, fmt.Errorf("engine: row %s: its history is in a version index this state cannot read", k)
 	}
 	r, err := lg.vx.AcquireVersions()
 	if err != nil {
@@ -469,22 +597,31 @@ func (lg *tableLog) readerOf(k Key, v *version) (*vindex.Versions, error) {
 	return r, nil
 }
 
-func (lg *tableLog) notIndexed(k Key, v *version) error {
-	return fmt.Errorf("engine: version index: table %s row %s: no version at seq %d", *lg.name.Load(), k, v.seq)
+// gapLost is the error of a gap whose versions the index does not have.
+func (r *row) gapLost(lg *tableLog, i int) error {
+	g := &r.versions[i]
+	return fmt.Errorf("engine: version index: table %s row %s: the %d versions from seq %d are not there", *lg.name.Load(), r.key, g.count(), g.seq)
 }
 
 // indexedDocAt reads from the index the version of key k visible at seq:
-// its seq, and its document as the rows would give it: a document the
-// index holds, an INSERT's from the log, or one rebuilt with the patches
-// after the nearest earlier version that has its own. found is false when
-// the index has no version of k at or below seq; doc is nil for a
-// deletion.
-func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (vseq uint64, doc []byte, found bool, err error) {
+// its seq and time, and its document (indexedDoc). found is false when
+// the index has no version of k at or below seq.
+func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (vseq uint64, ms int64, doc []byte, found bool, err error) {
 	var kb [32]byte
 	if !r.Seek(lg.oid, appendOrderedKey(kb[:0], k), seq) {
-		return 0, nil, false, r.Err()
+		return 0, 0, nil, false, r.Err()
 	}
-	vseq = r.Seq()
+	vseq, ms = r.Seq(), r.Version().Ms
+	doc, err = lg.indexedDoc(r, k)
+	return vseq, ms, doc, true, err
+}
+
+// indexedDoc returns the document of the version of key k that r is at,
+// as the rows would give it: a document the index holds, an INSERT's
+// from the log, or one rebuilt with the patches after the nearest
+// earlier version that has its own; nil for a deletion. It moves r.
+func (lg *tableLog) indexedDoc(r *vindex.Versions, k Key) (doc []byte, err error) {
+	vseq := r.Seq()
 	var patches [][]byte // newest first
 	for at := r.Version(); ; at = r.Version() {
 		switch {
@@ -499,7 +636,7 @@ func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (vseq ui
 				if err = r.Err(); err == nil {
 					err = fmt.Errorf("engine: version index: row %s seq %d: no document to apply its patch to", k, vseq)
 				}
-				return vseq, nil, true, err
+				return nil, err
 			}
 			continue
 		default: // a deletion
@@ -510,11 +647,10 @@ func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (vseq ui
 		break
 	}
 	if err != nil || len(patches) == 0 {
-		return vseq, doc, true, err
+		return doc, err
 	}
 	slices.Reverse(patches)
-	doc, err = applyPatches(doc, patches)
-	return vseq, doc, true, err
+	return applyPatches(doc, patches)
 }
 
 // CheckVersionIndex checks the version index against the rows: for each
@@ -588,14 +724,19 @@ func checkIndexedTable(x *vindex.Index, ts *tableState) error {
 			indexed--
 			continue // a version a fold dropped, read by no one
 		}
+		if i >= 0 && row.versions[i].gap() {
+			// One of a gap's versions, which the row does not hold: its
+			// record in the log does.
+			if err := checkGapVersion(ts, k, r.Seq(), r.Version()); err != nil {
+				return err
+			}
+			continue
+		}
 		if i < 0 || row.versions[i].seq != r.Seq() {
 			return fmt.Errorf("row %s seq %d: a version the rows do not have up to seq %d", k, r.Seq(), m.Seq)
 		}
 		rv := &row.versions[i]
 		want, got := vindex.Version{Type: byte(rv.typ()), Ms: rv.ms, Patch: rv.patch()}, r.Version()
-		if rv.inIndex() {
-			want.Patch = got.Patch // the row has nothing to compare with
-		}
 		if got.Type != want.Type || got.Ms != want.Ms || !bytes.Equal(got.Patch, want.Patch) || (got.Patch == nil) != (want.Patch == nil) {
 			return fmt.Errorf("row %s seq %d: type %d, time %d and patch %x; the row has %d, %d and %x",
 				k, r.Seq(), got.Type, got.Ms, got.Patch, want.Type, want.Ms, want.Patch)
@@ -608,13 +749,15 @@ func checkIndexedTable(x *vindex.Index, ts *tableState) error {
 	// back with the row's document.
 	held := 0
 	ts.rows.Ascend(func(row row) bool {
-		held += row.index(m.Seq) + 1
+		for i := range row.index(m.Seq) + 1 {
+			held += row.versions[i].count()
+		}
 		var differs error
 		err = row.eachDoc(ts.log, 0, func(v *version, doc []byte) bool {
 			if v.seq > m.Seq {
 				return false
 			}
-			_, got, found, err := ts.log.indexedDocAt(r, row.key, v.seq)
+			_, _, got, found, err := ts.log.indexedDocAt(r, row.key, v.seq)
 			switch {
 			case err != nil:
 				differs = fmt.Errorf("row %s seq %d: %w", row.key, v.seq, err)
@@ -635,4 +778,123 @@ func checkIndexedTable(x *vindex.Index, ts *tableState) error {
 		return fmt.Errorf("%d versions up to seq %d, the rows have %d", indexed, m.Seq, held)
 	}
 	return nil
+}
+
+// checkGapVersion checks iv, what the version index holds of row k's
+// version at seq in a gap, against the version's record in the log.
+func checkGapVersion(ts *tableState, k Key, seq uint64, iv vindex.Version) error {
+	rec, err := ts.log.st.ReadRecord(*ts.log.name.Load(), seq)
+	if err != nil {
+		return fmt.Errorf("row %s seq %d, in a gap: %w", k, seq, err)
+	}
+	var rk Key
+	var patch, doc []byte
+	switch rec.Type {
+	case store.EventInsert:
+		var ev *event
+		if ev, err = decodeEvent(ts.spec, rec); err == nil {
+			rk, doc = ev.key, ev.raw
+		}
+	case store.EventPatch, store.EventSoftDelete:
+		rk, patch, err = splitKeyed(rec.Payload)
+	default:
+		rk = k // a TRUNCATE names no key
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("row %s seq %d, in a gap: its record: %w", k, seq, err)
+	case rk != k || byte(rec.Type) != iv.Type || rec.UnixMs != iv.Ms:
+		return fmt.Errorf("row %s seq %d, in a gap: the index has type %d and time %d, the log key %s, type %d and time %d",
+			k, seq, iv.Type, iv.Ms, rk, rec.Type, rec.UnixMs)
+	case rec.Type == store.EventPatch && !bytes.Equal(patch, iv.Patch):
+		return fmt.Errorf("row %s seq %d, in a gap: the index has patch %x, the log %x", k, seq, iv.Patch, patch)
+	case rec.Type == store.EventInsert && iv.Doc != nil && !bytes.Equal(doc, iv.Doc):
+		return fmt.Errorf("row %s seq %d, in a gap: the index has document %x, the log %x", k, seq, iv.Doc, doc)
+	}
+	return nil
+}
+
+// trimRow returns r with the versions a whole snapshot with the version
+// index holding the table up to indexed, at horizon, writes as gaps (all
+// but the one visible at indexed: wholeElems) as gaps, and whether that
+// changed anything.
+func trimRow(r row, horizon, indexed uint64) (row, bool) {
+	to := r.index(indexed) + 1
+	trims := false
+	wholeElems(&r, to, horizon, indexed, func(i, j int, gap bool) error {
+		trims = trims || gap && (j-i > 1 || !r.versions[i].gap())
+		return nil
+	})
+	if !trims {
+		return r, false
+	}
+	var vs []version
+	wholeElems(&r, to, horizon, indexed, func(i, j int, gap bool) error {
+		if !gap {
+			vs = append(vs, r.versions[i])
+			return nil
+		}
+		n := 0
+		for k := i; k < j; k++ {
+			n += r.versions[k].count()
+		}
+		vs = append(vs, newGap(r.versions[i].seq, r.versions[i].ms, n))
+		return nil
+	})
+	vs = append(vs, r.versions[to:]...)
+	return newRow(r.key, slices.Clip(vs)), true
+}
+
+// trimRows makes the rows of table name hold gaps in place of the
+// versions the version index holds up to indexed, at horizon, after a
+// whole snapshot left them to it (times: the timeline of its gaps), so
+// that memory does not wait for a reopen to let go of them. It runs
+// beside the writer, as a fold does: the row tree is copied under the
+// writer mutex, trimmed with a point map of its own while commits go on,
+// and caught up under the mutex with the rows written since. A table
+// changed meanwhile otherwise (folded, loaded again) is left as it is.
+// Callers hold snapMu.
+func (db *DB) trimRows(name string, horizon, indexed uint64, times []timePoint) {
+	var w *tableState
+	var base *rowTree
+	var upTo uint64
+	db.locked(func() {
+		if cur, ok := db.work[name]; ok && cur.horizon == horizon {
+			w, base, upTo = cur, cur.rows.Clone(), db.nextSeq-1
+		}
+	})
+	if w == nil {
+		return
+	}
+	part := &tableState{rows: newRowTree()}
+	trimmed := 0
+	var y yielder
+	base.Ascend(func(r row) bool {
+		y.tick()
+		nr, ok := trimRow(r, horizon, indexed)
+		if ok {
+			trimmed++
+		}
+		part.rows.ReplaceOrInsert(nr)
+		return true
+	})
+	if trimmed == 0 {
+		return
+	}
+	part.fillPoint()
+	db.locked(func() {
+		if cur, ok := db.work[name]; !ok || cur != w || cur.horizon != horizon {
+			return
+		}
+		_ = writtenSince(w.rows, upTo, func(r row) error {
+			nr, _ := trimRow(r, horizon, indexed)
+			part.rows.ReplaceOrInsert(nr)
+			part.point.store(nr)
+			return nil
+		})
+		t := w.clone()
+		t.rows, t.point, t.gapTimes = part.rows, part.point, times
+		db.work[name] = t
+		db.publish(map[string]*tableState{name: t})
+	})
 }

@@ -282,7 +282,7 @@ func (v *View) Scan(table string, fn func(*Row) bool) error {
 		if trunc {
 			return true
 		}
-		ver, doc, derr := r.docAt(ts.log, v.seq)
+		vseq, ms, doc, derr := r.docAt(ts.log, v.seq)
 		if derr != nil {
 			err, goOn = derr, false
 			return false
@@ -290,7 +290,7 @@ func (v *View) Scan(table string, fn func(*Row) bool) error {
 		if doc == nil {
 			return true
 		}
-		goOn = fn(&Row{Key: r.key, Seq: ver.seq, UnixMs: ver.ms, doc: doc})
+		goOn = fn(&Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: doc})
 		return goOn
 	})
 	if err != nil {
@@ -575,6 +575,9 @@ func (v *View) History(table string, key any) ([]Event, error) {
 	if !ok {
 		return nil, nil
 	}
+	if r, err = r.expanded(ts.log); err != nil {
+		return nil, err
+	}
 	var out []Event
 	var prev []byte // the document of the version before
 	for i := range r.versions {
@@ -597,11 +600,7 @@ func (v *View) History(table string, key any) ([]Event, error) {
 		case store.EventInsert:
 			ev.Change = ev.Doc
 		case store.EventPatch:
-			patch, err := r.patchOf(ts.log, i)
-			if err != nil {
-				return nil, err
-			}
-			if ev.Change, err = decodeDocBytes(patch); err != nil {
+			if ev.Change, err = decodeDocBytes(ver.patch()); err != nil {
 				return nil, err
 			}
 		}
