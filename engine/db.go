@@ -37,8 +37,9 @@ type Options struct {
 	// Now is the clock (tests set it); nil is time.Now.
 	Now func() time.Time
 	// CacheSize bounds the memory of the documents kept after they were
-	// read back from the log (chain.go): 0 is DefaultCacheSize, negative
-	// keeps none.
+	// read back from the log (chain.go) and, when the version index is
+	// kept, of its blocks, which take half (Options.caches): 0 is
+	// DefaultCacheSize, negative keeps no documents.
 	CacheSize int64
 	// VersionIndex keeps the version index beside the rows, in
 	// <dir>/vindex (versionindex.go): written by the snapshots, checked by
@@ -186,7 +187,8 @@ func Open(dir string, opts Options) (*DB, error) {
 		}
 		return nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
-	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}, docs: newDocCache(opts.CacheSize)}
+	docs, _ := opts.caches()
+	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}, docs: newDocCache(docs)}
 	// The version index before the tables: their snapshots may leave
 	// bytes to it.
 	if err := db.openVersionIndex(); err != nil {

@@ -83,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(&o.snapshotBytes, "snapshot-bytes", "snapshot a table automatically once this much log was written to it since its last snapshot (bytes, or with kB, MB, GB or TB), 0 for never (DRIFTDB_SNAPSHOT_BYTES)")
 	fs.Var(&o.memoryLimit, "memory-limit", "a soft limit on the server's heap, as Go's GOMEMLIMIT (bytes, or with kB, MB, GB or TB): the garbage collector works harder as the heap nears it, trading throughput for memory; it does not bound the data itself, which is held in memory. 0 leaves it to GOMEMLIMIT (DRIFTDB_MEMORY_LIMIT)")
 	o.cacheSize = engine.DefaultCacheSize
-	fs.Var(&o.cacheSize, "cache-size", "memory for documents read back from the log, kept for the reads after (bytes, or with kB, MB, GB or TB), 0 for none (DRIFTDB_CACHE_SIZE)")
+	fs.Var(&o.cacheSize, "cache-size", "memory for documents read back from the log, kept for the reads after, and with --version-index for the index's blocks, half each (bytes, or with kB, MB, GB or TB), 0 for no documents (DRIFTDB_CACHE_SIZE)")
 	fs.BoolVar(&o.versionIndex, "version-index", false, "keep the version index on disk (DATA/vindex), written by the snapshots: whole snapshots leave the versions' documents and patches to it, read back from it by AS OF and history reads (DRIFTDB_VERSION_INDEX)")
 	// The environment sets what the command line does not. Its values go
 	// through the flags' own parsing: a bad one is an error, not ignored.
