@@ -133,6 +133,9 @@ type DB struct {
 	// testFolded, when set by a test, runs once COMPACT BEFORE has folded
 	// its copy of a table, before it catches up and installs it.
 	testFolded func()
+	// testTrimmed, when set by a test, runs once a table's rows are
+	// trimmed after a whole snapshot, before they catch up and go in.
+	testTrimmed func()
 	// testPlaced, when set by a test, runs once a commit has applied
 	// every event and placed the index entries it held back.
 	testPlaced func()

@@ -889,6 +889,9 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, times []timePoint) 
 		return
 	}
 	part.fillPoint()
+	if db.testTrimmed != nil {
+		db.testTrimmed()
+	}
 	db.locked(func() {
 		if cur, ok := db.work[name]; !ok || cur != w || cur.horizon != horizon {
 			return
