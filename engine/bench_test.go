@@ -143,10 +143,13 @@ func BenchmarkOpen(b *testing.B) {
 	dir := b.TempDir()
 	db, _ := buildBenchDB(b, dir)
 	db.Close()
-	for _, snap := range []bool{false, true} {
+	// snapshot=gaps: a whole snapshot with the version index, whose rows
+	// hold gaps in place of all but their newest versions.
+	for _, snap := range []string{"false", "true", "gaps"} {
 		b.Run(fmt.Sprintf("events=1M/snapshot=%v", snap), func(b *testing.B) {
-			if snap {
-				db, err := Open(dir, Options{SnapshotEvents: -1})
+			opts := Options{SnapshotEvents: -1, VersionIndex: snap == "gaps"}
+			if snap != "false" {
+				db, err := Open(dir, opts)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -161,7 +164,7 @@ func BenchmarkOpen(b *testing.B) {
 			var heap uint64
 			for b.Loop() {
 				start := time.Now()
-				db, err := Open(dir, Options{SnapshotEvents: -1})
+				db, err := Open(dir, opts)
 				if err != nil {
 					b.Fatal(err)
 				}

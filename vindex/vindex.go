@@ -30,6 +30,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 
@@ -109,6 +110,9 @@ type Options struct {
 	// MemTableSize is the size of a memtable in bytes (0: 32 MiB): entries
 	// wait there until a flush writes them out.
 	MemTableSize uint64
+	// TableSize is the size in bytes of the tables a flush writes (0: 32
+	// MiB); the levels below have tables four times that size.
+	TableSize int64
 	// FS is the file system (nil: the operating system's); tests pass a
 	// crashable one in memory.
 	FS FS
@@ -154,6 +158,20 @@ func Open(dir string, o Options) (*Index, error) {
 		Comparer:     comparer,
 		ReadOnly:     o.ReadOnly,
 	}
+	// Large tables, each with an index of one level: a point read that
+	// moves to another table of a level opens an iterator on it, and one
+	// with a two-level index reads two index blocks (AS OF point selects
+	// over 2.4 million versions: about 31,000 a second against 27,500
+	// with pebble's 2 MiB tables doubling by level and 4 KiB index
+	// blocks).
+	table := o.TableSize
+	if table <= 0 {
+		table = 32 << 20
+	}
+	opts.TargetFileSizes[0] = table
+	for i := 1; i < len(opts.TargetFileSizes); i++ {
+		opts.TargetFileSizes[i] = 4 * table
+	}
 	// Bloom filters of the prefixes (Split) on every level, so that a
 	// point read skips the tables that do not hold its key; and blocks
 	// not compressed: a point read misses the block cache more often than
@@ -161,6 +179,7 @@ func Open(dir string, o Options) (*Index, error) {
 	// cache is then a pread with no decompression (AS OF point selects
 	// 21-24k tps against 14-16k with snappy, for twice the disk).
 	for i := range opts.Levels {
+		opts.Levels[i].IndexBlockSize = math.MaxInt32
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 		opts.Levels[i].Compression = func() *sstable.CompressionProfile { return sstable.NoCompression }
 	}

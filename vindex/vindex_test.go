@@ -376,7 +376,7 @@ func TestSeekAcrossBlocks(t *testing.T) {
 // must read whole (a flush splits only between prefixes, as the comparer
 // defines them).
 func TestSeekAcrossFlushSplits(t *testing.T) {
-	x, err := Open(t.TempDir(), Options{MemTableSize: 64 << 20})
+	x, err := Open(t.TempDir(), Options{MemTableSize: 64 << 20, TableSize: 2 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
