@@ -789,11 +789,14 @@ func (ts *tableState) buildIndexes(fields []string) error {
 // rowEntries calls add with the entry each version of r after seq since
 // makes in the index of each of fields (j: the field's place in fields),
 // reading the fields of each version without decoding the rest of it
-// (unless a dotted path needs it).
+// (unless a dotted path needs it). As for a commit (addVersion), a
+// version that keeps the value the version before it had makes none.
 func rowEntries(lg *tableLog, r row, since uint64, fields []string, add func(j int, e indexEntry)) error {
 	var err error
+	prev := make([]any, len(fields)) // the values of the version before
 	werr := r.eachDoc(lg, since, func(v *version, b []byte) bool {
 		if b == nil {
+			clear(prev)
 			return true
 		}
 		var doc map[string]any
@@ -803,9 +806,13 @@ func rowEntries(lg *tableLog, r row, since uint64, fields []string, add func(j i
 			if val, ok, err = fieldAt(b, f, &doc); err != nil {
 				return false
 			}
-			if ok && val != nil {
+			switch {
+			case !ok || val == nil:
+				val = nil
+			case prev[j] == nil || !EqualValues(prev[j], val):
 				add(j, newEntry(val, r.key, v.seq))
 			}
+			prev[j] = val
 		}
 		return true
 	})
