@@ -43,7 +43,7 @@ type Options struct {
 	CacheSize int64
 	// VersionIndex keeps the version index beside the rows, in
 	// <dir>/vindex (versionindex.go): written by the snapshots, checked by
-	// CheckVersionIndex; whole snapshots leave the versions' bytes to it.
+	// CheckVersionIndex; whole snapshots leave old versions to it (gaps).
 	VersionIndex bool
 	// VersionIndexFS is the version index's file system when Store.FS is
 	// not the operating system's (tests keep it across a reopen); nil is
@@ -193,7 +193,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	docs, _ := opts.caches()
 	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}, docs: newDocCache(docs)}
 	// The version index before the tables: their snapshots may leave
-	// bytes to it.
+	// versions to it.
 	if err := db.openVersionIndex(); err != nil {
 		st.Close()
 		return nil, err

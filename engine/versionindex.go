@@ -23,16 +23,17 @@ import (
 // of its batches, and flushes. A crash keeps a prefix of the batches, so
 // a mark never claims a version the index lost, and the next snapshot
 // puts the rest again. A mark at another horizon (a fold since) makes the
-// next snapshot put again what the rows hold bytes for. A version holds
-// what the row keeps of it: its patch, and its document where the row
-// holds one, but an INSERT's after the horizon, which is its record's in
+// next snapshot put again what the rows hold. A version holds its type,
+// time and patch, and its document where a read needs one to start from
+// (indexDocs), but an INSERT's after the horizon, which is its record's in
 // the log (inLogAt).
 //
-// A whole snapshot written then leaves the bytes of the versions after
-// the horizon to the index (snapshot v 4); loaded, those versions hold
-// none (version.inIndex), and a read of one reads the index
-// (tableLog.indexedDoc). A load whose index does not hold the table
-// rebuilds it from the log (rebuildIndexed).
+// A whole snapshot written then leaves the versions after the horizon up
+// to S, all but each row's visible one, to the index (snapshot v 5): the
+// rows, being served (trimRows) and loaded, hold a gap (version.gap) in
+// place of each run of them, and a read in a gap reads the index
+// (row.gapAt, row.expanded). A load whose index does not hold the table
+// puts it back from the log (rebuildIndexed).
 
 // versionIndexDir is the index's directory in the data directory.
 const versionIndexDir = "vindex"
@@ -59,10 +60,11 @@ func (o *Options) caches() (docs, blocks int64) {
 }
 
 // openVersionIndex opens the version index when the options keep one,
-// or when the data directory has one (its whole snapshots may leave bytes
-// to it; with the option off it is read, not written). A damaged index is
-// removed and made again: from the log for the snapshots that left bytes
-// to it (rebuildIndexed), by the snapshots that follow for the rest. A
+// or when the data directory has one (its whole snapshots may leave
+// versions to it; with the option off it is read, not written). A damaged
+// index is removed and made again: from the log for the snapshots that
+// left versions to it (rebuildIndexed), by the snapshots that follow for
+// the rest. A
 // database opened read-only reads the index it finds; when there is none
 // or it does not open, it makes one in memory to rebuild into.
 func (db *DB) openVersionIndex() error {
