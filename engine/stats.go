@@ -25,8 +25,8 @@ func (v *View) Stats(table string) (TableStats, error) {
 	}
 	st := TableStats{Horizon: ts.horizon}
 	ts = v.trees(table, ts)
-	// A row with gaps has versions in the version index only: they are
-	// counted there.
+	// A gap counts its versions; only one the view's seq falls in is read
+	// from the version index (countAt).
 	ts.rows.Ascend(func(r row) bool {
 		n, last, lastMs, live, cerr := r.countAt(ts.log, v.seq)
 		if err = cerr; err != nil || n == 0 {
