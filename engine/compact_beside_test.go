@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/driftdb/driftdb/store"
@@ -49,29 +48,7 @@ func TestCompactBesideWriter(t *testing.T) {
 		seqs = []uint64{h, mid, mid + 40, db.Seq()}
 		return db, func() { db.Close() }
 	}
-	image := func(db *DB) string {
-		var out strings.Builder
-		for _, seq := range seqs {
-			v, err := db.ViewAt(seq)
-			mustExec(t, err)
-			fmt.Fprintf(&out, "@%d\n", seq)
-			for _, line := range strings.Split(tableImage(t, v, "u", 5), "\n") {
-				if !strings.Contains(line, "entries") { // history folded: fewer
-					out.WriteString(line + "\n")
-				}
-			}
-			for _, k := range []int64{1, 2, 150, 450} {
-				hist, err := v.History("u", k)
-				mustExec(t, err)
-				for _, ev := range hist {
-					if ev.Seq >= seqs[0] {
-						fmt.Fprintf(&out, "%d@%d %v %v\n", k, ev.Seq, ev.Type, ev.Doc)
-					}
-				}
-			}
-		}
-		return out.String()
-	}
+	image := func(db *DB) string { return historyImage(t, db, seqs, []int64{1, 2, 150, 450}, seqs[0]) }
 	ref, closeRef := run(false)
 	defer closeRef()
 	want := image(ref)

@@ -40,6 +40,45 @@ func tableImage(t *testing.T, v *View, table string, groups int) string {
 	return out.String()
 }
 
+// rowsImage is tableImage at seq, less its counts of index entries, which
+// differ with the state a view gets (a fold leaves fewer, a later state
+// more): the rows and what the lookups find.
+func rowsImage(t *testing.T, db *DB, seq uint64, table string, groups int) string {
+	t.Helper()
+	v, err := db.ViewAt(seq)
+	mustExec(t, err)
+	var out strings.Builder
+	fmt.Fprintf(&out, "@%d\n", seq)
+	for _, line := range strings.Split(tableImage(t, v, table, groups), "\n") {
+		if !strings.Contains(line, "entries") {
+			out.WriteString(line + "\n")
+		}
+	}
+	return out.String()
+}
+
+// historyImage is rowsImage at each of seqs, with the history of each of
+// keys from seq since on.
+func historyImage(t *testing.T, db *DB, seqs []uint64, keys []int64, since uint64) string {
+	t.Helper()
+	var out strings.Builder
+	for _, seq := range seqs {
+		out.WriteString(rowsImage(t, db, seq, "u", 5))
+		v, err := db.ViewAt(seq)
+		mustExec(t, err)
+		for _, k := range keys {
+			hist, err := v.History("u", k)
+			mustExec(t, err)
+			for _, ev := range hist {
+				if ev.Seq >= since {
+					fmt.Fprintf(&out, "%d@%d %v %v %v\n", k, ev.Seq, ev.Type, ev.Doc, ev.Change)
+				}
+			}
+		}
+	}
+	return out.String()
+}
+
 // TestCommitUndo: a commit that fails at its last event takes back every
 // change its earlier events made to the row tree and the index, whatever
 // their mix: rows added, a row added and then patched, a row patched

@@ -261,27 +261,7 @@ func TestTrimBesideWriter(t *testing.T) {
 		seqs = append(seqs, db.Seq())
 		return db
 	}
-	image := func(db *DB) string {
-		var out strings.Builder
-		for _, seq := range seqs {
-			v, err := db.ViewAt(seq)
-			mustExec(t, err)
-			fmt.Fprintf(&out, "@%d\n", seq)
-			for _, line := range strings.Split(tableImage(t, v, "u", 5), "\n") {
-				if !strings.Contains(line, "entries") { // as the state a view gets has them
-					out.WriteString(line + "\n")
-				}
-			}
-			for _, k := range []int64{0, 1, 11, 30, 59} {
-				hist, err := v.History("u", k)
-				mustExec(t, err)
-				for _, ev := range hist {
-					fmt.Fprintf(&out, "%d@%d %v %v %v\n", k, ev.Seq, ev.Type, ev.Doc, ev.Change)
-				}
-			}
-		}
-		return out.String()
-	}
+	image := func(db *DB) string { return historyImage(t, db, seqs, []int64{0, 1, 11, 30, 59}, 0) }
 	ref := run(t.TempDir(), false)
 	defer ref.Close()
 	want := image(ref)
