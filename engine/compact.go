@@ -188,12 +188,13 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 // its point map and the indexes of fields.
 func foldRows(lg *tableLog, rows *rowTree, h uint64, fields []string) (*tableState, error) {
 	part := &tableState{rows: newRowTree(), indexes: map[string]*indexTree{}, log: lg}
+	tb := newTreeBuilder(part.rows)
 	var err error
 	rows.Ascend(func(r row) bool {
 		var nr row
 		var ok bool
 		if nr, ok, err = foldRow(lg, r, h); ok {
-			part.rows.ReplaceOrInsert(nr)
+			tb.add(nr)
 		}
 		return err == nil
 	})

@@ -211,6 +211,7 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTre
 	// entries start where it stopped.
 	mr := mpReader{b: body, i: len(body) - r.Len()}
 	idx := newIndexTree()
+	tb := newTreeBuilder(idx) // the entries come in index order
 	for range h.N {
 		if c, err := mr.byte(); err != nil || c != 0x93 { // fixarray of 3
 			return nil, fmt.Errorf("index entry: not [value, key, seq] (%v)", err)
@@ -235,7 +236,7 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTre
 		if !ok || s < 0 {
 			return nil, fmt.Errorf("index entry: seq %v", sv)
 		}
-		idx.ReplaceOrInsert(newEntry(val, k, uint64(s)))
+		tb.add(newEntry(val, k, uint64(s)))
 	}
 	if mr.i != len(body) {
 		return nil, errors.New("index file has data after its entries")

@@ -471,3 +471,71 @@ func (it *treeIter[T]) step(dir int) bool {
 	}
 	return false
 }
+
+// treeBuilder fills an empty tree with items added in order, building its
+// right edge as it goes: each leaf is filled before the next is made, as
+// ReplaceOrInsert leaves them for items added in order, without a walk
+// from the root, a copy of each leaf as it grows, or a split. The tree is
+// whole after every add. An item not after the last goes in with
+// ReplaceOrInsert, and every one after it too.
+type treeBuilder[T treeItem] struct {
+	t *bpTree[T]
+	// edge is the right edge, the last leaf first, then its parent and up
+	// to the root.
+	edge []*bpNode[T]
+	off  bool
+}
+
+func newTreeBuilder[T treeItem](t *bpTree[T]) *treeBuilder[T] {
+	return &treeBuilder[T]{t: t, off: t.root != nil}
+}
+
+// add puts x in the tree.
+func (b *treeBuilder[T]) add(x T) {
+	t := b.t
+	if !b.off && len(b.edge) > 0 {
+		last := b.edge[0].items
+		b.off = compareItems(&last[len(last)-1], &x) >= 0
+	}
+	if b.off {
+		t.ReplaceOrInsert(x)
+		return
+	}
+	t.n++
+	if len(b.edge) > 0 && len(b.edge[0].items) < leafItems {
+		b.edge[0].items = append(b.edge[0].items, x)
+		return
+	}
+	leaf := &bpNode[T]{owner: t.owner, items: make([]T, 1, leafItems)}
+	leaf.items[0] = x
+	b.hang(0, leaf, sepOf(&x))
+	t.root = b.edge[len(b.edge)-1]
+}
+
+// hang puts n on the right edge at height h (0: a leaf), low dividing it
+// from the node before it, under a parent of its own when the one there
+// is full or it is the first at its height.
+func (b *treeBuilder[T]) hang(h int, n *bpNode[T], low T) {
+	if h == len(b.edge) {
+		b.edge = append(b.edge, n) // the first node at its height: the root
+		return
+	}
+	prev := b.edge[h]
+	b.edge[h] = n
+	if h+1 == len(b.edge) {
+		// prev was the root: a root above it and n.
+		root := &bpNode[T]{owner: b.t.owner, kids: make([]*bpNode[T], 2, innerKids), lows: make([]T, 2, innerKids)}
+		root.kids[0], root.kids[1], root.lows[1] = prev, n, low
+		b.edge = append(b.edge, root)
+		return
+	}
+	parent := b.edge[h+1]
+	if len(parent.kids) < innerKids {
+		parent.kids = append(parent.kids, n)
+		parent.lows = append(parent.lows, low)
+		return
+	}
+	next := &bpNode[T]{owner: b.t.owner, kids: make([]*bpNode[T], 1, innerKids), lows: make([]T, 1, innerKids)}
+	next.kids[0] = n
+	b.hang(h+1, next, low)
+}

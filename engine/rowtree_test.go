@@ -374,3 +374,57 @@ func TestCompareEntries(t *testing.T) {
 }
 
 func sign(c int) int { return cmp.Compare(c, 0) }
+
+// TestTreeBuilder fills trees through treeBuilder, in order and then out
+// of it, across the sizes where leaves, inner nodes and roots fill and
+// split, and finds each the same as a tree filled by ReplaceOrInsert: the
+// same items in order, each found by Get, and a tree that keeps working
+// (inserts, deletes, clones) after.
+func TestTreeBuilder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 63, 64, 65, 128, 64 * 64, 64*64 + 1, 64*64*64 + 65} {
+		for _, disorder := range []bool{false, true} {
+			tr, ref := newRowTree(), newRowTree()
+			b := newTreeBuilder(tr)
+			for i := range n {
+				k := i * 2
+				if disorder && i == n*3/4 {
+					k = rng.IntN(2*n) | 1 // out of order: the rest goes in by ReplaceOrInsert
+				}
+				r := row{key: Key{Int: int64(k), IsInt: true}}
+				b.add(r)
+				ref.ReplaceOrInsert(r)
+			}
+			check := func(what string) {
+				t.Helper()
+				var got, want []Key
+				tr.Ascend(func(r row) bool { got = append(got, r.key); return true })
+				ref.Ascend(func(r row) bool { want = append(want, r.key); return true })
+				if !slices.Equal(got, want) || tr.Len() != ref.Len() {
+					t.Fatalf("n=%d disorder=%v %s: %d items (Len %d), want %d (Len %d)", n, disorder, what, len(got), tr.Len(), len(want), ref.Len())
+				}
+				for _, k := range want {
+					if _, ok := tr.Get(row{key: k}); !ok {
+						t.Fatalf("n=%d disorder=%v %s: %v not found", n, disorder, what, k)
+					}
+				}
+			}
+			check("built")
+			c := tr.Clone()
+			for range 200 {
+				r := row{key: Key{Int: int64(rng.IntN(2*n + 10)), IsInt: true}}
+				if rng.IntN(2) == 0 {
+					tr.ReplaceOrInsert(r)
+					ref.ReplaceOrInsert(r)
+				} else {
+					tr.Delete(r)
+					ref.Delete(r)
+				}
+			}
+			check("changed after")
+			if c.Len() > n {
+				t.Fatalf("n=%d: the clone changed with the tree", n)
+			}
+		}
+	}
+}

@@ -389,13 +389,14 @@ func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg 
 		return nil, err
 	}
 	versions := 0
+	tb := newTreeBuilder(ts.rows) // the rows come in order
 	for range h.Rows {
 		r, err := rows.next(true)
 		if err != nil {
 			return nil, err
 		}
 		versions += len(r.versions)
-		ts.rows.ReplaceOrInsert(r)
+		tb.add(r)
 	}
 	ts.snaps.fullVersions = versions
 	ts.gapTimes = h.timePoints()

@@ -876,6 +876,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, times []timePoint) 
 		return
 	}
 	part := &tableState{rows: newRowTree()}
+	tb := newTreeBuilder(part.rows)
 	trimmed := 0
 	var y yielder
 	base.Ascend(func(r row) bool {
@@ -884,7 +885,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, times []timePoint) 
 		if ok {
 			trimmed++
 		}
-		part.rows.ReplaceOrInsert(nr)
+		tb.add(nr)
 		return true
 	})
 	if trimmed == 0 {
