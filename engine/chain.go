@@ -213,7 +213,7 @@ func (r *row) expanded(lg *tableLog) (row, error) {
 	if !r.hasGap(0, len(r.versions)) {
 		return *r, nil
 	}
-	vs := make([]version, 0, r.versionCount())
+	vs := make([]version, 0, r.countIn(0, len(r.versions)))
 	for i := range r.versions {
 		if !r.versions[i].gap() {
 			vs = append(vs, r.versions[i])
@@ -227,12 +227,12 @@ func (r *row) expanded(lg *tableLog) (row, error) {
 	return newRow(r.key, vs), nil
 }
 
-// versionCount returns how many versions r has, those of its gaps
-// included.
-func (r *row) versionCount() int {
+// countIn returns how many versions r.versions[i:j] are, those of
+// their gaps included.
+func (r *row) countIn(i, j int) int {
 	n := 0
-	for i := range r.versions {
-		n += r.versions[i].count()
+	for k := i; k < j; k++ {
+		n += r.versions[k].count()
 	}
 	return n
 }

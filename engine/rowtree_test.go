@@ -411,6 +411,8 @@ func TestTreeBuilder(t *testing.T) {
 			}
 			check("built")
 			c := tr.Clone()
+			var before []Key
+			c.Ascend(func(r row) bool { before = append(before, r.key); return true })
 			for range 200 {
 				r := row{key: Key{Int: int64(rng.IntN(2*n + 10)), IsInt: true}}
 				if rng.IntN(2) == 0 {
@@ -422,8 +424,10 @@ func TestTreeBuilder(t *testing.T) {
 				}
 			}
 			check("changed after")
-			if c.Len() > n {
-				t.Fatalf("n=%d: the clone changed with the tree", n)
+			var after []Key
+			c.Ascend(func(r row) bool { after = append(after, r.key); return true })
+			if !slices.Equal(after, before) || c.Len() != len(before) {
+				t.Fatalf("n=%d disorder=%v: the clone changed with the tree", n, disorder)
 			}
 		}
 	}

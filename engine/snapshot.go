@@ -304,12 +304,8 @@ func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int, indexed
 	return wholeElems(r, to, ts.horizon, indexed, func(i, j int, gap bool) error {
 		v := &r.versions[i]
 		if gap {
-			n := 0
-			for k := i; k < j; k++ {
-				n += r.versions[k].count()
-			}
 			encodeVersion(enc, &version{seq: v.seq, ms: v.ms}, nil)
-			return enc.EncodeUint(uint64(n))
+			return enc.EncodeUint(uint64(r.countIn(i, j)))
 		}
 		if v.gap() {
 			return fmt.Errorf("engine: row %s seq %d: a gap the snapshot cannot hold", r.key, v.seq)

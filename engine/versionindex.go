@@ -64,9 +64,9 @@ func (o *Options) caches() (docs, blocks int64) {
 // versions to it; with the option off it is read, not written). A damaged
 // index is removed and made again: from the log for the snapshots that
 // left versions to it (rebuildIndexed), by the snapshots that follow for
-// the rest. A
-// database opened read-only reads the index it finds; when there is none
-// or it does not open, it makes one in memory to rebuild into.
+// the rest. A database opened read-only reads the index it finds; when
+// there is none or it does not open, it makes one in memory to rebuild
+// into.
 func (db *DB) openVersionIndex() error {
 	dir := filepath.Join(db.dir, versionIndexDir)
 	_, blocks := db.opts.caches()
@@ -202,8 +202,7 @@ func (lg *tableLog) indexRun(k Key, seq uint64) (indexDocs, error) {
 	}
 	defer lg.vx.ReleaseVersions(rd)
 	n := indexDocs(0)
-	var kb [32]byte
-	for ok := rd.Seek(lg.oid, appendOrderedKey(kb[:0], k), seq); ok && n < docEvery; ok = rd.Next() {
+	for ok := lg.seek(rd, k, seq); ok && n < docEvery; ok = rd.Next() {
 		if iv := rd.Version(); store.EventType(iv.Type) != store.EventPatch || iv.Doc != nil {
 			break
 		}
@@ -327,18 +326,18 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 		// Each live key's run of patches: the document it starts from and
 		// the patches since, so that one PATCH in docEvery gets its
 		// document, as the index holds them when the snapshots write it.
+		// A TRUNCATE gives every live key a version: those live at the
+		// horizon (their run starts from the version a fold kept there,
+		// read when a PATCH first needs it), and those inserted since.
 		type run struct {
 			base    []byte
 			patches [][]byte
 		}
 		runs := map[Key]*run{}
-		// The keys live as the log goes, each of which a TRUNCATE gives a
-		// version: those live at the horizon, and those inserted since.
-		live := map[Key]bool{}
 		if h.Horizon != 0 {
 			ts.rows.Ascend(func(r row) bool {
 				if v := &r.versions[0]; v.seq <= h.Horizon && !v.deleted() {
-					live[r.key] = true
+					runs[r.key] = &run{}
 				}
 				return true
 			})
@@ -358,20 +357,16 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 				}
 				k = ev.key
 				runs[k] = &run{base: ev.raw} // its document is its record's
-				live[k] = true
 			case store.EventPatch:
 				if k, v.Patch, err = splitKeyed(rec.Payload); err != nil {
 					return fmt.Errorf("seq %d: %w", rec.Seq, err)
 				}
 				ru := runs[k]
-				if r, ok := ts.get(k); ru == nil && ok && r.versions[0].seq <= h.Horizon {
-					// A run from the version a fold kept at the horizon.
-					base, err := r.docOf(lg, 0)
-					if err != nil {
+				if ru != nil && ru.base == nil {
+					r, _ := ts.get(k) // live at the horizon: the rows have it there
+					if ru.base, err = r.docOf(lg, 0); err != nil {
 						return err
 					}
-					ru = &run{base: base}
-					runs[k] = ru
 				}
 				if ru == nil {
 					break // no document to start from: reads walk back further
@@ -387,15 +382,13 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 					return fmt.Errorf("seq %d: %w", rec.Seq, err)
 				}
 				delete(runs, k)
-				delete(live, k)
 			case store.EventTruncate:
-				for lk := range live {
+				for lk := range runs {
 					if err := w.put(lk, rec.Seq, v); err != nil {
 						return err
 					}
 				}
 				clear(runs)
-				clear(live)
 				continue
 			default:
 				continue
@@ -505,21 +498,13 @@ func (r *row) gapAt(lg *tableLog, i int, seq uint64) (uint64, int64, []byte, err
 		return 0, 0, nil, err
 	}
 	defer lg.vx.ReleaseVersions(rd)
-	var kb [32]byte
-	if !rd.Seek(lg.oid, appendOrderedKey(kb[:0], r.key), seq) || rd.Seq() < r.versions[i].seq {
-		if err := rd.Err(); err != nil {
-			return 0, 0, nil, storageError(err)
-		}
-		return 0, 0, nil, r.gapLost(lg, i)
-	}
 	// Not through the document cache: the index's blocks are its cache
 	// (Options.caches), and hold a version's patch, not its document.
-	vseq, ms := rd.Seq(), rd.Version().Ms
-	doc, err := lg.indexedDoc(rd, r.key)
-	if err != nil {
-		return 0, 0, nil, err
+	vseq, ms, doc, found, err := lg.indexedDocAt(rd, r.key, seq)
+	if err == nil && (!found || vseq < r.versions[i].seq) {
+		err = r.gapLost(lg, i)
 	}
-	return vseq, ms, doc, nil
+	return vseq, ms, doc, err
 }
 
 // appendGap appends to vs the versions of the gap at r.versions[i], read
@@ -555,8 +540,7 @@ func (r *row) eachGapVersion(lg *tableLog, i int, seq uint64, fn func(seq uint64
 	defer lg.vx.ReleaseVersions(rd)
 	g := &r.versions[i]
 	last := uint64(0)
-	var kb [32]byte
-	for ok := rd.Seek(lg.oid, appendOrderedKey(kb[:0], r.key), seq); ok && rd.Seq() >= g.seq; ok = rd.Next() {
+	for ok := lg.seek(rd, r.key, seq); ok && rd.Seq() >= g.seq; ok = rd.Next() {
 		last = rd.Seq()
 		fn(last, rd.Version())
 	}
@@ -574,12 +558,10 @@ func (r *row) eachGapVersion(lg *tableLog, i int, seq uint64, fn func(seq uint64
 // whether it is live.
 func (r *row) countAt(lg *tableLog, seq uint64) (n int, vseq uint64, ms int64, live bool, err error) {
 	top := r.index(seq)
-	for i := range top {
-		n += r.versions[i].count()
-	}
 	if top < 0 {
 		return 0, 0, 0, false, nil
 	}
+	n = r.countIn(0, top)
 	v := &r.versions[top]
 	if !v.gap() {
 		return n + 1, v.seq, v.ms, !v.deleted(), nil
@@ -606,6 +588,13 @@ func (lg *tableLog) reader(k Key) (*vindex.Versions, error) {
 	return r, nil
 }
 
+// seek positions r at the newest version of key k of the table at or
+// below seq (Versions.Seek), the key encoded on the stack.
+func (lg *tableLog) seek(r *vindex.Versions, k Key, seq uint64) bool {
+	var kb [32]byte
+	return r.Seek(lg.oid, appendOrderedKey(kb[:0], k), seq)
+}
+
 // gapLost is the error of a gap whose versions the index does not have.
 func (r *row) gapLost(lg *tableLog, i int) error {
 	g := &r.versions[i]
@@ -616,8 +605,7 @@ func (r *row) gapLost(lg *tableLog, i int) error {
 // its seq and time, and its document (indexedDoc). found is false when
 // the index has no version of k at or below seq.
 func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (vseq uint64, ms int64, doc []byte, found bool, err error) {
-	var kb [32]byte
-	if !r.Seek(lg.oid, appendOrderedKey(kb[:0], k), seq) {
+	if !lg.seek(r, k, seq) {
 		return 0, 0, nil, false, r.Err()
 	}
 	vseq, ms = r.Seq(), r.Version().Ms
@@ -758,9 +746,7 @@ func checkIndexedTable(x *vindex.Index, ts *tableState) error {
 	// back with the row's document.
 	held := 0
 	ts.rows.Ascend(func(row row) bool {
-		for i := range row.index(m.Seq) + 1 {
-			held += row.versions[i].count()
-		}
+		held += row.countIn(0, row.index(m.Seq)+1)
 		var differs error
 		err = row.eachDoc(ts.log, 0, func(v *version, doc []byte) bool {
 			if v.seq > m.Seq {
@@ -843,11 +829,7 @@ func trimRow(r row, horizon, indexed uint64) (row, bool) {
 			vs = append(vs, r.versions[i])
 			return nil
 		}
-		n := 0
-		for k := i; k < j; k++ {
-			n += r.versions[k].count()
-		}
-		vs = append(vs, newGap(r.versions[i].seq, r.versions[i].ms, n))
+		vs = append(vs, newGap(r.versions[i].seq, r.versions[i].ms, r.countIn(i, j)))
 		return nil
 	})
 	vs = append(vs, r.versions[to:]...)
