@@ -243,9 +243,9 @@ func (c *Cursor) scanChunk() {
 			if c.trunc {
 				continue
 			}
-			if r.newest.seq <= seq { // the present: no need to search versions
-				if r.newest.doc != nil {
-					c.add(Row{Key: r.key, Seq: r.newest.seq, UnixMs: r.newest.ms, doc: r.newest.doc})
+			if n := r.newest(); n.seq <= seq { // the present: no need to search versions
+				if doc := n.doc(); doc != nil {
+					c.add(Row{Key: r.key, Seq: n.seq, UnixMs: n.ms, doc: doc})
 				}
 				continue
 			}

@@ -63,8 +63,8 @@ func checkTree(t *testing.T, what string, tr *rowTree, m modelRows, rng *rand.Ra
 		t.Fatalf("%s: Ascend gave %d rows, want %d", what, len(got), len(m))
 	}
 	for i := range got {
-		if got[i].key != m[i].key || got[i].newest.seq != m[i].newest.seq {
-			t.Fatalf("%s: row %d is %v/%d, want %v/%d", what, i, got[i].key, got[i].newest.seq, m[i].key, m[i].newest.seq)
+		if got[i].key != m[i].key || rowSeq(got[i]) != rowSeq(m[i]) {
+			t.Fatalf("%s: row %d is %v/%d, want %v/%d", what, i, got[i].key, rowSeq(got[i]), m[i].key, rowSeq(m[i]))
 		}
 	}
 	lo, okLo := tr.Min()
@@ -79,8 +79,8 @@ func checkTree(t *testing.T, what string, tr *rowTree, m modelRows, rng *rand.Ra
 		k := keyOf(rng.IntN(1200) - 100)
 		r, ok := tr.Get(row{key: k})
 		i, want := m.find(k)
-		if ok != want || ok && r.newest.seq != m[i].newest.seq {
-			t.Fatalf("%s: Get(%v) = %v %v, want %v", what, k, r.newest.seq, ok, want)
+		if ok != want || ok && rowSeq(r) != rowSeq(m[i]) {
+			t.Fatalf("%s: Get(%v) = %v %v, want %v", what, k, rowSeq(r), ok, want)
 		}
 		// A walk from k, stopped after a few rows.
 		var from []Key
@@ -144,26 +144,24 @@ func TestRowTree(t *testing.T) {
 						if rng.IntN(3) == 0 {
 							got, had := tr.Delete(row{key: k})
 							want, wantHad := m.del(k)
-							if had != wantHad || got.newest.seq != want.newest.seq {
-								t.Fatalf("Delete(%v) = %d %v, want %d %v", k, got.newest.seq, had, want.newest.seq, wantHad)
+							if had != wantHad || rowSeq(got) != rowSeq(want) {
+								t.Fatalf("Delete(%v) = %d %v, want %d %v", k, rowSeq(got), had, rowSeq(want), wantHad)
 							}
 							continue
 						}
 						seq++
-						r := row{key: k}
-						r.newest.seq = seq
+						r := seqRow(k, seq)
 						got, had := tr.ReplaceOrInsert(r)
 						want, wantHad := m.put(r)
-						if had != wantHad || got.newest.seq != want.newest.seq {
-							t.Fatalf("ReplaceOrInsert(%v) = %d %v, want %d %v", k, got.newest.seq, had, want.newest.seq, wantHad)
+						if had != wantHad || rowSeq(got) != rowSeq(want) {
+							t.Fatalf("ReplaceOrInsert(%v) = %d %v, want %d %v", k, rowSeq(got), had, rowSeq(want), wantHad)
 						}
 					}
 				case 2: // a run in key order, as a load makes
 					start := rng.IntN(1000)
 					for i := start; i < start+rng.IntN(400); i++ {
 						seq++
-						r := row{key: keyOf(i)}
-						r.newest.seq = seq
+						r := seqRow(keyOf(i), seq)
 						tr.ReplaceOrInsert(r)
 						m.put(r)
 					}
@@ -431,4 +429,15 @@ func TestTreeBuilder(t *testing.T) {
 			}
 		}
 	}
+}
+
+// seqRow returns a row of k with one version, at seq.
+func seqRow(k Key, seq uint64) row { return newRow(k, []version{{seq: seq}}) }
+
+// rowSeq returns the seq of r's newest version, 0 for the zero row.
+func rowSeq(r row) uint64 {
+	if len(r.versions) == 0 {
+		return 0
+	}
+	return r.newest().seq
 }

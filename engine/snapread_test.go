@@ -71,8 +71,8 @@ func TestSnapshotRows(t *testing.T) {
 		t.Fatalf("%d rows, want %d", len(want), c.keys)
 	}
 	same := func(a, b row) bool {
-		if a.key != b.key || len(a.versions) != len(b.versions) || a.newest.seq != b.newest.seq ||
-			!bytes.Equal(a.newest.doc, b.newest.doc) {
+		if a.key != b.key || len(a.versions) != len(b.versions) || a.newest().seq != b.newest().seq ||
+			!bytes.Equal(a.newest().doc(), b.newest().doc()) {
 			return false
 		}
 		for i := range a.versions {

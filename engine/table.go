@@ -112,24 +112,14 @@ func bytesAt(p *byte, n uint32) []byte {
 type row struct {
 	key      Key
 	versions []version
-	// newest is a copy of the last version's seq, time and document, so
-	// that a scan of the present reads them from the B-tree's node without
-	// following versions (see newRow).
-	newest struct {
-		seq uint64
-		ms  int64
-		doc []byte
-	}
 }
 
 // newRow makes the row of k with versions vs (at least one, oldest
 // first). Every row in a table's B-tree is made by it.
-func newRow(k Key, vs []version) row {
-	r := row{key: k, versions: vs}
-	last := &vs[len(vs)-1]
-	r.newest.seq, r.newest.ms, r.newest.doc = last.seq, last.ms, last.doc()
-	return r
-}
+func newRow(k Key, vs []version) row { return row{key: k, versions: vs} }
+
+// newest returns the row's newest version, which keeps its document.
+func (r *row) newest() *version { return &r.versions[len(r.versions)-1] }
 
 // index returns the index of the version visible at seq, or -1.
 func (r *row) index(seq uint64) int {

@@ -302,8 +302,8 @@ func (tx *Txn) checkUnique(ts *tableState, k Key, doc, prev map[string]any) erro
 			if err != nil || !conflictsWith(other) {
 				return err
 			}
-			if e := ts.point.entry(c); e != nil && e.r.newest.seq > tx.view.seq {
-				return conflict(name, c, e.r.newest.seq)
+			if e := ts.point.entry(c); e != nil && e.r.newest().seq > tx.view.seq {
+				return conflict(name, c, e.r.newest().seq)
 			}
 			return uniqueError(ts, ix, vals)
 		})

@@ -282,8 +282,20 @@ func TestDamagedVersion(t *testing.T) {
 
 // BenchmarkSeek times a read AS OF a random seq of a random key, over
 // 200,000 keys with five versions each, flushed and compacted.
+// BenchmarkSeek reads versions of random keys at random seqs: with a
+// block cache that holds the index, and with one that holds a tenth of
+// it, where most reads take their block from the page cache.
 func BenchmarkSeek(b *testing.B) {
-	x, err := Open(b.TempDir(), Options{})
+	for _, bc := range []struct {
+		name string
+		size int64
+	}{{"cached", 0}, {"uncached", 4 << 20}} {
+		b.Run("cache="+bc.name, func(b *testing.B) { benchmarkSeek(b, bc.size) })
+	}
+}
+
+func benchmarkSeek(b *testing.B, cache int64) {
+	x, err := Open(b.TempDir(), Options{CacheSize: cache})
 	if err != nil {
 		b.Fatal(err)
 	}
