@@ -212,13 +212,24 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTre
 	mr := mpReader{b: body, i: len(body) - r.Len()}
 	idx := newIndexTree()
 	tb := newTreeBuilder(idx) // the entries come in index order
+	// Entries of one value are side by side: they share its decoded
+	// value (an index of few values held a copy per row).
+	var val any
+	var raw []byte
 	for range h.N {
 		if c, err := mr.byte(); err != nil || c != 0x93 { // fixarray of 3
 			return nil, fmt.Errorf("index entry: not [value, key, seq] (%v)", err)
 		}
-		val, err := mr.value(1)
-		if err != nil {
+		at := mr.i
+		if err := mr.skip(1); err != nil {
 			return nil, err
+		}
+		if next := body[at:mr.i]; raw == nil || !bytes.Equal(next, raw) {
+			mr.i = at
+			if val, err = mr.value(1); err != nil {
+				return nil, err
+			}
+			raw = next
 		}
 		kv, err := mr.value(1)
 		if err != nil {
