@@ -27,12 +27,14 @@ package vindex
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -118,7 +120,13 @@ type Options struct {
 	FS FS
 	// ReadOnly opens an existing index for reading only.
 	ReadOnly bool
+	// TidyAfter is how long the index goes without a flush before it is
+	// compacted into one run (tidy; 0: 10 s, below 0: never).
+	TidyAfter time.Duration
 }
+
+// defaultTidyAfter is Options.TidyAfter's default.
+const defaultTidyAfter = 10 * time.Second
 
 // Index is an open version index. Its methods are safe for concurrent
 // use.
@@ -133,6 +141,13 @@ type Index struct {
 		sync.Mutex
 		free   []*Versions
 		closed bool
+	}
+	// tidy is the goroutine that compacts the index when it is idle: each
+	// Flush kicks it; stop ends it and done is closed when it has.
+	tidy struct {
+		kick chan struct{}
+		stop context.CancelFunc
+		done chan struct{}
 	}
 }
 
@@ -194,12 +209,85 @@ func Open(dir string, o Options) (*Index, error) {
 		cache.Unref()
 		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
 	}
-	return &Index{db: db, cache: cache}, nil
+	x := &Index{db: db, cache: cache}
+	after := o.TidyAfter
+	if after == 0 {
+		after = defaultTidyAfter
+	}
+	if !o.ReadOnly && after > 0 {
+		ctx, stop := context.WithCancel(context.Background())
+		x.tidy.kick, x.tidy.stop, x.tidy.done = make(chan struct{}, 1), stop, make(chan struct{})
+		go x.tidier(ctx, after)
+	}
+	return x, nil
 }
+
+// tidier compacts the index into one sorted run once it has gone after
+// without a flush (the writes have paused), if a read would visit more
+// than one run and the runs above the bottom level hold at least
+// 1/tidyShare of the index's bytes.
+//
+// A read of a key's versions visits every run that may hold the key:
+// level 0's sublevels and each level below that has tables. A history
+// written by rounds of updates of every key has every key in every run:
+// after 22 million versions of 2 million keys (0.96 GB, level 0 in two
+// sublevels and three levels below), AS OF point selects ran at about
+// 30,000 tps, and at 42,000-44,000 once compacted into one run. Pebble's
+// own compactions keep the bytes per level in bounds, not the runs a read
+// visits; this does that while no one writes. A compaction rewrites the
+// whole index, so it waits for the runs above the bottom to be a share of
+// it worth the work.
+func (x *Index) tidier(ctx context.Context, after time.Duration) {
+	defer close(x.tidy.done)
+	t := time.NewTimer(after)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-x.tidy.kick:
+			t.Reset(after)
+		case <-t.C:
+			if x.untidy() {
+				// A failure leaves the index as it was, to try again after
+				// the next flush; one that Close cancels ends the loop.
+				_ = x.db.Compact(ctx, []byte{0}, []byte{0xff}, true)
+			}
+		}
+	}
+}
+
+// tidyShare is the share of the index's bytes (1/tidyShare) that the runs
+// above its bottom level hold before the tidier compacts it.
+const tidyShare = 32
+
+// untidy reports whether the tidier should compact the index.
+func (x *Index) untidy() bool {
+	m := x.db.Metrics()
+	if m.ReadAmp() <= 1 {
+		return false
+	}
+	var above, total int64
+	for i := range m.Levels {
+		total += m.Levels[i].TablesSize
+		if i < len(m.Levels)-1 {
+			above += m.Levels[i].TablesSize
+		}
+	}
+	return above > 0 && above*tidyShare >= total
+}
+
+// Runs returns how many sorted runs a read may visit: level 0's
+// sublevels and each level below that has tables.
+func (x *Index) Runs() int { return x.db.Metrics().ReadAmp() }
 
 // Close closes the index without flushing it: what is not yet durable is
 // dropped, marks included.
 func (x *Index) Close() error {
+	if x.tidy.stop != nil {
+		x.tidy.stop()
+		<-x.tidy.done
+	}
 	x.pool.Lock()
 	for _, r := range x.pool.free {
 		r.Close()
@@ -251,6 +339,12 @@ func (x *Index) ReleaseVersions(r *Versions) {
 func (x *Index) Flush() error {
 	if err := x.db.Flush(); err != nil {
 		return fmt.Errorf("vindex: flush: %w", err)
+	}
+	if x.tidy.kick != nil {
+		select {
+		case x.tidy.kick <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
@@ -476,5 +477,70 @@ func checkHistories(t *testing.T, x *Index, keys, versions int) {
 		if n != versions || r.Err() != nil {
 			t.Fatalf("key %d: %d versions (%v), want %d", k, n, r.Err(), versions)
 		}
+	}
+}
+
+// TestTidy writes rounds of versions of every key, each round flushed, so
+// that a read visits several runs (three sublevels of level 0, fewer than
+// pebble compacts); the tidier compacts them into one once the flushes
+// stop, and every version reads back as before. With it off, a read
+// still visits more than one.
+func TestTidy(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprintf("on=%v", on), func(t *testing.T) {
+			after := 50 * time.Millisecond
+			if !on {
+				after = -1
+			}
+			x, err := Open(t.TempDir(), Options{TableSize: 64 << 10, MemTableSize: 256 << 10, TidyAfter: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer x.Close()
+			const keys, rounds = 2000, 3
+			seq := uint64(0)
+			for range rounds {
+				b := x.NewBatch()
+				for k := range keys {
+					seq++
+					if err := b.PutVersion(3, key(k), seq, Version{Type: 2, Ms: int64(seq), Patch: []byte{byte(seq)}}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := b.Apply(); err != nil {
+					t.Fatal(err)
+				}
+				if err := x.Flush(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			runs := x.Runs()
+			deadline := time.Now().Add(10 * time.Second)
+			for on && x.Runs() > 1 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if !on {
+				time.Sleep(300 * time.Millisecond)
+			}
+			switch got := x.Runs(); {
+			case on && got != 1:
+				t.Fatalf("%d runs after the flushes stopped, want 1 (%d before)", got, runs)
+			case !on && got < 2:
+				t.Fatalf("%d runs, then %d with the tidier off: want more than one", runs, got)
+			}
+			r, err := x.NewVersions()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			for k := range keys {
+				for round := range rounds {
+					want := uint64(round*keys + k + 1)
+					if !r.Seek(3, key(k), want) || r.Seq() != want || !bytes.Equal(r.Version().Patch, []byte{byte(want)}) {
+						t.Fatalf("key %d at %d: found %v seq %d (%v)", k, want, r.Version(), r.Seq(), r.Err())
+					}
+				}
+			}
+		})
 	}
 }
