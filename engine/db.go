@@ -212,6 +212,8 @@ func Open(dir string, opts Options) (*DB, error) {
 		db.work[name] = ts.clone()
 		points = append(points, pts...)
 	}
+	// Each table's points are its timeline: the database's is theirs
+	// merged, a point kept where its unix_ms passes every earlier one.
 	state.times = buildTimeline(points)
 	if db.seqs.m, err = db.loadSequences(st.Streams()); err != nil {
 		db.closeVersionIndex()
