@@ -2,6 +2,8 @@ package engine
 
 import (
 	"hash/maphash"
+	"runtime"
+	"sync"
 	"sync/atomic"
 )
 
@@ -132,6 +134,61 @@ func (m *pointMap) store(r row) {
 		m.n++
 	}
 	t.slots[i].Store(e)
+}
+
+// fill stores the rows of a tree into m, new and made for as many rows.
+// A large tree is stored by several goroutines, the tree walked by one
+// and its rows handed out in batches: its keys are distinct, so each row
+// takes the first empty slot from its hash on, claimed by a swap, with no
+// key to compare. (The stores are most of the cost: a cache miss on a
+// slot and an entry's allocation. Opening 2M rows, one goroutine took
+// 0.63 s of 2 s.)
+func (m *pointMap) fill(rows *rowTree) {
+	const batchLen = 1024
+	workers := runtime.GOMAXPROCS(0)
+	if rows.Len() < 16*batchLen || workers < 2 {
+		rows.Ascend(func(r row) bool {
+			m.store(r)
+			return true
+		})
+		return
+	}
+	t := m.tab.Load()
+	full, free := make(chan []row, workers), make(chan []row, 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range full {
+				for _, r := range b {
+					e := &pointEntry{r: r}
+					i := m.hash(r.key) & t.mask
+					for !t.slots[i].CompareAndSwap(nil, e) {
+						i = (i + 1) & t.mask
+					}
+				}
+				select {
+				case free <- b[:0]:
+				default: // the walk is over, or has batches enough
+				}
+			}
+		})
+	}
+	b := make([]row, 0, batchLen)
+	rows.Ascend(func(r row) bool {
+		if b = append(b, r); len(b) == batchLen {
+			full <- b
+			select {
+			case b = <-free:
+			default:
+				b = make([]row, 0, batchLen)
+			}
+		}
+		return true
+	})
+	full <- b
+	close(full)
+	wg.Wait()
+	m.n = rows.Len()
 }
 
 // grow copies the entries into a table twice the size and publishes it.

@@ -86,3 +86,45 @@ func TestPointMapEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestPointMapFill fills maps from trees small and large (the large ones
+// by several goroutines): every key finds its row, keys not in the tree
+// find none, and stores after the fill replace rows and grow the map.
+func TestPointMapFill(t *testing.T) {
+	for _, n := range []int{0, 1, 1000, 100_000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			keyOf := func(i int) Key {
+				if i%3 == 0 {
+					return Key{Str: fmt.Sprintf("k%d", i)}
+				}
+				return Key{Int: int64(i), IsInt: true}
+			}
+			tr := newRowTree()
+			for i := range n {
+				tr.ReplaceOrInsert(seqRow(keyOf(i), uint64(i+1)))
+			}
+			m := newPointMap(tr.Len())
+			m.fill(tr)
+			if m.n != n {
+				t.Fatalf("%d entries, want %d", m.n, n)
+			}
+			for i := range n + 100 {
+				r, ok := m.load(keyOf(i))
+				if ok != (i < n) || ok && (r.key != keyOf(i) || rowSeq(r) != uint64(i+1)) {
+					t.Fatalf("key %d: %v %v/%d", i, ok, r.key, rowSeq(r))
+				}
+			}
+			for i := range 2*n + 10 {
+				m.store(seqRow(keyOf(i), uint64(1_000_000+i)))
+			}
+			if m.n != 2*n+10 {
+				t.Fatalf("%d entries after the stores, want %d", m.n, 2*n+10)
+			}
+			for i := range 2*n + 10 {
+				if r, ok := m.load(keyOf(i)); !ok || rowSeq(r) != uint64(1_000_000+i) {
+					t.Fatalf("key %d after the stores: %v %d", i, ok, rowSeq(r))
+				}
+			}
+		})
+	}
+}

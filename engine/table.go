@@ -641,10 +641,7 @@ func (ts *tableState) refreshPoint(rows []row) {
 // fillPoint builds a new point map from the B-tree.
 func (ts *tableState) fillPoint() {
 	m := newPointMap(ts.rows.Len())
-	ts.rows.Ascend(func(r row) bool {
-		m.store(r)
-		return true
-	})
+	m.fill(ts.rows)
 	ts.point = m
 }
 
