@@ -120,8 +120,8 @@ type Options struct {
 	FS FS
 	// ReadOnly opens an existing index for reading only.
 	ReadOnly bool
-	// TidyAfter is how long the index goes without a flush before it is
-	// compacted into one run (tidy; 0: 10 s, below 0: never).
+	// TidyAfter is how long the index goes without a write before it is
+	// compacted into one run (tidier; 0: 10 s, below 0: never).
 	TidyAfter time.Duration
 }
 
@@ -143,7 +143,8 @@ type Index struct {
 		closed bool
 	}
 	// tidy is the goroutine that compacts the index when it is idle: each
-	// Flush kicks it; stop ends it and done is closed when it has.
+	// batch applied and each Flush kicks it; stop ends it and done is
+	// closed when it has.
 	tidy struct {
 		kick chan struct{}
 		stop context.CancelFunc
@@ -223,7 +224,7 @@ func Open(dir string, o Options) (*Index, error) {
 }
 
 // tidier compacts the index into one sorted run once it has gone after
-// without a flush (the writes have paused), if a read would visit more
+// without a batch or a flush (the writes have paused), if a read would visit more
 // than one run and the runs above the bottom level hold at least
 // 1/tidyShare of the index's bytes.
 //
@@ -340,13 +341,19 @@ func (x *Index) Flush() error {
 	if err := x.db.Flush(); err != nil {
 		return fmt.Errorf("vindex: flush: %w", err)
 	}
+	x.kickTidier()
+	return nil
+}
+
+// kickTidier tells the tidier that the index was written: its wait for a
+// pause starts again.
+func (x *Index) kickTidier() {
 	if x.tidy.kick != nil {
 		select {
 		case x.tidy.kick <- struct{}{}:
 		default:
 		}
 	}
-	return nil
 }
 
 // A Mark says up to which seq the index holds a table's versions, and at
@@ -429,6 +436,7 @@ func (b *Batch) Apply() error {
 	if err := b.b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("vindex: apply: %w", err)
 	}
+	b.x.kickTidier()
 	return nil
 }
 
