@@ -224,7 +224,7 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTre
 		if err := mr.skip(1); err != nil {
 			return nil, err
 		}
-		if next := body[at:mr.i]; raw == nil || !bytes.Equal(next, raw) {
+		if next := body[at:mr.i]; !bytes.Equal(next, raw) { // a value is never empty
 			mr.i = at
 			if val, err = mr.value(1); err != nil {
 				return nil, err

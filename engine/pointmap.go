@@ -2,7 +2,6 @@ package engine
 
 import (
 	"hash/maphash"
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -137,15 +136,14 @@ func (m *pointMap) store(r row) {
 }
 
 // fill stores the rows of a tree into m, new and made for as many rows.
-// A large tree is stored by several goroutines, the tree walked by one
+// A large tree is stored by workers goroutines, the tree walked by one
 // and its rows handed out in batches: its keys are distinct, so each row
 // takes the first empty slot from its hash on, claimed by a swap, with no
 // key to compare. (The stores are most of the cost: a cache miss on a
 // slot and an entry's allocation. Opening 2M rows, one goroutine took
 // 0.63 s of 2 s.)
-func (m *pointMap) fill(rows *rowTree) {
+func (m *pointMap) fill(rows *rowTree, workers int) {
 	const batchLen = 1024
-	workers := runtime.GOMAXPROCS(0)
 	if rows.Len() < 16*batchLen || workers < 2 {
 		rows.Ascend(func(r row) bool {
 			m.store(r)

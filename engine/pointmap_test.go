@@ -88,7 +88,7 @@ func TestPointMapEntries(t *testing.T) {
 }
 
 // TestPointMapFill fills maps from trees small and large (the large ones
-// by several goroutines): every key finds its row, keys not in the tree
+// by four goroutines, whatever the processors): every key finds its row, keys not in the tree
 // find none, and stores after the fill replace rows and grow the map.
 func TestPointMapFill(t *testing.T) {
 	for _, n := range []int{0, 1, 1000, 100_000} {
@@ -104,7 +104,7 @@ func TestPointMapFill(t *testing.T) {
 				tr.ReplaceOrInsert(seqRow(keyOf(i), uint64(i+1)))
 			}
 			m := newPointMap(tr.Len())
-			m.fill(tr)
+			m.fill(tr, 4)
 			if m.n != n {
 				t.Fatalf("%d entries, want %d", m.n, n)
 			}

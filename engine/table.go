@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -638,10 +639,10 @@ func (ts *tableState) refreshPoint(rows []row) {
 	}
 }
 
-// fillPoint builds a new point map from the B-tree.
+// fillPoint builds a new point map from the B-tree, on every processor.
 func (ts *tableState) fillPoint() {
 	m := newPointMap(ts.rows.Len())
-	m.fill(ts.rows)
+	m.fill(ts.rows, runtime.GOMAXPROCS(0))
 	ts.point = m
 }
 

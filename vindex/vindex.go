@@ -278,9 +278,9 @@ func (x *Index) untidy() bool {
 	return above > 0 && above*tidyShare >= total
 }
 
-// Runs returns how many sorted runs a read may visit: level 0's
+// runs returns how many sorted runs a read may visit: level 0's
 // sublevels and each level below that has tables.
-func (x *Index) Runs() int { return x.db.Metrics().ReadAmp() }
+func (x *Index) runs() int { return x.db.Metrics().ReadAmp() }
 
 // Close closes the index without flushing it: what is not yet durable is
 // dropped, marks included.

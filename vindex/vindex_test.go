@@ -514,15 +514,15 @@ func TestTidy(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			runs := x.Runs()
+			runs := x.runs()
 			deadline := time.Now().Add(10 * time.Second)
-			for on && x.Runs() > 1 && time.Now().Before(deadline) {
+			for on && x.runs() > 1 && time.Now().Before(deadline) {
 				time.Sleep(10 * time.Millisecond)
 			}
 			if !on {
 				time.Sleep(300 * time.Millisecond)
 			}
-			switch got := x.Runs(); {
+			switch got := x.runs(); {
 			case on && got != 1:
 				t.Fatalf("%d runs after the flushes stopped, want 1 (%d before)", got, runs)
 			case !on && got < 2:
