@@ -142,11 +142,18 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) error {
 	if err != nil {
 		return err
 	}
-	if ok && m.Horizon == ts.horizon && m.Seq == seq {
+	if ok && m.Horizon == ts.horizon && m.Seq == seq && m.Rows {
 		return nil
 	}
 	w := newVersionWriter(db.vx, oid)
 	since := m.Seq
+	// The rows' newest versions are put for the rows changed since, or
+	// all of them again: by an index that held none, and after a fold,
+	// which takes rows away.
+	rowsSince := since
+	if !m.Rows {
+		rowsSince = 0
+	}
 	switch {
 	case !ok:
 		// Nothing of the table is trusted: what a run cut short left.
@@ -161,13 +168,19 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) error {
 			w.b.Discard()
 			return err
 		}
-		since = 0
+		since, rowsSince = 0, 0
 	case m.Horizon != ts.horizon || m.Seq > seq:
 		// A fold since: the versions the rows kept are put again, as they
 		// now hold them (the version at the horizon with its document);
 		// those the fold dropped stay, read by no one. A gap's versions
 		// are in the index as they were.
-		since = 0
+		since, rowsSince = 0, 0
+	}
+	if rowsSince == 0 && ok {
+		if err := w.b.ClearRows(oid); err != nil {
+			w.b.Discard()
+			return err
+		}
 	}
 	var y yielder
 	ts.rows.Ascend(func(r row) bool {
@@ -187,9 +200,12 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) error {
 				err = w.putRow(ts.log, &r, i, ts.horizon, keep)
 			}
 		}
+		if err == nil {
+			err = w.putNewest(ts.log, &r, seq, rowsSince)
+		}
 		return err == nil
 	})
-	return w.finish(err, vindex.Mark{Seq: seq, Horizon: ts.horizon})
+	return w.finish(err, vindex.Mark{Seq: seq, Horizon: ts.horizon, Rows: true})
 }
 
 // indexRun returns how many PATCH versions without a document the version
@@ -251,9 +267,63 @@ func (w *versionWriter) put(k Key, seq uint64, v vindex.Version) error {
 	if err := w.b.PutVersion(w.oid, w.key, seq, v); err != nil {
 		return err
 	}
+	return w.next()
+}
+
+// putNewest puts the version of r visible at seq as the row's newest,
+// with its document, unless it is at or below since (the index has it).
+func (w *versionWriter) putNewest(lg *tableLog, r *row, seq, since uint64) error {
+	if i := r.index(seq); i < 0 || r.versions[i].seq <= since {
+		return nil
+	}
+	vseq, iv, err := newestEntry(lg, r, seq)
+	if err != nil {
+		return err
+	}
+	w.key = appendOrderedKey(w.key[:0], r.key)
+	if err := w.b.PutRow(w.oid, w.key, vseq, iv); err != nil {
+		return err
+	}
+	return w.next()
+}
+
+// newestEntry returns what the index holds as r's newest version at seq
+// (r has one): the version visible at seq, its seq, type and time, and
+// its document (none for a deletion).
+func newestEntry(lg *tableLog, r *row, seq uint64) (uint64, vindex.Version, error) {
+	i := r.index(seq)
+	if v := &r.versions[i]; !v.gap() {
+		doc, err := r.docOf(lg, i)
+		return v.seq, vindex.Version{Type: byte(v.typ()), Ms: v.ms, Doc: doc}, err
+	}
+	// One of a gap's versions, which the index holds.
+	rd, err := lg.reader(r.key)
+	if err != nil {
+		return 0, vindex.Version{}, err
+	}
+	defer lg.vx.ReleaseVersions(rd)
+	if !lg.seek(rd, r.key, seq) || rd.Seq() < r.versions[i].seq {
+		if err := rd.Err(); err != nil {
+			return 0, vindex.Version{}, storageError(err)
+		}
+		return 0, vindex.Version{}, r.gapLost(lg, i)
+	}
+	vseq, at := rd.Seq(), rd.Version()
+	iv := vindex.Version{Type: at.Type, Ms: at.Ms}
+	iv.Doc, err = lg.indexedDoc(rd, r.key)
+	return vseq, iv, err
+}
+
+// next applies the batch once it is full.
+func (w *versionWriter) next() error {
 	if w.b.Len() < versionIndexBatch {
 		return nil
 	}
+	return w.apply()
+}
+
+// apply applies the batch and starts another.
+func (w *versionWriter) apply() error {
 	err := w.b.Apply()
 	w.b = w.x.NewBatch()
 	return err
@@ -318,6 +388,10 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 	lg := ts.log
 	w := newVersionWriter(lg.vx, lg.oid)
 	err := func() error {
+		// The rows' newest versions are all put again, from the rows.
+		if err := w.b.ClearRows(lg.oid); err != nil {
+			return err
+		}
 		it, err := lg.st.NewIterator(*lg.name.Load(), h.Horizon+1)
 		if err != nil {
 			return err
@@ -410,9 +484,21 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 			}
 			return err == nil
 		})
+		if err != nil {
+			return err
+		}
+		// Then the rows' newest versions, once the index has the versions
+		// put above (a row's may be in a gap, read from the index).
+		if err := w.apply(); err != nil {
+			return err
+		}
+		ts.rows.Ascend(func(r row) bool {
+			err = w.putNewest(lg, &r, h.Indexed, 0)
+			return err == nil
+		})
 		return err
 	}()
-	if err := w.finish(err, vindex.Mark{Seq: h.Indexed, Horizon: h.Horizon}); err != nil {
+	if err := w.finish(err, vindex.Mark{Seq: h.Indexed, Horizon: h.Horizon, Rows: true}); err != nil {
 		return fmt.Errorf("engine: table %s: rebuilding the version index from the log: %w", ts.spec.Name, err)
 	}
 	return lg.vx.Flush()
@@ -771,6 +857,70 @@ func checkIndexedTable(x *vindex.Index, ts *tableState) error {
 	}
 	if held != indexed {
 		return fmt.Errorf("%d versions up to seq %d, the rows have %d", indexed, m.Seq, held)
+	}
+	if !m.Rows {
+		return nil // the next snapshot puts them
+	}
+	return checkIndexedRows(x, ts, m)
+}
+
+// checkIndexedRows checks the newest versions of rows the index holds
+// against the rows at mark m: one for each row with a version at or below
+// the mark, with the row's seq, type, time and document there, and none
+// for a key the rows do not have.
+func checkIndexedRows(x *vindex.Index, ts *tableState, m vindex.Mark) error {
+	rr, err := x.NewRows()
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
+	indexed := 0
+	for ok := rr.Scan(ts.spec.OID); ok; ok = rr.Next() {
+		k, rest, err := readOrderedKey(rr.Key())
+		if err != nil || len(rest) > 0 {
+			return fmt.Errorf("a row's key that does not decode: %x", rr.Key())
+		}
+		r, found := ts.get(k)
+		if !found {
+			return fmt.Errorf("row %s: its newest version is in the index, and the rows do not have it", k)
+		}
+		atMark := r.index(m.Seq) >= 0
+		if atMark {
+			indexed++
+		}
+		if rr.Seq() > m.Seq {
+			continue // put by a snapshot still under way, which sets the mark last
+		}
+		if !atMark {
+			return fmt.Errorf("row %s: its newest version in the index is seq %d, and the row has none up to seq %d", k, rr.Seq(), m.Seq)
+		}
+		seq, ms, doc, err := r.docAt(ts.log, m.Seq)
+		if err != nil {
+			return fmt.Errorf("row %s: %w", k, err)
+		}
+		got := rr.Version()
+		t := store.EventType(got.Type)
+		deletion := t == store.EventSoftDelete || t == store.EventTruncate
+		if v := &r.versions[r.index(m.Seq)]; !v.gap() && v.typ() != t || deletion != (doc == nil) {
+			return fmt.Errorf("row %s: the index's newest version is a %v, the row's at seq %d is not", k, t, m.Seq)
+		}
+		if rr.Seq() != seq || got.Ms != ms || !bytes.Equal(got.Doc, doc) || (got.Doc == nil) != (doc == nil) || got.Patch != nil {
+			return fmt.Errorf("row %s: the index's newest version is seq %d, time %d, document %x; the row's at seq %d is seq %d, %d, %x",
+				k, rr.Seq(), got.Ms, got.Doc, m.Seq, seq, ms, doc)
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return err
+	}
+	held := 0
+	ts.rows.Ascend(func(r row) bool {
+		if r.index(m.Seq) >= 0 {
+			held++
+		}
+		return true
+	})
+	if held != indexed {
+		return fmt.Errorf("the newest versions of %d rows up to seq %d, the rows have %d", indexed, m.Seq, held)
 	}
 	return nil
 }

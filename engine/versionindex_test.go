@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -48,7 +49,7 @@ func checkVersionIndex(t *testing.T, db *DB, wantSeq, wantHorizon uint64) {
 	}
 	ts, _ := db.View().lookupTable("t")
 	m, ok, err := db.vx.Mark(ts.spec.OID)
-	if err != nil || !ok || m.Seq != wantSeq || m.Horizon != wantHorizon {
+	if err != nil || !ok || m.Seq != wantSeq || m.Horizon != wantHorizon || !m.Rows {
 		t.Fatalf("mark %+v (%v, %v), want seq %d horizon %d", m, ok, err, wantSeq, wantHorizon)
 	}
 }
@@ -63,7 +64,18 @@ func TestVersionIndexOnDisk(t *testing.T) {
 	defer func() { db.Close() }()
 	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"status"}}))
 	rng := rand.New(rand.NewPCG(1, 2))
-	versionIndexWorkload(t, db, rng, 40, 30)
+	versionIndexWorkload(t, db, rng, 40, 10)
+	// A row deleted long before the fold below, which takes it away.
+	for _, op := range []func(tx *Txn) error{
+		func(tx *Txn) error { _, err := tx.Insert("t", []byte(`{"id": 500, "status": "gone"}`)); return err },
+		func(tx *Txn) error { return tx.SoftDelete("t", int64(500)) },
+	} {
+		tx := db.Begin()
+		mustExec(t, op(tx))
+		_, err := tx.Commit(ctx)
+		mustExec(t, err)
+	}
+	versionIndexWorkload(t, db, rng, 40, 20)
 	before := historyDocs(t, db)
 	seq, err := db.SnapshotTable("t")
 	mustExec(t, err)
@@ -88,6 +100,7 @@ func TestVersionIndexOnDisk(t *testing.T) {
 	if after := historyDocs(t, db); !maps.Equal(after, before) {
 		t.Fatal("the history reads otherwise after a reopen")
 	}
+	checkNewestInGaps(t, ts)
 	versionIndexWorkload(t, db, rng, 40, 10)
 	seq, err = db.SnapshotTable("t")
 	mustExec(t, err)
@@ -96,9 +109,39 @@ func TestVersionIndexOnDisk(t *testing.T) {
 	// A fold drops history: the next snapshot writes the table anew.
 	h, err := db.CompactBefore("t", seq-600)
 	mustExec(t, err)
+	if ts, _ := db.View().lookupTable("t"); func() bool { _, ok := ts.get(Key{Int: 500, IsInt: true}); return ok }() {
+		t.Fatal("the fold kept a row deleted before its horizon")
+	}
 	seq, err = db.SnapshotTable("t")
 	mustExec(t, err)
 	checkVersionIndex(t, db, seq, h)
+
+	// A row's newest version that differs from the row's, or that of a
+	// row there is not, is found.
+	k3 := appendOrderedKey(nil, Key{Int: 3, IsInt: true})
+	r3, _ := ts.get(Key{Int: 3, IsInt: true})
+	s3, v3, err := newestEntry(ts.log, &r3, seq)
+	mustExec(t, err)
+	for _, bad := range []struct {
+		key []byte
+		seq uint64
+		v   vindex.Version
+	}{
+		{k3, s3, vindex.Version{Type: v3.Type, Ms: v3.Ms, Doc: []byte{0x80}}},
+		{k3, s3 - 1, v3},
+		{k3, s3, vindex.Version{Type: v3.Type, Ms: v3.Ms + 1, Doc: v3.Doc}},
+		{appendOrderedKey(nil, Key{Int: 1000, IsInt: true}), s3, v3},
+	} {
+		b := db.vx.NewBatch()
+		mustExec(t, b.PutRow(ts.spec.OID, bad.key, bad.seq, bad.v))
+		mustExec(t, b.Apply())
+		if p := db.CheckVersionIndex(); len(p) != 1 || !strings.Contains(p[0], "newest") {
+			t.Fatalf("a row's newest version that differs (%x seq %d): %v", bad.key, bad.seq, p)
+		}
+		b = db.vx.NewBatch()
+		mustExec(t, b.PutRow(ts.spec.OID, k3, s3, v3))
+		mustExec(t, b.Apply())
+	}
 
 	// A version the rows do not have is found.
 	b := db.vx.NewBatch()
@@ -125,6 +168,17 @@ func TestVersionIndexOnDisk(t *testing.T) {
 	}
 	checkVersionIndex(t, db, seq, h)
 	versionIndexWorkload(t, db, rng, 40, 5)
+	seq, err = db.SnapshotTable("t")
+	mustExec(t, err)
+	checkVersionIndex(t, db, seq, h)
+
+	// An index written before it held rows (its mark says so, and it
+	// has none) gets every row's newest version at the next snapshot.
+	b = db.vx.NewBatch()
+	mustExec(t, b.ClearRows(ts.spec.OID))
+	mustExec(t, b.SetMark(ts.spec.OID, vindex.Mark{Seq: seq, Horizon: h}))
+	mustExec(t, b.Apply())
+	versionIndexWorkload(t, db, rng, 40, 2)
 	seq, err = db.SnapshotTable("t")
 	mustExec(t, err)
 	checkVersionIndex(t, db, seq, h)
@@ -166,6 +220,42 @@ func TestVersionIndexOnDisk(t *testing.T) {
 	defer r.Close()
 	if r.Scan(ts.spec.OID) {
 		t.Fatal("the dropped table's versions are in the index")
+	}
+	rr, err := db.vx.NewRows()
+	mustExec(t, err)
+	defer rr.Close()
+	if rr.Scan(ts.spec.OID) {
+		t.Fatal("the dropped table's rows are in the index")
+	}
+}
+
+// checkNewestInGaps checks newestEntry at seqs where the version visible
+// is in a gap of its row, against the row's document there; the
+// snapshots put rows' newest versions at their seq, which is never in a
+// gap.
+func checkNewestInGaps(t *testing.T, ts *tableState) {
+	t.Helper()
+	n := 0
+	ts.rows.Ascend(func(r row) bool {
+		for i := range r.versions[:len(r.versions)-1] {
+			if !r.versions[i].gap() {
+				continue
+			}
+			for _, at := range []uint64{r.versions[i].seq, r.versions[i+1].seq - 1} {
+				seq, iv, err := newestEntry(ts.log, &r, at)
+				mustExec(t, err)
+				wseq, ms, doc, err := r.docAt(ts.log, at)
+				mustExec(t, err)
+				if seq != wseq || iv.Ms != ms || !bytes.Equal(iv.Doc, doc) || seq < r.versions[i].seq || seq >= r.versions[i+1].seq {
+					t.Fatalf("row %s at %d, in a gap: seq %d ms %d doc %x; the row's: seq %d ms %d doc %x", r.key, at, seq, iv.Ms, iv.Doc, wseq, ms, doc)
+				}
+				n++
+			}
+		}
+		return true
+	})
+	if n == 0 {
+		t.Fatal("no gap to read a newest version in")
 	}
 }
 

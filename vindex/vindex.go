@@ -1,8 +1,9 @@
 // Package vindex is the version index: an ordered index on disk of every
 // version of every row, so that a point read at any seq is one seek,
 // without the versions in the process heap (docs/ENGINE.md, Storage beyond
-// memory). Secondary index entries are to follow, under keys of their own
-// ('i', reserved).
+// memory), and the newest version of every row with its document, so that
+// a row need not be in memory to be read as it is now. Secondary index
+// entries are to follow, under keys of their own ('i', reserved).
 //
 // The segments are the log and the truth; this index is derived from them
 // and can be rebuilt from them. It is an LSM (pebble) with its own
@@ -16,7 +17,8 @@
 // them:
 //
 //	version:  'v' table(4) key 0x00 ^seq(8) 0x09       newest version of a key first
-//	mark:     'm' table(4)                       → seq(8) horizon(8)
+//	row:      'r' table(4) key               → seq(8) version   the newest up to the mark
+//	mark:     'm' table(4)                       → seq(8) horizon(8) [rows(1)]
 //
 // A version's key is a prefix (up to the 0x00) and a suffix, the seq and
 // the suffix's length (comparer): the bloom filters are of prefixes, and
@@ -51,6 +53,7 @@ func MemFS() FS { return vfs.NewMem() }
 
 const (
 	tagVersion byte = 'v'
+	tagRow     byte = 'r'
 	tagMeta    byte = 'm'
 )
 
@@ -358,9 +361,12 @@ func (x *Index) kickTidier() {
 
 // A Mark says up to which seq the index holds a table's versions, and at
 // which horizon (the seq before which history was folded away) they were
-// written.
+// written, and whether it holds the newest version of every row of the
+// table up to Seq as well (an index written before rows were kept in it
+// does not).
 type Mark struct {
 	Seq, Horizon uint64
+	Rows         bool
 }
 
 func markKey(table uint32) []byte { return binary.BigEndian.AppendUint32([]byte{tagMeta}, table) }
@@ -376,10 +382,10 @@ func (x *Index) Mark(table uint32) (m Mark, ok bool, err error) {
 		return m, false, fmt.Errorf("vindex: mark of table %d: %w", table, err)
 	}
 	defer closer.Close()
-	if len(v) != 16 {
+	if len(v) != 16 && (len(v) != 17 || v[16] > 1) {
 		return m, false, fmt.Errorf("vindex: mark of table %d: %w", table, ErrDamaged)
 	}
-	return Mark{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}, true, nil
+	return Mark{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]), len(v) == 17 && v[16] == 1}, true, nil
 }
 
 // A Batch gathers entries to apply at once.
@@ -403,15 +409,36 @@ func (b *Batch) PutVersion(table uint32, key []byte, seq uint64, v Version) erro
 	return b.b.Set(b.key, b.val, nil)
 }
 
-// DeleteTable removes every version of table, and its mark.
+// PutRow sets the newest version of key (ordered-encoded) of table: the
+// version at seq. The last put before a mark is set should be the one
+// visible at the mark.
+func (b *Batch) PutRow(table uint32, key []byte, seq uint64, v Version) error {
+	b.key = append(binary.BigEndian.AppendUint32(append(b.key[:0], tagRow), table), key...)
+	b.val = v.append(binary.BigEndian.AppendUint64(b.val[:0], seq))
+	return b.b.Set(b.key, b.val, nil)
+}
+
+// DeleteTable removes every version and row of table, and its mark.
 func (b *Batch) DeleteTable(table uint32) error {
 	if err := b.b.Delete(markKey(table), nil); err != nil {
 		return err
 	}
-	lo := binary.BigEndian.AppendUint32([]byte{tagVersion}, table)
-	hi := binary.BigEndian.AppendUint32([]byte{tagVersion}, table+1)
+	if err := b.deleteRange(tagVersion, table); err != nil {
+		return err
+	}
+	return b.ClearRows(table)
+}
+
+// ClearRows removes the newest version of every row of table: a fold,
+// which takes rows away, puts them all again.
+func (b *Batch) ClearRows(table uint32) error { return b.deleteRange(tagRow, table) }
+
+// deleteRange removes the keys of table under tag.
+func (b *Batch) deleteRange(tag byte, table uint32) error {
+	lo := binary.BigEndian.AppendUint32([]byte{tag}, table)
+	hi := binary.BigEndian.AppendUint32([]byte{tag}, table+1)
 	if table == ^uint32(0) {
-		hi = []byte{tagVersion + 1}
+		hi = []byte{tag + 1}
 	}
 	return b.b.DeleteRange(lo, hi, nil)
 }
@@ -421,9 +448,12 @@ func (b *Batch) Discard() { b.b.Close() }
 
 // SetMark sets table's mark when the batch is applied.
 func (b *Batch) SetMark(table uint32, m Mark) error {
-	var v [16]byte
+	var v [17]byte
 	binary.BigEndian.PutUint64(v[:], m.Seq)
 	binary.BigEndian.PutUint64(v[8:], m.Horizon)
+	if m.Rows {
+		v[16] = 1
+	}
 	return b.b.Set(markKey(table), v[:], nil)
 }
 
@@ -622,6 +652,97 @@ func (r *Versions) Version() Version { return r.v }
 
 // Err returns the error that ended the reader's last move, if any.
 func (r *Versions) Err() error { return r.err }
+
+// Rows reads the newest version of rows: one row's (Get), or every
+// row's of a table in key order (Scan). The index may hold a row's
+// version put after the mark, by a batch of a run that sets the mark
+// later. It is not safe for concurrent use; each reader takes its own.
+type Rows struct {
+	it     *pebble.Iterator
+	prefix []byte // 'r' table
+	seek   []byte
+	key    []byte
+	seq    uint64
+	v      Version
+	err    error
+}
+
+// NewRows returns a reader of rows.
+func (x *Index) NewRows() (*Rows, error) {
+	it, err := x.db.NewIter(&pebble.IterOptions{
+		LowerBound: []byte{tagRow},
+		UpperBound: []byte{tagRow + 1},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Rows{it: it}, nil
+}
+
+// Close releases the reader.
+func (r *Rows) Close() error { return r.it.Close() }
+
+// Get positions the reader at the row of key of table, and reports
+// whether the index has it.
+func (r *Rows) Get(table uint32, key []byte) bool {
+	r.prefix = binary.BigEndian.AppendUint32(append(r.prefix[:0], tagRow), table)
+	r.seek = append(append(r.seek[:0], r.prefix...), key...)
+	r.err = nil
+	if !r.load(r.it.SeekPrefixGE(r.seek)) {
+		return false
+	}
+	return bytes.Equal(r.key, key)
+}
+
+// Scan positions the reader at the first row of table, and reports
+// whether there is one; Next moves to the next row by key.
+func (r *Rows) Scan(table uint32) bool {
+	r.prefix = binary.BigEndian.AppendUint32(append(r.prefix[:0], tagRow), table)
+	r.err = nil
+	return r.load(r.it.SeekGE(r.prefix))
+}
+
+// Next moves to the next row of the table after a Scan.
+func (r *Rows) Next() bool { return r.load(r.it.Next()) }
+
+func (r *Rows) load(ok bool) bool {
+	if !ok {
+		r.err = r.it.Error()
+		return false
+	}
+	k := r.it.Key()
+	if !bytes.HasPrefix(k, r.prefix) {
+		return false
+	}
+	val, err := r.it.ValueAndErr()
+	if err == nil && len(val) < 8 {
+		err = ErrDamaged
+	}
+	if err == nil {
+		r.v, err = decodeVersion(val[8:])
+	}
+	if err != nil {
+		r.err = err
+		return false
+	}
+	r.key = k[len(r.prefix):]
+	r.seq = binary.BigEndian.Uint64(val)
+	return true
+}
+
+// Key returns the key of the row the reader is at (as put); it is valid
+// until the reader moves.
+func (r *Rows) Key() []byte { return r.key }
+
+// Seq returns the seq of the row's newest version.
+func (r *Rows) Seq() uint64 { return r.seq }
+
+// Version returns the row's newest version; its bytes are valid until the
+// reader moves.
+func (r *Rows) Version() Version { return r.v }
+
+// Err returns the error that ended the reader's last move, if any.
+func (r *Rows) Err() error { return r.err }
 
 type quietLogger struct{}
 

@@ -49,7 +49,7 @@ func fill(t *testing.T, x *Index, m *model, r *rand.Rand, next uint64, n, keys i
 			m.versions[k] = append(m.versions[k], next)
 			next++
 		}
-		if err := b.SetMark(7, Mark{Seq: next - 1, Horizon: 3}); err != nil {
+		if err := b.SetMark(7, Mark{Seq: next - 1, Horizon: 3, Rows: true}); err != nil {
 			t.Fatal(err)
 		}
 		if err := b.Apply(); err != nil {
@@ -125,7 +125,7 @@ func TestVersions(t *testing.T) {
 	m, r := newModel(), rand.New(rand.NewPCG(1, 2))
 	next := fill(t, x, m, r, 1, 200, 300, nil)
 	check(t, x, m, next)
-	if m, ok, err := x.Mark(7); err != nil || !ok || m != (Mark{next - 1, 3}) {
+	if m, ok, err := x.Mark(7); err != nil || !ok || m != (Mark{Seq: next - 1, Horizon: 3, Rows: true}) {
 		t.Fatalf("mark %+v %v %v, want seq %d", m, ok, err, next-1)
 	}
 	// Another table's versions of the same keys are apart.
@@ -542,5 +542,133 @@ func TestTidy(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRows puts the newest versions of rows of two tables, beside their
+// versions, and reads them back one by one and by scans, after later puts
+// replace some, after a flush, after ClearRows and after DeleteTable.
+func TestRows(t *testing.T) {
+	x, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	const keys = 500
+	want := map[uint32]map[int]uint64{7: {}, 8: {}}
+	put := func(from uint64) {
+		b := x.NewBatch()
+		for k := range keys {
+			for _, table := range []uint32{7, 8} {
+				if (k+int(from))%3 == 0 && from > 0 {
+					continue // not changed in this batch
+				}
+				seq := from + uint64(k)*2 + uint64(table-7)
+				v := Version{Type: byte(seq % 5), Ms: int64(seq), Doc: docOf(seq)}
+				if err := b.PutVersion(table, key(k), seq, v); err != nil {
+					t.Fatal(err)
+				}
+				if err := b.PutRow(table, key(k), seq, v); err != nil {
+					t.Fatal(err)
+				}
+				want[table][k] = seq
+			}
+		}
+		if err := b.Apply(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(table uint32) {
+		t.Helper()
+		r, err := x.NewRows()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		for k := range keys + 1 {
+			seq, held := want[table][k]
+			if got := r.Get(table, key(k)); got != held || held && (r.Seq() != seq || !bytes.Equal(r.Version().Doc, docOf(seq)) || r.Version().Ms != int64(seq)) {
+				t.Fatalf("table %d key %d: found %v seq %d ms %d, want %v seq %d", table, k, got, r.Seq(), r.Version().Ms, held, seq)
+			}
+		}
+		n := 0
+		for ok := r.Scan(table); ok; ok = r.Next() {
+			if !bytes.Equal(r.Key(), key(n)) || r.Seq() != want[table][n] {
+				t.Fatalf("table %d scan, row %d: key %x seq %d, want seq %d", table, n, r.Key(), r.Seq(), want[table][n])
+			}
+			n++
+		}
+		if r.Err() != nil || n != len(want[table]) {
+			t.Fatalf("table %d scan: %d rows, want %d (%v)", table, n, len(want[table]), r.Err())
+		}
+	}
+	put(0)
+	put(10_000)
+	check(7)
+	check(8)
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	put(20_000)
+	check(7)
+	check(8)
+
+	b := x.NewBatch()
+	if err := b.ClearRows(7); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	clear(want[7])
+	check(7)
+	check(8)
+	r, err := x.NewVersions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Seek(7, key(3), ^uint64(0)) {
+		t.Fatal("ClearRows took the versions too")
+	}
+	r.Close()
+
+	b = x.NewBatch()
+	if err := b.DeleteTable(8); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	clear(want[8])
+	check(8)
+
+	// A value too short for its seq is damage, not a row.
+	b = x.NewBatch()
+	if err := b.b.Set(append([]byte{tagRow, 0, 0, 0, 9}, key(1)...), []byte{1, 2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	rr, err := x.NewRows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Close()
+	if rr.Get(9, key(1)) || !errors.Is(rr.Err(), ErrDamaged) {
+		t.Fatalf("a damaged row: %v", rr.Err())
+	}
+
+	// A mark of an index from before rows were kept (16 bytes) reads as
+	// one without them.
+	b = x.NewBatch()
+	if err := b.b.Set(markKey(9), binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, 40), 2), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok, err := x.Mark(9); err != nil || !ok || m != (Mark{Seq: 40, Horizon: 2}) {
+		t.Fatalf("an old mark: %+v %v %v", m, ok, err)
 	}
 }
