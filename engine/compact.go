@@ -201,7 +201,7 @@ func foldRows(lg *tableLog, rows *rowTree, h uint64, fields []string) (*tableSta
 	if err != nil {
 		return nil, err
 	}
-	part.fillPoint()
+	part.resetPoint()
 	if err := part.buildIndexes(fields); err != nil {
 		return nil, err
 	}

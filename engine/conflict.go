@@ -109,8 +109,8 @@ func (tx *Txn) changedSince(ts *tableState, k Key) error {
 	if _, mine := tx.pending.held(ts.spec.Name, k); mine {
 		return nil // tx wrote it since: checked then
 	}
-	if e := ts.point.entry(k); e != nil && e.r.newest().seq > tx.view.seq {
-		return conflict(ts.spec.Name, k, e.r.newest().seq)
+	if r, ok := ts.find(k); ok && r.newest().seq > tx.view.seq {
+		return conflict(ts.spec.Name, k, r.newest().seq)
 	}
 	return nil
 }
@@ -146,8 +146,8 @@ func (db *DB) validate(snap uint64, ops []*event, checks []rowCheck, scanned []s
 		if !ok {
 			return nil // the commit fails on its writes, or had none there
 		}
-		if e := w.point.entry(k); e != nil && e.r.newest().seq > snap {
-			return conflict(table, k, e.r.newest().seq)
+		if r, ok := w.find(k); ok && r.newest().seq > snap {
+			return conflict(table, k, r.newest().seq)
 		}
 		return nil
 	}

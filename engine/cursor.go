@@ -80,9 +80,9 @@ type Cursor struct {
 	filter bool
 	// lastEntry is the last index entry an equality cursor took.
 	lastEntry indexEntry
-	// keys and ents are scratch space for point map lookups.
-	keys []Key
-	ents []*pointEntry
+	// keys and found are scratch space for lookups by key (findAll).
+	keys  []Key
+	found []row
 	// err ends the cursor: a document could not be read.
 	err error
 }
@@ -403,11 +403,14 @@ func (c *Cursor) rowsOf(cands []candidate) {
 	for _, cd := range cands {
 		c.keys = append(c.keys, cd.key)
 	}
-	c.ents = slices.Grow(c.ents[:0], len(c.keys))[:len(c.keys)]
+	c.found = slices.Grow(c.found[:0], len(c.keys))[:len(c.keys)]
 	c.rows = slices.Grow(c.rows, len(cands))
-	c.ts.point.entries(c.keys, c.ents)
+	c.ts.findAll(c.keys, c.found)
 	for i, cd := range cands {
-		seq, ms, doc, err := c.ents[i].at(c.ts.log, c.v.seq)
+		if c.found[i].versions == nil {
+			continue
+		}
+		seq, ms, doc, err := c.found[i].docAt(c.ts.log, c.v.seq)
 		if err != nil {
 			c.fail(err)
 			return
@@ -421,5 +424,5 @@ func (c *Cursor) rowsOf(cands []candidate) {
 			c.rows = c.rows[:len(c.rows)-1]
 		}
 	}
-	clear(c.ents)
+	clear(c.found)
 }

@@ -231,11 +231,14 @@ func (c *Cursor) rangeRows(cands []rangeCand, more bool) {
 	for _, cd := range cands {
 		c.keys = append(c.keys, cd.key)
 	}
-	c.ents = slices.Grow(c.ents[:0], len(c.keys))[:len(c.keys)]
-	c.ts.point.entries(c.keys, c.ents)
+	c.found = slices.Grow(c.found[:0], len(c.keys))[:len(c.keys)]
+	c.ts.findAll(c.keys, c.found)
 	for i, cd := range cands {
 		c.addPendingBefore(cd.val, cd.key)
-		seq, ms, doc, err := c.ents[i].at(c.ts.log, c.v.seq)
+		if c.found[i].versions == nil {
+			continue
+		}
+		seq, ms, doc, err := c.found[i].docAt(c.ts.log, c.v.seq)
 		if err != nil {
 			c.fail(err)
 			return
@@ -249,7 +252,7 @@ func (c *Cursor) rangeRows(cands []rangeCand, more bool) {
 		}
 		c.add(r)
 	}
-	clear(c.ents)
+	clear(c.found)
 	if !more {
 		// The index is done: the transaction's rows left come last.
 		for rs.pi < len(rs.pend) {

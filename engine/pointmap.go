@@ -2,20 +2,39 @@ package engine
 
 import (
 	"hash/maphash"
-	"sync"
+	"math"
 	"sync/atomic"
 )
 
 // pointMap finds a row by key for readers without locks: an open-addressing
-// hash table whose slots are atomic pointers to immutable entries. One
-// writer stores entries; readers load the table and a slot and follow one
-// pointer, so a lookup touches about three cache lines where a B-tree walk
-// touches a dozen. Keys are never removed (a compaction builds a new map).
+// hash table whose slots are atomic pointers to immutable entries, so a
+// lookup touches about three cache lines where a B-tree walk touches a
+// dozen. It is a cache of rows, not an index of them: a key it does not
+// have is looked up in the B-tree of the reader's state (tableState.find),
+// and the row found there goes in while the map holds fewer than its
+// limit. Keys are never removed; the writer starts a new map instead
+// (refreshPoint), as a compaction or a trim does.
+//
+// What makes a row a reader adds right: the writer stores the newest row
+// of every key it writes into the map of its working state, and every
+// state that shares a map was copied from the writer's while that map was
+// its. So a key the map lacks was not written since the map was started,
+// and the reader's B-tree, which holds every version up to the map's
+// start, has its newest row; a write after the reader's state finds the
+// reader's entry and replaces it, or its slot taken and the reader's
+// insert fails (both claim the first empty slot of the key's chain, by a
+// swap from nil).
 type pointMap struct {
-	tab  atomic.Pointer[pointTable]
-	seed maphash.Seed
-	n    int // entries; writer only
+	tab   atomic.Pointer[pointTable]
+	seed  maphash.Seed
+	n     atomic.Int64 // entries: the writer's and the readers'
+	limit int64        // entries beyond which readers add none
 }
+
+// pointCacheRows is the limit of a table's point map: about 25 MB of
+// entries and slots. The writer starts a new map when its own stores take
+// the map to twice that.
+const pointCacheRows = 1 << 18
 
 type pointTable struct {
 	mask  uint64
@@ -31,8 +50,18 @@ type pointEntry struct {
 	r row
 }
 
+// newPointCache returns an empty map for a table of rows rows, sized for
+// as many as it will hold (its limit, or all of a smaller table).
+func newPointCache(rows int) *pointMap {
+	m := newPointMap(min(rows, pointCacheRows))
+	m.limit = pointCacheRows
+	return m
+}
+
+// newPointMap returns an empty map made for capacity entries, with no
+// limit.
 func newPointMap(capacity int) *pointMap {
-	m := &pointMap{seed: maphash.MakeSeed()}
+	m := &pointMap{seed: maphash.MakeSeed(), limit: math.MaxInt64}
 	size := 64
 	for size < 2*capacity {
 		size *= 2
@@ -54,54 +83,34 @@ func (m *pointMap) hash(k Key) uint64 {
 	return maphash.String(m.seed, k.Str)
 }
 
-// load returns the row stored for k.
-func (m *pointMap) load(k Key) (row, bool) {
-	if e := m.entry(k); e != nil {
-		return e.r, true
-	}
-	return row{}, false
-}
-
-// loadAt returns the seq, unix_ms and document of k's version visible at
-// seq; doc is nil when k has no live version by then.
-func (m *pointMap) loadAt(lg *tableLog, k Key, seq uint64) (vseq uint64, ms int64, doc []byte, err error) {
-	return m.entry(k).at(lg, seq)
-}
-
-// entries finds the entries of several keys (nil where a key has none),
-// out[i] for keys[i]. Each step runs over all the keys before the next, so
-// that the memory reads of different keys do not wait on each other: their
-// cache misses overlap, where one key after the other they add up.
-func (m *pointMap) entries(keys []Key, out []*pointEntry) {
+// entries finds the rows of several keys in the map (a row with no
+// versions where it has none), out[i] for keys[i]. Each step runs over
+// all the keys before the next, so that the memory reads of different
+// keys do not wait on each other: their cache misses overlap, where one
+// key after the other they add up.
+func (m *pointMap) entries(keys []Key, out []row) {
 	t := m.tab.Load()
 	var at [entriesBatch]uint64
+	var es [entriesBatch]*pointEntry
 	for lo := 0; lo < len(keys); lo += entriesBatch {
 		n := min(len(keys)-lo, entriesBatch)
-		ks, es := keys[lo:lo+n], out[lo:lo+n]
+		ks := keys[lo : lo+n]
 		for i, k := range ks {
 			at[i] = m.hash(k) & t.mask
 			es[i] = t.slots[at[i]].Load()
 		}
 		for i, k := range ks {
-			_, es[i] = t.probe(at[i], k, es[i])
+			if _, e := t.probe(at[i], k, es[i]); e != nil {
+				out[lo+i] = e.r
+			} else {
+				out[lo+i] = row{}
+			}
 		}
 	}
 }
 
 // entriesBatch is how many keys entries looks up side by side.
 const entriesBatch = 32
-
-// at returns the seq, unix_ms and document of e's version visible at
-// seq; doc is nil when it has no live version by then.
-func (e *pointEntry) at(lg *tableLog, seq uint64) (vseq uint64, ms int64, doc []byte, err error) {
-	if e == nil {
-		return 0, 0, nil, nil
-	}
-	if n := e.r.newest(); n.seq <= seq {
-		return n.seq, n.ms, n.doc(), nil
-	}
-	return e.r.docAt(lg, seq)
-}
 
 func (m *pointMap) entry(k Key) *pointEntry {
 	t := m.tab.Load()
@@ -123,70 +132,44 @@ func (t *pointTable) probe(i uint64, k Key, e *pointEntry) (uint64, *pointEntry)
 // store sets the row of its key. Only the writer calls it.
 func (m *pointMap) store(r row) {
 	t := m.tab.Load()
-	if 2*(m.n+1) > len(t.slots) {
+	if 2*(m.n.Load()+1) > int64(len(t.slots)) {
 		t = m.grow(t)
 	}
 	e := &pointEntry{r: r}
 	i := m.hash(r.key) & t.mask
-	i, old := t.probe(i, r.key, t.slots[i].Load())
-	if old == nil {
-		m.n++
+	for {
+		var old *pointEntry
+		i, old = t.probe(i, r.key, t.slots[i].Load())
+		if old != nil {
+			t.slots[i].Store(e)
+			return
+		}
+		if t.slots[i].CompareAndSwap(nil, e) {
+			m.n.Add(1)
+			return
+		}
+		// A reader's row took the slot: its key's, replaced next, or
+		// another's, passed.
 	}
-	t.slots[i].Store(e)
 }
 
-// fill stores the rows of a tree into m, new and made for as many rows.
-// A large tree is stored by workers goroutines, the tree walked by one
-// and its rows handed out in batches: its keys are distinct, so each row
-// takes the first empty slot from its hash on, claimed by a swap, with no
-// key to compare. (The stores are most of the cost: a cache miss on a
-// slot and an entry's allocation. Opening 2M rows, one goroutine took
-// 0.63 s of 2 s.)
-func (m *pointMap) fill(rows *rowTree, workers int) {
-	const batchLen = 1024
-	if rows.Len() < 16*batchLen || workers < 2 {
-		rows.Ascend(func(r row) bool {
-			m.store(r)
-			return true
-		})
+// add puts r, which a reader found in its state's B-tree, in the map if
+// the map has room for it and does not have its key: a row the writer
+// stored since is newer.
+func (m *pointMap) add(r row) {
+	n := m.n.Load()
+	if n >= m.limit {
 		return
 	}
 	t := m.tab.Load()
-	full, free := make(chan []row, workers), make(chan []row, 2*workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for b := range full {
-				for _, r := range b {
-					e := &pointEntry{r: r}
-					i := m.hash(r.key) & t.mask
-					for !t.slots[i].CompareAndSwap(nil, e) {
-						i = (i + 1) & t.mask
-					}
-				}
-				select {
-				case free <- b[:0]:
-				default: // the walk is over, or has batches enough
-				}
-			}
-		})
+	if 2*(n+1) > int64(len(t.slots)) {
+		return // the writer grows a table, readers do not
 	}
-	b := make([]row, 0, batchLen)
-	rows.Ascend(func(r row) bool {
-		if b = append(b, r); len(b) == batchLen {
-			full <- b
-			select {
-			case b = <-free:
-			default:
-				b = make([]row, 0, batchLen)
-			}
-		}
-		return true
-	})
-	full <- b
-	close(full)
-	wg.Wait()
-	m.n = rows.Len()
+	i := m.hash(r.key) & t.mask
+	i, old := t.probe(i, r.key, t.slots[i].Load())
+	if old == nil && t.slots[i].CompareAndSwap(nil, &pointEntry{r: r}) {
+		m.n.Add(1)
+	}
 }
 
 // grow copies the entries into a table twice the size and publishes it.
@@ -195,11 +178,13 @@ func (m *pointMap) fill(rows *rowTree, workers int) {
 func (m *pointMap) grow(old *pointTable) *pointTable {
 	size := 2 * len(old.slots)
 	t := &pointTable{mask: uint64(size - 1), slots: make([]atomic.Pointer[pointEntry], size)}
+	n := 0 // readers' rows added to the old table meanwhile are lost
 	for i := range old.slots {
 		e := old.slots[i].Load()
 		if e == nil {
 			continue
 		}
+		n++
 		for j := m.hash(e.r.key) & t.mask; ; j = (j + 1) & t.mask {
 			if t.slots[j].Load() == nil {
 				t.slots[j].Store(e)
@@ -208,5 +193,6 @@ func (m *pointMap) grow(old *pointTable) *pointTable {
 		}
 	}
 	m.tab.Store(t)
+	m.n.Store(int64(n))
 	return t
 }

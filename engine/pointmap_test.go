@@ -26,7 +26,12 @@ func TestPointMapGrowsUnderReaders(t *testing.T) {
 			for stored.Load() < n {
 				upto := int(stored.Load())
 				for i := 0; i < upto; i += 97 {
-					r, ok := m.load(keyOf(i))
+					e := m.entry(keyOf(i))
+					ok := e != nil
+					var r row
+					if ok {
+						r = e.r
+					}
 					if !ok || r.key != keyOf(i) || len(r.versions) == 0 || r.versions[0].seq != uint64(i+1) {
 						t.Errorf("key %d: %v %+v", i, ok, r)
 						return
@@ -44,11 +49,11 @@ func TestPointMapGrowsUnderReaders(t *testing.T) {
 		stored.Store(int64(i + 1))
 	}
 	wg.Wait()
-	if _, ok := m.load(Key{Str: "absent"}); ok {
+	if m.entry(Key{Str: "absent"}) != nil {
 		t.Fatal("found a key never stored")
 	}
-	if m.n != n {
-		t.Fatalf("%d entries, want %d", m.n, n)
+	if m.n.Load() != n {
+		t.Fatalf("%d entries, want %d", m.n.Load(), n)
 	}
 }
 
@@ -74,57 +79,94 @@ func TestPointMapEntries(t *testing.T) {
 			j := (i * 7919) % (n + 10) // a spread, some past the stored range
 			keys[i], present[i] = keyOf(j), j%2 == 0 && j < n
 		}
-		got := make([]*pointEntry, count)
+		got := make([]row, count)
+		for i := range got {
+			got[i] = seqRow(Key{Str: "stale"}, 1) // overwritten, found or not
+		}
 		m.entries(keys, got)
 		for i, k := range keys {
-			if want := m.entry(k); got[i] != want {
-				t.Fatalf("%d keys: key %v: entry %p, alone %p", count, k, got[i], want)
-			}
-			if (got[i] != nil) != present[i] || got[i] != nil && got[i].r.key != k {
-				t.Fatalf("%d keys: key %v: entry %+v, want present=%v", count, k, got[i], present[i])
+			e := m.entry(k)
+			if (got[i].versions != nil) != present[i] || (e != nil) != present[i] || e != nil && (got[i].key != k || rowSeq(got[i]) != rowSeq(e.r)) {
+				t.Fatalf("%d keys: key %v: row %v/%d, want present=%v", count, k, got[i].key, len(got[i].versions), present[i])
 			}
 		}
 	}
 }
 
-// TestPointMapFill fills maps from trees small and large (the large ones
-// by four goroutines, whatever the processors): every key finds its row, keys not in the tree
-// find none, and stores after the fill replace rows and grow the map.
-func TestPointMapFill(t *testing.T) {
-	for _, n := range []int{0, 1, 1000, 100_000} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			keyOf := func(i int) Key {
-				if i%3 == 0 {
-					return Key{Str: fmt.Sprintf("k%d", i)}
+// TestPointCache: readers add rows they found in their state's B-tree
+// (all at seq 1) while the writer stores newer rows of half the keys (seq
+// 2) and grows the map under them. Every key the writer stored ends with
+// its row, never a reader's older one; the readers add none past the
+// limit; a key the map lacks is found in the tree, and a tableState finds
+// every row whether the map has it or not.
+func TestPointCache(t *testing.T) {
+	const n = 20_000
+	tr := newRowTree()
+	for i := range n {
+		tr.ReplaceOrInsert(seqRow(Key{Int: int64(i), IsInt: true}, 1))
+	}
+	m := newPointMap(0)
+	m.limit = n / 4
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Go(func() {
+			for j := 0; !done.Load(); j++ {
+				k := Key{Int: int64((j*7919 + w*31) % n), IsInt: true}
+				if m.entry(k) != nil {
+					continue
 				}
-				return Key{Int: int64(i), IsInt: true}
-			}
-			tr := newRowTree()
-			for i := range n {
-				tr.ReplaceOrInsert(seqRow(keyOf(i), uint64(i+1)))
-			}
-			m := newPointMap(tr.Len())
-			m.fill(tr, 4)
-			if m.n != n {
-				t.Fatalf("%d entries, want %d", m.n, n)
-			}
-			for i := range n + 100 {
-				r, ok := m.load(keyOf(i))
-				if ok != (i < n) || ok && (r.key != keyOf(i) || rowSeq(r) != uint64(i+1)) {
-					t.Fatalf("key %d: %v %v/%d", i, ok, r.key, rowSeq(r))
-				}
-			}
-			for i := range 2*n + 10 {
-				m.store(seqRow(keyOf(i), uint64(1_000_000+i)))
-			}
-			if m.n != 2*n+10 {
-				t.Fatalf("%d entries after the stores, want %d", m.n, 2*n+10)
-			}
-			for i := range 2*n + 10 {
-				if r, ok := m.load(keyOf(i)); !ok || rowSeq(r) != uint64(1_000_000+i) {
-					t.Fatalf("key %d after the stores: %v %d", i, ok, rowSeq(r))
+				if r, ok := tr.Get(row{key: k}); ok {
+					m.add(r)
 				}
 			}
 		})
+	}
+	for i := 0; i < n; i += 2 {
+		m.store(seqRow(Key{Int: int64(i), IsInt: true}, 2))
+	}
+	done.Store(true)
+	wg.Wait()
+	readers := 0
+	for i := range n {
+		e := m.entry(Key{Int: int64(i), IsInt: true})
+		switch {
+		case i%2 == 0 && (e == nil || rowSeq(e.r) != 2):
+			t.Fatalf("key %d, stored by the writer: %+v", i, e)
+		case i%2 == 1 && e != nil:
+			readers++
+		}
+	}
+	if readers == 0 || readers > int(m.limit)+8 {
+		t.Fatalf("%d rows added by readers, limit %d", readers, m.limit)
+	}
+
+	ts := &tableState{rows: tr, point: newPointCache(tr.Len())}
+	ts.point.limit = 100
+	for i := range n {
+		r, ok := ts.find(Key{Int: int64(i), IsInt: true})
+		if !ok || rowSeq(r) != 1 {
+			t.Fatalf("find %d: %v %v", i, ok, r)
+		}
+	}
+	if got := ts.point.n.Load(); got != 100 {
+		t.Fatalf("%d rows in the map after the finds, limit 100", got)
+	}
+	keys := []Key{{Int: 5, IsInt: true}, {Int: 5000, IsInt: true}, {Int: -1, IsInt: true}, {Str: "x"}}
+	found := make([]row, len(keys))
+	ts.findAll(keys, found)
+	if rowSeq(found[0]) != 1 || rowSeq(found[1]) != 1 || found[2].versions != nil || found[3].versions != nil {
+		t.Fatalf("findAll: %v", found)
+	}
+	// The writer's stores past twice the limit start a new map.
+	old := ts.point
+	for i := range 300 {
+		ts.refreshPoint([]row{seqRow(Key{Int: int64(i), IsInt: true}, 3)})
+	}
+	if ts.point == old || ts.point.n.Load() >= 200 {
+		t.Fatalf("the map was not replaced: %d entries", ts.point.n.Load())
+	}
+	if r, ok := ts.find(Key{Int: 299, IsInt: true}); !ok || rowSeq(r) != 3 {
+		t.Fatalf("a row stored after the new map: %v %v", ok, r)
 	}
 }

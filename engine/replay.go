@@ -72,13 +72,7 @@ func (db *DB) loadTableSpec(name string, spec *TableSpec) (*tableState, []timePo
 	if ts.lastSnap == 0 {
 		ts.segBytesAtSnp = 0
 	}
-	// The point map is built beside the gathering of the timeline's
-	// points: both only read the rows.
-	filled := make(chan struct{})
-	go func() {
-		defer close(filled)
-		ts.fillPoint()
-	}()
+	ts.resetPoint()
 	// Sized first: grown by appends, the points of 4 million versions
 	// made 318 MB of garbage for 64 MB kept. They go back reduced to the
 	// table's timeline, which is all the database's keeps of them.
@@ -94,7 +88,6 @@ func (db *DB) loadTableSpec(name string, spec *TableSpec) (*tableState, []timePo
 		}
 		return true
 	})
-	<-filled
 	return ts, buildTimeline(points), nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"maps"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -593,7 +592,7 @@ func newTableState(spec *TableSpec, lg *tableLog) *tableState {
 		indexes:  map[string]*indexTree{},
 		cols:     newRegistry(spec),
 		liveCols: new(atomic.Pointer[registry]),
-		point:    newPointMap(0),
+		point:    newPointCache(0),
 	}
 	for _, f := range spec.Indexes {
 		ts.indexes[f] = newIndexTree()
@@ -626,24 +625,48 @@ func (ts *tableState) get(k Key) (row, bool) {
 	return ts.rows.Get(row{key: k})
 }
 
-// lookup finds a row for a reader through the point map.
-func (ts *tableState) lookup(k Key) (row, bool) {
-	return ts.point.load(k)
+// find returns the row of k in ts: the point map's, which may be newer
+// (a reader filters versions by its seq), or the B-tree's, which then
+// goes into the map (pointMap.add).
+func (ts *tableState) find(k Key) (row, bool) {
+	if e := ts.point.entry(k); e != nil {
+		return e.r, true
+	}
+	r, ok := ts.rows.Get(row{key: k})
+	if ok {
+		ts.point.add(r)
+	}
+	return r, ok
+}
+
+// findAll finds the rows of several keys as find does, out[i] for keys[i]
+// (a row with no versions where ts has none): the point map's first,
+// looked up side by side, then the B-tree's.
+func (ts *tableState) findAll(keys []Key, out []row) {
+	ts.point.entries(keys, out)
+	for i := range out {
+		if out[i].versions == nil {
+			out[i], _ = ts.find(keys[i])
+		}
+	}
 }
 
 // refreshPoint stores rows, as a commit left them, into the point map; a
-// key written twice is stored twice, its newest row last.
+// key written twice is stored twice, its newest row last. A map the
+// writes have taken to twice its limit is replaced by an empty one.
 func (ts *tableState) refreshPoint(rows []row) {
+	if ts.point.n.Load() >= 2*ts.point.limit {
+		ts.resetPoint()
+	}
 	for _, r := range rows {
 		ts.point.store(r)
 	}
 }
 
-// fillPoint builds a new point map from the B-tree, on every processor.
-func (ts *tableState) fillPoint() {
-	m := newPointMap(ts.rows.Len())
-	m.fill(ts.rows, runtime.GOMAXPROCS(0))
-	ts.point = m
+// resetPoint gives ts an empty point map, which its B-tree fills as it is
+// read.
+func (ts *tableState) resetPoint() {
+	ts.point = newPointCache(ts.rows.Len())
 }
 
 // addVersion appends v to the row of key k, old as the writer found it (ok:

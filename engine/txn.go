@@ -75,7 +75,11 @@ func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) 
 	if tx.pending.isTruncated(ts.spec.Name) {
 		return nil, nil, nil
 	}
-	_, _, raw, err := ts.point.loadAt(ts.log, k, tx.view.seq)
+	r, ok := ts.find(k)
+	if !ok {
+		return nil, nil, nil
+	}
+	_, _, raw, err := r.docAt(ts.log, tx.view.seq)
 	if raw == nil {
 		return nil, nil, err
 	}

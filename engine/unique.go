@@ -294,7 +294,11 @@ func (tx *Txn) checkUnique(ts *tableState, k Key, doc, prev map[string]any) erro
 			if _, mine := tx.pending.held(name, c); mine {
 				return nil
 			}
-			_, _, raw, err := ts.point.loadAt(ts.log, c, tx.view.seq)
+			r, ok := ts.find(c)
+			if !ok {
+				return nil
+			}
+			_, _, raw, err := r.docAt(ts.log, tx.view.seq)
 			if raw == nil {
 				return err
 			}
@@ -302,8 +306,8 @@ func (tx *Txn) checkUnique(ts *tableState, k Key, doc, prev map[string]any) erro
 			if err != nil || !conflictsWith(other) {
 				return err
 			}
-			if e := ts.point.entry(c); e != nil && e.r.newest().seq > tx.view.seq {
-				return conflict(name, c, e.r.newest().seq)
+			if r.newest().seq > tx.view.seq {
+				return conflict(name, c, r.newest().seq)
 			}
 			return uniqueError(ts, ix, vals)
 		})

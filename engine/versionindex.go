@@ -1023,7 +1023,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, times []timePoint) 
 	if trimmed == 0 {
 		return
 	}
-	part.fillPoint()
+	part.resetPoint()
 	if db.testTrimmed != nil {
 		db.testTrimmed()
 	}

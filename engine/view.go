@@ -223,7 +223,11 @@ func (v *View) Get(table string, key any) (Row, bool, error) {
 	if v.txn != nil {
 		v.txn.noteRead(table, k)
 	}
-	seq, ms, doc, err := ts.point.loadAt(ts.log, k, v.seq)
+	r, ok := ts.find(k)
+	if !ok {
+		return Row{}, false, nil
+	}
+	seq, ms, doc, err := r.docAt(ts.log, v.seq)
 	if doc == nil {
 		return Row{}, false, err
 	}
@@ -463,26 +467,29 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 		slices.SortFunc(cands, func(a, b candidate) int { return compareKeys(a.key, b.key) })
 	}
 	rows := make([]Row, len(cands)) // one allocation for the rows fn gets
-	// The candidates' entries, found together (pointMap.entries); the
-	// usual few keys and entries stay on the stack.
+	// The candidates' rows, found together (findAll); the usual few keys
+	// and rows stay on the stack.
 	var keyBuf [16]Key
-	var entBuf [16]*pointEntry
-	keys, ents := keyBuf[:0], entBuf[:0]
+	var rowBuf [16]row
+	keys, found := keyBuf[:0], rowBuf[:0]
 	if len(cands) > len(keyBuf) {
-		keys, ents = make([]Key, 0, len(cands)), make([]*pointEntry, 0, len(cands))
+		keys, found = make([]Key, 0, len(cands)), make([]row, 0, len(cands))
 	}
 	for _, c := range cands {
 		keys = append(keys, c.key)
 	}
-	ents = ents[:len(keys)]
-	ts.point.entries(keys, ents)
+	found = found[:len(keys)]
+	ts.findAll(keys, found)
 	// Find every candidate's version, and touch the first byte of its
 	// document, before decoding any: the cache misses of the versions and
 	// documents, like those of the entries, overlap instead of following
 	// one another.
 	var touch byte
 	for i, c := range cands {
-		seq, ms, doc, err := ents[i].at(ts.log, v.seq)
+		if found[i].versions == nil {
+			continue
+		}
+		seq, ms, doc, err := found[i].docAt(ts.log, v.seq)
 		if err != nil {
 			return err
 		}
@@ -571,7 +578,7 @@ func (v *View) History(table string, key any) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, ok := ts.lookup(k)
+	r, ok := ts.find(k)
 	if !ok {
 		return nil, nil
 	}
