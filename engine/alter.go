@@ -83,7 +83,7 @@ func (a *alteration) declared(c Column, what string) (*ColumnSpec, error) {
 func (a *alteration) eachLive(fn func(k Key, v *version) error) error {
 	var err error
 	a.ts.rows.Ascend(func(r row) bool {
-		if v := r.latest(); v.d != nil {
+		if v := r.newest(); v.d != nil {
 			err = fn(r.key, v)
 		}
 		return err == nil

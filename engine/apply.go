@@ -33,7 +33,7 @@ func (ts *tableState) liveDoc(r row, ok bool) (map[string]any, *version, error) 
 	if !ok {
 		return nil, nil, nil
 	}
-	v := r.latest()
+	v := r.newest()
 	if v.d == nil {
 		return nil, v, nil
 	}

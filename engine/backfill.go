@@ -90,7 +90,7 @@ func (b *backfill) install(cur, nts *tableState, field string) (bool, error) {
 func writtenSince(rows *rowTree, upTo uint64, fn func(r row) error) error {
 	var err error
 	rows.Ascend(func(r row) bool {
-		if r.latest().seq > upTo {
+		if r.newest().seq > upTo {
 			err = fn(r)
 		}
 		return err == nil

@@ -140,9 +140,6 @@ func (r *row) index(seq uint64) int {
 	return lo - 1
 }
 
-// latest returns the newest version.
-func (r *row) latest() *version { return &r.versions[len(r.versions)-1] }
-
 // indexEntry says that row key got value in the version made at seq. Entries
 // are only ever added; a lookup checks each candidate against the row's
 // version at the view's seq, so the answer is exact at any seq. Index trees

@@ -494,7 +494,7 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 			// Snapshots and compaction write the whole document of a
 			// version: it must fit a record too. (Replay never checks:
 			// what the log holds was accepted.)
-			if err := checkSize("document after the patch", r.latest().doc()); err != nil {
+			if err := checkSize("document after the patch", r.newest().doc()); err != nil {
 				return nil, err
 			}
 		}

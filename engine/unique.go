@@ -347,7 +347,7 @@ func uniqKey(table, field string) string { return table + "\x00" + field }
 // two transactions writing the same values fails here.
 func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
 	uniques := ts.spec.uniques()
-	if len(uniques) == 0 || r.latest().d == nil {
+	if len(uniques) == 0 || r.newest().d == nil {
 		return nil
 	}
 	var doc map[string]any
@@ -360,7 +360,7 @@ func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
 				doc = ev.doc
 			} else { // a patch, or an insert held encoded only (keepDocs)
 				var err error
-				if doc, err = decodeDocBytes(r.latest().doc()); err != nil {
+				if doc, err = decodeDocBytes(r.newest().doc()); err != nil {
 					return err
 				}
 			}
@@ -374,10 +374,10 @@ func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
 				return nil
 			}
 			other, ok := ts.get(c)
-			if !ok || other.latest().d == nil {
+			if !ok || other.newest().d == nil {
 				return nil
 			}
-			od, err := decodeDocBytes(other.latest().doc())
+			od, err := decodeDocBytes(other.newest().doc())
 			if err != nil {
 				return err
 			}
@@ -448,7 +448,7 @@ func (ts *tableState) changedDuplicate(ix IndexSpec, b *backfill) error {
 	for i, k := range keys {
 		err := candidates(b.tree, vals[i][0], b.upTo, func(c Key) error {
 			other, ok := ts.get(c)
-			if c == k || !ok || other.latest().seq > b.upTo {
+			if c == k || !ok || other.newest().seq > b.upTo {
 				return nil // written since: compared above
 			}
 			o, err := liveUniqueKey(ix, other)
@@ -486,7 +486,7 @@ func (ts *tableState) duplicateAmong(ix IndexSpec, vals [][]any) error {
 // liveUniqueKey is uniqueKeyAt of a row's newest version; nil when the
 // row is deleted.
 func liveUniqueKey(ix IndexSpec, r row) ([]any, error) {
-	v := r.latest()
+	v := r.newest()
 	if v.d == nil {
 		return nil, nil
 	}
