@@ -560,14 +560,11 @@ func decodeVersion(b []byte) (Version, error) {
 	return v, nil
 }
 
-// Versions reads versions: those of one key, newest first (Seek), or
-// every version of a table, key by key (Scan). It is not safe for
-// concurrent use; each reader takes its own.
-type Versions struct {
-	gen    uint64 // the index's when made (AcquireVersions)
+// reader is what Versions and Rows share: an iterator over the keys of
+// one tag, and the entry it is at.
+type reader struct {
 	it     *pebble.Iterator
-	prefix []byte // 'v' table key, or 'v' table for a scan
-	scan   bool
+	prefix []byte // what the keys of the entries read start with
 	seek   []byte
 	key    []byte
 	seq    uint64
@@ -575,20 +572,65 @@ type Versions struct {
 	err    error
 }
 
-// NewVersions returns a reader of versions.
-func (x *Index) NewVersions() (*Versions, error) {
+func (x *Index) newReader(tag byte) (reader, error) {
 	it, err := x.db.NewIter(&pebble.IterOptions{
-		LowerBound: []byte{tagVersion},
-		UpperBound: []byte{tagVersion + 1},
+		LowerBound: []byte{tag},
+		UpperBound: []byte{tag + 1},
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &Versions{it: it}, nil
+	return reader{it: it}, err
 }
 
 // Close releases the reader.
-func (r *Versions) Close() error { return r.it.Close() }
+func (r *reader) Close() error { return r.it.Close() }
+
+// at returns the key and the value the iterator is at after a move that
+// reported ok, and false at the end of the reader's keys (those with its
+// prefix) or on an error (Err).
+func (r *reader) at(ok bool) (k, val []byte, in bool) {
+	if !ok {
+		r.err = r.it.Error()
+		return nil, nil, false
+	}
+	if k = r.it.Key(); !bytes.HasPrefix(k, r.prefix) {
+		return nil, nil, false
+	}
+	if val, r.err = r.it.ValueAndErr(); r.err != nil {
+		return nil, nil, false
+	}
+	return k, val, true
+}
+
+// Key returns the key (as put) of the entry the reader is at; it is valid
+// until the reader moves.
+func (r *reader) Key() []byte { return r.key }
+
+// Seq returns the seq of the version the reader is at.
+func (r *reader) Seq() uint64 { return r.seq }
+
+// Version returns the version the reader is at; its bytes are valid until
+// the reader moves.
+func (r *reader) Version() Version { return r.v }
+
+// Err returns the error that ended the reader's last move, if any.
+func (r *reader) Err() error { return r.err }
+
+// Versions reads versions: those of one key, newest first (Seek), or
+// every version of a table, key by key (Scan). It is not safe for
+// concurrent use; each reader takes its own.
+type Versions struct {
+	reader
+	gen  uint64 // the index's when made (AcquireVersions)
+	scan bool   // prefix is 'v' table for a scan, 'v' table key 0x00 for a seek
+}
+
+// NewVersions returns a reader of versions.
+func (x *Index) NewVersions() (*Versions, error) {
+	r, err := x.newReader(tagVersion)
+	if err != nil {
+		return nil, err
+	}
+	return &Versions{reader: r}, nil
+}
 
 // Seek positions the reader at the newest version of key of table at or
 // below seq, and reports whether there is one. Next then moves to older
@@ -614,24 +656,15 @@ func (r *Versions) Scan(table uint32) bool {
 func (r *Versions) Next() bool { return r.load(r.it.Next()) }
 
 func (r *Versions) load(ok bool) bool {
+	k, val, ok := r.at(ok)
 	if !ok {
-		r.err = r.it.Error()
-		return false
-	}
-	k := r.it.Key()
-	if !bytes.HasPrefix(k, r.prefix) {
 		return false
 	}
 	if split(k) == len(k) || !r.scan && len(k) != len(r.prefix)+suffixLen {
 		r.err = ErrDamaged
 		return false
 	}
-	val, err := r.it.ValueAndErr()
-	if err == nil {
-		r.v, err = decodeVersion(val)
-	}
-	if err != nil {
-		r.err = err
+	if r.v, r.err = decodeVersion(val); r.err != nil {
 		return false
 	}
 	r.key = k[5 : len(k)-suffixLen-1]
@@ -639,48 +672,22 @@ func (r *Versions) load(ok bool) bool {
 	return true
 }
 
-// Key returns the key of the version the reader is at (as put); it is
-// valid until the reader moves.
-func (r *Versions) Key() []byte { return r.key }
-
-// Seq returns the seq of the version the reader is at.
-func (r *Versions) Seq() uint64 { return r.seq }
-
-// Version returns the version the reader is at; its bytes are valid until
-// the reader moves.
-func (r *Versions) Version() Version { return r.v }
-
-// Err returns the error that ended the reader's last move, if any.
-func (r *Versions) Err() error { return r.err }
-
 // Rows reads the newest version of rows: one row's (Get), or every
 // row's of a table in key order (Scan). The index may hold a row's
 // version put after the mark, by a batch of a run that sets the mark
 // later. It is not safe for concurrent use; each reader takes its own.
 type Rows struct {
-	it     *pebble.Iterator
-	prefix []byte // 'r' table
-	seek   []byte
-	key    []byte
-	seq    uint64
-	v      Version
-	err    error
+	reader // prefix is 'r' table
 }
 
 // NewRows returns a reader of rows.
 func (x *Index) NewRows() (*Rows, error) {
-	it, err := x.db.NewIter(&pebble.IterOptions{
-		LowerBound: []byte{tagRow},
-		UpperBound: []byte{tagRow + 1},
-	})
+	r, err := x.newReader(tagRow)
 	if err != nil {
 		return nil, err
 	}
-	return &Rows{it: it}, nil
+	return &Rows{reader: r}, nil
 }
-
-// Close releases the reader.
-func (r *Rows) Close() error { return r.it.Close() }
 
 // Get positions the reader at the row of key of table, and reports
 // whether the index has it.
@@ -706,43 +713,21 @@ func (r *Rows) Scan(table uint32) bool {
 func (r *Rows) Next() bool { return r.load(r.it.Next()) }
 
 func (r *Rows) load(ok bool) bool {
+	k, val, ok := r.at(ok)
 	if !ok {
-		r.err = r.it.Error()
 		return false
 	}
-	k := r.it.Key()
-	if !bytes.HasPrefix(k, r.prefix) {
+	if len(val) < 8 {
+		r.err = ErrDamaged
 		return false
 	}
-	val, err := r.it.ValueAndErr()
-	if err == nil && len(val) < 8 {
-		err = ErrDamaged
-	}
-	if err == nil {
-		r.v, err = decodeVersion(val[8:])
-	}
-	if err != nil {
-		r.err = err
+	if r.v, r.err = decodeVersion(val[8:]); r.err != nil {
 		return false
 	}
 	r.key = k[len(r.prefix):]
 	r.seq = binary.BigEndian.Uint64(val)
 	return true
 }
-
-// Key returns the key of the row the reader is at (as put); it is valid
-// until the reader moves.
-func (r *Rows) Key() []byte { return r.key }
-
-// Seq returns the seq of the row's newest version.
-func (r *Rows) Seq() uint64 { return r.seq }
-
-// Version returns the row's newest version; its bytes are valid until the
-// reader moves.
-func (r *Rows) Version() Version { return r.v }
-
-// Err returns the error that ended the reader's last move, if any.
-func (r *Rows) Err() error { return r.err }
 
 type quietLogger struct{}
 

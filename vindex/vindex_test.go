@@ -613,13 +613,7 @@ func TestRows(t *testing.T) {
 	check(7)
 	check(8)
 
-	b := x.NewBatch()
-	if err := b.ClearRows(7); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Apply(); err != nil {
-		t.Fatal(err)
-	}
+	applyOne(t, x, func(b *Batch) error { return b.ClearRows(7) })
 	clear(want[7])
 	check(7)
 	check(8)
@@ -632,24 +626,12 @@ func TestRows(t *testing.T) {
 	}
 	r.Close()
 
-	b = x.NewBatch()
-	if err := b.DeleteTable(8); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Apply(); err != nil {
-		t.Fatal(err)
-	}
+	applyOne(t, x, func(b *Batch) error { return b.DeleteTable(8) })
 	clear(want[8])
 	check(8)
 
 	// A value too short for its seq is damage, not a row.
-	b = x.NewBatch()
-	if err := b.b.Set(append([]byte{tagRow, 0, 0, 0, 9}, key(1)...), []byte{1, 2}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Apply(); err != nil {
-		t.Fatal(err)
-	}
+	applyOne(t, x, func(b *Batch) error { return b.b.Set(append([]byte{tagRow, 0, 0, 0, 9}, key(1)...), []byte{1, 2}, nil) })
 	rr, err := x.NewRows()
 	if err != nil {
 		t.Fatal(err)
@@ -661,14 +643,23 @@ func TestRows(t *testing.T) {
 
 	// A mark of an index from before rows were kept (16 bytes) reads as
 	// one without them.
-	b = x.NewBatch()
-	if err := b.b.Set(markKey(9), binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, 40), 2), nil); err != nil {
+	applyOne(t, x, func(b *Batch) error {
+		return b.b.Set(markKey(9), binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, 40), 2), nil)
+	})
+	if m, ok, err := x.Mark(9); err != nil || !ok || m != (Mark{Seq: 40, Horizon: 2}) {
+		t.Fatalf("an old mark: %+v %v %v", m, ok, err)
+	}
+}
+
+// applyOne applies a batch of what put puts.
+func applyOne(t *testing.T, x *Index, put func(b *Batch) error) {
+	t.Helper()
+	b := x.NewBatch()
+	if err := put(b); err != nil {
+		b.Discard()
 		t.Fatal(err)
 	}
 	if err := b.Apply(); err != nil {
 		t.Fatal(err)
-	}
-	if m, ok, err := x.Mark(9); err != nil || !ok || m != (Mark{Seq: 40, Horizon: 2}) {
-		t.Fatalf("an old mark: %+v %v %v", m, ok, err)
 	}
 }
