@@ -156,19 +156,20 @@ func (m *pointMap) store(r row) {
 // add puts r, which a reader found in its state's B-tree, in the map if
 // the map has room for it and does not have its key: a row the writer
 // stored since is newer.
+//
+// A reader counts its row in before it looks for a slot, and out again if
+// it finds none: readers at once never fill more than half the slots
+// between them, so a probe always ends at an empty one.
 func (m *pointMap) add(r row) {
-	n := m.n.Load()
-	if n >= m.limit {
-		return
-	}
 	t := m.tab.Load()
-	if 2*(n+1) > int64(len(t.slots)) {
+	if n := m.n.Add(1); n > m.limit || 2*n > int64(len(t.slots)) {
+		m.n.Add(-1)
 		return // the writer grows a table, readers do not
 	}
 	i := m.hash(r.key) & t.mask
 	i, old := t.probe(i, r.key, t.slots[i].Load())
-	if old == nil && t.slots[i].CompareAndSwap(nil, &pointEntry{r: r}) {
-		m.n.Add(1)
+	if old != nil || !t.slots[i].CompareAndSwap(nil, &pointEntry{r: r}) {
+		m.n.Add(-1)
 	}
 }
 
