@@ -13,7 +13,8 @@ import (
 // have is looked up in the B-tree of the reader's state (tableState.find),
 // and the row found there goes in while the map holds fewer than its
 // limit. Keys are never removed; the writer starts a new map instead
-// (refreshPoint), as a compaction or a trim does.
+// (refreshPoint), as a compaction or a trim does, and publishes the state
+// that has it at once.
 //
 // What makes a row a reader adds right: the writer stores the newest row
 // of every key it writes into the map of its working state, and every
@@ -33,8 +34,8 @@ type pointMap struct {
 
 // pointCacheRows is the limit of a table's point map: about 25 MB of
 // entries and slots. The writer starts a new map when its own stores take
-// the map to twice that.
-const pointCacheRows = 1 << 18
+// the map to twice that. (A variable for the tests.)
+var pointCacheRows = 1 << 18
 
 type pointTable struct {
 	mask  uint64
@@ -54,7 +55,7 @@ type pointEntry struct {
 // as many as it will hold (its limit, or all of a smaller table).
 func newPointCache(rows int) *pointMap {
 	m := newPointMap(min(rows, pointCacheRows))
-	m.limit = pointCacheRows
+	m.limit = int64(pointCacheRows)
 	return m
 }
 

@@ -650,14 +650,19 @@ func (ts *tableState) findAll(keys []Key, out []row) {
 
 // refreshPoint stores rows, as a commit left them, into the point map; a
 // key written twice is stored twice, its newest row last. A map the
-// writes have taken to twice its limit is replaced by an empty one.
-func (ts *tableState) refreshPoint(rows []row) {
+// writes have taken to twice its limit is replaced by an empty one, and
+// it reports true: the caller publishes ts then, as a trim does, for the
+// published state's map no longer gets the writes and its tree may lag
+// (states are published when a reader needs them, db.refresh).
+func (ts *tableState) refreshPoint(rows []row) (reset bool) {
 	if ts.point.n.Load() >= 2*ts.point.limit {
 		ts.resetPoint()
+		reset = true
 	}
 	for _, r := range rows {
 		ts.point.store(r)
 	}
+	return reset
 }
 
 // resetPoint gives ts an empty point map, which its B-tree fills as it is

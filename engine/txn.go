@@ -531,7 +531,9 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 	var due []string
 	for i := range tabs {
 		t := &tabs[i]
-		t.ts.refreshPoint(t.rows)
+		if t.ts.refreshPoint(t.rows) {
+			db.publish(map[string]*tableState{t.ts.spec.Name: t.ts})
+		}
 		if t.ts.cols != t.saved.cols {
 			t.ts.liveCols.Store(t.ts.cols)
 		}
