@@ -155,7 +155,8 @@ func (r *row) damaged(i int, err error) error {
 }
 
 // docAt returns the seq and time of the version visible at seq (seq 0:
-// none) and its document (nil: none, or a deletion).
+// none) and its document (nil: none, or a deletion). A row with no
+// versions (the zero row of a key not found) has none.
 func (r *row) docAt(lg *tableLog, seq uint64) (uint64, int64, []byte, error) {
 	i := r.index(seq)
 	if i < 0 {

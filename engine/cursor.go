@@ -407,9 +407,6 @@ func (c *Cursor) rowsOf(cands []candidate) {
 	c.rows = slices.Grow(c.rows, len(cands))
 	c.ts.findAll(c.keys, c.found)
 	for i, cd := range cands {
-		if c.found[i].versions == nil {
-			continue
-		}
 		seq, ms, doc, err := c.found[i].docAt(c.ts.log, c.v.seq)
 		if err != nil {
 			c.fail(err)

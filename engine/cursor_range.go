@@ -235,9 +235,6 @@ func (c *Cursor) rangeRows(cands []rangeCand, more bool) {
 	c.ts.findAll(c.keys, c.found)
 	for i, cd := range cands {
 		c.addPendingBefore(cd.val, cd.key)
-		if c.found[i].versions == nil {
-			continue
-		}
 		seq, ms, doc, err := c.found[i].docAt(c.ts.log, c.v.seq)
 		if err != nil {
 			c.fail(err)

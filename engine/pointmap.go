@@ -162,6 +162,9 @@ func (m *pointMap) store(r row) {
 // it finds none: readers at once never fill more than half the slots
 // between them, so a probe always ends at an empty one.
 func (m *pointMap) add(r row) {
+	if m.n.Load() >= m.limit {
+		return // full: no write to the count every reader shares
+	}
 	t := m.tab.Load()
 	if n := m.n.Add(1); n > m.limit || 2*n > int64(len(t.slots)) {
 		m.n.Add(-1)

@@ -158,6 +158,10 @@ func TestPointCache(t *testing.T) {
 	if rowSeq(found[0]) != 1 || rowSeq(found[1]) != 1 || found[2].versions != nil || found[3].versions != nil {
 		t.Fatalf("findAll: %v", found)
 	}
+	// The zero row of a key not found reads as no version at any seq.
+	if seq, _, doc, err := found[2].docAt(nil, ^uint64(0)); seq != 0 || doc != nil || err != nil {
+		t.Fatalf("the row of a key not found: seq %d, document %x, %v", seq, doc, err)
+	}
 	// The writer's stores past twice the limit start a new map.
 	old := ts.point
 	for i := range 300 {

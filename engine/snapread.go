@@ -168,7 +168,7 @@ func (s *snapshotRows) parseRow(r *mpReader, letGoDocs bool) (Key, error) {
 			return Key{}, fmt.Errorf("snapshot row %s: a patch of %d bytes at seq %d", k, sv.patch.n, seq)
 		}
 		t := sv.v.typ()
-		if sv.doc.n < 0 && !sv.inLog && (sv.patch.n < 0 && t != store.EventSoftDelete && t != store.EventTruncate || t == store.EventInsert) {
+		if sv.doc.n < 0 && !sv.inLog && (sv.patch.n < 0 && !deletes(t) || t == store.EventInsert) {
 			return Key{}, fmt.Errorf("snapshot row %s: %v at seq %d without its document or patch", k, t, seq)
 		}
 		s.vers = append(s.vers, sv)

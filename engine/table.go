@@ -629,11 +629,7 @@ func (ts *tableState) find(k Key) (row, bool) {
 	if e := ts.point.entry(k); e != nil {
 		return e.r, true
 	}
-	r, ok := ts.rows.Get(row{key: k})
-	if ok {
-		ts.point.add(r)
-	}
-	return r, ok
+	return ts.cacheRow(k)
 }
 
 // findAll finds the rows of several keys as find does, out[i] for keys[i]
@@ -643,9 +639,19 @@ func (ts *tableState) findAll(keys []Key, out []row) {
 	ts.point.entries(keys, out)
 	for i := range out {
 		if out[i].versions == nil {
-			out[i], _ = ts.find(keys[i])
+			out[i], _ = ts.cacheRow(keys[i])
 		}
 	}
+}
+
+// cacheRow returns the row of k from the B-tree, for a key the point map
+// does not have, and puts it in the map.
+func (ts *tableState) cacheRow(k Key) (row, bool) {
+	r, ok := ts.get(k)
+	if ok {
+		ts.point.add(r)
+	}
+	return r, ok
 }
 
 // refreshPoint stores rows, as a commit left them, into the point map; a

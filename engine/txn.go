@@ -75,10 +75,7 @@ func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) 
 	if tx.pending.isTruncated(ts.spec.Name) {
 		return nil, nil, nil
 	}
-	r, ok := ts.find(k)
-	if !ok {
-		return nil, nil, nil
-	}
+	r, _ := ts.find(k) // a key not found: a row that has no version
 	_, _, raw, err := r.docAt(ts.log, tx.view.seq)
 	if raw == nil {
 		return nil, nil, err

@@ -294,10 +294,7 @@ func (tx *Txn) checkUnique(ts *tableState, k Key, doc, prev map[string]any) erro
 			if _, mine := tx.pending.held(name, c); mine {
 				return nil
 			}
-			r, ok := ts.find(c)
-			if !ok {
-				return nil
-			}
+			r, _ := ts.find(c) // a key not found: a row that has no version
 			_, _, raw, err := r.docAt(ts.log, tx.view.seq)
 			if raw == nil {
 				return err

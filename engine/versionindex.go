@@ -655,10 +655,15 @@ func (r *row) countAt(lg *tableLog, seq uint64) (n int, vseq uint64, ms int64, l
 	err = r.eachGapVersion(lg, top, seq, func(s uint64, iv vindex.Version) {
 		if n++; vseq == 0 {
 			t := store.EventType(iv.Type)
-			vseq, ms, live = s, iv.Ms, t != store.EventSoftDelete && t != store.EventTruncate
+			vseq, ms, live = s, iv.Ms, !deletes(t)
 		}
 	})
 	return n, vseq, ms, live, err
+}
+
+// deletes reports whether an event of type t leaves its row deleted.
+func deletes(t store.EventType) bool {
+	return t == store.EventSoftDelete || t == store.EventTruncate
 }
 
 // reader returns a pooled reader of the version index, for a read of row
@@ -900,8 +905,7 @@ func checkIndexedRows(x *vindex.Index, ts *tableState, m vindex.Mark) error {
 		}
 		got := rr.Version()
 		t := store.EventType(got.Type)
-		deletion := t == store.EventSoftDelete || t == store.EventTruncate
-		if v := &r.versions[r.index(m.Seq)]; !v.gap() && v.typ() != t || deletion != (doc == nil) {
+		if v := &r.versions[r.index(m.Seq)]; !v.gap() && v.typ() != t || deletes(t) != (doc == nil) {
 			return fmt.Errorf("row %s: the index's newest version is a %v, the row's at seq %d is not", k, t, m.Seq)
 		}
 		if rr.Seq() != seq || got.Ms != ms || !bytes.Equal(got.Doc, doc) || (got.Doc == nil) != (doc == nil) || got.Patch != nil {

@@ -223,10 +223,7 @@ func (v *View) Get(table string, key any) (Row, bool, error) {
 	if v.txn != nil {
 		v.txn.noteRead(table, k)
 	}
-	r, ok := ts.find(k)
-	if !ok {
-		return Row{}, false, nil
-	}
+	r, _ := ts.find(k) // a key not found: a row that has no version
 	seq, ms, doc, err := r.docAt(ts.log, v.seq)
 	if doc == nil {
 		return Row{}, false, err
@@ -486,9 +483,6 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 	// one another.
 	var touch byte
 	for i, c := range cands {
-		if found[i].versions == nil {
-			continue
-		}
 		seq, ms, doc, err := found[i].docAt(ts.log, v.seq)
 		if err != nil {
 			return err
