@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -108,10 +109,12 @@ func TestPointCache(t *testing.T) {
 	m := newPointMap(0)
 	m.limit = n / 4
 	var done atomic.Bool
+	var looked atomic.Int64
 	var wg sync.WaitGroup
 	for w := range 3 {
 		wg.Go(func() {
 			for j := 0; !done.Load(); j++ {
+				looked.Add(1)
 				k := Key{Int: int64((j*7919 + w*31) % n), IsInt: true}
 				if m.entry(k) != nil {
 					continue
@@ -121,6 +124,11 @@ func TestPointCache(t *testing.T) {
 				}
 			}
 		})
+	}
+	// The writer starts once the readers run, so their adds race its
+	// stores even where goroutines start slowly.
+	for looked.Load() < 1000 {
+		runtime.Gosched()
 	}
 	for i := 0; i < n; i += 2 {
 		m.store(seqRow(Key{Int: int64(i), IsInt: true}, 2))
