@@ -570,12 +570,16 @@ type reader struct {
 	seq    uint64
 	v      Version
 	err    error
+	// ordered: the last move was a read of a row in key order, not a
+	// seek of a prefix, after which Next stays in that prefix.
+	ordered bool
 }
 
-func (x *Index) newReader(tag byte) (reader, error) {
+// newReader returns a reader of the keys whose tags are from lo to hi.
+func (x *Index) newReader(lo, hi byte) (reader, error) {
 	it, err := x.db.NewIter(&pebble.IterOptions{
-		LowerBound: []byte{tag},
-		UpperBound: []byte{tag + 1},
+		LowerBound: []byte{lo},
+		UpperBound: []byte{hi + 1},
 	})
 	return reader{it: it}, err
 }
@@ -623,9 +627,10 @@ type Versions struct {
 	scan bool   // prefix is 'v' table for a scan, 'v' table key 0x00 for a seek
 }
 
-// NewVersions returns a reader of versions.
+// NewVersions returns a reader of versions. It reads the newest version
+// of a row too (Newest), so that one pooled reader serves both.
 func (x *Index) NewVersions() (*Versions, error) {
-	r, err := x.newReader(tagVersion)
+	r, err := x.newReader(tagRow, tagVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -638,7 +643,7 @@ func (x *Index) NewVersions() (*Versions, error) {
 func (r *Versions) Seek(table uint32, key []byte, seq uint64) bool {
 	r.prefix = append(append(binary.BigEndian.AppendUint32(append(r.prefix[:0], tagVersion), table), key...), 0)
 	r.seek = VersionKey(r.seek[:0], table, key, seq)
-	r.scan, r.err = false, nil
+	r.scan, r.err, r.ordered = false, nil, false
 	return r.load(r.it.SeekPrefixGE(r.seek))
 }
 
@@ -654,6 +659,16 @@ func (r *Versions) Scan(table uint32) bool {
 // Next moves to the next version: the next older one of the same key
 // after a Seek, the next one of the table after a Scan.
 func (r *Versions) Next() bool { return r.load(r.it.Next()) }
+
+// Newest positions the reader at the newest version of key of table
+// that the rows hold (Rows.Get), and reports whether there is one. Next
+// is not for after it; a Seek or a Scan may follow.
+func (r *Versions) Newest(table uint32, key []byte) bool { return r.rowAt(table, key, true) }
+
+// NewestFrom is Newest for reads of rows in key order (a scan): each seek
+// moves on from where the one before left the reader, rather than from
+// the top of the index.
+func (r *Versions) NewestFrom(table uint32, key []byte) bool { return r.rowAt(table, key, false) }
 
 func (r *Versions) load(ok bool) bool {
 	k, val, ok := r.at(ok)
@@ -682,7 +697,7 @@ type Rows struct {
 
 // NewRows returns a reader of rows.
 func (x *Index) NewRows() (*Rows, error) {
-	r, err := x.newReader(tagRow)
+	r, err := x.newReader(tagRow, tagRow)
 	if err != nil {
 		return nil, err
 	}
@@ -691,14 +706,37 @@ func (x *Index) NewRows() (*Rows, error) {
 
 // Get positions the reader at the row of key of table, and reports
 // whether the index has it.
-func (r *Rows) Get(table uint32, key []byte) bool {
+func (r *Rows) Get(table uint32, key []byte) bool { return r.rowAt(table, key, true) }
+
+// nextTries is how many rows a read in key order steps over (NewestFrom)
+// before it seeks.
+const nextTries = 4
+
+// rowAt positions the reader at the row of key of table, and reports
+// whether the index has it: by a seek of the key as a prefix (its bloom
+// filters skip the tables without it), or, for a read in key order, by
+// stepping on from a row of the table before the key, and a plain seek
+// when that does not reach it.
+func (r *reader) rowAt(table uint32, key []byte, prefix bool) bool {
 	r.prefix = binary.BigEndian.AppendUint32(append(r.prefix[:0], tagRow), table)
 	r.seek = append(append(r.seek[:0], r.prefix...), key...)
 	r.err = nil
-	if !r.load(r.it.SeekPrefixGE(r.seek)) {
-		return false
+	ordered := r.ordered
+	r.ordered = !prefix
+	if prefix {
+		return r.loadRow(r.it.SeekPrefixGE(r.seek)) && bytes.Equal(r.key, key)
 	}
-	return bytes.Equal(r.key, key)
+	if ordered && r.it.Valid() && bytes.HasPrefix(r.it.Key(), r.prefix) && bytes.Compare(r.it.Key(), r.seek) < 0 {
+		for range nextTries {
+			if !r.loadRow(r.it.Next()) {
+				return false // the table has no row from key on
+			}
+			if c := bytes.Compare(r.key, key); c >= 0 {
+				return c == 0
+			}
+		}
+	}
+	return r.loadRow(r.it.SeekGE(r.seek)) && bytes.Equal(r.key, key)
 }
 
 // Scan positions the reader at the first row of table, and reports
@@ -706,13 +744,15 @@ func (r *Rows) Get(table uint32, key []byte) bool {
 func (r *Rows) Scan(table uint32) bool {
 	r.prefix = binary.BigEndian.AppendUint32(append(r.prefix[:0], tagRow), table)
 	r.err = nil
-	return r.load(r.it.SeekGE(r.prefix))
+	return r.loadRow(r.it.SeekGE(r.prefix))
 }
 
 // Next moves to the next row of the table after a Scan.
-func (r *Rows) Next() bool { return r.load(r.it.Next()) }
+func (r *Rows) Next() bool { return r.loadRow(r.it.Next()) }
 
-func (r *Rows) load(ok bool) bool {
+// loadRow reads the row entry the iterator is at after a move that
+// reported ok: its value is the version's seq, then the version.
+func (r *reader) loadRow(ok bool) bool {
 	k, val, ok := r.at(ok)
 	if !ok {
 		return false

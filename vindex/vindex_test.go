@@ -585,10 +585,37 @@ func TestRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer r.Close()
+		// A reader of versions reads rows too, and seeks versions
+		// between.
+		vr, err := x.NewVersions()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer vr.Close()
+		sr, err := x.NewVersions()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sr.Close()
 		for k := range keys + 1 {
 			seq, held := want[table][k]
 			if got := r.Get(table, key(k)); got != held || held && (r.Seq() != seq || !bytes.Equal(r.Version().Doc, docOf(seq)) || r.Version().Ms != int64(seq)) {
 				t.Fatalf("table %d key %d: found %v seq %d ms %d, want %v seq %d", table, k, got, r.Seq(), r.Version().Ms, held, seq)
+			}
+			if got := vr.Newest(table, key(k)); got != held || held && (vr.Seq() != seq || !bytes.Equal(vr.Version().Doc, docOf(seq))) {
+				t.Fatalf("table %d key %d, Newest: found %v seq %d, want %v seq %d", table, k, got, vr.Seq(), held, seq)
+			}
+			if held && (!vr.Seek(table, key(k), seq) || vr.Seq() != seq) {
+				t.Fatalf("table %d key %d: no version at seq %d after Newest (%v)", table, k, seq, vr.Err())
+			}
+		}
+		for k := 0; k <= keys; k += 1 + k%3 { // in key order, some skipped
+			if k%5 == 0 && k > 0 { // a point read between, on the same reader
+				sr.Newest(table, key(k-1))
+			}
+			seq, held := want[table][k]
+			if got := sr.NewestFrom(table, key(k)); got != held || held && (sr.Seq() != seq || !bytes.Equal(sr.Version().Doc, docOf(seq))) {
+				t.Fatalf("table %d key %d, NewestFrom: found %v seq %d, want %v seq %d", table, k, got, sr.Seq(), held, seq)
 			}
 		}
 		n := 0
