@@ -79,16 +79,29 @@ func (a *alteration) declared(c Column, what string) (*ColumnSpec, error) {
 		"column %q of relation %q has no declared type (its type is inferred from its values): %s needs a declared column", c.Name, a.ts.spec.Name, what)
 }
 
-// eachLive calls fn for every live row of the table, as the writer has it.
-func (a *alteration) eachLive(fn func(k Key, v *version) error) error {
+// eachLive calls fn for every live row of the table, as the writer has
+// it.
+func (a *alteration) eachLive(fn func(r *row) error) error {
 	var err error
 	a.ts.rows.Ascend(func(r row) bool {
-		if v := r.newest(); v.d != nil {
-			err = fn(r.key, v)
+		if r.live() {
+			err = fn(&r)
 		}
 		return err == nil
 	})
 	return err
+}
+
+// eachLiveDoc calls fn for every live row of the table, as the writer
+// has it, with its newest version and that version's document.
+func (a *alteration) eachLiveDoc(fn func(k Key, v *version, doc []byte) error) error {
+	return a.eachLive(func(r *row) error {
+		doc, err := r.current(a.ts.log)
+		if err != nil {
+			return err
+		}
+		return fn(r.key, r.newest(), doc)
+	})
 }
 
 // patch adds a PATCH of the row with key k, setting field to v (nil
@@ -307,7 +320,7 @@ func (db *DB) AddColumn(table string, col ColumnSpec, fill any) error {
 		field := c.StoredField()
 		if fill == nil {
 			if c.NotNull {
-				return a.eachLive(func(Key, *version) error {
+				return a.eachLive(func(*row) error {
 					return errorf(CodeNotNullViolation, "column %q of relation %q contains null values", c.Name, table)
 				})
 			}
@@ -323,7 +336,7 @@ func (db *DB) AddColumn(table string, col ColumnSpec, fill any) error {
 			return err
 		}
 		a.bump = true
-		return a.eachLive(func(k Key, _ *version) error { return a.patch(k, field, probe[field]) })
+		return a.eachLive(func(r *row) error { return a.patch(r.key, field, probe[field]) })
 	})
 }
 
@@ -353,8 +366,8 @@ func (db *DB) DropColumn(table, name string) error {
 		}
 		s.Indexes = deleteFunc(s.Indexes, on)
 		delete(s.ColumnComments, c.Field)
-		err = a.eachLive(func(k Key, v *version) error {
-			if _, ok, err := docField(v.doc(), c.Field); err != nil || !ok {
+		err = a.eachLiveDoc(func(k Key, _ *version, doc []byte) error {
+			if _, ok, err := docField(doc, c.Field); err != nil || !ok {
 				return err
 			}
 			return a.patch(k, c.Field, nil)
@@ -430,8 +443,8 @@ func (db *DB) SetColumnNotNull(table, name string, notNull bool) error {
 			return err
 		}
 		if notNull && !d.NotNull {
-			err := a.eachLive(func(k Key, v *version) error {
-				val, ok, err := docField(v.doc(), c.Field)
+			err := a.eachLiveDoc(func(_ Key, _ *version, doc []byte) error {
+				val, ok, err := docField(doc, c.Field)
 				if err == nil && (!ok || val == nil) {
 					err = errorf(CodeNotNullViolation, "column %q of relation %q contains null values", name, table)
 				}
@@ -482,8 +495,8 @@ func (db *DB) AddCheck(table string, ch CheckSpec, check func(*Row) error) error
 			}
 		}
 		if check != nil {
-			err := a.eachLive(func(k Key, v *version) error {
-				return check(&Row{Key: k, Seq: v.seq, UnixMs: v.ms, doc: v.doc()})
+			err := a.eachLiveDoc(func(k Key, v *version, doc []byte) error {
+				return check(&Row{Key: k, Seq: v.seq, UnixMs: v.ms, doc: doc})
 			})
 			if err != nil {
 				return err

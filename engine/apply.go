@@ -27,21 +27,21 @@ type event struct {
 	gen uint64
 }
 
-// liveDoc returns the decoded latest document of row r (found: ok), or nil
-// when the row does not exist or is deleted.
-func (ts *tableState) liveDoc(r row, ok bool) (map[string]any, *version, error) {
-	if !ok {
+// liveDoc returns the latest document of row r (found: ok), decoded and
+// as stored, or nil when the row does not exist or is deleted.
+func (ts *tableState) liveDoc(r row, ok bool) (map[string]any, []byte, error) {
+	if !ok || !r.live() {
 		return nil, nil, nil
 	}
-	v := r.newest()
-	if v.d == nil {
-		return nil, v, nil
-	}
-	doc, err := decodeDocBytes(v.doc())
+	raw, err := r.current(ts.log)
 	if err != nil {
-		return nil, v, fmt.Errorf("engine: table %s key %s seq %d: %w", ts.spec.Name, r.key, v.seq, err)
+		return nil, nil, err
 	}
-	return doc, v, nil
+	doc, err := decodeDocBytes(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("engine: table %s key %s seq %d: %w", ts.spec.Name, r.key, r.newest().seq, err)
+	}
+	return doc, raw, nil
 }
 
 // apply adds the version an event makes to the table and returns the row
@@ -76,7 +76,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 	}
 	name := ts.spec.Name
 	cur, found := ts.get(ev.key)
-	prev, prevVer, err := ts.liveDoc(cur, found)
+	prev, prevRaw, err := ts.liveDoc(cur, found)
 	if err != nil {
 		return row{}, err
 	}
@@ -97,7 +97,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 		if prev == nil {
 			return row{}, noRow(name, ev.key)
 		}
-		order, err := docKeys(prevVer.doc())
+		order, err := docKeys(prevRaw)
 		if err != nil {
 			return row{}, err
 		}

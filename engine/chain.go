@@ -100,6 +100,8 @@ func (r *row) docOf(lg *tableLog, i int) ([]byte, error) {
 		return doc, err
 	case v.inLog():
 		return lg.read(r.key, v)
+	case i == len(r.versions)-1:
+		return lg.newestDoc(r.key, v) // a PATCH that left it to the index
 	}
 	j := i - 1
 	for j >= 0 && !r.versions[j].ownDoc() {
@@ -153,6 +155,39 @@ func applyPatches(base []byte, patches [][]byte) ([]byte, error) {
 func (r *row) damaged(i int, err error) error {
 	return fmt.Errorf("engine: row %s seq %d: %w", r.key, r.versions[i].seq, err)
 }
+
+// leaves reports whether v, a row's newest version, at place i of its
+// versions, may let its document go once the version index holds the
+// row up to indexed, at horizon: a PATCH's is read from the index then
+// (newestDoc), an INSERT's from the log (inLog) when after the horizon. A
+// PATCH that is the row's first (the version at a fold's horizon) keeps
+// its own: nothing before it would rebuild it once a newer one follows.
+func (v *version) leaves(i int, indexed, horizon uint64) bool {
+	if v.gap() || v.seq > indexed {
+		return false
+	}
+	switch v.typ() {
+	case store.EventPatch:
+		return i > 0 && v.p != nil
+	case store.EventInsert:
+		return inLogAt(v, horizon)
+	}
+	return false
+}
+
+// newestInIndex reports whether the row's newest version is a PATCH that
+// left its document to the version index (leaves).
+func (r *row) newestInIndex() bool {
+	v := r.newest()
+	return v.d == nil && v.typ() == store.EventPatch
+}
+
+// live reports whether the row's newest version is not a deletion.
+func (r *row) live() bool { return !r.newest().deleted() }
+
+// current returns the document of the row's newest version, nil when it
+// is a deletion.
+func (r *row) current(lg *tableLog) ([]byte, error) { return r.docOf(lg, len(r.versions)-1) }
 
 // docAt returns the seq and time of the version visible at seq (seq 0:
 // none) and its document (nil: none, or a deletion). A row with no

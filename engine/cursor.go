@@ -83,6 +83,9 @@ type Cursor struct {
 	// keys and found are scratch space for lookups by key (findAll).
 	keys  []Key
 	found []row
+	// newest reads the documents rows left to the version index, for the
+	// chunk being read.
+	newest newestReader
 	// err ends the cursor: a document could not be read.
 	err error
 }
@@ -171,6 +174,7 @@ func (c *Cursor) fail(err error) {
 func (c *Cursor) refill() {
 	clear(c.rows) // let the documents of the last chunk go
 	c.rows, c.next = c.rows[:0], 0
+	defer c.newest.release()
 	switch {
 	case c.rng != nil:
 		c.rangeScanChunk()
@@ -243,13 +247,11 @@ func (c *Cursor) scanChunk() {
 			if c.trunc {
 				continue
 			}
-			if n := r.newest(); n.seq <= seq { // the present: no need to search versions
-				if doc := n.doc(); doc != nil {
-					c.add(Row{Key: r.key, Seq: n.seq, UnixMs: n.ms, doc: doc})
-				}
+			if n := r.newest(); n.seq <= seq && n.d != nil { // the present, held
+				c.add(Row{Key: r.key, Seq: n.seq, UnixMs: n.ms, doc: n.doc()})
 				continue
 			}
-			vseq, ms, doc, err := r.docAt(c.ts.log, seq)
+			vseq, ms, doc, err := c.docAt(r)
 			if err != nil {
 				c.fail(err)
 				return
@@ -260,6 +262,19 @@ func (c *Cursor) scanChunk() {
 		}
 		c.rest = nil
 	}
+}
+
+// docAt is r.docAt at the view's seq, reading a newest version's
+// document that the version index holds with the chunk's reader (rows
+// come in key order).
+func (c *Cursor) docAt(r *row) (uint64, int64, []byte, error) {
+	if len(r.versions) > 0 {
+		if n := r.newest(); n.seq <= c.v.seq && r.newestInIndex() {
+			doc, err := c.newest.doc(c.ts.log, r)
+			return n.seq, n.ms, doc, err
+		}
+	}
+	return r.docAt(c.ts.log, c.v.seq)
 }
 
 // emitPending adds the transaction's rows with keys before upto (all of
@@ -407,7 +422,7 @@ func (c *Cursor) rowsOf(cands []candidate) {
 	c.rows = slices.Grow(c.rows, len(cands))
 	c.ts.findAll(c.keys, c.found)
 	for i, cd := range cands {
-		seq, ms, doc, err := c.found[i].docAt(c.ts.log, c.v.seq)
+		seq, ms, doc, err := c.docAt(&c.found[i])
 		if err != nil {
 			c.fail(err)
 			return

@@ -45,6 +45,10 @@ type Options struct {
 	// <dir>/vindex (versionindex.go): written by the snapshots, checked by
 	// CheckVersionIndex; whole snapshots leave old versions to it (gaps).
 	VersionIndex bool
+	// NewestInIndex, with VersionIndex, lets a row's newest version leave
+	// its document to the index once the index holds it (version.leaves):
+	// less memory, slower reads of the present (docs/ENGINE.md).
+	NewestInIndex bool
 	// VersionIndexFS is the version index's file system when Store.FS is
 	// not the operating system's (tests keep it across a reopen); nil is
 	// a new one in memory.

@@ -31,6 +31,10 @@ type snapshotRows struct {
 	// gap, whose points of the timeline go to times.
 	gaps, indexed bool
 	times         []timePoint
+	// leave, when not 0, is the seq up to which the version index holds
+	// the table, at horizon: a row's newest version it holds loads
+	// without its document (version.leaves).
+	leave, horizon uint64
 }
 
 // snapVersion is a version parsed from the window: its bytes are spans
@@ -237,12 +241,14 @@ func (s *snapshotRows) build(k Key, b []byte) row {
 			vs[i] = v
 			continue
 		}
+		v.setPatch(take(sv.patch))
 		if i == last && sv.doc.n >= 0 {
-			v.setDoc(append([]byte(nil), b[sv.doc.off:sv.doc.off+sv.doc.n]...))
+			if !v.leaves(i, s.leave, s.horizon) {
+				v.setDoc(append([]byte(nil), b[sv.doc.off:sv.doc.off+sv.doc.n]...))
+			}
 		} else {
 			v.setDoc(take(sv.doc))
 		}
-		v.setPatch(take(sv.patch))
 		vs[i] = v
 	}
 	return newRow(k, vs)

@@ -367,8 +367,10 @@ func readSnapshotHeader(r io.Reader, spec *TableSpec) (*snapshotRows, snapshotHe
 }
 
 // readSnapshotData decodes the rows of a whole snapshot, whose header h
-// readSnapshotHeader read, into a table state for spec.
-func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg *tableLog) (*tableState, error) {
+// readSnapshotHeader read, into a table state for spec; with leave, the
+// newest versions the version index holds come without their documents
+// (Options.NewestInIndex).
+func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg *tableLog, leave bool) (*tableState, error) {
 	var rebuild error // the version index does not hold what the snapshot left it
 	if h.V == wholeIndexed || h.V == wholeGaps {
 		if lg.vx == nil {
@@ -385,6 +387,9 @@ func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg 
 		return nil, err
 	}
 	versions := 0
+	if leave && h.V == wholeGaps && rebuild == nil {
+		rows.leave, rows.horizon = h.Indexed, h.Horizon
+	}
 	tb := newTreeBuilder(ts.rows) // the rows come in order
 	for range h.Rows {
 		r, err := rows.next(true)

@@ -118,7 +118,7 @@ type row struct {
 // first). Every row in a table's B-tree is made by it.
 func newRow(k Key, vs []version) row { return row{key: k, versions: vs} }
 
-// newest returns the row's newest version, which keeps its document.
+// newest returns the row's newest version.
 func (r *row) newest() *version { return &r.versions[len(r.versions)-1] }
 
 // index returns the index of the version visible at seq, or -1.

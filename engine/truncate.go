@@ -45,7 +45,7 @@ func (db *DB) Truncate(ctx context.Context, table string) (uint64, error) {
 func (ts *tableState) truncate(ev *event, out []row) []row {
 	var live []row
 	ts.rows.Ascend(func(r row) bool {
-		if r.newest().d != nil {
+		if r.live() {
 			live = append(live, r)
 		}
 		return true

@@ -344,7 +344,7 @@ func uniqKey(table, field string) string { return table + "\x00" + field }
 // two transactions writing the same values fails here.
 func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
 	uniques := ts.spec.uniques()
-	if len(uniques) == 0 || r.newest().d == nil {
+	if len(uniques) == 0 || !r.live() {
 		return nil
 	}
 	var doc map[string]any
@@ -371,14 +371,14 @@ func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
 				return nil
 			}
 			other, ok := ts.get(c)
-			if !ok || other.newest().d == nil {
+			if !ok {
 				return nil
 			}
-			od, err := decodeDocBytes(other.newest().doc())
+			ov, err := ts.liveUniqueKey(ix, other)
 			if err != nil {
 				return err
 			}
-			if ov := uniqueKey(ix, od); ov != nil && sameKeyValues(ov, vals) {
+			if ov != nil && sameKeyValues(ov, vals) {
 				return uniqueError(ts, ix, vals)
 			}
 			return nil
@@ -410,7 +410,7 @@ func patchTouches(patch map[string]any, ix IndexSpec) bool {
 func (ts *tableState) findDuplicate(rows *rowTree, ix IndexSpec) error {
 	var vals [][]any
 	err := writtenSince(rows, 0, func(r row) error { // every row: seqs start at 1
-		k, err := liveUniqueKey(ix, r)
+		k, err := ts.liveUniqueKey(ix, r)
 		if k != nil {
 			vals = append(vals, k)
 		}
@@ -430,7 +430,7 @@ func (ts *tableState) changedDuplicate(ix IndexSpec, b *backfill) error {
 	var keys []Key
 	var vals [][]any
 	err := writtenSince(ts.rows, b.upTo, func(r row) error {
-		k, err := liveUniqueKey(ix, r)
+		k, err := ts.liveUniqueKey(ix, r)
 		if k != nil {
 			keys, vals = append(keys, r.key), append(vals, k)
 		}
@@ -448,7 +448,7 @@ func (ts *tableState) changedDuplicate(ix IndexSpec, b *backfill) error {
 			if c == k || !ok || other.newest().seq > b.upTo {
 				return nil // written since: compared above
 			}
-			o, err := liveUniqueKey(ix, other)
+			o, err := ts.liveUniqueKey(ix, other)
 			if err == nil && o != nil && sameKeyValues(o, vals[i]) {
 				err = ts.duplicated(ix, vals[i])
 			}
@@ -482,12 +482,15 @@ func (ts *tableState) duplicateAmong(ix IndexSpec, vals [][]any) error {
 
 // liveUniqueKey is uniqueKeyAt of a row's newest version; nil when the
 // row is deleted.
-func liveUniqueKey(ix IndexSpec, r row) ([]any, error) {
-	v := r.newest()
-	if v.d == nil {
+func (ts *tableState) liveUniqueKey(ix IndexSpec, r row) ([]any, error) {
+	if !r.live() {
 		return nil, nil
 	}
-	return uniqueKeyAt(ix, v.doc())
+	doc, err := r.current(ts.log)
+	if err != nil {
+		return nil, err
+	}
+	return uniqueKeyAt(ix, doc)
 }
 
 // uniqueKeyAt is uniqueKey on an encoded document, reading its fields

@@ -230,11 +230,12 @@ func (lg *tableLog) indexRun(k Key, seq uint64) (indexDocs, error) {
 	return n, nil
 }
 
-// tableHasGap reports whether a row of ts has a gap.
+// tableHasGap reports whether a row of ts has a gap, or a newest version
+// whose document only the index has.
 func tableHasGap(ts *tableState) bool {
 	found := false
 	ts.rows.Ascend(func(r row) bool {
-		found = r.hasGap(0, len(r.versions))
+		found = r.hasGap(0, len(r.versions)) || r.newestInIndex()
 		return !found
 	})
 	return found
@@ -704,6 +705,101 @@ func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (vseq ui
 	return vseq, ms, doc, true, err
 }
 
+// newestDoc returns the document of v, the newest version of row k, a
+// PATCH whose document the row left to the version index (leaves): from
+// the document cache, else from the index (newestIn).
+func (lg *tableLog) newestDoc(k Key, v *version) ([]byte, error) {
+	ck := cacheKey{lg, v.seq}
+	if doc := lg.cache.get(ck); doc != nil {
+		return doc, nil
+	}
+	r, err := lg.reader(k)
+	if err != nil {
+		return nil, err
+	}
+	defer lg.vx.ReleaseVersions(r)
+	doc, err := lg.newestIn(r, k, v, true, nil)
+	if err == nil {
+		lg.cache.put(ck, doc)
+	}
+	return doc, err
+}
+
+// newestIn reads with r the document of v, the newest version of row k
+// that left it to the index: from the index's entry for the row's newest
+// version when that is v (point: by a seek of its own, else one of a read
+// in key order), else rebuilt from the index's versions of k (a state
+// older than the index's rows).
+func (lg *tableLog) newestIn(r *vindex.Versions, k Key, v *version, point bool, slab *[]byte) ([]byte, error) {
+	var kb [32]byte
+	key := appendOrderedKey(kb[:0], k)
+	var found bool
+	if point {
+		found = r.Newest(lg.oid, key)
+	} else {
+		found = r.NewestFrom(lg.oid, key)
+	}
+	if found && r.Seq() == v.seq && r.Version().Doc != nil {
+		return slabCopy(slab, r.Version().Doc), nil
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	vseq, _, doc, found, err := lg.indexedDocAt(r, k, v.seq)
+	switch {
+	case err != nil:
+		return nil, err
+	case !found || vseq != v.seq || doc == nil:
+		return nil, fmt.Errorf("engine: version index: table %s row %s: the document of seq %d is not there", *lg.name.Load(), k, v.seq)
+	}
+	return doc, nil
+}
+
+// newestReader reads for a scan, in key order, the documents of rows
+// whose newest version left it to the index: with one reader of the
+// index, each seek moving on from the one before, and not through the
+// document cache, which a scan would only churn. release gives the
+// reader back.
+type newestReader struct {
+	lg   *tableLog
+	r    *vindex.Versions
+	slab []byte // the documents read, one allocation for many
+}
+
+// slabCopy returns a copy of b: in *slab, when slab is not nil, which
+// moves to a new array when full (the documents in the old one stay
+// with the rows that hold them).
+func slabCopy(slab *[]byte, b []byte) []byte {
+	if slab == nil {
+		return bytes.Clone(b)
+	}
+	if cap(*slab)-len(*slab) < len(b) {
+		*slab = make([]byte, 0, max(16<<10, len(b)))
+	}
+	n := len(*slab)
+	*slab = append(*slab, b...)
+	return (*slab)[n:len(*slab):len(*slab)]
+}
+
+// doc returns the document of r's newest version (r.newestInIndex()).
+func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
+	if nr.r == nil {
+		rd, err := lg.reader(r.key)
+		if err != nil {
+			return nil, err
+		}
+		nr.lg, nr.r = lg, rd
+	}
+	return lg.newestIn(nr.r, r.key, r.newest(), false, &nr.slab)
+}
+
+func (nr *newestReader) release() {
+	if nr.r != nil {
+		nr.lg.vx.ReleaseVersions(nr.r)
+		nr.lg, nr.r, nr.slab = nil, nil, nil
+	}
+}
+
 // indexedDoc returns the document of the version of key k that r is at,
 // as the rows would give it: a document the index holds, an INSERT's
 // from the log, or one rebuilt with the patches after the nearest
@@ -965,9 +1061,10 @@ func checkGapVersion(ts *tableState, k Key, seq uint64, iv vindex.Version) error
 
 // trimRow returns r with the versions a whole snapshot with the version
 // index holding the table up to indexed, at horizon, writes as gaps (all
-// but the one visible at indexed: wholeElems) as gaps, and whether that
-// changed anything.
-func trimRow(r row, horizon, indexed uint64) (row, bool) {
+// but the one visible at indexed: wholeElems) as gaps, and its newest
+// version without its document when the index holds that too (leaves)
+// and leave; and whether that changed anything.
+func trimRow(r row, horizon, indexed uint64, leave bool) (row, bool) {
 	to := r.index(indexed) + 1
 	trims := false
 	wholeElems(&r, to, horizon, indexed, func(i, j int, gap bool) error {
@@ -975,7 +1072,13 @@ func trimRow(r row, horizon, indexed uint64) (row, bool) {
 		return nil
 	})
 	if !trims {
-		return r, false
+		n := len(r.versions) - 1
+		if v := &r.versions[n]; !leave || v.d == nil || !v.leaves(n, indexed, horizon) {
+			return r, false
+		}
+		vs := slices.Clone(r.versions)
+		vs[n].setDoc(nil)
+		return newRow(r.key, vs), true
 	}
 	var vs []version
 	wholeElems(&r, to, horizon, indexed, func(i, j int, gap bool) error {
@@ -987,6 +1090,9 @@ func trimRow(r row, horizon, indexed uint64) (row, bool) {
 		return nil
 	})
 	vs = append(vs, r.versions[to:]...)
+	if n := len(vs) - 1; leave && vs[n].d != nil && vs[n].leaves(n, indexed, horizon) {
+		vs[n].setDoc(nil)
+	}
 	return newRow(r.key, slices.Clip(vs)), true
 }
 
@@ -1017,7 +1123,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, times []timePoint) 
 	var y yielder
 	base.Ascend(func(r row) bool {
 		y.tick()
-		nr, ok := trimRow(r, horizon, indexed)
+		nr, ok := trimRow(r, horizon, indexed, db.opts.NewestInIndex)
 		if ok {
 			trimmed++
 		}
@@ -1036,7 +1142,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, times []timePoint) 
 			return
 		}
 		_ = writtenSince(w.rows, upTo, func(r row) error {
-			nr, _ := trimRow(r, horizon, indexed)
+			nr, _ := trimRow(r, horizon, indexed, db.opts.NewestInIndex)
 			part.rows.ReplaceOrInsert(nr)
 			part.point.store(nr)
 			return nil

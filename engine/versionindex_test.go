@@ -57,9 +57,16 @@ func checkVersionIndex(t *testing.T, db *DB, wantSeq, wantHorizon uint64) {
 // TestVersionIndexOnDisk keeps the version index of a table through
 // snapshots, a reopen, a fold, damage and a drop, checking it against the
 // rows after each.
+// It runs with the rows' newest documents held and left to the index.
 func TestVersionIndexOnDisk(t *testing.T) {
+	for _, leave := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NewestInIndex=%v", leave), func(t *testing.T) { testVersionIndexOnDisk(t, leave) })
+	}
+}
+
+func testVersionIndexOnDisk(t *testing.T, leave bool) {
 	dir := t.TempDir()
-	opts := Options{VersionIndex: true, SnapshotEvents: -1, SnapshotBytes: -1}
+	opts := Options{VersionIndex: true, NewestInIndex: leave, SnapshotEvents: -1, SnapshotBytes: -1}
 	db := openDB(t, dir, opts)
 	defer func() { db.Close() }()
 	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"status"}}))
@@ -101,6 +108,9 @@ func TestVersionIndexOnDisk(t *testing.T) {
 		t.Fatal("the history reads otherwise after a reopen")
 	}
 	checkNewestInGaps(t, ts)
+	if p, i := leftNewest(ts); leave != (p > 0 && i > 0) {
+		t.Fatalf("reopened, %d rows left a PATCH's document, %d an INSERT's", p, i)
+	}
 	versionIndexWorkload(t, db, rng, 40, 10)
 	seq, err = db.SnapshotTable("t")
 	mustExec(t, err)
@@ -274,6 +284,21 @@ func inIndexVersions(ts *tableState) int {
 	return n
 }
 
+// leftNewest counts the rows of ts whose newest version let its document
+// go (version.leaves): a PATCH's to the index, an INSERT's to the log.
+func leftNewest(ts *tableState) (patches, inserts int) {
+	ts.rows.Ascend(func(r row) bool {
+		switch v := r.newest(); {
+		case r.newestInIndex():
+			patches++
+		case v.inLog():
+			inserts++
+		}
+		return true
+	})
+	return patches, inserts
+}
+
 // historyDocs returns the document of every version of table t, by seq,
 // as JSON.
 func historyDocs(t *testing.T, db *DB) map[uint64]string {
@@ -305,7 +330,7 @@ func historyDocs(t *testing.T, db *DB) map[uint64]string {
 func TestTrimBesideWriter(t *testing.T) {
 	var seqs []uint64
 	run := func(dir string, index bool) *DB {
-		opts := Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1, VersionIndex: index}
+		opts := Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1, VersionIndex: index, NewestInIndex: index}
 		db := openDB(t, dir, opts)
 		mustExec(t, db.CreateTable(TableSpec{Name: "u", PK: "id", Indexes: []string{"g"}}))
 		write := func(round, n int) {
@@ -331,14 +356,18 @@ func TestTrimBesideWriter(t *testing.T) {
 			write(round, 60)
 			seqs = append(seqs, db.Seq())
 		}
-		during := func() { write(12, 60) }
+		during := func() { write(12, 30) } // the other rows keep their newest
 		if index {
 			db.testTrimmed = during
 			_, err := db.SnapshotTable("u")
 			mustExec(t, err)
 			db.testTrimmed = nil
-			if ts, _ := db.View().lookupTable("u"); inIndexVersions(ts) == 0 {
+			ts, _ := db.View().lookupTable("u")
+			if inIndexVersions(ts) == 0 {
 				t.Fatal("the snapshot left the rows every version")
+			}
+			if p, _ := leftNewest(ts); p == 0 {
+				t.Fatal("no newest version left its document to the index")
 			}
 			if p := db.CheckVersionIndex(); len(p) != 0 {
 				t.Fatal(p)
@@ -361,10 +390,23 @@ func TestTrimBesideWriter(t *testing.T) {
 		t.Fatalf("trimmed beside the writer, the table reads otherwise:\n%s\nwant\n%s", got, want)
 	}
 	mustExec(t, db.Close())
-	db = openDB(t, dir, Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1, VersionIndex: true})
-	defer db.Close()
+	db = openDB(t, dir, Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1, VersionIndex: true, NewestInIndex: true})
+	defer func() { db.Close() }()
 	if got := image(db); got != want {
 		t.Fatal("reopened, the table reads otherwise")
+	}
+	// Loaded from a whole snapshot, the newest versions the index holds
+	// come without their documents.
+	_, err := db.SnapshotTable("u")
+	mustExec(t, err)
+	mustExec(t, db.Close())
+	db = openDB(t, dir, Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1, VersionIndex: true, NewestInIndex: true})
+	ts, _ := db.View().lookupTable("u")
+	if p, i := leftNewest(ts); p == 0 || i == 0 {
+		t.Fatalf("loaded, %d rows left a PATCH's document, %d an INSERT's: the reads of them went untested", p, i)
+	}
+	if got := image(db); got != want {
+		t.Fatal("loaded with the newest documents in the index, the table reads otherwise")
 	}
 	// The versions in gaps count; the times are each database's own.
 	st, err := db.View().Stats("u")
@@ -374,5 +416,91 @@ func TestTrimBesideWriter(t *testing.T) {
 	st.FirstUnixMs, st.LastUnixMs, rst.FirstUnixMs, rst.LastUnixMs = 0, 0, 0, 0
 	if st != rst {
 		t.Fatalf("stats %+v, want %+v", st, rst)
+	}
+}
+
+// TestNewestInIndex: rows whose newest version left its document to the
+// version index read and take writes as rows holding it do, with no
+// document cache to answer for the index: a view made before a row
+// changed again reads it as it was, and so does a row of a state older
+// than the index's newest version of it, from the index's versions; a
+// patch applies to it; a unique index, a
+// CHECK, SET NOT NULL and DROP COLUMN read it.
+func TestNewestInIndex(t *testing.T) {
+	db := openDB(t, t.TempDir(), Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1})
+	defer db.Close()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id",
+		Columns:   []ColumnSpec{{Name: "id", Type: TypeInt8}, {Name: "nick", Type: TypeText}, {Name: "n", Type: TypeInt8}, {Name: "x", Type: TypeText}},
+		IndexDefs: []IndexSpec{{Fields: []string{"nick"}, Unique: true}}}))
+	const rows = 20
+	for i := range rows {
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "nick": "u%d", "n": 0, "x": "a"}`, i, i))
+		mustExec(t, err)
+	}
+	for round := 1; round <= 2; round++ {
+		for i := range rows {
+			_, err := db.Patch(ctx, "t", int64(i), fmt.Appendf(nil, `{"n": %d}`, round))
+			mustExec(t, err)
+		}
+	}
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	ts, _ := db.View().lookupTable("t")
+	if p, _ := leftNewest(ts); p != rows {
+		t.Fatalf("%d rows left their newest document to the index, want %d", p, rows)
+	}
+	get := func(v *View, id int64) string {
+		t.Helper()
+		r, live, err := v.Get("t", id)
+		mustExec(t, err)
+		if !live {
+			return "deleted"
+		}
+		d, err := r.Doc()
+		mustExec(t, err)
+		return fmt.Sprint(d)
+	}
+	old := db.View()
+	want := get(old, 3)
+	if !strings.Contains(want, "n:2") {
+		t.Fatalf("row 3: %s", want)
+	}
+	r3, _ := ts.find(Key{Int: 3, IsInt: true}) // as a state older than the index holds it
+	_, _, doc3, err := r3.docAt(ts.log, ^uint64(0))
+	mustExec(t, err)
+	_, err = db.Patch(ctx, "t", 3, []byte(`{"n": 3}`))
+	mustExec(t, err)
+	_, err = db.SnapshotTable("t") // the index's newest version of row 3 is now seq of n=3
+	mustExec(t, err)
+	if got := get(old, 3); got != want {
+		t.Fatalf("an older view reads row 3 as %s, want %s", got, want)
+	}
+	if _, _, doc, err := r3.docAt(ts.log, ^uint64(0)); err != nil || !bytes.Equal(doc, doc3) {
+		t.Fatalf("row 3 as an older state holds it: %x, %v; want %x", doc, err, doc3)
+	}
+	if got := get(db.View(), 3); !strings.Contains(got, "n:3") || !strings.Contains(got, "nick:u3") {
+		t.Fatalf("row 3 after its patch: %s", got)
+	}
+
+	// Writes that read the rows' documents.
+	_, err = db.Insert(ctx, "t", []byte(`{"id": 100, "nick": "u5", "n": 0, "x": "a"}`))
+	wantCode(t, "a nick row 5 holds", err, CodeUniqueViolation)
+	_, err = db.Patch(ctx, "t", 7, []byte(`{"nick": "u8"}`))
+	wantCode(t, "a patch to a nick row 8 holds", err, CodeUniqueViolation)
+	mustExec(t, db.SetColumnNotNull("t", "x", true))
+	err = db.AddCheck("t", CheckSpec{Name: "small", Expr: "n < 3"}, func(r *Row) error {
+		d, err := r.Doc()
+		if err == nil && d["n"].(int64) >= 3 {
+			err = &Error{Code: "23514", Msg: fmt.Sprintf("row %s: n %v", r.Key, d["n"])}
+		}
+		return err
+	})
+	wantCode(t, "a CHECK row 3 fails", err, "23514")
+	mustExec(t, db.DropColumn("t", "x"))
+	if got := get(db.View(), 9); strings.Contains(got, "x:") || !strings.Contains(got, "n:2") {
+		t.Fatalf("row 9 after DROP COLUMN: %s", got)
+	}
+	if p := db.CheckVersionIndex(); len(p) != 0 {
+		t.Fatal(p)
 	}
 }

@@ -55,6 +55,7 @@ type options struct {
 	memoryLimit                  byteSize
 	cacheSize                    byteSize
 	versionIndex                 bool
+	newestInIndex                bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -85,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o.cacheSize = engine.DefaultCacheSize
 	fs.Var(&o.cacheSize, "cache-size", "memory for documents read back from the log, kept for the reads after, and with --version-index for the index's blocks, half each (bytes, or with kB, MB, GB or TB), 0 for no documents (DRIFTDB_CACHE_SIZE)")
 	fs.BoolVar(&o.versionIndex, "version-index", false, "keep the version index on disk (DATA/vindex), written by the snapshots: whole snapshots leave the versions' documents and patches to it, read back from it by AS OF and history reads (DRIFTDB_VERSION_INDEX)")
+	fs.BoolVar(&o.newestInIndex, "newest-in-index", false, "with --version-index, rows let the index hold the document of their newest version once it has it: less memory, slower reads of the present (docs/OPERATIONS.md) (DRIFTDB_NEWEST_IN_INDEX)")
 	// The environment sets what the command line does not. Its values go
 	// through the flags' own parsing: a bad one is an error, not ignored.
 	var envErr error
@@ -285,6 +287,7 @@ func run(args []string, stderr io.Writer) int {
 		SnapshotBytes:  never(int64(o.snapshotBytes)),
 		CacheSize:      never(int64(o.cacheSize)),
 		VersionIndex:   o.versionIndex,
+		NewestInIndex:  o.newestInIndex,
 	})
 	if err != nil {
 		log.Error("cannot open data directory", "dir", o.data, "err", err)
