@@ -25,6 +25,10 @@ import (
 // bulk of a row's bytes; patches are small and stay, so a read of an old
 // version reads at most one record, for the INSERT it starts from.
 //
+// A row's newest version keeps its document, unless the version index
+// holds it (Options.NewestInIndex, version.leaves): a PATCH's is read
+// from there (newestDoc), an INSERT's from the log.
+//
 // A version with no document and no patch, held or in the log, is a
 // deletion.
 //
