@@ -112,7 +112,7 @@ func TestModel(t *testing.T) {
 		seeds, steps = seeds[:1], 150
 	}
 	for _, seed := range seeds {
-		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) { runModel(t, seed, steps, false) })
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) { runModel(t, seed, steps, false, false) })
 	}
 }
 
@@ -123,10 +123,20 @@ func TestModelVersionIndex(t *testing.T) {
 	if testing.Short() {
 		steps = 200
 	}
-	runModel(t, 4, steps, true)
+	runModel(t, 4, steps, true, false)
 }
 
-func runModel(t *testing.T, seed uint64, steps int, versionIndex bool) {
+// TestModelNewestInIndex runs the model with the version index kept and
+// the rows' newest versions leaving their documents to it.
+func TestModelNewestInIndex(t *testing.T) {
+	steps := 400
+	if testing.Short() {
+		steps = 200
+	}
+	runModel(t, 5, steps, true, true)
+}
+
+func runModel(t *testing.T, seed uint64, steps int, versionIndex, newestInIndex bool) {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	// In memory: reopening the same MemFS is a clean restart; the crash
 	// tests cover the files.
@@ -139,6 +149,7 @@ func runModel(t *testing.T, seed uint64, steps int, versionIndex bool) {
 	}
 	if versionIndex {
 		opts.VersionIndex, opts.VersionIndexFS = true, vindex.MemFS()
+		opts.NewestInIndex = newestInIndex
 	}
 	db := openDB(t, dir, opts)
 	defer func() { db.Close() }()
@@ -158,7 +169,8 @@ func runModel(t *testing.T, seed uint64, steps int, versionIndex bool) {
 		}
 		return Key{Str: fmt.Sprintf("k%02d", i)}
 	}
-	inIndex := 0 // versions reopened tables left to the version index
+	inIndex := 0                     // versions reopened tables left to the version index
+	leftPatches, leftInserts := 0, 0 // rows seen with their newest document left (Options.NewestInIndex)
 	for step := range steps {
 		clock = clock.Add(time.Duration(rng.IntN(3)) * time.Millisecond)
 		switch op := rng.IntN(100); {
@@ -220,6 +232,14 @@ func runModel(t *testing.T, seed uint64, steps int, versionIndex bool) {
 			}
 		}
 		checkModel(t, db, m, rng, step)
+		for _, name := range tables {
+			ts, _ := db.View().lookupTable(name)
+			p, i := leftNewest(ts)
+			leftPatches, leftInserts = leftPatches+p, leftInserts+i
+		}
+	}
+	if newestInIndex != (leftPatches > 0 && leftInserts > 0) {
+		t.Fatalf("newest documents left to the index: %d times a PATCH's, %d an INSERT's", leftPatches, leftInserts)
 	}
 	if versionIndex {
 		if inIndex == 0 {
