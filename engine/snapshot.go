@@ -196,6 +196,9 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 	if err := enc.Encode(&h); err != nil {
 		return 0, h, err
 	}
+	var nr newestReader // the documents rows left to the index, in key order
+	defer nr.release()
+	wrote := 0
 	ts.rows.Ascend(func(r row) bool {
 		y.tick()
 		var from, to int
@@ -215,7 +218,10 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 			n := 0
 			wholeElems(&r, to, ts.horizon, h.Indexed, func(int, int, bool) error { n++; return nil })
 			enc.EncodeArrayLen(n)
-			err = writeWholeRow(enc, ts, &r, to, h.Indexed)
+			err = writeWholeRow(enc, ts, &nr, &r, to, h.Indexed)
+			if wrote++; wrote%releaseEvery == 0 {
+				nr.release() // not to hold the index's files for the whole walk
+			}
 			return err == nil
 		}
 		// A delta's versions are written with their whole documents: its
@@ -300,7 +306,7 @@ func wholeElems(r *row, to int, horizon, indexed uint64, fn func(i, j int, gap b
 // in place of its patch, and for the versions the version index holds
 // (indexed not 0, see wholeElems) a gap. The last version written has
 // its whole document.
-func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int, indexed uint64) error {
+func writeWholeRow(enc *msgpack.Encoder, ts *tableState, nr *newestReader, r *row, to int, indexed uint64) error {
 	return wholeElems(r, to, ts.horizon, indexed, func(i, j int, gap bool) error {
 		v := &r.versions[i]
 		if gap {
@@ -313,7 +319,7 @@ func writeWholeRow(enc *msgpack.Encoder, ts *tableState, r *row, to int, indexed
 		doc := v.doc()
 		if i == to-1 && doc == nil && !v.deleted() {
 			var err error
-			if doc, err = r.docOf(ts.log, i); err != nil {
+			if doc, err = nr.docOf(ts.log, r, i); err != nil {
 				return err
 			}
 		}

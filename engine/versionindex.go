@@ -760,6 +760,11 @@ func (lg *tableLog) newestIn(r *vindex.Versions, k Key, v *version, point bool, 
 // index, each seek moving on from the one before, and not through the
 // document cache, which a scan would only churn. release gives the
 // reader back.
+// releaseEvery is how many rows a long walk with a newestReader reads
+// before it gives the reader back: an open reader holds the index's
+// files as they were when it was made.
+const releaseEvery = 4096
+
 type newestReader struct {
 	lg   *tableLog
 	r    *vindex.Versions
@@ -791,6 +796,15 @@ func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
 		nr.lg, nr.r = lg, rd
 	}
 	return lg.newestIn(nr.r, r.key, r.newest(), false, &nr.slab)
+}
+
+// docOf is r.docOf(lg, i), reading the document of a newest version
+// that left it to the index with the reader.
+func (nr *newestReader) docOf(lg *tableLog, r *row, i int) ([]byte, error) {
+	if i == len(r.versions)-1 && r.newestInIndex() {
+		return nr.doc(lg, r)
+	}
+	return r.docOf(lg, i)
 }
 
 func (nr *newestReader) release() {
