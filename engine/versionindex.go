@@ -1009,7 +1009,7 @@ func checkIndexedRows(x *vindex.Index, ts *tableState, m vindex.Mark) error {
 		if !atMark {
 			return fmt.Errorf("row %s: its newest version in the index is seq %d, and the row has none up to seq %d", k, rr.Seq(), m.Seq)
 		}
-		seq, ms, doc, err := r.docAt(ts.log, m.Seq)
+		seq, ms, doc, err := checkedDocAt(ts.log, &r, m.Seq)
 		if err != nil {
 			return fmt.Errorf("row %s: %w", k, err)
 		}
@@ -1037,6 +1037,26 @@ func checkIndexedRows(x *vindex.Index, ts *tableState, m vindex.Mark) error {
 		return fmt.Errorf("the newest versions of %d rows up to seq %d, the rows have %d", indexed, m.Seq, held)
 	}
 	return nil
+}
+
+// checkedDocAt is r.docAt(lg, seq) for a check of the index's rows: a
+// newest version whose document only the index holds (leaves) is read
+// from the index's versions, not from the row entry being checked.
+func checkedDocAt(lg *tableLog, r *row, seq uint64) (uint64, int64, []byte, error) {
+	if i := r.index(seq); i < 0 || i < len(r.versions)-1 || !r.newestInIndex() {
+		return r.docAt(lg, seq)
+	}
+	rd, err := lg.reader(r.key)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	defer lg.vx.ReleaseVersions(rd)
+	v := r.newest()
+	vseq, ms, doc, found, err := lg.indexedDocAt(rd, r.key, v.seq)
+	if err == nil && (!found || vseq != v.seq) {
+		err = fmt.Errorf("the index does not have its version at seq %d", v.seq)
+	}
+	return vseq, ms, doc, err
 }
 
 // checkGapVersion checks iv, what the version index holds of row k's
