@@ -59,13 +59,14 @@ type tableLog struct {
 	cache *docCache // nil: none
 	vx    *vindex.Index
 	oid   uint32
+	num   uint32 // for the document cache's keys (newCacheKey)
 	// name is the table's name: a rename changes it for every state of
 	// the table, old views included, as it moves the stream.
 	name atomic.Pointer[string]
 }
 
 func newTableLog(st *store.Store, cache *docCache, name string) *tableLog {
-	lg := &tableLog{st: st, cache: cache}
+	lg := &tableLog{st: st, cache: cache, num: logNums.Add(1)}
 	lg.name.Store(&name)
 	return lg
 }
@@ -76,7 +77,7 @@ func (lg *tableLog) read(k Key, v *version) ([]byte, error) {
 	if lg == nil {
 		return nil, fmt.Errorf("engine: row %s seq %d: its record is in a log this state cannot read", k, v.seq)
 	}
-	ck := cacheKey{lg, v.seq}
+	ck := newCacheKey(lg, v.seq)
 	if doc := lg.cache.get(ck); doc != nil {
 		return doc, nil
 	}
@@ -396,7 +397,7 @@ func letGo(vs []version, w logWindow) {
 			// The document goes to the cache on its way out: the read
 			// of it that may follow soon need not go to the log.
 			if w.lg != nil {
-				w.lg.cache.put(cacheKey{w.lg, v.seq}, v.doc())
+				w.lg.cache.put(newCacheKey(w.lg, v.seq), v.doc())
 			}
 			v.setDoc(nil)
 		}

@@ -8,19 +8,28 @@ import (
 )
 
 // TestDocCacheBudget: the cache keeps within its budget however much goes
-// in, finds what it keeps with the bytes put, and spares an entry read
-// since the hand last passed it.
+// in, finds what it keeps with the bytes put, keeps an entry read again
+// and again, and leaves a document it handed out as it was.
 func TestDocCacheBudget(t *testing.T) {
 	const size = 64 * 4096 // 4 KiB a shard
 	c := newDocCache(size)
-	lg := &tableLog{}
+	lg := &tableLog{num: logNums.Add(1)}
 	doc := func(seq uint64) []byte { return fmt.Appendf(nil, "document %d %0100d", seq, seq) }
-	hot := cacheKey{lg, 7}
+	hot := newCacheKey(lg, 7)
 	c.put(hot, doc(7))
+	var handed [][]byte // documents got, each of seq 100 + its place
 	for seq := uint64(100); seq < 20_000; seq++ {
-		c.put(cacheKey{lg, seq}, doc(seq))
+		c.put(newCacheKey(lg, seq), doc(seq))
 		if seq%8 == 0 && c.get(hot) == nil {
 			t.Fatalf("a document read again and again was evicted at seq %d", seq)
+		}
+		if seq < 200 {
+			handed = append(handed, c.get(newCacheKey(lg, seq)))
+		}
+	}
+	for i, d := range handed {
+		if !bytes.Equal(d, doc(uint64(100+i))) {
+			t.Fatalf("a document handed out changed after its eviction: %q", d)
 		}
 	}
 	kept, total := 0, int64(0)
@@ -35,21 +44,32 @@ func TestDocCacheBudget(t *testing.T) {
 	if total > size || kept < 100 {
 		t.Fatalf("%d bytes in %d documents", total, kept)
 	}
-	found := 0
-	for seq := uint64(100); seq < 20_000; seq++ {
-		if d := c.get(cacheKey{lg, seq}); d != nil {
-			found++
-			if !bytes.Equal(d, doc(seq)) {
+	// Every document kept is where the index says, with its bytes (read
+	// as get reads them, without moving it: a move may evict others).
+	for i := range c.shards {
+		s := &c.shards[i]
+		for k, at := range s.index {
+			_, d := s.doc(at)
+			if seq := uint64(k) & (1<<seqBits - 1); !bytes.Equal(d, doc(seq)) {
 				t.Fatalf("seq %d: %q", seq, d)
 			}
 		}
 	}
-	if found != kept-1 {
-		t.Fatalf("found %d of the %d documents kept", found, kept-1)
-	}
 	// Another table's document of the same seq is another entry.
-	if c.get(cacheKey{&tableLog{}, 7}) != nil {
+	if c.get(newCacheKey(&tableLog{num: logNums.Add(1)}, 7)) != nil {
 		t.Fatal("a document found under another table")
+	}
+	// A document larger than a slab gets one of its own; one of a seq
+	// the key cannot hold is not cached.
+	big := bytes.Repeat([]byte("x"), 1500)
+	c.put(newCacheKey(lg, 1), big)
+	if d := c.get(newCacheKey(lg, 1)); !bytes.Equal(d, big) {
+		t.Fatalf("a large document: %d bytes", len(d))
+	}
+	far := newCacheKey(lg, 1<<seqBits)
+	c.put(far, doc(1))
+	if far != 0 || c.get(far) != nil {
+		t.Fatal("a document of a seq past the key's cached")
 	}
 	if newDocCache(0) != nil || newDocCache(-1).get(hot) != nil {
 		t.Fatal("a cache of no size keeps documents")
@@ -60,13 +80,13 @@ func TestDocCacheBudget(t *testing.T) {
 // detector) and checks every document found.
 func TestDocCacheConcurrent(t *testing.T) {
 	c := newDocCache(1 << 20)
-	lg := &tableLog{}
+	lg := &tableLog{num: logNums.Add(1)}
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
 			for i := range 20_000 {
 				seq := uint64(i*7+g) % 5000
-				k := cacheKey{lg, seq}
+				k := newCacheKey(lg, seq)
 				if d := c.get(k); d != nil {
 					if string(d) != fmt.Sprint(seq) {
 						t.Errorf("seq %d: %q", seq, d)

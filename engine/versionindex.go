@@ -709,7 +709,7 @@ func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (vseq ui
 // PATCH whose document the row left to the version index (leaves): from
 // the document cache, else from the index (newestIn).
 func (lg *tableLog) newestDoc(k Key, v *version) ([]byte, error) {
-	ck := cacheKey{lg, v.seq}
+	ck := newCacheKey(lg, v.seq)
 	if doc := lg.cache.get(ck); doc != nil {
 		return doc, nil
 	}
