@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"maps"
 	"slices"
 	"time"
@@ -100,7 +101,7 @@ func foldRow(lg *tableLog, r row, h uint64) (row, bool, error) {
 		if err != nil {
 			return row{}, false, err
 		}
-		v.setDoc(doc)
+		v.setDoc(bytes.Clone(doc)) // not the document cache's, which would keep its slab
 	}
 	return newRow(r.key, vs), true, nil
 }

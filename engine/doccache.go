@@ -91,7 +91,8 @@ func (c *docCache) shard(k cacheKey) *cacheShard {
 }
 
 // get returns the cached document of k (nil: none). It is not to be
-// changed.
+// changed, and it keeps its slab in memory while it is held: what keeps
+// a document for long (a row's version) keeps a copy.
 func (c *docCache) get(k cacheKey) []byte {
 	if c == nil || k == 0 {
 		return nil
