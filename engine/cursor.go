@@ -264,9 +264,10 @@ func (c *Cursor) scanChunk() {
 	}
 }
 
-// docAt is r.docAt at the view's seq, reading a newest version's
-// document that the version index holds with the chunk's reader (rows
-// come in key order).
+// docAt is r.docAt at the view's seq for a scan, reading a newest
+// version's document that the version index holds with the chunk's
+// reader (rows come in key order, side by side), not through the
+// document cache.
 func (c *Cursor) docAt(r *row) (uint64, int64, []byte, error) {
 	if len(r.versions) > 0 {
 		if n := r.newest(); n.seq <= c.v.seq && r.newestInIndex() {
@@ -422,7 +423,7 @@ func (c *Cursor) rowsOf(cands []candidate) {
 	c.rows = slices.Grow(c.rows, len(cands))
 	c.ts.findAll(c.keys, c.found)
 	for i, cd := range cands {
-		seq, ms, doc, err := c.docAt(&c.found[i])
+		seq, ms, doc, err := c.found[i].docAt(c.ts.log, c.v.seq) // few and apart: point reads, through the cache
 		if err != nil {
 			c.fail(err)
 			return

@@ -235,7 +235,7 @@ func (c *Cursor) rangeRows(cands []rangeCand, more bool) {
 	c.ts.findAll(c.keys, c.found)
 	for i, cd := range cands {
 		c.addPendingBefore(cd.val, cd.key)
-		seq, ms, doc, err := c.docAt(&c.found[i])
+		seq, ms, doc, err := c.found[i].docAt(c.ts.log, c.v.seq) // point reads, through the cache
 		if err != nil {
 			c.fail(err)
 			return
