@@ -180,6 +180,11 @@ func (v *version) leaves(i int, indexed, horizon uint64) bool {
 	return false
 }
 
+// leavesNow is leaves for a version that still holds its document.
+func (v *version) leavesNow(i int, indexed, horizon uint64) bool {
+	return v.d != nil && v.leaves(i, indexed, horizon)
+}
+
 // newestInIndex reports whether the row's newest version is a PATCH that
 // left its document to the version index (leaves).
 func (r *row) newestInIndex() bool {

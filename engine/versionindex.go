@@ -755,16 +755,16 @@ func (lg *tableLog) newestIn(r *vindex.Versions, k Key, v *version, point bool, 
 	return doc, nil
 }
 
-// newestReader reads for a scan, in key order, the documents of rows
-// whose newest version left it to the index: with one reader of the
-// index, each seek moving on from the one before, and not through the
-// document cache, which a scan would only churn. release gives the
-// reader back.
 // releaseEvery is how many rows a long walk with a newestReader reads
 // before it gives the reader back: an open reader holds the index's
 // files as they were when it was made.
 const releaseEvery = 4096
 
+// newestReader reads for a scan, in key order, the documents of rows
+// whose newest version left it to the index: with one reader of the
+// index, each seek moving on from the one before, and not through the
+// document cache, which a scan would only churn. release gives the
+// reader back.
 type newestReader struct {
 	lg   *tableLog
 	r    *vindex.Versions
@@ -1107,7 +1107,7 @@ func trimRow(r row, horizon, indexed uint64, leave bool) (row, bool) {
 	})
 	if !trims {
 		n := len(r.versions) - 1
-		if v := &r.versions[n]; !leave || v.d == nil || !v.leaves(n, indexed, horizon) {
+		if !leave || !r.versions[n].leavesNow(n, indexed, horizon) {
 			return r, false
 		}
 		vs := slices.Clone(r.versions)
@@ -1124,7 +1124,7 @@ func trimRow(r row, horizon, indexed uint64, leave bool) (row, bool) {
 		return nil
 	})
 	vs = append(vs, r.versions[to:]...)
-	if n := len(vs) - 1; leave && vs[n].d != nil && vs[n].leaves(n, indexed, horizon) {
+	if n := len(vs) - 1; leave && vs[n].leavesNow(n, indexed, horizon) {
 		vs[n].setDoc(nil)
 	}
 	return newRow(r.key, slices.Clip(vs)), true
