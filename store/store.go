@@ -375,6 +375,9 @@ func (s *Store) Close() error {
 	var err error
 	if s.w != nil {
 		err = s.w.close()
+		if err == nil {
+			s.sealFilled()
+		}
 	}
 	if cerr := s.closeFiles(); err == nil {
 		err = cerr
