@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"maps"
 	"slices"
 	"time"
@@ -101,7 +100,7 @@ func foldRow(lg *tableLog, r row, h uint64) (row, bool, error) {
 		if err != nil {
 			return row{}, false, err
 		}
-		v.setDoc(bytes.Clone(doc)) // not the document cache's, which would keep its slab
+		v.setDoc(doc)
 	}
 	return newRow(r.key, vs), true, nil
 }

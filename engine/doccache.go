@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
@@ -16,8 +17,8 @@ import (
 // is over its budget; a document found in the oldest quarter of the
 // slabs moves to the newest, so what is read again stays. Nothing in it
 // holds a pointer the collector has to follow but the slabs themselves:
-// the index maps a packed key to a packed place. A document handed out
-// keeps its slab alive after an eviction, as long as it is held.
+// the index maps a packed key to a packed place. A document is handed
+// out as a copy, which keeps no slab alive.
 type docCache struct {
 	shards [cacheShards]cacheShard
 }
@@ -90,18 +91,18 @@ func (c *docCache) shard(k cacheKey) *cacheShard {
 	return &c.shards[h>>(64-6)]
 }
 
-// get returns the cached document of k (nil: none). It is not to be
-// changed, and it keeps its slab in memory while it is held: what keeps
-// a document for long (a row's version) keeps a copy.
+// get returns a copy of the cached document of k (nil: none): a
+// document in a slab would keep the whole slab in memory for as long as
+// it is held.
 func (c *docCache) get(k cacheKey) []byte {
 	if c == nil || k == 0 {
 		return nil
 	}
 	s := c.shard(k)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	at, ok := s.index[k]
 	if !ok {
+		s.mu.Unlock()
 		return nil
 	}
 	n, doc := s.doc(at)
@@ -110,7 +111,8 @@ func (c *docCache) get(k cacheKey) []byte {
 		// the evictions that are near.
 		doc = s.add(k, doc)
 	}
-	return doc
+	s.mu.Unlock()
+	return bytes.Clone(doc) // the slab's bytes are never written over
 }
 
 // doc returns the document at at, a place the index holds, and the
