@@ -122,6 +122,7 @@ func (s *Store) scanStream(st *stream) (*streamScan, error) {
 		if sealed {
 			res, ok = sealedScan(s.fs, path, prev) // seal.go
 		}
+		hasSeal := ok
 		if !ok {
 			var err error
 			if res, err = scanSegment(s.fs, path, prev); err != nil {
@@ -132,16 +133,13 @@ func (s *Store) scanStream(st *stream) (*streamScan, error) {
 				// was synced whole before the next was started.
 				return nil, &CorruptionError{File: path, Offset: res.end, Err: fmt.Errorf("sealed segment: %w", res.tailErr)}
 			}
-			if sealed && res.lastSeq != 0 && !s.opts.ReadOnly {
-				if err := writeSeal(s.fs, path, res); err != nil {
-					s.opts.Logger.Warn("cannot seal a segment; the next open reads it whole again", "file", path, "err", err)
-				}
-			}
+			hasSeal = sealed && s.seal(path, res)
 		}
 		if res.lastSeq != 0 {
 			prev = res.lastSeq
 		}
 		seg := &segment{num: num, path: path}
+		seg.sealed.Store(hasSeal)
 		ss.segs = append(ss.segs, seg)
 		ss.scans = append(ss.scans, res)
 	}

@@ -222,6 +222,7 @@ func (s *Store) RenameStream(old, new string) error {
 		ns.end.Store(seg.end.Load())
 		ns.firstSeq.Store(seg.firstSeq.Load())
 		ns.lastSeq.Store(seg.lastSeq.Load())
+		ns.sealed.Store(seg.sealed.Load()) // its seal moved with it
 		segs = append(segs, ns)
 	}
 	nst.segs.Store(&segs)

@@ -153,33 +153,45 @@ func sealedScan(fsys FS, path string, prevSeq uint64) (r scanResult, ok bool) {
 	return r, true
 }
 
+// seal writes the seal of the sealed segment at path, which a scan read
+// as res, unless the store is read-only or the segment has no records;
+// it reports whether the seal is there. A seal not written costs the next
+// open a reading of the segment, nothing more.
+func (s *Store) seal(path string, res scanResult) bool {
+	if s.opts.ReadOnly || res.lastSeq == 0 {
+		return false
+	}
+	if err := writeSeal(s.fs, path, res); err != nil {
+		s.opts.Logger.Warn("cannot seal a segment; the next open reads it whole", "file", path, "err", err)
+		return false
+	}
+	return true
+}
+
 // sealFilled seals the segments of every stream, but the newest, that
-// have no seal: those the writer filled since the open. A clean close
-// pays the reading of them (about 1 s a GB from the page cache) that the
-// next open would pay otherwise. A segment that does not scan clean is
-// left to that open, which reports it.
+// have no seal that holds for them: those the writer filled, merged or
+// rewrote since the open. A clean close pays the reading of them (about
+// 1 s a GB from the page cache) that the next open would pay otherwise.
+// A segment that does not scan clean is left to that open, which reports
+// it.
 func (s *Store) sealFilled() {
 	p := s.streams.Load()
-	if p == nil || s.opts.ReadOnly {
+	if p == nil {
 		return
 	}
 	for _, st := range *p {
 		segs := st.segments()
 		for i := 0; i < len(segs)-1; i++ {
-			path := segs[i].path
-			if _, err := s.fs.Stat(sealPath(path)); err == nil {
+			seg := segs[i]
+			if seg.sealed.Load() {
 				continue
 			}
 			var prev uint64
 			if i > 0 {
 				prev = segs[i-1].lastSeq.Load()
 			}
-			res, err := scanSegment(s.fs, path, prev)
-			if err != nil || res.tailErr != nil || res.lastSeq == 0 {
-				continue
-			}
-			if err := writeSeal(s.fs, path, res); err != nil {
-				s.opts.Logger.Warn("cannot seal a segment; the next open reads it whole", "file", path, "err", err)
+			if res, err := scanSegment(s.fs, seg.path, prev); err == nil && res.tailErr == nil {
+				seg.sealed.Store(s.seal(seg.path, res))
 			}
 		}
 	}

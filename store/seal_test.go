@@ -90,7 +90,17 @@ func TestSeals(t *testing.T) {
 		t.Fatal(err)
 	}
 	appendSeqs(t, s, "a", 301, 310)
+	merged := s.mustStream(t, "a").segments()
 	s.Close()
+	// The close sealed the merged segments anew: the seals left from
+	// before the merge no longer held for their files.
+	var prev uint64
+	for _, seg := range merged[:len(merged)-1] {
+		if _, ok := sealedScan(s.fs, seg.path, prev); !ok {
+			t.Fatalf("%s: no seal that holds after the close", seg.path)
+		}
+		prev = seg.lastSeq.Load()
+	}
 	s = openT(t, dir, Options{SegmentSize: 1 << 20})
 	defer s.Close()
 	checkSeqs(t, s, "a", seqRange(1, 310))

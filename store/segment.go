@@ -67,6 +67,11 @@ type segment struct {
 	lastSeq  atomic.Uint64
 	// seqs finds records by seq (readseq.go).
 	seqs seqIndex
+	// sealed: a seal that holds for this file is beside it (the open
+	// read or wrote it); a new file (a segment started, merged or
+	// rewritten since) has none until a clean close writes it
+	// (sealFilled).
+	sealed atomic.Bool
 }
 
 // listSegments returns the segment numbers in dir, ascending, and removes
