@@ -251,7 +251,7 @@ func (c *Cursor) scanChunk() {
 				c.add(Row{Key: r.key, Seq: n.seq, UnixMs: n.ms, doc: n.doc()})
 				continue
 			}
-			vseq, ms, doc, err := c.docAt(r)
+			vseq, ms, doc, err := c.newest.docAt(c.ts.log, r, seq)
 			if err != nil {
 				c.fail(err)
 				return
@@ -262,20 +262,6 @@ func (c *Cursor) scanChunk() {
 		}
 		c.rest = nil
 	}
-}
-
-// docAt is r.docAt at the view's seq for a scan, reading a newest
-// version's document that the version index holds with the chunk's
-// reader (rows come in key order, side by side), not through the
-// document cache.
-func (c *Cursor) docAt(r *row) (uint64, int64, []byte, error) {
-	if len(r.versions) > 0 {
-		if n := r.newest(); n.seq <= c.v.seq && r.newestInIndex() {
-			doc, err := c.newest.doc(c.ts.log, r)
-			return n.seq, n.ms, doc, err
-		}
-	}
-	return r.docAt(c.ts.log, c.v.seq)
 }
 
 // emitPending adds the transaction's rows with keys before upto (all of

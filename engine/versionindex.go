@@ -160,7 +160,7 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) error {
 		// Rows with gaps have their versions in the index only: they
 		// come from a snapshot loaded with the table's mark set, which
 		// nothing but a DROP removes.
-		if tableHasGap(ts) {
+		if onlyInIndex(ts) {
 			w.b.Discard()
 			return fmt.Errorf("engine: table %s: the version index lost the table, whose rows have versions only there", ts.spec.Name)
 		}
@@ -230,9 +230,9 @@ func (lg *tableLog) indexRun(k Key, seq uint64) (indexDocs, error) {
 	return n, nil
 }
 
-// tableHasGap reports whether a row of ts has a gap, or a newest version
-// whose document only the index has.
-func tableHasGap(ts *tableState) bool {
+// onlyInIndex reports whether a row of ts has something only the index
+// holds: a gap, or a newest version's document.
+func onlyInIndex(ts *tableState) bool {
 	found := false
 	ts.rows.Ascend(func(r row) bool {
 		found = r.hasGap(0, len(r.versions)) || r.newestInIndex()
@@ -745,14 +745,22 @@ func (lg *tableLog) newestIn(r *vindex.Versions, k Key, v *version, point bool, 
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	vseq, _, doc, found, err := lg.indexedDocAt(r, k, v.seq)
-	switch {
-	case err != nil:
-		return nil, err
-	case !found || vseq != v.seq || doc == nil:
-		return nil, fmt.Errorf("engine: version index: table %s row %s: the document of seq %d is not there", *lg.name.Load(), k, v.seq)
+	_, doc, err := lg.versionDoc(r, k, v)
+	if err == nil && doc == nil {
+		err = fmt.Errorf("engine: version index: table %s row %s: the document of seq %d is not there", *lg.name.Load(), k, v.seq)
 	}
-	return doc, nil
+	return doc, err
+}
+
+// versionDoc reads with r the document of v, a version of row k, from the
+// index's versions (indexedDoc), and its time; an error when the index
+// does not have v.
+func (lg *tableLog) versionDoc(r *vindex.Versions, k Key, v *version) (int64, []byte, error) {
+	vseq, ms, doc, found, err := lg.indexedDocAt(r, k, v.seq)
+	if err == nil && (!found || vseq != v.seq) {
+		err = fmt.Errorf("engine: version index: table %s row %s: the index does not have its version at seq %d", *lg.name.Load(), k, v.seq)
+	}
+	return ms, doc, err
 }
 
 // releaseEvery is how many rows a long walk with a newestReader reads
@@ -805,6 +813,16 @@ func (nr *newestReader) docOf(lg *tableLog, r *row, i int) ([]byte, error) {
 		return nr.doc(lg, r)
 	}
 	return r.docOf(lg, i)
+}
+
+// docAt is r.docAt(lg, seq) the same way.
+func (nr *newestReader) docAt(lg *tableLog, r *row, seq uint64) (uint64, int64, []byte, error) {
+	if i := r.index(seq); i >= 0 && i == len(r.versions)-1 && r.newestInIndex() {
+		v := r.newest()
+		doc, err := nr.doc(lg, r)
+		return v.seq, v.ms, doc, err
+	}
+	return r.docAt(lg, seq)
 }
 
 func (nr *newestReader) release() {
@@ -1052,11 +1070,8 @@ func checkedDocAt(lg *tableLog, r *row, seq uint64) (uint64, int64, []byte, erro
 	}
 	defer lg.vx.ReleaseVersions(rd)
 	v := r.newest()
-	vseq, ms, doc, found, err := lg.indexedDocAt(rd, r.key, v.seq)
-	if err == nil && (!found || vseq != v.seq) {
-		err = fmt.Errorf("the index does not have its version at seq %d", v.seq)
-	}
-	return vseq, ms, doc, err
+	ms, doc, err := lg.versionDoc(rd, r.key, v)
+	return v.seq, ms, doc, err
 }
 
 // checkGapVersion checks iv, what the version index holds of row k's

@@ -561,7 +561,8 @@ func decodeVersion(b []byte) (Version, error) {
 }
 
 // reader is what Versions and Rows share: an iterator over the keys of
-// one tag, and the entry it is at.
+// their tags (rows', and for Versions versions' too), and the entry it
+// is at.
 type reader struct {
 	it     *pebble.Iterator
 	prefix []byte // what the keys of the entries read start with
