@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,10 +20,18 @@ import (
 // a restart on the same files, and after a restart that finds the index
 // gone and puts it back from the log: AS OF at seqs of the history, by
 // key, through a secondary index and at a time; the whole history; the
-// table's statistics.
+// table's statistics. It runs with the rows' newest documents held and
+// left to the index (--newest-in-index), and ends with writes to rows
+// read back after the restarts.
 func TestVersionIndexOverWire(t *testing.T) {
+	for _, leave := range []bool{false, true} {
+		t.Run(fmt.Sprintf("newest-in-index=%v", leave), func(t *testing.T) { testVersionIndexOverWire(t, leave) })
+	}
+}
+
+func testVersionIndexOverWire(t *testing.T, leave bool) {
 	dir := t.TempDir()
-	opts := engine.Options{VersionIndex: true, SnapshotEvents: -1, SnapshotBytes: -1}
+	opts := engine.Options{VersionIndex: true, NewestInIndex: leave, SnapshotEvents: -1, SnapshotBytes: -1}
 	s, stop := startStoppableOn(t, pgwire.Config{}, dir, opts)
 	c := connect(t, s.url(""))
 	mustExec(t, c, `CREATE TABLE t (id int8 PRIMARY KEY, status text, n int8)`)
@@ -90,9 +99,37 @@ func TestVersionIndexOverWire(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(dir, "vindex")); err != nil {
 		t.Fatal(err)
 	}
-	s, _ = startStoppableOn(t, pgwire.Config{}, dir, opts)
+	s, stop = startStoppableOn(t, pgwire.Config{}, dir, opts)
 	c = connect(t, s.url(""))
 	same("after a restart without the index")
+	if p := slices.Concat(s.db.CheckPayloads(), s.db.CheckIndexes(), s.db.CheckVersionIndex()); len(p) != 0 {
+		t.Fatal(p)
+	}
+
+	// Writes to rows loaded from a whole snapshot the index holds (with
+	// leave, their documents come from the index): an update read back,
+	// a unique index over their values, and the same after a restart.
+	if _, err := s.db.SnapshotTable("t"); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	s, _ = startStoppableOn(t, pgwire.Config{}, dir, opts)
+	c = connect(t, s.url(""))
+	ctx := context.Background()
+	var n0, n1 int64
+	var st0, st1 string
+	if err := c.QueryRow(ctx, `SELECT n, status FROM t WHERE id = 14`).Scan(&n0, &st0); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, c, `UPDATE t SET n = n + 100 WHERE id IN (14, 15)`)
+	if err := c.QueryRow(ctx, `SELECT n, status FROM t WHERE id = 14`).Scan(&n1, &st1); err != nil {
+		t.Fatal(err)
+	}
+	if n1 != n0+100 || st1 != st0 {
+		t.Fatalf("row 14 went from n %d status %q to n %d status %q", n0, st0, n1, st1)
+	}
+	// Every live row's document is read to make a unique index.
+	mustExec(t, c, `CREATE UNIQUE INDEX t_n ON t (id, n)`)
 	if p := slices.Concat(s.db.CheckPayloads(), s.db.CheckIndexes(), s.db.CheckVersionIndex()); len(p) != 0 {
 		t.Fatal(p)
 	}
