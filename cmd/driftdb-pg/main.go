@@ -25,6 +25,7 @@ import (
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/pgwire"
 	"github.com/driftdb/driftdb/store"
+	"github.com/driftdb/driftdb/vindex"
 )
 
 func main() {
@@ -280,6 +281,7 @@ func run(args []string, stderr io.Writer) int {
 	if o.memoryLimit > 0 {
 		debug.SetMemoryLimit(int64(o.memoryLimit)) // before opening: loading counts too
 	}
+	vindex.LimitArenas(2) // before the threads that read the index's blocks
 	db, err := engine.Open(o.data, engine.Options{
 		Logger:         log,
 		Store:          store.Options{NoSync: o.noSync},

@@ -1,0 +1,23 @@
+//go:build linux && cgo
+
+package vindex
+
+/*
+#include <malloc.h>
+
+static void limit_arenas(int n) {
+#ifdef M_ARENA_MAX
+	mallopt(M_ARENA_MAX, n);
+#endif
+}
+*/
+import "C"
+
+// LimitArenas caps the C allocator's arenas at n. The index's block cache
+// and memtables live in C memory, allocated and freed by whichever thread
+// reads a block; glibc gives each thread that meets a busy arena one of its
+// own (up to eight per core), and each arena keeps the blocks freed in it.
+// A server reading from many connections held 150 MB more with the default
+// than with two arenas, at the same cache size. Call it at the start of a
+// process, before the threads that allocate.
+func LimitArenas(n int) { C.limit_arenas(C.int(n)) }
