@@ -107,12 +107,11 @@ func (ts *tableState) apply(ev *event) (row, error) {
 		if pk, ok := doc[ts.spec.PK]; !ok || !sameKey(pk, ev.key) {
 			return row{}, errorf(CodeInvalidParameter, "a patch cannot change or remove the primary key %q", ts.spec.PK)
 		}
-		v.setDoc(p.encode())
 		patch := ev.raw
 		if patch == nil {
 			patch = encodeDoc(ev.patch, ev.order)
 		}
-		v.setPatch(patch)
+		v.setCopy(patch, p.encode())
 		ts.cols = ts.cols.observe(docValues{doc: doc}, patchKeys(ev.order, doc), ev.seq)
 	case store.EventSoftDelete:
 		if prev == nil {

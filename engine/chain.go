@@ -40,17 +40,19 @@ const docEvery = 8
 
 // deleted reports whether the version hides the row: a SOFT_DELETE or a
 // TRUNCATE (a PATCH whose document was let go still has its patch).
-func (v *version) deleted() bool { return v.d == nil && v.p == nil && !v.inLog() && !v.gap() }
+func (v *version) deleted() bool {
+	return !v.hasDoc() && !v.hasPatch() && !v.inLog() && !v.gap()
+}
 
 // inLog reports whether the version is an INSERT whose document is read
 // from the log: an INSERT holds its document otherwise.
-func (v *version) inLog() bool { return v.d == nil && v.typ() == store.EventInsert }
+func (v *version) inLog() bool { return !v.hasDoc() && v.typ() == store.EventInsert }
 
 // ownDoc reports whether the version's document is its own: held, or an
 // INSERT's in the log. Any other live version's document is rebuilt with
 // the patches after the nearest earlier one that has its own. A gap's is
 // the document of its newest version, read from the index.
-func (v *version) ownDoc() bool { return v.d != nil || v.typ() == store.EventInsert || v.gap() }
+func (v *version) ownDoc() bool { return v.hasDoc() || v.typ() == store.EventInsert || v.gap() }
 
 // tableLog reads documents from a table's log: the stream of the table,
 // by its name, and from the version index, by the table's OID.
@@ -98,7 +100,7 @@ func (lg *tableLog) read(k Key, v *version) ([]byte, error) {
 func (r *row) docOf(lg *tableLog, i int) ([]byte, error) {
 	v := &r.versions[i]
 	switch {
-	case v.d != nil || v.deleted():
+	case v.hasDoc() || v.deleted():
 		return v.doc(), nil
 	case v.gap():
 		_, _, doc, err := r.gapAt(lg, i, r.versions[i+1].seq-1)
@@ -173,7 +175,7 @@ func (v *version) leaves(i int, indexed, horizon uint64) bool {
 	}
 	switch v.typ() {
 	case store.EventPatch:
-		return i > 0 && v.p != nil
+		return i > 0 && v.hasPatch()
 	case store.EventInsert:
 		return inLogAt(v, horizon)
 	}
@@ -182,14 +184,14 @@ func (v *version) leaves(i int, indexed, horizon uint64) bool {
 
 // leavesNow is leaves for a version that still holds its document.
 func (v *version) leavesNow(i int, indexed, horizon uint64) bool {
-	return v.d != nil && v.leaves(i, indexed, horizon)
+	return v.hasDoc() && v.leaves(i, indexed, horizon)
 }
 
 // newestInIndex reports whether the row's newest version is a PATCH that
 // left its document to the version index (leaves).
 func (r *row) newestInIndex() bool {
 	v := r.newest()
-	return v.d == nil && v.typ() == store.EventPatch
+	return !v.hasDoc() && v.typ() == store.EventPatch
 }
 
 // live reports whether the row's newest version is not a deletion.
@@ -395,7 +397,7 @@ func letGo(vs []version, w logWindow) {
 	var run docRun
 	for i := range vs {
 		v := &vs[i]
-		if run.without(i, len(vs), v.typ(), v.p != nil, v.d == nil) {
+		if run.without(i, len(vs), v.typ(), v.hasPatch(), !v.hasDoc()) {
 			v.setDoc(nil)
 		}
 		if i < len(vs)-1 && !v.inLog() && w.has(v) {

@@ -122,7 +122,7 @@ func (c *chainCase) want(k int64, seq uint64) []byte {
 
 // letGo counts the versions of the table whose document was let go.
 func (c *chainCase) letGo() int {
-	return c.count(func(v *version) bool { return v.d == nil && !v.deleted() })
+	return c.count(func(v *version) bool { return !v.hasDoc() && !v.deleted() })
 }
 
 // inLog counts the versions whose documents are read from the log.
@@ -327,7 +327,7 @@ func TestLetGoBounded(t *testing.T) {
 	}
 	run, gone := 0, 0
 	for i, v := range vs {
-		if v.d != nil {
+		if v.hasDoc() {
 			run = 0
 			continue
 		}
@@ -336,7 +336,7 @@ func TestLetGoBounded(t *testing.T) {
 			t.Fatalf("version %d is %d patches from a document", i, run)
 		}
 	}
-	if vs[len(vs)-1].d == nil {
+	if !vs[len(vs)-1].hasDoc() {
 		t.Fatal("the newest version let its document go")
 	}
 	if gone < 80 {
@@ -518,8 +518,72 @@ func versionOf(seq uint64, typ store.EventType, doc, patch []byte) version {
 // TestVersionSize guards the size of a version: every version of every
 // row is in memory.
 func TestVersionSize(t *testing.T) {
-	if n := unsafe.Sizeof(version{}); n != 40 {
-		t.Fatalf("a version is %d bytes, want 40", n)
+	if n := unsafe.Sizeof(version{}); n != 32 {
+		t.Fatalf("a version is %d bytes, want 32", n)
+	}
+}
+
+// TestVersionBytes checks that a version's patch and document, held
+// behind one pointer, read back as set whatever the order of the sets,
+// and that a patch kept when its document goes no longer shares the
+// document's allocation.
+func TestVersionBytes(t *testing.T) {
+	doc, patch := []byte("\x81\xa1a\x01"), []byte("\x81\xa1b\x02")
+	check := func(what string, v *version, wantPatch, wantDoc []byte) {
+		t.Helper()
+		if !bytes.Equal(v.patch(), wantPatch) || !bytes.Equal(v.doc(), wantDoc) {
+			t.Fatalf("%s: patch %x doc %x, want %x and %x", what, v.patch(), v.doc(), wantPatch, wantDoc)
+		}
+		if v.hasDoc() != (wantDoc != nil) || v.hasPatch() != (wantPatch != nil) {
+			t.Fatalf("%s: hasDoc %v hasPatch %v", what, v.hasDoc(), v.hasPatch())
+		}
+	}
+	v := newVersion(1, 0, store.EventPatch)
+	check("new", &v, nil, nil)
+	v.setDoc(doc)
+	check("doc", &v, nil, doc)
+	v.setPatch(patch)
+	check("doc then patch", &v, patch, doc)
+	d2 := []byte("\x81\xa1a\x03")
+	v.setDoc(d2)
+	check("new doc", &v, patch, d2)
+	held := v.b
+	v.setDoc(nil)
+	check("doc let go", &v, patch, nil)
+	if v.b == held {
+		t.Fatal("a patch kept without its document still shares the document's allocation")
+	}
+	w := newVersion(2, 0, store.EventPatch)
+	w.setPatch(patch)
+	w.setDoc(doc)
+	check("patch then doc", &w, patch, doc)
+	w.setPatch(nil)
+	check("patch let go", &w, nil, doc)
+
+	// A patch and its document adjacent in one array are referred to.
+	buf := append(append([]byte(nil), patch...), doc...)
+	a := newVersion(3, 0, store.EventPatch)
+	a.set(buf[:len(patch)], buf[len(patch):])
+	check("adjacent", &a, patch, doc)
+	if a.b != &buf[0] {
+		t.Fatal("a patch and document adjacent in one array were copied")
+	}
+	// Adjacent in memory but not in one array: copied.
+	b := newVersion(4, 0, store.EventPatch)
+	b.set(buf[:len(patch):len(patch)], buf[len(patch):])
+	check("clipped", &b, patch, doc)
+	if b.b == &buf[0] {
+		t.Fatal("a patch whose array ends before the document was not copied")
+	}
+	var c version
+	c.setCopy(nil, nil)
+	check("copy of nothing", &c, nil, nil)
+	c.setCopy(patch, doc)
+	check("copy", &c, patch, doc)
+	g := newGap(5, 0, 3)
+	check("gap", &g, nil, nil)
+	if g.count() != 3 {
+		t.Fatalf("gap count %d", g.count())
 	}
 }
 

@@ -95,7 +95,7 @@ func foldRow(lg *tableLog, r row, h uint64) (row, bool, error) {
 		return row{}, false, nil
 	}
 	vs := append([]version(nil), r.versions[start:]...)
-	if v := &vs[0]; v.d == nil && !v.deleted() && !v.gap() {
+	if v := &vs[0]; !v.hasDoc() && !v.deleted() && !v.gap() {
 		doc, err := r.docOf(lg, start)
 		if err != nil {
 			return row{}, false, err

@@ -247,7 +247,7 @@ func (c *Cursor) scanChunk() {
 			if c.trunc {
 				continue
 			}
-			if n := r.newest(); n.seq <= seq && n.d != nil { // the present, held
+			if n := r.newest(); n.seq <= seq && n.hasDoc() { // the present, held
 				c.add(Row{Key: r.key, Seq: n.seq, UnixMs: n.ms, doc: n.doc()})
 				continue
 			}

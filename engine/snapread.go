@@ -218,36 +218,47 @@ func (s *snapshotRows) addGap(seq uint64, ms int64, n int, point bool) {
 // build makes the row of k from s.vers, whose spans are of b.
 func (s *snapshotRows) build(k Key, b []byte) row {
 	last := len(s.vers) - 1
-	size := 0
-	for i, sv := range s.vers {
-		size += max(sv.patch.n, 0)
-		if i < last {
-			size += max(sv.doc.n, 0)
-		}
-	}
-	slab := make([]byte, 0, size)
-	take := func(sp span) []byte {
+	bytesOf := func(sp span) []byte {
 		if sp.n < 0 {
 			return nil
 		}
-		start := len(slab)
-		slab = append(slab, b[sp.off:sp.off+sp.n]...)
-		return slab[start:len(slab):len(slab)]
+		return b[sp.off : sp.off+sp.n]
 	}
+	// The versions but the newest share one slab, each its patch and
+	// then its document; the newest's document, replaced when the row
+	// changes, has an allocation of its own.
+	held := func(i int) bool {
+		sv := &s.vers[i]
+		if sv.doc.n < 0 || i < last {
+			return sv.doc.n >= 0
+		}
+		v := sv.v
+		v.setLens(max(sv.patch.n, 0), 0) // leaves asks for the patch
+		return !v.leaves(i, s.leave, s.horizon)
+	}
+	size := 0
+	for i, sv := range s.vers {
+		if i < last {
+			size += max(sv.patch.n, 0) + max(sv.doc.n, 0)
+		} else if !held(i) {
+			size += max(sv.patch.n, 0)
+		}
+	}
+	slab := make([]byte, 0, size)
 	vs := make([]version, len(s.vers))
 	for i, sv := range s.vers {
 		v := sv.v
-		if v.gap() {
-			vs[i] = v
-			continue
-		}
-		v.setPatch(take(sv.patch))
-		if i == last && sv.doc.n >= 0 {
-			if !v.leaves(i, s.leave, s.horizon) {
-				v.setDoc(append([]byte(nil), b[sv.doc.off:sv.doc.off+sv.doc.n]...))
+		switch {
+		case v.gap():
+		case i == last && held(i):
+			v.setCopy(bytesOf(sv.patch), bytesOf(sv.doc))
+		default:
+			start := len(slab)
+			slab = append(slab, bytesOf(sv.patch)...)
+			if i < last {
+				slab = append(slab, bytesOf(sv.doc)...)
 			}
-		} else {
-			v.setDoc(take(sv.doc))
+			v.setHeld(slab[start:len(slab):len(slab)], max(sv.patch.n, 0))
 		}
 		vs[i] = v
 	}

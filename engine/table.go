@@ -18,20 +18,22 @@ import (
 // version is one state of a row, made by one event. Versions are never
 // changed once published.
 //
-// A version is 40 bytes: its document and patch are held as a pointer
-// and a length each, not as slices (24 bytes each), and its type shares
-// a word with the patch's length, since every version a row holds is in
-// memory. doc and patch read them; setDoc and setPatch set them.
+// A version is 32 bytes, since every version a row holds is in memory:
+// its patch and document share one pointer (the patch first, then the
+// document, in one allocation), their lengths are 32-bit words, and its
+// type shares a word with the patch's length. doc and patch read them;
+// setDoc, setPatch and setCopy set them.
 type version struct {
 	seq uint64
 	ms  int64
-	// d is the msgpack document after the event (nil after a deletion,
-	// when the document was let go, or for an INSERT whose document is
-	// read from the log: chain.go); p the msgpack merge patch of a PATCH
-	// event.
-	d, p *byte
-	// dLen is the document's length; pt the patch's length in its low 24
-	// bits, the event type in the 7 above them, and gapBit.
+	// b holds the msgpack merge patch of a PATCH event, then the msgpack
+	// document after the event: none after a deletion, when the document
+	// was let go, or for an INSERT whose document is read from the log
+	// (chain.go). Neither is ever empty, so a length of 0 means none.
+	b *byte
+	// dLen is the document's length (a gap's count); pt the patch's
+	// length in its low 24 bits, the event type in the 7 above them, and
+	// gapBit.
 	dLen, pt uint32
 }
 
@@ -69,41 +71,87 @@ func (v *version) count() int {
 	return 1
 }
 
+// hasDoc reports whether the version holds its document.
+func (v *version) hasDoc() bool { return v.dLen != 0 && !v.gap() }
+
+// hasPatch reports whether the version holds a patch.
+func (v *version) hasPatch() bool { return v.pLen() != 0 }
+
+func (v *version) pLen() uint32 { return v.pt & (1<<lenBits - 1) }
+
 // doc returns the version's document as stored (nil: none).
-func (v *version) doc() []byte { return bytesAt(v.d, v.dLen) }
-
-// patch returns the version's patch (nil: none).
-func (v *version) patch() []byte { return bytesAt(v.p, v.pt&(1<<lenBits-1)) }
-
-// setDoc sets the document (nil: none).
-func (v *version) setDoc(b []byte) { v.d, v.dLen = bytesRef(b) }
-
-// setPatch sets the patch (nil: none).
-func (v *version) setPatch(b []byte) {
-	var n uint32
-	v.p, n = bytesRef(b)
-	if n >= 1<<lenBits {
-		panic(fmt.Sprintf("engine: a patch of %d bytes held in a version", n))
-	}
-	v.pt = v.pt&^(1<<lenBits-1) | n
-}
-
-// bytesRef returns where b starts and its length (nil for nil). Documents
-// and patches are at most a record long (store.MaxRecordSize), far below
-// 4 GiB.
-func bytesRef(b []byte) (*byte, uint32) {
-	if b == nil {
-		return nil, 0
-	}
-	return unsafe.SliceData(b), uint32(len(b))
-}
-
-// bytesAt is the slice bytesRef described.
-func bytesAt(p *byte, n uint32) []byte {
-	if p == nil {
+func (v *version) doc() []byte {
+	if !v.hasDoc() {
 		return nil
 	}
-	return unsafe.Slice(p, n)
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(v.b), v.pLen())), v.dLen)
+}
+
+// patch returns the version's patch (nil: none).
+func (v *version) patch() []byte {
+	if !v.hasPatch() {
+		return nil
+	}
+	return unsafe.Slice(v.b, v.pLen())
+}
+
+// setDoc sets the document (nil: none), keeping the patch.
+func (v *version) setDoc(d []byte) { v.set(v.patch(), d) }
+
+// setPatch sets the patch (nil: none), keeping the document.
+func (v *version) setPatch(p []byte) { v.set(p, v.doc()) }
+
+// set makes the version hold patch p and document d. It refers to the one
+// that is alone, or to p where d follows it in p's array; else it copies
+// both into one allocation. A patch kept without its document is copied
+// when it shares an allocation with that document, which it lets go.
+func (v *version) set(p, d []byte) {
+	switch {
+	case len(p) == 0 && len(d) == 0:
+		v.b = nil
+	case len(p) == 0:
+		v.b = unsafe.SliceData(d)
+	case len(d) == 0:
+		if v.hasDoc() && v.b == unsafe.SliceData(p) {
+			p = slices.Clone(p)
+		}
+		v.b = unsafe.SliceData(p)
+	case cap(p) >= len(p)+len(d) && &p[:len(p)+1][len(p)] == unsafe.SliceData(d):
+		v.b = unsafe.SliceData(p)
+	default:
+		v.setCopy(p, d)
+		return
+	}
+	v.setLens(len(p), len(d))
+}
+
+// setCopy makes the version hold copies of p and d, in one allocation.
+func (v *version) setCopy(p, d []byte) {
+	v.b = nil
+	if n := len(p) + len(d); n > 0 {
+		buf := make([]byte, n)
+		copy(buf[copy(buf, p):], d)
+		v.b = unsafe.SliceData(buf)
+	}
+	v.setLens(len(p), len(d))
+}
+
+// setHeld makes the version refer to b: a patch of pLen bytes, then its
+// document.
+func (v *version) setHeld(b []byte, pLen int) {
+	v.b = nil
+	if len(b) > 0 {
+		v.b = unsafe.SliceData(b)
+	}
+	v.setLens(pLen, len(b)-pLen)
+}
+
+func (v *version) setLens(pLen, dLen int) {
+	if pLen >= 1<<lenBits {
+		panic(fmt.Sprintf("engine: a patch of %d bytes held in a version", pLen))
+	}
+	v.dLen = uint32(dLen)
+	v.pt = v.pt&^(1<<lenBits-1) | uint32(pLen)
 }
 
 // row is a key and every version it has had since the horizon, oldest

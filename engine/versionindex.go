@@ -602,8 +602,7 @@ func (r *row) appendGap(lg *tableLog, vs []version, i int) ([]version, error) {
 	start := len(vs)
 	err := r.eachGapVersion(lg, i, r.versions[i+1].seq-1, func(seq uint64, iv vindex.Version) {
 		v := newVersion(seq, iv.Ms, store.EventType(iv.Type))
-		v.setDoc(bytes.Clone(iv.Doc))
-		v.setPatch(bytes.Clone(iv.Patch))
+		v.setCopy(iv.Patch, iv.Doc)
 		vs = append(vs, v)
 	})
 	if err != nil {
