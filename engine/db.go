@@ -199,17 +199,14 @@ func Open(dir string, opts Options) (*DB, error) {
 	// The version index before the tables: their snapshots may leave
 	// versions to it.
 	if err := db.openVersionIndex(); err != nil {
-		st.Close()
-		return nil, err
+		return db.failOpen(err)
 	}
 	state := &dbState{tables: map[string]*tableState{}}
 	var points []timePoint
 	for _, name := range st.Streams() {
 		ts, pts, err := db.loadTable(name)
 		if err != nil {
-			db.closeVersionIndex()
-			st.Close()
-			return nil, err
+			return db.failOpen(err)
 		}
 		ts.gen = db.newGen()
 		state.tables[name] = ts
@@ -220,24 +217,16 @@ func Open(dir string, opts Options) (*DB, error) {
 	// merged, a point kept where its unix_ms passes every earlier one.
 	state.times = buildTimeline(points)
 	if db.seqs.m, err = db.loadSequences(st.Streams()); err != nil {
-		db.closeVersionIndex()
-		st.Close()
-		return nil, err
+		return db.failOpen(err)
 	}
 	if err := db.loadRowIDs(state); err != nil {
-		db.closeVersionIndex()
-		st.Close()
-		return nil, err
+		return db.failOpen(err)
 	}
 	if db.views.m, err = db.loadViews(); err != nil {
-		db.closeVersionIndex()
-		st.Close()
-		return nil, err
+		return db.failOpen(err)
 	}
 	if err := db.openOIDs(state); err != nil {
-		db.closeVersionIndex()
-		st.Close()
-		return nil, err
+		return db.failOpen(err)
 	}
 	for _, ts := range state.tables {
 		ts.log.oid = ts.spec.OID // given just now to a table from before OIDs
@@ -377,7 +366,16 @@ func (db *DB) Close() error {
 	db.snapshotOnClose()
 	db.closeVersionIndex()
 	db.saveSequences()
+	db.docs.close()
 	return db.st.Close()
+}
+
+// failOpen closes what Open opened before err.
+func (db *DB) failOpen(err error) (*DB, error) {
+	db.closeVersionIndex()
+	db.docs.close()
+	db.st.Close()
+	return nil, err
 }
 
 // closeSnapshotEvents is how many events since its last snapshot make a

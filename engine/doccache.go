@@ -13,12 +13,19 @@ import (
 // database.
 //
 // Each shard appends the documents it is given to slabs, byte arrays
-// that are never written over, and evicts the oldest slab whole when it
-// is over its budget; a document found in the oldest quarter of the
-// slabs moves to the newest, so what is read again stays. Nothing in it
-// holds a pointer the collector has to follow but the slabs themselves:
-// the index maps a packed key to a packed place. A document is handed
-// out as a copy, which keeps no slab alive.
+// that are never written over while they hold documents, and evicts the
+// oldest slab whole when it is over its budget; a document found in the
+// oldest quarter of the slabs moves to the newest, so what is read again
+// stays. The index maps a packed key to a packed place, with no pointer
+// the collector has to follow.
+//
+// The slabs are outside the collector's heap (slabAlloc: anonymous
+// mappings where the system has them), so the cache's budget is what it
+// costs: a heap the collector lets grow to twice what it holds would
+// hold the cache twice. That is safe because nothing refers to a slab
+// but the shard: a document is handed out as a copy, made under the
+// shard's lock, and close frees the slabs under the same locks, after
+// which the cache holds nothing.
 type docCache struct {
 	shards [cacheShards]cacheShard
 }
@@ -61,6 +68,10 @@ type cacheShard struct {
 	index map[cacheKey]uint64
 	slabs []*cacheSlab // oldest first; slabs[i] has number first+i
 	first uint64
+	// spare is the last slab evicted, kept for the next one made rather
+	// than freed and mapped again.
+	spare  []byte
+	closed bool
 }
 
 // cacheSlab holds documents, each after its length (4 bytes), and the
@@ -133,7 +144,7 @@ func (c *docCache) put(k cacheKey, doc []byte) {
 	s := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.index[k]; ok || int64(len(doc))+cacheEntryCost > s.budget/2 {
+	if _, ok := s.index[k]; ok || s.closed || int64(len(doc))+cacheEntryCost > s.budget/2 {
 		return
 	}
 	s.add(k, doc)
@@ -146,7 +157,7 @@ func (s *cacheShard) add(k cacheKey, doc []byte) []byte {
 	need := 4 + len(doc)
 	last := len(s.slabs) - 1
 	if last < 0 || cap(s.slabs[last].buf)-len(s.slabs[last].buf) < need {
-		sl := &cacheSlab{buf: make([]byte, 0, max(s.slab, need))}
+		sl := &cacheSlab{buf: s.newSlab(max(s.slab, need))}
 		s.slabs = append(s.slabs, sl)
 		s.bytes += int64(cap(sl.buf))
 		last++
@@ -180,4 +191,38 @@ func (s *cacheShard) evict() {
 	s.slabs[0] = nil
 	s.slabs = s.slabs[1:]
 	s.first++
+	if cap(old.buf) == s.slab && s.spare == nil {
+		s.spare = old.buf[:0]
+	} else {
+		slabFree(old.buf)
+	}
+}
+
+// newSlab returns an empty slab of n bytes: the spare one if it fits.
+func (s *cacheShard) newSlab(n int) []byte {
+	if b := s.spare; b != nil && cap(b) == n {
+		s.spare = nil
+		return b
+	}
+	return slabAlloc(n)[:0]
+}
+
+// close frees the slabs; the cache is empty, and stays so, after it.
+// Readers of the cache may still call it: they miss.
+func (c *docCache) close() {
+	if c == nil {
+		return
+	}
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		for _, sl := range s.slabs {
+			slabFree(sl.buf)
+		}
+		if s.spare != nil {
+			slabFree(s.spare)
+		}
+		s.slabs, s.spare, s.index, s.bytes, s.closed = nil, nil, map[cacheKey]uint64{}, 0, true
+		s.mu.Unlock()
+	}
 }

@@ -74,6 +74,22 @@ func TestDocCacheBudget(t *testing.T) {
 	if newDocCache(0) != nil || newDocCache(-1).get(hot) != nil {
 		t.Fatal("a cache of no size keeps documents")
 	}
+	// Closed, it frees its slabs and keeps nothing more; what it handed
+	// out stays as it was.
+	got := c.get(hot)
+	c.close()
+	if c.get(hot) != nil || !bytes.Equal(got, doc(7)) {
+		t.Fatal("a closed cache still finds a document, or one it handed out changed")
+	}
+	c.put(hot, doc(7))
+	if c.get(hot) != nil {
+		t.Fatal("a closed cache took a document")
+	}
+	for i := range c.shards {
+		if s := &c.shards[i]; len(s.slabs) > 0 || s.spare != nil || s.bytes != 0 {
+			t.Fatalf("shard %d holds %d slabs and %d bytes after close", i, len(s.slabs), s.bytes)
+		}
+	}
 }
 
 // TestDocCacheConcurrent runs puts and gets side by side (for the race
@@ -98,5 +114,12 @@ func TestDocCacheConcurrent(t *testing.T) {
 			}
 		})
 	}
+	// A close while they run: they miss from then on.
+	wg.Go(func() {
+		for c.get(newCacheKey(lg, 1)) == nil {
+			c.put(newCacheKey(lg, 1), []byte("1"))
+		}
+		c.close()
+	})
 	wg.Wait()
 }
