@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // docCache holds documents read back (from the log, tableLog.read; from
@@ -16,25 +17,27 @@ import (
 // that are never written over while they hold documents, and evicts the
 // oldest slab whole when it is over its budget; a document found in the
 // oldest quarter of the slabs moves to the newest, so what is read again
-// stays. The index maps a packed key to a packed place, with no pointer
-// the collector has to follow.
+// stays. A slab holds each document after its length and its key; the
+// shard's table (placeTable) maps a key to a place, both packed in 8
+// bytes. A document costs 12 bytes in its slab and 16 to 21 in the table
+// beside its own bytes.
 //
-// The slabs are outside the collector's heap (slabAlloc: anonymous
-// mappings where the system has them), so the cache's budget is what it
-// costs: a heap the collector lets grow to twice what it holds would
-// hold the cache twice. That is safe because nothing refers to a slab
-// but the shard: a document is handed out as a copy, made under the
-// shard's lock, and close frees the slabs under the same locks, after
-// which the cache holds nothing.
+// The slabs and the table are outside the collector's heap (slabAlloc:
+// anonymous mappings where the system has them), so the cache's budget
+// is what it costs: a heap the collector lets grow by half or all of
+// what it holds would hold the cache one and a half or two times. That
+// is safe because nothing refers to them but the shard: a document is
+// handed out as a copy, made under the shard's lock, and close frees
+// them under the same locks, after which the cache holds nothing.
 type docCache struct {
 	shards [cacheShards]cacheShard
 }
 
 const (
 	cacheShards = 64
-	// cacheEntryCost is what an entry costs beside its document: its map
-	// slot, its key in its slab's list and its length before it, about.
-	cacheEntryCost = 40
+	// cacheRecord is the bytes before a document in its slab: its
+	// length (4) and its key (8).
+	cacheRecord = 12
 	// slabSize is the size of a slab, unless the shard's budget is small
 	// (an eighth of it then) or a document larger (a slab of its own).
 	slabSize = 64 << 10
@@ -61,24 +64,17 @@ func newCacheKey(lg *tableLog, seq uint64) cacheKey {
 type cacheShard struct {
 	mu     sync.Mutex
 	budget int64
-	bytes  int64
-	slab   int // the size of a new slab
+	bytes  int64 // the slabs' sizes and the table's
+	slab   int   // the size of a new slab
 	// index maps a key to its document's slab (its number, counted from
 	// the first slab the shard made) and offset.
-	index map[cacheKey]uint64
-	slabs []*cacheSlab // oldest first; slabs[i] has number first+i
+	index placeTable
+	slabs [][]byte // oldest first; slabs[i] has number first+i
 	first uint64
 	// spare is the last slab evicted, kept for the next one made rather
 	// than freed and mapped again.
 	spare  []byte
 	closed bool
-}
-
-// cacheSlab holds documents, each after its length (4 bytes), and the
-// keys of those the index places in it.
-type cacheSlab struct {
-	buf  []byte
-	keys []cacheKey
 }
 
 // newDocCache returns a cache of about size bytes; nil (no cache) when
@@ -92,7 +88,6 @@ func newDocCache(size int64) *docCache {
 		s := &c.shards[i]
 		s.budget = size / cacheShards
 		s.slab = int(min(slabSize, max(s.budget/8, 256)))
-		s.index = map[cacheKey]uint64{}
 	}
 	return c
 }
@@ -111,7 +106,7 @@ func (c *docCache) get(k cacheKey) []byte {
 	}
 	s := c.shard(k)
 	s.mu.Lock()
-	at, ok := s.index[k]
+	at, ok := s.index.get(k)
 	if !ok {
 		s.mu.Unlock()
 		return nil
@@ -122,18 +117,19 @@ func (c *docCache) get(k cacheKey) []byte {
 		// the evictions that are near.
 		doc = s.add(k, doc)
 	}
+	doc = bytes.Clone(doc) // under the lock: the slab may go after it
 	s.mu.Unlock()
-	return bytes.Clone(doc) // the slab's bytes are never written over
+	return doc
 }
 
 // doc returns the document at at, a place the index holds, and the
 // place of its slab among the shard's. Callers hold mu.
 func (s *cacheShard) doc(at uint64) (int, []byte) {
 	n := int(at>>32 - s.first)
-	b := s.slabs[n].buf
+	b := s.slabs[n]
 	off := uint32(at)
-	end := off + 4 + binary.LittleEndian.Uint32(b[off:])
-	return n, b[off+4 : end : end]
+	end := off + cacheRecord + binary.LittleEndian.Uint32(b[off:])
+	return n, b[off+cacheRecord : end : end]
 }
 
 // put caches a copy of doc as k's document.
@@ -144,7 +140,7 @@ func (c *docCache) put(k cacheKey, doc []byte) {
 	s := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.index[k]; ok || s.closed || int64(len(doc))+cacheEntryCost > s.budget/2 {
+	if _, ok := s.index.get(k); ok || s.closed || int64(len(doc))+cacheRecord+placeSlot > s.budget/2 {
 		return
 	}
 	s.add(k, doc)
@@ -154,47 +150,49 @@ func (c *docCache) put(k cacheKey, doc []byte) {
 // and returns the copy; it evicts the oldest slabs while the shard is
 // over its budget. Callers hold mu.
 func (s *cacheShard) add(k cacheKey, doc []byte) []byte {
-	need := 4 + len(doc)
+	need := cacheRecord + len(doc)
 	last := len(s.slabs) - 1
-	if last < 0 || cap(s.slabs[last].buf)-len(s.slabs[last].buf) < need {
-		sl := &cacheSlab{buf: s.newSlab(max(s.slab, need))}
+	if last < 0 || cap(s.slabs[last])-len(s.slabs[last]) < need {
+		sl := s.newSlab(max(s.slab, need))
 		s.slabs = append(s.slabs, sl)
-		s.bytes += int64(cap(sl.buf))
+		s.bytes += int64(cap(sl))
 		last++
 	}
 	sl := s.slabs[last]
-	off := len(sl.buf)
-	sl.buf = binary.LittleEndian.AppendUint32(sl.buf, uint32(len(doc)))
-	sl.buf = append(sl.buf, doc...)
-	sl.keys = append(sl.keys, k)
-	if _, ok := s.index[k]; !ok {
-		s.bytes += cacheEntryCost
-	}
-	s.index[k] = (s.first+uint64(last))<<32 | uint64(off)
+	off := len(sl)
+	sl = binary.LittleEndian.AppendUint32(sl, uint32(len(doc)))
+	sl = binary.LittleEndian.AppendUint64(sl, uint64(k))
+	sl = append(sl, doc...)
+	s.slabs[last] = sl
+	was := s.index.size()
+	s.index.set(k, (s.first+uint64(last))<<32|uint64(off))
+	s.bytes += s.index.size() - was
 	for s.bytes > s.budget && len(s.slabs) > 1 {
 		s.evict()
 	}
-	return sl.buf[off+4 : off+need : off+need]
+	return sl[off+cacheRecord : off+need : off+need]
 }
 
 // evict drops the oldest slab and the entries it holds (those of its keys
 // that moved to a newer slab stay).
 func (s *cacheShard) evict() {
 	old := s.slabs[0]
-	for _, k := range old.keys {
-		if at, ok := s.index[k]; ok && at>>32 == s.first {
-			delete(s.index, k)
-			s.bytes -= cacheEntryCost
+	for off := 0; off < len(old); {
+		n := int(binary.LittleEndian.Uint32(old[off:]))
+		k := cacheKey(binary.LittleEndian.Uint64(old[off+4:]))
+		if at, ok := s.index.get(k); ok && at>>32 == s.first {
+			s.index.del(k)
 		}
+		off += cacheRecord + n
 	}
-	s.bytes -= int64(cap(old.buf))
+	s.bytes -= int64(cap(old))
 	s.slabs[0] = nil
 	s.slabs = s.slabs[1:]
 	s.first++
-	if cap(old.buf) == s.slab && s.spare == nil {
-		s.spare = old.buf[:0]
+	if cap(old) == s.slab && s.spare == nil {
+		s.spare = old[:0]
 	} else {
-		slabFree(old.buf)
+		slabFree(old)
 	}
 }
 
@@ -207,8 +205,8 @@ func (s *cacheShard) newSlab(n int) []byte {
 	return slabAlloc(n)[:0]
 }
 
-// close frees the slabs; the cache is empty, and stays so, after it.
-// Readers of the cache may still call it: they miss.
+// close frees the slabs and the tables; the cache is empty, and stays so,
+// after it. Readers of the cache may still call it: they miss.
 func (c *docCache) close() {
 	if c == nil {
 		return
@@ -217,12 +215,122 @@ func (c *docCache) close() {
 		s := &c.shards[i]
 		s.mu.Lock()
 		for _, sl := range s.slabs {
-			slabFree(sl.buf)
+			slabFree(sl)
 		}
 		if s.spare != nil {
 			slabFree(s.spare)
 		}
-		s.slabs, s.spare, s.index, s.bytes, s.closed = nil, nil, map[cacheKey]uint64{}, 0, true
+		s.index.free()
+		s.slabs, s.spare, s.bytes, s.closed = nil, nil, 0, true
 		s.mu.Unlock()
 	}
+}
+
+// placeTable maps cache keys to places: open addressing with linear
+// probing over pairs of words (key, place) in memory from slabAlloc, at
+// most three quarters full; key 0, which names no document, marks a free
+// slot. A deletion moves the entries after it back (no tombstones).
+type placeTable struct {
+	mem   []byte   // from slabAlloc; nil before the first set
+	slots []uint64 // mem as words: key, place, key, place...
+	n     int
+}
+
+const (
+	// placeSlot is the bytes of a slot, a key and a place.
+	placeSlot = 16
+	// minPlaces is the slots of a new table.
+	minPlaces = 16
+)
+
+// home returns where k's probe starts in a table of mask+1 slots.
+func (t *placeTable) home(k uint64, mask int) int {
+	k ^= k >> 31
+	k *= 0xbf58476d1ce4e5b9
+	k ^= k >> 29
+	return int(k) & mask
+}
+
+// find returns the slot of k, or the free slot where it would go.
+func (t *placeTable) find(k cacheKey) (int, bool) {
+	mask := len(t.slots)/2 - 1
+	for i := t.home(uint64(k), mask); ; i = (i + 1) & mask {
+		switch t.slots[2*i] {
+		case uint64(k):
+			return i, true
+		case 0:
+			return i, false
+		}
+	}
+}
+
+func (t *placeTable) get(k cacheKey) (uint64, bool) {
+	if t.n == 0 {
+		return 0, false
+	}
+	i, ok := t.find(k)
+	return t.slots[2*i+1], ok
+}
+
+// set places k at place, growing the table first when it would be more
+// than three quarters full.
+func (t *placeTable) set(k cacheKey, place uint64) {
+	if places := len(t.slots) / 2; 4*(t.n+1) > 3*places {
+		t.grow(max(2*places, minPlaces))
+	}
+	i, ok := t.find(k)
+	if !ok {
+		t.slots[2*i] = uint64(k)
+		t.n++
+	}
+	t.slots[2*i+1] = place
+}
+
+// del removes k, moving back each entry after it whose probe would
+// otherwise no longer reach it.
+func (t *placeTable) del(k cacheKey) {
+	if t.n == 0 {
+		return
+	}
+	i, ok := t.find(k)
+	if !ok {
+		return
+	}
+	mask := len(t.slots)/2 - 1
+	for j := (i + 1) & mask; t.slots[2*j] != 0; j = (j + 1) & mask {
+		// The entry at j stays unless its home is outside (i, j],
+		// cyclically: the hole at i would cut its probe.
+		h := t.home(t.slots[2*j], mask)
+		if (j-h)&mask >= (j-i)&mask {
+			t.slots[2*i], t.slots[2*i+1] = t.slots[2*j], t.slots[2*j+1]
+			i = j
+		}
+	}
+	t.slots[2*i], t.slots[2*i+1] = 0, 0
+	t.n--
+}
+
+// grow moves the entries to a table of places slots.
+func (t *placeTable) grow(places int) {
+	mem := slabAlloc(places * placeSlot)
+	nt := placeTable{mem: mem, slots: unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(mem))), 2*places)}
+	for i := 0; i < len(t.slots); i += 2 {
+		if k := t.slots[i]; k != 0 {
+			j, _ := nt.find(cacheKey(k))
+			nt.slots[2*j], nt.slots[2*j+1] = k, t.slots[i+1]
+			nt.n++
+		}
+	}
+	t.free()
+	*t = nt
+}
+
+// size returns the table's bytes.
+func (t *placeTable) size() int64 { return int64(len(t.mem)) }
+
+func (t *placeTable) free() {
+	if t.mem != nil {
+		slabFree(t.mem)
+	}
+	*t = placeTable{}
 }

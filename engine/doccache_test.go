@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 )
@@ -39,7 +40,7 @@ func TestDocCacheBudget(t *testing.T) {
 			t.Fatalf("shard %d holds %d bytes, over its %d", i, s.bytes, s.budget)
 		}
 		total += s.bytes
-		kept += len(s.index)
+		kept += s.index.n
 	}
 	if total > size || kept < 100 {
 		t.Fatalf("%d bytes in %d documents", total, kept)
@@ -48,7 +49,14 @@ func TestDocCacheBudget(t *testing.T) {
 	// as get reads them, without moving it: a move may evict others).
 	for i := range c.shards {
 		s := &c.shards[i]
-		for k, at := range s.index {
+		for j := 0; j < len(s.index.slots); j += 2 {
+			k, at := s.index.slots[j], s.index.slots[j+1]
+			if k == 0 {
+				continue
+			}
+			if got, ok := s.index.get(cacheKey(k)); !ok || got != at {
+				t.Fatalf("key %x in the table is not found by its probe", k)
+			}
 			_, d := s.doc(at)
 			if seq := uint64(k) & (1<<seqBits - 1); !bytes.Equal(d, doc(seq)) {
 				t.Fatalf("seq %d: %q", seq, d)
@@ -86,7 +94,7 @@ func TestDocCacheBudget(t *testing.T) {
 		t.Fatal("a closed cache took a document")
 	}
 	for i := range c.shards {
-		if s := &c.shards[i]; len(s.slabs) > 0 || s.spare != nil || s.bytes != 0 {
+		if s := &c.shards[i]; len(s.slabs) > 0 || s.spare != nil || s.bytes != 0 || s.index.mem != nil {
 			t.Fatalf("shard %d holds %d slabs and %d bytes after close", i, len(s.slabs), s.bytes)
 		}
 	}
@@ -122,4 +130,41 @@ func TestDocCacheConcurrent(t *testing.T) {
 		c.close()
 	})
 	wg.Wait()
+}
+
+// TestPlaceTable runs sets and deletions against a map: every key the map
+// holds is found with its place, none other is, through growth and
+// deletions that move entries back across the table's end.
+func TestPlaceTable(t *testing.T) {
+	var tab placeTable
+	defer tab.free()
+	model := map[cacheKey]uint64{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for step := range 200_000 {
+		k := cacheKey(rng.Uint64N(3000) + 1)
+		switch rng.IntN(3) {
+		case 0, 1:
+			tab.set(k, uint64(step))
+			model[k] = uint64(step)
+		case 2:
+			tab.del(k)
+			delete(model, k)
+		}
+		if step%5000 != 0 {
+			continue
+		}
+		if tab.n != len(model) {
+			t.Fatalf("step %d: %d entries, the map %d", step, tab.n, len(model))
+		}
+		for k := cacheKey(1); k <= 3000; k++ {
+			got, ok := tab.get(k)
+			want, has := model[k]
+			if ok != has || got != want {
+				t.Fatalf("step %d: key %d: %d %v, want %d %v", step, k, got, ok, want, has)
+			}
+		}
+	}
+	if places := len(tab.slots) / 2; 4*tab.n > 3*places {
+		t.Fatalf("%d entries in %d places", tab.n, places)
+	}
 }
