@@ -227,20 +227,17 @@ func (s *snapshotRows) build(k Key, b []byte) row {
 	// The versions but the newest share one slab, each its patch and
 	// then its document; the newest's document, replaced when the row
 	// changes, has an allocation of its own.
-	held := func(i int) bool {
-		sv := &s.vers[i]
-		if sv.doc.n < 0 || i < last {
-			return sv.doc.n >= 0
-		}
+	lastHeld := false
+	if sv := &s.vers[last]; sv.doc.n >= 0 {
 		v := sv.v
 		v.setLens(max(sv.patch.n, 0), 0) // leaves asks for the patch
-		return !v.leaves(i, s.leave, s.horizon)
+		lastHeld = !v.leaves(last, s.leave, s.horizon)
 	}
 	size := 0
 	for i, sv := range s.vers {
 		if i < last {
 			size += max(sv.patch.n, 0) + max(sv.doc.n, 0)
-		} else if !held(i) {
+		} else if !lastHeld {
 			size += max(sv.patch.n, 0)
 		}
 	}
@@ -250,7 +247,7 @@ func (s *snapshotRows) build(k Key, b []byte) row {
 		v := sv.v
 		switch {
 		case v.gap():
-		case i == last && held(i):
+		case i == last && lastHeld:
 			v.setCopy(bytesOf(sv.patch), bytesOf(sv.doc))
 		default:
 			start := len(slab)
