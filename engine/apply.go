@@ -111,7 +111,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 		if patch == nil {
 			patch = encodeDoc(ev.patch, ev.order)
 		}
-		v.setCopy(patch, p.encode())
+		v.setHeld(encodeAfter(patch, p.doc, p.order), len(patch))
 		ts.cols = ts.cols.observe(docValues{doc: doc}, patchKeys(ev.order, doc), ev.seq)
 	case store.EventSoftDelete:
 		if prev == nil {

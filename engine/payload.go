@@ -100,12 +100,19 @@ func (e *encoder) value(v any, order []string) error {
 
 // encodeDoc encodes a document, top-level keys in the given order (or
 // jsonb order when order does not list them all).
-func encodeDoc(doc map[string]any, order []string) []byte {
+func encodeDoc(doc map[string]any, order []string) []byte { return encodeAfter(nil, doc, order) }
+
+// encodeAfter returns prefix and then the encoding of doc, in one
+// allocation of their size.
+func encodeAfter(prefix []byte, doc map[string]any, order []string) []byte {
 	e := getEncoder()
 	if err := e.value(doc, order); err != nil {
 		panic(err) // documents only ever hold the types value() knows
 	}
-	return e.bytes()
+	out := make([]byte, len(prefix)+e.buf.Len())
+	copy(out[copy(out, prefix):], e.buf.Bytes())
+	encPool.Put(e)
+	return out
 }
 
 // encodeKeyed encodes {"k": key}, or {"k": key, "p": patch} given the
