@@ -114,25 +114,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-// serverGCPercent is the collector's target for a server: the heap may
-// grow by half what is live between collections, not by all of it (Go's
-// 100). What is live is mostly the rows, whose size the data sets, so
-// the headroom is memory in proportion to the data; half of it costs the
-// collector about twice the work, a small part of a server's time
-// (docs/OPERATIONS.md, Memory).
-const serverGCPercent = 50
-
-// defaultGCPercent sets serverGCPercent unless GOGC says otherwise, and
-// returns the percent in force (-1: off).
-func defaultGCPercent() int {
-	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(serverGCPercent)
-	}
-	n := debug.SetGCPercent(-1)
-	debug.SetGCPercent(n)
-	return n
-}
-
 // memoryLimit is the heap's soft limit in force, as a size, or "none".
 func memoryLimit() string {
 	n := debug.SetMemoryLimit(-1) // reads it
@@ -301,7 +282,13 @@ func run(args []string, stderr io.Writer) int {
 		debug.SetMemoryLimit(int64(o.memoryLimit)) // before opening: loading counts too
 	}
 	vindex.LimitArenas(2) // before the threads that read the index's blocks
-	gcPercent := defaultGCPercent()
+	var gov *heapGovernor
+	if _, set := os.LookupEnv("GOMEMLIMIT"); o.memoryLimit == 0 && !set {
+		if _, set := os.LookupEnv("GOGC"); !set {
+			gov = governHeap(2*int64(o.cacheSize)+128<<20, time.Second)
+			defer gov.stop()
+		}
+	}
 	db, err := engine.Open(o.data, engine.Options{
 		Logger:         log,
 		Store:          store.Options{NoSync: o.noSync},
@@ -347,7 +334,7 @@ func run(args []string, stderr io.Writer) int {
 	log.Info("driftdb-pg serving", "addr", ln.Addr().String(), "data", o.data, "database", cfg.Database,
 		"auth", cfg.Auth, "tls", cfg.TLS != nil, "unsafe_no_fsync", o.noSync,
 		"max_connections", o.maxConns, "open_files_limit", fdLimit, "memory_limit", memoryLimit(),
-		"gc_percent", gcPercent, "cache_size", o.cacheSize.String())
+		"heap_governor", gov != nil, "cache_size", o.cacheSize.String())
 	if o.pprof != "" {
 		if err := serveProfiler(o.pprof, log); err != nil {
 			ln.Close()
