@@ -10,6 +10,12 @@ static void limit_arenas(int n) {
 	mallopt(M_ARENA_MAX, n);
 #endif
 }
+
+static void trim_arenas(void) {
+#ifdef M_ARENA_MAX
+	malloc_trim(0);
+#endif
+}
 */
 import "C"
 
@@ -21,3 +27,10 @@ import "C"
 // than with two arenas, at the same cache size. Call it at the start of a
 // process, before the threads that allocate.
 func LimitArenas(n int) { C.limit_arenas(C.int(n)) }
+
+// TrimArenas gives back to the system the free pages inside the C
+// allocator's arenas: blocks the index's cache evicted leave free chunks
+// between those it holds, which glibc keeps (about as much again as the
+// cache itself once it has turned over), returning only what is free at
+// the top of an arena.
+func TrimArenas() { C.trim_arenas() }

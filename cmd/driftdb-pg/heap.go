@@ -22,27 +22,19 @@ import (
 // limit below it.
 type heapGovernor struct {
 	floor int64
-	done  chan struct{}
-	wg    sync.WaitGroup
+	stop  func()
 }
 
 // governHeap starts a governor with the given floor, checking the live
-// heap every interval.
-func governHeap(floor int64, every time.Duration) *heapGovernor {
-	g := &heapGovernor{floor: floor, done: make(chan struct{})}
+// heap every interval. Its stop lifts the limit it set.
+func governHeap(floor int64, interval time.Duration) *heapGovernor {
+	g := &heapGovernor{floor: floor}
 	g.set()
-	g.wg.Go(func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-g.done:
-				return
-			case <-t.C:
-				g.set()
-			}
-		}
-	})
+	stop := every(interval, g.set)
+	g.stop = func() {
+		stop()
+		debug.SetMemoryLimit(1<<63 - 1)
+	}
 	return g
 }
 
@@ -58,9 +50,25 @@ func (g *heapGovernor) set() {
 	debug.SetMemoryLimit(g.limitFor(int64(s[0].Value.Uint64())))
 }
 
-// stop ends the governor and lifts the limit it set.
-func (g *heapGovernor) stop() {
-	close(g.done)
-	g.wg.Wait()
-	debug.SetMemoryLimit(1<<63 - 1)
+// every calls fn every interval until the returned stop is called; stop
+// returns once fn no longer runs.
+func every(interval time.Duration, fn func()) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fn()
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }

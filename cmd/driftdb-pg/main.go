@@ -281,7 +281,11 @@ func run(args []string, stderr io.Writer) int {
 	if o.memoryLimit > 0 {
 		debug.SetMemoryLimit(int64(o.memoryLimit)) // before opening: loading counts too
 	}
-	vindex.LimitArenas(2) // before the threads that read the index's blocks
+	// The index's block cache is C memory, allocated and freed by the
+	// threads that read blocks: two arenas, and their free pages given
+	// back every 10 s (vindex.TrimArenas).
+	vindex.LimitArenas(2) // before those threads
+	defer every(10*time.Second, vindex.TrimArenas)()
 	var gov *heapGovernor
 	if _, set := os.LookupEnv("GOMEMLIMIT"); o.memoryLimit == 0 && !set {
 		if _, set := os.LookupEnv("GOGC"); !set {
