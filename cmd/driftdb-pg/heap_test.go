@@ -1,53 +1,55 @@
 package main
 
 import (
-	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
 
-// TestHeapGovernor: the limit is the floor for a small heap and half again
-// the live heap for a large one; a running governor keeps the runtime's
-// limit at or above the floor and at or above the live heap, and its stop
-// lifts the limit.
+// TestHeapGovernor: the target is Go's default for a heap well below the
+// floor, 50 for one above it and in between what lets the heap reach the
+// floor; a running governor sets it from the live heap, and its stop puts
+// back the default.
 func TestHeapGovernor(t *testing.T) {
 	g := &heapGovernor{floor: 640 << 20}
-	for _, c := range []struct{ live, want int64 }{
-		{0, 640 << 20},
-		{100 << 20, 640 << 20},
-		{400 << 20, 640 << 20},
-		{500 << 20, 750 << 20},
-		{2 << 30, 3 << 30},
+	for _, c := range []struct {
+		live int64
+		want int
+	}{
+		{0, 100},
+		{100 << 20, 100},
+		{320 << 20, 100},
+		{400 << 20, 60},
+		{500 << 20, 50},
+		{2 << 30, 50},
 	} {
-		if got := g.limitFor(c.live); got != c.want {
-			t.Errorf("live %d: limit %d, want %d", c.live, got, c.want)
+		if got := g.percentFor(c.live); got != c.want {
+			t.Errorf("live %d: target %d, want %d", c.live, got, c.want)
 		}
 	}
 
-	before := debug.SetMemoryLimit(-1)
-	defer debug.SetMemoryLimit(before)
+	gogc := func() int {
+		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(s)
+		return int(s[0].Value.Uint64())
+	}
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
 	held := make([]byte, 64<<20) // a live heap above a floor of 16 MiB
 	for i := range held {
 		held[i] = byte(i)
 	}
-	debug.FreeOSMemory()           // the live heap measured with held in it
-	debug.SetMemoryLimit(32 << 20) // below it: the governor must raise it
+	debug.FreeOSMemory() // the live heap measured with held in it
 	gov := governHeap(16<<20, 10*time.Millisecond)
-	deadline := time.Now().Add(5 * time.Second)
-	for debug.SetMemoryLimit(-1) < 96<<20 {
-		if time.Now().After(deadline) {
-			n := debug.SetMemoryLimit(-1)
-			gov.stop()
-			t.Fatalf("the limit stayed at %d, below half again the live heap", n)
-		}
-		debug.FreeOSMemory() // a collection, so that the live heap is measured
-		time.Sleep(20 * time.Millisecond)
+	if n := gogc(); n != 50 {
+		gov.stop()
+		t.Fatalf("the target is %d over a live heap 4 times the floor, want 50", n)
 	}
 	gov.stop()
-	if n := debug.SetMemoryLimit(-1); n != math.MaxInt64 {
-		t.Fatalf("the limit is %d after the governor stopped", n)
+	if n := gogc(); n != 100 {
+		t.Fatalf("the target is %d after the governor stopped", n)
 	}
 	runtime.KeepAlive(held)
 }
