@@ -309,8 +309,6 @@ func (p *patcher) merge(patch map[string]any, order []string) {
 	p.order = dedupeKeys(append(p.order, order...), p.doc)
 }
 
-func (p *patcher) encode() []byte { return encodeDoc(p.doc, p.order) }
-
 // rebuild applies encoded patches to an encoded document as patcher does,
 // giving the same bytes, but on the stored bytes of the top-level fields:
 // only a field that a patch sets to an object (a nested merge) is decoded.
