@@ -244,7 +244,7 @@ const (
 )
 
 // home returns where k's probe starts in a table of mask+1 slots.
-func (t *placeTable) home(k uint64, mask int) int {
+func placeHome(k uint64, mask int) int {
 	k ^= k >> 31
 	k *= 0xbf58476d1ce4e5b9
 	k ^= k >> 29
@@ -254,7 +254,7 @@ func (t *placeTable) home(k uint64, mask int) int {
 // find returns the slot of k, or the free slot where it would go.
 func (t *placeTable) find(k cacheKey) (int, bool) {
 	mask := len(t.slots)/2 - 1
-	for i := t.home(uint64(k), mask); ; i = (i + 1) & mask {
+	for i := placeHome(uint64(k), mask); ; i = (i + 1) & mask {
 		switch t.slots[2*i] {
 		case uint64(k):
 			return i, true
@@ -300,7 +300,7 @@ func (t *placeTable) del(k cacheKey) {
 	for j := (i + 1) & mask; t.slots[2*j] != 0; j = (j + 1) & mask {
 		// The entry at j stays unless its home is outside (i, j],
 		// cyclically: the hole at i would cut its probe.
-		h := t.home(t.slots[2*j], mask)
+		h := placeHome(t.slots[2*j], mask)
 		if (j-h)&mask >= (j-i)&mask {
 			t.slots[2*i], t.slots[2*i+1] = t.slots[2*j], t.slots[2*j+1]
 			i = j

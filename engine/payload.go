@@ -39,8 +39,16 @@ func getEncoder() *encoder {
 	return e
 }
 
-func (e *encoder) bytes() []byte {
-	out := append([]byte(nil), e.buf.Bytes()...)
+func (e *encoder) bytes() []byte { return e.bytesAfter(nil) }
+
+// bytesAfter returns prefix and then what e encoded, in one allocation of
+// their size (nil when both are empty), and gives e back to the pool.
+func (e *encoder) bytesAfter(prefix []byte) []byte {
+	var out []byte
+	if n := len(prefix) + e.buf.Len(); n > 0 {
+		out = make([]byte, n)
+		copy(out[copy(out, prefix):], e.buf.Bytes())
+	}
 	encPool.Put(e)
 	return out
 }
@@ -109,10 +117,7 @@ func encodeAfter(prefix []byte, doc map[string]any, order []string) []byte {
 	if err := e.value(doc, order); err != nil {
 		panic(err) // documents only ever hold the types value() knows
 	}
-	out := make([]byte, len(prefix)+e.buf.Len())
-	copy(out[copy(out, prefix):], e.buf.Bytes())
-	encPool.Put(e)
-	return out
+	return e.bytesAfter(prefix)
 }
 
 // encodeKeyed encodes {"k": key}, or {"k": key, "p": patch} given the

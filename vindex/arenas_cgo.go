@@ -5,14 +5,15 @@ package vindex
 /*
 #include <malloc.h>
 
+// Both are glibc's; another C library keeps its own ways.
 static void limit_arenas(int n) {
-#ifdef M_ARENA_MAX
+#ifdef __GLIBC__
 	mallopt(M_ARENA_MAX, n);
 #endif
 }
 
 static void trim_arenas(void) {
-#ifdef M_ARENA_MAX
+#ifdef __GLIBC__
 	malloc_trim(0);
 #endif
 }

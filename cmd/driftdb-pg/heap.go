@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -27,6 +28,19 @@ type heapGovernor struct {
 	last  int
 	stop  func()
 }
+
+// governed reports whether the server sets the collector's target
+// itself: not when a memory limit (--memory-limit, GOMEMLIMIT) or GOGC
+// says how the collector is to run.
+func governed(o *options) bool {
+	_, limit := os.LookupEnv("GOMEMLIMIT")
+	_, gogc := os.LookupEnv("GOGC")
+	return o.memoryLimit == 0 && !limit && !gogc
+}
+
+// governorFloor is the heap a governor leaves to Go's default for a
+// cache of cacheSize bytes: twice the cache and 128 MB.
+func governorFloor(cacheSize int64) int64 { return 2*cacheSize + 128<<20 }
 
 // governHeap starts a governor with the given floor. Its stop puts back
 // Go's default target.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -52,4 +53,31 @@ func TestHeapGovernor(t *testing.T) {
 		t.Fatalf("the target is %d after the governor stopped", n)
 	}
 	runtime.KeepAlive(held)
+}
+
+// TestGoverned: the server governs the collector unless a memory limit or
+// GOGC is given, and its floor at the default cache is 640 MB.
+func TestGoverned(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	os.Unsetenv("GOGC")
+	os.Unsetenv("GOMEMLIMIT")
+	if !governed(&options{}) {
+		t.Fatal("not governed with nothing given")
+	}
+	if governed(&options{memoryLimit: 1 << 30}) {
+		t.Fatal("governed with --memory-limit")
+	}
+	t.Setenv("GOGC", "80")
+	if governed(&options{}) {
+		t.Fatal("governed with GOGC set")
+	}
+	os.Unsetenv("GOGC")
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	if governed(&options{}) {
+		t.Fatal("governed with GOMEMLIMIT set")
+	}
+	if n := governorFloor(256 << 20); n != 640<<20 {
+		t.Fatalf("floor %d at the default cache", n)
+	}
 }

@@ -287,11 +287,9 @@ func run(args []string, stderr io.Writer) int {
 	vindex.LimitArenas(2) // before those threads
 	defer every(10*time.Second, vindex.TrimArenas)()
 	var gov *heapGovernor
-	if _, set := os.LookupEnv("GOMEMLIMIT"); o.memoryLimit == 0 && !set {
-		if _, set := os.LookupEnv("GOGC"); !set {
-			gov = governHeap(2*int64(o.cacheSize)+128<<20, time.Second)
-			defer gov.stop()
-		}
+	if governed(o) {
+		gov = governHeap(governorFloor(int64(o.cacheSize)), time.Second)
+		defer gov.stop()
 	}
 	db, err := engine.Open(o.data, engine.Options{
 		Logger:         log,
