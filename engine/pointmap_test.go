@@ -223,3 +223,72 @@ func TestPointCacheReset(t *testing.T) {
 		}
 	}
 }
+
+// TestPointCacheLargeCommit: a commit of more rows than the point map's
+// limit replaces the map without storing them; every view made after it
+// reads every row by key, the rows written before it as they are after
+// it (one of them it changed), and the map fills again as it is read.
+func TestPointCacheLargeCommit(t *testing.T) {
+	defer func(n int) { pointCacheRows = n }(pointCacheRows)
+	pointCacheRows = 16
+	db := openDB(t, t.TempDir(), Options{SnapshotEvents: -1, SnapshotBytes: -1})
+	defer db.Close()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	write := func(fn func(tx *Txn) error) {
+		t.Helper()
+		tx := db.Begin()
+		mustExec(t, fn(tx))
+		_, err := tx.Commit(ctx)
+		mustExec(t, err)
+	}
+	check := func(n int, changed int64) {
+		t.Helper()
+		v := db.View()
+		for i := range int64(n) {
+			r, ok, err := v.Get("t", i)
+			mustExec(t, err)
+			if !ok {
+				t.Fatalf("row %d of %d not found", i, n)
+			}
+			doc, err := r.Doc()
+			mustExec(t, err)
+			want := int64(0)
+			if i == changed {
+				want = 1
+			}
+			if got, _ := doc["n"].(int64); got != want {
+				t.Fatalf("row %d has n %v, want %d", i, doc["n"], want)
+			}
+		}
+	}
+	write(func(tx *Txn) error {
+		for i := range 10 {
+			if _, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "n": 0}`, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	check(10, -1) // the map holds rows 0-9 now
+	before := db.work["t"].point
+	write(func(tx *Txn) error {
+		if err := tx.Patch("t", int64(3), []byte(`{"n": 1}`)); err != nil {
+			return err
+		}
+		for i := 10; i < 100; i++ {
+			if _, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "n": 0}`, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	m := db.work["t"].point
+	if m == before || m.n.Load() != 0 {
+		t.Fatalf("after a commit of 91 rows the map is the one before (%v) or holds %d rows", m == before, m.n.Load())
+	}
+	check(100, 3)
+	if n := m.n.Load(); n == 0 || n > int64(pointCacheRows) {
+		t.Fatalf("after reads of every row the map holds %d rows, want 1 to %d", n, pointCacheRows)
+	}
+	check(100, 3)
+}

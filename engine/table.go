@@ -707,10 +707,16 @@ func (ts *tableState) cacheRow(k Key) (row, bool) {
 // writes have taken to twice its limit is replaced by an empty one, and
 // it reports true: the caller publishes ts then, as a trim does, for the
 // published state's map no longer gets the writes and its tree may lag
-// (states are published when a reader needs them, db.refresh).
+// (states are published when a reader needs them, db.refresh). A commit
+// of more rows than the limit (a COPY, say) replaces the map without
+// storing them: they would only push each other out, and the state
+// published holds them all.
 func (ts *tableState) refreshPoint(rows []row) (reset bool) {
-	if ts.point.n.Load() >= 2*ts.point.limit {
+	if ts.point.n.Load() >= 2*ts.point.limit || int64(len(rows)) > ts.point.limit {
 		ts.resetPoint()
+		if int64(len(rows)) > ts.point.limit {
+			return true
+		}
 		reset = true
 	}
 	for _, r := range rows {
