@@ -55,8 +55,8 @@ func (ts *tableState) apply(ev *event) (row, error) {
 	}
 	if ev.typ == store.EventInsert {
 		if ev.doc == nil && ev.order == nil {
-			// An insert held encoded only (keepDocs): its keys are read
-			// from it, and its values where needed.
+			// An insert held encoded only (keepDocs) without its keys:
+			// they are read from it, and its values where needed.
 			var err error
 			if ev.order, err = docKeys(ev.raw); err != nil {
 				return row{}, err

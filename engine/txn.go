@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,8 +20,11 @@ type Txn struct {
 	view    *View
 	ops     []*event
 	pending pending
-	done    bool
-	iso     Isolation
+	// lastOrder is the keys of the last insert held encoded only
+	// (sharedOrder).
+	lastOrder []string
+	done      bool
+	iso       Isolation
 	// checks are rows whose change after the snapshot fails the commit
 	// besides the ones written: locked (FOR UPDATE), or read by key under
 	// Serializable; scanned the tables read otherwise under Serializable.
@@ -178,13 +182,25 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	if len(tx.ops) >= keepDocs {
 		// A large transaction (a COPY, say) holds its inserts encoded
 		// only: the commit and the transaction's own reads decode them.
-		tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, raw: raw, payload: raw, gen: ts.gen})
+		// Their keys, the same from row to row most often, are held
+		// once for all the rows that have them.
+		tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, order: tx.sharedOrder(order), raw: raw, payload: raw, gen: ts.gen})
 		tx.remember(table, k, pendingRow{raw: raw})
 		return k, nil
 	}
 	tx.ops = append(tx.ops, &event{tbl: table, typ: store.EventInsert, key: k, doc: doc, order: order, raw: raw, payload: raw, gen: ts.gen})
 	tx.remember(table, k, pendingRow{doc: doc, order: order})
 	return k, nil
+}
+
+// sharedOrder returns the keys of the transaction's last insert held
+// encoded only when they are order, else a copy of order, kept for the
+// next.
+func (tx *Txn) sharedOrder(order []string) []string {
+	if !slices.Equal(tx.lastOrder, order) {
+		tx.lastOrder = slices.Clone(order)
+	}
+	return tx.lastOrder
 }
 
 // keepDocs is how many writes of a transaction keep the decoded
