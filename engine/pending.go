@@ -16,7 +16,7 @@ type pendingTable struct {
 	has  bool               // key and row hold the first row written...
 	key  Key                // ...its key...
 	row  pendingRow         // ...and its state
-	more map[Key]pendingRow // the rows after the first
+	more keyMap[pendingRow] // the rows after the first
 	// truncated is set once the transaction truncated the table: a row it
 	// did not write since is gone for it.
 	truncated bool
@@ -71,11 +71,8 @@ func (p *pending) held(table string, k Key) (pendingRow, bool) {
 		return pendingRow{}, false
 	case t.has && t.key == k:
 		return t.row, true
-	case t.more == nil:
-		return pendingRow{}, false
 	}
-	r, ok := t.more[k]
-	return r, ok
+	return t.more.get(k)
 }
 
 // put records the state of a row after a write.
@@ -85,10 +82,7 @@ func (p *pending) put(table string, k Key, r pendingRow) {
 		t.has, t.key, t.row = true, k, r
 		return
 	}
-	if t.more == nil {
-		t.more = map[Key]pendingRow{}
-	}
-	t.more[k] = r
+	t.more.set(k, r)
 }
 
 // add returns the table's entry, made if missing.
@@ -109,7 +103,7 @@ func (p *pending) count(table string) int {
 	if t == nil || !t.has {
 		return 0
 	}
-	return 1 + len(t.more)
+	return 1 + t.more.len()
 }
 
 // truncate records a TRUNCATE of table: every row the transaction wrote
@@ -120,8 +114,8 @@ func (p *pending) truncate(table string) {
 	if t.has {
 		t.row = pendingRow{}
 	}
-	for k := range t.more {
-		t.more[k] = pendingRow{}
+	for k := range t.more.all() {
+		t.more.set(k, pendingRow{})
 	}
 }
 
@@ -139,7 +133,7 @@ func (p *pending) each(table string, fn func(Key, pendingRow)) {
 		return
 	}
 	fn(t.key, t.row.decoded())
-	for k, r := range t.more {
+	for k, r := range t.more.all() {
 		fn(k, r.decoded())
 	}
 }

@@ -1,7 +1,5 @@
 package engine
 
-import "maps"
-
 // Savepoints. A Savepoint is a mark in a transaction: how many events and
 // commit checks it held, and how long its undo log was. RollbackTo cuts
 // the events back to the mark, drops the row locks taken since, and plays
@@ -85,7 +83,7 @@ func (tx *Txn) logTruncate(table string) {
 	u := pendingUndo{table: table, trunc: &pendingTable{name: table}}
 	if t := tx.pending.table(table); t != nil {
 		*u.trunc = *t
-		u.trunc.more = maps.Clone(t.more)
+		u.trunc.more = t.more.clone()
 	}
 	tx.undo = append(tx.undo, u)
 }
@@ -110,13 +108,13 @@ func (p *pending) remove(table string, k Key) {
 		return
 	}
 	if t.key != k {
-		delete(t.more, k)
+		t.more.del(k)
 		return
 	}
 	// The first row goes: another takes its place.
-	for k2, r := range t.more {
+	for k2, r := range t.more.all() {
 		t.key, t.row = k2, r
-		delete(t.more, k2)
+		t.more.del(k2)
 		return
 	}
 	t.has, t.key, t.row = false, Key{}, pendingRow{}

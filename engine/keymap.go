@@ -1,0 +1,98 @@
+package engine
+
+import "iter"
+
+// keyMap maps keys to values: a Go map of the key's own type to the
+// value's place in a slice. A map keyed by Key hashes the whole struct,
+// its string included, at every lookup, where one of int64 hashes eight
+// bytes; and a small slot keeps a map of a million keys a fraction of
+// the size it would be with the values in it, so that a lookup misses
+// the processor's caches less (a transaction's rows are looked up at
+// each of its writes: a COPY of a million rows spent a third of its
+// inserts there). The zero keyMap is empty.
+type keyMap[V any] struct {
+	ints map[int64]int
+	strs map[string]int
+	vals []V // a deleted key's value is zeroed, its place not reused
+}
+
+func (m *keyMap[V]) place(k Key) (int, bool) {
+	var i int
+	var ok bool
+	if k.IsInt {
+		i, ok = m.ints[k.Int]
+	} else {
+		i, ok = m.strs[k.Str]
+	}
+	return i, ok
+}
+
+func (m *keyMap[V]) get(k Key) (V, bool) {
+	if i, ok := m.place(k); ok {
+		return m.vals[i], true
+	}
+	var zero V
+	return zero, false
+}
+
+func (m *keyMap[V]) set(k Key, v V) {
+	if i, ok := m.place(k); ok {
+		m.vals[i] = v
+		return
+	}
+	i := len(m.vals)
+	m.vals = append(m.vals, v)
+	if k.IsInt {
+		if m.ints == nil {
+			m.ints = map[int64]int{}
+		}
+		m.ints[k.Int] = i
+		return
+	}
+	if m.strs == nil {
+		m.strs = map[string]int{}
+	}
+	m.strs[k.Str] = i
+}
+
+func (m *keyMap[V]) del(k Key) {
+	i, ok := m.place(k)
+	if !ok {
+		return
+	}
+	var zero V
+	m.vals[i] = zero
+	if k.IsInt {
+		delete(m.ints, k.Int)
+	} else {
+		delete(m.strs, k.Str)
+	}
+}
+
+func (m *keyMap[V]) len() int { return len(m.ints) + len(m.strs) }
+
+// all yields every key and its value, in no order; the function given
+// may set the value of the key it is given, or delete that key.
+func (m *keyMap[V]) all() iter.Seq2[Key, V] {
+	return func(yield func(Key, V) bool) {
+		for k, i := range m.ints {
+			if !yield(Key{Int: k, IsInt: true}, m.vals[i]) {
+				return
+			}
+		}
+		for k, i := range m.strs {
+			if !yield(Key{Str: k}, m.vals[i]) {
+				return
+			}
+		}
+	}
+}
+
+// clone returns a copy of m that shares nothing with it but the values.
+func (m *keyMap[V]) clone() keyMap[V] {
+	var c keyMap[V]
+	for k, v := range m.all() {
+		c.set(k, v)
+	}
+	return c
+}
