@@ -65,6 +65,9 @@ type tableLog struct {
 	// name is the table's name: a rename changes it for every state of
 	// the table, old views included, as it moves the stream.
 	name atomic.Pointer[string]
+	// present is the table's newest present file (present.go), nil for
+	// none; any serves every state, a record being read only for its seq.
+	present atomic.Pointer[presentFile]
 }
 
 func newTableLog(st *store.Store, cache *docCache, name string) *tableLog {

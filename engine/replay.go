@@ -112,6 +112,7 @@ func (db *DB) loadSnapshot(spec *TableSpec) (*tableState, uint64, error) {
 		if err := db.useIndexes(ts, idx); err != nil {
 			return nil, 0, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 		}
+		db.attachPresent(ts.log, db.st.StreamDir(spec.Name), seq)
 		if i+1 < len(seqs) {
 			ts.snaps.prev = seqs[i+1]
 		}

@@ -134,7 +134,7 @@ func (y *yielder) tick() {
 // index holds when indexed (the seq it holds the table to) is not 0. It
 // returns the versions written and whether they are a delta, and the
 // snapshot's header.
-func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int, indexed uint64) (int, snapshotHeader, error) {
+func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int, indexed uint64, pw *presentWriter) (int, snapshotHeader, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := msgpack.NewEncoder(bw)
 	h := snapshotHeader{V: snapshotVersion, Table: ts.spec.Name, Seq: seq, Horizon: ts.horizon}
@@ -218,7 +218,7 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 			n := 0
 			wholeElems(&r, to, ts.horizon, h.Indexed, func(int, int, bool) error { n++; return nil })
 			enc.EncodeArrayLen(n)
-			err = writeWholeRow(enc, ts, &nr, &r, to, h.Indexed)
+			err = writeWholeRow(enc, ts, &nr, &r, to, h.Indexed, pw)
 			if wrote++; wrote%releaseEvery == 0 {
 				nr.release() // not to hold the index's files for the whole walk
 			}
@@ -305,8 +305,8 @@ func wholeElems(r *row, to int, horizon, indexed uint64, fn func(i, j int, gap b
 // one, for an INSERT whose document is read from the log (inLogAt) true
 // in place of its patch, and for the versions the version index holds
 // (indexed not 0, see wholeElems) a gap. The last version written has
-// its whole document.
-func writeWholeRow(enc *msgpack.Encoder, ts *tableState, nr *newestReader, r *row, to int, indexed uint64) error {
+// its whole document, which goes to pw too (nil for no present file).
+func writeWholeRow(enc *msgpack.Encoder, ts *tableState, nr *newestReader, r *row, to int, indexed uint64, pw *presentWriter) error {
 	return wholeElems(r, to, ts.horizon, indexed, func(i, j int, gap bool) error {
 		v := &r.versions[i]
 		if gap {
@@ -322,6 +322,9 @@ func writeWholeRow(enc *msgpack.Encoder, ts *tableState, nr *newestReader, r *ro
 			if doc, err = nr.docOf(ts.log, r, i); err != nil {
 				return err
 			}
+		}
+		if i == to-1 && doc != nil {
+			pw.add(r.key, v.seq, doc)
 		}
 		if i < to-1 && inLogAt(v, ts.horizon) {
 			encodeVersion(enc, v, nil)
@@ -584,21 +587,37 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	if base == 0 {
 		indexes = encodeIndexFiles(ts, seq)
 	}
+	dir := db.st.StreamDir(name)
+	// A present file goes with a whole snapshot that leaves the rows'
+	// newest documents to the index: a scan of the present reads it.
+	var pw *presentWriter
+	if db.opts.NewestInIndex && indexed != 0 {
+		if pw, err = newPresentWriter(db.st.FS(), dir, seq); err != nil {
+			db.log.Warn("cannot write a present file", "table", name, "err", err)
+			pw = nil
+		}
+	}
 	var versions int
 	var h snapshotHeader
 	err = db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
 		var err error
-		versions, h, err = writeSnapshotData(w, ts, seq, base, budget, indexed)
+		versions, h, err = writeSnapshotData(w, ts, seq, base, budget, indexed, pw)
 		return err
 	})
 	delta := h.V == deltaVersion
+	if err != nil || delta {
+		pw.abandon()
+		pw = nil
+	}
 	if err != nil {
 		if indexes != nil {
 			indexes.abandon()
 		}
 		return 0, storageError(err)
 	}
-	dir := db.st.StreamDir(name)
+	if pw != nil {
+		db.placePresent(ts.log, dir, seq, pw)
+	}
 	if !delta {
 		if indexes == nil {
 			indexes = encodeIndexFiles(ts, seq) // the delta went over its budget

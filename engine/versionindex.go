@@ -776,6 +776,12 @@ type newestReader struct {
 	lg   *tableLog
 	r    *vindex.Versions
 	slab []byte // the documents read, one allocation for many
+	// pr reads the table's present file, when it has one; broken, after
+	// a record that does not read, it is read no more.
+	pr     presentReader
+	broken bool
+	key    []byte
+	hits   int64 // documents read from the present file, since release
 }
 
 // slabCopy returns a copy of b: in *slab, when slab is not nil, which
@@ -793,8 +799,22 @@ func slabCopy(slab *[]byte, b []byte) []byte {
 	return (*slab)[n:len(*slab):len(*slab)]
 }
 
-// doc returns the document of r's newest version (r.newestInIndex()).
+// doc returns the document of r's newest version (r.newestInIndex()):
+// from the table's present file when it has the version, else from the
+// index.
 func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
+	if pf := lg.present.Load(); pf != nil && !nr.broken {
+		nr.key = appendOrderedKey(nr.key[:0], r.key)
+		doc, ok, err := nr.pr.find(pf, nr.key, r.newest().seq)
+		switch {
+		case err != nil:
+			nr.broken = true
+			lg.presentBroken(pf)
+		case ok:
+			nr.hits++
+			return slabCopy(&nr.slab, doc), nil
+		}
+	}
 	if nr.r == nil {
 		rd, err := lg.reader(r.key)
 		if err != nil {
@@ -828,6 +848,11 @@ func (nr *newestReader) release() {
 	if nr.r != nil {
 		nr.lg.vx.ReleaseVersions(nr.r)
 		nr.lg, nr.r, nr.slab = nil, nil, nil
+	}
+	nr.pr = presentReader{buf: nr.pr.buf} // at no record
+	if nr.hits > 0 {
+		presentReads.Add(nr.hits)
+		nr.hits = 0
 	}
 }
 

@@ -1,0 +1,428 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/driftdb/driftdb/store"
+	"github.com/driftdb/driftdb/store/vfs"
+)
+
+// A present file holds the newest document of every live row of a table
+// at a whole snapshot, in key order: what a scan of the present reads
+// when the rows left their documents to the version index
+// (Options.NewestInIndex). The index's own iteration of its row entries
+// costs more than a whole scan of documents held in memory (ENGINE.md);
+// a file read in order costs a copy. It is derived from the snapshot it
+// goes with, written beside it, and read only for a row whose newest
+// version has the seq of its record there: a document at a seq never
+// changes, so any present file of the table serves, and a row written
+// since is read as before. A missing or damaged file is read around.
+//
+// tables/<t>/present.<seq> (never change without a new version):
+//
+//	header  magic "DRFTPRS\n" | version u32 = 1 | reserved u32 = 0 | seq u64 (big-endian)
+//	blocks  length u32 | crc32c u32 of the records | records: key (ordered
+//	        encoding, uvarint length first) | seq u64 (big-endian) |
+//	        document (uvarint length first); a block ends with the record
+//	        that takes it to presentBlock bytes or more
+//	marks   count u32, then for each block its offset u64, its length u32
+//	        and its first key (uvarint length first)
+//	trailer offset of the marks u64 | crc32c u32 of the marks | tag "PRS."
+//
+// Integers are little-endian but for the seqs. A reader takes a block
+// with one read, checks it whole, and reads its records in place.
+const (
+	presentMagic   = "DRFTPRS\n"
+	presentVersion = 1
+	presentHeader  = 24
+	presentTrailer = 16
+	presentTag     = "PRS."
+	presentPrefix  = "present."
+	// presentBlock is the size from which a block ends: a scan of part of
+	// a table reads at most a block before its first row.
+	presentBlock = 64 << 10
+)
+
+var errPresentDamaged = errors.New("engine: present file damaged")
+
+// presentReads counts the documents read from present files, for the
+// tests.
+var presentReads atomic.Int64
+
+// presentWriter writes a present file: records added in key order, then
+// finish. Its file operations are its caller's, on one goroutine.
+type presentWriter struct {
+	fsys  store.FS
+	f     vfs.File
+	tmp   string
+	path  string
+	w     *bufio.Writer
+	off   int64  // where the block being filled starts
+	block []byte // its header, then its records
+	marks []byte
+	lenAt int // where the length of the last block goes in marks
+	n     int // blocks
+	key   []byte
+	err   error
+}
+
+func presentPath(dir string, seq uint64) string {
+	return filepath.Join(dir, presentPrefix+strconv.FormatUint(seq, 10))
+}
+
+// newPresentWriter starts the present file of the table in dir at seq.
+func newPresentWriter(fsys store.FS, dir string, seq uint64) (*presentWriter, error) {
+	p := presentPath(dir, seq)
+	f, err := fsys.Create(p + ".tmp")
+	if err != nil {
+		return nil, err
+	}
+	pw := &presentWriter{fsys: fsys, f: f, tmp: p + ".tmp", path: p, w: bufio.NewWriterSize(f, 256<<10)}
+	var h [presentHeader]byte
+	copy(h[:], presentMagic)
+	binary.LittleEndian.PutUint32(h[8:], presentVersion)
+	binary.BigEndian.PutUint64(h[16:], seq)
+	pw.write(h[:])
+	return pw, pw.err
+}
+
+func (pw *presentWriter) write(b []byte) {
+	if pw.err != nil {
+		return
+	}
+	_, pw.err = pw.w.Write(b)
+	pw.off += int64(len(b))
+}
+
+// add writes the record of row k's document doc at seq.
+func (pw *presentWriter) add(k Key, seq uint64, doc []byte) {
+	if pw == nil || pw.err != nil {
+		return
+	}
+	pw.key = appendOrderedKey(pw.key[:0], k)
+	if len(pw.block) == 0 {
+		pw.block = binary.LittleEndian.AppendUint64(pw.block, 0) // length and CRC, at the end
+		pw.marks = binary.LittleEndian.AppendUint64(pw.marks, uint64(pw.off))
+		pw.lenAt = len(pw.marks)
+		pw.marks = binary.LittleEndian.AppendUint32(pw.marks, 0) // the length, at the end
+		pw.marks = append(binary.AppendUvarint(pw.marks, uint64(len(pw.key))), pw.key...)
+		pw.n++
+	}
+	b := append(binary.AppendUvarint(pw.block, uint64(len(pw.key))), pw.key...)
+	b = binary.BigEndian.AppendUint64(b, seq)
+	pw.block = append(binary.AppendUvarint(b, uint64(len(doc))), doc...)
+	if len(pw.block)-8 >= presentBlock {
+		pw.endBlock()
+	}
+}
+
+// endBlock writes the block being filled, and its length in its mark.
+func (pw *presentWriter) endBlock() {
+	if len(pw.block) == 0 {
+		return
+	}
+	recs := pw.block[8:]
+	binary.LittleEndian.PutUint32(pw.block[0:], uint32(len(recs)))
+	binary.LittleEndian.PutUint32(pw.block[4:], crc32.Checksum(recs, castagnoli))
+	binary.LittleEndian.PutUint32(pw.marks[pw.lenAt:], uint32(len(recs)))
+	pw.write(pw.block)
+	pw.block = pw.block[:0]
+}
+
+// finish writes the marks and the trailer and puts the file in place.
+func (pw *presentWriter) finish() error {
+	pw.endBlock()
+	at := pw.off
+	var cnt [4]byte
+	binary.LittleEndian.PutUint32(cnt[:], uint32(pw.n))
+	marks := append(cnt[:], pw.marks...)
+	pw.write(marks)
+	var t [presentTrailer]byte
+	binary.LittleEndian.PutUint64(t[0:], uint64(at))
+	binary.LittleEndian.PutUint32(t[8:], crc32.Checksum(marks, castagnoli))
+	copy(t[12:], presentTag)
+	pw.write(t[:])
+	if pw.err == nil {
+		pw.err = pw.w.Flush()
+	}
+	if err := pw.f.Close(); pw.err == nil {
+		pw.err = err
+	}
+	if pw.err == nil {
+		pw.err = pw.fsys.Rename(pw.tmp, pw.path)
+	}
+	if pw.err != nil {
+		pw.fsys.Remove(pw.tmp)
+	}
+	return pw.err
+}
+
+// abandon removes a file not finished.
+func (pw *presentWriter) abandon() {
+	if pw == nil {
+		return
+	}
+	pw.f.Close()
+	pw.fsys.Remove(pw.tmp)
+}
+
+// presentFile is a present file open for reading. Its file closes once
+// no state reads it.
+type presentFile struct {
+	f      vfs.File
+	seq    uint64
+	blocks []presentMark
+}
+
+// presentMark is a block: where it starts, the length of its records,
+// and its first key.
+type presentMark struct {
+	key []byte
+	off int64
+	len int
+}
+
+// openPresent opens the present file at path and checks its header and
+// marks; its blocks are checked as they are read.
+func openPresent(fsys store.FS, path string) (*presentFile, error) {
+	f, err := fsys.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	pf, err := readPresent(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s: %w", errPresentDamaged, path, err)
+	}
+	runtime.AddCleanup(pf, func(f vfs.File) { f.Close() }, f)
+	return pf, nil
+}
+
+func readPresent(f vfs.File) (*presentFile, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := st.Size()
+	if size < presentHeader+presentTrailer+4 {
+		return nil, fmt.Errorf("%d bytes", size)
+	}
+	var h [presentHeader]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil {
+		return nil, err
+	}
+	var t [presentTrailer]byte
+	if _, err := f.ReadAt(t[:], size-presentTrailer); err != nil {
+		return nil, err
+	}
+	at := int64(binary.LittleEndian.Uint64(t[0:]))
+	if string(h[:8]) != presentMagic || binary.LittleEndian.Uint32(h[8:]) != presentVersion ||
+		string(t[12:]) != presentTag || at < presentHeader || at > size-presentTrailer-4 {
+		return nil, errors.New("header or trailer")
+	}
+	marks := make([]byte, size-presentTrailer-at)
+	if _, err := f.ReadAt(marks, at); err != nil {
+		return nil, err
+	}
+	if crc32.Checksum(marks, castagnoli) != binary.LittleEndian.Uint32(t[8:]) {
+		return nil, errors.New("marks checksum")
+	}
+	pf := &presentFile{f: f, seq: binary.BigEndian.Uint64(h[16:])}
+	n := int(binary.LittleEndian.Uint32(marks))
+	b, next := marks[4:], int64(presentHeader)
+	for range n {
+		if len(b) < 12 {
+			return nil, errors.New("marks")
+		}
+		m := presentMark{off: int64(binary.LittleEndian.Uint64(b)), len: int(binary.LittleEndian.Uint32(b[8:]))}
+		kl, w := binary.Uvarint(b[12:])
+		if w <= 0 || uint64(len(b)-12-w) < kl || m.off != next || m.off+8+int64(m.len) > at {
+			return nil, errors.New("marks")
+		}
+		m.key = b[12+w : 12+w+int(kl)]
+		pf.blocks = append(pf.blocks, m)
+		b, next = b[12+w+int(kl):], m.off+8+int64(m.len)
+	}
+	if next != at || len(b) != 0 {
+		return nil, errors.New("marks")
+	}
+	return pf, nil
+}
+
+// presentReader reads a present file's records in key order, a block at
+// a time, from the block a key is in (seek) on.
+type presentReader struct {
+	pf    *presentFile
+	block int    // the next block to read
+	recs  []byte // the records of the block read, from the next one on
+	buf   []byte
+	key   []byte // the last record's, through its block
+	seq   uint64
+	doc   []byte
+	ok    bool // key, seq and doc are a record's
+}
+
+// seek positions the reader at the block that would hold key (encoded).
+func (pr *presentReader) seek(pf *presentFile, key []byte) {
+	i := sort.Search(len(pf.blocks), func(i int) bool { return bytes.Compare(pf.blocks[i].key, key) > 0 })
+	pr.pf, pr.block, pr.recs, pr.ok, pr.key = pf, max(i-1, 0), nil, false, nil
+}
+
+// next reads the next record; false at the end, or on an error.
+func (pr *presentReader) next() (bool, error) {
+	pr.ok = false
+	for len(pr.recs) == 0 {
+		if pr.block >= len(pr.pf.blocks) {
+			return false, nil
+		}
+		m := pr.pf.blocks[pr.block]
+		if cap(pr.buf) < 8+m.len {
+			pr.buf = make([]byte, 8+m.len, max(8+m.len, presentBlock+64<<10))
+		}
+		pr.buf = pr.buf[:8+m.len]
+		if _, err := pr.pf.f.ReadAt(pr.buf, m.off); err != nil {
+			return false, err
+		}
+		if int(binary.LittleEndian.Uint32(pr.buf)) != m.len || crc32.Checksum(pr.buf[8:], castagnoli) != binary.LittleEndian.Uint32(pr.buf[4:]) {
+			return false, errors.New("block checksum")
+		}
+		pr.recs, pr.block = pr.buf[8:], pr.block+1
+	}
+	b := pr.recs
+	kl, w := binary.Uvarint(b)
+	if w <= 0 || uint64(len(b)-w) < kl+8 {
+		return false, errors.New("record key")
+	}
+	key, b := b[w:w+int(kl)], b[w+int(kl):]
+	seq, b := binary.BigEndian.Uint64(b), b[8:]
+	dl, w := binary.Uvarint(b)
+	if w <= 0 || uint64(len(b)-w) < dl {
+		return false, errors.New("record document")
+	}
+	pr.key, pr.seq, pr.doc, pr.ok = key, seq, b[w:w+int(dl)], true
+	pr.recs = b[w+int(dl):]
+	return true, nil
+}
+
+// find returns the document of the row of key (encoded) at seq, when the
+// file has it: reading on from where the reader is when key is after its
+// record, else from the block key would be in. Its bytes are valid until
+// the reader moves.
+func (pr *presentReader) find(pf *presentFile, key []byte, seq uint64) ([]byte, bool, error) {
+	// key, once read, stays the last record's: a key before it (a scan
+	// in descending order) seeks again.
+	if pr.pf != pf || bytes.Compare(pr.key, key) > 0 {
+		pr.seek(pf, key)
+	}
+	for {
+		if pr.ok {
+			switch c := bytes.Compare(pr.key, key); {
+			case c == 0 && pr.seq == seq:
+				return pr.doc, true, nil
+			case c >= 0:
+				return nil, false, nil
+			}
+		}
+		more, err := pr.next()
+		if err != nil || !more {
+			return nil, false, err
+		}
+	}
+}
+
+// presentFiles returns the seqs of the present files in dir, and the
+// names of those not finished.
+func presentFiles(fsys store.FS, dir string) (seqs []uint64, tmps []string) {
+	ents, err := fsys.ReadDir(dir)
+	if err != nil {
+		return nil, nil
+	}
+	for _, e := range ents {
+		name, ok := strings.CutPrefix(e.Name(), presentPrefix)
+		if !ok {
+			continue
+		}
+		if s, err := strconv.ParseUint(name, 10, 64); err == nil {
+			seqs = append(seqs, s)
+		} else {
+			tmps = append(tmps, e.Name())
+		}
+	}
+	return seqs, tmps
+}
+
+// presentBroken stops the table reading pf, a present file a block of
+// which did not read: its rows are read from the index, as without one,
+// until the next whole snapshot writes another.
+func (lg *tableLog) presentBroken(pf *presentFile) {
+	lg.present.CompareAndSwap(pf, nil)
+}
+
+// placePresent finishes the present file pw of the table in dir at seq,
+// makes it the one the table reads, and removes the others.
+func (db *DB) placePresent(lg *tableLog, dir string, seq uint64, pw *presentWriter) {
+	fsys := db.st.FS()
+	if err := pw.finish(); err != nil {
+		db.log.Warn("cannot write a present file", "dir", dir, "err", err)
+		return
+	}
+	pf, err := openPresent(fsys, presentPath(dir, seq))
+	if err != nil {
+		db.log.Warn("cannot read the present file just written", "dir", dir, "err", err)
+		return
+	}
+	lg.present.Store(pf)
+	removePresent(fsys, dir, seq)
+}
+
+// attachPresent makes the table in dir, loaded from its whole snapshot
+// at seq, read its present file of seq, when the rows leave their
+// documents to the index (Options.NewestInIndex) and the file opens.
+// Unless the database is read-only, it removes the others.
+func (db *DB) attachPresent(lg *tableLog, dir string, seq uint64) {
+	fsys := db.st.FS()
+	seqs, tmps := presentFiles(fsys, dir)
+	if len(seqs) == 0 && len(tmps) == 0 {
+		return
+	}
+	keep := uint64(0)
+	if db.opts.NewestInIndex && slices.Contains(seqs, seq) {
+		pf, err := openPresent(fsys, presentPath(dir, seq))
+		if err == nil {
+			lg.present.Store(pf)
+			keep = seq
+		} else {
+			db.log.Warn("present file not read", "err", err)
+		}
+	}
+	if !db.opts.ReadOnly {
+		removePresent(fsys, dir, keep)
+	}
+}
+
+// removePresent removes the present files in dir but that of keep (0:
+// every one), and any left unfinished. A state still reading one reads
+// on: its file stays open.
+func removePresent(fsys store.FS, dir string, keep uint64) {
+	seqs, tmps := presentFiles(fsys, dir)
+	for _, s := range seqs {
+		if s != keep {
+			fsys.Remove(presentPath(dir, s))
+		}
+	}
+	for _, t := range tmps {
+		fsys.Remove(filepath.Join(dir, t))
+	}
+}

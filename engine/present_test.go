@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/driftdb/driftdb/store"
+	"github.com/driftdb/driftdb/store/vfs"
+)
+
+// TestPresentFile: a whole snapshot that leaves the rows' newest
+// documents to the version index writes a present file, and a scan
+// reads from it the documents of the rows not written since, the others
+// from the rows and the index, every one as it is; after a reopen the
+// table reads the file again; a damaged file, or none, changes no row a
+// scan reads.
+func TestPresentFile(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
+		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	db := openDB(t, dir, opts)
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	const rows = 5000
+	want := map[int64]int64{}
+	for i := range int64(rows) {
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": 0, "s": "row %d"}`, i, i))
+		mustExec(t, err)
+		_, err = db.Patch(ctx, "t", i, fmt.Appendf(nil, `{"n": %d}`, i+1))
+		mustExec(t, err)
+		want[i] = i + 1
+	}
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	tdir := db.st.StreamDir("t")
+	seqs, _ := presentFiles(db.st.FS(), tdir)
+	if len(seqs) != 1 {
+		t.Fatalf("present files after a whole snapshot: %v", seqs)
+	}
+	// scan reads every row through a cursor, checks it, and returns how
+	// many documents came from the present file.
+	scan := func(what string) int64 {
+		t.Helper()
+		before := presentReads.Load()
+		c, err := db.View().Cursor("t")
+		mustExec(t, err)
+		n := 0
+		for {
+			r, err := c.Next(context.Background())
+			mustExec(t, err)
+			if r == nil {
+				break
+			}
+			d, err := r.Doc()
+			mustExec(t, err)
+			id := r.Key.Int
+			if d["n"] != want[id] || d["s"] != fmt.Sprint("row ", id) {
+				t.Fatalf("%s: row %d reads %v, want n %d", what, id, d, want[id])
+			}
+			n++
+		}
+		if n != rows {
+			t.Fatalf("%s: %d rows, want %d", what, n, rows)
+		}
+		return presentReads.Load() - before
+	}
+	scanFrom := func(what string, fromFile int64) {
+		t.Helper()
+		if got := scan(what); got != fromFile {
+			t.Fatalf("%s: %d documents read from the present file, want %d", what, got, fromFile)
+		}
+	}
+	scanFrom("after the snapshot", rows)
+	for i := int64(0); i < rows; i += 50 {
+		_, err := db.Patch(ctx, "t", i, []byte(`{"n": -1}`))
+		mustExec(t, err)
+		want[i] = -1
+	}
+	scanFrom("after patches of 100 rows", rows-rows/50)
+	mustExec(t, db.Close())
+
+	db = openDB(t, dir, opts)
+	scanFrom("after a reopen", rows-rows/50)
+	mustExec(t, db.Close())
+
+	// A record damaged: the scan reads around it, from the index.
+	path := presentPath(tdir, seqs[0])
+	b, err := os.ReadFile(path)
+	mustExec(t, err)
+	b[len(b)/2] ^= 0xff
+	mustExec(t, os.WriteFile(path, b, 0o644))
+	db = openDB(t, dir, opts)
+	if got := scan("with a damaged present file"); got >= rows-rows/50 || db.work["t"].log.present.Load() != nil {
+		t.Fatalf("with a damaged present file: %d documents from it; the file still read: %v", got, db.work["t"].log.present.Load() != nil)
+	}
+	mustExec(t, db.Close())
+
+	// None: the scan reads every document from the index.
+	mustExec(t, os.Remove(path))
+	db = openDB(t, dir, opts)
+	scanFrom("without a present file", 0)
+	// A whole snapshot writes one again, and removes what it replaces.
+	mustExec(t, os.WriteFile(filepath.Join(tdir, presentPrefix+"7.tmp"), []byte("x"), 0o644))
+	_, err = db.Patch(ctx, "t", int64(1), []byte(`{"n": 5}`))
+	mustExec(t, err)
+	want[1] = 5
+	_, err = db.snapshotLocked("t", true)
+	mustExec(t, err)
+	if seqs, tmps := presentFiles(db.st.FS(), tdir); len(seqs) != 1 || len(tmps) != 0 || seqs[0] == 0 {
+		t.Fatalf("after another whole snapshot: present files %v, unfinished %v", seqs, tmps)
+	}
+	scanFrom("after another whole snapshot", rows)
+	mustExec(t, db.Close())
+}
+
+// TestPresentFormat writes a present file of keys of both kinds and
+// documents from a few bytes to more than a block, and reads every
+// record back: in key order, backwards (each read seeks), and by keys
+// it does not have or at seqs it does not have; a file whose marks, or
+// whose end, were damaged does not open; a damaged block fails the read
+// of its records only.
+func TestPresentFormat(t *testing.T) {
+	fsys := vfs.OS()
+	dir := t.TempDir()
+	pw, err := newPresentWriter(fsys, dir, 42)
+	mustExec(t, err)
+	type rec struct {
+		k   Key
+		seq uint64
+		doc []byte
+	}
+	var recs []rec
+	for i := range 3000 {
+		k := Key{Int: int64(i*2 - 1000), IsInt: true}
+		doc := bytes.Repeat([]byte{byte(i)}, 1+i%97)
+		if i%700 == 5 {
+			doc = bytes.Repeat([]byte{'b'}, presentBlock+1000) // a block of its own
+		}
+		recs = append(recs, rec{k, uint64(1000 + i), doc})
+	}
+	for i := range 500 {
+		recs = append(recs, rec{Key{Str: fmt.Sprintf("k%04d", i)}, uint64(5000 + i), []byte(fmt.Sprint("s", i))})
+	}
+	for _, r := range recs {
+		pw.add(r.k, r.seq, r.doc)
+	}
+	mustExec(t, pw.finish())
+	path := presentPath(dir, 42)
+	pf, err := openPresent(fsys, path)
+	mustExec(t, err)
+	if pf.seq != 42 || len(pf.blocks) < 3 {
+		t.Fatalf("seq %d, %d blocks", pf.seq, len(pf.blocks))
+	}
+	read := func(pr *presentReader, r rec) {
+		t.Helper()
+		doc, ok, err := pr.find(pf, appendOrderedKey(nil, r.k), r.seq)
+		if err != nil || !ok || !bytes.Equal(doc, r.doc) {
+			t.Fatalf("record %v at %d: %d bytes, %v, %v; want %d bytes", r.k, r.seq, len(doc), ok, err, len(r.doc))
+		}
+	}
+	var pr presentReader
+	for _, r := range recs {
+		read(&pr, r)
+	}
+	for i := len(recs) - 1; i >= 0; i -= 7 {
+		read(&pr, recs[i])
+	}
+	pr = presentReader{}
+	for i, r := range recs {
+		if i%2 == 0 {
+			continue
+		}
+		if _, ok, err := pr.find(pf, appendOrderedKey(nil, r.k), r.seq+1); ok || err != nil {
+			t.Fatalf("record %v at a seq it does not have: %v, %v", r.k, ok, err)
+		}
+		if _, ok, err := pr.find(pf, appendOrderedKey(nil, Key{Int: r.k.Int + 1, IsInt: r.k.IsInt, Str: r.k.Str + "x"}), r.seq); ok || err != nil {
+			t.Fatalf("a key after %v it does not have: %v, %v", r.k, ok, err)
+		}
+	}
+
+	b, err := os.ReadFile(path)
+	mustExec(t, err)
+	for name, damage := range map[string]func([]byte) []byte{
+		"a mark":    func(b []byte) []byte { b[len(b)-presentTrailer-3] ^= 1; return b },
+		"the end":   func(b []byte) []byte { return b[:len(b)-5] },
+		"the magic": func(b []byte) []byte { b[0] = 'X'; return b },
+	} {
+		mustExec(t, os.WriteFile(path, damage(bytes.Clone(b)), 0o644))
+		if _, err := openPresent(fsys, path); !errors.Is(err, errPresentDamaged) {
+			t.Fatalf("a present file with %s damaged opens: %v", name, err)
+		}
+	}
+	d := bytes.Clone(b)
+	d[pf.blocks[1].off+20] ^= 1
+	mustExec(t, os.WriteFile(path, d, 0o644))
+	pf, err = openPresent(fsys, path)
+	mustExec(t, err)
+	pr = presentReader{}
+	for _, r := range recs {
+		doc, ok, err := pr.find(pf, appendOrderedKey(nil, r.k), r.seq)
+		if err != nil {
+			break
+		}
+		if !ok || !bytes.Equal(doc, r.doc) {
+			t.Fatalf("record %v before the damaged block: %v", r.k, ok)
+		}
+		if bytes.Compare(appendOrderedKey(nil, r.k), pf.blocks[1].key) >= 0 {
+			t.Fatalf("record %v of the damaged block read without an error", r.k)
+		}
+	}
+}
