@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/driftdb/driftdb/store"
@@ -36,7 +37,8 @@ import (
 //	blocks  length u32 | crc32c u32 of the records | records: key (ordered
 //	        encoding, uvarint length first) | seq u64 (big-endian) |
 //	        document (uvarint length first); a block ends with the record
-//	        that takes it to presentBlock bytes or more
+//	        that takes it to presentBlock bytes or more (a read of one row
+//	        reads its block; a scan, presentRun bytes of blocks at once)
 //	marks   count u32, then for each block its offset u64, its length u32
 //	        and its first key (uvarint length first)
 //	trailer offset of the marks u64 | crc32c u32 of the marks | tag "PRS."
@@ -50,16 +52,22 @@ const (
 	presentTrailer = 16
 	presentTag     = "PRS."
 	presentPrefix  = "present."
-	// presentBlock is the size from which a block ends: a scan of part of
-	// a table reads at most a block before its first row.
-	presentBlock = 64 << 10
+	// presentBlock is the size from which a block ends: what a read of
+	// one row takes from the file.
+	presentBlock = 4 << 10
+	// presentRun is how much a scan reads at once: the blocks that fit.
+	presentRun = 64 << 10
 )
 
 var errPresentDamaged = errors.New("engine: present file damaged")
 
-// presentReads counts the documents read from present files, for the
+// presentReads counts the documents scans read from present files, and
+// testPresentGet is called at each read of one row from one: for the
 // tests.
-var presentReads atomic.Int64
+var (
+	presentReads   atomic.Int64
+	testPresentGet func()
+)
 
 // presentWriter writes a present file: records added in key order, then
 // finish. Its file operations are its caller's, on one goroutine.
@@ -261,13 +269,14 @@ func readPresent(f vfs.File) (*presentFile, error) {
 	return pf, nil
 }
 
-// presentReader reads a present file's records in key order, a block at
-// a time, from the block a key is in (seek) on.
+// presentReader reads a present file's records in key order, a run of
+// blocks at a time, from the block a key is in (seek) on.
 type presentReader struct {
 	pf    *presentFile
-	block int    // the next block to read
-	recs  []byte // the records of the block read, from the next one on
+	block int    // the next block to take from run, or to read
+	run   []byte // blocks read, from block on: in buf
 	buf   []byte
+	recs  []byte // the records of the block taken, from the next one on
 	key   []byte // the last record's, through its block
 	seq   uint64
 	doc   []byte
@@ -276,8 +285,42 @@ type presentReader struct {
 
 // seek positions the reader at the block that would hold key (encoded).
 func (pr *presentReader) seek(pf *presentFile, key []byte) {
+	pr.pf, pr.block, pr.run, pr.recs, pr.ok, pr.key = pf, pf.blockOf(key), nil, nil, false, nil
+}
+
+// blockOf returns the block that would hold key (encoded).
+func (pf *presentFile) blockOf(key []byte) int {
 	i := sort.Search(len(pf.blocks), func(i int) bool { return bytes.Compare(pf.blocks[i].key, key) > 0 })
-	pr.pf, pr.block, pr.recs, pr.ok, pr.key = pf, max(i-1, 0), nil, false, nil
+	return max(i-1, 0)
+}
+
+// readBlocks reads into buf the blocks from i on, as many as end within
+// size bytes (at least one).
+func (pf *presentFile) readBlocks(buf []byte, i, size int) ([]byte, error) {
+	first := pf.blocks[i]
+	j := i + 1
+	for j < len(pf.blocks) && pf.blocks[j].off+8+int64(pf.blocks[j].len)-first.off <= int64(size) {
+		j++
+	}
+	last := pf.blocks[j-1]
+	n := int(last.off + 8 + int64(last.len) - first.off)
+	if cap(buf) < n {
+		buf = make([]byte, n, max(n, size))
+	}
+	buf = buf[:n]
+	_, err := pf.f.ReadAt(buf, first.off)
+	return buf, err
+}
+
+// takeBlock checks block i at the start of b and returns its records and
+// the bytes after it.
+func (pf *presentFile) takeBlock(b []byte, i int) (recs, rest []byte, err error) {
+	m := pf.blocks[i]
+	if len(b) < 8+m.len || int(binary.LittleEndian.Uint32(b)) != m.len ||
+		crc32.Checksum(b[8:8+m.len], castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
+		return nil, nil, errors.New("block checksum")
+	}
+	return b[8 : 8+m.len], b[8+m.len:], nil
 }
 
 // next reads the next record; false at the end, or on an error.
@@ -287,33 +330,61 @@ func (pr *presentReader) next() (bool, error) {
 		if pr.block >= len(pr.pf.blocks) {
 			return false, nil
 		}
-		m := pr.pf.blocks[pr.block]
-		if cap(pr.buf) < 8+m.len {
-			pr.buf = make([]byte, 8+m.len, max(8+m.len, presentBlock+64<<10))
+		if len(pr.run) == 0 {
+			var err error
+			if pr.buf, err = pr.pf.readBlocks(pr.buf, pr.block, presentRun); err != nil {
+				return false, err
+			}
+			pr.run = pr.buf
 		}
-		pr.buf = pr.buf[:8+m.len]
-		if _, err := pr.pf.f.ReadAt(pr.buf, m.off); err != nil {
+		var err error
+		if pr.recs, pr.run, err = pr.pf.takeBlock(pr.run, pr.block); err != nil {
 			return false, err
 		}
-		if int(binary.LittleEndian.Uint32(pr.buf)) != m.len || crc32.Checksum(pr.buf[8:], castagnoli) != binary.LittleEndian.Uint32(pr.buf[4:]) {
-			return false, errors.New("block checksum")
-		}
-		pr.recs, pr.block = pr.buf[8:], pr.block+1
+		pr.block++
 	}
-	b := pr.recs
-	kl, w := binary.Uvarint(b)
-	if w <= 0 || uint64(len(b)-w) < kl+8 {
-		return false, errors.New("record key")
+	var err error
+	pr.key, pr.seq, pr.doc, pr.recs, err = nextRecord(pr.recs)
+	pr.ok = err == nil
+	return pr.ok, err
+}
+
+// nextRecord reads the record at the start of recs.
+func nextRecord(recs []byte) (key []byte, seq uint64, doc, rest []byte, err error) {
+	kl, w := binary.Uvarint(recs)
+	if w <= 0 || uint64(len(recs)-w) < kl+8 {
+		return nil, 0, nil, nil, errors.New("record key")
 	}
-	key, b := b[w:w+int(kl)], b[w+int(kl):]
-	seq, b := binary.BigEndian.Uint64(b), b[8:]
+	key, b := recs[w:w+int(kl)], recs[w+int(kl):]
+	seq, b = binary.BigEndian.Uint64(b), b[8:]
 	dl, w := binary.Uvarint(b)
 	if w <= 0 || uint64(len(b)-w) < dl {
-		return false, errors.New("record document")
+		return nil, 0, nil, nil, errors.New("record document")
 	}
-	pr.key, pr.seq, pr.doc, pr.ok = key, seq, b[w:w+int(dl)], true
-	pr.recs = b[w+int(dl):]
-	return true, nil
+	return key, seq, b[w : w+int(dl)], b[w+int(dl):], nil
+}
+
+// get returns the document of the row of key (encoded) at seq, when the
+// file has it, reading its block into *buf: a read of one row.
+func (pf *presentFile) get(key []byte, seq uint64, buf *[]byte) ([]byte, bool, error) {
+	i := pf.blockOf(key)
+	b, err := pf.readBlocks(*buf, i, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	*buf = b
+	recs, _, err := pf.takeBlock(b, i)
+	for err == nil && len(recs) > 0 {
+		var k, doc []byte
+		var s uint64
+		if k, s, doc, recs, err = nextRecord(recs); err != nil {
+			break
+		}
+		if c := bytes.Compare(k, key); c >= 0 {
+			return doc, c == 0 && s == seq, nil
+		}
+	}
+	return nil, false, err
 }
 
 // find returns the document of the row of key (encoded) at seq, when the
@@ -425,4 +496,31 @@ func removePresent(fsys store.FS, dir string, keep uint64) {
 	for _, t := range tmps {
 		fsys.Remove(filepath.Join(dir, t))
 	}
+}
+
+// presentBufs are the buffers of reads of one row from present files.
+var presentBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// presentDoc returns a copy of the document of row k at seq from the
+// table's present file, when it has it there.
+func (lg *tableLog) presentDoc(k Key, seq uint64) ([]byte, bool) {
+	pf := lg.present.Load()
+	if pf == nil {
+		return nil, false
+	}
+	var kb [32]byte
+	buf := presentBufs.Get().(*[]byte)
+	defer presentBufs.Put(buf)
+	doc, ok, err := pf.get(appendOrderedKey(kb[:0], k), seq, buf)
+	if err != nil {
+		lg.presentBroken(pf)
+		return nil, false
+	}
+	if !ok {
+		return nil, false
+	}
+	if testPresentGet != nil {
+		testPresentGet()
+	}
+	return bytes.Clone(doc), true
 }

@@ -75,6 +75,22 @@ func TestPresentFile(t *testing.T) {
 		}
 	}
 	scanFrom("after the snapshot", rows)
+	// A read by key takes its row's block of the file.
+	gets := 0
+	testPresentGet = func() { gets++ }
+	defer func() { testPresentGet = nil }()
+	for _, id := range []int64{0, 1, 2, rows / 2, rows - 1} {
+		r, ok, err := db.View().Get("t", id)
+		mustExec(t, err)
+		d, err := r.Doc()
+		mustExec(t, err)
+		if !ok || d["n"] != want[id] {
+			t.Fatalf("row %d by key: %v %v", id, ok, d)
+		}
+	}
+	if gets != 5 {
+		t.Fatalf("%d reads by key from the present file, want 5", gets)
+	}
 	for i := int64(0); i < rows; i += 50 {
 		_, err := db.Patch(ctx, "t", i, []byte(`{"n": -1}`))
 		mustExec(t, err)
@@ -165,6 +181,23 @@ func TestPresentFormat(t *testing.T) {
 	var pr presentReader
 	for _, r := range recs {
 		read(&pr, r)
+	}
+	var buf []byte
+	for i, r := range recs {
+		k := appendOrderedKey(nil, r.k)
+		if doc, ok, err := pf.get(k, r.seq, &buf); err != nil || !ok || !bytes.Equal(doc, r.doc) {
+			t.Fatalf("record %v by key: %d bytes, %v, %v", r.k, len(doc), ok, err)
+		}
+		if _, ok, err := pf.get(k, r.seq+1, &buf); ok || err != nil {
+			t.Fatalf("record %v by key at a seq it does not have: %v, %v", r.k, ok, err)
+		}
+		if i%2 == 1 {
+			continue
+		}
+		absent := appendOrderedKey(nil, Key{Int: r.k.Int + 1, IsInt: r.k.IsInt, Str: r.k.Str + "x"})
+		if _, ok, err := pf.get(absent, r.seq, &buf); ok || err != nil {
+			t.Fatalf("a key after %v by key: %v, %v", r.k, ok, err)
+		}
 	}
 	for i := len(recs) - 1; i >= 0; i -= 7 {
 		read(&pr, recs[i])

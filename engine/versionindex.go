@@ -706,10 +706,15 @@ func (lg *tableLog) indexedDocAt(r *vindex.Versions, k Key, seq uint64) (vseq ui
 
 // newestDoc returns the document of v, the newest version of row k, a
 // PATCH whose document the row left to the version index (leaves): from
-// the document cache, else from the index (newestIn).
+// the document cache, else from the table's present file, else from the
+// index (newestIn).
 func (lg *tableLog) newestDoc(k Key, v *version) ([]byte, error) {
 	ck := newCacheKey(lg, v.seq)
 	if doc := lg.cache.get(ck); doc != nil {
+		return doc, nil
+	}
+	if doc, ok := lg.presentDoc(k, v.seq); ok {
+		lg.cache.put(ck, doc)
 		return doc, nil
 	}
 	r, err := lg.reader(k)
