@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/driftdb/driftdb/store"
@@ -244,5 +245,59 @@ func TestPresentFormat(t *testing.T) {
 		if bytes.Compare(appendOrderedKey(nil, r.k), pf.blocks[1].key) >= 0 {
 			t.Fatalf("record %v of the damaged block read without an error", r.k)
 		}
+	}
+}
+
+// TestCheckPresentFiles: verify finds nothing wrong with a present file
+// as written, reports one whose block does not check as unusable, and one
+// that holds a document its row does not have at that seq as wrong.
+func TestCheckPresentFiles(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
+		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	db := openDB(t, dir, opts)
+	defer func() { db.Close() }()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	for i := range int64(3000) {
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": 0}`, i))
+		mustExec(t, err)
+		_, err = db.Patch(ctx, "t", i, fmt.Appendf(nil, `{"n": %d}`, i))
+		mustExec(t, err)
+	}
+	seq, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	if u, w := db.CheckPresentFiles(); len(u)+len(w) != 0 {
+		t.Fatalf("a present file as written: %v %v", u, w)
+	}
+	tdir := db.st.StreamDir("t")
+	path := presentPath(tdir, seq)
+	good, err := os.ReadFile(path)
+	mustExec(t, err)
+
+	b := bytes.Clone(good)
+	b[presentHeader+100] ^= 1
+	mustExec(t, os.WriteFile(path, b, 0o644))
+	if u, w := db.CheckPresentFiles(); len(u) != 1 || len(w) != 0 {
+		t.Fatalf("a damaged block: unusable %v, wrong %v", u, w)
+	}
+
+	// Row 7's record with row 8's document: well formed, and wrong.
+	pw, err := newPresentWriter(db.st.FS(), tdir, seq)
+	mustExec(t, err)
+	v := db.View()
+	for i := range int64(3000) {
+		r, _, err := v.Get("t", i)
+		mustExec(t, err)
+		src := i
+		if i == 7 {
+			src = 8
+		}
+		s, _, err := v.Get("t", src)
+		mustExec(t, err)
+		pw.add(Key{Int: i, IsInt: true}, r.Seq, s.doc)
+	}
+	mustExec(t, pw.finish())
+	if u, w := db.CheckPresentFiles(); len(u) != 0 || len(w) != 1 || !strings.Contains(w[0], "row 7") {
+		t.Fatalf("a wrong document: unusable %v, wrong %v", u, w)
 	}
 }
