@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 
@@ -68,6 +69,7 @@ type tableLog struct {
 	// present is the table's newest present file (present.go), nil for
 	// none; any serves every state, a record being read only for its seq.
 	present atomic.Pointer[presentFile]
+	log     *slog.Logger // nil: none
 }
 
 func newTableLog(st *store.Store, cache *docCache, name string) *tableLog {

@@ -89,7 +89,7 @@ func (o *Options) EnsureDefaults() {
 // tableLog returns a reader of the documents in the log of table name.
 func (db *DB) tableLog(spec *TableSpec) *tableLog {
 	lg := newTableLog(db.st, db.docs, spec.Name)
-	lg.vx, lg.oid = db.vx, spec.OID
+	lg.vx, lg.oid, lg.log = db.vx, spec.OID, db.log
 	return lg
 }
 

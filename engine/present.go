@@ -435,10 +435,12 @@ func presentFiles(fsys store.FS, dir string) (seqs []uint64, tmps []string) {
 }
 
 // presentBroken stops the table reading pf, a present file a block of
-// which did not read: its rows are read from the index, as without one,
-// until the next whole snapshot writes another.
-func (lg *tableLog) presentBroken(pf *presentFile) {
-	lg.present.CompareAndSwap(pf, nil)
+// which did not read (err), and says so once: its rows are read from the
+// index, as without one, until the next whole snapshot writes another.
+func (lg *tableLog) presentBroken(pf *presentFile, err error) {
+	if lg.present.CompareAndSwap(pf, nil) && lg.log != nil {
+		lg.log.Warn("present file not read any more: its rows are read from the version index", "table", *lg.name.Load(), "seq", pf.seq, "err", err)
+	}
 }
 
 // placePresent finishes the present file pw of the table in dir at seq,
@@ -513,7 +515,7 @@ func (lg *tableLog) presentDoc(k Key, seq uint64) ([]byte, bool) {
 	defer presentBufs.Put(buf)
 	doc, ok, err := pf.get(appendOrderedKey(kb[:0], k), seq, buf)
 	if err != nil {
-		lg.presentBroken(pf)
+		lg.presentBroken(pf, err)
 		return nil, false
 	}
 	if !ok {

@@ -814,7 +814,7 @@ func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
 		switch {
 		case err != nil:
 			nr.broken = true
-			lg.presentBroken(pf)
+			lg.presentBroken(pf, err)
 		case ok:
 			nr.hits++
 			return slabCopy(&nr.slab, doc), nil
