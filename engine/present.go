@@ -270,12 +270,14 @@ func readPresent(f vfs.File) (*presentFile, error) {
 }
 
 // presentReader reads a present file's records in key order, a run of
-// blocks at a time, from the block a key is in (seek) on.
+// blocks at a time, from the block a key is in (seek) on: one block
+// first, then twice as many bytes at each read up to presentRun.
 type presentReader struct {
 	pf    *presentFile
 	block int    // the next block to take from run, or to read
 	run   []byte // blocks read, from block on: in buf
-	buf   []byte
+	buf   *[]byte // from presentBufs, until release
+	size  int     // of the next read: a block after a seek, doubling to presentRun
 	recs  []byte // the records of the block taken, from the next one on
 	key   []byte // the last record's, through its block
 	seq   uint64
@@ -286,6 +288,7 @@ type presentReader struct {
 // seek positions the reader at the block that would hold key (encoded).
 func (pr *presentReader) seek(pf *presentFile, key []byte) {
 	pr.pf, pr.block, pr.run, pr.recs, pr.ok, pr.key = pf, pf.blockOf(key), nil, nil, false, nil
+	pr.size = 0 // a short range of keys reads a block or two; a scan soon 64 KB at once
 }
 
 // blockOf returns the block that would hold key (encoded).
@@ -332,10 +335,13 @@ func (pr *presentReader) next() (bool, error) {
 		}
 		if len(pr.run) == 0 {
 			var err error
-			if pr.buf, err = pr.pf.readBlocks(pr.buf, pr.block, presentRun); err != nil {
+			if pr.buf == nil {
+				pr.buf = presentBufs.Get().(*[]byte)
+			}
+			if *pr.buf, err = pr.pf.readBlocks(*pr.buf, pr.block, pr.size); err != nil {
 				return false, err
 			}
-			pr.run = pr.buf
+			pr.run, pr.size = *pr.buf, min(max(2*pr.size, presentBlock), presentRun)
 		}
 		var err error
 		if pr.recs, pr.run, err = pr.pf.takeBlock(pr.run, pr.block); err != nil {
@@ -500,7 +506,16 @@ func removePresent(fsys store.FS, dir string, keep uint64) {
 	}
 }
 
-// presentBufs are the buffers of reads of one row from present files.
+// release gives the reader's buffer back; the records it read are gone
+// with it.
+func (pr *presentReader) release() {
+	if pr.buf != nil {
+		presentBufs.Put(pr.buf)
+	}
+	*pr = presentReader{}
+}
+
+// presentBufs are the buffers of reads from present files.
 var presentBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // presentDoc returns a copy of the document of row k at seq from the

@@ -854,7 +854,7 @@ func (nr *newestReader) release() {
 		nr.lg.vx.ReleaseVersions(nr.r)
 		nr.lg, nr.r, nr.slab = nil, nil, nil
 	}
-	nr.pr = presentReader{buf: nr.pr.buf} // at no record
+	nr.pr.release()
 	if nr.hits > 0 {
 		presentReads.Add(nr.hits)
 		nr.hits = 0
