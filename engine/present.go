@@ -274,12 +274,12 @@ func readPresent(f vfs.File) (*presentFile, error) {
 // first, then twice as many bytes at each read up to presentRun.
 type presentReader struct {
 	pf    *presentFile
-	block int    // the next block to take from run, or to read
-	run   []byte // blocks read, from block on: in buf
+	block int     // the next block to take from run, or to read
+	run   []byte  // blocks read, from block on: in buf
 	buf   *[]byte // from presentBufs, until release
 	size  int     // of the next read: a block after a seek, doubling to presentRun
-	recs  []byte // the records of the block taken, from the next one on
-	key   []byte // the last record's, through its block
+	recs  []byte  // the records of the block taken, from the next one on
+	key   []byte  // the last record's, through its block
 	seq   uint64
 	doc   []byte
 	ok    bool // key, seq and doc are a record's
