@@ -90,6 +90,12 @@ func testVersionIndexOverWire(t *testing.T, leave bool) {
 	if _, err := s.db.SnapshotTable("t"); err != nil {
 		t.Fatal(err)
 	}
+	// With leave, the whole snapshot writes the present file the scans
+	// and the reads by key take the rows' newest documents from.
+	present, _ := filepath.Glob(filepath.Join(dir, "tables", "t", "present.*"))
+	if leave != (len(present) == 1) {
+		t.Fatalf("present files after a whole snapshot: %v", present)
+	}
 	same("after a whole snapshot")
 	stop()
 	s, stop = startStoppableOn(t, pgwire.Config{}, dir, opts)
@@ -102,7 +108,8 @@ func testVersionIndexOverWire(t *testing.T, leave bool) {
 	s, stop = startStoppableOn(t, pgwire.Config{}, dir, opts)
 	c = connect(t, s.url(""))
 	same("after a restart without the index")
-	if p := slices.Concat(s.db.CheckPayloads(), s.db.CheckIndexes(), s.db.CheckVersionIndex()); len(p) != 0 {
+	unusable, wrong := s.db.CheckPresentFiles()
+	if p := slices.Concat(s.db.CheckPayloads(), s.db.CheckIndexes(), s.db.CheckVersionIndex(), unusable, wrong); len(p) != 0 {
 		t.Fatal(p)
 	}
 
@@ -130,7 +137,8 @@ func testVersionIndexOverWire(t *testing.T, leave bool) {
 	}
 	// Every live row's document is read to make a unique index.
 	mustExec(t, c, `CREATE UNIQUE INDEX t_n ON t (id, n)`)
-	if p := slices.Concat(s.db.CheckPayloads(), s.db.CheckIndexes(), s.db.CheckVersionIndex()); len(p) != 0 {
+	unusable, wrong = s.db.CheckPresentFiles()
+	if p := slices.Concat(s.db.CheckPayloads(), s.db.CheckIndexes(), s.db.CheckVersionIndex(), unusable, wrong); len(p) != 0 {
 		t.Fatal(p)
 	}
 }
