@@ -187,11 +187,7 @@ func TestPointCache(t *testing.T) {
 // made after it read every row written since by key, though the
 // published state's tree lags (states are published lazily).
 func TestPointCacheReset(t *testing.T) {
-	defer func(n int) { pointCacheRows = n }(pointCacheRows)
-	pointCacheRows = 16
-	db := openDB(t, t.TempDir(), Options{SnapshotEvents: -1, SnapshotBytes: -1})
-	defer db.Close()
-	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	db := smallPointCache(t)
 	for i := range 200 {
 		for _, round := range []int{0, 1} {
 			tx := db.Begin()
@@ -229,11 +225,7 @@ func TestPointCacheReset(t *testing.T) {
 // reads every row by key, the rows written before it as they are after
 // it (one of them it changed), and the map fills again as it is read.
 func TestPointCacheLargeCommit(t *testing.T) {
-	defer func(n int) { pointCacheRows = n }(pointCacheRows)
-	pointCacheRows = 16
-	db := openDB(t, t.TempDir(), Options{SnapshotEvents: -1, SnapshotBytes: -1})
-	defer db.Close()
-	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	db := smallPointCache(t)
 	write := func(fn func(tx *Txn) error) {
 		t.Helper()
 		tx := db.Begin()
@@ -291,4 +283,20 @@ func TestPointCacheLargeCommit(t *testing.T) {
 		t.Fatalf("after reads of every row the map holds %d rows, want 1 to %d", n, pointCacheRows)
 	}
 	check(100, 3)
+}
+
+// smallPointCache opens a database whose point maps hold 16 rows, with a
+// table t keyed by id; the limit goes back, and the database closes, at
+// the test's end.
+func smallPointCache(t *testing.T) *DB {
+	t.Helper()
+	n := pointCacheRows
+	pointCacheRows = 16
+	db := openDB(t, t.TempDir(), Options{SnapshotEvents: -1, SnapshotBytes: -1})
+	t.Cleanup(func() {
+		db.Close()
+		pointCacheRows = n
+	})
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	return db
 }

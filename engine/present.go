@@ -7,9 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,13 +61,9 @@ const (
 
 var errPresentDamaged = errors.New("engine: present file damaged")
 
-// presentReads counts the documents scans read from present files, and
-// testPresentGet is called at each read of one row from one: for the
-// tests.
-var (
-	presentReads   atomic.Int64
-	testPresentGet func()
-)
+// presentReads counts the documents read from present files (added as
+// their readers are released), for the tests.
+var presentReads atomic.Int64
 
 // presentWriter writes a present file: records added in key order, then
 // finish. Its file operations are its caller's, on one goroutine.
@@ -282,7 +278,9 @@ type presentReader struct {
 	key   []byte  // the last record's, through its block
 	seq   uint64
 	doc   []byte
-	ok    bool // key, seq and doc are a record's
+	ok    bool   // key, seq and doc are a record's
+	want  []byte // the key looked for (fromPresent)
+	hits  int64  // documents given by fromPresent, since release
 }
 
 // seek positions the reader at the block that would hold key (encoded).
@@ -370,29 +368,6 @@ func nextRecord(recs []byte) (key []byte, seq uint64, doc, rest []byte, err erro
 	return key, seq, b[w : w+int(dl)], b[w+int(dl):], nil
 }
 
-// get returns the document of the row of key (encoded) at seq, when the
-// file has it, reading its block into *buf: a read of one row.
-func (pf *presentFile) get(key []byte, seq uint64, buf *[]byte) ([]byte, bool, error) {
-	i := pf.blockOf(key)
-	b, err := pf.readBlocks(*buf, i, 0)
-	if err != nil {
-		return nil, false, err
-	}
-	*buf = b
-	recs, _, err := pf.takeBlock(b, i)
-	for err == nil && len(recs) > 0 {
-		var k, doc []byte
-		var s uint64
-		if k, s, doc, recs, err = nextRecord(recs); err != nil {
-			break
-		}
-		if c := bytes.Compare(k, key); c >= 0 {
-			return doc, c == 0 && s == seq, nil
-		}
-	}
-	return nil, false, err
-}
-
 // find returns the document of the row of key (encoded) at seq, when the
 // file has it: reading on from where the reader is when key is after its
 // record, else from the block key would be in. Its bytes are valid until
@@ -469,20 +444,21 @@ func (db *DB) placePresent(lg *tableLog, dir string, seq uint64, pw *presentWrit
 // attachPresent makes the table in dir, loaded from its whole snapshot
 // at seq, read its present file of seq, when the rows leave their
 // documents to the index (Options.NewestInIndex) and the file opens.
-// Unless the database is read-only, it removes the others.
+// Unless the database is read-only, it removes the others. Present files
+// go with a version index: without one, there is nothing to look for.
 func (db *DB) attachPresent(lg *tableLog, dir string, seq uint64) {
-	fsys := db.st.FS()
-	seqs, tmps := presentFiles(fsys, dir)
-	if len(seqs) == 0 && len(tmps) == 0 {
+	if db.vx == nil {
 		return
 	}
+	fsys := db.st.FS()
 	keep := uint64(0)
-	if db.opts.NewestInIndex && slices.Contains(seqs, seq) {
+	if db.opts.NewestInIndex {
 		pf, err := openPresent(fsys, presentPath(dir, seq))
-		if err == nil {
+		switch {
+		case err == nil:
 			lg.present.Store(pf)
 			keep = seq
-		} else {
+		case !errors.Is(err, fs.ErrNotExist):
 			db.log.Warn("present file not read", "err", err)
 		}
 	}
@@ -512,32 +488,44 @@ func (pr *presentReader) release() {
 	if pr.buf != nil {
 		presentBufs.Put(pr.buf)
 	}
-	*pr = presentReader{}
+	if pr.hits > 0 {
+		presentReads.Add(pr.hits)
+	}
+	*pr = presentReader{want: pr.want[:0]}
 }
 
 // presentBufs are the buffers of reads from present files.
 var presentBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// presentDoc returns a copy of the document of row k at seq from the
-// table's present file, when it has it there.
-func (lg *tableLog) presentDoc(k Key, seq uint64) ([]byte, bool) {
+// fromPresent reads with pr the document of row k at seq from the
+// table's present file, when it has it there; its bytes are valid until
+// pr moves. A file a block of which does not read is given up
+// (presentBroken), and the row read as without one.
+func (lg *tableLog) fromPresent(pr *presentReader, k Key, seq uint64) ([]byte, bool) {
 	pf := lg.present.Load()
 	if pf == nil {
 		return nil, false
 	}
-	var kb [32]byte
-	buf := presentBufs.Get().(*[]byte)
-	defer presentBufs.Put(buf)
-	doc, ok, err := pf.get(appendOrderedKey(kb[:0], k), seq, buf)
+	pr.want = appendOrderedKey(pr.want[:0], k)
+	doc, ok, err := pr.find(pf, pr.want, seq)
 	if err != nil {
 		lg.presentBroken(pf, err)
-		return nil, false
 	}
+	if ok {
+		pr.hits++
+	}
+	return doc, ok
+}
+
+// presentDoc returns a copy of the document of row k at seq from the
+// table's present file, when it has it there: a read of one row, which
+// reads the block the row is in.
+func (lg *tableLog) presentDoc(k Key, seq uint64) ([]byte, bool) {
+	var pr presentReader
+	defer pr.release()
+	doc, ok := lg.fromPresent(&pr, k, seq)
 	if !ok {
 		return nil, false
-	}
-	if testPresentGet != nil {
-		testPresentGet()
 	}
 	return bytes.Clone(doc), true
 }
@@ -556,6 +544,7 @@ func (db *DB) CheckPresentFiles() (unusable, wrong []string) {
 		if !ok {
 			continue
 		}
+		ts = v.trees(name, ts) // a published state's may lag
 		dir := db.st.StreamDir(name)
 		seqs, _ := presentFiles(fsys, dir)
 		for _, seq := range seqs {
@@ -581,6 +570,7 @@ func (db *DB) CheckPresentFiles() (unusable, wrong []string) {
 // wrong with a record, or the error that stopped the read.
 func checkPresent(pf *presentFile, ts *tableState) (string, error) {
 	var pr presentReader
+	defer pr.release()
 	pr.seek(pf, nil)
 	var last []byte
 	for {

@@ -22,25 +22,15 @@ import (
 // scan reads.
 func TestPresentFile(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
-		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
-	db := openDB(t, dir, opts)
-	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
 	const rows = 5000
+	db, opts, seq := presentTable(t, dir, rows)
 	want := map[int64]int64{}
 	for i := range int64(rows) {
-		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": 0, "s": "row %d"}`, i, i))
-		mustExec(t, err)
-		_, err = db.Patch(ctx, "t", i, fmt.Appendf(nil, `{"n": %d}`, i+1))
-		mustExec(t, err)
 		want[i] = i + 1
 	}
-	_, err := db.SnapshotTable("t")
-	mustExec(t, err)
 	tdir := db.st.StreamDir("t")
-	seqs, _ := presentFiles(db.st.FS(), tdir)
-	if len(seqs) != 1 {
-		t.Fatalf("present files after a whole snapshot: %v", seqs)
+	if seqs, _ := presentFiles(db.st.FS(), tdir); len(seqs) != 1 || seqs[0] != seq {
+		t.Fatalf("present files after a whole snapshot at %d: %v", seq, seqs)
 	}
 	// scan reads every row through a cursor, checks it, and returns how
 	// many documents came from the present file.
@@ -77,9 +67,7 @@ func TestPresentFile(t *testing.T) {
 	}
 	scanFrom("after the snapshot", rows)
 	// A read by key takes its row's block of the file.
-	gets := 0
-	testPresentGet = func() { gets++ }
-	defer func() { testPresentGet = nil }()
+	before := presentReads.Load()
 	for _, id := range []int64{0, 1, 2, rows / 2, rows - 1} {
 		r, ok, err := db.View().Get("t", id)
 		mustExec(t, err)
@@ -89,7 +77,7 @@ func TestPresentFile(t *testing.T) {
 			t.Fatalf("row %d by key: %v %v", id, ok, d)
 		}
 	}
-	if gets != 5 {
+	if gets := presentReads.Load() - before; gets != 5 {
 		t.Fatalf("%d reads by key from the present file, want 5", gets)
 	}
 	for i := int64(0); i < rows; i += 50 {
@@ -105,7 +93,7 @@ func TestPresentFile(t *testing.T) {
 	mustExec(t, db.Close())
 
 	// A record damaged: the scan reads around it, from the index.
-	path := presentPath(tdir, seqs[0])
+	path := presentPath(tdir, seq)
 	b, err := os.ReadFile(path)
 	mustExec(t, err)
 	b[len(b)/2] ^= 0xff
@@ -183,20 +171,26 @@ func TestPresentFormat(t *testing.T) {
 	for _, r := range recs {
 		read(&pr, r)
 	}
-	var buf []byte
+	// A read of one row: a reader of its own, from the row's block.
+	get := func(k []byte, seq uint64) ([]byte, bool, error) {
+		var one presentReader
+		defer one.release()
+		doc, ok, err := one.find(pf, k, seq)
+		return bytes.Clone(doc), ok, err
+	}
 	for i, r := range recs {
 		k := appendOrderedKey(nil, r.k)
-		if doc, ok, err := pf.get(k, r.seq, &buf); err != nil || !ok || !bytes.Equal(doc, r.doc) {
+		if doc, ok, err := get(k, r.seq); err != nil || !ok || !bytes.Equal(doc, r.doc) {
 			t.Fatalf("record %v by key: %d bytes, %v, %v", r.k, len(doc), ok, err)
 		}
-		if _, ok, err := pf.get(k, r.seq+1, &buf); ok || err != nil {
+		if _, ok, err := get(k, r.seq+1); ok || err != nil {
 			t.Fatalf("record %v by key at a seq it does not have: %v, %v", r.k, ok, err)
 		}
 		if i%2 == 1 {
 			continue
 		}
 		absent := appendOrderedKey(nil, Key{Int: r.k.Int + 1, IsInt: r.k.IsInt, Str: r.k.Str + "x"})
-		if _, ok, err := pf.get(absent, r.seq, &buf); ok || err != nil {
+		if _, ok, err := get(absent, r.seq); ok || err != nil {
 			t.Fatalf("a key after %v by key: %v, %v", r.k, ok, err)
 		}
 	}
@@ -250,22 +244,13 @@ func TestPresentFormat(t *testing.T) {
 
 // TestCheckPresentFiles: verify finds nothing wrong with a present file
 // as written, reports one whose block does not check as unusable, and one
-// that holds a document its row does not have at that seq as wrong.
+// that holds a document its row does not have at that seq as wrong; and
+// such a file is what reads by key and scans answer with, which is why
+// it is damage.
 func TestCheckPresentFiles(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
-		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
-	db := openDB(t, dir, opts)
+	db, opts, seq := presentTable(t, dir, 3000)
 	defer func() { db.Close() }()
-	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
-	for i := range int64(3000) {
-		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": 0}`, i))
-		mustExec(t, err)
-		_, err = db.Patch(ctx, "t", i, fmt.Appendf(nil, `{"n": %d}`, i))
-		mustExec(t, err)
-	}
-	seq, err := db.SnapshotTable("t")
-	mustExec(t, err)
 	if u, w := db.CheckPresentFiles(); len(u)+len(w) != 0 {
 		t.Fatalf("a present file as written: %v %v", u, w)
 	}
@@ -300,4 +285,52 @@ func TestCheckPresentFiles(t *testing.T) {
 	if u, w := db.CheckPresentFiles(); len(u) != 0 || len(w) != 1 || !strings.Contains(w[0], "row 7") {
 		t.Fatalf("a wrong document: unusable %v, wrong %v", u, w)
 	}
+
+	// The file is what answers: opened again, the table reads row 7 as
+	// the file has it, by key and in a scan.
+	mustExec(t, db.Close())
+	db = openDB(t, dir, opts)
+	r, _, err := db.View().Get("t", int64(7))
+	mustExec(t, err)
+	d, err := r.Doc()
+	mustExec(t, err)
+	if d["id"] != int64(8) {
+		t.Fatalf("row 7 by key reads %v, want the file's (row 8's) document", d)
+	}
+	c, err := db.View().Cursor("t")
+	mustExec(t, err)
+	for {
+		r, err := c.Next(context.Background())
+		mustExec(t, err)
+		if r == nil {
+			t.Fatal("a scan did not reach row 7")
+		}
+		if r.Key.Int == 7 {
+			if d, err := r.Doc(); err != nil || d["id"] != int64(8) {
+				t.Fatalf("row 7 in a scan reads %v, %v; want the file's (row 8's) document", d, err)
+			}
+			break
+		}
+	}
+}
+
+// presentTable opens a database in dir that leaves the rows' newest
+// documents to the version index and keeps no document cache, makes
+// table t of rows rows (id, n = id+1 after a patch, s), and takes a whole
+// snapshot of it: the snapshot's seq, when its present file is written.
+func presentTable(t *testing.T, dir string, rows int) (*DB, Options, uint64) {
+	t.Helper()
+	opts := Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
+		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	db := openDB(t, dir, opts)
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	for i := range int64(rows) {
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": 0, "s": "row %d"}`, i, i))
+		mustExec(t, err)
+		_, err = db.Patch(ctx, "t", i, fmt.Appendf(nil, `{"n": %d}`, i+1))
+		mustExec(t, err)
+	}
+	seq, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	return db, opts, seq
 }

@@ -131,10 +131,11 @@ func (y *yielder) tick() {
 // writeSnapshotData encodes ts as of seq: a delta on the snapshot at base
 // when base is not 0 and at most budget versions were made since it, else
 // the whole table, leaving out the bytes of the versions the version
-// index holds when indexed (the seq it holds the table to) is not 0. It
-// returns the versions written and whether they are a delta, and the
-// snapshot's header.
-func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int, indexed uint64, pw *presentWriter) (int, snapshotHeader, error) {
+// index holds when indexed (the seq it holds the table to) is not 0;
+// such a whole snapshot's newest documents go to the present writer
+// present gives (nil, or giving nil: none). It returns the versions
+// written and whether they are a delta, and the snapshot's header.
+func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int, indexed uint64, present func() *presentWriter) (int, snapshotHeader, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := msgpack.NewEncoder(bw)
 	h := snapshotHeader{V: snapshotVersion, Table: ts.spec.Name, Seq: seq, Horizon: ts.horizon}
@@ -192,6 +193,10 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 		h.V, h.Base, h.Rows = deltaVersion, base, onBase.rows
 	} else if indexed != 0 {
 		h.V, h.Indexed, h.Times = wholeGaps, indexed, times.points()
+	}
+	var pw *presentWriter // the rows' newest documents, for a present file
+	if h.V == wholeGaps && present != nil {
+		pw = present()
 	}
 	if err := enc.Encode(&h); err != nil {
 		return 0, h, err
@@ -589,23 +594,29 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	}
 	dir := db.st.StreamDir(name)
 	// A present file goes with a whole snapshot that leaves the rows'
-	// newest documents to the index: a scan of the present reads it.
+	// newest documents to the index, started once the snapshot is known
+	// to be one: a scan of the present reads it.
 	var pw *presentWriter
+	var present func() *presentWriter
 	if db.opts.NewestInIndex && indexed != 0 {
-		if pw, err = newPresentWriter(db.st.FS(), dir, seq); err != nil {
-			db.log.Warn("cannot write a present file", "table", name, "err", err)
-			pw = nil
+		present = func() *presentWriter {
+			var err error
+			if pw, err = newPresentWriter(db.st.FS(), dir, seq); err != nil {
+				db.log.Warn("cannot write a present file", "table", name, "err", err)
+				pw = nil
+			}
+			return pw
 		}
 	}
 	var versions int
 	var h snapshotHeader
 	err = db.st.WriteSnapshot(name, seq, func(w io.Writer) error {
 		var err error
-		versions, h, err = writeSnapshotData(w, ts, seq, base, budget, indexed, pw)
+		versions, h, err = writeSnapshotData(w, ts, seq, base, budget, indexed, present)
 		return err
 	})
 	delta := h.V == deltaVersion
-	if err != nil || delta {
+	if err != nil {
 		pw.abandon()
 		pw = nil
 	}

@@ -712,9 +712,10 @@ func (ts *tableState) cacheRow(k Key) (row, bool) {
 // storing them: they would only push each other out, and the state
 // published holds them all.
 func (ts *tableState) refreshPoint(rows []row) (reset bool) {
-	if ts.point.n.Load() >= 2*ts.point.limit || int64(len(rows)) > ts.point.limit {
+	large := int64(len(rows)) > ts.point.limit
+	if large || ts.point.n.Load() >= 2*ts.point.limit {
 		ts.resetPoint()
-		if int64(len(rows)) > ts.point.limit {
+		if large {
 			return true
 		}
 		reset = true

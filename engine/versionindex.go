@@ -780,13 +780,8 @@ const releaseEvery = 4096
 type newestReader struct {
 	lg   *tableLog
 	r    *vindex.Versions
-	slab []byte // the documents read, one allocation for many
-	// pr reads the table's present file, when it has one; broken, after
-	// a record that does not read, it is read no more.
-	pr     presentReader
-	broken bool
-	key    []byte
-	hits   int64 // documents read from the present file, since release
+	slab []byte        // the documents read, one allocation for many
+	pr   presentReader // reads the table's present file, when it has one
 }
 
 // slabCopy returns a copy of b: in *slab, when slab is not nil, which
@@ -808,17 +803,8 @@ func slabCopy(slab *[]byte, b []byte) []byte {
 // from the table's present file when it has the version, else from the
 // index.
 func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
-	if pf := lg.present.Load(); pf != nil && !nr.broken {
-		nr.key = appendOrderedKey(nr.key[:0], r.key)
-		doc, ok, err := nr.pr.find(pf, nr.key, r.newest().seq)
-		switch {
-		case err != nil:
-			nr.broken = true
-			lg.presentBroken(pf, err)
-		case ok:
-			nr.hits++
-			return slabCopy(&nr.slab, doc), nil
-		}
+	if doc, ok := lg.fromPresent(&nr.pr, r.key, r.newest().seq); ok {
+		return slabCopy(&nr.slab, doc), nil
 	}
 	if nr.r == nil {
 		rd, err := lg.reader(r.key)
@@ -855,10 +841,6 @@ func (nr *newestReader) release() {
 		nr.lg, nr.r, nr.slab = nil, nil, nil
 	}
 	nr.pr.release()
-	if nr.hits > 0 {
-		presentReads.Add(nr.hits)
-		nr.hits = 0
-	}
 }
 
 // indexedDoc returns the document of the version of key k that r is at,
