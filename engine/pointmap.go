@@ -154,6 +154,17 @@ func (m *pointMap) store(r row) {
 	}
 }
 
+// replace sets the row of its key if the map has one: a row the writer
+// changed without writing it (a trim), which the map need not take in
+// if it does not hold it. Only the writer calls it.
+func (m *pointMap) replace(r row) {
+	t := m.tab.Load()
+	i := m.hash(r.key) & t.mask
+	if i, old := t.probe(i, r.key, t.slots[i].Load()); old != nil {
+		t.slots[i].Store(&pointEntry{r: r})
+	}
+}
+
 // add puts r, which a reader found in its state's B-tree, in the map if
 // the map has room for it and does not have its key: a row the writer
 // stored since is newer.

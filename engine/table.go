@@ -428,6 +428,9 @@ type tableState struct {
 	// written into the next (versions the rows do not hold give no points
 	// otherwise). Immutable: a snapshot replaces it whole.
 	gapTimes []timePoint
+	// trimmed is how far the rows were trimmed after a snapshot left
+	// their versions to the version index (trimRows, trimDelta).
+	trimmed trimMark
 	// upTo, in a published state, is the newest seq the writer had applied
 	// when the state was copied: its B-trees hold every event up to it.
 	upTo uint64

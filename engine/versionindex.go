@@ -1209,7 +1209,104 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, times []timePoint) 
 		})
 		t := w.clone()
 		t.rows, t.point, t.gapTimes = part.rows, part.point, times
+		t.trimmed = trimMark{horizon: horizon, seq: indexed}
 		db.work[name] = t
 		db.publish(map[string]*tableState{name: t})
 	})
+}
+
+// trimMark says how far a table's rows were trimmed (trimRow): each row
+// whose newest version is at or before seq holds what a trim at horizon
+// and any later seq would leave it, so a trim after a delta passes it by.
+type trimMark struct{ horizon, seq uint64 }
+
+// trimChunk is how many rows a trim after a delta changes in the working
+// state under one hold of the writer mutex.
+const trimChunk = 4096
+
+// trimDelta is trimRows after a delta snapshot put the table's versions
+// up to indexed into the version index: the rows written since the last
+// trim let go of what that index now holds, so that a table written
+// without pause holds the versions and (NewestInIndex) the newest
+// documents of the rows written since its last snapshot, not since its
+// last whole one (up to 16 deltas and half the table's versions). The
+// rows are trimmed beside the writer from a copy of the row tree, then
+// put into the working state a chunk at a time under the writer mutex,
+// each only if its row has not changed since the copy (a row written
+// since is trimmed again there). The points of the timeline of the
+// versions that went into gaps join the table's gapTimes first: a
+// snapshot written after the trim must still hold them. Callers hold
+// snapMu.
+func (db *DB) trimDelta(name string, horizon, indexed uint64) {
+	var w *tableState
+	var base *rowTree
+	var since uint64
+	var times []timePoint
+	db.locked(func() {
+		if cur, ok := db.work[name]; ok && cur.horizon == horizon {
+			w, base, times = cur, cur.rows.Clone(), cur.gapTimes
+			if cur.trimmed.horizon == horizon {
+				since = cur.trimmed.seq
+			}
+		}
+	})
+	if w == nil {
+		return
+	}
+	type change struct{ old, trimmed row }
+	var cs []change
+	points := slices.Clone(times)
+	var y yielder
+	_ = writtenSince(base, since, func(r row) error {
+		y.tick()
+		nr, ok := trimRow(r, horizon, indexed, db.opts.NewestInIndex)
+		if !ok {
+			return nil
+		}
+		cs = append(cs, change{r, nr})
+		for i := range r.versions {
+			if v := &r.versions[i]; !v.gap() && v.seq > horizon && v.seq <= indexed {
+				points = append(points, timePoint{ms: v.ms, firstSeq: v.seq})
+			}
+		}
+		return nil
+	})
+	times = buildTimeline(points)
+	if db.testTrimmed != nil {
+		db.testTrimmed()
+	}
+	for lo := 0; lo == 0 || lo < len(cs); lo += trimChunk {
+		last := lo+trimChunk >= len(cs)
+		stop := false
+		db.locked(func() {
+			if cur, ok := db.work[name]; !ok || cur != w || cur.horizon != horizon {
+				stop = true
+				return
+			}
+			if lo == 0 {
+				w.gapTimes = times
+			}
+			for _, c := range cs[lo:min(lo+trimChunk, len(cs))] {
+				r, ok := w.rows.Get(c.old)
+				if !ok {
+					continue
+				}
+				nr := c.trimmed
+				if len(r.versions) != len(c.old.versions) || r.newest().seq != c.old.newest().seq {
+					if nr, ok = trimRow(r, horizon, indexed, db.opts.NewestInIndex); !ok {
+						continue
+					}
+				}
+				w.rows.ReplaceOrInsert(nr)
+				w.point.replace(nr)
+			}
+			if last {
+				w.trimmed = trimMark{horizon: horizon, seq: indexed}
+				db.publish(map[string]*tableState{name: w})
+			}
+		})
+		if stop {
+			return
+		}
+	}
 }

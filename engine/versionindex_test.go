@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/driftdb/driftdb/store"
 	"github.com/driftdb/driftdb/vindex"
@@ -437,6 +439,127 @@ func TestTrimBesideWriter(t *testing.T) {
 	st.FirstUnixMs, st.LastUnixMs, rst.FirstUnixMs, rst.LastUnixMs = 0, 0, 0, 0
 	if st != rst {
 		t.Fatalf("stats %+v, want %+v", st, rst)
+	}
+}
+
+// TestTrimAfterDelta: a delta snapshot with the version index trims the
+// rows written since the last trim as a whole one does, while commits go
+// on (rows it trimmed written again before their trim goes in, and rows
+// it did not), and the table answers as the same history kept whole
+// does: at every seq, each row's versions, the timeline of AS OF a time;
+// and so after a whole snapshot that holds the gaps the deltas made, and
+// after a reopen.
+func TestTrimAfterDelta(t *testing.T) {
+	for _, leave := range []bool{false, true} {
+		t.Run(fmt.Sprintf("leave=%v", leave), func(t *testing.T) {
+			testTrimAfterDelta(t, leave)
+		})
+	}
+}
+
+func testTrimAfterDelta(t *testing.T, leave bool) {
+	var seqs []uint64
+	var times []timePoint
+	clock := time.UnixMilli(1_700_000_000_000)
+	opts := func(index bool) Options {
+		return Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1,
+			VersionIndex: index, NewestInIndex: index && leave, Now: func() time.Time { return clock }}
+	}
+	const rows = 200
+	run := func(dir string, index bool) *DB {
+		clock = time.UnixMilli(1_700_000_000_000)
+		db := openDB(t, dir, opts(index))
+		mustExec(t, db.CreateTable(TableSpec{Name: "u", PK: "id", Indexes: []string{"g"}}))
+		patch := func(round, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				var err error
+				if round == 0 {
+					_, err = db.Insert(ctx, "u", fmt.Appendf(nil, `{"id": %d, "g": %d}`, i, i%5))
+				} else {
+					_, err = db.Patch(ctx, "u", int64(i), fmt.Appendf(nil, `{"g": %d, "r%d": %d}`, (i+round)%5, round%3, round))
+				}
+				mustExec(t, err)
+				if i%7 == 0 {
+					clock = clock.Add(time.Millisecond)
+				}
+			}
+			seqs = append(seqs, db.Seq())
+		}
+		snapshot := func(wantDelta bool, during func()) {
+			t.Helper()
+			if !index {
+				if during != nil {
+					during()
+				}
+				return
+			}
+			db.testTrimmed = during
+			_, err := db.SnapshotTable("u")
+			db.testTrimmed = nil
+			mustExec(t, err)
+			var deltas int
+			db.locked(func() { deltas = db.work["u"].snaps.deltas })
+			if (deltas > 0) != wantDelta {
+				t.Fatalf("%d deltas after the snapshot, want a delta: %v", deltas, wantDelta)
+			}
+			if p := db.CheckVersionIndex(); len(p) != 0 {
+				t.Fatal(p)
+			}
+		}
+		seqs = seqs[:0]
+		for round := range 4 {
+			patch(round, 0, rows)
+		}
+		snapshot(false, nil)
+		patch(4, 0, 40)
+		patch(5, 20, 60)
+		snapshot(true, func() { patch(6, 30, 35) }) // trimmed rows written again
+		if index {
+			ts, _ := db.View().lookupTable("u")
+			held := 0
+			ts.rows.Ascend(func(r row) bool {
+				if k := r.key.Int; (k < 30 || k >= 35 && k < 60) && len(r.versions) > 2 {
+					held++
+				}
+				return true
+			})
+			if held > 0 {
+				t.Fatalf("%d rows the delta wrote hold more than a gap and their newest", held)
+			}
+			if p, _ := leftNewest(ts); leave && p < 50 {
+				t.Fatalf("%d newest versions left their documents, want the delta's 55", p)
+			}
+		}
+		patch(7, 50, 90)
+		snapshot(true, func() { patch(8, 100, 101) })
+		for round := 9; round < 12; round++ {
+			patch(round, 0, rows) // past the deltas' budget
+		}
+		snapshot(false, nil)
+		patch(12, 0, 10)
+		times = db.pub.Load().times
+		return db
+	}
+	image := func(db *DB) string { return historyImage(t, db, seqs, []int64{0, 20, 30, 33, 55, 89, 100, 150}, 0) }
+	ref := run(t.TempDir(), false)
+	defer ref.Close()
+	want, wantTimes := image(ref), times
+	dir := t.TempDir()
+	db := run(dir, true)
+	if got := image(db); got != want {
+		t.Fatalf("trimmed after deltas, the table reads otherwise:\n%s\nwant\n%s", got, want)
+	}
+	if !slices.Equal(times, wantTimes) {
+		t.Fatalf("timeline %v, want %v", times, wantTimes)
+	}
+	mustExec(t, db.Close())
+	db = openDB(t, dir, opts(true))
+	defer func() { db.Close() }()
+	if got := image(db); got != want {
+		t.Fatal("reopened, the table reads otherwise")
+	}
+	if got := db.pub.Load().times; !slices.Equal(got, wantTimes) {
+		t.Fatalf("reopened, timeline %v, want %v", got, wantTimes)
 	}
 }
 
