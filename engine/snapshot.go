@@ -656,11 +656,8 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 			w.segBytesAtSnp = segBytes
 		}
 	})
-	switch {
-	case h.V == wholeGaps:
-		db.trimRows(name, h.Horizon, h.Indexed, h.timePoints())
-	case delta && indexed != 0:
-		db.trimDelta(name, ts.horizon, indexed)
+	if h.V == wholeGaps || delta && indexed != 0 {
+		db.trimRows(name, ts.horizon, indexed)
 	}
 	// Kept: the newest whole snapshot with the deltas on it, and the
 	// snapshot before it (to fall back on when the newest whole one does

@@ -429,7 +429,7 @@ type tableState struct {
 	// otherwise). Immutable: a snapshot replaces it whole.
 	gapTimes []timePoint
 	// trimmed is how far the rows were trimmed after a snapshot left
-	// their versions to the version index (trimRows, trimDelta).
+	// their versions to the version index (trimRows).
 	trimmed trimMark
 	// upTo, in a published state, is the newest seq the writer had applied
 	// when the state was copied: its B-trees hold every event up to it.

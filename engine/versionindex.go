@@ -1156,65 +1156,6 @@ func trimRow(r row, horizon, indexed uint64, leave bool) (row, bool) {
 	return newRow(r.key, slices.Clip(vs)), true
 }
 
-// trimRows makes the rows of table name hold gaps in place of the
-// versions the version index holds up to indexed, at horizon, after a
-// whole snapshot left them to it (times: the timeline of its gaps), so
-// that memory does not wait for a reopen to let go of them. It runs
-// beside the writer, as a fold does: the row tree is copied under the
-// writer mutex, trimmed with a point map of its own while commits go on,
-// and caught up under the mutex with the rows written since. A table
-// changed meanwhile otherwise (folded, loaded again) is left as it is.
-// Callers hold snapMu.
-func (db *DB) trimRows(name string, horizon, indexed uint64, times []timePoint) {
-	var w *tableState
-	var base *rowTree
-	var upTo uint64
-	db.locked(func() {
-		if cur, ok := db.work[name]; ok && cur.horizon == horizon {
-			w, base, upTo = cur, cur.rows.Clone(), db.nextSeq-1
-		}
-	})
-	if w == nil {
-		return
-	}
-	part := &tableState{rows: newRowTree()}
-	tb := newTreeBuilder(part.rows)
-	trimmed := 0
-	var y yielder
-	base.Ascend(func(r row) bool {
-		y.tick()
-		nr, ok := trimRow(r, horizon, indexed, db.opts.NewestInIndex)
-		if ok {
-			trimmed++
-		}
-		tb.add(nr)
-		return true
-	})
-	if trimmed == 0 {
-		return
-	}
-	part.resetPoint()
-	if db.testTrimmed != nil {
-		db.testTrimmed()
-	}
-	db.locked(func() {
-		if cur, ok := db.work[name]; !ok || cur != w || cur.horizon != horizon {
-			return
-		}
-		_ = writtenSince(w.rows, upTo, func(r row) error {
-			nr, _ := trimRow(r, horizon, indexed, db.opts.NewestInIndex)
-			part.rows.ReplaceOrInsert(nr)
-			part.point.store(nr)
-			return nil
-		})
-		t := w.clone()
-		t.rows, t.point, t.gapTimes = part.rows, part.point, times
-		t.trimmed = trimMark{horizon: horizon, seq: indexed}
-		db.work[name] = t
-		db.publish(map[string]*tableState{name: t})
-	})
-}
-
 // trimMark says how far a table's rows were trimmed (trimRow): each row
 // whose newest version is at or before seq holds what a trim at horizon
 // and any later seq would leave it, so a trim after a delta passes it by.
@@ -1224,20 +1165,21 @@ type trimMark struct{ horizon, seq uint64 }
 // state under one hold of the writer mutex.
 const trimChunk = 4096
 
-// trimDelta is trimRows after a delta snapshot put the table's versions
-// up to indexed into the version index: the rows written since the last
-// trim let go of what that index now holds, so that a table written
-// without pause holds the versions and (NewestInIndex) the newest
-// documents of the rows written since its last snapshot, not since its
-// last whole one (up to 16 deltas and half the table's versions). The
-// rows are trimmed beside the writer from a copy of the row tree, then
-// put into the working state a chunk at a time under the writer mutex,
-// each only if its row has not changed since the copy (a row written
-// since is trimmed again there). The points of the timeline of the
-// versions that went into gaps join the table's gapTimes first: a
-// snapshot written after the trim must still hold them. Callers hold
-// snapMu.
-func (db *DB) trimDelta(name string, horizon, indexed uint64) {
+// trimRows makes the rows of table name hold gaps in place of the
+// versions the version index holds up to indexed, at horizon, after a
+// snapshot (whole or delta) put them there, and with NewestInIndex let go
+// of their newest documents the index holds too, so that memory does not
+// wait for a reopen: a table written without pause holds the versions of
+// the rows written since its last snapshot. Only the rows written since
+// the last trim (tableState.trimmed) can change. They are trimmed beside
+// the writer from a copy of the row tree, then put into the working state
+// a chunk at a time under the writer mutex, each only if its row has not
+// changed since the copy (a row written since is trimmed again there). A
+// table changed meanwhile otherwise (folded, loaded again) is left as it
+// is. The points of the timeline of the versions that went into gaps
+// join the table's gapTimes first: a snapshot written after the trim
+// must still hold them. Callers hold snapMu.
+func (db *DB) trimRows(name string, horizon, indexed uint64) {
 	var w *tableState
 	var base *rowTree
 	var since uint64
