@@ -233,3 +233,63 @@ func TestCLINoPrimaryKey(t *testing.T) {
 		t.Fatalf("after the imports: %q", out)
 	}
 }
+
+// TestCLIVersionIndex: the command line keeps a directory's version index
+// when told to, by flag or by the environment as driftdb-pg is: an import
+// and updates, then a snapshot that leaves the old versions and the newest
+// documents to the index (a present file beside it), read back by select
+// AS OF, drift and verify.
+func TestCLIVersionIndex(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, code := driftdb(t, dir, "init", "--version-index", "d"); code != 0 {
+		t.Fatalf("init: %d %s", code, errOut)
+	}
+	if _, errOut, code := driftdb(t, dir, "sql", "-d", "d", "--version-index", "-e", "CREATE TABLE u (id int8 PRIMARY KEY, v int8 NOT NULL)"); code != 0 {
+		t.Fatalf("create: %d %s", code, errOut)
+	}
+	var rows strings.Builder
+	for i := 1; i <= 3000; i++ {
+		fmt.Fprintf(&rows, "%d,%d\n", i, i*10)
+	}
+	os.WriteFile(filepath.Join(dir, "u.csv"), []byte(rows.String()), 0o644)
+	if out, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "u", "--version-index", "--newest-in-index", "u.csv"); code != 0 || out != "imported 3000 rows into u\n" {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+	t.Setenv("DRIFTDB_VERSION_INDEX", "true")
+	t.Setenv("DRIFTDB_NEWEST_IN_INDEX", "true")
+	for range 2 {
+		if out, errOut, code := driftdb(t, dir, "sql", "-d", "d", "-e", "UPDATE u SET v = v + 1"); code != 0 || out != "UPDATE 3000\n" {
+			t.Fatalf("update: %d %q %q", code, out, errOut)
+		}
+	}
+	if _, errOut, code := driftdb(t, dir, "snapshot", "-d", "d", "--table", "u"); code != 0 {
+		t.Fatalf("snapshot: %d %s", code, errOut)
+	}
+	if present, _ := filepath.Glob(filepath.Join(dir, "d", "tables", "u", "present.*")); len(present) != 1 {
+		t.Fatalf("present files after the snapshot: %v, want one", present)
+	}
+	out, errOut, code := driftdb(t, dir, "drift", "-d", "d", "--table", "u", "--key", "7", "--format", "csv")
+	if code != 0 || strings.Count(out, "\n") != 4 || !strings.Contains(out, "70") || !strings.Contains(out, "72") {
+		t.Fatalf("drift of row 7: %d %q %q", code, out, errOut)
+	}
+	// The row's first version, by its seq: the import's.
+	first := regexp.MustCompile(`(?m)^(\d+),`).FindStringSubmatch(out[strings.Index(out, "\n")+1:])
+	if first == nil {
+		t.Fatalf("no seq in the drift of row 7: %q", out)
+	}
+	out, errOut, code = driftdb(t, dir, "select", "-d", "d", "--table", "u", "--where", "id = 7", "--as-of", "@seq:"+first[1], "--format", "csv")
+	if code != 0 || out != "id,v\n7,70\n" {
+		t.Fatalf("row 7 as of its first version: %d %q %q", code, out, errOut)
+	}
+	out, _, _ = driftdb(t, dir, "sql", "-d", "d", "-e", "SELECT count(*), sum(v) FROM u", "--format", "csv")
+	if want := fmt.Sprintf("count,sum\n3000,%d\n", 3000*3001/2*10+2*3000); out != want {
+		t.Fatalf("the present: %q, want %q", out, want)
+	}
+	if out, errOut, code := driftdb(t, dir, "verify", "-d", "d"); code != 0 {
+		t.Fatalf("verify: %d %q %q", code, out, errOut)
+	}
+	t.Setenv("DRIFTDB_NEWEST_IN_INDEX", "maybe")
+	if _, errOut, code := driftdb(t, dir, "select", "-d", "d", "--table", "u"); code != 2 || !strings.Contains(errOut, "DRIFTDB_NEWEST_IN_INDEX") {
+		t.Fatalf("a variable that is not a boolean: exit %d, %q", code, errOut)
+	}
+}

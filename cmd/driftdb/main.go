@@ -41,7 +41,10 @@ Usage:
 POINT is "@seq:N" or an RFC 3339 time. F is table (the default on a
 terminal), json, jsonl or csv. Run "driftdb COMMAND -h" for a command's flags.
 select, drift, verify and export open the directory read-only, so they work
-while driftdb-pg serves it.
+while driftdb-pg serves it. Every command takes --version-index and
+--newest-in-index (or DRIFTDB_VERSION_INDEX, DRIFTDB_NEWEST_IN_INDEX), as
+driftdb-pg does: give a directory the server keeps a version index for the
+same, or the snapshots the command writes take the versions back from it.
 `
 
 func main() {
@@ -131,6 +134,16 @@ type cli struct {
 	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// index is how the commands open a directory with respect to its
+	// version index (--version-index, --newest-in-index).
+	index struct{ versions, newest bool }
+}
+
+// indexEnv names the flags of the version index that take their default
+// from the environment, with the variable of each, as driftdb-pg's do.
+var indexEnv = [][2]string{
+	{"version-index", "DRIFTDB_VERSION_INDEX"},
+	{"newest-in-index", "DRIFTDB_NEWEST_IN_INDEX"},
 }
 
 // flags makes a command's flag set; -d names the data directory.
@@ -142,15 +155,43 @@ func (c *cli) flags(name, synopsis string) (*flag.FlagSet, *string) {
 		fs.PrintDefaults()
 	}
 	dir := fs.String("d", "", "data directory (required)")
+	c.indexFlags(fs)
 	return fs, dir
 }
 
-func (c *cli) parse(fs *flag.FlagSet, args []string, dir *string) error {
+// indexFlags adds --version-index and --newest-in-index to fs.
+func (c *cli) indexFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.index.versions, "version-index", false, "keep the directory's version index (DATA/vindex) as driftdb-pg --version-index does (DRIFTDB_VERSION_INDEX)")
+	fs.BoolVar(&c.index.newest, "newest-in-index", false, "with --version-index, rows leave their newest documents to the index, as driftdb-pg --newest-in-index does (DRIFTDB_NEWEST_IN_INDEX)")
+}
+
+// parseFlags parses args into fs, taking the version index's flags not
+// given from the environment.
+func (c *cli) parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return errUsage
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, e := range indexEnv {
+		v, ok := os.LookupEnv(e[1])
+		if !ok || given[e[0]] {
+			continue
+		}
+		if err := fs.Set(e[0], v); err != nil {
+			fmt.Fprintf(c.stderr, "driftdb %s: %s=%q: not true or false\n", fs.Name(), e[1], v)
+			return errUsage
+		}
+	}
+	return nil
+}
+
+func (c *cli) parse(fs *flag.FlagSet, args []string, dir *string) error {
+	if err := c.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if dir != nil && *dir == "" {
 		fmt.Fprintf(c.stderr, "driftdb %s: -d DIR is required\n", fs.Name())
@@ -168,27 +209,40 @@ func (c *cli) open(dir string, readOnly bool) (*engine.DB, error) {
 			return nil, fmt.Errorf("no data directory at %s (create it with: driftdb init %s)", dir, dir)
 		}
 	}
-	return engine.Open(dir, engine.Options{ReadOnly: readOnly})
+	o := c.options()
+	o.ReadOnly = readOnly
+	return engine.Open(dir, o)
+}
+
+// options are the engine's options for the flags given.
+func (c *cli) options() engine.Options {
+	return engine.Options{VersionIndex: c.index.versions, NewestInIndex: c.index.versions && c.index.newest}
 }
 
 // openBulk opens dir for a bulk load: its tables are snapshotted once,
 // when it closes, not again and again as they grow.
 func (c *cli) openBulk(dir string) (*engine.DB, error) {
-	return engine.Open(dir, engine.Options{DeferSnapshots: true})
+	o := c.options()
+	o.DeferSnapshots = true
+	return engine.Open(dir, o)
 }
 
 func (c *cli) init(args []string) error {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	fs.Usage = func() { fmt.Fprintf(c.stderr, "Usage: driftdb init DIR\n") }
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	fs.Usage = func() {
+		fmt.Fprintf(c.stderr, "Usage: driftdb init DIR\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	c.indexFlags(fs)
+	if err := c.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return errUsage
 	}
-	db, err := engine.Open(fs.Arg(0), engine.Options{})
+	db, err := engine.Open(fs.Arg(0), c.options())
 	if err != nil {
 		return err
 	}
