@@ -138,8 +138,13 @@ type DB struct {
 	// its copy of a table, before it catches up and installs it.
 	testFolded func()
 	// testTrimmed, when set by a test, runs once a table's rows are
-	// trimmed after a whole snapshot, before they catch up and go in.
+	// trimmed after a snapshot, before they catch up and go in.
 	testTrimmed func()
+	// testRunsRead counts the reads of the version index for where a
+	// row's run of patches stands (indexRun); testForgetRuns makes the
+	// passes read every one, as if no trim had kept it.
+	testRunsRead   int
+	testForgetRuns bool
 	// testPlaced, when set by a test, runs once a commit has applied
 	// every event and placed the index entries it held back.
 	testPlaced func()

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -556,6 +557,7 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 		return 0, nil // nothing was ever written
 	}
 	segBytes := db.st.SegmentBytes(name)
+	start := time.Now()
 	var eventsBefore int64 // at least the events up to seq
 	var chain snapChain
 	var last uint64
@@ -584,10 +586,20 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	}
 	// The version index first: a whole snapshot leaves out the bytes it
 	// holds, once they are durable.
-	indexed, err := db.indexAndFlush(ts, seq)
+	indexed, runs, err := db.indexAndFlush(ts, seq)
 	if err != nil {
 		db.log.Warn("cannot write the version index", "table", name, "err", err)
 	}
+	indexedAt := time.Now()
+	// The rows let go of what the index now holds at once, whatever
+	// becomes of the snapshot (written from ts, as it was): the trim
+	// keeps what the pass learned of the rows' runs of patches, which the
+	// next pass relies on.
+	trimmed := 0
+	if indexed != 0 {
+		trimmed = db.trimRows(name, ts.horizon, indexed, runs)
+	}
+	trimmedAt := time.Now()
 	var indexes *indexEncoding
 	if base == 0 {
 		indexes = encodeIndexFiles(ts, seq)
@@ -656,9 +668,8 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 			w.segBytesAtSnp = segBytes
 		}
 	})
-	if h.V == wholeGaps || delta && indexed != 0 {
-		db.trimRows(name, ts.horizon, indexed)
-	}
+	db.log.Debug("snapshot written", "table", name, "seq", seq, "delta", delta, "versions", versions,
+		"index", indexedAt.Sub(start), "trimmed", trimmed, "trim", trimmedAt.Sub(indexedAt), "write", time.Since(trimmedAt))
 	// Kept: the newest whole snapshot with the deltas on it, and the
 	// snapshot before it (to fall back on when the newest whole one does
 	// not read back).

@@ -48,7 +48,23 @@ const gapBit = 1 << 31
 // part of an event's payload, at most MaxDocumentBytes, below 16 MiB.
 const lenBits = 24
 
+// Above the patch's length in version.pt: the event type in typeBits
+// (a row's versions are INSERTs, PATCHes, deletions and TRUNCATEs, 1 to
+// 4), then runBits for what a trim remembers of the version index's run
+// of patches at the version (setRun).
+const (
+	typeBits  = 3
+	runShift  = lenBits + typeBits
+	runBits   = 4
+	typeMask  = 1<<typeBits - 1
+	runMask   = 1<<runBits - 1
+	runUnseen = 0
+)
+
 func newVersion(seq uint64, ms int64, typ store.EventType) version {
+	if typ > typeMask {
+		panic(fmt.Sprintf("engine: a version of event type %d", typ))
+	}
 	return version{seq: seq, ms: ms, pt: uint32(typ) << lenBits}
 }
 
@@ -58,7 +74,21 @@ func newGap(seq uint64, ms int64, n int) version {
 }
 
 // typ returns the type of the event that made the version (0 for a gap).
-func (v *version) typ() store.EventType { return store.EventType(v.pt &^ gapBit >> lenBits) }
+func (v *version) typ() store.EventType { return store.EventType(v.pt >> lenBits & typeMask) }
+
+// run returns how many PATCHes without their documents in the version
+// index end at v (indexDocs), when a trim set it (setRun); ok is false
+// when it is not known.
+func (v *version) run() (n indexDocs, ok bool) {
+	r := v.pt >> runShift & runMask
+	return indexDocs(r) - 1, r != runUnseen
+}
+
+// setRun records n as the run of v (run). Only a version in an array no
+// reader has yet may be changed.
+func (v *version) setRun(n indexDocs) {
+	v.pt = v.pt&^(runMask<<runShift) | uint32(n+1)<<runShift
+}
 
 // gap reports whether the version is a gap (gapBit).
 func (v *version) gap() bool { return v.pt&gapBit != 0 }

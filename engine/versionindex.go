@@ -136,14 +136,14 @@ func (db *DB) closeVersionIndex() {
 // indexVersions puts the versions of ts up to seq that the index does not
 // hold yet, and sets its mark to seq. Callers hold snapMu, one writer,
 // and check that the index is kept and written (indexAndFlush).
-func (db *DB) indexVersions(ts *tableState, seq uint64) error {
+func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 	oid := ts.spec.OID
 	m, ok, err := db.vx.Mark(oid)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if ok && m.Horizon == ts.horizon && m.Seq == seq && m.Rows {
-		return nil
+		return nil, nil
 	}
 	w := newVersionWriter(db.vx, oid)
 	since := m.Seq
@@ -162,11 +162,11 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) error {
 		// nothing but a DROP removes.
 		if onlyInIndex(ts) {
 			w.b.Discard()
-			return fmt.Errorf("engine: table %s: the version index lost the table, whose rows have versions only there", ts.spec.Name)
+			return nil, fmt.Errorf("engine: table %s: the version index lost the table, whose rows have versions only there", ts.spec.Name)
 		}
 		if err := w.b.DeleteTable(oid); err != nil {
 			w.b.Discard()
-			return err
+			return nil, err
 		}
 		since, rowsSince = 0, 0
 	case m.Horizon != ts.horizon || m.Seq > seq:
@@ -179,33 +179,69 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) error {
 	if rowsSince == 0 && ok {
 		if err := w.b.ClearRows(oid); err != nil {
 			w.b.Discard()
-			return err
+			return nil, err
 		}
 	}
+	var runs rowRuns
 	var y yielder
 	ts.rows.Ascend(func(r row) bool {
 		y.tick()
 		var docs indexDocs
-		for i := 0; i <= r.index(seq) && err == nil; i++ {
+		top := r.index(seq)
+		for i := 0; i <= top && err == nil; i++ {
 			v := &r.versions[i]
-			if i > 0 && v.seq > since && r.versions[i-1].seq <= since && !r.versions[i-1].gap() && r.hasGap(0, i-1) {
+			if prev := &r.versions[max(i-1, 0)]; i > 0 && v.seq > since && prev.seq <= since && !prev.gap() && r.hasGap(0, i-1) {
 				// The first version put after versions put before, with
 				// a gap before them: where their run of patches stands
-				// is the index's to say (keeps counted from the gap).
-				if docs, err = ts.log.indexRun(r.key, since); err != nil {
-					break
+				// is the index's to say (keeps counted from the gap), as
+				// the trim after the pass that put the version before
+				// remembered it, or else as a read of the index finds.
+				var known bool
+				if docs, known = prev.run(); !known || db.testForgetRuns {
+					db.testRunsRead++
+					if docs, err = ts.log.indexRun(r.key, since); err != nil {
+						break
+					}
 				}
 			}
 			if keep := docs.keeps(&r, i, ts.horizon); v.seq > since && !v.gap() {
 				err = w.putRow(ts.log, &r, i, ts.horizon, keep)
 			}
 		}
+		if err == nil && top >= 0 && r.versions[top].seq > since && !r.versions[top].gap() {
+			runs = append(runs, rowRun{key: r.key, seq: r.versions[top].seq, n: docs})
+		}
 		if err == nil {
 			err = w.putNewest(ts.log, &r, seq, rowsSince)
 		}
 		return err == nil
 	})
-	return w.finish(err, vindex.Mark{Seq: seq, Horizon: ts.horizon, Rows: true})
+	if err := w.finish(err, vindex.Mark{Seq: seq, Horizon: ts.horizon, Rows: true}); err != nil {
+		return nil, err
+	}
+	return runs, nil
+}
+
+// rowRun is where the run of patches of a row's version stands in the
+// version index once a pass put it (indexDocs): what the trim after the
+// pass keeps on the version (version.setRun), so that the next pass, which
+// puts the versions after it, need not read it back from the index.
+type rowRun struct {
+	key Key
+	seq uint64
+	n   indexDocs
+}
+
+// rowRuns are a pass's runs, in key order.
+type rowRuns []rowRun
+
+// find returns the run of row k's version at seq, if the pass put it.
+func (rs rowRuns) find(k Key, seq uint64) (indexDocs, bool) {
+	i, ok := slices.BinarySearchFunc(rs, k, func(r rowRun, k Key) int { return compareKeys(r.key, k) })
+	if !ok || rs[i].seq != seq {
+		return 0, false
+	}
+	return rs[i].n, true
 }
 
 // indexRun returns how many PATCH versions without a document the version
@@ -347,17 +383,18 @@ func (w *versionWriter) finish(err error, m vindex.Mark) error {
 // indexAndFlush brings the version index up to seq for ts and makes it
 // durable, and returns seq, or 0 when the index does not hold the table up
 // to seq (none kept, or a failure).
-func (db *DB) indexAndFlush(ts *tableState, seq uint64) (uint64, error) {
+func (db *DB) indexAndFlush(ts *tableState, seq uint64) (uint64, rowRuns, error) {
 	if db.vx == nil || db.opts.ReadOnly || !db.opts.VersionIndex {
-		return 0, nil
+		return 0, nil, nil
 	}
-	if err := db.indexVersions(ts, seq); err != nil {
-		return 0, err
+	runs, err := db.indexVersions(ts, seq)
+	if err != nil {
+		return 0, nil, err
 	}
 	if err := db.vx.Flush(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return seq, nil
+	return seq, runs, nil
 }
 
 // indexHolds checks that the version index holds the table of lg as a
@@ -1156,6 +1193,26 @@ func trimRow(r row, horizon, indexed uint64, leave bool) (row, bool) {
 	return newRow(r.key, slices.Clip(vs)), true
 }
 
+// trimRowRun is trimRow, and keeps on the version of r visible at
+// indexed where the pass that put it left its run of patches (runs), a
+// row changed for that alone.
+func trimRowRun(r row, horizon, indexed uint64, leave bool, runs rowRuns) (row, bool) {
+	nr, ok := trimRow(r, horizon, indexed, leave)
+	i := nr.index(indexed)
+	if i < 0 {
+		return nr, ok
+	}
+	n, put := runs.find(r.key, nr.versions[i].seq)
+	if cur, known := nr.versions[i].run(); !put || known && cur == n {
+		return nr, ok
+	}
+	if !ok {
+		nr = newRow(r.key, slices.Clone(r.versions)) // trimRow made no copy
+	}
+	nr.versions[i].setRun(n)
+	return nr, true
+}
+
 // trimMark says how far a table's rows were trimmed (trimRow): each row
 // whose newest version is at or before seq holds what a trim at horizon
 // and any later seq would leave it, so a trim after a delta passes it by.
@@ -1178,8 +1235,9 @@ const trimChunk = 4096
 // table changed meanwhile otherwise (folded, loaded again) is left as it
 // is. The points of the timeline of the versions that went into gaps
 // join the table's gapTimes first: a snapshot written after the trim
-// must still hold them. Callers hold snapMu.
-func (db *DB) trimRows(name string, horizon, indexed uint64) {
+// must still hold them. It returns how many rows it trimmed. Callers
+// hold snapMu.
+func (db *DB) trimRows(name string, horizon, indexed uint64, runs rowRuns) int {
 	var w *tableState
 	var base *rowTree
 	var since uint64
@@ -1193,7 +1251,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64) {
 		}
 	})
 	if w == nil {
-		return
+		return 0
 	}
 	type change struct{ old, trimmed row }
 	var cs []change
@@ -1201,7 +1259,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64) {
 	var y yielder
 	_ = writtenSince(base, since, func(r row) error {
 		y.tick()
-		nr, ok := trimRow(r, horizon, indexed, db.opts.NewestInIndex)
+		nr, ok := trimRowRun(r, horizon, indexed, db.opts.NewestInIndex, runs)
 		if !ok {
 			return nil
 		}
@@ -1235,7 +1293,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64) {
 				}
 				nr := c.trimmed
 				if len(r.versions) != len(c.old.versions) || r.newest().seq != c.old.newest().seq {
-					if nr, ok = trimRow(r, horizon, indexed, db.opts.NewestInIndex); !ok {
+					if nr, ok = trimRowRun(r, horizon, indexed, db.opts.NewestInIndex, runs); !ok {
 						continue
 					}
 				}
@@ -1248,7 +1306,8 @@ func (db *DB) trimRows(name string, horizon, indexed uint64) {
 			}
 		})
 		if stop {
-			return
+			return 0
 		}
 	}
+	return len(cs)
 }

@@ -563,6 +563,63 @@ func testTrimAfterDelta(t *testing.T, leave bool) {
 	}
 }
 
+// TestTrimKeepsRuns: the passes that put rows' versions into the index
+// after a trim take where each row's run of patches stands from the
+// version the trim kept, not from a read of the index, and choose the
+// same documents to hold as with those reads: the index of a history of
+// deltas and whole snapshots, version by version, is the same either way.
+func TestTrimKeepsRuns(t *testing.T) {
+	const rows = 60
+	run := func(forget bool) (string, int) {
+		db := openDB(t, t.TempDir(), Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1, VersionIndex: true, NewestInIndex: true})
+		defer db.Close()
+		db.testForgetRuns = forget
+		mustExec(t, db.CreateTable(TableSpec{Name: "u", PK: "id"}))
+		for i := range rows {
+			_, err := db.Insert(ctx, "u", fmt.Appendf(nil, `{"id": %d, "n": 0}`, i))
+			mustExec(t, err)
+		}
+		_, err := db.SnapshotTable("u")
+		mustExec(t, err)
+		for round := 1; round <= 40; round++ {
+			for i := range rows {
+				// Rows patched in runs of different lengths between the
+				// snapshots, some every round.
+				if i%7 == 0 || (i+round)%(2+i%5) == 0 {
+					_, err := db.Patch(ctx, "u", int64(i), fmt.Appendf(nil, `{"n": %d}`, round))
+					mustExec(t, err)
+				}
+			}
+			_, err := db.SnapshotTable("u")
+			mustExec(t, err)
+		}
+		if p := db.CheckVersionIndex(); len(p) != 0 {
+			t.Fatal(p)
+		}
+		ts, _ := db.View().lookupTable("u")
+		var out strings.Builder
+		for i := range rows {
+			rd, err := ts.log.reader(Key{IsInt: true, Int: int64(i)})
+			mustExec(t, err)
+			for ok := ts.log.seek(rd, Key{IsInt: true, Int: int64(i)}, db.Seq()); ok; ok = rd.Next() {
+				fmt.Fprintf(&out, "%d@%d %v; ", i, rd.Seq(), rd.Version().Doc != nil)
+			}
+			mustExec(t, rd.Err())
+			ts.log.vx.ReleaseVersions(rd)
+			out.WriteString("\n")
+		}
+		return out.String(), db.testRunsRead
+	}
+	want, readsWithout := run(true)
+	got, reads := run(false)
+	if got != want {
+		t.Fatalf("the index with the runs the trims kept:\n%s\nwith each read from the index:\n%s", got, want)
+	}
+	if readsWithout < 100 || reads*10 > readsWithout {
+		t.Fatalf("%d reads of a row's run from the index, against %d when the trims' are forgotten", reads, readsWithout)
+	}
+}
+
 // TestNewestInIndex: rows whose newest version left its document to the
 // version index read and take writes as rows holding it do, with no
 // document cache to answer for the index: a view made before a row
