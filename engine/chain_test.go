@@ -681,3 +681,25 @@ func TestSortPoints(t *testing.T) {
 	}
 	sortPoints(nil)
 }
+
+// TestMergeTimelines: merging two timelines gives what building one of
+// all their points gives, for points whose times go back as often as
+// forward.
+func TestMergeTimelines(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		var a, b []timePoint
+		for i := range 1 + rng.IntN(60) {
+			p := timePoint{ms: rng.Int64N(40), firstSeq: uint64(i*3 + 1 + rng.IntN(3))}
+			if rng.IntN(2) == 0 {
+				a = append(a, p)
+			} else {
+				b = append(b, p)
+			}
+		}
+		want := buildTimeline(append(slices.Clone(a), b...))
+		if got := mergeTimelines(buildTimeline(a), buildTimeline(b)); !slices.Equal(got, want) {
+			t.Fatalf("merged %v, built %v", got, want)
+		}
+	}
+}

@@ -268,6 +268,36 @@ func buildTimeline(points []timePoint) []timePoint {
 	return out
 }
 
+// mergeTimelines returns the timeline of the points of a and b, two
+// timelines (buildTimeline): the merge of the two in seq order, reduced
+// as buildTimeline reduces (a point either dropped is dropped from the
+// two together too), without sorting them again.
+func mergeTimelines(a, b []timePoint) []timePoint {
+	out := make([]timePoint, 0, len(a)+len(b))
+	add := func(p timePoint) {
+		if n := len(out); n == 0 || p.ms > out[n-1].ms {
+			out = append(out, p)
+		}
+	}
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if a[i].firstSeq <= b[j].firstSeq {
+			add(a[i])
+			i++
+		} else {
+			add(b[j])
+			j++
+		}
+	}
+	for ; i < len(a); i++ {
+		add(a[i])
+	}
+	for ; j < len(b); j++ {
+		add(b[j])
+	}
+	return slices.Clip(out)
+}
+
 // gapTimeline gathers the points of the timeline of versions a snapshot
 // leaves to the version index: the first seq of each unix_ms, which is
 // all buildTimeline can keep of them.

@@ -1255,7 +1255,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, runs rowRuns) int {
 	}
 	type change struct{ old, trimmed row }
 	var cs []change
-	points := slices.Clone(times)
+	var points []timePoint
 	var y yielder
 	_ = writtenSince(base, since, func(r row) error {
 		y.tick()
@@ -1271,7 +1271,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, runs rowRuns) int {
 		}
 		return nil
 	})
-	times = buildTimeline(points)
+	times = mergeTimelines(times, buildTimeline(points))
 	if db.testTrimmed != nil {
 		db.testTrimmed()
 	}
