@@ -9,9 +9,10 @@ import (
 // to the scans they test (and, at a scan, a condition on the primary key
 // or an indexed field chooses how the table is read); a cross join with
 // an equality between its sides becomes a hash join; a top-N sort of a
-// table reads the rest of the rows it keeps by key (lateFetch).
+// table reads the rest of the rows it keeps by key (lateFetch); a sort
+// by a table's key, which its scan gives, goes (keyOrder).
 func Optimize(n Node) Node {
-	n = lateFetch(optimize(n))
+	n = lateFetch(keyOrder(optimize(n)))
 	chooseLookups(n)
 	return n
 }

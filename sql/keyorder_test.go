@@ -1,0 +1,48 @@
+package sql
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestKeyOrderPlans: an ORDER BY that starts with an integer primary key,
+// ascending, over a scan of the table by key, by a range of keys or by an
+// index equality, reads the rows in the table's order with no sort (a
+// LIMIT then stops the scan); a descending order, a text key, a table of
+// documents, an order by another column, an index range (value order) and
+// a history scan keep their sort. The rows are those PostgreSQL gives
+// (sql/logictest/testdata/order_by_key.slt).
+func TestKeyOrderPlans(t *testing.T) {
+	s := newSession(t)
+	run(t, s, `CREATE TABLE k (id int8 PRIMARY KEY, status text, v int8)`)
+	run(t, s, `CREATE INDEX k_status ON k (status)`)
+	run(t, s, `CREATE TABLE s (name text PRIMARY KEY, v int8)`)
+	run(t, s, `CREATE TABLE d (pk=id)`)
+	run(t, s, `INSERT INTO k SELECT i, 's' || (i % 3), 100 - i FROM generate_series(1, 50) i`)
+	for _, c := range []struct {
+		sql    string
+		sorted bool
+	}{
+		{`SELECT v FROM k ORDER BY id LIMIT 5`, false},
+		{`SELECT * FROM k ORDER BY id`, false},
+		{`SELECT v FROM k ORDER BY id, v LIMIT 5 OFFSET 3`, false},
+		{`SELECT v FROM k WHERE id BETWEEN 10 AND 20 ORDER BY id LIMIT 3`, false},
+		{`SELECT v FROM k WHERE status = 's1' ORDER BY id LIMIT 3`, false},
+		{`SELECT v FROM k WHERE v > 60 ORDER BY k.id LIMIT 3`, false},
+		{`SELECT v FROM k ORDER BY id DESC LIMIT 5`, true},
+		{`SELECT v FROM k ORDER BY v, id LIMIT 5`, true},
+		{`SELECT v FROM k WHERE status > 's0' ORDER BY id LIMIT 3`, true},
+		{`SELECT v FROM s ORDER BY name LIMIT 5`, true},
+		{`SELECT * FROM d ORDER BY id LIMIT 5`, true},
+		{`SELECT v FROM k FOR SYSTEM_TIME ALL ORDER BY id LIMIT 5`, true},
+	} {
+		var plan []string
+		for _, r := range run(t, s, "EXPLAIN "+c.sql).Rows {
+			plan = append(plan, r[0].(string))
+		}
+		text := strings.Join(plan, "\n")
+		if got := strings.Contains(text, "Sort"); got != c.sorted {
+			t.Errorf("%s: sorted %v, want %v:\n%s", c.sql, got, c.sorted, text)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package plan
+
+import "github.com/driftdb/driftdb/sql/types"
+
+// keyOrder drops a sort that a table's scan already gives: a scan reads
+// its rows in primary key order (by key, a range of keys, or an index
+// equality, whose rows come in key order too), so an ORDER BY that starts
+// with the key, ascending, needs no sort, and a LIMIT above it stops the
+// scan after its rows:
+//
+//	Sort(key)                       Project(exprs)
+//	  Project(exprs)          =>      Scan
+//	    Scan
+//
+// Only an integer key qualifies: its order in the table is the numbers'
+// order, which is what the sort would give (a text key's order in the
+// table is its bytes', a collation's order is not). A key of several
+// columns, a table without one, and a scan of versions keep their sort.
+func keyOrder(n Node) Node {
+	switch x := n.(type) {
+	case *Sort:
+		x.Input = keyOrder(x.Input)
+		if sortedByKey(x) {
+			return x.Input
+		}
+	case *Project:
+		x.Input = keyOrder(x.Input)
+	case *Filter:
+		x.Input = keyOrder(x.Input)
+	case *Limit:
+		x.Input = keyOrder(x.Input)
+	case *Distinct:
+		x.Input = keyOrder(x.Input)
+	case *Join:
+		x.Left, x.Right = keyOrder(x.Left), keyOrder(x.Right)
+	case *Agg:
+		x.Input = keyOrder(x.Input)
+	case *Window:
+		x.Input = keyOrder(x.Input)
+	case *ProjectSet:
+		x.Input = keyOrder(x.Input)
+	case *SetOp:
+		x.Left, x.Right = keyOrder(x.Left), keyOrder(x.Right)
+	case *With:
+		for _, c := range x.CTEs {
+			c.Plan = keyOrder(c.Plan)
+		}
+		x.Body = keyOrder(x.Body)
+	}
+	return n
+}
+
+// sortedByKey reports whether s's input comes in the order s sorts by:
+// its first key is the primary key of the scan under it (through a
+// projection), ascending; the keys after it never decide, as no two rows
+// share a key.
+func sortedByKey(s *Sort) bool {
+	if len(s.Keys) == 0 || s.Keys[0].Desc {
+		return false
+	}
+	ref, ok := s.Keys[0].E.(*ColRef)
+	if !ok {
+		return false
+	}
+	in := s.Input
+	if p, ok := in.(*Project); ok {
+		if ref, ok = p.Exprs[ref.Idx].(*ColRef); !ok {
+			return false
+		}
+		in = p.Input
+	}
+	scan, ok := in.(*Scan)
+	if !ok || ref.Idx != 0 || !keyOrdered(scan) {
+		return false
+	}
+	return scan.Cols[0].Type != nil && scan.Cols[0].Type.Family == types.IntFamily && declaredKey(scan)
+}
+
+// declaredKey reports whether the scan's table declares its key column,
+// so that every key has the column's type (a table of documents may hold
+// keys of several kinds).
+func declaredKey(scan *Scan) bool {
+	for _, c := range scan.Spec.Columns {
+		if c.Name == scan.Spec.PK || c.Field == scan.Spec.PK {
+			return true
+		}
+	}
+	return false
+}
+
+// keyOrdered reports whether scan gives its rows in the order of its
+// primary key, one row a key: its column 0.
+func keyOrdered(scan *Scan) bool {
+	if scan.RowID || len(scan.KeyFields) > 1 || len(scan.Fields) == 0 || scan.Fields[0] == "" || scan.Spec == nil ||
+		scan.Travel.Kind == TravelBetween || scan.Travel.Kind == TravelAll {
+		return false
+	}
+	switch scan.Access {
+	case AccessScan, AccessKey, AccessIndex:
+		return true
+	case AccessRange:
+		return scan.Field == scan.Fields[0]
+	}
+	return false
+}
