@@ -9,6 +9,12 @@ import (
 // the rows a cursor holds at once, whatever the size of the table.
 const cursorChunk = 256
 
+// cursorFirstChunk is how many rows a plain cursor takes first; each
+// chunk after takes twice as many, up to cursorChunk: a LIMIT of a few
+// rows reads few more (in descending order, each row through a present
+// file is a search of its block).
+const cursorFirstChunk = 16
+
 // cursorVisits bounds the B-tree rows or index entries one refill looks
 // at, so that a stretch of deleted or filtered-out rows does not keep Next
 // from checking its context for long.
@@ -52,6 +58,11 @@ type Cursor struct {
 	rest    []row
 	walking bool
 	done    bool
+	// desc: a plain cursor reads its rows in descending key order
+	// (Reverse); pending is then in that order too.
+	desc bool
+	// chunk is how many rows a plain cursor's next chunk takes.
+	chunk int
 	// started says whether an equality cursor took an index entry
 	// (lastEntry).
 	started bool
@@ -187,8 +198,28 @@ func (c *Cursor) refill() {
 	}
 }
 
+// Reverse makes a plain cursor (View.Cursor, View.KeyRange) return its
+// rows in descending key order. It must be called before the first Next.
+func (c *Cursor) Reverse() error {
+	if c.idx != nil || c.rng != nil || c.filter || c.walking || c.done {
+		return errorf(CodeInternal, "engine: only a plain cursor not yet read reverses")
+	}
+	c.desc = true
+	slices.Reverse(c.pending)
+	return nil
+}
+
+// order compares two keys in the order the cursor returns its rows.
+func (c *Cursor) order(a, b Key) int {
+	if c.desc {
+		return compareKeys(b, a)
+	}
+	return compareKeys(a, b)
+}
+
 // scanChunk takes the next rows from the table's B-tree, merging in the
-// transaction's writes, as View.Scan does.
+// transaction's writes, as View.Scan does; from the last key down when
+// the cursor is reversed.
 func (c *Cursor) scanChunk() {
 	if c.done {
 		// Only writes of the transaction past the table's last key remain.
@@ -197,36 +228,63 @@ func (c *Cursor) scanChunk() {
 	}
 	if !c.walking {
 		var from *row
-		if c.keys0 != nil && c.keys0.lo != nil {
+		switch {
+		case c.keys0 == nil:
+		case !c.desc && c.keys0.lo != nil:
 			from = &row{key: *c.keys0.lo}
+		case c.desc && c.keys0.hi != nil:
+			from = &row{key: *c.keys0.hi}
 		}
-		c.walk, c.walking = c.ts.rows.seek(from), true
+		if c.desc {
+			c.walk = c.ts.rows.seekBack(from)
+		} else {
+			c.walk = c.ts.rows.seek(from)
+		}
+		c.walking = true
 		if c.rows == nil {
 			c.rows = make([]Row, 0, c.keys0.span())
 		}
 	}
 	seq := c.v.seq
 	visits := 0
+	c.chunk = min(max(2*c.chunk, cursorFirstChunk), cursorChunk)
 	for {
 		if len(c.rest) == 0 {
-			if c.rest = c.walk.next(); c.rest == nil {
+			if c.desc {
+				c.rest = c.walk.prev()
+			} else {
+				c.rest = c.walk.next()
+			}
+			if c.rest == nil {
 				c.done = true
 				c.emitPending(nil)
 				return
 			}
 		}
 		rs := c.rest
-		for i := range rs {
-			if len(c.rows) >= cursorChunk || visits >= cursorVisits {
-				c.rest = rs[i:]
+		for j := range rs {
+			i := j
+			if c.desc {
+				i = len(rs) - 1 - j // a leaf's rows up to the walk, from the end
+			}
+			if len(c.rows) >= c.chunk || visits >= cursorVisits {
+				if c.desc {
+					c.rest = rs[:i+1]
+				} else {
+					c.rest = rs[i:]
+				}
 				return
 			}
 			r := &rs[i]
 			if c.keys0 != nil {
-				if c.keys0.below(r.key) {
+				before, past := c.keys0.below(r.key), c.keys0.above(r.key)
+				if c.desc {
+					before, past = past, before
+				}
+				if before {
 					continue
 				}
-				if c.keys0.above(r.key) {
+				if past {
 					c.rest, c.done = nil, true // the end of the range
 					c.emitPending(nil)
 					return
@@ -264,10 +322,10 @@ func (c *Cursor) scanChunk() {
 	}
 }
 
-// emitPending adds the transaction's rows with keys before upto (all of
-// them when upto is nil).
+// emitPending adds the transaction's rows with keys before upto, in the
+// cursor's order (all of them when upto is nil).
 func (c *Cursor) emitPending(upto *Key) {
-	for c.pi < len(c.pending) && (upto == nil || compareKeys(c.pending[c.pi].k, *upto) < 0) {
+	for c.pi < len(c.pending) && (upto == nil || c.order(c.pending[c.pi].k, *upto) < 0) {
 		p := c.pending[c.pi]
 		c.pi++
 		if p.p.doc != nil {

@@ -300,8 +300,8 @@ func TestCursorContextAndClose(t *testing.T) {
 			cancel()
 		}
 	}
-	if n != cursorChunk {
-		t.Fatalf("cancelled after %d rows, want the rest of the first chunk (%d)", n, cursorChunk)
+	if n != cursorFirstChunk {
+		t.Fatalf("cancelled after %d rows, want the rest of the first chunk (%d)", n, cursorFirstChunk)
 	}
 	c.Close()
 	if r, err := c.Next(ctx); r != nil || err != nil {
@@ -337,4 +337,77 @@ func BenchmarkCursor(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*benchKeys)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// TestCursorReverse: a reversed cursor returns the rows a cursor in key
+// order returns, last first: over tables of many chunks and leaves, AS OF
+// each commit, limited to ranges of keys with bounds in and out, with the
+// transaction's own writes merged in; only a plain cursor not yet read
+// reverses.
+func TestCursorReverse(t *testing.T) {
+	db, seqs := cursorDB(t, 5*cursorChunk+17, 3)
+	reversed := func(rows []seen) []seen {
+		out := make([]seen, len(rows))
+		for i, r := range rows {
+			out[len(rows)-1-i] = r
+		}
+		return out
+	}
+	check := func(what string, v *View, lo, hi *Bound) {
+		t.Helper()
+		open := func() *Cursor {
+			if lo == nil && hi == nil {
+				c, err := v.Cursor("t")
+				mustExec(t, err)
+				return c
+			}
+			c, ok, err := v.KeyRange("t", lo, hi)
+			mustExec(t, err)
+			if !ok {
+				t.Fatalf("%s: no key range", what)
+			}
+			return c
+		}
+		want := reversed(drainCursor(t, open()))
+		c := open()
+		mustExec(t, c.Reverse())
+		sameRows(t, what, drainCursor(t, c), want)
+	}
+	for _, seq := range append([]uint64{db.Seq()}, seqs...) {
+		v, err := db.ViewAt(seq)
+		mustExec(t, err)
+		check(fmt.Sprintf("AS OF %d", seq), v, nil, nil)
+	}
+	tx := db.Begin()
+	defer tx.Rollback()
+	for _, k := range []int{-5, 1, 3, 511, 513, 100001} {
+		_, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "grp": 1, "n": 5}`, k))
+		mustExec(t, err)
+	}
+	for i, r := range scanAll(t, tx.View(), "t")[300:340] {
+		if i%2 == 0 {
+			mustExec(t, tx.SoftDelete("t", r.Key.Int))
+		} else {
+			mustExec(t, tx.Patch("t", r.Key.Int, []byte(`{"grp": 2}`)))
+		}
+	}
+	v := tx.View()
+	b := func(k int64, incl bool) *Bound { return &Bound{Value: k, Incl: incl} }
+	check("in a transaction", v, nil, nil)
+	check("from 3 to 513", v, b(3, true), b(513, true))
+	check("after 3, before 513", v, b(3, false), b(513, false))
+	check("up to 650", v, nil, b(650, true))
+	check("from 2000", v, b(2000, true), nil)
+	check("an empty range", v, b(9, true), b(8, true))
+	c, err := v.Cursor("t")
+	mustExec(t, err)
+	readCursor(t, c, 1)
+	if c.Reverse() == nil {
+		t.Fatal("a cursor already read reversed")
+	}
+	ic, err := v.IndexCursor("t", "grp", OpEq, int64(1))
+	mustExec(t, err)
+	if ic.Reverse() == nil {
+		t.Fatal("an index cursor reversed")
+	}
 }

@@ -65,6 +65,10 @@ var errPresentDamaged = errors.New("engine: present file damaged")
 // their readers are released), for the tests.
 var presentReads atomic.Int64
 
+// presentBlockReads counts the reads of present files' blocks (a read
+// takes a block or a run of them), for the tests.
+var presentBlockReads atomic.Int64
+
 // presentWriter writes a present file: records added in key order, then
 // finish. Its file operations are its caller's, on one goroutine.
 type presentWriter struct {
@@ -281,11 +285,18 @@ type presentReader struct {
 	ok    bool   // key, seq and doc are a record's
 	want  []byte // the key looked for (fromPresent)
 	hits  int64  // documents given by fromPresent, since release
+	// taken is 1 + the block whose records whole are (0: none), the last
+	// one taken: a key before the reader's in it (a scan in descending
+	// order) is read again from them, not from the file.
+	taken int
+	whole []byte
+	offs  []int // where whole's records start, once a search needs them
 }
 
 // seek positions the reader at the block that would hold key (encoded).
 func (pr *presentReader) seek(pf *presentFile, key []byte) {
 	pr.pf, pr.block, pr.run, pr.recs, pr.ok, pr.key = pf, pf.blockOf(key), nil, nil, false, nil
+	pr.taken, pr.whole, pr.offs = 0, nil, pr.offs[:0]
 	pr.size = 0 // a short range of keys reads a block or two; a scan soon 64 KB at once
 }
 
@@ -336,9 +347,11 @@ func (pr *presentReader) next() (bool, error) {
 			if pr.buf == nil {
 				pr.buf = presentBufs.Get().(*[]byte)
 			}
+			pr.taken, pr.whole, pr.offs = 0, nil, pr.offs[:0] // the buffer is read into again
 			if *pr.buf, err = pr.pf.readBlocks(*pr.buf, pr.block, pr.size); err != nil {
 				return false, err
 			}
+			presentBlockReads.Add(1)
 			pr.run, pr.size = *pr.buf, min(max(2*pr.size, presentBlock), presentRun)
 		}
 		var err error
@@ -346,6 +359,7 @@ func (pr *presentReader) next() (bool, error) {
 			return false, err
 		}
 		pr.block++
+		pr.taken, pr.whole, pr.offs = pr.block, pr.recs, pr.offs[:0]
 	}
 	var err error
 	pr.key, pr.seq, pr.doc, pr.recs, err = nextRecord(pr.recs)
@@ -374,9 +388,14 @@ func nextRecord(recs []byte) (key []byte, seq uint64, doc, rest []byte, err erro
 // the reader moves.
 func (pr *presentReader) find(pf *presentFile, key []byte, seq uint64) ([]byte, bool, error) {
 	// key, once read, stays the last record's: a key before it (a scan
-	// in descending order) seeks again.
+	// in descending order) is looked for again from the start of the
+	// block it is in, read again only when it is not the last one taken.
 	if pr.pf != pf || bytes.Compare(pr.key, key) > 0 {
-		pr.seek(pf, key)
+		if b := pf.blockOf(key); pr.pf == pf && pr.taken == b+1 {
+			pr.recs, pr.ok, pr.key = pr.whole[pr.recordAt(key):], false, nil
+		} else {
+			pr.seek(pf, key)
+		}
 	}
 	for {
 		if pr.ok {
@@ -392,6 +411,29 @@ func (pr *presentReader) find(pf *presentFile, key []byte, seq uint64) ([]byte, 
 			return nil, false, err
 		}
 	}
+}
+
+// recordAt returns where in the records of the block last taken the
+// first record whose key is not before key starts (their end when there
+// is none), found by a binary search over where each starts.
+func (pr *presentReader) recordAt(key []byte) int {
+	if len(pr.offs) == 0 {
+		for b := pr.whole; len(b) > 0; {
+			pr.offs = append(pr.offs, len(pr.whole)-len(b))
+			var err error
+			if _, _, _, b, err = nextRecord(b); err != nil {
+				break // the read from here on says so
+			}
+		}
+	}
+	i := sort.Search(len(pr.offs), func(i int) bool {
+		k, _, _, _, err := nextRecord(pr.whole[pr.offs[i]:])
+		return err != nil || bytes.Compare(k, key) >= 0
+	})
+	if i == len(pr.offs) {
+		return len(pr.whole)
+	}
+	return pr.offs[i]
 }
 
 // presentFiles returns the seqs of the present files in dir, and the
@@ -491,7 +533,7 @@ func (pr *presentReader) release() {
 	if pr.hits > 0 {
 		presentReads.Add(pr.hits)
 	}
-	*pr = presentReader{want: pr.want[:0]}
+	*pr = presentReader{want: pr.want[:0], offs: pr.offs[:0]}
 }
 
 // presentBufs are the buffers of reads from present files.

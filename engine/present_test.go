@@ -66,8 +66,37 @@ func TestPresentFile(t *testing.T) {
 		}
 	}
 	scanFrom("after the snapshot", rows)
+	// In descending order each block is read once for all its rows (and
+	// once more where a chunk of the cursor starts in it).
+	blocks := db.work["t"].log.present.Load().blocks
+	before, reads := presentReads.Load(), presentBlockReads.Load()
+	c, err := db.View().Cursor("t")
+	mustExec(t, err)
+	mustExec(t, c.Reverse())
+	for id := int64(rows - 1); ; id-- {
+		r, err := c.Next(context.Background())
+		mustExec(t, err)
+		if r == nil {
+			if id != -1 {
+				t.Fatalf("a descending scan ended before row %d", id)
+			}
+			break
+		}
+		d, err := r.Doc()
+		mustExec(t, err)
+		if r.Key.Int != id || d["n"] != want[id] {
+			t.Fatalf("a descending scan read row %d as %v, want row %d", r.Key.Int, d, id)
+		}
+	}
+	most := int64(len(blocks))
+	for n, chunk := 0, cursorFirstChunk; n < rows; n, chunk = n+chunk, min(2*chunk, cursorChunk) {
+		most++
+	}
+	if got, reads := presentReads.Load()-before, presentBlockReads.Load()-reads; got != rows || reads > most {
+		t.Fatalf("a descending scan: %d documents from the present file in %d reads, want %d in at most %d", got, reads, rows, most)
+	}
 	// A read by key takes its row's block of the file.
-	before := presentReads.Load()
+	before = presentReads.Load()
 	for _, id := range []int64{0, 1, 2, rows / 2, rows - 1} {
 		r, ok, err := db.View().Get("t", id)
 		mustExec(t, err)
