@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -8,9 +9,11 @@ import (
 // TestKeyOrderPlans: an ORDER BY that starts with an integer primary key,
 // ascending, over a scan of the table by key, by a range of keys or by an
 // index equality, reads the rows in the table's order with no sort (a
-// LIMIT then stops the scan); a descending order, a text key, a table of
-// documents, an order by another column, an index range (value order) and
-// a history scan keep their sort. The rows are those PostgreSQL gives
+// LIMIT then stops the scan), and descending, over a scan or a range of
+// keys, reads them from the last key down; a descending order over an
+// index equality, a text key, a table of documents, an order by another
+// column, an index range (value order) and a history scan keep their
+// sort. The rows are those PostgreSQL gives
 // (sql/logictest/testdata/order_by_key.slt).
 func TestKeyOrderPlans(t *testing.T) {
 	s := newSession(t)
@@ -29,7 +32,9 @@ func TestKeyOrderPlans(t *testing.T) {
 		{`SELECT v FROM k WHERE id BETWEEN 10 AND 20 ORDER BY id LIMIT 3`, false},
 		{`SELECT v FROM k WHERE status = 's1' ORDER BY id LIMIT 3`, false},
 		{`SELECT v FROM k WHERE v > 60 ORDER BY k.id LIMIT 3`, false},
-		{`SELECT v FROM k ORDER BY id DESC LIMIT 5`, true},
+		{`SELECT v FROM k ORDER BY id DESC LIMIT 5`, false},
+		{`SELECT v FROM k WHERE id < 30 ORDER BY id DESC, v LIMIT 5`, false},
+		{`SELECT v FROM k WHERE status = 's1' ORDER BY id DESC LIMIT 3`, true},
 		{`SELECT v FROM k ORDER BY v, id LIMIT 5`, true},
 		{`SELECT v FROM k WHERE status > 's0' ORDER BY id LIMIT 3`, true},
 		{`SELECT v FROM s ORDER BY name LIMIT 5`, true},
@@ -44,5 +49,19 @@ func TestKeyOrderPlans(t *testing.T) {
 		if got := strings.Contains(text, "Sort"); got != c.sorted {
 			t.Errorf("%s: sorted %v, want %v:\n%s", c.sql, got, c.sorted, text)
 		}
+	}
+}
+
+// TestKeyOrderDescAggregate: rows read from the last key down keep that
+// order into an aggregate over them, on a table large enough to be read
+// in parts side by side (which merge in ascending key order): such a scan
+// is read whole, by one reader.
+func TestKeyOrderDescAggregate(t *testing.T) {
+	s := newSession(t)
+	run(t, s, `CREATE TABLE big (id int8 PRIMARY KEY, v int8)`)
+	run(t, s, `INSERT INTO big SELECT i, i % 7 FROM generate_series(1, 40000) i`)
+	res := run(t, s, `SELECT (array_agg(id))[1:3]::text, count(*) FROM (SELECT id FROM big ORDER BY id DESC) s`)
+	if got := fmt.Sprint(res.Rows[0]...); got != "{40000,39999,39998}40000" {
+		t.Fatalf("the first ids of a descending scan, and how many: %s", got)
 	}
 }

@@ -198,7 +198,7 @@ func splittable(n plan.Node, txn bool) (*plan.Scan, []*plan.Join) {
 			joins = append(joins, x)
 			n = x.Left
 		case *plan.Scan:
-			if x.Access != plan.AccessScan || x.Lock || x.Travel.Kind == plan.TravelBetween ||
+			if x.Access != plan.AccessScan || x.Lock || x.Desc || x.Travel.Kind == plan.TravelBetween ||
 				x.Travel.Kind == plan.TravelAll || !parallelSafe(x.Filter) {
 				return nil, nil
 			}

@@ -111,6 +111,11 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 			return nil, err
 		}
 	}
+	if op.cur != nil && n.Desc {
+		if err := op.cur.Reverse(); err != nil {
+			return nil, err
+		}
+	}
 	if op.cur != nil && len(n.Preds) > 0 {
 		preds, none, err := env.scanPreds(n.Preds)
 		if err != nil {

@@ -101,6 +101,11 @@ func describe(n Node) (string, []string, []Node) {
 				d = append(d, "Index Cond: "+cond)
 			}
 		}
+		if x.Desc && x.Access != AccessKey {
+			// The key's order, backwards: PostgreSQL's read of its
+			// primary key index from the end.
+			title = fmt.Sprintf("Index Scan Backward using %s_pkey on %s", x.Table, x.Table)
+		}
 		if x.Alias != x.Table && x.Alias != "" {
 			title += " " + x.Alias
 		}

@@ -6,7 +6,8 @@ import "github.com/driftdb/driftdb/sql/types"
 // its rows in primary key order (by key, a range of keys, or an index
 // equality, whose rows come in key order too), so an ORDER BY that starts
 // with the key, ascending, needs no sort, and a LIMIT above it stops the
-// scan after its rows:
+// scan after its rows; descending, a whole scan or a range of keys reads
+// the rows from the last key down (Scan.Desc):
 //
 //	Sort(key)                       Project(exprs)
 //	  Project(exprs)          =>      Scan
@@ -20,7 +21,8 @@ func keyOrder(n Node) Node {
 	switch x := n.(type) {
 	case *Sort:
 		x.Input = keyOrder(x.Input)
-		if sortedByKey(x) {
+		if scan, ok := sortedByKey(x); ok {
+			scan.Desc = x.Keys[0].Desc
 			return x.Input
 		}
 	case *Project:
@@ -50,30 +52,30 @@ func keyOrder(n Node) Node {
 	return n
 }
 
-// sortedByKey reports whether s's input comes in the order s sorts by:
-// its first key is the primary key of the scan under it (through a
-// projection), ascending; the keys after it never decide, as no two rows
-// share a key.
-func sortedByKey(s *Sort) bool {
-	if len(s.Keys) == 0 || s.Keys[0].Desc {
-		return false
+// sortedByKey returns the scan under s (through a projection) when s
+// sorts by its primary key first, in an order the scan can give: the
+// keys after it never decide, as no two rows share a key.
+func sortedByKey(s *Sort) (*Scan, bool) {
+	if len(s.Keys) == 0 {
+		return nil, false
 	}
 	ref, ok := s.Keys[0].E.(*ColRef)
 	if !ok {
-		return false
+		return nil, false
 	}
 	in := s.Input
 	if p, ok := in.(*Project); ok {
 		if ref, ok = p.Exprs[ref.Idx].(*ColRef); !ok {
-			return false
+			return nil, false
 		}
 		in = p.Input
 	}
 	scan, ok := in.(*Scan)
-	if !ok || ref.Idx != 0 || !keyOrdered(scan) {
-		return false
+	if !ok || ref.Idx != 0 || !keyOrdered(scan, s.Keys[0].Desc) {
+		return nil, false
 	}
-	return scan.Cols[0].Type != nil && scan.Cols[0].Type.Family == types.IntFamily && declaredKey(scan)
+	t := scan.Cols[0].Type
+	return scan, t != nil && t.Family == types.IntFamily && declaredKey(scan)
 }
 
 // declaredKey reports whether the scan's table declares its key column,
@@ -89,15 +91,18 @@ func declaredKey(scan *Scan) bool {
 }
 
 // keyOrdered reports whether scan gives its rows in the order of its
-// primary key, one row a key: its column 0.
-func keyOrdered(scan *Scan) bool {
+// primary key (desc: descending), one row a key: its column 0. An index
+// equality gives them ascending only.
+func keyOrdered(scan *Scan, desc bool) bool {
 	if scan.RowID || len(scan.KeyFields) > 1 || len(scan.Fields) == 0 || scan.Fields[0] == "" || scan.Spec == nil ||
 		scan.Travel.Kind == TravelBetween || scan.Travel.Kind == TravelAll {
 		return false
 	}
 	switch scan.Access {
-	case AccessScan, AccessKey, AccessIndex:
+	case AccessScan, AccessKey:
 		return true
+	case AccessIndex:
+		return !desc
 	case AccessRange:
 		return scan.Field == scan.Fields[0]
 	}

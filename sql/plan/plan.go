@@ -93,6 +93,9 @@ type Scan struct {
 	Preds []ScanPred
 	// Lock: SELECT ... FOR UPDATE / FOR SHARE rows are checked at commit.
 	Lock bool
+	// Desc: the rows come in descending key order (a whole scan or a
+	// range of keys), for an ORDER BY the key DESC with no sort (keyOrder).
+	Desc bool
 	// Indexes are the fields the table has an index on.
 	Indexes []string
 	// Spec is the table's definition (nil for a catalog table), for
