@@ -13,35 +13,44 @@ package plan
 // present or of one point in the past (not versions, not FOR UPDATE), and
 // where the scan reads columns the sort does not need.
 func lateFetch(n Node) Node {
-	switch x := n.(type) {
-	case *Sort:
-		x.Input = lateFetch(x.Input)
-		if out := fetchLater(x); out != nil {
+	return rewriteSorts(n, func(s *Sort) Node {
+		if out := fetchLater(s); out != nil {
 			return out
 		}
+		return s
+	})
+}
+
+// rewriteSorts replaces each sort of n, below any node a query's rows
+// pass through, by what f makes of it, its input rewritten first.
+func rewriteSorts(n Node, f func(*Sort) Node) Node {
+	switch x := n.(type) {
+	case *Sort:
+		x.Input = rewriteSorts(x.Input, f)
+		return f(x)
 	case *Project:
-		x.Input = lateFetch(x.Input)
+		x.Input = rewriteSorts(x.Input, f)
 	case *Filter:
-		x.Input = lateFetch(x.Input)
+		x.Input = rewriteSorts(x.Input, f)
 	case *Limit:
-		x.Input = lateFetch(x.Input)
+		x.Input = rewriteSorts(x.Input, f)
 	case *Distinct:
-		x.Input = lateFetch(x.Input)
+		x.Input = rewriteSorts(x.Input, f)
 	case *Join:
-		x.Left, x.Right = lateFetch(x.Left), lateFetch(x.Right)
+		x.Left, x.Right = rewriteSorts(x.Left, f), rewriteSorts(x.Right, f)
 	case *Agg:
-		x.Input = lateFetch(x.Input)
+		x.Input = rewriteSorts(x.Input, f)
 	case *Window:
-		x.Input = lateFetch(x.Input)
+		x.Input = rewriteSorts(x.Input, f)
 	case *ProjectSet:
-		x.Input = lateFetch(x.Input)
+		x.Input = rewriteSorts(x.Input, f)
 	case *SetOp:
-		x.Left, x.Right = lateFetch(x.Left), lateFetch(x.Right)
+		x.Left, x.Right = rewriteSorts(x.Left, f), rewriteSorts(x.Right, f)
 	case *With:
 		for _, c := range x.CTEs {
-			c.Plan = lateFetch(c.Plan)
+			c.Plan = rewriteSorts(c.Plan, f)
 		}
-		x.Body = lateFetch(x.Body)
+		x.Body = rewriteSorts(x.Body, f)
 	}
 	return n
 }

@@ -18,38 +18,13 @@ import "github.com/driftdb/driftdb/sql/types"
 // table is its bytes', a collation's order is not). A key of several
 // columns, a table without one, and a scan of versions keep their sort.
 func keyOrder(n Node) Node {
-	switch x := n.(type) {
-	case *Sort:
-		x.Input = keyOrder(x.Input)
-		if scan, ok := sortedByKey(x); ok {
-			scan.Desc = x.Keys[0].Desc
-			return x.Input
+	return rewriteSorts(n, func(s *Sort) Node {
+		if scan, ok := sortedByKey(s); ok {
+			scan.Desc = s.Keys[0].Desc
+			return s.Input
 		}
-	case *Project:
-		x.Input = keyOrder(x.Input)
-	case *Filter:
-		x.Input = keyOrder(x.Input)
-	case *Limit:
-		x.Input = keyOrder(x.Input)
-	case *Distinct:
-		x.Input = keyOrder(x.Input)
-	case *Join:
-		x.Left, x.Right = keyOrder(x.Left), keyOrder(x.Right)
-	case *Agg:
-		x.Input = keyOrder(x.Input)
-	case *Window:
-		x.Input = keyOrder(x.Input)
-	case *ProjectSet:
-		x.Input = keyOrder(x.Input)
-	case *SetOp:
-		x.Left, x.Right = keyOrder(x.Left), keyOrder(x.Right)
-	case *With:
-		for _, c := range x.CTEs {
-			c.Plan = keyOrder(c.Plan)
-		}
-		x.Body = keyOrder(x.Body)
-	}
-	return n
+		return s
+	})
 }
 
 // sortedByKey returns the scan under s (through a projection) when s
