@@ -10,7 +10,9 @@ import (
 // PostgreSQL shows it), as does a join with a table on its key that has
 // at least half as many rows as the left side's; a join with a much
 // smaller table, or on a column that is not the key, hashes; outer joins
-// hash on their ON equalities.
+// hash on their ON equalities. A join whose rows stream to a small LIMIT
+// (no sort between, or a sort the left side's key order made go) reads by
+// key too.
 func TestJoinPlans(t *testing.T) {
 	s := newSession(t)
 	run(t, s, `CREATE TABLE u (id int8 PRIMARY KEY, name text, amount int8)`)
@@ -29,6 +31,13 @@ func TestJoinPlans(t *testing.T) {
 		{`SELECT o.id, u.name FROM o JOIN u ON u.amount = o.total WHERE o.id < 5`, "Hash Join", "Nested Loop"},
 		{`SELECT o.id, u.name FROM o LEFT JOIN u ON u.amount = o.total`, "Hash Left Join", "Nested Loop"},
 		{`SELECT o.id FROM o FULL JOIN u ON u.id = o.uid`, "Hash Full Join", "Nested Loop"},
+		// Rows that stream in key order to a small LIMIT: few left rows.
+		{`SELECT o.id, u.name FROM o JOIN u ON u.id = o.uid ORDER BY o.id DESC LIMIT 5`, "Nested Loop|Index Scan Backward using o_pkey on o|Index Scan using u_pkey on u", "Hash"},
+		{`SELECT o.id, u.name FROM o JOIN u ON u.id = o.uid LIMIT 5`, "Nested Loop|Index Scan using u_pkey on u", "Hash"},
+		{`SELECT o.id, u.name FROM o JOIN u ON u.id = o.uid ORDER BY u.name LIMIT 5`, "Hash Join", "Nested Loop"},
+		{`SELECT o.id, u.name FROM o JOIN u ON u.id = o.uid AND u.name > 'u7' ORDER BY o.id LIMIT 5`, "Hash Join", "Nested Loop"},
+		{`SELECT o.id, u.name FROM o JOIN u ON u.id = o.uid WHERE o.total > 50 ORDER BY o.id LIMIT 5`, "Nested Loop|Index Scan using u_pkey on u", "Hash"},
+		{`SELECT x.id, u.name FROM (SELECT id, uid FROM o ORDER BY total LIMIT 5) x JOIN u ON u.id = x.uid`, "Nested Loop|Index Scan using u_pkey on u", "Hash"},
 	} {
 		var plan []string
 		for _, r := range run(t, s, "EXPLAIN "+c.sql).Rows {

@@ -10,10 +10,12 @@ import (
 // ascending, over a scan of the table by key, by a range of keys or by an
 // index equality, reads the rows in the table's order with no sort (a
 // LIMIT then stops the scan), and descending, over a scan or a range of
-// keys, reads them from the last key down; a descending order over an
-// index equality, a text key, a table of documents, an order by another
-// column, an index range (value order) and a history scan keep their
-// sort. The rows are those PostgreSQL gives
+// keys, reads them from the last key down, also through the left side of
+// inner, left, semi and anti joins; a descending order over an index
+// equality, a text key, a table of documents, an order by another column,
+// an index range (value order), a history scan, the right side of a join,
+// right and full joins, and a second key where a join repeats a left row
+// keep their sort. The rows are those PostgreSQL gives
 // (sql/logictest/testdata/order_by_key.slt).
 func TestKeyOrderPlans(t *testing.T) {
 	s := newSession(t)
@@ -22,6 +24,8 @@ func TestKeyOrderPlans(t *testing.T) {
 	run(t, s, `CREATE TABLE s (name text PRIMARY KEY, v int8)`)
 	run(t, s, `CREATE TABLE d (pk=id)`)
 	run(t, s, `INSERT INTO k SELECT i, 's' || (i % 3), 100 - i FROM generate_series(1, 50) i`)
+	run(t, s, `CREATE TABLE o (id int8 PRIMARY KEY, kid int8, total int8)`)
+	run(t, s, `INSERT INTO o SELECT i, i % 60, i * 10 FROM generate_series(1, 200) i`)
 	for _, c := range []struct {
 		sql    string
 		sorted bool
@@ -40,6 +44,15 @@ func TestKeyOrderPlans(t *testing.T) {
 		{`SELECT v FROM s ORDER BY name LIMIT 5`, true},
 		{`SELECT * FROM d ORDER BY id LIMIT 5`, true},
 		{`SELECT v FROM k FOR SYSTEM_TIME ALL ORDER BY id LIMIT 5`, true},
+		// Joins give their left rows in order.
+		{`SELECT o.id, k.v FROM o JOIN k ON k.id = o.kid ORDER BY o.id DESC LIMIT 5`, false},
+		{`SELECT o.id, k.v FROM o LEFT JOIN k ON k.id = o.kid WHERE o.total > 100 ORDER BY o.id LIMIT 5`, false},
+		{`SELECT id FROM o WHERE kid IN (SELECT id FROM k WHERE v > 70) ORDER BY id, total LIMIT 5`, false},
+		{`SELECT id FROM o WHERE NOT EXISTS (SELECT 1 FROM k WHERE k.id = o.kid) ORDER BY id DESC LIMIT 5`, false},
+		{`SELECT k.id, o.id FROM k JOIN o ON o.kid = k.id ORDER BY k.id, o.id LIMIT 5`, true},
+		{`SELECT o.id, k.v FROM o JOIN k ON k.id = o.kid ORDER BY k.id LIMIT 5`, true},
+		{`SELECT o.id, k.v FROM o RIGHT JOIN k ON k.id = o.kid ORDER BY o.id LIMIT 5`, true},
+		{`SELECT o.id, k.v FROM o FULL JOIN k ON k.id = o.kid ORDER BY o.id LIMIT 5`, true},
 	} {
 		var plan []string
 		for _, r := range run(t, s, "EXPLAIN "+c.sql).Rows {

@@ -27,9 +27,14 @@ func keyOrder(n Node) Node {
 	})
 }
 
-// sortedByKey returns the scan under s (through a projection) when s
-// sorts by its primary key first, in an order the scan can give: the
-// keys after it never decide, as no two rows share a key.
+// sortedByKey returns the scan under s when s sorts by its primary key
+// first, in an order the scan can give: through projections and filters,
+// and through
+// the left side of inner, left, semi and anti joins, which give their left
+// rows in the order they come, each with its matches. The keys after it
+// never decide where no two rows share the key: above a scan, or a semi
+// or anti join (a left row at most once); above other joins (a left row
+// once for each match) the sort must have no other key.
 func sortedByKey(s *Sort) (*Scan, bool) {
 	if len(s.Keys) == 0 {
 		return nil, false
@@ -39,11 +44,30 @@ func sortedByKey(s *Sort) (*Scan, bool) {
 		return nil, false
 	}
 	in := s.Input
-	if p, ok := in.(*Project); ok {
-		if ref, ok = p.Exprs[ref.Idx].(*ColRef); !ok {
-			return nil, false
+	for {
+		switch x := in.(type) {
+		case *Project:
+			if ref, ok = x.Exprs[ref.Idx].(*ColRef); !ok {
+				return nil, false
+			}
+			in = x.Input
+			continue
+		case *Filter:
+			in = x.Input
+			continue
+		case *Join:
+			switch {
+			case x.Lateral || ref.Idx >= len(x.Left.Columns()):
+				return nil, false
+			case x.Kind == SemiJoin || x.Kind == AntiJoin:
+			case (x.Kind == InnerJoin || x.Kind == LeftJoin) && len(s.Keys) == 1:
+			default:
+				return nil, false
+			}
+			in = x.Left
+			continue
 		}
-		in = p.Input
+		break
 	}
 	scan, ok := in.(*Scan)
 	if !ok || ref.Idx != 0 || !keyOrdered(scan, s.Keys[0].Desc) {

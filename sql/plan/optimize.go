@@ -21,16 +21,23 @@ func Optimize(n Node) Node {
 // joined on its primary key read the right side by key for each left row
 // (Join.Lookup) when that costs less than hashing the whole table: when
 // the left side reads few rows (its table by key, an index or a key or
-// index range, a VALUES list, a small LIMIT), or when the right table has
+// index range, a VALUES list, a small LIMIT, or a small LIMIT above the
+// join that its rows stream to), or when the right table has
 // at least half as many rows as the left's (a lookup costs about what
 // hashing a row does, and holds nothing). A join of a handful of rows
 // with a large table then costs a handful of lookups, not a read of the
 // whole table.
 func chooseLookups(n Node) {
 	var joins []*Join
+	limited := map[*Join]bool{}
 	WalkNodes(n, func(n Node) {
-		if j, ok := n.(*Join); ok {
-			joins = append(joins, j)
+		switch x := n.(type) {
+		case *Join:
+			joins = append(joins, x)
+		case *Limit:
+			if smallLimit(x) {
+				markStreamed(x.Input, limited)
+			}
 		}
 	})
 	// Inner joins first: whether a join's left side reads few rows
@@ -54,8 +61,60 @@ func chooseLookups(n Node) {
 		if !ok || r.Idx != 0 || len(s.Fields) == 0 || s.Fields[0] == "" {
 			continue
 		}
-		if left := rowsOf(j.Left); few(j.Left) || left >= 0 && 2*s.Rows >= left {
+		if left := rowsOf(j.Left); few(j.Left) || limited[j] || left >= 0 && 2*s.Rows >= left {
 			j.Lookup = true
+		}
+	}
+}
+
+// smallLimit reports whether l keeps at most 1000 rows: a constant
+// count, as written (LIMIT 20 is an integer cast to int8).
+func smallLimit(l *Limit) bool {
+	e := l.Count
+	for {
+		c, ok := e.(*Cast)
+		if !ok {
+			break
+		}
+		e = c.E
+	}
+	c, ok := e.(*Const)
+	if !ok || c.Val == nil {
+		return false
+	}
+	switch v := c.Val.(type) {
+	case int64:
+		return v <= 1000
+	case int32:
+		return v <= 1000
+	case int16:
+		return v <= 1000
+	}
+	return false
+}
+
+// markStreamed marks the joins whose rows stream to a small LIMIT above
+// n, through projections and the left sides of joins, with no sort
+// between (keyOrder took away a sort the rows come in the order of) and
+// nothing that drops joined rows (a filter, a condition of the join past
+// its equality, one on an inner join's right table; a left join keeps
+// every left row): such a join reads about as many left rows as the LIMIT
+// keeps, and looking each one's right row up costs less than hashing the
+// right table.
+func markStreamed(n Node, limited map[*Join]bool) {
+	for {
+		switch x := n.(type) {
+		case *Project:
+			n = x.Input
+		case *Join:
+			right, _ := x.Right.(*Scan)
+			if x.On != nil || right == nil || x.Kind != LeftJoin && (x.Kind != InnerJoin || right.Filter != nil) {
+				return
+			}
+			limited[x] = true
+			n = x.Left
+		default:
+			return
 		}
 	}
 }
@@ -100,10 +159,8 @@ func few(n Node) bool {
 	for {
 		switch x := through(n).(type) {
 		case *Limit:
-			if c, ok := x.Count.(*Const); ok && c.Val != nil {
-				if v, ok := c.Val.(int64); ok && v <= 1000 {
-					return true
-				}
+			if smallLimit(x) {
+				return true
 			}
 			n = x.Input
 		case *Join:
