@@ -6,13 +6,14 @@ import (
 	"testing"
 )
 
-// TestKeyOrderPlans: an ORDER BY that starts with an integer primary key,
+// TestKeyOrderPlans: an ORDER BY that starts with the primary key,
 // ascending, over a scan of the table by key, by a range of keys or by an
 // index equality, reads the rows in the table's order with no sort (a
 // LIMIT then stops the scan), and descending, over a scan or a range of
 // keys, reads them from the last key down, also through the left side of
-// inner, left, semi and anti joins; a descending order over an index
-// equality, a text key, a table of documents, an order by another column,
+// inner, left, semi and anti joins, for integer and text keys; a
+// descending order over an index equality, a char(n) key, a table of
+// documents, an order by another column,
 // an index range (value order), a history scan, the right side of a join,
 // right and full joins, and a second key where a join repeats a left row
 // keep their sort. The rows are those PostgreSQL gives
@@ -22,6 +23,7 @@ func TestKeyOrderPlans(t *testing.T) {
 	run(t, s, `CREATE TABLE k (id int8 PRIMARY KEY, status text, v int8)`)
 	run(t, s, `CREATE INDEX k_status ON k (status)`)
 	run(t, s, `CREATE TABLE s (name text PRIMARY KEY, v int8)`)
+	run(t, s, `CREATE TABLE c (code char(4) PRIMARY KEY, v int8)`)
 	run(t, s, `CREATE TABLE d (pk=id)`)
 	run(t, s, `INSERT INTO k SELECT i, 's' || (i % 3), 100 - i FROM generate_series(1, 50) i`)
 	run(t, s, `CREATE TABLE o (id int8 PRIMARY KEY, kid int8, total int8)`)
@@ -41,7 +43,9 @@ func TestKeyOrderPlans(t *testing.T) {
 		{`SELECT v FROM k WHERE status = 's1' ORDER BY id DESC LIMIT 3`, true},
 		{`SELECT v FROM k ORDER BY v, id LIMIT 5`, true},
 		{`SELECT v FROM k WHERE status > 's0' ORDER BY id LIMIT 3`, true},
-		{`SELECT v FROM s ORDER BY name LIMIT 5`, true},
+		{`SELECT v FROM s ORDER BY name LIMIT 5`, false},
+		{`SELECT v FROM s WHERE name >= 'm' ORDER BY name DESC LIMIT 5`, false},
+		{`SELECT v FROM c ORDER BY code LIMIT 5`, true},
 		{`SELECT * FROM d ORDER BY id LIMIT 5`, true},
 		{`SELECT v FROM k FOR SYSTEM_TIME ALL ORDER BY id LIMIT 5`, true},
 		// Joins give their left rows in order.

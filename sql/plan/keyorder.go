@@ -13,10 +13,10 @@ import "github.com/driftdb/driftdb/sql/types"
 //	  Project(exprs)          =>      Scan
 //	    Scan
 //
-// Only an integer key qualifies: its order in the table is the numbers'
-// order, which is what the sort would give (a text key's order in the
-// table is its bytes', a collation's order is not). A key of several
-// columns, a table without one, and a scan of versions keep their sort.
+// An integer key's order in the table is the numbers', a text key's its
+// bytes', which is what the sort gives (keyTypeOrdered). A key of several
+// columns, a table without one, a table of documents (keys of any kind)
+// and a scan of versions keep their sort.
 func keyOrder(n Node) Node {
 	return rewriteSorts(n, func(s *Sort) Node {
 		if scan, ok := sortedByKey(s); ok {
@@ -73,8 +73,15 @@ func sortedByKey(s *Sort) (*Scan, bool) {
 	if !ok || ref.Idx != 0 || !keyOrdered(scan, s.Keys[0].Desc) {
 		return nil, false
 	}
-	t := scan.Cols[0].Type
-	return scan, t != nil && t.Family == types.IntFamily && declaredKey(scan)
+	return scan, keyTypeOrdered(scan.Cols[0].Type) && declaredKey(scan)
+}
+
+// keyTypeOrdered reports whether keys of type t are in the table in the
+// order ORDER BY gives them: integers by number, text and varchar by
+// their bytes (DriftDB's only collation, C). Not bpchar, whose order
+// leaves out trailing spaces the keys keep.
+func keyTypeOrdered(t *types.T) bool {
+	return t != nil && (t.Family == types.IntFamily || t.Family == types.StringFamily && t.Oid != types.OidBpchar)
 }
 
 // declaredKey reports whether the scan's table declares its key column,
