@@ -138,7 +138,7 @@ func (s *snapshotRows) parseRow(r *mpReader, letGoDocs bool) (Key, error) {
 			return Key{}, shortOr(err, fmt.Errorf("snapshot row %s: time: %w", k, err))
 		}
 		typ, err := uintValue(r)
-		if err != nil || typ > 0xff {
+		if err != nil || typ > typeMask {
 			return Key{}, shortOr(err, fmt.Errorf("snapshot row %s: event type %d", k, typ))
 		}
 		if i > 0 && seq <= prev {

@@ -162,6 +162,10 @@ func TestSnapshotGaps(t *testing.T) {
 		"a gap with a doc":   stream(wholeGaps, insert, []any{uint64(2), int64(1001), uint64(0), doc, uint64(3)}, last),
 		"a gap of nothing":   stream(wholeGaps, insert, []any{uint64(2), int64(1001), uint64(0), nil, uint64(0)}, last),
 		"a gap out of order": stream(wholeGaps, insert, []any{uint64(1), int64(1001), uint64(0), nil, uint64(2)}, last),
+		// A version's type is a row's event's: a commit record's (16) or
+		// more is damage, refused as such rather than stopping the open.
+		"a commit's type": stream(wholeGaps, insert, []any{uint64(6), int64(1006), uint64(store.EventCommit), doc, patch}),
+		"a type past 7":   stream(wholeGaps, insert, []any{uint64(6), int64(1006), uint64(8), doc, patch}),
 	} {
 		rows, _, err := readSnapshotHeader(bytes.NewReader(raw), &TableSpec{Name: "t"})
 		mustExec(t, err)

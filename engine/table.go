@@ -61,6 +61,8 @@ const (
 	runUnseen = 0
 )
 
+// newVersion returns a version of an event of type typ, a row's event
+// (what is read from disk is checked against typeMask first).
 func newVersion(seq uint64, ms int64, typ store.EventType) version {
 	if typ > typeMask {
 		panic(fmt.Sprintf("engine: a version of event type %d", typ))

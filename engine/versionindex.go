@@ -637,11 +637,19 @@ func (r *row) gapAt(lg *tableLog, i int, seq uint64) (uint64, int64, []byte, err
 // record's in the log otherwise, as the gap is after the horizon).
 func (r *row) appendGap(lg *tableLog, vs []version, i int) ([]version, error) {
 	start := len(vs)
+	var bad error
 	err := r.eachGapVersion(lg, i, r.versions[i+1].seq-1, func(seq uint64, iv vindex.Version) {
+		if iv.Type > typeMask {
+			bad = fmt.Errorf("engine: version index: table %s row %s seq %d: event type %d", *lg.name.Load(), r.key, seq, iv.Type)
+			return
+		}
 		v := newVersion(seq, iv.Ms, store.EventType(iv.Type))
 		v.setCopy(iv.Patch, iv.Doc)
 		vs = append(vs, v)
 	})
+	if err == nil {
+		err = bad
+	}
 	if err != nil {
 		return nil, err
 	}
