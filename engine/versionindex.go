@@ -142,7 +142,7 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ok && m.Horizon == ts.horizon && m.Seq == seq && m.Rows {
+	if ok && m == indexedMark(seq, ts.horizon) {
 		return nil, nil
 	}
 	w := newVersionWriter(db.vx, oid)
@@ -169,11 +169,14 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 			return nil, err
 		}
 		since, rowsSince = 0, 0
-	case m.Horizon != ts.horizon || m.Seq > seq:
+	case m.Horizon != ts.horizon || m.Seq > seq || !m.DocAfterInsert:
 		// A fold since: the versions the rows kept are put again, as they
 		// now hold them (the version at the horizon with its document);
 		// those the fold dropped stay, read by no one. A gap's versions
-		// are in the index as they were.
+		// are in the index as they were. An index whose runs of patches
+		// start at the INSERT gets the rows' versions again the same way,
+		// their runs counted as indexDocs counts them now: the versions
+		// that stay in gaps keep their runs, which end at the gap.
 		since, rowsSince = 0, 0
 	}
 	if rowsSince == 0 && ok {
@@ -216,10 +219,17 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 		}
 		return err == nil
 	})
-	if err := w.finish(err, vindex.Mark{Seq: seq, Horizon: ts.horizon, Rows: true}); err != nil {
+	if err := w.finish(err, indexedMark(seq, ts.horizon)); err != nil {
 		return nil, err
 	}
 	return runs, nil
+}
+
+// indexedMark is the mark of a table whose versions up to seq, at
+// horizon, the index holds as a pass puts them now: with the rows' newest
+// versions, the runs of patches counted from the PATCH after an INSERT.
+func indexedMark(seq, horizon uint64) vindex.Mark {
+	return vindex.Mark{Seq: seq, Horizon: horizon, Rows: true, DocAfterInsert: true}
 }
 
 // rowRun is where the run of patches of a row's version stands in the
@@ -255,7 +265,11 @@ func (lg *tableLog) indexRun(k Key, seq uint64) (indexDocs, error) {
 	defer lg.vx.ReleaseVersions(rd)
 	n := indexDocs(0)
 	for ok := lg.seek(rd, k, seq); ok && n < docEvery; ok = rd.Next() {
-		if iv := rd.Version(); store.EventType(iv.Type) != store.EventPatch || iv.Doc != nil {
+		iv := rd.Version()
+		if store.EventType(iv.Type) == store.EventInsert && iv.Doc == nil && n == 0 {
+			n = docEvery - 1 // the PATCH after it keeps its document (indexDocs)
+		}
+		if store.EventType(iv.Type) != store.EventPatch || iv.Doc != nil {
 			break
 		}
 		n++
@@ -436,14 +450,16 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 		}
 		defer it.Close()
 		// Each live key's run of patches: the document it starts from and
-		// the patches since, so that one PATCH in docEvery gets its
-		// document, as the index holds them when the snapshots write it.
-		// A TRUNCATE gives every live key a version: those live at the
-		// horizon (their run starts from the version a fold kept there,
-		// read when a PATCH first needs it), and those inserted since.
+		// the patches since, so that the PATCHes whose documents the
+		// index holds when the snapshots write it (indexDocs) get them:
+		// the one after an INSERT, then one in docEvery. A TRUNCATE gives
+		// every live key a version: those live at the horizon (their run
+		// starts from the version a fold kept there, read when a PATCH
+		// first needs it), and those inserted since.
 		type run struct {
 			base    []byte
 			patches [][]byte
+			n       indexDocs // as indexDocs counts the run
 		}
 		runs := map[Key]*run{}
 		if h.Horizon != 0 {
@@ -468,7 +484,7 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 					return fmt.Errorf("seq %d: %w", rec.Seq, err)
 				}
 				k = ev.key
-				runs[k] = &run{base: ev.raw} // its document is its record's
+				runs[k] = &run{base: ev.raw, n: docEvery - 1} // its document is its record's
 			case store.EventPatch:
 				if k, v.Patch, err = splitKeyed(rec.Payload); err != nil {
 					return fmt.Errorf("seq %d: %w", rec.Seq, err)
@@ -483,11 +499,13 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 				if ru == nil {
 					break // no document to start from: reads walk back further
 				}
-				if ru.patches = append(ru.patches, v.Patch); len(ru.patches) == docEvery {
+				if ru.patches = append(ru.patches, v.Patch); ru.n+1 == docEvery {
 					if v.Doc, err = applyPatches(ru.base, ru.patches); err != nil {
 						return fmt.Errorf("seq %d: %w", rec.Seq, err)
 					}
-					ru.base, ru.patches = v.Doc, nil
+					ru.base, ru.patches, ru.n = v.Doc, nil, 0
+				} else {
+					ru.n++
 				}
 			case store.EventSoftDelete:
 				if k, _, err = splitKeyed(rec.Payload); err != nil {
@@ -536,7 +554,7 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 		})
 		return err
 	}()
-	if err := w.finish(err, vindex.Mark{Seq: h.Indexed, Horizon: h.Horizon, Rows: true}); err != nil {
+	if err := w.finish(err, indexedMark(h.Indexed, h.Horizon)); err != nil {
 		return fmt.Errorf("engine: table %s: rebuilding the version index from the log: %w", ts.spec.Name, err)
 	}
 	return lg.vx.Flush()
@@ -569,9 +587,14 @@ func (c *indexDocs) keeps(r *row, i int, horizon uint64) bool {
 	case t == store.EventPatch: // the version a fold kept at the horizon
 		*c = 0
 		return true
+	case t == store.EventInsert && inLogAt(v, horizon):
+		// Its document is its record's in the log: the PATCH after it
+		// keeps its own, so that a read of the run is the index's alone.
+		*c = docEvery - 1
+		return false
 	case t == store.EventInsert:
 		*c = 0
-		return !inLogAt(v, horizon)
+		return true
 	}
 	*c = 0
 	return false

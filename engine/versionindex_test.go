@@ -51,7 +51,7 @@ func checkVersionIndex(t *testing.T, db *DB, wantSeq, wantHorizon uint64) {
 	}
 	ts, _ := db.View().lookupTable("t")
 	m, ok, err := db.vx.Mark(ts.spec.OID)
-	if err != nil || !ok || m.Seq != wantSeq || m.Horizon != wantHorizon || !m.Rows {
+	if err != nil || !ok || m.Seq != wantSeq || m.Horizon != wantHorizon || !m.Rows || !m.DocAfterInsert {
 		t.Fatalf("mark %+v (%v, %v), want seq %d horizon %d", m, ok, err, wantSeq, wantHorizon)
 	}
 }
@@ -704,4 +704,140 @@ func TestNewestInIndex(t *testing.T) {
 	if p := db.CheckVersionIndex(); len(p) != 0 {
 		t.Fatal(p)
 	}
+}
+
+// TestDocAfterInsert: the PATCH after an INSERT whose document is its
+// record's in the log holds its document in the index, so that a read of
+// the run that follows is the index's alone; a run is counted the same by
+// the snapshots' passes and by a rebuild from the log, and an index whose
+// mark says its runs start at the INSERT gets the rows' versions again.
+// Every version reads as it was written, AS OF its seq, throughout.
+func TestDocAfterInsert(t *testing.T) {
+	for _, leave := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NewestInIndex=%v", leave), func(t *testing.T) { testDocAfterInsert(t, leave) })
+	}
+}
+
+func testDocAfterInsert(t *testing.T, leave bool) {
+	const rows = 30
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, NewestInIndex: leave, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	db := openDB(t, dir, opts)
+	defer func() { db.Close() }()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"n"}}))
+	for i := range rows {
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": 0, "s": "%s"}`, i, strings.Repeat("x", i)))
+		mustExec(t, err)
+	}
+	patch := func(round int) {
+		for i := range rows {
+			if i%10 >= round%10 { // row i has i%10 patches a ten rounds
+				_, err := db.Patch(ctx, "t", int64(i), fmt.Appendf(nil, `{"n": %d}`, round))
+				mustExec(t, err)
+			}
+		}
+	}
+	snapshot := func() uint64 {
+		seq, err := db.SnapshotTable("t")
+		mustExec(t, err)
+		return seq
+	}
+	// Some rows' INSERTs go into the index alone, before their patches;
+	// others with them.
+	snapshot()
+	for round := range 25 {
+		patch(round)
+		if round%6 == 5 {
+			snapshot()
+		}
+	}
+	seq := snapshot()
+	checkVersionIndex(t, db, seq, 0)
+
+	// docs are the versions the index holds, key by key, oldest first:
+	// each as its type and whether it holds its document.
+	docs := func() string {
+		ts, _ := db.View().lookupTable("t")
+		var out strings.Builder
+		for i := range rows {
+			k := Key{IsInt: true, Int: int64(i)}
+			rd, err := ts.log.reader(k)
+			mustExec(t, err)
+			var vs []string
+			for ok := ts.log.seek(rd, k, db.Seq()); ok; ok = rd.Next() {
+				iv := rd.Version()
+				vs = append(vs, fmt.Sprintf("%v:%v", store.EventType(iv.Type), iv.Doc != nil))
+			}
+			mustExec(t, rd.Err())
+			ts.log.vx.ReleaseVersions(rd)
+			slices.Reverse(vs)
+			fmt.Fprintf(&out, "%d: %s\n", i, strings.Join(vs, " "))
+		}
+		return out.String()
+	}
+	afterInsert := func(image string) {
+		t.Helper()
+		for line := range strings.Lines(image) {
+			vs := strings.Fields(line)[1:]
+			if len(vs) < 2 {
+				t.Fatalf("too few versions in the index: %s", line)
+			}
+			if vs[0] != fmt.Sprintf("%v:false", store.EventInsert) || vs[1] != fmt.Sprintf("%v:true", store.EventPatch) {
+				t.Fatalf("the PATCH after an INSERT in the log without its document: %s", line)
+			}
+		}
+	}
+	// asOf reads every version at its seq, against the history.
+	asOf := func(want map[uint64]string) {
+		t.Helper()
+		for s, doc := range want {
+			v, err := db.ViewAt(s)
+			mustExec(t, err)
+			var found bool
+			for i := range rows {
+				r, ok, err := v.Get("t", int64(i))
+				mustExec(t, err)
+				if ok && r.Seq == s {
+					found = true
+					if string(r.doc) != doc {
+						t.Fatalf("seq %d: %x, want %x", s, r.doc, doc)
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("no row read at seq %d", s)
+			}
+		}
+	}
+	image := docs()
+	afterInsert(image)
+	want := historyDocs(t, db)
+	asOf(want)
+
+	// Rebuilt from the log, the index holds the same documents of the
+	// runs after the INSERTs.
+	mustExec(t, db.Close())
+	mustExec(t, os.RemoveAll(filepath.Join(dir, versionIndexDir)))
+	db = openDB(t, dir, opts)
+	if p := db.CheckVersionIndex(); len(p) != 0 {
+		t.Fatal(p) // up to the whole snapshot loaded, the deltas' rows since still to put
+	}
+	rebuilt := docs()
+	afterInsert(rebuilt)
+	if got := historyDocs(t, db); !maps.Equal(got, want) {
+		t.Fatal("the history reads otherwise after the rebuild")
+	}
+	asOf(want)
+
+	// An index whose runs start at the INSERT (its mark says so) gets the
+	// rows' versions again at the next snapshot.
+	ts, _ := db.View().lookupTable("t")
+	b := db.vx.NewBatch()
+	mustExec(t, b.SetMark(ts.spec.OID, vindex.Mark{Seq: seq, Rows: true}))
+	mustExec(t, b.Apply())
+	patch(3)
+	seq = snapshot()
+	checkVersionIndex(t, db, seq, 0)
+	want = historyDocs(t, db)
+	asOf(want)
 }

@@ -363,11 +363,20 @@ func (x *Index) kickTidier() {
 // which horizon (the seq before which history was folded away) they were
 // written, and whether it holds the newest version of every row of the
 // table up to Seq as well (an index written before rows were kept in it
-// does not).
+// does not), and whether its runs of patches start at the PATCH after an
+// INSERT, which then holds its document (DocAfterInsert; an index written
+// before that rule counted them from the INSERT).
 type Mark struct {
-	Seq, Horizon uint64
-	Rows         bool
+	Seq, Horizon   uint64
+	Rows           bool
+	DocAfterInsert bool
 }
+
+// The bits of a mark's last byte.
+const (
+	markRows           = 1
+	markDocAfterInsert = 2
+)
 
 func markKey(table uint32) []byte { return binary.BigEndian.AppendUint32([]byte{tagMeta}, table) }
 
@@ -382,10 +391,14 @@ func (x *Index) Mark(table uint32) (m Mark, ok bool, err error) {
 		return m, false, fmt.Errorf("vindex: mark of table %d: %w", table, err)
 	}
 	defer closer.Close()
-	if len(v) != 16 && (len(v) != 17 || v[16] > 1) {
+	if len(v) != 16 && (len(v) != 17 || v[16] > markRows|markDocAfterInsert) {
 		return m, false, fmt.Errorf("vindex: mark of table %d: %w", table, ErrDamaged)
 	}
-	return Mark{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]), len(v) == 17 && v[16] == 1}, true, nil
+	m = Mark{Seq: binary.BigEndian.Uint64(v), Horizon: binary.BigEndian.Uint64(v[8:])}
+	if len(v) == 17 {
+		m.Rows, m.DocAfterInsert = v[16]&markRows != 0, v[16]&markDocAfterInsert != 0
+	}
+	return m, true, nil
 }
 
 // A Batch gathers entries to apply at once.
@@ -452,7 +465,10 @@ func (b *Batch) SetMark(table uint32, m Mark) error {
 	binary.BigEndian.PutUint64(v[:], m.Seq)
 	binary.BigEndian.PutUint64(v[8:], m.Horizon)
 	if m.Rows {
-		v[16] = 1
+		v[16] |= markRows
+	}
+	if m.DocAfterInsert {
+		v[16] |= markDocAfterInsert
 	}
 	return b.b.Set(markKey(table), v[:], nil)
 }
