@@ -86,13 +86,13 @@ func (b *backfill) install(cur, nts *tableState, field string) (bool, error) {
 
 // writtenSince calls fn, in key order, with each row of rows whose newest
 // version is after seq upTo: the rows a copy taken at upTo must catch up
-// with. It stops at fn's first error. The walk reads no document.
+// with. It stops at fn's first error. The walk reads no document, and
+// passes by the parts of the tree with nothing written since
+// (AscendSince).
 func writtenSince(rows *rowTree, upTo uint64, fn func(r row) error) error {
 	var err error
-	rows.Ascend(func(r row) bool {
-		if r.newest().seq > upTo {
-			err = fn(r)
-		}
+	rows.AscendSince(upTo, func(r row) bool {
+		err = fn(r)
 		return err == nil
 	})
 	return err

@@ -268,9 +268,11 @@ func BenchmarkSnapshot(b *testing.B) {
 }
 
 // BenchmarkSnapshotIndexed brings the version index of the 200k-key
-// table up to date after 20,000 of its rows were patched: the work each
-// automatic snapshot adds to the index (the new versions and the rows'
-// newest versions).
+// table up to date, and writes a delta snapshot, after some of its rows
+// were patched: the work each automatic snapshot adds (the new versions,
+// the rows' newest versions, the trim of the rows and the delta's file).
+// The rows patched are random ones, or a run of keys in order, as rows
+// written in the order of their keys are (ids, times).
 func BenchmarkSnapshotIndexed(b *testing.B) {
 	dir := b.TempDir()
 	db, _ := buildBenchDB(b, dir)
@@ -285,27 +287,42 @@ func BenchmarkSnapshotIndexed(b *testing.B) {
 	if _, err := db.SnapshotTable("users"); err != nil {
 		b.Fatal(err)
 	}
-	const changed = 20_000
 	rng := rand.New(rand.NewPCG(1, 2))
 	round := 0
-	for b.Loop() {
-		b.StopTimer()
-		tx := db.Begin()
-		for range changed {
-			if err := tx.Patch("users", int64(rng.IntN(benchKeys)), fmt.Appendf(nil, `{"amount": %d}`, round)); err != nil {
-				b.Fatal(err)
+	for _, c := range []struct {
+		changed int
+		inOrder bool
+	}{{20_000, false}, {2_000, false}, {2_000, true}} {
+		name := fmt.Sprintf("changed=%d/random", c.changed)
+		if c.inOrder {
+			name = fmt.Sprintf("changed=%d/in-order", c.changed)
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				tx := db.Begin()
+				start := rng.IntN(benchKeys - c.changed)
+				for i := range c.changed {
+					k := start + i
+					if !c.inOrder {
+						k = rng.IntN(benchKeys)
+					}
+					if err := tx.Patch("users", int64(k), fmt.Appendf(nil, `{"amount": %d}`, round)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := tx.Commit(ctx); err != nil {
+					b.Fatal(err)
+				}
+				round++
+				b.StartTimer()
+				if _, err := db.SnapshotTable("users"); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		if _, err := tx.Commit(ctx); err != nil {
-			b.Fatal(err)
-		}
-		round++
-		b.StartTimer()
-		if _, err := db.SnapshotTable("users"); err != nil {
-			b.Fatal(err)
-		}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.changed), "ns/change")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/changed, "ns/change")
 }
 
 // BenchmarkCreateIndex builds an index on a field every version of the

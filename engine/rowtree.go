@@ -57,6 +57,21 @@ func sepOf[T treeItem](x *T) T {
 	return *x
 }
 
+// itemSeq is the seq an item was last written at: a row's newest
+// version's, an index entry's own.
+func itemSeq[T treeItem](x *T) uint64 {
+	switch x := any(x).(type) {
+	case *row:
+		if n := len(x.versions); n > 0 {
+			return x.versions[n-1].seq
+		}
+		return 0
+	case *indexEntry:
+		return x.seq
+	}
+	panic("engine: a tree of an unknown item")
+}
+
 func newRowTree() *rowTree     { return &rowTree{owner: new(treeOwner)} }
 func newIndexTree() *indexTree { return &indexTree{owner: new(treeOwner)} }
 
@@ -81,6 +96,12 @@ type bpNode[T any] struct {
 	// kids[i] is at least lows[i], every item under kids[i-1] is below it.
 	// lows[0] is not used.
 	lows []T
+	// top is at least the seq of every item under the node (itemSeq): an
+	// item put in raises it, and nothing lowers it (a row put back as it
+	// was before a failed commit, an item removed), so that a walk of what
+	// was written since a seq (AscendSince) passes by every node whose top
+	// is not after it.
+	top uint64
 }
 
 // Len returns the number of items.
@@ -174,7 +195,7 @@ func (t *bpTree[T]) own(n *bpNode[T]) *bpNode[T] {
 	if n.owner == t.owner {
 		return n
 	}
-	c := &bpNode[T]{owner: t.owner}
+	c := &bpNode[T]{owner: t.owner, top: n.top}
 	if n.kids == nil {
 		c.items = append(make([]T, 0, len(n.items)+1), n.items...)
 	} else {
@@ -193,7 +214,7 @@ func (t *bpTree[T]) ReplaceOrInsert(x T) (T, bool) {
 	t.root = t.own(t.root)
 	old, had, right, low := t.insert(t.root, x, t.afterLast(&x))
 	if right != nil {
-		t.root = &bpNode[T]{owner: t.owner, kids: []*bpNode[T]{t.root, right}, lows: make([]T, 2)}
+		t.root = &bpNode[T]{owner: t.owner, kids: []*bpNode[T]{t.root, right}, lows: make([]T, 2), top: t.root.top}
 		t.root.lows[1] = low
 	}
 	if !had {
@@ -217,6 +238,7 @@ func (t *bpTree[T]) afterLast(x *T) bool {
 // every item (afterLast). A node that grows too big is split: right is its
 // upper part, whose items are all at least low.
 func (t *bpTree[T]) insert(n *bpNode[T], x T, atEnd bool) (old T, had bool, right *bpNode[T], low T) {
+	n.top = max(n.top, itemSeq(&x))
 	if n.kids == nil {
 		i, found := len(n.items), false
 		if !atEnd {
@@ -231,7 +253,7 @@ func (t *bpTree[T]) insert(n *bpNode[T], x T, atEnd bool) (old T, had bool, righ
 			return old, false, nil, low
 		}
 		at := splitAt(len(n.items), i, leafItems)
-		right = &bpNode[T]{owner: t.owner, items: append(make([]T, 0, len(n.items)-at+1), n.items[at:]...)}
+		right = &bpNode[T]{owner: t.owner, items: append(make([]T, 0, len(n.items)-at+1), n.items[at:]...), top: n.top}
 		clear(n.items[at:]) // the leaf's old space must not keep what it held alive
 		n.items = n.items[:at]
 		return old, false, right, sepOf(&right.items[0])
@@ -255,6 +277,7 @@ func (t *bpTree[T]) insert(n *bpNode[T], x T, atEnd bool) (old T, had bool, righ
 		owner: t.owner,
 		kids:  append(make([]*bpNode[T], 0, len(n.kids)-at+1), n.kids[at:]...),
 		lows:  append(make([]T, 0, len(n.kids)-at+1), n.lows[at:]...),
+		top:   n.top,
 	}
 	low = n.lows[at]
 	clear(n.kids[at:])
@@ -345,6 +368,36 @@ func (t *bpTree[T]) ascend(from *T, fn func(x T) bool) {
 			}
 		}
 	}
+}
+
+// AscendSince calls fn, in order, with each item written after seq (its
+// itemSeq after it) until fn returns false, passing by the nodes with
+// nothing written since: a walk of the rows written since a snapshot
+// reads the leaves they are in, not the whole tree.
+func (t *bpTree[T]) AscendSince(seq uint64, fn func(x T) bool) {
+	if t.root != nil {
+		ascendSince(t.root, seq, fn)
+	}
+}
+
+func ascendSince[T treeItem](n *bpNode[T], seq uint64, fn func(x T) bool) bool {
+	if n.top <= seq {
+		return true
+	}
+	if n.kids == nil {
+		for i := range n.items {
+			if itemSeq(&n.items[i]) > seq && !fn(n.items[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, k := range n.kids {
+		if !ascendSince(k, seq, fn) {
+			return false
+		}
+	}
+	return true
 }
 
 // Descend calls fn with each item in reverse order until it returns
@@ -504,12 +557,21 @@ func (b *treeBuilder[T]) add(x T) {
 	t.n++
 	if len(b.edge) > 0 && len(b.edge[0].items) < leafItems {
 		b.edge[0].items = append(b.edge[0].items, x)
-		return
+	} else {
+		leaf := &bpNode[T]{owner: t.owner, items: make([]T, 1, leafItems)}
+		leaf.items[0] = x
+		b.hang(0, leaf, sepOf(&x))
+		t.root = b.edge[len(b.edge)-1]
 	}
-	leaf := &bpNode[T]{owner: t.owner, items: make([]T, 1, leafItems)}
-	leaf.items[0] = x
-	b.hang(0, leaf, sepOf(&x))
-	t.root = b.edge[len(b.edge)-1]
+	b.raise(itemSeq(&x))
+}
+
+// raise makes the top of each node on the right edge at least seq, that
+// of the item just added under them all.
+func (b *treeBuilder[T]) raise(seq uint64) {
+	for _, n := range b.edge {
+		n.top = max(n.top, seq)
+	}
 }
 
 // hang puts n on the right edge at height h (0: a leaf), low dividing it
@@ -524,7 +586,7 @@ func (b *treeBuilder[T]) hang(h int, n *bpNode[T], low T) {
 	b.edge[h] = n
 	if h+1 == len(b.edge) {
 		// prev was the root: a root above it and n.
-		root := &bpNode[T]{owner: b.t.owner, kids: make([]*bpNode[T], 2, innerKids), lows: make([]T, 2, innerKids)}
+		root := &bpNode[T]{owner: b.t.owner, kids: make([]*bpNode[T], 2, innerKids), lows: make([]T, 2, innerKids), top: prev.top}
 		root.kids[0], root.kids[1], root.lows[1] = prev, n, low
 		b.edge = append(b.edge, root)
 		return

@@ -67,6 +67,7 @@ func checkTree(t *testing.T, what string, tr *rowTree, m modelRows, rng *rand.Ra
 			t.Fatalf("%s: row %d is %v/%d, want %v/%d", what, i, got[i].key, rowSeq(got[i]), m[i].key, rowSeq(m[i]))
 		}
 	}
+	checkSince(t, what, tr, m, rng)
 	lo, okLo := tr.Min()
 	hi, okHi := tr.Max()
 	if okLo != (len(m) > 0) || okHi != (len(m) > 0) {
@@ -112,6 +113,30 @@ func checkTree(t *testing.T, what string, tr *rowTree, m modelRows, rng *rand.Ra
 	}
 }
 
+// checkSince compares AscendSince at seqs around the rows' with the
+// model's rows written after each, whole and stopped after a few.
+func checkSince(t *testing.T, what string, tr *rowTree, m modelRows, rng *rand.Rand) {
+	t.Helper()
+	most := uint64(0)
+	for _, r := range m {
+		most = max(most, rowSeq(r))
+	}
+	for _, since := range []uint64{0, most, most + 1, rng.Uint64N(most + 1), rng.Uint64N(most + 1), most - min(most, 5)} {
+		for _, stop := range []int{-1, 3} {
+			var got, want []Key
+			tr.AscendSince(since, func(r row) bool { got = append(got, r.key); return len(got) != stop })
+			for _, r := range m {
+				if rowSeq(r) > since && len(want) != stop {
+					want = append(want, r.key)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s: AscendSince(%d) stopped at %d gave %d rows, want %d", what, since, stop, len(got), len(want))
+			}
+		}
+	}
+}
+
 // TestRowTree puts, replaces and deletes rows at random, in random and in
 // key order, and checks the tree against a sorted slice after each round;
 // it clones the tree along the way and checks that the clones keep the
@@ -151,6 +176,10 @@ func TestRowTree(t *testing.T) {
 						}
 						seq++
 						r := seqRow(k, seq)
+						if i, ok := m.find(k); ok && rng.IntN(8) == 0 {
+							// Put back older, as a failed commit's rows are.
+							r = seqRow(k, rowSeq(m[i])-min(rowSeq(m[i])-1, uint64(rng.IntN(50))))
+						}
 						got, had := tr.ReplaceOrInsert(r)
 						want, wantHad := m.put(r)
 						if had != wantHad || rowSeq(got) != rowSeq(want) {
@@ -389,7 +418,7 @@ func TestTreeBuilder(t *testing.T) {
 				if disorder && i == n*3/4 {
 					k = rng.IntN(2*n) | 1 // out of order: the rest goes in by ReplaceOrInsert
 				}
-				r := row{key: Key{Int: int64(k), IsInt: true}}
+				r := seqRow(Key{Int: int64(k), IsInt: true}, uint64(1+rng.IntN(n+1)))
 				b.add(r)
 				ref.ReplaceOrInsert(r)
 			}
@@ -406,13 +435,16 @@ func TestTreeBuilder(t *testing.T) {
 						t.Fatalf("n=%d disorder=%v %s: %v not found", n, disorder, what, k)
 					}
 				}
+				var m modelRows
+				ref.Ascend(func(r row) bool { m = append(m, r); return true })
+				checkSince(t, fmt.Sprintf("n=%d disorder=%v %s", n, disorder, what), tr, m, rng)
 			}
 			check("built")
 			c := tr.Clone()
 			var before []Key
 			c.Ascend(func(r row) bool { before = append(before, r.key); return true })
 			for range 200 {
-				r := row{key: Key{Int: int64(rng.IntN(2*n + 10)), IsInt: true}}
+				r := seqRow(Key{Int: int64(rng.IntN(2*n + 10)), IsInt: true}, uint64(1+rng.IntN(2*n+1)))
 				if rng.IntN(2) == 0 {
 					tr.ReplaceOrInsert(r)
 					ref.ReplaceOrInsert(r)

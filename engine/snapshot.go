@@ -148,32 +148,17 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 		h.Cols = append(h.Cols, []string{c.Field, string(c.Type), d})
 	}
 	// Count first, then encode in a second walk: no copy of the rows. A
-	// row goes in with its versions after since (0: all) up to seq. The
-	// count walk counts both ways, whole and on base, and gathers the
-	// timeline of the versions a whole snapshot leaves to the index.
+	// row goes in with its versions after since (0: all) up to seq. A
+	// delta's count walks the rows written since its base (AscendSince);
+	// a whole snapshot's, when there is no delta to write, walks them all
+	// and gathers the timeline of the versions it leaves to the index.
 	var whole, onBase struct{ rows, versions int }
-	times := newGapTimeline(ts.gapTimes)
 	var y yielder
 	var err error
-	ts.rows.Ascend(func(r row) bool {
-		y.tick()
-		var wr row
-		var to int
-		if wr, _, to, err = snapshotRow(ts.log, &r, 0, seq, indexed); err != nil {
-			return false
-		}
-		if to > 0 {
-			whole.rows++
-			wholeElems(&wr, to, ts.horizon, indexed, func(i, j int, gap bool) error {
-				whole.versions++
-				if gap {
-					times.add(wr.versions[i:j])
-				}
-				return nil
-			})
-		}
-		if base != 0 {
-			var from int
+	if base != 0 {
+		ts.rows.AscendSince(base, func(r row) bool {
+			y.tick()
+			var from, to int
 			if _, from, to, err = snapshotRow(ts.log, &r, base, seq, 0); err != nil {
 				return false
 			}
@@ -181,19 +166,44 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 				onBase.rows++
 				onBase.versions += to - from
 			}
+			return true
+		})
+		if err != nil {
+			return 0, h, err
 		}
-		return true
-	})
-	if err != nil {
-		return 0, h, err
 	}
-	since, versions := uint64(0), whole.versions
-	h.Rows = whole.rows
-	if base != 0 && onBase.versions <= budget {
-		since, versions = base, onBase.versions
+	since, versions := base, onBase.versions
+	if base == 0 || onBase.versions > budget {
+		times := newGapTimeline(ts.gapTimes)
+		ts.rows.Ascend(func(r row) bool {
+			y.tick()
+			var wr row
+			var to int
+			if wr, _, to, err = snapshotRow(ts.log, &r, 0, seq, indexed); err != nil {
+				return false
+			}
+			if to > 0 {
+				whole.rows++
+				wholeElems(&wr, to, ts.horizon, indexed, func(i, j int, gap bool) error {
+					whole.versions++
+					if gap {
+						times.add(wr.versions[i:j])
+					}
+					return nil
+				})
+			}
+			return true
+		})
+		if err != nil {
+			return 0, h, err
+		}
+		since, versions = 0, whole.versions
+		h.Rows = whole.rows
+		if indexed != 0 {
+			h.V, h.Indexed, h.Times = wholeGaps, indexed, times.points()
+		}
+	} else {
 		h.V, h.Base, h.Rows = deltaVersion, base, onBase.rows
-	} else if indexed != 0 {
-		h.V, h.Indexed, h.Times = wholeGaps, indexed, times.points()
 	}
 	var pw *presentWriter // the rows' newest documents, for a present file
 	if h.V == wholeGaps && present != nil {
@@ -205,7 +215,7 @@ func writeSnapshotData(w io.Writer, ts *tableState, seq, base uint64, budget int
 	var nr newestReader // the documents rows left to the index, in key order
 	defer nr.release()
 	wrote := 0
-	ts.rows.Ascend(func(r row) bool {
+	ts.rows.AscendSince(since, func(r row) bool { // every row when whole
 		y.tick()
 		var from, to int
 		if r, from, to, err = snapshotRow(ts.log, &r, since, seq, h.Indexed); err != nil || to == from {

@@ -187,7 +187,9 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 	}
 	var runs rowRuns
 	var y yielder
-	ts.rows.Ascend(func(r row) bool {
+	// A row whose newest version is not after rowsSince (at most since)
+	// has nothing to put.
+	ts.rows.AscendSince(rowsSince, func(r row) bool {
 		y.tick()
 		var docs indexDocs
 		top := r.index(seq)
