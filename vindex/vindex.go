@@ -136,9 +136,12 @@ const defaultTidyAfter = 10 * time.Second
 type Index struct {
 	db    *pebble.DB
 	cache *pebble.Cache
-	// gen counts the batches applied: a pooled reader made at another
-	// generation does not see them (a pebble iterator reads the index as
-	// it was when it was made).
+	// gen counts the batches applied, the flushes and the compactions: a
+	// pooled reader made at another generation does not see the batches
+	// (a pebble iterator reads the index as it was when it was made), and
+	// holds on to the memtables flushed and the tables compacted since,
+	// which it goes on reading: a pool of them kept after the writes stop
+	// would keep every run the tidier merged, on disk and in its reads.
 	gen  atomic.Uint64
 	pool struct {
 		sync.Mutex
@@ -169,6 +172,7 @@ func Open(dir string, o Options) (*Index, error) {
 		mem = 32 << 20
 	}
 	cache := pebble.NewCache(size)
+	x := &Index{cache: cache}
 	opts := &pebble.Options{
 		DisableWAL:   true,
 		Cache:        cache,
@@ -176,6 +180,10 @@ func Open(dir string, o Options) (*Index, error) {
 		Logger:       quietLogger{},
 		Comparer:     comparer,
 		ReadOnly:     o.ReadOnly,
+		EventListener: &pebble.EventListener{
+			FlushEnd:      func(pebble.FlushInfo) { x.gen.Add(1) },
+			CompactionEnd: func(pebble.CompactionInfo) { x.gen.Add(1) },
+		},
 	}
 	// Large tables, each with an index of one level: a point read that
 	// moves to another table of a level opens an iterator on it, and one
@@ -213,7 +221,7 @@ func Open(dir string, o Options) (*Index, error) {
 		cache.Unref()
 		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
 	}
-	x := &Index{db: db, cache: cache}
+	x.db = db
 	after := o.TidyAfter
 	if after == 0 {
 		after = defaultTidyAfter

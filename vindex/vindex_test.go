@@ -514,6 +514,12 @@ func TestTidy(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// A reader pooled now reads the runs as they are.
+			pooled, err := x.AcquireVersions()
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.ReleaseVersions(pooled)
 			runs := x.runs()
 			deadline := time.Now().Add(10 * time.Second)
 			for on && x.runs() > 1 && time.Now().Before(deadline) {
@@ -527,6 +533,20 @@ func TestTidy(t *testing.T) {
 				t.Fatalf("%d runs after the flushes stopped, want 1 (%d before)", got, runs)
 			case !on && got < 2:
 				t.Fatalf("%d runs, then %d with the tidier off: want more than one", runs, got)
+			}
+			// The pool does not give out the reader made before the
+			// compaction, which would read the runs it merged and keep
+			// their files.
+			again, err := x.AcquireVersions()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if on && again == pooled {
+				t.Fatal("the pool gave out a reader made before the tidier's compaction")
+			}
+			x.ReleaseVersions(again)
+			if m := x.db.Metrics(); on && m.Table.ZombieCount != 0 {
+				t.Fatalf("%d tables the compaction replaced are kept by readers", m.Table.ZombieCount)
 			}
 			r, err := x.NewVersions()
 			if err != nil {
