@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -192,30 +193,40 @@ func (s *Store) dropMergeLeftovers(st *stream, nums []uint32) ([]uint32, error) 
 
 // firstRecordSeq returns the seq of the first record of a segment, 0 when it
 // has none or the first record cannot be read (the full scan reports why).
+// The record must check: the newest segment's first record may be torn by
+// a crash, and a seq read from torn bytes could make every segment before
+// it look like a merge's leftover (dropMergeLeftovers), which would remove
+// acknowledged records.
 func firstRecordSeq(fsys FS, path string) (uint64, error) {
 	f, err := fsys.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("store: open segment: %w", err)
 	}
 	defer f.Close()
-	buf := make([]byte, 64)
-	n, err := f.ReadAt(buf, segmentHeaderSize)
-	if err != nil && err != io.EOF {
-		return 0, fmt.Errorf("store: read %s: %w", path, err)
-	}
-	buf = buf[:n]
-	if len(buf) < recordHeaderSize+1 {
+	var head [recordHeaderSize]byte
+	if n, err := f.ReadAt(head[:], segmentHeaderSize); n < len(head) {
+		if err != nil && err != io.EOF {
+			return 0, fmt.Errorf("store: read %s: %w", path, err)
+		}
 		return 0, nil
 	}
-	// The seq is the varint right after the length and crc.
-	var seq uint64
-	for i, shift := recordHeaderSize, uint(0); i < len(buf) && shift < 64; i, shift = i+1, shift+7 {
-		seq |= uint64(buf[i]&0x7f) << shift
-		if buf[i] < 0x80 {
-			return seq, nil
-		}
+	bodyLen := binary.LittleEndian.Uint32(head[:])
+	if bodyLen < minBodySize || bodyLen > MaxRecordSize {
+		return 0, nil
 	}
-	return 0, nil
+	buf := make([]byte, recordHeaderSize+int(bodyLen))
+	n, err := f.ReadAt(buf, segmentHeaderSize)
+	if n < len(buf) {
+		if err != nil && err != io.EOF {
+			return 0, fmt.Errorf("store: read %s: %w", path, err)
+		}
+		return 0, nil
+	}
+	rec, _, err := decodeRecord(buf)
+	if err != nil {
+		return 0, nil
+	}
+	return rec.Seq, nil
 }
 
 // dropPartialBatches removes every batch that spans several streams but did

@@ -224,6 +224,50 @@ func TestSealedSegmentDamage(t *testing.T) {
 	}
 }
 
+// TestTornFirstRecordIsNoMerge: a crash that tears the first record of
+// the newest segment leaves bytes whose seq, read without its checksum,
+// may be below every earlier segment's; they must not make the earlier
+// segments look like a merge's leftovers (removed, with their records).
+func TestTornFirstRecordIsNoMerge(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{SegmentSize: 4 << 10})
+	createStreams(t, s, "a")
+	appendSeqs(t, s, "a", 1, 400)
+	segs := s.mustStream(t, "a").segments()
+	if len(segs) < 3 {
+		t.Fatalf("want at least 3 segments, got %d", len(segs))
+	}
+	newest := uint32(len(segs))
+	kept := segs[len(segs)-1].firstSeq.Load() - 1
+	s.Close()
+	// The newest segment's first record torn: a length, a checksum that
+	// does not match, and seq 1.
+	path := segPath(dir, "a", newest)
+	torn := []byte{20, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef, 1, 7, 7, 7}
+	if err := os.Truncate(path, segmentHeaderSize); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(torn, segmentHeaderSize); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	want := make([]uint64, 0, kept)
+	for seq := uint64(1); seq <= kept; seq++ {
+		want = append(want, seq)
+	}
+	s = openT(t, dir, Options{SegmentSize: 4 << 10})
+	checkSeqs(t, s, "a", want)
+	appendSeqs(t, s, "a", kept+1, kept+1)
+	s.Close()
+	s = openT(t, dir, Options{SegmentSize: 4 << 10})
+	defer s.Close()
+	checkSeqs(t, s, "a", append(want, kept+1))
+}
+
 // TestPartialTransactionDropped simulates a crash in which a transaction
 // over two streams reached one of them only: it must vanish from both.
 func TestPartialTransactionDropped(t *testing.T) {
