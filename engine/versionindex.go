@@ -269,7 +269,7 @@ func (lg *tableLog) indexRun(k Key, seq uint64) (indexDocs, error) {
 	for ok := lg.seek(rd, k, seq); ok && n < docEvery; ok = rd.Next() {
 		iv := rd.Version()
 		if store.EventType(iv.Type) == store.EventInsert && iv.Doc == nil && n == 0 {
-			n = docEvery - 1 // the PATCH after it keeps its document (indexDocs)
+			n = runFresh // the PATCH after it keeps its document
 		}
 		if store.EventType(iv.Type) != store.EventPatch || iv.Doc != nil {
 			break
@@ -461,7 +461,7 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 		type run struct {
 			base    []byte
 			patches [][]byte
-			n       indexDocs // as indexDocs counts the run
+			n       indexDocs
 		}
 		runs := map[Key]*run{}
 		if h.Horizon != 0 {
@@ -486,7 +486,7 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 					return fmt.Errorf("seq %d: %w", rec.Seq, err)
 				}
 				k = ev.key
-				runs[k] = &run{base: ev.raw, n: docEvery - 1} // its document is its record's
+				runs[k] = &run{base: ev.raw, n: runFresh} // its document is its record's
 			case store.EventPatch:
 				if k, v.Patch, err = splitKeyed(rec.Payload); err != nil {
 					return fmt.Errorf("seq %d: %w", rec.Seq, err)
@@ -501,13 +501,11 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 				if ru == nil {
 					break // no document to start from: reads walk back further
 				}
-				if ru.patches = append(ru.patches, v.Patch); ru.n+1 == docEvery {
+				if ru.patches = append(ru.patches, v.Patch); ru.n.patch(false) {
 					if v.Doc, err = applyPatches(ru.base, ru.patches); err != nil {
 						return fmt.Errorf("seq %d: %w", rec.Seq, err)
 					}
-					ru.base, ru.patches, ru.n = v.Doc, nil, 0
-				} else {
-					ru.n++
+					ru.base, ru.patches = v.Doc, nil
 				}
 			case store.EventSoftDelete:
 				if k, _, err = splitKeyed(rec.Payload); err != nil {
@@ -568,9 +566,24 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 // after it (the runs in a gap were counted when the row held them, maybe
 // from another start), and a version at the horizon, whose record a fold
 // may have dropped; an INSERT's after the horizon is its record's in the
-// log. It does not depend on the row's length, so the versions put by one
-// snapshot and the next agree.
+// log, so the PATCH after such an INSERT keeps its own. It does not
+// depend on the row's length, so the versions put by one snapshot and the
+// next agree; the rebuild from the log counts with it too.
 type indexDocs int
+
+// runFresh is where a run stands when its next PATCH keeps its document:
+// after a gap, and after an INSERT whose document is in the log.
+const runFresh indexDocs = docEvery - 1
+
+// patch counts one more PATCH of the run and reports whether it keeps its
+// document: every docEvery-th, and one before a gap (beforeGap).
+func (c *indexDocs) patch(beforeGap bool) bool {
+	if *c++; *c < docEvery && !beforeGap {
+		return false
+	}
+	*c = 0
+	return true
+}
 
 // keeps reports whether the index holds the document of version i of r,
 // a row of a table at horizon.
@@ -578,21 +591,17 @@ func (c *indexDocs) keeps(r *row, i int, horizon uint64) bool {
 	v := &r.versions[i]
 	switch t := v.typ(); {
 	case v.gap():
-		*c = docEvery - 1
+		*c = runFresh
 		return false
 	case t == store.EventPatch && i > 0:
-		if *c++; *c < docEvery && (i+1 == len(r.versions) || !r.versions[i+1].gap()) {
-			return false
-		}
-		*c = 0
-		return true
+		return c.patch(i+1 < len(r.versions) && r.versions[i+1].gap())
 	case t == store.EventPatch: // the version a fold kept at the horizon
 		*c = 0
 		return true
 	case t == store.EventInsert && inLogAt(v, horizon):
 		// Its document is its record's in the log: the PATCH after it
 		// keeps its own, so that a read of the run is the index's alone.
-		*c = docEvery - 1
+		*c = runFresh
 		return false
 	case t == store.EventInsert:
 		*c = 0

@@ -203,31 +203,28 @@ func firstRecordSeq(fsys FS, path string) (uint64, error) {
 		return 0, fmt.Errorf("store: open segment: %w", err)
 	}
 	defer f.Close()
-	var head [recordHeaderSize]byte
-	if n, err := f.ReadAt(head[:], segmentHeaderSize); n < len(head) {
+	// One read takes a first record of up to firstRecordRead bytes whole;
+	// a longer one takes a second.
+	buf := make([]byte, firstRecordRead)
+	for {
+		n, err := f.ReadAt(buf, segmentHeaderSize)
 		if err != nil && err != io.EOF {
 			return 0, fmt.Errorf("store: read %s: %w", path, err)
 		}
-		return 0, nil
-	}
-	bodyLen := binary.LittleEndian.Uint32(head[:])
-	if bodyLen < minBodySize || bodyLen > MaxRecordSize {
-		return 0, nil
-	}
-	buf := make([]byte, recordHeaderSize+int(bodyLen))
-	n, err := f.ReadAt(buf, segmentHeaderSize)
-	if n < len(buf) {
-		if err != nil && err != io.EOF {
-			return 0, fmt.Errorf("store: read %s: %w", path, err)
+		rec, _, derr := decodeRecord(buf[:n])
+		switch {
+		case derr == nil:
+			return rec.Seq, nil
+		case errors.Is(derr, errShort) && n == len(buf) && n >= recordHeaderSize:
+			buf = make([]byte, recordHeaderSize+int(binary.LittleEndian.Uint32(buf)))
+		default:
+			return 0, nil
 		}
-		return 0, nil
 	}
-	rec, _, err := decodeRecord(buf)
-	if err != nil {
-		return 0, nil
-	}
-	return rec.Seq, nil
 }
+
+// firstRecordRead is how much of a segment firstRecordSeq reads at first.
+const firstRecordRead = 512
 
 // dropPartialBatches removes every batch that spans several streams but did
 // not reach all of them before a crash. Such a batch was never acknowledged,

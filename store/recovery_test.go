@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -193,7 +194,11 @@ func TestDamage(t *testing.T) {
 
 // TestSealedSegmentDamage flips a bit in a sealed segment, and cuts one
 // short: both are corruption, never a silent cut.
-func TestSealedSegmentDamage(t *testing.T) {
+// segmentedStream makes a data directory with stream "a" holding seqs
+// 1..400 in segments of 4 KiB, at least three, and returns it closed with
+// the segments it had.
+func segmentedStream(t *testing.T) (string, []*segment) {
+	t.Helper()
 	dir := t.TempDir()
 	s := openT(t, dir, Options{SegmentSize: 4 << 10})
 	createStreams(t, s, "a")
@@ -203,6 +208,11 @@ func TestSealedSegmentDamage(t *testing.T) {
 		t.Fatalf("want at least 3 segments, got %d", len(segs))
 	}
 	s.Close()
+	return dir, segs
+}
+
+func TestSealedSegmentDamage(t *testing.T) {
+	dir, _ := segmentedStream(t)
 
 	flipped := copyDir(t, dir)
 	path := segPath(flipped, "a", 2)
@@ -229,17 +239,9 @@ func TestSealedSegmentDamage(t *testing.T) {
 // may be below every earlier segment's; they must not make the earlier
 // segments look like a merge's leftovers (removed, with their records).
 func TestTornFirstRecordIsNoMerge(t *testing.T) {
-	dir := t.TempDir()
-	s := openT(t, dir, Options{SegmentSize: 4 << 10})
-	createStreams(t, s, "a")
-	appendSeqs(t, s, "a", 1, 400)
-	segs := s.mustStream(t, "a").segments()
-	if len(segs) < 3 {
-		t.Fatalf("want at least 3 segments, got %d", len(segs))
-	}
-	newest := uint32(len(segs))
+	dir, segs := segmentedStream(t)
+	newest := segs[len(segs)-1].num
 	kept := segs[len(segs)-1].firstSeq.Load() - 1
-	s.Close()
 	// The newest segment's first record torn: a length, a checksum that
 	// does not match, and seq 1.
 	path := segPath(dir, "a", newest)
@@ -259,13 +261,58 @@ func TestTornFirstRecordIsNoMerge(t *testing.T) {
 	for seq := uint64(1); seq <= kept; seq++ {
 		want = append(want, seq)
 	}
-	s = openT(t, dir, Options{SegmentSize: 4 << 10})
+	s := openT(t, dir, Options{SegmentSize: 4 << 10})
 	checkSeqs(t, s, "a", want)
 	appendSeqs(t, s, "a", kept+1, kept+1)
 	s.Close()
 	s = openT(t, dir, Options{SegmentSize: 4 << 10})
 	defer s.Close()
 	checkSeqs(t, s, "a", append(want, kept+1))
+}
+
+// TestFirstRecordSeq reads the seq of a segment's first record, whole
+// when it is longer than the first read, and none from one that is cut
+// short or does not check.
+func TestFirstRecordSeq(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{})
+	createStreams(t, s, "a")
+	long := testRecord(7)
+	long.Payload = bytes.Repeat([]byte{'x'}, 3*firstRecordRead)
+	if err := s.Append(Batch{{Stream: "a", Record: long}}); err != nil {
+		t.Fatal(err)
+	}
+	appendSeqs(t, s, "a", 8, 9)
+	s.Close()
+	path := segPath(dir, "a", 1)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := filepath.Join(t.TempDir(), "seg")
+	for _, c := range []struct {
+		what string
+		file []byte
+		want uint64
+	}{
+		{"whole", b, 7},
+		{"cut in the first record", b[:segmentHeaderSize+2*firstRecordRead], 0},
+		{"a flipped byte in the first record", flipAt(b, segmentHeaderSize+2*firstRecordRead), 0},
+		{"no record", b[:segmentHeaderSize], 0},
+	} {
+		if err := os.WriteFile(seg, c.file, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := firstRecordSeq(vfs.OS(), seg); err != nil || got != c.want {
+			t.Errorf("%s: seq %d (%v), want %d", c.what, got, err, c.want)
+		}
+	}
+}
+
+func flipAt(b []byte, i int) []byte {
+	c := bytes.Clone(b)
+	c[i] ^= 1
+	return c
 }
 
 // TestPartialTransactionDropped simulates a crash in which a transaction
