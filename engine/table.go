@@ -903,6 +903,27 @@ func (ts *tableState) buildIndexes(fields []string) error {
 func rowEntries(lg *tableLog, r row, since uint64, fields []string, add func(j int, e indexEntry)) error {
 	var err error
 	prev := make([]any, len(fields)) // the values of the version before
+	if since > 0 && r.index(since) >= 0 {
+		// The version at since, whose values a version after it may keep:
+		// such a version makes no entry, as it made none when committed.
+		_, _, b, err := r.docAt(lg, since)
+		if err != nil {
+			return err
+		}
+		var doc map[string]any
+		for j, f := range fields {
+			if b == nil {
+				break
+			}
+			val, ok, err := fieldAt(b, f, &doc)
+			if err != nil {
+				return err
+			}
+			if ok {
+				prev[j] = val
+			}
+		}
+	}
 	werr := r.eachDoc(lg, since, func(v *version, b []byte) bool {
 		if b == nil {
 			clear(prev)

@@ -143,7 +143,9 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 		return nil, err
 	}
 	if ok && m == indexedMark(seq, ts.horizon) {
-		return nil, nil
+		if done, err := entriesDone(db.vx, ts, seq); err != nil || done {
+			return nil, err
+		}
 	}
 	w := newVersionWriter(db.vx, oid)
 	since := m.Seq
@@ -221,6 +223,9 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 		}
 		return err == nil
 	})
+	if err == nil {
+		err = w.putEntries(ts, seq, !ok)
+	}
 	if err := w.finish(err, indexedMark(seq, ts.horizon)); err != nil {
 		return nil, err
 	}
@@ -977,7 +982,11 @@ func (db *DB) CheckVersionIndex() []string {
 		}
 		// The trees up to the view's seq: a published state's may lag,
 		// and a snapshot may have indexed the table up to it.
-		if err := checkIndexedTable(db.vx, v.trees(name, ts)); err != nil {
+		ts = v.trees(name, ts)
+		if err := checkIndexedTable(db.vx, ts); err != nil {
+			problems = append(problems, fmt.Sprintf("table %q: version index: %v", name, err))
+		}
+		if err := checkIndexedEntries(db.vx, ts); err != nil {
 			problems = append(problems, fmt.Sprintf("table %q: version index: %v", name, err))
 		}
 	}

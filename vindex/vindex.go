@@ -55,6 +55,7 @@ const (
 	tagVersion byte = 'v'
 	tagRow     byte = 'r'
 	tagMeta    byte = 'm'
+	tagEntry   byte = 'i'
 )
 
 // suffixLen is the length of a version's suffix: the seq
@@ -439,12 +440,16 @@ func (b *Batch) PutRow(table uint32, key []byte, seq uint64, v Version) error {
 	return b.b.Set(b.key, b.val, nil)
 }
 
-// DeleteTable removes every version and row of table, and its mark.
+// DeleteTable removes every version, row and index entry of table, and
+// its marks.
 func (b *Batch) DeleteTable(table uint32) error {
 	if err := b.b.Delete(markKey(table), nil); err != nil {
 		return err
 	}
 	if err := b.deleteRange(tagVersion, table); err != nil {
+		return err
+	}
+	if err := b.deleteRange(tagEntry, table); err != nil {
 		return err
 	}
 	return b.ClearRows(table)
@@ -800,4 +805,107 @@ func (quietLogger) Infof(string, ...any)  {}
 func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
+}
+
+// Index entries. The entries of a table's secondary index on a field are
+// kept under 'i', the table and the field (entryPrefix), each as the
+// ordered encoding of a value and a row's key (the engine's), then the
+// seq of the version that gave the row that value: the same facts, in
+// the same order, as the engine's index in memory. The key of the prefix
+// alone holds the field's mark: the seq up to which the index holds its
+// entries, and the horizon they were put at. A field's entries are put
+// before its mark, so that a crash, which keeps a prefix of the batches,
+// never leaves a mark that claims an entry the index lost.
+
+// entryPrefix appends the prefix of the keys of table's entries on field:
+// the field's length as a uvarint, then its bytes, which no other field's
+// prefix begins with.
+func entryPrefix(dst []byte, table uint32, field string) []byte {
+	dst = binary.BigEndian.AppendUint32(append(dst, tagEntry), table)
+	return append(binary.AppendUvarint(dst, uint64(len(field))), field...)
+}
+
+// PutEntry adds an entry of table's index on field: entry is a value and
+// a key in the engine's ordered encoding, seq the version's that gave
+// the key that value.
+func (b *Batch) PutEntry(table uint32, field string, entry []byte, seq uint64) error {
+	b.key = binary.BigEndian.AppendUint64(append(entryPrefix(b.key[:0], table, field), entry...), seq)
+	return b.b.Set(b.key, nil, nil)
+}
+
+// SetEntriesMark sets the seq up to which the index holds the entries of
+// table's index on field, and their horizon (m.Seq, m.Horizon), when the
+// batch is applied: after the field's entries up to it.
+func (b *Batch) SetEntriesMark(table uint32, field string, m Mark) error {
+	var v [16]byte
+	binary.BigEndian.PutUint64(v[:], m.Seq)
+	binary.BigEndian.PutUint64(v[8:], m.Horizon)
+	return b.b.Set(entryPrefix(b.key[:0], table, field), v[:], nil)
+}
+
+// EntriesMark returns the mark of the entries of table's index on field
+// (its Seq and Horizon); ok is false when the index holds none.
+func (x *Index) EntriesMark(table uint32, field string) (m Mark, ok bool, err error) {
+	v, closer, err := x.db.Get(entryPrefix(nil, table, field))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("vindex: mark of the entries on %q of table %d: %w", field, table, err)
+	}
+	defer closer.Close()
+	if len(v) != 16 {
+		return m, false, fmt.Errorf("vindex: mark of the entries on %q of table %d: %w", field, table, ErrDamaged)
+	}
+	return Mark{Seq: binary.BigEndian.Uint64(v), Horizon: binary.BigEndian.Uint64(v[8:])}, true, nil
+}
+
+// Entries reads the entries of an index in order. It is not safe for
+// concurrent use; each reader takes its own.
+type Entries struct {
+	reader // prefix is entryPrefix
+}
+
+// NewEntries returns a reader of index entries.
+func (x *Index) NewEntries() (*Entries, error) {
+	r, err := x.newReader(tagEntry, tagEntry)
+	if err != nil {
+		return nil, err
+	}
+	return &Entries{reader: r}, nil
+}
+
+// Seek positions the reader at the first entry of table's index on field
+// whose value and key (ordered-encoded) are at least from, and reports
+// whether there is one; Next moves on in order.
+func (r *Entries) Seek(table uint32, field string, from []byte) bool {
+	r.prefix = entryPrefix(r.prefix[:0], table, field)
+	r.seek = append(append(r.seek[:0], r.prefix...), from...)
+	r.err = nil
+	ok := r.it.SeekGE(r.seek)
+	if ok && len(from) == 0 && len(r.it.Key()) == len(r.prefix) {
+		ok = r.it.Next() // the field's mark
+	}
+	return r.load(ok)
+}
+
+// Next moves to the next entry.
+func (r *Entries) Next() bool { return r.load(r.it.Next()) }
+
+// Entry returns the value and key (ordered-encoded) of the entry the
+// reader is at, valid until it moves; Seq returns its seq.
+func (r *Entries) Entry() []byte { return r.key }
+
+func (r *Entries) load(ok bool) bool {
+	k, _, ok := r.at(ok)
+	if !ok {
+		return false
+	}
+	if len(k) < len(r.prefix)+1+8 {
+		r.err = ErrDamaged
+		return false
+	}
+	r.key = k[len(r.prefix) : len(k)-8]
+	r.seq = binary.BigEndian.Uint64(k[len(k)-8:])
+	return true
 }

@@ -1,0 +1,168 @@
+package engine
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/driftdb/driftdb/vindex"
+)
+
+// The entries of a table's secondary indexes go into the version index
+// beside its versions (vindex, "Index entries"), put by the same pass
+// (indexVersions): each index's entries made since the index's own mark
+// there, then the mark. They are the facts the trees in memory hold, an
+// entry (value, key, seq) saying that the version at seq gave the row that
+// value, so an entry once put stays true: a fold, a dropped index or
+// one made again put their entries again and leave the old ones, which
+// a lookup, checking every candidate against its row, passes by. The
+// marks are per index, not the table's: an index made after the table's
+// mark has every entry to put at its first pass.
+
+// putEntries puts the entries of ts's indexes up to seq that the index
+// does not hold yet, each index's before its mark. reset says the
+// batches delete what the index held of the table: every entry is put
+// again.
+func (w *versionWriter) putEntries(ts *tableState, seq uint64, reset bool) error {
+	for _, field := range slices.Sorted(maps.Keys(ts.indexes)) {
+		since, err := entriesSince(w.x, ts, field, seq)
+		if err != nil {
+			return err
+		}
+		if reset {
+			since = 0
+		}
+		if since == seq {
+			continue
+		}
+		var y yielder
+		ts.indexes[field].AscendSince(since, func(e indexEntry) bool {
+			y.tick()
+			if e.seq > seq {
+				return true
+			}
+			w.key = appendEntry(w.key[:0], &e)
+			if err = w.b.PutEntry(w.oid, field, w.key, e.seq); err == nil {
+				err = w.next()
+			}
+			return err == nil
+		})
+		if err == nil {
+			err = w.b.SetEntriesMark(w.oid, field, vindex.Mark{Seq: seq, Horizon: ts.horizon})
+		}
+		if err == nil {
+			err = w.next()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entriesSince returns the seq up to which the version index holds the
+// entries of ts's index on field, at ts's horizon, for a pass that brings
+// it to seq: 0 when it holds none, or holds them at another horizon (a
+// fold since), or past seq.
+func entriesSince(x *vindex.Index, ts *tableState, field string, seq uint64) (uint64, error) {
+	m, ok, err := x.EntriesMark(ts.spec.OID, field)
+	if err != nil || !ok || m.Horizon != ts.horizon || m.Seq > seq {
+		return 0, err
+	}
+	return m.Seq, nil
+}
+
+// entriesDone reports whether the version index holds the entries of
+// every index of ts up to seq.
+func entriesDone(x *vindex.Index, ts *tableState, seq uint64) (bool, error) {
+	for field := range ts.indexes {
+		if since, err := entriesSince(x, ts, field, seq); err != nil || since != seq {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// appendEntry appends e's value and key in the ordered encoding, which
+// order as compareEntries orders entries with the same seq.
+func appendEntry(dst []byte, e *indexEntry) []byte {
+	return appendOrderedKey(appendOrderedValue(dst, e.val), e.key)
+}
+
+// checkIndexedEntries checks the entries of ts's indexes the version index
+// holds against the trees: each index's entries up to its mark are all
+// there, but those a tree holds twice over: an entry whose row had the
+// same value at the tree's entry before it (a log read again may add one
+// where the commit did not, its document rebuilt without the one before;
+// a lookup finds the row by the first and checks it). The index may hold
+// more (see above).
+func checkIndexedEntries(x *vindex.Index, ts *tableState) error {
+	r, err := x.NewEntries()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var enc []byte
+	for _, field := range slices.Sorted(maps.Keys(ts.indexes)) {
+		m, ok, err := x.EntriesMark(ts.spec.OID, field)
+		if err != nil {
+			return err
+		}
+		if !ok || m.Horizon != ts.horizon {
+			continue // none yet, or put before a fold: the next pass puts them
+		}
+		idx := ts.indexes[field]
+		var missing []indexEntry
+		in := r.Seek(ts.spec.OID, field, nil)
+		idx.Ascend(func(e indexEntry) bool {
+			if e.seq > m.Seq {
+				return true
+			}
+			enc = appendEntry(enc[:0], &e)
+			for in && (bytes.Compare(r.Entry(), enc) < 0 || bytes.Equal(r.Entry(), enc) && r.Seq() < e.seq) {
+				in = r.Next()
+			}
+			if !in || !bytes.Equal(r.Entry(), enc) || r.Seq() != e.seq {
+				missing = append(missing, e)
+			}
+			return true
+		})
+		if err := r.Err(); err != nil {
+			return err
+		}
+		if e, ok := firstNeeded(idx, missing); ok {
+			return fmt.Errorf("index on %s: the entry of %v for row %s at seq %d is missing up to seq %d", field, e.val, e.key, e.seq, m.Seq)
+		}
+	}
+	return nil
+}
+
+// firstNeeded returns the first of the entries missing from the version
+// index whose row had another value, or none, at the tree's entry before
+// it.
+func firstNeeded(idx *indexTree, missing []indexEntry) (indexEntry, bool) {
+	if len(missing) == 0 {
+		return indexEntry{}, false
+	}
+	byKey := make(map[Key][]indexEntry)
+	for _, e := range missing {
+		byKey[e.key] = nil
+	}
+	idx.Ascend(func(e indexEntry) bool {
+		if es, ok := byKey[e.key]; ok {
+			byKey[e.key] = append(es, e)
+		}
+		return true
+	})
+	for _, e := range missing {
+		es := byKey[e.key]
+		slices.SortFunc(es, func(a, b indexEntry) int { return cmp.Compare(a.seq, b.seq) })
+		i, _ := slices.BinarySearchFunc(es, e.seq, func(a indexEntry, s uint64) int { return cmp.Compare(a.seq, s) })
+		if i == 0 || SortCompare(es[i-1].val, e.val) != 0 {
+			return e, true
+		}
+	}
+	return indexEntry{}, false
+}

@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestIndexEntriesInVersionIndex follows the entries of a table's indexes
+// into the version index: put by the snapshots up to each index's mark,
+// an index made after the table's mark at the next snapshot, kept across
+// a reopen, put again at a fold's horizon, and removed with the table.
+func TestIndexEntriesInVersionIndex(t *testing.T) {
+	for _, leave := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NewestInIndex=%v", leave), func(t *testing.T) { testIndexEntriesInVersionIndex(t, leave) })
+	}
+}
+
+func testIndexEntriesInVersionIndex(t *testing.T, leave bool) {
+	const rows = 40
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, NewestInIndex: leave, SnapshotEvents: -1, SnapshotBytes: -1}
+	db := openDB(t, dir, opts)
+	defer func() { db.Close() }()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"n"}}))
+	vals := make([]int, rows) // n of each row
+	made := rows              // entries made of n
+	for i := range rows {
+		vals[i] = i % 3
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": %d, "s": "s%d"}`, i, vals[i], i%5))
+		mustExec(t, err)
+	}
+	// Each round changes n of every other row, and writes s without
+	// changing it: a version that keeps a value makes no entry.
+	round := func(r int) {
+		for i := range rows {
+			doc := fmt.Appendf(nil, `{"s": "s%d"}`, i%5)
+			if i%2 == r%2 {
+				doc = fmt.Appendf(nil, `{"n": %d, "s": "s%d"}`, (i+r)%7, i%5)
+				if (i+r)%7 != vals[i] {
+					vals[i] = (i + r) % 7
+					made++
+				}
+			}
+			_, err := db.Patch(ctx, "t", int64(i), doc)
+			mustExec(t, err)
+		}
+	}
+	snapshot := func() uint64 {
+		seq, err := db.SnapshotTable("t")
+		mustExec(t, err)
+		return seq
+	}
+	oid := func() uint32 {
+		ts, _ := db.View().lookupTable("t")
+		return ts.spec.OID
+	}
+	// entries returns the number of entries the version index holds of
+	// the index on field, and its mark (0: none).
+	entries := func(field string) (int, uint64) {
+		t.Helper()
+		r, err := db.vx.NewEntries()
+		mustExec(t, err)
+		defer r.Close()
+		n := 0
+		for ok := r.Seek(oid(), field, nil); ok; ok = r.Next() {
+			n++
+		}
+		mustExec(t, r.Err())
+		m, _, err := db.vx.EntriesMark(oid(), field)
+		mustExec(t, err)
+		return n, m.Seq
+	}
+	// treeEntries returns the number of entries of the index on field in
+	// memory up to seq.
+	treeEntries := func(field string, seq uint64) int {
+		ts, _ := db.View().lookupTable("t")
+		n := 0
+		ts.indexes[field].Ascend(func(e indexEntry) bool {
+			if e.seq <= seq {
+				n++
+			}
+			return true
+		})
+		return n
+	}
+	check := func(field string, seq uint64, want int) {
+		t.Helper()
+		if p := db.CheckVersionIndex(); len(p) != 0 {
+			t.Fatal(p)
+		}
+		if n, m := entries(field); n != want || m != seq {
+			t.Fatalf("index on %s: %d entries up to seq %d, want %d up to %d", field, n, m, want, seq)
+		}
+	}
+
+	if n, m := entries("n"); n != 0 || m != 0 {
+		t.Fatalf("%d entries up to %d before a snapshot", n, m)
+	}
+	seq := snapshot()
+	check("n", seq, rows)
+	for r := range 5 {
+		round(r)
+		if r == 2 {
+			seq = snapshot()
+			check("n", seq, treeEntries("n", seq))
+		}
+	}
+	seq = snapshot()
+	want := treeEntries("n", seq)
+	if want != made {
+		t.Fatalf("%d entries in memory after 5 rounds, want %d", want, made)
+	}
+	check("n", seq, want)
+
+	// An index made after the table's mark: the next snapshot puts its
+	// entries, with no write in between.
+	mustExec(t, db.CreateIndex("t", "s"))
+	if n, _ := entries("s"); n != 0 {
+		t.Fatalf("%d entries of a new index before a snapshot", n)
+	}
+	if got := snapshot(); got != seq {
+		t.Fatalf("snapshot at seq %d, want %d", got, seq)
+	}
+	check("s", seq, rows)
+	check("n", seq, want)
+
+	// Kept across a reopen, and not put again.
+	mustExec(t, db.Close())
+	db = openDB(t, dir, opts)
+	check("n", seq, want)
+	check("s", seq, rows)
+	round(5)
+	seq = snapshot()
+	check("n", seq, treeEntries("n", seq))
+
+	// A fold: the entries are put again at the new horizon, the old ones
+	// stay.
+	h, err := db.CompactBefore("t", seq-rows/2)
+	mustExec(t, err)
+	before, _ := entries("n")
+	seq = snapshot()
+	if p := db.CheckVersionIndex(); len(p) != 0 {
+		t.Fatal(p)
+	}
+	after, m := entries("n")
+	if m != seq || after < before {
+		t.Fatalf("after a fold at %d: %d entries up to %d, %d before; want up to %d", h, after, m, before, seq)
+	}
+
+	// Dropped with the table.
+	o := oid()
+	mustExec(t, db.DropTable("t", false))
+	for _, field := range []string{"n", "s"} {
+		r, err := db.vx.NewEntries()
+		mustExec(t, err)
+		if r.Seek(o, field, nil) {
+			t.Fatalf("an entry of %s after the table was dropped", field)
+		}
+		r.Close()
+		if _, ok, _ := db.vx.EntriesMark(o, field); ok {
+			t.Fatalf("a mark of %s after the table was dropped", field)
+		}
+	}
+}
