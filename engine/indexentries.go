@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -93,11 +92,7 @@ func appendEntry(dst []byte, e *indexEntry) []byte {
 
 // checkIndexedEntries checks the entries of ts's indexes the version index
 // holds against the trees: each index's entries up to its mark are all
-// there, but those a tree holds twice over: an entry whose row had the
-// same value at the tree's entry before it (a log read again may add one
-// where the commit did not, its document rebuilt without the one before;
-// a lookup finds the row by the first and checks it). The index may hold
-// more (see above).
+// there. The index may hold more (see above).
 func checkIndexedEntries(x *vindex.Index, ts *tableState) error {
 	r, err := x.NewEntries()
 	if err != nil {
@@ -113,10 +108,8 @@ func checkIndexedEntries(x *vindex.Index, ts *tableState) error {
 		if !ok || m.Horizon != ts.horizon {
 			continue // none yet, or put before a fold: the next pass puts them
 		}
-		idx := ts.indexes[field]
-		var missing []indexEntry
 		in := r.Seek(ts.spec.OID, field, nil)
-		idx.Ascend(func(e indexEntry) bool {
+		ts.indexes[field].Ascend(func(e indexEntry) bool {
 			if e.seq > m.Seq {
 				return true
 			}
@@ -125,44 +118,16 @@ func checkIndexedEntries(x *vindex.Index, ts *tableState) error {
 				in = r.Next()
 			}
 			if !in || !bytes.Equal(r.Entry(), enc) || r.Seq() != e.seq {
-				missing = append(missing, e)
+				err = fmt.Errorf("index on %s: the entry of %v for row %s at seq %d is missing up to seq %d", field, e.val, e.key, e.seq, m.Seq)
 			}
-			return true
+			return err == nil
 		})
-		if err := r.Err(); err != nil {
-			return err
+		if err == nil {
+			err = r.Err()
 		}
-		if e, ok := firstNeeded(idx, missing); ok {
-			return fmt.Errorf("index on %s: the entry of %v for row %s at seq %d is missing up to seq %d", field, e.val, e.key, e.seq, m.Seq)
+		if err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// firstNeeded returns the first of the entries missing from the version
-// index whose row had another value, or none, at the tree's entry before
-// it.
-func firstNeeded(idx *indexTree, missing []indexEntry) (indexEntry, bool) {
-	if len(missing) == 0 {
-		return indexEntry{}, false
-	}
-	byKey := make(map[Key][]indexEntry)
-	for _, e := range missing {
-		byKey[e.key] = nil
-	}
-	idx.Ascend(func(e indexEntry) bool {
-		if es, ok := byKey[e.key]; ok {
-			byKey[e.key] = append(es, e)
-		}
-		return true
-	})
-	for _, e := range missing {
-		es := byKey[e.key]
-		slices.SortFunc(es, func(a, b indexEntry) int { return cmp.Compare(a.seq, b.seq) })
-		i, _ := slices.BinarySearchFunc(es, e.seq, func(a indexEntry, s uint64) int { return cmp.Compare(a.seq, s) })
-		if i == 0 || SortCompare(es[i-1].val, e.val) != 0 {
-			return e, true
-		}
-	}
-	return indexEntry{}, false
 }

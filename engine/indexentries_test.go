@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -160,5 +161,60 @@ func testIndexEntriesInVersionIndex(t *testing.T, leave bool) {
 		if _, ok, _ := db.vx.EntriesMark(o, field); ok {
 			t.Fatalf("a mark of %s after the table was dropped", field)
 		}
+	}
+}
+
+// TestDeltaEntriesAsCommitted loads a table from a whole snapshot and a
+// delta, and finds in its index the entries its commits made: a version
+// in the delta that kept the value its row had at the base makes none.
+func TestDeltaEntriesAsCommitted(t *testing.T) {
+	for _, vi := range []bool{false, true} {
+		t.Run(fmt.Sprintf("VersionIndex=%v", vi), func(t *testing.T) {
+			const rows = 100
+			dir := t.TempDir()
+			opts := Options{VersionIndex: vi, NewestInIndex: vi, SnapshotEvents: -1, SnapshotBytes: -1}
+			db := openDB(t, dir, opts)
+			defer func() { db.Close() }()
+			mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"n"}}))
+			for i := range rows {
+				_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": %d, "s": 0}`, i, i%4))
+				mustExec(t, err)
+			}
+			_, err := db.SnapshotTable("t")
+			mustExec(t, err)
+			for i := 0; i < rows; i += 5 { // a delta: few versions
+				doc := fmt.Appendf(nil, `{"s": %d}`, i) // n kept
+				if i%10 == 0 {
+					doc = fmt.Appendf(nil, `{"n": %d}`, 10+i)
+				}
+				_, err := db.Patch(ctx, "t", int64(i), doc)
+				mustExec(t, err)
+			}
+			_, err = db.SnapshotTable("t")
+			mustExec(t, err)
+			entries := func() []string {
+				ts, _ := db.View().lookupTable("t")
+				var es []string
+				ts.indexes["n"].Ascend(func(e indexEntry) bool {
+					es = append(es, fmt.Sprintf("%v/%s@%d", e.val, e.key, e.seq))
+					return true
+				})
+				return es
+			}
+			before := entries()
+			if len(before) != rows+rows/10 {
+				t.Fatalf("%d entries, want %d", len(before), rows+rows/10)
+			}
+			mustExec(t, db.Close())
+			db = openDB(t, dir, opts)
+			db.locked(func() {
+				if d := db.work["t"].snaps.deltas; d != 1 {
+					t.Fatalf("loaded with %d deltas, want 1", d)
+				}
+			})
+			if after := entries(); !slices.Equal(after, before) {
+				t.Fatalf("entries after a load from the delta:\n%v\nbefore:\n%v", after, before)
+			}
+		})
 	}
 }

@@ -470,24 +470,32 @@ func readSnapshotDelta(r io.Reader, ts *tableState) error {
 		rows = append(rows, r)
 		versions += len(r.versions)
 	}
-	// The index entries of the delta's versions, found before anything
-	// changes, go in sorted, as a replay's do (heldEntries); a delta's
-	// rows still hold every document (letGo runs on the joined arrays).
+	// Each row joins the versions it had at the base, and the index
+	// entries of the delta's versions, found before anything changes, go
+	// in sorted, as a replay's do (heldEntries): from the row's values at
+	// the base, so that a version that kept one makes no entry, as it made
+	// none at its commit. A delta's rows still hold every document (letGo
+	// runs on the joined arrays).
 	fields := slices.Collect(maps.Keys(ts.indexes))
 	var held heldEntries
 	defer held.reset()
-	for _, r := range rows {
-		if err := rowEntries(ts.log, r, 0, fields, func(j int, e indexEntry) { held.take(ts.indexes[fields[j]], e) }); err != nil {
+	for i, r := range rows {
+		prev := make([]any, len(fields))
+		if old, ok := ts.rows.Get(row{key: r.key}); ok {
+			// The row as it was at the base, whose newest version may
+			// have left its document to the version index.
+			if prev, err = fieldValues(ts.log, old, h.Base, fields); err != nil {
+				return err
+			}
+			rows[i] = newRow(r.key, append(slices.Clip(old.versions), r.versions...))
+		}
+		if err := entriesAfter(ts.log, r, 0, fields, prev, func(j int, e indexEntry) { held.take(ts.indexes[fields[j]], e) }); err != nil {
 			return err
 		}
 	}
 	for _, r := range rows {
-		vs := r.versions
-		if old, ok := ts.rows.Get(row{key: r.key}); ok {
-			vs = append(slices.Clip(old.versions), vs...)
-		}
-		letGo(vs, ts.logWindow())
-		ts.rows.ReplaceOrInsert(newRow(r.key, vs))
+		letGo(r.versions, ts.logWindow())
+		ts.rows.ReplaceOrInsert(r)
 	}
 	held.place()
 	ts.cols = cols

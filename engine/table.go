@@ -899,31 +899,44 @@ func (ts *tableState) buildIndexes(fields []string) error {
 // makes in the index of each of fields (j: the field's place in fields),
 // reading the fields of each version without decoding the rest of it
 // (unless a dotted path needs it). As for a commit (addVersion), a
-// version that keeps the value the version before it had makes none.
+// version that keeps the value the version before it had makes none,
+// the version at since included.
 func rowEntries(lg *tableLog, r row, since uint64, fields []string, add func(j int, e indexEntry)) error {
-	var err error
-	prev := make([]any, len(fields)) // the values of the version before
-	if since > 0 && r.index(since) >= 0 {
-		// The version at since, whose values a version after it may keep:
-		// such a version makes no entry, as it made none when committed.
-		_, _, b, err := r.docAt(lg, since)
+	prev, err := fieldValues(lg, r, since, fields)
+	if err != nil {
+		return err
+	}
+	return entriesAfter(lg, r, since, fields, prev, add)
+}
+
+// fieldValues returns the values of fields in the version of r visible at
+// seq (nil where it has none, and all nil for seq 0, or no version).
+func fieldValues(lg *tableLog, r row, seq uint64, fields []string) ([]any, error) {
+	vals := make([]any, len(fields))
+	if seq == 0 || r.index(seq) < 0 {
+		return vals, nil
+	}
+	_, _, b, err := r.docAt(lg, seq)
+	if err != nil || b == nil {
+		return vals, err
+	}
+	var doc map[string]any
+	for j, f := range fields {
+		val, ok, err := fieldAt(b, f, &doc)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		var doc map[string]any
-		for j, f := range fields {
-			if b == nil {
-				break
-			}
-			val, ok, err := fieldAt(b, f, &doc)
-			if err != nil {
-				return err
-			}
-			if ok {
-				prev[j] = val
-			}
+		if ok {
+			vals[j] = val
 		}
 	}
+	return vals, nil
+}
+
+// entriesAfter is rowEntries with prev, the values of the version before
+// the first one after since.
+func entriesAfter(lg *tableLog, r row, since uint64, fields []string, prev []any, add func(j int, e indexEntry)) error {
+	var err error
 	werr := r.eachDoc(lg, since, func(v *version, b []byte) bool {
 		if b == nil {
 			clear(prev)
