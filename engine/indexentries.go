@@ -92,7 +92,8 @@ func appendEntry(dst []byte, e *indexEntry) []byte {
 
 // checkIndexedEntries checks the entries of ts's indexes the version index
 // holds against the trees: each index's entries up to its mark are all
-// there. The index may hold more (see above).
+// there, and every entry it holds is a value and a key. The index may
+// hold more (see above).
 func checkIndexedEntries(x *vindex.Index, ts *tableState) error {
 	r, err := x.NewEntries()
 	if err != nil {
@@ -118,16 +119,37 @@ func checkIndexedEntries(x *vindex.Index, ts *tableState) error {
 				in = r.Next()
 			}
 			if !in || !bytes.Equal(r.Entry(), enc) || r.Seq() != e.seq {
-				err = fmt.Errorf("index on %s: the entry of %v for row %s at seq %d is missing up to seq %d", field, e.val, e.key, e.seq, m.Seq)
+				err = fmt.Errorf("the entry of %v for row %s at seq %d is missing up to seq %d", e.val, e.key, e.seq, m.Seq)
 			}
 			return err == nil
 		})
 		if err == nil {
 			err = r.Err()
 		}
-		if err != nil {
-			return err
+		for ok := err == nil && r.Seek(ts.spec.OID, field, nil); ok && err == nil; ok = r.Next() {
+			err = decodeEntry(r.Entry())
 		}
+		if err == nil {
+			err = r.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("index on %s: %w", field, err)
+		}
+	}
+	return nil
+}
+
+// decodeEntry checks that b, an entry's bytes, is a value and a key.
+func decodeEntry(b []byte) error {
+	_, rest, err := readOrderedValue(b)
+	if err == nil {
+		_, rest, err = readOrderedKey(rest)
+	}
+	if err == nil && len(rest) > 0 {
+		err = errOrdered
+	}
+	if err != nil {
+		return fmt.Errorf("an entry that does not decode: %x: %w", b, err)
 	}
 	return nil
 }

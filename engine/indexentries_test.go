@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -146,6 +147,14 @@ func testIndexEntriesInVersionIndex(t *testing.T, leave bool) {
 	after, m := entries("n")
 	if m != seq || after < before {
 		t.Fatalf("after a fold at %d: %d entries up to %d, %d before; want up to %d", h, after, m, before, seq)
+	}
+
+	// An entry that is not a value and a key is damage.
+	b := db.vx.NewBatch()
+	mustExec(t, b.PutEntry(oid(), "n", []byte{pfxString, 'x'}, 1))
+	mustExec(t, b.Apply())
+	if p := db.CheckVersionIndex(); len(p) != 1 || !strings.Contains(p[0], "does not decode") {
+		t.Fatalf("problems %q, want one entry that does not decode", p)
 	}
 
 	// Dropped with the table.

@@ -2,7 +2,12 @@ package engine
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
 )
 
 // The ordered encoding writes keys and index values as bytes whose order
@@ -223,4 +228,89 @@ func skipOrderedValue(b []byte) ([]byte, error) {
 		}
 	}
 	return nil, errOrdered
+}
+
+// readOrderedValue decodes the value at the start of b and returns the
+// rest. A number comes back in the form a document holds it in
+// (normalizeNumber): an int64 when it is an integer that fits, else a
+// float64 when one holds every digit, else its exact text; it compares
+// as the number encoded did, whatever form that one had.
+func readOrderedValue(b []byte) (any, []byte, error) {
+	if len(b) == 0 {
+		return nil, nil, errOrdered
+	}
+	switch b[0] {
+	case pfxString:
+		return readOrderedText(b[1:])
+	case pfxArray, pfxObject:
+		text, rest, err := readOrderedText(b[1:])
+		if err != nil {
+			return nil, nil, err
+		}
+		p := jsonParser{b: []byte(text)}
+		v, ok := p.value(1)
+		if !ok || p.i != len(p.b) || (b[0] == pfxArray) != (kindOf(v) == kindArray) {
+			return nil, nil, errOrdered
+		}
+		return v, rest, nil
+	case pfxFalse:
+		return false, b[1:], nil
+	case pfxTrue:
+		return true, b[1:], nil
+	case pfxZero:
+		return int64(0), b[1:], nil
+	case pfxNegInf:
+		return math.Inf(-1), b[1:], nil
+	case pfxPosInf:
+		return math.Inf(1), b[1:], nil
+	case pfxNaN:
+		return math.NaN(), b[1:], nil
+	case pfxNull:
+		return nil, b[1:], nil
+	case pfxPos, pfxNeg:
+	default:
+		return nil, nil, errOrdered
+	}
+	rest, err := skipOrderedValue(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	enc := slices.Clone(b[1 : len(b)-len(rest)])
+	if b[0] == pfxNeg {
+		for i := range enc {
+			enc[i] = ^enc[i]
+		}
+	}
+	var e int64
+	at := 2
+	if w := binary.BigEndian.Uint16(enc); w != 0 && w != 1<<16-1 {
+		e = int64(w) - 1<<15
+	} else {
+		e, at = int64(binary.BigEndian.Uint64(enc[2:])^1<<63), 10
+	}
+	digits := make([]byte, 0, 2*(len(enc)-at))
+	for _, c := range enc[at:] {
+		for _, d := range [2]byte{c >> 4, c & 0x0f} {
+			if d == 0 {
+				break
+			}
+			digits = append(digits, '0'+d-1)
+		}
+	}
+	if len(digits) == 0 {
+		return nil, nil, errOrdered
+	}
+	sign := ""
+	if b[0] == pfxNeg {
+		sign = "-"
+	}
+	if int64(len(digits)) <= e && e <= 19 {
+		// An integer: its digits, then zeros up to the exponent.
+		text := sign + string(digits) + strings.Repeat("0", int(e)-len(digits))
+		if i, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return i, rest, nil
+		}
+	}
+	text := sign + "0." + string(digits) + "e" + strconv.FormatInt(e, 10)
+	return normalizeNumber(json.Number(text)), rest, nil
 }

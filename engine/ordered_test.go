@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -192,4 +193,39 @@ func FuzzOrderedText(f *testing.F) {
 			t.Fatalf("%q read back as %q, %v", a, k.Str, err)
 		}
 	})
+}
+
+// TestOrderedValuesRead reads back every value of orderedValues from its
+// ordered encoding, followed by a key: a value of the same kind that
+// compares equal and encodes the same, and the key after it.
+func TestOrderedValuesRead(t *testing.T) {
+	tail := appendOrderedKey(nil, Key{Str: "k\x00"})
+	for _, v := range orderedValues() {
+		enc := appendOrderedValue(nil, v)
+		got, rest, err := readOrderedValue(append(slices.Clip(enc), tail...))
+		if err != nil {
+			t.Fatalf("%#v (%x): %v", v, enc, err)
+		}
+		if !bytes.Equal(rest, tail) {
+			t.Fatalf("%#v (%x): %x after the value, want %x", v, enc, rest, tail)
+		}
+		if kindOf(got) != kindOf(v) || SortCompare(got, v) != 0 {
+			t.Fatalf("%#v (%x) reads back as %#v", v, enc, got)
+		}
+		if again := appendOrderedValue(nil, got); !bytes.Equal(again, enc) {
+			t.Fatalf("%#v (%x) reads back as %#v, which encodes as %x", v, enc, got, again)
+		}
+	}
+	// Damage: every encoding cut short, and a tag no value has.
+	for _, v := range orderedValues() {
+		enc := appendOrderedValue(nil, v)
+		for n := range len(enc) {
+			if got, _, err := readOrderedValue(enc[:n]); err == nil {
+				t.Fatalf("%#v: %x, cut from %x, reads as %#v", v, enc[:n], enc, got)
+			}
+		}
+	}
+	if _, _, err := readOrderedValue([]byte{0x99}); err == nil {
+		t.Fatal("a value of an unknown tag read")
+	}
 }
