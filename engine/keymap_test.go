@@ -8,7 +8,8 @@ import (
 
 // TestKeyMap runs a keyMap against a map keyed by Key through sets,
 // deletes, sets of deleted keys, changes made while iterating and a
-// clone, keys of both kinds, and the empty string and zero among them.
+// clone, keys of both kinds, and the empty string and zero among them,
+// over several blocks of values.
 func TestKeyMap(t *testing.T) {
 	var m keyMap[int]
 	want := map[Key]int{}
@@ -31,7 +32,7 @@ func TestKeyMap(t *testing.T) {
 		}
 	}
 	keys := []Key{{Int: 0, IsInt: true}, {Str: ""}, {Int: -5, IsInt: true}, {Str: "5"}, {Int: 5, IsInt: true}}
-	for i := range 40 {
+	for i := range 1500 { // past keyBlock: values in three blocks
 		keys = append(keys, Key{Int: int64(1000 + i*7), IsInt: true}, Key{Str: fmt.Sprint("k", i)})
 	}
 	for i, k := range keys {
