@@ -126,30 +126,89 @@ func checkIndexedEntries(x *vindex.Index, ts *tableState) error {
 		if err == nil {
 			err = r.Err()
 		}
-		for ok := err == nil && r.Seek(ts.spec.OID, field, nil); ok && err == nil; ok = r.Next() {
-			err = decodeEntry(r.Entry())
-		}
-		if err == nil {
-			err = r.Err()
-		}
 		if err != nil {
 			return fmt.Errorf("index on %s: %w", field, err)
+		}
+		// Every entry the index holds decodes.
+		src := indexedEntries{x: x, oid: ts.spec.OID, field: field}
+		src.walk(func(r *vindex.Entries) bool { return r.Seek(ts.spec.OID, field, nil) }, (*vindex.Entries).Next,
+			func(indexEntry) bool { return true })
+		if src.err != nil {
+			return src.err
 		}
 	}
 	return nil
 }
 
-// decodeEntry checks that b, an entry's bytes, is a value and a key.
-func decodeEntry(b []byte) error {
-	_, rest, err := readOrderedValue(b)
+// decodeEntry decodes the entry of seq whose bytes (a value and a key)
+// are b.
+func decodeEntry(b []byte, seq uint64) (indexEntry, error) {
+	val, rest, err := readOrderedValue(b)
+	var k Key
 	if err == nil {
-		_, rest, err = readOrderedKey(rest)
+		k, rest, err = readOrderedKey(rest)
 	}
 	if err == nil && len(rest) > 0 {
 		err = errOrdered
 	}
 	if err != nil {
-		return fmt.Errorf("an entry that does not decode: %x: %w", b, err)
+		return indexEntry{}, fmt.Errorf("an entry that does not decode: %x: %w", b, err)
 	}
-	return nil
+	return newEntry(val, k, seq), nil
+}
+
+// indexedEntries reads the entries of a table's index on a field from the
+// version index, decoded as the tree holds them and in the tree's order,
+// with the tree's ways of walking them: the source of the entries a tree
+// has let go (ENGINE.md, step 3). Err reports what ended a walk early.
+type indexedEntries struct {
+	x     *vindex.Index
+	oid   uint32
+	field string
+	err   error
+}
+
+// AscendGreaterOrEqual calls fn with each entry from the first at least
+// pivot, in order, until it returns false.
+func (s *indexedEntries) AscendGreaterOrEqual(pivot indexEntry, fn func(e indexEntry) bool) {
+	s.walk(func(r *vindex.Entries) bool {
+		from := appendEntry(nil, &pivot)
+		ok := r.Seek(s.oid, s.field, from)
+		// Seek is at the first entry at least the value and key: those of
+		// the pivot's value and key before its seq come first.
+		for ok && bytes.Equal(r.Entry(), from) && r.Seq() < pivot.seq {
+			ok = r.Next()
+		}
+		return ok
+	}, (*vindex.Entries).Next, fn)
+}
+
+// DescendLessOrEqual calls fn with each entry from the last at most
+// pivot, in reverse order, until it returns false.
+func (s *indexedEntries) DescendLessOrEqual(pivot indexEntry, fn func(e indexEntry) bool) {
+	s.walk(func(r *vindex.Entries) bool {
+		return r.SeekLast(s.oid, s.field, appendEntry(nil, &pivot), pivot.seq)
+	}, (*vindex.Entries).Prev, fn)
+}
+
+// walk opens a reader, moves it to its start, then on with move, calling
+// fn with each entry until fn returns false.
+func (s *indexedEntries) walk(start func(r *vindex.Entries) bool, move func(r *vindex.Entries) bool, fn func(e indexEntry) bool) {
+	r, err := s.x.NewEntries()
+	if err != nil {
+		s.err = err
+		return
+	}
+	defer r.Close()
+	for ok := start(r); ok; ok = move(r) {
+		e, err := decodeEntry(r.Entry(), r.Seq())
+		if err != nil {
+			s.err = fmt.Errorf("index on %s: %w", s.field, err)
+			return
+		}
+		if !fn(e) {
+			return
+		}
+	}
+	s.err = r.Err()
 }

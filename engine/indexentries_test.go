@@ -227,3 +227,70 @@ func TestDeltaEntriesAsCommitted(t *testing.T) {
 		})
 	}
 }
+
+// TestIndexedEntriesWalk walks the entries of an index read back from the
+// version index (indexedEntries) from pivots of every kind, both ways, and
+// finds the tree's entries in the tree's order.
+func TestIndexedEntriesWalk(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir, Options{VersionIndex: true, SnapshotEvents: -1, SnapshotBytes: -1})
+	defer db.Close()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"v"}}))
+	vals := []string{`"a"`, `"a\u0000b"`, `""`, `"b"`, `0`, `-1`, `2.5`, `-2.5`, `10`, `1e30`, `123456789012345678901234567890`,
+		`true`, `false`, `[1, "x"]`, `{"k": 1}`, `-0.001`}
+	for i := range 60 {
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": "k%02d", "v": %s}`, i, vals[i%len(vals)]))
+		mustExec(t, err)
+	}
+	for round := range 3 {
+		for i := 0; i < 60; i += 2 + round {
+			_, err := db.Patch(ctx, "t", fmt.Sprintf("k%02d", i), fmt.Appendf(nil, `{"v": %s}`, vals[(i+round+1)%len(vals)]))
+			mustExec(t, err)
+		}
+	}
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	if p := db.CheckVersionIndex(); len(p) != 0 {
+		t.Fatal(p)
+	}
+	ts, _ := db.View().lookupTable("t")
+	tree := ts.indexes["v"]
+	src := &indexedEntries{x: db.vx, oid: ts.spec.OID, field: "v"}
+	var pivots []indexEntry
+	tree.Ascend(func(e indexEntry) bool {
+		pivots = append(pivots, e, newEntry(e.val, e.key, e.seq+1), newEntry(e.val, minKey, 0), newEntry(e.val, maxKey, ^uint64(0)))
+		return true
+	})
+	if len(pivots) < 4*100 {
+		t.Fatalf("%d entries, want at least 100", len(pivots)/4)
+	}
+	collect := func(ascend bool, w interface {
+		AscendGreaterOrEqual(indexEntry, func(indexEntry) bool)
+		DescendLessOrEqual(indexEntry, func(indexEntry) bool)
+	}, pivot indexEntry) []string {
+		var out []string
+		fn := func(e indexEntry) bool {
+			// The value as it orders: a number read back from the index
+			// may take another form than the document's (1e30, an int).
+			out = append(out, fmt.Sprintf("%x/%s@%d", appendOrderedValue(nil, e.val), e.key, e.seq))
+			return len(out) < 7
+		}
+		if ascend {
+			w.AscendGreaterOrEqual(pivot, fn)
+		} else {
+			w.DescendLessOrEqual(pivot, fn)
+		}
+		return out
+	}
+	for _, p := range pivots {
+		for _, ascend := range []bool{true, false} {
+			want, got := collect(ascend, tree, p), collect(ascend, src, p)
+			if src.err != nil {
+				t.Fatal(src.err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("from %s/%s@%d (ascending %v): the index gives\n%v\nthe tree\n%v", ToJSON(p.val), p.key, p.seq, ascend, got, want)
+			}
+		}
+	}
+}

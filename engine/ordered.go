@@ -230,6 +230,10 @@ func skipOrderedValue(b []byte) ([]byte, error) {
 	return nil, errOrdered
 }
 
+// maxIntegerText is the most digits of an integer readOrderedValue writes
+// out whole; a larger one keeps its exponent.
+const maxIntegerText = 400
+
 // readOrderedValue decodes the value at the start of b and returns the
 // rest. A number comes back in the form a document holds it in
 // (normalizeNumber): an int64 when it is an integer that fits, else a
@@ -304,12 +308,11 @@ func readOrderedValue(b []byte) (any, []byte, error) {
 	if b[0] == pfxNeg {
 		sign = "-"
 	}
-	if int64(len(digits)) <= e && e <= 19 {
-		// An integer: its digits, then zeros up to the exponent.
+	if int64(len(digits)) <= e && e <= maxIntegerText {
+		// An integer: its digits, then zeros up to the exponent, as a
+		// document writes it (normalizeNumber).
 		text := sign + string(digits) + strings.Repeat("0", int(e)-len(digits))
-		if i, err := strconv.ParseInt(text, 10, 64); err == nil {
-			return i, rest, nil
-		}
+		return normalizeNumber(json.Number(text)), rest, nil
 	}
 	text := sign + "0." + string(digits) + "e" + strconv.FormatInt(e, 10)
 	return normalizeNumber(json.Number(text)), rest, nil

@@ -889,8 +889,31 @@ func (r *Entries) Seek(table uint32, field string, from []byte) bool {
 	return r.load(ok)
 }
 
+// SeekLast positions the reader at the last entry of table's index on
+// field whose value and key (ordered-encoded), then seq, are at most
+// upto and seq, and reports whether there is one; Prev moves back in
+// order.
+func (r *Entries) SeekLast(table uint32, field string, upto []byte, seq uint64) bool {
+	r.prefix = entryPrefix(r.prefix[:0], table, field)
+	r.seek = binary.BigEndian.AppendUint64(append(append(r.seek[:0], r.prefix...), upto...), seq)
+	r.seek = append(r.seek, 0) // the key's immediate successor: the key itself is taken
+	r.err = nil
+	return r.loadBack(r.it.SeekLT(r.seek))
+}
+
 // Next moves to the next entry.
 func (r *Entries) Next() bool { return r.load(r.it.Next()) }
+
+// Prev moves to the entry before.
+func (r *Entries) Prev() bool { return r.loadBack(r.it.Prev()) }
+
+// loadBack is load for a move backwards, which ends at the field's mark.
+func (r *Entries) loadBack(ok bool) bool {
+	if ok && len(r.it.Key()) == len(r.prefix) && bytes.HasPrefix(r.it.Key(), r.prefix) {
+		return false // the field's mark, before its entries
+	}
+	return r.load(ok)
+}
 
 // Entry returns the value and key (ordered-encoded) of the entry the
 // reader is at, valid until it moves; Seq returns its seq.
