@@ -235,3 +235,47 @@ func BenchmarkColdPlan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCopyIn is COPY ... FROM STDIN of 100,000 rows of about 45
+// bytes, as csv, into a table with a primary key and an index on a status
+// of ten values, sent in 64 KB messages as psql's \copy sends them: the
+// statement path of a bulk load, each load into a table of its own.
+// (pgrace's copy load compares the whole server with PostgreSQL's.)
+func BenchmarkCopyIn(b *testing.B) {
+	const rows = 100000
+	var data []byte
+	for i := 1; i <= rows; i++ {
+		data = fmt.Appendf(data, "%d,user%d@example.com,status-%d,%d\n", i, i, i%10, i*7%100000)
+	}
+	s := benchSession(b)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for n := range b.N {
+		b.StopTimer()
+		simple(b, s, fmt.Sprintf(`CREATE TABLE c%d (id int8 PRIMARY KEY, email text NOT NULL, status text NOT NULL, amount int8 NOT NULL)`, n))
+		simple(b, s, fmt.Sprintf(`CREATE INDEX c%d_status ON c%d (status)`, n, n))
+		b.StartTimer()
+		cin := simple(b, s, fmt.Sprintf(`COPY c%d FROM STDIN WITH (FORMAT csv)`, n)).CopyIn
+		if cin == nil {
+			b.Fatal("COPY FROM STDIN gave no CopyIn")
+		}
+		for off := 0; off < len(data); off += 64 << 10 {
+			if err := cin.Write(data[off:min(off+64<<10, len(data))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		res, err := cin.Done()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if cm := s.TakeCommit(); cm != nil {
+			if _, err := cm.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if res.Tag != fmt.Sprintf("COPY %d", rows) {
+			b.Fatalf("tag %q, want COPY %d", res.Tag, rows)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
