@@ -95,12 +95,6 @@ func appendEntry(dst []byte, e *indexEntry) []byte {
 // there, and every entry it holds is a value and a key. The index may
 // hold more (see above).
 func checkIndexedEntries(x *vindex.Index, ts *tableState) error {
-	r, err := x.NewEntries()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	var enc []byte
 	for _, field := range slices.Sorted(maps.Keys(ts.indexes)) {
 		m, ok, err := x.EntriesMark(ts.spec.OID, field)
 		if err != nil {
@@ -109,32 +103,37 @@ func checkIndexedEntries(x *vindex.Index, ts *tableState) error {
 		if !ok || m.Horizon != ts.horizon {
 			continue // none yet, or put before a fold: the next pass puts them
 		}
-		in := r.Seek(ts.spec.OID, field, nil)
-		ts.indexes[field].Ascend(func(e indexEntry) bool {
-			if e.seq > m.Seq {
-				return true
+		// One walk of the index's entries, decoded, beside one of the
+		// tree's: a tree's entry up to the mark that the index passes by
+		// is missing.
+		it := ts.indexes[field].seek(nil)
+		var leaf []indexEntry
+		head := func() *indexEntry {
+			for len(leaf) == 0 {
+				if leaf = it.next(); leaf == nil {
+					return nil
+				}
 			}
-			enc = appendEntry(enc[:0], &e)
-			for in && (bytes.Compare(r.Entry(), enc) < 0 || bytes.Equal(r.Entry(), enc) && r.Seq() < e.seq) {
-				in = r.Next()
-			}
-			if !in || !bytes.Equal(r.Entry(), enc) || r.Seq() != e.seq {
-				err = fmt.Errorf("the entry of %v for row %s at seq %d is missing up to seq %d", e.val, e.key, e.seq, m.Seq)
-			}
-			return err == nil
-		})
-		if err == nil {
-			err = r.Err()
+			return &leaf[0]
 		}
-		if err != nil {
-			return fmt.Errorf("index on %s: %w", field, err)
+		var missing *indexEntry
+		passed := func(upTo *indexEntry) {
+			for e := head(); e != nil && missing == nil && (upTo == nil || compareEntries(e, upTo) <= 0); e = head() {
+				if leaf = leaf[1:]; e.seq <= m.Seq && (upTo == nil || compareEntries(e, upTo) < 0) {
+					missing = e
+				}
+			}
 		}
-		// Every entry the index holds decodes.
 		src := indexedEntries{x: x, oid: ts.spec.OID, field: field}
-		src.walk(func(r *vindex.Entries) bool { return r.Seek(ts.spec.OID, field, nil) }, (*vindex.Entries).Next,
-			func(indexEntry) bool { return true })
+		src.Ascend(func(e indexEntry) bool {
+			passed(&e)
+			return missing == nil
+		})
 		if src.err != nil {
 			return src.err
+		}
+		if passed(nil); missing != nil {
+			return fmt.Errorf("index on %s: the entry of %v for row %s at seq %d is missing up to seq %d", field, missing.val, missing.key, missing.seq, m.Seq)
 		}
 	}
 	return nil
@@ -166,6 +165,11 @@ type indexedEntries struct {
 	oid   uint32
 	field string
 	err   error
+}
+
+// Ascend calls fn with each entry in order until it returns false.
+func (s *indexedEntries) Ascend(fn func(e indexEntry) bool) {
+	s.walk(func(r *vindex.Entries) bool { return r.Seek(s.oid, s.field, nil) }, (*vindex.Entries).Next, fn)
 }
 
 // AscendGreaterOrEqual calls fn with each entry from the first at least

@@ -18,9 +18,9 @@ type keyMap[V any] struct {
 	strs map[string]int
 	// vals holds the value of place i at vals[i/keyBlock][i%keyBlock];
 	// a deleted key's value is zeroed, its place not reused. The first
-	// block grows as a slice does, the others are made whole.
+	// block grows as a slice does, the others are made whole; only the
+	// last is not full.
 	vals [][]V
-	n    int // places taken
 }
 
 // keyBlock is the number of values in a block of keyMap.
@@ -53,7 +53,10 @@ func (m *keyMap[V]) set(k Key, v V) {
 		*m.val(i) = v
 		return
 	}
-	i := m.n
+	i := 0 // the next place
+	if n := len(m.vals); n > 0 {
+		i = (n-1)*keyBlock + len(m.vals[n-1])
+	}
 	switch b := i / keyBlock; {
 	case b < len(m.vals):
 		m.vals[b] = append(m.vals[b], v)
@@ -62,7 +65,6 @@ func (m *keyMap[V]) set(k Key, v V) {
 	default:
 		m.vals = append(m.vals, append(make([]V, 0, keyBlock), v))
 	}
-	m.n++
 	if k.IsInt {
 		if m.ints == nil {
 			m.ints = map[int64]int{}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -279,21 +278,21 @@ func readOrderedValue(b []byte) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	enc := slices.Clone(b[1 : len(b)-len(rest)])
+	enc := b[1 : len(b)-len(rest)]
+	flip := byte(0) // a negative number's bytes are inverted
 	if b[0] == pfxNeg {
-		for i := range enc {
-			enc[i] = ^enc[i]
-		}
+		flip = 0xff
 	}
 	var e int64
 	at := 2
-	if w := binary.BigEndian.Uint16(enc); w != 0 && w != 1<<16-1 {
+	if w := binary.BigEndian.Uint16(enc) ^ uint16(flip)<<8 ^ uint16(flip); w != 0 && w != 1<<16-1 {
 		e = int64(w) - 1<<15
 	} else {
-		e, at = int64(binary.BigEndian.Uint64(enc[2:])^1<<63), 10
+		e, at = int64(binary.BigEndian.Uint64(enc[2:])^uint64(flip)*0x0101010101010101^1<<63), 10
 	}
 	digits := make([]byte, 0, 2*(len(enc)-at))
 	for _, c := range enc[at:] {
+		c ^= flip
 		for _, d := range [2]byte{c >> 4, c & 0x0f} {
 			if d == 0 {
 				break

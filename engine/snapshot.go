@@ -480,13 +480,14 @@ func readSnapshotDelta(r io.Reader, ts *tableState) error {
 	var held heldEntries
 	defer held.reset()
 	for i, r := range rows {
-		prev := make([]any, len(fields))
-		if old, ok := ts.rows.Get(row{key: r.key}); ok {
-			// The row as it was at the base, whose newest version may
-			// have left its document to the version index.
-			if prev, err = fieldValues(ts.log, old, h.Base, fields); err != nil {
-				return err
-			}
+		// The row as it was at the base (none: all nil), whose newest
+		// version may have left its document to the version index.
+		old, ok := ts.rows.Get(row{key: r.key})
+		prev, err := fieldValues(ts.log, old, h.Base, fields)
+		if err != nil {
+			return err
+		}
+		if ok {
 			rows[i] = newRow(r.key, append(slices.Clip(old.versions), r.versions...))
 		}
 		if err := entriesAfter(ts.log, r, 0, fields, prev, func(j int, e indexEntry) { held.take(ts.indexes[fields[j]], e) }); err != nil {

@@ -192,8 +192,6 @@ func TestDamage(t *testing.T) {
 	}
 }
 
-// TestSealedSegmentDamage flips a bit in a sealed segment, and cuts one
-// short: both are corruption, never a silent cut.
 // segmentedStream makes a data directory with stream "a" holding seqs
 // 1..400 in segments of 4 KiB, at least three, and returns it closed with
 // the segments it had.
@@ -211,6 +209,8 @@ func segmentedStream(t *testing.T) (string, []*segment) {
 	return dir, segs
 }
 
+// TestSealedSegmentDamage flips a bit in a sealed segment, and cuts one
+// short: both are corruption, never a silent cut.
 func TestSealedSegmentDamage(t *testing.T) {
 	dir, _ := segmentedStream(t)
 

@@ -403,7 +403,7 @@ func (x *Index) Mark(table uint32) (m Mark, ok bool, err error) {
 	if len(v) != 16 && (len(v) != 17 || v[16] > markRows|markDocAfterInsert) {
 		return m, false, fmt.Errorf("vindex: mark of table %d: %w", table, ErrDamaged)
 	}
-	m = Mark{Seq: binary.BigEndian.Uint64(v), Horizon: binary.BigEndian.Uint64(v[8:])}
+	m = readMark(v)
 	if len(v) == 17 {
 		m.Rows, m.DocAfterInsert = v[16]&markRows != 0, v[16]&markDocAfterInsert != 0
 	}
@@ -472,18 +472,26 @@ func (b *Batch) deleteRange(tag byte, table uint32) error {
 // Discard releases the batch without applying it.
 func (b *Batch) Discard() { b.b.Close() }
 
+// appendMark appends m's seq and horizon, the first 16 bytes of a mark.
+func appendMark(dst []byte, m Mark) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(dst, m.Seq), m.Horizon)
+}
+
+// readMark reads the seq and horizon appendMark wrote at the start of v.
+func readMark(v []byte) Mark {
+	return Mark{Seq: binary.BigEndian.Uint64(v), Horizon: binary.BigEndian.Uint64(v[8:])}
+}
+
 // SetMark sets table's mark when the batch is applied.
 func (b *Batch) SetMark(table uint32, m Mark) error {
-	var v [17]byte
-	binary.BigEndian.PutUint64(v[:], m.Seq)
-	binary.BigEndian.PutUint64(v[8:], m.Horizon)
+	v := appendMark(make([]byte, 0, 17), m)[:17]
 	if m.Rows {
 		v[16] |= markRows
 	}
 	if m.DocAfterInsert {
 		v[16] |= markDocAfterInsert
 	}
-	return b.b.Set(markKey(table), v[:], nil)
+	return b.b.Set(markKey(table), v, nil)
 }
 
 // Apply applies the batch, at once, and releases it. It is not durable
@@ -837,10 +845,8 @@ func (b *Batch) PutEntry(table uint32, field string, entry []byte, seq uint64) e
 // table's index on field, and their horizon (m.Seq, m.Horizon), when the
 // batch is applied: after the field's entries up to it.
 func (b *Batch) SetEntriesMark(table uint32, field string, m Mark) error {
-	var v [16]byte
-	binary.BigEndian.PutUint64(v[:], m.Seq)
-	binary.BigEndian.PutUint64(v[8:], m.Horizon)
-	return b.b.Set(entryPrefix(b.key[:0], table, field), v[:], nil)
+	b.val = appendMark(b.val[:0], m)
+	return b.b.Set(entryPrefix(b.key[:0], table, field), b.val, nil)
 }
 
 // EntriesMark returns the mark of the entries of table's index on field
@@ -857,7 +863,7 @@ func (x *Index) EntriesMark(table uint32, field string) (m Mark, ok bool, err er
 	if len(v) != 16 {
 		return m, false, fmt.Errorf("vindex: mark of the entries on %q of table %d: %w", field, table, ErrDamaged)
 	}
-	return Mark{Seq: binary.BigEndian.Uint64(v), Horizon: binary.BigEndian.Uint64(v[8:])}, true, nil
+	return readMark(v), true, nil
 }
 
 // Entries reads the entries of an index in order. It is not safe for
@@ -883,11 +889,15 @@ func (r *Entries) Seek(table uint32, field string, from []byte) bool {
 	r.seek = append(append(r.seek[:0], r.prefix...), from...)
 	r.err = nil
 	ok := r.it.SeekGE(r.seek)
-	if ok && len(from) == 0 && len(r.it.Key()) == len(r.prefix) {
-		ok = r.it.Next() // the field's mark
+	if ok && r.atMark() {
+		ok = r.it.Next()
 	}
 	return r.load(ok)
 }
+
+// atMark reports whether the iterator is at the field's mark, the key of
+// its prefix alone, which comes before its entries.
+func (r *Entries) atMark() bool { return bytes.Equal(r.it.Key(), r.prefix) }
 
 // SeekLast positions the reader at the last entry of table's index on
 // field whose value and key (ordered-encoded), then seq, are at most
@@ -908,12 +918,7 @@ func (r *Entries) Next() bool { return r.load(r.it.Next()) }
 func (r *Entries) Prev() bool { return r.loadBack(r.it.Prev()) }
 
 // loadBack is load for a move backwards, which ends at the field's mark.
-func (r *Entries) loadBack(ok bool) bool {
-	if ok && len(r.it.Key()) == len(r.prefix) && bytes.HasPrefix(r.it.Key(), r.prefix) {
-		return false // the field's mark, before its entries
-	}
-	return r.load(ok)
-}
+func (r *Entries) loadBack(ok bool) bool { return !(ok && r.atMark()) && r.load(ok) }
 
 // Entry returns the value and key (ordered-encoded) of the entry the
 // reader is at, valid until it moves; Seq returns its seq.
