@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/cockroachdb/apd/v3"
 )
@@ -263,6 +264,57 @@ func TestRowTreeLeafSpace(t *testing.T) {
 	}
 	if space > 10000*(leafItems+1)/leafItems+leafItems {
 		t.Errorf("leaves have room for %d rows, for 10000 rows", space)
+	}
+}
+
+// TestIndexTreeLeafSpace writes an index on a column of three values as
+// rows with ever larger keys write it: each entry at the end of its
+// value's run, in the middle of the tree. The leaves fill as when the
+// entries are added in order (a leaf cut in halves each time would be
+// left half empty), and the entries of one value hold one box of its
+// text between them, whether put in one at a time or built in order.
+func TestIndexTreeLeafSpace(t *testing.T) {
+	const n = 30000
+	vals := []string{"active", "inactive", "pending"}
+	entry := func(i int) indexEntry {
+		// A fresh string each time, as a decoded document gives.
+		v := strings.Clone(vals[i%len(vals)])
+		return newEntry(v, Key{Int: int64(i), IsInt: true}, uint64(i+1))
+	}
+	boxes := func(tr *indexTree) int {
+		seen := map[unsafe.Pointer]bool{}
+		tr.Ascend(func(e indexEntry) bool {
+			seen[(*[2]unsafe.Pointer)(unsafe.Pointer(&e.val))[1]] = true
+			return true
+		})
+		return len(seen)
+	}
+	tr := newIndexTree()
+	for i := range n {
+		tr.ReplaceOrInsert(entry(i))
+	}
+	it := tr.seek(nil)
+	leaves := 0
+	for es := it.next(); es != nil; es = it.next() {
+		leaves++
+	}
+	// Each value's run fills its leaves; the leaf where one run meets the
+	// next is the only one that may be short.
+	if most := n/leafItems + 2*len(vals); leaves > most {
+		t.Errorf("%d leaves for %d entries of %d values, want at most %d", leaves, n, len(vals), most)
+	}
+	if got := boxes(tr); got != len(vals) {
+		t.Errorf("ReplaceOrInsert: the entries hold %d boxes of their values, want %d", got, len(vals))
+	}
+	built := newIndexTree()
+	b := newTreeBuilder(built)
+	for _, v := range vals {
+		for i := range n / len(vals) {
+			b.add(newEntry(strings.Clone(v), Key{Int: int64(i), IsInt: true}, 1))
+		}
+	}
+	if got := boxes(built); got != len(vals) {
+		t.Errorf("treeBuilder: the entries hold %d boxes of their values, want %d", got, len(vals))
 	}
 }
 

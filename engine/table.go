@@ -417,21 +417,26 @@ func prefixExact(p [2]uint64) bool {
 // prefixes decide the values' order, but for two equal ones that are not
 // exact.
 func compareEntries(a, b *indexEntry) int {
-	if c := cmp.Compare(a.pfx[0], b.pfx[0]); c != 0 {
+	if c := compareEntryValues(a, b); c != 0 {
 		return c
-	}
-	if c := cmp.Compare(a.pfx[1], b.pfx[1]); c != 0 {
-		return c
-	}
-	if !prefixExact(a.pfx) {
-		if c := SortCompare(a.val, b.val); c != 0 {
-			return c
-		}
 	}
 	if c := compareKeys(a.key, b.key); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.seq, b.seq)
+}
+
+// compareEntryValues orders a and b by their values alone.
+func compareEntryValues(a, b *indexEntry) int {
+	switch {
+	case a.pfx[0] != b.pfx[0]:
+		return cmp.Compare(a.pfx[0], b.pfx[0])
+	case a.pfx[1] != b.pfx[1]:
+		return cmp.Compare(a.pfx[1], b.pfx[1])
+	case prefixExact(a.pfx):
+		return 0
+	}
+	return SortCompare(a.val, b.val)
 }
 
 // tableState is a table as readers see it: immutable once published.
