@@ -82,7 +82,7 @@ type Cursor struct {
 	// rng is the state of an IndexRange cursor.
 	rng *rangeScan
 
-	idx    *indexTree
+	idx    entrySource
 	field  string
 	op     Op
 	value  any
@@ -129,8 +129,8 @@ func (v *View) IndexCursor(table, field string, op Op, value any) (*Cursor, erro
 		return nil, err
 	}
 	ts = v.trees(table, ts)
-	idx, ok := ts.indexes[field]
-	if !ok {
+	idx := ts.entries(field, v.seq)
+	if idx == nil {
 		return nil, errorf(CodeUndefinedColumn, "table %q has no index on %q", table, field)
 	}
 	if v.txn != nil {
@@ -384,6 +384,10 @@ func (c *Cursor) equalChunk() {
 		}
 		return true
 	})
+	if err := c.idx.Err(); err != nil {
+		c.err = err
+		return
+	}
 	if keys > 0 {
 		c.lastEntry, c.started = cur, true
 	}
@@ -435,6 +439,10 @@ func (c *Cursor) gatherRange() bool {
 			}
 			return !c.op.holds(cmp) || visit(e)
 		})
+	}
+	if err := c.idx.Err(); err != nil {
+		c.err = err // Next returns it
+		return true
 	}
 	if over {
 		return false

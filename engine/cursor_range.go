@@ -57,8 +57,8 @@ func (v *View) IndexRange(table, field string, lo, hi *Bound, desc bool) (*Curso
 		return nil, err
 	}
 	ts = v.trees(table, ts)
-	idx, ok := ts.indexes[field]
-	if !ok {
+	idx := ts.entries(field, v.seq)
+	if idx == nil {
 		return nil, errorf(CodeUndefinedColumn, "table %q has no index on %q", table, field)
 	}
 	switch {
@@ -198,6 +198,10 @@ func (c *Cursor) rangeScanChunk() {
 		c.idx.DescendLessOrEqual(newEntry(rs.hi.Value, maxKey, math.MaxUint64), visit)
 	default:
 		c.descendKind(visit)
+	}
+	if err := c.idx.Err(); err != nil {
+		c.err = err
+		return
 	}
 	if seen {
 		rs.last, rs.started = cur, true

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 
 	"github.com/driftdb/driftdb/vindex"
@@ -156,6 +157,35 @@ func decodeEntry(b []byte, seq uint64) (indexEntry, error) {
 	return newEntry(val, k, seq), nil
 }
 
+// entrySource is where a read finds the entries of an index: its tree,
+// or, for a view before the seq up to which the tree may have let entries
+// go (tableState.entryTrim), the version index, which holds every entry
+// up to its mark. A walk that fails ends early, and Err says why.
+type entrySource interface {
+	AscendGreaterOrEqual(pivot indexEntry, fn func(e indexEntry) bool)
+	DescendLessOrEqual(pivot indexEntry, fn func(e indexEntry) bool)
+	Descend(fn func(e indexEntry) bool)
+	Err() error
+}
+
+// treeEntries is an index's tree as an entrySource: its walks do not fail.
+type treeEntries struct{ *indexTree }
+
+func (treeEntries) Err() error { return nil }
+
+// entries returns where a read at seq finds the entries of the index on
+// field, nil when the table has no such index.
+func (ts *tableState) entries(field string, seq uint64) entrySource {
+	idx, ok := ts.indexes[field]
+	if !ok {
+		return nil
+	}
+	if seq < ts.entryTrim[field] {
+		return &indexedEntries{x: ts.log.vx, oid: ts.log.oid, field: field}
+	}
+	return treeEntries{idx}
+}
+
 // indexedEntries reads the entries of a table's index on a field from the
 // version index, decoded as the tree holds them and in the tree's order,
 // with the tree's ways of walking them: the source of the entries a tree
@@ -195,9 +225,22 @@ func (s *indexedEntries) DescendLessOrEqual(pivot indexEntry, fn func(e indexEnt
 	}, (*vindex.Entries).Prev, fn)
 }
 
+// Descend calls fn with each entry from the last, in reverse order, until
+// it returns false. Every value's encoding starts below 0xff (pfxNull is
+// the greatest of their first bytes).
+func (s *indexedEntries) Descend(fn func(e indexEntry) bool) {
+	s.walk(func(r *vindex.Entries) bool {
+		return r.SeekLast(s.oid, s.field, []byte{0xff}, math.MaxUint64)
+	}, (*vindex.Entries).Prev, fn)
+}
+
+// Err reports what ended the last walk early, nil when nothing did.
+func (s *indexedEntries) Err() error { return s.err }
+
 // walk opens a reader, moves it to its start, then on with move, calling
 // fn with each entry until fn returns false.
 func (s *indexedEntries) walk(start func(r *vindex.Entries) bool, move func(r *vindex.Entries) bool, fn func(e indexEntry) bool) {
+	s.err = nil
 	r, err := s.x.NewEntries()
 	if err != nil {
 		s.err = err

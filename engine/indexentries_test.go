@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -292,5 +294,190 @@ func TestIndexedEntriesWalk(t *testing.T) {
 				t.Fatalf("from %s/%s@%d (ascending %v): the index gives\n%v\nthe tree\n%v", ToJSON(p.val), p.key, p.seq, ascend, got, want)
 			}
 		}
+	}
+}
+
+// TestReadsBelowEntryTrim reads a table's indexes at seqs all along its
+// history twice: from the trees, and with every read before a seq T sent
+// to the version index (tableState.entryTrim, as a trim of the trees
+// will set it), T the mark of the snapshot that put the entries there.
+// Lookups, equality and range cursors both ways and from an open bound,
+// the unique checks and the check of the indexes find the same rows at
+// the same versions either way.
+func TestReadsBelowEntryTrim(t *testing.T) {
+	for _, leave := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NewestInIndex=%v", leave), func(t *testing.T) { testReadsBelowEntryTrim(t, leave) })
+	}
+}
+
+func testReadsBelowEntryTrim(t *testing.T, leave bool) {
+	dir := t.TempDir()
+	db := openDB(t, dir, Options{VersionIndex: true, NewestInIndex: leave, SnapshotEvents: -1, SnapshotBytes: -1})
+	defer func() { db.Close() }()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"s", "n"},
+		IndexDefs: []IndexSpec{{Name: "t_u", Fields: []string{"u"}, Unique: true}}}))
+	rng := rand.New(rand.NewPCG(5, 6))
+	strs := []string{"a", "b", "bb", "c"}
+	nums := []string{"-3", "-1", "0", "1", "2.5", "3", "null"}
+	next := 0 // the next id
+	live := map[int]bool{}
+	round := func(r int) {
+		tx := db.Begin()
+		for range 40 {
+			id := rng.IntN(next + 10)
+			if id >= next {
+				id = next
+			}
+			doc := fmt.Sprintf(`"s": %q, "n": %s, "u": %d`, strs[rng.IntN(len(strs))], nums[rng.IntN(len(nums))], 1000*r+id)
+			var err error
+			switch {
+			case id == next:
+				next++
+				live[id] = true
+				_, err = tx.Insert("t", fmt.Appendf(nil, `{"id": %d, %s}`, id, doc))
+			case !live[id]:
+				continue
+			case rng.IntN(8) == 0:
+				delete(live, id)
+				err = tx.SoftDelete("t", int64(id))
+			default:
+				err = tx.Patch("t", int64(id), fmt.Appendf(nil, `{%s}`, doc))
+			}
+			mustExec(t, err)
+		}
+		_, err := tx.Commit(ctx)
+		mustExec(t, err)
+	}
+	for r := range 12 {
+		round(r)
+	}
+	mark, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	for r := 12; r < 16; r++ {
+		round(r) // read from the trees, whatever T
+	}
+	latest := db.Seq()
+
+	setTrim := func(at uint64) {
+		trim := map[string]uint64{"s": at, "n": at, "u": at}
+		if at == 0 {
+			trim = nil
+		}
+		db.locked(func() { db.work["t"].entryTrim = trim })
+		db.pub.Load().tables["t"].entryTrim = trim
+	}
+	// reads returns what every kind of read of the indexes finds at seq.
+	reads := func(seq uint64) []string {
+		t.Helper()
+		v, err := db.ViewAt(seq)
+		mustExec(t, err)
+		var out []string
+		add := func(what string, r *Row) { out = append(out, fmt.Sprintf("%s: %s@%d", what, r.Key, r.Seq)) }
+		lookup := func(field string, op Op, val any) {
+			mustExec(t, v.IndexLookup("t", field, op, val, func(r *Row) bool { add(fmt.Sprint("lookup ", field, op, val), r); return true }))
+		}
+		drain := func(what string, c *Cursor, err error) {
+			mustExec(t, err)
+			for {
+				r, err := c.Next(ctx)
+				mustExec(t, err)
+				if r == nil {
+					return
+				}
+				add(what, r)
+			}
+		}
+		for _, s := range strs {
+			lookup("s", OpEq, s)
+			c, err := v.IndexCursor("t", "s", OpEq, s)
+			drain("cursor s = "+s, c, err)
+		}
+		for _, op := range []Op{OpEq, OpGt, OpGe, OpLt, OpLe} {
+			lookup("n", op, int64(1))
+			c, err := v.IndexCursor("t", "n", op, int64(0))
+			drain(fmt.Sprint("cursor n ", op), c, err)
+		}
+		lookup("u", OpEq, int64(1000*11+3))
+		lookup("u", OpGe, int64(1000*14))
+		for _, desc := range []bool{false, true} {
+			bounds := [][2]*Bound{
+				{{Value: int64(-1), Incl: true}, {Value: 2.5}},
+				{{Value: int64(0)}, nil},
+				{nil, {Value: int64(1), Incl: true}},
+				{{Value: "b", Incl: true}, {Value: "c"}},
+			}
+			for _, b := range bounds {
+				field := "n"
+				if b[0] != nil && kindOf(b[0].Value) == kindString {
+					field = "s"
+				}
+				c, err := v.IndexRange("t", field, b[0], b[1], desc)
+				drain(fmt.Sprintf("range %s %v %v desc %v", field, b[0], b[1], desc), c, err)
+			}
+		}
+		return out
+	}
+
+	found, below := 0, 0
+	for seq := uint64(1); seq <= latest; seq += 3 {
+		setTrim(0)
+		want := reads(seq)
+		setTrim(mark)
+		ts, _ := db.View().lookupTable("t")
+		_, fromIndex := ts.entries("n", seq).(*indexedEntries)
+		if fromIndex != (seq < mark) {
+			t.Fatalf("seq %d, T %d: read from the version index %v", seq, mark, fromIndex)
+		}
+		got := reads(seq)
+		if !slices.Equal(got, want) {
+			t.Fatalf("seq %d, T %d (from the version index %v): the reads differ from the trees':\n got %d: %.600q\nwant %d: %.600q",
+				seq, mark, fromIndex, len(got), got, len(want), want)
+		}
+		found += len(got)
+		if fromIndex {
+			below++
+		}
+	}
+	if found < 1000 || below < 50 {
+		t.Fatalf("the reads found %d rows, %d seqs below T: too few to tell", found, below)
+	}
+
+	// Every read before T from the version index: the check of the
+	// indexes, and the unique checks of a transaction that began there.
+	_, err = db.SnapshotTable("t")
+	mustExec(t, err)
+	setTrim(db.Seq() + 1)
+	if p := db.CheckIndexes(); len(p) > 0 {
+		t.Fatalf("CheckIndexes with the reads from the version index: %q", p)
+	}
+	var taken, gone int // a live row's u, and one a deleted row had
+	for id := range next {
+		if r, ok, _ := db.View().Get("t", int64(id)); ok && live[id] {
+			d, err := r.Doc()
+			mustExec(t, err)
+			taken = int(d["u"].(int64))
+		}
+	}
+	gone = -1
+	for id := range next {
+		if !live[id] {
+			gone = id
+		}
+	}
+	// The statement fails, as its check reads the transaction's snapshot
+	// (the commit checks again, in the trees).
+	tx := db.Begin()
+	_, err = tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "u": %d}`, next, taken))
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeUniqueViolation {
+		t.Fatalf("an insert of u = %d, a live row's: %v, want 23505", taken, err)
+	}
+	tx.Rollback()
+	if gone >= 0 {
+		tx = db.Begin()
+		_, err = tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "u": %d}`, next, 1000*15+gone))
+		mustExec(t, err)
+		_, err = tx.Commit(ctx)
+		mustExec(t, err)
 	}
 }

@@ -221,9 +221,9 @@ func valueText(v any) string {
 	return string(ToJSON(v))
 }
 
-// candidates calls fn with each key the index tree idx has an entry of
-// value v for, with seq <= seq, once per key, in key order.
-func candidates(idx *indexTree, v any, seq uint64, fn func(Key) error) error {
+// candidates calls fn with each key idx has an entry of value v for, with
+// seq <= seq, once per key, in key order.
+func candidates(idx entrySource, v any, seq uint64, fn func(Key) error) error {
 	if idx == nil {
 		return nil // a state from before the index: the commit checks
 	}
@@ -241,6 +241,9 @@ func candidates(idx *indexTree, v any, seq uint64, fn func(Key) error) error {
 		err = fn(e.key)
 		return err == nil
 	})
+	if err == nil {
+		err = idx.Err()
+	}
 	return err
 }
 
@@ -273,7 +276,7 @@ func (tx *Txn) checkUnique(ts *tableState, k Key, doc, prev map[string]any) erro
 		}
 		// The transaction's own rows.
 		if t := tx.uniq[uniqKey(name, ix.Fields[0])]; t != nil {
-			err := candidates(t, vals[0], ^uint64(0), func(c Key) error {
+			err := candidates(treeEntries{t}, vals[0], ^uint64(0), func(c Key) error {
 				if p, ok := tx.pending.get(name, c); ok && c != k && p.doc != nil && conflictsWith(p.doc) {
 					return uniqueError(ts, ix, vals)
 				}
@@ -287,7 +290,7 @@ func (tx *Txn) checkUnique(ts *tableState, k Key, doc, prev map[string]any) erro
 		if trunc {
 			continue
 		}
-		err := candidates(trees.indexes[ix.Fields[0]], vals[0], tx.view.seq, func(c Key) error {
+		err := candidates(trees.entries(ix.Fields[0], tx.view.seq), vals[0], tx.view.seq, func(c Key) error {
 			if c == k {
 				return nil
 			}
@@ -366,7 +369,7 @@ func (ts *tableState) checkUniqueLatest(ev *event, r row) error {
 		if vals == nil {
 			continue
 		}
-		err := candidates(ts.indexes[ix.Fields[0]], vals[0], ^uint64(0), func(c Key) error {
+		err := candidates(ts.entries(ix.Fields[0], ^uint64(0)), vals[0], ^uint64(0), func(c Key) error {
 			if c == ev.key {
 				return nil
 			}
@@ -443,7 +446,7 @@ func (ts *tableState) changedDuplicate(ix IndexSpec, b *backfill) error {
 		return err
 	}
 	for i, k := range keys {
-		err := candidates(b.tree, vals[i][0], b.upTo, func(c Key) error {
+		err := candidates(treeEntries{b.tree}, vals[i][0], b.upTo, func(c Key) error {
 			other, ok := ts.get(c)
 			if c == k || !ok || other.newest().seq > b.upTo {
 				return nil // written since: compared above

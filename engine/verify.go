@@ -90,16 +90,16 @@ func (db *DB) CheckIndexes() []string {
 // indexMisses counts the runs of versions of ts's rows that the index on
 // field does not find, and describes the first.
 func indexMisses(ts *tableState, field string) (missing int, first string, err error) {
-	idx := ts.indexes[field]
 	ts.rows.Ascend(func(r row) bool {
 		var prev any
+		var ferr error // what ended the walk of the row's versions
 		err = r.eachDoc(ts.log, 0, func(ver *version, b []byte) bool {
 			var val any
 			if b != nil {
 				var doc map[string]any
 				var ok bool
-				if val, ok, err = fieldAt(b, field, &doc); err != nil {
-					err = fmt.Errorf("key %s seq %d: %w", r.key, ver.seq, err)
+				if val, ok, ferr = fieldAt(b, field, &doc); ferr != nil {
+					ferr = fmt.Errorf("key %s seq %d: %w", r.key, ver.seq, ferr)
 					return false
 				}
 				if !ok {
@@ -111,13 +111,21 @@ func indexMisses(ts *tableState, field string) (missing int, first string, err e
 				return true
 			}
 			prev = val
-			if !indexFinds(idx, val, r.key, ver.seq) {
+			idx := ts.entries(field, ver.seq)
+			found := indexFinds(idx, val, r.key, ver.seq)
+			if ferr = idx.Err(); ferr != nil {
+				return false
+			}
+			if !found {
 				if missing++; missing == 1 {
 					first = fmt.Sprintf("key %s seq %d value %v", r.key, ver.seq, val)
 				}
 			}
 			return true
 		})
+		if err == nil {
+			err = ferr
+		}
 		return err == nil
 	})
 	return missing, first, err
@@ -125,7 +133,7 @@ func indexMisses(ts *tableState, field string) (missing int, first string, err e
 
 // indexFinds reports whether idx holds an entry of val for key at or
 // before seq.
-func indexFinds(idx *indexTree, val any, k Key, seq uint64) bool {
+func indexFinds(idx entrySource, val any, k Key, seq uint64) bool {
 	found := false
 	idx.AscendGreaterOrEqual(newEntry(val, k, 0), func(e indexEntry) bool {
 		found = SortCompare(e.val, val) == 0 && e.key == k && e.seq <= seq

@@ -378,8 +378,8 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 		return err
 	}
 	ts = v.trees(table, ts)
-	idx, ok := ts.indexes[field]
-	if !ok {
+	idx := ts.entries(field, v.seq)
+	if idx == nil {
 		return errorf(CodeUndefinedColumn, "table %q has no index on %q", table, field)
 	}
 	if v.txn != nil {
@@ -459,6 +459,9 @@ func (v *View) indexLookup(table, field string, op Op, value any, decode bool, f
 			}
 			return true
 		})
+	}
+	if err := idx.Err(); err != nil {
+		return err
 	}
 	if seen != nil {
 		slices.SortFunc(cands, func(a, b candidate) int { return compareKeys(a.key, b.key) })
