@@ -159,8 +159,8 @@ func decodeEntry(b []byte, seq uint64) (indexEntry, error) {
 
 // entrySource is where a read finds the entries of an index: its tree,
 // or, for a view before the seq up to which the tree may have let entries
-// go (tableState.entryTrim), the version index, which holds every entry
-// up to its mark. A walk that fails ends early, and Err says why.
+// go (its trim), the version index, which holds every entry up to its
+// mark. A walk that fails ends early, and Err says why.
 type entrySource interface {
 	AscendGreaterOrEqual(pivot indexEntry, fn func(e indexEntry) bool)
 	DescendLessOrEqual(pivot indexEntry, fn func(e indexEntry) bool)
@@ -180,7 +180,7 @@ func (ts *tableState) entries(field string, seq uint64) entrySource {
 	if !ok {
 		return nil
 	}
-	if seq < ts.entryTrim[field] {
+	if seq < idx.trim {
 		return &indexedEntries{x: ts.log.vx, oid: ts.log.oid, field: field}
 	}
 	return treeEntries{idx}

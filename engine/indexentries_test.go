@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -299,8 +302,8 @@ func TestIndexedEntriesWalk(t *testing.T) {
 
 // TestReadsBelowEntryTrim reads a table's indexes at seqs all along its
 // history twice: from the trees, and with every read before a seq T sent
-// to the version index (tableState.entryTrim, as a trim of the trees
-// will set it), T the mark of the snapshot that put the entries there.
+// to the version index (the trees' trim, as a trim of the trees will set
+// it), T the mark of the snapshot that put the entries there.
 // Lookups, equality and range cursors both ways and from an open bound,
 // the unique checks and the check of the indexes find the same rows at
 // the same versions either way.
@@ -358,14 +361,7 @@ func testReadsBelowEntryTrim(t *testing.T, leave bool) {
 	}
 	latest := db.Seq()
 
-	setTrim := func(at uint64) {
-		trim := map[string]uint64{"s": at, "n": at, "u": at}
-		if at == 0 {
-			trim = nil
-		}
-		db.locked(func() { db.work["t"].entryTrim = trim })
-		db.pub.Load().tables["t"].entryTrim = trim
-	}
+	setTrim := func(at uint64) { setTrims(db, "t", at) }
 	// reads returns what every kind of read of the indexes finds at seq.
 	reads := func(seq uint64) []string {
 		t.Helper()
@@ -479,5 +475,109 @@ func testReadsBelowEntryTrim(t *testing.T, leave bool) {
 		mustExec(t, err)
 		_, err = tx.Commit(ctx)
 		mustExec(t, err)
+	}
+}
+
+// setTrims sets the trim of every index tree of table, in the writer's
+// state and the published one, as a trim of the trees would.
+func setTrims(db *DB, table string, at uint64) {
+	db.locked(func() {
+		for _, ts := range []*tableState{db.work[table], db.pub.Load().tables[table]} {
+			for f, idx := range ts.indexes {
+				idx = idx.Clone()
+				idx.trim = at
+				ts.indexes[f] = idx
+			}
+		}
+	})
+}
+
+// TestIndexFileTrim follows a tree's trim through its index file: kept by
+// a whole snapshot and taken back at an open when the version index holds
+// the index's entries up to it; a file whose trim is past what the
+// version index holds is not taken, and the index is built from the rows,
+// whole. A file of version 1, which has no trim, reads as of trim 0.
+func TestIndexFileTrim(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, SnapshotEvents: -1, SnapshotBytes: -1}
+	db := openDB(t, dir, opts)
+	defer func() { db.Close() }()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"n"}}))
+	for i := range 50 {
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": %d}`, i, i%4))
+		mustExec(t, err)
+	}
+	for i := range 50 {
+		_, err := db.Patch(ctx, "t", int64(i), fmt.Appendf(nil, `{"n": %d}`, i%3))
+		mustExec(t, err)
+	}
+	mark, err := db.SnapshotTable("t") // the pass puts the entries up to mark
+	mustExec(t, err)
+	whole := func(trim uint64) {
+		t.Helper()
+		setTrims(db, "t", trim)
+		db.snapMu.Lock()
+		_, err := db.snapshotLocked("t", true)
+		db.snapMu.Unlock()
+		mustExec(t, err)
+	}
+	tree := func() *indexTree {
+		ts, _ := db.View().lookupTable("t")
+		return ts.indexes["n"]
+	}
+	// ones counts the rows whose n is 1 now, as a lookup finds them.
+	ones := func() int {
+		t.Helper()
+		n := 0
+		mustExec(t, db.View().IndexLookup("t", "n", OpEq, int64(1), func(*Row) bool { n++; return true }))
+		return n
+	}
+	reopen := func() {
+		t.Helper()
+		db.Close()
+		db = openDB(t, dir, opts)
+	}
+	whole(mark)
+	entries := tree().Len()
+	reopen()
+	if got := tree().trim; got != mark {
+		t.Fatalf("after a reopen, the tree's trim is %d, want %d", got, mark)
+	}
+	if got := tree().Len(); got != entries {
+		t.Fatalf("after a reopen, the tree holds %d entries, want the file's %d", got, entries)
+	}
+	if got := ones(); got != 17 {
+		t.Fatalf("%d rows with n = 1, want 17", got)
+	}
+
+	whole(db.Seq() + 1) // past the mark of the pass at this snapshot
+	reopen()
+	if got := tree().trim; got != 0 {
+		t.Fatalf("a file trimmed past the version index's reach was taken: trim %d", got)
+	}
+	if got, want := tree().Len(), 50+50*2/3; got < want {
+		t.Fatalf("the index built from the rows holds %d entries, want at least %d", got, want)
+	}
+	if got := ones(); got != 17 {
+		t.Fatalf("%d rows with n = 1, want 17", got)
+	}
+
+	// Version 1: the same file with the version of before.
+	whole(0)
+	db.Close()
+	path := idxPath(db.st.StreamDir("t"), "n")
+	b, err := os.ReadFile(path)
+	mustExec(t, err)
+	binary.LittleEndian.PutUint32(b[8:], 1)
+	mustExec(t, os.WriteFile(path, b, 0o644))
+	var logged strings.Builder
+	o := opts
+	o.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+	db = openDB(t, dir, o)
+	if strings.Contains(logged.String(), "rebuilding an index") {
+		t.Fatalf("a version 1 file was not taken: %s", logged.String())
+	}
+	if got := ones(); got != 17 {
+		t.Fatalf("%d rows with n = 1, want 17", got)
 	}
 }

@@ -26,12 +26,16 @@ import (
 //
 // indexes/<field>.idx (little-endian; never change without a new version):
 //
-//	header  magic "DRFTIDX\n" | version u32 = 1 | crc32c u32 of everything after the header
-//	body    msgpack: map {"field", "seq" (the snapshot seq covered), "n"}, then n arrays
-//	        [value, key, seq], in index order
+//	header  magic "DRFTIDX\n" | version u32 = 2 | crc32c u32 of everything after the header
+//	body    msgpack: map {"field", "seq" (the snapshot seq covered), "n", "trim"}, then n
+//	        arrays [value, key, seq], in index order
+//
+// Version 2 adds "trim", the tree's trim: entries up to it may be gone
+// from the file, and a reader that does not know that must not take it.
+// Version 1 files are read as of trim 0.
 const (
 	idxMagic      = "DRFTIDX\n"
-	idxVersion    = 1
+	idxVersion    = 2
 	idxHeaderSize = 16
 	indexesDir    = "indexes"
 	metaFile      = "meta.json"
@@ -43,6 +47,7 @@ type idxHeader struct {
 	Field string `msgpack:"field"`
 	Seq   uint64 `msgpack:"seq"`
 	N     int    `msgpack:"n"`
+	Trim  uint64 `msgpack:"trim"`
 }
 
 func idxPath(tableDir, field string) string {
@@ -149,7 +154,7 @@ func encodeIndexFile(field string, idx *indexTree, seq uint64) ([]byte, error) {
 		y.tick()
 		return true
 	})
-	if err := msgpack.NewEncoder(body).Encode(&idxHeader{Field: field, Seq: seq, N: n}); err != nil {
+	if err := msgpack.NewEncoder(body).Encode(&idxHeader{Field: field, Seq: seq, N: n, Trim: idx.trim}); err != nil {
 		return nil, err
 	}
 	e := getEncoder()
@@ -192,7 +197,7 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTre
 	if len(b) < idxHeaderSize || string(b[:8]) != idxMagic {
 		return nil, errors.New("not an index file")
 	}
-	if v := binary.LittleEndian.Uint32(b[8:]); v != idxVersion {
+	if v := binary.LittleEndian.Uint32(b[8:]); v != idxVersion && v != 1 {
 		return nil, fmt.Errorf("index file version %d", v)
 	}
 	body := b[idxHeaderSize:]
@@ -211,6 +216,7 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTre
 	// entries start where it stopped.
 	mr := mpReader{b: body, i: len(body) - r.Len()}
 	idx := newIndexTree()
+	idx.trim = h.Trim
 	tb := newTreeBuilder(idx) // the entries come in index order
 	// Entries of one value are side by side: they share its decoded
 	// value (an index of few values held a copy per row).
@@ -306,7 +312,31 @@ func (db *DB) useIndexes(ts *tableState, f *indexFiles) error {
 		if !ok {
 			return ts.rebuildIndexes() // not one of the files read
 		}
+		if err := db.entriesReach(ts.spec.OID, field, idx.trim); err != nil {
+			db.log.Warn("rebuilding an index whose file lacks entries the version index does not have", "table", ts.spec.Name, "field", field, "err", err)
+			return ts.rebuildIndexes()
+		}
 		ts.indexes[field] = idx
+	}
+	return nil
+}
+
+// entriesReach checks that the version index holds the entries of the
+// table's index on field up to trim, as the reads before a tree's trim
+// need (nothing to check for a trim of 0).
+func (db *DB) entriesReach(oid uint32, field string, trim uint64) error {
+	if trim == 0 {
+		return nil
+	}
+	if db.vx == nil {
+		return fmt.Errorf("entries let go up to seq %d, and no version index", trim)
+	}
+	m, ok, err := db.vx.EntriesMark(oid, field)
+	switch {
+	case err != nil:
+		return err
+	case !ok || m.Seq < trim:
+		return fmt.Errorf("entries let go up to seq %d, the version index's reach seq %d", trim, m.Seq)
 	}
 	return nil
 }

@@ -23,6 +23,11 @@ type bpTree[T treeItem] struct {
 	root  *bpNode[T]
 	n     int
 	owner *treeOwner
+	// trim, in an index's tree, is the seq below which a read finds the
+	// entries in the version index: the tree may have let go of entries
+	// up to it that no read from it on needs (tableState.entries). 0:
+	// the tree holds them all.
+	trim uint64
 }
 
 // treeItem is what a tree holds: rows, ordered by key, or index entries,
@@ -114,7 +119,7 @@ func (t *bpTree[T]) Len() int { return t.n }
 
 // Clone returns a copy of t. Both share their nodes until either changes.
 func (t *bpTree[T]) Clone() *bpTree[T] {
-	c := &bpTree[T]{root: t.root, n: t.n, owner: new(treeOwner)}
+	c := &bpTree[T]{root: t.root, n: t.n, owner: new(treeOwner), trim: t.trim}
 	t.owner = new(treeOwner)
 	return c
 }
@@ -606,10 +611,6 @@ func (b *treeBuilder[T]) add(x T) {
 		return
 	}
 	t.n++
-	if len(b.edge) > 0 {
-		last := b.edge[0].items
-		shareValue(&last[len(last)-1], &x)
-	}
 	if len(b.edge) > 0 && len(b.edge[0].items) < leafItems {
 		b.edge[0].items = append(b.edge[0].items, x)
 	} else {

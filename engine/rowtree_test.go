@@ -272,7 +272,7 @@ func TestRowTreeLeafSpace(t *testing.T) {
 // value's run, in the middle of the tree. The leaves fill as when the
 // entries are added in order (a leaf cut in halves each time would be
 // left half empty), and the entries of one value hold one box of its
-// text between them, whether put in one at a time or built in order.
+// text between them.
 func TestIndexTreeLeafSpace(t *testing.T) {
 	const n = 30000
 	vals := []string{"active", "inactive", "pending"}
@@ -305,16 +305,6 @@ func TestIndexTreeLeafSpace(t *testing.T) {
 	}
 	if got := boxes(tr); got != len(vals) {
 		t.Errorf("ReplaceOrInsert: the entries hold %d boxes of their values, want %d", got, len(vals))
-	}
-	built := newIndexTree()
-	b := newTreeBuilder(built)
-	for _, v := range vals {
-		for i := range n / len(vals) {
-			b.add(newEntry(strings.Clone(v), Key{Int: int64(i), IsInt: true}, 1))
-		}
-	}
-	if got := boxes(built); got != len(vals) {
-		t.Errorf("treeBuilder: the entries hold %d boxes of their values, want %d", got, len(vals))
 	}
 }
 

@@ -468,10 +468,6 @@ type tableState struct {
 	// trimmed is how far the rows were trimmed after a snapshot left
 	// their versions to the version index (trimRows).
 	trimmed trimMark
-	// entryTrim holds, for an index whose tree may have let entries go,
-	// the seq below which a read finds them in the version index instead
-	// (tableState.entries). Immutable: a trim replaces it whole.
-	entryTrim map[string]uint64
 	// upTo, in a published state, is the newest seq the writer had applied
 	// when the state was copied: its B-trees hold every event up to it.
 	upTo uint64
