@@ -195,6 +195,17 @@ type indexedEntries struct {
 	oid   uint32
 	field string
 	err   error
+	// held, when the walks keep one reader (hold), is it; Close closes it.
+	held *vindex.Entries
+	hold bool
+}
+
+// Close closes the reader the walks kept (hold).
+func (s *indexedEntries) Close() {
+	if s.held != nil {
+		s.held.Close()
+		s.held = nil
+	}
 }
 
 // Ascend calls fn with each entry in order until it returns false.
@@ -241,12 +252,19 @@ func (s *indexedEntries) Err() error { return s.err }
 // fn with each entry until fn returns false.
 func (s *indexedEntries) walk(start func(r *vindex.Entries) bool, move func(r *vindex.Entries) bool, fn func(e indexEntry) bool) {
 	s.err = nil
-	r, err := s.x.NewEntries()
-	if err != nil {
-		s.err = err
-		return
+	r := s.held
+	if r == nil {
+		var err error
+		if r, err = s.x.NewEntries(); err != nil {
+			s.err = err
+			return
+		}
+		if s.hold {
+			s.held = r
+		} else {
+			defer r.Close()
+		}
 	}
-	defer r.Close()
 	for ok := start(r); ok; ok = move(r) {
 		e, err := decodeEntry(r.Entry(), r.Seq())
 		if err != nil {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,7 +10,9 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestIndexEntriesInVersionIndex follows the entries of a table's indexes
@@ -109,15 +112,17 @@ func testIndexEntriesInVersionIndex(t *testing.T, leave bool) {
 		round(r)
 		if r == 2 {
 			seq = snapshot()
-			check("n", seq, treeEntries("n", seq))
+			check("n", seq, made)
 		}
 	}
 	seq = snapshot()
-	want := treeEntries("n", seq)
-	if want != made {
-		t.Fatalf("%d entries in memory after 5 rounds, want %d", want, made)
-	}
+	want := made
 	check("n", seq, want)
+	// The tree let go of every entry a later one passed: a row's newest
+	// stays.
+	if got := treeEntries("n", seq); got != rows {
+		t.Fatalf("%d entries in memory after 5 rounds and their trims, want one a row, %d", got, rows)
+	}
 
 	// An index made after the table's mark: the next snapshot puts its
 	// entries, with no write in between.
@@ -138,7 +143,7 @@ func testIndexEntriesInVersionIndex(t *testing.T, leave bool) {
 	check("s", seq, rows)
 	round(5)
 	seq = snapshot()
-	check("n", seq, treeEntries("n", seq))
+	check("n", seq, made)
 
 	// A fold: the entries are put again at the new horizon, the old ones
 	// stay.
@@ -194,7 +199,7 @@ func TestDeltaEntriesAsCommitted(t *testing.T) {
 				_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": %d, "s": 0}`, i, i%4))
 				mustExec(t, err)
 			}
-			_, err := db.SnapshotTable("t")
+			base, err := db.SnapshotTable("t")
 			mustExec(t, err)
 			for i := 0; i < rows; i += 5 { // a delta: few versions
 				doc := fmt.Appendf(nil, `{"s": %d}`, i) // n kept
@@ -206,18 +211,22 @@ func TestDeltaEntriesAsCommitted(t *testing.T) {
 			}
 			_, err = db.SnapshotTable("t")
 			mustExec(t, err)
+			// The entries made since the base (the entries up to it that
+			// those passed go at a trim, with the version index).
 			entries := func() []string {
 				ts, _ := db.View().lookupTable("t")
 				var es []string
 				ts.indexes["n"].Ascend(func(e indexEntry) bool {
-					es = append(es, fmt.Sprintf("%v/%s@%d", e.val, e.key, e.seq))
+					if e.seq > base {
+						es = append(es, fmt.Sprintf("%v/%s@%d", e.val, e.key, e.seq))
+					}
 					return true
 				})
 				return es
 			}
 			before := entries()
-			if len(before) != rows+rows/10 {
-				t.Fatalf("%d entries, want %d", len(before), rows+rows/10)
+			if len(before) != rows/10 {
+				t.Fatalf("%d entries since the base, want %d", len(before), rows/10)
 			}
 			mustExec(t, db.Close())
 			db = openDB(t, dir, opts)
@@ -253,13 +262,16 @@ func TestIndexedEntriesWalk(t *testing.T) {
 			mustExec(t, err)
 		}
 	}
+	// The tree as the commits left it: the snapshot's trim lets go of the
+	// entries later ones passed, in a tree of its own.
+	v := db.View()
+	ts, _ := v.lookupTable("t")
+	tree := v.trees("t", ts).indexes["v"].Clone()
 	_, err := db.SnapshotTable("t")
 	mustExec(t, err)
 	if p := db.CheckVersionIndex(); len(p) != 0 {
 		t.Fatal(p)
 	}
-	ts, _ := db.View().lookupTable("t")
-	tree := ts.indexes["v"]
 	src := &indexedEntries{x: db.vx, oid: ts.spec.OID, field: "v"}
 	var pivots []indexEntry
 	tree.Ascend(func(e indexEntry) bool {
@@ -300,17 +312,155 @@ func TestIndexedEntriesWalk(t *testing.T) {
 	}
 }
 
-// TestReadsBelowEntryTrim reads a table's indexes at seqs all along its
-// history twice: from the trees, and with every read before a seq T sent
-// to the version index (the trees' trim, as a trim of the trees will set
-// it), T the mark of the snapshot that put the entries there.
-// Lookups, equality and range cursors both ways and from an open bound,
-// the unique checks and the check of the indexes find the same rows at
-// the same versions either way.
+// TestReadsBelowEntryTrim reads a table's indexes at seqs all along a
+// history of changing values, deletions and new rows, written across
+// snapshots whose trims let the trees go of the entries later ones
+// passed, and checks every read against a scan of the rows at that seq:
+// lookups, equality cursors, and ranges both ways and from an open bound
+// find the rows whose values match, at their versions, in their order.
+// Reads before a tree's trim read the version index: at the end every
+// read is sent there (the trims set past the last seq), and the reads, the
+// check of the indexes and the unique check of a statement hold.
 func TestReadsBelowEntryTrim(t *testing.T) {
 	for _, leave := range []bool{false, true} {
 		t.Run(fmt.Sprintf("NewestInIndex=%v", leave), func(t *testing.T) { testReadsBelowEntryTrim(t, leave) })
 	}
+}
+
+// indexQuery is a read of an index and what it must find: the rows match
+// passes, in key order, or with byValue in the order of their values (and
+// keys), descending with desc.
+type indexQuery struct {
+	what    string
+	run     func(v *View, add func(*Row)) error
+	match   func(r *Row) bool
+	byValue string
+	desc    bool
+}
+
+func indexQueries(strs []string) []indexQuery {
+	var qs []indexQuery
+	lookup := func(field string, op Op, val any) {
+		qs = append(qs, indexQuery{
+			what: fmt.Sprintf("lookup %s %d %v", field, op, val),
+			run: func(v *View, add func(*Row)) error {
+				return v.IndexLookup("t", field, op, val, func(r *Row) bool { add(r); return true })
+			},
+			match: func(r *Row) bool { return matchField(r, field, op, val) },
+		})
+	}
+	drain := func(c *Cursor, err error, add func(*Row)) error {
+		if err != nil {
+			return err
+		}
+		for {
+			r, err := c.Next(ctx)
+			if err != nil || r == nil {
+				return err
+			}
+			add(r)
+		}
+	}
+	cursor := func(field string, op Op, val any) {
+		qs = append(qs, indexQuery{
+			what: fmt.Sprintf("cursor %s %d %v", field, op, val),
+			run: func(v *View, add func(*Row)) error {
+				c, err := v.IndexCursor("t", field, op, val)
+				return drain(c, err, add)
+			},
+			match: func(r *Row) bool { return matchField(r, field, op, val) },
+		})
+	}
+	rng := func(field string, lo, hi *Bound, desc bool) {
+		kind := kindNumber
+		if b := cmp.Or(lo, hi); kindOf(b.Value) == kindString {
+			kind = kindString
+		}
+		qs = append(qs, indexQuery{
+			what: fmt.Sprintf("range %s %v %v desc %v", field, lo, hi, desc),
+			run: func(v *View, add func(*Row)) error {
+				c, err := v.IndexRange("t", field, lo, hi, desc)
+				return drain(c, err, add)
+			},
+			match: func(r *Row) bool {
+				d, err := r.Doc()
+				if err != nil {
+					return false
+				}
+				x, ok := d[field]
+				if !ok || x == nil || kindOf(x) != kind {
+					return false
+				}
+				if lo != nil {
+					if c, _ := CompareValues(x, lo.Value); c < 0 || c == 0 && !lo.Incl {
+						return false
+					}
+				}
+				if hi != nil {
+					if c, _ := CompareValues(x, hi.Value); c > 0 || c == 0 && !hi.Incl {
+						return false
+					}
+				}
+				return true
+			},
+			byValue: field,
+			desc:    desc,
+		})
+	}
+	for _, s := range strs {
+		lookup("s", OpEq, s)
+		cursor("s", OpEq, s)
+	}
+	for _, op := range []Op{OpEq, OpGt, OpGe, OpLt, OpLe} {
+		lookup("n", op, int64(1))
+		cursor("n", op, int64(0))
+	}
+	lookup("u", OpEq, int64(1000*11+3))
+	lookup("u", OpGe, int64(1000*14))
+	for _, desc := range []bool{false, true} {
+		rng("n", &Bound{Value: int64(-1), Incl: true}, &Bound{Value: 2.5}, desc)
+		rng("n", &Bound{Value: int64(0)}, nil, desc)
+		rng("n", nil, &Bound{Value: int64(1), Incl: true}, desc)
+		rng("s", &Bound{Value: "b", Incl: true}, &Bound{Value: "c"}, desc)
+	}
+	return qs
+}
+
+// check runs q at view v and compares what it finds with a scan's rows.
+func (q *indexQuery) check(t *testing.T, v *View) int {
+	t.Helper()
+	type found struct {
+		key Key
+		seq uint64
+		val any
+	}
+	var got, want []found
+	mustExec(t, q.run(v, func(r *Row) { got = append(got, found{r.Key, r.Seq, nil}) }))
+	mustExec(t, v.Scan("t", func(r *Row) bool {
+		if q.match(r) {
+			d, err := r.Doc()
+			mustExec(t, err)
+			want = append(want, found{r.Key, r.Seq, d[q.byValue]})
+		}
+		return true
+	}))
+	if q.byValue != "" {
+		slices.SortStableFunc(want, func(a, b found) int {
+			c := cmp.Or(SortCompare(a.val, b.val), compareKeys(a.key, b.key))
+			if q.desc {
+				return -c
+			}
+			return c
+		})
+	}
+	same := len(got) == len(want)
+	for i := 0; same && i < len(got); i++ {
+		same = got[i].key == want[i].key && got[i].seq == want[i].seq
+	}
+	if !same {
+		t.Fatalf("seq %d: %s found %v, want %v", v.Seq(), q.what, got, want)
+	}
+	return len(got)
 }
 
 func testReadsBelowEntryTrim(t *testing.T, leave bool) {
@@ -351,98 +501,58 @@ func testReadsBelowEntryTrim(t *testing.T, leave bool) {
 		_, err := tx.Commit(ctx)
 		mustExec(t, err)
 	}
-	for r := range 12 {
+	var marks []uint64
+	for r := range 16 {
 		round(r)
-	}
-	mark, err := db.SnapshotTable("t")
-	mustExec(t, err)
-	for r := 12; r < 16; r++ {
-		round(r) // read from the trees, whatever T
+		if r%5 == 4 {
+			mark, err := db.SnapshotTable("t")
+			mustExec(t, err)
+			marks = append(marks, mark)
+		}
 	}
 	latest := db.Seq()
+	ts, _ := db.View().lookupTable("t")
+	if trim := ts.indexes["n"].trim; trim != marks[len(marks)-1] {
+		t.Fatalf("the index's trim is %d, want the last snapshot's mark %d", trim, marks[len(marks)-1])
+	}
+	// Memory: the trees hold fewer entries than the version index.
+	inIndex := 0
+	(&indexedEntries{x: db.vx, oid: ts.spec.OID, field: "n"}).Ascend(func(indexEntry) bool { inIndex++; return true })
+	if inTree := ts.indexes["n"].Len(); inTree >= inIndex*2/3 {
+		t.Fatalf("the tree holds %d entries of n, the version index %d: the trims let few go", inTree, inIndex)
+	}
 
-	setTrim := func(at uint64) { setTrims(db, "t", at) }
-	// reads returns what every kind of read of the indexes finds at seq.
-	reads := func(seq uint64) []string {
-		t.Helper()
-		v, err := db.ViewAt(seq)
-		mustExec(t, err)
-		var out []string
-		add := func(what string, r *Row) { out = append(out, fmt.Sprintf("%s: %s@%d", what, r.Key, r.Seq)) }
-		lookup := func(field string, op Op, val any) {
-			mustExec(t, v.IndexLookup("t", field, op, val, func(r *Row) bool { add(fmt.Sprint("lookup ", field, op, val), r); return true }))
-		}
-		drain := func(what string, c *Cursor, err error) {
+	qs := indexQueries(strs)
+	readAll := func() (found, seqs int) {
+		for seq := uint64(1); seq <= latest; seq += 3 {
+			v, err := db.ViewAt(seq)
 			mustExec(t, err)
-			for {
-				r, err := c.Next(ctx)
-				mustExec(t, err)
-				if r == nil {
-					return
-				}
-				add(what, r)
+			for i := range qs {
+				found += qs[i].check(t, v)
 			}
+			seqs++
 		}
-		for _, s := range strs {
-			lookup("s", OpEq, s)
-			c, err := v.IndexCursor("t", "s", OpEq, s)
-			drain("cursor s = "+s, c, err)
-		}
-		for _, op := range []Op{OpEq, OpGt, OpGe, OpLt, OpLe} {
-			lookup("n", op, int64(1))
-			c, err := v.IndexCursor("t", "n", op, int64(0))
-			drain(fmt.Sprint("cursor n ", op), c, err)
-		}
-		lookup("u", OpEq, int64(1000*11+3))
-		lookup("u", OpGe, int64(1000*14))
-		for _, desc := range []bool{false, true} {
-			bounds := [][2]*Bound{
-				{{Value: int64(-1), Incl: true}, {Value: 2.5}},
-				{{Value: int64(0)}, nil},
-				{nil, {Value: int64(1), Incl: true}},
-				{{Value: "b", Incl: true}, {Value: "c"}},
-			}
-			for _, b := range bounds {
-				field := "n"
-				if b[0] != nil && kindOf(b[0].Value) == kindString {
-					field = "s"
-				}
-				c, err := v.IndexRange("t", field, b[0], b[1], desc)
-				drain(fmt.Sprintf("range %s %v %v desc %v", field, b[0], b[1], desc), c, err)
-			}
-		}
-		return out
+		return found, seqs
+	}
+	if found, _ := readAll(); found < 1000 {
+		t.Fatalf("the reads found %d rows: too few to tell", found)
 	}
 
-	found, below := 0, 0
-	for seq := uint64(1); seq <= latest; seq += 3 {
-		setTrim(0)
-		want := reads(seq)
-		setTrim(mark)
-		ts, _ := db.View().lookupTable("t")
-		_, fromIndex := ts.entries("n", seq).(*indexedEntries)
-		if fromIndex != (seq < mark) {
-			t.Fatalf("seq %d, T %d: read from the version index %v", seq, mark, fromIndex)
-		}
-		got := reads(seq)
-		if !slices.Equal(got, want) {
-			t.Fatalf("seq %d, T %d (from the version index %v): the reads differ from the trees':\n got %d: %.600q\nwant %d: %.600q",
-				seq, mark, fromIndex, len(got), got, len(want), want)
-		}
-		found += len(got)
-		if fromIndex {
-			below++
-		}
-	}
-	if found < 1000 || below < 50 {
-		t.Fatalf("the reads found %d rows, %d seqs below T: too few to tell", found, below)
-	}
-
-	// Every read before T from the version index: the check of the
+	// Every read from the version index: the reads, the check of the
 	// indexes, and the unique checks of a transaction that began there.
-	_, err = db.SnapshotTable("t")
+	_, err := db.SnapshotTable("t")
 	mustExec(t, err)
-	setTrim(db.Seq() + 1)
+	// Every row has a u: the tree holds the entry of each live row and
+	// none of a deleted one.
+	ts, _ = db.View().lookupTable("t")
+	if got := ts.indexes["u"].Len(); got != len(live) {
+		t.Fatalf("the tree of u holds %d entries once trimmed to the last seq, want one for each of the %d live rows", got, len(live))
+	}
+	setTrims(db, "t", db.Seq()+1)
+	if _, ok := db.View().state.tables["t"].entries("n", latest).(*indexedEntries); !ok {
+		t.Fatal("a read below the trim does not read the version index")
+	}
+	readAll()
 	if p := db.CheckIndexes(); len(p) > 0 {
 		t.Fatalf("CheckIndexes with the reads from the version index: %q", p)
 	}
@@ -579,5 +689,95 @@ func TestIndexFileTrim(t *testing.T) {
 	}
 	if got := ones(); got != 17 {
 		t.Fatalf("%d rows with n = 1, want 17", got)
+	}
+}
+
+// TestTrimBesideWriters trims the index trees at snapshots taken while
+// a writer changes the indexed values and readers look them up, now and
+// at past seqs: every lookup finds the rows a scan of the same view finds.
+func TestTrimBesideWriters(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir, Options{VersionIndex: true, SnapshotEvents: -1, SnapshotBytes: -1})
+	defer db.Close()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"g"}}))
+	const rows = 300
+	for i := range rows {
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "g": %d}`, i, i%10))
+		mustExec(t, err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	wg.Go(func() { // the writer
+		rng := rand.New(rand.NewPCG(1, 2))
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id := rng.IntN(rows)
+			var err error
+			if i%50 == 49 {
+				_, err = db.SoftDelete(ctx, "t", int64(id))
+				if err == nil {
+					_, err = db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "g": %d}`, id, rng.IntN(10)))
+				}
+			} else {
+				_, err = db.Patch(ctx, "t", int64(id), fmt.Appendf(nil, `{"g": %d}`, rng.IntN(10)))
+			}
+			if err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Go(func() { // the snapshots, each with its trim
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			if _, err := db.SnapshotTable("t"); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	rng := rand.New(rand.NewPCG(3, 4))
+	checked := 0
+	for deadline := time.Now().Add(1500 * time.Millisecond); time.Now().Before(deadline); {
+		v := db.View()
+		if rng.IntN(2) == 0 && v.Seq() > 1 {
+			var err error
+			v, err = db.ViewAt(1 + rng.Uint64N(v.Seq()))
+			mustExec(t, err)
+		}
+		g := int64(rng.IntN(10))
+		var got, want []Key
+		mustExec(t, v.IndexLookup("t", "g", OpEq, g, func(r *Row) bool { got = append(got, r.Key); return true }))
+		mustExec(t, v.Scan("t", func(r *Row) bool {
+			if matchField(r, "g", OpEq, g) {
+				want = append(want, r.Key)
+			}
+			return true
+		}))
+		if !slices.Equal(got, want) {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("seq %d: g = %d finds %v, a scan %v", v.Seq(), g, got, want)
+		}
+		checked++
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	ts, _ := db.View().lookupTable("t")
+	if ts.indexes["g"].trim == 0 || checked < 20 {
+		t.Fatalf("trim %d after the snapshots, %d lookups checked: nothing to tell", ts.indexes["g"].trim, checked)
 	}
 }

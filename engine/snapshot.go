@@ -614,9 +614,10 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	// becomes of the snapshot (written from ts, as it was): the trim
 	// keeps what the pass learned of the rows' runs of patches, which the
 	// next pass relies on.
-	trimmed := 0
+	trimmed, entries := 0, 0
 	if indexed != 0 {
 		trimmed = db.trimRows(name, ts.horizon, indexed, runs)
+		entries = db.trimEntries(name, ts.horizon, indexed)
 	}
 	trimmedAt := time.Now()
 	var indexes *indexEncoding
@@ -688,7 +689,7 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 		}
 	})
 	db.log.Debug("snapshot written", "table", name, "seq", seq, "delta", delta, "versions", versions,
-		"index", indexedAt.Sub(start), "trimmed", trimmed, "trim", trimmedAt.Sub(indexedAt), "write", time.Since(trimmedAt))
+		"index", indexedAt.Sub(start), "trimmed", trimmed, "entries_trimmed", entries, "trim", trimmedAt.Sub(indexedAt), "write", time.Since(trimmedAt))
 	// Kept: the newest whole snapshot with the deltas on it, and the
 	// snapshot before it (to fall back on when the newest whole one does
 	// not read back).

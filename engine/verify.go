@@ -90,6 +90,11 @@ func (db *DB) CheckIndexes() []string {
 // indexMisses counts the runs of versions of ts's rows that the index on
 // field does not find, and describes the first.
 func indexMisses(ts *tableState, field string) (missing int, first string, err error) {
+	// The versions before the tree's trim ask the version index, as a
+	// read at their seq does (tableState.entries), through one reader.
+	tree := ts.indexes[field]
+	below := &indexedEntries{x: ts.log.vx, oid: ts.log.oid, field: field, hold: true}
+	defer below.Close()
 	ts.rows.Ascend(func(r row) bool {
 		var prev any
 		var ferr error // what ended the walk of the row's versions
@@ -111,7 +116,10 @@ func indexMisses(ts *tableState, field string) (missing int, first string, err e
 				return true
 			}
 			prev = val
-			idx := ts.entries(field, ver.seq)
+			var idx entrySource = treeEntries{tree}
+			if ver.seq < tree.trim {
+				idx = below
+			}
 			found := indexFinds(idx, val, r.key, ver.seq)
 			if ferr = idx.Err(); ferr != nil {
 				return false
