@@ -16,17 +16,18 @@ import (
 // rows, not the history of their values.
 //
 // Each trim starts where the one before ended (the tree's trim, L): only
-// the rows written since L can have entries to let go, their new entries
-// (after L, read from the tree by its bound on seqs, AscendSince) and the
-// entry each had at L, found by the row's value at L (one read of a
-// document a row that has new entries or was deleted). Entries up to L
-// under another value than the row's at L (a row whose value went to
-// null, entries kept by a tree loaded from a version 1 file) stay, as
-// any entry may: a lookup checks every candidate against its row.
+// the rows written since L can have entries to let go. A row that made an
+// entry since L (the tree's bound on seqs finds those, AscendSince) has
+// none up to L that a read from T on needs, whatever their values: it
+// keeps its newest up to T; a row deleted since L keeps none. A row whose
+// value went to null since L made no entry, and keeps the one it had:
+// an extra entry, as any may be, since a lookup checks every candidate
+// against its row.
 
 // trimBatch is how many rows written since the last trim a trim of the
-// entries takes at a time: it walks the entries written since then once
-// for each batch, keeping those of the batch's keys.
+// entries takes at a time: for each batch it walks the entries written
+// since then, keeping those of the batch's keys in a map, and then, if
+// any of them made one or was deleted, every entry.
 const trimBatch = 1 << 18
 
 // trimEntries lets go of the entries of table name's indexes up to
@@ -69,10 +70,9 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 	}
 	gone := make(map[string][]indexEntry, len(fields))
 	var batch []row
-	var err error
 	flush := func() {
-		if len(batch) > 0 && err == nil {
-			err = passedEntries(w.log, batch, fields, copies, indexed, gone)
+		if len(batch) > 0 {
+			passedEntries(batch, fields, copies, indexed, gone)
 		}
 		batch = batch[:0]
 	}
@@ -82,13 +82,9 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		if batch = append(batch, r); len(batch) == trimBatch {
 			flush()
 		}
-		return err == nil
+		return true
 	})
 	flush()
-	if err != nil {
-		db.log.Warn("cannot trim the index entries", "table", name, "err", err)
-		return 0
-	}
 	n := 0
 	built := map[string]*indexTree{}
 	for _, f := range fields {
@@ -144,59 +140,42 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 
 // passedEntries adds to gone, by field, the entries up to upTo of the
 // rows of batch (in key order, each written since the trim of its index's
-// tree) that a later entry up to upTo, or a deletion, passed: of each
-// tree in trees (copies, the trim of each its L), the entries written
-// after L and, for a row with such entries or deleted after L, the
-// entries of its value at L.
-func passedEntries(lg *tableLog, batch []row, fields []string, trees map[string]*indexTree, upTo uint64, gone map[string][]indexEntry) error {
+// tree) that a later entry up to upTo, or a deletion, passed. Of each tree
+// in trees (copies, the trim of each its L): a row that made an entry
+// since L keeps of its entries up to upTo only the newest (every one up to
+// L is older, whatever its value), a row deleted since L none, any other
+// row all it has. One walk of the entries since L (the tree's bound on
+// seqs) finds the rows that made some, and, when there are such rows or
+// deletions, one walk of every entry finds theirs: no document is read.
+func passedEntries(batch []row, fields []string, trees map[string]*indexTree, upTo uint64, gone map[string][]indexEntry) {
 	lo, hi := batch[0].key, batch[len(batch)-1].key
-	// The entries written since L of the batch's keys, by field and key.
-	fresh := make([]map[Key][]indexEntry, len(fields))
-	for j, f := range fields {
-		fresh[j] = map[Key][]indexEntry{}
-		trees[f].AscendSince(trees[f].trim, func(e indexEntry) bool {
+	for _, f := range fields {
+		idx := trees[f]
+		since := idx.trim
+		// stays holds, for each row of the batch that made an entry since
+		// L or was deleted since, the seq of its entry that stays (0: none).
+		stays := map[Key]uint64{}
+		idx.AscendSince(since, func(e indexEntry) bool {
 			if e.seq <= upTo && compareKeys(e.key, lo) >= 0 && compareKeys(e.key, hi) <= 0 {
-				fresh[j][e.key] = append(fresh[j][e.key], e)
+				stays[e.key] = max(stays[e.key], e.seq)
+			}
+			return true
+		})
+		for i := range batch {
+			if deletedAt(&batch[i], since, upTo) {
+				stays[batch[i].key] = 0
+			}
+		}
+		if len(stays) == 0 {
+			continue
+		}
+		idx.Ascend(func(e indexEntry) bool {
+			if s, ok := stays[e.key]; ok && e.seq <= upTo && e.seq != s {
+				gone[f] = append(gone[f], e)
 			}
 			return true
 		})
 	}
-	for _, r := range batch {
-		var vals []any // the row's values at at, read once
-		var at uint64
-		for j, f := range fields {
-			since := trees[f].trim
-			es := fresh[j][r.key]
-			dead := deletedAt(&r, since, upTo)
-			if len(es) == 0 && !dead {
-				continue
-			}
-			if since > 0 {
-				if vals == nil || at != since {
-					var err error
-					if vals, err = fieldValues(lg, r, since, fields); err != nil {
-						return err
-					}
-					at = since
-				}
-				if v := vals[j]; v != nil {
-					es = append(es, keyEntries(trees[f], v, r.key, since)...)
-				}
-			}
-			if !dead {
-				// The newest stays: every read from upTo on needs it.
-				newest := 0
-				for i := range es {
-					if es[i].seq > es[newest].seq {
-						newest = i
-					}
-				}
-				es = slices.Delete(slices.Clone(es), newest, newest+1)
-			}
-			gone[f] = append(gone[f], es...)
-		}
-	}
-	return nil
 }
 
 // deletedAt reports whether the version of r visible at upTo is a
@@ -209,20 +188,4 @@ func deletedAt(r *row, since, upTo uint64) bool {
 	}
 	v := &r.versions[i]
 	return !v.gap() && v.seq > since && v.deleted()
-}
-
-// keyEntries returns the entries of idx of value val for key k up to seq.
-func keyEntries(idx *indexTree, val any, k Key, seq uint64) []indexEntry {
-	var es []indexEntry
-	pivot := newEntry(val, k, 0)
-	idx.AscendGreaterOrEqual(pivot, func(e indexEntry) bool {
-		if e.key != k || compareEntryValues(&e, &pivot) != 0 {
-			return false
-		}
-		if e.seq <= seq {
-			es = append(es, e)
-		}
-		return true
-	})
-	return es
 }
