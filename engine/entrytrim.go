@@ -53,12 +53,20 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		}
 		w, rows, upTo = cur, cur.rows.Clone(), db.nextSeq-1
 		for f, idx := range cur.indexes {
-			if idx.trim < indexed && db.entriesReach(cur.spec.OID, f, indexed) == nil {
+			if idx.trim < indexed {
 				trees[f], copies[f] = idx, idx.Clone()
 			}
 		}
 	})
-	if w == nil || len(trees) == 0 {
+	// Only the trees whose entries the version index holds up to indexed
+	// (read outside the writer mutex).
+	for f := range trees {
+		if db.entriesReach(w.spec.OID, f, indexed) != nil {
+			delete(trees, f)
+			delete(copies, f)
+		}
+	}
+	if len(trees) == 0 {
 		return 0
 	}
 	fields := slices.Sorted(maps.Keys(trees))
@@ -85,41 +93,37 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		return true
 	})
 	flush()
-	n := 0
 	built := map[string]*indexTree{}
 	for _, f := range fields {
 		es := gone[f]
 		if len(es) == 0 {
 			continue // the tree stays, its trim moved on
 		}
+		// gone holds entries of the copy: a walk in the same order skips
+		// each as it comes.
 		slices.SortFunc(es, func(a, b indexEntry) int { return compareEntries(&a, &b) })
 		t := newIndexTree()
 		b := newTreeBuilder(t)
 		copies[f].Ascend(func(e indexEntry) bool {
 			y.tick()
-			for len(es) > 0 && compareEntries(&es[0], &e) < 0 {
-				es = es[1:] // not in the copy: cannot be, and nothing to skip
-			}
 			if len(es) > 0 && compareEntries(&es[0], &e) == 0 {
 				es = es[1:]
-				return true
+			} else {
+				b.add(e)
 			}
-			b.add(e)
 			return true
 		})
 		t.trim = indexed
 		built[f] = t
-		n += len(gone[f])
 	}
+	n := 0
 	db.locked(func() {
 		cur, ok := db.work[name]
 		if !ok || cur != w || cur.horizon != horizon {
-			n = 0
 			return
 		}
 		for _, f := range fields {
 			if cur.indexes[f] != trees[f] {
-				n -= len(gone[f])
 				continue
 			}
 			t, ok := built[f]
@@ -132,6 +136,7 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 				return true
 			})
 			cur.indexes[f] = t
+			n += len(gone[f])
 		}
 		db.publish(map[string]*tableState{name: w})
 	})

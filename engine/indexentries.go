@@ -180,7 +180,7 @@ func (ts *tableState) entries(field string, seq uint64) entrySource {
 	if !ok {
 		return nil
 	}
-	if seq < idx.trim {
+	if !idx.holds(seq) {
 		return &indexedEntries{x: ts.log.vx, oid: ts.log.oid, field: field}
 	}
 	return treeEntries{idx}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -27,11 +28,9 @@ func TestIndexEntriesInVersionIndex(t *testing.T) {
 
 func testIndexEntriesInVersionIndex(t *testing.T, leave bool) {
 	const rows = 40
-	dir := t.TempDir()
-	opts := Options{VersionIndex: true, NewestInIndex: leave, SnapshotEvents: -1, SnapshotBytes: -1}
-	db := openDB(t, dir, opts)
+	opts := Options{VersionIndex: true, NewestInIndex: leave}
+	db, dir := openTableT(t, &opts, TableSpec{Indexes: []string{"n"}})
 	defer func() { db.Close() }()
-	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"n"}}))
 	vals := make([]int, rows) // n of each row
 	made := rows              // entries made of n
 	for i := range rows {
@@ -190,11 +189,9 @@ func TestDeltaEntriesAsCommitted(t *testing.T) {
 	for _, vi := range []bool{false, true} {
 		t.Run(fmt.Sprintf("VersionIndex=%v", vi), func(t *testing.T) {
 			const rows = 100
-			dir := t.TempDir()
-			opts := Options{VersionIndex: vi, NewestInIndex: vi, SnapshotEvents: -1, SnapshotBytes: -1}
-			db := openDB(t, dir, opts)
+			opts := Options{VersionIndex: vi, NewestInIndex: vi}
+			db, dir := openTableT(t, &opts, TableSpec{Indexes: []string{"n"}})
 			defer func() { db.Close() }()
-			mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"n"}}))
 			for i := range rows {
 				_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": %d, "s": 0}`, i, i%4))
 				mustExec(t, err)
@@ -246,10 +243,8 @@ func TestDeltaEntriesAsCommitted(t *testing.T) {
 // version index (indexedEntries) from pivots of every kind, both ways, and
 // finds the tree's entries in the tree's order.
 func TestIndexedEntriesWalk(t *testing.T) {
-	dir := t.TempDir()
-	db := openDB(t, dir, Options{VersionIndex: true, SnapshotEvents: -1, SnapshotBytes: -1})
+	db, _ := openTableT(t, &Options{VersionIndex: true}, TableSpec{Indexes: []string{"v"}})
 	defer db.Close()
-	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"v"}}))
 	vals := []string{`"a"`, `"a\u0000b"`, `""`, `"b"`, `0`, `-1`, `2.5`, `-2.5`, `10`, `1e30`, `123456789012345678901234567890`,
 		`true`, `false`, `[1, "x"]`, `{"k": 1}`, `-0.001`}
 	for i := range 60 {
@@ -475,11 +470,9 @@ func scanRows(t *testing.T, v *View) []Row {
 }
 
 func testReadsBelowEntryTrim(t *testing.T, leave bool) {
-	dir := t.TempDir()
-	db := openDB(t, dir, Options{VersionIndex: true, NewestInIndex: leave, SnapshotEvents: -1, SnapshotBytes: -1})
-	defer func() { db.Close() }()
-	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"s", "n"},
-		IndexDefs: []IndexSpec{{Name: "t_u", Fields: []string{"u"}, Unique: true}}}))
+	db, _ := openTableT(t, &Options{VersionIndex: true, NewestInIndex: leave}, TableSpec{Indexes: []string{"s", "n"},
+		IndexDefs: []IndexSpec{{Name: "t_u", Fields: []string{"u"}, Unique: true}}})
+	defer db.Close()
 	rng := rand.New(rand.NewPCG(5, 6))
 	strs := []string{"a", "b", "bb", "c"}
 	nums := []string{"-3", "-1", "0", "1", "2.5", "3", "null"}
@@ -618,17 +611,17 @@ func setTrims(db *DB, table string, at uint64) {
 	})
 }
 
-// TestIndexFileTrim follows a tree's trim through its index file: kept by
-// a whole snapshot and taken back at an open when the version index holds
-// the index's entries up to it; a file whose trim is past what the
-// version index holds is not taken, and the index is built from the rows,
-// whole. A file of version 1, which has no trim, reads as of trim 0.
+// TestIndexFileTrim follows a tree's trim through its index file: set by
+// a snapshot's trim, kept by a whole snapshot and taken back at an open
+// when the version index holds the index's entries up to it; with the
+// version index removed (made again from the log at the open, its entries
+// by the next snapshot), the file is not taken, and the index is built
+// from the rows, whole. A file of version 1, which has no trim, reads as
+// of trim 0.
 func TestIndexFileTrim(t *testing.T) {
-	dir := t.TempDir()
-	opts := Options{VersionIndex: true, SnapshotEvents: -1, SnapshotBytes: -1}
-	db := openDB(t, dir, opts)
+	opts := Options{VersionIndex: true}
+	db, dir := openTableT(t, &opts, TableSpec{Indexes: []string{"n"}})
 	defer func() { db.Close() }()
-	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"n"}}))
 	for i := range 50 {
 		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "n": %d}`, i, i%4))
 		mustExec(t, err)
@@ -637,11 +630,10 @@ func TestIndexFileTrim(t *testing.T) {
 		_, err := db.Patch(ctx, "t", int64(i), fmt.Appendf(nil, `{"n": %d}`, i%3))
 		mustExec(t, err)
 	}
-	mark, err := db.SnapshotTable("t") // the pass puts the entries up to mark
+	mark, err := db.SnapshotTable("t") // the pass puts the entries up to mark, the trim follows
 	mustExec(t, err)
-	whole := func(trim uint64) {
+	whole := func() {
 		t.Helper()
-		setTrims(db, "t", trim)
 		db.snapMu.Lock()
 		_, err := db.snapshotLocked("t", true)
 		db.snapMu.Unlock()
@@ -650,6 +642,9 @@ func TestIndexFileTrim(t *testing.T) {
 	tree := func() *indexTree {
 		ts, _ := db.View().lookupTable("t")
 		return ts.indexes["n"]
+	}
+	if got := tree().trim; got != mark {
+		t.Fatalf("after the snapshot, the tree's trim is %d, want its mark %d", got, mark)
 	}
 	// ones counts the rows whose n is 1 now, as a lookup finds them.
 	ones := func() int {
@@ -663,8 +658,11 @@ func TestIndexFileTrim(t *testing.T) {
 		db.Close()
 		db = openDB(t, dir, opts)
 	}
-	whole(mark)
+	whole()
 	entries := tree().Len()
+	if entries != 50 {
+		t.Fatalf("the trimmed tree holds %d entries, want one a row", entries)
+	}
 	reopen()
 	if got := tree().trim; got != mark {
 		t.Fatalf("after a reopen, the tree's trim is %d, want %d", got, mark)
@@ -676,10 +674,11 @@ func TestIndexFileTrim(t *testing.T) {
 		t.Fatalf("%d rows with n = 1, want 17", got)
 	}
 
-	whole(db.Seq() + 1) // past the mark of the pass at this snapshot
-	reopen()
+	db.Close()
+	mustExec(t, os.RemoveAll(filepath.Join(dir, versionIndexDir)))
+	db = openDB(t, dir, opts)
 	if got := tree().trim; got != 0 {
-		t.Fatalf("a file trimmed past the version index's reach was taken: trim %d", got)
+		t.Fatalf("a trimmed file was taken with no version index to read its entries from: trim %d", got)
 	}
 	if got, want := tree().Len(), 50+50*2/3; got < want {
 		t.Fatalf("the index built from the rows holds %d entries, want at least %d", got, want)
@@ -688,8 +687,9 @@ func TestIndexFileTrim(t *testing.T) {
 		t.Fatalf("%d rows with n = 1, want 17", got)
 	}
 
-	// Version 1: the same file with the version of before.
-	whole(0)
+	// Version 1: the same file with the version of before. The tree
+	// built from the rows has trim 0 until the next snapshot's trim.
+	whole()
 	db.Close()
 	path := idxPath(db.st.StreamDir("t"), "n")
 	b, err := os.ReadFile(path)
@@ -712,10 +712,8 @@ func TestIndexFileTrim(t *testing.T) {
 // a writer changes the indexed values and readers look them up, now and
 // at past seqs: every lookup finds the rows a scan of the same view finds.
 func TestTrimBesideWriters(t *testing.T) {
-	dir := t.TempDir()
-	db := openDB(t, dir, Options{VersionIndex: true, SnapshotEvents: -1, SnapshotBytes: -1})
+	db, _ := openTableT(t, &Options{VersionIndex: true}, TableSpec{Indexes: []string{"g"}})
 	defer db.Close()
-	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"g"}}))
 	const rows = 300
 	for i := range rows {
 		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "g": %d}`, i, i%10))
@@ -796,4 +794,18 @@ func TestTrimBesideWriters(t *testing.T) {
 	if ts.indexes["g"].trim == 0 || checked < 20 {
 		t.Fatalf("trim %d after the snapshots, %d lookups checked: nothing to tell", ts.indexes["g"].trim, checked)
 	}
+}
+
+// openTableT opens a database in a new directory with opts, its automatic
+// snapshots turned off there (a test takes its own), and makes table t
+// keyed by id with spec's indexes. It returns the database and its
+// directory, for a test that opens it again with opts.
+func openTableT(t *testing.T, opts *Options, spec TableSpec) (*DB, string) {
+	t.Helper()
+	dir := t.TempDir()
+	opts.SnapshotEvents, opts.SnapshotBytes = -1, -1
+	db := openDB(t, dir, *opts)
+	spec.Name, spec.PK = "t", "id"
+	mustExec(t, db.CreateTable(spec))
+	return db, dir
 }

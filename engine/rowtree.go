@@ -117,6 +117,10 @@ type bpNode[T any] struct {
 // Len returns the number of items.
 func (t *bpTree[T]) Len() int { return t.n }
 
+// holds reports whether a read at seq finds what it needs in the index
+// tree t: from t's trim on (below it, in the version index).
+func (t *bpTree[T]) holds(seq uint64) bool { return seq >= t.trim }
+
 // Clone returns a copy of t. Both share their nodes until either changes.
 func (t *bpTree[T]) Clone() *bpTree[T] {
 	c := &bpTree[T]{root: t.root, n: t.n, owner: new(treeOwner), trim: t.trim}

@@ -90,7 +90,7 @@ func (db *DB) CheckIndexes() []string {
 // indexMisses counts the runs of versions of ts's rows that the index on
 // field does not find, and describes the first.
 func indexMisses(ts *tableState, field string) (missing int, first string, err error) {
-	// The versions before the tree's trim ask the version index, as a
+	// The versions the tree does not hold ask the version index, as a
 	// read at their seq does (tableState.entries), through one reader.
 	tree := ts.indexes[field]
 	below := &indexedEntries{x: ts.log.vx, oid: ts.log.oid, field: field, hold: true}
@@ -116,9 +116,9 @@ func indexMisses(ts *tableState, field string) (missing int, first string, err e
 				return true
 			}
 			prev = val
-			var idx entrySource = treeEntries{tree}
-			if ver.seq < tree.trim {
-				idx = below
+			var idx entrySource = below
+			if tree.holds(ver.seq) {
+				idx = treeEntries{tree}
 			}
 			found := indexFinds(idx, val, r.key, ver.seq)
 			if ferr = idx.Err(); ferr != nil {

@@ -15,8 +15,10 @@ import (
 
 // TestVersionIndexOverWire: a server keeping the version index answers
 // the past over the wire the same before a whole snapshot, after it (its
-// rows then hold gaps in place of the versions the index holds, and read
-// them from the index on disk: the engine's tests assert the gaps), after
+// rows then hold gaps in place of the versions the index holds, and its
+// index trees let go of the entries later ones passed: the past reads
+// both from the index on disk; the engine's tests assert the gaps and the
+// trims), after
 // a restart on the same files, and after a restart that finds the index
 // gone and puts it back from the log: AS OF at seqs of the history, by
 // key, through a secondary index and at a time; the whole history; the
