@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/driftdb/driftdb/store"
@@ -70,6 +71,25 @@ type tableLog struct {
 	// none; any serves every state, a record being read only for its seq.
 	present atomic.Pointer[presentFile]
 	log     *slog.Logger // nil: none
+	// cur holds, by field, the seq at which the version index holds the
+	// current entries of the table's index on field (0: it holds none
+	// that a read may take); a trim changes them and the mark together
+	// under its write lock, and a reader opens its reader of them and
+	// reads the mark under its read lock (leanEntries).
+	cur struct {
+		sync.RWMutex
+		marks map[string]uint64
+	}
+}
+
+// setCurrentMark sets the current mark of the index on field.
+func (lg *tableLog) setCurrentMark(field string, seq uint64) {
+	lg.cur.Lock()
+	defer lg.cur.Unlock()
+	if lg.cur.marks == nil {
+		lg.cur.marks = map[string]uint64{}
+	}
+	lg.cur.marks[field] = seq
 }
 
 func newTableLog(st *store.Store, cache *docCache, name string) *tableLog {

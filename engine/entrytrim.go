@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"maps"
 	"slices"
+
+	"github.com/driftdb/driftdb/vindex"
 )
 
 // The trees of a table's indexes let go of the entries no read of the
@@ -30,16 +33,14 @@ import (
 // any of them made one or was deleted, every entry.
 const trimBatch = 1 << 18
 
-// trimEntries lets go of the entries of table name's indexes up to
-// indexed that a later one or a deletion passed (above), for a table at
-// horizon whose version index holds every index's entries up to indexed.
-// A tree that lets entries go is built again beside the writer from a
-// copy, full leaves of the entries that stay (taken out one by one, they
-// would leave their leaves as large as before), then takes under the
-// writer mutex the entries written since the copy and the working
-// state's place; a table changed meanwhile otherwise (folded, loaded
-// again, its indexes remade) is left as it is. It returns how many
-// entries went. Callers hold snapMu.
+// trimEntries moves the trees of table name's indexes to lean ones
+// trimmed at indexed, for a table at horizon whose version index holds
+// every index's entries up to indexed (above). A tree is built again
+// beside the writer from a copy, full leaves of the entries after
+// indexed, then takes under the writer mutex the entries written since
+// the copy and the working state's place; a table changed meanwhile
+// otherwise (folded, loaded again, its indexes remade) is left as it is.
+// It returns how many entries left the trees. Callers hold snapMu.
 func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 	var w *tableState
 	var rows *rowTree
@@ -53,18 +54,34 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		}
 		w, rows, upTo = cur, cur.rows.Clone(), db.nextSeq-1
 		for f, idx := range cur.indexes {
-			if idx.trim < indexed {
+			if idx.trim < indexed || !idx.lean {
 				trees[f], copies[f] = idx, idx.Clone()
 			}
 		}
 	})
+	if w == nil {
+		return 0
+	}
+	lg := w.log
 	// Only the trees whose entries the version index holds up to indexed
-	// (read outside the writer mutex).
-	for f := range trees {
-		if db.entriesReach(w.spec.OID, f, indexed) != nil {
-			delete(trees, f)
-			delete(copies, f)
+	// (read outside the writer mutex); a lean tree's walk starts at the
+	// current mark, which only a trim that failed leaves below its trim.
+	for f, c := range copies {
+		lg.cur.RLock()
+		mark := lg.cur.marks[f]
+		lg.cur.RUnlock()
+		switch {
+		case db.entriesReach(w.spec.OID, f, indexed) != nil:
+		case c.lean && mark < c.trim:
+			db.log.Warn("an index's entries cannot be trimmed: the version index lacks its current entries", "table", name, "field", f)
+		default:
+			if c.lean {
+				c.trim = mark // the copy's own: no reader has it
+			}
+			continue
 		}
+		delete(trees, f)
+		delete(copies, f)
 	}
 	if len(trees) == 0 {
 		return 0
@@ -77,10 +94,11 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		since = min(since, idx.trim)
 	}
 	gone := make(map[string][]indexEntry, len(fields))
+	dropped := make(map[string][]Key, len(fields))
 	var batch []row
 	flush := func() {
 		if len(batch) > 0 {
-			passedEntries(batch, fields, copies, indexed, gone)
+			passedEntries(batch, fields, copies, indexed, gone, dropped)
 		}
 		batch = batch[:0]
 	}
@@ -94,41 +112,63 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 	})
 	flush()
 	built := map[string]*indexTree{}
+	n := map[string]int{}
 	for _, f := range fields {
-		es := gone[f]
-		if len(es) == 0 {
-			continue // the tree stays, its trim moved on
-		}
+		c := copies[f]
 		// gone holds entries of the copy: a walk in the same order skips
 		// each as it comes.
+		es := gone[f]
 		slices.SortFunc(es, func(a, b indexEntry) int { return compareEntries(&a, &b) })
+		cw := &currentWriter{x: db.vx, oid: w.spec.OID, field: f, lg: lg, incremental: c.lean}
+		if !c.lean {
+			cw.start() // every entry up to indexed that stays: put as it comes
+		}
+		var puts []indexEntry // a lean tree's, put once known
 		t := newIndexTree()
 		b := newTreeBuilder(t)
-		copies[f].Ascend(func(e indexEntry) bool {
+		c.Ascend(func(e indexEntry) bool {
 			y.tick()
-			if len(es) > 0 && compareEntries(&es[0], &e) == 0 {
+			switch {
+			case len(es) > 0 && compareEntries(&es[0], &e) == 0:
 				es = es[1:]
-			} else {
+				n[f]++
+			case e.seq > indexed:
 				b.add(e)
+			case !c.lean:
+				cw.put(e)
+				n[f]++
+			case e.seq > c.trim:
+				puts = append(puts, e)
+				n[f]++
+			default:
+				n[f]++ // a current entry at the mark already
 			}
-			return true
+			return cw.err == nil
 		})
-		t.trim = indexed
+		if c.lean && len(puts)+len(dropped[f]) > 0 {
+			cw.start()
+			for _, e := range puts {
+				cw.put(e)
+			}
+			for _, k := range dropped[f] {
+				cw.drop(k)
+			}
+		}
+		if err := cw.finish(vindex.Mark{Seq: indexed, Horizon: horizon}); err != nil {
+			db.log.Warn("cannot write an index's current entries", "table", name, "field", f, "err", err)
+			continue
+		}
+		t.trim, t.lean = indexed, true
 		built[f] = t
 	}
-	n := 0
+	total := 0
 	db.locked(func() {
 		cur, ok := db.work[name]
 		if !ok || cur != w || cur.horizon != horizon {
 			return
 		}
-		for _, f := range fields {
+		for f, t := range built {
 			if cur.indexes[f] != trees[f] {
-				continue
-			}
-			t, ok := built[f]
-			if !ok {
-				trees[f].trim = indexed // a working tree: no reader has it
 				continue
 			}
 			trees[f].AscendSince(upTo, func(e indexEntry) bool {
@@ -136,11 +176,110 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 				return true
 			})
 			cur.indexes[f] = t
-			n += len(gone[f])
+			total += n[f]
 		}
 		db.publish(map[string]*tableState{name: w})
 	})
-	return n
+	return total
+}
+
+// currentWriter writes the current entries of a table's index on field
+// into the version index (vindex, "Current entries"), in batches, and the
+// mark they are current at last. Between its start and its finish the
+// table's mark of them is 0, so that no read takes them while they
+// change. Incremental: the entries replace those of their rows;
+// otherwise the field's entries are cleared first.
+type currentWriter struct {
+	x           *vindex.Index
+	oid         uint32
+	field       string
+	lg          *tableLog
+	incremental bool
+	b           *vindex.Batch
+	key         []byte
+	err         error
+}
+
+// start clears the table's mark, and the version index's with the first
+// batch.
+func (w *currentWriter) start() {
+	w.lg.setCurrentMark(w.field, 0)
+	w.b = w.x.NewBatch()
+	if w.incremental {
+		w.err = w.b.DeleteCurrentMark(w.oid, w.field)
+	} else {
+		w.err = w.b.ClearCurrent(w.oid, w.field)
+	}
+}
+
+// put makes e the current entry of its row.
+func (w *currentWriter) put(e indexEntry) {
+	if w.err != nil {
+		return
+	}
+	w.key = appendOrderedValue(w.key[:0], e.val)
+	at := len(w.key)
+	w.key = appendOrderedKey(w.key, e.key)
+	if w.incremental {
+		old, _, ok, err := w.x.CurrentOf(w.oid, w.field, w.key[at:])
+		if err != nil {
+			w.err = err
+			return
+		}
+		if ok && !bytes.Equal(old, w.key) {
+			if w.err = w.b.DeleteCurrent(w.oid, w.field, old, len(old)-(len(w.key)-at)); w.err != nil {
+				return
+			}
+		}
+	}
+	w.err = w.b.PutCurrent(w.oid, w.field, w.key, at, e.seq)
+	w.next()
+}
+
+// drop removes the current entry of row k, if it has one.
+func (w *currentWriter) drop(k Key) {
+	if w.err != nil {
+		return
+	}
+	w.key = appendOrderedKey(w.key[:0], k)
+	old, _, ok, err := w.x.CurrentOf(w.oid, w.field, w.key)
+	if err != nil || !ok {
+		w.err = err
+		return
+	}
+	w.err = w.b.DeleteCurrent(w.oid, w.field, old, len(old)-len(w.key))
+	w.next()
+}
+
+// next applies the batch when it is full.
+func (w *currentWriter) next() {
+	if w.err == nil && w.b.Len() >= versionIndexBatch {
+		w.err = w.b.Apply()
+		w.b = w.x.NewBatch()
+	}
+}
+
+// finish sets the mark of the entries, applies the last batch and makes
+// it durable, then the table's mark. After an error the table's mark
+// stays 0 and reads of lean trees read every entry up to their trims.
+func (w *currentWriter) finish(m vindex.Mark) error {
+	if w.b == nil {
+		w.b = w.x.NewBatch()
+	}
+	if w.err == nil {
+		w.err = w.b.SetCurrentMark(w.oid, w.field, m)
+	}
+	if w.err != nil {
+		w.b.Discard()
+		return w.err
+	}
+	if w.err = w.b.Apply(); w.err == nil {
+		w.err = w.x.Flush()
+	}
+	if w.err == nil {
+		w.lg.setCurrentMark(w.field, m.Seq)
+	}
+	return w.err
 }
 
 // passedEntries adds to gone, by field, the entries up to upTo of the
@@ -152,7 +291,7 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 // row all it has. One walk of the entries since L (the tree's bound on
 // seqs) finds the rows that made some, and, when there are such rows or
 // deletions, one walk of every entry finds theirs: no document is read.
-func passedEntries(batch []row, fields []string, trees map[string]*indexTree, upTo uint64, gone map[string][]indexEntry) {
+func passedEntries(batch []row, fields []string, trees map[string]*indexTree, upTo uint64, gone map[string][]indexEntry, dropped map[string][]Key) {
 	lo, hi := batch[0].key, batch[len(batch)-1].key
 	for _, f := range fields {
 		idx := trees[f]
@@ -169,6 +308,7 @@ func passedEntries(batch []row, fields []string, trees map[string]*indexTree, up
 		for i := range batch {
 			if deletedAt(&batch[i], since, upTo) {
 				stays[batch[i].key] = 0
+				dropped[f] = append(dropped[f], batch[i].key)
 			}
 		}
 		if len(stays) == 0 {

@@ -180,8 +180,17 @@ func (ts *tableState) entries(field string, seq uint64) entrySource {
 	if !ok {
 		return nil
 	}
-	if !idx.holds(seq) {
-		return &indexedEntries{x: ts.log.vx, oid: ts.log.oid, field: field}
+	return treeSource(idx, ts.log, field, seq)
+}
+
+// treeSource returns where a read at seq finds the entries of idx, the
+// tree of the index on field of the table whose log is lg.
+func treeSource(idx *indexTree, lg *tableLog, field string, seq uint64) entrySource {
+	switch {
+	case !idx.holds(seq):
+		return &indexedEntries{x: lg.vx, oid: lg.oid, field: field}
+	case idx.lean:
+		return &leanEntries{tree: idx, log: lg, field: field, seq: seq}
 	}
 	return treeEntries{idx}
 }
@@ -200,6 +209,143 @@ type indexedEntries struct {
 	hold bool
 }
 
+// leanEntries are the entries of a lean tree (bpTree.lean) for a read at
+// seq from its trim L on: those the tree holds after a seq M, and up to
+// M those of the version index, merged in the tree's order. M is the
+// current mark (tableLog.cur) when it is from L to seq, the index's
+// current entries at M being then every entry up to M such a read needs;
+// else (a trim moving the mark past seq, or changing the entries) M is
+// L, and the entries up to L are every entry ever made up to it, the
+// rows' past values among them, which a lookup passes by as it checks
+// each candidate against its row.
+type leanEntries struct {
+	tree  *indexTree
+	log   *tableLog
+	field string
+	seq   uint64
+	err   error
+}
+
+// open opens a reader of the version index's part, at the mark it reads
+// up to, which it returns.
+func (s *leanEntries) open() (*vindex.Entries, uint64, error) {
+	lg := s.log
+	lg.cur.RLock()
+	defer lg.cur.RUnlock()
+	if m := lg.cur.marks[s.field]; m >= s.tree.trim && m <= s.seq {
+		r, err := lg.vx.NewCurrent()
+		return r, m, err
+	}
+	r, err := lg.vx.NewEntries()
+	return r, s.tree.trim, err
+}
+
+// walk merges the version index's entries, from the reader's start and on
+// with move, with the tree's after the mark, walked by treeWalk; back
+// says the walks go in reverse order.
+func (s *leanEntries) walk(start func(r *vindex.Entries) bool, move func(r *vindex.Entries) bool, back bool,
+	treeWalk func(fn func(e indexEntry) bool), fn func(e indexEntry) bool) {
+	s.err = nil
+	r, mark, err := s.open()
+	if err != nil {
+		s.err = err
+		return
+	}
+	defer r.Close()
+	// next is the version index's next entry up to the mark.
+	var x indexEntry
+	ok := start(r)
+	next := func() bool {
+		for ; ok; ok = move(r) {
+			if r.Seq() > mark {
+				continue // the tree's
+			}
+			if x, err = decodeEntry(r.Entry(), r.Seq()); err != nil {
+				s.err = fmt.Errorf("index on %s: %w", s.field, err)
+				return false
+			}
+			ok = move(r)
+			return true
+		}
+		s.err = r.Err()
+		return false
+	}
+	have := next()
+	done := false // fn said to stop, or a read failed
+	treeWalk(func(e indexEntry) bool {
+		if e.seq <= mark {
+			return true // the version index's
+		}
+		for ; have; have = next() {
+			if c := compareEntries(&x, &e); back && c < 0 || !back && c > 0 {
+				break
+			}
+			if !fn(x) {
+				done = true
+				return false
+			}
+		}
+		if s.err != nil || !fn(e) {
+			done = true
+			return false
+		}
+		return true
+	})
+	for ; !done && have; have = next() {
+		if !fn(x) {
+			return
+		}
+	}
+}
+
+// AscendGreaterOrEqual calls fn with each entry from the first at least
+// pivot, in order, until it returns false.
+func (s *leanEntries) AscendGreaterOrEqual(pivot indexEntry, fn func(e indexEntry) bool) {
+	s.walk(func(r *vindex.Entries) bool { return seekEntry(r, s.log.oid, s.field, pivot) }, (*vindex.Entries).Next, false,
+		func(fn func(e indexEntry) bool) { s.tree.AscendGreaterOrEqual(pivot, fn) }, fn)
+}
+
+// DescendLessOrEqual calls fn with each entry from the last at most
+// pivot, in reverse order, until it returns false.
+func (s *leanEntries) DescendLessOrEqual(pivot indexEntry, fn func(e indexEntry) bool) {
+	s.walk(func(r *vindex.Entries) bool { return seekLastEntry(r, s.log.oid, s.field, pivot) }, (*vindex.Entries).Prev, true,
+		func(fn func(e indexEntry) bool) { s.tree.DescendLessOrEqual(pivot, fn) }, fn)
+}
+
+// Descend calls fn with each entry from the last, in reverse order, until
+// it returns false.
+func (s *leanEntries) Descend(fn func(e indexEntry) bool) {
+	s.walk(func(r *vindex.Entries) bool { return r.SeekLast(s.log.oid, s.field, []byte{0xff}, math.MaxUint64) }, (*vindex.Entries).Prev, true,
+		s.tree.Descend, fn)
+}
+
+// Err reports what ended the last walk early, nil when nothing did.
+func (s *leanEntries) Err() error { return s.err }
+
+// seekEntry moves r to the first entry at least pivot.
+func seekEntry(r *vindex.Entries, oid uint32, field string, pivot indexEntry) bool {
+	from := appendEntry(nil, &pivot)
+	ok := r.Seek(oid, field, from)
+	// Seek is at the first entry at least the value and key: those of
+	// the pivot's value and key before its seq come first.
+	for ok && bytes.Equal(r.Entry(), from) && r.Seq() < pivot.seq {
+		ok = r.Next()
+	}
+	return ok
+}
+
+// seekLastEntry moves r to the last entry at most pivot.
+func seekLastEntry(r *vindex.Entries, oid uint32, field string, pivot indexEntry) bool {
+	upto := appendEntry(nil, &pivot)
+	ok := r.SeekLast(oid, field, upto, pivot.seq)
+	// A reader of current entries is at the pivot's value and key
+	// whatever its seq.
+	for ok && bytes.Equal(r.Entry(), upto) && r.Seq() > pivot.seq {
+		ok = r.Prev()
+	}
+	return ok
+}
+
 // Close closes the reader the walks kept (hold).
 func (s *indexedEntries) Close() {
 	if s.held != nil {
@@ -216,24 +362,13 @@ func (s *indexedEntries) Ascend(fn func(e indexEntry) bool) {
 // AscendGreaterOrEqual calls fn with each entry from the first at least
 // pivot, in order, until it returns false.
 func (s *indexedEntries) AscendGreaterOrEqual(pivot indexEntry, fn func(e indexEntry) bool) {
-	s.walk(func(r *vindex.Entries) bool {
-		from := appendEntry(nil, &pivot)
-		ok := r.Seek(s.oid, s.field, from)
-		// Seek is at the first entry at least the value and key: those of
-		// the pivot's value and key before its seq come first.
-		for ok && bytes.Equal(r.Entry(), from) && r.Seq() < pivot.seq {
-			ok = r.Next()
-		}
-		return ok
-	}, (*vindex.Entries).Next, fn)
+	s.walk(func(r *vindex.Entries) bool { return seekEntry(r, s.oid, s.field, pivot) }, (*vindex.Entries).Next, fn)
 }
 
 // DescendLessOrEqual calls fn with each entry from the last at most
 // pivot, in reverse order, until it returns false.
 func (s *indexedEntries) DescendLessOrEqual(pivot indexEntry, fn func(e indexEntry) bool) {
-	s.walk(func(r *vindex.Entries) bool {
-		return r.SeekLast(s.oid, s.field, appendEntry(nil, &pivot), pivot.seq)
-	}, (*vindex.Entries).Prev, fn)
+	s.walk(func(r *vindex.Entries) bool { return seekLastEntry(r, s.oid, s.field, pivot) }, (*vindex.Entries).Prev, fn)
 }
 
 // Descend calls fn with each entry from the last, in reverse order, until

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/driftdb/driftdb/vindex"
 )
 
 // TestIndexEntriesInVersionIndex follows the entries of a table's indexes
@@ -117,10 +119,13 @@ func testIndexEntriesInVersionIndex(t *testing.T, leave bool) {
 	seq = snapshot()
 	want := made
 	check("n", seq, want)
-	// The tree let go of every entry a later one passed: a row's newest
-	// stays.
-	if got := treeEntries("n", seq); got != rows {
-		t.Fatalf("%d entries in memory after 5 rounds and their trims, want one a row, %d", got, rows)
+	// The tree let go of every entry up to the trim: a row's newest is
+	// the version index's current entry.
+	if got := treeEntries("n", seq); got != 0 {
+		t.Fatalf("%d entries in memory up to the trim after 5 rounds and their trims, want none", got)
+	}
+	if n, m := currentEntries(t, db, "t", "n"); n != rows || m != seq {
+		t.Fatalf("%d current entries at seq %d, want one a row, %d, at %d", n, m, rows, seq)
 	}
 
 	// An index made after the table's mark: the next snapshot puts its
@@ -211,14 +216,12 @@ func TestDeltaEntriesAsCommitted(t *testing.T) {
 			// The entries made since the base (the entries up to it that
 			// those passed go at a trim, with the version index).
 			entries := func() []string {
-				ts, _ := db.View().lookupTable("t")
 				var es []string
-				ts.indexes["n"].Ascend(func(e indexEntry) bool {
+				for _, e := range sourceEntries(t, db.View(), "t", "n") {
 					if e.seq > base {
 						es = append(es, fmt.Sprintf("%v/%s@%d", e.val, e.key, e.seq))
 					}
-					return true
-				})
+				}
 				return es
 			}
 			before := entries()
@@ -543,19 +546,35 @@ func testReadsBelowEntryTrim(t *testing.T, leave bool) {
 		}
 		return found, seqs
 	}
+	if p := db.CheckIndexes(); len(p) > 0 {
+		t.Fatalf("CheckIndexes: %q", p)
+	}
 	if found, _ := readAll(); found < 300 {
 		t.Fatalf("the reads found %d rows: too few to tell", found)
+	}
+	// With no current entries to take (a trim changing them), the reads
+	// of the lean trees from their trims on take every entry up to them.
+	for _, f := range []string{"s", "n", "u"} {
+		ts.log.setCurrentMark(f, 0)
+	}
+	readAll()
+	for _, f := range []string{"s", "n", "u"} {
+		_, m := currentEntries(t, db, "t", f)
+		ts.log.setCurrentMark(f, m)
 	}
 
 	// Every read from the version index: the reads, the check of the
 	// indexes, and the unique checks of a transaction that began there.
 	_, err := db.SnapshotTable("t")
 	mustExec(t, err)
-	// Every row has a u: the tree holds the entry of each live row and
-	// none of a deleted one.
+	// Every row has a u: the version index's current entries are those of
+	// the live rows, the tree holds none.
 	ts, _ = db.View().lookupTable("t")
-	if got := ts.indexes["u"].Len(); got != len(live) {
-		t.Fatalf("the tree of u holds %d entries once trimmed to the last seq, want one for each of the %d live rows", got, len(live))
+	if got := ts.indexes["u"].Len(); got != 0 {
+		t.Fatalf("the tree of u holds %d entries once trimmed to the last seq, want none", got)
+	}
+	if got, _ := currentEntries(t, db, "t", "u"); got != len(live) {
+		t.Fatalf("%d current entries of u, want one for each of the %d live rows", got, len(live))
 	}
 	setTrims(db, "t", db.Seq()+1)
 	if _, ok := db.View().state.tables["t"].entries("n", latest).(*indexedEntries); !ok {
@@ -660,19 +679,60 @@ func TestIndexFileTrim(t *testing.T) {
 	}
 	whole()
 	entries := tree().Len()
-	if entries != 50 {
-		t.Fatalf("the trimmed tree holds %d entries, want one a row", entries)
+	if entries != 0 || !tree().lean {
+		t.Fatalf("the trimmed tree holds %d entries (lean %v), want none", entries, tree().lean)
+	}
+	if n, m := currentEntries(t, db, "t", "n"); n != 50 || m != mark {
+		t.Fatalf("%d current entries at seq %d, want one a row at %d", n, m, mark)
+	}
+	// A row written after the trim, with a value, then a deletion: read
+	// through the tree and the current entries, before and after a reopen.
+	_, err = db.Insert(ctx, "t", []byte(`{"id": 50, "n": 1}`))
+	mustExec(t, err)
+	_, err = db.SoftDelete(ctx, "t", int64(1))
+	mustExec(t, err)
+	whole()
+	if got := ones(); got != 17 {
+		t.Fatalf("%d rows with n = 1, want 17", got)
 	}
 	reopen()
-	if got := tree().trim; got != mark {
-		t.Fatalf("after a reopen, the tree's trim is %d, want %d", got, mark)
+	if got := tree().trim; got != mark || !tree().lean {
+		t.Fatalf("after a reopen, the tree's trim is %d (lean %v), want %d", got, tree().lean, mark)
 	}
-	if got := tree().Len(); got != entries {
-		t.Fatalf("after a reopen, the tree holds %d entries, want the file's %d", got, entries)
+	if got := tree().Len(); got != 1 {
+		t.Fatalf("after a reopen, the tree holds %d entries, want the file's one", got)
+	}
+	// The tree's entry up to the current mark is a current one too: a read
+	// takes it once.
+	if es := sourceEntries(t, db.View(), "t", "n"); len(es) != 50 {
+		t.Fatalf("a read finds %d entries, want the 50 current ones", len(es))
 	}
 	if got := ones(); got != 17 {
 		t.Fatalf("%d rows with n = 1, want 17", got)
 	}
+	// Without the current entries in the version index, the lean file is
+	// not taken.
+	db.Close()
+	func() {
+		x, err := vindex.Open(filepath.Join(dir, versionIndexDir), vindex.Options{})
+		mustExec(t, err)
+		defer x.Close()
+		b := x.NewBatch()
+		mustExec(t, b.ClearCurrent(db.View().state.tables["t"].spec.OID, "n"))
+		mustExec(t, b.Apply())
+		mustExec(t, x.Flush())
+	}()
+	var logged strings.Builder
+	o := opts
+	o.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+	db = openDB(t, dir, o)
+	if !strings.Contains(logged.String(), "rebuilding an index") || tree().lean {
+		t.Fatalf("a lean file was taken with no current entries: %s", logged.String())
+	}
+	if got := ones(); got != 17 {
+		t.Fatalf("%d rows with n = 1, want 17", got)
+	}
+	reopen()
 
 	db.Close()
 	mustExec(t, os.RemoveAll(filepath.Join(dir, versionIndexDir)))
@@ -696,9 +756,7 @@ func TestIndexFileTrim(t *testing.T) {
 	mustExec(t, err)
 	binary.LittleEndian.PutUint32(b[8:], 1)
 	mustExec(t, os.WriteFile(path, b, 0o644))
-	var logged strings.Builder
-	o := opts
-	o.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+	logged.Reset()
 	db = openDB(t, dir, o)
 	if strings.Contains(logged.String(), "rebuilding an index") {
 		t.Fatalf("a version 1 file was not taken: %s", logged.String())
@@ -808,4 +866,37 @@ func openTableT(t *testing.T, opts *Options, spec TableSpec) (*DB, string) {
 	spec.Name, spec.PK = "t", "id"
 	mustExec(t, db.CreateTable(spec))
 	return db, dir
+}
+
+// currentEntries returns the number of current entries of table's index
+// on field in the version index, and their mark.
+func currentEntries(t *testing.T, db *DB, table, field string) (int, uint64) {
+	t.Helper()
+	oid := db.View().state.tables[table].spec.OID
+	r, err := db.vx.NewCurrent()
+	mustExec(t, err)
+	defer r.Close()
+	n := 0
+	for ok := r.Seek(oid, field, nil); ok; ok = r.Next() {
+		n++
+	}
+	mustExec(t, r.Err())
+	m, _, err := db.vx.CurrentMark(oid, field)
+	mustExec(t, err)
+	return n, m.Seq
+}
+
+// sourceEntries returns the entries a read of view v finds of table's
+// index on field, in order.
+func sourceEntries(t *testing.T, v *View, table, field string) []indexEntry {
+	t.Helper()
+	src := v.state.tables[table].entries(field, v.seq)
+	var es []indexEntry
+	src.Descend(func(e indexEntry) bool {
+		es = append(es, e)
+		return true
+	})
+	mustExec(t, src.Err())
+	slices.Reverse(es)
+	return es
 }

@@ -26,16 +26,18 @@ import (
 //
 // indexes/<field>.idx (little-endian; never change without a new version):
 //
-//	header  magic "DRFTIDX\n" | version u32 = 2 | crc32c u32 of everything after the header
-//	body    msgpack: map {"field", "seq" (the snapshot seq covered), "n", "trim"}, then n
+//	header  magic "DRFTIDX\n" | version u32 = 3 | crc32c u32 of everything after the header
+//	body    msgpack: map {"field", "seq" (the snapshot seq covered), "n", "trim", "lean"}, then n
 //	        arrays [value, key, seq], in index order
 //
 // Version 2 adds "trim", the tree's trim: entries up to it may be gone
 // from the file, and a reader that does not know that must not take it.
-// Version 1 files are read as of trim 0.
+// Version 3 adds "lean": every entry up to the trim is gone, the current
+// ones being in the version index. Version 1 files are read as of trim 0,
+// version 2 as not lean.
 const (
 	idxMagic      = "DRFTIDX\n"
-	idxVersion    = 2
+	idxVersion    = 3
 	idxHeaderSize = 16
 	indexesDir    = "indexes"
 	metaFile      = "meta.json"
@@ -48,6 +50,7 @@ type idxHeader struct {
 	Seq   uint64 `msgpack:"seq"`
 	N     int    `msgpack:"n"`
 	Trim  uint64 `msgpack:"trim"`
+	Lean  bool   `msgpack:"lean"`
 }
 
 func idxPath(tableDir, field string) string {
@@ -154,7 +157,7 @@ func encodeIndexFile(field string, idx *indexTree, seq uint64) ([]byte, error) {
 		y.tick()
 		return true
 	})
-	if err := msgpack.NewEncoder(body).Encode(&idxHeader{Field: field, Seq: seq, N: n, Trim: idx.trim}); err != nil {
+	if err := msgpack.NewEncoder(body).Encode(&idxHeader{Field: field, Seq: seq, N: n, Trim: idx.trim, Lean: idx.lean}); err != nil {
 		return nil, err
 	}
 	e := getEncoder()
@@ -197,7 +200,7 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTre
 	if len(b) < idxHeaderSize || string(b[:8]) != idxMagic {
 		return nil, errors.New("not an index file")
 	}
-	if v := binary.LittleEndian.Uint32(b[8:]); v != idxVersion && v != 1 {
+	if v := binary.LittleEndian.Uint32(b[8:]); v != idxVersion && v != 1 && v != 2 {
 		return nil, fmt.Errorf("index file version %d", v)
 	}
 	body := b[idxHeaderSize:]
@@ -216,7 +219,7 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTre
 	// entries start where it stopped.
 	mr := mpReader{b: body, i: len(body) - r.Len()}
 	idx := newIndexTree()
-	idx.trim = h.Trim
+	idx.trim, idx.lean = h.Trim, h.Lean
 	tb := newTreeBuilder(idx) // the entries come in index order
 	// Entries of one value are side by side: they share its decoded
 	// value (an index of few values held a copy per row).
@@ -312,12 +315,31 @@ func (db *DB) useIndexes(ts *tableState, f *indexFiles) error {
 		if !ok {
 			return ts.rebuildIndexes() // not one of the files read
 		}
-		if err := db.entriesReach(ts.spec.OID, field, idx.trim); err != nil {
+		err := db.entriesReach(ts.spec.OID, field, idx.trim)
+		if err == nil && idx.lean {
+			err = db.currentReach(ts, field, idx.trim)
+		}
+		if err != nil {
 			db.log.Warn("rebuilding an index whose file lacks entries the version index does not have", "table", ts.spec.Name, "field", field, "err", err)
 			return ts.rebuildIndexes()
 		}
 		ts.indexes[field] = idx
 	}
+	return nil
+}
+
+// currentReach checks that the version index holds the current entries of
+// ts's index on field at a mark from trim on, as the reads of a lean tree
+// trimmed at trim need, and makes the mark the table's.
+func (db *DB) currentReach(ts *tableState, field string, trim uint64) error {
+	m, ok, err := db.vx.CurrentMark(ts.spec.OID, field)
+	switch {
+	case err != nil:
+		return err
+	case !ok || m.Seq < trim || m.Horizon != ts.horizon:
+		return fmt.Errorf("entries up to seq %d are the version index's current ones, which it holds at seq %d (horizon %d, the table's %d)", trim, m.Seq, m.Horizon, ts.horizon)
+	}
+	ts.log.setCurrentMark(field, m.Seq)
 	return nil
 }
 

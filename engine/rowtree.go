@@ -28,6 +28,10 @@ type bpTree[T treeItem] struct {
 	// up to it that no read from it on needs (tableState.entries). 0:
 	// the tree holds them all.
 	trim uint64
+	// lean, in an index's tree, says that the tree let go of every entry
+	// up to trim: those a read from the trim on needs are the version
+	// index's current entries (leanEntries).
+	lean bool
 }
 
 // treeItem is what a tree holds: rows, ordered by key, or index entries,
@@ -121,9 +125,12 @@ func (t *bpTree[T]) Len() int { return t.n }
 // tree t: from t's trim on (below it, in the version index).
 func (t *bpTree[T]) holds(seq uint64) bool { return seq >= t.trim }
 
+// has reports whether the index tree t holds the entries made at seq.
+func (t *bpTree[T]) has(seq uint64) bool { return seq > t.trim || seq == t.trim && !t.lean }
+
 // Clone returns a copy of t. Both share their nodes until either changes.
 func (t *bpTree[T]) Clone() *bpTree[T] {
-	c := &bpTree[T]{root: t.root, n: t.n, owner: new(treeOwner), trim: t.trim}
+	c := &bpTree[T]{root: t.root, n: t.n, owner: new(treeOwner), trim: t.trim, lean: t.lean}
 	t.owner = new(treeOwner)
 	return c
 }

@@ -446,7 +446,7 @@ func (ts *tableState) changedDuplicate(ix IndexSpec, b *backfill) error {
 		return err
 	}
 	for i, k := range keys {
-		err := candidates(treeEntries{b.tree}, vals[i][0], b.upTo, func(c Key) error {
+		err := candidates(treeSource(b.tree, ts.log, b.field, b.upTo), vals[i][0], b.upTo, func(c Key) error {
 			other, ok := ts.get(c)
 			if c == k || !ok || other.newest().seq > b.upTo {
 				return nil // written since: compared above

@@ -71,10 +71,15 @@ func (db *DB) eachTable(fn func(name string, ts *tableState)) {
 // returns what is missing, a line for each index that misses entries.
 func (db *DB) CheckIndexes() []string {
 	var problems []string
-	db.eachTable(func(name string, ts *tableState) {
+	v := db.View()
+	for _, name := range v.Tables() {
+		ts, ok := v.lookupTable(name)
+		if !ok {
+			continue
+		}
 		fields := slices.Sorted(maps.Keys(ts.indexes))
 		for _, f := range fields {
-			missing, first, err := indexMisses(ts, f)
+			missing, first, err := indexMisses(ts, f, v.seq)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("table %q index on %s: %v", name, f, err))
 			}
@@ -83,18 +88,25 @@ func (db *DB) CheckIndexes() []string {
 					name, f, missing, first))
 			}
 		}
-	})
+	}
 	return problems
 }
 
 // indexMisses counts the runs of versions of ts's rows that the index on
-// field does not find, and describes the first.
-func indexMisses(ts *tableState, field string) (missing int, first string, err error) {
+// field does not find, and describes the first. A lean tree is checked
+// for the present at seq as well: each row's value then is found by a
+// read at seq, through the version index's current entries.
+func indexMisses(ts *tableState, field string, seq uint64) (missing int, first string, err error) {
 	// The versions the tree does not hold ask the version index, as a
 	// read at their seq does (tableState.entries), through one reader.
 	tree := ts.indexes[field]
 	below := &indexedEntries{x: ts.log.vx, oid: ts.log.oid, field: field, hold: true}
 	defer below.Close()
+	miss := func(k Key, seq uint64, val any, what string) {
+		if missing++; missing == 1 {
+			first = fmt.Sprintf("key %s seq %d value %v%s", k, seq, val, what)
+		}
+	}
 	ts.rows.Ascend(func(r row) bool {
 		var prev any
 		var ferr error // what ended the walk of the row's versions
@@ -117,7 +129,7 @@ func indexMisses(ts *tableState, field string) (missing int, first string, err e
 			}
 			prev = val
 			var idx entrySource = below
-			if tree.holds(ver.seq) {
+			if tree.has(ver.seq) {
 				idx = treeEntries{tree}
 			}
 			found := indexFinds(idx, val, r.key, ver.seq)
@@ -125,14 +137,19 @@ func indexMisses(ts *tableState, field string) (missing int, first string, err e
 				return false
 			}
 			if !found {
-				if missing++; missing == 1 {
-					first = fmt.Sprintf("key %s seq %d value %v", r.key, ver.seq, val)
-				}
+				miss(r.key, ver.seq, val, "")
 			}
 			return true
 		})
 		if err == nil {
 			err = ferr
+		}
+		if err == nil && tree.lean && prev != nil {
+			now := treeSource(tree, ts.log, field, seq)
+			if !indexFinds(now, prev, r.key, seq) {
+				miss(r.key, seq, prev, ", read as it is now")
+			}
+			err = now.Err()
 		}
 		return err == nil
 	})

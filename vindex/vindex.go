@@ -2,8 +2,9 @@
 // version of every row, so that a point read at any seq is one seek,
 // without the versions in the process heap (docs/ENGINE.md, Storage beyond
 // memory), and the newest version of every row with its document, so that
-// a row need not be in memory to be read as it is now. Secondary index
-// entries are to follow, under keys of their own ('i', reserved).
+// a row need not be in memory to be read as it is now; and the entries of
+// the tables' secondary indexes, every one ever made ('i') and those of
+// the rows as they are at a mark ('j', 'k'; see "Current entries").
 //
 // The segments are the log and the truth; this index is derived from them
 // and can be rebuilt from them. It is an LSM (pebble) with its own
@@ -56,6 +57,8 @@ const (
 	tagRow     byte = 'r'
 	tagMeta    byte = 'm'
 	tagEntry   byte = 'i'
+	tagCurrent byte = 'j'
+	tagByKey   byte = 'k'
 )
 
 // suffixLen is the length of a version's suffix: the seq
@@ -449,8 +452,10 @@ func (b *Batch) DeleteTable(table uint32) error {
 	if err := b.deleteRange(tagVersion, table); err != nil {
 		return err
 	}
-	if err := b.deleteRange(tagEntry, table); err != nil {
-		return err
+	for _, tag := range []byte{tagEntry, tagCurrent, tagByKey} {
+		if err := b.deleteRange(tag, table); err != nil {
+			return err
+		}
 	}
 	return b.ClearRows(table)
 }
@@ -829,7 +834,13 @@ func (quietLogger) Fatalf(format string, args ...any) {
 // the field's length as a uvarint, then its bytes, which no other field's
 // prefix begins with.
 func entryPrefix(dst []byte, table uint32, field string) []byte {
-	dst = binary.BigEndian.AppendUint32(append(dst, tagEntry), table)
+	return fieldPrefix(dst, tagEntry, table, field)
+}
+
+// fieldPrefix appends the prefix of the keys under tag of table's index
+// on field.
+func fieldPrefix(dst []byte, tag byte, table uint32, field string) []byte {
+	dst = binary.BigEndian.AppendUint32(append(dst, tag), table)
 	return append(binary.AppendUvarint(dst, uint64(len(field))), field...)
 }
 
@@ -866,26 +877,33 @@ func (x *Index) EntriesMark(table uint32, field string) (m Mark, ok bool, err er
 	return readMark(v), true, nil
 }
 
-// Entries reads the entries of an index in order. It is not safe for
-// concurrent use; each reader takes its own.
+// Entries reads the entries of an index in order: every entry (NewEntries)
+// or the current ones (NewCurrent). It is not safe for concurrent use;
+// each reader takes its own.
 type Entries struct {
-	reader // prefix is entryPrefix
+	reader // prefix is fieldPrefix's for tag
+	tag    byte
 }
 
 // NewEntries returns a reader of index entries.
-func (x *Index) NewEntries() (*Entries, error) {
-	r, err := x.newReader(tagEntry, tagEntry)
+func (x *Index) NewEntries() (*Entries, error) { return x.newEntries(tagEntry) }
+
+// NewCurrent returns a reader of current index entries (PutCurrent).
+func (x *Index) NewCurrent() (*Entries, error) { return x.newEntries(tagCurrent) }
+
+func (x *Index) newEntries(tag byte) (*Entries, error) {
+	r, err := x.newReader(tag, tag)
 	if err != nil {
 		return nil, err
 	}
-	return &Entries{reader: r}, nil
+	return &Entries{reader: r, tag: tag}, nil
 }
 
 // Seek positions the reader at the first entry of table's index on field
 // whose value and key (ordered-encoded) are at least from, and reports
 // whether there is one; Next moves on in order.
 func (r *Entries) Seek(table uint32, field string, from []byte) bool {
-	r.prefix = entryPrefix(r.prefix[:0], table, field)
+	r.prefix = fieldPrefix(r.prefix[:0], r.tag, table, field)
 	r.seek = append(append(r.seek[:0], r.prefix...), from...)
 	r.err = nil
 	ok := r.it.SeekGE(r.seek)
@@ -902,10 +920,14 @@ func (r *Entries) atMark() bool { return bytes.Equal(r.it.Key(), r.prefix) }
 // SeekLast positions the reader at the last entry of table's index on
 // field whose value and key (ordered-encoded), then seq, are at most
 // upto and seq, and reports whether there is one; Prev moves back in
-// order.
+// order. A reader of current entries, one a value and key, takes the
+// entry of upto whatever its seq.
 func (r *Entries) SeekLast(table uint32, field string, upto []byte, seq uint64) bool {
-	r.prefix = entryPrefix(r.prefix[:0], table, field)
-	r.seek = binary.BigEndian.AppendUint64(append(append(r.seek[:0], r.prefix...), upto...), seq)
+	r.prefix = fieldPrefix(r.prefix[:0], r.tag, table, field)
+	r.seek = append(append(r.seek[:0], r.prefix...), upto...)
+	if r.tag == tagEntry {
+		r.seek = binary.BigEndian.AppendUint64(r.seek, seq)
+	}
 	r.seek = append(r.seek, 0) // the key's immediate successor: the key itself is taken
 	r.err = nil
 	return r.loadBack(r.it.SeekLT(r.seek))
@@ -925,9 +947,17 @@ func (r *Entries) loadBack(ok bool) bool { return !(ok && r.atMark()) && r.load(
 func (r *Entries) Entry() []byte { return r.key }
 
 func (r *Entries) load(ok bool) bool {
-	k, _, ok := r.at(ok)
+	k, val, ok := r.at(ok)
 	if !ok {
 		return false
+	}
+	if r.tag == tagCurrent {
+		if len(k) < len(r.prefix)+1 || len(val) != 8 {
+			r.err = ErrDamaged
+			return false
+		}
+		r.key, r.seq = k[len(r.prefix):], binary.BigEndian.Uint64(val)
+		return true
 	}
 	if len(k) < len(r.prefix)+1+8 {
 		r.err = ErrDamaged
@@ -936,4 +966,122 @@ func (r *Entries) load(ok bool) bool {
 	r.key = k[len(r.prefix) : len(k)-8]
 	r.seq = binary.BigEndian.Uint64(k[len(k)-8:])
 	return true
+}
+
+// Current entries. Beside every entry ever made, an index keeps those of
+// the rows as they were at a seq, its current mark: for each row then
+// live, the entry of its newest version up to the mark that had a value,
+// under 'j' as the value and the key (ordered-encoded) with the seq as
+// its value, and under 'k' by the row's key alone, with the value and
+// the key and the seq, so that the entry a row's new one replaces can be
+// found by its key. A read of the rows as they are from the mark on
+// walks these and what was written after the mark, not every value each
+// row ever had. The prefix alone under 'j' holds the mark (Seq and
+// Horizon); the caller removes it (DeleteCurrentMark) in the first batch
+// that changes the entries and sets it in the last, so that a crash,
+// which keeps a prefix of the batches, leaves either the entries of a
+// mark or none.
+
+// PutCurrent makes entry (a value and a key, ordered-encoded; the key
+// from keyAt on) the current entry of its row in table's index on field,
+// made by the version at seq. An entry of the row under another value is
+// not removed: DeleteCurrent does that.
+func (b *Batch) PutCurrent(table uint32, field string, entry []byte, keyAt int, seq uint64) error {
+	b.key = append(fieldPrefix(b.key[:0], tagCurrent, table, field), entry...)
+	b.val = binary.BigEndian.AppendUint64(b.val[:0], seq)
+	if err := b.b.Set(b.key, b.val, nil); err != nil {
+		return err
+	}
+	b.key = append(fieldPrefix(b.key[:0], tagByKey, table, field), entry[keyAt:]...)
+	b.val = binary.BigEndian.AppendUint64(append(b.val[:0], entry...), seq)
+	return b.b.Set(b.key, b.val, nil)
+}
+
+// DeleteCurrent removes entry (keyAt as for PutCurrent), its row's current
+// entry, from table's index on field.
+func (b *Batch) DeleteCurrent(table uint32, field string, entry []byte, keyAt int) error {
+	b.key = append(fieldPrefix(b.key[:0], tagCurrent, table, field), entry...)
+	if err := b.b.Delete(b.key, nil); err != nil {
+		return err
+	}
+	b.key = append(fieldPrefix(b.key[:0], tagByKey, table, field), entry[keyAt:]...)
+	return b.b.Delete(b.key, nil)
+}
+
+// ClearCurrent removes every current entry of table's index on field,
+// and its current mark.
+func (b *Batch) ClearCurrent(table uint32, field string) error {
+	for _, tag := range []byte{tagCurrent, tagByKey} {
+		lo := fieldPrefix(nil, tag, table, field)
+		if err := b.b.DeleteRange(lo, successor(lo), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// successor returns the least key greater than every key with prefix p.
+func successor(p []byte) []byte {
+	s := bytes.Clone(p)
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] < 0xff {
+			s[i]++
+			return s[:i+1]
+		}
+	}
+	return []byte{0xff, 0xff, 0xff, 0xff, 0xff} // not reached: a prefix starts with a tag
+}
+
+// SetCurrentMark sets the current mark of table's index on field when the
+// batch is applied.
+func (b *Batch) SetCurrentMark(table uint32, field string, m Mark) error {
+	b.val = appendMark(b.val[:0], m)
+	return b.b.Set(fieldPrefix(b.key[:0], tagCurrent, table, field), b.val, nil)
+}
+
+// DeleteCurrentMark removes the current mark of table's index on field
+// when the batch is applied: its current entries are changing.
+func (b *Batch) DeleteCurrentMark(table uint32, field string) error {
+	return b.b.Delete(fieldPrefix(b.key[:0], tagCurrent, table, field), nil)
+}
+
+// CurrentMark returns the current mark of table's index on field; ok is
+// false when it has none.
+func (x *Index) CurrentMark(table uint32, field string) (m Mark, ok bool, err error) {
+	v, ok, err := x.get(fieldPrefix(nil, tagCurrent, table, field))
+	if err != nil || !ok {
+		return m, false, err
+	}
+	if len(v) != 16 {
+		return m, false, fmt.Errorf("vindex: current mark on %q of table %d: %w", field, table, ErrDamaged)
+	}
+	return readMark(v), true, nil
+}
+
+// CurrentOf returns the current entry (a value and a key) of the row
+// whose ordered-encoded key is key in table's index on field, and the
+// seq of the version that made it; ok is false when the row has none.
+func (x *Index) CurrentOf(table uint32, field string, key []byte) (entry []byte, seq uint64, ok bool, err error) {
+	v, ok, err := x.get(append(fieldPrefix(nil, tagByKey, table, field), key...))
+	if err != nil || !ok {
+		return nil, 0, false, err
+	}
+	if len(v) < 1+8 {
+		return nil, 0, false, fmt.Errorf("vindex: current entry of a row on %q of table %d: %w", field, table, ErrDamaged)
+	}
+	return v[:len(v)-8], binary.BigEndian.Uint64(v[len(v)-8:]), true, nil
+}
+
+// get returns a copy of the value of key; ok is false when there is none.
+func (x *Index) get(key []byte) (val []byte, ok bool, err error) {
+	v, closer, err := x.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("vindex: %w", err)
+	}
+	val = bytes.Clone(v)
+	closer.Close()
+	return val, true, nil
 }

@@ -710,3 +710,162 @@ func applyOne(t *testing.T, x *Index, put func(b *Batch) error) {
 		t.Fatal(err)
 	}
 }
+
+// TestCurrentEntries keeps the current entries of two fields of two
+// tables as a model says, rows moving from value to value and leaving,
+// and reads them back both ways, by row and after a clear.
+func TestCurrentEntries(t *testing.T) {
+	x, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	type cur struct {
+		val byte
+		seq uint64
+	}
+	// entry is a value of one byte then a key of four: the key at 1.
+	entry := func(val byte, k int) []byte { return append([]byte{val}, key(k)...) }
+	type index struct {
+		table uint32
+		field string
+	}
+	indexes := []index{{7, "a"}, {7, "ab"}, {8, "a"}}
+	model := map[index]map[int]cur{}
+	r := rand.New(rand.NewPCG(1, 2))
+	seq := uint64(0)
+	for round := range 6 {
+		b := x.NewBatch()
+		for _, ix := range indexes {
+			m := model[ix]
+			if m == nil {
+				m = map[int]cur{}
+				model[ix] = m
+			}
+			if err := b.DeleteCurrentMark(ix.table, ix.field); err != nil {
+				t.Fatal(err)
+			}
+			for k := range 300 {
+				old, had := m[k]
+				switch c := r.IntN(4); {
+				case c == 0 && had: // the row leaves
+					if err := b.DeleteCurrent(ix.table, ix.field, entry(old.val, k), 1); err != nil {
+						t.Fatal(err)
+					}
+					delete(m, k)
+				case c == 1: // a new value
+					seq++
+					v := cur{byte(r.IntN(5)), seq}
+					if had && old.val != v.val {
+						if err := b.DeleteCurrent(ix.table, ix.field, entry(old.val, k), 1); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if err := b.PutCurrent(ix.table, ix.field, entry(v.val, k), 1, v.seq); err != nil {
+						t.Fatal(err)
+					}
+					m[k] = v
+				}
+			}
+			if err := b.SetCurrentMark(ix.table, ix.field, Mark{Seq: uint64(round) + 1, Horizon: 3}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Apply(); err != nil {
+			t.Fatal(err)
+		}
+		for _, ix := range indexes {
+			checkCurrent(t, x, ix.table, ix.field, uint64(round)+1, func(yield func(e []byte, seq uint64)) {
+				for v := range byte(5) {
+					for k := range 300 {
+						if c, ok := model[ix][k]; ok && c.val == v {
+							yield(entry(v, k), c.seq)
+						}
+					}
+				}
+			})
+			for k := range 301 {
+				want, had := model[ix][k]
+				e, s, ok, err := x.CurrentOf(ix.table, ix.field, key(k))
+				if err != nil || ok != had || had && (s != want.seq || !bytes.Equal(e, entry(want.val, k))) {
+					t.Fatalf("%v key %d: CurrentOf %x %d %v %v, want %v %v", ix, k, e, s, ok, err, want, had)
+				}
+			}
+		}
+	}
+	b := x.NewBatch()
+	if err := b.ClearCurrent(7, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := x.CurrentMark(7, "a"); ok || err != nil {
+		t.Fatalf("a mark after the clear: %v %v", ok, err)
+	}
+	checkCurrent(t, x, 7, "a", 0, func(func([]byte, uint64)) {})
+	if _, _, ok, _ := x.CurrentOf(7, "a", key(1)); ok {
+		t.Fatal("an entry by key after the clear")
+	}
+	// The other field of the table, whose prefix is the cleared one's and
+	// a byte, keeps its entries.
+	if m, ok, _ := x.CurrentMark(7, "ab"); !ok || m.Seq != 6 {
+		t.Fatalf("the mark of the field beside: %v %v", m, ok)
+	}
+}
+
+// checkCurrent checks the current entries of table's index on field
+// against want's, in order, forwards and back, from every entry, and the
+// mark (0: none).
+func checkCurrent(t *testing.T, x *Index, table uint32, field string, mark uint64, want func(yield func(e []byte, seq uint64))) {
+	t.Helper()
+	type ent struct {
+		e   []byte
+		seq uint64
+	}
+	var ws []ent
+	want(func(e []byte, seq uint64) { ws = append(ws, ent{e, seq}) })
+	m, ok, err := x.CurrentMark(table, field)
+	if err != nil || ok != (mark != 0) || m.Seq != mark {
+		t.Fatalf("table %d %s: mark %v %v %v, want %d", table, field, m, ok, err, mark)
+	}
+	r, err := x.NewCurrent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got []ent
+	for ok := r.Seek(table, field, nil); ok; ok = r.Next() {
+		got = append(got, ent{bytes.Clone(r.Entry()), r.Seq()})
+	}
+	if r.Err() != nil || len(got) != len(ws) {
+		t.Fatalf("table %d %s: %d entries (%v), want %d", table, field, len(got), r.Err(), len(ws))
+	}
+	for i := range ws {
+		if !bytes.Equal(got[i].e, ws[i].e) || got[i].seq != ws[i].seq {
+			t.Fatalf("table %d %s entry %d: %x %d, want %x %d", table, field, i, got[i].e, got[i].seq, ws[i].e, ws[i].seq)
+		}
+		if !r.Seek(table, field, ws[i].e) || !bytes.Equal(r.Entry(), ws[i].e) {
+			t.Fatalf("table %d %s: Seek %x is at %x", table, field, ws[i].e, r.Entry())
+		}
+		if !r.SeekLast(table, field, ws[i].e, 0) || !bytes.Equal(r.Entry(), ws[i].e) {
+			t.Fatalf("table %d %s: SeekLast %x is at %x", table, field, ws[i].e, r.Entry())
+		}
+		// Just below the entry: the one before it.
+		below := append(bytes.Clone(ws[i].e[:len(ws[i].e)-1]), ws[i].e[len(ws[i].e)-1]-1)
+		if ws[i].e[len(ws[i].e)-1] == 0 {
+			continue
+		}
+		ok := r.SeekLast(table, field, below, 0)
+		if ok != (i > 0) || i > 0 && !bytes.Equal(r.Entry(), ws[i-1].e) {
+			t.Fatalf("table %d %s: SeekLast below %x: %v at %x", table, field, ws[i].e, ok, r.Entry())
+		}
+	}
+	n := 0
+	for ok := r.SeekLast(table, field, []byte{0xff}, 0); ok; ok = r.Prev() {
+		n++
+	}
+	if n != len(ws) || r.Err() != nil {
+		t.Fatalf("table %d %s: %d entries backwards, want %d (%v)", table, field, n, len(ws), r.Err())
+	}
+}
