@@ -39,8 +39,11 @@ func governed(o *options) bool {
 }
 
 // governorFloor is the heap a governor leaves to Go's default for a
-// cache of cacheSize bytes: twice the cache and 128 MB.
-func governorFloor(cacheSize int64) int64 { return 2*cacheSize + 128<<20 }
+// cache of cacheSize bytes: the cache's size and 128 MB. The caches
+// themselves are outside the heap (the documents' slabs, the version
+// index's blocks in C memory): the floor lets the heap be as large as
+// they are before the collector works harder.
+func governorFloor(cacheSize int64) int64 { return cacheSize + 128<<20 }
 
 // governHeap starts a governor with the given floor. Its stop puts back
 // Go's default target.

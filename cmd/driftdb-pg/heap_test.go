@@ -77,7 +77,7 @@ func TestGoverned(t *testing.T) {
 	if governed(&options{}) {
 		t.Fatal("governed with GOMEMLIMIT set")
 	}
-	if n := governorFloor(256 << 20); n != 640<<20 {
+	if n := governorFloor(256 << 20); n != 384<<20 {
 		t.Fatalf("floor %d at the default cache", n)
 	}
 }
