@@ -287,9 +287,15 @@ func (lg *tableLog) indexRun(k Key, seq uint64) (indexDocs, error) {
 	return n, nil
 }
 
-// onlyInIndex reports whether a row of ts has something only the index
-// holds: a gap, or a newest version's document.
+// onlyInIndex reports whether ts has something only the index holds: a
+// row's gap or newest version's document, or an index's current entries
+// (a lean tree).
 func onlyInIndex(ts *tableState) bool {
+	for _, idx := range ts.indexes {
+		if idx.lean {
+			return true // its current entries
+		}
+	}
 	found := false
 	ts.rows.Ascend(func(r row) bool {
 		found = r.hasGap(0, len(r.versions)) || r.newestInIndex()
