@@ -86,6 +86,11 @@ type tableLog struct {
 func (lg *tableLog) setCurrentMark(field string, seq uint64) {
 	lg.cur.Lock()
 	defer lg.cur.Unlock()
+	lg.setCurrentMarkLocked(field, seq)
+}
+
+// setCurrentMarkLocked is setCurrentMark for a caller that holds lg.cur.
+func (lg *tableLog) setCurrentMarkLocked(field string, seq uint64) {
 	if lg.cur.marks == nil {
 		lg.cur.marks = map[string]uint64{}
 	}

@@ -134,6 +134,10 @@ type DB struct {
 	// testBackfilled, when set by a test, runs once an index is built
 	// beside the writer, before it is caught up and installed.
 	testBackfilled func(*backfill)
+	// testCurrentBatch, when set by a test, is how many changes a batch of
+	// an index's current entries takes (currentWriter), in place of
+	// versionIndexBatch.
+	testCurrentBatch int
 	// testFolded, when set by a test, runs once COMPACT BEFORE has folded
 	// its copy of a table, before it catches up and installs it.
 	testFolded func()

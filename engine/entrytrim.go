@@ -119,7 +119,10 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		// each as it comes.
 		es := gone[f]
 		slices.SortFunc(es, func(a, b indexEntry) int { return compareEntries(&a, &b) })
-		cw := &currentWriter{x: db.vx, oid: w.spec.OID, field: f, lg: lg, incremental: c.lean}
+		cw := &currentWriter{x: db.vx, oid: w.spec.OID, field: f, lg: lg, incremental: c.lean, batch: versionIndexBatch}
+		if db.testCurrentBatch > 0 {
+			cw.batch = db.testCurrentBatch
+		}
 		if !c.lean {
 			cw.start() // every entry up to indexed that stays: put as it comes
 		}
@@ -184,26 +187,31 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 }
 
 // currentWriter writes the current entries of a table's index on field
-// into the version index (vindex, "Current entries"), in batches, and the
-// mark they are current at last. Between its start and its finish the
-// table's mark of them is 0, so that no read takes them while they
-// change. Incremental: the entries replace those of their rows;
-// otherwise the field's entries are cleared first.
+// into the version index (vindex, "Current entries"), and the mark they
+// are current at last. Incremental: the entries replace those of their
+// rows; otherwise the field's entries are cleared first. Changes that
+// fit one batch go in at once with the mark, under the table's write
+// lock of the marks: a reader sees the entries and the mark of before or
+// of after. Larger ones go in batches: from the first, the table's mark
+// is 0, so that no read takes the entries while they change, and the
+// index is flushed before the last sets it again (a crash keeps a prefix
+// of the batches: the entries of a mark, or no mark).
 type currentWriter struct {
 	x           *vindex.Index
 	oid         uint32
 	field       string
 	lg          *tableLog
 	incremental bool
+	batch       int // the changes a batch takes
 	b           *vindex.Batch
+	split       bool // the changes went in more than one batch
 	key         []byte
 	err         error
 }
 
-// start clears the table's mark, and the version index's with the first
-// batch.
+// start begins the changes: the mark goes, and for a writer that is not
+// incremental every entry.
 func (w *currentWriter) start() {
-	w.lg.setCurrentMark(w.field, 0)
 	w.b = w.x.NewBatch()
 	if w.incremental {
 		w.err = w.b.DeleteCurrentMark(w.oid, w.field)
@@ -251,17 +259,24 @@ func (w *currentWriter) drop(k Key) {
 	w.next()
 }
 
-// next applies the batch when it is full.
+// next applies the batch when it is full; the first time, the table's
+// mark goes first.
 func (w *currentWriter) next() {
-	if w.err == nil && w.b.Len() >= versionIndexBatch {
-		w.err = w.b.Apply()
-		w.b = w.x.NewBatch()
+	if w.err != nil || w.b.Len() < w.batch {
+		return
 	}
+	if !w.split {
+		w.lg.setCurrentMark(w.field, 0)
+		w.split = true
+	}
+	w.err = w.b.Apply()
+	w.b = w.x.NewBatch()
 }
 
-// finish sets the mark of the entries, applies the last batch and makes
-// it durable, then the table's mark. After an error the table's mark
-// stays 0 and reads of lean trees read every entry up to their trims.
+// finish applies the last batch, which sets the mark of the entries, and
+// then the table's mark. After an error the table's mark is what it was,
+// or 0 when the changes had begun to go in: reads of lean trees then
+// read every entry up to their trims.
 func (w *currentWriter) finish(m vindex.Mark) error {
 	if w.b == nil {
 		w.b = w.x.NewBatch()
@@ -271,6 +286,14 @@ func (w *currentWriter) finish(m vindex.Mark) error {
 	}
 	if w.err != nil {
 		w.b.Discard()
+		return w.err
+	}
+	if !w.split {
+		w.lg.cur.Lock()
+		defer w.lg.cur.Unlock()
+		if w.err = w.b.Apply(); w.err == nil {
+			w.lg.setCurrentMarkLocked(w.field, m.Seq)
+		}
 		return w.err
 	}
 	if w.err = w.b.Apply(); w.err == nil {
