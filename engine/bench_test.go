@@ -339,15 +339,7 @@ func BenchmarkSnapshotIndexed(b *testing.B) {
 			v := db.View()
 			ts, _ := v.lookupTable("users")
 			b.ReportMetric(float64(v.trees("users", ts).indexes["grp"].Len())/benchKeys, "entries/row")
-			r, err := db.vx.NewCurrent()
-			if err != nil {
-				b.Fatal(err)
-			}
-			n := 0
-			for ok := r.Seek(ts.spec.OID, "grp", nil); ok; ok = r.Next() {
-				n++
-			}
-			r.Close()
+			n, _ := currentEntries(b, db, "users", "grp")
 			b.ReportMetric(float64(n)/benchKeys, "current/row")
 		})
 	}

@@ -82,6 +82,13 @@ type tableLog struct {
 	}
 }
 
+// currentMark returns the current mark of the index on field.
+func (lg *tableLog) currentMark(field string) uint64 {
+	lg.cur.RLock()
+	defer lg.cur.RUnlock()
+	return lg.cur.marks[field]
+}
+
 // setCurrentMark sets the current mark of the index on field.
 func (lg *tableLog) setCurrentMark(field string, seq uint64) {
 	lg.cur.Lock()

@@ -8,24 +8,26 @@ import (
 	"github.com/driftdb/driftdb/vindex"
 )
 
-// The trees of a table's indexes let go of the entries no read of the
-// present needs, once the version index holds them: after the pass of a
-// snapshot put every index's entries up to a seq T there (its mark), an
-// entry up to T whose row has a later entry up to T, or was deleted by
-// T, goes from the tree, and the tree's trim becomes T. A read at a seq
-// from T on finds in the tree what it needs (each row's newest entry up
-// to T, and every entry after T); a read before T reads the version index
-// alone (tableState.entries). The memory of an index then follows its
-// rows, not the history of their values.
+// The trees of a table's indexes let go of their entries once the
+// version index holds them: after the pass of a snapshot put every
+// index's entries up to a seq T there (its mark), the entries up to T
+// that a read of the present needs, each live row's newest, become the
+// version index's current entries for T (vindex, "Current entries"), and
+// the tree keeps only the entries after T: it is lean, trimmed at T. A
+// read at a seq from T on merges the two; a read before T reads every
+// entry the version index holds (tableState.entries). The memory of an
+// index then follows what was written since the last snapshot.
 //
-// Each trim starts where the one before ended (the tree's trim, L): only
-// the rows written since L can have entries to let go. A row that made an
-// entry since L (the tree's bound on seqs finds those, AscendSince) has
-// none up to L that a read from T on needs, whatever their values: it
-// keeps its newest up to T; a row deleted since L keeps none. A row whose
-// value went to null since L made no entry, and keeps the one it had:
-// an extra entry, as any may be, since a lookup checks every candidate
-// against its row.
+// Each trim starts where the one before ended (the current mark, L):
+// only the rows written since L can have current entries to change. A
+// row that made an entry since L (the tree's bound on seqs finds those,
+// AscendSince) has its newest up to T put in place of its entry at L,
+// whatever their values; a row deleted since L loses its entry. A row
+// whose value went to null since L made no entry, and keeps the one it
+// had: an extra entry, as any may be, since a lookup checks every
+// candidate against its row. A tree that is not lean (built from the
+// rows, read from an older file) has its current entries put again, all
+// of them.
 
 // trimBatch is how many rows written since the last trim a trim of the
 // entries takes at a time: for each batch it walks the entries written
@@ -67,9 +69,7 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 	// (read outside the writer mutex); a lean tree's walk starts at the
 	// current mark, which only a trim that failed leaves below its trim.
 	for f, c := range copies {
-		lg.cur.RLock()
-		mark := lg.cur.marks[f]
-		lg.cur.RUnlock()
+		mark := lg.currentMark(f)
 		switch {
 		case db.entriesReach(w.spec.OID, f, indexed) != nil:
 		case c.lean && mark < c.trim:
@@ -123,39 +123,27 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		if db.testCurrentBatch > 0 {
 			cw.batch = db.testCurrentBatch
 		}
-		if !c.lean {
-			cw.start() // every entry up to indexed that stays: put as it comes
-		}
-		var puts []indexEntry // a lean tree's, put once known
+		cw.start()
 		t := newIndexTree()
 		b := newTreeBuilder(t)
 		c.Ascend(func(e indexEntry) bool {
 			y.tick()
+			if e.seq > indexed {
+				b.add(e)
+				return true
+			}
+			n[f]++ // it leaves the tree
 			switch {
 			case len(es) > 0 && compareEntries(&es[0], &e) == 0:
-				es = es[1:]
-				n[f]++
-			case e.seq > indexed:
-				b.add(e)
-			case !c.lean:
+				es = es[1:] // passed
+			case !c.lean || e.seq > c.trim:
 				cw.put(e)
-				n[f]++
-			case e.seq > c.trim:
-				puts = append(puts, e)
-				n[f]++
-			default:
-				n[f]++ // a current entry at the mark already
 			}
+			// Else a current entry at the mark already.
 			return cw.err == nil
 		})
-		if c.lean && len(puts)+len(dropped[f]) > 0 {
-			cw.start()
-			for _, e := range puts {
-				cw.put(e)
-			}
-			for _, k := range dropped[f] {
-				cw.drop(k)
-			}
+		for _, k := range dropped[f] {
+			cw.drop(k)
 		}
 		if err := cw.finish(vindex.Mark{Seq: indexed, Horizon: horizon}); err != nil {
 			db.log.Warn("cannot write an index's current entries", "table", name, "field", f, "err", err)
@@ -209,8 +197,9 @@ type currentWriter struct {
 	err         error
 }
 
-// start begins the changes: the mark goes, and for a writer that is not
-// incremental every entry.
+// start begins the changes, in the batch that applies them or in the
+// first of them: the mark goes, and for a writer that is not incremental
+// every entry.
 func (w *currentWriter) start() {
 	w.b = w.x.NewBatch()
 	if w.incremental {
@@ -278,9 +267,6 @@ func (w *currentWriter) next() {
 // or 0 when the changes had begun to go in: reads of lean trees then
 // read every entry up to their trims.
 func (w *currentWriter) finish(m vindex.Mark) error {
-	if w.b == nil {
-		w.b = w.x.NewBatch()
-	}
 	if w.err == nil {
 		w.err = w.b.SetCurrentMark(w.oid, w.field, m)
 	}

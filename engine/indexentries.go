@@ -157,10 +157,11 @@ func decodeEntry(b []byte, seq uint64) (indexEntry, error) {
 	return newEntry(val, k, seq), nil
 }
 
-// entrySource is where a read finds the entries of an index: its tree,
-// or, for a view before the seq up to which the tree may have let entries
-// go (its trim), the version index, which holds every entry up to its
-// mark. A walk that fails ends early, and Err says why.
+// entrySource is where a read finds the entries of an index: its tree;
+// for a view before the seq up to which the tree may have let entries go
+// (its trim), the version index, which holds every entry up to its mark;
+// and for a lean tree from its trim on, the two merged (leanEntries). A
+// walk that fails ends early, and Err says why.
 type entrySource interface {
 	AscendGreaterOrEqual(pivot indexEntry, fn func(e indexEntry) bool)
 	DescendLessOrEqual(pivot indexEntry, fn func(e indexEntry) bool)
@@ -195,132 +196,8 @@ func treeSource(idx *indexTree, lg *tableLog, field string, seq uint64) entrySou
 	return treeEntries{idx}
 }
 
-// indexedEntries reads the entries of a table's index on a field from the
-// version index, decoded as the tree holds them and in the tree's order,
-// with the tree's ways of walking them: the source of the entries a tree
-// has let go (ENGINE.md, step 3). Err reports what ended a walk early.
-type indexedEntries struct {
-	x     *vindex.Index
-	oid   uint32
-	field string
-	err   error
-	// held, when the walks keep one reader (hold), is it; Close closes it.
-	held *vindex.Entries
-	hold bool
-}
-
-// leanEntries are the entries of a lean tree (bpTree.lean) for a read at
-// seq from its trim L on: those the tree holds after a seq M, and up to
-// M those of the version index, merged in the tree's order. M is the
-// current mark (tableLog.cur) when it is from L to seq, the index's
-// current entries at M being then every entry up to M such a read needs;
-// else (a trim moving the mark past seq, or changing the entries) M is
-// L, and the entries up to L are every entry ever made up to it, the
-// rows' past values among them, which a lookup passes by as it checks
-// each candidate against its row.
-type leanEntries struct {
-	tree  *indexTree
-	log   *tableLog
-	field string
-	seq   uint64
-	err   error
-}
-
-// open opens a reader of the version index's part, at the mark it reads
-// up to, which it returns.
-func (s *leanEntries) open() (*vindex.Entries, uint64, error) {
-	lg := s.log
-	lg.cur.RLock()
-	defer lg.cur.RUnlock()
-	if m := lg.cur.marks[s.field]; m >= s.tree.trim && m <= s.seq {
-		r, err := lg.vx.NewCurrent()
-		return r, m, err
-	}
-	r, err := lg.vx.NewEntries()
-	return r, s.tree.trim, err
-}
-
-// walk merges the version index's entries, from the reader's start and on
-// with move, with the tree's after the mark, walked by treeWalk; back
-// says the walks go in reverse order.
-func (s *leanEntries) walk(start func(r *vindex.Entries) bool, move func(r *vindex.Entries) bool, back bool,
-	treeWalk func(fn func(e indexEntry) bool), fn func(e indexEntry) bool) {
-	s.err = nil
-	r, mark, err := s.open()
-	if err != nil {
-		s.err = err
-		return
-	}
-	defer r.Close()
-	// next is the version index's next entry up to the mark.
-	var x indexEntry
-	ok := start(r)
-	next := func() bool {
-		for ; ok; ok = move(r) {
-			if r.Seq() > mark {
-				continue // the tree's
-			}
-			if x, err = decodeEntry(r.Entry(), r.Seq()); err != nil {
-				s.err = fmt.Errorf("index on %s: %w", s.field, err)
-				return false
-			}
-			ok = move(r)
-			return true
-		}
-		s.err = r.Err()
-		return false
-	}
-	have := next()
-	done := false // fn said to stop, or a read failed
-	treeWalk(func(e indexEntry) bool {
-		if e.seq <= mark {
-			return true // the version index's
-		}
-		for ; have; have = next() {
-			if c := compareEntries(&x, &e); back && c < 0 || !back && c > 0 {
-				break
-			}
-			if !fn(x) {
-				done = true
-				return false
-			}
-		}
-		if s.err != nil || !fn(e) {
-			done = true
-			return false
-		}
-		return true
-	})
-	for ; !done && have; have = next() {
-		if !fn(x) {
-			return
-		}
-	}
-}
-
-// AscendGreaterOrEqual calls fn with each entry from the first at least
-// pivot, in order, until it returns false.
-func (s *leanEntries) AscendGreaterOrEqual(pivot indexEntry, fn func(e indexEntry) bool) {
-	s.walk(func(r *vindex.Entries) bool { return seekEntry(r, s.log.oid, s.field, pivot) }, (*vindex.Entries).Next, false,
-		func(fn func(e indexEntry) bool) { s.tree.AscendGreaterOrEqual(pivot, fn) }, fn)
-}
-
-// DescendLessOrEqual calls fn with each entry from the last at most
-// pivot, in reverse order, until it returns false.
-func (s *leanEntries) DescendLessOrEqual(pivot indexEntry, fn func(e indexEntry) bool) {
-	s.walk(func(r *vindex.Entries) bool { return seekLastEntry(r, s.log.oid, s.field, pivot) }, (*vindex.Entries).Prev, true,
-		func(fn func(e indexEntry) bool) { s.tree.DescendLessOrEqual(pivot, fn) }, fn)
-}
-
-// Descend calls fn with each entry from the last, in reverse order, until
-// it returns false.
-func (s *leanEntries) Descend(fn func(e indexEntry) bool) {
-	s.walk(func(r *vindex.Entries) bool { return r.SeekLast(s.log.oid, s.field, []byte{0xff}, math.MaxUint64) }, (*vindex.Entries).Prev, true,
-		s.tree.Descend, fn)
-}
-
-// Err reports what ended the last walk early, nil when nothing did.
-func (s *leanEntries) Err() error { return s.err }
+// The starts of the walks of a reader of index entries: at the first
+// entry at least a pivot, at the last at most one, at the last of all.
 
 // seekEntry moves r to the first entry at least pivot.
 func seekEntry(r *vindex.Entries, oid uint32, field string, pivot indexEntry) bool {
@@ -346,12 +223,53 @@ func seekLastEntry(r *vindex.Entries, oid uint32, field string, pivot indexEntry
 	return ok
 }
 
-// Close closes the reader the walks kept (hold).
-func (s *indexedEntries) Close() {
-	if s.held != nil {
-		s.held.Close()
-		s.held = nil
+// seekEnd moves r to the last entry. Every value's encoding starts below
+// 0xff (pfxNull is the greatest of their first bytes).
+func seekEnd(r *vindex.Entries, oid uint32, field string) bool {
+	return r.SeekLast(oid, field, []byte{0xff}, math.MaxUint64)
+}
+
+// heldReader gives the walks of a source of entries their reader of the
+// version index: one of its own for each walk, or, with hold, the first
+// one opened for them all, until Close.
+type heldReader struct {
+	r    *vindex.Entries
+	mark uint64 // what open returned with r
+	hold bool
+}
+
+// reader returns the reader open makes, or the one held, the mark open
+// returned with it, and what to call when the walk is done with it.
+func (h *heldReader) reader(open func() (*vindex.Entries, uint64, error)) (*vindex.Entries, uint64, func(), error) {
+	if h.r != nil {
+		return h.r, h.mark, func() {}, nil
 	}
+	r, mark, err := open()
+	if err != nil || !h.hold {
+		return r, mark, func() { r.Close() }, err
+	}
+	h.r, h.mark = r, mark
+	return r, mark, func() {}, nil
+}
+
+// Close closes the reader held.
+func (h *heldReader) Close() {
+	if h.r != nil {
+		h.r.Close()
+		h.r = nil
+	}
+}
+
+// indexedEntries reads the entries of a table's index on a field from the
+// version index, decoded as the tree holds them and in the tree's order,
+// with the tree's ways of walking them: the source of the entries a tree
+// has let go (ENGINE.md, step 3). Err reports what ended a walk early.
+type indexedEntries struct {
+	x     *vindex.Index
+	oid   uint32
+	field string
+	err   error
+	heldReader
 }
 
 // Ascend calls fn with each entry in order until it returns false.
@@ -372,34 +290,27 @@ func (s *indexedEntries) DescendLessOrEqual(pivot indexEntry, fn func(e indexEnt
 }
 
 // Descend calls fn with each entry from the last, in reverse order, until
-// it returns false. Every value's encoding starts below 0xff (pfxNull is
-// the greatest of their first bytes).
+// it returns false.
 func (s *indexedEntries) Descend(fn func(e indexEntry) bool) {
-	s.walk(func(r *vindex.Entries) bool {
-		return r.SeekLast(s.oid, s.field, []byte{0xff}, math.MaxUint64)
-	}, (*vindex.Entries).Prev, fn)
+	s.walk(func(r *vindex.Entries) bool { return seekEnd(r, s.oid, s.field) }, (*vindex.Entries).Prev, fn)
 }
 
 // Err reports what ended the last walk early, nil when nothing did.
 func (s *indexedEntries) Err() error { return s.err }
 
-// walk opens a reader, moves it to its start, then on with move, calling
+// walk takes a reader, moves it to its start, then on with move, calling
 // fn with each entry until fn returns false.
 func (s *indexedEntries) walk(start func(r *vindex.Entries) bool, move func(r *vindex.Entries) bool, fn func(e indexEntry) bool) {
 	s.err = nil
-	r := s.held
-	if r == nil {
-		var err error
-		if r, err = s.x.NewEntries(); err != nil {
-			s.err = err
-			return
-		}
-		if s.hold {
-			s.held = r
-		} else {
-			defer r.Close()
-		}
+	r, _, done, err := s.reader(func() (*vindex.Entries, uint64, error) {
+		r, err := s.x.NewEntries()
+		return r, 0, err
+	})
+	if err != nil {
+		s.err = err
+		return
 	}
+	defer done()
 	for ok := start(r); ok; ok = move(r) {
 		e, err := decodeEntry(r.Entry(), r.Seq())
 		if err != nil {
@@ -412,3 +323,116 @@ func (s *indexedEntries) walk(start func(r *vindex.Entries) bool, move func(r *v
 	}
 	s.err = r.Err()
 }
+
+// leanEntries are the entries of a lean tree (bpTree.lean) for a read at
+// seq from its trim L on: those the tree holds after a seq M, and up to
+// M those of the version index, merged in the tree's order. M is the
+// current mark (tableLog.cur) when it is from L to seq, the index's
+// current entries at M being then every entry up to M such a read needs;
+// else (a trim moving the mark past seq, or changing the entries) M is
+// L, and the entries up to L are every entry ever made up to it, the
+// rows' past values among them, which a lookup passes by as it checks
+// each candidate against its row.
+type leanEntries struct {
+	tree  *indexTree
+	log   *tableLog
+	field string
+	seq   uint64
+	err   error
+	heldReader
+}
+
+// open opens a reader of the version index's part, at the mark it reads
+// up to, which it returns.
+func (s *leanEntries) open() (*vindex.Entries, uint64, error) {
+	lg := s.log
+	lg.cur.RLock()
+	defer lg.cur.RUnlock()
+	if m := lg.cur.marks[s.field]; m >= s.tree.trim && m <= s.seq {
+		r, err := lg.vx.NewCurrent()
+		return r, m, err
+	}
+	r, err := lg.vx.NewEntries()
+	return r, s.tree.trim, err
+}
+
+// walk merges the version index's entries, from the reader's start and on
+// with move, with the tree's after the mark, walked by treeWalk; back
+// says the walks go in reverse order.
+func (s *leanEntries) walk(start func(r *vindex.Entries) bool, move func(r *vindex.Entries) bool, back bool,
+	treeWalk func(fn func(e indexEntry) bool), fn func(e indexEntry) bool) {
+	s.err = nil
+	r, mark, done, err := s.reader(s.open)
+	if err != nil {
+		s.err = err
+		return
+	}
+	defer done()
+	// next is the version index's next entry up to the mark.
+	var x indexEntry
+	ok := start(r)
+	next := func() bool {
+		for ; ok; ok = move(r) {
+			if r.Seq() > mark {
+				continue // the tree's
+			}
+			if x, err = decodeEntry(r.Entry(), r.Seq()); err != nil {
+				s.err = fmt.Errorf("index on %s: %w", s.field, err)
+				return false
+			}
+			ok = move(r)
+			return true
+		}
+		s.err = r.Err()
+		return false
+	}
+	have := next()
+	stop := false // fn said to stop, or a read failed
+	treeWalk(func(e indexEntry) bool {
+		if e.seq <= mark {
+			return true // the version index's
+		}
+		for ; have; have = next() {
+			if c := compareEntries(&x, &e); back && c < 0 || !back && c > 0 {
+				break
+			}
+			if !fn(x) {
+				stop = true
+				return false
+			}
+		}
+		if s.err != nil || !fn(e) {
+			stop = true
+			return false
+		}
+		return true
+	})
+	for ; !stop && have; have = next() {
+		if !fn(x) {
+			return
+		}
+	}
+}
+
+// AscendGreaterOrEqual calls fn with each entry from the first at least
+// pivot, in order, until it returns false.
+func (s *leanEntries) AscendGreaterOrEqual(pivot indexEntry, fn func(e indexEntry) bool) {
+	s.walk(func(r *vindex.Entries) bool { return seekEntry(r, s.log.oid, s.field, pivot) }, (*vindex.Entries).Next, false,
+		func(fn func(e indexEntry) bool) { s.tree.AscendGreaterOrEqual(pivot, fn) }, fn)
+}
+
+// DescendLessOrEqual calls fn with each entry from the last at most
+// pivot, in reverse order, until it returns false.
+func (s *leanEntries) DescendLessOrEqual(pivot indexEntry, fn func(e indexEntry) bool) {
+	s.walk(func(r *vindex.Entries) bool { return seekLastEntry(r, s.log.oid, s.field, pivot) }, (*vindex.Entries).Prev, true,
+		func(fn func(e indexEntry) bool) { s.tree.DescendLessOrEqual(pivot, fn) }, fn)
+}
+
+// Descend calls fn with each entry from the last, in reverse order, until
+// it returns false.
+func (s *leanEntries) Descend(fn func(e indexEntry) bool) {
+	s.walk(func(r *vindex.Entries) bool { return seekEnd(r, s.log.oid, s.field) }, (*vindex.Entries).Prev, true, s.tree.Descend, fn)
+}
+
+// Err reports what ended the last walk early, nil when nothing did.
+func (s *leanEntries) Err() error { return s.err }

@@ -876,7 +876,7 @@ func openTableT(t *testing.T, opts *Options, spec TableSpec) (*DB, string) {
 
 // currentEntries returns the number of current entries of table's index
 // on field in the version index, and their mark.
-func currentEntries(t *testing.T, db *DB, table, field string) (int, uint64) {
+func currentEntries(t testing.TB, db *DB, table, field string) (int, uint64) {
 	t.Helper()
 	oid := db.View().state.tables[table].spec.OID
 	r, err := db.vx.NewCurrent()

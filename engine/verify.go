@@ -100,8 +100,15 @@ func indexMisses(ts *tableState, field string, seq uint64) (missing int, first s
 	// The versions the tree does not hold ask the version index, as a
 	// read at their seq does (tableState.entries), through one reader.
 	tree := ts.indexes[field]
-	below := &indexedEntries{x: ts.log.vx, oid: ts.log.oid, field: field, hold: true}
+	below := &indexedEntries{x: ts.log.vx, oid: ts.log.oid, field: field, heldReader: heldReader{hold: true}}
 	defer below.Close()
+	// A lean tree's reads of the present, through one reader too.
+	var now entrySource
+	if tree.lean {
+		lean := &leanEntries{tree: tree, log: ts.log, field: field, seq: seq, heldReader: heldReader{hold: true}}
+		defer lean.Close()
+		now = lean
+	}
 	miss := func(k Key, seq uint64, val any, what string) {
 		if missing++; missing == 1 {
 			first = fmt.Sprintf("key %s seq %d value %v%s", k, seq, val, what)
@@ -144,8 +151,7 @@ func indexMisses(ts *tableState, field string, seq uint64) (missing int, first s
 		if err == nil {
 			err = ferr
 		}
-		if err == nil && tree.lean && prev != nil {
-			now := treeSource(tree, ts.log, field, seq)
+		if err == nil && now != nil && prev != nil {
 			if !indexFinds(now, prev, r.key, seq) {
 				miss(r.key, seq, prev, ", read as it is now")
 			}

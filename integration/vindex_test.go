@@ -22,9 +22,13 @@ import (
 // a restart on the same files, and after a restart that finds the index
 // gone and puts it back from the log: AS OF at seqs of the history, by
 // key, through a secondary index and at a time; the whole history; the
-// table's statistics. It runs with the rows' newest documents held and
-// left to the index (--newest-in-index), and ends with writes to rows
-// read back after the restarts.
+// table's statistics; and the present through the secondary index, whose
+// tree keeps after a snapshot only the entries written since, the
+// others being the index's current entries. It runs with the rows'
+// newest documents held and left to the index (--newest-in-index), and
+// ends with writes to rows read back after the restarts, and reads of the
+// present through the index against a scan, around snapshots and a
+// restart.
 func TestVersionIndexOverWire(t *testing.T) {
 	for _, leave := range []bool{false, true} {
 		t.Run(fmt.Sprintf("newest-in-index=%v", leave), func(t *testing.T) { testVersionIndexOverWire(t, leave) })
@@ -67,6 +71,7 @@ func testVersionIndexOverWire(t *testing.T, leave bool) {
 			out = append(out, rowsText(t, c, fmt.Sprintf(`SELECT id FROM t AS OF '@seq:%s' WHERE status = 'x1' ORDER BY id`, sq))...)
 			out = append(out, rowsText(t, c, fmt.Sprintf(`SELECT live_rows, versions FROM driftdb.tables AS OF '@seq:%s' WHERE table_name = 't'`, sq))...)
 		}
+		out = append(out, rowsText(t, c, `SELECT id FROM t WHERE status = 'x1' ORDER BY id`)...)
 		out = append(out, rowsText(t, c, fmt.Sprintf(`SELECT id, n, _seq FROM t AS OF '%s' WHERE id = 1`, at[5]))...)
 		out = append(out, rowsText(t, c, `SELECT id, _seq, _event, status, n FROM t FOR SYSTEM_TIME ALL ORDER BY id, _seq`)...)
 		out = append(out, rowsText(t, c, `SELECT key, seq, event, change FROM driftdb.history('t') WHERE key = '14' ORDER BY seq`)...)
@@ -122,7 +127,7 @@ func testVersionIndexOverWire(t *testing.T, leave bool) {
 		t.Fatal(err)
 	}
 	stop()
-	s, _ = startStoppableOn(t, pgwire.Config{}, dir, opts)
+	s, stop = startStoppableOn(t, pgwire.Config{}, dir, opts)
 	c = connect(t, s.url(""))
 	ctx := context.Background()
 	var n0, n1 int64
@@ -137,6 +142,44 @@ func testVersionIndexOverWire(t *testing.T, leave bool) {
 	if n1 != n0+100 || st1 != st0 {
 		t.Fatalf("row 14 went from n %d status %q to n %d status %q", n0, st0, n1, st1)
 	}
+	// Reads of the present through the index, whose entries up to the
+	// snapshot are the version index's current ones and whose tree holds
+	// those written since (a row moved to another status, one inserted,
+	// one deleted): the same rows as a scan that does not use it; then
+	// after a snapshot that changes the current entries and a restart
+	// that reads the index's file.
+	sameByIndex := func(when string, moved []string) {
+		t.Helper()
+		for _, st := range rowsText(t, c, `SELECT DISTINCT status FROM t FOR SYSTEM_TIME ALL ORDER BY 1`) {
+			byIndex := rowsText(t, c, fmt.Sprintf(`SELECT id FROM t WHERE status = '%s' ORDER BY id`, st))
+			byScan := rowsText(t, c, fmt.Sprintf(`SELECT id FROM t WHERE status || '' = '%s' ORDER BY id`, st))
+			if !slices.Equal(byIndex, byScan) {
+				t.Fatalf("%s, status %q: the index finds %v, a scan %v", when, st, byIndex, byScan)
+			}
+		}
+		if got := rowsText(t, c, `SELECT id FROM t WHERE status = 'moved' ORDER BY id`); !slices.Equal(got, moved) {
+			t.Fatalf("%s, rows of status moved: %v, want %v", when, got, moved)
+		}
+	}
+	if _, err := s.db.SnapshotTable("t"); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, c, `UPDATE t SET status = 'moved' WHERE id = 14`)
+	mustExec(t, c, `INSERT INTO t VALUES (41, 'x1', 0)`)
+	mustExec(t, c, `DELETE FROM t WHERE id = 15`)
+	sameByIndex("written after a snapshot", []string{"14"})
+	if _, err := s.db.SnapshotTable("t"); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, c, `UPDATE t SET status = 'moved' WHERE id IN (1, 2)`)
+	if _, err := s.db.SnapshotTable("t"); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	s, _ = startStoppableOn(t, pgwire.Config{}, dir, opts)
+	c = connect(t, s.url(""))
+	mustExec(t, c, `UPDATE t SET status = 's0' WHERE id = 14`)
+	sameByIndex("after a restart", []string{"1", "2"})
 	// Every live row's document is read to make a unique index.
 	mustExec(t, c, `CREATE UNIQUE INDEX t_n ON t (id, n)`)
 	unusable, wrong = s.db.CheckPresentFiles()

@@ -395,14 +395,10 @@ func markKey(table uint32) []byte { return binary.BigEndian.AppendUint32([]byte{
 // Mark returns table's mark; ok is false when the index holds nothing of
 // the table.
 func (x *Index) Mark(table uint32) (m Mark, ok bool, err error) {
-	v, closer, err := x.db.Get(markKey(table))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return m, false, nil
+	v, ok, err := x.get(markKey(table))
+	if err != nil || !ok {
+		return m, false, err
 	}
-	if err != nil {
-		return m, false, fmt.Errorf("vindex: mark of table %d: %w", table, err)
-	}
-	defer closer.Close()
 	if len(v) != 16 && (len(v) != 17 || v[16] > markRows|markDocAfterInsert) {
 		return m, false, fmt.Errorf("vindex: mark of table %d: %w", table, ErrDamaged)
 	}
@@ -821,7 +817,7 @@ func (quietLogger) Fatalf(format string, args ...any) {
 }
 
 // Index entries. The entries of a table's secondary index on a field are
-// kept under 'i', the table and the field (entryPrefix), each as the
+// kept under 'i', the table and the field (fieldPrefix), each as the
 // ordered encoding of a value and a row's key (the engine's), then the
 // seq of the version that gave the row that value: the same facts, in
 // the same order, as the engine's index in memory. The key of the prefix
@@ -830,15 +826,9 @@ func (quietLogger) Fatalf(format string, args ...any) {
 // before its mark, so that a crash, which keeps a prefix of the batches,
 // never leaves a mark that claims an entry the index lost.
 
-// entryPrefix appends the prefix of the keys of table's entries on field:
-// the field's length as a uvarint, then its bytes, which no other field's
-// prefix begins with.
-func entryPrefix(dst []byte, table uint32, field string) []byte {
-	return fieldPrefix(dst, tagEntry, table, field)
-}
-
 // fieldPrefix appends the prefix of the keys under tag of table's index
-// on field.
+// on field: the tag, the table, then the field's length as a uvarint and
+// its bytes, which no other field's prefix begins with.
 func fieldPrefix(dst []byte, tag byte, table uint32, field string) []byte {
 	dst = binary.BigEndian.AppendUint32(append(dst, tag), table)
 	return append(binary.AppendUvarint(dst, uint64(len(field))), field...)
@@ -848,7 +838,7 @@ func fieldPrefix(dst []byte, tag byte, table uint32, field string) []byte {
 // a key in the engine's ordered encoding, seq the version's that gave
 // the key that value.
 func (b *Batch) PutEntry(table uint32, field string, entry []byte, seq uint64) error {
-	b.key = binary.BigEndian.AppendUint64(append(entryPrefix(b.key[:0], table, field), entry...), seq)
+	b.key = binary.BigEndian.AppendUint64(append(fieldPrefix(b.key[:0], tagEntry, table, field), entry...), seq)
 	return b.b.Set(b.key, nil, nil)
 }
 
@@ -856,23 +846,30 @@ func (b *Batch) PutEntry(table uint32, field string, entry []byte, seq uint64) e
 // table's index on field, and their horizon (m.Seq, m.Horizon), when the
 // batch is applied: after the field's entries up to it.
 func (b *Batch) SetEntriesMark(table uint32, field string, m Mark) error {
-	b.val = appendMark(b.val[:0], m)
-	return b.b.Set(entryPrefix(b.key[:0], table, field), b.val, nil)
+	return b.setFieldMark(tagEntry, table, field, m)
 }
 
 // EntriesMark returns the mark of the entries of table's index on field
 // (its Seq and Horizon); ok is false when the index holds none.
 func (x *Index) EntriesMark(table uint32, field string) (m Mark, ok bool, err error) {
-	v, closer, err := x.db.Get(entryPrefix(nil, table, field))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return m, false, nil
+	return x.fieldMark(tagEntry, table, field)
+}
+
+// setFieldMark sets the mark under tag of table's index on field, the key
+// of the field's prefix alone.
+func (b *Batch) setFieldMark(tag byte, table uint32, field string, m Mark) error {
+	b.val = appendMark(b.val[:0], m)
+	return b.b.Set(fieldPrefix(b.key[:0], tag, table, field), b.val, nil)
+}
+
+// fieldMark returns the mark setFieldMark set.
+func (x *Index) fieldMark(tag byte, table uint32, field string) (m Mark, ok bool, err error) {
+	v, ok, err := x.get(fieldPrefix(nil, tag, table, field))
+	if err != nil || !ok {
+		return m, false, err
 	}
-	if err != nil {
-		return m, false, fmt.Errorf("vindex: mark of the entries on %q of table %d: %w", field, table, err)
-	}
-	defer closer.Close()
 	if len(v) != 16 {
-		return m, false, fmt.Errorf("vindex: mark of the entries on %q of table %d: %w", field, table, ErrDamaged)
+		return m, false, fmt.Errorf("vindex: mark %c of %q of table %d: %w", tag, field, table, ErrDamaged)
 	}
 	return readMark(v), true, nil
 }
@@ -1035,8 +1032,7 @@ func successor(p []byte) []byte {
 // SetCurrentMark sets the current mark of table's index on field when the
 // batch is applied.
 func (b *Batch) SetCurrentMark(table uint32, field string, m Mark) error {
-	b.val = appendMark(b.val[:0], m)
-	return b.b.Set(fieldPrefix(b.key[:0], tagCurrent, table, field), b.val, nil)
+	return b.setFieldMark(tagCurrent, table, field, m)
 }
 
 // DeleteCurrentMark removes the current mark of table's index on field
@@ -1048,14 +1044,7 @@ func (b *Batch) DeleteCurrentMark(table uint32, field string) error {
 // CurrentMark returns the current mark of table's index on field; ok is
 // false when it has none.
 func (x *Index) CurrentMark(table uint32, field string) (m Mark, ok bool, err error) {
-	v, ok, err := x.get(fieldPrefix(nil, tagCurrent, table, field))
-	if err != nil || !ok {
-		return m, false, err
-	}
-	if len(v) != 16 {
-		return m, false, fmt.Errorf("vindex: current mark on %q of table %d: %w", field, table, ErrDamaged)
-	}
-	return readMark(v), true, nil
+	return x.fieldMark(tagCurrent, table, field)
 }
 
 // CurrentOf returns the current entry (a value and a key) of the row
@@ -1079,7 +1068,7 @@ func (x *Index) get(key []byte) (val []byte, ok bool, err error) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("vindex: %w", err)
+		return nil, false, fmt.Errorf("vindex: read of key %x: %w", key, err)
 	}
 	val = bytes.Clone(v)
 	closer.Close()
