@@ -315,7 +315,7 @@ func (c *Cursor) scanChunk() {
 				return
 			}
 			if doc != nil {
-				c.add(Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: doc})
+				c.add(Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: doc, borrowed: true})
 			}
 		}
 		c.rest = nil

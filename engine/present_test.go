@@ -151,6 +151,48 @@ func TestPresentFile(t *testing.T) {
 	mustExec(t, db.Close())
 }
 
+// TestScanValuesOutliveChunk: the documents a scan reads from the
+// present file or the version index are copies its next chunk writes
+// over; the strings a row's fields give stay as they were after the scan
+// has read on (a sort or an aggregate keeps them).
+func TestScanValuesOutliveChunk(t *testing.T) {
+	const rows = 3000
+	db, _, _ := presentTable(t, t.TempDir(), rows)
+	defer db.Close()
+	for i := int64(0); i < rows; i += 7 { // these from the index, not the file
+		_, err := db.Patch(ctx, "t", i, fmt.Appendf(nil, `{"s": "moved %d"}`, i))
+		mustExec(t, err)
+	}
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	c, err := db.View().Cursor("t")
+	mustExec(t, err)
+	defer c.Close()
+	var kept []any
+	out := make([]any, 1)
+	for {
+		r, err := c.Next(context.Background())
+		mustExec(t, err)
+		if r == nil {
+			break
+		}
+		mustExec(t, r.Fields([]string{"s"}, out, nil))
+		kept = append(kept, out[0])
+	}
+	if len(kept) != rows {
+		t.Fatalf("%d rows, want %d", len(kept), rows)
+	}
+	for i, v := range kept {
+		want := fmt.Sprint("row ", i)
+		if i%7 == 0 {
+			want = fmt.Sprint("moved ", i)
+		}
+		if v != want {
+			t.Fatalf("row %d's s read %q after the scan, want %q", i, v, want)
+		}
+	}
+}
+
 // TestPresentFormat writes a present file of keys of both kinds and
 // documents from a few bytes to more than a block, and reads every
 // record back: in key order, backwards (each read seeks), and by keys

@@ -867,6 +867,12 @@ const releaseEvery = 4096
 // index, each seek moving on from the one before, and not through the
 // document cache, which a scan would only churn. release gives the
 // reader back.
+//
+// The documents it gives are copies in its slab, which release rewinds:
+// they stay valid until the reader reads again after a release, and are
+// then written over (a cursor's chunk of rows, or a snapshot's run of
+// them, reads them before that). Values read from them must be copied
+// to outlive that (Row.borrowed).
 type newestReader struct {
 	lg   *tableLog
 	r    *vindex.Versions
@@ -875,14 +881,14 @@ type newestReader struct {
 }
 
 // slabCopy returns a copy of b: in *slab, when slab is not nil, which
-// moves to a new array when full (the documents in the old one stay
-// with the rows that hold them).
+// moves to a new array, twice as large, when full (the documents in the
+// old one stay with the rows that hold them).
 func slabCopy(slab *[]byte, b []byte) []byte {
 	if slab == nil {
 		return bytes.Clone(b)
 	}
 	if cap(*slab)-len(*slab) < len(b) {
-		*slab = make([]byte, 0, max(16<<10, len(b)))
+		*slab = make([]byte, 0, max(16<<10, 2*cap(*slab), len(b)))
 	}
 	n := len(*slab)
 	*slab = append(*slab, b...)
@@ -925,11 +931,14 @@ func (nr *newestReader) docAt(lg *tableLog, r *row, seq uint64) (uint64, int64, 
 	return r.docAt(lg, seq)
 }
 
+// release gives back the reader of the index and the present file's
+// buffer, and rewinds the slab (see newestReader).
 func (nr *newestReader) release() {
 	if nr.r != nil {
 		nr.lg.vx.ReleaseVersions(nr.r)
-		nr.lg, nr.r, nr.slab = nil, nil, nil
+		nr.lg, nr.r = nil, nil
 	}
+	nr.slab = nr.slab[:0]
 	nr.pr.release()
 }
 

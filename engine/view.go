@@ -146,6 +146,9 @@ type Row struct {
 	UnixMs int64
 	doc    []byte
 	dec    map[string]any
+	// borrowed says doc is in the cursor's buffer, written over by its
+	// next chunk (newestReader): values read from it are copies.
+	borrowed bool
 }
 
 // Doc returns the row's document, decoded. The map must not be changed.
@@ -173,8 +176,9 @@ func (r *Row) Fields(names []string, out []any, b *Boxes) error {
 		}
 		return nil
 	}
-	// A version's document never changes: its strings need no copy.
-	it := fieldsOf(r.doc, true)
+	// A version's document never changes: its strings need no copy,
+	// but for a document only lent to the row.
+	it := fieldsOf(r.doc, !r.borrowed)
 	left := len(names) // names not yet found: the rest is not read
 	for left > 0 && it.next() {
 		want := -1
