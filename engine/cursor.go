@@ -97,6 +97,8 @@ type Cursor struct {
 	// newest reads the documents rows left to the version index, for the
 	// chunk being read.
 	newest newestReader
+	// noDocs: the caller reads no row's document (NoDocuments).
+	noDocs bool
 	// err ends the cursor: a document could not be read.
 	err error
 }
@@ -197,6 +199,13 @@ func (c *Cursor) refill() {
 		c.rangeChunk()
 	}
 }
+
+// NoDocuments tells a cursor that its caller reads nothing of its rows
+// but their keys, seqs and times (a count): a plain cursor then does not
+// read the documents of rows whose newest version left its document to
+// the version index, where it would read each. The rows' Fields are then
+// all missing, and Doc fails. It is called before the first Next.
+func (c *Cursor) NoDocuments() { c.noDocs = true }
 
 // Reverse makes a plain cursor (View.Cursor, View.KeyRange) return its
 // rows in descending key order. It must be called before the first Next.
@@ -304,6 +313,17 @@ func (c *Cursor) scanChunk() {
 			}
 			if c.trunc {
 				continue
+			}
+			if c.noDocs && len(c.where) == 0 && !c.filter {
+				// Whether the row is live at seq, and since when, is in
+				// its versions but for a gap's.
+				if i := r.index(seq); i < 0 || !r.versions[i].gap() {
+					if i >= 0 && !r.versions[i].deleted() {
+						v := &r.versions[i]
+						c.add(Row{Key: r.key, Seq: v.seq, UnixMs: v.ms})
+					}
+					continue
+				}
 			}
 			if n := r.newest(); n.seq <= seq && n.hasDoc() { // the present, held
 				c.add(Row{Key: r.key, Seq: n.seq, UnixMs: n.ms, doc: n.doc()})

@@ -151,6 +151,80 @@ func TestPresentFile(t *testing.T) {
 	mustExec(t, db.Close())
 }
 
+// TestCursorNoDocuments: a cursor whose caller reads no documents gives
+// the live rows at its view, each with the seq and time of its version,
+// without reading the present file, and now without any document; a
+// view from before the deletions has their rows again.
+func TestCursorNoDocuments(t *testing.T) {
+	const rows = 3000
+	db, _, _ := presentTable(t, t.TempDir(), rows)
+	defer db.Close()
+	before := db.Seq()
+	for i := int64(0); i < rows; i += 5 {
+		_, err := db.SoftDelete(ctx, "t", i)
+		mustExec(t, err)
+	}
+	for i := int64(1); i < rows; i += 5 { // newer than the snapshot, in the index
+		_, err := db.Patch(ctx, "t", i, []byte(`{"n": 0}`))
+		mustExec(t, err)
+	}
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	type seen struct {
+		key    Key
+		seq    uint64
+		unixMs int64
+		hasDoc bool
+	}
+	// read returns the cursor's rows and how many documents it read from
+	// the present file.
+	read := func(v *View, noDocs bool) ([]seen, int64) {
+		t.Helper()
+		c, err := v.Cursor("t")
+		mustExec(t, err)
+		defer c.Close()
+		if noDocs {
+			c.NoDocuments()
+		}
+		reads := presentReads.Load()
+		var out []seen
+		for {
+			r, err := c.Next(context.Background())
+			mustExec(t, err)
+			if r == nil {
+				break
+			}
+			_, err = r.Doc()
+			out = append(out, seen{key: r.Key, seq: r.Seq, unixMs: r.UnixMs, hasDoc: err == nil})
+		}
+		return out, presentReads.Load() - reads
+	}
+	old, err := db.ViewAt(before)
+	mustExec(t, err)
+	for _, v := range []struct {
+		name string
+		view *View
+		live int
+	}{{"now", db.View(), rows - rows/5}, {"before the deletions", old, rows}} {
+		want, docs := read(v.view, false)
+		got, noDocs := read(v.view, true)
+		if len(got) != v.live || len(want) != v.live {
+			t.Fatalf("%s: %d rows without documents, %d with, want %d", v.name, len(got), len(want), v.live)
+		}
+		for i := range got {
+			// A row's version inside a gap is read from the index, with
+			// its document; the rows' newest versions are not.
+			g, w := got[i], want[i]
+			if v.live != rows && g.hasDoc || !w.hasDoc || g.key != w.key || g.seq != w.seq || g.unixMs != w.unixMs {
+				t.Fatalf("%s: row %d read without its document as %+v, with it as %+v", v.name, i, g, w)
+			}
+		}
+		if docs == 0 || noDocs != 0 {
+			t.Fatalf("%s: %d documents read from the present file with them, %d without (want some, none)", v.name, docs, noDocs)
+		}
+	}
+}
+
 // TestScanValuesOutliveChunk: the documents a scan reads from the
 // present file or the version index are copies its next chunk writes
 // over; the strings a row's fields give stay as they were after the scan

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"slices"
 	"sort"
 	"time"
@@ -153,6 +154,9 @@ type Row struct {
 
 // Doc returns the row's document, decoded. The map must not be changed.
 func (r *Row) Doc() (map[string]any, error) {
+	if r.dec == nil && r.doc == nil {
+		return nil, errors.New("engine: the row was read without its document (Cursor.NoDocuments)")
+	}
 	if r.dec == nil {
 		d, err := decodeDocBytes(r.doc)
 		if err != nil {

@@ -111,6 +111,9 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 			return nil, err
 		}
 	}
+	if op.cur != nil && len(op.names) == 0 && !slices.Contains(n.Sys, plan.SysDoc) {
+		op.cur.NoDocuments() // a count: the rows' keys are enough
+	}
 	if op.cur != nil && n.Desc {
 		if err := op.cur.Reverse(); err != nil {
 			return nil, err
