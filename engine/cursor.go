@@ -95,8 +95,10 @@ type Cursor struct {
 	keys  []Key
 	found []row
 	// newest reads the documents rows left to the version index, for the
-	// chunk being read.
+	// chunk being read; slab holds copies of those the chunk keeps, written
+	// over by the next chunk (Row.borrowed).
 	newest newestReader
+	slab   []byte
 	// noDocs: the caller reads no row's document (NoDocuments).
 	noDocs bool
 	// err ends the cursor: a document could not be read.
@@ -175,6 +177,7 @@ func (c *Cursor) Next(ctx context.Context) (*Row, error) {
 
 // Close releases what the cursor holds; Next then returns nil.
 func (c *Cursor) Close() {
+	c.newest.release()
 	*c = Cursor{done: true}
 }
 
@@ -186,8 +189,7 @@ func (c *Cursor) fail(err error) {
 // refill reads the next chunk of rows.
 func (c *Cursor) refill() {
 	clear(c.rows) // let the documents of the last chunk go
-	c.rows, c.next = c.rows[:0], 0
-	defer c.newest.release()
+	c.rows, c.next, c.slab = c.rows[:0], 0, c.slab[:0]
 	switch {
 	case c.rng != nil:
 		c.rangeScanChunk()
@@ -197,6 +199,13 @@ func (c *Cursor) refill() {
 		c.equalChunk()
 	default:
 		c.rangeChunk()
+	}
+	// The index's reader goes back after each chunk; the present file's
+	// once the cursor is done.
+	if c.done {
+		c.newest.release()
+	} else {
+		c.newest.releaseIndex()
 	}
 }
 
@@ -334,8 +343,14 @@ func (c *Cursor) scanChunk() {
 				c.fail(err)
 				return
 			}
-			if doc != nil {
-				c.add(Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: doc, borrowed: true})
+			if doc == nil {
+				continue
+			}
+			// The document is lent until the reader moves on: a row kept
+			// takes a copy.
+			if row := (Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: doc, borrowed: true}); c.keeps(&row) {
+				row.doc = slabCopy(&c.slab, doc)
+				c.rows = append(c.rows, row)
 			}
 		}
 		c.rest = nil
@@ -357,10 +372,15 @@ func (c *Cursor) emitPending(upto *Key) {
 // add appends a row to the chunk, keeping the rows that a filtering
 // cursor's condition holds for.
 func (c *Cursor) add(r Row) {
-	if c.filter && !matchField(&r, c.field, c.op, c.value) || len(c.where) > 0 && !c.pass(&r) {
-		return
+	if c.keeps(&r) {
+		c.rows = append(c.rows, r)
 	}
-	c.rows = append(c.rows, r)
+}
+
+// keeps reports whether a filtering cursor's condition and its
+// predicates hold for r.
+func (c *Cursor) keeps(r *Row) bool {
+	return (!c.filter || matchField(r, c.field, c.op, c.value)) && (len(c.where) == 0 || c.pass(r))
 }
 
 // equalChunk reads the rows of the next keys an equality's index entries

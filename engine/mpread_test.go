@@ -212,3 +212,59 @@ func (d *decoder) value(depth int) (any, error) {
 	}
 	return nil, fmt.Errorf("engine: unexpected msgpack code %#x", c)
 }
+
+// TestRowFields: Fields reads the named fields as a whole decode gives
+// them, one name or several (twice the same, missing ones), from small
+// and large maps, with long names; a damaged document fails; a row whose
+// document is lent gives strings that do not change with its bytes.
+func TestRowFields(t *testing.T) {
+	wide := map[string]any{}
+	var order []string
+	for i := range 20 {
+		k := fmt.Sprintf("f%02d", i)
+		wide[k], order = int64(i*1000), append(order, k)
+	}
+	long := strings.Repeat("x", 40)
+	wide[long], order = "far", append(order, long)
+	docs := []map[string]any{
+		{"id": int64(42), "email": "user42@example.com", "status": "status-42", "amount": int64(294)},
+		wide,
+	}
+	orders := [][]string{{"id", "email", "status", "amount"}, order}
+	asks := [][]string{{"amount"}, {"email"}, {"nope"}, {"status", "id"}, {"amount", "amount"}, {"nope", "email"},
+		{"f19"}, {long}, {"f03", long, "f00"}}
+	for i, d := range docs {
+		b := encodeDoc(d, orders[i])
+		for _, names := range asks {
+			out := make([]any, len(names))
+			for _, borrowed := range []bool{false, true} {
+				r := Row{doc: b, borrowed: borrowed}
+				if err := r.Fields(names, out, nil); err != nil {
+					t.Fatalf("doc %d %v: %v", i, names, err)
+				}
+				for j, n := range names {
+					if want := d[n]; out[j] != want {
+						t.Fatalf("doc %d %v lent %v: %s = %v, want %v", i, names, borrowed, n, out[j], want)
+					}
+				}
+			}
+		}
+		for cut := 1; cut < len(b); cut++ {
+			r := Row{doc: b[:cut]}
+			out := make([]any, 1)
+			// A cut that leaves the field whole may read it; any other fails.
+			if err := r.Fields([]string{orders[i][len(orders[i])-1]}, out, nil); err == nil && out[0] == nil {
+				t.Fatalf("doc %d cut at %d: no error and no value", i, cut)
+			}
+		}
+	}
+	b := encodeDoc(docs[0], orders[0])
+	lent := bytes.Clone(b)
+	r := Row{doc: lent, borrowed: true}
+	out := make([]any, 1)
+	mustExec(t, r.Fields([]string{"email"}, out, nil))
+	clear(lent)
+	if out[0] != "user42@example.com" {
+		t.Fatalf("a lent document's string changed with its bytes: %q", out[0])
+	}
+}

@@ -812,19 +812,22 @@ func (lg *tableLog) newestDoc(k Key, v *version) ([]byte, error) {
 		return nil, err
 	}
 	defer lg.vx.ReleaseVersions(r)
-	doc, err := lg.newestIn(r, k, v, true, nil)
-	if err == nil {
-		lg.cache.put(ck, doc)
+	doc, err := lg.newestIn(r, k, v, true)
+	if err != nil {
+		return nil, err
 	}
-	return doc, err
+	doc = bytes.Clone(doc)
+	lg.cache.put(ck, doc)
+	return doc, nil
 }
 
 // newestIn reads with r the document of v, the newest version of row k
 // that left it to the index: from the index's entry for the row's newest
 // version when that is v (point: by a seek of its own, else one of a read
 // in key order), else rebuilt from the index's versions of k (a state
-// older than the index's rows).
-func (lg *tableLog) newestIn(r *vindex.Versions, k Key, v *version, point bool, slab *[]byte) ([]byte, error) {
+// older than the index's rows). Its bytes may be the index's, valid
+// until r moves.
+func (lg *tableLog) newestIn(r *vindex.Versions, k Key, v *version, point bool) ([]byte, error) {
 	var kb [32]byte
 	key := appendOrderedKey(kb[:0], k)
 	var found bool
@@ -834,7 +837,7 @@ func (lg *tableLog) newestIn(r *vindex.Versions, k Key, v *version, point bool, 
 		found = r.NewestFrom(lg.oid, key)
 	}
 	if found && r.Seq() == v.seq && r.Version().Doc != nil {
-		return slabCopy(slab, r.Version().Doc), nil
+		return r.Version().Doc, nil
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
@@ -865,28 +868,19 @@ const releaseEvery = 4096
 // newestReader reads for a scan, in key order, the documents of rows
 // whose newest version left it to the index: with one reader of the
 // index, each seek moving on from the one before, and not through the
-// document cache, which a scan would only churn. release gives the
-// reader back.
-//
-// The documents it gives are copies in its slab, which release rewinds:
-// they stay valid until the reader reads again after a release, and are
-// then written over (a cursor's chunk of rows, or a snapshot's run of
-// them, reads them before that). Values read from them must be copied
-// to outlive that (Row.borrowed).
+// document cache, which a scan would only churn. The documents it gives
+// are lent: valid until it reads the next one, or is released. release
+// gives the reader back.
 type newestReader struct {
-	lg   *tableLog
-	r    *vindex.Versions
-	slab []byte        // the documents read, one allocation for many
-	pr   presentReader // reads the table's present file, when it has one
+	lg *tableLog
+	r  *vindex.Versions
+	pr presentReader // reads the table's present file, when it has one
 }
 
-// slabCopy returns a copy of b: in *slab, when slab is not nil, which
-// moves to a new array, twice as large, when full (the documents in the
-// old one stay with the rows that hold them).
+// slabCopy returns a copy of b in *slab, which moves to a new array,
+// twice as large, when full (the documents in the old one stay with the
+// rows that hold them).
 func slabCopy(slab *[]byte, b []byte) []byte {
-	if slab == nil {
-		return bytes.Clone(b)
-	}
 	if cap(*slab)-len(*slab) < len(b) {
 		*slab = make([]byte, 0, max(16<<10, 2*cap(*slab), len(b)))
 	}
@@ -895,12 +889,12 @@ func slabCopy(slab *[]byte, b []byte) []byte {
 	return (*slab)[n:len(*slab):len(*slab)]
 }
 
-// doc returns the document of r's newest version (r.newestInIndex()):
-// from the table's present file when it has the version, else from the
-// index.
+// doc returns the document of r's newest version (r.newestInIndex()),
+// lent: from the table's present file when it has the version, else from
+// the index.
 func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
 	if doc, ok := lg.fromPresent(&nr.pr, r.key, r.newest().seq); ok {
-		return slabCopy(&nr.slab, doc), nil
+		return doc, nil
 	}
 	if nr.r == nil {
 		rd, err := lg.reader(r.key)
@@ -909,7 +903,7 @@ func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
 		}
 		nr.lg, nr.r = lg, rd
 	}
-	return lg.newestIn(nr.r, r.key, r.newest(), false, &nr.slab)
+	return lg.newestIn(nr.r, r.key, r.newest(), false)
 }
 
 // docOf is r.docOf(lg, i), reading the document of a newest version
@@ -932,14 +926,20 @@ func (nr *newestReader) docAt(lg *tableLog, r *row, seq uint64) (uint64, int64, 
 }
 
 // release gives back the reader of the index and the present file's
-// buffer, and rewinds the slab (see newestReader).
+// buffer.
 func (nr *newestReader) release() {
+	nr.releaseIndex()
+	nr.pr.release()
+}
+
+// releaseIndex gives back the reader of the index, which holds its files
+// as they were, and keeps reading the present file where it is: a scan's
+// next chunk reads on from there, a run of blocks at once.
+func (nr *newestReader) releaseIndex() {
 	if nr.r != nil {
 		nr.lg.vx.ReleaseVersions(nr.r)
 		nr.lg, nr.r = nil, nil
 	}
-	nr.slab = nr.slab[:0]
-	nr.pr.release()
 }
 
 // indexedDoc returns the document of the version of key k that r is at,

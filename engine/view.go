@@ -182,7 +182,21 @@ func (r *Row) Fields(names []string, out []any, b *Boxes) error {
 	}
 	// A version's document never changes: its strings need no copy,
 	// but for a document only lent to the row.
-	it := fieldsOf(r.doc, !r.borrowed)
+	alias := !r.borrowed
+	if len(names) == 1 {
+		// One field (an aggregate's, a filter's): the walk that finds
+		// it is one loop.
+		if at := valueAt(r.doc, names[0]); at >= -1 {
+			if at == -1 {
+				return nil
+			}
+			vr := mpReader{b: r.doc, i: at, alias: alias}
+			v, err := vr.boxedValue(b)
+			out[0] = v
+			return err
+		}
+	}
+	it := fieldsOf(r.doc, alias)
 	left := len(names) // names not yet found: the rest is not read
 	for left > 0 && it.next() {
 		want := -1
