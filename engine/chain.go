@@ -231,6 +231,11 @@ func (r *row) newestInIndex() bool {
 	return !v.hasDoc() && v.typ() == store.EventPatch
 }
 
+// newestOutside reports whether the document of the row's newest version
+// is not in memory: a PATCH's left to the version index, or an INSERT's
+// in the log. A scan reads either from the table's present file first.
+func (r *row) newestOutside() bool { return r.newestInIndex() || r.newest().inLog() }
+
 // live reports whether the row's newest version is not a deletion.
 func (r *row) live() bool { return !r.newest().deleted() }
 

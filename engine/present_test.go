@@ -151,6 +151,56 @@ func TestPresentFile(t *testing.T) {
 	mustExec(t, db.Close())
 }
 
+// TestPresentInserts: rows never written since their INSERT keep its
+// document in the log once a whole snapshot trims them; a scan reads
+// them from the present file, not a record of the log each.
+func TestPresentInserts(t *testing.T) {
+	const rows = 2000
+	opts := Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
+		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	db := openDB(t, t.TempDir(), opts)
+	defer db.Close()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	for i := range int64(rows) {
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "s": "row %d"}`, i, i))
+		mustExec(t, err)
+	}
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	inLog := 0
+	db.work["t"].rows.Ascend(func(r row) bool {
+		if r.newest().inLog() {
+			inLog++
+		}
+		return true
+	})
+	if inLog != rows {
+		t.Fatalf("%d rows read their INSERT from the log after the snapshot, want %d", inLog, rows)
+	}
+	before := presentReads.Load()
+	c, err := db.View().Cursor("t")
+	mustExec(t, err)
+	defer c.Close()
+	out := make([]any, 1)
+	for i := 0; ; i++ {
+		r, err := c.Next(context.Background())
+		mustExec(t, err)
+		if r == nil {
+			if i != rows {
+				t.Fatalf("%d rows, want %d", i, rows)
+			}
+			break
+		}
+		mustExec(t, r.Fields([]string{"s"}, out, nil))
+		if out[0] != fmt.Sprint("row ", i) {
+			t.Fatalf("row %d reads %v", i, out[0])
+		}
+	}
+	if got := presentReads.Load() - before; got != rows {
+		t.Fatalf("%d documents read from the present file, want %d", got, rows)
+	}
+}
+
 // TestCursorNoDocuments: a cursor whose caller reads no documents gives
 // the live rows at its view, each with the seq and time of its version,
 // without reading the present file, and now without any document; a

@@ -889,12 +889,15 @@ func slabCopy(slab *[]byte, b []byte) []byte {
 	return (*slab)[n:len(*slab):len(*slab)]
 }
 
-// doc returns the document of r's newest version (r.newestInIndex()),
+// doc returns the document of r's newest version (r.newestOutside()),
 // lent: from the table's present file when it has the version, else from
-// the index.
+// the log (an INSERT's) or the index.
 func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
 	if doc, ok := lg.fromPresent(&nr.pr, r.key, r.newest().seq); ok {
 		return doc, nil
+	}
+	if !r.newestInIndex() {
+		return r.docOf(lg, len(r.versions)-1)
 	}
 	if nr.r == nil {
 		rd, err := lg.reader(r.key)
@@ -907,9 +910,9 @@ func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
 }
 
 // docOf is r.docOf(lg, i), reading the document of a newest version
-// that left it to the index with the reader.
+// that is not in memory with the reader.
 func (nr *newestReader) docOf(lg *tableLog, r *row, i int) ([]byte, error) {
-	if i == len(r.versions)-1 && r.newestInIndex() {
+	if i == len(r.versions)-1 && r.newestOutside() {
 		return nr.doc(lg, r)
 	}
 	return r.docOf(lg, i)
@@ -917,7 +920,7 @@ func (nr *newestReader) docOf(lg *tableLog, r *row, i int) ([]byte, error) {
 
 // docAt is r.docAt(lg, seq) the same way.
 func (nr *newestReader) docAt(lg *tableLog, r *row, seq uint64) (uint64, int64, []byte, error) {
-	if i := r.index(seq); i >= 0 && i == len(r.versions)-1 && r.newestInIndex() {
+	if i := r.index(seq); i >= 0 && i == len(r.versions)-1 && r.newestOutside() {
 		v := r.newest()
 		doc, err := nr.doc(lg, r)
 		return v.seq, v.ms, doc, err
