@@ -347,10 +347,14 @@ func (c *Cursor) scanChunk() {
 				continue
 			}
 			// The document is lent until the reader moves on: a row kept
-			// takes a copy.
-			if row := (Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: doc, borrowed: true}); c.keeps(&row) {
-				row.doc = slabCopy(&c.slab, doc)
-				c.rows = append(c.rows, row)
+			// takes a copy, checked on the document where it is.
+			if c.filter {
+				if row := (Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: doc, borrowed: true}); c.keeps(&row) {
+					row.doc = slabCopy(&c.slab, doc)
+					c.rows = append(c.rows, row)
+				}
+			} else if c.passDoc(doc) {
+				c.rows = append(c.rows, Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: slabCopy(&c.slab, doc), borrowed: true})
 			}
 		}
 		c.rest = nil

@@ -170,7 +170,12 @@ func (c *Cursor) pass(r *Row) bool {
 		}
 		return true
 	}
-	if !holdIn(c.where, r.doc) {
+	return c.passDoc(r.doc)
+}
+
+// passDoc is pass for a row's encoded document.
+func (c *Cursor) passDoc(doc []byte) bool {
+	if c.live > 0 && !holdIn(c.where, doc) {
 		c.dropped++
 		return false
 	}
