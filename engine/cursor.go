@@ -94,9 +94,10 @@ type Cursor struct {
 	// keys and found are scratch space for lookups by key (findAll).
 	keys  []Key
 	found []row
-	// newest reads the documents rows left to the version index, for the
-	// chunk being read; slab holds copies of those the chunk keeps, written
-	// over by the next chunk (Row.borrowed).
+	// newest reads the documents that are not in memory (the rows' newest
+	// left to the version index, or an INSERT's in the log), for the chunk
+	// being read; slab holds copies of those the chunk keeps, written over
+	// by the next chunk (Row.borrowed).
 	newest newestReader
 	slab   []byte
 	// noDocs: the caller reads no row's document (NoDocuments).
@@ -210,10 +211,10 @@ func (c *Cursor) refill() {
 }
 
 // NoDocuments tells a cursor that its caller reads nothing of its rows
-// but their keys, seqs and times (a count): a plain cursor then does not
-// read the documents of rows whose newest version left its document to
-// the version index, where it would read each. The rows' Fields are then
-// all missing, and Doc fails. It is called before the first Next.
+// but their keys, seqs and times (a count): a plain cursor then reads no
+// document that is not in memory (the present file's, the index's, the
+// log's), where it would read one a row. The rows' Fields are then all
+// missing, and Doc fails. It is called before the first Next.
 func (c *Cursor) NoDocuments() { c.noDocs = true }
 
 // Reverse makes a plain cursor (View.Cursor, View.KeyRange) return its

@@ -866,11 +866,13 @@ func (lg *tableLog) versionDoc(r *vindex.Versions, k Key, v *version) (int64, []
 const releaseEvery = 4096
 
 // newestReader reads for a scan, in key order, the documents of rows
-// whose newest version left it to the index: with one reader of the
-// index, each seek moving on from the one before, and not through the
-// document cache, which a scan would only churn. The documents it gives
-// are lent: valid until it reads the next one, or is released. release
-// gives the reader back.
+// whose newest version is not in memory (newestOutside): from the
+// table's present file, else with one reader of the index, each seek
+// moving on from the one before, and not through the document cache,
+// which a scan would only churn (an INSERT's record the present file
+// does not have is read from the log as a read of one row reads it).
+// The documents it gives are lent: valid until it reads the next one,
+// or is released. release gives the reader back.
 type newestReader struct {
 	lg *tableLog
 	r  *vindex.Versions
