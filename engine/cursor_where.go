@@ -3,6 +3,9 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"unsafe"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 // A Pred is a condition on a top-level field that a cursor checks on each
@@ -33,6 +36,9 @@ type Pred struct {
 	// with it without being decoded into an interface.
 	i     int64
 	isInt bool
+	// num is a number Value taken apart once, for the decimals stored as
+	// their text (a numeric's), compared with it where they lie.
+	num numText
 	// bound: the predicate was added by Bound; lifted: it is not
 	// checked (Lift).
 	bound, lifted bool
@@ -126,12 +132,13 @@ func (c *Cursor) boundOf(h int) (*Pred, error) {
 // prepare checks a predicate and works out what its checks use.
 func (p *Pred) prepare() error {
 	p.k = kindOf(p.Value)
-	p.str, p.i, p.isInt = nil, 0, false
+	p.str, p.i, p.isInt, p.num = nil, 0, false, numText{}
 	switch p.k {
 	case kindString:
 		p.str = []byte(p.Value.(string))
 	case kindNumber:
 		p.i, p.isInt = p.Value.(int64)
+		p.num = numTextOf(p.Value, nil)
 	case kindBool:
 	default:
 		return fmt.Errorf("engine: a predicate compares with a string, a number or a boolean, not %T", p.Value)
@@ -243,6 +250,22 @@ func (p *Pred) holdsAt(r *mpReader) bool {
 		if ok {
 			return p.Op.holds(cmpInt(v, p.i))
 		}
+	}
+	if p.k == kindNumber && isExtCode(code) {
+		n, err := r.extLen(code)
+		if err != nil {
+			return true
+		}
+		b, err := r.next(n)
+		if err != nil {
+			return true
+		}
+		// Taken apart where it lies: its digits are only compared here.
+		t, ok := scanNumber(unsafe.String(unsafe.SliceData(b), len(b)))
+		if !ok {
+			t = numText{form: apd.NaN} // as numTextOf takes it
+		}
+		return p.Op.holds(compareNumText(&t, &p.num))
 	}
 	if p.k == kindString {
 		if n, err := r.strLen(code); err == nil {

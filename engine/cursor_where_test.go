@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -129,4 +131,30 @@ func modelKeeps(v any, p Pred) bool {
 	}
 	c, _ := CompareValues(v, p.Value)
 	return p.Op.holds(c)
+}
+
+// TestPredNumbers: a condition on a number gives on the stored document
+// what it gives on the decoded value, for integers, floats and decimals
+// stored as their text (a numeric's), against integers, floats and
+// decimals, at and around equality, with NaN and the infinities.
+func TestPredNumbers(t *testing.T) {
+	stored := []any{int64(0), int64(-7), int64(5000), int64(math.MaxInt64), 1.5, -0.25, math.Inf(1),
+		json.Number("0"), json.Number("-0"), json.Number("1.50"), json.Number("1.5"), json.Number("5000.000"),
+		json.Number("4999.9999999999999999999"), json.Number("1e3"), json.Number("0.001"), json.Number("-12.5"),
+		json.Number("123456789012345678901234567890"), json.Number("NaN"), json.Number("Infinity"), json.Number("-Infinity")}
+	values := []any{int64(0), int64(5000), int64(-12), 1.5, 1000.0, -0.0, json.Number("1.5"), json.Number("5000"),
+		json.Number("0.0010"), json.Number("-12.50"), json.Number("123456789012345678901234567890"),
+		json.Number("NaN"), json.Number("Infinity")}
+	for _, sv := range stored {
+		doc := encodeDoc(map[string]any{"a": "x", "n": sv}, []string{"a", "n"})
+		for _, v := range values {
+			for op := OpEq; op <= OpGe; op++ {
+				p := Pred{Field: "n", Op: op, Value: v}
+				mustExec(t, p.prepare())
+				if got, want := holdIn([]Pred{p}, doc), p.holdsFor(sv); got != want {
+					t.Fatalf("%v (%T) op %d %v (%T): %v on the document, %v on the value", sv, sv, op, v, v, got, want)
+				}
+			}
+		}
+	}
 }

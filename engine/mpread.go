@@ -98,6 +98,10 @@ func (r *mpReader) string(p []byte) string {
 	return string(p)
 }
 
+// isExtCode reports whether c is the code of an ext: a decimal's text
+// (extLen checks its type).
+func isExtCode(c byte) bool { return c >= 0xc7 && c <= 0xc9 || c >= 0xd4 && c <= 0xd8 }
+
 // isStrCode reports whether c is the code of a string.
 func isStrCode(c byte) bool { return c >= 0xa0 && c <= 0xbf || c >= 0xd9 && c <= 0xdb }
 
