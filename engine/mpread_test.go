@@ -227,24 +227,26 @@ func TestRowFields(t *testing.T) {
 	long := strings.Repeat("x", 40)
 	wide[long], order = "far", append(order, long)
 	docs := []map[string]any{
-		{"id": int64(42), "email": "user42@example.com", "status": "status-42", "amount": int64(294)},
+		{"id": int64(42), "email": "user42@example.com", "status": "status-42", "amount": int64(294), "price": json.Number("12.50")},
 		wide,
 	}
-	orders := [][]string{{"id", "email", "status", "amount"}, order}
+	orders := [][]string{{"id", "email", "status", "amount", "price"}, order}
 	asks := [][]string{{"amount"}, {"email"}, {"nope"}, {"status", "id"}, {"amount", "amount"}, {"nope", "email"},
-		{"f19"}, {long}, {"f03", long, "f00"}}
+		{"f19"}, {long}, {"f03", long, "f00"}, {"price"}, {"price", "email"}}
 	for i, d := range docs {
 		b := encodeDoc(d, orders[i])
 		for _, names := range asks {
 			out := make([]any, len(names))
 			for _, borrowed := range []bool{false, true} {
-				r := Row{doc: b, borrowed: borrowed}
-				if err := r.Fields(names, out, nil); err != nil {
-					t.Fatalf("doc %d %v: %v", i, names, err)
-				}
-				for j, n := range names {
-					if want := d[n]; out[j] != want {
-						t.Fatalf("doc %d %v lent %v: %s = %v, want %v", i, names, borrowed, n, out[j], want)
+				for _, bx := range []*Boxes{nil, new(Boxes)} {
+					r := Row{doc: b, borrowed: borrowed}
+					if err := r.Fields(names, out, bx); err != nil {
+						t.Fatalf("doc %d %v: %v", i, names, err)
+					}
+					for j, n := range names {
+						if want := d[n]; out[j] != want {
+							t.Fatalf("doc %d %v lent %v boxed %v: %s = %v (%T), want %v", i, names, borrowed, bx != nil, n, out[j], out[j], want)
+						}
 					}
 				}
 			}
@@ -261,10 +263,10 @@ func TestRowFields(t *testing.T) {
 	b := encodeDoc(docs[0], orders[0])
 	lent := bytes.Clone(b)
 	r := Row{doc: lent, borrowed: true}
-	out := make([]any, 1)
-	mustExec(t, r.Fields([]string{"email"}, out, nil))
+	out := make([]any, 2)
+	mustExec(t, r.Fields([]string{"email", "price"}, out, new(Boxes)))
 	clear(lent)
-	if out[0] != "user42@example.com" {
-		t.Fatalf("a lent document's string changed with its bytes: %q", out[0])
+	if out[0] != "user42@example.com" || out[1] != json.Number("12.50") {
+		t.Fatalf("a lent document's values changed with its bytes: %q %q", out[0], out[1])
 	}
 }
