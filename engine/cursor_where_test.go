@@ -142,7 +142,7 @@ func TestPredNumbers(t *testing.T) {
 		json.Number("0"), json.Number("-0"), json.Number("1.50"), json.Number("1.5"), json.Number("5000.000"),
 		json.Number("4999.9999999999999999999"), json.Number("1e3"), json.Number("0.001"), json.Number("-12.5"),
 		json.Number("123456789012345678901234567890"), json.Number("NaN"), json.Number("Infinity"), json.Number("-Infinity")}
-	values := []any{int64(0), int64(5000), int64(-12), 1.5, 1000.0, -0.0, json.Number("1.5"), json.Number("5000"),
+	values := []any{int64(0), int64(5000), int64(-12), 1.5, 1000.0, math.Copysign(0, -1), json.Number("1.5"), json.Number("5000"),
 		json.Number("0.0010"), json.Number("-12.50"), json.Number("123456789012345678901234567890"),
 		json.Number("NaN"), json.Number("Infinity")}
 	for _, sv := range stored {
