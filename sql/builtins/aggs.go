@@ -97,26 +97,46 @@ func (a *sumIntAcc) Result(*Context) (types.Datum, error) {
 	return a.n, nil
 }
 
-// sumNumAcc sums exactly into numeric.
 // sumNumAcc sums into a numeric. Integers add up in an int64 while they
-// fit (no decimal per row); what does not fit, and numeric inputs, go
-// into the decimal.
+// fit, and so do the coefficients of decimals of one scale (a numeric(p,s)
+// column's): no decimal arithmetic a row. What does not fit, decimals of
+// another scale and NaN or infinities go into the decimal.
 type sumNumAcc struct {
 	d      *apd.Decimal
 	i      int64
 	hasInt bool
+	// s is the sum of the coefficients of the decimals of exponent exp.
+	s    int64
+	exp  int32
+	hasS bool
+}
+
+// addInt64 returns x + y, and false when that overflows.
+func addInt64(x, y int64) (int64, bool) {
+	s := x + y
+	return s, (s > x) == (y > 0) || y == 0
 }
 
 func (a *sumNumAcc) Add(_ *Context, v []types.Datum) error {
 	var x *apd.Decimal
 	switch n := v[0].(type) {
 	case int64:
-		if s := a.i + n; (s > a.i) == (n > 0) || n == 0 {
+		if s, ok := addInt64(a.i, n); ok {
 			a.i, a.hasInt = s, true
 			return nil
 		}
 		x = apd.New(n, 0) // a.i + n overflows: n goes in the decimal
 	case *apd.Decimal:
+		if n.Form == apd.Finite && n.Coeff.IsInt64() && (!a.hasS || n.Exponent == a.exp) {
+			c := n.Coeff.Int64()
+			if n.Negative {
+				c = -c
+			}
+			if s, ok := addInt64(a.s, c); ok {
+				a.s, a.exp, a.hasS = s, n.Exponent, true
+				return nil
+			}
+		}
 		x = n
 	}
 	if a.d == nil {
@@ -132,16 +152,29 @@ func (a *sumNumAcc) Add(_ *Context, v []types.Datum) error {
 }
 
 func (a *sumNumAcc) Result(*Context) (types.Datum, error) {
-	switch {
-	case !a.hasInt:
-		if a.d == nil {
-			return nil, nil
-		}
-		return a.d, nil
-	case a.d == nil:
-		return apd.New(a.i, 0), nil
+	sum := a.d
+	var parts []*apd.Decimal
+	if a.hasInt {
+		parts = append(parts, apd.New(a.i, 0))
 	}
-	return numericArith("+", a.d, apd.New(a.i, 0))
+	if a.hasS {
+		parts = append(parts, apd.New(a.s, a.exp))
+	}
+	for _, p := range parts {
+		if sum == nil {
+			sum = p
+			continue
+		}
+		s, err := numericArith("+", sum, p)
+		if err != nil {
+			return nil, err
+		}
+		sum = s.(*apd.Decimal)
+	}
+	if sum == nil {
+		return nil, nil
+	}
+	return sum, nil
 }
 
 type sumFloatAcc struct {

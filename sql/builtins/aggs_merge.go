@@ -1,6 +1,10 @@
 package builtins
 
-import "github.com/driftdb/driftdb/sql/types"
+import (
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/driftdb/driftdb/sql/types"
+)
 
 // Merger is an Accumulator that can take in the rows another accumulator
 // of its kind took, at once: partial aggregates of a table's parts, read
@@ -28,6 +32,11 @@ func (a *sumNumAcc) Merge(m Accumulator) error {
 	b := m.(*sumNumAcc)
 	if b.hasInt {
 		if err := a.Add(nil, []types.Datum{b.i}); err != nil {
+			return err
+		}
+	}
+	if b.hasS {
+		if err := a.Add(nil, []types.Datum{apd.New(b.s, b.exp)}); err != nil {
 			return err
 		}
 	}

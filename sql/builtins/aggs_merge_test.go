@@ -67,3 +67,50 @@ func TestMerge(t *testing.T) {
 		}
 	}
 }
+
+// TestSumNumeric: sum over numerics gives what adding each value to the
+// running decimal gives, in value and in scale: decimals of one scale
+// (summed as integers), of several, past int64, with integers, to zero,
+// and with NaN and the infinities.
+func TestSumNumeric(t *testing.T) {
+	big := apd.New(math.MaxInt64-2, -2)
+	cases := [][]types.Datum{
+		{apd.New(150, -2), apd.New(-325, -2), apd.New(1, -2)},
+		{apd.New(150, -2), apd.New(-150, -2)},
+		{apd.New(15, -1), apd.New(-3, -2), int64(2), apd.New(7, 0)},
+		{big, big, apd.New(-1, -2), big},
+		{int64(math.MaxInt64), int64(1), apd.New(5, -3)},
+		{apd.New(1, -2), &apd.Decimal{Form: apd.Infinite}, apd.New(2, -2)},
+		{apd.New(1, -2), &apd.Decimal{Form: apd.NaN}},
+		{apd.New(-5, 1), apd.New(3, 1)},
+	}
+	for i, vals := range cases {
+		acc := &sumNumAcc{}
+		var want *apd.Decimal
+		for _, v := range vals {
+			if err := acc.Add(nil, []types.Datum{v}); err != nil {
+				t.Fatal(err)
+			}
+			d, ok := v.(*apd.Decimal)
+			if !ok {
+				d = apd.New(v.(int64), 0)
+			}
+			if want == nil {
+				want = d
+				continue
+			}
+			s, err := numericArith("+", want, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = s.(*apd.Decimal)
+		}
+		got, err := acc.Result(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := got.(*apd.Decimal); g.String() != want.String() || g.Negative != want.Negative {
+			t.Fatalf("case %d: sum %s, want %s", i, g, want)
+		}
+	}
+}
