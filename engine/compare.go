@@ -145,9 +145,15 @@ func numTextOf(v any, buf []byte) numText {
 	case *apd.Decimal:
 		s = string(AppendNumeric(buf, x))
 	}
+	return numTextOfText(s)
+}
+
+// numTextOfText takes apart a number's text for compareNumText; text
+// that is not a number (never stored) is taken as NaN, which sorts last.
+func numTextOfText(s string) numText {
 	t, ok := scanNumber(s)
 	if !ok {
-		return numText{form: apd.NaN} // not a number: never stored, sorts last
+		return numText{form: apd.NaN}
 	}
 	return t
 }

@@ -347,16 +347,13 @@ func (c *Cursor) scanChunk() {
 			if doc == nil {
 				continue
 			}
-			// The document is lent until the reader moves on: a row kept
-			// takes a copy, checked on the document where it is.
-			if c.filter {
-				if row := (Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: doc, borrowed: true}); c.keeps(&row) {
-					row.doc = slabCopy(&c.slab, doc)
-					c.rows = append(c.rows, row)
-				}
-			} else if c.passDoc(doc) {
-				c.rows = append(c.rows, Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: slabCopy(&c.slab, doc), borrowed: true})
+			// The document is lent until the reader moves on: the
+			// conditions are checked on it where it is, and a row kept
+			// takes a copy.
+			if c.filter && !matchField(&Row{doc: doc, borrowed: true}, c.field, c.op, c.value) || !c.passDoc(doc) {
+				continue
 			}
+			c.rows = append(c.rows, Row{Key: r.key, Seq: vseq, UnixMs: ms, doc: slabCopy(&c.slab, doc), borrowed: true})
 		}
 		c.rest = nil
 	}
@@ -377,15 +374,10 @@ func (c *Cursor) emitPending(upto *Key) {
 // add appends a row to the chunk, keeping the rows that a filtering
 // cursor's condition holds for.
 func (c *Cursor) add(r Row) {
-	if c.keeps(&r) {
-		c.rows = append(c.rows, r)
+	if c.filter && !matchField(&r, c.field, c.op, c.value) || len(c.where) > 0 && !c.pass(&r) {
+		return
 	}
-}
-
-// keeps reports whether a filtering cursor's condition and its
-// predicates hold for r.
-func (c *Cursor) keeps(r *Row) bool {
-	return (!c.filter || matchField(r, c.field, c.op, c.value)) && (len(c.where) == 0 || c.pass(r))
+	c.rows = append(c.rows, r)
 }
 
 // equalChunk reads the rows of the next keys an equality's index entries

@@ -3,9 +3,6 @@ package engine
 import (
 	"bytes"
 	"fmt"
-	"unsafe"
-
-	"github.com/cockroachdb/apd/v3"
 )
 
 // A Pred is a condition on a top-level field that a cursor checks on each
@@ -252,19 +249,13 @@ func (p *Pred) holdsAt(r *mpReader) bool {
 		}
 	}
 	if p.k == kindNumber && isExtCode(code) {
-		n, err := r.extLen(code)
+		b, err := r.extBody(code)
 		if err != nil {
 			return true
 		}
-		b, err := r.next(n)
-		if err != nil {
-			return true
-		}
-		// Taken apart where it lies: its digits are only compared here.
-		t, ok := scanNumber(unsafe.String(unsafe.SliceData(b), len(b)))
-		if !ok {
-			t = numText{form: apd.NaN} // as numTextOf takes it
-		}
+		// Taken apart where it lies (r aliases): its digits are only
+		// compared here.
+		t := numTextOfText(r.string(b))
 		return p.Op.holds(compareNumText(&t, &p.num))
 	}
 	if p.k == kindString {

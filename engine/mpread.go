@@ -238,6 +238,9 @@ func (r *mpReader) value(depth int) (any, error) {
 		return arr, nil
 	case isStrCode(c):
 		return r.strBody(c)
+	case isExtCode(c):
+		p, err := r.extBody(c)
+		return json.Number(p), err
 	}
 	switch c {
 	case 0xc0:
@@ -273,13 +276,6 @@ func (r *mpReader) value(depth int) (any, error) {
 	case 0xd3:
 		u, err := r.uint(8)
 		return int64(u), err
-	case 0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8:
-		n, err := r.extLen(c)
-		if err != nil {
-			return nil, err
-		}
-		p, err := r.next(n)
-		return json.Number(p), err
 	}
 	return nil, fmt.Errorf("engine: unexpected msgpack code %#x", c)
 }
@@ -311,6 +307,16 @@ func (r *mpReader) extLen(c byte) (int, error) {
 		return 0, fmt.Errorf("engine: unknown msgpack ext %d", int8(typ))
 	}
 	return n, nil
+}
+
+// extBody reads the rest of an ext whose code c was read: its data, a
+// number's text (extLen).
+func (r *mpReader) extBody(c byte) ([]byte, error) {
+	n, err := r.extLen(c)
+	if err != nil {
+		return nil, err
+	}
+	return r.next(n)
 }
 
 // skip passes over one value.
@@ -356,11 +362,8 @@ func (r *mpReader) skip(depth int) error {
 	case c >= 0xd0 && c <= 0xd3:
 		_, err = r.next(1 << (c - 0xd0))
 		return err
-	case c == 0xc7, c == 0xc8, c == 0xc9, c >= 0xd4 && c <= 0xd8:
-		if n, err = r.extLen(c); err != nil {
-			return err
-		}
-		_, err = r.next(n)
+	case isExtCode(c):
+		_, err = r.extBody(c)
 		return err
 	default:
 		r.i--

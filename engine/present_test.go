@@ -156,9 +156,7 @@ func TestPresentFile(t *testing.T) {
 // them from the present file, not a record of the log each.
 func TestPresentInserts(t *testing.T) {
 	const rows = 2000
-	opts := Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
-		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
-	db := openDB(t, t.TempDir(), opts)
+	db := openDB(t, t.TempDir(), presentOptions())
 	defer db.Close()
 	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
 	for i := range int64(rows) {
@@ -277,9 +275,9 @@ func TestCursorNoDocuments(t *testing.T) {
 
 // TestScanValuesOutliveChunk: the documents a scan reads from the
 // present file or the version index are copies its next chunk writes
-// over, taken only for the rows it keeps; the strings a row's fields
-// give stay as they were after the scan has read on (a sort or an
-// aggregate keeps them).
+// over; the strings a row's fields give stay as they were after the scan
+// has read on (a sort or an aggregate keeps them), for every row and for
+// the rows a condition keeps.
 func TestScanValuesOutliveChunk(t *testing.T) {
 	const rows = 3000
 	db, _, _ := presentTable(t, t.TempDir(), rows)
@@ -290,8 +288,7 @@ func TestScanValuesOutliveChunk(t *testing.T) {
 	}
 	_, err := db.SnapshotTable("t")
 	mustExec(t, err)
-	// Every row, and the rows a condition keeps (n = id+1 > from): the
-	// documents of the rows it drops are not copied.
+	// Every row, and the rows a condition keeps (n = id+1 > from).
 	for _, from := range []int64{0, 1000} {
 		c, err := db.View().Cursor("t")
 		mustExec(t, err)
@@ -518,14 +515,21 @@ func TestCheckPresentFiles(t *testing.T) {
 	}
 }
 
+// presentOptions are the options of a database that leaves the rows'
+// newest documents to the version index, keeps no document cache and
+// takes snapshots only when asked.
+func presentOptions() Options {
+	return Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
+		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+}
+
 // presentTable opens a database in dir that leaves the rows' newest
 // documents to the version index and keeps no document cache, makes
 // table t of rows rows (id, n = id+1 after a patch, s), and takes a whole
 // snapshot of it: the snapshot's seq, when its present file is written.
 func presentTable(t *testing.T, dir string, rows int) (*DB, Options, uint64) {
 	t.Helper()
-	opts := Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
-		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	opts := presentOptions()
 	db := openDB(t, dir, opts)
 	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
 	for i := range int64(rows) {

@@ -97,43 +97,34 @@ func (a *sumIntAcc) Result(*Context) (types.Datum, error) {
 	return a.n, nil
 }
 
-// sumNumAcc sums into a numeric. Integers add up in an int64 while they
-// fit, and so do the coefficients of decimals of one scale (a numeric(p,s)
-// column's): no decimal arithmetic a row. What does not fit, decimals of
-// another scale and NaN or infinities go into the decimal.
+// sumNumAcc sums into a numeric. Numbers of one scale, integers (scale
+// 0) or a numeric(p,s) column's decimals, add up as integers in an int64
+// while they fit: no decimal arithmetic a row. What does not fit, numbers
+// of another scale, NaN and the infinities go into the decimal.
 type sumNumAcc struct {
-	d      *apd.Decimal
-	i      int64
-	hasInt bool
-	// s is the sum of the coefficients of the decimals of exponent exp.
+	d *apd.Decimal
+	// s is the sum of the coefficients of the numbers of exponent exp
+	// (hasS: there are some).
 	s    int64
 	exp  int32
 	hasS bool
-}
-
-// addInt64 returns x + y, and false when that overflows.
-func addInt64(x, y int64) (int64, bool) {
-	s := x + y
-	return s, (s > x) == (y > 0) || y == 0
 }
 
 func (a *sumNumAcc) Add(_ *Context, v []types.Datum) error {
 	var x *apd.Decimal
 	switch n := v[0].(type) {
 	case int64:
-		if s, ok := addInt64(a.i, n); ok {
-			a.i, a.hasInt = s, true
+		if a.addScaled(n, 0) {
 			return nil
 		}
-		x = apd.New(n, 0) // a.i + n overflows: n goes in the decimal
+		x = apd.New(n, 0)
 	case *apd.Decimal:
-		if n.Form == apd.Finite && n.Coeff.IsInt64() && (!a.hasS || n.Exponent == a.exp) {
+		if n.Form == apd.Finite && n.Coeff.IsInt64() {
 			c := n.Coeff.Int64()
 			if n.Negative {
 				c = -c
 			}
-			if s, ok := addInt64(a.s, c); ok {
-				a.s, a.exp, a.hasS = s, n.Exponent, true
+			if a.addScaled(c, n.Exponent) {
 				return nil
 			}
 		}
@@ -151,30 +142,31 @@ func (a *sumNumAcc) Add(_ *Context, v []types.Datum) error {
 	return nil
 }
 
+// addScaled adds c x 10^exp to the integer sum, when exp is its exponent
+// (or the first) and the sum does not overflow.
+func (a *sumNumAcc) addScaled(c int64, exp int32) bool {
+	if a.hasS && exp != a.exp {
+		return false
+	}
+	s := a.s + c
+	if (s > a.s) != (c > 0) && c != 0 {
+		return false // overflow
+	}
+	a.s, a.exp, a.hasS = s, exp, true
+	return true
+}
+
 func (a *sumNumAcc) Result(*Context) (types.Datum, error) {
-	sum := a.d
-	var parts []*apd.Decimal
-	if a.hasInt {
-		parts = append(parts, apd.New(a.i, 0))
-	}
-	if a.hasS {
-		parts = append(parts, apd.New(a.s, a.exp))
-	}
-	for _, p := range parts {
-		if sum == nil {
-			sum = p
-			continue
+	switch {
+	case !a.hasS:
+		if a.d == nil {
+			return nil, nil
 		}
-		s, err := numericArith("+", sum, p)
-		if err != nil {
-			return nil, err
-		}
-		sum = s.(*apd.Decimal)
+		return a.d, nil
+	case a.d == nil:
+		return apd.New(a.s, a.exp), nil
 	}
-	if sum == nil {
-		return nil, nil
-	}
-	return sum, nil
+	return numericArith("+", a.d, apd.New(a.s, a.exp))
 }
 
 type sumFloatAcc struct {

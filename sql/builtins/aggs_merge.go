@@ -30,11 +30,6 @@ func (a *sumIntAcc) Merge(m Accumulator) error {
 
 func (a *sumNumAcc) Merge(m Accumulator) error {
 	b := m.(*sumNumAcc)
-	if b.hasInt {
-		if err := a.Add(nil, []types.Datum{b.i}); err != nil {
-			return err
-		}
-	}
 	if b.hasS {
 		if err := a.Add(nil, []types.Datum{apd.New(b.s, b.exp)}); err != nil {
 			return err
