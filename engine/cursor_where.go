@@ -33,8 +33,10 @@ type Pred struct {
 	// with it without being decoded into an interface.
 	i     int64
 	isInt bool
-	// num is a number Value taken apart once, for the decimals stored as
-	// their text (a numeric's), compared with it where they lie.
+	// num is Value taken apart once when it is a number but not an
+	// int64, for the decimals stored as their text (a numeric's), compared
+	// with it where they lie. (An int64 moves with Tighten without an
+	// allocation; a decimal stored is compared with it decoded.)
 	num numText
 	// bound: the predicate was added by Bound; lifted: it is not
 	// checked (Lift).
@@ -134,8 +136,9 @@ func (p *Pred) prepare() error {
 	case kindString:
 		p.str = []byte(p.Value.(string))
 	case kindNumber:
-		p.i, p.isInt = p.Value.(int64)
-		p.num = numTextOf(p.Value, nil)
+		if p.i, p.isInt = p.Value.(int64); !p.isInt {
+			p.num = numTextOf(p.Value, nil)
+		}
 	case kindBool:
 	default:
 		return fmt.Errorf("engine: a predicate compares with a string, a number or a boolean, not %T", p.Value)
@@ -248,7 +251,7 @@ func (p *Pred) holdsAt(r *mpReader) bool {
 			return p.Op.holds(cmpInt(v, p.i))
 		}
 	}
-	if p.k == kindNumber && isExtCode(code) {
+	if p.k == kindNumber && !p.isInt && isExtCode(code) {
 		b, err := r.extBody(code)
 		if err != nil {
 			return true

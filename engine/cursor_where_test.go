@@ -158,3 +158,20 @@ func TestPredNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundNumbers: a bound moved to another integer (Tighten) compares
+// decimals stored as their text with its new value, as it does integers.
+func TestBoundNumbers(t *testing.T) {
+	c := &Cursor{}
+	h, err := c.Bound(Pred{Field: "n", Op: OpLt, Value: int64(5000)})
+	mustExec(t, err)
+	for _, to := range []int64{100, 3, -20} {
+		mustExec(t, c.Tighten(h, to))
+		for _, sv := range []any{int64(2), json.Number("2.5"), json.Number("99.99"), json.Number("-21")} {
+			doc := encodeDoc(map[string]any{"n": sv}, []string{"n"})
+			if got, want := holdIn(c.where, doc), c.where[h].holdsFor(sv); got != want {
+				t.Fatalf("bound n < %d, stored %v: %v on the document, %v on the value", to, sv, got, want)
+			}
+		}
+	}
+}
