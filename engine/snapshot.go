@@ -605,9 +605,15 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	}
 	// The version index first: a whole snapshot leaves out the bytes it
 	// holds, once they are durable.
-	indexed, runs, err := db.indexAndFlush(ts, seq)
+	indexed, runs, first, err := db.indexAndFlush(name, ts, seq)
 	if err != nil {
 		db.log.Warn("cannot write the version index", "table", name, "err", err)
+	}
+	if first {
+		// A table that spills writes a whole snapshot, whose gaps keep
+		// it spilled when it is loaded; a delta's chain would load every
+		// version back into memory.
+		base = 0
 	}
 	indexedAt := time.Now()
 	// The rows let go of what the index now holds at once, whatever

@@ -409,19 +409,49 @@ func (w *versionWriter) finish(err error, m vindex.Mark) error {
 
 // indexAndFlush brings the version index up to seq for ts and makes it
 // durable, and returns seq, or 0 when the index does not hold the table up
-// to seq (none kept, or a failure).
-func (db *DB) indexAndFlush(ts *tableState, seq uint64) (uint64, rowRuns, error) {
+// to seq (none kept, the table held in memory, or a failure).
+// first is set when the table spills at this snapshot, held in memory
+// until then.
+func (db *DB) indexAndFlush(name string, ts *tableState, seq uint64) (indexed uint64, runs rowRuns, first bool, err error) {
 	if db.vx == nil || db.opts.ReadOnly || !db.opts.VersionIndex {
-		return 0, nil, nil
+		return 0, nil, false, nil
 	}
-	runs, err := db.indexVersions(ts, seq)
-	if err != nil {
-		return 0, nil, err
+	spill, first, err := db.spills(name, ts)
+	if !spill || err != nil {
+		return 0, nil, false, err
+	}
+	if runs, err = db.indexVersions(ts, seq); err != nil {
+		return 0, nil, false, err
 	}
 	if err := db.vx.Flush(); err != nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
-	return seq, runs, nil
+	return seq, runs, first, nil
+}
+
+// spills reports whether table name (ts) goes to the version index at
+// this snapshot (Options.SpillAbove): when the index already holds it,
+// or when the database's log has passed SpillAbove and the table's own
+// is more than a sixteenth of it. A table held in memory costs the index
+// nothing: its versions are put the first time it spills.
+// It is the first time when the index does not hold the table yet and
+// SpillAbove is set.
+func (db *DB) spills(name string, ts *tableState) (spill, first bool, err error) {
+	above := db.opts.SpillAbove
+	if above <= 0 {
+		return true, false, nil
+	}
+	if _, ok, err := db.vx.Mark(ts.spec.OID); ok || err != nil {
+		return ok, false, err
+	}
+	if db.st.SegmentBytes(name) <= above/16 {
+		return false, false, nil
+	}
+	total := int64(0)
+	for _, name := range db.st.Streams() {
+		total += db.st.SegmentBytes(name)
+	}
+	return total > above, total > above, nil
 }
 
 // indexHolds checks that the version index holds the table of lg as a

@@ -841,3 +841,96 @@ func testDocAfterInsert(t *testing.T, leave bool) {
 	want = historyDocs(t, db)
 	asOf(want)
 }
+
+// TestSpillAbove: with Options.SpillAbove, a table's snapshots put its
+// versions in the index and let them go from memory only once the
+// database's log has passed it and the table's own is more than a
+// sixteenth of it; a small table beside it stays in memory; a table that
+// spilled stays spilled, after a reopen too; the history reads the same
+// throughout.
+func TestSpillAbove(t *testing.T) {
+	dir := t.TempDir()
+	const above = 256 << 10
+	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, SpillAbove: above}
+	db := openDB(t, dir, opts)
+	defer func() { db.Close() }()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"status"}}))
+	mustExec(t, db.CreateTable(TableSpec{Name: "small", PK: "id"}))
+	tx := db.Begin()
+	for k := range 10 {
+		_, err := tx.Insert("small", fmt.Appendf(nil, `{"id": %d}`, k))
+		mustExec(t, err)
+	}
+	_, err := tx.Commit(ctx)
+	mustExec(t, err)
+	spilled := func(name string) bool {
+		t.Helper()
+		ts, ok := db.View().lookupTable(name)
+		if !ok {
+			t.Fatalf("no table %s", name)
+		}
+		_, ok, err := db.vx.Mark(ts.spec.OID)
+		mustExec(t, err)
+		return ok
+	}
+	snapshot := func(name string) *tableState {
+		t.Helper()
+		_, err := db.SnapshotTable(name)
+		mustExec(t, err)
+		ts, _ := db.View().lookupTable(name)
+		return ts
+	}
+	logBytes := func() int64 { return db.st.SegmentBytes("t") + db.st.SegmentBytes("small") }
+
+	rng := rand.New(rand.NewPCG(3, 4))
+	rounds := 0
+	for logBytes() <= above {
+		versionIndexWorkload(t, db, rng, 40, 10)
+		if rounds += 10; rounds > 10_000 {
+			t.Fatal("the log does not grow")
+		}
+		if logBytes() > above {
+			break
+		}
+		// Below the threshold, a snapshot leaves the rows whole.
+		if ts := snapshot("t"); spilled("t") || inIndexVersions(ts) != 0 {
+			t.Fatalf("table t spilled at %d bytes of log, below %d", logBytes(), above)
+		}
+	}
+	before := historyDocs(t, db)
+	seq, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	if !spilled("t") {
+		t.Fatalf("table t did not spill at %d bytes of log, above %d", logBytes(), above)
+	}
+	checkVersionIndex(t, db, seq, 0)
+	if ts, _ := db.View().lookupTable("t"); inIndexVersions(ts) == 0 {
+		t.Fatal("table t spilled but its rows hold every version")
+	}
+	if after := historyDocs(t, db); !maps.Equal(after, before) {
+		t.Fatal("the history reads otherwise once spilled")
+	}
+	if snapshot("small"); spilled("small") {
+		t.Fatalf("table small (%d bytes of log) spilled", db.st.SegmentBytes("small"))
+	}
+
+	// Reopened with a threshold the log is far below: t stays spilled,
+	// its snapshots keep the index up to date; small stays in memory.
+	mustExec(t, db.Close())
+	opts.SpillAbove = 1 << 40
+	db = openDB(t, dir, opts)
+	if ts, _ := db.View().lookupTable("t"); inIndexVersions(ts) == 0 {
+		t.Fatal("reopened, table t holds every version")
+	}
+	versionIndexWorkload(t, db, rng, 40, 5)
+	before = historyDocs(t, db)
+	seq, err = db.SnapshotTable("t")
+	mustExec(t, err)
+	checkVersionIndex(t, db, seq, 0)
+	if after := historyDocs(t, db); !maps.Equal(after, before) {
+		t.Fatal("the history reads otherwise after a reopen")
+	}
+	if snapshot("small"); spilled("small") {
+		t.Fatal("table small spilled after a reopen")
+	}
+}

@@ -235,13 +235,14 @@ func TestCLINoPrimaryKey(t *testing.T) {
 }
 
 // TestCLIVersionIndex: the command line keeps a directory's version index
-// when told to, by flag or by the environment as driftdb-pg is: an import
-// and updates, then a snapshot that leaves the old versions and the newest
-// documents to the index (a present file beside it), read back by select
-// AS OF, drift and verify.
+// as driftdb-pg does, with its defaults, flags and environment: an import
+// of a small table stays in memory (no present file), and once told to
+// spill (--spill-above, DRIFTDB_SPILL_ABOVE) updates and a snapshot leave
+// the old versions and the newest documents to the index (a present file
+// beside it), read back by select AS OF, drift and verify.
 func TestCLIVersionIndex(t *testing.T) {
 	dir := t.TempDir()
-	if _, errOut, code := driftdb(t, dir, "init", "--version-index", "d"); code != 0 {
+	if _, errOut, code := driftdb(t, dir, "init", "d"); code != 0 {
 		t.Fatalf("init: %d %s", code, errOut)
 	}
 	if _, errOut, code := driftdb(t, dir, "sql", "-d", "d", "--version-index", "-e", "CREATE TABLE u (id int8 PRIMARY KEY, v int8 NOT NULL)"); code != 0 {
@@ -252,9 +253,17 @@ func TestCLIVersionIndex(t *testing.T) {
 		fmt.Fprintf(&rows, "%d,%d\n", i, i*10)
 	}
 	os.WriteFile(filepath.Join(dir, "u.csv"), []byte(rows.String()), 0o644)
-	if out, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "u", "--version-index", "--newest-in-index", "u.csv"); code != 0 || out != "imported 3000 rows into u\n" {
+	if out, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "u", "u.csv"); code != 0 || out != "imported 3000 rows into u\n" {
 		t.Fatalf("import: %d %q %q", code, out, errOut)
 	}
+	present := func() []string {
+		p, _ := filepath.Glob(filepath.Join(dir, "d", "tables", "u", "present.*"))
+		return p
+	}
+	if p := present(); len(p) != 0 {
+		t.Fatalf("present files after an import far below --spill-above: %v", p)
+	}
+	t.Setenv("DRIFTDB_SPILL_ABOVE", "0")
 	t.Setenv("DRIFTDB_VERSION_INDEX", "true")
 	t.Setenv("DRIFTDB_NEWEST_IN_INDEX", "true")
 	for range 2 {
@@ -265,8 +274,8 @@ func TestCLIVersionIndex(t *testing.T) {
 	if _, errOut, code := driftdb(t, dir, "snapshot", "-d", "d", "--table", "u"); code != 0 {
 		t.Fatalf("snapshot: %d %s", code, errOut)
 	}
-	if present, _ := filepath.Glob(filepath.Join(dir, "d", "tables", "u", "present.*")); len(present) != 1 {
-		t.Fatalf("present files after the snapshot: %v, want one", present)
+	if p := present(); len(p) != 1 {
+		t.Fatalf("present files after the snapshot: %v, want one", p)
 	}
 	out, errOut, code := driftdb(t, dir, "drift", "-d", "d", "--table", "u", "--key", "7", "--format", "csv")
 	if code != 0 || strings.Count(out, "\n") != 4 || !strings.Contains(out, "70") || !strings.Contains(out, "72") {
@@ -291,5 +300,10 @@ func TestCLIVersionIndex(t *testing.T) {
 	t.Setenv("DRIFTDB_NEWEST_IN_INDEX", "maybe")
 	if _, errOut, code := driftdb(t, dir, "select", "-d", "d", "--table", "u"); code != 2 || !strings.Contains(errOut, "DRIFTDB_NEWEST_IN_INDEX") {
 		t.Fatalf("a variable that is not a boolean: exit %d, %q", code, errOut)
+	}
+	t.Setenv("DRIFTDB_NEWEST_IN_INDEX", "true")
+	t.Setenv("DRIFTDB_SPILL_ABOVE", "lots")
+	if _, errOut, code := driftdb(t, dir, "select", "-d", "d", "--table", "u"); code != 2 || !strings.Contains(errOut, "DRIFTDB_SPILL_ABOVE") {
+		t.Fatalf("a variable that is not a size: exit %d, %q", code, errOut)
 	}
 }

@@ -1,38 +1,35 @@
 package main
 
-import "testing"
+import (
+	"io"
+	"testing"
+)
 
-// TestByteSize: sizes in bytes or with PostgreSQL's units (multiples of
-// 1024), printed back in the largest unit that divides them; anything
-// else is refused.
-func TestByteSize(t *testing.T) {
+// TestSpillAboveFlag: -spill-above follows -cache-size unless it is given,
+// on the command line or in the environment; 0 is kept, not taken for
+// unset.
+func TestSpillAboveFlag(t *testing.T) {
 	for _, c := range []struct {
-		in   string
+		args []string
+		env  string
 		want int64
-		out  string
 	}{
-		{"0", 0, "0"},
-		{"512", 512, "512"},
-		{"512B", 512, "512"},
-		{"1kB", 1 << 10, "1kB"},
-		{"1536kB", 1536 << 10, "1536kB"},
-		{"128MB", 128 << 20, "128MB"},
-		{" 2 GB ", 2 << 30, "2GB"},
-		{"3TB", 3 << 40, "3TB"},
-		{"2048MB", 2 << 30, "2GB"},
+		{nil, "", 256 << 20},
+		{[]string{"-cache-size", "1GB"}, "", 1 << 30},
+		{[]string{"-cache-size", "1GB", "-spill-above", "64MB"}, "", 64 << 20},
+		{[]string{"-spill-above", "0"}, "", 0},
+		{[]string{"-cache-size", "1GB"}, "2GB", 2 << 30},
+		{nil, "0", 0},
 	} {
-		var b byteSize
-		if err := b.Set(c.in); err != nil {
-			t.Fatalf("%q: %v", c.in, err)
+		if c.env != "" {
+			t.Setenv("DRIFTDB_SPILL_ABOVE", c.env)
 		}
-		if int64(b) != c.want || b.String() != c.out {
-			t.Fatalf("%q: %d (%s), want %d (%s)", c.in, int64(b), b.String(), c.want, c.out)
+		o, err := parseFlags(c.args, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", c.args, err)
 		}
-	}
-	for _, bad := range []string{"", "-1", "1.5GB", "12XB", "kB", "1 kb", "9000000TB", "99999999999999999999"} {
-		var b byteSize
-		if err := b.Set(bad); err == nil {
-			t.Fatalf("%q accepted as %d bytes", bad, int64(b))
+		if int64(o.spillAbove) != c.want || !o.versionIndex || !o.newestInIndex {
+			t.Fatalf("%v %q: spill above %d, version index %v, newest in index %v; want %d and both on", c.args, c.env, int64(o.spillAbove), o.versionIndex, o.newestInIndex, c.want)
 		}
 	}
 }

@@ -17,11 +17,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/driftdb/driftdb/cmd/internal/bytesize"
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/pgwire"
 	"github.com/driftdb/driftdb/store"
@@ -52,9 +52,10 @@ type options struct {
 	noSync                       bool
 	pprof                        string
 	snapshotEvents               int64
-	snapshotBytes                byteSize
-	memoryLimit                  byteSize
-	cacheSize                    byteSize
+	snapshotBytes                bytesize.Size
+	memoryLimit                  bytesize.Size
+	cacheSize                    bytesize.Size
+	spillAbove                   bytesize.Size
 	versionIndex                 bool
 	newestInIndex                bool
 }
@@ -86,8 +87,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(&o.memoryLimit, "memory-limit", "a soft limit on the server's heap, as Go's GOMEMLIMIT (bytes, or with kB, MB, GB or TB): the garbage collector works harder as the heap nears it, trading throughput for memory; it does not bound the data itself, which is held in memory. 0 leaves it to GOMEMLIMIT (DRIFTDB_MEMORY_LIMIT)")
 	o.cacheSize = engine.DefaultCacheSize
 	fs.Var(&o.cacheSize, "cache-size", "memory for documents read back from the log, kept for the reads after, and with --version-index for the index's blocks, half each (bytes, or with kB, MB, GB or TB), 0 for no documents (DRIFTDB_CACHE_SIZE)")
-	fs.BoolVar(&o.versionIndex, "version-index", false, "keep the version index on disk (DATA/vindex), written by the snapshots: whole snapshots leave the versions' documents and patches to it, read back from it by AS OF and history reads (DRIFTDB_VERSION_INDEX)")
-	fs.BoolVar(&o.newestInIndex, "newest-in-index", false, "with --version-index, rows let the index hold the document of their newest version once it has it: less memory, slower reads of the present (docs/OPERATIONS.md) (DRIFTDB_NEWEST_IN_INDEX)")
+	fs.BoolVar(&o.versionIndex, "version-index", true, "keep the version index on disk (DATA/vindex) once the data passes -spill-above: the snapshots put the tables' versions in it and the rows let them go from memory, read back from it by AS OF and history reads; false holds every version in memory (DRIFTDB_VERSION_INDEX)")
+	fs.BoolVar(&o.newestInIndex, "newest-in-index", true, "with -version-index, a table that spills lets the index hold the document of its rows' newest versions too: less memory, slower reads of the present (docs/OPERATIONS.md) (DRIFTDB_NEWEST_IN_INDEX)")
+	fs.Var(&o.spillAbove, "spill-above", "with -version-index, how large the log may grow (bytes, or with kB, MB, GB or TB) before the tables spill to the version index: each table with more than a sixteenth of it, at its next snapshot; 0 spills every table at its first; -cache-size by default (DRIFTDB_SPILL_ABOVE)")
 	// The environment sets what the command line does not. Its values go
 	// through the flags' own parsing: a bad one is an error, not ignored.
 	var envErr error
@@ -108,6 +110,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	spillSet := false
+	fs.Visit(func(f *flag.Flag) { spillSet = spillSet || f.Name == "spill-above" })
+	if !spillSet {
+		o.spillAbove = o.cacheSize
+	}
 	if o.snapshotEvents < 0 {
 		return nil, fmt.Errorf("-snapshot-events: %d is negative (0 turns snapshots by event count off)", o.snapshotEvents)
 	}
@@ -120,7 +127,7 @@ func memoryLimit() string {
 	if n == math.MaxInt64 {
 		return "none"
 	}
-	b := byteSize(n)
+	b := bytesize.Size(n)
 	return b.String()
 }
 
@@ -130,47 +137,6 @@ func never(n int64) int64 {
 		return -1
 	}
 	return n
-}
-
-// byteSize is a flag of bytes, written as a number of bytes or with a
-// unit as PostgreSQL's settings take them: kB, MB, GB, TB (multiples of
-// 1024).
-type byteSize int64
-
-type sizeUnit struct {
-	name  string
-	shift uint
-}
-
-// sizeUnits are byteSize's units, largest first.
-var sizeUnits = []sizeUnit{{"TB", 40}, {"GB", 30}, {"MB", 20}, {"kB", 10}}
-
-func (b *byteSize) String() string {
-	n := int64(*b)
-	for _, u := range sizeUnits {
-		if n != 0 && n%(1<<u.shift) == 0 {
-			return strconv.FormatInt(n>>u.shift, 10) + u.name
-		}
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-func (b *byteSize) Set(s string) error {
-	t := strings.TrimSpace(s)
-	shift := uint(0)
-	// Plain bytes ("512B") are tried after the larger units that end in B.
-	for _, u := range append(sizeUnits[:len(sizeUnits):len(sizeUnits)], sizeUnit{"B", 0}) {
-		if num, ok := strings.CutSuffix(t, u.name); ok {
-			t, shift = strings.TrimSpace(num), u.shift
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64>>shift {
-		return fmt.Errorf("invalid size %q: want a whole number of bytes, or of kB, MB, GB or TB, 0 or more", s)
-	}
-	*b = byteSize(n << shift)
-	return nil
 }
 
 func newLogger(o *options, stderr io.Writer) (*slog.Logger, error) {
@@ -299,6 +265,7 @@ func run(args []string, stderr io.Writer) int {
 		CacheSize:      never(int64(o.cacheSize)),
 		VersionIndex:   o.versionIndex,
 		NewestInIndex:  o.newestInIndex,
+		SpillAbove:     int64(o.spillAbove),
 	})
 	if err != nil {
 		log.Error("cannot open data directory", "dir", o.data, "err", err)
@@ -336,7 +303,8 @@ func run(args []string, stderr io.Writer) int {
 	log.Info("driftdb-pg serving", "addr", ln.Addr().String(), "data", o.data, "database", cfg.Database,
 		"auth", cfg.Auth, "tls", cfg.TLS != nil, "unsafe_no_fsync", o.noSync,
 		"max_connections", o.maxConns, "open_files_limit", fdLimit, "memory_limit", memoryLimit(),
-		"heap_governor", gov != nil, "cache_size", o.cacheSize.String())
+		"heap_governor", gov != nil, "cache_size", o.cacheSize.String(), "version_index", o.versionIndex,
+		"spill_above", o.spillAbove.String())
 	if o.pprof != "" {
 		if err := serveProfiler(o.pprof, log); err != nil {
 			ln.Close()

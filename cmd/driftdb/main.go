@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/driftdb/driftdb/cmd/internal/bytesize"
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql"
 	"github.com/driftdb/driftdb/sql/pgcode"
@@ -41,10 +42,11 @@ Usage:
 POINT is "@seq:N" or an RFC 3339 time. F is table (the default on a
 terminal), json, jsonl or csv. Run "driftdb COMMAND -h" for a command's flags.
 select, drift, verify and export open the directory read-only, so they work
-while driftdb-pg serves it. Every command takes --version-index and
---newest-in-index (or DRIFTDB_VERSION_INDEX, DRIFTDB_NEWEST_IN_INDEX), as
-driftdb-pg does: give a directory the server keeps a version index for the
-same, or the snapshots the command writes take the versions back from it.
+while driftdb-pg serves it. Every command takes --version-index,
+--newest-in-index and --spill-above (or DRIFTDB_VERSION_INDEX,
+DRIFTDB_NEWEST_IN_INDEX, DRIFTDB_SPILL_ABOVE) with driftdb-pg's defaults:
+give a directory the same as the server, or the snapshots a command
+writes take the versions back from the index.
 `
 
 func main() {
@@ -136,7 +138,10 @@ type cli struct {
 	stdout, stderr io.Writer
 	// index is how the commands open a directory with respect to its
 	// version index (--version-index, --newest-in-index).
-	index struct{ versions, newest bool }
+	index struct {
+		versions, newest bool
+		spillAbove       bytesize.Size
+	}
 }
 
 // indexEnv names the flags of the version index that take their default
@@ -144,6 +149,7 @@ type cli struct {
 var indexEnv = [][2]string{
 	{"version-index", "DRIFTDB_VERSION_INDEX"},
 	{"newest-in-index", "DRIFTDB_NEWEST_IN_INDEX"},
+	{"spill-above", "DRIFTDB_SPILL_ABOVE"},
 }
 
 // flags makes a command's flag set; -d names the data directory.
@@ -161,8 +167,10 @@ func (c *cli) flags(name, synopsis string) (*flag.FlagSet, *string) {
 
 // indexFlags adds --version-index and --newest-in-index to fs.
 func (c *cli) indexFlags(fs *flag.FlagSet) {
-	fs.BoolVar(&c.index.versions, "version-index", false, "keep the directory's version index (DATA/vindex) as driftdb-pg --version-index does (DRIFTDB_VERSION_INDEX)")
-	fs.BoolVar(&c.index.newest, "newest-in-index", false, "with --version-index, rows leave their newest documents to the index, as driftdb-pg --newest-in-index does (DRIFTDB_NEWEST_IN_INDEX)")
+	fs.BoolVar(&c.index.versions, "version-index", true, "keep the directory's version index (DATA/vindex) as driftdb-pg --version-index does; false holds every version in memory (DRIFTDB_VERSION_INDEX)")
+	fs.BoolVar(&c.index.newest, "newest-in-index", true, "with --version-index, rows leave their newest documents to the index, as driftdb-pg --newest-in-index does (DRIFTDB_NEWEST_IN_INDEX)")
+	c.index.spillAbove = engine.DefaultCacheSize
+	fs.Var(&c.index.spillAbove, "spill-above", "with --version-index, how large the log may grow before the tables spill to the index, as driftdb-pg --spill-above (DRIFTDB_SPILL_ABOVE)")
 }
 
 // parseFlags parses args into fs, taking the version index's flags not
@@ -182,7 +190,7 @@ func (c *cli) parseFlags(fs *flag.FlagSet, args []string) error {
 			continue
 		}
 		if err := fs.Set(e[0], v); err != nil {
-			fmt.Fprintf(c.stderr, "driftdb %s: %s=%q: not true or false\n", fs.Name(), e[1], v)
+			fmt.Fprintf(c.stderr, "driftdb %s: %s=%q: %v\n", fs.Name(), e[1], v, err)
 			return errUsage
 		}
 	}
@@ -216,7 +224,7 @@ func (c *cli) open(dir string, readOnly bool) (*engine.DB, error) {
 
 // options are the engine's options for the flags given.
 func (c *cli) options() engine.Options {
-	return engine.Options{VersionIndex: c.index.versions, NewestInIndex: c.index.versions && c.index.newest}
+	return engine.Options{VersionIndex: c.index.versions, NewestInIndex: c.index.versions && c.index.newest, SpillAbove: int64(c.index.spillAbove)}
 }
 
 // openBulk opens dir for a bulk load: its tables are snapshotted once,
