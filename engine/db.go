@@ -49,13 +49,14 @@ type Options struct {
 	// its document to the index once the index holds it (version.leaves):
 	// less memory, slower reads of the present (docs/ENGINE.md).
 	NewestInIndex bool
-	// SpillAbove, with VersionIndex, is how large the database's log
-	// must be before a table's snapshots put its versions in the index
-	// and let them go from memory (indexAndFlush): until then every table
-	// is held in memory as without the index, and reads as fast. Past it,
-	// each table whose own log is more than a sixteenth of it spills at
-	// its next snapshot, and stays spilled. 0 spills every table from its
-	// first snapshot; the server sets it to --cache-size.
+	// SpillAbove, with VersionIndex, is how large the log of the tables
+	// held in memory may be before a table's snapshots put its versions
+	// in the index and let them go from memory (spills): until then every
+	// table is held as without the index, and reads as fast. Past it, a
+	// table whose own log is more than a sixteenth of it, or at least the
+	// mean of those held, spills at its next snapshot, and stays spilled.
+	// 0 spills every table from its first snapshot; the server sets it to
+	// --cache-size.
 	SpillAbove int64
 	// VersionIndexFS is the version index's file system when Store.FS is
 	// not the operating system's (tests keep it across a reopen); nil is

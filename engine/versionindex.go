@@ -430,12 +430,14 @@ func (db *DB) indexAndFlush(name string, ts *tableState, seq uint64) (indexed ui
 }
 
 // spills reports whether table name (ts) goes to the version index at
-// this snapshot (Options.SpillAbove): when the index already holds it,
-// or when the database's log has passed SpillAbove and the table's own
-// is more than a sixteenth of it. A table held in memory costs the index
-// nothing: its versions are put the first time it spills.
-// It is the first time when the index does not hold the table yet and
-// SpillAbove is set.
+// this snapshot (Options.SpillAbove): when the index already holds it, or
+// when the tables held in memory have more log than SpillAbove and this
+// one is large among them: more than a sixteenth of SpillAbove, or at
+// least their mean (many small tables spill too, the larger first, or
+// their sum would have no bound). A table held in memory costs the index
+// nothing: its versions are put the first time it spills. It is the
+// first time when the index does not hold the table yet and SpillAbove
+// is set.
 func (db *DB) spills(name string, ts *tableState) (spill, first bool, err error) {
 	above := db.opts.SpillAbove
 	if above <= 0 {
@@ -444,14 +446,25 @@ func (db *DB) spills(name string, ts *tableState) (spill, first bool, err error)
 	if _, ok, err := db.vx.Mark(ts.spec.OID); ok || err != nil {
 		return ok, false, err
 	}
-	if db.st.SegmentBytes(name) <= above/16 {
-		return false, false, nil
+	own := db.st.SegmentBytes(name)
+	held, n := int64(0), int64(0)
+	v := db.View()
+	for _, other := range v.Tables() {
+		ots, ok := v.lookupTable(other)
+		if !ok {
+			continue
+		}
+		if _, ok, err := db.vx.Mark(ots.spec.OID); ok || err != nil {
+			if err != nil {
+				return false, false, err
+			}
+			continue
+		}
+		held += db.st.SegmentBytes(other)
+		n++
 	}
-	total := int64(0)
-	for _, name := range db.st.Streams() {
-		total += db.st.SegmentBytes(name)
-	}
-	return total > above, total > above, nil
+	spill = held > above && (own > above/16 || own*n >= held)
+	return spill, spill, nil
 }
 
 // indexHolds checks that the version index holds the table of lg as a

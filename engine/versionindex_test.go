@@ -934,3 +934,66 @@ func TestSpillAbove(t *testing.T) {
 		t.Fatal("table small spilled after a reopen")
 	}
 }
+
+// TestSpillManySmallTables: tables each below a sixteenth of SpillAbove
+// but together above it spill, the larger first, until those held in
+// memory are back under it; without that, their sum had no bound.
+func TestSpillManySmallTables(t *testing.T) {
+	const above = 256 << 10
+	db := openDB(t, t.TempDir(), Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, SpillAbove: above})
+	defer db.Close()
+	pad := strings.Repeat("x", 100)
+	var names []string
+	total := int64(0)
+	for i := 0; total <= above+above/4; i++ {
+		name := fmt.Sprintf("t%d", i)
+		names = append(names, name)
+		mustExec(t, db.CreateTable(TableSpec{Name: name, PK: "id"}))
+		// Each table's log between 10 and 15 KB, one a little larger
+		// every few, all below above/16.
+		for k := 0; db.st.SegmentBytes(name) < int64(10<<10+(i%4)<<10); k += 10 {
+			tx := db.Begin()
+			for j := k; j < k+10; j++ {
+				_, err := tx.Insert(name, fmt.Appendf(nil, `{"id": %d, "pad": %q}`, j, pad))
+				mustExec(t, err)
+			}
+			_, err := tx.Commit(ctx)
+			mustExec(t, err)
+		}
+		own := db.st.SegmentBytes(name)
+		if own > above/16 {
+			t.Fatalf("table %s has %d bytes of log, more than a sixteenth of %d", name, own, above)
+		}
+		total += own
+	}
+	spilled := func(name string) bool {
+		ts, _ := db.View().lookupTable(name)
+		_, ok, err := db.vx.Mark(ts.spec.OID)
+		mustExec(t, err)
+		return ok
+	}
+	var held, largestHeld, smallestSpilled int64
+	smallestSpilled = 1 << 62
+	n := 0
+	for _, name := range names {
+		_, err := db.SnapshotTable(name)
+		mustExec(t, err)
+	}
+	for _, name := range names {
+		own := db.st.SegmentBytes(name)
+		if spilled(name) {
+			n++
+			smallestSpilled = min(smallestSpilled, own)
+			if ts, _ := db.View().lookupTable(name); inIndexVersions(ts) == 0 && func() bool { p, i := leftNewest(ts); return p+i == 0 }() {
+				t.Fatalf("table %s spilled but holds every version and document", name)
+			}
+		} else {
+			held += own
+			largestHeld = max(largestHeld, own)
+		}
+	}
+	if n == 0 || held > above {
+		t.Fatalf("%d of %d tables spilled, %d bytes of log held in memory against %d", n, len(names), held, above)
+	}
+	t.Logf("%d of %d tables spilled (the smallest %d bytes of log), %d bytes held (the largest table %d)", n, len(names), smallestSpilled, held, largestHeld)
+}

@@ -89,7 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(&o.cacheSize, "cache-size", "memory for documents read back from the log, kept for the reads after, and with --version-index for the index's blocks, half each (bytes, or with kB, MB, GB or TB), 0 for no documents (DRIFTDB_CACHE_SIZE)")
 	fs.BoolVar(&o.versionIndex, "version-index", true, "keep the version index on disk (DATA/vindex) once the data passes -spill-above: the snapshots put the tables' versions in it and the rows let them go from memory, read back from it by AS OF and history reads; false holds every version in memory (DRIFTDB_VERSION_INDEX)")
 	fs.BoolVar(&o.newestInIndex, "newest-in-index", true, "with -version-index, a table that spills lets the index hold the document of its rows' newest versions too: less memory, slower reads of the present (docs/OPERATIONS.md) (DRIFTDB_NEWEST_IN_INDEX)")
-	fs.Var(&o.spillAbove, "spill-above", "with -version-index, how large the log may grow (bytes, or with kB, MB, GB or TB) before the tables spill to the version index: each table with more than a sixteenth of it, at its next snapshot; 0 spills every table at its first; -cache-size by default (DRIFTDB_SPILL_ABOVE)")
+	fs.Var(&o.spillAbove, "spill-above", "with -version-index, how large the log of the tables held in memory may grow (bytes, or with kB, MB, GB or TB) before they spill to the version index at their next snapshots: those with more than a sixteenth of it or the mean; 0 spills every table at its first; -cache-size by default (DRIFTDB_SPILL_ABOVE)")
 	// The environment sets what the command line does not. Its values go
 	// through the flags' own parsing: a bad one is an error, not ignored.
 	var envErr error
