@@ -95,6 +95,10 @@ type snapChain struct {
 	fullVersions, deltaVersions int
 	deltas                      int
 	horizon                     uint64
+	// gaps: the whole snapshot left versions to the version index
+	// (wholeGaps). A table the index holds needs such a one, or it loads
+	// every version back into memory.
+	gaps bool
 }
 
 // maxDeltas bounds a chain: opening the table reads every delta of it.
@@ -406,7 +410,7 @@ func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg 
 	ts := newTableState(spec, lg)
 	ts.horizon = h.Horizon
 	ts.lastSnap = h.Seq
-	ts.snaps = snapChain{full: h.Seq, horizon: h.Horizon}
+	ts.snaps = snapChain{full: h.Seq, horizon: h.Horizon, gaps: h.V == wholeGaps}
 	var err error
 	if ts.cols, err = snapshotColumns(h, spec); err != nil {
 		return nil, err
@@ -605,14 +609,15 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	}
 	// The version index first: a whole snapshot leaves out the bytes it
 	// holds, once they are durable.
-	indexed, runs, first, err := db.indexAndFlush(name, ts, seq)
+	indexed, runs, err := db.indexAndFlush(name, ts, seq)
 	if err != nil {
 		db.log.Warn("cannot write the version index", "table", name, "err", err)
 	}
-	if first {
-		// A table that spills writes a whole snapshot, whose gaps keep
-		// it spilled when it is loaded; a delta's chain would load every
-		// version back into memory.
+	if indexed != 0 && !chain.gaps {
+		// A table the index holds (one that has just spilled, say)
+		// writes a whole snapshot with gaps, which keep it spilled when
+		// it is loaded: a chain on a whole snapshot without them would
+		// load every version back into memory.
 		base = 0
 	}
 	indexedAt := time.Now()
@@ -675,7 +680,7 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 			db.log.Warn("cannot write index files", "table", name, "err", err)
 		}
 	}
-	next := snapChain{full: seq, prev: chain.full, fullVersions: versions, horizon: ts.horizon}
+	next := snapChain{full: seq, prev: chain.full, fullVersions: versions, horizon: ts.horizon, gaps: h.V == wholeGaps}
 	if delta {
 		next = chain
 		next.deltas++

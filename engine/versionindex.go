@@ -410,23 +410,21 @@ func (w *versionWriter) finish(err error, m vindex.Mark) error {
 // indexAndFlush brings the version index up to seq for ts and makes it
 // durable, and returns seq, or 0 when the index does not hold the table up
 // to seq (none kept, the table held in memory, or a failure).
-// first is set when the table spills at this snapshot, held in memory
-// until then.
-func (db *DB) indexAndFlush(name string, ts *tableState, seq uint64) (indexed uint64, runs rowRuns, first bool, err error) {
+func (db *DB) indexAndFlush(name string, ts *tableState, seq uint64) (uint64, rowRuns, error) {
 	if db.vx == nil || db.opts.ReadOnly || !db.opts.VersionIndex {
-		return 0, nil, false, nil
+		return 0, nil, nil
 	}
-	spill, first, err := db.spills(name, ts)
-	if !spill || err != nil {
-		return 0, nil, false, err
+	if spill, err := db.spills(name, ts); !spill || err != nil {
+		return 0, nil, err
 	}
-	if runs, err = db.indexVersions(ts, seq); err != nil {
-		return 0, nil, false, err
+	runs, err := db.indexVersions(ts, seq)
+	if err != nil {
+		return 0, nil, err
 	}
 	if err := db.vx.Flush(); err != nil {
-		return 0, nil, false, err
+		return 0, nil, err
 	}
-	return seq, runs, first, nil
+	return seq, runs, nil
 }
 
 // spills reports whether table name (ts) goes to the version index at
@@ -435,16 +433,14 @@ func (db *DB) indexAndFlush(name string, ts *tableState, seq uint64) (indexed ui
 // one is large among them: more than a sixteenth of SpillAbove, or at
 // least their mean (many small tables spill too, the larger first, or
 // their sum would have no bound). A table held in memory costs the index
-// nothing: its versions are put the first time it spills. It is the
-// first time when the index does not hold the table yet and SpillAbove
-// is set.
-func (db *DB) spills(name string, ts *tableState) (spill, first bool, err error) {
+// nothing: its versions are put the first time it spills.
+func (db *DB) spills(name string, ts *tableState) (bool, error) {
 	above := db.opts.SpillAbove
 	if above <= 0 {
-		return true, false, nil
+		return true, nil
 	}
 	if _, ok, err := db.vx.Mark(ts.spec.OID); ok || err != nil {
-		return ok, false, err
+		return ok, err
 	}
 	own := db.st.SegmentBytes(name)
 	held, n := int64(0), int64(0)
@@ -456,15 +452,14 @@ func (db *DB) spills(name string, ts *tableState) (spill, first bool, err error)
 		}
 		if _, ok, err := db.vx.Mark(ots.spec.OID); ok || err != nil {
 			if err != nil {
-				return false, false, err
+				return false, err
 			}
 			continue
 		}
 		held += db.st.SegmentBytes(other)
 		n++
 	}
-	spill = held > above && (own > above/16 || own*n >= held)
-	return spill, spill, nil
+	return held > above && (own > above/16 || own*n >= held), nil
 }
 
 // indexHolds checks that the version index holds the table of lg as a
