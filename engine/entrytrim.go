@@ -308,12 +308,18 @@ func passedEntries(batch []row, fields []string, trees map[string]*indexTree, up
 		// stays holds, for each row of the batch that made an entry since
 		// L or was deleted since, the seq of its entry that stays (0: none).
 		stays := map[Key]uint64{}
-		idx.AscendSince(since, func(e indexEntry) bool {
-			if e.seq <= upTo && compareKeys(e.key, lo) >= 0 && compareKeys(e.key, hi) <= 0 {
-				stays[e.key] = max(stays[e.key], e.seq)
-			}
-			return true
-		})
+		// Only a row of two versions or more since L can have made an
+		// entry that a later one passed (the entries of one version all
+		// have its seq): when the batch has none (rows inserted once,
+		// as after a load), the walk of the entries since L is spared.
+		if slices.ContainsFunc(batch, func(r row) bool { return severalSince(&r, since, upTo) }) {
+			idx.AscendSince(since, func(e indexEntry) bool {
+				if e.seq <= upTo && compareKeys(e.key, lo) >= 0 && compareKeys(e.key, hi) <= 0 {
+					stays[e.key] = max(stays[e.key], e.seq)
+				}
+				return true
+			})
+		}
 		for i := range batch {
 			if deletedAt(&batch[i], since, upTo) {
 				stays[batch[i].key] = 0
@@ -330,6 +336,25 @@ func passedEntries(batch []row, fields []string, trees map[string]*indexTree, up
 			return true
 		})
 	}
+}
+
+// severalSince reports whether r has more than one version after since
+// and up to upTo (a gap counts as several: its versions are not known).
+func severalSince(r *row, since, upTo uint64) bool {
+	n := 0
+	for i := len(r.versions) - 1; i >= 0; i-- {
+		v := &r.versions[i]
+		if v.seq > upTo {
+			continue
+		}
+		if v.seq <= since && !v.gap() {
+			break
+		}
+		if n++; v.gap() || n > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // deletedAt reports whether the version of r visible at upTo is a
