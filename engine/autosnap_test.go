@@ -35,7 +35,7 @@ func TestAutomaticSnapshotNotRepeated(t *testing.T) {
 		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d}`, i))
 		mustExec(t, err)
 	}
-	db.startSnapshots([]string{"t"})
+	db.startSnapshots([]string{"t"}, false)
 	db.bg.Wait()
 	if got := snaps(); !reflect.DeepEqual(got, first) {
 		t.Fatalf("a request for a table no longer due wrote a snapshot: %v, had %v", got, first)

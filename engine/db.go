@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -265,7 +266,37 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	db.visible.Store(last)
 	db.pub.Store(state)
+	db.startSnapshots(db.dueToSpill(), true)
 	return db, nil
+}
+
+// dueToSpill returns the tables that spill to the version index at their
+// next snapshot (spills) and are held in memory now, the largest first,
+// when automatic snapshots are on: an open snapshots them in the
+// background, so that a directory larger than SpillAbove (loaded by
+// driftdb import, or from before the index) does not wait for writes to
+// spill.
+func (db *DB) dueToSpill() []string {
+	if db.vx == nil || db.opts.ReadOnly || !db.opts.VersionIndex || db.opts.SpillAbove <= 0 || db.opts.DeferSnapshots ||
+		db.opts.SnapshotEvents <= 0 && db.opts.SnapshotBytes <= 0 {
+		return nil
+	}
+	v := db.View()
+	var names []string
+	for _, name := range v.Tables() {
+		ts, ok := v.lookupTable(name)
+		if !ok {
+			continue
+		}
+		if _, held, err := db.vx.Mark(ts.spec.OID); held || err != nil {
+			continue
+		}
+		if spill, err := db.spills(name, ts); spill && err == nil {
+			names = append(names, name)
+		}
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(db.st.SegmentBytes(b), db.st.SegmentBytes(a)) })
+	return names
 }
 
 // buildTimeline sorts (ms, seq) points by seq and keeps those where ms

@@ -619,7 +619,7 @@ func (cm *Commit) Wait() (uint64, error) {
 		return 0, ioError(err)
 	}
 	db.advance(cm.last)
-	db.startSnapshots(cm.due)
+	db.startSnapshots(cm.due, false)
 	cm.due = nil
 	return cm.last, nil
 }

@@ -1047,3 +1047,50 @@ func TestIndexedChainIsWhole(t *testing.T) {
 		t.Fatal("the history reads otherwise")
 	}
 }
+
+// TestSpillAtOpen: a table held in memory past SpillAbove (loaded with a
+// larger threshold, or before the index) spills in the background once
+// the database opens with automatic snapshots, unwritten; with them off
+// it stays held.
+func TestSpillAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, SpillAbove: 1 << 40}
+	db := openDB(t, dir, opts)
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"status"}}))
+	versionIndexWorkload(t, db, rand.New(rand.NewPCG(7, 8)), 40, 30)
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	before := historyDocs(t, db)
+	mustExec(t, db.Close())
+
+	spilled := func(db *DB) bool {
+		ts, _ := db.View().lookupTable("t")
+		_, ok, err := db.vx.Mark(ts.spec.OID)
+		mustExec(t, err)
+		return ok
+	}
+	opts.SpillAbove = 1 << 10
+	db = openDB(t, dir, opts) // automatic snapshots off
+	time.Sleep(100 * time.Millisecond)
+	if spilled(db) {
+		t.Fatal("a table spilled at an open without automatic snapshots")
+	}
+	mustExec(t, db.Close())
+
+	opts.SnapshotEvents, opts.SnapshotBytes = 0, 0 // the defaults
+	db = openDB(t, dir, opts)
+	for deadline := time.Now().Add(20 * time.Second); !spilled(db); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the table did not spill after the open")
+		}
+	}
+	mustExec(t, db.Close()) // waits for the snapshot under way
+	db = openDB(t, dir, opts)
+	defer db.Close()
+	if ts, _ := db.View().lookupTable("t"); inIndexVersions(ts) == 0 {
+		t.Fatal("reopened after the spill, the table holds every version")
+	}
+	if after := historyDocs(t, db); !maps.Equal(after, before) {
+		t.Fatal("the history reads otherwise after the spill")
+	}
+}

@@ -263,6 +263,32 @@ func TestCLIVersionIndex(t *testing.T) {
 	if p := present(); len(p) != 0 {
 		t.Fatalf("present files after an import far below --spill-above: %v", p)
 	}
+	// An import long enough to snapshot the table at its end: held in
+	// memory (the server's next open spills it), and spilled when given
+	// --spill-above.
+	var long strings.Builder
+	for i := 1; i <= 12000; i++ {
+		fmt.Fprintf(&long, "%d,%d\n", i, i)
+	}
+	os.WriteFile(filepath.Join(dir, "w.csv"), []byte(long.String()), 0o644)
+	for _, c := range []struct {
+		table   string
+		args    []string
+		present int
+	}{{"w0", nil, 0}, {"w1", []string{"--spill-above", "0"}, 1}} {
+		if _, errOut, code := driftdb(t, dir, "sql", "-d", "d", "-e", "CREATE TABLE "+c.table+" (id int8 PRIMARY KEY, v int8 NOT NULL)"); code != 0 {
+			t.Fatalf("create %s: %d %s", c.table, code, errOut)
+		}
+		args := append([]string{"import", "-d", "d", "--table", c.table}, c.args...)
+		if out, errOut, code := driftdb(t, dir, append(args, "w.csv")...); code != 0 || out != "imported 12000 rows into "+c.table+"\n" {
+			t.Fatalf("import into %s: %d %q %q", c.table, code, out, errOut)
+		}
+		snaps, _ := filepath.Glob(filepath.Join(dir, "d", "tables", c.table, "snapshots", "*"))
+		p, _ := filepath.Glob(filepath.Join(dir, "d", "tables", c.table, "present.*"))
+		if len(snaps) == 0 || len(p) != c.present {
+			t.Fatalf("import into %s %v: snapshots %v, present files %v, want %d", c.table, c.args, snaps, p, c.present)
+		}
+	}
 	t.Setenv("DRIFTDB_SPILL_ABOVE", "0")
 	t.Setenv("DRIFTDB_VERSION_INDEX", "true")
 	t.Setenv("DRIFTDB_NEWEST_IN_INDEX", "true")

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -141,6 +142,7 @@ type cli struct {
 	index struct {
 		versions, newest bool
 		spillAbove       bytesize.Size
+		spillGiven       bool // by flag or environment
 	}
 }
 
@@ -194,6 +196,7 @@ func (c *cli) parseFlags(fs *flag.FlagSet, args []string) error {
 			return errUsage
 		}
 	}
+	fs.Visit(func(f *flag.Flag) { c.index.spillGiven = c.index.spillGiven || f.Name == "spill-above" })
 	return nil
 }
 
@@ -228,10 +231,16 @@ func (c *cli) options() engine.Options {
 }
 
 // openBulk opens dir for a bulk load: its tables are snapshotted once,
-// when it closes, not again and again as they grow.
+// when it closes, not again and again as they grow. A table the load
+// takes past --spill-above is left held in memory by that snapshot,
+// unless --spill-above was given: the server's next open spills it in
+// the background, and the load is not kept waiting for it.
 func (c *cli) openBulk(dir string) (*engine.DB, error) {
 	o := c.options()
 	o.DeferSnapshots = true
+	if !c.index.spillGiven {
+		o.SpillAbove = math.MaxInt64
+	}
 	return engine.Open(dir, o)
 }
 
