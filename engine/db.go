@@ -281,17 +281,13 @@ func (db *DB) dueToSpill() []string {
 		db.opts.SnapshotEvents <= 0 && db.opts.SnapshotBytes <= 0 {
 		return nil
 	}
-	v := db.View()
+	held, err := db.heldTables(db.View())
+	if err != nil {
+		return nil
+	}
 	var names []string
-	for _, name := range v.Tables() {
-		ts, ok := v.lookupTable(name)
-		if !ok {
-			continue
-		}
-		if _, held, err := db.vx.Mark(ts.spec.OID); held || err != nil {
-			continue
-		}
-		if spill, err := db.spills(name, ts); spill && err == nil {
+	for _, name := range held {
+		if db.spillsAmong(name, held) {
 			names = append(names, name)
 		}
 	}

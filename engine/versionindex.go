@@ -430,36 +430,54 @@ func (db *DB) indexAndFlush(name string, ts *tableState, seq uint64) (uint64, ro
 // spills reports whether table name (ts) goes to the version index at
 // this snapshot (Options.SpillAbove): when the index already holds it, or
 // when the tables held in memory have more log than SpillAbove and this
-// one is large among them: more than a sixteenth of SpillAbove, or at
-// least their mean (many small tables spill too, the larger first, or
-// their sum would have no bound). A table held in memory costs the index
-// nothing: its versions are put the first time it spills.
+// one is large among them (spillsAmong). A table held in memory costs the
+// index nothing: its versions are put the first time it spills.
 func (db *DB) spills(name string, ts *tableState) (bool, error) {
-	above := db.opts.SpillAbove
-	if above <= 0 {
+	if db.opts.SpillAbove <= 0 {
 		return true, nil
 	}
 	if _, ok, err := db.vx.Mark(ts.spec.OID); ok || err != nil {
 		return ok, err
 	}
+	held, err := db.heldTables(db.View())
+	if err != nil {
+		return false, err
+	}
+	return db.spillsAmong(name, held), nil
+}
+
+// spillsAmong reports whether table name, held in memory, spills among
+// the tables held (their names): when their log passes SpillAbove and
+// the table's is more than a sixteenth of it, or at least their mean
+// (many small tables spill too, the larger first, or their sum would
+// have no bound).
+func (db *DB) spillsAmong(name string, held []string) bool {
+	above, total := db.opts.SpillAbove, int64(0)
+	for _, h := range held {
+		total += db.st.SegmentBytes(h)
+	}
 	own := db.st.SegmentBytes(name)
-	held, n := int64(0), int64(0)
-	v := db.View()
-	for _, other := range v.Tables() {
-		ots, ok := v.lookupTable(other)
+	return total > above && (own > above/16 || own*int64(len(held)) >= total)
+}
+
+// heldTables returns the tables of v that the version index does not
+// hold (no mark): those held in memory.
+func (db *DB) heldTables(v *View) ([]string, error) {
+	var held []string
+	for _, name := range v.Tables() {
+		ts, ok := v.lookupTable(name)
 		if !ok {
 			continue
 		}
-		if _, ok, err := db.vx.Mark(ots.spec.OID); ok || err != nil {
-			if err != nil {
-				return false, err
-			}
-			continue
+		_, indexed, err := db.vx.Mark(ts.spec.OID)
+		if err != nil {
+			return nil, err
 		}
-		held += db.st.SegmentBytes(other)
-		n++
+		if !indexed {
+			held = append(held, name)
+		}
 	}
-	return held > above && (own > above/16 || own*n >= held), nil
+	return held, nil
 }
 
 // indexHolds checks that the version index holds the table of lg as a
