@@ -281,13 +281,13 @@ func (db *DB) dueToSpill() []string {
 		db.opts.SnapshotEvents <= 0 && db.opts.SnapshotBytes <= 0 {
 		return nil
 	}
-	held, err := db.heldTables(db.View())
+	held, total, err := db.heldTables()
 	if err != nil {
 		return nil
 	}
 	var names []string
 	for _, name := range held {
-		if db.spillsAmong(name, held) {
+		if db.spillsAmong(db.st.SegmentBytes(name), len(held), total) {
 			names = append(names, name)
 		}
 	}

@@ -339,22 +339,14 @@ func passedEntries(batch []row, fields []string, trees map[string]*indexTree, up
 }
 
 // severalSince reports whether r has more than one version after since
-// and up to upTo (a gap counts as several: its versions are not known).
+// and up to upTo. A gap counts as several, its versions not being known,
+// also one that starts at since or before.
 func severalSince(r *row, since, upTo uint64) bool {
-	n := 0
-	for i := len(r.versions) - 1; i >= 0; i-- {
-		v := &r.versions[i]
-		if v.seq > upTo {
-			continue
-		}
-		if v.seq <= since && !v.gap() {
-			break
-		}
-		if n++; v.gap() || n > 1 {
-			return true
-		}
+	from, to := r.index(since)+1, r.index(upTo)+1
+	if from > 0 && r.versions[from-1].gap() {
+		from--
 	}
-	return false
+	return r.countIn(from, to) > 1 || r.hasGap(from, to)
 }
 
 // deletedAt reports whether the version of r visible at upTo is a

@@ -102,6 +102,12 @@ type snapChain struct {
 	gaps bool
 }
 
+// freeAfterSpill is how many rows a table's first spill must trim for the
+// memory they let go to be given back at once (a collection of the whole
+// heap): small tables that spill at their first snapshot
+// (Options.SpillAbove 0) do not each pay one.
+const freeAfterSpill = 1 << 16
+
 // maxDeltas bounds a chain: opening the table reads every delta of it.
 const maxDeltas = 16
 
@@ -701,7 +707,7 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 			w.segBytesAtSnp = segBytes
 		}
 	})
-	if spilling && trimmed > 0 {
+	if spilling && trimmed >= freeAfterSpill {
 		// The memory the rows let go of goes back to the system now,
 		// rather than when the heap grows that far again: a table that
 		// spills is one too large for it (3 million rows: 2.5 GB of RSS

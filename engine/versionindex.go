@@ -439,31 +439,39 @@ func (db *DB) spills(name string, ts *tableState) (bool, error) {
 	if _, ok, err := db.vx.Mark(ts.spec.OID); ok || err != nil {
 		return ok, err
 	}
-	held, err := db.heldTables(db.View())
-	if err != nil {
+	held, total, err := db.heldTables()
+	if err != nil || total <= db.opts.SpillAbove {
 		return false, err
 	}
-	return db.spillsAmong(name, held), nil
+	return db.spillsAmong(db.st.SegmentBytes(name), len(held), total), nil
 }
 
-// spillsAmong reports whether table name, held in memory, spills among
-// the tables held (their names): when their log passes SpillAbove and
-// the table's is more than a sixteenth of it, or at least their mean
-// (many small tables spill too, the larger first, or their sum would
-// have no bound).
-func (db *DB) spillsAmong(name string, held []string) bool {
-	above, total := db.opts.SpillAbove, int64(0)
-	for _, h := range held {
-		total += db.st.SegmentBytes(h)
+// spillsAmong reports whether a table held in memory with own bytes of
+// log spills among the tables held (held of them, total bytes of log):
+// when total passes SpillAbove and the table is more than a sixteenth of
+// it, or at least their mean (many small tables spill too, the larger
+// first, or their sum would have no bound).
+func (db *DB) spillsAmong(own int64, held int, total int64) bool {
+	above := db.opts.SpillAbove
+	return total > above && (own > above/16 || own*int64(held) >= total)
+}
+
+// heldTables returns the tables that the version index does not hold (no
+// mark): those held in memory, and their bytes of log. When the whole
+// log is not past SpillAbove, none can spill: it returns none, and the
+// whole log's bytes, without reading a mark.
+func (db *DB) heldTables() ([]string, int64, error) {
+	all := db.st.Streams()
+	total := int64(0)
+	for _, name := range all {
+		total += db.st.SegmentBytes(name)
 	}
-	own := db.st.SegmentBytes(name)
-	return total > above && (own > above/16 || own*int64(len(held)) >= total)
-}
-
-// heldTables returns the tables of v that the version index does not
-// hold (no mark): those held in memory.
-func (db *DB) heldTables(v *View) ([]string, error) {
+	if total <= db.opts.SpillAbove {
+		return nil, total, nil
+	}
+	v := db.View()
 	var held []string
+	total = 0
 	for _, name := range v.Tables() {
 		ts, ok := v.lookupTable(name)
 		if !ok {
@@ -471,13 +479,14 @@ func (db *DB) heldTables(v *View) ([]string, error) {
 		}
 		_, indexed, err := db.vx.Mark(ts.spec.OID)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if !indexed {
 			held = append(held, name)
+			total += db.st.SegmentBytes(name)
 		}
 	}
-	return held, nil
+	return held, total, nil
 }
 
 // indexHolds checks that the version index holds the table of lg as a

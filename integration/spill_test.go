@@ -1,0 +1,72 @@
+package integration
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestServerBinarySpills runs the driftdb-pg binary with its defaults on
+// a table far below --spill-above (held: a snapshot leaves no present
+// file), then again with a threshold the table is past: the start spills
+// it in the background, unwritten (its present file appears), and pgx
+// reads the same present and the same past from it; started a third time
+// with the defaults, it stays spilled.
+func TestServerBinarySpills(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	present := func() []string {
+		p, _ := filepath.Glob(filepath.Join(dir, "tables", "u", "present.*"))
+		return p
+	}
+	b := startBinary(t, []string{"DRIFTDB_DATA=" + dir})
+	mustExec(t, b.conn, `CREATE TABLE u (id int8 PRIMARY KEY, v int8 NOT NULL)`)
+	mustExec(t, b.conn, `CREATE INDEX ON u (v)`)
+	mustExec(t, b.conn, `INSERT INTO u SELECT g, g FROM generate_series(1, 20000) g`)
+	var before int64
+	if err := b.conn.QueryRow(bg, `SELECT max(_seq) FROM u`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, b.conn, `UPDATE u SET v = v + 1 WHERE id <= 5000`)
+	mustExec(t, b.conn, `SNAPSHOT u`)
+	if p := present(); len(p) != 0 {
+		t.Fatalf("present files of a table far below --spill-above: %v", p)
+	}
+	b.stop(t)
+
+	check := func(b *binaryServer) {
+		t.Helper()
+		var n, sum, past int64
+		if err := b.conn.QueryRow(bg, `SELECT count(*), sum(v) FROM u`).Scan(&n, &sum); err != nil {
+			t.Fatal(err)
+		}
+		if want := int64(20000*20001/2 + 5000); n != 20000 || sum != want {
+			t.Fatalf("count %d sum %d, want 20000 and %d", n, sum, want)
+		}
+		if err := b.conn.QueryRow(bg, fmt.Sprintf(`SELECT sum(v) FROM u AS OF %d`, before)).Scan(&past); err != nil {
+			t.Fatal(err)
+		}
+		if past != 20000*20001/2 {
+			t.Fatalf("sum as of seq %d: %d, want %d", before, past, 20000*20001/2)
+		}
+		var v int64
+		if err := b.conn.QueryRow(bg, fmt.Sprintf(`SELECT v FROM u WHERE id = 7 AS OF %d`, before)).Scan(&v); err != nil || v != 7 {
+			t.Fatalf("row 7 as of seq %d: %d, %v", before, v, err)
+		}
+	}
+	b = startBinary(t, []string{"DRIFTDB_DATA=" + dir}, "--spill-above", "64kB")
+	for deadline := time.Now().Add(30 * time.Second); len(present()) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the table did not spill after the start:\n%s", b.logs.String())
+		}
+	}
+	check(b)
+	b.stop(t)
+
+	b = startBinary(t, []string{"DRIFTDB_DATA=" + dir})
+	check(b)
+	if p := present(); len(p) != 1 {
+		t.Fatalf("present files after a start with the defaults: %v, want the spill's", p)
+	}
+	b.stop(t)
+}
