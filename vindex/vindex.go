@@ -562,15 +562,26 @@ func (v Version) append(dst []byte) []byte {
 
 // decodeVersion decodes a version's value; its Doc and Patch alias b.
 func decodeVersion(b []byte) (Version, error) {
+	v, n, err := decodeVersionPrefix(b)
+	if err == nil && n != len(b) {
+		err = ErrDamaged
+	}
+	return v, err
+}
+
+// decodeVersionPrefix decodes the version's value that b begins with,
+// and returns its length too.
+func decodeVersionPrefix(b []byte) (Version, int, error) {
 	var v Version
+	all := len(b)
 	if len(b) < 2 || b[1]&^(hasDoc|hasPatch) != 0 {
-		return v, ErrDamaged
+		return v, 0, ErrDamaged
 	}
 	flags := b[1]
 	v.Type, b = b[0], b[2:]
 	ms, n := binary.Varint(b)
 	if n <= 0 {
-		return v, ErrDamaged
+		return v, 0, ErrDamaged
 	}
 	v.Ms, b = ms, b[n:]
 	part := func() []byte {
@@ -584,18 +595,15 @@ func decodeVersion(b []byte) (Version, error) {
 	}
 	if flags&hasDoc != 0 {
 		if v.Doc = part(); v.Doc == nil {
-			return v, ErrDamaged
+			return v, 0, ErrDamaged
 		}
 	}
 	if flags&hasPatch != 0 {
 		if v.Patch = part(); v.Patch == nil {
-			return v, ErrDamaged
+			return v, 0, ErrDamaged
 		}
 	}
-	if len(b) != 0 {
-		return v, ErrDamaged
-	}
-	return v, nil
+	return v, all - len(b), nil
 }
 
 // reader is what Versions and Rows share: an iterator over the keys of

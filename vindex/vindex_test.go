@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -281,17 +282,72 @@ func TestDamagedVersion(t *testing.T) {
 	}
 }
 
-// BenchmarkSeek times a read AS OF a random seq of a random key, over
-// 200,000 keys with five versions each, flushed and compacted.
-// BenchmarkSeek reads versions of random keys at random seqs: with a
-// block cache that holds the index, and with one that holds a tenth of
-// it, where most reads take their block from the page cache.
+// BenchmarkSeek reads versions of random keys at random seqs, over
+// 200,000 keys with five versions each: from the index flushed and
+// compacted, with a block cache that holds it and with one that holds a
+// tenth of it, where most reads take their block from the page cache; and
+// from an extents file of the same versions, each key's in one extent
+// whose address the reader knows (extents.go).
 func BenchmarkSeek(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		size int64
 	}{{"cached", 0}, {"uncached", 4 << 20}} {
 		b.Run("cache="+bc.name, func(b *testing.B) { benchmarkSeek(b, bc.size) })
+	}
+	b.Run("extents", benchmarkExtents)
+}
+
+func benchmarkExtents(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "1.x")
+	w, err := CreateExtents(vfs.Default, path, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const keys, versions = 200_000, 5
+	addrs, sizes := make([]Addr, keys), make([]int, keys)
+	patch := make([]byte, 24)
+	for k := range keys {
+		w.Begin(0, key(k), 0, 0)
+		for v := range versions {
+			// The seqs benchmarkSeek gives: round after round of every key.
+			seq := uint64(v*keys + k + 1)
+			w.Add(seq, Version{Type: 2, Ms: int64(seq), Patch: patch})
+		}
+		if addrs[k], sizes[k], err = w.End(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	size := w.Size()
+	w.Close()
+	x, err := OpenExtents(vfs.Default, path, 1, size)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var buf []byte
+	b.ResetTimer()
+	for range b.N {
+		k, at := rng.IntN(keys), keys+rng.Uint64N(versions*keys-keys)
+		var e Extent
+		if e, buf, err = x.Read(addrs[k], sizes[k], buf); err != nil {
+			b.Fatal(err)
+		}
+		found := false
+		for it := e.Versions(); ; {
+			seq, _, ok := it.Next()
+			if !ok || seq > at {
+				break
+			}
+			found = true
+		}
+		if !found {
+			b.Fatal("no version")
+		}
 	}
 }
 

@@ -1,0 +1,298 @@
+package vindex
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// written is an extent a test wrote: where, its size, and what it holds.
+type written struct {
+	addr       Addr
+	size       int
+	prev       Addr
+	epoch, pos uint64
+	key        []byte
+	seqs       []uint64
+	vs         []Version
+}
+
+// randomVersion returns a version with some of its parts, as the engine
+// keeps them: a document now and then, a patch mostly, an empty one too.
+func randomVersion(rng *rand.Rand, seq uint64) Version {
+	v := Version{Type: byte(1 + rng.IntN(4)), Ms: int64(seq)*1000 - 5e6}
+	switch rng.IntN(4) {
+	case 0:
+		v.Doc = bytes.Repeat([]byte{byte(seq)}, rng.IntN(300))
+	case 1:
+		v.Doc, v.Patch = []byte("doc"), []byte{}
+	default:
+		v.Patch = bytes.Repeat([]byte{'p', byte(seq)}, rng.IntN(40))
+	}
+	return v
+}
+
+// writeExtents writes, for each of rows keys, extents rounds times (the
+// row's history in runs, each run's extent pointing to the one before),
+// and returns them all, in the order written.
+func writeExtents(t *testing.T, w *ExtentsWriter, rows, rounds int) []written {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(3, 4))
+	last := make([]Addr, rows)
+	count := make([]uint64, rows)
+	var out []written
+	seq := uint64(0)
+	for round := range rounds {
+		for k := range rows {
+			e := written{prev: last[k], key: key(k), epoch: uint64(round % 2), pos: count[k]}
+			w.Begin(e.prev, e.key, e.epoch, e.pos)
+			for range 1 + rng.IntN(6) {
+				seq += 1 + rng.Uint64N(1000)
+				v := randomVersion(rng, seq)
+				w.Add(seq, v)
+				e.seqs, e.vs = append(e.seqs, seq), append(e.vs, v)
+			}
+			var err error
+			if e.addr, e.size, err = w.End(); err != nil {
+				t.Fatal(err)
+			}
+			last[k], count[k] = e.addr, count[k]+uint64(len(e.seqs))
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// checkExtent asserts that e, read, holds what want says.
+func checkExtent(t *testing.T, e Extent, want written) {
+	t.Helper()
+	if e.Prev != want.prev || e.Epoch != want.epoch || e.Pos != want.pos || !bytes.Equal(e.Key, want.key) || e.Len() != len(want.seqs) {
+		t.Fatalf("extent %s: prev %s epoch %d pos %d key %x len %d, want %s %d %d %x %d", want.addr,
+			e.Prev, e.Epoch, e.Pos, e.Key, e.Len(), want.prev, want.epoch, want.pos, want.key, len(want.seqs))
+	}
+	it := e.Versions()
+	for i := range want.seqs {
+		seq, v, ok := it.Next()
+		w := want.vs[i]
+		if !ok || seq != want.seqs[i] || v.Type != w.Type || v.Ms != w.Ms ||
+			!bytes.Equal(v.Doc, w.Doc) || (v.Doc == nil) != (w.Doc == nil) ||
+			!bytes.Equal(v.Patch, w.Patch) || (v.Patch == nil) != (w.Patch == nil) {
+			t.Fatalf("extent %s version %d: %d %+v %v, want %d %+v (%v)", want.addr, i, seq, v, ok, want.seqs[i], w, it.Err())
+		}
+	}
+	if _, _, ok := it.Next(); ok || it.Err() != nil {
+		t.Fatalf("extent %s: a version past its %d, or %v", want.addr, len(want.seqs), it.Err())
+	}
+}
+
+// TestExtentsRoundTrip writes rows' histories in runs, on the operating
+// system's files and in memory, and reads every extent back, with its
+// size and without, and every row's chain from its newest extent.
+func TestExtentsRoundTrip(t *testing.T) {
+	for _, fs := range []struct {
+		name string
+		fs   FS
+		dir  string
+	}{{"os", vfs.Default, t.TempDir()}, {"mem", MemFS(), ""}} {
+		t.Run(fs.name, func(t *testing.T) {
+			path := filepath.Join(fs.dir, "7.x")
+			w, err := CreateExtents(fs.fs, path, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Enough to pass the writer's buffer several times.
+			const rows, rounds = 700, 3
+			all := writeExtents(t, w, rows, rounds)
+			if err := w.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			size := w.Size()
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			x, err := OpenExtents(fs.fs, path, 7, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer x.Close()
+			var buf []byte
+			byAddr := map[Addr]written{}
+			for _, want := range all {
+				byAddr[want.addr] = want
+				for _, size := range []int{want.size, 0} {
+					var e Extent
+					if e, buf, err = x.Read(want.addr, size, buf); err != nil {
+						t.Fatal(err)
+					}
+					checkExtent(t, e, want)
+				}
+			}
+			// Each row's chain, newest extent first, back to its first.
+			for _, newest := range all[len(all)-rows:] {
+				n := 0
+				for a := newest.addr; a != 0; n++ {
+					e, _, err := x.Read(a, 0, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkExtent(t, e, byAddr[a])
+					if !bytes.Equal(e.Key, newest.key) {
+						t.Fatalf("chain of %x reaches %x", newest.key, e.Key)
+					}
+					a = e.Prev
+				}
+				if n != rounds {
+					t.Fatalf("chain of %x: %d extents, want %d", newest.key, n, rounds)
+				}
+			}
+		})
+	}
+}
+
+// TestExtentsDamage reads extents of a file damaged in their body, cut
+// short, or read at an address that is not an extent's; and opens a file
+// that is not the one asked for.
+func TestExtentsDamage(t *testing.T) {
+	fs := MemFS()
+	w, err := CreateExtents(fs, "3.x", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := writeExtents(t, w, 20, 1)
+	if err := w.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	size := w.Size()
+	w.Close()
+	damaged := func(x *Extents, a Addr, size int) {
+		t.Helper()
+		if _, _, err := x.Read(a, size, nil); !errors.Is(err, ErrDamaged) {
+			t.Fatalf("read %s (size %d): %v, want damage", a, size, err)
+		}
+	}
+
+	// Cut short: the file's last extent is past the size given.
+	x, err := OpenExtents(fs, "3.x", 3, size-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := all[len(all)-1]
+	damaged(x, last.addr, last.size)
+	damaged(x, last.addr, 0)
+	damaged(x, MakeAddr(3, 4), 0)                    // in the header
+	damaged(x, MakeAddr(3, size+10), 0)              // past the end
+	damaged(x, all[1].addr, all[1].size+all[2].size) // two extents as one
+	if _, _, err := x.Read(MakeAddr(4, all[0].addr.Offset()), 0, nil); err == nil || errors.Is(err, ErrDamaged) {
+		t.Fatalf("read of another file's address: %v", err)
+	}
+	x.Close()
+
+	// A byte of the fifth extent's body flipped.
+	f, err := fs.OpenReadWrite("3.x", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := all[5].addr.Offset() + int64(all[5].size) - 2
+	var b [1]byte
+	if _, err := f.ReadAt(b[:], at); err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 0x10
+	if _, err := f.WriteAt(b[:], at); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if x, err = OpenExtents(fs, "3.x", 3, size); err != nil {
+		t.Fatal(err)
+	}
+	damaged(x, all[5].addr, all[5].size)
+	if e, _, err := x.Read(all[6].addr, 0, nil); err != nil {
+		t.Fatal(err)
+	} else {
+		checkExtent(t, e, all[6])
+	}
+	x.Close()
+
+	// Not the file asked for.
+	if _, err := OpenExtents(fs, "3.x", 4, size); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("open as file 4: %v", err)
+	}
+}
+
+// TestExtentVersionsDamage decodes bodies whose versions do not fit their
+// count, or whose seqs do not rise.
+func TestExtentVersionsDamage(t *testing.T) {
+	v := Version{Type: 2, Patch: []byte("p")}.append(nil)
+	body := func(count byte, parts ...[]byte) []byte {
+		b := []byte{0, 3, 7, 1, 'k', count}
+		for _, p := range parts {
+			b = append(b, p...)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{
+		{"bytes after the versions", body(1, []byte{5}, v, []byte{9})},
+		{"fewer versions than its count", body(2, []byte{5}, v)},
+		{"a seq that does not rise", body(2, []byte{5}, v, []byte{0}, v)},
+		{"a version cut short", body(1, []byte{5}, v[:len(v)-1])},
+	} {
+		e, ok := decodeExtent(c.body)
+		if !ok {
+			t.Fatalf("%s: head refused", c.name)
+		}
+		it := e.Versions()
+		for {
+			if _, _, ok := it.Next(); !ok {
+				break
+			}
+		}
+		if !errors.Is(it.Err(), ErrDamaged) {
+			t.Errorf("%s: %v, want damage", c.name, it.Err())
+		}
+	}
+	for _, b := range [][]byte{nil, {0}, {0, 3}, {0, 3, 7}, {0, 3, 7, 5, 'k'}, {0, 3, 7, 1, 'k'}, {0, 3, 7, 1, 'k', 9}} {
+		if _, ok := decodeExtent(b); ok {
+			t.Errorf("decodeExtent(% x) taken", b)
+		}
+	}
+}
+
+// TestExtentsWriterMisuse ends an extent not begun, adds seqs that do not
+// rise, and begins one inside another: each fails, and the writer stays
+// failed.
+func TestExtentsWriterMisuse(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		do   func(w *ExtentsWriter)
+	}{
+		{"end before begin", func(*ExtentsWriter) {}},
+		{"add before begin", func(w *ExtentsWriter) { w.Add(1, Version{}); w.Begin(0, key(1), 0, 0) }},
+		{"seqs that do not rise", func(w *ExtentsWriter) { w.Begin(0, key(1), 0, 0); w.Add(5, Version{}); w.Add(5, Version{}) }},
+		{"begin inside another", func(w *ExtentsWriter) { w.Begin(0, key(1), 0, 0); w.Begin(0, key(2), 0, 0) }},
+	} {
+		w, err := CreateExtents(MemFS(), "1.x", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.do(w)
+		if _, _, err := w.End(); err == nil {
+			t.Errorf("%s: End took it", c.name)
+		}
+		w.Begin(0, key(3), 0, 0)
+		w.Add(1, Version{})
+		if _, _, err := w.End(); err == nil {
+			t.Errorf("%s: the writer went on", c.name)
+		}
+		w.Close()
+	}
+	if _, err := CreateExtents(MemFS(), "0.x", 0); err == nil {
+		t.Error("file number 0 taken")
+	}
+}
