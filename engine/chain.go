@@ -62,7 +62,6 @@ type tableLog struct {
 	st    *store.Store
 	cache *docCache // nil: none
 	vx    *vindex.Index
-	ext   *extentFiles // nil: none
 	oid   uint32
 	num   uint32 // for the document cache's keys (newCacheKey)
 	// name is the table's name: a rename changes it for every state of

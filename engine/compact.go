@@ -95,13 +95,6 @@ func foldRow(lg *tableLog, r row, h uint64) (row, bool, error) {
 		return row{}, false, nil
 	}
 	vs := append([]version(nil), r.versions[start:]...)
-	for k := range vs {
-		// The extents count a row's versions from its first: no longer
-		// the row's (extents.go).
-		if vs[k].gap() {
-			vs[k].setExtent(0, 0)
-		}
-	}
 	if v := &vs[0]; !v.hasDoc() && !v.deleted() && !v.gap() {
 		doc, err := r.docOf(lg, start)
 		if err != nil {

@@ -99,7 +99,7 @@ func (o *Options) EnsureDefaults() {
 // tableLog returns a reader of the documents in the log of table name.
 func (db *DB) tableLog(spec *TableSpec) *tableLog {
 	lg := newTableLog(db.st, db.docs, spec.Name)
-	lg.vx, lg.oid, lg.log, lg.ext = db.vx, spec.OID, db.log, db.ext
+	lg.vx, lg.oid, lg.log = db.vx, spec.OID, db.log
 	return lg
 }
 
@@ -180,7 +180,6 @@ type DB struct {
 	snapMu sync.Mutex // one snapshot, compaction or DDL statement at a time
 	// vx is the version index, nil when the options keep none.
 	vx       *vindex.Index
-	ext      *extentFiles // nil: none (extents.go)
 	bg       sync.WaitGroup
 	snapping atomic.Bool
 }

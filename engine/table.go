@@ -106,9 +106,8 @@ func (v *version) count() int {
 // hasDoc reports whether the version holds its document.
 func (v *version) hasDoc() bool { return v.dLen != 0 && !v.gap() }
 
-// hasPatch reports whether the version holds a patch (a gap's bits of a
-// patch's length hold its extent's size).
-func (v *version) hasPatch() bool { return v.pLen() != 0 && !v.gap() }
+// hasPatch reports whether the version holds a patch.
+func (v *version) hasPatch() bool { return v.pLen() != 0 }
 
 func (v *version) pLen() uint32 { return v.pt & (1<<lenBits - 1) }
 

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -87,7 +86,7 @@ func (db *DB) openVersionIndex() error {
 			return storageError(err)
 		}
 		db.vx = x
-		return db.startExtents(o.FS)
+		return nil
 	}
 	_, err := os.Stat(dir)
 	exists := err == nil
@@ -115,31 +114,11 @@ func (db *DB) openVersionIndex() error {
 		return storageError(err)
 	}
 	db.vx = x
-	return db.startExtents(vindex.OSFS())
-}
-
-// startExtents starts the extents of a database that writes its version
-// index, on fs.
-func (db *DB) startExtents(fs vindex.FS) error {
-	if db.opts.ReadOnly || !db.opts.VersionIndex {
-		return nil
-	}
-	xf, err := openExtents(fs, filepath.Join(db.dir, extentsDir))
-	if err != nil {
-		return storageError(err)
-	}
-	db.ext = xf
 	return nil
 }
 
 // closeVersionIndex flushes and closes the version index.
 func (db *DB) closeVersionIndex() {
-	if db.ext != nil {
-		if err := db.ext.close(); err != nil {
-			db.log.Warn("cannot remove the extents", "err", err)
-		}
-		db.ext = nil
-	}
 	if db.vx == nil {
 		return
 	}
@@ -210,14 +189,12 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 	}
 	var runs rowRuns
 	var y yielder
-	ew := &extentWriter{xf: db.ext}
 	// A row whose newest version is not after rowsSince (at most since)
 	// has nothing to put.
 	ts.rows.AscendSince(rowsSince, func(r row) bool {
 		y.tick()
 		var docs indexDocs
 		top := r.index(seq)
-		first := extentFrom(&r, top, since)
 		for i := 0; i <= top && err == nil; i++ {
 			v := &r.versions[i]
 			if prev := &r.versions[max(i-1, 0)]; i > 0 && v.seq > since && prev.seq <= since && !prev.gap() && r.hasGap(0, i-1) {
@@ -235,15 +212,11 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 				}
 			}
 			if keep := docs.keeps(&r, i, ts.horizon); v.seq > since && !v.gap() {
-				if i == first {
-					ew.begin(&r, first, ts.horizon)
-				}
-				err = w.putRow(ts.log, &r, i, ts.horizon, keep, ew)
+				err = w.putRow(ts.log, &r, i, ts.horizon, keep)
 			}
 		}
-		ext, extSize := ew.end()
 		if err == nil && top >= 0 && r.versions[top].seq > since && !r.versions[top].gap() {
-			runs = append(runs, rowRun{key: r.key, seq: r.versions[top].seq, n: docs, ext: ext, extSize: extSize})
+			runs = append(runs, rowRun{key: r.key, seq: r.versions[top].seq, n: docs})
 		}
 		if err == nil {
 			err = w.putNewest(ts.log, &r, seq, rowsSince)
@@ -253,26 +226,10 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 	if err == nil {
 		err = w.putEntries(ts, seq, !ok)
 	}
-	if !ew.finish(err == nil) {
-		for i := range runs {
-			runs[i].ext = 0 // the rows read the index's entries
-		}
-	}
 	if err := w.finish(err, indexedMark(seq, ts.horizon)); err != nil {
 		return nil, err
 	}
 	return runs, nil
-}
-
-// extentFrom returns the first of the versions of r up to top that a
-// pass that puts those after since writes an extent of (the pass's
-// versions of the row, with no gap among them), -1 for none.
-func extentFrom(r *row, top int, since uint64) int {
-	first, _ := slices.BinarySearchFunc(r.versions[:top+1], since+1, func(v version, s uint64) int { return cmp.Compare(v.seq, s) })
-	if first > top || r.hasGap(first, top+1) {
-		return -1
-	}
-	return first
 }
 
 // indexedMark is the mark of a table whose versions up to seq, at
@@ -285,28 +242,23 @@ func indexedMark(seq, horizon uint64) vindex.Mark {
 // rowRun is where the run of patches of a row's version stands in the
 // version index once a pass put it (indexDocs): what the trim after the
 // pass keeps on the version (version.setRun), so that the next pass, which
-// puts the versions after it, need not read it back from the index; and
-// the extent the pass wrote of the row, which the gap the trim makes
-// refers to (0: none).
+// puts the versions after it, need not read it back from the index.
 type rowRun struct {
-	key     Key
-	seq     uint64
-	n       indexDocs
-	ext     vindex.Addr
-	extSize int
+	key Key
+	seq uint64
+	n   indexDocs
 }
 
 // rowRuns are a pass's runs, in key order.
 type rowRuns []rowRun
 
-// find returns what the pass put of row k, whose newest version it put
-// is at seq, if it put it.
-func (rs rowRuns) find(k Key, seq uint64) (rowRun, bool) {
+// find returns the run of row k's version at seq, if the pass put it.
+func (rs rowRuns) find(k Key, seq uint64) (indexDocs, bool) {
 	i, ok := slices.BinarySearchFunc(rs, k, func(r rowRun, k Key) int { return compareKeys(r.key, k) })
 	if !ok || rs[i].seq != seq {
-		return rowRun{}, false
+		return 0, false
 	}
-	return rs[i], true
+	return rs[i].n, true
 }
 
 // indexRun returns how many PATCH versions without a document the version
@@ -365,14 +317,12 @@ func newVersionWriter(x *vindex.Index, oid uint32) *versionWriter {
 	return &versionWriter{x: x, b: x.NewBatch(), oid: oid}
 }
 
-// putRow puts version i of r (versionEntry), and adds it to the extent
-// ew has begun, if any.
-func (w *versionWriter) putRow(lg *tableLog, r *row, i int, horizon uint64, keep bool, ew *extentWriter) error {
+// putRow puts version i of r (versionEntry).
+func (w *versionWriter) putRow(lg *tableLog, r *row, i int, horizon uint64, keep bool) error {
 	iv, err := versionEntry(lg, r, i, horizon, keep)
 	if err != nil {
 		return err
 	}
-	ew.add(r.versions[i].seq, iv)
 	return w.put(r.key, r.versions[i].seq, iv)
 }
 
@@ -661,7 +611,7 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 			for i := 0; i < len(r.versions) && r.versions[i].seq <= h.Indexed && err == nil; i++ {
 				v := &r.versions[i]
 				if keep := docs.keeps(&r, i, ts.horizon); !v.gap() {
-					err = w.putRow(ts.log, &r, i, ts.horizon, keep, nil)
+					err = w.putRow(ts.log, &r, i, ts.horizon, keep)
 				}
 			}
 			return err == nil
@@ -777,14 +727,6 @@ func (db *DB) unindexTable(oid uint32) {
 // gapAt reads from the version index the version of r visible at seq, a
 // seq in the gap at r.versions[i]: its seq, time and document.
 func (r *row) gapAt(lg *tableLog, i int, seq uint64) (uint64, int64, []byte, error) {
-	if vseq, ms, doc, ok := r.fromExtents(lg, i, seq); ok {
-		return vseq, ms, doc, nil
-	}
-	return r.indexGapAt(lg, i, seq)
-}
-
-// indexGapAt is gapAt from the index's entries.
-func (r *row) indexGapAt(lg *tableLog, i int, seq uint64) (uint64, int64, []byte, error) {
 	rd, err := lg.reader(r.key)
 	if err != nil {
 		return 0, 0, nil, err
@@ -1070,20 +1012,11 @@ func (nr *newestReader) releaseIndex() {
 	}
 }
 
-// olderVersions walks a row's versions from one to the older ones: the
-// index's (vindex.Versions) or the extents' (extentWalk).
-type olderVersions interface {
-	Seq() uint64
-	Version() vindex.Version
-	Next() bool
-	Err() error
-}
-
 // indexedDoc returns the document of the version of key k that r is at,
 // as the rows would give it: a document the index holds, an INSERT's
 // from the log, or one rebuilt with the patches after the nearest
 // earlier version that has its own; nil for a deletion. It moves r.
-func (lg *tableLog) indexedDoc(r olderVersions, k Key) (doc []byte, err error) {
+func (lg *tableLog) indexedDoc(r *vindex.Versions, k Key) (doc []byte, err error) {
 	vseq := r.Seq()
 	var patches [][]byte // newest first
 	for at := r.Version(); ; at = r.Version() {
@@ -1382,8 +1315,8 @@ func trimRow(r row, horizon, indexed uint64, leave bool) (row, bool) {
 	}
 	var vs []version
 	wholeElems(&r, to, horizon, indexed, func(i, j int, gap bool) error {
-		if !gap || j-i == 1 && r.versions[i].gap() {
-			vs = append(vs, r.versions[i]) // a gap alone keeps its extent
+		if !gap {
+			vs = append(vs, r.versions[i])
 			return nil
 		}
 		vs = append(vs, newGap(r.versions[i].seq, r.versions[i].ms, r.countIn(i, j)))
@@ -1398,35 +1331,22 @@ func trimRow(r row, horizon, indexed uint64, leave bool) (row, bool) {
 
 // trimRowRun is trimRow, and keeps on the version of r visible at
 // indexed where the pass that put it left its run of patches (runs), a
-// row changed for that alone; and in a gap the trim made before it the
-// address of the extent the pass wrote of the row.
+// row changed for that alone.
 func trimRowRun(r row, horizon, indexed uint64, leave bool, runs rowRuns) (row, bool) {
 	nr, ok := trimRow(r, horizon, indexed, leave)
 	i := nr.index(indexed)
 	if i < 0 {
 		return nr, ok
 	}
-	run, put := runs.find(r.key, nr.versions[i].seq)
-	if !put {
+	n, put := runs.find(r.key, nr.versions[i].seq)
+	if cur, known := nr.versions[i].run(); !put || known && cur == n {
 		return nr, ok
 	}
-	own := func() {
-		if !ok {
-			nr = newRow(r.key, slices.Clone(r.versions)) // trimRow made no copy
-			ok = true
-		}
+	if !ok {
+		nr = newRow(r.key, slices.Clone(r.versions)) // trimRow made no copy
 	}
-	if cur, known := nr.versions[i].run(); !known || cur != run.n {
-		own()
-		nr.versions[i].setRun(run.n)
-	}
-	if g := i - 1; run.ext != 0 && g >= 0 && nr.versions[g].gap() {
-		if a, _ := nr.versions[g].extent(); a == 0 {
-			own()
-			nr.versions[g].setExtent(run.ext, run.extSize)
-		}
-	}
-	return nr, ok
+	nr.versions[i].setRun(n)
+	return nr, true
 }
 
 // trimMark says how far a table's rows were trimmed (trimRow): each row

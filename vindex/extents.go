@@ -199,12 +199,6 @@ func (w *ExtentsWriter) flush() {
 // Size returns the file's size once what the writer gathered is written.
 func (w *ExtentsWriter) Size() int64 { return w.off }
 
-// Flush writes what the writer gathered, without making it durable.
-func (w *ExtentsWriter) Flush() error {
-	w.flush()
-	return w.err
-}
-
 // Sync writes what the writer gathered and makes the file durable.
 func (w *ExtentsWriter) Sync() error {
 	if w.flush(); w.err != nil {

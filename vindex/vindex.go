@@ -52,9 +52,6 @@ type FS = vfs.FS
 // outlive its process.
 func MemFS() FS { return vfs.NewMem() }
 
-// OSFS returns the operating system's file system.
-func OSFS() FS { return vfs.Default }
-
 const (
 	tagVersion byte = 'v'
 	tagRow     byte = 'r'
