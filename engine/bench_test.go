@@ -20,8 +20,15 @@ const (
 )
 
 func buildBenchDB(b *testing.B, dir string) (*DB, uint64) {
+	return buildBenchDBWith(b, dir, Options{}, nil)
+}
+
+// buildBenchDBWith is buildBenchDB with opts (without sync or automatic
+// snapshots), calling round after each round of versions.
+func buildBenchDBWith(b *testing.B, dir string, opts Options, round func(db *DB)) (*DB, uint64) {
 	b.Helper()
-	db, err := Open(dir, Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1})
+	opts.Store.NoSync, opts.SnapshotEvents, opts.SnapshotBytes = true, -1, -1
+	db, err := Open(dir, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -55,6 +62,9 @@ func buildBenchDB(b *testing.B, dir string) (*DB, uint64) {
 		}
 		if ver == 2 {
 			mid = db.Seq()
+		}
+		if round != nil {
+			round(db)
 		}
 	}
 	return db, mid
@@ -108,6 +118,49 @@ func BenchmarkPointLookup(b *testing.B) {
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
 			})
 		}
+	}
+}
+
+// BenchmarkAsOfSpilled reads random keys AS OF a random past seq, their
+// documents decoded, in a table that a snapshot after each round of
+// versions spilled to the version index: through the rows' extents, and
+// through the index's entries alone (as before the extents are written).
+func BenchmarkAsOfSpilled(b *testing.B) {
+	db, _ := buildBenchDBWith(b, b.TempDir(), Options{VersionIndex: true, NewestInIndex: true, extentsAfter: time.Hour}, func(db *DB) {
+		if _, err := db.SnapshotTable("users"); err != nil {
+			b.Fatal(err)
+		}
+	})
+	defer db.Close()
+	if err := db.writeExtents(ctx, "users"); err != nil {
+		b.Fatal(err)
+	}
+	head := db.Seq()
+	ts, _ := db.View().lookupTable("users")
+	ext := ts.log.ext
+	defer func() { ts.log.ext = ext }()
+	for _, via := range []string{"extents", "index"} {
+		b.Run("via="+via, func(b *testing.B) {
+			if via == "index" {
+				ts.log.ext = nil
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			b.ReportAllocs()
+			for b.Loop() {
+				v, _ := db.ViewAt(benchKeys + 1 + rng.Uint64N(head-benchKeys))
+				r, ok, err := v.Get("users", int64(rng.IntN(benchKeys)))
+				if err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+				if _, err := r.Doc(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+		})
+	}
+	if ext.reads.Load() == 0 || ext.unsure.Load() != 0 {
+		b.Fatalf("%d reads took the extents, %d the index", ext.reads.Load(), ext.unsure.Load())
 	}
 }
 

@@ -62,8 +62,11 @@ type tableLog struct {
 	st    *store.Store
 	cache *docCache // nil: none
 	vx    *vindex.Index
-	oid   uint32
-	num   uint32 // for the document cache's keys (newCacheKey)
+	ext   *extentFiles // nil: none
+	// extents are the table's extents, nil for none (extents.go).
+	extents atomic.Pointer[extentSet]
+	oid     uint32
+	num     uint32 // for the document cache's keys (newCacheKey)
 	// name is the table's name: a rename changes it for every state of
 	// the table, old views included, as it moves the stream.
 	name atomic.Pointer[string]

@@ -181,6 +181,11 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 	folded.rows, folded.point, folded.indexes = part.rows, part.point, part.indexes
 	db.work[name] = folded
 	db.publish(map[string]*tableState{name: folded})
+	// The extents hold versions from before h, whose records the fold may
+	// drop (extents.go): the next write of them starts at h.
+	if old := folded.log.extents.Swap(nil); old != nil {
+		db.ext.drop(old)
+	}
 	return h, true, nil
 }
 

@@ -59,6 +59,9 @@ type Options struct {
 	// 0 spills every table from its first snapshot; the server sets it to
 	// --cache-size.
 	SpillAbove int64
+	// extentsAfter is how long the version index goes without a pass
+	// before the extents are written (0: extentsAfter; tests set it).
+	extentsAfter time.Duration
 	// VersionIndexFS is the version index's file system when Store.FS is
 	// not the operating system's (tests keep it across a reopen); nil is
 	// a new one in memory.
@@ -99,7 +102,7 @@ func (o *Options) EnsureDefaults() {
 // tableLog returns a reader of the documents in the log of table name.
 func (db *DB) tableLog(spec *TableSpec) *tableLog {
 	lg := newTableLog(db.st, db.docs, spec.Name)
-	lg.vx, lg.oid, lg.log = db.vx, spec.OID, db.log
+	lg.vx, lg.oid, lg.log, lg.ext = db.vx, spec.OID, db.log, db.ext
 	return lg
 }
 
@@ -180,6 +183,7 @@ type DB struct {
 	snapMu sync.Mutex // one snapshot, compaction or DDL statement at a time
 	// vx is the version index, nil when the options keep none.
 	vx       *vindex.Index
+	ext      *extentFiles // nil: none (extents.go)
 	bg       sync.WaitGroup
 	snapping atomic.Bool
 }
@@ -267,6 +271,9 @@ func Open(dir string, opts Options) (*DB, error) {
 	db.visible.Store(last)
 	db.pub.Store(state)
 	db.startSnapshots(db.dueToSpill(), true)
+	if db.ext != nil {
+		db.ext.start(db)
+	}
 	return db, nil
 }
 

@@ -94,6 +94,9 @@ func (db *DB) dropTable(name string, ifExists, cascade bool) error {
 	delete(db.seqs.rowids, name)
 	if w := db.work[name]; w != nil {
 		db.unindexTable(w.spec.OID)
+		if set := w.log.extents.Swap(nil); set != nil {
+			db.ext.drop(set)
+		}
 	}
 	delete(db.work, name)
 	db.unpublish(name)

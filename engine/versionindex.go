@@ -86,7 +86,7 @@ func (db *DB) openVersionIndex() error {
 			return storageError(err)
 		}
 		db.vx = x
-		return nil
+		return db.startExtents(o.FS)
 	}
 	_, err := os.Stat(dir)
 	exists := err == nil
@@ -114,11 +114,31 @@ func (db *DB) openVersionIndex() error {
 		return storageError(err)
 	}
 	db.vx = x
+	return db.startExtents(vindex.OSFS())
+}
+
+// startExtents starts the extents of a database that writes its version
+// index, on fs.
+func (db *DB) startExtents(fs vindex.FS) error {
+	if db.opts.ReadOnly || !db.opts.VersionIndex {
+		return nil
+	}
+	xf, err := openExtents(fs, filepath.Join(db.dir, extentsDir))
+	if err != nil {
+		return storageError(err)
+	}
+	db.ext = xf // its writer starts once the tables are loaded (Open)
 	return nil
 }
 
 // closeVersionIndex flushes and closes the version index.
 func (db *DB) closeVersionIndex() {
+	if db.ext != nil {
+		if err := db.ext.close(); err != nil {
+			db.log.Warn("cannot remove the extents", "err", err)
+		}
+		db.ext = nil
+	}
 	if db.vx == nil {
 		return
 	}
@@ -229,6 +249,9 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 	if err := w.finish(err, indexedMark(seq, ts.horizon)); err != nil {
 		return nil, err
 	}
+	if db.ext != nil {
+		db.ext.kicked(oid, w.n)
+	}
 	return runs, nil
 }
 
@@ -311,6 +334,7 @@ type versionWriter struct {
 	b   *vindex.Batch
 	oid uint32
 	key []byte
+	n   int // versions put
 }
 
 func newVersionWriter(x *vindex.Index, oid uint32) *versionWriter {
@@ -327,6 +351,7 @@ func (w *versionWriter) putRow(lg *tableLog, r *row, i int, horizon uint64, keep
 }
 
 func (w *versionWriter) put(k Key, seq uint64, v vindex.Version) error {
+	w.n++
 	w.key = appendOrderedKey(w.key[:0], k)
 	if err := w.b.PutVersion(w.oid, w.key, seq, v); err != nil {
 		return err
@@ -727,6 +752,14 @@ func (db *DB) unindexTable(oid uint32) {
 // gapAt reads from the version index the version of r visible at seq, a
 // seq in the gap at r.versions[i]: its seq, time and document.
 func (r *row) gapAt(lg *tableLog, i int, seq uint64) (uint64, int64, []byte, error) {
+	if vseq, ms, doc, ok := r.fromExtents(lg, i, seq); ok {
+		return vseq, ms, doc, nil
+	}
+	return r.indexGapAt(lg, i, seq)
+}
+
+// indexGapAt is gapAt from the index's entries.
+func (r *row) indexGapAt(lg *tableLog, i int, seq uint64) (uint64, int64, []byte, error) {
 	rd, err := lg.reader(r.key)
 	if err != nil {
 		return 0, 0, nil, err
@@ -1012,11 +1045,20 @@ func (nr *newestReader) releaseIndex() {
 	}
 }
 
+// olderVersions walks a row's versions from one to the older ones: the
+// index's (vindex.Versions) or an extent's (extentWalk).
+type olderVersions interface {
+	Seq() uint64
+	Version() vindex.Version
+	Next() bool
+	Err() error
+}
+
 // indexedDoc returns the document of the version of key k that r is at,
 // as the rows would give it: a document the index holds, an INSERT's
 // from the log, or one rebuilt with the patches after the nearest
 // earlier version that has its own; nil for a deletion. It moves r.
-func (lg *tableLog) indexedDoc(r *vindex.Versions, k Key) (doc []byte, err error) {
+func (lg *tableLog) indexedDoc(r olderVersions, k Key) (doc []byte, err error) {
 	vseq := r.Seq()
 	var patches [][]byte // newest first
 	for at := r.Version(); ; at = r.Version() {

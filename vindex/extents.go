@@ -1,12 +1,14 @@
 package vindex
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"math"
+	"sync/atomic"
 )
 
 // Extents files hold rows' histories clustered by row: an extent is one
@@ -199,6 +201,12 @@ func (w *ExtentsWriter) flush() {
 // Size returns the file's size once what the writer gathered is written.
 func (w *ExtentsWriter) Size() int64 { return w.off }
 
+// Flush writes what the writer gathered, without making it durable.
+func (w *ExtentsWriter) Flush() error {
+	w.flush()
+	return w.err
+}
+
 // Sync writes what the writer gathered and makes the file durable.
 func (w *ExtentsWriter) Sync() error {
 	if w.flush(); w.err != nil {
@@ -224,7 +232,7 @@ func (w *ExtentsWriter) Close() error {
 type Extents struct {
 	f    extentsFile
 	num  uint32
-	size int64
+	size atomic.Int64
 }
 
 // OpenExtents opens the extents file path, which must be number num and
@@ -235,7 +243,8 @@ func OpenExtents(fs FS, path string, num uint32, size int64) (*Extents, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vindex: open extents file: %w", err)
 	}
-	x := &Extents{f: f, num: num, size: size}
+	x := &Extents{f: f, num: num}
+	x.size.Store(size)
 	var h [extentsHeader]byte
 	if _, err := f.ReadAt(h[:], 0); err != nil || string(h[:len(extentsMagic)]) != extentsMagic ||
 		binary.BigEndian.Uint32(h[len(extentsMagic):]) != num {
@@ -248,18 +257,22 @@ func OpenExtents(fs FS, path string, num uint32, size int64) (*Extents, error) {
 // Close closes the file.
 func (x *Extents) Close() error { return x.f.Close() }
 
+// Grow tells the reader that the file has size bytes now: the writer
+// has written (and flushed) more extents, to be read from now on.
+func (x *Extents) Grow(size int64) { x.size.Store(size) }
+
 // Read reads the extent at a, whose size in bytes End returned (0 when
 // unknown: two reads then, of its head and of its body), into buf when it
 // is large enough. The extent's bytes alias the buffer it returns.
 func (x *Extents) Read(a Addr, size int, buf []byte) (Extent, []byte, error) {
-	off := a.Offset()
+	off, fsize := a.Offset(), x.size.Load()
 	damaged := func(what string) (Extent, []byte, error) {
 		return Extent{}, buf, fmt.Errorf("vindex: extent %s: %s: %w", a, what, ErrDamaged)
 	}
 	if a.File() != x.num {
 		return Extent{}, buf, fmt.Errorf("vindex: extent %s read from file %d", a, x.num)
 	}
-	if off < int64(extentsHeader) || off+extentHead > x.size {
+	if off < int64(extentsHeader) || off+extentHead > fsize {
 		return damaged("outside the file")
 	}
 	if size <= 0 {
@@ -269,7 +282,7 @@ func (x *Extents) Read(a Addr, size int, buf []byte) (Extent, []byte, error) {
 		}
 		size = extentHead + int(binary.BigEndian.Uint32(h[:]))
 	}
-	if size < extentHead || size-extentHead > maxExtent || off+int64(size) > x.size {
+	if size < extentHead || size-extentHead > maxExtent || off+int64(size) > fsize {
 		return damaged("outside the file")
 	}
 	if cap(buf) < size {
@@ -291,6 +304,49 @@ func (x *Extents) Read(a Addr, size int, buf []byte) (Extent, []byte, error) {
 		return damaged("body")
 	}
 	return e, buf, nil
+}
+
+// Find reads the extents from off to end, one after another as a writer
+// wrote them (keys in order), and returns the one of key, if there is
+// one, checked as Read checks it, read into buf when it is large enough.
+// The extent's bytes alias the buffer it returns.
+func (x *Extents) Find(off, end int64, key []byte, buf []byte) (Extent, []byte, bool, error) {
+	if off < int64(extentsHeader) || end < off || end > x.size.Load() || end-off > maxExtent {
+		return Extent{}, buf, false, fmt.Errorf("vindex: extents %d:%d-%d: outside the file: %w", x.num, off, end, ErrDamaged)
+	}
+	n := int(end - off)
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	b := buf[:n]
+	if _, err := x.f.ReadAt(b, off); err != nil {
+		return Extent{}, buf, false, fmt.Errorf("vindex: read extents %d:%d-%d: %w", x.num, off, end, err)
+	}
+	for p := 0; p < len(b); {
+		if len(b)-p < extentHead {
+			return Extent{}, buf, false, fmt.Errorf("vindex: extents %d:%d: cut short: %w", x.num, off+int64(p), ErrDamaged)
+		}
+		size := int(binary.BigEndian.Uint32(b[p:]))
+		if size > len(b)-p-extentHead {
+			return Extent{}, buf, false, fmt.Errorf("vindex: extents %d:%d: size: %w", x.num, off+int64(p), ErrDamaged)
+		}
+		body := b[p+extentHead : p+extentHead+size]
+		e, ok := decodeExtent(body)
+		if !ok {
+			return Extent{}, buf, false, fmt.Errorf("vindex: extents %d:%d: body: %w", x.num, off+int64(p), ErrDamaged)
+		}
+		switch c := bytes.Compare(e.Key, key); {
+		case c == 0:
+			if binary.BigEndian.Uint32(b[p+4:]) != crc32.Checksum(body, castagnoli) {
+				return Extent{}, buf, false, fmt.Errorf("vindex: extents %d:%d: checksum: %w", x.num, off+int64(p), ErrDamaged)
+			}
+			return e, buf, true, nil
+		case c > 0:
+			return Extent{}, buf, false, nil
+		}
+		p += extentHead + size
+	}
+	return Extent{}, buf, false, nil
 }
 
 // Extent is an extent read: the address of the row's extent before it,

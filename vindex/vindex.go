@@ -52,6 +52,9 @@ type FS = vfs.FS
 // outlive its process.
 func MemFS() FS { return vfs.NewMem() }
 
+// OSFS returns the operating system's file system.
+func OSFS() FS { return vfs.Default }
+
 const (
 	tagVersion byte = 'v'
 	tagRow     byte = 'r'
@@ -255,20 +258,28 @@ func Open(dir string, o Options) (*Index, error) {
 // it worth the work.
 func (x *Index) tidier(ctx context.Context, after time.Duration) {
 	defer close(x.tidy.done)
+	WhenIdle(ctx, after, x.tidy.kick, func() {
+		if x.untidy() {
+			// A failure leaves the index as it was, to try again after
+			// the next flush; one that Close cancels ends the loop.
+			_ = x.db.Compact(ctx, []byte{0}, []byte{0xff}, true)
+		}
+	})
+}
+
+// WhenIdle calls fn each time after has passed since the start or the
+// last kick, until ctx is done: the work of a pause in the writes.
+func WhenIdle(ctx context.Context, after time.Duration, kick <-chan struct{}, fn func()) {
 	t := time.NewTimer(after)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-x.tidy.kick:
+		case <-kick:
 			t.Reset(after)
 		case <-t.C:
-			if x.untidy() {
-				// A failure leaves the index as it was, to try again after
-				// the next flush; one that Close cancels ends the loop.
-				_ = x.db.Compact(ctx, []byte{0}, []byte{0xff}, true)
-			}
+			fn()
 		}
 	}
 }

@@ -1,0 +1,467 @@
+package engine
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/driftdb/driftdb/vindex"
+)
+
+// Extents (vindex/extents.go) hold a spilled table's versions a second
+// time, clustered by row, so that a read of a seq in a gap is a read of
+// a few kilobytes of a file rather than a seek through the version index
+// (docs/ENGINE.md, "Next: the past in extents"). They are written when
+// the index has gone extentsAfter without a pass (writeExtents): for
+// each spilled table, a file of one extent a row with a gap, in key
+// order, holding every version the index has of the row up to the
+// table's mark, and beside it in memory the key and offset of every
+// extentsEvery-th extent (extentSet). A read of a seq in a gap finds the
+// row's extent from those, and takes it when it holds the gap's first
+// version and the seq is not past its last (fromExtents): the extent
+// holds every version of the row between the two. The index's entries
+// answer the rest, and stay the truth. The files are kept for the
+// process: an open removes them, and so does a clean close.
+
+// extentsDir is the directory of the extents files in a data directory.
+const extentsDir = "extents"
+
+// extentsAfter is how long the version index goes without a pass before
+// the extents are written; extentsShare is the share of a table's
+// versions in its extents (1/extentsShare) that passes must have put
+// into the index since before they are written again.
+const (
+	extentsAfter = 10 * time.Second
+	extentsShare = 8
+)
+
+// extentsEvery is how many extents a read may read to find a row's: the
+// set keeps the key of every extentsEvery-th.
+const extentsEvery = 8
+
+// extentFiles are a database's extents files and the goroutine that
+// writes them.
+type extentFiles struct {
+	fs   vindex.FS
+	dir  string
+	next atomic.Uint32 // the number of the last file made
+	// mu is held shared by a read of a file, exclusively by its removal.
+	mu sync.RWMutex
+	// tables holds, by table OID, how many versions passes have put into
+	// the index since the table's extents were written.
+	tables map[uint32]*atomic.Int64
+	// kick, stop and done run the writer (run).
+	kick chan struct{}
+	stop context.CancelFunc
+	done chan struct{}
+	// reads and unsure count the reads of gaps that took the extents and
+	// those that went to the index instead, for tests.
+	reads, unsure atomic.Int64
+}
+
+// extentSet is a table's extents: its file and, for every extentsEvery-th
+// extent, its key (keys[ends[i-1]:ends[i]]) and offset.
+type extentSet struct {
+	x       *vindex.Extents
+	num     uint32
+	size    int64
+	keys    []byte
+	ends    []uint32
+	offs    []int64
+	horizon uint64
+	written int64 // versions in the file
+}
+
+// openExtents starts the database's extents in dir on fs, removing what
+// an earlier open left there.
+func openExtents(fs vindex.FS, dir string) (*extentFiles, error) {
+	if err := fs.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("engine: extents: %w", err)
+	}
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("engine: extents: %w", err)
+	}
+	return &extentFiles{fs: fs, dir: dir, tables: map[uint32]*atomic.Int64{}}, nil
+}
+
+// start runs the writer of db's extents.
+func (xf *extentFiles) start(db *DB) {
+	ctx, stop := context.WithCancel(context.Background())
+	xf.kick, xf.stop, xf.done = make(chan struct{}, 1), stop, make(chan struct{})
+	go xf.run(ctx, db)
+}
+
+// since returns the count of versions put into the index for table oid
+// since its extents were written.
+func (xf *extentFiles) since(oid uint32) *atomic.Int64 {
+	xf.mu.Lock()
+	defer xf.mu.Unlock()
+	n := xf.tables[oid]
+	if n == nil {
+		n = new(atomic.Int64)
+		xf.tables[oid] = n
+	}
+	return n
+}
+
+// kicked tells the writer that a pass put n versions of table oid into
+// the index.
+func (xf *extentFiles) kicked(oid uint32, n int) {
+	xf.since(oid).Add(int64(n))
+	if xf.kick != nil {
+		select {
+		case xf.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// run writes the extents of the tables due once the index has gone
+// extentsAfter without a pass.
+func (xf *extentFiles) run(ctx context.Context, db *DB) {
+	defer close(xf.done)
+	after := db.opts.extentsAfter
+	if after <= 0 {
+		after = extentsAfter
+	}
+	vindex.WhenIdle(ctx, after, xf.kick, func() {
+		for _, name := range db.extentsDue() {
+			if err := db.writeExtents(ctx, name); err != nil && ctx.Err() == nil {
+				db.log.Warn("cannot write the extents of a table", "table", name, "err", err)
+			}
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	})
+}
+
+// extentsDue lists the spilled tables whose extents are due: none yet,
+// or passes have put a share of what they hold into the index since.
+func (db *DB) extentsDue() []string {
+	logs := map[string]*tableLog{}
+	db.locked(func() {
+		for name, ts := range db.work {
+			logs[name] = ts.log
+		}
+	})
+	var names []string
+	for name, lg := range logs {
+		if _, spilled, err := db.vx.Mark(lg.oid); err != nil || !spilled {
+			continue
+		}
+		set := lg.extents.Load()
+		since := db.ext.since(lg.oid).Load()
+		if set == nil || since > 0 && since*extentsShare >= set.written {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// close stops the writer and removes the files: the process's own.
+func (xf *extentFiles) close() error {
+	if xf.stop != nil {
+		xf.stop()
+		<-xf.done
+	}
+	xf.mu.Lock()
+	defer xf.mu.Unlock()
+	return xf.fs.RemoveAll(xf.dir)
+}
+
+func (xf *extentFiles) path(num uint32) string {
+	return filepath.Join(xf.dir, strconv.FormatUint(uint64(num), 10)+".x")
+}
+
+// drop closes and removes the file of set, once no read has it open.
+func (xf *extentFiles) drop(set *extentSet) {
+	if set == nil {
+		return
+	}
+	xf.mu.Lock()
+	defer xf.mu.Unlock()
+	set.x.Close()
+	xf.fs.Remove(xf.path(set.num))
+}
+
+// writeExtents writes the extents of table name, one a row with a gap,
+// from the version index as it is, and makes them the table's. It runs
+// beside the writer and the snapshots, from the row tree as it is when it
+// starts and one reader of the index, made under snapMu so that no pass
+// is halfway: the reader holds every version up to the table's mark
+// (maybe some of a later pass's too, which the extents leave out). A
+// table folded meanwhile does not take them.
+func (db *DB) writeExtents(ctx context.Context, name string) error {
+	var rows *rowTree
+	var lg *tableLog
+	var horizon uint64
+	db.locked(func() {
+		if cur, ok := db.work[name]; ok {
+			rows, lg, horizon = cur.rows.Clone(), cur.log, cur.horizon
+		}
+	})
+	if rows == nil {
+		return nil
+	}
+	db.snapMu.Lock()
+	m, ok, err := db.vx.Mark(lg.oid)
+	var rd *vindex.Versions
+	if err == nil && ok && m.Horizon == horizon {
+		rd, err = db.vx.NewVersions()
+	}
+	db.snapMu.Unlock()
+	if err != nil {
+		return storageError(err)
+	}
+	if rd == nil {
+		return nil
+	}
+	defer rd.Close()
+	since := db.ext.since(lg.oid)
+	before := since.Load()
+	num := db.ext.next.Add(1)
+	if num > vindex.MaxExtentsFile {
+		return errors.New("engine: extents: no file numbers left")
+	}
+	path := db.ext.path(num)
+	xw, err := vindex.CreateExtents(db.ext.fs, path, num)
+	if err != nil {
+		return err
+	}
+	set := &extentSet{num: num, horizon: horizon}
+	var kb []byte
+	var seqs []uint64
+	var vs []vindex.Version
+	var y yielder
+	more := rd.Scan(lg.oid)
+	n := 0
+	rows.Ascend(func(r row) bool {
+		if err = ctx.Err(); err != nil {
+			return false
+		}
+		y.tick()
+		var a vindex.Addr
+		var k int
+		if a, k, err = extentOf(r, rd, &more, m.Seq, horizon, xw, &kb, &seqs, &vs); err != nil || k == 0 {
+			return err == nil
+		}
+		if n%extentsEvery == 0 {
+			set.keys = append(set.keys, kb...)
+			set.ends = append(set.ends, uint32(len(set.keys)))
+			set.offs = append(set.offs, a.Offset())
+		}
+		n++
+		set.written += int64(k)
+		return true
+	})
+	if err == nil {
+		err = xw.Flush()
+	}
+	set.size = xw.Size()
+	if cerr := xw.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		set.x, err = vindex.OpenExtents(db.ext.fs, path, num, set.size)
+	}
+	if err != nil {
+		db.ext.fs.Remove(path)
+		return err
+	}
+	// Under snapMu, which a fold holds: one after this drops the set.
+	db.snapMu.Lock()
+	same := false
+	db.locked(func() {
+		cur, ok := db.work[name]
+		same = ok && cur.log == lg && cur.horizon == horizon
+	})
+	var old *extentSet
+	if same {
+		old = lg.extents.Swap(set)
+		since.Add(-before)
+	}
+	db.snapMu.Unlock()
+	if !same {
+		db.ext.drop(set) // folded or dropped meanwhile
+		return nil
+	}
+	db.ext.drop(old)
+	return nil
+}
+
+// extentOf writes with xw the extent of r when it has a gap: its
+// versions up to mark, read with rd, a scan of the table's versions in
+// key order that more says has not ended; and returns its address and
+// how many versions it holds (0: none written). kb holds r's key in the
+// ordered encoding after it.
+func extentOf(r row, rd *vindex.Versions, more *bool, mark, horizon uint64, xw *vindex.ExtentsWriter,
+	kb *[]byte, seqs *[]uint64, vs *[]vindex.Version) (vindex.Addr, int, error) {
+	gi := slices.IndexFunc(r.versions, func(v version) bool { return v.gap() })
+	if gi < 0 {
+		return 0, 0, nil
+	}
+	*kb = appendOrderedKey((*kb)[:0], r.key)
+	// The index's versions of the keys before r's are of rows without a
+	// gap, or gone.
+	for *more && bytes.Compare(rd.Key(), *kb) < 0 {
+		*more = rd.Next()
+	}
+	// The reader's bytes are valid until it moves: the versions' go here.
+	slab := make([]byte, 0, 1024)
+	cp := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		n := len(slab)
+		slab = append(slab, b...)
+		return slab[n:len(slab):len(slab)]
+	}
+	*seqs, *vs = (*seqs)[:0], (*vs)[:0]
+	for ; *more && bytes.Equal(rd.Key(), *kb); *more = rd.Next() {
+		if rd.Seq() <= mark {
+			v := rd.Version()
+			v.Doc, v.Patch = cp(v.Doc), cp(v.Patch)
+			*seqs, *vs = append(*seqs, rd.Seq()), append(*vs, v)
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return 0, 0, storageError(err)
+	}
+	ss, vv := *seqs, *vs // newest first
+	if len(ss) == 0 || ss[len(ss)-1] > r.versions[gi].seq {
+		return 0, 0, nil // the index does not hold the gap's first version
+	}
+	xw.Begin(0, *kb, horizon, 0)
+	for i := len(ss) - 1; i >= 0; i-- {
+		xw.Add(ss[i], vv[i])
+	}
+	a, _, err := xw.End()
+	if err != nil {
+		return 0, 0, err
+	}
+	return a, len(ss), nil
+}
+
+// extentWalk walks a row's versions in an extent down from one, as
+// vindex.Versions walks the index's (for indexedDoc).
+type extentWalk struct {
+	key []byte
+	buf []byte
+	vs  []extentVersion // the extent's versions, oldest first
+	at  int             // the version the walk is at
+	err error
+}
+
+type extentVersion struct {
+	seq uint64
+	v   vindex.Version
+}
+
+var extentWalks = sync.Pool{New: func() any { return new(extentWalk) }}
+
+// errShort ends a read the extents cannot answer.
+var errShort = errors.New("engine: extents: not in the extent")
+
+func (w *extentWalk) Seq() uint64             { return w.vs[w.at].seq }
+func (w *extentWalk) Version() vindex.Version { return w.vs[w.at].v }
+func (w *extentWalk) Err() error              { return w.err }
+
+func (w *extentWalk) Next() bool {
+	if w.at == 0 {
+		w.err = errShort
+		return false
+	}
+	w.at--
+	return true
+}
+
+// find reads into w the extent of w's key from set.
+func (w *extentWalk) find(xf *extentFiles, set *extentSet) error {
+	// The last key kept at or before w's: its extent and those after it
+	// up to the next key kept.
+	lo, hi := 0, len(set.ends)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		start := uint32(0)
+		if mid > 0 {
+			start = set.ends[mid-1]
+		}
+		if bytes.Compare(set.keys[start:set.ends[mid]], w.key) <= 0 {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo == 0 {
+		return errShort
+	}
+	end := set.size
+	if lo < len(set.offs) {
+		end = set.offs[lo]
+	}
+	xf.mu.RLock()
+	e, buf, ok, err := set.x.Find(set.offs[lo-1], end, w.key, w.buf)
+	xf.mu.RUnlock()
+	w.buf = buf
+	if err != nil || !ok {
+		return errors.Join(errShort, err)
+	}
+	w.vs = w.vs[:0]
+	for it := e.Versions(); ; {
+		seq, v, ok := it.Next()
+		if !ok {
+			return it.Err()
+		}
+		w.vs = append(w.vs, extentVersion{seq, v})
+	}
+}
+
+// fromExtents reads from the table's extents the version of r visible at
+// seq, a seq in the gap at r.versions[i], as indexGapAt reads it from the
+// index; ok is false when they cannot vouch for it: there are none, the
+// row has none, its extent does not hold the gap's first version or
+// stops before seq (the gap took versions spilled since), or a read
+// fails.
+func (r *row) fromExtents(lg *tableLog, i int, seq uint64) (vseq uint64, ms int64, doc []byte, ok bool) {
+	set := lg.extents.Load()
+	if set == nil || lg.ext == nil {
+		return 0, 0, nil, false
+	}
+	g := &r.versions[i]
+	w := extentWalks.Get().(*extentWalk)
+	defer func() {
+		clear(w.vs)
+		w.vs, w.err = w.vs[:0], nil
+		extentWalks.Put(w)
+	}()
+	w.key = appendOrderedKey(w.key[:0], r.key)
+	err := w.find(lg.ext, set)
+	// The extent holds every version of the row from its first to its
+	// last: one that holds the gap's first version and reaches seq holds
+	// the version visible at seq.
+	if err == nil && (len(w.vs) == 0 || w.vs[0].seq > g.seq || w.vs[len(w.vs)-1].seq < seq) {
+		err = errShort
+	}
+	if err == nil {
+		w.at, _ = slices.BinarySearchFunc(w.vs, seq+1, func(v extentVersion, s uint64) int { return cmp.Compare(v.seq, s) })
+		w.at--
+		vseq, ms = w.Seq(), w.Version().Ms
+		doc, err = lg.indexedDoc(w, r.key)
+	}
+	if err != nil {
+		lg.ext.unsure.Add(1)
+		return 0, 0, nil, false
+	}
+	lg.ext.reads.Add(1)
+	return vseq, ms, doc, true
+}
