@@ -125,14 +125,16 @@ func (xf *extentFiles) kicked(oid uint32, n int) {
 }
 
 // run writes the extents of the tables due once the index has gone
-// extentsAfter without a pass.
+// extentsAfter without a pass, and a tenth of that after the start.
 func (xf *extentFiles) run(ctx context.Context, db *DB) {
 	defer close(xf.done)
 	after := db.opts.extentsAfter
 	if after <= 0 {
 		after = extentsAfter
 	}
-	vindex.WhenIdle(ctx, after, xf.kick, func() {
+	// A start has no writes to wait for: the reads of the past go to the
+	// index until the extents are written.
+	vindex.WhenIdle(ctx, after/10, after, xf.kick, func() {
 		for _, name := range db.extentsDue() {
 			if err := db.writeExtents(ctx, name); err != nil && ctx.Err() == nil {
 				db.log.Warn("cannot write the extents of a table", "table", name, "err", err)

@@ -189,7 +189,7 @@ func TestExtentsReads(t *testing.T) {
 	if files := extentFileNames(t, dir); len(files) != 0 {
 		t.Fatalf("extents files after a close: %v", files)
 	}
-	opts.extentsAfter = time.Second
+	opts.extentsAfter = 5 * time.Second // the first write half a second after the open
 	db = openDB(t, dir, opts)
 	if ts, _ := db.View().lookupTable("t"); ts.log.extents.Load() != nil {
 		t.Fatal("extents right after a restart")

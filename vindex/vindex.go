@@ -258,7 +258,7 @@ func Open(dir string, o Options) (*Index, error) {
 // it worth the work.
 func (x *Index) tidier(ctx context.Context, after time.Duration) {
 	defer close(x.tidy.done)
-	WhenIdle(ctx, after, x.tidy.kick, func() {
+	WhenIdle(ctx, after, after, x.tidy.kick, func() {
 		if x.untidy() {
 			// A failure leaves the index as it was, to try again after
 			// the next flush; one that Close cancels ends the loop.
@@ -267,10 +267,11 @@ func (x *Index) tidier(ctx context.Context, after time.Duration) {
 	})
 }
 
-// WhenIdle calls fn each time after has passed since the start or the
-// last kick, until ctx is done: the work of a pause in the writes.
-func WhenIdle(ctx context.Context, after time.Duration, kick <-chan struct{}, fn func()) {
-	t := time.NewTimer(after)
+// WhenIdle calls fn once first has passed since the start, and each time
+// after has since the last kick, until ctx is done: the work of a pause
+// in the writes.
+func WhenIdle(ctx context.Context, first, after time.Duration, kick <-chan struct{}, fn func()) {
+	t := time.NewTimer(first)
 	defer t.Stop()
 	for {
 		select {
