@@ -170,12 +170,18 @@ func (db *DB) extentsDue() []string {
 	return names
 }
 
-// close stops the writer and removes the files: the process's own.
-func (xf *extentFiles) close() error {
+// stopWriter stops the writer, if it runs.
+func (xf *extentFiles) stopWriter() {
 	if xf.stop != nil {
 		xf.stop()
 		<-xf.done
+		xf.stop = nil
 	}
+}
+
+// close stops the writer and removes the files: the process's own.
+func (xf *extentFiles) close() error {
+	xf.stopWriter()
 	xf.mu.Lock()
 	defer xf.mu.Unlock()
 	return xf.fs.RemoveAll(xf.dir)

@@ -134,6 +134,14 @@ func (db *DB) startExtents(fs vindex.FS) error {
 // closeVersionIndex flushes and closes the version index.
 func (db *DB) closeVersionIndex() {
 	if db.ext != nil {
+		db.ext.stopWriter()
+		db.locked(func() {
+			for _, ts := range db.work {
+				if set := ts.log.extents.Swap(nil); set != nil {
+					set.x.Close()
+				}
+			}
+		})
 		if err := db.ext.close(); err != nil {
 			db.log.Warn("cannot remove the extents", "err", err)
 		}
