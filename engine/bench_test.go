@@ -126,7 +126,7 @@ func BenchmarkPointLookup(b *testing.B) {
 // versions spilled to the version index: through the rows' extents, and
 // through the index's entries alone (as before the extents are written).
 func BenchmarkAsOfSpilled(b *testing.B) {
-	db, _ := buildBenchDBWith(b, b.TempDir(), Options{VersionIndex: true, NewestInIndex: true, extentsAfter: time.Hour}, func(db *DB) {
+	db, _ := buildBenchDBWith(b, b.TempDir(), Options{VersionIndex: true, NewestInIndex: true, Extents: true, extentsAfter: time.Hour}, func(db *DB) {
 		if _, err := db.SnapshotTable("users"); err != nil {
 			b.Fatal(err)
 		}

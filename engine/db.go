@@ -59,6 +59,11 @@ type Options struct {
 	// 0 spills every table from its first snapshot; the server sets it to
 	// --cache-size.
 	SpillAbove int64
+	// Extents, with VersionIndex, writes the spilled tables' history again
+	// clustered by row when the index is idle, for AS OF reads of it
+	// (extents.go): a server's work, which a command that opens the
+	// database for a moment would only throw away at its close.
+	Extents bool
 	// extentsAfter is how long the version index goes without a pass
 	// before the extents are written (0: extentsAfter; tests set it).
 	extentsAfter time.Duration

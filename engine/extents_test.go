@@ -70,7 +70,7 @@ func extentFileNames(t *testing.T, dir string) []string {
 // and a restart removes the files.
 func TestExtentsReads(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1, extentsAfter: time.Hour}
+	opts := Options{VersionIndex: true, NewestInIndex: true, Extents: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1, extentsAfter: time.Hour}
 	db := openDB(t, dir, opts)
 	defer func() { db.Close() }()
 	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"status"}}))
@@ -212,7 +212,7 @@ func TestExtentsReads(t *testing.T) {
 // TestExtentsBesideWrites writes a table's extents while commits and
 // snapshots go on, and reads every gap both ways after.
 func TestExtentsBesideWrites(t *testing.T) {
-	db := openDB(t, t.TempDir(), Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, extentsAfter: time.Hour})
+	db := openDB(t, t.TempDir(), Options{VersionIndex: true, NewestInIndex: true, Extents: true, SnapshotEvents: -1, SnapshotBytes: -1, extentsAfter: time.Hour})
 	defer db.Close()
 	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
 	rng := rand.New(rand.NewPCG(9, 10))

@@ -120,7 +120,7 @@ func (db *DB) openVersionIndex() error {
 // startExtents starts the extents of a database that writes its version
 // index, on fs.
 func (db *DB) startExtents(fs vindex.FS) error {
-	if db.opts.ReadOnly || !db.opts.VersionIndex {
+	if db.opts.ReadOnly || !db.opts.VersionIndex || !db.opts.Extents {
 		return nil
 	}
 	xf, err := openExtents(fs, filepath.Join(db.dir, extentsDir))

@@ -266,6 +266,7 @@ func run(args []string, stderr io.Writer) int {
 		VersionIndex:   o.versionIndex,
 		NewestInIndex:  o.newestInIndex,
 		SpillAbove:     int64(o.spillAbove),
+		Extents:        true,
 	})
 	if err != nil {
 		log.Error("cannot open data directory", "dir", o.data, "err", err)
