@@ -247,11 +247,8 @@ func (db *DB) writeExtents(ctx context.Context, name string) error {
 		return err
 	}
 	set := &extentSet{num: num, horizon: horizon}
-	var kb []byte
-	var seqs []uint64
-	var vs []vindex.Version
+	sc := extentScan{rd: rd, more: rd.Scan(lg.oid), mark: m.Seq, horizon: horizon, xw: xw}
 	var y yielder
-	more := rd.Scan(lg.oid)
 	n := 0
 	rows.Ascend(func(r row) bool {
 		if err = ctx.Err(); err != nil {
@@ -260,11 +257,11 @@ func (db *DB) writeExtents(ctx context.Context, name string) error {
 		y.tick()
 		var a vindex.Addr
 		var k int
-		if a, k, err = extentOf(r, rd, &more, m.Seq, horizon, xw, &kb, &seqs, &vs); err != nil || k == 0 {
+		if a, k, err = sc.row(r); err != nil || k == 0 {
 			return err == nil
 		}
 		if n%extentsEvery == 0 {
-			set.keys = append(set.keys, kb...)
+			set.keys = append(set.keys, sc.key...)
 			set.ends = append(set.ends, uint32(len(set.keys)))
 			set.offs = append(set.offs, a.Offset())
 		}
@@ -307,57 +304,72 @@ func (db *DB) writeExtents(ctx context.Context, name string) error {
 	return nil
 }
 
-// extentOf writes with xw the extent of r when it has a gap: its
-// versions up to mark, read with rd, a scan of the table's versions in
-// key order that more says has not ended; and returns its address and
-// how many versions it holds (0: none written). kb holds r's key in the
-// ordered encoding after it.
-func extentOf(r row, rd *vindex.Versions, more *bool, mark, horizon uint64, xw *vindex.ExtentsWriter,
-	kb *[]byte, seqs *[]uint64, vs *[]vindex.Version) (vindex.Addr, int, error) {
+// extentScan writes a table's extents from a scan of its versions in
+// the index (rd, in key order; more: not at its end), up to mark.
+type extentScan struct {
+	rd            *vindex.Versions
+	more          bool
+	mark, horizon uint64
+	xw            *vindex.ExtentsWriter
+	// key is the ordered key of the row last written; seqs, vs and slab
+	// hold its versions (the reader's bytes are valid until it moves),
+	// each reused from row to row.
+	key  []byte
+	seqs []uint64
+	vs   []vindex.Version
+	slab []byte
+}
+
+// row writes the extent of r when it has a gap, and returns its address
+// and how many versions it holds (0: none written).
+func (sc *extentScan) row(r row) (vindex.Addr, int, error) {
 	gi := slices.IndexFunc(r.versions, func(v version) bool { return v.gap() })
 	if gi < 0 {
 		return 0, 0, nil
 	}
-	*kb = appendOrderedKey((*kb)[:0], r.key)
+	sc.key = appendOrderedKey(sc.key[:0], r.key)
 	// The index's versions of the keys before r's are of rows without a
 	// gap, or gone.
-	for *more && bytes.Compare(rd.Key(), *kb) < 0 {
-		*more = rd.Next()
+	for sc.more && bytes.Compare(sc.rd.Key(), sc.key) < 0 {
+		sc.more = sc.rd.Next()
 	}
-	// The reader's bytes are valid until it moves: the versions' go here.
-	slab := make([]byte, 0, 1024)
-	cp := func(b []byte) []byte {
-		if b == nil {
-			return nil
-		}
-		n := len(slab)
-		slab = append(slab, b...)
-		return slab[n:len(slab):len(slab)]
-	}
-	*seqs, *vs = (*seqs)[:0], (*vs)[:0]
-	for ; *more && bytes.Equal(rd.Key(), *kb); *more = rd.Next() {
-		if rd.Seq() <= mark {
-			v := rd.Version()
-			v.Doc, v.Patch = cp(v.Doc), cp(v.Patch)
-			*seqs, *vs = append(*seqs, rd.Seq()), append(*vs, v)
+	sc.seqs, sc.vs, sc.slab = sc.seqs[:0], sc.vs[:0], sc.slab[:0]
+	for ; sc.more && bytes.Equal(sc.rd.Key(), sc.key); sc.more = sc.rd.Next() {
+		if sc.rd.Seq() <= sc.mark {
+			v := sc.rd.Version()
+			v.Doc, v.Patch = sc.keep(v.Doc), sc.keep(v.Patch)
+			sc.seqs, sc.vs = append(sc.seqs, sc.rd.Seq()), append(sc.vs, v)
 		}
 	}
-	if err := rd.Err(); err != nil {
+	if err := sc.rd.Err(); err != nil {
 		return 0, 0, storageError(err)
 	}
-	ss, vv := *seqs, *vs // newest first
-	if len(ss) == 0 || ss[len(ss)-1] > r.versions[gi].seq {
+	if n := len(sc.seqs); n == 0 || sc.seqs[n-1] > r.versions[gi].seq {
 		return 0, 0, nil // the index does not hold the gap's first version
 	}
-	xw.Begin(0, *kb, horizon, 0)
-	for i := len(ss) - 1; i >= 0; i-- {
-		xw.Add(ss[i], vv[i])
+	sc.xw.Begin(0, sc.key, sc.horizon, 0)
+	for i := len(sc.seqs) - 1; i >= 0; i-- { // newest first in the index
+		sc.xw.Add(sc.seqs[i], sc.vs[i])
 	}
-	a, _, err := xw.End()
+	a, _, err := sc.xw.End()
 	if err != nil {
 		return 0, 0, err
 	}
-	return a, len(ss), nil
+	return a, len(sc.seqs), nil
+}
+
+// keep copies b into the slab (nil stays nil, empty stays empty): a
+// slab that grows leaves the copies before in its old array.
+func (sc *extentScan) keep(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	if sc.slab == nil {
+		sc.slab = make([]byte, 0, 4096)
+	}
+	n := len(sc.slab)
+	sc.slab = append(sc.slab, b...)
+	return sc.slab[n:len(sc.slab):len(sc.slab)]
 }
 
 // extentWalk walks a row's versions in an extent down from one, as

@@ -12,7 +12,8 @@ import (
 // file), then again with a threshold the table is past: the start spills
 // it in the background, unwritten (its present file appears), and pgx
 // reads the same present and the same past from it; started a third time
-// with the defaults, it stays spilled.
+// with the defaults, it stays spilled, writes its extents, and reads the
+// same past from them; a clean stop removes them.
 func TestServerBinarySpills(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	present := func() []string {
@@ -68,5 +69,22 @@ func TestServerBinarySpills(t *testing.T) {
 	if p := present(); len(p) != 1 {
 		t.Fatalf("present files after a start with the defaults: %v, want the spill's", p)
 	}
+	// A second after the start the server writes the spilled history
+	// again clustered by row (DATA/extents), and the reads of the past
+	// (row 7 AS OF before its UPDATE is in its gap) take it.
+	extents := func() []string {
+		p, _ := filepath.Glob(filepath.Join(dir, "extents", "*.x"))
+		return p
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(extents()) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no extents written after the start:\n%s", b.logs.String())
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // 10,000 extents: written and taken by then
+	check(b)
 	b.stop(t)
+	if p := extents(); len(p) != 0 {
+		t.Fatalf("extents files after a clean stop: %v", p)
+	}
 }
