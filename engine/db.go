@@ -275,6 +275,9 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	db.visible.Store(last)
 	db.pub.Store(state)
+	if db.ext != nil {
+		db.loadExtents() // before a snapshot or a fold can run
+	}
 	db.startSnapshots(db.dueToSpill(), true)
 	if db.ext != nil {
 		db.ext.start(db)

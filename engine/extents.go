@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,15 +25,20 @@ import (
 // a few kilobytes of a file rather than a seek through the version index
 // (docs/ENGINE.md, "Next: the past in extents"). They are written when
 // the index has gone extentsAfter without a pass (writeExtents): for
-// each spilled table, a file of one extent a row with a gap, in key
-// order, holding every version the index has of the row up to the
-// table's mark, and beside it in memory the key and offset of every
-// extentsEvery-th extent (extentSet). A read of a seq in a gap finds the
-// row's extent from those, and takes it when it holds the gap's first
-// version and the seq is not past its last (fromExtents): the extent
-// holds every version of the row between the two. The index's entries
-// answer the rest, and stay the truth. The files are kept for the
-// process: an open removes them, and so does a clean close.
+// each spilled table, a sealed file of one extent a row with a gap, in
+// key order, holding every version the index has of the row up to the
+// table's mark (extentSet). A read of a seq in a gap finds the row's
+// extent through the file's directory, and takes it when it holds the
+// gap's first version and the seq is not past its last (fromExtents):
+// the extent holds every version of the row between the two. The
+// index's entries answer the rest, and stay the truth.
+//
+// The files outlive the process: an open takes each table's newest file
+// back when the table still is what the file was written from (its OID,
+// its horizon, an index holding every version up to the file's mark:
+// loadExtents), and removes the rest. A row's versions never change below
+// the horizon, so a file that was right when written stays right until a
+// fold (which removes it) or a drop.
 
 // extentsDir is the directory of the extents files in a data directory.
 const extentsDir = "extents"
@@ -42,10 +51,6 @@ const (
 	extentsAfter = 10 * time.Second
 	extentsShare = 8
 )
-
-// extentsEvery is how many extents a read may read to find a row's: the
-// set keeps the key of every extentsEvery-th.
-const extentsEvery = 8
 
 // extentFiles are a database's extents files and the goroutine that
 // writes them.
@@ -67,29 +72,119 @@ type extentFiles struct {
 	reads, unsure atomic.Int64
 }
 
-// extentSet is a table's extents: its file and, for every extentsEvery-th
-// extent, its key (keys[ends[i-1]:ends[i]]) and offset.
+// extentSet is a table's extents: its file, numbered num, and what the
+// file was written from (its meta: extentsMeta).
 type extentSet struct {
-	x       *vindex.Extents
-	num     uint32
-	size    int64
-	keys    []byte
-	ends    []uint32
-	offs    []int64
-	horizon uint64
-	written int64 // versions in the file
+	x   *vindex.Extents
+	num uint32
+	extentsMeta
 }
 
-// openExtents starts the database's extents in dir on fs, removing what
-// an earlier open left there.
-func openExtents(fs vindex.FS, dir string) (*extentFiles, error) {
-	if err := fs.RemoveAll(dir); err != nil {
-		return nil, fmt.Errorf("engine: extents: %w", err)
+// extentsMeta is what a table's extents file says of itself: the table's
+// OID and horizon, the table's mark in the index (the file holds the
+// versions up to it), and how many versions the file holds.
+type extentsMeta struct {
+	oid           uint32
+	horizon, mark uint64
+	written       int64
+}
+
+// extentsMetaVersion begins the meta of every extents file.
+const extentsMetaVersion = 1
+
+func (m extentsMeta) append(dst []byte) []byte {
+	dst = append(dst, extentsMetaVersion)
+	dst = binary.AppendUvarint(dst, uint64(m.oid))
+	dst = binary.AppendUvarint(dst, m.horizon)
+	dst = binary.AppendUvarint(dst, m.mark)
+	return binary.AppendUvarint(dst, uint64(m.written))
+}
+
+func decodeExtentsMeta(b []byte) (m extentsMeta, ok bool) {
+	if len(b) == 0 || b[0] != extentsMetaVersion {
+		return m, false
 	}
+	b = b[1:]
+	var vs [4]uint64
+	for i := range vs {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return m, false
+		}
+		vs[i], b = v, b[n:]
+	}
+	if len(b) != 0 || vs[0] > math.MaxUint32 || vs[3] > math.MaxInt64 {
+		return m, false
+	}
+	return extentsMeta{oid: uint32(vs[0]), horizon: vs[1], mark: vs[2], written: int64(vs[3])}, true
+}
+
+// openExtents opens the database's extents in dir on fs. Its files are
+// taken back once the tables are loaded (loadExtents).
+func openExtents(fs vindex.FS, dir string) (*extentFiles, error) {
 	if err := fs.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("engine: extents: %w", err)
 	}
 	return &extentFiles{fs: fs, dir: dir, tables: map[uint32]*atomic.Int64{}}, nil
+}
+
+// loadExtents gives each table its newest extents file that still holds
+// for it, and removes the other files: those of tables dropped, folded
+// since, or whose index no longer holds what the file was written from,
+// those that are damaged, and what is not an extents file. New files are
+// numbered after the last.
+func (db *DB) loadExtents() {
+	xf := db.ext
+	names, err := xf.fs.List(xf.dir)
+	if err != nil {
+		db.log.Warn("cannot list the extents", "err", err)
+		return
+	}
+	logs := map[uint32]*tableLog{}
+	horizons := map[uint32]uint64{}
+	db.locked(func() {
+		for _, ts := range db.work {
+			logs[ts.log.oid], horizons[ts.log.oid] = ts.log, ts.horizon
+		}
+	})
+	nums := map[uint32]string{}
+	for _, name := range names {
+		n, err := strconv.ParseUint(strings.TrimSuffix(name, ".x"), 10, 32)
+		if err != nil || n == 0 || n > vindex.MaxExtentsFile || name != strconv.FormatUint(n, 10)+".x" {
+			xf.fs.RemoveAll(filepath.Join(xf.dir, name))
+			continue
+		}
+		nums[uint32(n)] = name
+		xf.next.Store(max(xf.next.Load(), uint32(n)))
+	}
+	// The newest first: a table takes the first file that holds for it.
+	for _, num := range slices.Backward(slices.Sorted(maps.Keys(nums))) {
+		if !db.loadExtentsFile(num, logs, horizons) {
+			xf.fs.Remove(xf.path(num))
+		}
+	}
+}
+
+// loadExtentsFile gives extents file num to its table, if it holds for
+// it, and says whether it did.
+func (db *DB) loadExtentsFile(num uint32, logs map[uint32]*tableLog, horizons map[uint32]uint64) bool {
+	xf := db.ext
+	x, b, err := vindex.OpenSealedExtents(xf.fs, xf.path(num), num)
+	if err != nil {
+		db.log.Warn("an extents file is removed", "file", xf.path(num), "err", err)
+		return false
+	}
+	meta, ok := decodeExtentsMeta(b)
+	lg := logs[meta.oid]
+	if ok && lg != nil && lg.extents.Load() == nil && horizons[meta.oid] == meta.horizon {
+		m, spilled, err := db.vx.Mark(meta.oid)
+		if ok = err == nil && spilled && m.Horizon == meta.horizon && m.Seq >= meta.mark; ok {
+			lg.extents.Store(&extentSet{x: x, num: num, extentsMeta: meta})
+			return true
+		}
+	}
+	x.Close()
+	return false
 }
 
 // start runs the writer of db's extents.
@@ -179,12 +274,17 @@ func (xf *extentFiles) stopWriter() {
 	}
 }
 
-// close stops the writer and removes the files: the process's own.
-func (xf *extentFiles) close() error {
-	xf.stopWriter()
-	xf.mu.Lock()
-	defer xf.mu.Unlock()
-	return xf.fs.RemoveAll(xf.dir)
+// syncDir makes the names in dir on fs durable.
+func syncDir(fs vindex.FS, dir string) error {
+	d, err := fs.OpenDir(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (xf *extentFiles) path(num uint32) string {
@@ -246,38 +346,30 @@ func (db *DB) writeExtents(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	set := &extentSet{num: num, horizon: horizon}
+	set := &extentSet{num: num, extentsMeta: extentsMeta{oid: lg.oid, horizon: horizon, mark: m.Seq}}
 	sc := extentScan{rd: rd, more: rd.Scan(lg.oid), mark: m.Seq, horizon: horizon, xw: xw}
 	var y yielder
-	n := 0
 	rows.Ascend(func(r row) bool {
 		if err = ctx.Err(); err != nil {
 			return false
 		}
 		y.tick()
-		var a vindex.Addr
 		var k int
-		if a, k, err = sc.row(r); err != nil || k == 0 {
-			return err == nil
-		}
-		if n%extentsEvery == 0 {
-			set.keys = append(set.keys, sc.key...)
-			set.ends = append(set.ends, uint32(len(set.keys)))
-			set.offs = append(set.offs, a.Offset())
-		}
-		n++
+		k, err = sc.row(r)
 		set.written += int64(k)
-		return true
+		return err == nil
 	})
 	if err == nil {
-		err = xw.Flush()
+		err = xw.Seal(set.extentsMeta.append(nil))
 	}
-	set.size = xw.Size()
 	if cerr := xw.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		set.x, err = vindex.OpenExtents(db.ext.fs, path, num, set.size)
+		err = syncDir(db.ext.fs, db.ext.dir)
+	}
+	if err == nil {
+		set.x, _, err = vindex.OpenSealedExtents(db.ext.fs, path, num)
 	}
 	if err != nil {
 		db.ext.fs.Remove(path)
@@ -320,12 +412,12 @@ type extentScan struct {
 	slab []byte
 }
 
-// row writes the extent of r when it has a gap, and returns its address
-// and how many versions it holds (0: none written).
-func (sc *extentScan) row(r row) (vindex.Addr, int, error) {
+// row writes the extent of r when it has a gap, and returns how many
+// versions it holds (0: none written).
+func (sc *extentScan) row(r row) (int, error) {
 	gi := slices.IndexFunc(r.versions, func(v version) bool { return v.gap() })
 	if gi < 0 {
-		return 0, 0, nil
+		return 0, nil
 	}
 	sc.key = appendOrderedKey(sc.key[:0], r.key)
 	// The index's versions of the keys before r's are of rows without a
@@ -342,20 +434,19 @@ func (sc *extentScan) row(r row) (vindex.Addr, int, error) {
 		}
 	}
 	if err := sc.rd.Err(); err != nil {
-		return 0, 0, storageError(err)
+		return 0, storageError(err)
 	}
 	if n := len(sc.seqs); n == 0 || sc.seqs[n-1] > r.versions[gi].seq {
-		return 0, 0, nil // the index does not hold the gap's first version
+		return 0, nil // the index does not hold the gap's first version
 	}
 	sc.xw.Begin(0, sc.key, sc.horizon, 0)
 	for i := len(sc.seqs) - 1; i >= 0; i-- { // newest first in the index
 		sc.xw.Add(sc.seqs[i], sc.vs[i])
 	}
-	a, _, err := sc.xw.End()
-	if err != nil {
-		return 0, 0, err
+	if _, _, err := sc.xw.End(); err != nil {
+		return 0, err
 	}
-	return a, len(sc.seqs), nil
+	return len(sc.seqs), nil
 }
 
 // keep copies b into the slab (nil stays nil, empty stays empty): a
@@ -407,30 +498,8 @@ func (w *extentWalk) Next() bool {
 
 // find reads into w the extent of w's key from set.
 func (w *extentWalk) find(xf *extentFiles, set *extentSet) error {
-	// The last key kept at or before w's: its extent and those after it
-	// up to the next key kept.
-	lo, hi := 0, len(set.ends)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		start := uint32(0)
-		if mid > 0 {
-			start = set.ends[mid-1]
-		}
-		if bytes.Compare(set.keys[start:set.ends[mid]], w.key) <= 0 {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	if lo == 0 {
-		return errShort
-	}
-	end := set.size
-	if lo < len(set.offs) {
-		end = set.offs[lo]
-	}
 	xf.mu.RLock()
-	e, buf, ok, err := set.x.Find(set.offs[lo-1], end, w.key, w.buf)
+	e, buf, ok, err := set.x.Lookup(w.key, w.buf)
 	xf.mu.RUnlock()
 	w.buf = buf
 	if err != nil || !ok {

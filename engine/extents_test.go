@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -184,29 +185,100 @@ func TestExtentsReads(t *testing.T) {
 		t.Fatalf("extents files after a drop: %v", files)
 	}
 
-	// A restart: no extents, until the writer writes them.
+	// A state a crash could leave: the directory as it is while open.
+	crashed := t.TempDir()
+	mustExec(t, os.CopyFS(crashed, os.DirFS(dir)))
+
+	// A restart takes the file back: the reads take the extents at once,
+	// before the writer runs.
 	mustExec(t, db.Close())
-	if files := extentFileNames(t, dir); len(files) != 0 {
+	files := extentFileNames(t, dir)
+	if len(files) != 1 {
 		t.Fatalf("extents files after a close: %v", files)
 	}
-	opts.extentsAfter = 5 * time.Second // the first write half a second after the open
 	db = openDB(t, dir, opts)
-	if ts, _ := db.View().lookupTable("t"); ts.log.extents.Load() != nil {
-		t.Fatal("extents right after a restart")
+	if n, unsure := gapReads(t, db); n == 0 || unsure != 0 {
+		t.Fatalf("after a restart: %d reads from the extents, %d from the index", n, unsure)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for db.ext.reads.Load() == 0 {
-		if n, _ := gapReads(t, db); n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the extents were not written after the restart")
-		}
-		time.Sleep(20 * time.Millisecond)
+	if got := extentFileNames(t, dir); !slices.Equal(got, files) {
+		t.Fatalf("extents files after a restart: %v, want %v", got, files)
+	}
+
+	// An older file beside the newest (a removal a crash took back) goes;
+	// the newest stays. Junk and names not the writer's go too.
+	xdir := filepath.Join(dir, extentsDir)
+	old, err := os.ReadFile(filepath.Join(xdir, files[0]))
+	mustExec(t, err)
+	mustExec(t, db.writeExtents(ctx, "t"))
+	newest := extentFileNames(t, dir)
+	mustExec(t, db.Close())
+	mustExec(t, os.WriteFile(filepath.Join(xdir, files[0]), old, 0o644))
+	mustExec(t, os.WriteFile(filepath.Join(xdir, "0"+newest[0]), old, 0o644))
+	mustExec(t, os.WriteFile(filepath.Join(xdir, "junk"), []byte("junk"), 0o644))
+	db = openDB(t, dir, opts)
+	if got := extentFileNames(t, dir); !slices.Equal(got, newest) {
+		t.Fatalf("extents files after a restart: %v, want %v", got, newest)
+	}
+	if ts, _ := db.View().lookupTable("t"); ts.log.extents.Load().num != db.ext.next.Load() {
+		t.Fatalf("the table took file %d, want %d", ts.log.extents.Load().num, db.ext.next.Load())
 	}
 	if n, unsure := gapReads(t, db); n == 0 || unsure != 0 {
 		t.Fatalf("after a restart: %d reads from the extents, %d from the index", n, unsure)
 	}
+
+	// The older file alone (the newest's name lost) still holds: no
+	// version below the horizon changes.
+	mustExec(t, db.Close())
+	mustExec(t, os.Remove(filepath.Join(xdir, newest[0])))
+	mustExec(t, os.WriteFile(filepath.Join(xdir, files[0]), old, 0o644))
+	db = openDB(t, dir, opts)
+	if n, unsure := gapReads(t, db); n == 0 || unsure != 0 {
+		t.Fatalf("the older file: %d reads from the extents, %d from the index", n, unsure)
+	}
+
+	// A fold while the extents are not kept (the command line) leaves a
+	// file of another horizon: the next open removes it.
+	mustExec(t, db.Close())
+	noext := opts
+	noext.Extents = false
+	db = openDB(t, dir, noext)
+	_, err = db.CompactBefore("t", 3)
+	mustExec(t, err)
+	mustExec(t, db.Close())
+	if files := extentFileNames(t, dir); len(files) != 1 {
+		t.Fatalf("extents files after an open without them: %v", files)
+	}
+	db = openDB(t, dir, opts)
+	if files := extentFileNames(t, dir); len(files) != 0 {
+		t.Fatalf("extents files after a fold: %v", files)
+	}
+	if n, unsure := gapReads(t, db); n != 0 || unsure == 0 {
+		t.Fatalf("after a fold: %d reads from the extents, %d from the index", n, unsure)
+	}
+
+	// A damaged trailer: the file goes.
+	mustExec(t, db.writeExtents(ctx, "t"))
+	files = extentFileNames(t, dir)
+	mustExec(t, db.Close())
+	b, err := os.ReadFile(filepath.Join(xdir, files[0]))
+	mustExec(t, err)
+	b[len(b)-12] ^= 1
+	mustExec(t, os.WriteFile(filepath.Join(xdir, files[0]), b, 0o644))
+	db = openDB(t, dir, opts)
+	if files := extentFileNames(t, dir); len(files) != 0 {
+		t.Fatalf("extents files after damage: %v", files)
+	}
+	if n, unsure := gapReads(t, db); n != 0 || unsure == 0 {
+		t.Fatalf("after damage: %d reads from the extents, %d from the index", n, unsure)
+	}
+
+	// The state a crash could leave reads as the index does, through the
+	// extents when its index holds what they were written from.
+	mustExec(t, db.Close())
+	db = openDB(t, crashed, opts)
+	n, unsure = gapReads(t, db)
+	t.Logf("after a crash: %d reads from the extents, %d from the index", n, unsure)
+	asOf()
 }
 
 // TestExtentsBesideWrites writes a table's extents while commits and

@@ -142,9 +142,6 @@ func (db *DB) closeVersionIndex() {
 				}
 			}
 		})
-		if err := db.ext.close(); err != nil {
-			db.log.Warn("cannot remove the extents", "err", err)
-		}
 		db.ext = nil
 	}
 	if db.vx == nil {

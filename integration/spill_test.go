@@ -1,8 +1,11 @@
 package integration
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -13,7 +16,8 @@ import (
 // it in the background, unwritten (its present file appears), and pgx
 // reads the same present and the same past from it; started a third time
 // with the defaults, it stays spilled, writes its extents, and reads the
-// same past from them; a clean stop removes them.
+// same past from them; a clean stop keeps them, and the next start
+// reads them again.
 func TestServerBinarySpills(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	present := func() []string {
@@ -72,19 +76,32 @@ func TestServerBinarySpills(t *testing.T) {
 	// A second after the start the server writes the spilled history
 	// again clustered by row (DATA/extents), and the reads of the past
 	// (row 7 AS OF before its UPDATE is in its gap) take it.
-	extents := func() []string {
+	// A file is the table's once it is sealed: it ends with its trailer.
+	sealed := func() []string {
 		p, _ := filepath.Glob(filepath.Join(dir, "extents", "*.x"))
-		return p
+		var s []string
+		for _, path := range p {
+			if b, err := os.ReadFile(path); err == nil && bytes.HasSuffix(b, []byte("DRIFTDXS")) {
+				s = append(s, path)
+			}
+		}
+		return s
 	}
-	for deadline := time.Now().Add(30 * time.Second); len(extents()) == 0; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); len(sealed()) == 0; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no extents written after the start:\n%s", b.logs.String())
 		}
 	}
-	time.Sleep(500 * time.Millisecond) // 10,000 extents: written and taken by then
 	check(b)
 	b.stop(t)
-	if p := extents(); len(p) != 0 {
-		t.Fatalf("extents files after a clean stop: %v", p)
+	files := sealed()
+	if len(files) != 1 {
+		t.Fatalf("extents files after a clean stop: %v, want one", files)
+	}
+	b = startBinary(t, []string{"DRIFTDB_DATA=" + dir})
+	check(b)
+	b.stop(t)
+	if p := sealed(); !slices.Equal(p, files) {
+		t.Fatalf("extents files after a restart: %v, want %v", p, files)
 	}
 }

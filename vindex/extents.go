@@ -8,7 +8,10 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"slices"
 	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // Extents files hold rows' histories clustered by row: an extent is one
@@ -18,7 +21,7 @@ import (
 // fold drops versions and so renumbers them) and the number of versions
 // before its first (pos), so that a reader can tell that two extents it
 // walks from one to the other are adjacent. A reader that knows where a
-// row's newest extent is (the engine keeps the address beside the row)
+// row's extent is (an address, or a sealed file's directory: Lookup)
 // reads the versions visible at any seq with one read of the file, not a
 // seek through an LSM's levels, index blocks and block cache:
 // BenchmarkSeek/extents against BenchmarkSeek/cache=uncached. The files
@@ -35,15 +38,40 @@ import (
 // A value is a version as the index's entries encode it (Version.append).
 // prev is an Addr, 0 for none. The crc32c (Castagnoli) is of the body.
 // Integers in the header and the extent's head are big-endian.
+//
+// A file written whole (Seal) ends with a directory of its extents and a
+// trailer, so that it can be opened again without the writer:
+//
+//	directory: count(uvarint), then for every DirEvery-th extent
+//	           keylen(uvarint) key off(uvarint: the rise from the one before)
+//	meta:      the caller's bytes
+//	trailer:   dir(8) dirlen(4) metalen(4) crc32c(4) "DRIFTDXS"
+//
+// dir is the directory's offset (where the extents end), the crc32c is of
+// the directory and the meta. Seal makes the extents durable before it
+// writes the directory, and the directory before it returns: a file whose
+// trailer reads right has every extent it lists.
 
-// extentsMagic begins every extents file.
-const extentsMagic = "DRIFTDX1"
+// extentsMagic begins every extents file; sealMagic ends a sealed one.
+const (
+	extentsMagic = "DRIFTDX1"
+	sealMagic    = "DRIFTDXS"
+)
 
-// Sizes of a file's header and of an extent's head.
+// Sizes of a file's header, of an extent's head and of a sealed file's
+// trailer.
 const (
 	extentsHeader = len(extentsMagic) + 4
 	extentHead    = 8
+	sealTrailer   = 8 + 4 + 4 + 4 + len(sealMagic)
 )
+
+// DirEvery is how many extents a sealed file's directory covers with one
+// entry: a lookup (Extents.Lookup) reads at most that many.
+const DirEvery = 8
+
+// maxSealed bounds a sealed file's directory and meta.
+const maxSealed = 1 << 30
 
 // maxExtent bounds an extent's body: a row's versions from one write are
 // far below it, and a size read from a damaged file above it is refused
@@ -94,6 +122,12 @@ type ExtentsWriter struct {
 	n          int
 	open       bool
 	err        error
+	// dir is the directory Seal writes: count entries so far, last the
+	// offset of the last one, extents how many extents were written.
+	dir     []byte
+	count   int
+	last    int64
+	extents int
 }
 
 // extentsFile is the file an extents writer or reader uses.
@@ -178,6 +212,13 @@ func (w *ExtentsWriter) End() (Addr, int, error) {
 	binary.BigEndian.PutUint32(w.buf[start+4:], crc32.Checksum(body, castagnoli))
 	size := len(w.buf) - start
 	addr := MakeAddr(w.num, w.off)
+	if w.extents%DirEvery == 0 {
+		w.dir = binary.AppendUvarint(w.dir, uint64(len(w.key)))
+		w.dir = append(w.dir, w.key...)
+		w.dir = binary.AppendUvarint(w.dir, uint64(w.off-w.last))
+		w.count, w.last = w.count+1, w.off
+	}
+	w.extents++
 	if w.off += int64(size); w.off >= 1<<addrOffsetBits {
 		w.err = fmt.Errorf("vindex: extents file %d is full", w.num)
 		return 0, 0, w.err
@@ -218,8 +259,46 @@ func (w *ExtentsWriter) Sync() error {
 	return w.err
 }
 
+// Seal ends the file: it makes the extents durable, writes the directory
+// of them with meta (the caller's, given back by OpenSealedExtents) and
+// the trailer, and makes those durable. The writer takes no extents after
+// it; Size stays where the extents end.
+func (w *ExtentsWriter) Seal(meta []byte) error {
+	if w.open && w.err == nil {
+		w.err = errors.New("vindex: extents sealed with an extent begun")
+	}
+	if err := w.Sync(); err != nil {
+		return err
+	}
+	if len(w.dir)+len(meta) > maxSealed-binary.MaxVarintLen64 {
+		w.err = fmt.Errorf("vindex: extents file %d: directory of %d bytes", w.num, len(w.dir))
+		return w.err
+	}
+	b := binary.AppendUvarint(w.buf[:0], uint64(w.count))
+	b = append(b, w.dir...)
+	dirLen := len(b)
+	b = append(b, meta...)
+	crc := crc32.Checksum(b, castagnoli)
+	b = binary.BigEndian.AppendUint64(b, uint64(w.off))
+	b = binary.BigEndian.AppendUint32(b, uint32(dirLen))
+	b = binary.BigEndian.AppendUint32(b, uint32(len(meta)))
+	b = binary.BigEndian.AppendUint32(b, crc)
+	w.buf = append(b, sealMagic...)
+	if err := w.Sync(); err != nil {
+		return err
+	}
+	w.err = errSealed
+	return nil
+}
+
+// errSealed is what a writer says of extents begun after Seal.
+var errSealed = errors.New("vindex: extents file sealed")
+
 // Close closes the file without syncing it.
 func (w *ExtentsWriter) Close() error {
+	if w.err == errSealed {
+		w.err = nil
+	}
 	w.flush()
 	if err := w.f.Close(); err != nil && w.err == nil {
 		w.err = err
@@ -233,6 +312,11 @@ type Extents struct {
 	f    extentsFile
 	num  uint32
 	size atomic.Int64
+	// The directory of a sealed file: the key of every DirEvery-th
+	// extent (keys[ends[i-1]:ends[i]]) and its offset.
+	keys []byte
+	ends []uint32
+	offs []int64
 }
 
 // OpenExtents opens the extents file path, which must be number num and
@@ -252,6 +336,131 @@ func OpenExtents(fs FS, path string, num uint32, size int64) (*Extents, error) {
 		return nil, fmt.Errorf("vindex: extents file %s: not file %d: %w", path, num, ErrDamaged)
 	}
 	return x, nil
+}
+
+// OpenSealedExtents opens the sealed extents file path, which must be
+// number num, and returns the meta its writer sealed it with. A file that
+// was not sealed, or whose trailer, directory or meta is damaged, is
+// refused with ErrDamaged.
+func OpenSealedExtents(fs FS, path string, num uint32) (*Extents, []byte, error) {
+	f, err := fs.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("vindex: open extents file: %w", err)
+	}
+	x, meta, err := readSealed(f, num)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("vindex: extents file %s: %w", path, err)
+	}
+	return x, meta, nil
+}
+
+func readSealed(f vfs.File, num uint32) (*Extents, []byte, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	size := fi.Size()
+	damaged := func(what string) (*Extents, []byte, error) {
+		return nil, nil, fmt.Errorf("%s: %w", what, ErrDamaged)
+	}
+	if size < int64(extentsHeader+sealTrailer) {
+		return damaged("not sealed")
+	}
+	var h [extentsHeader]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil {
+		return nil, nil, err
+	}
+	if string(h[:len(extentsMagic)]) != extentsMagic || binary.BigEndian.Uint32(h[len(extentsMagic):]) != num {
+		return damaged(fmt.Sprintf("not file %d", num))
+	}
+	var t [sealTrailer]byte
+	if _, err := f.ReadAt(t[:], size-int64(sealTrailer)); err != nil {
+		return nil, nil, err
+	}
+	if string(t[sealTrailer-len(sealMagic):]) != sealMagic {
+		return damaged("not sealed")
+	}
+	end := int64(binary.BigEndian.Uint64(t[:]))
+	dirLen, metaLen := int64(binary.BigEndian.Uint32(t[8:])), int64(binary.BigEndian.Uint32(t[12:]))
+	if end < int64(extentsHeader) || dirLen+metaLen > maxSealed || end+dirLen+metaLen != size-int64(sealTrailer) {
+		return damaged("trailer")
+	}
+	b := make([]byte, dirLen+metaLen)
+	if _, err := f.ReadAt(b, end); err != nil {
+		return nil, nil, err
+	}
+	if crc32.Checksum(b, castagnoli) != binary.BigEndian.Uint32(t[16:]) {
+		return damaged("directory checksum")
+	}
+	x := &Extents{f: f, num: num}
+	x.size.Store(end)
+	dir, meta := b[:dirLen], b[dirLen:]
+	count, n := binary.Uvarint(dir)
+	if n <= 0 || count > uint64(len(dir)) {
+		return damaged("directory")
+	}
+	dir = dir[n:]
+	x.ends, x.offs = make([]uint32, 0, count), make([]int64, 0, count)
+	off := int64(0)
+	for range count {
+		kl, n := binary.Uvarint(dir)
+		if n <= 0 || kl > uint64(len(dir)-n) {
+			return damaged("directory")
+		}
+		key := dir[n : n+int(kl)]
+		dir = dir[n+int(kl):]
+		d, n := binary.Uvarint(dir)
+		if n <= 0 || d > uint64(end) {
+			return damaged("directory")
+		}
+		dir = dir[n:]
+		// Offsets and keys rise from entry to entry.
+		if off += int64(d); off < int64(extentsHeader) || off >= end ||
+			len(x.offs) > 0 && (off <= x.offs[len(x.offs)-1] || bytes.Compare(key, x.dirKey(len(x.ends)-1)) <= 0) {
+			return damaged("directory")
+		}
+		x.keys = append(x.keys, key...)
+		x.ends, x.offs = append(x.ends, uint32(len(x.keys))), append(x.offs, off)
+	}
+	if len(dir) != 0 {
+		return damaged("directory")
+	}
+	return x, slices.Clip(meta), nil
+}
+
+// Lookup returns the extent of key in a sealed file, if it has one, read
+// into buf when it is large enough: one read of at most DirEvery extents
+// (Find). The extent's bytes alias the buffer it returns.
+func (x *Extents) Lookup(key, buf []byte) (Extent, []byte, bool, error) {
+	// The last key kept at or before key: its extent and those after it
+	// up to the next one kept.
+	lo, hi := 0, len(x.ends)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if bytes.Compare(x.dirKey(mid), key) <= 0 {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo == 0 {
+		return Extent{}, buf, false, nil
+	}
+	end := x.size.Load()
+	if lo < len(x.offs) {
+		end = x.offs[lo]
+	}
+	return x.Find(x.offs[lo-1], end, key, buf)
+}
+
+// dirKey returns the key of the directory's i-th entry.
+func (x *Extents) dirKey(i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = x.ends[i-1]
+	}
+	return x.keys[start:x.ends[i]]
 }
 
 // Close closes the file.

@@ -2,9 +2,12 @@ package vindex
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -294,5 +297,149 @@ func TestExtentsWriterMisuse(t *testing.T) {
 	}
 	if _, err := CreateExtents(MemFS(), "0.x", 0); err == nil {
 		t.Error("file number 0 taken")
+	}
+}
+
+// sealedFile writes a sealed extents file of rows rows (keys 2, 4, ...)
+// numbered num, and returns its extents.
+func sealedFile(t *testing.T, fs vfs.FS, path string, num uint32, rows int, meta []byte) []written {
+	t.Helper()
+	w, err := CreateExtents(fs, path, num)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := writeExtents(t, w, rows, 1)
+	if err := w.Seal(meta); err != nil {
+		t.Fatal(err)
+	}
+	w.Begin(0, key(1<<20), 0, 0)
+	w.Add(1, Version{Type: 1})
+	if _, _, err := w.End(); err == nil {
+		t.Fatal("an extent written after Seal")
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// TestExtentsSealed opens a sealed file again and looks up every key in
+// it, those between its keys and those past both ends, in files of a
+// directory of one entry, of several, and of none.
+func TestExtentsSealed(t *testing.T) {
+	fs := MemFS()
+	for _, rows := range []int{0, 1, DirEvery, DirEvery + 1, 300} {
+		t.Run(fmt.Sprint(rows), func(t *testing.T) {
+			path := fmt.Sprintf("%d.x", rows+1)
+			meta := []byte(fmt.Sprintf("meta of %d", rows))
+			all := sealedFile(t, fs, path, uint32(rows+1), rows, meta)
+			x, got, err := OpenSealedExtents(fs, path, uint32(rows+1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer x.Close()
+			if !bytes.Equal(got, meta) {
+				t.Fatalf("meta %q, want %q", got, meta)
+			}
+			if want := (rows + DirEvery - 1) / DirEvery; len(x.offs) != want {
+				t.Fatalf("%d directory entries, want %d", len(x.offs), want)
+			}
+			var buf []byte
+			for _, e := range all {
+				var got Extent
+				var ok bool
+				got, buf, ok, err = x.Lookup(e.key, buf)
+				if err != nil || !ok {
+					t.Fatalf("lookup of %x: %v, found %v", e.key, err, ok)
+				}
+				checkExtent(t, got, e)
+				// A key just after this one's, before the next's.
+				after := append(bytes.Clone(e.key), 0)
+				if _, buf, ok, err = x.Lookup(after, buf); err != nil || ok {
+					t.Fatalf("lookup of %x: %v, found %v", after, err, ok)
+				}
+			}
+			for _, k := range [][]byte{nil, {0}, key(1 << 30)} {
+				if _, _, ok, err := x.Lookup(k, nil); err != nil || ok {
+					t.Fatalf("lookup of %x: %v, found %v", k, err, ok)
+				}
+			}
+		})
+	}
+}
+
+// TestExtentsSealedDamage refuses files not sealed, cut short, or with a
+// byte of the directory, the meta or the trailer flipped.
+func TestExtentsSealedDamage(t *testing.T) {
+	fs := MemFS()
+	// Not sealed: written and synced.
+	w, err := CreateExtents(fs, "1.x", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeExtents(t, w, 40, 1)
+	if err := w.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if _, _, err := OpenSealedExtents(fs, "1.x", 1); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("open of a file not sealed: %v", err)
+	}
+
+	sealedFile(t, fs, "2.x", 2, 40, []byte("meta"))
+	f, err := fs.Open("2.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := fi.Size()
+	whole := make([]byte, size)
+	if _, err := f.ReadAt(whole, 0); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	put := func(b []byte) {
+		t.Helper()
+		f, err := fs.Create("3.x", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Write(bytes.Clone(b)); err != nil { // a file system may take b
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	if _, _, err := OpenSealedExtents(fs, "2.x", 3); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("open as another file's number: %v", err)
+	}
+	put(bytes.Replace(whole, []byte("\x00\x00\x00\x02"), []byte("\x00\x00\x00\x03"), 1))
+	if _, _, err := OpenSealedExtents(fs, "3.x", 3); err != nil {
+		t.Fatalf("the same bytes as file 3: %v", err)
+	}
+	// Cut short anywhere, and a byte flipped in each of the directory, the
+	// meta and the trailer (the extents are checked as they are read).
+	for _, n := range []int64{0, 5, size / 2, size - 30, size - 1} {
+		put(slices.Clip(whole[:n]))
+		if _, _, err := OpenSealedExtents(fs, "3.x", 2); !errors.Is(err, ErrDamaged) {
+			t.Fatalf("cut at %d of %d: %v", n, size, err)
+		}
+	}
+	end := int64(binary.BigEndian.Uint64(whole[size-int64(sealTrailer):]))
+	if end <= int64(extentsHeader) || size-end < int64(sealTrailer)+20 {
+		t.Fatalf("extents end at %d of %d", end, size)
+	}
+	for at := end; at < size; at++ {
+		b := bytes.Clone(whole)
+		b[at] ^= 0x04
+		put(b)
+		if x, _, err := OpenSealedExtents(fs, "3.x", 2); !errors.Is(err, ErrDamaged) {
+			if x != nil {
+				x.Close()
+			}
+			t.Fatalf("byte %d of %d flipped: %v", at, size, err)
+		}
 	}
 }
