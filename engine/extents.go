@@ -7,8 +7,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -147,22 +147,46 @@ func (db *DB) loadExtents() {
 			logs[ts.log.oid], horizons[ts.log.oid] = ts.log, ts.horizon
 		}
 	})
-	nums := map[uint32]string{}
+	var nums []uint32
 	for _, name := range names {
-		n, err := strconv.ParseUint(strings.TrimSuffix(name, ".x"), 10, 32)
-		if err != nil || n == 0 || n > vindex.MaxExtentsFile || name != strconv.FormatUint(n, 10)+".x" {
+		n, ok := extentsFileNum(name)
+		if !ok {
 			xf.fs.RemoveAll(filepath.Join(xf.dir, name))
 			continue
 		}
-		nums[uint32(n)] = name
-		xf.next.Store(max(xf.next.Load(), uint32(n)))
+		nums = append(nums, n)
+		xf.next.Store(max(xf.next.Load(), n))
 	}
 	// The newest first: a table takes the first file that holds for it.
-	for _, num := range slices.Backward(slices.Sorted(maps.Keys(nums))) {
+	slices.Sort(nums)
+	for _, num := range slices.Backward(nums) {
 		if !db.loadExtentsFile(num, logs, horizons) {
 			xf.fs.Remove(xf.path(num))
 		}
 	}
+}
+
+// extentsFileNum returns the number of the extents file name, if it is
+// one the writer gives (n.x, n from 1 without leading zeros).
+func extentsFileNum(name string) (uint32, bool) {
+	n, err := strconv.ParseUint(strings.TrimSuffix(name, ".x"), 10, 32)
+	if err != nil || n == 0 || n > vindex.MaxExtentsFile || name != strconv.FormatUint(n, 10)+".x" {
+		return 0, false
+	}
+	return uint32(n), true
+}
+
+// extentsHold says whether a file of meta still holds for its table, at
+// horizon now: no fold since, and an index that holds the table at that
+// horizon with a mark at or past the file's. Below the horizon a row's
+// versions never change, and below the mark the index has them as the
+// file does.
+func (db *DB) extentsHold(meta extentsMeta, horizon uint64) bool {
+	if horizon != meta.horizon {
+		return false
+	}
+	m, spilled, err := db.vx.Mark(meta.oid)
+	return err == nil && spilled && m.Horizon == meta.horizon && m.Seq >= meta.mark
 }
 
 // loadExtentsFile gives extents file num to its table, if it holds for
@@ -176,12 +200,9 @@ func (db *DB) loadExtentsFile(num uint32, logs map[uint32]*tableLog, horizons ma
 	}
 	meta, ok := decodeExtentsMeta(b)
 	lg := logs[meta.oid]
-	if ok && lg != nil && lg.extents.Load() == nil && horizons[meta.oid] == meta.horizon {
-		m, spilled, err := db.vx.Mark(meta.oid)
-		if ok = err == nil && spilled && m.Horizon == meta.horizon && m.Seq >= meta.mark; ok {
-			lg.extents.Store(&extentSet{x: x, num: num, extentsMeta: meta})
-			return true
-		}
+	if ok && lg != nil && lg.extents.Load() == nil && db.extentsHold(meta, horizons[meta.oid]) {
+		lg.extents.Store(&extentSet{x: x, num: num, extentsMeta: meta})
+		return true
 	}
 	x.Close()
 	return false
@@ -553,4 +574,150 @@ func (r *row) fromExtents(lg *tableLog, i int, seq uint64) (vseq uint64, ms int6
 	}
 	lg.ext.reads.Add(1)
 	return vseq, ms, doc, true
+}
+
+// CheckExtents reads the extents files of the database against its
+// version index, as an open would take them (loadExtents). unusable lists
+// the files an open would remove or a read would go around (another
+// horizon, a table dropped, an older file of a table, damage); wrong
+// lists the files a read would take whose extents do not hold what the
+// index holds of their rows up to the file's mark: reads through them
+// would give wrong answers.
+func (db *DB) CheckExtents() (unusable, wrong []string) {
+	if db.vx == nil {
+		return nil, nil
+	}
+	fs, dir := vindex.OSFS(), filepath.Join(db.dir, extentsDir)
+	names, err := fs.List(dir)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			unusable = append(unusable, fmt.Sprintf("extents: %v", err))
+		}
+		return unusable, nil
+	}
+	tables := map[uint32]*tableState{}
+	v := db.View()
+	for _, name := range v.Tables() {
+		if ts, ok := v.lookupTable(name); ok {
+			tables[ts.spec.OID] = ts
+		}
+	}
+	var nums []uint32
+	for _, name := range names {
+		if n, ok := extentsFileNum(name); ok {
+			nums = append(nums, n)
+		} else {
+			unusable = append(unusable, fmt.Sprintf("%s: not an extents file", filepath.Join(dir, name)))
+		}
+	}
+	slices.Sort(nums)
+	taken := map[uint32]bool{}
+	for _, num := range slices.Backward(nums) {
+		path := filepath.Join(dir, strconv.FormatUint(uint64(num), 10)+".x")
+		x, b, err := vindex.OpenSealedExtents(fs, path, num)
+		if err != nil {
+			unusable = append(unusable, err.Error())
+			continue
+		}
+		meta, ok := decodeExtentsMeta(b)
+		ts := tables[meta.oid]
+		switch {
+		case !ok:
+			unusable = append(unusable, fmt.Sprintf("%s: meta %x", path, b))
+		case ts == nil:
+			unusable = append(unusable, fmt.Sprintf("%s: of table OID %d, not in the database", path, meta.oid))
+		case taken[meta.oid]:
+			unusable = append(unusable, fmt.Sprintf("%s: older than another file of table %q", path, ts.spec.Name))
+		case !db.extentsHold(meta, ts.horizon):
+			unusable = append(unusable, fmt.Sprintf("%s: written at horizon %d up to seq %d, which the table %q and its index no longer hold", path, meta.horizon, meta.mark, ts.spec.Name))
+		default:
+			taken[meta.oid] = true
+			if bad, err := checkExtentsFile(db.vx, x, meta); bad != "" {
+				wrong = append(wrong, fmt.Sprintf("%s: table %q: %s", path, ts.spec.Name, bad))
+			} else if err != nil {
+				unusable = append(unusable, fmt.Sprintf("%s: table %q: %v", path, ts.spec.Name, err))
+			}
+		}
+		x.Close()
+	}
+	return unusable, wrong
+}
+
+// checkExtentsFile reads every extent of x, a file of meta, against the
+// index's versions of its row up to meta.mark: the same versions, in the
+// same order, with the same bytes. It returns what is wrong, or the error
+// that stopped the read (damage a read would go around).
+func checkExtentsFile(vx *vindex.Index, x *vindex.Extents, meta extentsMeta) (string, error) {
+	rd, err := vx.NewVersions()
+	if err != nil {
+		return "", err
+	}
+	defer rd.Close()
+	more := rd.Scan(meta.oid)
+	var last []byte
+	var bad string
+	var written int64
+	var want []extentVersion
+	errBad := errors.New("wrong")
+	err = x.Walk(func(a vindex.Addr, e vindex.Extent) error {
+		if last != nil && bytes.Compare(e.Key, last) <= 0 {
+			bad = fmt.Sprintf("extent %s: key %x after %x", a, e.Key, last)
+			return errBad
+		}
+		last = append(last[:0], e.Key...)
+		if e.Epoch != meta.horizon {
+			bad = fmt.Sprintf("extent %s of key %x: epoch %d, the file's horizon %d", a, e.Key, e.Epoch, meta.horizon)
+			return errBad
+		}
+		for more && bytes.Compare(rd.Key(), e.Key) < 0 {
+			more = rd.Next()
+		}
+		want = want[:0]
+		for ; more && bytes.Equal(rd.Key(), e.Key); more = rd.Next() {
+			if rd.Seq() <= meta.mark {
+				v := rd.Version()
+				v.Doc, v.Patch = bytes.Clone(v.Doc), bytes.Clone(v.Patch)
+				want = append(want, extentVersion{rd.Seq(), v})
+			}
+		}
+		if err := rd.Err(); err != nil {
+			return err
+		}
+		slices.Reverse(want) // newest first in the index
+		it := e.Versions()
+		for i := 0; ; i++ {
+			seq, v, ok := it.Next()
+			if !ok {
+				if err := it.Err(); err != nil {
+					return err
+				}
+				if i != len(want) {
+					bad = fmt.Sprintf("extent %s of key %x: %d versions, the index %d up to seq %d", a, e.Key, i, len(want), meta.mark)
+					return errBad
+				}
+				break
+			}
+			if i >= len(want) || seq != want[i].seq || !sameVersion(v, want[i].v) {
+				bad = fmt.Sprintf("extent %s of key %x: version %d (seq %d) is not the index's", a, e.Key, i, seq)
+				return errBad
+			}
+			written++
+		}
+		return nil
+	})
+	if bad != "" {
+		return bad, nil
+	}
+	if err == nil && written != meta.written {
+		return fmt.Sprintf("%d versions, its meta says %d", written, meta.written), nil
+	}
+	return "", err
+}
+
+// sameVersion says whether a and b are the same version, as the index
+// encodes it (a document or patch absent is not one empty).
+func sameVersion(a, b vindex.Version) bool {
+	return a.Type == b.Type && a.Ms == b.Ms &&
+		(a.Doc == nil) == (b.Doc == nil) && bytes.Equal(a.Doc, b.Doc) &&
+		(a.Patch == nil) == (b.Patch == nil) && bytes.Equal(a.Patch, b.Patch)
 }

@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/driftdb/driftdb/vindex"
 )
 
 // gapReads reads seqs of every gap of table t both from the extents
@@ -307,5 +310,117 @@ func TestExtentsBesideWrites(t *testing.T) {
 	t.Logf("%d reads of gaps from the extents, %d from the index", n, unsure)
 	if n == 0 {
 		t.Fatal("no read from the extents")
+	}
+}
+
+// TestCheckExtents checks a table's extents file against the index, as
+// driftdb verify does: right as written; a file with a version changed
+// or left out (each well formed, its checksums right) is wrong; a file
+// damaged, an older file and one of a table dropped are unusable.
+func TestCheckExtents(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, NewestInIndex: true, Extents: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1, extentsAfter: time.Hour}
+	db := openDB(t, dir, opts)
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	versionIndexWorkload(t, db, rand.New(rand.NewPCG(5, 6)), 40, 20)
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	mustExec(t, db.writeExtents(ctx, "t"))
+	if unusable, wrong := db.CheckExtents(); len(unusable)+len(wrong) != 0 {
+		t.Fatalf("extents as written: unusable %q, wrong %q", unusable, wrong)
+	}
+	mustExec(t, db.Close())
+	xdir := filepath.Join(dir, extentsDir)
+	files := extentFileNames(t, dir)
+	if len(files) != 1 {
+		t.Fatalf("extents files %v, want one", files)
+	}
+	num, _ := extentsFileNum(files[0])
+
+	// forge writes file num+1 from file num, with change applied to the
+	// third extent's versions.
+	forge := func(change func(seqs []uint64, vs []vindex.Version) ([]uint64, []vindex.Version)) {
+		t.Helper()
+		fs := vindex.OSFS()
+		x, meta, err := vindex.OpenSealedExtents(fs, filepath.Join(xdir, files[0]), num)
+		mustExec(t, err)
+		defer x.Close()
+		w, err := vindex.CreateExtents(fs, filepath.Join(xdir, fmt.Sprintf("%d.x", num+1)), num+1)
+		mustExec(t, err)
+		i := 0
+		mustExec(t, x.Walk(func(_ vindex.Addr, e vindex.Extent) error {
+			var seqs []uint64
+			var vs []vindex.Version
+			for it := e.Versions(); ; {
+				seq, v, ok := it.Next()
+				if !ok {
+					break
+				}
+				v.Doc, v.Patch = bytes.Clone(v.Doc), bytes.Clone(v.Patch)
+				seqs, vs = append(seqs, seq), append(vs, v)
+			}
+			if i == 2 {
+				seqs, vs = change(seqs, vs)
+			}
+			i++
+			w.Begin(e.Prev, e.Key, e.Epoch, e.Pos)
+			for j := range seqs {
+				w.Add(seqs[j], vs[j])
+			}
+			_, _, err := w.End()
+			return err
+		}))
+		mustExec(t, w.Seal(meta))
+		mustExec(t, w.Close())
+	}
+	// check opens the directory as driftdb verify does and checks it.
+	check := func() (unusable, wrong []string) {
+		t.Helper()
+		db := openDB(t, dir, Options{ReadOnly: true, VersionIndex: true})
+		defer db.Close()
+		return db.CheckExtents()
+	}
+	for _, c := range []struct {
+		name   string
+		change func([]uint64, []vindex.Version) ([]uint64, []vindex.Version)
+		want   string
+	}{
+		{"a version's time", func(seqs []uint64, vs []vindex.Version) ([]uint64, []vindex.Version) {
+			vs[1].Ms++
+			return seqs, vs
+		}, "is not the index's"},
+		{"a version left out", func(seqs []uint64, vs []vindex.Version) ([]uint64, []vindex.Version) {
+			return seqs[:len(seqs)-1], vs[:len(vs)-1]
+		}, "versions, the index"},
+	} {
+		forge(c.change)
+		unusable, wrong := check()
+		if len(wrong) != 1 || !strings.Contains(wrong[0], c.want) || len(unusable) != 1 || !strings.Contains(unusable[0], "older than another file") {
+			t.Fatalf("%s: unusable %q, wrong %q", c.name, unusable, wrong)
+		}
+	}
+
+	// A byte of an extent flipped: its checksum fails, reads go around it.
+	path := filepath.Join(xdir, fmt.Sprintf("%d.x", num+1))
+	forge(func(seqs []uint64, vs []vindex.Version) ([]uint64, []vindex.Version) { return seqs, vs })
+	if unusable, wrong := check(); len(wrong) != 0 || len(unusable) != 1 {
+		t.Fatalf("a copy: unusable %q, wrong %q", unusable, wrong)
+	}
+	b, err := os.ReadFile(path)
+	mustExec(t, err)
+	b[100] ^= 0x20
+	mustExec(t, os.WriteFile(path, b, 0o644))
+	unusable, wrong := check()
+	if len(wrong) != 0 || len(unusable) != 2 || !strings.Contains(strings.Join(unusable, " "), "checksum") {
+		t.Fatalf("a byte flipped: unusable %q, wrong %q", unusable, wrong)
+	}
+
+	// The table dropped: its file is no table's.
+	mustExec(t, os.Remove(path))
+	db = openDB(t, dir, Options{VersionIndex: true, SnapshotEvents: -1, SnapshotBytes: -1})
+	mustExec(t, db.DropTable("t", false))
+	mustExec(t, db.Close())
+	if unusable, wrong := check(); len(wrong) != 0 || len(unusable) != 1 || !strings.Contains(unusable[0], "not in the database") {
+		t.Fatalf("the table dropped: unusable %q, wrong %q", unusable, wrong)
 	}
 }

@@ -558,6 +558,61 @@ func (x *Extents) Find(off, end int64, key []byte, buf []byte) (Extent, []byte, 
 	return Extent{}, buf, false, nil
 }
 
+// Walk reads the file's extents one after another, from the first to the
+// end of the extents (Grow's size, or a sealed file's directory), each
+// checked as Read checks it, and calls fn with each and its address,
+// until fn returns an error (which Walk returns). The extent's bytes are
+// valid until fn returns.
+func (x *Extents) Walk(fn func(Addr, Extent) error) error {
+	end := x.size.Load()
+	var buf []byte // the file's bytes from at
+	at := int64(0)
+	// fill makes buf hold the n bytes at off.
+	fill := func(off int64, n int) error {
+		if off >= at && off+int64(n) <= at+int64(len(buf)) {
+			return nil
+		}
+		if off+int64(n) > end {
+			return fmt.Errorf("vindex: extents %d:%d: cut short: %w", x.num, off, ErrDamaged)
+		}
+		m := int(min(max(int64(n), 1<<20), end-off))
+		if cap(buf) < m {
+			buf = make([]byte, m)
+		}
+		buf, at = buf[:m], off
+		if _, err := x.f.ReadAt(buf, off); err != nil {
+			return fmt.Errorf("vindex: read extents %d:%d: %w", x.num, off, err)
+		}
+		return nil
+	}
+	for off := int64(extentsHeader); off < end; {
+		if err := fill(off, extentHead); err != nil {
+			return err
+		}
+		size := int(binary.BigEndian.Uint32(buf[off-at:]))
+		if size > maxExtent {
+			return fmt.Errorf("vindex: extents %d:%d: size: %w", x.num, off, ErrDamaged)
+		}
+		if err := fill(off, extentHead+size); err != nil {
+			return err
+		}
+		b := buf[off-at : off-at+int64(extentHead+size)]
+		body := b[extentHead:]
+		if binary.BigEndian.Uint32(b[4:]) != crc32.Checksum(body, castagnoli) {
+			return fmt.Errorf("vindex: extents %d:%d: checksum: %w", x.num, off, ErrDamaged)
+		}
+		e, ok := decodeExtent(body)
+		if !ok {
+			return fmt.Errorf("vindex: extents %d:%d: body: %w", x.num, off, ErrDamaged)
+		}
+		if err := fn(MakeAddr(x.num, off), e); err != nil {
+			return err
+		}
+		off += int64(extentHead + size)
+	}
+	return nil
+}
+
 // Extent is an extent read: the address of the row's extent before it,
 // its epoch and the number of the row's versions before its first, the
 // row's key, and its versions (Versions).

@@ -185,6 +185,10 @@ func TestExtentsDamage(t *testing.T) {
 	}
 	last := all[len(all)-1]
 	damaged(x, last.addr, last.size)
+	walked := 0
+	if err := x.Walk(func(Addr, Extent) error { walked++; return nil }); !errors.Is(err, ErrDamaged) || walked != len(all)-1 {
+		t.Fatalf("walk of a file cut short: %d extents of %d, %v", walked, len(all), err)
+	}
 	damaged(x, last.addr, 0)
 	damaged(x, MakeAddr(3, 4), 0)                    // in the header
 	damaged(x, MakeAddr(3, size+10), 0)              // past the end
@@ -213,6 +217,14 @@ func TestExtentsDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	damaged(x, all[5].addr, all[5].size)
+	walked = 0
+	if err := x.Walk(func(a Addr, e Extent) error {
+		checkExtent(t, e, all[walked])
+		walked++
+		return nil
+	}); !errors.Is(err, ErrDamaged) || walked != 5 {
+		t.Fatalf("walk of a file damaged in its sixth extent: %d extents, %v", walked, err)
+	}
 	if e, _, err := x.Read(all[6].addr, 0, nil); err != nil {
 		t.Fatal(err)
 	} else {
@@ -328,7 +340,7 @@ func sealedFile(t *testing.T, fs vfs.FS, path string, num uint32, rows int, meta
 // directory of one entry, of several, and of none.
 func TestExtentsSealed(t *testing.T) {
 	fs := MemFS()
-	for _, rows := range []int{0, 1, DirEvery, DirEvery + 1, 300} {
+	for _, rows := range []int{0, 1, DirEvery, DirEvery + 1, 300, 6000} { // 6000: more than Walk reads at once
 		t.Run(fmt.Sprint(rows), func(t *testing.T) {
 			path := fmt.Sprintf("%d.x", rows+1)
 			meta := []byte(fmt.Sprintf("meta of %d", rows))
@@ -358,6 +370,21 @@ func TestExtentsSealed(t *testing.T) {
 				if _, buf, ok, err = x.Lookup(after, buf); err != nil || ok {
 					t.Fatalf("lookup of %x: %v, found %v", after, err, ok)
 				}
+			}
+			if rows == 6000 && x.size.Load() <= 1<<20 {
+				t.Fatalf("%d bytes of extents: Walk reads them at once", x.size.Load())
+			}
+			i := 0
+			err = x.Walk(func(a Addr, e Extent) error {
+				if i >= len(all) || a != all[i].addr {
+					t.Fatalf("walk: extent %d at %s", i, a)
+				}
+				checkExtent(t, e, all[i])
+				i++
+				return nil
+			})
+			if err != nil || i != len(all) {
+				t.Fatalf("walk: %d extents of %d: %v", i, len(all), err)
 			}
 			for _, k := range [][]byte{nil, {0}, key(1 << 30)} {
 				if _, _, ok, err := x.Lookup(k, nil); err != nil || ok {

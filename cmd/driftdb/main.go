@@ -551,6 +551,19 @@ func (c *cli) verify(args []string) error {
 				fmt.Fprintln(c.stdout, p)
 				damaged = true
 			}
+			// Extents files hold the index's spilled versions a second
+			// time, clustered by row: one the server would not take, or
+			// whose damage its reads go around, is reported; one it would
+			// take that does not hold what the index holds is damage
+			// (removing DIR/extents makes the server write them again).
+			unusable, wrong = db.CheckExtents()
+			for _, p := range unusable {
+				fmt.Fprintln(c.stdout, p)
+			}
+			for _, p := range wrong {
+				fmt.Fprintln(c.stdout, p)
+				damaged = true
+			}
 			db.Close()
 		}
 	}
