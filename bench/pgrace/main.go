@@ -43,6 +43,7 @@ func main() {
 	flag.IntVar(&cfg.bulk, "bulk", 1_000_000, "rows of the bulk load, 0 to skip it")
 	flag.IntVar(&cfg.copyRows, "copy", 1_000_000, "rows of the COPY load, 0 to skip it")
 	flag.IntVar(&cfg.history, "history", 10, "updates per user before the AS OF workload, 0 to skip it")
+	flag.DurationVar(&cfg.settle, "settle", 5*time.Minute, "longest wait for the machine to settle (processors 90% idle over 2s) before the measurements after a load or a restart, 0 not to wait")
 	flag.StringVar(&cfg.only, "only", "", "comma-separated workload names to run (default all)")
 	flag.StringVar(&cfg.benchDir, "dir", "bench", "directory of the pgbench scripts")
 	flag.StringVar(&cfg.outDir, "out", "bench/results", "directory for the JSON and PNG results")
@@ -74,6 +75,7 @@ type config struct {
 	server, pgBin       string
 	statuses            int
 	scratch             string
+	settle              time.Duration
 }
 
 // A workload is one line of the table: a pgbench invocation run against
@@ -139,6 +141,8 @@ type report struct {
 	Copy     *copyResult   `json:"copy,omitempty"`
 	Memory   *memoryResult `json:"memory,omitempty"`
 	Versions versionsInfo  `json:"versions"`
+	// Settled lists the waits for the machine to settle (settle.go).
+	Settled []settled `json:"settled,omitempty"`
 }
 
 // memoryResult is DriftDB's memory and opening with the history the AS OF
@@ -232,6 +236,16 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 		return false
 	}
+	wait := func(what string) error {
+		s, err := settle(ctx, cfg, what, out)
+		if err == nil && cfg.settle > 0 {
+			rep.Settled = append(rep.Settled, s)
+		}
+		return err
+	}
+	if err := wait("the workloads"); err != nil {
+		return err
+	}
 	vars := map[string]string{"rows": fmt.Sprint(cfg.rows), "statuses": fmt.Sprint(cfg.statuses)}
 	for _, w := range workloads() {
 		if !selected(w.Name) {
@@ -257,7 +271,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 
 	if cfg.history > 0 && selected("point select AS OF") {
-		rs, v, err := asOfRace(ctx, cfg, dd, vars, out)
+		rs, v, err := asOfRace(ctx, cfg, dd, vars, out, wait)
 		if err != nil {
 			return fmt.Errorf("AS OF: %w", err)
 		}
@@ -267,6 +281,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 		// After the restart the history is read as a reopened table
 		// holds it: older versions from the log.
+		if err := wait("AS OF after a restart"); err != nil {
+			return err
+		}
 		if rs, err = asOfRounds(ctx, cfg, dd, v, out, "after a restart"); err != nil {
 			return fmt.Errorf("AS OF after a restart: %w", err)
 		}
@@ -296,7 +313,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 // asOfRace writes cfg.history updates of every user into DriftDB, then
 // measures point selects at random seqs of that history against current
 // point selects in the same run.
-func asOfRace(ctx context.Context, cfg config, dd *system, vars map[string]string, out io.Writer) ([]result, map[string]string, error) {
+func asOfRace(ctx context.Context, cfg config, dd *system, vars map[string]string, out io.Writer, wait func(string) error) ([]result, map[string]string, error) {
 	lo, err := dd.seq(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -313,6 +330,9 @@ func asOfRace(ctx context.Context, cfg config, dd *system, vars map[string]strin
 	v := map[string]string{"lo": fmt.Sprint(lo), "hi": fmt.Sprint(hi)}
 	for k, x := range vars {
 		v[k] = x
+	}
+	if err := wait("AS OF"); err != nil {
+		return nil, nil, err
 	}
 	rs, err := asOfRounds(ctx, cfg, dd, v, out, "")
 	return rs, v, err

@@ -101,3 +101,23 @@ func TestRounds(t *testing.T) {
 		t.Fatalf("rounds %v %v", ms[0].Rounds, ms[1].Rounds)
 	}
 }
+
+// TestParseCPU reads the cpu line of /proc/stat: idle and iowait are
+// idle, steal is not, guest times are not counted twice.
+func TestParseCPU(t *testing.T) {
+	got, err := parseCPU("cpu  100 5 50 800 20 3 2 10 40 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (times{total: 990, idle: 820}); got != want {
+		t.Fatalf("%+v, want %+v", got, want)
+	}
+	for _, bad := range []string{"", "cpu0 1 2 3 4 5", "cpu 1 2 x 4 5", "intr 1 2 3 4 5 6"} {
+		if _, err := parseCPU(bad); err == nil {
+			t.Fatalf("%q parsed", bad)
+		}
+	}
+	if _, err := cpuTimes(); err != nil {
+		t.Fatal(err)
+	}
+}
