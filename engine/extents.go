@@ -44,12 +44,14 @@ import (
 const extentsDir = "extents"
 
 // extentsAfter is how long the version index goes without a pass before
-// the extents are written; extentsShare is the share of a table's
-// versions in its extents (1/extentsShare) that passes must have put
-// into the index since before they are written again.
+// the extents are written, and extentsLatest (in extentsAfters) how long
+// passes without such a pause hold them back; extentsShare is the share
+// of a table's versions in its extents (1/extentsShare) that passes must
+// have put into the index since before they are written again.
 const (
-	extentsAfter = 10 * time.Second
-	extentsShare = 8
+	extentsAfter  = 10 * time.Second
+	extentsLatest = 12
+	extentsShare  = 8
 )
 
 // extentFiles are a database's extents files and the goroutine that
@@ -241,7 +243,9 @@ func (xf *extentFiles) kicked(oid uint32, n int) {
 }
 
 // run writes the extents of the tables due once the index has gone
-// extentsAfter without a pass, and a tenth of that after the start.
+// extentsAfter without a pass, or extentsLatest of those have passed with
+// passes but no pause (the writes go on beside it), and a tenth of that
+// after the start.
 func (xf *extentFiles) run(ctx context.Context, db *DB) {
 	defer close(xf.done)
 	after := db.opts.extentsAfter
@@ -250,7 +254,7 @@ func (xf *extentFiles) run(ctx context.Context, db *DB) {
 	}
 	// A start has no writes to wait for: the reads of the past go to the
 	// index until the extents are written.
-	vindex.WhenIdle(ctx, after/10, after, xf.kick, func() {
+	vindex.WhenIdle(ctx, after/10, after, after*extentsLatest, xf.kick, func() {
 		for _, name := range db.extentsDue() {
 			if err := db.writeExtents(ctx, name); err != nil && ctx.Err() == nil {
 				db.log.Warn("cannot write the extents of a table", "table", name, "err", err)

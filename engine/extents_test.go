@@ -424,3 +424,36 @@ func TestCheckExtents(t *testing.T) {
 		t.Fatalf("the table dropped: unusable %q, wrong %q", unusable, wrong)
 	}
 }
+
+// TestExtentsUnderWrites spills a table again and again with no pause as
+// long as the writer waits for one (extentsAfter): the writer writes its
+// extents all the same, extentsLatest of those after the passes began,
+// and the reads of the gaps take them.
+func TestExtentsUnderWrites(t *testing.T) {
+	after := 100 * time.Millisecond
+	db := openDB(t, t.TempDir(), Options{VersionIndex: true, NewestInIndex: true, Extents: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1, extentsAfter: after})
+	defer db.Close()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	rng := rand.New(rand.NewPCG(13, 14))
+	ts, _ := db.View().lookupTable("t")
+	start := time.Now()
+	for ts.log.extents.Load() == nil {
+		if time.Since(start) > 30*time.Second {
+			t.Fatal("no extents written in 30 s of passes")
+		}
+		// Each round a commit and a pass, far less than after apart.
+		round := time.Now()
+		versionIndexWorkload(t, db, rng, 30, 1)
+		_, err := db.SnapshotTable("t")
+		mustExec(t, err)
+		if d := time.Since(round); d > after/2 {
+			t.Logf("a round took %s", d)
+		}
+	}
+	t.Logf("extents written %s after the passes began", time.Since(start).Round(time.Millisecond))
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	if n, _ := gapReads(t, db); n == 0 {
+		t.Fatal("no read from the extents")
+	}
+}

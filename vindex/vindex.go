@@ -258,7 +258,7 @@ func Open(dir string, o Options) (*Index, error) {
 // it worth the work.
 func (x *Index) tidier(ctx context.Context, after time.Duration) {
 	defer close(x.tidy.done)
-	WhenIdle(ctx, after, after, x.tidy.kick, func() {
+	WhenIdle(ctx, after, after, 0, x.tidy.kick, func() {
 		if x.untidy() {
 			// A failure leaves the index as it was, to try again after
 			// the next flush; one that Close cancels ends the loop.
@@ -269,17 +269,28 @@ func (x *Index) tidier(ctx context.Context, after time.Duration) {
 
 // WhenIdle calls fn once first has passed since the start, and each time
 // after has since the last kick, until ctx is done: the work of a pause
-// in the writes.
-func WhenIdle(ctx context.Context, first, after time.Duration, kick <-chan struct{}, fn func()) {
+// in the writes. With latest above 0, writes without such a pause hold fn
+// back no longer than latest from the first kick after it ran.
+func WhenIdle(ctx context.Context, first, after, latest time.Duration, kick <-chan struct{}, fn func()) {
 	t := time.NewTimer(first)
 	defer t.Stop()
+	var due time.Time // when fn runs at the latest; zero: no kick since it ran
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-kick:
-			t.Reset(after)
+			now := time.Now()
+			if latest > 0 && due.IsZero() {
+				due = now.Add(latest)
+			}
+			wait := after
+			if !due.IsZero() {
+				wait = max(min(wait, due.Sub(now)), 0)
+			}
+			t.Reset(wait)
 		case <-t.C:
+			due = time.Time{}
 			fn()
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -923,5 +924,28 @@ func checkCurrent(t *testing.T, x *Index, table uint32, field string, mark uint6
 	}
 	if n != len(ws) || r.Err() != nil {
 		t.Fatalf("table %d %s: %d entries backwards, want %d (%v)", table, field, n, len(ws), r.Err())
+	}
+}
+
+// TestWhenIdleLatest kicks without a pause: fn waits for one unless a
+// latest is given, which it then runs within.
+func TestWhenIdleLatest(t *testing.T) {
+	for _, latest := range []time.Duration{0, 20 * time.Millisecond} {
+		ctx, cancel := context.WithCancel(context.Background())
+		kick := make(chan struct{})
+		var runs atomic.Int32
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			WhenIdle(ctx, time.Hour, time.Hour, latest, kick, func() { runs.Add(1) })
+		}()
+		for start := time.Now(); time.Since(start) < 300*time.Millisecond; time.Sleep(2 * time.Millisecond) {
+			kick <- struct{}{}
+		}
+		cancel()
+		<-done
+		if n := runs.Load(); latest == 0 && n != 0 || latest > 0 && n < 2 {
+			t.Fatalf("latest %s: fn ran %d times in 300 ms of kicks", latest, n)
+		}
 	}
 }
