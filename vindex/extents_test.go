@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -469,4 +470,78 @@ func TestExtentsSealedDamage(t *testing.T) {
 			t.Fatalf("byte %d of %d flipped: %v", at, size, err)
 		}
 	}
+}
+
+// syncHookFS calls hook before each sync of a file it created.
+type syncHookFS struct {
+	vfs.FS
+	hook func()
+}
+
+type syncHookFile struct {
+	vfs.File
+	hook func()
+}
+
+func (fs syncHookFS) Create(name string, c vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := fs.FS.Create(name, c)
+	return syncHookFile{f, fs.hook}, err
+}
+
+func (f syncHookFile) Sync() error {
+	f.hook()
+	return f.File.Sync()
+}
+
+// TestExtentsSealCrash writes sealed files and takes, before each sync
+// and after Seal, what a machine crash could leave (some of the blocks
+// written since the last sync, at random): a file that opens holds every
+// extent its directory lists, and one taken after Seal opens.
+func TestExtentsSealCrash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	opened, refused := 0, 0
+	for iter := range 40 {
+		mem := vfs.NewCrashableMem()
+		var crashes []*vfs.MemFS
+		fs := syncHookFS{mem, func() {
+			crashes = append(crashes, mem.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: rng.IntN(101), RNG: rng}))
+		}}
+		meta := []byte(fmt.Sprint("meta ", iter))
+		all := sealedFile(t, fs, "5.x", 5, 200+rng.IntN(1000), meta)
+		// The file's name made durable, as the engine does after Seal.
+		d, err := mem.OpenDir("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+		crashes = append(crashes, mem.CrashClone(vfs.CrashCloneCfg{}))
+		for i, c := range crashes {
+			x, got, err := OpenSealedExtents(c, "5.x", 5)
+			if err != nil {
+				if i == len(crashes)-1 || !errors.Is(err, ErrDamaged) && !errors.Is(err, os.ErrNotExist) {
+					t.Fatalf("iteration %d, crash %d of %d: %v", iter, i, len(crashes), err)
+				}
+				refused++
+				continue
+			}
+			opened++
+			if !bytes.Equal(got, meta) {
+				t.Fatalf("iteration %d, crash %d: meta %q", iter, i, got)
+			}
+			var buf []byte
+			for _, e := range all {
+				var x1 Extent
+				var ok bool
+				if x1, buf, ok, err = x.Lookup(e.key, buf); err != nil || !ok {
+					t.Fatalf("iteration %d, crash %d of %d: the file opened, and its extent of %x reads %v, %v", iter, i, len(crashes), e.key, ok, err)
+				}
+				checkExtent(t, x1, e)
+			}
+			x.Close()
+		}
+	}
+	t.Logf("%d crashes opened, %d refused", opened, refused)
 }
