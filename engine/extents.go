@@ -82,10 +82,12 @@ type extentSet struct {
 	extentsMeta
 }
 
-// extentsMeta is what a table's extents file says of itself: the table's
-// OID and horizon, the table's mark in the index (the file holds the
-// versions up to it), and how many versions the file holds.
+// extentsMeta is what a table's extents file says of itself: the
+// identity of the index it was written from (vindex.Index.ID), the
+// table's OID and horizon, the table's mark in the index (the file holds
+// the versions up to it), and how many versions the file holds.
 type extentsMeta struct {
+	index         uint64
 	oid           uint32
 	horizon, mark uint64
 	written       int64
@@ -96,6 +98,7 @@ const extentsMetaVersion = 1
 
 func (m extentsMeta) append(dst []byte) []byte {
 	dst = append(dst, extentsMetaVersion)
+	dst = binary.AppendUvarint(dst, m.index)
 	dst = binary.AppendUvarint(dst, uint64(m.oid))
 	dst = binary.AppendUvarint(dst, m.horizon)
 	dst = binary.AppendUvarint(dst, m.mark)
@@ -107,7 +110,7 @@ func decodeExtentsMeta(b []byte) (m extentsMeta, ok bool) {
 		return m, false
 	}
 	b = b[1:]
-	var vs [4]uint64
+	var vs [5]uint64
 	for i := range vs {
 		v, n := binary.Uvarint(b)
 		if n <= 0 {
@@ -115,10 +118,10 @@ func decodeExtentsMeta(b []byte) (m extentsMeta, ok bool) {
 		}
 		vs[i], b = v, b[n:]
 	}
-	if len(b) != 0 || vs[0] > math.MaxUint32 || vs[3] > math.MaxInt64 {
+	if len(b) != 0 || vs[1] > math.MaxUint32 || vs[4] > math.MaxInt64 {
 		return m, false
 	}
-	return extentsMeta{oid: uint32(vs[0]), horizon: vs[1], mark: vs[2], written: int64(vs[3])}, true
+	return extentsMeta{index: vs[0], oid: uint32(vs[1]), horizon: vs[2], mark: vs[3], written: int64(vs[4])}, true
 }
 
 // openExtents opens the database's extents in dir on fs. Its files are
@@ -178,17 +181,23 @@ func extentsFileNum(name string) (uint32, bool) {
 	return uint32(n), true
 }
 
-// extentsHold says whether a file of meta still holds for its table, at
-// horizon now: no fold since, and an index that holds the table at that
-// horizon with a mark at or past the file's. Below the horizon a row's
-// versions never change, and below the mark the index has them as the
-// file does.
-func (db *DB) extentsHold(meta extentsMeta, horizon uint64) bool {
+// extentsHold says why a file of meta no longer holds for its table, at
+// horizon now ("" when it does): it must come from this index, no fold
+// may have run since, and the index must hold the table at that horizon
+// with a mark at or past the file's. Below the horizon a row's versions
+// never change, and below the mark the index has them as the file does.
+func (db *DB) extentsHold(meta extentsMeta, horizon uint64) string {
+	if meta.index == 0 || meta.index != db.vx.ID() {
+		return "written from another version index"
+	}
 	if horizon != meta.horizon {
-		return false
+		return fmt.Sprintf("written at horizon %d, the table's is %d", meta.horizon, horizon)
 	}
 	m, spilled, err := db.vx.Mark(meta.oid)
-	return err == nil && spilled && m.Horizon == meta.horizon && m.Seq >= meta.mark
+	if err != nil || !spilled || m.Horizon != meta.horizon || m.Seq < meta.mark {
+		return fmt.Sprintf("written at horizon %d up to seq %d, which the index no longer holds", meta.horizon, meta.mark)
+	}
+	return ""
 }
 
 // loadExtentsFile gives extents file num to its table, if it holds for
@@ -202,7 +211,7 @@ func (db *DB) loadExtentsFile(num uint32, logs map[uint32]*tableLog, horizons ma
 	}
 	meta, ok := decodeExtentsMeta(b)
 	lg := logs[meta.oid]
-	if ok && lg != nil && lg.extents.Load() == nil && db.extentsHold(meta, horizons[meta.oid]) {
+	if ok && lg != nil && lg.extents.Load() == nil && db.extentsHold(meta, horizons[meta.oid]) == "" {
 		lg.extents.Store(&extentSet{x: x, num: num, extentsMeta: meta})
 		return true
 	}
@@ -371,7 +380,7 @@ func (db *DB) writeExtents(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	set := &extentSet{num: num, extentsMeta: extentsMeta{oid: lg.oid, horizon: horizon, mark: m.Seq}}
+	set := &extentSet{num: num, extentsMeta: extentsMeta{index: db.vx.ID(), oid: lg.oid, horizon: horizon, mark: m.Seq}}
 	sc := extentScan{rd: rd, more: rd.Scan(lg.oid), mark: m.Seq, horizon: horizon, xw: xw}
 	var y yielder
 	rows.Ascend(func(r row) bool {
@@ -632,8 +641,8 @@ func (db *DB) CheckExtents() (unusable, wrong []string) {
 			unusable = append(unusable, fmt.Sprintf("%s: of table OID %d, not in the database", path, meta.oid))
 		case taken[meta.oid]:
 			unusable = append(unusable, fmt.Sprintf("%s: older than another file of table %q", path, ts.spec.Name))
-		case !db.extentsHold(meta, ts.horizon):
-			unusable = append(unusable, fmt.Sprintf("%s: written at horizon %d up to seq %d, which the table %q and its index no longer hold", path, meta.horizon, meta.mark, ts.spec.Name))
+		case db.extentsHold(meta, ts.horizon) != "":
+			unusable = append(unusable, fmt.Sprintf("%s: table %q: %s", path, ts.spec.Name, db.extentsHold(meta, ts.horizon)))
 		default:
 			taken[meta.oid] = true
 			if bad, err := checkExtentsFile(db.vx, x, meta); bad != "" {

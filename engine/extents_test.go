@@ -275,6 +275,19 @@ func TestExtentsReads(t *testing.T) {
 		t.Fatalf("after damage: %d reads from the extents, %d from the index", n, unsure)
 	}
 
+	// The version index made again (removed while closed): the file was
+	// written from another one, and goes.
+	mustExec(t, db.writeExtents(ctx, "t"))
+	mustExec(t, db.Close())
+	mustExec(t, os.RemoveAll(filepath.Join(dir, versionIndexDir)))
+	db = openDB(t, dir, opts)
+	if files := extentFileNames(t, dir); len(files) != 0 {
+		t.Fatalf("extents files after the index was made again: %v", files)
+	}
+	if n, _ := gapReads(t, db); n != 0 {
+		t.Fatalf("after the index was made again: %d reads from the extents", n)
+	}
+
 	// The state a crash could leave reads as the index does, through the
 	// extents when its index holds what they were written from.
 	mustExec(t, db.Close())

@@ -35,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -143,6 +144,7 @@ const defaultTidyAfter = 10 * time.Second
 type Index struct {
 	db    *pebble.DB
 	cache *pebble.Cache
+	id    uint64 // ID
 	// gen counts the batches applied, the flushes and the compactions: a
 	// pooled reader made at another generation does not see the batches
 	// (a pebble iterator reads the index as it was when it was made), and
@@ -229,6 +231,11 @@ func Open(dir string, o Options) (*Index, error) {
 		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
 	}
 	x.db = db
+	if err := x.identify(o.ReadOnly); err != nil {
+		db.Close()
+		cache.Unref()
+		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
+	}
 	after := o.TidyAfter
 	if after == 0 {
 		after = defaultTidyAfter
@@ -412,6 +419,40 @@ const (
 	markRows           = 1
 	markDocAfterInsert = 2
 )
+
+// identityKey holds the index's identity (ID): eight random bytes.
+var identityKey = []byte{tagMeta}
+
+// identify reads the index's identity, and gives one to an index that has
+// none (a new one, or one of an older release) unless it is read only.
+func (x *Index) identify(readOnly bool) error {
+	v, closer, err := x.db.Get(identityKey)
+	switch {
+	case err == nil:
+		if len(v) == 8 {
+			x.id = binary.BigEndian.Uint64(v)
+		}
+		closer.Close()
+		if x.id == 0 {
+			return fmt.Errorf("identity %x: %w", v, ErrDamaged)
+		}
+		return nil
+	case !errors.Is(err, pebble.ErrNotFound):
+		return err
+	case readOnly:
+		return nil
+	}
+	for x.id == 0 {
+		x.id = rand.Uint64()
+	}
+	return x.db.Set(identityKey, binary.BigEndian.AppendUint64(nil, x.id), pebble.NoSync)
+}
+
+// ID returns the index's identity: a number given when it was made (0 for
+// an index of an older release opened read only), which no other index
+// has, one made again in its place included. What is derived from an
+// index (an extents file) keeps it, so as not to be taken for another's.
+func (x *Index) ID() uint64 { return x.id }
 
 func markKey(table uint32) []byte { return binary.BigEndian.AppendUint32([]byte{tagMeta}, table) }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
@@ -947,5 +948,39 @@ func TestWhenIdleLatest(t *testing.T) {
 		if n := runs.Load(); latest == 0 && n != 0 || latest > 0 && n < 2 {
 			t.Fatalf("latest %s: fn ran %d times in 300 ms of kicks", latest, n)
 		}
+	}
+}
+
+// TestIdentity gives a new index an identity that a reopen, read only
+// too, keeps, and that an index made again in its place does not share.
+func TestIdentity(t *testing.T) {
+	dir := t.TempDir()
+	open := func(o Options) uint64 {
+		t.Helper()
+		x, err := Open(dir, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		if err := x.Flush(); err != nil && !o.ReadOnly {
+			t.Fatal(err)
+		}
+		return x.ID()
+	}
+	id := open(Options{})
+	if id == 0 {
+		t.Fatal("a new index has no identity")
+	}
+	if got := open(Options{}); got != id {
+		t.Fatalf("reopened: identity %x, want %x", got, id)
+	}
+	if got := open(Options{ReadOnly: true}); got != id {
+		t.Fatalf("read only: identity %x, want %x", got, id)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := open(Options{}); got == id || got == 0 {
+		t.Fatalf("made again: identity %x, the old one %x", got, id)
 	}
 }
