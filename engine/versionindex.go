@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -1405,6 +1406,9 @@ type trimMark struct{ horizon, seq uint64 }
 // state under one hold of the writer mutex.
 const trimChunk = 4096
 
+// errTableChanged stops a trim whose table changed under it.
+var errTableChanged = errors.New("engine: the table changed")
+
 // trimRows makes the rows of table name hold gaps in place of the
 // versions the version index holds up to indexed, at horizon, after a
 // snapshot (whole or delta) put them there, and with NewestInIndex let go
@@ -1424,10 +1428,9 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, runs rowRuns) int {
 	var w *tableState
 	var base *rowTree
 	var since uint64
-	var times []timePoint
 	db.locked(func() {
 		if cur, ok := db.work[name]; ok && cur.horizon == horizon {
-			w, base, times = cur, cur.rows.Clone(), cur.gapTimes
+			w, base = cur, cur.rows.Clone()
 			if cur.trimmed.horizon == horizon {
 				since = cur.trimmed.seq
 			}
@@ -1439,37 +1442,27 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, runs rowRuns) int {
 	type change struct{ old, trimmed row }
 	var cs []change
 	var points []timePoint
-	var y yielder
-	_ = writtenSince(base, since, func(r row) error {
-		y.tick()
-		nr, ok := trimRowRun(r, horizon, indexed, db.opts.NewestInIndex, runs)
-		if !ok {
-			return nil
+	n, hooked := 0, false
+	// apply puts the changes gathered into the working state under one
+	// hold of the writer mutex, each only if its row has not changed since
+	// the copy (a row written since is trimmed again there), after joining
+	// the points of the versions they put into gaps to the table's
+	// gapTimes; the last publishes the state. It reports whether the table
+	// is still the one copied. Changes go in a chunk at a time as they are
+	// made, not all at the end: 9 million rows' changes took 1.5 GB.
+	apply := func(last bool) bool {
+		if db.testTrimmed != nil && !hooked {
+			db.testTrimmed()
 		}
-		cs = append(cs, change{r, nr})
-		for i := range r.versions {
-			if v := &r.versions[i]; !v.gap() && v.seq > horizon && v.seq <= indexed {
-				points = append(points, timePoint{ms: v.ms, firstSeq: v.seq})
-			}
-		}
-		return nil
-	})
-	times = mergeTimelines(times, buildTimeline(points))
-	if db.testTrimmed != nil {
-		db.testTrimmed()
-	}
-	for lo := 0; lo == 0 || lo < len(cs); lo += trimChunk {
-		last := lo+trimChunk >= len(cs)
-		stop := false
+		hooked = true
+		same := true
 		db.locked(func() {
 			if cur, ok := db.work[name]; !ok || cur != w || cur.horizon != horizon {
-				stop = true
+				same = false
 				return
 			}
-			if lo == 0 {
-				w.gapTimes = times
-			}
-			for _, c := range cs[lo:min(lo+trimChunk, len(cs))] {
+			w.gapTimes = mergeTimelines(w.gapTimes, buildTimeline(points))
+			for _, c := range cs {
 				r, ok := w.rows.Get(c.old)
 				if !ok {
 					continue
@@ -1488,9 +1481,31 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, runs rowRuns) int {
 				db.publish(map[string]*tableState{name: w})
 			}
 		})
-		if stop {
-			return 0
-		}
+		n += len(cs)
+		clear(cs)
+		cs, points = cs[:0], points[:0]
+		return same
 	}
-	return len(cs)
+	var y yielder
+	err := writtenSince(base, since, func(r row) error {
+		y.tick()
+		nr, ok := trimRowRun(r, horizon, indexed, db.opts.NewestInIndex, runs)
+		if !ok {
+			return nil
+		}
+		cs = append(cs, change{r, nr})
+		for i := range r.versions {
+			if v := &r.versions[i]; !v.gap() && v.seq > horizon && v.seq <= indexed {
+				points = append(points, timePoint{ms: v.ms, firstSeq: v.seq})
+			}
+		}
+		if len(cs) == trimChunk && !apply(false) {
+			return errTableChanged
+		}
+		return nil
+	})
+	if err != nil || !apply(true) {
+		return 0
+	}
+	return n
 }

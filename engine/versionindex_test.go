@@ -351,6 +351,19 @@ func historyDocs(t *testing.T, db *DB) map[uint64]string {
 // after them, and again after a reopen; rows, index lookups, each row's
 // versions.
 func TestTrimBesideWriter(t *testing.T) {
+	// 60 rows, and enough for the trim to put them in three chunks, the
+	// writes between the copy and the install touching the first two.
+	for _, n := range []int{60, 2*trimChunk + 100} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			if n > 60 && testing.Short() {
+				t.Skip("10 s of writes")
+			}
+			trimBesideWriter(t, n)
+		})
+	}
+}
+
+func trimBesideWriter(t *testing.T, n int) {
 	var seqs []uint64
 	run := func(dir string, index bool) *DB {
 		opts := Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1, VersionIndex: index, NewestInIndex: index}
@@ -376,10 +389,10 @@ func TestTrimBesideWriter(t *testing.T) {
 		}
 		seqs = seqs[:0]
 		for round := range 12 {
-			write(round, 60)
+			write(round, n)
 			seqs = append(seqs, db.Seq())
 		}
-		during := func() { write(12, 30) } // the other rows keep their newest
+		during := func() { write(12, n/2) } // the other rows keep their newest
 		if index {
 			db.testTrimmed = during
 			_, err := db.SnapshotTable("u")
@@ -399,11 +412,11 @@ func TestTrimBesideWriter(t *testing.T) {
 			during()
 		}
 		seqs = append(seqs, db.Seq())
-		write(13, 60)
+		write(13, n)
 		seqs = append(seqs, db.Seq())
 		return db
 	}
-	image := func(db *DB) string { return historyImage(t, db, seqs, []int64{0, 1, 11, 30, 59}, 0) }
+	image := func(db *DB) string { return historyImage(t, db, seqs, []int64{0, 1, 11, int64(n/2 - 1), int64(n / 2), int64(n - 1)}, 0) }
 	ref := run(t.TempDir(), false)
 	defer ref.Close()
 	want := image(ref)
