@@ -416,7 +416,9 @@ func trimBesideWriter(t *testing.T, n int) {
 		seqs = append(seqs, db.Seq())
 		return db
 	}
-	image := func(db *DB) string { return historyImage(t, db, seqs, []int64{0, 1, 11, int64(n/2 - 1), int64(n / 2), int64(n - 1)}, 0) }
+	image := func(db *DB) string {
+		return historyImage(t, db, seqs, []int64{0, 1, 11, int64(n/2 - 1), int64(n / 2), int64(n - 1)}, 0)
+	}
 	ref := run(t.TempDir(), false)
 	defer ref.Close()
 	want := image(ref)
