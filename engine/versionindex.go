@@ -244,11 +244,19 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 		if err == nil && top >= 0 && r.versions[top].seq > since && !r.versions[top].gap() {
 			runs = append(runs, rowRun{key: r.key, seq: r.versions[top].seq, n: docs})
 		}
-		if err == nil {
-			err = w.putNewest(ts.log, &r, seq, rowsSince)
-		}
 		return err == nil
 	})
+	// The rows' newest versions in a walk of their own, after the
+	// versions: the entries of each kind go in in key order, so that the
+	// tables the index flushes do not overlap one another and its
+	// compactions move them down rather than merge them again.
+	if err == nil {
+		ts.rows.AscendSince(rowsSince, func(r row) bool {
+			y.tick()
+			err = w.putNewest(ts.log, &r, seq, rowsSince)
+			return err == nil
+		})
+	}
 	if err == nil {
 		err = w.putEntries(ts, seq, !ok)
 	}
