@@ -251,13 +251,19 @@ func TestExtentsReads(t *testing.T) {
 	if files := extentFileNames(t, dir); len(files) != 1 {
 		t.Fatalf("extents files after an open without them: %v", files)
 	}
-	db = openDB(t, dir, opts)
-	if files := extentFileNames(t, dir); len(files) != 0 {
-		t.Fatalf("extents files after a fold: %v", files)
+	// reopenWithout reopens the database, which must remove the file,
+	// and reads the gaps from the index.
+	reopenWithout := func(after string) {
+		t.Helper()
+		db = openDB(t, dir, opts)
+		if files := extentFileNames(t, dir); len(files) != 0 {
+			t.Fatalf("extents files after %s: %v", after, files)
+		}
+		if n, unsure := gapReads(t, db); n != 0 || unsure == 0 {
+			t.Fatalf("after %s: %d reads from the extents, %d from the index", after, n, unsure)
+		}
 	}
-	if n, unsure := gapReads(t, db); n != 0 || unsure == 0 {
-		t.Fatalf("after a fold: %d reads from the extents, %d from the index", n, unsure)
-	}
+	reopenWithout("a fold")
 
 	// A damaged trailer: the file goes.
 	mustExec(t, db.writeExtents(ctx, "t"))
@@ -267,26 +273,14 @@ func TestExtentsReads(t *testing.T) {
 	mustExec(t, err)
 	b[len(b)-12] ^= 1
 	mustExec(t, os.WriteFile(filepath.Join(xdir, files[0]), b, 0o644))
-	db = openDB(t, dir, opts)
-	if files := extentFileNames(t, dir); len(files) != 0 {
-		t.Fatalf("extents files after damage: %v", files)
-	}
-	if n, unsure := gapReads(t, db); n != 0 || unsure == 0 {
-		t.Fatalf("after damage: %d reads from the extents, %d from the index", n, unsure)
-	}
+	reopenWithout("damage")
 
 	// The version index made again (removed while closed): the file was
 	// written from another one, and goes.
 	mustExec(t, db.writeExtents(ctx, "t"))
 	mustExec(t, db.Close())
 	mustExec(t, os.RemoveAll(filepath.Join(dir, versionIndexDir)))
-	db = openDB(t, dir, opts)
-	if files := extentFileNames(t, dir); len(files) != 0 {
-		t.Fatalf("extents files after the index was made again: %v", files)
-	}
-	if n, _ := gapReads(t, db); n != 0 {
-		t.Fatalf("after the index was made again: %d reads from the extents", n)
-	}
+	reopenWithout("the index was made again")
 
 	// The state a crash could leave reads as the index does, through the
 	// extents when its index holds what they were written from.
