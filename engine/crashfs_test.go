@@ -57,10 +57,13 @@ type crashState struct {
 	// pendingHorizon is a CompactBefore in progress: its table's horizon
 	// may or may not have moved.
 	pendingHorizon map[string]uint64
-	// index is the version index's file system, when it is kept, and
-	// inIndex counts the versions the reopened tables read from it.
-	index   *pvfs.MemFS
-	inIndex int
+	// index is the version index's file system, when it is kept (the
+	// extents' too), inIndex counts the versions the reopened tables
+	// read from it, and fromExtents the reads of gaps that took extents
+	// kept across the crash.
+	index       *pvfs.MemFS
+	inIndex     int
+	fromExtents int64
 }
 
 // crashIndex returns what a crash leaves of the version index, with
@@ -123,6 +126,9 @@ func crashWorkload(t *testing.T, seed uint64, steps int, versionIndex bool) {
 	if versionIndex {
 		st.index = pvfs.NewCrashableMem()
 		opts.VersionIndex, opts.VersionIndexFS = true, st.index
+		// Extents written where the workload says (after snapshots),
+		// not by the writer's clock.
+		opts.Extents, opts.extentsAfter = true, time.Hour
 	}
 	db := openDB(t, "/data", opts)
 	defer func() { db.Close() }()
@@ -277,8 +283,12 @@ func crashWorkload(t *testing.T, seed uint64, steps int, versionIndex bool) {
 			st.acked, st.inflight = seq, 0
 			st.mu.Unlock()
 		case op < 85:
-			_, err := db.SnapshotTable(tables[rng.IntN(len(tables))])
+			table := tables[rng.IntN(len(tables))]
+			_, err := db.SnapshotTable(table)
 			mustExec(t, err)
+			if versionIndex && rng.IntN(2) == 0 {
+				mustExec(t, db.writeExtents(ctx, table))
+			}
 		case op < 93:
 			mustExec(t, db.Compact(tables[rng.IntN(len(tables))]))
 		case db.Seq() > 10:
@@ -303,7 +313,7 @@ func crashWorkload(t *testing.T, seed uint64, steps int, versionIndex bool) {
 	if versionIndex && !covered() {
 		t.Fatal("no reopened table read versions from the index: the crashes did not test it")
 	}
-	t.Logf("%d crash points, each checked twice", crashes)
+	t.Logf("%d crash points, each checked twice; %d reads of gaps took extents kept across a crash", crashes, st.fromExtents)
 }
 
 // checkCrash opens a database on fsys, the files a crash left, and
@@ -315,6 +325,7 @@ func checkCrash(where string, fsys *vfs.MemFS, index vindex.FS, m *model, st *cr
 	opts := Options{Store: store.Options{SegmentSize: 4 << 10, FS: fsys}, SnapshotEvents: -1, SnapshotBytes: -1}
 	if index != nil {
 		opts.VersionIndex, opts.VersionIndexFS = true, index
+		opts.Extents, opts.extentsAfter = true, time.Hour
 	}
 	db, err := Open("/data", opts)
 	if err != nil {
@@ -368,6 +379,14 @@ func checkCrash(where string, fsys *vfs.MemFS, index vindex.FS, m *model, st *cr
 	}
 	if p := db.CheckVersionIndex(); len(p) != 0 {
 		return fmt.Errorf("%s: %v", where, p)
+	}
+	// The extents an open took after the crash hold what the index does
+	// (the scans above read through them).
+	if _, wrong := db.CheckExtents(); len(wrong) != 0 {
+		return fmt.Errorf("%s: %v", where, wrong)
+	}
+	if db.ext != nil {
+		st.fromExtents += db.ext.reads.Load()
 	}
 	for _, name := range db.View().Tables() {
 		ts, _ := db.View().lookupTable(name)

@@ -189,6 +189,7 @@ type DB struct {
 	// vx is the version index, nil when the options keep none.
 	vx       *vindex.Index
 	ext      *extentFiles // nil: none (extents.go)
+	xfs      vindex.FS    // the file system of the version index and the extents
 	bg       sync.WaitGroup
 	snapping atomic.Bool
 }

@@ -606,7 +606,7 @@ func (db *DB) CheckExtents() (unusable, wrong []string) {
 	if db.vx == nil {
 		return nil, nil
 	}
-	fs, dir := vindex.OSFS(), filepath.Join(db.dir, extentsDir)
+	fs, dir := db.xfs, filepath.Join(db.dir, extentsDir)
 	names, err := fs.List(dir)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
@@ -733,10 +733,15 @@ func checkExtentsFile(vx *vindex.Index, x *vindex.Extents, meta extentsMeta) (st
 	return "", err
 }
 
-// sameVersion says whether a and b are the same version, as the index
-// encodes it (a document or patch absent is not one empty).
+// sameVersion says whether a and b are the same version: the same type,
+// time and patch (one absent is not one empty), and the same document
+// where both keep one. Whether a version keeps its document is a pass's
+// choice, from the run of patches it counted: a pass after a crash may
+// put a version again and choose otherwise (the index's entry then has a
+// document its extent has not, or the other way round), and both read
+// the same.
 func sameVersion(a, b vindex.Version) bool {
 	return a.Type == b.Type && a.Ms == b.Ms &&
-		(a.Doc == nil) == (b.Doc == nil) && bytes.Equal(a.Doc, b.Doc) &&
+		(a.Doc == nil || b.Doc == nil || bytes.Equal(a.Doc, b.Doc)) &&
 		(a.Patch == nil) == (b.Patch == nil) && bytes.Equal(a.Patch, b.Patch)
 }

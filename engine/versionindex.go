@@ -86,7 +86,7 @@ func (db *DB) openVersionIndex() error {
 		if err != nil {
 			return storageError(err)
 		}
-		db.vx = x
+		db.vx, db.xfs = x, o.FS
 		return db.startExtents(o.FS)
 	}
 	_, err := os.Stat(dir)
@@ -114,8 +114,8 @@ func (db *DB) openVersionIndex() error {
 	if err != nil {
 		return storageError(err)
 	}
-	db.vx = x
-	return db.startExtents(vindex.OSFS())
+	db.vx, db.xfs = x, vindex.OSFS()
+	return db.startExtents(db.xfs)
 }
 
 // startExtents starts the extents of a database that writes its version
