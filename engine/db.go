@@ -280,7 +280,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		db.loadExtents() // before a snapshot or a fold can run
 	}
 	db.startSnapshots(db.dueToSpill(), true)
-	if db.ext != nil {
+	if db.ext != nil && !db.ext.readOnly {
 		db.ext.start(db)
 	}
 	return db, nil

@@ -57,9 +57,12 @@ const (
 // extentFiles are a database's extents files and the goroutine that
 // writes them.
 type extentFiles struct {
-	fs   vindex.FS
-	dir  string
-	next atomic.Uint32 // the number of the last file made
+	fs  vindex.FS
+	dir string
+	// readOnly: the files of a database opened read-only, which reads
+	// them and neither writes nor removes any.
+	readOnly bool
+	next     atomic.Uint32 // the number of the last file made
 	// mu is held shared by a read of a file, exclusively by its removal.
 	mu sync.RWMutex
 	// tables holds, by table OID, how many versions passes have put into
@@ -142,7 +145,9 @@ func (db *DB) loadExtents() {
 	xf := db.ext
 	names, err := xf.fs.List(xf.dir)
 	if err != nil {
-		db.log.Warn("cannot list the extents", "err", err)
+		if !errors.Is(err, os.ErrNotExist) {
+			db.log.Warn("cannot list the extents", "err", err)
+		}
 		return
 	}
 	logs := map[uint32]*tableLog{}
@@ -156,7 +161,9 @@ func (db *DB) loadExtents() {
 	for _, name := range names {
 		n, ok := extentsFileNum(name)
 		if !ok {
-			xf.fs.RemoveAll(filepath.Join(xf.dir, name))
+			if !xf.readOnly {
+				xf.fs.RemoveAll(filepath.Join(xf.dir, name))
+			}
 			continue
 		}
 		nums = append(nums, n)
@@ -165,7 +172,7 @@ func (db *DB) loadExtents() {
 	// The newest first: a table takes the first file that holds for it.
 	slices.Sort(nums)
 	for _, num := range slices.Backward(nums) {
-		if !db.loadExtentsFile(num, logs, horizons) {
+		if !db.loadExtentsFile(num, logs, horizons) && !xf.readOnly {
 			xf.fs.Remove(xf.path(num))
 		}
 	}
@@ -206,7 +213,9 @@ func (db *DB) loadExtentsFile(num uint32, logs map[uint32]*tableLog, horizons ma
 	xf := db.ext
 	x, b, err := vindex.OpenSealedExtents(xf.fs, xf.path(num), num)
 	if err != nil {
-		db.log.Warn("an extents file is removed", "file", xf.path(num), "err", err)
+		if !xf.readOnly {
+			db.log.Warn("an extents file is removed", "file", xf.path(num), "err", err)
+		}
 		return false
 	}
 	meta, ok := decodeExtentsMeta(b)

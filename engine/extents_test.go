@@ -199,6 +199,18 @@ func TestExtentsReads(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("extents files after a close: %v", files)
 	}
+	// A read-only open (the command line's) reads through them too, and
+	// leaves the directory as it is, junk included.
+	mustExec(t, os.WriteFile(filepath.Join(dir, extentsDir, "junk"), nil, 0o644))
+	ro := openDB(t, dir, Options{ReadOnly: true, VersionIndex: true, NewestInIndex: true})
+	if n, unsure := gapReads(t, ro); n == 0 || unsure != 0 {
+		t.Fatalf("read only: %d reads from the extents, %d from the index", n, unsure)
+	}
+	mustExec(t, ro.Close())
+	if got := extentFileNames(t, dir); !slices.Equal(got, append(slices.Clone(files), "junk")) {
+		t.Fatalf("extents files after a read-only open: %v", got)
+	}
+	mustExec(t, os.Remove(filepath.Join(dir, extentsDir, "junk")))
 	db = openDB(t, dir, opts)
 	if n, unsure := gapReads(t, db); n == 0 || unsure != 0 {
 		t.Fatalf("after a restart: %d reads from the extents, %d from the index", n, unsure)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 
 	"github.com/driftdb/driftdb/store"
 	"github.com/driftdb/driftdb/store/vfs"
@@ -119,16 +120,20 @@ func (db *DB) openVersionIndex() error {
 }
 
 // startExtents starts the extents of a database that writes its version
-// index, on fs.
+// index, on fs; a database opened read-only reads those it finds, and
+// neither writes nor removes any.
 func (db *DB) startExtents(fs vindex.FS) error {
-	if db.opts.ReadOnly || !db.opts.VersionIndex || !db.opts.Extents {
-		return nil
+	dir := filepath.Join(db.dir, extentsDir)
+	switch {
+	case db.opts.ReadOnly:
+		db.ext = &extentFiles{fs: fs, dir: dir, readOnly: true, tables: map[uint32]*atomic.Int64{}}
+	case db.opts.VersionIndex && db.opts.Extents:
+		xf, err := openExtents(fs, dir)
+		if err != nil {
+			return storageError(err)
+		}
+		db.ext = xf // its writer starts once the tables are loaded (Open)
 	}
-	xf, err := openExtents(fs, filepath.Join(db.dir, extentsDir))
-	if err != nil {
-		return storageError(err)
-	}
-	db.ext = xf // its writer starts once the tables are loaded (Open)
 	return nil
 }
 
