@@ -137,45 +137,116 @@ func openExtents(fs vindex.FS, dir string) (*extentFiles, error) {
 }
 
 // loadExtents gives each table its newest extents file that still holds
-// for it, and removes the other files: those of tables dropped, folded
-// since, or whose index no longer holds what the file was written from,
-// those that are damaged, and what is not an extents file. New files are
-// numbered after the last.
+// for it (chooseExtents), and removes the other files: those of tables
+// dropped, folded since, or whose index no longer holds what the file was
+// written from, those that are damaged, and what is not an extents file.
+// A database opened read-only removes nothing. New files are numbered
+// after the last.
 func (db *DB) loadExtents() {
 	xf := db.ext
-	names, err := xf.fs.List(xf.dir)
-	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			db.log.Warn("cannot list the extents", "err", err)
-		}
-		return
-	}
 	logs := map[uint32]*tableLog{}
-	horizons := map[uint32]uint64{}
+	tables := map[uint32]extentsTable{}
 	db.locked(func() {
-		for _, ts := range db.work {
-			logs[ts.log.oid], horizons[ts.log.oid] = ts.log, ts.horizon
+		for name, ts := range db.work {
+			logs[ts.log.oid] = ts.log
+			tables[ts.log.oid] = extentsTable{name, ts.horizon}
 		}
 	})
-	var nums []uint32
-	for _, name := range names {
-		n, ok := extentsFileNum(name)
-		if !ok {
-			if !xf.readOnly {
-				xf.fs.RemoveAll(filepath.Join(xf.dir, name))
-			}
+	files, err := db.chooseExtents(xf.fs, xf.dir, tables)
+	if err != nil {
+		db.log.Warn("cannot list the extents", "err", err)
+		return
+	}
+	for _, f := range files {
+		xf.next.Store(max(xf.next.Load(), f.num))
+		if f.why == "" {
+			logs[f.meta.oid].extents.Store(&extentSet{x: f.x, num: f.num, extentsMeta: f.meta})
 			continue
 		}
-		nums = append(nums, n)
-		xf.next.Store(max(xf.next.Load(), n))
-	}
-	// The newest first: a table takes the first file that holds for it.
-	slices.Sort(nums)
-	for _, num := range slices.Backward(nums) {
-		if !db.loadExtentsFile(num, logs, horizons) && !xf.readOnly {
-			xf.fs.Remove(xf.path(num))
+		if !xf.readOnly {
+			if f.damaged {
+				db.log.Warn("an extents file is removed", "file", f.path, "why", f.why)
+			}
+			xf.fs.RemoveAll(f.path)
 		}
 	}
+}
+
+// extentsTable is what chooseExtents needs of a table: its name and
+// horizon.
+type extentsTable struct {
+	name    string
+	horizon uint64
+}
+
+// extentsFile is a file of the extents directory as an open finds it:
+// its number (0: not an extents file) and, when the open takes it (why
+// is ""), its reader, open, and meta; else why not, and whether it is
+// damaged.
+type extentsFile struct {
+	path    string
+	num     uint32
+	x       *vindex.Extents
+	meta    extentsMeta
+	why     string
+	damaged bool
+}
+
+// chooseExtents lists the files of the extents directory dir on fs as an
+// open takes them, newest first: each table of tables (by OID) takes its
+// newest file that holds for it (extentsHold). A directory that does not
+// exist holds none.
+func (db *DB) chooseExtents(fs vindex.FS, dir string, tables map[uint32]extentsTable) ([]extentsFile, error) {
+	names, err := fs.List(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			err = nil
+		}
+		return nil, err
+	}
+	var files []extentsFile
+	for _, name := range names {
+		f := extentsFile{path: filepath.Join(dir, name)}
+		var ok bool
+		if f.num, ok = extentsFileNum(name); !ok {
+			f.why = "not an extents file"
+		}
+		files = append(files, f)
+	}
+	slices.SortFunc(files, func(a, b extentsFile) int { return cmp.Compare(b.num, a.num) })
+	taken := map[uint32]bool{}
+	for i := range files {
+		f := &files[i]
+		if f.num == 0 {
+			continue
+		}
+		x, b, err := vindex.OpenSealedExtents(fs, f.path, f.num)
+		if err != nil {
+			f.why, f.damaged = err.Error(), true
+			continue
+		}
+		meta, ok := decodeExtentsMeta(b)
+		t, known := tables[meta.oid]
+		switch {
+		case !ok:
+			f.why, f.damaged = fmt.Sprintf("meta %x", b), true
+		case !known:
+			f.why = fmt.Sprintf("of table OID %d, not in the database", meta.oid)
+		case taken[meta.oid]:
+			f.why = fmt.Sprintf("older than another file of table %q", t.name)
+		default:
+			if why := db.extentsHold(meta, t.horizon); why != "" {
+				f.why = fmt.Sprintf("table %q: %s", t.name, why)
+			}
+		}
+		if f.why != "" {
+			x.Close()
+			continue
+		}
+		taken[meta.oid] = true
+		f.x, f.meta = x, meta
+	}
+	return files, nil
 }
 
 // extentsFileNum returns the number of the extents file name, if it is
@@ -205,27 +276,6 @@ func (db *DB) extentsHold(meta extentsMeta, horizon uint64) string {
 		return fmt.Sprintf("written at horizon %d up to seq %d, which the index no longer holds", meta.horizon, meta.mark)
 	}
 	return ""
-}
-
-// loadExtentsFile gives extents file num to its table, if it holds for
-// it, and says whether it did.
-func (db *DB) loadExtentsFile(num uint32, logs map[uint32]*tableLog, horizons map[uint32]uint64) bool {
-	xf := db.ext
-	x, b, err := vindex.OpenSealedExtents(xf.fs, xf.path(num), num)
-	if err != nil {
-		if !xf.readOnly {
-			db.log.Warn("an extents file is removed", "file", xf.path(num), "err", err)
-		}
-		return false
-	}
-	meta, ok := decodeExtentsMeta(b)
-	lg := logs[meta.oid]
-	if ok && lg != nil && lg.extents.Load() == nil && db.extentsHold(meta, horizons[meta.oid]) == "" {
-		lg.extents.Store(&extentSet{x: x, num: num, extentsMeta: meta})
-		return true
-	}
-	x.Close()
-	return false
 }
 
 // start runs the writer of db's extents.
@@ -615,58 +665,29 @@ func (db *DB) CheckExtents() (unusable, wrong []string) {
 	if db.vx == nil {
 		return nil, nil
 	}
-	fs, dir := db.xfs, filepath.Join(db.dir, extentsDir)
-	names, err := fs.List(dir)
-	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			unusable = append(unusable, fmt.Sprintf("extents: %v", err))
-		}
-		return unusable, nil
-	}
-	tables := map[uint32]*tableState{}
+	tables := map[uint32]extentsTable{}
 	v := db.View()
 	for _, name := range v.Tables() {
 		if ts, ok := v.lookupTable(name); ok {
-			tables[ts.spec.OID] = ts
+			tables[ts.spec.OID] = extentsTable{name, ts.horizon}
 		}
 	}
-	var nums []uint32
-	for _, name := range names {
-		if n, ok := extentsFileNum(name); ok {
-			nums = append(nums, n)
-		} else {
-			unusable = append(unusable, fmt.Sprintf("%s: not an extents file", filepath.Join(dir, name)))
-		}
+	files, err := db.chooseExtents(db.xfs, filepath.Join(db.dir, extentsDir), tables)
+	if err != nil {
+		return []string{fmt.Sprintf("extents: %v", err)}, nil
 	}
-	slices.Sort(nums)
-	taken := map[uint32]bool{}
-	for _, num := range slices.Backward(nums) {
-		path := filepath.Join(dir, strconv.FormatUint(uint64(num), 10)+".x")
-		x, b, err := vindex.OpenSealedExtents(fs, path, num)
-		if err != nil {
-			unusable = append(unusable, err.Error())
+	for _, f := range files {
+		if f.why != "" {
+			unusable = append(unusable, fmt.Sprintf("%s: %s", f.path, f.why))
 			continue
 		}
-		meta, ok := decodeExtentsMeta(b)
-		ts := tables[meta.oid]
-		switch {
-		case !ok:
-			unusable = append(unusable, fmt.Sprintf("%s: meta %x", path, b))
-		case ts == nil:
-			unusable = append(unusable, fmt.Sprintf("%s: of table OID %d, not in the database", path, meta.oid))
-		case taken[meta.oid]:
-			unusable = append(unusable, fmt.Sprintf("%s: older than another file of table %q", path, ts.spec.Name))
-		case db.extentsHold(meta, ts.horizon) != "":
-			unusable = append(unusable, fmt.Sprintf("%s: table %q: %s", path, ts.spec.Name, db.extentsHold(meta, ts.horizon)))
-		default:
-			taken[meta.oid] = true
-			if bad, err := checkExtentsFile(db.vx, x, meta); bad != "" {
-				wrong = append(wrong, fmt.Sprintf("%s: table %q: %s", path, ts.spec.Name, bad))
-			} else if err != nil {
-				unusable = append(unusable, fmt.Sprintf("%s: table %q: %v", path, ts.spec.Name, err))
-			}
+		name := tables[f.meta.oid].name
+		if bad, err := checkExtentsFile(db.vx, f.x, f.meta); bad != "" {
+			wrong = append(wrong, fmt.Sprintf("%s: table %q: %s", f.path, name, bad))
+		} else if err != nil {
+			unusable = append(unusable, fmt.Sprintf("%s: table %q: %v", f.path, name, err))
 		}
-		x.Close()
+		f.x.Close()
 	}
 	return unusable, wrong
 }
