@@ -62,6 +62,7 @@ type crashState struct {
 	// read from it, and fromExtents the reads of gaps that took extents
 	// kept across the crash.
 	index       *pvfs.MemFS
+	loadRows    int // Options.loadRows of every open
 	inIndex     int
 	fromExtents int64
 }
@@ -129,6 +130,11 @@ func crashWorkload(t *testing.T, seed uint64, steps int, versionIndex bool) {
 		// Extents written where the workload says (after snapshots),
 		// not by the writer's clock.
 		opts.Extents, opts.extentsAfter = true, time.Hour
+		// Every other seed loads its tables' first passes, which a table
+		// of this workload's size would batch.
+		if seed%2 == 1 {
+			st.loadRows, opts.loadRows = 1, 1
+		}
 	}
 	db := openDB(t, "/data", opts)
 	defer func() { db.Close() }()
@@ -313,7 +319,10 @@ func crashWorkload(t *testing.T, seed uint64, steps int, versionIndex bool) {
 	if versionIndex && !covered() {
 		t.Fatal("no reopened table read versions from the index: the crashes did not test it")
 	}
-	t.Logf("%d crash points, each checked twice; %d reads of gaps took extents kept across a crash", crashes, st.fromExtents)
+	if st.loadRows > 0 && db.testLoads.Load() == 0 {
+		t.Fatal("no pass loaded its entries")
+	}
+	t.Logf("%d crash points, each checked twice; %d reads of gaps took extents kept across a crash; %d passes loaded", crashes, st.fromExtents, db.testLoads.Load())
 }
 
 // checkCrash opens a database on fsys, the files a crash left, and
@@ -326,6 +335,7 @@ func checkCrash(where string, fsys *vfs.MemFS, index vindex.FS, m *model, st *cr
 	if index != nil {
 		opts.VersionIndex, opts.VersionIndexFS = true, index
 		opts.Extents, opts.extentsAfter = true, time.Hour
+		opts.loadRows = st.loadRows
 	}
 	db, err := Open("/data", opts)
 	if err != nil {

@@ -67,6 +67,10 @@ type Options struct {
 	// extentsAfter is how long the version index goes without a pass
 	// before the extents are written (0: extentsAfter; tests set it).
 	extentsAfter time.Duration
+	// loadRows is how many rows a table has at least for its first pass
+	// to load its entries into the version index rather than batch them
+	// (0: loadRows; tests set it).
+	loadRows int
 	// VersionIndexFS is the version index's file system when Store.FS is
 	// not the operating system's (tests keep it across a reopen); nil is
 	// a new one in memory.
@@ -167,6 +171,8 @@ type DB struct {
 	// passes read every one, as if no trim had kept it.
 	testRunsRead   int
 	testForgetRuns bool
+	// testLoads counts the passes that loaded their entries.
+	testLoads atomic.Int64
 	// testPlaced, when set by a test, runs once a commit has applied
 	// every event and placed the index entries it held back.
 	testPlaced func()

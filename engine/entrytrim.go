@@ -123,7 +123,7 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		if db.testCurrentBatch > 0 {
 			cw.batch = db.testCurrentBatch
 		}
-		cw.start()
+		cw.start(c.Len() >= db.loadRows())
 		t := newIndexTree()
 		b := newTreeBuilder(t)
 		c.Ascend(func(e indexEntry) bool {
@@ -192,19 +192,36 @@ type currentWriter struct {
 	incremental bool
 	batch       int // the changes a batch takes
 	b           *vindex.Batch
-	split       bool // the changes went in more than one batch
-	key         []byte
-	err         error
+	// l, for a writer that is not incremental over a field with no
+	// current entries in the index, and at least loadRows entries, takes
+	// the entries in place of batches (versionWriter); the batch then
+	// sets the mark, after it.
+	l     *vindex.Load
+	split bool // the changes went in more than one batch, or a load
+	key   []byte
+	err   error
 }
 
 // start begins the changes, in the batch that applies them or in the
 // first of them: the mark goes, and for a writer that is not incremental
-// every entry.
-func (w *currentWriter) start() {
+// every entry; or in a load, when load says the entries are many enough
+// and the index holds none of the field's.
+func (w *currentWriter) start(load bool) {
 	w.b = w.x.NewBatch()
-	if w.incremental {
+	switch {
+	case w.incremental:
 		w.err = w.b.DeleteCurrentMark(w.oid, w.field)
-	} else {
+		return
+	case load:
+		held, err := w.x.HoldsCurrent(w.oid, w.field)
+		if w.err = err; err != nil || held {
+			break
+		}
+		w.lg.setCurrentMark(w.field, 0)
+		w.l, w.split = w.x.NewLoad(), true
+		return
+	}
+	if w.err == nil {
 		w.err = w.b.ClearCurrent(w.oid, w.field)
 	}
 }
@@ -229,6 +246,10 @@ func (w *currentWriter) put(e indexEntry) {
 			}
 		}
 	}
+	if w.l != nil {
+		w.err = w.l.PutCurrent(w.oid, w.field, w.key, at, e.seq)
+		return
+	}
 	w.err = w.b.PutCurrent(w.oid, w.field, w.key, at, e.seq)
 	w.next()
 }
@@ -237,6 +258,14 @@ func (w *currentWriter) put(e indexEntry) {
 func (w *currentWriter) drop(k Key) {
 	if w.err != nil {
 		return
+	}
+	if w.l != nil {
+		// The entries put go in first, where the drop finds them.
+		w.err = w.l.Finish()
+		w.l = nil
+		if w.err != nil {
+			return
+		}
 	}
 	w.key = appendOrderedKey(w.key[:0], k)
 	old, _, ok, err := w.x.CurrentOf(w.oid, w.field, w.key)
@@ -267,6 +296,12 @@ func (w *currentWriter) next() {
 // or 0 when the changes had begun to go in: reads of lean trees then
 // read every entry up to their trims.
 func (w *currentWriter) finish(m vindex.Mark) error {
+	if w.l != nil {
+		if w.err == nil {
+			w.err = w.l.Finish() // before the mark that claims its entries
+		}
+		w.l.Discard()
+	}
 	if w.err == nil {
 		w.err = w.b.SetCurrentMark(w.oid, w.field, m)
 	}

@@ -44,7 +44,7 @@ func (w *versionWriter) putEntries(ts *tableState, seq uint64, reset bool) error
 				return true
 			}
 			w.key = appendEntry(w.key[:0], &e)
-			if err = w.b.PutEntry(w.oid, field, w.key, e.seq); err == nil {
+			if err = w.sink().PutEntry(w.oid, field, w.key, e.seq); err == nil {
 				err = w.next()
 			}
 			return err == nil

@@ -197,11 +197,23 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 			w.b.Discard()
 			return nil, fmt.Errorf("engine: table %s: the version index lost the table, whose rows have versions only there", ts.spec.Name)
 		}
-		if err := w.b.DeleteTable(oid); err != nil {
+		since, rowsSince = 0, 0
+		held, err := db.vx.Holds(oid)
+		if err != nil {
 			w.b.Discard()
 			return nil, err
 		}
-		since, rowsSince = 0, 0
+		if held {
+			if err := w.b.DeleteTable(oid); err != nil {
+				w.b.Discard()
+				return nil, err
+			}
+			break
+		}
+		// The table's first pass: every entry is new to the index.
+		if ts.rows.Len() >= db.loadRows() {
+			w.l = db.vx.NewLoad()
+		}
 	case m.Horizon != ts.horizon || m.Seq > seq || !m.DocAfterInsert:
 		// A fold since: the versions the rows kept are put again, as they
 		// now hold them (the version at the horizon with its document);
@@ -267,6 +279,9 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 	}
 	if err := w.finish(err, indexedMark(seq, ts.horizon)); err != nil {
 		return nil, err
+	}
+	if w.l != nil {
+		db.testLoads.Add(1)
 	}
 	if db.ext != nil {
 		db.ext.kicked(oid, w.n)
@@ -348,12 +363,45 @@ func onlyInIndex(ts *tableState) bool {
 
 // versionWriter puts versions of a table into the version index, in
 // batches of versionIndexBatch, the last of which sets the table's mark.
+// A table's first pass, when it has at least loadRows rows, loads them
+// instead (l: the entries go into tables of their own, in order, added to
+// the index beneath its memtables), and the batch only sets the marks,
+// after the load.
 type versionWriter struct {
 	x   *vindex.Index
 	b   *vindex.Batch
+	l   *vindex.Load
 	oid uint32
 	key []byte
 	n   int // versions put
+}
+
+// loadRows is Options.loadRows's default: below it, a first pass batches
+// its entries. A load makes a table of each kind of entry (versions, rows,
+// each index's), each synced, where a pass of a few thousand rows fits in
+// the memtable.
+const loadRows = 10_000
+
+func (db *DB) loadRows() int {
+	if db.opts.loadRows > 0 {
+		return db.opts.loadRows
+	}
+	return loadRows
+}
+
+// entrySink is where a versionWriter puts entries: its batch, or its
+// load.
+type entrySink interface {
+	PutVersion(table uint32, key []byte, seq uint64, v vindex.Version) error
+	PutRow(table uint32, key []byte, seq uint64, v vindex.Version) error
+	PutEntry(table uint32, field string, entry []byte, seq uint64) error
+}
+
+func (w *versionWriter) sink() entrySink {
+	if w.l != nil {
+		return w.l
+	}
+	return w.b
 }
 
 func newVersionWriter(x *vindex.Index, oid uint32) *versionWriter {
@@ -372,7 +420,7 @@ func (w *versionWriter) putRow(lg *tableLog, r *row, i int, horizon uint64, keep
 func (w *versionWriter) put(k Key, seq uint64, v vindex.Version) error {
 	w.n++
 	w.key = appendOrderedKey(w.key[:0], k)
-	if err := w.b.PutVersion(w.oid, w.key, seq, v); err != nil {
+	if err := w.sink().PutVersion(w.oid, w.key, seq, v); err != nil {
 		return err
 	}
 	return w.next()
@@ -389,7 +437,7 @@ func (w *versionWriter) putNewest(lg *tableLog, r *row, seq, since uint64) error
 		return err
 	}
 	w.key = appendOrderedKey(w.key[:0], r.key)
-	if err := w.b.PutRow(w.oid, w.key, vseq, iv); err != nil {
+	if err := w.sink().PutRow(w.oid, w.key, vseq, iv); err != nil {
 		return err
 	}
 	return w.next()
@@ -422,9 +470,10 @@ func newestEntry(lg *tableLog, r *row, seq uint64) (uint64, vindex.Version, erro
 	return vseq, iv, err
 }
 
-// next applies the batch once it is full.
+// next applies the batch once it is full; a load's batch, which holds
+// marks only, waits for the load to end.
 func (w *versionWriter) next() error {
-	if w.b.Len() < versionIndexBatch {
+	if w.l != nil || w.b.Len() < versionIndexBatch {
 		return nil
 	}
 	return w.apply()
@@ -441,6 +490,12 @@ func (w *versionWriter) apply() error {
 // puts ended with) is not nil: it then drops the last batch and returns
 // err. The batches applied before stay, under the mark before.
 func (w *versionWriter) finish(err error, m vindex.Mark) error {
+	if w.l != nil {
+		if err == nil {
+			err = w.l.Finish() // before the marks that claim its entries
+		}
+		w.l.Discard()
+	}
 	if err == nil {
 		err = w.b.SetMark(w.oid, m)
 	}

@@ -143,8 +143,15 @@ const defaultTidyAfter = 10 * time.Second
 // use.
 type Index struct {
 	db    *pebble.DB
+	opts  *pebble.Options
+	fs    FS
+	dir   string
 	cache *pebble.Cache
 	id    uint64 // ID
+	// loadSize is the size at which a Load ends a table (that of the
+	// tables below level 0), and loads numbers its files.
+	loadSize int64
+	loads    atomic.Uint64
 	// gen counts the batches applied, the flushes and the compactions: a
 	// pooled reader made at another generation does not see the batches
 	// (a pebble iterator reads the index as it was when it was made), and
@@ -225,12 +232,28 @@ func Open(dir string, o Options) (*Index, error) {
 	if o.FS != nil {
 		opts.FS = o.FS
 	}
+	// A Load's table whose range falls within another table's bounds (one
+	// that holds the marks, 'm', and some versions, 'v', spans the rows,
+	// 'r') without holding a key of it splits that table in two, so that
+	// it can go in at that table's level rather than above it (a split
+	// makes virtual tables, which need that format; an index of before is
+	// moved up to it at its open).
+	opts.Experimental.IngestSplit = func() bool { return true }
+	opts.FormatMajorVersion = pebble.FormatVirtualSSTables
+	opts.EnsureDefaults() // as Open does with its copy: a Load writes tables as pebble does
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		cache.Unref()
 		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
 	}
-	x.db = db
+	x.db, x.opts, x.fs, x.dir, x.loadSize = db, opts, opts.FS, dir, 4*table
+	if !o.ReadOnly {
+		if err := x.removeLoads(); err != nil {
+			db.Close()
+			cache.Unref()
+			return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
+		}
+	}
 	if err := x.identify(o.ReadOnly); err != nil {
 		db.Close()
 		cache.Unref()
@@ -475,10 +498,34 @@ func (x *Index) Mark(table uint32) (m Mark, ok bool, err error) {
 
 // A Batch gathers entries to apply at once.
 type Batch struct {
-	x   *Index
-	b   *pebble.Batch
-	key []byte
-	val []byte
+	x *Index
+	b *pebble.Batch
+	puts
+}
+
+// puts encodes entries into buffers reused from one to the next.
+type puts struct {
+	key, val []byte
+}
+
+// version returns the key and value of version seq of key of table.
+func (p *puts) version(table uint32, key []byte, seq uint64, v Version) ([]byte, []byte) {
+	p.key = VersionKey(p.key[:0], table, key, seq)
+	p.val = v.append(p.val[:0])
+	return p.key, p.val
+}
+
+// row returns the key and value of key's newest version, at seq.
+func (p *puts) row(table uint32, key []byte, seq uint64, v Version) ([]byte, []byte) {
+	p.key = append(binary.BigEndian.AppendUint32(append(p.key[:0], tagRow), table), key...)
+	p.val = v.append(binary.BigEndian.AppendUint64(p.val[:0], seq))
+	return p.key, p.val
+}
+
+// entry returns the key of an entry of table's index on field.
+func (p *puts) entry(table uint32, field string, entry []byte, seq uint64) []byte {
+	p.key = binary.BigEndian.AppendUint64(append(fieldPrefix(p.key[:0], tagEntry, table, field), entry...), seq)
+	return p.key
 }
 
 // NewBatch returns an empty batch.
@@ -489,18 +536,16 @@ func (b *Batch) Len() int { return int(b.b.Count()) }
 
 // PutVersion adds version seq of key (ordered-encoded) of table.
 func (b *Batch) PutVersion(table uint32, key []byte, seq uint64, v Version) error {
-	b.key = VersionKey(b.key[:0], table, key, seq)
-	b.val = v.append(b.val[:0])
-	return b.b.Set(b.key, b.val, nil)
+	k, val := b.version(table, key, seq, v)
+	return b.b.Set(k, val, nil)
 }
 
 // PutRow sets the newest version of key (ordered-encoded) of table: the
 // version at seq. The last put before a mark is set should be the one
 // visible at the mark.
 func (b *Batch) PutRow(table uint32, key []byte, seq uint64, v Version) error {
-	b.key = append(binary.BigEndian.AppendUint32(append(b.key[:0], tagRow), table), key...)
-	b.val = v.append(binary.BigEndian.AppendUint64(b.val[:0], seq))
-	return b.b.Set(b.key, b.val, nil)
+	k, val := b.row(table, key, seq, v)
+	return b.b.Set(k, val, nil)
 }
 
 // DeleteTable removes every version, row and index entry of table, and
@@ -526,12 +571,43 @@ func (b *Batch) ClearRows(table uint32) error { return b.deleteRange(tagRow, tab
 
 // deleteRange removes the keys of table under tag.
 func (b *Batch) deleteRange(tag byte, table uint32) error {
-	lo := binary.BigEndian.AppendUint32([]byte{tag}, table)
-	hi := binary.BigEndian.AppendUint32([]byte{tag}, table+1)
+	lo, hi := tableRange(tag, table)
+	return b.b.DeleteRange(lo, hi, nil)
+}
+
+// tableRange returns the bounds of the keys of table under tag: lo, and
+// hi past the last.
+func tableRange(tag byte, table uint32) (lo, hi []byte) {
+	lo = binary.BigEndian.AppendUint32([]byte{tag}, table)
+	hi = binary.BigEndian.AppendUint32([]byte{tag}, table+1)
 	if table == ^uint32(0) {
 		hi = []byte{tag + 1}
 	}
-	return b.b.DeleteRange(lo, hi, nil)
+	return lo, hi
+}
+
+// Holds reports whether the index holds anything of table: a version, a
+// row, an index entry or a mark.
+func (x *Index) Holds(table uint32) (bool, error) {
+	for _, tag := range []byte{tagVersion, tagRow, tagEntry, tagCurrent, tagByKey, tagMeta} {
+		if held, err := x.holds(tableRange(tag, table)); held || err != nil {
+			return held, err
+		}
+	}
+	return false, nil
+}
+
+// holds reports whether the index holds a key from lo up to hi.
+func (x *Index) holds(lo, hi []byte) (bool, error) {
+	it, err := x.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return false, fmt.Errorf("vindex: %w", err)
+	}
+	found := it.First()
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return false, fmt.Errorf("vindex: %w", err)
+	}
+	return found, nil
 }
 
 // Discard releases the batch without applying it.
@@ -910,8 +986,7 @@ func fieldPrefix(dst []byte, tag byte, table uint32, field string) []byte {
 // a key in the engine's ordered encoding, seq the version's that gave
 // the key that value.
 func (b *Batch) PutEntry(table uint32, field string, entry []byte, seq uint64) error {
-	b.key = binary.BigEndian.AppendUint64(append(fieldPrefix(b.key[:0], tagEntry, table, field), entry...), seq)
-	return b.b.Set(b.key, nil, nil)
+	return b.b.Set(b.entry(table, field, entry, seq), nil, nil)
 }
 
 // SetEntriesMark sets the seq up to which the index holds the entries of
@@ -1056,14 +1131,28 @@ func (r *Entries) load(ok bool) bool {
 // made by the version at seq. An entry of the row under another value is
 // not removed: DeleteCurrent does that.
 func (b *Batch) PutCurrent(table uint32, field string, entry []byte, keyAt int, seq uint64) error {
-	b.key = append(fieldPrefix(b.key[:0], tagCurrent, table, field), entry...)
-	b.val = binary.BigEndian.AppendUint64(b.val[:0], seq)
-	if err := b.b.Set(b.key, b.val, nil); err != nil {
+	k, v := b.current(table, field, entry, seq)
+	if err := b.b.Set(k, v, nil); err != nil {
 		return err
 	}
-	b.key = append(fieldPrefix(b.key[:0], tagByKey, table, field), entry[keyAt:]...)
-	b.val = binary.BigEndian.AppendUint64(append(b.val[:0], entry...), seq)
-	return b.b.Set(b.key, b.val, nil)
+	k, v = b.byKey(table, field, entry, keyAt, seq)
+	return b.b.Set(k, v, nil)
+}
+
+// current returns the key and value of entry as the current entry of its
+// row under its value ('j').
+func (p *puts) current(table uint32, field string, entry []byte, seq uint64) ([]byte, []byte) {
+	p.key = append(fieldPrefix(p.key[:0], tagCurrent, table, field), entry...)
+	p.val = binary.BigEndian.AppendUint64(p.val[:0], seq)
+	return p.key, p.val
+}
+
+// byKey returns the key and value of entry as the current entry of its
+// row under its key ('k').
+func (p *puts) byKey(table uint32, field string, entry []byte, keyAt int, seq uint64) ([]byte, []byte) {
+	p.key = append(fieldPrefix(p.key[:0], tagByKey, table, field), entry[keyAt:]...)
+	p.val = binary.BigEndian.AppendUint64(append(p.val[:0], entry...), seq)
+	return p.key, p.val
 }
 
 // DeleteCurrent removes entry (keyAt as for PutCurrent), its row's current
@@ -1087,6 +1176,18 @@ func (b *Batch) ClearCurrent(table uint32, field string) error {
 		}
 	}
 	return nil
+}
+
+// HoldsCurrent reports whether the index holds current entries of table's
+// index on field, or their mark.
+func (x *Index) HoldsCurrent(table uint32, field string) (bool, error) {
+	for _, tag := range []byte{tagCurrent, tagByKey} {
+		lo := fieldPrefix(nil, tag, table, field)
+		if held, err := x.holds(lo, successor(lo)); held || err != nil {
+			return held, err
+		}
+	}
+	return false, nil
 }
 
 // successor returns the least key greater than every key with prefix p.

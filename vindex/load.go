@@ -1,0 +1,254 @@
+package vindex
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
+	"github.com/cockroachdb/pebble/v2/sstable"
+)
+
+// A Load puts entries into the index as tables of its own, each a run of
+// keys in order, added to the index whole (pebble's ingestion) rather
+// than through its memtables: a table the index holds nothing of goes in
+// below what is there, at the bottom level when no other table's keys
+// are in its range, and is not compacted again. A pass that puts a whole
+// table writes each kind of entry in key order (versions, rows, each
+// index's entries), so that each kind is one run; a key that is not
+// after the one before ends the run, and a run ends too at the size of
+// the index's tables below level 0.
+//
+// Each table is synced and added as it ends, so a crash keeps the tables
+// added before it: a Load goes before the mark that claims its entries,
+// set by a batch applied after Finish, as a pass's batches go before the
+// batch that sets the mark. A Load is for keys the index holds nothing
+// of: one that replaces keys must delete them first, and not in the
+// memtable (a range deletion there is newer than nothing a Load adds, but
+// makes the Load wait for a flush and land above it).
+type Load struct {
+	x    *Index
+	w    *sstable.Writer
+	path string
+	last []byte
+	p    puts
+	// held are the versions of one key, which a pass puts oldest first and
+	// the index orders newest first: written, in order, when another key
+	// comes.
+	held    [][2][]byte
+	heldBuf []byte
+	// byKey are current entries under their rows' keys ('k'), which come
+	// in the order of their values: sorted and written at Finish, or as a
+	// run of their own once byKeyBuf holds sortSize bytes.
+	byKey    []span
+	byKeyBuf []byte
+	n        int // entries put
+	err      error
+}
+
+// A span is a key and a value in a buffer: their offsets and lengths.
+type span struct{ at, k, v uint32 }
+
+// sortSize bounds the bytes of current entries a Load sorts at once. A
+// table with more writes several runs, which the index merges.
+var sortSize = 64 << 20
+
+// loadPrefix begins the names of a Load's files in the index's directory;
+// an open removes those a crash left.
+const loadPrefix = "load."
+
+// NewLoad returns an empty load.
+func (x *Index) NewLoad() *Load { return &Load{x: x} }
+
+// Len returns the number of entries put.
+func (l *Load) Len() int { return l.n }
+
+// PutVersion adds version seq of key (ordered-encoded) of table, as
+// Batch.PutVersion.
+func (l *Load) PutVersion(table uint32, key []byte, seq uint64, v Version) error {
+	k, val := l.p.version(table, key, seq, v)
+	if len(l.held) > 0 && !bytes.Equal(l.held[0][0][:split(l.held[0][0])], k[:split(k)]) {
+		l.writeHeld()
+	}
+	at := len(l.heldBuf)
+	l.heldBuf = append(append(l.heldBuf, k...), val...)
+	l.held = append(l.held, [2][]byte{l.heldBuf[at : at+len(k)], l.heldBuf[at+len(k):]})
+	l.n++
+	return l.err
+}
+
+// writeHeld writes the versions held, in key order.
+func (l *Load) writeHeld() {
+	// Buffers appended to after the slices were taken may have moved:
+	// the slices still point at the bytes they were taken of.
+	slices.SortFunc(l.held, func(a, b [2][]byte) int { return comparer.Compare(a[0], b[0]) })
+	for _, kv := range l.held {
+		l.write(kv[0], kv[1])
+	}
+	l.held, l.heldBuf = l.held[:0], l.heldBuf[:0]
+}
+
+// PutRow sets the newest version of key of table, as Batch.PutRow.
+func (l *Load) PutRow(table uint32, key []byte, seq uint64, v Version) error {
+	l.writeHeld()
+	l.write(l.p.row(table, key, seq, v))
+	l.n++
+	return l.err
+}
+
+// PutEntry adds an entry of table's index on field, as Batch.PutEntry.
+func (l *Load) PutEntry(table uint32, field string, entry []byte, seq uint64) error {
+	l.writeHeld()
+	l.write(l.p.entry(table, field, entry, seq), nil)
+	l.n++
+	return l.err
+}
+
+// PutCurrent makes entry the current entry of its row in table's index
+// on field, as Batch.PutCurrent, for a field that has none: entries come
+// in the order of their values and keys.
+func (l *Load) PutCurrent(table uint32, field string, entry []byte, keyAt int, seq uint64) error {
+	l.writeHeld()
+	l.write(l.p.current(table, field, entry, seq))
+	k, v := l.p.byKey(table, field, entry, keyAt, seq)
+	at := len(l.byKeyBuf)
+	l.byKeyBuf = append(append(l.byKeyBuf, k...), v...)
+	l.byKey = append(l.byKey, span{uint32(at), uint32(len(k)), uint32(len(v))})
+	if len(l.byKeyBuf) >= sortSize {
+		l.writeByKey()
+	}
+	l.n++
+	return l.err
+}
+
+// writeByKey writes the current entries under their keys held, in key
+// order, as a run of their own.
+func (l *Load) writeByKey() {
+	b := l.byKeyBuf
+	key := func(s span) []byte { return b[s.at : s.at+s.k] }
+	slices.SortFunc(l.byKey, func(x, y span) int { return bytes.Compare(key(x), key(y)) })
+	if l.w != nil {
+		l.end() // the run before, whatever its keys
+	}
+	for _, s := range l.byKey {
+		l.write(key(s), b[s.at+s.k:s.at+s.k+s.v])
+	}
+	if l.err == nil && l.w != nil {
+		l.end() // the next run may hold keys between this one's
+	}
+	l.byKey, l.byKeyBuf = l.byKey[:0], l.byKeyBuf[:0]
+}
+
+// write adds k and v to the table being written, after ending it if k is
+// not after its last key.
+func (l *Load) write(k, v []byte) {
+	if l.err != nil {
+		return
+	}
+	if l.w != nil && comparer.Compare(k, l.last) <= 0 {
+		l.end()
+	}
+	if l.w == nil && !l.begin() {
+		return
+	}
+	if err := l.w.Set(k, v); err != nil {
+		l.fail(err)
+		return
+	}
+	l.last = append(l.last[:0], k...)
+	if l.w.Raw().EstimatedSize() >= uint64(l.x.loadSize) {
+		l.end()
+	}
+}
+
+// begin creates the next table's file.
+func (l *Load) begin() bool {
+	l.path = l.x.fs.PathJoin(l.x.dir, fmt.Sprintf("%s%d", loadPrefix, l.x.loads.Add(1)))
+	f, err := l.x.fs.Create(l.path, "")
+	if err != nil {
+		l.fail(err)
+		return false
+	}
+	l.w = sstable.NewWriter(objstorageprovider.NewFileWritable(f), l.x.writerOptions())
+	return true
+}
+
+// end finishes the table being written, syncs it and adds it to the
+// index.
+func (l *Load) end() {
+	w := l.w
+	l.w = nil
+	if err := w.Close(); err != nil {
+		l.fail(err)
+		return
+	}
+	err := l.x.db.Ingest(context.Background(), []string{l.path})
+	l.x.gen.Add(1) // a reader made before it is stale
+	if err != nil {
+		l.fail(err)
+		return
+	}
+	l.x.kickTidier()
+	// Pebble links the file into the index and removes its name here; a
+	// copy leaves it.
+	if err := l.x.fs.Remove(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		l.fail(err)
+	}
+}
+
+// fail records the Load's first error and removes the file being
+// written.
+func (l *Load) fail(err error) {
+	if l.err == nil {
+		l.err = fmt.Errorf("vindex: load: %w", err)
+	}
+	l.Discard()
+}
+
+// Finish adds what is left to the index. The entries are durable when it
+// returns.
+func (l *Load) Finish() error {
+	l.writeHeld()
+	if len(l.byKey) > 0 {
+		l.writeByKey()
+	}
+	if l.err == nil && l.w != nil {
+		l.end()
+	}
+	return l.err
+}
+
+// Discard drops what was not added yet.
+func (l *Load) Discard() {
+	if l.w != nil {
+		l.w.Close()
+		l.w = nil
+		l.x.fs.Remove(l.path)
+	}
+}
+
+// removeLoads removes the files of loads a crash cut short.
+func (x *Index) removeLoads() error {
+	names, err := x.fs.List(x.dir)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, loadPrefix) {
+			if err := x.fs.Remove(x.fs.PathJoin(x.dir, n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writerOptions are the options of the tables a Load writes: those of
+// the tables pebble writes at the bottom level.
+func (x *Index) writerOptions() sstable.WriterOptions {
+	return x.opts.MakeWriterOptions(len(x.opts.Levels)-1, x.db.TableFormat())
+}

@@ -1,0 +1,190 @@
+package vindex
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestLoad puts a table's versions (oldest first for each key, as a pass
+// does), its rows and the entries of two indexes through a Load, in
+// tables small enough that each kind takes several, and reads them all
+// back as batches would have put them. The tables go in at the bottom
+// level, below a table of another index already there, and nothing is
+// compacted; a file a crash left is removed at the next open.
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	x, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.loadSize = 64 << 10
+	// Another table, flushed and compacted to the bottom level first.
+	applyOne(t, x, func(b *Batch) error { return b.PutVersion(9, key(1), 1, Version{Type: 1, Doc: docOf(1)}) })
+	if err := x.db.Compact(t.Context(), []byte{0}, []byte{0xff}, false); err != nil {
+		t.Fatal(err)
+	}
+
+	r := rand.New(rand.NewPCG(1, 2))
+	m := newModel()
+	l := x.NewLoad()
+	const keys = 3000
+	seq := uint64(10)
+	rows := map[int]uint64{}
+	for k := range keys {
+		for range 1 + r.IntN(5) {
+			v := Version{Type: byte(seq % 5), Ms: int64(seq) * 1000}
+			if seq%3 == 0 {
+				v.Doc = docOf(seq)
+			} else {
+				v.Patch = []byte{byte(seq)}
+			}
+			if err := l.PutVersion(7, key(k), seq, v); err != nil {
+				t.Fatal(err)
+			}
+			m.versions[k] = append(m.versions[k], seq)
+			rows[k] = seq
+			seq++
+		}
+	}
+	for k := range keys {
+		if err := l.PutRow(7, key(k), rows[k], Version{Type: 2, Ms: int64(rows[k]), Doc: docOf(rows[k])}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entry := func(field string, k int) []byte { return fmt.Appendf(key(k%7), "%s %05d", field, k) }
+	for _, field := range []string{"b", "a"} { // not in the index's order: each its own run
+		var es [][]byte
+		for k := range keys {
+			es = append(es, entry(field, k))
+		}
+		slices.SortFunc(es, bytes.Compare)
+		for _, e := range es {
+			if err := l.PutEntry(7, field, e, uint64(len(e))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := l.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if l.Len() == 0 || l.Len() != len(m.docsPut())+keys+2*keys {
+		t.Fatalf("load put %d entries", l.Len())
+	}
+	applyOne(t, x, func(b *Batch) error { return b.SetMark(7, Mark{Seq: seq - 1, Rows: true}) })
+
+	check(t, x, m, seq)
+	rd, err := x.NewRows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ok := rd.Scan(7); ok; ok = rd.Next() {
+		n++
+	}
+	for k := range keys {
+		if !rd.Get(7, key(k)) || rd.Seq() != rows[k] || !bytes.Equal(rd.Version().Doc, docOf(rows[k])) {
+			t.Fatalf("row %d: seq %d, want %d (%v)", k, rd.Seq(), rows[k], rd.Err())
+		}
+	}
+	rd.Close()
+	if n != keys {
+		t.Fatalf("scan of rows: %d, want %d", n, keys)
+	}
+	for _, field := range []string{"a", "b"} {
+		er, err := x.NewEntries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [][]byte
+		for ok := er.Seek(7, field, nil); ok; ok = er.Next() {
+			if er.Seq() != uint64(len(er.Entry())) {
+				t.Fatalf("field %s entry %q: seq %d", field, er.Entry(), er.Seq())
+			}
+			got = append(got, bytes.Clone(er.Entry()))
+		}
+		er.Close()
+		if len(got) != keys || !slices.IsSortedFunc(got, bytes.Compare) || !bytes.Equal(got[0][4:5], []byte(field)) {
+			t.Fatalf("field %s: %d entries", field, len(got))
+		}
+	}
+
+	met := x.db.Metrics()
+	bottom := len(met.Levels) - 1
+	if met.Levels[0].TablesCount != 0 || met.Levels[bottom].TablesCount < 10 || met.Compact.Count != 1 {
+		t.Fatalf("level 0 %d tables, bottom %d, %d compactions (one ours): %s",
+			met.Levels[0].TablesCount, met.Levels[bottom].TablesCount, met.Compact.Count, met)
+	}
+
+	// Current entries, in the order of their values: the rows' keys come
+	// unordered, and are sorted in runs of at most sortSize bytes, which
+	// overlap (the index merges them).
+	l = x.NewLoad()
+	defer func(s int) { sortSize = s }(sortSize)
+	sortSize = 16 << 10
+	var cur [][]byte
+	for k := range keys {
+		cur = append(cur, append(key(k*7919%keys%13), key(k*7919%keys)...))
+	}
+	slices.SortFunc(cur, bytes.Compare)
+	for _, e := range cur {
+		if err := l.PutCurrent(7, "c", e, 4, uint64(e[7])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	cr, err := x.NewCurrent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for ok := cr.Seek(7, "c", nil); ok; ok = cr.Next() {
+		if i >= len(cur) || !bytes.Equal(cr.Entry(), cur[i]) || cr.Seq() != uint64(cur[i][7]) {
+			t.Fatalf("current entry %d: %x seq %d", i, cr.Entry(), cr.Seq())
+		}
+		i++
+	}
+	cr.Close()
+	if i != keys {
+		t.Fatalf("%d current entries, want %d", i, keys)
+	}
+	for _, e := range cur {
+		got, seq, ok, err := x.CurrentOf(7, "c", e[4:])
+		if !ok || err != nil || !bytes.Equal(got, e) || seq != uint64(e[7]) {
+			t.Fatalf("current entry of %x: %x seq %d %v %v, want %x", e[4:], got, seq, ok, err, e)
+		}
+	}
+
+	// A file a crash left beside the index goes at the next open.
+	left := x.fs.PathJoin(dir, loadPrefix+"99")
+	f, err := x.fs.Create(left, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	x, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if _, err := x.fs.Stat(left); err == nil {
+		t.Fatalf("%s is still there", left)
+	}
+	check(t, x, m, seq)
+}
+
+// docsPut counts the versions the model holds.
+func (m *model) docsPut() []uint64 {
+	var all []uint64
+	for _, seqs := range m.versions {
+		all = append(all, seqs...)
+	}
+	return all
+}
