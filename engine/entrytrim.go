@@ -42,8 +42,9 @@ const trimBatch = 1 << 18
 // indexed, then takes under the writer mutex the entries written since
 // the copy and the working state's place; a table changed meanwhile
 // otherwise (folded, loaded again, its indexes remade) is left as it is.
-// It returns how many entries left the trees. Callers hold snapMu.
-func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
+// It returns how many entries left the trees, and the fields whose trees
+// it moved. Callers hold snapMu.
+func (db *DB) trimEntries(name string, horizon, indexed uint64) (int, []string) {
 	var w *tableState
 	var rows *rowTree
 	var upTo uint64                  // the working state holds every event up to it
@@ -62,7 +63,7 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		}
 	})
 	if w == nil {
-		return 0
+		return 0, nil
 	}
 	lg := w.log
 	// Only the trees whose entries the version index holds up to indexed
@@ -84,7 +85,7 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		delete(copies, f)
 	}
 	if len(trees) == 0 {
-		return 0
+		return 0, nil
 	}
 	fields := slices.Sorted(maps.Keys(trees))
 	// The lowest trim of them: the rows written since it hold every entry
@@ -153,6 +154,7 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 		built[f] = t
 	}
 	total := 0
+	var moved []string
 	db.locked(func() {
 		cur, ok := db.work[name]
 		if !ok || cur != w || cur.horizon != horizon {
@@ -168,10 +170,11 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) int {
 			})
 			cur.indexes[f] = t
 			total += n[f]
+			moved = append(moved, f)
 		}
 		db.publish(map[string]*tableState{name: w})
 	})
-	return total
+	return total, moved
 }
 
 // currentWriter writes the current entries of a table's index on field

@@ -634,14 +634,17 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	// keeps what the pass learned of the rows' runs of patches, which the
 	// next pass relies on.
 	trimmed, entries := 0, 0
+	files := ts // what the index files are written from
 	if indexed != 0 {
+		var moved []string
 		trimmed = db.trimRows(name, ts.horizon, indexed, runs)
-		entries = db.trimEntries(name, ts.horizon, indexed)
+		entries, moved = db.trimEntries(name, ts.horizon, indexed)
+		files = leanFiles(ts, moved, indexed, seq)
 	}
 	trimmedAt := time.Now()
 	var indexes *indexEncoding
 	if base == 0 {
-		indexes = encodeIndexFiles(ts, seq)
+		indexes = encodeIndexFiles(files, seq)
 	}
 	dir := db.st.StreamDir(name)
 	// A present file goes with a whole snapshot that leaves the rows'
@@ -682,7 +685,7 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	}
 	if !delta {
 		if indexes == nil {
-			indexes = encodeIndexFiles(ts, seq) // the delta went over its budget
+			indexes = encodeIndexFiles(files, seq) // the delta went over its budget
 		}
 		if err := indexes.write(db.st.FS(), dir); err != nil {
 			db.log.Warn("cannot write index files", "table", name, "err", err)
@@ -730,6 +733,27 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 		}
 	}
 	return seq, nil
+}
+
+// leanFiles returns ts, or a copy of it whose trees of fields, which the
+// snapshot's trim moved to lean ones trimmed at indexed, are as the files
+// of the snapshot at seq hold them: lean at indexed, and empty when
+// indexed is seq (every entry up to it is in the version index). The
+// trees themselves are the writer's by then. Written from ts, the
+// snapshot's files would hold every entry (9 million for a table of 9
+// million rows, just spilled: 146 MB, read back into memory at the next
+// open until the next snapshot).
+func leanFiles(ts *tableState, fields []string, indexed, seq uint64) *tableState {
+	if len(fields) == 0 || indexed != seq {
+		return ts
+	}
+	c := &tableState{indexes: maps.Clone(ts.indexes)}
+	for _, f := range fields {
+		t := newIndexTree()
+		t.trim, t.lean = indexed, true
+		c.indexes[f] = t
+	}
+	return c
 }
 
 // snapshotDue reports whether a changed table has gone past a snapshot
