@@ -333,3 +333,36 @@ func TestCLIVersionIndex(t *testing.T) {
 		t.Fatalf("a variable that is not a size: exit %d, %q", code, errOut)
 	}
 }
+
+// TestCLIWarnings: what the engine warns of while a command runs goes to
+// stderr, the command's result to stdout as ever (an index file that
+// cannot be used: the index is built again from the rows).
+func TestCLIWarnings(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, code := driftdb(t, dir, "init", "d"); code != 0 {
+		t.Fatalf("init: %d %s", code, errOut)
+	}
+	if _, errOut, code := driftdb(t, dir, "sql", "-d", "d", "-e",
+		"CREATE TABLE u (id int8 PRIMARY KEY, g text); CREATE INDEX ON u (g); INSERT INTO u VALUES (1, 'a'), (2, 'b'), (3, 'a')"); code != 0 {
+		t.Fatalf("create: %d %s", code, errOut)
+	}
+	if _, errOut, code := driftdb(t, dir, "snapshot", "-d", "d", "--table", "u"); code != 0 || errOut != "" {
+		t.Fatalf("snapshot: %d %q", code, errOut)
+	}
+	idx := filepath.Join(dir, "d", "tables", "u", "indexes", "g.idx")
+	b, err := os.ReadFile(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 0xff
+	if err := os.WriteFile(idx, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := driftdb(t, dir, "select", "-d", "d", "--table", "u", "--where", "g = 'a'", "--format", "csv")
+	if code != 0 || out != "id,g\n1,a\n3,a\n" {
+		t.Fatalf("select: %d %q %q", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "level=WARN") || !strings.Contains(errOut, "rebuilding an index") || !strings.Contains(errOut, "field=g") {
+		t.Fatalf("no warning of the index file on stderr: %q", errOut)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"os/signal"
@@ -227,7 +228,12 @@ func (c *cli) open(dir string, readOnly bool) (*engine.DB, error) {
 
 // options are the engine's options for the flags given.
 func (c *cli) options() engine.Options {
-	return engine.Options{VersionIndex: c.index.versions, NewestInIndex: c.index.versions && c.index.newest, SpillAbove: int64(c.index.spillAbove)}
+	return engine.Options{
+		VersionIndex: c.index.versions, NewestInIndex: c.index.versions && c.index.newest, SpillAbove: int64(c.index.spillAbove),
+		// What the engine warns of (a snapshot it could not write at the
+		// close, an index it rebuilds) goes to stderr.
+		Logger: slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
 }
 
 // openBulk opens dir for a bulk load: its tables are snapshotted once,
