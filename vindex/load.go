@@ -130,7 +130,9 @@ func (l *Load) PutCurrent(table uint32, field string, entry []byte, keyAt int, s
 func (l *Load) writeByKey() {
 	b := l.byKeyBuf
 	key := func(s span) []byte { return b[s.at : s.at+s.k] }
-	slices.SortFunc(l.byKey, func(x, y span) int { return bytes.Compare(key(x), key(y)) })
+	// Stable: of two entries of one row, the one put last goes in last and
+	// is the one read, as in a batch.
+	slices.SortStableFunc(l.byKey, func(x, y span) int { return bytes.Compare(key(x), key(y)) })
 	if l.w != nil {
 		l.end() // the run before, whatever its keys
 	}
@@ -189,6 +191,7 @@ func (l *Load) end() {
 	err := l.x.db.Ingest(context.Background(), []string{l.path})
 	l.x.gen.Add(1) // a reader made before it is stale
 	if err != nil {
+		l.x.fs.Remove(l.path)
 		l.fail(err)
 		return
 	}

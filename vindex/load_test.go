@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // TestLoad puts a table's versions (oldest first for each key, as a pass
@@ -187,4 +190,87 @@ func (m *model) docsPut() []uint64 {
 		all = append(all, seqs...)
 	}
 	return all
+}
+
+// TestLoadCrash crashes the file system while a Load adds its tables:
+// the index opens on what the crash left, holds a prefix of the entries
+// in key order (the tables added before the crash, whole), and none of
+// the Load's files are left beside it.
+func TestLoadCrash(t *testing.T) {
+	rounds := 8
+	if testing.Short() {
+		rounds = 3
+	}
+	for round := range rounds {
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			fs := vfs.NewCrashableMem()
+			x, err := Open("idx", Options{FS: fs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.loadSize = 16 << 10
+			r := rand.New(rand.NewPCG(uint64(round), 11))
+			const keys = 2000
+			crashAt := r.IntN(keys)
+			var clone *vfs.MemFS
+			type kv struct {
+				k   int
+				seq uint64
+			}
+			var order []kv // in key order: keys ascending, seqs descending
+			l := x.NewLoad()
+			seq := uint64(1)
+			for k := range keys {
+				if k == crashAt {
+					clone = fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: r.IntN(101), RNG: r})
+				}
+				n := 1 + r.IntN(4)
+				for i := range n {
+					if err := l.PutVersion(7, key(k), seq+uint64(i), Version{Type: 1, Doc: docOf(seq + uint64(i))}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for i := n - 1; i >= 0; i-- {
+					order = append(order, kv{k, seq + uint64(i)})
+				}
+				seq += uint64(n)
+			}
+			if err := l.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			if err := x.Close(); err != nil {
+				t.Fatal(err)
+			}
+			y, err := Open("idx", Options{FS: clone})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer y.Close()
+			names, err := clone.List("idx")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range names {
+				if strings.HasPrefix(n, loadPrefix) {
+					t.Fatalf("%s left after the open", n)
+				}
+			}
+			rd, err := y.NewVersions()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rd.Close()
+			i := 0
+			for ok := rd.Scan(7); ok; ok = rd.Next() {
+				if i >= len(order) || !bytes.Equal(rd.Key(), key(order[i].k)) || rd.Seq() != order[i].seq || !bytes.Equal(rd.Version().Doc, docOf(rd.Seq())) {
+					t.Fatalf("entry %d after the crash: key %x seq %d, want key %d seq %d", i, rd.Key(), rd.Seq(), order[i].k, order[i].seq)
+				}
+				i++
+			}
+			if rd.Err() != nil {
+				t.Fatal(rd.Err())
+			}
+			t.Logf("crash before key %d: %d of %d entries kept", crashAt, i, len(order))
+		})
+	}
 }
