@@ -35,7 +35,17 @@ type snapshotRows struct {
 	// the table, at horizon: a row's newest version it holds loads
 	// without its document (version.leaves).
 	leave, horizon uint64
+	// vslab is where the rows' versions are carved from, versionSlab at a
+	// time: one allocation for many rows where each row took its own
+	// (9 million rows spilled, one version each: the command line's open
+	// 3.47-3.54 s against 3.70-3.84).
+	vslab []version
 }
+
+// versionSlab is how many versions snapshotRows allocates at once. A row
+// takes its versions with no room after them (an append moves them), and
+// a slab stays while one row of it keeps its versions: at most 32 KB.
+const versionSlab = 1024
 
 // snapVersion is a version parsed from the window: its bytes are spans
 // of it until the row is whole.
@@ -242,7 +252,12 @@ func (s *snapshotRows) build(k Key, b []byte) row {
 		}
 	}
 	slab := make([]byte, 0, size)
-	vs := make([]version, len(s.vers))
+	n := len(s.vers)
+	if len(s.vslab) < n {
+		s.vslab = make([]version, max(n, versionSlab))
+	}
+	vs := s.vslab[:n:n]
+	s.vslab = s.vslab[n:]
 	for i, sv := range s.vers {
 		v := sv.v
 		switch {
