@@ -662,7 +662,7 @@ func (c *CopyIn) splitLine(b []byte, final bool) (n int, fields []field, err err
 	if c.opts.format == copyCSV {
 		return c.splitCSV(b, final)
 	}
-	end := bytes.IndexByte(b, '\n')
+	end := textLineEnd(b)
 	n = end + 1
 	if end < 0 {
 		if !final {
@@ -699,6 +699,28 @@ func (c *CopyIn) splitLine(b []byte, final bool) (n int, fields []field, err err
 		}
 	}
 	return n, fields, nil
+}
+
+// textLineEnd returns where the first line of b ends in the text format,
+// the index of its newline, or -1 when b holds none: a newline a
+// backslash escapes (an odd run of them before it) is data, as PostgreSQL
+// reads it.
+func textLineEnd(b []byte) int {
+	for from := 0; ; {
+		i := bytes.IndexByte(b[from:], '\n')
+		if i < 0 {
+			return -1
+		}
+		i += from
+		k := 0
+		for k < i && b[i-1-k] == '\\' {
+			k++
+		}
+		if k%2 == 0 {
+			return i
+		}
+		from = i + 1
+	}
 }
 
 // unescapeText reads the backslash escapes of the text format.

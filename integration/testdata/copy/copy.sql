@@ -53,3 +53,7 @@ CREATE TABLE big (id int8 PRIMARY KEY, v text NOT NULL);
 \copy big FROM PROGRAM 'awk ''BEGIN { for (i = 1; i <= 700; i++) print i ",v" i (i == 600 ? ",extra" : "") }''' WITH (FORMAT csv)
 \copy big FROM PROGRAM 'awk ''BEGIN { for (i = 1; i <= 1300; i++) print i "\tv" i }'''
 SELECT count(*), min(id), max(id), count(DISTINCT v) FROM big;
+-- A newline escaped by a backslash is data: the row goes on.
+CREATE TABLE esc (id int8 PRIMARY KEY, v text);
+\copy esc FROM 'testdata/copy/escaped.tsv'
+SELECT id, v, length(v) FROM esc ORDER BY id;
