@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -364,5 +365,64 @@ func TestCLIWarnings(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "level=WARN") || !strings.Contains(errOut, "rebuilding an index") || !strings.Contains(errOut, "field=g") {
 		t.Fatalf("no warning of the index file on stderr: %q", errOut)
+	}
+}
+
+// TestCLIImportInCopies imports csv and text in COPYs of --batch rows,
+// each committed: quoted newlines and escaped ones do not end a row, the
+// end marker ends the data, and an error names the file's line, after
+// the rows of the COPYs before it went in.
+func TestCLIImportInCopies(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, code := driftdb(t, dir, "init", "d"); code != 0 {
+		t.Fatalf("init: %d %s", code, errOut)
+	}
+	for _, tbl := range []string{"c", "x", "e"} {
+		if _, errOut, code := driftdb(t, dir, "sql", "-d", "d", "-e", "CREATE TABLE "+tbl+" (id int8 PRIMARY KEY, note text)"); code != 0 {
+			t.Fatalf("create: %d %s", code, errOut)
+		}
+	}
+	var csvData, textData strings.Builder
+	csvData.WriteString("id,note\n")
+	for i := 1; i <= 25; i++ {
+		fmt.Fprintf(&csvData, "%d,\"line %d\nand \"\"more\"\"\"\n", i, i)
+		fmt.Fprintf(&textData, "%d\tline %d\\nand \\\\more\\\n%d\n", i, i, i)
+	}
+	textData.WriteString("\\.\n26\tafter the end\n")
+	os.WriteFile(filepath.Join(dir, "c.csv"), []byte(csvData.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "x.txt"), []byte(textData.String()), 0o644)
+	if out, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "c", "--header", "--batch", "4", "c.csv"); code != 0 || out != "imported 25 rows into c\n" {
+		t.Fatalf("csv: %d %q %q", code, out, errOut)
+	}
+	if out, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "x", "--format", "text", "--batch", "4", "x.txt"); code != 0 || out != "imported 25 rows into x\n" {
+		t.Fatalf("text: %d %q %q", code, out, errOut)
+	}
+	for _, c := range []struct{ table, want string }{
+		{"c", `E'line 7\nand "more"'`},
+		{"x", `E'line 7\nand \\more\n7'`},
+	} {
+		out, errOut, code := driftdb(t, dir, "sql", "-d", "d", "--format", "csv", "-e",
+			"SELECT count(*), count(*) FILTER (WHERE id = 7 AND note = "+c.want+") FROM "+c.table)
+		if code != 0 || out != "count,count\n25,1\n" {
+			t.Fatalf("%s: %d %q %q", c.table, code, out, errOut)
+		}
+	}
+	// Row 10 of 12 does not read: the two COPYs of 4 before it are in,
+	// the error names the file's line 10.
+	var bad strings.Builder
+	for i := 1; i <= 12; i++ {
+		v := strconv.Itoa(i)
+		if i == 10 {
+			v = "ten"
+		}
+		fmt.Fprintf(&bad, "%s,n\n", v)
+	}
+	os.WriteFile(filepath.Join(dir, "e.csv"), []byte(bad.String()), 0o644)
+	_, errOut, code := driftdb(t, dir, "import", "-d", "d", "--table", "e", "--batch", "4", "e.csv")
+	if code != 1 || !strings.Contains(errOut, "22P02") || !strings.Contains(errOut, "COPY e, line 10, column id") {
+		t.Fatalf("a bad row: %d %q", code, errOut)
+	}
+	if out, _, _ := driftdb(t, dir, "sql", "-d", "d", "--format", "csv", "-e", "SELECT count(*), max(id) FROM e"); out != "count,max\n8,8\n" {
+		t.Fatalf("after the bad row: %q, want the two COPYs before it", out)
 	}
 }

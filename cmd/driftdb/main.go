@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/driftdb/driftdb/cmd/internal/bytesize"
@@ -586,13 +588,13 @@ func (c *cli) verify(args []string) error {
 func (c *cli) importCmd(args []string) error {
 	fs, dir := c.flags("import", "-d DIR --table T [--format jsonl|csv|text] [--header] FILE")
 	tbl := fs.String("table", "", "table (required)")
-	batch := fs.Int("batch", 1000, "documents per transaction (jsonl)")
+	batch := fs.Int("batch", 0, "documents per transaction (jsonl; default 1000), or rows per COPY, each its own transaction (csv and text; default 50000)")
 	format := fs.String("format", "", "jsonl (documents, one a line), csv or text (rows, as COPY reads them); by default from the file's extension, else jsonl")
 	header := fs.Bool("header", false, "csv and text: the first line names the columns")
 	if err := c.parse(fs, args, dir); err != nil {
 		return err
 	}
-	if *tbl == "" || fs.NArg() != 1 || *batch < 1 {
+	if *tbl == "" || fs.NArg() != 1 || *batch < 0 {
 		return c.usageError("import", "--table and one FILE")
 	}
 	if *format == "" {
@@ -623,9 +625,15 @@ func (c *cli) importCmd(args []string) error {
 	switch *format {
 	case "jsonl":
 	case "csv", "text":
-		return c.importCopy(db, *tbl, *format, *header, f, p)
+		if *batch == 0 {
+			*batch = copyRows
+		}
+		return c.importCopy(db, *tbl, *format, *header, *batch, f, p)
 	default:
 		return c.usageError("import", "--format is jsonl, csv or text")
+	}
+	if *batch == 0 {
+		*batch = 1000
 	}
 	// The lines are read and decoded on a goroutine of their own, a batch
 	// at a time, beside the inserts and commits; each keeps its place, so
@@ -762,7 +770,7 @@ func (c *cli) importCmd(args []string) error {
 // importCopy loads rows of csv or text through COPY ... FROM STDIN, the
 // path psql's \copy takes: the table's defaults, checks and constraints
 // apply, and the file goes in as one transaction.
-func (c *cli) importCopy(db *engine.DB, table, format string, header bool, f io.Reader, p *progress) error {
+func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch int, f io.Reader, p *progress) error {
 	s, err := sql.NewSession(db, sql.Options{})
 	if err != nil {
 		return err
@@ -792,17 +800,55 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, f io.
 		f = br
 	}
 	stmt := fmt.Sprintf("COPY %s%s FROM STDIN (FORMAT %s)", quoteIdent(table), cols, format)
-	rs, err := s.Exec(c.ctx, stmt)
-	if err != nil {
+	// One COPY for every batch rows, each committed before the next
+	// begins: a COPY is one transaction, which holds its rows until it
+	// commits (9 million rows of 45 bytes as one: 9.3 GB of RSS).
+	var cin *sql.CopyIn
+	var total int64
+	before := 0 // rows in the COPYs committed
+	begin := func() error {
+		rs, err := s.Exec(c.ctx, stmt)
+		if err != nil {
+			return err
+		}
+		cin = rs[0].CopyIn
+		return nil
+	}
+	done := func() error {
+		res, err := cin.Done()
+		if err != nil {
+			return shiftCopyLine(err, before)
+		}
+		n, _ := strconv.ParseInt(strings.TrimPrefix(res.Tag, "COPY "), 10, 64)
+		total += n
+		return nil
+	}
+	if err := begin(); err != nil {
 		return err
 	}
-	cin := rs[0].CopyIn
+	rows := rowSplitter{csv: format == "csv"}
 	buf := make([]byte, 256<<10)
-	for {
+	for !rows.ended {
 		n, rerr := f.Read(buf)
-		if n > 0 {
-			p.add(int64(n))
-			if err := cin.Write(buf[:n]); err != nil {
+		p.add(int64(n))
+		for b := buf[:n]; len(b) > 0; {
+			cut, full := rows.scan(b, batch)
+			if err := cin.Write(b[:cut]); err != nil {
+				return shiftCopyLine(err, before)
+			}
+			b = b[cut:]
+			if !full {
+				break
+			}
+			if err := done(); err != nil {
+				return err
+			}
+			before += batch
+			rows.n = 0
+			if rows.ended {
+				break // the end marker: what follows is not read
+			}
+			if err := begin(); err != nil {
 				return err
 			}
 		}
@@ -814,14 +860,80 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, f io.
 			return rerr
 		}
 	}
-	res, err := cin.Done()
-	if err != nil {
-		return err
+	if !rows.ended || rows.n > 0 {
+		if err := done(); err != nil {
+			return err
+		}
 	}
 	p.finish()
-	fmt.Fprintf(c.stdout, "imported %s rows into %s\n", strings.TrimPrefix(res.Tag, "COPY "), table)
+	fmt.Fprintf(c.stdout, "imported %d rows into %s\n", total, table)
 	return nil
 }
+
+// copyRows is how many rows one COPY of an import of csv or text takes,
+// unless --batch says.
+const copyRows = 50_000
+
+// rowSplitter finds where rows end in COPY's csv or text data, for an
+// import that commits every so many rows: at a newline outside a quoted
+// field (csv), or not escaped by a backslash (text); and the end marker,
+// a line of \. alone, after which nothing is read.
+type rowSplitter struct {
+	csv     bool
+	inQuote bool // csv: within a quoted field
+	escaped bool // text: the byte before was a backslash
+	mid     bool // within a line
+	n       int  // rows ended since the count was reset
+	ended   bool // the end marker was seen
+}
+
+// scan moves over b and returns how much of it goes before the end of the
+// row that brings the count to want (full), or all of it.
+func (r *rowSplitter) scan(b []byte, want int) (cut int, full bool) {
+	for i := 0; i < len(b); i++ {
+		ch := b[i]
+		if !r.mid && !r.inQuote && ch == '\\' && i+1 < len(b) && b[i+1] == '.' {
+			if rest := b[i+2:]; len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' {
+				r.ended = true
+				return len(b), true
+			}
+		}
+		r.mid = true
+		switch {
+		case r.escaped:
+			r.escaped = false
+		case r.csv && ch == '"':
+			r.inQuote = !r.inQuote
+		case !r.csv && ch == '\\':
+			r.escaped = true
+		case ch == '\n' && !r.inQuote:
+			r.mid = false
+			if r.n++; r.n == want {
+				return i + 1, true
+			}
+		}
+	}
+	return len(b), false
+}
+
+// shiftCopyLine makes the line a COPY error names (CONTEXT: COPY t, line
+// n) the file's, for a COPY that began after before rows.
+func shiftCopyLine(err error, before int) error {
+	var pe *pgcode.Error
+	if before == 0 || !errors.As(err, &pe) {
+		return err
+	}
+	m := copyLineRE.FindStringSubmatchIndex(pe.Where)
+	if m == nil {
+		return err
+	}
+	n, _ := strconv.Atoi(pe.Where[m[2]:m[3]])
+	out := *pe
+	out.Where = pe.Where[:m[2]] + strconv.Itoa(n+before) + pe.Where[m[3]:]
+	return &out
+}
+
+var copyLineRE = regexp.MustCompile(`^COPY [^,]*, line (\d+)`)
 
 func (c *cli) export(args []string) error {
 	fs, dir := c.flags("export", "-d DIR --table T [--as-of POINT]")
