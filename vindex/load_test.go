@@ -38,13 +38,7 @@ func TestLoad(t *testing.T) {
 	rows := map[int]uint64{}
 	for k := range keys {
 		for range 1 + r.IntN(5) {
-			v := Version{Type: byte(seq % 5), Ms: int64(seq) * 1000}
-			if seq%3 == 0 {
-				v.Doc = docOf(seq)
-			} else {
-				v.Patch = []byte{byte(seq)}
-			}
-			if err := l.PutVersion(7, key(k), seq, v); err != nil {
+			if err := l.PutVersion(7, key(k), seq, versionOf(seq)); err != nil {
 				t.Fatal(err)
 			}
 			m.versions[k] = append(m.versions[k], seq)

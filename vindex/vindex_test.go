@@ -31,6 +31,18 @@ func newModel() *model { return &model{versions: map[int][]uint64{}, docs: map[u
 
 func docOf(seq uint64) []byte { return fmt.Appendf(nil, "doc %d %0200d", seq, seq) }
 
+// versionOf is the version at seq that fill puts and check expects: a
+// document one seq in three, else a patch.
+func versionOf(seq uint64) Version {
+	v := Version{Type: byte(seq % 5), Ms: int64(seq) * 1000}
+	if seq%3 == 0 {
+		v.Doc = docOf(seq)
+	} else {
+		v.Patch = []byte{byte(seq)}
+	}
+	return v
+}
+
 // fill applies n batches of up to 50 versions over keys keys, from seq
 // next on, and returns the next seq and the seq each batch brought the
 // index to. flush, if not nil, is called after each batch.
@@ -40,13 +52,7 @@ func fill(t *testing.T, x *Index, m *model, r *rand.Rand, next uint64, n, keys i
 		b := x.NewBatch()
 		for range 1 + r.IntN(50) {
 			k := r.IntN(keys)
-			v := Version{Type: byte(next % 5), Ms: int64(next) * 1000}
-			if next%3 == 0 {
-				v.Doc = docOf(next)
-			} else {
-				v.Patch = []byte{byte(next)}
-			}
-			if err := b.PutVersion(7, key(k), next, v); err != nil {
+			if err := b.PutVersion(7, key(k), next, versionOf(next)); err != nil {
 				t.Fatal(err)
 			}
 			m.versions[k] = append(m.versions[k], next)
