@@ -27,9 +27,11 @@ import (
 // added before it: a Load goes before the mark that claims its entries,
 // set by a batch applied after Finish, as a pass's batches go before the
 // batch that sets the mark. A Load is for keys the index holds nothing
-// of: one that replaces keys must delete them first, and not in the
-// memtable (a range deletion there is newer than nothing a Load adds, but
-// makes the Load wait for a flush and land above it).
+// of. It may replace keys (its tables are newer than all that is in the
+// index, as a batch applied after it), but then lands above them and is
+// compacted with them; a range deletion still in the memtable, older
+// than the Load, does not remove what it adds, and makes it wait for a
+// flush.
 type Load struct {
 	x    *Index
 	w    *sstable.Writer
