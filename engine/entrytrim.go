@@ -125,6 +125,18 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) (int, []string) 
 			cw.batch = db.testCurrentBatch
 		}
 		cw.start(c.Len() >= db.loadRows())
+		// A row whose first version is after the current mark L had no
+		// current entry at L: an incremental writer need not look for
+		// one in the index (a read each). A fold past L may have left a
+		// row that was live at L with a later first version: then every
+		// row is looked for.
+		fresh := func(Key) bool { return false }
+		if L := c.trim; c.lean && horizon <= L {
+			fresh = func(k Key) bool {
+				r, ok := rows.Get(row{key: k})
+				return ok && len(r.versions) > 0 && r.versions[0].seq > L
+			}
+		}
 		t := newIndexTree()
 		b := newTreeBuilder(t)
 		c.Ascend(func(e indexEntry) bool {
@@ -138,7 +150,7 @@ func (db *DB) trimEntries(name string, horizon, indexed uint64) (int, []string) 
 			case len(es) > 0 && compareEntries(&es[0], &e) == 0:
 				es = es[1:] // passed
 			case !c.lean || e.seq > c.trim:
-				cw.put(e)
+				cw.put(e, fresh(e.key))
 			}
 			// Else a current entry at the mark already.
 			return cw.err == nil
@@ -229,15 +241,16 @@ func (w *currentWriter) start(load bool) {
 	}
 }
 
-// put makes e the current entry of its row.
-func (w *currentWriter) put(e indexEntry) {
+// put makes e the current entry of its row; fresh says the row had none
+// at the mark before.
+func (w *currentWriter) put(e indexEntry, fresh bool) {
 	if w.err != nil {
 		return
 	}
 	w.key = appendOrderedValue(w.key[:0], e.val)
 	at := len(w.key)
 	w.key = appendOrderedKey(w.key, e.key)
-	if w.incremental {
+	if w.incremental && !fresh {
 		old, _, ok, err := w.x.CurrentOf(w.oid, w.field, w.key[at:])
 		if err != nil {
 			w.err = err
