@@ -59,7 +59,7 @@ func idxPath(tableDir, field string) string {
 
 // writeIndexFiles persists every index of ts as it is at seq.
 func writeIndexFiles(fsys store.FS, tableDir string, ts *tableState, seq uint64) error {
-	return encodeIndexFiles(ts, seq).write(fsys, tableDir)
+	return encodeIndexFiles(ts.indexes, seq).write(fsys, tableDir)
 }
 
 // indexEncoding is the index files of a table being encoded on a
@@ -80,9 +80,10 @@ type encodedIndex struct {
 	err   error
 }
 
-// encodeIndexFiles starts encoding the index files of ts at seq.
-func encodeIndexFiles(ts *tableState, seq uint64) *indexEncoding {
-	fields := slices.Sorted(maps.Keys(ts.indexes))
+// encodeIndexFiles starts encoding the index files of a table's indexes,
+// its trees by field, at seq.
+func encodeIndexFiles(indexes map[string]*indexTree, seq uint64) *indexEncoding {
+	fields := slices.Sorted(maps.Keys(indexes))
 	e := &indexEncoding{out: make(chan encodedIndex), stop: make(chan struct{})}
 	go func() {
 		defer close(e.out)
@@ -92,7 +93,7 @@ func encodeIndexFiles(ts *tableState, seq uint64) *indexEncoding {
 				return
 			default:
 			}
-			data, err := encodeIndexFile(field, ts.indexes[field], seq)
+			data, err := encodeIndexFile(field, indexes[field], seq)
 			select {
 			case e.out <- encodedIndex{field, data, err}:
 			case <-e.stop:

@@ -634,7 +634,7 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	// keeps what the pass learned of the rows' runs of patches, which the
 	// next pass relies on.
 	trimmed, entries := 0, 0
-	files := ts // what the index files are written from
+	files := ts.indexes // the trees the index files are written from
 	if indexed != 0 {
 		var moved []string
 		// At a close, the rows are not let go of: nothing reads them
@@ -648,7 +648,7 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 			trimmed = db.trimRows(name, ts.horizon, indexed, runs)
 		}
 		entries, moved = db.trimEntries(name, ts.horizon, indexed)
-		files = leanFiles(ts, moved, indexed, seq)
+		files = leanTrees(ts.indexes, moved, indexed, seq)
 	}
 	trimmedAt := time.Now()
 	var indexes *indexEncoding
@@ -744,23 +744,24 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 	return seq, nil
 }
 
-// leanFiles returns ts, or a copy of it whose trees of fields, which the
-// snapshot's trim moved to lean ones trimmed at indexed, are as the files
-// of the snapshot at seq hold them: lean at indexed, and empty when
-// indexed is seq (every entry up to it is in the version index). The
-// trees themselves are the writer's by then. Written from ts, the
-// snapshot's files would hold every entry (9 million for a table of 9
-// million rows, just spilled: 146 MB, read back into memory at the next
-// open until the next snapshot).
-func leanFiles(ts *tableState, fields []string, indexed, seq uint64) *tableState {
+// leanTrees returns the trees of a table's indexes as the files of its
+// snapshot at seq hold them: those of fields, which the snapshot's trim
+// moved to lean ones trimmed at indexed, lean at indexed and empty when
+// indexed is seq (every entry up to it is in the version index); the
+// others as in indexes. The moved trees themselves are the writer's by
+// then. Written from the trees before the trim, the snapshot's files
+// would hold every entry (9 million for a table of 9 million rows, just
+// spilled: 146 MB, read back into memory at the next open until the next
+// snapshot).
+func leanTrees(indexes map[string]*indexTree, fields []string, indexed, seq uint64) map[string]*indexTree {
 	if len(fields) == 0 || indexed != seq {
-		return ts
+		return indexes
 	}
-	c := &tableState{indexes: maps.Clone(ts.indexes)}
+	c := maps.Clone(indexes)
 	for _, f := range fields {
 		t := newIndexTree()
 		t.trim, t.lean = indexed, true
-		c.indexes[f] = t
+		c[f] = t
 	}
 	return c
 }

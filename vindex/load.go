@@ -41,19 +41,46 @@ type Load struct {
 	// held are the versions of one key, which a pass puts oldest first and
 	// the index orders newest first: written, in order, when another key
 	// comes.
-	held    [][2][]byte
-	heldBuf []byte
+	held sorter
 	// byKey are current entries under their rows' keys ('k'), which come
-	// in the order of their values: sorted and written at Finish, or as a
-	// run of their own once byKeyBuf holds sortSize bytes.
-	byKey    []span
-	byKeyBuf []byte
-	n        int // entries put
-	err      error
+	// in the order of their values: written in order at Finish, or as a run
+	// of their own once they hold sortSize bytes.
+	byKey sorter
+	n     int // entries put
+	err   error
+}
+
+// A sorter holds entries to be written in key order: their bytes, and
+// where each key and value lies in them.
+type sorter struct {
+	buf   []byte
+	spans []span
 }
 
 // A span is a key and a value in a buffer: their offsets and lengths.
 type span struct{ at, k, v uint32 }
+
+func (s *sorter) add(k, v []byte) {
+	at := len(s.buf)
+	s.buf = append(append(s.buf, k...), v...)
+	s.spans = append(s.spans, span{uint32(at), uint32(len(k)), uint32(len(v))})
+}
+
+func (s *sorter) key(sp span) []byte { return s.buf[sp.at : sp.at+sp.k] }
+
+// firstKey returns the key of the first entry held (there is one).
+func (s *sorter) firstKey() []byte { return s.key(s.spans[0]) }
+
+// each calls fn with the entries in key order and empties the sorter.
+// Stable: of two entries of one key, the one added last comes last, and
+// is the one read, as in a batch.
+func (s *sorter) each(fn func(k, v []byte)) {
+	slices.SortStableFunc(s.spans, func(a, b span) int { return comparer.Compare(s.key(a), s.key(b)) })
+	for _, sp := range s.spans {
+		fn(s.key(sp), s.buf[sp.at+sp.k:sp.at+sp.k+sp.v])
+	}
+	s.buf, s.spans = s.buf[:0], s.spans[:0]
+}
 
 // sortSize bounds the bytes of current entries a Load sorts at once. A
 // table with more writes several runs, which the index merges.
@@ -73,26 +100,16 @@ func (l *Load) Len() int { return l.n }
 // Batch.PutVersion.
 func (l *Load) PutVersion(table uint32, key []byte, seq uint64, v Version) error {
 	k, val := l.p.version(table, key, seq, v)
-	if len(l.held) > 0 && !bytes.Equal(l.held[0][0][:split(l.held[0][0])], k[:split(k)]) {
+	if len(l.held.spans) > 0 && !bytes.Equal(l.held.firstKey()[:split(l.held.firstKey())], k[:split(k)]) {
 		l.writeHeld()
 	}
-	at := len(l.heldBuf)
-	l.heldBuf = append(append(l.heldBuf, k...), val...)
-	l.held = append(l.held, [2][]byte{l.heldBuf[at : at+len(k)], l.heldBuf[at+len(k):]})
+	l.held.add(k, val)
 	l.n++
 	return l.err
 }
 
 // writeHeld writes the versions held, in key order.
-func (l *Load) writeHeld() {
-	// Buffers appended to after the slices were taken may have moved:
-	// the slices still point at the bytes they were taken of.
-	slices.SortFunc(l.held, func(a, b [2][]byte) int { return comparer.Compare(a[0], b[0]) })
-	for _, kv := range l.held {
-		l.write(kv[0], kv[1])
-	}
-	l.held, l.heldBuf = l.held[:0], l.heldBuf[:0]
-}
+func (l *Load) writeHeld() { l.held.each(l.write) }
 
 // PutRow sets the newest version of key of table, as Batch.PutRow.
 func (l *Load) PutRow(table uint32, key []byte, seq uint64, v Version) error {
@@ -116,11 +133,8 @@ func (l *Load) PutEntry(table uint32, field string, entry []byte, seq uint64) er
 func (l *Load) PutCurrent(table uint32, field string, entry []byte, keyAt int, seq uint64) error {
 	l.writeHeld()
 	l.write(l.p.current(table, field, entry, seq))
-	k, v := l.p.byKey(table, field, entry, keyAt, seq)
-	at := len(l.byKeyBuf)
-	l.byKeyBuf = append(append(l.byKeyBuf, k...), v...)
-	l.byKey = append(l.byKey, span{uint32(at), uint32(len(k)), uint32(len(v))})
-	if len(l.byKeyBuf) >= sortSize {
+	l.byKey.add(l.p.byKey(table, field, entry, keyAt, seq))
+	if len(l.byKey.buf) >= sortSize {
 		l.writeByKey()
 	}
 	l.n++
@@ -130,21 +144,13 @@ func (l *Load) PutCurrent(table uint32, field string, entry []byte, keyAt int, s
 // writeByKey writes the current entries under their keys held, in key
 // order, as a run of their own.
 func (l *Load) writeByKey() {
-	b := l.byKeyBuf
-	key := func(s span) []byte { return b[s.at : s.at+s.k] }
-	// Stable: of two entries of one row, the one put last goes in last and
-	// is the one read, as in a batch.
-	slices.SortStableFunc(l.byKey, func(x, y span) int { return bytes.Compare(key(x), key(y)) })
 	if l.w != nil {
 		l.end() // the run before, whatever its keys
 	}
-	for _, s := range l.byKey {
-		l.write(key(s), b[s.at+s.k:s.at+s.k+s.v])
-	}
+	l.byKey.each(l.write)
 	if l.err == nil && l.w != nil {
 		l.end() // the next run may hold keys between this one's
 	}
-	l.byKey, l.byKeyBuf = l.byKey[:0], l.byKeyBuf[:0]
 }
 
 // write adds k and v to the table being written, after ending it if k is
@@ -218,7 +224,7 @@ func (l *Load) fail(err error) {
 // returns.
 func (l *Load) Finish() error {
 	l.writeHeld()
-	if len(l.byKey) > 0 {
+	if len(l.byKey.spans) > 0 {
 		l.writeByKey()
 	}
 	if l.err == nil && l.w != nil {
