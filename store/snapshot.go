@@ -198,7 +198,11 @@ func openSnapshotFile(fsys FS, path string, seq uint64) (io.ReadCloser, error) {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s: %w", ErrSnapshotDamaged, path, err)
 	}
-	return &snapshotReader{f: f, zr: zr, want: rawLen, path: path}, nil
+	r := &snapshotReader{f: f, zr: zr, want: rawLen, path: path}
+	if bodyLen >= readAheadFrom {
+		r.ahead = newReadAhead(zr)
+	}
+	return r, nil
 }
 
 // checkSnapshotFile verifies header, trailer and CRC, returning the raw and
@@ -257,10 +261,19 @@ type snapshotReader struct {
 	n    uint64
 	want uint64
 	path string
+	// ahead, for a large snapshot, decompresses on a goroutine of its
+	// own while the caller parses what came before.
+	ahead *readAhead
 }
 
 func (r *snapshotReader) Read(p []byte) (int, error) {
-	n, err := r.zr.Read(p)
+	var n int
+	var err error
+	if r.ahead != nil {
+		n, err = r.ahead.Read(p)
+	} else {
+		n, err = r.zr.Read(p)
+	}
 	r.n += uint64(n)
 	if r.n > r.want {
 		return n, fmt.Errorf("%w: %s: more data than recorded", ErrSnapshotDamaged, r.path)
@@ -278,6 +291,9 @@ func (r *snapshotReader) Read(p []byte) (int, error) {
 func (r *snapshotReader) Size() int64 { return int64(r.want) }
 
 func (r *snapshotReader) Close() error {
+	if r.ahead != nil {
+		r.ahead.stop()
+	}
 	r.zr.Close()
 	return r.f.Close()
 }

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"testing"
+	"testing/iotest"
+)
+
+// TestReadAhead: what a readAhead hands out is its source's bytes in
+// order, whatever the sizes of the reads, and then the source's error.
+func TestReadAhead(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	src := make([]byte, 3*readAheadChunk+12345)
+	for i := range src {
+		src[i] = byte(rng.Uint32())
+	}
+	for _, size := range []int{1, 7, 4096, readAheadChunk, 3 * readAheadChunk} {
+		a := newReadAhead(iotest.HalfReader(bytes.NewReader(src)))
+		var got []byte
+		buf := make([]byte, size)
+		for {
+			n, err := a.Read(buf)
+			got = append(got, buf[:n]...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("reads of %d: %v", size, err)
+			}
+		}
+		a.stop()
+		if !bytes.Equal(got, src) {
+			t.Fatalf("reads of %d: %d bytes, not the source's %d", size, len(got), len(src))
+		}
+	}
+	bad := errors.New("disk on fire")
+	a := newReadAhead(io.MultiReader(bytes.NewReader(src[:readAheadChunk+10]), iotest.ErrReader(bad)))
+	got, err := io.ReadAll(a)
+	a.stop()
+	if !errors.Is(err, bad) || !bytes.Equal(got, src[:readAheadChunk+10]) {
+		t.Fatalf("source failing: %d bytes, %v", len(got), err)
+	}
+}
+
+// TestSnapshotReadAhead: a snapshot large enough to be decompressed
+// ahead reads back whole, and one closed after a few bytes stops its
+// reading.
+func TestSnapshotReadAhead(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{})
+	defer s.Close()
+	createStreams(t, s, "a")
+	rng := rand.New(rand.NewPCG(7, 8))
+	big := make([]byte, readAheadFrom+readAheadChunk) // random: does not compress
+	for i := range big {
+		big[i] = byte(rng.Uint32())
+	}
+	writeSnap(t, s, "a", 9, big)
+	rc, err := s.OpenSnapshot("a", 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := rc.(*snapshotReader); !ok || r.ahead == nil {
+		t.Fatalf("a snapshot of %d bytes is not read ahead", len(big))
+	}
+	head := make([]byte, 100)
+	if _, err := io.ReadFull(rc, head); err != nil || !bytes.Equal(head, big[:100]) {
+		t.Fatalf("first bytes: %v", err)
+	}
+	if err := rc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ReadSnapshot("a", 9)
+	if err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("read back: %d bytes of %d, %v", len(got), len(big), err)
+	}
+}
