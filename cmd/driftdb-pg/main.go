@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/driftdb/driftdb/cmd/internal/bytesize"
+	"github.com/driftdb/driftdb/cmd/internal/openheap"
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/pgwire"
 	"github.com/driftdb/driftdb/store"
@@ -252,11 +253,7 @@ func run(args []string, stderr io.Writer) int {
 	// back every 10 s (vindex.TrimArenas).
 	vindex.LimitArenas(2) // before those threads
 	defer every(10*time.Second, vindex.TrimArenas)()
-	var gov *heapGovernor
-	if governed(o) {
-		gov = governHeap(governorFloor(int64(o.cacheSize)), time.Second)
-		defer gov.stop()
-	}
+	restoreHeap := openheap.Relax()
 	db, err := engine.Open(o.data, engine.Options{
 		Logger:         log,
 		Store:          store.Options{NoSync: o.noSync},
@@ -268,9 +265,17 @@ func run(args []string, stderr io.Writer) int {
 		SpillAbove:     int64(o.spillAbove),
 		Extents:        true,
 	})
+	restoreHeap()
 	if err != nil {
 		log.Error("cannot open data directory", "dir", o.data, "err", err)
 		return 1
+	}
+	// The governor starts once the tables are loaded: loading them is
+	// the one time the heap only grows (openheap).
+	var gov *heapGovernor
+	if governed(o) {
+		gov = governHeap(governorFloor(int64(o.cacheSize)), time.Second)
+		defer gov.stop()
 	}
 	// Opening decoded the snapshots and the log: the memory it used only
 	// while loading goes back to the system now, rather than staying with

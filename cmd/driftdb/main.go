@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/driftdb/driftdb/cmd/internal/bytesize"
+	"github.com/driftdb/driftdb/cmd/internal/openheap"
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql"
 	"github.com/driftdb/driftdb/sql/pgcode"
@@ -225,6 +226,13 @@ func (c *cli) open(dir string, readOnly bool) (*engine.DB, error) {
 	}
 	o := c.options()
 	o.ReadOnly = readOnly
+	return openDB(dir, o)
+}
+
+// openDB opens a database with the collector relaxed while the tables
+// load (openheap).
+func openDB(dir string, o engine.Options) (*engine.DB, error) {
+	defer openheap.Relax()()
 	return engine.Open(dir, o)
 }
 
@@ -249,7 +257,7 @@ func (c *cli) openBulk(dir string) (*engine.DB, error) {
 	if !c.index.spillGiven {
 		o.SpillAbove = math.MaxInt64
 	}
-	return engine.Open(dir, o)
+	return openDB(dir, o)
 }
 
 func (c *cli) init(args []string) error {
@@ -267,7 +275,7 @@ func (c *cli) init(args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	db, err := engine.Open(fs.Arg(0), c.options())
+	db, err := openDB(fs.Arg(0), c.options())
 	if err != nil {
 		return err
 	}
@@ -516,7 +524,7 @@ func (c *cli) verify(args []string) error {
 	damaged := rep.Damaged()
 	if !damaged {
 		// Every table must also load: schemas, snapshots and replay.
-		db, err := engine.Open(*dir, engine.Options{ReadOnly: true, VersionIndex: true})
+		db, err := openDB(*dir, engine.Options{ReadOnly: true, VersionIndex: true})
 		if err != nil {
 			fmt.Fprintf(c.stdout, "tables do not load: %v\n", err)
 			damaged = true
