@@ -703,3 +703,30 @@ func TestMergeTimelines(t *testing.T) {
 		}
 	}
 }
+
+// TestGatheredTimeline: points gathered by unix_ms, in any order and
+// with runs of one unix_ms, make the timeline building one of all of
+// them makes.
+func TestGatheredTimeline(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 300 {
+		n := 1 + rng.IntN(80)
+		points := make([]timePoint, n)
+		for i := range points {
+			points[i] = timePoint{ms: rng.Int64N(30), firstSeq: uint64(i + 1)}
+			if i > 0 && rng.IntN(3) > 0 {
+				points[i].ms = points[i-1].ms // a run, as a row's versions often are
+			}
+		}
+		rng.Shuffle(n/2, func(i, j int) { points[i], points[j] = points[j], points[i] })
+		want := buildTimeline(slices.Clone(points))
+		gap := rng.IntN(n + 1) // some points a snapshot's timeline of gaps had
+		g := pointGatherer{t: newGapTimeline(points[:gap])}
+		for _, p := range points[gap:] {
+			g.add(p.ms, p.firstSeq)
+		}
+		if got := g.t.timeline(); !slices.Equal(got, want) {
+			t.Fatalf("gathered %v, built %v (points %v)", got, want, points)
+		}
+	}
+}

@@ -388,14 +388,20 @@ func (t gapTimeline) add(vs []version) {
 	}
 }
 
-// points returns the timeline as (unix_ms, seq) pairs where unix_ms
-// changes, in order (snapshotHeader.Times).
-func (t gapTimeline) points() []int64 {
+// timeline returns the timeline of the points: buildTimeline's of every
+// point added, since it keeps at most the first seq of each unix_ms.
+func (t gapTimeline) timeline() []timePoint {
 	pts := make([]timePoint, 0, len(t))
 	for ms, seq := range t {
 		pts = append(pts, timePoint{ms: ms, firstSeq: seq})
 	}
-	pts = buildTimeline(pts)
+	return buildTimeline(pts)
+}
+
+// points returns the timeline as (unix_ms, seq) pairs where unix_ms
+// changes, in order (snapshotHeader.Times).
+func (t gapTimeline) points() []int64 {
+	pts := t.timeline()
 	out := make([]int64, 0, 2*len(pts))
 	for _, p := range pts {
 		out = append(out, p.ms, int64(p.firstSeq))

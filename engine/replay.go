@@ -73,22 +73,36 @@ func (db *DB) loadTableSpec(name string, spec *TableSpec) (*tableState, []timePo
 		ts.segBytesAtSnp = 0
 	}
 	ts.resetPoint()
-	// Sized first: grown by appends, the points of 4 million versions
-	// made 318 MB of garbage for 64 MB kept. They go back reduced to the
-	// table's timeline, which is all the database's keeps of them.
-	n := len(ts.gapTimes)
+	// The timeline keeps the first seq of each unix_ms at most, so the
+	// versions' points are gathered by unix_ms (a few thousand, where the
+	// versions are millions) and only those are sorted: gathered in a
+	// slice and sorted, the points of 9 million rows took 288 MB and
+	// 0.45 s of a 2 s open.
+	g := pointGatherer{t: newGapTimeline(ts.gapTimes)}
 	ts.rows.Ascend(func(r row) bool {
-		n += len(r.versions)
-		return true
-	})
-	points := append(make([]timePoint, 0, n), ts.gapTimes...)
-	ts.rows.Ascend(func(r row) bool {
-		for _, v := range r.versions {
-			points = append(points, timePoint{ms: v.ms, firstSeq: v.seq})
+		for i := range r.versions {
+			g.add(r.versions[i].ms, r.versions[i].seq)
 		}
 		return true
 	})
-	return ts, buildTimeline(points), nil
+	return ts, g.t.timeline(), nil
+}
+
+// pointGatherer adds points to a timeline, looking up only those whose
+// unix_ms is not the point's before: most of a table's versions, walked
+// in key order, were made in the same millisecond as the one before.
+type pointGatherer struct {
+	t     gapTimeline
+	ms    int64
+	first uint64 // t[ms], 0 before the first point (seqs start at 1)
+}
+
+func (g *pointGatherer) add(ms int64, seq uint64) {
+	if ms == g.ms && seq >= g.first && g.first != 0 {
+		return
+	}
+	g.t.addPoint(ms, seq)
+	g.ms, g.first = ms, g.t[ms]
 }
 
 // loadSnapshot loads the newest whole snapshot that reads back, then the
