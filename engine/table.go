@@ -509,6 +509,11 @@ type heldEntries struct {
 	keep  []*indexTree
 	by    map[*indexTree]*heldRuns
 	sorts sync.WaitGroup // the runs being sorted
+	// size is how many entries a tree's first run has room for: the
+	// batch's events, up to heldRun. Grown by doubling, the runs of the
+	// commits of an import, 50,000 rows each, copied 1.1 s of a 32 s
+	// import of 9 million rows.
+	size int
 }
 
 // heldRuns are one tree's held entries: runs sorted (or being sorted),
@@ -532,7 +537,7 @@ func (h *heldEntries) take(idx *indexTree, e indexEntry) bool {
 	}
 	r := h.by[idx]
 	if r == nil {
-		r = &heldRuns{}
+		r = &heldRuns{cur: make([]indexEntry, 0, min(max(h.size, 1), heldRun))}
 		h.by[idx] = r
 	}
 	r.cur = append(r.cur, e)
@@ -657,6 +662,24 @@ func (ts *tableState) rollback(u *undoLog) {
 
 // reset empties u for the next commit, letting go of the slices an
 // outsized one grew.
+// size makes room in u for the events of table among ops, a large
+// commit's: a key added for each INSERT, a row replaced for each other
+// event (at most), where the slices grew by doubling as the events went.
+func (u *undoLog) size(ops []*event, table string) {
+	ins, other := 0, 0
+	for _, ev := range ops {
+		switch {
+		case ev.tbl != table:
+		case ev.typ == store.EventInsert:
+			ins++
+		default:
+			other++
+		}
+	}
+	u.added = slices.Grow(u.added, ins)
+	u.replaced = slices.Grow(u.replaced, other)
+}
+
 func (u *undoLog) reset() {
 	u.added = resetSlice(u.added)
 	u.replaced = resetSlice(u.replaced)

@@ -409,6 +409,7 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 	}
 	holding := len(ops) >= holdMin
 	sc.held.reset() // the last commit's, placed once it had the mutex
+	sc.held.size = len(ops)
 	accepted, placing := false, false
 	defer func() {
 		if !accepted {
@@ -482,6 +483,7 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 				if cap(t.rows) < len(ops) {
 					t.rows = make([]row, 0, len(ops))
 				}
+				t.undo.size(ops, name)
 			}
 		}
 		if ev.gen != 0 && ev.gen != t.ts.gen {
