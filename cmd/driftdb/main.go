@@ -808,30 +808,82 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 		f = br
 	}
 	stmt := fmt.Sprintf("COPY %s%s FROM STDIN (FORMAT %s)", quoteIdent(table), cols, format)
-	// One COPY for every batch rows, each committed before the next
-	// begins: a COPY is one transaction, which holds its rows until it
-	// commits (9 million rows of 45 bytes as one: 9.3 GB of RSS).
-	var cin *sql.CopyIn
+	// One COPY for every batch rows, each its own transaction: a COPY
+	// holds its rows until it commits (9 million rows of 45 bytes as one:
+	// 9.3 GB of RSS). A COPY is done (its rows checked and applied, then
+	// written and synced) on a goroutine of its own while the next one is
+	// filled, on a session of its own, and each is done only after the one
+	// before: the rows go in in the file's order. A COPY filled while the
+	// one before was being done did not see that one's rows: when it
+	// fails, it is run again from its bytes once the one before is in, for
+	// the error its rows give (a key of the COPY before, with its line)
+	// or none.
+	var sessions [2]*sql.Session
+	sessions[0] = s
 	var total int64
-	before := 0 // rows in the COPYs committed
-	begin := func() error {
-		rs, err := s.Exec(c.ctx, stmt)
+	cur := &copyBatch{} // the COPY being filled
+	var pending chan copyDone
+	begin := func(b *copyBatch, i int) error {
+		if sessions[i%2] == nil {
+			var err error
+			if sessions[i%2], err = sql.NewSession(db, sql.Options{}); err != nil {
+				return err
+			}
+		}
+		b.s = sessions[i%2]
+		rs, err := b.s.Exec(c.ctx, stmt)
 		if err != nil {
 			return err
 		}
-		cin = rs[0].CopyIn
+		b.cin = rs[0].CopyIn
 		return nil
 	}
-	done := func() error {
-		res, err := cin.Done()
-		if err != nil {
-			return shiftCopyLine(err, before)
+	// wait returns once the COPY being done is in, or fails.
+	wait := func() error {
+		if pending == nil {
+			return nil
 		}
-		n, _ := strconv.ParseInt(strings.TrimPrefix(res.Tag, "COPY "), 10, 64)
-		total += n
+		d := <-pending
+		pending = nil
+		if d.err != nil && d.b.early {
+			// Run again now that the COPY before it is in.
+			d.err = begin(d.b, d.b.i)
+			if d.err == nil {
+				if d.err = d.b.cin.Write(d.b.raw); d.err == nil {
+					d.n, d.err = d.b.done()
+				}
+			}
+		}
+		if d.err != nil {
+			return shiftCopyLine(d.err, d.b.before)
+		}
+		total += d.n
 		return nil
 	}
-	if err := begin(); err != nil {
+	// failed reports err of the COPY being filled, after any error of
+	// the one before it.
+	failed := func(err error) error {
+		if werr := wait(); werr != nil {
+			return werr
+		}
+		return shiftCopyLine(err, cur.before)
+	}
+	// done sets the COPY filled on its way, once the one before is in.
+	done := func() error {
+		if err := wait(); err != nil {
+			cur.cin.Fail("the COPY before failed")
+			return err
+		}
+		b, ch := cur, make(chan copyDone, 1)
+		go func() {
+			n, err := b.done()
+			ch <- copyDone{b, n, err}
+		}()
+		pending = ch
+		cur = &copyBatch{i: b.i + 1, before: b.before + batch, early: true}
+		return nil
+	}
+	if err := begin(cur, 0); err != nil {
 		return err
 	}
 	rows := rowSplitter{csv: format == "csv"}
@@ -841,9 +893,10 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 		p.add(int64(n))
 		for b := buf[:n]; len(b) > 0; {
 			cut, full := rows.scan(b, batch)
-			if err := cin.Write(b[:cut]); err != nil {
-				return shiftCopyLine(err, before)
+			if err := cur.cin.Write(b[:cut]); err != nil {
+				return failed(err)
 			}
+			cur.raw = append(cur.raw, b[:cut]...)
 			b = b[cut:]
 			if !full {
 				break
@@ -851,20 +904,22 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 			if err := done(); err != nil {
 				return err
 			}
-			before += batch
 			rows.n = 0
 			if rows.ended {
 				break // the end marker: what follows is not read
 			}
-			if err := begin(); err != nil {
-				return err
+			if err := begin(cur, cur.i); err != nil {
+				return failed(err)
 			}
 		}
 		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			cin.Fail(rerr.Error())
+			cur.cin.Fail(rerr.Error())
+			if werr := wait(); werr != nil {
+				return werr
+			}
 			return rerr
 		}
 	}
@@ -873,9 +928,40 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 			return err
 		}
 	}
+	if err := wait(); err != nil {
+		return err
+	}
 	p.finish()
 	fmt.Fprintf(c.stdout, "imported %d rows into %s\n", total, table)
 	return nil
+}
+
+// copyBatch is one COPY of an import: the i-th, with its session and
+// the bytes of its rows (to run them again), the rows of the file before
+// it, and early: it was filled while the COPY before it was being done.
+type copyBatch struct {
+	s      *sql.Session
+	cin    *sql.CopyIn
+	raw    []byte
+	i      int
+	before int
+	early  bool
+}
+
+// done ends the COPY and returns how many rows it took.
+func (b *copyBatch) done() (int64, error) {
+	res, err := b.cin.Done()
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimPrefix(res.Tag, "COPY "), 10, 64)
+}
+
+// copyDone is what the goroutine ending a COPY reports.
+type copyDone struct {
+	b   *copyBatch
+	n   int64
+	err error
 }
 
 // copyRows is how many rows one COPY of an import of csv or text takes,
