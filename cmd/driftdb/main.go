@@ -704,11 +704,24 @@ func (c *cli) importCmd(args []string) error {
 		}
 		return nil
 	}
-	var batchDocs []doc // the documents of the transaction being filled
-	submit := func(tx *engine.Txn) error {
-		line := batchDocs[len(batchDocs)-1].line
-		cm, err := tx.Submit(c.ctx)
-		if err != nil {
+	// A batch is submitted (checked and accepted) on a goroutine of its
+	// own while the next is filled, each after the one before.
+	type submitted struct {
+		cm   *engine.Commit
+		err  error
+		docs []doc
+	}
+	var submitting chan submitted // the batch being submitted
+	// accepted waits for the batch being submitted to be accepted and
+	// set on its way to disk.
+	accepted := func() error {
+		if submitting == nil {
+			return nil
+		}
+		sb := <-submitting
+		submitting = nil
+		line := sb.docs[len(sb.docs)-1].line
+		if sb.err != nil {
 			// Checked against the batch before it, which this one's
 			// inserts did not see: find the line that fails now that
 			// they do.
@@ -717,19 +730,41 @@ func (c *cli) importCmd(args []string) error {
 			}
 			retry := db.Begin()
 			defer retry.Rollback()
-			for _, d := range batchDocs {
+			for _, d := range sb.docs {
 				if _, ierr := retry.InsertDoc(*tbl, d.doc, d.order); ierr != nil {
 					return fmt.Errorf("line %d: %w", d.line, ierr)
 				}
 			}
-			return fmt.Errorf("line %d: %w", line, err)
+			return fmt.Errorf("line %d: %w", line, sb.err)
 		}
-		cm.Start()
 		if err := wait(); err != nil {
 			return err
 		}
-		inFlight, inFlightLine = cm, line
-		batchDocs = batchDocs[:0]
+		inFlight, inFlightLine = sb.cm, line
+		return nil
+	}
+	// settle waits for every batch submitted to be written.
+	settle := func() error {
+		if err := accepted(); err != nil {
+			return err
+		}
+		return wait()
+	}
+	var batchDocs []doc // the documents of the transaction being filled
+	submit := func(tx *engine.Txn) error {
+		if err := accepted(); err != nil {
+			tx.Rollback()
+			return err
+		}
+		ch, docs := make(chan submitted, 1), batchDocs
+		go func() {
+			cm, err := tx.Submit(c.ctx)
+			if err == nil {
+				cm.Start()
+			}
+			ch <- submitted{cm, err, docs}
+		}()
+		submitting, batchDocs = ch, nil
 		return nil
 	}
 	tx := db.Begin()
@@ -742,7 +777,7 @@ func (c *cli) importCmd(args []string) error {
 			}
 			if err != nil {
 				tx.Rollback()
-				if werr := wait(); werr != nil {
+				if werr := settle(); werr != nil {
 					return werr
 				}
 				if d.line == 0 {
@@ -767,7 +802,7 @@ func (c *cli) importCmd(args []string) error {
 	} else {
 		tx.Rollback()
 	}
-	if err := wait(); err != nil {
+	if err := settle(); err != nil {
 		return err
 	}
 	p.finish()
