@@ -121,8 +121,14 @@ func writeSnapshotFile(f File, seq uint64, write func(w io.Writer) error) error 
 	if err != nil {
 		return err
 	}
-	raw := &countWriter{w: zw}
+	wb := newWriteBehind(zw)
+	raw := &countWriter{w: wb}
 	if err := write(raw); err != nil {
+		wb.close()
+		zw.Close()
+		return err
+	}
+	if err := wb.close(); err != nil {
 		zw.Close()
 		return err
 	}

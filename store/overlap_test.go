@@ -78,3 +78,58 @@ func TestSnapshotReadAhead(t *testing.T) {
 		t.Fatalf("read back: %d bytes of %d, %v", len(got), len(big), err)
 	}
 }
+
+// failAfter is a writer that takes n bytes and then fails.
+type failAfter struct {
+	buf bytes.Buffer
+	n   int
+	err error
+}
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if f.buf.Len()+len(p) > f.n {
+		return 0, f.err
+	}
+	return f.buf.Write(p)
+}
+
+// TestWriteBehind: what a writeBehind is given reaches its writer in
+// order, whatever the sizes of the writes; the writer's first error comes
+// back from a later Write and from close.
+func TestWriteBehind(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	src := make([]byte, 5*readAheadChunk+777)
+	for i := range src {
+		src[i] = byte(rng.Uint32())
+	}
+	for _, size := range []int{1, 1000, readAheadChunk - 1, 2*readAheadChunk + 3} {
+		var dst bytes.Buffer
+		w := newWriteBehind(&dst)
+		for p := src; len(p) > 0; {
+			k := min(size, len(p))
+			if n, err := w.Write(p[:k]); n != k || err != nil {
+				t.Fatalf("writes of %d: %d, %v", size, n, err)
+			}
+			p = p[k:]
+		}
+		if err := w.close(); err != nil || !bytes.Equal(dst.Bytes(), src) {
+			t.Fatalf("writes of %d: %d bytes of %d, %v", size, dst.Len(), len(src), err)
+		}
+	}
+	bad := errors.New("disk full")
+	dst := &failAfter{n: readAheadChunk, err: bad}
+	w := newWriteBehind(dst)
+	var err error
+	for i := 0; i < 100 && err == nil; i++ {
+		_, err = w.Write(src[:readAheadChunk])
+	}
+	if !errors.Is(err, bad) {
+		t.Fatalf("Write after the writer failed: %v", err)
+	}
+	if err := w.close(); !errors.Is(err, bad) {
+		t.Fatalf("close after the writer failed: %v", err)
+	}
+	if !bytes.Equal(dst.buf.Bytes(), src[:readAheadChunk]) {
+		t.Fatal("the writer did not get the first chunk whole")
+	}
+}
