@@ -1,6 +1,7 @@
 package vindex
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -9,8 +10,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
+	"github.com/cockroachdb/pebble/v2/objstorage"
 	"github.com/cockroachdb/pebble/v2/sstable"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // A Load puts entries into the index as tables of its own, each a run of
@@ -183,7 +185,7 @@ func (l *Load) begin() bool {
 		l.fail(err)
 		return false
 	}
-	l.w = sstable.NewWriter(objstorageprovider.NewFileWritable(f), l.x.writerOptions())
+	l.w = sstable.NewWriter(newLoadWritable(f), l.x.writerOptions())
 	return true
 }
 
@@ -263,3 +265,39 @@ func (x *Index) removeLoads() error {
 func (x *Index) writerOptions() sstable.WriterOptions {
 	return x.opts.MakeWriterOptions(len(x.opts.Levels)-1, x.db.TableFormat())
 }
+
+// loadWritable is where a Load's tables are written: their file through
+// a buffer of loadBuffer bytes. (Pebble's file writable buffers 4 KB, a
+// write to the system for each data block: a load of 9 million rows, 2
+// GB of tables, spent 9 s of processor in half a million writes.)
+type loadWritable struct {
+	f  vfs.File
+	bw *bufio.Writer
+}
+
+const loadBuffer = 1 << 20
+
+var _ objstorage.Writable = (*loadWritable)(nil)
+
+func newLoadWritable(f vfs.File) *loadWritable {
+	return &loadWritable{f: f, bw: bufio.NewWriterSize(f, loadBuffer)}
+}
+
+func (w *loadWritable) Write(p []byte) error {
+	_, err := w.bw.Write(p)
+	return err
+}
+
+// Finish writes what is buffered, syncs the file and closes it.
+func (w *loadWritable) Finish() error {
+	err := w.bw.Flush()
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (w *loadWritable) Abort() { w.f.Close() }
