@@ -660,8 +660,6 @@ func (ts *tableState) rollback(u *undoLog) {
 	}
 }
 
-// reset empties u for the next commit, letting go of the slices an
-// outsized one grew.
 // size makes room in u for the events of table among ops, a large
 // commit's: a key added for each INSERT, a row replaced for each other
 // event (at most), where the slices grew by doubling as the events went.
@@ -680,6 +678,8 @@ func (u *undoLog) size(ops []*event, table string) {
 	u.replaced = slices.Grow(u.replaced, other)
 }
 
+// reset empties u for the next commit, letting go of the slices an
+// outsized one grew.
 func (u *undoLog) reset() {
 	u.added = resetSlice(u.added)
 	u.replaced = resetSlice(u.replaced)
