@@ -425,6 +425,13 @@ func TestCLIImportInCopies(t *testing.T) {
 	if out, _, _ := driftdb(t, dir, "sql", "-d", "d", "--format", "csv", "-e", "SELECT count(*), max(id) FROM e"); out != "count,max\n8,8\n" {
 		t.Fatalf("after the bad row: %q, want the two COPYs before it", out)
 	}
+	// With a header, the lines an error names count it, as PostgreSQL's
+	// COPY ... HEADER does: the bad row is the file's line 6.
+	os.WriteFile(filepath.Join(dir, "h.csv"), []byte("id,note\n20,a\n21,b\n22,c\n23,d\nnot,e\n"), 0o644)
+	_, errOut, code = driftdb(t, dir, "import", "-d", "d", "--table", "e", "--header", "--batch", "2", "h.csv")
+	if code != 1 || !strings.Contains(errOut, "COPY e, line 6, column id") {
+		t.Fatalf("a bad row after a header: %d %q", code, errOut)
+	}
 	// A key of the COPY before, which may still be being done while this
 	// one is filled, again on line 7: the error names it, and neither it
 	// nor the COPY after it is in.

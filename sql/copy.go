@@ -415,6 +415,7 @@ type CopyIn struct {
 	line  int    // lines (or tuples) read
 	hdr   bool   // the header line or binary header is still to come
 	ended bool   // the end marker was read
+	limit int    // lines after which parsing stops (SetLineLimit), 0 for none
 	vals  []types.Datum
 	raw   []byte // the line being read, for errors (text and csv)
 	// fields and arena are the line splitter's, reused line to line: a
@@ -538,6 +539,31 @@ func (c *CopyIn) Write(data []byte) error {
 	return nil
 }
 
+// SetLineLimit makes the COPY stop reading its data after n lines (text
+// and csv): what comes after the n-th is kept, not parsed, for Rest. A
+// client that loads a large file as several COPYs, each its own
+// transaction, cuts the data where a row ends as the COPY itself reads
+// rows (quoted and escaped newlines, the end marker).
+func (c *CopyIn) SetLineLimit(n int) { c.limit = n }
+
+// Full reports whether the COPY has read the lines of its limit.
+func (c *CopyIn) Full() bool { return c.limit > 0 && c.line >= c.limit }
+
+// Ended reports whether the COPY has read the end marker (\.): the data
+// after it is not read.
+func (c *CopyIn) Ended() bool { return c.ended }
+
+// Rest returns the data written after the line limit was reached, and
+// forgets it: the COPY ends with the lines before it.
+func (c *CopyIn) Rest() []byte {
+	if !c.Full() {
+		return nil
+	}
+	rest := c.buf
+	c.buf = nil
+	return rest
+}
+
 // Done ends the data: the last line is read, the rows are committed (a
 // COPY's own transaction) and the result's tag is COPY n.
 func (c *CopyIn) Done() (*Result, error) {
@@ -626,7 +652,7 @@ func (c *CopyIn) parse(b []byte, final bool) (int, error) {
 		return c.parseBinary(b)
 	}
 	used := 0
-	for used < len(b) && !c.ended {
+	for used < len(b) && !c.ended && !c.Full() {
 		n, fields, err := c.splitLine(b[used:], final)
 		if err != nil {
 			c.raw = b[used:]

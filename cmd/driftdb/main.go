@@ -818,9 +818,12 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 	if err != nil {
 		return err
 	}
-	// A header names the columns the rows hold, in their order.
-	cols := ""
+	// A header names the columns the rows hold, in their order; the
+	// lines an error names count it, as PostgreSQL's COPY ... HEADER
+	// counts it.
+	cols, headerLines := "", 0
 	if header {
+		headerLines = 1
 		br := bufio.NewReader(f)
 		line, err := br.ReadString('\n')
 		if err != nil && err != io.EOF {
@@ -845,7 +848,9 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 	stmt := fmt.Sprintf("COPY %s%s FROM STDIN (FORMAT %s)", quoteIdent(table), cols, format)
 	// One COPY for every batch rows, each its own transaction: a COPY
 	// holds its rows until it commits (9 million rows of 45 bytes as one:
-	// 9.3 GB of RSS). A COPY is done (its rows checked and applied, then
+	// 9.3 GB of RSS). Each COPY reads batch lines of the data and keeps
+	// what follows for the next (CopyIn.SetLineLimit), so rows end where
+	// COPY ends them. A COPY is done (its rows checked and applied, then
 	// written and synced) on a goroutine of its own while the next one is
 	// filled, on a session of its own, and each is done only after the one
 	// before: the rows go in in the file's order. A COPY filled while the
@@ -858,19 +863,22 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 	var total int64
 	cur := &copyBatch{} // the COPY being filled
 	var pending chan copyDone
-	begin := func(b *copyBatch, i int) error {
-		if sessions[i%2] == nil {
+	// lines is how many lines of the file come before the i-th COPY's.
+	lines := func(i int) int { return headerLines + i*batch }
+	begin := func(b *copyBatch) error {
+		ss := &sessions[b.i%2]
+		if *ss == nil {
 			var err error
-			if sessions[i%2], err = sql.NewSession(db, sql.Options{}); err != nil {
+			if *ss, err = sql.NewSession(db, sql.Options{}); err != nil {
 				return err
 			}
 		}
-		b.s = sessions[i%2]
-		rs, err := b.s.Exec(c.ctx, stmt)
+		rs, err := (*ss).Exec(c.ctx, stmt)
 		if err != nil {
 			return err
 		}
 		b.cin = rs[0].CopyIn
+		b.cin.SetLineLimit(batch)
 		return nil
 	}
 	// wait returns once the COPY being done is in, or fails.
@@ -880,9 +888,10 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 		}
 		d := <-pending
 		pending = nil
-		if d.err != nil && d.b.early {
-			// Run again now that the COPY before it is in.
-			d.err = begin(d.b, d.b.i)
+		if d.err != nil && d.b.i > 0 {
+			// Filled beside the COPY before it: run again now that that
+			// one is in.
+			d.err = begin(d.b)
 			if d.err == nil {
 				if d.err = d.b.cin.Write(d.b.raw); d.err == nil {
 					d.n, d.err = d.b.done()
@@ -890,7 +899,7 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 			}
 		}
 		if d.err != nil {
-			return shiftCopyLine(d.err, d.b.before)
+			return shiftCopyLine(d.err, lines(d.b.i))
 		}
 		total += d.n
 		return nil
@@ -901,7 +910,7 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 		if werr := wait(); werr != nil {
 			return werr
 		}
-		return shiftCopyLine(err, cur.before)
+		return shiftCopyLine(err, lines(cur.i))
 	}
 	// done sets the COPY filled on its way, once the one before is in.
 	done := func() error {
@@ -915,37 +924,32 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 			ch <- copyDone{b, n, err}
 		}()
 		pending = ch
-		cur = &copyBatch{i: b.i + 1, before: b.before + batch, early: true}
+		cur = &copyBatch{i: b.i + 1}
 		return nil
 	}
-	if err := begin(cur, 0); err != nil {
+	if err := begin(cur); err != nil {
 		return err
 	}
-	rows := rowSplitter{csv: format == "csv"}
 	buf := make([]byte, 256<<10)
-	for !rows.ended {
+	for !cur.cin.Ended() {
 		n, rerr := f.Read(buf)
 		p.add(int64(n))
-		for b := buf[:n]; len(b) > 0; {
-			cut, full := rows.scan(b, batch)
-			if err := cur.cin.Write(b[:cut]); err != nil {
+		for data := buf[:n]; len(data) > 0 && !cur.cin.Ended(); {
+			if err := cur.cin.Write(data); err != nil {
 				return failed(err)
 			}
-			cur.raw = append(cur.raw, b[:cut]...)
-			b = b[cut:]
-			if !full {
+			rest := cur.cin.Rest() // after the COPY's last line: the next one's
+			cur.raw = append(cur.raw, data[:len(data)-len(rest)]...)
+			if !cur.cin.Full() {
 				break
 			}
 			if err := done(); err != nil {
 				return err
 			}
-			rows.n = 0
-			if rows.ended {
-				break // the end marker: what follows is not read
-			}
-			if err := begin(cur, cur.i); err != nil {
+			if err := begin(cur); err != nil {
 				return failed(err)
 			}
+			data = rest
 		}
 		if rerr == io.EOF {
 			break
@@ -958,10 +962,8 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 			return rerr
 		}
 	}
-	if !rows.ended || rows.n > 0 {
-		if err := done(); err != nil {
-			return err
-		}
+	if err := done(); err != nil {
+		return err
 	}
 	if err := wait(); err != nil {
 		return err
@@ -971,16 +973,12 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 	return nil
 }
 
-// copyBatch is one COPY of an import: the i-th, with its session and
-// the bytes of its rows (to run them again), the rows of the file before
-// it, and early: it was filled while the COPY before it was being done.
+// copyBatch is one COPY of an import: the i-th, and the bytes of its
+// rows, to run them again.
 type copyBatch struct {
-	s      *sql.Session
-	cin    *sql.CopyIn
-	raw    []byte
-	i      int
-	before int
-	early  bool
+	cin *sql.CopyIn
+	raw []byte
+	i   int
 }
 
 // done ends the COPY and returns how many rows it took.
@@ -1003,50 +1001,8 @@ type copyDone struct {
 // unless --batch says.
 const copyRows = 50_000
 
-// rowSplitter finds where rows end in COPY's csv or text data, for an
-// import that commits every so many rows: at a newline outside a quoted
-// field (csv), or not escaped by a backslash (text); and the end marker,
-// a line of \. alone, after which nothing is read.
-type rowSplitter struct {
-	csv     bool
-	inQuote bool // csv: within a quoted field
-	escaped bool // text: the byte before was a backslash
-	mid     bool // within a line
-	n       int  // rows ended since the count was reset
-	ended   bool // the end marker was seen
-}
-
-// scan moves over b and returns how much of it goes before the end of the
-// row that brings the count to want (full), or all of it.
-func (r *rowSplitter) scan(b []byte, want int) (cut int, full bool) {
-	for i := 0; i < len(b); i++ {
-		ch := b[i]
-		if !r.mid && !r.inQuote && ch == '\\' && i+1 < len(b) && b[i+1] == '.' {
-			if rest := b[i+2:]; len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' {
-				r.ended = true
-				return len(b), true
-			}
-		}
-		r.mid = true
-		switch {
-		case r.escaped:
-			r.escaped = false
-		case r.csv && ch == '"':
-			r.inQuote = !r.inQuote
-		case !r.csv && ch == '\\':
-			r.escaped = true
-		case ch == '\n' && !r.inQuote:
-			r.mid = false
-			if r.n++; r.n == want {
-				return i + 1, true
-			}
-		}
-	}
-	return len(b), false
-}
-
 // shiftCopyLine makes the line a COPY error names (CONTEXT: COPY t, line
-// n) the file's, for a COPY that began after before rows.
+// n) the file's, for a COPY that began after before lines.
 func shiftCopyLine(err error, before int) error {
 	var pe *pgcode.Error
 	if before == 0 || !errors.As(err, &pe) {
