@@ -721,11 +721,11 @@ func TestGatheredTimeline(t *testing.T) {
 		rng.Shuffle(n/2, func(i, j int) { points[i], points[j] = points[j], points[i] })
 		want := buildTimeline(slices.Clone(points))
 		gap := rng.IntN(n + 1) // some points a snapshot's timeline of gaps had
-		g := pointGatherer{t: newGapTimeline(points[:gap])}
+		g := newGapTimeline(points[:gap])
 		for _, p := range points[gap:] {
-			g.add(p.ms, p.firstSeq)
+			g.addPoint(p.ms, p.firstSeq)
 		}
-		if got := g.t.timeline(); !slices.Equal(got, want) {
+		if got := g.timeline(); !slices.Equal(got, want) {
 			t.Fatalf("gathered %v, built %v (points %v)", got, want, points)
 		}
 	}

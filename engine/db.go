@@ -360,29 +360,42 @@ func mergeTimelines(a, b []timePoint) []timePoint {
 	return slices.Clip(out)
 }
 
-// gapTimeline gathers the points of the timeline of versions a snapshot
-// leaves to the version index: the first seq of each unix_ms, which is
-// all buildTimeline can keep of them.
-type gapTimeline map[int64]uint64
+// gapTimeline gathers the points of a timeline by unix_ms: the first seq
+// of each, which is all buildTimeline can keep of them. It is how a
+// snapshot gathers the timeline of the versions it leaves to the version
+// index, and an open a table's (a few thousand unix_ms where the versions
+// are millions: gathered in a slice and sorted, the points of 9 million
+// rows took 288 MB and 0.45 s of a 2 s open). Only a point whose unix_ms
+// is not the point's before is looked up: most versions, walked in key
+// order, were made in the same millisecond as the one before.
+type gapTimeline struct {
+	m     map[int64]uint64
+	ms    int64
+	first uint64 // m[ms], 0 before the first point (seqs start at 1)
+}
 
 // newGapTimeline returns a timeline holding points.
-func newGapTimeline(points []timePoint) gapTimeline {
-	t := make(gapTimeline, len(points))
+func newGapTimeline(points []timePoint) *gapTimeline {
+	t := &gapTimeline{m: make(map[int64]uint64, len(points))}
 	for _, p := range points {
 		t.addPoint(p.ms, p.firstSeq)
 	}
 	return t
 }
 
-func (t gapTimeline) addPoint(ms int64, seq uint64) {
-	if s, ok := t[ms]; !ok || seq < s {
-		t[ms] = seq
+func (t *gapTimeline) addPoint(ms int64, seq uint64) {
+	if ms == t.ms && seq >= t.first && t.first != 0 {
+		return
 	}
+	if s, ok := t.m[ms]; !ok || seq < s {
+		t.m[ms] = seq
+	}
+	t.ms, t.first = ms, t.m[ms]
 }
 
 // add adds the points of vs; a gap among them has its points in the
 // timeline already (ts.gapTimes), its first one included.
-func (t gapTimeline) add(vs []version) {
+func (t *gapTimeline) add(vs []version) {
 	for i := range vs {
 		t.addPoint(vs[i].ms, vs[i].seq)
 	}
@@ -390,9 +403,9 @@ func (t gapTimeline) add(vs []version) {
 
 // timeline returns the timeline of the points: buildTimeline's of every
 // point added, since it keeps at most the first seq of each unix_ms.
-func (t gapTimeline) timeline() []timePoint {
-	pts := make([]timePoint, 0, len(t))
-	for ms, seq := range t {
+func (t *gapTimeline) timeline() []timePoint {
+	pts := make([]timePoint, 0, len(t.m))
+	for ms, seq := range t.m {
 		pts = append(pts, timePoint{ms: ms, firstSeq: seq})
 	}
 	return buildTimeline(pts)
@@ -400,7 +413,7 @@ func (t gapTimeline) timeline() []timePoint {
 
 // points returns the timeline as (unix_ms, seq) pairs where unix_ms
 // changes, in order (snapshotHeader.Times).
-func (t gapTimeline) points() []int64 {
+func (t *gapTimeline) points() []int64 {
 	pts := t.timeline()
 	out := make([]int64, 0, 2*len(pts))
 	for _, p := range pts {
