@@ -11,11 +11,12 @@ import (
 // rows (9 million rows spilled, a 146 MB snapshot) on the same core.
 const readAheadFrom = 4 << 20
 
-// readAheadChunk is the size of the chunks a readAhead hands over, and
-// readAheadChunks how many it decompresses before its reader takes them.
+// overlapChunk is the size of the chunks a readAhead hands over and a
+// writeBehind takes, and overlapChunks how many go ahead of the reader
+// (or behind the writer) at most.
 const (
-	readAheadChunk  = 1 << 20
-	readAheadChunks = 4
+	overlapChunk  = 1 << 20
+	overlapChunks = 4
 )
 
 // readAhead reads src on a goroutine of its own into chunks its Read
@@ -38,12 +39,12 @@ type aheadChunk struct {
 
 func newReadAhead(src io.Reader) *readAhead {
 	a := &readAhead{
-		full: make(chan aheadChunk, readAheadChunks),
-		free: make(chan []byte, readAheadChunks+1),
+		full: make(chan aheadChunk, overlapChunks),
+		free: make(chan []byte, overlapChunks+1),
 		done: make(chan struct{}),
 	}
-	for range readAheadChunks + 1 {
-		a.free <- make([]byte, readAheadChunk)
+	for range overlapChunks + 1 {
+		a.free <- make([]byte, overlapChunk)
 	}
 	a.wg.Add(1)
 	go a.fill(src)
@@ -102,7 +103,7 @@ func (a *readAhead) stop() {
 }
 
 // writeBehind writes to dst on a goroutine of its own, in chunks of
-// readAheadChunk, what its Write is given: a snapshot's rows are
+// overlapChunk, what its Write is given: a snapshot's rows are
 // encoded while the ones before are compressed (a table's whole
 // snapshot compressed on the encoder's core: 3.6 s for 9 million rows
 // held, half of it zstd). Its Write returns dst's first error once the
@@ -119,8 +120,8 @@ type writeBehind struct {
 
 func newWriteBehind(dst io.Writer) *writeBehind {
 	w := &writeBehind{
-		full: make(chan []byte, readAheadChunks),
-		free: make(chan []byte, readAheadChunks+1),
+		full: make(chan []byte, overlapChunks),
+		free: make(chan []byte, overlapChunks+1),
 		done: make(chan struct{}),
 	}
 	go w.drain(dst)
@@ -160,9 +161,9 @@ func (w *writeBehind) Write(p []byte) (int, error) {
 			select {
 			case w.cur = <-w.free:
 			default:
-				if w.made <= readAheadChunks {
+				if w.made <= overlapChunks {
 					w.made++
-					w.cur = make([]byte, 0, readAheadChunk)
+					w.cur = make([]byte, 0, overlapChunk)
 				} else {
 					w.cur = <-w.free
 				}

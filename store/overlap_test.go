@@ -13,11 +13,11 @@ import (
 // order, whatever the sizes of the reads, and then the source's error.
 func TestReadAhead(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	src := make([]byte, 3*readAheadChunk+12345)
+	src := make([]byte, 3*overlapChunk+12345)
 	for i := range src {
 		src[i] = byte(rng.Uint32())
 	}
-	for _, size := range []int{1, 7, 4096, readAheadChunk, 3 * readAheadChunk} {
+	for _, size := range []int{1, 7, 4096, overlapChunk, 3 * overlapChunk} {
 		a := newReadAhead(iotest.HalfReader(bytes.NewReader(src)))
 		var got []byte
 		buf := make([]byte, size)
@@ -37,10 +37,10 @@ func TestReadAhead(t *testing.T) {
 		}
 	}
 	bad := errors.New("disk on fire")
-	a := newReadAhead(io.MultiReader(bytes.NewReader(src[:readAheadChunk+10]), iotest.ErrReader(bad)))
+	a := newReadAhead(io.MultiReader(bytes.NewReader(src[:overlapChunk+10]), iotest.ErrReader(bad)))
 	got, err := io.ReadAll(a)
 	a.stop()
-	if !errors.Is(err, bad) || !bytes.Equal(got, src[:readAheadChunk+10]) {
+	if !errors.Is(err, bad) || !bytes.Equal(got, src[:overlapChunk+10]) {
 		t.Fatalf("source failing: %d bytes, %v", len(got), err)
 	}
 }
@@ -54,7 +54,7 @@ func TestSnapshotReadAhead(t *testing.T) {
 	defer s.Close()
 	createStreams(t, s, "a")
 	rng := rand.New(rand.NewPCG(7, 8))
-	big := make([]byte, readAheadFrom+readAheadChunk) // random: does not compress
+	big := make([]byte, readAheadFrom+overlapChunk) // random: does not compress
 	for i := range big {
 		big[i] = byte(rng.Uint32())
 	}
@@ -98,11 +98,11 @@ func (f *failAfter) Write(p []byte) (int, error) {
 // back from a later Write and from close.
 func TestWriteBehind(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	src := make([]byte, 5*readAheadChunk+777)
+	src := make([]byte, 5*overlapChunk+777)
 	for i := range src {
 		src[i] = byte(rng.Uint32())
 	}
-	for _, size := range []int{1, 1000, readAheadChunk - 1, 2*readAheadChunk + 3} {
+	for _, size := range []int{1, 1000, overlapChunk - 1, 2*overlapChunk + 3} {
 		var dst bytes.Buffer
 		w := newWriteBehind(&dst)
 		for p := src; len(p) > 0; {
@@ -117,11 +117,11 @@ func TestWriteBehind(t *testing.T) {
 		}
 	}
 	bad := errors.New("disk full")
-	dst := &failAfter{n: readAheadChunk, err: bad}
+	dst := &failAfter{n: overlapChunk, err: bad}
 	w := newWriteBehind(dst)
 	var err error
 	for i := 0; i < 100 && err == nil; i++ {
-		_, err = w.Write(src[:readAheadChunk])
+		_, err = w.Write(src[:overlapChunk])
 	}
 	if !errors.Is(err, bad) {
 		t.Fatalf("Write after the writer failed: %v", err)
@@ -129,7 +129,7 @@ func TestWriteBehind(t *testing.T) {
 	if err := w.close(); !errors.Is(err, bad) {
 		t.Fatalf("close after the writer failed: %v", err)
 	}
-	if !bytes.Equal(dst.buf.Bytes(), src[:readAheadChunk]) {
+	if !bytes.Equal(dst.buf.Bytes(), src[:overlapChunk]) {
 		t.Fatal("the writer did not get the first chunk whole")
 	}
 }
