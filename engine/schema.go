@@ -394,6 +394,32 @@ func (s *TableSpec) declared(field string) (ColumnSpec, bool) {
 	return ColumnSpec{}, false
 }
 
+// ShownOrder returns the order in which a table shows its columns (SELECT
+// *, the column lists INSERT and COPY take by default, attribute numbers):
+// the indexes of cols, as View.Columns gives them (the key first), with
+// the declared columns in the order the table declares them, then the
+// fields written without a declaration in the order first seen. A table
+// whose key is not its first declared column shows it in its place, as
+// PostgreSQL does; the engine keeps the key first.
+func (s *TableSpec) ShownOrder(cols []Column) []int {
+	pos := make(map[string]int, len(s.Columns))
+	for i, c := range s.Columns {
+		pos[c.StoredField()] = i
+	}
+	rank := func(c Column) int {
+		if i, ok := pos[c.Field]; ok && c.Declared {
+			return i
+		}
+		return len(s.Columns) // undeclared: after, in their order
+	}
+	order := make([]int, len(cols))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return rank(cols[a]) - rank(cols[b]) })
+	return order
+}
+
 // clone returns a deep copy of the spec, for a DDL statement to change.
 func (s *TableSpec) clone() *TableSpec {
 	n := *s

@@ -55,6 +55,13 @@ func (c *catalog) Table(name string) (*plan.Table, error) {
 		}
 		t.Cols = append(t.Cols, tc)
 	}
+	pos := int16(0)
+	for _, i := range spec.ShownOrder(cols) {
+		if !t.Cols[i].Hidden {
+			pos++
+			t.Cols[i].Pos = pos
+		}
+	}
 	if c.seen == nil {
 		c.seen = map[string]*plan.Table{}
 	}

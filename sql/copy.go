@@ -226,10 +226,8 @@ func copyColumns(c *pg.CopyStmt, t *plan.Table) ([]string, error) {
 		names = append(names, name)
 	}
 	if len(names) == 0 {
-		for _, col := range t.Cols {
-			if !col.Hidden {
-				names = append(names, col.Name)
-			}
+		for _, i := range t.Shown() {
+			names = append(names, t.Cols[i].Name)
 		}
 	}
 	return names, nil

@@ -509,17 +509,14 @@ func failingRowText(t *plan.Table, row Row, c *types.Context) string {
 	var b strings.Builder
 	b.WriteString("Failing row contains (")
 	sep := ""
-	for i, col := range t.Cols {
-		if col.Hidden {
-			continue
-		}
+	for _, i := range t.Shown() {
 		b.WriteString(sep)
 		sep = ", "
 		if i >= len(row) || row[i] == nil {
 			b.WriteString("null")
 			continue
 		}
-		b.WriteString(types.FormatText(row[i], col.Type, c))
+		b.WriteString(types.FormatText(row[i], t.Cols[i].Type, c))
 	}
 	b.WriteString(").")
 	return b.String()

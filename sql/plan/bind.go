@@ -44,6 +44,8 @@ type Binder struct {
 	// Volatile is set when the statement calls a volatile function (its
 	// plan cannot be reused for another execution's constants).
 	Volatile bool
+	// items numbers the tables of the statement's FROM items (scopeCol.item).
+	items int32
 }
 
 // NewBinder returns a binder for a statement of text (starting at offset

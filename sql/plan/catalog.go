@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/types"
 	"github.com/driftdb/driftdb/sql/vtable"
@@ -20,7 +22,8 @@ type Catalog interface {
 type Table struct {
 	Name string
 	// Cols are the table's columns: the primary key first, then every
-	// field ever written, in first-seen order.
+	// field ever written, in first-seen order. Pos is the order the
+	// table shows them in (Shown).
 	Cols    []TableCol
 	Indexes []string // the fields an index answers
 	Spec    *engine.TableSpec
@@ -42,6 +45,11 @@ type TableCol struct {
 	// (engine.KeyField): a system column, outside * and the default
 	// column lists of INSERT and COPY, readable by name, never written.
 	Hidden bool
+	// Pos is the column's place among the visible ones, from 1, as
+	// SELECT * shows them and pg_attribute numbers them: the declared
+	// order, which need not have the key first (engine.TableSpec.ShownOrder).
+	// 0 for a hidden column.
+	Pos int16
 }
 
 // AttRowID is the attribute number of the hidden key _rowid of a table
@@ -59,13 +67,21 @@ func (t *Table) Attnum(i int) int16 {
 		}
 		return 0
 	}
-	n := int16(i + 1)
-	for _, c := range t.Cols[:i] {
-		if c.Hidden {
-			n--
+	return t.Cols[i].Pos
+}
+
+// Shown returns the indexes of the table's visible columns in the order
+// it shows them (Pos): the column list of SELECT *, and of INSERT and COPY
+// without one.
+func (t *Table) Shown() []int {
+	out := make([]int, 0, len(t.Cols))
+	for i, c := range t.Cols {
+		if !c.Hidden {
+			out = append(out, i)
 		}
 	}
-	return n
+	slices.SortStableFunc(out, func(a, b int) int { return int(t.Cols[a].Pos) - int(t.Cols[b].Pos) })
+	return out
 }
 
 // FieldOf returns the document field of a column by name: a column that

@@ -63,7 +63,7 @@ func (b *Binder) checks(t *Table) ([]Check, error) {
 	if t.Spec == nil || len(t.Spec.Checks) == 0 {
 		return nil, nil
 	}
-	s := &scope{cols: tableScope(t, t.Name)}
+	s := &scope{cols: b.tableScope(t, t.Name)}
 	var out []Check
 	for _, c := range t.Spec.Checks {
 		n, err := parseExpr(c.Expr)

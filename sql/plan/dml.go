@@ -70,17 +70,18 @@ func (n *Delete) Columns() []Column { return n.RetCols }
 
 // tableScope is the scope of a table's row as writes see it: its columns
 // in order (the system columns are not part of a written row).
-func tableScope(t *Table, qual string) []scopeCol {
+func (b *Binder) tableScope(t *Table, qual string) []scopeCol {
 	out := make([]scopeCol, len(t.Cols))
+	b.items++
 	for i, c := range t.Cols {
-		out[i] = scopeCol{qualifier: qual, name: c.Name, t: c.Type, table: t.Name, attr: t.Attnum(i), doc: -1, hidden: c.Hidden}
+		out[i] = scopeCol{qualifier: qual, name: c.Name, t: c.Type, table: t.Name, attr: t.Attnum(i), doc: -1, hidden: c.Hidden, item: b.items}
 	}
 	return out
 }
 
 // returning binds a RETURNING list over a table's row.
 func (b *Binder) returning(list []*pg.Node, t *Table, qual string) ([]Expr, []Column, error) {
-	return b.returningIn(list, &scope{cols: tableScope(t, qual)})
+	return b.returningIn(list, &scope{cols: b.tableScope(t, qual)})
 }
 
 // returningIn binds a RETURNING list over a scope: an UPDATE ... FROM's
@@ -163,10 +164,8 @@ func (b *Binder) insert(ins *pg.InsertStmt, with []*CTE) (*Query, error) {
 		node.Names = append(node.Names, rt.Name)
 	}
 	if len(ins.Cols) == 0 {
-		for _, c := range t.Cols {
-			if !c.Hidden {
-				node.Names = append(node.Names, c.Name)
-			}
+		for _, i := range t.Shown() {
+			node.Names = append(node.Names, t.Cols[i].Name)
 		}
 	}
 	sel := ins.SelectStmt.GetSelectStmt()
@@ -369,7 +368,7 @@ func (b *Binder) onConflict(oc *pg.OnConflictClause, t *Table, qual string, ins 
 	}
 	// The existing row's columns, then excluded's (the proposed row,
 	// with every column of the table).
-	s := &scope{cols: tableScope(t, qual)}
+	s := &scope{cols: b.tableScope(t, qual)}
 	for i, c := range t.Cols {
 		s.cols = append(s.cols, scopeCol{qualifier: "excluded", name: c.Name, t: c.Type, attr: t.Attnum(i), doc: -1, hidden: c.Hidden})
 	}

@@ -210,8 +210,12 @@ func (b *Binder) rangeVarNode(rv *pg.RangeVar, s *scope) (Node, []scopeCol, erro
 	scan.Cols = cols
 	sc := scopeOf(cols, qual)
 	doc := len(t.Cols) + 2
+	b.items++
 	for i := range sc {
 		sc[i].doc = doc
+		if i < len(t.Cols) {
+			sc[i].item = b.items
+		}
 	}
 	return scan, sc, nil
 }
@@ -292,10 +296,8 @@ func (b *Binder) join(j *pg.JoinExpr, s *scope) (Node, []scopeCol, error) {
 	js := &scope{cols: all, parent: s.parent, ctes: s.ctes, unreachable: saved}
 	var using []string
 	if j.IsNatural {
-		for _, l := range lcols {
-			if l.hidden {
-				continue
-			}
+		for _, i := range shownCols(lcols) {
+			l := lcols[i]
 			for _, r := range rcols {
 				if !r.hidden && r.name == l.name {
 					using = append(using, l.name)
@@ -332,7 +334,7 @@ func (b *Binder) join(j *pg.JoinExpr, s *scope) (Node, []scopeCol, error) {
 			e = &Coalesce{Args: []Expr{c.Args[0], c.Args[1]}, T: c.Args[0].Type()}
 		}
 		col := lcols[li]
-		col.qualifier = ""
+		col.qualifier, col.item = "", 0 // shown first, not among its table's
 		col.t = e.Type()
 		merged = append(merged, col)
 		mergedExprs = append(mergedExprs, e)

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
@@ -30,6 +31,10 @@ type scopeCol struct {
 	// schema is the schema of a relation named without an alias ("" for
 	// other FROM items): schema.table.column names it.
 	schema string
+	// item numbers the table a column of a table reference reads (0 for
+	// other columns): a table's columns are shown in the order of their
+	// attr, which need not be the order of its row (Table.Pos).
+	item int32
 }
 
 // scope is what the names of a query level refer to: its FROM clause's
@@ -186,6 +191,7 @@ func (s *scope) star(qual string, pos int) ([]int, error) {
 			out = append(out, i)
 		}
 	}
+	out = shown(s.cols, out)
 	if qual != "" && !seen {
 		return nil, pgcode.Newf(pgcode.UndefinedTable, "missing FROM-clause entry for table %q", qual).At(pos)
 	}
@@ -193,6 +199,35 @@ func (s *scope) star(qual string, pos int) ([]int, error) {
 		return nil, pgcode.New(pgcode.SyntaxError, "SELECT * with no tables specified is not valid").At(pos)
 	}
 	return out, nil
+}
+
+// shown puts idx, indexes of cols, in the order they are shown: the
+// columns of each table in the order of their attribute numbers, each
+// table's where its first column is.
+func shown(cols []scopeCol, idx []int) []int {
+	for start := 0; start < len(idx); {
+		item := cols[idx[start]].item
+		end := start + 1
+		for end < len(idx) && item != 0 && cols[idx[end]].item == item {
+			end++
+		}
+		if end-start > 1 {
+			slices.SortStableFunc(idx[start:end], func(a, b int) int { return int(cols[a].attr) - int(cols[b].attr) })
+		}
+		start = end
+	}
+	return idx
+}
+
+// shownCols returns the indexes of the columns * shows, in its order.
+func shownCols(cols []scopeCol) []int {
+	var idx []int
+	for i, c := range cols {
+		if !c.hidden {
+			idx = append(idx, i)
+		}
+	}
+	return shown(cols, idx)
 }
 
 // merged reports whether the column a JOIN ... USING merged c into has

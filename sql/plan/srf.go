@@ -135,6 +135,7 @@ func projectSet(input Node, calls []*SRFCall, exprs ...[]Expr) Node {
 func (b *Binder) wholeRow(name string, s *scope) (Expr, bool) {
 	for depth, sc := 0, s; sc != nil; depth, sc = depth+1, sc.parent {
 		var row *RowExpr
+		var idx []int
 		for i := range sc.cols {
 			c := &sc.cols[i]
 			if c.qualifier != name {
@@ -147,9 +148,12 @@ func (b *Binder) wholeRow(name string, s *scope) (Expr, bool) {
 			if row == nil {
 				row = &RowExpr{}
 			}
-			if c.hidden {
-				continue
+			if !c.hidden {
+				idx = append(idx, i)
 			}
+		}
+		for _, i := range shown(sc.cols, idx) {
+			c := &sc.cols[i]
 			row.Args = append(row.Args, colRef(i, depth, c))
 			row.Names = append(row.Names, c.name)
 		}

@@ -225,7 +225,11 @@ func (c *Catalog) loadTables() error {
 		if (spec.RowID || len(spec.PKColumns) > 0) && len(cols) > 0 && cols[0].Field == spec.PK {
 			cols = cols[1:] // the hidden key: a system column (driftdb.go) or none
 		}
-		for i, col := range cols {
+		shown := make([]engine.Column, 0, len(cols))
+		for _, i := range spec.ShownOrder(cols) {
+			shown = append(shown, cols[i])
+		}
+		for i, col := range shown {
 			ci := ColInfo{Name: col.Name, Type: c.typeOf(col), NotNull: col.NotNull || col.Field == spec.PK,
 				Default: col.Default, Identity: col.Identity, Comment: notes.ColumnComments[col.Field]}
 			for _, d := range spec.Columns {
