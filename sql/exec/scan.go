@@ -39,9 +39,7 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 		return nil, err
 	}
 	op := newFiller(env, n)
-	if op.filter, err = env.truth(n.Filter); err != nil {
-		return nil, err
-	}
+	filter := n.Filter
 	switch n.Access {
 	case plan.AccessKey:
 		k, err := env.keyValue(n.Key)
@@ -96,10 +94,10 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 			if op.cur, ok, err = view.KeyRange(n.Table, bounds[0], bounds[1]); err != nil {
 				return nil, err
 			}
-			if !ok {
-				if op.cur, err = view.Cursor(n.Table); err != nil {
-					return nil, err
-				}
+			if ok {
+				filter = n.RowFilter() // the range holds its bounds
+			} else if op.cur, err = view.Cursor(n.Table); err != nil {
+				return nil, err
 			}
 		} else if op.cur, err = view.IndexRange(n.Table, n.Field, bounds[0], bounds[1], false); err != nil {
 			return nil, err
@@ -110,6 +108,9 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 		} else if op.cur, err = view.Cursor(n.Table); err != nil {
 			return nil, err
 		}
+	}
+	if op.filter, err = env.truth(filter); err != nil {
+		return nil, err
 	}
 	if op.cur != nil && len(op.names) == 0 && !slices.Contains(n.Sys, plan.SysDoc) {
 		op.cur.NoDocuments() // a count: the rows' keys are enough

@@ -117,8 +117,12 @@ func describe(n Node) (string, []string, []Node) {
 		case TravelAll:
 			d = append(d, "Versions: all")
 		}
-		if x.Filter != nil {
-			d = append(d, "Filter: "+FormatExpr(x.Filter, x.Cols))
+		filter := x.Filter
+		if x.Access == AccessRange {
+			filter = x.RowFilter() // the bounds are the Index Cond's
+		}
+		if filter != nil {
+			d = append(d, "Filter: "+FormatExpr(filter, x.Cols))
 		}
 		if x.Lock {
 			d = append(d, "Rows checked at commit (FOR UPDATE)")

@@ -390,9 +390,10 @@ func conjuncts0(e Expr) []Expr {
 
 // pushToScan gives a scan its conditions: one on the key or an index
 // chooses the access path (a key equality, else an index equality, else
-// a range of one indexed field); all of them but a key equality are
-// checked on each row, and the simple comparisons among them also on the
-// stored document first (Scan.Preds).
+// a range of one indexed field); all of them but a key equality and the
+// bounds of a range of the key (Scan.InRange) are checked on each row,
+// and the simple comparisons among them also on the stored document first
+// (Scan.Preds).
 func pushToScan(s *Scan, conds []Expr) Node {
 	type cand struct {
 		cond  Expr
@@ -451,8 +452,9 @@ func pushToScan(s *Scan, conds []Expr) Node {
 			}
 		}
 	}
+	bounds := map[int]bool{} // the conditions that bound a range
 	if s.Access == AccessScan {
-		for _, c := range cands {
+		for i, c := range cands {
 			// The primary key is a range of the table itself.
 			if c.op == OpEq || !s.indexed(c.field) && c.field != s.Fields[0] || s.Access == AccessRange && c.field != s.Field {
 				continue
@@ -462,11 +464,18 @@ func pushToScan(s *Scan, conds []Expr) Node {
 			switch {
 			case (c.op == OpGt || c.op == OpGe) && s.Lo == nil:
 				s.Lo, s.LoIncl = c.val, incl
+				bounds[i] = true
 			case (c.op == OpLt || c.op == OpLe) && s.Hi == nil:
 				s.Hi, s.HiIncl = c.val, incl
+				bounds[i] = true
 			}
 		}
 	}
+	// A bound of the primary key's own type holds exactly for the keys
+	// of the range (the engine orders integer keys as integers and text
+	// keys byte by byte, as the C collation does): a read of the range
+	// need not check it again.
+	keyRange := s.Access == AccessRange && s.Field == s.Fields[0] && len(s.KeyFields) == 0 && !s.RowID
 	for i, c := range cands {
 		if used[i] {
 			continue
@@ -474,8 +483,12 @@ func pushToScan(s *Scan, conds []Expr) Node {
 		// The index equality the scan reads by needs no check on the
 		// stored document: every row it yields has the value.
 		indexEq := s.Access == AccessIndex && c.field == s.Field && c.op == OpEq && c.op == s.Op && equalExpr(c.val, s.Key)
-		if pushable(s, c.field) && !indexEq {
+		inRange := keyRange && bounds[i] && keyValueFits(s, c.field, c.val)
+		if pushable(s, c.field) && !indexEq && !inRange {
 			s.Preds = append(s.Preds, ScanPred{Field: c.field, Op: c.op, Val: c.val})
+		}
+		if inRange {
+			s.InRange = append(s.InRange, c.cond)
 		}
 		rest = append(rest, c.cond)
 	}

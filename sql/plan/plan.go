@@ -7,6 +7,8 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/types"
@@ -87,6 +89,12 @@ type Scan struct {
 	// say whether the bound itself is in.
 	Lo, Hi         Expr
 	LoIncl, HiIncl bool
+	// InRange are the conditions of Filter that a range of the primary
+	// key answers exactly (a bound of the key's own type): a scan that
+	// reads the range need not check them on each row (RowFilter); one
+	// that reads otherwise (a lookup join, bounds that are no keys of the
+	// table) checks the whole Filter.
+	InRange []Expr
 	// Preds are conditions of Filter that the engine checks on each
 	// row's stored document before the row is read (engine.Pred): a
 	// prefilter that drops only rows Filter would drop.
@@ -109,6 +117,22 @@ type Scan struct {
 	// KeyFields are the fields of a primary key of several columns, in
 	// order: equalities on all of them read one row (a TupleKey).
 	KeyFields []string
+}
+
+// RowFilter is the part of Filter a scan that reads its range of the
+// primary key checks on each row: Filter without the conditions the range
+// answers (InRange).
+func (s *Scan) RowFilter() Expr {
+	if len(s.InRange) == 0 {
+		return s.Filter
+	}
+	var rest []Expr
+	for _, c := range conjuncts0(s.Filter) {
+		if !slices.Contains(s.InRange, c) {
+			rest = append(rest, c)
+		}
+	}
+	return conjoin(rest)
 }
 
 // ScanPred is a comparison of a field with a value that reads no row.
