@@ -4,7 +4,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/pgcode"
 )
 
@@ -13,18 +12,7 @@ import (
 // constraint refuses is told in that order (column_order.slt has the rest,
 // against PostgreSQL).
 func TestDeclaredColumnOrder(t *testing.T) {
-	dir := t.TempDir()
-	open := func() (*engine.DB, *Session) {
-		db, err := engine.Open(dir, engine.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := NewSession(db, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db, s
-	}
+	open := reopener(t)
 	db, s := open()
 	run(t, s, "CREATE TABLE t (a text, id text PRIMARY KEY, b text NOT NULL)")
 	run(t, s, "INSERT INTO t VALUES ('x', 'k1', 'y')")

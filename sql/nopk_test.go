@@ -6,11 +6,11 @@ import (
 	"github.com/driftdb/driftdb/engine"
 )
 
-// TestNoPrimaryKeyReopen: the rows of a table without a primary key, and
-// its row-id counter, survive a reopen of the database.
-func TestNoPrimaryKeyReopen(t *testing.T) {
+// reopener returns a function that opens a database in a directory of
+// the test's, the same at each call, and a session on it.
+func reopener(t *testing.T) func() (*engine.DB, *Session) {
 	dir := t.TempDir()
-	open := func() (*engine.DB, *Session) {
+	return func() (*engine.DB, *Session) {
 		db, err := engine.Open(dir, engine.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -21,6 +21,12 @@ func TestNoPrimaryKeyReopen(t *testing.T) {
 		}
 		return db, s
 	}
+}
+
+// TestNoPrimaryKeyReopen: the rows of a table without a primary key, and
+// its row-id counter, survive a reopen of the database.
+func TestNoPrimaryKeyReopen(t *testing.T) {
+	open := reopener(t)
 	db, s := open()
 	run(t, s, "CREATE TABLE t (a int, b text)")
 	run(t, s, "INSERT INTO t VALUES (1, 'x'), (1, 'x')")
