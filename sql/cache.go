@@ -144,7 +144,9 @@ func liftable(p *parser.Statement) bool {
 		return true
 	}
 	switch p.Stmt.Node.(type) {
-	case *pg.Node_SelectStmt, *pg.Node_InsertStmt, *pg.Node_UpdateStmt, *pg.Node_DeleteStmt:
+	case *pg.Node_SelectStmt:
+		return !isSelectInto(p.Stmt) // a table's definition keeps its constants
+	case *pg.Node_InsertStmt, *pg.Node_UpdateStmt, *pg.Node_DeleteStmt:
 		return true
 	}
 	return false

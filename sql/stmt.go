@@ -118,7 +118,9 @@ func (st *Stmt) isQuery() bool {
 		return false
 	}
 	switch st.p.Stmt.Node.(type) {
-	case *pg.Node_SelectStmt, *pg.Node_InsertStmt, *pg.Node_UpdateStmt, *pg.Node_DeleteStmt:
+	case *pg.Node_SelectStmt:
+		return !isSelectInto(st.p.Stmt)
+	case *pg.Node_InsertStmt, *pg.Node_UpdateStmt, *pg.Node_DeleteStmt:
 		return true
 	}
 	return false
@@ -151,11 +153,7 @@ func (st *Stmt) bind() (*bound, error) {
 			return b, nil
 		}
 	}
-	travel := make([]plan.TravelClause, len(st.p.Travel))
-	for i, t := range st.p.Travel {
-		travel[i] = plan.TravelClause{Ref: t.Ref, Kind: plan.TravelKind(t.Kind), Exprs: t.Exprs, Pos: t.Pos}
-	}
-	b := plan.NewBinder(cat, st.p.SQL, st.p.Offset, st.given, travel, st.s.TypesContext())
+	b := st.binder(cat)
 	var q *plan.Query
 	var err error
 	switch x := st.p.Stmt.Node.(type) {
@@ -185,6 +183,16 @@ func (st *Stmt) bind() (*bound, error) {
 	st.s.tableOids(out.cols)
 	st.bound = out
 	return out, nil
+}
+
+// binder returns a binder of the statement's text, parameters and time
+// travel clauses over cat.
+func (st *Stmt) binder(cat *catalog) *plan.Binder {
+	travel := make([]plan.TravelClause, len(st.p.Travel))
+	for i, t := range st.p.Travel {
+		travel[i] = plan.TravelClause{Ref: t.Ref, Kind: plan.TravelKind(t.Kind), Exprs: t.Exprs, Pos: t.Pos}
+	}
+	return plan.NewBinder(cat, st.p.SQL, st.p.Offset, st.given, travel, st.s.TypesContext())
 }
 
 func sameColumns(a, b *plan.Table) bool {

@@ -88,6 +88,14 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 		return s.show(strings.ToLower(x.VariableShowStmt.Name))
 	case *pg.Node_CreateStmt:
 		return s.createTable(ctx, x.CreateStmt)
+	case *pg.Node_CreateTableAsStmt:
+		c := x.CreateTableAsStmt
+		if c.Objtype != pg.ObjectType_OBJECT_TABLE {
+			return nil, pgcode.New(pgcode.FeatureNotSupported, "CREATE MATERIALIZED VIEW is not supported")
+		}
+		return st.createTableAs(ctx, c.Into, c.Query, c.IfNotExists, params)
+	case *pg.Node_SelectStmt: // SELECT ... INTO (isQuery leaves it here)
+		return st.selectInto(ctx, x.SelectStmt, params)
 	case *pg.Node_DropStmt:
 		return s.dropStmt(x.DropStmt)
 	case *pg.Node_CreateSeqStmt:
