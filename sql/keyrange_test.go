@@ -25,6 +25,9 @@ func TestKeyRangeFilter(t *testing.T) {
 		{`SELECT v FROM k WHERE id >= 10 AND id < 20 AND v = 1`, "Filter: (k.v = 1)"},
 		{`SELECT v FROM k WHERE id > 10 AND id > 20`, "Filter: (k.id > 20)"},
 		{`SELECT v FROM c WHERE code > 'a'`, "Filter: (c.code > 'a   '::character(4))"},
+		// A row comparison (keyset pagination) reads a range of its first
+		// field, the key, and checks the rest.
+		{`SELECT v FROM k WHERE (id, v) > (10, 2)`, "Filter: ((k.id > 10) OR ((k.id = 10) AND (k.v > 2)))"},
 	} {
 		var plan []string
 		for _, r := range run(t, s, "EXPLAIN "+c.sql).Rows {

@@ -180,20 +180,27 @@ func appendJSON(c *Context, b *strings.Builder, v types.Datum, t *types.T) {
 		return
 	case types.RecordFamily:
 		if r, ok := v.(*types.DRecord); ok {
-			b.WriteByte('{')
-			for i, f := range r.Vals {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString(jsonQuote(r.Names[i]))
-				b.WriteByte(':')
-				appendJSON(c, b, f, r.Types[i])
-			}
-			b.WriteByte('}')
+			appendJSONRecord(c, b, r, ",")
 			return
 		}
 	}
 	b.WriteString(jsonQuote(jsonScalarText(c, v, t)))
+}
+
+// appendJSONRecord writes a row as a JSON object of its fields, sep
+// between them (row_to_json's pretty form puts a line feed after each
+// comma).
+func appendJSONRecord(c *Context, b *strings.Builder, r *types.DRecord, sep string) {
+	b.WriteByte('{')
+	for i, f := range r.Vals {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(jsonQuote(r.Names[i]))
+		b.WriteByte(':')
+		appendJSON(c, b, f, r.Types[i])
+	}
+	b.WriteByte('}')
 }
 
 // jsonKey is a value of type t as the key of a JSON object: its text,
@@ -245,6 +252,17 @@ func jsonBuildFuncs() []*Overload {
 		return func(c *Context, a []types.Datum) (types.Datum, error) {
 			var b strings.Builder
 			appendJSON(c, &b, a[0], argType(at, 0))
+			return types.DJSON(b.String()), nil
+		}
+	}
+	rowToJSON := func(at []*types.T) fnBody {
+		return func(c *Context, a []types.Datum) (types.Datum, error) {
+			r, ok := a[0].(*types.DRecord)
+			if !ok || !a[1].(bool) {
+				return toJSONFn(at)(c, a[:1])
+			}
+			var b strings.Builder
+			appendJSONRecord(c, &b, r, ",\n ")
 			return types.DJSON(b.String()), nil
 		}
 	}
@@ -339,6 +357,8 @@ func jsonBuildFuncs() []*Overload {
 		def(3154, "array_to_json", ts(types.AnyArray, types.Bool), JS, nil).stable().forTypes(arrayToJSON),
 		def(3787, "to_jsonb", any1, J, nil).stable().forTypes(toJSONBFn),
 		def(3176, "to_json", any1, JS, nil).stable().forTypes(toJSONFn),
+		def(3155, "row_to_json", ts(types.Record), JS, nil).stable().forTypes(toJSONFn),
+		def(3156, "row_to_json", ts(types.Record, types.Bool), JS, nil).stable().forTypes(rowToJSON),
 		def(3273, "jsonb_build_object", nil, J, nil).variadic(types.AnyT).lenient().stable().forTypes(buildObject),
 		def(3274, "jsonb_build_object", nil, J, emptyObject).stable(),
 		def(3271, "jsonb_build_array", nil, J, nil).variadic(types.AnyT).lenient().stable().forTypes(buildArray),

@@ -135,6 +135,18 @@ func (b *Binder) expr(n *pg.Node, s *scope, ec exprCtx) (Expr, error) {
 		return b.sqlValueFunction(x.SqlvalueFunction)
 	case *pg.Node_CollateClause:
 		return b.expr(x.CollateClause.Arg, s, ec)
+	case *pg.Node_RowExpr:
+		// ROW(a, b) and (a, b): a record of fields f1, f2, ...
+		row := &RowExpr{}
+		for i, a := range x.RowExpr.Args {
+			e, err := b.expr(a, s, exprCtx{where: ec.where, value: true})
+			if err != nil {
+				return nil, err
+			}
+			row.Args = append(row.Args, e)
+			row.Names = append(row.Names, fmt.Sprintf("f%d", i+1))
+		}
+		return row, nil
 	}
 	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "expression %s is not supported", nodeName(n))
 }
@@ -296,6 +308,11 @@ func (b *Binder) aexpr(a *pg.A_Expr, s *scope, ec exprCtx) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		lr, lok := l.(*RowExpr)
+		rr, rok := r.(*RowExpr)
+		if lok && rok {
+			return b.rowCompare(op, lr, rr, a.Location)
+		}
 		return b.callOp(op, []Expr{l, r}, a.Location)
 	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
 		l, err := b.expr(a.Lexpr, s, ec)
@@ -353,6 +370,9 @@ func (b *Binder) aexpr(a *pg.A_Expr, s *scope, ec exprCtx) (Expr, error) {
 				return nil, err
 			}
 			items = append(items, e)
+		}
+		if lr, ok := l.(*RowExpr); ok {
+			return b.rowInList(lr, items, op == "<>", a.Location)
 		}
 		return b.inList(l, items, op == "<>", a.Location)
 	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE:
@@ -720,6 +740,98 @@ func (b *Binder) inList(x Expr, items []Expr, not bool, loc int32) (Expr, error)
 		in.Eq = append(in.Eq, r.Fn)
 	}
 	return in, nil
+}
+
+// rowCompare binds a comparison of two row constructors as PostgreSQL
+// compares rows: = and <> field by field (all equal; any unequal), an
+// ordering the first pair of fields that differ decides, a pair with a
+// NULL making the answer NULL. (a, b) < (x, y) becomes a < x OR (a = x AND
+// b < y), with a <= x beside it, which the expansion implies and a range
+// of the first column's key or index can read.
+func (b *Binder) rowCompare(op string, l, r *RowExpr, loc int32) (Expr, error) {
+	if len(l.Args) != len(r.Args) {
+		return nil, b.errorf(pgcode.SyntaxError, loc, "unequal number of entries in row expressions")
+	}
+	if len(l.Args) == 0 {
+		return nil, b.errorf(pgcode.FeatureNotSupported, loc, "cannot compare rows of zero length")
+	}
+	pair := func(op string, i int) (Expr, error) { return b.callOp(op, []Expr{l.Args[i], r.Args[i]}, loc) }
+	n := len(l.Args)
+	switch op {
+	case "=", "<>":
+		es := make([]Expr, n)
+		for i := range es {
+			e, err := pair(op, i)
+			if err != nil {
+				return nil, err
+			}
+			es[i] = e
+		}
+		switch {
+		case n == 1:
+			return es[0], nil
+		case op == "=":
+			return &And{Args: es}, nil
+		}
+		return &Or{Args: es}, nil
+	case "<", "<=", ">", ">=":
+		e, err := pair(op, n-1)
+		if err != nil {
+			return nil, err
+		}
+		strict := op[:1]
+		for i := n - 2; i >= 0; i-- {
+			first, err := pair(strict, i)
+			if err != nil {
+				return nil, err
+			}
+			eq, err := pair("=", i)
+			if err != nil {
+				return nil, err
+			}
+			e = &Or{Args: []Expr{first, &And{Args: []Expr{eq, e}}}}
+		}
+		if n > 1 {
+			bound, err := pair(strict+"=", 0)
+			if err != nil {
+				return nil, err
+			}
+			e = &And{Args: []Expr{bound, e}}
+		}
+		return e, nil
+	}
+	if _, err := pair(op, 0); err != nil {
+		return nil, err // no such operator for the fields
+	}
+	return nil, b.errorf(pgcode.UndefinedFunction, loc, "could not determine interpretation of row comparison operator %s", op)
+}
+
+// rowInList binds (a, b) [NOT] IN ((x, y), ...): the rows' equalities,
+// any of them (none of them).
+func (b *Binder) rowInList(l *RowExpr, items []Expr, not bool, loc int32) (Expr, error) {
+	op := "="
+	if not {
+		op = "<>"
+	}
+	var es []Expr
+	for _, it := range items {
+		r, ok := it.(*RowExpr)
+		if !ok {
+			return nil, b.errorf(pgcode.FeatureNotSupported, loc, "a row IN a list of other than rows is not supported")
+		}
+		e, err := b.rowCompare(op, l, r, loc)
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	switch {
+	case len(es) == 1:
+		return es[0], nil
+	case not:
+		return &And{Args: es}, nil
+	}
+	return &Or{Args: es}, nil
 }
 
 // arrayOp binds x op ANY (array) / ALL (array).

@@ -70,6 +70,9 @@ func CastContext(from, to *T) CoercionContext {
 			return cc
 		}
 	}
+	if from.Family == RecordFamily && to.Category == CatString {
+		return ContextAssignment // a row's text, as its output writes it
+	}
 	if !hasValues(from) || !hasValues(to) {
 		return ContextNone
 	}
