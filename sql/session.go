@@ -74,6 +74,8 @@ type Session struct {
 	settingsShared, keepShared bool
 	// currval is the last value nextval gave each sequence in the
 	// session; lastval the last of all.
+	// prepared are the statements PREPARE made, by name (prepare.go).
+	prepared   map[string]*Stmt
 	currval    map[string]int64
 	lastval    int64
 	hasLastval bool

@@ -55,6 +55,14 @@ func (st *Stmt) utilityColumns() ([]Column, error) {
 	if f := st.p.Stmt.GetFetchStmt(); f != nil {
 		return st.s.cursorColumns(f), nil
 	}
+	if e := st.p.Stmt.GetExecuteStmt(); e != nil {
+		inner, err := st.s.preparedNamed(e.Name)
+		if err != nil {
+			return nil, err
+		}
+		_, cols, err := inner.Describe(inner.given)
+		return cols, err
+	}
 	if sh := st.p.Stmt.GetVariableShowStmt(); sh != nil {
 		name := strings.ToLower(sh.Name)
 		if name == "all" {
@@ -116,11 +124,18 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 		return st.copyStmt(ctx, x.CopyStmt, params)
 	case *pg.Node_ExplainStmt:
 		return st.explain(ctx, x.ExplainStmt, params)
+	case *pg.Node_PrepareStmt:
+		return st.prepareStmt(x.PrepareStmt)
+	case *pg.Node_ExecuteStmt:
+		return st.executeStmt(ctx, x.ExecuteStmt, params)
+	case *pg.Node_DeallocateStmt:
+		return s.deallocateStmt(x.DeallocateStmt)
 	case *pg.Node_DiscardStmt:
 		if s.txn != nil {
 			return nil, pgcode.New(pgcode.ActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
 		}
 		s.resetAll()
+		s.prepared = nil
 		s.closeCursors(func(*cursor) bool { return true })
 		return &Result{Tag: "DISCARD ALL"}, nil
 	}

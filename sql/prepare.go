@@ -1,0 +1,156 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"unicode/utf8"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/driftdb/driftdb/sql/parser"
+	"github.com/driftdb/driftdb/sql/pgcode"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// PREPARE, EXECUTE and DEALLOCATE: prepared statements by SQL. The
+// session keeps them by name (apart from the protocol's named statements,
+// which pgwire keeps) until DEALLOCATE, DISCARD ALL or its end.
+
+// prepareStmt runs PREPARE name [(types)] AS statement: the statement is
+// bound now, as PostgreSQL analyses it, so that a missing table or column
+// is this statement's error.
+func (st *Stmt) prepareStmt(p *pg.PrepareStmt) (*Result, error) {
+	s := st.s
+	if _, ok := s.prepared[p.Name]; ok {
+		return nil, pgcode.Newf(pgcode.DuplicatePreparedStatement, "prepared statement %q already exists", p.Name)
+	}
+	var given []*types.T
+	for _, a := range p.Argtypes {
+		t, err := plan.TypeName(a.GetTypeName())
+		if err != nil {
+			return nil, err
+		}
+		given = append(given, t)
+	}
+	inner := &Stmt{s: s, p: &parser.Statement{SQL: st.p.SQL, Offset: st.p.Offset, Stmt: p.Query, NumParams: st.p.NumParams, Travel: st.p.Travel}}
+	pts, _, err := inner.Describe(given)
+	if err != nil {
+		return nil, err
+	}
+	inner.given = pts // unknown parameters as inferred, for EXECUTE's values
+	if s.prepared == nil {
+		s.prepared = map[string]*Stmt{}
+	}
+	s.prepared[p.Name] = inner
+	return &Result{Tag: "PREPARE"}, nil
+}
+
+// executeStmt runs EXECUTE name [(values)]: each value is computed and
+// converted to its parameter's type, then the prepared statement runs with
+// them, its rows and tag the statement's.
+func (st *Stmt) executeStmt(ctx context.Context, e *pg.ExecuteStmt, params []types.Datum) (*Result, error) {
+	inner, err := st.s.preparedNamed(e.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(e.Params) != len(inner.given) {
+		return nil, pgcode.Newf(pgcode.SyntaxError, "wrong number of parameters for prepared statement %q", e.Name).
+			WithDetail(fmt.Sprintf("Expected %d parameters but got %d.", len(inner.given), len(e.Params)))
+	}
+	var values []types.Datum
+	if len(e.Params) > 0 {
+		// SELECT v1::t1, v2::t2, ...: the values as the statement's
+		// parameters need them, computed with the EXECUTE's own.
+		sel := &pg.SelectStmt{Op: pg.SetOperation_SETOP_NONE, LimitOption: pg.LimitOption_LIMIT_OPTION_DEFAULT}
+		for i, v := range e.Params {
+			if sl := findSubLink(v.ProtoReflect()); sl != nil {
+				return nil, pgcode.New(pgcode.FeatureNotSupported, "cannot use subquery in EXECUTE parameter").At(textPos(st.p, sl.Location))
+			}
+			tn, err := typeNameNode(inner.given[i])
+			if err != nil {
+				return nil, err
+			}
+			sel.TargetList = append(sel.TargetList, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{
+				Val: &pg.Node{Node: &pg.Node_TypeCast{TypeCast: &pg.TypeCast{Arg: v, TypeName: tn, Location: -1}}}}}})
+		}
+		vals := &Stmt{s: st.s, p: &parser.Statement{SQL: st.p.SQL, Offset: st.p.Offset, NumParams: st.p.NumParams, Travel: st.p.Travel,
+			Stmt: &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}}}, given: st.given}
+		r, err := vals.run(ctx, params)
+		if err == nil {
+			var row []types.Datum
+			if row, err = r.Next(ctx); err == nil && row != nil {
+				values = append(values, row...)
+			}
+			r.Close()
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return inner.run(ctx, values)
+}
+
+// deallocateStmt runs DEALLOCATE [PREPARE] name | ALL.
+func (s *Session) deallocateStmt(d *pg.DeallocateStmt) (*Result, error) {
+	if d.Isall {
+		s.prepared = nil
+		return &Result{Tag: "DEALLOCATE ALL"}, nil
+	}
+	if _, err := s.preparedNamed(d.Name); err != nil {
+		return nil, err
+	}
+	delete(s.prepared, d.Name)
+	return &Result{Tag: "DEALLOCATE"}, nil
+}
+
+// preparedNamed returns the statement PREPARE made under name.
+func (s *Session) preparedNamed(name string) (*Stmt, error) {
+	if p, ok := s.prepared[name]; ok {
+		return p, nil
+	}
+	return nil, pgcode.Newf(pgcode.InvalidSQLStatementName, "prepared statement %q does not exist", name)
+}
+
+// typeNameNode is a type as the grammar's TypeName, to cast to.
+func typeNameNode(t *types.T) (*pg.TypeName, error) {
+	ps, err := parser.Parse("SELECT NULL::" + t.String())
+	if err != nil || len(ps) != 1 {
+		return nil, pgcode.Newf(pgcode.InternalError, "type %s does not read back: %v", t, err)
+	}
+	tc := ps[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val.GetTypeCast()
+	if tc == nil {
+		return nil, pgcode.Newf(pgcode.InternalError, "type %s does not read back", t)
+	}
+	return tc.TypeName, nil
+}
+
+// findSubLink returns the first subquery in a parse tree, if any.
+func findSubLink(m protoreflect.Message) *pg.SubLink {
+	if sl, ok := m.Interface().(*pg.SubLink); ok {
+		return sl
+	}
+	var found *pg.SubLink
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			for i, l := 0, v.List(); i < l.Len() && found == nil; i++ {
+				found = findSubLink(l.Get(i).Message())
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			found = findSubLink(v.Message())
+		}
+		return found == nil
+	})
+	return found
+}
+
+// textPos is the 1-based character position clients get of a location (a
+// byte offset in the statement's text; 0 for none).
+func textPos(p *parser.Statement, loc int32) int {
+	if loc < 0 || int(loc) > len(p.SQL) {
+		return 0
+	}
+	return p.Offset + utf8.RuneCountInString(p.SQL[:loc]) + 1
+}
