@@ -159,7 +159,9 @@ func (s *Session) renameStmt(r *pg.RenameStmt) (*Result, error) {
 		if s.hiddenKey(name, r.Subname) {
 			return nil, pgcode.Newf(pgcode.FeatureNotSupported, "cannot rename system column %q", r.Subname)
 		}
-		err = s.db.RenameColumn(name, r.Subname, r.Newname)
+		if err = s.renameColumnDependents(name, r.Subname); err == nil {
+			err = s.db.RenameColumn(name, r.Subname, r.Newname)
+		}
 	default:
 		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "ALTER %s ... RENAME is not supported", strings.TrimPrefix(r.RenameType.String(), "OBJECT_"))
 	}
@@ -289,11 +291,15 @@ func (s *Session) alterCmd(ctx context.Context, table string, cmd *pg.AlterTable
 		}
 		return "", s.db.AddColumn(table, cs, fill)
 	case pg.AlterTableType_AT_DropColumn:
-		err := s.db.DropColumn(table, cmd.Name)
+		notice, err := s.columnDependents(table, cmd.Name, cmd.Behavior == pg.DropBehavior_DROP_CASCADE)
+		if err != nil {
+			return "", err
+		}
+		err = s.db.DropColumn(table, cmd.Name)
 		if err != nil && cmd.MissingOk && pgcode.Of(err) == pgcode.UndefinedColumn {
 			return fmt.Sprintf("column %q of relation %q does not exist, skipping", cmd.Name, table), nil
 		}
-		return "", err
+		return notice, err
 	case pg.AlterTableType_AT_ColumnDefault:
 		expr := ""
 		if cmd.Def != nil {

@@ -93,6 +93,9 @@ const (
 	InFailedSQLTransaction  Code = "25P02"
 	InvalidTransactionState Code = "25000"
 
+	// Class 2B: dependent privilege descriptors (objects) still exist.
+	DependentObjectsStillExist Code = "2BP01"
+
 	// Class 3B: savepoint exception.
 	InvalidSavepointSpecification Code = "3B001"
 
