@@ -75,6 +75,12 @@ func (b *Binder) fromItem(n *pg.Node, s *scope) (Node, []scopeCol, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		// A name of an enclosing query read from inside makes this
+		// query correlated too: it runs once for each of that query's
+		// rows.
+		if rs.Lateral && inner.parent.correlated || !rs.Lateral && inner.correlated {
+			s.correlated = true
+		}
 		cols, err := aliased(p.Columns(), rs.Alias)
 		if err != nil {
 			return nil, nil, err

@@ -178,27 +178,31 @@ func checkNames(left, right []scopeCol) error {
 	return nil
 }
 
-// star returns the columns * (or q.*) stands for.
-func (s *scope) star(qual string, pos int) ([]int, error) {
-	var out []int
-	seen := false
-	for i, c := range s.cols {
-		if qual != "" && c.qualifier != qual {
-			continue
-		}
-		seen = true
-		if !c.hidden || qual != "" && c.usingHidden && !s.merged(c) {
-			out = append(out, i)
-		}
-	}
-	out = shown(s.cols, out)
-	if qual != "" && !seen {
-		return nil, pgcode.Newf(pgcode.UndefinedTable, "missing FROM-clause entry for table %q", qual).At(pos)
-	}
+// star returns the columns * (or q.*) stands for: indexes of the
+// columns of the scope depth levels up (q.* may name a FROM item of an
+// enclosing query, in a correlated subquery).
+func (s *scope) star(qual string, pos int) (*scope, int, []int, error) {
 	if qual == "" && len(s.cols) == 0 {
-		return nil, pgcode.New(pgcode.SyntaxError, "SELECT * with no tables specified is not valid").At(pos)
+		return nil, 0, nil, pgcode.New(pgcode.SyntaxError, "SELECT * with no tables specified is not valid").At(pos)
 	}
-	return out, nil
+	for depth, sc := 0, s; sc != nil; depth, sc = depth+1, sc.parent {
+		var out []int
+		seen := false
+		for i, c := range sc.cols {
+			if qual != "" && c.qualifier != qual {
+				continue
+			}
+			seen = true
+			if !c.hidden || qual != "" && c.usingHidden && !sc.merged(c) {
+				out = append(out, i)
+			}
+		}
+		if qual == "" || seen {
+			markCorrelated(s, sc)
+			return sc, depth, shown(sc.cols, out), nil
+		}
+	}
+	return nil, 0, nil, pgcode.Newf(pgcode.UndefinedTable, "missing FROM-clause entry for table %q", qual).At(pos)
 }
 
 // shown puts idx, indexes of cols, in the order they are shown: the

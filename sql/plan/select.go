@@ -329,13 +329,13 @@ func (b *Binder) targetList(list []*pg.Node, s *scope) ([]Expr, []outName, error
 		rt := item.GetResTarget()
 		if cr := rt.Val.GetColumnRef(); cr != nil {
 			if star, qual := isStar(cr); star {
-				idx, err := s.star(qual, b.pos(cr.Location))
+				sc, depth, idx, err := s.star(qual, b.pos(cr.Location))
 				if err != nil {
 					return nil, nil, err
 				}
 				for _, i := range idx {
-					c := s.cols[i]
-					exprs = append(exprs, &ColRef{Idx: i, T: c.t, Name: c.name})
+					c := &sc.cols[i]
+					exprs = append(exprs, colRef(i, depth, c))
 					names = append(names, outName{name: c.name, table: c.table, attr: c.attr})
 				}
 				continue
