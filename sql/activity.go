@@ -131,6 +131,7 @@ func (s *Session) StartStatement(text string) {
 // client: idle, or idle in a transaction. The statement run last stays
 // its query.
 func (s *Session) EndStatement() {
+	s.releaseAdvisory(false) // a transaction's advisory locks, once it ended
 	if s.act == nil {
 		return
 	}

@@ -75,10 +75,13 @@ type Session struct {
 	// currval is the last value nextval gave each sequence in the
 	// session; lastval the last of all.
 	// prepared are the statements PREPARE made, by name (prepare.go).
-	prepared   map[string]*Stmt
-	currval    map[string]int64
-	lastval    int64
-	hasLastval bool
+	prepared map[string]*Stmt
+	// advisoryUsed: the session has taken advisory locks (advisory.go),
+	// which its transactions' ends and its close give back.
+	advisoryUsed bool
+	currval      map[string]int64
+	lastval      int64
+	hasLastval   bool
 	// stmtGen counts the statements run; vcat is the catalog the one
 	// numbered vcatGen loaded (vcatalog).
 	stmtGen uint64
@@ -346,6 +349,7 @@ func (s *Session) setTxnModes(modes []txnMode, session bool) error {
 // Close rolls back an open transaction, and the session leaves
 // pg_stat_activity.
 func (s *Session) Close() error {
+	defer s.releaseAdvisory(true)
 	if s.act != nil {
 		leave(s.db, s.act)
 		s.act = nil
