@@ -190,6 +190,8 @@ type DB struct {
 	seqs sequenceSet
 	// views are the views (viewdef.go).
 	views viewSet
+	// exts are the extensions CREATE EXTENSION gave (extension.go).
+	exts extensionSet
 
 	snapMu sync.Mutex // one snapshot, compaction or DDL statement at a time
 	// vx is the version index, nil when the options keep none.
@@ -258,6 +260,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		return db.failOpen(err)
 	}
 	if db.views.m, err = db.loadViews(); err != nil {
+		return db.failOpen(err)
+	}
+	if db.exts.l, err = db.loadExtensions(); err != nil {
 		return db.failOpen(err)
 	}
 	if err := db.openOIDs(state); err != nil {

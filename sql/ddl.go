@@ -35,6 +35,9 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
+	if d.RemoveType == pg.ObjectType_OBJECT_EXTENSION {
+		return s.dropExtensions(d)
+	}
 	var tag string
 	switch d.RemoveType {
 	case pg.ObjectType_OBJECT_TABLE:

@@ -96,6 +96,9 @@ const (
 	// Class 2B: dependent privilege descriptors (objects) still exist.
 	DependentObjectsStillExist Code = "2BP01"
 
+	// Class 39: external routine invocation exception (pgcrypto's errors).
+	ExternalRoutineInvocationException Code = "39000"
+
 	// Class 3B: savepoint exception.
 	InvalidSavepointSpecification Code = "3B001"
 

@@ -128,11 +128,19 @@ func pgCollation(_ *Catalog, emit func(row)) error {
 	return nil
 }
 
-// pgExtension shows what a new PostgreSQL 15 database shows: plpgsql,
-// installed in every database by initdb.
-func pgExtension(_ *Catalog, emit func(row)) error {
+// pgExtension shows plpgsql, which initdb installs in every PostgreSQL 15
+// database, and the extensions CREATE EXTENSION gave (in public, as
+// PostgreSQL puts them by default).
+func pgExtension(c *Catalog, emit func(row)) error {
 	emit(row{"oid": int64(13559), "extname": "plpgsql", "extowner": int64(OidSuperuser),
 		"extnamespace": int64(OidPgCatalog), "extrelocatable": false, "extversion": "1.0"})
+	if c.src.DB == nil {
+		return nil
+	}
+	for _, e := range c.src.DB.Extensions() {
+		emit(row{"oid": int64(e.OID), "extname": e.Name, "extowner": int64(OidSuperuser),
+			"extnamespace": int64(OidPublic), "extrelocatable": true, "extversion": e.Version})
+	}
 	return nil
 }
 
