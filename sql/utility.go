@@ -106,6 +106,10 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 		return st.selectInto(ctx, x.SelectStmt, params)
 	case *pg.Node_DropStmt:
 		return s.dropStmt(x.DropStmt)
+	case *pg.Node_VacuumStmt:
+		return s.vacuumStmt(x.VacuumStmt)
+	case *pg.Node_CreateSchemaStmt:
+		return s.createSchema(x.CreateSchemaStmt)
 	case *pg.Node_CreateExtensionStmt:
 		return s.createExtension(x.CreateExtensionStmt)
 	case *pg.Node_CreateSeqStmt:

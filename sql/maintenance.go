@@ -1,0 +1,55 @@
+package sql
+
+import (
+	"fmt"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/sql/pgcode"
+)
+
+// VACUUM and ANALYZE have nothing to do in DriftDB: it keeps every version
+// on purpose (COMPACT BEFORE is what gives space back, docs/OPERATIONS.md)
+// and its planner reads the tables' live row counts, not statistics. They
+// check their tables, as PostgreSQL does, and succeed, so that the tools
+// and scripts that run them go on. CREATE SCHEMA answers for public, the
+// one schema there is.
+
+func (s *Session) vacuumStmt(v *pg.VacuumStmt) (*Result, error) {
+	tag := "ANALYZE"
+	if v.IsVacuumcmd {
+		tag = "VACUUM"
+		if s.txn != nil {
+			return nil, pgcode.New(pgcode.ActiveSQLTransaction, "VACUUM cannot run inside a transaction block")
+		}
+	}
+	for _, r := range v.Rels {
+		rv := r.GetVacuumRelation().GetRelation()
+		if rv == nil {
+			continue
+		}
+		name, err := relName(rv)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.tableExists(name); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: tag}, nil
+}
+
+func (s *Session) createSchema(c *pg.CreateSchemaStmt) (*Result, error) {
+	switch c.Schemaname {
+	case "public", "pg_catalog", "information_schema":
+	default:
+		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "CREATE SCHEMA %s: schemas other than public are not supported", c.Schemaname)
+	}
+	if len(c.SchemaElts) > 0 {
+		return nil, pgcode.New(pgcode.FeatureNotSupported, "CREATE SCHEMA with schema elements is not supported")
+	}
+	if !c.IfNotExists {
+		return nil, pgcode.Newf(pgcode.DuplicateSchema, "schema %q already exists", c.Schemaname)
+	}
+	return &Result{Tag: "CREATE SCHEMA", Notice: fmt.Sprintf("schema %q already exists, skipping", c.Schemaname)}, nil
+}
