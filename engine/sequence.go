@@ -598,3 +598,54 @@ func (db *DB) followColumn(s *sequence, column, new string) error {
 	}
 	return db.moveSequence(s, SequenceOwner{Table: s.def.OwnedBy.Table, Column: new})
 }
+
+// AlterSequence gives a sequence new options, as ALTER SEQUENCE does: o
+// is complete (the caller merged the options named with the sequence's
+// own); with restart, the next Nextval returns *restart. The owner stays
+// (SetSequenceOwner changes it). Like Setval, the change is durable when
+// AlterSequence returns and is not transactional.
+func (db *DB) AlterSequence(name string, o SequenceOptions, restart *int64) error {
+	def, err := o.resolve()
+	if err != nil {
+		return err
+	}
+	if restart != nil && *restart < def.Min {
+		return errorf(CodeInvalidParameter, "RESTART value (%d) cannot be less than MINVALUE (%d)", *restart, def.Min)
+	}
+	if restart != nil && *restart > def.Max {
+		return errorf(CodeInvalidParameter, "RESTART value (%d) cannot be greater than MAXVALUE (%d)", *restart, def.Max)
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.writable(); err != nil {
+		return err
+	}
+	s, ok := db.seqs.get(name)
+	if !ok {
+		return noSequence(name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dropped {
+		return noSequence(name)
+	}
+	def.OwnedBy = s.def.OwnedBy
+	last, called := s.last, s.called
+	if restart != nil {
+		last, called = *restart, false
+	}
+	old := s.def
+	s.def = def
+	if err := db.writeSequence(s, last, called); err != nil {
+		s.def = old
+		return storageError(err)
+	}
+	s.last, s.called, s.logCnt = last, called, 0
+	return nil
+}
+
+// SequenceTypeRange returns the bounds of a sequence's data type.
+func SequenceTypeRange(typ string) (lo, hi int64, err error) {
+	_, lo, hi, err = seqTypeRange(typ)
+	return lo, hi, err
+}

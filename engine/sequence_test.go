@@ -495,3 +495,32 @@ func TestSequenceOwnerColumn(t *testing.T) {
 		t.Fatalf("sequences %+v", got)
 	}
 }
+
+// TestAlterSequenceKept: ALTER SEQUENCE's options and restart value are
+// in the sequence's file: a reopen goes on from them.
+func TestAlterSequenceKept(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir, Options{})
+	mustExec(t, db.CreateSequence("s", SequenceOptions{}))
+	if _, err := db.Nextval("s"); err != nil {
+		t.Fatal(err)
+	}
+	inc, max, restart := int64(5), int64(1000), int64(40)
+	info, err := db.SequenceInfo("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, db.AlterSequence("s", SequenceOptions{Type: info.Type, Start: &info.Start, Increment: &inc, Min: &info.Min, Max: &max, Cache: &info.Cache}, &restart))
+	mustExec(t, db.Close())
+	db = openDB(t, dir, Options{})
+	defer db.Close()
+	info, err = db.SequenceInfo("s")
+	if err != nil || info.Increment != 5 || info.Max != 1000 {
+		t.Fatalf("after a reopen: %+v %v", info, err)
+	}
+	for _, want := range []int64{40, 45} {
+		if v, err := db.Nextval("s"); err != nil || v != want {
+			t.Fatalf("nextval %d %v, want %d", v, err, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -43,23 +44,7 @@ func (s *Session) createSequence(c *pg.CreateSeqStmt) (*Result, error) {
 // column's).
 func sequenceOptions(list []*pg.Node) (engine.SequenceOptions, error) {
 	var o engine.SequenceOptions
-	num := func(d *pg.DefElem) (*int64, error) {
-		if d.Arg == nil {
-			return nil, nil
-		}
-		var v int64
-		switch {
-		case d.Arg.GetInteger() != nil:
-			v = int64(d.Arg.GetInteger().Ival)
-		case d.Arg.GetFloat() != nil:
-			if _, err := fmt.Sscan(d.Arg.GetFloat().Fval, &v); err != nil {
-				return nil, pgcode.Newf(pgcode.InvalidParameterValue, "%s %s is out of range", d.Defname, d.Arg.GetFloat().Fval)
-			}
-		default:
-			return nil, pgcode.Newf(pgcode.SyntaxError, "option %q needs a number", d.Defname)
-		}
-		return &v, nil
-	}
+	num := seqNumber
 	for _, n := range list {
 		d := n.GetDefElem()
 		var err error
@@ -77,20 +62,7 @@ func sequenceOptions(list []*pg.Node) (engine.SequenceOptions, error) {
 		case "cycle":
 			o.Cycle = d.Arg == nil || d.Arg.GetBoolean() == nil || d.Arg.GetBoolean().Boolval
 		case "as":
-			t, terr := plan.TypeName(d.Arg.GetTypeName())
-			if terr != nil {
-				return o, terr
-			}
-			switch t.Oid {
-			case types.OidInt2:
-				o.Type = "smallint"
-			case types.OidInt4:
-				o.Type = "integer"
-			case types.OidInt8:
-				o.Type = "bigint"
-			default:
-				return o, pgcode.New(pgcode.InvalidParameterValue, "sequence type must be smallint, integer, or bigint")
-			}
+			o.Type, err = seqType(d)
 		case "restart", "owned_by", "sequence_name":
 			// Ignored here: an identity column's sequence is named and
 			// owned by its column; RESTART belongs to ALTER SEQUENCE.
@@ -102,6 +74,132 @@ func sequenceOptions(list []*pg.Node) (engine.SequenceOptions, error) {
 		}
 	}
 	return o, nil
+}
+
+// seqNumber reads a sequence option's number; nil for none (NO MINVALUE).
+func seqNumber(d *pg.DefElem) (*int64, error) {
+	if d.Arg == nil {
+		return nil, nil
+	}
+	var v int64
+	switch {
+	case d.Arg.GetInteger() != nil:
+		v = int64(d.Arg.GetInteger().Ival)
+	case d.Arg.GetFloat() != nil:
+		if _, err := fmt.Sscan(d.Arg.GetFloat().Fval, &v); err != nil {
+			return nil, pgcode.Newf(pgcode.InvalidParameterValue, "%s %s is out of range", d.Defname, d.Arg.GetFloat().Fval)
+		}
+	default:
+		return nil, pgcode.Newf(pgcode.SyntaxError, "option %q needs a number", d.Defname)
+	}
+	return &v, nil
+}
+
+// seqType reads AS type.
+func seqType(d *pg.DefElem) (string, error) {
+	t, err := plan.TypeName(d.Arg.GetTypeName())
+	if err != nil {
+		return "", err
+	}
+	switch t.Oid {
+	case types.OidInt2:
+		return "smallint", nil
+	case types.OidInt4:
+		return "integer", nil
+	case types.OidInt8:
+		return "bigint", nil
+	}
+	return "", pgcode.New(pgcode.InvalidParameterValue, "sequence type must be smallint, integer, or bigint")
+}
+
+// alterSequence runs ALTER SEQUENCE [IF EXISTS] name options: the options
+// named change, the others stay; RESTART [WITH n] sets the next value
+// (the start value without n); OWNED BY t.c | NONE moves it.
+func (s *Session) alterSequence(a *pg.AlterSeqStmt) (*Result, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	name, err := relName(a.Sequence)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.db.SequenceInfo(name)
+	if err != nil {
+		if a.MissingOk && errors.Is(err, engine.ErrNoSequence) {
+			return &Result{Tag: "ALTER SEQUENCE", Notice: fmt.Sprintf("relation %q does not exist, skipping", name)}, nil
+		}
+		return nil, err
+	}
+	o := engine.SequenceOptions{Type: info.Type, Start: &info.Start, Increment: &info.Increment,
+		Min: &info.Min, Max: &info.Max, Cache: &info.Cache, Cycle: info.Cycle}
+	var restart *int64
+	restarting := false
+	var owner *engine.SequenceOwner
+	for _, n := range a.Options {
+		d := n.GetDefElem()
+		switch d.Defname {
+		case "as":
+			t, err := seqType(d)
+			if err != nil {
+				return nil, err
+			}
+			// Bounds that were the old type's become the new type's.
+			lo, hi, _ := engine.SequenceTypeRange(info.Type)
+			if *o.Min == lo {
+				o.Min = nil
+			}
+			if *o.Max == hi {
+				o.Max = nil
+			}
+			o.Type = t
+		case "start":
+			o.Start, err = seqNumber(d)
+		case "increment":
+			o.Increment, err = seqNumber(d)
+		case "minvalue":
+			o.Min, err = seqNumber(d)
+		case "maxvalue":
+			o.Max, err = seqNumber(d)
+		case "cache":
+			o.Cache, err = seqNumber(d)
+		case "cycle":
+			o.Cycle = d.Arg == nil || d.Arg.GetBoolean() == nil || d.Arg.GetBoolean().Boolval
+		case "restart":
+			restarting = true
+			restart, err = seqNumber(d)
+		case "owned_by":
+			items := d.Arg.GetList().GetItems()
+			var w engine.SequenceOwner
+			switch {
+			case len(items) == 1 && items[0].GetString_().GetSval() == "none":
+			case len(items) >= 2:
+				w.Table, w.Column = items[len(items)-2].GetString_().GetSval(), items[len(items)-1].GetString_().GetSval()
+			default:
+				return nil, pgcode.New(pgcode.SyntaxError, "invalid OWNED BY option").WithHint("Specify OWNED BY table.column or OWNED BY NONE.")
+			}
+			owner = &w
+		default:
+			return nil, pgcode.Newf(pgcode.FeatureNotSupported, "sequence option %s is not supported", d.Defname)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if restarting && restart == nil {
+		restart = o.Start
+		if restart == nil {
+			restart = &info.Start
+		}
+	}
+	if err := s.db.AlterSequence(name, o, restart); err != nil {
+		return nil, err
+	}
+	if owner != nil {
+		if err := s.db.SetSequenceOwner(name, *owner); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "ALTER SEQUENCE"}, nil
 }
 
 // sequenceName reads a sequence's name as nextval('...') gives it: a

@@ -112,6 +112,8 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 		return s.createSchema(x.CreateSchemaStmt)
 	case *pg.Node_CreateExtensionStmt:
 		return s.createExtension(x.CreateExtensionStmt)
+	case *pg.Node_AlterSeqStmt:
+		return s.alterSequence(x.AlterSeqStmt)
 	case *pg.Node_CreateSeqStmt:
 		return s.createSequence(x.CreateSeqStmt)
 	case *pg.Node_ViewStmt:
