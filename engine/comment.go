@@ -112,26 +112,14 @@ func (db *DB) CommentView(name, column, comment string) error {
 
 // CommentSequence sets the comment of a sequence ("" removes it).
 func (db *DB) CommentSequence(name, comment string) error {
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	if err := db.writable(); err != nil {
-		return err
-	}
-	s, ok := db.seqs.get(name)
-	if !ok {
-		return noSequence(name)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.dropped {
-		return noSequence(name)
-	}
-	was := s.def.Comment
-	s.def.Comment = comment
-	if err := db.writeSequence(s, s.last, s.called); err != nil {
-		s.def.Comment = was
-		return storageError(err)
-	}
-	s.logCnt = 0
-	return nil
+	return db.changeSequence(name, func(s *sequence) error {
+		was := s.def.Comment
+		s.def.Comment = comment
+		if err := db.writeSequence(s, s.last, s.called); err != nil {
+			s.def.Comment = was
+			return storageError(err)
+		}
+		s.logCnt = 0
+		return nil
+	})
 }

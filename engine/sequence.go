@@ -615,6 +615,26 @@ func (db *DB) AlterSequence(name string, o SequenceOptions, restart *int64) erro
 	if restart != nil && *restart > def.Max {
 		return errorf(CodeInvalidParameter, "RESTART value (%d) cannot be greater than MAXVALUE (%d)", *restart, def.Max)
 	}
+	return db.changeSequence(name, func(s *sequence) error {
+		def.OwnedBy, def.Comment = s.def.OwnedBy, s.def.Comment
+		last, called := s.last, s.called
+		if restart != nil {
+			last, called = *restart, false
+		}
+		old := s.def
+		s.def = def
+		if err := db.writeSequence(s, last, called); err != nil {
+			s.def = old
+			return storageError(err)
+		}
+		s.last, s.called, s.logCnt = last, called, 0
+		return nil
+	})
+}
+
+// changeSequence runs change on a sequence of a writable database, with
+// wmu and the sequence's mutex held.
+func (db *DB) changeSequence(name string, change func(*sequence) error) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if err := db.writable(); err != nil {
@@ -629,19 +649,7 @@ func (db *DB) AlterSequence(name string, o SequenceOptions, restart *int64) erro
 	if s.dropped {
 		return noSequence(name)
 	}
-	def.OwnedBy = s.def.OwnedBy
-	last, called := s.last, s.called
-	if restart != nil {
-		last, called = *restart, false
-	}
-	old := s.def
-	s.def = def
-	if err := db.writeSequence(s, last, called); err != nil {
-		s.def = old
-		return storageError(err)
-	}
-	s.last, s.called, s.logCnt = last, called, 0
-	return nil
+	return change(s)
 }
 
 // SequenceTypeRange returns the bounds of a sequence's data type.
