@@ -55,7 +55,19 @@ func (b *Binder) expr(n *pg.Node, s *scope, ec exprCtx) (Expr, error) {
 				return nil, err
 			}
 		}
-		return &IsNull{E: e, Not: x.NullTest.Nulltesttype == pg.NullTestType_IS_NOT_NULL}, nil
+		not := x.NullTest.Nulltesttype == pg.NullTestType_IS_NOT_NULL
+		if r, ok := e.(*RowExpr); ok && len(r.Args) > 0 {
+			// A row is NULL when every field is, NOT NULL when none is.
+			tests := make([]Expr, len(r.Args))
+			for i, a := range r.Args {
+				tests[i] = &IsNull{E: a, Not: not}
+			}
+			if len(tests) == 1 {
+				return tests[0], nil
+			}
+			return &And{Args: tests}, nil
+		}
+		return &IsNull{E: e, Not: not}, nil
 	case *pg.Node_BooleanTest:
 		e, err := b.boolOperand(x.BooleanTest.Arg, s, ec, "IS TRUE")
 		if err != nil {
