@@ -460,6 +460,29 @@ func (db *DB) SetColumnNotNull(table, name string, notNull bool) error {
 	})
 }
 
+// SetColumnType gives a declared column a new SQL type that the engine
+// keeps in the same type as the old one (ALTER COLUMN TYPE of a type that
+// holds every value of the old one: int4 to int8, varchar(20) to text):
+// the stored values, and the history, stay as they are. The SQL layer
+// decides which changes are such.
+func (db *DB) SetColumnType(table, name string, typ Type, sqlType string, typmod Typmod) error {
+	return db.alter(table, func(a *alteration) error {
+		c, err := a.column(name)
+		if err != nil {
+			return err
+		}
+		d, err := a.declared(c, "ALTER COLUMN TYPE")
+		if err != nil {
+			return err
+		}
+		if d.Type != typ {
+			return errorf(CodeFeatureUnsupported, "column %q of relation %q: a change of its stored type (%s to %s) is not supported", name, table, d.Type, typ)
+		}
+		d.SQLType, d.Typmod = sqlType, typmod
+		return nil
+	})
+}
+
 // SetColumnDefault sets the DEFAULT expression text of a declared column
 // ("" drops it). The SQL layer evaluates it; rows already there are not
 // changed.

@@ -387,3 +387,27 @@ func TestAlterLargeTable(t *testing.T) {
 		t.Fatal(p)
 	}
 }
+
+// TestSetColumnTypeKept: a new SQL type of a declared column is in the
+// table's definition after a reopen; a change of the stored type is
+// refused.
+func TestSetColumnTypeKept(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir, Options{})
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Columns: []ColumnSpec{
+		{Name: "id", Type: TypeInt8}, {Name: "n", Type: TypeText, SQLType: "character varying(5)"}}}))
+	mustExec(t, db.SetColumnType("t", "n", TypeText, "character varying(50)", Typmod{}))
+	if err := db.SetColumnType("t", "n", TypeInt8, "", Typmod{}); Code(err) != CodeFeatureUnsupported {
+		t.Fatalf("a change of the stored type: %v", err)
+	}
+	mustExec(t, db.Close())
+	db = openDB(t, dir, Options{})
+	defer db.Close()
+	spec, err := db.View().Spec("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := spec.Columns[1].SQLType; got != "character varying(50)" {
+		t.Fatalf("after a reopen: %q", got)
+	}
+}

@@ -303,6 +303,11 @@ func (s *Session) alterCmd(ctx context.Context, table string, cmd *pg.AlterTable
 			return fmt.Sprintf("column %q of relation %q does not exist, skipping", cmd.Name, table), nil
 		}
 		return notice, err
+	case pg.AlterTableType_AT_AlterColumnType:
+		if s.hiddenKey(table, cmd.Name) {
+			return "", pgcode.Newf(pgcode.FeatureNotSupported, "cannot alter system column %q", cmd.Name)
+		}
+		return "", s.alterColumnType(table, cmd)
 	case pg.AlterTableType_AT_ColumnDefault:
 		expr := ""
 		if cmd.Def != nil {
@@ -468,6 +473,31 @@ var treeVersion = sync.OnceValue(func() int32 {
 	return res.Version
 })
 
+// storedType is how the engine keeps a column of SQL type t: its type,
+// the declared type's text when the engine's is a wider one (int4 in int8,
+// varchar(20) in text, date in timestamptz: queries see the declared
+// one), and a numeric's precision and scale.
+func storedType(t *types.T) (engine.Type, string, engine.Typmod, error) {
+	typ, err := engine.ParseType(t.Name)
+	if t.Family == types.ArrayFamily {
+		// An array is a JSON array in the document.
+		typ, err = engine.TypeJSONB, nil
+	}
+	if err != nil {
+		return "", "", engine.Typmod{}, pgcode.Newf(pgcode.FeatureNotSupported, "columns of type %s are not supported yet", t)
+	}
+	var sqlType string
+	if declared(t, typ) {
+		sqlType = t.String()
+	}
+	var mod engine.Typmod
+	if t.Oid == types.OidNumeric && t.Mod >= 0 {
+		m := t.Mod - 4
+		mod = engine.Typmod{Precision: int(m >> 16), Scale: int(int16(m & 0xffff))}
+	}
+	return typ, sqlType, mod, nil
+}
+
 // columnSpec makes a column's definition from CREATE TABLE's or ADD
 // COLUMN's; it returns the constraints it leaves to the caller (PRIMARY
 // KEY, UNIQUE, CHECK).
@@ -480,24 +510,9 @@ func columnSpec(table string, cd *pg.ColumnDef) (cs engine.ColumnSpec, rest []*p
 	if err != nil {
 		return engine.ColumnSpec{}, nil, nil, err
 	}
-	typ, err := engine.ParseType(t.Name)
-	if t.Family == types.ArrayFamily {
-		// An array is a JSON array in the document.
-		typ, err = engine.TypeJSONB, nil
-	}
-	if err != nil {
-		return engine.ColumnSpec{}, nil, nil, pgcode.Newf(pgcode.FeatureNotSupported, "columns of type %s are not supported yet", t)
-	}
-	cs = engine.ColumnSpec{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
-	if declared(t, typ) {
-		// The type as declared, which the engine stores in a wider one
-		// (int4 in int8, varchar(20) in text, date in timestamptz):
-		// queries see the declared one.
-		cs.SQLType = t.String()
-	}
-	if t.Oid == types.OidNumeric && t.Mod >= 0 {
-		m := t.Mod - 4
-		cs.Typmod = engine.Typmod{Precision: int(m >> 16), Scale: int(int16(m & 0xffff))}
+	cs = engine.ColumnSpec{Name: cd.Colname, NotNull: cd.IsNotNull}
+	if cs.Type, cs.SQLType, cs.Typmod, err = storedType(t); err != nil {
+		return engine.ColumnSpec{}, nil, nil, err
 	}
 	seqType := map[types.Oid]string{types.OidInt2: "smallint", types.OidInt4: "integer", types.OidInt8: "bigint"}[t.Oid]
 	if names := cd.TypeName.Names; len(names) > 0 && types.IsSerial(names[len(names)-1].GetString_().GetSval()) {
