@@ -53,3 +53,29 @@ func (s *Session) createSchema(c *pg.CreateSchemaStmt) (*Result, error) {
 	}
 	return &Result{Tag: "CREATE SCHEMA", Notice: fmt.Sprintf("schema %q already exists, skipping", c.Schemaname)}, nil
 }
+
+// lockStmt runs LOCK TABLE. DriftDB takes no table locks: a transaction
+// reads its snapshot whatever others do, and DDL does not wait for
+// readers. ACCESS SHARE, the mode pg_dump takes on every table it dumps
+// (which only keeps them from being dropped or altered meanwhile), is
+// accepted in a transaction block after checking the tables; stronger
+// modes, which would keep writers out, are refused.
+func (s *Session) lockStmt(l *pg.LockStmt) (*Result, error) {
+	if s.txn == nil {
+		return nil, pgcode.New(pgcode.NoActiveSQLTransaction, "LOCK TABLE can only be used in transaction blocks")
+	}
+	const accessShare = 1 // PostgreSQL's AccessShareLock
+	if l.Mode != accessShare {
+		return nil, pgcode.New(pgcode.FeatureNotSupported, "LOCK TABLE in a mode other than ACCESS SHARE is not supported: DriftDB takes no table locks")
+	}
+	for _, r := range l.Relations {
+		name, err := relName(r.GetRangeVar())
+		if err != nil {
+			return nil, err
+		}
+		if err := s.tableExists(name); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "LOCK TABLE"}, nil
+}

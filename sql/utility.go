@@ -106,6 +106,8 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 		return st.selectInto(ctx, x.SelectStmt, params)
 	case *pg.Node_DropStmt:
 		return s.dropStmt(x.DropStmt)
+	case *pg.Node_LockStmt:
+		return s.lockStmt(x.LockStmt)
 	case *pg.Node_VacuumStmt:
 		return s.vacuumStmt(x.VacuumStmt)
 	case *pg.Node_CreateSchemaStmt:

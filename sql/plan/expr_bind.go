@@ -968,6 +968,13 @@ func (b *Binder) indirection(ind *pg.A_Indirection, s *scope, ec exprCtx) (Expr,
 		if err != nil {
 			return nil, err
 		}
+		if t.Oid == types.OidName {
+			if idx, err = b.coerce(idx, types.Int4, types.ContextImplicit, -1); err != nil {
+				return nil, err
+			}
+			e = &Call{Name: "subscript", Fn: builtins.NameSubscript, Args: []Expr{e, idx}, T: types.Char}
+			continue
+		}
 		if t.Family != types.JSONBFamily {
 			return nil, pgcode.Newf(pgcode.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", t.SQL)
 		}
@@ -1020,6 +1027,11 @@ func (b *Binder) typeName(tn *pg.TypeName) (*types.T, error) {
 	}
 	name := strings.Join(parts, ".")
 	t, ok := types.ByName(name)
+	if name == "char" {
+		// The grammar writes char as pg_catalog.bpchar: a bare "char" was
+		// quoted, PostgreSQL's one-byte type.
+		t, ok = types.Char, true
+	}
 	if !ok {
 		if len(parts) == 2 && parts[0] == "pg_catalog" {
 			t, ok = types.ByName(parts[1])

@@ -162,6 +162,25 @@ defaclrole oid
 defaclnamespace oid
 defaclobjtype "char"
 defaclacl aclitem[]`
+	columnDefs["pg_catalog.pg_seclabels"] = `
+objoid oid
+classoid oid
+objsubid integer
+objtype text
+objnamespace oid
+objname text
+provider text
+label text`
+	columnDefs["pg_catalog.pg_largeobject_metadata"] = `
+oid oid
+lomowner oid
+lomacl aclitem[]`
+	columnDefs["pg_catalog.pg_transform"] = `
+oid oid
+trftype oid
+trflang oid
+trffromsql regproc
+trftosql regproc`
 	columnDefs["pg_catalog.pg_init_privs"] = `
 objoid oid
 classoid oid
