@@ -28,7 +28,7 @@ func (s *Session) createExtension(c *pg.CreateExtensionStmt) (*Result, error) {
 	for _, o := range c.Options {
 		switch d := o.GetDefElem(); d.Defname {
 		case "schema":
-			if schema := d.Arg.GetString_().GetSval(); schema != "public" {
+			if schema := d.Arg.GetString_().GetSval(); schema != "public" && !(c.Extname == "driftdb" && schema == "driftdb") {
 				return nil, pgcode.Newf(pgcode.InvalidSchemaName, "schema %q does not exist", schema)
 			}
 		case "cascade":
@@ -42,8 +42,8 @@ func (s *Session) createExtension(c *pg.CreateExtensionStmt) (*Result, error) {
 		}
 		return nil, pgcode.Newf(pgcode.DuplicateObject, "extension %q already exists", c.Extname)
 	}
-	if c.Extname == "plpgsql" {
-		return exists()
+	if c.Extname == "plpgsql" || c.Extname == "driftdb" {
+		return exists() // always there
 	}
 	version, ok := extensions[c.Extname]
 	if !ok {
@@ -67,8 +67,8 @@ func (s *Session) dropExtensions(d *pg.DropStmt) (*Result, error) {
 	var notices []string
 	for _, o := range d.Objects {
 		name := o.GetString_().GetSval()
-		if name == "plpgsql" {
-			return nil, pgcode.New(pgcode.FeatureNotSupported, "extension \"plpgsql\" cannot be dropped: DriftDB's functions need it")
+		if name == "plpgsql" || name == "driftdb" {
+			return nil, pgcode.Newf(pgcode.FeatureNotSupported, "extension %q cannot be dropped: it is DriftDB's own", name)
 		}
 		err := s.db.DropExtension(name)
 		if err != nil && engine.Code(err) == engine.CodeUndefinedObject && d.MissingOk {

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/driftdb/driftdb/sql/parser"
@@ -128,22 +129,29 @@ func typeNameNode(t *types.T) (*pg.TypeName, error) {
 
 // findSubLink returns the first subquery in a parse tree, if any.
 func findSubLink(m protoreflect.Message) *pg.SubLink {
-	if sl, ok := m.Interface().(*pg.SubLink); ok {
-		return sl
-	}
 	var found *pg.SubLink
+	walkTree(m, func(x proto.Message) {
+		if sl, ok := x.(*pg.SubLink); ok && found == nil {
+			found = sl
+		}
+	})
+	return found
+}
+
+// walkTree calls fn for every node of a parse tree, parents first.
+func walkTree(m protoreflect.Message, fn func(proto.Message)) {
+	fn(m.Interface())
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		switch {
 		case fd.IsList() && fd.Message() != nil:
-			for i, l := 0, v.List(); i < l.Len() && found == nil; i++ {
-				found = findSubLink(l.Get(i).Message())
+			for i, l := 0, v.List(); i < l.Len(); i++ {
+				walkTree(l.Get(i).Message(), fn)
 			}
 		case fd.Message() != nil && !fd.IsMap():
-			found = findSubLink(v.Message())
+			walkTree(v.Message(), fn)
 		}
-		return found == nil
+		return true
 	})
-	return found
 }
 
 // textPos is the 1-based character position clients get of a location (a

@@ -288,3 +288,19 @@ func (f fnSession) Lastval() (int64, error) {
 	}
 	return f.s.lastval, nil
 }
+
+// SequenceState is a sequence's last value and whether nextval gave it,
+// for a read of the sequence as a relation.
+func (f fnSession) SequenceState(name string) (int64, bool, error) {
+	info, err := f.s.db.SequenceInfo(name)
+	if err != nil {
+		return 0, false, err
+	}
+	return info.LastValue, info.IsCalled, nil
+}
+
+// IsSequence reports whether name is a sequence (plan.SequenceCatalog).
+func (c *catalog) IsSequence(name string) bool {
+	_, err := c.s.db.SequenceInfo(name)
+	return err == nil
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/parser"
@@ -187,4 +188,35 @@ func (s *Session) renameColumnDependents(table, col string) error {
 	return pgcode.Newf(pgcode.FeatureNotSupported, "cannot rename column %s of table %s because views depend on it", col, table).
 		WithDetail("views reading it: " + strings.Join(views, ", ")).
 		WithHint("Drop the views, rename the column, then create them again.")
+}
+
+// QualifiedView writes a view's query with each relation it reads named
+// by its schema (public; a WITH query's name stays), for pg_get_viewdef
+// under a search path without public. A query that does not read back is
+// returned as it is.
+func (f fnSession) QualifiedView(query string) string {
+	res, err := pg.Parse(query)
+	if err != nil || len(res.Stmts) != 1 {
+		return query
+	}
+	ctes := map[string]bool{}
+	var rvs []*pg.RangeVar
+	walkTree(res.Stmts[0].ProtoReflect(), func(m proto.Message) {
+		switch x := m.(type) {
+		case *pg.CommonTableExpr:
+			ctes[x.Ctename] = true
+		case *pg.RangeVar:
+			rvs = append(rvs, x)
+		}
+	})
+	for _, rv := range rvs {
+		if rv.Schemaname == "" && !ctes[rv.Relname] {
+			rv.Schemaname = "public"
+		}
+	}
+	out, err := pg.Deparse(res)
+	if err != nil {
+		return query
+	}
+	return out
 }

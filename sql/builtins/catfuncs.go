@@ -232,8 +232,9 @@ func functionDef(_ *Context, a []types.Datum) (types.Datum, error) {
 
 // viewDef is pg_get_viewdef of a view's OID: its query as it was
 // written (DriftDB keeps the text, not a tree to write anew; pretty
-// printing and the wrap column change nothing). NULL for a relation that
-// is no view or an OID that names nothing.
+// printing and the wrap column change nothing), ended by a semicolon as
+// PostgreSQL's is (pg_dump cuts the last character). NULL for a relation
+// that is no view or an OID that names nothing.
 func viewDef(c *Context, a []types.Datum) (types.Datum, error) {
 	r, ok := c.Session.(RelationReader)
 	if !ok {
@@ -243,7 +244,21 @@ func viewDef(c *Context, a []types.Datum) (types.Datum, error) {
 	if err != nil || !found || rel.Kind != 'v' || rel.Query == "" {
 		return nil, err
 	}
-	return rel.Query, nil
+	q := rel.Query
+	if path, _ := c.Session.Setting("search_path"); !strings.Contains(path, "public") {
+		// As PostgreSQL names the relations its search path does not
+		// reach by their schema (pg_dump reads views with none).
+		if vq, ok := c.Session.(ViewQualifier); ok {
+			q = vq.QualifiedView(q)
+		}
+	}
+	return q + ";", nil
+}
+
+// ViewQualifier writes a view's query with its relations named by their
+// schema.
+type ViewQualifier interface {
+	QualifiedView(query string) string
 }
 
 // viewDefByName is pg_get_viewdef of a view's name.

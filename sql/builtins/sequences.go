@@ -101,3 +101,33 @@ func visibleFn(oid uint32, name string) *Overload {
 		return a[0].(int64) != 0, nil
 	}).stable()
 }
+
+// SequenceStater reads a sequence's state, for a sequence read as a
+// relation (SELECT last_value, is_called FROM s).
+type SequenceStater interface {
+	SequenceState(name string) (last int64, called bool, err error)
+}
+
+func sequenceState(c *Context, name string) (int64, bool, error) {
+	st, ok := c.Session.(SequenceStater)
+	if !ok {
+		return 0, false, pgcode.New(pgcode.FeatureNotSupported, "sequences are not available here")
+	}
+	return st.SequenceState(name)
+}
+
+// SeqLastValue and SeqIsCalled are the columns last_value and is_called
+// of a sequence read as a relation. They are no functions of pg_proc: the
+// binder calls them for such a read.
+var (
+	SeqLastValue = (&Overload{Name: "last_value", Args: ts(types.Text), Ret: types.Int8, Strict: true,
+		Fn: func(c *Context, a []types.Datum) (types.Datum, error) {
+			last, _, err := sequenceState(c, a[0].(string))
+			return last, err
+		}}).volatile()
+	SeqIsCalled = (&Overload{Name: "is_called", Args: ts(types.Text), Ret: types.Bool, Strict: true,
+		Fn: func(c *Context, a []types.Datum) (types.Datum, error) {
+			_, called, err := sequenceState(c, a[0].(string))
+			return called, err
+		}}).volatile()
+)

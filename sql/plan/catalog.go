@@ -18,6 +18,12 @@ type Catalog interface {
 	View(name string) (sql string, cols []string, ok bool)
 }
 
+// SequenceCatalog is a Catalog that knows the sequences, which a query
+// may read as a relation of one row (last_value, log_cnt, is_called).
+type SequenceCatalog interface {
+	IsSequence(name string) bool
+}
+
 // Table is a table as the binder sees it.
 type Table struct {
 	Name string

@@ -169,6 +169,9 @@ func (b *Binder) rangeVarNode(rv *pg.RangeVar, s *scope) (Node, []scopeCol, erro
 		if _, ok := vtable.Lookup(vtable.PgCatalog, rv.Relname); ok && rv.Schemaname == "" && pgcode.Of(err) == pgcode.UndefinedTable {
 			return b.virtualTable(rv, vtable.PgCatalog, s)
 		}
+		if sc, ok := b.cat.(SequenceCatalog); ok && pgcode.Of(err) == pgcode.UndefinedTable && sc.IsSequence(rv.Relname) {
+			return b.sequenceRow(rv, qual)
+		}
 		return nil, nil, withPos(err, b.pos(rv.Location))
 	}
 	travel, err := b.travelFor(rv.Location)
@@ -224,6 +227,28 @@ func (b *Binder) rangeVarNode(rv *pg.RangeVar, s *scope) (Node, []scopeCol, erro
 		}
 	}
 	return scan, sc, nil
+}
+
+// sequenceRow is a sequence read as a relation: one row of its state,
+// read when the statement runs (log_cnt, the values PostgreSQL has taken
+// ahead, is 0: DriftDB takes none ahead for a session).
+func (b *Binder) sequenceRow(rv *pg.RangeVar, qual string) (Node, []scopeCol, error) {
+	name := &Const{Val: rv.Relname, T: types.Text}
+	v := &Values{
+		Rows: [][]Expr{{
+			&Call{Name: "last_value", Fn: builtins.SeqLastValue, Args: []Expr{name}, T: types.Int8},
+			&Const{Val: int64(0), T: types.Int8},
+			&Call{Name: "is_called", Fn: builtins.SeqIsCalled, Args: []Expr{name}, T: types.Bool},
+		}},
+		Cols: []Column{{Name: "last_value", Type: types.Int8, Qualifier: qual}, {Name: "log_cnt", Type: types.Int8, Qualifier: qual},
+			{Name: "is_called", Type: types.Bool, Qualifier: qual}},
+	}
+	cols, err := aliased(v.Cols, rv.Alias)
+	if err != nil {
+		return nil, nil, err
+	}
+	v.Cols = cols
+	return v, scopeOf(cols, qual), nil
 }
 
 // travelFor binds the time travel clause of the table reference at a

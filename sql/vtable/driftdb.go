@@ -22,6 +22,11 @@ const (
 	// bigint).
 	OidHistoryFunc     = 11901
 	OidHistorySpanFunc = 11902
+	// OidDriftDBExtension is the pg_extension row that holds the driftdb
+	// schema and its objects, as an extension's members (pg_depend 'e'):
+	// pg_dump leaves them out of a dump, writing CREATE EXTENSION
+	// driftdb instead.
+	OidDriftDBExtension = 11903
 )
 
 // System columns of every table (package plan binds them), as
@@ -159,9 +164,9 @@ type Description struct {
 	Text             string
 }
 
-// Descriptions returns the comments of the catalog's objects: the driftdb
-// schema, its views and their columns, driftdb.history, and the system
-// columns of every table.
+// Descriptions returns the comments of the catalog's objects: the public
+// schema's (PostgreSQL's), the driftdb schema, its views and their
+// columns, driftdb.history, and the system columns of every table.
 func (c *Catalog) Descriptions() []Description {
 	classOid := func(name string) int64 {
 		if r, ok := c.RelByName(PgCatalog + "." + name); ok {
@@ -171,6 +176,7 @@ func (c *Catalog) Descriptions() []Description {
 	}
 	pgClass, pgNamespace, pgProc := classOid("pg_class"), classOid("pg_namespace"), classOid("pg_proc")
 	out := []Description{
+		{OidPublic, pgNamespace, 0, "standard public schema"}, // PostgreSQL 15's, which pg_dump expects
 		{OidDriftDB, pgNamespace, 0, schemaDoc},
 		{OidHistoryFunc, pgProc, 0, historyDoc},
 		{OidHistorySpanFunc, pgProc, 0, historyDoc + "; those the events from from_seq to to_seq made"},

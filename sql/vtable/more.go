@@ -129,11 +129,14 @@ func pgCollation(_ *Catalog, emit func(row)) error {
 }
 
 // pgExtension shows plpgsql, which initdb installs in every PostgreSQL 15
-// database, and the extensions CREATE EXTENSION gave (in public, as
-// PostgreSQL puts them by default).
+// database, driftdb (the driftdb schema and its objects), and the
+// extensions CREATE EXTENSION gave (in public, as PostgreSQL puts them by
+// default).
 func pgExtension(c *Catalog, emit func(row)) error {
 	emit(row{"oid": int64(13559), "extname": "plpgsql", "extowner": int64(OidSuperuser),
 		"extnamespace": int64(OidPgCatalog), "extrelocatable": false, "extversion": "1.0"})
+	emit(row{"oid": int64(OidDriftDBExtension), "extname": DriftDB, "extowner": int64(OidSuperuser),
+		"extnamespace": int64(OidDriftDB), "extrelocatable": false, "extversion": "1.0"})
 	if c.src.DB == nil {
 		return nil
 	}

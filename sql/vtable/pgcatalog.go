@@ -333,7 +333,7 @@ func pgTables(c *Catalog, emit func(row)) error {
 
 func pgViews(c *Catalog, emit func(row)) error {
 	for _, v := range c.Views {
-		emit(row{"schemaname": Public, "viewname": v.Name, "viewowner": c.src.User, "definition": v.SQL})
+		emit(row{"schemaname": Public, "viewname": v.Name, "viewowner": c.src.User, "definition": v.SQL + ";"})
 	}
 	return nil
 }
