@@ -96,6 +96,10 @@ type conn struct {
 	// wake the reader (wake): the reader clears the deadline after a
 	// message only when one may have been set.
 	woken atomic.Bool
+	// notifying: the commit on its way has notifications to publish once
+	// durable, which the connection's goroutine does (conclude): a reply
+	// sent whole by sendEarly still wakes it.
+	notifying atomic.Bool
 }
 
 // wake makes the reader's wait for the next message return with a timeout.
@@ -348,6 +352,7 @@ func (c *conn) loop() {
 				if c.attention.Load() {
 					c.nc.SetReadDeadline(time.Time{})
 					c.finish()
+					c.deliverNotifications(true)
 					continue
 				}
 				if idle > 0 && time.Since(idleFrom) >= idle {
@@ -355,6 +360,7 @@ func (c *conn) loop() {
 					return
 				}
 				c.nc.SetReadDeadline(time.Time{})
+				c.deliverNotifications(true) // what woke an idle session
 				continue
 			}
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
@@ -419,11 +425,38 @@ func (c *conn) ready() {
 		c.settle(false)
 		return
 	}
+	c.deliverNotifications(false)
 	c.sendReady()
+	c.notifying.Store(c.sess.Notifying())
 	if !c.settle(true) {
 		c.sendReady() // the first went with the reply the error replaced
 	}
+	if c.inflight == nil {
+		// No commit waits to be durable: what the statement notified
+		// goes out now (a commit's goes in conclude).
+		c.sess.PublishNotifications()
+	}
+	c.deliverNotifications(false) // those that came while a reply was held
 	c.flush()
+}
+
+// deliverNotifications sends the notifications the session received,
+// when it is in no transaction and no commit's reply is on its way (as
+// PostgreSQL sends them between transactions); with flush, at once.
+func (c *conn) deliverNotifications(flush bool) {
+	if c.inflight != nil || c.pending != nil || c.sess.TxStatus() != 'I' {
+		return
+	}
+	ns := c.sess.TakeNotifications()
+	if len(ns) == 0 {
+		return
+	}
+	for _, n := range ns {
+		c.be.Send(&pgproto3.NotificationResponse{PID: uint32(n.PID), Channel: n.Channel, Payload: n.Payload})
+	}
+	if flush {
+		c.flush()
+	}
 }
 
 // sendReady queues ReadyForQuery with the session's transaction status.

@@ -111,6 +111,11 @@ func (c *conn) finish() bool {
 // (after what sendEarly wrote, if early).
 func (c *conn) conclude(cm *engine.Commit, early bool) bool {
 	_, err := cm.Wait()
+	if err == nil {
+		c.sess.PublishNotifications() // the commit is durable: its NOTIFYs go
+	} else {
+		c.sess.DropNotifications()
+	}
 	if early {
 		c.attention.Store(false) // sendEarly has run: Wait returns after it
 	}
@@ -144,7 +149,7 @@ func (c *conn) conclude(cm *engine.Commit, early bool) bool {
 func (c *conn) sendEarly(durable bool) {
 	if durable {
 		c.raw.Write(c.writeRaw)
-		if c.sent == len(c.held) {
+		if c.sent == len(c.held) && !c.notifying.Load() {
 			return
 		}
 	}

@@ -132,6 +132,9 @@ func (s *Session) StartStatement(text string) {
 // its query.
 func (s *Session) EndStatement() {
 	s.releaseAdvisory(false) // a transaction's advisory locks, once it ended
+	if !s.opts.DeferCommits {
+		s.PublishNotifications() // the statement's commit is durable
+	}
 	if s.act == nil {
 		return
 	}

@@ -51,6 +51,9 @@ type Options struct {
 	// of other sessions call them, from other goroutines. nil: the session
 	// cannot be signalled.
 	Cancel, Terminate func()
+	// Wake tells the session's server that notifications came for it
+	// (TakeNotifications), from another session's goroutine.
+	Wake func()
 }
 
 // Session runs statements for one client. It holds the open transaction
@@ -79,9 +82,11 @@ type Session struct {
 	// advisoryUsed: the session has taken advisory locks (advisory.go),
 	// which its transactions' ends and its close give back.
 	advisoryUsed bool
-	currval      map[string]int64
-	lastval      int64
-	hasLastval   bool
+	// note is the session's LISTEN and NOTIFY (notify.go).
+	note       notifyState
+	currval    map[string]int64
+	lastval    int64
+	hasLastval bool
 	// stmtGen counts the statements run; vcat is the catalog the one
 	// numbered vcatGen loaded (vcatalog).
 	stmtGen uint64
@@ -350,6 +355,7 @@ func (s *Session) setTxnModes(modes []txnMode, session bool) error {
 // pg_stat_activity.
 func (s *Session) Close() error {
 	defer s.releaseAdvisory(true)
+	defer s.unlisten("")
 	if s.act != nil {
 		leave(s.db, s.act)
 		s.act = nil

@@ -106,6 +106,8 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 		return st.selectInto(ctx, x.SelectStmt, params)
 	case *pg.Node_DropStmt:
 		return s.dropStmt(x.DropStmt)
+	case *pg.Node_ListenStmt, *pg.Node_UnlistenStmt, *pg.Node_NotifyStmt:
+		return s.notifyStmt(st.p.Stmt)
 	case *pg.Node_LockStmt:
 		return s.lockStmt(x.LockStmt)
 	case *pg.Node_VacuumStmt:
@@ -227,6 +229,7 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 // endBlock ends the transaction block of tx, committed or not: the
 // cursors and settings it scoped end with it, and its savepoints go.
 func (s *Session) endBlock(tx *engine.Txn, committed bool) {
+	s.endNotifyBlock(committed)
 	s.endCursors(tx, committed)
 	s.endSettings(committed)
 	clear(s.savepoints)

@@ -1,0 +1,219 @@
+package sql
+
+import (
+	"sort"
+	"sync"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/pgcode"
+)
+
+// LISTEN, UNLISTEN, NOTIFY and pg_notify: notifications between the
+// sessions of a database, as PostgreSQL's. A NOTIFY is sent when its
+// transaction commits (outside a block, when its statement ends) and goes
+// to every session that listens on the channel, the sender's own too, a
+// notification sent twice in one transaction once. A session takes them
+// between statements (TakeNotifications); the server sends them to its
+// client. LISTEN and UNLISTEN take effect at once, where PostgreSQL waits
+// for the transaction's commit.
+
+// Notification is a notification a session received.
+type Notification struct {
+	PID     int // the sender's process id
+	Channel string
+	Payload string
+}
+
+// maxPayload is PostgreSQL's limit on a payload (bytes).
+const maxPayload = 7999
+
+// maxInbox bounds the notifications a session that does not read them
+// keeps (the oldest go first).
+const maxInbox = 100_000
+
+// notifyHub is a database's listeners.
+type notifyHub struct {
+	mu        sync.Mutex
+	listeners map[string]map[*Session]bool
+}
+
+var hubs struct {
+	mu sync.Mutex
+	m  map[*engine.DB]*notifyHub
+}
+
+func hubOf(db *engine.DB) *notifyHub {
+	hubs.mu.Lock()
+	defer hubs.mu.Unlock()
+	if hubs.m == nil {
+		hubs.m = map[*engine.DB]*notifyHub{}
+	}
+	h := hubs.m[db]
+	if h == nil {
+		h = &notifyHub{listeners: map[string]map[*Session]bool{}}
+		hubs.m[db] = h
+	}
+	return h
+}
+
+// notifyState is a session's side: its channels, what its transaction
+// will send, what it sent and the server has yet to publish, and what it
+// received.
+type notifyState struct {
+	listening map[string]bool
+	txn       []Notification // sent by the transaction block, until it ends
+	outbox    []Notification // committed, to publish once durable
+	mu        sync.Mutex     // guards inbox: other sessions deliver to it
+	inbox     []Notification
+}
+
+func (s *Session) listen(channel string) {
+	if s.note.listening == nil {
+		s.note.listening = map[string]bool{}
+	}
+	s.note.listening[channel] = true
+	h := hubOf(s.db)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.listeners[channel] == nil {
+		h.listeners[channel] = map[*Session]bool{}
+	}
+	h.listeners[channel][s] = true
+}
+
+func (s *Session) unlisten(channel string) {
+	if len(s.note.listening) == 0 {
+		return
+	}
+	h := hubOf(s.db)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range s.note.listening {
+		if channel != "" && ch != channel {
+			continue
+		}
+		delete(s.note.listening, ch)
+		delete(h.listeners[ch], s)
+		if len(h.listeners[ch]) == 0 {
+			delete(h.listeners, ch)
+		}
+	}
+}
+
+// notify queues a notification: in the transaction block until it
+// commits, else for the end of the statement.
+func (s *Session) notify(channel, payload string) error {
+	switch {
+	case channel == "":
+		return pgcode.New(pgcode.InvalidParameterValue, "channel name cannot be empty")
+	case len(channel) > 63:
+		return pgcode.New(pgcode.InvalidParameterValue, "channel name too long")
+	case len(payload) > maxPayload:
+		return pgcode.New(pgcode.InvalidParameterValue, "payload string too long")
+	}
+	n := Notification{PID: s.pid, Channel: channel, Payload: payload}
+	q := &s.note.outbox
+	if s.txn != nil {
+		q = &s.note.txn
+	}
+	for _, m := range *q {
+		if m == n {
+			return nil // sent once a transaction
+		}
+	}
+	*q = append(*q, n)
+	return nil
+}
+
+// endNotifyBlock ends the transaction block's notifications: committed
+// ones wait for the commit to be durable (PublishNotifications).
+func (s *Session) endNotifyBlock(committed bool) {
+	if committed {
+		s.note.outbox = append(s.note.outbox, s.note.txn...)
+	}
+	s.note.txn = nil
+}
+
+// PublishNotifications sends what the session's committed transactions
+// notified to the listeners. The server calls it once those commits are
+// durable; a session without a server (DeferCommits off) does at the end
+// of each statement.
+func (s *Session) PublishNotifications() {
+	out := s.note.outbox
+	if len(out) == 0 {
+		return
+	}
+	s.note.outbox = nil
+	h := hubOf(s.db)
+	h.mu.Lock()
+	var woken []*Session
+	for _, n := range out {
+		for l := range h.listeners[n.Channel] {
+			l.note.mu.Lock()
+			if len(l.note.inbox) >= maxInbox {
+				l.note.inbox = l.note.inbox[1:]
+			}
+			l.note.inbox = append(l.note.inbox, n)
+			l.note.mu.Unlock()
+			woken = append(woken, l)
+		}
+	}
+	h.mu.Unlock()
+	for _, l := range woken {
+		if l.opts.Wake != nil && l != s {
+			l.opts.Wake()
+		}
+	}
+}
+
+// Notifying reports whether the session has notifications to publish
+// (PublishNotifications).
+func (s *Session) Notifying() bool { return len(s.note.outbox) > 0 }
+
+// DropNotifications forgets what the session's last commit was to send:
+// the commit failed.
+func (s *Session) DropNotifications() { s.note.outbox = nil }
+
+// TakeNotifications returns the notifications the session received, for
+// its client, and forgets them.
+func (s *Session) TakeNotifications() []Notification {
+	s.note.mu.Lock()
+	defer s.note.mu.Unlock()
+	out := s.note.inbox
+	s.note.inbox = nil
+	return out
+}
+
+// listeningChannels are the session's channels, sorted.
+func (s *Session) listeningChannels() []string {
+	out := make([]string, 0, len(s.note.listening))
+	for ch := range s.note.listening {
+		out = append(out, ch)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Session) notifyStmt(x *pg.Node) (*Result, error) {
+	switch n := x.Node.(type) {
+	case *pg.Node_ListenStmt:
+		s.listen(n.ListenStmt.Conditionname)
+		return &Result{Tag: "LISTEN"}, nil
+	case *pg.Node_UnlistenStmt:
+		s.unlisten(n.UnlistenStmt.Conditionname)
+		return &Result{Tag: "UNLISTEN"}, nil
+	case *pg.Node_NotifyStmt:
+		if err := s.notify(n.NotifyStmt.Conditionname, n.NotifyStmt.Payload); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "NOTIFY"}, nil
+	}
+	return nil, pgcode.New(pgcode.InternalError, "not a notification statement")
+}
+
+// The functions' side (builtins.Notifier).
+
+func (f fnSession) Notify(channel, payload string) error { return f.s.notify(channel, payload) }
+func (f fnSession) ListeningChannels() []string          { return f.s.listeningChannels() }
