@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"sort"
+	"sync/atomic"
 
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/plan"
@@ -52,6 +53,10 @@ func newAgg(env *Env, n *plan.Agg) (Operator, error) {
 	return newSerialAgg(env, n)
 }
 
+// maxReserve bounds the groups a hash table is sized for up front from
+// the plan's last run.
+const maxReserve = 1 << 20
+
 // newSerialAgg returns an aggregation that reads its input itself.
 func newSerialAgg(env *Env, n *plan.Agg) (*aggOp, error) {
 	keyTypes := typesOfExprs(n.GroupBy)
@@ -59,6 +64,9 @@ func newSerialAgg(env *Env, n *plan.Agg) (*aggOp, error) {
 		keyTypes = append(keyTypes, types.Int8) // which set
 	}
 	op := &aggOp{env: env, n: n, table: newTupleMap[*group](keyTypes)}
+	if g := atomic.LoadInt64(&n.Groups); g > 0 {
+		op.table.reserve(int(min(g, maxReserve)))
+	}
 	var err error
 	if op.groups, err = env.compileAll(n.GroupBy); err != nil {
 		return nil, err
@@ -209,6 +217,7 @@ func (op *aggOp) Next() (Row, error) {
 		if err := load(); err != nil {
 			return nil, err
 		}
+		atomic.StoreInt64(&op.n.Groups, int64(len(op.order)))
 		if len(op.order) == 0 && len(op.groups) == 0 {
 			op.order = append(op.order, op.newGroup(nil))
 		}

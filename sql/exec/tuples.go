@@ -63,6 +63,18 @@ func (m *tupleMap[V]) grow() {
 	}
 }
 
+// reserve sizes the map for n tuples.
+func (m *tupleMap[V]) reserve(n int) {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	if size > len(m.heads) && len(m.entries) == 0 {
+		m.heads = make([]tupleHead, size)
+		m.entries = make([]tupleEntry[V], 0, n)
+	}
+}
+
 // tupleArena is how many values a chunk of tuple copies holds.
 const tupleArena = 4096
 

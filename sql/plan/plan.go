@@ -242,6 +242,10 @@ type Agg struct {
 	Sets [][]int
 	Aggs []*AggCall
 	Cols []Column
+	// Groups is how many groups the plan's last run made (read and
+	// written atomically by the executor): the next run sizes its hash
+	// table for them.
+	Groups int64
 }
 
 // SortKey is one ORDER BY term.
