@@ -730,22 +730,16 @@ func regexFuncs() []*Overload {
 			return c.re.MatchString(str(a[0])), nil
 		}),
 		def(2073, "substring", ts(T, T), T, func(_ *Context, a []types.Datum) (types.Datum, error) {
-			c, _, err := regex(str(a[1]), "")
+			return regexSubstring(str(a[0]), str(a[1]))
+		}),
+		// substring(s SIMILAR p ESCAPE e): the part between the escape's
+		// double quotes.
+		def(2074, "substring", ts(T, T, T), T, func(_ *Context, a []types.Datum) (types.Datum, error) {
+			re, err := similarToRegex(str(a[1]), str(a[2]))
 			if err != nil {
 				return nil, err
 			}
-			s := str(a[0])
-			m := c.re.FindStringSubmatchIndex(s)
-			if m == nil {
-				return nil, nil
-			}
-			if len(m) > 2 {
-				m = m[2:4]
-			}
-			if m[0] < 0 {
-				return nil, nil
-			}
-			return s[m[0]:m[1]], nil
+			return regexSubstring(str(a[0]), re.(string))
 		}),
 		def(2284, "regexp_replace", ts(T, T, T), T, func(_ *Context, a []types.Datum) (types.Datum, error) {
 			return regexReplace(str(a[0]), str(a[1]), str(a[2]), "", 1, 1)
@@ -1035,4 +1029,25 @@ func regexSRFs() []*Overload {
 		srf(2765, "regexp_split_to_table", ts(T, T), T, split),
 		srf(2766, "regexp_split_to_table", ts(T, T, T), T, split),
 	}
+}
+
+// regexSubstring is substring(s FROM pattern): the part of s the
+// pattern's first group matches, else what the whole pattern matches;
+// NULL for no match.
+func regexSubstring(s, pattern string) (types.Datum, error) {
+	c, _, err := regex(pattern, "")
+	if err != nil {
+		return nil, err
+	}
+	m := c.re.FindStringSubmatchIndex(s)
+	if m == nil {
+		return nil, nil
+	}
+	if len(m) > 2 {
+		m = m[2:4]
+	}
+	if m[0] < 0 {
+		return nil, nil
+	}
+	return s[m[0]:m[1]], nil
 }

@@ -57,6 +57,7 @@ const (
 	IndicatorOverflow             Code = "22022"
 	InvalidParameterValue         Code = "22023"
 	InvalidEscapeSequence         Code = "22025"
+	InvalidUseOfEscapeCharacter   Code = "2200C"
 	StringDataLengthMismatch      Code = "22026"
 	InvalidTextRepresentation     Code = "22P02"
 	InvalidBinaryRepresentation   Code = "22P03"

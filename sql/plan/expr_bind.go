@@ -440,7 +440,17 @@ func (b *Binder) aexpr(a *pg.A_Expr, s *scope, ec exprCtx) (Expr, error) {
 		}
 		return e, nil
 	case pg.A_Expr_Kind_AEXPR_SIMILAR:
-		return nil, b.errorf(pgcode.FeatureNotSupported, a.Location, "SIMILAR TO is not supported; use ~ with a regular expression")
+		// x SIMILAR TO p reads as x ~ similar_to_escape(p): the grammar
+		// has made the call.
+		l, err := b.expr(a.Lexpr, s, ec)
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.expr(a.Rexpr, s, exprCtx{where: ec.where, value: true})
+		if err != nil {
+			return nil, err
+		}
+		return b.callOp(op, []Expr{l, r}, a.Location)
 	}
 	return nil, b.errorf(pgcode.FeatureNotSupported, a.Location, "operator expression %s is not supported", a.Kind)
 }
