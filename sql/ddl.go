@@ -142,11 +142,14 @@ func (s *Session) truncate(ctx context.Context, t *pg.TruncateStmt) (*Result, er
 	return s.driftWrite(ctx, "TRUNCATE TABLE", write)
 }
 
-// renameStmt runs ALTER TABLE ... RENAME [COLUMN] ... TO and ALTER INDEX
-// ... RENAME TO.
+// renameStmt runs ALTER TABLE ... RENAME [COLUMN] ... TO; the renames of
+// other objects (an index, a constraint) are refused.
 func (s *Session) renameStmt(r *pg.RenameStmt) (*Result, error) {
 	if err := s.writable(); err != nil {
 		return nil, err
+	}
+	if r.RenameType != pg.ObjectType_OBJECT_TABLE && r.RenameType != pg.ObjectType_OBJECT_COLUMN {
+		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "ALTER %s ... RENAME is not supported", strings.TrimPrefix(r.RenameType.String(), "OBJECT_"))
 	}
 	name, err := relName(r.Relation)
 	if err != nil {

@@ -345,6 +345,11 @@ func (b *Binder) aexpr(a *pg.A_Expr, s *scope, ec exprCtx) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		lr, lok := l.(*RowExpr)
+		rr, rok := r.(*RowExpr)
+		if lok && rok {
+			return b.rowDistinct(lr, rr, a.Kind == pg.A_Expr_Kind_AEXPR_NOT_DISTINCT, a.Location)
+		}
 		eq, err := b.callOp("=", []Expr{l, r}, a.Location)
 		if err != nil {
 			return nil, err
@@ -826,6 +831,31 @@ func (b *Binder) rowCompare(op string, l, r *RowExpr, loc int32) (Expr, error) {
 		return nil, err // no such operator for the fields
 	}
 	return nil, b.errorf(pgcode.UndefinedFunction, loc, "could not determine interpretation of row comparison operator %s", op)
+}
+
+// rowDistinct binds (a, b) IS [NOT] DISTINCT FROM (x, y): distinct when
+// any pair of fields is, NULLs equal to each other.
+func (b *Binder) rowDistinct(l, r *RowExpr, not bool, loc int32) (Expr, error) {
+	if len(l.Args) != len(r.Args) {
+		return nil, b.errorf(pgcode.SyntaxError, loc, "unequal number of entries in row expressions")
+	}
+	var es []Expr
+	for i := range l.Args {
+		eq, err := b.callOp("=", []Expr{l.Args[i], r.Args[i]}, loc)
+		if err != nil {
+			return nil, err
+		}
+		c := eq.(*Call)
+		es = append(es, &DistinctFrom{A: c.Args[0], B: c.Args[1], Eq: c.Fn})
+	}
+	var e Expr = &Or{Args: es}
+	if len(es) == 1 {
+		e = es[0]
+	}
+	if not {
+		e = &Not{E: e}
+	}
+	return e, nil
 }
 
 // rowInList binds (a, b) [NOT] IN ((x, y), ...): the rows' equalities,
