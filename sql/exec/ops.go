@@ -123,6 +123,11 @@ type limitOp struct {
 	in            Operator
 	count, offset int64
 	seen          int64
+	// ties: WITH TIES, the keys and the nth row's values of them.
+	ties     []plan.SortKey
+	tieKeys  []evalFn
+	last     []types.Datum
+	tiesDone bool
 }
 
 func newLimit(env *Env, n *plan.Limit) (Operator, error) {
@@ -141,7 +146,17 @@ func newLimit(env *Env, n *plan.Limit) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &limitOp{in: in, count: count, offset: offset}, nil
+	op := &limitOp{in: in, count: count, offset: offset, ties: n.Ties}
+	if len(n.Ties) > 0 {
+		keys := make([]plan.Expr, len(n.Ties))
+		for i, k := range n.Ties {
+			keys[i] = k.E
+		}
+		if op.tieKeys, err = env.compileAll(keys); err != nil {
+			return nil, err
+		}
+	}
+	return op, nil
 }
 
 // limitValue evaluates LIMIT or OFFSET: -1 for none.
@@ -176,6 +191,9 @@ func (op *limitOp) Next() (Row, error) {
 		op.seen++
 	}
 	if op.count >= 0 && op.seen-op.offset >= op.count {
+		if op.last != nil && !op.tiesDone {
+			return op.nextTie()
+		}
 		op.in.Close()
 		return nil, nil
 	}
@@ -184,7 +202,48 @@ func (op *limitOp) Next() (Row, error) {
 		return nil, err
 	}
 	op.seen++
+	if op.tieKeys != nil && op.count >= 0 && op.seen-op.offset == op.count {
+		if op.last, err = op.keyValues(r); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// nextTie returns the next row if it ties with the nth on the ORDER BY's
+// keys (FETCH ... WITH TIES), else ends.
+func (op *limitOp) nextTie() (Row, error) {
+	r, err := op.in.Next()
+	if err != nil || r == nil {
+		op.tiesDone = true
+		return nil, err
+	}
+	vals, err := op.keyValues(r)
+	if err != nil {
+		return nil, err
+	}
+	for i, k := range op.ties {
+		x, y := op.last[i], vals[i]
+		if (x == nil) != (y == nil) || x != nil && types.Compare(x, y, k.E.Type()) != 0 {
+			op.tiesDone = true
+			op.in.Close()
+			return nil, nil
+		}
+	}
+	return r, nil
+}
+
+// keyValues evaluates the ORDER BY's keys of a row.
+func (op *limitOp) keyValues(r Row) ([]types.Datum, error) {
+	out := make([]types.Datum, len(op.tieKeys))
+	for i, f := range op.tieKeys {
+		v, err := f(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
 func (op *limitOp) Close() { op.in.Close() }

@@ -278,6 +278,9 @@ type Fetch struct {
 type Limit struct {
 	Input         Node
 	Count, Offset Expr
+	// Ties, for FETCH FIRST n ROWS WITH TIES, are the ORDER BY's keys:
+	// the rows after the nth that tie with it on them come too.
+	Ties []SortKey
 }
 
 // Distinct drops repeated rows (On: rows with repeated On values, keeping

@@ -729,24 +729,29 @@ func (b *Binder) sortLimit(n Node, keys []SortKey, sel *pg.SelectStmt) (Node, er
 	if err != nil {
 		return nil, err
 	}
+	ties := sel.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES
+	if ties && len(keys) == 0 {
+		return nil, pgcode.New(pgcode.SyntaxError, "WITH TIES cannot be specified without ORDER BY clause")
+	}
 	if len(keys) > 0 {
 		srt := &Sort{Input: n, Keys: keys}
-		if count != nil {
-			srt.Limit, srt.Offset = count, offset // top-N
+		if count != nil && !ties {
+			srt.Limit, srt.Offset = count, offset // top-N (ties would be cut)
 		}
 		n = srt
 	}
 	if count != nil || offset != nil {
-		n = &Limit{Input: n, Count: count, Offset: offset}
+		l := &Limit{Input: n, Count: count, Offset: offset}
+		if ties {
+			l.Ties = keys
+		}
+		n = l
 	}
 	return n, nil
 }
 
 // limits binds LIMIT and OFFSET (int8, no column references).
 func (b *Binder) limits(sel *pg.SelectStmt) (count, offset Expr, err error) {
-	if sel.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES {
-		return nil, nil, pgcode.New(pgcode.FeatureNotSupported, "FETCH ... WITH TIES is not supported")
-	}
 	bind := func(n *pg.Node, what string) (Expr, error) {
 		if n == nil {
 			return nil, nil
