@@ -417,16 +417,24 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 	for _, n := range list {
 		rt := n.GetResTarget()
 		val := rt.Val
+		var fromRow Expr // SET (a, b) = (SELECT ...): the column's field
 		if mr := val.GetMultiAssignRef(); mr != nil {
 			// SET (a, b) = (x, y): each column its item of the row.
-			row := mr.Source.GetRowExpr()
-			if row == nil {
-				return nil, b.errorf(pgcode.FeatureNotSupported, rt.Location, "SET (a, b) = (SELECT ...) is not supported")
+			if sl := mr.Source.GetSubLink(); sl != nil && (sl.SubLinkType == pg.SubLinkType_EXPR_SUBLINK || sl.SubLinkType == pg.SubLinkType_MULTIEXPR_SUBLINK) {
+				var err error
+				if fromRow, err = b.rowSubqueryField(sl, int(mr.Colno)-1, int(mr.Ncolumns), s); err != nil {
+					return nil, err
+				}
+			} else {
+				row := mr.Source.GetRowExpr()
+				if row == nil {
+					return nil, b.errorf(pgcode.FeatureNotSupported, rt.Location, "this source of SET (a, b) = ... is not supported")
+				}
+				if len(row.Args) != int(mr.Ncolumns) {
+					return nil, b.errorf(pgcode.SyntaxError, rt.Location, "number of columns does not match number of values")
+				}
+				val = row.Args[mr.Colno-1]
 			}
-			if len(row.Args) != int(mr.Ncolumns) {
-				return nil, b.errorf(pgcode.SyntaxError, rt.Location, "number of columns does not match number of values")
-			}
-			val = row.Args[mr.Colno-1]
 		}
 		item := SetItem{Col: rt.Name}
 		if i := t.Col(rt.Name); i >= 0 && t.Cols[i].Hidden {
@@ -459,7 +467,7 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 				return nil, b.errorf(pgcode.SyntaxError, rt.Location, "multiple assignments to same column %q", item.Col)
 			}
 		}
-		if val.GetSetToDefault() != nil {
+		if fromRow == nil && val.GetSetToDefault() != nil {
 			d, err := b.columnDefault(t, item.Col)
 			if err != nil {
 				return nil, err
@@ -470,10 +478,14 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 			out = append(out, item)
 			continue
 		}
-		e, err := b.expr(val, s, exprCtx{where: "UPDATE", value: true})
-		if err != nil {
-			return nil, err
+		e := fromRow
+		if e == nil {
+			var err error
+			if e, err = b.expr(val, s, exprCtx{where: "UPDATE", value: true}); err != nil {
+				return nil, err
+			}
 		}
+		var err error
 		if len(item.Path) == 0 {
 			if e, err = b.assign(e, t, item.Col, location(val)); err != nil {
 				return nil, err
@@ -487,6 +499,43 @@ func (b *Binder) setList(list []*pg.Node, t *Table, s *scope) ([]SetItem, error)
 		out = append(out, item)
 	}
 	return out, nil
+}
+
+// rowSubqueryField binds field i of SET (a, b, ...) = (SELECT x, y, ...):
+// the subquery, as one that yields its row as a record (NULLs for no row,
+// 21000 for two), and the field of it. Each column binds the subquery of
+// its own (an uncorrelated one runs once; a correlated one once for each
+// column of each row).
+func (b *Binder) rowSubqueryField(sl *pg.SubLink, i, n int, s *scope) (Expr, error) {
+	sel := sl.Subselect.GetSelectStmt()
+	if sel == nil {
+		return nil, b.errorf(pgcode.FeatureNotSupported, sl.Location, "this kind of subquery is not supported")
+	}
+	inner := &scope{parent: s}
+	p, err := b.selectStmt(sel, inner, nil)
+	if err != nil {
+		return nil, err
+	}
+	cols := p.Columns()
+	var shown []Column
+	for _, c := range cols {
+		if !c.Hidden {
+			shown = append(shown, c)
+		}
+	}
+	if len(shown) != n {
+		return nil, b.errorf(pgcode.SyntaxError, sl.Location, "number of columns does not match number of values")
+	}
+	row := &RowExpr{}
+	for j, c := range cols {
+		if !c.Hidden {
+			row.Args = append(row.Args, &ColRef{Idx: j, T: c.Type, Name: c.Name})
+			row.Names = append(row.Names, c.Name)
+		}
+	}
+	proj := &Project{Input: p, Exprs: []Expr{row}, Cols: []Column{{Name: "row", Type: types.Record}}}
+	sq := &Subquery{Plan: proj, Correlated: inner.correlated, Kind: ScalarSubquery, T: types.Record}
+	return &FieldSelect{E: sq, Field: shown[i].Name, Idx: i, T: shown[i].Type}, nil
 }
 
 // BindUpdate binds UPDATE.
