@@ -2,12 +2,10 @@ package integration
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/driftdb/driftdb/pgwire"
 )
@@ -79,8 +77,7 @@ func TestAdvisoryLocks(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond)
 	_, err := c2.Exec(bg, `SELECT pg_advisory_lock(1)`)
-	var pe *pgconn.PgError
-	if !errors.As(err, &pe) || pe.Code != "40P01" {
+	if sqlState(err) != "40P01" {
 		t.Fatalf("a circle of waits: %v", err)
 	}
 	mustExec(t, c2, `SELECT pg_advisory_unlock_all()`)
@@ -92,7 +89,7 @@ func TestAdvisoryLocks(t *testing.T) {
 	c3 := connect(t, s.url(""))
 	mustExec(t, c3, `SELECT pg_advisory_lock(10)`)
 	mustExec(t, c2, `SET statement_timeout = '100ms'`)
-	if _, err := c2.Exec(bg, `SELECT pg_advisory_lock(10)`); !errors.As(err, &pe) || pe.Code != "57014" {
+	if _, err := c2.Exec(bg, `SELECT pg_advisory_lock(10)`); sqlState(err) != "57014" {
 		t.Fatalf("a wait past statement_timeout: %v", err)
 	}
 	mustExec(t, c2, `SET statement_timeout = 0`)

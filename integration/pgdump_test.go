@@ -1,16 +1,12 @@
 package integration
 
 import (
-	"context"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/driftdb/driftdb/pgwire"
 )
@@ -80,27 +76,16 @@ end'), (NULL)`,
 	if pgURL == "" {
 		t.Skip(missing)
 	}
-	ctx := context.Background()
-	admin := connect(t, pgURL)
-	for _, q := range []string{"DROP DATABASE IF EXISTS driftdb_dump", "CREATE DATABASE driftdb_dump"} {
-		if _, err := admin.Exec(ctx, q); err != nil {
-			t.Fatalf("PostgreSQL: %s: %v", q, err)
-		}
-	}
-	pu, err := url.Parse(pgURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pu.Path = "/driftdb_dump"
+	dumpURL := freshPostgresDB(t, pgURL, "driftdb_dump")
 	file := filepath.Join(t.TempDir(), "dump.sql")
 	if err := os.WriteFile(file, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	restore := exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pu.String(), "-f", file)
+	restore := exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dumpURL, "-f", file)
 	if msg, err := restore.CombinedOutput(); err != nil {
 		t.Fatalf("restore: %v\n%s", err, msg)
 	}
-	pg := connect(t, pu.String())
+	pg := connect(t, dumpURL)
 	for _, q := range []string{
 		`SELECT customer || '|' || id || '|' || amount || '|' || coalesce(tags::text, '-') || '|' || coalesce(extract(epoch FROM at)::bigint::text, '-') FROM orders ORDER BY id`,
 		`SELECT coalesce(note, '-') FROM notes ORDER BY 1`,
@@ -114,23 +99,9 @@ end'), (NULL)`,
 		`SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'acct'::regclass ORDER BY conname`,
 		`SELECT doc::text || '|' || u || '|' || encode(b, 'hex') || '|' || f || '|' || ok FROM kinds`,
 	} {
-		got, want := column(t, c, q), column(t, pg, q)
+		got, want := strings.Join(rowsText(t, c, q), "\n"), strings.Join(rowsText(t, pg, q), "\n")
 		if got != want {
 			t.Errorf("%s: DriftDB\n%s\nrestored in PostgreSQL\n%s", q, got, want)
 		}
 	}
-}
-
-// column runs a query and returns its first column, a row a line.
-func column(t *testing.T, c *pgx.Conn, q string) string {
-	t.Helper()
-	rows, err := c.Query(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	vals, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return strings.Join(vals, "\n")
 }

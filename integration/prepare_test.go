@@ -1,12 +1,10 @@
 package integration
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/driftdb/driftdb/pgwire"
 )
@@ -46,12 +44,11 @@ func TestPrepareExecuteSQL(t *testing.T) {
 			}
 			mustExec(t, c, `DEALLOCATE pick`)
 			_, err = c.Exec(bg, `EXECUTE pick(3)`)
-			var pe *pgconn.PgError
-			if !errors.As(err, &pe) || pe.Code != "26000" {
+			if sqlState(err) != "26000" {
 				t.Fatalf("after DEALLOCATE: %v", err)
 			}
 			mustExec(t, c, `DEALLOCATE ALL`)
-			if _, err := c.Exec(bg, `EXECUTE ins(9, 'x')`); !errors.As(err, &pe) || pe.Code != "26000" {
+			if _, err := c.Exec(bg, `EXECUTE ins(9, 'x')`); sqlState(err) != "26000" {
 				t.Fatalf("after DEALLOCATE ALL: %v", err)
 			}
 		})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 
-	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/pgcode"
 )
@@ -37,26 +36,10 @@ type advisoryLocks struct {
 	changed chan struct{}
 }
 
-var advisory struct {
-	mu sync.Mutex
-	m  map[*engine.DB]*advisoryLocks
-}
-
-// advisoryOf returns the advisory locks of a database.
-func advisoryOf(db *engine.DB) *advisoryLocks {
-	advisory.mu.Lock()
-	defer advisory.mu.Unlock()
-	if advisory.m == nil {
-		advisory.m = map[*engine.DB]*advisoryLocks{}
-	}
-	a := advisory.m[db]
-	if a == nil {
-		a = &advisoryLocks{holds: map[builtins.AdvisoryKey]map[*Session]*advisoryHold{},
-			waiting: map[*Session]builtins.AdvisoryKey{}, changed: make(chan struct{})}
-		advisory.m[db] = a
-	}
-	return a
-}
+var advisory = perDB[advisoryLocks]{newT: func() *advisoryLocks {
+	return &advisoryLocks{holds: map[builtins.AdvisoryKey]map[*Session]*advisoryHold{},
+		waiting: map[*Session]builtins.AdvisoryKey{}, changed: make(chan struct{})}
+}}
 
 // blocked reports whether another session's hold of k keeps s from
 // taking it (shared or not).
@@ -209,18 +192,14 @@ func (a *advisoryLocks) drop(s *Session, k builtins.AdvisoryKey, h *advisoryHold
 // block lasts until the statement's end (EndStatement), its transaction.
 func (f fnSession) AdvisoryLock(ctx context.Context, k builtins.AdvisoryKey, shared, xact, try bool) (bool, error) {
 	f.s.advisoryUsed = true
-	return advisoryOf(f.s.db).lock(ctx, f.s, k, shared, xact, try)
+	return advisory.of(f.s.db).lock(ctx, f.s, k, shared, xact, try)
 }
 
 func (f fnSession) AdvisoryUnlock(k builtins.AdvisoryKey, shared bool) bool {
-	return advisoryOf(f.s.db).unlock(f.s, k, shared)
+	return advisory.of(f.s.db).unlock(f.s, k, shared)
 }
 
-func (f fnSession) AdvisoryUnlockAll() {
-	if f.s.advisoryUsed {
-		advisoryOf(f.s.db).release(f.s, true)
-	}
-}
+func (f fnSession) AdvisoryUnlockAll() { f.s.releaseAdvisory(true) }
 
 // releaseAdvisory gives back the session's transaction-level advisory
 // locks once no transaction is open, and with all every one.
@@ -228,5 +207,5 @@ func (s *Session) releaseAdvisory(all bool) {
 	if !s.advisoryUsed || !all && s.txn != nil {
 		return
 	}
-	advisoryOf(s.db).release(s, all)
+	advisory.of(s.db).release(s, all)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/driftdb/driftdb/sql/builtins"
@@ -28,13 +29,14 @@ import (
 // expression of a form not known here is shown as kept.
 
 // defaultText is the catalog's text of a default kept as text for a
-// column of type col.
-func defaultText(text string, col *types.T) string {
+// column of type col; qualify names relations by their schema, for a
+// search path that does not reach them.
+func defaultText(text string, col *types.T, qualify bool) string {
 	n, err := parser.ParseExpr(text)
 	if err != nil {
 		return text
 	}
-	w := defaultWriter{}
+	w := defaultWriter{qualify: qualify}
 	out, _, ok := w.expr(n, baseType(col))
 	if !ok {
 		return text
@@ -76,23 +78,28 @@ func checkText(text string, cols map[string]*types.T) vtable.CheckDef {
 	return def
 }
 
-// columnRefs calls f with each column reference in a parse tree.
-func columnRefs(m protoreflect.Message, f func(*pg.ColumnRef)) {
-	if c, ok := m.Interface().(*pg.ColumnRef); ok {
-		f(c)
-		return
-	}
+// walkTree calls fn for every node of a parse tree, parents first.
+func walkTree(m protoreflect.Message, fn func(proto.Message)) {
+	fn(m.Interface())
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		switch {
-		case fd.Message() == nil || fd.IsMap():
-		case fd.IsList():
+		case fd.IsList() && fd.Message() != nil:
 			for i, l := 0, v.List(); i < l.Len(); i++ {
-				columnRefs(l.Get(i).Message(), f)
+				walkTree(l.Get(i).Message(), fn)
 			}
-		default:
-			columnRefs(v.Message(), f)
+		case fd.Message() != nil && !fd.IsMap():
+			walkTree(v.Message(), fn)
 		}
 		return true
+	})
+}
+
+// columnRefs calls f with each column reference in a parse tree.
+func columnRefs(m protoreflect.Message, f func(*pg.ColumnRef)) {
+	walkTree(m, func(x proto.Message) {
+		if c, ok := x.(*pg.ColumnRef); ok {
+			f(c)
+		}
 	})
 }
 
@@ -104,6 +111,9 @@ type defaultWriter struct {
 	// pretty writes pg_get_constraintdef's pretty form: without the
 	// parentheses that are not needed.
 	pretty bool
+	// qualify names a relation (a regclass constant) by its schema, as
+	// regclass output does where the search path does not reach it.
+	qualify bool
 }
 
 // kind is what sort of expression a written part is, for the
@@ -253,8 +263,12 @@ func (w defaultWriter) aconst(c *pg.A_Const, want *types.T) (string, *types.T, b
 		}
 		if t.Oid == types.OidRegclass {
 			// A relation's name, written back as regclass output writes
-			// it: DriftDB's relations are all on the search path.
-			return defaultConstText(v.Sval.Sval, t), t, true
+			// it: DriftDB's relations are all in schema public.
+			name := v.Sval.Sval
+			if w.qualify && !strings.ContainsAny(name, `."`) {
+				name = "public." + name
+			}
+			return defaultConstText(name, t), t, true
 		}
 		d, err := types.ParseText(v.Sval.Sval, t, nil)
 		if err != nil {

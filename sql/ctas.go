@@ -8,7 +8,6 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/driftdb/driftdb/sql/parser"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
@@ -108,9 +107,7 @@ func (st *Stmt) createTableAs(ctx context.Context, into *pg.IntoClause, query *p
 		return &Result{Tag: "CREATE TABLE AS"}, nil
 	}
 	ins := &pg.InsertStmt{Relation: proto.Clone(rv).(*pg.RangeVar), SelectStmt: query}
-	ins.Relation.Relpersistence = "p"
-	fill := &Stmt{s: s, p: &parser.Statement{SQL: st.p.SQL, Offset: st.p.Offset, NumParams: st.p.NumParams, Travel: st.p.Travel,
-		Stmt: &pg.Node{Node: &pg.Node_InsertStmt{InsertStmt: ins}}}, given: st.given}
+	fill := &Stmt{s: s, p: st.p.With(&pg.Node{Node: &pg.Node_InsertStmt{InsertStmt: ins}}), given: st.given}
 	r, err := fill.Execute(ctx, params)
 	if err != nil {
 		// The statement fails whole: the table it made goes (directly:

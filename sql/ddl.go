@@ -122,11 +122,8 @@ func (s *Session) truncate(ctx context.Context, t *pg.TruncateStmt) (*Result, er
 	}
 	var names []string
 	for _, r := range t.Relations {
-		name, err := relName(r.GetRangeVar())
+		name, err := s.tableNamed(r.GetRangeVar())
 		if err != nil {
-			return nil, err
-		}
-		if err := s.tableExists(name); err != nil {
 			return nil, err
 		}
 		names = append(names, name)
@@ -151,11 +148,8 @@ func (s *Session) renameStmt(r *pg.RenameStmt) (*Result, error) {
 	if r.RenameType != pg.ObjectType_OBJECT_TABLE && r.RenameType != pg.ObjectType_OBJECT_COLUMN {
 		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "ALTER %s ... RENAME is not supported", strings.TrimPrefix(r.RenameType.String(), "OBJECT_"))
 	}
-	name, err := relName(r.Relation)
+	name, err := s.tableNamed(r.Relation)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.tableExists(name); err != nil {
 		return skipMissing(err, r.MissingOk, name)
 	}
 	switch r.RenameType {
@@ -186,6 +180,15 @@ func skipMissing(err error, missingOK bool, name string) (*Result, error) {
 	return nil, err
 }
 
+// tableNamed is the name of the table rv names: 42P01 for a missing one.
+func (s *Session) tableNamed(rv *pg.RangeVar) (string, error) {
+	name, err := relName(rv)
+	if err != nil {
+		return "", err
+	}
+	return name, s.tableExists(name)
+}
+
 // tableExists is 42P01 for a missing table.
 func (s *Session) tableExists(name string) error {
 	if _, err := s.db.View().Spec(name); err != nil {
@@ -206,11 +209,8 @@ func (s *Session) alterTable(ctx context.Context, a *pg.AlterTableStmt) (*Result
 	if a.Objtype != pg.ObjectType_OBJECT_TABLE {
 		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "ALTER %s is not supported", strings.TrimPrefix(a.Objtype.String(), "OBJECT_"))
 	}
-	name, err := relName(a.Relation)
+	name, err := s.tableNamed(a.Relation)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.tableExists(name); err != nil {
 		return skipMissing(err, a.MissingOk, name)
 	}
 	res := &Result{Tag: "ALTER TABLE"}

@@ -28,11 +28,7 @@ func (s *Session) vacuumStmt(v *pg.VacuumStmt) (*Result, error) {
 		if rv == nil {
 			continue
 		}
-		name, err := relName(rv)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.tableExists(name); err != nil {
+		if _, err := s.tableNamed(rv); err != nil {
 			return nil, err
 		}
 	}
@@ -69,11 +65,7 @@ func (s *Session) lockStmt(l *pg.LockStmt) (*Result, error) {
 		return nil, pgcode.New(pgcode.FeatureNotSupported, "LOCK TABLE in a mode other than ACCESS SHARE is not supported: DriftDB takes no table locks")
 	}
 	for _, r := range l.Relations {
-		name, err := relName(r.GetRangeVar())
-		if err != nil {
-			return nil, err
-		}
-		if err := s.tableExists(name); err != nil {
+		if _, err := s.tableNamed(r.GetRangeVar()); err != nil {
 			return nil, err
 		}
 	}

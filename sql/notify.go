@@ -6,7 +6,6 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
-	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/pgcode"
 )
 
@@ -39,33 +38,18 @@ type notifyHub struct {
 	listeners map[string]map[*Session]bool
 }
 
-var hubs struct {
-	mu sync.Mutex
-	m  map[*engine.DB]*notifyHub
-}
-
-func hubOf(db *engine.DB) *notifyHub {
-	hubs.mu.Lock()
-	defer hubs.mu.Unlock()
-	if hubs.m == nil {
-		hubs.m = map[*engine.DB]*notifyHub{}
-	}
-	h := hubs.m[db]
-	if h == nil {
-		h = &notifyHub{listeners: map[string]map[*Session]bool{}}
-		hubs.m[db] = h
-	}
-	return h
-}
+var hubs = perDB[notifyHub]{newT: func() *notifyHub {
+	return &notifyHub{listeners: map[string]map[*Session]bool{}}
+}}
 
 // notifyState is a session's side: its channels, what its transaction
 // will send, what it sent and the server has yet to publish, and what it
 // received.
 type notifyState struct {
 	listening map[string]bool
-	txn       []Notification // sent by the transaction block, until it ends
-	outbox    []Notification // committed, to publish once durable
-	mu        sync.Mutex     // guards inbox: other sessions deliver to it
+	txn       noteQueue  // sent by the transaction block, until it ends
+	outbox    noteQueue  // committed, to publish once durable
+	mu        sync.Mutex // guards inbox: other sessions deliver to it
 	inbox     []Notification
 }
 
@@ -74,7 +58,7 @@ func (s *Session) listen(channel string) {
 		s.note.listening = map[string]bool{}
 	}
 	s.note.listening[channel] = true
-	h := hubOf(s.db)
+	h := hubs.of(s.db)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.listeners[channel] == nil {
@@ -87,7 +71,7 @@ func (s *Session) unlisten(channel string) {
 	if len(s.note.listening) == 0 {
 		return
 	}
-	h := hubOf(s.db)
+	h := hubs.of(s.db)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range s.note.listening {
@@ -113,27 +97,46 @@ func (s *Session) notify(channel, payload string) error {
 	case len(payload) > maxPayload:
 		return pgcode.New(pgcode.InvalidParameterValue, "payload string too long")
 	}
-	n := Notification{PID: s.pid, Channel: channel, Payload: payload}
 	q := &s.note.outbox
 	if s.txn != nil {
 		q = &s.note.txn
 	}
-	for _, m := range *q {
-		if m == n {
-			return nil // sent once a transaction
-		}
-	}
-	*q = append(*q, n)
+	q.add(Notification{PID: s.pid, Channel: channel, Payload: payload})
 	return nil
+}
+
+// noteQueue is notifications in the order sent, each once.
+type noteQueue struct {
+	l    []Notification
+	seen map[Notification]bool
+}
+
+func (q *noteQueue) add(n Notification) {
+	if q.seen[n] {
+		return // sent once a transaction
+	}
+	if q.seen == nil {
+		q.seen = map[Notification]bool{}
+	}
+	q.seen[n] = true
+	q.l = append(q.l, n)
+}
+
+// take returns the queue's notifications and empties it.
+func (q *noteQueue) take() []Notification {
+	l := q.l
+	*q = noteQueue{}
+	return l
 }
 
 // endNotifyBlock ends the transaction block's notifications: committed
 // ones wait for the commit to be durable (PublishNotifications).
 func (s *Session) endNotifyBlock(committed bool) {
-	if committed {
-		s.note.outbox = append(s.note.outbox, s.note.txn...)
+	for _, n := range s.note.txn.take() {
+		if committed {
+			s.note.outbox.add(n)
+		}
 	}
-	s.note.txn = nil
 }
 
 // PublishNotifications sends what the session's committed transactions
@@ -141,14 +144,13 @@ func (s *Session) endNotifyBlock(committed bool) {
 // durable; a session without a server (DeferCommits off) does at the end
 // of each statement.
 func (s *Session) PublishNotifications() {
-	out := s.note.outbox
+	out := s.note.outbox.take()
 	if len(out) == 0 {
 		return
 	}
-	s.note.outbox = nil
-	h := hubOf(s.db)
+	h := hubs.of(s.db)
 	h.mu.Lock()
-	var woken []*Session
+	woken := map[*Session]bool{} // each listener is woken once
 	for _, n := range out {
 		for l := range h.listeners[n.Channel] {
 			l.note.mu.Lock()
@@ -157,11 +159,11 @@ func (s *Session) PublishNotifications() {
 			}
 			l.note.inbox = append(l.note.inbox, n)
 			l.note.mu.Unlock()
-			woken = append(woken, l)
+			woken[l] = true
 		}
 	}
 	h.mu.Unlock()
-	for _, l := range woken {
+	for l := range woken {
 		if l.opts.Wake != nil && l != s {
 			l.opts.Wake()
 		}
@@ -170,11 +172,11 @@ func (s *Session) PublishNotifications() {
 
 // Notifying reports whether the session has notifications to publish
 // (PublishNotifications).
-func (s *Session) Notifying() bool { return len(s.note.outbox) > 0 }
+func (s *Session) Notifying() bool { return len(s.note.outbox.l) > 0 }
 
 // DropNotifications forgets what the session's last commit was to send:
 // the commit failed.
-func (s *Session) DropNotifications() { s.note.outbox = nil }
+func (s *Session) DropNotifications() { s.note.outbox.take() }
 
 // TakeNotifications returns the notifications the session received, for
 // its client, and forgets them.

@@ -3,7 +3,6 @@ package sql
 import (
 	"context"
 	"fmt"
-	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
@@ -35,7 +34,7 @@ func (st *Stmt) prepareStmt(p *pg.PrepareStmt) (*Result, error) {
 		}
 		given = append(given, t)
 	}
-	inner := &Stmt{s: s, p: &parser.Statement{SQL: st.p.SQL, Offset: st.p.Offset, Stmt: p.Query, NumParams: st.p.NumParams, Travel: st.p.Travel}}
+	inner := &Stmt{s: s, p: st.p.With(p.Query)}
 	pts, _, err := inner.Describe(given)
 	if err != nil {
 		return nil, err
@@ -67,7 +66,7 @@ func (st *Stmt) executeStmt(ctx context.Context, e *pg.ExecuteStmt, params []typ
 		sel := &pg.SelectStmt{Op: pg.SetOperation_SETOP_NONE, LimitOption: pg.LimitOption_LIMIT_OPTION_DEFAULT}
 		for i, v := range e.Params {
 			if sl := findSubLink(v.ProtoReflect()); sl != nil {
-				return nil, pgcode.New(pgcode.FeatureNotSupported, "cannot use subquery in EXECUTE parameter").At(textPos(st.p, sl.Location))
+				return nil, pgcode.New(pgcode.FeatureNotSupported, "cannot use subquery in EXECUTE parameter").At(st.p.Pos(sl.Location))
 			}
 			tn, err := typeNameNode(inner.given[i])
 			if err != nil {
@@ -76,8 +75,7 @@ func (st *Stmt) executeStmt(ctx context.Context, e *pg.ExecuteStmt, params []typ
 			sel.TargetList = append(sel.TargetList, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{
 				Val: &pg.Node{Node: &pg.Node_TypeCast{TypeCast: &pg.TypeCast{Arg: v, TypeName: tn, Location: -1}}}}}})
 		}
-		vals := &Stmt{s: st.s, p: &parser.Statement{SQL: st.p.SQL, Offset: st.p.Offset, NumParams: st.p.NumParams, Travel: st.p.Travel,
-			Stmt: &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}}}, given: st.given}
+		vals := &Stmt{s: st.s, p: st.p.With(&pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}}), given: st.given}
 		r, err := vals.run(ctx, params)
 		if err == nil {
 			var row []types.Datum
@@ -138,27 +136,5 @@ func findSubLink(m protoreflect.Message) *pg.SubLink {
 	return found
 }
 
-// walkTree calls fn for every node of a parse tree, parents first.
-func walkTree(m protoreflect.Message, fn func(proto.Message)) {
-	fn(m.Interface())
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			for i, l := 0, v.List(); i < l.Len(); i++ {
-				walkTree(l.Get(i).Message(), fn)
-			}
-		case fd.Message() != nil && !fd.IsMap():
-			walkTree(v.Message(), fn)
-		}
-		return true
-	})
-}
-
 // textPos is the 1-based character position clients get of a location (a
 // byte offset in the statement's text; 0 for none).
-func textPos(p *parser.Statement, loc int32) int {
-	if loc < 0 || int(loc) > len(p.SQL) {
-		return 0
-	}
-	return p.Offset + utf8.RuneCountInString(p.SQL[:loc]) + 1
-}

@@ -44,36 +44,49 @@ func (s *Session) createSequence(c *pg.CreateSeqStmt) (*Result, error) {
 // column's).
 func sequenceOptions(list []*pg.Node) (engine.SequenceOptions, error) {
 	var o engine.SequenceOptions
-	num := seqNumber
 	for _, n := range list {
 		d := n.GetDefElem()
-		var err error
+		if ok, err := setSequenceOption(&o, d); ok {
+			if err != nil {
+				return o, err
+			}
+			continue
+		}
 		switch d.Defname {
-		case "start":
-			o.Start, err = num(d)
-		case "increment":
-			o.Increment, err = num(d)
-		case "minvalue":
-			o.Min, err = num(d)
-		case "maxvalue":
-			o.Max, err = num(d)
-		case "cache":
-			o.Cache, err = num(d)
-		case "cycle":
-			o.Cycle = d.Arg == nil || d.Arg.GetBoolean() == nil || d.Arg.GetBoolean().Boolval
-		case "as":
-			o.Type, err = seqType(d)
 		case "restart", "owned_by", "sequence_name":
 			// Ignored here: an identity column's sequence is named and
 			// owned by its column; RESTART belongs to ALTER SEQUENCE.
 		default:
 			return o, pgcode.Newf(pgcode.FeatureNotSupported, "sequence option %s is not supported", d.Defname)
 		}
-		if err != nil {
-			return o, err
-		}
 	}
 	return o, nil
+}
+
+// setSequenceOption sets in o the option d names, if it is one CREATE and
+// ALTER SEQUENCE share (START, INCREMENT, MINVALUE, MAXVALUE, CACHE,
+// CYCLE, AS); false for any other.
+func setSequenceOption(o *engine.SequenceOptions, d *pg.DefElem) (bool, error) {
+	var err error
+	switch d.Defname {
+	case "start":
+		o.Start, err = seqNumber(d)
+	case "increment":
+		o.Increment, err = seqNumber(d)
+	case "minvalue":
+		o.Min, err = seqNumber(d)
+	case "maxvalue":
+		o.Max, err = seqNumber(d)
+	case "cache":
+		o.Cache, err = seqNumber(d)
+	case "cycle":
+		o.Cycle = d.Arg == nil || d.Arg.GetBoolean() == nil || d.Arg.GetBoolean().Boolval
+	case "as":
+		o.Type, err = seqType(d)
+	default:
+		return false, nil
+	}
+	return true, err
 }
 
 // seqNumber reads a sequence option's number; nil for none (NO MINVALUE).
@@ -137,33 +150,24 @@ func (s *Session) alterSequence(a *pg.AlterSeqStmt) (*Result, error) {
 	var owner *engine.SequenceOwner
 	for _, n := range a.Options {
 		d := n.GetDefElem()
-		switch d.Defname {
-		case "as":
-			t, err := seqType(d)
+		if d.Defname == "as" {
+			// Bounds that were the old type's become the new type's.
+			lo, hi, _ := engine.SequenceTypeRange(info.Type)
+			if o.Min != nil && *o.Min == lo {
+				o.Min = nil
+			}
+			if o.Max != nil && *o.Max == hi {
+				o.Max = nil
+			}
+		}
+		if ok, err := setSequenceOption(&o, d); ok {
 			if err != nil {
 				return nil, err
 			}
-			// Bounds that were the old type's become the new type's.
-			lo, hi, _ := engine.SequenceTypeRange(info.Type)
-			if *o.Min == lo {
-				o.Min = nil
-			}
-			if *o.Max == hi {
-				o.Max = nil
-			}
-			o.Type = t
-		case "start":
-			o.Start, err = seqNumber(d)
-		case "increment":
-			o.Increment, err = seqNumber(d)
-		case "minvalue":
-			o.Min, err = seqNumber(d)
-		case "maxvalue":
-			o.Max, err = seqNumber(d)
-		case "cache":
-			o.Cache, err = seqNumber(d)
-		case "cycle":
-			o.Cycle = d.Arg == nil || d.Arg.GetBoolean() == nil || d.Arg.GetBoolean().Boolval
+			continue
+		}
+		var err error
+		switch d.Defname {
 		case "restart":
 			restarting = true
 			restart, err = seqNumber(d)
@@ -187,9 +191,6 @@ func (s *Session) alterSequence(a *pg.AlterSeqStmt) (*Result, error) {
 	}
 	if restarting && restart == nil {
 		restart = o.Start
-		if restart == nil {
-			restart = &info.Start
-		}
 	}
 	if err := s.db.AlterSequence(name, o, restart); err != nil {
 		return nil, err

@@ -2,8 +2,6 @@ package sql
 
 import (
 	"github.com/driftdb/driftdb/engine"
-	"github.com/driftdb/driftdb/sql/parser"
-	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
 )
 
@@ -13,17 +11,12 @@ import (
 // viewColumnTypes binds a view's query at v and returns the types of its
 // columns; nil when it no longer binds (a table it reads was altered).
 func (s *Session) viewColumnTypes(v *engine.View, def engine.ViewDef) []*types.T {
-	ps, err := parser.Parse(def.SQL)
-	if err != nil || len(ps) != 1 || ps[0].Stmt.GetSelectStmt() == nil {
-		return nil
-	}
-	b := plan.NewBinder(&catalog{s: s, view: v}, "", 0, nil, nil, s.TypesContext())
-	q, err := b.BindQuery(ps[0].Stmt.GetSelectStmt())
+	cols, err := s.viewColumns(&catalog{s: s, view: v}, def)
 	if err != nil {
 		return nil
 	}
 	var ts []*types.T
-	for _, c := range q.Cols {
+	for _, c := range cols {
 		if !c.Hidden {
 			ts = append(ts, c.Type)
 		}

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/parser"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
@@ -195,6 +196,9 @@ func (s *Session) renameColumnDependents(table, col string) error {
 // under a search path without public. A query that does not read back is
 // returned as it is.
 func (f fnSession) QualifiedView(query string) string {
+	if f.s.publicOnPath() {
+		return query
+	}
 	res, err := pg.Parse(query)
 	if err != nil || len(res.Stmts) != 1 {
 		return query
@@ -219,4 +223,13 @@ func (f fnSession) QualifiedView(query string) string {
 		return query
 	}
 	return out
+}
+
+// publicOnPath reports whether the session's search path reaches schema
+// public, where DriftDB's relations are: where it does not, the catalog
+// names them by their schema, as PostgreSQL does (pg_dump reads views and
+// defaults with an empty search path).
+func (s *Session) publicOnPath() bool {
+	path, _ := s.Setting("search_path")
+	return slices.Contains(builtins.SearchPath(path, s.opts.User), "public")
 }

@@ -1,9 +1,6 @@
 package sql
 
 import (
-	"regexp"
-	"strings"
-
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/pgcode"
@@ -33,14 +30,7 @@ func (s *Session) newVtableSource(v *engine.View) *vtable.Source {
 		Database:  s.opts.Database,
 		ViewTypes: func(def engine.ViewDef) []*types.T { return s.viewColumnTypes(v, def) },
 		DefaultText: func(text string, t *types.T) string {
-			out := defaultText(text, t)
-			if path, _ := s.Setting("search_path"); !strings.Contains(path, "public") {
-				// A relation its search path does not reach is named by
-				// its schema, as PostgreSQL writes a regclass (pg_dump
-				// reads defaults with no search path).
-				out = unqualifiedRegclass.ReplaceAllString(out, "'public.$1'::regclass")
-			}
-			return out
+			return defaultText(text, t, !s.publicOnPath())
 		},
 		CheckText: checkText,
 		Settings: func() [][2]string {
@@ -305,7 +295,3 @@ func (s *Session) tableOids(cols []Column) {
 		}
 	}
 }
-
-// unqualifiedRegclass matches a relation named without a schema in a
-// regclass literal ('t_id_seq'::regclass).
-var unqualifiedRegclass = regexp.MustCompile(`'([^'."]+)'::regclass`)

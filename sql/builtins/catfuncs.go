@@ -245,18 +245,14 @@ func viewDef(c *Context, a []types.Datum) (types.Datum, error) {
 		return nil, err
 	}
 	q := rel.Query
-	if path, _ := c.Session.Setting("search_path"); !strings.Contains(path, "public") {
-		// As PostgreSQL names the relations its search path does not
-		// reach by their schema (pg_dump reads views with none).
-		if vq, ok := c.Session.(ViewQualifier); ok {
-			q = vq.QualifiedView(q)
-		}
+	if vq, ok := c.Session.(ViewQualifier); ok {
+		q = vq.QualifiedView(q)
 	}
 	return q + ";", nil
 }
 
-// ViewQualifier writes a view's query with its relations named by their
-// schema.
+// ViewQualifier writes a view's query as PostgreSQL does: with the
+// relations the search path does not reach named by their schema.
 type ViewQualifier interface {
 	QualifiedView(query string) string
 }
@@ -372,6 +368,19 @@ func currentSchemas(c *Context, a []types.Datum) (types.Datum, error) {
 	if a[0].(bool) && !strings.Contains(path, "pg_catalog") {
 		out.Vals = append(out.Vals, "pg_catalog")
 	}
+	for _, name := range SearchPath(path, c.Session.User()) {
+		switch name {
+		case "pg_catalog", "public", "information_schema":
+			out.Vals = append(out.Vals, name)
+		}
+	}
+	return out, nil
+}
+
+// SearchPath reads a search_path setting into the schema names it lists,
+// $user as user.
+func SearchPath(path, user string) []string {
+	var names []string
 	for _, part := range strings.Split(path, ",") {
 		name := strings.TrimSpace(part)
 		if unq, ok := strings.CutPrefix(name, `"`); ok {
@@ -380,14 +389,11 @@ func currentSchemas(c *Context, a []types.Datum) (types.Datum, error) {
 			name = strings.ToLower(name)
 		}
 		if name == "$user" {
-			name = c.Session.User()
+			name = user
 		}
-		switch name {
-		case "pg_catalog", "public", "information_schema":
-			out.Vals = append(out.Vals, name)
-		}
+		names = append(names, name)
 	}
-	return out, nil
+	return names
 }
 
 // keywordRows are pg_get_keywords()'s rows.

@@ -65,28 +65,7 @@ func encodeBytes(b []byte, format string) (string, error) {
 func decodeBytes(s, format string) ([]byte, error) {
 	switch strings.ToLower(format) {
 	case "hex":
-		out := make([]byte, 0, len(s)/2)
-		for i := 0; i < len(s); {
-			c := s[i]
-			if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
-				i++
-				continue
-			}
-			hi, ok := hexDigit(c)
-			if !ok {
-				return nil, pgcode.Newf(pgcode.InvalidParameterValue, "invalid hexadecimal digit: \"%s\"", string(c))
-			}
-			if i+1 >= len(s) {
-				return nil, pgcode.New(pgcode.InvalidParameterValue, "invalid hexadecimal data: odd number of digits")
-			}
-			lo, ok := hexDigit(s[i+1])
-			if !ok {
-				return nil, pgcode.Newf(pgcode.InvalidParameterValue, "invalid hexadecimal digit: \"%s\"", string(s[i+1]))
-			}
-			out = append(out, hi<<4|lo)
-			i += 2
-		}
-		return out, nil
+		return types.DecodeHex(s)
 	case "base64":
 		clean := strings.Map(func(r rune) rune {
 			if r == ' ' || r == '\t' || r == '\n' || r == '\r' {
@@ -109,39 +88,7 @@ func decodeBytes(s, format string) ([]byte, error) {
 		}
 		return out, nil
 	case "escape":
-		out := make([]byte, 0, len(s))
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			if c != '\\' {
-				out = append(out, c)
-				continue
-			}
-			switch {
-			case i+1 < len(s) && s[i+1] == '\\':
-				out = append(out, '\\')
-				i++
-			case i+3 < len(s) && isOctal(s[i+1]) && s[i+1] <= '3' && isOctal(s[i+2]) && isOctal(s[i+3]):
-				out = append(out, (s[i+1]-'0')<<6|(s[i+2]-'0')<<3|(s[i+3]-'0'))
-				i += 3
-			default:
-				return nil, pgcode.New(pgcode.InvalidTextRepresentation, "invalid input syntax for type bytea")
-			}
-		}
-		return out, nil
+		return types.DecodeEscape(s)
 	}
 	return nil, unknownEncoding(format)
 }
-
-func hexDigit(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-func isOctal(c byte) bool { return c >= '0' && c <= '7' }

@@ -52,6 +52,29 @@ type Statement struct {
 	Travel []Travel
 }
 
+// Pos is the error position of the tree location loc: characters from the
+// start of the query string, counting from 1; 0 for none.
+func (p *Statement) Pos(loc int32) int {
+	return Position(p.SQL, p.Offset, loc)
+}
+
+// Position is the error position of byte offset loc in text, a statement
+// that starts offset characters into its query string: characters from
+// the start of the query string, counting from 1; 0 for none.
+func Position(text string, offset int, loc int32) int {
+	if loc < 0 || int(loc) > len(text) {
+		return 0
+	}
+	return offset + utf8.RuneCountInString(text[:loc]) + 1
+}
+
+// With is the statement with another tree in place of its own, as when it
+// runs as another statement it implies: the text, offset, parameters and
+// time travel stay, so errors point into the text sent.
+func (p *Statement) With(n *pg.Node) *Statement {
+	return &Statement{SQL: p.SQL, Offset: p.Offset, Stmt: n, NumParams: p.NumParams, Travel: p.Travel}
+}
+
 // TravelKind is what a time travel clause asks for. Its values are those
 // of plan.TravelKind.
 type TravelKind uint8

@@ -1,7 +1,7 @@
 package plan
 
 import (
-	"unicode/utf8"
+	"github.com/driftdb/driftdb/sql/parser"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -71,10 +71,7 @@ func (b *Binder) Params() []*types.T {
 // pos converts a pg_query location (a byte offset in the statement's
 // text, -1 for none) to the 1-based character position clients get.
 func (b *Binder) pos(loc int32) int {
-	if loc < 0 || int(loc) > len(b.text) {
-		return 0
-	}
-	return b.offset + utf8.RuneCountInString(b.text[:loc]) + 1
+	return parser.Position(b.text, b.offset, loc)
 }
 
 // errorf is an error at a location.

@@ -392,7 +392,9 @@ func (b *Binder) aexpr(a *pg.A_Expr, s *scope, ec exprCtx) (Expr, error) {
 			return b.rowInList(lr, items, op == "<>", a.Location)
 		}
 		return b.inList(l, items, op == "<>", a.Location)
-	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE:
+	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE, pg.A_Expr_Kind_AEXPR_SIMILAR:
+		// x SIMILAR TO p reads as x ~ similar_to_escape(p): the grammar
+		// has made the call.
 		l, err := b.expr(a.Lexpr, s, ec)
 		if err != nil {
 			return nil, err
@@ -444,18 +446,6 @@ func (b *Binder) aexpr(a *pg.A_Expr, s *scope, ec exprCtx) (Expr, error) {
 			e = &Not{E: e}
 		}
 		return e, nil
-	case pg.A_Expr_Kind_AEXPR_SIMILAR:
-		// x SIMILAR TO p reads as x ~ similar_to_escape(p): the grammar
-		// has made the call.
-		l, err := b.expr(a.Lexpr, s, ec)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.expr(a.Rexpr, s, exprCtx{where: ec.where, value: true})
-		if err != nil {
-			return nil, err
-		}
-		return b.callOp(op, []Expr{l, r}, a.Location)
 	}
 	return nil, b.errorf(pgcode.FeatureNotSupported, a.Location, "operator expression %s is not supported", a.Kind)
 }

@@ -315,30 +315,42 @@ func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 // or the escape format (\\ and \ooo escapes).
 func parseBytea(s string) (Datum, error) {
 	if len(s) >= 2 && s[0] == '\\' && s[1] == 'x' {
-		out := make([]byte, 0, (len(s)-2)/2)
-		for i := 2; i < len(s); {
-			c := s[i]
-			if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
-				i++
-				continue
-			}
-			hi, ok := hexVal(c)
-			if !ok {
-				return nil, badHexDigit(s[i:])
-			}
-			i++
-			if i >= len(s) {
-				return nil, pgcode.New(pgcode.InvalidParameterValue, "invalid hexadecimal data: odd number of digits")
-			}
-			lo, ok := hexVal(s[i])
-			if !ok {
-				return nil, badHexDigit(s[i:])
-			}
-			i++
-			out = append(out, hi<<4|lo)
-		}
-		return out, nil
+		return DecodeHex(s[2:])
 	}
+	return DecodeEscape(s)
+}
+
+// DecodeHex reads bytea's hex format after its \x (decode(s, 'hex') too):
+// pairs of hex digits, white space between them skipped.
+func DecodeHex(s string) ([]byte, error) {
+	out := make([]byte, 0, len(s)/2)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+			i++
+			continue
+		}
+		hi, ok := hexVal(c)
+		if !ok {
+			return nil, badHexDigit(s[i:])
+		}
+		i++
+		if i >= len(s) {
+			return nil, pgcode.New(pgcode.InvalidParameterValue, "invalid hexadecimal data: odd number of digits")
+		}
+		lo, ok := hexVal(s[i])
+		if !ok {
+			return nil, badHexDigit(s[i:])
+		}
+		i++
+		out = append(out, hi<<4|lo)
+	}
+	return out, nil
+}
+
+// DecodeEscape reads bytea's escape format (decode(s, 'escape') too): \\
+// for a backslash, \ooo for the byte of octal ooo, other bytes as they are.
+func DecodeEscape(s string) ([]byte, error) {
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); {
 		switch {
