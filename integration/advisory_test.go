@@ -12,10 +12,11 @@ import (
 
 // TestAdvisoryLocks: pg_advisory_lock and its kin between sessions of a
 // real server, as migration tools use them: a lock held keeps the others
-// out (try reports false, a lock waits until it is given back), shared
-// locks share, a transaction's lock goes at its end and a session's at its
-// close, a circle of waits fails with 40P01, and statement_timeout ends a
-// wait with 57014.
+// out (try reports false, a lock waits until it is given back, a shared
+// wait until the exclusive hold goes), shared locks share, a
+// transaction's lock goes at its end and a session's at its close, a
+// circle of waits fails with 40P01, and statement_timeout ends a wait
+// with 57014.
 func TestAdvisoryLocks(t *testing.T) {
 	s := startServer(t, pgwire.Config{})
 	c1, c2 := connect(t, s.url("")), connect(t, s.url(""))
@@ -57,6 +58,24 @@ func TestAdvisoryLocks(t *testing.T) {
 	try(c2, `SELECT pg_try_advisory_lock(8)`, false)
 	try(c1, `SELECT pg_advisory_unlock_shared(8)`, true)
 	try(c2, `SELECT pg_try_advisory_lock(8)`, true)
+	// A shared wait is given once the exclusive hold goes, though its
+	// session keeps a shared one.
+	go func() {
+		_, err := c1.Exec(bg, `SELECT pg_advisory_lock_shared(8)`)
+		got <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	try(c2, `SELECT pg_advisory_unlock(8)`, true)
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a shared wait stays after the exclusive hold went")
+	}
+	try(c1, `SELECT pg_advisory_unlock_shared(8)`, true)
+	try(c2, `SELECT pg_advisory_unlock_shared(8)`, true)
 
 	// A transaction's lock lasts until its end.
 	mustExec(t, c1, `BEGIN`)

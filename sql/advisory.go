@@ -32,7 +32,7 @@ type advisoryLocks struct {
 	mu      sync.Mutex
 	holds   map[builtins.AdvisoryKey]map[*Session]*advisoryHold
 	waiting map[*Session]builtins.AdvisoryKey
-	// changed is closed, and replaced, whenever a hold goes.
+	// changed is closed, and replaced, whenever a hold is given back.
 	changed chan struct{}
 }
 
@@ -151,6 +151,7 @@ func (a *advisoryLocks) unlock(s *Session, k builtins.AdvisoryKey, shared bool) 
 	}
 	*n--
 	a.drop(s, k, h)
+	a.wake()
 	return true
 }
 
@@ -159,29 +160,39 @@ func (a *advisoryLocks) unlock(s *Session, k builtins.AdvisoryKey, shared bool) 
 func (a *advisoryLocks) release(s *Session, session bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	gone := false
 	for k, m := range a.holds {
 		h := m[s]
 		if h == nil {
 			continue
 		}
+		before := *h
 		h.excl[1], h.shared[1] = 0, 0
 		if session {
 			h.excl[0], h.shared[0] = 0, 0
 		}
+		gone = gone || *h != before
 		a.drop(s, k, h)
+	}
+	if gone {
+		a.wake()
 	}
 }
 
-// drop forgets an empty hold and wakes the waiting sessions. a.mu is
-// held.
+// drop forgets a hold that became empty. a.mu is held.
 func (a *advisoryLocks) drop(s *Session, k builtins.AdvisoryKey, h *advisoryHold) {
-	if !h.empty() {
-		return
+	if h.empty() {
+		delete(a.holds[k], s)
+		if len(a.holds[k]) == 0 {
+			delete(a.holds, k)
+		}
 	}
-	delete(a.holds[k], s)
-	if len(a.holds[k]) == 0 {
-		delete(a.holds, k)
-	}
+}
+
+// wake lets the waiting sessions look again: a hold was given back,
+// which may end a wait though the hold is not empty (its exclusive part
+// went, a shared part stays). a.mu is held.
+func (a *advisoryLocks) wake() {
 	close(a.changed)
 	a.changed = make(chan struct{})
 }
