@@ -114,11 +114,11 @@ func (s *Session) preparedNamed(name string) (*Stmt, error) {
 
 // typeNameNode is a type as the grammar's TypeName, to cast to.
 func typeNameNode(t *types.T) (*pg.TypeName, error) {
-	ps, err := parser.Parse("SELECT NULL::" + t.String())
-	if err != nil || len(ps) != 1 {
+	n, err := parser.ParseExpr("NULL::" + t.String())
+	if err != nil {
 		return nil, pgcode.Newf(pgcode.InternalError, "type %s does not read back: %v", t, err)
 	}
-	tc := ps[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val.GetTypeCast()
+	tc := n.GetTypeCast()
 	if tc == nil {
 		return nil, pgcode.Newf(pgcode.InternalError, "type %s does not read back", t)
 	}
@@ -135,6 +135,3 @@ func findSubLink(m protoreflect.Message) *pg.SubLink {
 	})
 	return found
 }
-
-// textPos is the 1-based character position clients get of a location (a
-// byte offset in the statement's text; 0 for none).
