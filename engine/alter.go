@@ -79,6 +79,16 @@ func (a *alteration) declared(c Column, what string) (*ColumnSpec, error) {
 		"column %q of relation %q has no declared type (its type is inferred from its values): %s needs a declared column", c.Name, a.ts.spec.Name, what)
 }
 
+// declaredColumn finds the declared column named name, for a change only
+// declared columns take.
+func (a *alteration) declaredColumn(name, what string) (*ColumnSpec, error) {
+	c, err := a.column(name)
+	if err != nil {
+		return nil, err
+	}
+	return a.declared(c, what)
+}
+
 // eachLive calls fn for every live row of the table, as the writer has
 // it.
 func (a *alteration) eachLive(fn func(r *row) error) error {
@@ -467,11 +477,7 @@ func (db *DB) SetColumnNotNull(table, name string, notNull bool) error {
 // decides which changes are such.
 func (db *DB) SetColumnType(table, name string, typ Type, sqlType string, typmod Typmod) error {
 	return db.alter(table, func(a *alteration) error {
-		c, err := a.column(name)
-		if err != nil {
-			return err
-		}
-		d, err := a.declared(c, "ALTER COLUMN TYPE")
+		d, err := a.declaredColumn(name, "ALTER COLUMN TYPE")
 		if err != nil {
 			return err
 		}
@@ -488,11 +494,7 @@ func (db *DB) SetColumnType(table, name string, typ Type, sqlType string, typmod
 // changed.
 func (db *DB) SetColumnDefault(table, name, expr string) error {
 	return db.alter(table, func(a *alteration) error {
-		c, err := a.column(name)
-		if err != nil {
-			return err
-		}
-		d, err := a.declared(c, "DEFAULT")
+		d, err := a.declaredColumn(name, "DEFAULT")
 		if err != nil {
 			return err
 		}

@@ -36,9 +36,6 @@ func moreFuncs() []*Overload {
 			return n, nil
 		}
 	}
-	digest := func(h func([]byte) []byte) fnBody {
-		return func(_ *Context, a []types.Datum) (types.Datum, error) { return h(a[0].([]byte)), nil }
-	}
 	out := []*Overload{
 		{Name: "string_to_table", Oid: 6160, Kind: SetReturning, Args: ts(T, T), Ret: T,
 			SRFCols: []SRFCol{{Name: "string_to_table", T: T}}, SRF: stringTable},
@@ -46,9 +43,9 @@ func moreFuncs() []*Overload {
 			SRFCols: []SRFCol{{Name: "string_to_table", T: T}}, SRF: stringTable},
 		def(438, "num_nulls", nil, types.Int4, nulls(true)).variadic(types.AnyT).lenient(),
 		def(440, "num_nonnulls", nil, types.Int4, nulls(false)).variadic(types.AnyT).lenient(),
-		def(3419, "sha224", ts(BA), BA, digest(func(b []byte) []byte { s := sha256.Sum224(b); return s[:] })),
-		def(3421, "sha384", ts(BA), BA, digest(func(b []byte) []byte { s := sha512.Sum384(b); return s[:] })),
-		def(3422, "sha512", ts(BA), BA, digest(func(b []byte) []byte { s := sha512.Sum512(b); return s[:] })),
+		def(3419, "sha224", ts(BA), BA, hashOf(sha256.New224)),
+		def(3421, "sha384", ts(BA), BA, hashOf(sha512.New384)),
+		def(3422, "sha512", ts(BA), BA, hashOf(sha512.New)),
 	}
 	for _, t := range []*types.T{types.Int2, types.Int4, types.Int8} {
 		for _, op := range []string{"bit_and", "bit_or", "bit_xor"} {

@@ -179,10 +179,7 @@ func stringFuncs() []*Overload {
 			sum := md5.Sum(a[0].([]byte))
 			return hex.EncodeToString(sum[:]), nil
 		}),
-		def(3420, "sha256", ts(types.Bytea), types.Bytea, func(_ *Context, a []types.Datum) (types.Datum, error) {
-			sum := sha256.Sum256(a[0].([]byte))
-			return sum[:], nil
-		}),
+		def(3420, "sha256", ts(types.Bytea), types.Bytea, hashOf(sha256.New)),
 		def(1621, "chr", ts(I), T, chr),
 		def(1620, "ascii", ts(T), I, func(_ *Context, a []types.Datum) (types.Datum, error) {
 			r, n := utf8.DecodeRuneInString(str(a[0]))

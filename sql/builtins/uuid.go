@@ -50,9 +50,7 @@ func uuidFuncs() []*Overload {
 		if err != nil {
 			return nil, err
 		}
-		w := h()
-		w.Write(bytesOf(a[0]))
-		return w.Sum(nil), nil
+		return hashSum(h, bytesOf(a[0])), nil
 	}
 	mac := func(_ *Context, a []types.Datum) (types.Datum, error) {
 		h, err := hashNamed(str(a[2]))
@@ -117,6 +115,19 @@ func hashNamed(name string) (func() hash.Hash, error) {
 		return sha512.New, nil
 	}
 	return nil, pgcode.Newf(pgcode.InvalidParameterValue, "Cannot use \"%s\": No such hash algorithm", name)
+}
+
+// hashSum is h's digest of b.
+func hashSum(h func() hash.Hash, b []byte) []byte {
+	w := h()
+	w.Write(b)
+	return w.Sum(nil)
+}
+
+// hashOf is a function of a bytea returning h's digest of it (sha256 and
+// its kin).
+func hashOf(h func() hash.Hash) fnBody {
+	return func(_ *Context, a []types.Datum) (types.Datum, error) { return hashSum(h, a[0].([]byte)), nil }
 }
 
 // stamp sets a UUID's version and its RFC 4122 variant.
