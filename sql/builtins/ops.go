@@ -3,6 +3,7 @@ package builtins
 import (
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -315,60 +316,59 @@ func textOps() []*Overload {
 }
 
 // likeMatch matches SQL's LIKE: % any run, _ one character, \ escapes the
-// next.
+// next. It walks both strings once, going back only to the last % seen
+// (a later % matches whatever an earlier one could), so a row costs
+// O(len(s) x len(p)) at worst and allocates nothing.
 func likeMatch(s, p string) (bool, error) {
-	sr, pr := []rune(s), []rune(p)
-	var m func(i, j int) (bool, error)
-	memo := map[[2]int]bool{}
-	m = func(i, j int) (bool, error) {
-		for j < len(pr) {
-			switch pr[j] {
+	i, j := 0, 0
+	starI, starJ := -1, -1 // where the last % resumes: s and p after it
+	for {
+		if j < len(p) {
+			switch p[j] {
 			case '%':
-				for j < len(pr) && pr[j] == '%' {
-					j++
+				if j++; j == len(p) {
+					return true, nil // the rest of s, whatever it is
 				}
-				if j == len(pr) {
-					return true, nil
-				}
-				for k := i; k <= len(sr); k++ {
-					key := [2]int{k, j}
-					if done, seen := memo[key]; seen {
-						if done {
-							return true, nil
-						}
-						continue
-					}
-					ok, err := m(k, j)
-					if err != nil {
-						return false, err
-					}
-					memo[key] = ok
-					if ok {
-						return true, nil
-					}
-				}
-				return false, nil
+				starI, starJ = i, j
+				continue
 			case '_':
-				if i >= len(sr) {
-					return false, nil
+				if i < len(s) {
+					_, n := utf8.DecodeRuneInString(s[i:])
+					i, j = i+n, j+1
+					continue
 				}
-				i, j = i+1, j+1
-			case '\\':
-				if j+1 >= len(pr) {
-					return false, pgcode.New(pgcode.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
-				}
-				if i >= len(sr) || sr[i] != pr[j+1] {
-					return false, nil
-				}
-				i, j = i+1, j+2
 			default:
-				if i >= len(sr) || sr[i] != pr[j] {
-					return false, nil
+				lit := j
+				if p[j] == '\\' {
+					if j+1 >= len(p) {
+						return false, pgcode.New(pgcode.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+					}
+					lit = j + 1
 				}
-				i, j = i+1, j+1
+				_, pn := utf8.DecodeRuneInString(p[lit:])
+				if n := lit + pn - j; strings.HasPrefix(s[i:], p[lit:lit+pn]) {
+					i, j = i+pn, j+n
+					continue
+				}
 			}
+		} else if i == len(s) {
+			return true, nil
 		}
-		return i == len(sr), nil
+		// A mismatch: the last % takes one character more.
+		if starJ < 0 || starI >= len(s) {
+			return false, nil
+		}
+		_, n := utf8.DecodeRuneInString(s[starI:])
+		starI += n
+		if c := p[starJ]; c != '_' && c != '\\' && c != '%' {
+			// The next place the literal after the % starts (a byte
+			// that starts a character in p starts one in s too).
+			k := strings.IndexByte(s[starI:], c)
+			if k < 0 {
+				return false, nil
+			}
+			starI += k
+		}
+		i, j = starI, starJ
 	}
-	return m(0, 0)
 }
