@@ -85,6 +85,9 @@ func (env *Env) compile(e plan.Expr) (evalFn, error) {
 	case *plan.TupleKey:
 		return env.compileTupleKey(x)
 	case *plan.Cast:
+		if v, ok := env.constant(x); ok {
+			return func(Row) (types.Datum, error) { return v, nil }, nil
+		}
 		from, to, assign := x.E.Type(), x.T, x.Assign
 		return env.strictUnary(x.E, func(v types.Datum) (types.Datum, error) {
 			return env.cast(v, from, to, assign)
@@ -439,7 +442,8 @@ func (env *Env) compileCase(x *plan.Case) (evalFn, error) {
 }
 
 // compileIn compiles x IN (list): true on an equal item; else NULL if x
-// or an item is NULL; else false.
+// or an item is NULL; else false. A list of constants of an integer or
+// string type, compared by their own equality, is looked up in a set.
 func (env *Env) compileIn(x *plan.InList) (evalFn, error) {
 	e, err := env.compile(x.E)
 	if err != nil {
@@ -450,10 +454,21 @@ func (env *Env) compileIn(x *plan.InList) (evalFn, error) {
 		return nil, err
 	}
 	eqs, not := x.Eq, x.Not
+	set, setNull := env.constantSet(x)
+	args := make([]types.Datum, 2) // one list for every call, as compileCall's
 	return func(r Row) (types.Datum, error) {
 		v, err := e(r)
 		if err != nil || v == nil {
 			return nil, err
+		}
+		if _, ok := v.(int64); set != nil && (ok || isString(v)) {
+			if _, ok := set[v]; ok {
+				return !not, nil
+			}
+			if setNull {
+				return nil, nil
+			}
+			return not, nil
 		}
 		null := false
 		for i, it := range items {
@@ -465,7 +480,8 @@ func (env *Env) compileIn(x *plan.InList) (evalFn, error) {
 				null = true
 				continue
 			}
-			same, err := eqs[i].Fn(env.Fn, []types.Datum{v, w})
+			args[0], args[1] = v, w
+			same, err := eqs[i].Fn(env.Fn, args)
 			if err != nil {
 				return nil, err
 			}
@@ -480,6 +496,52 @@ func (env *Env) compileIn(x *plan.InList) (evalFn, error) {
 	}, nil
 }
 
+func isString(v types.Datum) bool {
+	_, ok := v.(string)
+	return ok
+}
+
+// constantSet returns the items of an IN list as a set, when a lookup
+// decides as the list's equalities would: every item a constant (or a
+// cast of one), x and
+// every item of the integer types (int64 values) or of text and varchar
+// (strings, equal when their bytes are), each compared by "=". null says
+// an item is NULL. From 4 items: a lookup is quicker than 4 calls of "=".
+func (env *Env) constantSet(x *plan.InList) (set map[types.Datum]struct{}, null bool) {
+	if len(x.List) < 4 {
+		return nil, false
+	}
+	kind := func(t *types.T) int {
+		switch t {
+		case types.Int2, types.Int4, types.Int8:
+			return 1
+		case types.Text, types.Varchar:
+			return 2
+		}
+		return 0
+	}
+	k := kind(x.E.Type())
+	if k == 0 {
+		return nil, false
+	}
+	set = make(map[types.Datum]struct{}, len(x.List))
+	for i, it := range x.List {
+		v, ok := env.constant(it)
+		if !ok || kind(it.Type()) != k || x.Eq[i].Name != "=" || kind(x.Eq[i].Args[0]) != k || kind(x.Eq[i].Args[1]) != k {
+			return nil, false
+		}
+		switch v.(type) {
+		case nil:
+			null = true
+		case int64, string:
+			set[v] = struct{}{}
+		default:
+			return nil, false
+		}
+	}
+	return set, null
+}
+
 // compileArrayOp compiles x op ANY/ALL (array).
 func (env *Env) compileArrayOp(x *plan.ArrayOp) (evalFn, error) {
 	l, err := env.compile(x.Left)
@@ -491,6 +553,7 @@ func (env *Env) compileArrayOp(x *plan.ArrayOp) (evalFn, error) {
 		return nil, err
 	}
 	op, all := x.Op, x.All
+	args := make([]types.Datum, 2)
 	return func(r Row) (types.Datum, error) {
 		lv, err := l(r)
 		if err != nil {
@@ -513,7 +576,8 @@ func (env *Env) compileArrayOp(x *plan.ArrayOp) (evalFn, error) {
 				null = true
 				continue
 			}
-			v, err := op.Fn(env.Fn, []types.Datum{lv, ev})
+			args[0], args[1] = lv, ev
+			v, err := op.Fn(env.Fn, args)
 			if err != nil {
 				return nil, err
 			}
@@ -593,6 +657,24 @@ func (env *Env) cast(v types.Datum, from, to *types.T, assign bool) (types.Datum
 }
 
 var _ = fmt.Sprint
+
+// constant returns the value of a constant, or of a cast of one, cast
+// here once rather than at each row (1::bigint in an IN list, '2026-01-01'
+// ::date beside a column). ok is false for any other expression, and for
+// a cast that fails: that fails where it is evaluated, as before.
+func (env *Env) constant(e plan.Expr) (v types.Datum, ok bool) {
+	switch x := e.(type) {
+	case *plan.Const:
+		return x.Val, true
+	case *plan.Cast:
+		if v, ok = env.constant(x.E); !ok || v == nil {
+			return v, ok
+		}
+		out, err := env.cast(v, x.E.Type(), x.T, x.Assign)
+		return out, err == nil
+	}
+	return nil, false
+}
 
 // strictUnary compiles an expression of one operand that is NULL when
 // its operand is: fn sees only the operand's non-NULL values.
