@@ -213,7 +213,8 @@ func (c *Cursor) refill() {
 // NoDocuments tells a cursor that its caller reads nothing of its rows
 // but their keys, seqs and times (a count): a plain cursor then reads no
 // document that is not in memory (the present file's, the index's, the
-// log's), where it would read one a row. The rows' Fields are then all
+// log's), where it would read one a row, and an index equality none of a
+// row whose version at the view is the one its entry was made by. The rows' Fields are then all
 // missing, and Doc fails. It is called before the first Next.
 func (c *Cursor) NoDocuments() { c.noDocs = true }
 
@@ -512,6 +513,17 @@ func (c *Cursor) rowsOf(cands []candidate) {
 	c.rows = slices.Grow(c.rows, len(cands))
 	c.ts.findAll(c.keys, c.found)
 	for i, cd := range cands {
+		if c.noDocs && len(c.where) == 0 {
+			// The row's version at the view made the entry: it has the
+			// value, and a count needs no more of it.
+			r := &c.found[i] // a key not found: a row with no version
+			if j := r.index(c.v.seq); j >= 0 {
+				if v := &r.versions[j]; v.seq == cd.seq && !v.gap() && !v.deleted() {
+					c.rows = append(c.rows, Row{Key: cd.key, Seq: v.seq, UnixMs: v.ms})
+					continue
+				}
+			}
+		}
 		seq, ms, doc, err := c.found[i].docAt(c.ts.log, c.v.seq) // few and apart: point reads, through the cache
 		if err != nil {
 			c.fail(err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -541,4 +542,108 @@ func presentTable(t *testing.T, dir string, rows int) (*DB, Options, uint64) {
 	seq, err := db.SnapshotTable("t")
 	mustExec(t, err)
 	return db, opts, seq
+}
+
+// TestIndexCursorNoDocuments: an equality cursor whose caller reads no
+// documents gives the rows with the value at its view, each with the seq
+// and time of its version, the same rows as when it reads them: rows
+// whose value changed since their entry, changed back, changed in
+// another field only, or deleted, before and after a snapshot, at the
+// present and at a view from before the changes. A row whose version at
+// the view made its entry comes without its document.
+func TestIndexCursorNoDocuments(t *testing.T) {
+	const rows = 1400
+	db := openDB(t, t.TempDir(), presentOptions())
+	defer db.Close()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	mustExec(t, db.CreateIndex("t", "g"))
+	parity := func(i int64) string { return []string{"even", "odd"}[i%2] }
+	for i := range int64(rows) {
+		_, err := db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "g": %q, "n": 0}`, i, parity(i)))
+		mustExec(t, err)
+	}
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	before := db.Seq()
+	want := map[string]map[int64]bool{"even": {}, "odd": {}}
+	for i := range int64(rows) {
+		g := parity(i)
+		var err error
+		switch i % 7 {
+		case 0: // the value changes
+			g = parity(i + 1)
+			_, err = db.Patch(ctx, "t", i, fmt.Appendf(nil, `{"g": %q}`, g))
+		case 1: // another field changes
+			_, err = db.Patch(ctx, "t", i, []byte(`{"n": 1}`))
+		case 2:
+			_, err = db.SoftDelete(ctx, "t", i)
+			g = ""
+		case 3: // the value changes and comes back
+			_, err = db.Patch(ctx, "t", i, fmt.Appendf(nil, `{"g": %q}`, parity(i+1)))
+			mustExec(t, err)
+			_, err = db.Patch(ctx, "t", i, fmt.Appendf(nil, `{"g": %q}`, g))
+		}
+		mustExec(t, err)
+		if g != "" {
+			want[g][i] = true
+		}
+		if i == rows/2 {
+			_, err = db.SnapshotTable("t") // half the changes before it, half after
+			mustExec(t, err)
+		}
+	}
+	type seen struct {
+		key    Key
+		seq    uint64
+		unixMs int64
+	}
+	read := func(v *View, value string, noDocs bool) (out []seen, bare int) {
+		t.Helper()
+		c, err := v.IndexCursor("t", "g", OpEq, value)
+		mustExec(t, err)
+		defer c.Close()
+		if noDocs {
+			c.NoDocuments()
+		}
+		for {
+			r, err := c.Next(context.Background())
+			mustExec(t, err)
+			if r == nil {
+				return out, bare
+			}
+			if _, err := r.Doc(); err != nil {
+				bare++
+			}
+			out = append(out, seen{r.Key, r.Seq, r.UnixMs})
+		}
+	}
+	old, err := db.ViewAt(before)
+	mustExec(t, err)
+	for _, v := range []struct {
+		name string
+		view *View
+	}{{"now", db.View()}, {"before the changes", old}} {
+		for _, value := range []string{"even", "odd"} {
+			with, bareWith := read(v.view, value, false)
+			without, bare := read(v.view, value, true)
+			if !slices.Equal(with, without) {
+				t.Fatalf("%s, %s: %d rows without documents, %d with them; they differ", v.name, value, len(without), len(with))
+			}
+			if bareWith != 0 || bare == 0 {
+				t.Fatalf("%s, %s: %d rows without their document when read with them, %d when read without (want none, some)", v.name, value, bareWith, bare)
+			}
+			n := rows / 2
+			if v.name == "now" {
+				n = len(want[value])
+				for _, s := range with {
+					if !want[value][s.key.Value().(int64)] {
+						t.Fatalf("now, %s: row %v has another value", value, s.key)
+					}
+				}
+			}
+			if len(with) != n {
+				t.Fatalf("%s, %s: %d rows, want %d", v.name, value, len(with), n)
+			}
+		}
+	}
 }

@@ -71,6 +71,7 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 		if op.cur, err = view.IndexCursor(n.Table, n.Field, engine.Op(n.Op), k); err != nil {
 			return nil, err
 		}
+		filter = n.RowFilter() // the index holds its equality
 	case plan.AccessRange:
 		var bounds [2]*engine.Bound
 		for i, e := range []plan.Expr{n.Lo, n.Hi} {

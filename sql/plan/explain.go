@@ -118,8 +118,8 @@ func describe(n Node) (string, []string, []Node) {
 			d = append(d, "Versions: all")
 		}
 		filter := x.Filter
-		if x.Access == AccessRange {
-			filter = x.RowFilter() // the bounds are the Index Cond's
+		if x.Access == AccessRange || x.Access == AccessIndex {
+			filter = x.RowFilter() // the Index Cond's own conditions
 		}
 		if filter != nil {
 			d = append(d, "Filter: "+FormatExpr(filter, x.Cols))

@@ -14,7 +14,10 @@ import (
 func Optimize(n Node) Node {
 	n = lateFetch(keyOrder(optimize(n)))
 	chooseLookups(n)
-	return n
+	// Pruned again now that the scans have their conditions: a column
+	// only an index equality the scan reads by reads (Scan.Answered) is
+	// not read at all (a count by an index reads no document).
+	return prune(n)
 }
 
 // chooseLookups makes the hash joins of n whose right side is a table
@@ -390,8 +393,9 @@ func conjuncts0(e Expr) []Expr {
 
 // pushToScan gives a scan its conditions: one on the key or an index
 // chooses the access path (a key equality, else an index equality, else
-// a range of one indexed field); all of them but a key equality and the
-// bounds of a range of the key (Scan.InRange) are checked on each row,
+// a range of one indexed field); all of them but a key equality, the
+// bounds of a range of the key and an index equality of the column's own
+// type (Scan.Answered) are checked on each row,
 // and the simple comparisons among them also on the stored document first
 // (Scan.Preds).
 func pushToScan(s *Scan, conds []Expr) Node {
@@ -487,8 +491,12 @@ func pushToScan(s *Scan, conds []Expr) Node {
 		if pushable(s, c.field) && !indexEq && !inRange {
 			s.Preds = append(s.Preds, ScanPred{Field: c.field, Op: c.op, Val: c.val})
 		}
-		if inRange {
-			s.InRange = append(s.InRange, c.cond)
+		// An index equality of the column's own type holds exactly for
+		// the rows the index yields (the engine checks again each row
+		// changed since its entry), as a bound of the key does for the
+		// rows of the range: a count by an index then reads no document.
+		if inRange || indexEq && keyValueFits(s, c.field, c.val) {
+			s.Answered = append(s.Answered, c.cond)
 		}
 		rest = append(rest, c.cond)
 	}

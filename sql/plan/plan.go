@@ -89,12 +89,13 @@ type Scan struct {
 	// say whether the bound itself is in.
 	Lo, Hi         Expr
 	LoIncl, HiIncl bool
-	// InRange are the conditions of Filter that a range of the primary
-	// key answers exactly (a bound of the key's own type): a scan that
-	// reads the range need not check them on each row (RowFilter); one
-	// that reads otherwise (a lookup join, bounds that are no keys of the
-	// table) checks the whole Filter.
-	InRange []Expr
+	// Answered are the conditions of Filter that the scan's access
+	// answers exactly: a bound of a range of the primary key, or the
+	// equality of the index it reads by, of the column's own type. A scan
+	// that reads that way need not check them on each row (RowFilter);
+	// one that reads otherwise (a lookup join, bounds that are no keys of
+	// the table) checks the whole Filter.
+	Answered []Expr
 	// Preds are conditions of Filter that the engine checks on each
 	// row's stored document before the row is read (engine.Pred): a
 	// prefilter that drops only rows Filter would drop.
@@ -119,16 +120,16 @@ type Scan struct {
 	KeyFields []string
 }
 
-// RowFilter is the part of Filter a scan that reads its range of the
-// primary key checks on each row: Filter without the conditions the range
-// answers (InRange).
+// RowFilter is the part of Filter a scan that reads by its access (a
+// range of the primary key, an index equality) checks on each row:
+// Filter without the conditions the access answers (Answered).
 func (s *Scan) RowFilter() Expr {
-	if len(s.InRange) == 0 {
+	if len(s.Answered) == 0 {
 		return s.Filter
 	}
 	var rest []Expr
 	for _, c := range conjuncts0(s.Filter) {
-		if !slices.Contains(s.InRange, c) {
+		if !slices.Contains(s.Answered, c) {
 			rest = append(rest, c)
 		}
 	}

@@ -16,6 +16,14 @@ func prune(n Node) Node {
 func need(n Node, used []bool) {
 	switch x := n.(type) {
 	case *Scan:
+		// The scan's own conditions: those its access does not answer
+		// (an index equality it reads by needs no column).
+		used = append([]bool(nil), used...)
+		if x.Access == AccessIndex {
+			exprNeeds(x.RowFilter(), used)
+		} else {
+			exprNeeds(x.Filter, used)
+		}
 		for i := range x.Cols {
 			if !used[i] {
 				x.Fields[i] = ""
@@ -43,6 +51,9 @@ func need(n Node, used []bool) {
 		}
 		for _, e := range x.EqRight {
 			exprNeeds(e, u[nl:])
+		}
+		if r, ok := x.Right.(*Scan); ok && x.Lookup {
+			exprNeeds(r.Filter, u[nl:]) // read by key: every condition is checked
 		}
 		if x.Lateral {
 			for i := range u[:nl] {
