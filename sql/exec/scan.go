@@ -17,11 +17,16 @@ import (
 // scanOp reads a table's rows: one by key, through an index cursor, or a
 // cursor over the whole table, a bounded chunk at a time.
 type scanOp struct {
-	env    *Env
-	n      *plan.Scan
-	cur    *engine.Cursor
-	one    *engine.Row // AccessKey: the row, until returned
-	done   bool
+	env  *Env
+	n    *plan.Scan
+	cur  *engine.Cursor
+	rows []engine.Row // AccessKey, AccessKeyList: the rows, until returned
+	done bool
+	// AccessIndexList: the view, and the values whose rows are still to
+	// read after the cursor's.
+	view   *engine.View
+	values []any
+	preds  []engine.Pred
 	filter func(Row) (bool, error)
 	names  []string // fields to read, packed
 	at     []int    // where each packed field goes in the row
@@ -55,10 +60,33 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 			return nil, err
 		}
 		if found {
-			op.one = &r
+			op.rows = []engine.Row{r}
 		} else {
 			op.done = true
 		}
+	case plan.AccessKeyList, plan.AccessIndexList:
+		vals, err := env.listValues(n)
+		if err != nil {
+			return nil, err
+		}
+		filter = n.RowFilter() // the list holds its values
+		if n.Access == plan.AccessIndexList && len(vals) > 0 {
+			op.view, op.values = view, vals[1:]
+			if op.cur, err = view.IndexCursor(n.Table, n.Field, engine.OpEq, vals[0]); err != nil {
+				return nil, err
+			}
+			break
+		}
+		for _, k := range vals {
+			r, found, err := getByKey(view, n.Table, k)
+			if err != nil {
+				return nil, err
+			}
+			if found {
+				op.rows = append(op.rows, r)
+			}
+		}
+		op.done = len(op.rows) == 0
 	case plan.AccessIndex:
 		k, err := env.keyValue(n.Key)
 		if err != nil {
@@ -113,26 +141,81 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 	if op.filter, err = env.truth(filter); err != nil {
 		return nil, err
 	}
-	if op.cur != nil && len(op.names) == 0 && !slices.Contains(n.Sys, plan.SysDoc) {
-		op.cur.NoDocuments() // a count: the rows' keys are enough
-	}
-	if op.cur != nil && n.Desc {
-		if err := op.cur.Reverse(); err != nil {
-			return nil, err
-		}
-	}
 	if op.cur != nil && len(n.Preds) > 0 {
 		preds, none, err := env.scanPreds(n.Preds)
 		if err != nil {
 			return nil, err
 		}
-		if none {
-			op.done = true
-		} else if err := op.cur.Where(preds...); err != nil {
-			return nil, err
-		}
+		op.preds, op.done = preds, none
+	}
+	if err := op.prepare(); err != nil {
+		return nil, err
 	}
 	return op, nil
+}
+
+// prepare sets up the operator's cursor before its first row.
+func (op *scanOp) prepare() error {
+	if op.cur == nil || op.done {
+		return nil
+	}
+	if len(op.names) == 0 && !slices.Contains(op.n.Sys, plan.SysDoc) {
+		op.cur.NoDocuments() // a count: the rows' keys are enough
+	}
+	if op.n.Desc {
+		if err := op.cur.Reverse(); err != nil {
+			return err
+		}
+	}
+	if len(op.preds) > 0 {
+		return op.cur.Where(op.preds...)
+	}
+	return nil
+}
+
+// listValues evaluates the values a scan by a list of keys or of an
+// index's values reads, as documents hold them: in the engine's order,
+// each once, NULLs (which equal nothing) left out.
+func (env *Env) listValues(n *plan.Scan) ([]any, error) {
+	var out []any
+	if n.ListArray != nil {
+		f, err := env.compile(n.ListArray)
+		if err != nil {
+			return nil, err
+		}
+		a, err := f(nil)
+		if err != nil || a == nil {
+			return nil, err
+		}
+		for _, v := range a.(*types.DArray).Vals {
+			if v == nil {
+				continue
+			}
+			d, err := toDoc(v, n.ListArray.Type().Elem, env.Fn.Types)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+		}
+	} else {
+		for _, e := range n.List {
+			v, err := env.keyValue(e)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil {
+				out = append(out, v)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b any) int {
+		c, _ := engine.CompareValues(a, b)
+		return c
+	})
+	return slices.CompactFunc(out, func(a, b any) bool {
+		c, ok := engine.CompareValues(a, b)
+		return ok && c == 0
+	}), nil
 }
 
 // scanPreds evaluates a scan's predicates for the engine. A comparison
@@ -288,12 +371,28 @@ func (op *scanOp) Next() (Row, error) {
 		switch {
 		case op.done:
 			return nil, nil
-		case op.one != nil:
-			r, op.one, op.done = op.one, nil, true
+		case op.rows != nil:
+			r, op.rows = &op.rows[0], op.rows[1:]
+			if len(op.rows) == 0 {
+				op.rows, op.done = nil, true
+			}
 		default:
 			var err error
 			if r, err = op.cur.Next(op.env.Ctx); err != nil {
 				return nil, err
+			}
+			if r == nil && len(op.values) > 0 {
+				// The next value's rows (AccessIndexList).
+				op.cur.Close()
+				v := op.values[0]
+				op.values = op.values[1:]
+				if op.cur, err = op.view.IndexCursor(op.n.Table, op.n.Field, engine.OpEq, v); err != nil {
+					return nil, err
+				}
+				if err := op.prepare(); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			if r == nil {
 				op.done = true

@@ -76,6 +76,17 @@ func describe(n Node) (string, []string, []Node) {
 		case AccessIndex:
 			title = fmt.Sprintf("Index Scan using %s on %s", x.indexName(), x.Table)
 			d = append(d, fmt.Sprintf("Index Cond: (%s %s %s)", x.Field, []string{"=", "<", "<=", ">", ">="}[x.Op], FormatExpr(x.Key, x.Cols)))
+		case AccessKeyList, AccessIndexList:
+			index := x.indexName()
+			if x.Access == AccessKeyList {
+				index = x.Table + "_pkey"
+			}
+			title = fmt.Sprintf("Index Scan using %s on %s", index, x.Table)
+			list := FormatExpr(x.ListArray, x.Cols)
+			if x.ListArray == nil {
+				list = "ARRAY[" + formatList(x.List, x.Cols) + "]"
+			}
+			d = append(d, fmt.Sprintf("Index Cond: (%s = ANY (%s))", x.Field, list))
 		case AccessRange:
 			title = fmt.Sprintf("Index Scan using %s on %s", x.indexName(), x.Table)
 			if x.Field == x.Fields[0] {
@@ -118,7 +129,7 @@ func describe(n Node) (string, []string, []Node) {
 			d = append(d, "Versions: all")
 		}
 		filter := x.Filter
-		if x.Access == AccessRange || x.Access == AccessIndex {
+		if x.Access != AccessScan && x.Access != AccessKey {
 			filter = x.RowFilter() // the Index Cond's own conditions
 		}
 		if filter != nil {
@@ -315,6 +326,12 @@ func FormatExpr(e Expr, cols []Column) string {
 			op = " NOT IN "
 		}
 		return "(" + FormatExpr(x.E, cols) + op + "(" + formatList(x.List, cols) + "))"
+	case *ArrayOp:
+		q := " ANY "
+		if x.All {
+			q = " ALL "
+		}
+		return "(" + FormatExpr(x.Left, cols) + " " + x.Op.Name + q + "(" + FormatExpr(x.Array, cols) + "))"
 	case *Subquery:
 		return "(SubPlan)"
 	case *DocPath:

@@ -111,6 +111,8 @@ func keyOrdered(scan *Scan, desc bool) bool {
 		return !desc
 	case AccessRange:
 		return scan.Field == scan.Fields[0]
+	case AccessKeyList:
+		return !desc // the keys are read in ascending order
 	}
 	return false
 }

@@ -448,6 +448,12 @@ func pushToScan(s *Scan, conds []Expr) Node {
 			used = take
 		}
 	}
+	// A list of keys, else an index equality, else a list of an index's
+	// values: IN (...) and = ANY (array) read each value's rows.
+	var list Expr // the condition a list access reads by
+	if s.Access == AccessScan && len(s.KeyFields) == 0 && !s.RowID {
+		list = s.readList(rest, func(f string) bool { return f == s.Fields[0] }, AccessKeyList)
+	}
 	if s.Access == AccessScan {
 		for _, c := range cands {
 			if c.op == OpEq && s.indexed(c.field) {
@@ -455,6 +461,9 @@ func pushToScan(s *Scan, conds []Expr) Node {
 				break
 			}
 		}
+	}
+	if s.Access == AccessScan {
+		list = s.readList(rest, s.indexed, AccessIndexList)
 	}
 	bounds := map[int]bool{} // the conditions that bound a range
 	if s.Access == AccessScan {
@@ -500,8 +509,83 @@ func pushToScan(s *Scan, conds []Expr) Node {
 		}
 		rest = append(rest, c.cond)
 	}
+	if list != nil && s.listFits() {
+		s.Answered = append(s.Answered, list)
+	}
 	s.Filter = conjoin(append(conjuncts0(s.Filter), rest...))
 	return s
+}
+
+// readList makes s read by the first of conds that is field IN (...) or
+// field = ANY (array) of constant values, field one that can (key or
+// index) says is read by access, and returns that condition.
+func (s *Scan) readList(conds []Expr, can func(field string) bool, access Access) Expr {
+	for _, c := range conds {
+		field, items, arr, ok := listable(s, c)
+		if ok && can(field) {
+			s.Access, s.Field, s.Op, s.List, s.ListArray = access, field, OpEq, items, arr
+			return c
+		}
+	}
+	return nil
+}
+
+// listable recognizes col IN (v1, v2 ...) and col = ANY (array), the
+// values constant (the row's own columns not among them) and of the
+// column's own type, as indexable does a comparison.
+func listable(s *Scan, c Expr) (field string, items []Expr, arr Expr, ok bool) {
+	var l Expr
+	var ts []*types.T
+	switch x := c.(type) {
+	case *InList:
+		if x.Not {
+			return "", nil, nil, false
+		}
+		for i, it := range x.List {
+			if x.Eq[i].Name != "=" || !constant(it) {
+				return "", nil, nil, false
+			}
+			ts = append(ts, it.Type())
+		}
+		l, items = x.E, x.List
+	case *ArrayOp:
+		if x.All || x.Op.Name != "=" || !constant(x.Array) || x.Array.Type().Elem == nil {
+			return "", nil, nil, false
+		}
+		l, arr, ts = x.Left, x.Array, []*types.T{x.Array.Type().Elem}
+	default:
+		return "", nil, nil, false
+	}
+	col, isCol := l.(*ColRef)
+	if !isCol || col.Idx >= len(s.Fields) || s.Fields[col.Idx] == "" || s.Sys[col.Idx] != SysNone ||
+		s.Travel.Kind == TravelBetween || s.Travel.Kind == TravelAll {
+		return "", nil, nil, false
+	}
+	switch col.T.Family {
+	case types.IntFamily, types.StringFamily, types.BoolFamily, types.DecimalFamily, types.FloatFamily:
+	default:
+		return "", nil, nil, false
+	}
+	for _, vt := range ts {
+		if col.T.Oid != vt.Oid && !(col.T.Family == types.IntFamily && vt.Family == types.IntFamily) {
+			return "", nil, nil, false
+		}
+	}
+	return s.Cols[col.Idx].Name, items, arr, true
+}
+
+// listFits reports whether the rows a list access reads are exactly
+// those its condition holds for (keyValueFits of each value).
+func (s *Scan) listFits() bool {
+	if s.ListArray != nil {
+		return typeFits(s, s.Field, s.ListArray.Type().Elem)
+	}
+	for _, it := range s.List {
+		if !keyValueFits(s, s.Field, it) {
+			return false
+		}
+	}
+	return true
 }
 
 // keyValueFits reports whether an equality of a key column with val
@@ -509,11 +593,16 @@ func pushToScan(s *Scan, conds []Expr) Node {
 // an integer, a text column (not char(n), which ignores trailing blanks)
 // with text.
 func keyValueFits(s *Scan, field string, val Expr) bool {
+	return typeFits(s, field, val.Type())
+}
+
+// typeFits is keyValueFits for a value of type vt.
+func typeFits(s *Scan, field string, vt *types.T) bool {
 	for i, f := range s.Fields {
 		if f != field || s.Sys[i] != SysNone {
 			continue
 		}
-		ct, vt := s.Cols[i].Type, val.Type()
+		ct := s.Cols[i].Type
 		switch ct.Family {
 		case types.IntFamily:
 			return vt.Family == types.IntFamily

@@ -61,10 +61,12 @@ type Access uint8
 
 // Access paths.
 const (
-	AccessScan  Access = iota // every row, in key order
-	AccessKey                 // one row by primary key (Key)
-	AccessIndex               // an index: Field Op Key
-	AccessRange               // an index range: Lo <(=) Field <(=) Hi, in Field's order
+	AccessScan      Access = iota // every row, in key order
+	AccessKey                     // one row by primary key (Key)
+	AccessIndex                   // an index: Field Op Key
+	AccessRange                   // an index range: Lo <(=) Field <(=) Hi, in Field's order
+	AccessKeyList                 // rows by a list of primary keys (List or ListArray), in key order
+	AccessIndexList               // an index: Field = any of a list (List or ListArray)
 )
 
 // Scan reads a table: its live rows at the statement's point (or a time
@@ -89,6 +91,11 @@ type Scan struct {
 	// say whether the bound itself is in.
 	Lo, Hi         Expr
 	LoIncl, HiIncl bool
+	// List and ListArray are the values of an AccessKeyList or
+	// AccessIndexList: the items of Field IN (...), or the array of
+	// Field = ANY (array).
+	List      []Expr
+	ListArray Expr
 	// Answered are the conditions of Filter that the scan's access
 	// answers exactly: a bound of a range of the primary key, or the
 	// equality of the index it reads by, of the column's own type. A scan

@@ -19,7 +19,7 @@ func need(n Node, used []bool) {
 		// The scan's own conditions: those its access does not answer
 		// (an index equality it reads by needs no column).
 		used = append([]bool(nil), used...)
-		if x.Access == AccessIndex {
+		if x.Access == AccessIndex || x.Access == AccessKeyList || x.Access == AccessIndexList {
 			exprNeeds(x.RowFilter(), used)
 		} else {
 			exprNeeds(x.Filter, used)
