@@ -530,8 +530,8 @@ func (s *Scan) readList(conds []Expr, can func(field string) bool, access Access
 	return nil
 }
 
-// listable recognizes col IN (v1, v2 ...) and col = ANY (array), the
-// values constant (the row's own columns not among them) and of the
+// listable recognizes col IN (v1, v2 ...), col = ANY (array) and col =
+// v1 OR col = v2 ..., the values constant (the row's own columns not among them) and of the
 // column's own type, as indexable does a comparison.
 func listable(s *Scan, c Expr) (field string, items []Expr, arr Expr, ok bool) {
 	var l Expr
@@ -553,6 +553,22 @@ func listable(s *Scan, c Expr) (field string, items []Expr, arr Expr, ok bool) {
 			return "", nil, nil, false
 		}
 		l, arr, ts = x.Left, x.Array, []*types.T{x.Array.Type().Elem}
+	case *Or:
+		// col = a OR col = b ...: a list too.
+		for _, a := range x.Args {
+			call, ok := a.(*Call)
+			if !ok || call.Name != "=" || len(call.Args) != 2 {
+				return "", nil, nil, false
+			}
+			c, v := call.Args[0], call.Args[1]
+			if _, ok := c.(*ColRef); !ok {
+				c, v = v, c
+			}
+			if col, ok := c.(*ColRef); !ok || !constant(v) || l != nil && col.Idx != l.(*ColRef).Idx {
+				return "", nil, nil, false
+			}
+			l, items, ts = c, append(items, v), append(ts, v.Type())
+		}
 	default:
 		return "", nil, nil, false
 	}
