@@ -14,6 +14,7 @@ import (
 func Optimize(n Node) Node {
 	n = lateFetch(keyOrder(optimize(n)))
 	chooseLookups(n)
+	optimizeSubqueries(n)
 	// Pruned again now that the scans have their conditions: a column
 	// only an index equality the scan reads by reads (Scan.Answered) is
 	// not read at all (a count by an index reads no document).
@@ -230,45 +231,118 @@ func optimize(n Node) Node {
 	case *Delete:
 		x.Source = optimize(x.Source)
 	}
-	optimizeSubqueries(n)
 	return n
 }
 
-// optimizeSubqueries optimizes the plans of the subqueries in a node's
-// expressions.
+// optimizeSubqueries optimizes the plan of every subquery in the
+// expressions of n and of the nodes under it, once each, where the
+// optimization of n has put them (a condition pushed into a scan, an
+// aggregate's argument, a sort key, a value of UPDATE's SET).
 func optimizeSubqueries(n Node) {
-	visit := func(e Expr) {
-		Walk(e, func(x Expr) bool {
-			if sq, ok := x.(*Subquery); ok {
-				sq.Plan = optimize(sq.Plan)
-				chooseLookups(sq.Plan)
-			}
-			return true
+	done := map[*Subquery]bool{} // one may stand in two places
+	WalkNodes(n, func(m Node) {
+		nodeExprs(m, func(e Expr) {
+			Walk(e, func(x Expr) bool {
+				if sq, ok := x.(*Subquery); ok && !done[sq] {
+					done[sq] = true
+					sq.Plan = Optimize(sq.Plan)
+				}
+				return true
+			})
 		})
+	})
+}
+
+// nodeExprs calls fn with each expression n holds itself (not those of
+// the nodes under it).
+func nodeExprs(n Node, fn func(Expr)) {
+	each := func(es []Expr) {
+		for _, e := range es {
+			fn(e)
+		}
+	}
+	keys := func(ks []SortKey) {
+		for _, k := range ks {
+			fn(k.E)
+		}
 	}
 	switch x := n.(type) {
-	case *Project:
-		for _, e := range x.Exprs {
-			visit(e)
-		}
 	case *Filter:
-		visit(x.Cond)
+		fn(x.Cond)
+	case *Project:
+		each(x.Exprs)
 	case *Scan:
-		visit(x.Filter)
+		fn(x.Filter)
+		fn(x.Key)
+		fn(x.Lo)
+		fn(x.Hi)
+		each(x.List)
+		fn(x.ListArray)
 	case *Join:
-		visit(x.On)
+		fn(x.On)
+		each(x.EqLeft)
+		each(x.EqRight)
+	case *Agg:
+		each(x.GroupBy)
+		for _, a := range x.Aggs {
+			each(a.Args)
+			fn(a.Filter)
+			keys(a.OrderBy)
+		}
+	case *Sort:
+		keys(x.Keys)
+		fn(x.Limit)
+		fn(x.Offset)
+	case *Limit:
+		fn(x.Count)
+		fn(x.Offset)
+		keys(x.Ties)
+	case *Distinct:
+		each(x.On)
+	case *Window:
+		for _, c := range x.Calls {
+			each(c.Args)
+			each(c.PartitionBy)
+			keys(c.OrderBy)
+			fn(c.Filter)
+			if c.Frame != nil {
+				fn(c.Frame.Start.Offset)
+				fn(c.Frame.End.Offset)
+			}
+		}
 	case *ProjectSet:
 		for _, c := range x.Calls {
-			for _, e := range c.Args {
-				visit(e)
-			}
+			each(c.Args)
 		}
 	case *FuncScan:
 		for _, c := range x.Funcs {
-			for _, e := range c.Args {
-				visit(e)
-			}
+			each(c.Args)
 		}
+	case *Values:
+		for _, r := range x.Rows {
+			each(r)
+		}
+	case *Insert:
+		for _, c := range x.Checks {
+			fn(c.E)
+		}
+		each(x.Returning)
+		if x.OnConflict != nil {
+			for _, si := range x.OnConflict.Sets {
+				fn(si.E)
+			}
+			fn(x.OnConflict.Where)
+		}
+	case *Update:
+		for _, si := range x.Sets {
+			fn(si.E)
+		}
+		for _, c := range x.Checks {
+			fn(c.E)
+		}
+		each(x.Returning)
+	case *Delete:
+		each(x.Returning)
 	}
 }
 
@@ -531,7 +605,7 @@ func (s *Scan) readList(conds []Expr, can func(field string) bool, access Access
 }
 
 // listable recognizes col IN (v1, v2 ...), col = ANY (array) and col =
-// v1 OR col = v2 ..., the values constant (the row's own columns not among them) and of the
+// v1 OR col = v2 ..., the values fixed (the row's own columns not among them) and of the
 // column's own type, as indexable does a comparison.
 func listable(s *Scan, c Expr) (field string, items []Expr, arr Expr, ok bool) {
 	var l Expr
@@ -542,14 +616,14 @@ func listable(s *Scan, c Expr) (field string, items []Expr, arr Expr, ok bool) {
 			return "", nil, nil, false
 		}
 		for i, it := range x.List {
-			if x.Eq[i].Name != "=" || !constant(it) {
+			if x.Eq[i].Name != "=" || !fixed(it) {
 				return "", nil, nil, false
 			}
 			ts = append(ts, it.Type())
 		}
 		l, items = x.E, x.List
 	case *ArrayOp:
-		if x.All || x.Op.Name != "=" || !constant(x.Array) || x.Array.Type().Elem == nil {
+		if x.All || x.Op.Name != "=" || !fixed(x.Array) || x.Array.Type().Elem == nil {
 			return "", nil, nil, false
 		}
 		l, arr, ts = x.Left, x.Array, []*types.T{x.Array.Type().Elem}
@@ -564,7 +638,7 @@ func listable(s *Scan, c Expr) (field string, items []Expr, arr Expr, ok bool) {
 			if _, ok := c.(*ColRef); !ok {
 				c, v = v, c
 			}
-			if col, ok := c.(*ColRef); !ok || !constant(v) || l != nil && col.Idx != l.(*ColRef).Idx {
+			if col, ok := c.(*ColRef); !ok || !fixed(v) || l != nil && col.Idx != l.(*ColRef).Idx {
 				return "", nil, nil, false
 			}
 			l, items, ts = c, append(items, v), append(ts, v.Type())
@@ -692,7 +766,7 @@ func indexable(s *Scan, c Expr) (string, IndexOp, Expr, bool) {
 		}
 		val, op = l, flip(op)
 	}
-	if col.Idx >= len(s.Fields) || s.Fields[col.Idx] == "" && s.Sys[col.Idx] != SysNone || !constant(val) {
+	if col.Idx >= len(s.Fields) || s.Fields[col.Idx] == "" && s.Sys[col.Idx] != SysNone || !fixed(val) {
 		return "", 0, nil, false
 	}
 	// The comparison must be the column type's own (or between two
@@ -726,13 +800,17 @@ func flip(op IndexOp) IndexOp {
 	return op
 }
 
-// constant reports whether an expression reads no row and changes
-// nothing (constants, parameters, stable functions of them).
-func constant(e Expr) bool {
+// fixed reports whether an expression has one value for one run of the
+// plan: it reads no row of its own query and changes nothing (constants,
+// parameters, stable functions of them, and the outer query's columns a
+// correlated subquery reads, whose plan is built for each outer row). A
+// scan reads by such a value (u.id = o.user_id in a subquery reads u by
+// key).
+func fixed(e Expr) bool {
 	ok := true
 	Walk(e, func(x Expr) bool {
 		switch y := x.(type) {
-		case *ColRef, *OuterRef, *Subquery, *aggRef, *winRef:
+		case *ColRef, *Subquery, *aggRef, *winRef:
 			ok = false
 		case *Call:
 			if y.Fn.Volatility == builtins.Volatile {
