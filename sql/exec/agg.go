@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"sort"
 	"sync/atomic"
 
 	"github.com/driftdb/driftdb/sql/builtins"
@@ -236,9 +235,7 @@ func (op *aggOp) Next() (Row, error) {
 	for i, ac := range op.calls {
 		if len(ac.keys) > 0 {
 			so := &sortOp{n: &plan.Sort{Keys: ac.c.OrderBy}}
-			rows := g.sorted[i]
-			sort.SliceStable(rows, func(a, b int) bool { return so.less(&rows[a], &rows[b]) })
-			for _, sr := range rows {
+			for _, sr := range so.sortRows(g.sorted[i]) {
 				if err := g.accs[i].Add(op.env.Fn, sr.row); err != nil {
 					return nil, err
 				}

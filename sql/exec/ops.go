@@ -4,7 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
@@ -313,23 +313,26 @@ func newSerialSort(env *Env, n *plan.Sort) (*sortOp, error) {
 }
 
 // less orders rows by the sort keys, NULLs placed as each key says.
-func (op *sortOp) less(a, b *sortRow) bool {
+func (op *sortOp) less(a, b *sortRow) bool { return op.compare(a.keys, b.keys) < 0 }
+
+// compare orders two rows' sort keys: negative when a comes first.
+func (op *sortOp) compare(a, b []types.Datum) int {
 	for i, k := range op.n.Keys {
-		x, y := a.keys[i], b.keys[i]
+		x, y := a[i], b[i]
 		var c int
 		switch {
 		case x == nil && y == nil:
 			continue
 		case x == nil:
 			if k.NullsFirst {
-				return true
+				return -1
 			}
-			return false
+			return 1
 		case y == nil:
 			if k.NullsFirst {
-				return false
+				return 1
 			}
-			return true
+			return -1
 		default:
 			c = types.Compare(x, y, k.E.Type())
 		}
@@ -337,11 +340,34 @@ func (op *sortOp) less(a, b *sortRow) bool {
 			continue
 		}
 		if k.Desc {
-			return c > 0
+			return -c
 		}
-		return c < 0
+		return c
 	}
-	return false
+	return 0
+}
+
+// sortRows sorts rows by the sort keys, rows with equal keys in the
+// order they came (as a stable sort does).
+func (op *sortOp) sortRows(rows []sortRow) []sortRow {
+	return permute(rows, stableOrder(len(rows), func(i, j int) int { return op.compare(rows[i].keys, rows[j].keys) }))
+}
+
+// stableOrder returns the positions 0..n-1 in the order of cmp, equal
+// ones in their own order: an unstable sort of the positions, ties
+// broken by position, which compares far less than a stable merge.
+func stableOrder(n int, cmp func(i, j int) int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		if c := cmp(a, b); c != 0 {
+			return c
+		}
+		return a - b
+	})
+	return idx
 }
 
 func (op *sortOp) load() error {
@@ -390,7 +416,7 @@ func (op *sortOp) load() error {
 	if op.limit >= 0 {
 		op.rows = h.rows
 	}
-	sort.SliceStable(op.rows, func(i, j int) bool { return op.less(&op.rows[i], &op.rows[j]) })
+	op.rows = op.sortRows(op.rows)
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -298,7 +297,7 @@ func (op *sortOp) loadParts() error {
 		op.rows = append(op.rows, p.rows...)
 		p.Close()
 	}
-	sort.SliceStable(op.rows, func(i, j int) bool { return op.less(&op.rows[i], &op.rows[j]) })
+	op.rows = op.sortRows(op.rows)
 	op.rows = op.rows[:min(int64(len(op.rows)), op.limit)]
 	return nil
 }

@@ -1,8 +1,6 @@
 package exec
 
 import (
-	"sort"
-
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
@@ -33,8 +31,13 @@ func (op *windowOp) Next() (Row, error) {
 	if !op.ready {
 		op.ready = true
 		width := len(op.n.Cols)
+		var slab []types.Datum // the rows' space, a block at a time
 		if err := drain(op.in, func(r Row) error {
-			row := make(Row, width)
+			if len(slab) < width {
+				slab = make([]types.Datum, 1024*width)
+			}
+			row := Row(slab[:width:width])
+			slab = slab[width:]
 			copy(row, r)
 			op.rows = append(op.rows, row)
 			return nil
@@ -107,6 +110,9 @@ func (op *windowOp) compute(c *plan.WindowCall, col int) error {
 	parts := newTupleMap[*partition](typesOfExprs(c.PartitionBy))
 	var order []*partition
 	key := make([]types.Datum, len(pfs))
+	// Each row's arguments and ORDER BY values, in two blocks.
+	na, nk := len(afs), len(kfs)
+	argSlab, keySlab := make([]types.Datum, len(op.rows)*na), make([]types.Datum, len(op.rows)*nk)
 	for i, r := range op.rows {
 		for j, f := range pfs {
 			v, err := f(r)
@@ -121,13 +127,13 @@ func (op *windowOp) compute(c *plan.WindowCall, col int) error {
 			order = append(order, *pp)
 		}
 		p := *pp
-		args := make([]types.Datum, len(afs))
+		args := argSlab[i*na : (i+1)*na : (i+1)*na]
 		for j, f := range afs {
 			if args[j], err = f(r); err != nil {
 				return err
 			}
 		}
-		keys := make([]types.Datum, len(kfs))
+		keys := keySlab[i*nk : (i+1)*nk : (i+1)*nk]
 		for j, f := range kfs {
 			if keys[j], err = f(r); err != nil {
 				return err
@@ -148,13 +154,7 @@ func (op *windowOp) compute(c *plan.WindowCall, col int) error {
 	}
 	so := &sortOp{n: &plan.Sort{Keys: c.OrderBy}}
 	for _, p := range order {
-		idx := make([]int, len(p.rows))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.SliceStable(idx, func(a, b int) bool {
-			return so.less(&sortRow{keys: p.keys[idx[a]]}, &sortRow{keys: p.keys[idx[b]]})
-		})
+		idx := stableOrder(len(p.rows), func(a, b int) int { return so.compare(p.keys[a], p.keys[b]) })
 		p.rows, p.args, p.keys = permute(p.rows, idx), permute(p.args, idx), permute(p.keys, idx)
 		if err := p.bounds(so); err != nil {
 			return err
