@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"math"
@@ -350,7 +351,69 @@ func (op *sortOp) compare(a, b []types.Datum) int {
 // sortRows sorts rows by the sort keys, rows with equal keys in the
 // order they came (as a stable sort does).
 func (op *sortOp) sortRows(rows []sortRow) []sortRow {
-	return permute(rows, stableOrder(len(rows), func(i, j int) int { return op.compare(rows[i].keys, rows[j].keys) }))
+	return permute(rows, op.order(len(rows), func(i int) []types.Datum { return rows[i].keys }))
+}
+
+// order returns the positions of n rows whose sort keys keys gives, in
+// the sort's order, equal ones in their own order. One integer or text
+// key is compared from an array of its values: each Datum is a pointer
+// to follow, and the sort's time went to those reads.
+func (op *sortOp) order(n int, keys func(i int) []types.Datum) []int {
+	if len(op.n.Keys) == 1 {
+		k := op.n.Keys[0]
+		t := k.E.Type()
+		switch {
+		case t.Family == types.IntFamily:
+			if vals, null, ok := column[int64](n, keys); ok {
+				return stableOrder(n, keyOrder(k, vals, null))
+			}
+		case t.Family == types.StringFamily && t.Oid != types.OidBpchar:
+			if vals, null, ok := column[string](n, keys); ok {
+				return stableOrder(n, keyOrder(k, vals, null))
+			}
+		}
+	}
+	return stableOrder(n, func(i, j int) int { return op.compare(keys(i), keys(j)) })
+}
+
+// column gathers the first sort key of n rows into an array, with a
+// mark of its NULLs; ok is false if a value is not a T.
+func column[T any](n int, keys func(i int) []types.Datum) (vals []T, null []bool, ok bool) {
+	vals, null = make([]T, n), make([]bool, n)
+	for i := range n {
+		switch v := keys(i)[0].(type) {
+		case nil:
+			null[i] = true
+		case T:
+			vals[i] = v
+		default:
+			return nil, nil, false
+		}
+	}
+	return vals, null, true
+}
+
+// keyOrder compares rows by one key's values, as sortOp.compare does.
+func keyOrder[T cmp.Ordered](k plan.SortKey, vals []T, null []bool) func(i, j int) int {
+	nullAt := 1 // where NULLs go: after the values, or before
+	if k.NullsFirst {
+		nullAt = -1
+	}
+	return func(i, j int) int {
+		switch {
+		case null[i] || null[j]:
+			if null[i] == null[j] {
+				return 0
+			}
+			if null[i] {
+				return nullAt
+			}
+			return -nullAt
+		case k.Desc:
+			return cmp.Compare(vals[j], vals[i])
+		}
+		return cmp.Compare(vals[i], vals[j])
+	}
 }
 
 // stableOrder returns the positions 0..n-1 in the order of cmp, equal

@@ -154,7 +154,7 @@ func (op *windowOp) compute(c *plan.WindowCall, col int) error {
 	}
 	so := &sortOp{n: &plan.Sort{Keys: c.OrderBy}}
 	for _, p := range order {
-		idx := stableOrder(len(p.rows), func(a, b int) int { return so.compare(p.keys[a], p.keys[b]) })
+		idx := so.order(len(p.rows), func(i int) []types.Datum { return p.keys[i] })
 		p.rows, p.args, p.keys = permute(p.rows, idx), permute(p.args, idx), permute(p.keys, idx)
 		if err := p.bounds(so); err != nil {
 			return err

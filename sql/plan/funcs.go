@@ -282,6 +282,13 @@ func (b *Binder) windowCall(name string, kind builtins.Kind, f *pg.FuncCall, s *
 	if s.win.inArg {
 		return nil, b.errorf(pgcode.WindowingError, f.Location, "window function calls cannot be nested")
 	}
+	// PostgreSQL refuses these over a window rather than ignore them.
+	if f.AggDistinct {
+		return nil, b.errorf(pgcode.FeatureNotSupported, f.Location, "DISTINCT is not implemented for window functions")
+	}
+	if len(f.AggOrder) > 0 {
+		return nil, b.errorf(pgcode.FeatureNotSupported, f.Location, "aggregate ORDER BY is not implemented for window functions")
+	}
 	s.win.inArg = true
 	defer func() { s.win.inArg = false }()
 	var args []Expr
