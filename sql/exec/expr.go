@@ -461,7 +461,7 @@ func (env *Env) compileIn(x *plan.InList) (evalFn, error) {
 		if err != nil || v == nil {
 			return nil, err
 		}
-		if _, ok := v.(int64); set != nil && (ok || isString(v)) {
+		if set != nil && hashable(v) {
 			if _, ok := set[v]; ok {
 				return !not, nil
 			}
@@ -494,11 +494,6 @@ func (env *Env) compileIn(x *plan.InList) (evalFn, error) {
 		}
 		return not, nil
 	}, nil
-}
-
-func isString(v types.Datum) bool {
-	_, ok := v.(string)
-	return ok
 }
 
 // constantSet returns the items of an IN list as a set, when a lookup

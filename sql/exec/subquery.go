@@ -102,6 +102,9 @@ func (env *Env) compileSubquery(x *plan.Subquery) (evalFn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f := env.hashedIn(x, lefts); f != nil {
+		return f, nil
+	}
 	all := x.Kind == plan.AllSubquery
 	cols := x.Plan.Columns()
 	cmp := func(lv []types.Datum, row Row) (types.Datum, error) {
@@ -177,4 +180,89 @@ func (env *Env) compareRow(x *plan.Subquery, cols []plan.Column, lv []types.Datu
 		return nil, nil
 	}
 	return !stop, nil
+}
+
+// hashedIn compiles x IN (SELECT ...) of an uncorrelated subquery of one
+// column of an integer or string type compared by "=": the subquery's
+// values become a set once, and each row's value is looked up in it,
+// where the general path compares it with every row the subquery gave
+// (an outer row cost as many comparisons as the subquery had rows). It
+// is nil where that does not apply.
+func (env *Env) hashedIn(x *plan.Subquery, lefts []evalFn) evalFn {
+	if x.Kind != plan.AnySubquery || x.Correlated || x.Unequal || len(x.Left) != 1 || x.Op[0].Name != "=" {
+		return nil
+	}
+	kind := func(t *types.T) int {
+		switch {
+		case t.Family == types.IntFamily:
+			return 1
+		case t.Family == types.StringFamily && t.Oid != types.OidBpchar:
+			return 2
+		}
+		return 0
+	}
+	from := x.Plan.Columns()[0].Type
+	to := from
+	if x.Cast[0] != nil {
+		to = x.Cast[0]
+	}
+	k := kind(x.Left[0].Type())
+	if k == 0 || kind(to) != k || kind(x.Op[0].Args[0]) != k || kind(x.Op[0].Args[1]) != k {
+		return nil
+	}
+	left := lefts[0]
+	var set map[types.Datum]struct{}
+	var null bool // the subquery gave a NULL
+	return func(r Row) (types.Datum, error) {
+		if set == nil {
+			rows, err := env.subRows(x, r, 0)
+			if err != nil {
+				return nil, err
+			}
+			set = make(map[types.Datum]struct{}, len(rows))
+			for _, row := range rows {
+				v := row[0]
+				if v == nil {
+					null = true
+					continue
+				}
+				if !types.Identical(from, to) {
+					if v, err = env.cast(v, from, to, false); err != nil {
+						return nil, err
+					}
+				}
+				if !hashable(v) {
+					return nil, pgcode.Newf(pgcode.InternalError, "IN subquery: a value of %s is a %T", to, v)
+				}
+				set[v] = struct{}{}
+			}
+		}
+		if len(set) == 0 && !null {
+			return false, nil // no row: false, whatever the value
+		}
+		v, err := left(r)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		if !hashable(v) {
+			return nil, pgcode.Newf(pgcode.InternalError, "IN subquery: a value of %s is a %T", x.Left[0].Type(), v)
+		}
+		if _, ok := set[v]; ok {
+			return true, nil
+		}
+		if null {
+			return nil, nil
+		}
+		return false, nil
+	}
+}
+
+// hashable reports whether v is a Datum of the integer or string types,
+// equal as a map key exactly when "=" says so.
+func hashable(v types.Datum) bool {
+	switch v.(type) {
+	case int64, string:
+		return true
+	}
+	return false
 }
