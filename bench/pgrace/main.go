@@ -169,6 +169,8 @@ func workloads() []workload {
 		{Name: "indexed eq (10 rows)", Clients: 8, Mode: "simple", Scripts: []string{"status"}},
 		{Name: "indexed eq (10 rows)", Clients: 8, Mode: "prepared", Scripts: []string{"status"}},
 		{Name: "pk range (100 rows)", Clients: 8, Mode: "prepared", Scripts: []string{"range"}},
+		{Name: "pk IN list (5 rows)", Clients: 8, Mode: "prepared", Scripts: []string{"in_list"}},
+		{Name: "subquery by key (10 rows)", Clients: 8, Mode: "prepared", Scripts: []string{"subquery_key"}},
 		{Name: "count(*)", Clients: 1, Mode: "prepared", Scripts: []string{"scan_count"}},
 		{Name: "scan + filter", Clients: 1, Mode: "prepared", Scripts: []string{"scan_filter"}},
 		{Name: "group by", Clients: 1, Mode: "prepared", Scripts: []string{"group_by"}},
