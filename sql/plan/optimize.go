@@ -188,8 +188,10 @@ func few(n Node) bool {
 func optimize(n Node) Node {
 	switch x := n.(type) {
 	case *Filter:
+		conds := conjuncts(x.Cond)
+		x.Input, conds = semiJoins(x.Input, conds)
 		x.Input = optimize(x.Input)
-		return pushFilter(x.Input, conjuncts(x.Cond))
+		return pushFilter(x.Input, conds)
 	case *Project:
 		x.Input = optimize(x.Input)
 	case *Join:
@@ -386,8 +388,8 @@ func pushFilter(n Node, conds []Expr) Node {
 			switch {
 			case outer || volatile(c):
 				here = append(here, c)
-			case hi < nl && (x.Kind == InnerJoin || x.Kind == CrossJoin || x.Kind == LeftJoin):
-				left = append(left, c)
+			case hi < nl && (x.Kind == InnerJoin || x.Kind == CrossJoin || x.Kind == LeftJoin || x.Kind == SemiJoin || x.Kind == AntiJoin):
+				left = append(left, c) // a semi or anti join's rows are its left rows
 			case lo >= nl && hi >= 0 && (x.Kind == InnerJoin || x.Kind == CrossJoin || x.Kind == RightJoin) && !x.Lateral:
 				right = append(right, shift(c, -nl))
 			default:
@@ -909,4 +911,85 @@ func hashable(a, b *types.T) bool {
 		return a.Oid != types.OidBpchar && b.Oid != types.OidBpchar
 	}
 	return false
+}
+
+// semiJoins turns the conditions among conds that are [NOT] EXISTS of a
+// correlated subquery reading one table, tied to the outer row only by
+// its WHERE, into semi (anti) joins of in with that table: the subquery's
+// WHERE becomes the join's condition, its equalities with the outer row
+// the join's hash keys, so that the table is read once rather than once
+// for each outer row. in is the FROM clause the conditions filter (a
+// scan or a join), whose columns the subquery's outer references name.
+// The other conditions are returned.
+func semiJoins(in Node, conds []Expr) (Node, []Expr) {
+	switch in.(type) {
+	case *Scan, *Join:
+	default:
+		return in, conds
+	}
+	var rest []Expr
+	for _, c := range conds {
+		anti := false
+		e := c
+		if n, ok := e.(*Not); ok {
+			anti, e = true, n.E
+		}
+		sq, ok := e.(*Subquery)
+		if !ok || sq.Kind != ExistsSubquery || !sq.Correlated {
+			rest = append(rest, c)
+			continue
+		}
+		j := semiJoin(in, sq, anti)
+		if j == nil {
+			rest = append(rest, c)
+			continue
+		}
+		in = j
+	}
+	return in, rest
+}
+
+// semiJoin makes the join of semiJoins, or returns nil where the
+// subquery is not one table and a WHERE whose outer references are the
+// nearest query's own columns.
+func semiJoin(in Node, sq *Subquery, anti bool) *Join {
+	p := sq.Plan
+	if pr, ok := p.(*Project); ok {
+		p = pr.Input // EXISTS reads no column
+	}
+	var cond Expr
+	if f, ok := p.(*Filter); ok {
+		cond, p = f.Cond, f.Input
+	}
+	s, ok := p.(*Scan)
+	if !ok || s.Filter != nil || s.Lock || cond == nil {
+		return nil
+	}
+	nl := len(in.Columns())
+	lcols := in.Columns()
+	fits := true
+	on := mapExpr(cond, func(x Expr) (Expr, bool) {
+		switch y := x.(type) {
+		case *ColRef:
+			return &ColRef{Idx: y.Idx + nl, T: y.T, Name: y.Name, Row: y.Row}, true
+		case *OuterRef:
+			if y.Depth != 1 || y.Idx >= nl || !types.Identical(y.T, lcols[y.Idx].Type) {
+				fits = false
+				return x, true
+			}
+			return &ColRef{Idx: y.Idx, T: y.T, Name: y.Name}, true
+		case *Subquery:
+			fits = false // its own outer references would name other rows
+			return x, true
+		}
+		return x, false
+	})
+	if !fits {
+		return nil
+	}
+	kind := SemiJoin
+	if anti {
+		kind = AntiJoin
+	}
+	return &Join{Kind: kind, Left: in, Right: s, On: on, Cols: lcols}
 }

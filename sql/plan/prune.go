@@ -44,7 +44,10 @@ func need(n Node, used []bool) {
 		need(x.Input, u)
 	case *Join:
 		nl := len(x.Left.Columns())
-		u := append([]bool(nil), used...)
+		// A semi or anti join gives its left rows only: its conditions
+		// read the right side's columns too.
+		u := make([]bool, nl+len(x.Right.Columns()))
+		copy(u, used)
 		exprNeeds(x.On, u)
 		for _, e := range x.EqLeft {
 			exprNeeds(e, u)
