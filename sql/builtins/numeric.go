@@ -163,9 +163,7 @@ func nbaseLead(d *apd.Decimal) (weight int64, first int64) {
 	var lead apd.BigInt
 	lead.Abs(&d.Coeff)
 	if drop := n - k; drop > 0 {
-		var p apd.BigInt
-		p.Exp(apd.NewBigInt(10), apd.NewBigInt(drop), nil)
-		lead.Quo(&lead, &p)
+		lead.Quo(&lead, pow10(drop))
 	} else if drop < 0 {
 		lead.Mul(&lead, apd.NewBigInt(int64(math.Pow10(int(-drop)))))
 	}
@@ -195,11 +193,24 @@ func divScale(x, y *apd.Decimal) int32 {
 	return int32(rscale)
 }
 
-// pow10 returns 10^n as a big integer.
+// pow10 returns 10^n as a big integer, an operand its caller must not
+// change: the first powers are made once (a division computed two or
+// three of them a row, each an exponentiation).
 func pow10(n int64) *apd.BigInt {
+	if n >= 0 && n < int64(len(powers10)) {
+		return &powers10[n]
+	}
 	var p apd.BigInt
 	return p.Exp(apd.NewBigInt(10), apd.NewBigInt(n), nil)
 }
+
+var powers10 = func() (t [64]apd.BigInt) {
+	t[0].SetInt64(1)
+	for i := 1; i < len(t); i++ {
+		t[i].Mul(&t[i-1], apd.NewBigInt(10))
+	}
+	return t
+}()
 
 // divRound is x / y rounded half away from zero to scale digits after the
 // point, computed exactly on integers: round(cx * 10^(ex-ey+scale) / cy).
