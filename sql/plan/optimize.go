@@ -654,7 +654,13 @@ func listable(s *Scan, c Expr) (field string, items []Expr, arr Expr, ok bool) {
 		return "", nil, nil, false
 	}
 	switch col.T.Family {
-	case types.IntFamily, types.StringFamily, types.BoolFamily, types.DecimalFamily, types.FloatFamily:
+	case types.IntFamily, types.StringFamily, types.BoolFamily:
+		// Values each equal only to itself, so that a list's are read
+		// once each (not NaN, not -0 beside 0, not char(n)'s 'a' beside
+		// 'a ').
+		if col.T.Oid == types.OidBpchar {
+			return "", nil, nil, false
+		}
 	default:
 		return "", nil, nil, false
 	}
