@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"slices"
+
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
@@ -17,6 +19,8 @@ type windowOp struct {
 	rows  []Row
 	i     int
 	ready bool
+	pass  bool // no call is computed
+	out   Row  // the row given then, reused
 }
 
 func newWindow(env *Env, n *plan.Window) (Operator, error) {
@@ -24,13 +28,25 @@ func newWindow(env *Env, n *plan.Window) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &windowOp{env: env, n: n, in: in}, nil
+	// Nothing reads a call: the input's rows go through as they come,
+	// the calls' columns NULL.
+	pass := !slices.ContainsFunc(n.Calls, func(c *plan.WindowCall) bool { return !c.Unused })
+	return &windowOp{env: env, n: n, in: in, pass: pass}, nil
 }
 
 func (op *windowOp) Next() (Row, error) {
+	width := len(op.n.Cols)
+	if op.pass {
+		r, err := op.in.Next()
+		if err != nil || r == nil {
+			return nil, err
+		}
+		op.out = append(op.out[:0], r...)
+		op.out = append(op.out, make(Row, width-len(r))...)
+		return op.out, nil
+	}
 	if !op.ready {
 		op.ready = true
-		width := len(op.n.Cols)
 		var slab []types.Datum // the rows' space, a block at a time
 		if err := drain(op.in, func(r Row) error {
 			if len(slab) < width {
@@ -46,6 +62,9 @@ func (op *windowOp) Next() (Row, error) {
 		}
 		base := len(op.n.Input.Columns())
 		for i, c := range op.n.Calls {
+			if c.Unused {
+				continue
+			}
 			if err := op.compute(c, base+i); err != nil {
 				return nil, err
 			}

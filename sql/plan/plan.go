@@ -345,6 +345,9 @@ type WindowCall struct {
 	Frame       *WindowFrame
 	Filter      Expr
 	T           *types.T
+	// Unused: nothing above reads the call's column (prune), so it is
+	// not computed; its column is NULL.
+	Unused bool
 }
 
 // Window computes window functions: its output is its input's columns,

@@ -104,7 +104,10 @@ func need(n Node, used []bool) {
 	case *Window:
 		nin := len(x.Input.Columns())
 		u := append([]bool(nil), used[:nin]...)
-		for _, c := range x.Calls {
+		for i, c := range x.Calls {
+			if c.Unused = !used[nin+i]; c.Unused {
+				continue
+			}
 			for _, e := range c.Args {
 				exprNeeds(e, u)
 			}
