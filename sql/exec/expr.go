@@ -496,33 +496,54 @@ func (env *Env) compileIn(x *plan.InList) (evalFn, error) {
 	}, nil
 }
 
+// Kinds of types whose values are int64s (setInt) or strings (setString)
+// that "=" finds equal exactly when they are equal as Go values: the
+// integer types, and the string types but char(n), whose "=" ignores
+// trailing blanks. A map of such values answers "=", and an array of
+// them sorts as types.Compare does.
+const (
+	setInt = 1 + iota
+	setString
+)
+
+// setKind is t's kind, or 0 for a type of neither.
+func setKind(t *types.T) int {
+	switch {
+	case t.Family == types.IntFamily:
+		return setInt
+	case t.Family == types.StringFamily && t.Oid != types.OidBpchar:
+		return setString
+	}
+	return 0
+}
+
+// sameSetKind reports whether every type of ts is of kind k.
+func sameSetKind(k int, ts ...*types.T) bool {
+	for _, t := range ts {
+		if setKind(t) != k {
+			return false
+		}
+	}
+	return true
+}
+
 // constantSet returns the items of an IN list as a set, when a lookup
 // decides as the list's equalities would: every item a constant (or a
-// cast of one), x and
-// every item of the integer types (int64 values) or of text and varchar
-// (strings, equal when their bytes are), each compared by "=". null says
-// an item is NULL. From 4 items: a lookup is quicker than 4 calls of "=".
+// cast of one), x and every item of one setKind, each compared by "=".
+// null says an item is NULL. From 4 items: a lookup is quicker than 4
+// calls of "=".
 func (env *Env) constantSet(x *plan.InList) (set map[types.Datum]struct{}, null bool) {
 	if len(x.List) < 4 {
 		return nil, false
 	}
-	kind := func(t *types.T) int {
-		switch t {
-		case types.Int2, types.Int4, types.Int8:
-			return 1
-		case types.Text, types.Varchar:
-			return 2
-		}
-		return 0
-	}
-	k := kind(x.E.Type())
+	k := setKind(x.E.Type())
 	if k == 0 {
 		return nil, false
 	}
 	set = make(map[types.Datum]struct{}, len(x.List))
 	for i, it := range x.List {
 		v, ok := env.constant(it)
-		if !ok || kind(it.Type()) != k || x.Eq[i].Name != "=" || kind(x.Eq[i].Args[0]) != k || kind(x.Eq[i].Args[1]) != k {
+		if !ok || x.Eq[i].Name != "=" || !sameSetKind(k, it.Type(), x.Eq[i].Args[0], x.Eq[i].Args[1]) {
 			return nil, false
 		}
 		switch v.(type) {

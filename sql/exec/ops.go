@@ -355,19 +355,18 @@ func (op *sortOp) sortRows(rows []sortRow) []sortRow {
 }
 
 // order returns the positions of n rows whose sort keys keys gives, in
-// the sort's order, equal ones in their own order. One integer or text
-// key is compared from an array of its values: each Datum is a pointer
+// the sort's order, equal ones in their own order. One key of a setKind
+// is compared from an array of its values: each Datum is a pointer
 // to follow, and the sort's time went to those reads.
 func (op *sortOp) order(n int, keys func(i int) []types.Datum) []int {
 	if len(op.n.Keys) == 1 {
 		k := op.n.Keys[0]
-		t := k.E.Type()
-		switch {
-		case t.Family == types.IntFamily:
+		switch setKind(k.E.Type()) {
+		case setInt:
 			if vals, null, ok := column[int64](n, keys); ok {
 				return stableOrder(n, keyOrder(k, vals, null))
 			}
-		case t.Family == types.StringFamily && t.Oid != types.OidBpchar:
+		case setString:
 			if vals, null, ok := column[string](n, keys); ok {
 				return stableOrder(n, keyOrder(k, vals, null))
 			}

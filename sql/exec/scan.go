@@ -44,7 +44,9 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 		return nil, err
 	}
 	op := newFiller(env, n)
-	filter := n.Filter
+	// The access answers its own conditions (Scan.Answered) but for a
+	// range of keys read as a whole scan, below.
+	filter := n.RowFilter()
 	switch n.Access {
 	case plan.AccessKey:
 		k, err := env.keyValue(n.Key)
@@ -69,7 +71,6 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		filter = n.RowFilter() // the list holds its values
 		if n.Access == plan.AccessIndexList && len(vals) > 0 {
 			op.view, op.values = view, vals[1:]
 			if op.cur, err = view.IndexCursor(n.Table, n.Field, engine.OpEq, vals[0]); err != nil {
@@ -99,7 +100,6 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 		if op.cur, err = view.IndexCursor(n.Table, n.Field, engine.Op(n.Op), k); err != nil {
 			return nil, err
 		}
-		filter = n.RowFilter() // the index holds its equality
 	case plan.AccessRange:
 		var bounds [2]*engine.Bound
 		for i, e := range []plan.Expr{n.Lo, n.Hi} {
@@ -123,10 +123,11 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 			if op.cur, ok, err = view.KeyRange(n.Table, bounds[0], bounds[1]); err != nil {
 				return nil, err
 			}
-			if ok {
-				filter = n.RowFilter() // the range holds its bounds
-			} else if op.cur, err = view.Cursor(n.Table); err != nil {
-				return nil, err
+			if !ok {
+				filter = n.Filter
+				if op.cur, err = view.Cursor(n.Table); err != nil {
+					return nil, err
+				}
 			}
 		} else if op.cur, err = view.IndexRange(n.Table, n.Field, bounds[0], bounds[1], false); err != nil {
 			return nil, err

@@ -183,7 +183,7 @@ func (env *Env) compareRow(x *plan.Subquery, cols []plan.Column, lv []types.Datu
 }
 
 // hashedIn compiles x IN (SELECT ...) of an uncorrelated subquery of one
-// column of an integer or string type compared by "=": the subquery's
+// column of x's setKind compared by "=": the subquery's
 // values become a set once, and each row's value is looked up in it,
 // where the general path compares it with every row the subquery gave
 // (an outer row cost as many comparisons as the subquery had rows). It
@@ -192,22 +192,13 @@ func (env *Env) hashedIn(x *plan.Subquery, lefts []evalFn) evalFn {
 	if x.Kind != plan.AnySubquery || x.Correlated || x.Unequal || len(x.Left) != 1 || x.Op[0].Name != "=" {
 		return nil
 	}
-	kind := func(t *types.T) int {
-		switch {
-		case t.Family == types.IntFamily:
-			return 1
-		case t.Family == types.StringFamily && t.Oid != types.OidBpchar:
-			return 2
-		}
-		return 0
-	}
 	from := x.Plan.Columns()[0].Type
 	to := from
 	if x.Cast[0] != nil {
 		to = x.Cast[0]
 	}
-	k := kind(x.Left[0].Type())
-	if k == 0 || kind(to) != k || kind(x.Op[0].Args[0]) != k || kind(x.Op[0].Args[1]) != k {
+	k := setKind(x.Left[0].Type())
+	if k == 0 || !sameSetKind(k, to, x.Op[0].Args[0], x.Op[0].Args[1]) {
 		return nil
 	}
 	left := lefts[0]

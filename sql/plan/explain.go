@@ -128,11 +128,7 @@ func describe(n Node) (string, []string, []Node) {
 		case TravelAll:
 			d = append(d, "Versions: all")
 		}
-		filter := x.Filter
-		if x.Access != AccessScan && x.Access != AccessKey {
-			filter = x.RowFilter() // the Index Cond's own conditions
-		}
-		if filter != nil {
+		if filter := x.RowFilter(); filter != nil { // the Index Cond's own conditions left out
 			d = append(d, "Filter: "+FormatExpr(filter, x.Cols))
 		}
 		if x.Lock {

@@ -665,7 +665,7 @@ func listable(s *Scan, c Expr) (field string, items []Expr, arr Expr, ok bool) {
 		return "", nil, nil, false
 	}
 	for _, vt := range ts {
-		if col.T.Oid != vt.Oid && !(col.T.Family == types.IntFamily && vt.Family == types.IntFamily) {
+		if !sameOrder(col.T, vt) {
 			return "", nil, nil, false
 		}
 	}
@@ -777,11 +777,7 @@ func indexable(s *Scan, c Expr) (string, IndexOp, Expr, bool) {
 	if col.Idx >= len(s.Fields) || s.Fields[col.Idx] == "" && s.Sys[col.Idx] != SysNone || !fixed(val) {
 		return "", 0, nil, false
 	}
-	// The comparison must be the column type's own (or between two
-	// integer types): the index orders values as the engine does, which
-	// agrees with SQL for one type.
-	vt := val.Type()
-	if col.T.Oid != vt.Oid && !(col.T.Family == types.IntFamily && vt.Family == types.IntFamily) {
+	if !sameOrder(col.T, val.Type()) {
 		return "", 0, nil, false
 	}
 	switch col.T.Family {
@@ -790,6 +786,14 @@ func indexable(s *Scan, c Expr) (string, IndexOp, Expr, bool) {
 		return "", 0, nil, false
 	}
 	return s.Cols[col.Idx].Name, op, val, true
+}
+
+// sameOrder reports whether a comparison of a column of type ct with a
+// value of type vt is the column type's own (or between two integer
+// types): the index orders values as the engine does, which agrees with
+// SQL for one type.
+func sameOrder(ct, vt *types.T) bool {
+	return ct.Oid == vt.Oid || ct.Family == types.IntFamily && vt.Family == types.IntFamily
 }
 
 var indexOps = map[string]IndexOp{"=": OpEq, "<": OpLt, "<=": OpLe, ">": OpGt, ">=": OpGe}
@@ -971,8 +975,8 @@ func semiJoin(in Node, sq *Subquery, anti bool) *Join {
 	if !ok || s.Filter != nil || s.Lock || cond == nil {
 		return nil
 	}
-	nl := len(in.Columns())
 	lcols := in.Columns()
+	nl := len(lcols)
 	fits := true
 	on := mapExpr(cond, func(x Expr) (Expr, bool) {
 		switch y := x.(type) {

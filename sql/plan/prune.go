@@ -17,12 +17,13 @@ func need(n Node, used []bool) {
 	switch x := n.(type) {
 	case *Scan:
 		// The scan's own conditions: those its access does not answer
-		// (an index equality it reads by needs no column).
+		// (an index equality it reads by needs no column), but all of
+		// them for a range of keys, which may be read as a whole scan.
 		used = append([]bool(nil), used...)
-		if x.Access == AccessIndex || x.Access == AccessKeyList || x.Access == AccessIndexList {
-			exprNeeds(x.RowFilter(), used)
-		} else {
+		if x.Access == AccessRange {
 			exprNeeds(x.Filter, used)
+		} else {
+			exprNeeds(x.RowFilter(), used)
 		}
 		for i := range x.Cols {
 			if !used[i] {
@@ -54,9 +55,6 @@ func need(n Node, used []bool) {
 		}
 		for _, e := range x.EqRight {
 			exprNeeds(e, u[nl:])
-		}
-		if r, ok := x.Right.(*Scan); ok && x.Lookup {
-			exprNeeds(r.Filter, u[nl:]) // read by key: every condition is checked
 		}
 		if x.Lateral {
 			for i := range u[:nl] {
