@@ -53,11 +53,12 @@ type Cursor struct {
 	next int
 	// walk is a plain cursor's place in the table's rows (walking says
 	// whether it has started) and rest the rows of its current leaf not
-	// yet looked at; done is set once the table has no more.
-	walk    rowIter
-	rest    []row
-	walking bool
-	done    bool
+	// yet looked at; done is set once the table has no more. inRange says
+	// a row of the walk was not before its key range.
+	walk             rowIter
+	rest             []row
+	walking, inRange bool
+	done             bool
 	// desc: a plain cursor reads its rows in descending key order
 	// (Reverse); pending is then in that order too.
 	desc bool
@@ -260,7 +261,8 @@ func (c *Cursor) scanChunk() {
 		} else {
 			c.walk = c.ts.rows.seek(from)
 		}
-		c.walking = true
+		c.walking, c.inRange = true, false
+		c.newest.pr.ascend = !c.desc // the rows' keys, and so those looked for
 		if c.rows == nil {
 			c.rows = make([]Row, 0, c.keys0.span())
 		}
@@ -297,14 +299,15 @@ func (c *Cursor) scanChunk() {
 			}
 			r := &rs[i]
 			if c.keys0 != nil {
-				before, past := c.keys0.below(r.key), c.keys0.above(r.key)
-				if c.desc {
-					before, past = past, before
+				// The walk starts at the range's first bound: once a row
+				// is not before it, none after is.
+				if !c.inRange {
+					if c.desc && c.keys0.above(r.key) || !c.desc && c.keys0.below(r.key) {
+						continue
+					}
+					c.inRange = true
 				}
-				if before {
-					continue
-				}
-				if past {
+				if c.desc && c.keys0.below(r.key) || !c.desc && c.keys0.above(r.key) {
 					c.rest, c.done = nil, true // the end of the range
 					c.emitPending(nil)
 					return

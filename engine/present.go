@@ -291,11 +291,14 @@ type presentReader struct {
 	taken int
 	whole []byte
 	offs  []int // where whole's records start, once a search needs them
+	// ascend says the keys looked for ascend (a scan in key order); hit,
+	// that the record is the last one found.
+	ascend, hit bool
 }
 
 // seek positions the reader at the block that would hold key (encoded).
 func (pr *presentReader) seek(pf *presentFile, key []byte) {
-	pr.pf, pr.block, pr.run, pr.recs, pr.ok, pr.key = pf, pf.blockOf(key), nil, nil, false, nil
+	pr.pf, pr.block, pr.run, pr.recs, pr.ok, pr.key, pr.hit = pf, pf.blockOf(key), nil, nil, false, nil, false
 	pr.taken, pr.whole, pr.offs = 0, nil, pr.offs[:0]
 	pr.size = 0 // a short range of keys reads a block or two; a scan soon 64 KB at once
 }
@@ -337,7 +340,7 @@ func (pf *presentFile) takeBlock(b []byte, i int) (recs, rest []byte, err error)
 
 // next reads the next record; false at the end, or on an error.
 func (pr *presentReader) next() (bool, error) {
-	pr.ok = false
+	pr.ok, pr.hit = false, false
 	for len(pr.recs) == 0 {
 		if pr.block >= len(pr.pf.blocks) {
 			return false, nil
@@ -390,17 +393,26 @@ func (pr *presentReader) find(pf *presentFile, key []byte, seq uint64) ([]byte, 
 	// key, once read, stays the last record's: a key before it (a scan
 	// in descending order) is looked for again from the start of the
 	// block it is in, read again only when it is not the last one taken.
-	if pr.pf != pf || bytes.Compare(pr.key, key) > 0 {
-		if b := pf.blockOf(key); pr.pf == pf && pr.taken == b+1 {
-			pr.recs, pr.ok, pr.key = pr.whole[pr.recordAt(key):], false, nil
-		} else {
-			pr.seek(pf, key)
+	// A reader whose keys ascend and whose record is the last key found
+	// knows it is before key without comparing them.
+	c := -1
+	if pr.pf != pf || !(pr.ascend && pr.hit) {
+		if c = 1; pr.pf == pf {
+			c = bytes.Compare(pr.key, key)
+		}
+		if c > 0 {
+			if b := pf.blockOf(key); pr.pf == pf && pr.taken == b+1 {
+				pr.recs, pr.ok, pr.key = pr.whole[pr.recordAt(key):], false, nil
+			} else {
+				pr.seek(pf, key)
+			}
 		}
 	}
 	for {
 		if pr.ok {
-			switch c := bytes.Compare(pr.key, key); {
+			switch {
 			case c == 0 && pr.seq == seq:
+				pr.hit = true
 				return pr.doc, true, nil
 			case c >= 0:
 				return nil, false, nil
@@ -410,6 +422,7 @@ func (pr *presentReader) find(pf *presentFile, key []byte, seq uint64) ([]byte, 
 		if err != nil || !more {
 			return nil, false, err
 		}
+		c = bytes.Compare(pr.key, key)
 	}
 }
 
@@ -533,7 +546,7 @@ func (pr *presentReader) release() {
 	if pr.hits > 0 {
 		presentReads.Add(pr.hits)
 	}
-	*pr = presentReader{want: pr.want[:0], offs: pr.offs[:0]}
+	*pr = presentReader{want: pr.want[:0], offs: pr.offs[:0], ascend: pr.ascend}
 }
 
 // presentBufs are the buffers of reads from present files.

@@ -411,6 +411,31 @@ func TestPresentFormat(t *testing.T) {
 			t.Fatalf("a key after %v it does not have: %v, %v", r.k, ok, err)
 		}
 	}
+	// A reader told that the keys it is asked for ascend reads on from
+	// the record it found without comparing the two: the same answers
+	// for keys asked at a seq the file does not have, keys passed over,
+	// and keys it does not have, each followed by the next record.
+	asc := presentReader{ascend: true}
+	for i, r := range recs {
+		k := appendOrderedKey(nil, r.k)
+		switch i % 4 {
+		case 0:
+			read(&asc, r)
+		case 1:
+			if _, ok, err := asc.find(pf, k, r.seq+1); ok || err != nil {
+				t.Fatalf("ascending: record %v at a seq it does not have: %v, %v", r.k, ok, err)
+			}
+		case 3:
+			read(&asc, r)
+			if _, ok, err := asc.find(pf, appendOrderedKey(nil, Key{Int: r.k.Int + 1, IsInt: r.k.IsInt, Str: r.k.Str + "x"}), r.seq); ok || err != nil {
+				t.Fatalf("ascending: a key after %v it does not have: %v, %v", r.k, ok, err)
+			}
+		}
+	}
+	asc.release()
+	if !asc.ascend || asc.hit {
+		t.Fatalf("a released reader: ascend %v, hit %v", asc.ascend, asc.hit)
+	}
 
 	b, err := os.ReadFile(path)
 	mustExec(t, err)

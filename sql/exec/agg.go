@@ -75,8 +75,10 @@ func newSerialAgg(env *Env, n *plan.Agg) (*aggOp, error) {
 		if ac.args, err = env.compileAll(c.Args); err != nil {
 			return nil, err
 		}
-		if ac.filter, err = env.truth(c.Filter); err != nil {
-			return nil, err
+		if c.Filter != nil {
+			if ac.filter, err = env.truth(c.Filter); err != nil {
+				return nil, err
+			}
 		}
 		for _, k := range c.OrderBy {
 			f, err := env.compile(k.E)
@@ -167,26 +169,26 @@ func (op *aggOp) load() error {
 // add feeds one input row to a group's i-th aggregate.
 func (op *aggOp) add(g *group, i int, r Row) error {
 	ac := &op.calls[i]
-	if ok, err := ac.filter(r); err != nil || !ok {
-		return err
+	if ac.filter != nil {
+		if ok, err := ac.filter(r); err != nil || !ok {
+			return err
+		}
 	}
 	// The arguments go in a scratch list, which an accumulator does not
 	// keep (builtins.Accumulator); a sorted aggregate keeps a copy.
-	args := append(op.args[:0], make([]types.Datum, len(ac.args))...)
-	op.args = args
+	if cap(op.args) < len(ac.args) {
+		op.args = make([]types.Datum, len(ac.args))
+	}
+	args, null := op.args[:len(ac.args)], false
 	for j, f := range ac.args {
 		v, err := f(r)
 		if err != nil {
 			return err
 		}
-		args[j] = v
+		args[j], null = v, null || v == nil
 	}
-	if ac.c.Fn.Strict {
-		for _, a := range args {
-			if a == nil {
-				return nil // strict aggregates skip NULL inputs
-			}
-		}
+	if null && ac.c.Fn.Strict {
+		return nil // strict aggregates skip NULL inputs
 	}
 	if ac.c.Distinct && !g.seen[i].add(args) {
 		return nil

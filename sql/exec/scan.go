@@ -30,6 +30,7 @@ type scanOp struct {
 	filter func(Row) (bool, error)
 	names  []string // fields to read, packed
 	at     []int    // where each packed field goes in the row
+	sys    []int    // the system columns read (n.Sys not SysNone)
 	vals   []any
 	row    Row
 	boxes  engine.Boxes
@@ -274,6 +275,11 @@ func newFiller(env *Env, n *plan.Scan) *scanOp {
 		}
 	}
 	op.vals = buf[len(n.Cols):][:len(op.names)]
+	for i, s := range n.Sys {
+		if s != plan.SysNone {
+			op.sys = append(op.sys, i)
+		}
+	}
 	return op
 }
 
@@ -434,8 +440,8 @@ func (op *scanOp) fill(r *engine.Row) error {
 			op.row[at] = d
 		}
 	}
-	for i, s := range n.Sys {
-		switch s {
+	for _, i := range op.sys {
+		switch n.Sys[i] {
 		case plan.SysSeq:
 			op.row[i] = int64(r.Seq)
 		case plan.SysTS:
