@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/driftdb/driftdb/store"
 )
@@ -142,5 +143,117 @@ func TestMergeRuns(t *testing.T) {
 		if compareEntries(&got[i], &want[i]) != 0 {
 			t.Fatalf("at %d: %v, want %v", i, got[i], want[i])
 		}
+	}
+}
+
+// TestRebuildWith: entries put into an index tree by building it again
+// (rebuildWith) leave the tree as putting them one by one does (entries
+// equal to ones it has among them), the clone a reader holds as it was,
+// the walks of what was written since a seq right, and a text shared by
+// equal neighbours once; rebuildCheaper takes that way for a commit that
+// touches most leaves and not for a few entries.
+func TestRebuildWith(t *testing.T) {
+	texts := func(r *rand.Rand) any { return fmt.Sprintf("status-%d", r.IntN(7)) }
+	for _, size := range []int{0, 1, 700, 20000} {
+		base := entriesOf(max(size, 4), texts)[:size]
+		tr, ref := newIndexTree(), newIndexTree()
+		for _, e := range base {
+			tr.ReplaceOrInsert(e)
+			ref.ReplaceOrInsert(e)
+		}
+		reader := tr.Clone()
+		var before []indexEntry
+		reader.Ascend(func(e indexEntry) bool { before = append(before, e); return true })
+
+		added := entriesOf(3000, texts)
+		for i := range added {
+			added[i].seq += 1000 // written after the base
+		}
+		for i := 0; i < len(base); i += 50 {
+			added = append(added, base[i]) // equal to one the tree has
+		}
+		var runs [][]indexEntry
+		for lo := 0; lo < len(added); lo += 900 {
+			run := slices.Clone(added[lo:min(lo+900, len(added))])
+			sortEntries(run)
+			runs = append(runs, run)
+		}
+		mergeRuns(runs, func(e indexEntry) { ref.ReplaceOrInsert(e) })
+		rebuildWith(tr, runs)
+
+		var got, want []indexEntry
+		tr.Ascend(func(e indexEntry) bool { got = append(got, e); return true })
+		ref.Ascend(func(e indexEntry) bool { want = append(want, e); return true })
+		if len(got) != len(want) || tr.Len() != ref.Len() {
+			t.Fatalf("size %d: %d entries (Len %d), want %d (Len %d)", size, len(got), tr.Len(), len(want), ref.Len())
+		}
+		shared := 0
+		for i := range got {
+			if compareEntries(&got[i], &want[i]) != 0 || got[i].seq != want[i].seq {
+				t.Fatalf("size %d, at %d: %v, want %v", size, i, got[i], want[i])
+			}
+			if i > 0 && unsafe.StringData(got[i].val.(string)) == unsafe.StringData(got[i-1].val.(string)) {
+				shared++
+			}
+		}
+		if shared < len(got)*3/4 {
+			t.Fatalf("size %d: %d of %d entries share their text with the one before", size, shared, len(got))
+		}
+		for _, since := range []uint64{0, 500, 999, 1000, 1500, 2100} {
+			var got, want []indexEntry
+			tr.AscendSince(since, func(e indexEntry) bool { got = append(got, e); return true })
+			ref.Ascend(func(e indexEntry) bool {
+				if e.seq > since {
+					want = append(want, e)
+				}
+				return true
+			})
+			if len(got) != len(want) {
+				t.Fatalf("size %d: AscendSince(%d) gave %d entries, want %d", size, since, len(got), len(want))
+			}
+		}
+		var after []indexEntry
+		reader.Ascend(func(e indexEntry) bool { after = append(after, e); return true })
+		if len(after) != len(before) || reader.Len() != len(before) {
+			t.Fatalf("size %d: the reader's clone has %d entries, had %d", size, len(after), len(before))
+		}
+		for i := range after {
+			if after[i] != before[i] {
+				t.Fatalf("size %d: the reader's clone changed at %d", size, i)
+			}
+		}
+	}
+
+	// rebuildCheaper: a commit spread over the leaves of a shared tree
+	// rebuilds it; a few entries, or many that go to the ends of a few
+	// values' runs, go in one by one.
+	sortedRuns := func(es []indexEntry) [][]indexEntry {
+		es = slices.Clone(es)
+		sortEntries(es)
+		return [][]indexEntry{es[:len(es)/3], es[len(es)/3:]}
+	}
+	random := func(r *rand.Rand) any { return int64(r.IntN(1 << 30)) }
+	big := newIndexTree()
+	for _, e := range entriesOf(200_000, random) {
+		big.ReplaceOrInsert(e)
+	}
+	if rebuildCheaper(big, sortedRuns(entriesOf(100, random)), 100) {
+		t.Fatal("100 entries of random values into 200,000 rebuild the tree")
+	}
+	big.Clone()
+	if !rebuildCheaper(big, sortedRuns(entriesOf(10_000, random)), 10_000) {
+		t.Fatal("10,000 entries of random values into a shared tree of 200,000 go in one by one")
+	}
+	few := newIndexTree()
+	for i := range 200_000 {
+		few.ReplaceOrInsert(newEntry(fmt.Sprint("status-", i%5), Key{Int: int64(i), IsInt: true}, 1))
+	}
+	few.Clone()
+	var more []indexEntry
+	for i := 200_000; i < 210_000; i++ {
+		more = append(more, newEntry(fmt.Sprint("status-", i%5), Key{Int: int64(i), IsInt: true}, 2))
+	}
+	if rebuildCheaper(few, sortedRuns(more), len(more)) {
+		t.Fatal("10,000 entries of five values, keys after every other, rebuild a tree of 200,000")
 	}
 }
