@@ -615,7 +615,9 @@ func rebuildWith(idx *indexTree, runs [][]indexEntry) {
 	b := newTreeBuilder(fresh)
 	var prev indexEntry // the last entry added, whose box of a text its equals share
 	add := func(e indexEntry) {
-		shareValue(&prev, &e)
+		if e.pfx == prev.pfx { // read inline: values with other prefixes differ
+			shareValue(&prev, &e)
+		}
 		b.add(e)
 		prev = e
 	}
