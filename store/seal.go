@@ -168,6 +168,24 @@ func (s *Store) seal(path string, res scanResult) bool {
 	return true
 }
 
+// sealBehind seals the last of segs, the segment the writer just filled,
+// on a goroutine of its own: its reading (about 1 s a GB from the page
+// cache) is done beside the writes that go on, not by the close (a
+// driftdb import of a million rows spent 0.3 s of its 4 there). A merge
+// or a rewrite that replaces the file meanwhile leaves a seal that does
+// not hold for the new one, which the next open finds and reads past.
+func (s *Store) sealBehind(segs []*segment) {
+	seg, prev := segs[len(segs)-1], uint64(0)
+	if len(segs) > 1 {
+		prev = segs[len(segs)-2].lastSeq.Load()
+	}
+	s.sealing.Go(func() {
+		if res, err := scanSegment(s.fs, seg.path, prev); err == nil && res.tailErr == nil {
+			seg.sealed.Store(s.seal(seg.path, res))
+		}
+	})
+}
+
 // sealFilled seals the segments of every stream, but the newest, that
 // have no seal that holds for them: those the writer filled, merged or
 // rewrote since the open. A clean close pays the reading of them (about

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// TestSeals: a clean close seals the segments the writer filled, and an
+// TestSeals: the writer seals each segment it fills, a clean close those
+// it has not sealed, and an
 // open those that are not the newest and have no seal; the next open
 // takes their bounds from the seals without reading them (damage in
 // the middle of a sealed segment is not found at open, but by the read of
@@ -24,8 +25,15 @@ func TestSeals(t *testing.T) {
 	if len(segs) < 4 {
 		t.Fatalf("%d segments", len(segs))
 	}
+	// The writer sealed each segment it filled, beside its writes.
+	s.sealing.Wait()
+	for _, seg := range segs[:len(segs)-1] {
+		if _, err := os.Stat(sealPath(seg.path)); err != nil || !seg.sealed.Load() {
+			t.Fatalf("%s not sealed once filled: %v", seg.path, err)
+		}
+	}
 	s.Close()
-	// A clean close sealed the segments the writer filled.
+	// The seals hold for the segments the writer filled.
 	for _, seg := range segs[:len(segs)-1] {
 		if _, err := os.Stat(sealPath(seg.path)); err != nil {
 			t.Fatalf("%s not sealed by the close: %v", seg.path, err)

@@ -89,6 +89,9 @@ type Store struct {
 	retired retiredState
 
 	w *writer // nil when read-only
+	// sealing are the segments the writer filled being sealed
+	// (sealBehind); Close waits for them.
+	sealing sync.WaitGroup
 }
 
 // stream is the log of one table.
@@ -375,6 +378,7 @@ func (s *Store) Close() error {
 	var err error
 	if s.w != nil {
 		err = s.w.close()
+		s.sealing.Wait()
 		if err == nil {
 			s.sealFilled()
 		}

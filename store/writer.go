@@ -543,6 +543,7 @@ func (w *writer) writeShare(st *stream, buf []byte) (bool, error) {
 		if err := w.s.startSegment(st, segs[len(segs)-1].num+1); err != nil {
 			return false, err
 		}
+		w.s.sealBehind(segs)
 	}
 	if st.direct != nil {
 		ok, err := w.writeDirect(st, buf)
