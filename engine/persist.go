@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"io/fs"
 	"maps"
 	"path/filepath"
@@ -141,24 +140,28 @@ func (e *indexEncoding) abandon() {
 // checksum, which covers the body, is filled in once the entries are
 // written.
 func encodeIndexFile(field string, idx *indexTree, seq uint64) ([]byte, error) {
-	var out bytes.Buffer
-	hdr := make([]byte, idxHeaderSize)
-	copy(hdr, idxMagic)
-	binary.LittleEndian.PutUint32(hdr[8:], idxVersion)
-	out.Write(hdr)
-	crc := crc32.New(castagnoli)
-	body := io.MultiWriter(&out, crc)
 	// Count first, then encode in a second walk: no copy of the index.
-	n := 0
+	// The count also sizes the buffer (about what an entry takes), which
+	// grew by doubling: 9 million entries spent 1.5 s of a close there.
+	n, size := 0, idxHeaderSize+64
 	var y yielder
 	idx.Ascend(func(e indexEntry) bool {
 		if e.seq <= seq {
 			n++
+			size += 24
+			if s, ok := e.val.(string); ok {
+				size += len(s)
+			}
 		}
 		y.tick()
 		return true
 	})
-	if err := msgpack.NewEncoder(body).Encode(&idxHeader{Field: field, Seq: seq, N: n, Trim: idx.trim, Lean: idx.lean}); err != nil {
+	out := bytes.NewBuffer(make([]byte, 0, size))
+	hdr := make([]byte, idxHeaderSize)
+	copy(hdr, idxMagic)
+	binary.LittleEndian.PutUint32(hdr[8:], idxVersion)
+	out.Write(hdr)
+	if err := msgpack.NewEncoder(out).Encode(&idxHeader{Field: field, Seq: seq, N: n, Trim: idx.trim, Lean: idx.lean}); err != nil {
 		return nil, err
 	}
 	e := getEncoder()
@@ -180,14 +183,14 @@ func encodeIndexFile(field string, idx *indexTree, seq uint64) ([]byte, error) {
 			e.enc.EncodeString(en.key.Str)
 		}
 		e.enc.EncodeUint(en.seq)
-		_, err = body.Write(e.buf.Bytes())
-		return err == nil
+		out.Write(e.buf.Bytes())
+		return true
 	})
 	if err != nil {
 		return nil, err
 	}
 	b := out.Bytes()
-	binary.LittleEndian.PutUint32(b[12:], crc.Sum32())
+	binary.LittleEndian.PutUint32(b[12:], crc32.Checksum(b[idxHeaderSize:], castagnoli)) // of the body, in one pass
 	return b, nil
 }
 
