@@ -515,3 +515,39 @@ func rowSeq(r row) uint64 {
 	}
 	return r.newest().seq
 }
+
+// TestRowsAscending: rows found for keys in ascending order along the
+// leaves are those Get finds, for keys dense and sparse (a seek from the
+// root), repeated, absent, before the first row and after the last.
+func TestRowsAscending(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	tr := newRowTree()
+	for i := range 20000 {
+		tr.ReplaceOrInsert(seqRow(Key{Int: int64(i * 3), IsInt: true}, uint64(1+i)))
+	}
+	for _, gap := range []int{1, 2, 3, 7, 40, 500, 5000} {
+		var keys []Key
+		for k := -5; k < 60010; k += 1 + rng.IntN(gap) {
+			keys = append(keys, Key{Int: int64(k), IsInt: true})
+			if rng.IntN(10) == 0 {
+				keys = append(keys, Key{Int: int64(k), IsInt: true}) // a key twice: two entries of one row
+			}
+		}
+		out := make([]row, len(keys))
+		rowsAscending(tr, keys, out)
+		found := 0
+		for i, k := range keys {
+			want, ok := tr.Get(row{key: k})
+			if ok != (out[i].versions != nil) || ok && (out[i].key != k || rowSeq(out[i]) != rowSeq(want)) {
+				t.Fatalf("gap %d, key %v: %v %v, want %v %v", gap, k, out[i].key, out[i].versions != nil, want.key, ok)
+			}
+			if ok {
+				found++
+			}
+		}
+		if found == 0 {
+			t.Fatalf("gap %d: nothing found", gap)
+		}
+	}
+	rowsAscending(newRowTree(), []Key{{Int: 1, IsInt: true}}, make([]row, 1)) // an empty tree
+}

@@ -834,8 +834,15 @@ func (ts *tableState) find(k Key) (row, bool) {
 
 // findAll finds the rows of several keys as find does, out[i] for keys[i]
 // (a row with no versions where ts has none): the point map's first,
-// looked up side by side, then the B-tree's.
+// looked up side by side, then the B-tree's. Many keys in ascending
+// order (an index's, for one value) are read from the B-tree alone, along
+// its leaves: the map, a cache of point reads, would miss most of them,
+// and take them in only to let others go.
 func (ts *tableState) findAll(keys []Key, out []row) {
+	if len(keys) >= findAscendingFrom && slices.IsSortedFunc(keys, compareKeys) {
+		rowsAscending(ts.rows, keys, out)
+		return
+	}
 	ts.point.entries(keys, out)
 	for i := range out {
 		if out[i].versions == nil {
@@ -843,6 +850,56 @@ func (ts *tableState) findAll(keys []Key, out []row) {
 		}
 	}
 }
+
+// rowsAscending sets out[i] to the row of keys[i] in t (a row with no
+// versions where there is none), for keys in ascending order, repeats
+// allowed: a walk along the leaves, which takes the next leaf or two when
+// a key is past the one it is in, and descends from the root only for one
+// further on. The keys an index gives for one value ascend: 200,000 of 2
+// million rows are about four a leaf.
+func rowsAscending(t *rowTree, keys []Key, out []row) {
+	if t.root == nil || len(keys) == 0 {
+		return
+	}
+	it := t.seek(&row{key: keys[0]})
+	cur := it.next() // the rows not before the last key, in its leaf; nil past the end
+	for i, k := range keys {
+		for hops := 0; cur != nil && compareKeys(cur[len(cur)-1].key, k) < 0; hops++ {
+			if hops == 2 {
+				it = t.seek(&row{key: k})
+				cur = it.next()
+				break
+			}
+			cur = it.next()
+		}
+		if cur == nil {
+			return // every row is before k and the keys after it
+		}
+		// The next key is most often a few rows on: those are read one
+		// after the other, as the memory brings them, before a search.
+		lo, hi := 0, len(cur)
+		for lo < min(hi, 16) && compareKeys(cur[lo].key, k) < 0 {
+			lo++
+		}
+		if lo == 16 {
+			for lo < hi {
+				m := int(uint(lo+hi) >> 1)
+				if compareKeys(cur[m].key, k) < 0 {
+					lo = m + 1
+				} else {
+					hi = m
+				}
+			}
+		}
+		if cur = cur[lo:]; compareKeys(cur[0].key, k) == 0 {
+			out[i] = cur[0]
+		}
+	}
+}
+
+// findAscendingFrom is how many keys in ascending order findAll reads
+// along the B-tree's leaves rather than through the point map.
+const findAscendingFrom = 16
 
 // cacheRow returns the row of k from the B-tree, for a key the point map
 // does not have, and puts it in the map.
