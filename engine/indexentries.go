@@ -143,7 +143,39 @@ func checkIndexedEntries(x *vindex.Index, ts *tableState) error {
 // decodeEntry decodes the entry of seq whose bytes (a value and a key)
 // are b.
 func decodeEntry(b []byte, seq uint64) (indexEntry, error) {
-	val, rest, err := readOrderedValue(b)
+	var d entryDecoder
+	return d.decode(b, seq)
+}
+
+// entryDecoder decodes entries as decodeEntry does, in a walk: an entry
+// whose value is the bytes of the one before's (a value is self-
+// delimiting, and the entries of one value lie together) takes that
+// one's decoded value and prefix, and only its key is read. An equality
+// over 200,000 rows decoded and boxed the same text 200,000 times, a
+// quarter of its time.
+type entryDecoder struct {
+	raw []byte // the last value decoded, as the entry holds it
+	val any
+	pfx [2]uint64
+}
+
+func (d *entryDecoder) decode(b []byte, seq uint64) (indexEntry, error) {
+	var val any
+	var pfx [2]uint64
+	rest, err := b, error(nil)
+	if n := len(d.raw); n > 0 && bytes.HasPrefix(b, d.raw) {
+		val, pfx, rest = d.val, d.pfx, b[n:]
+	} else {
+		if val, rest, err = readOrderedValue(b); err == nil {
+			pfx = entryPrefix(val)
+			switch val.(type) {
+			case []any, map[string]any: // not shared: a reader could change them
+				d.raw = d.raw[:0]
+			default:
+				d.raw, d.val, d.pfx = append(d.raw[:0], b[:len(b)-len(rest)]...), val, pfx
+			}
+		}
+	}
 	var k Key
 	if err == nil {
 		k, rest, err = readOrderedKey(rest)
@@ -154,7 +186,7 @@ func decodeEntry(b []byte, seq uint64) (indexEntry, error) {
 	if err != nil {
 		return indexEntry{}, fmt.Errorf("an entry that does not decode: %x: %w", b, err)
 	}
-	return newEntry(val, k, seq), nil
+	return indexEntry{val: val, key: k, seq: seq, pfx: pfx}, nil
 }
 
 // entrySource is where a read finds the entries of an index: its tree;
@@ -311,8 +343,9 @@ func (s *indexedEntries) walk(start func(r *vindex.Entries) bool, move func(r *v
 		return
 	}
 	defer done()
+	var d entryDecoder
 	for ok := start(r); ok; ok = move(r) {
-		e, err := decodeEntry(r.Entry(), r.Seq())
+		e, err := d.decode(r.Entry(), r.Seq())
 		if err != nil {
 			s.err = fmt.Errorf("index on %s: %w", s.field, err)
 			return
@@ -370,13 +403,14 @@ func (s *leanEntries) walk(start func(r *vindex.Entries) bool, move func(r *vind
 	defer done()
 	// next is the version index's next entry up to the mark.
 	var x indexEntry
+	var d entryDecoder
 	ok := start(r)
 	next := func() bool {
 		for ; ok; ok = move(r) {
 			if r.Seq() > mark {
 				continue // the tree's
 			}
-			if x, err = decodeEntry(r.Entry(), r.Seq()); err != nil {
+			if x, err = d.decode(r.Entry(), r.Seq()); err != nil {
 				s.err = fmt.Errorf("index on %s: %w", s.field, err)
 				return false
 			}

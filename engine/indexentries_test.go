@@ -915,3 +915,44 @@ func sourceEntries(t *testing.T, v *View, table, field string) []indexEntry {
 	slices.Reverse(es)
 	return es
 }
+
+// TestEntryDecoder: a walk's decoder gives each entry what decodeEntry
+// gives it, taking the value of the entry before when the bytes are the
+// same, and never sharing an array or an object between entries.
+func TestEntryDecoder(t *testing.T) {
+	vals := []any{"open", "open", "open", "opened", "paid", int64(5), int64(5), 5.5, 5.5, true, true,
+		[]any{"a", int64(1)}, []any{"a", int64(1)}, map[string]any{"x": "y"}, map[string]any{"x": "y"}, "z", "z"}
+	var d entryDecoder
+	var prev indexEntry
+	for i, v := range vals {
+		e := newEntry(v, Key{Int: int64(i), IsInt: true}, uint64(100+i))
+		b := appendEntry(nil, &e)
+		got, err := d.decode(b, e.seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := decodeEntry(b, e.seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if compareEntries(&got, &want) != 0 || got.seq != want.seq || got.pfx != want.pfx || fmt.Sprintf("%T", got.val) != fmt.Sprintf("%T", want.val) {
+			t.Fatalf("%d (%v): %+v, want %+v", i, v, got, want)
+		}
+		switch got.val.(type) {
+		case []any, map[string]any:
+			if i > 0 && fmt.Sprintf("%p", got.val) == fmt.Sprintf("%p", prev.val) {
+				t.Fatalf("%d (%v): the value of the entry before, shared", i, v)
+			}
+		}
+		prev = got
+	}
+	// A value that begins as the one before but is another.
+	e1, e2 := newEntry("ab", Key{Str: "k"}, 1), newEntry("abc", Key{Str: "k"}, 2)
+	var d2 entryDecoder
+	for _, e := range []indexEntry{e1, e2} {
+		got, err := d2.decode(appendEntry(nil, &e), e.seq)
+		if err != nil || got.val != e.val {
+			t.Fatalf("%v: %v, %v", e.val, got.val, err)
+		}
+	}
+}
