@@ -173,6 +173,7 @@ func workloads() []workload {
 		{Name: "subquery by key (10 rows)", Clients: 8, Mode: "prepared", Scripts: []string{"subquery_key"}},
 		{Name: "count(*)", Clients: 1, Mode: "prepared", Scripts: []string{"scan_count"}},
 		{Name: "scan + filter", Clients: 1, Mode: "prepared", Scripts: []string{"scan_filter"}},
+		{Name: "count + sum", Clients: 1, Mode: "prepared", Scripts: []string{"scan_sum"}},
 		{Name: "group by", Clients: 1, Mode: "prepared", Scripts: []string{"group_by"}},
 		{Name: "order by limit 10", Clients: 1, Mode: "prepared", Scripts: []string{"top_n"}},
 		{Name: "join + group by", Clients: 1, Mode: "prepared", Scripts: []string{"join_agg"}},
