@@ -569,8 +569,33 @@ func (env *Env) compileArrayOp(x *plan.ArrayOp) (evalFn, error) {
 		return nil, err
 	}
 	op, all := x.Op, x.All
+	var set map[types.Datum]struct{}
+	var setNull bool
+	if arr, ok := env.constantArray(x.Array); ok {
+		// Made once, not at each row; with "=" and ANY, a set of its
+		// integers or strings answers as the comparisons would.
+		a = func(Row) (types.Datum, error) { return arr, nil }
+		if len(arr.Vals) > 0 {
+			set, setNull = arraySet(x, arr)
+		}
+	}
 	args := make([]types.Datum, 2)
 	return func(r Row) (types.Datum, error) {
+		if set != nil {
+			lv, err := l(r)
+			if err != nil || lv == nil {
+				return nil, err
+			}
+			if hashable(lv) {
+				if _, ok := set[lv]; ok {
+					return true, nil
+				}
+				if setNull {
+					return nil, nil
+				}
+				return false, nil
+			}
+		}
 		lv, err := l(r)
 		if err != nil {
 			return nil, err
@@ -610,6 +635,52 @@ func (env *Env) compileArrayOp(x *plan.ArrayOp) (evalFn, error) {
 		}
 		return all, nil
 	}, nil
+}
+
+// constantArray returns the value of an array expression that is the
+// same at every row: ARRAY[...] of constants (or casts of them), an array
+// literal, a cast of one. Not a NULL array.
+func (env *Env) constantArray(e plan.Expr) (*types.DArray, bool) {
+	if x, ok := e.(*plan.ArrayExpr); ok {
+		if x.Multi {
+			return nil, false
+		}
+		arr := &types.DArray{Elem: x.T.Elem, Vals: make([]types.Datum, len(x.Elems))}
+		for i, el := range x.Elems {
+			v, ok := env.constant(el)
+			if !ok {
+				return nil, false
+			}
+			arr.Vals[i] = v
+		}
+		return arr, true
+	}
+	v, ok := env.constant(e)
+	arr, isArr := v.(*types.DArray)
+	return arr, ok && isArr
+}
+
+// arraySet returns the values of arr, the constant array of x, as a set
+// when x is "= ANY" and a lookup decides as its comparisons would: the
+// left side and the elements of one setKind (see constantSet). null
+// says an element is NULL.
+func arraySet(x *plan.ArrayOp, arr *types.DArray) (set map[types.Datum]struct{}, null bool) {
+	k := setKind(x.Left.Type())
+	if x.All || x.Op.Name != "=" || k == 0 || !sameSetKind(k, arr.Elem, x.Op.Args[0], x.Op.Args[1]) {
+		return nil, false
+	}
+	set = make(map[types.Datum]struct{}, len(arr.Vals))
+	for _, v := range arr.Vals {
+		switch v.(type) {
+		case nil:
+			null = true
+		case int64, string:
+			set[v] = struct{}{}
+		default:
+			return nil, false
+		}
+	}
+	return set, null
 }
 
 // compileSubscript compiles x[i].

@@ -334,6 +334,8 @@ func FormatExpr(e Expr, cols []Column) string {
 		return FormatExpr(x.E, cols) + "." + strings.Join(x.Path, ".")
 	case *Coalesce:
 		return "COALESCE(" + formatList(x.Args, cols) + ")"
+	case *ArrayExpr:
+		return "ARRAY[" + formatList(x.Elems, cols) + "]"
 	case *Case:
 		return "CASE ... END"
 	}
