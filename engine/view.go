@@ -171,6 +171,20 @@ func (r *Row) Doc() (map[string]any, error) {
 // (nil where a field is missing), without decoding the rest. Integers and
 // strings are boxed from b when it is not nil (see Boxes).
 func (r *Row) Fields(names []string, out []any, b *Boxes) error {
+	// A version's document never changes: its strings need no copy,
+	// but for a document only lent to the row.
+	return r.fields(names, out, b, !r.borrowed)
+}
+
+// FieldsLent is Fields, but the strings of a document lent to the row
+// (a scan's) are not copied either: they are valid until the cursor's
+// next chunk, for a caller that reads them and lets them go (a filter)
+// or copies those it keeps.
+func (r *Row) FieldsLent(names []string, out []any, b *Boxes) error {
+	return r.fields(names, out, b, true)
+}
+
+func (r *Row) fields(names []string, out []any, b *Boxes, alias bool) error {
 	for i := range out {
 		out[i] = nil
 	}
@@ -180,9 +194,6 @@ func (r *Row) Fields(names []string, out []any, b *Boxes) error {
 		}
 		return nil
 	}
-	// A version's document never changes: its strings need no copy,
-	// but for a document only lent to the row.
-	alias := !r.borrowed
 	if len(names) == 1 {
 		// One field (an aggregate's, a filter's): the walk that finds
 		// it is one loop.

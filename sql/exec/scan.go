@@ -31,9 +31,13 @@ type scanOp struct {
 	names  []string // fields to read, packed
 	at     []int    // where each packed field goes in the row
 	sys    []int    // the system columns read (n.Sys not SysNone)
-	vals   []any
-	row    Row
-	boxes  engine.Boxes
+	// lend says the filter reads the strings of a row where its document
+	// lies (engine.Row.FieldsLent), and a row it lets through has them
+	// copied: most rows a filter sees, it drops.
+	lend  bool
+	vals  []any
+	row   Row
+	boxes engine.Boxes
 }
 
 func newScan(env *Env, n *plan.Scan) (Operator, error) {
@@ -143,6 +147,7 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 	if op.filter, err = env.truth(filter); err != nil {
 		return nil, err
 	}
+	op.lend = filter != nil && op.lendable()
 	if op.cur != nil && len(n.Preds) > 0 {
 		preds, none, err := env.scanPreds(n.Preds)
 		if err != nil {
@@ -283,6 +288,25 @@ func newFiller(env *Env, n *plan.Scan) *scanOp {
 	return op
 }
 
+// lendable reports whether the row a scan fills may hold strings of a
+// document lent to it: the values of its columns' types are plain
+// strings (copied once the filter lets the row through) or are made anew
+// from the document's (numbers, booleans, numerics), and it reads no
+// whole document.
+func (op *scanOp) lendable() bool {
+	if len(op.sys) > 0 {
+		return false
+	}
+	for _, at := range op.at {
+		switch op.n.Cols[at].Type.Family {
+		case types.IntFamily, types.OidFamily, types.FloatFamily, types.BoolFamily, types.StringFamily, types.DecimalFamily:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // identity is 0, 1, 2 ...: the positions of a scan whose columns are all
 // fields.
 var identity = func() []int {
@@ -416,6 +440,13 @@ func (op *scanOp) Next() (Row, error) {
 		if !ok {
 			continue
 		}
+		if op.lend {
+			for _, at := range op.at {
+				if s, ok := op.row[at].(string); ok {
+					op.row[at] = strings.Clone(s)
+				}
+			}
+		}
 		if op.n.Lock && op.env.Txn != nil {
 			if err := op.env.Txn.Lock(op.n.Table, r.Key.Value()); err != nil {
 				return nil, err
@@ -429,7 +460,11 @@ func (op *scanOp) Next() (Row, error) {
 func (op *scanOp) fill(r *engine.Row) error {
 	n, c := op.n, op.env.Fn.Types
 	if len(op.names) > 0 {
-		if err := r.Fields(op.names, op.vals, &op.boxes); err != nil {
+		fields := r.Fields
+		if op.lend {
+			fields = r.FieldsLent
+		}
+		if err := fields(op.names, op.vals, &op.boxes); err != nil {
 			return err
 		}
 		for i, at := range op.at {
