@@ -104,3 +104,69 @@ func cut(s string) string {
 	}
 	return s
 }
+
+// TestParallelGather: a filtered scan of a table large enough to be read
+// in parts, under projections, gives the rows one reader gives, in the
+// same order (the key's): integer and text keys, a LIMIT of many rows, a
+// transaction's own writes, a past point, and an error in a late part.
+// A LIMIT of a few rows, an unfiltered scan and the source of a write are
+// read as one part.
+func TestParallelGather(t *testing.T) {
+	s := newSession(t)
+	run(t, s, `CREATE TABLE pg1 (id int8 PRIMARY KEY, g text, n int8, b bool)`)
+	run(t, s, `INSERT INTO pg1 SELECT i, 'g' || (i % 97), CASE WHEN i % 5 = 0 THEN NULL ELSE i * 3 - 40000 END, i % 3 = 0 FROM generate_series(1, 40000) i`)
+	run(t, s, `CREATE TABLE pg2 (k text PRIMARY KEY, v int4)`)
+	run(t, s, `INSERT INTO pg2 SELECT 'k' || lpad((i * 7919 % 50000)::text, 6, '0'), i FROM generate_series(1, 40000) i`)
+	queries := []struct {
+		q     string
+		parts bool
+	}{
+		{`SELECT id, g FROM pg1 WHERE n % 7 = 3`, true},
+		{`SELECT id, upper(g) || '!' FROM pg1 WHERE g LIKE 'g1%' AND b`, true},
+		{`SELECT k, v FROM pg2 WHERE v % 13 = 0`, true},
+		{`SELECT id, n FROM pg1 WHERE n IS NULL OR n > 100000 LIMIT 20000`, true},
+		{`SELECT id FROM pg1 WHERE n > 0 LIMIT 3`, false},
+		{`SELECT id, g FROM pg1`, false},
+		{`SELECT id FROM pg1 AS OF '@seq:2' WHERE n % 2 = 0`, true},
+	}
+	answers := func(procs int) (out []string, parts []bool) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		for _, q := range queries {
+			before := exec.ParallelPlans()
+			out = append(out, render(run(t, s, q.q)))
+			parts = append(parts, exec.ParallelPlans() > before)
+		}
+		run(t, s, `BEGIN`)
+		run(t, s, `INSERT INTO pg1 VALUES (40001, 'new', 7, true), (-5, 'new', 14, false)`)
+		run(t, s, `DELETE FROM pg1 WHERE id % 100 = 1`)
+		before := exec.ParallelPlans()
+		run(t, s, `UPDATE pg1 SET n = 0 WHERE id % 100 = 2`)
+		if exec.ParallelPlans() != before {
+			t.Errorf("GOMAXPROCS %d: an UPDATE's rows read in parts", procs)
+		}
+		out = append(out, render(run(t, s, `SELECT id, n, g FROM pg1 WHERE n % 7 = 0`)))
+		run(t, s, `ROLLBACK`)
+		_, err := s.Exec(ctx, `SELECT id FROM pg1 WHERE 1 / (id - 39000) > 0`)
+		out = append(out, errString(err))
+		return out, parts
+	}
+	one, _ := answers(1)
+	many, parts := answers(2)
+	for i, q := range queries {
+		if parts[i] != q.parts {
+			t.Errorf("%s: read in parts %v, want %v", q.q, parts[i], q.parts)
+		}
+	}
+	for i := range one {
+		if one[i] != many[i] {
+			q := "the transaction's"
+			if i < len(queries) {
+				q = queries[i].q
+			}
+			t.Errorf("%s:\n%s\nwant\n%s", q, cut(many[i]), cut(one[i]))
+		}
+	}
+	if !strings.Contains(one[len(one)-1], "division by zero") {
+		t.Errorf("the error of a late part: %s", one[len(one)-1])
+	}
+}

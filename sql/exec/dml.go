@@ -66,6 +66,7 @@ func (env *Env) newWrite(src plan.Node, ret []plan.Expr) (*writeOp, error) {
 		return nil, pgcode.New(pgcode.InternalError, "a write runs without a transaction")
 	}
 	op := &writeOp{env: env}
+	env.writing = true
 	var err error
 	if len(ret) > 0 {
 		if op.ret, err = env.compileAll(ret); err != nil {

@@ -61,6 +61,10 @@ type Env struct {
 	// Stats, when set (EXPLAIN ANALYZE), collects each node's rows and
 	// time.
 	Stats map[plan.Node]*NodeStats
+	// writing says the statement writes the rows its plan reads, as it
+	// reads them: they are not read in parts that run ahead (gatherOp);
+	// noGather, that a LIMIT of a few rows is being built.
+	writing, noGather bool
 }
 
 // NodeStats is what EXPLAIN ANALYZE reports of a node: the rows it
@@ -132,6 +136,12 @@ func build(env *Env, n plan.Node) (Operator, error) {
 }
 
 func buildOp(env *Env, n plan.Node) (Operator, error) {
+	switch n.(type) {
+	case *plan.Scan, *plan.Filter, *plan.Project:
+		if op, err := newGather(env, n); op != nil || err != nil {
+			return op, err
+		}
+	}
 	switch x := n.(type) {
 	case *plan.Scan:
 		return newScan(env, x)

@@ -143,7 +143,16 @@ func newLimit(env *Env, n *plan.Limit) (Operator, error) {
 	if offset < 0 {
 		offset = 0
 	}
+	// A few rows are found before parts read side by side would start:
+	// the scan under them is read as one (gatherOp).
+	few := count >= 0 && count+offset < gatherLimit && !env.noGather
+	if few {
+		env.noGather = true
+	}
 	in, err := build(env, n.Input)
+	if few {
+		env.noGather = false
+	}
 	if err != nil {
 		return nil, err
 	}

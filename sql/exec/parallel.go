@@ -328,3 +328,130 @@ var parallelPlans atomic.Int64
 // ParallelPlans returns how many aggregations and sorts since the process
 // started have read their table in parts.
 func ParallelPlans() int64 { return parallelPlans.Load() }
+
+// gatherOp reads a filtered scan in parts side by side, under the same
+// filters and projections, and returns their rows in the parts' order,
+// which is the scan's (each part is a range of keys, the first part's
+// the lowest): the rows and their order are what a single reader gives.
+// Each part runs ahead of the reader by at most gatherAhead batches of
+// rows, copied as they come; a part after the one being read waits
+// there. It is chosen for a scan with a filter, which most rows do not
+// pass: the filter's work is what goes side by side.
+type gatherOp struct {
+	parts  []Operator
+	outs   []chan gatherBatch
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	cur    int   // the part being read
+	batch  []Row // its rows not yet returned
+	closed bool
+}
+
+// gatherBatch is a part's next rows, or the error that ended it (the
+// channel closes after its last batch).
+type gatherBatch struct {
+	rows []Row
+	err  error
+}
+
+// gatherRows is how many rows a part sends at once, and gatherAhead how
+// many batches it may send before they are read.
+const (
+	gatherRows  = 256
+	gatherAhead = 8
+)
+
+// gatherLimit is the LIMIT (with its OFFSET) under which a scan is read
+// as one part: the first rows come before parts would have started.
+const gatherLimit = 10_000
+
+// newGather returns n read in parts, or nil when n is not a filtered scan
+// under filters and projections that can run on their own, or the table
+// is read as one part.
+func newGather(env *Env, n plan.Node) (Operator, error) {
+	if !parallelOK(env) || env.writing || env.noGather {
+		return nil, nil
+	}
+	scan, joins := splittable(n, env.Txn != nil)
+	if scan == nil || len(joins) > 0 || scan.Filter == nil || !parallelSafe(scan.Key, scan.Lo, scan.Hi) {
+		return nil, nil
+	}
+	ops, cancel, err := partsOf(env, scan, nil, func(penv *Env) (Operator, error) { return build(penv, n) })
+	if ops == nil {
+		return nil, err
+	}
+	op := &gatherOp{parts: ops, cancel: cancel, outs: make([]chan gatherBatch, len(ops))}
+	for i, p := range ops {
+		out := make(chan gatherBatch, gatherAhead)
+		op.outs[i] = out
+		op.wg.Go(func() { gatherPart(p, out) })
+	}
+	parallelPlans.Add(1)
+	return op, nil
+}
+
+// gatherPart sends p's rows to out in batches, copied, until p ends or
+// fails (a cancelled part fails with the cancellation), then closes out.
+func gatherPart(p Operator, out chan<- gatherBatch) {
+	defer close(out)
+	defer func() {
+		if r := recover(); r != nil {
+			out <- gatherBatch{err: pgcode.New(pgcode.InternalError, fmt.Sprint("parallel plan: ", r))}
+		}
+	}()
+	var rows []Row
+	for {
+		r, err := p.Next()
+		if err != nil || r == nil {
+			if len(rows) > 0 {
+				out <- gatherBatch{rows: rows}
+			}
+			if err != nil {
+				out <- gatherBatch{err: err}
+			}
+			return
+		}
+		rows = append(rows, append(Row(nil), r...))
+		if len(rows) == gatherRows {
+			out <- gatherBatch{rows: rows}
+			rows = nil
+		}
+	}
+}
+
+func (op *gatherOp) Next() (Row, error) {
+	for len(op.batch) == 0 {
+		if op.cur == len(op.outs) {
+			return nil, nil
+		}
+		b, ok := <-op.outs[op.cur]
+		switch {
+		case !ok:
+			op.cur++
+		case b.err != nil:
+			return nil, b.err
+		default:
+			op.batch = b.rows
+		}
+	}
+	r := op.batch[0]
+	op.batch = op.batch[1:]
+	return r, nil
+}
+
+// Close cancels the parts, lets every one finish, and closes them.
+func (op *gatherOp) Close() {
+	if op.closed {
+		return
+	}
+	op.closed = true
+	op.cancel()
+	for _, out := range op.outs {
+		for range out { // a part blocked on its next batch sends it, then sees the cancellation
+		}
+	}
+	op.wg.Wait()
+	for _, p := range op.parts {
+		p.Close()
+	}
+}
