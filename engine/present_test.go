@@ -672,3 +672,51 @@ func TestIndexCursorNoDocuments(t *testing.T) {
 		}
 	}
 }
+
+// TestGetNoDocument: a read by key that reads none of the row's fields
+// finds the rows Get finds, with the same seq and time, and no others:
+// rows whose newest documents were left to the index (a present file),
+// rows updated and deleted since, keys never written, at the present and
+// at a view from before the changes, and a transaction's own writes.
+func TestGetNoDocument(t *testing.T) {
+	const rows = 1200
+	db, _, snap := presentTable(t, t.TempDir(), rows)
+	defer db.Close()
+	for i := int64(0); i < rows; i += 5 {
+		_, err := db.Patch(ctx, "t", i, fmt.Appendf(nil, `{"s": "moved %d"}`, i))
+		mustExec(t, err)
+	}
+	tx := db.Begin()
+	for i := int64(2); i < rows; i += 9 {
+		mustExec(t, tx.SoftDelete("t", i))
+	}
+	_, err := tx.Commit(ctx)
+	mustExec(t, err)
+	tx = db.Begin()
+	defer tx.Rollback()
+	mustExec(t, tx.SoftDelete("t", int64(3)))
+	_, err = tx.Insert("t", []byte(`{"id": 5000, "n": 1}`))
+	mustExec(t, err)
+	past, err := db.ViewAt(snap)
+	mustExec(t, err)
+	for name, v := range map[string]*View{"present": db.View(), "past": past, "transaction": tx.View()} {
+		found := 0
+		for k := int64(-1); k <= rows+5; k++ {
+			for _, key := range []int64{k, 5000} {
+				want, wok, err := v.Get("t", key)
+				mustExec(t, err)
+				got, gok, err := v.GetNoDocument("t", key)
+				mustExec(t, err)
+				if gok != wok || gok && (got.Key != want.Key || got.Seq != want.Seq || got.UnixMs != want.UnixMs) {
+					t.Fatalf("%s, key %d: %v %d %d, want %v %d %d", name, key, gok, got.Seq, got.UnixMs, wok, want.Seq, want.UnixMs)
+				}
+				if gok {
+					found++
+				}
+			}
+		}
+		if found < rows*3/4 {
+			t.Fatalf("%s: %d rows found", name, found)
+		}
+	}
+}

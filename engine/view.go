@@ -236,6 +236,19 @@ func (r *Row) fields(names []string, out []any, b *Boxes, alias bool) error {
 
 // Get returns the live row with key k, if any.
 func (v *View) Get(table string, key any) (Row, bool, error) {
+	return v.get(table, key, true)
+}
+
+// GetNoDocument is Get for a caller that reads none of the row's fields
+// (a join that only counts, EXISTS): whether the row is live and its
+// version's seq and time, read from its versions, without its document
+// where they tell (a version left to the index, a gap, is read). The row's
+// fields read as missing, but for a transaction's own row.
+func (v *View) GetNoDocument(table string, key any) (Row, bool, error) {
+	return v.get(table, key, false)
+}
+
+func (v *View) get(table string, key any, docs bool) (Row, bool, error) {
 	ts, err := v.table(table)
 	if err != nil {
 		return Row{}, false, err
@@ -257,6 +270,15 @@ func (v *View) Get(table string, key any) (Row, bool, error) {
 		v.txn.noteRead(table, k)
 	}
 	r, _ := ts.find(k) // a key not found: a row that has no version
+	if !docs {
+		if i := r.index(v.seq); i < 0 || !r.versions[i].gap() {
+			if i < 0 || r.versions[i].deleted() {
+				return Row{}, false, nil
+			}
+			ver := &r.versions[i]
+			return Row{Key: k, Seq: ver.seq, UnixMs: ver.ms}, true, nil
+		}
+	}
 	seq, ms, doc, err := r.docAt(ts.log, v.seq)
 	if doc == nil {
 		return Row{}, false, err

@@ -12,8 +12,8 @@ import (
 // to be read in parts give exactly the rows one reader gives (GOMAXPROCS
 // 1), groups in the same order: integer and text keys, filters, NULLs, every kind of
 // aggregate that merges and some that do not, a transaction's own writes,
-// hash joins whose probe side is read in parts, a past point, and an
-// error in a late part.
+// hash joins whose probe side is read in parts, semi and anti joins
+// (EXISTS), a past point, and an error in a late part.
 func TestParallelAgg(t *testing.T) {
 	s := newSession(t)
 	run(t, s, `CREATE TABLE pa (id int8 PRIMARY KEY, g text, n int8, x numeric, f float8, b bool)`)
@@ -39,6 +39,8 @@ func TestParallelAgg(t *testing.T) {
 		`SELECT a.g, count(*), sum(b.n) FROM pa a JOIN pa b ON b.id = a.n / 3 GROUP BY a.g`,
 		`SELECT a.b, count(b.k), min(b.k) FROM pa a LEFT JOIN pt b ON b.v = a.id * 2 AND b.k > 'k02' GROUP BY a.b`,
 		`SELECT a.id, b.k FROM pa a JOIN pt b ON b.v = a.id WHERE a.n > 0 ORDER BY a.n DESC, a.id LIMIT 5`,
+		`SELECT g, count(*) FROM pa WHERE EXISTS (SELECT 1 FROM pa b WHERE b.id = pa.id * 2) GROUP BY g`,
+		`SELECT count(*), sum(n) FROM pa WHERE NOT EXISTS (SELECT 1 FROM pa b WHERE b.id = pa.id + 3 AND b.n > 0)`,
 	}
 	// serial are the queries that must not run in parts (DISTINCT and
 	// string_agg do not merge; an order by the key, descending, is read

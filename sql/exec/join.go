@@ -41,6 +41,7 @@ type joinOp struct {
 	look     *scanOp
 	lookView *engine.View
 	lookT    *types.T
+	lookLive bool // nothing of the right row is read but that it is there
 }
 
 func newJoin(env *Env, n *plan.Join) (Operator, error) {
@@ -68,6 +69,9 @@ func newJoin(env *Env, n *plan.Join) (Operator, error) {
 		if op.look.filter, err = env.truth(right.Filter); err != nil {
 			return nil, err
 		}
+		// A right side of which nothing is read (a count, EXISTS) needs
+		// only whether its row is live, not the row's document.
+		op.lookLive = len(op.look.names) == 0 && len(op.look.sys) == 0 && right.Filter == nil
 	}
 	if op.left, err = build(env, n.Left); err != nil {
 		return nil, err
@@ -83,7 +87,11 @@ func (op *joinOp) lookup(v types.Datum) error {
 	if err != nil || k == nil {
 		return err
 	}
-	r, found, err := getByKey(op.lookView, op.look.n.Table, k)
+	get := op.lookView.Get
+	if op.lookLive {
+		get = op.lookView.GetNoDocument
+	}
+	r, found, err := getByKey(get, op.look.n.Table, k)
 	if err != nil || !found {
 		return err
 	}

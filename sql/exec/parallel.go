@@ -190,7 +190,7 @@ func splittable(n plan.Node, txn bool) (*plan.Scan, []*plan.Join) {
 	for {
 		switch x := safeBelow(n).(type) {
 		case *plan.Join:
-			if x.Kind != plan.InnerJoin && x.Kind != plan.LeftJoin || x.Lateral || x.Lookup && txn || len(x.EqLeft) == 0 ||
+			if x.Kind != plan.InnerJoin && x.Kind != plan.LeftJoin && x.Kind != plan.SemiJoin && x.Kind != plan.AntiJoin || x.Lateral || x.Lookup && txn || len(x.EqLeft) == 0 ||
 				!parallelSafe(x.On) || !parallelSafe(x.EqLeft...) || !parallelSafe(x.EqRight...) || !readsAlone(x.Right) {
 				return nil, nil
 			}

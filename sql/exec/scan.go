@@ -62,7 +62,7 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 			op.done = true
 			break
 		}
-		r, found, err := getByKey(view, n.Table, k)
+		r, found, err := getByKey(view.Get, n.Table, k)
 		if err != nil {
 			return nil, err
 		}
@@ -84,7 +84,7 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 			break
 		}
 		for _, k := range vals {
-			r, found, err := getByKey(view, n.Table, k)
+			r, found, err := getByKey(view.Get, n.Table, k)
 			if err != nil {
 				return nil, err
 			}
@@ -246,8 +246,8 @@ func (env *Env) scanPreds(ps []plan.ScanPred) (out []engine.Pred, none bool, err
 
 // getByKey reads the row of a table whose key is k; a value that is no
 // key of the table (a string for an integer key) has none.
-func getByKey(view *engine.View, table string, k any) (engine.Row, bool, error) {
-	r, found, err := view.Get(table, k)
+func getByKey(get func(table string, key any) (engine.Row, bool, error), table string, k any) (engine.Row, bool, error) {
+	r, found, err := get(table, k)
 	if err != nil {
 		if c := engine.Code(err); c == engine.CodeInvalidText || c == engine.CodeDatatypeMismatch {
 			return engine.Row{}, false, nil
