@@ -146,6 +146,7 @@ func (op *joinOp) build() error {
 	if err != nil {
 		return err
 	}
+	op.right = make([]Row, 0, op.rightRows())
 	var arena datumArena
 	if err := drain(right, func(r Row) error { op.right = append(op.right, arena.copy(r)); return nil }); err != nil {
 		return err
@@ -156,6 +157,7 @@ func (op *joinOp) build() error {
 			return pgcode.New(pgcode.ProgramLimitExceeded, "hash join: too many rows on the inner side")
 		}
 		op.hash = newTupleMap[chain](op.keyT)
+		op.hash.reserve(len(op.right)) // at most a key a row: no growing, no placing anew
 		op.next = make([]int32, len(op.right))
 		for i, r := range op.right {
 			op.next[i] = -1
@@ -176,6 +178,25 @@ func (op *joinOp) build() error {
 		}
 	}
 	return nil
+}
+
+// rightRows is how many rows the right side will have at most when it
+// is a whole table unfiltered (the rows the table keeps, live or not),
+// for its list to be made that long at once; else 0.
+func (op *joinOp) rightRows() int {
+	s, ok := op.n.Right.(*plan.Scan)
+	if !ok || s.Access != plan.AccessScan || s.Filter != nil {
+		return 0
+	}
+	view, err := op.env.viewFor(s.Travel)
+	if err != nil {
+		return 0
+	}
+	n, err := view.ApproxRows(s.Table)
+	if err != nil {
+		return 0
+	}
+	return int(min(n, 1<<26))
 }
 
 // joinTable is the right side of a join, read once: its rows (not
