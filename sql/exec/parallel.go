@@ -15,17 +15,20 @@ import (
 )
 
 // Parallel plans. An aggregation, or a top-N sort (ORDER BY ... LIMIT),
-// over a whole table's scan (through filters and projections) reads the
+// over a whole table's scan (through filters and projections), and a
+// filtered scan whose rows are returned as they come (gatherOp), read the
 // table in parts side by side, each part in a goroutine of its own with
-// its own operators, then merges the parts in key order: an aggregation
+// its own operators, then merge the parts in key order: an aggregation
 // the parts' groups (the rows and their order are what a single reader
 // gives), a top-N the parts' first rows (rows that tie on every sort key
-// may come out in another order, as SQL allows). It is chosen at run time,
+// may come out in another order, as SQL allows), a scan the parts' rows
+// one part after the other. It is chosen at run time,
 // when the table is large enough to split (engine.View.Split) and every
 // expression on the way can run on its own: no subqueries, no volatile
 // functions, and aggregates that merge (builtins.Merger) without DISTINCT
 // or ORDER BY. Memory: each part holds what its operator would hold alone
-// (its groups, or its first rows) and a cursor's chunk.
+// (its groups, or its first rows) and a cursor's chunk; a scan's part,
+// the batches it has sent ahead.
 
 // maxParts bounds how many parts a table is read in.
 const maxParts = 4
@@ -321,12 +324,12 @@ func firstError(errs []error) error {
 	return canceled
 }
 
-// parallelPlans counts the aggregations and sorts that read their table
-// in parts.
+// parallelPlans counts the aggregations, sorts and filtered scans that
+// read their table in parts.
 var parallelPlans atomic.Int64
 
-// ParallelPlans returns how many aggregations and sorts since the process
-// started have read their table in parts.
+// ParallelPlans returns how many aggregations, sorts and filtered scans
+// since the process started have read their table in parts.
 func ParallelPlans() int64 { return parallelPlans.Load() }
 
 // gatherOp reads a filtered scan in parts side by side, under the same
