@@ -257,3 +257,44 @@ func TestRebuildWith(t *testing.T) {
 		t.Fatal("10,000 entries of five values, keys after every other, rebuild a tree of 200,000")
 	}
 }
+
+// TestSortEntriesGrouped: entries of a few values, each value's in order,
+// are put in order by value in one pass; any others sorted. Both give
+// what a sort gives.
+func TestSortEntriesGrouped(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 9))
+	inKeyOrder := func(n, values int) []indexEntry {
+		es := make([]indexEntry, n)
+		for i := range es {
+			es[i] = newEntry(fmt.Sprint("v", r.IntN(values)), Key{Int: int64(i), IsInt: true}, uint64(100+i))
+		}
+		return es
+	}
+	for _, c := range []struct {
+		name    string
+		es      []indexEntry
+		grouped bool
+	}{
+		{"none", nil, true},
+		{"one value", inKeyOrder(500, 1), true},
+		{"five values", inKeyOrder(5000, 5), true},
+		{"sixteen values", inKeyOrder(5000, 16), true},
+		{"seventeen values", inKeyOrder(5000, 17), false},
+		{"numbers and texts", append(inKeyOrder(300, 3), newEntry(int64(7), Key{Int: 10000, IsInt: true}, 1), newEntry(2.5, Key{Int: 10001, IsInt: true}, 1)), true},
+		{"out of order", entriesOf(4000, func(r *rand.Rand) any { return int64(r.IntN(4)) }), false},
+	} {
+		want := slices.Clone(c.es)
+		slices.SortFunc(want, func(a, b indexEntry) int { return compareEntries(&a, &b) })
+		got := slices.Clone(c.es)
+		if grouped := groupEntries(got); grouped != c.grouped {
+			t.Fatalf("%s: grouped %v, want %v", c.name, grouped, c.grouped)
+		} else if !grouped && !slices.EqualFunc(got, c.es, func(a, b indexEntry) bool { return compareEntries(&a, &b) == 0 }) {
+			t.Fatalf("%s: not grouped, but changed", c.name)
+		}
+		got = slices.Clone(c.es)
+		sortEntries(got)
+		if !slices.EqualFunc(got, want, func(a, b indexEntry) bool { return compareEntries(&a, &b) == 0 && a.seq == b.seq }) {
+			t.Fatalf("%s: not in the order a sort gives", c.name)
+		}
+	}
+}
