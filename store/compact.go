@@ -30,7 +30,7 @@ func (s *Store) MergeSegments(name string) error {
 	if err != nil {
 		return err
 	}
-	s.w.mu.Lock()
+	s.lockMaintenance()
 	defer s.w.mu.Unlock()
 	segs := st.segments()
 	if len(segs) < 3 { // the active segment is never merged
@@ -147,7 +147,7 @@ func (s *Store) DropBefore(name string, seq uint64) error {
 	if err != nil {
 		return err
 	}
-	s.w.mu.Lock()
+	s.lockMaintenance()
 	defer s.w.mu.Unlock()
 	if last := st.lastSeq(); last == 0 {
 		return nil

@@ -132,7 +132,7 @@ func (s *Store) DropStream(name string) error {
 	if err != nil {
 		return err
 	}
-	s.w.mu.Lock()
+	s.lockMaintenance()
 	defer s.w.mu.Unlock()
 	if err := s.retire(name, seq, ms); err != nil {
 		return err
@@ -191,7 +191,7 @@ func (s *Store) RenameStream(old, new string) error {
 	if err != nil {
 		return err
 	}
-	s.w.mu.Lock()
+	s.lockMaintenance()
 	defer s.w.mu.Unlock()
 	tables := filepath.Join(s.dir, tablesDir)
 	newDir := s.StreamDir(new)

@@ -186,6 +186,16 @@ func (s *Store) sealBehind(segs []*segment) {
 	})
 }
 
+// lockMaintenance takes the writer's mutex for a change to the segments
+// or the streams (a drop, a rename, a merge, records dropped before a
+// seq), once the seals being written (sealBehind) are done: nothing then
+// writes to the files beside the change. The writer starts seals under
+// the same mutex.
+func (s *Store) lockMaintenance() {
+	s.w.mu.Lock()
+	s.sealing.Wait()
+}
+
 // sealFilled seals the segments of every stream, but the newest, that
 // have no seal that holds for them: those the writer filled, merged or
 // rewrote since the open. A clean close pays the reading of them (about
