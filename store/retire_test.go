@@ -201,6 +201,9 @@ func TestDropRenameCrash(t *testing.T) {
 				}
 				return s2.Append(Batch{{Stream: "a", Record: testRecord(201)}})
 			}
+			// The seals of the segments the appends filled are written
+			// beside the writer: done before the operations counted.
+			s.sealing.Wait()
 			faults.SetHook(func(o vfs.Op, path string) error {
 				if o&vfs.OpChange == 0 || failed != nil {
 					return failed

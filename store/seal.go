@@ -180,6 +180,8 @@ func (s *Store) sealBehind(segs []*segment) {
 		prev = segs[len(segs)-2].lastSeq.Load()
 	}
 	s.sealing.Go(func() {
+		s.sealOne.Lock() // one at a time
+		defer s.sealOne.Unlock()
 		if res, err := scanSegment(s.fs, seg.path, prev); err == nil && res.tailErr == nil {
 			seg.sealed.Store(s.seal(seg.path, res))
 		}

@@ -90,8 +90,9 @@ type Store struct {
 
 	w *writer // nil when read-only
 	// sealing are the segments the writer filled being sealed
-	// (sealBehind); Close waits for them.
+	// (sealBehind), one at a time (sealOne); Close waits for them.
 	sealing sync.WaitGroup
+	sealOne sync.Mutex
 }
 
 // stream is the log of one table.
