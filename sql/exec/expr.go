@@ -540,12 +540,22 @@ func (env *Env) constantSet(x *plan.InList) (set map[types.Datum]struct{}, null 
 	if k == 0 {
 		return nil, false
 	}
-	set = make(map[types.Datum]struct{}, len(x.List))
+	vals := make([]types.Datum, len(x.List))
 	for i, it := range x.List {
 		v, ok := env.constant(it)
 		if !ok || x.Eq[i].Name != "=" || !sameSetKind(k, it.Type(), x.Eq[i].Args[0], x.Eq[i].Args[1]) {
 			return nil, false
 		}
+		vals[i] = v
+	}
+	return valueSet(vals)
+}
+
+// valueSet returns vals, integers and strings, as a set; null says one
+// is NULL. A value of another kind gives no set.
+func valueSet(vals []types.Datum) (set map[types.Datum]struct{}, null bool) {
+	set = make(map[types.Datum]struct{}, len(vals))
+	for _, v := range vals {
 		switch v.(type) {
 		case nil:
 			null = true
@@ -669,18 +679,7 @@ func arraySet(x *plan.ArrayOp, arr *types.DArray) (set map[types.Datum]struct{},
 	if x.All || x.Op.Name != "=" || k == 0 || !sameSetKind(k, arr.Elem, x.Op.Args[0], x.Op.Args[1]) {
 		return nil, false
 	}
-	set = make(map[types.Datum]struct{}, len(arr.Vals))
-	for _, v := range arr.Vals {
-		switch v.(type) {
-		case nil:
-			null = true
-		case int64, string:
-			set[v] = struct{}{}
-		default:
-			return nil, false
-		}
-	}
-	return set, null
+	return valueSet(arr.Vals)
 }
 
 // compileSubscript compiles x[i].
