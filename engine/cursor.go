@@ -329,11 +329,8 @@ func (c *Cursor) scanChunk() {
 				continue
 			}
 			if c.noDocs && len(c.where) == 0 && !c.filter {
-				// Whether the row is live at seq, and since when, is in
-				// its versions but for a gap's.
-				if i := r.index(seq); i < 0 || !r.versions[i].gap() {
-					if i >= 0 && !r.versions[i].deleted() {
-						v := &r.versions[i]
+				if v, known := r.liveAt(seq); known {
+					if v != nil {
 						c.add(Row{Key: r.key, Seq: v.seq, UnixMs: v.ms})
 					}
 					continue
@@ -520,11 +517,9 @@ func (c *Cursor) rowsOf(cands []candidate) {
 			// The row's version at the view made the entry: it has the
 			// value, and a count needs no more of it.
 			r := &c.found[i] // a key not found: a row with no version
-			if j := r.index(c.v.seq); j >= 0 {
-				if v := &r.versions[j]; v.seq == cd.seq && !v.gap() && !v.deleted() {
-					c.rows = append(c.rows, Row{Key: cd.key, Seq: v.seq, UnixMs: v.ms})
-					continue
-				}
+			if v, _ := r.liveAt(c.v.seq); v != nil && v.seq == cd.seq {
+				c.rows = append(c.rows, Row{Key: cd.key, Seq: v.seq, UnixMs: v.ms})
+				continue
 			}
 		}
 		seq, ms, doc, err := c.found[i].docAt(c.ts.log, c.v.seq) // few and apart: point reads, through the cache

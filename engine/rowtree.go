@@ -375,6 +375,9 @@ func shareValue[T treeItem](next, x *T) {
 		return
 	}
 	e := any(x).(*indexEntry)
+	if n.pfx != e.pfx {
+		return // read inline: values with other prefixes differ, and their texts are not read
+	}
 	if ns, ok := n.val.(string); ok {
 		if s, ok := e.val.(string); ok && s == ns {
 			e.val = n.val

@@ -201,6 +201,23 @@ func newRow(k Key, vs []version) row { return row{key: k, versions: vs} }
 // newest returns the row's newest version.
 func (r *row) newest() *version { return &r.versions[len(r.versions)-1] }
 
+// liveAt returns the row's version visible at seq when the row is live
+// then, nil when it is not (deleted, or not yet written); known is false
+// when the versions cannot tell, the one at seq being a gap's (left to
+// the index, which says whether it is a delete).
+func (r *row) liveAt(seq uint64) (v *version, known bool) {
+	i := r.index(seq)
+	switch {
+	case i < 0:
+		return nil, true
+	case r.versions[i].gap():
+		return nil, false
+	case r.versions[i].deleted():
+		return nil, true
+	}
+	return &r.versions[i], true
+}
+
 // index returns the index of the version visible at seq, or -1.
 func (r *row) index(seq uint64) int {
 	v := r.versions
@@ -615,9 +632,7 @@ func rebuildWith(idx *indexTree, runs [][]indexEntry) {
 	b := newTreeBuilder(fresh)
 	var prev indexEntry // the last entry added, whose box of a text its equals share
 	add := func(e indexEntry) {
-		if e.pfx == prev.pfx { // read inline: values with other prefixes differ
-			shareValue(&prev, &e)
-		}
+		shareValue(&prev, &e)
 		b.add(e)
 		prev = e
 	}

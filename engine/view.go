@@ -184,6 +184,11 @@ func (r *Row) FieldsLent(names []string, out []any, b *Boxes) error {
 	return r.fields(names, out, b, true)
 }
 
+// Lent reports whether the row's document is lent to it (a scan's, until
+// the cursor's next chunk): what FieldsLent reads from it is then to be
+// copied to be kept.
+func (r *Row) Lent() bool { return r.borrowed }
+
 func (r *Row) fields(names []string, out []any, b *Boxes, alias bool) error {
 	for i := range out {
 		out[i] = nil
@@ -271,11 +276,10 @@ func (v *View) get(table string, key any, docs bool) (Row, bool, error) {
 	}
 	r, _ := ts.find(k) // a key not found: a row that has no version
 	if !docs {
-		if i := r.index(v.seq); i < 0 || !r.versions[i].gap() {
-			if i < 0 || r.versions[i].deleted() {
+		if ver, known := r.liveAt(v.seq); known {
+			if ver == nil {
 				return Row{}, false, nil
 			}
-			ver := &r.versions[i]
 			return Row{Key: k, Seq: ver.seq, UnixMs: ver.ms}, true, nil
 		}
 	}

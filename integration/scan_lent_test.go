@@ -3,19 +3,23 @@ package integration
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/pgwire"
+	"github.com/driftdb/driftdb/sql/exec"
 	"github.com/driftdb/driftdb/store"
 )
 
 // TestFilteredStringsOfPresentRows: a scan's filter reads the strings of
 // rows whose documents are lent from the table's present file, in place;
 // the rows it lets through keep theirs, sorted, grouped and returned
-// after the scan has read past them, as the rows were written.
+// after the scan has read past them, as the rows were written. The table
+// is large enough to be read in parts side by side, each part lending its
+// own rows.
 func TestFilteredStringsOfPresentRows(t *testing.T) {
 	opts := engine.Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
 		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
@@ -23,7 +27,7 @@ func TestFilteredStringsOfPresentRows(t *testing.T) {
 	c := connect(t, s.url(""))
 	for _, q := range []string{
 		"CREATE TABLE lent (id int8 PRIMARY KEY, email text NOT NULL, status varchar(8), n int8)",
-		"INSERT INTO lent SELECT i, 'user' || i || '@example.com', 'st' || (i % 7), i FROM generate_series(1, 6000) AS i",
+		"INSERT INTO lent SELECT i, 'user' || i || '@example.com', 'st' || (i % 7), i FROM generate_series(1, 40000) AS i",
 		"UPDATE lent SET n = n + 1", // the documents leave at the snapshot: newest versions to the present file
 		"SNAPSHOT lent",
 	} {
@@ -35,6 +39,7 @@ func TestFilteredStringsOfPresentRows(t *testing.T) {
 		t.Fatalf("present files: %v, want one", p)
 	}
 
+	parts := exec.ParallelPlans()
 	rows, err := c.Query(bg, "SELECT id, email, status FROM lent WHERE email || status LIKE '%5@example.comst_' ORDER BY email DESC")
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +57,7 @@ func TestFilteredStringsOfPresentRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
-	for i := 1; i <= 6000; i++ {
+	for i := 1; i <= 40000; i++ {
 		if i%10 == 5 {
 			want = append(want, fmt.Sprintf("%d user%d@example.com st%d", i, i, i%7))
 		}
@@ -62,6 +67,10 @@ func TestFilteredStringsOfPresentRows(t *testing.T) {
 		t.Fatalf("%d rows, want %d; first %q, want %q", len(got), len(want), got[:min(3, len(got))], want[:3])
 	}
 
+	if runtime.GOMAXPROCS(0) > 1 && exec.ParallelPlans() == parts {
+		t.Error("the filtered scan was read as one part")
+	}
+
 	// Kept by an aggregate and a grouping: the strings of every row the
 	// filter let through.
 	var most, least string
@@ -69,7 +78,7 @@ func TestFilteredStringsOfPresentRows(t *testing.T) {
 	if err := c.QueryRow(bg, "SELECT max(email), min(status), count(DISTINCT status) FROM lent WHERE length(email || status) > 22").Scan(&most, &least, &groups); err != nil {
 		t.Fatal(err)
 	}
-	if most != "user6000@example.com" || least != "st0" || groups != 7 {
+	if most != "user9999@example.com" || least != "st0" || groups != 7 {
 		t.Fatalf("max %q, min %q, %d statuses", most, least, groups)
 	}
 }

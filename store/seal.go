@@ -171,21 +171,27 @@ func (s *Store) seal(path string, res scanResult) bool {
 // sealBehind seals the last of segs, the segment the writer just filled,
 // on a goroutine of its own: its reading (about 1 s a GB from the page
 // cache) is done beside the writes that go on, not by the close (a
-// driftdb import of a million rows spent 0.3 s of its 4 there). A merge
-// or a rewrite that replaces the file meanwhile leaves a seal that does
-// not hold for the new one, which the next open finds and reads past.
+// driftdb import of a million rows spent 0.3 s of its 4 there). What
+// changes segments waits for it first (lockMaintenance).
 func (s *Store) sealBehind(segs []*segment) {
-	seg, prev := segs[len(segs)-1], uint64(0)
-	if len(segs) > 1 {
-		prev = segs[len(segs)-2].lastSeq.Load()
-	}
 	s.sealing.Go(func() {
 		s.sealOne.Lock() // one at a time
 		defer s.sealOne.Unlock()
-		if res, err := scanSegment(s.fs, seg.path, prev); err == nil && res.tailErr == nil {
-			seg.sealed.Store(s.seal(seg.path, res))
-		}
+		s.sealSegment(segs, len(segs)-1)
 	})
+}
+
+// sealSegment reads segs[i], a segment that is not its stream's newest,
+// whole, and seals it if it scans clean; one that does not is left to
+// the next open, which reports it.
+func (s *Store) sealSegment(segs []*segment, i int) {
+	var prev uint64
+	if i > 0 {
+		prev = segs[i-1].lastSeq.Load()
+	}
+	if res, err := scanSegment(s.fs, segs[i].path, prev); err == nil && res.tailErr == nil {
+		segs[i].sealed.Store(s.seal(segs[i].path, res))
+	}
 }
 
 // lockMaintenance takes the writer's mutex for a change to the segments
@@ -212,16 +218,8 @@ func (s *Store) sealFilled() {
 	for _, st := range *p {
 		segs := st.segments()
 		for i := 0; i < len(segs)-1; i++ {
-			seg := segs[i]
-			if seg.sealed.Load() {
-				continue
-			}
-			var prev uint64
-			if i > 0 {
-				prev = segs[i-1].lastSeq.Load()
-			}
-			if res, err := scanSegment(s.fs, seg.path, prev); err == nil && res.tailErr == nil {
-				seg.sealed.Store(s.seal(seg.path, res))
+			if !segs[i].sealed.Load() {
+				s.sealSegment(segs, i)
 			}
 		}
 	}

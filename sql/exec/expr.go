@@ -591,24 +591,18 @@ func (env *Env) compileArrayOp(x *plan.ArrayOp) (evalFn, error) {
 	}
 	args := make([]types.Datum, 2)
 	return func(r Row) (types.Datum, error) {
-		if set != nil {
-			lv, err := l(r)
-			if err != nil || lv == nil {
-				return nil, err
-			}
-			if hashable(lv) {
-				if _, ok := set[lv]; ok {
-					return true, nil
-				}
-				if setNull {
-					return nil, nil
-				}
-				return false, nil
-			}
-		}
 		lv, err := l(r)
 		if err != nil {
 			return nil, err
+		}
+		if set != nil && hashable(lv) { // a set's array is not empty: a NULL lv is not hashable, and answers below
+			if _, ok := set[lv]; ok {
+				return true, nil
+			}
+			if setNull {
+				return nil, nil
+			}
+			return false, nil
 		}
 		av, err := a(r)
 		if err != nil || av == nil {

@@ -376,7 +376,7 @@ func newGather(env *Env, n plan.Node) (Operator, error) {
 		return nil, nil
 	}
 	scan, joins := splittable(n, env.Txn != nil)
-	if scan == nil || len(joins) > 0 || scan.Filter == nil || !parallelSafe(scan.Key, scan.Lo, scan.Hi) {
+	if scan == nil || len(joins) > 0 || scan.Filter == nil {
 		return nil, nil
 	}
 	ops, cancel, err := partsOf(env, scan, nil, func(penv *Env) (Operator, error) { return build(penv, n) })

@@ -33,7 +33,8 @@ type scanOp struct {
 	sys    []int    // the system columns read (n.Sys not SysNone)
 	// lend says the filter reads the strings of a row where its document
 	// lies (engine.Row.FieldsLent), and a row it lets through has them
-	// copied: most rows a filter sees, it drops.
+	// copied when the document was only lent: most rows a filter sees, it
+	// drops.
 	lend  bool
 	vals  []any
 	row   Row
@@ -440,7 +441,7 @@ func (op *scanOp) Next() (Row, error) {
 		if !ok {
 			continue
 		}
-		if op.lend {
+		if op.lend && r.Lent() {
 			for _, at := range op.at {
 				if s, ok := op.row[at].(string); ok {
 					op.row[at] = strings.Clone(s)
