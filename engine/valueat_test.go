@@ -56,3 +56,53 @@ func TestValueAt(t *testing.T) {
 		}
 	}
 }
+
+// TestRowInt compares Row.Int with Row.Fields, the general read: an
+// integer where Fields gives one, FieldNull where it gives nil, and
+// FieldOther for any other value and wherever Fields fails, on documents
+// of every kind of value, on every truncation of them, and on rows of a
+// transaction's own (decoded documents).
+func TestRowInt(t *testing.T) {
+	docs := []map[string]any{
+		{"id": int64(12345), "email": "user12345@example.com", "amount": int64(86415)},
+		{"a": nil, "b": true, "c": 1.5, "d": int64(-5), "e": int64(-300), "f": int64(1 << 40), "g": int64(-1 << 63), "h": "7"},
+		{"n": map[string]any{"amount": int64(1)}, "l": []any{int64(1)}, "amount": int64(127), "m": int64(128), "p": int64(1<<63 - 1)},
+	}
+	names := []string{"id", "amount", "email", "a", "b", "c", "d", "e", "f", "g", "h", "n", "l", "m", "p", "missing"}
+	check := func(r *Row, what string) {
+		t.Helper()
+		for _, name := range names {
+			out := []any{nil}
+			err := r.Fields([]string{name}, out, nil)
+			v, kind := r.Int(name)
+			want := FieldOther
+			switch x := out[0].(type) {
+			case nil:
+				want = FieldNull
+			case int64:
+				want = FieldInt
+				if kind == FieldInt && v != x {
+					t.Errorf("%s, %q: Int %d, Fields %d", what, name, v, x)
+				}
+			}
+			if err != nil {
+				want = FieldOther
+			}
+			if kind != want {
+				t.Errorf("%s, %q: Int says %d, Fields gives %#v (%v)", what, name, kind, out[0], err)
+			}
+		}
+	}
+	for _, d := range docs {
+		doc := encodeDoc(d, nil)
+		for end := 0; end <= len(doc); end++ {
+			check(&Row{doc: doc[:end]}, fmt.Sprintf("%v cut at %d", d, end))
+		}
+		check(&Row{dec: d}, fmt.Sprintf("decoded %v", d))
+	}
+	// An unsigned integer past an int64's range: another kind of value.
+	big := []byte{0x81, 0xa1, 'u', 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	if _, kind := (&Row{doc: big}).Int("u"); kind != FieldOther {
+		t.Errorf("uint64 past int64: Int says %d", kind)
+	}
+}

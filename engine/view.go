@@ -679,3 +679,48 @@ func (v *View) Horizon(table string) uint64 {
 	}
 	return 0
 }
+
+// FieldKind says what Row.Int found.
+type FieldKind uint8
+
+const (
+	// FieldInt: the field holds an integer, the value returned.
+	FieldInt FieldKind = iota
+	// FieldNull: the row has no such field, or it is null.
+	FieldNull
+	// FieldOther: the field holds something else (a float, a string, a
+	// number too large for an int64), or the document does not read:
+	// Fields tells.
+	FieldOther
+)
+
+// Int reads the top-level field name of the row when it holds an integer,
+// without boxing it (an aggregate of an integer column over a scan): its
+// value and FieldInt, else FieldNull or FieldOther.
+func (r *Row) Int(name string) (int64, FieldKind) {
+	if r.dec != nil || r.doc == nil {
+		switch v := r.dec[name].(type) {
+		case nil:
+			return 0, FieldNull
+		case int64:
+			return v, FieldInt
+		}
+		return 0, FieldOther
+	}
+	at := valueAt(r.doc, name)
+	switch {
+	case at == -1:
+		return 0, FieldNull
+	case at < 0 || at >= len(r.doc):
+		return 0, FieldOther
+	}
+	c := r.doc[at]
+	if c == 0xc0 {
+		return 0, FieldNull
+	}
+	mr := mpReader{b: r.doc, i: at + 1}
+	if v, ok, err := mr.int(c); ok && err == nil {
+		return v, FieldInt
+	}
+	return 0, FieldOther
+}

@@ -126,15 +126,23 @@ func (op *aggOp) load() error {
 	}
 	key := make(Row, len(op.groups))
 	if len(op.groups) == 0 {
-		// One group, whatever the rows: no key to hash.
+		// One group, whatever the rows: no key to hash. It is made with
+		// the first row (Next makes it for none).
 		var g *group
-		return drain(op.in, func(r Row) error {
+		made := func() *group {
 			if g == nil {
 				p, stored, _ := op.table.ref(key)
 				*p = op.newGroup(stored)
 				op.order = append(op.order, *p)
 				g = *p
 			}
+			return g
+		}
+		if cols, fields := op.intColumns(); cols != nil {
+			return op.loadInts(made, cols, fields)
+		}
+		return drain(op.in, func(r Row) error {
+			g := made()
 			for i := range op.calls {
 				if err := op.add(g, i, r); err != nil {
 					return err

@@ -35,10 +35,13 @@ type scanOp struct {
 	// lies (engine.Row.FieldsLent), and a row it lets through has them
 	// copied when the document was only lent: most rows a filter sees, it
 	// drops.
-	lend  bool
-	vals  []any
-	row   Row
-	boxes engine.Boxes
+	lend bool
+	// filtered says filter is a condition of its own, not the scan's
+	// access (a row the cursor gives may still fail it).
+	filtered bool
+	vals     []any
+	row      Row
+	boxes    engine.Boxes
 }
 
 func newScan(env *Env, n *plan.Scan) (Operator, error) {
@@ -148,6 +151,7 @@ func newScan(env *Env, n *plan.Scan) (Operator, error) {
 	if op.filter, err = env.truth(filter); err != nil {
 		return nil, err
 	}
+	op.filtered = filter != nil
 	op.lend = filter != nil && op.lendable()
 	if op.cur != nil && len(n.Preds) > 0 {
 		preds, none, err := env.scanPreds(n.Preds)

@@ -1,0 +1,62 @@
+package builtins
+
+import "github.com/driftdb/driftdb/sql/types"
+
+// IntAdder is an Accumulator that also takes an integer argument as it
+// is, not boxed into a Datum: the aggregates of an integer column a scan
+// reads (exec's aggregates over columns). AddInt(v) is Add with the one
+// argument v.
+type IntAdder interface {
+	Accumulator
+	AddInt(v int64) error
+}
+
+// IntAdderOf returns acc as an IntAdder when it takes its integer
+// arguments so.
+func IntAdderOf(acc Accumulator) (IntAdder, bool) {
+	switch a := acc.(type) {
+	case *countAcc, *sumIntAcc, *sumNumAcc, *avgNumAcc:
+		return a.(IntAdder), true
+	case *bestAcc:
+		return a, a.t.Family == types.IntFamily
+	}
+	return nil, false
+}
+
+func (a *countAcc) AddInt(int64) error { a.n++; return nil }
+
+func (a *sumIntAcc) AddInt(v int64) error {
+	s, err := intArith("+", a.n, v, types.Int8)
+	if err != nil {
+		return err
+	}
+	a.n, a.any = s.(int64), true
+	return nil
+}
+
+func (a *sumNumAcc) AddInt(v int64) error {
+	if a.addScaled(v, 0) {
+		return nil
+	}
+	return a.Add(nil, []types.Datum{v})
+}
+
+func (a *avgNumAcc) AddInt(v int64) error {
+	a.n++
+	return a.sum.AddInt(v)
+}
+
+// AddInt keeps the best as an int64 Datum; it is boxed only when it
+// changes.
+func (a *bestAcc) AddInt(v int64) error {
+	if b, ok := a.best.(int64); ok && (a.greatest && v <= b || !a.greatest && v >= b) {
+		return nil
+	}
+	if a.best != nil {
+		if _, ok := a.best.(int64); !ok {
+			return a.Add(nil, []types.Datum{v})
+		}
+	}
+	a.best = v
+	return nil
+}
