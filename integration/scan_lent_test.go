@@ -81,4 +81,45 @@ func TestFilteredStringsOfPresentRows(t *testing.T) {
 	if most != "user9999@example.com" || least != "st0" || groups != 7 {
 		t.Fatalf("max %q, min %q, %d statuses", most, least, groups)
 	}
+
+	// Grouped by strings read where the documents lie (an aggregation
+	// read as columns): each group's key is a copy, whatever the chunks
+	// read after it.
+	sums := map[string][2]int64{}
+	for i := int64(1); i <= 40000; i++ {
+		k := fmt.Sprintf("st%d", i%7)
+		sums[k] = [2]int64{sums[k][0] + 1, sums[k][1] + i + 1}
+	}
+	rows, err = c.Query(bg, "SELECT status, count(*), sum(n) FROM lent GROUP BY status ORDER BY status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for rows.Next() {
+		var status string
+		var count, sum int64
+		if err := rows.Scan(&status, &count, &sum); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s %d %d", status, count, sum))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want = want[:0]
+	for i := range 7 {
+		k := fmt.Sprintf("st%d", i)
+		want = append(want, fmt.Sprintf("%s %d %d", k, sums[k][0], sums[k][1]))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("by status: %q, want %q", got, want)
+	}
+	var emails, first int64
+	var least2 string
+	if err := c.QueryRow(bg, "SELECT count(*), min(email), min(n) FROM (SELECT email, max(n) AS n FROM lent GROUP BY email) g").Scan(&emails, &least2, &first); err != nil {
+		t.Fatal(err)
+	}
+	if emails != 40000 || least2 != "user10000@example.com" || first != 2 {
+		t.Fatalf("by email: %d groups, least %q, least n %d", emails, least2, first)
+	}
 }

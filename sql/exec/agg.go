@@ -22,6 +22,7 @@ type aggOp struct {
 	i      int
 	ready  bool
 	args   []types.Datum // scratch for an aggregate's arguments
+	key    Row           // scratch for a row's group key
 	// parts are the other parts of a parallel aggregation (parallel.go),
 	// loaded beside this one and merged into it; cancel stops them.
 	parts  []*aggOp
@@ -43,6 +44,9 @@ type group struct {
 	seen []*tupleMap[struct{}]
 	// sorted holds, per aggregate with ORDER BY, its rows to add in order.
 	sorted [][]sortRow
+	// ints are accs as IntAdders, for an aggregation read as columns
+	// (loadColumns).
+	ints []builtins.IntAdder
 }
 
 func newAgg(env *Env, n *plan.Agg) (Operator, error) {
@@ -62,7 +66,7 @@ func newSerialAgg(env *Env, n *plan.Agg) (*aggOp, error) {
 	if n.Sets != nil {
 		keyTypes = append(keyTypes, types.Int8) // which set
 	}
-	op := &aggOp{env: env, n: n, table: newTupleMap[*group](keyTypes)}
+	op := &aggOp{env: env, n: n, table: newTupleMap[*group](keyTypes), key: make(Row, len(n.GroupBy))}
 	if g := atomic.LoadInt64(&n.Groups); g > 0 {
 		op.table.reserve(int(min(g, maxReserve)))
 	}
@@ -124,54 +128,52 @@ func (op *aggOp) load() error {
 	if op.n.Sets != nil {
 		return op.loadSets()
 	}
-	key := make(Row, len(op.groups))
-	if len(op.groups) == 0 {
-		// One group, whatever the rows: no key to hash. It is made with
-		// the first row (Next makes it for none).
-		var g *group
-		made := func() *group {
-			if g == nil {
-				p, stored, _ := op.table.ref(key)
-				*p = op.newGroup(stored)
-				op.order = append(op.order, *p)
-				g = *p
-			}
-			return g
-		}
-		if cols, fields := op.intColumns(); cols != nil {
-			return op.loadInts(made, cols, fields)
-		}
-		return drain(op.in, func(r Row) error {
-			g := made()
-			for i := range op.calls {
-				if err := op.add(g, i, r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	if cols := op.columns(); cols != nil {
+		return op.loadColumns(cols)
 	}
-	return drain(op.in, func(r Row) error {
+	return drain(op.in, op.addRow)
+}
+
+// addRow adds an input row to the aggregates of its group.
+func (op *aggOp) addRow(r Row) error {
+	var g *group
+	if len(op.groups) == 0 {
+		g = op.grandTotal()
+	} else {
 		for i, f := range op.groups {
 			v, err := f(r)
 			if err != nil {
 				return err
 			}
-			key[i] = v
+			op.key[i] = v
 		}
-		p, stored, added := op.table.ref(key)
-		if added {
-			*p = op.newGroup(stored)
-			op.order = append(op.order, *p)
+		g, _ = op.groupOf(op.key)
+	}
+	for i := range op.calls {
+		if err := op.add(g, i, r); err != nil {
+			return err
 		}
-		g := *p
-		for i := range op.calls {
-			if err := op.add(g, i, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
+}
+
+// grandTotal returns the one group of an aggregation without GROUP BY,
+// made with its first row (Next makes it for none): no key to hash.
+func (op *aggOp) grandTotal() *group {
+	if len(op.order) == 0 {
+		op.groupOf(op.key)
+	}
+	return op.order[0]
+}
+
+// groupOf returns the group of key, made (added) if there was none.
+func (op *aggOp) groupOf(key Row) (g *group, added bool) {
+	p, stored, added := op.table.ref(key)
+	if added {
+		*p = op.newGroup(stored)
+		op.order = append(op.order, *p)
+	}
+	return *p, added
 }
 
 // add feeds one input row to a group's i-th aggregate.

@@ -1,0 +1,171 @@
+package exec
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/driftdb/driftdb/engine"
+	"github.com/driftdb/driftdb/sql/builtins"
+	"github.com/driftdb/driftdb/sql/plan"
+	"github.com/driftdb/driftdb/sql/types"
+)
+
+// aggColumns is an aggregation straight over a scan whose rows feed it
+// without being made into rows: each aggregate is count(*) or takes an
+// integer column, read as the engine reads it (engine.Row.Int), and each
+// GROUP BY key is a column, read where the document lies.
+type aggColumns struct {
+	// calls[i] is the field of ints the i-th aggregate takes, -1 for
+	// count(*).
+	calls []int
+	ints  []string
+	// keys are the fields of the GROUP BY columns, of types keyTypes.
+	keys     []string
+	keyTypes []*types.T
+}
+
+// columns returns how an aggregation reads its scan's rows as columns,
+// when each aggregate is count(*) or takes an integer column (count, sum,
+// avg, min and max, with no FILTER, DISTINCT or ORDER BY) and each GROUP
+// BY key is a column of a type whose values are plain strings or are made
+// anew from the document's (numbers, booleans): each row would otherwise
+// be made, its values boxed, and each aggregate's arguments and each key
+// evaluated from it. Nil when the plan is not of that shape.
+func (op *aggOp) columns() *aggColumns {
+	sc, ok := op.in.(*scanOp)
+	if !ok || sc.filtered || sc.cur == nil || sc.rows != nil || len(sc.values) > 0 || sc.n.Lock {
+		return nil
+	}
+	// field returns the document's field of a column of the scan's row,
+	// when e is one.
+	field := func(e plan.Expr) (string, *types.T, bool) {
+		ref, ok := e.(*plan.ColRef)
+		if !ok || ref.Idx >= len(sc.n.Fields) || sc.n.Fields[ref.Idx] == "" {
+			return "", nil, false
+		}
+		return sc.n.Fields[ref.Idx], sc.n.Cols[ref.Idx].Type, true
+	}
+	ac := &aggColumns{calls: make([]int, len(op.calls))}
+	for _, e := range op.n.GroupBy {
+		f, t, ok := field(e)
+		if !ok {
+			return nil
+		}
+		switch t.Family {
+		case types.IntFamily, types.OidFamily, types.FloatFamily, types.BoolFamily, types.StringFamily, types.DecimalFamily:
+		default:
+			return nil
+		}
+		ac.keys, ac.keyTypes = append(ac.keys, f), append(ac.keyTypes, t)
+	}
+	for i, c := range op.calls {
+		if c.filter != nil || c.c.Distinct || len(c.keys) > 0 || len(c.c.Args) > 1 {
+			return nil
+		}
+		if _, ok := builtins.IntAdderOf(c.c.Fn.Agg(c.argTypes)); !ok {
+			return nil
+		}
+		if len(c.c.Args) == 0 {
+			ac.calls[i] = -1 // count(*)
+			continue
+		}
+		f, t, ok := field(c.c.Args[0])
+		if !ok || t.Family != types.IntFamily {
+			return nil
+		}
+		// Each field is read once a row, for all its aggregates.
+		ac.calls[i] = slices.Index(ac.ints, f)
+		if ac.calls[i] < 0 {
+			ac.calls[i] = len(ac.ints)
+			ac.ints = append(ac.ints, f)
+		}
+	}
+	return ac
+}
+
+// loadColumns feeds the scan's rows to their groups' aggregates as cols
+// reads them. A row whose columns do not read so (a damaged document)
+// goes the usual way, which tells what is wrong.
+func (op *aggOp) loadColumns(cols *aggColumns) error {
+	sc := op.in.(*scanOp)
+	vals := make([]int64, len(cols.ints))
+	kinds := make([]engine.FieldKind, len(cols.ints))
+	keyVals := make([]any, len(cols.keys))
+	var boxes engine.Boxes
+	for !sc.done { // done already: a condition no row meets
+		r, err := sc.cur.Next(op.env.Ctx)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			sc.done = true
+			break
+		}
+		var g *group
+		other := false
+		if len(cols.keys) == 0 {
+			g = op.grandTotal()
+		} else if g, other = op.columnsGroup(r, cols, keyVals, &boxes); other {
+			g = nil
+		}
+		for i, f := range cols.ints {
+			vals[i], kinds[i] = r.Int(f)
+			other = other || kinds[i] == engine.FieldOther
+		}
+		if other {
+			if err := sc.fill(r); err != nil {
+				return err
+			}
+			if err := op.addRow(sc.row); err != nil {
+				return err
+			}
+			continue
+		}
+		if g.ints == nil {
+			g.ints = make([]builtins.IntAdder, len(g.accs))
+			for i, acc := range g.accs {
+				g.ints[i], _ = builtins.IntAdderOf(acc)
+			}
+		}
+		for i, a := range g.ints {
+			// count(*) counts every row; the aggregates of a column are
+			// strict: a NULL is passed by.
+			f := cols.calls[i]
+			if f < 0 || kinds[f] == engine.FieldInt {
+				var v int64
+				if f >= 0 {
+					v = vals[f]
+				}
+				if err := a.AddInt(v); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// columnsGroup returns the group of row r by its key columns, read where
+// its document lies: a group's key made from them keeps copies of its
+// strings. other says the key does not read so.
+func (op *aggOp) columnsGroup(r *engine.Row, cols *aggColumns, keyVals []any, boxes *engine.Boxes) (g *group, other bool) {
+	if r.FieldsLent(cols.keys, keyVals, boxes) != nil {
+		return nil, true
+	}
+	for i, v := range keyVals {
+		d, err := fromDoc(v, cols.keyTypes[i], op.env.Fn.Types)
+		if err != nil {
+			return nil, true
+		}
+		op.key[i] = d
+	}
+	g, added := op.groupOf(op.key)
+	if added {
+		for i, v := range g.key {
+			if s, ok := v.(string); ok {
+				g.key[i] = strings.Clone(s)
+			}
+		}
+	}
+	return g, false
+}
