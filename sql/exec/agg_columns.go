@@ -16,12 +16,15 @@ import (
 // GROUP BY key is a column, read where the document lies.
 type aggColumns struct {
 	// calls[i] is the field of ints the i-th aggregate takes, -1 for
-	// count(*).
+	// count(*); intAt are the fields' columns in the scan's row.
 	calls []int
 	ints  []string
-	// keys are the fields of the GROUP BY columns, of types keyTypes.
+	intAt []int
+	// keys are the fields of the GROUP BY columns, of types keyTypes, at
+	// keyAt in the scan's row.
 	keys     []string
 	keyTypes []*types.T
+	keyAt    []int
 }
 
 // columns returns how an aggregation reads its scan's rows as columns,
@@ -33,21 +36,21 @@ type aggColumns struct {
 // evaluated from it. Nil when the plan is not of that shape.
 func (op *aggOp) columns() *aggColumns {
 	sc, ok := op.in.(*scanOp)
-	if !ok || sc.filtered || sc.cur == nil || sc.rows != nil || len(sc.values) > 0 || sc.n.Lock {
+	if !ok || sc.cur == nil || sc.rows != nil || len(sc.values) > 0 || sc.n.Lock {
 		return nil
 	}
 	// field returns the document's field of a column of the scan's row,
 	// when e is one.
-	field := func(e plan.Expr) (string, *types.T, bool) {
+	field := func(e plan.Expr) (string, *types.T, int, bool) {
 		ref, ok := e.(*plan.ColRef)
 		if !ok || ref.Idx >= len(sc.n.Fields) || sc.n.Fields[ref.Idx] == "" {
-			return "", nil, false
+			return "", nil, 0, false
 		}
-		return sc.n.Fields[ref.Idx], sc.n.Cols[ref.Idx].Type, true
+		return sc.n.Fields[ref.Idx], sc.n.Cols[ref.Idx].Type, ref.Idx, true
 	}
 	ac := &aggColumns{calls: make([]int, len(op.calls))}
 	for _, e := range op.n.GroupBy {
-		f, t, ok := field(e)
+		f, t, at, ok := field(e)
 		if !ok {
 			return nil
 		}
@@ -56,7 +59,7 @@ func (op *aggOp) columns() *aggColumns {
 		default:
 			return nil
 		}
-		ac.keys, ac.keyTypes = append(ac.keys, f), append(ac.keyTypes, t)
+		ac.keys, ac.keyTypes, ac.keyAt = append(ac.keys, f), append(ac.keyTypes, t), append(ac.keyAt, at)
 	}
 	for i, c := range op.calls {
 		if c.filter != nil || c.c.Distinct || len(c.keys) > 0 || len(c.c.Args) > 1 {
@@ -69,7 +72,7 @@ func (op *aggOp) columns() *aggColumns {
 			ac.calls[i] = -1 // count(*)
 			continue
 		}
-		f, t, ok := field(c.c.Args[0])
+		f, t, at, ok := field(c.c.Args[0])
 		if !ok || t.Family != types.IntFamily {
 			return nil
 		}
@@ -77,7 +80,7 @@ func (op *aggOp) columns() *aggColumns {
 		ac.calls[i] = slices.Index(ac.ints, f)
 		if ac.calls[i] < 0 {
 			ac.calls[i] = len(ac.ints)
-			ac.ints = append(ac.ints, f)
+			ac.ints, ac.intAt = append(ac.ints, f), append(ac.intAt, at)
 		}
 	}
 	return ac
@@ -85,7 +88,10 @@ func (op *aggOp) columns() *aggColumns {
 
 // loadColumns feeds the scan's rows to their groups' aggregates as cols
 // reads them. A row whose columns do not read so (a damaged document)
-// goes the usual way, which tells what is wrong.
+// goes the usual way, which tells what is wrong. A scan with a condition
+// of its own fills each row for it, its strings where they lie, and the
+// rows it lets through are read from what it filled: the aggregates keep
+// no string of theirs, and a group's key copies its own.
 func (op *aggOp) loadColumns(cols *aggColumns) error {
 	sc := op.in.(*scanOp)
 	vals := make([]int64, len(cols.ints))
@@ -103,42 +109,89 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 		}
 		var g *group
 		other := false
-		if len(cols.keys) == 0 {
-			g = op.grandTotal()
-		} else if g, other = op.columnsGroup(r, cols, keyVals, &boxes); other {
-			g = nil
-		}
-		for i, f := range cols.ints {
-			vals[i], kinds[i] = r.Int(f)
-			other = other || kinds[i] == engine.FieldOther
-		}
-		if other {
+		if sc.filtered {
 			if err := sc.fill(r); err != nil {
 				return err
 			}
+			ok, err := sc.filter(sc.row)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			other = !cols.filled(sc.row, vals, kinds)
+			if !other {
+				for i, at := range cols.keyAt {
+					op.key[i] = sc.row[at]
+				}
+				g = op.groupWithKey()
+			}
+		} else {
+			if len(cols.keys) == 0 {
+				g = op.grandTotal()
+			} else {
+				g, other = op.columnsGroup(r, cols, keyVals, &boxes)
+			}
+			for i, f := range cols.ints {
+				vals[i], kinds[i] = r.Int(f)
+				other = other || kinds[i] == engine.FieldOther
+			}
+		}
+		if other {
+			if !sc.filtered {
+				if err := sc.fill(r); err != nil {
+					return err
+				}
+			}
+			sc.keep(r)
 			if err := op.addRow(sc.row); err != nil {
 				return err
 			}
 			continue
 		}
-		if g.ints == nil {
-			g.ints = make([]builtins.IntAdder, len(g.accs))
-			for i, acc := range g.accs {
-				g.ints[i], _ = builtins.IntAdderOf(acc)
-			}
+		if err := op.addInts(g, cols, vals, kinds); err != nil {
+			return err
 		}
-		for i, a := range g.ints {
-			// count(*) counts every row; the aggregates of a column are
-			// strict: a NULL is passed by.
-			f := cols.calls[i]
-			if f < 0 || kinds[f] == engine.FieldInt {
-				var v int64
-				if f >= 0 {
-					v = vals[f]
-				}
-				if err := a.AddInt(v); err != nil {
-					return err
-				}
+	}
+	return nil
+}
+
+// filled reads the integer columns of a filled row into vals and kinds;
+// false when one is neither an integer nor NULL.
+func (cols *aggColumns) filled(row Row, vals []int64, kinds []engine.FieldKind) bool {
+	for i, at := range cols.intAt {
+		switch v := row[at].(type) {
+		case nil:
+			kinds[i] = engine.FieldNull
+		case int64:
+			vals[i], kinds[i] = v, engine.FieldInt
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// addInts adds a row's integers, vals and kinds, to g's aggregates.
+func (op *aggOp) addInts(g *group, cols *aggColumns, vals []int64, kinds []engine.FieldKind) error {
+	if g.ints == nil {
+		g.ints = make([]builtins.IntAdder, len(g.accs))
+		for i, acc := range g.accs {
+			g.ints[i], _ = builtins.IntAdderOf(acc)
+		}
+	}
+	for i, a := range g.ints {
+		// count(*) counts every row; the aggregates of a column are
+		// strict: a NULL is passed by.
+		f := cols.calls[i]
+		if f < 0 || kinds[f] == engine.FieldInt {
+			var v int64
+			if f >= 0 {
+				v = vals[f]
+			}
+			if err := a.AddInt(v); err != nil {
+				return err
 			}
 		}
 	}
@@ -146,8 +199,7 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 }
 
 // columnsGroup returns the group of row r by its key columns, read where
-// its document lies: a group's key made from them keeps copies of its
-// strings. other says the key does not read so.
+// its document lies. other says the key does not read so.
 func (op *aggOp) columnsGroup(r *engine.Row, cols *aggColumns, keyVals []any, boxes *engine.Boxes) (g *group, other bool) {
 	if r.FieldsLent(cols.keys, keyVals, boxes) != nil {
 		return nil, true
@@ -159,6 +211,16 @@ func (op *aggOp) columnsGroup(r *engine.Row, cols *aggColumns, keyVals []any, bo
 		}
 		op.key[i] = d
 	}
+	return op.groupWithKey(), false
+}
+
+// groupWithKey returns the group of the key in op.key, read from a row
+// (its strings where they lie): the group's key, when it is made, keeps
+// copies of them.
+func (op *aggOp) groupWithKey() *group {
+	if len(op.key) == 0 {
+		return op.grandTotal()
+	}
 	g, added := op.groupOf(op.key)
 	if added {
 		for i, v := range g.key {
@@ -167,5 +229,5 @@ func (op *aggOp) columnsGroup(r *engine.Row, cols *aggColumns, keyVals []any, bo
 			}
 		}
 	}
-	return g, false
+	return g
 }

@@ -445,19 +445,25 @@ func (op *scanOp) Next() (Row, error) {
 		if !ok {
 			continue
 		}
-		if op.lend && r.Lent() {
-			for _, at := range op.at {
-				if s, ok := op.row[at].(string); ok {
-					op.row[at] = strings.Clone(s)
-				}
-			}
-		}
+		op.keep(r)
 		if op.n.Lock && op.env.Txn != nil {
 			if err := op.env.Txn.Lock(op.n.Table, r.Key.Value()); err != nil {
 				return nil, err
 			}
 		}
 		return op.row, nil
+	}
+}
+
+// keep copies the strings of the operator's row that are r's document's,
+// lent to it (lend), for a row that is returned.
+func (op *scanOp) keep(r *engine.Row) {
+	if op.lend && r.Lent() {
+		for _, at := range op.at {
+			if s, ok := op.row[at].(string); ok {
+				op.row[at] = strings.Clone(s)
+			}
+		}
 	}
 }
 
