@@ -16,9 +16,20 @@ import (
 // Its tuples live in one slice, chained by hash, and their values in
 // chunks shared by many tuples: adding a tuple allocates nothing most of
 // the time.
+//
+// A map of tuples of one integer column (a join or a grouping by an
+// integer key) hashes each value by mixing its bits one to one
+// (intHash): the slot of a value's hash is then the value's own, and a
+// lookup reads no tuple to compare it (a hash join's probe of a large
+// table waits for one cache miss, not four). NULL's tuple is kept apart.
 type tupleMap[V any] struct {
 	types []*types.T
 	h     maphash.Hash
+	// ints says the tuples are of one integer column, their values
+	// int64s (hashed by intHash) or NULL (the tuple nullAt, 1 + its
+	// entry's index; 0: none).
+	ints   bool
+	nullAt int32
 	// heads is an open-addressing table of the hashes: for each, 1 + the
 	// index of the last entry added with it; each entry links to the one
 	// added before it (next, also 1 + an index; 0 ends the chain).
@@ -79,9 +90,17 @@ func (m *tupleMap[V]) reserve(n int) {
 const tupleArena = 4096
 
 func newTupleMap[V any](ts []*types.T) *tupleMap[V] {
-	m := &tupleMap[V]{types: ts}
+	m := &tupleMap[V]{types: ts, ints: len(ts) == 1 && ts[0].Family == types.IntFamily}
 	m.h.SetSeed(tupleSeed)
 	return m
+}
+
+// intHash mixes the bits of v one to one: a multiplication by an odd
+// constant, then the high bits folded into the low ones, which pick the
+// slot.
+func intHash(v int64) uint64 {
+	x := uint64(v) * 0x9e3779b97f4a7c15
+	return x ^ x>>29
 }
 
 // tupleSeed is one seed for every map: a map's hashes stay its own.
@@ -94,6 +113,11 @@ func (m *tupleMap[V]) hash(key []types.Datum) uint64 { return m.hashWith(&m.h, k
 
 // hashWith hashes key with h, which must have tupleSeed.
 func (m *tupleMap[V]) hashWith(h *maphash.Hash, key []types.Datum) uint64 {
+	if m.ints {
+		if v, ok := key[0].(int64); ok {
+			return intHash(v)
+		}
+	}
 	h.Reset()
 	for i, v := range key {
 		if v == nil {
@@ -142,6 +166,24 @@ func (m *tupleMap[V]) getWith(h *maphash.Hash, key []types.Datum) (V, bool) {
 
 // find returns the entry of key, whose hash is h, or nil.
 func (m *tupleMap[V]) find(h uint64, key []types.Datum) *tupleEntry[V] {
+	if m.ints {
+		switch key[0].(type) {
+		case nil:
+			if m.nullAt == 0 {
+				return nil
+			}
+			return &m.entries[m.nullAt-1]
+		case int64:
+			// The hash is the value's: its slot's tuple is the one.
+			if len(m.heads) == 0 {
+				return nil
+			}
+			if i := m.heads[m.slot(h)].head; i != 0 {
+				return &m.entries[i-1]
+			}
+			return nil
+		}
+	}
 	if len(m.heads) == 0 {
 		return nil
 	}
@@ -160,7 +202,26 @@ func (m *tupleMap[V]) find(h uint64, key []types.Datum) *tupleEntry[V] {
 // pointer is valid until the next call that adds a tuple; stored is the
 // map's copy of the tuple.
 func (m *tupleMap[V]) ref(key []types.Datum) (v *V, stored []types.Datum, added bool) {
-	h := m.hash(key)
+	return m.refHashed(m.hash(key), key, false)
+}
+
+// refHashed is ref of key, whose hash is h (hashWith); a key kept as it
+// is (owned, not copied) must not change after.
+func (m *tupleMap[V]) refHashed(h uint64, key []types.Datum, owned bool) (v *V, stored []types.Datum, added bool) {
+	keep := func() []types.Datum {
+		if owned {
+			return key
+		}
+		return m.copyKey(key)
+	}
+	if m.ints && key[0] == nil {
+		if m.nullAt == 0 {
+			m.entries = append(m.entries, tupleEntry[V]{key: keep()})
+			m.nullAt, added = int32(len(m.entries)), true
+		}
+		e := &m.entries[m.nullAt-1]
+		return &e.val, e.key, added
+	}
 	if e := m.find(h, key); e != nil {
 		return &e.val, e.key, false
 	}
@@ -172,7 +233,7 @@ func (m *tupleMap[V]) ref(key []types.Datum) (v *V, stored []types.Datum, added 
 		sl.hash = h
 		m.distinct++
 	}
-	m.entries = append(m.entries, tupleEntry[V]{key: m.copyKey(key), next: sl.head})
+	m.entries = append(m.entries, tupleEntry[V]{key: keep(), next: sl.head})
 	sl.head = int32(len(m.entries))
 	e := &m.entries[len(m.entries)-1]
 	return &e.val, e.key, true
