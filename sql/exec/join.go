@@ -3,6 +3,8 @@ package exec
 import (
 	"hash/maphash"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/pgcode"
@@ -156,19 +158,63 @@ func (op *joinOp) build() error {
 		if len(op.right) > math.MaxInt32 {
 			return pgcode.New(pgcode.ProgramLimitExceeded, "hash join: too many rows on the inner side")
 		}
-		op.hash = newTupleMap[chain](op.keyT)
-		op.hash.reserve(len(op.right)) // at most a key a row: no growing, no placing anew
-		op.next = make([]int32, len(op.right))
-		for i, r := range op.right {
-			op.next[i] = -1
-			k, ok, err := op.key(op.rkeys, r)
-			if err != nil {
-				return err
-			}
-			if !ok {
+		return op.hashRight()
+	}
+	return nil
+}
+
+// hashParallelFrom is how many right rows a hash join's table must have
+// for its keys to be placed by goroutines side by side.
+const hashParallelFrom = 1 << 16
+
+// hashRight hashes the right rows' keys: their keys and hashes first, in
+// order, then each part of the table (joinHash) places the keys whose
+// hashes fall in it, the parts side by side when there are many rows.
+func (op *joinOp) hashRight() error {
+	parts := 1
+	if len(op.right) >= hashParallelFrom {
+		for parts*2 <= min(runtime.GOMAXPROCS(0), maxParts) {
+			parts *= 2
+		}
+	}
+	jh := &joinHash{parts: make([]*tupleMap[chain], parts), shift: 64}
+	for parts>>(64-jh.shift) > 1 {
+		jh.shift--
+	}
+	for i := range jh.parts {
+		jh.parts[i] = newTupleMap[chain](op.keyT)
+	}
+	// The i-th row's key is keys[i*nk:][:nk], its first value nil when a
+	// part is NULL (which matches nothing).
+	nk := len(op.rkeys)
+	keys := make([]types.Datum, len(op.right)*nk)
+	hashes := make([]uint64, len(op.right))
+	counts := make([]int, parts)
+	op.next = make([]int32, len(op.right))
+	for i, r := range op.right {
+		op.next[i] = -1
+		k, ok, err := op.key(op.rkeys, r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		copy(keys[i*nk:], k)
+		hashes[i] = jh.parts[0].hashWith(&op.hh, k)
+		counts[jh.part(hashes[i])]++
+	}
+	// A row's key is in one part, and so is every row it chains to: the
+	// parts write apart in next.
+	place := func(p int) {
+		m := jh.parts[p]
+		m.reserve(counts[p]) // at most a key a row: no growing, no placing anew
+		for i, h := range hashes {
+			k := keys[i*nk : (i+1)*nk : (i+1)*nk]
+			if k[0] == nil || jh.part(h) != p {
 				continue
 			}
-			c, _, added := op.hash.ref(k)
+			c, _, added := m.refHashed(h, k, true)
 			if !added {
 				op.next[c.last] = int32(i)
 			} else {
@@ -177,7 +223,33 @@ func (op *joinOp) build() error {
 			c.last = int32(i)
 		}
 	}
+	var wg sync.WaitGroup
+	for p := 1; p < parts; p++ {
+		wg.Go(func() { place(p) })
+	}
+	place(0)
+	wg.Wait()
+	op.hash = jh
 	return nil
+}
+
+// joinHash leads from a hash join's key to the first and last of the
+// right rows that have it: the keys are split among parts by their
+// hashes' top bits, each part a map placed by a goroutine of its own.
+type joinHash struct {
+	parts []*tupleMap[chain]
+	shift uint // a hash's part is h >> shift (64 for one part)
+}
+
+func (jh *joinHash) part(h uint64) int { return int(h >> jh.shift) }
+
+// get returns key's chain, hashing it with h (seeded with tupleSeed).
+func (jh *joinHash) get(h *maphash.Hash, key []types.Datum) (chain, bool) {
+	hv := jh.parts[0].hashWith(h, key)
+	if e := jh.parts[jh.part(hv)].find(hv, key); e != nil {
+		return e.val, true
+	}
+	return chain{}, false
 }
 
 // rightRows is how many rows the right side will have at most when it
@@ -206,7 +278,7 @@ func (op *joinOp) rightRows() int {
 // the right side's order.
 type joinTable struct {
 	right []Row
-	hash  *tupleMap[chain]
+	hash  *joinHash
 	next  []int32
 }
 
@@ -267,7 +339,7 @@ func (op *joinOp) nextLeft() (bool, error) {
 		}
 		op.cands = op.cands[:0]
 		if ok {
-			if c, found := op.hash.getWith(&op.hh, k); found {
+			if c, found := op.hash.get(&op.hh, k); found {
 				for i := c.first; i >= 0; i = op.next[i] {
 					op.cands = append(op.cands, int(i))
 				}
