@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/types"
 )
 
@@ -99,15 +100,22 @@ func (a *sumIntAcc) Result(*Context) (types.Datum, error) {
 
 // sumNumAcc sums into a numeric. Numbers of one scale, integers (scale
 // 0) or a numeric(p,s) column's decimals, add up as integers in an int64
-// while they fit: no decimal arithmetic a row. What does not fit, numbers
-// of another scale, NaN and the infinities go into the decimal.
+// while they fit; the other finite numbers (a quotient's scale follows
+// its digits) add up in a big integer at the least exponent among them,
+// added to in place: no decimal made a row. NaN and the infinities go
+// into the decimal.
 type sumNumAcc struct {
 	d *apd.Decimal
 	// s is the sum of the coefficients of the numbers of exponent exp
-	// (hasS: there are some).
+	// that fit it (hasS: there are some).
 	s    int64
 	exp  int32
 	hasS bool
+	// w is the sum of the other finite numbers, at exponent wexp, the
+	// least of theirs (hasW: there are some).
+	w    apd.BigInt
+	wexp int32
+	hasW bool
 }
 
 func (a *sumNumAcc) Add(_ *Context, v []types.Datum) error {
@@ -129,6 +137,10 @@ func (a *sumNumAcc) Add(_ *Context, v []types.Datum) error {
 			}
 		}
 		x = n
+	}
+	if x.Form == apd.Finite {
+		a.addWide(x)
+		return nil
 	}
 	if a.d == nil {
 		a.d = x
@@ -156,17 +168,66 @@ func (a *sumNumAcc) addScaled(c int64, exp int32) bool {
 	return true
 }
 
-func (a *sumNumAcc) Result(*Context) (types.Datum, error) {
-	switch {
-	case !a.hasS:
-		if a.d == nil {
-			return nil, nil
-		}
-		return a.d, nil
-	case a.d == nil:
-		return apd.New(a.s, a.exp), nil
+// addWide adds the finite x to w, at the lesser of their exponents.
+func (a *sumNumAcc) addWide(x *apd.Decimal) {
+	var c apd.BigInt
+	if x.Negative {
+		c.Neg(&x.Coeff)
+	} else {
+		c.Set(&x.Coeff)
 	}
-	return numericArith("+", a.d, apd.New(a.s, a.exp))
+	switch {
+	case !a.hasW:
+		a.w.Set(&c)
+		a.wexp, a.hasW = x.Exponent, true
+		return
+	case x.Exponent > a.wexp:
+		c.Mul(&c, pow10(int64(x.Exponent)-int64(a.wexp)))
+	case x.Exponent < a.wexp:
+		a.w.Mul(&a.w, pow10(int64(a.wexp)-int64(x.Exponent)))
+		a.wexp = x.Exponent
+	}
+	a.w.Add(&a.w, &c)
+}
+
+// wide returns w as a decimal.
+func (a *sumNumAcc) wide() (*apd.Decimal, error) {
+	out := &apd.Decimal{Exponent: a.wexp, Negative: a.w.Sign() < 0}
+	out.Coeff.Abs(&a.w)
+	return out, engine.CheckNumeric(out)
+}
+
+func (a *sumNumAcc) Result(*Context) (types.Datum, error) {
+	sum := a.d
+	add := func(x *apd.Decimal) error {
+		if sum == nil {
+			sum = x
+			return nil
+		}
+		s, err := numericArith("+", sum, x)
+		if err == nil {
+			sum = s.(*apd.Decimal)
+		}
+		return err
+	}
+	if a.hasS {
+		if err := add(apd.New(a.s, a.exp)); err != nil {
+			return nil, err
+		}
+	}
+	if a.hasW {
+		w, err := a.wide()
+		if err == nil {
+			err = add(w)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if sum == nil {
+		return nil, nil
+	}
+	return sum, nil
 }
 
 type sumFloatAcc struct {

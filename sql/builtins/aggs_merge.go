@@ -35,6 +35,15 @@ func (a *sumNumAcc) Merge(m Accumulator) error {
 			return err
 		}
 	}
+	if b.hasW {
+		w, err := b.wide()
+		if err != nil {
+			return err
+		}
+		if err := a.Add(nil, []types.Datum{w}); err != nil {
+			return err
+		}
+	}
 	if b.d != nil {
 		return a.Add(nil, []types.Datum{b.d})
 	}
