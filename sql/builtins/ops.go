@@ -88,14 +88,22 @@ func intName(t *types.T) string {
 
 // fitInt checks that n fits the integer type t (22003 otherwise).
 func fitInt(n int64, t *types.T) (types.Datum, error) {
+	if _, err := fitInt64(n, t); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// fitInt64 checks that n is in the range of the integer type t.
+func fitInt64(n int64, t *types.T) (int64, error) {
 	switch t.Oid {
 	case types.OidInt2:
 		if n < math.MinInt16 || n > math.MaxInt16 {
-			return nil, pgcode.Newf(pgcode.NumericValueOutOfRange, "%s out of range", intName(t))
+			return 0, pgcode.Newf(pgcode.NumericValueOutOfRange, "%s out of range", intName(t))
 		}
 	case types.OidInt4:
 		if n < math.MinInt32 || n > math.MaxInt32 {
-			return nil, pgcode.Newf(pgcode.NumericValueOutOfRange, "%s out of range", intName(t))
+			return 0, pgcode.Newf(pgcode.NumericValueOutOfRange, "%s out of range", intName(t))
 		}
 	}
 	return n, nil
@@ -104,43 +112,52 @@ func fitInt(n int64, t *types.T) (types.Datum, error) {
 // intArith is integer arithmetic in type t: a result that does not fit
 // fails with 22003, division by zero with 22012.
 func intArith(op string, x, y int64, t *types.T) (types.Datum, error) {
+	r, err := intOp(op, x, y, t)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// intOp is intArith's integer.
+func intOp(op string, x, y int64, t *types.T) (int64, error) {
 	rng := func() error { return pgcode.Newf(pgcode.NumericValueOutOfRange, "%s out of range", intName(t)) }
 	var r int64
 	switch op {
 	case "+":
 		r = x + y
 		if (r > x) != (y > 0) {
-			return nil, rng()
+			return 0, rng()
 		}
 	case "-":
 		r = x - y
 		if (r < x) != (y > 0) {
-			return nil, rng()
+			return 0, rng()
 		}
 	case "*":
 		if x != 0 && y != 0 {
 			r = x * y
 			if r/y != x || (x == -1 && y == math.MinInt64) || (y == -1 && x == math.MinInt64) {
-				return nil, rng()
+				return 0, rng()
 			}
 		}
 	case "/":
 		if y == 0 {
-			return nil, pgcode.New(pgcode.DivisionByZero, "division by zero")
+			return 0, pgcode.New(pgcode.DivisionByZero, "division by zero")
 		}
 		if y == -1 && x == math.MinInt64 {
-			return nil, rng()
+			return 0, rng()
 		}
 		r = x / y
 	case "%":
 		if y == 0 {
-			return nil, pgcode.New(pgcode.DivisionByZero, "division by zero")
+			return 0, pgcode.New(pgcode.DivisionByZero, "division by zero")
 		}
 		if y != -1 { // x % -1 is 0, also for the smallest x
 			r = x % y
 		}
 	}
-	return fitInt(r, t)
+	return fitInt64(r, t)
 }
 
 // floatArith is float arithmetic with PostgreSQL's checks: a finite
@@ -194,7 +211,8 @@ func arithmeticOps() []*Overload {
 				out = append(out, &Overload{Name: op, Args: []*types.T{x, y}, Ret: t, Strict: true,
 					Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
 						return intArith(op, a[0].(int64), a[1].(int64), t)
-					}})
+					},
+					Int2: func(x, y int64) (int64, error) { return intOp(op, x, y, t) }})
 			}
 		}
 		out = append(out, &Overload{Name: op, Args: []*types.T{types.Numeric, types.Numeric}, Ret: types.Numeric, Strict: true,

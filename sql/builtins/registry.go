@@ -87,6 +87,10 @@ type Overload struct {
 	// next call: a function that keeps it (or returns it inside a value)
 	// copies it.
 	Fn func(c *Context, args []types.Datum) (types.Datum, error)
+	// Int2, when set, is Fn of two integers giving an integer, taking and
+	// giving them as they are (the integer arithmetic): a caller that
+	// has them so need not box them.
+	Int2 func(x, y int64) (int64, error)
 	// FnFor, when set, makes Fn for the argument types of a call: a
 	// function taking "any" (concat, format, pg_typeof, to_jsonb) writes
 	// or inspects each argument by its type, which a value alone does not
