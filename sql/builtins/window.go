@@ -22,8 +22,8 @@ func windowFunctions() []*Overload {
 	first := func(a []*types.T) *types.T { return a[0] }
 	poly := func(o *Overload) *Overload { o.Ret, o.RetFn = nil, first; return o }
 	out := []*Overload{
-		win(3100, "row_number", nil, I8, func([]*types.T) WindowFunc { return winFunc(rowNumber) }),
-		win(3101, "rank", nil, I8, func([]*types.T) WindowFunc { return winFunc(rank) }),
+		win(3100, "row_number", nil, I8, func([]*types.T) WindowFunc { return intWin(rowNumber) }),
+		win(3101, "rank", nil, I8, func([]*types.T) WindowFunc { return intWin(rank) }),
 		win(3102, "dense_rank", nil, I8, func([]*types.T) WindowFunc { return &denseRank{} }),
 		win(3103, "percent_rank", nil, F8, func([]*types.T) WindowFunc { return winFunc(percentRank) }),
 		win(3104, "cume_dist", nil, F8, func([]*types.T) WindowFunc { return winFunc(cumeDist) }),
@@ -69,14 +69,34 @@ func (f winFunc) Compute(c *Context, p WindowPartition, row int) (types.Datum, e
 	return f(c, p, row)
 }
 
-func rowNumber(_ *Context, _ WindowPartition, row int) (types.Datum, error) {
-	return int64(row + 1), nil
+// IntWindowFunc is a WindowFunc whose values are integers, which it also
+// gives as they are (row_number, rank, dense_rank): a caller that keeps
+// many boxes them as it likes.
+type IntWindowFunc interface {
+	WindowFunc
+	ComputeInt(c *Context, p WindowPartition, row int) (int64, error)
 }
 
+// intWin is a window function of integers that keeps no state between
+// rows.
+type intWin func(p WindowPartition, row int) int64
+
+// Compute implements WindowFunc.
+func (f intWin) Compute(_ *Context, p WindowPartition, row int) (types.Datum, error) {
+	return f(p, row), nil
+}
+
+// ComputeInt implements IntWindowFunc.
+func (f intWin) ComputeInt(_ *Context, p WindowPartition, row int) (int64, error) {
+	return f(p, row), nil
+}
+
+func rowNumber(_ WindowPartition, row int) int64 { return int64(row + 1) }
+
 // rank is the row number of the first of the row's peers.
-func rank(_ *Context, p WindowPartition, row int) (types.Datum, error) {
+func rank(p WindowPartition, row int) int64 {
 	start, _ := p.Peers(row)
-	return int64(start + 1), nil
+	return int64(start + 1)
 }
 
 // denseRank counts peer groups; rows come in order, so the count only
@@ -87,7 +107,13 @@ type denseRank struct {
 }
 
 // Compute implements WindowFunc.
-func (d *denseRank) Compute(_ *Context, p WindowPartition, row int) (types.Datum, error) {
+func (d *denseRank) Compute(c *Context, p WindowPartition, row int) (types.Datum, error) {
+	n, err := d.ComputeInt(c, p, row)
+	return n, err
+}
+
+// ComputeInt implements IntWindowFunc.
+func (d *denseRank) ComputeInt(_ *Context, p WindowPartition, row int) (int64, error) {
 	start, _ := p.Peers(row)
 	if d.n == 0 || start != d.lastStart {
 		d.n++

@@ -3,6 +3,7 @@ package exec
 import (
 	"slices"
 
+	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/sql/builtins"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
@@ -173,8 +174,12 @@ func (op *windowOp) compute(c *plan.WindowCall, col int) error {
 	}
 	so := &sortOp{n: &plan.Sort{Keys: c.OrderBy}}
 	for _, p := range order {
-		idx := so.order(len(p.rows), func(i int) []types.Datum { return p.keys[i] })
-		p.rows, p.args, p.keys = permute(p.rows, idx), permute(p.args, idx), permute(p.keys, idx)
+		// Rows that come in the window's order (a scan in key order, by
+		// its key) stay where they are.
+		if !p.ordered(so) {
+			idx := so.order(len(p.rows), func(i int) []types.Datum { return p.keys[i] })
+			p.rows, p.args, p.keys = permute(p.rows, idx), permute(p.args, idx), permute(p.keys, idx)
+		}
 		if err := p.bounds(so); err != nil {
 			return err
 		}
@@ -187,6 +192,17 @@ func (op *windowOp) compute(c *plan.WindowCall, col int) error {
 		}
 	}
 	return nil
+}
+
+// ordered reports whether the partition's rows are in the order of so's
+// keys, none after the next.
+func (p *partition) ordered(so *sortOp) bool {
+	for i := 1; i < len(p.keys); i++ {
+		if so.compare(p.keys[i-1], p.keys[i]) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func permute[T any](s []T, idx []int) []T {
@@ -205,6 +221,18 @@ func (p *partition) values() ([]types.Datum, error) {
 	c := p.env.Fn
 	if fn.Win != nil {
 		w := fn.Win(typesOfExprs(p.call.Args))
+		if iw, ok := w.(builtins.IntWindowFunc); ok {
+			// Integers boxed from slabs, not one allocation a row.
+			var boxes engine.Boxes
+			for i := 0; i < n; i++ {
+				v, err := iw.ComputeInt(c, p, i)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = boxes.Int(v)
+			}
+			return out, nil
+		}
 		for i := 0; i < n; i++ {
 			v, err := w.Compute(c, p, i)
 			if err != nil {
