@@ -12,16 +12,66 @@ import (
 // windowOp computes window functions: it reads its whole input, and for
 // each call splits the rows into partitions, orders each, and computes
 // the call's value for every row over its frame. Rows come out in the
-// input's order, each with its calls' values appended.
+// input's order, each with its calls' values appended. A row is held
+// with the input columns read above the window only (plan.Window.Keep),
+// then its calls' values; each call's partition key, arguments and
+// ORDER BY values are taken from the row as it comes.
 type windowOp struct {
 	env   *Env
 	n     *plan.Window
 	in    Operator
-	rows  []Row
+	// held are the rows held, each the kept columns then the calls'
+	// values (width wide); rows of them.
+	held  []types.Datum
+	width int
+	rows  int
+	kept  []int // the input columns held
+	calls []*windowCall
 	i     int
 	ready bool
 	pass  bool // no call is computed
 	out   Row  // the row given then, reused
+}
+
+// windowCall is a call computed by the operator, with its partitions as
+// the rows come.
+type windowCall struct {
+	c        *plan.WindowCall
+	at       int // its value's place in a held row
+	col      int // and in the rows given
+	pfs, afs []evalFn
+	kfs      []evalFn
+	filter   func(Row) (bool, error)
+	parts    *tupleMap[*partition]
+	order    []*partition // by first appearance
+	key      []types.Datum
+	// vals holds each input row's arguments and then its ORDER BY
+	// values; left marks the rows the call's FILTER leaves out.
+	vals []types.Datum
+	left []bool
+}
+
+// argsOf returns the arguments of the i-th input row, nil when the
+// FILTER left it out.
+func (wc *windowCall) argsOf(i int) []types.Datum {
+	if wc.left != nil && wc.left[i] {
+		return nil
+	}
+	if len(wc.afs) == 0 {
+		return noArgs
+	}
+	n := len(wc.afs) + len(wc.kfs)
+	return wc.vals[i*n : i*n+len(wc.afs) : i*n+len(wc.afs)]
+}
+
+// noArgs are the arguments of a call that has none: not nil, which is a
+// row left out.
+var noArgs = []types.Datum{}
+
+// keysOf returns the ORDER BY values of the i-th input row.
+func (wc *windowCall) keysOf(i int) []types.Datum {
+	n := len(wc.afs) + len(wc.kfs)
+	return wc.vals[i*n+len(wc.afs) : (i+1)*n : (i+1)*n]
 }
 
 func newWindow(env *Env, n *plan.Window) (Operator, error) {
@@ -32,7 +82,38 @@ func newWindow(env *Env, n *plan.Window) (Operator, error) {
 	// Nothing reads a call: the input's rows go through as they come,
 	// the calls' columns NULL.
 	pass := !slices.ContainsFunc(n.Calls, func(c *plan.WindowCall) bool { return !c.Unused })
-	return &windowOp{env: env, n: n, in: in, pass: pass}, nil
+	op := &windowOp{env: env, n: n, in: in, pass: pass}
+	for i := range n.Input.Columns() {
+		if n.Keep == nil || n.Keep[i] {
+			op.kept = append(op.kept, i)
+		}
+	}
+	for i, c := range n.Calls {
+		if c.Unused {
+			continue
+		}
+		wc := &windowCall{c: c, at: len(op.kept) + len(op.calls), col: len(n.Input.Columns()) + i,
+			parts: newTupleMap[*partition](typesOfExprs(c.PartitionBy))}
+		if wc.pfs, err = env.compileAll(c.PartitionBy); err != nil {
+			return nil, err
+		}
+		if wc.afs, err = env.compileAll(c.Args); err != nil {
+			return nil, err
+		}
+		kexprs := make([]plan.Expr, len(c.OrderBy))
+		for i, k := range c.OrderBy {
+			kexprs[i] = k.E
+		}
+		if wc.kfs, err = env.compileAll(kexprs); err != nil {
+			return nil, err
+		}
+		if wc.filter, err = env.truth(c.Filter); err != nil {
+			return nil, err
+		}
+		wc.key = make([]types.Datum, len(wc.pfs))
+		op.calls = append(op.calls, wc)
+	}
+	return op, nil
 }
 
 func (op *windowOp) Next() (Row, error) {
@@ -48,50 +129,99 @@ func (op *windowOp) Next() (Row, error) {
 	}
 	if !op.ready {
 		op.ready = true
-		var slab []types.Datum // the rows' space, a block at a time
+		op.width = len(op.kept) + len(op.calls)
 		if err := drain(op.in, func(r Row) error {
-			if len(slab) < width {
-				slab = make([]types.Datum, 1024*width)
+			for _, at := range op.kept {
+				op.held = append(op.held, r[at])
 			}
-			row := Row(slab[:width:width])
-			slab = slab[width:]
-			copy(row, r)
-			op.rows = append(op.rows, row)
+			for _, wc := range op.calls {
+				if err := wc.add(r, op.rows); err != nil {
+					return err
+				}
+				op.held = append(op.held, nil)
+			}
+			op.rows++
 			return nil
 		}); err != nil {
 			return nil, err
 		}
-		base := len(op.n.Input.Columns())
-		for i, c := range op.n.Calls {
-			if c.Unused {
-				continue
-			}
-			if err := op.compute(c, base+i); err != nil {
+		for _, wc := range op.calls {
+			if err := op.compute(wc); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if op.i >= len(op.rows) {
+	if op.i >= op.rows {
 		return nil, nil
 	}
-	r := op.rows[op.i]
-	op.rows[op.i] = nil
+	r := op.held[op.i*op.width : (op.i+1)*op.width]
 	op.i++
-	return r, nil
+	if cap(op.out) < width {
+		op.out = make(Row, width)
+	}
+	op.out = op.out[:width]
+	clear(op.out)
+	for j, at := range op.kept {
+		op.out[at] = r[j]
+	}
+	for _, wc := range op.calls {
+		op.out[wc.col] = r[wc.at]
+	}
+	clear(r) // let the row's values go
+	return op.out, nil
 }
 
 func (op *windowOp) Close() {
 	op.in.Close()
-	op.rows = nil
+	op.held = nil
+}
+
+// add takes the i-th input row r into its partition of the call.
+func (wc *windowCall) add(r Row, i int) error {
+	for j, f := range wc.pfs {
+		v, err := f(r)
+		if err != nil {
+			return err
+		}
+		wc.key[j] = v
+	}
+	pp, _, added := wc.parts.ref(wc.key)
+	if added {
+		*pp = &partition{call: wc.c, w: wc}
+		wc.order = append(wc.order, *pp)
+	}
+	p := *pp
+	for _, f := range wc.afs {
+		v, err := f(r)
+		if err != nil {
+			return err
+		}
+		wc.vals = append(wc.vals, v)
+	}
+	for _, f := range wc.kfs {
+		v, err := f(r)
+		if err != nil {
+			return err
+		}
+		wc.vals = append(wc.vals, v)
+	}
+	if wc.c.Filter != nil {
+		ok, err := wc.filter(r)
+		if err != nil {
+			return err
+		}
+		wc.left = append(wc.left, !ok) // left out of the aggregate
+	}
+	p.rows = append(p.rows, i)
+	return nil
 }
 
 // partition is the rows of one partition, in the window's order.
 type partition struct {
 	env   *Env
 	call  *plan.WindowCall
-	rows  []int // indexes into the operator's rows
-	args  [][]types.Datum
-	keys  [][]types.Datum // ORDER BY values
+	w     *windowCall // the rows' arguments and ORDER BY values
+	rows  []int       // indexes into the operator's rows
 	peerS []int
 	peerE []int
 	frS   []int
@@ -99,86 +229,23 @@ type partition struct {
 }
 
 func (p *partition) Len() int                     { return len(p.rows) }
-func (p *partition) Args(i int) []types.Datum     { return p.args[i] }
+func (p *partition) Args(i int) []types.Datum     { return p.w.argsOf(p.rows[i]) }
+
+// keys returns the ORDER BY values of the partition's i-th row.
+func (p *partition) keys(i int) []types.Datum { return p.w.keysOf(p.rows[i]) }
 func (p *partition) Peers(i int) (start, end int) { return p.peerS[i], p.peerE[i] }
 func (p *partition) Frame(i int) (start, end int) { return p.frS[i], p.frE[i] }
 
-// compute fills column col with a call's values.
-func (op *windowOp) compute(c *plan.WindowCall, col int) error {
-	env := op.env
-	pfs, err := env.compileAll(c.PartitionBy)
-	if err != nil {
-		return err
-	}
-	afs, err := env.compileAll(c.Args)
-	if err != nil {
-		return err
-	}
-	kexprs := make([]plan.Expr, len(c.OrderBy))
-	for i, k := range c.OrderBy {
-		kexprs[i] = k.E
-	}
-	kfs, err := env.compileAll(kexprs)
-	if err != nil {
-		return err
-	}
-	filter, err := env.truth(c.Filter)
-	if err != nil {
-		return err
-	}
-	// Partitions by their keys, in order of first appearance.
-	parts := newTupleMap[*partition](typesOfExprs(c.PartitionBy))
-	var order []*partition
-	key := make([]types.Datum, len(pfs))
-	// Each row's arguments and ORDER BY values, in two blocks.
-	na, nk := len(afs), len(kfs)
-	argSlab, keySlab := make([]types.Datum, len(op.rows)*na), make([]types.Datum, len(op.rows)*nk)
-	for i, r := range op.rows {
-		for j, f := range pfs {
-			v, err := f(r)
-			if err != nil {
-				return err
-			}
-			key[j] = v
-		}
-		pp, _, added := parts.ref(key)
-		if added {
-			*pp = &partition{env: env, call: c}
-			order = append(order, *pp)
-		}
-		p := *pp
-		args := argSlab[i*na : (i+1)*na : (i+1)*na]
-		for j, f := range afs {
-			if args[j], err = f(r); err != nil {
-				return err
-			}
-		}
-		keys := keySlab[i*nk : (i+1)*nk : (i+1)*nk]
-		for j, f := range kfs {
-			if keys[j], err = f(r); err != nil {
-				return err
-			}
-		}
-		if c.Filter != nil {
-			ok, err := filter(r)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				args = nil // filtered out of the aggregate
-			}
-		}
-		p.rows = append(p.rows, i)
-		p.args = append(p.args, args)
-		p.keys = append(p.keys, keys)
-	}
-	so := &sortOp{n: &plan.Sort{Keys: c.OrderBy}}
-	for _, p := range order {
+// compute orders each partition of a call and puts its values in the
+// held rows.
+func (op *windowOp) compute(wc *windowCall) error {
+	so := &sortOp{n: &plan.Sort{Keys: wc.c.OrderBy}}
+	for _, p := range wc.order {
+		p.env = op.env
 		// Rows that come in the window's order (a scan in key order, by
 		// its key) stay where they are.
 		if !p.ordered(so) {
-			idx := so.order(len(p.rows), func(i int) []types.Datum { return p.keys[i] })
-			p.rows, p.args, p.keys = permute(p.rows, idx), permute(p.args, idx), permute(p.keys, idx)
+			p.rows = permute(p.rows, so.order(len(p.rows), p.keys))
 		}
 		if err := p.bounds(so); err != nil {
 			return err
@@ -188,7 +255,7 @@ func (op *windowOp) compute(c *plan.WindowCall, col int) error {
 			return err
 		}
 		for i, ri := range p.rows {
-			op.rows[ri][col] = vals[i]
+			op.held[ri*op.width+wc.at] = vals[i]
 		}
 	}
 	return nil
@@ -197,8 +264,8 @@ func (op *windowOp) compute(c *plan.WindowCall, col int) error {
 // ordered reports whether the partition's rows are in the order of so's
 // keys, none after the next.
 func (p *partition) ordered(so *sortOp) bool {
-	for i := 1; i < len(p.keys); i++ {
-		if so.compare(p.keys[i-1], p.keys[i]) > 0 {
+	for i := 1; i < len(p.rows); i++ {
+		if so.compare(p.keys(i-1), p.keys(i)) > 0 {
 			return false
 		}
 	}
@@ -256,7 +323,7 @@ func (p *partition) values() ([]types.Datum, error) {
 			acc, added = fn.Agg(args), s
 		}
 		for ; added < e; added++ {
-			a := p.args[added]
+			a := p.Args(added)
 			if a == nil || fn.Strict && hasNull(a) {
 				continue
 			}

@@ -17,7 +17,7 @@ func (p *partition) bounds(so *sortOp) error {
 	var groups []int // the first row of each peer group
 	for i := 0; i < n; {
 		j := i + 1
-		for j < n && len(p.call.OrderBy) > 0 && !so.less(&sortRow{keys: p.keys[i]}, &sortRow{keys: p.keys[j]}) {
+		for j < n && len(p.call.OrderBy) > 0 && !so.less(&sortRow{keys: p.keys(i)}, &sortRow{keys: p.keys(j)}) {
 			j++
 		}
 		if len(p.call.OrderBy) == 0 {
@@ -77,7 +77,7 @@ func (p *partition) excludingValues(args []*types.T) ([]types.Datum, error) {
 	for i := range out {
 		acc := fn.Agg(args)
 		for j := p.frS[i]; j < p.frE[i]; j++ {
-			a := p.args[j]
+			a := p.Args(j)
 			if p.Excluded(i, j) || a == nil || fn.Strict && hasNull(a) {
 				continue
 			}
@@ -222,7 +222,7 @@ func (fb *frameBounds) groupBound(b plan.FrameBound, k int64, i int, start bool)
 func (fb *frameBounds) rangeBound(b plan.FrameBound, i int, start bool) (int, error) {
 	p := fb.p
 	n := len(p.rows)
-	cur := p.keys[i][0]
+	cur := p.keys(i)[0]
 	if cur == nil {
 		// NULLs are peers of each other only.
 		if start {
@@ -247,7 +247,7 @@ func (fb *frameBounds) rangeBound(b plan.FrameBound, i int, start bool) (int, er
 	// cmp compares row j's value with the limit, in the window's order
 	// (ok false for a NULL, which no offset reaches).
 	cmp := func(j int) (c int, ok bool, err error) {
-		v := p.keys[j][0]
+		v := p.keys(j)[0]
 		if v == nil {
 			return 0, false, nil
 		}

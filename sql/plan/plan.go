@@ -356,6 +356,10 @@ type Window struct {
 	Input Node
 	Calls []*WindowCall
 	Cols  []Column
+	// Keep, once the plan is pruned, says which input columns the
+	// operators above read (nil: all): the others need not be kept with
+	// the rows the window holds.
+	Keep []bool
 }
 
 // FuncScan is a set-returning function in FROM (generate_series, unnest,

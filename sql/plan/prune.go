@@ -101,6 +101,7 @@ func need(n Node, used []bool) {
 		need(x.Right, all)
 	case *Window:
 		nin := len(x.Input.Columns())
+		x.Keep = append([]bool(nil), used[:nin]...)
 		u := append([]bool(nil), used[:nin]...)
 		for i, c := range x.Calls {
 			if c.Unused = !used[nin+i]; c.Unused {
