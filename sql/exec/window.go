@@ -17,9 +17,9 @@ import (
 // then its calls' values; each call's partition key, arguments and
 // ORDER BY values are taken from the row as it comes.
 type windowOp struct {
-	env   *Env
-	n     *plan.Window
-	in    Operator
+	env *Env
+	n   *plan.Window
+	in  Operator
 	// held are the rows held, each the kept columns then the calls'
 	// values (width wide); rows of them.
 	held  []types.Datum
@@ -228,11 +228,11 @@ type partition struct {
 	frE   []int
 }
 
-func (p *partition) Len() int                     { return len(p.rows) }
-func (p *partition) Args(i int) []types.Datum     { return p.w.argsOf(p.rows[i]) }
+func (p *partition) Len() int                 { return len(p.rows) }
+func (p *partition) Args(i int) []types.Datum { return p.w.argsOf(p.rows[i]) }
 
 // keys returns the ORDER BY values of the partition's i-th row.
-func (p *partition) keys(i int) []types.Datum { return p.w.keysOf(p.rows[i]) }
+func (p *partition) keys(i int) []types.Datum     { return p.w.keysOf(p.rows[i]) }
 func (p *partition) Peers(i int) (start, end int) { return p.peerS[i], p.peerE[i] }
 func (p *partition) Frame(i int) (start, end int) { return p.frS[i], p.frE[i] }
 
