@@ -44,6 +44,9 @@ type joinOp struct {
 	lookView *engine.View
 	lookT    *types.T
 	lookLive bool // nothing of the right row is read but that it is there
+	// lookKey: nothing of the right row is read but its key, which the
+	// lookup has (lookLive too).
+	lookKey bool
 }
 
 func newJoin(env *Env, n *plan.Join) (Operator, error) {
@@ -74,6 +77,9 @@ func newJoin(env *Env, n *plan.Join) (Operator, error) {
 		// A right side of which nothing is read (a count, EXISTS) needs
 		// only whether its row is live, not the row's document.
 		op.lookLive = len(op.look.names) == 0 && len(op.look.sys) == 0 && right.Filter == nil
+		op.lookKey = len(op.look.names) == 1 && op.look.at[0] == 0 && len(op.look.sys) == 0 && right.Filter == nil &&
+			!right.RowID && len(right.KeyFields) == 0
+		op.lookLive = op.lookLive || op.lookKey
 	}
 	if op.left, err = build(env, n.Left); err != nil {
 		return nil, err
@@ -97,7 +103,14 @@ func (op *joinOp) lookup(v types.Datum) error {
 	if err != nil || !found {
 		return err
 	}
-	if err := op.look.fill(&r); err != nil {
+	if op.lookKey {
+		d, err := fromDoc(k, op.look.n.Cols[0].Type, op.env.Fn.Types)
+		if err != nil {
+			return err
+		}
+		clear(op.look.row)
+		op.look.row[0] = d
+	} else if err := op.look.fill(&r); err != nil {
 		return err
 	}
 	if ok, err := op.look.filter(op.look.row); err != nil || !ok {
