@@ -297,8 +297,8 @@ func (v *View) truncated(table string) bool {
 }
 
 func (v *View) pendingRow(table string, k Key) (pendingRow, bool) {
-	if v.txn == nil {
-		return pendingRow{}, false
+	if v.txn == nil || len(v.txn.pending.tables) == 0 {
+		return pendingRow{}, false // most often: nothing written yet
 	}
 	return v.txn.pending.get(table, k)
 }
