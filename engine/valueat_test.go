@@ -58,8 +58,8 @@ func TestValueAt(t *testing.T) {
 }
 
 // TestRowInt compares Row.Int with Row.Fields, the general read: an
-// integer where Fields gives one, FieldNull where it gives nil, and
-// FieldOther for any other value and wherever Fields fails, on documents
+// integer where Fields gives one, FieldNull where it gives nil, FieldOther
+// for any other value and FieldDamaged wherever Fields fails, on documents
 // of every kind of value, on every truncation of them, and on rows of a
 // transaction's own (decoded documents).
 func TestRowInt(t *testing.T) {
@@ -86,7 +86,7 @@ func TestRowInt(t *testing.T) {
 				}
 			}
 			if err != nil {
-				want = FieldOther
+				want = FieldDamaged
 			}
 			if kind != want {
 				t.Errorf("%s, %q: Int says %d, Fields gives %#v (%v)", what, name, kind, out[0], err)

@@ -688,15 +688,16 @@ const (
 	FieldInt FieldKind = iota
 	// FieldNull: the row has no such field, or it is null.
 	FieldNull
-	// FieldOther: the field holds something else (a float, a string, a
-	// number too large for an int64), or the document does not read:
-	// Fields tells.
+	// FieldOther: the field holds another kind of value (a float, a
+	// string, a number too large for an int64).
 	FieldOther
+	// FieldDamaged: the document does not read there: Fields tells how.
+	FieldDamaged
 )
 
 // Int reads the top-level field name of the row when it holds an integer,
 // without boxing it (an aggregate of an integer column over a scan): its
-// value and FieldInt, else FieldNull or FieldOther.
+// value and FieldInt, else what the field holds.
 func (r *Row) Int(name string) (int64, FieldKind) {
 	if r.dec != nil || r.doc == nil {
 		switch v := r.dec[name].(type) {
@@ -712,15 +713,25 @@ func (r *Row) Int(name string) (int64, FieldKind) {
 	case at == -1:
 		return 0, FieldNull
 	case at < 0 || at >= len(r.doc):
-		return 0, FieldOther
+		return 0, FieldDamaged
 	}
 	c := r.doc[at]
 	if c == 0xc0 {
 		return 0, FieldNull
 	}
 	mr := mpReader{b: r.doc, i: at + 1}
-	if v, ok, err := mr.int(c); ok && err == nil {
+	v, ok, err := mr.int(c)
+	switch {
+	case ok && err == nil:
 		return v, FieldInt
+	case err != nil:
+		return 0, FieldDamaged
+	}
+	// Another kind of value, whole.
+	if skipScalar(r.doc, at) < 0 {
+		if mr := (mpReader{b: r.doc, i: at}); mr.skip(1) != nil {
+			return 0, FieldDamaged
+		}
 	}
 	return 0, FieldOther
 }

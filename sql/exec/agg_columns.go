@@ -11,15 +11,19 @@ import (
 )
 
 // aggColumns is an aggregation straight over a scan whose rows feed it
-// without being made into rows: each aggregate is count(*) or takes an
-// integer column, read as the engine reads it (engine.Row.Int), and each
-// GROUP BY key is a column, read where the document lies.
+// without being made into rows: each aggregate is count(*), count of a
+// column, or takes an integer column, read as the engine reads it
+// (engine.Row.Int), and each GROUP BY key is a column, read where the
+// document lies.
 type aggColumns struct {
 	// calls[i] is the field of ints the i-th aggregate takes, -1 for
-	// count(*); intAt are the fields' columns in the scan's row.
-	calls []int
-	ints  []string
-	intAt []int
+	// count(*); intAt are the fields' columns in the scan's row, and
+	// needInt says a field is some aggregate's integer (not only
+	// counted, where any value counts).
+	calls   []int
+	ints    []string
+	intAt   []int
+	needInt []bool
 	// keys are the fields of the GROUP BY columns, of types keyTypes, at
 	// keyAt in the scan's row.
 	keys     []string
@@ -28,8 +32,9 @@ type aggColumns struct {
 }
 
 // columns returns how an aggregation reads its scan's rows as columns,
-// when each aggregate is count(*) or takes an integer column (count, sum,
-// avg, min and max, with no FILTER, DISTINCT or ORDER BY) and each GROUP
+// when each aggregate is count(*), count of a column, or takes an integer
+// column (sum, avg, min and max), with no FILTER, DISTINCT or ORDER BY,
+// and each GROUP
 // BY key is a column of a type whose values are plain strings or are made
 // anew from the document's (numbers, booleans): each row would otherwise
 // be made, its values boxed, and each aggregate's arguments and each key
@@ -73,17 +78,31 @@ func (op *aggOp) columns() *aggColumns {
 			continue
 		}
 		f, t, at, ok := field(c.c.Args[0])
-		if !ok || t.Family != types.IntFamily {
+		counts := c.c.Fn.Name == "count"
+		if !ok || t.Family != types.IntFamily && !counts {
 			return nil
 		}
 		// Each field is read once a row, for all its aggregates.
 		ac.calls[i] = slices.Index(ac.ints, f)
 		if ac.calls[i] < 0 {
 			ac.calls[i] = len(ac.ints)
-			ac.ints, ac.intAt = append(ac.ints, f), append(ac.intAt, at)
+			ac.ints, ac.intAt, ac.needInt = append(ac.ints, f), append(ac.intAt, at), append(ac.needInt, false)
 		}
+		ac.needInt[ac.calls[i]] = ac.needInt[ac.calls[i]] || !counts
 	}
 	return ac
+}
+
+// other says a row's fields, of kinds, do not feed the aggregates as
+// they are: a damaged document, or a field another kind of value where
+// an integer is wanted.
+func (cols *aggColumns) other(kinds []engine.FieldKind) bool {
+	for f, k := range kinds {
+		if k == engine.FieldDamaged || k == engine.FieldOther && cols.needInt[f] {
+			return true
+		}
+	}
+	return false
 }
 
 // loadColumns feeds the scan's rows to their groups' aggregates as cols
@@ -120,8 +139,8 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 			if !ok {
 				continue
 			}
-			other = !cols.filled(sc.row, vals, kinds)
-			if !other {
+			cols.filled(sc.row, vals, kinds)
+			if other = cols.other(kinds); !other {
 				for i, at := range cols.keyAt {
 					op.key[i] = sc.row[at]
 				}
@@ -135,8 +154,8 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 			}
 			for i, f := range cols.ints {
 				vals[i], kinds[i] = r.Int(f)
-				other = other || kinds[i] == engine.FieldOther
 			}
+			other = other || cols.other(kinds)
 		}
 		if other {
 			if !sc.filtered {
@@ -157,9 +176,8 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 	return nil
 }
 
-// filled reads the integer columns of a filled row into vals and kinds;
-// false when one is neither an integer nor NULL.
-func (cols *aggColumns) filled(row Row, vals []int64, kinds []engine.FieldKind) bool {
+// filled reads the columns of a filled row into vals and kinds.
+func (cols *aggColumns) filled(row Row, vals []int64, kinds []engine.FieldKind) {
 	for i, at := range cols.intAt {
 		switch v := row[at].(type) {
 		case nil:
@@ -167,10 +185,9 @@ func (cols *aggColumns) filled(row Row, vals []int64, kinds []engine.FieldKind) 
 		case int64:
 			vals[i], kinds[i] = v, engine.FieldInt
 		default:
-			return false
+			kinds[i] = engine.FieldOther
 		}
 	}
-	return true
 }
 
 // addInts adds a row's integers, vals and kinds, to g's aggregates.
@@ -183,9 +200,9 @@ func (op *aggOp) addInts(g *group, cols *aggColumns, vals []int64, kinds []engin
 	}
 	for i, a := range g.ints {
 		// count(*) counts every row; the aggregates of a column are
-		// strict: a NULL is passed by.
+		// strict: a NULL is passed by (count takes any other value).
 		f := cols.calls[i]
-		if f < 0 || kinds[f] == engine.FieldInt {
+		if f < 0 || kinds[f] != engine.FieldNull {
 			var v int64
 			if f >= 0 {
 				v = vals[f]
