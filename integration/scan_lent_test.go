@@ -120,6 +120,13 @@ func TestFilteredStringsOfPresentRows(t *testing.T) {
 			t.Fatalf("by status %s: %q, want %q", where, got, want)
 		}
 	}
+	var least3, most3 string
+	if err := c.QueryRow(bg, "SELECT min(email), max(email) FROM lent").Scan(&least3, &most3); err != nil {
+		t.Fatal(err)
+	}
+	if least3 != "user10000@example.com" || most3 != "user9@example.com" {
+		t.Fatalf("min %q, max %q", least3, most3)
+	}
 	byStatus("", func(int64) bool { return true })
 	byStatus("WHERE email LIKE '%12%'", func(i int64) bool { return strings.Contains(fmt.Sprintf("user%d@example.com", i), "12") })
 	var emails, first int64

@@ -302,9 +302,21 @@ type bestAcc struct {
 	t        *types.T
 	greatest bool
 	best     types.Datum
+	// text holds the best text AddString took, in a buffer of its own
+	// that the next best is copied into (held: it is the best, not best).
+	text []byte
+	held bool
+}
+
+// settle makes best the best, when it is the text held.
+func (a *bestAcc) settle() {
+	if a.held {
+		a.best, a.held = string(a.text), false
+	}
 }
 
 func (a *bestAcc) Add(_ *Context, v []types.Datum) error {
+	a.settle()
 	if a.best == nil {
 		a.best = v[0]
 		return nil
@@ -316,7 +328,10 @@ func (a *bestAcc) Add(_ *Context, v []types.Datum) error {
 	return nil
 }
 
-func (a *bestAcc) Result(*Context) (types.Datum, error) { return a.best, nil }
+func (a *bestAcc) Result(*Context) (types.Datum, error) {
+	a.settle()
+	return a.best, nil
+}
 
 type boolAcc struct {
 	and   bool

@@ -1,6 +1,10 @@
 package builtins
 
-import "github.com/driftdb/driftdb/sql/types"
+import (
+	"strings"
+
+	"github.com/driftdb/driftdb/sql/types"
+)
 
 // IntAdder is an Accumulator that also takes an integer argument as it
 // is, not boxed into a Datum: the aggregates of an integer column a scan
@@ -58,5 +62,45 @@ func (a *bestAcc) AddInt(v int64) error {
 		}
 	}
 	a.best = v
+	return nil
+}
+
+// StringAdder is an Accumulator that also takes a text argument as it
+// lies, valid for the call only (min and max of text): it copies what it
+// keeps.
+type StringAdder interface {
+	Accumulator
+	AddString(s string) error
+}
+
+// StringAdderOf returns acc as a StringAdder when it takes its text
+// arguments so.
+func StringAdderOf(acc Accumulator) (StringAdder, bool) {
+	if a, ok := acc.(*bestAcc); ok && a.t.Family == types.StringFamily && a.t.Oid != types.OidBpchar {
+		return a, true
+	}
+	return nil, false
+}
+
+// AddString compares text byte by byte, as types.Compare does, and
+// copies a new best into the buffer of the last one.
+func (a *bestAcc) AddString(s string) error {
+	if a.held {
+		if a.greatest && s <= string(a.text) || !a.greatest && s >= string(a.text) {
+			return nil
+		}
+		a.text = append(a.text[:0], s...)
+		return nil
+	}
+	switch b := a.best.(type) {
+	case nil:
+	case string:
+		if a.greatest && s <= b || !a.greatest && s >= b {
+			return nil
+		}
+	default:
+		return a.Add(nil, []types.Datum{strings.Clone(s)})
+	}
+	a.text, a.held = append(a.text[:0], s...), true
 	return nil
 }

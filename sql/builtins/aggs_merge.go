@@ -71,7 +71,8 @@ func (a *avgFloatAcc) Merge(m Accumulator) error {
 }
 
 func (a *bestAcc) Merge(m Accumulator) error {
-	if b := m.(*bestAcc); b.best != nil {
+	b := m.(*bestAcc)
+	if b.settle(); b.best != nil {
 		return a.Add(nil, []types.Datum{b.best})
 	}
 	return nil

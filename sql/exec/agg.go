@@ -44,9 +44,10 @@ type group struct {
 	seen []*tupleMap[struct{}]
 	// sorted holds, per aggregate with ORDER BY, its rows to add in order.
 	sorted [][]sortRow
-	// ints are accs as IntAdders, for an aggregation read as columns
-	// (loadColumns).
+	// ints and strs are accs as IntAdders and StringAdders, for an
+	// aggregation read as columns (loadColumns).
 	ints []builtins.IntAdder
+	strs []builtins.StringAdder
 }
 
 func newAgg(env *Env, n *plan.Agg) (Operator, error) {

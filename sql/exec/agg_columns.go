@@ -16,19 +16,29 @@ import (
 // (engine.Row.Int), and each GROUP BY key is a column, read where the
 // document lies.
 type aggColumns struct {
-	// calls[i] is the field of ints the i-th aggregate takes, -1 for
-	// count(*); intAt are the fields' columns in the scan's row, and
-	// needInt says a field is some aggregate's integer (not only
-	// counted, where any value counts).
-	calls   []int
+	// calls[i] is the field the i-th aggregate takes: of ints, or of
+	// strs for min and max of text (str); -1 for count(*).
+	calls []colCall
+	// ints are the fields read as integers (Row.Int), at intAt in the
+	// scan's row; needInt says a field is some aggregate's integer (not
+	// only counted, where any value counts).
 	ints    []string
 	intAt   []int
 	needInt []bool
+	// strs are the fields of text read where they lie, at strAt.
+	strs  []string
+	strAt []int
 	// keys are the fields of the GROUP BY columns, of types keyTypes, at
 	// keyAt in the scan's row.
 	keys     []string
 	keyTypes []*types.T
 	keyAt    []int
+}
+
+// colCall is the field an aggregate read as columns takes.
+type colCall struct {
+	f   int // -1: none (count(*))
+	str bool
 }
 
 // columns returns how an aggregation reads its scan's rows as columns,
@@ -53,7 +63,7 @@ func (op *aggOp) columns() *aggColumns {
 		}
 		return sc.n.Fields[ref.Idx], sc.n.Cols[ref.Idx].Type, ref.Idx, true
 	}
-	ac := &aggColumns{calls: make([]int, len(op.calls))}
+	ac := &aggColumns{calls: make([]colCall, len(op.calls))}
 	for _, e := range op.n.GroupBy {
 		f, t, at, ok := field(e)
 		if !ok {
@@ -70,35 +80,55 @@ func (op *aggOp) columns() *aggColumns {
 		if c.filter != nil || c.c.Distinct || len(c.keys) > 0 || len(c.c.Args) > 1 {
 			return nil
 		}
-		if _, ok := builtins.IntAdderOf(c.c.Fn.Agg(c.argTypes)); !ok {
-			return nil
+		acc := c.c.Fn.Agg(c.argTypes)
+		_, ints := builtins.IntAdderOf(acc)
+		_, strs := builtins.StringAdderOf(acc)
+		if len(c.c.Args) == 0 && ints {
+			ac.calls[i].f = -1 // count(*)
+			continue
 		}
 		if len(c.c.Args) == 0 {
-			ac.calls[i] = -1 // count(*)
-			continue
+			return nil
 		}
 		f, t, at, ok := field(c.c.Args[0])
 		counts := c.c.Fn.Name == "count"
-		if !ok || t.Family != types.IntFamily && !counts {
+		switch {
+		case !ok:
+			return nil
+		case strs:
+			// Each field is read once a row, for all its aggregates.
+			ac.calls[i] = colCall{f: slices.Index(ac.strs, f), str: true}
+			if ac.calls[i].f < 0 {
+				ac.calls[i].f = len(ac.strs)
+				ac.strs, ac.strAt = append(ac.strs, f), append(ac.strAt, at)
+			}
+		case ints && (t.Family == types.IntFamily || counts):
+			ac.calls[i].f = slices.Index(ac.ints, f)
+			if ac.calls[i].f < 0 {
+				ac.calls[i].f = len(ac.ints)
+				ac.ints, ac.intAt, ac.needInt = append(ac.ints, f), append(ac.intAt, at), append(ac.needInt, false)
+			}
+			ac.needInt[ac.calls[i].f] = ac.needInt[ac.calls[i].f] || !counts
+		default:
 			return nil
 		}
-		// Each field is read once a row, for all its aggregates.
-		ac.calls[i] = slices.Index(ac.ints, f)
-		if ac.calls[i] < 0 {
-			ac.calls[i] = len(ac.ints)
-			ac.ints, ac.intAt, ac.needInt = append(ac.ints, f), append(ac.intAt, at), append(ac.needInt, false)
-		}
-		ac.needInt[ac.calls[i]] = ac.needInt[ac.calls[i]] || !counts
 	}
 	return ac
 }
 
-// other says a row's fields, of kinds, do not feed the aggregates as
-// they are: a damaged document, or a field another kind of value where
-// an integer is wanted.
-func (cols *aggColumns) other(kinds []engine.FieldKind) bool {
+// other says a row's fields, of kinds and strs, do not feed the
+// aggregates as they are: a damaged document, or a field another kind of
+// value where an integer or a text is wanted.
+func (cols *aggColumns) other(kinds []engine.FieldKind, strs []any) bool {
 	for f, k := range kinds {
 		if k == engine.FieldDamaged || k == engine.FieldOther && cols.needInt[f] {
+			return true
+		}
+	}
+	for _, v := range strs {
+		switch v.(type) {
+		case nil, string:
+		default:
 			return true
 		}
 	}
@@ -115,6 +145,7 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 	sc := op.in.(*scanOp)
 	vals := make([]int64, len(cols.ints))
 	kinds := make([]engine.FieldKind, len(cols.ints))
+	strVals := make([]any, len(cols.strs))
 	keyVals := make([]any, len(cols.keys))
 	var boxes engine.Boxes
 	for !sc.done { // done already: a condition no row meets
@@ -139,8 +170,8 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 			if !ok {
 				continue
 			}
-			cols.filled(sc.row, vals, kinds)
-			if other = cols.other(kinds); !other {
+			cols.filled(sc.row, vals, kinds, strVals)
+			if other = cols.other(kinds, strVals); !other {
 				for i, at := range cols.keyAt {
 					op.key[i] = sc.row[at]
 				}
@@ -155,7 +186,10 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 			for i, f := range cols.ints {
 				vals[i], kinds[i] = r.Int(f)
 			}
-			other = other || cols.other(kinds)
+			if len(cols.strs) > 0 && r.FieldsLent(cols.strs, strVals, &boxes) != nil {
+				other = true
+			}
+			other = other || cols.other(kinds, strVals)
 		}
 		if other {
 			if !sc.filtered {
@@ -169,15 +203,19 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 			}
 			continue
 		}
-		if err := op.addInts(g, cols, vals, kinds); err != nil {
+		if err := op.addColumns(g, cols, vals, kinds, strVals); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// filled reads the columns of a filled row into vals and kinds.
-func (cols *aggColumns) filled(row Row, vals []int64, kinds []engine.FieldKind) {
+// filled reads the columns of a filled row into vals and kinds, and
+// strs.
+func (cols *aggColumns) filled(row Row, vals []int64, kinds []engine.FieldKind, strs []any) {
+	for i, at := range cols.strAt {
+		strs[i] = row[at]
+	}
 	for i, at := range cols.intAt {
 		switch v := row[at].(type) {
 		case nil:
@@ -190,24 +228,35 @@ func (cols *aggColumns) filled(row Row, vals []int64, kinds []engine.FieldKind) 
 	}
 }
 
-// addInts adds a row's integers, vals and kinds, to g's aggregates.
-func (op *aggOp) addInts(g *group, cols *aggColumns, vals []int64, kinds []engine.FieldKind) error {
+// addColumns adds a row's integers, vals and kinds, and texts, strs, to
+// g's aggregates.
+func (op *aggOp) addColumns(g *group, cols *aggColumns, vals []int64, kinds []engine.FieldKind, strs []any) error {
 	if g.ints == nil {
-		g.ints = make([]builtins.IntAdder, len(g.accs))
+		g.ints, g.strs = make([]builtins.IntAdder, len(g.accs)), make([]builtins.StringAdder, len(g.accs))
 		for i, acc := range g.accs {
-			g.ints[i], _ = builtins.IntAdderOf(acc)
+			if cols.calls[i].str {
+				g.strs[i], _ = builtins.StringAdderOf(acc)
+			} else {
+				g.ints[i], _ = builtins.IntAdderOf(acc)
+			}
 		}
 	}
-	for i, a := range g.ints {
+	for i, c := range cols.calls {
 		// count(*) counts every row; the aggregates of a column are
 		// strict: a NULL is passed by (count takes any other value).
-		f := cols.calls[i]
-		if f < 0 || kinds[f] != engine.FieldNull {
-			var v int64
-			if f >= 0 {
-				v = vals[f]
+		switch {
+		case c.str:
+			if s, ok := strs[c.f].(string); ok {
+				if err := g.strs[i].AddString(s); err != nil {
+					return err
+				}
 			}
-			if err := a.AddInt(v); err != nil {
+		case c.f < 0 || kinds[c.f] != engine.FieldNull:
+			var v int64
+			if c.f >= 0 {
+				v = vals[c.f]
+			}
+			if err := g.ints[i].AddInt(v); err != nil {
 				return err
 			}
 		}
