@@ -232,7 +232,10 @@ func (cols *aggColumns) filled(row Row, vals []int64, kinds []engine.FieldKind, 
 // g's aggregates.
 func (op *aggOp) addColumns(g *group, cols *aggColumns, vals []int64, kinds []engine.FieldKind, strs []any) error {
 	if g.ints == nil {
-		g.ints, g.strs = make([]builtins.IntAdder, len(g.accs)), make([]builtins.StringAdder, len(g.accs))
+		g.ints = make([]builtins.IntAdder, len(g.accs))
+		if len(cols.strs) > 0 {
+			g.strs = make([]builtins.StringAdder, len(g.accs))
+		}
 		for i, acc := range g.accs {
 			if cols.calls[i].str {
 				g.strs[i], _ = builtins.StringAdderOf(acc)
