@@ -91,6 +91,15 @@ func TestRowInt(t *testing.T) {
 			if kind != want {
 				t.Errorf("%s, %q: Int says %d, Fields gives %#v (%v)", what, name, kind, out[0], err)
 			}
+			// Number is Int but for a float, which it gives.
+			ni, nf, nkind := r.Number(name)
+			if x, ok := out[0].(float64); ok && err == nil {
+				if nkind != FieldFloat || nf != x {
+					t.Errorf("%s, %q: Number %v %d, Fields %v", what, name, nf, nkind, x)
+				}
+			} else if nkind != kind || kind == FieldInt && ni != v {
+				t.Errorf("%s, %q: Number %d %d, Int %d %d", what, name, ni, nkind, v, kind)
+			}
 		}
 	}
 	for _, d := range docs {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -693,45 +694,73 @@ const (
 	FieldOther
 	// FieldDamaged: the document does not read there: Fields tells how.
 	FieldDamaged
+	// FieldFloat: the field holds a float (Row.Number).
+	FieldFloat
 )
 
 // Int reads the top-level field name of the row when it holds an integer,
 // without boxing it (an aggregate of an integer column over a scan): its
-// value and FieldInt, else what the field holds.
+// value and FieldInt, else what the field holds (a float is FieldOther).
 func (r *Row) Int(name string) (int64, FieldKind) {
+	i, _, kind := r.Number(name)
+	if kind == FieldFloat {
+		kind = FieldOther
+	}
+	return i, kind
+}
+
+// Number reads the top-level field name of the row when it holds a
+// number, without boxing it: an integer i and FieldInt, or a float f and
+// FieldFloat; else what the field holds.
+func (r *Row) Number(name string) (i int64, f float64, kind FieldKind) {
 	if r.dec != nil || r.doc == nil {
 		switch v := r.dec[name].(type) {
 		case nil:
-			return 0, FieldNull
+			return 0, 0, FieldNull
 		case int64:
-			return v, FieldInt
+			return v, 0, FieldInt
+		case float64:
+			return 0, v, FieldFloat
 		}
-		return 0, FieldOther
+		return 0, 0, FieldOther
 	}
 	at := valueAt(r.doc, name)
 	switch {
 	case at == -1:
-		return 0, FieldNull
+		return 0, 0, FieldNull
 	case at < 0 || at >= len(r.doc):
-		return 0, FieldDamaged
+		return 0, 0, FieldDamaged
 	}
 	c := r.doc[at]
-	if c == 0xc0 {
-		return 0, FieldNull
-	}
 	mr := mpReader{b: r.doc, i: at + 1}
+	switch c {
+	case 0xc0:
+		return 0, 0, FieldNull
+	case 0xca:
+		u, err := mr.uint(4)
+		if err != nil {
+			return 0, 0, FieldDamaged
+		}
+		return 0, float64(math.Float32frombits(uint32(u))), FieldFloat
+	case 0xcb:
+		u, err := mr.uint(8)
+		if err != nil {
+			return 0, 0, FieldDamaged
+		}
+		return 0, math.Float64frombits(u), FieldFloat
+	}
 	v, ok, err := mr.int(c)
 	switch {
 	case ok && err == nil:
-		return v, FieldInt
+		return v, 0, FieldInt
 	case err != nil:
-		return 0, FieldDamaged
+		return 0, 0, FieldDamaged
 	}
 	// Another kind of value, whole.
 	if skipScalar(r.doc, at) < 0 {
 		if mr := (mpReader{b: r.doc, i: at}); mr.skip(1) != nil {
-			return 0, FieldDamaged
+			return 0, 0, FieldDamaged
 		}
 	}
-	return 0, FieldOther
+	return 0, 0, FieldOther
 }

@@ -104,3 +104,52 @@ func (a *bestAcc) AddString(s string) error {
 	a.text, a.held = append(a.text[:0], s...), true
 	return nil
 }
+
+// FloatAdder is an Accumulator that also takes a float argument as it is,
+// not boxed into a Datum (sum, avg, min and max of a float column).
+type FloatAdder interface {
+	Accumulator
+	AddFloat(f float64) error
+}
+
+// FloatAdderOf returns acc as a FloatAdder when it takes its float
+// arguments so.
+func FloatAdderOf(acc Accumulator) (FloatAdder, bool) {
+	switch a := acc.(type) {
+	case *sumFloatAcc, *avgFloatAcc:
+		return a.(FloatAdder), true
+	case *bestAcc:
+		return a, a.t.Family == types.FloatFamily
+	}
+	return nil, false
+}
+
+func (a *sumFloatAcc) AddFloat(f float64) error {
+	a.f += f
+	if a.f4 {
+		a.f = float64(float32(a.f))
+	}
+	a.any = true
+	return nil
+}
+
+func (a *avgFloatAcc) AddFloat(f float64) error {
+	a.sum += f
+	a.n++
+	return nil
+}
+
+// AddFloat keeps the best as a float64 Datum, boxed only when it
+// changes; NaN is above every number, as types.Compare has it.
+func (a *bestAcc) AddFloat(f float64) error {
+	if b, ok := a.best.(float64); ok {
+		c := types.CompareFloat(f, b)
+		if a.greatest && c <= 0 || !a.greatest && c >= 0 {
+			return nil
+		}
+	} else if a.best != nil {
+		return a.Add(nil, []types.Datum{f})
+	}
+	a.best = f
+	return nil
+}

@@ -44,9 +44,10 @@ type group struct {
 	seen []*tupleMap[struct{}]
 	// sorted holds, per aggregate with ORDER BY, its rows to add in order.
 	sorted [][]sortRow
-	// ints and strs are accs as IntAdders and StringAdders, for an
-	// aggregation read as columns (loadColumns).
+	// ints, flts and strs are accs as IntAdders, FloatAdders and
+	// StringAdders, for an aggregation read as columns (loadColumns).
 	ints []builtins.IntAdder
+	flts []builtins.FloatAdder
 	strs []builtins.StringAdder
 }
 

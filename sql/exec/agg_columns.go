@@ -12,19 +12,21 @@ import (
 
 // aggColumns is an aggregation straight over a scan whose rows feed it
 // without being made into rows: each aggregate is count(*), count of a
-// column, or takes an integer column, read as the engine reads it
-// (engine.Row.Int), and each GROUP BY key is a column, read where the
-// document lies.
+// column, or takes an integer or float column, read as the engine reads
+// it (engine.Row.Number), or a text column, read where the document
+// lies, as is each GROUP BY key.
 type aggColumns struct {
 	// calls[i] is the field the i-th aggregate takes: of ints, or of
 	// strs for min and max of text (str); -1 for count(*).
 	calls []colCall
-	// ints are the fields read as integers (Row.Int), at intAt in the
-	// scan's row; needInt says a field is some aggregate's integer (not
-	// only counted, where any value counts).
-	ints    []string
-	intAt   []int
-	needInt []bool
+	// ints are the fields read as numbers (Row.Number), at intAt in the
+	// scan's row; needInt says a field is some aggregate's integer, and
+	// needFloat some aggregate's float (a field only counted takes any
+	// value).
+	ints      []string
+	intAt     []int
+	needInt   []bool
+	needFloat []bool
 	// strs are the fields of text read where they lie, at strAt.
 	strs  []string
 	strAt []int
@@ -39,6 +41,7 @@ type aggColumns struct {
 type colCall struct {
 	f   int // -1: none (count(*))
 	str bool
+	flt bool // a float aggregate's field
 }
 
 // columns returns how an aggregation reads its scan's rows as columns,
@@ -83,6 +86,7 @@ func (op *aggOp) columns() *aggColumns {
 		acc := c.c.Fn.Agg(c.argTypes)
 		_, ints := builtins.IntAdderOf(acc)
 		_, strs := builtins.StringAdderOf(acc)
+		_, flts := builtins.FloatAdderOf(acc)
 		if len(c.c.Args) == 0 && ints {
 			ac.calls[i].f = -1 // count(*)
 			continue
@@ -102,13 +106,15 @@ func (op *aggOp) columns() *aggColumns {
 				ac.calls[i].f = len(ac.strs)
 				ac.strs, ac.strAt = append(ac.strs, f), append(ac.strAt, at)
 			}
-		case ints && (t.Family == types.IntFamily || counts):
-			ac.calls[i].f = slices.Index(ac.ints, f)
+		case ints && (t.Family == types.IntFamily || counts), flts && t.Family == types.FloatFamily:
+			ac.calls[i] = colCall{f: slices.Index(ac.ints, f), flt: flts}
 			if ac.calls[i].f < 0 {
 				ac.calls[i].f = len(ac.ints)
-				ac.ints, ac.intAt, ac.needInt = append(ac.ints, f), append(ac.intAt, at), append(ac.needInt, false)
+				ac.ints, ac.intAt = append(ac.ints, f), append(ac.intAt, at)
+				ac.needInt, ac.needFloat = append(ac.needInt, false), append(ac.needFloat, false)
 			}
-			ac.needInt[ac.calls[i].f] = ac.needInt[ac.calls[i].f] || !counts
+			ac.needInt[ac.calls[i].f] = ac.needInt[ac.calls[i].f] || ints && !counts
+			ac.needFloat[ac.calls[i].f] = ac.needFloat[ac.calls[i].f] || flts
 		default:
 			return nil
 		}
@@ -121,7 +127,12 @@ func (op *aggOp) columns() *aggColumns {
 // value where an integer or a text is wanted.
 func (cols *aggColumns) other(kinds []engine.FieldKind, strs []any) bool {
 	for f, k := range kinds {
-		if k == engine.FieldDamaged || k == engine.FieldOther && cols.needInt[f] {
+		switch {
+		case k == engine.FieldDamaged:
+			return true
+		case k == engine.FieldOther && (cols.needInt[f] || cols.needFloat[f]):
+			return true
+		case k == engine.FieldFloat && cols.needInt[f]:
 			return true
 		}
 	}
@@ -144,6 +155,7 @@ func (cols *aggColumns) other(kinds []engine.FieldKind, strs []any) bool {
 func (op *aggOp) loadColumns(cols *aggColumns) error {
 	sc := op.in.(*scanOp)
 	vals := make([]int64, len(cols.ints))
+	flts := make([]float64, len(cols.ints))
 	kinds := make([]engine.FieldKind, len(cols.ints))
 	strVals := make([]any, len(cols.strs))
 	keyVals := make([]any, len(cols.keys))
@@ -170,7 +182,7 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 			if !ok {
 				continue
 			}
-			cols.filled(sc.row, vals, kinds, strVals)
+			cols.filled(sc.row, vals, flts, kinds, strVals)
 			if other = cols.other(kinds, strVals); !other {
 				for i, at := range cols.keyAt {
 					op.key[i] = sc.row[at]
@@ -184,7 +196,7 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 				g, other = op.columnsGroup(r, cols, keyVals, &boxes)
 			}
 			for i, f := range cols.ints {
-				vals[i], kinds[i] = r.Int(f)
+				vals[i], flts[i], kinds[i] = r.Number(f)
 			}
 			if len(cols.strs) > 0 && r.FieldsLent(cols.strs, strVals, &boxes) != nil {
 				other = true
@@ -203,16 +215,16 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 			}
 			continue
 		}
-		if err := op.addColumns(g, cols, vals, kinds, strVals); err != nil {
+		if err := op.addColumns(g, cols, vals, flts, kinds, strVals); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// filled reads the columns of a filled row into vals and kinds, and
-// strs.
-func (cols *aggColumns) filled(row Row, vals []int64, kinds []engine.FieldKind, strs []any) {
+// filled reads the columns of a filled row into vals, flts and kinds,
+// and strs.
+func (cols *aggColumns) filled(row Row, vals []int64, flts []float64, kinds []engine.FieldKind, strs []any) {
 	for i, at := range cols.strAt {
 		strs[i] = row[at]
 	}
@@ -222,24 +234,32 @@ func (cols *aggColumns) filled(row Row, vals []int64, kinds []engine.FieldKind, 
 			kinds[i] = engine.FieldNull
 		case int64:
 			vals[i], kinds[i] = v, engine.FieldInt
+		case float64:
+			flts[i], kinds[i] = v, engine.FieldFloat
 		default:
 			kinds[i] = engine.FieldOther
 		}
 	}
 }
 
-// addColumns adds a row's integers, vals and kinds, and texts, strs, to
-// g's aggregates.
-func (op *aggOp) addColumns(g *group, cols *aggColumns, vals []int64, kinds []engine.FieldKind, strs []any) error {
+// addColumns adds a row's numbers, vals, flts and kinds, and texts, strs,
+// to g's aggregates.
+func (op *aggOp) addColumns(g *group, cols *aggColumns, vals []int64, flts []float64, kinds []engine.FieldKind, strs []any) error {
 	if g.ints == nil {
 		g.ints = make([]builtins.IntAdder, len(g.accs))
 		if len(cols.strs) > 0 {
 			g.strs = make([]builtins.StringAdder, len(g.accs))
 		}
 		for i, acc := range g.accs {
-			if cols.calls[i].str {
+			switch c := cols.calls[i]; {
+			case c.str:
 				g.strs[i], _ = builtins.StringAdderOf(acc)
-			} else {
+			case c.flt:
+				if g.flts == nil {
+					g.flts = make([]builtins.FloatAdder, len(g.accs))
+				}
+				g.flts[i], _ = builtins.FloatAdderOf(acc)
+			default:
 				g.ints[i], _ = builtins.IntAdderOf(acc)
 			}
 		}
@@ -247,21 +267,29 @@ func (op *aggOp) addColumns(g *group, cols *aggColumns, vals []int64, kinds []en
 	for i, c := range cols.calls {
 		// count(*) counts every row; the aggregates of a column are
 		// strict: a NULL is passed by (count takes any other value).
+		var err error
 		switch {
 		case c.str:
 			if s, ok := strs[c.f].(string); ok {
-				if err := g.strs[i].AddString(s); err != nil {
-					return err
-				}
+				err = g.strs[i].AddString(s)
+			}
+		case c.flt:
+			// A float column's integer is the float it stands for.
+			switch kinds[c.f] {
+			case engine.FieldFloat:
+				err = g.flts[i].AddFloat(flts[c.f])
+			case engine.FieldInt:
+				err = g.flts[i].AddFloat(float64(vals[c.f]))
 			}
 		case c.f < 0 || kinds[c.f] != engine.FieldNull:
 			var v int64
 			if c.f >= 0 {
 				v = vals[c.f]
 			}
-			if err := g.ints[i].AddInt(v); err != nil {
-				return err
-			}
+			err = g.ints[i].AddInt(v)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil

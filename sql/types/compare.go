@@ -36,7 +36,7 @@ func Compare(a, b Datum, t *T) int {
 	case IntFamily, OidFamily:
 		return cmp64(a.(int64), b.(int64))
 	case FloatFamily:
-		return compareFloat(a.(float64), b.(float64))
+		return CompareFloat(a.(float64), b.(float64))
 	case DecimalFamily:
 		return compareNumeric(a.(*apd.Decimal), b.(*apd.Decimal))
 	case StringFamily, UnknownFamily:
@@ -111,7 +111,9 @@ func trimPad(s string) string {
 	return s[:n]
 }
 
-func compareFloat(a, b float64) int {
+// CompareFloat orders floats as PostgreSQL does: NaN above every number,
+// equal to itself.
+func CompareFloat(a, b float64) int {
 	an, bn := math.IsNaN(a), math.IsNaN(b)
 	switch {
 	case an && bn:
