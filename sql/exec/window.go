@@ -30,7 +30,12 @@ type windowOp struct {
 	i     int
 	ready bool
 	pass  bool // no call is computed
-	out   Row  // the row given then, reused
+	// stream: each call numbers the rows as they come (numbers); num
+	// is the last row's number, boxed from boxes.
+	stream bool
+	num    int64
+	boxes  engine.Boxes
+	out    Row // the row given then, reused
 }
 
 // windowCall is a call computed by the operator, with its partitions as
@@ -82,7 +87,7 @@ func newWindow(env *Env, n *plan.Window) (Operator, error) {
 	// Nothing reads a call: the input's rows go through as they come,
 	// the calls' columns NULL.
 	pass := !slices.ContainsFunc(n.Calls, func(c *plan.WindowCall) bool { return !c.Unused })
-	op := &windowOp{env: env, n: n, in: in, pass: pass}
+	op := &windowOp{env: env, n: n, in: in, pass: pass, stream: !pass && numbers(n)}
 	for i := range n.Input.Columns() {
 		if n.Keep == nil || n.Keep[i] {
 			op.kept = append(op.kept, i)
@@ -116,15 +121,52 @@ func newWindow(env *Env, n *plan.Window) (Operator, error) {
 	return op, nil
 }
 
+// numbers reports whether every call a window computes is the number of
+// its row in the order the rows come: row_number, rank or dense_rank over
+// no partition, ordered by the primary key of a scan that reads its
+// table in key order (the keys are unique, so the three are the row's
+// number), which the rows then need not be held for.
+func numbers(n *plan.Window) bool {
+	s, ok := n.Input.(*plan.Scan)
+	if !ok || s.Access != plan.AccessScan || s.Desc || s.RowID || len(s.KeyFields) > 0 ||
+		s.Travel.Kind == plan.TravelBetween || s.Travel.Kind == plan.TravelAll || len(s.Fields) == 0 || s.Fields[0] == "" {
+		return false
+	}
+	for _, c := range n.Calls {
+		if c.Unused {
+			continue
+		}
+		switch c.Fn.Name {
+		case "row_number", "rank", "dense_rank":
+		default:
+			return false
+		}
+		if len(c.Args) > 0 || len(c.PartitionBy) > 0 || c.Filter != nil || len(c.OrderBy) != 1 || c.OrderBy[0].Desc {
+			return false
+		}
+		if ref, ok := c.OrderBy[0].E.(*plan.ColRef); !ok || ref.Idx != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func (op *windowOp) Next() (Row, error) {
 	width := len(op.n.Cols)
-	if op.pass {
+	if op.pass || op.stream {
 		r, err := op.in.Next()
 		if err != nil || r == nil {
 			return nil, err
 		}
 		op.out = append(op.out[:0], r...)
 		op.out = append(op.out, make(Row, width-len(r))...)
+		if op.stream {
+			op.num++
+			v := op.boxes.Int(op.num)
+			for _, wc := range op.calls {
+				op.out[wc.col] = v
+			}
+		}
 		return op.out, nil
 	}
 	if !op.ready {
