@@ -41,6 +41,7 @@ type windowOp struct {
 // windowCall is a call computed by the operator, with its partitions as
 // the rows come.
 type windowCall struct {
+	env      *Env
 	c        *plan.WindowCall
 	at       int // its value's place in a held row
 	col      int // and in the rows given
@@ -97,7 +98,7 @@ func newWindow(env *Env, n *plan.Window) (Operator, error) {
 		if c.Unused {
 			continue
 		}
-		wc := &windowCall{c: c, at: len(op.kept) + len(op.calls), col: len(n.Input.Columns()) + i,
+		wc := &windowCall{env: env, c: c, at: len(op.kept) + len(op.calls), col: len(n.Input.Columns()) + i,
 			parts: newTupleMap[*partition](typesOfExprs(c.PartitionBy))}
 		if wc.pfs, err = env.compileAll(c.PartitionBy); err != nil {
 			return nil, err
@@ -229,7 +230,7 @@ func (wc *windowCall) add(r Row, i int) error {
 	}
 	pp, _, added := wc.parts.ref(wc.key)
 	if added {
-		*pp = &partition{call: wc.c, w: wc}
+		*pp = &partition{w: wc}
 		wc.order = append(wc.order, *pp)
 	}
 	p := *pp
@@ -260,9 +261,7 @@ func (wc *windowCall) add(r Row, i int) error {
 
 // partition is the rows of one partition, in the window's order.
 type partition struct {
-	env   *Env
-	call  *plan.WindowCall
-	w     *windowCall // the rows' arguments and ORDER BY values
+	w     *windowCall // the call, and the rows' arguments and ORDER BY values
 	rows  []int       // indexes into the operator's rows
 	peerS []int
 	peerE []int
@@ -283,7 +282,6 @@ func (p *partition) Frame(i int) (start, end int) { return p.frS[i], p.frE[i] }
 func (op *windowOp) compute(wc *windowCall) error {
 	so := &sortOp{n: &plan.Sort{Keys: wc.c.OrderBy}}
 	for _, p := range wc.order {
-		p.env = op.env
 		// Rows that come in the window's order (a scan in key order, by
 		// its key) stay where they are.
 		if !p.ordered(so) {
@@ -326,10 +324,10 @@ func permute[T any](s []T, idx []int) []T {
 func (p *partition) values() ([]types.Datum, error) {
 	n := len(p.rows)
 	out := make([]types.Datum, n)
-	fn := p.call.Fn
-	c := p.env.Fn
+	fn := p.w.c.Fn
+	c := p.w.env.Fn
 	if fn.Win != nil {
-		w := fn.Win(typesOfExprs(p.call.Args))
+		w := fn.Win(typesOfExprs(p.w.c.Args))
 		if iw, ok := w.(builtins.IntWindowFunc); ok {
 			// Integers boxed from slabs, not one allocation a row.
 			var boxes engine.Boxes
@@ -351,8 +349,8 @@ func (p *partition) values() ([]types.Datum, error) {
 		}
 		return out, nil
 	}
-	args := typesOfExprs(p.call.Args)
-	if fr := p.call.Frame; fr != nil && fr.Exclude != plan.ExcludeNoOthers {
+	args := typesOfExprs(p.w.c.Args)
+	if fr := p.w.c.Frame; fr != nil && fr.Exclude != plan.ExcludeNoOthers {
 		return p.excludingValues(args)
 	}
 	// An aggregate over each row's frame. Frames that start at the

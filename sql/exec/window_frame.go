@@ -17,10 +17,10 @@ func (p *partition) bounds(so *sortOp) error {
 	var groups []int // the first row of each peer group
 	for i := 0; i < n; {
 		j := i + 1
-		for j < n && len(p.call.OrderBy) > 0 && !so.less(&sortRow{keys: p.keys(i)}, &sortRow{keys: p.keys(j)}) {
+		for j < n && len(p.w.c.OrderBy) > 0 && !so.less(&sortRow{keys: p.keys(i)}, &sortRow{keys: p.keys(j)}) {
 			j++
 		}
-		if len(p.call.OrderBy) == 0 {
+		if len(p.w.c.OrderBy) == 0 {
 			j = n // without ORDER BY every row is a peer of every other
 		}
 		for k := i; k < j; k++ {
@@ -29,7 +29,7 @@ func (p *partition) bounds(so *sortOp) error {
 		groups = append(groups, i)
 		i = j
 	}
-	fr := p.call.Frame
+	fr := p.w.c.Frame
 	if fr == nil {
 		for i := 0; i < n; i++ {
 			p.frS[i], p.frE[i] = 0, p.peerE[i]
@@ -54,7 +54,7 @@ func (p *partition) bounds(so *sortOp) error {
 // Excluded reports whether row i is left out of row's frame by the
 // frame's EXCLUDE clause.
 func (p *partition) Excluded(row, i int) bool {
-	fr := p.call.Frame
+	fr := p.w.c.Frame
 	if fr == nil {
 		return false
 	}
@@ -72,7 +72,7 @@ func (p *partition) Excluded(row, i int) bool {
 // excludingValues computes an aggregate over frames with holes (EXCLUDE
 // CURRENT ROW, GROUP or TIES): each row's frame on its own.
 func (p *partition) excludingValues(args []*types.T) ([]types.Datum, error) {
-	fn, c := p.call.Fn, p.env.Fn
+	fn, c := p.w.c.Fn, p.w.env.Fn
 	out := make([]types.Datum, len(p.rows))
 	for i := range out {
 		acc := fn.Agg(args)
@@ -242,7 +242,7 @@ func (fb *frameBounds) rangeBound(b plan.FrameBound, i int, start bool) (int, er
 	if err != nil {
 		return 0, err
 	}
-	desc := p.call.OrderBy[0].Desc
+	desc := p.w.c.OrderBy[0].Desc
 	t := b.Limit.Type()
 	// cmp compares row j's value with the limit, in the window's order
 	// (ok false for a NULL, which no offset reaches).
@@ -290,7 +290,7 @@ func (fb *frameBounds) compile(e plan.Expr) (evalFn, error) {
 	if f, ok := fb.fns[e]; ok {
 		return f, nil
 	}
-	f, err := fb.p.env.compile(e)
+	f, err := fb.p.w.env.compile(e)
 	if err != nil {
 		return nil, err
 	}
