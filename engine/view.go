@@ -681,7 +681,7 @@ func (v *View) Horizon(table string) uint64 {
 	return 0
 }
 
-// FieldKind says what Row.Int found.
+// FieldKind says what Row.Number found.
 type FieldKind uint8
 
 const (
@@ -689,25 +689,14 @@ const (
 	FieldInt FieldKind = iota
 	// FieldNull: the row has no such field, or it is null.
 	FieldNull
-	// FieldOther: the field holds another kind of value (a float, a
-	// string, a number too large for an int64).
+	// FieldOther: the field holds another kind of value (a string, a
+	// number too large for an int64).
 	FieldOther
 	// FieldDamaged: the document does not read there: Fields tells how.
 	FieldDamaged
-	// FieldFloat: the field holds a float (Row.Number).
+	// FieldFloat: the field holds a float.
 	FieldFloat
 )
-
-// Int reads the top-level field name of the row when it holds an integer,
-// without boxing it (an aggregate of an integer column over a scan): its
-// value and FieldInt, else what the field holds (a float is FieldOther).
-func (r *Row) Int(name string) (int64, FieldKind) {
-	i, _, kind := r.Number(name)
-	if kind == FieldFloat {
-		kind = FieldOther
-	}
-	return i, kind
-}
 
 // Number reads the top-level field name of the row when it holds a
 // number, without boxing it: an integer i and FieldInt, or a float f and

@@ -44,11 +44,9 @@ type group struct {
 	seen []*tupleMap[struct{}]
 	// sorted holds, per aggregate with ORDER BY, its rows to add in order.
 	sorted [][]sortRow
-	// ints, flts and strs are accs as IntAdders, FloatAdders and
-	// StringAdders, for an aggregation read as columns (loadColumns).
-	ints []builtins.IntAdder
-	flts []builtins.FloatAdder
-	strs []builtins.StringAdder
+	// adders are accs as the kinds of values they take, for an
+	// aggregation read as columns (loadColumns).
+	adders []colAdder
 }
 
 func newAgg(env *Env, n *plan.Agg) (Operator, error) {

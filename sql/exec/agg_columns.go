@@ -37,6 +37,20 @@ type aggColumns struct {
 	keyAt    []int
 }
 
+// colNumber is what a row holds in a field of ints (Row.Number).
+type colNumber struct {
+	i    int64
+	f    float64
+	kind engine.FieldKind
+}
+
+// colAdder is a group's aggregate as the kind of value it takes.
+type colAdder struct {
+	i builtins.IntAdder
+	f builtins.FloatAdder
+	s builtins.StringAdder
+}
+
 // colCall is the field an aggregate read as columns takes.
 type colCall struct {
 	f   int // -1: none (count(*))
@@ -45,13 +59,13 @@ type colCall struct {
 }
 
 // columns returns how an aggregation reads its scan's rows as columns,
-// when each aggregate is count(*), count of a column, or takes an integer
-// column (sum, avg, min and max), with no FILTER, DISTINCT or ORDER BY,
-// and each GROUP
-// BY key is a column of a type whose values are plain strings or are made
-// anew from the document's (numbers, booleans): each row would otherwise
-// be made, its values boxed, and each aggregate's arguments and each key
-// evaluated from it. Nil when the plan is not of that shape.
+// when each aggregate is count(*), count of a column, sum, avg, min or
+// max of an integer or float column, or min or max of a text column,
+// with no FILTER, DISTINCT or ORDER BY, and each GROUP BY key is a column
+// of a type whose values are plain strings or are made anew from the
+// document's (numbers, booleans): each row would otherwise be made, its
+// values boxed, and each aggregate's arguments and each key evaluated
+// from it. Nil when the plan is not of that shape.
 func (op *aggOp) columns() *aggColumns {
 	sc, ok := op.in.(*scanOp)
 	if !ok || sc.cur == nil || sc.rows != nil || len(sc.values) > 0 || sc.n.Lock {
@@ -122,12 +136,12 @@ func (op *aggOp) columns() *aggColumns {
 	return ac
 }
 
-// other says a row's fields, of kinds and strs, do not feed the
+// other says a row's fields, nums and strs, do not feed the
 // aggregates as they are: a damaged document, or a field another kind of
 // value where an integer or a text is wanted.
-func (cols *aggColumns) other(kinds []engine.FieldKind, strs []any) bool {
-	for f, k := range kinds {
-		switch {
+func (cols *aggColumns) other(nums []colNumber, strs []any) bool {
+	for f, n := range nums {
+		switch k := n.kind; {
 		case k == engine.FieldDamaged:
 			return true
 		case k == engine.FieldOther && (cols.needInt[f] || cols.needFloat[f]):
@@ -154,9 +168,7 @@ func (cols *aggColumns) other(kinds []engine.FieldKind, strs []any) bool {
 // no string of theirs, and a group's key copies its own.
 func (op *aggOp) loadColumns(cols *aggColumns) error {
 	sc := op.in.(*scanOp)
-	vals := make([]int64, len(cols.ints))
-	flts := make([]float64, len(cols.ints))
-	kinds := make([]engine.FieldKind, len(cols.ints))
+	nums := make([]colNumber, len(cols.ints))
 	strVals := make([]any, len(cols.strs))
 	keyVals := make([]any, len(cols.keys))
 	var boxes engine.Boxes
@@ -182,8 +194,8 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 			if !ok {
 				continue
 			}
-			cols.filled(sc.row, vals, flts, kinds, strVals)
-			if other = cols.other(kinds, strVals); !other {
+			cols.filled(sc.row, nums, strVals)
+			if other = cols.other(nums, strVals); !other {
 				for i, at := range cols.keyAt {
 					op.key[i] = sc.row[at]
 				}
@@ -196,12 +208,13 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 				g, other = op.columnsGroup(r, cols, keyVals, &boxes)
 			}
 			for i, f := range cols.ints {
-				vals[i], flts[i], kinds[i] = r.Number(f)
+				n := &nums[i]
+				n.i, n.f, n.kind = r.Number(f)
 			}
 			if len(cols.strs) > 0 && r.FieldsLent(cols.strs, strVals, &boxes) != nil {
 				other = true
 			}
-			other = other || cols.other(kinds, strVals)
+			other = other || cols.other(nums, strVals)
 		}
 		if other {
 			if !sc.filtered {
@@ -215,78 +228,73 @@ func (op *aggOp) loadColumns(cols *aggColumns) error {
 			}
 			continue
 		}
-		if err := op.addColumns(g, cols, vals, flts, kinds, strVals); err != nil {
+		if err := op.addColumns(g, cols, nums, strVals); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// filled reads the columns of a filled row into vals, flts and kinds,
-// and strs.
-func (cols *aggColumns) filled(row Row, vals []int64, flts []float64, kinds []engine.FieldKind, strs []any) {
+// filled reads the columns of a filled row into nums and strs.
+func (cols *aggColumns) filled(row Row, nums []colNumber, strs []any) {
 	for i, at := range cols.strAt {
 		strs[i] = row[at]
 	}
 	for i, at := range cols.intAt {
 		switch v := row[at].(type) {
 		case nil:
-			kinds[i] = engine.FieldNull
+			nums[i] = colNumber{kind: engine.FieldNull}
 		case int64:
-			vals[i], kinds[i] = v, engine.FieldInt
+			nums[i] = colNumber{i: v, kind: engine.FieldInt}
 		case float64:
-			flts[i], kinds[i] = v, engine.FieldFloat
+			nums[i] = colNumber{f: v, kind: engine.FieldFloat}
 		default:
-			kinds[i] = engine.FieldOther
+			nums[i] = colNumber{kind: engine.FieldOther}
 		}
 	}
 }
 
-// addColumns adds a row's numbers, vals, flts and kinds, and texts, strs,
-// to g's aggregates.
-func (op *aggOp) addColumns(g *group, cols *aggColumns, vals []int64, flts []float64, kinds []engine.FieldKind, strs []any) error {
-	if g.ints == nil {
-		g.ints = make([]builtins.IntAdder, len(g.accs))
-		if len(cols.strs) > 0 {
-			g.strs = make([]builtins.StringAdder, len(g.accs))
-		}
+// addColumns adds a row's numbers, nums, and texts, strs, to g's
+// aggregates.
+func (op *aggOp) addColumns(g *group, cols *aggColumns, nums []colNumber, strs []any) error {
+	if g.adders == nil {
+		g.adders = make([]colAdder, len(g.accs))
 		for i, acc := range g.accs {
+			a := &g.adders[i]
 			switch c := cols.calls[i]; {
 			case c.str:
-				g.strs[i], _ = builtins.StringAdderOf(acc)
+				a.s, _ = builtins.StringAdderOf(acc)
 			case c.flt:
-				if g.flts == nil {
-					g.flts = make([]builtins.FloatAdder, len(g.accs))
-				}
-				g.flts[i], _ = builtins.FloatAdderOf(acc)
+				a.f, _ = builtins.FloatAdderOf(acc)
 			default:
-				g.ints[i], _ = builtins.IntAdderOf(acc)
+				a.i, _ = builtins.IntAdderOf(acc)
 			}
 		}
 	}
 	for i, c := range cols.calls {
 		// count(*) counts every row; the aggregates of a column are
 		// strict: a NULL is passed by (count takes any other value).
+		a := &g.adders[i]
+		var n colNumber
+		if c.f >= 0 && !c.str {
+			n = nums[c.f]
+		}
 		var err error
 		switch {
 		case c.str:
 			if s, ok := strs[c.f].(string); ok {
-				err = g.strs[i].AddString(s)
+				err = a.s.AddString(s)
 			}
 		case c.flt:
 			// A float column's integer is the float it stands for.
-			switch kinds[c.f] {
+			switch n.kind {
 			case engine.FieldFloat:
-				err = g.flts[i].AddFloat(flts[c.f])
+				err = a.f.AddFloat(n.f)
 			case engine.FieldInt:
-				err = g.flts[i].AddFloat(float64(vals[c.f]))
+				err = a.f.AddFloat(float64(n.i))
 			}
-		case c.f < 0 || kinds[c.f] != engine.FieldNull:
-			var v int64
-			if c.f >= 0 {
-				v = vals[c.f]
-			}
-			err = g.ints[i].AddInt(v)
+		case c.f < 0 || n.kind != engine.FieldNull:
+			err = a.i.AddInt(n.i)
 		}
 		if err != nil {
 			return err
