@@ -3,6 +3,7 @@ package exec
 import (
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"runtime"
 	"sync"
 
@@ -190,10 +191,8 @@ func (op *joinOp) hashRight() error {
 			parts *= 2
 		}
 	}
-	jh := &joinHash{parts: make([]*tupleMap[chain], parts), shift: 64}
-	for parts>>(64-jh.shift) > 1 {
-		jh.shift--
-	}
+	// parts is a power of two: a hash's top bits pick its part.
+	jh := &joinHash{parts: make([]*tupleMap[chain], parts), shift: 64 - uint(bits.TrailingZeros(uint(parts)))}
 	for i := range jh.parts {
 		jh.parts[i] = newTupleMap[chain](op.keyT)
 	}
