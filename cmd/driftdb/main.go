@@ -863,6 +863,10 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 	var total int64
 	cur := &copyBatch{} // the COPY being filled
 	var pending chan copyDone
+	// spare is the bytes of a COPY that is in, for the next one to fill:
+	// each took new ones, grown by doubling (three times the file's size
+	// made and dropped).
+	var spare []byte
 	// lines is how many lines of the file come before the i-th COPY's.
 	lines := func(i int) int { return headerLines + i*batch }
 	begin := func(b *copyBatch) error {
@@ -902,6 +906,7 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 			return shiftCopyLine(d.err, lines(d.b.i))
 		}
 		total += d.n
+		spare = d.b.raw[:0]
 		return nil
 	}
 	// failed reports err of the COPY being filled, after any error of
@@ -924,7 +929,8 @@ func (c *cli) importCopy(db *engine.DB, table, format string, header bool, batch
 			ch <- copyDone{b, n, err}
 		}()
 		pending = ch
-		cur = &copyBatch{i: b.i + 1}
+		cur = &copyBatch{i: b.i + 1, raw: spare}
+		spare = nil
 		return nil
 	}
 	if err := begin(cur); err != nil {
