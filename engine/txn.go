@@ -203,6 +203,12 @@ func (tx *Txn) sharedOrder(order []string) []string {
 	return tx.lastOrder
 }
 
+// KeepsDocuments reports whether the next insert of the transaction
+// keeps the map it is given (InsertDoc). Past keepDocs writes it does
+// not: it holds the document encoded, and the map is the caller's again
+// once InsertDoc returns, to fill for the next row.
+func (tx *Txn) KeepsDocuments() bool { return len(tx.ops) < keepDocs }
+
 // keepDocs is how many writes of a transaction keep the decoded
 // documents of their inserts; the inserts after them hold their encoded
 // documents only, a third of the memory (a decoded document costs about
