@@ -421,11 +421,10 @@ type CopyIn struct {
 	fields []field
 	arena  []byte
 	// The inserter (copy_pipe.go): batch is being filled, pipe takes
-	// batches to it and free brings them back; werr is its error, read
+	// batches to it (and it puts them in copyBatches after); werr is its error, read
 	// once failed is set or inserted is closed.
 	batch    *copyBatch
 	pipe     chan *copyBatch
-	free     chan *copyBatch
 	inserted chan struct{}
 	failed   atomic.Bool
 	werr     error

@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"sync"
+
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
 )
@@ -27,6 +29,12 @@ type copyBatch struct {
 // copyBatchRows is how many rows a batch takes before it is sent.
 const copyBatchRows = 256
 
+// copyBatches holds the batches the inserters are done with, for any COPY
+// to fill again: a COPY's own were not enough (the reader often needed one
+// before the inserter gave one back), and each new batch grew its lists
+// by doubling (600 MB made over an import of 9 million rows).
+var copyBatches = sync.Pool{New: func() any { return &copyBatch{} }}
+
 // queue hands a row to the inserter (in order, after the rows before it);
 // an error is one of an earlier row's.
 func (c *CopyIn) queue(vals []types.Datum) error {
@@ -35,11 +43,7 @@ func (c *CopyIn) queue(vals []types.Datum) error {
 	}
 	b := c.batch
 	if b == nil {
-		select {
-		case b = <-c.free:
-		default:
-			b = &copyBatch{}
-		}
+		b = copyBatches.Get().(*copyBatch)
 		c.batch = b
 	}
 	b.vals = append(b.vals, vals...)
@@ -57,7 +61,6 @@ func (c *CopyIn) queue(vals []types.Datum) error {
 func (c *CopyIn) send() {
 	if c.pipe == nil {
 		c.pipe = make(chan *copyBatch, 2)
-		c.free = make(chan *copyBatch, 3)
 		c.inserted = make(chan struct{})
 		go c.insertRows()
 	}
@@ -96,10 +99,7 @@ func (c *CopyIn) insertRows() {
 		}
 		clear(b.vals) // hold on to no value
 		b.vals, b.lines, b.ends, b.text = b.vals[:0], b.lines[:0], b.ends[:0], b.text[:0]
-		select {
-		case c.free <- b:
-		default:
-		}
+		copyBatches.Put(b)
 	}
 }
 
