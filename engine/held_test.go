@@ -298,3 +298,102 @@ func TestSortEntriesGrouped(t *testing.T) {
 		}
 	}
 }
+
+// TestSortedInserter: entries put in order through a sortedInserter leave
+// the tree as ReplaceOrInsert one by one does (entries, count, the seqs
+// AscendSince reads by, the texts shared with neighbours), and a reader's
+// clone taken before is not changed: entries of a few values at the ends
+// of their runs, as a COPY's are, and of many values spread over the
+// leaves, into trees empty, small and of several levels.
+func TestSortedInserter(t *testing.T) {
+	few := func(r *rand.Rand) any { return fmt.Sprintf("status-%d", r.IntN(3)) }
+	many := func(r *rand.Rand) any { return fmt.Sprintf("v%06d", r.IntN(50_000)) }
+	for _, c := range []struct {
+		name   string
+		val    func(r *rand.Rand) any
+		size   int
+		ascend bool // the added keys come after the base's, as a load's do
+	}{
+		{"few/empty", few, 0, true},
+		{"few/small", few, 40, true},
+		{"few/large", few, 100_000, true},
+		{"few/mixed", few, 20_000, false},
+		{"many/large", many, 100_000, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(3, uint64(c.size)))
+			tr, ref := newIndexTree(), newIndexTree()
+			base := make([]indexEntry, c.size)
+			for i := range base {
+				base[i] = newEntry(c.val(r), Key{Int: int64(i), IsInt: true}, uint64(1+r.IntN(100)))
+				tr.ReplaceOrInsert(base[i])
+				ref.ReplaceOrInsert(base[i])
+			}
+			var reader *indexTree
+			var before []indexEntry
+			for round := range 3 {
+				if round == 1 {
+					reader = tr.Clone()
+					reader.Ascend(func(e indexEntry) bool { before = append(before, e); return true })
+				}
+				var added []indexEntry
+				for i := range 5_000 {
+					k := int64(r.IntN(c.size + 10_000))
+					if c.ascend {
+						k = int64(c.size + round*5_000 + i)
+					}
+					added = append(added, newEntry(c.val(r), Key{Int: k, IsInt: true}, uint64(200+100*round+r.IntN(100))))
+				}
+				for i := 0; i < len(base); i += 97 {
+					added = append(added, base[i]) // equal to one the tree has
+				}
+				// Sorted apart from sortEntries, which shares the texts itself.
+				slices.SortFunc(added, func(a, b indexEntry) int { return compareEntries(&a, &b) })
+				in := tr.sortedInserter()
+				for _, e := range added {
+					in.put(e)
+					ref.ReplaceOrInsert(e)
+				}
+				var got, want []indexEntry
+				tr.Ascend(func(e indexEntry) bool { got = append(got, e); return true })
+				ref.Ascend(func(e indexEntry) bool { want = append(want, e); return true })
+				if len(got) != len(want) || tr.Len() != ref.Len() || tr.Len() != len(got) {
+					t.Fatalf("round %d: %d entries (Len %d), want %d (Len %d)", round, len(got), tr.Len(), len(want), ref.Len())
+				}
+				sharedGot, sharedWant := 0, 0
+				for i := range got {
+					if compareEntries(&got[i], &want[i]) != 0 || got[i].seq != want[i].seq {
+						t.Fatalf("round %d, at %d: %v, want %v", round, i, got[i], want[i])
+					}
+					if i > 0 && unsafe.StringData(got[i].val.(string)) == unsafe.StringData(got[i-1].val.(string)) {
+						sharedGot++
+					}
+					if i > 0 && unsafe.StringData(want[i].val.(string)) == unsafe.StringData(want[i-1].val.(string)) {
+						sharedWant++
+					}
+				}
+				if sharedGot < sharedWant {
+					t.Fatalf("round %d: %d entries share their text with the one before, one by one %d", round, sharedGot, sharedWant)
+				}
+				for _, since := range []uint64{0, 50, 150, 250, 320, 399, 450} {
+					var got, want int
+					tr.AscendSince(since, func(indexEntry) bool { got++; return true })
+					ref.Ascend(func(e indexEntry) bool {
+						if e.seq > since {
+							want++
+						}
+						return true
+					})
+					if got != want {
+						t.Fatalf("round %d: AscendSince(%d) gave %d entries, want %d", round, since, got, want)
+					}
+				}
+			}
+			var after []indexEntry
+			reader.Ascend(func(e indexEntry) bool { after = append(after, e); return true })
+			if !slices.Equal(after, before) || reader.Len() != len(before) {
+				t.Fatalf("the reader's clone changed: %d entries, had %d", len(after), len(before))
+			}
+		})
+	}
+}

@@ -315,6 +315,77 @@ func (t *bpTree[T]) insert(n *bpNode[T], x T, atEnd bool) (old T, had bool, righ
 	return old, had, right, low
 }
 
+// sortedInserter puts items into a tree in increasing order, as
+// ReplaceOrInsert does, but each in the leaf the one before it went to
+// when it belongs there and the leaf has room, without a walk down from
+// the root: a commit's index entries, sorted (heldEntries.place), go
+// mostly to the ends of a few runs of their values, a leaf's worth after
+// another. The leaf is found again after a split, and when an item comes
+// at or past the bound of the leaf's subtree.
+type sortedInserter[T treeItem] struct {
+	t    *bpTree[T]
+	path []*bpNode[T] // the nodes from the root to leaf, all t's own
+	leaf *bpNode[T]   // nil: walk down for the next item
+	hi   *T           // the least item of what is right of leaf; nil: nothing is
+}
+
+func (t *bpTree[T]) sortedInserter() *sortedInserter[T] { return &sortedInserter[T]{t: t} }
+
+// put inserts x, which is not less than the item put before it.
+func (in *sortedInserter[T]) put(x T) {
+	t := in.t
+	if in.leaf == nil || in.hi != nil && compareItems(&x, in.hi) >= 0 {
+		in.find(&x)
+	}
+	n := in.leaf
+	if n == nil || len(n.items) >= leafItems {
+		in.leaf = nil // a split changes the path
+		t.ReplaceOrInsert(x)
+		return
+	}
+	i, found := len(n.items), false
+	if len(n.items) > 0 && compareItems(&n.items[len(n.items)-1], &x) >= 0 {
+		i, found = t.search(n, &x)
+	}
+	seq := itemSeq(&x)
+	for _, p := range in.path {
+		p.top = max(p.top, seq)
+	}
+	if found {
+		n.items[i] = x
+		return
+	}
+	n.items = insertItem(n.items, i, x, t.n >= leafItems)
+	if i > 0 {
+		shareValue(&n.items[i-1], &n.items[i])
+	} else if len(n.items) > 1 {
+		shareValue(&n.items[1], &n.items[0])
+	}
+	t.n++
+}
+
+// find walks down to the leaf of x, making each node on the way t's own.
+func (in *sortedInserter[T]) find(x *T) {
+	t := in.t
+	in.leaf, in.hi, in.path = nil, nil, in.path[:0]
+	if t.root == nil || len(t.root.items) == 0 && t.root.kids == nil {
+		return // an empty tree: ReplaceOrInsert starts it
+	}
+	t.root = t.own(t.root)
+	n := t.root
+	in.path = append(in.path, n)
+	for n.kids != nil {
+		i := t.kid(n, x)
+		if i+1 < len(n.kids) {
+			in.hi = &n.lows[i+1]
+		}
+		n.kids[i] = t.own(n.kids[i])
+		n = n.kids[i]
+		in.path = append(in.path, n)
+	}
+	in.leaf = n
+}
+
 // insertItem inserts x at items[i]. A leaf of a tree of more than one
 // leaf (big) grows to a full leaf's space at once, as it will likely fill;
 // a small tree's only leaf grows as a slice does. Neither grows past what

@@ -584,7 +584,7 @@ func (h *heldEntries) place() {
 			rebuildWith(idx, runs)
 			continue
 		}
-		mergeRuns(runs, func(e indexEntry) { idx.ReplaceOrInsert(e) })
+		mergeRuns(runs, idx.sortedInserter().put)
 	}
 }
 
