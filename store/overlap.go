@@ -2,7 +2,10 @@ package store
 
 import (
 	"io"
+	"runtime"
 	"sync"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // readAheadFrom is the compressed size from which a snapshot is
@@ -11,9 +14,8 @@ import (
 // rows (9 million rows spilled, a 146 MB snapshot) on the same core.
 const readAheadFrom = 4 << 20
 
-// overlapChunk is the size of the chunks a readAhead hands over and a
-// writeBehind takes, and overlapChunks how many go ahead of the reader
-// (or behind the writer) at most.
+// overlapChunk is the size of the chunks a readAhead hands over, and
+// overlapChunks how many go ahead of the reader at most.
 const (
 	overlapChunk  = 1 << 20
 	overlapChunks = 4
@@ -102,56 +104,118 @@ func (a *readAhead) stop() {
 	a.wg.Wait()
 }
 
-// writeBehind writes to dst on a goroutine of its own, in chunks of
-// overlapChunk, what its Write is given: a snapshot's rows are
-// encoded while the ones before are compressed (a table's whole
-// snapshot compressed on the encoder's core: 3.6 s for 9 million rows
-// held, half of it zstd). Its Write returns dst's first error once the
-// goroutine has met it; close returns it too.
-type writeBehind struct {
-	full chan []byte // chunks to write, in order
-	free chan []byte // chunks written, to fill again
-	done chan struct{}
-	cur  []byte // the chunk being filled
-	made int    // chunks made: they are made as needed, so that a small snapshot takes one
-	mu   sync.Mutex
-	err  error // dst's first error
+// frameWriter compresses what its Write is given as a run of zstd
+// frames, one per frameSize bytes, on up to frameWorkers goroutines side by
+// side, and writes them to dst in order on a goroutine of its own:
+// a snapshot's rows are encoded while the ones before are compressed.
+// Frames one after the other are one zstd stream to a reader. (One
+// stream, compressed on one goroutine beside the encoder, was what the
+// close of an import waited for: 1.8 s for the 845 MB of 9 million
+// rows, against 0.9 s to encode them; in frames on two cores, the close
+// 2.46-2.50 s against 2.89-2.96.) Its Write returns dst's first error
+// once the writing goroutine has met it; close returns it too.
+type frameWriter struct {
+	enc   *zstd.Encoder
+	cur   *frameJob      // the frame being filled; nil: none yet
+	work  chan *frameJob // frames to compress, to the workers
+	order chan *frameJob // the same frames, in order, to the writer
+	free  chan *frameJob // frames written, their buffers to fill again
+	done  chan struct{}  // closed when the writer is done
+	wg    sync.WaitGroup // the workers
+	mu    sync.Mutex
+	err   error // dst's first error
+	wrote bool  // a frame was sent
 }
 
-func newWriteBehind(dst io.Writer) *writeBehind {
-	w := &writeBehind{
-		full: make(chan []byte, overlapChunks),
-		free: make(chan []byte, overlapChunks+1),
-		done: make(chan struct{}),
+type frameJob struct {
+	in, out []byte
+	ready   chan struct{} // closed once out holds the frame
+}
+
+// frameSize is the input of one frame: big enough that its matches are
+// found within it as well as in one stream (the snapshot of 9 million rows
+// 135.8 MB as one stream, 134.9 MB in frames of 2 MB).
+var frameSize = 2 << 20
+
+// frameWorkers is how many frames are compressed at once, at most.
+func frameWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
+
+// frameEncoder is the encoder of every frameWriter: EncodeAll may be
+// called from any number of goroutines, each call on its own, up to the
+// encoder's concurrency. zstd's fastest level: on the 845 MB of a
+// snapshot of 9 million rows, 1.87 s and 136 MB as one stream against
+// 2.76 s and 151 MB at its default level.
+var frameEncoder = sync.OnceValues(func() (*zstd.Encoder, error) {
+	return zstd.NewWriter(nil, zstd.WithEncoderConcurrency(frameWorkers()),
+		zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithZeroFrames(true))
+})
+
+func newFrameWriter(dst io.Writer) (*frameWriter, error) {
+	enc, err := frameEncoder()
+	if err != nil {
+		return nil, err
+	}
+	n := frameWorkers()
+	w := &frameWriter{
+		enc:   enc,
+		work:  make(chan *frameJob, n),
+		order: make(chan *frameJob, 2*n),
+		free:  make(chan *frameJob, 2*n+2),
+		done:  make(chan struct{}),
+	}
+	for range n {
+		w.wg.Go(func() {
+			for j := range w.work {
+				j.out = w.enc.EncodeAll(j.in, j.out[:0])
+				close(j.ready)
+			}
+		})
 	}
 	go w.drain(dst)
-	return w
+	return w, nil
 }
 
-// drain writes the chunks to dst until close, after its first error only
-// handing them back.
-func (w *writeBehind) drain(dst io.Writer) {
+// drain writes the frames to dst in order until close, after its first
+// error only handing their buffers back.
+func (w *frameWriter) drain(dst io.Writer) {
 	defer close(w.done)
 	var err error
-	for b := range w.full {
+	for j := range w.order {
+		<-j.ready
 		if err == nil {
-			if _, err = dst.Write(b); err != nil {
+			if _, err = dst.Write(j.out); err != nil {
 				w.mu.Lock()
 				w.err = err
 				w.mu.Unlock()
 			}
 		}
-		w.free <- b[:0]
+		j.in = j.in[:0]
+		select {
+		case w.free <- j:
+		default:
+		}
 	}
 }
 
-func (w *writeBehind) failed() error {
+func (w *frameWriter) failed() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err
 }
 
-func (w *writeBehind) Write(p []byte) (int, error) {
+// send hands the frame being filled to a worker and to the writer.
+func (w *frameWriter) send() {
+	j := w.cur
+	if j == nil {
+		j = &frameJob{}
+	}
+	j.ready = make(chan struct{})
+	w.cur, w.wrote = nil, true
+	w.order <- j // first: the writer waits for the frames in this order
+	w.work <- j
+}
+
+func (w *frameWriter) Write(p []byte) (int, error) {
 	n := 0
 	for len(p) > 0 {
 		if w.cur == nil {
@@ -161,32 +225,29 @@ func (w *writeBehind) Write(p []byte) (int, error) {
 			select {
 			case w.cur = <-w.free:
 			default:
-				if w.made <= overlapChunks {
-					w.made++
-					w.cur = make([]byte, 0, overlapChunk)
-				} else {
-					w.cur = <-w.free
-				}
+				w.cur = &frameJob{in: make([]byte, 0, frameSize)}
 			}
 		}
-		m := copy(w.cur[len(w.cur):cap(w.cur)], p)
-		w.cur, p, n = w.cur[:len(w.cur)+m], p[m:], n+m
-		if len(w.cur) == cap(w.cur) {
-			w.full <- w.cur
-			w.cur = nil
+		in := w.cur.in
+		m := copy(in[len(in):cap(in)], p)
+		w.cur.in, p, n = in[:len(in)+m], p[m:], n+m
+		if len(w.cur.in) == cap(w.cur.in) {
+			w.send()
 		}
 	}
 	return n, nil
 }
 
-// close writes what is left, waits for the goroutine and returns dst's
-// first error. The writeBehind is not written to after.
-func (w *writeBehind) close() error {
-	if len(w.cur) > 0 {
-		w.full <- w.cur
+// close compresses and writes what is left (an empty frame when nothing
+// was written: a stream has one frame at least), waits for the goroutines
+// and returns dst's first error. The frameWriter is not written to after.
+func (w *frameWriter) close() error {
+	if w.cur != nil && len(w.cur.in) > 0 || !w.wrote {
+		w.send()
 	}
-	w.cur = nil
-	close(w.full)
+	close(w.work)
+	close(w.order)
+	w.wg.Wait()
 	<-w.done
 	return w.failed()
 }

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"testing/iotest"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // TestReadAhead: what a readAhead hands out is its source's bytes in
@@ -93,43 +95,63 @@ func (f *failAfter) Write(p []byte) (int, error) {
 	return f.buf.Write(p)
 }
 
-// TestWriteBehind: what a writeBehind is given reaches its writer in
-// order, whatever the sizes of the writes; the writer's first error comes
-// back from a later Write and from close.
-func TestWriteBehind(t *testing.T) {
+// TestFrameWriter: what a frameWriter is given comes out of a zstd
+// reader of what it wrote, in order, whatever the sizes of the writes and
+// however many frames it took (none given: one empty frame); the
+// writer's first error comes back from a later Write and from close.
+func TestFrameWriter(t *testing.T) {
+	defer func(n int) { frameSize = n }(frameSize)
+	frameSize = 64 << 10
 	rng := rand.New(rand.NewPCG(9, 10))
-	src := make([]byte, 5*overlapChunk+777)
+	src := make([]byte, 40*frameSize+777)
 	for i := range src {
-		src[i] = byte(rng.Uint32())
+		src[i] = byte(rng.Uint32() % 16) // compressible, and not all alike
 	}
-	for _, size := range []int{1, 1000, overlapChunk - 1, 2*overlapChunk + 3} {
+	zr, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, c := range []struct{ size, total int }{{1, 3*frameSize + 5}, {1000, len(src)}, {frameSize - 1, len(src)}, {2*frameSize + 3, len(src)}, {100, frameSize}, {100, 0}} {
 		var dst bytes.Buffer
-		w := newWriteBehind(&dst)
-		for p := src; len(p) > 0; {
-			k := min(size, len(p))
+		w, err := newFrameWriter(&dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p := src[:c.total]; len(p) > 0; {
+			k := min(c.size, len(p))
 			if n, err := w.Write(p[:k]); n != k || err != nil {
-				t.Fatalf("writes of %d: %d, %v", size, n, err)
+				t.Fatalf("writes of %d: %d, %v", c.size, n, err)
 			}
 			p = p[k:]
 		}
-		if err := w.close(); err != nil || !bytes.Equal(dst.Bytes(), src) {
-			t.Fatalf("writes of %d: %d bytes of %d, %v", size, dst.Len(), len(src), err)
+		if err := w.close(); err != nil {
+			t.Fatalf("writes of %d: %v", c.size, err)
+		}
+		if dst.Len() == 0 {
+			t.Fatalf("%d bytes in writes of %d: nothing written", c.total, c.size)
+		}
+		if err := zr.Reset(bytes.NewReader(dst.Bytes())); err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(got, src[:c.total]) {
+			t.Fatalf("%d bytes in writes of %d: read back %d bytes, %v", c.total, c.size, len(got), err)
 		}
 	}
 	bad := errors.New("disk full")
-	dst := &failAfter{n: overlapChunk, err: bad}
-	w := newWriteBehind(dst)
-	var err error
-	for i := 0; i < 100 && err == nil; i++ {
-		_, err = w.Write(src[:overlapChunk])
+	dst := &failAfter{n: 1, err: bad}
+	w, err := newFrameWriter(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 1000 && err == nil; i++ {
+		_, err = w.Write(src[:frameSize])
 	}
 	if !errors.Is(err, bad) {
 		t.Fatalf("Write after the writer failed: %v", err)
 	}
 	if err := w.close(); !errors.Is(err, bad) {
 		t.Fatalf("close after the writer failed: %v", err)
-	}
-	if !bytes.Equal(dst.buf.Bytes(), src[:overlapChunk]) {
-		t.Fatal("the writer did not get the first chunk whole")
 	}
 }
