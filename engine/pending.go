@@ -17,6 +17,8 @@ type pendingTable struct {
 	key  Key                // ...its key...
 	row  pendingRow         // ...and its state
 	more keyMap[pendingRow] // the rows after the first
+	// last is the greatest key written, when has is set.
+	last Key
 	// truncated is set once the transaction truncated the table: a row it
 	// did not write since is gone for it.
 	truncated bool
@@ -75,9 +77,19 @@ func (p *pending) held(table string, k Key) (pendingRow, bool) {
 	return t.more.get(k)
 }
 
+// past reports whether k comes after every key the transaction wrote to
+// table: it has no state of that row.
+func (p *pending) past(table string, k Key) bool {
+	t := p.table(table)
+	return t == nil || !t.has || compareKeys(k, t.last) > 0
+}
+
 // put records the state of a row after a write.
 func (p *pending) put(table string, k Key, r pendingRow) {
 	t := p.add(table)
+	if !t.has || compareKeys(k, t.last) > 0 {
+		t.last = k
+	}
 	if !t.has || t.key == k {
 		t.has, t.key, t.row = true, k, r
 		return

@@ -898,6 +898,18 @@ func (ts *tableState) get(k Key) (row, bool) {
 // find returns the row of k in ts: the point map's, which may be newer
 // (a reader filters versions by its seq), or the B-tree's, which then
 // goes into the map (pointMap.add).
+// pastLast reports whether k comes after every row of the table's tree,
+// when the tree holds every event up to seq: the table has no version of
+// k at seq. (A tree may lag a view: its point map holds the rows written
+// since, which a lookup by key finds.)
+func (ts *tableState) pastLast(k Key, seq uint64) bool {
+	if ts.upTo < seq {
+		return false
+	}
+	last, ok := ts.rows.Max()
+	return !ok || compareKeys(last.key, k) < 0
+}
+
 func (ts *tableState) find(k Key) (row, bool) {
 	if e := ts.point.entry(k); e != nil {
 		return e.r, true

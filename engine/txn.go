@@ -73,11 +73,17 @@ func (tx *Txn) table(name string) (*tableState, error) {
 // current returns the live document of key in table as the transaction
 // sees it, or nil.
 func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) {
-	if p, ok := tx.pending.get(ts.spec.Name, k); ok {
-		return p.doc, p.order, nil
+	past := tx.pending.past(ts.spec.Name, k)
+	if !past {
+		if p, ok := tx.pending.get(ts.spec.Name, k); ok {
+			return p.doc, p.order, nil
+		}
 	}
 	if tx.pending.isTruncated(ts.spec.Name) {
 		return nil, nil, nil
+	}
+	if past && ts.pastLast(k, tx.view.seq) {
+		return nil, nil, nil // a new key after every other, as serial keys come
 	}
 	r, _ := ts.find(k) // a key not found: a row that has no version
 	_, _, raw, err := r.docAt(ts.log, tx.view.seq)

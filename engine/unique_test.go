@@ -349,3 +349,51 @@ func insertErr(tx *Txn, doc string) error {
 	_, err := tx.Insert("person", []byte(doc))
 	return err
 }
+
+// TestInsertPastLastKey: an insert of a key after every key of the table
+// and of the transaction (serial keys) looks up no row, and still finds
+// the rows it must: another transaction's key committed since the
+// table's tree was last published (the point map has it), the
+// transaction's own, and one a savepoint took back.
+func TestInsertPastLastKey(t *testing.T) {
+	db, _ := uniqueDB(t)
+	for i := 1; i <= 10; i++ {
+		_, err := db.Insert(ctx, "person", fmt.Appendf(nil, `{"id": %d}`, i))
+		mustExec(t, err)
+	}
+	dup := func(what string, tx *Txn, id int) {
+		t.Helper()
+		if _, err := tx.Insert("person", fmt.Appendf(nil, `{"id": %d}`, id)); Code(err) != CodeUniqueViolation {
+			t.Fatalf("%s: insert of key %d: %v, want 23505", what, id, err)
+		}
+	}
+	tx := db.Begin()
+	_, err := tx.Insert("person", []byte(`{"id": 11}`))
+	mustExec(t, err)
+	dup("the transaction's own", tx, 11)
+	dup("the table's", tx, 10)
+	_, err = tx.Insert("person", []byte(`{"id": 30}`))
+	mustExec(t, err)
+	_, err = tx.Insert("person", []byte(`{"id": 20}`)) // before the transaction's last
+	mustExec(t, err)
+	dup("the transaction's own, before its last", tx, 20)
+	sp := tx.Savepoint()
+	_, err = tx.Insert("person", []byte(`{"id": 31}`))
+	mustExec(t, err)
+	tx.RollbackTo(sp)
+	_, err = tx.Insert("person", []byte(`{"id": 31}`)) // taken back: free again
+	mustExec(t, err)
+	if _, err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Committed by one transaction after the table's state was published:
+	// the next one's insert of it fails at once, not at its commit.
+	for i := 40; i < 45; i++ {
+		_, err := db.Insert(ctx, "person", fmt.Appendf(nil, `{"id": %d}`, i))
+		mustExec(t, err)
+		tx := db.Begin()
+		dup("committed just before", tx, i)
+		tx.Rollback()
+	}
+}
