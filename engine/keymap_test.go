@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -77,4 +78,58 @@ func TestKeyMap(t *testing.T) {
 		}
 	}
 	same("the clone")
+}
+
+// TestKeyMapRun runs a keyMap against a map keyed by Key through sets of
+// integer keys mostly in increasing order (a run, as serial keys come),
+// with others below and among them, deletes, and sets again of deleted
+// keys, checking every key ever set after each step.
+func TestKeyMapRun(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	var m keyMap[int]
+	want := map[Key]int{}
+	var seen []Key
+	next := int64(0)
+	for step := range 20_000 {
+		var k Key
+		switch x := r.IntN(10); {
+		case x < 6: // the next serial key
+			next += int64(1 + r.IntN(3))
+			k = Key{Int: next, IsInt: true}
+		case x < 8 && len(seen) > 0: // one set before
+			k = seen[r.IntN(len(seen))]
+		default: // anywhere, below the run or among it
+			k = Key{Int: int64(r.IntN(int(next)+20)) - 10, IsInt: true}
+		}
+		if r.IntN(4) == 0 {
+			m.del(k)
+			delete(want, k)
+		} else {
+			m.set(k, step)
+			want[k] = step
+			seen = append(seen, k)
+		}
+		if step%500 != 0 {
+			continue
+		}
+		for _, k := range seen {
+			v, ok := m.get(k)
+			if w, wok := want[k]; ok != wok || v != w {
+				t.Fatalf("step %d: get(%v) = %d, %v; want %d, %v", step, k.Int, v, ok, w, wok)
+			}
+		}
+		got := map[Key]int{}
+		for k, v := range m.all() {
+			if _, dup := got[k]; dup {
+				t.Fatalf("step %d: key %v yielded twice", step, k)
+			}
+			got[k] = v
+		}
+		if !maps.Equal(got, want) || m.len() != len(want) {
+			t.Fatalf("step %d: %d keys (len %d), want %d", step, len(got), m.len(), len(want))
+		}
+	}
+	if len(m.run) < 5_000 || len(m.ints) == 0 {
+		t.Fatalf("%d keys in the run and %d in the map: the test did not take both ways", len(m.run), len(m.ints))
+	}
 }
