@@ -152,7 +152,9 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	if err != nil {
 		return Key{}, err
 	}
-	doc[ts.spec.PK] = k.Value()
+	if !isKeyValue(pkv, k) {
+		doc[ts.spec.PK] = k.Value()
+	}
 	if err := checkDeclared(ts.spec, doc); err != nil {
 		return Key{}, err
 	}
@@ -318,6 +320,18 @@ func (tx *Txn) SoftDelete(table string, key any) error {
 
 // tableKey converts a key value for a table, honouring a declared key type
 // (a digit string addresses an integer key).
+// isKeyValue reports whether v is k's value as a document holds it
+// (Key.Value): a key given as it is stored is not boxed again.
+func isKeyValue(v any, k Key) bool {
+	switch x := v.(type) {
+	case int64:
+		return k.IsInt && x == k.Int
+	case string:
+		return !k.IsInt && x == k.Str
+	}
+	return false
+}
+
 func tableKey(ts *tableState, v any) (Key, error) {
 	k, err := KeyOf(v)
 	if err != nil {

@@ -189,22 +189,27 @@ func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool,
 	// of what an import of 9 million rows allocated).
 	var spare map[string]any
 	var spareOrder []string
+	fields := make([]string, len(n.Names))
+	for i, name := range n.Names {
+		fields[i] = t.FieldOf(name)
+	}
 	return func(r Row) (Row, bool, error) {
 		var doc map[string]any
 		var order []string
 		if spare != nil {
 			doc, order, spare = spare, spareOrder[:0], nil
-			clear(doc)
+			if len(doc) > len(fields) {
+				clear(doc) // a field the engine added (a row id, a composite key); else each is set again below
+			}
 		} else {
-			doc = make(map[string]any, len(n.Names))
-			order = make([]string, 0, len(n.Names))
+			doc = make(map[string]any, len(fields))
+			order = make([]string, 0, len(fields))
 		}
-		for i, name := range n.Names {
+		for i, f := range fields {
 			v, err := toDoc(r[i], srcCols[i].Type, env.Fn.Types)
 			if err != nil {
 				return nil, false, err
 			}
-			f := t.FieldOf(name)
 			doc[f], order = v, append(order, f)
 		}
 		if oc := n.OnConflict; oc != nil {
