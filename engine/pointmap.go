@@ -30,6 +30,10 @@ type pointMap struct {
 	seed  maphash.Seed
 	n     atomic.Int64 // entries: the writer's and the readers'
 	limit int64        // entries beyond which readers add none
+	// The keys the writer stored: the greatest integer (when ints is
+	// set), and whether any was a string (storedBelow).
+	maxInt     atomic.Int64
+	ints, strs atomic.Bool
 }
 
 // pointCacheRows is the limit of a table's point map: about 25 MB of
@@ -130,8 +134,24 @@ func (t *pointTable) probe(i uint64, k Key, e *pointEntry) (uint64, *pointEntry)
 	return i, e
 }
 
+// storedBelow reports whether every key the writer stored into the map
+// comes before k, so that the map has no row of k but one a reader took
+// from a B-tree.
+func (m *pointMap) storedBelow(k Key) bool {
+	if !k.IsInt || m.strs.Load() {
+		return !m.ints.Load() && !m.strs.Load() && !k.IsInt
+	}
+	return !m.ints.Load() || k.Int > m.maxInt.Load()
+}
+
 // store sets the row of its key. Only the writer calls it.
 func (m *pointMap) store(r row) {
+	if k := r.key; !k.IsInt {
+		m.strs.Store(true)
+	} else if !m.ints.Load() || k.Int > m.maxInt.Load() {
+		m.maxInt.Store(k.Int)
+		m.ints.Store(true)
+	}
 	t := m.tab.Load()
 	if 2*(m.n.Load()+1) > int64(len(t.slots)) {
 		t = m.grow(t)

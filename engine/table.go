@@ -898,12 +898,13 @@ func (ts *tableState) get(k Key) (row, bool) {
 // find returns the row of k in ts: the point map's, which may be newer
 // (a reader filters versions by its seq), or the B-tree's, which then
 // goes into the map (pointMap.add).
-// pastLast reports whether k comes after every row of the table's tree,
-// when the tree holds every event up to seq: the table has no version of
-// k at seq. (A tree may lag a view: its point map holds the rows written
-// since, which a lookup by key finds.)
+// pastLast reports whether k comes after every row of the table's tree
+// and the table has no version of k at seq: the tree holds every event up
+// to seq, or, where it lags (a lookup by key reads the rows written since
+// from the point map, find), every key the writer stored into the map
+// comes before k.
 func (ts *tableState) pastLast(k Key, seq uint64) bool {
-	if ts.upTo < seq {
+	if ts.upTo < seq && !ts.point.storedBelow(k) {
 		return false
 	}
 	last, ok := ts.rows.Max()
