@@ -138,10 +138,14 @@ func (t *pointTable) probe(i uint64, k Key, e *pointEntry) (uint64, *pointEntry)
 // comes before k, so that the map has no row of k but one a reader took
 // from a B-tree.
 func (m *pointMap) storedBelow(k Key) bool {
-	if !k.IsInt || m.strs.Load() {
-		return !m.ints.Load() && !m.strs.Load() && !k.IsInt
+	switch {
+	case m.strs.Load():
+		return false // the greatest text is not kept
+	case !m.ints.Load():
+		return true // nothing stored
+	default:
+		return k.IsInt && k.Int > m.maxInt.Load()
 	}
-	return !m.ints.Load() || k.Int > m.maxInt.Load()
 }
 
 // store sets the row of its key. Only the writer calls it.

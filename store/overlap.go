@@ -225,13 +225,14 @@ func (w *frameWriter) Write(p []byte) (int, error) {
 			select {
 			case w.cur = <-w.free:
 			default:
-				w.cur = &frameJob{in: make([]byte, 0, frameSize)}
+				w.cur = &frameJob{}
 			}
 		}
-		in := w.cur.in
-		m := copy(in[len(in):cap(in)], p)
-		w.cur.in, p, n = in[:len(in)+m], p[m:], n+m
-		if len(w.cur.in) == cap(w.cur.in) {
+		// A new frame's buffer grows as it is filled, so that a small
+		// snapshot does not take a whole frame's.
+		m := min(len(p), frameSize-len(w.cur.in))
+		w.cur.in, p, n = append(w.cur.in, p[:m]...), p[m:], n+m
+		if len(w.cur.in) == frameSize {
 			w.send()
 		}
 	}
