@@ -16,21 +16,7 @@ func TestKeyMap(t *testing.T) {
 	want := map[Key]int{}
 	same := func(what string) {
 		t.Helper()
-		got := map[Key]int{}
-		for k, v := range m.all() {
-			if _, dup := got[k]; dup {
-				t.Fatalf("%s: key %v yielded twice", what, k)
-			}
-			got[k] = v
-		}
-		if !maps.Equal(got, want) || m.len() != len(want) {
-			t.Fatalf("%s: got %v (len %d), want %v", what, got, m.len(), want)
-		}
-		for k, w := range want {
-			if v, ok := m.get(k); !ok || v != w {
-				t.Fatalf("%s: get(%v) = %d, %v; want %d", what, k, v, ok, w)
-			}
-		}
+		checkKeyMap(t, what, &m, want)
 	}
 	keys := []Key{{Int: 0, IsInt: true}, {Str: ""}, {Int: -5, IsInt: true}, {Str: "5"}, {Int: 5, IsInt: true}}
 	for i := range 1500 { // past keyBlock: values in three blocks
@@ -112,24 +98,37 @@ func TestKeyMapRun(t *testing.T) {
 		if step%500 != 0 {
 			continue
 		}
+		checkKeyMap(t, fmt.Sprint("step ", step), &m, want)
 		for _, k := range seen {
-			v, ok := m.get(k)
-			if w, wok := want[k]; ok != wok || v != w {
-				t.Fatalf("step %d: get(%v) = %d, %v; want %d, %v", step, k.Int, v, ok, w, wok)
+			if _, ok := want[k]; !ok {
+				if v, ok := m.get(k); ok {
+					t.Fatalf("step %d: get(%v) = %d of a key deleted", step, k.Int, v)
+				}
 			}
-		}
-		got := map[Key]int{}
-		for k, v := range m.all() {
-			if _, dup := got[k]; dup {
-				t.Fatalf("step %d: key %v yielded twice", step, k)
-			}
-			got[k] = v
-		}
-		if !maps.Equal(got, want) || m.len() != len(want) {
-			t.Fatalf("step %d: %d keys (len %d), want %d", step, len(got), m.len(), len(want))
 		}
 	}
 	if len(m.run) < 5_000 || len(m.ints) == 0 {
 		t.Fatalf("%d keys in the run and %d in the map: the test did not take both ways", len(m.run), len(m.ints))
+	}
+}
+
+// checkKeyMap fails unless m holds want: every key yielded once, its
+// length, and each key's value.
+func checkKeyMap(t *testing.T, what string, m *keyMap[int], want map[Key]int) {
+	t.Helper()
+	got := map[Key]int{}
+	for k, v := range m.all() {
+		if _, dup := got[k]; dup {
+			t.Fatalf("%s: key %v yielded twice", what, k)
+		}
+		got[k] = v
+	}
+	if !maps.Equal(got, want) || m.len() != len(want) {
+		t.Fatalf("%s: %d keys (len %d), want %d", what, len(got), m.len(), len(want))
+	}
+	for k, w := range want {
+		if v, ok := m.get(k); !ok || v != w {
+			t.Fatalf("%s: get(%v) = %d, %v; want %d", what, k, v, ok, w)
+		}
 	}
 }

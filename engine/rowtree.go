@@ -269,12 +269,7 @@ func (t *bpTree[T]) insert(n *bpNode[T], x T, atEnd bool) (old T, had bool, righ
 			old, n.items[i] = n.items[i], x
 			return old, true, nil, low
 		}
-		n.items = insertItem(n.items, i, x, t.n >= leafItems)
-		if i > 0 {
-			shareValue(&n.items[i-1], &n.items[i])
-		} else if len(n.items) > 1 {
-			shareValue(&n.items[1], &n.items[0])
-		}
+		t.leafInsert(n, i, x)
 		if len(n.items) <= leafItems {
 			return old, false, nil, low
 		}
@@ -355,12 +350,7 @@ func (in *sortedInserter[T]) put(x T) {
 		n.items[i] = x
 		return
 	}
-	n.items = insertItem(n.items, i, x, t.n >= leafItems)
-	if i > 0 {
-		shareValue(&n.items[i-1], &n.items[i])
-	} else if len(n.items) > 1 {
-		shareValue(&n.items[1], &n.items[0])
-	}
+	t.leafInsert(n, i, x)
 	t.n++
 }
 
@@ -384,6 +374,17 @@ func (in *sortedInserter[T]) find(x *T) {
 		in.path = append(in.path, n)
 	}
 	in.leaf = n
+}
+
+// leafInsert puts x at n.items[i], sharing the box of a neighbour's
+// equal text.
+func (t *bpTree[T]) leafInsert(n *bpNode[T], i int, x T) {
+	n.items = insertItem(n.items, i, x, t.n >= leafItems)
+	if i > 0 {
+		shareValue(&n.items[i-1], &n.items[i])
+	} else if len(n.items) > 1 {
+		shareValue(&n.items[1], &n.items[0])
+	}
 }
 
 // insertItem inserts x at items[i]. A leaf of a tree of more than one
