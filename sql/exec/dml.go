@@ -189,10 +189,7 @@ func (env *Env) insertOne(n *plan.Insert, returning bool) (func(Row) (Row, bool,
 	// of what an import of 9 million rows allocated).
 	var spare map[string]any
 	var spareOrder []string
-	fields := make([]string, len(n.Names))
-	for i, name := range n.Names {
-		fields[i] = t.FieldOf(name)
-	}
+	fields := n.Fields
 	return func(r Row) (Row, bool, error) {
 		var doc map[string]any
 		var order []string

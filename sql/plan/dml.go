@@ -15,6 +15,7 @@ import (
 type Insert struct {
 	Table      *Table
 	Names      []string
+	Fields     []string // the stored field of each of Names (Table.FieldOf)
 	Source     Node
 	OnConflict *OnConflict
 	Checks     []Check  // over the row written
@@ -215,6 +216,10 @@ func (b *Binder) insert(ins *pg.InsertStmt, with []*CTE) (*Query, error) {
 	}
 	if src, err = b.withDefaults(t, node, src); err != nil {
 		return nil, err
+	}
+	node.Fields = make([]string, len(node.Names))
+	for i, n := range node.Names {
+		node.Fields[i] = t.FieldOf(n)
 	}
 	if node.Checks, err = b.checks(t); err != nil {
 		return nil, err
