@@ -105,7 +105,7 @@ func (a *readAhead) stop() {
 }
 
 // frameWriter compresses what its Write is given as a run of zstd
-// frames, one per frameSize bytes, on up to frameWorkers goroutines side by
+// frames, one per frameSize bytes, on up to four goroutines side by
 // side, and writes them to dst in order on a goroutine of its own:
 // a snapshot's rows are encoded while the ones before are compressed.
 // Frames one after the other are one zstd stream to a reader. (One
@@ -137,25 +137,30 @@ type frameJob struct {
 // 135.8 MB as one stream, 134.9 MB in frames of 2 MB).
 var frameSize = 2 << 20
 
-// frameWorkers is how many frames are compressed at once, at most.
-func frameWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
-
-// frameEncoder is the encoder of every frameWriter: EncodeAll may be
-// called from any number of goroutines, each call on its own, up to the
-// encoder's concurrency. zstd's fastest level: on the 845 MB of a
+// frameEncoder is the encoder of every frameWriter, and how many frames
+// it compresses at once (the machine's processors, up to four): EncodeAll
+// may be called from any number of goroutines, each call on its own, up
+// to the encoder's concurrency. zstd's fastest level: on the 845 MB of a
 // snapshot of 9 million rows, 1.87 s and 136 MB as one stream against
 // 2.76 s and 151 MB at its default level.
-var frameEncoder = sync.OnceValues(func() (*zstd.Encoder, error) {
-	return zstd.NewWriter(nil, zstd.WithEncoderConcurrency(frameWorkers()),
+var frameEncoder = sync.OnceValues(func() (frameCodec, error) {
+	n := min(runtime.GOMAXPROCS(0), 4)
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(n),
 		zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithZeroFrames(true))
+	return frameCodec{enc, n}, err
 })
 
+type frameCodec struct {
+	enc     *zstd.Encoder
+	workers int
+}
+
 func newFrameWriter(dst io.Writer) (*frameWriter, error) {
-	enc, err := frameEncoder()
+	codec, err := frameEncoder()
 	if err != nil {
 		return nil, err
 	}
-	n := frameWorkers()
+	enc, n := codec.enc, codec.workers
 	w := &frameWriter{
 		enc:   enc,
 		work:  make(chan *frameJob, n),
