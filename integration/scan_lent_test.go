@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/pgwire"
 	"github.com/driftdb/driftdb/sql/exec"
@@ -21,23 +23,8 @@ import (
 // is large enough to be read in parts side by side, each part lending its
 // own rows.
 func TestFilteredStringsOfPresentRows(t *testing.T) {
-	opts := engine.Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
-		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
-	s := startServerOn(t, pgwire.Config{}, t.TempDir(), opts)
-	c := connect(t, s.url(""))
-	for _, q := range []string{
-		"CREATE TABLE lent (id int8 PRIMARY KEY, email text NOT NULL, status varchar(8), n int8)",
-		"INSERT INTO lent SELECT i, 'user' || i || '@example.com', 'st' || (i % 7), i FROM generate_series(1, 40000) AS i",
-		"UPDATE lent SET n = n + 1", // the documents leave at the snapshot: newest versions to the present file
-		"SNAPSHOT lent",
-	} {
-		if _, err := c.Exec(bg, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if p, _ := filepath.Glob(filepath.Join(s.dir, "tables", "lent", "present.*")); len(p) != 1 {
-		t.Fatalf("present files: %v, want one", p)
-	}
+	c := spilledTable(t, "lent", "(id int8 PRIMARY KEY, email text NOT NULL, status varchar(8), n int8)",
+		"SELECT i, 'user' || i || '@example.com', 'st' || (i % 7), i FROM generate_series(1, 40000) AS i")
 
 	parts := exec.ParallelPlans()
 	got := rowsText(t, c, "SELECT id, email, status FROM lent WHERE email || status LIKE '%5@example.comst_' ORDER BY email DESC")
@@ -108,4 +95,31 @@ func TestFilteredStringsOfPresentRows(t *testing.T) {
 	if emails != 40000 || least2 != "user10000@example.com" || first != 2 {
 		t.Fatalf("by email: %d groups, least %q, least n %d", emails, least2, first)
 	}
+}
+
+// spilledTable starts a server whose tables leave their documents to the
+// version index, makes table with the columns cols and the rows of
+// query, updates each row's n (so that their newest versions go to the
+// present file at the snapshot) and snapshots it, and returns a
+// connection to the server.
+func spilledTable(t *testing.T, table, cols, query string) *pgx.Conn {
+	t.Helper()
+	opts := engine.Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
+		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	s := startServerOn(t, pgwire.Config{}, t.TempDir(), opts)
+	c := connect(t, s.url(""))
+	for _, q := range []string{
+		"CREATE TABLE " + table + " " + cols,
+		"INSERT INTO " + table + " " + query,
+		"UPDATE " + table + " SET n = n + 1",
+		"SNAPSHOT " + table,
+	} {
+		if _, err := c.Exec(bg, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if p, _ := filepath.Glob(filepath.Join(s.dir, "tables", table, "present.*")); len(p) != 1 {
+		t.Fatalf("present files: %v, want one", p)
+	}
+	return c
 }

@@ -2,13 +2,8 @@ package integration
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/driftdb/driftdb/engine"
-	"github.com/driftdb/driftdb/pgwire"
-	"github.com/driftdb/driftdb/store"
 )
 
 // TestJoinsAndWindowsOfSpilledRows runs, through a server on a table
@@ -19,24 +14,9 @@ import (
 // part takes (built in parts side by side), and numbers over the
 // primary key's order (counted as the rows come) and by partition.
 func TestJoinsAndWindowsOfSpilledRows(t *testing.T) {
-	opts := engine.Options{Store: store.Options{NoSync: true}, VersionIndex: true, NewestInIndex: true,
-		SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
-	s := startServerOn(t, pgwire.Config{}, t.TempDir(), opts)
-	c := connect(t, s.url(""))
 	const n = 70_000 // past a hash join's parts (65,536 right rows)
-	for _, q := range []string{
-		"CREATE TABLE spj (id int8 PRIMARY KEY, status text NOT NULL, n int8)",
-		fmt.Sprintf("INSERT INTO spj SELECT i, 'st' || (i %% 7), i FROM generate_series(1, %d) AS i", n),
-		"UPDATE spj SET n = n + 1", // the documents leave at the snapshot
-		"SNAPSHOT spj",
-	} {
-		if _, err := c.Exec(bg, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if p, _ := filepath.Glob(filepath.Join(s.dir, "tables", "spj", "present.*")); len(p) != 1 {
-		t.Fatalf("present files: %v, want one", p)
-	}
+	c := spilledTable(t, "spj", "(id int8 PRIMARY KEY, status text NOT NULL, n int8)",
+		fmt.Sprintf("SELECT i, 'st' || (i %% 7), i FROM generate_series(1, %d) AS i", n))
 	sum2toN := fmt.Sprint(n*(n+1)/2 - 1) // the ids 2..n
 	plans := func(q string, want string) {
 		t.Helper()
