@@ -231,6 +231,12 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 		}
 	}
 	var runs rowRuns
+	if rowsSince == 0 {
+		// Every row has a run: grown by appends, the list of 9 million
+		// rows was copied over and over (3.5 s of a table's first pass)
+		// and held twice at its last growth.
+		runs = make(rowRuns, 0, ts.rows.Len())
+	}
 	var y yielder
 	// A row whose newest version is not after rowsSince (at most since)
 	// has nothing to put.
@@ -310,13 +316,42 @@ type rowRun struct {
 type rowRuns []rowRun
 
 // find returns the run of row k's version at seq, if the pass put it.
-func (rs rowRuns) find(k Key, seq uint64) (indexDocs, bool) {
-	i, ok := slices.BinarySearchFunc(rs, k, func(r rowRun, k Key) int { return compareKeys(r.key, k) })
+// With at, it looks from rs[*at] on first, and leaves *at past the key:
+// a walk of rows in key order finds each a step or two after the one
+// before, where a search of the whole list missed the cache at each step.
+func (rs rowRuns) find(k Key, seq uint64, at *int) (indexDocs, bool) {
+	cmp := func(r rowRun, k Key) int { return compareKeys(r.key, k) }
+	var i int
+	var ok bool
+	if at == nil || *at > len(rs) || *at > 0 && compareKeys(rs[*at-1].key, k) >= 0 {
+		i, ok = slices.BinarySearchFunc(rs, k, cmp)
+	} else {
+		i = *at
+		for ; i < len(rs) && i < *at+runSteps; i++ {
+			if c := compareKeys(rs[i].key, k); c >= 0 {
+				ok = c == 0
+				break
+			}
+		}
+		if i == *at+runSteps {
+			j, found := slices.BinarySearchFunc(rs[i:], k, cmp)
+			i, ok = i+j, found
+		}
+	}
+	if at != nil {
+		*at = i
+		if ok {
+			*at++
+		}
+	}
 	if !ok || rs[i].seq != seq {
 		return 0, false
 	}
 	return rs[i].n, true
 }
+
+// runSteps is how many runs find steps over before it searches.
+const runSteps = 8
 
 // indexRun returns how many PATCH versions without a document the version
 // index has of key k at or below seq, newest first, before one with
@@ -1448,13 +1483,13 @@ func trimRow(r row, horizon, indexed uint64, leave bool) (row, bool) {
 // trimRowRun is trimRow, and keeps on the version of r visible at
 // indexed where the pass that put it left its run of patches (runs), a
 // row changed for that alone.
-func trimRowRun(r row, horizon, indexed uint64, leave bool, runs rowRuns) (row, bool) {
+func trimRowRun(r row, horizon, indexed uint64, leave bool, runs rowRuns, at *int) (row, bool) {
 	nr, ok := trimRow(r, horizon, indexed, leave)
 	i := nr.index(indexed)
 	if i < 0 {
 		return nr, ok
 	}
-	n, put := runs.find(r.key, nr.versions[i].seq)
+	n, put := runs.find(r.key, nr.versions[i].seq, at)
 	if cur, known := nr.versions[i].run(); !put || known && cur == n {
 		return nr, ok
 	}
@@ -1537,7 +1572,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, runs rowRuns) int {
 				}
 				nr := c.trimmed
 				if len(r.versions) != len(c.old.versions) || r.newest().seq != c.old.newest().seq {
-					if nr, ok = trimRowRun(r, horizon, indexed, db.opts.NewestInIndex, runs); !ok {
+					if nr, ok = trimRowRun(r, horizon, indexed, db.opts.NewestInIndex, runs, nil); !ok {
 						continue
 					}
 				}
@@ -1555,9 +1590,10 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, runs rowRuns) int {
 		return same
 	}
 	var y yielder
+	at := 0 // the rows come in key order, as the runs do
 	err := writtenSince(base, since, func(r row) error {
 		y.tick()
-		nr, ok := trimRowRun(r, horizon, indexed, db.opts.NewestInIndex, runs)
+		nr, ok := trimRowRun(r, horizon, indexed, db.opts.NewestInIndex, runs, &at)
 		if !ok {
 			return nil
 		}

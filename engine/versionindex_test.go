@@ -1109,3 +1109,52 @@ func TestSpillAtOpen(t *testing.T) {
 		t.Fatal("the history reads otherwise after the spill")
 	}
 }
+
+// TestRowRunsFindInOrder checks find's walk from a position against its
+// search of the whole list: keys asked in order, with keys the pass did
+// not put and runs of them longer than the steps it takes, a seq that is
+// not the run's, and a key asked out of order.
+func TestRowRunsFindInOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 19))
+	var runs rowRuns
+	var asked []Key
+	for i := range 5000 {
+		k := Key{Int: int64(i), IsInt: true}
+		if i%3 == 0 {
+			k = Key{Str: fmt.Sprintf("k%05d", i)}
+		}
+		asked = append(asked, k)
+		if rng.IntN(4) == 0 || i > 2000 && i < 2100 {
+			continue // not put by the pass
+		}
+		runs = append(runs, rowRun{key: k, seq: uint64(i) + 100, n: indexDocs(i % docEvery)})
+	}
+	slices.SortFunc(asked, compareKeys)
+	slices.SortFunc(runs, func(a, b rowRun) int { return compareKeys(a.key, b.key) })
+	at := 0
+	for i, k := range asked {
+		seq := uint64(0)
+		if j, ok := slices.BinarySearchFunc(runs, k, func(r rowRun, k Key) int { return compareKeys(r.key, k) }); ok {
+			seq = runs[j].seq
+			if i%5 == 0 {
+				seq++ // not the version the pass put
+			}
+		}
+		wantN, wantOK := runs.find(k, seq, nil)
+		if n, ok := runs.find(k, seq, &at); n != wantN || ok != wantOK {
+			t.Fatalf("key %v seq %d: in order %d %v, searched %d %v", k, seq, n, ok, wantN, wantOK)
+		}
+		if i == 4000 {
+			// One asked out of order: found by a search, the walk going
+			// on from it.
+			back := runs[5]
+			wantN, wantOK := runs.find(back.key, back.seq, nil)
+			if n, ok := runs.find(back.key, back.seq, &at); n != wantN || ok != wantOK || !ok {
+				t.Fatalf("key %v asked out of order: %d %v, searched %d %v", back.key, n, ok, wantN, wantOK)
+			}
+		}
+	}
+	if at != len(runs) {
+		t.Fatalf("the walk ends at %d of %d runs", at, len(runs))
+	}
+}
