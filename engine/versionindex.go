@@ -171,11 +171,11 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 	oid := ts.spec.OID
 	m, ok, err := db.vx.Mark(oid)
 	if err != nil {
-		return nil, err
+		return rowRuns{}, err
 	}
 	if ok && m == indexedMark(seq, ts.horizon) {
 		if done, err := entriesDone(db.vx, ts, seq); err != nil || done {
-			return nil, err
+			return rowRuns{}, err
 		}
 	}
 	w := newVersionWriter(db.vx, oid)
@@ -195,18 +195,18 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 		// nothing but a DROP removes.
 		if onlyInIndex(ts) {
 			w.b.Discard()
-			return nil, fmt.Errorf("engine: table %s: the version index lost the table, whose rows have versions only there", ts.spec.Name)
+			return rowRuns{}, fmt.Errorf("engine: table %s: the version index lost the table, whose rows have versions only there", ts.spec.Name)
 		}
 		since, rowsSince = 0, 0
 		held, err := db.vx.Holds(oid)
 		if err != nil {
 			w.b.Discard()
-			return nil, err
+			return rowRuns{}, err
 		}
 		if held {
 			if err := w.b.DeleteTable(oid); err != nil {
 				w.b.Discard()
-				return nil, err
+				return rowRuns{}, err
 			}
 			break
 		}
@@ -227,16 +227,13 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 	if rowsSince == 0 && ok {
 		if err := w.b.ClearRows(oid); err != nil {
 			w.b.Discard()
-			return nil, err
+			return rowRuns{}, err
 		}
 	}
-	var runs rowRuns
-	if rowsSince == 0 {
-		// Every row has a run: grown by appends, the list of 9 million
-		// rows was copied over and over (3.5 s of a table's first pass)
-		// and held twice at its last growth.
-		runs = make(rowRuns, 0, ts.rows.Len())
-	}
+	// A pass that puts every version counts each row's runs from its
+	// first version: the trim counts them again (rowRuns.fromFirst). The
+	// others list the runs they put.
+	runs := rowRuns{fromFirst: since == 0, horizon: ts.horizon}
 	var y yielder
 	// A row whose newest version is not after rowsSince (at most since)
 	// has nothing to put.
@@ -264,8 +261,8 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 				err = w.putRow(ts.log, &r, i, ts.horizon, keep)
 			}
 		}
-		if err == nil && top >= 0 && r.versions[top].seq > since && !r.versions[top].gap() {
-			runs = append(runs, rowRun{key: r.key, seq: r.versions[top].seq, n: docs})
+		if err == nil && !runs.fromFirst && top >= 0 && r.versions[top].seq > since && !r.versions[top].gap() {
+			runs.list = append(runs.list, rowRun{key: r.key, seq: r.versions[top].seq, n: docs})
 		}
 		return err == nil
 	})
@@ -284,7 +281,7 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 		err = w.putEntries(ts, seq, !ok)
 	}
 	if err := w.finish(err, indexedMark(seq, ts.horizon)); err != nil {
-		return nil, err
+		return rowRuns{}, err
 	}
 	if w.l != nil {
 		db.testLoads.Add(1)
@@ -312,14 +309,44 @@ type rowRun struct {
 	n   indexDocs
 }
 
-// rowRuns are a pass's runs, in key order.
-type rowRuns []rowRun
+// rowRuns are where a pass left the runs of patches of the rows it put.
+type rowRuns struct {
+	// fromFirst: the pass put every version of every row, at horizon,
+	// and counted each row's run from its first version (a table's first
+	// pass, or one after a fold), as find counts it again from the row's
+	// versions, which are the pass's up to its seq; list is empty. A list
+	// of the runs of 9 million rows took 430 MB, and 3.5 s of processor
+	// to grow.
+	fromFirst bool
+	horizon   uint64
+	list      runList
+}
+
+// find returns the run of r's version at seq, the one visible at indexed
+// (the pass's seq), if the pass put it; at is runList.find's.
+func (rs rowRuns) find(r *row, indexed, seq uint64, at *int) (indexDocs, bool) {
+	if !rs.fromFirst {
+		return rs.list.find(r.key, seq, at)
+	}
+	top := r.index(indexed)
+	if top < 0 || r.versions[top].gap() || r.versions[top].seq != seq {
+		return 0, false
+	}
+	var n indexDocs
+	for i := 0; i <= top; i++ {
+		n.keeps(r, i, rs.horizon)
+	}
+	return n, true
+}
+
+// runList is a pass's runs, in key order.
+type runList []rowRun
 
 // find returns the run of row k's version at seq, if the pass put it.
 // With at, it looks from rs[*at] on first, and leaves *at past the key:
 // a walk of rows in key order finds each a step or two after the one
 // before, where a search of the whole list missed the cache at each step.
-func (rs rowRuns) find(k Key, seq uint64, at *int) (indexDocs, bool) {
+func (rs runList) find(k Key, seq uint64, at *int) (indexDocs, bool) {
 	cmp := func(r rowRun, k Key) int { return compareKeys(r.key, k) }
 	var i int
 	var ok bool
@@ -546,17 +573,17 @@ func (w *versionWriter) finish(err error, m vindex.Mark) error {
 // to seq (none kept, the table held in memory, or a failure).
 func (db *DB) indexAndFlush(name string, ts *tableState, seq uint64) (uint64, rowRuns, error) {
 	if db.vx == nil || db.opts.ReadOnly || !db.opts.VersionIndex {
-		return 0, nil, nil
+		return 0, rowRuns{}, nil
 	}
 	if spill, err := db.spills(name, ts); !spill || err != nil {
-		return 0, nil, err
+		return 0, rowRuns{}, err
 	}
 	runs, err := db.indexVersions(ts, seq)
 	if err != nil {
-		return 0, nil, err
+		return 0, rowRuns{}, err
 	}
 	if err := db.vx.Flush(); err != nil {
-		return 0, nil, err
+		return 0, rowRuns{}, err
 	}
 	return seq, runs, nil
 }
@@ -1489,7 +1516,7 @@ func trimRowRun(r row, horizon, indexed uint64, leave bool, runs rowRuns, at *in
 	if i < 0 {
 		return nr, ok
 	}
-	n, put := runs.find(r.key, nr.versions[i].seq, at)
+	n, put := runs.find(&r, indexed, nr.versions[i].seq, at)
 	if cur, known := nr.versions[i].run(); !put || known && cur == n {
 		return nr, ok
 	}

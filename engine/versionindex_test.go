@@ -1116,7 +1116,7 @@ func TestSpillAtOpen(t *testing.T) {
 // not the run's, and a key asked out of order.
 func TestRowRunsFindInOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 19))
-	var runs rowRuns
+	var runs runList
 	var asked []Key
 	for i := range 5000 {
 		k := Key{Int: int64(i), IsInt: true}
