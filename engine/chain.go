@@ -468,8 +468,12 @@ func (w logWindow) has(v *version) bool { return v.seq <= w.durable && inLogAt(v
 // inLogAt reports whether v, a durable version that is not its row's
 // newest, may have its document read from the log: an INSERT after the
 // table's horizon.
-func inLogAt(v *version, horizon uint64) bool {
-	return v.typ() == store.EventInsert && v.seq > horizon
+func inLogAt(v *version, horizon uint64) bool { return insertAfter(v.typ(), v.seq, horizon) }
+
+// insertAfter reports whether a version of type typ at seq is an INSERT
+// after horizon: one whose document is its record's in the log.
+func insertAfter(typ store.EventType, seq, horizon uint64) bool {
+	return typ == store.EventInsert && seq > horizon
 }
 
 // logWindow is the window of ts's versions whose documents may go to the

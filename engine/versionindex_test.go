@@ -51,7 +51,7 @@ func checkVersionIndex(t *testing.T, db *DB, wantSeq, wantHorizon uint64) {
 	}
 	ts, _ := db.View().lookupTable("t")
 	m, ok, err := db.vx.Mark(ts.spec.OID)
-	if err != nil || !ok || m.Seq != wantSeq || m.Horizon != wantHorizon || !m.Rows || !m.DocAfterInsert {
+	if err != nil || !ok || m.Seq != wantSeq || m.Horizon != wantHorizon || !m.Rows || !m.DocAfterInsert || !m.RowInsertsInLog {
 		t.Fatalf("mark %+v (%v, %v), want seq %d horizon %d", m, ok, err, wantSeq, wantHorizon)
 	}
 }
@@ -153,7 +153,7 @@ func testVersionIndexOnDisk(t *testing.T, leave bool) {
 	}
 	k3 := appendOrderedKey(nil, key3)
 	r3, _ := ts.get(key3)
-	s3, v3, err := newestEntry(ts.log, &r3, seq)
+	s3, v3, err := newestEntry(ts.log, &r3, seq, ts.horizon)
 	mustExec(t, err)
 	for _, bad := range []struct {
 		key []byte
@@ -275,10 +275,13 @@ func checkNewestInGaps(t *testing.T, ts *tableState) {
 				continue
 			}
 			for _, at := range []uint64{r.versions[i].seq, r.versions[i+1].seq - 1} {
-				seq, iv, err := newestEntry(ts.log, &r, at)
+				seq, iv, err := newestEntry(ts.log, &r, at, ts.horizon)
 				mustExec(t, err)
 				wseq, ms, doc, err := r.docAt(ts.log, at)
 				mustExec(t, err)
+				if insertAfter(store.EventType(iv.Type), seq, ts.horizon) {
+					doc = nil // the record's in the log
+				}
 				if seq != wseq || iv.Ms != ms || !bytes.Equal(iv.Doc, doc) || seq < r.versions[i].seq || seq >= r.versions[i+1].seq {
 					t.Fatalf("row %s at %d, in a gap: seq %d ms %d doc %x; the row's: seq %d ms %d doc %x", r.key, at, seq, iv.Ms, iv.Doc, wseq, ms, doc)
 				}
@@ -1156,5 +1159,151 @@ func TestRowRunsFindInOrder(t *testing.T) {
 	}
 	if at != len(runs) {
 		t.Fatalf("the walk ends at %d of %d runs", at, len(runs))
+	}
+}
+
+// TestRowInsertsInLog: the index's entry for a row whose newest version
+// is an INSERT holds no document (the record's in the log), the others
+// their own; the rows read the same through it all, after a reopen too.
+// An index of before, whose entries held the INSERTs' documents (its mark
+// says so), is checked by its own rule and gets every row's entry again
+// at the next snapshot.
+func TestRowInsertsInLog(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1}
+	db := openDB(t, dir, opts)
+	defer func() { db.Close() }()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	commit := func(op func(tx *Txn) error) {
+		t.Helper()
+		tx := db.Begin()
+		mustExec(t, op(tx))
+		_, err := tx.Commit(ctx)
+		mustExec(t, err)
+	}
+	insert := func(k int) {
+		commit(func(tx *Txn) error {
+			_, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "n": %d}`, k, k*7))
+			return err
+		})
+	}
+	for k := range 30 {
+		insert(k)
+	}
+	for k := 10; k < 20; k++ {
+		commit(func(tx *Txn) error { return tx.Patch("t", int64(k), []byte(`{"n": 1}`)) })
+	}
+	for k := 20; k < 30; k++ {
+		commit(func(tx *Txn) error { return tx.SoftDelete("t", int64(k)) })
+	}
+	for k := 25; k < 30; k++ {
+		insert(k) // a new life
+	}
+	want := historyDocs(t, db)
+	seq, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	checkVersionIndex(t, db, seq, 0)
+	oid := func() uint32 { ts, _ := db.View().lookupTable("t"); return ts.spec.OID }()
+	// entries returns the index's row entries by key: type and document.
+	type entry struct {
+		typ store.EventType
+		doc []byte
+	}
+	entries := func() map[int64]entry {
+		t.Helper()
+		rr, err := db.vx.NewRows()
+		mustExec(t, err)
+		defer rr.Close()
+		out := map[int64]entry{}
+		for ok := rr.Scan(oid); ok; ok = rr.Next() {
+			k, _, err := readOrderedKey(rr.Key())
+			mustExec(t, err)
+			out[k.Int] = entry{store.EventType(rr.Version().Type), bytes.Clone(rr.Version().Doc)}
+		}
+		mustExec(t, rr.Err())
+		return out
+	}
+	checkEntries := func(docsOfInserts bool) {
+		t.Helper()
+		es := entries()
+		if len(es) != 30 {
+			t.Fatalf("%d rows in the index, want 30", len(es))
+		}
+		for k, e := range es {
+			var wantType store.EventType
+			var wantDoc []byte
+			switch {
+			case k >= 10 && k < 20:
+				wantType, wantDoc = store.EventPatch, fmt.Appendf(nil, `{"id":%d,"n":1}`, k)
+			case k >= 20 && k < 25:
+				wantType = store.EventSoftDelete
+			default:
+				wantType = store.EventInsert
+				if docsOfInserts {
+					wantDoc = fmt.Appendf(nil, `{"id":%d,"n":%d}`, k, k*7)
+				}
+			}
+			if wantDoc != nil {
+				d, _, err := decodeDocument(wantDoc)
+				mustExec(t, err)
+				wantDoc = ToJSON(d)
+			}
+			var got []byte
+			if e.doc != nil {
+				d, err := decodeDocBytes(e.doc)
+				mustExec(t, err)
+				got = ToJSON(d)
+			}
+			if e.typ != wantType || string(got) != string(wantDoc) {
+				t.Fatalf("row %d: the index has a %v with %s, want a %v with %s", k, e.typ, got, wantType, wantDoc)
+			}
+		}
+	}
+	checkEntries(false)
+	if got := historyDocs(t, db); !maps.Equal(got, want) {
+		t.Fatal("the history reads otherwise")
+	}
+	mustExec(t, db.Close())
+	db = openDB(t, dir, opts)
+	if got := historyDocs(t, db); !maps.Equal(got, want) {
+		t.Fatal("the history reads otherwise after a reopen")
+	}
+
+	// An index of before: the INSERTs' entries with their documents, and
+	// a mark that does not say otherwise.
+	ts, _ := db.View().lookupTable("t")
+	b := db.vx.NewBatch()
+	for k := range 30 {
+		r, _ := ts.get(Key{Int: int64(k), IsInt: true})
+		if v := r.newest(); v.typ() == store.EventInsert {
+			doc, err := r.current(ts.log)
+			mustExec(t, err)
+			mustExec(t, b.PutRow(oid, appendOrderedKey(nil, r.key), v.seq, vindex.Version{Type: byte(v.typ()), Ms: v.ms, Doc: doc}))
+		}
+	}
+	mustExec(t, b.SetMark(oid, vindex.Mark{Seq: seq, Rows: true, DocAfterInsert: true}))
+	mustExec(t, b.Apply())
+	if p := db.CheckVersionIndex(); len(p) != 0 {
+		t.Fatal(p)
+	}
+	checkEntries(true)
+	// Its rule holds it: an INSERT's entry without its document is not
+	// the index of before.
+	b = db.vx.NewBatch()
+	r, _ := ts.get(Key{Int: 3, IsInt: true})
+	mustExec(t, b.PutRow(oid, appendOrderedKey(nil, r.key), r.newest().seq, vindex.Version{Type: byte(store.EventInsert), Ms: r.newest().ms}))
+	mustExec(t, b.Apply())
+	if p := db.CheckVersionIndex(); len(p) == 0 {
+		t.Fatal("an index of before whose INSERT lacks its document checks")
+	}
+	// One row written, and the next snapshot puts every row's entry.
+	commit(func(tx *Txn) error { return tx.Patch("t", int64(12), []byte(`{"n": 1}`)) })
+	want = historyDocs(t, db)
+	seq, err = db.SnapshotTable("t")
+	mustExec(t, err)
+	checkVersionIndex(t, db, seq, 0)
+	checkEntries(false)
+	if got := historyDocs(t, db); !maps.Equal(got, want) {
+		t.Fatal("the history reads otherwise after the index's rows were put again")
 	}
 }

@@ -430,17 +430,22 @@ func (x *Index) kickTidier() {
 // table up to Seq as well (an index written before rows were kept in it
 // does not), and whether its runs of patches start at the PATCH after an
 // INSERT, which then holds its document (DocAfterInsert; an index written
-// before that rule counted them from the INSERT).
+// before that rule counted them from the INSERT), and whether a row's
+// newest version that is an INSERT after the horizon is held without its
+// document, which is its record's in the log (RowInsertsInLog; an index
+// written before held it).
 type Mark struct {
-	Seq, Horizon   uint64
-	Rows           bool
-	DocAfterInsert bool
+	Seq, Horizon    uint64
+	Rows            bool
+	DocAfterInsert  bool
+	RowInsertsInLog bool
 }
 
 // The bits of a mark's last byte.
 const (
-	markRows           = 1
-	markDocAfterInsert = 2
+	markRows            = 1
+	markDocAfterInsert  = 2
+	markRowInsertsInLog = 4
 )
 
 // identityKey holds the index's identity (ID): eight random bytes.
@@ -486,12 +491,13 @@ func (x *Index) Mark(table uint32) (m Mark, ok bool, err error) {
 	if err != nil || !ok {
 		return m, false, err
 	}
-	if len(v) != 16 && (len(v) != 17 || v[16] > markRows|markDocAfterInsert) {
+	if len(v) != 16 && (len(v) != 17 || v[16] > markRows|markDocAfterInsert|markRowInsertsInLog) {
 		return m, false, fmt.Errorf("vindex: mark of table %d: %w", table, ErrDamaged)
 	}
 	m = readMark(v)
 	if len(v) == 17 {
 		m.Rows, m.DocAfterInsert = v[16]&markRows != 0, v[16]&markDocAfterInsert != 0
+		m.RowInsertsInLog = v[16]&markRowInsertsInLog != 0
 	}
 	return m, true, nil
 }
@@ -631,6 +637,9 @@ func (b *Batch) SetMark(table uint32, m Mark) error {
 	}
 	if m.DocAfterInsert {
 		v[16] |= markDocAfterInsert
+	}
+	if m.RowInsertsInLog {
+		v[16] |= markRowInsertsInLog
 	}
 	return b.b.Set(markKey(table), v, nil)
 }
