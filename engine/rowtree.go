@@ -333,14 +333,18 @@ func (in *sortedInserter[T]) put(x T) {
 		in.find(&x)
 	}
 	n := in.leaf
-	if n == nil || len(n.items) >= leafItems {
-		in.leaf = nil // a split changes the path
+	if n == nil {
 		t.ReplaceOrInsert(x)
 		return
 	}
 	i, found := len(n.items), false
 	if len(n.items) > 0 && compareItems(&n.items[len(n.items)-1], &x) >= 0 {
 		i, found = t.search(n, &x)
+	}
+	if !found && len(n.items) >= leafItems {
+		in.leaf = nil // a split changes the path
+		t.ReplaceOrInsert(x)
+		return
 	}
 	seq := itemSeq(&x)
 	for _, p := range in.path {
@@ -352,6 +356,23 @@ func (in *sortedInserter[T]) put(x T) {
 	}
 	t.leafInsert(n, i, x)
 	t.n++
+}
+
+// get returns the item that orders with x, which is not less than the
+// item put or got before it, from the leaf of that one when x belongs
+// there: a read of what the next put replaces.
+func (in *sortedInserter[T]) get(x *T) (T, bool) {
+	var zero T
+	if in.leaf == nil || in.hi != nil && compareItems(x, in.hi) >= 0 {
+		in.find(x)
+	}
+	if in.leaf == nil {
+		return zero, false
+	}
+	if i, ok := in.t.search(in.leaf, x); ok {
+		return in.leaf.items[i], true
+	}
+	return zero, false
 }
 
 // find walks down to the leaf of x, making each node on the way t's own.

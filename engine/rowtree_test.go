@@ -551,3 +551,61 @@ func TestRowsAscending(t *testing.T) {
 	}
 	rowsAscending(newRowTree(), []Key{{Int: 1, IsInt: true}}, make([]row, 1)) // an empty tree
 }
+
+// TestSortedInserterGet: the rows of a tree read and replaced in key
+// order through one sortedInserter, as a trim puts back the rows it
+// changed, keys the tree lacks among them: each get gives the tree's row,
+// the tree ends as one replaced row by row, and a reader's clone keeps the
+// rows of before.
+func TestSortedInserterGet(t *testing.T) {
+	tr := newRowTree()
+	var model modelRows
+	for i := range 20_000 {
+		r := newRow(Key{Int: int64(2 * i), IsInt: true}, []version{newVersion(uint64(i+1), 0, 1)})
+		tr.ReplaceOrInsert(r)
+		model.put(r)
+	}
+	reader := tr.Clone()
+	rng := rand.New(rand.NewPCG(5, 9))
+	in := tr.sortedInserter()
+	for k := int64(0); k < 40_010; k += 1 + int64(rng.IntN(3)) {
+		got, ok := in.get(&row{key: Key{Int: k, IsInt: true}})
+		i, want := model.find(Key{Int: k, IsInt: true})
+		if ok != want || ok && got.newest().seq != model[i].newest().seq {
+			t.Fatalf("key %d: got %v %v, the tree has it: %v", k, got.key, ok, want)
+		}
+		if ok && rng.IntN(2) == 0 {
+			r := newRow(got.key, []version{newVersion(got.newest().seq, 0, 1), newVersion(uint64(100_000+k), 0, 2)})
+			in.put(r)
+			model.put(r)
+		}
+	}
+	if tr.Len() != len(model) {
+		t.Fatalf("%d rows, want %d", tr.Len(), len(model))
+	}
+	i := 0
+	tr.Ascend(func(r row) bool {
+		if compareKeys(r.key, model[i].key) != 0 || len(r.versions) != len(model[i].versions) {
+			t.Fatalf("at %d: row %v of %d versions, want %v of %d", i, r.key, len(r.versions), model[i].key, len(model[i].versions))
+		}
+		i++
+		return true
+	})
+	// The bounds on the rows' seqs take the replaced rows' newest.
+	since, want := 0, 0
+	tr.AscendSince(100_000, func(row) bool { since++; return true })
+	for _, r := range model {
+		if len(r.versions) == 2 {
+			want++
+		}
+	}
+	if since != want || want == 0 {
+		t.Fatalf("%d rows written since, want %d", since, want)
+	}
+	reader.Ascend(func(r row) bool {
+		if len(r.versions) != 1 {
+			t.Fatalf("the reader's row %v has %d versions", r.key, len(r.versions))
+		}
+		return true
+	})
+}

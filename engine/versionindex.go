@@ -1606,8 +1606,12 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, runs rowRuns) int {
 				return
 			}
 			w.gapTimes = mergeTimelines(w.gapTimes, buildTimeline(points))
+			// The changes come in key order: each row is found, and put
+			// back, in the leaf of the one before (a search from the root
+			// for each, twice, took half the trim of 9 million rows).
+			in := w.rows.sortedInserter()
 			for _, c := range cs {
-				r, ok := w.rows.Get(c.old)
+				r, ok := in.get(&c.old)
 				if !ok {
 					continue
 				}
@@ -1617,7 +1621,7 @@ func (db *DB) trimRows(name string, horizon, indexed uint64, runs rowRuns) int {
 						continue
 					}
 				}
-				w.rows.ReplaceOrInsert(nr)
+				in.put(nr)
 				w.point.replace(nr)
 			}
 			if last {
