@@ -225,7 +225,7 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 		since, rowsSince = 0, 0
 	}
 	if rowsSince == 0 && ok {
-		if err := w.b.ClearRows(oid); err != nil {
+		if err := w.clearRows(m, ok); err != nil {
 			w.b.Discard()
 			return rowRuns{}, err
 		}
@@ -488,6 +488,23 @@ func (w *versionWriter) put(k Key, seq uint64, v vindex.Version) error {
 	return w.next()
 }
 
+// clearRows removes the table's row entries, in the batch that the pass
+// applies first, and when the table's mark m (ok: there is one) says the
+// index holds them, sets it in the same batch without saying so: a pass
+// cut short keeps the batches it applied before its last, and its mark
+// must not claim the rows it had not put again yet (a check would find
+// them missing, or holding what an index of before held).
+func (w *versionWriter) clearRows(m vindex.Mark, ok bool) error {
+	if err := w.b.ClearRows(w.oid); err != nil {
+		return err
+	}
+	if !ok || !m.Rows {
+		return nil
+	}
+	m.Rows = false
+	return w.b.SetMark(w.oid, m)
+}
+
 // putNewest puts the version of r, a row of a table at horizon, visible
 // at seq as the row's newest, unless it is at or below since (the index
 // has it).
@@ -691,7 +708,14 @@ func rebuildIndexed(ts *tableState, h snapshotHeader) error {
 	w := newVersionWriter(lg.vx, lg.oid)
 	err := func() error {
 		// The rows' newest versions are all put again, from the rows.
-		if err := w.b.ClearRows(lg.oid); err != nil {
+		m, ok, err := lg.vx.Mark(lg.oid)
+		switch {
+		case errors.Is(err, vindex.ErrDamaged):
+			ok = false // set again at the end
+		case err != nil:
+			return err
+		}
+		if err := w.clearRows(m, ok); err != nil {
 			return err
 		}
 		it, err := lg.st.NewIterator(*lg.name.Load(), h.Horizon+1)

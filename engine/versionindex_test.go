@@ -1296,6 +1296,22 @@ func TestRowInsertsInLog(t *testing.T) {
 	if p := db.CheckVersionIndex(); len(p) == 0 {
 		t.Fatal("an index of before whose INSERT lacks its document checks")
 	}
+	// A pass cut short after its first batch, which cleared the rows:
+	// the mark no longer claims them, and the index checks.
+	m, _, err := db.vx.Mark(oid)
+	mustExec(t, err)
+	w := newVersionWriter(db.vx, oid)
+	mustExec(t, w.clearRows(m, true))
+	mustExec(t, w.b.Apply())
+	if m, _, err := db.vx.Mark(oid); err != nil || m.Rows || m.Seq != seq {
+		t.Fatalf("the mark after the rows were cleared: %+v, %v", m, err)
+	}
+	if p := db.CheckVersionIndex(); len(p) != 0 {
+		t.Fatal(p)
+	}
+	if es := entries(); len(es) != 0 {
+		t.Fatalf("%d row entries after they were cleared", len(es))
+	}
 	// One row written, and the next snapshot puts every row's entry.
 	commit(func(tx *Txn) error { return tx.Patch("t", int64(12), []byte(`{"n": 1}`)) })
 	want = historyDocs(t, db)
