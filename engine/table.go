@@ -895,9 +895,6 @@ func (ts *tableState) get(k Key) (row, bool) {
 	return ts.rows.Get(row{key: k})
 }
 
-// find returns the row of k in ts: the point map's, which may be newer
-// (a reader filters versions by its seq), or the B-tree's, which then
-// goes into the map (pointMap.add).
 // pastLast reports whether k comes after every row of the table's tree
 // and the table has no version of k at seq: the tree holds every event up
 // to seq, or, where it lags (a lookup by key reads the rows written since
@@ -911,6 +908,9 @@ func (ts *tableState) pastLast(k Key, seq uint64) bool {
 	return !ok || compareKeys(last.key, k) < 0
 }
 
+// find returns the row of k in ts: the point map's, which may be newer
+// (a reader filters versions by its seq), or the B-tree's, which then
+// goes into the map (pointMap.add).
 func (ts *tableState) find(k Key) (row, bool) {
 	if e := ts.point.entry(k); e != nil {
 		return e.r, true

@@ -318,8 +318,6 @@ func (tx *Txn) SoftDelete(table string, key any) error {
 	return nil
 }
 
-// tableKey converts a key value for a table, honouring a declared key type
-// (a digit string addresses an integer key).
 // isKeyValue reports whether v is k's value as a document holds it
 // (Key.Value): a key given as it is stored is not boxed again.
 func isKeyValue(v any, k Key) bool {
@@ -332,6 +330,8 @@ func isKeyValue(v any, k Key) bool {
 	return false
 }
 
+// tableKey converts a key value for a table, honouring a declared key type
+// (a digit string addresses an integer key).
 func tableKey(ts *tableState, v any) (Key, error) {
 	k, err := KeyOf(v)
 	if err != nil {
