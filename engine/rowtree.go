@@ -329,10 +329,7 @@ func (t *bpTree[T]) sortedInserter() *sortedInserter[T] { return &sortedInserter
 // put inserts x, which is not less than the item put before it.
 func (in *sortedInserter[T]) put(x T) {
 	t := in.t
-	if in.leaf == nil || in.hi != nil && compareItems(&x, in.hi) >= 0 {
-		in.find(&x)
-	}
-	n := in.leaf
+	n := in.leafOf(&x)
 	if n == nil {
 		t.ReplaceOrInsert(x)
 		return
@@ -362,17 +359,23 @@ func (in *sortedInserter[T]) put(x T) {
 // item put or got before it, from the leaf of that one when x belongs
 // there: a read of what the next put replaces.
 func (in *sortedInserter[T]) get(x *T) (T, bool) {
+	if n := in.leafOf(x); n != nil {
+		if i, ok := in.t.search(n, x); ok {
+			return n.items[i], true
+		}
+	}
 	var zero T
+	return zero, false
+}
+
+// leafOf returns the leaf of x, not less than the item put or got
+// before it: that one's while x comes before the bound of its subtree,
+// else the one found from the root; nil for an empty tree.
+func (in *sortedInserter[T]) leafOf(x *T) *bpNode[T] {
 	if in.leaf == nil || in.hi != nil && compareItems(x, in.hi) >= 0 {
 		in.find(x)
 	}
-	if in.leaf == nil {
-		return zero, false
-	}
-	if i, ok := in.t.search(in.leaf, x); ok {
-		return in.leaf.items[i], true
-	}
-	return zero, false
+	return in.leaf
 }
 
 // find walks down to the leaf of x, making each node on the way t's own.
