@@ -233,7 +233,7 @@ func (db *DB) indexVersions(ts *tableState, seq uint64) (rowRuns, error) {
 	// A pass that puts every version counts each row's runs from its
 	// first version: the trim counts them again (rowRuns.fromFirst). The
 	// others list the runs they put.
-	runs := rowRuns{fromFirst: since == 0, horizon: ts.horizon}
+	runs := rowRuns{fromFirst: since == 0}
 	var y yielder
 	// A row whose newest version is not after rowsSince (at most since)
 	// has nothing to put.
@@ -311,20 +311,19 @@ type rowRun struct {
 
 // rowRuns are where a pass left the runs of patches of the rows it put.
 type rowRuns struct {
-	// fromFirst: the pass put every version of every row, at horizon,
-	// and counted each row's run from its first version (a table's first
-	// pass, or one after a fold), as find counts it again from the row's
-	// versions, which are the pass's up to its seq; list is empty. A list
-	// of the runs of 9 million rows took 430 MB, and 3.5 s of processor
-	// to grow.
+	// fromFirst: the pass put every version of every row and counted
+	// each row's run from its first version (a table's first pass, or
+	// one after a fold), as find counts it again from the row's versions,
+	// which are the pass's up to its seq; list is empty. A list of the
+	// runs of 9 million rows took 430 MB, and 3.5 s of processor to grow.
 	fromFirst bool
-	horizon   uint64
 	list      runList
 }
 
 // find returns the run of r's version at seq, the one visible at indexed
-// (the pass's seq), if the pass put it; at is runList.find's.
-func (rs rowRuns) find(r *row, indexed, seq uint64, at *int) (indexDocs, bool) {
+// (the pass's seq), if the pass put it, the table at horizon (the pass's:
+// a trim after a fold does nothing); at is runList.find's.
+func (rs rowRuns) find(r *row, horizon, indexed, seq uint64, at *int) (indexDocs, bool) {
 	if !rs.fromFirst {
 		return rs.list.find(r.key, seq, at)
 	}
@@ -334,7 +333,7 @@ func (rs rowRuns) find(r *row, indexed, seq uint64, at *int) (indexDocs, bool) {
 	}
 	var n indexDocs
 	for i := 0; i <= top; i++ {
-		n.keeps(r, i, rs.horizon)
+		n.keeps(r, i, horizon)
 	}
 	return n, true
 }
@@ -1554,7 +1553,7 @@ func trimRowRun(r row, horizon, indexed uint64, leave bool, runs rowRuns, at *in
 	if i < 0 {
 		return nr, ok
 	}
-	n, put := runs.find(&r, indexed, nr.versions[i].seq, at)
+	n, put := runs.find(&r, horizon, indexed, nr.versions[i].seq, at)
 	if cur, known := nr.versions[i].run(); !put || known && cur == n {
 		return nr, ok
 	}
