@@ -25,6 +25,16 @@ func mustExec(t testing.TB, err error) {
 	}
 }
 
+// mustCommit runs op in a transaction of db and commits it, failing t on
+// an error of either.
+func mustCommit(t testing.TB, db *DB, op func(tx *Txn) error) {
+	t.Helper()
+	tx := db.Begin()
+	mustExec(t, op(tx))
+	_, err := tx.Commit(ctx)
+	mustExec(t, err)
+}
+
 func getDoc(t testing.TB, v *View, table string, key any) map[string]any {
 	t.Helper()
 	r, ok, err := v.Get(table, key)

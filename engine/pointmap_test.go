@@ -226,13 +226,6 @@ func TestPointCacheReset(t *testing.T) {
 // it (one of them it changed), and the map fills again as it is read.
 func TestPointCacheLargeCommit(t *testing.T) {
 	db := smallPointCache(t)
-	write := func(fn func(tx *Txn) error) {
-		t.Helper()
-		tx := db.Begin()
-		mustExec(t, fn(tx))
-		_, err := tx.Commit(ctx)
-		mustExec(t, err)
-	}
 	check := func(n int, changed int64) {
 		t.Helper()
 		v := db.View()
@@ -253,7 +246,7 @@ func TestPointCacheLargeCommit(t *testing.T) {
 			}
 		}
 	}
-	write(func(tx *Txn) error {
+	mustCommit(t, db, func(tx *Txn) error {
 		for i := range 10 {
 			if _, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "n": 0}`, i)); err != nil {
 				return err
@@ -263,7 +256,7 @@ func TestPointCacheLargeCommit(t *testing.T) {
 	})
 	check(10, -1) // the map holds rows 0-9 now
 	before := db.work["t"].point
-	write(func(tx *Txn) error {
+	mustCommit(t, db, func(tx *Txn) error {
 		if err := tx.Patch("t", int64(3), []byte(`{"n": 1}`)); err != nil {
 			return err
 		}

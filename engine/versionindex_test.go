@@ -82,10 +82,7 @@ func testVersionIndexOnDisk(t *testing.T, leave bool) {
 		func(tx *Txn) error { _, err := tx.Insert("t", []byte(`{"id": 500, "status": "gone"}`)); return err },
 		func(tx *Txn) error { return tx.SoftDelete("t", int64(500)) },
 	} {
-		tx := db.Begin()
-		mustExec(t, op(tx))
-		_, err := tx.Commit(ctx)
-		mustExec(t, err)
+		mustCommit(t, db, op)
 	}
 	versionIndexWorkload(t, db, rng, 40, 20)
 	before := historyDocs(t, db)
@@ -1174,15 +1171,8 @@ func TestRowInsertsInLog(t *testing.T) {
 	db := openDB(t, dir, opts)
 	defer func() { db.Close() }()
 	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
-	commit := func(op func(tx *Txn) error) {
-		t.Helper()
-		tx := db.Begin()
-		mustExec(t, op(tx))
-		_, err := tx.Commit(ctx)
-		mustExec(t, err)
-	}
 	insert := func(k int) {
-		commit(func(tx *Txn) error {
+		mustCommit(t, db, func(tx *Txn) error {
 			_, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "n": %d}`, k, k*7))
 			return err
 		})
@@ -1191,10 +1181,10 @@ func TestRowInsertsInLog(t *testing.T) {
 		insert(k)
 	}
 	for k := 10; k < 20; k++ {
-		commit(func(tx *Txn) error { return tx.Patch("t", int64(k), []byte(`{"n": 1}`)) })
+		mustCommit(t, db, func(tx *Txn) error { return tx.Patch("t", int64(k), []byte(`{"n": 1}`)) })
 	}
 	for k := 20; k < 30; k++ {
-		commit(func(tx *Txn) error { return tx.SoftDelete("t", int64(k)) })
+		mustCommit(t, db, func(tx *Txn) error { return tx.SoftDelete("t", int64(k)) })
 	}
 	for k := 25; k < 30; k++ {
 		insert(k) // a new life
@@ -1313,7 +1303,7 @@ func TestRowInsertsInLog(t *testing.T) {
 		t.Fatalf("%d row entries after they were cleared", len(es))
 	}
 	// One row written, and the next snapshot puts every row's entry.
-	commit(func(tx *Txn) error { return tx.Patch("t", int64(12), []byte(`{"n": 1}`)) })
+	mustCommit(t, db, func(tx *Txn) error { return tx.Patch("t", int64(12), []byte(`{"n": 1}`)) })
 	want = historyDocs(t, db)
 	seq, err = db.SnapshotTable("t")
 	mustExec(t, err)
