@@ -58,6 +58,12 @@ func TestServerBinarySpills(t *testing.T) {
 		if err := b.conn.QueryRow(bg, fmt.Sprintf(`SELECT v FROM u WHERE id = 7 AS OF %d`, before)).Scan(&v); err != nil || v != 7 {
 			t.Fatalf("row 7 as of seq %d: %d, %v", before, v, err)
 		}
+		// A row never changed: its newest version an INSERT, whose
+		// document a spilled table reads from the log (the index's row
+		// entry holds none).
+		if err := b.conn.QueryRow(bg, `SELECT v FROM u WHERE id = 15000`).Scan(&v); err != nil || v != 15000 {
+			t.Fatalf("row 15000: %d, %v", v, err)
+		}
 	}
 	b = startBinary(t, []string{"DRIFTDB_DATA=" + dir}, "--spill-above", "64kB")
 	for deadline := time.Now().Add(30 * time.Second); len(present()) == 0; time.Sleep(20 * time.Millisecond) {
