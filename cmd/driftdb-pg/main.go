@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/driftdb/driftdb/cmd/internal/bytesize"
+	"github.com/driftdb/driftdb/cmd/internal/heapgov"
 	"github.com/driftdb/driftdb/cmd/internal/openheap"
 	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/pgwire"
@@ -252,7 +253,7 @@ func run(args []string, stderr io.Writer) int {
 	// threads that read blocks: two arenas, and their free pages given
 	// back every 10 s (vindex.TrimArenas).
 	vindex.LimitArenas(2) // before those threads
-	defer every(10*time.Second, vindex.TrimArenas)()
+	defer heapgov.Every(10*time.Second, vindex.TrimArenas)()
 	restoreHeap := openheap.Relax()
 	db, err := engine.Open(o.data, engine.Options{
 		Logger:         log,
@@ -272,10 +273,10 @@ func run(args []string, stderr io.Writer) int {
 	}
 	// The governor starts once the tables are loaded: loading them is
 	// the one time the heap only grows (openheap).
-	var gov *heapGovernor
-	if governed(o) {
-		gov = governHeap(governorFloor(int64(o.cacheSize)), time.Second)
-		defer gov.stop()
+	var gov *heapgov.Governor
+	if heapgov.Free(o.memoryLimit != 0) {
+		gov = heapgov.Start(heapgov.Floor(int64(o.cacheSize)), time.Second)
+		defer gov.Stop()
 	}
 	// Opening decoded the snapshots and the log: the memory it used only
 	// while loading goes back to the system now, rather than staying with

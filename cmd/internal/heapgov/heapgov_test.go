@@ -1,4 +1,4 @@
-package main
+package heapgov
 
 import (
 	"os"
@@ -9,12 +9,12 @@ import (
 	"time"
 )
 
-// TestHeapGovernor: the target is Go's default for a heap well below the
+// TestGovernor: the target is Go's default for a heap well below the
 // floor, 50 for one above it and in between what lets the heap reach the
-// floor; a running governor sets it from the live heap, and its stop puts
+// floor; a running governor sets it from the live heap, and its Stop puts
 // back the default.
-func TestHeapGovernor(t *testing.T) {
-	g := &heapGovernor{floor: 640 << 20}
+func TestGovernor(t *testing.T) {
+	g := &Governor{floor: 640 << 20}
 	for _, c := range []struct {
 		live int64
 		want int
@@ -43,41 +43,41 @@ func TestHeapGovernor(t *testing.T) {
 		held[i] = byte(i)
 	}
 	debug.FreeOSMemory() // the live heap measured with held in it
-	gov := governHeap(16<<20, 10*time.Millisecond)
+	gov := Start(16<<20, 10*time.Millisecond)
 	if n := gogc(); n != 50 {
-		gov.stop()
+		gov.Stop()
 		t.Fatalf("the target is %d over a live heap 4 times the floor, want 50", n)
 	}
-	gov.stop()
+	gov.Stop()
 	if n := gogc(); n != 100 {
 		t.Fatalf("the target is %d after the governor stopped", n)
 	}
 	runtime.KeepAlive(held)
 }
 
-// TestGoverned: the server governs the collector unless a memory limit or
-// GOGC is given, and its floor at the default cache is 640 MB.
-func TestGoverned(t *testing.T) {
+// TestFree: the collector is left to a governor unless a memory limit or
+// GOGC is given, and the floor at the default cache is 384 MB.
+func TestFree(t *testing.T) {
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
 	os.Unsetenv("GOGC")
 	os.Unsetenv("GOMEMLIMIT")
-	if !governed(&options{}) {
-		t.Fatal("not governed with nothing given")
+	if !Free(false) {
+		t.Fatal("not free with nothing given")
 	}
-	if governed(&options{memoryLimit: 1 << 30}) {
-		t.Fatal("governed with --memory-limit")
+	if Free(true) {
+		t.Fatal("free with a memory limit given")
 	}
 	t.Setenv("GOGC", "80")
-	if governed(&options{}) {
-		t.Fatal("governed with GOGC set")
+	if Free(false) {
+		t.Fatal("free with GOGC set")
 	}
 	os.Unsetenv("GOGC")
 	t.Setenv("GOMEMLIMIT", "1GiB")
-	if governed(&options{}) {
-		t.Fatal("governed with GOMEMLIMIT set")
+	if Free(false) {
+		t.Fatal("free with GOMEMLIMIT set")
 	}
-	if n := governorFloor(256 << 20); n != 384<<20 {
+	if n := Floor(256 << 20); n != 384<<20 {
 		t.Fatalf("floor %d at the default cache", n)
 	}
 }
