@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -325,5 +327,42 @@ func TestCommitPanicReleasesWriter(t *testing.T) {
 	mustExec(t, v.Scan("c", func(*Row) bool { n++; return true }))
 	if n != 2 {
 		t.Fatalf("%d rows after the panicked commit, want 2", n)
+	}
+}
+
+// TestCommitLetsGoOfEvents: a commit lets go of each event once it is
+// applied and in the batch, so that a large transaction's events are not
+// all held beside what the commit allocates: the first event of a
+// transaction of 300 inserts is collected before the last one is applied.
+func TestCommitLetsGoOfEvents(t *testing.T) {
+	db := counterDB(t)
+	tx := db.Begin()
+	for i := range 300 {
+		_, err := tx.Insert("c", fmt.Appendf(nil, `{"id": %d, "n": %d}`, 100+i, i))
+		mustExec(t, err)
+	}
+	var freed atomic.Bool
+	runtime.AddCleanup(tx.ops[0], func(f *atomic.Bool) { f.Store(true) }, &freed)
+	n, sawFreed := 0, false
+	db.testApplied = func(*event) {
+		if n++; n < len(tx.ops) {
+			return
+		}
+		for range 100 { // cleanups run on a goroutine of their own after a collection
+			if runtime.GC(); freed.Load() {
+				sawFreed = true
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	defer func() { db.testApplied = nil }()
+	_, err := tx.Commit(ctx)
+	mustExec(t, err)
+	if !sawFreed {
+		t.Fatal("the commit held its first event until its last was applied")
+	}
+	if got := getDoc(t, db.View(), "c", int64(399))["n"].(int64); got != 299 {
+		t.Fatalf("row 399 has n %d", got)
 	}
 }
