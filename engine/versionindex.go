@@ -1145,7 +1145,17 @@ type newestReader struct {
 	lg *tableLog
 	r  *vindex.Versions
 	pr presentReader // reads the table's present file, when it has one
+	// log reads INSERTs' records from the table's log (of the table
+	// named logName), on from the one before when their seqs ascend
+	// with the keys, as they do for rows loaded in key order.
+	log     *store.LogReader
+	logName string
+	logHits int64 // documents read with log, since release
 }
+
+// logReads counts the documents newestReaders read from the log (added
+// as they are released), for the tests.
+var logReads atomic.Int64
 
 // slabCopy returns a copy of b in *slab, which moves to a new array,
 // twice as large, when full (the documents in the old one stay with the
@@ -1166,6 +1176,9 @@ func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
 	if doc, ok := lg.fromPresent(&nr.pr, r.key, r.newest().seq); ok {
 		return doc, nil
 	}
+	if v := r.newest(); v.inLog() {
+		return nr.logDoc(lg, r.key, v)
+	}
 	if !r.newestInIndex() {
 		return r.docOf(lg, len(r.versions)-1)
 	}
@@ -1177,6 +1190,38 @@ func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
 		nr.lg, nr.r = lg, rd
 	}
 	return lg.newestIn(nr.r, r.key, r.newest(), false)
+}
+
+// logDoc returns the document of v, row k's INSERT whose record in the
+// log is its document, lent until the next read: from the document cache
+// when it is there (a point read put it), else read from the log, and not
+// put in the cache, which a scan would only churn.
+func (nr *newestReader) logDoc(lg *tableLog, k Key, v *version) ([]byte, error) {
+	if lg == nil {
+		return lg.read(k, v) // says why not
+	}
+	if lg.cache != nil {
+		if doc := lg.cache.get(newCacheKey(lg, v.seq)); doc != nil {
+			return doc, nil
+		}
+	}
+	name := *lg.name.Load()
+	if nr.log == nil || nr.logName != name {
+		lr, err := lg.st.NewLogReader(name)
+		if err != nil {
+			return nil, storageError(fmt.Errorf("engine: table %s row %s seq %d: %w", name, k, v.seq, err))
+		}
+		nr.log, nr.logName = lr, name
+	}
+	rec, err := nr.log.Read(v.seq)
+	if err != nil {
+		return nil, storageError(fmt.Errorf("engine: table %s row %s seq %d: %w", name, k, v.seq, err))
+	}
+	if rec.Type != store.EventInsert {
+		return nil, fmt.Errorf("engine: table %s row %s seq %d: the log has a %v, not an INSERT", name, k, v.seq, rec.Type)
+	}
+	nr.logHits++
+	return rec.Payload, nil
 }
 
 // docOf is r.docOf(lg, i), reading the document of a newest version
@@ -1203,6 +1248,10 @@ func (nr *newestReader) docAt(lg *tableLog, r *row, seq uint64) (uint64, int64, 
 func (nr *newestReader) release() {
 	nr.releaseIndex()
 	nr.pr.release()
+	if nr.logHits > 0 {
+		logReads.Add(nr.logHits)
+	}
+	nr.log, nr.logName, nr.logHits = nil, "", 0
 }
 
 // releaseIndex gives back the reader of the index, which holds its files

@@ -253,26 +253,14 @@ func (s *Store) ReadRecord(name string, seq uint64) (Record, error) {
 }
 
 func (s *Store) readRecord(segs []*segment, seq uint64) (Record, error) {
-	// The segment holding seq is the last whose first seq is at or below
-	// it.
-	i := len(segs) - 1
-	for i >= 0 {
-		if f := segs[i].firstSeq.Load(); f != 0 && f <= seq {
-			break
-		}
-		i--
-	}
-	if i < 0 || seq > segs[i].lastSeq.Load() {
+	seg, ok := segmentOf(segs, seq)
+	if !ok {
 		return Record{}, ErrNoRecord
 	}
-	seg := segs[i]
 	f, off, err := seg.seqs.locate(s.fs, seg, seq)
 	if err != nil {
 		return Record{}, err
 	}
-	// Walk the records before seq's by their length fields only: the
-	// record read is the one whose CRC is checked, so damage elsewhere in
-	// the segment does not stop the read.
 	cr := newChunkReader(f, off, seg.end.Load())
 	cr.window = readWindow
 	bp := readBuffers.Get().(*[]byte)
@@ -283,6 +271,36 @@ func (s *Store) readRecord(segs []*segment, seq uint64) (Record, error) {
 			readBuffers.Put(bp)
 		}
 	}()
+	rec, err := readOn(cr, seg, seq)
+	if err != nil {
+		return Record{}, err
+	}
+	rec.Payload = bytes.Clone(rec.Payload)
+	return rec, nil
+}
+
+// segmentOf returns the segment of segs that holds seq, if one may: the
+// last whose first seq is at or below it.
+func segmentOf(segs []*segment, seq uint64) (*segment, bool) {
+	i := len(segs) - 1
+	for i >= 0 {
+		if f := segs[i].firstSeq.Load(); f != 0 && f <= seq {
+			break
+		}
+		i--
+	}
+	if i < 0 || seq > segs[i].lastSeq.Load() {
+		return nil, false
+	}
+	return segs[i], true
+}
+
+// readOn reads with cr, from where it is, the record of seq in seg: its
+// payload is cr's, valid until cr reads again. The records before it are
+// walked by their length fields only: the record read is the one whose
+// CRC is checked, so damage elsewhere in the segment does not stop the
+// read.
+func readOn(cr *chunkReader, seg *segment, seq uint64) (Record, error) {
 	for {
 		at := cr.offset()
 		n, rseq, typ, err := cr.peek()
@@ -306,9 +324,74 @@ func (s *Store) readRecord(segs []*segment, seq uint64) (Record, error) {
 		if err != nil {
 			return Record{}, &CorruptionError{File: seg.path, Offset: at, Err: err}
 		}
-		rec.Payload = bytes.Clone(rec.Payload)
 		return rec, nil
 	}
+}
+
+// A LogReader reads records of one stream by seq, for a walk whose seqs
+// mostly ascend: the rows of a table in key order, loaded in that order.
+// Where ReadRecord starts each read from the seq map's entry before the
+// record and reads a few kilobytes, a LogReader reads on from the record
+// it read last when the next one is after it and the map has no entry
+// between them, a run of logRun bytes at a time, and lends each payload
+// rather than copying it. A read it cannot make so (a seq before the last,
+// another segment, a segment replaced under it) starts again from the
+// seq map, as ReadRecord does.
+type LogReader struct {
+	s    *Store
+	name string
+	st   *stream
+	segs *[]*segment // the list seg is from
+	seg  *segment
+	cr   *chunkReader // nil: none open
+	last uint64       // the seq of the last record read
+}
+
+// logRun is what a LogReader reads from a segment at once.
+const logRun = 128 << 10
+
+// NewLogReader returns a reader of the records of stream name by seq.
+func (s *Store) NewLogReader(name string) (*LogReader, error) {
+	st, err := s.stream(name)
+	if err != nil {
+		return nil, err
+	}
+	return &LogReader{s: s, name: name, st: st}, nil
+}
+
+// Read returns the record of seq, checked, as ReadRecord does; its
+// Payload is valid until the next Read.
+func (r *LogReader) Read(seq uint64) (Record, error) {
+	segs := r.st.segs.Load()
+	seg, ok := segmentOf(*segs, seq)
+	if !ok {
+		return Record{}, ErrNoRecord
+	}
+	f, off, err := seg.seqs.locate(r.s.fs, seg, seq)
+	if err == nil {
+		if r.cr == nil || segs != r.segs || seg != r.seg || seq <= r.last || off > r.cr.offset() || r.cr.r != f {
+			var buf []byte
+			if r.cr != nil {
+				buf = r.cr.buf[:0]
+			}
+			r.cr = newChunkReader(f, off, seg.end.Load())
+			r.cr.window, r.cr.buf = logRun, buf
+			r.segs, r.seg = segs, seg
+		}
+		r.cr.limit = seg.end.Load() // the newest segment grows
+		var rec Record
+		rec, err = readOn(r.cr, seg, seq)
+		if err == nil || errors.Is(err, ErrNoRecord) {
+			// At the record after seq either way: a read of a later
+			// seq reads on from there.
+			r.last = seq
+			return rec, err
+		}
+	}
+	// Closed or replaced under the read, or damaged: ReadRecord waits for
+	// a new list and says which.
+	r.cr, r.last = nil, 0
+	return r.s.ReadRecord(r.name, seq)
 }
 
 // readBuffers holds the buffers of reads by seq.

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/driftdb/driftdb/store/vfs"
 )
 
 // bigRecord is testRecord with a payload large enough that some records
@@ -236,4 +239,87 @@ func TestReadRecordClosed(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Fatalf("the failed reads took %v", d)
 	}
+}
+
+// logReads reads with lr the seqs of stream a in order (every record of
+// a, or every step-th), each checked against what was written, with the
+// records of b between them ErrNoRecord.
+func logReads(t *testing.T, lr *LogReader, seqs []uint64) {
+	t.Helper()
+	for _, seq := range seqs {
+		rec, err := lr.Read(seq)
+		if seq%3 == 0 {
+			if !errors.Is(err, ErrNoRecord) {
+				t.Fatalf("seq %d of stream b read from a: %v", seq, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("seq %d: %v", seq, err)
+		}
+		if !sameRecord(rec, bigRecord(seq)) {
+			t.Fatalf("seq %d: read %d %v (%d bytes)", seq, rec.Seq, rec.Type, len(rec.Payload))
+		}
+	}
+}
+
+// TestLogReader: a LogReader reads what ReadRecord does, in ascending
+// order a run at a time (fewer file reads than records), and in any
+// other order, over several segments, after records are appended, and
+// after a merge replaces the segments under it.
+func TestLogReader(t *testing.T) {
+	faults := vfs.NewFaultFS(vfs.OS())
+	dir, opts := t.TempDir(), Options{SegmentSize: 16 << 10, FS: faults}
+	s := openT(t, dir, opts)
+	createStreams(t, s, "a", "b")
+	appendBatches(t, s, 1, 400)
+	lr, err := s.NewLogReader("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all, skipping, shuffled []uint64
+	for seq := uint64(1); seq <= 400; seq++ {
+		all = append(all, seq)
+		if seq%7 == 0 {
+			skipping = append(skipping, seq)
+		}
+	}
+	shuffled = slices.Clone(all)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	before := faults.Count(vfs.OpRead)
+	logReads(t, lr, all)
+	if n := faults.Count(vfs.OpRead) - before; n > 40 {
+		t.Fatalf("%d reads of the files for 267 records in order", n)
+	}
+	logReads(t, lr, skipping)
+	logReads(t, lr, shuffled)
+	logReads(t, lr, all[:50]) // back to the start
+	if _, err := lr.Read(401); !errors.Is(err, ErrNoRecord) {
+		t.Fatalf("seq 401 before it is written: %v", err)
+	}
+	appendBatches(t, s, 401, 450)
+	logReads(t, lr, all[390:])
+	for seq := uint64(401); seq <= 450; seq++ {
+		logReads(t, lr, []uint64{seq})
+	}
+	if _, err := s.NewLogReader("c"); err == nil {
+		t.Fatal("a reader of a missing stream")
+	}
+
+	// Merged segments hold the same records at other offsets: a reader
+	// made before the merge reads them from the new files.
+	s.Close()
+	opts.SegmentSize = 1 << 20
+	s = openT(t, dir, opts)
+	defer s.Close()
+	lr, err = s.NewLogReader("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logReads(t, lr, all[:200])
+	if err := s.MergeSegments("a"); err != nil {
+		t.Fatal(err)
+	}
+	logReads(t, lr, all[200:])
+	logReads(t, lr, all)
 }
