@@ -132,7 +132,7 @@ func (db *DB) readWholeSnapshot(spec *TableSpec, seq uint64) (ts *tableState, id
 		return nil, nil, false, fmt.Errorf("snapshot content is for seq %d", h.Seq)
 	}
 	idx = db.readIndexFiles(db.st.StreamDir(spec.Name), spec, seq)
-	if ts, err = readSnapshotData(rows, h, spec, db.tableLog(spec), db.opts.NewestInIndex); err != nil {
+	if ts, err = readSnapshotData(rows, h, spec, db.tableLog(spec), db.opts.NewestInIndex, db.spillingAtOpen[spec.Name]); err != nil {
 		idx.wait()
 		return nil, nil, false, err
 	}

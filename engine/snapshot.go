@@ -405,8 +405,10 @@ func readSnapshotHeader(r io.Reader, spec *TableSpec) (*snapshotRows, snapshotHe
 // readSnapshotData decodes the rows of a whole snapshot, whose header h
 // readSnapshotHeader read, into a table state for spec; with leave, the
 // newest versions the version index holds come without their documents
-// (Options.NewestInIndex).
-func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg *tableLog, leave bool) (*tableState, error) {
+// (Options.NewestInIndex), and with spilling (the table spills next, and
+// the index holds none of it) INSERTs in key order after the horizon
+// (snapshotRows.logInserts).
+func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg *tableLog, leave, spilling bool) (*tableState, error) {
 	var rebuild error // the version index does not hold what the snapshot left it
 	if h.V == wholeIndexed || h.V == wholeGaps {
 		if lg.vx == nil {
@@ -425,6 +427,9 @@ func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg 
 	versions := 0
 	if leave && h.V == wholeGaps && rebuild == nil {
 		rows.leave, rows.horizon = h.Indexed, h.Horizon
+	}
+	if leave && spilling && h.V == snapshotVersion {
+		rows.logInserts, rows.horizon = true, h.Horizon
 	}
 	tb := newTreeBuilder(ts.rows) // the rows come in order
 	for range h.Rows {

@@ -1193,17 +1193,11 @@ func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
 }
 
 // logDoc returns the document of v, row k's INSERT whose record in the
-// log is its document, lent until the next read: from the document cache
-// when it is there (a point read put it), else read from the log, and not
-// put in the cache, which a scan would only churn.
+// log is its document, lent until the next read: read from the log, not
+// through the document cache, which a scan would only churn.
 func (nr *newestReader) logDoc(lg *tableLog, k Key, v *version) ([]byte, error) {
 	if lg == nil {
 		return lg.read(k, v) // says why not
-	}
-	if lg.cache != nil {
-		if doc := lg.cache.get(newCacheKey(lg, v.seq)); doc != nil {
-			return doc, nil
-		}
 	}
 	name := *lg.name.Load()
 	if nr.log == nil || nr.logName != name {

@@ -1313,3 +1313,147 @@ func TestRowInsertsInLog(t *testing.T) {
 		t.Fatal("the history reads otherwise after the index's rows were put again")
 	}
 }
+
+// TestSpillAtOpenInsertsInLog: a table the open spills in the background
+// (spillsAtOpen) loads the rows whose newest version is an INSERT that
+// follows closely on the one of the row before in the log without its
+// document, the log's record being it; the others keep theirs (the first
+// of such rows, rows inserted out of key order, rows patched since). A
+// scan and reads by key give every row as it is, before and after the
+// spill, whose index and present file check.
+func TestSpillAtOpenInsertsInLog(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, SpillAbove: 1 << 40, CacheSize: -1}
+	db := openDB(t, dir, opts)
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"status"}}))
+	want := map[int64]string{}
+	insert := func(ids ...int64) {
+		tx := db.Begin()
+		for _, id := range ids {
+			doc := fmt.Sprintf(`{"id": %d, "status": "s%d", "n": %d}`, id, id%3, id)
+			_, err := tx.Insert("t", []byte(doc))
+			mustExec(t, err)
+			want[id] = doc
+		}
+		_, err := tx.Commit(ctx)
+		mustExec(t, err)
+	}
+	var serial, shuffled []int64
+	for id := range int64(3000) {
+		serial = append(serial, id)
+	}
+	for i := range 100 {
+		insert(serial[i*30 : (i+1)*30]...) // in key order, 30 a commit
+	}
+	for id := int64(10000); id < 10500; id++ {
+		shuffled = append(shuffled, id)
+	}
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	insert(shuffled...)
+	patched := map[int64]bool{}
+	for id := int64(5); id < 3000; id += 100 {
+		_, err := db.Patch(ctx, "t", id, []byte(`{"n": -1}`))
+		mustExec(t, err)
+		want[id] = fmt.Sprintf(`{"id": %d, "status": "s%d", "n": -1}`, id, id%3)
+		patched[id] = true
+	}
+	seq, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	mustExec(t, db.Close())
+
+	// check reads every row of db by a scan and by key, as want has it.
+	check := func(db *DB, when string) {
+		t.Helper()
+		v := db.View()
+		n := 0
+		mustExec(t, v.Scan("t", func(r *Row) bool {
+			n++
+			d, err := r.Doc()
+			mustExec(t, err)
+			w, _, err := DecodeDocument([]byte(want[r.Key.Int]))
+			mustExec(t, err)
+			if fmt.Sprint(d) != fmt.Sprint(w) {
+				t.Fatalf("%s: row %d scans as %v, want %v", when, r.Key.Int, d, w)
+			}
+			return true
+		}))
+		if n != len(want) {
+			t.Fatalf("%s: %d rows, want %d", when, n, len(want))
+		}
+		for _, id := range []int64{0, 1, 2999, 10000, 10499, 105} {
+			r, ok, err := v.Get("t", id)
+			mustExec(t, err)
+			d, err := r.Doc()
+			mustExec(t, err)
+			if !ok || d["n"] == nil || fmt.Sprint(d["id"]) != fmt.Sprint(id) {
+				t.Fatalf("%s: row %d by key: %v %v", when, id, ok, d)
+			}
+		}
+	}
+
+	// Which rows load without their documents, at an open that spills.
+	opts.SpillAbove = 1 << 10
+	db = openDB(t, dir, opts) // automatic snapshots off: nothing spills
+	if got := db.spillsAtOpen(); got != nil {
+		t.Fatalf("an open without automatic snapshots spills %v", got)
+	}
+	spec := *db.work["t"].spec
+	db.opts.SnapshotEvents = DefaultSnapshotEvents // as an open that spills
+	if got := db.spillsAtOpen(); !got["t"] || len(got) != 1 {
+		t.Fatalf("an open spills %v, want t", got)
+	}
+	db.spillingAtOpen = map[string]bool{"t": true}
+	ts, idx, _, err := db.readWholeSnapshot(&spec, seq)
+	mustExec(t, err)
+	mustExec(t, db.useIndexes(ts, idx))
+	db.spillingAtOpen = nil
+	inLog := map[int64]bool{}
+	ts.rows.Ascend(func(r row) bool {
+		if r.newest().inLog() {
+			inLog[r.key.Int] = true
+		}
+		return true
+	})
+	for _, id := range serial[1:] {
+		if inLog[id] == patched[id] {
+			t.Fatalf("row %d loads with its document %v, patched %v", id, !inLog[id], patched[id])
+		}
+	}
+	if inLog[0] {
+		t.Fatal("the first row loads without its document")
+	}
+	out := 0
+	for _, id := range shuffled {
+		if inLog[id] {
+			out++
+		}
+	}
+	if out > len(shuffled)/10 {
+		t.Fatalf("%d of %d rows inserted out of key order load without their documents", out, len(shuffled))
+	}
+	mustExec(t, db.Close())
+
+	opts.SnapshotEvents, opts.SnapshotBytes = 0, 0 // the defaults: the open spills
+	db = openDB(t, dir, opts)
+	check(db, "at the open")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		ts, _ := db.View().lookupTable("t")
+		if _, ok, err := db.vx.Mark(ts.spec.OID); err != nil || ok {
+			mustExec(t, err)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the table did not spill after the open")
+		}
+	}
+	mustExec(t, db.Close()) // waits for the snapshot under way
+	db = openDB(t, dir, opts)
+	defer db.Close()
+	check(db, "after the spill")
+	if bad := db.CheckVersionIndex(); len(bad) > 0 {
+		t.Fatalf("the index after the spill: %v", bad)
+	}
+	if unusable, wrong := db.CheckPresentFiles(); len(unusable)+len(wrong) > 0 {
+		t.Fatalf("the present files after the spill: %v %v", unusable, wrong)
+	}
+}

@@ -350,6 +350,10 @@ type LogReader struct {
 // logRun is what a LogReader reads from a segment at once.
 const logRun = 128 << 10
 
+// logStep is how many seqs on from the last a LogReader reads on in the
+// same segment without looking at the seq map: a few records' walk.
+const logStep = 32
+
 // NewLogReader returns a reader of the records of stream name by seq.
 func (s *Store) NewLogReader(name string) (*LogReader, error) {
 	st, err := s.stream(name)
@@ -363,6 +367,16 @@ func (s *Store) NewLogReader(name string) (*LogReader, error) {
 // Payload is valid until the next Read.
 func (r *LogReader) Read(seq uint64) (Record, error) {
 	segs := r.st.segs.Load()
+	if r.cr != nil && segs == r.segs && seq > r.last && seq-r.last <= logStep && seq <= r.seg.lastSeq.Load() {
+		// A few records on in the segment read last: read on, without
+		// a search of the segments or the seq map. Anything else (no
+		// such record, the segment's end moved) goes the long way.
+		r.cr.limit = r.seg.end.Load()
+		if rec, err := readOn(r.cr, r.seg, seq); err == nil {
+			r.last = seq
+			return rec, nil
+		}
+	}
 	seg, ok := segmentOf(*segs, seq)
 	if !ok {
 		return Record{}, ErrNoRecord
