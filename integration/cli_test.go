@@ -446,4 +446,27 @@ func TestCLIImportInCopies(t *testing.T) {
 	if out, _, _ := driftdb(t, dir, "sql", "-d", "d", "--format", "csv", "-e", "SELECT count(*), max(id) FROM u"); out != "count,max\n4,4\n" {
 		t.Fatalf("after the key again: %q, want the COPY before it", out)
 	}
+	// Without --batch the COPYs grow with the rows in (a quarter of them,
+	// from 100,000 to 400,000): 100,000 rows five times, then 125,000,
+	// then 156,250 from the file's line 625,001. Row 700,000 does not
+	// read: the error names its line, and the COPYs before its own are in.
+	if _, errOut, code := driftdb(t, dir, "sql", "-d", "d", "-e", "CREATE TABLE big (id int8 PRIMARY KEY, note text)"); code != 0 {
+		t.Fatalf("create: %d %s", code, errOut)
+	}
+	var big bytes.Buffer
+	for i := 1; i <= 720_000; i++ {
+		if i == 700_000 {
+			big.WriteString("seven hundred thousand,n\n")
+			continue
+		}
+		fmt.Fprintf(&big, "%d,n\n", i)
+	}
+	os.WriteFile(filepath.Join(dir, "big.csv"), big.Bytes(), 0o644)
+	_, errOut, code = driftdb(t, dir, "import", "-d", "d", "--table", "big", "big.csv")
+	if code != 1 || !strings.Contains(errOut, "22P02") || !strings.Contains(errOut, "COPY big, line 700000, column id") {
+		t.Fatalf("a bad row of a large import: %d %q", code, errOut)
+	}
+	if out, _, _ := driftdb(t, dir, "sql", "-d", "d", "--format", "csv", "-e", "SELECT count(*), max(id) FROM big"); out != "count,max\n625000,625000\n" {
+		t.Fatalf("after the bad row of a large import: %q, want the COPYs before its own", out)
+	}
 }
