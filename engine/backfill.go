@@ -75,7 +75,7 @@ func (b *backfill) install(cur, nts *tableState, field string) (bool, error) {
 		return false, nil
 	}
 	err := writtenSince(nts.rows, b.upTo, func(r row) error {
-		return rowEntries(nts.log, r, b.upTo, []string{field}, func(_ int, e indexEntry) { b.tree.ReplaceOrInsert(e) })
+		return rowEntries(nts.log, nil, r, b.upTo, []string{field}, func(_ int, e indexEntry) { b.tree.ReplaceOrInsert(e) })
 	})
 	if err != nil {
 		return false, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}

@@ -267,6 +267,16 @@ func (r *row) docAt(lg *tableLog, seq uint64) (uint64, int64, []byte, error) {
 // goes, and reading the versions of gaps from the version index. It stops
 // at fn's false.
 func (r *row) eachDoc(lg *tableLog, after uint64, fn func(v *version, doc []byte) bool) error {
+	return r.eachDocWith(lg, nil, after, fn)
+}
+
+// eachDocWith is eachDoc reading the document of a newest version that is
+// not in memory (an INSERT's in the log, a PATCH's left to the index) with
+// nr, when it is not nil and the document is not rebuilt from the one
+// before: a walk of many rows in key order then reads the present file
+// and the log in order, not a read of its own for each row. The document
+// fn is given for it is lent until nr reads again.
+func (r *row) eachDocWith(lg *tableLog, nr *newestReader, after uint64, fn func(v *version, doc []byte) bool) error {
 	if r.hasGap(max(r.index(after), 0), len(r.versions)) {
 		x, err := r.expanded(lg)
 		if err != nil {
@@ -275,8 +285,15 @@ func (r *row) eachDoc(lg *tableLog, after uint64, fn func(v *version, doc []byte
 		r = &x
 	}
 	var prev []byte
-	for i := r.index(after) + 1; i < len(r.versions); i++ {
-		doc, err := r.nextDoc(lg, i, prev)
+	last := len(r.versions) - 1
+	for i := r.index(after) + 1; i <= last; i++ {
+		var doc []byte
+		var err error
+		if v := &r.versions[i]; nr != nil && i == last && r.newestOutside() && (v.ownDoc() || prev == nil) {
+			doc, err = nr.doc(lg, r)
+		} else {
+			doc, err = r.nextDoc(lg, i, prev)
+		}
 		if err != nil {
 			return err
 		}

@@ -170,7 +170,7 @@ func (db *DB) fold(name string, h uint64) (uint64, bool, error) {
 			}
 			part.rows.ReplaceOrInsert(nr)
 			part.point.store(nr)
-			return rowEntries(w.log, nr, upTo, fields, func(j int, e indexEntry) { part.indexes[fields[j]].ReplaceOrInsert(e) })
+			return rowEntries(w.log, nil, nr, upTo, fields, func(j int, e indexEntry) { part.indexes[fields[j]].ReplaceOrInsert(e) })
 		})
 		if err != nil {
 			return 0, false, err

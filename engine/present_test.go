@@ -153,8 +153,9 @@ func TestPresentFile(t *testing.T) {
 }
 
 // TestPresentInserts: rows never written since their INSERT keep its
-// document in the log once a whole snapshot trims them; a scan reads
-// them from the present file, not a record of the log each; without the
+// document in the log once a whole snapshot trims them; a scan, and a
+// CREATE INDEX, read them from the present file, not a record of the log
+// each; without the
 // file, from the log with a reader of its own that reads on from one
 // record to the next (store.LogReader), not each by itself.
 func TestPresentInserts(t *testing.T) {
@@ -206,6 +207,21 @@ func TestPresentInserts(t *testing.T) {
 	}
 	if got, _ := scan(); got != rows {
 		t.Fatalf("%d documents read from the present file, want %d", got, rows)
+	}
+	// An index made on them reads them from the file in key order too,
+	// not a record of the log each.
+	before := presentReads.Load()
+	mustExec(t, db.CreateIndex("t", "s"))
+	if got := presentReads.Load() - before; got != rows {
+		t.Fatalf("CREATE INDEX read %d documents from the present file, want %d", got, rows)
+	}
+	var found []Key
+	mustExec(t, db.View().IndexLookup("t", "s", OpEq, "row 1234", func(r *Row) bool {
+		found = append(found, r.Key)
+		return true
+	}))
+	if len(found) != 1 || found[0].Int != 1234 {
+		t.Fatalf("the new index finds %v for row 1234", found)
 	}
 	mustExec(t, db.Close())
 	tdir := db.st.StreamDir("t")

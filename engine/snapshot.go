@@ -506,7 +506,7 @@ func readSnapshotDelta(r io.Reader, ts *tableState) error {
 		if ok {
 			rows[i] = newRow(r.key, append(slices.Clip(old.versions), r.versions...))
 		}
-		if err := entriesAfter(ts.log, r, 0, fields, prev, func(j int, e indexEntry) { held.take(ts.indexes[fields[j]], e) }); err != nil {
+		if err := entriesAfter(ts.log, nil, r, 0, fields, prev, func(j int, e indexEntry) { held.take(ts.indexes[fields[j]], e) }); err != nil {
 			return err
 		}
 	}

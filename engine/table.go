@@ -1147,8 +1147,14 @@ func (ts *tableState) buildIndexes(fields []string) error {
 		ts.indexes[f] = trees[i]
 	}
 	var err error
+	var nr newestReader // the documents not in memory, in key order
+	defer nr.release()
+	n := 0
 	ts.rows.Ascend(func(r row) bool {
-		err = rowEntries(ts.log, r, 0, fields, func(j int, e indexEntry) { h.take(trees[j], e) })
+		err = rowEntries(ts.log, &nr, r, 0, fields, func(j int, e indexEntry) { h.take(trees[j], e) })
+		if n++; n%releaseEvery == 0 {
+			nr.releaseIndex() // not to hold the index's files for the whole walk
+		}
 		return err == nil
 	})
 	if err != nil {
@@ -1164,12 +1170,14 @@ func (ts *tableState) buildIndexes(fields []string) error {
 // (unless a dotted path needs it). As for a commit (addVersion), a
 // version that keeps the value the version before it had makes none,
 // the version at since included.
-func rowEntries(lg *tableLog, r row, since uint64, fields []string, add func(j int, e indexEntry)) error {
+// A walk of many rows in key order gives nr, which reads the documents
+// not in memory (row.eachDocWith); nil reads each by itself.
+func rowEntries(lg *tableLog, nr *newestReader, r row, since uint64, fields []string, add func(j int, e indexEntry)) error {
 	prev, err := fieldValues(lg, r, since, fields)
 	if err != nil {
 		return err
 	}
-	return entriesAfter(lg, r, since, fields, prev, add)
+	return entriesAfter(lg, nr, r, since, fields, prev, add)
 }
 
 // fieldValues returns the values of fields in the version of r visible at
@@ -1198,9 +1206,9 @@ func fieldValues(lg *tableLog, r row, seq uint64, fields []string) ([]any, error
 
 // entriesAfter is rowEntries with prev, the values of the version before
 // the first one after since.
-func entriesAfter(lg *tableLog, r row, since uint64, fields []string, prev []any, add func(j int, e indexEntry)) error {
+func entriesAfter(lg *tableLog, nr *newestReader, r row, since uint64, fields []string, prev []any, add func(j int, e indexEntry)) error {
 	var err error
-	werr := r.eachDoc(lg, since, func(v *version, b []byte) bool {
+	werr := r.eachDocWith(lg, nr, since, func(v *version, b []byte) bool {
 		if b == nil {
 			clear(prev)
 			return true
