@@ -273,15 +273,14 @@ func readIndexFile(fsys store.FS, tableDir, field string, seq uint64) (*indexTre
 type indexFiles struct {
 	done  chan struct{}
 	trees map[string]*indexTree
-	err   error // the first file that cannot be used
-	field string
+	errs  map[string]error // by field, the files that cannot be used
 }
 
 // readIndexFiles starts reading the index files of spec covering seq in a
 // goroutine of their own: they are independent of the snapshot, which the
 // caller reads meanwhile. A table without indexes reads nothing.
 func (db *DB) readIndexFiles(tableDir string, spec *TableSpec, seq uint64) *indexFiles {
-	f := &indexFiles{done: make(chan struct{}), trees: make(map[string]*indexTree, len(spec.Indexes))}
+	f := &indexFiles{done: make(chan struct{}), trees: make(map[string]*indexTree, len(spec.Indexes)), errs: map[string]error{}}
 	if len(spec.Indexes) == 0 {
 		close(f.done)
 		return f
@@ -292,8 +291,8 @@ func (db *DB) readIndexFiles(tableDir string, spec *TableSpec, seq uint64) *inde
 		for _, field := range spec.Indexes {
 			idx, err := readIndexFile(fsys, tableDir, field, seq)
 			if err != nil {
-				f.err, f.field = err, field
-				return
+				f.errs[field] = err
+				continue
 			}
 			f.trees[field] = idx
 		}
@@ -305,19 +304,19 @@ func (db *DB) readIndexFiles(tableDir string, spec *TableSpec, seq uint64) *inde
 func (f *indexFiles) wait() { <-f.done }
 
 // useIndexes fills ts.indexes from the index files read for the seq of
-// its snapshot, rebuilding them from the rows when one cannot be used.
+// its snapshot, building from the rows those whose file cannot be used
+// (none yet: an index made since the snapshot), the others as read.
 func (db *DB) useIndexes(ts *tableState, f *indexFiles) error {
 	f.wait()
-	if f.err != nil {
-		if !errors.Is(f.err, fs.ErrNotExist) {
-			db.log.Warn("rebuilding an index whose file cannot be used", "table", ts.spec.Name, "field", f.field, "err", f.err)
-		}
-		return ts.rebuildIndexes()
-	}
+	var build []string
 	for field := range ts.indexes {
 		idx, ok := f.trees[field]
 		if !ok {
-			return ts.rebuildIndexes() // not one of the files read
+			if err := f.errs[field]; err != nil && !errors.Is(err, fs.ErrNotExist) {
+				db.log.Warn("rebuilding an index whose file cannot be used", "table", ts.spec.Name, "field", field, "err", err)
+			}
+			build = append(build, field)
+			continue
 		}
 		err := db.entriesReach(ts.spec.OID, field, idx.trim)
 		if err == nil && idx.lean {
@@ -325,11 +324,12 @@ func (db *DB) useIndexes(ts *tableState, f *indexFiles) error {
 		}
 		if err != nil {
 			db.log.Warn("rebuilding an index whose file lacks entries the version index does not have", "table", ts.spec.Name, "field", field, "err", err)
-			return ts.rebuildIndexes()
+			build = append(build, field)
+			continue
 		}
 		ts.indexes[field] = idx
 	}
-	return nil
+	return ts.buildIndexes(build)
 }
 
 // currentReach checks that the version index holds the current entries of
