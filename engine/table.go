@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -1126,12 +1125,6 @@ func fieldAt(b []byte, path string, doc *map[string]any) (any, bool, error) {
 
 // LookupPath is lookupPath for the query layer.
 func LookupPath(doc map[string]any, path string) (any, bool) { return lookupPath(doc, path) }
-
-// rebuildIndexes recomputes every index from the rows (after loading a
-// snapshot, or compaction).
-func (ts *tableState) rebuildIndexes() error {
-	return ts.buildIndexes(slices.Collect(maps.Keys(ts.indexes)))
-}
 
 // buildIndexes builds the indexes of fields afresh from the rows, their
 // entries added sorted (see heldEntries): the other indexes stay.
