@@ -312,16 +312,7 @@ func (db *DB) dueToSpill() []string {
 	if !db.spillsBehind() {
 		return nil
 	}
-	held, total, err := db.heldTables()
-	if err != nil {
-		return nil
-	}
-	var names []string
-	for _, name := range held {
-		if db.spillsAmong(db.st.SegmentBytes(name), len(held), total) {
-			names = append(names, name)
-		}
-	}
+	names := db.spillingAmong(db.tableOIDs())
 	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(db.st.SegmentBytes(b), db.st.SegmentBytes(a)) })
 	return names
 }
@@ -335,45 +326,45 @@ func (db *DB) spillsBehind() bool {
 
 // spillsAtOpen returns the tables that the open will spill in the
 // background (dueToSpill), found before they load, from their
-// definitions and the index's marks, when their rows may leave their
-// newest documents (Options.NewestInIndex): their rows load without the
-// documents of INSERTs the log holds in key order (snapshotRows
-// .logInserts), which the spill would let go of, and which the present
-// file it writes then reads from the log in order. (9 million rows
-// imported: 0.6 GB of documents loaded only to be dropped.) A table
-// whose definition does not read, or from before OIDs, is not among them.
+// definitions, when their rows may leave their newest documents
+// (Options.NewestInIndex): their rows load without the documents of
+// INSERTs the log holds in key order (snapshotRows.logInserts), which the
+// spill would let go of, and which the present file it writes then reads
+// from the log in order. (9 million rows imported: 0.6 GB of documents
+// loaded only to be dropped.) A table whose definition does not read, or
+// from before OIDs, is not among them.
 func (db *DB) spillsAtOpen() map[string]bool {
 	if !db.spillsBehind() || !db.opts.NewestInIndex {
 		return nil
 	}
-	fsys, all := db.st.FS(), db.st.Streams()
-	total := int64(0)
-	for _, name := range all {
-		total += db.st.SegmentBytes(name)
-	}
-	if total <= db.opts.SpillAbove {
-		return nil
-	}
-	var held []string
-	total = 0
-	for _, name := range all {
-		spec, err := readSchema(fsys, db.st.StreamDir(name))
-		if err != nil || spec.OID == 0 {
-			continue
-		}
-		if _, indexed, err := db.vx.Mark(spec.OID); err != nil || indexed {
-			continue
-		}
-		held = append(held, name)
-		total += db.st.SegmentBytes(name)
-	}
+	fsys := db.st.FS()
 	spilling := map[string]bool{}
-	for _, name := range held {
-		if db.spillsAmong(db.st.SegmentBytes(name), len(held), total) {
-			spilling[name] = true
+	for _, name := range db.spillingAmong(func(name string) (uint32, bool) {
+		spec, err := readSchema(fsys, db.st.StreamDir(name))
+		if err != nil {
+			return 0, false
 		}
+		return spec.OID, spec.OID != 0
+	}) {
+		spilling[name] = true
 	}
 	return spilling
+}
+
+// spillingAmong returns the tables held in memory (heldTables) that
+// spill among them (spillsAmong); none when the index cannot say.
+func (db *DB) spillingAmong(oidOf func(name string) (uint32, bool)) []string {
+	held, total, err := db.heldTables(oidOf)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, name := range held {
+		if db.spillsAmong(db.st.SegmentBytes(name), len(held), total) {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // buildTimeline sorts (ms, seq) points by seq and keeps those where ms

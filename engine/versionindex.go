@@ -627,7 +627,7 @@ func (db *DB) spills(name string, ts *tableState) (bool, error) {
 	if _, ok, err := db.vx.Mark(ts.spec.OID); ok || err != nil {
 		return ok, err
 	}
-	held, total, err := db.heldTables()
+	held, total, err := db.heldTables(db.tableOIDs())
 	if err != nil || total <= db.opts.SpillAbove {
 		return false, err
 	}
@@ -645,10 +645,11 @@ func (db *DB) spillsAmong(own int64, held int, total int64) bool {
 }
 
 // heldTables returns the tables that the version index does not hold (no
-// mark): those held in memory, and their bytes of log. When the whole
-// log is not past SpillAbove, none can spill: it returns none, and the
-// whole log's bytes, without reading a mark.
-func (db *DB) heldTables() ([]string, int64, error) {
+// mark): those held in memory, and their bytes of log; oidOf gives a
+// table's OID (false: the table is left out). When the whole log is not
+// past SpillAbove, none can spill: it returns none, and the whole log's
+// bytes, without reading a mark.
+func (db *DB) heldTables(oidOf func(name string) (uint32, bool)) ([]string, int64, error) {
 	all := db.st.Streams()
 	total := int64(0)
 	for _, name := range all {
@@ -657,15 +658,14 @@ func (db *DB) heldTables() ([]string, int64, error) {
 	if total <= db.opts.SpillAbove {
 		return nil, total, nil
 	}
-	v := db.View()
 	var held []string
 	total = 0
-	for _, name := range v.Tables() {
-		ts, ok := v.lookupTable(name)
+	for _, name := range all {
+		oid, ok := oidOf(name)
 		if !ok {
 			continue
 		}
-		_, indexed, err := db.vx.Mark(ts.spec.OID)
+		_, indexed, err := db.vx.Mark(oid)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -675,6 +675,18 @@ func (db *DB) heldTables() ([]string, int64, error) {
 		}
 	}
 	return held, total, nil
+}
+
+// tableOIDs gives the OIDs of the tables of the current state.
+func (db *DB) tableOIDs() func(name string) (uint32, bool) {
+	v := db.View()
+	return func(name string) (uint32, bool) {
+		ts, ok := v.lookupTable(name)
+		if !ok {
+			return 0, false
+		}
+		return ts.spec.OID, true
+	}
 }
 
 // indexHolds checks that the version index holds the table of lg as a
