@@ -285,15 +285,8 @@ func (r *row) eachDocWith(lg *tableLog, nr *newestReader, after uint64, fn func(
 		r = &x
 	}
 	var prev []byte
-	last := len(r.versions) - 1
-	for i := r.index(after) + 1; i <= last; i++ {
-		var doc []byte
-		var err error
-		if v := &r.versions[i]; nr != nil && i == last && r.newestOutside() && (v.ownDoc() || prev == nil) {
-			doc, err = nr.doc(lg, r)
-		} else {
-			doc, err = r.nextDoc(lg, i, prev)
-		}
+	for i := r.index(after) + 1; i < len(r.versions); i++ {
+		doc, err := r.nextDocWith(lg, nr, i, prev)
 		if err != nil {
 			return err
 		}
@@ -350,11 +343,20 @@ func (r *row) countIn(i, j int) int {
 // nextDoc is docOf(i) given prev, the document of version i-1 (nil when
 // not known, or a deletion): a let-go document is then one patch away.
 func (r *row) nextDoc(lg *tableLog, i int, prev []byte) ([]byte, error) {
+	return r.nextDocWith(lg, nil, i, prev)
+}
+
+// nextDocWith is nextDoc reading a document that is not rebuilt with nr,
+// when it is not nil (newestReader.docOf).
+func (r *row) nextDocWith(lg *tableLog, nr *newestReader, i int, prev []byte) ([]byte, error) {
 	v := &r.versions[i]
-	if v.ownDoc() || v.deleted() || prev == nil {
-		return r.docOf(lg, i)
+	switch {
+	case !v.ownDoc() && !v.deleted() && prev != nil:
+		return r.rebuildFrom(lg, prev, i-1, i)
+	case nr != nil:
+		return nr.docOf(lg, r, i)
 	}
-	return r.rebuildFrom(lg, prev, i-1, i)
+	return r.docOf(lg, i)
 }
 
 // patcher applies a patch to a decoded document as a commit does: RFC
