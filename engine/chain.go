@@ -125,13 +125,22 @@ func (lg *tableLog) read(k Key, v *version) ([]byte, error) {
 	}
 	name := *lg.name.Load()
 	rec, err := lg.st.ReadRecord(name, v.seq)
+	doc, err := insertDoc(name, k, v.seq, rec, err)
+	if err == nil {
+		lg.cache.put(ck, doc)
+	}
+	return doc, err
+}
+
+// insertDoc returns the document of row k's INSERT at seq in table name
+// from rec, its record as read from the log (err: the read's error).
+func insertDoc(name string, k Key, seq uint64, rec store.Record, err error) ([]byte, error) {
 	if err != nil {
-		return nil, storageError(fmt.Errorf("engine: table %s row %s seq %d: %w", name, k, v.seq, err))
+		return nil, storageError(fmt.Errorf("engine: table %s row %s seq %d: %w", name, k, seq, err))
 	}
 	if rec.Type != store.EventInsert {
-		return nil, fmt.Errorf("engine: table %s row %s seq %d: the log has a %v, not an INSERT", name, k, v.seq, rec.Type)
+		return nil, fmt.Errorf("engine: table %s row %s seq %d: the log has a %v, not an INSERT", name, k, seq, rec.Type)
 	}
-	lg.cache.put(ck, rec.Payload)
 	return rec.Payload, nil
 }
 

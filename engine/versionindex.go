@@ -1208,26 +1208,20 @@ func (nr *newestReader) doc(lg *tableLog, r *row) ([]byte, error) {
 // log is its document, lent until the next read: read from the log, not
 // through the document cache, which a scan would only churn.
 func (nr *newestReader) logDoc(lg *tableLog, k Key, v *version) ([]byte, error) {
-	if lg == nil {
-		return lg.read(k, v) // says why not
-	}
 	name := *lg.name.Load()
 	if nr.log == nil || nr.logName != name {
 		lr, err := lg.st.NewLogReader(name)
 		if err != nil {
-			return nil, storageError(fmt.Errorf("engine: table %s row %s seq %d: %w", name, k, v.seq, err))
+			return insertDoc(name, k, v.seq, store.Record{}, err)
 		}
 		nr.log, nr.logName = lr, name
 	}
 	rec, err := nr.log.Read(v.seq)
-	if err != nil {
-		return nil, storageError(fmt.Errorf("engine: table %s row %s seq %d: %w", name, k, v.seq, err))
+	doc, err := insertDoc(name, k, v.seq, rec, err)
+	if err == nil {
+		nr.logHits++
 	}
-	if rec.Type != store.EventInsert {
-		return nil, fmt.Errorf("engine: table %s row %s seq %d: the log has a %v, not an INSERT", name, k, v.seq, rec.Type)
-	}
-	nr.logHits++
-	return rec.Payload, nil
+	return doc, err
 }
 
 // docOf is r.docOf(lg, i), reading the document of a newest version
