@@ -249,3 +249,114 @@ func TestBuiltIndexEntries(t *testing.T) {
 		t.Fatal(p)
 	}
 }
+
+// TestNewIndexFile: an index made after a table's whole snapshot, by
+// CreateIndex or AddIndex, is read from a file at the next open, not
+// built from the rows, and finds what it found before the close at every
+// seq: the rows of the snapshot, of a delta on it and of the log after.
+// A table the version index holds takes a whole snapshot after the
+// index is made, whose lean index file the open reads.
+func TestNewIndexFile(t *testing.T) {
+	for _, held := range []bool{false, true} {
+		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) {
+			newIndexFile(t, held)
+		})
+	}
+}
+
+func newIndexFile(t *testing.T, held bool) {
+	dir := t.TempDir()
+	opts := Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1}
+	if held {
+		// Automatic snapshots on, but none due by the writes below.
+		opts = presentOptions()
+		opts.SnapshotEvents = 1 << 30
+	}
+	db := openDB(t, dir, opts)
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	write := func(round int) {
+		tx := db.Begin()
+		for i := range 600 {
+			var err error
+			switch {
+			case round == 0:
+				_, err = tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "g": %d, "h": %d}`, i, i%3, i))
+			case i%5 == round%5 && i%11 > 4: // never deleted
+				err = tx.Patch("t", int64(i), fmt.Appendf(nil, `{"g": %d}`, (i+round)%3))
+			case i%11 == round:
+				err = tx.SoftDelete("t", int64(i))
+			}
+			mustExec(t, err)
+		}
+		_, err := tx.Commit(ctx)
+		mustExec(t, err)
+	}
+	var seqs []uint64
+	for round := range 4 {
+		write(round)
+		seqs = append(seqs, db.Seq())
+		switch round {
+		case 1:
+			_, err := db.SnapshotTable("t") // whole: the first
+			mustExec(t, err)
+		case 2:
+			if !held { // a delta on it (which a close would make whole)
+				_, err := db.SnapshotTable("t")
+				mustExec(t, err)
+			}
+		}
+	}
+	full := db.work["t"].snaps.full
+	mustExec(t, db.CreateIndex("t", "g"))
+	mustExec(t, db.AddIndex("t", IndexSpec{Name: "t_h", Fields: []string{"h"}}))
+	write(4)
+	seqs = append(seqs, db.Seq())
+	images := map[uint64]string{}
+	// The newest first: its view publishes the state whose trees the
+	// older views count the entries of, as they will after the open.
+	for _, seq := range slices.Backward(seqs) {
+		v, err := db.ViewAt(seq)
+		mustExec(t, err)
+		images[seq] = tableImage(t, v, "t", 3)
+	}
+	mustExec(t, db.Close())
+
+	db = openDB(t, dir, opts)
+	defer db.Close()
+	ts := db.work["t"]
+	for _, f := range []string{"g", "h"} {
+		idx := ts.indexes[f]
+		if held {
+			if !idx.lean || idx.trim < seqs[3] {
+				t.Fatalf("index %s: trim %d, lean %v; want a lean tree trimmed at seq %d or later", f, idx.trim, idx.lean, seqs[3])
+			}
+			continue
+		}
+		if _, err := readIndexFile(db.st.FS(), db.st.StreamDir("t"), f, full); err != nil {
+			t.Fatalf("index %s: no file for the whole snapshot at seq %d: %v", f, full, err)
+		}
+	}
+	for _, seq := range seqs {
+		v, err := db.ViewAt(seq)
+		mustExec(t, err)
+		if got := tableImage(t, v, "t", 3); got != images[seq] && !held {
+			t.Fatalf("at seq %d after the open:\n%s\nbefore:\n%s", seq, got, images[seq])
+		}
+		for g := range int64(3) {
+			var before, after []Key
+			mustExec(t, v.Scan("t", func(r *Row) bool {
+				if d, err := r.Doc(); err == nil && d["g"] == g {
+					before = append(before, r.Key)
+				}
+				return true
+			}))
+			mustExec(t, v.IndexLookup("t", "g", OpEq, g, func(r *Row) bool { after = append(after, r.Key); return true }))
+			if !slices.Equal(before, after) {
+				t.Fatalf("at seq %d, g = %d: the index finds %v, a scan %v", seq, g, after, before)
+			}
+		}
+	}
+	if p := db.CheckIndexes(); len(p) != 0 {
+		t.Fatal(p)
+	}
+}

@@ -651,42 +651,53 @@ func (db *DB) CreateIndex(table, field string) error {
 	if err != nil {
 		return err
 	}
+	made, err := db.installIndex(table, stored, built)
+	if made != "" {
+		db.indexMade(table, made)
+	}
+	return err
+}
+
+// installIndex is CreateIndex's change of the table's definition, with
+// built, under the writer mutex; it returns the field newly indexed, if
+// any.
+func (db *DB) installIndex(table string, stored func(ts *tableState) string, built *backfill) (string, error) {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if err := db.writable(); err != nil {
-		return err
+		return "", err
 	}
 	ts, ok := db.work[table]
 	if !ok {
-		return noTable(table)
+		return "", noTable(table)
 	}
-	field = stored(ts)
+	field := stored(ts)
 	for _, f := range ts.spec.Indexes {
 		if f == field {
-			return nil
+			return "", nil
 		}
 	}
 	spec := ts.spec.clone()
 	spec.Indexes = append(spec.Indexes, field)
 	spec.syncIndexOIDs()
 	if err := db.giveOIDs(spec.oids()); err != nil {
-		return err
+		return "", err
 	}
 	if err := writeSchema(db.st.FS(), db.st.StreamDir(table), spec); err != nil {
-		return storageError(err)
+		return "", storageError(err)
 	}
 	nts := ts.clone()
 	nts.spec = spec
 	if ok, err := built.install(ts, nts, field); err != nil {
-		return err
+		return "", err
 	} else if !ok {
 		if err := nts.buildIndexes([]string{field}); err != nil {
-			return &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
+			return "", &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
 		}
 	}
 	db.work[table] = nts
 	db.publish(map[string]*tableState{table: nts})
-	return nil
+	return field, nil
 }
 
 func noTable(name string) error {

@@ -108,6 +108,13 @@ type snapChain struct {
 // (Options.SpillAbove 0) do not each pay one.
 const freeAfterSpill = 1 << 16
 
+// freeAfterEntries is how many index entries a snapshot's trim must let
+// go of for that memory to be given back at once too: the first trim of
+// an index made over a table the version index holds (9 million rows: the
+// tree of 9 million entries, 0.5 GB of RSS kept otherwise), not the trim
+// of the entries a table's writes make between two snapshots.
+const freeAfterEntries = 1 << 20
+
 // maxDeltas bounds a chain: opening the table reads every delta of it.
 const maxDeltas = 16
 
@@ -724,7 +731,7 @@ func (db *DB) snapshotLocked(name string, whole bool) (uint64, error) {
 			w.segBytesAtSnp = segBytes
 		}
 	})
-	if spilling && trimmed >= freeAfterSpill {
+	if spilling && trimmed >= freeAfterSpill || entries >= freeAfterEntries {
 		// The memory the rows let go of goes back to the system now,
 		// rather than when the heap grows that far again: a table that
 		// spills is one too large for it (3 million rows: 2.5 GB of RSS

@@ -62,7 +62,8 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 			}
 		}
 	}
-	return db.alterLocked(table, func(a *alteration) error {
+	made := ""
+	err := db.alterLocked(table, func(a *alteration) error {
 		a.built = built
 		ix.Fields = slices.Clone(ix.Fields)
 		for i, f := range ix.Fields {
@@ -70,6 +71,9 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 			if ix.Fields[i], err = a.ts.indexField(f); err != nil {
 				return err
 			}
+		}
+		if _, indexed := a.ts.indexes[ix.Fields[0]]; !indexed {
+			made = ix.Fields[0]
 		}
 		if ix.Name == "" {
 			ix.Name = defaultIndexName(table, ix.Fields, ix.Unique)
@@ -87,6 +91,10 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 		}
 		return a.ts.findDuplicate(a.ts.rows, ix)
 	})
+	if err == nil && made != "" {
+		db.indexMade(table, made)
+	}
+	return err
 }
 
 // indexField returns the stored field an index on column (or dotted path)
