@@ -128,16 +128,38 @@ func (ts *tableState) apply(ev *event) (row, error) {
 // reports false, having changed nothing, when the key is there (live or
 // deleted): apply then takes the general path.
 func (ts *tableState) insertNew(ev *event) (row, bool) {
-	v := insertVersion(ev)
-	nr := newRow(ev.key, []version{v})
+	nr := newRow(ev.key, []version{insertVersion(ev)})
 	if old, had := ts.rows.ReplaceOrInsert(nr); had {
 		ts.rows.ReplaceOrInsert(old)
 		return row{}, false
 	}
+	ts.inserted(ev, nr)
+	return nr, true
+}
+
+// insertInOrder is apply for the INSERTs of a commit applied in key order
+// through in: a key the table has never had goes into the leaf of the
+// one before when it belongs there (sortedInserter), without a walk from
+// the root, whose key comparisons miss the caches when the keys come in
+// no order. Any other key takes apply's way, after which in walks from
+// the root again.
+func (ts *tableState) insertInOrder(in *sortedInserter[row], ev *event) (row, error) {
+	nr := newRow(ev.key, []version{insertVersion(ev)})
+	if _, had := in.get(&nr); had {
+		in.leaf = nil
+		return ts.apply(ev)
+	}
+	in.put(nr)
+	ts.inserted(ev, nr)
+	return nr, nil
+}
+
+// inserted records nr, the new row of ev, an INSERT of a key the table
+// has never had, now in the row tree: its columns and index entries.
+func (ts *tableState) inserted(ev *event, nr row) {
 	values := docValues{doc: ev.doc, raw: ev.raw}
 	ts.cols = ts.cols.observe(values, ev.order, ev.seq)
-	ts.versionAdded(row{}, false, ev.key, v, values, nil)
-	return nr, true
+	ts.versionAdded(row{}, false, ev.key, nr.versions[0], values, nil)
 }
 
 // docValues are the values of a document: decoded, or read from its

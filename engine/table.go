@@ -1058,7 +1058,7 @@ func (ts *tableState) versionAdded(old row, ok bool, k Key, v version, doc docVa
 		}
 	}
 	ts.eventsSince++
-	ts.lastWrite = v.seq
+	ts.lastWrite = max(ts.lastWrite, v.seq) // a commit may apply its inserts in key order
 	if doc.doc == nil && doc.raw == nil {
 		return
 	}

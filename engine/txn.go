@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -402,6 +404,59 @@ type touched struct {
 // entries back and adds them sorted (see heldEntries).
 const holdMin = 256
 
+// insertOrder returns the order in which a commit of ops applies them
+// when they are INSERTs into one table, holding their index entries back
+// (holding): the events' places, by key, and in the transaction's order
+// among equal keys, whose second is a duplicate. Nil when the commit
+// applies them as they come. 4 million rows loaded in no key order spent
+// a third of their processor time walking the row tree from its root.
+func insertOrder(ops []*event, holding bool) []int32 {
+	if !holding || len(ops) > math.MaxInt32 {
+		return nil
+	}
+	ints := true
+	for _, ev := range ops {
+		if ev.typ != store.EventInsert || ev.tbl != ops[0].tbl {
+			return nil
+		}
+		ints = ints && ev.key.IsInt
+	}
+	perm := make([]int32, len(ops))
+	if ints {
+		// Sorted beside their places: a comparison that read the events'
+		// keys would miss the caches twice (4 million rows: 3.5 s, 0.4
+		// this way).
+		type intAt struct {
+			k int64
+			i int32
+		}
+		keys := make([]intAt, len(ops))
+		for i, ev := range ops {
+			keys[i] = intAt{ev.key.Int, int32(i)}
+		}
+		slices.SortFunc(keys, func(a, b intAt) int {
+			if c := cmp.Compare(a.k, b.k); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+		for n, k := range keys {
+			perm[n] = k.i
+		}
+		return perm
+	}
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		if c := compareKeys(ops[a].key, ops[b].key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	return perm
+}
+
 // commitScratch holds the slices a commit needs, kept for the next one.
 type commitScratch struct {
 	tabs  []touched
@@ -484,7 +539,24 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		return nil
 	}
 	seq := db.nextSeq
-	for i, ev := range ops {
+	// A large commit of INSERTs into one table is applied in key order
+	// (insertInOrder); its events keep their seqs and their place in the
+	// batch, and its columns are observed in their order first, which
+	// decides where an undeclared one goes.
+	perm := insertOrder(ops, holding)
+	if perm != nil {
+		for i, ev := range ops {
+			ev.seq, ev.ms = seq+uint64(i), ms
+			batch = append(batch, store.Entry{Stream: ev.tbl, Record: store.Record{Seq: ev.seq, UnixMs: ms, Type: ev.typ, Payload: ev.payload}})
+		}
+	}
+	var in *sortedInserter[row]
+	for n := range ops {
+		i := n
+		if perm != nil {
+			i = int(perm[n])
+		}
+		ev := ops[i]
 		name := ev.tbl
 		t := find(name)
 		if t == nil {
@@ -509,22 +581,41 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 				if cap(t.rows) < len(ops) {
 					t.rows = make([]row, 0, len(ops))
 				}
-				t.undo.size(ops[i:], name) // the table's first event is the i-th
+				if perm != nil {
+					t.undo.size(ops, name)
+					in = t.ts.rows.sortedInserter()
+					for _, ev := range ops {
+						if ev.doc == nil && ev.order == nil {
+							var err error
+							if ev.order, err = docKeys(ev.raw); err != nil {
+								return nil, err
+							}
+						}
+						t.ts.cols = t.ts.cols.observe(docValues{doc: ev.doc, raw: ev.raw}, ev.order, ev.seq)
+					}
+				} else {
+					t.undo.size(ops[i:], name) // the table's first event is the i-th
+				}
 			}
 		}
 		if ev.gen != 0 && ev.gen != t.ts.gen {
 			return nil, db.schemaChanged(name)
 		}
-		ev.seq, ev.ms = seq, ms
+		if perm == nil {
+			ev.seq, ev.ms = seq, ms
+		}
 		t.ts.undo = &t.undo
 		if holding {
 			t.ts.held = &sc.held
 		}
 		var r row
 		var err error
-		if ev.typ == store.EventTruncate {
+		switch {
+		case ev.typ == store.EventTruncate:
 			t.rows = t.ts.truncate(ev, t.rows)
-		} else {
+		case perm != nil:
+			r, err = t.ts.insertInOrder(in, ev)
+		default:
 			r, err = t.ts.apply(ev)
 		}
 		t.ts.undo, t.ts.held = nil, nil
@@ -550,7 +641,9 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		if ev.typ != store.EventTruncate {
 			t.rows = append(t.rows, r)
 		}
-		batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: ev.payload}})
+		if perm == nil {
+			batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: ev.payload}})
+		}
 		// Applied and in the batch, the event is needed no more (a failure
 		// from here on is taken back by the undo logs): let go of it as
 		// the commit goes, not at its end, where a large one's events
