@@ -139,3 +139,55 @@ func TestServerBinarySpills(t *testing.T) {
 		t.Fatalf("verify of a flipped byte: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestServerBinaryKeepsNewIndex: CREATE INDEX on a table that has
+// spilled is followed by a whole snapshot in the background, which
+// writes the index's file: the next start reads the index rather than
+// building it from the rows, and it finds the rows, now and in the past.
+func TestServerBinaryKeepsNewIndex(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	tdir := filepath.Join(dir, "tables", "u")
+	b := startBinary(t, []string{"DRIFTDB_DATA=" + dir}, "--spill-above", "64kB")
+	mustExec(t, b.conn, `CREATE TABLE u (id int8 PRIMARY KEY, v int8 NOT NULL, w text NOT NULL)`)
+	mustExec(t, b.conn, `INSERT INTO u SELECT g, g % 100, 'w' || g FROM generate_series(1, 20000) g`)
+	mustExec(t, b.conn, `SNAPSHOT u`)
+	if p, _ := filepath.Glob(filepath.Join(tdir, "present.*")); len(p) == 0 {
+		t.Fatalf("the table did not spill at its snapshot:\n%s", b.logs.String())
+	}
+	var before int64
+	if err := b.conn.QueryRow(bg, `SELECT max(_seq) FROM u`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, b.conn, `UPDATE u SET v = 100 WHERE id <= 50`)
+	mustExec(t, b.conn, `CREATE INDEX u_v ON u (v)`)
+	idx := filepath.Join(tdir, "indexes", "v.idx")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(idx); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no index file after CREATE INDEX:\n%s", b.logs.String())
+		}
+	}
+	b.stop(t)
+
+	b = startBinary(t, []string{"DRIFTDB_DATA=" + dir})
+	for _, c := range []struct {
+		q    string
+		want int64
+	}{
+		{`SELECT count(*) FROM u WHERE v = 100`, 50},
+		{`SELECT count(*) FROM u WHERE v = 7`, 199}, // row 7 among the 50 updated
+		{fmt.Sprintf(`SELECT count(*) FROM u AS OF %d WHERE v = 7`, before), 200},
+		{fmt.Sprintf(`SELECT count(*) FROM u AS OF %d WHERE v = 100`, before), 0},
+	} {
+		var n int64
+		if err := b.conn.QueryRow(bg, c.q).Scan(&n); err != nil || n != c.want {
+			t.Fatalf("%s: %d, %v; want %d", c.q, n, err, c.want)
+		}
+	}
+	b.stop(t)
+	if out, errOut, code := driftdb(t, "", "verify", "-d", dir); code != 0 || !strings.HasSuffix(out, ": ok\n") {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+}
