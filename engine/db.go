@@ -201,6 +201,7 @@ type DB struct {
 	vx       *vindex.Index
 	ext      *extentFiles // nil: none (extents.go)
 	xfs      vindex.FS    // the file system of the version index and the extents
+	vxTemp   string       // a read-only open's own version index, removed at its close
 	bg       sync.WaitGroup
 	snapping atomic.Bool
 }
