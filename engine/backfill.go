@@ -154,19 +154,9 @@ func (db *DB) indexMade(table, field string) {
 // snapMuBehind runs f in the background holding snapMu, once it is free;
 // Close waits for it.
 func (db *DB) snapMuBehind(f func()) {
-	closed := false
-	db.locked(func() {
-		if closed = db.closed; !closed {
-			db.bg.Add(1)
-		}
-	})
-	if closed {
-		return
-	}
-	go func() {
-		defer db.bg.Done()
+	db.goBehind(func() {
 		db.snapMu.Lock()
 		defer db.snapMu.Unlock()
 		f()
-	}()
+	})
 }

@@ -793,18 +793,7 @@ func (db *DB) startSnapshots(names []string, spill bool) {
 	if len(names) == 0 || !db.snapping.CompareAndSwap(false, true) {
 		return
 	}
-	closed := false
-	db.locked(func() {
-		if closed = db.closed; !closed {
-			db.bg.Add(1)
-		}
-	})
-	if closed {
-		db.snapping.Store(false)
-		return
-	}
-	go func() {
-		defer db.bg.Done()
+	started := db.goBehind(func() {
 		defer db.snapping.Store(false)
 		for _, name := range names {
 			// Commits made while the last run was busy asked for it
@@ -821,5 +810,27 @@ func (db *DB) startSnapshots(names []string, spill bool) {
 				db.log.Warn("automatic snapshot failed", "table", name, "err", err)
 			}
 		}
+	})
+	if !started {
+		db.snapping.Store(false)
+	}
+}
+
+// goBehind runs f on a goroutine of its own that Close waits for, and
+// reports true; false, and f does not run, once the database is closing.
+func (db *DB) goBehind(f func()) bool {
+	closed := false
+	db.locked(func() {
+		if closed = db.closed; !closed {
+			db.bg.Add(1)
+		}
+	})
+	if closed {
+		return false
+	}
+	go func() {
+		defer db.bg.Done()
+		f()
 	}()
+	return true
 }
