@@ -457,6 +457,28 @@ func insertOrder(ops []*event, holding bool) []int32 {
 	return perm
 }
 
+// entry is the record of ev, its seq and time given, in a commit's batch.
+func (ev *event) entry() store.Entry {
+	return store.Entry{Stream: ev.tbl, Record: store.Record{Seq: ev.seq, UnixMs: ev.ms, Type: ev.typ, Payload: ev.payload}}
+}
+
+// observeInserts takes the columns of ops, INSERTs into ts applied in
+// key order (insertOrder), in the transaction's order, which decides
+// where an undeclared column goes; their applying observes them again,
+// which changes nothing then.
+func (ts *tableState) observeInserts(ops []*event) error {
+	for _, ev := range ops {
+		if ev.doc == nil && ev.order == nil {
+			var err error
+			if ev.order, err = docKeys(ev.raw); err != nil {
+				return err
+			}
+		}
+		ts.cols = ts.cols.observe(docValues{doc: ev.doc, raw: ev.raw}, ev.order, ev.seq)
+	}
+	return nil
+}
+
 // commitScratch holds the slices a commit needs, kept for the next one.
 type commitScratch struct {
 	tabs  []touched
@@ -547,7 +569,7 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 	if perm != nil {
 		for i, ev := range ops {
 			ev.seq, ev.ms = seq+uint64(i), ms
-			batch = append(batch, store.Entry{Stream: ev.tbl, Record: store.Record{Seq: ev.seq, UnixMs: ms, Type: ev.typ, Payload: ev.payload}})
+			batch = append(batch, ev.entry())
 		}
 	}
 	var in *sortedInserter[row]
@@ -584,14 +606,8 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 				if perm != nil {
 					t.undo.size(ops, name)
 					in = t.ts.rows.sortedInserter()
-					for _, ev := range ops {
-						if ev.doc == nil && ev.order == nil {
-							var err error
-							if ev.order, err = docKeys(ev.raw); err != nil {
-								return nil, err
-							}
-						}
-						t.ts.cols = t.ts.cols.observe(docValues{doc: ev.doc, raw: ev.raw}, ev.order, ev.seq)
+					if err := t.ts.observeInserts(ops); err != nil {
+						return nil, err
 					}
 				} else {
 					t.undo.size(ops[i:], name) // the table's first event is the i-th
@@ -642,7 +658,7 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 			t.rows = append(t.rows, r)
 		}
 		if perm == nil {
-			batch = append(batch, store.Entry{Stream: name, Record: store.Record{Seq: seq, UnixMs: ms, Type: ev.typ, Payload: ev.payload}})
+			batch = append(batch, ev.entry())
 		}
 		// Applied and in the batch, the event is needed no more (a failure
 		// from here on is taken back by the undo logs): let go of it as
