@@ -67,8 +67,8 @@ func (o *Options) caches() (docs, blocks int64) {
 // index is removed and made again: from the log for the snapshots that
 // left versions to it (rebuildIndexed), by the snapshots that follow for
 // the rest. A database opened read-only reads the index it finds; when
-// there is none or it does not open, it makes one in memory to rebuild
-// into.
+// there is none or it does not open (a server holds it), it makes one of
+// its own to rebuild into, in a temporary directory its close removes.
 func (db *DB) openVersionIndex() error {
 	dir := filepath.Join(db.dir, versionIndexDir)
 	_, blocks := db.opts.caches()
