@@ -11,9 +11,9 @@ import (
 // TestReadOnlyBesideWriter: a read-only open beside a process that holds
 // the version index (a server) makes an index of its own from the log,
 // in a directory under the system's temporary one that its close
-// removes, and answers as the writer does: every version's document, the
-// rows now and as of a seq in the versions the writer's snapshot left to
-// its index.
+// removes (in memory when there is no such directory to write), and
+// answers as the writer does: every version's document, the rows now and
+// as of a seq in the versions the writer's snapshot left to its index.
 func TestReadOnlyBesideWriter(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
@@ -69,5 +69,16 @@ func TestReadOnlyBesideWriter(t *testing.T) {
 	mustExec(t, ro.Close())
 	if _, err := os.Stat(own[0]); !os.IsNotExist(err) {
 		t.Fatalf("the read-only open's index is still there after its close: %v", err)
+	}
+
+	// No temporary directory to write: the index is made in memory.
+	t.Setenv("TMPDIR", filepath.Join(tmp, "missing"))
+	ro = openDB(t, dir, Options{ReadOnly: true, VersionIndex: true, NewestInIndex: true})
+	defer ro.Close()
+	if got := historyDocs(t, ro); !maps.Equal(got, want) {
+		t.Fatalf("in memory, the read-only open's history differs: %d versions, the writer's %d", len(got), len(want))
+	}
+	if got := rowsImage(t, ro, mid, "t", 7); got != wantThen {
+		t.Fatalf("in memory, as of seq %d, read-only:\n%s\nthe writer:\n%s", mid, got, wantThen)
 	}
 }

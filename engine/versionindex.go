@@ -109,16 +109,21 @@ func (db *DB) openVersionIndex() error {
 		// its own under the system's temporary one, removed at the close.
 		// Its tables on disk are read through the page cache, where in
 		// memory they were the process's own (9 million rows spilled:
-		// 11 GB of RSS).
-		var tmp string
-		if tmp, err = os.MkdirTemp("", "driftdb-index-"); err != nil {
-			return storageError(err)
-		}
+		// 11 GB of RSS). Without a temporary directory to write, in
+		// memory still.
 		o.ReadOnly = false
+		tmp, terr := os.MkdirTemp("", "driftdb-index-")
+		if terr != nil {
+			db.log.Warn("making the version index in memory: no temporary directory", "err", terr)
+			o.FS = vindex.MemFS()
+			x, err = vindex.Open(dir, o)
+			break
+		}
 		if x, err = vindex.Open(tmp, o); err != nil {
 			os.RemoveAll(tmp)
+		} else {
+			db.vxTemp = tmp
 		}
-		db.vxTemp = tmp
 	default:
 		if err := os.RemoveAll(dir); err != nil {
 			return storageError(err)
