@@ -102,8 +102,10 @@ func writtenSince(rows *rowTree, upTo uint64, fn func(r row) error) error {
 // open, which would otherwise build it from the rows again until a whole
 // snapshot of the table writes its file (4 s for 9 million rows), in the
 // background once the statement has returned, unless a whole snapshot
-// has been written meanwhile. A table the version index holds gets a
-// whole snapshot, as automatic snapshots are on: its pass puts the
+// has been written meanwhile, when automatic snapshots are on (off, the
+// snapshots taken by hand write it, and nothing is written behind a
+// statement). A table the version index holds gets a whole snapshot: its
+// pass puts the
 // index's entries into the version index, its trim lets the tree go of
 // them (one a row until then), and its index files are lean. Another
 // table gets the index's file for its last whole snapshot, the entries
@@ -114,6 +116,9 @@ func writtenSince(rows *rowTree, upTo uint64, fn func(r row) error) error {
 // write it costs the build at the next open, nothing more. Callers hold
 // snapMu, not wmu.
 func (db *DB) indexMade(table, field string) {
+	if db.opts.SnapshotEvents <= 0 && db.opts.SnapshotBytes <= 0 || db.opts.DeferSnapshots {
+		return // snapshots are taken by hand: nothing is written behind a statement
+	}
 	var full uint64
 	db.locked(func() {
 		if w, ok := db.work[table]; ok {
@@ -133,8 +138,7 @@ func (db *DB) indexMade(table, field string) {
 		if tree == nil {
 			return // the table or the index went, or a whole snapshot was written
 		}
-		auto := (db.opts.SnapshotEvents > 0 || db.opts.SnapshotBytes > 0) && !db.opts.DeferSnapshots
-		if auto && db.vx != nil && db.opts.VersionIndex {
+		if db.vx != nil && db.opts.VersionIndex {
 			if _, held, err := db.vx.Mark(oid); err == nil && held {
 				if _, err := db.snapshotLocked(table, true); err != nil {
 					db.log.Warn("cannot snapshot a table after an index was made", "table", table, "err", err)
