@@ -116,7 +116,7 @@ func writtenSince(rows *rowTree, upTo uint64, fn func(r row) error) error {
 // write it costs the build at the next open, nothing more. Callers hold
 // snapMu, not wmu.
 func (db *DB) indexMade(table, field string) {
-	if db.opts.SnapshotEvents <= 0 && db.opts.SnapshotBytes <= 0 || db.opts.DeferSnapshots {
+	if !db.snapshotsBehind() {
 		return // snapshots are taken by hand: nothing is written behind a statement
 	}
 	var full uint64
@@ -125,7 +125,9 @@ func (db *DB) indexMade(table, field string) {
 			full = w.snaps.full
 		}
 	})
-	db.snapMuBehind(func() {
+	db.goBehind(func() {
+		db.snapMu.Lock()
+		defer db.snapMu.Unlock()
 		var tree *indexTree
 		var chain snapChain
 		var horizon uint64
@@ -152,15 +154,5 @@ func (db *DB) indexMade(table, field string) {
 		if err := encodeIndexFiles(map[string]*indexTree{field: tree}, chain.full).write(db.st.FS(), db.st.StreamDir(table)); err != nil {
 			db.log.Warn("cannot write the file of a new index", "table", table, "field", field, "err", err)
 		}
-	})
-}
-
-// snapMuBehind runs f in the background holding snapMu, once it is free;
-// Close waits for it.
-func (db *DB) snapMuBehind(f func()) {
-	db.goBehind(func() {
-		db.snapMu.Lock()
-		defer db.snapMu.Unlock()
-		f()
 	})
 }

@@ -84,6 +84,10 @@ const (
 	DefaultCacheSize      = 256 << 20
 )
 
+// autoSnapshots reports whether tables are snapshotted automatically
+// (SnapshotEvents or SnapshotBytes).
+func (o *Options) autoSnapshots() bool { return o.SnapshotEvents > 0 || o.SnapshotBytes > 0 }
+
 // EnsureDefaults fills unset fields.
 func (o *Options) EnsureDefaults() {
 	if o.SnapshotEvents == 0 {
@@ -321,9 +325,12 @@ func (db *DB) dueToSpill() []string {
 // spillsBehind reports whether an open spills the tables past SpillAbove
 // in the background (dueToSpill).
 func (db *DB) spillsBehind() bool {
-	return db.vx != nil && !db.opts.ReadOnly && db.opts.VersionIndex && db.opts.SpillAbove > 0 && !db.opts.DeferSnapshots &&
-		(db.opts.SnapshotEvents > 0 || db.opts.SnapshotBytes > 0)
+	return db.vx != nil && !db.opts.ReadOnly && db.opts.VersionIndex && db.opts.SpillAbove > 0 && db.snapshotsBehind()
 }
+
+// snapshotsBehind reports whether snapshots are taken in the background
+// as the tables grow (automatic ones, not held back until Close).
+func (db *DB) snapshotsBehind() bool { return db.opts.autoSnapshots() && !db.opts.DeferSnapshots }
 
 // spillsAtOpen returns the tables that the open will spill in the
 // background (dueToSpill), found before they load, from their
@@ -557,7 +564,7 @@ const closeSnapshotEvents = 10_000
 // nothing. A failure is logged: the log is the truth, and the next open
 // replays it.
 func (db *DB) snapshotOnClose() {
-	if db.opts.ReadOnly || db.opts.SnapshotEvents <= 0 && db.opts.SnapshotBytes <= 0 {
+	if db.opts.ReadOnly || !db.opts.autoSnapshots() {
 		return
 	}
 	var names []string
