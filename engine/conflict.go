@@ -109,6 +109,12 @@ func (tx *Txn) changedSince(ts *tableState, k Key) error {
 	if _, mine := tx.pending.held(ts.spec.Name, k); mine {
 		return nil // tx wrote it since: checked then
 	}
+	return tx.changedAfterView(ts, k)
+}
+
+// changedAfterView is changedSince for a row the transaction has not
+// written, or whose check waited (keycheck.go).
+func (tx *Txn) changedAfterView(ts *tableState, k Key) error {
 	if r, ok := ts.find(k); ok && r.newest().seq > tx.view.seq {
 		return conflict(ts.spec.Name, k, r.newest().seq)
 	}

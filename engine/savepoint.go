@@ -49,6 +49,7 @@ func (tx *Txn) RollbackTo(sp Savepoint) {
 	}
 	clear(tx.ops[sp.ops:])
 	tx.ops = tx.ops[:sp.ops]
+	tx.keys = nil // a bulk load's checks, of inserts undone
 	// Keep the reads (serializable), let the locks go.
 	kept := tx.checks[:sp.checks]
 	for _, c := range tx.checks[sp.checks:] {

@@ -39,6 +39,9 @@ type Txn struct {
 	// replaced in pending, for RollbackTo.
 	undo    []pendingUndo
 	undoing bool
+	// keys, in a bulk load, are the checks of its inserts' keys left for
+	// later (keycheck.go).
+	keys *keyChecks
 }
 
 // Begin starts a transaction reading at the current committed seq.
@@ -75,18 +78,34 @@ func (tx *Txn) table(name string) (*tableState, error) {
 // current returns the live document of key in table as the transaction
 // sees it, or nil.
 func (tx *Txn) current(ts *tableState, k Key) (map[string]any, []string, error) {
+	if doc, order, ok := tx.known(ts, k); ok {
+		return doc, order, nil
+	}
+	return tx.stored(ts, k)
+}
+
+// known returns the live document of key in table when the transaction
+// knows it without reading the table's rows: the transaction wrote the
+// row, or truncated the table, or the key comes after every row.
+func (tx *Txn) known(ts *tableState, k Key) (map[string]any, []string, bool) {
 	past := tx.pending.past(ts.spec.Name, k)
 	if !past {
 		if p, ok := tx.pending.get(ts.spec.Name, k); ok {
-			return p.doc, p.order, nil
+			return p.doc, p.order, true
 		}
 	}
 	if tx.pending.isTruncated(ts.spec.Name) {
-		return nil, nil, nil
+		return nil, nil, true
 	}
 	if past && ts.pastLast(k, tx.view.seq) {
-		return nil, nil, nil // a new key after every other, as serial keys come
+		return nil, nil, true // a new key after every other, as serial keys come
 	}
+	return nil, nil, false
+}
+
+// stored returns the live document of key in the table's rows at the
+// transaction's snapshot, or nil.
+func (tx *Txn) stored(ts *tableState, k Key) (map[string]any, []string, error) {
 	r, _ := ts.find(k) // a key not found: a row that has no version
 	_, _, raw, err := r.docAt(ts.log, tx.view.seq)
 	if raw == nil {
@@ -163,9 +182,12 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	if len(order) != len(doc) {
 		order = dedupeKeys(append(order, sortedKeys(doc)...), doc)
 	}
-	cur, _, err := tx.current(ts, k)
-	if err != nil {
-		return Key{}, err
+	cur, _, known := tx.known(ts, k)
+	deferred := !known && tx.defersKey(ts)
+	if !known && !deferred {
+		if cur, _, err = tx.stored(ts, k); err != nil {
+			return Key{}, err
+		}
 	}
 	if cur != nil {
 		// A row the snapshot shows live that another transaction changed
@@ -189,6 +211,7 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 		return Key{}, err
 	}
 	tx.noteUnique(ts, k, doc)
+	tx.inserted(ts, k, deferred)
 	if len(tx.ops) >= keepDocs {
 		// A large transaction (a COPY, say) holds its inserts encoded
 		// only: the commit and the transaction's own reads decode them.
@@ -360,6 +383,7 @@ func (tx *Txn) Rollback() {
 	tx.pending = pending{}
 	tx.checks, tx.scanned, tx.uniq = nil, nil, nil
 	tx.undo = nil
+	tx.keys = nil
 }
 
 // Commit writes the transaction as one batch and returns once it is
@@ -380,6 +404,10 @@ func (tx *Txn) Commit(ctx context.Context) (uint64, error) {
 func (tx *Txn) Submit(ctx context.Context) (*Commit, error) {
 	if tx.done {
 		return nil, errors.New("engine: transaction is finished")
+	}
+	if _, err := tx.CheckKeys(); err != nil {
+		tx.Rollback()
+		return nil, err
 	}
 	tx.done = true
 	if len(tx.ops) == 0 {

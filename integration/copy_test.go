@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/driftdb/driftdb/pgwire"
@@ -147,6 +149,13 @@ func TestCopyDrivers(t *testing.T) {
 	_, err = c.PgConn().CopyFrom(bg, strings.NewReader("1\n"), `COPY cp (id) FROM STDIN`)
 	if sqlState(err) != "23505" || !strings.Contains(err.Error(), `"cp_pkey"`) {
 		t.Fatalf("duplicate key: %v", err)
+	}
+	// In binary, a key the table had, in the third tuple: its line.
+	dup := [][]any{{int64(9200)}, {int64(9201)}, {int64(42)}, {int64(9203)}}
+	_, err = c.CopyFrom(bg, pgx.Identifier{"cp"}, []string{"id"}, pgx.CopyFromRows(dup))
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" || pe.Detail != "Key (id)=(42) already exists." || pe.Where != "COPY cp, line 3" {
+		t.Fatalf("binary duplicate key: %v %+v", err, pe)
 	}
 	if err := c.QueryRow(bg, `SELECT count(*) FROM cp`).Scan(&cnt); err != nil || cnt != 5000 {
 		t.Fatalf("after the failures: %d %v", cnt, err)

@@ -429,6 +429,9 @@ type CopyIn struct {
 	failed   atomic.Bool
 	werr     error
 	err      error // the COPY failed: later data is dropped
+	// keyLines are the lines of the rows inserted since their keys were
+	// last checked, in order (checkKeys).
+	keyLines []int
 }
 
 // Binary reports whether the data is in the binary format.
@@ -490,6 +493,11 @@ func (st *Stmt) copyFrom(ctx context.Context, c *pg.CopyStmt, opts *copyOptions)
 		cin.rollback()
 		return nil, err
 	}
+	// The rows' keys are checked in bulk, in key order (checkKeys).
+	if err := cin.tx.DeferKeyChecks(t.Name); err != nil {
+		cin.rollback()
+		return nil, err
+	}
 	cin.vals = make([]types.Datum, len(names))
 	return &Result{CopyIn: cin}, nil
 }
@@ -506,6 +514,9 @@ func (c *CopyIn) rollback() {
 func (c *CopyIn) fail(err error) error {
 	if c.err == nil {
 		c.stopInserter() // it writes into the transaction
+		if c.tx != nil {
+			c.tx.StopKeyChecks() // of rows that go with the COPY
+		}
 		c.err = err
 		c.rollback()
 		if !c.own && c.s.txn != nil {
@@ -575,11 +586,15 @@ func (c *CopyIn) Done() (*Result, error) {
 	if err := c.drain(); err != nil {
 		return nil, c.fail(err)
 	}
+	if err := c.checkKeys(); err != nil {
+		return nil, c.fail(err)
+	}
 	// Binary data may end after its last tuple without the trailer, as
 	// PostgreSQL allows; not within a tuple.
 	if c.opts.format == copyBinary && !c.ended && (c.hdr || len(c.buf) > 0) {
 		return nil, c.fail(pgcode.New(pgcode.BadCopyFileFormat, "unexpected EOF in COPY data"))
 	}
+	c.tx.StopKeyChecks() // every row's key was checked (drain)
 	r := &Result{Tag: "COPY " + strconv.FormatInt(c.ins.Count(), 10)}
 	if c.own {
 		tx := c.tx
@@ -1036,7 +1051,13 @@ func (c *CopyIn) parseBinary(b []byte) (int, error) {
 			return used, err
 		}
 		if err := c.ins.Insert(c.vals); err != nil {
+			if kerr := c.keysBefore(err); kerr != nil {
+				return used, kerr
+			}
 			return used, c.context(err, -1, nil)
+		}
+		if err := c.noteInserted(c.line); err != nil {
+			return used, err
 		}
 		used += at
 	}

@@ -80,19 +80,25 @@ func (c *CopyIn) insertRows() {
 				c.werr = err
 				break
 			}
-			if err := c.ins.Insert(b.vals[i*n : (i+1)*n]); err != nil {
-				var raw []byte
-				if pgcode.Of(err) == pgcode.NotNullViolation {
-					// PostgreSQL quotes the line for this one only:
-					// the others it checks once the line is gone.
-					start := 0
-					if i > 0 {
-						start = b.ends[i-1]
-					}
-					raw = b.text[start:b.ends[i]]
-				}
-				c.werr = c.contextAt(err, b.lines[i], raw, -1, nil)
+			err := c.ins.Insert(b.vals[i*n : (i+1)*n])
+			if err == nil {
+				c.werr = c.noteInserted(b.lines[i])
+				continue
 			}
+			if c.werr = c.keysBefore(err); c.werr != nil {
+				break
+			}
+			var raw []byte
+			if pgcode.Of(err) == pgcode.NotNullViolation {
+				// PostgreSQL quotes the line for this one only:
+				// the others it checks once the line is gone.
+				start := 0
+				if i > 0 {
+					start = b.ends[i-1]
+				}
+				raw = b.text[start:b.ends[i]]
+			}
+			c.werr = c.contextAt(err, b.lines[i], raw, -1, nil)
 		}
 		if c.werr != nil {
 			c.failed.Store(true)
@@ -111,6 +117,52 @@ func (c *CopyIn) drain() error {
 	}
 	c.stopInserter()
 	return c.werr
+}
+
+// copyKeyCheckRows is how many rows a COPY inserts before it checks their
+// keys against the table's rows: the checks go in key order, as the
+// table's rows lie, the more of them the fewer the tree's leaves each
+// reads (1,000,000 rows: 40 MB of keys and lines).
+const copyKeyCheckRows = 1 << 20
+
+// keysBefore returns, when err is a unique violation, the error of an
+// earlier row whose key the table had, if one had: the duplicates are
+// reported in the order of their lines.
+func (c *CopyIn) keysBefore(err error) error {
+	if pgcode.Of(err) != pgcode.UniqueViolation {
+		return nil
+	}
+	return c.checkKeys()
+}
+
+// noteInserted notes the row of line inserted; every copyKeyCheckRows rows
+// their keys are checked.
+func (c *CopyIn) noteInserted(line int) error {
+	if c.keyLines = append(c.keyLines, line); len(c.keyLines) < copyKeyCheckRows {
+		return nil
+	}
+	return c.checkKeys()
+}
+
+// checkKeys checks that no row the transaction sees had the key of a row
+// the COPY inserted since the last check (the transaction defers those
+// checks: engine.Txn.DeferKeyChecks), and returns the error of the first
+// that failed, at its line. An error in a later row's values is reported
+// first, as PostgreSQL, which checks the keys of the rows it holds
+// before it inserts them, does for up to 1,000 rows; the COPY fails
+// either way, and leaves nothing.
+func (c *CopyIn) checkKeys() error {
+	i, err := c.tx.CheckKeys()
+	lines := c.keyLines
+	c.keyLines = c.keyLines[:0]
+	if err == nil {
+		return nil
+	}
+	line := c.line
+	if i >= 0 && i < len(lines) {
+		line = lines[i]
+	}
+	return c.contextAt(err, line, nil, -1, nil)
 }
 
 // stopInserter ends the inserter once it has taken what was sent, and
