@@ -145,3 +145,76 @@ func TestCommitInsertsInKeyOrder(t *testing.T) {
 		t.Fatalf("%d rows after the commit, want %d", n, want)
 	}
 }
+
+// TestCommitTextInsertsInKeyOrder: a large commit of INSERTs of text keys,
+// sorted by their first 16 bytes and then the whole text, leaves what
+// commits of 100 leave: keys shorter than 16 bytes, keys that share
+// their first 16 bytes and differ after, a key that is another's prefix,
+// deleted keys inserted again; and the same after an open.
+func TestCommitTextInsertsInKeyOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 13))
+	key := func(i int) string {
+		switch i % 4 {
+		case 0:
+			return fmt.Sprintf("k%x", i) // short
+		case 1:
+			return fmt.Sprintf("a-shared-prefix-of-16-%d", i) // alike for 16 bytes and more
+		case 2:
+			return fmt.Sprintf("a-shared-prefix-%d", i)
+		}
+		return fmt.Sprintf("k%x-%d", i-3, i) // the short key i-3 is its prefix
+	}
+	var base, big []string
+	for _, i := range rng.Perm(1200) {
+		base = append(base, key(2*i))
+	}
+	deleted := []string{key(0), key(10), key(402), key(2398)}
+	for _, i := range rng.Perm(700) {
+		big = append(big, key(2*i+1))
+	}
+	big = append(big, deleted...)
+	rng.Shuffle(len(big), func(i, j int) { big[i], big[j] = big[j], big[i] })
+	load := func(dir string, per int) *DB {
+		db := openDB(t, dir, Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1})
+		mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"g"}}))
+		for _, rows := range [][]string{base, deleted, big} {
+			for lo := 0; lo < len(rows); lo += per {
+				tx := db.Begin()
+				for _, k := range rows[lo:min(lo+per, len(rows))] {
+					var err error
+					if len(rows) == len(deleted) {
+						err = tx.SoftDelete("t", k)
+					} else {
+						_, err = tx.Insert("t", fmt.Appendf(nil, `{"id": %q, "g": %d}`, k, len(k)%3))
+					}
+					mustExec(t, err)
+				}
+				_, err := tx.Commit(ctx)
+				mustExec(t, err)
+			}
+		}
+		return db
+	}
+	image := func(db *DB) string {
+		var keys []string
+		mustExec(t, db.View().Scan("t", func(r *Row) bool {
+			keys = append(keys, fmt.Sprintf("%v@%d", r.Key, r.Seq))
+			return true
+		}))
+		return fmt.Sprintf("%v\nlast write %d\n%s", keys, db.work["t"].lastWrite, tableImage(t, db.View(), "t", 5))
+	}
+	dirA := t.TempDir()
+	a := load(dirA, len(big)) // the large commit applied in key order
+	b := load(t.TempDir(), 100)
+	defer b.Close()
+	want := image(b)
+	if got := image(a); got != want {
+		t.Fatalf("one commit:\n%s\ncommits of 100:\n%s", got, want)
+	}
+	mustExec(t, a.Close())
+	a = openDB(t, dirA, Options{Store: store.Options{NoSync: true}, SnapshotEvents: -1, SnapshotBytes: -1})
+	defer a.Close()
+	if got := image(a); got != want {
+		t.Fatalf("after an open:\n%s\nwant:\n%s", got, want)
+	}
+}
