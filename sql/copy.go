@@ -594,7 +594,7 @@ func (c *CopyIn) Done() (*Result, error) {
 	if c.opts.format == copyBinary && !c.ended && (c.hdr || len(c.buf) > 0) {
 		return nil, c.fail(pgcode.New(pgcode.BadCopyFileFormat, "unexpected EOF in COPY data"))
 	}
-	c.tx.StopKeyChecks() // every row's key was checked (drain)
+	c.tx.StopKeyChecks() // every row's key is checked
 	r := &Result{Tag: "COPY " + strconv.FormatInt(c.ins.Count(), 10)}
 	if c.own {
 		tx := c.tx
