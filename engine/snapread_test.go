@@ -174,3 +174,44 @@ func TestSnapshotGaps(t *testing.T) {
 		}
 	}
 }
+
+// TestReadRowsInto: a snapshot of more rows than two of readRowsInto's
+// batches is read on a goroutine of its own and handed over in order: the
+// rows read one by one, and of a stream cut two thirds in, those before
+// the cut and then the error, the reader's goroutine ended (the package's
+// check of leaked goroutines).
+func TestReadRowsInto(t *testing.T) {
+	c := newChainCase(t)
+	c.keys = 3*readRowsBatch + 5
+	rng := rand.New(rand.NewPCG(5, 6))
+	c.write(rng, 2*c.keys)
+	raw := rawSnapshot(t, c)
+	want, err := readRows(raw, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 2*readRowsBatch {
+		t.Fatalf("%d rows: too few to be read on a goroutine", len(want))
+	}
+	read := func(raw []byte) ([]row, error) {
+		rows, h, err := readSnapshotHeader(bytes.NewReader(raw), &TableSpec{Name: "t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []row
+		err = readRowsInto(rows, h.Rows, func(r row) { got = append(got, r) })
+		return got, err
+	}
+	same := func(a, b row) bool {
+		return a.key == b.key && len(a.versions) == len(b.versions) && a.newest().seq == b.newest().seq &&
+			bytes.Equal(a.newest().doc(), b.newest().doc())
+	}
+	got, err := read(raw)
+	if err != nil || !slices.EqualFunc(got, want, same) {
+		t.Fatalf("%d rows, %v; want the %d read one by one", len(got), err, len(want))
+	}
+	got, err = read(raw[:len(raw)*2/3])
+	if err == nil || len(got) == 0 || len(got) >= len(want) || !slices.EqualFunc(got, want[:len(got)], same) {
+		t.Fatalf("a stream cut: %d rows, %v", len(got), err)
+	}
+}

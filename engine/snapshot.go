@@ -439,13 +439,12 @@ func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg 
 		rows.logInserts, rows.horizon = true, h.Horizon
 	}
 	tb := newTreeBuilder(ts.rows) // the rows come in order
-	for range h.Rows {
-		r, err := rows.next(true)
-		if err != nil {
-			return nil, err
-		}
+	err = readRowsInto(rows, h.Rows, func(r row) {
 		versions += len(r.versions)
 		tb.add(r)
+	})
+	if err != nil {
+		return nil, err
 	}
 	ts.snaps.fullVersions = versions
 	ts.gapTimes = h.timePoints()
@@ -459,6 +458,63 @@ func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg 
 	}
 	return ts, nil
 }
+
+// readRowsInto reads n rows from rows and hands each to add, in order. Many
+// rows are read on a goroutine of their own, in batches, while add takes
+// those read before: reading a row (its key, its versions, a slab for
+// their bytes) and adding it to a tree take the open's time between
+// them, beside the decompression's goroutine (9 million rows: 2.0 s of
+// reading the snapshot, a third of it the tree's). It stops at the first
+// error.
+func readRowsInto(rows *snapshotRows, n int, add func(r row)) error {
+	if n < 2*readRowsBatch {
+		for range n {
+			r, err := rows.next(true)
+			if err != nil {
+				return err
+			}
+			add(r)
+		}
+		return nil
+	}
+	full := make(chan []row, 4)
+	free := make(chan []row, 6)
+	var err error // the reader's, read once full is closed
+	go func() {
+		defer close(full)
+		for n > 0 {
+			var b []row
+			select {
+			case b = <-free:
+			default:
+				b = make([]row, 0, readRowsBatch)
+			}
+			for len(b) < readRowsBatch && n > 0 {
+				var r row
+				if r, err = rows.next(true); err != nil {
+					return
+				}
+				b = append(b, r)
+				n--
+			}
+			full <- b
+		}
+	}()
+	for b := range full {
+		for _, r := range b {
+			add(r)
+		}
+		clear(b) // hold on to no row
+		select {
+		case free <- b[:0]:
+		default:
+		}
+	}
+	return err
+}
+
+// readRowsBatch is how many rows readRowsInto hands over at a time.
+const readRowsBatch = 4096
 
 // readSnapshotDelta reads a delta onto ts, the table as of the delta's
 // base with its indexes: each of its rows' versions go after those the
