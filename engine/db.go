@@ -137,6 +137,8 @@ type DB struct {
 	scratch commitScratch
 	work    map[string]*tableState // the writer's working copies
 	nextSeq uint64
+	// touched sums what a commit read ahead (touchEvents); guarded by wmu.
+	touched int
 	lastMs  int64
 	failed  error
 	closed  bool

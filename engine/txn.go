@@ -508,6 +508,27 @@ func placesOf[K any](keys []K, place func(K) int32) []int32 {
 	return perm
 }
 
+// touchAhead is how many events of a commit in key order touchEvents
+// reads ahead of their apply.
+const touchAhead = 64
+
+// touchEvents reads a word of each event at places and of its document,
+// one after the other: in key order the events and their documents lie
+// apart, and the misses of a loop that does nothing else overlap, where
+// each apply waited for its own (4 million random keys: 2.9 s of the
+// commit's processor time in its first read of each event).
+func (db *DB) touchEvents(ops []*event, places []int32) {
+	sum := 0
+	for _, i := range places {
+		ev := ops[i]
+		sum += len(ev.tbl)
+		if len(ev.raw) > 0 {
+			sum += int(ev.raw[0])
+		}
+	}
+	db.touched += sum // kept, so that the reads are made
+}
+
 // entry is the record of ev, its seq and time given, in a commit's batch.
 func (ev *event) entry() store.Entry {
 	return store.Entry{Stream: ev.tbl, Record: store.Record{Seq: ev.seq, UnixMs: ev.ms, Type: ev.typ, Payload: ev.payload}}
@@ -628,6 +649,9 @@ func (db *DB) commitLocked(ctx context.Context, snap uint64, ops []*event, check
 		i := n
 		if perm != nil {
 			i = int(perm[n])
+			if n%touchAhead == 0 {
+				db.touchEvents(ops, perm[n:min(n+touchAhead, len(perm))])
+			}
 		}
 		ev := ops[i]
 		name := ev.tbl
