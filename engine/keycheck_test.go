@@ -15,8 +15,10 @@ import (
 // among keys the table never had or had and deleted; else the error of
 // the first such insert in the transaction's order (not the first key),
 // counted from the last check; a conflict for a row another transaction
-// deleted since the snapshot; a composite key's columns. A key the
-// transaction wrote itself fails at once. A commit makes the checks left,
+// deleted since the snapshot; a composite key's columns. A load's own
+// duplicates, within a check and against an earlier one, are found the
+// same way, unless the transaction wrote the table before the load: then
+// each fails at once. A commit makes the checks left,
 // and fails after one that failed; StopKeyChecks drops them, and each
 // insert checks its key again. What commits is what the same inserts
 // checked one by one leave.
@@ -76,10 +78,6 @@ func TestDeferredKeyChecks(t *testing.T) {
 		more = append(more, k)
 		mustExec(t, insert(tx, k))
 	}
-	// A key the transaction wrote fails at once.
-	if err := insert(tx, more[7]); !isDuplicate(err, more[7]) {
-		t.Fatalf("a key the transaction wrote: %v", err)
-	}
 	at, err := tx.CheckKeys()
 	if at != 120 || !isDuplicate(err, 1000) {
 		t.Fatalf("check says insert %d, %v; want 120 and key 1000", at, err)
@@ -120,6 +118,53 @@ func TestDeferredKeyChecks(t *testing.T) {
 	tx.StopKeyChecks()
 	if err := insert(tx, 14); !isDuplicate(err, 14) {
 		t.Fatalf("after StopKeyChecks: %v", err)
+	}
+	tx.Rollback()
+
+	// A load into a table the transaction had not written finds its own
+	// duplicates at the check too, in the transaction's order among the
+	// table's: within a check (a key after every row, then again), and
+	// against an earlier check's keys.
+	tx = db.Begin()
+	mustExec(t, tx.DeferKeyChecks("t"))
+	for _, k := range []int{4*n + 11, 4*n + 13, 1000, 4*n + 11} {
+		mustExec(t, insert(tx, k))
+	}
+	if at, err := tx.CheckKeys(); at != 2 || !isDuplicate(err, 1000) {
+		t.Fatalf("a load's own duplicate after the table's: insert %d, %v", at, err)
+	}
+	tx.Rollback()
+	tx = db.Begin()
+	mustExec(t, tx.DeferKeyChecks("t"))
+	for _, k := range []int{4*n + 11, 4*n + 13, 4*n + 11, 1000} {
+		mustExec(t, insert(tx, k))
+	}
+	if at, err := tx.CheckKeys(); at != 2 || !isDuplicate(err, 4*n+11) {
+		t.Fatalf("a load's own duplicate: insert %d, %v", at, err)
+	}
+	tx.Rollback()
+	tx = db.Begin()
+	mustExec(t, tx.DeferKeyChecks("t"))
+	mustExec(t, insert(tx, 4*n+15))
+	mustExec(t, insert(tx, 11))
+	if at, err := tx.CheckKeys(); at != -1 || err != nil {
+		t.Fatalf("new keys: insert %d, %v", at, err)
+	}
+	mustExec(t, insert(tx, 13))
+	mustExec(t, insert(tx, 11))
+	if at, err := tx.CheckKeys(); at != 1 || !isDuplicate(err, 11) {
+		t.Fatalf("a key of the check before: insert %d, %v", at, err)
+	}
+	if _, err := tx.Commit(ctx); !isDuplicate(err, 11) {
+		t.Fatalf("commit after a load's own duplicate: %v", err)
+	}
+	// A transaction that wrote a row of the table before: its keys are
+	// checked against its rows at once.
+	tx = db.Begin()
+	mustExec(t, insert(tx, 15))
+	mustExec(t, tx.DeferKeyChecks("t"))
+	if err := insert(tx, 15); !isDuplicate(err, 15) {
+		t.Fatalf("a key the transaction wrote before the load: %v", err)
 	}
 	tx.Rollback()
 
@@ -167,6 +212,15 @@ func TestDeferredKeyChecks(t *testing.T) {
 	var e *Error
 	if at, err := tx.CheckKeys(); at != 1 || !errors.As(err, &e) || e.Detail != "Key (a, b)=(2, y) already exists." {
 		t.Fatalf("composite key: insert %d, %v", at, err)
+	}
+	tx.Rollback()
+	tx = db.Begin()
+	mustExec(t, tx.DeferKeyChecks("c"))
+	for range 2 {
+		mustExec(t, func() error { _, err := tx.Insert("c", []byte(`{"a": 3, "b": "q"}`)); return err }())
+	}
+	if at, err := tx.CheckKeys(); at != 1 || !errors.As(err, &e) || e.Detail != "Key (a, b)=(3, q) already exists." {
+		t.Fatalf("composite key of the load's own: insert %d, %v", at, err)
 	}
 	tx.Rollback()
 }

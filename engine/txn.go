@@ -183,8 +183,17 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	if len(order) != len(doc) {
 		order = dedupeKeys(append(order, sortedKeys(doc)...), doc)
 	}
-	cur, _, known := tx.known(ts, k)
-	deferred := !known && tx.defersKey(ts)
+	var cur map[string]any
+	var known, deferred bool
+	if tx.bulkLoads(ts) {
+		// Its own duplicates are found by CheckKeys; a key after every
+		// row of the table needs no other check.
+		known = tx.pending.past(ts.spec.Name, k) && ts.pastLast(k, tx.view.seq)
+		deferred = !known
+	} else {
+		cur, _, known = tx.known(ts, k)
+		deferred = !known && tx.defersKey(ts)
+	}
 	if !known && !deferred {
 		if cur, _, err = tx.stored(ts, k); err != nil {
 			return Key{}, err
