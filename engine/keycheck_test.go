@@ -66,7 +66,6 @@ func TestDeferredKeyChecks(t *testing.T) {
 	}
 	// Then 300 more, two of them keys of live rows: the 121st (the
 	// greater key) is the first in the transaction's order.
-	var more []int
 	for i := range 300 {
 		k := 2*n + 1 + 2*i
 		switch i {
@@ -75,7 +74,6 @@ func TestDeferredKeyChecks(t *testing.T) {
 		case 250:
 			k = 10
 		}
-		more = append(more, k)
 		mustExec(t, insert(tx, k))
 	}
 	at, err := tx.CheckKeys()
