@@ -85,10 +85,7 @@ func (ts *tableState) apply(ev *event) (row, error) {
 	switch ev.typ {
 	case store.EventInsert:
 		if prev != nil {
-			if len(ts.spec.PKColumns) > 0 {
-				return row{}, compositeDuplicate(ts.spec, ev.doc)
-			}
-			return row{}, duplicateKey(name, ts.spec.PK, keyText(ev.key))
+			return row{}, keyDuplicate(ts.spec, ev.key, ev.doc)
 		}
 		doc = ev.doc
 		v = insertVersion(ev)

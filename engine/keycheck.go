@@ -130,7 +130,7 @@ func (tx *Txn) CheckKeys() (int, error) {
 				if cerr := tx.changedAfterView(ts, ka.k); cerr != nil {
 					firstErr = cerr
 				} else {
-					firstErr = tx.duplicateOf(ts, ka.k, raw)
+					firstErr = duplicateOf(ts, ka.k, raw)
 				}
 			}
 		}
@@ -164,51 +164,45 @@ func (tx *Txn) ownDuplicates(c *keyChecks, keys []keyAt) (int, error) {
 	if at < 0 {
 		return -1, nil
 	}
-	ts := c.ts
-	if len(ts.spec.PKColumns) == 0 {
-		return at, duplicateKey(ts.spec.Name, ts.spec.PK, keyText(dup))
+	var doc map[string]any // the transaction's row of the key, for a key of several columns
+	if len(c.ts.spec.PKColumns) > 0 {
+		p, _ := tx.pending.get(c.ts.spec.Name, dup)
+		doc = p.doc
 	}
-	// The transaction's row of the key: its key columns hold the values
-	// the insert gave them.
-	p, _ := tx.pending.get(ts.spec.Name, dup)
-	return at, compositeDuplicate(ts.spec, p.doc)
+	return at, keyDuplicate(c.ts.spec, dup, doc)
 }
 
 // duplicateOf is the error of an insert of key k into ts, whose row raw
 // (its document) the transaction sees.
-func (tx *Txn) duplicateOf(ts *tableState, k Key, raw []byte) error {
-	if len(ts.spec.PKColumns) == 0 {
-		return duplicateKey(ts.spec.Name, ts.spec.PK, keyText(k))
+func duplicateOf(ts *tableState, k Key, raw []byte) error {
+	var doc map[string]any // for a key of several columns
+	if len(ts.spec.PKColumns) > 0 {
+		var err error
+		if doc, err = decodeDocBytes(raw); err != nil {
+			return err
+		}
 	}
-	// The row's key columns hold the values the insert gave them.
-	doc, err := decodeDocBytes(raw)
-	if err != nil {
-		return err
-	}
-	return compositeDuplicate(ts.spec, doc)
+	return keyDuplicate(ts.spec, k, doc)
 }
 
-// defersKey reports whether an insert into ts leaves the check of its
-// key to CheckKeys.
-func (tx *Txn) defersKey(ts *tableState) bool {
-	return tx.keys != nil && tx.keys.ts == ts
+// keysOf returns the deferred checks of the inserts into ts, nil when
+// each insert checks its key at once.
+func (tx *Txn) keysOf(ts *tableState) *keyChecks {
+	if c := tx.keys; c != nil && c.ts == ts {
+		return c
+	}
+	return nil
 }
 
 // inserted counts an insert of k into ts made, and defers its key's check
 // when deferred (a bulk load's key is kept for its duplicates whatever).
 func (tx *Txn) inserted(ts *tableState, k Key, deferred bool) {
-	c := tx.keys
-	if c == nil || c.ts != ts {
+	c := tx.keysOf(ts)
+	if c == nil {
 		return
 	}
 	if deferred || c.bulk {
 		c.keys = append(c.keys, keyAt{k: k, at: c.n, stored: deferred})
 	}
 	c.n++
-}
-
-// bulkLoads reports whether an insert into ts is a bulk load's, which
-// leaves the check against the transaction's own rows to CheckKeys.
-func (tx *Txn) bulkLoads(ts *tableState) bool {
-	return tx.keys != nil && tx.keys.ts == ts && tx.keys.bulk
 }

@@ -131,6 +131,17 @@ func compositeDuplicate(spec *TableSpec, doc map[string]any) error {
 	return duplicateKey(spec.Name, strings.Join(names, ", "), strings.Join(vals, ", "))
 }
 
+// keyDuplicate is the error of an insert of key k, whose document is doc,
+// into table spec, which has a live row of k: the key's columns and
+// values, from doc for a key of several columns (a row of k holds the
+// same values in them).
+func keyDuplicate(spec *TableSpec, k Key, doc map[string]any) error {
+	if len(spec.PKColumns) > 0 {
+		return compositeDuplicate(spec, doc)
+	}
+	return duplicateKey(spec.Name, spec.PK, keyText(k))
+}
+
 // KeyOfDoc returns the key a document has in a table whose primary key
 // has several columns (the text of KeyField), or the error an insert of
 // it would give.

@@ -185,14 +185,14 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 	}
 	var cur map[string]any
 	var known, deferred bool
-	if tx.bulkLoads(ts) {
+	if c := tx.keysOf(ts); c != nil && c.bulk {
 		// Its own duplicates are found by CheckKeys; a key after every
 		// row of the table needs no other check.
 		known = tx.pending.past(ts.spec.Name, k) && ts.pastLast(k, tx.view.seq)
 		deferred = !known
 	} else {
 		cur, _, known = tx.known(ts, k)
-		deferred = !known && tx.defersKey(ts)
+		deferred = !known && c != nil
 	}
 	if !known && !deferred {
 		if cur, _, err = tx.stored(ts, k); err != nil {
@@ -206,10 +206,7 @@ func (tx *Txn) insertDoc(table string, doc map[string]any, order []string) (Key,
 		if err := tx.changedSince(ts, k); err != nil {
 			return Key{}, err
 		}
-		if len(ts.spec.PKColumns) > 0 {
-			return Key{}, compositeDuplicate(ts.spec, doc)
-		}
-		return Key{}, duplicateKey(table, ts.spec.PK, keyText(k))
+		return Key{}, keyDuplicate(ts.spec, k, doc)
 	}
 	if err := tx.checkUnique(ts, k, doc, nil); err != nil {
 		return Key{}, err
