@@ -30,7 +30,10 @@ type snapshotRows struct {
 	// index holds its bytes (wholeIndexed), and a run of them loads as a
 	// gap, whose points of the timeline go to times.
 	gaps, indexed bool
-	times         []timePoint
+	// lastInLog: a row's last version may be an INSERT whose document is
+	// its record's in the log, too (wholeLogged).
+	lastInLog bool
+	times     []timePoint
 	// leave, when not 0, is the seq up to which the version index holds
 	// the table, at horizon: a row's newest version it holds loads
 	// without its document (version.leaves).
@@ -183,7 +186,7 @@ func (s *snapshotRows) parseRow(r *mpReader, letGoDocs bool) (Key, error) {
 		if letGoDocs && run.without(i, nv, sv.v.typ(), true, sv.doc.n < 0) {
 			sv.doc = noSpan // a PATCH without its patch fails below
 		}
-		if c, ok := peek(r); ok && c == 0xc3 && i < nv-1 && sv.v.typ() == store.EventInsert && sv.doc.n < 0 {
+		if c, ok := peek(r); ok && c == 0xc3 && (i < nv-1 || s.lastInLog) && sv.v.typ() == store.EventInsert && sv.doc.n < 0 {
 			r.i++
 			sv.inLog, sv.patch = true, noSpan
 		} else if ok && c == 0xc2 && s.indexed && i < nv-1 && sv.doc.n < 0 {

@@ -20,7 +20,13 @@ func rawSnapshot(t *testing.T, c *chainCase) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := c.db.st.OpenSnapshot("t", seq)
+	return snapshotBytes(t, c.db, "t", seq)
+}
+
+// snapshotBytes returns the engine's bytes of table's snapshot at seq.
+func snapshotBytes(t *testing.T, db *DB, table string, seq uint64) []byte {
+	t.Helper()
+	rc, err := db.st.OpenSnapshot(table, seq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,6 +166,14 @@ func TestSnapshotGaps(t *testing.T) {
 	}
 	insert := []any{uint64(1), int64(1000), uint64(store.EventInsert), nil, true}
 	check("v 5", stream(wholeGaps, insert, []any{uint64(2), int64(1001), uint64(0), nil, uint64(3)}, last), nil)
+	// v 6: a row's last version may be an INSERT whose document is its
+	// record's; in v 5 the last version must have its document.
+	logged := []any{uint64(6), int64(1006), uint64(store.EventInsert), nil, true}
+	rows, _, err := readSnapshotHeader(bytes.NewReader(stream(wholeLogged, logged)), &TableSpec{Name: "t"})
+	mustExec(t, err)
+	if r, err := rows.next(true); err != nil || len(r.versions) != 1 || !r.newest().inLog() || r.newest().seq != 6 {
+		t.Fatalf("v 6, an INSERT last in the log: %+v, %v", r.versions, err)
+	}
 	marker := func(seq uint64, ms int64) []any { return []any{seq, ms, uint64(store.EventPatch), nil, false} }
 	check("v 4", stream(wholeIndexed, insert, marker(2, 1001), marker(3, 1001), marker(4, 1005), last),
 		[]timePoint{{1001, 2}, {1001, 3}, {1005, 4}})
@@ -171,8 +185,11 @@ func TestSnapshotGaps(t *testing.T) {
 		"a gap out of order": stream(wholeGaps, insert, []any{uint64(1), int64(1001), uint64(0), nil, uint64(2)}, last),
 		// A version's type is a row's event's: a commit record's (16) or
 		// more is damage, refused as such rather than stopping the open.
-		"a commit's type": stream(wholeGaps, insert, []any{uint64(6), int64(1006), uint64(store.EventCommit), doc, patch}),
-		"a type past 7":   stream(wholeGaps, insert, []any{uint64(6), int64(1006), uint64(8), doc, patch}),
+		"a commit's type":      stream(wholeGaps, insert, []any{uint64(6), int64(1006), uint64(store.EventCommit), doc, patch}),
+		"a type past 7":        stream(wholeGaps, insert, []any{uint64(6), int64(1006), uint64(8), doc, patch}),
+		"v 5, last in the log": stream(wholeGaps, logged),
+		"v 6, a PATCH last in the log": stream(wholeLogged, insert,
+			[]any{uint64(6), int64(1006), uint64(store.EventPatch), nil, true}),
 	} {
 		rows, _, err := readSnapshotHeader(bytes.NewReader(raw), &TableSpec{Name: "t"})
 		mustExec(t, err)

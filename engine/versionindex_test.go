@@ -1314,6 +1314,134 @@ func TestRowInsertsInLog(t *testing.T) {
 	}
 }
 
+// TestWholeSnapshotLeavesInserts: a whole snapshot of a table the version
+// index holds writes the rows whose newest version is an INSERT without
+// its document (v 6), its record in the log being it, and the others with
+// theirs; the table reads the same after a reopen, with the newest
+// documents left to the index or held, without the present file, with
+// the index made again from the log, after writes and snapshots on it,
+// and after a fold takes the horizon past those INSERTs.
+func TestWholeSnapshotLeavesInserts(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	db := openDB(t, dir, opts)
+	defer func() { db.Close() }()
+	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"g"}}))
+	insert := func(from, to int) {
+		mustCommit(t, db, func(tx *Txn) error {
+			for k := from; k < to; k++ {
+				if _, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "g": %d, "n": %d}`, k, k%3, k*7)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	insert(0, 15)
+	insert(15, 30)
+	for k := 10; k < 20; k++ {
+		mustCommit(t, db, func(tx *Txn) error { return tx.Patch("t", int64(k), []byte(`{"n": 1}`)) })
+	}
+	for k := 20; k < 30; k++ {
+		mustCommit(t, db, func(tx *Txn) error { return tx.SoftDelete("t", int64(k)) })
+	}
+	insert(25, 30) // a new life
+	seq, err := db.SnapshotTable("t")
+	mustExec(t, err)
+
+	// The snapshot: the INSERTs last without their documents.
+	spec := *db.work["t"].spec
+	rows, h, err := readSnapshotHeader(bytes.NewReader(snapshotBytes(t, db, "t", seq)), &spec)
+	mustExec(t, err)
+	if h.V != wholeLogged || h.Indexed != seq {
+		t.Fatalf("snapshot v %d indexed %d, want v %d indexed %d", h.V, h.Indexed, wholeLogged, seq)
+	}
+	logged := 0
+	for range h.Rows {
+		r, err := rows.next(false)
+		mustExec(t, err)
+		v := r.newest()
+		if insert := v.typ() == store.EventInsert; insert != v.inLog() || !insert && !v.hasDoc() && !v.deleted() {
+			t.Fatalf("row %v: its newest %v written with its document %v", r.key, v.typ(), v.hasDoc())
+		}
+		if v.inLog() {
+			logged++
+		}
+	}
+	if logged != 15 {
+		t.Fatalf("%d rows written without their documents, want 15", logged)
+	}
+
+	// image is the table as reads give it now (the index's entries
+	// held in memory differ with how it was loaded).
+	image := func() string { return rowsImage(t, db, db.View().Seq(), "t", 3) }
+	want, wantImage := historyDocs(t, db), image()
+	check := func(when string) {
+		t.Helper()
+		if got := historyDocs(t, db); !maps.Equal(got, want) {
+			t.Fatalf("%s: the history reads otherwise", when)
+		}
+		if got := image(); got != wantImage {
+			t.Fatalf("%s: the table reads\n%s\nwant\n%s", when, got, wantImage)
+		}
+		if p := db.CheckVersionIndex(); len(p) != 0 {
+			t.Fatalf("%s: %v", when, p)
+		}
+	}
+	reopen := func(o Options, before func()) {
+		t.Helper()
+		mustExec(t, db.Close())
+		if before != nil {
+			before()
+		}
+		db = openDB(t, dir, o)
+	}
+	reopen(opts, nil)
+	check("reopened")
+	reopen(opts, func() {
+		files, err := filepath.Glob(filepath.Join(dir, "tables", "t", "present.*"))
+		mustExec(t, err)
+		if len(files) != 1 {
+			t.Fatalf("present files %v", files)
+		}
+		mustExec(t, os.Remove(files[0]))
+	})
+	check("reopened without the present file")
+	held := opts
+	held.NewestInIndex = false
+	reopen(held, nil)
+	check("reopened holding the newest documents")
+	reopen(opts, func() { mustExec(t, os.RemoveAll(filepath.Join(dir, "vindex"))) })
+	check("reopened with the index made again")
+
+	// Writes on the rows loaded without their documents, a snapshot (a
+	// delta on the whole one), a whole one, each read back.
+	mustCommit(t, db, func(tx *Txn) error { return tx.Patch("t", int64(3), []byte(`{"n": 2}`)) })
+	mustCommit(t, db, func(tx *Txn) error { return tx.SoftDelete("t", int64(4)) })
+	insert(30, 32)
+	_, err = db.SnapshotTable("t")
+	mustExec(t, err)
+	want, wantImage = historyDocs(t, db), image()
+	reopen(opts, nil)
+	check("a delta on it, reopened")
+	mustCommit(t, db, func(tx *Txn) error { return tx.Patch("t", int64(5), []byte(`{"n": 3}`)) })
+	mustExec(t, db.Compact("t")) // a whole snapshot
+	want, wantImage = historyDocs(t, db), image()
+	reopen(opts, nil)
+	check("a whole one again, reopened")
+
+	// A fold past the INSERTs: their documents stay, and read the same.
+	last := db.View().Seq()
+	_, err = db.CompactBefore("t", last)
+	mustExec(t, err)
+	if got := image(); got != wantImage {
+		t.Fatalf("after a fold, the table reads\n%s\nwant\n%s", got, wantImage)
+	}
+	want = historyDocs(t, db)
+	reopen(opts, nil)
+	check("folded, reopened")
+}
+
 // TestSpillAtOpenInsertsInLog: a table the open spills in the background
 // (spillsAtOpen) loads the rows whose newest version is an INSERT that
 // follows closely on the one of the row before in the log without its
