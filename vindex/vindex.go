@@ -131,6 +131,10 @@ type Options struct {
 	FS FS
 	// ReadOnly opens an existing index for reading only.
 	ReadOnly bool
+	// Beside opens an existing index for reading only while another
+	// process holds it and writes it (beside.go): without its lock, as
+	// it is at the open.
+	Beside bool
 	// TidyAfter is how long the index goes without a write before it is
 	// compacted into one run (tidier; 0: 10 s, below 0: never).
 	TidyAfter time.Duration
@@ -148,6 +152,9 @@ type Index struct {
 	dir   string
 	cache *pebble.Cache
 	id    uint64 // ID
+	// beside holds the files of an index opened beside its writer (nil:
+	// not so opened).
+	beside *besideFS
 	// loadSize is the size at which a Load ends a table (that of the
 	// tables below level 0), and loads numbers its files.
 	loadSize int64
@@ -241,7 +248,15 @@ func Open(dir string, o Options) (*Index, error) {
 	opts.Experimental.IngestSplit = func() bool { return true }
 	opts.FormatMajorVersion = pebble.FormatVirtualSSTables
 	opts.EnsureDefaults() // as Open does with its copy: a Load writes tables as pebble does
-	db, err := pebble.Open(dir, opts)
+	var db *pebble.DB
+	var err error
+	if o.Beside {
+		o.ReadOnly, opts.ReadOnly = true, true
+		opts.DisableTableStats = true // no reads of its own in the background
+		db, x.beside, err = openBeside(dir, opts)
+	} else {
+		db, err = pebble.Open(dir, opts)
+	}
 	if err != nil {
 		cache.Unref()
 		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
@@ -256,6 +271,7 @@ func Open(dir string, o Options) (*Index, error) {
 	}
 	if err := x.identify(o.ReadOnly); err != nil {
 		db.Close()
+		x.closeBeside()
 		cache.Unref()
 		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
 	}
@@ -364,8 +380,23 @@ func (x *Index) Close() error {
 	x.pool.free, x.pool.closed = nil, true
 	x.pool.Unlock()
 	err := x.db.Close()
+	x.closeBeside()
 	x.cache.Unref()
 	return err
+}
+
+// ReadOnly reports whether the index was opened for reading only.
+func (x *Index) ReadOnly() bool { return x.opts.ReadOnly }
+
+// Beside reports whether the index was opened beside its writer
+// (Options.Beside): it is read as it was at the open.
+func (x *Index) Beside() bool { return x.beside != nil }
+
+// closeBeside closes the files an index opened beside its writer held.
+func (x *Index) closeBeside() {
+	if x.beside != nil {
+		x.beside.close()
+	}
 }
 
 // AcquireVersions returns a reader of versions from a pool, made since
