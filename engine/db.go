@@ -208,6 +208,7 @@ type DB struct {
 	ext      *extentFiles // nil: none (extents.go)
 	xfs      vindex.FS    // the file system of the version index and the extents
 	vxTemp   string       // a read-only open's own version index, removed at its close
+	ownIndex bool         // read-only: make vxTemp rather than read the index there (Open)
 	bg       sync.WaitGroup
 	snapping atomic.Bool
 }
@@ -233,6 +234,30 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	// Read-only beside a server, the version index is read as the server
+	// holds it, as it was at the open (openVersionIndex). A snapshot the
+	// server wrote since may leave it versions it did not hold then: the
+	// open starts again, and at last makes an index of its own.
+	for try := 1; ; try++ {
+		db, err := open(dir, opts, try > besideOpens)
+		if !errors.Is(err, errIndexBehind) {
+			return db, err
+		}
+		opts.Logger.Info("the version index read beside its writer is behind a snapshot: opening again", "try", try, "err", err)
+	}
+}
+
+// afterIndexOpen, when not nil, is called by an open once it has opened
+// the version index (for the tests: a writer's snapshot then).
+var afterIndexOpen func()
+
+// besideOpens is how many times a read-only open reads the version index
+// beside its writer before it makes one of its own.
+const besideOpens = 3
+
+// open is Open with opts checked; with ownIndex, a read-only open makes a
+// version index of its own from the log rather than read the one there.
+func open(dir string, opts Options, ownIndex bool) (*DB, error) {
 	st, err := store.Open(dir, opts.Store)
 	if err != nil {
 		var le *store.LockedError
@@ -242,11 +267,14 @@ func Open(dir string, opts Options) (*DB, error) {
 		return nil, &Error{Code: CodeIOError, Msg: err.Error(), Err: err}
 	}
 	docs, _ := opts.caches()
-	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}, docs: newDocCache(docs)}
+	db := &DB{dir: dir, opts: opts, st: st, log: opts.Logger, work: map[string]*tableState{}, docs: newDocCache(docs), ownIndex: ownIndex}
 	// The version index before the tables: their snapshots may leave
 	// versions to it.
 	if err := db.openVersionIndex(); err != nil {
 		return db.failOpen(err)
+	}
+	if afterIndexOpen != nil {
+		afterIndexOpen()
 	}
 	db.spillingAtOpen = db.spillsAtOpen()
 	state := &dbState{tables: map[string]*tableState{}}

@@ -654,14 +654,7 @@ func TestIndexFileTrim(t *testing.T) {
 	}
 	mark, err := db.SnapshotTable("t") // the pass puts the entries up to mark, the trim follows
 	mustExec(t, err)
-	whole := func() uint64 {
-		t.Helper()
-		db.snapMu.Lock()
-		seq, err := db.snapshotLocked("t", true)
-		db.snapMu.Unlock()
-		mustExec(t, err)
-		return seq
-	}
+	whole := func() uint64 { return wholeSnapshot(t, db, "t") }
 	tree := func() *indexTree {
 		ts, _ := db.View().lookupTable("t")
 		return ts.indexes["n"]

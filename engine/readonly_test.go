@@ -9,11 +9,13 @@ import (
 )
 
 // TestReadOnlyBesideWriter: a read-only open beside a process that holds
-// the version index (a server) makes an index of its own from the log,
-// in a directory under the system's temporary one that its close
-// removes (in memory when there is no such directory to write), and
-// answers as the writer does: every version's document, the rows now and
-// as of a seq in the versions the writer's snapshot left to its index.
+// the version index (a server), when the writer snapshots after each of
+// its reads of that index (TestReadOnlyIndexBeside), makes an index of
+// its own from the log, in a directory under the system's temporary one
+// that its close removes (in memory when there is no such directory to
+// write), and answers as the writer does: every version's document, the
+// rows now and as of a seq in the versions the writer's snapshot left to
+// its index.
 func TestReadOnlyBesideWriter(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
@@ -49,10 +51,22 @@ func TestReadOnlyBesideWriter(t *testing.T) {
 	}
 	_, err = w.Patch(ctx, "t", int64(1), []byte(`{"s": "after"}`))
 	mustExec(t, err)
-	want := historyDocs(t, w)
-	wantNow, wantThen := rowsImage(t, w, w.Seq(), "t", 7), rowsImage(t, w, mid, "t", 7)
+	wantThen := rowsImage(t, w, mid, "t", 7)
+	opens := 0
+	afterIndexOpen = func() {
+		opens++
+		_, err := w.Patch(ctx, "t", int64(2), fmt.Appendf(nil, `{"s": "open %d"}`, opens))
+		mustExec(t, err)
+		wholeSnapshot(t, w, "t")
+	}
+	defer func() { afterIndexOpen = nil }()
 
 	ro := openDB(t, dir, Options{ReadOnly: true, VersionIndex: true, NewestInIndex: true})
+	if opens != besideOpens+1 {
+		t.Fatalf("the open read the index %d times, want %d", opens, besideOpens+1)
+	}
+	afterIndexOpen = nil
+	want, wantNow := historyDocs(t, w), rowsImage(t, w, w.Seq(), "t", 7)
 	own, _ := filepath.Glob(filepath.Join(tmp, "driftdb-index-*"))
 	if len(own) != 1 {
 		t.Fatalf("index directories of the read-only open: %v, want one", own)
@@ -73,12 +87,99 @@ func TestReadOnlyBesideWriter(t *testing.T) {
 
 	// No temporary directory to write: the index is made in memory.
 	t.Setenv("TMPDIR", filepath.Join(tmp, "missing"))
+	opens = 0
+	afterIndexOpen = func() {
+		if opens++; opens <= besideOpens {
+			_, err := w.Patch(ctx, "t", int64(2), fmt.Appendf(nil, `{"s": "in memory %d"}`, opens))
+			mustExec(t, err)
+			wholeSnapshot(t, w, "t")
+		}
+	}
 	ro = openDB(t, dir, Options{ReadOnly: true, VersionIndex: true, NewestInIndex: true})
 	defer ro.Close()
+	if ro.vx.Beside() || opens != besideOpens+1 {
+		t.Fatalf("in memory: the open read the index %d times, beside %v", opens, ro.vx.Beside())
+	}
+	afterIndexOpen = nil
+	want = historyDocs(t, w)
 	if got := historyDocs(t, ro); !maps.Equal(got, want) {
 		t.Fatalf("in memory, the read-only open's history differs: %d versions, the writer's %d", len(got), len(want))
 	}
 	if got := rowsImage(t, ro, mid, "t", 7); got != wantThen {
 		t.Fatalf("in memory, as of seq %d, read-only:\n%s\nthe writer:\n%s", mid, got, wantThen)
+	}
+}
+
+// TestReadOnlyIndexBeside: a read-only open beside a writer, which holds
+// the version index, reads that index as it is at the open rather than
+// make one of its own from the log, and reads the table as the writer
+// does, history included, also after the writer wrote and snapshotted
+// since. A snapshot the writer writes after the index was opened, whose
+// versions that index does not hold, makes the open start again.
+func TestReadOnlyIndexBeside(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	w := openDB(t, dir, opts)
+	defer func() { w.Close() }()
+	mustExec(t, w.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"g"}}))
+	mustCommit(t, w, func(tx *Txn) error {
+		for k := range 300 {
+			if _, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "g": %d, "n": 0}`, k, k%3)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	round := 0
+	write := func() { // a round of patches, and a whole snapshot that spills them
+		t.Helper()
+		round++
+		mustCommit(t, w, func(tx *Txn) error {
+			for k := round; k < 300; k += 2 {
+				if err := tx.Patch("t", int64(k), fmt.Appendf(nil, `{"n": %d}`, round)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		wholeSnapshot(t, w, "t")
+	}
+	write()
+	write()
+	image := func(db *DB) string { return rowsImage(t, db, db.View().Seq(), "t", 3) }
+	roOpts := opts
+	roOpts.ReadOnly = true
+	// same opens db read-only and checks that it reads what the writer
+	// does, with the index beside the writer's or one of its own.
+	same := func(when string, beside bool) {
+		t.Helper()
+		ro := openDB(t, dir, roOpts)
+		defer ro.Close()
+		if ro.vx == nil || ro.vx.Beside() != beside || (ro.vxTemp == "") != beside {
+			t.Fatalf("%s: index beside its writer %v, of its own %q; want beside %v", when, ro.vx != nil && ro.vx.Beside(), ro.vxTemp, beside)
+		}
+		if got, want := historyDocs(t, ro), historyDocs(t, w); !maps.Equal(got, want) {
+			t.Fatalf("%s: the history reads otherwise", when)
+		}
+		if got, want := image(ro), image(w); got != want {
+			t.Fatalf("%s: the table reads\n%s\nwant\n%s", when, got, want)
+		}
+	}
+	same("beside", true)
+	write()
+	same("beside, after more writes", true)
+
+	// The writer snapshots once the open has read the index: the open
+	// starts again.
+	opens := 0
+	afterIndexOpen = func() {
+		if opens++; opens == 1 {
+			write()
+		}
+	}
+	defer func() { afterIndexOpen = nil }()
+	same("a snapshot after the index was read", true)
+	if opens != 2 {
+		t.Fatalf("the open read the index %d times, want 2", opens)
 	}
 }

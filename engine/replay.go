@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -96,6 +97,8 @@ func (db *DB) loadSnapshot(spec *TableSpec) (*tableState, uint64, error) {
 		switch {
 		case delta:
 			continue // read on its whole snapshot, if it has one
+		case errors.Is(err, errIndexBehind):
+			return nil, 0, err // Open opens again
 		case err != nil:
 			db.log.Warn("skipping a snapshot that does not read back", "table", spec.Name, "seq", seq, "err", err)
 			continue

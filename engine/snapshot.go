@@ -440,6 +440,9 @@ func readSnapshotData(rows *snapshotRows, h snapshotHeader, spec *TableSpec, lg 
 			return nil, fmt.Errorf("snapshot at seq %d: its versions' bytes are in the version index, which is not kept", h.Seq)
 		}
 		rebuild = indexHolds(lg, h)
+		if rebuild != nil && lg.vx.ReadOnly() {
+			return nil, fmt.Errorf("%w: %v", errIndexBehind, rebuild)
+		}
 	}
 	ts := newTableState(spec, lg)
 	ts.horizon = h.Horizon

@@ -66,9 +66,10 @@ func (o *Options) caches() (docs, blocks int64) {
 // versions to it; with the option off it is read, not written). A damaged
 // index is removed and made again: from the log for the snapshots that
 // left versions to it (rebuildIndexed), by the snapshots that follow for
-// the rest. A database opened read-only reads the index it finds; when
-// there is none or it does not open (a server holds it), it makes one of
-// its own to rebuild into, in a temporary directory its close removes.
+// the rest. A database opened read-only reads the index it finds, beside
+// the server that holds it if one does; when there is none, it does not
+// open, or it is behind a snapshot (errIndexBehind, Open), it makes one
+// of its own to rebuild into, in a temporary directory its close removes.
 func (db *DB) openVersionIndex() error {
 	dir := filepath.Join(db.dir, versionIndexDir)
 	_, blocks := db.opts.caches()
@@ -96,7 +97,18 @@ func (db *DB) openVersionIndex() error {
 		return nil
 	}
 	var x *vindex.Index
-	if exists || !db.opts.ReadOnly {
+	switch {
+	case db.opts.ReadOnly && exists && !db.ownIndex:
+		// Another process may hold the index (a server): it is read
+		// beside it, as it is now (vindex.Options.Beside).
+		if x, err = vindex.Open(dir, o); err != nil {
+			o.Beside = true
+			if x, err = vindex.Open(dir, o); err != nil {
+				db.log.Warn("the version index does not open: one is made from the log", "err", err)
+			}
+			o.Beside = false
+		}
+	case !db.opts.ReadOnly:
 		if x, err = vindex.Open(dir, o); err != nil {
 			db.log.Warn("the version index does not open: it is made again", "err", err)
 		}
@@ -104,13 +116,13 @@ func (db *DB) openVersionIndex() error {
 	switch {
 	case x != nil:
 	case db.opts.ReadOnly:
-		// Another process holds the index (a server), or there is none:
-		// one made from the log for this open alone, in a directory of
-		// its own under the system's temporary one, removed at the close.
-		// Its tables on disk are read through the page cache, where in
-		// memory they were the process's own (9 million rows spilled:
-		// 11 GB of RSS). Without a temporary directory to write, in
-		// memory still.
+		// The index does not open, or there is none, or it is behind a
+		// snapshot (Open): one made from the log for this open alone, in
+		// a directory of its own under the system's temporary one,
+		// removed at the close. Its tables on disk are read through the
+		// page cache, where in memory they were the process's own (9
+		// million rows spilled: 11 GB of RSS). Without a temporary
+		// directory to write, in memory still.
 		o.ReadOnly = false
 		tmp, terr := os.MkdirTemp("", "driftdb-index-")
 		if terr != nil {
@@ -715,6 +727,12 @@ func (db *DB) tableOIDs() func(name string) (uint32, bool) {
 
 // indexHolds checks that the version index holds the table of lg as a
 // whole snapshot with header h needs it to.
+// errIndexBehind: a snapshot leaves versions to a version index that does
+// not hold them and is open read-only, so cannot be made to: a read-only
+// open beside a server that wrote the snapshot after the open read its
+// index (Open opens again).
+var errIndexBehind = errors.New("the version index, read-only, does not hold what the snapshot left it")
+
 func indexHolds(lg *tableLog, h snapshotHeader) error {
 	if lg.vx == nil {
 		return fmt.Errorf("snapshot at seq %d: its versions' bytes are in the version index, which is not kept", h.Seq)

@@ -224,10 +224,7 @@ func testVersionIndexOnDisk(t *testing.T, leave bool) {
 	if got := historyDocs(t, db); !maps.Equal(got, want) {
 		t.Fatal("the history read with the option off differs")
 	}
-	db.snapMu.Lock()
-	_, err = db.snapshotLocked("t", true)
-	db.snapMu.Unlock()
-	mustExec(t, err)
+	wholeSnapshot(t, db, "t")
 	mustExec(t, db.Close())
 	mustExec(t, os.RemoveAll(filepath.Join(dir, versionIndexDir)))
 	db = openDB(t, dir, off)
@@ -324,6 +321,16 @@ func leftNewest(ts *tableState) (patches, inserts int) {
 
 // historyDocs returns the document of every version of table t, by seq,
 // as JSON.
+// wholeSnapshot writes a whole snapshot of table and returns its seq.
+func wholeSnapshot(t testing.TB, db *DB, table string) uint64 {
+	t.Helper()
+	db.snapMu.Lock()
+	seq, err := db.snapshotLocked(table, true)
+	db.snapMu.Unlock()
+	mustExec(t, err)
+	return seq
+}
+
 func historyDocs(t *testing.T, db *DB) map[uint64]string {
 	t.Helper()
 	v := db.View()
@@ -1425,7 +1432,7 @@ func TestWholeSnapshotLeavesInserts(t *testing.T) {
 	reopen(opts, nil)
 	check("a delta on it, reopened")
 	mustCommit(t, db, func(tx *Txn) error { return tx.Patch("t", int64(5), []byte(`{"n": 3}`)) })
-	mustExec(t, db.Compact("t")) // a whole snapshot
+	wholeSnapshot(t, db, "t")
 	want, wantImage = historyDocs(t, db), image()
 	reopen(opts, nil)
 	check("a whole one again, reopened")
