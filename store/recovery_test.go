@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,7 +33,13 @@ func buildStream(t *testing.T, n uint64) (string, []int64) {
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
 	dst := t.TempDir()
+	// A file the store's background writers rename or remove while the
+	// walk goes (a seal's temporary file) is left out: a crash then would
+	// have left the file before or after, and the one before is not read.
 	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && path != src {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -42,6 +49,9 @@ func copyDir(t *testing.T, src string) string {
 			return os.MkdirAll(target, 0o755)
 		}
 		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
