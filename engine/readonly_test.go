@@ -183,3 +183,48 @@ func TestReadOnlyIndexBeside(t *testing.T) {
 		t.Fatalf("the open read the index %d times, want 2", opens)
 	}
 }
+
+// TestReadOnlyTakesNoIndexLock: a read-only open with no writer reads the
+// version index without its lock, so that a writer opening while it reads
+// finds the index its own, not held by another (which it would make
+// again from the log), and the reader reads on as before.
+func TestReadOnlyTakesNoIndexLock(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	w := openDB(t, dir, opts)
+	mustExec(t, w.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	mustCommit(t, w, func(tx *Txn) error {
+		for k := range 200 {
+			if _, err := tx.Insert("t", fmt.Appendf(nil, `{"id": %d, "n": 0}`, k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for k := range int64(200) {
+		_, err := w.Patch(ctx, "t", k, []byte(`{"n": 1}`))
+		mustExec(t, err)
+	}
+	wholeSnapshot(t, w, "t")
+	id := w.vx.ID()
+	want := historyDocs(t, w)
+	mustExec(t, w.Close())
+
+	roOpts := opts
+	roOpts.ReadOnly = true
+	ro := openDB(t, dir, roOpts)
+	defer ro.Close()
+	if !ro.vx.Beside() {
+		t.Fatal("a read-only open took the version index's lock")
+	}
+	w = openDB(t, dir, opts)
+	defer w.Close()
+	if got := w.vx.ID(); got != id {
+		t.Fatalf("the writer opened beside a reader has index %x, made again in place of %x", got, id)
+	}
+	for _, db := range []*DB{w, ro} {
+		if got := historyDocs(t, db); !maps.Equal(got, want) {
+			t.Fatalf("the history reads otherwise (read-only %v)", db.opts.ReadOnly)
+		}
+	}
+}

@@ -67,7 +67,8 @@ func (o *Options) caches() (docs, blocks int64) {
 // index is removed and made again: from the log for the snapshots that
 // left versions to it (rebuildIndexed), by the snapshots that follow for
 // the rest. A database opened read-only reads the index it finds, beside
-// the server that holds it if one does; when there is none, it does not
+// the server that holds it if one does, and takes no lock; when there is
+// none, it does not
 // open, or it is behind a snapshot (errIndexBehind, Open), it makes one
 // of its own to rebuild into, in a temporary directory its close removes.
 func (db *DB) openVersionIndex() error {
@@ -99,15 +100,15 @@ func (db *DB) openVersionIndex() error {
 	var x *vindex.Index
 	switch {
 	case db.opts.ReadOnly && exists && !db.ownIndex:
-		// Another process may hold the index (a server): it is read
-		// beside it, as it is now (vindex.Options.Beside).
+		// Read as it is now, beside the server that may hold it
+		// (vindex.Options.Beside), whose lock is not taken: a server
+		// that starts while the reader reads would find its index held
+		// and make it again.
+		o.Beside = true
 		if x, err = vindex.Open(dir, o); err != nil {
-			o.Beside = true
-			if x, err = vindex.Open(dir, o); err != nil {
-				db.log.Warn("the version index does not open: one is made from the log", "err", err)
-			}
-			o.Beside = false
+			db.log.Warn("the version index does not open: one is made from the log", "err", err)
 		}
+		o.Beside = false
 	case !db.opts.ReadOnly:
 		if x, err = vindex.Open(dir, o); err != nil {
 			db.log.Warn("the version index does not open: it is made again", "err", err)
