@@ -12,19 +12,19 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-// An index opened beside its writer (Options.Beside) is one that another
-// process holds open and writes: a server, beside which a command reads
-// the same directory. Pebble locks its directory for any open, read-only
-// too; the writer's lock is not taken here, and the index is read as it
-// is at the open: its manifest is replayed up to its last whole record
-// (one being appended is left, as at a restart), and its tables are held
-// open from then on. The writer's compactions remove the files of tables
-// they merged; a file held open stays readable until it is closed (its
-// blocks stay on the disk until then too), so the reader goes on seeing
-// the index as it was, and never the writer's later batches, which it does
-// not need: what a reader loads is checked against the index's marks
-// (engine/versionindex.go), and a mark is written only once what it
-// claims is in the tables.
+// An index opened beside its writer (Options.Beside) is read without
+// pebble's lock, which pebble takes for any open, read-only too: another
+// process (a server) may hold the index open and write it, and one that
+// opens it later must find it free. The index is read as it is at the
+// open: its manifest is replayed up to its last whole record (one being
+// appended is left, as at a restart), and its tables are held open from
+// then on. The writer's compactions remove the files of tables they
+// merged; a file held open stays readable until it is closed (its blocks
+// stay on the disk until then too), so the reader goes on seeing the
+// index as it was, and never the writer's later batches, which it does
+// not need: it reads the tables only, where a mark arrives with what it
+// claims or after it (a memtable is flushed whole, in order), and what it
+// loads is checked against the marks (engine/versionindex.go).
 
 // besideFS is the file system of an index opened beside its writer: the
 // operating system's, with no lock, and each table's file held open from
@@ -37,7 +37,7 @@ type besideFS struct {
 
 func newBesideFS(fs vfs.FS) *besideFS { return &besideFS{FS: fs, held: map[string]vfs.File{}} }
 
-// Lock takes no lock: the writer holds it.
+// Lock takes no lock: a writer holds it, or may.
 func (fs *besideFS) Lock(string) (io.Closer, error) { return nopCloser{}, nil }
 
 type nopCloser struct{}
