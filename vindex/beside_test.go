@@ -2,10 +2,12 @@ package vindex
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestBeside opens an index beside its writer, which holds its lock: a
@@ -47,6 +49,12 @@ func TestBeside(t *testing.T) {
 		ro.Close()
 		t.Fatal("a read-only open took the writer's lock")
 	}
+	if w2, err := Open(dir, Options{}); !errors.Is(err, ErrLocked) {
+		if err == nil {
+			w2.Close()
+		}
+		t.Fatalf("a second writer's open: %v, want ErrLocked", err)
+	}
 	bx, err := Open(dir, Options{Beside: true})
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +79,17 @@ func TestBeside(t *testing.T) {
 	if err := x.db.Compact(t.Context(), []byte{0}, []byte{0xff}, true); err != nil {
 		t.Fatal(err)
 	}
-	if after := tables(); !slices.ContainsFunc(before, func(n string) bool { return !slices.Contains(after, n) }) {
-		t.Fatalf("the writer's compaction removed no file the reader held: %v then %v", before, after)
+	// The writer removes the files its compaction replaced in the
+	// background.
+	removed := func() bool {
+		after := tables()
+		return slices.ContainsFunc(before, func(n string) bool { return !slices.Contains(after, n) })
+	}
+	for deadline := time.Now().Add(10 * time.Second); !removed() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !removed() {
+		t.Fatalf("the writer's compaction removed no file the reader held: %v then %v", before, tables())
 	}
 	check := func(x *Index, upTo uint64) {
 		t.Helper()
