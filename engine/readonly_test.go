@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/driftdb/driftdb/vindex"
 )
 
 // TestReadOnlyBesideWriter: a read-only open beside a process that holds
@@ -226,5 +229,40 @@ func TestReadOnlyTakesNoIndexLock(t *testing.T) {
 		if got := historyDocs(t, db); !maps.Equal(got, want) {
 			t.Fatalf("the history reads otherwise (read-only %v)", db.opts.ReadOnly)
 		}
+	}
+}
+
+// TestIndexHeldElsewhere: a writer's open that finds the version index
+// held by another process (one of a release that took its lock to read
+// it) fails as the directory's own lock does (55006), and leaves the
+// index as it is, where it made it again from the log.
+func TestIndexHeldElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	w := openDB(t, dir, opts)
+	mustExec(t, w.CreateTable(TableSpec{Name: "t", PK: "id"}))
+	for k := range int64(100) {
+		_, err := w.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d}`, k))
+		mustExec(t, err)
+	}
+	wholeSnapshot(t, w, "t")
+	id := w.vx.ID()
+	mustExec(t, w.Close())
+
+	other, err := vindex.Open(filepath.Join(dir, versionIndexDir), vindex.Options{})
+	mustExec(t, err)
+	db, err := Open(dir, opts)
+	var e *Error
+	if err == nil || !errors.As(err, &e) || e.Code != CodeObjectInUse {
+		if db != nil {
+			db.Close()
+		}
+		t.Fatalf("open beside another holder of the index: %v, want %s", err, CodeObjectInUse)
+	}
+	mustExec(t, other.Close())
+	w = openDB(t, dir, opts)
+	defer w.Close()
+	if got := w.vx.ID(); got != id {
+		t.Fatalf("the index is %x after the failed open, made again in place of %x", got, id)
 	}
 }

@@ -110,7 +110,15 @@ func (db *DB) openVersionIndex() error {
 		}
 		o.Beside = false
 	case !db.opts.ReadOnly:
-		if x, err = vindex.Open(dir, o); err != nil {
+		x, err = vindex.Open(dir, o)
+		switch {
+		case errors.Is(err, vindex.ErrLocked):
+			// Another process holds it (a command of a release before
+			// 2026-12-07, which took its lock to read it): it is not
+			// damaged, and a server that made it again would take it
+			// from under that process.
+			return &Error{Code: CodeObjectInUse, Msg: err.Error(), Err: err}
+		case err != nil:
 			db.log.Warn("the version index does not open: it is made again", "err", err)
 		}
 	}

@@ -116,6 +116,10 @@ var comparer = func() *pebble.Comparer {
 // is to be rebuilt from the segments.
 var ErrDamaged = errors.New("vindex: damaged entry")
 
+// ErrLocked: the index is held by another process, which writes it (its
+// lock is taken): it is not damaged, and is not to be made again.
+var ErrLocked = errors.New("held by another process")
+
 // Options configure an index.
 type Options struct {
 	// CacheSize is the block cache in bytes (0: 64 MiB).
@@ -155,6 +159,10 @@ type Index struct {
 	// beside holds the files of an index opened beside its writer (nil:
 	// not so opened).
 	beside *besideFS
+	// lock is the directory's lock an open for writing takes before
+	// pebble opens it, so that a lock held elsewhere is told apart from
+	// an index that does not open (ErrLocked).
+	lock *pebble.Lock
 	// loadSize is the size at which a Load ends a table (that of the
 	// tables below level 0), and loads numbers its files.
 	loadSize int64
@@ -250,14 +258,25 @@ func Open(dir string, o Options) (*Index, error) {
 	opts.EnsureDefaults() // as Open does with its copy: a Load writes tables as pebble does
 	var db *pebble.DB
 	var err error
-	if o.Beside {
+	switch {
+	case o.Beside:
 		o.ReadOnly, opts.ReadOnly = true, true
 		opts.DisableTableStats = true // no reads of its own in the background
 		db, x.beside, err = openBeside(dir, opts)
-	} else {
+	case !o.ReadOnly:
+		if err = opts.FS.MkdirAll(dir, 0o755); err == nil {
+			if x.lock, err = pebble.LockDirectory(dir, opts.FS); err != nil {
+				cache.Unref()
+				return nil, fmt.Errorf("vindex: open %s: %w: %v", dir, ErrLocked, err)
+			}
+			opts.Lock = x.lock
+			db, err = pebble.Open(dir, opts)
+		}
+	default:
 		db, err = pebble.Open(dir, opts)
 	}
 	if err != nil {
+		x.unlock()
 		cache.Unref()
 		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
 	}
@@ -265,6 +284,7 @@ func Open(dir string, o Options) (*Index, error) {
 	if !o.ReadOnly {
 		if err := x.removeLoads(); err != nil {
 			db.Close()
+			x.unlock()
 			cache.Unref()
 			return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
 		}
@@ -272,6 +292,7 @@ func Open(dir string, o Options) (*Index, error) {
 	if err := x.identify(o.ReadOnly); err != nil {
 		db.Close()
 		x.closeBeside()
+		x.unlock()
 		cache.Unref()
 		return nil, fmt.Errorf("vindex: open %s: %w", dir, err)
 	}
@@ -381,8 +402,18 @@ func (x *Index) Close() error {
 	x.pool.Unlock()
 	err := x.db.Close()
 	x.closeBeside()
+	x.unlock()
 	x.cache.Unref()
 	return err
+}
+
+// unlock lets go of the directory's lock an open for writing took, once
+// the database is closed (or did not open).
+func (x *Index) unlock() {
+	if x.lock != nil {
+		x.lock.Close()
+		x.lock = nil
+	}
 }
 
 // ReadOnly reports whether the index was opened for reading only.
