@@ -84,3 +84,65 @@ func TestListenNotify(t *testing.T) {
 		t.Fatalf("a payload too long: %v", err)
 	}
 }
+
+// TestListenInBlock: LISTEN and UNLISTEN in a transaction block take
+// effect when it commits, as PostgreSQL's do (the same statements through
+// psql printed the same on PostgreSQL 15): pg_listening_channels does not
+// show them before; a ROLLBACK, or a ROLLBACK TO a savepoint taken before
+// them, drops them, and the notifications sent since the savepoint too; a
+// session that listens and notifies in one block gets its own.
+func TestListenInBlock(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	channels := func(when, want string) {
+		t.Helper()
+		var got string
+		if err := c.QueryRow(bg, `SELECT coalesce(string_agg(ch, ',' ORDER BY ch), '') FROM pg_listening_channels() AS ch`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("%s: listening on %q, want %q", when, got, want)
+		}
+	}
+	for _, q := range []string{`BEGIN`, `LISTEN a`} {
+		mustExec(t, c, q)
+	}
+	channels("a LISTEN in a block", "")
+	mustExec(t, c, `ROLLBACK`)
+	channels("after the ROLLBACK", "")
+	for _, q := range []string{`BEGIN`, `LISTEN b`, `SAVEPOINT s1`, `LISTEN c`, `ROLLBACK TO s1`, `LISTEN d`, `COMMIT`} {
+		mustExec(t, c, q)
+	}
+	channels("after the COMMIT", "b,d")
+	for _, q := range []string{`BEGIN`, `UNLISTEN b`} {
+		mustExec(t, c, q)
+	}
+	channels("an UNLISTEN in a block", "b,d")
+	mustExec(t, c, `ROLLBACK`)
+	channels("after its ROLLBACK", "b,d")
+	for _, q := range []string{`BEGIN`, `UNLISTEN *`, `LISTEN e`, `COMMIT`} {
+		mustExec(t, c, q)
+	}
+	channels("UNLISTEN * then LISTEN e, committed", "e")
+
+	wait := func(d time.Duration) (*pgconn.Notification, error) {
+		ctx, cancel := context.WithTimeout(bg, d)
+		defer cancel()
+		return c.WaitForNotification(ctx)
+	}
+	for _, q := range []string{`BEGIN`, `LISTEN f`, `NOTIFY f, 'own'`, `COMMIT`} {
+		mustExec(t, c, q)
+	}
+	if got, err := wait(5 * time.Second); err != nil || got.Channel != "f" || got.Payload != "own" {
+		t.Fatalf("a LISTEN and a NOTIFY in one block: %+v %v", got, err)
+	}
+	for _, q := range []string{`BEGIN`, `SAVEPOINT s2`, `NOTIFY e, 'rolled back'`, `ROLLBACK TO s2`, `NOTIFY e, 'kept'`, `COMMIT`} {
+		mustExec(t, c, q)
+	}
+	if got, err := wait(5 * time.Second); err != nil || got.Payload != "kept" {
+		t.Fatalf("after a ROLLBACK TO: %+v %v, want the notification kept", got, err)
+	}
+	if got, err := wait(200 * time.Millisecond); err == nil {
+		t.Fatalf("a notification a ROLLBACK TO dropped: %+v", got)
+	}
+}

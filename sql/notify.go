@@ -15,8 +15,11 @@ import (
 // to every session that listens on the channel, the sender's own too, a
 // notification sent twice in one transaction once. A session takes them
 // between statements (TakeNotifications); the server sends them to its
-// client. LISTEN and UNLISTEN take effect at once, where PostgreSQL waits
-// for the transaction's commit.
+// client. LISTEN and UNLISTEN in a transaction block take effect when it
+// commits, before its notifications are sent (a session that listens and
+// notifies in one block gets its own notification); a rollback, of the
+// block or to a savepoint, drops those made since, and the notifications
+// too.
 
 // Notification is a notification a session received.
 type Notification struct {
@@ -47,10 +50,47 @@ var hubs = perDB[notifyHub]{newT: func() *notifyHub {
 // received.
 type notifyState struct {
 	listening map[string]bool
-	txn       noteQueue  // sent by the transaction block, until it ends
-	outbox    noteQueue  // committed, to publish once durable
-	mu        sync.Mutex // guards inbox: other sessions deliver to it
+	acts      []listenAct // the block's LISTEN and UNLISTEN, until it ends
+	txn       noteQueue   // sent by the transaction block, until it ends
+	outbox    noteQueue   // committed, to publish once durable
+	mu        sync.Mutex  // guards inbox: other sessions deliver to it
 	inbox     []Notification
+}
+
+// listenAct is a LISTEN (listen) or UNLISTEN of channel ("": of every
+// channel) made in a transaction block.
+type listenAct struct {
+	channel string
+	listen  bool
+}
+
+// noteMark is where a savepoint leaves the block's notifications: how
+// many LISTEN and UNLISTEN, and notifications, it had made.
+type noteMark struct{ acts, sent int }
+
+func (s *Session) markNotes() noteMark {
+	return noteMark{acts: len(s.note.acts), sent: len(s.note.txn.l)}
+}
+
+// undoNotes drops the block's LISTEN, UNLISTEN and notifications made
+// since m (ROLLBACK TO).
+func (s *Session) undoNotes(m noteMark) {
+	clear(s.note.acts[m.acts:])
+	s.note.acts = s.note.acts[:m.acts]
+	s.note.txn.truncate(m.sent)
+}
+
+// listenStmt runs LISTEN (listen) or UNLISTEN of channel: at once outside
+// a transaction block, else when it commits.
+func (s *Session) listenStmt(channel string, listen bool) {
+	switch {
+	case s.txn != nil:
+		s.note.acts = append(s.note.acts, listenAct{channel: channel, listen: listen})
+	case listen:
+		s.listen(channel)
+	default:
+		s.unlisten(channel)
+	}
 }
 
 func (s *Session) listen(channel string) {
@@ -122,6 +162,14 @@ func (q *noteQueue) add(n Notification) {
 	q.l = append(q.l, n)
 }
 
+// truncate keeps the queue's first n notifications.
+func (q *noteQueue) truncate(n int) {
+	for _, x := range q.l[n:] {
+		delete(q.seen, x) // each is in l once
+	}
+	q.l = q.l[:n]
+}
+
 // take returns the queue's notifications and empties it.
 func (q *noteQueue) take() []Notification {
 	l := q.l
@@ -129,9 +177,21 @@ func (q *noteQueue) take() []Notification {
 	return l
 }
 
-// endNotifyBlock ends the transaction block's notifications: committed
-// ones wait for the commit to be durable (PublishNotifications).
+// endNotifyBlock ends the transaction block's notifications: when it
+// committed, its LISTEN and UNLISTEN take effect, and its notifications
+// wait for the commit to be durable (PublishNotifications).
 func (s *Session) endNotifyBlock(committed bool) {
+	acts := s.note.acts
+	s.note.acts = nil
+	for _, a := range acts {
+		switch {
+		case !committed:
+		case a.listen:
+			s.listen(a.channel)
+		default:
+			s.unlisten(a.channel)
+		}
+	}
 	for _, n := range s.note.txn.take() {
 		if committed {
 			s.note.outbox.add(n)
@@ -201,10 +261,10 @@ func (s *Session) listeningChannels() []string {
 func (s *Session) notifyStmt(x *pg.Node) (*Result, error) {
 	switch n := x.Node.(type) {
 	case *pg.Node_ListenStmt:
-		s.listen(n.ListenStmt.Conditionname)
+		s.listenStmt(n.ListenStmt.Conditionname, true)
 		return &Result{Tag: "LISTEN"}, nil
 	case *pg.Node_UnlistenStmt:
-		s.unlisten(n.UnlistenStmt.Conditionname)
+		s.listenStmt(n.UnlistenStmt.Conditionname, false)
 		return &Result{Tag: "UNLISTEN"}, nil
 	case *pg.Node_NotifyStmt:
 		if err := s.notify(n.NotifyStmt.Conditionname, n.NotifyStmt.Payload); err != nil {

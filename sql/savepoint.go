@@ -25,6 +25,8 @@ type savepoint struct {
 	cursors uint64
 	// settings are the session's settings when it was taken.
 	settings txSettings
+	// notes is where the block's notifications were when it was taken.
+	notes noteMark
 }
 
 // savepointStmt runs SAVEPOINT, RELEASE and ROLLBACK TO.
@@ -33,7 +35,7 @@ func (s *Session) savepointStmt(t *pg.TransactionStmt) (*Result, error) {
 		return nil, pgcode.Newf(pgcode.NoActiveSQLTransaction, "%s can only be used in transaction blocks", savepointVerb(t.Kind))
 	}
 	if t.Kind == pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT {
-		s.savepoints = append(s.savepoints, savepoint{name: t.SavepointName, mark: s.txn.Savepoint(), cursors: s.cursorCount, settings: s.markSettings()})
+		s.savepoints = append(s.savepoints, savepoint{name: t.SavepointName, mark: s.txn.Savepoint(), cursors: s.cursorCount, settings: s.markSettings(), notes: s.markNotes()})
 		return &Result{Tag: "SAVEPOINT"}, nil
 	}
 	i := s.findSavepoint(t.SavepointName)
@@ -53,6 +55,7 @@ func (s *Session) savepointStmt(t *pg.TransactionStmt) (*Result, error) {
 	s.txn.RollbackTo(sp.mark)
 	s.closeCursors(func(c *cursor) bool { return c.number > sp.cursors })
 	s.undoSettings(sp.settings)
+	s.undoNotes(sp.notes)
 	s.txFailed = false
 	return &Result{Tag: "ROLLBACK"}, nil
 }
