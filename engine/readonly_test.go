@@ -121,7 +121,7 @@ func TestReadOnlyBesideWriter(t *testing.T) {
 // versions that index does not hold, makes the open start again.
 func TestReadOnlyIndexBeside(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	opts := spilledOpts()
 	w := openDB(t, dir, opts)
 	defer func() { w.Close() }()
 	mustExec(t, w.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"g"}}))
@@ -193,7 +193,7 @@ func TestReadOnlyIndexBeside(t *testing.T) {
 // again from the log), and the reader reads on as before.
 func TestReadOnlyTakesNoIndexLock(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	opts := spilledOpts()
 	w := openDB(t, dir, opts)
 	mustExec(t, w.CreateTable(TableSpec{Name: "t", PK: "id"}))
 	mustCommit(t, w, func(tx *Txn) error {
@@ -238,7 +238,7 @@ func TestReadOnlyTakesNoIndexLock(t *testing.T) {
 // index as it is, where it made it again from the log.
 func TestIndexHeldElsewhere(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	opts := spilledOpts()
 	w := openDB(t, dir, opts)
 	mustExec(t, w.CreateTable(TableSpec{Name: "t", PK: "id"}))
 	for k := range int64(100) {

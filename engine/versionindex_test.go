@@ -321,6 +321,13 @@ func leftNewest(ts *tableState) (patches, inserts int) {
 
 // historyDocs returns the document of every version of table t, by seq,
 // as JSON.
+// spilledOpts are the options of a database whose tables spill to the
+// version index at their first snapshot, which the tests take by hand,
+// with the newest documents left to it and no document cache.
+func spilledOpts() Options {
+	return Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+}
+
 // wholeSnapshot writes a whole snapshot of table and returns its seq.
 func wholeSnapshot(t testing.TB, db *DB, table string) uint64 {
 	t.Helper()
@@ -650,7 +657,7 @@ func TestTrimKeepsRuns(t *testing.T) {
 // patch applies to it; a unique index, a
 // CHECK, SET NOT NULL and DROP COLUMN read it.
 func TestNewestInIndex(t *testing.T) {
-	db := openDB(t, t.TempDir(), Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1})
+	db := openDB(t, t.TempDir(), spilledOpts())
 	defer db.Close()
 	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id",
 		Columns:   []ColumnSpec{{Name: "id", Type: TypeInt8}, {Name: "nick", Type: TypeText}, {Name: "n", Type: TypeInt8}, {Name: "x", Type: TypeText}},
@@ -1330,7 +1337,7 @@ func TestRowInsertsInLog(t *testing.T) {
 // and after a fold takes the horizon past those INSERTs.
 func TestWholeSnapshotLeavesInserts(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1, CacheSize: -1}
+	opts := spilledOpts()
 	db := openDB(t, dir, opts)
 	defer func() { db.Close() }()
 	mustExec(t, db.CreateTable(TableSpec{Name: "t", PK: "id", Indexes: []string{"g"}}))
