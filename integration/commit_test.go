@@ -141,7 +141,9 @@ func breakSegments(t *testing.T, dir, table string) {
 // TestCommitFailureReply breaks the disk under a statement that commits:
 // the client gets the error in place of the statement's success, the
 // statements after it in the same pipeline do not run, and the row is
-// nowhere to be seen.
+// nowhere to be seen. The statements of one simple query commit together
+// after the last, in its implicit block, as PostgreSQL's do: their
+// replies, then the commit's error.
 func TestCommitFailureReply(t *testing.T) {
 	cases := []struct {
 		name string
@@ -155,11 +157,14 @@ func TestCommitFailureReply(t *testing.T) {
 			pipeline(fe, "INSERT INTO t (id) VALUES (2)")
 		}, "ParseComplete BindComplete ErrorResponse(58030) ReadyForQuery(I)"},
 		{"simple", func(fe *pgproto3.Frontend) {
-			fe.Send(&pgproto3.Query{String: "INSERT INTO t (id) VALUES (2); SELECT 1"})
+			fe.Send(&pgproto3.Query{String: "INSERT INTO t (id) VALUES (2)"})
 		}, "ErrorResponse(58030) ReadyForQuery(I)"},
+		{"simple, two statements", func(fe *pgproto3.Frontend) {
+			fe.Send(&pgproto3.Query{String: "INSERT INTO t (id) VALUES (2); SELECT 1"})
+		}, "CommandComplete(INSERT 0 1) RowDescription DataRow(1) CommandComplete(SELECT 1) ErrorResponse(58030) ReadyForQuery(I)"},
 		{"simple, last statement", func(fe *pgproto3.Frontend) {
 			fe.Send(&pgproto3.Query{String: "SELECT 1; INSERT INTO t (id) VALUES (2)"})
-		}, "RowDescription DataRow(1) CommandComplete(SELECT 1) ErrorResponse(58030) ReadyForQuery(I)"},
+		}, "RowDescription DataRow(1) CommandComplete(SELECT 1) CommandComplete(INSERT 0 1) ErrorResponse(58030) ReadyForQuery(I)"},
 		{"commit", func(fe *pgproto3.Frontend) {
 			fe.Send(&pgproto3.Query{String: "BEGIN; INSERT INTO t (id) VALUES (2); COMMIT"})
 		}, "CommandComplete(BEGIN) CommandComplete(INSERT 0 1) ErrorResponse(58030) ReadyForQuery(I)"},

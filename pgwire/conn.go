@@ -554,21 +554,60 @@ func (c *conn) simpleQuery(text string) {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
+	// Several statements run in one implicit transaction block, as
+	// PostgreSQL runs them: an error rolls back those before it (after a
+	// COMMIT among them, those since), and the block commits after the
+	// last (sql.Session.BeginImplicit).
+	implicit := len(stmts) > 1
 	for _, st := range stmts {
 		if !c.settle(false) {
+			c.endImplicit(false)
 			return
 		}
 		ctx := c.begin()
-		res, err := c.run(ctx, st, args)
+		var res *sql.Result
+		var err error
+		if implicit {
+			err = c.sess.BeginImplicit()
+		}
+		if err == nil {
+			res, err = c.run(ctx, st, args)
+		}
 		if err == nil {
 			err = c.reply(ctx, res)
 		}
 		if err = c.end(err); err != nil {
+			c.endImplicit(false)
 			c.sendError(err)
 			return
 		}
 		c.sendParameterChanges()
 	}
+	if err := c.endImplicit(true); err != nil {
+		c.sendError(err)
+	}
+}
+
+// sendNotice sends a statement's notice, or warning.
+func (c *conn) sendNotice(res *sql.Result) {
+	sev, code := "NOTICE", string(res.NoticeCode)
+	if res.Warning {
+		sev = "WARNING"
+	}
+	if code == "" {
+		code = "00000"
+	}
+	c.be.Send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: res.Notice})
+}
+
+// endImplicit ends the implicit block of a query string's statements, if
+// one is open: commits it (commit), its reply then held until the commit
+// is durable as a statement's is, or rolls it back.
+func (c *conn) endImplicit(commit bool) error {
+	ctx := c.begin()
+	err := c.sess.EndImplicit(ctx, commit)
+	c.deferCommit()
+	return c.end(err)
 }
 
 // parseSimple parses a query string under the statement timeout and
@@ -640,7 +679,7 @@ func (c *conn) waitOffloaded() {
 // and its CommandComplete.
 func (c *conn) reply(ctx context.Context, res *sql.Result) error {
 	if res.Notice != "" {
-		c.be.Send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: res.Notice})
+		c.sendNotice(res)
 	}
 	switch {
 	case res.CopyIn != nil:

@@ -273,7 +273,7 @@ func (c *conn) executePortal(ctx context.Context, pt *portal, max int) error {
 			return err
 		}
 		if res.Notice != "" {
-			c.be.Send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: res.Notice})
+			c.sendNotice(res)
 		}
 		// A table's columns may have changed since Parse (a new field
 		// widens SELECT *): drivers that cache statements must prepare

@@ -63,6 +63,9 @@ type Session struct {
 	opts     Options
 	txn      *engine.Txn
 	txFailed bool
+	// implicit: txn is the implicit block of the statements of one query
+	// string (BeginImplicit), not one a BEGIN made.
+	implicit bool
 	// txReadOnly: the transaction in progress was begun READ ONLY; txRan:
 	// it has run a statement (its isolation can no longer change).
 	txReadOnly bool

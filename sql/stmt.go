@@ -253,9 +253,12 @@ type Result struct {
 	Columns []Column
 	Rows    [][]types.Datum
 	Tag     string
-	// Notice is a message for the client ("there is no transaction in
-	// progress").
-	Notice string
+	// Notice is a message for the client ("relation ... already exists,
+	// skipping"); with Warning, one of severity WARNING ("there is no
+	// transaction in progress"), and NoticeCode its SQLSTATE ("": 00000).
+	Notice     string
+	Warning    bool
+	NoticeCode pgcode.Code
 	// CopyIn, for COPY ... FROM STDIN, takes the client's data; CopyOut,
 	// for COPY ... TO STDOUT, writes the rows (Next) in the COPY's format.
 	CopyIn  *CopyIn

@@ -177,8 +177,21 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
 		return s.savepointStmt(t)
 	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+		if s.txn != nil && s.implicit {
+			// The query string's implicit block becomes the block BEGIN
+			// starts, with the statements before it.
+			s.implicit = false
+			modes, err := txnModes(t.Options)
+			if err == nil {
+				err = s.setTxnModes(modes, false)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return &Result{Tag: "BEGIN"}, nil
+		}
 		if s.txn != nil {
-			return &Result{Tag: "BEGIN", Notice: "there is already a transaction in progress"}, nil
+			return &Result{Tag: "BEGIN", Notice: "there is already a transaction in progress", Warning: true, NoticeCode: pgcode.ActiveSQLTransaction}, nil
 		}
 		if err := s.begin(); err != nil {
 			return nil, err
@@ -196,7 +209,13 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		return &Result{Tag: "BEGIN"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
 		if s.txn == nil {
-			return &Result{Tag: "COMMIT", Notice: "there is no transaction in progress"}, nil
+			return noTransaction("COMMIT"), nil
+		}
+		res := &Result{Tag: "COMMIT"}
+		if s.implicit {
+			// It commits the query string's implicit block, as
+			// PostgreSQL's does, with its warning.
+			s.implicit, res = false, noTransaction("COMMIT")
 		}
 		tx, failed := s.txn, s.txFailed
 		s.txn, s.txFailed = nil, false
@@ -213,17 +232,67 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		if err != nil {
 			return nil, err
 		}
-		return &Result{Tag: "COMMIT"}, nil
+		return res, nil
 	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 		if s.txn == nil {
-			return &Result{Tag: "ROLLBACK", Notice: "there is no transaction in progress"}, nil
+			return noTransaction("ROLLBACK"), nil
+		}
+		res := &Result{Tag: "ROLLBACK"}
+		if s.implicit {
+			s.implicit, res = false, noTransaction("ROLLBACK")
 		}
 		s.txn.Rollback()
 		s.endBlock(s.txn, false)
 		s.txn, s.txFailed = nil, false
-		return &Result{Tag: "ROLLBACK"}, nil
+		return res, nil
 	}
 	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "%s is not supported", strings.TrimPrefix(t.Kind.String(), "TRANS_STMT_"))
+}
+
+// noTransaction is the reply of COMMIT or ROLLBACK (tag) outside a
+// transaction block, or ending an implicit one: PostgreSQL's warning.
+func noTransaction(tag string) *Result {
+	return &Result{Tag: tag, Notice: "there is no transaction in progress", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}
+}
+
+// BeginImplicit starts the implicit transaction block of the statements
+// of one query string, as PostgreSQL runs several statements sent in one
+// simple query: an error in one rolls back those before it, and
+// EndImplicit commits them. A BEGIN among them makes the block theirs
+// (explicit), a COMMIT or ROLLBACK ends it (the next statement starts
+// another); SAVEPOINT is refused in it. Nothing is done in a block
+// already.
+func (s *Session) BeginImplicit() error {
+	if s.txn != nil {
+		return nil
+	}
+	if err := s.begin(); err != nil {
+		return err
+	}
+	s.implicit = true
+	return nil
+}
+
+// EndImplicit ends the implicit block BeginImplicit started, if it is
+// still open: it commits it when commit is set and no statement of it
+// failed, else rolls it back. A block a BEGIN made explicit stays.
+func (s *Session) EndImplicit(ctx context.Context, commit bool) error {
+	if !s.implicit {
+		return nil
+	}
+	tx, failed := s.txn, s.txFailed
+	s.txn, s.txFailed, s.implicit = nil, false, false
+	if !commit || failed {
+		tx.Rollback()
+		s.endBlock(tx, false)
+		return nil
+	}
+	cm, err := tx.Submit(ctx)
+	if err == nil {
+		err = s.finish(cm)
+	}
+	s.endBlock(tx, err == nil)
+	return err
 }
 
 // endBlock ends the transaction block of tx, committed or not: the
@@ -300,7 +369,7 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		}
 		session := name == "session characteristics"
 		if !session && s.txn == nil {
-			return &Result{Tag: "SET", Notice: "SET TRANSACTION can only be used in transaction blocks"}, nil
+			return &Result{Tag: "SET", Notice: "SET TRANSACTION can only be used in transaction blocks", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}, nil
 		}
 		if err := s.setTxnModes(modes, session); err != nil {
 			return nil, err
@@ -314,7 +383,7 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		return &Result{Tag: "RESET"}, nil
 	case pg.VariableSetKind_VAR_RESET, pg.VariableSetKind_VAR_SET_DEFAULT:
 		if v.IsLocal && s.txn == nil {
-			return &Result{Tag: "SET", Notice: "SET LOCAL can only be used in transaction blocks"}, nil
+			return &Result{Tag: "SET", Notice: "SET LOCAL can only be used in transaction blocks", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}, nil
 		}
 		m := s.changeSettings()
 		if d, ok := defaultSettings[name]; ok {
@@ -340,7 +409,7 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		value = constText(v.Args[0])
 	}
 	if v.IsLocal && s.txn == nil {
-		return &Result{Tag: "SET", Notice: "SET LOCAL can only be used in transaction blocks"}, nil
+		return &Result{Tag: "SET", Notice: "SET LOCAL can only be used in transaction blocks", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}, nil
 	}
 	if err := s.setScoped(name, value, v.IsLocal); err != nil {
 		return nil, err

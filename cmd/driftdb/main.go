@@ -366,20 +366,37 @@ func (c *cli) sql(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Several statements run in one implicit transaction block, as psql -c
+	// sends them to PostgreSQL: an error rolls back those before it.
 	for _, st := range stmts {
-		r, err := st.Execute(c.ctx, nil)
+		var r *sql.Result
+		if len(stmts) > 1 {
+			err = s.BeginImplicit()
+		}
+		if err == nil {
+			r, err = st.Execute(c.ctx, nil)
+		}
 		if err != nil {
+			s.EndImplicit(c.ctx, false)
 			if lockErr != nil && pgcode.Of(err) == pgcode.ReadOnlySQLTransaction {
 				return lockErr
 			}
 			return err
 		}
 		if r.Notice != "" {
-			fmt.Fprintf(c.stderr, "NOTICE: %s\n", r.Notice)
+			severity := "NOTICE"
+			if r.Warning {
+				severity = "WARNING"
+			}
+			fmt.Fprintf(c.stderr, "%s: %s\n", severity, r.Notice)
 		}
 		if err := c.printResult(r, s.TypesContext(), *format); err != nil {
+			s.EndImplicit(c.ctx, false)
 			return err
 		}
+	}
+	if err := s.EndImplicit(c.ctx, true); err != nil {
+		return err
 	}
 	if s.TxStatus() != 'I' {
 		fmt.Fprintln(c.stderr, "NOTICE: the transaction was left open and is rolled back")

@@ -1,0 +1,26 @@
+-- The statements of one query string (psql's \;) run in one implicit
+-- transaction block: an error rolls back those before it; a ROLLBACK or
+-- COMMIT among them ends it, with PostgreSQL's warning; a BEGIN makes it
+-- an explicit block, the statements before it in; SAVEPOINT is refused;
+-- LISTEN waits for the block's commit too.
+-- postgres: same
+\set ON_ERROR_STOP 0
+CREATE TABLE z (id int PRIMARY KEY);
+INSERT INTO z VALUES (1) \; ROLLBACK;
+SELECT count(*) FROM z;
+INSERT INTO z VALUES (2) \; COMMIT \; INSERT INTO z VALUES (3) \; SELECT 1/0;
+SELECT id FROM z ORDER BY id;
+BEGIN \; INSERT INTO z VALUES (4) \; COMMIT;
+SELECT id FROM z ORDER BY id;
+INSERT INTO z VALUES (5) \; BEGIN \; INSERT INTO z VALUES (6);
+ROLLBACK;
+SELECT id FROM z ORDER BY id;
+INSERT INTO z VALUES (7) \; INSERT INTO z VALUES (7);
+SELECT id FROM z ORDER BY id;
+INSERT INTO z VALUES (8) \; UPDATE z SET id = 9 WHERE id = 8 \; SELECT id FROM z WHERE id > 7;
+SELECT id FROM z ORDER BY id;
+SELECT 1 \; SAVEPOINT a;
+LISTEN a \; SELECT 1/0;
+SELECT pg_listening_channels();
+COMMIT;
+DROP TABLE z;
