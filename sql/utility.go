@@ -224,12 +224,7 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 			s.endBlock(tx, false)
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
-		cm, err := tx.Submit(ctx)
-		if err == nil {
-			err = s.finish(cm)
-		}
-		s.endBlock(tx, err == nil)
-		if err != nil {
+		if err := s.commitBlock(ctx, tx); err != nil {
 			return nil, err
 		}
 		return res, nil
@@ -287,6 +282,11 @@ func (s *Session) EndImplicit(ctx context.Context, commit bool) error {
 		s.endBlock(tx, false)
 		return nil
 	}
+	return s.commitBlock(ctx, tx)
+}
+
+// commitBlock commits the transaction block of tx and ends it.
+func (s *Session) commitBlock(ctx context.Context, tx *engine.Txn) error {
 	cm, err := tx.Submit(ctx)
 	if err == nil {
 		err = s.finish(cm)
