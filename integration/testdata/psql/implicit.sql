@@ -2,7 +2,8 @@
 -- transaction block: an error rolls back those before it; a ROLLBACK or
 -- COMMIT among them ends it, with PostgreSQL's warning; a BEGIN makes it
 -- an explicit block, the statements before it in; SAVEPOINT is refused;
--- LISTEN waits for the block's commit too.
+-- LISTEN waits for the block's commit too; DISCARD ALL and VACUUM are
+-- refused in it, a cursor may be declared and fetched from in it.
 -- postgres: same
 \set ON_ERROR_STOP 0
 CREATE TABLE z (id int PRIMARY KEY);
@@ -23,4 +24,8 @@ SELECT 1 \; SAVEPOINT a;
 LISTEN a \; SELECT 1/0;
 SELECT pg_listening_channels();
 COMMIT;
+SELECT 1 \; DISCARD ALL;
+SELECT 1 \; VACUUM;
+DISCARD ALL \; SELECT 2;
+DECLARE c CURSOR FOR SELECT id FROM z ORDER BY id \; FETCH 2 FROM c;
 DROP TABLE z;
