@@ -561,7 +561,7 @@ func (c *conn) simpleQuery(text string) {
 	implicit := len(stmts) > 1
 	for _, st := range stmts {
 		if !c.settle(false) {
-			c.endImplicit(false)
+			c.endImplicit(implicit, false)
 			return
 		}
 		ctx := c.begin()
@@ -577,33 +577,36 @@ func (c *conn) simpleQuery(text string) {
 			err = c.reply(ctx, res)
 		}
 		if err = c.end(err); err != nil {
-			c.endImplicit(false)
+			c.endImplicit(implicit, false)
 			c.sendError(err)
 			return
 		}
 		c.sendParameterChanges()
 	}
-	if err := c.endImplicit(true); err != nil {
+	if err := c.endImplicit(implicit, true); err != nil {
 		c.sendError(err)
 	}
 }
 
 // sendNotice sends a statement's notice, or warning.
 func (c *conn) sendNotice(res *sql.Result) {
-	sev, code := "NOTICE", string(res.NoticeCode)
-	if res.Warning {
-		sev = "WARNING"
-	}
+	code := string(res.NoticeCode)
 	if code == "" {
 		code = "00000"
 	}
+	sev := res.NoticeSeverity()
 	c.be.Send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: res.Notice})
 }
 
-// endImplicit ends the implicit block of a query string's statements, if
-// one is open: commits it (commit), its reply then held until the commit
-// is durable as a statement's is, or rolls it back.
-func (c *conn) endImplicit(commit bool) error {
+// endImplicit ends the implicit block of a query string's statements
+// (when there were several: implicit), if one is still open: commits it
+// (commit), its reply then held until the commit is durable as a
+// statement's is, or rolls it back. A query of one statement takes no
+// statement context for it.
+func (c *conn) endImplicit(implicit, commit bool) error {
+	if !implicit {
+		return nil
+	}
 	ctx := c.begin()
 	err := c.sess.EndImplicit(ctx, commit)
 	c.deferCommit()

@@ -279,6 +279,14 @@ type Result struct {
 	aheadErr error
 }
 
+// NoticeSeverity is the severity of r's Notice: NOTICE, or WARNING.
+func (r *Result) NoticeSeverity() string {
+	if r.Warning {
+		return "WARNING"
+	}
+	return "NOTICE"
+}
+
 // Next returns the next row of a streamed result, or nil after the last;
 // the row is the caller's until the next call.
 func (r *Result) Next(ctx context.Context) ([]types.Datum, error) {

@@ -384,11 +384,7 @@ func (c *cli) sql(args []string) error {
 			return err
 		}
 		if r.Notice != "" {
-			severity := "NOTICE"
-			if r.Warning {
-				severity = "WARNING"
-			}
-			fmt.Fprintf(c.stderr, "%s: %s\n", severity, r.Notice)
+			fmt.Fprintf(c.stderr, "%s: %s\n", r.NoticeSeverity(), r.Notice)
 		}
 		if err := c.printResult(r, s.TypesContext(), *format); err != nil {
 			s.EndImplicit(c.ctx, false)
