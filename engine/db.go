@@ -75,6 +75,9 @@ type Options struct {
 	// not the operating system's (tests keep it across a reopen); nil is
 	// a new one in memory.
 	VersionIndexFS vindex.FS
+	// afterIndexOpen, when not nil, is called by an open once it has
+	// opened the version index (for the tests: a writer's snapshot then).
+	afterIndexOpen func()
 }
 
 // Defaults for Options.
@@ -247,10 +250,6 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 }
 
-// afterIndexOpen, when not nil, is called by an open once it has opened
-// the version index (for the tests: a writer's snapshot then).
-var afterIndexOpen func()
-
 // besideOpens is how many times a read-only open reads the version index
 // beside its writer before it makes one of its own.
 const besideOpens = 3
@@ -273,8 +272,8 @@ func open(dir string, opts Options, ownIndex bool) (*DB, error) {
 	if err := db.openVersionIndex(); err != nil {
 		return db.failOpen(err)
 	}
-	if afterIndexOpen != nil {
-		afterIndexOpen()
+	if opts.afterIndexOpen != nil {
+		opts.afterIndexOpen()
 	}
 	db.spillingAtOpen = db.spillsAtOpen()
 	state := &dbState{tables: map[string]*tableState{}}

@@ -56,19 +56,15 @@ func TestReadOnlyBesideWriter(t *testing.T) {
 	mustExec(t, err)
 	wantThen := rowsImage(t, w, mid, "t", 7)
 	opens := 0
-	afterIndexOpen = func() {
+	ro := openDB(t, dir, Options{ReadOnly: true, VersionIndex: true, NewestInIndex: true, afterIndexOpen: func() {
 		opens++
 		_, err := w.Patch(ctx, "t", int64(2), fmt.Appendf(nil, `{"s": "open %d"}`, opens))
 		mustExec(t, err)
 		wholeSnapshot(t, w, "t")
-	}
-	defer func() { afterIndexOpen = nil }()
-
-	ro := openDB(t, dir, Options{ReadOnly: true, VersionIndex: true, NewestInIndex: true})
+	}})
 	if opens != besideOpens+1 {
 		t.Fatalf("the open read the index %d times, want %d", opens, besideOpens+1)
 	}
-	afterIndexOpen = nil
 	want, wantNow := historyDocs(t, w), rowsImage(t, w, w.Seq(), "t", 7)
 	own, _ := filepath.Glob(filepath.Join(tmp, "driftdb-index-*"))
 	if len(own) != 1 {
@@ -91,19 +87,17 @@ func TestReadOnlyBesideWriter(t *testing.T) {
 	// No temporary directory to write: the index is made in memory.
 	t.Setenv("TMPDIR", filepath.Join(tmp, "missing"))
 	opens = 0
-	afterIndexOpen = func() {
+	ro = openDB(t, dir, Options{ReadOnly: true, VersionIndex: true, NewestInIndex: true, afterIndexOpen: func() {
 		if opens++; opens <= besideOpens {
 			_, err := w.Patch(ctx, "t", int64(2), fmt.Appendf(nil, `{"s": "in memory %d"}`, opens))
 			mustExec(t, err)
 			wholeSnapshot(t, w, "t")
 		}
-	}
-	ro = openDB(t, dir, Options{ReadOnly: true, VersionIndex: true, NewestInIndex: true})
+	}})
 	defer ro.Close()
 	if ro.vx.Beside() || opens != besideOpens+1 {
 		t.Fatalf("in memory: the open read the index %d times, beside %v", opens, ro.vx.Beside())
 	}
-	afterIndexOpen = nil
 	want = historyDocs(t, w)
 	if got := historyDocs(t, ro); !maps.Equal(got, want) {
 		t.Fatalf("in memory, the read-only open's history differs: %d versions, the writer's %d", len(got), len(want))
@@ -175,12 +169,11 @@ func TestReadOnlyIndexBeside(t *testing.T) {
 	// The writer snapshots once the open has read the index: the open
 	// starts again.
 	opens := 0
-	afterIndexOpen = func() {
+	roOpts.afterIndexOpen = func() {
 		if opens++; opens == 1 {
 			write()
 		}
 	}
-	defer func() { afterIndexOpen = nil }()
 	same("a snapshot after the index was read", true)
 	if opens != 2 {
 		t.Fatalf("the open read the index %d times, want 2", opens)
