@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/driftdb/driftdb/engine"
 	"github.com/driftdb/driftdb/pgwire"
 )
 
@@ -116,6 +117,51 @@ func TestCLIBesideServer(t *testing.T) {
 	_, errOut, code = driftdb(t, "", "sql", "-d", s.dir, "-e", `INSERT INTO t {"id": 2}`)
 	if code != 1 || !strings.Contains(errOut, fmt.Sprintf("pid %d", os.Getpid())) {
 		t.Fatalf("write beside the server: exit %d, %q", code, errOut)
+	}
+}
+
+// TestCLIBesideServerIndex: the command line, a process of its own, reads
+// a table whose history the server spilled to its version index beside
+// the running server: that index as it is (no warning that it does not
+// open, which an index of its own made from the log came with), the
+// row's versions in it, a state at a seq they hold, and verify; the
+// server serves on, writes and snapshots again, and a command after that
+// reads the new state.
+func TestCLIBesideServerIndex(t *testing.T) {
+	s := startServerOn(t, pgwire.Config{}, t.TempDir(), engine.Options{VersionIndex: true, NewestInIndex: true, SnapshotEvents: -1, SnapshotBytes: -1})
+	c := connect(t, s.url(""))
+	mustExec(t, c, `CREATE TABLE u (id int8 PRIMARY KEY, v int8 NOT NULL)`)
+	mustExec(t, c, `INSERT INTO u SELECT i, i * 10 FROM generate_series(1, 3000) AS i`)
+	mustExec(t, c, `SNAPSHOT u`) // the table spills
+	mustExec(t, c, `UPDATE u SET v = v + 1`)
+	mustExec(t, c, `SNAPSHOT u`) // the INSERTs go to the index, a gap in each row
+	run := func(args ...string) string {
+		t.Helper()
+		out, errOut, code := driftdb(t, "", args...)
+		if code != 0 || errOut != "" {
+			t.Fatalf("driftdb %v beside the server: exit %d, stderr %q", args, code, errOut)
+		}
+		return out
+	}
+	out := run("drift", "-d", s.dir, "--table", "u", "--key", "7", "--format", "csv")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[1], "INSERT") || !strings.Contains(lines[1], "70") || !strings.Contains(lines[2], "71") {
+		t.Fatalf("drift of row 7 beside the server: %q", out)
+	}
+	first := strings.SplitN(lines[1], ",", 2)[0]
+	if got := run("select", "-d", s.dir, "--table", "u", "--where", "id = 7", "--as-of", "@seq:"+first, "--format", "csv"); got != "id,v\n7,70\n" {
+		t.Fatalf("row 7 as of seq %s beside the server: %q", first, got)
+	}
+	run("verify", "-d", s.dir)
+	mustExec(t, c, `UPDATE u SET v = v + 1 WHERE id <= 1000`)
+	mustExec(t, c, `SNAPSHOT u`)
+	want := fmt.Sprintf("count,sum\n3000,%d\n", 3000*3001/2*10+3000+1000)
+	if got := run("sql", "-d", s.dir, "-e", "SELECT count(*), sum(v) FROM u", "--format", "csv"); got != want {
+		t.Fatalf("the table beside the server after more writes: %q, want %q", got, want)
+	}
+	var n int64
+	if err := c.QueryRow(bg, `SELECT sum(v) FROM u`).Scan(&n); err != nil || n != 3000*3001/2*10+3000+1000 {
+		t.Fatalf("the server after the commands: %d %v", n, err)
 	}
 }
 
