@@ -177,35 +177,29 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
 		return s.savepointStmt(t)
 	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
-		if s.txn != nil && s.implicit {
-			// The query string's implicit block becomes the block BEGIN
-			// starts, with the statements before it.
-			s.implicit = false
-			modes, err := txnModes(t.Options)
-			if err == nil {
-				err = s.setTxnModes(modes, false)
-			}
-			if err != nil {
+		switch {
+		case s.txn != nil && !s.implicit:
+			return &Result{Tag: "BEGIN", Notice: "there is already a transaction in progress", Warning: true, NoticeCode: pgcode.ActiveSQLTransaction}, nil
+		case s.txn == nil:
+			if err := s.begin(); err != nil {
 				return nil, err
 			}
-			return &Result{Tag: "BEGIN"}, nil
-		}
-		if s.txn != nil {
-			return &Result{Tag: "BEGIN", Notice: "there is already a transaction in progress", Warning: true, NoticeCode: pgcode.ActiveSQLTransaction}, nil
-		}
-		if err := s.begin(); err != nil {
-			return nil, err
 		}
 		modes, err := txnModes(t.Options)
 		if err == nil {
 			err = s.setTxnModes(modes, false)
 		}
 		if err != nil {
-			s.txn.Rollback()
-			s.txn = nil
-			s.endSettings(false)
+			if !s.implicit {
+				s.txn.Rollback()
+				s.txn = nil
+				s.endSettings(false)
+			} // else the query string's implicit block fails with it, and rolls back
 			return nil, err
 		}
+		// A query string's implicit block becomes the block BEGIN
+		// starts, with the statements before it.
+		s.implicit = false
 		return &Result{Tag: "BEGIN"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
 		if s.txn == nil {

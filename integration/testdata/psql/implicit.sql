@@ -3,7 +3,8 @@
 -- COMMIT among them ends it, with PostgreSQL's warning; a BEGIN makes it
 -- an explicit block, the statements before it in; SAVEPOINT is refused;
 -- LISTEN waits for the block's commit too; DISCARD ALL and VACUUM are
--- refused in it, a cursor may be declared and fetched from in it.
+-- refused in it, a cursor may be declared and fetched from in it; a
+-- BEGIN whose modes fail fails the block, which rolls back.
 -- postgres: same
 \set ON_ERROR_STOP 0
 CREATE TABLE z (id int PRIMARY KEY);
@@ -28,4 +29,8 @@ SELECT 1 \; DISCARD ALL;
 SELECT 1 \; VACUUM;
 DISCARD ALL \; SELECT 2;
 DECLARE c CURSOR FOR SELECT id FROM z ORDER BY id \; FETCH 2 FROM c;
+INSERT INTO z VALUES (10) \; BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT count(*) FROM z;
+INSERT INTO z VALUES (11) \; BEGIN READ WRITE \; INSERT INTO z VALUES (12) \; COMMIT;
+SELECT id FROM z WHERE id > 9 ORDER BY id;
 DROP TABLE z;
