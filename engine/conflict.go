@@ -200,14 +200,27 @@ func (db *DB) Autocommit(ctx context.Context, fn func(*Txn) error) (*Commit, err
 		} else {
 			tx.Rollback()
 		}
-		var ce *conflictError
-		if !errors.As(err, &ce) {
-			return nil, err
-		}
-		if err := db.waitVisible(ctx, ce.seq); err != nil {
+		again, err := db.WaitToRetry(ctx, err)
+		if !again {
 			return nil, err
 		}
 	}
+}
+
+// WaitToRetry is Autocommit's choice after a statement or its commit
+// failed with err, for a caller that runs the statement itself: on a
+// conflict with a commit made after the transaction's snapshot it waits
+// until that commit is visible and reports true (run the statement again,
+// in a new transaction); otherwise it returns err, or the wait's error.
+func (db *DB) WaitToRetry(ctx context.Context, err error) (bool, error) {
+	var ce *conflictError
+	if !errors.As(err, &ce) {
+		return false, err
+	}
+	if err := db.waitVisible(ctx, ce.seq); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // visWaiter is a goroutine waiting for the visible seq to reach seq.
