@@ -1,6 +1,9 @@
 package sql
 
-import "maps"
+import (
+	"maps"
+	"strings"
+)
 
 // Settings in transactions, as PostgreSQL keeps them: what SET changes in
 // a transaction block stays if the block commits and is undone if it
@@ -15,6 +18,9 @@ type txSettings struct {
 	// keep are the values SET (not LOCAL) and RESET gave in the block,
 	// which COMMIT keeps (absent: RESET to no value).
 	keep map[string]setValue
+	// gen is the settings' generation when the block began: unchanged at
+	// its end, the settings are as they were.
+	gen uint64
 }
 
 // setValue is a setting's value, or none.
@@ -26,7 +32,7 @@ type setValue struct {
 // beginSettings marks the settings at the start of a transaction block.
 // A mark shares the settings' map until they change (changeSettings).
 func (s *Session) beginSettings() {
-	s.txSet = txSettings{at: s.settings}
+	s.txSet = txSettings{at: s.settings, gen: s.settingsGen}
 	s.settingsShared, s.keepShared = true, false
 }
 
@@ -62,8 +68,18 @@ func (s *Session) endSettings(commit bool) {
 	if s.txSet.at == nil {
 		return
 	}
+	in := s.settings
 	s.settings, s.settingsShared = s.txSet.at, true
-	s.settingsGen++
+	if s.settingsGen != s.txSet.gen {
+		s.settingsGen++ // the block changed them: they are reported again
+		// A custom setting (x.y) first given a value in the block stays
+		// defined, empty, as PostgreSQL's placeholder does.
+		for name := range in {
+			if _, ok := s.settings[name]; !ok && strings.Contains(name, ".") {
+				s.changeSettings()[name] = ""
+			}
+		}
+	}
 	if commit && len(s.txSet.keep) > 0 {
 		m := s.changeSettings()
 		for name, v := range s.txSet.keep {
