@@ -139,11 +139,11 @@ func breakSegments(t *testing.T, dir, table string) {
 }
 
 // TestCommitFailureReply breaks the disk under a statement that commits:
-// the client gets the error in place of the statement's success, the
-// statements after it in the same pipeline do not run, and the row is
-// nowhere to be seen. The statements of one simple query commit together
-// after the last, in its implicit block, as PostgreSQL's do: their
-// replies, then the commit's error.
+// the client gets the error in place of the statement's success, and the
+// row is nowhere to be seen. The statements of one simple query, and
+// those of the extended protocol up to a Sync, commit together after the
+// last, in their implicit block, as PostgreSQL's do: their replies, then
+// the commit's error.
 func TestCommitFailureReply(t *testing.T) {
 	cases := []struct {
 		name string
@@ -152,7 +152,7 @@ func TestCommitFailureReply(t *testing.T) {
 	}{
 		{"extended", func(fe *pgproto3.Frontend) {
 			pipeline(fe, "INSERT INTO t (id) VALUES (2)", "SELECT 1")
-		}, "ParseComplete BindComplete ErrorResponse(58030) ReadyForQuery(I)"},
+		}, "ParseComplete BindComplete CommandComplete(INSERT 0 1) ParseComplete BindComplete DataRow(1) CommandComplete(SELECT 1) ErrorResponse(58030) ReadyForQuery(I)"},
 		{"extended, reply at Sync", func(fe *pgproto3.Frontend) {
 			pipeline(fe, "INSERT INTO t (id) VALUES (2)")
 		}, "ParseComplete BindComplete ErrorResponse(58030) ReadyForQuery(I)"},

@@ -78,6 +78,12 @@ type conn struct {
 	complete pgproto3.CommandComplete
 	readyMsg pgproto3.ReadyForQuery
 	unnamed  portal
+	// piped: an Execute ran a statement since the last Sync, in the
+	// session's pipeline (sql.Session.Pipeline); deferred is the portal
+	// whose reply waits for the Sync because its commit may run it again
+	// (pipeline.go).
+	piped    bool
+	deferred *portal
 
 	// The reply held while a commit is pending (durable.go): raw is the
 	// socket for sendEarly, held the reply, mark where the committing
@@ -376,19 +382,26 @@ func (c *conn) loop() {
 			c.nc.SetReadDeadline(time.Time{})
 		}
 		c.setBusy(true)
-		if _, sync := msg.(*pgproto3.Sync); !sync && !c.settle(false) {
-			skipToSync = true // the error is the last statement's
+		switch msg.(type) {
+		case *pgproto3.Sync, *pgproto3.Terminate:
+		default:
+			c.replyDeferred()
+			if !c.settle(false) {
+				skipToSync = true // the error is the last statement's
+			}
 		}
 		switch m := msg.(type) {
 		case *pgproto3.Query:
 			skipToSync = false
 			c.waitOffloaded()
+			c.endPipeline() // a simple query ends it, as a Sync does
 			c.simpleQuery(m.String)
 			c.ready()
 		case *pgproto3.Terminate:
 			return
 		case *pgproto3.Sync:
 			skipToSync = false
+			c.endPipeline()
 			c.portals[""].close()
 			delete(c.portals, "")
 			c.ready()
@@ -402,6 +415,7 @@ func (c *conn) loop() {
 			}
 			c.waitOffloaded()
 			if err := c.extended(msg); err != nil {
+				c.sess.Fail()
 				c.sendError(err)
 				skipToSync = true
 			}
@@ -588,8 +602,11 @@ func (c *conn) simpleQuery(text string) {
 	}
 }
 
-// sendNotice sends a statement's notice, or warning.
+// sendNotice sends a statement's notice, or warning, if it has one.
 func (c *conn) sendNotice(res *sql.Result) {
+	if res.Notice == "" {
+		return
+	}
 	code := string(res.NoticeCode)
 	if code == "" {
 		code = "00000"
@@ -681,9 +698,7 @@ func (c *conn) waitOffloaded() {
 // reply sends a simple-protocol statement's result: its notice, its rows
 // and its CommandComplete.
 func (c *conn) reply(ctx context.Context, res *sql.Result) error {
-	if res.Notice != "" {
-		c.sendNotice(res)
-	}
+	c.sendNotice(res)
 	switch {
 	case res.CopyIn != nil:
 		done, err := c.copyIn(ctx, res.CopyIn)

@@ -261,6 +261,8 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		return nil
 	}
 	c.sess.StartStatement(pt.p.text)
+	c.piped = true
+	c.sess.Pipeline()
 	ctx := c.begin()
 	err := c.executePortal(ctx, pt, int(m.MaxRows))
 	return c.end(err)
@@ -272,9 +274,6 @@ func (c *conn) executePortal(ctx context.Context, pt *portal, max int) error {
 		if err != nil {
 			return err
 		}
-		if res.Notice != "" {
-			c.sendNotice(res)
-		}
 		// A table's columns may have changed since Parse (a new field
 		// widens SELECT *): drivers that cache statements must prepare
 		// again.
@@ -283,7 +282,19 @@ func (c *conn) executePortal(ctx context.Context, pt *portal, max int) error {
 			return pgcode.New(pgcode.FeatureNotSupported, "cached plan must not change result type")
 		}
 		pt.res = res
+		if max == 0 && c.sess.Rerunnable() {
+			c.deferred = pt
+			return nil
+		}
+		c.sess.KeepResult()
+		c.sendNotice(res)
 	}
+	return c.replyPortal(ctx, pt, max)
+}
+
+// replyPortal sends the rows and the command tag of a portal's result,
+// up to max rows (0: all).
+func (c *conn) replyPortal(ctx context.Context, pt *portal, max int) error {
 	res := pt.res
 	switch {
 	case res.CopyIn != nil:

@@ -563,7 +563,7 @@ func (st *Stmt) describeDeclare(d *pg.DeclareCursorStmt) ([]*types.T, error) {
 func (st *Stmt) declare(ctx context.Context, d *pg.DeclareCursorStmt, params []types.Datum) (*Result, error) {
 	s := st.s
 	hold := d.Options&cursorHold != 0
-	if !hold && s.txn == nil && st.batch == 0 {
+	if !hold && !s.inBlock() && st.batch == 0 {
 		return nil, pgcode.New(pgcode.NoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
 	}
 	if _, ok := s.cursors[d.Portalname]; ok {

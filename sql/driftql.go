@@ -162,7 +162,7 @@ func (s *Session) driftWrite(ctx context.Context, tag string, write func(*engine
 		return nil, err
 	}
 	if s.txn != nil {
-		if err := write(s.txn); err != nil {
+		if err := s.writeInBlock(ctx, func(_ context.Context, tx *engine.Txn) error { return write(tx) }); err != nil {
 			return nil, err
 		}
 		return &Result{Tag: tag}, nil

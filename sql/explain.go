@@ -135,15 +135,16 @@ func (st *Stmt) runAnalyzed(ctx context.Context, b *bound, params []types.Datum,
 		if err := s.writable(); err != nil {
 			return err
 		}
-		if s.txn != nil {
-			return run(s.txn)
-		}
-		cm, err := s.db.Autocommit(ctx, func(tx *engine.Txn) error {
-			for k := range stats {
-				delete(stats, k)
-			}
+		again := func(tx *engine.Txn) error {
+			clear(stats)
 			return run(tx)
-		})
+		}
+		if s.txn != nil {
+			err := s.writeInBlock(ctx, func(_ context.Context, tx *engine.Txn) error { return again(tx) })
+			s.KeepResult() // its report is made from this run
+			return err
+		}
+		cm, err := s.db.Autocommit(ctx, again)
 		if err != nil {
 			return err
 		}

@@ -19,8 +19,8 @@ func (s *Session) vacuumStmt(v *pg.VacuumStmt) (*Result, error) {
 	tag := "ANALYZE"
 	if v.IsVacuumcmd {
 		tag = "VACUUM"
-		if s.txn != nil {
-			return nil, pgcode.New(pgcode.ActiveSQLTransaction, "VACUUM cannot run inside a transaction block")
+		if err := s.preventBlock("VACUUM"); err != nil {
+			return nil, err
 		}
 	}
 	for _, r := range v.Rels {
@@ -57,7 +57,7 @@ func (s *Session) createSchema(c *pg.CreateSchemaStmt) (*Result, error) {
 // accepted in a transaction block after checking the tables; stronger
 // modes, which would keep writers out, are refused.
 func (s *Session) lockStmt(l *pg.LockStmt) (*Result, error) {
-	if s.txn == nil {
+	if !s.inBlock() {
 		return nil, pgcode.New(pgcode.NoActiveSQLTransaction, "LOCK TABLE can only be used in transaction blocks")
 	}
 	const accessShare = 1 // PostgreSQL's AccessShareLock

@@ -31,7 +31,7 @@ type savepoint struct {
 
 // savepointStmt runs SAVEPOINT, RELEASE and ROLLBACK TO.
 func (s *Session) savepointStmt(t *pg.TransactionStmt) (*Result, error) {
-	if s.txn == nil || s.implicit {
+	if s.txn == nil || s.implicit != notImplicit {
 		return nil, pgcode.Newf(pgcode.NoActiveSQLTransaction, "%s can only be used in transaction blocks", savepointVerb(t.Kind))
 	}
 	if t.Kind == pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT {

@@ -63,9 +63,20 @@ type Session struct {
 	opts     Options
 	txn      *engine.Txn
 	txFailed bool
-	// implicit: txn is the implicit block of the statements of one query
-	// string (BeginImplicit), not one a BEGIN made.
-	implicit bool
+	// implicit: txn is an implicit block, not one a BEGIN made: of the
+	// statements of one query string, or of the extended protocol's up
+	// to a Sync (implicit.go).
+	implicit implicitBlock
+	// pipeline: the statements run until EndPipeline are the extended
+	// protocol's up to a Sync; first: the statement running began their
+	// block; rerun: the write of the block's only statement, which its
+	// commit runs again on a conflict (implicit.go).
+	pipeline, first bool
+	rerun           rerunFunc
+	// pipeTime is when the first statement of the pipeline's transaction
+	// ran (zero: none yet): now() for its statements, in its block and
+	// before it.
+	pipeTime time.Time
 	// txReadOnly: the transaction in progress was begun READ ONLY; txRan:
 	// it has run a statement (its isolation can no longer change).
 	txReadOnly bool
@@ -284,7 +295,10 @@ func (s *Session) TypesContext() *types.Context {
 // UNCOMMITTED and READ COMMITTED run as REPEATABLE READ, the weakest level
 // DriftDB has (docs/ENGINE.md): a transaction reads one snapshot.
 func isolationLevel(v string) (engine.Isolation, error) {
-	switch strings.Join(strings.Fields(strings.ToLower(v)), " ") {
+	if v != "serializable" && v != "read committed" && v != "repeatable read" && v != "read uncommitted" {
+		v = strings.Join(strings.Fields(strings.ToLower(v)), " ") // as SET gave it
+	}
+	switch v {
 	case "serializable":
 		return engine.Serializable, nil
 	case "repeatable read", "read committed", "read uncommitted":

@@ -378,7 +378,11 @@ func (st *Stmt) Stream(ctx context.Context, params []types.Datum) (*Result, erro
 	}
 	s.endBatchCursors(st.batch)
 	st.freezeCursors(ctx)
+	if err := s.beginPipelined(st); err != nil {
+		return nil, err
+	}
 	r, err := st.run(ctx, params)
+	s.first = false
 	if s.txn != nil {
 		if err != nil {
 			s.txFailed = true
@@ -447,6 +451,8 @@ func (st *Stmt) env(ctx context.Context, params []types.Datum, tx *engine.Txn) *
 	txTime := now
 	if s.txn != nil {
 		txTime = s.txTime
+	} else if !s.pipeTime.IsZero() {
+		txTime = s.pipeTime // a pipeline's query before its block
 	}
 	// One allocation holds the environment, the functions' context and
 	// the statement's snapshot.
@@ -521,10 +527,9 @@ func (st *Stmt) runWrite(ctx context.Context, b *bound, params []types.Datum) (*
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
-	var rows [][]types.Datum
-	var count int64
-	write := func(tx *engine.Txn) error {
-		rows, count = nil, 0
+	r := &Result{Columns: b.cols}
+	write := func(ctx context.Context, tx *engine.Txn) error {
+		var rows [][]types.Datum
 		env := st.env(ctx, params, tx)
 		op, err := exec.Start(env, b.q.Plan)
 		if err != nil {
@@ -541,19 +546,19 @@ func (st *Stmt) runWrite(ctx context.Context, b *bound, params []types.Datum) (*
 			}
 			rows = append(rows, row)
 		}
+		count := int64(len(rows))
 		if c, ok := op.(exec.Counter); ok {
 			count = c.Count()
-		} else {
-			count = int64(len(rows))
 		}
+		r.Rows, r.Tag = rows, writeTag(b.q.Plan, count)
 		return nil
 	}
 	if s.txn != nil {
-		if err := write(s.txn); err != nil {
+		if err := s.writeInBlock(ctx, write); err != nil {
 			return nil, err
 		}
 	} else {
-		cm, err := s.db.Autocommit(ctx, write)
+		cm, err := s.db.Autocommit(ctx, func(tx *engine.Txn) error { return write(ctx, tx) })
 		if err != nil {
 			return nil, err
 		}
@@ -561,19 +566,21 @@ func (st *Stmt) runWrite(ctx context.Context, b *bound, params []types.Datum) (*
 			return nil, err
 		}
 	}
-	r := &Result{Columns: b.cols, Rows: rows}
-	n := strconv.FormatInt(count, 10)
-	switch b.q.Plan.(type) {
-	case *plan.Insert:
-		r.Tag = "INSERT 0 " + n
-	case *plan.Update:
-		r.Tag = "UPDATE " + n
-	case *plan.Delete:
-		r.Tag = "DELETE " + n
-	default:
-		r.Tag = "SELECT " + n
-	}
 	return r, nil
+}
+
+// writeTag is the command tag of a write (plan p) of n rows.
+func writeTag(p plan.Node, n int64) string {
+	c := strconv.FormatInt(n, 10)
+	switch p.(type) {
+	case *plan.Insert:
+		return "INSERT 0 " + c
+	case *plan.Update:
+		return "UPDATE " + c
+	case *plan.Delete:
+		return "DELETE " + c
+	}
+	return "SELECT " + c
 }
 
 // hasLock reports whether a plan reads rows FOR UPDATE / FOR SHARE.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -143,8 +144,8 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 	case *pg.Node_DeallocateStmt:
 		return s.deallocateStmt(x.DeallocateStmt)
 	case *pg.Node_DiscardStmt:
-		if s.txn != nil {
-			return nil, pgcode.New(pgcode.ActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
+		if err := s.preventBlock("DISCARD ALL"); err != nil {
+			return nil, err
 		}
 		s.resetAll()
 		s.prepared = nil
@@ -178,7 +179,7 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		return s.savepointStmt(t)
 	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
 		switch {
-		case s.txn != nil && !s.implicit:
+		case s.txn != nil && s.implicit == notImplicit:
 			return &Result{Tag: "BEGIN", Notice: "there is already a transaction in progress", Warning: true, NoticeCode: pgcode.ActiveSQLTransaction}, nil
 		case s.txn == nil:
 			if err := s.begin(); err != nil {
@@ -190,26 +191,26 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 			err = s.setTxnModes(modes, false)
 		}
 		if err != nil {
-			if !s.implicit {
+			if s.implicit == notImplicit {
 				s.txn.Rollback()
 				s.txn = nil
 				s.endSettings(false)
-			} // else the query string's implicit block fails with it, and rolls back
+			} // else the implicit block fails with it, and rolls back
 			return nil, err
 		}
-		// A query string's implicit block becomes the block BEGIN
+		// An implicit block becomes the block BEGIN
 		// starts, with the statements before it.
-		s.implicit = false
+		s.implicit = notImplicit
 		return &Result{Tag: "BEGIN"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
 		if s.txn == nil {
 			return noTransaction("COMMIT"), nil
 		}
 		res := &Result{Tag: "COMMIT"}
-		if s.implicit {
-			// It commits the query string's implicit block, as
-			// PostgreSQL's does, with its warning.
-			s.implicit, res = false, noTransaction("COMMIT")
+		if s.implicit != notImplicit {
+			// It commits the implicit block, as PostgreSQL's does, with
+			// its warning.
+			s.implicit, res = notImplicit, noTransaction("COMMIT")
 		}
 		tx, failed := s.txn, s.txFailed
 		s.txn, s.txFailed = nil, false
@@ -218,7 +219,7 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 			s.endBlock(tx, false)
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
-		if err := s.commitBlock(ctx, tx); err != nil {
+		if err := s.commitBlock(ctx, tx, nil); err != nil {
 			return nil, err
 		}
 		return res, nil
@@ -227,8 +228,8 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 			return noTransaction("ROLLBACK"), nil
 		}
 		res := &Result{Tag: "ROLLBACK"}
-		if s.implicit {
-			s.implicit, res = false, noTransaction("ROLLBACK")
+		if s.implicit != notImplicit {
+			s.implicit, res = notImplicit, noTransaction("ROLLBACK")
 		}
 		s.txn.Rollback()
 		s.endBlock(s.txn, false)
@@ -244,54 +245,10 @@ func noTransaction(tag string) *Result {
 	return &Result{Tag: tag, Notice: "there is no transaction in progress", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}
 }
 
-// BeginImplicit starts the implicit transaction block of the statements
-// of one query string, as PostgreSQL runs several statements sent in one
-// simple query: an error in one rolls back those before it, and
-// EndImplicit commits them. A BEGIN among them makes the block theirs
-// (explicit), a COMMIT or ROLLBACK ends it (the next statement starts
-// another); SAVEPOINT is refused in it. Nothing is done in a block
-// already.
-func (s *Session) BeginImplicit() error {
-	if s.txn != nil {
-		return nil
-	}
-	if err := s.begin(); err != nil {
-		return err
-	}
-	s.implicit = true
-	return nil
-}
-
-// EndImplicit ends the implicit block BeginImplicit started, if it is
-// still open: it commits it when commit is set and no statement of it
-// failed, else rolls it back. A block a BEGIN made explicit stays.
-func (s *Session) EndImplicit(ctx context.Context, commit bool) error {
-	if !s.implicit {
-		return nil
-	}
-	tx, failed := s.txn, s.txFailed
-	s.txn, s.txFailed, s.implicit = nil, false, false
-	if !commit || failed {
-		tx.Rollback()
-		s.endBlock(tx, false)
-		return nil
-	}
-	return s.commitBlock(ctx, tx)
-}
-
-// commitBlock commits the transaction block of tx and ends it.
-func (s *Session) commitBlock(ctx context.Context, tx *engine.Txn) error {
-	cm, err := tx.Submit(ctx)
-	if err == nil {
-		err = s.finish(cm)
-	}
-	s.endBlock(tx, err == nil)
-	return err
-}
-
 // endBlock ends the transaction block of tx, committed or not: the
 // cursors and settings it scoped end with it, and its savepoints go.
 func (s *Session) endBlock(tx *engine.Txn, committed bool) {
+	s.pipeTime = time.Time{} // a pipeline's next block is a transaction of its own
 	s.endNotifyBlock(committed)
 	s.endCursors(tx, committed)
 	s.endSettings(committed)
@@ -362,13 +319,17 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 			return nil, err
 		}
 		session := name == "session characteristics"
-		if !session && s.txn == nil {
-			return &Result{Tag: "SET", Notice: "SET TRANSACTION can only be used in transaction blocks", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}, nil
+		res := &Result{Tag: "SET"}
+		if !session && !s.inBlock() {
+			res = blockWarning("SET TRANSACTION")
+			if s.txn == nil {
+				return res, nil
+			}
 		}
 		if err := s.setTxnModes(modes, session); err != nil {
 			return nil, err
 		}
-		return &Result{Tag: "SET"}, nil
+		return res, nil
 	case pg.VariableSetKind_VAR_RESET_ALL:
 		s.resetAll()
 		for k := range defaultSettings {
@@ -376,8 +337,15 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		}
 		return &Result{Tag: "RESET"}, nil
 	case pg.VariableSetKind_VAR_RESET, pg.VariableSetKind_VAR_SET_DEFAULT:
-		if v.IsLocal && s.txn == nil {
-			return &Result{Tag: "SET", Notice: "SET LOCAL can only be used in transaction blocks", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}, nil
+		res := &Result{Tag: "RESET"}
+		if v.Kind == pg.VariableSetKind_VAR_SET_DEFAULT {
+			res.Tag = "SET"
+		}
+		if v.IsLocal && !s.inBlock() {
+			res = blockWarning("SET LOCAL") // SET LOCAL ... TO DEFAULT
+			if s.txn == nil {
+				return res, nil
+			}
 		}
 		m := s.changeSettings()
 		if d, ok := defaultSettings[name]; ok {
@@ -388,10 +356,7 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		if !v.IsLocal {
 			s.noteSet(name)
 		}
-		if v.Kind == pg.VariableSetKind_VAR_RESET {
-			return &Result{Tag: "RESET"}, nil
-		}
-		return &Result{Tag: "SET"}, nil
+		return res, nil
 	}
 	var vals []string
 	for _, a := range v.Args {
@@ -402,13 +367,24 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		// SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE.
 		value = constText(v.Args[0])
 	}
-	if v.IsLocal && s.txn == nil {
-		return &Result{Tag: "SET", Notice: "SET LOCAL can only be used in transaction blocks", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}, nil
+	res := &Result{Tag: "SET"}
+	if v.IsLocal && !s.inBlock() {
+		res = blockWarning("SET LOCAL")
+		if s.txn == nil {
+			return res, nil
+		}
 	}
 	if err := s.setScoped(name, value, v.IsLocal); err != nil {
 		return nil, err
 	}
-	return &Result{Tag: "SET"}, nil
+	return res, nil
+}
+
+// blockWarning is the reply of SET LOCAL or SET TRANSACTION (what)
+// outside a transaction block: PostgreSQL's warning. In a pipeline's
+// implicit block the setting is made nonetheless, until its end.
+func blockWarning(what string) *Result {
+	return &Result{Tag: "SET", Notice: what + " can only be used in transaction blocks", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}
 }
 
 func (s *Session) resetAll() {

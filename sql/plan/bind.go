@@ -107,6 +107,9 @@ type Query struct {
 	// Writes: a query with data-modifying statements in WITH, which
 	// runs as a write.
 	Writes bool
+	// Volatile: the query calls a volatile function (set_config,
+	// nextval, an advisory lock, random ...).
+	Volatile bool
 }
 
 // BindQuery binds a SELECT (or VALUES, or a set operation).
@@ -117,7 +120,7 @@ func (b *Binder) BindQuery(stmt *pg.SelectStmt) (*Query, error) {
 		return nil, err
 	}
 	n = prune(n)
-	return &Query{Plan: n, Cols: visible(n.Columns()), Writes: b.wrote}, nil
+	return &Query{Plan: n, Cols: visible(n.Columns()), Writes: b.wrote, Volatile: b.Volatile}, nil
 }
 
 // visible drops hidden columns (ORDER BY's helpers never reach the

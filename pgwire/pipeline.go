@@ -1,0 +1,60 @@
+package pgwire
+
+import "context"
+
+// The statements of the extended protocol up to a Sync run in one
+// transaction, as PostgreSQL runs them (sql.Session.Pipeline): a Sync, or
+// a simple query, commits it. While the first statement that wrote is the
+// only one, its commit may run it again on a conflict, as a statement on
+// its own is: its reply is then held back (deferred), to go out after the
+// commit with what the last run made, unless another message comes first
+// (which sends it, and the statement runs no more).
+
+// replyDeferred sends the reply held back for a statement that may run
+// again: a message other than Sync came after it, so it is sent now, and
+// the statement keeps its result.
+func (c *conn) replyDeferred() {
+	pt := c.deferred
+	if pt == nil {
+		return
+	}
+	c.deferred = nil
+	c.sess.KeepResult()
+	ctx := c.begin()
+	c.sendNotice(pt.res)
+	err := c.replyPortal(ctx, pt, 0)
+	c.end(err) // the result is in memory: only a cancel stops it, before any of it
+}
+
+// endPipeline ends the statements since the last Sync: their implicit
+// block commits, its reply held until the commit is durable as a
+// statement's is; a statement whose reply was held back sends it now, as
+// its last run made it. If the commit fails, the error goes in place of
+// that reply.
+func (c *conn) endPipeline() {
+	if !c.piped {
+		return
+	}
+	c.piped = false
+	if !c.sess.PipelineWrites() {
+		// Nothing to make durable, nor a reply held back (only a
+		// statement that wrote is): the block ends at once.
+		if err := c.sess.EndPipeline(context.Background(), true); err != nil {
+			c.sendError(err)
+		}
+		return
+	}
+	ctx := c.begin()
+	err := c.sess.EndPipeline(ctx, true)
+	c.deferCommit()
+	if pt := c.deferred; pt != nil {
+		c.deferred = nil
+		if err == nil {
+			c.sendNotice(pt.res)
+			err = c.replyPortal(ctx, pt, 0)
+		}
+	}
+	if err = c.end(err); err != nil {
+		c.sendError(err)
+	}
+}
