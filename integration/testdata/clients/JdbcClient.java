@@ -32,6 +32,7 @@ public class JdbcClient {
             section("typeinfo", () -> typeInfo(md));
             section("result", () -> resultMetadata(c));
             section("batch", () -> batch(c));
+            section("autobatch", () -> autocommitBatch(c));
             section("types", () -> types(c));
             section("misc", () -> misc(c));
             section("savepoints", () -> savepoints(c));
@@ -223,6 +224,31 @@ public class JdbcClient {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT name), sum(price), min(id), max(id) FROM items")) {
             rs.next();
             System.out.println("batch rows " + rs.getLong(1) + " " + rs.getLong(2) + " " + rs.getBigDecimal(3) + " " + rs.getLong(4) + " " + rs.getLong(5));
+        }
+    }
+
+    // autocommitBatch: a batch outside a transaction is one transaction,
+    // as its statements go up to one Sync: a failed statement rolls back
+    // those before it.
+    static void autocommitBatch(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.addBatch("INSERT INTO items (id, name) VALUES (2001, 'auto2001')");
+            s.addBatch("UPDATE items SET qty = 5 WHERE id = 1");
+            s.addBatch("INSERT INTO items (id, name) VALUES (2001, 'again')");
+            try {
+                s.executeBatch();
+                System.out.println("autobatch ran");
+            } catch (BatchUpdateException e) {
+                System.out.println("autobatch failed " + e.getSQLState());
+            }
+            s.addBatch("INSERT INTO items (id, name) VALUES (2003, 'auto2003')");
+            s.addBatch("UPDATE items SET qty = 7 WHERE id = 2003");
+            System.out.println("autobatch second " + s.executeBatch().length);
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, qty FROM items WHERE id > 2000 OR id = 1 ORDER BY id")) {
+            StringBuilder b = new StringBuilder("autobatch rows");
+            while (rs.next()) b.append(' ').append(rs.getLong(1)).append('/').append(rs.getInt(2));
+            System.out.println(b);
         }
     }
 
