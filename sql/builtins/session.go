@@ -93,15 +93,16 @@ func sessionFuncs() []*Overload {
 			}},
 		{Name: "pg_sleep", Args: []*types.T{types.Float8}, Ret: types.Void, Strict: true, Volatility: Volatile,
 			Fn: func(c *Context, a []types.Datum) (types.Datum, error) {
+				// void: an empty value, not NULL, as PostgreSQL's.
 				d := time.Duration(a[0].(float64) * float64(time.Second))
 				if d <= 0 {
-					return nil, nil
+					return "", nil
 				}
 				t := time.NewTimer(d)
 				defer t.Stop()
 				select {
 				case <-t.C:
-					return nil, nil
+					return "", nil
 				case <-c.Ctx.Done():
 					return nil, c.Ctx.Err()
 				}
