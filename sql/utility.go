@@ -144,15 +144,41 @@ func (st *Stmt) runUtility(ctx context.Context, params []types.Datum) (*Result, 
 	case *pg.Node_DeallocateStmt:
 		return s.deallocateStmt(x.DeallocateStmt)
 	case *pg.Node_DiscardStmt:
+		return s.discard(x.DiscardStmt.Target)
+	}
+	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "%s is not supported", statementName(st.p.Stmt))
+}
+
+// discard runs DISCARD. ALL is what PostgreSQL does: CLOSE ALL, RESET
+// ALL, DEALLOCATE ALL, UNLISTEN *, pg_advisory_unlock_all() and the
+// three others; SEQUENCES forgets currval and lastval; PLANS and TEMP
+// have nothing to drop (a statement binds again when its tables change;
+// there are no temporary tables).
+func (s *Session) discard(target pg.DiscardMode) (*Result, error) {
+	switch target {
+	case pg.DiscardMode_DISCARD_ALL:
 		if err := s.preventBlock("DISCARD ALL"); err != nil {
 			return nil, err
 		}
 		s.resetAll()
 		s.prepared = nil
 		s.closeCursors(func(*cursor) bool { return true })
+		s.unlisten("")
+		s.releaseAdvisory(true)
+		s.forgetSequences()
 		return &Result{Tag: "DISCARD ALL"}, nil
+	case pg.DiscardMode_DISCARD_SEQUENCES:
+		s.forgetSequences()
+		return &Result{Tag: "DISCARD SEQUENCES"}, nil
+	case pg.DiscardMode_DISCARD_PLANS:
+		return &Result{Tag: "DISCARD PLANS"}, nil
 	}
-	return nil, pgcode.Newf(pgcode.FeatureNotSupported, "%s is not supported", statementName(st.p.Stmt))
+	return &Result{Tag: "DISCARD TEMP"}, nil
+}
+
+// forgetSequences forgets the values nextval gave in the session.
+func (s *Session) forgetSequences() {
+	s.currval, s.lastval, s.hasLastval = nil, 0, false
 }
 
 // statementName names a statement kind for messages: CreateSeqStmt ->
