@@ -316,3 +316,23 @@ func TestPipelineNow(t *testing.T) {
 		t.Fatalf("now() of the next pipeline %v, of the first %v", second[0], first[0])
 	}
 }
+
+// TestPipelineNoRows: a statement alone up to its Sync that changed no
+// row (its reply held back all the same) is answered.
+func TestPipelineNoRows(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	mustExec(t, c, `CREATE TABLE z (id int8 PRIMARY KEY, n int8)`)
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	for _, q := range []string{
+		`UPDATE z SET n = n + 1 WHERE id = $1`,
+		`DELETE FROM z WHERE id = $1`,
+		`INSERT INTO z SELECT id, n FROM z WHERE id = $1`,
+	} {
+		tag, err := c.Exec(ctx, q, 7)
+		if err != nil || tag.RowsAffected() != 0 {
+			t.Fatalf("%s: %v %v", q, tag, err)
+		}
+	}
+}

@@ -36,9 +36,9 @@ func (c *conn) endPipeline() {
 		return
 	}
 	c.piped = false
-	if !c.sess.PipelineWrites() {
-		// Nothing to make durable, nor a reply held back (only a
-		// statement that wrote is): the block ends at once.
+	if c.deferred == nil && !c.sess.PipelineWrites() {
+		// Nothing to make durable, nor a reply held back: the block
+		// ends at once.
 		if err := c.sess.EndPipeline(context.Background(), true); err != nil {
 			c.sendError(err)
 		}
