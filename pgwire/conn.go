@@ -116,6 +116,7 @@ func (c *conn) wake() {
 
 // sendComplete sends CommandComplete with tag.
 func (c *conn) sendComplete(tag string) {
+	c.sendNotices() // those raised as the rows went
 	c.complete.CommandTag = append(c.complete.CommandTag[:0], tag...)
 	c.be.Send(&c.complete)
 }
@@ -602,17 +603,17 @@ func (c *conn) simpleQuery(text string) {
 	}
 }
 
-// sendNotice sends a statement's notice, or warning, if it has one.
-func (c *conn) sendNotice(res *sql.Result) {
-	if res.Notice == "" {
-		return
+// sendNotices sends the notices and warnings the session queued (a
+// statement's, as it ran), in their order.
+func (c *conn) sendNotices() {
+	for _, n := range c.sess.TakeNotices() {
+		code := string(n.Code)
+		if code == "" {
+			code = "00000"
+		}
+		sev := n.Severity()
+		c.be.Send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: n.Message})
 	}
-	code := string(res.NoticeCode)
-	if code == "" {
-		code = "00000"
-	}
-	sev := res.NoticeSeverity()
-	c.be.Send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: res.Notice})
 }
 
 // endImplicit ends the implicit block of a query string's statements
@@ -698,7 +699,7 @@ func (c *conn) waitOffloaded() {
 // reply sends a simple-protocol statement's result: its notice, its rows
 // and its CommandComplete.
 func (c *conn) reply(ctx context.Context, res *sql.Result) error {
-	c.sendNotice(res)
+	c.sendNotices()
 	switch {
 	case res.CopyIn != nil:
 		done, err := c.copyIn(ctx, res.CopyIn)
@@ -909,6 +910,7 @@ func (c *conn) sendError(err error) {
 	if c.isTerminated() {
 		return // the FATAL error that closes the connection says why
 	}
+	c.sendNotices() // raised before the error
 	c.be.Send(errorResponse(err))
 }
 

@@ -283,11 +283,11 @@ func (c *conn) executePortal(ctx context.Context, pt *portal, max int) error {
 		}
 		pt.res = res
 		if max == 0 && c.sess.Rerunnable() {
-			c.deferred = pt
+			c.deferred = pt // its notices wait in the session with it
 			return nil
 		}
 		c.sess.KeepResult()
-		c.sendNotice(res)
+		c.sendNotices()
 	}
 	return c.replyPortal(ctx, pt, max)
 }

@@ -21,7 +21,7 @@ func (c *conn) replyDeferred() {
 	c.deferred = nil
 	c.sess.KeepResult()
 	ctx := c.begin()
-	c.sendNotice(pt.res)
+	c.sendNotices()
 	err := c.replyPortal(ctx, pt, 0)
 	c.end(err) // the result is in memory: only a cancel stops it, before any of it
 }
@@ -50,7 +50,7 @@ func (c *conn) endPipeline() {
 	if pt := c.deferred; pt != nil {
 		c.deferred = nil
 		if err == nil {
-			c.sendNotice(pt.res)
+			c.sendNotices() // the last run's
 			err = c.replyPortal(ctx, pt, 0)
 		}
 	}

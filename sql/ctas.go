@@ -57,7 +57,8 @@ func (st *Stmt) createTableAs(ctx context.Context, into *pg.IntoClause, query *p
 	}
 	if _, err := s.db.View().Spec(name); err == nil {
 		if ifNotExists {
-			return &Result{Tag: "CREATE TABLE AS", Notice: fmt.Sprintf("relation %q already exists, skipping", name)}, nil
+			s.notice(fmt.Sprintf("relation %q already exists, skipping", name))
+			return &Result{Tag: "CREATE TABLE AS"}, nil
 		}
 		return nil, pgcode.Newf(pgcode.DuplicateTable, "relation %q already exists", name)
 	}

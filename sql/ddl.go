@@ -52,7 +52,6 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 		return nil, pgcode.Newf(pgcode.FeatureNotSupported, "DROP %s is not supported", strings.TrimPrefix(d.RemoveType.String(), "OBJECT_"))
 	}
 	cascade := d.Behavior == pg.DropBehavior_DROP_CASCADE
-	var notices []string
 	for _, o := range d.Objects {
 		names := o.GetList().GetItems()
 		name := names[len(names)-1].GetString_().GetSval()
@@ -67,7 +66,7 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 			if _, isView := s.db.ViewDef(name); !isView {
 				if _, serr := s.db.View().Spec(name); serr != nil && engine.Code(serr) == engine.CodeUndefinedTable {
 					if d.MissingOk {
-						notices = append(notices, fmt.Sprintf("table %q does not exist, skipping", name))
+						s.notice(fmt.Sprintf("table %q does not exist, skipping", name))
 						continue
 					}
 					return nil, pgcode.Newf(pgcode.UndefinedTable, "table %q does not exist", name)
@@ -81,7 +80,7 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 		case pg.ObjectType_OBJECT_VIEW:
 			if _, ok := s.db.ViewDef(name); !ok && d.MissingOk {
 				if _, serr := s.db.View().Spec(name); serr != nil {
-					notices = append(notices, fmt.Sprintf("view %q does not exist, skipping", name))
+					s.notice(fmt.Sprintf("view %q does not exist, skipping", name))
 					continue
 				}
 			}
@@ -94,7 +93,7 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 			table, _, ok := s.db.View().IndexNamed(name)
 			if !ok {
 				if d.MissingOk {
-					notices = append(notices, fmt.Sprintf("index %q does not exist, skipping", name))
+					s.notice(fmt.Sprintf("index %q does not exist, skipping", name))
 					continue
 				}
 				return nil, pgcode.Newf(pgcode.UndefinedObject, "index %q does not exist", name)
@@ -102,7 +101,7 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 			err = s.db.DropIndex(table, name)
 		case pg.ObjectType_OBJECT_SEQUENCE:
 			if _, serr := s.db.SequenceInfo(name); serr != nil && errors.Is(serr, engine.ErrNoSequence) && d.MissingOk {
-				notices = append(notices, fmt.Sprintf("sequence %q does not exist, skipping", name))
+				s.notice(fmt.Sprintf("sequence %q does not exist, skipping", name))
 				continue
 			}
 			err = s.db.DropSequence(name, d.MissingOk)
@@ -111,7 +110,7 @@ func (s *Session) dropStmt(d *pg.DropStmt) (*Result, error) {
 			return nil, err
 		}
 	}
-	return &Result{Tag: tag, Notice: strings.Join(notices, "\n")}, nil
+	return &Result{Tag: tag}, nil
 }
 
 // truncate runs TRUNCATE: every row of each table deleted, as one event
@@ -150,7 +149,7 @@ func (s *Session) renameStmt(r *pg.RenameStmt) (*Result, error) {
 	}
 	name, err := s.tableNamed(r.Relation)
 	if err != nil {
-		return skipMissing(err, r.MissingOk, name)
+		return s.skipMissing(err, r.MissingOk, name)
 	}
 	switch r.RenameType {
 	case pg.ObjectType_OBJECT_TABLE:
@@ -173,9 +172,10 @@ func (s *Session) renameStmt(r *pg.RenameStmt) (*Result, error) {
 
 // skipMissing answers ALTER TABLE IF EXISTS of a missing table with
 // PostgreSQL's notice; other errors stay.
-func skipMissing(err error, missingOK bool, name string) (*Result, error) {
+func (s *Session) skipMissing(err error, missingOK bool, name string) (*Result, error) {
 	if missingOK && pgcode.Of(err) == pgcode.UndefinedTable {
-		return &Result{Tag: "ALTER TABLE", Notice: fmt.Sprintf("relation %q does not exist, skipping", name)}, nil
+		s.notice(fmt.Sprintf("relation %q does not exist, skipping", name))
+		return &Result{Tag: "ALTER TABLE"}, nil
 	}
 	return nil, err
 }
@@ -211,7 +211,7 @@ func (s *Session) alterTable(ctx context.Context, a *pg.AlterTableStmt) (*Result
 	}
 	name, err := s.tableNamed(a.Relation)
 	if err != nil {
-		return skipMissing(err, a.MissingOk, name)
+		return s.skipMissing(err, a.MissingOk, name)
 	}
 	res := &Result{Tag: "ALTER TABLE"}
 	for _, c := range a.Cmds {
@@ -221,7 +221,7 @@ func (s *Session) alterTable(ctx context.Context, a *pg.AlterTableStmt) (*Result
 			return nil, err
 		}
 		if notice != "" {
-			res.Notice = notice
+			s.notice(notice)
 		}
 	}
 	return res, nil

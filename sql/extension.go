@@ -2,7 +2,6 @@ package sql
 
 import (
 	"fmt"
-	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -38,7 +37,8 @@ func (s *Session) createExtension(c *pg.CreateExtensionStmt) (*Result, error) {
 	}
 	exists := func() (*Result, error) {
 		if c.IfNotExists {
-			return &Result{Tag: "CREATE EXTENSION", Notice: fmt.Sprintf("extension %q already exists, skipping", c.Extname)}, nil
+			s.notice(fmt.Sprintf("extension %q already exists, skipping", c.Extname))
+			return &Result{Tag: "CREATE EXTENSION"}, nil
 		}
 		return nil, pgcode.Newf(pgcode.DuplicateObject, "extension %q already exists", c.Extname)
 	}
@@ -64,7 +64,6 @@ func (s *Session) dropExtensions(d *pg.DropStmt) (*Result, error) {
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
-	var notices []string
 	for _, o := range d.Objects {
 		name := o.GetString_().GetSval()
 		if name == "plpgsql" || name == "driftdb" {
@@ -72,12 +71,12 @@ func (s *Session) dropExtensions(d *pg.DropStmt) (*Result, error) {
 		}
 		err := s.db.DropExtension(name)
 		if err != nil && engine.Code(err) == engine.CodeUndefinedObject && d.MissingOk {
-			notices = append(notices, fmt.Sprintf("extension %q does not exist, skipping", name))
+			s.notice(fmt.Sprintf("extension %q does not exist, skipping", name))
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	return &Result{Tag: "DROP EXTENSION", Notice: strings.Join(notices, "\n")}, nil
+	return &Result{Tag: "DROP EXTENSION"}, nil
 }

@@ -128,7 +128,10 @@ func (s *Session) commitBlock(ctx context.Context, tx *engine.Txn, rerun rerunFu
 	if err != nil && rerun != nil {
 		var again bool
 		if again, err = s.db.WaitToRetry(ctx, err); again {
-			cm, err = s.db.Autocommit(ctx, func(tx *engine.Txn) error { return rerun(ctx, tx) })
+			cm, err = s.db.Autocommit(ctx, func(tx *engine.Txn) error {
+				s.DropNotices() // those of the run it replaces
+				return rerun(ctx, tx)
+			})
 		}
 	}
 	if err == nil {

@@ -47,7 +47,8 @@ func (s *Session) createSchema(c *pg.CreateSchemaStmt) (*Result, error) {
 	if !c.IfNotExists {
 		return nil, pgcode.Newf(pgcode.DuplicateSchema, "schema %q already exists", c.Schemaname)
 	}
-	return &Result{Tag: "CREATE SCHEMA", Notice: fmt.Sprintf("schema %q already exists, skipping", c.Schemaname)}, nil
+	s.notice(fmt.Sprintf("schema %q already exists, skipping", c.Schemaname))
+	return &Result{Tag: "CREATE SCHEMA"}, nil
 }
 
 // lockStmt runs LOCK TABLE. DriftDB takes no table locks: a transaction

@@ -33,7 +33,8 @@ func (s *Session) createSequence(c *pg.CreateSeqStmt) (*Result, error) {
 	}
 	if err := s.db.CreateSequence(name, opts); err != nil {
 		if c.IfNotExists && engine.Code(err) == engine.CodeDuplicateTable {
-			return &Result{Tag: "CREATE SEQUENCE", Notice: fmt.Sprintf("relation %q already exists, skipping", name)}, nil
+			s.notice(fmt.Sprintf("relation %q already exists, skipping", name))
+			return &Result{Tag: "CREATE SEQUENCE"}, nil
 		}
 		return nil, err
 	}
@@ -139,7 +140,8 @@ func (s *Session) alterSequence(a *pg.AlterSeqStmt) (*Result, error) {
 	info, err := s.db.SequenceInfo(name)
 	if err != nil {
 		if a.MissingOk && errors.Is(err, engine.ErrNoSequence) {
-			return &Result{Tag: "ALTER SEQUENCE", Notice: fmt.Sprintf("relation %q does not exist, skipping", name)}, nil
+			s.notice(fmt.Sprintf("relation %q does not exist, skipping", name))
+			return &Result{Tag: "ALTER SEQUENCE"}, nil
 		}
 		return nil, err
 	}

@@ -96,6 +96,8 @@ type Session struct {
 	// advisoryUsed: the session has taken advisory locks (advisory.go),
 	// which its transactions' ends and its close give back.
 	advisoryUsed bool
+	// notices are the statement's notices, not yet taken (notice.go).
+	notices []Notice
 	// note is the session's LISTEN and NOTIFY (notify.go).
 	note       notifyState
 	currval    map[string]int64

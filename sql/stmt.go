@@ -253,12 +253,6 @@ type Result struct {
 	Columns []Column
 	Rows    [][]types.Datum
 	Tag     string
-	// Notice is a message for the client ("relation ... already exists,
-	// skipping"); with Warning, one of severity WARNING ("there is no
-	// transaction in progress"), and NoticeCode its SQLSTATE ("": 00000).
-	Notice     string
-	Warning    bool
-	NoticeCode pgcode.Code
 	// CopyIn, for COPY ... FROM STDIN, takes the client's data; CopyOut,
 	// for COPY ... TO STDOUT, writes the rows (Next) in the COPY's format.
 	CopyIn  *CopyIn
@@ -277,14 +271,6 @@ type Result struct {
 	// readAhead), then aheadErr the error that ended them.
 	ahead    *aheadRows
 	aheadErr error
-}
-
-// NoticeSeverity is the severity of r's Notice: NOTICE, or WARNING.
-func (r *Result) NoticeSeverity() string {
-	if r.Warning {
-		return "WARNING"
-	}
-	return "NOTICE"
 }
 
 // Next returns the next row of a streamed result, or nil after the last;
@@ -366,6 +352,7 @@ func (st *Stmt) Execute(ctx context.Context, params []types.Datum) (*Result, err
 func (st *Stmt) Stream(ctx context.Context, params []types.Datum) (*Result, error) {
 	s := st.s
 	s.stmtGen++
+	s.notices = nil // those of an earlier statement that no one took
 	if cm := s.TakeCommit(); cm != nil {
 		// The caller did not wait for the last statement's commit: this
 		// one must see it.

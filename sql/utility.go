@@ -206,7 +206,8 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
 		switch {
 		case s.txn != nil && s.implicit == notImplicit:
-			return &Result{Tag: "BEGIN", Notice: "there is already a transaction in progress", Warning: true, NoticeCode: pgcode.ActiveSQLTransaction}, nil
+			s.warn(pgcode.ActiveSQLTransaction, "there is already a transaction in progress")
+			return &Result{Tag: "BEGIN"}, nil
 		case s.txn == nil:
 			if err := s.begin(); err != nil {
 				return nil, err
@@ -230,13 +231,13 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		return &Result{Tag: "BEGIN"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
 		if s.txn == nil {
-			return noTransaction("COMMIT"), nil
+			return s.noTransaction("COMMIT"), nil
 		}
 		res := &Result{Tag: "COMMIT"}
 		if s.implicit != notImplicit {
 			// It commits the implicit block, as PostgreSQL's does, with
 			// its warning.
-			s.implicit, res = notImplicit, noTransaction("COMMIT")
+			s.implicit, res = notImplicit, s.noTransaction("COMMIT")
 		}
 		tx, failed := s.txn, s.txFailed
 		s.txn, s.txFailed = nil, false
@@ -251,11 +252,11 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 		return res, nil
 	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 		if s.txn == nil {
-			return noTransaction("ROLLBACK"), nil
+			return s.noTransaction("ROLLBACK"), nil
 		}
 		res := &Result{Tag: "ROLLBACK"}
 		if s.implicit != notImplicit {
-			s.implicit, res = notImplicit, noTransaction("ROLLBACK")
+			s.implicit, res = notImplicit, s.noTransaction("ROLLBACK")
 		}
 		s.txn.Rollback()
 		s.endBlock(s.txn, false)
@@ -267,8 +268,9 @@ func (s *Session) transaction(ctx context.Context, t *pg.TransactionStmt) (*Resu
 
 // noTransaction is the reply of COMMIT or ROLLBACK (tag) outside a
 // transaction block, or ending an implicit one: PostgreSQL's warning.
-func noTransaction(tag string) *Result {
-	return &Result{Tag: tag, Notice: "there is no transaction in progress", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}
+func (s *Session) noTransaction(tag string) *Result {
+	s.warn(pgcode.NoActiveSQLTransaction, "there is no transaction in progress")
+	return &Result{Tag: tag}
 }
 
 // endBlock ends the transaction block of tx, committed or not: the
@@ -347,7 +349,7 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		session := name == "session characteristics"
 		res := &Result{Tag: "SET"}
 		if !session && !s.inBlock() {
-			res = blockWarning("SET TRANSACTION")
+			res = s.blockWarning("SET TRANSACTION")
 			if s.txn == nil {
 				return res, nil
 			}
@@ -368,7 +370,7 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 			res.Tag = "SET"
 		}
 		if v.IsLocal && !s.inBlock() {
-			res = blockWarning("SET LOCAL") // SET LOCAL ... TO DEFAULT
+			res = s.blockWarning("SET LOCAL") // SET LOCAL ... TO DEFAULT
 			if s.txn == nil {
 				return res, nil
 			}
@@ -395,7 +397,7 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 	}
 	res := &Result{Tag: "SET"}
 	if v.IsLocal && !s.inBlock() {
-		res = blockWarning("SET LOCAL")
+		res = s.blockWarning("SET LOCAL")
 		if s.txn == nil {
 			return res, nil
 		}
@@ -409,8 +411,9 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 // blockWarning is the reply of SET LOCAL or SET TRANSACTION (what)
 // outside a transaction block: PostgreSQL's warning. In a pipeline's
 // implicit block the setting is made nonetheless, until its end.
-func blockWarning(what string) *Result {
-	return &Result{Tag: "SET", Notice: what + " can only be used in transaction blocks", Warning: true, NoticeCode: pgcode.NoActiveSQLTransaction}
+func (s *Session) blockWarning(what string) *Result {
+	s.warn(pgcode.NoActiveSQLTransaction, what+" can only be used in transaction blocks")
+	return &Result{Tag: "SET"}
 }
 
 func (s *Session) resetAll() {
@@ -528,7 +531,8 @@ func (s *Session) createTable(ctx context.Context, c *pg.CreateStmt) (*Result, e
 	}
 	if err := s.db.CreateTable(spec); err != nil {
 		if c.IfNotExists && engine.Code(err) == engine.CodeDuplicateTable {
-			return &Result{Tag: "CREATE TABLE", Notice: "relation \"" + spec.Name + "\" already exists, skipping"}, nil
+			s.notice("relation \"" + spec.Name + "\" already exists, skipping")
+			return &Result{Tag: "CREATE TABLE"}, nil
 		}
 		return nil, err
 	}
@@ -590,7 +594,8 @@ func (s *Session) createIndex(ix *pg.IndexStmt) (*Result, error) {
 		}
 	}
 	if _, _, ok := s.db.View().IndexNamed(name); ok && ix.IfNotExists {
-		return &Result{Tag: "CREATE INDEX", Notice: fmt.Sprintf("relation %q already exists, skipping", name)}, nil
+		s.notice(fmt.Sprintf("relation %q already exists, skipping", name))
+		return &Result{Tag: "CREATE INDEX"}, nil
 	}
 	if err := s.db.AddIndex(table, engine.IndexSpec{Name: name, Fields: fields, Unique: ix.Unique}); err != nil {
 		return nil, err

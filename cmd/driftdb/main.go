@@ -376,15 +376,15 @@ func (c *cli) sql(args []string) error {
 		if err == nil {
 			r, err = st.Execute(c.ctx, nil)
 		}
+		for _, n := range s.TakeNotices() {
+			fmt.Fprintf(c.stderr, "%s: %s\n", n.Severity(), n.Message)
+		}
 		if err != nil {
 			s.EndImplicit(c.ctx, false)
 			if lockErr != nil && pgcode.Of(err) == pgcode.ReadOnlySQLTransaction {
 				return lockErr
 			}
 			return err
-		}
-		if r.Notice != "" {
-			fmt.Fprintf(c.stderr, "%s: %s\n", r.NoticeSeverity(), r.Notice)
 		}
 		if err := c.printResult(r, s.TypesContext(), *format); err != nil {
 			s.EndImplicit(c.ctx, false)

@@ -70,7 +70,15 @@ func advisoryFuncs() []*Overload {
 			if err != nil {
 				return nil, err
 			}
-			return l.AdvisoryUnlock(advisoryKeyOf(a), shared), nil
+			if l.AdvisoryUnlock(advisoryKeyOf(a), shared) {
+				return true, nil
+			}
+			mode := "ExclusiveLock"
+			if shared {
+				mode = "ShareLock"
+			}
+			c.warn(pgcode.Warning, "you don't own a lock of type "+mode)
+			return false, nil
 		}
 	}
 	unlockAll := func(c *Context, _ []types.Datum) (types.Datum, error) {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
 )
 
@@ -61,6 +62,19 @@ type Session interface {
 	Setting(name string) (string, bool)
 	SetSetting(name, value string, local bool) error
 	BackendPID() int
+}
+
+// Warner is a session that takes the warnings functions raise: the client
+// gets them before the statement's result, as PostgreSQL's WARNING.
+type Warner interface {
+	Warn(code pgcode.Code, msg string)
+}
+
+// warn raises a warning, if the session takes them.
+func (c *Context) warn(code pgcode.Code, msg string) {
+	if w, ok := c.Session.(Warner); ok {
+		w.Warn(code, msg)
+	}
 }
 
 // Overload is one signature of a function.
