@@ -51,6 +51,7 @@ var pipelineBatches = [][]string{
 	{"select 1", "lock table xb"},
 	{"select 1", "savepoint a"},
 	{"set transaction isolation level serializable", "show transaction_isolation"},
+	{"select 1", "set transaction isolation level serializable"},
 	{"update xb set v = v + 100 where v = 2 returning v", "select v from xb where v > 100"},
 	{"update xb set v = v + 100 where v = 3 returning v", "update xb set v = 1 where v = 4"},
 	{"insert into xb select v + 1000 from xb where v = 9 returning v", "select 1/0"},

@@ -153,27 +153,30 @@ func (s *Session) beginPipelined(st *Stmt) error {
 	if st.outsideBlock() {
 		return nil // preventBlock refuses it after another statement
 	}
-	if s.pipeTime.IsZero() {
+	ran := !s.pipeTime.IsZero() // queries that read before the block
+	if !ran {
 		s.pipeTime = s.opts.Now()
 	}
-	if st.readsOnly() {
+	if s.settings["default_transaction_isolation"] == "read committed" && st.readsOnly() {
 		return nil
 	}
 	if err := s.begin(); err != nil {
 		return err
 	}
 	s.implicit, s.first = pipelineBlock, true
-	s.txTime = s.pipeTime
+	s.txTime, s.txRan = s.pipeTime, ran
 	return nil
 }
 
 // readsOnly reports whether the statement is a query that only reads, at
 // one snapshot: no data-modifying WITH, no FOR UPDATE, no volatile
-// function (set_config, an advisory lock, nextval, pg_notify). Until a
-// pipeline has run another, such a query reads outside its block, as
-// PostgreSQL's READ COMMITTED reads at a snapshot of its own: the block
+// function (set_config, an advisory lock, nextval, pg_notify). Under READ
+// COMMITTED, until a pipeline has run another, such a query reads outside
+// its block, as PostgreSQL's reads at a snapshot of its own: the block
 // begins at the first statement that may do more, and only one that
-// wrote has a commit to wait for. The statement's last binding says, if it
+// wrote has a commit to wait for. (Under REPEATABLE READ and SERIALIZABLE
+// the block begins at the first statement, whose snapshot is the
+// transaction's.) The statement's last binding says, if it
 // has one (a change of the tables' columns binds it again as it runs, and
 // changes none of these).
 func (st *Stmt) readsOnly() bool {
