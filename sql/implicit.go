@@ -22,9 +22,11 @@ import (
 // The two differ where PostgreSQL's do. A query string's block is a
 // transaction block (DECLARE and LOCK TABLE run in it, SET LOCAL without
 // a warning); a pipeline's is a transaction and no more (they are refused
-// or warned of, as outside a block), and it begins at the first statement
-// that runs: VACUUM or DISCARD ALL may be that one, and run on their own,
-// but not a later one ("cannot be executed within a pipeline").
+// or warned of, as outside a block). It begins at the first statement
+// that may do more than read (beginPipelined): queries before it read at
+// the latest state. VACUUM and DISCARD ALL run on their own as the
+// pipeline's first statement, and are refused after another ("cannot be
+// executed within a pipeline").
 //
 // A statement on its own never fails with 40001: Autocommit runs it again
 // on a conflict. So does a pipeline's block while its first statement is
@@ -70,8 +72,8 @@ func (s *Session) EndImplicit(ctx context.Context, commit bool) error {
 }
 
 // Pipeline marks the statements run from now until EndPipeline as the
-// extended protocol's up to a Sync: the first that runs begins their
-// implicit block.
+// extended protocol's up to a Sync: one transaction, whose implicit block
+// the first statement that may do more than read begins.
 func (s *Session) Pipeline() { s.pipeline = true }
 
 // EndPipeline ends the pipeline (at a Sync): its implicit block, if one
