@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/driftdb/driftdb/pgwire"
 )
@@ -335,5 +336,50 @@ func TestPipelineNoRows(t *testing.T) {
 		if err != nil || tag.RowsAffected() != 0 {
 			t.Fatalf("%s: %v %v", q, tag, err)
 		}
+	}
+}
+
+// TestPipelineCopy: a COPY FROM STDIN run through the extended protocol
+// is one of the pipeline's statements: its rows commit with the others at
+// the Sync, and a bad row rolls back the statements before it too. The
+// replies are PostgreSQL 15's, message for message.
+func TestPipelineCopy(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	mustExec(t, c, `CREATE TABLE pc (id int8 PRIMARY KEY)`)
+	nc, fe := rawStartup(t, s.addr)
+	defer nc.Close()
+	send := func(copyData string) string {
+		for _, q := range []string{"INSERT INTO pc VALUES (1)", "COPY pc FROM STDIN"} {
+			fe.Send(&pgproto3.Parse{Query: q})
+			fe.Send(&pgproto3.Bind{})
+			fe.Send(&pgproto3.Execute{})
+		}
+		fe.Send(&pgproto3.CopyData{Data: []byte(copyData)})
+		fe.Send(&pgproto3.CopyDone{})
+		fe.Send(&pgproto3.Sync{})
+		if err := fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return kinds(t, fe)
+	}
+	count := func() int64 {
+		var n int64
+		if err := c.QueryRow(bg, `SELECT count(*) FROM pc`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got, want := send("x\n"), "ParseComplete BindComplete CommandComplete(INSERT 0 1) ParseComplete BindComplete CopyInResponse ErrorResponse(22P02) ReadyForQuery(I)"; got != want {
+		t.Fatalf("a bad row:\n got %s\nwant %s", got, want)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d rows after a COPY that failed: the INSERT before it must roll back", n)
+	}
+	if got, want := send("2\n3\n"), "ParseComplete BindComplete CommandComplete(INSERT 0 1) ParseComplete BindComplete CopyInResponse CommandComplete(COPY 2) ReadyForQuery(I)"; got != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+	if n := count(); n != 3 {
+		t.Fatalf("%d rows, want 3", n)
 	}
 }
