@@ -383,3 +383,25 @@ func TestPipelineCopy(t *testing.T) {
 		t.Fatalf("%d rows, want 3", n)
 	}
 }
+
+// TestPipelineErrorSkipsQuery: after an error in the extended protocol
+// the messages up to the Sync are dropped, a simple query among them too,
+// as PostgreSQL 15 does; the next one runs.
+func TestPipelineErrorSkipsQuery(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	nc, fe := rawStartup(t, s.addr)
+	defer nc.Close()
+	fe.Send(&pgproto3.Parse{Query: "SELEC 1"})
+	fe.Send(&pgproto3.Query{String: "SELECT 1"})
+	fe.Send(&pgproto3.Sync{})
+	fe.Send(&pgproto3.Query{String: "SELECT 2"})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := kinds(t, fe), "ErrorResponse(42601) ReadyForQuery(I)"; got != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+	if got, want := kinds(t, fe), "RowDescription DataRow(2) CommandComplete(SELECT 1) ReadyForQuery(I)"; got != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+}

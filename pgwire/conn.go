@@ -393,7 +393,9 @@ func (c *conn) loop() {
 		}
 		switch m := msg.(type) {
 		case *pgproto3.Query:
-			skipToSync = false
+			if skipToSync {
+				break // as PostgreSQL does, until the Sync
+			}
 			c.waitOffloaded()
 			c.endPipeline() // a simple query ends it, as a Sync does
 			c.simpleQuery(m.String)
