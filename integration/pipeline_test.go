@@ -405,3 +405,38 @@ func TestPipelineErrorSkipsQuery(t *testing.T) {
 		t.Fatalf("\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestPortalEndsWithTransaction: a portal lives as long as its
+// transaction, as PostgreSQL's: one suspended by a row limit is gone
+// after the Sync that ends its pipeline, or the COMMIT of its block, and
+// goes on across Syncs within the block.
+func TestPortalEndsWithTransaction(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	mustExec(t, c, `CREATE TABLE rp (id int8 PRIMARY KEY)`)
+	mustExec(t, c, `INSERT INTO rp VALUES (1), (2), (3)`)
+	nc, fe := rawStartup(t, s.addr)
+	defer nc.Close()
+	step := func(want string, ms ...pgproto3.FrontendMessage) {
+		t.Helper()
+		for _, m := range ms {
+			fe.Send(m)
+		}
+		if err := fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if got := kinds(t, fe); got != want {
+			t.Fatalf("\n got %s\nwant %s", got, want)
+		}
+	}
+	step("ParseComplete BindComplete DataRow(1) PortalSuspended ReadyForQuery(I)",
+		&pgproto3.Parse{Name: "s1", Query: "SELECT id FROM rp ORDER BY id"}, &pgproto3.Bind{DestinationPortal: "p1", PreparedStatement: "s1"},
+		&pgproto3.Execute{Portal: "p1", MaxRows: 1}, &pgproto3.Sync{})
+	step("ErrorResponse(34000) ReadyForQuery(I)", &pgproto3.Execute{Portal: "p1", MaxRows: 1}, &pgproto3.Sync{})
+	step("CommandComplete(BEGIN) ReadyForQuery(T)", &pgproto3.Query{String: "BEGIN"})
+	step("BindComplete DataRow(1) PortalSuspended ReadyForQuery(T)",
+		&pgproto3.Bind{DestinationPortal: "p2", PreparedStatement: "s1"}, &pgproto3.Execute{Portal: "p2", MaxRows: 1}, &pgproto3.Sync{})
+	step("DataRow(2) PortalSuspended ReadyForQuery(T)", &pgproto3.Execute{Portal: "p2", MaxRows: 1}, &pgproto3.Sync{})
+	step("CommandComplete(COMMIT) ReadyForQuery(I)", &pgproto3.Query{String: "COMMIT"})
+	step("ErrorResponse(34000) ReadyForQuery(I)", &pgproto3.Execute{Portal: "p2", MaxRows: 1}, &pgproto3.Sync{})
+}

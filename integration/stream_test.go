@@ -257,18 +257,24 @@ func sendCancel(t *testing.T, addr string, key *pgproto3.BackendKeyData) {
 // TestPortalSuspended: Execute with a row limit goes on from where the
 // last one stopped, on a streamed result, as PostgreSQL does: rows in
 // order, PortalSuspended after each full Execute, and a CommandComplete
-// whose tag counts the rows of the Execute that finished the portal.
+// whose tag counts the rows of the Execute that finished the portal. The
+// portal lives in a transaction block, across its Syncs (one outside a
+// block ends with the Sync's transaction: TestPortalEndsWithTransaction).
 func TestPortalSuspended(t *testing.T) {
 	s := startServer(t, pgwire.Config{})
 	fillBig(t, s.db, 2500)
 	nc, fe := rawStartup(t, s.addr)
 	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(30 * time.Second))
+	fe.Send(&pgproto3.Query{String: "BEGIN"})
 	fe.Send(&pgproto3.Parse{Name: "s", Query: "SELECT id FROM big WHERE n >= $1"})
 	fe.Send(&pgproto3.Bind{DestinationPortal: "p", PreparedStatement: "s", Parameters: [][]byte{[]byte("100")}})
 	fe.Send(&pgproto3.Sync{})
 	fe.Flush()
-	if k := kinds(t, fe); k != "ParseComplete BindComplete ReadyForQuery(I)" {
+	if k := kinds(t, fe); k != "CommandComplete(BEGIN) ReadyForQuery(T)" {
+		t.Fatalf("begin: %s", k)
+	}
+	if k := kinds(t, fe); k != "ParseComplete BindComplete ReadyForQuery(T)" {
 		t.Fatalf("prepare: %s", k)
 	}
 	next := 100 // 2,400 rows: 100 to 2499
@@ -314,7 +320,7 @@ func TestPortalSuspended(t *testing.T) {
 				t.Fatalf("limit %d: %s %s", limit, m.Code, m.Message)
 			}
 		}
-		if k := kinds(t, fe); k != "ParseComplete BindComplete DataRow(2500) CommandComplete(SELECT 1) ReadyForQuery(I)" {
+		if k := kinds(t, fe); k != "ParseComplete BindComplete DataRow(2500) CommandComplete(SELECT 1) ReadyForQuery(T)" {
 			t.Fatalf("the statement between: %s", k)
 		}
 		if got != step.rows || end != step.end {

@@ -438,6 +438,13 @@ func (c *conn) setBusy(b bool) {
 // on. A connection pg_terminate_backend ended sends none: it closes.
 func (c *conn) ready() {
 	c.sess.EndStatement()
+	if len(c.portals) > 0 && c.sess.TxStatus() == 'I' {
+		// A portal lives as long as its transaction, as PostgreSQL's.
+		for name, pt := range c.portals {
+			pt.close()
+			delete(c.portals, name)
+		}
+	}
 	if c.isTerminated() {
 		c.settle(false)
 		return
