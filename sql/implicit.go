@@ -159,7 +159,7 @@ func (s *Session) beginPipelined(st *Stmt) error {
 	if !ran {
 		s.pipeTime = s.opts.Now()
 	}
-	if s.settings["default_transaction_isolation"] == "read committed" && st.readsOnly() {
+	if s.settings["default_transaction_isolation"] != "serializable" && st.readsOnly() {
 		return nil
 	}
 	if err := s.begin(); err != nil {
@@ -170,20 +170,23 @@ func (s *Session) beginPipelined(st *Stmt) error {
 	return nil
 }
 
-// readsOnly reports whether the statement is a query that only reads, at
-// one snapshot: no data-modifying WITH, no FOR UPDATE, no volatile
-// function (set_config, an advisory lock, nextval, pg_notify). Under READ
-// COMMITTED, until a pipeline has run another, such a query reads outside
-// its block, as PostgreSQL's reads at a snapshot of its own: the block
-// begins at the first statement that may do more, and only one that
-// wrote has a commit to wait for. (Under REPEATABLE READ and SERIALIZABLE
-// the block begins at the first statement, whose snapshot is the
-// transaction's.) The statement's last binding says, if it
+// readsOnly reports whether the statement is SHOW, or a query that only
+// reads, at one snapshot: no data-modifying WITH, no FOR UPDATE, no volatile
+// function (set_config, an advisory lock, nextval, pg_notify). Until a
+// pipeline has run another, such a query reads outside its block, at a
+// snapshot of its own, as a statement on its own does and as PostgreSQL's
+// READ COMMITTED (its default) reads: the block begins at the first
+// statement that may do more, and only one that wrote has a commit to
+// wait for. Under SERIALIZABLE, whose commit checks what was read, the
+// block begins at the first statement. The statement's last binding says, if it
 // has one (a change of the tables' columns binds it again as it runs, and
 // changes none of these).
 func (st *Stmt) readsOnly() bool {
 	if st.p.DriftQL != nil || st.p.Stmt == nil || st.cur != nil {
 		return false
+	}
+	if _, ok := st.p.Stmt.Node.(*pg.Node_VariableShowStmt); ok {
+		return true // SHOW transaction_isolation: the session's, outside a block
 	}
 	if _, ok := st.p.Stmt.Node.(*pg.Node_SelectStmt); !ok || !st.isQuery() {
 		return false
