@@ -386,8 +386,7 @@ func (c *conn) loop() {
 		switch msg.(type) {
 		case *pgproto3.Sync, *pgproto3.Terminate:
 		default:
-			c.replyDeferred()
-			if !c.settle(false) {
+			if !c.replyDeferred() || !c.settle(false) {
 				skipToSync = true // the error is the last statement's
 			}
 		}

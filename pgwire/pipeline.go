@@ -12,18 +12,25 @@ import "context"
 
 // replyDeferred sends the reply held back for a statement that may run
 // again: a message other than Sync came after it, so it is sent now, and
-// the statement keeps its result.
-func (c *conn) replyDeferred() {
+// the statement keeps its result. The result is in memory: only a cancel
+// (or the statement timeout) stops it, and then, as for a statement that
+// failed, the error goes out, the transaction fails, and replyDeferred
+// reports false (the messages up to the Sync are skipped).
+func (c *conn) replyDeferred() bool {
 	pt := c.deferred
 	if pt == nil {
-		return
+		return true
 	}
 	c.deferred = nil
 	c.sess.KeepResult()
 	ctx := c.begin()
 	c.sendNotices()
-	err := c.replyPortal(ctx, pt, 0)
-	c.end(err) // the result is in memory: only a cancel stops it, before any of it
+	if err := c.end(c.replyPortal(ctx, pt, 0)); err != nil {
+		c.sess.Fail()
+		c.sendError(err)
+		return false
+	}
+	return true
 }
 
 // endPipeline ends the statements since the last Sync: their implicit
