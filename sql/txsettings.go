@@ -72,13 +72,7 @@ func (s *Session) endSettings(commit bool) {
 	s.settings, s.settingsShared = s.txSet.at, true
 	if s.settingsGen != s.txSet.gen {
 		s.settingsGen++ // the block changed them: they are reported again
-		// A custom setting (x.y) first given a value in the block stays
-		// defined, empty, as PostgreSQL's placeholder does.
-		for name := range in {
-			if _, ok := s.settings[name]; !ok && strings.Contains(name, ".") {
-				s.changeSettings()[name] = ""
-			}
-		}
+		s.keepPlaceholders(in)
 	}
 	if commit && len(s.txSet.keep) > 0 {
 		m := s.changeSettings()
@@ -102,7 +96,23 @@ func (s *Session) markSettings() txSettings {
 }
 
 func (s *Session) undoSettings(m txSettings) {
+	in := s.settings
 	s.settings, s.txSet.keep = m.at, m.keep
 	s.settingsShared, s.keepShared = true, true
 	s.settingsGen++
+	s.keepPlaceholders(in)
 }
+
+// keepPlaceholders keeps defined, empty, the custom settings (x.y) of in
+// that the settings gone back to do not have: once given a value, such a
+// setting stays, as PostgreSQL's placeholder does.
+func (s *Session) keepPlaceholders(in map[string]string) {
+	for name := range in {
+		if _, ok := s.settings[name]; !ok && isCustomSetting(name) {
+			s.changeSettings()[name] = ""
+		}
+	}
+}
+
+// isCustomSetting reports whether name is a custom setting's (x.y).
+func isCustomSetting(name string) bool { return strings.Contains(name, ".") }

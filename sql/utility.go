@@ -378,6 +378,8 @@ func (s *Session) setStmt(v *pg.VariableSetStmt) (*Result, error) {
 		m := s.changeSettings()
 		if d, ok := defaultSettings[name]; ok {
 			m[name] = d
+		} else if isCustomSetting(name) {
+			m[name] = "" // its placeholder stays, as PostgreSQL's
 		} else {
 			delete(m, name)
 		}
