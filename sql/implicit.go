@@ -170,19 +170,23 @@ func (s *Session) beginPipelined(st *Stmt) error {
 	return nil
 }
 
-// readsOnly reports whether the statement is SHOW, or a query that only
-// reads, at one snapshot: no data-modifying WITH, no FOR UPDATE, no volatile
-// function (set_config, an advisory lock, nextval, pg_notify). Until a
-// pipeline has run another, such a query reads outside its block, at a
-// snapshot of its own, as a statement on its own does and as PostgreSQL's
-// READ COMMITTED (its default) reads: the block begins at the first
-// statement that may do more, and only one that wrote has a commit to
-// wait for. Under SERIALIZABLE, whose commit checks what was read, the
-// block begins at the first statement. The statement's last binding says, if it
-// has one (a change of the tables' columns binds it again as it runs, and
-// changes none of these).
+// readsOnly reports whether the statement only reads: SHOW (and
+// DriftQL's SHOW DRIFT), or a query at one snapshot, with no
+// data-modifying WITH, no FOR UPDATE and no volatile function
+// (set_config, an advisory lock, nextval, pg_notify). Until a pipeline
+// has run another, such a statement reads outside its block, at a
+// snapshot of its own, as a statement on its own does and as
+// PostgreSQL's READ COMMITTED (its default) reads: the block begins at
+// the first statement that may do more, and only one that wrote has a
+// commit to wait for. Under SERIALIZABLE, whose commit checks what was
+// read, the block begins at the first statement. A query's last binding
+// says, if it has one (a change of the tables' columns binds it again as
+// it runs, and changes none of these).
 func (st *Stmt) readsOnly() bool {
-	if st.p.DriftQL != nil || st.p.Stmt == nil || st.cur != nil {
+	if d := st.p.DriftQL; d != nil {
+		return d.ShowDrift != nil || d.Show != nil
+	}
+	if st.p.Stmt == nil || st.cur != nil {
 		return false
 	}
 	if _, ok := st.p.Stmt.Node.(*pg.Node_VariableShowStmt); ok {
