@@ -70,8 +70,8 @@ func CastContext(from, to *T) CoercionContext {
 			return cc
 		}
 	}
-	if from.Family == RecordFamily && to.Category == CatString {
-		return ContextAssignment // a row's text, as its output writes it
+	if (from.Family == RecordFamily || from.Family == VoidFamily) && to.Category == CatString {
+		return ContextAssignment // a row's text, as its output writes it; void's is empty
 	}
 	if !hasValues(from) || !hasValues(to) {
 		return ContextNone
