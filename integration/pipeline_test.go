@@ -440,3 +440,60 @@ func TestPortalEndsWithTransaction(t *testing.T) {
 	step("CommandComplete(COMMIT) ReadyForQuery(I)", &pgproto3.Query{String: "COMMIT"})
 	step("ErrorResponse(34000) ReadyForQuery(I)", &pgproto3.Execute{Portal: "p2", MaxRows: 1}, &pgproto3.Sync{})
 }
+
+// TestPipelineTransfers: transfers between accounts sent as batches of a
+// debit, a credit and a ledger row (one in five also a failing
+// statement), from six clients at once, retried on 40001: the failing
+// ones leave nothing, the others all of their three writes, so the total
+// stays and the ledger counts exactly the transfers that were told they
+// committed.
+func TestPipelineTransfers(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	a := connect(t, s.url(""))
+	mustExec(t, a, `CREATE TABLE acct (id int8 PRIMARY KEY, bal int8)`)
+	mustExec(t, a, `CREATE TABLE ledger (id int8 PRIMARY KEY, client int8)`)
+	const accounts, clients, each = 5, 6, 40
+	mustExec(t, a, `INSERT INTO acct SELECT g, 1000 FROM generate_series(1, $1::int8) g`, accounts)
+	var wg sync.WaitGroup
+	done := make([]int, clients)
+	for i := range clients {
+		c := connect(t, s.url(""))
+		wg.Go(func() {
+			for n := range each {
+				from, to := int64((i+n)%accounts+1), int64((i+2*n+1)%accounts+1)
+				fail := n%5 == 4
+				for {
+					b := &pgx.Batch{}
+					b.Queue(`UPDATE acct SET bal = bal - 7 WHERE id = $1`, from)
+					b.Queue(`UPDATE acct SET bal = bal + 7 WHERE id = $1`, to)
+					b.Queue(`INSERT INTO ledger VALUES ($1, $2)`, int64(i*1000+n), int64(i))
+					if fail {
+						b.Queue(`SELECT 1/0`)
+					}
+					err := c.SendBatch(bg, b).Close()
+					if sqlState(err) == "40001" {
+						continue
+					}
+					if fail != (err != nil) {
+						t.Errorf("client %d batch %d (failing %v): %v", i, n, fail, err)
+						return
+					}
+					if err == nil {
+						done[i]++
+					}
+					break
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var total, rows int64
+	if err := a.QueryRow(bg, `SELECT sum(bal) FROM acct`).Scan(&total); err != nil || total != accounts*1000 {
+		t.Fatalf("total %d, %v; want %d", total, err, accounts*1000)
+	}
+	for i := range clients {
+		if err := a.QueryRow(bg, `SELECT count(*) FROM ledger WHERE client = $1`, int64(i)).Scan(&rows); err != nil || rows != int64(done[i]) {
+			t.Fatalf("client %d: %d ledger rows, %v; told %d transfers committed", i, rows, err, done[i])
+		}
+	}
+}
