@@ -497,3 +497,21 @@ func TestPipelineTransfers(t *testing.T) {
 		}
 	}
 }
+
+// TestProtocolStatementsListed: the statements a driver prepares by name
+// through the extended protocol (pgx's statement cache) are in
+// pg_prepared_statements, from_sql false, as PostgreSQL lists them.
+func TestProtocolStatementsListed(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	var v int64
+	if err := c.QueryRow(bg, `SELECT $1::int8 + 1`, int64(41)).Scan(&v); err != nil || v != 42 {
+		t.Fatalf("%d %v", v, err)
+	}
+	var name, types string
+	var fromSQL bool
+	err := c.QueryRow(bg, `SELECT name, parameter_types::text, from_sql FROM pg_prepared_statements WHERE statement = 'SELECT $1::int8 + 1'`).Scan(&name, &types, &fromSQL)
+	if err != nil || !strings.HasPrefix(name, "stmtcache_") || types != "{bigint}" || fromSQL {
+		t.Fatalf("%q %q %v %v", name, types, fromSQL, err)
+	}
+}

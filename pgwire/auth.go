@@ -38,7 +38,7 @@ func (c *conn) authenticate(startup *pgproto3.StartupMessage) bool {
 		}
 	}
 	opts := sql.Options{User: c.user, Database: cfg.Database, Settings: settings, Cache: c.srv.cache, DeferCommits: true,
-		PID: int(c.pid), Cancel: c.cancelRunning, Terminate: c.terminate, Wake: c.wake}
+		PID: int(c.pid), Cancel: c.cancelRunning, Terminate: c.terminate, Wake: c.wake, Statements: c.namedStatements}
 	if ap, err := netip.ParseAddrPort(c.nc.RemoteAddr().String()); err == nil {
 		opts.ClientAddr, opts.ClientPort = ap.Addr().Unmap().String(), int(ap.Port())
 	}

@@ -125,7 +125,8 @@ type prepared struct {
 	stmt     *sql.Stmt // nil for an empty query
 	text     string    // the query text, as the client sent it
 	params   []*types.T
-	oids     []uint32 // of params, for ParameterDescription
+	oids     []uint32  // of params, for ParameterDescription
+	at       time.Time // when Parse named it (pg_prepared_statements)
 	cols     []sql.Column
 	textDesc *pgproto3.RowDescription // cols in text format, once asked for
 }

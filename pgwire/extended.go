@@ -5,12 +5,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/driftdb/driftdb/sql"
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/types"
+	"github.com/driftdb/driftdb/sql/vtable"
 )
 
 // extended handles one message of the extended query protocol. An error
@@ -86,9 +88,24 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	if err = c.end(err); err != nil {
 		return err
 	}
+	if m.Name != "" {
+		p.at = time.Now()
+	}
 	c.stmts[m.Name] = p
 	c.be.Send(&pgproto3.ParseComplete{})
 	return nil
+}
+
+// namedStatements lists the statements Parse named, for the session's
+// pg_prepared_statements.
+func (c *conn) namedStatements() []vtable.PreparedStatement {
+	var out []vtable.PreparedStatement
+	for name, p := range c.stmts {
+		if name != "" {
+			out = append(out, vtable.PreparedStatement{Name: name, Statement: p.text, Prepared: p.at, Params: p.params})
+		}
+	}
+	return out
 }
 
 // maxParams is the most parameters a Bind message can carry.

@@ -3,6 +3,8 @@ package sql
 import (
 	"context"
 	"fmt"
+	"sort"
+	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
@@ -12,6 +14,7 @@ import (
 	"github.com/driftdb/driftdb/sql/pgcode"
 	"github.com/driftdb/driftdb/sql/plan"
 	"github.com/driftdb/driftdb/sql/types"
+	"github.com/driftdb/driftdb/sql/vtable"
 )
 
 // PREPARE, EXECUTE and DEALLOCATE: prepared statements by SQL. The
@@ -41,9 +44,9 @@ func (st *Stmt) prepareStmt(p *pg.PrepareStmt) (*Result, error) {
 	}
 	inner.given = pts // unknown parameters as inferred, for EXECUTE's values
 	if s.prepared == nil {
-		s.prepared = map[string]*Stmt{}
+		s.prepared = map[string]*sqlPrepared{}
 	}
-	s.prepared[p.Name] = inner
+	s.prepared[p.Name] = &sqlPrepared{st: inner, text: st.p.SQL, at: s.opts.Now()}
 	return &Result{Tag: "PREPARE"}, nil
 }
 
@@ -91,6 +94,28 @@ func (st *Stmt) executeStmt(ctx context.Context, e *pg.ExecuteStmt, params []typ
 	return inner.run(ctx, values)
 }
 
+// sqlPrepared is a statement PREPARE made: the statement, the PREPARE's
+// text and when it ran (pg_prepared_statements).
+type sqlPrepared struct {
+	st   *Stmt
+	text string
+	at   time.Time
+}
+
+// preparedStatements lists the session's prepared statements by name:
+// PREPARE's, then the protocol's (pg_prepared_statements).
+func (s *Session) preparedStatements() []vtable.PreparedStatement {
+	var out []vtable.PreparedStatement
+	for name, p := range s.prepared {
+		out = append(out, vtable.PreparedStatement{Name: name, Statement: p.text, Prepared: p.at, Params: p.st.given, FromSQL: true})
+	}
+	if s.opts.Statements != nil {
+		out = append(out, s.opts.Statements()...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
 // deallocateStmt runs DEALLOCATE [PREPARE] name | ALL.
 func (s *Session) deallocateStmt(d *pg.DeallocateStmt) (*Result, error) {
 	if d.Isall {
@@ -107,7 +132,7 @@ func (s *Session) deallocateStmt(d *pg.DeallocateStmt) (*Result, error) {
 // preparedNamed returns the statement PREPARE made under name.
 func (s *Session) preparedNamed(name string) (*Stmt, error) {
 	if p, ok := s.prepared[name]; ok {
-		return p, nil
+		return p.st, nil
 	}
 	return nil, pgcode.Newf(pgcode.InvalidSQLStatementName, "prepared statement %q does not exist", name)
 }

@@ -54,6 +54,9 @@ type Options struct {
 	// Wake tells the session's server that notifications came for it
 	// (TakeNotifications), from another session's goroutine.
 	Wake func()
+	// Statements lists the statements the connection's protocol prepared
+	// by name, for pg_prepared_statements; nil: none.
+	Statements func() []vtable.PreparedStatement
 }
 
 // Session runs statements for one client. It holds the open transaction
@@ -92,7 +95,7 @@ type Session struct {
 	// currval is the last value nextval gave each sequence in the
 	// session; lastval the last of all.
 	// prepared are the statements PREPARE made, by name (prepare.go).
-	prepared map[string]*Stmt
+	prepared map[string]*sqlPrepared
 	// advisoryUsed: the session has taken advisory locks (advisory.go),
 	// which its transactions' ends and its close give back.
 	advisoryUsed bool

@@ -43,6 +43,7 @@ func (s *Session) newVtableSource(v *engine.View) *vtable.Source {
 		},
 		TypeOf:   columnType,
 		Cursors:  s.Cursors,
+		Prepared: s.preparedStatements,
 		Activity: s.activities,
 	}
 }

@@ -75,6 +75,9 @@ type Source struct {
 	// Cursors lists the session's open cursors (pg_cursors); nil leaves
 	// pg_cursors empty.
 	Cursors func() []Cursor
+	// Prepared lists the session's prepared statements
+	// (pg_prepared_statements); nil leaves it empty.
+	Prepared func() []PreparedStatement
 	// DefaultText is the catalog's text of a column's default kept as
 	// text, for a column of type t; nil shows it as kept.
 	DefaultText func(text string, t *types.T) string
