@@ -515,3 +515,26 @@ func TestProtocolStatementsListed(t *testing.T) {
 		t.Fatalf("%q %q %v %v", name, types, fromSQL, err)
 	}
 }
+
+// TestWriteReturningInParts: the RETURNING rows of a write fetched with
+// a row limit come in parts, and the tag of the Execute that finishes
+// them counts that Execute's rows, as PostgreSQL 15's does (as for a
+// SELECT).
+func TestWriteReturningInParts(t *testing.T) {
+	s := startServer(t, pgwire.Config{})
+	c := connect(t, s.url(""))
+	mustExec(t, c, `CREATE TABLE rq (id int8 PRIMARY KEY)`)
+	nc, fe := rawStartup(t, s.addr)
+	defer nc.Close()
+	fe.Send(&pgproto3.Parse{Query: "INSERT INTO rq VALUES (1), (2), (3) RETURNING id"})
+	fe.Send(&pgproto3.Bind{})
+	fe.Send(&pgproto3.Execute{MaxRows: 2})
+	fe.Send(&pgproto3.Execute{MaxRows: 2})
+	fe.Send(&pgproto3.Sync{})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := kinds(t, fe), "ParseComplete BindComplete DataRow(1) DataRow(2) PortalSuspended DataRow(3) CommandComplete(INSERT 0 1) ReadyForQuery(I)"; got != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+}

@@ -137,8 +137,9 @@ type portal struct {
 	formats []int16
 	// res is the statement's result once an Execute ran it; a streamed
 	// one keeps its cursor open between Executes with a row limit.
-	res  *sql.Result
-	done bool // CommandComplete sent
+	res       *sql.Result
+	done      bool // CommandComplete sent
+	suspended bool // an Execute's row limit stopped it before
 }
 
 // close releases what the portal's result holds.

@@ -331,12 +331,17 @@ func (c *conn) replyPortal(ctx context.Context, pt *portal, max int) error {
 		}
 		if more {
 			c.be.Send(&pgproto3.PortalSuspended{})
+			pt.suspended = true
 			return nil
 		}
-		if strings.HasPrefix(res.Tag, "SELECT") {
+		switch {
+		case strings.HasPrefix(res.Tag, "SELECT"):
 			// As PostgreSQL does, a SELECT's tag counts the rows of the
-			// Execute that finished it.
+			// Execute that finished it,
 			res.Tag = selectTag(n)
+		case pt.suspended:
+			// and so does a write's whose RETURNING rows came in parts.
+			res.Tag = res.Tag[:strings.LastIndexByte(res.Tag, ' ')+1] + strconv.Itoa(n)
 		}
 	}
 	pt.done = true
