@@ -78,11 +78,8 @@ type conn struct {
 	complete pgproto3.CommandComplete
 	readyMsg pgproto3.ReadyForQuery
 	unnamed  portal
-	// piped: an Execute ran a statement since the last Sync, in the
-	// session's pipeline (sql.Session.Pipeline); deferred is the portal
-	// whose reply waits for the Sync because its commit may run it again
-	// (pipeline.go).
-	piped    bool
+	// deferred is the portal whose reply waits for the Sync because its
+	// commit may run it again (pipeline.go).
 	deferred *portal
 
 	// The reply held while a commit is pending (durable.go): raw is the

@@ -278,7 +278,6 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		return nil
 	}
 	c.sess.StartStatement(pt.p.text)
-	c.piped = true
 	c.sess.Pipeline()
 	ctx := c.begin()
 	err := c.executePortal(ctx, pt, int(m.MaxRows))

@@ -39,20 +39,19 @@ func (c *conn) replyDeferred() bool {
 // its last run made it. If the commit fails, the error goes in place of
 // that reply.
 func (c *conn) endPipeline() {
-	if !c.piped {
+	if !c.sess.InPipeline() {
 		return
 	}
-	c.piped = false
 	if c.deferred == nil && !c.sess.PipelineWrites() {
 		// Nothing to make durable, nor a reply held back: the block
 		// ends at once.
-		if err := c.sess.EndPipeline(context.Background(), true); err != nil {
+		if err := c.sess.EndPipeline(context.Background()); err != nil {
 			c.sendError(err)
 		}
 		return
 	}
 	ctx := c.begin()
-	err := c.sess.EndPipeline(ctx, true)
+	err := c.sess.EndPipeline(ctx)
 	c.deferCommit()
 	if pt := c.deferred; pt != nil {
 		c.deferred = nil

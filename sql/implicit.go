@@ -76,16 +76,20 @@ func (s *Session) EndImplicit(ctx context.Context, commit bool) error {
 // the first statement that may do more than read begins.
 func (s *Session) Pipeline() { s.pipeline = true }
 
+// InPipeline reports whether statements ran since Pipeline that
+// EndPipeline has not ended.
+func (s *Session) InPipeline() bool { return s.pipeline }
+
 // EndPipeline ends the pipeline (at a Sync): its implicit block, if one
-// is open, commits when commit is set and no statement of it failed, and
-// is rolled back otherwise. A block a BEGIN made explicit stays.
-func (s *Session) EndPipeline(ctx context.Context, commit bool) error {
+// is open, commits unless a statement of it failed, and is rolled back
+// if one did. A block a BEGIN made explicit stays.
+func (s *Session) EndPipeline(ctx context.Context) error {
 	rerun := s.rerun
 	s.pipeline, s.rerun, s.pipeTime = false, nil, time.Time{}
 	if s.implicit != pipelineBlock {
 		return nil
 	}
-	return s.endImplicit(ctx, commit, rerun)
+	return s.endImplicit(ctx, true, rerun)
 }
 
 // PipelineWrites reports whether the pipeline's block is open and has
@@ -131,7 +135,7 @@ func (s *Session) commitBlock(ctx context.Context, tx *engine.Txn, rerun rerunFu
 		var again bool
 		if again, err = s.db.WaitToRetry(ctx, err); again {
 			cm, err = s.db.Autocommit(ctx, func(tx *engine.Txn) error {
-				s.DropNotices() // those of the run it replaces
+				s.notices = nil // those of the run it replaces
 				return rerun(ctx, tx)
 			})
 		}

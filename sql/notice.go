@@ -42,9 +42,5 @@ func (s *Session) TakeNotices() []Notice {
 	return n
 }
 
-// DropNotices forgets the notices queued since the last call: those of a
-// run whose result is not sent (a statement run again).
-func (s *Session) DropNotices() { s.notices = nil }
-
 // Warn queues a function's warning (builtins.Warner).
 func (f fnSession) Warn(code pgcode.Code, msg string) { f.s.warn(code, msg) }
