@@ -48,12 +48,33 @@ func kinds(t *testing.T, fe *pgproto3.Frontend) string {
 // pipeline sends each query as Parse, Bind and Execute of the unnamed
 // statement and portal, then one Sync.
 func pipeline(fe *pgproto3.Frontend, queries ...string) {
-	for _, q := range queries {
-		fe.Send(&pgproto3.Parse{Query: q})
-		fe.Send(&pgproto3.Bind{})
-		fe.Send(&pgproto3.Execute{})
+	for _, m := range executes(queries...) {
+		fe.Send(m)
 	}
 	fe.Send(&pgproto3.Sync{})
+}
+
+// executes are the messages that run each query as Parse, Bind and
+// Execute of the unnamed statement and portal.
+func executes(queries ...string) []pgproto3.FrontendMessage {
+	var ms []pgproto3.FrontendMessage
+	for _, q := range queries {
+		ms = append(ms, &pgproto3.Parse{Query: q}, &pgproto3.Bind{}, &pgproto3.Execute{})
+	}
+	return ms
+}
+
+// exchange sends messages and names the replies up to ReadyForQuery
+// (kinds).
+func exchange(t *testing.T, fe *pgproto3.Frontend, ms ...pgproto3.FrontendMessage) string {
+	t.Helper()
+	for _, m := range ms {
+		fe.Send(m)
+	}
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return kinds(t, fe)
 }
 
 // TestCommitReply checks the reply to a statement that commits, which the
