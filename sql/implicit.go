@@ -147,10 +147,10 @@ func (s *Session) commitBlock(ctx context.Context, tx *engine.Txn, rerun rerunFu
 	return err
 }
 
-// beginPipelined begins the pipeline's implicit block for st, its first
-// statement, when a pipeline runs and no block is open; st may not run in
-// a block (VACUUM) and runs on its own. A statement that joins the block
-// ends its first's rerun.
+// beginPipelined begins the pipeline's implicit block for st when a
+// pipeline runs, no block is open and st may do more than read
+// (readsOnly); st may also not run in a block (VACUUM), and runs on its
+// own. A statement that joins the block ends its first's rerun.
 func (s *Session) beginPipelined(st *Stmt) error {
 	s.rerun = nil
 	if !s.pipeline || s.txn != nil {
@@ -166,6 +166,13 @@ func (s *Session) beginPipelined(st *Stmt) error {
 	if s.settings["default_transaction_isolation"] != "serializable" && st.readsOnly() {
 		return nil
 	}
+	return s.beginPipelineBlock(ran)
+}
+
+// beginPipelineBlock begins the pipeline's implicit block, for its first
+// statement: its now() is the pipeline's, and with ran the queries that
+// read before it count as run (SET TRANSACTION is then too late).
+func (s *Session) beginPipelineBlock(ran bool) error {
 	if err := s.begin(); err != nil {
 		return err
 	}
@@ -227,10 +234,13 @@ func (s *Session) writeInBlock(ctx context.Context, write rerunFunc) error {
 		if !again {
 			return err
 		}
-		// The block holds nothing but this statement's writes yet.
+		// The block holds nothing but this statement's writes yet: it
+		// begins again, as of the pipeline still.
+		at, ran := s.pipeTime, s.txRan
 		s.txn.Rollback()
 		s.endBlock(s.txn, false)
-		if err := s.begin(); err != nil {
+		s.pipeTime = at
+		if err := s.beginPipelineBlock(ran); err != nil {
 			s.txn, s.implicit = nil, notImplicit
 			return err
 		}
