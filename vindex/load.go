@@ -48,8 +48,22 @@ type Load struct {
 	// in the order of their values: written in order at Finish, or as a run
 	// of their own once they hold sortSize bytes.
 	byKey sorter
-	n     int // entries put
-	err   error
+	// byValue are entries and current entries under their values ('i',
+	// 'j') put in any order (AddEntry, AddCurrent): held as byKey is, and
+	// sorted unstably, their keys being all different. A full one is
+	// sorted and written by runs, a Load of its own, in a goroutine
+	// (running until it is done), while spare, the one it emptied last,
+	// takes the next entries.
+	byValue sorter
+	spare   sorter
+	runs    *Load
+	running chan struct{}
+	// inOrder writes the current entries under their rows' keys that
+	// AddCurrent takes in the order of those keys: a Load of its own, so
+	// that they go in as one run beside byValue's.
+	inOrder *Load
+	n       int // entries put
+	err     error
 }
 
 // A sorter holds entries to be written in key order: their bytes, and
@@ -83,10 +97,19 @@ func (s *sorter) key(sp span) []byte { return s.buf[sp.at : sp.at+sp.k] }
 func (s *sorter) firstKey() []byte { return s.key(s.spans[0]) }
 
 // each calls fn with the entries in key order and empties the sorter.
-// Stable: of two entries of one key, the one added last comes last, and
-// is the one read, as in a batch.
-func (s *sorter) each(fn func(k, v []byte)) {
-	slices.SortStableFunc(s.spans, func(a, b span) int { return comparer.Compare(s.key(a), s.key(b)) })
+// Stable unless unique says no two keys are the same: of two entries of
+// one key, the one added last comes last, and is the one read, as in a
+// batch. The keys a sorter holds are of one kind each (a key's versions,
+// current entries, entries), all with a suffix or all without, or differ
+// in their first byte (entries and current entries): their bytes order
+// them as the comparer does, without its splits.
+func (s *sorter) each(fn func(k, v []byte), unique bool) {
+	byKey := func(a, b span) int { return bytes.Compare(s.key(a), s.key(b)) }
+	if unique {
+		slices.SortFunc(s.spans, byKey)
+	} else {
+		slices.SortStableFunc(s.spans, byKey)
+	}
 	for _, sp := range s.spans {
 		fn(s.key(sp), s.buf[sp.at+sp.k:sp.at+sp.k+sp.v])
 	}
@@ -120,7 +143,38 @@ func (l *Load) PutVersion(table uint32, key []byte, seq uint64, v Version) error
 }
 
 // writeHeld writes the versions held, in key order.
-func (l *Load) writeHeld() { l.held.each(l.write) }
+func (l *Load) writeHeld() { l.held.each(l.write, false) }
+
+// runBeside sorts and writes what byValue holds as a run, in a goroutine
+// of its own, once the run before is written; spare takes its place.
+func (l *Load) runBeside() {
+	l.wait()
+	if l.runs == nil {
+		l.runs = l.x.NewLoad()
+	}
+	full := l.byValue
+	l.byValue, l.spare = l.spare, sorter{}
+	r, done := l.runs, make(chan struct{})
+	l.running = done
+	go func() {
+		defer close(done)
+		r.writeRun(&full, true)
+		l.spare = full // emptied, its buffers kept
+	}()
+}
+
+// wait waits for the run being written beside the caller, and takes its
+// error.
+func (l *Load) wait() {
+	if l.running == nil {
+		return
+	}
+	<-l.running
+	l.running = nil
+	if l.err == nil {
+		l.err = l.runs.err
+	}
+}
 
 // PutRow sets the newest version of key of table, as Batch.PutRow.
 func (l *Load) PutRow(table uint32, key []byte, seq uint64, v Version) error {
@@ -145,20 +199,57 @@ func (l *Load) PutCurrent(table uint32, field string, entry []byte, keyAt int, s
 	l.writeHeld()
 	l.write(l.p.current(table, field, entry, seq))
 	l.byKey.add(l.p.byKey(table, field, entry, keyAt, seq))
-	if len(l.byKey.buf) >= sortSize {
-		l.writeByKey()
+	l.runIfFull(&l.byKey)
+	l.n++
+	return l.err
+}
+
+// AddEntry is PutEntry for entries that come in any order (an index
+// built from a table's rows, in the order of their keys): they are held,
+// and written in order at Finish or as a run of their own once they hold
+// sortSize bytes.
+func (l *Load) AddEntry(table uint32, field string, entry []byte, seq uint64) error {
+	l.byValue.add(l.p.entry(table, field, entry, seq), nil)
+	if len(l.byValue.buf) >= sortSize {
+		l.runBeside()
 	}
 	l.n++
 	return l.err
 }
 
-// writeByKey writes the current entries under their keys held, in key
-// order, as a run of their own.
-func (l *Load) writeByKey() {
+// AddCurrent is PutCurrent for current entries whose values come in any
+// order, held as AddEntry holds them, and whose rows come in the order of
+// their keys, one entry a row.
+func (l *Load) AddCurrent(table uint32, field string, entry []byte, keyAt int, seq uint64) error {
+	l.byValue.add(l.p.current(table, field, entry, seq))
+	if len(l.byValue.buf) >= sortSize {
+		l.runBeside()
+	}
+	if l.inOrder == nil {
+		l.inOrder = l.x.NewLoad()
+	}
+	o := l.inOrder
+	if o.write(o.p.byKey(table, field, entry, keyAt, seq)); o.err != nil && l.err == nil {
+		l.err = o.err
+	}
+	l.n++
+	return l.err
+}
+
+// runIfFull writes what s holds as a run once it holds sortSize bytes.
+func (l *Load) runIfFull(s *sorter) {
+	if len(s.buf) >= sortSize {
+		l.writeRun(s, false)
+	}
+}
+
+// writeRun writes the entries s holds, in key order, as a run of their
+// own; unique says no two of their keys are the same.
+func (l *Load) writeRun(s *sorter, unique bool) {
 	if l.w != nil {
 		l.end() // the run before, whatever its keys
 	}
-	l.byKey.each(l.write)
+	s.each(l.write, unique)
 	if l.err == nil && l.w != nil {
 		l.end() // the next run may hold keys between this one's
 	}
@@ -234,22 +325,40 @@ func (l *Load) fail(err error) {
 // Finish adds what is left to the index. The entries are durable when it
 // returns.
 func (l *Load) Finish() error {
+	l.wait()
 	l.writeHeld()
+	if len(l.byValue.spans) > 0 {
+		l.writeRun(&l.byValue, true)
+	}
 	if len(l.byKey.spans) > 0 {
-		l.writeByKey()
+		l.writeRun(&l.byKey, false)
 	}
 	if l.err == nil && l.w != nil {
 		l.end()
+	}
+	for _, o := range []*Load{l.runs, l.inOrder} {
+		if o == nil {
+			continue
+		}
+		if err := o.Finish(); l.err == nil {
+			l.err = err
+		}
 	}
 	return l.err
 }
 
 // Discard drops what was not added yet.
 func (l *Load) Discard() {
+	l.wait()
 	if l.w != nil {
 		l.w.Close()
 		l.w = nil
 		l.x.fs.Remove(l.path)
+	}
+	for _, o := range []*Load{l.runs, l.inOrder} {
+		if o != nil {
+			o.Discard()
+		}
 	}
 }
 

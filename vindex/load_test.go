@@ -156,6 +156,64 @@ func TestLoad(t *testing.T) {
 		}
 	}
 
+	// An index built from the rows (AddEntry, AddCurrent): the rows in key
+	// order, each with entries of values in no order, the newest its
+	// current one; the entries and the current entries under their
+	// values go in runs of sortSize, those under the rows' keys as one.
+	l = x.NewLoad()
+	var all, latest [][]byte
+	for k := range keys {
+		for j := range 1 + r.IntN(3) {
+			e := append(fmt.Appendf(nil, "%04d", r.IntN(500)), key(k)...)
+			if err := l.AddEntry(7, "d", e, uint64(10+j)); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, append(bytes.Clone(e), byte(10+j)))
+			if j > 0 {
+				latest = latest[:len(latest)-1]
+			}
+			latest = append(latest, append(bytes.Clone(e), byte(10+j)))
+		}
+		last := latest[len(latest)-1]
+		if err := l.AddCurrent(7, "d", last[:8], 4, uint64(last[8])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if l.Len() != len(all)+keys {
+		t.Fatalf("load put %d entries, want %d", l.Len(), len(all)+keys)
+	}
+	for _, c := range []struct {
+		what string
+		open func() (*Entries, error)
+		want [][]byte
+	}{{"entries", x.NewEntries, all}, {"current entries", x.NewCurrent, latest}} {
+		slices.SortFunc(c.want, bytes.Compare)
+		rd, err := c.open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := 0
+		for ok := rd.Seek(7, "d", nil); ok; ok = rd.Next() {
+			if i >= len(c.want) || !bytes.Equal(rd.Entry(), c.want[i][:8]) || rd.Seq() != uint64(c.want[i][8]) {
+				t.Fatalf("%s %d: %q seq %d", c.what, i, rd.Entry(), rd.Seq())
+			}
+			i++
+		}
+		rd.Close()
+		if i != len(c.want) {
+			t.Fatalf("%d %s, want %d", i, c.what, len(c.want))
+		}
+	}
+	for _, e := range latest {
+		got, seq, ok, err := x.CurrentOf(7, "d", e[4:8])
+		if !ok || err != nil || !bytes.Equal(got, e[:8]) || seq != uint64(e[8]) {
+			t.Fatalf("current entry of %x: %x seq %d %v %v, want %x", e[4:8], got, seq, ok, err, e[:8])
+		}
+	}
+
 	// A file a crash left beside the index goes at the next open.
 	left := x.fs.PathJoin(dir, loadPrefix+"99")
 	f, err := x.fs.Create(left, "")
