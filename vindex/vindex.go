@@ -247,6 +247,7 @@ func Open(dir string, o Options) (*Index, error) {
 	if o.FS != nil {
 		opts.FS = o.FS
 	}
+	opts.FS = bufferedFS{opts.FS} // buffered.go
 	// A Load's table whose range falls within another table's bounds (one
 	// that holds the marks, 'm', and some versions, 'v', spans the rows,
 	// 'r') without holding a key of it splits that table in two, so that
