@@ -1,5 +1,11 @@
 package engine
 
+import (
+	"runtime/debug"
+
+	"github.com/driftdb/driftdb/vindex"
+)
+
 // Building an index reads every version of the table. It runs beside the
 // writer: the statement takes snapMu (no other DDL statement, snapshot or
 // compaction meanwhile), copies the table's row tree under the writer
@@ -51,12 +57,27 @@ func (db *DB) backfillIndex(table, field string) (*backfill, error) {
 		// index's check for duplicates.
 		b.tree, b.existing = idx.Clone(), true
 	}
+	oid, horizon, durable := ts.spec.OID, ts.horizon, db.visible.Load()
 	db.wmu.Unlock()
 	if !b.existing {
-		if err := base.buildIndexes([]string{field}); err != nil {
+		var err error
+		var held bool
+		if held, err = db.indexHolds(oid); held && err == nil {
+			// The versions up to durable are on disk for good: those
+			// after it, which a failed write could still take back, are
+			// caught up with under the writer mutex (install).
+			b.upTo = durable
+			var put int
+			if b.tree, put, err = buildIndexed(db.vx, base, oid, horizon, field, durable); put >= freeAfterEntries {
+				go debug.FreeOSMemory() // the runs' memory goes back now, not when the heap grows that far again
+			}
+		} else if err == nil {
+			err = base.buildIndexes([]string{field})
+			b.tree = base.indexes[field]
+		}
+		if err != nil {
 			return nil, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
 		}
-		b.tree = base.indexes[field]
 	}
 	if db.testBackfilled != nil {
 		db.testBackfilled(b)
@@ -155,4 +176,104 @@ func (db *DB) indexMade(table, field string) {
 			db.log.Warn("cannot write the file of a new index", "table", table, "field", field, "err", err)
 		}
 	})
+}
+
+// indexHolds reports whether the version index holds the table of oid,
+// and takes the entries of a new index on it (buildIndexed).
+func (db *DB) indexHolds(oid uint32) (bool, error) {
+	if db.vx == nil || !db.opts.VersionIndex || db.opts.ReadOnly {
+		return false, nil
+	}
+	_, held, err := db.vx.Mark(oid)
+	return held, err
+}
+
+// buildIndexed builds the index of field of ts, a table the version
+// index x holds (its oid, at horizon), into x rather than into a tree: one
+// walk of the rows in key order puts the entries of every version up to
+// upTo, and the current entry of each row live at upTo, through a Load
+// that sorts them in runs of bounded size, then sets the index's marks
+// to upTo, as a snapshot's pass and trim would have (entrytrim.go). It
+// returns the tree of the entries after upTo, lean and empty: the
+// memory of the build is the Load's runs, whatever the table's size,
+// where a tree of every entry held about 100 bytes an entry until the
+// next snapshot's trim let it go. It also returns how many entries it
+// put.
+func buildIndexed(x *vindex.Index, ts *tableState, oid uint32, horizon uint64, field string, upTo uint64) (*indexTree, int, error) {
+	lg := ts.log
+	// What an index on the field made before left goes first: its
+	// current entries and their mark. Its entries stay, true as they
+	// are (indexentries.go).
+	lg.setCurrentMark(field, 0)
+	if held, err := x.HoldsCurrent(oid, field); err != nil {
+		return nil, 0, err
+	} else if held {
+		b := x.NewBatch()
+		if err := b.ClearCurrent(oid, field); err != nil {
+			b.Discard()
+			return nil, 0, err
+		}
+		if err := b.Apply(); err != nil {
+			return nil, 0, err
+		}
+	}
+	l := x.NewLoad()
+	defer l.Discard()
+	var nr newestReader
+	defer nr.release()
+	fields := []string{field}
+	var key []byte
+	var err error
+	n := 0
+	ts.rows.Ascend(func(r row) bool {
+		var last indexEntry
+		made := false
+		err = rowEntries(lg, &nr, r, 0, fields, func(_ int, e indexEntry) {
+			if e.seq > upTo {
+				return
+			}
+			key = appendEntry(key[:0], &e)
+			l.AddEntry(oid, field, key, e.seq)
+			last, made = e, true
+		})
+		// The row's newest entry up to upTo is current unless the row
+		// was deleted by then; one whose version at upTo is in a gap
+		// keeps it (an extra entry at most, which a lookup passes by).
+		if v, known := r.liveAt(upTo); err == nil && made && (v != nil || !known) {
+			key = appendOrderedValue(key[:0], last.val)
+			at := len(key)
+			key = appendOrderedKey(key, last.key)
+			err = l.AddCurrent(oid, field, key, at, last.seq)
+		}
+		if n++; n%releaseEvery == 0 {
+			nr.releaseIndex() // not to hold the index's files for the whole walk
+		}
+		return err == nil
+	})
+	if err == nil {
+		err = l.Finish()
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	m := vindex.Mark{Seq: upTo, Horizon: horizon}
+	b := x.NewBatch()
+	err = b.SetEntriesMark(oid, field, m)
+	if err == nil {
+		err = b.SetCurrentMark(oid, field, m)
+	}
+	if err != nil {
+		b.Discard()
+		return nil, 0, err
+	}
+	if err := b.Apply(); err != nil {
+		return nil, 0, err
+	}
+	if err := x.Flush(); err != nil {
+		return nil, 0, err
+	}
+	lg.setCurrentMark(field, upTo)
+	t := newIndexTree()
+	t.trim, t.lean = upTo, true
+	return t, l.Len(), nil
 }

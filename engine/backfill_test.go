@@ -358,3 +358,123 @@ func newIndexFile(t *testing.T, held bool) {
 		t.Fatal(p)
 	}
 }
+
+// TestIndexBuiltIntoVersionIndex: an index made on a table the version
+// index holds is built there (buildIndexed), not in a tree: its tree is
+// lean from the start, holding only the entries of the writes made
+// during the build, and every read of it, at every seq of the history,
+// finds what a scan finds; so after more writes and a snapshot, after an
+// index on the field dropped and made again, and after a reopen. A
+// unique index made so still refuses a live row's value.
+func TestIndexBuiltIntoVersionIndex(t *testing.T) {
+	for _, leave := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NewestInIndex=%v", leave), func(t *testing.T) { indexBuiltIntoVersionIndex(t, leave) })
+	}
+}
+
+func indexBuiltIntoVersionIndex(t *testing.T, leave bool) {
+	opts := &Options{VersionIndex: true, NewestInIndex: leave}
+	db, dir := openTableT(t, opts, TableSpec{})
+	defer func() { db.Close() }()
+	w := newRoundWriter(db)
+	r := 0
+	rounds := func(n int) {
+		for range n {
+			w.round(t, r)
+			if r++; r%5 == 4 {
+				_, err := db.SnapshotTable("t")
+				mustExec(t, err)
+			}
+		}
+	}
+	rounds(8)
+	// An index on s, dropped: what it left in the version index stays
+	// there when s is indexed again.
+	mustExec(t, db.AddIndex("t", IndexSpec{Name: "t_s", Fields: []string{"s"}}))
+	rounds(3)
+	_, err := db.SnapshotTable("t")
+	mustExec(t, err)
+	mustExec(t, db.DropIndex("t", "t_s"))
+	rounds(3)
+
+	// Each index is built while a round is written beside it.
+	during := 0
+	db.testBackfilled = func(*backfill) { rounds(1); during++ }
+	before := db.Seq()
+	mustExec(t, db.CreateIndex("t", "n"))
+	ts, _ := db.View().lookupTable("t")
+	n := ts.indexes["n"]
+	inIndex := 0
+	(&indexedEntries{x: db.vx, oid: ts.spec.OID, field: "n"}).Ascend(func(indexEntry) bool { inIndex++; return true })
+	switch {
+	case !n.lean || n.trim != before:
+		t.Fatalf("the tree of n: lean %v, trimmed at %d, want lean at %d, the seq before the build", n.lean, n.trim, before)
+	case n.Len() > 40 || inIndex < 200:
+		t.Fatalf("the tree of n holds %d entries, the version index %d: the build did not go to the index", n.Len(), inIndex)
+	case ts.log.currentMark("n") != before:
+		t.Fatalf("the current mark of n is %d, want %d: reads of the present take every entry", ts.log.currentMark("n"), before)
+	}
+	mustExec(t, db.AddIndex("t", IndexSpec{Name: "t_s", Fields: []string{"s"}}))
+	mustExec(t, db.AddIndex("t", IndexSpec{Name: "t_u", Fields: []string{"u"}, Unique: true}))
+	db.testBackfilled = nil
+	if during != 3 {
+		t.Fatalf("%d builds ran beside the writer, want 3", during)
+	}
+
+	qs := indexQueries(roundStrs)
+	step := uint64(3)
+	if testing.Short() {
+		step = 29
+	}
+	check := func(when string) {
+		t.Helper()
+		if p := db.CheckIndexes(); len(p) > 0 {
+			t.Fatalf("%s: CheckIndexes: %q", when, p)
+		}
+		if p := db.CheckVersionIndex(); len(p) > 0 {
+			t.Fatalf("%s: CheckVersionIndex: %q", when, p)
+		}
+		found := 0
+		for seq := uint64(1); seq <= db.Seq(); seq += step {
+			v, err := db.ViewAt(seq)
+			mustExec(t, err)
+			all := scanRows(t, v)
+			for i := range qs {
+				found += qs[i].check(t, v, all)
+			}
+		}
+		if found < 300 {
+			t.Fatalf("%s: the reads found %d rows: too few to tell", when, found)
+		}
+	}
+	check("after the builds")
+	// The current entries of s and u are those of the rows live at their
+	// mark, every row having an s and a u: none of a deleted row, none
+	// left by the index on s dropped.
+	for _, f := range []string{"s", "u"} {
+		got, mark := currentEntries(t, db, "t", f)
+		v, err := db.ViewAt(mark)
+		mustExec(t, err)
+		if want := len(scanRows(t, v)); got != want {
+			t.Fatalf("%d current entries of %s at seq %d, want one for each of the %d live rows", got, f, mark, want)
+		}
+	}
+	taken := -1 // a live row's u
+	for id := range w.next {
+		if row, ok, _ := db.View().Get("t", int64(id)); ok && w.live[id] {
+			d, err := row.Doc()
+			mustExec(t, err)
+			taken = int(d["u"].(int64))
+		}
+	}
+	_, err = db.Insert(ctx, "t", fmt.Appendf(nil, `{"id": %d, "u": %d}`, w.next, taken))
+	wantUnique(t, "an insert of a live row's u", err, "t_u")
+
+	rounds(4)
+	_, err = db.SnapshotTable("t")
+	mustExec(t, err)
+	check("after more writes and a snapshot")
+	mustExec(t, db.Close())
+	db = openDB(t, dir, *opts)
+	check("after a reopen")
+}

@@ -124,9 +124,11 @@ const freeAfterSpill = 1 << 16
 
 // freeAfterEntries is how many index entries a snapshot's trim must let
 // go of for that memory to be given back at once too: the first trim of
-// an index made over a table the version index holds (9 million rows: the
-// tree of 9 million entries, 0.5 GB of RSS kept otherwise), not the trim
-// of the entries a table's writes make between two snapshots.
+// a tree built from the rows (9 million rows: the tree of 9 million
+// entries, 0.5 GB of RSS kept otherwise), not the trim of the entries a
+// table's writes make between two snapshots. So for an index built into
+// the version index (buildIndexed), whose runs, sorted in memory, are
+// let go of when it is done.
 const freeAfterEntries = 1 << 20
 
 // maxDeltas bounds a chain: opening the table reads every delta of it.
