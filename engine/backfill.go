@@ -27,6 +27,9 @@ type backfill struct {
 	// existing: the field was indexed already; tree is a copy of its
 	// index, never installed.
 	existing bool
+	// indexed: the entries up to upTo went into the version index, with
+	// the current entries at upTo (buildIndexed); tree is lean.
+	indexed bool
 }
 
 // fits reports whether b can serve as the index of field of cur, the
@@ -68,6 +71,7 @@ func (db *DB) backfillIndex(table, field string) (*backfill, error) {
 			// caught up with under the writer mutex (install).
 			b.upTo = durable
 			var put int
+			b.indexed = true
 			if b.tree, put, err = buildIndexed(db.vx, base, oid, horizon, field, durable); put >= freeAfterEntries {
 				go debug.FreeOSMemory() // the runs' memory goes back now, not when the heap grows that far again
 			}

@@ -128,19 +128,23 @@ func TestBackfillBesideWriter(t *testing.T) {
 // between those and the others: a value written during the build that
 // repeats one already there, or one written during it, fails the
 // statement; a value freed during the build may be taken again. The same
-// when the field was indexed already (the copy of its index serves).
+// when the field was indexed already (the copy of its index serves), and
+// when the table is spilled (the index is built into the version index,
+// and the copy's duplicates are found by its current entries): two rows
+// of the copy that share a value fail it, and a row whose value went to
+// null (its current entry kept) does not.
 func TestUniqueBackfill(t *testing.T) {
-	for _, indexed := range []bool{false, true} {
-		t.Run(fmt.Sprintf("indexed=%v", indexed), func(t *testing.T) {
-			uniqueBackfill(t, indexed)
+	for _, c := range []struct{ indexed, spilled bool }{{false, false}, {true, false}, {false, true}} {
+		t.Run(fmt.Sprintf("indexed=%v/spilled=%v", c.indexed, c.spilled), func(t *testing.T) {
+			uniqueBackfill(t, c.indexed, c.spilled)
 		})
 	}
 }
 
 // uniqueBackfill is TestUniqueBackfill with the field indexed beforehand
-// or not.
-func uniqueBackfill(t *testing.T, indexed bool) {
-	db := openDB(t, t.TempDir(), Options{Store: store.Options{NoSync: true}})
+// or not, and the table spilled or not.
+func uniqueBackfill(t *testing.T, indexed, spilled bool) {
+	db := openDB(t, t.TempDir(), Options{Store: store.Options{NoSync: true}, VersionIndex: spilled})
 	defer db.Close()
 	mustExec(t, db.CreateTable(TableSpec{Name: "p", PK: "id",
 		Columns: []ColumnSpec{{Name: "id", Type: TypeInt8}, {Name: "n", Type: TypeInt8}}}))
@@ -151,6 +155,28 @@ func uniqueBackfill(t *testing.T, indexed bool) {
 	}
 	_, err := tx.Commit(ctx)
 	mustExec(t, err)
+	patch := func(id int, doc string) {
+		_, err := db.Patch(ctx, "p", int64(id), []byte(doc))
+		mustExec(t, err)
+	}
+	if spilled {
+		// Row 10's n goes to null and row 11 takes its value: the current
+		// entry row 10 keeps is no duplicate.
+		patch(10, `{"n": null}`)
+		patch(11, `{"n": 10}`)
+		// Two rows of the copy share a value, then no longer do.
+		patch(20, `{"n": 21}`)
+		_, err := db.SnapshotTable("p")
+		mustExec(t, err)
+		err = db.AddIndex("p", IndexSpec{Name: "p_n", Fields: []string{"n"}, Unique: true})
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeUniqueViolation || e.Detail != "Key (n)=(21) is duplicated." {
+			t.Fatalf("a unique index over two rows of n = 21: %v, want 23505", err)
+		}
+		patch(20, `{"n": 20}`)
+		_, err = db.SnapshotTable("p")
+		mustExec(t, err)
+	}
 	if indexed {
 		mustExec(t, db.CreateIndex("p", "n"))
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -57,7 +58,7 @@ func (db *DB) AddIndex(table string, ix IndexSpec) error {
 		if built != nil && ix.Unique {
 			pre := ix
 			pre.Fields = fields
-			if err := ts0.findDuplicate(built.rows, pre); err != nil {
+			if err := ts0.copyDuplicate(built, pre); err != nil {
 				return err
 			}
 		}
@@ -431,6 +432,81 @@ func (ts *tableState) findDuplicate(rows *rowTree, ix IndexSpec) error {
 		return err
 	}
 	return ts.duplicateAmong(ix, vals)
+}
+
+// copyDuplicate is findDuplicate over the copy b was built from, whose
+// rows not written since the build the version index's current entries
+// give in the order of their values when b was built there: then only
+// the rows that share a value of the first field are read.
+func (ts *tableState) copyDuplicate(b *backfill, ix IndexSpec) error {
+	if !b.indexed {
+		return ts.findDuplicate(b.rows, ix)
+	}
+	return ts.indexedDuplicate(b, ix)
+}
+
+// indexedDuplicate fails with 23505 when two live rows of b's copy that
+// were not written since b.upTo share the values of ix, an index whose
+// first field's entries b built into the version index (buildIndexed): a
+// walk of the current entries at b.upTo groups the rows by that field's
+// value (equal values encode alike), and each group of two or more has
+// its rows' values read and compared, the current entries being those
+// of the rows live then and perhaps more (a row whose value went to null
+// keeps its entry). The memory is a group's, not the table's. The rows
+// written since are changedDuplicate's.
+func (ts *tableState) indexedDuplicate(b *backfill, ix IndexSpec) error {
+	lg := ts.log
+	r, err := lg.vx.NewCurrent()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var value []byte // the group's value, encoded
+	var group []Key
+	check := func() error {
+		if len(group) < 2 {
+			return nil
+		}
+		var vals [][]any
+		for _, k := range group {
+			row, ok := b.rows.Get(row{key: k})
+			if !ok || row.newest().seq > b.upTo {
+				continue
+			}
+			v, err := ts.liveUniqueKey(ix, row)
+			if err != nil {
+				return err
+			}
+			if v != nil {
+				vals = append(vals, v)
+			}
+		}
+		return ts.duplicateAmong(ix, vals)
+	}
+	var y yielder
+	for ok := r.Seek(lg.oid, b.field, nil); ok; ok = r.Next() {
+		y.tick()
+		e := r.Entry()
+		rest, err := skipOrderedValue(e)
+		if err != nil {
+			return fmt.Errorf("an entry that does not decode: %x: %w", e, err)
+		}
+		k, _, err := readOrderedKey(rest)
+		if err != nil {
+			return fmt.Errorf("an entry that does not decode: %x: %w", e, err)
+		}
+		if v := e[:len(e)-len(rest)]; !bytes.Equal(v, value) {
+			if err := check(); err != nil {
+				return err
+			}
+			value, group = append(value[:0], v...), group[:0]
+		}
+		group = append(group, k)
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	return check()
 }
 
 // changedDuplicate is findDuplicate under the writer mutex once b, the
