@@ -734,7 +734,8 @@ func TestIndexFileTrim(t *testing.T) {
 		t.Fatalf("%d rows with n = 1, want 17", got)
 	}
 	// Without the current entries in the version index, the lean file is
-	// not taken.
+	// not taken: the index is built again, into the version index, at the
+	// snapshot's seq.
 	db.Close()
 	func() {
 		x, err := vindex.Open(filepath.Join(dir, versionIndexDir), vindex.Options{})
@@ -749,22 +750,32 @@ func TestIndexFileTrim(t *testing.T) {
 	o := opts
 	o.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 	db = openDB(t, dir, o)
-	if !strings.Contains(logged.String(), "rebuilding an index") || tree().lean {
+	if !strings.Contains(logged.String(), "rebuilding an index") {
 		t.Fatalf("a lean file was taken with no current entries: %s", logged.String())
+	}
+	if !tree().lean || tree().trim != mark || tree().Len() != 0 {
+		t.Fatalf("the index built again: lean %v, trimmed at %d, %d entries; want lean and empty at %d", tree().lean, tree().trim, tree().Len(), mark)
+	}
+	if n, m := currentEntries(t, db, "t", "n"); n != 50 || m != mark {
+		t.Fatalf("%d current entries at seq %d, want one a row at %d", n, m, mark)
 	}
 	if got := ones(); got != 17 {
 		t.Fatalf("%d rows with n = 1, want 17", got)
 	}
 	reopen()
 
+	// With the version index gone, the lean file is not taken either: the
+	// open makes the version index again from the log, and the index is
+	// built into it.
 	db.Close()
 	mustExec(t, os.RemoveAll(filepath.Join(dir, versionIndexDir)))
-	db = openDB(t, dir, opts)
-	if got := tree().trim; got != 0 {
-		t.Fatalf("a trimmed file was taken with no version index to read its entries from: trim %d", got)
+	logged.Reset()
+	db = openDB(t, dir, o)
+	if !strings.Contains(logged.String(), "rebuilding an index") {
+		t.Fatalf("a trimmed file was taken with no version index to read its entries from: %s", logged.String())
 	}
-	if got, want := tree().Len(), 50+50*2/3; got < want {
-		t.Fatalf("the index built from the rows holds %d entries, want at least %d", got, want)
+	if n, m := currentEntries(t, db, "t", "n"); n != 50 || m != mark || tree().trim != mark {
+		t.Fatalf("%d current entries at seq %d, the tree trimmed at %d; want one a row at %d", n, m, tree().trim, mark)
 	}
 	if got := ones(); got != 17 {
 		t.Fatalf("%d rows with n = 1, want 17", got)

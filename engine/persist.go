@@ -304,8 +304,14 @@ func (db *DB) readIndexFiles(tableDir string, spec *TableSpec, seq uint64) *inde
 func (f *indexFiles) wait() { <-f.done }
 
 // useIndexes fills ts.indexes from the index files read for the seq of
-// its snapshot, building from the rows those whose file cannot be used
-// (none yet: an index made since the snapshot), the others as read.
+// its snapshot, the others as read. An index whose file cannot be used
+// (none yet: an index made since the snapshot) is taken from the version
+// index when it holds the index's entries up to the snapshot and current
+// entries from there on (an index made on a spilled table, buildIndexed):
+// its tree is lean, trimmed at the snapshot, empty until the deltas and
+// the log add theirs. Else it is built from the rows, into the version
+// index for a table it holds (buildIndexed again, at the snapshot's seq:
+// bounded memory), into a tree otherwise.
 func (db *DB) useIndexes(ts *tableState, f *indexFiles) error {
 	f.wait()
 	var build []string
@@ -314,6 +320,12 @@ func (db *DB) useIndexes(ts *tableState, f *indexFiles) error {
 		if !ok {
 			if err := f.errs[field]; err != nil && !errors.Is(err, fs.ErrNotExist) {
 				db.log.Warn("rebuilding an index whose file cannot be used", "table", ts.spec.Name, "field", field, "err", err)
+			}
+			if db.entriesReach(ts.spec.OID, field, ts.lastSnap) == nil && db.currentReach(ts, field, ts.lastSnap) == nil {
+				t := newIndexTree()
+				t.trim, t.lean = ts.lastSnap, true
+				ts.indexes[field] = t
+				continue
 			}
 			build = append(build, field)
 			continue
@@ -329,7 +341,17 @@ func (db *DB) useIndexes(ts *tableState, f *indexFiles) error {
 		}
 		ts.indexes[field] = idx
 	}
-	return ts.buildIndexes(build)
+	if held, err := db.indexHolds(ts.spec.OID); err != nil || !held {
+		return ts.buildIndexes(build)
+	}
+	for _, field := range build {
+		t, _, err := buildIndexed(db.vx, ts, ts.spec.OID, ts.horizon, field, ts.lastSnap)
+		if err != nil {
+			return err
+		}
+		ts.indexes[field] = t
+	}
+	return nil
 }
 
 // currentReach checks that the version index holds the current entries of
