@@ -23,7 +23,10 @@ import (
 // table writes each kind of entry in key order (versions, rows, each
 // index's entries), so that each kind is one run; a key that is not
 // after the one before ends the run, and a run ends too at the size of
-// the index's tables below level 0.
+// the index's tables below level 0. An index built from a table's rows
+// (AddEntry, AddCurrent) has its entries come in the order of the rows,
+// not of their values: they are sorted in runs of sortSize bytes, whose
+// tables overlap, and the index's compactions merge them.
 //
 // Each table is synced and added as it ends, so a crash keeps the tables
 // added before it: a Load goes before the mark that claims its entries,
@@ -73,8 +76,12 @@ type sorter struct {
 	spans []span
 }
 
-// A span is a key and a value in a buffer: their offsets and lengths.
-type span struct{ at, k, v uint32 }
+// A span is a key and a value in a buffer: their offsets and lengths,
+// and ord, the order of the key's first bytes (see each).
+type span struct {
+	at, k, v uint32
+	ord      uint64
+}
 
 func (s *sorter) add(k, v []byte) {
 	// Doubled when full: append's growth of a large slice by a quarter
@@ -88,10 +95,43 @@ func (s *sorter) add(k, v []byte) {
 	}
 	at := len(s.buf)
 	s.buf = append(append(s.buf, k...), v...)
-	s.spans = append(s.spans, span{uint32(at), uint32(len(k)), uint32(len(v))})
+	s.spans = append(s.spans, span{at: uint32(at), k: uint32(len(k)), v: uint32(len(v))})
 }
 
 func (s *sorter) key(sp span) []byte { return s.buf[sp.at : sp.at+sp.k] }
+
+// shared returns how many bytes after the first every key s holds shares
+// with the others (one at least).
+func (s *sorter) shared() int {
+	if len(s.spans) == 0 {
+		return 0
+	}
+	first := s.key(s.spans[0])
+	n := len(first) - 1
+	for _, sp := range s.spans[1:] {
+		k := s.key(sp)
+		n = min(n, len(k)-1)
+		for i := 1; i <= n; i++ {
+			if k[i] != first[i] {
+				n = i - 1
+				break
+			}
+		}
+	}
+	return n
+}
+
+// keyOrd is the order of key k's first byte and the 7 bytes after the
+// shared ones that follow it (zeros past its end): of two keys whose
+// ords differ, the lesser ord's key is the lesser.
+func keyOrd(k []byte, shared int) uint64 {
+	ord := uint64(k[0]) << 56
+	rest := k[1+shared:]
+	for i := 0; i < 7 && i < len(rest); i++ {
+		ord |= uint64(rest[i]) << (48 - 8*i)
+	}
+	return ord
+}
 
 // firstKey returns the key of the first entry held (there is one).
 func (s *sorter) firstKey() []byte { return s.key(s.spans[0]) }
@@ -103,8 +143,25 @@ func (s *sorter) firstKey() []byte { return s.key(s.spans[0]) }
 // current entries, entries), all with a suffix or all without, or differ
 // in their first byte (entries and current entries): their bytes order
 // them as the comparer does, without its splits.
+//
+// A key's first byte and the 7 after the bytes every key of the sorter
+// shares beyond it (a table's and a field's prefix), made one number,
+// order most pairs of keys without reading them: a sort of 1.6 million
+// entries' keys missed the processor's caches at each comparison.
 func (s *sorter) each(fn func(k, v []byte), unique bool) {
-	byKey := func(a, b span) int { return bytes.Compare(s.key(a), s.key(b)) }
+	shared := s.shared()
+	for i := range s.spans {
+		s.spans[i].ord = keyOrd(s.key(s.spans[i]), shared)
+	}
+	byKey := func(a, b span) int {
+		if a.ord != b.ord {
+			if a.ord < b.ord {
+				return -1
+			}
+			return 1
+		}
+		return bytes.Compare(s.key(a), s.key(b))
+	}
 	if unique {
 		slices.SortFunc(s.spans, byKey)
 	} else {

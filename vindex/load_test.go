@@ -326,3 +326,58 @@ func TestLoadCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestSorterOrder: a sorter gives its entries in the order of their keys'
+// bytes, stable for equal keys, whatever bytes the keys share: keys of
+// one prefix and of several, keys that are prefixes of others, keys that
+// differ only past their first 8 bytes, zeros and 0xff bytes.
+func TestSorterOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte{0, 1, 0x7f, 0xfe, 0xff}
+	gen := func(prefixes [][]byte) []byte {
+		k := bytes.Clone(prefixes[r.IntN(len(prefixes))])
+		for range r.IntN(12) {
+			k = append(k, alphabet[r.IntN(len(alphabet))])
+		}
+		return k
+	}
+	for round := range 200 {
+		prefixes := [][]byte{{'i', 0, 0, 0, 7, 5, 'e', 'm', 'a', 'i', 'l'}}
+		if round%2 == 1 {
+			prefixes = append(prefixes, []byte{'j', 0, 0, 0, 7, 5, 'e', 'm', 'a', 'i', 'l'}, []byte{'i', 0, 0, 0, 7, 1, 'n'}, []byte{'i'})
+		}
+		var s sorter
+		type kv struct{ k, v []byte }
+		var want []kv
+		for i := range 1 + r.IntN(300) {
+			k := gen(prefixes)
+			v := fmt.Appendf(nil, "%d", i)
+			s.add(k, v)
+			want = append(want, kv{k, v})
+		}
+		unique := round%4 < 2
+		if unique {
+			seen := map[string]bool{}
+			want = slices.DeleteFunc(want, func(e kv) bool {
+				dup := seen[string(e.k)]
+				seen[string(e.k)] = true
+				return dup
+			})
+			s = sorter{}
+			for _, e := range want {
+				s.add(e.k, e.v)
+			}
+		}
+		slices.SortStableFunc(want, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+		i := 0
+		s.each(func(k, v []byte) {
+			if i >= len(want) || !bytes.Equal(k, want[i].k) || !bytes.Equal(v, want[i].v) {
+				t.Fatalf("round %d (unique %v): entry %d is %x=%s, want %x=%s", round, unique, i, k, v, want[i].k, want[i].v)
+			}
+			i++
+		}, unique)
+		if i != len(want) {
+			t.Fatalf("round %d: %d entries, want %d", round, i, len(want))
+		}
+	}
+}
