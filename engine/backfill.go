@@ -63,23 +63,7 @@ func (db *DB) backfillIndex(table, field string) (*backfill, error) {
 	oid, horizon, durable := ts.spec.OID, ts.horizon, db.visible.Load()
 	db.wmu.Unlock()
 	if !b.existing {
-		var err error
-		var held bool
-		if held, err = db.indexHolds(oid); held && err == nil {
-			// The versions up to durable are on disk for good: those
-			// after it, which a failed write could still take back, are
-			// caught up with under the writer mutex (install).
-			b.upTo = durable
-			var put int
-			b.indexed = true
-			if b.tree, put, err = buildIndexed(db.vx, base, oid, horizon, field, durable); put >= freeAfterEntries {
-				go debug.FreeOSMemory() // the runs' memory goes back now, not when the heap grows that far again
-			}
-		} else if err == nil {
-			err = base.buildIndexes([]string{field})
-			b.tree = base.indexes[field]
-		}
-		if err != nil {
+		if err := db.build(b, base, oid, horizon, durable); err != nil {
 			return nil, &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
 		}
 	}
@@ -182,6 +166,29 @@ func (db *DB) indexMade(table, field string) {
 	})
 }
 
+// build builds b's tree from base, the copy of the table (its oid, at
+// horizon): into the version index when it holds the table, from the
+// versions up to durable, which are on disk for good (those after it,
+// which a failed write could still take back, are caught up with under
+// the writer mutex, as the writes since the copy are: install); into a
+// tree otherwise.
+func (db *DB) build(b *backfill, base *tableState, oid uint32, horizon, durable uint64) error {
+	held, err := db.indexHolds(oid)
+	if err != nil || !held {
+		if err == nil {
+			err = base.buildIndexes([]string{b.field})
+			b.tree = base.indexes[b.field]
+		}
+		return err
+	}
+	b.upTo, b.indexed = durable, true
+	var put int
+	if b.tree, put, err = buildIndexed(db.vx, base, oid, horizon, b.field, durable); put >= freeAfterEntries {
+		go debug.FreeOSMemory() // the runs' memory goes back now, not when the heap grows that far again
+	}
+	return err
+}
+
 // indexHolds reports whether the version index holds the table of oid,
 // and takes the entries of a new index on it (buildIndexed).
 func (db *DB) indexHolds(oid uint32) (bool, error) {
@@ -232,14 +239,18 @@ func buildIndexed(x *vindex.Index, ts *tableState, oid uint32, horizon uint64, f
 	ts.rows.Ascend(func(r row) bool {
 		var last indexEntry
 		made := false
+		var put error
 		err = rowEntries(lg, &nr, r, 0, fields, func(_ int, e indexEntry) {
-			if e.seq > upTo {
+			if e.seq > upTo || put != nil {
 				return
 			}
 			key = appendEntry(key[:0], &e)
-			l.AddEntry(oid, field, key, e.seq)
+			put = l.AddEntry(oid, field, key, e.seq)
 			last, made = e, true
 		})
+		if err == nil {
+			err = put
+		}
 		// The row's newest entry up to upTo is current unless the row
 		// was deleted by then; one whose version at upTo is in a gap
 		// keeps it (an extra entry at most, which a lookup passes by).

@@ -8,12 +8,14 @@ import (
 )
 
 // Pebble writes a table (a flush's, a compaction's) through a buffer of 4
-// KB, a write to the system for each data block: a compaction of 1.4 GB
-// made 350,000 of them, a fifth of its processor time on this machine's
-// virtualized kernel. The index's file system gives each table file it
-// creates a buffer of tableBuffer bytes of its own, emptied before
-// anything else is done with the file (a sync, a read, its close), so
-// that the system sees what pebble wrote in the order it wrote it.
+// KB, a write to the system for each data block: during a CREATE INDEX
+// over 9 million rows, whose runs the compactions merged, the system
+// calls took 22.6% of the server's processor time, 16.3% with the buffer
+// below (this machine's kernel is a virtualized one). The index's file
+// system gives each table file it creates a buffer of tableBuffer bytes
+// of its own, emptied before anything else is done with the file (a
+// sync, a read, its close), so that the system sees what pebble wrote in
+// the order it wrote it.
 type bufferedFS struct{ vfs.FS }
 
 const tableBuffer = 256 << 10
