@@ -113,49 +113,43 @@ func writtenSince(rows *rowTree, upTo uint64, fn func(r row) error) error {
 // background once the statement has returned, unless a whole snapshot
 // has been written meanwhile, when automatic snapshots are on (off, the
 // snapshots taken by hand write it, and nothing is written behind a
-// statement). A table the version index holds gets a whole snapshot: its
-// pass puts the
-// index's entries into the version index, its trim lets the tree go of
-// them (one a row until then), and its index files are lean. Another
-// table gets the index's file for its last whole snapshot, the entries
-// of the versions up to it, which an open loads the snapshot's rows
-// beside (the deltas on it and the log bring it up to date, as they do
-// the other indexes), unless a compaction has moved the table's horizon
-// since (9 million rows: a file of 314 MB, 1.3 s to write). Failing to
-// write it costs the build at the next open, nothing more. Callers hold
-// snapMu, not wmu.
+// statement): the index's file for the table's last whole snapshot, the
+// entries of the versions up to it, which an open loads the snapshot's
+// rows beside (the deltas on it and the log bring it up to date, as they
+// do the other indexes), unless a compaction has moved the table's
+// horizon since (9 million rows: a file of 314 MB, 1.3 s to write).
+// Failing to write it costs the build at the next open, nothing more. An
+// index built into the version index (its tree lean: buildIndexed) needs
+// nothing: an open takes it from there (useIndexes). Callers hold snapMu,
+// not wmu.
 func (db *DB) indexMade(table, field string) {
 	if !db.snapshotsBehind() {
 		return // snapshots are taken by hand: nothing is written behind a statement
 	}
 	var full uint64
+	indexed := false
 	db.locked(func() {
 		if w, ok := db.work[table]; ok {
 			full = w.snaps.full
+			indexed = w.indexes[field] != nil && w.indexes[field].lean
 		}
 	})
+	if indexed {
+		return
+	}
 	db.goBehind(func() {
 		db.snapMu.Lock()
 		defer db.snapMu.Unlock()
 		var tree *indexTree
 		var chain snapChain
 		var horizon uint64
-		var oid uint32
 		db.locked(func() {
 			if w, ok := db.work[table]; ok && w.indexes[field] != nil && w.snaps.full == full {
-				tree, chain, horizon, oid = w.indexes[field].Clone(), w.snaps, w.horizon, w.spec.OID
+				tree, chain, horizon = w.indexes[field].Clone(), w.snaps, w.horizon
 			}
 		})
 		if tree == nil {
 			return // the table or the index went, or a whole snapshot was written
-		}
-		if db.vx != nil && db.opts.VersionIndex {
-			if _, held, err := db.vx.Mark(oid); err == nil && held {
-				if _, err := db.snapshotLocked(table, true); err != nil {
-					db.log.Warn("cannot snapshot a table after an index was made", "table", table, "err", err)
-				}
-				return
-			}
 		}
 		if chain.full == 0 || chain.horizon != horizon {
 			return

@@ -281,8 +281,9 @@ func TestBuiltIndexEntries(t *testing.T) {
 // built from the rows, and finds what it found before the close at every
 // seq: the rows of the snapshot and of the log after (no delta on it,
 // which would make the close write a whole snapshot and the files with
-// it). A table the version index holds takes a whole snapshot after the
-// index is made, whose lean index file the open reads. Automatic
+// it). On a table the version index holds, the index is made there, and
+// the open takes it from there with no file: a lean tree trimmed at the
+// snapshot, and nothing written behind the statement. Automatic
 // snapshots are on, none due: with them off, nothing is written behind
 // the statement (TestIndexFilesOneMissing).
 func TestNewIndexFile(t *testing.T) {
@@ -351,8 +352,11 @@ func newIndexFile(t *testing.T, held bool) {
 	for _, f := range []string{"g", "h"} {
 		idx := ts.indexes[f]
 		if held {
-			if !idx.lean || idx.trim < seqs[3] {
-				t.Fatalf("index %s: trim %d, lean %v; want a lean tree trimmed at seq %d or later", f, idx.trim, idx.lean, seqs[3])
+			if !idx.lean || idx.trim != full {
+				t.Fatalf("index %s: trim %d, lean %v; want a lean tree trimmed at the snapshot's seq %d", f, idx.trim, idx.lean, full)
+			}
+			if _, err := readIndexFile(db.st.FS(), db.st.StreamDir("t"), f, full); err == nil {
+				t.Fatalf("index %s: a file written behind the statement, for an index the version index holds", f)
 			}
 			continue
 		}
