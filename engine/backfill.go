@@ -167,8 +167,8 @@ func (db *DB) indexMade(table, field string) {
 // the writer mutex, as the writes since the copy are: install); into a
 // tree otherwise.
 func (db *DB) build(b *backfill, base *tableState, oid uint32, horizon, durable uint64) error {
-	held, err := db.indexHolds(oid)
-	if err != nil || !held {
+	spilled, err := db.spilled(oid)
+	if err != nil || !spilled {
 		if err == nil {
 			err = base.buildIndexes([]string{b.field})
 			b.tree = base.indexes[b.field]
@@ -183,9 +183,10 @@ func (db *DB) build(b *backfill, base *tableState, oid uint32, horizon, durable 
 	return err
 }
 
-// indexHolds reports whether the version index holds the table of oid,
-// and takes the entries of a new index on it (buildIndexed).
-func (db *DB) indexHolds(oid uint32) (bool, error) {
+// spilled reports whether the table of oid has spilled to the version
+// index, which then takes the entries of a new index on it
+// (buildIndexed): the index is kept, written here, and holds the table.
+func (db *DB) spilled(oid uint32) (bool, error) {
 	if db.vx == nil || !db.opts.VersionIndex || db.opts.ReadOnly {
 		return false, nil
 	}

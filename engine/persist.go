@@ -321,27 +321,28 @@ func (db *DB) useIndexes(ts *tableState, f *indexFiles) error {
 			if err := f.errs[field]; err != nil && !errors.Is(err, fs.ErrNotExist) {
 				db.log.Warn("rebuilding an index whose file cannot be used", "table", ts.spec.Name, "field", field, "err", err)
 			}
-			if db.entriesReach(ts.spec.OID, field, ts.lastSnap) == nil && db.currentReach(ts, field, ts.lastSnap) == nil {
-				t := newIndexTree()
-				t.trim, t.lean = ts.lastSnap, true
-				ts.indexes[field] = t
-				continue
-			}
-			build = append(build, field)
-			continue
+			// What an index built into the version index leaves at the
+			// snapshot: nothing in the tree, every entry up to it there.
+			idx = newIndexTree()
+			idx.trim, idx.lean = ts.lastSnap, true
 		}
 		err := db.entriesReach(ts.spec.OID, field, idx.trim)
 		if err == nil && idx.lean {
 			err = db.currentReach(ts, field, idx.trim)
 		}
 		if err != nil {
-			db.log.Warn("rebuilding an index whose file lacks entries the version index does not have", "table", ts.spec.Name, "field", field, "err", err)
+			if ok {
+				db.log.Warn("rebuilding an index whose file lacks entries the version index does not have", "table", ts.spec.Name, "field", field, "err", err)
+			}
 			build = append(build, field)
 			continue
 		}
 		ts.indexes[field] = idx
 	}
-	if held, err := db.indexHolds(ts.spec.OID); err != nil || !held {
+	if len(build) == 0 {
+		return nil
+	}
+	if spilled, err := db.spilled(ts.spec.OID); err != nil || !spilled {
 		return ts.buildIndexes(build)
 	}
 	for _, field := range build {

@@ -488,10 +488,10 @@ func (ts *tableState) indexedDuplicate(b *backfill, ix IndexSpec) error {
 		y.tick()
 		e := r.Entry()
 		rest, err := skipOrderedValue(e)
-		if err != nil {
-			return fmt.Errorf("an entry that does not decode: %x: %w", e, err)
+		var k Key
+		if err == nil {
+			k, _, err = readOrderedKey(rest)
 		}
-		k, _, err := readOrderedKey(rest)
 		if err != nil {
 			return fmt.Errorf("an entry that does not decode: %x: %w", e, err)
 		}

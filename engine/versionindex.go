@@ -669,8 +669,8 @@ func (db *DB) spills(name string, ts *tableState) (bool, error) {
 	if db.opts.SpillAbove <= 0 {
 		return true, nil
 	}
-	if _, ok, err := db.vx.Mark(ts.spec.OID); ok || err != nil {
-		return ok, err
+	if spilled, err := db.spilled(ts.spec.OID); spilled || err != nil {
+		return spilled, err
 	}
 	held, total, err := db.heldTables(db.tableOIDs())
 	if err != nil || total <= db.opts.SpillAbove {

@@ -266,10 +266,7 @@ func (l *Load) PutCurrent(table uint32, field string, entry []byte, keyAt int, s
 // and written in order at Finish or as a run of their own once they hold
 // sortSize bytes.
 func (l *Load) AddEntry(table uint32, field string, entry []byte, seq uint64) error {
-	l.byValue.add(l.p.entry(table, field, entry, seq), nil)
-	if len(l.byValue.buf) >= sortSize {
-		l.runBeside()
-	}
+	l.holdValue(l.p.entry(table, field, entry, seq), nil)
 	l.n++
 	return l.err
 }
@@ -278,10 +275,7 @@ func (l *Load) AddEntry(table uint32, field string, entry []byte, seq uint64) er
 // order, held as AddEntry holds them, and whose rows come in the order of
 // their keys, one entry a row.
 func (l *Load) AddCurrent(table uint32, field string, entry []byte, keyAt int, seq uint64) error {
-	l.byValue.add(l.p.current(table, field, entry, seq))
-	if len(l.byValue.buf) >= sortSize {
-		l.runBeside()
-	}
+	l.holdValue(l.p.current(table, field, entry, seq))
 	if l.inOrder == nil {
 		l.inOrder = l.x.NewLoad()
 	}
@@ -291,6 +285,15 @@ func (l *Load) AddCurrent(table uint32, field string, entry []byte, keyAt int, s
 	}
 	l.n++
 	return l.err
+}
+
+// holdValue adds k and v to byValue, and has what it holds sorted and
+// written beside the caller once that is sortSize bytes.
+func (l *Load) holdValue(k, v []byte) {
+	l.byValue.add(k, v)
+	if len(l.byValue.buf) >= sortSize {
+		l.runBeside()
+	}
 }
 
 // runIfFull writes what s holds as a run once it holds sortSize bytes.
